@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with Python 3.11 and make:
+#   make demo   create .venv, install, generate the demo city into the embedded store
+#   make test   install the dev extras and run every test
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+SEED   ?= 7
+SCALE  ?= small
+export OMP_WAIT_POLICY ?= passive
+
+.PHONY: demo test install install-dev lint clean-data
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "xinping needs Python >= 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/xinping demo-data --scale $(SCALE) --seed $(SEED)
+
+# pytest exits 5 when it selects no test: that is not a failure.
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean-data:
+	rm -rf .data

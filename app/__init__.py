@@ -1,0 +1,1 @@
+"""Settings, the ``xinping`` command line and the Streamlit app (the top layer)."""

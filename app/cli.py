@@ -1,0 +1,154 @@
+"""The ``xinping`` command line.
+
+Commands stay thin: parse options, read settings, call one function of the
+lower layers, print. Heavy imports happen inside the commands so that
+``xinping --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from app.settings import settings
+
+cli = typer.Typer(
+    name="xinping",
+    help="信评 xinping — 公共信用信息共享平台的信用评分与评级模型平台 / credit rating platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="DuckDB file (default: settings store.path / $XINPING_STORE)."),
+]
+
+
+def open_store(path: Path | None = None, *, read_only: bool = False):  # noqa: ANN201
+    """Open the embedded store at ``path`` or the configured one."""
+    from features.store.duckdb_store import DuckDBStore
+
+    cfg = settings().store
+    return DuckDBStore(
+        path or cfg.path, read_only=read_only, memory_limit=cfg.memory_limit or None
+    )
+
+
+class Scale(str, Enum):
+    small = "small"
+    city = "city"
+
+
+class TargetTable(str, Enum):
+    records = "records"
+    subjects = "subjects"
+
+
+@cli.command()
+def schema() -> None:
+    """Print every table and column as a bilingual markdown table. 打印数据表结构。"""
+    from features.records.schema import schema_markdown
+
+    typer.echo(schema_markdown())
+
+
+@cli.command("demo-data")
+def demo_data(
+    scale: Annotated[Scale, typer.Option(help="small (~10k enterprises) or city (~300k).")] = (
+        Scale.small
+    ),
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives identical tables.")] = 7,
+    store: StoreOption = None,
+    replace: Annotated[
+        bool, typer.Option("--replace/--keep", help="Start from an empty store file.")
+    ] = True,
+) -> None:
+    """Generate the demo city (modelled on 曲靖) into the store. 生成模拟城市数据。"""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from features.records.synthetic.city import generate_city, summary_markdown
+
+    path = Path(store or settings().store.path)
+    if replace:
+        for suffix in ("", ".wal"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    with open_store(path) as st, Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        result = generate_city(
+            st, scale=scale.value, seed=seed, windows=settings().windows.policy(), progress=report
+        )
+    console.print(summary_markdown(result))
+    console.print(f"[green]写入 / written:[/green] {path}")
+
+
+@cli.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK), Parquet or Excel file.")],
+    table: Annotated[TargetTable, typer.Option(help="Target table.")] = TargetTable.records,
+    dept: Annotated[
+        str | None, typer.Option(help="Source department key (fills source_dept when empty).")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Validate a department file and store it; bad rows go to quarantine. 数据入库。"""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from features.records.ingest import UnreadableFileError, ingest_file
+
+    with open_store(store) as st, Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f} bytes"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"入库 {file.name}", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            result = ingest_file(
+                st,
+                file,
+                table.value,
+                dept=dept,
+                chunk_rows=settings().ingest.chunk_rows,
+                progress=report,
+            )
+        except UnreadableFileError as exc:
+            progress.stop()
+            err_console.print(f"[red]错误 / error:[/red] {exc}")
+            raise typer.Exit(code=2) from None
+    console.print(result.summary())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="xinping")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

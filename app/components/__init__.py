@@ -1,0 +1,1 @@
+"""Streamlit rendering components (issue 6)."""

@@ -1,0 +1,1 @@
+"""Indicator declarations per rating scheme (issue 3)."""

@@ -1,0 +1,1 @@
+"""The shared credit records: schema, identifiers, kinds, windows, validation, ingestion, synthetic city."""

@@ -1,0 +1,243 @@
+"""Identifiers: 统一社会信用代码 (GB 32100-2015) and 居民身份证号码 (GB 11643-1999).
+
+Validators return a reason (``None`` when valid) so that ingestion can say what
+is wrong; generators are vectorised and seeded for the synthetic city.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+
+# --- 统一社会信用代码 --------------------------------------------------------
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100: no I, O, Z, S, V
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+_USCC_BODY_RE = re.compile(r"^[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{9}$")
+
+# GB 11714 organisation code (positions 9–17 of a USCC): 8 characters + check.
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def uscc_check_char(body: str) -> str:
+    """Check character for the first 17 characters of a USCC."""
+    total = sum(_USCC_VALUE[ch] * w for ch, w in zip(body, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def uscc_problem(code: str) -> str | None:
+    """Why ``code`` is not a valid 统一社会信用代码, or ``None`` when it is.
+
+    Examples
+    --------
+    >>> uscc_problem("91110000600037341L") is None
+    True
+    >>> uscc_problem("91350100M000100Y4Z")
+    "check character is 'Z', expected '3'"
+    """
+    if not isinstance(code, str) or len(code) != 18:
+        return "must be 18 characters"
+    # The check character is judged last, so a wrong one (even a letter outside
+    # the alphabet, as in the example above) is reported with the expected value.
+    bad = sorted({ch for ch in code[:17] if ch not in _USCC_VALUE})
+    if bad:
+        return f"characters not allowed in GB 32100: {''.join(bad)!r}"
+    if not _USCC_BODY_RE.match(code[:17]):
+        return "positions 3–8 must be the 6-digit region code"
+    expected = uscc_check_char(code[:17])
+    if code[17] != expected:
+        return f"check character is {code[17]!r}, expected {expected!r}"
+    return None
+
+
+def is_uscc(code: str) -> bool:
+    """True when ``code`` is a valid 统一社会信用代码."""
+    return uscc_problem(code) is None
+
+
+def _org_code(digits: np.ndarray) -> list[str]:
+    """GB 11714 organisation codes from rows of 8 digits (0–9)."""
+    total = (digits * np.array(_ORG_WEIGHTS)).sum(axis=1)
+    check = 11 - total % 11
+    chars = np.where(check == 10, "X", np.where(check == 11, "0", check.astype(str)))
+    bodies = ["".join(map(str, row)) for row in digits]
+    return [b + c for b, c in zip(bodies, chars, strict=True)]
+
+
+def generate_uscc(
+    rng: np.random.Generator, region_codes: np.ndarray, category: str = "91"
+) -> np.ndarray:
+    """Generate valid 统一社会信用代码 for enterprises registered in ``region_codes``.
+
+    Parameters
+    ----------
+    rng
+        Seeded generator.
+    region_codes
+        6-digit county codes, one per code to generate.
+    category
+        Registration authority and type: ``91`` enterprise, ``92`` individual
+        business, ``93`` farmers' cooperative.
+
+    Returns
+    -------
+    numpy.ndarray
+        Codes as Python strings (object array). Duplicates are possible in
+        principle (1 in 10^8 per pair within a region); callers de-duplicate.
+    """
+    n = len(region_codes)
+    orgs = _org_code(rng.integers(0, 10, size=(n, 8)))
+    out = np.empty(n, dtype=object)
+    for i, (region, org) in enumerate(zip(region_codes, orgs, strict=True)):
+        body = f"{category}{region}{org}"
+        out[i] = body + uscc_check_char(body)
+    return out
+
+
+# --- 居民身份证号码 ----------------------------------------------------------
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+
+
+def id_check_char(body: str) -> str:
+    """ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    total = sum(int(ch) * w for ch, w in zip(body, ID_WEIGHTS, strict=True))
+    return ID_CHECK[total % 11]
+
+
+def id_number_problem(code: str, today: dt.date | None = None) -> str | None:
+    """Why ``code`` is not a valid 居民身份证号码, or ``None`` when it is.
+
+    Examples
+    --------
+    >>> id_number_problem("11010519491231002X") is None
+    True
+    """
+    if not isinstance(code, str) or len(code) != 18:
+        return "must be 18 characters"
+    if not _ID_RE.match(code):
+        return "must be 17 digits and a digit or X"
+    try:
+        born = dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+    except ValueError:
+        return f"birth date {code[6:14]} is not a date"
+    if born.year < 1900 or born > (today or dt.date.today()):
+        return f"birth date {born.isoformat()} is out of range"
+    expected = id_check_char(code[:17])
+    if code[17] != expected:
+        return f"check character is {code[17]!r}, expected {expected!r}"
+    return None
+
+
+def is_id_number(code: str) -> bool:
+    """True when ``code`` is a valid 居民身份证号码."""
+    return id_number_problem(code) is None
+
+
+def generate_id_numbers(
+    rng: np.random.Generator,
+    region_codes: np.ndarray,
+    birth_dates: np.ndarray,
+    male: np.ndarray,
+) -> np.ndarray:
+    """Generate valid 居民身份证号码.
+
+    Parameters
+    ----------
+    rng
+        Seeded generator.
+    region_codes
+        6-digit county codes of the place of registration.
+    birth_dates
+        ``datetime64[D]`` birth dates.
+    male
+        Booleans; the sequence number is odd for men, even for women.
+
+    Returns
+    -------
+    numpy.ndarray
+        ID numbers as Python strings (object array).
+    """
+    n = len(region_codes)
+    seq = rng.integers(0, 500, size=n) * 2 + np.asarray(male, dtype=int)
+    births = np.datetime_as_string(np.asarray(birth_dates, dtype="datetime64[D]"))
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        body = f"{region_codes[i]}{births[i].replace('-', '')}{seq[i]:03d}"
+        out[i] = body + id_check_char(body)
+    return out
+
+
+# --- statistical division codes --------------------------------------------
+
+_REGION_RE = re.compile(r"^[1-8]\d{5}$")
+
+
+def region_code_problem(code: str) -> str | None:
+    """Why ``code`` is not a 6-digit 行政区划代码, or ``None``."""
+    if not isinstance(code, str) or not _REGION_RE.match(code):
+        return "must be 6 digits starting 1–8"
+    return None
+
+
+def division_code_problem(code: str) -> str | None:
+    """Why ``code`` is not a 9-digit (township) or 12-digit (village) 统计用区划代码."""
+    if not isinstance(code, str) or len(code) not in (9, 12) or not code.isdigit():
+        return "must be a 9-digit township or 12-digit village code"
+    return region_code_problem(code[:6])
+
+
+def subject_id_problem(subject_id: str, subject_type: str) -> str | None:
+    """Why ``subject_id`` is not a valid identifier for ``subject_type``."""
+    if subject_type == "enterprise":
+        problem = uscc_problem(subject_id)
+        return None if problem is None else f"not a valid 统一社会信用代码: {problem}"
+    if subject_type in ("household", "driver"):
+        problem = id_number_problem(subject_id)
+        return None if problem is None else f"not a valid 居民身份证号码: {problem}"
+    if subject_type == "village":
+        ok = isinstance(subject_id, str) and len(subject_id) == 12
+        return division_code_problem(subject_id) if ok else "must be a 12-digit village code"
+    if subject_type == "township":
+        ok = isinstance(subject_id, str) and len(subject_id) == 9
+        return division_code_problem(subject_id) if ok else "must be a 9-digit township code"
+    return f"unknown subject type {subject_type!r}"
+
+
+def party_id_problem(party_id: str) -> str | None:
+    """Why ``party_id`` is neither a valid USCC nor a valid ID number, or ``None``.
+
+    A record may be about an enterprise or a person (a legal representative,
+    a household head, a driver); an 18-character identifier is checked as
+    an ID number when it is all digits (with a final X), else as a USCC.
+    """
+    if isinstance(party_id, str) and _ID_RE.match(party_id):
+        problem = id_number_problem(party_id)
+        if problem is None or is_uscc(party_id):
+            return None
+        return f"not a valid 居民身份证号码: {problem}"
+    problem = uscc_problem(party_id)
+    return None if problem is None else f"not a valid 统一社会信用代码: {problem}"
+
+
+def mask_id(code: str | None) -> str | None:
+    """Mask a personal ID for display: keep the region and the last two characters.
+
+    Anything shaped like an ID number is masked, even when its check character
+    or birth date is wrong (a mistyped ID is still personal data), unless it is
+    a valid USCC that is not a valid ID number. USCCs and division codes are
+    public and returned unchanged.
+
+    >>> mask_id("11010519491231002X")
+    '110105**********2X'
+    """
+    if code is None or not isinstance(code, str):
+        return code
+    if _ID_RE.match(code) and (id_number_problem(code) is None or not is_uscc(code)):
+        return code[:6] + "*" * 10 + code[-2:]
+    return code

@@ -1,0 +1,407 @@
+"""The single declaration of every table the platform stores.
+
+DDL, ingestion validation, the synthetic city and the printed documentation
+(``xinping schema``) are all generated from :data:`TABLES`; nothing else names
+a column type.
+
+Conventions
+-----------
+* Every table is append-only. A correction is a new row: subjects get a new
+  version (the latest ``recorded_at`` wins), objections and repairs a new row
+  per status change, ratings a new batch.
+* Dates are calendar dates (``DATE``); moments are ``TIMESTAMP`` in local time.
+* ``records``: ``event_date`` is when the fact happened (violation, accident,
+  payment, days-past-due reached), ``decided_on`` when an authority decided it
+  (penalty decision, listing, judgment), ``published_on`` when it was pushed
+  to the platform and may count. A record's *label date* — the date a target
+  event is dated by — is ``decided_on`` when present, else ``event_date``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Logical dtypes and the DuckDB type each one becomes.
+DUCKDB_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "float": "DOUBLE",
+    "int": "BIGINT",
+    "bool": "BOOLEAN",
+}
+
+SUBJECT_TYPES: tuple[str, ...] = ("enterprise", "household", "driver", "village", "township")
+SEVERITIES: tuple[str, ...] = ("minor", "general", "serious")
+POLARITIES: tuple[str, ...] = ("negative", "positive", "neutral")
+SCALES: tuple[str, ...] = ("large", "medium", "small", "micro")
+#: GB/T 4754-2017 sections.
+INDUSTRY_SECTIONS: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRST")
+SUBJECT_STATUSES: tuple[str, ...] = ("active", "closed", "revoked")
+LICENCE_CLASSES: tuple[str, ...] = ("A1", "A2", "A3", "B1", "B2", "C1")
+OBJECTION_STATUSES: tuple[str, ...] = ("open", "upheld", "rejected")
+REPAIR_STATUSES: tuple[str, ...] = ("applied", "approved", "rejected")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its logical dtype, nullability and bilingual documentation."""
+
+    name: str
+    dtype: str
+    nullable: bool
+    label_en: str
+    label_zh: str
+    description: str = ""
+    choices: tuple[str, ...] | None = None
+    default_sql: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DUCKDB_TYPES:
+            raise ValueError(f"column {self.name}: unknown dtype {self.dtype!r}")
+
+    @property
+    def sql_type(self) -> str:
+        """DuckDB type of the column."""
+        return DUCKDB_TYPES[self.dtype]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A stored table: name, bilingual label, purpose and columns in order."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    description: str
+    columns: tuple[Column, ...]
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"table {self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Column names in declaration order."""
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Columns that may not be null."""
+        return tuple(c.name for c in self.columns if not c.nullable)
+
+
+def _c(
+    name: str,
+    dtype: str,
+    nullable: bool,
+    en: str,
+    zh: str,
+    desc: str = "",
+    choices: tuple[str, ...] | None = None,
+) -> Column:
+    return Column(name, dtype, nullable, en, zh, desc, choices)
+
+
+_RECORDED_AT = Column(
+    "recorded_at", "timestamp", False, "Recorded at", "入库时间",
+    "When the platform stored the row.", default_sql="current_timestamp::TIMESTAMP",
+)
+_INGEST_ID = _c(
+    "ingest_id", "int", True, "Ingest batch", "入库批次", "The ingest_log entry that stored the row."
+)
+
+SUBJECTS = Table(
+    "subjects",
+    "Rated subjects",
+    "信用主体",
+    "Every rated party. A changed attribute is a new row; the latest recorded_at wins.",
+    (
+        _c(
+            "subject_id", "string", False, "Subject ID", "主体标识",
+            "统一社会信用代码 (enterprise), the head's or driver's 居民身份证号码 (household, driver), "
+            "12-digit (village) or 9-digit (township) 统计用区划代码.",
+        ),
+        _c("subject_type", "string", False, "Subject type", "主体类型", "", SUBJECT_TYPES),
+        _c("name", "string", False, "Name", "名称", "Registered name, or the person's name."),
+        _c("region_code", "string", False, "County code", "行政区划代码",
+           "6-digit county-level division."),
+        _c("township_code", "string", True, "Township code", "乡镇代码",
+           "9-digit statistical code of the township or street."),
+        _c("village_code", "string", True, "Village code", "村代码",
+           "12-digit statistical code of the village or community."),
+        _c("industry", "string", True, "Industry section", "行业门类", "GB/T 4754 section A–T.",
+           INDUSTRY_SECTIONS),
+        _c("scale", "string", True, "Enterprise scale", "企业规模", "", SCALES),
+        _c("registered_capital", "float", True, "Registered capital (10k yuan)", "注册资本（万元）"),
+        _c("established_on", "date", True, "Established on", "成立日期",
+           "Registration date of an enterprise; licence date of a driver."),
+        _c("legal_rep_id", "string", True, "Legal representative ID", "法定代表人身份证号",
+           "居民身份证号码 of the legal representative (personal, masked in display)."),
+        _c("household_size", "int", True, "Household size", "家庭人口"),
+        _c("labour_count", "int", True, "Labour force", "劳动力人数"),
+        _c("land_mu", "float", True, "Contracted land (mu)", "承包土地（亩）"),
+        _c("assets_value", "float", True, "Household assets (yuan)", "家庭资产（元）",
+           "Declared in the rural credit file."),
+        _c("annual_income", "float", True, "Annual operating income (yuan)", "年经营收入（元）",
+           "Declared in the rural credit file."),
+        _c("licence_class", "string", True, "Licence class", "准驾车型", "", LICENCE_CLASSES),
+        _c("employer_id", "string", True, "Employer USCC", "所属企业统一社会信用代码",
+           "The transport enterprise a driver works for."),
+        _c("status", "string", False, "Status", "状态", "", SUBJECT_STATUSES),
+        _c("closed_on", "date", True, "Closed on", "注销/吊销日期"),
+        _INGEST_ID,
+        _RECORDED_AT,
+    ),
+)
+
+RECORDS = Table(
+    "records",
+    "Shared credit records",
+    "信用记录",
+    "One shared credit record pushed by a department. Never updated; see objections and repairs.",
+    (
+        _c("record_id", "string", False, "Record ID", "记录编号",
+           "Stable identifier from the source department."),
+        _c("subject_id", "string", False, "Subject ID", "主体标识",
+           "统一社会信用代码 or 居民身份证号码 of the party the record is about."),
+        _c("kind", "string", False, "Record kind", "信息类别",
+           "One of the kinds in features/records/kinds.py."),
+        _c("domain", "string", False, "Domain", "领域", "Filled from the kind when not given."),
+        _c("severity", "string", True, "Severity tier", "失信程度", "For negative records.",
+           SEVERITIES),
+        _c("polarity", "string", False, "Polarity", "性质", "Filled from the kind when not given.",
+           POLARITIES),
+        _c("value_num", "float", True, "Numeric value", "数值",
+           "Kind-specific: headcount, days past due, points, score, kWh…"),
+        _c("value_text", "string", True, "Text value", "文本值",
+           "Kind-specific: tax level, sector, responsibility, list reason…"),
+        _c("amount", "float", True, "Amount (yuan)", "金额（元）", "Fine, tax paid, loan, arrears…"),
+        _c("event_date", "date", False, "Event date", "发生日期"),
+        _c("decided_on", "date", True, "Decided on", "决定日期",
+           "Penalty decision, listing or judgment date."),
+        _c("published_on", "date", False, "Published on", "公示/报送日期",
+           "The record counts from this date."),
+        _c("valid_until", "date", True, "Valid until", "公示截止日期",
+           "End of the publication window, removal from a list, loan maturity."),
+        _c("revoked_on", "date", True, "Revoked on", "撤销日期",
+           "Revoked by the source department (e.g. after reconsideration)."),
+        _c("source_dept", "string", False, "Source department", "来源部门"),
+        _c("detail", "string", True, "Detail", "详情", "Free text from the source."),
+        _INGEST_ID,
+        _RECORDED_AT,
+    ),
+)
+
+OBJECTIONS = Table(
+    "objections",
+    "Objections",
+    "异议",
+    "Append-only: one row when opened, one more when resolved (same objection_id).",
+    (
+        _c("objection_id", "string", False, "Objection ID", "异议编号"),
+        _c("record_id", "string", False, "Record ID", "记录编号"),
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("status", "string", False, "Status", "状态", "", OBJECTION_STATUSES),
+        _c("opened_on", "date", False, "Opened on", "提出日期"),
+        _c("resolved_on", "date", True, "Resolved on", "办结日期"),
+        _c("reason", "string", True, "Reason", "异议理由"),
+        _c("handled_by", "string", True, "Handled by", "经办人"),
+        _RECORDED_AT,
+    ),
+)
+
+REPAIRS = Table(
+    "repairs",
+    "Credit repairs",
+    "信用修复",
+    "Append-only: a row when applied, another when approved or rejected (same repair_id).",
+    (
+        _c("repair_id", "string", False, "Repair ID", "修复编号"),
+        _c("record_id", "string", False, "Record ID", "记录编号"),
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("status", "string", False, "Status", "状态", "", REPAIR_STATUSES),
+        _c("applied_on", "date", False, "Applied on", "申请日期"),
+        _c("approved_on", "date", True, "Decided on", "审核日期",
+           "Approval (publication ends here) or rejection date."),
+        _c("handled_by", "string", True, "Handled by", "经办人"),
+        _RECORDED_AT,
+    ),
+)
+
+RATINGS = Table(
+    "ratings",
+    "Ratings",
+    "信用评级结果",
+    "One batch per scheme, as-of date and model version; history is kept.",
+    (
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("scheme", "string", False, "Scheme", "评价方案"),
+        _c("as_of", "date", False, "As of", "评价基准日"),
+        _c("model_name", "string", False, "Model", "模型名称"),
+        _c("model_version", "string", False, "Model version", "模型版本"),
+        _c("run_id", "string", True, "MLflow run", "训练运行编号"),
+        _c("score", "float", True, "Score", "信用分"),
+        _c("pd", "float", True, "Probability of default", "违约概率"),
+        _c("model_grade", "string", True, "Model grade", "模型等级"),
+        _c("final_grade", "string", False, "Final grade", "最终等级"),
+        _c("overrides", "string", True, "Overrides (JSON)", "政策调整（JSON）"),
+        _c("reasons", "string", True, "Reasons (JSON)", "评价理由（JSON）"),
+        _c("green_channel", "bool", True, "Green channel", "绿色通道"),
+        _c("scored_at", "timestamp", False, "Scored at", "评价时间"),
+    ),
+)
+
+INSPECTIONS = Table(
+    "inspections",
+    "Inspection draws",
+    "双随机抽查名单",
+    "One row per drawn enterprise; the draw's parameters are repeated on each row.",
+    (
+        _c("draw_id", "string", False, "Draw ID", "抽查批次"),
+        _c("as_of", "date", False, "As of", "分类基准日"),
+        _c("region_code", "string", True, "Region", "行政区划代码"),
+        _c("seed", "int", False, "Seed", "随机种子"),
+        _c("parameters", "string", False, "Parameters (JSON)", "抽查参数（JSON）"),
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("credit_class", "string", False, "Credit class", "信用风险分类"),
+        _c("drawn_by", "string", True, "Drawn by", "抽取人"),
+        _c("drawn_at", "timestamp", False, "Drawn at", "抽取时间"),
+    ),
+)
+
+AUDIT_LOG = Table(
+    "audit_log",
+    "Audit log",
+    "查询留痕",
+    "Every look-up of a subject and every change, with who and why.",
+    (
+        _c("logged_at", "timestamp", False, "At", "时间"),
+        _c("user_name", "string", False, "User", "用户"),
+        _c("role", "string", False, "Role", "角色"),
+        _c("action", "string", False, "Action", "操作"),
+        _c("subject_id", "string", True, "Subject ID", "主体标识"),
+        _c("detail", "string", True, "Detail", "详情", "e.g. the bank's authorisation reference."),
+    ),
+)
+
+INGEST_LOG = Table(
+    "ingest_log",
+    "Ingest log",
+    "数据入库日志",
+    "One row per ingested file (or generated batch) with its hash and counts.",
+    (
+        _c("ingest_id", "int", False, "Ingest ID", "入库批次"),
+        _c("file_name", "string", False, "File", "文件"),
+        _c("file_sha256", "string", False, "SHA-256", "文件哈希"),
+        _c("target_table", "string", False, "Table", "目标表"),
+        _c("source_dept", "string", True, "Department", "报送部门"),
+        _c("file_format", "string", False, "Format", "文件格式"),
+        _c("encoding", "string", True, "Encoding", "编码"),
+        _c("rows_read", "int", False, "Rows read", "读取行数"),
+        _c("rows_stored", "int", False, "Rows stored", "入库行数"),
+        _c("rows_unchanged", "int", False, "Rows already stored", "重复行数",
+           "Rows identical to what was already stored: nothing to add."),
+        _c("rows_quarantined", "int", False, "Rows quarantined", "隔离行数"),
+        _c("message", "string", True, "Message", "说明"),
+        _c("started_at", "timestamp", False, "Started at", "开始时间"),
+        _c("finished_at", "timestamp", False, "Finished at", "结束时间"),
+    ),
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    "Quarantine",
+    "隔离区",
+    "Rows that were not stored, with every reason, as read from the file.",
+    (
+        _c("ingest_id", "int", False, "Ingest ID", "入库批次"),
+        _c("file_name", "string", False, "File", "文件"),
+        _c("row_number", "int", False, "Row", "行号",
+           "Line in the file (header is line 1) or Excel row."),
+        _c("target_table", "string", False, "Table", "目标表"),
+        _c("key", "string", True, "Key", "主键", "record_id or subject_id as read."),
+        _c("raw", "string", False, "Row as read (JSON)", "原始内容（JSON）"),
+        _c("reasons", "string", False, "Reasons (JSON)", "隔离原因（JSON）",
+           "List of {column, value, problem}."),
+        Column("quarantined_at", "timestamp", False, "Quarantined at", "隔离时间",
+               default_sql="current_timestamp::TIMESTAMP"),
+    ),
+)
+
+SYNTHETIC_TRUTH = Table(
+    "synthetic_truth",
+    "Synthetic truth",
+    "模拟真值",
+    "Generated data only: the latent risk and the true probability of the scheme's target event "
+    "in (as_of, as_of + 12 months]. Features never read it.",
+    (
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("scheme", "string", False, "Scheme", "评价方案"),
+        _c("as_of", "date", False, "As of", "基准日"),
+        _c("latent", "float", False, "Latent risk", "潜在风险"),
+        _c("pd_true", "float", False, "True probability", "真实违约概率"),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        SUBJECTS,
+        RECORDS,
+        OBJECTIONS,
+        REPAIRS,
+        RATINGS,
+        INSPECTIONS,
+        AUDIT_LOG,
+        INGEST_LOG,
+        QUARANTINE,
+        SYNTHETIC_TRUTH,
+    )
+}
+
+
+def table(name: str) -> Table:
+    """Return the declared table called ``name``."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}") from None
+
+
+def create_table_sql(tbl: Table) -> str:
+    """DuckDB ``CREATE TABLE IF NOT EXISTS`` statement for ``tbl``."""
+    cols = ",\n  ".join(
+        f"{c.name} {c.sql_type}"
+        + (f" DEFAULT {c.default_sql}" if c.default_sql else "")
+        + ("" if c.nullable else " NOT NULL")
+        for c in tbl.columns
+    )
+    return f"CREATE TABLE IF NOT EXISTS {tbl.name} (\n  {cols}\n)"
+
+
+def schema_markdown(tables: dict[str, Table] | None = None) -> str:
+    """Bilingual markdown documentation of every table and column."""
+    lines: list[str] = ["# xinping 数据表 / tables", ""]
+    for tbl in (tables or TABLES).values():
+        lines += [
+            f"## `{tbl.name}` — {tbl.label_zh} / {tbl.label_en}",
+            "",
+            tbl.description,
+            "",
+            "| column | 中文 | English | type | null | description |",
+            "|---|---|---|---|---|---|",
+        ]
+        for c in tbl.columns:
+            desc = c.description
+            if c.choices:
+                desc = (desc + " " if desc else "") + "Values: " + ", ".join(c.choices) + "."
+            lines.append(
+                f"| `{c.name}` | {c.label_zh} | {c.label_en} | {c.sql_type} | "
+                f"{'yes' if c.nullable else 'no'} | {desc} |"
+            )
+        lines.append("")
+    return "\n".join(lines)

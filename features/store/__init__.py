@@ -1,0 +1,1 @@
+"""Record stores: the interface and its implementations (only here are duckdb and pyspark imported)."""

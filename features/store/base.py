@@ -1,0 +1,81 @@
+"""The record store interface.
+
+Everything above ``features/store`` talks to a :class:`Store`; only the
+implementations import duckdb or pyspark. SQL handed to a store is in the
+store's dialect (DuckDB's for the embedded default).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+Params = Sequence[Any] | dict[str, Any] | None
+Frames = Mapping[str, pd.DataFrame | pa.Table] | None
+
+
+class Store(abc.ABC):
+    """A place that keeps the declared tables (features/records/schema.py)."""
+
+    @abc.abstractmethod
+    def create_schema(self) -> None:
+        """Create every declared table that does not exist yet."""
+
+    @abc.abstractmethod
+    def append(self, table: str, data: pd.DataFrame | pa.Table) -> int:
+        """Append rows to ``table`` (columns matched by name); return the row count.
+
+        Columns the data lacks are null (or their declared default).
+        """
+
+    @abc.abstractmethod
+    def query(self, sql: str, params: Params = None, frames: Frames = None) -> pd.DataFrame:
+        """Run a query and return its result as a pandas frame.
+
+        ``frames`` maps names the SQL may use to in-memory tables (e.g. an
+        incoming batch to join against stored rows).
+        """
+
+    @abc.abstractmethod
+    def query_arrow(self, sql: str, params: Params = None, frames: Frames = None) -> pa.Table:
+        """Run a query and return its result as an Arrow table."""
+
+    @abc.abstractmethod
+    def execute(self, sql: str, params: Params = None, frames: Frames = None) -> None:
+        """Run a statement that returns nothing of interest."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractContextManager[Store]:
+        """A store whose writes commit together at the end of the block or not at all."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the store's resources."""
+
+    def count(self, table: str) -> int:
+        """Number of rows in ``table``."""
+        return int(self.query(f"SELECT count(*) AS n FROM {table}")["n"].iloc[0])
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        """First column of the first row of a query, or ``None``."""
+        frame = self.query(sql, params)
+        return None if frame.empty else frame.iloc[0, 0]
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def iter_batches(
+        self, sql: str, params: Params = None, rows: int = 100_000
+    ) -> Iterator[pd.DataFrame]:
+        """Yield a query's result in frames of at most ``rows`` rows."""
+        table = self.query_arrow(sql, params)
+        for batch in table.to_batches(max_chunksize=rows):
+            yield batch.to_pandas()

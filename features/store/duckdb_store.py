@@ -1,0 +1,138 @@
+"""The embedded default store: one DuckDB file.
+
+A DuckDB connection is not thread-safe, so every call runs on its own cursor
+(Streamlit serves sessions on threads); a transaction pins one cursor.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from features.records.schema import TABLES, create_table_sql
+from features.store.base import Frames, Params, Store
+
+DEFAULT_PATH = Path(".data/xinping.duckdb")
+
+
+class DuckDBStore(Store):
+    """Store backed by a DuckDB database file.
+
+    Parameters
+    ----------
+    path
+        Database file; its folder is created. ``":memory:"`` for a throw-away store.
+    read_only
+        Open without write access (several processes may then read one file).
+    threads
+        DuckDB worker threads (default: DuckDB's choice, the number of cores).
+    memory_limit
+        e.g. ``"4GB"``; bounds DuckDB's buffer manager for large loads.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = DEFAULT_PATH,
+        *,
+        read_only: bool = False,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        config: dict[str, str | int] = {}
+        if threads:
+            config["threads"] = threads
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        self._con = duckdb.connect(self.path, read_only=read_only, config=config)
+        self._pinned: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+        if not read_only:
+            self.create_schema()
+
+    # -- cursors -----------------------------------------------------------
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self._pinned is not None:
+            yield self._pinned
+            return
+        with self._lock:  # cursor creation itself touches the shared connection
+            cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    # -- Store -------------------------------------------------------------
+    def create_schema(self) -> None:
+        with self._cursor() as cur:
+            for tbl in TABLES.values():
+                cur.execute(create_table_sql(tbl))
+
+    def append(self, table: str, data: pd.DataFrame | pa.Table) -> int:
+        if table not in TABLES:
+            raise KeyError(f"unknown table {table!r}")
+        n = data.num_rows if isinstance(data, pa.Table) else len(data)
+        if n == 0:
+            return 0
+        declared = set(TABLES[table].column_names)
+        names = list(data.column_names if isinstance(data, pa.Table) else data.columns)
+        extra = [c for c in names if c not in declared]
+        if extra:
+            raise ValueError(f"table {table} has no columns {extra}")
+        cols = ", ".join(names)
+        self.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _xp_incoming",
+            frames={"_xp_incoming": data},
+        )
+        return n
+
+    @contextmanager
+    def _with_frames(self, frames: Frames) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._cursor() as cur:
+            names = list(frames or {})
+            for name in names:
+                cur.register(name, frames[name])  # type: ignore[index]
+            try:
+                yield cur
+            finally:
+                for name in names:
+                    cur.unregister(name)
+
+    def query(self, sql: str, params: Params = None, frames: Frames = None) -> pd.DataFrame:
+        with self._with_frames(frames) as cur:
+            return cur.execute(sql, params).df()
+
+    def query_arrow(self, sql: str, params: Params = None, frames: Frames = None) -> pa.Table:
+        with self._with_frames(frames) as cur:
+            # to_arrow_table drains the result; .arrow() would stream and block (STACK.md)
+            return cur.execute(sql, params).to_arrow_table()
+
+    def execute(self, sql: str, params: Params = None, frames: Frames = None) -> None:
+        with self._with_frames(frames) as cur:
+            cur.execute(sql, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        with self._cursor() as cur:
+            bound = DuckDBStore.__new__(DuckDBStore)
+            bound.path, bound._con, bound._pinned, bound._lock = self.path, self._con, cur, self._lock
+            cur.begin()
+            try:
+                yield bound
+            except BaseException:
+                cur.rollback()
+                raise
+            cur.commit()
+
+    def close(self) -> None:
+        if self._pinned is None:
+            self._con.close()

@@ -1,0 +1,1 @@
+"""Scorecard and LightGBM estimators, calibration, grade scales, overrides, explanations (pure)."""

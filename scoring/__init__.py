@@ -1,0 +1,1 @@
+"""Batch scoring, reasons, policies, objections and credit reports."""

@@ -1,0 +1,456 @@
+"""Identifiers: 统一社会信用代码 (GB 32100) and 居民身份证号码 (GB 11643).
+
+The reference implementations below are written from the standards' formulas
+(weights derived as powers, not copied from the module) so that a wrong weight
+table in ``features/records/ids.py`` cannot agree with itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from features.records import ids
+from features.records.ids import (
+    generate_id_numbers,
+    generate_uscc,
+    id_number_problem,
+    is_id_number,
+    is_uscc,
+    mask_id,
+    party_id_problem,
+    subject_id_problem,
+    uscc_problem,
+)
+from features.records.regions import COUNTIES
+
+# --- independent reference implementations --------------------------------
+
+REF_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+FORBIDDEN_USCC_LETTERS = "IOZSV"
+ID_ALPHABET = "0123456789X"
+
+
+def ref_uscc_check(body: str) -> str:
+    """GB 32100: weight of position i is 3**i mod 31; check = (31 - sum mod 31) mod 31."""
+    assert len(body) == 17
+    total = sum(REF_USCC_ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(body))
+    return REF_USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def ref_id_check(body: str) -> str:
+    """ISO 7064 MOD 11-2, recursive form: p = 2 (p + d) mod 11; check c with p + c ≡ 1."""
+    assert len(body) == 17 and body.isdigit()
+    p = 0
+    for ch in body:
+        p = (p + int(ch)) * 2 % 11
+    c = (12 - p) % 11
+    return "X" if c == 10 else str(c)
+
+
+def ref_org_check(body: str) -> str:
+    """GB 11714: weight of position i (1..8) is 2**(9 - i) mod 11; 10 → X, 11 → 0."""
+    values = [int(ch) if ch.isdigit() else ord(ch) - 55 for ch in body]
+    total = sum(v * pow(2, 9 - i, 11) for i, v in enumerate(values, start=1))
+    c = 11 - total % 11
+    return {10: "X", 11: "0"}.get(c, str(c))
+
+
+def test_reference_weights_match_the_published_tables() -> None:
+    # The power forms above are the tables DOMAIN.md prints.
+    uscc_weights = "1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28"
+    id_weights = "7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2"
+    assert [pow(3, i, 31) for i in range(17)] == [int(w) for w in uscc_weights.split()]
+    assert [pow(2, 17 - i, 11) for i in range(17)] == [int(w) for w in id_weights.split()]
+    assert ref_uscc_check("91110000600037341") == "L"
+    assert ref_uscc_check("91350100M000100Y4") == "3"
+    assert ref_id_check("11010519491231002") == "X"
+
+
+def with_uscc_check(body: str) -> str:
+    return body + ref_uscc_check(body)
+
+
+def with_id_check(body: str) -> str:
+    return body + ref_id_check(body)
+
+
+# --- known examples -------------------------------------------------------
+
+VALID_USCC = "91110000600037341L"
+INVALID_USCC = "91350100M000100Y4Z"
+VALID_ID = "11010519491231002X"
+
+
+def test_domain_examples() -> None:
+    assert uscc_problem(VALID_USCC) is None
+    assert is_uscc(VALID_USCC)
+    assert id_number_problem(VALID_ID) is None
+    assert is_id_number(VALID_ID)
+
+
+def test_invalid_uscc_example_names_the_expected_check_character() -> None:
+    problem = uscc_problem(INVALID_USCC)
+    assert problem is not None
+    assert "'3'" in problem and "expected" in problem
+    assert not is_uscc(INVALID_USCC)
+    assert is_uscc(INVALID_USCC[:17] + "3")
+
+
+def test_check_character_functions_agree_with_reference() -> None:
+    assert ids.uscc_check_char(VALID_USCC[:17]) == "L"
+    assert ids.uscc_check_char(INVALID_USCC[:17]) == "3"
+    assert ids.id_check_char(VALID_ID[:17]) == "X"
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        body = (
+            "".join(rng.choice(list(REF_USCC_ALPHABET), 2))
+            + "".join(rng.choice(list("0123456789"), 6))
+            + "".join(rng.choice(list(REF_USCC_ALPHABET), 9))
+        )
+        assert ids.uscc_check_char(body) == ref_uscc_check(body), body
+        digits = "".join(rng.choice(list("0123456789"), 17))
+        assert ids.id_check_char(digits) == ref_id_check(digits), digits
+
+
+# --- malformed codes ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code", ["", VALID_USCC[:17], VALID_USCC + "0", VALID_USCC * 2, None, 91110000600037341]
+)
+def test_uscc_wrong_length_or_type(code: object) -> None:
+    problem = uscc_problem(code)  # type: ignore[arg-type]
+    assert problem is not None and "18" in problem
+
+
+@pytest.mark.parametrize(
+    "code", ["", VALID_ID[:17], VALID_ID + "1", "1101051949123100", None, 110105194912310021]
+)
+def test_id_wrong_length_or_type(code: object) -> None:
+    problem = id_number_problem(code)  # type: ignore[arg-type]
+    assert problem is not None and "18" in problem
+
+
+@pytest.mark.parametrize("letter", list(FORBIDDEN_USCC_LETTERS))
+@pytest.mark.parametrize("position", [0, 1, 9, 12, 16])
+def test_uscc_forbidden_letters(letter: str, position: int) -> None:
+    code = VALID_USCC[:position] + letter + VALID_USCC[position + 1 :]
+    problem = uscc_problem(code)
+    assert problem is not None
+    assert letter in problem
+
+
+def test_uscc_region_part_must_be_digits() -> None:
+    code = with_uscc_check("91A10000600037341")
+    problem = uscc_problem(code)
+    assert problem is not None and "region" in problem
+
+
+def test_uscc_lowercase_is_invalid() -> None:
+    assert uscc_problem(VALID_USCC.lower()) is not None
+    assert uscc_problem(VALID_USCC[:17] + "l") is not None
+
+
+def test_id_lowercase_x_is_invalid() -> None:
+    assert id_number_problem(VALID_ID[:17] + "x") is not None
+    assert not is_id_number(VALID_ID.lower())
+
+
+def test_id_x_only_in_last_position() -> None:
+    assert id_number_problem("X" + VALID_ID[1:]) is not None
+    assert id_number_problem(VALID_ID[:10] + "X" + VALID_ID[11:]) is not None
+
+
+@pytest.mark.parametrize(
+    "birth",
+    [
+        "19490230",  # 30 February
+        "19491331",  # month 13
+        "19490001",  # month 0
+        "19490100",  # day 0
+        "19010229",  # not a leap year
+        "18991231",  # before 1900
+    ],
+)
+def test_id_bad_birth_dates(birth: str) -> None:
+    code = with_id_check("110105" + birth + "002")  # right check: only the date is wrong
+    problem = id_number_problem(code)
+    assert problem is not None
+    assert "birth date" in problem
+
+
+def test_id_birth_date_in_the_future() -> None:
+    code = with_id_check("110105" + "20300101" + "002")
+    assert id_number_problem(code, today=dt.date(2029, 12, 31)) is not None
+    assert id_number_problem(code, today=dt.date(2030, 1, 1)) is None
+
+
+def test_id_leap_day_is_a_date() -> None:
+    assert id_number_problem(with_id_check("110105" + "20000229" + "002")) is None
+
+
+# --- the check-digit property: every single-character error is detected ----
+
+
+def _uscc_corruptions(code: str):
+    for pos in range(18):
+        for ch in REF_USCC_ALPHABET + FORBIDDEN_USCC_LETTERS + "a-":
+            if ch != code[pos]:
+                yield pos, code[:pos] + ch + code[pos + 1 :]
+
+
+def _id_corruptions(code: str):
+    for pos in range(18):
+        for ch in ID_ALPHABET + "xA":
+            if ch != code[pos]:
+                yield pos, code[:pos] + ch + code[pos + 1 :]
+
+
+def _valid_usccs() -> list[str]:
+    rng = np.random.default_rng(3)
+    regions = np.array([c.code for c in COUNTIES])
+    generated = list(generate_uscc(rng, rng.choice(regions, 5)))
+    return [VALID_USCC, INVALID_USCC[:17] + "3", *generated]
+
+
+def _valid_ids() -> list[str]:
+    rng = np.random.default_rng(4)
+    regions = np.array([c.code for c in COUNTIES])
+    births = np.array(
+        ["1960-02-29", "1975-07-01", "1988-12-31", "2001-01-09", "1949-10-01"],
+        dtype="datetime64[D]",
+    )
+    generated = list(generate_id_numbers(rng, rng.choice(regions, 5), births, [1, 0, 1, 0, 1]))
+    return [VALID_ID, *generated]
+
+
+@pytest.mark.parametrize("code", _valid_usccs())
+def test_every_single_substitution_of_a_uscc_is_detected(code: str) -> None:
+    assert is_uscc(code)
+    missed = [(pos, bad) for pos, bad in _uscc_corruptions(code) if is_uscc(bad)]
+    assert missed == []
+
+
+@pytest.mark.parametrize("code", _valid_ids())
+def test_every_single_substitution_of_an_id_is_detected(code: str) -> None:
+    assert is_id_number(code)
+    missed = [(pos, bad) for pos, bad in _id_corruptions(code) if is_id_number(bad)]
+    assert missed == []
+
+
+@pytest.mark.parametrize("code", _valid_usccs() + _valid_ids())
+def test_every_adjacent_transposition_is_detected(code: str) -> None:
+    valid = is_uscc if is_uscc(code) else is_id_number
+    for pos in range(17):
+        a, b = code[pos], code[pos + 1]
+        if a != b:
+            swapped = code[:pos] + b + a + code[pos + 2 :]
+            assert not valid(swapped), (code, swapped)
+
+
+def test_reference_and_module_agree_on_random_codes() -> None:
+    """Random codes: valid exactly when the reference check matches."""
+    rng = np.random.default_rng(5)
+    regions = [c.code for c in COUNTIES]
+    n = 2000
+    firsts = rng.choice(list("9N15"), n)
+    county = rng.choice(regions, (2, n))
+    tails = rng.choice(list(REF_USCC_ALPHABET), (n, 10))
+    seqs = rng.integers(0, 1000, n)
+    id_lasts = rng.choice(list(ID_ALPHABET), n)
+    valid = 0
+    for i in range(n):
+        body = f"{firsts[i]}1{county[0, i]}{''.join(tails[i, :9])}"
+        code = body + tails[i, 9]
+        assert is_uscc(code) == (tails[i, 9] == ref_uscc_check(body)), code
+        valid += is_uscc(code)
+        id_body = f"{county[1, i]}19800101{seqs[i]:03d}"
+        assert is_id_number(id_body + id_lasts[i]) == (id_lasts[i] == ref_id_check(id_body))
+    assert valid > 20  # about 1 in 31 drawn codes is valid
+
+
+# --- generators -----------------------------------------------------------
+
+N = 1000
+
+
+def _uscc_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    regions = rng.choice(np.array([c.code for c in COUNTIES]), N)
+    return regions, generate_uscc(rng, regions)
+
+
+def _id_batch(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    regions = rng.choice(np.array([c.code for c in COUNTIES]), N)
+    births = np.datetime64("1930-01-01") + rng.integers(0, 365 * 75, N).astype("timedelta64[D]")
+    male = rng.random(N) < 0.5
+    return regions, births, male, generate_id_numbers(rng, regions, births, male)
+
+
+def test_generate_uscc_gives_valid_codes_in_the_right_region() -> None:
+    regions, codes = _uscc_batch(2024)
+    assert len(codes) == N
+    for region, code in zip(regions, codes, strict=True):
+        assert isinstance(code, str)
+        assert uscc_problem(code) is None, code
+        assert code[17] == ref_uscc_check(code[:17])
+        assert code[:2] == "91"
+        assert code[2:8] == region
+        assert code[16] == ref_org_check(code[8:16]), code  # GB 11714 organisation code
+    assert len(set(codes)) > N * 0.99
+
+
+def test_generate_uscc_category() -> None:
+    rng = np.random.default_rng(1)
+    codes = generate_uscc(rng, np.array(["530302"] * 20), category="93")
+    assert all(c.startswith("93530302") and is_uscc(c) for c in codes)
+
+
+def test_generate_id_numbers_gives_valid_codes() -> None:
+    regions, births, male, codes = _id_batch(2024)
+    assert len(codes) == N
+    for region, birth, is_male, code in zip(regions, births, male, codes, strict=True):
+        assert isinstance(code, str)
+        assert id_number_problem(code) is None, code
+        assert code[17] == ref_id_check(code[:17])
+        assert code[:6] == region
+        assert code[6:14] == str(birth).replace("-", "")
+        assert int(code[16]) % 2 == int(is_male), code
+    assert 0.4 < male.mean() < 0.6
+
+
+def test_generators_are_deterministic() -> None:
+    assert list(_uscc_batch(7)[1]) == list(_uscc_batch(7)[1])
+    assert list(_id_batch(7)[3]) == list(_id_batch(7)[3])
+    assert list(_uscc_batch(7)[1]) != list(_uscc_batch(8)[1])
+    assert list(_id_batch(7)[3]) != list(_id_batch(8)[3])
+
+
+def test_generators_handle_empty_input() -> None:
+    rng = np.random.default_rng(0)
+    assert len(generate_uscc(rng, np.array([], dtype=str))) == 0
+    empty_dates = np.array([], dtype="datetime64[D]")
+    assert len(generate_id_numbers(rng, np.array([], dtype=str), empty_dates, [])) == 0
+
+
+# --- subject and party identifiers ---------------------------------------
+
+VILLAGE = "530302100201"
+TOWNSHIP = "530302100"
+
+
+@pytest.mark.parametrize(
+    ("subject_id", "subject_type"),
+    [
+        (VALID_USCC, "enterprise"),
+        (VALID_ID, "household"),
+        (VALID_ID, "driver"),
+        (VILLAGE, "village"),
+        (TOWNSHIP, "township"),
+    ],
+)
+def test_subject_id_valid(subject_id: str, subject_type: str) -> None:
+    assert subject_id_problem(subject_id, subject_type) is None
+
+
+@pytest.mark.parametrize(
+    ("subject_id", "subject_type", "fragment"),
+    [
+        (INVALID_USCC, "enterprise", "统一社会信用代码"),
+        (VALID_ID, "enterprise", "统一社会信用代码"),
+        (VALID_USCC, "household", "居民身份证号码"),
+        (VALID_ID[:17] + "1", "household", "居民身份证号码"),
+        (VALID_ID[:17] + "x", "driver", "居民身份证号码"),
+        (VALID_USCC, "driver", "居民身份证号码"),
+        (TOWNSHIP, "village", "12"),
+        (VILLAGE + "0", "village", "12"),
+        ("53030210020A", "village", "12"),
+        ("930302100201", "village", "6"),
+        (VILLAGE, "township", "9"),
+        ("53030210", "township", "9"),
+        ("030302100", "township", "6"),
+        (None, "village", "12"),
+        (None, "enterprise", "18"),
+        (VALID_USCC, "company", "unknown subject type"),
+    ],
+)
+def test_subject_id_invalid(subject_id: str, subject_type: str, fragment: str) -> None:
+    problem = subject_id_problem(subject_id, subject_type)
+    assert problem is not None
+    assert fragment in problem
+
+
+def test_party_id_accepts_uscc_and_id_numbers() -> None:
+    assert party_id_problem(VALID_USCC) is None
+    assert party_id_problem(VALID_ID) is None
+    _, codes = _uscc_batch(1)
+    assert all(party_id_problem(c) is None for c in codes[:100])
+    assert all(party_id_problem(c) is None for c in _id_batch(1)[3][:100])
+
+
+def test_party_id_accepts_an_all_digit_uscc() -> None:
+    body = next(
+        b for b in (f"9111000060003734{d}" for d in range(10)) if ref_uscc_check(b).isdigit()
+    )
+    code = body + ref_uscc_check(body)
+    assert code.isdigit() and is_uscc(code) and not is_id_number(code)
+    assert party_id_problem(code) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "fragment"),
+    [
+        (INVALID_USCC, "统一社会信用代码"),
+        (VALID_ID[:17] + "1", "居民身份证号码"),
+        (with_id_check("110105" + "19490230" + "002"), "居民身份证号码"),
+        ("", "18"),
+        (None, "18"),
+    ],
+)
+def test_party_id_rejects(code: str, fragment: str) -> None:
+    problem = party_id_problem(code)
+    assert problem is not None
+    assert fragment in problem
+
+
+# --- masking --------------------------------------------------------------
+
+
+def test_mask_hides_the_birth_date_of_an_id_number() -> None:
+    masked = mask_id(VALID_ID)
+    assert masked is not None
+    assert len(masked) == 18
+    assert masked.startswith("110105")
+    assert "19491231" not in masked
+    assert masked[6:14] == "*" * 8
+    assert masked == "110105**********2X"
+
+
+def test_mask_hides_generated_id_numbers() -> None:
+    _, births, _, codes = _id_batch(9)
+    for birth, code in zip(births[:200], codes[:200], strict=True):
+        masked = mask_id(code)
+        assert masked != code
+        assert str(birth).replace("-", "") not in masked[6:]
+
+
+def test_mask_hides_mistyped_id_numbers() -> None:
+    # A wrong check digit or impossible date is still someone's personal ID.
+    for code in (VALID_ID[:17] + "1", with_id_check("110105" + "19490230" + "002")):
+        assert not is_id_number(code)
+        masked = mask_id(code)
+        assert masked is not None and masked[6:14] == "*" * 8, masked
+
+
+def test_mask_leaves_public_codes_unchanged() -> None:
+    assert mask_id(VALID_USCC) == VALID_USCC
+    _, codes = _uscc_batch(3)
+    assert all(mask_id(c) == c for c in codes[:200])
+    assert mask_id(VILLAGE) == VILLAGE
+    assert mask_id(TOWNSHIP) == TOWNSHIP
+    assert mask_id(None) is None
+    assert mask_id("") == ""

@@ -1,0 +1,1 @@
+"""Snapshots, fitting, validation reports and the MLflow lifecycle."""
