@@ -112,14 +112,14 @@ def ingest(
     store: StoreOption = None,
 ) -> None:
     """Validate a department file and store it; bad rows go to quarantine. 数据入库。"""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     from features.records.ingest import UnreadableFileError, ingest_file
 
     with open_store(store) as st, Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f} bytes"),
+        DownloadColumn(),
         TimeElapsedColumn(),
         console=err_console,
         transient=True,

@@ -101,7 +101,7 @@ def generate_uscc(
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")  # not \d: it matches full-width digits
 
 
 def id_check_char(body: str) -> str:
@@ -175,7 +175,7 @@ def generate_id_numbers(
 
 # --- statistical division codes --------------------------------------------
 
-_REGION_RE = re.compile(r"^[1-8]\d{5}$")
+_REGION_RE = re.compile(r"^[1-8][0-9]{5}$")
 
 
 def region_code_problem(code: str) -> str | None:

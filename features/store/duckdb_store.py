@@ -113,8 +113,12 @@ class DuckDBStore(Store):
 
     def query_arrow(self, sql: str, params: Params = None, frames: Frames = None) -> pa.Table:
         with self._with_frames(frames) as cur:
-            # to_arrow_table drains the result; .arrow() would stream and block (STACK.md)
-            return cur.execute(sql, params).to_arrow_table()
+            # A relation's to_arrow_table drains the result without the DB-API copy;
+            # .arrow() would stream and block the cursor (STACK.md).
+            rel = cur.sql(sql, params=params)
+            if rel is None:
+                raise ValueError(f"query_arrow needs a statement that returns rows: {sql[:80]}")
+            return rel.to_arrow_table()
 
     def execute(self, sql: str, params: Params = None, frames: Frames = None) -> None:
         with self._with_frames(frames) as cur:

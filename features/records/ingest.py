@@ -1,0 +1,388 @@
+"""Ingestion of department files into ``records`` or ``subjects``.
+
+One file is one ingest batch, written in one transaction: good rows are
+appended with their ``ingest_id``, bad rows go to ``quarantine`` with every
+reason, and one ``ingest_log`` row keeps the file's hash and counts. A file
+that cannot be read at all (wrong encoding, missing columns, broken CSV)
+writes nothing. The same file (same SHA-256) ingested again into the same
+table is skipped. Tables stay append-only: a record is never stored twice,
+a subject's changed attributes become a new version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.records.readers import Progress, UnreadableFileError, open_table_file
+from features.records.validate import (
+    Problem,
+    business_columns,
+    required_columns,
+    validate_chunk,
+)
+from features.store.base import Store
+
+__all__ = ["IngestResult", "UnreadableFileError", "file_sha256", "ingest_file"]
+
+_KEY = {"records": "record_id", "subjects": "subject_id"}
+_CONFLICT = "record_id seen before with different content"
+_TOP_REASONS = 5
+_EXAMPLES_PER_COLUMN = 1000  # distinct problem texts counted per column (memory bound)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingestion did.
+
+    Attributes
+    ----------
+    ingest_id
+        The new ``ingest_log`` entry (``None`` when skipped).
+    file_name, table
+        The file (name only) and the target table.
+    rows_read, rows_stored, rows_unchanged, rows_quarantined
+        Counts; ``rows_read == rows_stored + rows_unchanged + rows_quarantined``.
+    skipped
+        The same file was already ingested into the same table: nothing was done.
+    previous_ingest_id
+        The earlier ingest of the same file when skipped.
+    message
+        Notes kept in the log (e.g. ignored columns).
+    top_reasons
+        ``(column, rows, example problem)`` for the columns that sent most rows
+        to quarantine, most frequent first.
+    """
+
+    ingest_id: int | None
+    file_name: str
+    table: str
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_unchanged: int = 0
+    rows_quarantined: int = 0
+    skipped: bool = False
+    previous_ingest_id: int | None = None
+    message: str | None = None
+    top_reasons: tuple[tuple[str, int, str], ...] = ()
+
+    def summary(self) -> str:
+        """Short bilingual summary (Chinese first), with the top quarantine reasons."""
+        if self.skipped:
+            return (
+                f"已入库过，未重复写入：{self.file_name} 与批次 {self.previous_ingest_id} 相同 / "
+                f"already ingested as ingest {self.previous_ingest_id} into {self.table}: "
+                "nothing stored"
+            )
+        lines = [
+            f"入库 {self.file_name} → {self.table}（批次 {self.ingest_id}）："
+            f"读取 {self.rows_read:,} 行，入库 {self.rows_stored:,} 行，"
+            f"已存在 {self.rows_unchanged:,} 行，隔离 {self.rows_quarantined:,} 行 / "
+            f"read {self.rows_read:,}, stored {self.rows_stored:,}, "
+            f"unchanged {self.rows_unchanged:,}, quarantined {self.rows_quarantined:,} "
+            f"(ingest {self.ingest_id})"
+        ]
+        if self.top_reasons:
+            lines.append("主要隔离原因 / top quarantine reasons:")
+            lines += [
+                f"  {column}: {rows:,} 行 / rows, e.g. {example}"
+                for column, rows, example in self.top_reasons
+            ]
+        if self.message:
+            lines.append(f"说明 / note: {self.message}")
+        return "\n".join(lines)
+
+
+def file_sha256(path: Path | str) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> pd.Timestamp:
+    # moments are local time (schema conventions), microseconds as DuckDB keeps them
+    return pd.Timestamp(dt.datetime.now()).as_unit("us")
+
+
+def _equal_sql(columns: list[str], left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in columns)
+
+
+def _row_hash(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    return pd.util.hash_pandas_object(frame[columns], index=False)
+
+
+def _split_records(
+    store: Store, clean: pd.DataFrame, ingest_id: int
+) -> tuple[pd.DataFrame, int, dict[int, list[Problem]]]:
+    """Separate new records from those already stored or repeated in the file.
+
+    Returns the rows to store, the count of unchanged rows and the
+    conflicting rows' problems by row number.
+    """
+    if clean.empty:
+        return clean, 0, {}
+    compared = [c for c in business_columns("records") if c != "record_id"]
+    incoming = clean.assign(_row=clean.index.to_numpy())
+    # record_ids already stored (by earlier ingests or earlier chunks of this file)
+    matches = store.query(
+        f"""
+        SELECT i._row AS row_number,
+               bool_or({_equal_sql(compared, "r", "i")}) AS same,
+               min(r.ingest_id) AS first_ingest
+        FROM incoming AS i JOIN records AS r ON r.record_id = i.record_id
+        GROUP BY i._row
+        """,
+        frames={"incoming": incoming},
+    ).set_index("row_number")
+    conflicts: dict[int, list[Problem]] = {}
+    for row, same, first in matches.itertuples():
+        if same:
+            continue
+        if pd.isna(first):
+            where = "stored without an ingest batch"
+        elif int(first) == ingest_id:
+            where = f"earlier in this file, ingest {ingest_id}"
+        else:
+            where = f"ingest {int(first)}"
+        key = clean.at[row, "record_id"]
+        conflicts[int(row)] = [
+            {"column": "record_id", "value": str(key), "problem": f"{_CONFLICT} ({where})"}
+        ]
+    unchanged = int(matches["same"].sum()) if len(matches) else 0
+
+    # repeats inside this chunk among the record_ids not stored yet: the first one counts
+    fresh = clean[~clean.index.isin(matches.index)]
+    hashes = _row_hash(fresh, compared)
+    by_id = fresh["record_id"]
+    first_hash = hashes.groupby(by_id.to_numpy()).transform("first")
+    first_row = (
+        pd.Series(fresh.index, index=fresh.index).groupby(by_id.to_numpy()).transform("first")
+    )
+    repeat = by_id.duplicated(keep="first").to_numpy()
+    same = (hashes.to_numpy() == first_hash.to_numpy()) & repeat
+    differ = repeat & ~same
+    for row, key, first in zip(fresh.index[differ], by_id[differ], first_row[differ], strict=True):
+        conflicts[int(row)] = [
+            {
+                "column": "record_id",
+                "value": str(key),
+                "problem": f"{_CONFLICT} (line {int(first)} of this file, ingest {ingest_id})",
+            }
+        ]
+    unchanged += int(same.sum())
+    return fresh[~repeat], unchanged, conflicts
+
+
+def _split_subjects(store: Store, clean: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Separate changed subject versions from rows identical to the latest version.
+
+    Within a file, each row is compared with the version before it: the
+    previous row of the same subject in the file, else the latest stored one.
+    """
+    if clean.empty:
+        return clean, 0
+    compared = [c for c in business_columns("subjects") if c != "subject_id"]
+    incoming = clean.assign(_row=clean.index.to_numpy())
+    same_as_stored = store.query(
+        f"""
+        WITH latest AS (
+            SELECT * FROM subjects
+            WHERE subject_id IN (SELECT subject_id FROM incoming)
+            QUALIFY row_number() OVER (
+                PARTITION BY subject_id ORDER BY recorded_at DESC, ingest_id DESC NULLS LAST
+            ) = 1
+        )
+        SELECT i._row AS row_number
+        FROM incoming AS i JOIN latest AS l ON l.subject_id = i.subject_id
+        WHERE {_equal_sql(compared, "l", "i")}
+        """,
+        frames={"incoming": incoming},
+    )["row_number"]
+    hashes = _row_hash(clean, compared).to_numpy()
+    # position of the previous row of the same subject in this chunk (-1: none)
+    positions = pd.Series(np.arange(len(clean)))
+    previous = positions.groupby(clean["subject_id"].to_numpy()).shift(1).fillna(-1)
+    previous = previous.to_numpy().astype(np.int64)
+    unchanged = np.where(
+        previous >= 0,
+        hashes == hashes[np.maximum(previous, 0)],
+        clean.index.isin(same_as_stored.to_numpy()),
+    )
+    return clean[~unchanged], int(unchanged.sum())
+
+
+def _quarantine_frame(
+    chunk: pd.DataFrame,
+    problems: dict[int, list[Problem]],
+    *,
+    ingest_id: int,
+    file_name: str,
+    table: str,
+) -> pd.DataFrame:
+    rows = sorted(problems)
+    raw = chunk.loc[rows]
+    key = _KEY[table]
+    keys = raw[key] if key in raw.columns else pd.Series([""] * len(rows), index=raw.index)
+    return pd.DataFrame(
+        {
+            "ingest_id": ingest_id,
+            "file_name": file_name,
+            "row_number": np.asarray(rows, dtype=np.int64),
+            "target_table": table,
+            "key": [k if k != "" else None for k in keys],
+            "raw": [json.dumps(r, ensure_ascii=False) for r in raw.to_dict("records")],
+            "reasons": [json.dumps(problems[r], ensure_ascii=False) for r in rows],
+        }
+    )
+
+
+def _count_reasons(
+    problems: dict[int, list[Problem]],
+    rows_by_column: Counter[str],
+    texts_by_column: dict[str, Counter[str]],
+) -> None:
+    """Count quarantined rows per column, and each column's problem texts (for an example)."""
+    for items in problems.values():
+        for column in dict.fromkeys(p["column"] for p in items):
+            rows_by_column[column] += 1
+        for p in items:
+            texts = texts_by_column.setdefault(p["column"], Counter())
+            if p["problem"] in texts or len(texts) < _EXAMPLES_PER_COLUMN:
+                texts[p["problem"]] += 1
+
+
+def ingest_file(
+    store: Store,
+    path: Path | str,
+    table: str,
+    dept: str | None = None,
+    *,
+    today: dt.date | None = None,
+    chunk_rows: int = 200_000,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Validate a department file and store it; bad rows go to quarantine.
+
+    Parameters
+    ----------
+    store
+        The record store.
+    path
+        CSV (UTF-8 or GBK), Parquet or Excel (.xlsx) file.
+    table
+        ``records`` or ``subjects``.
+    dept
+        Department key; fills an empty ``source_dept`` and is kept in the log.
+    today
+        Dates after it are in the future (default: today's date).
+    chunk_rows
+        Rows read, validated and written at a time.
+    progress
+        Called as ``progress(bytes_done, bytes_total)`` after each chunk.
+
+    Returns
+    -------
+    IngestResult
+        Counts and reasons; ``skipped`` when the same file was ingested before.
+
+    Raises
+    ------
+    UnreadableFileError
+        The file cannot be read at all; nothing was written.
+    """
+    path = Path(path)
+    required = required_columns(table, dept)  # also rejects an unknown table
+    if not path.is_file():
+        raise UnreadableFileError(f"{path}: no such file")
+    sha = file_sha256(path)
+    earlier = store.scalar(
+        "SELECT min(ingest_id) FROM ingest_log WHERE file_sha256 = ? AND target_table = ?",
+        [sha, table],
+    )
+    if earlier is not None and not pd.isna(earlier):
+        return IngestResult(None, path.name, table, skipped=True, previous_ingest_id=int(earlier))
+
+    started = _now()
+    source = open_table_file(path, table, required)
+    message = (
+        f"ignored columns: {', '.join(source.headers.ignored)}" if source.headers.ignored else None
+    )
+    counts: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    examples: dict[str, Counter[str]] = {}
+    with store.transaction() as tx:
+        ingest_id = int(tx.scalar("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log"))
+        for chunk in source.chunks(chunk_rows, progress):
+            checked = validate_chunk(chunk, table, dept=dept, today=today)
+            problems = dict(checked.problems)
+            if table == "records":
+                new, unchanged, conflicts = _split_records(tx, checked.clean, ingest_id)
+                problems.update(conflicts)
+                recorded_at = _now()
+            else:
+                new, unchanged = _split_subjects(tx, checked.clean)
+                # the latest recorded_at is a subject's current version: a later line of
+                # the same file must win, so moments increase with file order
+                base = _now() + pd.Timedelta(microseconds=counts["read"])
+                recorded_at = (base + pd.to_timedelta(np.arange(len(new)), unit="us")).to_numpy()
+            tx.append(table, new.assign(ingest_id=ingest_id, recorded_at=recorded_at))
+            if problems:
+                tx.append(
+                    "quarantine",
+                    _quarantine_frame(
+                        chunk, problems, ingest_id=ingest_id, file_name=path.name, table=table
+                    ),
+                )
+            _count_reasons(problems, reasons, examples)
+            counts.update(
+                read=len(chunk), stored=len(new), unchanged=unchanged, quarantined=len(problems)
+            )
+        if counts["read"] != counts["stored"] + counts["unchanged"] + counts["quarantined"]:
+            # raising inside the transaction rolls everything back
+            raise AssertionError(f"{path}: row counts do not add up: {dict(counts)}")
+        tx.append(
+            "ingest_log",
+            pd.DataFrame(
+                {
+                    "ingest_id": [ingest_id],
+                    "file_name": [path.name],
+                    "file_sha256": [sha],
+                    "target_table": [table],
+                    "source_dept": [dept],
+                    "file_format": [source.file_format],
+                    "encoding": [source.encoding],
+                    "rows_read": [counts["read"]],
+                    "rows_stored": [counts["stored"]],
+                    "rows_unchanged": [counts["unchanged"]],
+                    "rows_quarantined": [counts["quarantined"]],
+                    "message": [message],
+                    "started_at": [started],
+                    "finished_at": [_now()],
+                }
+            ),
+        )
+    top = tuple(
+        (c, n, examples[c].most_common(1)[0][0]) for c, n in reasons.most_common(_TOP_REASONS)
+    )
+    return IngestResult(
+        ingest_id,
+        path.name,
+        table,
+        rows_read=counts["read"],
+        rows_stored=counts["stored"],
+        rows_unchanged=counts["unchanged"],
+        rows_quarantined=counts["quarantined"],
+        message=message,
+        top_reasons=top,
+    )

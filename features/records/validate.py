@@ -1,0 +1,573 @@
+"""Validation of department rows for ``records`` and ``subjects`` (pure, no I/O).
+
+A chunk arrives as strings (empty string = missing) indexed by the row's line
+number in the file. :func:`validate_chunk` returns the good rows typed per
+:mod:`features.records.schema` and, for every bad row, *all* its problems as
+``{column, value, problem}`` with a problem text a steward can act on.
+
+Checks run column by column over the whole chunk (pandas string operations,
+vectorised date and number parsing); identifiers are checked with numpy
+first, and only the invalid ones, once per distinct value, by the functions
+of :mod:`features.records.ids` that explain what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.records.ids import (
+    ID_CHECK,
+    ID_WEIGHTS,
+    USCC_ALPHABET,
+    USCC_WEIGHTS,
+    id_number_problem,
+    is_uscc,
+    party_id_problem,
+    region_code_problem,
+    subject_id_problem,
+    uscc_problem,
+)
+from features.records.kinds import KINDS, PARTY_ENTERPRISE, PARTY_PERSON
+from features.records.schema import POLARITIES, SEVERITIES, SUBJECT_TYPES, TABLES
+
+Problem = dict[str, str]
+
+#: Columns a file may not set: ingestion fills them.
+SET_BY_INGEST: frozenset[str] = frozenset({"ingest_id", "recorded_at"})
+#: Tables this module validates.
+VALIDATED_TABLES: tuple[str, ...] = ("records", "subjects")
+#: Required columns that validation fills when the file leaves them out.
+FILLED_FROM_KIND: frozenset[str] = frozenset({"domain", "polarity"})
+DOMAINS: tuple[str, ...] = tuple(dict.fromkeys(k.domain for k in KINDS.values()))
+
+_REQUIRED_EMPTY = "required field is empty"
+# Dates that are window ends may lie in the future; all others may not.
+_FUTURE_ALLOWED = frozenset({"valid_until"})
+# (later column, earlier column): the later one may not be before the earlier one.
+_RECORD_ORDER = (
+    ("published_on", "event_date"),
+    ("decided_on", "event_date"),
+    ("valid_until", "event_date"),
+)
+_NON_NEGATIVE = frozenset(
+    {
+        "amount",
+        "registered_capital",
+        "household_size",
+        "labour_count",
+        "land_mu",
+        "assets_value",
+        "annual_income",
+    }
+)
+_THOUSANDS = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"
+
+
+def business_columns(table: str) -> tuple[str, ...]:
+    """Columns of ``table`` a file provides (all but those ingestion sets)."""
+    return tuple(c for c in TABLES[table].column_names if c not in SET_BY_INGEST)
+
+
+def required_columns(table: str, dept: str | None = None) -> tuple[str, ...]:
+    """Columns a file for ``table`` must have.
+
+    Non-nullable columns, except those ingestion sets (``ingest_id``,
+    ``recorded_at``), those filled from the record kind (``domain``,
+    ``polarity``) and ``source_dept`` when a department is given.
+    """
+    _check_table(table)
+    skip = set(SET_BY_INGEST) | (set(FILLED_FROM_KIND) if table == "records" else set())
+    if dept:
+        skip.add("source_dept")
+    return tuple(c for c in TABLES[table].required if c not in skip)
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Outcome of validating one chunk.
+
+    Attributes
+    ----------
+    clean
+        Good rows, typed per the schema (dates ``datetime64[s]``, floats,
+        nullable ints, strings with NA for missing), all business columns in
+        schema order, indexed by row number.
+    rejected
+        Bad rows exactly as read (strings), indexed by row number.
+    problems
+        Row number → every problem of that row, in column order.
+    """
+
+    clean: pd.DataFrame
+    rejected: pd.DataFrame
+    problems: dict[int, list[Problem]]
+
+
+class _Problems:
+    """Collects problems column by column, vectorised."""
+
+    def __init__(self) -> None:
+        self.parts: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        mask: pd.Series | np.ndarray,
+        column: str,
+        values: pd.Series,
+        message: str | Callable[[str, int], str],
+    ) -> None:
+        """Record ``message`` for the rows in ``mask``.
+
+        ``message`` is a constant or a function of (value, position) called
+        only for the flagged rows.
+        """
+        flags = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+        if not flags.any():
+            return
+        positions = np.flatnonzero(flags)
+        vals = [str(v) for v in values.to_numpy()[positions]]
+        if callable(message):
+            texts = [message(v, p) for v, p in zip(vals, positions, strict=True)]
+        else:
+            texts = [message] * len(positions)
+        self.parts.append(
+            pd.DataFrame({"pos": positions, "column": column, "value": vals, "problem": texts})
+        )
+
+    def by_position(self) -> dict[int, list[Problem]]:
+        if not self.parts:
+            return {}
+        allp = pd.concat(self.parts, ignore_index=True).sort_values("pos", kind="stable")
+        out: dict[int, list[Problem]] = {}
+        for pos, column, value, problem in allp.itertuples(index=False):
+            out.setdefault(int(pos), []).append(
+                {"column": column, "value": value, "problem": problem}
+            )
+        return out
+
+
+# --- parsing helpers --------------------------------------------------------
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse ``YYYY-MM-DD``, ``YYYY/MM/DD`` or ``YYYYMMDD`` strings; NaT when not a date."""
+    text = values.astype(str).str.replace("/", "-", regex=False)
+    compact = text.str.fullmatch(r"\d{8}")
+    text = text.where(
+        ~compact, text.str.slice(0, 4) + "-" + text.str.slice(4, 6) + "-" + text.str.slice(6, 8)
+    )
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    return parsed.astype("datetime64[s]")
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Parse decimal numbers (``1,234.5`` thousands separators allowed); NaN otherwise."""
+    text = values.astype(str)
+    grouped = text.str.fullmatch(_THOUSANDS)
+    text = text.where(~grouped, text.str.replace(",", "", regex=False))
+    # "0x10" and the like are not department numbers; to_numeric already rejects them
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    return numbers.where(np.isfinite(numbers))
+
+
+def _cached(fn: Callable[..., str | None], keys: pd.DataFrame) -> pd.Series:
+    """Apply ``fn`` once per distinct row of ``keys``; result aligned with ``keys``."""
+    if keys.empty:
+        return pd.Series([], dtype=object, index=keys.index)
+    distinct = keys.drop_duplicates()
+    results = [fn(*row) for row in distinct.itertuples(index=False)]
+    lookup = distinct.assign(_result=pd.Series(results, index=distinct.index, dtype=object))
+    merged = keys.merge(lookup, how="left", on=list(keys.columns))
+    return pd.Series(merged["_result"].to_numpy(), index=keys.index, dtype=object)
+
+
+# --- identifiers, vectorised ------------------------------------------------
+# Most identifiers are valid: check them all at once with numpy and call the
+# per-value functions of ids.py (which explain what is wrong) only for the rest.
+
+_USCC_PATTERN = r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}"
+_ID_PATTERN = r"[0-9]{17}[0-9X]"
+_USCC_VALUE = np.full(256, 0, dtype=np.int64)
+_USCC_VALUE[[ord(ch) for ch in USCC_ALPHABET]] = np.arange(len(USCC_ALPHABET))
+_ID_CHECK_BYTES = np.frombuffer(ID_CHECK.encode("ascii"), dtype=np.uint8)
+
+
+def _as_bytes(codes: pd.Series, width: int) -> np.ndarray:
+    """ASCII codes of exactly ``width`` characters as a (n, width) uint8 matrix."""
+    joined = "".join(codes.tolist()).encode("ascii")
+    return np.frombuffer(joined, dtype=np.uint8).reshape(-1, width)
+
+
+def valid_uscc_mask(codes: pd.Series) -> np.ndarray:
+    """True where a code is a valid 统一社会信用代码 (same rule as ``uscc_problem``)."""
+    text = codes.astype(str)
+    shaped = text.str.fullmatch(_USCC_PATTERN).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(text), dtype=bool)
+    if shaped.any():
+        values = _USCC_VALUE[_as_bytes(text[shaped], 18)]
+        total = values[:, :17] @ np.asarray(USCC_WEIGHTS)
+        out[shaped] = values[:, 17] == (31 - total % 31) % 31
+    return out
+
+
+def valid_id_mask(codes: pd.Series, today: dt.date) -> np.ndarray:
+    """True where a code is a valid 居民身份证号码 (same rule as ``id_number_problem``)."""
+    text = codes.astype(str)
+    shaped = text.str.fullmatch(_ID_PATTERN).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(text), dtype=bool)
+    if shaped.any():
+        sel = text[shaped]
+        digits = _as_bytes(sel, 18)
+        total = (digits[:, :17].astype(np.int64) - 48) @ np.asarray(ID_WEIGHTS)
+        check_ok = digits[:, 17] == _ID_CHECK_BYTES[total % 11]
+        born = pd.to_datetime(sel.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+        born_ok = (born.dt.year >= 1900) & (born <= pd.Timestamp(today))
+        out[shaped] = check_ok & born_ok.fillna(False).to_numpy(dtype=bool)
+    return out
+
+
+# --- shared checks -----------------------------------------------------------
+
+
+class _Chunk:
+    """Stripped string columns of a chunk and the problems found so far."""
+
+    def __init__(self, frame: pd.DataFrame, table: str, today: dt.date) -> None:
+        n = len(frame)
+        self.table = table
+        self.today = today
+        self.today_ts = pd.Timestamp(today)
+        self.problems = _Problems()
+        self.text: dict[str, pd.Series] = {}
+        empty = pd.Series([""] * n, dtype=str)
+        for col in business_columns(table):
+            if col in frame.columns:
+                self.text[col] = (
+                    frame[col].fillna("").astype(str).str.strip().reset_index(drop=True)
+                )
+            else:
+                self.text[col] = empty
+        self.typed: dict[str, pd.Series] = {}
+
+    def present(self, col: str) -> pd.Series:
+        return self.text[col] != ""
+
+    def required(self, cols: Iterable[str]) -> None:
+        for col in cols:
+            self.problems.add(~self.present(col), col, self.text[col], _REQUIRED_EMPTY)
+
+    def choice(self, col: str, choices: tuple[str, ...]) -> None:
+        s = self.text[col]
+        allowed = ", ".join(choices)
+        self.problems.add(
+            self.present(col) & ~s.isin(choices),
+            col,
+            s,
+            lambda v, _p: f"{col} {v!r} is not one of {allowed}",
+        )
+
+    def dates(self, col: str) -> pd.Series:
+        s = self.text[col]
+        parsed = parse_dates(s)
+        self.problems.add(
+            self.present(col) & parsed.isna(),
+            col,
+            s,
+            lambda v, _p: f"date {v!r} is not a date (expected YYYY-MM-DD)",
+        )
+        if col not in _FUTURE_ALLOWED:
+            today = self.today.isoformat()
+            self.problems.add(
+                parsed > self.today_ts,
+                col,
+                s,
+                lambda _v, p: f"date {parsed.iat[p]:%Y-%m-%d} is in the future (today is {today})",
+            )
+        self.typed[col] = parsed
+        return parsed
+
+    def numbers(self, col: str, *, whole: bool = False) -> pd.Series:
+        s = self.text[col]
+        parsed = parse_numbers(s)
+        bad = self.present(col) & parsed.isna()
+        self.problems.add(bad, col, s, lambda v, _p: f"{v!r} is not a number")
+        if whole:
+            # also bounds the value so that the cast to a 64-bit integer is safe
+            self.problems.add(
+                parsed.notna() & ((parsed != np.floor(parsed)) | (parsed.abs() > 1e15)),
+                col,
+                s,
+                lambda v, _p: f"{v!r} is not a whole number",
+            )
+        if col in _NON_NEGATIVE:
+            self.problems.add(parsed < 0, col, s, lambda v, _p: f"{col} {v} is negative")
+        self.typed[col] = parsed
+        return parsed
+
+    def identifier(
+        self,
+        col: str,
+        check: Callable[[str, str], str | None],
+        *,
+        context: pd.Series | None = None,
+        valid: np.ndarray | None = None,
+        prefix: str = "",
+    ) -> None:
+        """Flag identifiers in ``col`` for which ``check(context, code)`` gives a problem.
+
+        ``valid`` marks codes already known to be valid (the vectorised fast
+        path); ``check`` runs once per distinct (context, code) of the rest.
+        """
+        s = self.text[col]
+        todo = self.present(col).to_numpy(dtype=bool, copy=True)
+        if valid is not None:
+            todo &= ~valid
+        if not todo.any():
+            return
+        ctx = context if context is not None else pd.Series([""] * len(s), dtype=str)
+        found = _cached(check, pd.DataFrame({"ctx": ctx[todo], "code": s[todo]}))
+        messages = pd.Series(None, index=s.index, dtype=object)
+        messages[todo] = found
+        self.problems.add(messages.notna(), col, s, lambda _v, p: f"{prefix}{messages.iat[p]}")
+
+    def order(self, later: str, earlier: str) -> None:
+        a, b = self.typed[later], self.typed[earlier]
+        self.problems.add(
+            a < b,
+            later,
+            self.text[later],
+            lambda _v, p: f"{later} {a.iat[p]:%Y-%m-%d} is before {earlier} {b.iat[p]:%Y-%m-%d}",
+        )
+
+    def result(self, frame: pd.DataFrame) -> ValidationResult:
+        """Typed good rows, raw bad rows and problems keyed by row number."""
+        by_pos = self.problems.by_position()
+        bad = np.zeros(len(frame), dtype=bool)
+        bad[list(by_pos)] = True
+        columns: dict[str, pd.Series] = {}
+        for col in business_columns(self.table):
+            if col in self.typed:
+                values = self.typed[col]
+                if TABLES[self.table].column(col).dtype == "int":
+                    values = values.round().astype("Int64")
+            else:
+                values = self.text[col].where(self.present(col))
+            columns[col] = values.reset_index(drop=True)
+        typed = pd.DataFrame(columns)
+        typed.index = frame.index
+        row_numbers = frame.index.to_numpy()
+        problems = {int(row_numbers[pos]): items for pos, items in by_pos.items()}
+        return ValidationResult(typed[~bad], frame[bad], problems)
+
+
+# --- records -----------------------------------------------------------------
+
+
+def _party_problem(party: str, code: str, today: dt.date) -> str | None:
+    """Why ``code`` cannot identify a party of kind ``party`` (enterprise/person/any)."""
+    if party == PARTY_ENTERPRISE:
+        problem = uscc_problem(code)
+        if problem is None:
+            return None
+        if id_number_problem(code, today) is None:
+            return "a 居民身份证号码 where the kind needs a 统一社会信用代码 (enterprises only)"
+        return f"not a valid 统一社会信用代码: {problem}"
+    if party == PARTY_PERSON:
+        problem = id_number_problem(code, today)
+        if problem is None:
+            return None
+        if is_uscc(code):
+            return "a 统一社会信用代码 where the kind needs a 居民身份证号码 (persons only)"
+        return f"not a valid 居民身份证号码: {problem}"
+    return party_id_problem(code)
+
+
+def _validate_records(c: _Chunk, dept: str | None) -> None:
+    t = c.text
+    if dept:
+        t["source_dept"] = t["source_dept"].where(c.present("source_dept"), dept)
+    c.required(("record_id", "subject_id", "kind", "event_date", "published_on", "source_dept"))
+
+    kind = t["kind"]
+    known = kind.isin(KINDS)
+    c.problems.add(
+        c.present("kind") & ~known, "kind", kind, lambda v, _p: f"unknown record kind {v!r}"
+    )
+
+    # subject_id: checked for the kind's party; unknown kinds accept either identifier
+    party = kind.map({k: v.party for k, v in KINDS.items()}).fillna("any").astype(str)
+    uscc_ok = valid_uscc_mask(t["subject_id"])
+    id_ok = valid_id_mask(t["subject_id"], c.today)
+    c.identifier(
+        "subject_id",
+        lambda p, code: _party_problem(p, code, c.today),
+        context=party,
+        valid=np.select(
+            [(party == PARTY_ENTERPRISE).to_numpy(), (party == PARTY_PERSON).to_numpy()],
+            [uscc_ok, id_ok],
+            uscc_ok | id_ok,
+        ),
+    )
+
+    # severity: a known tier, allowed by the kind, present when the kind requires one
+    sev = t["severity"]
+    has_sev = c.present("severity")
+    tiers = ", ".join(SEVERITIES)
+    c.problems.add(
+        has_sev & ~sev.isin(SEVERITIES),
+        "severity",
+        sev,
+        lambda v, _p: f"severity {v!r} is not one of {tiers}",
+    )
+    allowed = {f"{k}|{s}" for k, rk in KINDS.items() for s in rk.severities}
+    pair = kind + "|" + sev
+
+    def severity_message(v: str, p: int) -> str:
+        rk = KINDS[kind.iat[p]]
+        if not rk.severities:
+            return f"severity {v!r} given, but kind {rk.key!r} takes no severity"
+        return f"severity {v!r} is not allowed for kind {rk.key!r} ({', '.join(rk.severities)})"
+
+    c.problems.add(
+        known & has_sev & sev.isin(SEVERITIES) & ~pair.isin(allowed),
+        "severity",
+        sev,
+        severity_message,
+    )
+    needs = kind.isin([k for k, v in KINDS.items() if v.severity_required])
+    c.problems.add(
+        needs & ~has_sev,
+        "severity",
+        sev,
+        lambda _v, p: (
+            f"{_REQUIRED_EMPTY}: kind {kind.iat[p]!r} needs one of "
+            f"{', '.join(KINDS[kind.iat[p]].severities)}"
+        ),
+    )
+
+    # value_text: one of the kind's declared values, when it declares them
+    vt = t["value_text"]
+    valued = {f"{k}|{v}" for k, rk in KINDS.items() for v in rk.values}
+    declares = kind.isin([k for k, v in KINDS.items() if v.values])
+    c.problems.add(
+        declares & c.present("value_text") & ~(kind + "|" + vt).isin(valued),
+        "value_text",
+        vt,
+        lambda v, p: (
+            f"value_text {v!r} is not one of {', '.join(KINDS[kind.iat[p]].values)} "
+            f"for kind {kind.iat[p]!r}"
+        ),
+    )
+
+    # polarity and domain: valid when given, else filled from the kind
+    c.choice("polarity", POLARITIES)
+    c.choice("domain", DOMAINS)
+    by_value = {f"{k}|{v}": p for k, rk in KINDS.items() for v, p in rk.polarity_by_value.items()}
+    default = kind.map({k: v.polarity for k, v in KINDS.items()})
+    derived = (kind + "|" + vt).map(by_value).fillna(default).fillna("")
+    t["polarity"] = t["polarity"].where(c.present("polarity"), derived)
+    t["domain"] = t["domain"].where(
+        c.present("domain"), kind.map({k: v.domain for k, v in KINDS.items()}).fillna("")
+    )
+
+    for col in ("event_date", "decided_on", "published_on", "valid_until", "revoked_on"):
+        c.dates(col)
+    for later, earlier in _RECORD_ORDER:
+        c.order(later, earlier)
+    c.numbers("value_num")
+    c.numbers("amount")
+
+
+# --- subjects ----------------------------------------------------------------
+
+
+def _validate_subjects(c: _Chunk) -> None:
+    t = c.text
+    c.required(("subject_id", "subject_type", "name", "region_code", "status"))
+    c.choice("subject_type", SUBJECT_TYPES)
+
+    stype = t["subject_type"]
+    sid = t["subject_id"]
+    c.identifier(
+        "subject_id",
+        lambda typ, code: subject_id_problem(code, typ),
+        context=stype,
+        # an unknown type is reported on subject_type; the identifier cannot be judged
+        valid=np.select(
+            [(stype == "enterprise").to_numpy(), stype.isin(["household", "driver"]).to_numpy()],
+            [valid_uscc_mask(sid), valid_id_mask(sid, c.today)],
+            ~stype.isin(SUBJECT_TYPES).to_numpy(),
+        ),
+    )
+    c.identifier("region_code", lambda _c, v: region_code_problem(v))
+    c.identifier("township_code", lambda _c, v: subject_id_problem(v, "township"))
+    c.identifier("village_code", lambda _c, v: subject_id_problem(v, "village"))
+    for col in ("industry", "scale", "licence_class", "status"):
+        c.choice(col, TABLES["subjects"].column(col).choices or ())
+    for col in ("registered_capital", "land_mu", "assets_value", "annual_income"):
+        c.numbers(col)
+    for col in ("household_size", "labour_count"):
+        c.numbers(col, whole=True)
+    for col in ("established_on", "closed_on"):
+        c.dates(col)
+    c.identifier(
+        "legal_rep_id",
+        lambda _c, v: id_number_problem(v, c.today),
+        valid=valid_id_mask(t["legal_rep_id"], c.today),
+        prefix="not a valid 居民身份证号码: ",
+    )
+    c.identifier(
+        "employer_id",
+        lambda _c, v: uscc_problem(v),
+        valid=valid_uscc_mask(t["employer_id"]),
+        prefix="not a valid 统一社会信用代码: ",
+    )
+
+
+# --- entry point -------------------------------------------------------------
+
+
+def _check_table(table: str) -> None:
+    if table not in VALIDATED_TABLES:
+        raise ValueError(f"cannot validate table {table!r}; expected one of records, subjects")
+
+
+def validate_chunk(
+    frame: pd.DataFrame,
+    table: str,
+    *,
+    dept: str | None = None,
+    today: dt.date | None = None,
+) -> ValidationResult:
+    """Validate a chunk of rows read as strings.
+
+    Parameters
+    ----------
+    frame
+        Rows as read: string columns named after the table's columns (missing
+        optional columns may be absent; unknown columns are ignored), indexed
+        by row number. Not modified.
+    table
+        ``records`` or ``subjects``.
+    dept
+        Department key that fills an empty ``source_dept`` (records).
+    today
+        Dates after it are in the future (default: today's date).
+
+    Returns
+    -------
+    ValidationResult
+        Typed good rows, bad rows as read, and every problem of each bad row.
+    """
+    _check_table(table)
+    chunk = _Chunk(frame, table, today or dt.date.today())
+    if table == "records":
+        _validate_records(chunk, dept)
+    else:
+        _validate_subjects(chunk)
+    return chunk.result(frame)

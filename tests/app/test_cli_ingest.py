@@ -1,0 +1,106 @@
+"""``xinping ingest``: a department file into the store, bad rows into quarantine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from features.records.ids import generate_id_numbers, generate_uscc
+from features.store.duckdb_store import DuckDBStore
+
+runner = CliRunner()
+ENV = {"COLUMNS": "200"}  # rich wraps at 80 columns otherwise
+
+
+def department_file(n: int = 60, seed: int = 1) -> pd.DataFrame:
+    """``n`` records as strings; rows 3, 10 and 20 are broken (the CLI uses the real date,
+    so the future date lies far ahead)."""
+    rng = np.random.default_rng(seed)
+    firms = generate_uscc(rng, np.full(n, "530302"))
+    people = generate_id_numbers(
+        rng, np.full(n, "530326"), np.full(n, np.datetime64("1980-05-01")), rng.random(n) < 0.5
+    )
+    rows = []
+    for i in range(n):
+        event = dt.date(2022, 1, 1) + dt.timedelta(days=int(rng.integers(0, 900)))
+        penalty = i % 2 == 0
+        rows.append(
+            {
+                "记录编号": f"SAMR-{i:05d}",
+                "主体标识": firms[i] if penalty else people[i],
+                "信息类别": "administrative_penalty" if penalty else "traffic_violation",
+                "失信程度": "general" if penalty else "minor",
+                "文本值": "food" if penalty else "",
+                "金额（元）": str(int(rng.integers(1, 20)) * 500),
+                "发生日期": event.isoformat(),
+                "公示/报送日期": (event + dt.timedelta(days=7)).isoformat(),
+                "详情": "罚款",
+            }
+        )
+    frame = pd.DataFrame(rows, dtype=str)
+    frame.loc[3, "主体标识"] = frame.loc[3, "主体标识"][:17] + "Z"
+    frame.loc[10, "信息类别"] = "foo"
+    frame.loc[20, "公示/报送日期"] = "2099-01-01"
+    return frame
+
+
+def counts(path) -> dict[str, int]:
+    with DuckDBStore(path) as st:
+        return {t: st.count(t) for t in ("records", "quarantine", "ingest_log")}
+
+
+def invoke(*args: str):
+    return runner.invoke(cli, ["ingest", *args], env=ENV)
+
+
+def test_ingest_stores_good_rows_and_quarantines_bad_ones(tmp_path) -> None:
+    path, db = tmp_path / "samr.csv", tmp_path / "xp.duckdb"
+    department_file().to_csv(path, index=False, encoding="gbk")
+    result = invoke(str(path), "--store", str(db), "--dept", "samr")
+    assert result.exit_code == 0, result.output
+    assert "入库 samr.csv → records" in result.output
+    assert "read 60, stored 57, unchanged 0, quarantined 3" in result.output
+    assert counts(db) == {"records": 57, "quarantine": 3, "ingest_log": 1}
+    with DuckDBStore(db) as st:
+        assert set(st.query("SELECT source_dept FROM records")["source_dept"]) == {"samr"}
+        columns = {
+            r["column"]
+            for reasons in st.query("SELECT reasons FROM quarantine")["reasons"]
+            for r in json.loads(reasons)
+        }
+    assert columns == {"subject_id", "kind", "published_on"}
+
+    again = invoke(str(path), "--store", str(db), "--dept", "samr")
+    assert again.exit_code == 0, again.output
+    assert "already ingested as ingest 1" in again.output
+    assert counts(db) == {"records": 57, "quarantine": 3, "ingest_log": 1}
+
+
+@pytest.mark.parametrize("problem", ["encoding", "columns"])
+def test_an_unreadable_file_exits_non_zero_and_writes_nothing(tmp_path, problem) -> None:
+    db = tmp_path / "xp.duckdb"
+    good = tmp_path / "good.csv"
+    department_file(seed=2).to_csv(good, index=False)
+    assert invoke(str(good), "--store", str(db), "--dept", "samr").exit_code == 0
+    before = counts(db)
+
+    bad = tmp_path / "penalties.csv"
+    if problem == "encoding":
+        bad.write_bytes(department_file(seed=3).to_csv(index=False).encode("gbk") + b"\xff\xff\n")
+        expected = "cannot be decoded as UTF-8 or GBK (byte 0xff at offset"
+    else:
+        department_file(seed=3).drop(columns=["信息类别"]).to_csv(bad, index=False)
+        expected = "missing required columns: kind, source_dept"
+    result = invoke(str(bad), "--store", str(db))
+    assert result.exit_code != 0
+    output = result.output.replace("\n", "")
+    assert str(bad) in output and expected in output
+    assert output.count("错误 / error") == 1  # one message, no traceback
+    assert "Traceback" not in output
+    assert counts(db) == before

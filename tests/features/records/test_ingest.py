@@ -1,0 +1,411 @@
+"""Ingestion of department files (features/records/ingest.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TODAY, make_records, make_subjects, table_counts
+
+from features.records.ids import ID_CHECK, USCC_ALPHABET, id_check_char, uscc_check_char
+from features.records.ingest import IngestResult, UnreadableFileError, file_sha256, ingest_file
+from features.records.schema import TABLES
+
+BUSINESS = [c for c in TABLES["records"].column_names if c not in ("ingest_id", "recorded_at")]
+
+
+def stored_records(st) -> pd.DataFrame:
+    cols = ", ".join(BUSINESS)
+    return st.query(f"SELECT {cols} FROM records ORDER BY record_id")
+
+
+def ingest(st, path, table="records", **kw) -> IngestResult:
+    return ingest_file(st, path, table, today=TODAY, **kw)
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The string frame with numbers and dates typed, as Parquet/Excel would hold them."""
+    out = frame.copy()
+    for col in ("amount", "value_num"):
+        out[col] = pd.to_numeric(out[col].replace("", np.nan))
+    for col in ("event_date", "decided_on", "published_on", "valid_until"):
+        out[col] = pd.to_datetime(out[col].replace("", None))
+    return out
+
+
+# --- clean files ---------------------------------------------------------------------------
+
+
+def test_a_clean_utf8_csv_is_stored_completely(store, tmp_path) -> None:
+    frame = make_records(200, seed=3)
+    path = tmp_path / "tax.csv"
+    frame.to_csv(path, index=False)
+    result = ingest(store, path)
+    assert (
+        result.rows_read,
+        result.rows_stored,
+        result.rows_unchanged,
+        result.rows_quarantined,
+    ) == (200, 200, 0, 0)
+    assert not result.skipped and result.ingest_id == 1 and result.file_name == "tax.csv"
+    assert table_counts(store) == {"records": 200, "subjects": 0, "quarantine": 0, "ingest_log": 1}
+    log = store.query("SELECT * FROM ingest_log").iloc[0]
+    assert log["file_sha256"] == file_sha256(path)
+    assert (log["target_table"], log["file_format"], log["encoding"]) == (
+        "records",
+        "csv",
+        "utf-8-sig",
+    )
+    assert (log["rows_read"], log["rows_stored"], log["rows_quarantined"]) == (200, 200, 0)
+    assert log["finished_at"] >= log["started_at"]
+    got = stored_records(store).set_index("record_id")
+    first = frame.iloc[0]
+    row = got.loc[first["record_id"]]
+    assert row["subject_id"] == first["subject_id"]
+    assert row["amount"] == float(first["amount"])
+    assert row["event_date"] == pd.Timestamp(first["event_date"])
+    assert row["domain"] == "supervision" and row["polarity"] == "negative"
+    assert (store.query("SELECT DISTINCT ingest_id FROM records")["ingest_id"] == 1).all()
+
+
+def test_gbk_parquet_and_excel_files_store_the_same_records(tmp_path) -> None:
+    from features.store.duckdb_store import DuckDBStore
+
+    frame = make_records(120, seed=4)
+    labels = {c.name: c.label_zh for c in TABLES["records"].columns}
+    files = {
+        "utf8.csv": lambda p: frame.to_csv(p, index=False),
+        "gbk.csv": lambda p: frame.rename(columns=labels).to_csv(p, index=False, encoding="gbk"),
+        "typed.parquet": lambda p: typed(frame).to_parquet(p, index=False),
+        "typed.xlsx": lambda p: typed(frame).rename(columns=labels).to_excel(p, index=False),
+    }
+    stored = {}
+    for name, write in files.items():
+        path = tmp_path / name
+        write(path)
+        with DuckDBStore(tmp_path / f"{name}.duckdb") as st:
+            result = ingest(st, path)
+            assert (result.rows_stored, result.rows_quarantined) == (120, 0), result.summary()
+            stored[name] = stored_records(st)
+            encoding = st.scalar("SELECT encoding FROM ingest_log")
+            assert encoding == {"utf8.csv": "utf-8-sig", "gbk.csv": "gb18030"}.get(name)
+    for name in ("gbk.csv", "typed.parquet", "typed.xlsx"):
+        pd.testing.assert_frame_equal(stored[name], stored["utf8.csv"], obj=name)
+
+
+# --- THE ACCEPTANCE CASE ---------------------------------------------------------------------
+
+
+def _wrong(correct: str, alphabet: str, rng: np.random.Generator) -> str:
+    return str(rng.choice([ch for ch in alphabet if ch != correct]))
+
+
+def dirty_file(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
+    """1,000 records of which exactly 37 are broken, the file stored before, and the
+    expected (line number → column) of each broken row."""
+    rng = np.random.default_rng(2026)
+    frame = make_records(1000, seed=42)
+    targets = iter(rng.choice(np.arange(60, 1000), size=37, replace=False).tolist())
+    expected: dict[int, str] = {}
+
+    def brk(column: str, **changes: str) -> int:
+        i = next(targets)
+        for col, value in changes.items():
+            frame.loc[i, col] = value
+        expected[i + 2] = column
+        return i
+
+    def as_tax_paid(subject_id: str) -> dict[str, str]:
+        return dict(
+            kind="tax_paid",
+            severity="",
+            value_text="",
+            value_num="",
+            decided_on="",
+            valid_until="",
+            amount="100",
+            subject_id=subject_id,
+        )
+
+    def as_violation(subject_id: str) -> dict[str, str]:
+        return dict(
+            kind="traffic_violation",
+            severity="minor",
+            value_text="",
+            value_num="3",
+            decided_on="",
+            valid_until="",
+            amount="",
+            subject_id=subject_id,
+        )
+
+    penalty = frame.loc[
+        0,
+        [
+            "kind",
+            "severity",
+            "value_text",
+            "amount",
+            "decided_on",
+            "valid_until",
+            "event_date",
+            "published_on",
+        ],
+    ].to_dict()
+    firm, person = frame.loc[0, "subject_id"], frame.loc[3, "subject_id"]
+    for _ in range(4):  # bad USCC check character
+        body = firm[:17]
+        brk("subject_id", **as_tax_paid(body + _wrong(uscc_check_char(body), USCC_ALPHABET, rng)))
+    for _ in range(4):  # bad ID number check character
+        body = person[:17]
+        brk("subject_id", **as_violation(body + _wrong(id_check_char(body), ID_CHECK, rng)))
+    for value in ("foo", "penalty", "行政处罚", "tax-paid"):  # unknown kinds
+        brk("kind", kind=value)
+    for value in ("huge", "severe", "3", "一般"):  # severity outside the tiers
+        brk("severity", **{**penalty, "severity": value})
+    for value in ("2026-13-01", "2023-02-30", "soon", "05.01.2023"):  # unparseable dates
+        brk("event_date", event_date=value, decided_on="", valid_until="")
+    brk("published_on", published_on="2026-12-01")  # future dates
+    brk("published_on", published_on="2027-01-05")
+    brk(
+        "event_date",
+        event_date="2026-12-24",
+        published_on="2026-12-25",
+        decided_on="",
+        valid_until="",
+    )
+    brk("record_id", record_id="")  # missing required fields
+    brk("subject_id", subject_id="")
+    brk("published_on", published_on="")
+    conflicting = [brk("record_id") for _ in range(4)]  # stored before, different content
+    for j in (5, 17, 33):  # repeated in this file with different content
+        brk("record_id", record_id=frame.loc[j, "record_id"])
+    for _ in range(2):  # published before the event
+        i = brk("published_on", decided_on="", valid_until="")
+        event = pd.Timestamp(frame.loc[i, "event_date"])
+        frame.loc[i, "published_on"] = (event - pd.Timedelta(days=3)).strftime("%Y-%m-%d")
+    for value in ("-100.5", "-1"):  # negative amounts
+        brk("amount", **{**as_tax_paid(firm), "amount": value})
+    assert next(targets, None) is None and len(expected) == 37
+
+    earlier = frame.loc[conflicting].copy()
+    earlier["detail"] = "更正前的内容"  # same record_id, other content
+    return frame, earlier, expected
+
+
+def test_acceptance_1000_records_37_broken(store, tmp_path) -> None:
+    frame, earlier, expected = dirty_file(tmp_path)
+    earlier_path, path = tmp_path / "earlier.csv", tmp_path / "penalties.csv"
+    earlier.to_csv(earlier_path, index=False)
+    frame.to_csv(path, index=False)
+    first = ingest(store, earlier_path)
+    assert (first.rows_stored, first.rows_quarantined) == (4, 0)
+
+    result = ingest(store, path)
+    assert (
+        result.rows_read,
+        result.rows_stored,
+        result.rows_unchanged,
+        result.rows_quarantined,
+    ) == (1000, 963, 0, 37), result.summary()
+    assert table_counts(store) == {"records": 967, "subjects": 0, "quarantine": 37, "ingest_log": 2}
+    q = store.query(
+        "SELECT * FROM quarantine WHERE ingest_id = ? ORDER BY row_number", [result.ingest_id]
+    )
+    assert q["row_number"].tolist() == sorted(expected)
+    assert set(q["file_name"]) == {"penalties.csv"} and set(q["target_table"]) == {"records"}
+    for row in q.itertuples():
+        reasons = json.loads(row.reasons)
+        assert reasons and all(set(r) == {"column", "value", "problem"} for r in reasons)
+        assert expected[row.row_number] in {r["column"] for r in reasons}, (row.row_number, reasons)
+        raw = json.loads(row.raw)
+        assert raw == frame.iloc[row.row_number - 2].to_dict()  # the row exactly as read
+        assert (None if pd.isna(row.key) else row.key) == (raw["record_id"] or None)
+    conflicts = [json.loads(r) for r in q["reasons"] if "seen before" in r]
+    texts = sorted(r[0]["problem"] for r in conflicts)
+    assert texts.count("record_id seen before with different content (ingest 1)") == 4
+    assert sum("of this file, ingest 2)" in t for t in texts) == 3
+    # the 963 good rows are stored once, with this batch's id; the conflicting ids keep
+    # their first content
+    stored = store.query("SELECT ingest_id, count(*) AS n FROM records GROUP BY 1 ORDER BY 1")
+    assert stored["n"].tolist() == [4, 963]
+    assert set(store.query("SELECT detail FROM records WHERE ingest_id = 1")["detail"]) == {
+        "更正前的内容"
+    }
+    # the summary counts the reasons, Chinese first
+    text = result.summary()
+    assert text.startswith("入库 penalties.csv → records") and "隔离 37 行" in text
+    assert "quarantined 37" in text and "record_id: 8 行 / rows" in text
+
+    # the same file again adds nothing anywhere
+    before = table_counts(store)
+    again = ingest(store, path)
+    assert again.skipped and again.previous_ingest_id == result.ingest_id
+    assert again.ingest_id is None and again.rows_stored == 0
+    assert table_counts(store) == before
+    assert "已入库过" in again.summary() and f"ingest {result.ingest_id}" in again.summary()
+
+
+def test_a_file_with_only_known_rows_stores_nothing_new(store, tmp_path) -> None:
+    frame = make_records(50, seed=6)
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    ingest(store, tmp_path / "a.csv")
+    # the same rows in another file (other column order, Chinese headers): all unchanged
+    labels = {c.name: c.label_zh for c in TABLES["records"].columns}
+    frame[frame.columns[::-1]].rename(columns=labels).to_csv(tmp_path / "b.csv", index=False)
+    result = ingest(store, tmp_path / "b.csv")
+    assert (result.rows_read, result.rows_stored, result.rows_unchanged) == (50, 0, 50)
+    assert store.count("records") == 50 and store.count("ingest_log") == 2
+
+
+@pytest.mark.parametrize("chunk_rows", [4, 1000])  # repeats across chunks and within one
+def test_identical_repeats_within_a_file_are_unchanged(store, tmp_path, chunk_rows) -> None:
+    frame = make_records(10, seed=7)
+    frame = pd.concat([frame, frame.iloc[[2, 2, 8]]], ignore_index=True)
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    result = ingest(store, tmp_path / "a.csv", chunk_rows=chunk_rows)
+    assert (
+        result.rows_read,
+        result.rows_stored,
+        result.rows_unchanged,
+        result.rows_quarantined,
+    ) == (13, 10, 3, 0)
+    assert store.count("records") == 10
+
+
+def test_conflicts_across_chunks_of_one_file(store, tmp_path) -> None:
+    frame = make_records(10, seed=8)
+    frame.loc[9, "record_id"] = frame.loc[1, "record_id"]
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    result = ingest(store, tmp_path / "a.csv", chunk_rows=3)
+    assert (result.rows_stored, result.rows_quarantined) == (9, 1)
+    reasons = json.loads(store.scalar("SELECT reasons FROM quarantine"))
+    assert reasons[0]["problem"] == (
+        "record_id seen before with different content (earlier in this file, ingest 1)"
+    )
+
+
+# --- unreadable files write nothing ----------------------------------------------------------
+
+
+def test_undecodable_file_writes_nothing(store, tmp_path) -> None:
+    make_records(20, seed=9).to_csv(tmp_path / "ok.csv", index=False)
+    ingest(store, tmp_path / "ok.csv")
+    before = table_counts(store)
+    bad = tmp_path / "penalties.csv"
+    body = make_records(20, seed=10).to_csv(index=False).encode("gbk")
+    bad.write_bytes(body + b"R9,\xff\n")
+    with pytest.raises(UnreadableFileError) as err:
+        ingest(store, bad)
+    assert str(err.value).startswith(f"{bad}: cannot be decoded as UTF-8 or GBK (byte 0xff")
+    assert table_counts(store) == before
+
+
+def test_missing_columns_write_nothing(store, tmp_path) -> None:
+    path = tmp_path / "x.csv"
+    make_records(20).drop(columns=["kind", "published_on"]).to_csv(path, index=False)
+    with pytest.raises(
+        UnreadableFileError,
+        match=r"x\.csv: missing required columns: kind, "
+        r"published_on",
+    ):
+        ingest(store, path)
+    assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 0}
+
+
+def test_a_broken_line_late_in_the_file_rolls_back_earlier_chunks(store, tmp_path) -> None:
+    lines = make_records(30, seed=11).to_csv(index=False).splitlines()
+    lines[25] = lines[25].replace("some", "x") + ",one,too,many"
+    lines[3] = lines[3].replace(lines[3].split(",")[0], "", 1)  # a quarantined row as well
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match=r"late\.csv: record 26"):
+        ingest(store, path, chunk_rows=5)
+    assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 0}
+
+
+# --- departments, ignored columns, subjects --------------------------------------------------
+
+
+def test_dept_fills_source_dept_and_ignored_columns_are_logged(store, tmp_path) -> None:
+    frame = make_records(10, seed=12).drop(columns=["source_dept"])
+    frame["经办人"] = "张三"
+    frame["remark"] = ""
+    frame.loc[3, "kind"] = "tax_paid"  # keep one row valid with a tax kind
+    path = tmp_path / "a.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(UnreadableFileError, match="missing required columns: source_dept"):
+        ingest(store, path)
+    result = ingest(store, path, dept="tax")
+    assert result.message == "ignored columns: 经办人, remark"
+    assert "说明 / note: ignored columns: 经办人, remark" in result.summary()
+    assert set(store.query("SELECT source_dept FROM records")["source_dept"]) == {"tax"}
+    log = store.query("SELECT source_dept, message FROM ingest_log").iloc[0]
+    assert (log["source_dept"], log["message"]) == ("tax", "ignored columns: 经办人, remark")
+
+
+def latest_subjects(st) -> pd.DataFrame:
+    return st.query(
+        "SELECT * FROM subjects QUALIFY row_number() OVER "
+        "(PARTITION BY subject_id ORDER BY recorded_at DESC) = 1 ORDER BY subject_id"
+    )
+
+
+def test_subjects_changed_rows_become_new_versions(store, tmp_path) -> None:
+    frame = make_subjects(30, seed=13)
+    frame.to_csv(tmp_path / "s1.csv", index=False)
+    first = ingest(store, tmp_path / "s1.csv", "subjects")
+    assert (first.rows_stored, first.rows_quarantined) == (30, 0)
+
+    changed = frame.copy()
+    changed.loc[0, "name"] = "曲靖市更名后有限公司"
+    changed.loc[4, "status"] = "closed"
+    changed.loc[4, "closed_on"] = "2026-10-01"
+    changed.loc[7, "region_code"] = "99"  # quarantined, the old version stays current
+    changed.to_csv(tmp_path / "s2.csv", index=False)
+    second = ingest(store, tmp_path / "s2.csv", "subjects")
+    assert (
+        second.rows_read,
+        second.rows_stored,
+        second.rows_unchanged,
+        second.rows_quarantined,
+    ) == (30, 2, 27, 1)
+    assert store.count("subjects") == 32
+    latest = latest_subjects(store).set_index("subject_id")
+    assert latest.loc[frame.loc[0, "subject_id"], "name"] == "曲靖市更名后有限公司"
+    assert latest.loc[frame.loc[4, "subject_id"], "status"] == "closed"
+    assert latest.loc[frame.loc[7, "subject_id"], "region_code"] == frame.loc[7, "region_code"]
+    key = store.scalar("SELECT key FROM quarantine")
+    assert key == frame.loc[7, "subject_id"]
+
+
+def test_several_versions_of_a_subject_in_one_file_the_last_line_wins(store, tmp_path) -> None:
+    base = make_subjects(3, seed=14)
+    v2 = base.iloc[[0]].assign(name="第二版")
+    v3 = base.iloc[[0]].assign(name="第三版")
+    frame = pd.concat([base, v2, v2, v3], ignore_index=True)
+    frame.to_csv(tmp_path / "s.csv", index=False)
+    result = ingest(store, tmp_path / "s.csv", "subjects", chunk_rows=2)
+    # row 5 repeats row 4 exactly: unchanged; the others are versions
+    assert (result.rows_stored, result.rows_unchanged) == (5, 1)
+    latest = latest_subjects(store).set_index("subject_id")
+    assert latest.loc[base.loc[0, "subject_id"], "name"] == "第三版"
+
+
+def test_the_result_is_frozen_and_counts_add_up(store, tmp_path) -> None:
+    frame = make_records(40, seed=15)
+    frame.loc[[3, 9], "kind"] = "foo"
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    result = ingest(store, tmp_path / "a.csv")
+    assert result.rows_read == result.rows_stored + result.rows_unchanged + result.rows_quarantined
+    assert result.top_reasons == (("kind", 2, "unknown record kind 'foo'"),)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.rows_read = 0  # type: ignore[misc]
+
+
+def test_unknown_table_is_refused(store, tmp_path) -> None:
+    with pytest.raises(ValueError, match="ratings"):
+        ingest_file(store, tmp_path / "a.csv", "ratings")

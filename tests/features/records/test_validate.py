@@ -1,0 +1,388 @@
+"""Validation of department rows (features/records/validate.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TODAY, id_numbers, make_records, make_subjects, uscc_codes
+
+from features.records.ids import id_number_problem, uscc_problem
+from features.records.validate import (
+    business_columns,
+    required_columns,
+    valid_id_mask,
+    valid_uscc_mask,
+    validate_chunk,
+)
+
+GOOD_USCC = "91110000600037341L"
+GOOD_ID = "11010519491231002X"
+
+
+def one_record(**changes: str) -> pd.DataFrame:
+    """A valid administrative penalty as strings, with ``changes`` applied, at line 2."""
+    row = {
+        "record_id": "R1",
+        "subject_id": GOOD_USCC,
+        "kind": "administrative_penalty",
+        "severity": "general",
+        "value_num": "",
+        "value_text": "food",
+        "amount": "5000",
+        "event_date": "2023-02-01",
+        "decided_on": "2023-02-10",
+        "published_on": "2023-02-15",
+        "valid_until": "2026-02-01",
+        "revoked_on": "",
+        "source_dept": "samr",
+        "detail": "罚款",
+    }
+    row.update(changes)
+    return pd.DataFrame([row], index=pd.Index([2], name="row_number"), dtype=str)
+
+
+def problems_of(frame: pd.DataFrame, table: str = "records", **kw) -> list[dict[str, str]]:
+    result = validate_chunk(frame, table, today=TODAY, **kw)
+    return result.problems.get(int(frame.index[0]), [])
+
+
+def test_generated_rows_are_all_valid() -> None:
+    result = validate_chunk(make_records(500, seed=1), "records", today=TODAY)
+    assert result.problems == {}
+    assert len(result.clean) == 500 and result.rejected.empty
+    subjects = validate_chunk(make_subjects(300, seed=1), "subjects", today=TODAY)
+    assert subjects.problems == {} and len(subjects.clean) == 300
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "problem"),
+    [
+        (
+            {"subject_id": "91350100M000100Y4Z"},
+            "subject_id",
+            "not a valid 统一社会信用代码: check character is 'Z', expected '3'",
+        ),
+        (
+            {"subject_id": GOOD_ID, "kind": "tax_paid", "severity": "", "value_text": ""},
+            "subject_id",
+            "a 居民身份证号码 where the kind needs a 统一社会信用代码",
+        ),
+        (
+            {"subject_id": "110105194912310021", "kind": "traffic_violation", "value_text": ""},
+            "subject_id",
+            "not a valid 居民身份证号码: check character is '1', expected 'X'",
+        ),
+        (
+            {"subject_id": GOOD_USCC, "kind": "traffic_violation", "value_text": ""},
+            "subject_id",
+            "a 统一社会信用代码 where the kind needs a 居民身份证号码",
+        ),
+        ({"kind": "foo"}, "kind", "unknown record kind 'foo'"),
+        ({"severity": "huge"}, "severity", "severity 'huge' is not one of minor, general, serious"),
+        (
+            {"kind": "serious_violation_list", "value_text": ""},
+            "severity",
+            "severity 'general' is not allowed for kind 'serious_violation_list' (serious)",
+        ),
+        (
+            {"kind": "tax_paid", "value_text": ""},
+            "severity",
+            "severity 'general' given, but kind 'tax_paid' takes no severity",
+        ),
+        (
+            {"severity": ""},
+            "severity",
+            "required field is empty: kind 'administrative_penalty' needs one of minor, general, "
+            "serious",
+        ),
+        ({"value_text": "pets"}, "value_text", "value_text 'pets' is not one of food, drug,"),
+        (
+            {"polarity": "bad"},
+            "polarity",
+            "polarity 'bad' is not one of negative, positive, neutral",
+        ),
+        ({"domain": "astrology"}, "domain", "domain 'astrology' is not one of registration,"),
+        (
+            {"event_date": "2026-13-01"},
+            "event_date",
+            "date '2026-13-01' is not a date (expected YYYY-MM-DD)",
+        ),
+        (
+            {"published_on": "yesterday"},
+            "published_on",
+            "date 'yesterday' is not a date (expected YYYY-MM-DD)",
+        ),
+        (
+            {"published_on": "2027-01-05"},
+            "published_on",
+            "date 2027-01-05 is in the future (today is 2026-11-22)",
+        ),
+        (
+            {"revoked_on": "20270105"},
+            "revoked_on",
+            "date 2027-01-05 is in the future (today is 2026-11-22)",
+        ),
+        (
+            {"published_on": "2023-01-01"},
+            "published_on",
+            "published_on 2023-01-01 is before event_date 2023-02-01",
+        ),
+        (
+            {"decided_on": "2023/01/15"},
+            "decided_on",
+            "decided_on 2023-01-15 is before event_date 2023-02-01",
+        ),
+        (
+            {"valid_until": "2022-12-31"},
+            "valid_until",
+            "valid_until 2022-12-31 is before event_date 2023-02-01",
+        ),
+        ({"amount": "-5"}, "amount", "amount -5 is negative"),
+        ({"amount": "lots"}, "amount", "'lots' is not a number"),
+        ({"value_num": "inf"}, "value_num", "'inf' is not a number"),
+        ({"record_id": ""}, "record_id", "required field is empty"),
+        ({"subject_id": "  "}, "subject_id", "required field is empty"),
+        ({"source_dept": ""}, "source_dept", "required field is empty"),
+        ({"event_date": ""}, "event_date", "required field is empty"),
+    ],
+)
+def test_each_record_problem_names_column_value_and_cause(changes, column, problem) -> None:
+    found = problems_of(one_record(**changes))
+    assert any(p["column"] == column and p["problem"].startswith(problem) for p in found), found
+    # the value is the one read (trimmed), so a steward can find it in the file
+    hit = next(p for p in found if p["column"] == column)
+    read = changes[column] if column in changes else one_record()[column].iloc[0]
+    assert hit["value"] == read.strip()
+
+
+def test_every_problem_of_a_row_is_reported_in_column_order() -> None:
+    frame = one_record(
+        subject_id="91350100M000100Y4Z",
+        severity="huge",
+        event_date="2026-13-01",
+        published_on="2027-01-05",
+        amount="-1",
+    )
+    found = problems_of(frame)
+    assert [p["column"] for p in found] == [
+        "subject_id",
+        "severity",
+        "event_date",
+        "published_on",
+        "amount",
+    ]
+
+
+def test_unknown_kind_still_checks_the_identifier() -> None:
+    found = problems_of(one_record(kind="foo", subject_id="91350100M000100Y4Z"))
+    assert {p["column"] for p in found} == {"kind", "subject_id"}
+
+
+def test_good_rows_are_typed_and_filled_from_the_kind() -> None:
+    frame = pd.concat(
+        [
+            one_record(),
+            one_record(
+                record_id="R2",
+                kind="environmental_rating",
+                severity="",
+                value_text="red",
+                decided_on="",
+                valid_until="2099-12-31",
+                source_dept="",
+            ),
+            one_record(
+                record_id="R3",
+                kind="loan",
+                severity="",
+                value_text="",
+                subject_id=GOOD_ID,
+                event_date="20240105",
+                decided_on="",
+                published_on="2024/01/06",
+                valid_until="2029-01-05",
+                amount="1,200,000.50",
+                polarity="positive",
+                domain="finance",
+            ),
+        ]
+    )
+    frame.index = pd.Index([2, 3, 4], name="row_number")
+    before = frame.copy()
+    result = validate_chunk(frame, "records", dept="bank", today=TODAY)
+    pd.testing.assert_frame_equal(frame, before)  # the input is not modified
+    assert result.problems == {}
+    clean = result.clean
+    assert list(clean.columns) == list(business_columns("records"))
+    assert list(clean.index) == [2, 3, 4]
+    assert str(clean["event_date"].dtype) == "datetime64[s]"
+    assert clean["amount"].dtype == np.float64
+    assert clean.loc[4, "amount"] == 1_200_000.5
+    assert clean.loc[4, "event_date"] == pd.Timestamp("2024-01-05")
+    assert clean.loc[4, "published_on"] == pd.Timestamp("2024-01-06")
+    # domain and polarity from the kind (polarity by value_text), unless given
+    assert clean.loc[2, "domain"] == "supervision" and clean.loc[2, "polarity"] == "negative"
+    assert clean.loc[3, "domain"] == "evaluation" and clean.loc[3, "polarity"] == "negative"
+    assert clean.loc[4, "polarity"] == "positive" and clean.loc[4, "domain"] == "finance"
+    # --dept fills an empty source_dept only
+    assert clean["source_dept"].tolist() == ["samr", "bank", "samr"]
+    # valid_until (a window end, a loan's maturity) may be in the future
+    assert clean.loc[3, "valid_until"] == pd.Timestamp("2099-12-31")
+    assert pd.isna(clean.loc[3, "severity"]) and pd.isna(clean.loc[2, "revoked_on"])
+
+
+def test_rejected_rows_are_kept_as_read() -> None:
+    frame = pd.concat([one_record(), one_record(record_id=" R9 ", amount="-3")])
+    frame.index = pd.Index([2, 7], name="row_number")
+    result = validate_chunk(frame, "records", today=TODAY)
+    assert list(result.clean.index) == [2]
+    assert list(result.rejected.index) == [7]
+    assert result.rejected.loc[7, "record_id"] == " R9 "
+    assert list(result.problems) == [7]
+
+
+def test_required_columns() -> None:
+    assert required_columns("records") == (
+        "record_id",
+        "subject_id",
+        "kind",
+        "event_date",
+        "published_on",
+        "source_dept",
+    )
+    assert "source_dept" not in required_columns("records", dept="samr")
+    assert required_columns("subjects") == (
+        "subject_id",
+        "subject_type",
+        "name",
+        "region_code",
+        "status",
+    )
+    with pytest.raises(ValueError, match="ratings"):
+        required_columns("ratings")
+
+
+def test_missing_optional_columns_are_null() -> None:
+    frame = one_record()[
+        ["record_id", "subject_id", "kind", "severity", "event_date", "published_on", "source_dept"]
+    ]
+    result = validate_chunk(frame, "records", today=TODAY)
+    assert result.problems == {}
+    assert pd.isna(result.clean["amount"].iloc[0]) and pd.isna(result.clean["detail"].iloc[0])
+
+
+def one_subject(**changes: str) -> pd.DataFrame:
+    row = make_subjects(1).iloc[0].to_dict()  # an enterprise
+    row.update(changes)
+    return pd.DataFrame([row], index=pd.Index([5], name="row_number"), dtype=str)
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "problem"),
+    [
+        ({"subject_type": "alien"}, "subject_type", "subject_type 'alien' is not one of"),
+        (
+            {"subject_id": "91350100M000100Y4Z"},
+            "subject_id",
+            "not a valid 统一社会信用代码: check character is 'Z', expected '3'",
+        ),
+        (
+            {"subject_type": "village", "subject_id": "53030210020"},
+            "subject_id",
+            "must be a 12-digit village code",
+        ),
+        ({"name": ""}, "name", "required field is empty"),
+        ({"region_code": "99"}, "region_code", "must be 6 digits starting 1–8"),
+        ({"township_code": "5303021"}, "township_code", "must be a 9-digit township code"),
+        ({"village_code": "930302100200"}, "village_code", "must be 6 digits starting 1–8"),
+        ({"industry": "Z"}, "industry", "industry 'Z' is not one of A, B"),
+        ({"scale": "huge"}, "scale", "scale 'huge' is not one of large, medium, small, micro"),
+        ({"licence_class": "Z9"}, "licence_class", "licence_class 'Z9' is not one of A1"),
+        ({"status": "sleeping"}, "status", "status 'sleeping' is not one of active, closed"),
+        ({"status": ""}, "status", "required field is empty"),
+        ({"registered_capital": "-10"}, "registered_capital", "registered_capital -10 is negative"),
+        ({"household_size": "2.5"}, "household_size", "'2.5' is not a whole number"),
+        ({"labour_count": "-1"}, "labour_count", "labour_count -1 is negative"),
+        ({"land_mu": "many"}, "land_mu", "'many' is not a number"),
+        (
+            {"established_on": "2030-01-01"},
+            "established_on",
+            "date 2030-01-01 is in the future (today is 2026-11-22)",
+        ),
+        ({"closed_on": "2020-02-30"}, "closed_on", "date '2020-02-30' is not a date"),
+        (
+            {"legal_rep_id": "110105194912310021"},
+            "legal_rep_id",
+            "not a valid 居民身份证号码: check character is '1', expected 'X'",
+        ),
+        (
+            {"employer_id": "91350100M000100Y4Z"},
+            "employer_id",
+            "not a valid 统一社会信用代码: check character is 'Z', expected '3'",
+        ),
+    ],
+)
+def test_each_subject_problem(changes, column, problem) -> None:
+    found = problems_of(one_subject(**changes), "subjects")
+    assert any(p["column"] == column and p["problem"].startswith(problem) for p in found), found
+
+
+def test_subjects_are_typed() -> None:
+    result = validate_chunk(make_subjects(30, seed=2), "subjects", today=TODAY)
+    clean = result.clean
+    assert str(clean["household_size"].dtype) == "Int64"
+    assert clean["registered_capital"].dtype == np.float64
+    assert str(clean["established_on"].dtype) == "datetime64[s]"
+    assert list(clean.columns) == list(business_columns("subjects"))
+
+
+def test_fast_identifier_checks_agree_with_the_reference_functions() -> None:
+    # mutate valid codes at random places; the vectorised masks must say exactly
+    # what uscc_problem and id_number_problem say
+    rng = np.random.default_rng(11)
+    codes = uscc_codes(rng, 300) + id_numbers(rng, 300)
+    alphabet = "0123456789ABXZ"
+    mutated = []
+    for code in codes:
+        chars = list(code)
+        for _ in range(int(rng.integers(0, 2))):
+            chars[int(rng.integers(0, 18))] = alphabet[int(rng.integers(0, len(alphabet)))]
+        mutated.append("".join(chars))
+    mutated += ["", "short", "91110000600037341L0", "11010520991231002X", "中文" * 9]
+    series = pd.Series(mutated, dtype=str)
+    expected_uscc = np.array([uscc_problem(c) is None for c in mutated])
+    expected_id = np.array([id_number_problem(c, TODAY) is None for c in mutated])
+    assert 200 < expected_uscc.sum() + expected_id.sum() < 600  # both outcomes are exercised
+    np.testing.assert_array_equal(valid_uscc_mask(series), expected_uscc)
+    np.testing.assert_array_equal(valid_id_mask(series, TODAY), expected_id)
+
+
+def test_full_width_digits_are_not_identifier_digits() -> None:
+    # Python's \d matches "１"; a full-width ID number must not be stored
+    full_width = GOOD_ID[:-1].translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"}) + "X"
+    found = problems_of(one_record(subject_id=full_width, kind="traffic_violation", value_text=""))
+    assert [p["column"] for p in found] == ["subject_id"]
+    found = problems_of(one_subject(region_code="5３０３０２"), "subjects")
+    assert [p["column"] for p in found] == ["region_code"]
+
+
+def test_a_200k_chunk_validates_in_a_few_seconds() -> None:
+    # valid identifiers are checked vectorised, so repeating 4,000 generated rows is as
+    # costly as 200,000 distinct ones (about 1.2 s on the 2-core build machine)
+    frame = pd.concat([make_records(4_000, seed=5)] * 50, ignore_index=True)
+    frame.index = frame.index + 2
+    start = time.perf_counter()
+    result = validate_chunk(frame, "records", today=TODAY)
+    elapsed = time.perf_counter() - start
+    assert len(result.clean) == 200_000
+    assert elapsed < 5.0, elapsed
+
+
+def test_today_defaults_to_the_current_date() -> None:
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    found = validate_chunk(one_record(published_on=tomorrow), "records").problems[2]
+    assert found[0]["column"] == "published_on" and "in the future" in found[0]["problem"]
