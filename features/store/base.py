@@ -22,6 +22,9 @@ Frames = Mapping[str, pd.DataFrame | pa.Table] | None
 class Store(abc.ABC):
     """A place that keeps the declared tables (features/records/schema.py)."""
 
+    #: SQL dialect of :meth:`query` (``duckdb`` or ``spark``).
+    dialect: str = "duckdb"
+
     @abc.abstractmethod
     def create_schema(self) -> None:
         """Create every declared table that does not exist yet."""

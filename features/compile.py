@@ -1,0 +1,370 @@
+"""Compile indicator declarations into one SQL query per scheme and as-of date.
+
+The SQL uses the subset DuckDB and Spark SQL share (CTEs, ``CASE``, ``max_by``,
+``DATE`` literals); the few functions that differ go through :class:`Dialect`.
+Window bounds are computed here and written as date literals, so the query
+needs no date arithmetic on literals.
+
+Point in time (DESIGN.md §5): a record counts at T when it was published by
+T, not revoked by T, has no objection open at T and none upheld by T, and —
+for negative records — is inside its publication window: before
+``valid_until`` and before an approved repair, which never ends it earlier
+than the tier's minimum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from features.dsl import (
+    ZERO_WHEN_NONE,
+    Attribute,
+    Condition,
+    Derived,
+    Indicator,
+    Match,
+    Members,
+    Records,
+    Related,
+    Scheme,
+)
+from features.records.windows import WindowPolicy
+
+RECORD_DATE = "coalesce(r.decided_on, r.event_date)"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The functions in which DuckDB and Spark SQL differ."""
+
+    name: str
+
+    def add_months(self, expr: str, months: int) -> str:
+        """``expr`` (a date) plus ``months`` calendar months."""
+        if self.name == "spark":
+            return f"add_months({expr}, {months})"
+        return f"CAST({expr} + INTERVAL ({months}) MONTH AS DATE)"
+
+    def days_between(self, later: str, earlier: str) -> str:
+        """Whole days from ``earlier`` to ``later``."""
+        if self.name == "spark":
+            return f"datediff({later}, {earlier})"
+        return f"date_diff('day', {earlier}, {later})"
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+DIALECTS = {"duckdb": DUCKDB, "spark": SPARK}
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Configuration that shapes indicator values (DOMAIN.md defaults)."""
+
+    windows: WindowPolicy = WindowPolicy()
+    severity_weights: tuple[tuple[str, float], ...] = (
+        ("minor", 1.0), ("general", 3.0), ("serious", 9.0),
+    )
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar month arithmetic on a date, clamping to the month's end."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    next_first = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last = (next_first - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
+
+
+def lit(day: dt.date) -> str:
+    """A SQL date literal."""
+    return f"DATE '{day.isoformat()}'"
+
+
+def _quote(values: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def match_sql(m: Match, alias: str = "r") -> str:
+    """Boolean SQL for records matching ``m``."""
+    parts = [f"{alias}.kind IN ({_quote(m.kinds)})"]
+    if m.severities:
+        parts.append(f"{alias}.severity IN ({_quote(m.severities)})")
+    if m.values:
+        parts.append(f"{alias}.value_text IN ({_quote(m.values)})")
+    if m.min_value is not None:
+        parts.append(f"{alias}.value_num >= {m.min_value!r}")
+    if m.max_value is not None:
+        parts.append(f"{alias}.value_num <= {m.max_value!r}")
+    if m.min_amount is not None:
+        parts.append(f"{alias}.amount >= {m.min_amount!r}")
+    if m.max_amount is not None:
+        parts.append(f"{alias}.amount <= {m.max_amount!r}")
+    if m.polarity:
+        parts.append(f"{alias}.polarity = '{m.polarity}'")
+    return "(" + " AND ".join(parts) + ")"
+
+
+def min_end_sql(d: Dialect, policy: WindowPolicy, alias: str = "r") -> str:
+    """Earliest date a repair may end a record's publication (tier or list minimum)."""
+    date = f"coalesce({alias}.decided_on, {alias}.event_date)"
+    legacy = f"{date} < {lit(policy.legacy_before)}"
+    whens = [
+        f"WHEN {alias}.kind = '{kind}' THEN {d.add_months(date, m)}"
+        for kind, m in sorted(policy.list_repair_min_months.items())
+    ]
+    for sev in sorted(policy.tiers):
+        new, old = policy.tiers[sev].min_months, policy.legacy_tiers[sev].min_months
+        for sector, m in sorted(policy.sector_min_months.items()):
+            cond = f"{alias}.severity = '{sev}' AND {alias}.value_text = '{sector}'"
+            whens.append(f"WHEN {cond} AND {legacy} THEN {d.add_months(date, max(old, m))}")
+            whens.append(f"WHEN {cond} THEN {d.add_months(date, max(new, m))}")
+        whens.append(f"WHEN {alias}.severity = '{sev}' AND {legacy} THEN {d.add_months(date, old)}")
+        whens.append(f"WHEN {alias}.severity = '{sev}' THEN {d.add_months(date, new)}")
+    return "CASE " + " ".join(whens) + f" ELSE {date} END"
+
+
+def effective_records_sql(d: Dialect, as_of: dt.date, policy: WindowPolicy) -> str:
+    """CTEs ``obj``, ``rep`` and ``eff``: the records that count at ``as_of``."""
+    t = lit(as_of)
+    return f"""obj AS (
+  SELECT DISTINCT record_id FROM (
+    SELECT objection_id, record_id FROM objections WHERE opened_on <= {t}
+    GROUP BY objection_id, record_id
+    HAVING max(CASE WHEN status = 'rejected' AND resolved_on <= {t} THEN 1 ELSE 0 END) = 0
+  ) o
+),
+rep AS (
+  SELECT record_id, min(approved_on) AS approved_on FROM repairs
+  WHERE status = 'approved' AND approved_on <= {t} GROUP BY record_id
+),
+eff AS (
+  SELECT r.record_id, r.subject_id, r.kind, r.severity, r.polarity, r.value_num, r.value_text,
+         r.amount, r.valid_until, {RECORD_DATE} AS rdate
+  FROM records r
+  LEFT JOIN obj o ON o.record_id = r.record_id
+  LEFT JOIN rep p ON p.record_id = r.record_id
+  WHERE r.published_on <= {t}
+    AND (r.revoked_on IS NULL OR r.revoked_on > {t})
+    AND o.record_id IS NULL
+    AND (r.polarity <> 'negative' OR r.valid_until IS NULL OR r.valid_until > {t})
+    AND (p.approved_on IS NULL
+         OR greatest(p.approved_on, {min_end_sql(d, policy)}) > {t})
+)"""
+
+
+def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...]) -> str:
+    """CTEs ``latest`` (current version of every subject) and ``pop``."""
+    pop = scheme.population
+    t = lit(as_of)
+    cols = ", ".join(dict.fromkeys(("subject_id", "legal_rep_id", "employer_id", "village_code",
+                                    "township_code", *extra)))
+    where = [f"subject_type = '{pop.subject_type}'",
+             f"(established_on IS NULL OR established_on <= {t})",
+             f"(closed_on IS NULL OR closed_on > {t})"]
+    if pop.scales:
+        where.append(f"scale IN ({_quote(pop.scales)})")
+    if pop.requires_kind:
+        where.append(
+            f"subject_id IN (SELECT subject_id FROM records WHERE kind = '{pop.requires_kind}' "
+            f"AND published_on <= {t} AND (revoked_on IS NULL OR revoked_on > {t}))"
+        )
+    return f"""latest AS (
+  SELECT * FROM (
+    SELECT s.*, row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
+    FROM subjects s
+  ) v WHERE rn = 1
+),
+pop AS (
+  SELECT {cols} FROM latest WHERE {' AND '.join(where)}
+)"""
+
+
+def _window_cond(rec: Records, as_of: dt.date, alias: str) -> str:
+    if rec.window is None:
+        return ""
+    hi = add_months(as_of, -rec.offset)
+    lo = add_months(as_of, -(rec.offset + rec.window))
+    return f" AND {alias}.rdate > {lit(lo)} AND {alias}.rdate <= {lit(hi)}"
+
+
+def record_agg_sql(d: Dialect, rec: Records, as_of: dt.date, cfg: BuildConfig,
+                   alias: str = "e") -> str:
+    """Aggregate SQL of a :class:`Records` source over the ``eff`` rows ``alias``."""
+    cond = match_sql(rec.match, alias) + _window_cond(rec, as_of, alias)
+    if rec.window is None:
+        # in force: a listing not lifted, a loan not yet due, a rating still valid
+        cond += f" AND ({alias}.valid_until IS NULL OR {alias}.valid_until > {lit(as_of)})"
+    order = f"CASE WHEN {cond} THEN concat(CAST({alias}.rdate AS STRING), {alias}.record_id) END"
+    match rec.agg:
+        case "count":
+            return f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+        case "weighted":
+            w = " ".join(f"WHEN '{s}' THEN {v!r}" for s, v in cfg.severity_weights)
+            return f"sum(CASE WHEN {cond} THEN CASE {alias}.severity {w} ELSE 1.0 END ELSE 0 END)"
+        case "sum_amount":
+            return f"sum(CASE WHEN {cond} THEN {alias}.amount END)"
+        case "sum_value":
+            return f"sum(CASE WHEN {cond} THEN {alias}.value_num END)"
+        case "max_value":
+            return f"max(CASE WHEN {cond} THEN {alias}.value_num END)"
+        case "avg_value":
+            return f"avg(CASE WHEN {cond} THEN {alias}.value_num END)"
+        case "latest_value":
+            return f"max_by(CASE WHEN {cond} THEN {alias}.value_num END, {order})"
+        case "latest_text":
+            return f"max_by(CASE WHEN {cond} THEN {alias}.value_text END, {order})"
+        case "days_since":
+            return d.days_between(lit(as_of), f"max(CASE WHEN {cond} THEN {alias}.rdate END)")
+        case "distinct_values":
+            return f"count(DISTINCT CASE WHEN {cond} THEN {alias}.value_text END)"
+    raise ValueError(f"unknown aggregation {rec.agg!r}")
+
+
+def _member_agg(m: Members) -> str:
+    match m.fn:
+        case "count":
+            return "count(m.subject_id)"
+        case "mean":
+            return f"avg(m.{m.of})"
+        case "share":
+            c: Condition = m.where  # type: ignore[assignment]
+            return (f"avg(CASE WHEN m.{c.indicator} {c.op} {c.value!r} THEN 1.0 "
+                    "WHEN m.subject_id IS NOT NULL THEN 0.0 END)")
+        case "sum_ratio":
+            return f"sum(m.{m.of}) / nullif(sum(m.{m.over}), 0)"
+    raise ValueError(f"unknown member aggregation {m.fn!r}")
+
+
+def _attribute_sql(d: Dialect, a: Attribute, as_of: dt.date) -> str:
+    col = f"p.{a.column}"
+    if a.transform == "years_since":
+        return f"{d.days_between(lit(as_of), col)} / 365.25"
+    if a.transform == "log1p":
+        return f"ln(1 + {col})"
+    return col
+
+
+def _derived_sql(op: str, left: str, right: str) -> str:
+    if op == "ratio":
+        return f"({left}) / nullif({right}, 0)"
+    if op == "trend":
+        return f"(({left}) - ({right})) / nullif({right}, 0)"
+    if op == "diff":
+        return f"({left}) - ({right})"
+    if op == "log_ratio":
+        return f"ln((1 + ({left})) / (1 + ({right})))"
+    raise ValueError(f"unknown derived op {op!r}")
+
+
+def scheme_sql(
+    scheme: Scheme,
+    as_of: dt.date,
+    dialect: Dialect = DUCKDB,
+    cfg: BuildConfig | None = None,
+    member_sql: str | None = None,
+    keep: tuple[str, ...] = (),
+) -> str:
+    """The query that returns one row per subject of ``scheme`` at ``as_of``.
+
+    Parameters
+    ----------
+    member_sql
+        For aggregate schemes: the query of the member scheme (with ``keep``
+        columns such as ``village_code``), used as CTE ``m``.
+    keep
+        Extra subject columns to carry into the output.
+    """
+    cfg = cfg or BuildConfig()
+    attrs = tuple(i.source.column for i in scheme.indicators if isinstance(i.source, Attribute))
+    ctes = [population_sql(dialect, scheme, as_of, attrs + keep)]
+    joins: list[str] = []
+    exprs: dict[str, str] = {}
+
+    own = [i for i in scheme.indicators if isinstance(i.source, Records)]
+    related: dict[str, list[Indicator]] = {}
+    for ind in scheme.indicators:
+        if isinstance(ind.source, Related):
+            related.setdefault(ind.source.relation, []).append(ind)
+    if own or related:
+        ctes.append(effective_records_sql(dialect, as_of, cfg.windows))
+    if own:
+        aggs = ",\n    ".join(
+            f"{record_agg_sql(dialect, i.source, as_of, cfg)} AS {i.name}" for i in own  # type: ignore[arg-type]
+        )
+        ctes.append(f"own AS (\n  SELECT e.subject_id,\n    {aggs}\n  FROM eff e "
+                    "JOIN pop p ON e.subject_id = p.subject_id GROUP BY e.subject_id\n)")
+        joins.append("LEFT JOIN own ON own.subject_id = p.subject_id")
+        for i in own:
+            exprs[i.name] = _zero(f"own.{i.name}", i.source.agg)  # type: ignore[union-attr]
+    for relation, inds in related.items():
+        cte = f"rel_{relation}"
+        aggs = ",\n    ".join(
+            f"{_related_agg(dialect, i, as_of, cfg)} AS {i.name}" for i in inds
+        )
+        if relation == "rep_firms":
+            source = ("pop p JOIN latest f ON f.legal_rep_id = p.legal_rep_id "
+                      "AND f.subject_id <> p.subject_id AND f.subject_type = 'enterprise' "
+                      "JOIN eff e ON e.subject_id = f.subject_id")
+        else:
+            key = "legal_rep_id" if relation == "legal_rep" else "employer_id"
+            source = f"pop p JOIN eff e ON e.subject_id = p.{key}"
+        ctes.append(f"{cte} AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM {source} "
+                    "GROUP BY p.subject_id\n)")
+        joins.append(f"LEFT JOIN {cte} ON {cte}.subject_id = p.subject_id")
+        for i in inds:
+            exprs[i.name] = _zero(f"{cte}.{i.name}", i.source.inner.agg)  # type: ignore[union-attr]
+    members = [i for i in scheme.indicators if isinstance(i.source, Members)]
+    if members:
+        if member_sql is None or scheme.members is None:
+            raise ValueError(f"scheme {scheme.key} aggregates members: pass member_sql")
+        group = scheme.members[1]
+        aggs = ",\n    ".join(f"{_member_agg(i.source)} AS {i.name}" for i in members)  # type: ignore[arg-type]
+        ctes.append(f"m AS (\n{member_sql}\n)")
+        ctes.append(f"mem AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM pop p LEFT JOIN m "
+                    f"ON m.{group} = p.subject_id GROUP BY p.subject_id\n)")
+        joins.append("LEFT JOIN mem ON mem.subject_id = p.subject_id")
+        for i in members:
+            exprs[i.name] = f"mem.{i.name}"
+    for ind in scheme.indicators:
+        src = ind.source
+        if isinstance(src, Attribute):
+            exprs[ind.name] = _attribute_sql(dialect, src, as_of)
+        elif isinstance(src, Derived):
+            exprs[ind.name] = _derived_sql(src.op, exprs[src.left], exprs[src.right])
+    cols = ",\n  ".join(
+        [f"p.{c}" for c in dict.fromkeys(keep)]
+        + [f"CAST({exprs[i.name]} AS {'STRING' if i.categorical else 'DOUBLE'}) AS {i.name}"
+           for i in scheme.indicators]
+    )
+    body = ",\n".join(ctes)
+    return (f"WITH {body}\nSELECT p.subject_id, {lit(as_of)} AS as_of,\n  {cols}\n"
+            f"FROM pop p\n" + "\n".join(joins))
+
+
+def _zero(expr: str, agg: str) -> str:
+    return f"coalesce({expr}, 0)" if agg in ZERO_WHEN_NONE else expr
+
+
+def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -> str:
+    src: Related = ind.source  # type: ignore[assignment]
+    if src.relation == "rep_firms":
+        cond = match_sql(src.inner.match, "e") + _window_cond(src.inner, as_of, "e")
+        return f"count(DISTINCT CASE WHEN {cond} THEN e.subject_id END)"
+    return record_agg_sql(d, src.inner, as_of, cfg)
+
+
+def label_sql(scheme: Scheme, as_of: dt.date) -> str:
+    """Subjects with a target event dated in (as_of, as_of + horizon]; revoked and
+    upheld-objection records are not events."""
+    if scheme.target is None:
+        raise ValueError(f"scheme {scheme.key} has no target")
+    lo, hi = as_of, add_months(as_of, scheme.target.horizon)
+    cond = " OR ".join(match_sql(m) for m in scheme.target.match)
+    return f"""SELECT DISTINCT r.subject_id FROM records r
+WHERE ({cond})
+  AND {RECORD_DATE} > {lit(lo)} AND {RECORD_DATE} <= {lit(hi)}
+  AND r.revoked_on IS NULL
+  AND r.record_id NOT IN (SELECT record_id FROM objections WHERE status = 'upheld')"""

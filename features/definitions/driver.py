@@ -1,0 +1,105 @@
+"""Road-transport driver integrity (道路运输驾驶员诚信考核).
+
+Points over a 12-month cycle in safety, compliance and service, accidents by
+responsibility, the driver's background and the employer's own record.
+Target: a responsible accident (equal or greater responsibility) or a violation
+worth 12 licence points (20 integrity points) within 12 months.
+"""
+
+from __future__ import annotations
+
+from features.definitions.enterprise import _i
+from features.dsl import (
+    DOWN,
+    NEUTRAL,
+    UP,
+    Attribute,
+    Indicator,
+    Match,
+    Population,
+    Records,
+    Related,
+    Scheme,
+    Target,
+)
+
+SAFETY, COMPLIANCE, SERVICE, BACKGROUND, EMPLOYER = "安全", "守法", "服务", "从业经历", "所属企业"
+VIOLATION = Match(("traffic_violation",))
+RESPONSIBLE = Match(("traffic_accident",), values=("full", "major", "equal"))
+
+INDICATORS: tuple[Indicator, ...] = (
+    # 安全
+    _i("points_12m", "近12个月交通违法记分", "Licence points, 12 months", SAFETY,
+       Records(VIOLATION, "sum_value", 12), UP, "分",
+       "近{window}个月交通违法记{value}分", "{value} licence points in {window} months"),
+    _i("violations_12m", "近12个月交通违法次数", "Traffic violations, 12 months", SAFETY,
+       Records(VIOLATION, "count", 12), UP, "次",
+       "近{window}个月交通违法{value}次", "{value} traffic violations in {window} months"),
+    _i("grave_violations_12m", "近12个月6分以上违法次数", "Violations of 6+ points, 12 months",
+       SAFETY, Records(Match(("traffic_violation",), min_value=6.0), "count", 12), UP, "次",
+       "近{window}个月记6分以上交通违法{value}次",
+       "{value} violations of 6+ points in {window} months"),
+    _i("days_since_violation", "距最近一次交通违法天数", "Days since the last violation", SAFETY,
+       Records(VIOLATION, "days_since", 12), DOWN, "天",
+       "距最近一次交通违法{value}天", "{value} days since the last violation"),
+    _i("responsible_accidents_36m", "近36个月同等及以上责任事故",
+       "Accidents with equal or greater responsibility, 36 months", SAFETY,
+       Records(RESPONSIBLE, "count", 36), UP, "起",
+       "近{window}个月发生同等及以上责任事故{value}起",
+       "{value} accidents with equal or greater responsibility in {window} months"),
+    _i("other_accidents_36m", "近36个月次要及无责事故", "Accidents with minor or no responsibility",
+       SAFETY, Records(Match(("traffic_accident",), values=("minor", "none")), "count", 36),
+       UP, "起", "近{window}个月发生次要或无责事故{value}起",
+       "{value} accidents with minor or no responsibility in {window} months"),
+    _i("accident_loss_36m", "近36个月事故损失", "Accident losses, 36 months", SAFETY,
+       Records(Match(("traffic_accident",)), "sum_amount", 36), UP, "元",
+       "近{window}个月事故损失{value}元", "{value} yuan accident losses in {window} months"),
+    # 守法
+    _i("overloading_12m", "近12个月超限超载次数", "Overloading, 12 months", COMPLIANCE,
+       Records(Match(("overloading",)), "count", 12), UP, "次",
+       "近{window}个月超限超载{value}次", "{value} overloading cases in {window} months"),
+    _i("max_overload_12m", "近12个月最大超载比例", "Worst overload, 12 months", COMPLIANCE,
+       Records(Match(("overloading",)), "max_value", 12), UP, "%",
+       "近{window}个月最大超载{value}%", "worst overload {value}%"),
+    # 服务
+    _i("complaints_12m", "近12个月乘客投诉次数", "Passenger complaints, 12 months", SERVICE,
+       Records(Match(("passenger_complaint",)), "count", 12), UP, "次",
+       "近{window}个月被乘客投诉{value}次", "{value} passenger complaints in {window} months"),
+    _i("complaint_kinds_12m", "近12个月投诉类型数", "Kinds of complaints, 12 months", SERVICE,
+       Records(Match(("passenger_complaint",)), "distinct_values", 12), UP, "类",
+       "近{window}个月被投诉{value}类问题", "complaints of {value} kinds"),
+    # 从业经历
+    _i("years_licensed", "驾龄", "Years licensed", BACKGROUND,
+       Attribute("established_on", "years_since"), DOWN, "年",
+       "驾龄{value}年", "licensed for {value} years"),
+    _i("licence_class", "准驾车型", "Licence class", BACKGROUND,
+       Attribute("licence_class", categorical=True), NEUTRAL, "",
+       "准驾车型{value}", "licence class {value}"),
+    # 所属企业
+    _i("employer_penalties_24m", "所属企业近24个月处罚（加权）",
+       "Employer's penalties, 24 months (weighted)", EMPLOYER,
+       Related("employer", Records(Match(("administrative_penalty",)), "weighted", 24)), UP, "",
+       "所属企业近{window}个月行政处罚加权{value}", "employer's weighted penalties {value}"),
+    _i("employer_listed", "所属企业被列入名单", "Employer on a list", EMPLOYER,
+       Related("employer", Records(Match(("abnormal_operations_list", "serious_violation_list",
+                                          "dishonest_judgment_debtor")), "count")), UP, "条",
+       "所属企业在名单中{value}条", "employer on {value} lists"),
+    _i("employer_safety_rating", "所属企业安全生产信用评价", "Employer's work safety rating",
+       EMPLOYER, Related("employer", Records(Match(("safety_rating",)), "latest_text", 24)),
+       NEUTRAL, "", "所属企业安全生产信用评价{value}级", "employer's safety rating {value}"),
+)
+
+SCHEME = Scheme(
+    key="driver",
+    label_zh="道路运输驾驶员诚信考核",
+    label_en="Road-transport driver integrity",
+    population=Population("driver"),
+    indicators=INDICATORS,
+    target=Target(
+        (RESPONSIBLE, Match(("traffic_violation",), min_value=12.0)),
+        description_zh="12个月内发生同等及以上责任事故或一次记满12分的交通违法",
+        description_en="within 12 months: an accident with equal or greater responsibility, or "
+        "a violation worth 12 licence points",
+    ),
+    dimensions=(SAFETY, COMPLIANCE, SERVICE, BACKGROUND, EMPLOYER),
+)

@@ -1,0 +1,117 @@
+"""Farm household rating (农户信用等级评价, 信用户).
+
+Dimensions of local household schemes (西安 2018, rural credit cooperatives'
+5C): 基本情况, 经营财务, 信用记录, 村两委评议, 公共记录. Target: a loan 90+ days
+past due within 12 months.
+"""
+
+from __future__ import annotations
+
+from features.definitions.enterprise import DISHONEST, _i
+from features.dsl import (
+    DOWN,
+    NEUTRAL,
+    UP,
+    Attribute,
+    Derived,
+    Indicator,
+    Match,
+    Population,
+    Records,
+    Scheme,
+    Target,
+)
+
+BASIC, FINANCE, CREDIT, ASSESS, PUBLIC = "基本情况", "经营财务", "信用记录", "村两委评议", "公共记录"
+OVERDUE = Match(("loan_overdue",))
+DEFAULT = Match(("loan_overdue",), min_value=90.0)
+
+INDICATORS: tuple[Indicator, ...] = (
+    # 基本情况
+    _i("household_size", "家庭人口", "Household size", BASIC, Attribute("household_size"),
+       NEUTRAL, "人", "家庭人口{value}人", "{value} household members"),
+    _i("labour_count", "劳动力人数", "Labour force", BASIC, Attribute("labour_count"), DOWN, "人",
+       "劳动力{value}人", "{value} working members"),
+    _i("labour_ratio", "劳动力占比", "Share of working members", BASIC,
+       Derived("ratio", "labour_count", "household_size"), DOWN, "",
+       "劳动力占家庭人口{value}", "working share {value}"),
+    _i("land_mu", "承包土地面积", "Contracted land", BASIC, Attribute("land_mu"), DOWN, "亩",
+       "承包土地{value}亩", "{value} mu of land"),
+    # 经营财务
+    _i("assets_value", "家庭资产", "Household assets", FINANCE, Attribute("assets_value"), DOWN,
+       "元", "家庭资产{value}元", "household assets {value} yuan"),
+    _i("annual_income", "年经营收入", "Annual operating income", FINANCE,
+       Attribute("annual_income"), DOWN, "元", "年经营收入{value}元",
+       "annual income {value} yuan"),
+    _i("subsidy_12m", "近12个月农业补贴", "Agricultural subsidies, 12 months", FINANCE,
+       Records(Match(("agricultural_subsidy",)), "sum_amount", 12), DOWN, "元",
+       "近{window}个月获得农业补贴{value}元", "{value} yuan subsidies in {window} months"),
+    _i("insured_24m", "近24个月参加农业保险次数", "Agricultural insurance, 24 months", FINANCE,
+       Records(Match(("agricultural_insurance",)), "count", 24), DOWN, "次",
+       "近{window}个月参加农业保险{value}次", "insured {value} times in {window} months"),
+    _i("insured_amount_now", "有效农业保险保额", "Agricultural insurance in force", FINANCE,
+       Records(Match(("agricultural_insurance",)), "sum_amount"), DOWN, "元",
+       "有效农业保险保额{value}元", "{value} yuan insured"),
+    _i("loans_outstanding", "在贷余额", "Loans outstanding", FINANCE,
+       Records(Match(("loan",)), "sum_amount"), NEUTRAL, "元",
+       "在贷余额{value}元", "{value} yuan outstanding"),
+    _i("debt_to_income", "在贷余额与年收入之比", "Loans outstanding / income", FINANCE,
+       Derived("ratio", "loans_outstanding", "annual_income"), UP, "倍",
+       "在贷余额为年收入的{value}倍", "loans outstanding {value}× income"),
+    # 信用记录
+    _i("loans_repaid_36m", "近36个月按期结清贷款笔数", "Loans repaid, 36 months", CREDIT,
+       Records(Match(("loan_repaid",)), "count", 36), DOWN, "笔",
+       "近{window}个月按期结清贷款{value}笔", "{value} loans repaid in {window} months"),
+    _i("loan_overdue_24m", "近24个月贷款逾期次数", "Loan delinquencies, 24 months", CREDIT,
+       Records(OVERDUE, "count", 24), UP, "次",
+       "近{window}个月贷款逾期{value}次", "{value} loan delinquencies in {window} months"),
+    _i("loan_overdue_3m", "近3个月贷款逾期次数", "Loan delinquencies, 3 months", CREDIT,
+       Records(OVERDUE, "count", 3), UP, "次",
+       "近{window}个月贷款逾期{value}次", "{value} loan delinquencies in {window} months"),
+    _i("max_dpd_24m", "近24个月最长逾期天数", "Worst days past due, 24 months", CREDIT,
+       Records(OVERDUE, "max_value", 24), UP, "天",
+       "近{window}个月最长逾期{value}天", "worst delinquency {value} days in {window} months"),
+    _i("defaulted_amount_12m", "近12个月逾期90天以上金额", "Amount 90+ days past due, 12 months",
+       CREDIT, Records(DEFAULT, "sum_amount", 12), UP, "元",
+       "近{window}个月逾期90天以上贷款{value}元", "{value} yuan 90+ days past due"),
+    _i("commitments_broken_36m", "近36个月违背信用承诺", "Broken credit commitments, 36 months",
+       CREDIT, Records(Match(("credit_commitment",), values=("broken",)), "count", 36), UP, "次",
+       "近{window}个月违背信用承诺{value}次", "{value} broken commitments in {window} months"),
+    # 村两委评议
+    _i("village_score", "最近村两委评议得分", "Latest village committee score", ASSESS,
+       Records(Match(("village_assessment",)), "latest_value", 18), DOWN, "分",
+       "村两委评议{value}分", "village committee score {value}"),
+    _i("village_score_prev", "上一年村两委评议得分", "Village committee score a year before",
+       ASSESS, Records(Match(("village_assessment",)), "latest_value", 12, offset=12), NEUTRAL,
+       "分"),
+    _i("village_score_change", "评议得分变化", "Change of the village committee score", ASSESS,
+       Derived("diff", "village_score", "village_score_prev"), DOWN, "分",
+       "村两委评议得分变化{value}分", "village score change {value}"),
+    # 公共记录
+    _i("utility_arrears_12m", "近12个月电费欠费次数", "Utility arrears, 12 months", PUBLIC,
+       Records(Match(("utility_arrears",)), "count", 12), UP, "次",
+       "近{window}个月欠缴电费{value}次", "{value} utility arrears in {window} months"),
+    _i("penalties_24m", "近24个月行政处罚次数", "Penalties, 24 months", PUBLIC,
+       Records(Match(("administrative_penalty",)), "count", 24), UP, "次",
+       "近{window}个月行政处罚{value}次", "{value} penalties in {window} months"),
+    _i("court_judgments_24m", "近24个月涉诉判决数", "Court judgments, 24 months", PUBLIC,
+       Records(Match(("court_judgment",)), "count", 24), UP, "件",
+       "近{window}个月涉诉判决{value}件", "{value} court judgments in {window} months"),
+    _i("dishonest_now", "列入失信被执行人", "On the dishonest judgment debtor list", PUBLIC,
+       Records(DISHONEST, "count"), UP, "条",
+       "列入失信被执行人{value}条", "{value} dishonest-debtor listings in force"),
+)
+
+SCHEME = Scheme(
+    key="household",
+    label_zh="农户信用评价",
+    label_en="Farm household rating",
+    population=Population("household"),
+    indicators=INDICATORS,
+    target=Target(
+        (DEFAULT,),
+        description_zh="12个月内出现逾期90天以上的贷款",
+        description_en="a loan 90+ days past due within 12 months",
+    ),
+    dimensions=(BASIC, FINANCE, CREDIT, ASSESS, PUBLIC),
+)

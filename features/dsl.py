@@ -1,0 +1,282 @@
+"""The indicator language: frozen declarations a credit analyst can read and extend.
+
+An :class:`Indicator` names what it measures (labels, dimension, unit, risk
+direction, a reason sentence in Chinese and English) and where it comes from
+(its :data:`Source`):
+
+* :class:`Records` — an aggregate over the subject's own records of some kinds
+  that count at the as-of date, dated inside a window;
+* :class:`Attribute` — a column of the subject's registration (capital, age…);
+* :class:`Derived` — a ratio, trend or difference of other indicators;
+* :class:`Related` — an aggregate over the records of a related party (the
+  legal representative, other firms of the same legal representative, the
+  driver's employer);
+* :class:`Members` — an aggregate over the members of a village or township.
+
+One compiler (:mod:`features.compile`) turns the declarations into SQL that
+runs unchanged on DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+UP, DOWN, NEUTRAL = 1, -1, 0
+"""Risk direction: a higher value means more risk (UP), less risk (DOWN), or neither."""
+
+RecordAgg = Literal[
+    "count",  # number of matching records
+    "weighted",  # records weighted by severity tier (DOMAIN.md weights)
+    "sum_amount",  # sum of amount (yuan)
+    "sum_value",  # sum of value_num
+    "max_value",  # largest value_num
+    "avg_value",  # mean value_num
+    "latest_value",  # value_num of the latest record
+    "latest_text",  # value_text of the latest record (categorical)
+    "days_since",  # days from the latest record to the as-of date
+    "distinct_values",  # number of distinct value_text
+]
+NUMERIC_AGGS = frozenset(
+    {"count", "weighted", "sum_amount", "sum_value", "max_value", "avg_value", "latest_value",
+     "days_since", "distinct_values"}
+)
+ZERO_WHEN_NONE = frozenset({"count", "weighted", "sum_amount", "sum_value", "distinct_values"})
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which records an indicator reads.
+
+    Attributes
+    ----------
+    kinds
+        Record kinds (features/records/kinds.py).
+    severities
+        Only these severity tiers (empty: any).
+    values
+        Only records whose ``value_text`` is one of these (empty: any).
+    min_value, max_value
+        Bounds on ``value_num`` (inclusive).
+    min_amount, max_amount
+        Bounds on ``amount`` (inclusive).
+    polarity
+        Only records of this polarity.
+    """
+
+    kinds: tuple[str, ...]
+    severities: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    min_amount: float | None = None
+    max_amount: float | None = None
+    polarity: str | None = None
+
+
+@dataclass(frozen=True)
+class Records:
+    """Aggregate of the subject's own records that count at the as-of date.
+
+    ``window`` months back from the as-of date, shifted back by ``offset``
+    months (``window=12, offset=12`` is the year before the last). ``None``
+    window: every record in force at the date (a listing not yet lifted, a loan
+    not yet due, a rating still valid), whatever its date.
+    """
+
+    match: Match
+    agg: RecordAgg = "count"
+    window: int | None = None
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A registration attribute of the subject.
+
+    ``transform``: ``value`` as is, ``years_since`` (the as-of date minus a date
+    column, in years), ``log1p``.
+    """
+
+    column: str
+    transform: Literal["value", "years_since", "log1p"] = "value"
+    categorical: bool = False
+
+
+@dataclass(frozen=True)
+class Derived:
+    """An arithmetic combination of two other indicators of the same scheme.
+
+    ``ratio`` = left / right (null when right is 0); ``trend`` = (left − right) /
+    right, the relative change (null when right is 0); ``diff`` = left − right;
+    ``log_ratio`` = ln((1 + left) / (1 + right)).
+    """
+
+    op: Literal["ratio", "trend", "diff", "log_ratio"]
+    left: str
+    right: str
+
+
+@dataclass(frozen=True)
+class Related:
+    """Records of a related party.
+
+    ``relation``: ``legal_rep`` (the legal representative's own records, via
+    ``subjects.legal_rep_id``), ``rep_firms`` (the number of *other* enterprises
+    with the same legal representative that have a matching record), or
+    ``employer`` (the employer's records, via ``subjects.employer_id``).
+    """
+
+    relation: Literal["legal_rep", "rep_firms", "employer"]
+    inner: Records
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``indicator op value`` on a member's indicator (for :class:`Members`)."""
+
+    indicator: str
+    op: Literal[">", ">=", "<", "<=", "=", "<>"]
+    value: float
+
+
+@dataclass(frozen=True)
+class Members:
+    """Aggregate over member subjects (households of a village or township).
+
+    ``fn``: ``count`` members, ``mean`` of an indicator, ``share`` of members
+    meeting ``where``, ``sum_ratio`` = sum(``of``) / sum(``over``) (e.g. NPL).
+    """
+
+    fn: Literal["count", "mean", "share", "sum_ratio"]
+    of: str | None = None
+    over: str | None = None
+    where: Condition | None = None
+
+
+Source = Records | Attribute | Derived | Related | Members
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One declared indicator.
+
+    Attributes
+    ----------
+    name
+        Column name in the feature frame (snake_case English).
+    label_zh, label_en
+        Labels shown to users and in the catalogue.
+    dimension
+        Dimension of the scheme's indicator system (e.g. 监管信息).
+    source
+        Where the value comes from.
+    direction
+        ``UP``: higher means riskier; ``DOWN``: higher means safer; ``NEUTRAL``.
+        Used for monotone constraints and for wording reasons.
+    unit
+        Unit of the value (次, 元, 人, 年, 分, %…).
+    reason_zh, reason_en
+        Reason sentences; ``{value}`` is the subject's value, ``{window}`` the
+        window in months, ``{label}`` the label.
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    dimension: str
+    source: Source
+    direction: int = NEUTRAL
+    unit: str = ""
+    reason_zh: str = "{label}：{value}"
+    reason_en: str = "{label}: {value}"
+
+    @property
+    def categorical(self) -> bool:
+        """True when the indicator's values are categories, not numbers."""
+        src = self.source
+        if isinstance(src, Attribute):
+            return src.categorical
+        if isinstance(src, Related):
+            src = src.inner
+        return isinstance(src, Records) and src.agg == "latest_text"
+
+    @property
+    def window(self) -> int | None:
+        """Window in months of a record-based indicator (``None`` otherwise)."""
+        src = self.source
+        if isinstance(src, Related):
+            src = src.inner
+        return src.window if isinstance(src, Records) else None
+
+    def reason(self, value: object, lang: str = "zh") -> str:
+        """The reason sentence for ``value`` in ``lang`` (``zh`` or ``en``)."""
+        template = self.reason_zh if lang == "zh" else self.reason_en
+        label = self.label_zh if lang == "zh" else self.label_en
+        if isinstance(value, float):
+            value = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+        return template.format(value=value, window=self.window or "", label=label)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A scheme's target event: matching records dated in (T, T + horizon months]."""
+
+    match: tuple[Match, ...]
+    horizon: int = 12
+    description_zh: str = ""
+    description_en: str = ""
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who a scheme rates at the as-of date.
+
+    ``subject_type`` subjects registered by the date and not closed; optionally
+    only some ``scales``, and only those with a record of ``requires_kind``
+    published by the date (the SME scheme: borrowers on record).
+    """
+
+    subject_type: str
+    scales: tuple[str, ...] = ()
+    requires_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A rated population, its target and its declared indicators."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    population: Population
+    indicators: tuple[Indicator, ...]
+    target: Target | None = None
+    members: tuple[str, str] | None = None  # (member scheme, grouping column) for aggregates
+    dimensions: tuple[str, ...] = field(default=())
+
+    def indicator(self, name: str) -> Indicator:
+        """The indicator called ``name``."""
+        for ind in self.indicators:
+            if ind.name == name:
+                return ind
+        raise KeyError(f"scheme {self.key} has no indicator {name!r}")
+
+    def __post_init__(self) -> None:
+        names = [i.name for i in self.indicators]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"scheme {self.key}: duplicate indicators {sorted(dup)}")
+        for ind in self.indicators:
+            if isinstance(ind.source, Derived):
+                for ref in (ind.source.left, ind.source.right):
+                    if ref not in names[: names.index(ind.name)]:
+                        raise ValueError(
+                            f"scheme {self.key}: {ind.name} uses {ref!r}, which must be "
+                            "declared before it"
+                        )
+            if self.dimensions and ind.dimension not in self.dimensions:
+                raise ValueError(
+                    f"scheme {self.key}: {ind.name} has dimension {ind.dimension!r}, "
+                    f"expected one of {self.dimensions}"
+                )
