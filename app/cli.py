@@ -8,12 +8,13 @@ lower layers, print. Heavy imports happen inside the commands so that
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from app.settings import settings
 
@@ -33,7 +34,7 @@ StoreOption = Annotated[
 ]
 
 
-def open_store(path: Path | None = None, *, read_only: bool = False):  # noqa: ANN201
+def open_store(path: Path | None = None, *, read_only: bool = False):
     """Open the embedded store at ``path`` or the configured one."""
     from features.store.duckdb_store import DuckDBStore
 
@@ -43,12 +44,12 @@ def open_store(path: Path | None = None, *, read_only: bool = False):  # noqa: A
     )
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     small = "small"
     city = "city"
 
 
-class TargetTable(str, Enum):
+class TargetTable(StrEnum):
     records = "records"
     subjects = "subjects"
 
@@ -99,7 +100,7 @@ def demo_data(
             st, scale=scale.value, seed=seed, windows=settings().windows.policy(), progress=report
         )
     console.print(summary_markdown(result))
-    console.print(f"[green]写入 / written:[/green] {path}")
+    console.print(f"[green]写入 / written:[/green] {escape(str(path))}")
 
 
 @cli.command()
@@ -140,9 +141,84 @@ def ingest(
             )
         except UnreadableFileError as exc:
             progress.stop()
-            err_console.print(f"[red]错误 / error:[/red] {exc}")
+            err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
             raise typer.Exit(code=2) from None
-    console.print(result.summary())
+    # department values may look like rich markup ([abc], [/x]): print them literally
+    console.print(result.summary(), markup=False, highlight=False)
+
+
+features_cli = typer.Typer(
+    help="指标：目录与计算 / indicators: catalogue and builds.", no_args_is_help=True
+)
+cli.add_typer(features_cli, name="features")
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+@features_cli.command("catalog")
+def features_catalog(
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="Scheme key (default: every scheme).")
+    ] = None,
+) -> None:
+    """Print the indicator catalogue as bilingual markdown. 打印指标目录。"""
+    from features.catalog import catalog_markdown
+
+    try:
+        typer.echo(catalog_markdown(subject))
+    except KeyError as exc:
+        err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
+        raise typer.Exit(code=2) from None
+
+
+@features_cli.command("build")
+def features_build(
+    subject: Annotated[str, typer.Option("--subject", help="Scheme key, e.g. enterprise.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="As-of date YYYY-MM-DD.")],
+    engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.duckdb,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the frame to this Parquet file.")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Build a scheme's indicators as of a date. 计算指定基准日的指标。"""
+    import datetime as dt
+    import time
+
+    from features.build import build_features
+    from features.schemes import SCHEMES
+
+    if subject not in SCHEMES:
+        err_console.print(f"[red]错误 / error:[/red] unknown scheme {subject!r}; "
+                          f"known: {', '.join(SCHEMES)}")
+        raise typer.Exit(code=2)
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        err_console.print(f"[red]错误 / error:[/red] --as-of {as_of!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(code=2) from None
+    started = time.perf_counter()
+    with open_store(store, read_only=True) as st, err_console.status(
+        f"计算指标 building {subject} @ {day} on {engine.value}…"
+    ):
+        frame = build_features(st, subject, day, engine=engine.value,
+                               cfg=settings().build_config())
+    seconds = time.perf_counter() - started
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(out, index=False)
+    console.print(
+        f"{subject} @ {day}: {len(frame):,} 个主体 subjects × {frame.shape[1] - 2} 个指标 "
+        f"indicators, {seconds:.1f} s" + (f" → {escape(str(out))}" if out else "")
+    )
+    if not out:
+        # a summary per indicator; write --out for the full frame
+        summary = frame.drop(columns=["subject_id", "as_of"]).describe(include="all").T
+        cols = [c for c in ("count", "unique", "top", "mean", "min", "50%", "max") if c in summary]
+        typer.echo(summary[cols].to_string())
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from features.compile import BuildConfig
 from features.records.windows import TierWindow, WindowPolicy
 
 DEFAULT_FILE = Path(__file__).with_name("settings.toml")
@@ -64,10 +65,22 @@ class WindowSettings(_Strict):
         )
 
 
+class FeatureSettings(_Strict):
+    severity_weights: dict[str, float]
+
+
 class Settings(_Strict):
     store: StoreSettings
     ingest: IngestSettings
     windows: WindowSettings
+    features: FeatureSettings
+
+    def build_config(self) -> BuildConfig:
+        """The typed configuration of indicator builds."""
+        return BuildConfig(
+            windows=self.windows.policy(),
+            severity_weights=tuple(self.features.severity_weights.items()),
+        )
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +94,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
-    """Read the default settings, overlay ``path`` (or ``$XINPING_SETTINGS``) and the environment."""
+    """Default settings, overlaid with ``path`` (or ``$XINPING_SETTINGS``) and the environment."""
     data = tomllib.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
     extra = path or os.environ.get("XINPING_SETTINGS")
     if extra:

@@ -15,7 +15,7 @@ than the tier's minimum.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from features.dsl import (
     ZERO_WHEN_NONE,
@@ -62,7 +62,7 @@ DIALECTS = {"duckdb": DUCKDB, "spark": SPARK}
 class BuildConfig:
     """Configuration that shapes indicator values (DOMAIN.md defaults)."""
 
-    windows: WindowPolicy = WindowPolicy()
+    windows: WindowPolicy = field(default_factory=WindowPolicy)
     severity_weights: tuple[tuple[str, float], ...] = (
         ("minor", 1.0), ("general", 3.0), ("serious", 9.0),
     )
@@ -352,6 +352,8 @@ def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -
     src: Related = ind.source  # type: ignore[assignment]
     if src.relation == "rep_firms":
         cond = match_sql(src.inner.match, "e") + _window_cond(src.inner, as_of, "e")
+        if src.inner.window is None:  # in force, as in record_agg_sql
+            cond += f" AND (e.valid_until IS NULL OR e.valid_until > {lit(as_of)})"
         return f"count(DISTINCT CASE WHEN {cond} THEN e.subject_id END)"
     return record_agg_sql(d, src.inner, as_of, cfg)
 

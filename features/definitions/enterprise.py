@@ -23,7 +23,8 @@ from features.dsl import (
     Target,
 )
 
-BASIC, DYNAMIC, SUPERVISION, RELATED, SOCIAL = "基础属性", "动态信息", "监管信息", "关联关系", "社会评价"
+BASIC, DYNAMIC, SUPERVISION = "基础属性", "动态信息", "监管信息"
+RELATED, SOCIAL = "关联关系", "社会评价"
 
 PENALTY = Match(("administrative_penalty",))
 PENALTY_GS = Match(("administrative_penalty",), severities=("general", "serious"))
@@ -31,7 +32,7 @@ LISTED = Match(("abnormal_operations_list", "serious_violation_list", "dishonest
 DISHONEST = Match(("dishonest_judgment_debtor",))
 
 
-def _i(name: str, zh: str, en: str, dim: str, src, direction: int, unit: str,  # noqa: ANN001
+def _i(name: str, zh: str, en: str, dim: str, src, direction: int, unit: str,
        rzh: str = "", ren: str = "") -> Indicator:
     return Indicator(name, zh, en, dim, src, direction, unit,
                      rzh or "{label}：{value}" + unit, ren or "{label}: {value}")

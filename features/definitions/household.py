@@ -22,7 +22,8 @@ from features.dsl import (
     Target,
 )
 
-BASIC, FINANCE, CREDIT, ASSESS, PUBLIC = "基本情况", "经营财务", "信用记录", "村两委评议", "公共记录"
+BASIC, FINANCE, CREDIT = "基本情况", "经营财务", "信用记录"
+ASSESS, PUBLIC = "村两委评议", "公共记录"
 OVERDUE = Match(("loan_overdue",))
 DEFAULT = Match(("loan_overdue",), min_value=90.0)
 

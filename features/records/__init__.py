@@ -1,1 +1,4 @@
-"""The shared credit records: schema, identifiers, kinds, windows, validation, ingestion, synthetic city."""
+"""The shared credit records.
+
+Schema, identifiers, kinds, windows, validation, ingestion and the synthetic city.
+"""

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 import numpy as np
+import pandas as pd
 
 # --- 统一社会信用代码 --------------------------------------------------------
 
@@ -173,32 +174,109 @@ def generate_id_numbers(
     return out
 
 
+# --- vectorised checks ------------------------------------------------------
+# Most identifiers are valid: validation checks them all at once with numpy and
+# calls the per-value functions above (which explain what is wrong) only for the rest.
+
+_USCC_PATTERN = r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}"
+_ID_PATTERN = r"[0-9]{17}[0-9X]"
+_USCC_BYTE_VALUE = np.full(256, 0, dtype=np.int64)
+_USCC_BYTE_VALUE[[ord(ch) for ch in USCC_ALPHABET]] = np.arange(len(USCC_ALPHABET))
+_ID_CHECK_BYTES = np.frombuffer(ID_CHECK.encode("ascii"), dtype=np.uint8)
+
+
+def _as_bytes(codes: pd.Series, width: int) -> np.ndarray:
+    """ASCII codes of exactly ``width`` characters as a (n, width) uint8 matrix."""
+    joined = "".join(codes.tolist()).encode("ascii")
+    return np.frombuffer(joined, dtype=np.uint8).reshape(-1, width)
+
+
+def valid_uscc_mask(codes: pd.Series) -> np.ndarray:
+    """True where a code is a valid 统一社会信用代码 (same rule as :func:`uscc_problem`).
+
+    Parameters
+    ----------
+    codes
+        Codes as strings (anything else is converted with ``astype(str)``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans aligned with ``codes`` by position.
+    """
+    text = codes.astype(str)
+    shaped = text.str.fullmatch(_USCC_PATTERN).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(text), dtype=bool)
+    if shaped.any():
+        values = _USCC_BYTE_VALUE[_as_bytes(text[shaped], 18)]
+        total = values[:, :17] @ np.asarray(USCC_WEIGHTS)
+        out[shaped] = values[:, 17] == (31 - total % 31) % 31
+    return out
+
+
+def valid_id_mask(codes: pd.Series, today: dt.date) -> np.ndarray:
+    """True where a code is a valid 居民身份证号码 (same rule as :func:`id_number_problem`).
+
+    Parameters
+    ----------
+    codes
+        Codes as strings (anything else is converted with ``astype(str)``).
+    today
+        Latest allowed birth date.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans aligned with ``codes`` by position.
+    """
+    text = codes.astype(str)
+    shaped = text.str.fullmatch(_ID_PATTERN).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(text), dtype=bool)
+    if shaped.any():
+        sel = text[shaped]
+        digits = _as_bytes(sel, 18)
+        total = (digits[:, :17].astype(np.int64) - 48) @ np.asarray(ID_WEIGHTS)
+        check_ok = digits[:, 17] == _ID_CHECK_BYTES[total % 11]
+        born = pd.to_datetime(sel.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+        born_ok = (born.dt.year >= 1900) & (born <= pd.Timestamp(today))
+        out[shaped] = check_ok & born_ok.fillna(False).to_numpy(dtype=bool)
+    return out
+
+
 # --- statistical division codes --------------------------------------------
 
-_REGION_RE = re.compile(r"^[1-8][0-9]{5}$")
+# Matched with fullmatch: "$" would accept a trailing newline. [0-9], not \d or
+# str.isdigit, which accept full-width and other Unicode digits.
+_REGION_RE = re.compile(r"[1-8][0-9]{5}")
+_DIVISION_RE = re.compile(r"[0-9]{9}|[0-9]{12}")
 
 
 def region_code_problem(code: str) -> str | None:
     """Why ``code`` is not a 6-digit 行政区划代码, or ``None``."""
-    if not isinstance(code, str) or not _REGION_RE.match(code):
+    if not isinstance(code, str) or not _REGION_RE.fullmatch(code):
         return "must be 6 digits starting 1–8"
     return None
 
 
 def division_code_problem(code: str) -> str | None:
     """Why ``code`` is not a 9-digit (township) or 12-digit (village) 统计用区划代码."""
-    if not isinstance(code, str) or len(code) not in (9, 12) or not code.isdigit():
+    if not isinstance(code, str) or not _DIVISION_RE.fullmatch(code):
         return "must be a 9-digit township or 12-digit village code"
     return region_code_problem(code[:6])
 
 
-def subject_id_problem(subject_id: str, subject_type: str) -> str | None:
-    """Why ``subject_id`` is not a valid identifier for ``subject_type``."""
+def subject_id_problem(
+    subject_id: str, subject_type: str, today: dt.date | None = None
+) -> str | None:
+    """Why ``subject_id`` is not a valid identifier for ``subject_type``.
+
+    ``today`` bounds the birth date of an ID number (default: today's date).
+    """
     if subject_type == "enterprise":
         problem = uscc_problem(subject_id)
         return None if problem is None else f"not a valid 统一社会信用代码: {problem}"
     if subject_type in ("household", "driver"):
-        problem = id_number_problem(subject_id)
+        problem = id_number_problem(subject_id, today)
         return None if problem is None else f"not a valid 居民身份证号码: {problem}"
     if subject_type == "village":
         ok = isinstance(subject_id, str) and len(subject_id) == 12
@@ -209,15 +287,16 @@ def subject_id_problem(subject_id: str, subject_type: str) -> str | None:
     return f"unknown subject type {subject_type!r}"
 
 
-def party_id_problem(party_id: str) -> str | None:
+def party_id_problem(party_id: str, today: dt.date | None = None) -> str | None:
     """Why ``party_id`` is neither a valid USCC nor a valid ID number, or ``None``.
 
     A record may be about an enterprise or a person (a legal representative,
     a household head, a driver); an 18-character identifier is checked as
     an ID number when it is all digits (with a final X), else as a USCC.
+    ``today`` bounds the birth date of an ID number (default: today's date).
     """
     if isinstance(party_id, str) and _ID_RE.match(party_id):
-        problem = id_number_problem(party_id)
+        problem = id_number_problem(party_id, today)
         if problem is None or is_uscc(party_id):
             return None
         return f"not a valid 居民身份证号码: {problem}"

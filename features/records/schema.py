@@ -111,7 +111,8 @@ _RECORDED_AT = Column(
     "When the platform stored the row.", default_sql="current_timestamp::TIMESTAMP",
 )
 _INGEST_ID = _c(
-    "ingest_id", "int", True, "Ingest batch", "入库批次", "The ingest_log entry that stored the row."
+    "ingest_id", "int", True, "Ingest batch", "入库批次",
+    "The ingest_log entry that stored the row.",
 )
 
 SUBJECTS = Table(
@@ -122,8 +123,8 @@ SUBJECTS = Table(
     (
         _c(
             "subject_id", "string", False, "Subject ID", "主体标识",
-            "统一社会信用代码 (enterprise), the head's or driver's 居民身份证号码 (household, driver), "
-            "12-digit (village) or 9-digit (township) 统计用区划代码.",
+            "统一社会信用代码 (enterprise), the head's or driver's 居民身份证号码 "
+            "(household, driver), 12-digit (village) or 9-digit (township) 统计用区划代码.",
         ),
         _c("subject_type", "string", False, "Subject type", "主体类型", "", SUBJECT_TYPES),
         _c("name", "string", False, "Name", "名称", "Registered name, or the person's name."),
@@ -136,7 +137,8 @@ SUBJECTS = Table(
         _c("industry", "string", True, "Industry section", "行业门类", "GB/T 4754 section A–T.",
            INDUSTRY_SECTIONS),
         _c("scale", "string", True, "Enterprise scale", "企业规模", "", SCALES),
-        _c("registered_capital", "float", True, "Registered capital (10k yuan)", "注册资本（万元）"),
+        _c("registered_capital", "float", True, "Registered capital (10k yuan)",
+           "注册资本（万元）"),
         _c("established_on", "date", True, "Established on", "成立日期",
            "Registration date of an enterprise; licence date of a driver."),
         _c("legal_rep_id", "string", True, "Legal representative ID", "法定代表人身份证号",
@@ -179,7 +181,8 @@ RECORDS = Table(
            "Kind-specific: headcount, days past due, points, score, kWh…"),
         _c("value_text", "string", True, "Text value", "文本值",
            "Kind-specific: tax level, sector, responsibility, list reason…"),
-        _c("amount", "float", True, "Amount (yuan)", "金额（元）", "Fine, tax paid, loan, arrears…"),
+        _c("amount", "float", True, "Amount (yuan)", "金额（元）",
+           "Fine, tax paid, loan, arrears…"),
         _c("event_date", "date", False, "Event date", "发生日期"),
         _c("decided_on", "date", True, "Decided on", "决定日期",
            "Penalty decision, listing or judgment date."),

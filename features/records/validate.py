@@ -21,16 +21,14 @@ import numpy as np
 import pandas as pd
 
 from features.records.ids import (
-    ID_CHECK,
-    ID_WEIGHTS,
-    USCC_ALPHABET,
-    USCC_WEIGHTS,
     id_number_problem,
     is_uscc,
     party_id_problem,
     region_code_problem,
     subject_id_problem,
     uscc_problem,
+    valid_id_mask,
+    valid_uscc_mask,
 )
 from features.records.kinds import KINDS, PARTY_ENTERPRISE, PARTY_PERSON
 from features.records.schema import POLARITIES, SEVERITIES, SUBJECT_TYPES, TABLES
@@ -186,51 +184,6 @@ def _cached(fn: Callable[..., str | None], keys: pd.DataFrame) -> pd.Series:
     return pd.Series(merged["_result"].to_numpy(), index=keys.index, dtype=object)
 
 
-# --- identifiers, vectorised ------------------------------------------------
-# Most identifiers are valid: check them all at once with numpy and call the
-# per-value functions of ids.py (which explain what is wrong) only for the rest.
-
-_USCC_PATTERN = r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}"
-_ID_PATTERN = r"[0-9]{17}[0-9X]"
-_USCC_VALUE = np.full(256, 0, dtype=np.int64)
-_USCC_VALUE[[ord(ch) for ch in USCC_ALPHABET]] = np.arange(len(USCC_ALPHABET))
-_ID_CHECK_BYTES = np.frombuffer(ID_CHECK.encode("ascii"), dtype=np.uint8)
-
-
-def _as_bytes(codes: pd.Series, width: int) -> np.ndarray:
-    """ASCII codes of exactly ``width`` characters as a (n, width) uint8 matrix."""
-    joined = "".join(codes.tolist()).encode("ascii")
-    return np.frombuffer(joined, dtype=np.uint8).reshape(-1, width)
-
-
-def valid_uscc_mask(codes: pd.Series) -> np.ndarray:
-    """True where a code is a valid 统一社会信用代码 (same rule as ``uscc_problem``)."""
-    text = codes.astype(str)
-    shaped = text.str.fullmatch(_USCC_PATTERN).fillna(False).to_numpy(dtype=bool)
-    out = np.zeros(len(text), dtype=bool)
-    if shaped.any():
-        values = _USCC_VALUE[_as_bytes(text[shaped], 18)]
-        total = values[:, :17] @ np.asarray(USCC_WEIGHTS)
-        out[shaped] = values[:, 17] == (31 - total % 31) % 31
-    return out
-
-
-def valid_id_mask(codes: pd.Series, today: dt.date) -> np.ndarray:
-    """True where a code is a valid 居民身份证号码 (same rule as ``id_number_problem``)."""
-    text = codes.astype(str)
-    shaped = text.str.fullmatch(_ID_PATTERN).fillna(False).to_numpy(dtype=bool)
-    out = np.zeros(len(text), dtype=bool)
-    if shaped.any():
-        sel = text[shaped]
-        digits = _as_bytes(sel, 18)
-        total = (digits[:, :17].astype(np.int64) - 48) @ np.asarray(ID_WEIGHTS)
-        check_ok = digits[:, 17] == _ID_CHECK_BYTES[total % 11]
-        born = pd.to_datetime(sel.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-        born_ok = (born.dt.year >= 1900) & (born <= pd.Timestamp(today))
-        out[shaped] = check_ok & born_ok.fillna(False).to_numpy(dtype=bool)
-    return out
-
-
 # --- shared checks -----------------------------------------------------------
 
 
@@ -384,7 +337,7 @@ def _party_problem(party: str, code: str, today: dt.date) -> str | None:
         if is_uscc(code):
             return "a 统一社会信用代码 where the kind needs a 居民身份证号码 (persons only)"
         return f"not a valid 居民身份证号码: {problem}"
-    return party_id_problem(code)
+    return party_id_problem(code, today)
 
 
 def _validate_records(c: _Chunk, dept: str | None) -> None:
@@ -495,7 +448,7 @@ def _validate_subjects(c: _Chunk) -> None:
     sid = t["subject_id"]
     c.identifier(
         "subject_id",
-        lambda typ, code: subject_id_problem(code, typ),
+        lambda typ, code: subject_id_problem(code, typ, c.today),
         context=stype,
         # an unknown type is reported on subject_type; the identifier cannot be judged
         valid=np.select(
@@ -505,8 +458,8 @@ def _validate_subjects(c: _Chunk) -> None:
         ),
     )
     c.identifier("region_code", lambda _c, v: region_code_problem(v))
-    c.identifier("township_code", lambda _c, v: subject_id_problem(v, "township"))
-    c.identifier("village_code", lambda _c, v: subject_id_problem(v, "village"))
+    c.identifier("township_code", lambda _c, v: subject_id_problem(v, "township", c.today))
+    c.identifier("village_code", lambda _c, v: subject_id_problem(v, "village", c.today))
     for col in ("industry", "scale", "licence_class", "status"):
         c.choice(col, TABLES["subjects"].column(col).choices or ())
     for col in ("registered_capital", "land_mu", "assets_value", "annual_income"):

@@ -104,3 +104,30 @@ def test_an_unreadable_file_exits_non_zero_and_writes_nothing(tmp_path, problem)
     assert output.count("错误 / error") == 1  # one message, no traceback
     assert "Traceback" not in output
     assert counts(db) == before
+
+
+def test_values_that_look_like_rich_markup_print_literally(tmp_path) -> None:
+    # quarantine reasons quote department values; "[/x]" would be a closing markup tag
+    # (an error) and "[abc]" an unknown style (silently dropped) if printed as markup
+    path, db = tmp_path / "samr.csv", tmp_path / "xp.duckdb"
+    frame = department_file(seed=4)
+    frame.loc[4, "文本值"] = "[/x]"  # rows 4 and 6 are penalties
+    frame.loc[6, "失信程度"] = "[abc]"
+    frame.to_csv(path, index=False)
+    result = invoke(str(path), "--store", str(db), "--dept", "samr")
+    assert result.exit_code == 0, result.output
+    assert "quarantined 5" in result.output  # rows 3, 10 and 20 as built, 4 and 6
+    assert "value_text '[/x]' is not one of" in result.output
+    assert "severity '[abc]' is not one of" in result.output
+    with DuckDBStore(db) as st:
+        raw = st.query("SELECT raw FROM quarantine")["raw"]
+    assert any("[/x]" in r for r in raw)
+
+
+def test_an_error_naming_a_file_that_looks_like_markup_prints_literally(tmp_path) -> None:
+    bad = tmp_path / "penalties[red][abc].csv"
+    department_file(seed=3).drop(columns=["信息类别"]).to_csv(bad, index=False)
+    result = invoke(str(bad), "--store", str(tmp_path / "xp.duckdb"))
+    assert result.exit_code == 2, result.output
+    output = result.output.replace("\n", "")
+    assert "penalties[red][abc].csv" in output and "missing required columns" in output

@@ -57,7 +57,8 @@ def add_periodic(
            * rng.lognormal(0.0, 0.3, len(i)))
     batch.add("tax_paid", i, day, lag(rng, day, 15, 45), amount=np.where(zero, 0.0,
                                                                          np.round(tax, 2)))
-    staff = np.round(staff_base[i] * np.exp(-0.3 * drift[i, k] - 0.1 * mu[i]) * rng.lognormal(0, 0.08, len(i)))
+    staff = np.round(staff_base[i] * np.exp(-0.3 * drift[i, k] - 0.1 * mu[i])
+                     * rng.lognormal(0, 0.08, len(i)))
     has = staff >= 1
     batch.add("social_insurance_headcount", i[has], day[has], lag(rng, day[has], 5, 30),
               value_num=staff[has])

@@ -112,7 +112,8 @@ class RecordBatch:
             cols[name] = pa.array(v, pa.float64(), mask=np.isnan(v))
         for name in _DATE_COLS:
             v = self.column(name).astype("datetime64[D]")
-            cols[name] = pa.array(v.astype(np.int64).astype(np.int32), pa.date32(), mask=np.isnat(v))
+            days = v.astype(np.int64).astype(np.int32)
+            cols[name] = pa.array(days, pa.date32(), mask=np.isnat(v))
         pub = self.column("published_on").astype("datetime64[s]").astype(np.int64)
         cols["recorded_at"] = pa.array(pub, pa.timestamp("s"))
         order = [c for c in RECORDS.column_names if c in cols]

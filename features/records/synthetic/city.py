@@ -188,7 +188,8 @@ def generate_city(
         mu, n = ent.mu[sl], len(ent.mu[sl])
         alive = ch.alive.astype(np.float32)
         out.put("synthetic_truth", truth_rows(
-            ids, "enterprise", ENTERPRISE_LATENT, [ENTERPRISE_HAZARDS[k] for k in ENTERPRISE_TARGET],
+            ids, "enterprise", ENTERPRISE_LATENT,
+            [ENTERPRISE_HAZARDS[k] for k in ENTERPRISE_TARGET],
             mu, ch.x, ch.macro, ch.alive, months, exposure=alive,
         ))
         sme = (ent.scale[sl] != "large")[:, None] & ent.borrower[sl][:, None]
@@ -262,7 +263,9 @@ def generate_city(
     return result
 
 
-def _lifecycle(out: _Writer, rng: np.random.Generator, table: pa.Table, windows: WindowPolicy) -> None:
+def _lifecycle(
+    out: _Writer, rng: np.random.Generator, table: pa.Table, windows: WindowPolicy
+) -> None:
     objections, repairs = objections_and_repairs(rng, table, windows)
     out.put("objections", objections)
     out.put("repairs", repairs)

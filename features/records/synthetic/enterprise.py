@@ -102,7 +102,7 @@ def generate_chunk(
     return EnterpriseChunk(batch, z, x, macro, alive, closure, loans)
 
 
-def _penalties(rng, batch, events, z, industry, windows) -> None:  # noqa: ANN001
+def _penalties(rng, batch, events, z, industry, windows) -> None:
     for key in ("penalty_gs", "penalty_minor"):
         i, t = events(key)
         n = len(i)
@@ -131,7 +131,7 @@ def _penalties(rng, batch, events, z, industry, windows) -> None:  # noqa: ANN00
         )
 
 
-def _lists(rng, batch, events, windows) -> None:  # noqa: ANN001
+def _lists(rng, batch, events, windows) -> None:
     i, t = events("abnormal_list")
     decided = dated(rng, t)
     month = (t % 12) + 1
@@ -170,7 +170,7 @@ def add_dishonest(rng: np.random.Generator, batch: RecordBatch, i: np.ndarray,
               severity="serious", amount=np.round(rng.lognormal(np.log(80_000), 1.0, n), -2))
 
 
-def _court_and_arrears(rng, batch, events, z, industry, windows) -> None:  # noqa: ANN001
+def _court_and_arrears(rng, batch, events, z, industry, windows) -> None:
     i, t = events("court_judgment")
     n = len(i)
     decided = dated(rng, t)
@@ -181,12 +181,11 @@ def _court_and_arrears(rng, batch, events, z, industry, windows) -> None:  # noq
               severity=sev, amount=amount,
               value_text=pick(rng, ("contract", "debt", "labour", "tort", "other"),
                               [0.4, 0.3, 0.15, 0.1, 0.05], n))
-    for key, kind, sevs, p, median, dept in (
-        ("tax_arrears", "tax_arrears", ("minor", "general", "serious"), [0.5, 0.4, 0.1], 30_000,
-         None),
-        ("si_arrears", "social_insurance_arrears", ("minor", "general"), [0.6, 0.4], 20_000, None),
-        ("wage_arrears", "wage_arrears", ("general", "serious"), [0.8, 0.2], 150_000, None),
-        ("utility_arrears", "utility_arrears", ("minor",), [1.0], 3_000, None),
+    for key, kind, sevs, p, median in (
+        ("tax_arrears", "tax_arrears", ("minor", "general", "serious"), [0.5, 0.4, 0.1], 30_000),
+        ("si_arrears", "social_insurance_arrears", ("minor", "general"), [0.6, 0.4], 20_000),
+        ("wage_arrears", "wage_arrears", ("general", "serious"), [0.8, 0.2], 150_000),
+        ("utility_arrears", "utility_arrears", ("minor",), [1.0], 3_000),
     ):
         i, t = events(key)
         n = len(i)
@@ -207,7 +206,7 @@ def _court_and_arrears(rng, batch, events, z, industry, windows) -> None:  # noq
               severity=sev)
 
 
-def _positive(rng, batch, events, z) -> None:  # noqa: ANN001
+def _positive(rng, batch, events, z) -> None:
     i, t = events("licence")
     when = dated(rng, t)
     batch.add("administrative_licence", i, when, lag(rng, when, 1, 7), decided_on=when,
@@ -233,12 +232,11 @@ def _positive(rng, batch, events, z) -> None:  # noqa: ANN001
     batch.add("qualification", i, when, lag(rng, when, 1, 15), decided_on=when,
               valid_until=add_months(when, 36),
               value_text=pick(rng, ("high_tech", "specialised_sme", "quality_certified",
-                                    "famous_brand"), [0.3, 0.3, 0.3, 0.1], len(i)), source_dept="samr")
+                                    "famous_brand"), [0.3, 0.3, 0.3, 0.1], len(i)),
+              source_dept="samr")
     # Red list each March for the most trustworthy, valid one year.
     for year_t in range(2, N_MONTHS, 12):
-        chosen = np.flatnonzero(
-            (rng.random(len(z)) < sigmoid(-3.6 - 1.5 * z[:, year_t]))
-        )
+        chosen = np.flatnonzero(rng.random(len(z)) < sigmoid(-3.6 - 1.5 * z[:, year_t]))
         when = dated(rng, np.full(len(chosen), year_t))
         batch.add("red_list", chosen, when, lag(rng, when, 0, 10), decided_on=when,
                   valid_until=add_months(when, 12),
@@ -246,7 +244,7 @@ def _positive(rng, batch, events, z) -> None:  # noqa: ANN001
                                   len(chosen)))
 
 
-def _sector_ratings(rng, batch, z, industry, alive) -> None:  # noqa: ANN001
+def _sector_ratings(rng, batch, z, industry, alive) -> None:
     """Yearly 环保信用评价 (polluting sections) and 安全生产信用评价 (hazardous ones)."""
     for year in range(2021, 2026):
         dec = (year - 2021) * 12 + 11

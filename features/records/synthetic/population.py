@@ -307,7 +307,8 @@ def make_drivers(
     weight = np.array([{"micro": 1, "small": 6, "medium": 30, "large": 100}[s]
                        for s in ent.scale[transport]], dtype=float)
     employed = rng.random(n) < 0.75
-    employer = np.where(employed, transport[rng.choice(len(transport), n, p=weight / weight.sum())], -1)
+    drawn = transport[rng.choice(len(transport), n, p=weight / weight.sum())]
+    employer = np.where(employed, drawn, -1)
     licence = rng.choice(
         np.array(["A1", "A2", "B1", "B2", "C1"], dtype=object), n, p=[0.05, 0.2, 0.05, 0.3, 0.4]
     )
@@ -332,7 +333,9 @@ def make_drivers(
         + rng.normal(0.0, 0.8, n),
         DRIVER_LATENT.mu_sd,
     )
-    employer_id = np.where(employed, ent.frame["subject_id"].to_numpy()[np.maximum(employer, 0)], None)
+    employer_id = np.where(
+        employed, ent.frame["subject_id"].to_numpy()[np.maximum(employer, 0)], None
+    )
     frame = pd.DataFrame(
         {
             "subject_id": ids,

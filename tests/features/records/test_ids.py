@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from features.records import ids
 from features.records.ids import (
+    division_code_problem,
     generate_id_numbers,
     generate_uscc,
     id_number_problem,
@@ -21,8 +23,11 @@ from features.records.ids import (
     is_uscc,
     mask_id,
     party_id_problem,
+    region_code_problem,
     subject_id_problem,
     uscc_problem,
+    valid_id_mask,
+    valid_uscc_mask,
 )
 from features.records.regions import COUNTIES
 
@@ -415,6 +420,126 @@ def test_party_id_rejects(code: str, fragment: str) -> None:
     problem = party_id_problem(code)
     assert problem is not None
     assert fragment in problem
+
+
+# --- today ----------------------------------------------------------------
+
+BORN_2030 = with_id_check("110105" + "20300101" + "002")
+
+
+def test_party_and_subject_checks_take_today() -> None:
+    before, on = dt.date(2029, 12, 31), dt.date(2030, 1, 1)
+    for problem in (
+        lambda t: party_id_problem(BORN_2030, t),
+        lambda t: subject_id_problem(BORN_2030, "household", t),
+        lambda t: subject_id_problem(BORN_2030, "driver", today=t),
+    ):
+        assert "out of range" in (problem(before) or "")
+        assert problem(on) is None
+
+
+# --- division codes --------------------------------------------------------
+
+FULL_WIDTH = str.maketrans({d: chr(ord(d) + 0xFEE0) for d in "0123456789"})
+
+
+@pytest.mark.parametrize("code", [TOWNSHIP, VILLAGE])
+def test_division_codes_must_be_ascii_digits(code: str) -> None:
+    assert division_code_problem(code) is None
+    for bad in (
+        code.translate(FULL_WIDTH),  # all full-width
+        code[:-1] + code[-1].translate(FULL_WIDTH),  # one full-width digit
+        code[:-1] + "٣",  # Arabic-Indic three: str.isdigit() is True
+        code[:-1] + "²",  # superscript two: str.isdigit() is True
+        code + "\n",
+    ):
+        assert bad[:-1].isdigit() or bad.isdigit() or bad.endswith("\n")
+        assert division_code_problem(bad) is not None, bad
+    subject_type = "township" if len(code) == 9 else "village"
+    assert subject_id_problem(code.translate(FULL_WIDTH), subject_type) is not None
+
+
+def test_region_codes_must_be_ascii_digits_without_a_trailing_newline() -> None:
+    assert region_code_problem("530302") is None
+    assert region_code_problem("530302".translate(FULL_WIDTH)) is not None
+    assert region_code_problem("530302\n") is not None
+
+
+# --- vectorised checks -----------------------------------------------------
+
+MASK_TODAY = dt.date(2026, 11, 22)
+
+
+def _mask_cases(seed: int, n: int) -> list[object]:
+    """``n`` codes: valid USCCs and ID numbers and many ways of breaking them."""
+    rng = np.random.default_rng(seed)
+    regions = np.array([c.code for c in COUNTIES])
+    usccs = list(generate_uscc(rng, rng.choice(regions, n)))
+    births = np.datetime64("1890-01-01") + rng.integers(0, 365 * 145, n).astype("timedelta64[D]")
+    people = list(generate_id_numbers(rng, rng.choice(regions, n), births, rng.random(n) < 0.5))
+    noise = REF_USCC_ALPHABET + FORBIDDEN_USCC_LETTERS + "xal-* 中"
+    out: list[object] = []
+    for i in range(n):
+        code = usccs[i] if i % 2 else people[i]
+        how = int(rng.integers(0, 12))
+        pos = int(rng.integers(0, 18))
+        if how == 1:  # one character replaced by anything
+            code = code[:pos] + str(rng.choice(list(noise))) + code[pos + 1 :]
+        elif how == 2:  # one digit made full-width
+            code = code[:pos] + code[pos].translate(FULL_WIDTH) + code[pos + 1 :]
+        elif how == 3 and pos < 17:  # adjacent transposition
+            code = code[:pos] + code[pos + 1] + code[pos] + code[pos + 2 :]
+        elif how == 4:  # too short or too long
+            code = code[:pos] if rng.random() < 0.5 else code + code[: pos + 1]
+        elif how == 5:  # lower case
+            code = code.lower()
+        elif how == 6:  # impossible or out-of-range birth date, right check character
+            date = str(rng.choice(["19490230", "20011301", "18991231", "20301231", "00000101"]))
+            code = with_id_check(people[i][:6] + date + people[i][14:17])
+        elif how == 7:  # an all-digit body with the right USCC check character
+            body = "9" + "".join(rng.choice(list("0123456789"), 16))
+            code = with_uscc_check(body)
+        elif how == 8:  # whitespace around or inside
+            code = str(rng.choice([" ", "\t", "\n"])).join([code[:pos], code[pos:]])
+        elif how == 9:  # random letters and digits
+            code = "".join(rng.choice(list(noise), int(rng.integers(0, 20))))
+        out.append(code)
+    return [*out, None, "", "None", "nan", 91110000600037341, VALID_USCC, VALID_ID]
+
+
+def test_vectorised_checks_agree_with_the_explaining_functions() -> None:
+    codes = _mask_cases(seed=2026, n=2000)
+    # a non-default index: the masks align by position
+    series = pd.Series(codes, index=np.arange(len(codes)) * 3 + 7, dtype=object)
+    expected_uscc = np.array([uscc_problem(c) is None for c in codes])  # type: ignore[arg-type]
+    expected_id = np.array(
+        [id_number_problem(c, MASK_TODAY) is None for c in codes]  # type: ignore[arg-type]
+    )
+    # both outcomes of both checks are exercised, and codes valid as both (all digits)
+    assert 350 < expected_uscc.sum() < 700 and 200 < expected_id.sum() < 450
+    assert (~expected_uscc & ~expected_id).sum() > 800
+    assert (expected_uscc & expected_id).any()
+    got_uscc, got_id = valid_uscc_mask(series), valid_id_mask(series, MASK_TODAY)
+    assert got_uscc.dtype == bool and got_uscc.shape == (len(codes),)
+    np.testing.assert_array_equal(got_uscc, expected_uscc)
+    np.testing.assert_array_equal(got_id, expected_id)
+    as_strings = pd.Series([c for c in codes if isinstance(c, str)], dtype="string")
+    np.testing.assert_array_equal(
+        valid_id_mask(as_strings, MASK_TODAY),
+        [id_number_problem(c, MASK_TODAY) is None for c in as_strings],
+    )
+
+
+def test_vectorised_id_check_takes_today() -> None:
+    series = pd.Series([BORN_2030, VALID_ID])
+    assert valid_id_mask(series, dt.date(2029, 12, 31)).tolist() == [False, True]
+    assert valid_id_mask(series, dt.date(2030, 1, 1)).tolist() == [True, True]
+
+
+def test_vectorised_checks_of_nothing() -> None:
+    empty = pd.Series([], dtype=object)
+    assert valid_uscc_mask(empty).shape == (0,)
+    assert valid_id_mask(empty, MASK_TODAY).shape == (0,)
 
 
 # --- masking --------------------------------------------------------------

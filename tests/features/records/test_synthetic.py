@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from features.records.ids import id_number_problem, party_id_problem, subject_id_problem, uscc_problem
+from features.records.ids import (
+    id_number_problem,
+    party_id_problem,
+    subject_id_problem,
+    uscc_problem,
+)
 from features.records.kinds import KINDS
 from features.records.regions import COUNTIES
 from features.records.synthetic.city import generate_city, summary_markdown
@@ -116,8 +121,11 @@ def test_dates_are_consistent(city) -> None:
           count(*) FILTER (WHERE published_on > DATE '2026-10-31') AS after_end,
           count(*) FILTER (WHERE published_on < event_date) AS published_early,
           count(*) FILTER (WHERE decided_on < event_date) AS decided_early,
-          count(*) FILTER (WHERE revoked_on IS NOT NULL AND revoked_on < decided_on) AS revoked_early,
-          count(*) FILTER (WHERE severity IS NOT NULL AND severity NOT IN ('minor','general','serious')) AS bad_sev
+          count(*) FILTER (WHERE revoked_on IS NOT NULL AND revoked_on < decided_on)
+            AS revoked_early,
+          count(*) FILTER (
+            WHERE severity IS NOT NULL AND severity NOT IN ('minor','general','serious')
+          ) AS bad_sev
         FROM records
     """)
     assert bad.iloc[0].to_dict() == {
@@ -141,9 +149,12 @@ def test_publication_windows_follow_the_tiers(city) -> None:
 def test_rates_are_plausible(city) -> None:
     store, _ = city
     active = "(closed_on IS NULL OR closed_on > DATE '2026-10-31')"
-    n_active = store.scalar(f"SELECT count(*) FROM subjects WHERE subject_type='enterprise' AND {active}")
+    n_active = store.scalar(
+        f"SELECT count(*) FROM subjects WHERE subject_type='enterprise' AND {active}"
+    )
     stock = store.query(f"""
-        SELECT kind, count(DISTINCT r.subject_id) AS n FROM records r JOIN subjects s USING (subject_id)
+        SELECT kind, count(DISTINCT r.subject_id) AS n
+        FROM records r JOIN subjects s USING (subject_id)
         WHERE s.subject_type = 'enterprise' AND {active}
           AND kind IN ('abnormal_operations_list', 'dishonest_judgment_debtor')
           AND (valid_until IS NULL OR valid_until > DATE '2026-10-31')
@@ -191,7 +202,8 @@ def test_base_rates_and_oracle(city, scheme: str, low: float, high: float) -> No
             AND coalesce(decided_on, event_date) > DATE '{AS_OF}'
             AND coalesce(decided_on, event_date) <= DATE '{AS_OF}' + INTERVAL 12 MONTH
         )
-        SELECT pop.pd_true, hit.subject_id IS NOT NULL AS y FROM pop LEFT JOIN hit USING (subject_id)
+        SELECT pop.pd_true, hit.subject_id IS NOT NULL AS y
+        FROM pop LEFT JOIN hit USING (subject_id)
     """)
     rate, mean_pd = frame["y"].mean(), frame["pd_true"].mean()
     assert low <= rate <= high, f"{scheme} observed target rate {rate:.3%}"

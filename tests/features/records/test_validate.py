@@ -10,12 +10,16 @@ import pandas as pd
 import pytest
 from conftest import TODAY, id_numbers, make_records, make_subjects, uscc_codes
 
-from features.records.ids import id_number_problem, uscc_problem
+from features.records.ids import (
+    id_check_char,
+    id_number_problem,
+    uscc_problem,
+    valid_id_mask,
+    valid_uscc_mask,
+)
 from features.records.validate import (
     business_columns,
     required_columns,
-    valid_id_mask,
-    valid_uscc_mask,
     validate_chunk,
 )
 
@@ -368,6 +372,38 @@ def test_full_width_digits_are_not_identifier_digits() -> None:
     assert [p["column"] for p in found] == ["subject_id"]
     found = problems_of(one_subject(region_code="5３０３０２"), "subjects")
     assert [p["column"] for p in found] == ["region_code"]
+
+
+def test_full_width_division_codes_are_rejected() -> None:
+    # str.isdigit() is True for "１"; a division code must be ASCII digits
+    wide = str.maketrans({d: chr(ord(d) + 0xFEE0) for d in "0123456789"})
+    found = problems_of(one_subject(township_code="530302101".translate(wide)), "subjects")
+    assert [p["column"] for p in found] == ["township_code"]
+    found = problems_of(one_subject(village_code="530302101" + "２０１"), "subjects")
+    assert [p["column"] for p in found] == ["village_code"]
+
+
+def test_an_id_number_born_after_today_is_rejected_in_every_column() -> None:
+    # the explaining functions get the chunk's today, not the current date
+    born_2010 = "53030220100501003"
+    code = born_2010 + id_check_char(born_2010)
+    assert id_number_problem(code) is None
+    past = dt.date(2009, 12, 31)
+    subject = one_subject(
+        subject_id=code,
+        subject_type="household",
+        industry="",
+        scale="",
+        registered_capital="",
+        established_on="",
+        legal_rep_id="",
+    )
+    record = one_record(subject_id=code, kind="court_judgment", severity="minor", value_text="")
+    unknown = one_record(subject_id=code, kind="foo", severity="", value_text="")
+    for frame, table in ((subject, "subjects"), (record, "records"), (unknown, "records")):
+        found = validate_chunk(frame, table, today=past).problems[int(frame.index[0])]
+        ids = [p["problem"] for p in found if p["column"] == "subject_id"]
+        assert len(ids) == 1 and "birth date 2010-05-01 is out of range" in ids[0], (table, found)
 
 
 def test_a_200k_chunk_validates_in_a_few_seconds() -> None:

@@ -1,0 +1,124 @@
+"""The indicator catalogue, generated from the declarations: what a modeller or an
+auditor reads to know exactly what each indicator measures."""
+
+from __future__ import annotations
+
+from features.dsl import (
+    DOWN,
+    UP,
+    Attribute,
+    Derived,
+    Indicator,
+    Match,
+    Members,
+    Records,
+    Related,
+    Scheme,
+)
+from features.records.kinds import KINDS
+from features.schemes import SCHEMES
+
+_AGG_ZH = {
+    "count": "条数",
+    "weighted": "按严重程度加权条数",
+    "sum_amount": "金额合计",
+    "sum_value": "数值合计",
+    "max_value": "最大值",
+    "avg_value": "平均值",
+    "latest_value": "最近一条的数值",
+    "latest_text": "最近一条的取值",
+    "days_since": "距最近一条的天数",
+    "distinct_values": "不同取值数",
+}
+_DIRECTION = {UP: "↑ 越高风险越高 / higher = riskier", DOWN: "↓ 越高风险越低 / higher = safer"}
+
+
+def _kinds(m: Match) -> str:
+    names = "、".join(f"{KINDS[k].label_zh} `{k}`" for k in m.kinds)
+    cond = []
+    if m.severities:
+        cond.append("severity ∈ {" + ", ".join(m.severities) + "}")
+    if m.values:
+        cond.append("value_text ∈ {" + ", ".join(m.values) + "}")
+    for col, lo, hi in (("value_num", m.min_value, m.max_value),
+                        ("amount", m.min_amount, m.max_amount)):
+        if lo is not None:
+            cond.append(f"{col} ≥ {lo:g}")
+        if hi is not None:
+            cond.append(f"{col} ≤ {hi:g}")
+    if m.polarity:
+        cond.append(f"polarity = {m.polarity}")
+    return names + (f"（{'; '.join(cond)}）" if cond else "")
+
+
+def _window(rec: Records) -> str:
+    if rec.window is None:
+        return "当前有效 / in force"
+    if rec.offset:
+        return f"{rec.offset + rec.window}–{rec.offset} 个月前 / months ago"
+    return f"近 {rec.window} 个月 / last {rec.window} months"
+
+
+def describe_source(ind: Indicator) -> str:
+    """One line saying where an indicator comes from, in Chinese with English terms."""
+    src = ind.source
+    if isinstance(src, Records):
+        return f"{_kinds(src.match)}：{_AGG_ZH[src.agg]}（{src.agg}），{_window(src)}"
+    if isinstance(src, Attribute):
+        how = {"value": "", "years_since": "距今年数 years since", "log1p": "ln(1+x)"}
+        how = how[src.transform]
+        return f"主体登记信息 subjects.{src.column} {how}".strip()
+    if isinstance(src, Derived):
+        return f"{src.op}({src.left}, {src.right})"
+    if isinstance(src, Related):
+        who = {"legal_rep": "法定代表人本人", "rep_firms": "同一法定代表人的其他企业（家数）",
+               "employer": "所属企业"}[src.relation]
+        inner = src.inner
+        return f"{who}：{_kinds(inner.match)}：{_AGG_ZH[inner.agg]}，{_window(inner)}"
+    if isinstance(src, Members):
+        w = src.where
+        cond = f" where {w.indicator} {w.op} {w.value:g}" if w else ""
+        of = f"({src.of}{'/' + src.over if src.over else ''})" if src.of else ""
+        return f"成员农户 members: {src.fn}{of}{cond}"
+    raise TypeError(type(src))
+
+
+def scheme_markdown(scheme: Scheme) -> str:
+    """Catalogue of one scheme as bilingual markdown."""
+    lines = [f"## `{scheme.key}` — {scheme.label_zh} / {scheme.label_en}", ""]
+    if scheme.target:
+        lines += [f"目标事件 / target: {scheme.target.description_zh} / "
+                  f"{scheme.target.description_en}", ""]
+    if scheme.members:
+        lines += [f"由成员汇总 / aggregated from `{scheme.members[0]}` by "
+                  f"`{scheme.members[1]}`", ""]
+    lines += [
+        f"{len(scheme.indicators)} 个指标 / indicators.",
+        "",
+        "| # | 指标 name | 中文 | English | 维度 dimension | 来源与口径 source "
+        "| 方向 direction | 单位 unit | 理由模板 reason |",
+        "|---:|---|---|---|---|---|---|---|---|",
+    ]
+    for n, ind in enumerate(scheme.indicators, 1):
+        direction = _DIRECTION.get(ind.direction, "—")
+        reason = ind.reason_zh.replace("{value}", "x").replace("{window}", str(ind.window or ""))
+        reason = reason.replace("{label}", ind.label_zh).replace("|", "/")
+        lines.append(
+            f"| {n} | `{ind.name}` | {ind.label_zh} | {ind.label_en} | {ind.dimension} | "
+            f"{describe_source(ind).replace('|', '/')} | {direction} | {ind.unit} | {reason} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def catalog_markdown(scheme: str | None = None) -> str:
+    """The indicator catalogue of one scheme or of all of them."""
+    keys = [scheme] if scheme else list(SCHEMES)
+    unknown = [k for k in keys if k not in SCHEMES]
+    if unknown:
+        raise KeyError(f"unknown scheme {unknown[0]!r}; known: {', '.join(SCHEMES)}")
+    head = ["# xinping 指标目录 / indicator catalogue", "",
+            "口径：只计入截至评价基准日已公示、未撤销、无未决或成立异议、且仍在公示期内的记录"
+            "（信用修复不早于最短公示期）。/ Only records published by the as-of date, not "
+            "revoked, without an open or upheld objection and inside their publication window "
+            "count (a repair never ends one before its tier's minimum).", ""]
+    return "\n".join(head) + "\n".join(scheme_markdown(SCHEMES[k]) for k in keys)
