@@ -32,6 +32,11 @@ class StoreSettings(_Strict):
     memory_limit: str = ""
 
 
+class MlflowSettings(_Strict):
+    home: str = "mlruns"
+    ui_port: int = Field(5000, gt=0, lt=65536)
+
+
 class IngestSettings(_Strict):
     chunk_rows: int = Field(200_000, gt=0)
 
@@ -71,6 +76,7 @@ class FeatureSettings(_Strict):
 
 class Settings(_Strict):
     store: StoreSettings
+    mlflow: MlflowSettings
     ingest: IngestSettings
     windows: WindowSettings
     features: FeatureSettings

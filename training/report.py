@@ -1,0 +1,167 @@
+"""Render a validation report as one self-contained HTML page with charts.
+
+Charts are matplotlib PNGs embedded as data URIs so the page opens anywhere,
+offline, from the MLflow UI or the app. Axis texts are English (the machine
+has no CJK font); headings and tables are bilingual.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def _png(fig: plt.Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def grade_chart(table: pd.DataFrame, title: str) -> str:
+    """Observed default rate with its 95% interval vs predicted PD, per grade."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    x = np.arange(len(table))
+    ax.bar(x, table["observed_rate"].fillna(0), color="#4c78a8", label="observed default rate")
+    err = np.vstack([
+        (table["observed_rate"] - table["ci_low"]).clip(lower=0).fillna(0),
+        (table["ci_high"] - table["observed_rate"]).clip(lower=0).fillna(0),
+    ])
+    ax.errorbar(x, table["observed_rate"].fillna(0), yerr=err, fmt="none", ecolor="#333",
+                capsize=3, label="95% interval")
+    ax.plot(x, table["predicted_pd"], "o-", color="#e45756", label="predicted PD")
+    ax.set_xticks(x, table["grade"])
+    ax.set_ylabel("rate")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def distribution_chart(train: pd.DataFrame, oot: pd.DataFrame) -> str:
+    """Grade shares on training and out-of-time data."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    x = np.arange(len(oot))
+    ax.bar(x - 0.2, train["share"], width=0.4, label="train", color="#9ecae9")
+    ax.bar(x + 0.2, oot["share"], width=0.4, label="out of time", color="#4c78a8")
+    ax.set_xticks(x, oot["grade"])
+    ax.set_ylabel("share of subjects")
+    ax.set_title("Grade distribution")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def psi_chart(psi: dict[str, float]) -> str:
+    """PSI of every feature, worst first, with the 0.1 / 0.25 thresholds."""
+    items = sorted(psi.items(), key=lambda kv: -kv[1])[:30]
+    fig, ax = plt.subplots(figsize=(6.4, 0.22 * len(items) + 1.0))
+    names = [k for k, _ in items][::-1]
+    vals = [v for _, v in items][::-1]
+    colors = ["#e45756" if v > 0.25 else "#f58518" if v > 0.1 else "#54a24b" for v in vals]
+    ax.barh(names, vals, color=colors)
+    for t in (0.1, 0.25):
+        ax.axvline(t, color="#888", lw=0.8, ls="--")
+    ax.set_xlabel("PSI (train → out of time)")
+    ax.tick_params(axis="y", labelsize=7)
+    return _png(fig)
+
+
+def migration_chart(matrix: dict, grades: list[str]) -> str:
+    """Row-normalised migration matrix as a heat map."""
+    m = pd.DataFrame(matrix).T.reindex(index=grades, columns=grades).fillna(0).to_numpy(float)
+    share = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(0.55 * len(grades) + 2, 0.5 * len(grades) + 1.4))
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(grades)):
+        for j in range(len(grades)):
+            if m[i, j]:
+                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=7,
+                        color="white" if share[i, j] > 0.5 else "black")
+    ax.set_xticks(range(len(grades)), grades)
+    ax.set_yticks(range(len(grades)), grades)
+    ax.set_xlabel("grade after")
+    ax.set_ylabel("grade before")
+    return _png(fig)
+
+
+def _table(rows: list[dict], cols: list[str], fmt: dict[str, str]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = []
+    for r in rows:
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            if isinstance(v, float) and c in fmt:
+                v = format(v, fmt[c])
+            cells.append(f"<td>{html.escape(str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def render_html(report: dict, title: str) -> str:
+    """The report as a self-contained HTML page."""
+    grades = report["grades"]
+    disc_rows = [{"split": k, **v} for k, v in report["discrimination"].items()]
+    model_t = pd.DataFrame(report["model_grades"]["table"])
+    final_t = pd.DataFrame(report["final_grades"]["table"])
+    train_t = pd.DataFrame(report["train_grades"])
+    parts = [
+        f"<h1>{html.escape(title)}</h1>",
+        "<h2>区分能力 / Discrimination</h2>",
+        _table(disc_rows, ["split", "n", "events", "event_rate", "mean_pd", "auc", "gini", "ks",
+                           "brier"],
+               {"event_rate": ".2%", "mean_pd": ".2%", "auc": ".3f", "gini": ".3f", "ks": ".3f",
+                "brier": ".4f"}),
+    ]
+    if "oracle" in report:
+        o = report["oracle"]
+        parts += ["<h2>与模拟真值对比 / Against the oracle (generated data)</h2>",
+                  f"<p>model Gini {o['model_gini']:.3f} · oracle Gini {o['oracle_gini']:.3f} · "
+                  f"ratio <b>{o['ratio']:.2f}</b> (n = {o['n']:,})</p>"]
+    if "gates" in report:
+        parts += ["<h2>准入门槛 / Gates</h2>",
+                  _table(report["gates"], ["gate", "value", "threshold", "passed"],
+                         {"value": ".4f"})]
+    cols = ["grade", "count", "share", "defaults", "predicted_pd", "observed_rate", "ci_low",
+            "ci_high", "p_value", "consistent"]
+    fmt = {"share": ".1%", "predicted_pd": ".2%", "observed_rate": ".2%", "ci_low": ".2%",
+           "ci_high": ".2%", "p_value": ".3f"}
+    parts += [
+        "<h2>模型等级校准 / Calibration by model grade (out of time)</h2>",
+        f"<p>default rates rise with every worse grade: "
+        f"<b>{report['model_grades']['monotone']}</b> · grades within the binomial 95% "
+        f"interval: <b>{report['model_grades']['within_ci_share']:.0%}</b> · HHI "
+        f"{report['model_grades']['hhi']:.3f}</p>",
+        f"<img src='{grade_chart(model_t, 'Model grades, out of time')}'>",
+        _table(model_t.to_dict(orient="records"), cols, fmt),
+        "<h2>最终等级（含政策调整）/ Final grades after overrides (out of time)</h2>",
+        _table(final_t.to_dict(orient="records"), cols, fmt),
+        "<h2>等级分布 / Grade distribution</h2>",
+        f"<img src='{distribution_chart(train_t, model_t)}'>",
+        "<h2>稳定性 / Stability</h2>",
+        f"<p>score PSI (train → out of time): <b>{report['stability']['score_psi']:.4f}</b></p>",
+        f"<img src='{psi_chart(report['stability']['feature_psi'])}'>",
+    ]
+    if "migration" in report:
+        mig = report["migration"]
+        parts += [f"<h2>等级迁移 / Migration {mig['from']} → {mig['to']}</h2>",
+                  f"<img src='{migration_chart(mig['matrix'], grades)}'>"]
+    parts += ["<h2>原始数据 / Raw report (JSON)</h2>",
+              f"<details><summary>JSON</summary><pre>"
+              f"{html.escape(json.dumps(report, ensure_ascii=False, indent=1, default=str))}"
+              "</pre></details>"]
+    style = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;margin:.5em 0;font-size:13px}"
+             "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
+             "th{background:#f3f3f3}img{max-width:100%}")
+    return (f"<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
+            + "\n".join(parts) + "</body></html>")

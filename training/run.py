@@ -1,0 +1,261 @@
+"""Train a scheme: snapshots → fit → calibrate → grade bands → validate → MLflow.
+
+``train_scheme`` fits each family the spec allows on the training snapshots,
+keeps the better on the validation snapshot (which also calibrates the PDs),
+fits the grade bands, writes the validation report on the out-of-time
+snapshots, and registers the whole inference path as a new version of
+``xinping-<scheme>`` with alias ``challenger``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features.build import build_training_frame
+from features.dsl import DOWN, UP, Scheme
+from features.schemes import get_scheme
+from features.store.base import Store
+from models import metrics
+from models.calibration import PlattCalibrator, ScoreScale
+from models.gbm import GbmClassifier
+from models.pipeline import IndicatorText, RatingPipeline
+from models.rating import load_scale
+from models.scorecard import ScorecardClassifier
+from training import tracking
+from training.evaluate import check_gates, evaluate
+from training.report import render_html
+from training.spec import TrainingSpec
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The snapshots of one training run."""
+
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    oot: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training run produced."""
+
+    scheme: str
+    run_id: str
+    version: str
+    family: str
+    report: dict
+    fingerprint: str
+
+
+def build_frames(store: Store, scheme: Scheme, spec: TrainingSpec) -> Frames:
+    """Labelled snapshots for training, validation and out-of-time."""
+    snaps = spec.snapshots
+    return Frames(*(build_training_frame(store, scheme, dates)
+                    for dates in (snaps.train, snaps.validation, snaps.oot)))
+
+
+def fingerprint(frames: Frames) -> str:
+    """SHA-256 of the training data (rows, columns and values, order-independent of memory)."""
+    h = hashlib.sha256()
+    for part in (frames.train, frames.validation, frames.oot):
+        h.update(",".join(part.columns).encode())
+        h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
+    """Reason texts copied from the declarations into the model version."""
+    return {i.name: IndicatorText(i.label_zh, i.label_en, i.direction, i.unit, i.reason_zh,
+                                  i.reason_en, i.window) for i in scheme.indicators}
+
+
+def make_estimator(family: str, scheme: Scheme, spec: TrainingSpec) -> object:
+    """An unfitted estimator of ``family`` with the spec's parameters and the
+    indicators' risk directions as monotone trends / constraints."""
+    numeric = [i for i in scheme.indicators if not i.categorical]
+    categorical = [i.name for i in scheme.indicators if i.categorical]
+    if family == "scorecard":
+        p = spec.scorecard
+        trends = {i.name: "ascending" if i.direction == UP else "descending"
+                  for i in numeric if i.direction in (UP, DOWN)}
+        return ScorecardClassifier(
+            monotonic_trends=trends, categorical_features=categorical, min_iv=p.min_iv,
+            max_n_bins=p.max_n_bins, min_bin_size=p.min_bin_size, C=p.C, pdo=p.pdo,
+            base_score=p.base_score, base_odds=p.base_odds, random_state=spec.seed,
+        )
+    p = spec.gbm
+    constraints = ({i.name: int(i.direction) for i in numeric if i.direction in (UP, DOWN)}
+                   if p.monotone else None)
+    return GbmClassifier(
+        monotone_constraints=constraints, categorical_features=categorical,
+        n_estimators=p.n_estimators, learning_rate=p.learning_rate, num_leaves=p.num_leaves,
+        min_child_samples=p.min_child_samples, subsample=p.subsample,
+        colsample_bytree=p.colsample_bytree, reg_lambda=p.reg_lambda, n_jobs=2,
+        random_state=spec.seed,
+    )
+
+
+def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
+                 progress: Progress | None = None) -> tuple[RatingPipeline, dict[str, float]]:
+    """Fit every allowed family, keep the better on validation, calibrate, fit grade bands."""
+    say = progress or (lambda msg: None)
+    features = tuple(i.name for i in scheme.indicators)
+    families = ("scorecard", "gbm") if spec.family == "both" else (spec.family,)
+    x_train, y_train = frames.train[list(features)], frames.train["label"].to_numpy(int)
+    x_val, y_val = frames.validation[list(features)], frames.validation["label"].to_numpy(int)
+    fitted, val_auc = {}, {}
+    for family in families:
+        say(f"fitting {family} on {len(x_train):,} rows")
+        est = make_estimator(family, scheme, spec).fit(x_train, y_train)
+        fitted[family] = est
+        val_auc[family] = metrics.auc(y_val, est.decision_function(x_val))
+        say(f"{family}: validation AUC {val_auc[family]:.4f}")
+    # the scorecard wins ties: it is easier to explain
+    family = max(families, key=lambda f: (round(val_auc[f], 4), f == "scorecard"))
+    est = fitted[family]
+    calibrator = PlattCalibrator.fit(est.decision_function(x_val), y_val)
+    sc = spec.scorecard
+    pipeline = RatingPipeline(
+        scheme=scheme.key, family=family, features=features, estimator=est,
+        calibrator=calibrator, score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
+        scale=load_scale(scheme.key), texts=indicator_texts(scheme),
+    )
+    both = pd.concat([frames.train, frames.validation], ignore_index=True)
+    pd_both = pipeline.predict_pd(both)
+    pipeline.scale = pipeline.scale.fit_bands(pd_both, both["label"].to_numpy(int))
+    return pipeline, val_auc
+
+
+def _flat(prefix: str, obj: object) -> dict[str, str]:
+    if isinstance(obj, dict):
+        out: dict[str, str] = {}
+        for k, v in obj.items():
+            out.update(_flat(f"{prefix}.{k}" if prefix else str(k), v))
+        return out
+    return {prefix: json.dumps(obj, default=str) if isinstance(obj, list | tuple) else str(obj)}
+
+
+def _shap_plot(pipeline: RatingPipeline, oot: pd.DataFrame, path: Path, seed: int) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import shap
+
+    sample = oot.sample(min(len(oot), 2000), random_state=seed)
+    x = sample[list(pipeline.features)]
+    contrib = pipeline.estimator.explain(x).drop(columns="base")  # type: ignore[attr-defined]
+    shown = x[contrib.columns].apply(
+        lambda c: pd.to_numeric(c, errors="coerce") if c.dtype != object else c.astype("category")
+        .cat.codes.astype(float))
+    plt.figure()
+    shap.summary_plot(contrib.to_numpy(), shown, show=False, max_display=20)
+    unit = "points (higher = safer)" if pipeline.family == "scorecard" else "log-odds (SHAP)"
+    plt.xlabel(f"contribution, {unit}")
+    plt.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close("all")
+
+
+def train_scheme(
+    store: Store,
+    scheme_key: str,
+    spec: TrainingSpec,
+    home: Path,
+    code_version: str = "unknown",
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Train, validate and register a new ``challenger`` version of ``xinping-<scheme>``."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    from models.pyfunc import ARTIFACT, XinpingModel, save_pipeline
+
+    say = progress or (lambda msg: None)
+    scheme = get_scheme(scheme_key)
+    if scheme.target is None:
+        raise ValueError(f"scheme {scheme_key} is not modelled (it aggregates its members)")
+    say("building snapshots")
+    frames = build_frames(store, scheme, spec)
+    fp = fingerprint(frames)
+    pipeline, val_auc = fit_pipeline(scheme, spec, frames, progress)
+    truth = _truth(store, scheme_key, spec)
+    say("validating out of time")
+    report = evaluate(pipeline, frames.train, frames.validation, frames.oot, truth)
+    report["validation_auc"] = val_auc
+    report["gates"] = check_gates(report, spec.gates)
+    report["fingerprint"] = fp
+    report["code_version"] = code_version
+
+    client = tracking.connect(home)
+    exp = tracking.experiment_id(client, home, scheme_key)
+    name = tracking.model_name(scheme_key)
+    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(
+        experiment_id=exp, run_name=f"{scheme_key}-{pipeline.family}"
+    ) as run:
+        out = Path(tmp)
+        mlflow.set_tags({"scheme": scheme_key, "family": pipeline.family,
+                         "data_fingerprint": fp, "code_version": code_version})
+        mlflow.log_params(_flat("", spec.model_dump(mode="json")))
+        oot_d = report["discrimination"]["oot"]
+        mets = {f"oot_{k}": v for k, v in oot_d.items() if isinstance(v, float)}
+        mets.update({f"validation_auc_{k}": v for k, v in val_auc.items()})
+        mets["score_psi"] = report["stability"]["score_psi"]
+        mets["grades_within_ci"] = report["model_grades"]["within_ci_share"]
+        mets["grades_monotone"] = float(report["model_grades"]["monotone"])
+        mets["grade_hhi"] = report["model_grades"]["hhi"]
+        if "oracle" in report:
+            mets["oracle_gini_ratio"] = report["oracle"]["ratio"]
+            mets["oracle_gini"] = report["oracle"]["oracle_gini"]
+        mlflow.log_metrics({k: float(v) for k, v in mets.items() if v is not None
+                            and np.isfinite(v)})
+        (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1,
+                                                    default=str), encoding="utf-8")
+        (out / "report.html").write_text(render_html(
+            report, f"{scheme.label_zh} / {scheme.label_en} — validation report"),
+            encoding="utf-8")
+        pd.DataFrame(report["model_grades"]["table"]).to_csv(out / "grades.csv", index=False)
+        pd.DataFrame({"grade": pipeline.scale.keys,
+                      "pd_upper": [*pipeline.scale.cutoffs, 1.0]}).to_csv(
+            out / "grade_bands.csv", index=False)
+        if pipeline.family == "scorecard":
+            pipeline.estimator.points_table().to_csv(out / "points_table.csv", index=False)  # type: ignore[attr-defined]
+        _shap_plot(pipeline, frames.oot, out / "shap_summary.png", spec.seed)
+        mlflow.log_artifacts(str(out), artifact_path="report")
+        example = frames.oot[list(pipeline.features)].head(5)
+        signature = infer_signature(example, pipeline.rate(example))
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=XinpingModel(),
+            artifacts={ARTIFACT: str(save_pipeline(pipeline, out / "pipeline.pkl"))},
+            signature=signature, input_example=example, registered_model_name=name,
+        )
+        version = str(info.registered_model_version)
+        client.set_registered_model_alias(name, tracking.CHALLENGER, version)
+        client.set_model_version_tag(name, version, "family", pipeline.family)
+        client.set_model_version_tag(name, version, "data_fingerprint", fp)
+        client.set_model_version_tag(name, version, "gates_passed",
+                                     str(all(g["passed"] for g in report["gates"])))
+        run_id = run.info.run_id
+    return TrainResult(scheme_key, run_id, version, pipeline.family, report, fp)
+
+
+def _truth(store: Store, scheme: str, spec: TrainingSpec) -> pd.DataFrame | None:
+    """The oracle's PD at the out-of-time dates (generated data only)."""
+    dates = ", ".join(f"DATE '{d.isoformat()}'" for d in spec.snapshots.oot)
+    frame = store.query(
+        f"SELECT subject_id, as_of, pd_true FROM synthetic_truth "
+        f"WHERE scheme = ? AND as_of IN ({dates})", [scheme])
+    if frame.empty:
+        return None
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[s]")
+    return frame

@@ -1,0 +1,89 @@
+"""Training specs: ``training/specs/<scheme>.toml``, typed, unknown keys rejected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SPECS_DIR = Path(__file__).with_name("specs")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Snapshots(_Strict):
+    """As-of dates: fit on ``train``, pick the family and calibrate on
+    ``validation``, report on ``oot`` (out of time, after a full label horizon)."""
+
+    train: tuple[dt.date, ...] = Field(min_length=1)
+    validation: tuple[dt.date, ...] = Field(min_length=1)
+    oot: tuple[dt.date, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Snapshots:
+        if max(self.train) >= min(self.validation):
+            raise ValueError("validation snapshots must come after every training snapshot")
+        if max(self.validation) >= min(self.oot):
+            raise ValueError("out-of-time snapshots must come after the validation snapshots")
+        return self
+
+
+class ScorecardParams(_Strict):
+    max_n_bins: int = Field(6, ge=2, le=20)
+    min_bin_size: float = Field(0.05, gt=0, lt=0.5)
+    min_iv: float = Field(0.02, ge=0)
+    C: float = Field(1.0, gt=0)
+    pdo: float = Field(20.0, gt=0)
+    base_score: float = 600.0
+    base_odds: float = Field(50.0, gt=0)
+
+
+class GbmParams(_Strict):
+    n_estimators: int = Field(300, ge=1)
+    learning_rate: float = Field(0.05, gt=0, le=1)
+    num_leaves: int = Field(15, ge=2)
+    min_child_samples: int = Field(50, ge=1)
+    subsample: float = Field(0.8, gt=0, le=1)
+    colsample_bytree: float = Field(0.8, gt=0, le=1)
+    reg_lambda: float = Field(1.0, ge=0)
+    monotone: bool = True  # constraints from the indicators' risk direction
+
+
+class Gates(_Strict):
+    """What a challenger must show on out-of-time data to become champion."""
+
+    min_auc: float = Field(0.65, ge=0.5, le=1)
+    max_brier: float = Field(0.25, gt=0)
+    min_grades_within_ci: float = Field(0.8, ge=0, le=1)
+    monotone_default_rates: bool = True
+    max_score_psi: float = Field(0.25, gt=0)
+    tolerance_vs_champion: float = Field(0.0, ge=0)  # AUC the challenger may lose
+
+
+class TrainingSpec(_Strict):
+    """Everything that decides a training run (with the data and the code version)."""
+
+    scheme: str
+    family: Literal["scorecard", "gbm", "both"] = "both"
+    seed: int = 7
+    snapshots: Snapshots
+    scorecard: ScorecardParams = ScorecardParams()
+    gbm: GbmParams = GbmParams()
+    gates: Gates = Gates()
+
+
+def load_spec(scheme: str, folder: Path = SPECS_DIR) -> TrainingSpec:
+    """Read and validate ``<folder>/<scheme>.toml``."""
+    path = folder / f"{scheme}.toml"
+    if not path.exists():
+        raise FileNotFoundError(f"no training spec for {scheme!r}: {path}")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        return TrainingSpec.model_validate(data)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
