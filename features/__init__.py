@@ -1,1 +1,4 @@
-"""Records, the store and point-in-time indicators (the bottom layer: imports no other project package)."""
+"""Records, the store and point-in-time indicators.
+
+The bottom layer: imports no other project package.
+"""

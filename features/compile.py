@@ -5,6 +5,19 @@ The SQL uses the subset DuckDB and Spark SQL share (CTEs, ``CASE``, ``max_by``,
 Window bounds are computed here and written as date literals, so the query
 needs no date arithmetic on literals.
 
+Portability rules (both engines must give the same frame, tests/features/
+test_engine_parity.py):
+
+* A fractional number that feeds arithmetic is written ``CAST(x AS DOUBLE)``:
+  Spark reads ``365.25`` as ``DECIMAL(5,2)`` and rounds a quotient or an
+  average of decimals to a few digits, DuckDB computes in double.
+* ``max_by`` skips a row whose ordering key is NULL in both engines, but a
+  NULL *value* at the largest key is skipped by DuckDB and returned by Spark;
+  so a row without a value gets a NULL key too (latest non-null value).
+* Logarithms of a non-positive number are NULL (DuckDB gives -inf or NaN,
+  Spark NULL); divisions are guarded by ``nullif`` (DuckDB gives inf, Spark
+  fails in ANSI mode).
+
 Point in time (DESIGN.md §5): a record counts at T when it was published by
 T, not revoked by T, has no objection open at T and none upheld by T, and —
 for negative records — is inside its publication window: before
@@ -81,6 +94,29 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def lit(day: dt.date) -> str:
     """A SQL date literal."""
     return f"DATE '{day.isoformat()}'"
+
+
+def _double(value: float) -> str:
+    """A number as a DOUBLE in both engines (a bare ``0.5`` is a DECIMAL in Spark)."""
+    return f"CAST({float(value)!r} AS DOUBLE)"
+
+
+def _ln(expr: str) -> str:
+    """Natural logarithm, NULL for a non-positive argument in both engines."""
+    return f"CASE WHEN {expr} > 0 THEN ln({expr}) END"
+
+
+def _latest(cond: str, column: str) -> str:
+    """``column`` of the latest matching row with a value (date, then record_id).
+
+    Rows that do not match, or match without a value, get a NULL key and are
+    skipped by ``max_by`` in both engines. record_id is unique, so the key has
+    no ties.
+    """
+    keyed = f"{cond} AND {column} IS NOT NULL"
+    alias = column.split(".")[0]
+    order = f"concat(CAST({alias}.rdate AS STRING), {alias}.record_id)"
+    return f"max_by(CASE WHEN {keyed} THEN {column} END, CASE WHEN {keyed} THEN {order} END)"
 
 
 def _quote(values: tuple[str, ...]) -> str:
@@ -197,7 +233,6 @@ def record_agg_sql(d: Dialect, rec: Records, as_of: dt.date, cfg: BuildConfig,
     if rec.window is None:
         # in force: a listing not lifted, a loan not yet due, a rating still valid
         cond += f" AND ({alias}.valid_until IS NULL OR {alias}.valid_until > {lit(as_of)})"
-    order = f"CASE WHEN {cond} THEN concat(CAST({alias}.rdate AS STRING), {alias}.record_id) END"
     match rec.agg:
         case "count":
             return f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)"
@@ -213,9 +248,9 @@ def record_agg_sql(d: Dialect, rec: Records, as_of: dt.date, cfg: BuildConfig,
         case "avg_value":
             return f"avg(CASE WHEN {cond} THEN {alias}.value_num END)"
         case "latest_value":
-            return f"max_by(CASE WHEN {cond} THEN {alias}.value_num END, {order})"
+            return _latest(cond, f"{alias}.value_num")
         case "latest_text":
-            return f"max_by(CASE WHEN {cond} THEN {alias}.value_text END, {order})"
+            return _latest(cond, f"{alias}.value_text")
         case "days_since":
             return d.days_between(lit(as_of), f"max(CASE WHEN {cond} THEN {alias}.rdate END)")
         case "distinct_values":
@@ -231,8 +266,8 @@ def _member_agg(m: Members) -> str:
             return f"avg(m.{m.of})"
         case "share":
             c: Condition = m.where  # type: ignore[assignment]
-            return (f"avg(CASE WHEN m.{c.indicator} {c.op} {c.value!r} THEN 1.0 "
-                    "WHEN m.subject_id IS NOT NULL THEN 0.0 END)")
+            return (f"avg(CASE WHEN m.{c.indicator} {c.op} {c.value!r} THEN {_double(1)} "
+                    f"WHEN m.subject_id IS NOT NULL THEN {_double(0)} END)")
         case "sum_ratio":
             return f"sum(m.{m.of}) / nullif(sum(m.{m.over}), 0)"
     raise ValueError(f"unknown member aggregation {m.fn!r}")
@@ -241,9 +276,9 @@ def _member_agg(m: Members) -> str:
 def _attribute_sql(d: Dialect, a: Attribute, as_of: dt.date) -> str:
     col = f"p.{a.column}"
     if a.transform == "years_since":
-        return f"{d.days_between(lit(as_of), col)} / 365.25"
+        return f"{d.days_between(lit(as_of), col)} / {_double(365.25)}"
     if a.transform == "log1p":
-        return f"ln(1 + {col})"
+        return _ln(f"(1 + {col})")
     return col
 
 
@@ -255,7 +290,7 @@ def _derived_sql(op: str, left: str, right: str) -> str:
     if op == "diff":
         return f"({left}) - ({right})"
     if op == "log_ratio":
-        return f"ln((1 + ({left})) / (1 + ({right})))"
+        return _ln(f"((1 + ({left})) / nullif(1 + ({right}), 0))")
     raise ValueError(f"unknown derived op {op!r}")
 
 

@@ -1,1 +1,4 @@
-"""Record stores: the interface and its implementations (only here are duckdb and pyspark imported)."""
+"""Record stores: the interface and its implementations.
+
+Only here are duckdb and pyspark imported.
+"""

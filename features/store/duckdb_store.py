@@ -7,7 +7,7 @@ A DuckDB connection is not thread-safe, so every call runs on its own cursor
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -128,7 +128,8 @@ class DuckDBStore(Store):
     def transaction(self) -> Iterator[Store]:
         with self._cursor() as cur:
             bound = DuckDBStore.__new__(DuckDBStore)
-            bound.path, bound._con, bound._pinned, bound._lock = self.path, self._con, cur, self._lock
+            bound.path, bound._con, bound._lock = self.path, self._con, self._lock
+            bound._pinned = cur
             cur.begin()
             try:
                 yield bound
@@ -140,3 +141,45 @@ class DuckDBStore(Store):
     def close(self) -> None:
         if self._pinned is None:
             self._con.close()
+
+    # -- export --------------------------------------------------------------
+    def export_parquet(
+        self, folder: str | Path, tables: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        """Write tables as Parquet datasets, one folder per table (a "lake").
+
+        ``folder/<table>/part-<i>.parquet``; a table's folder is replaced. Types
+        are kept: ``DATE`` stays a Parquet date, ``TIMESTAMP`` a timestamp
+        without time zone (Spark reads it as ``TIMESTAMP_NTZ``). An empty table
+        still gets a file, so its schema travels. The Spark store reads a lake
+        (:meth:`features.store.spark_store.SparkStore.from_store`).
+
+        Parameters
+        ----------
+        folder
+            The lake's root folder (created).
+        tables
+            Table names (default: every declared table).
+
+        Returns
+        -------
+        dict
+            Rows written per table.
+        """
+        names = list(TABLES) if tables is None else list(tables)
+        unknown = [n for n in names if n not in TABLES]
+        if unknown:
+            raise KeyError(f"unknown tables {unknown}; known: {', '.join(TABLES)}")
+        root = Path(folder)
+        root.mkdir(parents=True, exist_ok=True)
+        written: dict[str, int] = {}
+        with self._cursor() as cur:
+            for name in names:
+                target = str(root / name).replace("'", "''")
+                row = cur.execute(
+                    f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, "
+                    "COMPRESSION zstd, FILE_SIZE_BYTES '256MB', "
+                    "FILENAME_PATTERN 'part-{i}', OVERWRITE true)"
+                ).fetchone()
+                written[name] = int(row[0]) if row else 0
+        return written

@@ -43,9 +43,11 @@ def city(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _table_rows(store: DuckDBStore, table: str, order: str) -> pd.DataFrame:
-    return store.query(f"SELECT * EXCLUDE (recorded_at) FROM {table} ORDER BY {order}") if (
-        table != "synthetic_truth"
-    ) else store.query(f"SELECT * FROM {table} ORDER BY {order}")
+    return (
+        store.query(f"SELECT * EXCLUDE (recorded_at) FROM {table} ORDER BY {order}")
+        if (table != "synthetic_truth")
+        else store.query(f"SELECT * FROM {table} ORDER BY {order}")
+    )
 
 
 def test_same_seed_same_tables_other_seed_other_tables(tmp_path) -> None:
@@ -91,10 +93,13 @@ def test_every_kind_and_subject_type_is_present(city) -> None:
 
 def test_every_identifier_is_valid(city) -> None:
     store, _ = city
-    subjects = store.query("SELECT subject_id, subject_type, legal_rep_id, employer_id, "
-                           "township_code, village_code FROM subjects")
+    subjects = store.query(
+        "SELECT subject_id, subject_type, legal_rep_id, employer_id, "
+        "township_code, village_code FROM subjects"
+    )
     bad = [
-        (s, t) for s, t in zip(subjects["subject_id"], subjects["subject_type"], strict=True)
+        (s, t)
+        for s, t in zip(subjects["subject_id"], subjects["subject_type"], strict=True)
         if subject_id_problem(s, t)
     ]
     assert bad == []
@@ -129,7 +134,11 @@ def test_dates_are_consistent(city) -> None:
         FROM records
     """)
     assert bad.iloc[0].to_dict() == {
-        "after_end": 0, "published_early": 0, "decided_early": 0, "revoked_early": 0, "bad_sev": 0
+        "after_end": 0,
+        "published_early": 0,
+        "decided_early": 0,
+        "revoked_early": 0,
+        "bad_sev": 0,
     }
 
 
@@ -187,8 +196,12 @@ def test_rates_are_plausible(city) -> None:
 
 @pytest.mark.parametrize(
     ("scheme", "low", "high"),
-    [("enterprise", 0.05, 0.10), ("sme", 0.015, 0.05), ("household", 0.01, 0.04),
-     ("driver", 0.03, 0.08)],
+    [
+        ("enterprise", 0.05, 0.10),
+        ("sme", 0.015, 0.05),
+        ("household", 0.01, 0.04),
+        ("driver", 0.03, 0.08),
+    ],
 )
 def test_base_rates_and_oracle(city, scheme: str, low: float, high: float) -> None:
     store, _ = city
