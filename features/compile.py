@@ -162,8 +162,15 @@ def min_end_sql(d: Dialect, policy: WindowPolicy, alias: str = "r") -> str:
     return "CASE " + " ".join(whens) + f" ELSE {date} END"
 
 
-def effective_records_sql(d: Dialect, as_of: dt.date, policy: WindowPolicy) -> str:
-    """CTEs ``obj``, ``rep`` and ``eff``: the records that count at ``as_of``."""
+def effective_records_sql(
+    d: Dialect, as_of: dt.date, policy: WindowPolicy, scope: str = "TRUE"
+) -> str:
+    """CTEs ``obj``, ``rep`` and ``eff``: the records that count at ``as_of``.
+
+    ``scope`` is a condition on ``r`` that keeps only records some indicator can
+    read (its kinds, subjects and windows); it changes no result, only how much
+    is scanned and joined.
+    """
     t = lit(as_of)
     return f"""obj AS (
   SELECT DISTINCT record_id FROM (
@@ -183,6 +190,7 @@ eff AS (
   LEFT JOIN obj o ON o.record_id = r.record_id
   LEFT JOIN rep p ON p.record_id = r.record_id
   WHERE r.published_on <= {t}
+    AND {scope}
     AND (r.revoked_on IS NULL OR r.revoked_on > {t})
     AND o.record_id IS NULL
     AND (r.polarity <> 'negative' OR r.valid_until IS NULL OR r.valid_until > {t})
@@ -294,6 +302,49 @@ def _derived_sql(op: str, left: str, right: str) -> str:
     raise ValueError(f"unknown derived op {op!r}")
 
 
+def _record_sources(scheme: Scheme) -> list[Records]:
+    out = []
+    for ind in scheme.indicators:
+        if isinstance(ind.source, Records):
+            out.append(ind.source)
+        elif isinstance(ind.source, Related):
+            out.append(ind.source.inner)
+    return out
+
+
+def scope_sql(scheme: Scheme, as_of: dt.date) -> str:
+    """Which records the scheme's indicators can read at all: their kinds, and for
+    kinds read only inside windows, the oldest date any window reaches."""
+    span: dict[str, int | None] = {}
+    for rec in _record_sources(scheme):
+        need = None if rec.window is None else rec.window + rec.offset
+        for kind in rec.match.kinds:
+            if kind in span and (span[kind] is None or need is None):
+                span[kind] = None
+            else:
+                span[kind] = max(span.get(kind) or 0, need) if need is not None else None
+    groups: dict[int | None, list[str]] = {}
+    for kind, months in sorted(span.items()):
+        groups.setdefault(months, []).append(kind)
+    terms = []
+    for months, kinds in sorted(groups.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0)):
+        cond = f"r.kind IN ({_quote(tuple(kinds))})"
+        if months is not None:
+            cond = f"({cond} AND {RECORD_DATE} > {lit(add_months(as_of, -months))})"
+        terms.append(cond)
+    kinds_cond = "(" + " OR ".join(terms) + ")" if terms else "FALSE"
+    ids = ["SELECT subject_id FROM pop"]
+    relations = {i.source.relation for i in scheme.indicators if isinstance(i.source, Related)}
+    if "legal_rep" in relations:
+        ids.append("SELECT legal_rep_id FROM pop")
+    if "employer" in relations:
+        ids.append("SELECT employer_id FROM pop")
+    if "rep_firms" in relations:
+        ids.append("SELECT subject_id FROM latest WHERE legal_rep_id IN "
+                   "(SELECT legal_rep_id FROM pop)")
+    return f"{kinds_cond}\n    AND r.subject_id IN ({' UNION '.join(ids)})"
+
+
 def scheme_sql(
     scheme: Scheme,
     as_of: dt.date,
@@ -324,7 +375,8 @@ def scheme_sql(
         if isinstance(ind.source, Related):
             related.setdefault(ind.source.relation, []).append(ind)
     if own or related:
-        ctes.append(effective_records_sql(dialect, as_of, cfg.windows))
+        ctes.append(effective_records_sql(dialect, as_of, cfg.windows,
+                                          scope_sql(scheme, as_of)))
     if own:
         aggs = ",\n    ".join(
             f"{record_agg_sql(dialect, i.source, as_of, cfg)} AS {i.name}" for i in own  # type: ignore[arg-type]

@@ -1,0 +1,352 @@
+"""Gradient-boosted trees (LightGBM) with monotone constraints and exact TreeSHAP.
+
+:class:`GbmClassifier` wraps LightGBM's native training API as a scikit-learn
+classifier for any frame of numeric and categorical columns with missing values.
+
+* Categorical columns (``object``, ``str``, ``category`` or named in
+  ``categorical_features``) are encoded *inside* the estimator: the categories seen at
+  ``fit`` get fixed integer codes and LightGBM splits on them natively; a category never
+  seen at fit is treated as missing. So callers — and MLflow signatures, which mishandle
+  pandas ``category`` columns — only ever pass plain strings.
+* ``monotone_constraints`` maps a feature to ``+1`` (the log-odds of the positive class,
+  e.g. default, can only rise with the value), ``-1`` (only fall) or ``0``. ``+1``
+  matches the scorecard's ``"ascending"`` event-rate trend. Categorical features
+  cannot be constrained.
+* :meth:`GbmClassifier.explain` gives TreeSHAP contributions from LightGBM's own
+  ``pred_contrib``: one column per feature plus ``base`` (the expected value), adding up
+  to :meth:`GbmClassifier.decision_function`, the raw log-odds.
+* Training is deterministic for a given ``random_state`` (LightGBM's ``deterministic``
+  mode, row-wise histograms) and the same ``n_jobs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_consistent_length,
+    check_is_fitted,
+)
+
+from .tabular import Columns, check_binary_target, read_columns
+
+
+class GbmClassifier(ClassifierMixin, BaseEstimator):
+    """LightGBM binary classifier with monotone constraints and TreeSHAP explanations.
+
+    Parameters
+    ----------
+    monotone_constraints : dict of str to int, optional
+        ``+1``, ``-1`` or ``0`` per feature (column name, or ``x<i>`` for arrays): the
+        direction in which the log-odds of the positive class may move as the value
+        grows. Unlisted features are unconstrained.
+    categorical_features : list of str, optional
+        Columns to treat as categorical whatever their dtype.
+    n_estimators : int, default=200
+        Boosting rounds (the most, with early stopping).
+    learning_rate : float, default=0.05
+    num_leaves : int, default=15
+    max_depth : int, default=-1
+        No limit when ``-1``.
+    min_child_samples : int, default=20
+        Least rows in a leaf.
+    subsample : float, default=1.0
+        Share of rows bagged for each tree (bagging every iteration when below 1).
+    colsample_bytree : float, default=1.0
+        Share of features drawn for each tree.
+    reg_lambda : float, default=0.0
+        L2 regularisation of leaf values.
+    min_split_gain : float, default=0.0
+    early_stopping_rounds : int, optional
+        Stop when the log-loss on an internal stratified validation split has not
+        improved for this many rounds; the best round is kept.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping (only with ``early_stopping_rounds``).
+    n_jobs : int, optional
+        LightGBM threads; ``None`` or ``-1`` lets LightGBM choose. Results are
+        reproducible for a fixed ``n_jobs``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the bagging, feature sampling and validation split.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        ``classes_[1]`` is the positive class.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        When ``X`` had string column names.
+    categorical_features_ : list of str
+    categories_ : dict of str to list of str
+        The categories of each categorical feature, in code order.
+    booster_ : lightgbm.Booster
+    n_iter_ : int
+        Boosting rounds used for prediction.
+    best_iteration_ : int or None
+        Best round found by early stopping.
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        Total gain of the splits on each feature.
+    """
+
+    def __init__(
+        self,
+        *,
+        monotone_constraints: Mapping[str, int] | None = None,
+        categorical_features: Sequence[str] | None = None,
+        n_estimators: int = 200,
+        learning_rate: float = 0.05,
+        num_leaves: int = 15,
+        max_depth: int = -1,
+        min_child_samples: int = 20,
+        subsample: float = 1.0,
+        colsample_bytree: float = 1.0,
+        reg_lambda: float = 0.0,
+        min_split_gain: float = 0.0,
+        early_stopping_rounds: int | None = None,
+        validation_fraction: float = 0.1,
+        n_jobs: int | None = None,
+        random_state=None,
+    ) -> None:
+        self.monotone_constraints = monotone_constraints
+        self.categorical_features = categorical_features
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.min_split_gain = min_split_gain
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    # --- fit -------------------------------------------------------------------
+
+    def _check_params(self, names: list[str]) -> list[int]:
+        def need(cond: bool, param: str, what: str) -> None:
+            if not cond:
+                raise ValueError(f"{param} must be {what}; got {getattr(self, param)!r}.")
+
+        def is_int(v) -> bool:
+            return isinstance(v, int | np.integer) and not isinstance(v, bool)
+
+        need(is_int(self.n_estimators) and self.n_estimators >= 1, "n_estimators", "an int >= 1")
+        need(self.learning_rate > 0, "learning_rate", "> 0")
+        need(is_int(self.num_leaves) and self.num_leaves >= 2, "num_leaves", "an int >= 2")
+        need(is_int(self.max_depth), "max_depth", "an int (-1 for no limit)")
+        need(
+            is_int(self.min_child_samples) and self.min_child_samples >= 1,
+            "min_child_samples",
+            "an int >= 1",
+        )
+        need(0 < self.subsample <= 1, "subsample", "in (0, 1]")
+        need(0 < self.colsample_bytree <= 1, "colsample_bytree", "in (0, 1]")
+        need(self.reg_lambda >= 0, "reg_lambda", ">= 0")
+        need(self.min_split_gain >= 0, "min_split_gain", ">= 0")
+        need(0 < self.validation_fraction < 1, "validation_fraction", "in (0, 1)")
+        need(
+            self.early_stopping_rounds is None
+            or (is_int(self.early_stopping_rounds) and self.early_stopping_rounds >= 1),
+            "early_stopping_rounds",
+            "None or an int >= 1",
+        )
+        constraints = dict(self.monotone_constraints or {})
+        unknown = sorted(set(constraints) - set(names))
+        if unknown:
+            raise ValueError(
+                f"monotone_constraints names columns not in X: {unknown}; X has "
+                f"{names[:10]}{'…' if len(names) > 10 else ''}."
+            )
+        for name, value in constraints.items():
+            if value not in (-1, 0, 1):
+                raise ValueError(
+                    f"monotone_constraints[{name!r}] = {value!r}: expected -1, 0 or +1."
+                )
+            if value != 0 and name in self.categorical_features_:
+                raise ValueError(
+                    f"monotone_constraints[{name!r}] = {value}, but {name!r} is categorical: "
+                    "categories have no order to be monotone in."
+                )
+        return [int(constraints.get(name, 0)) for name in names]
+
+    def _matrix(self, columns: Columns) -> np.ndarray:
+        """Float matrix for LightGBM: categories as fixed codes, unseen/missing as NaN."""
+        out = np.empty((columns.n_rows, len(columns.names)), dtype=np.float64)
+        for j, (name, values, cat) in enumerate(
+            zip(columns.names, columns.arrays, columns.categorical, strict=True)
+        ):
+            if cat:
+                codes = pd.Index(self.categories_[name], dtype=object).get_indexer(values)
+                out[:, j] = np.where(codes >= 0, codes, np.nan)
+            else:
+                out[:, j] = values
+        return out
+
+    def fit(self, X, y):
+        """Train the boosted trees.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Numeric and categorical columns; missing values allowed.
+        y : array-like of shape (n_samples,)
+            Binary target; ``classes_[1]`` (e.g. 1 = default) is the positive class.
+
+        Returns
+        -------
+        self
+        """
+        columns = read_columns(self, X, fit=True, categorical_features=self.categorical_features)
+        check_consistent_length(columns.arrays[0], y)
+        self.classes_, target = check_binary_target(y)
+        names = list(columns.names)
+        monotone = self._check_params(names)
+        self.categories_ = {
+            name: sorted(pd.unique(values[~pd.isna(values)]).tolist())
+            for name, values, cat in zip(names, columns.arrays, columns.categorical, strict=True)
+            if cat
+        }
+        matrix = self._matrix(columns)
+
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        params = {
+            "objective": "binary",
+            "learning_rate": float(self.learning_rate),
+            "num_leaves": int(self.num_leaves),
+            "max_depth": int(self.max_depth),
+            "min_data_in_leaf": int(self.min_child_samples),
+            "min_sum_hessian_in_leaf": 1e-3,
+            "bagging_fraction": float(self.subsample),
+            "bagging_freq": 1 if self.subsample < 1 else 0,
+            "feature_fraction": float(self.colsample_bytree),
+            "lambda_l2": float(self.reg_lambda),
+            "min_gain_to_split": float(self.min_split_gain),
+            "monotone_constraints": monotone,
+            "monotone_constraints_method": "advanced",
+            "seed": seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": 0 if self.n_jobs in (None, -1) else int(self.n_jobs),
+            "verbosity": -1,
+            "feature_pre_filter": False,
+        }
+        categorical = [j for j, cat in enumerate(columns.categorical) if cat]
+        rows = np.arange(len(target))
+        callbacks, valid_sets = [], []
+        if self.early_stopping_rounds is not None:
+            n_valid = int(np.ceil(self.validation_fraction * len(target)))
+            smallest = int(min(target.sum(), len(target) - target.sum()))
+            if n_valid < 2 or smallest < 2 or len(target) - n_valid < 2:
+                raise ValueError(
+                    f"early stopping holds out validation_fraction={self.validation_fraction} "
+                    f"of {len(target)} rows ({n_valid}), with {smallest} rows in the smaller "
+                    "class: it needs at least 2 validation rows, 2 rows of each class and 2 "
+                    "training rows. Use more data or early_stopping_rounds=None."
+                )
+            train_rows, valid_rows = train_test_split(
+                rows, test_size=self.validation_fraction, stratify=target, random_state=seed
+            )
+        else:
+            train_rows, valid_rows = rows, None
+        train = lgb.Dataset(
+            matrix[train_rows],
+            label=target[train_rows],
+            feature_name=[f"f{j}" for j in range(len(names))],
+            categorical_feature=categorical,
+            free_raw_data=True,
+        )
+        if valid_rows is not None:
+            valid_sets = [train.create_valid(matrix[valid_rows], label=target[valid_rows])]
+            callbacks = [lgb.early_stopping(int(self.early_stopping_rounds), verbose=False)]
+            params["metric"] = "binary_logloss"
+        self.booster_ = lgb.train(
+            params,
+            train,
+            num_boost_round=int(self.n_estimators),
+            valid_sets=valid_sets,
+            callbacks=callbacks,
+        )
+        best = self.booster_.best_iteration
+        self.best_iteration_ = int(best) if valid_rows is not None and best > 0 else None
+        self.n_iter_ = self.best_iteration_ or self.booster_.current_iteration()
+        self.feature_importances_ = self.booster_.feature_importance(
+            importance_type="gain", iteration=self.n_iter_
+        )
+        return self
+
+    # --- predict ---------------------------------------------------------------
+
+    def _read(self, X) -> tuple[Columns, np.ndarray]:
+        check_is_fitted(self)
+        columns = read_columns(self, X, fit=False)
+        return columns, self._matrix(columns)
+
+    def decision_function(self, X) -> np.ndarray:
+        """Raw log-odds of the positive class.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        _, matrix = self._read(X)
+        return self.booster_.predict(matrix, raw_score=True, num_iteration=self.n_iter_)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 2)
+            Columns in the order of ``classes_``.
+        """
+        p = expit(self.decision_function(X))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        """The positive class where its probability exceeds one half."""
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
+
+    def explain(self, X) -> pd.DataFrame:
+        """TreeSHAP contributions to the log-odds, from LightGBM's ``pred_contrib``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        DataFrame of float, shape (n_samples, n_features_in_ + 1)
+            One column per input feature and ``base`` (the expected log-odds); each row
+            adds up to :meth:`decision_function`. Keeps the index of a frame.
+        """
+        columns, matrix = self._read(X)
+        if "base" in columns.names:
+            raise ValueError("a feature is named 'base', which explain() uses for the base value.")
+        contrib = self.booster_.predict(matrix, pred_contrib=True, num_iteration=self.n_iter_)
+        frame = pd.DataFrame(contrib, columns=[*columns.names, "base"])
+        if isinstance(X, pd.DataFrame):
+            frame.index = X.index
+        return frame
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the features :meth:`explain` reports (all input features)."""
+        check_is_fitted(self)
+        return _check_feature_names_in(self, input_features, generate_names=True)

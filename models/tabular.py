@@ -1,0 +1,234 @@
+"""Tabular input for the estimators: checking and converting ``X`` and ``y``.
+
+Both estimators take any pandas frame (or numpy array) of numeric and categorical
+columns with missing values and a binary target. This module turns such input into
+a :class:`Columns` value — numeric columns as ``float64`` arrays (``NaN`` = missing),
+categorical columns as ``object`` arrays of ``str`` (``None`` = missing) — and fixes
+which columns are categorical at ``fit`` so that ``predict`` reads new data the same way.
+
+A column is categorical when its pandas dtype is ``object``, ``str``/``string`` or
+``category`` and its values are not all numbers, or when the caller names it in
+``categorical_features``. Booleans and numbers are numeric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_array
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import column_or_1d, validate_data
+
+_NUMERIC_INFERRED = frozenset(
+    {"floating", "integer", "mixed-integer-float", "decimal", "boolean", "empty"}
+)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Input rows as one array per column, in the order of the fitted features."""
+
+    names: tuple[str, ...]
+    arrays: tuple[np.ndarray, ...]
+    categorical: tuple[bool, ...]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.arrays[0]) if self.arrays else 0
+
+    def frame(self) -> pd.DataFrame:
+        """The columns as a frame (numeric ``float64``, categorical ``object``)."""
+        return pd.DataFrame(
+            {
+                name: pd.Series(a, dtype=a.dtype)
+                for name, a in zip(self.names, self.arrays, strict=True)
+            }
+        )
+
+
+def check_binary_target(y) -> tuple[np.ndarray, np.ndarray]:
+    """Check that ``y`` is a binary target.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Two distinct labels; the larger one (in sorted order) is the positive class,
+        e.g. 1 = default for a 0/1 target.
+
+    Returns
+    -------
+    classes : ndarray of shape (2,)
+        The sorted labels.
+    y01 : ndarray of shape (n_samples,)
+        ``1`` where ``y == classes[1]``, else ``0``.
+
+    Raises
+    ------
+    ValueError
+        When ``y`` is missing, 2-D, contains missing values, or does not have exactly
+        two classes.
+    """
+    if y is None:
+        raise ValueError(
+            "requires y to be passed, but the target y is None: pass the binary target."
+        )
+    y_arr = column_or_1d(y, warn=True, dtype=None)
+    if y_arr.dtype.kind in "fc" and not np.all(np.isfinite(y_arr)):
+        raise ValueError("Input y contains NaN or infinity: every row needs a 0/1 target.")
+    if y_arr.dtype.kind == "O" and pd.isna(y_arr).any():
+        raise ValueError("Input y contains NaN: every row needs a target.")
+    kind = type_of_target(y_arr, input_name="y", raise_unknown=True)
+    if kind == "continuous":
+        raise ValueError(
+            "Unknown label type: continuous target. A binary target (two classes, e.g. "
+            "0 = no default, 1 = default) is required."
+        )
+    classes = np.unique(y_arr)
+    if len(classes) < 2:
+        raise ValueError(
+            f"The target has 1 class ({classes[0]!r} only): a binary target needs "
+            "samples of 2 classes."
+            if len(classes)
+            else "The target is empty."
+        )
+    if len(classes) > 2 or kind not in ("binary",):
+        raise ValueError(
+            f"Only binary classification is supported. The type of the target is {kind}: "
+            f"it has {len(classes)} classes "
+            f"({', '.join(map(repr, classes[:5]))}{', …' if len(classes) > 5 else ''})."
+        )
+    return classes, (y_arr == classes[1]).astype(np.int8)
+
+
+def _infer_categorical(values: pd.Series) -> bool:
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return True
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        return False
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        return pd.api.types.infer_dtype(values, skipna=True) not in _NUMERIC_INFERRED
+    raise TypeError(
+        f"column {values.name!r} has dtype {dtype}: only numeric, boolean, string, object "
+        "and category columns are supported (convert dates to numbers first)."
+    )
+
+
+def _to_numeric(values: pd.Series, name: str) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    try:
+        out = pd.to_numeric(values, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+    except (ValueError, TypeError) as exc:
+        bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
+        example = repr(bad.iloc[0]) if len(bad) else "?"
+        raise ValueError(
+            f"column {name!r} was numeric at fit but has the non-numeric value {example} "
+            f"(row {bad.index[0] if len(bad) else '?'}): pass numbers or missing values."
+        ) from exc
+    if np.isinf(out).any():
+        row = int(np.flatnonzero(np.isinf(out))[0])
+        raise ValueError(
+            f"Input X contains infinity or a value too large for dtype('float64'): "
+            f"column {name!r}, row {row}. Use NaN for a missing value."
+        )
+    return out
+
+
+def _to_categories(values: pd.Series) -> np.ndarray:
+    missing = values.isna().to_numpy()
+    out = np.full(len(values), None, dtype=object)
+    out[~missing] = values[~missing].astype(object).astype(str).to_numpy(dtype=object)
+    return out
+
+
+def _frame_from_array(X) -> pd.DataFrame:
+    """A frame from a numpy array or list: numeric if every value converts to float."""
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        check_array(X, accept_sparse=False)  # raises the standard sparse-data TypeError
+    raw = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if raw.dtype.kind in "biuf" or raw.dtype.kind == "c":
+        arr = check_array(
+            raw, dtype=np.float64, ensure_all_finite="allow-nan", ensure_min_samples=1
+        )
+        return pd.DataFrame(arr)
+    try:
+        arr = check_array(
+            raw, dtype=np.float64, ensure_all_finite="allow-nan", ensure_min_samples=1
+        )
+        return pd.DataFrame(arr)
+    except ValueError as exc:
+        if raw.ndim != 2 or raw.shape[0] == 0 or raw.shape[1] == 0 or "infinity" in str(exc):
+            raise
+    return pd.DataFrame(raw.astype(object))
+
+
+def read_columns(
+    estimator,
+    X,
+    *,
+    fit: bool,
+    categorical_features: Sequence[str] | None = None,
+) -> Columns:
+    """Check ``X`` and convert it to :class:`Columns`.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        At ``fit=True`` it receives ``n_features_in_`` (and ``feature_names_in_`` for a
+        frame with string column names) and ``categorical_features_``; afterwards these
+        are checked against new data.
+    X : DataFrame or array-like of shape (n_samples, n_features)
+        Input rows.
+    fit : bool
+        Whether this is the data ``fit`` learns from.
+    categorical_features : sequence of str, optional
+        At fit: columns to treat as categorical whatever their dtype (by name, or ``x<i>``
+        for arrays). Others are inferred from the dtype.
+
+    Returns
+    -------
+    Columns
+    """
+    frame = X if isinstance(X, pd.DataFrame) else _frame_from_array(X)
+    validate_data(estimator, X, reset=fit, skip_check_array=True)
+    if frame.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={frame.shape}) while a minimum of 1 is required."
+        )
+    if frame.shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={frame.shape}) while a minimum of 1 is required."
+        )
+    names = feature_names(estimator, frame.shape[1])
+    if fit:
+        declared = set(categorical_features or ())
+        unknown = declared - set(names)
+        if unknown:
+            raise ValueError(
+                f"categorical_features names columns not in X: {sorted(unknown)}; "
+                f"X has {list(names)[:10]}{'…' if len(names) > 10 else ''}."
+            )
+        kinds = tuple(
+            name in declared or _infer_categorical(frame.iloc[:, i]) for i, name in enumerate(names)
+        )
+        estimator.categorical_features_ = [n for n, c in zip(names, kinds, strict=True) if c]
+    else:
+        fitted = set(estimator.categorical_features_)
+        kinds = tuple(name in fitted for name in names)
+    arrays = tuple(
+        _to_categories(frame.iloc[:, i]) if cat else _to_numeric(frame.iloc[:, i], name)
+        for i, (name, cat) in enumerate(zip(names, kinds, strict=True))
+    )
+    return Columns(tuple(names), arrays, kinds)
+
+
+def feature_names(estimator, n_features: int) -> list[str]:
+    """The fitted feature names, or ``x0 … x{n-1}`` when fit saw no string column names."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None:
+        return [str(n) for n in names]
+    return [f"x{i}" for i in range(n_features)]

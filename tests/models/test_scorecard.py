@@ -1,0 +1,280 @@
+"""ScorecardClassifier: integer points, exact explanations, trends, missing and unseen values."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+
+from models.scorecard import ScorecardClassifier
+
+
+def credit_frame(n: int = 800, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Numeric and categorical columns with missing values and a 0/1 target."""
+    X, y = make_classification(
+        n_samples=n,
+        n_features=5,
+        n_informative=3,
+        n_redundant=0,
+        flip_y=0.05,
+        random_state=seed,
+    )
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d", "e"])
+    frame["region"] = pd.Series(
+        np.where(X[:, 0] + rng.normal(0, 1, n) > 0, "north", rng.choice(["south", "east"], n)),
+        dtype="str",
+    )
+    frame.loc[rng.random(n) < 0.1, "a"] = np.nan
+    frame.loc[rng.random(n) < 0.1, "region"] = None
+    return frame, y
+
+
+@pytest.fixture(scope="module")
+def data():
+    return credit_frame()
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return ScorecardClassifier(min_iv=0.0).fit(X, y)
+
+
+def test_explain_sums_exactly_to_integer_scores(fitted, data) -> None:
+    X, _ = data
+    parts = fitted.explain(X)
+    score = fitted.predict_score(X)
+    assert list(parts.columns) == [*X.columns, "base"]
+    assert (parts.dtypes == np.int64).all()
+    assert score.dtype == np.int64
+    np.testing.assert_array_equal(parts.sum(axis=1).to_numpy(), score)
+    assert (parts["base"] == fitted.base_points_).all()
+    assert parts.index.equals(X.index)
+
+
+def test_probability_comes_from_the_integer_score_through_pdo_scaling(fitted, data) -> None:
+    X, _ = data
+    score = fitted.predict_score(X)
+    factor = 20 / math.log(2)
+    offset = 600 - factor * math.log(50)
+    expected = 1 / (1 + np.exp(-(offset - score) / factor))
+    np.testing.assert_allclose(fitted.predict_proba(X)[:, 1], expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(fitted.decision_function(X), (offset - score) / factor)
+    # 600 points = odds 50:1 of no default; 20 more points double them.
+    assert fitted.score_to_log_odds(600) == pytest.approx(-math.log(50))
+    assert fitted.score_to_log_odds(620) - fitted.score_to_log_odds(600) == pytest.approx(
+        -math.log(2)
+    )
+    proba = fitted.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(fitted.predict(X), (proba[:, 1] > 0.5).astype(int))
+
+
+def test_points_table_is_tidy_with_integer_points(fitted, data) -> None:
+    X, y = data
+    table = fitted.points_table()
+    assert list(table.columns) == ["feature", "bin", "kind", "count", "event_rate", "woe", "points"]
+    assert table["points"].dtype == np.int64
+    assert set(table["feature"]) == set(fitted.selected_features_)
+    for _feature, rows in table.groupby("feature"):
+        assert rows["count"].sum() == len(X)
+        filled = rows[rows["count"] > 0]
+        events = (filled["event_rate"] * filled["count"]).sum()
+        assert events == pytest.approx(y.sum())
+    # Categorical features list an "Unseen" bin, numeric ones do not.
+    kinds = table.groupby("feature")["kind"].apply(set)
+    assert kinds["region"] == {"bin", "missing", "unseen"}
+    assert kinds["b"] == {"bin", "missing"}
+
+
+def test_model_is_a_scorecard_that_ranks(fitted, data) -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    X, y = data
+    numeric = X.drop(columns="region").fillna(0)
+    linear = LogisticRegression().fit(numeric, y).predict_proba(numeric)[:, 1]
+    # Binning captures the non-linear shapes a straight logistic regression misses.
+    assert roc_auc_score(y, fitted.predict_proba(X)[:, 1]) > roc_auc_score(y, linear) + 0.02
+    assert (fitted.coef_ <= 0).all()  # higher WOE (safer) never costs points
+    assert fitted.iv_.index.tolist() == list(X.columns)
+
+
+def test_missing_and_unseen_values_get_their_own_documented_points(fitted, data) -> None:
+    X, _ = data
+    table = fitted.points_table().set_index(["feature", "kind"])
+    row = X.iloc[[0, 0, 0]].copy()
+    row["region"] = ["never-seen", None, "north"]
+    parts = fitted.explain(row)
+    assert parts["region"].iloc[0] == table.loc[("region", "unseen"), "points"] == 0
+    assert parts["region"].iloc[1] == table.loc[("region", "missing"), "points"]
+    # NaN in a numeric feature that had missing values at fit: the Missing bin's points.
+    row_a = X.iloc[[0]].copy()
+    row_a["a"] = np.nan
+    assert fitted.explain(row_a)["a"].iloc[0] == table.loc[("a", "missing"), "points"]
+    # NaN in a feature that had none at fit: an empty Missing bin, WOE 0, 0 points.
+    assert table.loc[("b", "missing"), "count"] == 0
+    row_b = X.iloc[[0]].copy()
+    row_b["b"] = np.nan
+    assert fitted.explain(row_b)["b"].iloc[0] == 0
+
+
+def _trend_data(n: int = 1500, seed: int = 1):
+    """``safe``: risk falls as it grows; ``risky``: risk rises as it grows."""
+    rng = np.random.default_rng(seed)
+    safe, risky = rng.normal(size=n), rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.0 - 1.2 * safe + 1.0 * risky)))).astype(int)
+    return pd.DataFrame({"safe": safe, "risky": risky}), y
+
+
+def _points_in_value_order(model, feature: str) -> np.ndarray:
+    table = model.points_table()
+    return table[(table["feature"] == feature) & (table["kind"] == "bin")]["points"].to_numpy()
+
+
+def test_declared_trends_order_the_points() -> None:
+    """Trends are of the event rate: descending = safer as the value grows = more points."""
+    X, y = _trend_data()
+    model = ScorecardClassifier(
+        monotonic_trends={"safe": "descending", "risky": "ascending"}, min_iv=0.0
+    ).fit(X, y)
+    safe, risky = _points_in_value_order(model, "safe"), _points_in_value_order(model, "risky")
+    assert len(safe) >= 3 and len(risky) >= 3
+    assert np.all(np.diff(safe) >= 0) and safe[-1] > safe[0]
+    assert np.all(np.diff(risky) <= 0) and risky[-1] < risky[0]
+    # The score follows: raising ``safe`` never lowers it, raising ``risky`` never raises it.
+    grid = np.linspace(-3, 3, 25)
+    base = X.iloc[[0] * len(grid)].reset_index(drop=True)
+    assert np.all(np.diff(model.predict_score(base.assign(safe=grid))) >= 0)
+    assert np.all(np.diff(model.predict_score(base.assign(risky=grid))) <= 0)
+
+
+def test_a_trend_against_the_data_is_still_honoured() -> None:
+    X, y = _trend_data()
+    model = ScorecardClassifier(monotonic_trends={"safe": "ascending"}, min_iv=0.0).fit(X, y)
+    grid = np.linspace(-3, 3, 25)
+    base = X.iloc[[0] * len(grid)].reset_index(drop=True)
+    assert np.all(np.diff(model.predict_score(base.assign(safe=grid))) <= 0)
+
+
+def test_wrong_signed_feature_is_dropped() -> None:
+    # ``proxy`` is risky on its own (it tracks ``driver``) but safe given ``driver``.
+    rng = np.random.default_rng(3)
+    n = 3000
+    driver = rng.normal(size=n)
+    proxy = driver + 0.4 * rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(3.0 * driver - 1.6 * proxy)))).astype(int)
+    X = pd.DataFrame({"driver": driver, "proxy": proxy})
+    model = ScorecardClassifier(min_iv=0.0).fit(X, y)
+    assert "driver" in model.selected_features_
+    assert "proxy" not in model.selected_features_
+    assert "wrong sign" in model.dropped_features_["proxy"]
+    assert (model.explain(X)["proxy"] == 0).all()
+
+
+def test_min_iv_selects_features(data) -> None:
+    X, y = data
+    noise = X.assign(noise=np.random.default_rng(5).normal(size=len(X)))
+    model = ScorecardClassifier(min_iv=0.05).fit(noise, y)
+    assert "noise" not in model.selected_features_
+    assert "min_iv" in model.dropped_features_["noise"]
+    assert model.iv_["noise"] < 0.05
+
+
+def test_no_informative_feature_gives_the_base_rate() -> None:
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"noise": rng.normal(size=300)})
+    y = (rng.random(300) < 0.2).astype(int)
+    model = ScorecardClassifier(min_iv=1.0).fit(X, y)
+    assert model.selected_features_ == []
+    assert model.points_table().empty
+    assert model.predict_proba(X)[:, 1] == pytest.approx(np.full(300, y.mean()), abs=0.01)
+
+
+def test_same_data_same_scorecard(data) -> None:
+    X, y = data
+    first = ScorecardClassifier(random_state=7).fit(X, y)
+    second = ScorecardClassifier(random_state=7).fit(X, y)
+    pd.testing.assert_frame_equal(first.points_table(), second.points_table())
+    np.testing.assert_array_equal(first.predict_score(X), second.predict_score(X))
+
+
+def test_pickle_round_trip(fitted, data) -> None:
+    X, _ = data
+    clone = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(clone.predict_score(X), fitted.predict_score(X))
+    pd.testing.assert_frame_equal(clone.points_table(), fitted.points_table())
+
+
+def test_numpy_arrays_and_string_labels(data) -> None:
+    X, y = data
+    labels = np.where(y == 1, "default", "paid")  # sorted: "default" < "paid"
+    model = ScorecardClassifier().fit(X[["a", "b", "c"]].to_numpy(), labels)
+    assert list(model.classes_) == ["default", "paid"]
+    assert list(model.get_feature_names_out()) == ["x0", "x1", "x2"]
+    assert not hasattr(model, "feature_names_in_")
+    assert set(model.predict(X[["a", "b", "c"]].to_numpy())) <= {"default", "paid"}
+    framed = ScorecardClassifier().fit(X, y)
+    np.testing.assert_array_equal(framed.get_feature_names_out(), X.columns)
+    np.testing.assert_array_equal(framed.feature_names_in_, X.columns)
+
+
+def test_category_dtype_and_str_dtype_score_the_same(fitted, data) -> None:
+    X, _ = data
+    as_category = X.assign(region=X["region"].astype("category"))
+    as_object = X.assign(region=X["region"].astype(object))
+    np.testing.assert_array_equal(fitted.predict_score(as_category), fitted.predict_score(X))
+    np.testing.assert_array_equal(fitted.predict_score(as_object), fitted.predict_score(X))
+
+
+def test_input_frame_is_not_mutated(data) -> None:
+    X, y = data
+    before = X.copy()
+    ScorecardClassifier().fit(X, y).explain(X)
+    pd.testing.assert_frame_equal(X, before)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "target", "message"),
+    [
+        ({}, "three", "Only binary classification is supported"),
+        ({}, "one", "1 class"),
+        ({"monotonic_trends": {"nope": "ascending"}}, None, "not in X"),
+        ({"monotonic_trends": {"a": "upwards"}}, None, "expected one of"),
+        ({"monotonic_trends": {"region": "ascending"}}, None, "is categorical"),
+        ({"pdo": 0}, None, "pdo must be a positive number"),
+        ({"base_odds": -1}, None, "base_odds must be a positive number"),
+        ({"categorical_features": ["zzz"]}, None, "not in X"),
+    ],
+)
+def test_fit_rejects_bad_input_with_a_clear_message(data, kwargs, target, message) -> None:
+    X, y = data
+    if target == "three":
+        y = np.arange(len(y)) % 3
+    elif target == "one":
+        y = np.zeros(len(y), dtype=int)
+    with pytest.raises(ValueError, match=message):
+        ScorecardClassifier(**kwargs).fit(X, y)
+
+
+def test_fit_rejects_empty_and_inconsistent_data(data) -> None:
+    X, y = data
+    with pytest.raises(ValueError, match="0 sample"):
+        ScorecardClassifier().fit(X.iloc[:0], y[:0])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        ScorecardClassifier().fit(X, y[:-1])
+    with pytest.raises(ValueError, match=r"infinity.*column 'b'"):
+        ScorecardClassifier().fit(X.assign(b=np.inf), y)
+
+
+def test_predict_rejects_a_text_value_in_a_numeric_column(fitted, data) -> None:
+    X, _ = data
+    bad = X.head(3).astype({"b": object})
+    bad.loc[bad.index[1], "b"] = "n/a"
+    with pytest.raises(ValueError, match=r"column 'b' was numeric at fit.*'n/a'"):
+        fitted.predict_proba(bad)
