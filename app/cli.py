@@ -306,7 +306,10 @@ def promote(
             aucs = f"challenger AUC {r.challenger_auc:.4f}" if r.challenger_auc else ""
             if r.champion_auc is not None:
                 aucs += f" vs champion v{r.champion_before} {r.champion_auc:.4f}"
-            if r.promoted:
+            if r.unchanged:
+                console.print(f"{key}: v{r.challenger} 已是冠军 is already the champion",
+                              markup=False, highlight=False)
+            elif r.promoted:
                 note = " (forced: " + "; ".join(r.failed) + ")" if r.forced and r.failed else ""
                 console.print(f"{key}: v{r.challenger} → champion 冠军 · {aucs}{note}",
                               markup=False, highlight=False)

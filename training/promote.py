@@ -18,6 +18,7 @@ from features.build import build_training_frame
 from features.store.base import Store
 from models import metrics
 from training import tracking
+from training.evaluate import check_gates
 from training.spec import TrainingSpec
 
 
@@ -33,6 +34,7 @@ class PromoteResult:
     champion_auc: float | None = None
     failed: list[str] = field(default_factory=list)
     forced: bool = False
+    unchanged: bool = False  # the challenger already is the champion
 
 
 def _auc_on(model_uri: str, frame) -> float:
@@ -64,13 +66,13 @@ def promote(
     result = PromoteResult(scheme, False, challenger.version,
                            champion.version if champion else None, forced=force)
     if champion is not None and champion.version == challenger.version:
-        result.failed.append(f"version {challenger.version} is already the champion")
+        result.unchanged = True
         return result
-    # the challenger's own gates, from its out-of-time report
+    # the spec's gates, judged on the challenger's own out-of-time report
     report_path = client.download_artifacts(challenger.run_id, "report/report.json")
     report = json.loads(Path(report_path).read_text(encoding="utf-8"))
     result.failed += [f"gate {g['gate']}: {g['value']} vs {g['threshold']}"
-                      for g in report["gates"] if not g["passed"]]
+                      for g in check_gates(report, spec.gates) if not g["passed"]]
     oot = build_training_frame(store, scheme, spec.snapshots.oot)
     result.challenger_auc = _auc_on(f"models:/{name}/{challenger.version}", oot)
     if champion is not None:
