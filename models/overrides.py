@@ -37,7 +37,9 @@ class Override:
             raise KeyError(f"override needs indicator {self.indicator!r}, not in the data")
         col = frame[self.indicator]
         hit = _OPS[self.op](col, self.value)
-        return np.asarray(hit.fillna(False) if hasattr(hit, "fillna") else hit, dtype=bool)
+        hit = np.asarray(hit.fillna(False) if hasattr(hit, "fillna") else hit, dtype=bool)
+        # NaN != value is True: mask missing values explicitly so they never match
+        return hit & col.notna().to_numpy(dtype=bool)
 
 
 def parse_overrides(

@@ -238,6 +238,7 @@ def train_scheme(
             name="model", python_model=XinpingModel(),
             artifacts={ARTIFACT: str(save_pipeline(pipeline, out / "pipeline.pkl"))},
             signature=signature, input_example=example, registered_model_name=name,
+            pip_requirements=_requirements(),
         )
         version = str(info.registered_model_version)
         client.set_registered_model_alias(name, tracking.CHALLENGER, version)
@@ -247,6 +248,21 @@ def train_scheme(
                                      str(all(g["passed"] for g in report["gates"])))
         run_id = run.info.run_id
     return TrainResult(scheme_key, run_id, version, pipeline.family, report, fp)
+
+
+def _requirements() -> list[str]:
+    """The model's runtime requirements, from the installed versions (saves MLflow's slow
+    inference of them in a subprocess)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for dist in ("xinping", "mlflow", "lightgbm", "optbinning", "scikit-learn", "pandas",
+                 "numpy", "scipy"):
+        try:
+            out.append(f"{dist}=={version(dist)}")
+        except PackageNotFoundError:
+            continue
+    return out
 
 
 def _truth(store: Store, scheme: str, spec: TrainingSpec) -> pd.DataFrame | None:
