@@ -8,6 +8,8 @@ becoming a 失信被执行人.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -186,6 +188,15 @@ INDICATORS: tuple[Indicator, ...] = (
        Records(Match(("safety_rating",)), "latest_text", 24), NEUTRAL, "",
        "安全生产信用评价：{value}级", "work safety rating {value}"),
 )
+
+_BY_NAME = {i.name: i for i in INDICATORS}
+
+
+def as_dimension(dimension: str, *names: str) -> tuple[Indicator, ...]:
+    """Enterprise indicators reused by another scheme under its own dimension: one
+    declaration, one meaning, wherever it is read."""
+    return tuple(replace(_BY_NAME[n], dimension=dimension) for n in names)
+
 
 SCHEME = Scheme(
     key="enterprise",
