@@ -32,8 +32,8 @@ RecordAgg = Literal[
     "sum_value",  # sum of value_num
     "max_value",  # largest value_num
     "avg_value",  # mean value_num
-    "latest_value",  # value_num of the latest record
-    "latest_text",  # value_text of the latest record (categorical)
+    "latest_value",  # value_num of the latest record that has one
+    "latest_text",  # value_text of the latest record that has one (categorical)
     "days_since",  # days from the latest record to the as-of date
     "distinct_values",  # number of distinct value_text
 ]
