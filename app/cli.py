@@ -200,6 +200,11 @@ def features_build(
     except ValueError:
         err_console.print(f"[red]错误 / error:[/red] --as-of {as_of!r} is not a date (YYYY-MM-DD)")
         raise typer.Exit(code=2) from None
+    if engine is Engine.spark:
+        import os
+
+        # local Spark binds to loopback (only app/ touches the environment)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     started = time.perf_counter()
     with open_store(store, read_only=True) as st, err_console.status(
         f"计算指标 building {subject} @ {day} on {engine.value}…"

@@ -29,8 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-import threading
-import warnings
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -45,6 +43,16 @@ from pyspark.sql import DataFrame, SparkSession
 
 from features.records.schema import TABLES, Table
 from features.store.base import Frames, Params, Store
+from features.store.spark_session import SESSION_CONF, acquire, local_session, quiet, release
+
+__all__ = [
+    "SparkStore",
+    "arrow_schema",
+    "conform",
+    "local_session",
+    "spark_schema",
+    "to_pandas_like_duckdb",
+]
 
 #: Logical dtypes of features/records/schema.py as Spark SQL and Arrow types.
 SPARK_TYPES: dict[str, str] = {
@@ -63,113 +71,6 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "int": pa.int64(),
     "bool": pa.bool_(),
 }
-
-#: Settings of a session the store starts itself.
-LOCAL_CONF: dict[str, str] = {
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.sql.shuffle.partitions": "4",
-    "spark.default.parallelism": "4",
-    "spark.sql.session.timeZone": "UTC",
-    # Its default differs between PySpark 4.0 and 4.3 (STACK.md): set it.
-    "spark.sql.execution.arrow.pyspark.enabled": "true",
-}
-#: Settings of the store's own session (also on a session passed in).
-SESSION_CONF: dict[str, str] = {
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.execution.arrow.pyspark.enabled": "true",
-}
-
-_QUIET_LOG4J = """\
-rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
-"""
-
-# The session this module started and how many open stores use it.
-_lock = threading.RLock()
-_started: SparkSession | None = None
-_users = 0
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence PySpark's warning that it does not fully support pandas 3."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support")
-        yield
-
-
-def local_session(
-    master: str = "local[2]",
-    *,
-    app_name: str = "xinping",
-    local_ip: str = "127.0.0.1",
-    conf: Mapping[str, str] | None = None,
-) -> SparkSession:
-    """Start (or get) a local Spark session with quiet logs and the store's settings.
-
-    Parameters
-    ----------
-    master
-        Spark master, ``local[2]`` by default (two cores).
-    local_ip
-        Address the driver binds to and advertises. Set the environment
-        variable ``SPARK_LOCAL_IP`` to the same value at the entry point to
-        silence Spark's loopback warning (this layer reads no environment).
-    conf
-        Further settings; they win over :data:`LOCAL_CONF`. Java options given
-        in ``spark.driver.extraJavaOptions`` are kept next to the quiet log
-        configuration.
-    """
-    log4j = Path(tempfile.gettempdir()) / "xinping-spark-log4j2.properties"
-    if not log4j.exists() or log4j.read_text() != _QUIET_LOG4J:
-        log4j.write_text(_QUIET_LOG4J)
-    settings = {
-        **LOCAL_CONF,
-        "spark.driver.host": local_ip,
-        "spark.driver.bindAddress": local_ip,
-        **(conf or {}),
-    }
-    java = settings.get("spark.driver.extraJavaOptions", "")
-    settings["spark.driver.extraJavaOptions"] = (
-        f"-Dlog4j2.configurationFile=file:{log4j} {java}".strip()
-    )
-    builder = SparkSession.builder.master(master).appName(app_name)
-    for key, value in settings.items():
-        builder = builder.config(key, value)
-    with _quiet():
-        spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
-
-
-def _acquire(spark: SparkSession | None, master: str) -> tuple[SparkSession, bool]:
-    """The base session for a new store and whether this module started it."""
-    global _started, _users
-    with _lock:
-        if spark is not None:
-            return spark, False
-        active = SparkSession.getActiveSession()
-        if active is not None and active is not _started:
-            return active, False
-        if _started is None:
-            _started = local_session(master)
-        _users += 1
-        return _started, True
-
-
-def _release() -> None:
-    global _started, _users
-    with _lock:
-        _users -= 1
-        if _users <= 0 and _started is not None:
-            _started.stop()
-            _started, _users = None, 0
 
 
 def spark_schema(tbl: Table) -> str:
@@ -309,7 +210,7 @@ class SparkStore(Store):
         self.lake = str(lake).rstrip("/")
         if "://" not in self.lake and create:
             Path(self.lake).mkdir(parents=True, exist_ok=True)
-        base, self._shares_started = _acquire(spark, master)
+        base, self._shares_started = acquire(spark, master)
         self._closed = False
         self._cleanup: weakref.finalize | None = None
         try:
@@ -391,7 +292,7 @@ class SparkStore(Store):
         return True
 
     def _frame(self, data: pd.DataFrame | pa.Table) -> DataFrame:
-        with _quiet():
+        with quiet():
             return self._spark.createDataFrame(_arrow(data))
 
     @contextmanager
@@ -482,7 +383,7 @@ class SparkStore(Store):
     def _release(self) -> None:
         if self._shares_started:
             self._shares_started = False
-            _release()
+            release()
 
 
 class _PendingWrites(Store):

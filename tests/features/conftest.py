@@ -35,7 +35,7 @@ def tiny_city(tmp_path_factory: pytest.TempPathFactory):
 def spark():
     """One local Spark session (two cores) for the whole run."""
     pytest.importorskip("pyspark")
-    from features.store.spark_store import local_session
+    from features.store.spark_session import local_session
 
     # The entry point sets the environment (features/ reads none): bind to loopback.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

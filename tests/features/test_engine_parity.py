@@ -206,3 +206,13 @@ def test_edge_cases_agree_and_mean_what_they_say(edge_stores) -> None:
         days = (AS_OF - dt.date(2001, 2, 3)).days
         assert frame.loc["A", "age"] == pytest.approx(days / 365.25, rel=1e-15)
         assert frame.loc["D", "age"] == 0.0 and pd.isna(frame.loc["C", "age"])
+
+
+def test_spark_engine_on_a_duckdb_store_exports_it(tiny_city: DuckDBStore, spark) -> None:
+    # build_features(engine="spark") on the DuckDB store goes through
+    # SparkStore.from_store (a temporary lake) and the active session.
+    scheme = SCHEMES["township"]
+    duck = build_features(tiny_city, scheme, AS_OF_DATES[0])
+    spark_frame = build_features(tiny_city, scheme, AS_OF_DATES[0], engine="spark")
+    assert_same_frame(duck, spark_frame, scheme)
+    assert spark.sql("SELECT 1 AS one").collect()[0]["one"] == 1  # the session lives on
