@@ -7,7 +7,7 @@ past due within 12 months.
 
 from __future__ import annotations
 
-from features.definitions.enterprise import DISHONEST, _i
+from features.definitions.enterprise import _i, as_dimension
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -63,21 +63,15 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("loans_repaid_36m", "近36个月按期结清贷款笔数", "Loans repaid, 36 months", CREDIT,
        Records(Match(("loan_repaid",)), "count", 36), DOWN, "笔",
        "近{window}个月按期结清贷款{value}笔", "{value} loans repaid in {window} months"),
-    _i("loan_overdue_24m", "近24个月贷款逾期次数", "Loan delinquencies, 24 months", CREDIT,
-       Records(OVERDUE, "count", 24), UP, "次",
-       "近{window}个月贷款逾期{value}次", "{value} loan delinquencies in {window} months"),
+    *as_dimension(CREDIT, "loan_overdue_24m"),
     _i("loan_overdue_3m", "近3个月贷款逾期次数", "Loan delinquencies, 3 months", CREDIT,
        Records(OVERDUE, "count", 3), UP, "次",
        "近{window}个月贷款逾期{value}次", "{value} loan delinquencies in {window} months"),
-    _i("max_dpd_24m", "近24个月最长逾期天数", "Worst days past due, 24 months", CREDIT,
-       Records(OVERDUE, "max_value", 24), UP, "天",
-       "近{window}个月最长逾期{value}天", "worst delinquency {value} days in {window} months"),
+    *as_dimension(CREDIT, "max_dpd_24m"),
     _i("defaulted_amount_12m", "近12个月逾期90天以上金额", "Amount 90+ days past due, 12 months",
        CREDIT, Records(DEFAULT, "sum_amount", 12), UP, "元",
        "近{window}个月逾期90天以上贷款{value}元", "{value} yuan 90+ days past due"),
-    _i("commitments_broken_36m", "近36个月违背信用承诺", "Broken credit commitments, 36 months",
-       CREDIT, Records(Match(("credit_commitment",), values=("broken",)), "count", 36), UP, "次",
-       "近{window}个月违背信用承诺{value}次", "{value} broken commitments in {window} months"),
+    *as_dimension(CREDIT, "commitments_broken_36m"),
     # 村两委评议
     _i("village_score", "最近村两委评议得分", "Latest village committee score", ASSESS,
        Records(Match(("village_assessment",)), "latest_value", 18), DOWN, "分",
@@ -95,12 +89,7 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("penalties_24m", "近24个月行政处罚次数", "Penalties, 24 months", PUBLIC,
        Records(Match(("administrative_penalty",)), "count", 24), UP, "次",
        "近{window}个月行政处罚{value}次", "{value} penalties in {window} months"),
-    _i("court_judgments_24m", "近24个月涉诉判决数", "Court judgments, 24 months", PUBLIC,
-       Records(Match(("court_judgment",)), "count", 24), UP, "件",
-       "近{window}个月涉诉判决{value}件", "{value} court judgments in {window} months"),
-    _i("dishonest_now", "列入失信被执行人", "On the dishonest judgment debtor list", PUBLIC,
-       Records(DISHONEST, "count"), UP, "条",
-       "列入失信被执行人{value}条", "{value} dishonest-debtor listings in force"),
+    *as_dimension(PUBLIC, "court_judgments_24m", "dishonest_now"),
 )
 
 SCHEME = Scheme(
