@@ -7,6 +7,9 @@ past due within 12 months.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from features.definitions import sme
 from features.definitions.enterprise import _i, as_dimension
 from features.dsl import (
     DOWN,
@@ -26,6 +29,13 @@ BASIC, FINANCE, CREDIT = "基本情况", "经营财务", "信用记录"
 ASSESS, PUBLIC = "村两委评议", "公共记录"
 OVERDUE = Match(("loan_overdue",))
 DEFAULT = Match(("loan_overdue",), min_value=90.0)
+
+
+def from_sme(dimension: str, *names: str) -> tuple[Indicator, ...]:
+    """信易贷 loan indicators reused for households under their own dimension."""
+    by_name = {i.name: i for i in sme.INDICATORS}
+    return tuple(replace(by_name[n], dimension=dimension) for n in names)
+
 
 INDICATORS: tuple[Indicator, ...] = (
     # 基本情况
@@ -53,20 +63,14 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("insured_amount_now", "有效农业保险保额", "Agricultural insurance in force", FINANCE,
        Records(Match(("agricultural_insurance",)), "sum_amount"), DOWN, "元",
        "有效农业保险保额{value}元", "{value} yuan insured"),
-    _i("loans_outstanding", "在贷余额", "Loans outstanding", FINANCE,
-       Records(Match(("loan",)), "sum_amount"), NEUTRAL, "元",
-       "在贷余额{value}元", "{value} yuan outstanding"),
+    *from_sme(FINANCE, "loans_outstanding"),
     _i("debt_to_income", "在贷余额与年收入之比", "Loans outstanding / income", FINANCE,
        Derived("ratio", "loans_outstanding", "annual_income"), UP, "倍",
        "在贷余额为年收入的{value}倍", "loans outstanding {value}× income"),
     # 信用记录
-    _i("loans_repaid_36m", "近36个月按期结清贷款笔数", "Loans repaid, 36 months", CREDIT,
-       Records(Match(("loan_repaid",)), "count", 36), DOWN, "笔",
-       "近{window}个月按期结清贷款{value}笔", "{value} loans repaid in {window} months"),
+    *from_sme(CREDIT, "loans_repaid_36m"),
     *as_dimension(CREDIT, "loan_overdue_24m"),
-    _i("loan_overdue_3m", "近3个月贷款逾期次数", "Loan delinquencies, 3 months", CREDIT,
-       Records(OVERDUE, "count", 3), UP, "次",
-       "近{window}个月贷款逾期{value}次", "{value} loan delinquencies in {window} months"),
+    *from_sme(CREDIT, "loan_overdue_3m"),
     *as_dimension(CREDIT, "max_dpd_24m"),
     _i("defaulted_amount_12m", "近12个月逾期90天以上金额", "Amount 90+ days past due, 12 months",
        CREDIT, Records(DEFAULT, "sum_amount", 12), UP, "元",
