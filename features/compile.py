@@ -163,7 +163,8 @@ def min_end_sql(d: Dialect, policy: WindowPolicy, alias: str = "r") -> str:
 
 
 def effective_records_sql(
-    d: Dialect, as_of: dt.date, policy: WindowPolicy, scope: str = "TRUE"
+    d: Dialect, as_of: dt.date, policy: WindowPolicy, scope: str = "TRUE",
+    records: str = "records",
 ) -> str:
     """CTEs ``obj``, ``rep`` and ``eff``: the records that count at ``as_of``.
 
@@ -186,7 +187,7 @@ rep AS (
 eff AS (
   SELECT r.record_id, r.subject_id, r.kind, r.severity, r.polarity, r.value_num, r.value_text,
          r.amount, r.valid_until, {RECORD_DATE} AS rdate
-  FROM records r
+  FROM {records} r
   LEFT JOIN obj o ON o.record_id = r.record_id
   LEFT JOIN rep p ON p.record_id = r.record_id
   WHERE r.published_on <= {t}
@@ -199,7 +200,56 @@ eff AS (
 )"""
 
 
-def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...]) -> str:
+def id_list(ids: tuple[str, ...]) -> str:
+    """A SQL list of string literals (quotes doubled; an empty list matches nothing)."""
+    if not ids:
+        return "(NULL)"
+    return "(" + ", ".join("'" + str(i).replace("'", "''") + "'" for i in ids) + ")"
+
+
+@dataclass(frozen=True)
+class Subset:
+    """Build only some subjects: their own ids, or the members of some groups.
+
+    ``column`` is ``subject_id`` for the subjects themselves, or a grouping
+    column (``village_code``, ``township_code``) for the members of those
+    groups. Every subject version of a candidate is kept, so the latest
+    version is chosen exactly as in a full build.
+    """
+
+    ids: tuple[str, ...]
+    column: str = "subject_id"
+    #: every subject whose records the build may read (the subjects and their
+    #: related parties), as literals so the store filters the records scan itself
+    readers: tuple[str, ...] | None = None
+    #: read ``records`` and ``subjects`` from tables (or frames) named
+    #: ``<prefix>records`` and ``<prefix>subjects``: slices holding at least the
+    #: readers' rows, so a one-subject build never scans the whole store
+    prefix: str = ""
+
+    def table(self, name: str) -> str:
+        """The name the query reads table ``name`` from."""
+        return self.prefix + name
+
+
+def _table(subset: Subset | None, name: str) -> str:
+    return name if subset is None else subset.table(name)
+
+
+def _latest_filter(subset: Subset | None, rep_firms: bool) -> str:
+    if subset is None:
+        return ""
+    ids, subjects = id_list(subset.ids), subset.table("subjects")
+    cand = f"SELECT subject_id FROM {subjects} WHERE {subset.column} IN {ids}"
+    if rep_firms:
+        # firms sharing a legal representative feed the rep_firms indicators
+        cand += (f" UNION SELECT subject_id FROM {subjects} WHERE legal_rep_id IN "
+                 f"(SELECT legal_rep_id FROM {subjects} WHERE {subset.column} IN {ids})")
+    return f"\n    WHERE s.subject_id IN ({cand})"
+
+
+def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...],
+                   subset: Subset | None = None) -> str:
     """CTEs ``latest`` (current version of every subject) and ``pop``."""
     pop = scheme.population
     t = lit(as_of)
@@ -210,15 +260,20 @@ def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str,
              f"(closed_on IS NULL OR closed_on > {t})"]
     if pop.scales:
         where.append(f"scale IN ({_quote(pop.scales)})")
+    if subset is not None:
+        where.append(f"{subset.column} IN {id_list(subset.ids)}")
     if pop.requires_kind:
         where.append(
-            f"subject_id IN (SELECT subject_id FROM records WHERE kind = '{pop.requires_kind}' "
+            f"subject_id IN (SELECT subject_id FROM {_table(subset, 'records')} "
+            f"WHERE kind = '{pop.requires_kind}' "
             f"AND published_on <= {t} AND (revoked_on IS NULL OR revoked_on > {t}))"
         )
+    rep_firms = any(isinstance(i.source, Related) and i.source.relation == "rep_firms"
+                    for i in scheme.indicators)
     return f"""latest AS (
   SELECT * FROM (
     SELECT s.*, row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-    FROM subjects s
+    FROM {_table(subset, 'subjects')} s{_latest_filter(subset, rep_firms)}
   ) v WHERE rn = 1
 ),
 pop AS (
@@ -312,7 +367,7 @@ def _record_sources(scheme: Scheme) -> list[Records]:
     return out
 
 
-def scope_sql(scheme: Scheme, as_of: dt.date) -> str:
+def scope_sql(scheme: Scheme, as_of: dt.date, subset: Subset | None = None) -> str:
     """Which records the scheme's indicators can read at all: their kinds, and for
     kinds read only inside windows, the oldest date any window reaches."""
     span: dict[str, int | None] = {}
@@ -342,6 +397,8 @@ def scope_sql(scheme: Scheme, as_of: dt.date) -> str:
     if "rep_firms" in relations:
         ids.append("SELECT subject_id FROM latest WHERE legal_rep_id IN "
                    "(SELECT legal_rep_id FROM pop)")
+    if subset is not None and subset.readers is not None:
+        return f"{kinds_cond}\n    AND r.subject_id IN {id_list(subset.readers)}"
     return f"{kinds_cond}\n    AND r.subject_id IN ({' UNION '.join(ids)})"
 
 
@@ -352,6 +409,7 @@ def scheme_sql(
     cfg: BuildConfig | None = None,
     member_sql: str | None = None,
     keep: tuple[str, ...] = (),
+    subset: Subset | None = None,
 ) -> str:
     """The query that returns one row per subject of ``scheme`` at ``as_of``.
 
@@ -362,10 +420,13 @@ def scheme_sql(
         columns such as ``village_code``), used as CTE ``m``.
     keep
         Extra subject columns to carry into the output.
+    subset
+        Build only these subjects (or the members of these groups); the
+        indicators are the same as in a full build.
     """
     cfg = cfg or BuildConfig()
     attrs = tuple(i.source.column for i in scheme.indicators if isinstance(i.source, Attribute))
-    ctes = [population_sql(dialect, scheme, as_of, attrs + keep)]
+    ctes = [population_sql(dialect, scheme, as_of, attrs + keep, subset)]
     joins: list[str] = []
     exprs: dict[str, str] = {}
 
@@ -376,7 +437,8 @@ def scheme_sql(
             related.setdefault(ind.source.relation, []).append(ind)
     if own or related:
         ctes.append(effective_records_sql(dialect, as_of, cfg.windows,
-                                          scope_sql(scheme, as_of)))
+                                          scope_sql(scheme, as_of, subset),
+                                          _table(subset, "records")))
     if own:
         aggs = ",\n    ".join(
             f"{record_agg_sql(dialect, i.source, as_of, cfg)} AS {i.name}" for i in own  # type: ignore[arg-type]

@@ -56,6 +56,13 @@ class Store(abc.ABC):
     def transaction(self) -> AbstractContextManager[Store]:
         """A store whose writes commit together at the end of the block or not at all."""
 
+    def cluster(self, table: str, by: str) -> None:
+        """Store ``table``'s rows in ``by`` order (same rows, nothing lost).
+
+        Look-ups of one subject then read a few blocks instead of the whole
+        table. Engines that keep no physical order do nothing.
+        """
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release the store's resources."""

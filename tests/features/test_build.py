@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -263,3 +264,33 @@ def test_quarter_ends() -> None:
     assert quarter_ends(d(2025, 4, 1), d(2025, 6, 29)) == []
     assert quarter_ends(d(2024, 11, 1), d(2025, 4, 1)) == [d(2024, 12, 31), d(2025, 3, 31)]
     assert len(quarter_ends("2021-01-01", "2025-12-31")) == 20
+
+
+@pytest.mark.parametrize("key", list(SCHEMES))
+def test_a_subset_build_gives_the_full_build_rows(key: str, city: DuckDBStore, frames) -> None:
+    """Building a few subjects reads only their (and their related parties') rows
+    and gives each exactly the row the full build gives it."""
+    full = frames[key]
+    rng = np.random.default_rng(3)
+    ids = list(rng.choice(full["subject_id"].to_numpy(), size=min(12, len(full)), replace=False))
+    ids.append("not-a-subject")
+    sub = build_features(city, key, AS_OF, subjects=ids)
+    expected = full[full["subject_id"].isin(ids)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sub, expected)
+
+
+def test_clustering_keeps_every_row(tmp_path) -> None:
+    store = DuckDBStore(tmp_path / "c.duckdb")
+    store.create_schema()
+    rows = pd.DataFrame({"record_id": ["r3", "r1", "r2"], "subject_id": ["c", "a", "b"],
+                         "kind": "tax_paid", "domain": "tax", "polarity": "neutral",
+                         "event_date": pd.Timestamp("2024-01-01").date(),
+                         "published_on": pd.Timestamp("2024-01-02").date(),
+                         "source_dept": "tax"})
+    store.append("records", rows)
+    store.cluster("records", "subject_id")
+    after = store.query("SELECT record_id, subject_id FROM records")
+    assert after["subject_id"].tolist() == ["a", "b", "c"]
+    assert sorted(after["record_id"]) == ["r1", "r2", "r3"]
+    with pytest.raises(KeyError):
+        store.cluster("records", "nope")
