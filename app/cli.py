@@ -350,5 +350,11 @@ def main() -> None:
     cli(prog_name="xinping")
 
 
+# commands kept in their own modules register themselves on ``cli``
+from app import scoring_cli  # noqa: E402,F401
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # ``python -m app.cli``: run the imported module's app, where every command registered
+    from app.cli import main as _main
+
+    sys.exit(_main())

@@ -74,12 +74,28 @@ class FeatureSettings(_Strict):
     severity_weights: dict[str, float]
 
 
+class ObjectionSettings(_Strict):
+    acceptance_workdays: int = Field(2, ge=0)
+    check_workdays: int = Field(2, ge=0)
+    department_workdays: int = Field(10, ge=0)
+    cap_days: int = Field(20, gt=0)
+    holidays: tuple[dt.date, ...] = ()
+
+    def rules(self):
+        """The typed deadline rules the scoring package uses."""
+        from scoring.objections import DeadlineRules
+
+        return DeadlineRules(self.acceptance_workdays, self.check_workdays,
+                             self.department_workdays, self.cap_days, tuple(self.holidays))
+
+
 class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
     ingest: IngestSettings
     windows: WindowSettings
     features: FeatureSettings
+    objections: ObjectionSettings = ObjectionSettings()
 
     def build_config(self) -> BuildConfig:
         """The typed configuration of indicator builds."""

@@ -213,9 +213,29 @@ class Indicator:
         """The reason sentence for ``value`` in ``lang`` (``zh`` or ``en``)."""
         template = self.reason_zh if lang == "zh" else self.reason_en
         label = self.label_zh if lang == "zh" else self.label_en
-        if isinstance(value, float):
-            value = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
-        return template.format(value=value, window=self.window or "", label=label)
+        return render_reason(template, label, value, self.window, lang)
+
+
+def render_reason(template: str, label: str, value: object, window: int | None,
+                  lang: str = "zh") -> str:
+    """Fill a reason template: numbers rounded for reading, a missing value said so.
+
+    Parameters
+    ----------
+    template
+        The indicator's ``reason_zh`` or ``reason_en``.
+    label
+        The indicator's label in the same language.
+    value
+        The subject's value (number, category or missing).
+    window
+        The indicator's window in months, if any.
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return f"{label}：无数据" if lang == "zh" else f"{label}: no data"
+    if isinstance(value, float):
+        value = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+    return template.format(value=value, window=window or "", label=label)
 
 
 @dataclass(frozen=True)

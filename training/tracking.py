@@ -13,29 +13,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
-CHALLENGER, CHAMPION = "challenger", "champion"
-
-
-def model_name(scheme: str) -> str:
-    """Registered model name of a scheme."""
-    return f"xinping-{scheme}"
-
-
-def tracking_uri(home: Path) -> str:
-    """SQLite URI of the tracking and registry database in ``home``."""
-    return f"sqlite:///{(home / 'mlflow.db').resolve()}"
-
-
-def connect(home: Path) -> MlflowClient:
-    """Point MLflow at ``home`` (created if needed) and return a client."""
-    import mlflow
-
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "artifacts").mkdir(exist_ok=True)
-    uri = tracking_uri(home)
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
+from models.registry import (  # noqa: F401 (re-exported: training's MLflow API)
+    CHALLENGER,
+    CHAMPION,
+    connect,
+    model_name,
+    tracking_uri,
+    version_by_alias,
+)
 
 
 def experiment_id(client: MlflowClient, home: Path, scheme: str) -> str:
@@ -47,12 +32,3 @@ def experiment_id(client: MlflowClient, home: Path, scheme: str) -> str:
     location = (home / "artifacts" / scheme).resolve().as_uri()
     return client.create_experiment(name, artifact_location=location)
 
-
-def version_by_alias(client: MlflowClient, scheme: str, alias: str):
-    """The model version holding ``alias``, or ``None``."""
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return client.get_model_version_by_alias(model_name(scheme), alias)
-    except MlflowException:
-        return None

@@ -1,0 +1,67 @@
+"""Load the model a scheme is scored with: ``models:/xinping-<scheme>@champion``.
+
+The alias is resolved to a version number first and the version is loaded by
+number, so a promotion during a run cannot mix two models in one batch, and
+every rating names the exact version and run that produced it. Loaded
+pipelines are cached per process (one-subject re-rating must not pay MLflow's
+load time every time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.pipeline import RatingPipeline
+from models.pyfunc import load_pipeline
+from models.registry import CHAMPION, connect, model_name, version_by_alias
+
+
+class NoModelError(LookupError):
+    """The scheme has no model version under the alias asked for."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A registered model version and the rating pipeline inside it."""
+
+    scheme: str
+    name: str
+    version: str
+    run_id: str | None
+    alias: str
+    pipeline: RatingPipeline
+
+
+_CACHE: dict[tuple[str, str, str], RatingPipeline] = {}
+
+
+def load_model(scheme: str, home: Path, alias: str = CHAMPION) -> LoadedModel:
+    """The version of ``xinping-<scheme>`` holding ``alias`` in the registry at ``home``.
+
+    Parameters
+    ----------
+    scheme
+        Scheme key (``enterprise``, ``sme``, ``household``, ``driver``).
+    home
+        MLflow home (``mlflow.db`` and ``artifacts/``).
+    alias
+        ``champion`` (what scoring uses) or ``challenger``.
+
+    Raises
+    ------
+    NoModelError
+        When no version holds the alias: train and promote first.
+    """
+    client = connect(Path(home))
+    version = version_by_alias(client, scheme, alias)
+    if version is None:
+        raise NoModelError(
+            f"{model_name(scheme)} has no {alias!r} version in {Path(home) / 'mlflow.db'}: "
+            f"run `xinping train --subject {scheme}` and `xinping promote --subject {scheme}`"
+        )
+    key = (str(Path(home).resolve()), model_name(scheme), str(version.version))
+    if key not in _CACHE:
+        _CACHE[key] = load_pipeline(f"models:/{model_name(scheme)}/{version.version}")
+    return LoadedModel(scheme, model_name(scheme), str(version.version), version.run_id,
+                       alias, _CACHE[key])
