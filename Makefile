@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SEED   ?= 7
 SCALE  ?= small
+# the demo city's data end on 2026-10-31: score that month end and the one before
+AS_OF  ?= 2026-10-31
+PREV_AS_OF ?= 2026-09-30
 export OMP_WAIT_POLICY ?= passive
 
 .PHONY: demo test install install-dev lint clean-data
@@ -34,6 +37,7 @@ demo: install
 	$(BIN)/xinping train --subject all
 	$(BIN)/xinping promote --subject all || $(BIN)/xinping promote --subject all --force \
 	  --reason "make demo: first champion on the generated city despite the gates named above"
+	$(BIN)/xinping score --subject all --as-of $(PREV_AS_OF) --as-of $(AS_OF)
 
 # pytest exits 5 when it selects no test: that is not a failure.
 test: install-dev
