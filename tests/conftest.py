@@ -1,0 +1,60 @@
+"""Fixtures shared across packages: a tiny city and champion models in a temporary registry.
+
+Two schemes, one per model family, so reasons are tested in both units: the
+enterprise scheme with LightGBM (log-odds) and the driver scheme with the
+scorecard (points). Both are trained with the shipped specs (fewer trees) and
+promoted with ``--force`` (the tiny city is too small for the gates).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from features.records.synthetic.city import generate_city
+from features.store.duckdb_store import DuckDBStore
+
+FAMILY = {"enterprise": "gbm", "driver": "scorecard"}
+
+
+@pytest.fixture(scope="session")
+def scoring_city_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny city file the scoring tests copy before writing to it."""
+    path = tmp_path_factory.mktemp("scoring-city") / "tiny.duckdb"
+    with DuckDBStore(path, threads=2) as store:
+        generate_city(store, scale="tiny", seed=5)
+    return path
+
+
+@pytest.fixture(scope="session")
+def mlflow_home(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
+    """An MLflow home with a champion for each scheme of ``FAMILY``."""
+    import mlflow
+
+    from training.promote import promote
+    from training.run import train_scheme
+    from training.spec import load_spec
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+        home = tmp_path_factory.mktemp("mlruns")
+        with DuckDBStore(scoring_city_file, read_only=True) as store:
+            for scheme, family in FAMILY.items():
+                shipped = load_spec(scheme)
+                spec = shipped.model_copy(update={
+                    "family": family,
+                    "gbm": shipped.gbm.model_copy(update={"n_estimators": 60})})
+                train_scheme(store, scheme, spec, home, code_version="test")
+                promote(store, scheme, spec, home, force=True, reason="tiny test city")
+        yield home
+        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def champions(mlflow_home: Path) -> dict:
+    from scoring.loader import load_model
+
+    return {scheme: load_model(scheme, mlflow_home) for scheme in FAMILY}
