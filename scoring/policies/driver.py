@@ -30,6 +30,7 @@ and records past their publication window.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -119,7 +120,7 @@ class DriverConfig:
 
     def __post_init__(self) -> None:
         mins = [m for _, m in self.grades]
-        if not mins or mins[0] != 0 or any(b <= a for a, b in zip(mins, mins[1:], strict=False)):
+        if not mins or mins[0] != 0 or any(b <= a for a, b in itertools.pairwise(mins)):
             raise ValueError(f"driver grades {list(self.grades)} need minimum points rising "
                              "from 0")
         if self.window_months <= 0:

@@ -105,7 +105,7 @@ class ClassPolicy:
         if self.cap_per_year is None:
             return None
         if self.cap_per_year >= 1:
-            return dt.date(as_of.year, 1, 1), int(math.floor(self.cap_per_year))
+            return dt.date(as_of.year, 1, 1), math.floor(self.cap_per_year)
         months = round(12 / self.cap_per_year)
         return add_months(as_of, -months) + dt.timedelta(days=1), 1
 
@@ -263,7 +263,7 @@ def capped_subjects(
 
 
 def _round_half_up(x: float) -> int:
-    return int(math.floor(x + 0.5 + 1e-9))
+    return math.floor(x + 0.5 + 1e-9)
 
 
 def draw(

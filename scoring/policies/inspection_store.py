@@ -190,7 +190,7 @@ def export_frame(result: DrawResult, draw_id: str, as_of: dt.date) -> pd.DataFra
         "draw_id": draw_id,
         "as_of": as_of.isoformat(),
         "subject_id": d["subject_id"],
-        "name": d["name"] if "name" in d else None,
+        "name": d.get("name"),
         "region_code": d["region_code"],
         "credit_class": d["credit_class"],
         "class_label": d["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[0]),
