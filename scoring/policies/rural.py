@@ -42,6 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.store.base import Store
+
 HOUSEHOLD_COLUMNS = ("subject_id", "village_code", "township_code", "final_grade",
                      "loans_outstanding", "loan_overdue_24m", "defaulted_amount_12m")
 
@@ -366,3 +368,41 @@ def household_offers(
         "credit_line": line.to_numpy(dtype="float64"),
         "rate_discount": discount.to_numpy(dtype="float64"),
     })
+
+
+def household_places(store: Store) -> pd.DataFrame:
+    """Village and township code of every household (latest subject version)."""
+    return store.query("""
+        SELECT subject_id, village_code, township_code FROM (
+          SELECT subject_id, village_code, township_code,
+                 row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
+          FROM subjects WHERE subject_type = 'household'
+        ) v WHERE rn = 1
+    """)
+
+
+def rural_frame(
+    ratings: pd.DataFrame, features: pd.DataFrame, places: pd.DataFrame
+) -> pd.DataFrame:
+    """Household ratings, indicators and places joined for the rural rules.
+
+    Parameters
+    ----------
+    ratings
+        Household ratings: ``subject_id``, ``final_grade`` and optionally ``pd``.
+    features
+        Household indicator frame (``build_features(store, 'household', T)``).
+    places
+        ``subject_id``, ``village_code``, ``township_code`` (:func:`household_places`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rated household with everything :func:`assess_villages`,
+        :func:`assess_townships` and :func:`household_offers` read.
+    """
+    keep = [c for c in ("subject_id", "final_grade", "pd") if c in ratings]
+    out = ratings[keep].merge(features.drop(columns=["as_of"], errors="ignore"),
+                              on="subject_id", how="left")
+    return out.merge(places[["subject_id", "village_code", "township_code"]],
+                     on="subject_id", how="left")
