@@ -265,10 +265,15 @@ def cycle_records(
 def driver_grades(
     store: Store,
     as_of: dt.date,
-    cfg: DriverConfig,
-    windows: WindowPolicy,
+    cfg: DriverConfig | None = None,
+    windows: WindowPolicy | None = None,
     subject_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The cycle's points and grade of drivers at ``as_of`` (see :func:`driver_points`)."""
-    records, ids = cycle_records(store, as_of, cfg, windows, subject_ids)
+    """The cycle's points and grade of drivers at ``as_of`` (see :func:`driver_points`).
+
+    ``cfg`` and ``windows`` default to DOMAIN.md's rule and publication windows;
+    ``subject_ids`` to every driver of the population at ``as_of``.
+    """
+    cfg = cfg or DriverConfig()
+    records, ids = cycle_records(store, as_of, cfg, windows or WindowPolicy(), subject_ids)
     return driver_points(records, ids, cfg)

@@ -72,8 +72,8 @@ def green_channel(
     store: Store,
     subjects: Sequence[str] | str,
     as_of: dt.date,
-    cfg: GreenChannelConfig,
-    windows: WindowPolicy,
+    cfg: GreenChannelConfig | None = None,
+    windows: WindowPolicy | None = None,
 ) -> pd.Series:
     """The green-channel flag of each subject at ``as_of``.
 
@@ -87,15 +87,17 @@ def green_channel(
     as_of
         The date T.
     cfg
-        Years and listing kinds.
+        Years and listing kinds (default: :class:`GreenChannelConfig`).
     windows
-        Publication windows (point in time, DESIGN.md §5).
+        Publication windows (point in time, DESIGN.md §5; default: DOMAIN.md's).
 
     Returns
     -------
     pandas.Series
         Boolean, indexed by subject_id (sorted), named ``green_channel``.
     """
+    cfg = cfg or GreenChannelConfig()
+    windows = windows or WindowPolicy()
     dialect = DIALECTS[store.dialect]
     t = lit(as_of)
     start = add_months(as_of, -12 * cfg.years)

@@ -375,19 +375,6 @@ def draw(
     return DrawResult(drawn, summary, population, required, seed, region, cfg)
 
 
-def summary_table(result: DrawResult) -> pd.DataFrame:
-    """The per-class summary with Chinese-first headers, plus a total row."""
-    s = result.summary
-    total = {"credit_class": "合计 Total", "label_zh": "", "label_en": "",
-             "population": s["population"].sum(), "capped": s["capped"].sum(),
-             "eligible": s["eligible"].sum(), "ratio": np.nan, "target": s["target"].sum(),
-             "drawn_ratio": s["drawn_ratio"].sum(), "drawn_floor": s["drawn_floor"].sum(),
-             "drawn": s["drawn"].sum(),
-             "drawn_share": s["drawn"].sum() / result.population if result.population else np.nan}
-    table = pd.concat([s, pd.DataFrame([total])], ignore_index=True)
-    return table.rename(columns=SUMMARY_HEADERS)
-
-
 SUMMARY_HEADERS: Mapping[str, str] = {
     "credit_class": "分类 Class",
     "label_zh": "风险等级",
@@ -402,4 +389,17 @@ SUMMARY_HEADERS: Mapping[str, str] = {
     "drawn": "抽取数 Drawn",
     "drawn_share": "实际比例 Share drawn",
 }
+
+
+def summary_table(result: DrawResult) -> pd.DataFrame:
+    """The per-class summary with Chinese-first headers, plus a total row."""
+    s = result.summary
+    total = {"credit_class": "合计 Total", "label_zh": "", "label_en": "",
+             "population": s["population"].sum(), "capped": s["capped"].sum(),
+             "eligible": s["eligible"].sum(), "ratio": np.nan, "target": s["target"].sum(),
+             "drawn_ratio": s["drawn_ratio"].sum(), "drawn_floor": s["drawn_floor"].sum(),
+             "drawn": s["drawn"].sum(),
+             "drawn_share": s["drawn"].sum() / result.population if result.population else np.nan}
+    table = pd.concat([s, pd.DataFrame([total])], ignore_index=True)
+    return table.rename(columns=SUMMARY_HEADERS)
 
