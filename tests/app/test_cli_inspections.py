@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,11 @@ def _draw(path, *args: str):
                                "--by", "张三", *args])
 
 
+def _draw_id(output: str) -> str:
+    """The draw id a `draw` command printed."""
+    return re.search(r"INS-\d{8}-[0-9a-f]{8}", output).group(0)
+
+
 def _stored(path) -> pd.DataFrame:
     with DuckDBStore(path, read_only=True) as store:
         return store.query("SELECT * FROM inspections ORDER BY drawn_at, draw_id, subject_id")
@@ -68,10 +74,9 @@ def test_same_seed_same_list_stored_and_exported(city_file, tmp_path) -> None:
     assert second.exit_code == 0, second.output
     assert "抽查汇总" in first.output and "seed 7" in flat(first.output)
     rows = _stored(city_file)
-    draws = list(dict.fromkeys(rows["draw_id"]))
-    assert len(draws) == 2
-    a = rows[rows["draw_id"] == draws[0]]
-    b = rows[rows["draw_id"] == draws[1]]
+    a = rows[rows["draw_id"] == _draw_id(first.output)]
+    b = rows[rows["draw_id"] == _draw_id(second.output)]
+    assert _draw_id(first.output) != _draw_id(second.output)
     assert list(a["subject_id"]) == list(b["subject_id"]) and len(a) > 0
     # CSV: UTF-8 with BOM, Chinese headers, same list
     raw = csv1.read_bytes()
@@ -94,8 +99,7 @@ def test_floor_region_and_excel(city_file, tmp_path) -> None:
     result = _draw(city_file, "--seed", "11", "--region", "530302", "--out", str(out))
     assert result.exit_code == 0, result.output
     rows = _stored(city_file)
-    latest = rows[rows["drawn_at"] == rows["drawn_at"].max()]
-    latest = latest[latest["draw_id"] == latest["draw_id"].iloc[-1]]
+    latest = rows[rows["draw_id"] == _draw_id(result.output)]
     params = json.loads(latest["parameters"].iloc[0])
     assert params["region"] == "530302" and set(latest["region_code"]) == {"530302"}
     assert len(latest) >= params["floor_required"] == np.ceil(0.03 * params["population"])
@@ -147,7 +151,7 @@ def test_a_later_draw_respects_the_caps(city_file) -> None:
                                  "7", "--store", str(city_file), "--by", "李四"])
     assert result.exit_code == 0, result.output
     rows = _stored(city_file)
-    new = rows[rows["as_of"] == pd.Timestamp(later)]
+    new = rows[rows["draw_id"] == _draw_id(result.output)]
     # A (once in 24 months) and B (once a year) drawn before are not drawn again
     ab_before = set(before.loc[before["credit_class"].isin(["A", "B"]), "subject_id"])
     assert not ab_before & set(new["subject_id"])
