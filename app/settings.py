@@ -147,6 +147,7 @@ class RuralSettings(_Policy):
     village_min_credit_share: float
     village_min_on_time_share: float
     village_max_npl: float
+    on_time_grace_days: int
     township_min_credit_village_share: float
     township_max_npl: float
     top_n: int

@@ -14,7 +14,9 @@ Definitions read from the household indicators (``features/definitions``):
 * a *borrowing household* has loans outstanding (``loans_outstanding > 0``) or
   a delinquency in the last 24 months (``loan_overdue_24m > 0``, so one that
   fell behind and then repaid still counts as a borrower); it *repays on time*
-  when ``loan_overdue_24m == 0``. A village without borrowers passes.
+  when ``loan_overdue_24m == 0`` — or, with ``on_time_grace_days`` > 0, when its
+  worst delinquency ``max_dpd_24m`` is at most that many days. A village without
+  borrowers passes.
 * *NPL ratio* = Σ ``defaulted_amount_12m`` (amounts 90+ days past due in the
   last 12 months) / Σ ``loans_outstanding`` over the unit's households, as the
   village indicator ``npl_ratio`` does. No loans and no defaults pass; defaults
@@ -67,6 +69,9 @@ class RuralConfig:
         Household grades that make a 信用户.
     village_min_credit_share, village_min_on_time_share, village_max_npl
         信用村 thresholds (shares between 0 and 1).
+    on_time_grace_days
+        Days past due a borrower may reach and still count as repaying on time
+        (0: any delinquency in 24 months counts against it).
     township_min_credit_village_share, township_max_npl
         信用乡镇 thresholds.
     top_n
@@ -89,6 +94,7 @@ class RuralConfig:
     village_min_credit_share: float = 0.60
     village_min_on_time_share: float = 0.90
     village_max_npl: float = 0.03
+    on_time_grace_days: int = 0
     township_min_credit_village_share: float = 0.50
     township_max_npl: float = 0.03
     top_n: int = 10
@@ -118,8 +124,9 @@ class RuralConfig:
         for name, value in shares.items():
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"rural.{name} = {value} must be between 0 and 1")
-        if self.top_n < 0 or self.line_cap < 0:
-            raise ValueError("rural.top_n and rural.line_cap must be ≥ 0")
+        if self.top_n < 0 or self.line_cap < 0 or self.on_time_grace_days < 0:
+            raise ValueError("rural.top_n, rural.line_cap and rural.on_time_grace_days must "
+                             "be ≥ 0")
 
 
 @dataclass(frozen=True)
@@ -162,7 +169,12 @@ def _prepare(households: pd.DataFrame, cfg: RuralConfig) -> pd.DataFrame:
         h[col] = _num(h, col)
     h["credit"] = credit_households(h["final_grade"], cfg)
     h["borrower"] = (h["loans_outstanding"] > 0) | (h["loan_overdue_24m"] > 0)
-    h["late"] = h["borrower"] & (h["loan_overdue_24m"] > 0)
+    if cfg.on_time_grace_days > 0:
+        if "max_dpd_24m" not in h:
+            raise KeyError("rural.on_time_grace_days needs household column 'max_dpd_24m'")
+        h["late"] = h["borrower"] & (_num(h, "max_dpd_24m") > cfg.on_time_grace_days)
+    else:
+        h["late"] = h["borrower"] & (h["loan_overdue_24m"] > 0)
     if "pd" not in h:
         h["pd"] = np.nan
     return h

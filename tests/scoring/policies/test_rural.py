@@ -80,6 +80,17 @@ def test_thresholds_are_configuration() -> None:
         RuralConfig(village_max_npl=3.0)
 
 
+def test_grace_days_for_on_time_repayment() -> None:
+    frame = village_frame()
+    frame["max_dpd_24m"] = np.where(frame["loan_overdue_24m"] > 0, 20.0, np.nan)
+    frame.loc[frame["subject_id"] == "w3", "max_dpd_24m"] = 95.0
+    units = assess_villages(frame, RuralConfig(on_time_grace_days=30)).units
+    weak = units.set_index("village_code").loc["530302001002"]
+    assert weak["on_time_share"] == pytest.approx(0.8)  # only w3 is late beyond 30 days
+    with pytest.raises(KeyError, match="max_dpd_24m"):
+        assess_villages(village_frame(), RuralConfig(on_time_grace_days=30))
+
+
 def test_villages_without_borrowers_pass_the_loan_rules() -> None:
     frame = pd.DataFrame([household(f"h{i}", "530302001009", "A") for i in range(5)])
     result = assess_villages(frame, RuralConfig())
