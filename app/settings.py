@@ -13,12 +13,17 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from features.compile import BuildConfig
 from features.records.windows import TierWindow, WindowPolicy
+from scoring.policies.driver import DriverConfig, PointRule
+from scoring.policies.green_channel import GreenChannelConfig
+from scoring.policies.inspection import ClassPolicy, InspectionConfig
+from scoring.policies.lending import KnockOut, LendingConfig
+from scoring.policies.rural import RuralConfig
 
 DEFAULT_FILE = Path(__file__).with_name("settings.toml")
 
@@ -87,6 +92,128 @@ class ObjectionSettings(_Strict):
 
         return DeadlineRules(self.acceptance_workdays, self.check_workdays,
                              self.department_workdays, self.cap_days, tuple(self.holidays))
+class _Policy(_Strict):
+    """A policy section: building its typed config at load time validates it."""
+
+    def config(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _valid(self):
+        self.config()
+        return self
+
+
+class InspectionClass(_Strict):
+    ratio: float = Field(ge=0, le=1)
+    allowed: tuple[float, float]
+    cap_per_year: float | Literal["none"] = "none"
+
+
+class InspectionSettings(_Policy):
+    floor: float = Field(ge=0, le=1)
+    top_up_order: tuple[str, ...]
+    classes: dict[str, InspectionClass]
+
+    def config(self) -> InspectionConfig:
+        """The typed inspection policy."""
+        return InspectionConfig(
+            classes=tuple(
+                ClassPolicy(key, c.ratio, c.allowed,
+                            None if c.cap_per_year == "none" else c.cap_per_year)
+                for key, c in self.classes.items()
+            ),
+            floor=self.floor,
+            top_up_order=self.top_up_order,
+        )
+
+
+class KnockOutSettings(_Strict):
+    key: str
+    column: str
+    op: str
+    value: float | str
+    reason_zh: str
+    reason_en: str
+
+
+class LendingSettings(_Policy):
+    line_cap: float = Field(ge=0)
+    line_step: float = Field(gt=0)
+    multiples: dict[str, float]
+    tiers: dict[str, str]
+    knockouts: list[KnockOutSettings]
+
+    def config(self) -> LendingConfig:
+        """The typed 信易贷 policy."""
+        return LendingConfig(
+            knockouts=tuple(KnockOut(**k.model_dump()) for k in self.knockouts),
+            multiples=tuple(self.multiples.items()),
+            line_cap=self.line_cap,
+            line_step=self.line_step,
+            tiers=tuple(self.tiers.items()),
+        )
+
+
+class RuralSettings(_Policy):
+    credit_grades: tuple[str, ...]
+    village_min_credit_share: float
+    village_min_on_time_share: float
+    village_max_npl: float
+    on_time_grace_days: int
+    township_min_credit_village_share: float
+    township_max_npl: float
+    top_n: int
+    line_base: dict[str, float]
+    line_asset_share: float
+    line_income_share: float
+    line_cap: float
+    discount: dict[str, float]
+    credit_village_discount: float
+    credit_township_discount: float
+    discount_cap: float
+
+    def config(self) -> RuralConfig:
+        """The typed rural policy."""
+        data = self.model_dump()
+        data["credit_grades"] = tuple(data["credit_grades"])
+        data["line_base"] = tuple(self.line_base.items())
+        data["discount"] = tuple(self.discount.items())
+        return RuralConfig(**data)
+
+
+class PointRuleSettings(_Strict):
+    key: str
+    kind: str
+    points: int
+    label_zh: str
+    label_en: str
+    values: tuple[str, ...] = ()
+    min_value: float | None = None
+
+
+class DriverSettings(_Policy):
+    window_months: int
+    grades: dict[str, int]
+    rules: list[PointRuleSettings]
+
+    def config(self) -> DriverConfig:
+        """The typed driver points rule."""
+        return DriverConfig(
+            rules=tuple(PointRule(**r.model_dump()) for r in self.rules),
+            grades=tuple(self.grades.items()),
+            window_months=self.window_months,
+        )
+
+
+class GreenChannelSettings(_Policy):
+    years: int
+    require_full_period: bool
+    listing_kinds: tuple[str, ...]
+
+    def config(self) -> GreenChannelConfig:
+        """The typed green-channel rule."""
+        return GreenChannelConfig(self.years, self.require_full_period, self.listing_kinds)
 
 
 class Settings(_Strict):
@@ -96,6 +223,11 @@ class Settings(_Strict):
     windows: WindowSettings
     features: FeatureSettings
     objections: ObjectionSettings = ObjectionSettings()
+    inspection: InspectionSettings
+    lending: LendingSettings
+    rural: RuralSettings
+    driver: DriverSettings
+    green_channel: GreenChannelSettings
 
     def build_config(self) -> BuildConfig:
         """The typed configuration of indicator builds."""

@@ -1,0 +1,114 @@
+"""Driver integrity points: the rule table, grades, the 12-month cycle and point in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from policy_plant import AS_OF, open_objection, plant, record, subject
+
+from features.records.windows import WindowPolicy
+from scoring.policies.driver import (
+    DriverConfig,
+    PointRule,
+    driver_grades,
+    driver_points,
+    grade_for_points,
+    record_points,
+)
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["subject_id", "kind", "value_num", "value_text"])
+
+
+def test_each_event_scores_by_the_rule() -> None:
+    records = frame([
+        ("d", "traffic_violation", 12.0, "safety"),
+        ("d", "traffic_violation", 9.0, "safety"),
+        ("d", "traffic_violation", 6.0, "safety"),
+        ("d", "traffic_violation", 3.0, "safety"),
+        ("d", "traffic_violation", 2.0, "safety"),
+        ("d", "traffic_violation", 1.0, "safety"),
+        ("d", "traffic_violation", None, "safety"),
+        ("d", "traffic_accident", None, "full"),
+        ("d", "traffic_accident", None, "equal"),
+        ("d", "traffic_accident", None, "minor"),
+        ("d", "passenger_complaint", None, "refusal"),
+        ("d", "passenger_complaint", None, "overcharging"),
+        ("d", "passenger_complaint", None, "detour"),
+        ("d", "passenger_complaint", None, "attitude"),
+        ("d", "overloading", 40.0, None),
+    ])
+    scored = record_points(records, DriverConfig())
+    assert list(scored["points"]) == [20, 10, 10, 5, 1, 1, 20, 20, 5, 5, 10]
+    assert scored["label_zh"].iloc[0] == "一次记12分的交通违法"
+
+
+@pytest.mark.parametrize(("points", "grade"), [(0, "AAA"), (1, "AA"), (9, "AA"), (10, "A"),
+                                                (19, "A"), (20, "B"), (85, "B")])
+def test_grades_by_points(points, grade) -> None:
+    assert grade_for_points(pd.Series([points]), DriverConfig()).iloc[0] == grade
+
+
+def test_driver_points_totals_and_details() -> None:
+    records = frame([("a", "traffic_violation", 3.0, None), ("a", "passenger_complaint", None,
+                                                             "detour"),
+                     ("b", "traffic_accident", None, "major")])
+    out = driver_points(records, ["c", "b", "a"], DriverConfig()).set_index("subject_id")
+    assert list(out.index) == ["a", "b", "c"]
+    assert out.loc["a", "points"] == 15 and out.loc["a", "grade"] == "A"
+    assert out.loc["a", "grade_zh"] == "基本合格" and out.loc["a", "events"] == 2
+    assert out.loc["b", "points"] == 20 and out.loc["b", "grade"] == "B"
+    assert out.loc["c", "points"] == 0 and out.loc["c", "grade"] == "AAA"
+    assert [d["rule"] for d in json.loads(out.loc["a", "detail"])] == ["violation_3", "detour"]
+    assert json.loads(out.loc["c", "detail"]) == []
+
+
+def test_the_rule_is_configuration() -> None:
+    cfg = DriverConfig(rules=(PointRule("overload", "overloading", 7, "超限超载", "overloading",
+                                        min_value=30.0),),
+                       grades=(("AAA", 0), ("B", 7)))
+    records = frame([("a", "overloading", 40.0, None), ("a", "traffic_violation", 12.0, None)])
+    out = driver_points(records, ["a"], cfg)
+    assert out["points"].iloc[0] == 7 and out["grade"].iloc[0] == "B"
+    with pytest.raises(ValueError, match="rising from 0"):
+        DriverConfig(grades=(("AAA", 1), ("B", 20)))
+
+
+def test_store_cycle_is_point_in_time(store) -> None:
+    subjects = [subject("d1", "driver"), subject("d2", "driver"),
+                subject("d3", "driver", closed_on=pd.Timestamp("2026-01-01")),
+                subject("e1", "enterprise")]
+    r = [
+        record("d1", "traffic_violation", "2026-03-01", value_num=6.0, severity="general",
+               valid_until="2027-03-01"),                       # 10
+        record("d1", "passenger_complaint", "2026-09-01", value_text="refusal",
+               severity="minor", valid_until="2027-09-01"),     # 5
+        record("d1", "traffic_violation", "2025-10-31", value_num=12.0, severity="serious",
+               valid_until="2026-10-31"),                       # before the cycle
+        record("d1", "traffic_violation", "2026-10-20", value_num=12.0, severity="serious",
+               published="2026-11-05", valid_until="2027-10-20"),  # published after T
+        record("d2", "traffic_accident", "2026-05-01", value_text="full", severity="minor",
+               valid_until="2029-05-01"),                       # 20, but revoked
+        record("d2", "traffic_violation", "2026-06-01", value_num=3.0, severity="minor",
+               valid_until="2027-06-01"),                       # 5, objection open
+        record("d2", "traffic_violation", "2026-07-01", value_num=1.0, severity="minor",
+               valid_until="2027-07-01"),                       # 1
+    ]
+    r[4]["revoked_on"] = pd.Timestamp("2026-10-01")
+    plant(store, subjects, r)
+    open_objection(store, r[5]["record_id"], "d2", "2026-10-15")
+    out = driver_grades(store, AS_OF, DriverConfig(), WindowPolicy()).set_index("subject_id")
+    assert list(out.index) == ["d1", "d2"]  # the closed driver and the enterprise are not rated
+    assert out.loc["d1", "points"] == 15 and out.loc["d1", "grade"] == "A"
+    assert out.loc["d2", "points"] == 1 and out.loc["d2", "grade"] == "AA"
+    # before the objection was opened the violation counted
+    before = driver_grades(store, dt.date(2026, 10, 14), DriverConfig(), WindowPolicy(),
+                           subject_ids=["d2"])
+    assert before["points"].iloc[0] == 6
+    # an explicit list of drivers, one without records
+    some = driver_grades(store, AS_OF, DriverConfig(), WindowPolicy(), subject_ids=["d9", "d1"])
+    assert list(some["subject_id"]) == ["d1", "d9"] and list(some["points"]) == [15, 0]
