@@ -105,14 +105,15 @@ def score(
             progress.update(tasks[stage], completed=done, total=total)
 
         for day in dates:
-            for key, model in models.items():
+            for model in models.values():
                 run = score_scheme(st, model, day, cfg=cfg, progress=report)
                 progress.console.print(run.summary(), markup=False, highlight=False)
 
 
 def _print_changes(changes, seconds: float) -> None:
     table = Table(title=f"重新评价 re-rated in {seconds * 1000:.0f} ms")
-    for col in ("方案 scheme", "主体 subject", "原等级 before", "新等级 after", "PD before → after"):
+    for col in ("方案 scheme", "主体 subject", "原等级 before", "新等级 after",
+                "PD before → after"):
         table.add_column(col)
     from features.records.ids import mask_id
 

@@ -92,6 +92,8 @@ class ObjectionSettings(_Strict):
 
         return DeadlineRules(self.acceptance_workdays, self.check_workdays,
                              self.department_workdays, self.cap_days, tuple(self.holidays))
+
+
 class _Policy(_Strict):
     """A policy section: building its typed config at load time validates it."""
 

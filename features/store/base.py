@@ -62,6 +62,7 @@ class Store(abc.ABC):
         Look-ups of one subject then read a few blocks instead of the whole
         table. Engines that keep no physical order do nothing.
         """
+        return None
 
     @abc.abstractmethod
     def close(self) -> None:
