@@ -90,7 +90,7 @@ def score(
     models = _models(keys)
     if not models:
         _fail("no scheme has a champion model: train and promote first")
-    cfg = settings().build_config()
+    cfg, policies = settings().build_config(), settings().rating_policies()
     with open_store(store) as st, Progress(
         TextColumn("[bold]{task.description}"), BarColumn(),
         TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
@@ -106,7 +106,7 @@ def score(
 
         for day in dates:
             for model in models.values():
-                run = score_scheme(st, model, day, cfg=cfg, progress=report)
+                run = score_scheme(st, model, day, cfg=cfg, policies=policies, progress=report)
                 progress.console.print(run.summary(), markup=False, highlight=False)
 
 
@@ -132,7 +132,7 @@ def _rerate_record(st, record_id: str, on: dt.date, cause: dict) -> None:
                            [record_id])
     models = _models()
     changes, seconds = rerate(st, affected_subjects(st, subject_id), on, models, cause,
-                              settings().build_config())
+                              settings().build_config(), settings().rating_policies())
     _print_changes(changes, seconds)
 
 

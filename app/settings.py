@@ -231,6 +231,12 @@ class Settings(_Strict):
     driver: DriverSettings
     green_channel: GreenChannelSettings
 
+    def rating_policies(self):
+        """The policies computed with every rating (green channel, driver points)."""
+        from scoring.batch import RatingPolicies
+
+        return RatingPolicies(green=self.green_channel.config(), driver=self.driver.config())
+
     def build_config(self) -> BuildConfig:
         """The typed configuration of indicator builds."""
         return BuildConfig(

@@ -14,6 +14,7 @@ current rating of a subject is its row with the latest ``scored_at``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,8 +25,11 @@ import pandas as pd
 
 from features.build import build_features
 from features.compile import BuildConfig
+from features.records.windows import WindowPolicy
 from features.store.base import Store
 from scoring.loader import LoadedModel
+from scoring.policies.driver import DriverConfig, driver_grades
+from scoring.policies.green_channel import GreenChannelConfig, green_channel
 from scoring.reasons import reason_lists, reasons_json
 
 Progress = Callable[[str, int, int], None]
@@ -33,6 +37,27 @@ CHUNK_ROWS = 50_000
 #: rating rows a batch owns (event re-ratings carry a cause and are kept)
 _BATCH_ROWS = ("scheme = ? AND as_of = ? AND model_name = ? AND model_version = ? "
                "AND json_extract(reasons, '$.cause') IS NULL")
+
+
+@dataclass(frozen=True)
+class RatingPolicies:
+    """Policies computed with every rating: the green channel for all schemes and,
+    for drivers, the 诚信考核 points rule beside the model."""
+
+    green: GreenChannelConfig = field(default_factory=GreenChannelConfig)
+    driver: DriverConfig = field(default_factory=DriverConfig)
+
+
+def _driver_points(store: Store, ids: list[str], as_of: dt.date, policies: RatingPolicies,
+                   windows: WindowPolicy) -> dict[str, dict[str, Any]]:
+    grades = driver_grades(store, as_of, policies.driver, windows, ids)
+    return {
+        row.subject_id: {"points_rule": {
+            "points": int(row.points), "events": int(row.events), "grade": row.grade,
+            "grade_zh": row.grade_zh, "grade_en": row.grade_en,
+            "detail": json.loads(row.detail)}}
+        for row in grades.itertuples(index=False)
+    }
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,7 @@ def rate_frame(
     green: pd.Series | None = None,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    extras: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Ratings rows (the ``ratings`` table's columns) for an indicator frame.
 
@@ -85,6 +111,8 @@ def rate_frame(
         Green-channel flag per ``subject_id`` (missing = unknown).
     progress
         Called as ``progress(stage, done, total)`` after every chunk.
+    extras
+        Keys to add to a subject's reasons JSON, by ``subject_id``.
     """
     pipe = model.pipeline
     parts = []
@@ -101,7 +129,9 @@ def rate_frame(
             "model_grade": rated["model_grade"].to_numpy(dtype=object),
             "final_grade": rated["final_grade"].to_numpy(dtype=object),
             "overrides": rated["overrides"].to_numpy(dtype=object),
-            "reasons": reasons_json(reason_lists(pipe, part, rated), cause),
+            "reasons": reasons_json(
+                reason_lists(pipe, part, rated), cause,
+                None if extras is None else [extras.get(i) for i in part["subject_id"]]),
         })
         parts.append(out)
         if progress:
@@ -148,7 +178,7 @@ def score_scheme(
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
     cause: Mapping[str, Any] | None = None,
-    green: Callable[[Store, list[str], dt.date], pd.Series] | None = None,
+    policies: RatingPolicies | None = None,
     progress: Progress | None = None,
     scored_at: dt.datetime | None = None,
 ) -> ScoreRun:
@@ -168,8 +198,8 @@ def score_scheme(
         Only these subjects (event re-rating); ``None`` = the scheme's population.
     cause
         Why these subjects are re-rated; rows with a cause are added, never replaced.
-    green
-        ``green(store, subject_ids, as_of)`` → green-channel flags.
+    policies
+        Green channel and driver points rule (DOMAIN.md defaults when ``None``).
     progress
         ``progress(stage, done, total)``.
     scored_at
@@ -182,11 +212,16 @@ def score_scheme(
     features = build_features(store, scheme, as_of, cfg=cfg, subjects=subjects)
     if progress:
         progress(f"指标 indicators {scheme}", 1, 1)
-    flags = None
-    if green is not None and not features.empty:
-        flags = green(store, features["subject_id"].tolist(), as_of)
+    policies = policies or RatingPolicies()
+    windows = (cfg or BuildConfig()).windows
+    ids = features["subject_id"].tolist()
+    flags, extras = None, None
+    if ids:
+        flags = green_channel(store, ids, as_of, policies.green, windows)
+        if scheme == "driver":
+            extras = _driver_points(store, ids, as_of, policies, windows)
     rows = rate_frame(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
-                      progress)
+                      progress, extras=extras)
     replaced = write_ratings(store, rows, replace_batch=cause is None)
     grades = rows["final_grade"].value_counts()
     order = model.pipeline.scale.keys

@@ -126,8 +126,18 @@ def reason_lists(
     return out
 
 
-def reasons_json(items: list[dict[str, Any]], cause: Mapping[str, Any] | None = None) -> list[str]:
-    """JSON strings for the ``ratings.reasons`` column (with the re-rating ``cause``)."""
+def reasons_json(
+    items: list[dict[str, Any]],
+    cause: Mapping[str, Any] | None = None,
+    extras: list[Mapping[str, Any] | None] | None = None,
+) -> list[str]:
+    """JSON strings for the ``ratings.reasons`` column.
+
+    ``cause`` (why a subject was re-rated) goes on every row; ``extras`` adds
+    per-row keys, e.g. the driver points rule's result beside the model.
+    """
     if cause is not None:
         items = [{**i, "cause": dict(cause)} for i in items]
+    if extras is not None:
+        items = [i if e is None else {**i, **e} for i, e in zip(items, extras, strict=True)]
     return [json.dumps(i, ensure_ascii=False) for i in items]

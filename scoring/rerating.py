@@ -20,7 +20,7 @@ import pandas as pd
 
 from features.compile import BuildConfig, id_list
 from features.store.base import Store
-from scoring.batch import score_scheme
+from scoring.batch import RatingPolicies, score_scheme
 from scoring.loader import LoadedModel
 
 
@@ -78,6 +78,7 @@ def rerate(
     models: Mapping[str, LoadedModel],
     cause: Mapping[str, Any],
     cfg: BuildConfig | None = None,
+    policies: RatingPolicies | None = None,
 ) -> tuple[list[Change], float]:
     """Re-rate ``subject_ids`` in every scheme of ``models`` as of ``on``.
 
@@ -94,7 +95,8 @@ def rerate(
     changes: list[Change] = []
     for scheme, model in models.items():
         before = latest_ratings(store, scheme, ids, on).set_index("subject_id")
-        run = score_scheme(store, model, on, cfg=cfg, subjects=ids, cause=cause)
+        run = score_scheme(store, model, on, cfg=cfg, subjects=ids, cause=cause,
+                           policies=policies)
         if run.rows == 0:
             continue
         after = latest_ratings(store, scheme, ids, on)

@@ -120,3 +120,19 @@ def test_event_rerating_rows_are_kept_by_a_batch_rerun(city, champions) -> None:
     rows = city.query("SELECT reasons FROM ratings WHERE subject_id = ?", [sid])
     assert len(rows) == 2 and again.replaced == again.rows
     assert sum("cause" in json.loads(r) for r in rows["reasons"]) == 1
+
+
+def test_ratings_carry_the_green_channel_and_the_driver_points_rule(city, champions) -> None:
+    from scoring.policies.driver import driver_grades
+    from scoring.policies.green_channel import green_channel
+
+    score_scheme(city, champions["driver"], AS_OF)
+    rows = city.query("SELECT subject_id, green_channel, reasons FROM ratings "
+                      "ORDER BY subject_id")
+    flags = green_channel(city, rows["subject_id"].tolist(), AS_OF)
+    assert rows["green_channel"].tolist() == flags.loc[rows["subject_id"]].tolist()
+    assert 0 < rows["green_channel"].mean() < 1
+    points = driver_grades(city, AS_OF).set_index("subject_id")
+    rule = [json.loads(r)["points_rule"] for r in rows["reasons"]]
+    assert [r["points"] for r in rule] == points.loc[rows["subject_id"], "points"].tolist()
+    assert {r["grade"] for r in rule} <= {"AAA", "AA", "A", "B"}
