@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from conftest import D0, D1, DRV, E1, E2, E3, E4, E6, rating, reasons, record, table_frame
+from little_city import D0, D1, DRV, E1, E2, E3, E4, E6, rating, reasons, record, table_frame
 
 from scoring.history import (
     current_ratings,
