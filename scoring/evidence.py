@@ -185,19 +185,21 @@ LEFT JOIN rep p ON p.record_id = r.record_id
 {where}
 ORDER BY r.subject_id, coalesce(r.decided_on, r.event_date), r.record_id"""
     frame = store.query(sql, kind_list, frames={"_xp_ids": ids})
+    for col in ("event_date", "decided_on", "published_on", "valid_until", "revoked_on",
+                "repaired_on", "repair_min_end"):
+        frame[col] = pd.Series([date_or_none(v) for v in frame[col]], index=frame.index,
+                               dtype=object)
     ends = []
-    for row in frame.itertuples(index=False):
-        end = date_or_none(row.valid_until) if row.polarity == "negative" else None
-        repaired = date_or_none(row.repaired_on)
+    for until, polarity, repaired, min_end in zip(
+        frame["valid_until"], frame["polarity"], frame["repaired_on"], frame["repair_min_end"],
+        strict=True,
+    ):
+        end = until if polarity == "negative" else None
         if repaired is not None:
-            repair_end = max(repaired, date_or_none(row.repair_min_end) or repaired)
+            repair_end = max(repaired, min_end or repaired)
             end = repair_end if end is None else min(end, repair_end)
         ends.append(end)
     frame = frame.drop(columns=["repair_min_end"])
-    for col in ("event_date", "decided_on", "published_on", "valid_until", "revoked_on",
-                "repaired_on"):
-        frame[col] = pd.Series([date_or_none(v) for v in frame[col]], index=frame.index,
-                               dtype=object)
     frame["publication_end"] = pd.Series(ends, index=frame.index, dtype=object)
     return frame
 
@@ -292,12 +294,13 @@ def records_behind(
     kinds = {k for s in sources for k in s.records.match.kinds}
     records = subject_records(store, all_ids, kinds, policy)
     live = effective_ids(store, all_ids, as_of, policy)
+    counted = [r for r in records.to_dict("records") if r["record_id"] in live]
     rows: list[dict[str, Any]] = []
     for s in sources:
         who = set(owners.get(s.relation, []))
         bounds = window_bounds(s.records, as_of)
-        for rec in records.to_dict("records"):
-            if rec["subject_id"] not in who or rec["record_id"] not in live:
+        for rec in counted:
+            if rec["subject_id"] not in who:
                 continue
             if not counts_in(s.records, rec, as_of):
                 continue

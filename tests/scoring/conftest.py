@@ -14,3 +14,14 @@ def city():
     store = build_city(DuckDBStore(":memory:"))
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def generated():
+    """A generated tiny city (about 7k subjects, 230k records): treat it as read-only."""
+    from features.records.synthetic.city import generate_city
+
+    store = DuckDBStore(":memory:", threads=2)
+    generate_city(store, scale="tiny", seed=11)
+    yield store
+    store.close()
