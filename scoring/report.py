@@ -89,6 +89,9 @@ def _subject(store: Store, subject_id: str, lang: str) -> dict[str, Any]:
     rows = [("subject_id", mask_id(subject_id)), ("name", s["name"]),
             ("subject_type", L.label(L.SUBJECT_TYPES, s["subject_type"], lang)),
             ("region", region)]
+    for key in ("township_code", "village_code"):
+        if isinstance(s.get(key), str) and s[key] != subject_id:
+            rows.append((key, s[key]))
     if isinstance(s.get("industry"), str):
         rows.append(("industry", f"{s['industry']} {L.label(L.INDUSTRIES, s['industry'], lang)}"))
     if isinstance(s.get("scale"), str):

@@ -20,6 +20,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "name": ("名称", "Name"),
     "subject_type": ("主体类型", "Subject type"),
     "region": ("所在地区", "Region"),
+    "township_code": ("乡镇代码", "Township code"),
+    "village_code": ("村代码", "Village code"),
     "industry": ("行业门类", "Industry"),
     "scale": ("企业规模", "Scale"),
     "established": ("成立（取得资格）日期", "Established / licensed on"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -125,3 +126,70 @@ def test_errors_name_the_problem(city) -> None:
         credit_report(city, "913301007200000055")
     with pytest.raises(ReportError, match="as of 2020-01-01; rated as of: 2026-06-30, 2026-09-30"):
         credit_report(city, E1, as_of="2020-01-01")
+
+
+# --- reports of generated subjects, one per modelled scheme --------------------------
+
+CITY_DAY = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def rated_city(generated):
+    """A copy of the generated city where the subject of each modelled scheme with the
+    most record-based reasons has a rating citing them."""
+    from features.build import build_features
+    from features.dsl import Records, Related
+    from features.schemes import SCHEMES
+    from features.store.duckdb_store import DuckDBStore
+
+    store = DuckDBStore(":memory:")
+    for table in ("subjects", "records", "objections", "repairs"):
+        store.append(table, generated.query(f"SELECT * FROM {table}"))
+    picked = {}
+    for key in ("enterprise", "sme", "household", "driver"):
+        scheme = SCHEMES[key]
+        names = [i.name for i in scheme.indicators
+                 if isinstance(i.source, Records | Related) and not i.categorical]
+        frame = build_features(generated, key, CITY_DAY)
+        row = frame.loc[(frame[names].fillna(0) != 0).sum(axis=1).idxmax()]
+        cited = [n for n in names if row[n]][:5]
+        raise_ = [{"indicator": n, "value": float(row[n]), "contribution": 0.5, "risk": 0.5,
+                   "label_zh": scheme.indicator(n).label_zh,
+                   "label_en": scheme.indicator(n).label_en,
+                   "text_zh": scheme.indicator(n).reason(float(row[n]), "zh"),
+                   "text_en": scheme.indicator(n).reason(float(row[n]), "en")} for n in cited]
+        reasons = {"unit": "points", "base": 600.0, "output": 602.5, "rest": 0.0,
+                   "raise": raise_, "lower": []}
+        store.append("ratings", table_frame([{
+            "subject_id": row["subject_id"], "scheme": key, "as_of": CITY_DAY,
+            "model_name": f"xinping-{key}", "model_version": "4", "run_id": "r4", "score": 602.5,
+            "pd": 0.04, "model_grade": "B" if key == "enterprise" else "A",
+            "final_grade": "B" if key == "enterprise" else "A", "overrides": "[]",
+            "reasons": json.dumps(reasons, ensure_ascii=False),
+            "green_channel": True, "scored_at": dt.datetime(2026, 7, 1, 8),
+        }], "ratings"))
+        picked[key] = (row["subject_id"], cited)
+    yield store, picked
+    store.close()
+
+
+@pytest.mark.parametrize("key", ["enterprise", "sme", "household", "driver"])
+def test_reports_of_generated_subjects(rated_city, key) -> None:
+    store, picked = rated_city
+    sid, cited = picked[key]
+    data = report_data(store, sid, scheme=key)
+    (section,) = data["sections"]
+    assert section["final_grade"] in ("A", "B") and section["score"] == "602.5"
+    assert section["green_channel"] == "是" and section["unit"] == "points"
+    assert "评分卡" in section["method"]
+    # every cited record-based reason has records behind it
+    from features.schemes import SCHEMES
+
+    labels = {SCHEMES[key].indicator(n).label_zh for n in cited}
+    assert labels <= {r["indicator"] for r in section["records"]}
+    assert all(r["source_dept"] and r["published_on"] for r in section["records"])
+    html = credit_report(store, sid, scheme=key, generated=STAMP)
+    if key in ("household", "driver"):
+        assert sid not in html and sid[:6] + "*" * 10 + sid[-2:] in html
+    else:
+        assert sid in html
