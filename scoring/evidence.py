@@ -219,35 +219,49 @@ def effective_ids(
     return set(frame["record_id"])
 
 
-def related_parties(store: Store, subject_id: str) -> dict[str, list[str]]:
-    """Ids of the subject's related parties by relation (latest subject version).
+def related_parties_of(
+    store: Store, subject_ids: Iterable[str]
+) -> dict[str, dict[str, list[str]]]:
+    """Ids of each subject's related parties by relation (latest subject versions).
 
     ``legal_rep``: the legal representative; ``employer``: a driver's employer;
     ``rep_firms``: other enterprises with the same legal representative.
     """
-    row = store.query(
-        """SELECT legal_rep_id, employer_id FROM subjects WHERE subject_id = ?
-           ORDER BY recorded_at DESC LIMIT 1""",
-        [subject_id],
-    )
-    out: dict[str, list[str]] = {"legal_rep": [], "employer": [], "rep_firms": []}
-    if row.empty:
+    ids = pd.DataFrame({"subject_id": sorted(set(subject_ids))}, dtype=object)
+    out: dict[str, dict[str, list[str]]] = {
+        i: {"legal_rep": [], "employer": [], "rep_firms": []} for i in ids["subject_id"]
+    }
+    if ids.empty:
         return out
-    rep, employer = row.iloc[0]["legal_rep_id"], row.iloc[0]["employer_id"]
-    if isinstance(rep, str) and rep:
-        out["legal_rep"] = [rep]
-        firms = store.query(
-            """SELECT DISTINCT subject_id FROM (
-                 SELECT subject_id, legal_rep_id, subject_type, row_number() OVER (
-                   PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn FROM subjects
-               ) v WHERE rn = 1 AND legal_rep_id = ? AND subject_id <> ?
-                 AND subject_type = 'enterprise' ORDER BY subject_id""",
-            [rep, subject_id],
-        )
-        out["rep_firms"] = list(firms["subject_id"])
-    if isinstance(employer, str) and employer:
-        out["employer"] = [employer]
+    frame = store.query(
+        """WITH latest AS (
+             SELECT subject_id, subject_type, legal_rep_id, employer_id FROM (
+               SELECT subject_id, subject_type, legal_rep_id, employer_id, row_number() OVER (
+                 PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn FROM subjects
+             ) v WHERE rn = 1
+           )
+           SELECT w.subject_id, w.legal_rep_id, w.employer_id, f.subject_id AS firm_id
+           FROM latest w
+           LEFT JOIN latest f ON f.legal_rep_id = w.legal_rep_id
+             AND f.subject_id <> w.subject_id AND f.subject_type = 'enterprise'
+           WHERE w.subject_id IN (SELECT subject_id FROM _xp_ids)
+           ORDER BY w.subject_id, firm_id""",
+        frames={"_xp_ids": ids},
+    )
+    for sid, rep, employer, firm in frame.itertuples(index=False):
+        parties = out[sid]
+        if isinstance(rep, str) and rep:
+            parties["legal_rep"] = [rep]
+        if isinstance(employer, str) and employer:
+            parties["employer"] = [employer]
+        if isinstance(firm, str):
+            parties["rep_firms"].append(firm)
     return out
+
+
+def related_parties(store: Store, subject_id: str) -> dict[str, list[str]]:
+    """Ids of one subject's related parties by relation (see :func:`related_parties_of`)."""
+    return related_parties_of(store, [subject_id])[subject_id]
 
 
 def records_behind(

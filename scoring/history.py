@@ -23,14 +23,7 @@ from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES
 from features.store.base import Store
 from models.rating import SCALES_DIR, load_scale
-from scoring.evidence import (
-    counts_in,
-    date_or_none,
-    effective_ids,
-    indicator_kinds,
-    record_sources,
-    subject_records,
-)
+from scoring.record_changes import record_changes
 
 RATING_COLUMNS: tuple[str, ...] = TABLES["ratings"].column_names
 
@@ -215,41 +208,6 @@ def reason_indicators(reasons: Any, overrides: Any = None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _objection_facts(store: Store, record_ids: list[str]) -> pd.DataFrame:
-    ids = pd.DataFrame({"record_id": record_ids}, dtype=object)
-    return store.query(
-        """SELECT record_id, status, opened_on, resolved_on FROM objections
-           WHERE record_id IN (SELECT record_id FROM _xp_ids)""",
-        frames={"_xp_ids": ids},
-    )
-
-
-def _change(rec: dict, started: bool, d0: dt.date, d1: dt.date, obj: list[dict]) -> str:
-    """Why a record started or stopped counting between the two dates."""
-    def between(value: Any) -> bool:
-        day = date_or_none(value)
-        return day is not None and d0 < day <= d1
-
-    mine = [o for o in obj if o["record_id"] == rec["record_id"]]
-    if started:
-        if between(rec["published_on"]):
-            return "published"
-        if any(o["status"] == "rejected" and between(o["resolved_on"]) for o in mine):
-            return "objection_rejected"
-        return "window"
-    if between(rec["revoked_on"]):
-        return "revoked"
-    if any(o["status"] == "upheld" and between(o["resolved_on"]) for o in mine):
-        return "objection_upheld"
-    if any(between(o["opened_on"]) for o in mine):
-        return "objection_open"
-    if between(rec["publication_end"]) and between(rec.get("repaired_on")):
-        return "repaired"
-    if between(rec["publication_end"]) or between(rec["valid_until"]):
-        return "expired"
-    return "window"
-
-
 def movers(
     store: Store,
     scheme: str,
@@ -259,11 +217,13 @@ def movers(
 ) -> pd.DataFrame:
     """Subjects whose current final grade changed between two dates, and why.
 
-    The records that moved a subject are its own records, of a kind read by an
-    indicator cited in its reasons or overrides at either date, that started or
-    stopped counting in between: published in ``(date_from, date_to]``, or
-    revoked, expired, repaired, suspended by an objection (or counting again
-    after one was rejected), or moved into or out of an indicator's window.
+    The records that moved a subject are its own records (and its related
+    parties', for indicators such as the legal representative's dishonesty), of
+    a kind read by an indicator cited in its reasons or overrides at either
+    date, that started or stopped counting in between: published in
+    ``(date_from, date_to]``, or revoked, expired, repaired, suspended by an
+    objection (or counting again after one was rejected), or moved into or out
+    of an indicator's window (:func:`scoring.record_changes.record_changes`).
 
     Parameters
     ----------
@@ -284,9 +244,10 @@ def movers(
         grade, ``down`` = worse), ``steps`` (grades moved, positive = better),
         ``pd_from``, ``pd_to``, ``records`` (a list of dicts: ``record_id``,
         ``kind``, ``severity``, ``record_date``, ``published_on``,
-        ``source_dept``, ``change`` (published, revoked, expired, repaired,
-        objection_open, objection_upheld, objection_rejected, window),
-        ``started`` (True: began counting), ``indicators``) and ``n_records``.
+        ``source_dept``, ``relation`` and ``owner_id`` (whose record), ``change``
+        (published, revoked, expired, repaired, objection_open, objection_upheld,
+        objection_rejected, window), ``started`` (True: began counting),
+        ``indicators``) and ``n_records``.
         Sorted by direction (down first), then the largest moves first.
     """
     d0, d1 = as_date(date_from), as_date(date_to)
@@ -301,42 +262,14 @@ def movers(
     pair["steps"] = [rank[a] - rank[b] for a, b in zip(pair["final_grade_from"],
                                                         pair["final_grade_to"], strict=True)]
     pair["direction"] = ["up" if s > 0 else "down" for s in pair["steps"]]
-    sch = SCHEMES.get(scheme)
     cited = {
         row.subject_id: reason_indicators(row.reasons_from, row.overrides_from)
         + reason_indicators(row.reasons_to, row.overrides_to)
         for row in pair.itertuples(index=False)
     }
-    ids = list(pair["subject_id"])
-    kinds: set[str] = set()
-    for names in cited.values():
-        kinds |= indicator_kinds(sch, names) if sch else set()
-    recs = subject_records(store, ids, kinds, policy)
-    live0 = effective_ids(store, ids, d0, policy)
-    live1 = effective_ids(store, ids, d1, policy)
-    obj = _objection_facts(store, list(recs["record_id"])).to_dict("records")
-    by_subject: dict[str, list[dict]] = {i: [] for i in ids}
-    for rec in recs.to_dict("records"):
-        sources = [s for name in cited[rec["subject_id"]] for s in record_sources(sch, name)
-                   if s.relation == "self" and rec["kind"] in s.records.match.kinds]
-        in0, in1 = rec["record_id"] in live0, rec["record_id"] in live1
-        moved = [
-            s.indicator for s in sources
-            if (in0 and counts_in(s.records, rec, d0)) != (in1 and counts_in(s.records, rec, d1))
-        ]
-        if in0 == in1 and not moved:
-            continue
-        if in0 != in1:
-            started = in1
-        else:  # counted throughout but entered or left an indicator's window
-            started = any(counts_in(s.records, rec, d1) for s in sources if s.indicator in moved)
-        by_subject[rec["subject_id"]].append({
-            "record_id": rec["record_id"], "kind": rec["kind"], "severity": rec["severity"],
-            "record_date": rec["decided_on"] if pd.notna(rec["decided_on"]) else rec["event_date"],
-            "published_on": rec["published_on"], "source_dept": rec["source_dept"],
-            "change": _change(rec, started, d0, d1, obj), "started": bool(started),
-            "indicators": list(dict.fromkeys(moved or [s.indicator for s in sources])),
-        })
+    sch = SCHEMES.get(scheme)
+    by_subject = (record_changes(store, sch, cited, d0, d1, policy) if sch
+                  else {sid: [] for sid in cited})
     out = pair.rename(columns={"final_grade_from": "grade_from", "final_grade_to": "grade_to"})
     out["records"] = [by_subject[i] for i in out["subject_id"]]
     out["n_records"] = out["records"].map(len)

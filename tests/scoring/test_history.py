@@ -5,7 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from little_city import D0, D1, DRV, E1, E2, E3, E4, E6, rating, reasons, record, table_frame
+from little_city import (
+    D0,
+    D1,
+    DRV,
+    E1,
+    E2,
+    E3,
+    E4,
+    E6,
+    rating,
+    reasons,
+    record,
+    subject,
+    table_frame,
+)
 
 from scoring.history import (
     current_ratings,
@@ -152,3 +166,23 @@ def test_subject_history_keeps_superseded_rows_and_the_cause(city) -> None:
     driver = subject_history(city, DRV)
     assert set(driver["scheme"]) == {"driver"} and len(driver) == 2
     assert subject_history(city, "nobody").empty
+
+
+def test_movers_include_related_party_records(city) -> None:
+    rep2 = "11010519491231005X"
+    d2 = dt.date(2026, 12, 31)
+    e2 = subject(E2, "曲靖乙制造有限公司", legal_rep_id=rep2)
+    e2["recorded_at"] = pd.Timestamp.now() + pd.Timedelta(days=1)  # a newer version of E2
+    city.append("subjects", table_frame([e2], "subjects"))
+    city.append("records", table_frame([
+        record("R-REP2-DJD", rep2, "dishonest_judgment_debtor", event="2026-11-10",
+               published="2026-11-12", dept="court", severity="serious", domain="judicial"),
+    ], "records"))
+    city.append("ratings", table_frame([
+        rating(E2, d2, "C", "2027-01-02 08:00",
+               reasons_json=reasons("enterprise", [("rep_dishonest_now", 1, 0.8)])),
+    ], "ratings"))
+    (row,) = movers(city, "enterprise", D1, d2).to_dict("records")
+    (rec,) = row["records"]
+    assert (rec["record_id"], rec["relation"], rec["owner_id"]) == ("R-REP2-DJD", "legal_rep", rep2)
+    assert rec["change"] == "published" and rec["indicators"] == ["rep_dishonest_now"]
