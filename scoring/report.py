@@ -71,6 +71,11 @@ def _fmt_num(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def _flag(value: Any) -> bool:
+    """A nullable boolean column value as a bool (null is False)."""
+    return value is not None and not pd.isna(value) and bool(value)
+
+
 def _fmt_pd(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{100 * float(value):.2f}%"
 
@@ -249,7 +254,7 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
         "grade_class": _grade_class(r["final_grade"], order),
         "model_grade": r["model_grade"] or "", "pd": _fmt_pd(r["pd"]),
         "score": _fmt_num(r["score"], 1),
-        "green_channel": L.pick(L.TEXT["yes" if r["green_channel"] is True else "no"], lang),
+        "green_channel": L.pick(L.TEXT["yes" if _flag(r["green_channel"]) else "no"], lang),
         "cause": _cause_text(reasons.get("cause"), lang), "unit": unit,
         "overrides": [{"grade": o.get("grade", ""),
                        "indicator": _indicator_label(scheme, o.get("indicator", ""), lang),

@@ -21,14 +21,15 @@ from typing import Any
 
 import pandas as pd
 
+from features.records.ids import uscc_check_char
 from features.schemes import SCHEMES
 from features.store.duckdb_store import DuckDBStore
 
 D0, D1 = dt.date(2026, 6, 30), dt.date(2026, 9, 30)
-E1, E2, E3, E4, E5, E6 = (
-    "91110000600037341L", "91350100M000100Y43", "913301007200000011",
-    "913301007200000022", "913301007200000033", "913301007200000044",
-)
+E1, E2 = "91110000600037341L", "91350100M000100Y43"
+# valid USCCs (a code that fails its check and looks like an ID number is masked as one)
+E3, E4, E5, E6, UNRATED = (f"9153030072000000{n}" + uscc_check_char(f"9153030072000000{n}")
+                           for n in ("1", "2", "3", "4", "5"))
 DRV = "11010519491231002X"
 REP = "110105194912310038"
 

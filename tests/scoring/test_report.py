@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from little_city import D0, D1, DRV, E1, E3, E6, REP, subject, table_frame
+from little_city import D0, D1, DRV, E1, E3, E6, REP, UNRATED, subject, table_frame
 
 from scoring.report import ReportError, credit_report, report_data
 
@@ -121,9 +121,9 @@ def test_one_scheme_only(city) -> None:
 def test_errors_name_the_problem(city) -> None:
     with pytest.raises(ReportError, match=r"unknown subject '110105\*{10}1X'"):
         credit_report(city, "11010519491231001X")
-    city.append("subjects", table_frame([subject("913301007200000055", "未评价公司")], "subjects"))
+    city.append("subjects", table_frame([subject(UNRATED, "未评价公司")], "subjects"))
     with pytest.raises(ReportError, match="has no rating"):
-        credit_report(city, "913301007200000055")
+        credit_report(city, UNRATED)
     with pytest.raises(ReportError, match="as of 2020-01-01; rated as of: 2026-06-30, 2026-09-30"):
         credit_report(city, E1, as_of="2020-01-01")
 
