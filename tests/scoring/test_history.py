@@ -186,3 +186,10 @@ def test_movers_include_related_party_records(city) -> None:
     (rec,) = row["records"]
     assert (rec["record_id"], rec["relation"], rec["owner_id"]) == ("R-REP2-DJD", "legal_rep", rep2)
     assert rec["change"] == "published" and rec["indicators"] == ["rep_dishonest_now"]
+
+
+def test_migration_without_ratings_at_a_date(city) -> None:
+    m = migration(city, "enterprise", dt.date(2020, 1, 1), D1)
+    assert int(m.counts.to_numpy().sum()) == 0 and m.entered == 5 and m.exited == 0
+    assert (m.shares.to_numpy() == 0).all()
+    assert movers(city, "enterprise", dt.date(2020, 1, 1), D1).empty
