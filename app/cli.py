@@ -345,6 +345,85 @@ def mlflow_ui(
     raise typer.Exit(subprocess.call(cmd))
 
 
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+def login_name() -> str:
+    """The operating-system login name (the default ``--user``)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER
+        return "unknown"
+
+
+def audit(st, user: str, role: str, action: str, subject_id: str | None, detail: dict) -> None:
+    """Append one row to ``audit_log`` (who looked up or changed what, and how)."""
+    import datetime as dt
+    import json
+
+    import pandas as pd
+
+    st.append("audit_log", pd.DataFrame([{
+        "logged_at": dt.datetime.now(), "user_name": user, "role": role, "action": action,
+        "subject_id": subject_id, "detail": json.dumps(detail, ensure_ascii=False),
+    }]))
+
+
+@cli.command()
+def report(
+    subject_id: Annotated[str, typer.Argument(help="USCC, ID number or division code.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="As-of date YYYY-MM-DD (default: latest).")
+    ] = None,
+    lang: Annotated[Lang, typer.Option(help="zh (Chinese with English) or en.")] = Lang.zh,
+    scheme: Annotated[
+        str | None, typer.Option("--scheme", help="Only this scheme (default: every one).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file (default: reports/<ID, masked if personal>.html)."),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Who asks (audit log; default: login name).")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write a subject's credit report as HTML (no PDF: no CJK font). 生成信用报告。"""
+    import datetime as dt
+
+    from features.records.ids import mask_id
+    from scoring.report import ReportError, credit_report
+
+    if as_of is not None:
+        try:
+            dt.date.fromisoformat(as_of)
+        except ValueError:
+            err_console.print(f"[red]错误 / error:[/red] --as-of {escape(as_of)!r} is not a date "
+                              "(YYYY-MM-DD)")
+            raise typer.Exit(code=2) from None
+    shown = mask_id(subject_id) or subject_id
+    target = out or Path("reports") / f"{shown.replace('*', '_')}.html"
+    with open_store(store) as st:
+        try:
+            html = credit_report(st, subject_id, as_of=as_of, lang=lang.value, scheme=scheme,
+                                 policy=settings().windows.policy())
+        except ReportError as exc:
+            audit(st, user or login_name(), "cli", "report", subject_id,
+                  {"as_of": as_of, "lang": lang.value, "scheme": scheme, "error": str(exc)})
+            err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
+            raise typer.Exit(code=2) from None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        audit(st, user or login_name(), "cli", "report", subject_id,
+              {"as_of": as_of, "lang": lang.value, "scheme": scheme, "out": str(target)})
+    console.print(f"信用报告 credit report {escape(shown)} → {escape(str(target))}",
+                  highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="xinping")

@@ -22,8 +22,7 @@ from features.compile import (
     label_sql,
     scheme_sql,
 )
-from features.dsl import Related
-from features.dsl import Scheme
+from features.dsl import Related, Scheme
 from features.schemes import SCHEMES, get_scheme
 from features.store.base import Store
 

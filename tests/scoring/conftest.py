@@ -1,20 +1,41 @@
-"""Fixtures of the scoring tests (the city file and the champions are in tests/conftest.py)."""
+"""Fixtures of the scoring tests (the generated city file and the champion models are
+in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from little_city import build_city
 
 from features.store.duckdb_store import DuckDBStore
 
 
 @pytest.fixture()
-def city(scoring_city_file: Path, tmp_path: Path):
-    """A writable copy of the tiny city for one test."""
+def tiny(scoring_city_file: Path, tmp_path: Path):
+    """A writable copy of the generated tiny city for one test."""
     import shutil
 
     path = tmp_path / "city.duckdb"
     shutil.copy(scoring_city_file, path)
     with DuckDBStore(path, threads=2) as store:
         yield store
+
+
+@pytest.fixture()
+def city():
+    """The hand-made little city of little_city.py in a fresh in-memory store."""
+    store = build_city(DuckDBStore(":memory:"))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def generated():
+    """A generated tiny city (about 7k subjects, 230k records): treat it as read-only."""
+    from features.records.synthetic.city import generate_city
+
+    store = DuckDBStore(":memory:", threads=2)
+    generate_city(store, scale="tiny", seed=11)
+    yield store
+    store.close()

@@ -16,11 +16,11 @@ AS_OF = dt.date(2026, 10, 31)
 
 
 @pytest.mark.parametrize("scheme", ["enterprise", "driver"])
-def test_every_population_subject_gets_one_rating(city, champions, scheme) -> None:
+def test_every_population_subject_gets_one_rating(tiny, champions, scheme) -> None:
     model = champions[scheme]
-    run = score_scheme(city, model, AS_OF)
-    population = build_features(city, scheme, AS_OF)["subject_id"]
-    rows = city.query("SELECT * FROM ratings WHERE scheme = ?", [scheme])
+    run = score_scheme(tiny, model, AS_OF)
+    population = build_features(tiny, scheme, AS_OF)["subject_id"]
+    rows = tiny.query("SELECT * FROM ratings WHERE scheme = ?", [scheme])
     assert run.rows == len(rows) == len(population)
     assert set(rows["subject_id"]) == set(population)
     assert (rows["model_name"] == f"xinping-{scheme}").all()
@@ -32,12 +32,12 @@ def test_every_population_subject_gets_one_rating(city, champions, scheme) -> No
 
 
 @pytest.mark.parametrize("scheme", ["enterprise", "driver"])
-def test_reasons_add_up_to_the_model_output(city, champions, scheme) -> None:
+def test_reasons_add_up_to_the_model_output(tiny, champions, scheme) -> None:
     model = champions[scheme]
-    score_scheme(city, model, AS_OF)
-    rows = city.query("SELECT subject_id, score, reasons FROM ratings WHERE scheme = ? "
+    score_scheme(tiny, model, AS_OF)
+    rows = tiny.query("SELECT subject_id, score, reasons FROM ratings WHERE scheme = ? "
                       "ORDER BY subject_id", [scheme])
-    features = build_features(city, scheme, AS_OF).set_index("subject_id").loc[
+    features = build_features(tiny, scheme, AS_OF).set_index("subject_id").loc[
         rows["subject_id"]].reset_index()
     pipe = model.pipeline
     x = features.loc[:, list(pipe.features)]
@@ -62,10 +62,10 @@ def test_reasons_add_up_to_the_model_output(city, champions, scheme) -> None:
         assert np.array_equal(rows["score"].to_numpy(), np.asarray(expected, dtype=float))
 
 
-def test_a_reason_quotes_the_subjects_value(city, champions) -> None:
-    score_scheme(city, champions["driver"], AS_OF)
-    rows = city.query("SELECT subject_id, reasons FROM ratings WHERE scheme = 'driver'")
-    features = build_features(city, "driver", AS_OF).set_index("subject_id")
+def test_a_reason_quotes_the_subjects_value(tiny, champions) -> None:
+    score_scheme(tiny, champions["driver"], AS_OF)
+    rows = tiny.query("SELECT subject_id, reasons FROM ratings WHERE scheme = 'driver'")
+    features = build_features(tiny, "driver", AS_OF).set_index("subject_id")
     checked = 0
     for sid, text in zip(rows["subject_id"], rows["reasons"], strict=True):
         for item in json.loads(text)["raise"]:
@@ -78,21 +78,21 @@ def test_a_reason_quotes_the_subjects_value(city, champions) -> None:
     assert checked > 100
 
 
-def test_a_rerun_replaces_the_batch(city, champions) -> None:
+def test_a_rerun_replaces_the_batch(tiny, champions) -> None:
     model = champions["driver"]
-    first = score_scheme(city, model, AS_OF)
-    second = score_scheme(city, model, AS_OF)
+    first = score_scheme(tiny, model, AS_OF)
+    second = score_scheme(tiny, model, AS_OF)
     assert second.replaced == first.rows
-    assert city.count("ratings") == first.rows
-    other_day = score_scheme(city, model, dt.date(2026, 9, 30))
+    assert tiny.count("ratings") == first.rows
+    other_day = score_scheme(tiny, model, dt.date(2026, 9, 30))
     assert other_day.replaced == 0
-    assert city.count("ratings") == first.rows + other_day.rows
+    assert tiny.count("ratings") == first.rows + other_day.rows
 
 
-def test_a_run_killed_midway_leaves_the_previous_result(city, champions, monkeypatch) -> None:
+def test_a_run_killed_midway_leaves_the_previous_result(tiny, champions, monkeypatch) -> None:
     model = champions["driver"]
-    score_scheme(city, model, AS_OF, scored_at=dt.datetime(2026, 11, 1, 8))
-    before = city.query("SELECT * FROM ratings ORDER BY subject_id")
+    score_scheme(tiny, model, AS_OF, scored_at=dt.datetime(2026, 11, 1, 8))
+    before = tiny.query("SELECT * FROM ratings ORDER BY subject_id")
     from features.store.duckdb_store import DuckDBStore
 
     real_append = DuckDBStore.append
@@ -105,34 +105,34 @@ def test_a_run_killed_midway_leaves_the_previous_result(city, champions, monkeyp
 
     monkeypatch.setattr(DuckDBStore, "append", dying)
     with pytest.raises(KeyboardInterrupt):
-        score_scheme(city, model, AS_OF)
+        score_scheme(tiny, model, AS_OF)
     monkeypatch.undo()
-    after = city.query("SELECT * FROM ratings ORDER BY subject_id")
+    after = tiny.query("SELECT * FROM ratings ORDER BY subject_id")
     pd.testing.assert_frame_equal(before, after)
 
 
-def test_event_rerating_rows_are_kept_by_a_batch_rerun(city, champions) -> None:
+def test_event_rerating_rows_are_kept_by_a_batch_rerun(tiny, champions) -> None:
     model = champions["driver"]
-    score_scheme(city, model, AS_OF)
-    sid = city.scalar("SELECT min(subject_id) FROM ratings")
-    score_scheme(city, model, AS_OF, subjects=[sid], cause={"kind": "test", "id": "x"})
-    again = score_scheme(city, model, AS_OF)
-    rows = city.query("SELECT reasons FROM ratings WHERE subject_id = ?", [sid])
+    score_scheme(tiny, model, AS_OF)
+    sid = tiny.scalar("SELECT min(subject_id) FROM ratings")
+    score_scheme(tiny, model, AS_OF, subjects=[sid], cause={"kind": "test", "id": "x"})
+    again = score_scheme(tiny, model, AS_OF)
+    rows = tiny.query("SELECT reasons FROM ratings WHERE subject_id = ?", [sid])
     assert len(rows) == 2 and again.replaced == again.rows
     assert sum("cause" in json.loads(r) for r in rows["reasons"]) == 1
 
 
-def test_ratings_carry_the_green_channel_and_the_driver_points_rule(city, champions) -> None:
+def test_ratings_carry_the_green_channel_and_the_driver_points_rule(tiny, champions) -> None:
     from scoring.policies.driver import driver_grades
     from scoring.policies.green_channel import green_channel
 
-    score_scheme(city, champions["driver"], AS_OF)
-    rows = city.query("SELECT subject_id, green_channel, reasons FROM ratings "
+    score_scheme(tiny, champions["driver"], AS_OF)
+    rows = tiny.query("SELECT subject_id, green_channel, reasons FROM ratings "
                       "ORDER BY subject_id")
-    flags = green_channel(city, rows["subject_id"].tolist(), AS_OF)
+    flags = green_channel(tiny, rows["subject_id"].tolist(), AS_OF)
     assert rows["green_channel"].tolist() == flags.loc[rows["subject_id"]].tolist()
     assert 0 < rows["green_channel"].mean() < 1
-    points = driver_grades(city, AS_OF).set_index("subject_id")
+    points = driver_grades(tiny, AS_OF).set_index("subject_id")
     rule = [json.loads(r)["points_rule"] for r in rows["reasons"]]
     assert [r["points"] for r in rule] == points.loc[rows["subject_id"], "points"].tolist()
     assert {r["grade"] for r in rule} <= {"AAA", "AA", "A", "B"}

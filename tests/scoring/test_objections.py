@@ -27,17 +27,17 @@ AS_OF = dt.date(2026, 10, 31)
 OPENED = dt.date(2026, 11, 4)
 
 
-def _listed_d_enterprise(city, model) -> tuple[str, str]:
+def _listed_d_enterprise(tiny, model) -> tuple[str, str]:
     """An enterprise sent to class D by its serious-list listing, and that record."""
-    score_scheme(city, model, AS_OF)
-    feats = build_features(city, "enterprise", AS_OF)
+    score_scheme(tiny, model, AS_OF)
+    feats = build_features(tiny, "enterprise", AS_OF)
     listed = set(feats.loc[feats["serious_list_now"] == 1, "subject_id"])
-    rows = city.query("SELECT subject_id, model_grade, final_grade FROM ratings")
+    rows = tiny.query("SELECT subject_id, model_grade, final_grade FROM ratings")
     cand = rows[rows["subject_id"].isin(listed) & (rows["final_grade"] == "D")
                 & (rows["model_grade"] != "D")]
     assert len(cand), "the tiny city has a listed enterprise rated D by the override"
     sid = sorted(cand["subject_id"])[0]
-    rec = city.query("""SELECT record_id FROM records WHERE subject_id = ?
+    rec = tiny.query("""SELECT record_id FROM records WHERE subject_id = ?
                         AND kind = 'serious_violation_list' AND published_on <= ?
                         AND (valid_until IS NULL OR valid_until > ?) AND revoked_on IS NULL
                         ORDER BY record_id""", [sid, AS_OF, AS_OF])
@@ -49,20 +49,20 @@ def _cause(kind: str, oid: str, rid: str) -> dict:
 
 
 def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
-    city, champions
+    tiny, champions
 ) -> None:
     model = champions["enterprise"]
-    sid, rid = _listed_d_enterprise(city, model)
-    oid = open_objection(city, rid, "名单依据的处罚已被撤销", "tester", OPENED)
-    assert objection_status(city).set_index("objection_id").at[oid, "status"] == "open"
+    sid, rid = _listed_d_enterprise(tiny, model)
+    oid = open_objection(tiny, rid, "名单依据的处罚已被撤销", "tester", OPENED)
+    assert objection_status(tiny).set_index("objection_id").at[oid, "status"] == "open"
     with pytest.raises(ObjectionError, match="already has open objection"):
-        open_objection(city, rid, "again", "tester", OPENED)
+        open_objection(tiny, rid, "again", "tester", OPENED)
 
-    changes, seconds = rerate(city, affected_subjects(city, sid), OPENED,
+    changes, seconds = rerate(tiny, affected_subjects(tiny, sid), OPENED,
                               {"enterprise": model}, _cause("objection_open", oid, rid))
     mine = next(c for c in changes if c.subject_id == sid)
     assert mine.before_grade == "D" and mine.after_grade != "D" and mine.moved
-    now = latest_ratings(city, "enterprise", [sid]).iloc[0]
+    now = latest_ratings(tiny, "enterprise", [sid]).iloc[0]
     assert pd.Timestamp(now["as_of"]).date() == OPENED
     assert "serious_list_now" not in now["overrides"]
     reasons = json.loads(now["reasons"])
@@ -70,37 +70,37 @@ def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
     assert seconds < 30  # sanity only; the speed is measured in bench/scoring.py
 
     later = OPENED + dt.timedelta(days=9)
-    resolve_objection(city, oid, upheld=False, by="checker", on=later)
-    changes, _ = rerate(city, [sid], later, {"enterprise": model},
+    resolve_objection(tiny, oid, upheld=False, by="checker", on=later)
+    changes, _ = rerate(tiny, [sid], later, {"enterprise": model},
                         _cause("objection_rejected", oid, rid))
     assert changes[0].before_grade == mine.after_grade and changes[0].after_grade == "D"
-    trail = city.query("SELECT status FROM objections WHERE objection_id = ? "
+    trail = tiny.query("SELECT status FROM objections WHERE objection_id = ? "
                        "ORDER BY recorded_at", [oid])
     assert trail["status"].tolist() == ["open", "rejected"]
-    audit = city.query("SELECT action FROM audit_log WHERE subject_id = ?", [sid])
+    audit = tiny.query("SELECT action FROM audit_log WHERE subject_id = ?", [sid])
     assert {"objection_open", "objection_rejected"} <= set(audit["action"])
 
 
-def test_an_upheld_objection_keeps_the_record_out(city, champions) -> None:
+def test_an_upheld_objection_keeps_the_record_out(tiny, champions) -> None:
     model = champions["enterprise"]
-    sid, rid = _listed_d_enterprise(city, model)
-    oid = open_objection(city, rid, "wrong firm", "tester", OPENED)
-    resolve_objection(city, oid, upheld=True, by="checker", on=OPENED + dt.timedelta(days=3))
+    sid, rid = _listed_d_enterprise(tiny, model)
+    oid = open_objection(tiny, rid, "wrong firm", "tester", OPENED)
+    resolve_objection(tiny, oid, upheld=True, by="checker", on=OPENED + dt.timedelta(days=3))
     with pytest.raises(ObjectionError, match="already upheld"):
-        resolve_objection(city, oid, upheld=False, by="checker", on=OPENED)
+        resolve_objection(tiny, oid, upheld=False, by="checker", on=OPENED)
     day = OPENED + dt.timedelta(days=30)
-    feats = build_features(city, "enterprise", day, subjects=[sid])
+    feats = build_features(tiny, "enterprise", day, subjects=[sid])
     assert feats["serious_list_now"].iloc[0] == 0
 
 
-def test_objections_need_a_known_record_and_a_reason(city) -> None:
+def test_objections_need_a_known_record_and_a_reason(tiny) -> None:
     with pytest.raises(ObjectionError, match="not in the store"):
-        open_objection(city, "no-such-record", "x", "t", OPENED)
-    rid = city.scalar("SELECT min(record_id) FROM records")
+        open_objection(tiny, "no-such-record", "x", "t", OPENED)
+    rid = tiny.scalar("SELECT min(record_id) FROM records")
     with pytest.raises(ObjectionError, match="needs a reason"):
-        open_objection(city, rid, "  ", "t", OPENED)
+        open_objection(tiny, rid, "  ", "t", OPENED)
     with pytest.raises(ObjectionError, match="does not exist"):
-        resolve_objection(city, "YYnope", True, "t", OPENED)
+        resolve_objection(tiny, "YYnope", True, "t", OPENED)
 
 
 def test_a_repair_never_ends_a_record_before_the_tier_minimum() -> None:
@@ -116,36 +116,36 @@ def test_a_repair_never_ends_a_record_before_the_tier_minimum() -> None:
     assert repair_effective_on(minor, dt.date(2026, 3, 2), policy) == dt.date(2026, 3, 2)
 
 
-def test_an_approved_repair_is_a_new_trail_row_and_rerates(city, champions) -> None:
+def test_an_approved_repair_is_a_new_trail_row_and_rerates(tiny, champions) -> None:
     model = champions["enterprise"]
-    sid, rid = _listed_d_enterprise(city, model)
+    sid, rid = _listed_d_enterprise(tiny, model)
     on = dt.date(2027, 11, 1)  # past any minimum of a listing decided before 2026-11
-    result = approve_repair(city, rid, "officer", on, WindowPolicy())
+    result = approve_repair(tiny, rid, "officer", on, WindowPolicy())
     assert result.effective_on == on
-    trail = city.query("SELECT status FROM repairs WHERE repair_id = ? ORDER BY recorded_at",
+    trail = tiny.query("SELECT status FROM repairs WHERE repair_id = ? ORDER BY recorded_at",
                        [result.repair_id])
     assert trail["status"].tolist() == ["applied", "approved"]
     with pytest.raises(ObjectionError, match="already repaired"):
-        approve_repair(city, rid, "officer", on, WindowPolicy())
-    changes, _ = rerate(city, [sid], on, {"enterprise": model},
+        approve_repair(tiny, rid, "officer", on, WindowPolicy())
+    changes, _ = rerate(tiny, [sid], on, {"enterprise": model},
                         _cause("repair", result.repair_id, rid))
-    after = latest_ratings(city, "enterprise", [sid]).iloc[0]
+    after = latest_ratings(tiny, "enterprise", [sid]).iloc[0]
     assert "serious_list_now" not in after["overrides"]
     assert changes[0].before_grade == "D"
 
 
-def test_deadlines_count_working_days_and_flag_overdue(city) -> None:
-    rid = city.scalar("SELECT min(record_id) FROM records")
+def test_deadlines_count_working_days_and_flag_overdue(tiny) -> None:
+    rid = tiny.scalar("SELECT min(record_id) FROM records")
     friday = dt.date(2026, 11, 6)
-    oid = open_objection(city, rid, "check me", "t", friday)
-    table = deadlines(city, dt.date(2026, 11, 9), DeadlineRules())
+    oid = open_objection(tiny, rid, "check me", "t", friday)
+    table = deadlines(tiny, dt.date(2026, 11, 9), DeadlineRules())
     row = table.set_index("objection_id").loc[oid]
     assert row["accept_by"] == dt.date(2026, 11, 10)     # Mon, Tue
     assert row["check_by"] == dt.date(2026, 11, 12)
     assert row["department_by"] == dt.date(2026, 11, 26)
     assert row["cap_by"] == dt.date(2026, 11, 26)
     assert not row["overdue"]
-    late = deadlines(city, dt.date(2026, 11, 27)).set_index("objection_id").loc[oid]
+    late = deadlines(tiny, dt.date(2026, 11, 27)).set_index("objection_id").loc[oid]
     assert late["overdue"] and late["days_left"] == -1
-    holiday = deadlines(city, friday, DeadlineRules(holidays=(dt.date(2026, 11, 9),)))
+    holiday = deadlines(tiny, friday, DeadlineRules(holidays=(dt.date(2026, 11, 9),)))
     assert holiday.set_index("objection_id").at[oid, "accept_by"] == dt.date(2026, 11, 11)

@@ -1,0 +1,389 @@
+"""The credit report (信用报告) of one subject as a self-contained HTML page.
+
+It shows who the subject is (personal ID numbers masked), its current grade
+with label, PD and score under every scheme that rates it, the reasons and the
+records behind them (source department, dates, the window they count in), the
+overrides applied, the grade history as a chart, the subject's objections and
+repairs, the model version that scored it and what the scheme means. Chinese
+first with English beside it (``lang="zh"``), or English only (``lang="en"``).
+
+No PDF: a PDF library would need a CJK font, and none is installed; print the
+HTML from a browser (the page has print styles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+from features.records.ids import mask_id
+from features.records.kinds import DEPARTMENTS, KINDS
+from features.records.regions import county_name
+from features.records.windows import WindowPolicy
+from features.schemes import SCHEMES
+from features.store.base import Store
+from models.rating import SCALES_DIR, load_scale
+from scoring import report_labels as L
+from scoring.evidence import date_or_none, records_behind
+from scoring.history import (
+    as_date,
+    current_ratings,
+    decode,
+    grade_order,
+    reason_indicators,
+    subject_history,
+)
+from scoring.report_chart import grade_history_svg
+
+TEMPLATES = Path(__file__).with_name("templates")
+LANGS = ("zh", "en")
+
+
+class ReportError(LookupError):
+    """The report cannot be made: unknown subject, or no rating to report."""
+
+
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def _fmt_date(value: Any) -> str:
+    day = date_or_none(value)
+    return day.isoformat() if day else ""
+
+
+def _fmt_num(value: Any, digits: int = 2) -> str:
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and math.isnan(value):
+            return ""
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _flag(value: Any) -> bool:
+    """A nullable boolean column value as a bool (null is False)."""
+    return value is not None and not pd.isna(value) and bool(value)
+
+
+def _fmt_pd(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else f"{100 * float(value):.2f}%"
+
+
+def _subject(store: Store, subject_id: str, lang: str) -> dict[str, Any]:
+    row = store.query(
+        "SELECT * FROM subjects WHERE subject_id = ? ORDER BY recorded_at DESC LIMIT 1",
+        [subject_id],
+    )
+    if row.empty:
+        raise ReportError(f"unknown subject {mask_id(subject_id)!r}: not in table subjects")
+    s = row.iloc[0].to_dict()
+    county = county_name(s["region_code"], lang) if s.get("region_code") else ""
+    region = f"{county} ({s['region_code']})" if county and county != s["region_code"] else (
+        s.get("region_code") or "")
+    rows = [("subject_id", mask_id(subject_id)), ("name", s["name"]),
+            ("subject_type", L.label(L.SUBJECT_TYPES, s["subject_type"], lang)),
+            ("region", region)]
+    for key in ("township_code", "village_code"):
+        if isinstance(s.get(key), str) and s[key] != subject_id:
+            rows.append((key, s[key]))
+    if isinstance(s.get("industry"), str):
+        rows.append(("industry", f"{s['industry']} {L.label(L.INDUSTRIES, s['industry'], lang)}"))
+    if isinstance(s.get("scale"), str):
+        rows.append(("scale", L.label(L.SCALES, s["scale"], lang)))
+    if date_or_none(s.get("established_on")):
+        rows.append(("established", _fmt_date(s["established_on"])))
+    if isinstance(s.get("legal_rep_id"), str):
+        rows.append(("legal_rep", mask_id(s["legal_rep_id"])))
+    if isinstance(s.get("employer_id"), str):
+        rows.append(("employer", s["employer_id"]))
+    rows.append(("status", L.label(L.STATUSES, s["status"], lang)))
+    return {"name": s["name"], "type": s["subject_type"], "rows": rows}
+
+
+def _indicator_label(scheme: str, name: str, lang: str) -> str:
+    """The indicator's label in ``lang`` (its name when the scheme does not declare it)."""
+    sch = SCHEMES.get(scheme)
+    try:
+        ind = sch.indicator(name) if sch else None
+    except KeyError:
+        ind = None
+    return (ind.label_zh if lang == "zh" else ind.label_en) if ind else name
+
+
+def _reason_items(items: list[dict], lang: str, unit: str) -> list[dict[str, str]]:
+    out = []
+    for r in items:
+        c = r.get("contribution")
+        digits = 1 if unit == "points" else 3
+        out.append({
+            "label": r.get(f"label_{lang}") or r.get("indicator", ""),
+            "value": _fmt_num(r.get("value")),
+            "contribution": "" if c is None else f"{c:+.{digits}f}",
+            "text": r.get(f"text_{lang}", ""),
+            "text_en": r.get("text_en", "") if lang == "zh" else "",
+        })
+    return out
+
+
+def _window_text(row: dict, lang: str) -> str:
+    lo, hi = date_or_none(row["window_from"]), date_or_none(row["window_to"])
+    if lo is None or hi is None:
+        return L.pick(L.TEXT["in_force"], lang)
+    return f"({lo.isoformat()}, {hi.isoformat()}]"
+
+
+def _records(store: Store, scheme: str, subject_id: str, names: list[str], as_of: dt.date,
+             lang: str, policy: WindowPolicy | None) -> list[dict[str, str]]:
+    sch = SCHEMES.get(scheme)
+    if sch is None or not names:
+        return []
+    frame = records_behind(store, sch, subject_id, names, as_of, policy)
+    out = []
+    for row in frame.to_dict("records"):
+        ind_label = _indicator_label(scheme, row["indicator"], lang)
+        kind = KINDS.get(row["kind"])
+        dept = DEPARTMENTS.get(row["source_dept"])
+        owner = L.label(L.RELATIONS, row["relation"], lang)
+        if row["relation"] != "self":
+            owner += f" {mask_id(row['owner_id'])}"
+        out.append({
+            "indicator": ind_label, "record_id": row["record_id"],
+            "kind": (kind.label_zh if lang == "zh" else kind.label_en) if kind else row["kind"],
+            "detail": row["detail"] if isinstance(row["detail"], str) else "",
+            "severity": L.label(L.SEVERITIES, row["severity"], lang),
+            "record_date": _fmt_date(row["record_date"]),
+            "published_on": _fmt_date(row["published_on"]),
+            "window": _window_text(row, lang), "counts_until": _fmt_date(row["counts_until"]),
+            "source_dept": (dept.label_zh if lang == "zh" else dept.label_en) if dept
+            else str(row["source_dept"]),
+            "owner": owner,
+        })
+    return out
+
+
+def _cause_text(cause: dict | None, lang: str) -> str:
+    if not cause:
+        return ""
+    parts = [L.label(L.CAUSES, cause.get("kind"), lang), cause.get("id") or ""]
+    if cause.get("record_id"):
+        parts.append(f"({cause['record_id']})")
+    return " ".join(p for p in parts if p)
+
+
+def _scheme_info(scheme: str, lang: str, unit: str) -> dict[str, Any]:
+    sch = SCHEMES.get(scheme)
+    info: dict[str, Any] = {
+        "scheme": scheme,
+        "scheme_label": (sch.label_zh if lang == "zh" else sch.label_en) if sch else scheme,
+        "target": "", "n_indicators": len(sch.indicators) if sch else "", "dimensions": "",
+        "method": L.pick(L.METHOD.get(unit), lang), "grades": [], "rules": [],
+    }
+    if sch and sch.target:
+        info["target"] = sch.target.description_zh if lang == "zh" else sch.target.description_en
+    if sch:
+        dims = sch.dimensions or tuple(dict.fromkeys(i.dimension for i in sch.indicators))
+        info["dimensions"] = "、".join(dims) if lang == "zh" else ", ".join(dims)
+    if (SCALES_DIR / f"{scheme}.toml").exists():
+        scale = load_scale(scheme)
+        info["grades"] = [{"key": g.key, "label": g.label_zh if lang == "zh" else g.label_en}
+                          for g in scale.grades]
+        info["rules"] = [o.reason_zh if lang == "zh" else o.reason_en for o in scale.overrides]
+    return info
+
+
+def _grade_class(grade: str, order: list[str]) -> str:
+    if grade not in order or len(order) < 2:
+        return ""
+    pos = order.index(grade) / (len(order) - 1)
+    return "worst" if pos >= 0.99 else "mid" if pos >= 0.5 else ""
+
+
+def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, lang: str,
+             policy: WindowPolicy | None) -> dict[str, Any] | None:
+    rated = current_ratings(store, scheme, subject_ids=[subject_id])
+    if as_of is not None:
+        rated = rated[rated["as_of"] == as_of]
+    if rated.empty:
+        return None
+    r = rated.iloc[-1].to_dict()
+    day = r["as_of"]
+    reasons = decode(r["reasons"]) or {}
+    overrides = decode(r["overrides"]) or []
+    unit = reasons.get("unit", "")
+    order = grade_order(scheme, [r["final_grade"]])
+    scale = load_scale(scheme) if (SCALES_DIR / f"{scheme}.toml").exists() else None
+    grade_label = ""
+    if scale and r["final_grade"] in scale.keys:
+        grade_label = scale.label(r["final_grade"], lang)
+    hist = subject_history(store, subject_id)
+    hist = hist[(hist["scheme"] == scheme) & (hist["as_of"] <= day)]
+    cur = hist[hist["current"]]
+    chart = grade_history_svg(list(cur["as_of"]), list(cur["final_grade"]),
+                              [None if pd.isna(p) else float(p) for p in cur["pd"]],
+                              grade_order(scheme, cur["final_grade"]),
+                              title=f"{scheme}: final grade and PD") if len(cur) else ""
+    history = [{
+        "as_of": _fmt_date(h["as_of"]), "grade": h["final_grade"], "pd": _fmt_pd(h["pd"]),
+        "score": _fmt_num(h["score"], 1), "version": f"{h['model_name']} v{h['model_version']}",
+        "scored_at": str(h["scored_at"])[:16], "current": bool(h["current"]),
+        "cause": _cause_text({"kind": h["cause_kind"], "id": h["cause_id"],
+                              "record_id": h["cause_record_id"]}
+                             if isinstance(h["cause_kind"], str) else None, lang),
+    } for h in hist.iloc[::-1].to_dict("records")]
+    names = reason_indicators(reasons, overrides)
+    rest = reasons.get("rest")
+    note = ""
+    if reasons.get("base") is not None and reasons.get("output") is not None:
+        note = (f"base {reasons['base']:.3f} + contributions"
+                + (f" + rest {rest:.3f}" if rest is not None else "")
+                + f" = output {reasons['output']:.3f} ({unit})")
+    return {
+        **_scheme_info(scheme, lang, unit),
+        "as_of": _fmt_date(day), "final_grade": r["final_grade"], "grade_label": grade_label,
+        "grade_class": _grade_class(r["final_grade"], order),
+        "model_grade": r["model_grade"] or "", "pd": _fmt_pd(r["pd"]),
+        "score": _fmt_num(r["score"], 1),
+        "green_channel": L.pick(L.TEXT["yes" if _flag(r["green_channel"]) else "no"], lang),
+        "cause": _cause_text(reasons.get("cause"), lang), "unit": unit,
+        "overrides": [{"grade": o.get("grade", ""),
+                       "indicator": _indicator_label(scheme, o.get("indicator", ""), lang),
+                       "text": o.get(f"reason_{lang}", ""),
+                       "text_en": o.get("reason_en", "") if lang == "zh" else ""}
+                      for o in overrides],
+        "reason_sides": [{"key": k, "rows": _reason_items(reasons.get(k, []), lang, unit)}
+                         for k in ("raise", "lower")],
+        "reason_note": note,
+        "records": _records(store, scheme, subject_id, names, day, lang, policy),
+        "chart": chart, "history": history,
+        "model_name": r["model_name"], "model_version": r["model_version"],
+        "run_id": r["run_id"] or "", "scored_at": str(r["scored_at"])[:19],
+    }
+
+
+def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[str, str]]:
+    key = "objection_id" if table == "objections" else "repair_id"
+    frame = store.query(
+        f"""SELECT t.*, r.kind FROM (
+              SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY recorded_at DESC) AS rn
+              FROM {table} WHERE subject_id = ?
+            ) t LEFT JOIN (SELECT DISTINCT record_id, kind FROM records) r
+              ON r.record_id = t.record_id
+            WHERE t.rn = 1 ORDER BY t.recorded_at, t.{key}""",
+        [subject_id],
+    )
+    out = []
+    for row in frame.to_dict("records"):
+        kind = KINDS.get(row["kind"]) if isinstance(row["kind"], str) else None
+        item = {"id": row[key], "record_id": row["record_id"], "status_key": row["status"],
+                "status": L.label(L.STATUSES, row["status"], lang),
+                "kind": (kind.label_zh if lang == "zh" else kind.label_en) if kind else ""}
+        if table == "objections":
+            item |= {"opened_on": _fmt_date(row["opened_on"]),
+                     "resolved_on": _fmt_date(row["resolved_on"]),
+                     "reason": row["reason"] if isinstance(row["reason"], str) else ""}
+        else:
+            item |= {"applied_on": _fmt_date(row["applied_on"]),
+                     "decided_on": _fmt_date(row["approved_on"])}
+        out.append(item)
+    return out
+
+
+def report_data(
+    store: Store,
+    subject_id: str,
+    as_of: str | dt.date | None = None,
+    lang: str = "zh",
+    scheme: str | None = None,
+    policy: WindowPolicy | None = None,
+) -> dict[str, Any]:
+    """Everything a credit report shows, as display-ready strings.
+
+    Parameters are those of :func:`credit_report`.
+
+    Raises
+    ------
+    ReportError
+        When the subject is unknown or has no rating (at ``as_of``, under ``scheme``).
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    day = as_date(as_of) if as_of is not None else None
+    subject = _subject(store, subject_id, lang)
+    schemes = list(store.query("SELECT DISTINCT scheme FROM ratings WHERE subject_id = ?",
+                               [subject_id])["scheme"])
+    if scheme is not None:
+        schemes = [s for s in schemes if s == scheme]
+    order = {k: i for i, k in enumerate(SCHEMES)}
+    schemes.sort(key=lambda s: (order.get(s, len(order)), s))
+    sections = [s for s in (_section(store, subject_id, k, day, lang, policy) for k in schemes)
+                if s is not None]
+    if not sections:
+        what = f" under scheme {scheme!r}" if scheme else ""
+        when = f" as of {day}" if day else ""
+        dates = store.query("SELECT DISTINCT as_of FROM ratings WHERE subject_id = ? "
+                            "ORDER BY as_of", [subject_id])["as_of"]
+        known = ", ".join(_fmt_date(d) for d in dates)
+        raise ReportError(f"subject {mask_id(subject_id)!r} has no rating{what}{when}"
+                          + (f"; rated as of: {known}" if known else ""))
+    return {"lang": lang, "subject": subject, "sections": sections,
+            "objections": _trail(store, "objections", subject_id, lang),
+            "repairs": _trail(store, "repairs", subject_id, lang)}
+
+
+def credit_report(
+    store: Store,
+    subject_id: str,
+    as_of: str | dt.date | None = None,
+    lang: str = "zh",
+    scheme: str | None = None,
+    policy: WindowPolicy | None = None,
+    generated: dt.datetime | None = None,
+) -> str:
+    """The credit report of a subject as one self-contained HTML page.
+
+    Parameters
+    ----------
+    store
+        The store with subjects, records, objections, repairs and ratings.
+    subject_id
+        USCC, ID number or division code (personal IDs are masked in the page).
+    as_of
+        Report the ratings of this as-of date (default: each scheme's latest).
+    lang
+        ``zh`` (Chinese first, English beside it) or ``en``.
+    scheme
+        Only this scheme (default: every scheme that rates the subject).
+    policy
+        Publication windows used to find the records behind the reasons.
+    generated
+        Time stamp printed in the page (default: now).
+
+    Returns
+    -------
+    str
+        HTML with inline CSS and the chart as an inline SVG image.
+
+    Raises
+    ------
+    ReportError
+        When the subject is unknown or has no rating.
+    """
+    data = report_data(store, subject_id, as_of, lang, scheme, policy)
+    stamp = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
+
+    def t(key: str) -> Markup:
+        return Markup(L.both(L.TEXT[key], lang))
+
+    return _env().get_template("credit_report.html").render(**data, t=t, generated=stamp)
+

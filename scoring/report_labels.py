@@ -1,0 +1,189 @@
+"""The credit report's vocabulary in Chinese and English.
+
+Section titles, column names and the names of codes a report shows (subject
+types, GB/T 4754 industry sections, severity tiers, objection and repair
+statuses). Record kinds and departments carry their own labels in
+:mod:`features.records.kinds`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+#: key → (Chinese, English)
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("信用报告", "Credit report"),
+    "platform": ("公共信用信息共享平台", "Public credit information sharing platform"),
+    "generated": ("生成时间", "Generated at"),
+    "identity": ("主体信息", "Identity"),
+    "subject_id": ("主体标识", "Subject ID"),
+    "name": ("名称", "Name"),
+    "subject_type": ("主体类型", "Subject type"),
+    "region": ("所在地区", "Region"),
+    "township_code": ("乡镇代码", "Township code"),
+    "village_code": ("村代码", "Village code"),
+    "industry": ("行业门类", "Industry"),
+    "scale": ("企业规模", "Scale"),
+    "established": ("成立（取得资格）日期", "Established / licensed on"),
+    "legal_rep": ("法定代表人身份证号", "Legal representative ID"),
+    "employer": ("所属企业", "Employer"),
+    "status": ("状态", "Status"),
+    "scheme": ("评价方案", "Rating scheme"),
+    "as_of": ("评价基准日", "As of"),
+    "grade": ("信用等级", "Grade"),
+    "model_grade": ("模型等级", "Model grade"),
+    "final_grade": ("最终等级", "Final grade"),
+    "pd": ("违约概率（12个月）", "Probability of default (12 months)"),
+    "score": ("信用分", "Score"),
+    "green_channel": ("绿色通道（连续3年无失信记录）", "Green channel (3 years without negatives)"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "history": ("等级变化", "Grade history"),
+    "scored_at": ("评价时间", "Scored at"),
+    "cause": ("重新评价原因", "Re-rating cause"),
+    "current": ("现行", "in force"),
+    "superseded": ("已被取代", "superseded"),
+    "reasons": ("评价理由", "Reasons"),
+    "raise": ("提高风险的因素", "Factors that raise risk"),
+    "lower": ("降低风险的因素", "Factors that lower risk"),
+    "indicator": ("指标", "Indicator"),
+    "value": ("取值", "Value"),
+    "contribution": ("贡献", "Contribution"),
+    "reason": ("说明", "Explanation"),
+    "no_reasons": ("无", "none"),
+    "records": ("理由所依据的信用记录", "Records behind the reasons"),
+    "record_id": ("记录编号", "Record ID"),
+    "kind": ("信息类别", "Kind"),
+    "severity": ("失信程度", "Severity"),
+    "record_date": ("认定日期", "Decided on"),
+    "published_on": ("公示日期", "Published on"),
+    "window": ("计入窗口", "Counting window"),
+    "counts_until": ("计入至", "Counts until"),
+    "source_dept": ("来源部门", "Source department"),
+    "owner": ("所属主体", "Whose record"),
+    "no_records": ("无相关信用记录", "No records behind these reasons"),
+    "in_force": ("有效期内", "while in force"),
+    "overrides": ("政策调整", "Policy overrides"),
+    "no_overrides": ("未触发政策调整", "No override applied"),
+    "objections": ("异议", "Objections"),
+    "repairs": ("信用修复", "Credit repairs"),
+    "opened_on": ("提出日期", "Opened on"),
+    "resolved_on": ("办结日期", "Resolved on"),
+    "applied_on": ("申请日期", "Applied on"),
+    "decided_on": ("审核日期", "Decided on"),
+    "none": ("无", "none"),
+    "model": ("模型", "Model"),
+    "model_name": ("模型名称", "Model name"),
+    "model_version": ("模型版本", "Model version"),
+    "run_id": ("训练运行编号", "Training run"),
+    "about": ("评价方案说明", "About this scheme"),
+    "target": ("预测目标", "Target event"),
+    "grades": ("等级含义", "What the grades mean"),
+    "method": ("评分方法", "How the score is made"),
+    "indicators_n": ("指标数", "Indicators"),
+    "dimensions": ("维度", "Dimensions"),
+    "disclaimer": (
+        "本报告依据公共信用信息共享平台截至评价基准日归集的信息生成；个人身份证号已脱敏。"
+        "对信息有异议的，可向平台提出异议申请。",
+        "Generated from the records shared on the platform up to the as-of date; personal ID "
+        "numbers are masked. A subject who disputes a record may file an objection.",
+    ),
+}
+
+METHOD: dict[str, tuple[str, str]] = {
+    "points": (
+        "评分卡：每个指标按分箱取得分值（WOE 分箱 + 逻辑回归，按 PDO 刻度换算为分），"
+        "基础分加各指标分值即为信用分，分越高风险越低；信用分换算为校准后的违约概率，"
+        "再按违约概率分档定级，最后执行政策调整。",
+        "Scorecard: each indicator earns points by its bin (WOE binning and logistic "
+        "regression scaled by points-to-double-odds); base points plus all indicator points "
+        "give the score, higher is safer. The score maps to a calibrated probability of "
+        "default, the PD band gives the grade, then policy overrides apply.",
+    ),
+    "log-odds": (
+        "梯度提升树（LightGBM，按指标风险方向施加单调约束）：模型输出违约对数几率，"
+        "各指标的贡献（TreeSHAP）与基准值相加即为模型输出；输出经校准得到违约概率，"
+        "再按违约概率分档定级，最后执行政策调整。",
+        "Gradient-boosted trees (LightGBM with monotone constraints from each indicator's "
+        "risk direction): the model outputs log-odds of default; the base value plus each "
+        "indicator's contribution (TreeSHAP) is the output. It is calibrated to a "
+        "probability of default, the PD band gives the grade, then policy overrides apply.",
+    ),
+}
+
+SUBJECT_TYPES: dict[str, tuple[str, str]] = {
+    "enterprise": ("企业", "Enterprise"),
+    "household": ("农户", "Farm household"),
+    "driver": ("道路运输驾驶员", "Road-transport driver"),
+    "village": ("行政村", "Village"),
+    "township": ("乡镇", "Township"),
+}
+
+#: GB/T 4754-2017 sections.
+INDUSTRIES: dict[str, tuple[str, str]] = {
+    "A": ("农、林、牧、渔业", "Agriculture, forestry, animal husbandry and fishery"),
+    "B": ("采矿业", "Mining"),
+    "C": ("制造业", "Manufacturing"),
+    "D": ("电力、热力、燃气及水生产和供应业", "Electricity, heat, gas and water supply"),
+    "E": ("建筑业", "Construction"),
+    "F": ("批发和零售业", "Wholesale and retail"),
+    "G": ("交通运输、仓储和邮政业", "Transport, storage and post"),
+    "H": ("住宿和餐饮业", "Accommodation and catering"),
+    "I": ("信息传输、软件和信息技术服务业", "Information transmission, software and IT"),
+    "J": ("金融业", "Finance"),
+    "K": ("房地产业", "Real estate"),
+    "L": ("租赁和商务服务业", "Leasing and business services"),
+    "M": ("科学研究和技术服务业", "Scientific research and technical services"),
+    "N": ("水利、环境和公共设施管理业", "Water, environment and public facilities"),
+    "O": ("居民服务、修理和其他服务业", "Resident services, repair and other services"),
+    "P": ("教育", "Education"),
+    "Q": ("卫生和社会工作", "Health and social work"),
+    "R": ("文化、体育和娱乐业", "Culture, sports and entertainment"),
+    "S": ("公共管理、社会保障和社会组织", "Public administration and social organisations"),
+    "T": ("国际组织", "International organisations"),
+}
+
+SCALES: dict[str, tuple[str, str]] = {
+    "large": ("大型", "large"), "medium": ("中型", "medium"),
+    "small": ("小型", "small"), "micro": ("微型", "micro"),
+}
+SEVERITIES: dict[str, tuple[str, str]] = {
+    "minor": ("轻微", "minor"), "general": ("一般", "general"), "serious": ("严重", "serious"),
+}
+STATUSES: dict[str, tuple[str, str]] = {
+    "active": ("存续", "active"), "closed": ("注销", "closed"), "revoked": ("吊销", "revoked"),
+    "open": ("处理中", "open"), "upheld": ("异议成立", "upheld"),
+    "rejected": ("不予支持", "rejected"), "applied": ("已申请", "applied"),
+    "approved": ("已修复", "approved"),
+}
+RELATIONS: dict[str, tuple[str, str]] = {
+    "self": ("本主体", "the subject"),
+    "legal_rep": ("法定代表人", "legal representative"),
+    "employer": ("所属企业", "employer"),
+    "rep_firms": ("同一法定代表人的其他企业", "another firm of the legal representative"),
+}
+CAUSES: dict[str, tuple[str, str]] = {
+    "objection": ("异议处理", "objection"),
+    "repair": ("信用修复", "credit repair"),
+}
+
+
+def pick(pair: tuple[str, str] | None, lang: str, fallback: str = "") -> str:
+    """One language of a label pair (``fallback`` when the pair is missing)."""
+    if pair is None:
+        return fallback
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def both(pair: tuple[str, str], lang: str) -> str:
+    """HTML: Chinese first with the English beside it (``zh``), English alone (``en``)."""
+    if lang == "en":
+        return escape(pair[1])
+    return f'{escape(pair[0])} <span class="en">{escape(pair[1])}</span>'
+
+
+def label(table: dict[str, tuple[str, str]], key: object, lang: str) -> str:
+    """The label of a code in ``lang``; the code itself when unknown, '' for null."""
+    if key is None or (isinstance(key, float) and key != key):
+        return ""
+    return pick(table.get(str(key)), lang, str(key))
