@@ -30,7 +30,7 @@ from features.store.base import Store
 from scoring.loader import LoadedModel
 from scoring.policies.driver import DriverConfig, driver_grades
 from scoring.policies.green_channel import GreenChannelConfig, green_channel
-from scoring.reasons import reason_lists, reasons_json
+from scoring.reasons import reasons_json
 
 Progress = Callable[[str, int, int], None]
 CHUNK_ROWS = 50_000
@@ -130,7 +130,7 @@ def rate_frame(
             "final_grade": rated["final_grade"].to_numpy(dtype=object),
             "overrides": rated["overrides"].to_numpy(dtype=object),
             "reasons": reasons_json(
-                reason_lists(pipe, part, rated), cause,
+                pipe, part, rated, cause,
                 None if extras is None else [extras.get(i) for i in part["subject_id"]]),
         })
         parts.append(out)

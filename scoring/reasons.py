@@ -26,6 +26,8 @@ from features.dsl import render_reason
 from models.pipeline import CONTRIB_PREFIX, IndicatorText, RatingPipeline
 
 BASE = CONTRIB_PREFIX + "base"
+#: JSON string literal of a str (the C encoder json.dumps uses, without its overhead)
+_quote = json.encoder.encode_basestring
 N_RAISE, N_LOWER = 5, 3
 
 
@@ -35,42 +37,51 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, int | float | np.integer | np.floating):
         value = float(value)
-        return None if math.isnan(value) else value
+        return value if math.isfinite(value) else None
     if value is pd.NA or value is pd.NaT:
         return None
     return str(value)
 
 
-class _Texts:
-    """Renders reason sentences, once per (indicator, value)."""
+class _Fragments:
+    """The fixed part of a factor's JSON (indicator, value, labels, sentences), built
+    once per (indicator, value): a batch repeats the same few values many times."""
 
     def __init__(self, texts: Mapping[str, IndicatorText]) -> None:
         self.texts = texts
-        self.cache: dict[tuple[str, Any], tuple[str, str, str, str]] = {}
+        self.cache: dict[tuple[str, Any], str] = {}
 
-    def __call__(self, name: str, value: Any) -> tuple[str, str, str, str]:
+    def __call__(self, name: str, value: Any) -> str:
         key = (name, value)
         hit = self.cache.get(key)
         if hit is None:
             t = self.texts.get(name)
             if t is None:  # an input the pipeline has no declaration for
-                hit = (name, name, f"{name}：{value}", f"{name}: {value}")
+                labels = (name, name, f"{name}：{value}", f"{name}: {value}")
             else:
-                hit = (t.label_zh, t.label_en,
-                       render_reason(t.reason_zh, t.label_zh, value, t.window, "zh"),
-                       render_reason(t.reason_en, t.label_en, value, t.window, "en"))
+                labels = (t.label_zh, t.label_en,
+                          render_reason(t.reason_zh, t.label_zh, value, t.window, "zh"),
+                          render_reason(t.reason_en, t.label_en, value, t.window, "en"))
+            q = _quote
+            shown = "null" if value is None else (repr(value) if isinstance(value, float)
+                                                  else q(str(value)))
+            hit = (f'"indicator": {q(name)}, "value": {shown}, "label_zh": {q(labels[0])}, '
+                   f'"label_en": {q(labels[1])}, "text_zh": {q(labels[2])}, '
+                   f'"text_en": {q(labels[3])}')
             self.cache[key] = hit
         return hit
 
 
-def reason_lists(
+def reasons_json(
     pipeline: RatingPipeline,
     features: pd.DataFrame,
     rated: pd.DataFrame,
+    cause: Mapping[str, Any] | None = None,
+    extras: list[Mapping[str, Any] | None] | None = None,
     n_raise: int = N_RAISE,
     n_lower: int = N_LOWER,
-) -> list[dict[str, Any]]:
-    """Reasons of every row, as dicts ready for JSON.
+) -> list[str]:
+    """The ``ratings.reasons`` JSON of every row.
 
     Parameters
     ----------
@@ -80,15 +91,20 @@ def reason_lists(
         The indicator frame that was rated (same row order).
     rated
         Output of :meth:`RatingPipeline.rate` with contributions.
+    cause
+        Why the rows were re-rated (objection, repair…), added to every row.
+    extras
+        Keys to add per row (e.g. the driver points rule), or ``None``.
     n_raise, n_lower
         How many factors that raise (lower) risk to list.
 
     Returns
     -------
-    list of dict
-        Per row: ``unit``, ``base``, ``output``, ``rest``, ``raise`` and ``lower``,
-        each factor with ``indicator``, ``value``, ``contribution``, ``risk``
-        (positive raises risk), ``label_zh``/``label_en`` and ``text_zh``/``text_en``.
+    list of str
+        Per row a JSON object with ``unit``, ``base``, ``output``, ``rest``,
+        ``raise`` and ``lower``, each factor with ``indicator``, ``value``,
+        ``label_zh``/``label_en``, ``text_zh``/``text_en``, ``contribution`` and
+        ``risk`` (positive raises risk); plus ``cause`` and the extras.
     """
     if BASE not in rated:
         raise ValueError("rated frame has no contributions: rate(..., contributions=True)")
@@ -103,41 +119,41 @@ def reason_lists(
     order = np.argsort(-risk, axis=1, kind="stable")
     up = order[:, :n_raise]
     down = order[:, ::-1][:, :n_lower]
-    values = {n: features[n].to_numpy(dtype=object) for n in names if n in features}
-    texts = _Texts(pipeline.texts)
-
-    def item(row: int, j: int) -> dict[str, Any]:
-        name = names[j]
-        value = _plain(values[name][row]) if name in values else None
-        label_zh, label_en, text_zh, text_en = texts(name, value)
-        c = float(contrib[row, j])
-        return {"indicator": name, "value": value, "contribution": c,
-                "risk": float(risk[row, j]), "label_zh": label_zh, "label_en": label_en,
-                "text_zh": text_zh, "text_en": text_en}
+    values = [features[n].to_numpy(dtype=object) if n in features else None for n in names]
+    fragment = _Fragments(pipeline.texts)
+    tail = "" if cause is None else ', "cause": ' + json.dumps(dict(cause), ensure_ascii=False)
+    head = f'{{"unit": "{unit}", '
 
     out = []
     for row in range(len(rated)):
-        raise_ = [item(row, j) for j in up[row] if risk[row, j] > 0]
-        lower = [item(row, j) for j in down[row] if risk[row, j] < 0]
-        listed = sum(i["contribution"] for i in raise_) + sum(i["contribution"] for i in lower)
-        out.append({"unit": unit, "base": float(base[row]), "output": float(output[row]),
-                    "rest": float(output[row] - base[row] - listed),
-                    "raise": raise_, "lower": lower})
+        parts: list[list[str]] = [[], []]
+        listed = 0.0
+        for side, picks in ((0, up[row]), (1, down[row])):
+            for j in picks:
+                r = risk[row, j]
+                if (r > 0) if side == 0 else (r < 0):
+                    c = float(contrib[row, j])
+                    listed += c
+                    v = None if values[j] is None else _plain(values[j][row])
+                    parts[side].append(f'{{{fragment(names[j], v)}, "contribution": '
+                                       f'{c!r}, "risk": {float(r)!r}}}')
+        b, o = float(base[row]), float(output[row])
+        text = (f'{head}"base": {b!r}, "output": {o!r}, "rest": {o - b - listed!r}, '
+                f'"raise": [{", ".join(parts[0])}], "lower": [{", ".join(parts[1])}]{tail}')
+        extra = None if extras is None else extras[row]
+        if extra:
+            text += ", " + json.dumps(dict(extra), ensure_ascii=False)[1:-1]
+        out.append(text + "}")
     return out
 
 
-def reasons_json(
-    items: list[dict[str, Any]],
-    cause: Mapping[str, Any] | None = None,
-    extras: list[Mapping[str, Any] | None] | None = None,
-) -> list[str]:
-    """JSON strings for the ``ratings.reasons`` column.
-
-    ``cause`` (why a subject was re-rated) goes on every row; ``extras`` adds
-    per-row keys, e.g. the driver points rule's result beside the model.
-    """
-    if cause is not None:
-        items = [{**i, "cause": dict(cause)} for i in items]
-    if extras is not None:
-        items = [i if e is None else {**i, **e} for i, e in zip(items, extras, strict=True)]
-    return [json.dumps(i, ensure_ascii=False) for i in items]
+def reason_lists(
+    pipeline: RatingPipeline,
+    features: pd.DataFrame,
+    rated: pd.DataFrame,
+    n_raise: int = N_RAISE,
+    n_lower: int = N_LOWER,
+) -> list[dict[str, Any]]:
+    """The reasons of every row as dicts (see :func:`reasons_json`)."""
+    return [json.loads(t) for t in reasons_json(pipeline, features, rated, n_raise=n_raise,
+                                                n_lower=n_lower)]
