@@ -99,6 +99,26 @@ def current_ratings(
     return _dates(store.query(sql, params, frames=frames))
 
 
+def ratings_on(store: Store, scheme: str, on: str | dt.date | None = None) -> pd.DataFrame:
+    """Each subject's rating in force on ``on``: its latest as-of date not after ``on``,
+    and on that date its latest row — so a re-rating after an objection counts from
+    the day it was made. ``on=None``: the latest of all.
+
+    Returns the ``ratings`` columns (``as_of`` as :class:`datetime.date`), by subject.
+    """
+    where, params = ["scheme = ?"], [scheme]
+    if on is not None:
+        where.append("as_of <= ?")
+        params.append(as_date(on))
+    cols = ", ".join(RATING_COLUMNS)
+    sql = f"""SELECT {cols} FROM (
+  SELECT {cols}, row_number() OVER (
+    PARTITION BY subject_id ORDER BY as_of DESC, scored_at DESC, model_version DESC) AS rn
+  FROM ratings WHERE {' AND '.join(where)}
+) v WHERE rn = 1 ORDER BY subject_id"""
+    return _dates(store.query(sql, params))
+
+
 def grade_order(scheme: str, observed: Iterable[str] = ()) -> list[str]:
     """Grades best first: the scale file's order, then any other observed grade sorted."""
     keys: list[str] = []

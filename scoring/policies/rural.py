@@ -88,6 +88,10 @@ class RuralConfig:
         Extra discount inside a 信用村 / 信用乡镇.
     discount_cap
         Largest total discount.
+    on_time_months
+        The period in which a borrower must have repaid on time: 12 (the yearly
+        assessment) reads column ``loan_overdue_12m`` when the frame has it
+        (:mod:`scoring.rural_rating` adds it); 24 reads ``loan_overdue_24m``.
     """
 
     credit_grades: tuple[str, ...] = ("AAA", "AA", "A")
@@ -95,6 +99,7 @@ class RuralConfig:
     village_min_on_time_share: float = 0.90
     village_max_npl: float = 0.03
     on_time_grace_days: int = 0
+    on_time_months: int = 12
     township_min_credit_village_share: float = 0.50
     township_max_npl: float = 0.03
     top_n: int = 10
@@ -174,7 +179,11 @@ def _prepare(households: pd.DataFrame, cfg: RuralConfig) -> pd.DataFrame:
             raise KeyError("rural.on_time_grace_days needs household column 'max_dpd_24m'")
         h["late"] = h["borrower"] & (_num(h, "max_dpd_24m") > cfg.on_time_grace_days)
     else:
-        h["late"] = h["borrower"] & (h["loan_overdue_24m"] > 0)
+        column = f"loan_overdue_{cfg.on_time_months}m"
+        if column not in h:
+            raise KeyError(f"rural.on_time_months = {cfg.on_time_months} needs household "
+                           f"column {column!r}")
+        h["late"] = h["borrower"] & (_num(h, column) > 0)
     if "pd" not in h:
         h["pd"] = np.nan
     return h

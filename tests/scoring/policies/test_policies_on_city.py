@@ -21,6 +21,7 @@ from scoring.policies.rural import (
     household_places,
     rural_frame,
 )
+from scoring.rural_rating import overdue_scheme
 
 T = dt.date(2026, 10, 31)
 
@@ -33,6 +34,11 @@ def fake_ratings(ids, grades, p, seed: int) -> pd.DataFrame:
 
 def test_rural_rules_on_the_city(tiny_city) -> None:
     features = build_features(tiny_city, "household", T)
+    # the yearly on-time rule reads a 12-month delinquency count beside the model's 24
+    extra = build_features(tiny_city, overdue_scheme(12), T).drop(columns="as_of")
+    assert (extra["loan_overdue_12m"] <= features["loan_overdue_24m"]).all()
+    assert extra["loan_overdue_12m"].sum() < features["loan_overdue_24m"].sum()
+    features = features.merge(extra, on="subject_id")
     ratings = fake_ratings(features["subject_id"], ["AAA", "AA", "A", "NR"],
                            [0.3, 0.35, 0.25, 0.1], 1)
     frame = rural_frame(ratings, features, household_places(tiny_city))

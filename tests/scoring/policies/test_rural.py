@@ -21,6 +21,7 @@ def household(sid, village, grade, outstanding=0.0, overdue=0, defaulted=0.0, pd
               township=None):
     return {"subject_id": sid, "village_code": village, "township_code": township or village[:9],
             "final_grade": grade, "loans_outstanding": outstanding, "loan_overdue_24m": overdue,
+            "loan_overdue_12m": overdue,
             "defaulted_amount_12m": defaulted, "pd": pd_, "assets_value": 200_000.0,
             "annual_income": 100_000.0}
 
@@ -34,7 +35,7 @@ def village_frame() -> pd.DataFrame:
     rows += [household(f"w{i}", weak, "A" if i < 5 else "NR", pd_=0.01 * i) for i in range(10)]
     for i, (out, late, dflt) in enumerate([(100_000, 0, 0), (100_000, 0, 0), (100_000, 0, 0),
                                            (150_000, 2, 50_000), (50_000, 1, 0)]):
-        rows[10 + i].update(loans_outstanding=out, loan_overdue_24m=late,
+        rows[10 + i].update(loans_outstanding=out, loan_overdue_24m=late, loan_overdue_12m=late,
                             defaulted_amount_12m=dflt)
     rows += [household(f"o{i}", other, "AAA" if i < 7 else "NR") for i in range(10)]
     return pd.DataFrame(rows)

@@ -1,0 +1,147 @@
+"""``xinping migration``, ``xinping rural`` and ``xinping lending``: ratings in use.
+
+Registered on the root command line by :mod:`app.cli`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from app.cli import StoreOption, audit, cli, console, err_console, login_name, open_store
+from app.settings import settings
+
+
+def _day(value: str | None, what: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        err_console.print(f"[red]错误 / error:[/red] {what} {value!r} is not a date YYYY-MM-DD")
+        raise typer.Exit(code=2) from None
+
+
+def _latest_as_of(st, scheme: str) -> dt.date:
+    value = st.scalar("SELECT max(as_of) FROM ratings WHERE scheme = ?", [scheme])
+    if value is None:
+        err_console.print(f"[red]错误 / error:[/red] no {scheme} ratings: run "
+                          f"`xinping score --subject {scheme}` first")
+        raise typer.Exit(code=2)
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+@cli.command()
+def migration(
+    subject: Annotated[str, typer.Option("--subject", help="Scheme key.")],
+    date_from: Annotated[str, typer.Option("--from", help="Earlier as-of date.")],
+    date_to: Annotated[str, typer.Option("--to", help="Later as-of date.")],
+    top: Annotated[int, typer.Option(help="Movers to list.")] = 20,
+    store: StoreOption = None,
+) -> None:
+    """Grade migration between two dates and the subjects that moved, with the records
+    that moved them. 等级迁移。"""
+    from features.records.ids import mask_id
+    from scoring.history import migration as matrix
+    from scoring.history import movers
+
+    a, b = _day(date_from, "--from"), _day(date_to, "--to")
+    with open_store(store, read_only=True) as st:
+        m = matrix(st, subject, a, b)
+        moved = movers(st, subject, a, b, settings().windows.policy())
+    table = Table(title=f"{subject} 等级迁移 migration {a} → {b}")
+    table.add_column("from \\ to")
+    for g in m.grades:
+        table.add_column(g, justify="right")
+    for g in m.grades:
+        table.add_row(g, *[str(int(m.counts.at[g, h])) for h in m.grades])
+    console.print(table)
+    console.print(f"上调 upgrades {m.upgrades:,} · 下调 downgrades {m.downgrades:,} · "
+                  f"不变 stable {m.stable:,}", markup=False, highlight=False)
+    moved = moved.reindex(moved["steps"].abs().sort_values(ascending=False).index).head(top)
+    lst = Table(title=f"变动主体 movers (top {len(moved)})")
+    for col in ("主体 subject", "from", "to", "records that moved them"):
+        lst.add_column(col)
+    for _, r in moved.iterrows():
+        recs = "; ".join(f"{x['kind']} {x['change']} {x.get('record_date') or ''}"
+                         for x in r["records"][:3])
+        more = f" (+{len(r['records']) - 3})" if len(r["records"]) > 3 else ""
+        lst.add_row(mask_id(r["subject_id"]), r["grade_from"], r["grade_to"], recs + more)
+    console.print(lst)
+
+
+@cli.command()
+def rural(
+    on: Annotated[str | None, typer.Option("--on", help="Date (default: latest ratings).")] = None,
+    village: Annotated[str | None, typer.Option(help="One village: its criteria and the "
+                                                     "households weighing on them.")] = None,
+    store: StoreOption = None,
+) -> None:
+    """信用户 / 信用村 / 信用乡镇 by the rural rules. 农村信用评定。"""
+    from features.records.ids import mask_id
+    from scoring.rural_rating import NoRuralRatingsError, rural_assessment
+
+    with open_store(store, read_only=True) as st:
+        day = _day(on, "--on") or _latest_as_of(st, "household")
+        try:
+            result = rural_assessment(st, day, settings().rural.config(),
+                                      settings().build_config())
+        except NoRuralRatingsError as exc:
+            err_console.print(f"[red]错误 / error:[/red] {exc}")
+            raise typer.Exit(code=2) from None
+    v, t = result.villages.units, result.townships.units
+    console.print(f"{day}: 信用村 credit villages {int(v['is_credit_village'].sum())}/{len(v)} · "
+                  f"信用乡镇 credit townships {int(t.filter(like='is_credit').sum().sum())}"
+                  f"/{len(t)}", markup=False, highlight=False)
+    crit = result.villages.criteria
+    fails = crit[~crit["passed"]].groupby("label_zh").size()
+    for label, n in fails.items():
+        console.print(f"  未达标 failed {label}: {n} villages", markup=False, highlight=False)
+    if village:
+        mine = crit[crit["unit_code"] == village]
+        if mine.empty:
+            err_console.print(f"[red]错误 / error:[/red] unknown village {village!r}")
+            raise typer.Exit(code=2)
+        for _, c in mine.iterrows():
+            mark = "✓" if c["passed"] else "✗"
+            weigh = ", ".join(mask_id(h) for h in c["weighing"][:5])
+            console.print(f"{mark} {c['message_zh']} / {c['message_en']}"
+                          + (f" — 影响最大 weighing most: {weigh}" if weigh else ""),
+                          markup=False, highlight=False)
+
+
+@cli.command()
+def lending(
+    subject_ids: Annotated[list[str] | None, typer.Argument(help="SME IDs (default: all).")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Date (default: latest ratings).")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Who (audit log).")] = None,
+    store: StoreOption = None,
+) -> None:
+    """信易贷: knock-outs, suggested credit line and rate tier of rated SMEs. 信易贷授信建议。"""
+    from scoring.lending_decision import lending_decisions
+
+    with open_store(store) as st:
+        day = _day(on, "--on") or _latest_as_of(st, "sme")
+        out = lending_decisions(st, day, settings().lending.config(), subject_ids,
+                                settings().build_config())
+        for sid in subject_ids or []:
+            audit(st, user or login_name(), "cli", "lending_lookup", sid, {"on": str(day)})
+    if subject_ids:
+        for _, r in out.iterrows():
+            console.print(f"{r['subject_id']} {r['grade']}: {r['decision_zh']} · 额度 line "
+                          f"{r['credit_line']:,.0f} 元 · {r['rate_tier_zh']}", markup=False,
+                          highlight=False)
+            for reason in __import__("json").loads(r["decline_reasons"] or "[]"):
+                console.print(f"   ✗ {reason}", markup=False, highlight=False)
+        return
+    summary = out.groupby(["grade", "decision_zh"]).agg(
+        n=("subject_id", "size"), line=("credit_line", "mean")).reset_index()
+    table = Table(title=f"信易贷 {day}: {len(out):,} SMEs")
+    for col in ("等级 grade", "决定 decision", "户数 n", "平均额度 mean line (元)"):
+        table.add_column(col)
+    for _, r in summary.iterrows():
+        table.add_row(r["grade"], r["decision_zh"], f"{r['n']:,}", f"{r['line']:,.0f}")
+    console.print(table)
