@@ -89,6 +89,16 @@ class ObjectionSettings(_Strict):
                              self.department_workdays, self.cap_days, tuple(self.holidays))
 
 
+class AppSettings(_Strict):
+    """The Streamlit app: address, demo accounts and who may see full personal IDs."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8501, gt=0, lt=65536)
+    seed_demo_users: bool = True
+    demo_password: str = "xinping2026"
+    full_id_roles: tuple[str, ...] = ("rural", "admin")
+
+
 class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
@@ -96,6 +106,7 @@ class Settings(_Strict):
     windows: WindowSettings
     features: FeatureSettings
     objections: ObjectionSettings = ObjectionSettings()
+    app: AppSettings = AppSettings()
 
     def build_config(self) -> BuildConfig:
         """The typed configuration of indicator builds."""
