@@ -28,6 +28,8 @@ pages = {key: st.Page(HERE / "pages" / f"{key}_page.py", title=t(f"page.{key}"),
                       icon=ICONS[key], default=user is not None and key == "overview")
          for key in PAGE_ROLES}
 current = st.navigation([login, *pages.values()], position="hidden")
+if user is not None and current.url_path == "login":
+    st.switch_page(pages["overview"])  # just signed in: go to the overview
 
 with st.sidebar:
     st.markdown(f"### {t('app.title')}")

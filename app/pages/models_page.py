@@ -35,7 +35,9 @@ tables.show(vers, ["version", "aliases", "family", "gates_passed", "created", "p
                    "promoted_by", "forced_reason", "run_id"], key="versions")
 
 st.subheader(t("models.compare"))
-st.dataframe(side_by_side(home, scheme), width="stretch", key="compare")
+compare = side_by_side(home, scheme)
+compare.index = [t(f"col.{m}") for m in compare.index]
+st.dataframe(compare, width="stretch", key="compare")
 
 st.subheader(t("models.runs"))
 all_runs = runs(home, scheme)

@@ -110,3 +110,9 @@ def query(app_env: dict):
             store.close()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def make_settings():
+    """``write_settings`` for fixtures outside this module."""
+    return write_settings
