@@ -188,3 +188,13 @@ def test_objections_page_reports_a_wrong_record(app_env: dict) -> None:
     at.text_area(key="obj_reason").input("理由")
     at.button(key="open_submit").click().run()
     assert any("NO-SUCH-RECORD" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("overview", "Overview"), ("profile", "Subject profile"), ("models", "Models"),
+    ("objections", "Objections and repair"), ("quality", "Data quality")])
+def test_every_page_speaks_english_when_asked(app_env: dict, name: str, title: str) -> None:
+    at = _ok(page(name, "admin", lang="en"))
+    assert at.title[0].value == title
+    shown = [w.label for w in [*at.text_input, *at.selectbox, *at.metric]]
+    assert shown and not [s for s in shown if any("\u4e00" <= ch <= "\u9fff" for ch in s)]
