@@ -65,9 +65,11 @@ def current_user() -> User | None:
 def sign_in(username: str, password: str) -> User | None:
     """Check the credentials; on success remember the user in the session and log it."""
     user = authenticate(store(), username, password)
-    if user is not None:
-        st.session_state["user"] = asdict(user)
-        audit(user, "login", None, {})
+    if user is None:  # failed attempts are logged too (never the password)
+        audit(User(username.strip()[:64] or "-", "unknown", ""), "login_failed", None, {})
+        return None
+    st.session_state["user"] = asdict(user)
+    audit(user, "login", None, {})
     return user
 
 

@@ -29,6 +29,8 @@ def test_wrong_password_is_refused_and_a_right_one_signs_in(app_env: dict, query
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["用户名或口令错误。"]
     assert "user" not in at.session_state
+    failed = query("SELECT * FROM audit_log WHERE action = 'login_failed'")
+    assert list(failed["user_name"]) == ["modeller"] and "wrong" not in failed.to_string()
     at.text_input(key="username").input("modeller")
     at.text_input(key="password").input(settings().app.demo_password)
     at.button[0].click().run()
