@@ -8,6 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from app.components import tables
+from app.components.changes import rerated
 from app.data.casework import (
     Outcome,
     changes_frame,
@@ -30,15 +31,8 @@ on = st.date_input(t("obj.on"), value=dt.date.today(), key="on")
 
 
 def show_outcome(title: str, outcome: Outcome) -> None:
-    """The change's ID and every re-rated subject, grade before → after."""
-    st.success(title)
-    frame = changes_frame(outcome.changes)
-    if frame.empty:
-        st.caption(t("obj.no_rerate"))
-        return
-    st.caption(t("obj.rerated", n=len(frame), ms=f"{outcome.seconds * 1000:.0f}"))
-    tables.show(mask_frame(user, frame), ["scheme", "subject_id", "before_grade", "after_grade",
-                                          "before_pd", "after_pd", "moved"], key="changes")
+    """The change and every re-rated subject, IDs as the user may see them."""
+    rerated(title, mask_frame(user, changes_frame(outcome.changes)), outcome.seconds)
 
 
 tab_open, tab_list, tab_repair = st.tabs([t("obj.tab_open"), t("obj.tab_list"),
