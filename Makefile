@@ -11,7 +11,9 @@ AS_OF  ?= 2026-10-31
 PREV_AS_OF ?= 2026-09-30
 export OMP_WAIT_POLICY ?= passive
 
-.PHONY: demo test install install-dev lint clean-data
+APP_PORT ?= 8501
+
+.PHONY: demo app test install install-dev lint clean-data
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "xinping needs Python >= 3.11"'
@@ -38,6 +40,15 @@ demo: install
 	$(BIN)/xinping promote --subject all || $(BIN)/xinping promote --subject all --force \
 	  --reason "make demo: first champion on the generated city despite the gates named above"
 	$(BIN)/xinping score --subject all --as-of $(PREV_AS_OF) --as-of $(AS_OF)
+	@$(MAKE) --no-print-directory app
+
+# The Streamlit app on 127.0.0.1 (Ctrl+C stops it). It holds the store's write lock:
+# stop it before running other xinping commands on the same store.
+app: install
+	@echo "信评 xinping: http://127.0.0.1:$(APP_PORT)"
+	@echo "演示账号 demo accounts (口令 password: xinping2026):"
+	@echo "  supervisor 监管人员 · bank 银行信贷员 · rural 农村信用信息员 · modeller 建模人员 · admin 平台管理员"
+	$(BIN)/xinping app --port $(APP_PORT)
 
 # pytest exits 5 when it selects no test: that is not a failure.
 test: install-dev

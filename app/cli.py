@@ -430,7 +430,7 @@ def main() -> None:
 
 
 # commands kept in their own modules register themselves on ``cli``
-from app import inspections_cli, policies_cli, scoring_cli  # noqa: E402,F401
+from app import app_cli, inspections_cli, policies_cli, scoring_cli  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     # ``python -m app.cli``: run the imported module's app, where every command registered

@@ -217,6 +217,14 @@ class GreenChannelSettings(_Policy):
     def config(self) -> GreenChannelConfig:
         """The typed green-channel rule."""
         return GreenChannelConfig(self.years, self.require_full_period, self.listing_kinds)
+class AppSettings(_Strict):
+    """The Streamlit app: address, demo accounts and who may see full personal IDs."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8501, gt=0, lt=65536)
+    seed_demo_users: bool = True
+    demo_password: str = "xinping2026"
+    full_id_roles: tuple[str, ...] = ("rural", "admin")
 
 
 class Settings(_Strict):
@@ -231,6 +239,7 @@ class Settings(_Strict):
     rural: RuralSettings
     driver: DriverSettings
     green_channel: GreenChannelSettings
+    app: AppSettings = AppSettings()
 
     def rating_policies(self):
         """The policies computed with every rating (green channel, driver points)."""

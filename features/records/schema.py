@@ -335,6 +335,25 @@ QUARANTINE = Table(
     ),
 )
 
+USERS = Table(
+    "users",
+    "App users",
+    "系统用户",
+    "Accounts of the Streamlit app. Passwords are kept only as salted PBKDF2-SHA256 hashes "
+    "(``pbkdf2_sha256$iterations$salt$hash``).",
+    (
+        _c("username", "string", False, "Username", "用户名"),
+        _c("role", "string", False, "Role", "角色",
+           "supervisor, bank, rural, modeller or admin."),
+        _c("display_name", "string", False, "Display name", "姓名"),
+        _c("password_hash", "string", False, "Password hash", "口令摘要",
+           "Salted hash; the password itself is never stored."),
+        _c("region_code", "string", True, "Region", "所辖区划",
+           "Area of work (e.g. a rural officer's county); empty = whole city."),
+        _c("created_at", "timestamp", False, "Created at", "创建时间"),
+    ),
+)
+
 SYNTHETIC_TRUTH = Table(
     "synthetic_truth",
     "Synthetic truth",
@@ -362,6 +381,7 @@ TABLES: dict[str, Table] = {
         AUDIT_LOG,
         INGEST_LOG,
         QUARANTINE,
+        USERS,
         SYNTHETIC_TRUTH,
     )
 }

@@ -1,0 +1,37 @@
+"""The reasons of a rating in words, and the overrides that changed its grade."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app.i18n import t
+
+
+def _text(item: dict[str, Any], lang: str) -> str:
+    return str(item.get("text_zh" if lang == "zh" else "text_en") or item.get("indicator"))
+
+
+def reason_lists(reasons: dict[str, Any], lang: str) -> None:
+    """Two columns: the factors that raise the risk most and those that lower it most."""
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('profile.raise')}**")
+        for item in reasons.get("raise", []):
+            st.markdown(f"- :red[▲] {_text(item, lang)}")
+        if not reasons.get("raise"):
+            st.caption(t("none"))
+    with right:
+        st.markdown(f"**{t('profile.lower')}**")
+        for item in reasons.get("lower", []):
+            st.markdown(f"- :green[▼] {_text(item, lang)}")
+        if not reasons.get("lower"):
+            st.caption(t("none"))
+
+
+def override_notes(overrides: list[dict[str, Any]], lang: str) -> None:
+    """One warning line per policy override applied after the model."""
+    for item in overrides:
+        text = item.get("reason_zh" if lang == "zh" else "reason_en") or str(item)
+        st.warning(f"{t('profile.override')}: {text}")

@@ -1,0 +1,1 @@
+"""Read models of the app's pages: one function per question a page asks of the store."""

@@ -1,0 +1,107 @@
+"""总览: grade distributions by scheme, region and industry, and movements between dates.
+
+Computed from the ``ratings`` table directly: only batch rows count (event
+re-ratings carry a ``cause`` and rate a few subjects on odd days). When
+``scoring.history`` is merged, :func:`movements` should defer to its migration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import pandas as pd
+
+from features.store.base import Store
+from models.rating import load_scale
+
+BATCH = "json_extract(reasons, '$.cause') IS NULL"
+
+
+@lru_cache(maxsize=16)
+def grade_order(scheme: str) -> tuple[str, ...]:
+    """A scheme's grades, best first (from its scale file)."""
+    try:
+        return load_scale(scheme).keys
+    except FileNotFoundError:
+        return ()
+
+
+def grade_label(scheme: str, grade: str, lang: str) -> str:
+    """The grade's label from the scheme's scale (the key itself when unknown)."""
+    try:
+        return load_scale(scheme).label(grade, lang)
+    except (FileNotFoundError, KeyError, ValueError):
+        return grade
+
+
+def batch_dates(store: Store, scheme: str | None = None) -> list[dt.date]:
+    """As-of dates with a batch of ratings (newest first), for one scheme or any."""
+    cond, params = ("AND scheme = ?", [scheme]) if scheme else ("", [])
+    frame = store.query(f"SELECT DISTINCT as_of FROM ratings WHERE {BATCH} {cond} "
+                        "ORDER BY as_of DESC", params)
+    return [pd.Timestamp(d).date() for d in frame["as_of"]]
+
+
+def batch_ratings(store: Store, as_of: dt.date, scheme: str | None = None) -> pd.DataFrame:
+    """Each subject's latest batch rating at ``as_of`` with its region and industry."""
+    cond, params = ("AND scheme = ?", [as_of, scheme]) if scheme else ("", [as_of])
+    return store.query(f"""
+        SELECT r.subject_id, r.scheme, r.as_of, r.final_grade, r.pd, r.score,
+               s.region_code, s.industry, s.subject_type
+        FROM (SELECT *, row_number() OVER (PARTITION BY scheme, subject_id
+                                           ORDER BY scored_at DESC) AS rn
+              FROM ratings WHERE as_of = ? AND {BATCH} {cond}) r
+        LEFT JOIN subjects s USING (subject_id)
+        WHERE r.rn = 1""", params)
+
+
+def distribution(ratings: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Counts and shares of each grade per scheme (and per ``by`` group).
+
+    Returns
+    -------
+    DataFrame
+        ``scheme, [by,] final_grade, n, share, order`` where ``order`` is the
+        grade's rank in its scale (0 = best).
+    """
+    keys = ["scheme", *([by] if by else []), "final_grade"]
+    frame = ratings.assign(**({by: ratings[by].fillna("—")} if by else {}))
+    out = frame.groupby(keys, dropna=False).size().rename("n").reset_index()
+    group = ["scheme", *([by] if by else [])]
+    out["share"] = out["n"] / out.groupby(group)["n"].transform("sum")
+    out["order"] = [grade_order(s).index(g) if g in grade_order(s) else 99
+                    for s, g in zip(out["scheme"], out["final_grade"], strict=True)]
+    return out.sort_values([*group, "order"]).reset_index(drop=True)
+
+
+def movements(store: Store, scheme: str, as_of: dt.date, previous: dt.date) -> pd.DataFrame:
+    """Migration between two batch dates: ``from_grade, to_grade, n, move``.
+
+    ``move`` is ``up`` (a better grade), ``down``, ``same``, ``new`` (not rated
+    at ``previous``) or ``gone`` (not rated at ``as_of``).
+    """
+    now = batch_ratings(store, as_of, scheme)[["subject_id", "final_grade"]]
+    before = batch_ratings(store, previous, scheme)[["subject_id", "final_grade"]]
+    both = before.merge(now, on="subject_id", how="outer", suffixes=("_from", "_to"))
+    both = both.rename(columns={"final_grade_from": "from_grade", "final_grade_to": "to_grade"})
+    both[["from_grade", "to_grade"]] = both[["from_grade", "to_grade"]].fillna("—")
+    out = both.groupby(["from_grade", "to_grade"]).size().rename("n").reset_index()
+    order = {g: i for i, g in enumerate(grade_order(scheme))}
+
+    def move(a: str, b: str) -> str:
+        if a == "—":
+            return "new"
+        if b == "—":
+            return "gone"
+        ra, rb = order.get(a, 99), order.get(b, 99)
+        return "same" if ra == rb else ("up" if rb < ra else "down")
+
+    out["move"] = [move(a, b) for a, b in zip(out["from_grade"], out["to_grade"], strict=True)]
+    return out
+
+
+def movement_summary(moves: pd.DataFrame) -> dict[str, int]:
+    """Subjects per kind of move (``up``, ``down``, ``same``, ``new``, ``gone``)."""
+    totals = moves.groupby("move")["n"].sum()
+    return {k: int(totals.get(k, 0)) for k in ("up", "down", "same", "new", "gone")}

@@ -1,0 +1,95 @@
+"""主体信用画像: find a subject, its ratings over time, the reasons, the records behind them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from features.records.kinds import DEPARTMENTS, KINDS
+from features.store.base import Store
+from scoring.objections import objection_status
+
+SEARCH_LIMIT = 50
+
+
+def search(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
+    """Subjects whose name contains ``text`` or whose code starts with it.
+
+    A code must be typed from its start (at least 6 characters), so a masked
+    ID cannot be completed by guessing the middle.
+    """
+    text = text.strip()
+    if not text:
+        return pd.DataFrame(columns=["subject_id", "subject_type", "name", "region_code"])
+    code = text.upper()
+    by_code = "OR subject_id LIKE ? " if len(code) >= 6 else ""
+    params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
+    return store.query(f"""
+        SELECT subject_id, subject_type, name, region_code FROM subjects
+        WHERE name LIKE ? {by_code}
+        ORDER BY subject_id = ? DESC, name LIMIT {int(limit)}""", [*params, code])
+
+
+def subject(store: Store, subject_id: str) -> pd.Series | None:
+    """The subject's latest row, or ``None``."""
+    rows = store.query("SELECT * FROM subjects WHERE subject_id = ? "
+                       "ORDER BY recorded_at DESC LIMIT 1", [subject_id])
+    return None if rows.empty else rows.iloc[0]
+
+
+def rating_history(store: Store, subject_id: str) -> pd.DataFrame:
+    """Every rating of the subject, oldest first, with the cause of event re-ratings."""
+    frame = store.query("""
+        SELECT scheme, as_of, final_grade, model_grade, pd, score, model_name, model_version,
+               overrides, reasons, green_channel, scored_at
+        FROM ratings WHERE subject_id = ? ORDER BY scheme, as_of, scored_at""", [subject_id])
+    frame["cause"] = [(json.loads(r) or {}).get("cause", {}).get("kind") if r else None
+                      for r in frame["reasons"]]
+    return frame
+
+
+def latest(history: pd.DataFrame) -> pd.DataFrame:
+    """The latest rating per scheme (by as-of date, then scoring time)."""
+    if history.empty:
+        return history
+    ordered = history.sort_values(["scheme", "as_of", "scored_at"])
+    return ordered.groupby("scheme").tail(1).reset_index(drop=True)
+
+
+def reasons(row: pd.Series) -> dict[str, Any]:
+    """The rating's reasons JSON as a dict (empty lists when missing)."""
+    data = json.loads(row["reasons"]) if isinstance(row.get("reasons"), str) else {}
+    data.setdefault("raise", [])
+    data.setdefault("lower", [])
+    return data
+
+
+def overrides(row: pd.Series) -> list[dict[str, Any]]:
+    """The policy overrides applied to the rating."""
+    value = row.get("overrides")
+    return json.loads(value) if isinstance(value, str) and value else []
+
+
+def records(store: Store, subject_id: str, lang: str = "zh") -> pd.DataFrame:
+    """The subject's records, newest first, with the kind and department in words."""
+    frame = store.query("""
+        SELECT record_id, kind, severity, polarity, value_num, value_text, amount,
+               event_date, published_on, valid_until, revoked_on, source_dept, detail
+        FROM records WHERE subject_id = ? ORDER BY event_date DESC, record_id""", [subject_id])
+    zh = lang == "zh"
+    frame["kind_label"] = [
+        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k
+        for k in frame["kind"]]
+    frame["dept_label"] = [
+        (DEPARTMENTS[d].label_zh if zh else DEPARTMENTS[d].label_en) if d in DEPARTMENTS else d
+        for d in frame["source_dept"]]
+    return frame
+
+
+def open_objections(store: Store, subject_id: str) -> pd.DataFrame:
+    """The subject's objections that are still open."""
+    status = objection_status(store)
+    mine = status[(status["subject_id"] == subject_id) & (status["status"] == "open")]
+    return mine[["objection_id", "record_id", "opened_on", "reason", "handled_by"]]

@@ -1,0 +1,277 @@
+"""Every user-visible string of the app, in Chinese (default) and English.
+
+``t(key, **values)`` returns the string in the session's language
+(``st.session_state["lang"]``: ``"zh"`` or ``"en"``), formatted with ``values``.
+An unknown key is returned as itself so a missing translation shows up on screen
+(and a test fails on it) instead of crashing a page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from features.records.regions import COUNTIES
+from features.schemes import SCHEMES
+
+LANGS: dict[str, str] = {"zh": "中文", "en": "English"}
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app.title": ("信评 · 公共信用信息共享平台信用评价", "xinping · public credit rating"),
+    "app.language": ("语言 / Language", "语言 / Language"),
+    "app.user": ("当前用户：{name}（{role}）", "Signed in: {name} ({role})"),
+    "app.menu": ("功能", "Pages"),
+    "page.login": ("登录", "Sign in"),
+    "page.overview": ("总览", "Overview"),
+    "page.profile": ("主体信用画像", "Subject profile"),
+    "page.models": ("模型管理", "Models"),
+    "page.objections": ("异议与修复", "Objections and repair"),
+    "page.quality": ("数据质量", "Data quality"),
+    "refused.login": ("无权访问：请先登录。", "Access refused: please sign in first."),
+    "refused.role": ("无权访问：当前角色（{role}）不能使用本页面。",
+                     "Access refused: your role ({role}) may not use this page."),
+    "none": ("无", "None"),
+    # login
+    "login.username": ("用户名", "Username"),
+    "login.password": ("口令", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或口令错误。", "Wrong username or password."),
+    "login.as": ("已登录：{name}（{role}）", "Signed in as {name} ({role})"),
+    "login.logout": ("退出登录", "Sign out"),
+    "login.demo": ("演示账号：supervisor（监管人员）、bank（银行信贷员）、rural（农村信用信息员）、"
+                   "modeller（建模人员）、admin（平台管理员），口令均为 {password}",
+                   "Demo accounts: supervisor, bank, rural, modeller, admin — "
+                   "password {password} for each"),
+    # overview
+    "overview.empty": ("尚无评级结果：请先运行 xinping score。",
+                       "No ratings yet: run xinping score first."),
+    "overview.as_of": ("评价基准日", "As of"),
+    "overview.by_scheme": ("各评价方案等级分布", "Grades by scheme"),
+    "overview.rated": ("已评价主体数", "Subjects rated"),
+    "overview.subjects": ("主体数", "Subjects"),
+    "overview.scheme": ("评价方案", "Scheme"),
+    "overview.by_region": ("按地区", "By region"),
+    "overview.by_industry": ("按行业", "By industry"),
+    "overview.share": ("占比", "Share"),
+    "overview.no_industry": ("本方案的主体没有行业分类。",
+                             "This scheme's subjects have no industry."),
+    "overview.movements": ("较上期变动", "Movements since the previous date"),
+    "overview.no_previous": ("只有一期评价结果，暂无变动。",
+                             "Only one rating date: no movements yet."),
+    "overview.since": ("{previous} → {as_of}", "{previous} → {as_of}"),
+    "overview.from": ("上期等级（{d}）", "Grade at {d}"),
+    "overview.to": ("本期等级（{d}）", "Grade at {d}"),
+    "move.up": ("上调", "Upgraded"),
+    "move.down": ("下调", "Downgraded"),
+    "move.same": ("不变", "Unchanged"),
+    "move.new": ("新增", "New"),
+    "move.gone": ("退出", "Left"),
+    # profile
+    "profile.search": ("按名称或代码查询主体", "Search a subject by name or code"),
+    "profile.hint": ("如：企业名称、统一社会信用代码（前6位起）", "e.g. a name, or a code from its "
+                     "first 6 characters"),
+    "profile.start": ("输入名称或代码开始查询。每次查询都会留痕。",
+                      "Type a name or code to start. Every look-up is logged."),
+    "profile.nothing": ("没有找到匹配的主体。", "No subject matches."),
+    "profile.pick": ("选择主体（{n} 个结果）", "Choose a subject ({n} found)"),
+    "profile.unrated": ("该主体尚无评级。", "This subject has no rating yet."),
+    "profile.model": ("{grade} · 模型 {model} 版本 {version}", "{grade} · model {model} "
+                      "version {version}"),
+    "profile.green": ("绿色通道：连续3年无失信记录，可享容缺受理等便利。",
+                      "Green channel: 3 years without a negative record (fast-track services)."),
+    "profile.override": ("政策调整", "Policy override"),
+    "profile.reasons": ("评价理由", "Reasons"),
+    "profile.raise": ("推高风险的主要因素", "Factors raising the risk most"),
+    "profile.lower": ("降低风险的主要因素", "Factors lowering the risk most"),
+    "profile.base": ("基准", "Base"),
+    "profile.rest": ("其他因素合计", "All other factors"),
+    "profile.output": ("模型输出", "Model output"),
+    "profile.logodds_note": ("图中为 SHAP 贡献（对数几率）：红色推高违约风险，绿色降低。",
+                             "SHAP contributions in log-odds: red raises the risk, green "
+                             "lowers it."),
+    "profile.points_note": ("图中为评分卡分值：绿色加分（风险更低），红色减分。",
+                            "Scorecard points: green adds points (lower risk), red takes "
+                            "them away."),
+    "profile.history": ("等级历史", "Grade history"),
+    "profile.records": ("信用记录时间线", "Records on a timeline"),
+    "profile.objections": ("未办结异议", "Open objections"),
+    "unit.points": ("分值", "Points"),
+    "unit.logodds": ("对数几率", "Log-odds"),
+    # models
+    "models.versions": ("注册版本", "Registered versions"),
+    "models.none": ("xinping-{scheme} 尚无注册模型：请先训练。",
+                    "xinping-{scheme} has no registered model: train first."),
+    "models.compare": ("冠军与挑战者模型对比", "Champion vs challenger"),
+    "models.runs": ("训练运行", "Training runs"),
+    "models.report": ("验证报告", "Validation report"),
+    "models.run": ("训练运行", "Run"),
+    "models.tab_html": ("报告（图表）", "Report (charts)"),
+    "models.tab_gates": ("晋升门槛", "Gates"),
+    "models.tab_json": ("指标数据", "Metrics (JSON)"),
+    "models.promote": ("晋升冠军模型", "Promote to champion"),
+    "models.no_challenger": ("没有挑战者模型。", "No challenger."),
+    "models.same": ("挑战者 v{version} 已是冠军模型。", "Challenger v{version} already is the "
+                    "champion."),
+    "models.promote_hint": ("挑战者 v{challenger} 须通过全部门槛且不劣于冠军 v{champion}。",
+                            "Challenger v{challenger} must pass every gate and rank at least as "
+                            "well as champion v{champion}."),
+    "models.promote_button": ("检验门槛并晋升", "Check the gates and promote"),
+    "models.promoting": ("正在样本外重新检验…", "Re-checking out of time…"),
+    "models.promoted": ("v{version} 已晋升为冠军模型。", "v{version} is now the champion."),
+    "models.refused": ("未晋升：以下门槛未通过。", "Not promoted: these gates failed."),
+    # objections
+    "obj.on": ("办理日期", "Date of the change"),
+    "obj.tab_open": ("提出异议", "Open an objection"),
+    "obj.tab_list": ("未办结异议与时限", "Open objections and deadlines"),
+    "obj.tab_repair": ("信用修复", "Credit repair"),
+    "obj.subject": ("主体代码（列出其失信记录）", "Subject code (lists its negative records)"),
+    "obj.no_negative": ("该主体没有失信记录。", "No negative records for this subject."),
+    "obj.open_button": ("提交异议", "Open the objection"),
+    "obj.rerating": ("正在重新评价受影响主体…", "Re-rating the affected subjects…"),
+    "obj.opened": ("异议 {id} 已受理，记录暂停使用。", "Objection {id} opened; the record is "
+                   "suspended."),
+    "obj.none_open": ("没有未办结的异议。", "No open objections."),
+    "obj.open_count": ("未办结异议", "Open objections"),
+    "obj.overdue": ("逾期 {n}", "{n} overdue"),
+    "obj.verdict": ("核实结论", "Verdict"),
+    "obj.upheld": ("异议成立", "upheld"),
+    "obj.rejected": ("异议不成立", "rejected"),
+    "obj.resolve_button": ("办结", "Resolve"),
+    "obj.resolved": ("异议 {id}：{status}", "Objection {id}: {status}"),
+    "obj.repair_button": ("批准修复", "Approve the repair"),
+    "obj.repaired": ("修复 {id} 已批准，{effective} 起停止公示。",
+                     "Repair {id} approved; publication ends {effective}."),
+    "obj.rerated": ("已重新评价 {n} 个主体，用时 {ms} 毫秒：", "{n} subjects re-rated in {ms} ms:"),
+    "obj.no_rerate": ("没有需要重新评价的主体（无冠军模型或不在评价范围内）。",
+                      "No subject to re-rate (no champion, or outside every population)."),
+    # quality
+    "quality.log": ("入库日志", "Ingest log"),
+    "quality.quarantine": ("隔离区", "Quarantine"),
+    "quality.counts": ("记录统计", "Record counts"),
+    "quality.files": ("入库批次", "Batches"),
+    "quality.clean": ("没有被隔离的数据行。", "No quarantined rows."),
+    "quality.by_dept": ("按来源部门", "By department"),
+    "quality.by_kind": ("按信息类别", "By kind"),
+}
+
+#: table headers (``t("col.<column>")``)
+COLUMNS: dict[str, tuple[str, str]] = {
+    "subject_id": ("主体标识", "Subject ID"), "name": ("名称", "Name"),
+    "scheme": ("评价方案", "Scheme"), "as_of": ("评价基准日", "As of"),
+    "final_grade": ("等级", "Grade"), "pd": ("违约概率", "PD"), "score": ("信用分", "Score"),
+    "model_version": ("模型版本", "Model version"), "cause": ("重新评价原因", "Re-rating cause"),
+    "scored_at": ("评价时间", "Scored at"), "record_id": ("记录编号", "Record ID"),
+    "kind": ("信息类别", "Kind"), "kind_label": ("信息类别", "Kind"),
+    "severity": ("失信程度", "Severity"), "polarity": ("性质", "Polarity"),
+    "event_date": ("发生日期", "Event date"), "published_on": ("公示日期", "Published on"),
+    "valid_until": ("公示截止", "Valid until"), "amount": ("金额（元）", "Amount (yuan)"),
+    "value_num": ("数值", "Value"), "value_text": ("文本值", "Text value"),
+    "dept_label": ("来源部门", "Department"), "source_dept": ("来源部门", "Department"),
+    "department": ("来源部门", "Department"), "region": ("地区", "Region"),
+    "industry": ("行业", "Industry"), "n": ("数量", "Count"),
+    "objection_id": ("异议编号", "Objection ID"), "opened_on": ("提出日期", "Opened on"),
+    "reason": ("异议理由", "Reason"), "accept_by": ("受理时限", "Accept by"),
+    "check_by": ("核查时限", "Check by"), "department_by": ("部门核实时限", "Department by"),
+    "cap_by": ("办结上限", "Hard cap"), "days_left": ("剩余天数", "Days left"),
+    "overdue": ("逾期", "Overdue"), "before_grade": ("原等级", "Grade before"),
+    "after_grade": ("新等级", "Grade after"), "before_pd": ("原违约概率", "PD before"),
+    "after_pd": ("新违约概率", "PD after"), "moved": ("等级变化", "Moved"),
+    "version": ("版本", "Version"), "aliases": ("别名", "Aliases"), "family": ("模型族", "Family"),
+    "gates_passed": ("通过门槛", "Gates passed"), "created": ("注册时间", "Registered"),
+    "promoted_at": ("晋升时间", "Promoted at"), "promoted_by": ("晋升人", "Promoted by"),
+    "forced_reason": ("强制晋升理由", "Forced because"), "run_id": ("运行编号", "Run ID"),
+    "run_name": ("运行名称", "Run"), "status": ("状态", "Status"),
+    "started": ("开始时间", "Started"),
+    "oot_auc": ("样本外AUC", "OOT AUC"), "oot_gini": ("样本外Gini", "OOT Gini"),
+    "oot_ks": ("样本外KS", "OOT KS"), "oot_brier": ("样本外Brier", "OOT Brier"),
+    "score_psi": ("分数PSI", "Score PSI"),
+    "validation_auc_gbm": ("验证集AUC（LightGBM）", "Validation AUC (LightGBM)"),
+    "validation_auc_scorecard": ("验证集AUC（评分卡）", "Validation AUC (scorecard)"),
+    "grades_within_ci": ("等级违约率落入置信区间比例", "Grades within the binomial CI"),
+    "grades_monotone": ("违约率随等级单调", "Default rates monotone by grade"),
+    "grade_hhi": ("等级集中度HHI", "Grade concentration (HHI)"),
+    "oracle_gini_ratio": ("与模拟真值Gini之比", "Gini ratio to the oracle"),
+    "gate": ("门槛", "Gate"), "value": ("数值", "Value"),
+    "threshold": ("阈值", "Threshold"), "passed": ("通过", "Passed"),
+    "ingest_id": ("入库批次", "Ingest ID"), "file_name": ("文件", "File"),
+    "target_table": ("目标表", "Table"), "file_format": ("格式", "Format"),
+    "rows_read": ("读取行数", "Rows read"), "rows_stored": ("入库行数", "Rows stored"),
+    "rows_unchanged": ("重复行数", "Rows already stored"),
+    "rows_quarantined": ("隔离行数", "Rows quarantined"), "message": ("说明", "Message"),
+    "finished_at": ("完成时间", "Finished at"), "row_number": ("行号", "Row"),
+    "reason_text": ("隔离原因", "Reasons"), "key": ("主键", "Key"),
+    "raw": ("原始内容", "Row as read"),
+}
+STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
+
+#: GB/T 4754-2017 sections
+INDUSTRIES: dict[str, tuple[str, str]] = {
+    "A": ("农、林、牧、渔业", "Agriculture"), "B": ("采矿业", "Mining"),
+    "C": ("制造业", "Manufacturing"), "D": ("电力、热力、燃气及水", "Utilities"),
+    "E": ("建筑业", "Construction"), "F": ("批发和零售业", "Wholesale and retail"),
+    "G": ("交通运输、仓储和邮政业", "Transport and storage"),
+    "H": ("住宿和餐饮业", "Hotels and catering"), "I": ("信息技术服务业", "Information technology"),
+    "J": ("金融业", "Finance"), "K": ("房地产业", "Real estate"),
+    "L": ("租赁和商务服务业", "Leasing and business services"),
+    "M": ("科学研究和技术服务业", "Research and technical services"),
+    "N": ("水利、环境和公共设施管理业", "Water, environment, public facilities"),
+    "O": ("居民服务、修理和其他服务业", "Household and other services"),
+    "P": ("教育", "Education"), "Q": ("卫生和社会工作", "Health and social work"),
+    "R": ("文化、体育和娱乐业", "Culture, sports, entertainment"),
+    "S": ("公共管理、社会保障和社会组织", "Public administration"),
+    "T": ("国际组织", "International organisations"),
+}
+
+SUBJECT_TYPES: dict[str, tuple[str, str]] = {
+    "enterprise": ("企业", "Enterprise"), "household": ("农户", "Household"),
+    "driver": ("驾驶员", "Driver"), "village": ("行政村", "Village"),
+    "township": ("乡镇", "Township"),
+}
+
+
+def lang() -> str:
+    """The session's language: ``"zh"`` (default) or ``"en"``."""
+    value = st.session_state.get("lang", "zh")
+    return value if value in LANGS else "zh"
+
+
+def _pick(pair: tuple[str, str]) -> str:
+    return pair[0] if lang() == "zh" else pair[1]
+
+
+def t(key: str, **values: Any) -> str:
+    """The string ``key`` in the session's language, formatted with ``values``."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = _pick(pair)
+    return text.format(**values) if values else text
+
+
+def scheme_label(key: str) -> str:
+    """A scheme's name in the session's language."""
+    scheme = SCHEMES.get(key)
+    if scheme is None:
+        return key
+    return scheme.label_zh if lang() == "zh" else scheme.label_en
+
+
+def region_label(code: str | None) -> str:
+    """A county-level division's name (the code when unknown)."""
+    for county in COUNTIES:
+        if county.code == code:
+            return county.name_zh if lang() == "zh" else county.name_en
+    return code or "—"
+
+
+def industry_label(section: str | None) -> str:
+    """A GB/T 4754 section's name (the letter when unknown)."""
+    pair = INDUSTRIES.get(section or "")
+    return f"{section} {_pick(pair)}" if pair else (section or "—")
+
+
+def subject_type_label(kind: str | None) -> str:
+    """A subject type's name."""
+    pair = SUBJECT_TYPES.get(kind or "")
+    return _pick(pair) if pair else (kind or "—")

@@ -1,0 +1,100 @@
+"""异议与修复: open, review and resolve objections, approve repairs, see deadlines, and
+watch the grades change (every change re-rates the affected subjects at once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from app.components import tables
+from app.components.changes import rerated
+from app.data.casework import (
+    Outcome,
+    changes_frame,
+    negative_records,
+    object_to,
+    open_with_deadlines,
+    repair,
+    resolve,
+)
+from app.i18n import t
+from app.settings import settings
+from app.state import audit_lookup, mask_frame, mlflow_home, require, store
+from scoring.objections import ObjectionError
+
+user = require("objections")
+st.title(t("page.objections"))
+s = store()
+cfg = settings()
+on = st.date_input(t("obj.on"), value=dt.date.today(), key="on")
+
+
+def show_outcome(title: str, outcome: Outcome) -> None:
+    """The change and every re-rated subject, IDs as the user may see them."""
+    rerated(title, mask_frame(user, changes_frame(outcome.changes)), outcome.seconds)
+
+
+tab_open, tab_list, tab_repair = st.tabs([t("obj.tab_open"), t("obj.tab_list"),
+                                          t("obj.tab_repair")])
+with tab_open:
+    code = st.text_input(t("obj.subject"), key="obj_subject")
+    if code.strip():
+        audit_lookup(user, code.strip(), "objections")
+        negative = negative_records(s, code.strip())
+        if negative.empty:
+            st.caption(t("obj.no_negative"))
+        else:
+            tables.show(negative, ["record_id", "kind", "severity", "event_date",
+                                   "published_on", "valid_until", "source_dept"], key="neg")
+    with st.form("open_objection"):
+        record_id = st.text_input(t("col.record_id"), key="obj_record")
+        reason = st.text_area(t("col.reason"), key="obj_reason")
+        submitted = st.form_submit_button(t("obj.open_button"), key="open_submit")
+    if submitted:
+        try:
+            with st.spinner(t("obj.rerating")):
+                out = object_to(s, record_id, reason, user.username, user.role, on,
+                                mlflow_home(), cfg.build_config())
+            show_outcome(t("obj.opened", id=out.ident), out)
+        except ObjectionError as exc:
+            st.error(str(exc))
+
+with tab_list:
+    due = open_with_deadlines(s, on, cfg.objections.rules())
+    if due.empty:
+        st.info(t("obj.none_open"))
+    else:
+        overdue = int(due["overdue"].sum())
+        st.metric(t("obj.open_count"), len(due), delta=t("obj.overdue", n=overdue),
+                  delta_color="inverse" if overdue else "off")
+        tables.show(mask_frame(user, due), ["objection_id", "record_id", "subject_id",
+                                            "opened_on", "reason", "accept_by", "check_by",
+                                            "department_by", "cap_by", "days_left",
+                                            "overdue"], key="due")
+        choice = st.selectbox(t("col.objection_id"), list(due["objection_id"]),
+                              key="obj_choice")
+        verdict = st.radio(t("obj.verdict"), ["upheld", "rejected"], horizontal=True,
+                           format_func=lambda v: t(f"obj.{v}"), key="verdict")
+        if st.button(t("obj.resolve_button"), key="resolve"):
+            try:
+                with st.spinner(t("obj.rerating")):
+                    out = resolve(s, choice, verdict == "upheld", user.username, user.role,
+                                  on, mlflow_home(), cfg.build_config())
+                show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.note}")),
+                             out)
+            except ObjectionError as exc:
+                st.error(str(exc))
+
+with tab_repair:
+    with st.form("repair"):
+        rec = st.text_input(t("col.record_id"), key="repair_record")
+        approve = st.form_submit_button(t("obj.repair_button"), key="repair_submit")
+    if approve:
+        try:
+            with st.spinner(t("obj.rerating")):
+                out = repair(s, rec, user.username, user.role, on, mlflow_home(),
+                             cfg.build_config(), cfg.windows.policy())
+            show_outcome(t("obj.repaired", id=out.ident, effective=out.note), out)
+        except ObjectionError as exc:
+            st.error(str(exc))

@@ -1,0 +1,73 @@
+"""总览: grade distributions by scheme, region and industry; movements since the last date."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.components import charts
+from app.data.overview import (
+    batch_dates,
+    batch_ratings,
+    distribution,
+    grade_order,
+    movement_summary,
+    movements,
+)
+from app.i18n import industry_label, region_label, scheme_label, t
+from app.state import require, store
+
+require("overview")
+st.title(t("page.overview"))
+s = store()
+dates = batch_dates(s)
+if not dates:
+    st.info(t("overview.empty"))
+    st.stop()
+as_of = st.selectbox(t("overview.as_of"), dates, key="as_of")
+ratings = batch_ratings(s, as_of)
+schemes = [k for k in ("enterprise", "sme", "household", "driver")
+           if k in set(ratings["scheme"])]
+
+st.subheader(t("overview.by_scheme"))
+cols = st.columns(max(len(schemes), 1))
+for col, key in zip(cols, schemes, strict=False):
+    dist = distribution(ratings[ratings["scheme"] == key])
+    with col:
+        st.metric(scheme_label(key), f"{int(dist['n'].sum()):,}", help=t("overview.rated"))
+        st.altair_chart(charts.grade_bars(dist, grade_order(key), t("col.final_grade"),
+                                          t("overview.subjects")), width="stretch")
+
+scheme = st.selectbox(t("overview.scheme"), schemes, format_func=scheme_label, key="scheme")
+mine = ratings[ratings["scheme"] == scheme].assign(
+    region=lambda f: f["region_code"].map(region_label),
+    industry_name=lambda f: f["industry"].map(industry_label))
+left, right = st.columns(2)
+with left:
+    st.subheader(t("overview.by_region"))
+    st.altair_chart(charts.grade_shares(distribution(mine, "region"), "region",
+                                        grade_order(scheme), t("col.region"),
+                                        t("overview.share"), t("col.final_grade")),
+                    width="stretch")
+with right:
+    st.subheader(t("overview.by_industry"))
+    if mine["industry"].notna().any():
+        st.altair_chart(charts.grade_shares(distribution(mine, "industry_name"),
+                                            "industry_name", grade_order(scheme),
+                                            t("col.industry"), t("overview.share"),
+                                            t("col.final_grade")), width="stretch")
+    else:
+        st.caption(t("overview.no_industry"))
+
+st.subheader(t("overview.movements"))
+earlier = [d for d in batch_dates(s, scheme) if d < as_of]
+if not earlier:
+    st.info(t("overview.no_previous"))
+else:
+    moves = movements(s, scheme, as_of, earlier[0])
+    total = movement_summary(moves)
+    st.caption(t("overview.since", previous=earlier[0], as_of=as_of))
+    c = st.columns(5)
+    for box, key in zip(c, ("up", "down", "same", "new", "gone"), strict=True):
+        box.metric(t(f"move.{key}"), f"{total[key]:,}")
+    st.altair_chart(charts.migration(moves, grade_order(scheme), t("overview.from", d=earlier[0]),
+                                     t("overview.to", d=as_of)), width="stretch")

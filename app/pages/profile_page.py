@@ -1,0 +1,103 @@
+"""主体信用画像: find a subject; grade, PD, score, history, reasons, records, objections.
+
+Every subject opened here is written to ``audit_log``; personal IDs are shown
+as the user's role may see them.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.components import charts, tables
+from app.components.reasons import override_notes, reason_lists
+from app.data.overview import grade_label, grade_order
+from app.data.subjects import (
+    latest,
+    open_objections,
+    overrides,
+    rating_history,
+    reasons,
+    records,
+    search,
+    subject,
+)
+from app.i18n import lang, region_label, scheme_label, subject_type_label, t
+from app.state import audit_lookup, mask_frame, require, show_id, store
+
+user = require("profile")
+st.title(t("page.profile"))
+s = store()
+query = st.text_input(t("profile.search"), key="query", placeholder=t("profile.hint"))
+if not query.strip():
+    st.info(t("profile.start"))
+    st.stop()
+hits = search(s, query)
+if hits.empty:
+    st.warning(t("profile.nothing"))
+    st.stop()
+names = dict(zip(hits["subject_id"], hits["name"], strict=True))
+types = dict(zip(hits["subject_id"], hits["subject_type"], strict=True))
+subject_id = st.selectbox(
+    t("profile.pick", n=len(hits)), list(hits["subject_id"]), key="subject",
+    format_func=lambda i: f"{names[i]} · {show_id(user, i)} · {subject_type_label(types[i])}")
+audit_lookup(user, subject_id, "profile")
+
+row = subject(s, subject_id)
+st.header(f"{row['name']}")
+st.caption(" · ".join([show_id(user, subject_id) or "", subject_type_label(row["subject_type"]),
+                       region_label(row["region_code"])]))
+history = rating_history(s, subject_id)
+now = latest(history)
+if now.empty:
+    st.info(t("profile.unrated"))
+else:
+    scheme = st.radio(t("overview.scheme"), list(now["scheme"]), format_func=scheme_label,
+                      horizontal=True, key="scheme") if len(now) > 1 else now["scheme"].iloc[0]
+    r = now[now["scheme"] == scheme].iloc[0]
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("col.final_grade"), r["final_grade"],
+              help=grade_label(scheme, r["final_grade"], lang()))
+    c2.metric(t("col.pd"), f"{r['pd']:.2%}")
+    c3.metric(t("col.score"), f"{r['score']:.0f}")
+    c4.metric(t("col.as_of"), str(r["as_of"].date()))
+    st.caption(t("profile.model", grade=grade_label(scheme, r["final_grade"], lang()),
+                 model=r["model_name"], version=r["model_version"]))
+    if r["green_channel"] is True:
+        st.success(t("profile.green"))
+    override_notes(overrides(r), lang())
+
+    why = reasons(r)
+    st.subheader(t("profile.reasons"))
+    reason_lists(why, lang())
+    unit = why.get("unit", "")
+    st.altair_chart(charts.waterfall(why, lang(), {
+        "base": t("profile.base"), "rest": t("profile.rest"), "output": t("profile.output"),
+        "unit": t("unit.points") if unit == "points" else t("unit.logodds")}),
+        width="stretch")
+    st.caption(t("profile.points_note") if unit == "points" else t("profile.logodds_note"))
+
+    st.subheader(t("profile.history"))
+    mine = history[history["scheme"] == scheme]
+    st.altair_chart(charts.grade_history(mine, grade_order(scheme), t("col.as_of"),
+                                         t("col.final_grade")), width="stretch")
+    tables.show(mine, ["as_of", "final_grade", "pd", "score", "model_version", "cause",
+                       "scored_at"], key="history")
+
+st.subheader(t("profile.records"))
+recs = records(s, subject_id, lang())
+if recs.empty:
+    st.caption(t("none"))
+else:
+    st.altair_chart(charts.timeline(recs, t("col.kind"), t("col.event_date")),
+                    width="stretch")
+    tables.show(recs, ["record_id", "kind_label", "severity", "polarity", "event_date",
+                       "published_on", "valid_until", "amount", "value_num", "value_text",
+                       "dept_label"], key="records", height=300)
+
+st.subheader(t("profile.objections"))
+objs = open_objections(s, subject_id)
+if objs.empty:
+    st.caption(t("none"))
+else:
+    tables.show(mask_frame(user, objs), ["objection_id", "record_id", "opened_on", "reason"],
+                key="objections")

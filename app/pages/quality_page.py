@@ -1,0 +1,47 @@
+"""数据质量: ingestion log, quarantined rows with reasons, record counts by department and kind."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.components import charts, tables
+from app.data.quality import ingest_log, quarantine, record_counts
+from app.i18n import lang, t
+from app.state import require, sees_full_ids, store
+
+user = require("quality")
+st.title(t("page.quality"))
+s = store()
+tab_log, tab_q, tab_n = st.tabs([t("quality.log"), t("quality.quarantine"),
+                                 t("quality.counts")])
+with tab_log:
+    log = ingest_log(s)
+    c = st.columns(3)
+    c[0].metric(t("quality.files"), f"{len(log):,}")
+    c[1].metric(t("col.rows_stored"), f"{int(log['rows_stored'].sum()):,}")
+    c[2].metric(t("col.rows_quarantined"), f"{int(log['rows_quarantined'].sum()):,}")
+    tables.show(log, ["ingest_id", "file_name", "target_table", "source_dept", "file_format",
+                      "rows_read", "rows_stored", "rows_unchanged", "rows_quarantined",
+                      "message", "finished_at"], key="log")
+with tab_q:
+    rows = quarantine(s)
+    if rows.empty:
+        st.success(t("quality.clean"))
+    else:
+        # raw rows may hold personal IDs: only roles that see full IDs see them
+        cols = ["ingest_id", "file_name", "row_number", "target_table", "reason_text"]
+        if sees_full_ids(user):
+            cols += ["key", "raw"]
+        tables.show(rows, cols, key="quarantine")
+with tab_n:
+    n = record_counts(s, lang())
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{t('quality.by_dept')}**")
+        st.altair_chart(charts.counts(n, "department", t("col.source_dept"), t("col.n")),
+                        width="stretch")
+    with right:
+        st.markdown(f"**{t('quality.by_kind')}**")
+        st.altair_chart(charts.counts(n, "kind_label", t("col.kind"), t("col.n"),
+                                      colour="department"), width="stretch")
+    tables.show(n, ["department", "kind_label", "n"], key="counts")

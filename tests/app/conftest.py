@@ -1,0 +1,118 @@
+"""Fixtures of the app tests: a tiny rated city, champions, settings pointing at them.
+
+The city is generated once per run, an enterprise champion (LightGBM, log-odds
+reasons) and a driver champion (scorecard, points) are trained and promoted
+with ``force`` into a temporary MLflow home, and both schemes are scored at
+two month ends so the overview has movements. Page tests get a copy of that
+file (the app writes audit rows); the browser test gets another copy, served by
+``xinping app`` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from features.store.duckdb_store import DuckDBStore
+
+FAMILY = {"enterprise": "gbm", "driver": "scorecard"}
+CITY_SEED = 5
+
+
+def _month_ends(end: dt.date) -> tuple[dt.date, dt.date]:
+    first = end.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    last = end if nxt - dt.timedelta(days=1) == end else first - dt.timedelta(days=1)
+    return last.replace(day=1) - dt.timedelta(days=1), last
+
+
+@pytest.fixture(scope="session")
+def rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A tiny city with champions and two dates of ratings (never opened by the app)."""
+    import mlflow
+
+    from features.build import data_end
+    from features.records.synthetic.city import generate_city
+    from scoring.batch import score_scheme
+    from scoring.loader import load_model
+    from training.promote import promote
+    from training.run import train_scheme
+    from training.spec import load_spec
+
+    root = tmp_path_factory.mktemp("app-city")
+    path, home = root / "city.duckdb", root / "mlruns"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+        with DuckDBStore(path, threads=2) as store:
+            generate_city(store, scale="tiny", seed=CITY_SEED)
+            for scheme, family in FAMILY.items():
+                shipped = load_spec(scheme)
+                spec = shipped.model_copy(update={
+                    "family": family,
+                    "gbm": shipped.gbm.model_copy(update={"n_estimators": 40})})
+                train_scheme(store, scheme, spec, home, code_version="test")
+                promote(store, scheme, spec, home, force=True, reason="tiny test city")
+            previous, last = _month_ends(data_end(store))
+            for scheme in FAMILY:
+                model = load_model(scheme, home)
+                for day in (previous, last):
+                    score_scheme(store, model, day)
+        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+    return {"path": path, "home": home, "as_of": last, "previous": previous}
+
+
+def write_settings(folder: Path, home: Path) -> Path:
+    """A settings overlay for the tests: the MLflow home, no memory limit."""
+    path = folder / "settings.toml"
+    path.write_text(f'[store]\nmemory_limit = ""\n\n[mlflow]\nhome = "{home.as_posix()}"\n',
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_env(rated_city: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Settings and a writable copy of the city for in-process page tests."""
+    import streamlit as st
+
+    from app.settings import settings
+
+    folder = tmp_path_factory.mktemp("app-env")
+    store_path = folder / "city.duckdb"
+    shutil.copy(rated_city["path"], store_path)
+    overlay = write_settings(folder, rated_city["home"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XINPING_SETTINGS", str(overlay))
+        mp.setenv("XINPING_STORE", str(store_path))
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+        settings.cache_clear()
+        st.cache_resource.clear()
+        yield {**rated_city, "store": store_path, "settings": overlay}
+        st.cache_resource.clear()  # closes nothing, but the next module opens its own copy
+        settings.cache_clear()
+
+
+@pytest.fixture()
+def query(app_env: dict):
+    """Run SQL on the app's store file (same DuckDB configuration as the app)."""
+
+    def run(sql: str, params: list | None = None):
+        store = DuckDBStore(app_env["store"])
+        try:
+            return store.query(sql, params)
+        finally:
+            store.close()
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def make_settings():
+    """``write_settings`` for fixtures outside this module."""
+    return write_settings

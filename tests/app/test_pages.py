@@ -1,0 +1,200 @@
+"""Every page with ``AppTest``: what each role sees, refusals, audit rows, masked IDs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.auth import PAGE_ROLES, ROLES
+
+PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
+
+
+def page(name: str, role: str | None, lang: str = "zh") -> AppTest:
+    """A page run as a signed-in user of ``role`` (or signed out)."""
+    at = AppTest.from_file(str(PAGES / f"{name}_page.py"), default_timeout=180)
+    at.session_state["lang"] = lang
+    if role is not None:
+        at.session_state["user"] = {"username": f"test-{role}", "role": role,
+                                    "display_name": f"测试{role}", "region_code": None}
+    return at.run()
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_ROLES))
+def test_a_page_refuses_without_sign_in(app_env: dict, name: str) -> None:
+    at = _ok(page(name, None))
+    assert _errors(at) == ["无权访问：请先登录。"]
+    assert not at.title and not at.dataframe and not at.metric
+
+
+@pytest.mark.parametrize(("name", "role"), [
+    (name, role) for name, allowed in sorted(PAGE_ROLES.items())
+    for role in sorted(set(ROLES) - allowed)])
+def test_a_page_refuses_a_role_without_access(app_env: dict, name: str, role: str) -> None:
+    at = _ok(page(name, role))
+    assert len(at.error) == 1 and "无权访问" in at.error[0].value
+    assert ROLES[role].label_zh in at.error[0].value
+    assert not at.title and not at.dataframe and not at.metric and not at.text_input
+
+
+def test_overview_shows_grades_by_scheme_region_industry_and_movements(app_env: dict) -> None:
+    at = _ok(page("overview", "supervisor"))
+    assert at.title[0].value == "总览"
+    labels = {m.label: m.value for m in at.metric}
+    assert "企业信用风险分类" in labels and "道路运输驾驶员诚信考核" in labels
+    assert int(labels["企业信用风险分类"].replace(",", "")) > 0
+    for move in ("上调", "下调", "不变"):
+        assert move in labels
+    # two scheme bars, region, industry, migration
+    assert len(at.get("vega_lite_chart")) >= 5
+    assert at.selectbox(key="as_of").value == app_env["as_of"]
+
+
+def test_overview_in_english(app_env: dict) -> None:
+    at = _ok(page("overview", "bank", lang="en"))
+    assert at.title[0].value == "Overview"
+    assert "Upgraded" in {m.label for m in at.metric}
+
+
+def _driver(query) -> tuple[str, str]:
+    row = query("""SELECT s.subject_id, s.name FROM subjects s JOIN ratings r USING (subject_id)
+                   WHERE s.subject_type = 'driver' LIMIT 1""").iloc[0]
+    return row["subject_id"], row["name"]
+
+
+def test_profile_masks_personal_ids_for_a_bank_officer_and_logs_the_look_up(
+        app_env: dict, query) -> None:
+    driver_id, _name = _driver(query)
+    at = page("profile", "bank")
+    _ok(at.text_input(key="query").input(driver_id[:12]).run())
+    shown = at.selectbox(key="subject")
+    assert shown.value == driver_id
+    options = " ".join(shown.options)
+    assert driver_id not in options and driver_id[:6] + "*" * 10 + driver_id[-2:] in options
+    assert driver_id not in at.caption[0].value
+    log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' "
+                "AND action = 'view_subject'")
+    assert list(log["subject_id"]) == [driver_id] and set(log["role"]) == {"bank"}
+    # a rerun on the same subject is not a second look-up
+    _ok(at.run())
+    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank'")) == 1
+
+
+def test_profile_shows_grade_reasons_points_history_and_records(app_env: dict, query) -> None:
+    driver_id, _name = _driver(query)
+    at = page("profile", "rural")
+    _ok(at.text_input(key="query").input(driver_id).run())
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["等级"] in ("AAA", "AA", "A", "B")
+    assert metrics["违约概率"].endswith("%")
+    assert driver_id in at.caption[0].value  # the rural officer sees full IDs
+    text = " ".join(m.value for m in at.markdown)
+    assert "推高风险的主要因素" in text and "降低风险的主要因素" in text
+    assert any("评分卡分值" in c.value for c in at.caption)  # driver champion is a scorecard
+    assert len(at.get("vega_lite_chart")) >= 2  # waterfall, history (+ timeline)
+    assert len(at.dataframe) >= 1
+
+
+def test_profile_of_an_enterprise_explains_in_log_odds(app_env: dict, query) -> None:
+    row = query("""SELECT s.subject_id, s.name FROM subjects s JOIN ratings r USING (subject_id)
+                   WHERE r.scheme = 'enterprise' LIMIT 1""").iloc[0]
+    at = page("profile", "supervisor")
+    _ok(at.text_input(key="query").input(row["name"]).run())
+    assert at.header[0].value == row["name"] or at.selectbox(key="subject").options
+    assert any("SHAP" in c.value for c in at.caption)
+    assert row["subject_id"] in at.caption[0].value  # a USCC is public, never masked
+
+
+def test_profile_says_when_nothing_matches(app_env: dict) -> None:
+    at = page("profile", "admin")
+    _ok(at.text_input(key="query").input("不存在的主体名称").run())
+    assert at.warning[0].value == "没有找到匹配的主体。"
+
+
+def test_models_page_shows_versions_compare_report_and_gates(app_env: dict) -> None:
+    at = _ok(page("models", "modeller"))
+    assert at.title[0].value == "模型管理"
+    assert len(at.dataframe) >= 4  # versions, compare, runs, gates
+    assert at.get("iframe")  # the HTML validation report
+    assert any("已是冠军模型" in c.value for c in at.caption)
+    at.selectbox(key="scheme").set_value("driver").run()
+    _ok(at)
+    assert at.get("iframe")
+
+
+def test_quality_page_shows_log_counts_and_hides_raw_rows(app_env: dict) -> None:
+    at = _ok(page("quality", "modeller"))
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["入库行数"].replace(",", "")) > 0
+    assert len(at.get("vega_lite_chart")) == 2
+    headers = [list(d.value.columns) for d in at.dataframe]
+    assert all("原始内容" not in h for h in headers)
+
+
+def test_objections_page_opens_resolves_and_repairs_with_re_rating(
+        app_env: dict, query) -> None:
+    recs = query("""SELECT r.record_id, r.subject_id FROM records r
+                    JOIN ratings g ON g.subject_id = r.subject_id AND g.scheme = 'enterprise'
+                    WHERE r.polarity = 'negative' AND r.severity IS NOT NULL
+                    GROUP BY ALL ORDER BY r.record_id LIMIT 2""")
+    first, second = recs["record_id"]
+    at = _ok(page("objections", "admin"))
+    at.text_input(key="obj_subject").input(recs["subject_id"].iloc[0]).run()
+    at.text_input(key="obj_record").input(first)
+    at.text_area(key="obj_reason").input("处罚已被复议撤销")
+    at.button(key="open_submit").click().run()
+    _ok(at)
+    assert any("已受理" in s.value for s in at.success), [e.value for e in at.error]
+    assert query("SELECT count(*) AS n FROM objections WHERE record_id = ?",
+                 [first])["n"].iloc[0] == 1
+    changes = [d.value for d in at.dataframe if "新等级" in d.value.columns]
+    assert changes and len(changes[0]) >= 1 and "原等级" in changes[0].columns
+    assert any("已重新评价" in c.value for c in at.caption)
+
+    at = _ok(page("objections", "admin"))
+    oid = query("SELECT objection_id FROM objections WHERE record_id = ?",
+                [first])["objection_id"].iloc[0]
+    at.selectbox(key="obj_choice").set_value(oid)
+    at.radio(key="verdict").set_value("upheld")
+    at.button(key="resolve").click().run()
+    _ok(at)
+    assert any(oid in s.value and "异议成立" in s.value for s in at.success)
+
+    at = _ok(page("objections", "admin"))
+    at.text_input(key="repair_record").input(second)
+    at.button(key="repair_submit").click().run()
+    _ok(at)
+    assert any("修复" in s.value for s in at.success), [e.value for e in at.error]
+    log = query("SELECT action, role FROM audit_log WHERE user_name = 'test-admin'")
+    assert {"objection_open", "objection_upheld", "repair_approved", "view_subject"} <= set(
+        log["action"])
+    assert set(log["role"]) == {"admin"}
+
+
+def test_objections_page_reports_a_wrong_record(app_env: dict) -> None:
+    at = _ok(page("objections", "admin"))
+    at.text_input(key="obj_record").input("NO-SUCH-RECORD")
+    at.text_area(key="obj_reason").input("理由")
+    at.button(key="open_submit").click().run()
+    assert any("NO-SUCH-RECORD" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("overview", "Overview"), ("profile", "Subject profile"), ("models", "Models"),
+    ("objections", "Objections and repair"), ("quality", "Data quality")])
+def test_every_page_speaks_english_when_asked(app_env: dict, name: str, title: str) -> None:
+    at = _ok(page(name, "admin", lang="en"))
+    assert at.title[0].value == title
+    shown = [w.label for w in [*at.text_input, *at.selectbox, *at.metric]]
+    assert shown and not [s for s in shown if any("\u4e00" <= ch <= "\u9fff" for ch in s)]
