@@ -198,7 +198,7 @@ def driver_points(
         dates = [str(d)[:10] for d in s["rdate"]] if "rdate" in s else [""] * len(s)
         # one pass over plain columns: per-group frames cost seconds for a city's drivers
         for sid, rid, day, rule, pts, zh, en in zip(
-            s["subject_id"], s["record_id"] if "record_id" in s else none, dates, s["rule"],
+            s["subject_id"], s.get("record_id", none), dates, s["rule"],
             s["points"], s["label_zh"], s["label_en"], strict=True,
         ):
             details.setdefault(sid, []).append(
