@@ -13,7 +13,7 @@ export OMP_WAIT_POLICY ?= passive
 
 APP_PORT ?= 8501
 
-.PHONY: demo app test install install-dev lint clean-data
+.PHONY: demo app test install install-dev lint clean-data bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "xinping needs Python >= 3.11"'
@@ -60,3 +60,10 @@ lint: install-dev
 
 clean-data:
 	rm -rf .data
+
+# The benchmark suite: generates the small and the city-scale demo city once (cached in
+# bench/.cache), then measures every path against its baseline; writes bench/RESULTS.md.
+# Needs the champions of `make demo`. BENCH_ARGS="--scales small --skip-train" for a short run.
+bench: install-dev
+	$(BIN)/python bench/suite.py $(BENCH_ARGS)
+

@@ -1,0 +1,362 @@
+"""The benchmark suite behind ``make bench``: every path measured, at two sizes, in one run.
+
+Run from the repository root (after ``make demo``, which registers the champions)::
+
+    .venv/bin/python bench/suite.py                       # small and city
+    .venv/bin/python bench/suite.py --scales small --skip-train
+
+For each scale the generated city is made once and cached in ``bench/.cache``
+(with a Parquet lake beside it for Spark). Each measurement runs in its own
+spawned process so its peak memory is its own: the peak resident size of the
+process and its children (Spark's JVM included), sampled every 0.2 s. Measured:
+
+* **indicators** per scheme: DuckDB, Spark ``local[1]`` and ``local[2]`` on the
+  lake, and the plain pandas baseline (bench/pandas_baseline.py) — seconds,
+  records per second, peak memory and the ratios to DuckDB; every frame is
+  compared with DuckDB's;
+* **training** per scheme (``training.run.train_scheme`` with the shipped spec
+  into a throw-away MLflow home): seconds and peak memory;
+* **batch scoring with reasons** and the ratio to LightGBM's own ``pred_contrib``
+  on the same rows, and **one-subject latency** p50/p95 (bench/scoring.py);
+* **growth**: every figure at both scales and the ratio city / small beside the
+  ratio of the data sizes.
+
+Everything is written to ``bench/RESULTS.md`` with the machine, the versions,
+the date and the load average at the start of each measurement (on 2 cores,
+a load above 2 means something else was competing for the CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing as mp
+import os
+import pathlib
+import pickle
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from bench.features import CACHE, _dump, _peak_mb, _run_duckdb, _run_pandas  # noqa: E402
+from bench.features import ensure_city, machine_facts  # noqa: E402
+from bench.scoring import ensure_clustered  # noqa: E402
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SCHEMES = ("enterprise", "sme", "household", "driver", "village", "township")
+MODELLED = ("enterprise", "sme", "household", "driver")
+
+
+# -- measuring a process tree -------------------------------------------------------------------
+def _tree_rss_mb(pid: int) -> float:
+    """Resident size of ``pid`` and all its descendants (Spark's JVM is a child)."""
+    total, todo, seen = 0.0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            status = pathlib.Path(f"/proc/{p}/status").read_text()
+            m = re.search(r"VmRSS:\s+(\d+) kB", status)
+            total += int(m.group(1)) / 1024 if m else 0.0
+            for task in pathlib.Path(f"/proc/{p}/task").iterdir():
+                kids = (task / "children").read_text().split()
+                todo.extend(int(k) for k in kids)
+        except OSError:
+            continue
+    return total
+
+
+@dataclass
+class Result:
+    """One measurement."""
+
+    ok: bool
+    seconds: float = float("nan")
+    peak_mb: float = float("nan")
+    load: float = float("nan")
+    facts: dict = field(default_factory=dict)
+    frame: object = None
+    error: str = ""
+
+
+def run(target, args: tuple, timeout_s: float = 3600) -> Result:
+    """Run ``target(*args, out)`` in a spawned child; peak = its process tree's max RSS."""
+    ctx = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory(prefix="xp-suite-") as tmp:
+        out = os.path.join(tmp, "result.pkl")
+        proc = ctx.Process(target=target, args=(*args, out))
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        proc.start()
+        peak = 0.0
+        while proc.is_alive():
+            proc.join(0.2)
+            if proc.pid:
+                peak = max(peak, _tree_rss_mb(proc.pid))
+            if time.perf_counter() - started > timeout_s:
+                proc.kill()
+                proc.join()
+                return Result(False, peak_mb=peak, load=load, error=f"over {timeout_s:.0f} s")
+        if proc.exitcode != 0 or not os.path.exists(out):
+            return Result(False, peak_mb=peak, load=load, error=f"exit {proc.exitcode}")
+        with open(out, "rb") as fh:
+            frame, facts = pickle.load(fh)
+    seconds = facts.pop("seconds")
+    facts.pop("peak_mb", None)
+    return Result(True, seconds, max(peak, 1.0), load, facts, frame)
+
+
+# -- children -----------------------------------------------------------------------------------
+def _run_spark(lake: str, scheme: str, as_of: str, master: str, out: str) -> None:
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from features.build import build_features
+    from features.store.spark_session import local_session
+    from features.store.spark_store import SparkStore
+
+    cores = master[master.index("[") + 1:-1]
+    spark = local_session(master, app_name=f"xinping-bench-{scheme}", conf={
+        "spark.sql.shuffle.partitions": str(max(2, 4 * int(cores))),
+        "spark.driver.memory": "6g",
+    })
+    store = SparkStore(lake, spark=spark, create=False)
+    started = time.perf_counter()
+    frame = build_features(store, scheme, as_of, engine="spark")
+    seconds = time.perf_counter() - started
+    store.close()
+    spark.stop()
+    _dump(out, frame, {"seconds": seconds, "peak_mb": _peak_mb()})
+
+
+def _run_train(db: str, scheme: str, out: str) -> None:
+    from features.store.duckdb_store import DuckDBStore
+    from training.run import train_scheme
+    from training.spec import load_spec
+
+    with tempfile.TemporaryDirectory(prefix="xp-mlruns-") as home:
+        store = DuckDBStore(db, read_only=True)
+        started = time.perf_counter()
+        result = train_scheme(store, scheme, load_spec(scheme), pathlib.Path(home), "bench")
+        seconds = time.perf_counter() - started
+        store.close()
+    oot = result.report["discrimination"]["oot"]
+    _dump(out, None, {"seconds": seconds, "peak_mb": _peak_mb(), "family": result.family,
+                      "auc": oot["auc"], "rows": result.report.get("rows", {})})
+
+
+def _run_scoring(db: str, scheme: str, as_of: str, home: str, n: int, out: str) -> None:
+    from bench.scoring import batch, latency
+    from features.store.duckdb_store import DuckDBStore
+    from scoring.loader import load_model
+
+    model = load_model(scheme, pathlib.Path(home))
+    store = DuckDBStore(db, read_only=True)
+    started = time.perf_counter()
+    b = batch(store, model, dt.date.fromisoformat(as_of))
+    lat = latency(store, model, dt.date.fromisoformat(as_of), n, 7)
+    store.close()
+    _dump(out, None, {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(),
+                      **b, **{f"lat_{k}": v for k, v in lat.items()}})
+
+
+# -- the suite ------------------------------------------------------------------------------------
+def ensure_lake(db: pathlib.Path) -> pathlib.Path:
+    """The city's tables as a Parquet lake beside the cached file (exported once)."""
+    from features.store.duckdb_store import DuckDBStore
+
+    lake = db.with_name(db.stem + "-lake")
+    done = lake / "_exported"
+    if not done.exists():
+        with DuckDBStore(db, read_only=True) as store:
+            store.export_parquet(lake)
+        done.write_text(dt.datetime.now().isoformat())
+    return lake
+
+
+def _s(r: Result) -> str:
+    return f"{r.seconds:.1f}" if r.ok else f"failed ({r.error})"
+
+
+def _mb(r: Result) -> str:
+    return f"{r.peak_mb:,.0f}" if r.peak_mb == r.peak_mb else "—"
+
+
+def _x(r: Result, base: Result) -> str:
+    return f"{r.seconds / base.seconds:.1f}×" if r.ok and base.ok else "—"
+
+
+def features_section(scale: str, db: pathlib.Path, as_of: str, schemes, threads: int,
+                     memory_limit: str, spark: bool, pandas: bool) -> tuple[list[str], dict]:
+    from bench.pandas_baseline import compare_frames
+    from features.schemes import SCHEMES as DECLARED
+    from features.store.duckdb_store import DuckDBStore
+
+    with DuckDBStore(db, read_only=True) as store:
+        records = store.count("records")
+    lake = ensure_lake(db) if spark else None
+    rows, figures = [], {}
+    for key in schemes:
+        duck = run(_run_duckdb, (str(db), key, as_of, threads, memory_limit))
+        results = {"DuckDB": duck}
+        if spark:
+            for n in (1, 2):
+                results[f"Spark local[{n}]"] = run(_run_spark, (str(lake), key, as_of,
+                                                                f"local[{n}]"))
+        if pandas:
+            results["pandas"] = run(_run_pandas, (str(db), key, as_of))
+        for name, r in results.items():
+            equal = "—"
+            if name != "DuckDB" and r.ok and duck.ok:
+                problems = compare_frames(duck.frame, r.frame, DECLARED[key])
+                equal = "yes" if not problems else "NO: " + "; ".join(problems[:2])
+            rate = f"{records / r.seconds / 1e6:.2f} M" if r.ok else "—"
+            rows.append(f"| {key} | {name} | {_s(r)} | {rate} | {_mb(r)} | {_x(r, duck)} "
+                        f"| {equal} | {r.load:.1f} |")
+            print(rows[-1], flush=True)
+            figures[(key, name)] = r
+    return rows, {"records": records, **{f"{k}|{n}": r for (k, n), r in figures.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", nargs="+", default=["small", "city"])
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--as-of", default="2026-10-31")
+    ap.add_argument("--schemes", nargs="+", default=list(SCHEMES))
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--memory-limit", default="6GB")
+    ap.add_argument("--mlflow-home", default=str(ROOT / "mlruns"))
+    ap.add_argument("--latency-n", type=int, default=200)
+    ap.add_argument("--skip-spark", action="store_true")
+    ap.add_argument("--skip-pandas", action="store_true")
+    ap.add_argument("--skip-train", action="store_true")
+    args = ap.parse_args(argv)
+
+    from features.store.duckdb_store import DuckDBStore
+
+    facts = machine_facts()
+    started = time.perf_counter()
+    sizes, feat_rows, train_rows, score_rows, all_fig = {}, [], [], [], {}
+    for scale in args.scales:
+        db = ensure_city(scale, args.seed, args.threads, args.memory_limit)
+        ensure_clustered(db, args.threads, args.memory_limit)
+        with DuckDBStore(db, read_only=True) as store:
+            sizes[scale] = (store.count("subjects"), store.count("records"))
+        print(f"\n== {scale}: {sizes[scale][0]:,} subjects, {sizes[scale][1]:,} records", flush=True)
+        rows, fig = features_section(scale, db, args.as_of, args.schemes, args.threads,
+                                     args.memory_limit, not args.skip_spark,
+                                     not args.skip_pandas)
+        feat_rows += [r.replace("| ", f"| {scale} | ", 1) for r in rows]
+        for key in [s for s in args.schemes if s in MODELLED]:
+            fig[f"{key}|train"] = t = (Result(False, error="skipped") if args.skip_train
+                                       else run(_run_train, (str(db), key)))
+            if not args.skip_train:
+                auc = f"{t.facts['auc']:.3f} ({t.facts['family']})" if t.ok else "—"
+                train_rows.append(f"| {scale} | {key} | {_s(t)} | {_mb(t)} | {auc} "
+                                  f"| {t.load:.1f} |")
+                print(train_rows[-1], flush=True)
+            s = run(_run_scoring, (str(db), key, args.as_of, args.mlflow_home, args.latency_n))
+            fig[f"{key}|score"] = s
+            if s.ok:
+                f = s.facts
+                base = (f"{f['base_rate']:,.0f} | {f['ratio']:.2f}" if "ratio" in f
+                        else "— (scorecard) | —")
+                score_rows.append(
+                    f"| {scale} | {key} | {f['family']} | {f['rows']:,} | {f['ours_rate']:,.0f} "
+                    f"| {base} | {f['lat_p50']:.0f} | {f['lat_p95']:.0f} | {_mb(s)} "
+                    f"| {s.load:.1f} |")
+            else:
+                score_rows.append(f"| {scale} | {key} | failed ({s.error}) |" + " |" * 8)
+            print(score_rows[-1], flush=True)
+        all_fig[scale] = fig
+    write(args, facts, sizes, feat_rows, train_rows, score_rows, all_fig,
+          time.perf_counter() - started)
+    return 0
+
+
+def _growth(args, sizes, all_fig) -> list[str]:
+    if len(args.scales) < 2:
+        return ["(one scale only)"]
+    a, b = args.scales[0], args.scales[-1]
+    lines = [f"Data: subjects ×{sizes[b][0] / sizes[a][0]:.0f}, records "
+             f"×{sizes[b][1] / sizes[a][1]:.0f} from {a} to {b}.", "",
+             f"| measurement | {a} | {b} | {b} / {a} |", "|---|---|---|---|"]
+    for key, ra in all_fig[a].items():
+        rb = all_fig[b].get(key)
+        if not isinstance(ra, Result) or rb is None or not (ra.ok and rb.ok):
+            continue
+        what = key.replace("|", " · ")
+        lines.append(f"| {what} s | {ra.seconds:.2f} | {rb.seconds:.2f} "
+                     f"| ×{rb.seconds / ra.seconds:.1f} |")
+        if key.endswith("|score"):
+            for k, label in (("lat_p95", "one subject p95 ms"), ("ours_rate", "subjects/s")):
+                va, vb = ra.facts[k], rb.facts[k]
+                lines.append(f"| {key.split('|')[0]} · {label} | {va:,.0f} | {vb:,.0f} "
+                             f"| ×{vb / va:.2f} |")
+        lines.append(f"| {what} peak MB | {ra.peak_mb:,.0f} | {rb.peak_mb:,.0f} "
+                     f"| ×{rb.peak_mb / ra.peak_mb:.1f} |")
+    return lines
+
+
+def write(args, facts, sizes, feat_rows, train_rows, score_rows, all_fig, total_s) -> None:
+    size_lines = "\n".join(f"- {s}: {n:,} subject rows, {r:,} records" for s, (n, r)
+                           in sizes.items())
+    text = f"""# Benchmark suite (`make bench`)
+
+Written by `bench/suite.py` on {facts['date']} in {total_s / 60:.0f} min. Every figure below was
+measured in this run; each measurement in its own process, peak = max resident size of that
+process and its children (Spark's JVM included). The last column of each table is the
+1-minute load average when the measurement started ({facts['nproc']} cores).
+
+{size_lines}
+
+## Indicator builds (as of {args.as_of})
+
+Ratio = seconds / DuckDB's seconds (above 1: slower than DuckDB). Spark reads the same tables as
+a Parquet lake; pandas reads the needed columns from the DuckDB file and computes in memory.
+"Equal" compares each frame with DuckDB's (counts exact, floats to 1e-9).
+
+| scale | scheme | engine | seconds | records/s | peak MB | ratio | equal | load |
+|---|---|---|---|---|---|---|---|---|
+{chr(10).join(feat_rows)}
+
+## Training (shipped specs, small-city champions not touched)
+
+| scale | scheme | seconds | peak MB | OOT AUC (family) | load |
+|---|---|---|---|---|---|
+{chr(10).join(train_rows) if train_rows else '| not run |'}
+
+## Batch scoring with reasons, one-subject latency
+
+Subjects/s of `rate_frame` (PD, score, grade, overrides, contributions, reasons JSON in both
+languages) on the whole population; LightGBM = the raw `Booster.predict(pred_contrib=True)` on
+the same rows; ratio = ours / LightGBM (aim ≥ 0.5). One subject = read its indicators from the
+store, rate and explain it (aim p95 < 100 ms), over {args.latency_n} seeded subjects. Models:
+the champions in `mlruns/` (trained on the small city).
+
+| scale | scheme | family | subjects | ours subjects/s | LightGBM subjects/s | ratio | p50 ms | p95 ms | peak MB | load |
+|---|---|---|---|---|---|---|---|---|---|---|
+{chr(10).join(score_rows)}
+
+## Growth from {args.scales[0]} to {args.scales[-1]}
+
+{chr(10).join(_growth(args, sizes, all_fig))}
+
+## Machine
+
+{chr(10).join(f'- {k}: {v}' for k, v in facts.items())}
+"""
+    RESULTS.write_text(text)
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}", flush=True)
+
+
+if __name__ == "__main__":
+    CACHE.mkdir(parents=True, exist_ok=True)
+    sys.exit(main())
