@@ -237,6 +237,21 @@ def as_dimension(dimension: str, *names: str) -> tuple[Indicator, ...]:
     return tuple(replace(_BY_NAME[n], dimension=dimension) for n in names)
 
 
+def without_direction(indicators: tuple[Indicator, ...], *names: str) -> tuple[Indicator, ...]:
+    """``indicators`` with the risk direction of ``names`` dropped (NEUTRAL: no monotone
+    constraint), for a scheme whose target does not rise with the value all the way.
+
+    For a loan-default target, repayment history is also exposure: a borrower with no
+    loan repaid often has no loan to default on, and one whose worst delinquency reached
+    90 days has usually had that loan closed. The value still informs the model; it is
+    just not forced to be monotone.
+    """
+    unknown = set(names) - {i.name for i in indicators}
+    if unknown:
+        raise KeyError(f"no indicators {sorted(unknown)} to drop the direction of")
+    return tuple(replace(i, direction=NEUTRAL) if i.name in names else i for i in indicators)
+
+
 SCHEME = Scheme(
     key="enterprise",
     label_zh="企业信用风险分类",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from features.definitions import sme
-from features.definitions.enterprise import _i, as_dimension
+from features.definitions.enterprise import _i, as_dimension, without_direction
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -39,7 +39,7 @@ def from_sme(dimension: str, *names: str) -> tuple[Indicator, ...]:
     return tuple(replace(by_name[n], dimension=dimension) for n in names)
 
 
-INDICATORS: tuple[Indicator, ...] = (
+INDICATORS: tuple[Indicator, ...] = without_direction((
     # 基本情况
     _i("household_size", "家庭人口", "Household size", BASIC, Attribute("household_size"),
        NEUTRAL, "人", "家庭人口{value}人", "{value} household members"),
@@ -120,7 +120,10 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("days_since_negative", "距最近一条失信记录天数", "Days since the last negative record",
        PUBLIC, Records(NEGATIVE, "days_since", 36), DOWN, "天",
        "距最近一条失信记录{value}天", "{value} days since the last negative record"),
-)
+    # repayments and kept commitments are also exposure (no loan, no default); a 90-day
+    # worst delinquency usually closed the loan
+), "loans_repaid_36m", "commitments_kept_36m", "max_dpd_24m", "max_dpd_36m",
+   "overdue_per_repaid_36m")
 
 SCHEME = Scheme(
     key="household",

@@ -8,7 +8,7 @@ SMEs with a loan on record. Target: a loan 90+ days past due within 12 months.
 
 from __future__ import annotations
 
-from features.definitions.enterprise import PENALTY, _i, as_dimension
+from features.definitions.enterprise import PENALTY, _i, as_dimension, without_direction
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -26,7 +26,7 @@ WILL, ABILITY, CONDUCT = "守信意愿", "守信能力", "守信表现"
 OVERDUE = Match(("loan_overdue",))
 DEFAULT = Match(("loan_overdue",), min_value=90.0)
 
-INDICATORS: tuple[Indicator, ...] = (
+INDICATORS: tuple[Indicator, ...] = without_direction((
     # 守信意愿 — willingness to honour obligations
     *as_dimension(WILL, "tax_level", "commitments_kept_36m", "commitments_broken_36m",
                   "red_list_now", "dishonest_now", "serious_list_now", "abnormal_list_now",
@@ -68,7 +68,8 @@ INDICATORS: tuple[Indicator, ...] = (
     *as_dimension(CONDUCT, "court_judgments_24m", "utility_arrears_12m", "arrears_36m",
                   "negative_records_12m", "negative_records_36m", "negative_kinds_36m",
                   "days_since_negative"),
-)
+    # a 90-day worst delinquency usually closed the loan: the rate does not keep rising
+), "max_dpd_24m", "max_dpd_36m", "overdue_per_repaid_36m")
 
 SCHEME = Scheme(
     key="sme",
