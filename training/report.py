@@ -140,7 +140,9 @@ def render_html(report: dict, title: str) -> str:
         parts += [f"<p>PD calibration: slope {c['slope']:.3f} (out-of-fold), intercept "
                   f"{c['intercept']:.3f}, set to the default rate "
                   f"{c['level_default_rate']:.2%} of {html.escape(c['level_as_of'])}, the "
-                  "latest fully observed snapshot.</p>"]
+                  "latest fully observed snapshot. The model is refitted on the train and "
+                  "validation snapshots, so their rows in the discrimination table are in "
+                  "sample; the fold AUCs above are the out-of-sample evidence.</p>"]
     if "gates" in report:
         parts += ["<h2>准入门槛 / Gates</h2>",
                   _table(report["gates"], ["gate", "value", "threshold", "passed"],

@@ -210,6 +210,8 @@ def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
     if notes is not None:
         notes.update({
             "folds": [str(v.date()) for v, _, _ in folds],
+            # the refitted model has seen both: only the fold AUCs are out of sample
+            "in_sample": ["train", "validation"],
             "fold_auc": fold_auc,
             "calibration": {"slope": slope, "intercept": intercept,
                             "level_as_of": str(pd.to_datetime(frames.validation["as_of"])
