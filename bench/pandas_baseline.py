@@ -308,6 +308,9 @@ _AGG_COLUMNS: dict[str, tuple[str, ...]] = {
     "latest_text": ("rdate", "record_id", "value_text"),
     "days_since": ("rdate",),
     "distinct_values": ("value_text",),
+    "distinct_kinds": ("kind",),
+    "cv_amount": ("amount",),
+    "cv_value": ("value_num",),
 }
 
 
@@ -348,6 +351,12 @@ def aggregate(
             out = (as_of - by["rdate"].max()).dt.days.astype("float64")
         case "distinct_values":
             out = by["value_text"].nunique().astype("float64")
+        case "distinct_kinds":
+            out = by["kind"].nunique().astype("float64")
+        case "cv_amount" | "cv_value":
+            col = "amount" if rec.agg == "cv_amount" else "value_num"
+            mean = by[col].mean()
+            out = (by[col].std(ddof=0) / mean.where(mean != 0)).astype("float64")
         case _:
             raise ValueError(f"unknown aggregation {rec.agg!r}")
     out.index = out.index.astype(object)
@@ -539,9 +548,10 @@ def compare_frames(
 def _is_count(ind: Indicator) -> bool:
     src = ind.source
     if isinstance(src, Related):
-        return src.relation == "rep_firms" or src.inner.agg in ("count", "distinct_values")
+        return src.relation == "rep_firms" or src.inner.agg in (
+            "count", "distinct_values", "distinct_kinds")
     if isinstance(src, Records):
-        return src.agg in ("count", "distinct_values", "days_since")
+        return src.agg in ("count", "distinct_values", "distinct_kinds", "days_since")
     if isinstance(src, Members):
         return src.fn == "count"
     return False

@@ -29,6 +29,9 @@ _AGG_ZH = {
     "latest_text": "最近一条的取值",
     "days_since": "距最近一条的天数",
     "distinct_values": "不同取值数",
+    "distinct_kinds": "不同类别数",
+    "cv_amount": "金额变异系数（标准差/均值）",
+    "cv_value": "数值变异系数（标准差/均值）",
 }
 _DIRECTION = {UP: "↑ 越高风险越高 / higher = riskier", DOWN: "↓ 越高风险越低 / higher = safer"}
 

@@ -318,6 +318,12 @@ def record_agg_sql(d: Dialect, rec: Records, as_of: dt.date, cfg: BuildConfig,
             return d.days_between(lit(as_of), f"max(CASE WHEN {cond} THEN {alias}.rdate END)")
         case "distinct_values":
             return f"count(DISTINCT CASE WHEN {cond} THEN {alias}.value_text END)"
+        case "distinct_kinds":
+            return f"count(DISTINCT CASE WHEN {cond} THEN {alias}.kind END)"
+        case "cv_amount" | "cv_value":
+            column = "amount" if rec.agg == "cv_amount" else "value_num"
+            col = f"CASE WHEN {cond} THEN {alias}.{column} END"
+            return f"stddev_pop({col}) / nullif(avg({col}), 0)"
     raise ValueError(f"unknown aggregation {rec.agg!r}")
 
 

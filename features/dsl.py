@@ -36,12 +36,16 @@ RecordAgg = Literal[
     "latest_text",  # value_text of the latest record that has one (categorical)
     "days_since",  # days from the latest record to the as-of date
     "distinct_values",  # number of distinct value_text
+    "distinct_kinds",  # number of distinct record kinds
+    "cv_amount",  # coefficient of variation of amount (population sd / mean)
+    "cv_value",  # coefficient of variation of value_num (population sd / mean)
 ]
 NUMERIC_AGGS = frozenset(
     {"count", "weighted", "sum_amount", "sum_value", "max_value", "avg_value", "latest_value",
-     "days_since", "distinct_values"}
+     "days_since", "distinct_values", "distinct_kinds", "cv_amount", "cv_value"}
 )
-ZERO_WHEN_NONE = frozenset({"count", "weighted", "sum_amount", "sum_value", "distinct_values"})
+ZERO_WHEN_NONE = frozenset({"count", "weighted", "sum_amount", "sum_value", "distinct_values",
+                            "distinct_kinds"})
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """PD calibration: from a model's log-odds to a probability of default that
 matches observed default rates, and the PDO score scale shared by every model.
 
-Calibration is fitted on held-out data (the latest training snapshots), so a
-model trained on earlier quarters reports PDs at the current level of risk.
+Calibration is fitted on held-out data: training takes the slope from
+out-of-fold log-odds and sets the intercept to the default rate of the latest
+fully observed snapshot, so PDs follow the current level of risk.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Train a scheme: snapshots → fit → calibrate → grade bands → validate → MLflow.
 
-``train_scheme`` fits each family the spec allows on the training snapshots,
-keeps the better on the validation snapshot (which also calibrates the PDs),
-fits the grade bands, writes the validation report on the out-of-time
-snapshots, and registers the whole inference path as a new version of
-``xinping-<scheme>`` with alias ``challenger``.
+``train_scheme`` picks the family the spec allows by time-series
+cross-validation over the fully observed snapshots (each validation snapshot
+predicted by a model fitted a full label horizon before it), refits it on all of
+them, calibrates the PDs to the latest fully observed default level, fits the
+grade bands, writes the validation report on the out-of-time snapshots, and
+registers the whole inference path as a new version of ``xinping-<scheme>`` with
+alias ``challenger``.
 """
 
 from __future__ import annotations
@@ -106,34 +108,116 @@ def make_estimator(family: str, scheme: Scheme, spec: TrainingSpec) -> object:
     )
 
 
+def cv_folds(frames: Frames, horizon: int) -> list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]:
+    """Rolling-origin folds over the fully observed snapshots.
+
+    Each validation snapshot ``v`` is predicted by a model fitted on the training and
+    validation snapshots dated at least one label horizon before it, so no outcome the
+    model learns from lies in ``v``'s window. Returns ``(v, fit rows, validation rows)``
+    as positions in ``train + validation`` stacked; folds whose fitting rows lack one
+    of the outcomes are left out.
+    """
+    both = pd.concat([frames.train, frames.validation], ignore_index=True)
+    as_of = pd.to_datetime(both["as_of"])
+    y = both["label"].to_numpy(int)
+    folds = []
+    for v in sorted(pd.to_datetime(frames.validation["as_of"]).unique()):
+        fit_rows = np.flatnonzero((as_of <= v - pd.DateOffset(months=horizon)).to_numpy())
+        val_rows = np.flatnonzero((as_of == v).to_numpy())
+        if len(np.unique(y[fit_rows])) == 2 and len(np.unique(y[val_rows])) == 2:
+            folds.append((pd.Timestamp(v), fit_rows, val_rows))
+    return folds
+
+
+def _level_intercept(logit: np.ndarray, slope: float, rate: float) -> float:
+    """The intercept that makes the mean PD of ``slope * logit + b`` equal ``rate``."""
+    from scipy.optimize import brentq
+
+    z = slope * np.asarray(logit, dtype=float)
+    rate = float(np.clip(rate, 1e-6, 1 - 1e-6))
+    return float(brentq(lambda b: np.mean(1.0 / (1.0 + np.exp(-(z + b)))) - rate, -50.0, 50.0))
+
+
 def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
-                 progress: Progress | None = None) -> tuple[RatingPipeline, dict[str, float]]:
-    """Fit every allowed family, keep the better on validation, calibrate, fit grade bands."""
+                 progress: Progress | None = None, notes: dict | None = None,
+                 ) -> tuple[RatingPipeline, dict[str, float]]:
+    """Pick the family by time-series cross-validation, refit it on every fully
+    observed snapshot, calibrate, fit grade bands.
+
+    * Family: each allowed family is fitted on the rolling-origin folds of
+      :func:`cv_folds`; the higher mean AUC over the folds wins (the scorecard wins
+      ties: it is easier to explain). Without a usable fold (snapshots closer than one
+      horizon), the family is fitted on ``train`` and judged on ``validation``.
+    * The chosen family is refitted on ``train`` and ``validation`` together.
+    * Calibration: the slope comes from a Platt fit on the folds' out-of-fold
+      log-odds (how far the model's ranking stretches out of sample); the intercept
+      sets the mean PD of the latest validation snapshot, the most recent one whose
+      outcomes are fully observed, to its observed default rate, so PDs follow the
+      current level of risk rather than the average of older years.
+    * Grade bands are fitted on the calibrated PDs of every fitted row.
+
+    ``notes``, when given, receives the fold AUCs and the calibration.
+    """
     say = progress or (lambda msg: None)
     features = tuple(i.name for i in scheme.indicators)
+    cols = list(features)
     families = ("scorecard", "gbm") if spec.family == "both" else (spec.family,)
-    x_train, y_train = frames.train[list(features)], frames.train["label"].to_numpy(int)
-    x_val, y_val = frames.validation[list(features)], frames.validation["label"].to_numpy(int)
-    fitted, val_auc = {}, {}
+    horizon = scheme.target.horizon if scheme.target is not None else 12
+    both = pd.concat([frames.train, frames.validation], ignore_index=True)
+    x_all, y_all = both[cols], both["label"].to_numpy(int)
+    folds = cv_folds(frames, horizon)
+    val_auc: dict[str, float] = {}
+    fold_auc: dict[str, list[float]] = {}
+    oof: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for family in families:
-        say(f"fitting {family} on {len(x_train):,} rows")
-        est = make_estimator(family, scheme, spec).fit(x_train, y_train)
-        fitted[family] = est
-        val_auc[family] = metrics.auc(y_val, est.decision_function(x_val))
-        say(f"{family}: validation AUC {val_auc[family]:.4f}")
-    # the scorecard wins ties: it is easier to explain
+        aucs, logits, ys = [], [], []
+        if folds:
+            for v, fit_rows, val_rows in folds:
+                say(f"{family}: fold {v.date()} ({len(fit_rows):,} rows)")
+                est = make_estimator(family, scheme, spec).fit(x_all.iloc[fit_rows],
+                                                               y_all[fit_rows])
+                s = est.decision_function(x_all.iloc[val_rows])
+                aucs.append(metrics.auc(y_all[val_rows], s))
+                logits.append(s)
+                ys.append(y_all[val_rows])
+        else:
+            x_tr, y_tr = frames.train[cols], frames.train["label"].to_numpy(int)
+            x_val, y_val = frames.validation[cols], frames.validation["label"].to_numpy(int)
+            est = make_estimator(family, scheme, spec).fit(x_tr, y_tr)
+            s = est.decision_function(x_val)
+            aucs.append(metrics.auc(y_val, s))
+            logits.append(s)
+            ys.append(y_val)
+        fold_auc[family] = [float(a) for a in aucs]
+        val_auc[family] = float(np.mean(aucs))
+        oof[family] = (np.concatenate(logits), np.concatenate(ys))
+        say(f"{family}: cross-validated AUC {val_auc[family]:.4f}")
     family = max(families, key=lambda f: (round(val_auc[f], 4), f == "scorecard"))
-    est = fitted[family]
-    calibrator = PlattCalibrator.fit(est.decision_function(x_val), y_val)
+    say(f"refitting {family} on {len(x_all):,} rows")
+    est = make_estimator(family, scheme, spec).fit(x_all, y_all)
+    slope = PlattCalibrator.fit(*oof[family]).a
+    latest = pd.to_datetime(both["as_of"]) == pd.to_datetime(frames.validation["as_of"]).max()
+    level = float(y_all[latest.to_numpy()].mean())
+    intercept = _level_intercept(est.decision_function(x_all[latest.to_numpy()]), slope, level)
+    calibrator = PlattCalibrator(slope, intercept)
     sc = spec.scorecard
     pipeline = RatingPipeline(
         scheme=scheme.key, family=family, features=features, estimator=est,
         calibrator=calibrator, score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
         scale=load_scale(scheme.key), texts=indicator_texts(scheme),
     )
-    both = pd.concat([frames.train, frames.validation], ignore_index=True)
-    pd_both = pipeline.predict_pd(both)
-    pipeline.scale = pipeline.scale.fit_bands(pd_both, both["label"].to_numpy(int))
+    pipeline.scale = pipeline.scale.fit_bands(pipeline.predict_pd(both), y_all)
+    if notes is not None:
+        notes.update({
+            "folds": [str(v.date()) for v, _, _ in folds],
+            # the refitted model has seen both: only the fold AUCs are out of sample
+            "in_sample": ["train", "validation"],
+            "fold_auc": fold_auc,
+            "calibration": {"slope": slope, "intercept": intercept,
+                            "level_as_of": str(pd.to_datetime(frames.validation["as_of"])
+                                               .max().date()),
+                            "level_default_rate": level},
+        })
     return pipeline, val_auc
 
 
@@ -188,11 +272,13 @@ def train_scheme(
     say("building snapshots")
     frames = build_frames(store, scheme, spec)
     fp = fingerprint(frames)
-    pipeline, val_auc = fit_pipeline(scheme, spec, frames, progress)
+    notes: dict = {}
+    pipeline, val_auc = fit_pipeline(scheme, spec, frames, progress, notes)
     truth = _truth(store, scheme_key, spec)
     say("validating out of time")
     report = evaluate(pipeline, frames.train, frames.validation, frames.oot, truth)
     report["validation_auc"] = val_auc
+    report["selection"] = notes
     report["gates"] = check_gates(report, spec.gates)
     report["fingerprint"] = fp
     report["code_version"] = code_version

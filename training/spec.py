@@ -17,8 +17,11 @@ class _Strict(BaseModel):
 
 
 class Snapshots(_Strict):
-    """As-of dates: fit on ``train``, pick the family and calibrate on
-    ``validation``, report on ``oot`` (out of time, after a full label horizon)."""
+    """As-of dates. Each ``validation`` snapshot is a time-series cross-validation fold
+    (predicted by a model fitted on the snapshots a label horizon before it) that picks
+    the family; the model is then refitted on ``train`` and ``validation`` together and
+    its PD level set on the latest ``validation`` snapshot; the report is on ``oot`` (out
+    of time, after a full label horizon)."""
 
     train: tuple[dt.date, ...] = Field(min_length=1)
     validation: tuple[dt.date, ...] = Field(min_length=1)

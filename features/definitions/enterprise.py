@@ -32,6 +32,13 @@ PENALTY = Match(("administrative_penalty",))
 PENALTY_GS = Match(("administrative_penalty",), severities=("general", "serious"))
 LISTED = Match(("abnormal_operations_list", "serious_violation_list", "dishonest_judgment_debtor"))
 DISHONEST = Match(("dishonest_judgment_debtor",))
+# every negative record an enterprise can have: the breadth of its history of failures
+NEGATIVE = Match(("administrative_penalty", "abnormal_operations_list", "serious_violation_list",
+                  "dishonest_judgment_debtor", "court_judgment", "tax_arrears",
+                  "social_insurance_arrears", "wage_arrears", "utility_arrears", "loan_overdue",
+                  "bidding_misconduct", "credit_commitment", "tax_credit_level",
+                  "environmental_rating", "safety_rating"), polarity="negative")
+ARREARS = Match(("tax_arrears", "social_insurance_arrears", "wage_arrears", "utility_arrears"))
 
 
 def _i(name: str, zh: str, en: str, dim: str, src, direction: int, unit: str,
@@ -75,6 +82,10 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("zero_tax_quarters_12m", "近12个月零申报季度数", "Zero-tax quarters, last 12 months",
        DYNAMIC, Records(Match(("tax_paid",), max_amount=0.0), "count", 12), UP, "个",
        "近{window}个月零申报{value}个季度", "{value} zero-tax quarters in {window} months"),
+    _i("tax_paid_cv_24m", "近24个月纳税额波动（变异系数）", "Tax paid volatility, 24 months (CV)",
+       DYNAMIC, Records(Match(("tax_paid",)), "cv_amount", 24), UP, "",
+       "近{window}个月各期纳税额的变异系数{value}",
+       "tax paid varied by a coefficient of {value} over {window} months"),
     _i("headcount", "最近社保参保人数", "Latest insured headcount", DYNAMIC,
        Records(Match(("social_insurance_headcount",)), "latest_value", 6), DOWN, "人",
        "社保参保{value}人", "{value} insured staff"),
@@ -84,6 +95,11 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("headcount_trend", "参保人数同比变化（对数比）", "Headcount trend (log ratio)", DYNAMIC,
        Derived("log_ratio", "headcount", "headcount_year_ago"), DOWN, "",
        "参保人数同比变化（对数比）{value}", "headcount trend (log ratio) {value}"),
+    _i("headcount_cv_12m", "近12个月参保人数波动（变异系数）",
+       "Insured headcount volatility, 12 months (CV)", DYNAMIC,
+       Records(Match(("social_insurance_headcount",)), "cv_value", 12), UP, "",
+       "近{window}个月参保人数的变异系数{value}",
+       "insured headcount varied by a coefficient of {value} over {window} months"),
     _i("power_12m", "近12个月用电量", "Electricity used, last 12 months", DYNAMIC,
        Records(Match(("utility_consumption",), values=("electricity",)), "sum_value", 12),
        NEUTRAL, "kWh", "近{window}个月用电{value}千瓦时", "{value} kWh in {window} months"),
@@ -140,6 +156,29 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("max_dpd_24m", "近24个月最长逾期天数", "Worst days past due, 24 months", SUPERVISION,
        Records(Match(("loan_overdue",)), "max_value", 24), UP, "天",
        "近{window}个月最长逾期{value}天", "worst delinquency {value} days in {window} months"),
+    # the longer record: how often, how recently and how widely the firm has failed
+    _i("loan_overdue_36m", "近36个月贷款逾期次数", "Loan delinquencies, 36 months", SUPERVISION,
+       Records(Match(("loan_overdue",)), "count", 36), UP, "次",
+       "近{window}个月贷款逾期{value}次", "{value} loan delinquencies in {window} months"),
+    _i("max_dpd_36m", "近36个月最长逾期天数", "Worst days past due, 36 months", SUPERVISION,
+       Records(Match(("loan_overdue",)), "max_value", 36), UP, "天",
+       "近{window}个月最长逾期{value}天", "worst delinquency {value} days in {window} months"),
+    _i("arrears_36m", "近36个月欠税欠费欠薪次数", "Arrears of tax, insurance, wages or utilities, "
+       "36 months", SUPERVISION, Records(ARREARS, "count", 36), UP, "次",
+       "近{window}个月欠税、欠缴社保、拖欠工资或水电气欠费{value}次",
+       "{value} arrears in {window} months"),
+    _i("negative_records_12m", "近12个月失信记录数", "Negative records, 12 months", SUPERVISION,
+       Records(NEGATIVE, "count", 12), UP, "条",
+       "近{window}个月有失信记录{value}条", "{value} negative records in {window} months"),
+    _i("negative_records_36m", "近36个月失信记录数", "Negative records, 36 months", SUPERVISION,
+       Records(NEGATIVE, "count", 36), UP, "条",
+       "近{window}个月有失信记录{value}条", "{value} negative records in {window} months"),
+    _i("negative_kinds_36m", "近36个月失信记录类别数", "Kinds of negative records, 36 months",
+       SUPERVISION, Records(NEGATIVE, "distinct_kinds", 36), UP, "类",
+       "近{window}个月有{value}类失信记录", "negative records of {value} kinds in {window} months"),
+    _i("days_since_negative", "距最近一条失信记录天数", "Days since the last negative record",
+       SUPERVISION, Records(NEGATIVE, "days_since", 36), DOWN, "天",
+       "距最近一条失信记录{value}天", "{value} days since the last negative record"),
     # 关联关系 — related parties
     _i("rep_dishonest_now", "法定代表人为失信被执行人", "Legal representative a dishonest debtor",
        RELATED, Related("legal_rep", Records(DISHONEST, "count")), UP, "条",
@@ -196,6 +235,21 @@ def as_dimension(dimension: str, *names: str) -> tuple[Indicator, ...]:
     """Enterprise indicators reused by another scheme under its own dimension: one
     declaration, one meaning, wherever it is read."""
     return tuple(replace(_BY_NAME[n], dimension=dimension) for n in names)
+
+
+def without_direction(indicators: tuple[Indicator, ...], *names: str) -> tuple[Indicator, ...]:
+    """``indicators`` with the risk direction of ``names`` dropped (NEUTRAL: no monotone
+    constraint), for a scheme whose target does not rise with the value all the way.
+
+    For a loan-default target, repayment history is also exposure: a borrower with no
+    loan repaid often has no loan to default on, and one whose worst delinquency reached
+    90 days has usually had that loan closed. The value still informs the model; it is
+    just not forced to be monotone.
+    """
+    unknown = set(names) - {i.name for i in indicators}
+    if unknown:
+        raise KeyError(f"no indicators {sorted(unknown)} to drop the direction of")
+    return tuple(replace(i, direction=NEUTRAL) if i.name in names else i for i in indicators)
 
 
 SCHEME = Scheme(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from features.definitions import sme
-from features.definitions.enterprise import _i, as_dimension
+from features.definitions.enterprise import _i, as_dimension, without_direction
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -29,6 +29,8 @@ BASIC, FINANCE, CREDIT = "基本情况", "经营财务", "信用记录"
 ASSESS, PUBLIC = "村两委评议", "公共记录"
 OVERDUE = Match(("loan_overdue",))
 DEFAULT = Match(("loan_overdue",), min_value=90.0)
+NEGATIVE = Match(("loan_overdue", "utility_arrears", "court_judgment", "administrative_penalty",
+                  "dishonest_judgment_debtor", "credit_commitment"), polarity="negative")
 
 
 def from_sme(dimension: str, *names: str) -> tuple[Indicator, ...]:
@@ -37,7 +39,7 @@ def from_sme(dimension: str, *names: str) -> tuple[Indicator, ...]:
     return tuple(replace(by_name[n], dimension=dimension) for n in names)
 
 
-INDICATORS: tuple[Indicator, ...] = (
+INDICATORS: tuple[Indicator, ...] = without_direction((
     # 基本情况
     _i("household_size", "家庭人口", "Household size", BASIC, Attribute("household_size"),
        NEUTRAL, "人", "家庭人口{value}人", "{value} household members"),
@@ -69,17 +71,35 @@ INDICATORS: tuple[Indicator, ...] = (
        "在贷余额为年收入的{value}倍", "loans outstanding {value}× income"),
     # 信用记录
     *from_sme(CREDIT, "loans_repaid_36m"),
-    *as_dimension(CREDIT, "loan_overdue_24m"),
+    *as_dimension(CREDIT, "loan_overdue_24m", "loan_overdue_36m"),
     *from_sme(CREDIT, "loan_overdue_3m"),
-    *as_dimension(CREDIT, "max_dpd_24m"),
+    *as_dimension(CREDIT, "max_dpd_24m", "max_dpd_36m"),
+    *from_sme(CREDIT, "overdue_per_repaid_36m", "days_since_overdue"),
+    _i("defaults_36m", "近36个月逾期90天以上次数", "Delinquencies of 90+ days, 36 months", CREDIT,
+       Records(DEFAULT, "count", 36), UP, "次",
+       "近{window}个月逾期90天以上{value}次",
+       "{value} delinquencies of 90+ days in {window} months"),
     _i("defaulted_amount_12m", "近12个月逾期90天以上金额", "Amount 90+ days past due, 12 months",
        CREDIT, Records(DEFAULT, "sum_amount", 12), UP, "元",
        "近{window}个月逾期90天以上贷款{value}元", "{value} yuan 90+ days past due"),
-    *as_dimension(CREDIT, "commitments_broken_36m"),
+    *as_dimension(CREDIT, "commitments_broken_36m", "commitments_kept_36m"),
+    _i("commitments_made_36m", "近36个月作出信用承诺", "Credit commitments made, 36 months", CREDIT,
+       Records(Match(("credit_commitment",), values=("made",)), "count", 36), NEUTRAL, "次",
+       "近{window}个月作出信用承诺{value}次", "{value} commitments made in {window} months"),
+    _i("commitments_kept_share", "信用承诺履行率", "Share of commitments kept, 36 months", CREDIT,
+       Derived("ratio", "commitments_kept_36m", "commitments_made_36m"), DOWN, "",
+       "近36个月信用承诺履行率{value}", "kept {value} of the commitments made in 36 months"),
+    _i("loans_36m", "近36个月贷款笔数", "Loans taken, 36 months", FINANCE,
+       Records(Match(("loan",)), "count", 36), NEUTRAL, "笔",
+       "近{window}个月贷款{value}笔", "{value} loans in {window} months"),
     # 村两委评议
     _i("village_score", "最近村两委评议得分", "Latest village committee score", ASSESS,
        Records(Match(("village_assessment",)), "latest_value", 18), DOWN, "分",
        "村两委评议{value}分", "village committee score {value}"),
+    _i("village_score_avg_36m", "近36个月村两委评议平均得分",
+       "Mean village committee score, 36 months", ASSESS,
+       Records(Match(("village_assessment",)), "avg_value", 36), DOWN, "分",
+       "近{window}个月村两委评议平均{value}分", "mean village committee score {value}"),
     _i("village_score_prev", "上一年村两委评议得分", "Village committee score a year before",
        ASSESS, Records(Match(("village_assessment",)), "latest_value", 12, offset=12), NEUTRAL,
        "分"),
@@ -94,7 +114,16 @@ INDICATORS: tuple[Indicator, ...] = (
        Records(Match(("administrative_penalty",)), "count", 24), UP, "次",
        "近{window}个月行政处罚{value}次", "{value} penalties in {window} months"),
     *as_dimension(PUBLIC, "court_judgments_24m", "dishonest_now"),
-)
+    _i("negative_records_36m", "近36个月失信记录数", "Negative records, 36 months", PUBLIC,
+       Records(NEGATIVE, "count", 36), UP, "条",
+       "近{window}个月有失信记录{value}条", "{value} negative records in {window} months"),
+    _i("days_since_negative", "距最近一条失信记录天数", "Days since the last negative record",
+       PUBLIC, Records(NEGATIVE, "days_since", 36), DOWN, "天",
+       "距最近一条失信记录{value}天", "{value} days since the last negative record"),
+    # repayments and kept commitments are also exposure (no loan, no default); a 90-day
+    # worst delinquency usually closed the loan
+), "loans_repaid_36m", "commitments_kept_36m", "max_dpd_24m", "max_dpd_36m",
+   "overdue_per_repaid_36m")
 
 SCHEME = Scheme(
     key="household",

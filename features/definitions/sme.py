@@ -8,7 +8,7 @@ SMEs with a loan on record. Target: a loan 90+ days past due within 12 months.
 
 from __future__ import annotations
 
-from features.definitions.enterprise import PENALTY, _i, as_dimension
+from features.definitions.enterprise import PENALTY, _i, as_dimension, without_direction
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -26,15 +26,16 @@ WILL, ABILITY, CONDUCT = "守信意愿", "守信能力", "守信表现"
 OVERDUE = Match(("loan_overdue",))
 DEFAULT = Match(("loan_overdue",), min_value=90.0)
 
-INDICATORS: tuple[Indicator, ...] = (
+INDICATORS: tuple[Indicator, ...] = without_direction((
     # 守信意愿 — willingness to honour obligations
     *as_dimension(WILL, "tax_level", "commitments_kept_36m", "commitments_broken_36m",
                   "red_list_now", "dishonest_now", "serious_list_now", "abnormal_list_now",
                   "tax_arrears_24m", "si_arrears_24m", "rep_dishonest_now"),
     # 守信能力 — capacity to repay
     *as_dimension(ABILITY, "age_years", "capital_log", "scale", "industry", "tax_paid_12m",
-                  "tax_paid_prev_12m", "tax_paid_trend", "headcount", "headcount_year_ago",
-                  "headcount_trend"),
+                  "tax_paid_prev_12m", "tax_paid_trend", "tax_paid_cv_24m",
+                  "zero_tax_quarters_12m", "headcount", "headcount_year_ago",
+                  "headcount_trend", "headcount_cv_12m"),
     _i("housing_fund_12m", "近12个月公积金缴存额", "Housing fund paid, 12 months", ABILITY,
        Records(Match(("housing_fund",)), "sum_amount", 12), DOWN, "元",
        "近{window}个月缴存公积金{value}元", "{value} yuan housing fund in {window} months"),
@@ -49,19 +50,26 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("loans_repaid_36m", "近36个月按期结清贷款笔数", "Loans repaid, 36 months", CONDUCT,
        Records(Match(("loan_repaid",)), "count", 36), DOWN, "笔",
        "近{window}个月按期结清贷款{value}笔", "{value} loans repaid in {window} months"),
-    *as_dimension(CONDUCT, "loan_overdue_24m"),
+    *as_dimension(CONDUCT, "loan_overdue_24m", "loan_overdue_36m"),
     _i("loan_overdue_3m", "近3个月贷款逾期次数", "Loan delinquencies, 3 months", CONDUCT,
        Records(OVERDUE, "count", 3), UP, "次",
        "近{window}个月贷款逾期{value}次", "{value} loan delinquencies in {window} months"),
-    *as_dimension(CONDUCT, "max_dpd_24m"),
+    *as_dimension(CONDUCT, "max_dpd_24m", "max_dpd_36m"),
+    _i("overdue_per_repaid_36m", "近36个月逾期次数与结清笔数之比",
+       "Delinquencies per loan repaid, 36 months", CONDUCT,
+       Derived("ratio", "loan_overdue_36m", "loans_repaid_36m"), UP, "",
+       "近36个月每结清一笔贷款逾期{value}次", "{value} delinquencies per loan repaid in 36 months"),
     _i("days_since_overdue", "距最近一次逾期天数", "Days since the last delinquency", CONDUCT,
        Records(OVERDUE, "days_since", 60), DOWN, "天",
        "距最近一次贷款逾期{value}天", "{value} days since the last delinquency"),
     _i("penalties_24m", "近24个月行政处罚（加权）", "Penalties, 24 months (weighted)", CONDUCT,
        Records(PENALTY, "weighted", 24), UP, "",
        "近{window}个月行政处罚加权{value}", "severity-weighted penalties {value}"),
-    *as_dimension(CONDUCT, "court_judgments_24m", "utility_arrears_12m"),
-)
+    *as_dimension(CONDUCT, "court_judgments_24m", "utility_arrears_12m", "arrears_36m",
+                  "negative_records_12m", "negative_records_36m", "negative_kinds_36m",
+                  "days_since_negative"),
+    # a 90-day worst delinquency usually closed the loan: the rate does not keep rising
+), "max_dpd_24m", "max_dpd_36m", "overdue_per_repaid_36m")
 
 SCHEME = Scheme(
     key="sme",

@@ -942,6 +942,49 @@ def test_offset_window_picks_the_year_before() -> None:
     assert value(fr, F, "tax_paid_change") == 0.0
 
 
+SPREAD = Scheme(
+    key="pit_spread",
+    label_zh="波动与类别测试",
+    label_en="Volatility and kinds test",
+    population=Population("enterprise"),
+    indicators=(
+        ind("tax_paid_cv_12m", Records(Match(("tax_paid",)), "cv_amount", 12)),
+        ind("headcount_cv_12m",
+            Records(Match(("social_insurance_headcount",)), "cv_value", 12)),
+        ind("negative_kinds_36m", Records(Match(
+            ("administrative_penalty", "tax_arrears", "court_judgment")), "distinct_kinds", 36)),
+    ),
+)
+
+
+def test_volatility_and_distinct_kinds() -> None:
+    records = [
+        # E: tax 10 and 30 in the window (sd 10, mean 20), 1000 the year before (outside)
+        rec("cv1", E, "tax_paid", D(2025, 9, 30), amount=10.0),
+        rec("cv2", E, "tax_paid", D(2026, 3, 31), amount=30.0),
+        rec("cv3", E, "tax_paid", D(2025, 3, 31), amount=1000.0),
+        rec("hc1", E, "social_insurance_headcount", D(2026, 1, 31), value_num=5.0),
+        rec("hc2", E, "social_insurance_headcount", D(2026, 2, 28), value_num=5.0),
+        # F: one tax record (no spread), only zeros for another (mean 0: no ratio)
+        rec("cv4", F, "tax_paid", D(2026, 1, 31), amount=50.0),
+        rec("hc3", F, "social_insurance_headcount", D(2026, 1, 31), value_num=0.0),
+        # E: two penalties and one court judgment are two kinds; the tax record is not one
+        rec("k1", E, "administrative_penalty", D(2025, 1, 10), severity="general",
+            valid_until=T + 400 * DAY),
+        rec("k2", E, "administrative_penalty", D(2025, 2, 10), severity="general",
+            valid_until=T + 400 * DAY),
+        rec("k3", E, "court_judgment", D(2025, 5, 10), amount=1.0),
+    ]
+    fr = frame(make_store(records), scheme=SPREAD)
+    assert value(fr, E, "tax_paid_cv_12m") == pytest.approx(0.5)
+    assert value(fr, E, "headcount_cv_12m") == 0.0
+    assert value(fr, F, "tax_paid_cv_12m") == 0.0
+    assert pd.isna(value(fr, F, "headcount_cv_12m"))
+    assert pd.isna(value(fr, DD, "tax_paid_cv_12m"))  # no record: missing, not zero
+    assert value(fr, E, "negative_kinds_36m") == 2.0
+    assert value(fr, F, "negative_kinds_36m") == 0.0
+
+
 def test_add_months_clamps_to_the_month_end() -> None:
     assert add_months(D(2026, 3, 31), -1) == D(2026, 2, 28)
     assert add_months(D(2024, 2, 29), 12) == D(2025, 2, 28)

@@ -25,7 +25,14 @@ from models.overrides import Override
 from models.pipeline import CONTRIB_PREFIX
 from training import tracking
 from training.promote import promote
-from training.run import Frames, build_frames, fingerprint, fit_pipeline, train_scheme
+from training.run import (
+    Frames,
+    build_frames,
+    cv_folds,
+    fingerprint,
+    fit_pipeline,
+    train_scheme,
+)
 from training.spec import TrainingSpec, load_spec
 
 # shap's colour maps warn on import; not ours to fix
@@ -244,6 +251,36 @@ def test_fit_pipeline_is_reproducible(spec, frames) -> None:
     assert p1.calibrator == p2.calibrator
     assert p1.scale.cutoffs == p2.scale.cutoffs
     pd.testing.assert_frame_equal(p1.rate(frames.oot), p2.rate(frames.oot), check_exact=True)
+
+
+def test_cross_validation_folds_leave_a_label_horizon(frames) -> None:
+    folds = cv_folds(frames, 12)
+    both = pd.concat([frames.train, frames.validation], ignore_index=True)
+    as_of = pd.to_datetime(both["as_of"])
+    # every validation snapshot is a fold: the shipped specs leave a year before each
+    assert [v for v, _, _ in folds] == sorted(pd.to_datetime(frames.validation["as_of"]).unique())
+    for v, fit_rows, val_rows in folds:
+        assert (as_of.iloc[val_rows] == v).all()
+        # no outcome window of a fitting row reaches into the validation snapshot's
+        assert (as_of.iloc[fit_rows] <= v - pd.DateOffset(months=12)).all()
+        assert len(fit_rows) and not set(fit_rows) & set(val_rows)
+
+
+@pytest.mark.slow
+def test_pd_level_follows_the_latest_fully_observed_snapshot(spec, frames) -> None:
+    notes: dict = {}
+    pipeline, val_auc = fit_pipeline(get_scheme(SCHEME), spec, frames, notes=notes)
+    latest = frames.validation[frames.validation["as_of"] == frames.validation["as_of"].max()]
+    assert pipeline.predict_pd(latest).mean() == pytest.approx(latest["label"].mean(), rel=1e-6)
+    cal = notes["calibration"]
+    assert cal["level_as_of"] == str(pd.Timestamp(latest["as_of"].iloc[0]).date())
+    assert (pipeline.calibrator.a, pipeline.calibrator.b) == (cal["slope"], cal["intercept"])
+    # the family is the better one over the folds (ties to the scorecard)
+    assert set(notes["fold_auc"]) == set(FAMILIES)
+    for family, aucs in notes["fold_auc"].items():
+        assert val_auc[family] == pytest.approx(np.mean(aucs))
+    best = max(FAMILIES, key=lambda f: (round(val_auc[f], 4), f == "scorecard"))
+    assert pipeline.family == best
 
 
 def test_fingerprint_identical_frames_same_one_value_changes_it(frames) -> None:
