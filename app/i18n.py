@@ -166,6 +166,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sup.filter_region": ("地区", "Region"),
     "sup.filter_industry": ("行业", "Industry"),
     "sup.filter_class": ("信用风险分类", "Credit-risk class"),
+    "sup.all": ("全部（可多选）", "All (choose any)"),
     "sup.distribution": ("信用风险分类分布", "Enterprises per credit-risk class"),
     "sup.enterprises": ("企业分类与主要理由（{n} 户）", "Enterprises, classes and top reasons "
                         "({n})"),

@@ -27,7 +27,7 @@ from app.data.lending import (
 from app.data.supervision import csv_bytes
 from app.i18n import lang, t
 from app.settings import settings
-from app.state import audit_lookup, audit_many, require, store
+from app.state import audit_lookup, audit_many, mask_frame, require, store
 from scoring.policies.lending import DECISIONS
 from scoring.report import credit_report
 
@@ -59,13 +59,13 @@ def show_sme(subject_id: str, name: str, day: dt.date) -> None:
         st.info(t("lend.unrated", on=day))
         return
     d = decided.iloc[0]
-    c = st.columns(6)
-    c[0].metric(t("lend.grade"), str(d["grade"]))
-    c[1].metric(t("col.score"), f"{rating['score']:.0f}")
-    c[2].metric(t("col.pd"), f"{rating['pd']:.2%}")
-    c[3].metric(t("lend.decision"), decision_label(d["decision"]))
-    c[4].metric(t("lend.line"), f"{d['credit_line']:,.0f}")
-    c[5].metric(t("lend.tier"), d["rate_tier_zh" if lang() == "zh" else "rate_tier_en"])
+    top, bottom = st.columns(3), st.columns(3)
+    top[0].metric(t("lend.grade"), str(d["grade"]))
+    top[1].metric(t("col.score"), f"{rating['score']:.0f}")
+    top[2].metric(t("col.pd"), f"{rating['pd']:.2%}")
+    bottom[0].metric(t("lend.decision"), decision_label(d["decision"]))
+    bottom[1].metric(t("lend.line"), f"{d['credit_line']:,.0f}")
+    bottom[2].metric(t("lend.tier"), d["rate_tier_zh" if lang() == "zh" else "rate_tier_en"])
     knockouts, declines = decision_items(d, lang())
     st.subheader(t("lend.knockouts"))
     if knockouts:
@@ -119,7 +119,7 @@ with tab_batch:
             ok = int((out["status"] == "ok").sum())
             st.info(t("lend.batch_done", n=len(out), ok=ok, bad=len(out) - ok))
             zh = lang() == "zh"
-            view = out.assign(
+            view = mask_frame(user, out).assign(
                 status_label=[t(f"lend.status.{x}") for x in out["status"]],
                 decision_zh=[decision_label(x) if isinstance(x, str) else None
                              for x in out["decision"]])

@@ -54,11 +54,17 @@ except NoRuralRatingsError:
     st.stop()
 
 
+def percent(x: float) -> str:
+    """A share as a percentage with one decimal (``—`` when missing)."""
+    return "—" if x is None or x != x else f"{x:.1%}"
+
+
 def criteria_table(unit: str) -> None:
     """The unit's criteria with value, threshold and the message of each."""
     st.markdown(f"**{t('rural.criteria')}**")
     c = criteria(result, unit, lang())
     c["passed_mark"] = c["passed"].map({True: "✓", False: "✗"})
+    c[["value", "threshold"]] = c[["value", "threshold"]].map(percent)  # all are shares
     tables.show(c, ["label", "value", "threshold", "passed_mark", "message"],
                 key=f"crit_{unit}")
 
@@ -73,8 +79,9 @@ m3.metric(t("rural.townships_n"),
 township_names, village_names = names(s, "township"), names(s, "village")
 st.subheader(t("rural.townships"))
 tw = townships(result, township_names)
-tables.show(tw, ["township_code", "name", "villages", "credit_villages",
-                 "credit_village_share", "households", "is_credit_township"], key="townships")
+tables.show(tw.assign(credit_village_share=tw["credit_village_share"].map(percent)),
+            ["township_code", "name", "villages", "credit_villages", "credit_village_share",
+             "households", "is_credit_township"], key="townships")
 township = st.selectbox(t("rural.township"), list(tw["township_code"]), key="township",
                         format_func=lambda c: f"{township_names.get(c, c)} · {c}")
 tname = township_names.get(township, township)
@@ -85,8 +92,9 @@ criteria_table(township)
 
 st.subheader(t("rural.villages", name=tname))
 vs = villages(result, township, village_names)
-tables.show(vs, ["village_code", "name", "households", "credit_households", "credit_share",
-                 "is_credit_village"], key="villages")
+tables.show(vs.assign(credit_share=vs["credit_share"].map(percent)),
+            ["village_code", "name", "households", "credit_households", "credit_share",
+             "is_credit_village"], key="villages")
 village = st.selectbox(t("rural.village"), list(vs["village_code"]), key="village",
                        format_func=lambda c: f"{village_names.get(c, c)} · {c}")
 audit_lookup(user, village, "rural")

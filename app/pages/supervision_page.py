@@ -43,11 +43,13 @@ st.caption(t("sup.model", model=batch["model_name"], version=batch["model_versio
 regions = sorted(frame["region_code"].dropna().unique())
 c1, c2, c3 = st.columns(3)
 pick_regions = c1.multiselect(t("sup.filter_region"), regions, format_func=region_label,
-                              key="f_region")
+                              key="f_region", placeholder=t("sup.all"))
 pick_industries = c2.multiselect(t("sup.filter_industry"),
                                  sorted(frame["industry"].dropna().unique()),
-                                 format_func=industry_label, key="f_industry")
-pick_classes = c3.multiselect(t("sup.filter_class"), list(CLASSES), key="f_class")
+                                 format_func=industry_label, key="f_industry",
+                                 placeholder=t("sup.all"))
+pick_classes = c3.multiselect(t("sup.filter_class"), list(CLASSES), key="f_class",
+                              placeholder=t("sup.all"))
 mine = filter_classes(frame, pick_regions, pick_industries, pick_classes)
 
 left, right = st.columns([2, 3])

@@ -164,7 +164,7 @@ def test_lending_refuses_a_file_without_an_id_column() -> None:
     from app.data.lending import ApplicantsError, read_applicants
 
     with pytest.raises(ApplicantsError):
-        read_applicants("name\nfoo\n".encode())
+        read_applicants(b"name\nfoo\n")
 
 
 # --- 农村信用 ----------------------------------------------------------------
