@@ -168,7 +168,6 @@ def reassess(store: Store, household: str, score: float, on: dt.date, by: str, h
     """
     rid = record_assessment(store, household, score, on, by, note)
     cause = {"kind": KIND, "id": rid, "record_id": rid, "on": str(on)}
-    changes, seconds = rerate(store, [household], on, {"household": load_model("household",
-                                                                               home)},
-                              cause, build, policies)
+    models = {"household": load_model("household", home)}
+    changes, seconds = rerate(store, [household], on, models, cause, build, policies)
     return Reassessment(rid, tuple(changes), seconds)
