@@ -9,9 +9,9 @@ Roles (DESIGN.md §1) and their pages:
 ==========  =================  =================================================
 role        中文                pages
 ==========  =================  =================================================
-supervisor  监管人员            总览, 主体信用画像 (+ 分级分类监管 after the merge)
-bank        银行信贷员          总览, 主体信用画像 (+ 信易贷)
-rural       农村信用信息员      总览, 主体信用画像 (+ 农村信用)
+supervisor  监管人员            总览, 分级分类监管, 主体信用画像
+bank        银行信贷员          总览, 信易贷, 主体信用画像
+rural       农村信用信息员      总览, 农村信用, 主体信用画像
 modeller    建模人员            总览, 模型管理, 数据质量
 admin       平台管理员          every page
 ==========  =================  =================================================
@@ -57,9 +57,12 @@ ROLES: dict[str, Role] = {
     )
 }
 
-#: page key → roles that may open it (pages added at the merge list theirs here too)
+#: page key → roles that may open it (the sidebar lists them in this order)
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "overview": frozenset(ROLES),
+    "supervision": frozenset({"supervisor", "admin"}),
+    "lending": frozenset({"bank", "admin"}),
+    "rural": frozenset({"rural", "admin"}),
     "profile": frozenset({"supervisor", "bank", "rural", "admin"}),
     "models": frozenset({"modeller", "admin"}),
     "objections": frozenset({"admin"}),

@@ -137,9 +137,25 @@ def audit(user: User, action: str, subject_id: str | None, detail: dict[str, Any
 
 
 def audit_lookup(user: User, subject_id: str, page: str, **detail: Any) -> None:
-    """Log a subject look-up once per subject and page in this session's current view."""
+    """Log a subject look-up once per subject (and detail) and page in this session's view.
+
+    The detail counts: the same SME opened under another authorisation
+    reference is logged again.
+    """
     key = f"_viewed_{page}"
-    if st.session_state.get(key) == subject_id:
+    marker = json.dumps([subject_id, detail], ensure_ascii=False, sort_keys=True, default=str)
+    if st.session_state.get(key) == marker:
         return
     audit(user, "view_subject", subject_id, {"page": page, **detail})
-    st.session_state[key] = subject_id
+    st.session_state[key] = marker
+
+
+def audit_many(user: User, action: str, subject_ids: list[str], detail: dict[str, Any]) -> None:
+    """Write one ``audit_log`` row per subject (a bulk look-up), in one append."""
+    if not subject_ids:
+        return
+    now = dt.datetime.now()
+    text = json.dumps(detail, ensure_ascii=False, default=str)
+    store().append("audit_log", pd.DataFrame([{
+        "logged_at": now, "user_name": user.username, "role": user.role, "action": action,
+        "subject_id": sid, "detail": text} for sid in subject_ids]))

@@ -16,7 +16,9 @@ from app.i18n import LANGS, t
 from app.state import current_user, role_label, sign_out
 
 HERE = Path(__file__).parent
-ICONS = {"overview": ":material/dashboard:", "profile": ":material/person_search:",
+ICONS = {"overview": ":material/dashboard:", "supervision": ":material/policy:",
+         "lending": ":material/account_balance:", "rural": ":material/agriculture:",
+         "profile": ":material/person_search:",
          "models": ":material/model_training:", "objections": ":material/gavel:",
          "quality": ":material/fact_check:"}
 

@@ -130,3 +130,19 @@ def counts(frame: pd.DataFrame, category: str, title: str, n_title: str,
     if colour:
         enc["color"] = alt.Color(f"{colour}:N", legend=None)
     return alt.Chart(frame).mark_bar().encode(**enc).properties(height=alt.Step(20))
+
+
+#: credit-risk classes A (low risk) to D (high risk)
+CLASS_COLOURS = alt.Scale(domain=["A", "B", "C", "D"],
+                          range=["#2ca02c", "#98c46b", "#ff9f40", "#d62728"])
+
+
+def class_bars(counts: pd.DataFrame, x_title: str, y_title: str) -> alt.Chart:
+    """Enterprises per credit-risk class (A to D), with counts and shares on hover."""
+    return alt.Chart(counts).mark_bar().encode(
+        x=alt.X("credit_class:N", sort=["A", "B", "C", "D"], title=x_title,
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("n:Q", title=y_title),
+        color=alt.Color("credit_class:N", scale=CLASS_COLOURS, legend=None),
+        tooltip=["credit_class", "class_label", "n", alt.Tooltip("share:Q", format=".1%")],
+    ).properties(height=260)

@@ -1,8 +1,8 @@
 """总览: grade distributions by scheme, region and industry, and movements between dates.
 
-Computed from the ``ratings`` table directly: only batch rows count (event
-re-ratings carry a ``cause`` and rate a few subjects on odd days). When
-``scoring.history`` is merged, :func:`movements` should defer to its migration.
+Distributions come from the ``ratings`` table: only batch rows count (event
+re-ratings carry a ``cause`` and rate a few subjects on odd days). Movements are
+:func:`scoring.history.migration` (the current rating of each date).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pandas as pd
 
 from features.store.base import Store
 from models.rating import load_scale
+from scoring.history import migration
 
 BATCH = "json_extract(reasons, '$.cause') IS NULL"
 
@@ -75,33 +76,25 @@ def distribution(ratings: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     return out.sort_values([*group, "order"]).reset_index(drop=True)
 
 
-def movements(store: Store, scheme: str, as_of: dt.date, previous: dt.date) -> pd.DataFrame:
-    """Migration between two batch dates: ``from_grade, to_grade, n, move``.
+def movements(store: Store, scheme: str, as_of: dt.date, previous: dt.date
+              ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Migration between two dates (:func:`scoring.history.migration`).
 
-    ``move`` is ``up`` (a better grade), ``down``, ``same``, ``new`` (not rated
-    at ``previous``) or ``gone`` (not rated at ``as_of``).
+    Returns
+    -------
+    (DataFrame, dict)
+        ``from_grade, to_grade, n, move`` for the subjects rated at both dates
+        (``move``: ``up`` to a better grade, ``down`` or ``same``), and the
+        subjects per kind of move: ``up``, ``down``, ``same``, ``new`` (not rated
+        at ``previous``) and ``gone`` (not rated at ``as_of``).
     """
-    now = batch_ratings(store, as_of, scheme)[["subject_id", "final_grade"]]
-    before = batch_ratings(store, previous, scheme)[["subject_id", "final_grade"]]
-    both = before.merge(now, on="subject_id", how="outer", suffixes=("_from", "_to"))
-    both = both.rename(columns={"final_grade_from": "from_grade", "final_grade_to": "to_grade"})
-    both[["from_grade", "to_grade"]] = both[["from_grade", "to_grade"]].fillna("—")
-    out = both.groupby(["from_grade", "to_grade"]).size().rename("n").reset_index()
-    order = {g: i for i, g in enumerate(grade_order(scheme))}
-
-    def move(a: str, b: str) -> str:
-        if a == "—":
-            return "new"
-        if b == "—":
-            return "gone"
-        ra, rb = order.get(a, 99), order.get(b, 99)
-        return "same" if ra == rb else ("up" if rb < ra else "down")
-
-    out["move"] = [move(a, b) for a, b in zip(out["from_grade"], out["to_grade"], strict=True)]
-    return out
-
-
-def movement_summary(moves: pd.DataFrame) -> dict[str, int]:
-    """Subjects per kind of move (``up``, ``down``, ``same``, ``new``, ``gone``)."""
-    totals = moves.groupby("move")["n"].sum()
-    return {k: int(totals.get(k, 0)) for k in ("up", "down", "same", "new", "gone")}
+    m = migration(store, scheme, previous, as_of)
+    rank = {g: i for i, g in enumerate(m.grades)}
+    counts = m.counts.rename_axis(index="from_grade", columns="to_grade")
+    out = counts.stack().rename("n").reset_index()
+    out = out[out["n"] > 0].reset_index(drop=True)
+    out["move"] = ["same" if rank[a] == rank[b] else ("up" if rank[b] < rank[a] else "down")
+                   for a, b in zip(out["from_grade"], out["to_grade"], strict=True)]
+    summary = {"up": m.upgrades, "down": m.downgrades, "same": m.stable, "new": m.entered,
+               "gone": m.exited}
+    return out, summary

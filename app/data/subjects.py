@@ -9,6 +9,7 @@ import pandas as pd
 
 from features.records.kinds import DEPARTMENTS, KINDS
 from features.store.base import Store
+from scoring.history import current_ratings, subject_history
 from scoring.objections import objection_status
 
 SEARCH_LIMIT = 50
@@ -40,22 +41,31 @@ def subject(store: Store, subject_id: str) -> pd.Series | None:
 
 
 def rating_history(store: Store, subject_id: str) -> pd.DataFrame:
-    """Every rating of the subject, oldest first, with the cause of event re-ratings."""
-    frame = store.query("""
-        SELECT scheme, as_of, final_grade, model_grade, pd, score, model_name, model_version,
-               overrides, reasons, green_channel, scored_at
-        FROM ratings WHERE subject_id = ? ORDER BY scheme, as_of, scored_at""", [subject_id])
-    frame["cause"] = [(json.loads(r) or {}).get("cause", {}).get("kind") if r else None
-                      for r in frame["reasons"]]
+    """Every rating of the subject over time (:func:`scoring.history.subject_history`),
+    with ``cause`` the kind of an event re-rating (null for batch rows)."""
+    frame = subject_history(store, subject_id).rename(columns={"cause_kind": "cause"})
+    frame["as_of"] = pd.to_datetime(frame["as_of"])
     return frame
 
 
-def latest(history: pd.DataFrame) -> pd.DataFrame:
-    """The latest rating per scheme (by as-of date, then scoring time)."""
-    if history.empty:
-        return history
-    ordered = history.sort_values(["scheme", "as_of", "scored_at"])
-    return ordered.groupby("scheme").tail(1).reset_index(drop=True)
+def latest(store: Store, subject_id: str, history: pd.DataFrame) -> pd.DataFrame:
+    """The rating in force per scheme (latest as-of date, its current row) with its
+    reasons and overrides JSON."""
+    rows = [current_ratings(store, scheme, subject_ids=[subject_id]).tail(1)
+            for scheme in dict.fromkeys(history["scheme"])]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def points_rule(why: dict[str, Any]) -> dict[str, Any] | None:
+    """The driver 诚信考核 points rule stored beside the model grade, if any."""
+    rule = why.get("points_rule")
+    return rule if isinstance(rule, dict) else None
+
+
+def green(row: pd.Series) -> bool:
+    """True when the rating carries the green-channel flag (null counts as no)."""
+    value = row.get("green_channel")
+    return bool(value) if value is not None and not pd.isna(value) else False
 
 
 def reasons(row: pd.Series) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from app.data.overview import (
     batch_ratings,
     distribution,
     grade_order,
-    movement_summary,
     movements,
 )
 from app.i18n import industry_label, region_label, scheme_label, t
@@ -63,8 +62,7 @@ earlier = [d for d in batch_dates(s, scheme) if d < as_of]
 if not earlier:
     st.info(t("overview.no_previous"))
 else:
-    moves = movements(s, scheme, as_of, earlier[0])
-    total = movement_summary(moves)
+    moves, total = movements(s, scheme, as_of, earlier[0])
     st.caption(t("overview.since", previous=earlier[0], as_of=as_of))
     c = st.columns(5)
     for box, key in zip(c, ("up", "down", "same", "new", "gone"), strict=True):

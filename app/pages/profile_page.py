@@ -12,9 +12,11 @@ from app.components import charts, tables
 from app.components.reasons import override_notes, reason_lists
 from app.data.overview import grade_label, grade_order
 from app.data.subjects import (
+    green,
     latest,
     open_objections,
     overrides,
+    points_rule,
     rating_history,
     reasons,
     records,
@@ -23,6 +25,7 @@ from app.data.subjects import (
 )
 from app.i18n import lang, region_label, scheme_label, subject_type_label, t
 from app.state import audit_lookup, mask_frame, require, show_id, store
+from scoring.report import credit_report
 
 user = require("profile")
 st.title(t("page.profile"))
@@ -47,26 +50,37 @@ st.header(f"{row['name']}")
 st.caption(" · ".join([show_id(user, subject_id) or "", subject_type_label(row["subject_type"]),
                        region_label(row["region_code"])]))
 history = rating_history(s, subject_id)
-now = latest(history)
+now = latest(s, subject_id, history)
 if now.empty:
     st.info(t("profile.unrated"))
 else:
     scheme = st.radio(t("overview.scheme"), list(now["scheme"]), format_func=scheme_label,
                       horizontal=True, key="scheme") if len(now) > 1 else now["scheme"].iloc[0]
     r = now[now["scheme"] == scheme].iloc[0]
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("col.final_grade"), r["final_grade"],
-              help=grade_label(scheme, r["final_grade"], lang()))
-    c2.metric(t("col.pd"), f"{r['pd']:.2%}")
-    c3.metric(t("col.score"), f"{r['score']:.0f}")
-    c4.metric(t("col.as_of"), str(r["as_of"].date()))
+    why = reasons(r)
+    rule = points_rule(why)  # drivers: the 诚信考核 points rule beside the model grade
+    c = st.columns(5 if rule else 4)
+    c[0].metric(t("col.final_grade"), r["final_grade"],
+                help=grade_label(scheme, r["final_grade"], lang()))
+    c[1].metric(t("col.pd"), f"{r['pd']:.2%}")
+    c[2].metric(t("col.score"), f"{r['score']:.0f}")
+    c[3].metric(t("col.as_of"), str(r["as_of"])[:10])
+    if rule:
+        c[4].metric(t("profile.points_rule"),
+                    str(rule.get("grade_zh" if lang() == "zh" else "grade_en") or rule["grade"]),
+                    help=t("profile.points_detail", points=rule.get("points", 0),
+                           events=rule.get("events", 0), grade=rule.get("grade", "")))
     st.caption(t("profile.model", grade=grade_label(scheme, r["final_grade"], lang()),
                  model=r["model_name"], version=r["model_version"]))
-    if r["green_channel"] is True:
+    if green(r):
         st.success(t("profile.green"))
+    else:
+        st.caption(t("profile.no_green"))
     override_notes(overrides(r), lang())
-
-    why = reasons(r)
+    report_lang = lang()
+    st.download_button(t("profile.report"), key="report", on_click="ignore",
+                       data=lambda: credit_report(s, subject_id, lang=report_lang),
+                       file_name=f"credit-report-{subject_id}.html", mime="text/html")
     st.subheader(t("profile.reasons"))
     reason_lists(why, lang())
     unit = why.get("unit", "")
@@ -81,7 +95,7 @@ else:
     st.altair_chart(charts.grade_history(mine, grade_order(scheme), t("col.as_of"),
                                          t("col.final_grade")), width="stretch")
     tables.show(mine, ["as_of", "final_grade", "pd", "score", "model_version", "cause",
-                       "scored_at"], key="history")
+                       "scored_at", "current"], key="history")
 
 st.subheader(t("profile.records"))
 recs = records(s, subject_id, lang())

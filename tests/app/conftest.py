@@ -19,7 +19,7 @@ import pytest
 
 from features.store.duckdb_store import DuckDBStore
 
-FAMILY = {"enterprise": "gbm", "driver": "scorecard"}
+FAMILY = {"enterprise": "gbm", "driver": "scorecard", "sme": "gbm", "household": "scorecard"}
 CITY_SEED = 5
 
 

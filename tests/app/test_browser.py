@@ -1,13 +1,14 @@
 """Journeys in a real browser: Playwright drives Debian's headless Chromium against
 ``xinping app`` started as a subprocess on the tiny rated city.
 
-Screenshots are saved under ``test-artifacts/browser/`` (ignored by git). The
-inspection, 信易贷 and rural journeys come with their pages.
+Screenshots are saved under ``test-artifacts/browser/`` (ignored by git), the
+downloaded inspection list under ``test-artifacts/browser/downloads/``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -90,7 +91,8 @@ def browser(app_url: str):
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1400, "height": 1800}, locale="zh-CN",
+                                  accept_downloads=True)
     tab = context.new_page()
     tab.set_default_timeout(60_000)
     yield tab
@@ -158,3 +160,96 @@ def test_modeller_sees_the_model_registry(page, app_url: str) -> None:
     page.get_by_role("heading", name="冠军与挑战者模型对比").wait_for()
     page.get_by_test_id("stDataFrame").first.wait_for()
     shot(page, "05-modeller-models")
+
+
+def _first(rated_city: dict, sql: str) -> str:
+    from features.store.duckdb_store import DuckDBStore
+
+    with DuckDBStore(rated_city["path"], read_only=True) as store:
+        return store.scalar(sql)
+
+
+def test_supervisor_draws_an_inspection_list_and_downloads_it(page, app_url: str) -> None:
+    import pandas as pd
+
+    sign_in(page, app_url, "supervisor")
+    page.get_by_test_id("stSidebar").get_by_role("link", name="分级分类监管").click()
+    page.get_by_role("heading", name="信用风险分类分布").wait_for()
+    page.get_by_test_id("stVegaLiteChart").first.wait_for()
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    shot(page, "06-supervisor-classes")
+    seed = page.get_by_role("spinbutton", name="随机种子")
+    seed.fill("20261031")
+    seed.press("Tab")
+    page.get_by_role("button", name="抽取并保存名单").click()
+    done = page.get_by_text(re.compile(r"抽查批次 INS-\d{8}-[0-9a-f]{8}：抽取 \d+ 户企业"))
+    done.wait_for()
+    drawn = int(re.search(r"抽取 (\d+) 户", done.inner_text()).group(1))
+    draw_id = re.search(r"INS-\d{8}-[0-9a-f]{8}", done.inner_text()).group(0)
+    assert drawn > 0
+    page.get_by_role("button", name="下载名单（CSV）").wait_for()
+    shot(page, "07-supervisor-inspection-draw")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载名单（CSV）").click()
+    target = SHOTS / "downloads" / f"{draw_id}.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    info.value.save_as(target)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    rows = pd.read_csv(target, encoding="utf-8-sig", dtype=str)
+    assert len(rows) == drawn
+    assert set(rows["抽查批次"]) == {draw_id} and set(rows["随机种子"]) == {"20261031"}
+    assert set(rows["信用风险分类"]) <= {"A", "B", "C", "D"}
+    assert rows["统一社会信用代码"].str.len().eq(18).all()
+
+
+def test_bank_officer_looks_up_an_sme_with_an_authorisation(page, app_url: str,
+                                                            rated_city: dict) -> None:
+    name = _first(rated_city, """SELECT s.name FROM subjects s JOIN ratings r USING (subject_id)
+                                 WHERE r.scheme = 'sme' ORDER BY s.subject_id LIMIT 1""")
+    sign_in(page, app_url, "bank")
+    sidebar = page.get_by_test_id("stSidebar")
+    assert sidebar.get_by_role("link", name="分级分类监管").count() == 0
+    sidebar.get_by_role("link", name="信易贷").click()
+    page.get_by_role("heading", name="信易贷").wait_for()
+    box = page.get_by_label("按企业名称或统一社会信用代码查询")
+    box.fill(name)
+    box.press("Enter")
+    page.get_by_text("请先填写企业的授权编号").wait_for()
+    assert page.get_by_role("heading", name=name).count() == 0
+    auth = page.get_by_role("textbox", name="授权编号")
+    auth.fill("SQ-2026-0815")
+    auth.press("Enter")
+    page.get_by_role("heading", name=name).wait_for()
+    page.get_by_text("推高风险的主要因素").wait_for()
+    page.get_by_text("建议额度（元）").wait_for()
+    assert page.get_by_role("button", name="下载信用报告（HTML）").count() == 1
+    shot(page, "08-bank-lending")
+    # applicants in bulk: a decision per row, unknown IDs said row by row
+    sid = _first(rated_city, "SELECT subject_id FROM ratings WHERE scheme = 'sme' "
+                             "ORDER BY subject_id LIMIT 1")
+    applicants = SHOTS / "downloads" / "applicants.csv"
+    applicants.parent.mkdir(parents=True, exist_ok=True)
+    applicants.write_text(f"统一社会信用代码\n{sid}\n91530300NOSUCHFIRM\n", encoding="utf-8-sig")
+    page.get_by_role("tab", name="批量申请").click()
+    page.locator("input[type=file]").set_input_files(str(applicants))
+    page.get_by_text("共 2 行：1 户给出授信建议，1 行无法评价").wait_for()
+    page.get_by_role("button", name="下载结果（CSV）").wait_for()
+    shot(page, "09-bank-applicants")
+
+
+def test_rural_officer_opens_a_village(page, app_url: str) -> None:
+    sign_in(page, app_url, "rural")
+    page.get_by_test_id("stSidebar").get_by_role("link", name="农村信用").click()
+    page.get_by_role("heading", name="乡镇").wait_for()
+    page.get_by_label("选择行政村").click()
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    chosen = options.nth(min(1, options.count() - 1))
+    label = chosen.inner_text().split(" · ")[0].strip()
+    chosen.click()
+    page.get_by_text(re.compile(f"{re.escape(label)}：(已评为|未评为)信用村")).wait_for()
+    page.get_by_text("评定条件").first.wait_for()
+    page.get_by_text("本村农户").wait_for()
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    shot(page, "10-rural-village")

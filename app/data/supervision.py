@@ -1,0 +1,156 @@
+"""分级分类监管: enterprise credit-risk classes, sampling ratios and inspection draws.
+
+The draw runs the same functions as ``xinping inspections draw``
+(:mod:`scoring.policies.inspection` and :mod:`scoring.policies.inspection_store`):
+classes of the latest rating batch of the date, previous draws for the yearly
+caps, the draw itself and one ``inspections`` row per drawn enterprise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+
+from features.store.base import Store
+from scoring.history import current_ratings, decode
+from scoring.policies.inspection import (
+    CLASS_LABELS,
+    DrawResult,
+    InspectionConfig,
+    draw,
+    summary_table,
+)
+from scoring.policies.inspection_store import (
+    NoRatingsError,
+    draw_history,
+    enterprise_classes,
+    export_frame,
+    new_draw_id,
+    store_draw,
+)
+
+CLASSES = ("A", "B", "C", "D")
+TOP_REASONS = 2
+
+__all__ = ["CLASSES", "DrawOutcome", "NoRatingsError", "class_counts", "classified",
+           "csv_bytes", "excel_bytes", "filter_classes", "ratio_table", "run_draw"]
+
+
+def _top_reasons(text: object, lang: str, n: int = TOP_REASONS) -> str:
+    """The ``n`` factors raising the risk most, in words, from a reasons JSON."""
+    data = decode(text) or {}
+    key = "text_zh" if lang == "zh" else "text_en"
+    items = [str(i.get(key) or i.get("indicator")) for i in data.get("raise", [])[:n]]
+    return "；".join(items) if lang == "zh" else "; ".join(items)
+
+
+def classified(store: Store, as_of: dt.date, lang: str = "zh") -> tuple[pd.DataFrame, dict]:
+    """Every enterprise classified at ``as_of`` with its industry and top reasons.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        ``subject_id, name, region_code, industry, credit_class, class_label,
+        top_reasons`` and the rating batch the classes come from.
+
+    Raises
+    ------
+    NoRatingsError
+        When no enterprise was rated at ``as_of``.
+    """
+    classes, batch = enterprise_classes(store, as_of)
+    ids = classes["subject_id"].tolist()
+    rated = current_ratings(store, "enterprise", as_of, ids)[["subject_id", "reasons"]]
+    industry = store.query("""
+        SELECT subject_id, industry FROM (
+          SELECT subject_id, industry,
+                 row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
+          FROM subjects WHERE subject_type = 'enterprise') WHERE rn = 1""")
+    out = classes.merge(industry, on="subject_id", how="left").merge(
+        rated, on="subject_id", how="left")
+    pick = 0 if lang == "zh" else 1
+    out["class_label"] = out["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[pick])
+    out["top_reasons"] = [_top_reasons(r, lang) for r in out["reasons"]]
+    cols = ["subject_id", "name", "region_code", "industry", "credit_class", "class_label",
+            "top_reasons"]
+    return out[cols], batch
+
+
+def filter_classes(frame: pd.DataFrame, regions: list[str], industries: list[str],
+                   classes: list[str]) -> pd.DataFrame:
+    """The enterprises in any of ``regions``, ``industries`` and ``classes`` (empty: all)."""
+    keep = pd.Series(True, index=frame.index)
+    for column, values in (("region_code", regions), ("industry", industries),
+                           ("credit_class", classes)):
+        if values:
+            keep &= frame[column].isin(values)
+    return frame[keep]
+
+
+def class_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Enterprises per class: ``credit_class, class_label, n, share`` (A to D)."""
+    counts = frame.groupby(["credit_class", "class_label"]).size().rename("n").reset_index()
+    counts["share"] = counts["n"] / max(int(counts["n"].sum()), 1)
+    return counts.sort_values("credit_class").reset_index(drop=True)
+
+
+def ratio_table(cfg: InspectionConfig, lang: str = "zh") -> pd.DataFrame:
+    """The sampling policy in force: ratio, allowed range and yearly cap per class."""
+    pick = 0 if lang == "zh" else 1
+    return pd.DataFrame([{
+        "credit_class": c.credit_class,
+        "class_label": CLASS_LABELS.get(c.credit_class, (c.credit_class,) * 2)[pick],
+        "ratio": f"{c.ratio:.0%}",
+        "allowed": f"{c.allowed[0]:.0%} – {c.allowed[1]:.0%}",
+        "cap_per_year": "—" if c.cap_per_year is None else f"{c.cap_per_year:g}",
+    } for c in cfg.classes])
+
+
+@dataclass(frozen=True)
+class DrawOutcome:
+    """A stored draw: its id, the result, the export list and the per-class summary."""
+
+    draw_id: str
+    as_of: dt.date
+    result: DrawResult
+    listing: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def run_draw(store: Store, as_of: dt.date, seed: int, region: str | None,
+             cfg: InspectionConfig, drawn_by: str) -> DrawOutcome:
+    """Draw the inspection list as ``xinping inspections draw`` does and store it.
+
+    Raises
+    ------
+    NoRatingsError
+        When no enterprise was rated at ``as_of``.
+    ValueError
+        When the region has no classified enterprise (nothing is stored).
+    """
+    classes, batch = enterprise_classes(store, as_of)
+    history = draw_history(store, as_of, cfg)
+    result = draw(classes, cfg, seed, region=region, history=history, as_of=as_of)
+    if result.population == 0:
+        raise ValueError(f"no classified enterprise in region {region} at {as_of}")
+    draw_id = store_draw(store, result, as_of, drawn_by=drawn_by, batch=batch,
+                         draw_id=new_draw_id(as_of))
+    return DrawOutcome(draw_id, as_of, result, export_frame(result, draw_id, as_of),
+                       summary_table(result))
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as CSV in UTF-8 with a BOM, so Excel opens the Chinese text correctly."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An .xlsx workbook with one sheet per entry of ``sheets``."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
+        for name, frame in sheets.items():
+            frame.to_excel(xl, sheet_name=name, index=False)
+    return buffer.getvalue()

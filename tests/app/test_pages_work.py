@@ -1,0 +1,250 @@
+"""The work pages with ``AppTest``: 分级分类监管, 信易贷 and 农村信用 (refusals without the
+role are in test_pages.py, which covers every page of PAGE_ROLES)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
+
+
+def page(name: str, role: str, lang: str = "zh") -> AppTest:
+    """A page run as a signed-in user of ``role``."""
+    at = AppTest.from_file(str(PAGES / f"{name}_page.py"), default_timeout=240)
+    at.session_state["lang"] = lang
+    at.session_state["user"] = {"username": f"test-{role}", "role": role,
+                                "display_name": f"测试{role}", "region_code": None}
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def frames(at: AppTest, header: str) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe if header in d.value.columns]
+
+
+# --- 分级分类监管 -------------------------------------------------------------
+
+def test_supervision_shows_classes_reasons_and_ratios(app_env: dict) -> None:
+    at = ok(page("supervision", "supervisor"))
+    assert at.title[0].value == "分级分类监管"
+    assert at.selectbox(key="as_of").value == app_env["as_of"]
+    assert len(at.get("vega_lite_chart")) == 1
+    ratios = frames(at, "抽查比例")[0]
+    assert list(ratios["信用风险分类"]) == ["A", "B", "C", "D"]
+    assert list(ratios["抽查比例"]) == ["2%", "5%", "30%", "80%"]
+    firms = frames(at, "主要理由")[0]
+    assert len(firms) > 100 and set(firms["信用风险分类"]) <= {"A", "B", "C", "D"}
+    assert firms["主要理由"].str.len().gt(0).mean() > 0.5
+    at.multiselect(key="f_class").set_value(["D"]).run()
+    ok(at)
+    only_d = frames(at, "主要理由")[0]
+    assert 0 < len(only_d) < len(firms) and set(only_d["信用风险分类"]) == {"D"}
+
+
+def test_supervision_draws_stores_and_exports_the_list(app_env: dict, query) -> None:
+    at = ok(page("supervision", "supervisor"))
+    at.number_input(key="seed").set_value(20261031)
+    at.button(key="draw_submit").click().run()
+    ok(at)
+    assert any("抽查批次" in s.value for s in at.success), [e.value for e in at.error]
+    listing = frames(at, "抽取方式")[0]
+    stored = query("SELECT * FROM inspections")
+    assert stored["draw_id"].nunique() == 1 and len(stored) == len(listing) > 0
+    assert set(stored["subject_id"]) == set(listing["统一社会信用代码"])
+    assert set(stored["seed"]) == {20261031} and set(stored["drawn_by"]) == {"test-supervisor"}
+    summary = frames(at, "抽取数 Drawn")[0]
+    assert summary["抽取数 Drawn"].iloc[-1] == len(listing)
+    assert any("保底比例" in c.value for c in at.caption) or at.warning
+    assert len(at.get("download_button")) == 2
+    log = query("SELECT * FROM audit_log WHERE action = 'inspection_draw'")
+    assert len(log) == 1 and log["role"].iloc[0] == "supervisor"
+    assert stored["draw_id"].iloc[0] in log["detail"].iloc[0]
+
+
+def test_supervision_draw_of_one_district_keeps_to_it(app_env: dict, query) -> None:
+    from scoring.policies.inspection import region_prefix
+
+    code = query("""SELECT region_code, count(*) AS n FROM subjects
+                    WHERE subject_type = 'enterprise' GROUP BY 1
+                    ORDER BY n DESC LIMIT 1""")["region_code"].iloc[0]
+    at = ok(page("supervision", "admin"))
+    at.selectbox(key="draw_region").set_value(code)
+    at.button(key="draw_submit").click().run()
+    ok(at)
+    listing = frames(at, "抽取方式")[0]
+    assert len(listing) > 0
+    assert listing["行政区划代码"].str.startswith(region_prefix(code)).all()
+
+
+def test_supervision_csv_helpers_write_a_bom_and_two_sheets() -> None:
+    from app.data.supervision import csv_bytes, excel_bytes
+
+    frame = pd.DataFrame({"企业名称": ["曲靖某公司"], "信用风险分类": ["A"]})
+    raw = csv_bytes(frame)
+    assert raw.startswith(b"\xef\xbb\xbf") and "曲靖某公司" in raw.decode("utf-8-sig")
+    book = pd.read_excel(io.BytesIO(excel_bytes({"抽查名单": frame, "抽查汇总": frame})),
+                         sheet_name=None)
+    assert list(book) == ["抽查名单", "抽查汇总"]
+
+
+# --- 信易贷 ------------------------------------------------------------------
+
+def _sme(query, declined: bool | None = None) -> tuple[str, str]:
+    row = query("""SELECT s.subject_id, s.name FROM ratings r JOIN subjects s USING (subject_id)
+                   WHERE r.scheme = 'sme' ORDER BY r.subject_id LIMIT 1""").iloc[0]
+    return row["subject_id"], row["name"]
+
+
+def test_lending_needs_the_authorisation_reference_before_anything_opens(
+        app_env: dict, query) -> None:
+    sid, _name = _sme(query)
+    at = ok(page("lending", "bank"))
+    at.text_input(key="query").input(sid).run()
+    ok(at)
+    assert any("授权编号" in w.value for w in at.warning)
+    assert not at.metric and not at.header
+    assert query("SELECT count(*) AS n FROM audit_log WHERE user_name = 'test-bank' "
+                 "AND action = 'view_subject'")["n"].iloc[0] == 0
+
+
+def test_lending_shows_the_decision_reasons_and_logs_the_reference(
+        app_env: dict, query) -> None:
+    sid, name = _sme(query)
+    at = ok(page("lending", "bank"))
+    at.text_input(key="auth").input("SQ-2026-0001")
+    at.text_input(key="query").input(name).run()
+    ok(at)
+    assert at.header[0].value == name
+    labels = {m.label: m.value for m in at.metric}
+    for label in ("信易贷等级", "信用分", "违约概率", "授信建议", "建议额度（元）", "利率档次"):
+        assert label in labels
+    assert labels["授信建议"] in ("建议授信", "不予授信")
+    text = " ".join(m.value for m in at.markdown)
+    assert "推高风险的主要因素" in text
+    assert at.get("download_button")  # the credit report
+    log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' "
+                "AND action = 'view_subject'")
+    assert list(log["subject_id"]) == [sid] and "SQ-2026-0001" in log["detail"].iloc[0]
+    at.text_input(key="auth").input("SQ-2026-0002").run()  # another authorisation: logged
+    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank' "
+                     "AND action = 'view_subject'")) == 2
+
+
+def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
+    from app.data.lending import applicant_decisions, read_applicants
+    from app.settings import settings
+    from features.store.duckdb_store import DuckDBStore
+
+    rated = list(query("SELECT DISTINCT subject_id FROM ratings WHERE scheme = 'sme' "
+                       "ORDER BY 1 LIMIT 3")["subject_id"])
+    unrated = query("""SELECT subject_id FROM subjects WHERE subject_type = 'enterprise'
+                       AND subject_id NOT IN (SELECT subject_id FROM ratings
+                                              WHERE scheme = 'sme') LIMIT 1""")["subject_id"]
+    ids = [*rated, "91530300XXXXXXXXXX", "", *unrated]
+    csv = pd.DataFrame({"统一社会信用代码": ids, "企业名称": "x"}).to_csv(index=False)
+    assert read_applicants(csv.encode("utf-8-sig")) == [i.upper() for i in ids]
+    with DuckDBStore(app_env["store"]) as store:
+        out = applicant_decisions(store, app_env["as_of"], read_applicants(csv.encode()),
+                                  settings().lending.config(), settings().build_config())
+    assert list(out["row_number"]) == list(range(1, len(ids) + 1))
+    assert list(out["status"]) == ["ok"] * 3 + ["unknown", "empty", "unrated"]
+    assert out["grade"].iloc[:3].notna().all() and out["grade"].iloc[3:].isna().all()
+
+
+def test_lending_refuses_a_file_without_an_id_column() -> None:
+    from app.data.lending import ApplicantsError, read_applicants
+
+    with pytest.raises(ApplicantsError):
+        read_applicants(b"name\nfoo\n")
+
+
+# --- 农村信用 ----------------------------------------------------------------
+
+def test_rural_drills_down_to_a_village_and_its_households(app_env: dict, query) -> None:
+    at = ok(page("rural", "rural"))
+    assert at.title[0].value == "农村信用"
+    labels = {m.label: m.value for m in at.metric}
+    assert {"信用户", "信用村", "信用乡镇"} <= set(labels)
+    assert frames(at, "信用乡镇") and frames(at, "信用村数")
+    village = at.selectbox(key="village").value
+    verdicts = [*at.success, *at.error, *at.warning]
+    assert any("信用村" in v.value for v in verdicts)
+    crit = frames(at, "条件")
+    assert crit and crit[-1]["说明"].str.len().gt(0).all()
+    people = frames(at, "利率优惠")[0]
+    assert len(people) > 0 and people["主体标识"].str.contains(r"\*").sum() == 0  # full IDs
+    log = query("SELECT subject_id FROM audit_log WHERE user_name = 'test-rural' "
+                "AND action = 'view_subject'")
+    assert village in set(log["subject_id"])
+
+
+def test_rural_failing_village_lists_the_households_weighing_most(app_env: dict) -> None:
+    at = ok(page("rural", "admin"))
+    codes = [o.split(" · ")[-1] for o in at.selectbox(key="township").options]
+    for township in codes:
+        at.selectbox(key="township").set_value(township).run()
+        for option in at.selectbox(key="village").options:
+            at.selectbox(key="village").set_value(option.split(" · ")[-1]).run()
+            if any("未评为信用村" in e.value for e in at.error):
+                heavy = frames(at, "拖累项数")
+                assert heavy and len(heavy[0]) > 0
+                return
+    pytest.skip("every village of the tiny city is a 信用村")
+
+
+def test_rural_assessment_is_a_new_record_and_re_rates_the_household(
+        app_env: dict, query) -> None:
+    at = ok(page("rural", "rural"))
+    household = at.selectbox(key="household").value
+    before = query("SELECT count(*) AS n FROM records WHERE kind = 'village_assessment'")
+    at.number_input(key="score").set_value(35)
+    at.text_input(key="note").input("更正：去年评议录入有误")
+    at.button(key="save").click().run()
+    ok(at)
+    assert any("已保存评议记录" in s.value for s in at.success), [e.value for e in at.error]
+    new = query("SELECT * FROM records WHERE kind = 'village_assessment' AND subject_id = ? "
+                "ORDER BY recorded_at DESC LIMIT 1", [household]).iloc[0]
+    assert new["value_num"] == 35 and new["source_dept"] == "village_committee"
+    assert new["record_id"].startswith("VC-")
+    after = query("SELECT count(*) AS n FROM records WHERE kind = 'village_assessment'")
+    assert after["n"].iloc[0] == before["n"].iloc[0] + 1
+    changes = frames(at, "新等级")
+    assert changes and list(changes[0]["主体标识"]) == [household]
+    rating = query("SELECT reasons FROM ratings WHERE subject_id = ? AND scheme = 'household' "
+                   "ORDER BY scored_at DESC LIMIT 1", [household])["reasons"].iloc[0]
+    assert new["record_id"] in rating
+    log = query("SELECT * FROM audit_log WHERE action = 'village_assessment'")
+    assert list(log["subject_id"]) == [household] and set(log["role"]) == {"rural"}
+
+
+# --- profile additions ---------------------------------------------------------
+
+def test_profile_of_a_driver_shows_the_points_rule_green_channel_and_report(
+        app_env: dict, query) -> None:
+    driver = query("SELECT subject_id FROM ratings WHERE scheme = 'driver' "
+                   "ORDER BY subject_id LIMIT 1")["subject_id"].iloc[0]
+    at = page("profile", "admin")
+    ok(at.text_input(key="query").input(driver).run())
+    labels = {m.label for m in at.metric}
+    assert "诚信考核（记分）" in labels
+    assert at.get("download_button")
+    assert at.success or any("绿色通道" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(("name", "title"), [
+    ("supervision", "Risk-based supervision"), ("lending", "Credit-based lending"),
+    ("rural", "Rural credit")])
+def test_work_pages_speak_english(app_env: dict, name: str, title: str) -> None:
+    at = ok(page(name, "admin", lang="en"))
+    assert at.title[0].value == title
+    shown = [w.label for w in [*at.text_input, *at.selectbox, *at.metric, *at.number_input]]
+    assert shown and not [s for s in shown if any("\u4e00" <= ch <= "\u9fff" for ch in s)]
