@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from features.build import feature_sql, typed_features
 from features.compile import BuildConfig
@@ -160,15 +161,16 @@ def score_scheme_spark(
     if progress:
         progress(stage, 0, 1)
     flags = green_channel(store, scheme, as_of, policies.green, windows)
-    frames = {_GREEN_FRAME: pd.DataFrame({
-        "subject_id": pd.Series(flags.index, dtype="object"),
-        "green_channel": flags.to_numpy(dtype=np.bool_)})}
+    # typed Arrow tables: an empty population still joins on a string column
+    frames: dict[str, pa.Table] = {_GREEN_FRAME: pa.table({
+        "subject_id": pa.array(flags.index.tolist(), pa.string()),
+        "green_channel": pa.array(flags.to_numpy(dtype=np.bool_), pa.bool_())})}
     if scheme == "driver" and len(flags):
         extras = points_rule_extras(store, flags.index.tolist(), as_of, policies, windows)
-        frames[_EXTRAS_FRAME] = pd.DataFrame({
-            "subject_id": pd.Series(list(extras), dtype="object"),
-            "extras": pd.Series([json.dumps(v, ensure_ascii=False) for v in extras.values()],
-                                dtype="object")})
+        frames[_EXTRAS_FRAME] = pa.table({
+            "subject_id": pa.array(list(extras), pa.string()),
+            "extras": pa.array([json.dumps(v, ensure_ascii=False) for v in extras.values()],
+                               pa.string())})
     if progress:
         progress(stage, 1, 1)
         progress(f"评分 scoring {scheme} (Spark)", 0, 1)
