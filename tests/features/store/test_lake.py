@@ -88,3 +88,27 @@ def test_spark_reads_and_appends_the_layout_with_declared_types(tmp_path: Path, 
             assert lake.count("records") == 6
             assert lake.scalar("SELECT count(*) FROM records WHERE kind = 'tax_paid' "
                                "AND published_on >= DATE'2026-01-01'") == 2
+
+
+@pytest.mark.spark
+def test_map_hooks_run_a_pandas_function_on_the_executors(tmp_path: Path, spark) -> None:
+    from features.store.spark_store import SparkStore
+
+    at = dt.datetime(2026, 11, 1, 8, 0, 0, 250000)
+    # the function gets pandas batches (dtypes as query() gives) and the broadcast value
+    audit = lambda frame, when: pd.DataFrame({  # noqa: E731 (pickled by value)
+        "logged_at": when, "user_name": "job", "role": str(frame["published_on"].dtype),
+        "action": frame["kind"], "subject_id": frame["subject_id"]})
+    with SparkStore(tmp_path, spark=spark) as lake:
+        lake.append("records", _records())
+        sql = "SELECT * FROM records WHERE kind = ?"
+        got = lake.map_frames(sql, audit, "audit_log", shared=at, params=["tax_paid"])
+        assert list(got.columns) == list(TABLES["audit_log"].column_names)
+        assert sorted(got["subject_id"]) == ["S0", "S1"]
+        assert (got["logged_at"] == pd.Timestamp(at)).all()
+        assert set(got["role"]) == {"datetime64[us]"}
+        out = tmp_path / "mapped"
+        counts = lake.map_to_parquet("SELECT * FROM records", audit, "audit_log", out,
+                                     shared=at, count_by="action")
+        assert counts == {"tax_paid": 2, "administrative_penalty": 1}
+        assert len(pd.read_parquet(out)) == 3
