@@ -183,6 +183,11 @@ def features_build(
         Path | None, typer.Option("--out", help="Write the frame to this Parquet file.")
     ] = None,
     store: StoreOption = None,
+    lake: Annotated[
+        Path | None,
+        typer.Option("--lake", help="With --engine spark: read this Parquet lake "
+                     "(`xinping export-lake`), not the DuckDB file."),
+    ] = None,
 ) -> None:
     """Build a scheme's indicators as of a date. 计算指定基准日的指标。"""
     import datetime as dt
@@ -200,13 +205,21 @@ def features_build(
     except ValueError:
         err_console.print(f"[red]错误 / error:[/red] --as-of {as_of!r} is not a date (YYYY-MM-DD)")
         raise typer.Exit(code=2) from None
+    if lake is not None and engine is not Engine.spark:
+        err_console.print("[red]错误 / error:[/red] --lake needs --engine spark")
+        raise typer.Exit(code=2)
     if engine is Engine.spark:
-        import os
+        from app.lake_cli import local_spark_environment
 
-        # local Spark binds to loopback (only app/ touches the environment)
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        local_spark_environment()
     started = time.perf_counter()
-    with open_store(store, read_only=True) as st, err_console.status(
+    if lake is not None:
+        from app.lake_cli import open_lake
+
+        opened = open_lake(lake)
+    else:
+        opened = open_store(store, read_only=True)
+    with opened as st, err_console.status(
         f"计算指标 building {subject} @ {day} on {engine.value}…"
     ):
         frame = build_features(st, subject, day, engine=engine.value,
@@ -430,7 +443,7 @@ def main() -> None:
 
 
 # commands kept in their own modules register themselves on ``cli``
-from app import app_cli, inspections_cli, policies_cli, scoring_cli  # noqa: E402,F401
+from app import app_cli, inspections_cli, lake_cli, policies_cli, scoring_cli  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     # ``python -m app.cli``: run the imported module's app, where every command registered

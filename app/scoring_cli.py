@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli import MODELLED, StoreOption, _schemes, cli, console, err_console, open_store
+from app.cli import MODELLED, Engine, StoreOption, _schemes, cli, console, err_console, open_store
 from app.settings import settings
 
 objection_cli = typer.Typer(help="异议 objections: open, resolve, list deadlines.",
@@ -80,18 +80,56 @@ def score(
         typer.Option("--as-of", help="As-of date (repeatable; default: last month end of data)."),
     ] = None,
     store: StoreOption = None,
+    engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.duckdb,
+    lake: Annotated[
+        Path | None,
+        typer.Option("--lake", help="With --engine spark: the Parquet lake to read "
+                     "(`xinping export-lake`)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="With --engine spark: ratings dataset folder, partitioned "
+                     "by scheme and as_of (default: LAKE/ratings)."),
+    ] = None,
+    master: Annotated[
+        str, typer.Option("--master", help="Spark master for --engine spark.")
+    ] = "local[2]",
 ) -> None:
-    """Score with the champion model and write ratings with reasons. 批量评分。"""
+    """Score with the champion model and write ratings with reasons. 批量评分。
+
+    With ``--engine spark --lake DIR`` the indicators are built and the
+    champion (loaded once, broadcast) rates every partition on Spark; ratings
+    are written as Parquet partitioned by scheme and as_of.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from scoring.batch import score_scheme
 
+    spark = engine is Engine.spark
+    if spark and lake is None:
+        _fail("--engine spark needs --lake DIR (`xinping export-lake DIR` writes one)")
+    if not spark and (lake is not None or out is not None):
+        _fail("--lake and --out need --engine spark")
     keys = _schemes(subject)
     models = _models(keys)
     if not models:
         _fail("no scheme has a champion model: train and promote first")
     cfg, policies = settings().build_config(), settings().rating_policies()
-    with open_store(store) as st, Progress(
+    if spark:
+        from app.lake_cli import open_lake
+        from scoring.spark_batch import score_scheme_spark
+
+        opened = open_lake(lake, master)  # type: ignore[arg-type]
+
+        def run_one(st, model, day, report):
+            return score_scheme_spark(st, model, day, cfg=cfg, policies=policies, out=out,
+                                      progress=report)
+    else:
+        opened = open_store(store)
+
+        def run_one(st, model, day, report):
+            return score_scheme(st, model, day, cfg=cfg, policies=policies, progress=report)
+    with opened as st, Progress(
         TextColumn("[bold]{task.description}"), BarColumn(),
         TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
         console=err_console,
@@ -106,8 +144,12 @@ def score(
 
         for day in dates:
             for model in models.values():
-                run = score_scheme(st, model, day, cfg=cfg, policies=policies, progress=report)
+                run = run_one(st, model, day, report)
                 progress.console.print(run.summary(), markup=False, highlight=False)
+        if spark:
+            where = out or Path(st.table_path("ratings"))
+            progress.console.print(f"评级 ratings → {where} (Parquet, scheme=…/as_of=…)",
+                                   markup=False, highlight=False)
 
 
 def _print_changes(changes, seconds: float) -> None:

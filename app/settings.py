@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import tomllib
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -267,7 +268,10 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def load_settings(path: str | Path | None = None) -> Settings:
     """Default settings, overlaid with ``path`` (or ``$XINPING_SETTINGS``) and the environment."""
-    data = tomllib.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+    # through importlib.resources: also readable when the package runs from a
+    # zip (a wheel on spark-submit's --py-files)
+    shipped = resources.files("app").joinpath(DEFAULT_FILE.name)
+    data = tomllib.loads(shipped.read_text(encoding="utf-8"))
     extra = path or os.environ.get("XINPING_SETTINGS")
     if extra:
         data = _merge(data, tomllib.loads(Path(extra).read_text(encoding="utf-8")))

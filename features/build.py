@@ -108,7 +108,14 @@ def feature_sql(
     return scheme_sql(sch, day, dialect, cfg, member_sql=member, subset=subset)
 
 
-def _typed(frame: pd.DataFrame, sch: Scheme) -> pd.DataFrame:
+def typed_features(frame: pd.DataFrame, scheme: str | Scheme) -> pd.DataFrame:
+    """A feature query's rows in the dtypes :func:`build_features` returns.
+
+    Sorted by ``subject_id``; ``as_of`` as ``datetime64[s]``; numeric
+    indicators ``float64``; categorical ones ``object`` with ``None`` for
+    missing. Engines (and batches of one result) then give identical frames.
+    """
+    sch = _scheme(scheme)
     out = frame.sort_values("subject_id", kind="stable").reset_index(drop=True)
     out["as_of"] = pd.to_datetime(out["as_of"]).astype("datetime64[s]")
     for ind in sch.indicators:
@@ -158,7 +165,7 @@ def build_features(
     frames: dict = {}
     sql = feature_sql(sch, as_of, engine, cfg, subjects, runner, frames)
     frame = runner.query(sql, frames=frames or None)
-    return _typed(frame, sch)
+    return typed_features(frame, sch)
 
 
 def build_labels(store: Store, scheme: str | Scheme, as_of: str | dt.date) -> set[str]:

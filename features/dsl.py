@@ -224,6 +224,10 @@ def render_reason(template: str, label: str, value: object, window: int | None,
                   lang: str = "zh") -> str:
     """Fill a reason template: numbers rounded for reading, a missing value said so.
 
+    Numbers are read to 12 significant digits before they are rounded, so the
+    text is the same on every engine (DuckDB, Spark) for values that agree to
+    floating-point noise.
+
     Parameters
     ----------
     template
@@ -238,6 +242,10 @@ def render_reason(template: str, label: str, value: object, window: int | None,
     if value is None or (isinstance(value, float) and value != value):
         return f"{label}：无数据" if lang == "zh" else f"{label}: no data"
     if isinstance(value, float):
+        # 12 significant digits first: sums the engines add up in another order can
+        # differ in the last bit (7570.5 vs 7570.500000000001), and that noise must
+        # not decide how the value is rounded for reading.
+        value = float(f"{value:.12g}")
         value = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
     return template.format(value=value, window=window or "", label=label)
 

@@ -26,14 +26,33 @@ def tracking_uri(home: Path) -> str:
     return f"sqlite:///{(Path(home) / 'mlflow.db').resolve()}"
 
 
-def connect(home: Path) -> MlflowClient:
-    """Point MLflow at ``home`` (created if needed) and return a client."""
+def is_uri(home: Path | str) -> bool:
+    """Whether ``home`` names a tracking server or database (``http://…``,
+    ``postgresql://…``, ``databricks``) rather than a local MLflow home folder."""
+    text = str(home)
+    return "://" in text or text == "databricks"
+
+
+def registry_uri(home: Path | str) -> str:
+    """The tracking and registry URI of ``home``: itself if it is a URI, else the
+    SQLite database in the folder."""
+    return str(home) if is_uri(home) else tracking_uri(Path(home))
+
+
+def connect(home: Path | str) -> MlflowClient:
+    """Point MLflow at ``home`` and return a client.
+
+    ``home`` is a local MLflow home folder (created if needed: ``mlflow.db``
+    and ``artifacts/``) or, on a cluster, the URI of a tracking server or
+    database that holds the registry (see docs/spark-runbook.md).
+    """
     import mlflow
 
-    home = Path(home)
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "artifacts").mkdir(exist_ok=True)
-    uri = tracking_uri(home)
+    uri = registry_uri(home)
+    if not is_uri(home):
+        folder = Path(home)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "artifacts").mkdir(exist_ok=True)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)

@@ -48,8 +48,9 @@ class RatingPolicies:
     driver: DriverConfig = field(default_factory=DriverConfig)
 
 
-def _driver_points(store: Store, ids: list[str], as_of: dt.date, policies: RatingPolicies,
-                   windows: WindowPolicy) -> dict[str, dict[str, Any]]:
+def points_rule_extras(store: Store, ids: list[str], as_of: dt.date, policies: RatingPolicies,
+                       windows: WindowPolicy) -> dict[str, dict[str, Any]]:
+    """The drivers' 诚信考核 points rule as extra reasons keys, by subject_id."""
     grades = driver_grades(store, as_of, policies.driver, windows, ids)
     return {
         row.subject_id: {"points_rule": {
@@ -219,7 +220,7 @@ def score_scheme(
     if ids:
         flags = green_channel(store, ids, as_of, policies.green, windows)
         if scheme == "driver":
-            extras = _driver_points(store, ids, as_of, policies, windows)
+            extras = points_rule_extras(store, ids, as_of, policies, windows)
     rows = rate_frame(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
                       progress, extras=extras)
     replaced = write_ratings(store, rows, replace_batch=cause is None)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from models.pipeline import RatingPipeline
 from models.pyfunc import load_pipeline
-from models.registry import CHAMPION, connect, model_name, version_by_alias
+from models.registry import CHAMPION, connect, model_name, registry_uri, version_by_alias
 
 
 class NoModelError(LookupError):
@@ -36,7 +36,7 @@ class LoadedModel:
 _CACHE: dict[tuple[str, str, str], RatingPipeline] = {}
 
 
-def load_model(scheme: str, home: Path, alias: str = CHAMPION) -> LoadedModel:
+def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedModel:
     """The version of ``xinping-<scheme>`` holding ``alias`` in the registry at ``home``.
 
     Parameters
@@ -44,7 +44,8 @@ def load_model(scheme: str, home: Path, alias: str = CHAMPION) -> LoadedModel:
     scheme
         Scheme key (``enterprise``, ``sme``, ``household``, ``driver``).
     home
-        MLflow home (``mlflow.db`` and ``artifacts/``).
+        MLflow home (``mlflow.db`` and ``artifacts/``), or the URI of a tracking
+        server or database holding the registry (a cluster, docs/spark-runbook.md).
     alias
         ``champion`` (what scoring uses) or ``challenger``.
 
@@ -53,14 +54,14 @@ def load_model(scheme: str, home: Path, alias: str = CHAMPION) -> LoadedModel:
     NoModelError
         When no version holds the alias: train and promote first.
     """
-    client = connect(Path(home))
+    client = connect(home)
     version = version_by_alias(client, scheme, alias)
     if version is None:
         raise NoModelError(
-            f"{model_name(scheme)} has no {alias!r} version in {Path(home) / 'mlflow.db'}: "
+            f"{model_name(scheme)} has no {alias!r} version in {registry_uri(home)}: "
             f"run `xinping train --subject {scheme}` and `xinping promote --subject {scheme}`"
         )
-    key = (str(Path(home).resolve()), model_name(scheme), str(version.version))
+    key = (registry_uri(home), model_name(scheme), str(version.version))
     if key not in _CACHE:
         _CACHE[key] = load_pipeline(f"models:/{model_name(scheme)}/{version.version}")
     return LoadedModel(scheme, model_name(scheme), str(version.version), version.run_id,

@@ -6,17 +6,21 @@ A DuckDB connection is not thread-safe, so every call runs on its own cursor
 
 from __future__ import annotations
 
+import shutil
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from features.records.schema import TABLES, create_table_sql
 from features.store.base import Frames, Params, Store
+from features.store.lake import manifest, partitions, write_manifest
+from features.store.spark_types import arrow_schema
 
 DEFAULT_PATH = Path(".data/xinping.duckdb")
 
@@ -168,15 +172,22 @@ class DuckDBStore(Store):
 
     # -- export --------------------------------------------------------------
     def export_parquet(
-        self, folder: str | Path, tables: Iterable[str] | None = None
+        self,
+        folder: str | Path,
+        tables: Iterable[str] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> dict[str, int]:
-        """Write tables as Parquet datasets, one folder per table (a "lake").
+        """Write tables as Parquet datasets in the lake layout (:mod:`features.store.lake`).
 
-        ``folder/<table>/part-<i>.parquet``; a table's folder is replaced. Types
-        are kept: ``DATE`` stays a Parquet date, ``TIMESTAMP`` a timestamp
-        without time zone (Spark reads it as ``TIMESTAMP_NTZ``). An empty table
-        still gets a file, so its schema travels. The Spark store reads a lake
-        (:meth:`features.store.spark_store.SparkStore.from_store`).
+        ``folder/<table>/`` per table, partitioned as :data:`~features.store.lake.PARTITIONS`
+        says (``records/kind=…/year=…/part-<i>.parquet``) or flat
+        (``folder/<table>/part-<i>.parquet``); a table's folder is replaced and
+        ``folder/_lake.json`` (the manifest) is rewritten for the tables written.
+        Types are kept: ``DATE`` stays a Parquet date, ``TIMESTAMP`` a timestamp
+        without time zone (Spark reads it as ``TIMESTAMP_NTZ``). An empty flat
+        table still gets a file, so its schema travels; an empty partitioned
+        table is an empty folder (its schema is the declared one). The Spark
+        store reads a lake (:class:`features.store.spark_store.SparkStore`).
 
         Parameters
         ----------
@@ -184,6 +195,8 @@ class DuckDBStore(Store):
             The lake's root folder (created).
         tables
             Table names (default: every declared table).
+        progress
+            Called as ``progress(table, done, total)`` after every table.
 
         Returns
         -------
@@ -198,12 +211,33 @@ class DuckDBStore(Store):
         root.mkdir(parents=True, exist_ok=True)
         written: dict[str, int] = {}
         with self._cursor() as cur:
-            for name in names:
-                target = str(root / name).replace("'", "''")
+            present = {r[0] for r in cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+            for i, name in enumerate(names):
+                target = root / name
+                shutil.rmtree(target, ignore_errors=True)
+                if name not in present:  # a file older than the table (opened read-only)
+                    target.mkdir(parents=True)
+                    if not partitions(name):
+                        pq.write_table(pa.Table.from_batches([], arrow_schema(TABLES[name])),
+                                       target / "part-0.parquet")
+                    written[name] = 0
+                    if progress:
+                        progress(name, i + 1, len(names))
+                    continue
+                parts = partitions(name)
+                extra = "".join(f", {p.sql} AS {p.name}" for p in parts if p.derived)
+                by = (f"PARTITION_BY ({', '.join(p.name for p in parts)}), "
+                      if parts else "")
+                quoted = str(target).replace("'", "''")
                 row = cur.execute(
-                    f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet, "
-                    "COMPRESSION zstd, FILE_SIZE_BYTES '256MB', "
+                    f"COPY (SELECT *{extra} FROM {name}) TO '{quoted}' (FORMAT parquet, "
+                    f"{by}COMPRESSION zstd, FILE_SIZE_BYTES '256MB', "
                     "FILENAME_PATTERN 'part-{i}', OVERWRITE true)"
                 ).fetchone()
                 written[name] = int(row[0]) if row else 0
+                target.mkdir(parents=True, exist_ok=True)  # an empty partitioned table
+                if progress:
+                    progress(name, i + 1, len(names))
+        write_manifest(root, manifest(written, source=self.path))
         return written

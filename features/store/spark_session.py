@@ -102,6 +102,18 @@ def local_session(
     return spark
 
 
+def submitted_session(app_name: str = "xinping") -> SparkSession:
+    """The session of a job started by ``spark-submit`` (master and settings from it).
+
+    Unlike :func:`local_session` it sets no master, address or log settings:
+    the cluster's (``--master yarn``, ``k8s://…``, ``--conf``) apply. Only the
+    store's SQL settings (:data:`SESSION_CONF`) are set, on the store's own
+    session.
+    """
+    with quiet():
+        return SparkSession.builder.appName(app_name).getOrCreate()
+
+
 def acquire(spark: SparkSession | None, master: str) -> tuple[SparkSession, bool]:
     """The base session for a new store and whether this module started it."""
     global _started, _users

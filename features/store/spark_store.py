@@ -1,11 +1,15 @@
 """The Spark store: the declared tables as Parquet datasets in a "lake" folder.
 
 Province scale (DESIGN.md §11) runs the same compiled indicator SQL on Spark.
-A lake holds one Parquet dataset per table, ``<lake>/<table>/``; the store
-registers each as a temporary view of its own Spark session, so the SQL of
+A lake holds one Parquet dataset per table, ``<lake>/<table>/``, partitioned
+as :mod:`features.store.lake` lays out (records by kind and year…); the store
+registers each as a temporary view of its own Spark session, with the declared
+columns and types (partition columns restored), so the SQL of
 :mod:`features.compile` (dialect ``spark``) reads ``records``, ``subjects``…
 as it does on DuckDB. :meth:`SparkStore.from_store` exports a DuckDB store to
-a lake (a temporary one by default) and opens it.
+a lake (a temporary one by default) and opens it. :meth:`SparkStore.map_frames`
+and :meth:`SparkStore.map_to_parquet` run a pandas function of an upper layer
+on the executors (:mod:`features.store.spark_map`).
 
 Results come back through Arrow and are converted to the dtypes DuckDB's
 ``.df()`` gives, so frames from the two stores compare equal:
@@ -26,7 +30,6 @@ it started it and no other store still uses it.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 import weakref
@@ -41,9 +44,19 @@ import pyarrow.parquet as pq
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
-from features.records.schema import TABLES, Table
+from features.records.schema import TABLES
 from features.store.base import Frames, Params, Store
+from features.store.lake import partitions
+from features.store.spark_map import BatchFn, mapped, write_partitioned
 from features.store.spark_session import SESSION_CONF, acquire, local_session, quiet, release
+from features.store.spark_types import (
+    _arrow,
+    _normalise_arrow,
+    arrow_schema,
+    conform,
+    spark_schema,
+    to_pandas_like_duckdb,
+)
 
 __all__ = [
     "SparkStore",
@@ -53,133 +66,6 @@ __all__ = [
     "spark_schema",
     "to_pandas_like_duckdb",
 ]
-
-#: Logical dtypes of features/records/schema.py as Spark SQL and Arrow types.
-SPARK_TYPES: dict[str, str] = {
-    "string": "STRING",
-    "date": "DATE",
-    "timestamp": "TIMESTAMP_NTZ",  # local wall-clock time, like DuckDB's TIMESTAMP
-    "float": "DOUBLE",
-    "int": "BIGINT",
-    "bool": "BOOLEAN",
-}
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "date": pa.date32(),
-    "timestamp": pa.timestamp("us"),
-    "float": pa.float64(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-}
-
-
-def spark_schema(tbl: Table) -> str:
-    """DDL schema of a declared table (``name TYPE, …``) for Spark."""
-    return ", ".join(f"{c.name} {SPARK_TYPES[c.dtype]}" for c in tbl.columns)
-
-
-def arrow_schema(tbl: Table) -> pa.Schema:
-    """Arrow schema of a declared table."""
-    return pa.schema([pa.field(c.name, ARROW_TYPES[c.dtype]) for c in tbl.columns])
-
-
-def _arrow(data: pd.DataFrame | pa.Table) -> pa.Table:
-    return data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
-
-
-def conform(tbl: Table, data: pd.DataFrame | pa.Table) -> pa.Table:
-    """``data`` as an Arrow table with exactly ``tbl``'s columns and types.
-
-    Missing columns are null or take their declared default (``recorded_at``:
-    now, local time, as DuckDB's ``current_timestamp::TIMESTAMP``). Raises
-    ``ValueError`` for an undeclared column or a null in a required one.
-    """
-    at = _arrow(data)
-    extra = [c for c in at.column_names if c not in tbl.column_names]
-    if extra:
-        raise ValueError(f"table {tbl.name} has no columns {extra}")
-    n = at.num_rows
-    arrays = []
-    for col in tbl.columns:
-        typ = ARROW_TYPES[col.dtype]
-        if col.name in at.column_names:
-            arr = at.column(col.name)
-            temporal = col.dtype in ("date", "timestamp")
-            # Temporal casts truncate (as DuckDB's INSERT does); others must be exact.
-            arr = arr.cast(typ, safe=not temporal) if arr.type != typ else arr
-        elif col.default_sql and "current_timestamp" in col.default_sql.lower():
-            arr = pa.array([dt.datetime.now().replace(tzinfo=None)] * n, typ)
-        elif col.default_sql:
-            raise ValueError(
-                f"table {tbl.name}: column {col.name} has a default the Spark store cannot "
-                f"compute ({col.default_sql}); pass the column"
-            )
-        else:
-            arr = pa.nulls(n, typ)
-        if not col.nullable and arr.null_count:
-            raise ValueError(
-                f"table {tbl.name}: column {col.name} may not be null "
-                f"({arr.null_count} of {n} rows are)"
-            )
-        arrays.append(arr)
-    return pa.Table.from_arrays(arrays, schema=arrow_schema(tbl))
-
-
-def _normalise_arrow(tbl: pa.Table) -> pa.Table:
-    """Spark's Arrow result in the types DuckDB's ``to_arrow_table`` gives.
-
-    Timestamps become microseconds without time zone (the session runs in
-    UTC, so wall-clock values are kept); large strings become strings; every
-    field is nullable.
-    """
-    fields = []
-    for f in tbl.schema:
-        typ = f.type
-        if pa.types.is_timestamp(typ):
-            typ = pa.timestamp("us")
-        elif pa.types.is_large_string(typ) or pa.types.is_string_view(typ):
-            typ = pa.string()
-        fields.append(pa.field(f.name, typ, nullable=True))
-    schema = pa.schema(fields)
-    if schema == tbl.schema:
-        return tbl
-    return tbl.cast(schema, safe=False)
-
-
-def to_pandas_like_duckdb(tbl: pa.Table) -> pd.DataFrame:
-    """An Arrow table as pandas with the dtypes DuckDB's ``.df()`` gives (see module doc)."""
-    columns: dict[str, Any] = {}
-    for name, col in zip(tbl.column_names, tbl.columns, strict=True):
-        typ, n, nulls = col.type, len(col), col.null_count
-        if pa.types.is_date(typ) or pa.types.is_timestamp(typ):
-            if pa.types.is_timestamp(typ) and typ.tz is not None:
-                col = col.cast(pa.timestamp(typ.unit))
-            series = col.cast(pa.timestamp("us"), safe=False).to_pandas()
-            columns[name] = series.astype("datetime64[us]")
-        elif pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ):
-            if nulls == n:  # DuckDB: an all-null (or empty) text column is object of None
-                columns[name] = pd.Series([None] * n, dtype="object")
-            else:
-                columns[name] = col.to_pandas()
-        elif pa.types.is_integer(typ):
-            if nulls:  # pandas' nullable integer of the same width (Int64, Int32…)
-                nullable = pd.api.types.pandas_dtype(typ.to_pandas_dtype()).name
-                nullable = nullable.replace("uint", "UInt").replace("int", "Int")
-                columns[name] = col.to_pandas(
-                    types_mapper={typ: pd.api.types.pandas_dtype(nullable)}.get
-                )
-            else:
-                columns[name] = col.to_pandas()
-        elif pa.types.is_boolean(typ):
-            columns[name] = col.to_pandas().astype("boolean" if nulls else "bool")
-        elif pa.types.is_decimal(typ):
-            columns[name] = col.cast(pa.float64()).to_pandas()
-        else:
-            columns[name] = col.to_pandas()
-    frame = pd.DataFrame({k: v.reset_index(drop=True) for k, v in columns.items()})
-    frame.columns = list(tbl.column_names)
-    return frame
-
 
 class SparkStore(Store):
     """Store over a lake folder of Parquet datasets, run by Spark SQL.
@@ -277,7 +163,11 @@ class SparkStore(Store):
         return f"{self.lake}/{table}"
 
     def _read(self, table: str) -> DataFrame:
-        return self._spark.read.schema(spark_schema(TABLES[table])).parquet(self.table_path(table))
+        # Partition columns come back from folder names: the declared schema gives
+        # them their types, and derived ones (records' year) are dropped.
+        tbl = TABLES[table]
+        df = self._spark.read.schema(spark_schema(tbl)).parquet(self.table_path(table))
+        return df.select(*tbl.column_names)
 
     def _register(self, table: str, missing_ok: bool = False) -> bool:
         try:
@@ -319,20 +209,105 @@ class SparkStore(Store):
 
     # -- Store -----------------------------------------------------------------
     def create_schema(self) -> None:
+        """Register every table of the lake; create the missing ones empty.
+
+        A missing flat table gets an empty Parquet file (its schema travels);
+        a missing partitioned table an empty folder (files at a partitioned
+        table's root would clash with its ``column=value`` folders).
+        """
         for name, tbl in TABLES.items():
             if not self._register(name, missing_ok=True):
                 empty = pa.Table.from_batches([], schema=arrow_schema(tbl))
                 if "://" in self.lake:
+                    if partitions(name):  # no empty folders in object stores
+                        self._frame(empty).createOrReplaceTempView(name)
+                        self._views.append(name)
+                        continue
                     self._write(name, empty)
-                else:  # a local folder: no Spark job needed for an empty file
+                else:  # a local folder: no Spark job needed
                     folder = Path(self.table_path(name))
                     folder.mkdir(parents=True, exist_ok=True)
-                    pq.write_table(empty, folder / "part-empty.parquet")
+                    if not partitions(name):
+                        pq.write_table(empty, folder / "part-empty.parquet")
                 self._register(name)
 
+    def _partitioned(self, table: str, frame: DataFrame) -> tuple[DataFrame, tuple[str, ...]]:
+        """``frame`` with the lake's derived partition columns and the partition names."""
+        parts = partitions(table)
+        derived = [f"{p.sql} AS {p.name}" for p in parts if p.derived]
+        if derived:
+            frame = frame.selectExpr("*", *derived)
+        return frame, tuple(p.name for p in parts)
+
     def _write(self, table: str, data: pa.Table) -> None:
-        frame = self._frame(data)
-        frame.write.mode("append").parquet(self.table_path(table))
+        frame, by = self._partitioned(table, self._frame(data))
+        writer = frame.write.mode("append")
+        if by:
+            writer = writer.partitionBy(*by)
+        writer.parquet(self.table_path(table))
+
+    # -- running Python on the executors ----------------------------------------
+    def _source(self, sql: str, params: Params) -> DataFrame:
+        return self._spark.sql(sql, args=self._args(params))
+
+    def map_frames(
+        self,
+        sql: str,
+        fn: BatchFn,
+        table: str,
+        *,
+        shared: Any = None,
+        params: Params = None,
+        frames: Frames = None,
+    ) -> pd.DataFrame:
+        """Rows of ``table`` made by ``fn`` from a query's rows, run on the executors.
+
+        ``fn(frame, shared) -> frame`` is called on every batch of the query's
+        result (pandas, dtypes as :meth:`query` gives them) and must return
+        rows of the declared ``table``; ``shared`` is broadcast once. See
+        :mod:`features.store.spark_map`. The result is collected to the driver.
+        """
+        with self._with_frames(frames):
+            out, _ = mapped(self._spark, self._source(sql, params), fn, table, shared)
+            return to_pandas_like_duckdb(_normalise_arrow(out.toArrow()))
+
+    def map_to_parquet(
+        self,
+        sql: str,
+        fn: BatchFn,
+        table: str,
+        path: str | Path | None = None,
+        *,
+        shared: Any = None,
+        params: Params = None,
+        frames: Frames = None,
+        count_by: str | None = None,
+    ) -> dict[Any, int]:
+        """Like :meth:`map_frames`, but the rows are written as Parquet on the executors.
+
+        Parameters
+        ----------
+        path
+            Dataset folder (or URI); default: ``table``'s folder in this lake.
+            It is partitioned as the lake partitions ``table`` and only the
+            partitions written are replaced (a re-run replaces its own batch).
+        count_by
+            Output column whose values are counted.
+
+        Returns
+        -------
+        dict
+            Rows written per value of ``count_by`` (``{None: rows}`` without it).
+        """
+        target = str(path).rstrip("/") if path is not None else self.table_path(table)
+        with self._with_frames(frames):
+            out, counts = mapped(self._spark, self._source(sql, params), fn, table, shared,
+                                 count_by)
+            out, by = self._partitioned(table, out)
+            write_partitioned(out, target, by)
+        if target == self.table_path(table):
+            self._register(table)  # a view keeps the file listing it was made with
+        return dict(counts.value)
 
     def append(self, table: str, data: pd.DataFrame | pa.Table) -> int:
         if table not in TABLES:

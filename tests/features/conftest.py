@@ -1,4 +1,4 @@
-"""Shared fixtures of the feature tests: one tiny city and one Spark session per run.
+"""Shared fixtures of the feature tests: one tiny city (the Spark session is in tests/conftest.py).
 
 Spark fixtures import PySpark lazily, so tests that do not use them run
 without it. Tests that use them are marked ``spark``.
@@ -6,7 +6,6 @@ without it. Tests that use them are marked ``spark``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -29,31 +28,6 @@ def tiny_city(tmp_path_factory: pytest.TempPathFactory):
     generate_city(store, scale="tiny", seed=CITY_SEED)
     yield store
     store.close()
-
-
-@pytest.fixture(scope="session")
-def spark():
-    """One local Spark session (two cores) for the whole run."""
-    pytest.importorskip("pyspark")
-    from features.store.spark_session import local_session
-
-    # The entry point sets the environment (features/ reads none): bind to loopback.
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    # Settings for a short run on tiny tables; results do not depend on them. The
-    # JVM's optimising JIT compiler and parallel GC cost more CPU than they save
-    # here (the parity queries took 165 JVM CPU-seconds with them, 85 without);
-    # adaptive re-planning and parallel shuffles cost another fifth.
-    session = local_session(
-        "local[2]",
-        app_name="xinping-tests",
-        conf={
-            "spark.sql.adaptive.enabled": "false",
-            "spark.sql.shuffle.partitions": "1",
-            "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-        },
-    )
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="session")

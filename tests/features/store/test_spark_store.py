@@ -84,7 +84,8 @@ def test_round_trip_of_every_type_with_nulls(tmp_path: Path, spark) -> None:
             duck.append(tbl.name, sample_rows(tbl))
         written = duck.export_parquet(tmp_path / "lake")
         assert written == dict.fromkeys(TABLES, 4)
-        assert sorted(p.name for p in (tmp_path / "lake").iterdir()) == sorted(TABLES)
+        assert sorted(p.name for p in (tmp_path / "lake").iterdir() if p.is_dir()) == sorted(TABLES)
+        assert (tmp_path / "lake" / "_lake.json").is_file()
         with SparkStore(tmp_path / "lake", spark=spark) as lake:
             for name in TABLES:
                 assert_same_table(duck, lake, name)

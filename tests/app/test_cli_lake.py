@@ -1,0 +1,64 @@
+"""`xinping export-lake`, and `features build` / `score` with `--engine spark --lake`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.settings import settings
+from features.store.duckdb_store import DuckDBStore
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def lake(scoring_city_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli-lake") / "lake"
+    result = runner.invoke(cli, ["export-lake", str(folder), "--store", str(scoring_city_file)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_export_lake_writes_every_table_and_the_manifest(lake: Path, scoring_city_file) -> None:
+    manifest = json.loads((lake / "_lake.json").read_text(encoding="utf-8"))
+    with DuckDBStore(scoring_city_file, read_only=True) as st:
+        assert manifest["tables"]["records"]["rows"] == st.count("records") > 0
+        assert manifest["tables"]["subjects"]["rows"] == st.count("subjects")
+    assert any((lake / "records").glob("kind=*/year=*/*.parquet"))
+    assert any((lake / "subjects").glob("subject_type=enterprise/*.parquet"))
+
+
+def test_spark_options_are_checked(lake: Path) -> None:
+    no_lake = runner.invoke(cli, ["score", "--subject", "driver", "--engine", "spark"])
+    assert no_lake.exit_code == 2 and "--lake" in no_lake.output
+    no_engine = runner.invoke(cli, ["score", "--subject", "driver", "--lake", str(lake)])
+    assert no_engine.exit_code == 2
+    build = runner.invoke(cli, ["features", "build", "--subject", "driver", "--as-of",
+                                "2026-10-31", "--lake", str(lake)])
+    assert build.exit_code == 2 and "--engine spark" in build.output
+    unknown = runner.invoke(cli, ["export-lake", str(lake.parent / "x"), "--table", "nope"])
+    assert unknown.exit_code == 2
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_score_on_spark_from_the_lake(lake: Path, mlflow_home: Path, spark, tmp_path: Path,
+                                      monkeypatch) -> None:
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text(f'[mlflow]\nhome = "{mlflow_home}"\n', encoding="utf-8")
+    monkeypatch.setenv("XINPING_SETTINGS", str(cfg))
+    settings.cache_clear()
+    try:
+        out = tmp_path / "ratings"
+        result = runner.invoke(cli, ["score", "--subject", "driver", "--engine", "spark",
+                                     "--lake", str(lake), "--as-of", "2026-10-31",
+                                     "--out", str(out)])
+    finally:
+        settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "driver 2026-10-31 scored" in result.output
+    assert any((out / "scheme=driver" / "as_of=2026-10-31").glob("*.parquet"))
