@@ -44,8 +44,15 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.features import CACHE, _dump, _peak_mb, _run_duckdb, _run_pandas  # noqa: E402
-from bench.features import ensure_city, machine_facts  # noqa: E402
+from bench.features import (  # noqa: E402  # noqa: E402
+    CACHE,
+    _dump,
+    _peak_mb,
+    _run_duckdb,
+    _run_pandas,
+    ensure_city,
+    machine_facts,
+)
 from bench.scoring import ensure_clustered  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -249,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         ensure_clustered(db, args.threads, args.memory_limit)
         with DuckDBStore(db, read_only=True) as store:
             sizes[scale] = (store.count("subjects"), store.count("records"))
-        print(f"\n== {scale}: {sizes[scale][0]:,} subjects, {sizes[scale][1]:,} records", flush=True)
+        n_subjects, n_records = sizes[scale]
+        print(f"\n== {scale}: {n_subjects:,} subjects, {n_records:,} records", flush=True)
         rows, fig = features_section(scale, db, args.as_of, args.schemes, args.threads,
                                      args.memory_limit, not args.skip_spark,
                                      not args.skip_pandas)
@@ -341,7 +349,7 @@ the same rows; ratio = ours / LightGBM (aim ≥ 0.5). One subject = read its ind
 store, rate and explain it (aim p95 < 100 ms), over {args.latency_n} seeded subjects. Models:
 the champions in `mlruns/` (trained on the small city).
 
-| scale | scheme | family | subjects | ours subjects/s | LightGBM subjects/s | ratio | p50 ms | p95 ms | peak MB | load |
+| scale | scheme | family | n | ours /s | LightGBM /s | ratio | p50 ms | p95 ms | MB | load |
 |---|---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(score_rows)}
 
