@@ -105,22 +105,26 @@ class RatingPipeline:
         """
         x = self._x(frame)
         pd_ = self.predict_pd(frame)
-        out = pd.DataFrame(index=frame.index)
-        out["pd"] = pd_
-        out["score"] = self.score(frame, pd_)
         model_grade = self.scale.assign(pd_)
         final, applied = apply_overrides(model_grade, frame, self.scale.overrides,
                                          self.scale.keys)
-        out["model_grade"] = model_grade
-        out["final_grade"] = final
-        out["overrides"] = [
-            json.dumps([{"grade": o.grade, "indicator": o.indicator, "reason_zh": o.reason_zh,
-                         "reason_en": o.reason_en} for o in rules], ensure_ascii=False)
-            for rules in applied
-        ]
+        # Columns gathered first and framed once: inserting ~60 columns one by one
+        # costs more than the model itself when a single subject is rated.
+        columns: dict[str, object] = {
+            "pd": pd_,
+            "score": self.score(frame, pd_),
+            "model_grade": model_grade,
+            "final_grade": final,
+            "overrides": [
+                json.dumps([{"grade": o.grade, "indicator": o.indicator,
+                             "reason_zh": o.reason_zh, "reason_en": o.reason_en}
+                            for o in rules], ensure_ascii=False)
+                for rules in applied
+            ],
+        }
         if contributions:
             contrib = self.estimator.explain(x)  # type: ignore[attr-defined]
-            contrib.index = frame.index
-            for col in contrib.columns:
-                out[CONTRIB_PREFIX + col] = contrib[col].astype(float)
-        return out
+            values = contrib.to_numpy(dtype=float)
+            for j, col in enumerate(contrib.columns):
+                columns[CONTRIB_PREFIX + col] = values[:, j]
+        return pd.DataFrame(columns, index=frame.index)

@@ -139,9 +139,10 @@ def _to_numeric(values: pd.Series, name: str) -> np.ndarray:
 
 
 def _to_categories(values: pd.Series) -> np.ndarray:
-    missing = values.isna().to_numpy()
-    out = np.full(len(values), None, dtype=object)
-    out[~missing] = values[~missing].astype(object).astype(str).to_numpy(dtype=object)
+    raw = values.to_numpy(dtype=object)
+    present = ~pd.isna(raw)
+    out = np.full(len(raw), None, dtype=object)
+    out[present] = [str(v) for v in raw[present]]
     return out
 
 
@@ -219,11 +220,33 @@ def read_columns(
     else:
         fitted = set(estimator.categorical_features_)
         kinds = tuple(name in fitted for name in names)
-    arrays = tuple(
-        _to_categories(frame.iloc[:, i]) if cat else _to_numeric(frame.iloc[:, i], name)
-        for i, (name, cat) in enumerate(zip(names, kinds, strict=True))
-    )
-    return Columns(tuple(names), arrays, kinds)
+    arrays: list[np.ndarray | None] = [None] * len(names)
+    numeric = [i for i, cat in enumerate(kinds) if not cat]
+    block = _numeric_block(frame, numeric)
+    if block is not None:
+        for j, i in enumerate(numeric):
+            arrays[i] = block[j]
+    for i, (name, cat) in enumerate(zip(names, kinds, strict=True)):
+        if arrays[i] is None:
+            values = frame.iloc[:, i]
+            arrays[i] = _to_categories(values) if cat else _to_numeric(values, name)
+    return Columns(tuple(names), tuple(arrays), kinds)  # type: ignore[arg-type]
+
+
+def _numeric_block(frame: pd.DataFrame, positions: list[int]) -> np.ndarray | None:
+    """The columns at ``positions`` as one ``(n_columns, n_rows)`` float array when
+    they all have plain numpy numeric dtypes and no infinity; else ``None`` and the
+    column-by-column path (with its precise errors) runs. One conversion instead of
+    one per column is what keeps scoring a single row fast."""
+    if not positions:
+        return None
+    dtypes = frame.dtypes.iloc[positions]
+    if not all(isinstance(d, np.dtype) and d.kind in "fiub" for d in dtypes):
+        return None
+    block = frame.iloc[:, positions].to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isinf(block).any():
+        return None
+    return np.ascontiguousarray(block.T)
 
 
 def feature_names(estimator, n_features: int) -> list[str]:
