@@ -145,7 +145,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "obj.repair_button": ("批准修复", "Approve the repair"),
     "obj.repaired": ("修复 {id} 已批准，{effective} 起停止公示。",
                      "Repair {id} approved; publication ends {effective}."),
-    "obj.rerated": ("已重新评价 {n} 个主体，用时 {ms} 毫秒：", "{n} subjects re-rated in {ms} ms:"),
+    "obj.rerated": ("已重新评价 {n} 个主体，用时 {ms} 毫秒（变更前 = 同日未变更时的评价）：",
+                    "{n} subjects re-rated in {ms} ms (before = the same day without the "
+                    "change):"),
     "obj.no_rerate": ("没有需要重新评价的主体（无冠军模型或不在评价范围内）。",
                       "No subject to re-rate (no champion, or outside every population)."),
     # quality
@@ -296,7 +298,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "reason": ("异议理由", "Reason"), "accept_by": ("受理时限", "Accept by"),
     "check_by": ("核查时限", "Check by"), "department_by": ("部门核实时限", "Department by"),
     "cap_by": ("办结上限", "Hard cap"), "days_left": ("剩余天数", "Days left"),
-    "overdue": ("逾期", "Overdue"), "before_grade": ("原等级", "Grade before"),
+    "overdue": ("逾期", "Overdue"), "before_grade": ("变更前等级", "Grade before"),
+    "in_force_grade": ("原在用等级", "Grade in force"),
+    "reasons_before": ("变更前主要风险因素", "Top risk factors before"),
+    "reasons_after": ("变更后主要风险因素", "Top risk factors after"),
     "after_grade": ("新等级", "Grade after"), "before_pd": ("原违约概率", "PD before"),
     "after_pd": ("新违约概率", "PD after"), "moved": ("等级变化", "Moved"),
     "version": ("版本", "Version"), "aliases": ("别名", "Aliases"), "family": ("模型族", "Family"),

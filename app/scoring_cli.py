@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -153,29 +152,47 @@ def score(
 
 
 def _print_changes(changes, seconds: float) -> None:
-    table = Table(title=f"重新评价 re-rated in {seconds * 1000:.0f} ms")
-    for col in ("方案 scheme", "主体 subject", "原等级 before", "新等级 after",
-                "PD before → after"):
-        table.add_column(col)
     from features.records.ids import mask_id
 
+    table = Table(title=f"重新评价 re-rated in {seconds * 1000:.0f} ms · 变更前 = 同日未变更 "
+                  "before = the same day without the change")
+    for col in ("方案 scheme", "主体 subject", "在用 in force", "变更前 before",
+                "变更后 after", "PD before → after"):
+        table.add_column(col)
     for c in changes:
         pd_text = ("—" if c.before_pd is None else f"{c.before_pd:.4f}") + f" → {c.after_pd:.4f}"
         mark = " *" if c.moved else ""
-        table.add_row(c.scheme, mask_id(c.subject_id), str(c.before_grade or "—"),
+        in_force = "—" if c.in_force_grade is None else f"{c.in_force_grade} ({c.in_force_as_of})"
+        table.add_row(c.scheme, mask_id(c.subject_id), in_force, str(c.before_grade or "—"),
                       c.after_grade + mark, pd_text)
     console.print(table)
+    for c in changes:
+        if c.reasons_before == c.reasons_after:
+            continue
+        console.print(f"{c.scheme} {mask_id(c.subject_id)} 主要风险因素 top risk factors:",
+                      markup=False, highlight=False)
+        for label, reasons in (("  变更前 before", c.reasons_before),
+                               ("  变更后 after ", c.reasons_after)):
+            text = "；".join(zh for zh, _ in reasons) or "—"
+            console.print(f"{label}: {text}", markup=False, highlight=False)
 
 
-def _rerate_record(st, record_id: str, on: dt.date, cause: dict) -> None:
-    from scoring.rerating import affected_subjects, rerate
+def _record_change(st, record_id: str | None, day: dt.date, change):
+    """Rate the record's subjects as of ``day``, record ``change()`` → (result, cause),
+    re-rate them and print before → after; return the result."""
+    from scoring.objections import ObjectionError
+    from scoring.rerating import affected_subjects, rerate_change
 
-    subject_id = st.scalar("SELECT subject_id FROM records WHERE record_id = ? LIMIT 1",
-                           [record_id])
-    models = _models()
-    changes, seconds = rerate(st, affected_subjects(st, subject_id), on, models, cause,
-                              settings().build_config(), settings().rating_policies())
-    _print_changes(changes, seconds)
+    subject_id = None if record_id is None else st.scalar(
+        "SELECT subject_id FROM records WHERE record_id = ? LIMIT 1", [record_id])
+    subjects = [] if subject_id is None else affected_subjects(st, subject_id)
+    try:
+        result, changes, seconds = rerate_change(
+            st, subjects, day, _models(), change, settings().build_config(),
+            settings().rating_policies())
+    except ObjectionError as exc:
+        _fail(str(exc))
+    return result, changes, seconds
 
 
 @objection_cli.command("open")
@@ -187,18 +204,19 @@ def objection_open(
     store: StoreOption = None,
 ) -> None:
     """Open an objection: the record is suspended at once and its subjects re-rated. 提出异议。"""
-    from scoring.objections import ObjectionError, open_objection
+    from scoring.objections import open_objection
 
     day = _date(on, "--on")
     with open_store(store) as st:
-        try:
+        def change():
             oid = open_objection(st, record_id, reason, _by(by), day)
-        except ObjectionError as exc:
-            _fail(str(exc))
+            return oid, {"kind": "objection_open", "id": oid, "record_id": record_id,
+                         "on": str(day)}
+
+        oid, changes, seconds = _record_change(st, record_id, day, change)
         console.print(f"异议 objection {oid} 已受理 opened {day}; 记录 {record_id} 暂停使用 "
                       "suspended", markup=False, highlight=False)
-        _rerate_record(st, record_id, day, {"kind": "objection_open", "id": oid,
-                                            "record_id": record_id, "on": str(day)})
+        _print_changes(changes, seconds)
 
 
 @objection_cli.command("resolve")
@@ -213,20 +231,23 @@ def objection_resolve(
     store: StoreOption = None,
 ) -> None:
     """Resolve an objection as upheld or rejected and re-rate. 异议办结。"""
-    from scoring.objections import ObjectionError, resolve_objection
+    from scoring.objections import resolve_objection
 
     day = _date(on, "--on")
     with open_store(store) as st:
-        try:
+        record_id = st.scalar("SELECT record_id FROM objections WHERE objection_id = ? "
+                              "LIMIT 1", [objection_id])
+
+        def change():
             row = resolve_objection(st, objection_id, upheld, _by(by), day)
-        except ObjectionError as exc:
-            _fail(str(exc))
+            return row, {"kind": f"objection_{row['status']}", "id": objection_id,
+                         "record_id": row["record_id"], "on": str(day)}
+
+        _, changes, seconds = _record_change(st, record_id, day, change)
         word = "成立 upheld" if upheld else "不成立 rejected"
         console.print(f"异议 objection {objection_id}: {word} ({day})", markup=False,
                       highlight=False)
-        _rerate_record(st, row["record_id"], day,
-                       {"kind": f"objection_{row['status']}", "id": objection_id,
-                        "record_id": row["record_id"], "on": str(day)})
+        _print_changes(changes, seconds)
 
 
 @objection_cli.command("list")
@@ -264,21 +285,19 @@ def repair_approve(
     store: StoreOption = None,
 ) -> None:
     """Approve a credit repair: publication ends (not before the tier minimum). 修复审核通过。"""
-    from scoring.objections import ObjectionError, approve_repair
+    from scoring.objections import approve_repair
 
     day = _date(on, "--on")
-    started = time.perf_counter()
     with open_store(store) as st:
-        try:
+        def change():
             res = approve_repair(st, record_id, _by(by), day, settings().windows.policy())
-        except ObjectionError as exc:
-            _fail(str(exc))
+            return res, {"kind": "repair", "id": res.repair_id, "record_id": record_id,
+                         "on": str(day), "effective_on": str(res.effective_on)}
+
+        res, changes, seconds = _record_change(st, record_id, day, change)
         note = ("" if res.effective_on <= day else
                 f"；最短公示期至 {res.effective_on} 届满，届时停止公示 "
                 f"(the tier minimum runs to {res.effective_on})")
         console.print(f"修复 repair {res.repair_id} 已批准 approved {day}{note}",
                       markup=False, highlight=False)
-        _rerate_record(st, record_id, day, {"kind": "repair", "id": res.repair_id,
-                                            "record_id": record_id, "on": str(day),
-                                            "effective_on": str(res.effective_on)})
-    del started
+        _print_changes(changes, seconds)

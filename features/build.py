@@ -133,7 +133,7 @@ def typed_features(frame: pd.DataFrame, scheme: str | Scheme) -> pd.DataFrame:
             raw[pd.isna(raw)] = None
             columns[ind.name] = pd.Series(raw, index=index, dtype=object)
         elif isinstance(values.dtype, np.dtype) and values.dtype.kind in "fiub":
-            columns[ind.name] = values.astype("float64", copy=False)
+            columns[ind.name] = values.astype("float64")
         else:
             columns[ind.name] = pd.to_numeric(values).astype("float64")
     return pd.DataFrame(columns, index=index)

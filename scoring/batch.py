@@ -172,6 +172,40 @@ def write_ratings(store: Store, rows: pd.DataFrame, replace_batch: bool) -> int:
     return replaced
 
 
+def rate_subjects(
+    store: Store,
+    model: LoadedModel,
+    as_of: dt.date,
+    cfg: BuildConfig | None = None,
+    subjects: Iterable[str] | None = None,
+    cause: Mapping[str, Any] | None = None,
+    policies: RatingPolicies | None = None,
+    progress: Progress | None = None,
+    scored_at: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Build the indicators as of ``as_of`` and rate them, writing nothing.
+
+    The rows :func:`score_scheme` writes (same parameters); on their own they give
+    a rating as it would be now, e.g. just before a change is recorded.
+    """
+    scheme = model.pipeline.scheme
+    if progress:
+        progress(f"指标 indicators {scheme}", 0, 1)
+    features = build_features(store, scheme, as_of, cfg=cfg, subjects=subjects)
+    if progress:
+        progress(f"指标 indicators {scheme}", 1, 1)
+    policies = policies or RatingPolicies()
+    windows = (cfg or BuildConfig()).windows
+    ids = features["subject_id"].tolist()
+    flags, extras = None, None
+    if ids:
+        flags = green_channel(store, ids, as_of, policies.green, windows)
+        if scheme == "driver":
+            extras = points_rule_extras(store, ids, as_of, policies, windows)
+    return rate_frame(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
+                      progress, extras=extras)
+
+
 def score_scheme(
     store: Store,
     model: LoadedModel,
@@ -207,25 +241,11 @@ def score_scheme(
         Time stamp of the rows (default: now).
     """
     started = time.perf_counter()
-    scheme = model.pipeline.scheme
-    if progress:
-        progress(f"指标 indicators {scheme}", 0, 1)
-    features = build_features(store, scheme, as_of, cfg=cfg, subjects=subjects)
-    if progress:
-        progress(f"指标 indicators {scheme}", 1, 1)
-    policies = policies or RatingPolicies()
-    windows = (cfg or BuildConfig()).windows
-    ids = features["subject_id"].tolist()
-    flags, extras = None, None
-    if ids:
-        flags = green_channel(store, ids, as_of, policies.green, windows)
-        if scheme == "driver":
-            extras = points_rule_extras(store, ids, as_of, policies, windows)
-    rows = rate_frame(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
-                      progress, extras=extras)
+    rows = rate_subjects(store, model, as_of, cfg, subjects, cause, policies, progress,
+                         scored_at)
     replaced = write_ratings(store, rows, replace_batch=cause is None)
     grades = rows["final_grade"].value_counts()
     order = model.pipeline.scale.keys
-    return ScoreRun(scheme, as_of, model.name, model.version, model.run_id, len(rows),
-                    replaced, time.perf_counter() - started,
+    return ScoreRun(model.pipeline.scheme, as_of, model.name, model.version, model.run_id,
+                    len(rows), replaced, time.perf_counter() - started,
                     {g: int(grades.get(g, 0)) for g in order}, cause)

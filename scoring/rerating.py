@@ -6,27 +6,44 @@ representative, the drivers it employs. After an objection, a repair or a new
 record, every such subject in a modelled scheme's population is re-rated as of
 the day of the change with the champion model, and the new rows carry the
 cause; :func:`rerate` returns the grade before and after.
+
+"Before" is the rating as of the same day just before the change was recorded
+(:func:`rerate_change` computes it first), so that before → after shows what the
+change did and nothing else: a later as-of date alone moves records out of their
+windows. The rating in force until then (its own as-of date) is kept beside it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from features.compile import BuildConfig, id_list
 from features.store.base import Store
-from scoring.batch import RatingPolicies, score_scheme
+from scoring.batch import RatingPolicies, rate_subjects, score_scheme
 from scoring.loader import LoadedModel
+
+R = TypeVar("R")
+#: risk-raising reasons shown beside a re-rating
+N_REASONS = 3
 
 
 @dataclass(frozen=True)
 class Change:
-    """One subject's rating in one scheme before and after a re-rating."""
+    """One subject's rating in one scheme before and after a re-rating.
+
+    ``before_*`` is the rating as of ``before_as_of``: the day of the change when
+    :func:`rerate_change` rated it just before the change, else the latest stored
+    rating. ``in_force_*`` is the stored rating that was current until now.
+    ``reasons_before`` / ``reasons_after`` are the top risk-raising reasons as
+    ``(text_zh, text_en)`` pairs.
+    """
 
     scheme: str
     subject_id: str
@@ -36,11 +53,23 @@ class Change:
     after_pd: float
     before_as_of: dt.date | None
     model_version: str
+    in_force_grade: str | None = None
+    in_force_as_of: dt.date | None = None
+    reasons_before: tuple[tuple[str, str], ...] = ()
+    reasons_after: tuple[tuple[str, str], ...] = ()
 
     @property
     def moved(self) -> bool:
         """True when the final grade changed."""
         return self.before_grade != self.after_grade
+
+
+def top_reasons(reasons: str | None, n: int = N_REASONS) -> tuple[tuple[str, str], ...]:
+    """The first ``n`` risk-raising reasons of a ``ratings.reasons`` JSON."""
+    if not reasons:
+        return ()
+    data = json.loads(reasons)
+    return tuple((r["text_zh"], r["text_en"]) for r in data.get("raise", [])[:n])
 
 
 def affected_subjects(store: Store, subject_id: str) -> list[str]:
@@ -71,6 +100,23 @@ def latest_ratings(store: Store, scheme: str, subject_ids: Iterable[str],
         WHERE rn = 1""", params).drop(columns="rn")
 
 
+def baseline(
+    store: Store,
+    subject_ids: Iterable[str],
+    on: dt.date,
+    models: Mapping[str, LoadedModel],
+    cfg: BuildConfig | None = None,
+    policies: RatingPolicies | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The subjects' ratings as of ``on`` as they stand now, per scheme, not stored.
+
+    Taken just before a change is recorded, it is the "before" of :func:`rerate`.
+    """
+    ids = list(dict.fromkeys(subject_ids))
+    return {scheme: rate_subjects(store, model, on, cfg, ids, policies=policies)
+            .set_index("subject_id") for scheme, model in models.items()}
+
+
 def rerate(
     store: Store,
     subject_ids: Iterable[str],
@@ -79,33 +125,75 @@ def rerate(
     cause: Mapping[str, Any],
     cfg: BuildConfig | None = None,
     policies: RatingPolicies | None = None,
+    before: Mapping[str, pd.DataFrame] | None = None,
 ) -> tuple[list[Change], float]:
     """Re-rate ``subject_ids`` in every scheme of ``models`` as of ``on``.
 
     Subjects outside a scheme's population at ``on`` are skipped for it.
 
+    Parameters
+    ----------
+    before
+        :func:`baseline` taken before the change; without it, "before" is each
+        subject's latest stored rating (which may be of an earlier date).
+
     Returns
     -------
     (list of Change, float)
         The changes, and the seconds the re-rating took (indicators, model and
-        writes; model loading excluded).
+        writes; model loading and the baseline excluded).
     """
     ids = list(dict.fromkeys(subject_ids))
     started = time.perf_counter()
     changes: list[Change] = []
     for scheme, model in models.items():
-        before = latest_ratings(store, scheme, ids, on).set_index("subject_id")
+        in_force = latest_ratings(store, scheme, ids, on).set_index("subject_id")
         run = score_scheme(store, model, on, cfg=cfg, subjects=ids, cause=cause,
                            policies=policies)
         if run.rows == 0:
             continue
         after = latest_ratings(store, scheme, ids, on)
         after = after[after["scored_at"] == after["scored_at"].max()]
+        same_day = None if before is None else before.get(scheme)
         for _, row in after.iterrows():
-            b = before.loc[row["subject_id"]] if row["subject_id"] in before.index else None
+            sid = row["subject_id"]
+            f = in_force.loc[sid] if sid in in_force.index else None
+            if same_day is not None:
+                b = same_day.loc[sid] if sid in same_day.index else None
+                b_as_of = None if b is None else on
+            else:
+                b = f
+                b_as_of = None if f is None else pd.Timestamp(f["as_of"]).date()
             changes.append(Change(
-                scheme, row["subject_id"],
+                scheme, sid,
                 None if b is None else b["final_grade"], row["final_grade"],
                 None if b is None else float(b["pd"]), float(row["pd"]),
-                None if b is None else pd.Timestamp(b["as_of"]).date(), model.version))
+                b_as_of, model.version,
+                in_force_grade=None if f is None else f["final_grade"],
+                in_force_as_of=None if f is None else pd.Timestamp(f["as_of"]).date(),
+                reasons_before=() if b is None else top_reasons(b["reasons"]),
+                reasons_after=top_reasons(row["reasons"])))
     return changes, time.perf_counter() - started
+
+
+def rerate_change(
+    store: Store,
+    subject_ids: Iterable[str],
+    on: dt.date,
+    models: Mapping[str, LoadedModel],
+    change: Callable[[], tuple[R, Mapping[str, Any]]],
+    cfg: BuildConfig | None = None,
+    policies: RatingPolicies | None = None,
+) -> tuple[R, list[Change], float]:
+    """Rate the subjects as of ``on``, record ``change``, re-rate them.
+
+    ``change()`` writes the change (an objection, a resolution, a repair, an
+    assessment) and returns its result and the cause to store on the new ratings.
+    Returns that result, the changes (before = the same day without the change)
+    and the seconds of the re-rating.
+    """
+    ids = list(dict.fromkeys(subject_ids))
+    before = baseline(store, ids, on, models, cfg, policies)
+    result, cause = change()
+    changes, seconds = rerate(store, ids, on, models, cause, cfg, policies, before=before)
+    return result, changes, seconds

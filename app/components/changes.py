@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.components import tables
-from app.i18n import t
+from app.i18n import lang, t
 
 
 def rerated(title: str, frame: pd.DataFrame, seconds: float) -> None:
@@ -16,5 +16,12 @@ def rerated(title: str, frame: pd.DataFrame, seconds: float) -> None:
         st.caption(t("obj.no_rerate"))
         return
     st.caption(t("obj.rerated", n=len(frame), ms=f"{seconds * 1000:.0f}"))
-    tables.show(frame, ["scheme", "subject_id", "before_grade", "after_grade", "before_pd",
-                        "after_pd", "moved"], key="changes")
+    view = frame.copy()
+    side = 0 if lang() == "zh" else 1
+    for col in ("reasons_before", "reasons_after"):
+        if col in view:
+            view[col] = ["；".join(pair[side] for pair in reasons) if reasons else "—"
+                         for reasons in view[col]]
+    tables.show(view, ["scheme", "subject_id", "in_force_grade", "before_grade", "after_grade",
+                       "before_pd", "after_pd", "moved", "reasons_before", "reasons_after"],
+                key="changes")

@@ -1,8 +1,9 @@
 """异议与修复: each change of the trail followed at once by the re-rating it causes.
 
 The same sequence as ``xinping objection …`` / ``xinping repair approve``:
-write the append-only row (and its audit row, as the app's user and role),
-then re-rate every subject the record touches with the champion models.
+rate every subject the record touches as of the day, write the append-only row
+(and its audit row, as the app's user and role), then re-rate them with the
+champion models: before → after is what the change did.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from scoring.objections import (
     open_objection,
     resolve_objection,
 )
-from scoring.rerating import Change, affected_subjects, rerate
+from scoring.rerating import Change, affected_subjects, rerate_change
 
 MODELLED = ("enterprise", "sme", "household", "driver")
 
@@ -51,41 +52,54 @@ def champions(home: Path) -> dict[str, LoadedModel]:
     return out
 
 
-def _rerate(store: Store, record_id: str, on: dt.date, home: Path, cfg: BuildConfig,
-            cause: dict[str, Any]) -> tuple[tuple[Change, ...], float]:
-    subject_id = store.scalar("SELECT subject_id FROM records WHERE record_id = ? LIMIT 1",
-                              [record_id])
-    changes, seconds = rerate(store, affected_subjects(store, subject_id), on,
-                              champions(home), cause, cfg)
-    return tuple(changes), seconds
+def _rerate(store: Store, record_id: str | None, on: dt.date, home: Path, cfg: BuildConfig,
+            change) -> tuple[Any, tuple[Change, ...], float]:
+    subject_id = None if record_id is None else store.scalar(
+        "SELECT subject_id FROM records WHERE record_id = ? LIMIT 1", [record_id])
+    subjects = [] if subject_id is None else affected_subjects(store, subject_id)
+    result, changes, seconds = rerate_change(store, subjects, on, champions(home), change, cfg)
+    return result, tuple(changes), seconds
 
 
 def object_to(store: Store, record_id: str, reason: str, by: str, role: str, on: dt.date,
               home: Path, cfg: BuildConfig) -> Outcome:
     """Open an objection (the record is suspended at once) and re-rate."""
-    oid = open_objection(store, record_id.strip(), reason, by, on, role=role)
-    changes, seconds = _rerate(store, record_id.strip(), on, home, cfg, {
-        "kind": "objection_open", "id": oid, "record_id": record_id, "on": str(on)})
+    rid = record_id.strip()
+
+    def change():
+        oid = open_objection(store, rid, reason, by, on, role=role)
+        return oid, {"kind": "objection_open", "id": oid, "record_id": rid, "on": str(on)}
+
+    oid, changes, seconds = _rerate(store, rid, on, home, cfg, change)
     return Outcome(oid, "", changes, seconds)
 
 
 def resolve(store: Store, objection_id: str, upheld: bool, by: str, role: str, on: dt.date,
             home: Path, cfg: BuildConfig) -> Outcome:
     """Resolve an objection as upheld or rejected and re-rate."""
-    row = resolve_objection(store, objection_id, upheld, by, on, role=role)
-    changes, seconds = _rerate(store, row["record_id"], on, home, cfg, {
-        "kind": f"objection_{row['status']}", "id": objection_id,
-        "record_id": row["record_id"], "on": str(on)})
+    record_id = store.scalar("SELECT record_id FROM objections WHERE objection_id = ? LIMIT 1",
+                             [objection_id])
+
+    def change():
+        row = resolve_objection(store, objection_id, upheld, by, on, role=role)
+        return row, {"kind": f"objection_{row['status']}", "id": objection_id,
+                     "record_id": row["record_id"], "on": str(on)}
+
+    row, changes, seconds = _rerate(store, record_id, on, home, cfg, change)
     return Outcome(objection_id, str(row["status"]), changes, seconds)
 
 
 def repair(store: Store, record_id: str, by: str, role: str, on: dt.date, home: Path,
            cfg: BuildConfig, policy: WindowPolicy) -> Outcome:
     """Approve a credit repair (never before the tier minimum) and re-rate."""
-    res = approve_repair(store, record_id.strip(), by, on, policy, role=role)
-    changes, seconds = _rerate(store, res.record_id, on, home, cfg, {
-        "kind": "repair", "id": res.repair_id, "record_id": res.record_id, "on": str(on),
-        "effective_on": str(res.effective_on)})
+    rid = record_id.strip()
+
+    def change():
+        res = approve_repair(store, rid, by, on, policy, role=role)
+        return res, {"kind": "repair", "id": res.repair_id, "record_id": res.record_id,
+                     "on": str(on), "effective_on": str(res.effective_on)}
+
+    res, changes, seconds = _rerate(store, rid, on, home, cfg, change)
     return Outcome(res.repair_id, str(res.effective_on), changes, seconds)
 
 
@@ -95,13 +109,18 @@ def open_with_deadlines(store: Store, today: dt.date, rules: DeadlineRules) -> p
 
 
 def changes_frame(changes: tuple[Change, ...]) -> pd.DataFrame:
-    """The re-rated subjects as a table: grade and PD before → after."""
+    """The re-rated subjects as a table: the grade in force, then grade, PD and top
+    risk factors before → after (before = the same day without the change)."""
+    cols = ["scheme", "subject_id", "in_force_grade", "before_grade", "after_grade",
+            "before_pd", "after_pd", "moved", "reasons_before", "reasons_after"]
     return pd.DataFrame([{
         "scheme": c.scheme, "subject_id": c.subject_id,
+        "in_force_grade": "—" if c.in_force_grade is None
+        else f"{c.in_force_grade} ({c.in_force_as_of})",
         "before_grade": c.before_grade or "—", "after_grade": c.after_grade,
         "before_pd": c.before_pd, "after_pd": c.after_pd, "moved": c.moved,
-    } for c in changes], columns=["scheme", "subject_id", "before_grade", "after_grade",
-                                  "before_pd", "after_pd", "moved"])
+        "reasons_before": c.reasons_before, "reasons_after": c.reasons_after,
+    } for c in changes], columns=cols)
 
 
 def negative_records(store: Store, subject_id: str) -> pd.DataFrame:

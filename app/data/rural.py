@@ -22,8 +22,8 @@ from features.records.kinds import KINDS
 from features.store.base import Store
 from scoring.batch import RatingPolicies
 from scoring.history import as_date
-from scoring.loader import load_model
-from scoring.rerating import Change, rerate
+from scoring.loader import NoModelError, load_model
+from scoring.rerating import Change, rerate_change
 from scoring.rural_rating import RuralResult
 
 KIND = "village_assessment"
@@ -166,8 +166,17 @@ def reassess(store: Store, household: str, score: float, on: dt.date, by: str, h
     scoring.loader.NoModelError
         When the household scheme has no champion (the record is stored first).
     """
-    rid = record_assessment(store, household, score, on, by, note)
-    cause = {"kind": KIND, "id": rid, "record_id": rid, "on": str(on)}
-    models = {"household": load_model("household", home)}
-    changes, seconds = rerate(store, [household], on, models, cause, build, policies)
+    try:
+        models = {"household": load_model("household", home)}
+    except NoModelError:
+        record_assessment(store, household, score, on, by, note)
+        raise
+
+    def change():
+        rid = record_assessment(store, household, score, on, by, note)
+        return rid, {"kind": KIND, "id": rid, "record_id": rid, "on": str(on)}
+
+    # rated just before the record is stored: before → after is the assessment alone
+    rid, changes, seconds = rerate_change(store, [household], on, models, change, build,
+                                          policies)
     return Reassessment(rid, tuple(changes), seconds)

@@ -159,7 +159,7 @@ def test_objections_page_opens_resolves_and_repairs_with_re_rating(
     assert query("SELECT count(*) AS n FROM objections WHERE record_id = ?",
                  [first])["n"].iloc[0] == 1
     changes = [d.value for d in at.dataframe if "新等级" in d.value.columns]
-    assert changes and len(changes[0]) >= 1 and "原等级" in changes[0].columns
+    assert changes and len(changes[0]) >= 1 and "变更前等级" in changes[0].columns
     assert any("已重新评价" in c.value for c in at.caption)
 
     at = _ok(page("objections", "admin"))

@@ -21,7 +21,7 @@ from scoring.objections import (
     repair_effective_on,
     resolve_objection,
 )
-from scoring.rerating import affected_subjects, latest_ratings, rerate
+from scoring.rerating import affected_subjects, latest_ratings, rerate, rerate_change
 
 AS_OF = dt.date(2026, 10, 31)
 OPENED = dt.date(2026, 11, 4)
@@ -53,15 +53,22 @@ def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
 ) -> None:
     model = champions["enterprise"]
     sid, rid = _listed_d_enterprise(tiny, model)
-    oid = open_objection(tiny, rid, "名单依据的处罚已被撤销", "tester", OPENED)
+
+    def change():
+        oid = open_objection(tiny, rid, "名单依据的处罚已被撤销", "tester", OPENED)
+        return oid, _cause("objection_open", oid, rid)
+
+    oid, changes, seconds = rerate_change(tiny, affected_subjects(tiny, sid), OPENED,
+                                          {"enterprise": model}, change)
     assert objection_status(tiny).set_index("objection_id").at[oid, "status"] == "open"
     with pytest.raises(ObjectionError, match="already has open objection"):
         open_objection(tiny, rid, "again", "tester", OPENED)
-
-    changes, seconds = rerate(tiny, affected_subjects(tiny, sid), OPENED,
-                              {"enterprise": model}, _cause("objection_open", oid, rid))
     mine = next(c for c in changes if c.subject_id == sid)
     assert mine.before_grade == "D" and mine.after_grade != "D" and mine.moved
+    # before is the same day without the objection; the grade in force was of AS_OF
+    assert mine.before_as_of == OPENED and mine.in_force_as_of == AS_OF
+    assert mine.in_force_grade == "D"
+    assert mine.reasons_after and mine.reasons_before != mine.reasons_after
     now = latest_ratings(tiny, "enterprise", [sid]).iloc[0]
     assert pd.Timestamp(now["as_of"]).date() == OPENED
     assert "serious_list_now" not in now["overrides"]
@@ -79,6 +86,22 @@ def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
     assert trail["status"].tolist() == ["open", "rejected"]
     audit = tiny.query("SELECT action FROM audit_log WHERE subject_id = ?", [sid])
     assert {"objection_open", "objection_rejected"} <= set(audit["action"])
+
+
+def test_before_after_shows_the_change_alone_not_the_passing_of_time(tiny, champions) -> None:
+    model = champions["enterprise"]
+    sid, _ = _listed_d_enterprise(tiny, model)
+    day = AS_OF + dt.timedelta(days=200)  # records have left their windows since AS_OF
+    # a change that moves nothing: before and after must be identical on the same day
+    _, changes, _ = rerate_change(tiny, [sid], day, {"enterprise": model},
+                                  lambda: (None, {"kind": "test", "id": "noop"}))
+    (mine,) = changes
+    assert mine.before_pd == mine.after_pd and not mine.moved
+    assert mine.reasons_before == mine.reasons_after
+    assert mine.in_force_as_of == AS_OF
+    # the latest stored rating alone (no baseline) would mix in the 200 days
+    stored = latest_ratings(tiny, "enterprise", [sid], AS_OF).iloc[0]
+    assert pd.Timestamp(stored["as_of"]).date() == AS_OF
 
 
 def test_an_upheld_objection_keeps_the_record_out(tiny, champions) -> None:
