@@ -7,6 +7,7 @@ lower layers, print. Heavy imports happen inside the commands so that
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -439,6 +440,9 @@ def report(
 
 def main() -> None:
     """Console-script entry point."""
+    # MLflow draws a progress bar for every artifact it reads (each model load, each
+    # report): noise around the CLI's own output. Users may still turn it back on.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     cli(prog_name="xinping")
 
 
