@@ -57,7 +57,8 @@ from bench.scoring import ensure_clustered  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SCHEMES = ("enterprise", "sme", "household", "driver", "village", "township")
-MODELLED = ("enterprise", "sme", "household", "driver")
+# household last: at city scale its training is by far the longest (1 M households x 13 snapshots)
+MODELLED = ("enterprise", "sme", "driver", "household")
 
 
 # -- measuring a process tree -------------------------------------------------------------------
@@ -200,7 +201,9 @@ def _x(r: Result, base: Result) -> str:
 
 
 def features_section(scale: str, db: pathlib.Path, as_of: str, schemes, threads: int,
-                     memory_limit: str, spark: bool, pandas: bool) -> tuple[list[str], dict]:
+                     memory_limit: str, spark: bool, pandas: bool, rows: list[str],
+                     figures: dict, flush) -> None:
+    """Indicator builds per scheme on every engine; rows and figures appended as measured."""
     from bench.pandas_baseline import compare_frames
     from features.schemes import SCHEMES as DECLARED
     from features.store.duckdb_store import DuckDBStore
@@ -208,27 +211,30 @@ def features_section(scale: str, db: pathlib.Path, as_of: str, schemes, threads:
     with DuckDBStore(db, read_only=True) as store:
         records = store.count("records")
     lake = ensure_lake(db) if spark else None
-    rows, figures = [], {}
     for key in schemes:
         duck = run(_run_duckdb, (str(db), key, as_of, threads, memory_limit))
-        results = {"DuckDB": duck}
-        if spark:
-            for n in (1, 2):
-                results[f"Spark local[{n}]"] = run(_run_spark, (str(lake), key, as_of,
-                                                                f"local[{n}]"))
-        if pandas:
-            results["pandas"] = run(_run_pandas, (str(db), key, as_of))
-        for name, r in results.items():
+        engines = ["DuckDB"] + ([f"Spark local[{n}]" for n in (1, 2)] if spark else []) + (
+            ["pandas"] if pandas else [])
+        for name in engines:
+            if name == "DuckDB":
+                r = duck
+            elif name == "pandas":
+                r = run(_run_pandas, (str(db), key, as_of))
+            else:
+                r = run(_run_spark, (str(lake), key, as_of, name.split(" ")[1]))
             equal = "—"
             if name != "DuckDB" and r.ok and duck.ok:
                 problems = compare_frames(duck.frame, r.frame, DECLARED[key])
                 equal = "yes" if not problems else "NO: " + "; ".join(problems[:2])
+            if r is not duck:
+                r.frame = None  # compared; do not keep every frame of the run in memory
             rate = f"{records / r.seconds / 1e6:.2f} M" if r.ok else "—"
-            rows.append(f"| {key} | {name} | {_s(r)} | {rate} | {_mb(r)} | {_x(r, duck)} "
-                        f"| {equal} | {r.load:.1f} |")
+            rows.append(f"| {scale} | {key} | {name} | {_s(r)} | {rate} | {_mb(r)} "
+                        f"| {_x(r, duck)} | {equal} | {r.load:.1f} |")
             print(rows[-1], flush=True)
-            figures[(key, name)] = r
-    return rows, {"records": records, **{f"{k}|{n}": r for (k, n), r in figures.items()}}
+            figures[f"{key}|{name}"] = r
+            flush()
+        duck.frame = None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-spark", action="store_true")
     ap.add_argument("--skip-pandas", action="store_true")
     ap.add_argument("--skip-train", action="store_true")
+    ap.add_argument("--train-timeout", type=float, default=3600,
+                    help="seconds one training may take before it is stopped and reported")
     args = ap.parse_args(argv)
 
     from features.store.duckdb_store import DuckDBStore
@@ -251,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts()
     started = time.perf_counter()
     sizes, feat_rows, train_rows, score_rows, all_fig = {}, [], [], [], {}
+
+    def flush(done: bool = False) -> None:
+        # written after every measurement, so a run stopped early still leaves its figures
+        write(args, facts, sizes, feat_rows, train_rows, score_rows, all_fig,
+              time.perf_counter() - started, done)
     for scale in args.scales:
         db = ensure_city(scale, args.seed, args.threads, args.memory_limit)
         ensure_clustered(db, args.threads, args.memory_limit)
@@ -258,18 +271,19 @@ def main(argv: list[str] | None = None) -> int:
             sizes[scale] = (store.count("subjects"), store.count("records"))
         n_subjects, n_records = sizes[scale]
         print(f"\n== {scale}: {n_subjects:,} subjects, {n_records:,} records", flush=True)
-        rows, fig = features_section(scale, db, args.as_of, args.schemes, args.threads,
-                                     args.memory_limit, not args.skip_spark,
-                                     not args.skip_pandas)
-        feat_rows += [r.replace("| ", f"| {scale} | ", 1) for r in rows]
-        for key in [s for s in args.schemes if s in MODELLED]:
+        all_fig[scale] = fig = {}
+        features_section(scale, db, args.as_of, args.schemes, args.threads, args.memory_limit,
+                         not args.skip_spark, not args.skip_pandas, feat_rows, fig, flush)
+        for key in [s for s in MODELLED if s in args.schemes]:
             fig[f"{key}|train"] = t = (Result(False, error="skipped") if args.skip_train
-                                       else run(_run_train, (str(db), key)))
+                                       else run(_run_train, (str(db), key),
+                                                 timeout_s=args.train_timeout))
             if not args.skip_train:
                 auc = f"{t.facts['auc']:.3f} ({t.facts['family']})" if t.ok else "—"
                 train_rows.append(f"| {scale} | {key} | {_s(t)} | {_mb(t)} | {auc} "
                                   f"| {t.load:.1f} |")
                 print(train_rows[-1], flush=True)
+                flush()
             s = run(_run_scoring, (str(db), key, args.as_of, args.mlflow_home, args.latency_n))
             fig[f"{key}|score"] = s
             if s.ok:
@@ -283,9 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 score_rows.append(f"| {scale} | {key} | failed ({s.error}) |" + " |" * 8)
             print(score_rows[-1], flush=True)
-        all_fig[scale] = fig
-    write(args, facts, sizes, feat_rows, train_rows, score_rows, all_fig,
-          time.perf_counter() - started)
+            flush()
+    flush(done=True)
     return 0
 
 
@@ -293,6 +306,8 @@ def _growth(args, sizes, all_fig) -> list[str]:
     if len(args.scales) < 2:
         return ["(one scale only)"]
     a, b = args.scales[0], args.scales[-1]
+    if a not in sizes or b not in sizes:
+        return ["(not both scales measured yet)"]
     lines = [f"Data: subjects ×{sizes[b][0] / sizes[a][0]:.0f}, records "
              f"×{sizes[b][1] / sizes[a][1]:.0f} from {a} to {b}.", "",
              f"| measurement | {a} | {b} | {b} / {a} |", "|---|---|---|---|"]
@@ -313,14 +328,19 @@ def _growth(args, sizes, all_fig) -> list[str]:
     return lines
 
 
-def write(args, facts, sizes, feat_rows, train_rows, score_rows, all_fig, total_s) -> None:
+def write(args, facts, sizes, feat_rows, train_rows, score_rows, all_fig, total_s,
+          done: bool = True) -> None:
+    status = ("" if done else
+              f"**Incomplete: written {dt.datetime.now():%Y-%m-%d %H:%M} while the run was "
+              "still going; a run that ends without the final write stopped early.**\n\n")
+    took = "took" if done else "running for"
     size_lines = "\n".join(f"- {s}: {n:,} subject rows, {r:,} records" for s, (n, r)
                            in sizes.items())
     text = f"""# Benchmark suite (`make bench`)
 
-Written by `bench/suite.py` on {facts['date']} in {total_s / 60:.0f} min. Every figure below was
-measured in this run; each measurement in its own process, peak = max resident size of that
-process and its children (Spark's JVM included). The last column of each table is the
+{status}Run of `bench/suite.py` started {facts["date"]}, {took} {total_s / 60:.0f} min. Every figure
+below was measured in this run; each measurement in its own process, peak = max resident size of
+that process and its children (Spark's JVM included). The last column of each table is the
 1-minute load average when the measurement started ({facts['nproc']} cores).
 
 {size_lines}
