@@ -1,10 +1,11 @@
-"""Fixtures of the app tests: a tiny rated city, champions, settings pointing at them.
+"""Fixtures of the app tests: a rated city, champions, settings pointing at them.
 
-The city is generated once per run, an enterprise champion (LightGBM, log-odds
-reasons) and a driver champion (scorecard, points) are trained and promoted
-with ``force`` into a temporary MLflow home, and both schemes are scored at
-two month ends so the overview has movements. Page tests get a copy of that
-file (the app writes audit rows); the browser test gets another copy, served by
+The tiny city is generated once per run; a champion of each scheme (enterprise
+and SME LightGBM with log-odds reasons, driver and household scorecards with
+points) is trained and promoted with ``force`` into a temporary MLflow home, and
+every scheme is scored at two month ends so the overview has movements. Page
+tests get a copy of that file (the app writes audit rows). The browser test
+rates the small city the same way (``city_rater``) and serves a copy of it with
 ``xinping app`` in a subprocess.
 """
 
@@ -30,9 +31,9 @@ def _month_ends(end: dt.date) -> tuple[dt.date, dt.date]:
     return last.replace(day=1) - dt.timedelta(days=1), last
 
 
-@pytest.fixture(scope="session")
-def rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """A tiny city with champions and two dates of ratings (never opened by the app)."""
+def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
+    """Generate a city under ``root``, train and promote each scheme's champion (the family
+    of ``FAMILY``, 40 trees) into ``root/mlruns`` and score every scheme at two month ends."""
     import mlflow
 
     from features.build import data_end
@@ -43,20 +44,19 @@ def rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from training.run import train_scheme
     from training.spec import load_spec
 
-    root = tmp_path_factory.mktemp("app-city")
     path, home = root / "city.duckdb", root / "mlruns"
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("MLFLOW_TRACKING_URI", raising=False)
         mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
         with DuckDBStore(path, threads=2) as store:
-            generate_city(store, scale="tiny", seed=CITY_SEED)
+            generate_city(store, scale=scale, seed=seed)
             for scheme, family in FAMILY.items():
                 shipped = load_spec(scheme)
                 spec = shipped.model_copy(update={
                     "family": family,
                     "gbm": shipped.gbm.model_copy(update={"n_estimators": 40})})
                 train_scheme(store, scheme, spec, home, code_version="test")
-                promote(store, scheme, spec, home, force=True, reason="tiny test city")
+                promote(store, scheme, spec, home, force=True, reason=f"{scale} test city")
             previous, last = _month_ends(data_end(store))
             for scheme in FAMILY:
                 model = load_model(scheme, home)
@@ -65,6 +65,18 @@ def rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
         mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
         mlflow.set_registry_uri(None)  # type: ignore[arg-type]
     return {"path": path, "home": home, "as_of": last, "previous": previous}
+
+
+@pytest.fixture(scope="session")
+def city_rater():
+    """:func:`rate_city`, for a test module that needs another scale."""
+    return rate_city
+
+
+@pytest.fixture(scope="session")
+def rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A tiny city with champions and two dates of ratings (never opened by the app)."""
+    return rate_city(tmp_path_factory.mktemp("app-city"), "tiny")
 
 
 def write_settings(folder: Path, home: Path) -> Path:

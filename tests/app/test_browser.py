@@ -1,5 +1,6 @@
 """Journeys in a real browser: Playwright drives Debian's headless Chromium against
-``xinping app`` started as a subprocess on the tiny rated city.
+``xinping app`` started as a subprocess on the small city (the size ``make demo`` serves:
+10,000 enterprises, 20,000 households), rated by champions trained in the test.
 
 Screenshots are saved under ``test-artifacts/browser/`` (ignored by git), the
 downloaded inspection list under ``test-artifacts/browser/downloads/``.
@@ -35,6 +36,14 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def rated_city(tmp_path_factory, city_rater) -> dict:
+    """The small city, rated (overrides the page tests' tiny city for this module)."""
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium: apt-get install -y chromium fonts-noto-cjk")
+    return city_rater(tmp_path_factory.mktemp("small-city"), "small")
 
 
 @pytest.fixture(scope="module")
