@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from city_stores import city_file
 
-from features.records.synthetic.city import generate_city
 from features.store.duckdb_store import DuckDBStore
 
 FAMILY = {"enterprise": "gbm", "driver": "scorecard"}
@@ -25,10 +25,7 @@ FAMILY = {"enterprise": "gbm", "driver": "scorecard"}
 @pytest.fixture(scope="session")
 def scoring_city_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny city file the scoring tests copy before writing to it."""
-    path = tmp_path_factory.mktemp("scoring-city") / "tiny.duckdb"
-    with DuckDBStore(path, threads=2) as store:
-        generate_city(store, scale="tiny", seed=5)
-    return path
+    return city_file(tmp_path_factory, "tiny", 5)
 
 
 @pytest.fixture(scope="session")

@@ -11,18 +11,16 @@ overrides, and PDs and scores to 1e-9.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from city_stores import lake_of, writable_copy
 from ratings_parity import rating_differences
 
 pytest.importorskip("pyspark")
 
 from features.build import build_features
-from features.store.duckdb_store import DuckDBStore
-from features.store.spark_store import SparkStore
 from scoring.batch import score_scheme
 from scoring.spark_batch import score_scheme_spark
 
@@ -36,19 +34,14 @@ SCHEMES = ("enterprise", "driver")
 @pytest.fixture(scope="module")
 def duck(scoring_city_file: Path, tmp_path_factory: pytest.TempPathFactory):
     """A writable copy of the tiny city, scored on DuckDB."""
-    path = tmp_path_factory.mktemp("duck-scoring") / "city.duckdb"
-    shutil.copy(scoring_city_file, path)
-    with DuckDBStore(path, threads=2) as store:
+    with writable_copy(scoring_city_file, tmp_path_factory) as store:
         yield store
 
 
 @pytest.fixture(scope="module")
 def lake(scoring_city_file: Path, tmp_path_factory: pytest.TempPathFactory, spark):
     """The tiny city as a lake, opened as a Spark store."""
-    root = tmp_path_factory.mktemp("scoring-lake")
-    with DuckDBStore(scoring_city_file, read_only=True) as source:
-        source.export_parquet(root)
-    with SparkStore(root, spark=spark) as store:
+    with lake_of(scoring_city_file, tmp_path_factory, spark) as store:
         yield store
 
 

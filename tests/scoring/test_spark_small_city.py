@@ -12,20 +12,17 @@ subject on both paths; the ratings must be the same row for row.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
+from city_stores import city_file, lake_of, writable_copy
 from frame_parity import assert_same_frame
 from ratings_parity import rating_differences
 
 pytest.importorskip("pyspark")
 
 from features.build import build_features
-from features.records.synthetic.city import generate_city
 from features.schemes import SCHEMES
-from features.store.duckdb_store import DuckDBStore
-from features.store.spark_store import SparkStore
 from scoring.batch import score_scheme
 from scoring.spark_batch import score_scheme_spark
 
@@ -37,27 +34,19 @@ SCORED_AT = dt.datetime(2026, 11, 2, 3, 4, 5)
 
 @pytest.fixture(scope="module")
 def small_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("small-city") / "small.duckdb"
-    with DuckDBStore(path, threads=2) as store:
-        generate_city(store, scale="small", seed=7)
-    return path
+    return city_file(tmp_path_factory, "small", 7)
 
 
 @pytest.fixture(scope="module")
 def duck(small_file: Path, tmp_path_factory: pytest.TempPathFactory):
     """A writable copy of the small city (scoring writes ratings)."""
-    path = tmp_path_factory.mktemp("small-duck") / "small.duckdb"
-    shutil.copy(small_file, path)
-    with DuckDBStore(path, threads=2) as store:
+    with writable_copy(small_file, tmp_path_factory) as store:
         yield store
 
 
 @pytest.fixture(scope="module")
 def lake(small_file: Path, tmp_path_factory: pytest.TempPathFactory, spark):
-    root = tmp_path_factory.mktemp("small-lake")
-    with DuckDBStore(small_file, read_only=True) as source:
-        source.export_parquet(root)
-    with SparkStore(root, spark=spark) as store:
+    with lake_of(small_file, tmp_path_factory, spark) as store:
         yield store
 
 
