@@ -61,8 +61,21 @@ def champions(mlflow_home: Path) -> dict:
     return {scheme: load_model(scheme, mlflow_home) for scheme in FAMILY}
 
 
+#: Where the test JVM writes its log and any crash report (read when it dies).
+_JVM_LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{HH:mm:ss}} %p %c{{1}}: %m%n
+"""
+_jvm: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
-def spark():
+def spark(tmp_path_factory: pytest.TempPathFactory):
     """One local Spark session (two cores) for the whole run."""
     pytest.importorskip("pyspark")
     from features.store.spark_session import local_session
@@ -72,6 +85,12 @@ def spark():
     # Python workers (mapInArrow) run this interpreter and its packages, not the
     # ``python3`` on the PATH; PySpark reads the variable when the context starts.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # The JVM outlives the test that starts it, whose captured stderr it would
+    # write to: its log and crash report go to files :func:`_spark_jvm_alive` reads.
+    logs = tmp_path_factory.mktemp("spark-jvm")
+    log4j = logs / "log4j2.properties"
+    log4j.write_text(_JVM_LOG4J.format(log=logs / "jvm.log"), encoding="utf-8")
+    _jvm["logs"] = logs
     # Settings for a short run on tiny tables; results do not depend on them. The
     # JVM's optimising JIT compiler and parallel GC cost more CPU than they save
     # here (the parity queries took 165 JVM CPU-seconds with them, 85 without);
@@ -82,8 +101,39 @@ def spark():
         conf={
             "spark.sql.adaptive.enabled": "false",
             "spark.sql.shuffle.partitions": "1",
-            "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+            "spark.driver.memory": "2g",
+            # The last -D wins: the file log above replaces the quiet console one.
+            "spark.driver.extraJavaOptions": (
+                "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
+                f"-XX:ErrorFile={logs}/hs_err_%p.log -Dlog4j2.configurationFile=file:{log4j}"),
         },
     )
+    _jvm["proc"] = session.sparkContext._gateway.proc  # type: ignore[attr-defined]
     yield session
     session.stop()
+
+
+@pytest.fixture(autouse=True)
+def _spark_jvm_alive(request: pytest.FixtureRequest):
+    """Fail the test during which the shared Spark JVM died, saying how it died.
+
+    Without this every later Spark test fails with py4j's "Connection refused"
+    and nothing says why (a CI run lost the JVM this way once).
+    """
+    yield
+    proc = _jvm.get("proc")
+    if proc is None or "spark" not in request.fixturenames or _jvm.get("reported"):
+        return
+    code = proc.poll()  # type: ignore[attr-defined]
+    if code is None:
+        return
+    _jvm["reported"] = True
+    logs = Path(_jvm["logs"])  # type: ignore[arg-type]
+    log = logs / "jvm.log"
+    tail = log.read_text(errors="replace").splitlines()[-40:] if log.exists() else []
+    crashes = [p.read_text(errors="replace")[:4000] for p in logs.glob("hs_err_*.log")]
+    last = next((line for line in reversed(tail) if line.strip()), "no log line")
+    pytest.fail(f"the Spark JVM exited with code {code} during this test "
+                "(52: OutOfMemoryError in a task, -9: killed, e.g. by the kernel's OOM "
+                f"killer, 0: its stdin closed); last log line: "
+                f"{last}\n" + "\n".join(tail) + "\n".join(crashes), pytrace=False)

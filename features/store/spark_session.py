@@ -27,6 +27,10 @@ LOCAL_CONF: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
     # Its default differs between PySpark 4.0 and 4.3 (STACK.md): set it.
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # In local mode the driver JVM runs the tasks too; Spark's 1g default leaves
+    # no room for two tasks' batches next to a collected result, and a task's
+    # OutOfMemoryError ends the whole JVM.
+    "spark.driver.memory": "4g",
 }
 #: Settings of the store's own session (also on a session passed in).
 SESSION_CONF: dict[str, str] = {
