@@ -8,13 +8,16 @@ Run from the repository root (after ``make demo``, which registers the champions
 For every scheme with a champion in ``mlruns/`` it measures, on the cached
 generated city (``bench/.cache/<scale>-<seed>.duckdb``, generated when missing):
 
-* **batch**: :func:`scoring.batch.rate_frame` on the scheme's whole indicator
-  frame — calibrated PD, score, grade, overrides, exact contributions and the
-  reasons JSON with both languages — in subjects per second; and, on the same
-  rows in the same run, LightGBM's own ``Booster.predict(pred_contrib=True)``
-  (the raw TreeSHAP call, on the already prepared matrix), the baseline. The
-  ratio is ours / LightGBM's throughput (aim: at least 0.5). A scorecard
-  champion has no LightGBM baseline: its row says so.
+* **batch**: the ratings rows of the scheme's whole indicator frame —
+  calibrated PD, score, grade, overrides, exact contributions and the reasons
+  JSON with both languages — made part by part by
+  :func:`scoring.batch.iter_ratings`, as ``xinping score`` makes them (it
+  appends each part to the store and lets it go; here each part is let go
+  without the write), in subjects per second; and, on the same rows in the
+  same run, LightGBM's own ``Booster.predict(pred_contrib=True)`` (the raw
+  TreeSHAP call, on the already prepared matrix, all rows at once), the
+  baseline. The ratio is ours / LightGBM's throughput (aim: at least 0.5). A
+  scorecard champion has no LightGBM baseline: its row says so.
 * **one subject**: reading one subject's indicators from the store
   (``build_features(subjects=[id])``), rating it and writing its reasons, for
   ``--latency-n`` subjects drawn with a seed; p50 and p95 in milliseconds (aim:
@@ -79,7 +82,7 @@ def _baseline(model, features) -> float | None:
 def batch(store, model, as_of: dt.date) -> dict:
     """Throughput of rating with reasons vs the LightGBM baseline on the same rows."""
     from features.build import build_features
-    from scoring.batch import rate_frame
+    from scoring.batch import iter_ratings
 
     t0 = time.perf_counter()
     features = build_features(store, model.scheme, as_of)
@@ -92,12 +95,16 @@ def batch(store, model, as_of: dt.date) -> dict:
         if base is not None:
             base_times.append(base)
         t = time.perf_counter()
-        rows = rate_frame(model, features, as_of, dt.datetime.now())
+        rated, chars = 0, 0
+        for part in iter_ratings(model, features, as_of, dt.datetime.now()):
+            rated += len(part)
+            chars += int(part["reasons"].str.len().sum())
         our_times.append(time.perf_counter() - t)
     n = len(features)
+    assert rated == n, (rated, n)
     ours = min(our_times)
     out = {"rows": n, "features_s": built, "ours_s": ours, "ours_rate": n / ours,
-           "family": model.pipeline.family, "reasons_bytes": int(rows["reasons"].str.len().mean())}
+           "family": model.pipeline.family, "reasons_chars": chars // max(n, 1)}
     if base_times:
         base = min(base_times)
         out.update(base_s=base, base_rate=n / base, ratio=(n / ours) / (n / base))

@@ -363,11 +363,13 @@ a Parquet lake; pandas reads the needed columns from the DuckDB file and compute
 
 ## Batch scoring with reasons, one-subject latency
 
-Subjects/s of `rate_frame` (PD, score, grade, overrides, contributions, reasons JSON in both
-languages) on the whole population; LightGBM = the raw `Booster.predict(pred_contrib=True)` on
-the same rows; ratio = ours / LightGBM (aim ≥ 0.5). One subject = read its indicators from the
-store, rate and explain it (aim p95 < 100 ms), over {args.latency_n} seeded subjects. Models:
-the champions in `mlruns/` (trained on the small city).
+Subjects/s of the ratings rows (PD, score, grade, overrides, contributions, reasons JSON in
+both languages) of the whole population, made 5,000 at a time by `iter_ratings` as `xinping
+score` makes them (the write to the store not counted); LightGBM = the raw
+`Booster.predict(pred_contrib=True)` on the same rows; ratio = ours / LightGBM (aim ≥ 0.5).
+One subject = read its indicators from the store, rate and explain it (aim p95 < 100 ms),
+over {args.latency_n} seeded subjects. Models: the champions in `mlruns/` (trained on the small
+city).
 
 | scale | scheme | family | n | ours /s | LightGBM /s | ratio | p50 ms | p95 ms | MB | load |
 |---|---|---|---|---|---|---|---|---|---|---|

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,8 +34,15 @@ from scoring.policies.green_channel import GreenChannelConfig, green_channel
 from scoring.reasons import reasons_json
 
 Progress = Callable[[str, int, int], None]
-CHUNK_ROWS = 50_000
+#: Rows rated at once. Small parts are written and freed while the next is rated,
+#: so a run reuses the same memory instead of holding every row's reasons: on the
+#: city (261,250 enterprises, 2 cores) 5,000-row parts took 30 s, 50,000-row
+#: parts 50 s (bench/scoring.py).
+CHUNK_ROWS = 5_000
 #: rating rows a batch owns (event re-ratings carry a cause and are kept)
+_RATING_COLUMNS = ("subject_id", "scheme", "as_of", "model_name", "model_version", "run_id",
+                   "score", "pd", "model_grade", "final_grade", "overrides", "reasons",
+                   "green_channel", "scored_at")
 _BATCH_ROWS = ("scheme = ? AND as_of = ? AND model_name = ? AND model_version = ? "
                "AND json_extract(reasons, '$.cause') IS NULL")
 
@@ -85,7 +93,7 @@ class ScoreRun:
                 f"(replaced {self.replaced:,}) — {mix}")
 
 
-def rate_frame(
+def iter_ratings(
     model: LoadedModel,
     features: pd.DataFrame,
     as_of: dt.date,
@@ -95,8 +103,8 @@ def rate_frame(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     extras: Mapping[str, Mapping[str, Any]] | None = None,
-) -> pd.DataFrame:
-    """Ratings rows (the ``ratings`` table's columns) for an indicator frame.
+) -> Iterator[pd.DataFrame]:
+    """Ratings rows (the ``ratings`` table's columns) of an indicator frame, part by part.
 
     Parameters
     ----------
@@ -111,20 +119,30 @@ def rate_frame(
     green
         Green-channel flag per ``subject_id`` (missing = unknown).
     progress
-        Called as ``progress(stage, done, total)`` after every chunk.
+        Called as ``progress(stage, done, total)`` after every part.
+    chunk_rows
+        Rows per part (the rows do not depend on it).
     extras
         Keys to add to a subject's reasons JSON, by ``subject_id``.
+
+    Yields
+    ------
+    pandas.DataFrame
+        The rows of at most ``chunk_rows`` subjects, in the frame's order.
     """
     pipe = model.pipeline
-    parts = []
     n = len(features)
-    for start in range(0, max(n, 1), chunk_rows):
+    for start in range(0, n, chunk_rows):
         part = features.iloc[start:start + chunk_rows]
-        if part.empty:
-            break
         rated = pipe.rate(part, contributions=True)
+        ids = part["subject_id"].to_numpy()
         out = pd.DataFrame({
-            "subject_id": part["subject_id"].to_numpy(),
+            "subject_id": ids,
+            "scheme": pipe.scheme,
+            "as_of": as_of,
+            "model_name": model.name,
+            "model_version": model.version,
+            "run_id": model.run_id,
             "score": rated["score"].to_numpy(dtype=np.float64),
             "pd": rated["pd"].to_numpy(dtype=np.float64),
             "model_grade": rated["model_grade"].to_numpy(dtype=object),
@@ -132,35 +150,50 @@ def rate_frame(
             "overrides": rated["overrides"].to_numpy(dtype=object),
             "reasons": reasons_json(
                 pipe, part, rated, cause,
-                None if extras is None else [extras.get(i) for i in part["subject_id"]]),
+                None if extras is None else [extras.get(i) for i in ids]),
         })
-        parts.append(out)
+        out["green_channel"] = (None if green is None else
+                                out["subject_id"].map(green).astype("object").where(
+                                    out["subject_id"].isin(green.index), None))
+        out["scored_at"] = scored_at
         if progress:
             progress(f"评分 scoring {pipe.scheme}", min(start + chunk_rows, n), n)
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["subject_id", "score", "pd", "model_grade", "final_grade", "overrides",
-                 "reasons"])
-    out.insert(1, "scheme", pipe.scheme)
-    out.insert(2, "as_of", as_of)
-    out.insert(3, "model_name", model.name)
-    out.insert(4, "model_version", model.version)
-    out.insert(5, "run_id", model.run_id)
-    out["green_channel"] = (None if green is None else
-                            out["subject_id"].map(green).astype("object").where(
-                                out["subject_id"].isin(green.index), None))
-    out["scored_at"] = scored_at
-    return out
+        yield out
 
 
-def write_ratings(store: Store, rows: pd.DataFrame, replace_batch: bool) -> int:
+def rate_frame(
+    model: LoadedModel,
+    features: pd.DataFrame,
+    as_of: dt.date,
+    scored_at: dt.datetime,
+    cause: Mapping[str, Any] | None = None,
+    green: pd.Series | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    extras: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """All the ratings rows of :func:`iter_ratings` in one frame (same parameters)."""
+    parts = list(iter_ratings(model, features, as_of, scored_at, cause, green, progress,
+                              chunk_rows, extras))
+    if parts:
+        return pd.concat(parts, ignore_index=True)
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in _RATING_COLUMNS})
+
+
+def write_ratings(store: Store, rows: pd.DataFrame | Iterable[pd.DataFrame],
+                  replace_batch: bool) -> int:
     """Write rating rows in one transaction; return how many earlier rows were replaced.
 
-    With ``replace_batch`` the batch's earlier rows (same scheme, as-of date and
-    model version, not event re-ratings) go in the same transaction.
+    ``rows`` is one frame or the parts of a batch (e.g. :func:`iter_ratings`),
+    each appended as it comes, all of them in the one transaction. With
+    ``replace_batch`` the batch's earlier rows (same scheme, as-of date and
+    model version, not event re-ratings) are removed in the same transaction.
     """
-    if rows.empty:
+    parts = iter([rows]) if isinstance(rows, pd.DataFrame) else iter(rows)
+    first = next((p for p in parts if not p.empty), None)
+    if first is None:
         return 0
-    key = rows.iloc[0]
+    key = first.iloc[0]
     params = [key["scheme"], key["as_of"], key["model_name"], key["model_version"]]
     with store.transaction() as tx:
         replaced = 0
@@ -168,7 +201,10 @@ def write_ratings(store: Store, rows: pd.DataFrame, replace_batch: bool) -> int:
             replaced = int(tx.scalar(f"SELECT count(*) FROM ratings WHERE {_BATCH_ROWS}",
                                      params))
             tx.execute(f"DELETE FROM ratings WHERE {_BATCH_ROWS}", params)
-        tx.append("ratings", rows)
+        tx.append("ratings", first)
+        for part in parts:
+            if not part.empty:
+                tx.append("ratings", part)
     return replaced
 
 
@@ -188,6 +224,16 @@ def rate_subjects(
     The rows :func:`score_scheme` writes (same parameters); on their own they give
     a rating as it would be now, e.g. just before a change is recorded.
     """
+    features, flags, extras = _inputs(store, model, as_of, cfg, subjects, policies, progress)
+    return rate_frame(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
+                      progress, extras=extras)
+
+
+def _inputs(store: Store, model: LoadedModel, as_of: dt.date, cfg: BuildConfig | None,
+            subjects: Iterable[str] | None, policies: RatingPolicies | None,
+            progress: Progress | None
+            ) -> tuple[pd.DataFrame, pd.Series | None, dict[str, dict[str, Any]] | None]:
+    """The indicators, green-channel flags and extra reasons keys a rating needs."""
     scheme = model.pipeline.scheme
     if progress:
         progress(f"指标 indicators {scheme}", 0, 1)
@@ -202,8 +248,7 @@ def rate_subjects(
         flags = green_channel(store, ids, as_of, policies.green, windows)
         if scheme == "driver":
             extras = points_rule_extras(store, ids, as_of, policies, windows)
-    return rate_frame(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
-                      progress, extras=extras)
+    return features, flags, extras
 
 
 def score_scheme(
@@ -216,6 +261,7 @@ def score_scheme(
     policies: RatingPolicies | None = None,
     progress: Progress | None = None,
     scored_at: dt.datetime | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ScoreRun:
     """Build the indicators as of ``as_of``, rate them and write ``ratings``.
 
@@ -239,13 +285,24 @@ def score_scheme(
         ``progress(stage, done, total)``.
     scored_at
         Time stamp of the rows (default: now).
+    chunk_rows
+        Subjects rated and appended at a time (the rows do not depend on it).
     """
     started = time.perf_counter()
-    rows = rate_subjects(store, model, as_of, cfg, subjects, cause, policies, progress,
-                         scored_at)
-    replaced = write_ratings(store, rows, replace_batch=cause is None)
-    grades = rows["final_grade"].value_counts()
+    features, flags, extras = _inputs(store, model, as_of, cfg, subjects, policies, progress)
+    grades: Counter[str] = Counter()
+
+    def counted(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for part in parts:
+            grades.update(part["final_grade"].tolist())
+            yield part
+
+    # each part is appended as it is rated (one transaction for the batch): memory
+    # holds one part's reasons, not the population's
+    parts = iter_ratings(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
+                         progress, chunk_rows, extras)
+    replaced = write_ratings(store, counted(parts), replace_batch=cause is None)
     order = model.pipeline.scale.keys
     return ScoreRun(model.pipeline.scheme, as_of, model.name, model.version, model.run_id,
-                    len(rows), replaced, time.perf_counter() - started,
+                    sum(grades.values()), replaced, time.perf_counter() - started,
                     {g: int(grades.get(g, 0)) for g in order}, cause)

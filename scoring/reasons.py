@@ -26,13 +26,16 @@ from features.dsl import render_reason
 from models.pipeline import CONTRIB_PREFIX, IndicatorText, RatingPipeline
 
 BASE = CONTRIB_PREFIX + "base"
-#: JSON string literal of a str (the C encoder json.dumps uses, without its overhead)
+#: JSON string literal of a str (the C encoder json.dumps uses, without its overhead);
+#: the Chinese stays as it is, readable in the stored JSON
 _quote = json.encoder.encode_basestring
 N_RAISE, N_LOWER = 5, 3
 
 
 def _plain(value: Any) -> Any:
     """A JSON-ready value: numbers as float, missing as None."""
+    if type(value) is float:  # the common case first: most indicators are numbers
+        return value if math.isfinite(value) else None
     if value is None:
         return None
     if isinstance(value, int | float | np.integer | np.floating):
@@ -117,29 +120,41 @@ def reasons_json(
     # points: more is safer; log-odds: more is riskier
     risk = -contrib if unit == "points" else contrib
     order = np.argsort(-risk, axis=1, kind="stable")
-    up = order[:, :n_raise]
-    down = order[:, ::-1][:, :n_lower]
-    values = [features[n].to_numpy(dtype=object) if n in features else None for n in names]
+    picks = np.concatenate([order[:, :n_raise], order[:, ::-1][:, :n_lower]], axis=1)
+    n_up = min(n_raise, picks.shape[1])
+    pick_r = np.take_along_axis(risk, picks, axis=1)
+    listed = np.concatenate([pick_r[:, :n_up] > 0, pick_r[:, n_up:] < 0], axis=1)
+    # The listed factors, row by row (raising first), as flat arrays: only their
+    # values become Python objects, and the loops below only format.
+    rows, k = np.nonzero(listed)
+    js = picks[rows, k]
+    cs = contrib[rows, js].tolist()
+    rs = risk[rows, js].tolist()
+    values = np.full(len(js), None, dtype=object)
+    for j in np.unique(js).tolist():
+        if names[j] in features:
+            at = js == j
+            values[at] = features[names[j]].to_numpy()[rows[at]]
     fragment = _Fragments(pipeline.texts)
+    factors = [f'{{{fragment(names[j], _plain(v))}, "contribution": {c!r}, "risk": {r!r}}}'
+               for j, v, c, r in zip(js.tolist(), values.tolist(), cs, rs, strict=True)]
+    # where each row's raising and lowering factors end in ``factors``
+    ends = np.cumsum(listed.sum(axis=1))
+    ups = ends - listed[:, n_up:].sum(axis=1)
     tail = "" if cause is None else ', "cause": ' + json.dumps(dict(cause), ensure_ascii=False)
     head = f'{{"unit": "{unit}", '
 
     out = []
-    for row in range(len(rated)):
-        parts: list[list[str]] = [[], []]
-        listed = 0.0
-        for side, picks in ((0, up[row]), (1, down[row])):
-            for j in picks:
-                r = risk[row, j]
-                if (r > 0) if side == 0 else (r < 0):
-                    c = float(contrib[row, j])
-                    listed += c
-                    v = None if values[j] is None else _plain(values[j][row])
-                    parts[side].append(f'{{{fragment(names[j], v)}, "contribution": '
-                                       f'{c!r}, "risk": {float(r)!r}}}')
-        b, o = float(base[row]), float(output[row])
-        text = (f'{head}"base": {b!r}, "output": {o!r}, "rest": {o - b - listed!r}, '
-                f'"raise": [{", ".join(parts[0])}], "lower": [{", ".join(parts[1])}]{tail}')
+    first = 0
+    for row, (up, end, b, o) in enumerate(zip(ups.tolist(), ends.tolist(), base.tolist(),
+                                              output.tolist(), strict=True)):
+        total = 0.0
+        for c in cs[first:end]:  # in listing order, as a reader adds them up
+            total += c
+        text = (f'{head}"base": {b!r}, "output": {o!r}, "rest": {o - b - total!r}, '
+                f'"raise": [{", ".join(factors[first:up])}], '
+                f'"lower": [{", ".join(factors[up:end])}]{tail}')
+        first = end
         extra = None if extras is None else extras[row]
         if extra:
             text += ", " + json.dumps(dict(extra), ensure_ascii=False)[1:-1]
