@@ -26,6 +26,7 @@ import pandas as pd
 
 from features.build import build_features
 from features.compile import BuildConfig
+from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
 from features.store.base import Store
 from scoring.loader import LoadedModel
@@ -40,9 +41,6 @@ Progress = Callable[[str, int, int], None]
 #: parts 50 s (bench/scoring.py).
 CHUNK_ROWS = 5_000
 #: rating rows a batch owns (event re-ratings carry a cause and are kept)
-_RATING_COLUMNS = ("subject_id", "scheme", "as_of", "model_name", "model_version", "run_id",
-                   "score", "pd", "model_grade", "final_grade", "overrides", "reasons",
-                   "green_channel", "scored_at")
 _BATCH_ROWS = ("scheme = ? AND as_of = ? AND model_name = ? AND model_version = ? "
                "AND json_extract(reasons, '$.cause') IS NULL")
 
@@ -177,7 +175,7 @@ def rate_frame(
                               chunk_rows, extras))
     if parts:
         return pd.concat(parts, ignore_index=True)
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in _RATING_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES["ratings"].column_names})
 
 
 def write_ratings(store: Store, rows: pd.DataFrame | Iterable[pd.DataFrame],
