@@ -19,15 +19,20 @@ from features.compile import (
     BuildConfig,
     Subset,
     add_months,
-    id_list,
     label_sql,
     scheme_sql,
 )
-from features.dsl import Related, Scheme
+from features.dsl import Scheme
+from features.evaluate import evaluate, slice_effective, supports
 from features.schemes import SCHEMES, get_scheme
 from features.store.base import Store
+from features.store.sliced import slice_store
 
 MEMBER_KEEP = ("village_code", "township_code")
+#: Up to this many subjects, a subset build is evaluated in process
+#: (:mod:`features.evaluate`) instead of planning the scheme's query: one city
+#: enterprise in about a millisecond instead of 30–40 ms of query plan.
+IN_PROCESS_MAX = 64
 
 
 def _scheme(scheme: str | Scheme) -> Scheme:
@@ -50,63 +55,32 @@ def _engine_store(store: Store, engine: str) -> Store:
     raise ValueError(f"a {store.dialect} store cannot run the {engine} engine")
 
 
-def reader_sql(scheme: Scheme, column: str, ids: tuple[str, ...]) -> str:
-    """Subjects whose records a build of ``scheme`` restricted to ``column IN ids``
-    may read: the subjects and, through any version, their related parties."""
-    chosen = f"SELECT * FROM subjects WHERE {column} IN {id_list(ids)}"
-    parts = ["SELECT subject_id FROM chosen"]
-    relations = {i.source.relation for i in scheme.indicators if isinstance(i.source, Related)}
-    if "legal_rep" in relations:
-        parts.append("SELECT legal_rep_id FROM chosen WHERE legal_rep_id IS NOT NULL")
-    if "employer" in relations:
-        parts.append("SELECT employer_id FROM chosen WHERE employer_id IS NOT NULL")
-    if "rep_firms" in relations:
-        parts.append("SELECT subject_id FROM subjects WHERE legal_rep_id IN "
-                     "(SELECT legal_rep_id FROM chosen)")
-    return f"WITH chosen AS ({chosen}) " + " UNION ".join(parts)
-
-
-def _subset(store: Store | None, scheme: Scheme, column: str, ids: tuple[str, ...],
-            frames: dict | None = None) -> Subset:
-    """The subset of ``scheme`` to build; with a store, its readers' rows are
-    fetched into ``frames`` (two point look-ups) and the query reads those."""
-    if store is None or frames is None:
-        return Subset(ids, column)
-    readers = tuple(sorted(store.query(reader_sql(scheme, column, ids)).iloc[:, 0].dropna()))
-    prefix = f"_xp_{scheme.key}_"
-    wanted = id_list(readers)
-    frames[prefix + "records"] = store.query_arrow(
-        f"SELECT * FROM records WHERE subject_id IN {wanted}")
-    frames[prefix + "subjects"] = store.query_arrow(
-        f"SELECT * FROM subjects WHERE subject_id IN {wanted}")
-    return Subset(ids, column, readers, prefix)
-
-
 def feature_sql(
     scheme: str | Scheme, as_of: str | dt.date, engine: str = "duckdb",
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
-    store: Store | None = None,
-    frames: dict | None = None,
 ) -> str:
     """The SQL that builds ``scheme``'s frame at ``as_of`` on ``engine``.
 
-    With ``subjects``, only those subjects. Given the ``store`` and a
-    ``frames`` dict too, the subjects' and their related parties' rows are
-    fetched into ``frames`` first and the query reads only those: that is what
-    makes a one-subject build take milliseconds on a city's store.
+    With ``subjects``, only those subjects (for an aggregate scheme, those
+    groups and their members). Run on a store sliced for them
+    (:func:`features.store.sliced.slice_store`), it reads only their rows.
     """
     sch, day, dialect = _scheme(scheme), _date(as_of), DIALECTS[engine]
     ids = None if subjects is None else tuple(dict.fromkeys(subjects))
-    subset = None if ids is None else _subset(store, sch, "subject_id", ids, frames)
     member = None
     if sch.members:
         member_scheme = SCHEMES[sch.members[0]]
-        member_subset = None if ids is None else _subset(store, member_scheme,
-                                                         sch.members[1], ids, frames)
         member = scheme_sql(member_scheme, day, dialect, cfg, keep=MEMBER_KEEP,
-                            subset=member_subset)
-    return scheme_sql(sch, day, dialect, cfg, member_sql=member, subset=subset)
+                            subset=None if ids is None else Subset(ids, sch.members[1]))
+    return scheme_sql(sch, day, dialect, cfg, member_sql=member,
+                      subset=None if ids is None else Subset(ids))
+
+
+def slice_columns(scheme: str | Scheme) -> tuple[str, ...]:
+    """The subjects' columns a subset build of ``scheme`` looks its ids up in."""
+    sch = _scheme(scheme)
+    return ("subject_id",) + ((sch.members[1],) if sch.members else ())
 
 
 def typed_features(frame: pd.DataFrame, scheme: str | Scheme) -> pd.DataFrame:
@@ -164,8 +138,10 @@ def build_features(
         Publication windows and severity weights (DOMAIN.md defaults).
     subjects
         Only these subjects (those outside the population are left out); each
-        gets exactly the row a full build gives it, read from its own and its
-        related parties' records only, so one subject builds in milliseconds.
+        gets exactly the row a full build gives it, read from a slice of the
+        store holding its own and its related parties' rows only
+        (:func:`features.store.sliced.slice_store`; a store already sliced for
+        them is used as it is), so one subject builds in milliseconds.
 
     Returns
     -------
@@ -175,9 +151,14 @@ def build_features(
     """
     sch = _scheme(scheme)
     runner = _engine_store(store, engine)
-    frames: dict = {}
-    sql = feature_sql(sch, as_of, engine, cfg, subjects, runner, frames)
-    frame = runner.query(sql, frames=frames or None)
+    ids = None if subjects is None else list(dict.fromkeys(subjects))
+    if ids is not None:
+        runner = slice_store(runner, ids, slice_columns(sch))
+        if len(ids) <= IN_PROCESS_MAX and supports(sch):
+            day = _date(as_of)
+            return evaluate(sch, runner.tables, day, ids, cfg,
+                            slice_effective(runner, day, (cfg or BuildConfig()).windows))
+    frame = runner.query(feature_sql(sch, as_of, engine, cfg, ids))
     return typed_features(frame, sch)
 
 

@@ -164,7 +164,6 @@ def min_end_sql(d: Dialect, policy: WindowPolicy, alias: str = "r") -> str:
 
 def effective_records_sql(
     d: Dialect, as_of: dt.date, policy: WindowPolicy, scope: str = "TRUE",
-    records: str = "records",
 ) -> str:
     """CTEs ``obj``, ``rep`` and ``eff``: the records that count at ``as_of``.
 
@@ -173,25 +172,21 @@ def effective_records_sql(
     is scanned and joined.
     """
     t = lit(as_of)
-    # Reading a slice of the records (a subset build): only its objections and
-    # repairs matter, and skipping the rest is most of a one-subject query.
-    mine = "" if records == "records" else \
-        f" AND record_id IN (SELECT record_id FROM {records})"
     return f"""obj AS (
   SELECT DISTINCT record_id FROM (
-    SELECT objection_id, record_id FROM objections WHERE opened_on <= {t}{mine}
+    SELECT objection_id, record_id FROM objections WHERE opened_on <= {t}
     GROUP BY objection_id, record_id
     HAVING max(CASE WHEN status = 'rejected' AND resolved_on <= {t} THEN 1 ELSE 0 END) = 0
   ) o
 ),
 rep AS (
   SELECT record_id, min(approved_on) AS approved_on FROM repairs
-  WHERE status = 'approved' AND approved_on <= {t}{mine} GROUP BY record_id
+  WHERE status = 'approved' AND approved_on <= {t} GROUP BY record_id
 ),
 eff AS (
   SELECT r.record_id, r.subject_id, r.kind, r.severity, r.polarity, r.value_num, r.value_text,
          r.amount, r.valid_until, {RECORD_DATE} AS rdate
-  FROM {records} r
+  FROM records r
   LEFT JOIN obj o ON o.record_id = r.record_id
   LEFT JOIN rep p ON p.record_id = r.record_id
   WHERE r.published_on <= {t}
@@ -217,39 +212,12 @@ class Subset:
 
     ``column`` is ``subject_id`` for the subjects themselves, or a grouping
     column (``village_code``, ``township_code``) for the members of those
-    groups. Every subject version of a candidate is kept, so the latest
-    version is chosen exactly as in a full build.
+    groups. The query still reads the whole tables it is given: run it on a
+    store sliced for the ids (:mod:`features.store.sliced`) to read only theirs.
     """
 
     ids: tuple[str, ...]
     column: str = "subject_id"
-    #: every subject whose records the build may read (the subjects and their
-    #: related parties), as literals so the store filters the records scan itself
-    readers: tuple[str, ...] | None = None
-    #: read ``records`` and ``subjects`` from tables (or frames) named
-    #: ``<prefix>records`` and ``<prefix>subjects``: slices holding at least the
-    #: readers' rows, so a one-subject build never scans the whole store
-    prefix: str = ""
-
-    def table(self, name: str) -> str:
-        """The name the query reads table ``name`` from."""
-        return self.prefix + name
-
-
-def _table(subset: Subset | None, name: str) -> str:
-    return name if subset is None else subset.table(name)
-
-
-def _latest_filter(subset: Subset | None, rep_firms: bool) -> str:
-    if subset is None:
-        return ""
-    ids, subjects = id_list(subset.ids), subset.table("subjects")
-    cand = f"SELECT subject_id FROM {subjects} WHERE {subset.column} IN {ids}"
-    if rep_firms:
-        # firms sharing a legal representative feed the rep_firms indicators
-        cand += (f" UNION SELECT subject_id FROM {subjects} WHERE legal_rep_id IN "
-                 f"(SELECT legal_rep_id FROM {subjects} WHERE {subset.column} IN {ids})")
-    return f"\n    WHERE s.subject_id IN ({cand})"
 
 
 def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...],
@@ -268,16 +236,14 @@ def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str,
         where.append(f"{subset.column} IN {id_list(subset.ids)}")
     if pop.requires_kind:
         where.append(
-            f"subject_id IN (SELECT subject_id FROM {_table(subset, 'records')} "
+            f"subject_id IN (SELECT subject_id FROM records "
             f"WHERE kind = '{pop.requires_kind}' "
             f"AND published_on <= {t} AND (revoked_on IS NULL OR revoked_on > {t}))"
         )
-    rep_firms = any(isinstance(i.source, Related) and i.source.relation == "rep_firms"
-                    for i in scheme.indicators)
     return f"""latest AS (
   SELECT * FROM (
     SELECT s.*, row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-    FROM {_table(subset, 'subjects')} s{_latest_filter(subset, rep_firms)}
+    FROM subjects s
   ) v WHERE rn = 1
 ),
 pop AS (
@@ -377,7 +343,7 @@ def _record_sources(scheme: Scheme) -> list[Records]:
     return out
 
 
-def scope_sql(scheme: Scheme, as_of: dt.date, subset: Subset | None = None) -> str:
+def scope_sql(scheme: Scheme, as_of: dt.date) -> str:
     """Which records the scheme's indicators can read at all: their kinds, and for
     kinds read only inside windows, the oldest date any window reaches."""
     span: dict[str, int | None] = {}
@@ -407,8 +373,6 @@ def scope_sql(scheme: Scheme, as_of: dt.date, subset: Subset | None = None) -> s
     if "rep_firms" in relations:
         ids.append("SELECT subject_id FROM latest WHERE legal_rep_id IN "
                    "(SELECT legal_rep_id FROM pop)")
-    if subset is not None and subset.readers is not None:
-        return f"{kinds_cond}\n    AND r.subject_id IN {id_list(subset.readers)}"
     return f"{kinds_cond}\n    AND r.subject_id IN ({' UNION '.join(ids)})"
 
 
@@ -447,8 +411,7 @@ def scheme_sql(
             related.setdefault(ind.source.relation, []).append(ind)
     if own or related:
         ctes.append(effective_records_sql(dialect, as_of, cfg.windows,
-                                          scope_sql(scheme, as_of, subset),
-                                          _table(subset, "records")))
+                                          scope_sql(scheme, as_of)))
     if own:
         aggs = ",\n    ".join(
             f"{record_agg_sql(dialect, i.source, as_of, cfg)} AS {i.name}" for i in own  # type: ignore[arg-type]

@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.build import build_features
+from features.build import build_features, slice_columns
 from features.compile import BuildConfig
 from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
 from features.store.base import Store
+from features.store.sliced import slice_store
 from scoring.loader import LoadedModel
 from scoring.policies.driver import DriverConfig, driver_grades
 from scoring.policies.green_channel import GreenChannelConfig, green_channel
@@ -235,6 +236,11 @@ def _inputs(store: Store, model: LoadedModel, as_of: dt.date, cfg: BuildConfig |
     scheme = model.pipeline.scheme
     if progress:
         progress(f"指标 indicators {scheme}", 0, 1)
+    if subjects is not None:
+        # a few subjects (a re-rating, a look-up): every query below reads the
+        # same slice of the store instead of scanning it again
+        subjects = list(dict.fromkeys(subjects))
+        store = slice_store(store, subjects, slice_columns(scheme))
     features = build_features(store, scheme, as_of, cfg=cfg, subjects=subjects)
     if progress:
         progress(f"指标 indicators {scheme}", 1, 1)

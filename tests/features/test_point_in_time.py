@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.build import build_features, build_labels, build_training_frame
+from features.build import (
+    IN_PROCESS_MAX,
+    build_features,
+    build_labels,
+    build_training_frame,
+)
 from features.compile import BuildConfig, add_months
 from features.dsl import (
     NEUTRAL,
@@ -426,7 +431,15 @@ def frame(
     scheme: Scheme | str = PIT,
     cfg: BuildConfig | None = None,
 ) -> pd.DataFrame:
-    return build_features(store, scheme, as_of, cfg=cfg)
+    """The full SQL build, checked against a subset build of its subjects: a slice
+    of the store evaluated in process (features/evaluate.py), or for villages and
+    townships the SQL on the slice. Every case below holds for both."""
+    full = build_features(store, scheme, as_of, cfg=cfg)
+    ids = full["subject_id"].tolist()
+    assert len(ids) <= IN_PROCESS_MAX
+    sub = build_features(store, scheme, as_of, cfg=cfg, subjects=[*ids, "not-a-subject"])
+    pd.testing.assert_frame_equal(sub, full, check_exact=False, rtol=1e-9, atol=1e-12)
+    return full
 
 
 def value(fr: pd.DataFrame, subject: str, column: str):
