@@ -46,9 +46,11 @@ from features.compile import (
     lit,
     population_sql,
 )
+from features.evaluate import slice_effective
 from features.records.windows import WindowPolicy
 from features.schemes import get_scheme
 from features.store.base import Store
+from features.store.sliced import SlicedStore
 
 #: Grade labels: key → (Chinese, English).
 GRADE_LABELS: dict[str, tuple[str, str]] = {
@@ -248,6 +250,9 @@ def cycle_records(
         The records (``record_id``, ``subject_id``, ``kind``, ``value_num``,
         ``value_text``, ``rdate``) and the drivers asked for.
     """
+    if (subject_ids is not None and isinstance(store, SlicedStore)
+            and store.covers(subject_ids)):
+        return _from_slice(store, as_of, cfg, windows, sorted(set(subject_ids)))
     dialect = DIALECTS[store.dialect]
     lo, t = lit(add_months(as_of, -cfg.window_months)), lit(as_of)
     scope = f"r.kind IN ({_quote(cfg.kinds)}) AND {RECORD_DATE} > {lo} AND {RECORD_DATE} <= {t}"
@@ -264,6 +269,19 @@ def cycle_records(
     records = store.query(f"WITH {eff} {select} ORDER BY e.subject_id, e.rdate, e.record_id",
                           frames={"wanted": wanted})
     return records, ids
+
+
+def _from_slice(view: SlicedStore, as_of: dt.date, cfg: DriverConfig, windows: WindowPolicy,
+                ids: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`cycle_records` of a few drivers from their slice, in process: the same
+    effective records (features/evaluate.py), no query."""
+    rows = slice_effective(view, as_of, windows).frame(ids)
+    lo = pd.Timestamp(add_months(as_of, -cfg.window_months))
+    keep = (rows["kind"].isin(cfg.kinds) & (rows["rdate"] > lo)
+            & (rows["rdate"] <= pd.Timestamp(as_of)))
+    records = rows.loc[keep, ["record_id", "subject_id", "kind", "value_num", "value_text",
+                              "rdate"]]
+    return records.sort_values(["subject_id", "rdate", "record_id"]).reset_index(drop=True), ids
 
 
 def driver_grades(

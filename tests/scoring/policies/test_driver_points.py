@@ -112,3 +112,26 @@ def test_store_cycle_is_point_in_time(store) -> None:
     # an explicit list of drivers, one without records
     some = driver_grades(store, AS_OF, DriverConfig(), WindowPolicy(), subject_ids=["d9", "d1"])
     assert list(some["subject_id"]) == ["d1", "d9"] and list(some["points"]) == [15, 0]
+
+
+def test_a_slice_gives_the_stores_points(store, tiny_city) -> None:
+    """On a slice (a one-driver rating) the cycle's records come from the slice's
+    effective records in process: the same points, grades and details."""
+    from features.store.sliced import SlicedStore, slice_store
+
+    test_store_cycle_is_point_in_time(store)  # plants the cases above
+    for day in (AS_OF, dt.date(2026, 10, 14)):
+        ids = ["d1", "d2", "d3", "d9"]
+        whole = driver_grades(store, day, DriverConfig(), WindowPolicy(), subject_ids=ids)
+        sliced = driver_grades(slice_store(store, ids), day, DriverConfig(), WindowPolicy(),
+                               subject_ids=ids)
+        pd.testing.assert_frame_equal(sliced, whole)
+    tables = {t: tiny_city.query_arrow(f"SELECT * FROM {t}")
+              for t in ("subjects", "records", "objections", "repairs")}
+    drivers = list(tiny_city.query(
+        "SELECT DISTINCT subject_id FROM subjects WHERE subject_type = 'driver'")["subject_id"])
+    view = SlicedStore(tiny_city, tables, drivers)
+    whole = driver_grades(tiny_city, AS_OF, DriverConfig(), WindowPolicy(), subject_ids=drivers)
+    assert whole["points"].gt(0).mean() > 0.1
+    pd.testing.assert_frame_equal(
+        driver_grades(view, AS_OF, DriverConfig(), WindowPolicy(), subject_ids=drivers), whole)

@@ -68,3 +68,32 @@ def test_population_of_another_scheme(store) -> None:
     flags = green_channel(store, "driver", AS_OF, CFG, WindowPolicy())
     assert flags.to_dict() == {"d1": True, "d2": False}
     assert isinstance(flags, pd.Series)
+
+
+def test_a_slice_gives_the_stores_flags(store) -> None:
+    """On a slice (a one-subject rating) the flag is worked out in process from the
+    slice's effective records: the same flags as the query on the whole store."""
+    from features.store.sliced import slice_store
+
+    test_flags(store)  # plants the cases above
+    ids = list(green_channel(store, "enterprise", AS_OF, CFG, WindowPolicy()).index)
+    for day in (AS_OF, dt.date(2026, 8, 31), dt.date(2026, 11, 30)):
+        for cfg in (CFG, GreenChannelConfig(years=1, require_full_period=False)):
+            whole = green_channel(store, [*ids, "unknown"], day, cfg, WindowPolicy())
+            view = slice_store(store, [*ids, "unknown"])
+            pd.testing.assert_series_equal(
+                green_channel(view, [*ids, "unknown"], day, cfg, WindowPolicy()), whole)
+
+
+def test_a_slice_gives_the_city_flags(tiny_city) -> None:
+    from features.store.sliced import SlicedStore
+
+    tables = {t: tiny_city.query_arrow(f"SELECT * FROM {t}")
+              for t in ("subjects", "records", "objections", "repairs")}
+    ids = list(tiny_city.query("SELECT DISTINCT subject_id FROM subjects")["subject_id"])
+    view = SlicedStore(tiny_city, tables, ids)
+    for day in (dt.date(2025, 6, 30), AS_OF):
+        whole = green_channel(tiny_city, ids, day, CFG, WindowPolicy())
+        assert 0.05 < whole.mean() < 0.95
+        pd.testing.assert_series_equal(green_channel(view, ids, day, CFG, WindowPolicy()),
+                                       whole)
