@@ -75,6 +75,13 @@ class Table:
     label_zh: str
     description: str
     columns: tuple[Column, ...]
+    #: columns one-subject reads look rows up by (features/store/sliced.py): the
+    #: DuckDB store keeps an ART index on each, a point look-up instead of a scan
+    lookups: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in self.lookups:
+            self.column(name)
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
@@ -158,6 +165,7 @@ SUBJECTS = Table(
         _INGEST_ID,
         _RECORDED_AT,
     ),
+    lookups=("subject_id", "legal_rep_id"),
 )
 
 RECORDS = Table(
@@ -215,6 +223,7 @@ OBJECTIONS = Table(
         _c("handled_by", "string", True, "Handled by", "经办人"),
         _RECORDED_AT,
     ),
+    lookups=("record_id",),
 )
 
 REPAIRS = Table(
@@ -233,6 +242,7 @@ REPAIRS = Table(
         _c("handled_by", "string", True, "Handled by", "经办人"),
         _RECORDED_AT,
     ),
+    lookups=("record_id",),
 )
 
 RATINGS = Table(
@@ -404,6 +414,12 @@ def create_table_sql(tbl: Table) -> str:
         for c in tbl.columns
     )
     return f"CREATE TABLE IF NOT EXISTS {tbl.name} (\n  {cols}\n)"
+
+
+def create_index_sql(tbl: Table) -> list[str]:
+    """DuckDB ``CREATE INDEX IF NOT EXISTS`` statements for ``tbl``'s look-up columns."""
+    return [f"CREATE INDEX IF NOT EXISTS {tbl.name}_{c}_idx ON {tbl.name} ({c})"
+            for c in tbl.lookups]
 
 
 def schema_markdown(tables: dict[str, Table] | None = None) -> str:

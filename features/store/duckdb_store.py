@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.records.schema import TABLES, create_table_sql
+from features.records.schema import TABLES, create_index_sql, create_table_sql
 from features.store.base import Frames, Params, Store
 from features.store.lake import manifest, partitions, write_manifest
 from features.store.spark_types import arrow_schema
@@ -80,6 +80,8 @@ class DuckDBStore(Store):
         with self._cursor() as cur:
             for tbl in TABLES.values():
                 cur.execute(create_table_sql(tbl))
+                for sql in create_index_sql(tbl):
+                    cur.execute(sql)
 
     def append(self, table: str, data: pd.DataFrame | pa.Table) -> int:
         if table not in TABLES:
@@ -165,6 +167,8 @@ class DuckDBStore(Store):
                 raise RuntimeError(f"clustering {table}: {before} rows became {after}")
             cur.execute(f"DROP TABLE {table}")
             cur.execute(f"ALTER TABLE {tmp} RENAME TO {table}")
+            for sql in create_index_sql(tbl):  # the old table's indexes went with it
+                cur.execute(sql)
 
     def close(self) -> None:
         if self._pinned is None:
