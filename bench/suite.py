@@ -367,9 +367,10 @@ Subjects/s of the ratings rows (PD, score, grade, overrides, contributions, reas
 both languages) of the whole population, made 5,000 at a time by `iter_ratings` as `xinping
 score` makes them (the write to the store not counted); LightGBM = the raw
 `Booster.predict(pred_contrib=True)` on the same rows; ratio = ours / LightGBM (aim ≥ 0.5).
-One subject = read its indicators from the store, rate and explain it (aim p95 < 100 ms),
-over {args.latency_n} seeded subjects. Models: the champions in `mlruns/` (trained on the small
-city).
+One subject = rate it from the store as a re-rating does (`rate_subjects`: the store sliced
+for it, indicators evaluated in process, green channel, points rule, PD, grade, reasons JSON;
+aim p95 < 100 ms), over {args.latency_n} seeded subjects, each read once (cold). Models: the
+champions in `mlruns/` (trained on the small city).
 
 | scale | scheme | family | n | ours /s | LightGBM /s | ratio | p50 ms | p95 ms | MB | load |
 |---|---|---|---|---|---|---|---|---|---|---|

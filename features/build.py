@@ -3,7 +3,10 @@
 ``build_features`` returns one row per subject of the scheme's population at
 ``as_of``; ``build_training_frame`` stacks several snapshots with their labels.
 The SQL comes from :mod:`features.compile`; the store runs it (DuckDB by
-default, Spark for province scale).
+default, Spark for province scale). A build of a few subjects reads a slice of
+the store (:mod:`features.store.sliced`) and, up to :data:`IN_PROCESS_MAX`
+subjects, evaluates the declarations in process (:mod:`features.evaluate`):
+the same rows, without a query plan per rating.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from features.store.sliced import slice_store
 MEMBER_KEEP = ("village_code", "township_code")
 #: Up to this many subjects, a subset build is evaluated in process
 #: (:mod:`features.evaluate`) instead of planning the scheme's query: one city
-#: enterprise in about a millisecond instead of 30–40 ms of query plan.
+#: enterprise in about 4 ms instead of 30–40 ms of query plan and run.
 IN_PROCESS_MAX = 64
 
 
