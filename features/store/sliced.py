@@ -11,7 +11,7 @@ of a scan per query.
 The slice's tables carry the real tables' names and shadow them, so SQL
 written for the whole store runs unchanged on the slice; for the subjects the
 slice was taken for, it gives the rows the whole store gives
-(tests/features/test_build.py builds every scheme both ways).
+(tests/features/test_build.py and test_evaluate.py build every scheme both ways).
 """
 
 from __future__ import annotations
