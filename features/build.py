@@ -26,7 +26,8 @@ from features.compile import (
     scheme_sql,
 )
 from features.dsl import Scheme
-from features.evaluate import evaluate, slice_effective, supports
+from features.effective import slice_effective
+from features.evaluate import evaluate, supports
 from features.schemes import SCHEMES, get_scheme
 from features.store.base import Store
 from features.store.sliced import slice_store

@@ -5,9 +5,9 @@ whole populations on DuckDB and Spark. For one subject its cost is the query
 plan, not the data: the enterprise query is 24 KB of SQL that DuckDB takes
 30–40 ms to bind, optimise and run over the few hundred rows of a subject's
 slice. This module evaluates the same declarations over the same rows with
-numpy, rule for rule — point in time as DESIGN.md §5 and
-:func:`features.compile.effective_records_sql` say, NULLs as SQL treats them —
-in about a millisecond. It is what one-subject ratings use
+numpy, rule for rule — over the records that count at the date
+(:mod:`features.effective`), NULLs as SQL treats them — in a few
+milliseconds. It is what one-subject ratings use
 (:func:`features.build.build_features` with a few ``subjects``); tests build
 every scheme both ways, on the generated test city and on the hand-made
 point-in-time cases, and require the same frame.
@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,169 +38,19 @@ from features.dsl import (
     Related,
     Scheme,
 )
-from features.records.windows import WindowPolicy
-from features.store.sliced import SlicedStore
-
-EFF_COLUMNS = ("record_id", "subject_id", "kind", "severity", "polarity", "value_num",
-               "value_text", "amount", "valid_until", "rdate")
+from features.effective import (
+    Effective,
+    dates_of,
+    day64,
+    effective_records,
+    latest_subjects,
+    objects_of,
+)
 
 
 def supports(scheme: Scheme) -> bool:
     """True when :func:`evaluate` can build ``scheme`` (it has no member aggregates)."""
     return not any(isinstance(i.source, Members) for i in scheme.indicators)
-
-
-def _dates(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A date column as ``datetime64[D]`` (null → NaT: every comparison is False)."""
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
-
-
-def _floats(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """A numeric column as float64 (null → NaN: every comparison is False)."""
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype="float64")
-
-
-def _objects(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return np.asarray(column.to_pylist(), dtype=object)
-
-
-def _day(value: dt.date) -> np.datetime64:
-    return np.datetime64(value, "D")
-
-
-_NO_ROWS = np.zeros(0, dtype=np.intp)
-
-
-@dataclass(frozen=True)
-class Effective:
-    """The records that count at ``as_of``: the rows of SQL's ``eff``, as arrays."""
-
-    as_of: dt.date
-    columns: Mapping[str, np.ndarray]
-    #: row positions of each subject's records
-    rows: Mapping[str, np.ndarray]
-
-    def __len__(self) -> int:
-        return len(self.columns["record_id"])
-
-    def rows_of(self, subject_id: str | None) -> np.ndarray:
-        """Positions of ``subject_id``'s rows (none for a missing party)."""
-        if subject_id is None:
-            return _NO_ROWS
-        return self.rows.get(subject_id, _NO_ROWS)
-
-    def frame(self, subject_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        """The rows (of ``subject_ids`` only, if given) as a frame in record order;
-        ``rdate`` and ``valid_until`` as ``datetime64[s]``."""
-        if subject_ids is None:
-            idx = np.arange(len(self), dtype=np.intp)
-        else:
-            idx = np.sort(np.concatenate([_NO_ROWS, *(self.rows_of(s) for s in subject_ids)]))
-        out = {c: self.columns[c][idx] for c in EFF_COLUMNS}
-        for c in ("rdate", "valid_until"):
-            out[c] = out[c].astype("datetime64[s]")
-        return pd.DataFrame(out)
-
-
-def _min_end(kind: str, severity: str | None, sector: str | None, date: dt.date,
-             policy: WindowPolicy) -> dt.date:
-    """Earliest end of a repaired record's publication: the CASE of
-    :func:`features.compile.min_end_sql`, in its order."""
-    if kind in policy.list_repair_min_months:
-        return add_months(date, policy.list_repair_min_months[kind])
-    if severity not in policy.tiers:
-        return date
-    legacy = date < policy.legacy_before
-    months = (policy.legacy_tiers if legacy else policy.tiers)[severity].min_months
-    if sector in policy.sector_min_months:
-        months = max(months, policy.sector_min_months[sector])
-    return add_months(date, months)
-
-
-def effective_records(tables: Mapping[str, pa.Table], as_of: dt.date,
-                      policy: WindowPolicy | None = None) -> Effective:
-    """The records of a slice that count at ``as_of`` (DESIGN.md §5).
-
-    Published by T; not revoked by T; no objection opened by T that is not
-    rejected by T (an upheld or open objection suspends the record); a negative
-    record before its ``valid_until``; a repaired record before the later of
-    the approval and the tier's minimum.
-    """
-    policy = policy or WindowPolicy()
-    t = _day(as_of)
-    rec = tables["records"]
-    # objections: an objection (its rows opened by T) suspends its record unless
-    # one of those rows rejects it by T
-    obj = tables["objections"]
-    suspended: set[str] = set()
-    if obj.num_rows:
-        opened = _dates(obj["opened_on"]) <= t
-        rejected = ((np.asarray(obj["status"].to_pylist(), dtype=object) == "rejected")
-                    & (_dates(obj["resolved_on"]) <= t))
-        state: dict[tuple[str, str], bool] = {}
-        for key, is_open, is_rejected in zip(
-                zip(obj["objection_id"].to_pylist(), obj["record_id"].to_pylist(), strict=True),
-                opened, rejected, strict=True):
-            if is_open:
-                state[key] = state.get(key, False) or bool(is_rejected)
-        suspended = {rid for (_, rid), done in state.items() if not done}
-    # repairs: the first approval by T
-    approved: dict[str, np.datetime64] = {}
-    rep = tables["repairs"]
-    if rep.num_rows:
-        days = _dates(rep["approved_on"])
-        ok = (np.asarray(rep["status"].to_pylist(), dtype=object) == "approved") & (days <= t)
-        for rid, day in zip(np.asarray(rep["record_id"].to_pylist(), dtype=object)[ok], days[ok],
-                            strict=True):
-            if rid not in approved or day < approved[rid]:
-                approved[rid] = day
-
-    record_id = _objects(rec["record_id"])
-    polarity = _objects(rec["polarity"])
-    valid_until = _dates(rec["valid_until"])
-    revoked = _dates(rec["revoked_on"])
-    keep = ((_dates(rec["published_on"]) <= t)
-            & (np.isnat(revoked) | (revoked > t))
-            & ((polarity != "negative") | np.isnat(valid_until) | (valid_until > t)))
-    decided = _dates(rec["decided_on"])
-    event = _dates(rec["event_date"])
-    rdate = np.where(np.isnat(decided), event, decided)
-    if suspended or approved:
-        kind, severity, text = (_objects(rec[c]) for c in ("kind", "severity", "value_text"))
-        for i in np.flatnonzero(keep):
-            rid = record_id[i]
-            if rid in suspended:
-                keep[i] = False
-            elif rid in approved:
-                end = _min_end(kind[i], severity[i], text[i], rdate[i].item(), policy)
-                keep[i] = max(approved[rid], _day(end)) > t
-    idx = np.flatnonzero(keep)
-    columns = {
-        "record_id": record_id[idx],
-        "subject_id": _objects(rec["subject_id"])[idx],
-        "kind": _objects(rec["kind"])[idx],
-        "severity": _objects(rec["severity"])[idx],
-        "polarity": polarity[idx],
-        "value_num": _floats(rec["value_num"])[idx],
-        "value_text": _objects(rec["value_text"])[idx],
-        "amount": _floats(rec["amount"])[idx],
-        "valid_until": valid_until[idx],
-        "rdate": rdate[idx],
-    }
-    rows: dict[str, list[int]] = {}
-    for pos, sid in enumerate(columns["subject_id"]):
-        rows.setdefault(sid, []).append(pos)
-    return Effective(as_of, columns, {k: np.asarray(v, dtype=np.intp) for k, v in rows.items()})
-
-
-def slice_effective(view: SlicedStore, as_of: dt.date,
-                    policy: WindowPolicy | None = None) -> Effective:
-    """:func:`effective_records` of a sliced store, computed once per date and policy."""
-    policy = policy or WindowPolicy()
-    key = ("effective", as_of, repr(policy))
-    if key not in view.memo:
-        view.memo[key] = effective_records(view.tables, as_of, policy)
-    return view.memo[key]  # type: ignore[return-value]
 
 
 # --- record aggregates ------------------------------------------------------------
@@ -239,11 +88,11 @@ def _records_mask(rec: Records, eff: Effective) -> np.ndarray:
     c = eff.columns
     mask = _match_mask(rec.match, c)
     if rec.window is None:
-        t = _day(eff.as_of)
+        t = day64(eff.as_of)
         mask &= np.isnat(c["valid_until"]) | (c["valid_until"] > t)
     else:
-        hi = _day(add_months(eff.as_of, -rec.offset))
-        lo = _day(add_months(eff.as_of, -(rec.offset + rec.window)))
+        hi = day64(add_months(eff.as_of, -rec.offset))
+        lo = day64(add_months(eff.as_of, -(rec.offset + rec.window)))
         mask &= (c["rdate"] > lo) & (c["rdate"] <= hi)
     return mask
 
@@ -287,7 +136,7 @@ def _aggregate(rec: Records, rows: np.ndarray, mask: np.ndarray, eff: Effective,
         if not len(sel):
             return None
         latest = c["rdate"][sel].max()
-        return float((_day(eff.as_of) - latest).astype(int))
+        return float((day64(eff.as_of) - latest).astype(int))
     if agg == "distinct_values":
         return float(len({v for v in c["value_text"][sel] if v is not None}))
     if agg == "distinct_kinds":
@@ -296,16 +145,6 @@ def _aggregate(rec: Records, rows: np.ndarray, mask: np.ndarray, eff: Effective,
 
 
 # --- subjects -----------------------------------------------------------------------
-
-
-def latest_subjects(subjects: pa.Table) -> dict[str, dict]:
-    """Each subject's current version (the latest ``recorded_at``) by subject_id, as a dict."""
-    out: dict[str, dict] = {}
-    for row in subjects.to_pylist():
-        have = out.get(row["subject_id"])
-        if have is None or row["recorded_at"] > have["recorded_at"]:
-            out[row["subject_id"]] = row
-    return out
 
 
 def _in_population(row: dict, scheme: Scheme, as_of: dt.date,
@@ -320,11 +159,11 @@ def _in_population(row: dict, scheme: Scheme, as_of: dt.date,
 
 def _holders(records: pa.Table, kind: str, as_of: dt.date) -> set[str]:
     """Subjects with a record of ``kind`` published by T and not revoked by T."""
-    t = _day(as_of)
-    revoked = _dates(records["revoked_on"])
-    ok = ((_objects(records["kind"]) == kind) & (_dates(records["published_on"]) <= t)
+    t = day64(as_of)
+    revoked = dates_of(records["revoked_on"])
+    ok = ((objects_of(records["kind"]) == kind) & (dates_of(records["published_on"]) <= t)
           & (np.isnat(revoked) | (revoked > t)))
-    return set(_objects(records["subject_id"])[ok])
+    return set(objects_of(records["subject_id"])[ok])
 
 
 def _attribute(a: Attribute, row: dict, as_of: dt.date) -> float | str | None:

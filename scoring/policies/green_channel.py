@@ -34,7 +34,7 @@ from features.compile import (
     lit,
     population_sql,
 )
-from features.evaluate import latest_subjects, slice_effective
+from features.effective import latest_subjects, slice_effective
 from features.records.windows import WindowPolicy
 from features.schemes import get_scheme
 from features.store.base import Store

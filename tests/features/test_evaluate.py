@@ -16,7 +16,8 @@ import pytest
 
 from features.build import IN_PROCESS_MAX, build_features, feature_sql, typed_features
 from features.compile import BuildConfig
-from features.evaluate import effective_records, evaluate, supports
+from features.effective import effective_records
+from features.evaluate import evaluate, supports
 from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES, get_scheme
 from features.store.sliced import SlicedStore, fetch_slice, slice_store
