@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from features.records import values
 from features.records.regions import COUNTIES
 from features.schemes import SCHEMES
 
@@ -352,29 +353,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
 
-#: GB/T 4754-2017 sections
-INDUSTRIES: dict[str, tuple[str, str]] = {
-    "A": ("农、林、牧、渔业", "Agriculture"), "B": ("采矿业", "Mining"),
-    "C": ("制造业", "Manufacturing"), "D": ("电力、热力、燃气及水", "Utilities"),
-    "E": ("建筑业", "Construction"), "F": ("批发和零售业", "Wholesale and retail"),
-    "G": ("交通运输、仓储和邮政业", "Transport and storage"),
-    "H": ("住宿和餐饮业", "Hotels and catering"), "I": ("信息技术服务业", "Information technology"),
-    "J": ("金融业", "Finance"), "K": ("房地产业", "Real estate"),
-    "L": ("租赁和商务服务业", "Leasing and business services"),
-    "M": ("科学研究和技术服务业", "Research and technical services"),
-    "N": ("水利、环境和公共设施管理业", "Water, environment, public facilities"),
-    "O": ("居民服务、修理和其他服务业", "Household and other services"),
-    "P": ("教育", "Education"), "Q": ("卫生和社会工作", "Health and social work"),
-    "R": ("文化、体育和娱乐业", "Culture, sports, entertainment"),
-    "S": ("公共管理、社会保障和社会组织", "Public administration"),
-    "T": ("国际组织", "International organisations"),
-}
-
-SUBJECT_TYPES: dict[str, tuple[str, str]] = {
-    "enterprise": ("企业", "Enterprise"), "household": ("农户", "Household"),
-    "driver": ("驾驶员", "Driver"), "village": ("行政村", "Village"),
-    "township": ("乡镇", "Township"),
-}
+#: GB/T 4754-2017 sections and subject types (features/records/values.py: one table for
+#: every page, report and reason)
+INDUSTRIES = values.INDUSTRY_SECTIONS
+SUBJECT_TYPES = values.SUBJECT_TYPES
 
 
 def lang() -> str:

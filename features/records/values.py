@@ -1,0 +1,207 @@
+"""Coded values as people read them: code → (Chinese, English).
+
+The store keeps codes (``small``, ``I``, ``general``, ``electricity``…) so that
+departments, engines and models agree on them; whatever is shown to a person —
+a page, a report, a reason sentence, an export — goes through :func:`value_label`
+so that a Chinese page reads 小型, 信息传输、软件和信息技术服务业, 一般, 电 and never
+the code. One table per coded column or record kind's ``value_text``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+Labels = Mapping[str, tuple[str, str]]
+
+#: GB/T 4754-2017 国民经济行业分类, sections (门类) A–T.
+INDUSTRY_SECTIONS: Labels = {
+    "A": ("农、林、牧、渔业", "Agriculture, forestry, animal husbandry and fishery"),
+    "B": ("采矿业", "Mining"),
+    "C": ("制造业", "Manufacturing"),
+    "D": ("电力、热力、燃气及水生产和供应业", "Electricity, heat, gas and water supply"),
+    "E": ("建筑业", "Construction"),
+    "F": ("批发和零售业", "Wholesale and retail trade"),
+    "G": ("交通运输、仓储和邮政业", "Transport, storage and post"),
+    "H": ("住宿和餐饮业", "Accommodation and catering"),
+    "I": ("信息传输、软件和信息技术服务业", "Information transmission, software and IT services"),
+    "J": ("金融业", "Finance"),
+    "K": ("房地产业", "Real estate"),
+    "L": ("租赁和商务服务业", "Leasing and business services"),
+    "M": ("科学研究和技术服务业", "Scientific research and technical services"),
+    "N": ("水利、环境和公共设施管理业", "Water conservancy, environment and public facilities"),
+    "O": ("居民服务、修理和其他服务业", "Resident, repair and other services"),
+    "P": ("教育", "Education"),
+    "Q": ("卫生和社会工作", "Health and social work"),
+    "R": ("文化、体育和娱乐业", "Culture, sports and entertainment"),
+    "S": (
+        "公共管理、社会保障和社会组织",
+        "Public administration, social security and social organisations",
+    ),
+    "T": ("国际组织", "International organisations"),
+}
+
+#: 企业规模 (大型 / 中型 / 小型 / 微型, 统计上大中小微型企业划分办法).
+SCALES: Labels = {
+    "large": ("大型", "large"),
+    "medium": ("中型", "medium"),
+    "small": ("小型", "small"),
+    "micro": ("微型", "micro"),
+}
+
+SUBJECT_TYPES: Labels = {
+    "enterprise": ("企业", "Enterprise"),
+    "household": ("农户", "Household"),
+    "driver": ("驾驶员", "Driver"),
+    "village": ("行政村", "Village"),
+    "township": ("乡镇", "Township"),
+}
+
+SUBJECT_STATUSES: Labels = {
+    "active": ("存续", "active"),
+    "closed": ("注销", "closed"),
+    "revoked": ("吊销", "revoked"),
+}
+
+#: 失信行为分级.
+SEVERITIES: Labels = {
+    "minor": ("轻微", "minor"),
+    "general": ("一般", "general"),
+    "serious": ("严重", "serious"),
+}
+
+POLARITIES: Labels = {
+    "negative": ("失信", "negative"),
+    "positive": ("守信", "positive"),
+    "neutral": ("中性", "neutral"),
+}
+
+OBJECTION_STATUSES: Labels = {
+    "open": ("核查中", "open"),
+    "upheld": ("异议成立", "upheld"),
+    "rejected": ("异议不成立", "rejected"),
+}
+
+REPAIR_STATUSES: Labels = {
+    "applied": ("已申请", "applied"),
+    "approved": ("已修复", "approved"),
+    "rejected": ("未通过", "rejected"),
+}
+
+#: ``value_text`` of each record kind that has coded values.
+KIND_VALUES: Mapping[str, Labels] = {
+    "administrative_penalty": {  # the sector a penalty falls in
+        "food": ("食品", "food"),
+        "drug": ("药品", "drugs"),
+        "special_equipment": ("特种设备", "special equipment"),
+        "work_safety": ("安全生产", "work safety"),
+        "fire": ("消防", "fire safety"),
+        "environment": ("生态环境", "environment"),
+        "tax": ("税务", "tax"),
+        "labour": ("劳动保障", "labour"),
+        "transport": ("交通运输", "transport"),
+        "construction": ("建设工程", "construction"),
+        "price": ("价格", "prices"),
+        "quality": ("产品质量", "product quality"),
+        "other": ("其他", "other"),
+    },
+    "abnormal_operations_list": {
+        "annual_report": ("未按规定报送年度报告", "annual report not filed"),
+        "unreachable_address": ("通过登记的住所无法联系", "unreachable at the registered address"),
+        "false_disclosure": ("公示信息隐瞒真实情况、弄虚作假", "false information disclosed"),
+        "information_concealed": ("未按规定公示即时信息", "required information not disclosed"),
+    },
+    "red_list": {
+        "contract_honouring": ("守合同重信用企业", "contract-honouring enterprise"),
+        "a_level_taxpayer": ("A级纳税人", "A-level taxpayer"),
+        "integrity_model": ("诚信示范企业", "integrity model enterprise"),
+    },
+    "qualification": {
+        "high_tech": ("高新技术企业", "high-tech enterprise"),
+        "specialised_sme": ("专精特新中小企业", "specialised and innovative SME"),
+        "quality_certified": ("质量管理体系认证", "quality-management certified"),
+        "famous_brand": ("知名品牌", "famous brand"),
+    },
+    "environmental_rating": {
+        "green": ("绿牌（环保诚信）", "green (environmentally trustworthy)"),
+        "blue": ("蓝牌（环保良好）", "blue (good)"),
+        "yellow": ("黄牌（环保警示）", "yellow (warning)"),
+        "red": ("红牌（环保不良）", "red (poor)"),
+        "black": ("黑牌（环保严重失信）", "black (seriously untrustworthy)"),
+    },
+    "safety_rating": {
+        "A": ("A级", "A"),
+        "B": ("B级", "B"),
+        "C": ("C级", "C"),
+        "D": ("D级", "D"),
+    },
+    "tax_credit_level": {
+        "A": ("A级", "A"),
+        "B": ("B级", "B"),
+        "M": ("M级", "M"),
+        "C": ("C级", "C"),
+        "D": ("D级", "D"),
+    },
+    "credit_commitment": {
+        "made": ("作出承诺", "made"),
+        "kept": ("履行承诺", "kept"),
+        "broken": ("违背承诺", "broken"),
+    },
+    "court_judgment": {
+        "contract": ("合同纠纷", "contract dispute"),
+        "debt": ("债务纠纷", "debt dispute"),
+        "labour": ("劳动争议", "labour dispute"),
+        "tort": ("侵权纠纷", "tort"),
+        "other": ("其他纠纷", "other dispute"),
+    },
+    "utility_consumption": {
+        "electricity": ("电", "electricity"),
+        "water": ("水", "water"),
+        "gas": ("燃气", "gas"),
+    },
+    "utility_arrears": {
+        "electricity": ("电费", "electricity"),
+        "water": ("水费", "water"),
+        "gas": ("燃气费", "gas"),
+    },
+    "traffic_accident": {
+        "full": ("全部责任", "full responsibility"),
+        "major": ("主要责任", "major responsibility"),
+        "equal": ("同等责任", "equal responsibility"),
+        "minor": ("次要责任", "minor responsibility"),
+        "none": ("无责任", "no responsibility"),
+    },
+    "passenger_complaint": {
+        "refusal": ("拒载", "refusing passengers"),
+        "overcharging": ("多收费", "overcharging"),
+        "detour": ("绕道行驶", "detour"),
+        "attitude": ("服务态度", "attitude"),
+    },
+}
+
+#: Coded columns of ``subjects`` and ``records``.
+COLUMN_VALUES: Mapping[str, Labels] = {
+    "industry": INDUSTRY_SECTIONS,
+    "scale": SCALES,
+    "subject_type": SUBJECT_TYPES,
+    "severity": SEVERITIES,
+    "polarity": POLARITIES,
+}
+
+
+def value_label(labels: Labels, code: object, lang: str = "zh") -> str:
+    """``code`` as a person reads it in ``lang`` (``zh`` or ``en``).
+
+    A code the table does not know is returned as it is, so that a new value a
+    department sends is shown rather than hidden (and a test on the pages finds it).
+    """
+    if code is None:
+        return ""
+    pair = labels.get(str(code))
+    if pair is None:
+        return str(code)
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def kind_value_label(kind: str, code: object, lang: str = "zh") -> str:
+    """A record's ``value_text`` as a person reads it (see :data:`KIND_VALUES`)."""
+    return value_label(KIND_VALUES.get(kind, {}), code, lang)
