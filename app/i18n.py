@@ -35,7 +35,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "refused.login": ("无权访问：请先登录。", "Access refused: please sign in first."),
     "refused.role": ("无权访问：当前角色（{role}）不能使用本页面。",
                      "Access refused: your role ({role}) may not use this page."),
-    "none": ("无", "None"),
+    "none": ("无", "Nothing to show"),
     # login
     "login.username": ("用户名", "Username"),
     "login.password": ("口令", "Password"),
@@ -278,6 +278,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.points_detail": ("记分 {points} 分，{events} 起事件：{grade}",
                               "{points} points from {events} events: {grade}"),
     "profile.report": ("下载信用报告（HTML）", "Download the credit report (HTML)"),
+    "chart.factor": ("因素", "Factor"),
+    "lend.unreadable": ("无法读取该文件：需要 UTF-8 编码的 CSV 文件，且含 subject_id 或 "
+                        "统一社会信用代码 列。",
+                        "Cannot read this file: a UTF-8 CSV with a subject_id or 统一社会信用代码 "
+                        "column is needed."),
+    "models.tab_fit": ("区分能力与稳定性", "Discrimination and stability"),
+    "models.tab_grades": ("各等级违约率", "Default rates by grade"),
+    "models.drift": ("分布变化最大的指标（训练期 → 样本外，PSI）",
+                     "Indicators whose distribution moved most (training → out of time, PSI)"),
+    "models.report_html": ("下载完整验证报告（HTML，中英对照，含图表）",
+                           "Download the full validation report (HTML, with charts)"),
+    "models.report_json": ("下载验证指标（JSON）", "Download the validation metrics (JSON)"),
+    "models.auc_vs": ("样本外AUC：挑战者 {challenger}，冠军 {champion}",
+                      "Out-of-time AUC: challenger {challenger}, champion {champion}"),
 }
 
 #: table headers (``t("col.<column>")``)
@@ -333,7 +347,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "credit_class": ("信用风险分类", "Credit-risk class"), "class_label": ("风险等级", "Risk"),
     "top_reasons": ("主要理由", "Top reasons"), "region_code": ("行政区划代码", "Region code"),
     "ratio": ("抽查比例", "Ratio"), "allowed": ("允许范围", "Allowed range"),
-    "cap_per_year": ("年度抽查上限（次）", "Inspections a year at most"),
+    "cap_per_year": ("抽查频次上限", "Inspections at most"),
     "grade": ("等级", "Grade"), "decision_zh": ("授信建议", "Decision"),
     "credit_line": ("建议额度（元）", "Suggested line (yuan)"),
     "rate_tier_zh": ("利率档次", "Rate tier"), "rate_tier_en": ("利率档次", "Rate tier"),
@@ -350,6 +364,25 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "credit_household": ("信用户", "Credit household"),
     "rate_discount": ("利率优惠", "Rate discount"), "weighs": ("拖累项数", "Weighs on"),
     "current": ("现行有效", "In force"),
+    "value_shown": ("取值", "Value"), "severity_label": ("失信程度", "Severity"),
+    "polarity_label": ("性质", "Nature"), "class_shown": ("信用风险分类", "Credit-risk class"),
+    "population": ("企业数", "Enterprises"), "capped": ("已达年度上限", "At their yearly cap"),
+    "eligible": ("可抽取", "Eligible"), "target": ("按比例应抽", "Due by the ratio"),
+    "drawn_by_ratio": ("按比例抽取", "Drawn by the ratio"),
+    "drawn_floor": ("保底补足", "Floor top-up"), "drawn": ("抽取数", "Drawn"),
+    "drawn_share": ("实际抽查比例", "Share drawn"), "selected_by": ("抽取方式", "Drawn by"),
+    "scheme_shown": ("评价方案", "Scheme"), "in_force_shown": ("原在用等级", "Grade in force"),
+    "cause_shown": ("重新评价原因", "Re-rating cause"), "aliases_shown": ("别名", "Aliases"),
+    "family_shown": ("模型族", "Family"), "promoted_by_shown": ("晋升人", "Promoted by"),
+    "status_shown": ("状态", "Status"), "metric": ("指标", "Metric"),
+    "split": ("样本", "Sample"), "events": ("违约数", "Defaults"),
+    "event_rate": ("违约率", "Default rate"), "mean_pd": ("平均违约概率", "Mean PD"),
+    "auc": ("AUC", "AUC"), "gini": ("Gini", "Gini"), "ks": ("KS", "KS"),
+    "brier": ("Brier", "Brier"), "count": ("主体数", "Subjects"), "share": ("占比", "Share"),
+    "defaults": ("违约数", "Defaults"), "observed_rate": ("实际违约率", "Observed default rate"),
+    "predicted_pd": ("预测违约概率", "Predicted PD"), "psi": ("PSI", "PSI"),
+    "indicator_label": ("指标", "Indicator"), "table_shown": ("目标表", "Table"),
+    "format_shown": ("格式", "Format"),
 }
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
 
@@ -369,13 +402,24 @@ def _pick(pair: tuple[str, str]) -> str:
     return pair[0] if lang() == "zh" else pair[1]
 
 
-def t(key: str, **values: Any) -> str:
-    """The string ``key`` in the session's language, formatted with ``values``."""
+def tr(key: str, language: str, **values: Any) -> str:
+    """The string ``key`` in ``language`` (``zh`` or ``en``), formatted with ``values``."""
     pair = STRINGS.get(key)
     if pair is None:
         return key
-    text = _pick(pair)
+    text = pair[0] if language == "zh" else pair[1]
     return text.format(**values) if values else text
+
+
+def t(key: str, **values: Any) -> str:
+    """The string ``key`` in the session's language, formatted with ``values``."""
+    return tr(key, lang(), **values)
+
+
+def code_label(table: dict[str, tuple[str, str]], code: Any) -> str:
+    """``code`` through one of the tables below, in the session's language."""
+    pair = table.get(str(code)) if code is not None else None
+    return _pick(pair) if pair else ("—" if code in (None, "") else str(code))
 
 
 def scheme_label(key: str) -> str:
@@ -395,10 +439,19 @@ def region_label(code: str | None) -> str:
 
 
 def industry_label(section: str | None) -> str:
-    """A GB/T 4754 section's name (the letter when unknown)."""
+    """A GB/T 4754 section's name (the letter only when unknown)."""
     pair = INDUSTRIES.get(section or "")
-    return f"{section} {_pick(pair)}" if pair else (section or "—")
+    return _pick(pair) if pair else (section or "—")
 
+
+#: why an event re-rated a subject (``ratings.reasons.$.cause.kind``)
+CAUSES: dict[str, tuple[str, str]] = {
+    "objection_open": ("提出异议", "objection opened"),
+    "objection_upheld": ("异议成立", "objection upheld"),
+    "objection_rejected": ("异议不成立", "objection rejected"),
+    "repair": ("信用修复", "credit repair"),
+    "village_assessment": ("村两委评议", "village committee assessment"),
+}
 
 def subject_type_label(kind: str | None) -> str:
     """A subject type's name."""

@@ -12,7 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from app.auth import PAGE_ROLES, may_open
-from app.i18n import LANGS, t
+from app.components.chrome import localise
+from app.i18n import LANGS, lang, t
 from app.state import current_user, role_label, sign_out
 
 HERE = Path(__file__).parent
@@ -47,4 +48,5 @@ with st.sidebar:
         if st.button(t("login.logout"), key="sidebar_logout"):
             sign_out()
             st.rerun()
+localise(lang())
 current.run()

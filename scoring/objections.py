@@ -23,7 +23,15 @@ from features.store.base import Store
 
 
 class ObjectionError(ValueError):
-    """A change that the trail does not allow (unknown record, already open…)."""
+    """A change that the trail does not allow (unknown record, already open…).
+
+    ``str(error)`` is the English message; ``error.zh`` says the same in Chinese
+    (the app shows the one of the user's language).
+    """
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh or message
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,8 @@ def _record(store: Store, record_id: str) -> pd.Series:
     rows = store.query("SELECT * FROM records WHERE record_id = ? "
                        "ORDER BY recorded_at DESC LIMIT 1", [record_id])
     if rows.empty:
-        raise ObjectionError(f"record {record_id!r} is not in the store")
+        raise ObjectionError(f"record {record_id!r} is not in the store",
+                             f"没有编号为 {record_id} 的信用记录")
     return rows.iloc[0]
 
 
@@ -88,13 +97,14 @@ def open_objection(store: Store, record_id: str, reason: str, by: str, on: dt.da
         reason is empty.
     """
     if not reason.strip():
-        raise ObjectionError("an objection needs a reason (异议理由)")
+        raise ObjectionError("an objection needs a reason (异议理由)", "请填写异议理由")
     rec = _record(store, record_id)
     status = objection_status(store)
     mine = status[status["record_id"] == record_id]
     if (mine["status"] == "open").any():
         oid = mine.loc[mine["status"] == "open", "objection_id"].iloc[0]
-        raise ObjectionError(f"record {record_id} already has open objection {oid}")
+        raise ObjectionError(f"record {record_id} already has open objection {oid}",
+                             f"记录 {record_id} 已有未办结的异议 {oid}")
     oid = f"YY{record_id}-{len(mine) + 1}"
     with store.transaction() as tx:
         tx.append("objections", pd.DataFrame([{
@@ -113,13 +123,16 @@ def resolve_objection(store: Store, objection_id: str, upheld: bool, by: str, on
     status = objection_status(store)
     row = status[status["objection_id"] == objection_id]
     if row.empty:
-        raise ObjectionError(f"objection {objection_id!r} does not exist")
+        raise ObjectionError(f"objection {objection_id!r} does not exist",
+                             f"没有编号为 {objection_id} 的异议")
     row = row.iloc[0].copy()
     if row["status"] != "open":
-        raise ObjectionError(f"objection {objection_id} is already {row['status']}")
+        raise ObjectionError(f"objection {objection_id} is already {row['status']}",
+                             f"异议 {objection_id} 已办结")
     opened = pd.Timestamp(row["opened_on"]).date()
     if on < opened:
-        raise ObjectionError(f"objection {objection_id} was opened {opened}; cannot resolve {on}")
+        raise ObjectionError(f"objection {objection_id} was opened {opened}; cannot resolve {on}",
+                             f"异议 {objection_id} 于 {opened} 提出，不能在 {on} 办结")
     row["status"] = "upheld" if upheld else "rejected"
     row["resolved_on"] = on
     row["handled_by"] = by
@@ -153,14 +166,16 @@ def approve_repair(store: Store, record_id: str, by: str, on: dt.date, policy: W
     rec = _record(store, record_id)
     if rec["polarity"] != "negative":
         raise ObjectionError(f"record {record_id} is {rec['polarity']}: only negative "
-                             "records are repaired")
+                             "records are repaired",
+                             f"记录 {record_id} 不是失信记录：只有失信记录可以信用修复")
     trail = store.query("""
         SELECT * FROM (SELECT r.*, row_number() OVER (PARTITION BY repair_id
                        ORDER BY recorded_at DESC) AS rn FROM repairs r WHERE record_id = ?)
         WHERE rn = 1""", [record_id])
     if (trail["status"] == "approved").any():
-        raise ObjectionError(f"record {record_id} is already repaired "
-                             f"({trail.loc[trail['status'] == 'approved', 'repair_id'].iloc[0]})")
+        done = trail.loc[trail["status"] == "approved", "repair_id"].iloc[0]
+        raise ObjectionError(f"record {record_id} is already repaired ({done})",
+                             f"记录 {record_id} 已完成信用修复（{done}）")
     pending = trail[trail["status"] == "applied"]
     rid = pending["repair_id"].iloc[0] if len(pending) else f"XF{record_id}-{len(trail) + 1}"
     applied_on = pd.Timestamp(pending["applied_on"].iloc[0]).date() if len(pending) else on

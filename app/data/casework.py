@@ -111,13 +111,12 @@ def open_with_deadlines(store: Store, today: dt.date, rules: DeadlineRules) -> p
 def changes_frame(changes: tuple[Change, ...]) -> pd.DataFrame:
     """The re-rated subjects as a table: the grade in force, then grade, PD and top
     risk factors before → after (before = the same day without the change)."""
-    cols = ["scheme", "subject_id", "in_force_grade", "before_grade", "after_grade",
-            "before_pd", "after_pd", "moved", "reasons_before", "reasons_after"]
+    cols = ["scheme", "subject_id", "in_force_grade", "in_force_as_of", "before_grade",
+            "after_grade", "before_pd", "after_pd", "moved", "reasons_before", "reasons_after"]
     return pd.DataFrame([{
         "scheme": c.scheme, "subject_id": c.subject_id,
-        "in_force_grade": "—" if c.in_force_grade is None
-        else f"{c.in_force_grade} ({c.in_force_as_of})",
-        "before_grade": c.before_grade or "—", "after_grade": c.after_grade,
+        "in_force_grade": c.in_force_grade, "in_force_as_of": c.in_force_as_of,
+        "before_grade": c.before_grade, "after_grade": c.after_grade,
         "before_pd": c.before_pd, "after_pd": c.after_pd, "moved": c.moved,
         "reasons_before": c.reasons_before, "reasons_after": c.reasons_after,
     } for c in changes], columns=cols)
@@ -126,6 +125,7 @@ def changes_frame(changes: tuple[Change, ...]) -> pd.DataFrame:
 def negative_records(store: Store, subject_id: str) -> pd.DataFrame:
     """A subject's negative records (the ones objections and repairs are about)."""
     return store.query("""
-        SELECT record_id, kind, severity, event_date, published_on, valid_until, source_dept
+        SELECT record_id, kind, severity, polarity, value_num, value_text, amount, event_date,
+               published_on, valid_until, source_dept
         FROM records WHERE subject_id = ? AND polarity = 'negative'
         ORDER BY event_date DESC""", [subject_id])

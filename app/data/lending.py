@@ -95,8 +95,9 @@ def read_applicants(content: bytes) -> list[str]:
     try:
         frame = pd.read_csv(io.BytesIO(content), dtype=str, encoding="utf-8-sig",
                             keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ApplicantsError(str(exc)) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        # no columns to name: the page says the file cannot be read at all
+        raise ApplicantsError("") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     column = next((c for c in ID_COLUMNS if c in frame.columns), None)
     if column is None:

@@ -18,6 +18,7 @@ from features.store.base import Store
 from scoring.history import current_ratings, decode
 from scoring.policies.inspection import (
     CLASS_LABELS,
+    SELECTED_BY,
     DrawResult,
     InspectionConfig,
     draw,
@@ -35,8 +36,29 @@ from scoring.policies.inspection_store import (
 CLASSES = ("A", "B", "C", "D")
 TOP_REASONS = 2
 
-__all__ = ["CLASSES", "DrawOutcome", "NoRatingsError", "class_counts", "classified",
-           "csv_bytes", "excel_bytes", "filter_classes", "ratio_table", "run_draw"]
+__all__ = ["CLASSES", "DrawOutcome", "NoRatingsError", "class_counts", "class_text",
+           "classified", "csv_bytes", "draw_listing", "draw_summary", "excel_bytes",
+           "filter_classes", "ratio_table", "run_draw"]
+
+
+def class_text(credit_class: str, lang: str = "zh") -> str:
+    """A class with its meaning, as a person reads it: ``A（信用风险低）`` / ``A (low risk)``."""
+    pair = CLASS_LABELS.get(credit_class)
+    if pair is None:
+        return str(credit_class)
+    return f"{credit_class}（{pair[0]}）" if lang == "zh" else f"{credit_class} ({pair[1]})"
+
+
+def cap_text(cap: float | None, lang: str = "zh") -> str:
+    """A yearly inspection cap in words: ``每2年1次``, ``每年2次``, ``不限``."""
+    zh = lang == "zh"
+    if cap is None:
+        return "不限" if zh else "no cap"
+    if cap >= 1:
+        n = f"{cap:g}"
+        return f"每年{n}次" if zh else f"{n} a year"
+    years = f"{1 / cap:g}"
+    return f"每{years}年1次" if zh else f"once every {years} years"
 
 
 def _top_reasons(text: object, lang: str, n: int = TOP_REASONS) -> str:
@@ -73,9 +95,10 @@ def classified(store: Store, as_of: dt.date, lang: str = "zh") -> tuple[pd.DataF
         rated, on="subject_id", how="left")
     pick = 0 if lang == "zh" else 1
     out["class_label"] = out["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[pick])
+    out["class_shown"] = out["credit_class"].map(lambda k: class_text(k, lang))
     out["top_reasons"] = [_top_reasons(r, lang) for r in out["reasons"]]
     cols = ["subject_id", "name", "region_code", "industry", "credit_class", "class_label",
-            "top_reasons"]
+            "class_shown", "top_reasons"]
     return out[cols], batch
 
 
@@ -103,9 +126,10 @@ def ratio_table(cfg: InspectionConfig, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame([{
         "credit_class": c.credit_class,
         "class_label": CLASS_LABELS.get(c.credit_class, (c.credit_class,) * 2)[pick],
+        "class_shown": class_text(c.credit_class, lang),
         "ratio": f"{c.ratio:.0%}",
         "allowed": f"{c.allowed[0]:.0%} – {c.allowed[1]:.0%}",
-        "cap_per_year": "—" if c.cap_per_year is None else f"{c.cap_per_year:g}",
+        "cap_per_year": cap_text(c.cap_per_year, lang),
     } for c in cfg.classes])
 
 
@@ -140,6 +164,34 @@ def run_draw(store: Store, as_of: dt.date, seed: int, region: str | None,
                          draw_id=new_draw_id(as_of))
     return DrawOutcome(draw_id, as_of, result, export_frame(result, draw_id, as_of),
                        summary_table(result))
+
+
+def draw_summary(result: DrawResult, lang: str = "zh") -> pd.DataFrame:
+    """The per-class summary of a draw for the page, with a total row (``合计``)."""
+    s = result.summary
+    rows = pd.DataFrame({
+        "class_shown": s["credit_class"].map(lambda k: class_text(k, lang)),
+        "population": s["population"], "capped": s["capped"], "eligible": s["eligible"],
+        "ratio": s["ratio"].map(lambda r: f"{r:.0%}"), "target": s["target"],
+        "drawn_by_ratio": s["drawn_ratio"], "drawn_floor": s["drawn_floor"],
+        "drawn": s["drawn"], "drawn_share": s["drawn_share"]})
+    total = {"class_shown": "合计" if lang == "zh" else "Total", "ratio": "",
+             **{c: rows[c].sum() for c in ("population", "capped", "eligible", "target",
+                                            "drawn_by_ratio", "drawn_floor", "drawn")},
+             "drawn_share": (s["drawn"].sum() / result.population) if result.population
+             else None}
+    return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+
+
+def draw_listing(result: DrawResult, lang: str = "zh") -> pd.DataFrame:
+    """The drawn enterprises for the page: name, USCC, class, how each was drawn."""
+    d = result.drawn
+    pick = 0 if lang == "zh" else 1
+    return pd.DataFrame({
+        "name": d.get("name"), "subject_id": d["subject_id"],
+        "class_shown": d["credit_class"].map(lambda k: class_text(k, lang)),
+        "selected_by": d["selected_by"].map(lambda k: SELECTED_BY.get(k, (k, k))[pick]),
+        "region_code": d["region_code"]})
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app.components import tables
+from app.components import formats, tables
 from app.components.reasons import reason_lists
 from app.data.lending import (
     ApplicantsError,
@@ -24,6 +24,7 @@ from app.data.lending import (
     search_smes,
     sme_rating,
 )
+from app.data.overview import grade_label
 from app.data.supervision import csv_bytes
 from app.i18n import lang, t
 from app.settings import settings
@@ -39,7 +40,7 @@ latest = latest_date(s)
 if latest is None:
     st.info(t("lend.empty"))
     st.stop()
-on = st.date_input(t("lend.on"), value=latest, key="on")
+on = st.date_input(t("lend.on"), value=latest, key="on", format="YYYY-MM-DD")
 ref = st.text_input(t("lend.auth"), key="auth", help=t("lend.auth_help")).strip()
 
 
@@ -56,13 +57,14 @@ def show_sme(subject_id: str, name: str, day: dt.date) -> None:
     rating = sme_rating(s, subject_id, day)
     decided = decisions(s, day, [subject_id], cfg.lending.config(), cfg.build_config())
     if rating is None or decided.empty:
-        st.info(t("lend.unrated", on=day))
+        st.info(t("lend.unrated", on=formats.day(day)))
         return
     d = decided.iloc[0]
     top, bottom = st.columns(3), st.columns(3)
-    top[0].metric(t("lend.grade"), str(d["grade"]))
+    top[0].metric(t("lend.grade"), formats.grade(d["grade"], lang()),
+                  help=grade_label("sme", d["grade"], lang()))
     top[1].metric(t("col.score"), f"{rating['score']:.0f}")
-    top[2].metric(t("col.pd"), f"{rating['pd']:.2%}")
+    top[2].metric(t("col.pd"), formats.pd_percent(rating["pd"]))
     bottom[0].metric(t("lend.decision"), decision_label(d["decision"]))
     bottom[1].metric(t("lend.line"), f"{d['credit_line']:,.0f}")
     bottom[2].metric(t("lend.tier"), d["rate_tier_zh" if lang() == "zh" else "rate_tier_en"])
@@ -107,7 +109,8 @@ with tab_batch:
         try:
             ids = read_applicants(upload.getvalue())
         except ApplicantsError as exc:
-            st.error(t("lend.bad_file", cols=str(exc)))
+            found = str(exc)
+            st.error(t("lend.bad_file", cols=found) if found else t("lend.unreadable"))
         else:
             out = applicant_decisions(s, on, ids, cfg.lending.config(), cfg.build_config())
             seen = f"{upload.file_id}|{ref}|{on}"
@@ -124,10 +127,10 @@ with tab_batch:
                 decision_zh=[decision_label(x) if isinstance(x, str) else None
                              for x in out["decision"]])
             tier, why = ("rate_tier_zh", "reasons_zh") if zh else ("rate_tier_en", "reasons_en")
-            cols = ["row_number", "subject_id", "name", "status_label", "grade", "decision_zh",
+            cols = ["row_number", "name", "subject_id", "status_label", "grade", "decision_zh",
                     "credit_line", tier, why]
             tables.show(view, cols, key="applicants")
-            export = view[cols].rename(columns={c: t(f"col.{c}") for c in cols})
+            export = tables.export(view, cols, lang())
             st.download_button(t("lend.download"), csv_bytes(export), key="batch_csv",
-                               file_name=f"xinyidai-{on}.csv", mime="text/csv",
+                               file_name=f"xinyidai-{formats.day(on)}.csv", mime="text/csv",
                                on_click="ignore")

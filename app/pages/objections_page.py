@@ -18,7 +18,8 @@ from app.data.casework import (
     repair,
     resolve,
 )
-from app.i18n import t
+from app.data.subjects import record_words
+from app.i18n import lang, t
 from app.settings import settings
 from app.state import audit_lookup, mask_frame, mlflow_home, require, store
 from scoring.objections import ObjectionError
@@ -27,12 +28,17 @@ user = require("objections")
 st.title(t("page.objections"))
 s = store()
 cfg = settings()
-on = st.date_input(t("obj.on"), value=dt.date.today(), key="on")
+on = st.date_input(t("obj.on"), value=dt.date.today(), key="on", format="YYYY-MM-DD")
 
 
 def show_outcome(title: str, outcome: Outcome) -> None:
     """The change and every re-rated subject, IDs as the user may see them."""
     rerated(title, mask_frame(user, changes_frame(outcome.changes)), outcome.seconds)
+
+
+def refused(exc: ObjectionError) -> None:
+    """The trail's refusal in the user's language."""
+    st.error(exc.zh if lang() == "zh" else str(exc))
 
 
 tab_open, tab_list, tab_repair = st.tabs([t("obj.tab_open"), t("obj.tab_list"),
@@ -45,8 +51,9 @@ with tab_open:
         if negative.empty:
             st.caption(t("obj.no_negative"))
         else:
-            tables.show(negative, ["record_id", "kind", "severity", "event_date",
-                                   "published_on", "valid_until", "source_dept"], key="neg")
+            tables.show(record_words(negative, lang()),
+                        ["record_id", "kind_label", "severity_label", "value_shown",
+                         "event_date", "published_on", "valid_until", "dept_label"], key="neg")
     with st.form("open_objection"):
         record_id = st.text_input(t("col.record_id"), key="obj_record")
         reason = st.text_area(t("col.reason"), key="obj_reason")
@@ -58,7 +65,7 @@ with tab_open:
                                 mlflow_home(), cfg.build_config())
             show_outcome(t("obj.opened", id=out.ident), out)
         except ObjectionError as exc:
-            st.error(str(exc))
+            refused(exc)
 
 with tab_list:
     due = open_with_deadlines(s, on, cfg.objections.rules())
@@ -84,7 +91,7 @@ with tab_list:
                 show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.note}")),
                              out)
             except ObjectionError as exc:
-                st.error(str(exc))
+                refused(exc)
 
 with tab_repair:
     with st.form("repair"):
@@ -97,4 +104,4 @@ with tab_repair:
                              cfg.build_config(), cfg.windows.policy())
             show_outcome(t("obj.repaired", id=out.ident, effective=out.note), out)
         except ObjectionError as exc:
-            st.error(str(exc))
+            refused(exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.components import charts
+from app.components import charts, formats
 from app.data.overview import (
     batch_dates,
     batch_ratings,
@@ -12,7 +12,7 @@ from app.data.overview import (
     grade_order,
     movements,
 )
-from app.i18n import industry_label, region_label, scheme_label, t
+from app.i18n import industry_label, lang, region_label, scheme_label, t
 from app.state import require, store
 
 require("overview")
@@ -22,7 +22,7 @@ dates = batch_dates(s)
 if not dates:
     st.info(t("overview.empty"))
     st.stop()
-as_of = st.selectbox(t("overview.as_of"), dates, key="as_of")
+as_of = st.selectbox(t("overview.as_of"), dates, key="as_of", format_func=formats.day)
 ratings = batch_ratings(s, as_of)
 schemes = [k for k in ("enterprise", "sme", "household", "driver")
            if k in set(ratings["scheme"])]
@@ -33,8 +33,7 @@ for col, key in zip(cols, schemes, strict=False):
     dist = distribution(ratings[ratings["scheme"] == key])
     with col:
         st.metric(scheme_label(key), f"{int(dist['n'].sum()):,}", help=t("overview.rated"))
-        st.altair_chart(charts.grade_bars(dist, grade_order(key), t("col.final_grade"),
-                                          t("overview.subjects")), width="stretch")
+        st.altair_chart(charts.grade_bars(dist, grade_order(key), lang()), width="stretch")
 
 scheme = st.selectbox(t("overview.scheme"), schemes, format_func=scheme_label, key="scheme")
 mine = ratings[ratings["scheme"] == scheme].assign(
@@ -44,16 +43,14 @@ left, right = st.columns(2)
 with left:
     st.subheader(t("overview.by_region"))
     st.altair_chart(charts.grade_shares(distribution(mine, "region"), "region",
-                                        grade_order(scheme), t("col.region"),
-                                        t("overview.share"), t("col.final_grade")),
+                                        grade_order(scheme), t("col.region"), lang()),
                     width="stretch")
 with right:
     st.subheader(t("overview.by_industry"))
     if mine["industry"].notna().any():
         st.altair_chart(charts.grade_shares(distribution(mine, "industry_name"),
                                             "industry_name", grade_order(scheme),
-                                            t("col.industry"), t("overview.share"),
-                                            t("col.final_grade")), width="stretch")
+                                            t("col.industry"), lang()), width="stretch")
     else:
         st.caption(t("overview.no_industry"))
 
@@ -63,9 +60,11 @@ if not earlier:
     st.info(t("overview.no_previous"))
 else:
     moves, total = movements(s, scheme, as_of, earlier[0])
-    st.caption(t("overview.since", previous=earlier[0], as_of=as_of))
+    st.caption(t("overview.since", previous=formats.day(earlier[0]), as_of=formats.day(as_of)))
     c = st.columns(5)
     for box, key in zip(c, ("up", "down", "same", "new", "gone"), strict=True):
         box.metric(t(f"move.{key}"), f"{total[key]:,}")
-    st.altair_chart(charts.migration(moves, grade_order(scheme), t("overview.from", d=earlier[0]),
-                                     t("overview.to", d=as_of)), width="stretch")
+    st.altair_chart(charts.migration(moves, grade_order(scheme),
+                                     t("overview.from", d=formats.day(earlier[0])),
+                                     t("overview.to", d=formats.day(as_of)), lang()),
+                    width="stretch")

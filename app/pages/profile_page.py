@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.components import charts, tables
+from app.components import charts, formats, tables
 from app.components.reasons import override_notes, reason_lists
 from app.data.overview import grade_label, grade_order
 from app.data.subjects import (
@@ -23,7 +23,7 @@ from app.data.subjects import (
     search,
     subject,
 )
-from app.i18n import lang, region_label, scheme_label, subject_type_label, t
+from app.i18n import CAUSES, code_label, lang, region_label, scheme_label, subject_type_label, t
 from app.state import audit_lookup, mask_frame, require, show_id, store
 from scoring.report import credit_report
 
@@ -60,11 +60,11 @@ else:
     why = reasons(r)
     rule = points_rule(why)  # drivers: the 诚信考核 points rule beside the model grade
     c = st.columns(5 if rule else 4)
-    c[0].metric(t("col.final_grade"), r["final_grade"],
+    c[0].metric(t("col.final_grade"), formats.grade(r["final_grade"], lang()),
                 help=grade_label(scheme, r["final_grade"], lang()))
-    c[1].metric(t("col.pd"), f"{r['pd']:.2%}")
+    c[1].metric(t("col.pd"), formats.pd_percent(r["pd"]))
     c[2].metric(t("col.score"), f"{r['score']:.0f}")
-    c[3].metric(t("col.as_of"), str(r["as_of"])[:10])
+    c[3].metric(t("col.as_of"), formats.day(r["as_of"]))
     if rule:
         c[4].metric(t("profile.points_rule"),
                     str(rule.get("grade_zh" if lang() == "zh" else "grade_en") or rule["grade"]),
@@ -92,21 +92,21 @@ else:
 
     st.subheader(t("profile.history"))
     mine = history[history["scheme"] == scheme]
-    st.altair_chart(charts.grade_history(mine, grade_order(scheme), t("col.as_of"),
-                                         t("col.final_grade")), width="stretch")
-    tables.show(mine, ["as_of", "final_grade", "pd", "score", "model_version", "cause",
-                       "scored_at", "current"], key="history")
+    mine = mine.assign(scheme_label=mine["scheme"].map(scheme_label),
+                       cause_shown=mine["cause"].map(lambda c: code_label(CAUSES, c)))
+    st.altair_chart(charts.grade_history(mine, grade_order(scheme), lang()), width="stretch")
+    tables.show(mine, ["as_of", "final_grade", "pd", "score", "cause_shown", "current",
+                       "model_version", "scored_at"], key="history")
 
 st.subheader(t("profile.records"))
 recs = records(s, subject_id, lang())
 if recs.empty:
     st.caption(t("none"))
 else:
-    st.altair_chart(charts.timeline(recs, t("col.kind"), t("col.event_date")),
-                    width="stretch")
-    tables.show(recs, ["record_id", "kind_label", "severity", "polarity", "event_date",
-                       "published_on", "valid_until", "amount", "value_num", "value_text",
-                       "dept_label"], key="records", height=300)
+    st.altair_chart(charts.timeline(recs, lang()), width="stretch")
+    tables.show(recs, ["kind_label", "value_shown", "polarity_label", "severity_label",
+                       "event_date", "published_on", "valid_until", "dept_label", "record_id"],
+                key="records", height=300)
 
 st.subheader(t("profile.objections"))
 objs = open_objections(s, subject_id)

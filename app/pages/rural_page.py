@@ -9,7 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app.components import tables
+from app.components import formats, tables
 from app.components.changes import rerated
 from app.data.casework import changes_frame
 from app.data.rural import (
@@ -38,7 +38,7 @@ latest = latest_date(s)
 if latest is None:
     st.info(t("rural.empty"))
     st.stop()
-on = st.date_input(t("rural.on"), value=latest, key="on")
+on = st.date_input(t("rural.on"), value=latest, key="on", format="YYYY-MM-DD")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -54,17 +54,12 @@ except NoRuralRatingsError:
     st.stop()
 
 
-def percent(x: float) -> str:
-    """A share as a percentage with one decimal (``—`` when missing)."""
-    return "—" if x is None or x != x else f"{x:.1%}"
-
-
 def criteria_table(unit: str) -> None:
     """The unit's criteria with value, threshold and the message of each."""
     st.markdown(f"**{t('rural.criteria')}**")
     c = criteria(result, unit, lang())
     c["passed_mark"] = c["passed"].map({True: "✓", False: "✗"})
-    c[["value", "threshold"]] = c[["value", "threshold"]].map(percent)  # all are shares
+    c[["value", "threshold"]] = c[["value", "threshold"]].map(formats.share)  # all are shares
     tables.show(c, ["label", "value", "threshold", "passed_mark", "message"],
                 key=f"crit_{unit}")
 
@@ -79,9 +74,8 @@ m3.metric(t("rural.townships_n"),
 township_names, village_names = names(s, "township"), names(s, "village")
 st.subheader(t("rural.townships"))
 tw = townships(result, township_names)
-tables.show(tw.assign(credit_village_share=tw["credit_village_share"].map(percent)),
-            ["township_code", "name", "villages", "credit_villages", "credit_village_share",
-             "households", "is_credit_township"], key="townships")
+tables.show(tw, ["name", "is_credit_township", "villages", "credit_villages",
+                 "credit_village_share", "households", "township_code"], key="townships")
 township = st.selectbox(t("rural.township"), list(tw["township_code"]), key="township",
                         format_func=lambda c: f"{township_names.get(c, c)} · {c}")
 tname = township_names.get(township, township)
@@ -92,9 +86,8 @@ criteria_table(township)
 
 st.subheader(t("rural.villages", name=tname))
 vs = villages(result, township, village_names)
-tables.show(vs.assign(credit_share=vs["credit_share"].map(percent)),
-            ["village_code", "name", "households", "credit_households", "credit_share",
-             "is_credit_village"], key="villages")
+tables.show(vs, ["name", "is_credit_village", "households", "credit_households",
+                 "credit_share", "village_code"], key="villages")
 village = st.selectbox(t("rural.village"), list(vs["village_code"]), key="village",
                        format_func=lambda c: f"{village_names.get(c, c)} · {c}")
 audit_lookup(user, village, "rural")
@@ -110,11 +103,11 @@ heavy = people[people["weighs"] > 0]
 if heavy.empty:
     st.caption(t("rural.weighing_none"))
 else:
-    tables.show(mask_frame(user, heavy), ["subject_id", "name", "final_grade", "pd", "weighs"],
+    tables.show(mask_frame(user, heavy), ["name", "subject_id", "final_grade", "pd", "weighs"],
                 key="weighing")
 st.subheader(t("rural.households"))
 shown = mask_frame(user, people).assign(rate_discount=people["rate_discount"].map("{:.0%}".format))
-tables.show(shown, ["subject_id", "name", "final_grade", "pd", "credit_household",
+tables.show(shown, ["name", "subject_id", "final_grade", "pd", "credit_household",
                     "credit_line", "rate_discount"], key="households", height=320)
 
 st.subheader(t("rural.assess"))
@@ -128,12 +121,13 @@ if now is None:
     st.caption(t("rural.no_current"))
 else:
     st.caption(t("rural.current", score=f"{now['value_num']:.0f}",
-                 date=str(now["event_date"])[:10], id=now["record_id"]))
+                 date=formats.day(now["event_date"]), id=now["record_id"]))
 with st.form("assessment"):
     f1, f2 = st.columns(2)
     score = f1.number_input(t("rural.score"), min_value=0, max_value=100, step=1, key="score",
                             value=int(now["value_num"]) if now is not None else 80)
-    day = f2.date_input(t("rural.date"), value=dt.date.today(), key="assess_on")
+    day = f2.date_input(t("rural.date"), value=dt.date.today(), key="assess_on",
+                        format="YYYY-MM-DD")
     note = st.text_input(t("rural.note"), key="note")
     save = st.form_submit_button(t("rural.save"), key="save", type="primary")
 if save:

@@ -7,14 +7,17 @@ import secrets
 
 import streamlit as st
 
-from app.components import charts, tables
+from app.components import charts, formats, tables
 from app.data.overview import batch_dates
 from app.data.supervision import (
     CLASSES,
     NoRatingsError,
     class_counts,
+    class_text,
     classified,
     csv_bytes,
+    draw_listing,
+    draw_summary,
     excel_bytes,
     filter_classes,
     ratio_table,
@@ -32,7 +35,7 @@ dates = batch_dates(s, "enterprise")
 if not dates:
     st.info(t("sup.empty"))
     st.stop()
-as_of = st.selectbox(t("sup.as_of"), dates, key="as_of")
+as_of = st.selectbox(t("sup.as_of"), dates, key="as_of", format_func=formats.day)
 try:
     frame, batch = classified(s, as_of, lang())
 except NoRatingsError:
@@ -49,27 +52,29 @@ pick_industries = c2.multiselect(t("sup.filter_industry"),
                                  format_func=industry_label, key="f_industry",
                                  placeholder=t("sup.all"))
 pick_classes = c3.multiselect(t("sup.filter_class"), list(CLASSES), key="f_class",
-                              placeholder=t("sup.all"))
+                              placeholder=t("sup.all"),
+                              format_func=lambda k: class_text(k, lang()))
 mine = filter_classes(frame, pick_regions, pick_industries, pick_classes)
 
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("sup.distribution"))
-    st.altair_chart(charts.class_bars(class_counts(mine), t("col.credit_class"),
-                                      t("overview.subjects")), width="stretch")
-    st.subheader(t("sup.ratios"))
-    tables.show(ratio_table(cfg, lang()), ["credit_class", "class_label", "ratio", "allowed",
-                                           "cap_per_year"], key="ratios")
-    st.caption(t("sup.floor", floor=f"{cfg.floor:.0%}", order=" → ".join(cfg.top_up_order)))
+    st.altair_chart(charts.class_bars(class_counts(mine), lang()), width="stretch")
 with right:
-    st.subheader(t("sup.enterprises", n=f"{len(mine):,}"))
-    if mine.empty:
-        st.info(t("sup.no_match"))
-    else:
-        view = mask_frame(user, mine).assign(region=mine["region_code"].map(region_label),
-                                             industry=mine["industry"].map(industry_label))
-        tables.show(view, ["subject_id", "name", "region", "industry", "credit_class",
-                           "class_label", "top_reasons"], key="enterprises", height=460)
+    st.subheader(t("sup.ratios"))
+    tables.show(ratio_table(cfg, lang()), ["class_shown", "ratio", "allowed", "cap_per_year"],
+                key="ratios")
+    st.caption(t("sup.floor", floor=f"{cfg.floor:.0%}", order=" → ".join(cfg.top_up_order)))
+
+# the whole width: name, USCC, class and reasons are read first, region and industry after
+st.subheader(t("sup.enterprises", n=f"{len(mine):,}"))
+if mine.empty:
+    st.info(t("sup.no_match"))
+else:
+    view = mask_frame(user, mine).assign(region=mine["region_code"].map(region_label),
+                                         industry=mine["industry"].map(industry_label))
+    tables.show(view, ["name", "subject_id", "class_shown", "top_reasons", "region",
+                       "industry"], key="enterprises", height=460)
 
 st.subheader(t("sup.draw"))
 with st.form("draw"):
@@ -95,18 +100,23 @@ if submitted:
 outcome = st.session_state.get("_draw_outcome")
 if outcome is not None:
     result = outcome.result
-    st.success(t("sup.drawn", id=outcome.draw_id, n=len(outcome.listing), as_of=outcome.as_of,
-                 seed=result.seed))
+    st.success(t("sup.drawn", id=outcome.draw_id, n=len(outcome.listing),
+                 as_of=formats.day(outcome.as_of), seed=result.seed))
     floor = {"required": result.floor_required, "drawn": len(result.drawn)}
     if result.floor_met:
         st.caption(t("sup.floor_met", **floor))
     else:
         st.warning(t("sup.floor_not_met", **floor))
     st.markdown(f"**{t('sup.summary')}**")
-    st.dataframe(outcome.summary, hide_index=True, width="stretch", key="draw_summary")
+    tables.show(draw_summary(result, lang()), ["class_shown", "population", "capped",
+                                               "eligible", "ratio", "target", "drawn_by_ratio",
+                                               "drawn_floor", "drawn", "drawn_share"],
+                key="draw_summary")
     st.markdown(f"**{t('sup.list')}**")
-    st.dataframe(outcome.listing, hide_index=True, width="stretch", key="draw_list",
-                 height=320)
+    listing = draw_listing(result, lang())
+    tables.show(listing.assign(region=listing["region_code"].map(region_label)),
+                ["name", "subject_id", "class_shown", "selected_by", "region"], key="draw_list",
+                height=320)
     b1, b2 = st.columns(2)
     b1.download_button(t("sup.csv"), csv_bytes(outcome.listing), key="csv",
                        file_name=f"{outcome.draw_id}.csv", mime="text/csv", on_click="ignore")
