@@ -224,12 +224,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lend.no_knockouts": ("未触发否决项。", "No knock-out applies."),
     "lend.declined": ("不予授信原因", "Why declined"),
     "lend.report": ("下载信用报告（HTML）", "Download the credit report (HTML)"),
-    "lend.upload": ("上传申请企业名单（CSV，含 subject_id 或 统一社会信用代码 列）",
-                    "Upload the applicants (CSV with a subject_id or 统一社会信用代码 column)"),
-    "lend.bad_file": ("无法读取该文件：需要 CSV 文件，且含 subject_id 或 统一社会信用代码 列"
-                      "（文件中的列：{cols}）。",
-                      "Cannot read this file: a CSV with a subject_id or 统一社会信用代码 "
-                      "column is needed (columns found: {cols})."),
+    "lend.upload": ("上传申请企业名单（CSV 文件，含“统一社会信用代码”列）",
+                    "Upload the applicants (CSV with a USCC column)"),
+    "lend.bad_file": ("无法读取该文件：需要含“统一社会信用代码”列的 CSV 文件（文件中的列：{cols}）。",
+                      "Cannot read this file: a CSV with a USCC column is needed (columns "
+                      "found: {cols})."),
     "lend.batch_done": ("共 {n} 行：{ok} 户给出授信建议，{bad} 行无法评价（见“状态”列）。",
                         "{n} rows: {ok} decided, {bad} could not be rated (see Status)."),
     "lend.download": ("下载结果（CSV）", "Download the results (CSV)"),
@@ -279,10 +278,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "{points} points from {events} events: {grade}"),
     "profile.report": ("下载信用报告（HTML）", "Download the credit report (HTML)"),
     "chart.factor": ("因素", "Factor"),
-    "lend.unreadable": ("无法读取该文件：需要 UTF-8 编码的 CSV 文件，且含 subject_id 或 "
-                        "统一社会信用代码 列。",
-                        "Cannot read this file: a UTF-8 CSV with a subject_id or 统一社会信用代码 "
-                        "column is needed."),
+    "lend.unreadable": ("无法读取该文件：需要 UTF-8 编码、含“统一社会信用代码”列的 CSV 文件。",
+                        "Cannot read this file: a UTF-8 CSV with a USCC column is needed."),
     "models.tab_fit": ("区分能力与稳定性", "Discrimination and stability"),
     "models.tab_grades": ("各等级违约率", "Default rates by grade"),
     "models.drift": ("分布变化最大的指标（训练期 → 样本外，PSI）",

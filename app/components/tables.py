@@ -44,8 +44,9 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("oot_auc", "oot_gini", "oot_ks", "oot_brier", "score_psi", "auc", "gini",
                      "ks", "brier", "psi"), "metric"),
     "score": "score",
-    **dict.fromkeys(("overdue", "current", "gates_passed", "credit_household",
-                     "is_credit_village", "is_credit_township", "green_channel"), "bool"),
+    **dict.fromkeys(("overdue", "current", "gates_passed", "credit_household", "passed",
+                     "moved", "is_credit_village", "is_credit_township", "green_channel"),
+                    "bool"),
     **dict.fromkeys(("final_grade", "model_grade", "before_grade", "after_grade", "grade"),
                     "grade"),
 }
@@ -74,7 +75,8 @@ def _text_column(values: pd.Series, kind: str, lang: str) -> pd.Series:
         return values.map(lambda v: formats.yes_no(v, lang))
     if kind == "grade":
         return values.map(lambda v: formats.grade(v, lang))
-    return values.map(lambda v: formats.MISSING if formats.missing(v) or v == "" else str(v))
+    return values.map(lambda v: formats.MISSING if formats.missing(v) or v == ""
+                      else formats.yes_no(v, lang) if isinstance(v, bool) else str(v))
 
 
 def _number_column(values: pd.Series, kind: str) -> pd.Series:
@@ -90,8 +92,9 @@ def prepare(frame: pd.DataFrame, columns: Sequence[str], lang: str,
     Returns
     -------
     (DataFrame, dict)
-        The frame as shown (text and numbers, original column names) and the
-        ``column_config`` for ``st.dataframe`` (header, width, format, pinned).
+        The frame as shown (text and numbers) with its headers in ``lang`` as
+        column names, and the ``column_config`` for ``st.dataframe`` by header
+        (width, format, pinned).
     """
     present = [c for c in columns if c in frame.columns]
     pin = pinned  # the grid greys a pinned column: pin only where a page asks for it
@@ -101,16 +104,18 @@ def prepare(frame: pd.DataFrame, columns: Sequence[str], lang: str,
     for c in present:
         kind = KINDS.get(c, "text")
         header = tr(f"col.{c}", lang)
+        if header in view.columns:
+            raise ValueError(f"two columns of one table read {header!r}: {present}")
         options: dict[str, Any] = {"pinned": c == pin}
         if c in sizes:
             options["width"] = sizes[c]
         if kind in _NUMBER_FORMATS:
-            view[c] = _number_column(frame[c], kind)
-            config[c] = st.column_config.NumberColumn(header, format=_NUMBER_FORMATS[kind],
-                                                      **options)
+            view[header] = _number_column(frame[c], kind)
+            config[header] = st.column_config.NumberColumn(format=_NUMBER_FORMATS[kind],
+                                                           **options)
         else:
-            view[c] = _text_column(frame[c], kind, lang)
-            config[c] = st.column_config.TextColumn(header, **options)
+            view[header] = _text_column(frame[c], kind, lang)
+            config[header] = st.column_config.TextColumn(**options)
     return view.reset_index(drop=True), config
 
 
@@ -131,13 +136,13 @@ def export(frame: pd.DataFrame, columns: Sequence[str], lang: str) -> pd.DataFra
     """``columns`` of ``frame`` for a CSV/Excel download: the same words and formats as on
     screen (percentages and money as text), headers in ``lang``."""
     view, _config = prepare(frame, columns, lang)
-    for c in view.columns:
-        kind = KINDS.get(c, "text")
+    for c in [c for c in columns if c in frame.columns]:
+        kind, header = KINDS.get(c, "text"), tr(f"col.{c}", lang)
         if kind == "pd":
-            view[c] = frame[c].map(formats.pd_percent).to_numpy()
+            view[header] = frame[c].map(formats.pd_percent).to_numpy()
         elif kind == "share":
-            view[c] = frame[c].map(formats.share).to_numpy()
+            view[header] = frame[c].map(formats.share).to_numpy()
         elif kind in ("money", "count"):
-            view[c] = frame[c].map(lambda v: formats.MISSING if formats.missing(v)
-                                   else f"{float(v):.0f}").to_numpy()
-    return view.rename(columns={c: tr(f"col.{c}", lang) for c in view.columns})
+            view[header] = frame[c].map(lambda v: formats.MISSING if formats.missing(v)
+                                        else f"{float(v):.0f}").to_numpy()
+    return view

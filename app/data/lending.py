@@ -18,8 +18,9 @@ from scoring.history import as_date, decode
 from scoring.lending_decision import lending_decisions
 from scoring.policies.lending import LendingConfig
 
-#: columns an applicants file may name the SMEs by (first found wins)
-ID_COLUMNS = ("subject_id", "统一社会信用代码")
+#: columns an applicants file may name the SMEs by (first found wins; an English page asks
+#: for a USCC column)
+ID_COLUMNS = ("subject_id", "统一社会信用代码", "USCC")
 SEARCH_LIMIT = 50
 
 

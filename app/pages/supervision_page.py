@@ -115,7 +115,8 @@ if outcome is not None:
     st.markdown(f"**{t('sup.list')}**")
     listing = draw_listing(result, lang())
     tables.show(listing.assign(region=listing["region_code"].map(region_label)),
-                ["name", "subject_id", "class_shown", "selected_by", "region"], key="draw_list",
+                ["name", "subject_id", "class_shown", "selected_by", "region", "region_code"],
+                key="draw_list",
                 height=320)
     b1, b2 = st.columns(2)
     b1.download_button(t("sup.csv"), csv_bytes(outcome.listing), key="csv",

@@ -125,12 +125,19 @@ def test_profile_says_when_nothing_matches(app_env: dict) -> None:
 def test_models_page_shows_versions_compare_report_and_gates(app_env: dict) -> None:
     at = _ok(page("models", "modeller"))
     assert at.title[0].value == "模型管理"
-    assert len(at.dataframe) >= 4  # versions, compare, runs, gates
-    assert at.get("iframe")  # the HTML validation report
+    # versions, compare, runs, and the report: discrimination, drift, grades, gates
+    assert len(at.dataframe) >= 7
+    gates = [d.value for d in at.dataframe if "门槛" in d.value.columns][0]
+    assert "样本外AUC不低于门槛" in set(gates["门槛"]) and set(gates["通过"]) <= {"是", "否"}
+    splits = [d.value for d in at.dataframe if "样本" in d.value.columns][0]
+    assert list(splits["样本"]) == ["训练集", "验证集", "样本外（时间外）"]
+    # the bilingual HTML report (with its charts) and the metrics are downloads
+    assert {b.proto.label for b in at.get("download_button")} == {
+        "下载完整验证报告（HTML，中英对照，含图表）", "下载验证指标（JSON）"}
     assert any("已是冠军模型" in c.value for c in at.caption)
     at.selectbox(key="scheme").set_value("driver").run()
     _ok(at)
-    assert at.get("iframe")
+    assert len(at.get("download_button")) == 2
 
 
 def test_quality_page_shows_log_counts_and_hides_raw_rows(app_env: dict) -> None:

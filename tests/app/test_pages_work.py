@@ -39,15 +39,19 @@ def test_supervision_shows_classes_reasons_and_ratios(app_env: dict) -> None:
     assert at.selectbox(key="as_of").value == app_env["as_of"]
     assert len(at.get("vega_lite_chart")) == 1
     ratios = frames(at, "抽查比例")[0]
-    assert list(ratios["信用风险分类"]) == ["A", "B", "C", "D"]
+    assert list(ratios["信用风险分类"]) == ["A（信用风险低）", "B（信用风险一般）",
+                                          "C（信用风险较高）", "D（信用风险高）"]
     assert list(ratios["抽查比例"]) == ["2%", "5%", "30%", "80%"]
+    assert list(ratios["抽查频次上限"]) == ["每2年1次", "每年1次", "每年2次", "不限"]
     firms = frames(at, "主要理由")[0]
-    assert len(firms) > 100 and set(firms["信用风险分类"]) <= {"A", "B", "C", "D"}
+    assert len(firms) > 100 and set(firms["信用风险分类"].str[0]) <= {"A", "B", "C", "D"}
+    # the columns a supervisor reads first come first
+    assert list(firms.columns[:4]) == ["名称", "主体标识", "信用风险分类", "主要理由"]
     assert firms["主要理由"].str.len().gt(0).mean() > 0.5
     at.multiselect(key="f_class").set_value(["D"]).run()
     ok(at)
     only_d = frames(at, "主要理由")[0]
-    assert 0 < len(only_d) < len(firms) and set(only_d["信用风险分类"]) == {"D"}
+    assert 0 < len(only_d) < len(firms) and set(only_d["信用风险分类"]) == {"D（信用风险高）"}
 
 
 def test_supervision_draws_stores_and_exports_the_list(app_env: dict, query) -> None:
@@ -59,10 +63,10 @@ def test_supervision_draws_stores_and_exports_the_list(app_env: dict, query) -> 
     listing = frames(at, "抽取方式")[0]
     stored = query("SELECT * FROM inspections")
     assert stored["draw_id"].nunique() == 1 and len(stored) == len(listing) > 0
-    assert set(stored["subject_id"]) == set(listing["统一社会信用代码"])
+    assert set(stored["subject_id"]) == set(listing["主体标识"])
     assert set(stored["seed"]) == {20261031} and set(stored["drawn_by"]) == {"test-supervisor"}
-    summary = frames(at, "抽取数 Drawn")[0]
-    assert summary["抽取数 Drawn"].iloc[-1] == len(listing)
+    summary = frames(at, "抽取数")[0]
+    assert summary["抽取数"].iloc[-1] == len(listing) and summary["信用风险分类"].iloc[-1] == "合计"
     assert any("保底比例" in c.value for c in at.caption) or at.warning
     assert len(at.get("download_button")) == 2
     log = query("SELECT * FROM audit_log WHERE action = 'inspection_draw'")
