@@ -226,7 +226,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lend.report": ("下载信用报告（HTML）", "Download the credit report (HTML)"),
     "lend.upload": ("上传申请企业名单（CSV 文件，含“统一社会信用代码”列）",
                     "Upload the applicants (CSV with a USCC column)"),
-    "lend.bad_file": ("无法读取该文件：需要含“统一社会信用代码”列的 CSV 文件（文件中的列：{cols}）。",
+    "lend.bad_file": ("无法读取该文件：需要含“统一社会信用代码”列的 CSV 文件"
+                      "（文件中的列：{cols}）。",
                       "Cannot read this file: a CSV with a USCC column is needed (columns "
                       "found: {cols})."),
     "lend.batch_done": ("共 {n} 行：{ok} 户给出授信建议，{bad} 行无法评价（见“状态”列）。",

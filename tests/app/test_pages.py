@@ -127,9 +127,9 @@ def test_models_page_shows_versions_compare_report_and_gates(app_env: dict) -> N
     assert at.title[0].value == "模型管理"
     # versions, compare, runs, and the report: discrimination, drift, grades, gates
     assert len(at.dataframe) >= 7
-    gates = [d.value for d in at.dataframe if "门槛" in d.value.columns][0]
+    gates = next(d.value for d in at.dataframe if "门槛" in d.value.columns)
     assert "样本外AUC不低于门槛" in set(gates["门槛"]) and set(gates["通过"]) <= {"是", "否"}
-    splits = [d.value for d in at.dataframe if "样本" in d.value.columns][0]
+    splits = next(d.value for d in at.dataframe if "样本" in d.value.columns)
     assert list(splits["样本"]) == ["训练集", "验证集", "样本外（时间外）"]
     # the bilingual HTML report (with its charts) and the metrics are downloads
     assert {b.proto.label for b in at.get("download_button")} == {
