@@ -35,14 +35,49 @@ from features.records.regions import COUNTIES
 
 #: names a Chinese page may show in Latin letters (abbreviations of the trade, products,
 #: file formats, the codes USCC/ID themselves)
-ALLOWED = frozenset({
-    "PD", "AUC", "KS", "SHAP", "PSI", "MLflow", "IV", "WOE", "CSV", "Excel", "HTML", "JSON",
-    "Parquet", "UTF", "USCC", "ID", "Gini", "Brier", "HHI", "LightGBM", "xinping",
-    # grade keys of the published scales (三等九级, A–D classes) and tax credit level M
-    "AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C", "D", "M",
-    # the demo accounts' user names (typed to sign in)
-    "supervisor", "bank", "rural", "modeller", "admin",
-})
+ALLOWED = frozenset(
+    {
+        "PD",
+        "AUC",
+        "KS",
+        "SHAP",
+        "PSI",
+        "MLflow",
+        "IV",
+        "WOE",
+        "CSV",
+        "Excel",
+        "HTML",
+        "JSON",
+        "Parquet",
+        "UTF",
+        "USCC",
+        "ID",
+        "Gini",
+        "Brier",
+        "HHI",
+        "LightGBM",
+        "xinping",
+        # grade keys of the published scales (三等九级, A–D classes) and tax credit level M
+        "AAA",
+        "AA",
+        "A",
+        "BBB",
+        "BB",
+        "B",
+        "CCC",
+        "CC",
+        "C",
+        "D",
+        "M",
+        # the demo accounts' user names (typed to sign in)
+        "supervisor",
+        "bank",
+        "rural",
+        "modeller",
+        "admin",
+    }
+)
 #: registered model names are names (MLflow), e.g. "xinping-enterprise"
 MODEL_NAME = re.compile(r"xinping-(enterprise|sme|household|driver)")
 #: a command the user types (``xinping score --subject sme``) is code, not prose
@@ -67,8 +102,16 @@ CODE_HEADERS = re.compile(r"代码|标识|编号|Code|ID|code")
 #: table headers whose cells are what a person typed or a file was called (not our words)
 FREE_HEADERS = frozenset({"文件", "File", "强制晋升理由", "Forced because", "异议理由", "Reason"})
 #: where reason sentences appear (they come from the reasons stream, see the tests)
-REASON_HEADERS = frozenset({"主要理由", "Top reasons", "变更前主要风险因素", "变更后主要风险因素",
-                            "Top risk factors before", "Top risk factors after"})
+REASON_HEADERS = frozenset(
+    {
+        "主要理由",
+        "Top reasons",
+        "变更前主要风险因素",
+        "变更后主要风险因素",
+        "Top risk factors before",
+        "Top risk factors after",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -86,8 +129,14 @@ class Text:
 TRANSFORM = re.compile(r"对数|\blog\b|logarithm")
 
 
-def problems(text: str, lang: str, names: str = "", code_column: bool = False,
-             free: bool = False, reason: bool = False) -> list[str]:
+def problems(
+    text: str,
+    lang: str,
+    names: str = "",
+    code_column: bool = False,
+    free: bool = False,
+    reason: bool = False,
+) -> list[str]:
     """What is wrong with ``text`` on a page in ``lang`` (empty when nothing).
 
     ``names`` is the data a page may show as it is in the other script (subject
@@ -143,6 +192,7 @@ def check(texts: Iterable[Text], lang: str, names: str = "") -> list[str]:
 
 # --- AppTest ------------------------------------------------------------------------------
 
+
 def _fmt_number(x: float, fmt: str | None) -> str:
     if fmt in (None, ""):
         return f"{x:.4f}".rstrip("0").rstrip(".") if not float(x).is_integer() else f"{x:.0f}"
@@ -180,7 +230,8 @@ def dataframe_texts(element: Any, where: str) -> list[Text]:
     order = list(proto.column_order) or [str(c) for c in frame.columns]
     out: list[Text] = []
     if not (config.get("_index") or {}).get("hidden") and not isinstance(
-            frame.index, pd.RangeIndex):
+        frame.index, pd.RangeIndex
+    ):
         out += [Text(f"{where} index", str(v)) for v in frame.index]
     for column in order:
         if column not in frame.columns:
@@ -192,8 +243,15 @@ def dataframe_texts(element: Any, where: str) -> list[Text]:
         free = header in FREE_HEADERS
         reason = header in REASON_HEADERS
         for i, value in enumerate(frame[column].tolist()):
-            out.append(Text(f"{where} [{header}] row {i + 1}", _cell(value, cfg, placeholder),
-                            code_column=code, free=free, reason=reason))
+            out.append(
+                Text(
+                    f"{where} [{header}] row {i + 1}",
+                    _cell(value, cfg, placeholder),
+                    code_column=code,
+                    free=free,
+                    reason=reason,
+                )
+            )
     return out
 
 
@@ -234,8 +292,13 @@ def chart_texts(element: Any, where: str) -> tuple[list[Text], list[str]]:
     for channel, enc, name in _encodings(spec):
         if channel not in SHOWN_CHANNELS or not isinstance(enc, dict) or "field" not in enc:
             continue
-        guide = enc.get("legend", {}) if channel in ("color", "fill", "shape", "size") else \
-            enc.get("axis", {}) if channel in ("x", "y") else {}
+        guide = (
+            enc.get("legend", {})
+            if channel in ("color", "fill", "shape", "size")
+            else enc.get("axis", {})
+            if channel in ("x", "y")
+            else {}
+        )
         if guide is None:  # no axis / no legend: nothing drawn but the marks
             continue
         field, kind = enc["field"], enc.get("type", "")
@@ -278,7 +341,8 @@ def _widget(node: Any, where: str) -> tuple[list[Text], list[str]]:
         out.append(Text(f"{where} help", proto.help))
     # a placeholder shows only while the widget is empty
     empty = kind in ("text_input", "text_area", "multiselect") or (
-        kind == "selectbox" and node.value is None)
+        kind == "selectbox" and node.value is None
+    )
     if empty and getattr(proto, "placeholder", ""):
         out.append(Text(f"{where} placeholder", proto.placeholder))
     out += [Text(f"{where} option", str(o)) for o in getattr(node, "options", []) or []]
@@ -296,8 +360,19 @@ def apptest_texts(at: Any) -> tuple[list[Text], list[str]]:
     def walk(node: Any, where: str) -> None:
         kind = getattr(node, "type", "")
         here = f"{where}/{kind}"
-        if kind in ("title", "header", "subheader", "markdown", "caption", "text", "info",
-                    "success", "warning", "error", "latex"):
+        if kind in (
+            "title",
+            "header",
+            "subheader",
+            "markdown",
+            "caption",
+            "text",
+            "info",
+            "success",
+            "warning",
+            "error",
+            "latex",
+        ):
             value = str(node.value)
             reason = value.lstrip("- ").startswith((":red[▲]", ":green[▼]"))
             texts.append(Text(here, _plain(value), reason=reason))
@@ -317,9 +392,21 @@ def apptest_texts(at: Any) -> tuple[list[Text], list[str]]:
             texts.append(Text(f"{here} label", node.label))
         elif kind == "expandable":
             texts.append(Text(f"{here} label", node.proto.expandable.label))
-        elif kind in ("selectbox", "multiselect", "radio", "text_input", "text_area",
-                      "number_input", "date_input", "button", "download_button",
-                      "file_uploader", "checkbox", "toggle", "form_submit_button"):
+        elif kind in (
+            "selectbox",
+            "multiselect",
+            "radio",
+            "text_input",
+            "text_area",
+            "number_input",
+            "date_input",
+            "button",
+            "download_button",
+            "file_uploader",
+            "checkbox",
+            "toggle",
+            "form_submit_button",
+        ):
             more, bad = _widget(node, here)
             texts.extend(more)
             faults.extend(bad)

@@ -13,31 +13,46 @@ from page_text import apptest_texts, check, problems
 from streamlit.testing.v1 import AppTest
 
 
-@pytest.mark.parametrize(("text", "found"), [
-    ("企业规模：small", "an English word 'small'"),
-    ("等级 NR", "an English word 'NR'"),
-    ("性质 neutral", "an English word 'neutral'"),
-    ("信息类别 administrative_penalty", "a raw code 'administrative_penalty'"),
-    ("None", "'None' shown as a value"),
-    ("违约概率 NaN", "'NaN' shown as a value"),
-    ("<NA>", "'<NA>' shown as a value"),
-    ("True", "'True' shown as a value"),
-    ("2026-09-30 00:00:00", "a midnight timestamp"),
-    ("2026-12-03 16:10:24", "a timestamp with seconds"),
-    ("违约概率 0.0324", "a raw number 0.0324"),
-    ("地区 530302", "a county code 530302 where its name is meant"),
-    ("近12个月用电7,698kWh", "an English word 'kWh'"),
-    ("October 2026", "an English word 'October'"),
-])
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("企业规模：small", "an English word 'small'"),
+        ("等级 NR", "an English word 'NR'"),
+        ("性质 neutral", "an English word 'neutral'"),
+        ("信息类别 administrative_penalty", "a raw code 'administrative_penalty'"),
+        ("None", "'None' shown as a value"),
+        ("违约概率 NaN", "'NaN' shown as a value"),
+        ("<NA>", "'<NA>' shown as a value"),
+        ("True", "'True' shown as a value"),
+        ("2026-09-30 00:00:00", "a midnight timestamp"),
+        ("2026-12-03 16:10:24", "a timestamp with seconds"),
+        ("违约概率 0.0324", "a raw number 0.0324"),
+        ("地区 530302", "a county code 530302 where its name is meant"),
+        ("近12个月用电7,698kWh", "an English word 'kWh'"),
+        ("October 2026", "an English word 'October'"),
+    ],
+)
 def test_a_planted_defect_is_found(text: str, found: str) -> None:
     assert found in problems(text, "zh")
 
 
-@pytest.mark.parametrize("text", [
-    "信用风险分类 A（信用风险低）", "违约概率 3.05%", "2026-09-30", "2026-12-03 16:10",
-    "91530302002461126L", "记录 E00000043444", "样本外AUC 0.772", "模型 xinping-enterprise 版本 1",
-    "请先运行 xinping score --subject enterprise。", "纳税信用级别 M级", "SHAP 贡献", "未评",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "信用风险分类 A（信用风险低）",
+        "违约概率 3.05%",
+        "2026-09-30",
+        "2026-12-03 16:10",
+        "91530302002461126L",
+        "记录 E00000043444",
+        "样本外AUC 0.772",
+        "模型 xinping-enterprise 版本 1",
+        "请先运行 xinping score --subject enterprise。",
+        "纳税信用级别 M级",
+        "SHAP 贡献",
+        "未评",
+    ],
+)
 def test_what_a_chinese_page_may_show_passes(text: str) -> None:
     assert problems(text, "zh") == []
 
@@ -52,10 +67,11 @@ def test_a_code_column_may_hold_county_codes_and_free_text_any_words() -> None:
     assert problems("530302", "zh", code_column=True) == []
     assert problems("records_2026.csv", "zh", free=True) == []
     assert problems("注册资本规模（对数）3.006", "zh", reason=True) == [
-        "a value through a transform (log)"]
+        "a value through a transform (log)"
+    ]
 
 
-PLANTED = textwrap.dedent('''
+PLANTED = textwrap.dedent("""
     import datetime as dt
     import altair as alt
     import pandas as pd
@@ -77,7 +93,7 @@ PLANTED = textwrap.dedent('''
         history = frame.assign(scheme="household", scheme_label="农户信用评价",
                                as_of=pd.to_datetime(["2026-09-30", "2026-10-31"]))
         st.altair_chart(charts.grade_history(history, ["AAA", "AA", "A", "NR"], "zh"))
-''')
+""")
 
 
 @pytest.fixture()
@@ -103,10 +119,16 @@ def test_the_walk_catches_a_raw_table_and_an_untitled_chart(planted: Path) -> No
     at.session_state["plant"] = True
     texts, faults = apptest_texts(at.run())
     found = "\n".join(check(texts, "zh") + faults)
-    for expected in ("'None' shown as a value", "an English word 'NR'",
-                     "a raw code 'administrative_penalty'", "a midnight timestamp",
-                     "a timestamp with seconds", "'true' shown as a value",
-                     "a raw number 0.0324", "no title (Vega-Lite shows the field name",
-                     "a date without a format (English month names)",
-                     "a number without a format"):
+    for expected in (
+        "'None' shown as a value",
+        "an English word 'NR'",
+        "a raw code 'administrative_penalty'",
+        "a midnight timestamp",
+        "a timestamp with seconds",
+        "'true' shown as a value",
+        "a raw number 0.0324",
+        "no title (Vega-Lite shows the field name",
+        "a date without a format (English month names)",
+        "a number without a format",
+    ):
         assert expected in found, f"not caught: {expected}\n{found}"

@@ -28,14 +28,28 @@ PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
 
 #: (role, page, lang, what the user does there)
 CASES: list[tuple[str, str, str, str]] = [
-    *[(role, name, "zh", {"profile": "enterprise", "lending": "sme"}.get(name, "open"))
-      for role in ROLES for name, allowed in PAGE_ROLES.items() if role in allowed],
-    ("admin", "profile", "zh", "household"), ("admin", "profile", "zh", "driver"),
-    ("admin", "objections", "zh", "object"), ("admin", "supervision", "zh", "draw"),
+    *[
+        (role, name, "zh", {"profile": "enterprise", "lending": "sme"}.get(name, "open"))
+        for role in ROLES
+        for name, allowed in PAGE_ROLES.items()
+        if role in allowed
+    ],
+    ("admin", "profile", "zh", "household"),
+    ("admin", "profile", "zh", "driver"),
+    ("admin", "objections", "zh", "object"),
+    ("admin", "supervision", "zh", "draw"),
     ("admin", "rural", "zh", "assess"),
-    *[("admin", name, "en", {"profile": "enterprise", "lending": "sme",
-                             "supervision": "draw"}.get(name, "open")) for name in PAGE_ROLES],
-    ("admin", "profile", "en", "household"), ("admin", "profile", "en", "driver"),
+    *[
+        (
+            "admin",
+            name,
+            "en",
+            {"profile": "enterprise", "lending": "sme", "supervision": "draw"}.get(name, "open"),
+        )
+        for name in PAGE_ROLES
+    ],
+    ("admin", "profile", "en", "household"),
+    ("admin", "profile", "en", "driver"),
 ]
 _RUNS: dict[tuple[str, str, str, str], tuple[list[Text], list[str]]] = {}
 
@@ -48,13 +62,19 @@ def _act(at: AppTest, scenario: str, query) -> AppTest:
     """Do on the page what a user does to reach its content."""
     if scenario in ("enterprise", "household", "driver"):
         scheme = {"enterprise": "enterprise"}.get(scenario, scenario)
-        code = _one(query, f"""SELECT s.subject_id FROM subjects s JOIN ratings r
+        code = _one(
+            query,
+            f"""SELECT s.subject_id FROM subjects s JOIN ratings r
                                USING (subject_id) WHERE r.scheme = '{scheme}'
-                               ORDER BY s.subject_id LIMIT 1""")
+                               ORDER BY s.subject_id LIMIT 1""",
+        )
         at.text_input(key="query").input(code).run()
     elif scenario == "sme":
-        name = _one(query, """SELECT s.name FROM ratings r JOIN subjects s USING (subject_id)
-                              WHERE r.scheme = 'sme' ORDER BY r.subject_id LIMIT 1""")
+        name = _one(
+            query,
+            """SELECT s.name FROM ratings r JOIN subjects s USING (subject_id)
+                              WHERE r.scheme = 'sme' ORDER BY r.subject_id LIMIT 1""",
+        )
         at.text_input(key="auth").input("SQ-2026-0815")
         at.text_input(key="query").input(name).run()
     elif scenario == "object":
@@ -82,8 +102,12 @@ def walk(case: tuple[str, str, str, str], query) -> tuple[list[Text], list[str]]
         role, name, lang, scenario = case
         at = AppTest.from_file(str(PAGES / f"{name}_page.py"), default_timeout=240)
         at.session_state["lang"] = lang
-        at.session_state["user"] = {"username": f"walk-{role}", "role": role,
-                                    "display_name": f"走查{role}", "region_code": None}
+        at.session_state["user"] = {
+            "username": f"walk-{role}",
+            "role": role,
+            "display_name": f"走查{role}",
+            "region_code": None,
+        }
         _RUNS[case] = apptest_texts(_act(at.run(), scenario, query))
     return _RUNS[case]
 
@@ -94,17 +118,23 @@ def names(app_env: dict) -> str:
     from features.store.duckdb_store import DuckDBStore
 
     with DuckDBStore(app_env["store"], read_only=True) as store:
-        parts = [store.query(sql).iloc[:, 0].dropna().astype(str) for sql in (
-            "SELECT DISTINCT name FROM subjects",
-            "SELECT DISTINCT reason FROM objections", "SELECT DISTINCT handled_by FROM objections",
-            "SELECT DISTINCT detail FROM records WHERE detail IS NOT NULL",
-            "SELECT DISTINCT value_text FROM records WHERE value_text IS NOT NULL")]
+        parts = [
+            store.query(sql).iloc[:, 0].dropna().astype(str)
+            for sql in (
+                "SELECT DISTINCT name FROM subjects",
+                "SELECT DISTINCT reason FROM objections",
+                "SELECT DISTINCT handled_by FROM objections",
+                "SELECT DISTINCT detail FROM records WHERE detail IS NOT NULL",
+                "SELECT DISTINCT value_text FROM records WHERE value_text IS NOT NULL",
+            )
+        ]
     return "\n".join("\n".join(p) for p in parts) + "\n处罚决定已被复议撤销\n"
 
 
 @pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
-def test_page_reads_as_words(app_env: dict, query, names: str,
-                             case: tuple[str, str, str, str]) -> None:
+def test_page_reads_as_words(
+    app_env: dict, query, names: str, case: tuple[str, str, str, str]
+) -> None:
     texts, faults = walk(case, query)
     assert len(texts) > 10, f"{case}: the walk saw almost nothing: {texts}"
     bad = faults + check([t for t in texts if not t.reason], case[2], names)
@@ -112,21 +142,27 @@ def test_page_reads_as_words(app_env: dict, query, names: str,
 
 
 #: the pages that show reason sentences
-REASON_CASES = [c for c in CASES if c[3] in ("enterprise", "household", "driver", "sme",
-                                              "object") or c[1] == "supervision"]
+REASON_CASES = [
+    c
+    for c in CASES
+    if c[3] in ("enterprise", "household", "driver", "sme", "object") or c[1] == "supervision"
+]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Reason sentences come from the reasons stream of issue 14 (scoring/reasons.py, "
-    "features/dsl.py, indicator labels/units): on main they still read '企业规模：small', "
-    "'行业门类：I', '注册资本规模（对数）3.006', 'kWh', raw decimals. When this test "
-    "XPASSes after that stream is merged, remove this xfail mark."))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "Reason sentences come from the reasons stream of issue 14 (scoring/reasons.py, "
+        "features/dsl.py, indicator labels/units): on main they still read '企业规模：small', "
+        "'行业门类：I', '注册资本规模（对数）3.006', 'kWh', raw decimals. When this test "
+        "XPASSes after that stream is merged, remove this xfail mark."
+    ),
+)
 def test_reason_sentences_read_as_words(app_env: dict, query, names: str) -> None:
     bad = []
     for case in REASON_CASES:
         texts, _faults = walk(case, query)
         reasons = [t for t in texts if t.reason]
         assert reasons, f"{case}: no reason sentence found to check"
-        bad += [f"{case[1]}/{case[3]}/{case[2]} {line}"
-                for line in check(reasons, case[2], names)]
+        bad += [f"{case[1]}/{case[3]}/{case[2]} {line}" for line in check(reasons, case[2], names)]
     assert not bad, f"{len(bad)} problems in reason sentences:\n" + "\n".join(bad[:80])
