@@ -20,7 +20,7 @@ LANGS: dict[str, str] = {"zh": "中文", "en": "English"}
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("信评 · 公共信用信息共享平台信用评价", "xinping · public credit rating"),
-    "app.language": ("语言 / Language", "语言 / Language"),
+    "app.language": ("语言", "Language"),
     "app.user": ("当前用户：{name}（{role}）", "Signed in: {name} ({role})"),
     "app.menu": ("功能", "Pages"),
     "page.login": ("登录", "Sign in"),

@@ -51,13 +51,15 @@ def grade_bars(dist: pd.DataFrame, order: Sequence[str], lang: str) -> alt.Chart
 
 
 def grade_shares(dist: pd.DataFrame, by: str, order: Sequence[str], by_title: str,
-                 lang: str) -> alt.Chart:
-    """Share of each grade within each group (stacked horizontal bars)."""
+                 lang: str, groups: Sequence[str] | None = None) -> alt.Chart:
+    """Share of each grade within each group (stacked horizontal bars; groups in the order
+    of ``groups``, e.g. GB/T 4754 sections, else alphabetical)."""
     data = _with_grade(dist, lang)
     shown = _grades(order, lang)
     grade_title, share_title = tr("col.final_grade", lang), tr("overview.share", lang)
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y(f"{by}:N", title=by_title, sort="ascending", axis=alt.Axis(labelLimit=220)),
+        y=alt.Y(f"{by}:N", title=by_title, sort=list(groups) if groups else "ascending",
+                axis=alt.Axis(labelLimit=220)),
         x=alt.X("share:Q", title=share_title, axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("grade_shown:N", sort=shown, title=grade_title,
@@ -172,7 +174,7 @@ def grade_history(history: pd.DataFrame, order: Sequence[str], lang: str) -> alt
     return alt.Chart(data).mark_line(point=True, interpolate="step-after").encode(
         x=alt.X("day:O", title=date_title, sort="ascending", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("grade_shown:N", sort=shown, title=grade_title, scale=alt.Scale(domain=shown)),
-        color=alt.Color("scheme_shown:N", title=scheme_title),
+        color=alt.Color("scheme_shown:N", title=scheme_title, legend=alt.Legend(labelLimit=320)),
         tooltip=[alt.Tooltip("scheme_shown:N", title=scheme_title),
                  alt.Tooltip("day:N", title=date_title),
                  alt.Tooltip("grade_shown:N", title=grade_title),

@@ -2,7 +2,8 @@
 
 Streamlit writes a few hints in English whatever the page's language — "Press
 Enter to apply" under a text box, "Drag and drop file here", "Limit 200MB per
-file" and "Browse files" in a file uploader — and has no setting for them.
+file" and "Browse files" in a file uploader, the keyboard users' "Skip to main
+content" link — and has no setting for them.
 On a Chinese page this stylesheet hides them (``visibility: hidden``, so they
 are neither seen nor read out) and writes the Chinese words in their place.
 Selectors are Streamlit's ``data-testid`` attributes (checked on 1.67).
@@ -14,9 +15,11 @@ import streamlit as st
 
 ZH_CSS = """
 <style>
-[data-testid="InputInstructions"] { visibility: hidden; }
+[data-testid="stSkipToContent"] { visibility: hidden; }
+[data-testid="stSkipToContent"]::after { content: "跳到主要内容"; visibility: visible; }
+[data-testid="InputInstructions"] { visibility: hidden; font-size: 0; }
 [data-testid="InputInstructions"]::after {
-  content: "按回车键确认"; visibility: visible; position: absolute; right: 0.5rem;
+  content: "按回车键确认"; visibility: visible; font-size: 0.75rem; white-space: nowrap;
 }
 [data-testid="stFileUploaderDropzoneInstructions"] > div > * { visibility: hidden; }
 [data-testid="stFileUploaderDropzoneInstructions"] > div { position: relative; }

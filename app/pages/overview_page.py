@@ -12,7 +12,7 @@ from app.data.overview import (
     grade_order,
     movements,
 )
-from app.i18n import industry_label, lang, region_label, scheme_label, t
+from app.i18n import INDUSTRIES, industry_label, lang, region_label, scheme_label, t
 from app.state import require, store
 
 require("overview")
@@ -50,7 +50,9 @@ with right:
     if mine["industry"].notna().any():
         st.altair_chart(charts.grade_shares(distribution(mine, "industry_name"),
                                             "industry_name", grade_order(scheme),
-                                            t("col.industry"), lang()), width="stretch")
+                                            t("col.industry"), lang(),
+                                            [industry_label(k) for k in INDUSTRIES]),
+                        width="stretch")
     else:
         st.caption(t("overview.no_industry"))
 
