@@ -122,8 +122,9 @@ def test_objections_need_a_known_record_and_a_reason(tiny) -> None:
     rid = tiny.scalar("SELECT min(record_id) FROM records")
     with pytest.raises(ObjectionError, match="needs a reason"):
         open_objection(tiny, rid, "  ", "t", OPENED)
-    with pytest.raises(ObjectionError, match="does not exist"):
+    with pytest.raises(ObjectionError, match="does not exist") as refused:
         resolve_objection(tiny, "YYnope", True, "t", OPENED)
+    assert refused.value.zh == "没有编号为 YYnope 的异议"  # what the Chinese page shows
 
 
 def test_a_repair_never_ends_a_record_before_the_tier_minimum() -> None:
