@@ -429,9 +429,12 @@ def attribute(pop: pd.DataFrame, a: Attribute, as_of: pd.Timestamp) -> pd.Series
 
 
 def derived(op: str, left: pd.Series, right: pd.Series) -> pd.Series:
-    """``ratio``, ``trend``, ``diff`` or ``log_ratio`` of two indicator columns."""
+    """``ratio``, ``share``, ``trend``, ``diff`` or ``log_ratio`` of two indicator columns."""
     if op == "ratio":
         return left / right.where(right != 0)
+    if op == "share":
+        total = left + right
+        return left / total.where(total != 0)
     if op == "trend":
         return (left - right) / right.where(right != 0)
     if op == "diff":

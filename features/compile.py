@@ -324,6 +324,8 @@ def _attribute_sql(d: Dialect, a: Attribute, as_of: dt.date) -> str:
 def _derived_sql(op: str, left: str, right: str) -> str:
     if op == "ratio":
         return f"({left}) / nullif({right}, 0)"
+    if op == "share":
+        return f"({left}) / nullif(({left}) + ({right}), 0)"
     if op == "trend":
         return f"(({left}) - ({right})) / nullif({right}, 0)"
     if op == "diff":

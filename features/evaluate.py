@@ -189,6 +189,8 @@ def _derived(op: str, left: float | None, right: float | None) -> float | None:
             return None
         q = (1 + left) / (1 + right)
         return math.log(q) if q > 0 else None
+    if op == "share":
+        return None if left + right == 0 else left / (left + right)
     if right == 0:
         return None
     return left / right if op == "ratio" else (left - right) / right

@@ -22,6 +22,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from features.display import UNITS_EN, format_value
 from features.records.ids import mask_id
 from features.records.kinds import DEPARTMENTS, KINDS
 from features.records.regions import county_name
@@ -121,14 +122,39 @@ def _indicator_label(scheme: str, name: str, lang: str) -> str:
     return (ind.label_zh if lang == "zh" else ind.label_en) if ind else name
 
 
-def _reason_items(items: list[dict], lang: str, unit: str) -> list[dict[str, str]]:
+def _value_text(scheme: str, name: str, value: Any, lang: str) -> str:
+    """An indicator's value as a person reads it (its declaration says how)."""
+    sch = SCHEMES.get(scheme)
+    try:
+        ind = sch.indicator(name) if sch else None
+    except KeyError:
+        ind = None
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if ind is not None and ind.missing_zh:
+            text = ind.missing_zh if lang == "zh" else ind.missing_en
+            return text.format(window=ind.window or "", label="")
+        return "—"
+    if ind is None:
+        return _fmt_num(value) if isinstance(value, int | float) else str(value)
+    kind = ind.display_kind
+    text = format_value(value, kind, lang, labels=ind.value_labels, unit=ind.unit)
+    if kind in ("number", "money", "ratio") and ind.unit:
+        text += ind.unit if lang == "zh" else f" {UNITS_EN.get(ind.unit, ind.unit).strip()}"
+    return text
+
+
+def _reason_items(items: list[dict], lang: str, unit: str, scheme: str
+                  ) -> list[dict[str, str]]:
     out = []
     for r in items:
         c = r.get("contribution")
         digits = 1 if unit == "points" else 3
+        name = r.get("indicator", "")
         out.append({
-            "label": r.get(f"label_{lang}") or r.get("indicator", ""),
-            "value": _fmt_num(r.get("value")),
+            "label": r.get(f"label_{lang}") or name,
+            "value": _value_text(scheme, name, r.get("value"), lang),
+            "reference": _value_text(scheme, name, r.get("reference"), lang)
+            if "reference" in r else "",
             "contribution": "" if c is None else f"{c:+.{digits}f}",
             "text": r.get(f"text_{lang}", ""),
             "text_en": r.get("text_en", "") if lang == "zh" else "",
@@ -244,10 +270,12 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
     names = reason_indicators(reasons, overrides)
     rest = reasons.get("rest")
     note = ""
+    unit_text = L.pick(L.TEXT.get(f"unit_{unit}"), lang, unit)
     if reasons.get("base") is not None and reasons.get("output") is not None:
-        note = (f"base {reasons['base']:.3f} + contributions"
-                + (f" + rest {rest:.3f}" if rest is not None else "")
-                + f" = output {reasons['output']:.3f} ({unit})")
+        digits = 1 if unit == "points" else 3
+        note = L.pick(L.TEXT["reason_note"], lang).format(
+            base=f"{reasons['base']:.{digits}f}", rest=f"{(rest or 0.0):+.{digits}f}",
+            output=f"{reasons['output']:.{digits}f}", unit=unit_text)
     return {
         **_scheme_info(scheme, lang, unit),
         "as_of": _fmt_date(day), "final_grade": r["final_grade"], "grade_label": grade_label,
@@ -255,13 +283,14 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
         "model_grade": r["model_grade"] or "", "pd": _fmt_pd(r["pd"]),
         "score": _fmt_num(r["score"], 1),
         "green_channel": L.pick(L.TEXT["yes" if _flag(r["green_channel"]) else "no"], lang),
-        "cause": _cause_text(reasons.get("cause"), lang), "unit": unit,
+        "cause": _cause_text(reasons.get("cause"), lang), "unit": unit_text,
+        "unit_paren": f"（{unit_text}）" if lang == "zh" else f" ({unit_text})",
         "overrides": [{"grade": o.get("grade", ""),
                        "indicator": _indicator_label(scheme, o.get("indicator", ""), lang),
                        "text": o.get(f"reason_{lang}", ""),
                        "text_en": o.get("reason_en", "") if lang == "zh" else ""}
                       for o in overrides],
-        "reason_sides": [{"key": k, "rows": _reason_items(reasons.get(k, []), lang, unit)}
+        "reason_sides": [{"key": k, "rows": _reason_items(reasons.get(k, []), lang, unit, scheme)}
                          for k in ("raise", "lower")],
         "reason_note": note,
         "records": _records(store, scheme, subject_id, names, day, lang, policy),

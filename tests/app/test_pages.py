@@ -101,7 +101,7 @@ def test_profile_shows_grade_reasons_points_history_and_records(app_env: dict, q
     assert driver_id in at.caption[0].value  # the rural officer sees full IDs
     text = " ".join(m.value for m in at.markdown)
     assert "推高风险的主要因素" in text and "降低风险的主要因素" in text
-    assert any("评分卡分值" in c.value for c in at.caption)  # driver champion is a scorecard
+    assert any("参照主体" in c.value and "分" in c.value for c in at.caption)  # scorecard points
     assert len(at.get("vega_lite_chart")) >= 2  # waterfall, history (+ timeline)
     assert len(at.dataframe) >= 1
 
@@ -112,7 +112,7 @@ def test_profile_of_an_enterprise_explains_in_log_odds(app_env: dict, query) -> 
     at = page("profile", "supervisor")
     _ok(at.text_input(key="query").input(row["name"]).run())
     assert at.header[0].value == row["name"] or at.selectbox(key="subject").options
-    assert any("SHAP" in c.value for c in at.caption)
+    assert any("对数几率" in c.value for c in at.caption)
     assert row["subject_id"] in at.caption[0].value  # a USCC is public, never masked
 
 

@@ -40,7 +40,7 @@ def test_reasons_add_up_to_the_model_output(tiny, champions, scheme) -> None:
     features = build_features(tiny, scheme, AS_OF).set_index("subject_id").loc[
         rows["subject_id"]].reset_index()
     pipe = model.pipeline
-    x = features.loc[:, list(pipe.features)]
+    x = pipe.model_input(features)
     expected = (pipe.estimator.predict_score(x) if pipe.family == "scorecard"
                 else pipe.estimator.decision_function(x))
     got = []

@@ -36,7 +36,7 @@ def test_report_shows_grade_reasons_records_and_model(city) -> None:
     assert "on the serious violation list: class D (high risk)" in page
     # reasons, Chinese first with the English beside it
     assert "列入严重违法失信名单1条" in page and "1 serious-violation listings in force" in page
-    assert "成立11.3年" in page and "+1.200" in page and "-0.200" in page
+    assert "成立11年4个月" in page and "+1.200" in page and "-0.200" in page
     # the records behind them: department, dates, window; not the unrelated tax record
     assert "R-E1-LIST" in page and "R-E1-PEN" in page and "R-E1-TAX" not in page
     assert "市场监督管理局" in page and "2026-07-15" in page
@@ -180,7 +180,7 @@ def test_reports_of_generated_subjects(rated_city, key) -> None:
     data = report_data(store, sid, scheme=key)
     (section,) = data["sections"]
     assert section["final_grade"] in ("A", "B") and section["score"] == "602.5"
-    assert section["green_channel"] == "是" and section["unit"] == "points"
+    assert section["green_channel"] == "是" and section["unit"] == "分"
     assert "评分卡" in section["method"]
     # every cited record-based reason has records behind it
     from features.schemes import SCHEMES

@@ -341,7 +341,8 @@ def test_registered_pyfunc_rates_and_explains_exactly(trained, home, frames, fam
         assert (out["score"] == out["score"].round()).all()
     else:
         np.testing.assert_allclose(
-            total, pipeline.estimator.decision_function(x), rtol=0, atol=1e-9
+            total, pipeline.estimator.decision_function(pipeline.model_input(x)), rtol=0,
+            atol=1e-9
         )
     # the registered model is the pipeline: same output as rating directly
     pd.testing.assert_frame_equal(
@@ -349,7 +350,8 @@ def test_registered_pyfunc_rates_and_explains_exactly(trained, home, frames, fam
     )
     # PD and grades agree with the version's calibration and bands
     np.testing.assert_allclose(
-        out["pd"], pipeline.calibrator.pd(pipeline.estimator.decision_function(x))
+        out["pd"],
+        pipeline.calibrator.pd(pipeline.estimator.decision_function(pipeline.model_input(x))),
     )
     assert (out["model_grade"].to_numpy() == pipeline.scale.assign(out["pd"])).all()
 
