@@ -325,6 +325,7 @@ def promote(
             aucs = f"challenger AUC {r.challenger_auc:.4f}" if r.challenger_auc else ""
             if r.champion_auc is not None:
                 aucs += f" vs champion v{r.champion_before} {r.champion_auc:.4f}"
+            aucs += "".join(f" · {note}" for note in r.notes)
             if r.unchanged:
                 console.print(f"{key}: v{r.challenger} 已是冠军 is already the champion",
                               markup=False, highlight=False)

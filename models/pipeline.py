@@ -22,6 +22,20 @@ from models.rating import GradeScale
 CONTRIB_PREFIX = "contrib__"
 
 
+class MissingIndicatorsError(KeyError):
+    """The frame lacks indicators the model version reads (e.g. a version trained
+    before an indicator was renamed)."""
+
+    def __init__(self, scheme: str, missing: list[str]) -> None:
+        super().__init__(f"the {scheme} model needs indicators {missing}, which the data "
+                         "do not have: retrain and promote a version on the current "
+                         "declarations")
+        self.missing = missing
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def encode_ordinal(frame: pd.DataFrame, ordinal: Mapping[str, tuple[str, ...]]) -> pd.DataFrame:
     """``frame`` with each ordered categorical column as the rank of its category
     (0 = the safest; unknown or missing categories as missing). Other columns as they are.
@@ -134,7 +148,7 @@ class RatingPipeline:
         """The estimator's input: the features, ordered categories as their rank."""
         missing = [c for c in self.features if c not in frame]
         if missing:
-            raise KeyError(f"the {self.scheme} model needs indicators {missing}")
+            raise MissingIndicatorsError(self.scheme, missing)
         return encode_ordinal(frame.loc[:, list(self.features)], self.ordinal)
 
     def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:

@@ -90,9 +90,7 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("employer_safety_rating", "所属企业安全生产信用评价", "Employer's work safety rating",
        EMPLOYER, Related("employer", Records(Match(("safety_rating",)), "latest_text", 24)),
        UP, "", "所属企业安全生产信用评价为{value}", "the employer's work safety rating {value}",
-       order=("A", "B", "C", "D"),
-       missing_zh="所属企业近{window}个月无安全生产信用评价记录（或无所属企业）",
-       missing_en="no work safety rating of an employer in {window} months"),
+       order=("A", "B", "C", "D")),
 )
 
 SCHEME = Scheme(

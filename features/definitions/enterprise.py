@@ -61,8 +61,8 @@ INDICATORS: tuple[Indicator, ...] = (
        "成立{value}", "registered {value} ago"),
     # the amount itself, not its logarithm: binning and trees read only the order
     _i("registered_capital", "注册资本", "Registered capital", BASIC,
-       Attribute("registered_capital"), DOWN, "元",
-       "注册资本{value}元", "registered capital {value} yuan"),
+       Attribute("registered_capital"), DOWN, "万元",
+       "注册资本{value}万元", "registered capital {value} × 10,000 yuan", display="money"),
     _i("scale", "企业规模", "Enterprise scale", BASIC, Attribute("scale", categorical=True),
        NEUTRAL, "", "企业规模：{value}", "scale: {value}"),
     _i("industry", "所属行业", "Industry section", BASIC,
@@ -248,18 +248,16 @@ INDICATORS: tuple[Indicator, ...] = (
     _i("commitments_kept_36m", "近36个月履行信用承诺", "Kept credit commitments, 36 months",
        SOCIAL, Records(Match(("credit_commitment",), values=("kept",)), "count", 36), DOWN, "次",
        "近{window}个月履行信用承诺{value}次", "{value} kept commitments in {window} months"),
-    # the ratings' own order of their levels, safest first
+    # the ratings' own order of their levels, safest first; most firms are not rated (only
+    # those the sector supervises are), so a missing rating states nothing about risk
     _i("environmental_rating", "环保信用评价", "Environmental credit rating", SOCIAL,
        Records(Match(("environmental_rating",)), "latest_text", 24), UP, "",
        "环保信用评价为{value}", "environmental credit rating {value}",
-       order=("green", "blue", "yellow", "red", "black"),
-       missing_zh="近{window}个月无环保信用评价记录",
-       missing_en="no environmental credit rating in {window} months"),
+       order=("green", "blue", "yellow", "red", "black")),
     _i("safety_rating", "安全生产信用评价", "Work safety credit rating", SOCIAL,
        Records(Match(("safety_rating",)), "latest_text", 24), UP, "",
        "安全生产信用评价为{value}", "work safety credit rating {value}",
-       order=("A", "B", "C", "D"), missing_zh="近{window}个月无安全生产信用评价记录",
-       missing_en="no work safety credit rating in {window} months"),
+       order=("A", "B", "C", "D")),
 )
 
 _BY_NAME = {i.name: i for i in INDICATORS}

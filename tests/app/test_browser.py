@@ -39,11 +39,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def rated_city(tmp_path_factory, city_rater) -> dict:
+def rated_city(small_rated_city) -> dict:
     """The small city, rated (overrides the page tests' tiny city for this module)."""
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium: apt-get install -y chromium fonts-noto-cjk")
-    return city_rater(tmp_path_factory.mktemp("small-city"), "small")
+    return small_rated_city
 
 
 @pytest.fixture(scope="module")
