@@ -85,12 +85,13 @@ def promote(
             # rate today's data at all, so there is nothing to compare with
             result.notes.append(f"champion v{champion.version} cannot read today's indicators "
                                 f"({', '.join(exc.missing)}): not compared")
-    if result.champion_auc is not None:
-        if result.challenger_auc < result.champion_auc - spec.gates.tolerance_vs_champion:
-            result.failed.append(
-                f"out-of-time AUC {result.challenger_auc:.4f} below the champion's "
-                f"{result.champion_auc:.4f} (tolerance {spec.gates.tolerance_vs_champion})"
-            )
+    tolerance = spec.gates.tolerance_vs_champion
+    if result.champion_auc is not None and (
+            result.challenger_auc < result.champion_auc - tolerance):
+        result.failed.append(
+            f"out-of-time AUC {result.challenger_auc:.4f} below the champion's "
+            f"{result.champion_auc:.4f} (tolerance {tolerance})"
+        )
     if result.failed and not force:
         return result
     client.set_registered_model_alias(name, tracking.CHAMPION, challenger.version)

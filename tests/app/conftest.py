@@ -5,8 +5,8 @@ and SME LightGBM with log-odds reasons, driver and household scorecards with
 points) is trained and promoted with ``force`` into a temporary MLflow home, and
 every scheme is scored at two month ends so the overview has movements. Page
 tests get a copy of that file (the app writes audit rows). The browser test
-rates the small city the same way (``small_rated_city``, tests/conftest.py) and serves a copy of it with
-``xinping app`` in a subprocess.
+rates the small city the same way (``small_rated_city``, tests/conftest.py) and
+serves a copy of it with ``xinping app`` in a subprocess.
 """
 
 from __future__ import annotations

@@ -101,9 +101,8 @@ def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: 
                         bad.append(f"{where}: missing value listed without a declared meaning")
                     elif side == "raise" and ind.missing_rank == "best":
                         bad.append(f"{where}: 'none on record' listed as raising the risk")
-                elif ref is not None and _worse(ind, value, ref) is not None:
-                    if _worse(ind, value, ref) != (side == "raise"):
-                        bad.append(f"{where}: contradicts the direction")
+                elif ref is not None and _worse(ind, value, ref) not in (None, side == "raise"):
+                    bad.append(f"{where}: contradicts the direction")
                 if side == "raise" and name in best_tenth and value is not None:
                     edge = best_tenth[name]
                     if (ind.direction < 0 and value > edge) or (ind.direction > 0 and value < edge):
