@@ -18,12 +18,14 @@ from collections.abc import Mapping
 from typing import Any
 
 #: How a value reads: ``number`` (counts, scores, days: up to two decimals),
-#: ``money`` (元, no decimals), ``share`` (a fraction shown in %), ``ratio`` (倍, two
-#: decimals), ``years`` (years and months), ``category`` (the category's name),
+#: ``money`` (元, no decimals), ``share`` (a part of a whole, within [0, 1], shown in %),
+#: ``percent`` (any other fraction shown in %, e.g. a coefficient of variation),
+#: ``ratio`` (倍, two decimals), ``years`` (years and months), ``category`` (the
+#: category's name),
 #: ``change`` (the current value against the earlier one), ``delta`` (a difference,
 #: said as up or down).
-DISPLAYS = frozenset({"number", "money", "share", "ratio", "years", "category", "change",
-                      "delta"})
+DISPLAYS = frozenset({"number", "money", "share", "percent", "ratio", "years", "category",
+                      "change", "delta"})
 #: units as written in a sentence
 UNITS_EN = {"元": " yuan", "人": "", "千瓦时": " kWh", "分": " points", "天": " days"}
 
@@ -131,7 +133,7 @@ def format_value(value: Any, kind: str = "number", lang: str = "zh", *,
         return "—"
     if kind == "money":
         return f"{_read(v):,.0f}"
-    if kind == "share":
+    if kind in ("share", "percent"):
         return _share(v)
     if kind == "years":
         return _years(v, lang)

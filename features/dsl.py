@@ -267,6 +267,8 @@ class Indicator:
         if isinstance(src, Derived):
             return {"log_ratio": "change", "trend": "change", "diff": "delta",
                     "share": "share"}.get(src.op, "ratio" if self.unit == "倍" else "number")
+        if isinstance(src, Members) and src.fn in ("share", "sum_ratio"):
+            return "share"  # a share of the members, or of their amounts (NPL)
         return {"元": "money", "倍": "ratio"}.get(self.unit, "number")
 
     @property
