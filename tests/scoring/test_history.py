@@ -46,7 +46,7 @@ def test_current_ratings_take_the_latest_row_per_subject(city) -> None:
 
 
 def test_current_ratings_filters(city) -> None:
-    some = current_ratings(city, "enterprise", "2026-09-30", subject_ids=[E6, "nobody"])
+    some = current_ratings(city, "enterprise", D1, subject_ids=[E6, "nobody"])
     assert list(some["subject_id"]) == [E6] and some["final_grade"].iloc[0] == "A"
     assert current_ratings(city, "enterprise", dt.date(2020, 1, 1)).empty
     assert list(current_ratings(city, "driver")["final_grade"]) == ["AAA", "AA"]
