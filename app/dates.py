@@ -9,9 +9,11 @@ take dates from date pickers and lists of rated dates, already typed.)
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 #: what a date must look like, as said in every error
 FORM = "YYYY-MM-DD"
+_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_day(text: str | dt.date) -> dt.date:
@@ -28,7 +30,7 @@ def parse_day(text: str | dt.date) -> dt.date:
         return text
     value = str(text).strip()
     try:
-        if len(value) != 10:  # fromisoformat also takes 20261031 and week dates
+        if not _SHAPE.fullmatch(value):  # fromisoformat also takes 20261031, 2026-W44-1
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:

@@ -124,27 +124,35 @@ def lending(
     store: StoreOption = None,
 ) -> None:
     """信易贷: knock-outs, suggested credit line and rate tier of rated SMEs. 信易贷授信建议。"""
-    import json
-
-    from scoring.lending_decision import lending_decisions
+    from scoring.lending_decision import applicant_decisions, lending_decisions
 
     cfg = settings()
     with open_store(store) as st:
         day = on or _latest_as_of(st, "sme")
-        out = lending_decisions(st, day, cfg.lending.config(), cfg.build_config(), subject_ids)
         detail: dict = {"on": str(day)}
         if auth_ref and auth_ref.strip():
             detail["authorisation"] = auth_ref.strip()
-        for sid in subject_ids or []:
-            audit(st, user or login_name(), "cli", "lending_lookup", sid, detail)
+        if subject_ids:
+            # one row per SME asked for, as the page's applicants upload
+            ids = [i.strip().upper() for i in subject_ids]
+            rows = applicant_decisions(st, day, ids, cfg.lending.config(), cfg.build_config())
+            for sid in ids:
+                audit(st, user or login_name(), "cli", "lending_lookup", sid, detail)
+        else:
+            out = lending_decisions(st, day, cfg.lending.config(), cfg.build_config())
     if subject_ids:
-        for _, r in out.iterrows():
-            console.print(f"{r['subject_id']} {r['grade']}: {r['decision_zh']} · 额度 line "
-                          f"{r['credit_line']:,.0f} 元 · {r['rate_tier_zh']}", markup=False,
-                          highlight=False)
-            for reason in json.loads(r["decline_reasons"] or "[]"):
-                console.print(f"   ✗ {reason['reason_zh']} / {reason['reason_en']}",
-                              markup=False, highlight=False)
+        for _, r in rows.iterrows():
+            if r["status"] != "ok":
+                why = {"unknown": "未知主体 unknown subject", "empty": "空 empty",
+                       "unrated": f"{day} 无信易贷评级 not rated as an SME"}[r["status"]]
+                console.print(f"{r['subject_id']}: {why}", markup=False, highlight=False)
+                continue
+            console.print(f"{r['subject_id']} {r['name']} {r['grade']}: {r['decision_zh']} · "
+                          f"额度 line {r['credit_line']:,.0f} 元 · {r['rate_tier_zh']}",
+                          markup=False, highlight=False)
+            if r["reasons_zh"]:
+                console.print(f"   ✗ {r['reasons_zh']} / {r['reasons_en']}", markup=False,
+                              highlight=False)
         return
     summary = out.groupby(["grade", "decision_zh"]).agg(
         n=("subject_id", "size"), line=("credit_line", "mean")).reset_index()
