@@ -11,10 +11,14 @@ On a cluster (docs/spark-runbook.md)::
 The session is the one ``spark-submit`` configures (master, memory, ``--conf``);
 ``--master`` here only serves a run with plain ``python`` (local mode). For
 each scheme the champion is loaded once on the driver from the registry
-(``--tracking-uri``, or ``--mlflow-home`` for a local folder), broadcast, and
-:func:`scoring.spark_batch.score_scheme_spark` builds the indicators on Spark,
-rates every partition and writes ``ratings`` as Parquet partitioned by scheme
-and as_of (default ``<lake>/ratings``). Executors never contact MLflow.
+(``--tracking-uri``, or ``--mlflow-home`` for a local folder) before Spark
+starts (a missing one fails the job at once), broadcast, and the use case
+behind ``xinping score`` (:func:`scoring.population.rate_population` with the
+Spark engine, :func:`scoring.spark_batch.score_scheme_spark`) builds the
+indicators on Spark, rates every partition and writes ``ratings`` as Parquet
+partitioned by scheme and as_of (default ``<lake>/ratings``). Executors never
+contact MLflow. ``--as-of`` is parsed by :func:`app.dates.parse_day`, as on the
+command line.
 
 Publication windows, severity weights and policies come from the shipped
 settings (``app/settings.toml``), overlaid with ``$XINPING_SETTINGS`` if set.

@@ -68,7 +68,7 @@ class Outcome:
     skipped: tuple[str, ...] = ()
 
 
-def _subject_of(store: Store, record_id: str | None) -> list[str]:
+def _subjects_of(store: Store, record_id: str | None) -> list[str]:
     """The record's subject and every subject whose indicators read it (none if unknown)."""
     if record_id is None:
         return []
@@ -116,7 +116,7 @@ def object_to(
         return oid, {"kind": "objection_open", "id": oid, "record_id": record_id, "on": str(on)}
 
     oid, changes, seconds = _rerate(
-        store, _subject_of(store, record_id), on, models, build, policies, change
+        store, _subjects_of(store, record_id), on, models, build, policies, change
     )
     return Outcome(oid, changes, seconds, status="open", skipped=skipped)
 
@@ -155,7 +155,7 @@ def resolve(
         }
 
     row, changes, seconds = _rerate(
-        store, _subject_of(store, record_id), on, models, build, policies, change
+        store, _subjects_of(store, record_id), on, models, build, policies, change
     )
     return Outcome(objection_id, changes, seconds, status=str(row["status"]), skipped=skipped)
 
@@ -191,7 +191,7 @@ def repair(
         }
 
     res, changes, seconds = _rerate(
-        store, _subject_of(store, record_id), on, models, build, policies, change
+        store, _subjects_of(store, record_id), on, models, build, policies, change
     )
     return Outcome(
         res.repair_id,

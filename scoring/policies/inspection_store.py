@@ -16,6 +16,7 @@ import pandas as pd
 
 from features.compile import add_months, lit
 from features.store.base import Store
+from scoring.history import BATCH, ratings_on
 from scoring.policies.inspection import CLASS_LABELS, SELECTED_BY, DrawResult, InspectionConfig
 
 SCHEME = "enterprise"
@@ -75,8 +76,6 @@ def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict
         When no enterprise has a rating on or before ``as_of``; the message lists
         the dates that were rated.
     """
-    from scoring.history import BATCH, ratings_on
-
     rated = ratings_on(store, SCHEME, as_of)
     if rated.empty:
         dates = store.query(f"SELECT DISTINCT as_of FROM ratings WHERE scheme = '{SCHEME}' "
