@@ -212,6 +212,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sup.xlsx": ("下载名单（Excel）", "Download the list (Excel)"),
     "sup.no_region": ("该区划没有已分类企业，未抽取。", "No classified enterprise in that "
                       "region: nothing drawn."),
+    # the authorisation reference (授权编号) of the roles in settings app.authorisation_roles
+    "auth.label": ("授权编号", "Authorisation reference"),
+    "auth.help": ("信息主体（企业或个人）授权查询其信用信息的书面授权编号；查询、查看和下载报告"
+                  "均连同该编号记入审计日志。",
+                  "The subject's (a firm's or a person's) written authorisation to look up its "
+                  "credit information; searches, look-ups and report downloads are written to "
+                  "the audit log with it."),
+    "auth.needed": ("请先填写信息主体的授权编号：有授权才能查询、查看其信用信息。",
+                    "Enter the subject's authorisation reference first: searching and viewing "
+                    "its credit information need it."),
     # lending (信易贷)
     "lend.on": ("评级有效日期", "Ratings in force on"),
     "lend.empty": ("尚无信易贷（中小企业）评级：请先运行 xinping score --subject sme。",

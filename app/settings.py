@@ -218,14 +218,29 @@ class GreenChannelSettings(_Policy):
     def config(self) -> GreenChannelConfig:
         """The typed green-channel rule."""
         return GreenChannelConfig(self.years, self.require_full_period, self.listing_kinds)
+
+
 class AppSettings(_Strict):
-    """The Streamlit app: address, demo accounts and who may see full personal IDs."""
+    """The Streamlit app: address, demo accounts, who may see full personal IDs and who
+    must give the subject's authorisation reference (授权编号) before any of its data."""
 
     host: str = "127.0.0.1"
     port: int = Field(8501, gt=0, lt=65536)
     seed_demo_users: bool = True
     demo_password: str = "xinping2026"
     full_id_roles: tuple[str, ...] = ("rural", "admin")
+    authorisation_roles: tuple[str, ...] = ("bank",)
+
+    @model_validator(mode="after")
+    def _known_roles(self):
+        from app.auth import ROLES
+
+        for key in ("full_id_roles", "authorisation_roles"):
+            unknown = [r for r in getattr(self, key) if r not in ROLES]
+            if unknown:
+                raise ValueError(f"app.{key}: unknown roles {unknown}; known: "
+                                 f"{', '.join(ROLES)}")
+        return self
 
 
 class Settings(_Strict):

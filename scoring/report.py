@@ -33,10 +33,9 @@ from models.rating import SCALES_DIR, load_scale
 from scoring import report_labels as L
 from scoring.evidence import date_or_none, records_behind
 from scoring.history import (
-    as_date,
-    current_ratings,
     decode,
     grade_order,
+    ratings_on,
     reason_indicators,
     subject_history,
 )
@@ -237,12 +236,10 @@ def _grade_class(grade: str, order: list[str]) -> str:
 
 def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, lang: str,
              policy: WindowPolicy | None) -> dict[str, Any] | None:
-    rated = current_ratings(store, scheme, subject_ids=[subject_id])
-    if as_of is not None:
-        rated = rated[rated["as_of"] == as_of]
+    rated = ratings_on(store, scheme, as_of, [subject_id])  # the rating in force
     if rated.empty:
         return None
-    r = rated.iloc[-1].to_dict()
+    r = rated.iloc[0].to_dict()
     day = r["as_of"]
     reasons = decode(r["reasons"]) or {}
     overrides = decode(r["overrides"]) or []
@@ -331,10 +328,11 @@ def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[st
 def report_data(
     store: Store,
     subject_id: str,
-    as_of: str | dt.date | None = None,
+    policy: WindowPolicy,
+    *,
+    as_of: dt.date | None = None,
     lang: str = "zh",
     scheme: str | None = None,
-    policy: WindowPolicy | None = None,
 ) -> dict[str, Any]:
     """Everything a credit report shows, as display-ready strings.
 
@@ -343,14 +341,17 @@ def report_data(
     Raises
     ------
     ReportError
-        When the subject is unknown or has no rating (at ``as_of``, under ``scheme``).
+        When the subject is unknown or has no rating (on or before ``as_of``,
+        under ``scheme``).
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
-    day = as_date(as_of) if as_of is not None else None
+    if as_of is not None and not isinstance(as_of, dt.date):
+        raise TypeError(f"as_of must be a datetime.date, got {as_of!r}")
+    day = as_of
     subject = _subject(store, subject_id, lang)
-    schemes = list(store.query("SELECT DISTINCT scheme FROM ratings WHERE subject_id = ?",
-                               [subject_id])["scheme"])
+    rated = subject_history(store, subject_id)
+    schemes = list(dict.fromkeys(rated["scheme"]))
     if scheme is not None:
         schemes = [s for s in schemes if s == scheme]
     order = {k: i for i, k in enumerate(SCHEMES)}
@@ -360,9 +361,7 @@ def report_data(
     if not sections:
         what = f" under scheme {scheme!r}" if scheme else ""
         when = f" as of {day}" if day else ""
-        dates = store.query("SELECT DISTINCT as_of FROM ratings WHERE subject_id = ? "
-                            "ORDER BY as_of", [subject_id])["as_of"]
-        known = ", ".join(_fmt_date(d) for d in dates)
+        known = ", ".join(_fmt_date(d) for d in sorted(set(rated["as_of"])))
         raise ReportError(f"subject {mask_id(subject_id)!r} has no rating{what}{when}"
                           + (f"; rated as of: {known}" if known else ""))
     return {"lang": lang, "subject": subject, "sections": sections,
@@ -373,13 +372,17 @@ def report_data(
 def credit_report(
     store: Store,
     subject_id: str,
-    as_of: str | dt.date | None = None,
+    policy: WindowPolicy,
+    *,
+    as_of: dt.date | None = None,
     lang: str = "zh",
     scheme: str | None = None,
-    policy: WindowPolicy | None = None,
     generated: dt.datetime | None = None,
 ) -> str:
     """The credit report of a subject as one self-contained HTML page.
+
+    The use case behind ``xinping report`` and the report downloads of the
+    主体信用画像 and 信易贷 pages.
 
     Parameters
     ----------
@@ -387,14 +390,15 @@ def credit_report(
         The store with subjects, records, objections, repairs and ratings.
     subject_id
         USCC, ID number or division code (personal IDs are masked in the page).
+    policy
+        The publication windows in force (settings ``[windows]``), used to find
+        the records behind the reasons and until when they count.
     as_of
-        Report the ratings of this as-of date (default: each scheme's latest).
+        Report the ratings in force on this date (default: each scheme's latest).
     lang
         ``zh`` (Chinese first, English beside it) or ``en``.
     scheme
         Only this scheme (default: every scheme that rates the subject).
-    policy
-        Publication windows used to find the records behind the reasons.
     generated
         Time stamp printed in the page (default: now).
 
@@ -408,11 +412,10 @@ def credit_report(
     ReportError
         When the subject is unknown or has no rating.
     """
-    data = report_data(store, subject_id, as_of, lang, scheme, policy)
+    data = report_data(store, subject_id, policy, as_of=as_of, lang=lang, scheme=scheme)
     stamp = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
 
     def t(key: str) -> Markup:
         return Markup(L.both(L.TEXT[key], lang))
 
     return _env().get_template("credit_report.html").render(**data, t=t, generated=stamp)
-

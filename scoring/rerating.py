@@ -27,6 +27,7 @@ import pandas as pd
 from features.compile import BuildConfig, id_list
 from features.store.base import Store
 from scoring.batch import RatingPolicies, rate_subjects, score_scheme
+from scoring.history import ratings_on
 from scoring.loader import LoadedModel
 
 R = TypeVar("R")
@@ -84,22 +85,6 @@ def affected_subjects(store: Store, subject_id: str) -> list[str]:
     return sorted(set(frame["subject_id"].dropna()))
 
 
-def latest_ratings(store: Store, scheme: str, subject_ids: Iterable[str],
-                   on: dt.date | None = None) -> pd.DataFrame:
-    """Each subject's latest rating in ``scheme`` (as of ``on`` or earlier), by scored_at."""
-    ids = tuple(subject_ids)
-    if not ids:
-        return pd.DataFrame(columns=["subject_id", "as_of", "final_grade", "pd"])
-    cond = "" if on is None else "AND as_of <= ?"
-    params: list[Any] = [scheme] + ([] if on is None else [on])
-    return store.query(f"""
-        SELECT * FROM (
-          SELECT *, row_number() OVER (PARTITION BY subject_id
-                                       ORDER BY as_of DESC, scored_at DESC) AS rn
-          FROM ratings WHERE scheme = ? AND subject_id IN {id_list(ids)} {cond})
-        WHERE rn = 1""", params).drop(columns="rn")
-
-
 def baseline(
     store: Store,
     subject_ids: Iterable[str],
@@ -147,12 +132,12 @@ def rerate(
     started = time.perf_counter()
     changes: list[Change] = []
     for scheme, model in models.items():
-        in_force = latest_ratings(store, scheme, ids, on).set_index("subject_id")
+        in_force = ratings_on(store, scheme, on, ids).set_index("subject_id")
         run = score_scheme(store, model, on, cfg=cfg, subjects=ids, cause=cause,
                            policies=policies)
         if run.rows == 0:
             continue
-        after = latest_ratings(store, scheme, ids, on)
+        after = ratings_on(store, scheme, on, ids)
         after = after[after["scored_at"] == after["scored_at"].max()]
         same_day = None if before is None else before.get(scheme)
         for _, row in after.iterrows():

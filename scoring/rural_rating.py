@@ -55,17 +55,18 @@ class RuralResult:
 
 
 def rural_assessment(
-    store: Store, on: dt.date, cfg: RuralConfig | None = None,
-    build: BuildConfig | None = None,
+    store: Store, on: dt.date, cfg: RuralConfig, build: BuildConfig,
 ) -> RuralResult:
     """Rate villages and townships from the household ratings in force on ``on``.
+
+    The use case behind ``xinping rural`` and the 农村信用 page, with the rural
+    policy (settings ``[rural]``) and the indicator build in force.
 
     Raises
     ------
     NoRuralRatingsError
         When no household rating exists on or before ``on`` (score households first).
     """
-    cfg = cfg or RuralConfig()
     ratings = ratings_on(store, "household", on)
     if ratings.empty:
         raise NoRuralRatingsError(

@@ -9,7 +9,7 @@ import pandas as pd
 
 from features.records.kinds import DEPARTMENTS, KINDS
 from features.store.base import Store
-from scoring.history import current_ratings, subject_history
+from scoring.history import ratings_on, subject_history
 from scoring.objections import objection_status
 
 SEARCH_LIMIT = 50
@@ -49,9 +49,9 @@ def rating_history(store: Store, subject_id: str) -> pd.DataFrame:
 
 
 def latest(store: Store, subject_id: str, history: pd.DataFrame) -> pd.DataFrame:
-    """The rating in force per scheme (latest as-of date, its current row) with its
-    reasons and overrides JSON."""
-    rows = [current_ratings(store, scheme, subject_ids=[subject_id]).tail(1)
+    """The rating in force per scheme (:func:`scoring.history.ratings_on`, the latest)
+    with its reasons and overrides JSON."""
+    rows = [ratings_on(store, scheme, None, [subject_id])
             for scheme in dict.fromkeys(history["scheme"])]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 

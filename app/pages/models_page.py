@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from app.components import tables
-from app.data.casework import MODELLED
 from app.data.modelling import (
     alias_runs,
     gates,
@@ -19,6 +18,7 @@ from app.data.modelling import (
 )
 from app.i18n import scheme_label, t
 from app.state import audit, mlflow_home, require, store
+from features.schemes import MODELLED
 
 user = require("models")
 st.title(t("page.models"))

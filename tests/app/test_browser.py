@@ -144,6 +144,12 @@ def test_bank_officer_opens_a_subject_profile_with_reasons(page, app_url: str,
                                WHERE r.scheme = 'enterprise' ORDER BY s.subject_id LIMIT 1""")
     sign_in(page, app_url, "bank")
     page.get_by_test_id("stSidebar").get_by_role("link", name="主体信用画像").click()
+    # the bank looks a subject up only under its authorisation: no search field before it
+    page.get_by_text("请先填写信息主体的授权编号").wait_for()
+    assert page.get_by_label("按名称或代码查询主体").count() == 0
+    auth = page.get_by_role("textbox", name="授权编号")
+    auth.fill("SQ-2026-0814")
+    auth.press("Enter")
     box = page.get_by_label("按名称或代码查询主体")
     box.fill(name)
     box.press("Enter")

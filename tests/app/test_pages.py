@@ -77,6 +77,7 @@ def test_profile_masks_personal_ids_for_a_bank_officer_and_logs_the_look_up(
         app_env: dict, query) -> None:
     driver_id, _name = _driver(query)
     at = page("profile", "bank")
+    at.text_input(key="auth").input("SQ-2026-0001").run()  # the bank looks under authorisation
     _ok(at.text_input(key="query").input(driver_id[:12]).run())
     shown = at.selectbox(key="subject")
     assert shown.value == driver_id
@@ -86,9 +87,10 @@ def test_profile_masks_personal_ids_for_a_bank_officer_and_logs_the_look_up(
     log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' "
                 "AND action = 'view_subject'")
     assert list(log["subject_id"]) == [driver_id] and set(log["role"]) == {"bank"}
-    # a rerun on the same subject is not a second look-up
+    assert "SQ-2026-0001" in log["detail"].iloc[0]
+    # a rerun on the same subject is not a second look-up (nor a second search)
     _ok(at.run())
-    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank'")) == 1
+    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank'")) == 2
 
 
 def test_profile_shows_grade_reasons_points_history_and_records(app_env: dict, query) -> None:

@@ -140,9 +140,10 @@ def test_lending_shows_the_decision_reasons_and_logs_the_reference(
 
 
 def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
-    from app.data.lending import applicant_decisions, read_applicants
+    from app.data.lending import read_applicants
     from app.settings import settings
     from features.store.duckdb_store import DuckDBStore
+    from scoring.lending_decision import applicant_decisions
 
     rated = list(query("SELECT DISTINCT subject_id FROM ratings WHERE scheme = 'sme' "
                        "ORDER BY 1 LIMIT 3")["subject_id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from little_city import (
     D0,
     D1,
@@ -22,10 +23,14 @@ from little_city import (
 )
 
 from scoring.history import (
+    as_date,
+    batch_dates,
     current_ratings,
     grade_order,
+    latest_as_of,
     migration,
     movers,
+    ratings_on,
     reason_indicators,
     subject_history,
 )
@@ -46,7 +51,7 @@ def test_current_ratings_take_the_latest_row_per_subject(city) -> None:
 
 
 def test_current_ratings_filters(city) -> None:
-    some = current_ratings(city, "enterprise", "2026-09-30", subject_ids=[E6, "nobody"])
+    some = current_ratings(city, "enterprise", D1, subject_ids=[E6, "nobody"])
     assert list(some["subject_id"]) == [E6] and some["final_grade"].iloc[0] == "A"
     assert current_ratings(city, "enterprise", dt.date(2020, 1, 1)).empty
     assert list(current_ratings(city, "driver")["final_grade"]) == ["AAA", "AA"]
@@ -60,6 +65,54 @@ def test_a_later_batch_replaces_a_re_rating_for_every_subject(city) -> None:
     at1 = current_ratings(city, "enterprise", D1).set_index("subject_id")
     assert at1.loc[E6, "final_grade"] == "B" and at1.loc[E1, "final_grade"] == "C"
     assert at1.loc[E2, "model_version"] == "2"
+
+
+def test_the_rating_in_force_takes_the_latest_date_then_scoring_then_version(city) -> None:
+    on = dt.date(2026, 8, 15)  # between the two batches: D0's ratings are in force
+    between = ratings_on(city, "enterprise", on).set_index("subject_id")
+    assert set(between["as_of"]) == {D0}
+    assert between.loc[E2, "final_grade"] == "B"  # D0's later batch (version 2) wins
+    latest = ratings_on(city, "enterprise").set_index("subject_id")
+    assert latest.loc[E6, "final_grade"] == "A"  # the re-rating after the objection
+    assert latest.loc[E1, "as_of"] == D1
+    # a subject rated only at D0 keeps that rating in force after D1
+    assert set(current_ratings(city, "enterprise", D0)["subject_id"]) - set(
+        current_ratings(city, "enterprise", D1)["subject_id"]) <= set(latest.index)
+    assert ratings_on(city, "enterprise", dt.date(2020, 1, 1)).empty
+    some = ratings_on(city, "enterprise", D1, [E6, "nobody"])
+    assert list(some["subject_id"]) == [E6] and some["final_grade"].iloc[0] == "A"
+
+
+def test_model_versions_compare_as_numbers(city) -> None:
+    """Two versions score the same subject and date at the same moment: version 10 is the
+    newer model, though "10" < "9" as text; every reader agrees."""
+    same = "2026-12-01 08:00"
+    city.append("ratings", table_frame([rating(E4, D1, "C", same, version="9"),
+                                        rating(E4, D1, "D", same, version="10")], "ratings"))
+    assert ratings_on(city, "enterprise", D1, [E4])["final_grade"].tolist() == ["D"]
+    assert current_ratings(city, "enterprise", D1, [E4])["final_grade"].tolist() == ["D"]
+    mine = subject_history(city, E4)
+    now = mine[(mine["as_of"] == D1) & mine["current"]]
+    assert now["model_version"].tolist() == ["10"]
+
+
+def test_dates_are_dates_not_text(city) -> None:
+    with pytest.raises(TypeError, match=r"datetime\.date"):
+        ratings_on(city, "enterprise", "2026-09-30")
+    with pytest.raises(TypeError, match=r"datetime\.date"):
+        current_ratings(city, "enterprise", "2026-09-30")
+    with pytest.raises(TypeError, match=r"datetime\.date"):
+        migration(city, "enterprise", "2026-06-30", D1)
+    with pytest.raises(TypeError, match="expected a date"):
+        as_date("2026-09-30")
+    assert as_date(pd.Timestamp("2026-09-30 00:00")) == D1
+
+
+def test_latest_and_batch_dates(city) -> None:
+    assert latest_as_of(city, "enterprise") == D1
+    assert latest_as_of(city, "village") is None
+    assert batch_dates(city, "enterprise") == [D1, D0]
+    assert batch_dates(city) == [D1, D0]
 
 
 def test_grade_order_follows_the_scale() -> None:
