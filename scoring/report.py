@@ -257,7 +257,9 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
         "green_channel": L.pick(L.TEXT["yes" if _flag(r["green_channel"]) else "no"], lang),
         "cause": _cause_text(reasons.get("cause"), lang), "unit": unit,
         "overrides": [{"grade": o.get("grade", ""),
-                       "indicator": _indicator_label(scheme, o.get("indicator", ""), lang),
+                       # a published rule (the drivers' points) carries its own label
+                       "indicator": (o.get(f"label_{lang}")
+                                     or _indicator_label(scheme, o.get("indicator", ""), lang)),
                        "text": o.get(f"reason_{lang}", ""),
                        "text_en": o.get("reason_en", "") if lang == "zh" else ""}
                       for o in overrides],
