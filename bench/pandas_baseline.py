@@ -75,11 +75,13 @@ SUBJECT_KEYS = (
     "scale",
     "established_on",
     "closed_on",
+    "status",
     "legal_rep_id",
     "employer_id",
     "village_code",
     "township_code",
     "recorded_at",
+    "ingest_id",
 )
 EFFECTIVE_COLUMNS = (
     "record_id",
@@ -238,10 +240,16 @@ def population(tables: Tables, scheme: Scheme, as_of: pd.Timestamp) -> pd.DataFr
     """The latest version of every subject in ``scheme``'s population at ``as_of``."""
     latest = latest_subjects(tables)
     pop = scheme.population
+    # closed or deregistered: closed_on, else from the day a closed/revoked version was recorded
+    recorded = latest["recorded_at"].astype("datetime64[s]").dt.normalize()
+    closed = latest["closed_on"].where(
+        latest["closed_on"].notna(),
+        recorded.where(latest["status"].isin(["closed", "revoked"])),
+    )
     mask = (
         (latest["subject_type"] == pop.subject_type)
         & (latest["established_on"].isna() | (latest["established_on"] <= as_of))
-        & (latest["closed_on"].isna() | (latest["closed_on"] > as_of))
+        & (closed.isna() | (closed > as_of))
     )
     if pop.scales:
         mask &= latest["scale"].isin(pop.scales)
@@ -259,8 +267,9 @@ def population(tables: Tables, scheme: Scheme, as_of: pd.Timestamp) -> pd.DataFr
 
 
 def latest_subjects(tables: Tables) -> pd.DataFrame:
-    """One row per subject: the version recorded last."""
-    s = tables.subjects.sort_values("recorded_at", kind="stable")
+    """One row per subject: the version recorded last (ties: the later ingest)."""
+    s = tables.subjects.sort_values(["recorded_at", "ingest_id"], kind="stable",
+                                    na_position="first")
     return s.drop_duplicates("subject_id", keep="last")
 
 

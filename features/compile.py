@@ -43,6 +43,7 @@ from features.dsl import (
     Scheme,
 )
 from features.records.windows import WindowPolicy
+from features.subjects import current_subjects_sql, open_on_sql
 
 RECORD_DATE = "coalesce(r.decided_on, r.event_date)"
 
@@ -222,14 +223,15 @@ class Subset:
 
 def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...],
                    subset: Subset | None = None) -> str:
-    """CTEs ``latest`` (current version of every subject) and ``pop``."""
+    """CTEs ``latest`` (current version of every subject, :mod:`features.subjects`) and
+    ``pop`` (the scheme's subjects at T: registered by T, not closed or deregistered by T)."""
     pop = scheme.population
     t = lit(as_of)
     cols = ", ".join(dict.fromkeys(("subject_id", "legal_rep_id", "employer_id", "village_code",
                                     "township_code", *extra)))
     where = [f"subject_type = '{pop.subject_type}'",
              f"(established_on IS NULL OR established_on <= {t})",
-             f"(closed_on IS NULL OR closed_on > {t})"]
+             open_on_sql(as_of)]
     if pop.scales:
         where.append(f"scale IN ({_quote(pop.scales)})")
     if subset is not None:
@@ -241,10 +243,7 @@ def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str,
             f"AND published_on <= {t} AND (revoked_on IS NULL OR revoked_on > {t}))"
         )
     return f"""latest AS (
-  SELECT * FROM (
-    SELECT s.*, row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-    FROM subjects s
-  ) v WHERE rn = 1
+  {current_subjects_sql()}
 ),
 pop AS (
   SELECT {cols} FROM latest WHERE {' AND '.join(where)}

@@ -46,6 +46,7 @@ from features.effective import (
     latest_subjects,
     objects_of,
 )
+from features.subjects import is_open
 
 
 def supports(scheme: Scheme) -> bool:
@@ -152,7 +153,7 @@ def _in_population(row: dict, scheme: Scheme, as_of: dt.date,
     pop = scheme.population
     return (row["subject_type"] == pop.subject_type
             and (row["established_on"] is None or row["established_on"] <= as_of)
-            and (row["closed_on"] is None or row["closed_on"] > as_of)
+            and is_open(row, as_of)
             and (not pop.scales or row["scale"] in pop.scales)
             and (holders is None or row["subject_id"] in holders))
 

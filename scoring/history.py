@@ -22,6 +22,7 @@ from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES
 from features.store.base import Store
+from features.subjects import closed_subjects_sql
 from models.rating import SCALES_DIR, load_scale
 from scoring.record_changes import record_changes
 
@@ -99,24 +100,37 @@ def current_ratings(
     return _dates(store.query(sql, params, frames=frames))
 
 
-def ratings_on(store: Store, scheme: str, on: str | dt.date | None = None) -> pd.DataFrame:
+def ratings_on(store: Store, scheme: str, on: str | dt.date | None = None,
+               subject_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """Each subject's rating in force on ``on``: its latest as-of date not after ``on``,
     and on that date its latest row — so a re-rating after an objection counts from
-    the day it was made. ``on=None``: the latest of all.
+    the day it was made. ``on=None``: the latest of all, in force today.
 
-    Returns the ``ratings`` columns (``as_of`` as :class:`datetime.date`), by subject.
+    A subject closed or deregistered by ``on`` (:mod:`features.subjects`) has no
+    rating in force: its earlier ratings stay in its history
+    (:func:`subject_history`) but no decision is taken on them.
+
+    Returns the ``ratings`` columns (``as_of`` as :class:`datetime.date`), by subject
+    (only ``subject_ids`` when given).
     """
+    day = dt.date.today() if on is None else as_date(on)
     where, params = ["scheme = ?"], [scheme]
     if on is not None:
         where.append("as_of <= ?")
-        params.append(as_date(on))
+        params.append(day)
+    where.append(f"subject_id NOT IN ({closed_subjects_sql(day)})")
+    frames = None
+    if subject_ids is not None:
+        ids = pd.DataFrame({"subject_id": sorted(set(subject_ids))}, dtype=object)
+        where.append("subject_id IN (SELECT subject_id FROM _xp_wanted)")
+        frames = {"_xp_wanted": ids}
     cols = ", ".join(RATING_COLUMNS)
     sql = f"""SELECT {cols} FROM (
   SELECT {cols}, row_number() OVER (
     PARTITION BY subject_id ORDER BY as_of DESC, scored_at DESC, model_version DESC) AS rn
   FROM ratings WHERE {' AND '.join(where)}
 ) v WHERE rn = 1 ORDER BY subject_id"""
-    return _dates(store.query(sql, params))
+    return _dates(store.query(sql, params, frames=frames))
 
 
 def grade_order(scheme: str, observed: Iterable[str] = ()) -> list[str]:

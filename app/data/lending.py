@@ -14,7 +14,8 @@ import pandas as pd
 
 from features.compile import BuildConfig
 from features.store.base import Store
-from scoring.history import as_date, decode
+from features.subjects import current_subjects_sql
+from scoring.history import as_date, decode, ratings_on
 from scoring.lending_decision import lending_decisions
 from scoring.policies.lending import LendingConfig
 
@@ -40,19 +41,19 @@ def search_smes(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFr
     code = text.upper()
     by_code = "OR s.subject_id LIKE ?" if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
+    current = current_subjects_sql("enterprise", ("subject_id", "name"))
     return store.query(f"""
         SELECT DISTINCT s.subject_id, s.name,
                s.subject_id IN (SELECT subject_id FROM ratings WHERE scheme = 'sme') AS rated
-        FROM subjects s WHERE s.subject_type = 'enterprise' AND (s.name LIKE ? {by_code})
+        FROM ({current}) s WHERE (s.name LIKE ? {by_code})
         ORDER BY s.subject_id = ? DESC, rated DESC, s.name LIMIT {int(limit)}""",
                        [*params, code])
 
 
 def sme_rating(store: Store, subject_id: str, on: dt.date) -> pd.Series | None:
-    """The SME rating in force on ``on`` (latest as-of date not after it), or ``None``."""
-    rows = store.query("""
-        SELECT * FROM ratings WHERE scheme = 'sme' AND subject_id = ? AND as_of <= ?
-        ORDER BY as_of DESC, scored_at DESC, model_version DESC LIMIT 1""", [subject_id, on])
+    """The SME rating in force on ``on`` (:func:`scoring.history.ratings_on`: latest as-of
+    date not after it; none once the firm is closed), or ``None``."""
+    rows = ratings_on(store, "sme", on, [subject_id])
     return None if rows.empty else rows.iloc[0]
 
 
@@ -119,9 +120,10 @@ def applicant_decisions(store: Store, on: dt.date, ids: list[str], cfg: LendingC
     """
     wanted = sorted({i for i in ids if i})
     frames = {"_xp_ids": pd.DataFrame({"subject_id": wanted or [""]}, dtype=object)}
-    names = store.query("""SELECT subject_id, any_value(name) AS name FROM subjects
-                           WHERE subject_id IN (SELECT subject_id FROM _xp_ids)
-                           GROUP BY subject_id""", frames=frames)
+    current = current_subjects_sql(columns=("subject_id", "name"))
+    names = store.query(f"""SELECT subject_id, name FROM ({current}) s
+                           WHERE subject_id IN (SELECT subject_id FROM _xp_ids)""",
+                        frames=frames)
     name_of = dict(zip(names["subject_id"], names["name"], strict=True))
     known = [i for i in wanted if i in name_of]
     done = (decisions(store, on, known, cfg, build) if known

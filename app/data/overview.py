@@ -13,6 +13,7 @@ from functools import lru_cache
 import pandas as pd
 
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from models.rating import load_scale
 from scoring.history import migration
 
@@ -53,7 +54,7 @@ def batch_ratings(store: Store, as_of: dt.date, scheme: str | None = None) -> pd
         FROM (SELECT *, row_number() OVER (PARTITION BY scheme, subject_id
                                            ORDER BY scored_at DESC) AS rn
               FROM ratings WHERE as_of = ? AND {BATCH} {cond}) r
-        LEFT JOIN subjects s USING (subject_id)
+        LEFT JOIN ({current_subjects_sql()}) s USING (subject_id)
         WHERE r.rn = 1""", params)
 
 

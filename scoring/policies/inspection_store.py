@@ -16,6 +16,7 @@ import pandas as pd
 
 from features.compile import add_months, lit
 from features.store.base import Store
+from features.subjects import closed_subjects_sql, current_subjects_sql
 from scoring.policies.inspection import CLASS_LABELS, SELECTED_BY, DrawResult, InspectionConfig
 
 SCHEME = "enterprise"
@@ -38,18 +39,17 @@ class NoRatingsError(LookupError):
     """No enterprise ratings at the requested as-of date."""
 
 
-_LATEST_SUBJECTS = """
-  SELECT subject_id, name, region_code FROM (
-    SELECT subject_id, name, region_code,
-           row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-    FROM subjects WHERE subject_type = 'enterprise'
-  ) v WHERE rn = 1"""
+_LATEST_SUBJECTS = current_subjects_sql("enterprise", ("subject_id", "name", "region_code"))
 
 
 def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict]:
     """Enterprise credit-risk classes rated at ``as_of``, from the latest rating batch.
 
-    When several model versions rated the date, the batch scored last wins.
+    When several model versions rated the date, the batch scored last wins. Each
+    enterprise counts once, with its rating in force at ``as_of`` (a re-rating
+    after an objection supersedes its batch row); enterprises closed or
+    deregistered by ``as_of`` (:mod:`features.subjects`) are left out, and names
+    and regions are the current version's.
 
     Parameters
     ----------
@@ -88,9 +88,12 @@ def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict
     name, version = batch["model_name"].iloc[0], batch["model_version"].iloc[0]
     frame = store.query(
         f"""SELECT r.subject_id, r.final_grade AS credit_class, s.region_code, s.name
-        FROM ratings r LEFT JOIN ({_LATEST_SUBJECTS}) s ON s.subject_id = r.subject_id
-        WHERE r.scheme = '{SCHEME}' AND r.as_of = {t}
-          AND r.model_name = $name AND r.model_version = $version
+        FROM (SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY scored_at DESC)
+                AS rn
+              FROM ratings WHERE scheme = '{SCHEME}' AND as_of = {t}
+                AND model_name = $name AND model_version = $version) r
+        LEFT JOIN ({_LATEST_SUBJECTS}) s ON s.subject_id = r.subject_id
+        WHERE r.rn = 1 AND r.subject_id NOT IN ({closed_subjects_sql(as_of)})
         ORDER BY r.subject_id""",
         {"name": name, "version": version},
     )
