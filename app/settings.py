@@ -163,8 +163,7 @@ class RuralSettings(_Policy):
     village_min_credit_share: float
     village_min_on_time_share: float
     village_max_npl: float
-    on_time_grace_days: int
-    on_time_months: int = Field(12, gt=0)
+    village_max_npl_increment: float | None = None
     township_min_credit_village_share: float
     township_max_npl: float
     top_n: int

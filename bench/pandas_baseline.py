@@ -303,6 +303,18 @@ def records_mask(eff: pd.DataFrame, rec: Records, as_of: pd.Timestamp) -> pd.Ser
         hi = _shift(as_of, -rec.offset)
         lo = _shift(as_of, -(rec.offset + rec.window))
         mask &= (eff["rdate"] > lo) & (eff["rdate"] <= hi)
+    if rec.open_below is not None:
+        # a report is open while its days past due, unpaid, would stay under the limit
+        age = (as_of - eff["rdate"]).dt.days
+        value = eff["value_num"]
+        mask &= ((value >= rec.open_below) | (value + age < rec.open_below)).fillna(False)
+    if rec.since is not None:
+        # dated on or after the start of the subject's oldest `since` record in force
+        anchor = match_mask(eff, rec.since) & (
+            eff["valid_until"].isna() | (eff["valid_until"] > as_of))
+        start = eff.loc[anchor].groupby("subject_id", observed=True)["rdate"].min()
+        first = eff["subject_id"].astype(object).map(start)
+        mask &= (eff["rdate"] >= first).fillna(False)
     return mask
 
 
@@ -417,6 +429,9 @@ def members(pop: pd.DataFrame, frame: pd.DataFrame, group: str, m: Members) -> p
             c = m.where
             vals = frame[c.indicator]
             hit = (_OPS[c.op](vals, c.value) & vals.notna()).astype("float64")
+            if m.among is not None:  # of the members meeting `among` only
+                a = frame[m.among.indicator]
+                hit = hit.where(_OPS[m.among.op](a, m.among.value) & a.notna())
             out = hit.groupby(frame[group]).mean()
         case "sum_ratio":
             num = by[m.of].sum(min_count=1)

@@ -132,7 +132,8 @@ def test_rows_do_not_depend_on_the_part_size(tiny, champions, scheme) -> None:
     # texts are rounded for reading and do not
     assert _cited(stored) == _cited(written)
     assert stored["final_grade"].tolist() == written["final_grade"].tolist()
-    assert run.grades == {g: int((whole["final_grade"] == g).sum())
+    # the grade mix the run reports is what it stored (for drivers, after the points rule)
+    assert run.grades == {g: int((stored["final_grade"] == g).sum())
                           for g in model.pipeline.scale.keys}
 
 

@@ -213,3 +213,20 @@ def test_a_driver_capped_by_the_points_rule_reads_why(tiny, champions) -> None:
     assert "B 不合格" in page and rule[0]["reason_zh"] in page
     assert rule[0]["records"][0]["record_id"] in page
     assert "points_rule" not in page
+
+
+def test_a_corrected_name_is_the_one_reported_and_found(city) -> None:
+    """A department corrects a firm's name: a new subject version. The report, the
+    profile read and the search show the current version, once."""
+    from app.data.subjects import search
+    from app.data.subjects import subject as profile_subject
+
+    later = city.scalar("SELECT max(recorded_at) FROM subjects") + dt.timedelta(hours=1)
+    fixed = {**subject(E1, "曲靖甲商贸股份有限公司"), "recorded_at": later, "ingest_id": 9}
+    city.append("subjects", table_frame([fixed], "subjects"))
+    page = _visible(_report(city, E1))
+    assert "曲靖甲商贸股份有限公司" in page and "曲靖甲商贸有限公司" not in page
+    assert profile_subject(city, E1)["name"] == "曲靖甲商贸股份有限公司"
+    found = search(city, "曲靖甲商贸")
+    assert list(found["subject_id"]) == [E1]
+    assert list(found["name"]) == ["曲靖甲商贸股份有限公司"]
