@@ -163,8 +163,7 @@ class RuralSettings(_Policy):
     village_min_credit_share: float
     village_min_on_time_share: float
     village_max_npl: float
-    on_time_grace_days: int
-    on_time_months: int = Field(12, gt=0)
+    village_max_npl_increment: float | None = None
     township_min_credit_village_share: float
     township_max_npl: float
     top_n: int
@@ -202,7 +201,15 @@ class DriverSettings(_Policy):
     rules: list[PointRuleSettings]
 
     def config(self) -> DriverConfig:
-        """The typed driver points rule."""
+        """The typed driver points rule (its grades must be the driver scale's: the points
+        grade caps the final grade)."""
+        from models.rating import load_scale
+
+        scale = load_scale("driver").keys
+        unknown = [g for g in self.grades if g not in scale]
+        if unknown:
+            raise ValueError(f"driver.grades {unknown} are not grades of the driver scale "
+                             f"({', '.join(scale)}, models/scales/driver.toml)")
         return DriverConfig(
             rules=tuple(PointRule(**r.model_dump()) for r in self.rules),
             grades=tuple(self.grades.items()),

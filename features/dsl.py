@@ -86,12 +86,29 @@ class Records:
     months (``window=12, offset=12`` is the year before the last). ``None``
     window: every record in force at the date (a listing not yet lifted, a loan
     not yet due, a rating still valid), whatever its date.
+
+    Two optional filters describe a state at the date rather than a history:
+
+    * ``since``: only records dated on or after the start of the subject's
+      oldest record matching ``since`` that is in force at the date
+      (``valid_until`` empty or after it) — e.g. ``since=Match(("loan",))``:
+      the reports on the loans outstanding now. A subject with no such record
+      has no matching record. Only for the subject's own records.
+    * ``open_below``: only status reports still open at the date. A report
+      dated D of a running count of days ``value_num`` (days past due) is open
+      while that count, had nothing been paid, would still be below
+      ``open_below`` at T: ``value_num + (T − D) < open_below``. A loan still
+      unpaid at ``open_below`` days (90) is reported again, as non-performing,
+      so a report with no successor by then was settled. A report at or above
+      ``open_below`` stays open (bound it with ``since``).
     """
 
     match: Match
     agg: RecordAgg = "count"
     window: int | None = None
     offset: int = 0
+    since: Match | None = None
+    open_below: float | None = None
 
 
 @dataclass(frozen=True)
@@ -151,13 +168,17 @@ class Members:
     """Aggregate over member subjects (households of a village or township).
 
     ``fn``: ``count`` members, ``mean`` of an indicator, ``share`` of members
-    meeting ``where``, ``sum_ratio`` = sum(``of``) / sum(``over``) (e.g. NPL).
+    meeting ``where`` (with ``among``: of the members meeting ``among`` only,
+    e.g. borrowers; null when none does), ``sum_ratio`` = sum(``of``) /
+    sum(``over``) (e.g. NPL). A member whose indicator is null does not meet a
+    condition on it.
     """
 
     fn: Literal["count", "mean", "share", "sum_ratio"]
     of: str | None = None
     over: str | None = None
     where: Condition | None = None
+    among: Condition | None = None
 
 
 Source = Records | Attribute | Derived | Related | Members

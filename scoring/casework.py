@@ -31,6 +31,7 @@ from features.compile import BuildConfig
 from features.records.kinds import KINDS
 from features.schemes import MODELLED
 from features.store.base import Store
+from features.subjects import current_subject
 from scoring.batch import RatingPolicies
 from scoring.loader import LoadedModel, NoModelError, champions, load_model
 from scoring.objections import approve_repair, open_objection, resolve_objection
@@ -227,10 +228,8 @@ def record_assessment(
     """
     if not 0 <= score <= 100:
         raise ValueError(f"score {score} is outside 0–100")
-    if not store.scalar(
-        "SELECT count(*) FROM subjects WHERE subject_id = ? AND subject_type = 'household'",
-        [household],
-    ):
+    current = current_subject(store, household)
+    if current is None or current["subject_type"] != "household":
         raise ValueError(f"unknown household {household}")
     rid = _new_record_id(store, on)
     spec = KINDS[ASSESSMENT_KIND]

@@ -30,6 +30,7 @@ from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES
 from features.store.base import Store
+from features.subjects import closed_subjects_sql
 from models.rating import SCALES_DIR, load_scale
 from scoring.record_changes import record_changes
 
@@ -105,7 +106,10 @@ def ratings_on(
 
     Per subject: the latest as-of date not after ``on``; on that date the latest
     ``scored_at`` (so a re-rating after an objection counts from the day it was
-    made); then the highest model version. ``on=None``: the latest of all.
+    made); then the highest model version. ``on=None``: the latest of all, in force
+    today. A subject closed or deregistered by the date (:mod:`features.subjects`) has
+    no rating in force: its earlier ratings stay in its history
+    (:func:`subject_history`), but no decision is taken on them.
 
     Parameters
     ----------
@@ -128,6 +132,8 @@ def ratings_on(
     if on is not None:
         where.append("as_of <= ?")
         params.append(_day(on, "on"))
+    day = dt.date.today() if on is None else on
+    where.append(f"subject_id NOT IN ({closed_subjects_sql(day)})")
     return _latest(store, scheme, "subject_id", f"as_of DESC, {LATEST_ROW}", where, params,
                    subject_ids, "subject_id")
 

@@ -16,6 +16,7 @@ import pandas as pd
 from features.build import build_features
 from features.compile import BuildConfig
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from scoring.history import decode, ratings_on
 from scoring.policies.lending import LendingConfig, decide, lending_frame
 
@@ -78,9 +79,10 @@ def applicant_decisions(store: Store, on: dt.date, ids: Sequence[str], cfg: Lend
     """
     wanted = sorted({i for i in ids if i})
     frames = {"_xp_ids": pd.DataFrame({"subject_id": wanted or [""]}, dtype=object)}
-    names = store.query("""SELECT subject_id, any_value(name) AS name FROM subjects
-                           WHERE subject_id IN (SELECT subject_id FROM _xp_ids)
-                           GROUP BY subject_id""", frames=frames)
+    current = current_subjects_sql(columns=("subject_id", "name"))
+    names = store.query(f"""SELECT subject_id, name FROM ({current}) s
+                            WHERE subject_id IN (SELECT subject_id FROM _xp_ids)""",
+                        frames=frames)
     name_of = dict(zip(names["subject_id"], names["name"], strict=True))
     known = [i for i in wanted if i in name_of]
     done = (lending_decisions(store, on, cfg, build, known) if known

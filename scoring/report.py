@@ -29,6 +29,7 @@ from features.records.regions import county_name
 from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES
 from features.store.base import Store
+from features.subjects import current_subject
 from models.rating import SCALES_DIR, load_scale
 from scoring import report_labels as L
 from scoring.evidence import date_or_none, records_behind
@@ -81,13 +82,9 @@ def _fmt_pd(value: Any) -> str:
 
 
 def _subject(store: Store, subject_id: str, lang: str) -> dict[str, Any]:
-    row = store.query(
-        "SELECT * FROM subjects WHERE subject_id = ? ORDER BY recorded_at DESC LIMIT 1",
-        [subject_id],
-    )
-    if row.empty:
+    s = current_subject(store, subject_id)
+    if s is None:
         raise ReportError(f"unknown subject {mask_id(subject_id)!r}: not in table subjects")
-    s = row.iloc[0].to_dict()
     county = county_name(s["region_code"], lang) if s.get("region_code") else ""
     region = f"{county} ({s['region_code']})" if county and county != s["region_code"] else (
         s.get("region_code") or "")
@@ -283,7 +280,9 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
         "cause": _cause_text(reasons.get("cause"), lang), "unit": unit_text,
         "unit_paren": f"（{unit_text}）" if lang == "zh" else f" ({unit_text})",
         "overrides": [{"grade": o.get("grade", ""),
-                       "indicator": _indicator_label(scheme, o.get("indicator", ""), lang),
+                       # a published rule (the drivers' points) carries its own label
+                       "indicator": (o.get(f"label_{lang}")
+                                     or _indicator_label(scheme, o.get("indicator", ""), lang)),
                        "text": o.get(f"reason_{lang}", ""),
                        "text_en": o.get("reason_en", "") if lang == "zh" else ""}
                       for o in overrides],

@@ -26,6 +26,7 @@ import pandas as pd
 
 from features.compile import BuildConfig, id_list
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from scoring.batch import RatingPolicies, rate_subjects, score_scheme
 from scoring.history import ratings_on
 from scoring.loader import LoadedModel
@@ -74,14 +75,18 @@ def top_reasons(reasons: str | None, n: int = N_REASONS) -> tuple[tuple[str, str
 
 
 def affected_subjects(store: Store, subject_id: str) -> list[str]:
-    """The subject and every subject whose indicators read its records."""
+    """The subject and every subject whose indicators read its records (by the current
+    versions of the subjects: a firm whose legal representative changed no longer reads
+    the former one's records)."""
     one = id_list((subject_id,))
     frame = store.query(f"""
+        WITH latest AS ({current_subjects_sql(columns=("subject_id", "legal_rep_id",
+                                                        "employer_id"))})
         SELECT {one[1:-1]} AS subject_id
-        UNION SELECT subject_id FROM subjects WHERE legal_rep_id IN {one}
-        UNION SELECT subject_id FROM subjects WHERE employer_id IN {one}
-        UNION SELECT subject_id FROM subjects WHERE legal_rep_id IN
-              (SELECT legal_rep_id FROM subjects WHERE subject_id IN {one})""")
+        UNION SELECT subject_id FROM latest WHERE legal_rep_id IN {one}
+        UNION SELECT subject_id FROM latest WHERE employer_id IN {one}
+        UNION SELECT subject_id FROM latest WHERE legal_rep_id IN
+              (SELECT legal_rep_id FROM latest WHERE subject_id IN {one})""")
     return sorted(set(frame["subject_id"].dropna()))
 
 

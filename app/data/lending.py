@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from scoring.history import decode
 
 #: columns an applicants file may name the SMEs by (first found wins)
@@ -32,10 +33,11 @@ def search_smes(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFr
     code = text.upper()
     by_code = "OR s.subject_id LIKE ?" if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
+    current = current_subjects_sql("enterprise", ("subject_id", "name"))
     return store.query(f"""
         SELECT DISTINCT s.subject_id, s.name,
                s.subject_id IN (SELECT subject_id FROM ratings WHERE scheme = 'sme') AS rated
-        FROM subjects s WHERE s.subject_type = 'enterprise' AND (s.name LIKE ? {by_code})
+        FROM ({current}) s WHERE (s.name LIKE ? {by_code})
         ORDER BY s.subject_id = ? DESC, rated DESC, s.name LIMIT {int(limit)}""",
                        [*params, code])
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from features.schemes import MODELLED
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from models.rating import load_scale
 from scoring.history import current_ratings, migration
 
@@ -45,11 +46,8 @@ def batch_ratings(store: Store, as_of: dt.date, scheme: str | None = None) -> pd
     parts = [current_ratings(store, key, as_of)[cols] for key in
              ((scheme,) if scheme else MODELLED)]
     ratings = pd.concat(parts, ignore_index=True)
-    attributes = store.query("""
-        SELECT subject_id, region_code, industry, subject_type FROM (
-          SELECT subject_id, region_code, industry, subject_type,
-                 row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-          FROM subjects) WHERE rn = 1""")
+    attributes = store.query(current_subjects_sql(
+        columns=("subject_id", "region_code", "industry", "subject_type")))
     return ratings.merge(attributes, on="subject_id", how="left")
 
 

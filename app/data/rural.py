@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from scoring.casework import ASSESSMENT_KIND
 from scoring.rural_rating import RuralResult
 
@@ -26,8 +27,7 @@ def version(store: Store) -> tuple[Any, ...]:
 
 def names(store: Store, subject_type: str) -> dict[str, str]:
     """Code → name of every village or township."""
-    frame = store.query("SELECT subject_id, any_value(name) AS name FROM subjects "
-                        "WHERE subject_type = ? GROUP BY subject_id", [subject_type])
+    frame = store.query(current_subjects_sql(subject_type, ("subject_id", "name")))
     return dict(zip(frame["subject_id"], frame["name"], strict=True))
 
 
@@ -73,9 +73,9 @@ def households(store: Store, result: RuralResult, village: str) -> pd.DataFrame:
     failing = crit[(crit["unit_code"] == village) & ~crit["passed"]]
     heavy = [sid for ids in failing["weighing"] for sid in ids]
     out["weighs"] = out["subject_id"].map(lambda s: heavy.count(s))
-    people = store.query("SELECT subject_id, any_value(name) AS name FROM subjects "
-                         "WHERE subject_type = 'household' AND village_code = ? "
-                         "GROUP BY subject_id", [village])
+    current = current_subjects_sql("household", ("subject_id", "name", "village_code"))
+    people = store.query(f"SELECT subject_id, name FROM ({current}) s WHERE village_code = ?",
+                         [village])
     out = out.merge(people, on="subject_id", how="left")
     return out.sort_values(["weighs", "pd"], ascending=[False, False]).reset_index(drop=True)
 

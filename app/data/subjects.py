@@ -9,6 +9,7 @@ import pandas as pd
 
 from features.records.kinds import DEPARTMENTS, KINDS
 from features.store.base import Store
+from features.subjects import current_subject, current_subjects_sql
 from scoring.history import ratings_on, subject_history
 from scoring.objections import objection_status
 
@@ -27,17 +28,17 @@ def search(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     code = text.upper()
     by_code = "OR subject_id LIKE ? " if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
+    current = current_subjects_sql(columns=("subject_id", "subject_type", "name", "region_code"))
     return store.query(f"""
-        SELECT subject_id, subject_type, name, region_code FROM subjects
+        SELECT subject_id, subject_type, name, region_code FROM ({current}) s
         WHERE name LIKE ? {by_code}
         ORDER BY subject_id = ? DESC, name LIMIT {int(limit)}""", [*params, code])
 
 
 def subject(store: Store, subject_id: str) -> pd.Series | None:
-    """The subject's latest row, or ``None``."""
-    rows = store.query("SELECT * FROM subjects WHERE subject_id = ? "
-                       "ORDER BY recorded_at DESC LIMIT 1", [subject_id])
-    return None if rows.empty else rows.iloc[0]
+    """The subject's current version (:mod:`features.subjects`), or ``None``."""
+    row = current_subject(store, subject_id)
+    return None if row is None else pd.Series(row)
 
 
 def rating_history(store: Store, subject_id: str) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import io
 import pandas as pd
 
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from scoring.history import decode, ratings_on
 from scoring.policies.inspection import CLASS_LABELS, InspectionConfig
 from scoring.policies.inspection_store import NoRatingsError, enterprise_classes
@@ -51,11 +52,7 @@ def classified(store: Store, as_of: dt.date, lang: str = "zh") -> tuple[pd.DataF
     ids = classes["subject_id"].tolist()
     # the reasons of the very ratings the classes come from (the rating in force)
     rated = ratings_on(store, "enterprise", as_of, ids)[["subject_id", "reasons"]]
-    industry = store.query("""
-        SELECT subject_id, industry FROM (
-          SELECT subject_id, industry,
-                 row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-          FROM subjects WHERE subject_type = 'enterprise') WHERE rn = 1""")
+    industry = store.query(current_subjects_sql("enterprise", ("subject_id", "industry")))
     out = classes.merge(industry, on="subject_id", how="left").merge(
         rated, on="subject_id", how="left")
     pick = 0 if lang == "zh" else 1

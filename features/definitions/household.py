@@ -27,8 +27,11 @@ from features.dsl import (
 
 BASIC, FINANCE, CREDIT = "基本情况", "经营财务", "信用记录"
 ASSESS, PUBLIC = "村两委评议", "公共记录"
+LOAN = Match(("loan",))
 OVERDUE = Match(("loan_overdue",))
 DEFAULT = Match(("loan_overdue",), min_value=90.0)
+#: A loan past due this many days is non-performing (and reported again as such).
+NPL_DAYS = 90.0
 NEGATIVE = Match(("loan_overdue", "utility_arrears", "court_judgment", "administrative_penalty",
                   "dishonest_judgment_debtor", "credit_commitment"), polarity="negative")
 
@@ -83,6 +86,16 @@ INDICATORS: tuple[Indicator, ...] = without_direction((
     _i("defaulted_amount_12m", "近12个月逾期90天以上金额", "Amount 90+ days past due, 12 months",
        CREDIT, Records(DEFAULT, "sum_amount", 12), UP, "元",
        "近{window}个月逾期90天以上贷款{value}元", "{value} yuan 90+ days past due"),
+    # the loan book at the date (信用村 rules, practice: a stock, not a history): arrears
+    # reported on the loans outstanding that are still open, and the loans 90+ days past
+    # due among them (a loan leaves the book at its maturity: the platform has no
+    # write-off or recovery record)
+    _i("overdue_open_now", "当前未结清的贷款逾期", "Loan arrears open now", CREDIT,
+       Records(OVERDUE, "count", since=LOAN, open_below=NPL_DAYS), UP, "条",
+       "当前有{value}条未结清的贷款逾期", "{value} loan arrears still open"),
+    _i("npl_amount_now", "当前不良贷款余额", "Non-performing loans now", CREDIT,
+       Records(DEFAULT, "sum_amount", since=LOAN), UP, "元",
+       "当前逾期90天以上的贷款{value}元", "{value} yuan of loans 90+ days past due now"),
     *as_dimension(CREDIT, "commitments_broken_36m", "commitments_kept_36m"),
     _i("commitments_made_36m", "近36个月作出信用承诺", "Credit commitments made, 36 months", CREDIT,
        Records(Match(("credit_commitment",), values=("made",)), "count", 36), NEUTRAL, "次",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from features.compile import add_months, lit
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from scoring.history import BATCH, ratings_on
 from scoring.policies.inspection import CLASS_LABELS, SELECTED_BY, DrawResult, InspectionConfig
 
@@ -39,12 +40,7 @@ class NoRatingsError(LookupError):
     """No enterprise ratings at the requested as-of date."""
 
 
-_LATEST_SUBJECTS = """
-  SELECT subject_id, name, region_code FROM (
-    SELECT subject_id, name, region_code,
-           row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-    FROM subjects WHERE subject_type = 'enterprise'
-  ) v WHERE rn = 1"""
+_LATEST_SUBJECTS = current_subjects_sql("enterprise", ("subject_id", "name", "region_code"))
 
 
 def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict]:

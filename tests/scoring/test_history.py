@@ -246,3 +246,50 @@ def test_migration_without_ratings_at_a_date(city) -> None:
     assert int(m.counts.to_numpy().sum()) == 0 and m.entered == 5 and m.exited == 0
     assert (m.shares.to_numpy() == 0).all()
     assert movers(city, "enterprise", dt.date(2020, 1, 1), D1).empty
+
+
+def test_a_closed_firm_has_no_rating_in_force_nor_a_lending_offer(tiny, champions) -> None:
+    """A closure that arrives after the batch (a new subject version) ends the firm's
+    rating in force from its closure date: no 信易贷 decision, no inspection class;
+    its earlier ratings stay in its history; the next batch leaves it out."""
+    from features.build import build_features
+    from scoring.batch import score_scheme
+    from scoring.history import ratings_on
+    from scoring.lending_decision import lending_decisions
+    from scoring.policies.inspection_store import enterprise_classes
+
+    t0, t1 = dt.date(2026, 9, 30), dt.date(2026, 10, 31)
+    for day, stamp in ((t0, "2026-10-02 08:00"), (t1, "2026-11-02 08:00")):
+        score_scheme(tiny, champions["enterprise"], day)
+        # SME grades by hand (these tests train no SME champion): the rule is the read's
+        smes = build_features(tiny, "sme", day)["subject_id"]
+        tiny.append("ratings", table_frame(
+            [rating(s, day, "AA", stamp, scheme="sme", score=80.0) for s in smes], "ratings"))
+    both = set(ratings_on(tiny, "sme", t0)["subject_id"]) & set(
+        ratings_on(tiny, "sme", t1)["subject_id"])
+    firm = sorted(both)[0]
+    assert firm in set(lending_decisions(tiny, t1)["subject_id"])
+    latest = tiny.query("SELECT * FROM subjects WHERE subject_id = ? "
+                        "ORDER BY recorded_at DESC LIMIT 1", [firm])
+    closure = latest.assign(status="closed", closed_on=pd.Timestamp("2026-10-20"),
+                            recorded_at=pd.Timestamp("2026-11-05 10:00"), ingest_id=99)
+    tiny.append("subjects", closure)
+
+    assert firm not in set(ratings_on(tiny, "sme", t1)["subject_id"])
+    assert firm not in set(ratings_on(tiny, "enterprise", t1)["subject_id"])
+    assert firm not in set(ratings_on(tiny, "sme")["subject_id"])  # in force today
+    assert firm not in set(lending_decisions(tiny, t1)["subject_id"])
+    assert firm not in set(lending_decisions(tiny, t1, subject_ids=[firm])["subject_id"])
+    classes, _ = enterprise_classes(tiny, t1)
+    assert firm not in set(classes["subject_id"]) and len(classes) > 0
+    # before the closure date it was open: its rating and offer then stand
+    assert firm in set(ratings_on(tiny, "sme", t0)["subject_id"])
+    assert firm in set(lending_decisions(tiny, t0)["subject_id"])
+    # history keeps every rating; a new batch at t1 no longer rates it
+    history = subject_history(tiny, firm)
+    assert {(s, d) for s, d in zip(history["scheme"], history["as_of"], strict=True)} >= {
+        ("sme", t0), ("sme", t1)}
+    score_scheme(tiny, champions["enterprise"], t1)
+    rated = tiny.query("SELECT as_of FROM ratings WHERE scheme = 'enterprise' "
+                       "AND subject_id = ? ORDER BY as_of", [firm])
+    assert [pd.Timestamp(d).date() for d in rated["as_of"]] == [t0]

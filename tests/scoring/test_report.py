@@ -197,3 +197,40 @@ def test_reports_of_generated_subjects(rated_city, key) -> None:
         assert sid not in html and sid[:6] + "*" * 10 + sid[-2:] in html
     else:
         assert sid in html
+
+
+def test_a_driver_capped_by_the_points_rule_reads_why(tiny, champions) -> None:
+    from scoring.batch import score_scheme
+
+    as_of = dt.date(2026, 10, 31)
+    score_scheme(tiny, champions["driver"], as_of)
+    rows = tiny.query("SELECT subject_id, model_grade, final_grade, overrides FROM ratings "
+                      "WHERE overrides LIKE '%points_rule%' AND final_grade = 'B' "
+                      "ORDER BY subject_id LIMIT 1")
+    sid, model_grade = rows["subject_id"].iloc[0], rows["model_grade"].iloc[0]
+    rule = [o for o in json.loads(rows["overrides"].iloc[0]) if o["indicator"] == "points_rule"]
+    (section,) = report_data(tiny, sid, scheme="driver")["sections"]
+    assert section["final_grade"] == "B" and section["model_grade"] == model_grade != "B"
+    (shown,) = [o for o in section["overrides"] if o["grade"] == "B"]
+    assert shown["indicator"] == "诚信考核记分" and shown["text"] == rule[0]["reason_zh"]
+    page = _visible(credit_report(tiny, sid, scheme="driver", generated=STAMP))
+    assert "B 不合格" in page and rule[0]["reason_zh"] in page
+    assert rule[0]["records"][0]["record_id"] in page
+    assert "points_rule" not in page
+
+
+def test_a_corrected_name_is_the_one_reported_and_found(city) -> None:
+    """A department corrects a firm's name: a new subject version. The report, the
+    profile read and the search show the current version, once."""
+    from app.data.subjects import search
+    from app.data.subjects import subject as profile_subject
+
+    later = city.scalar("SELECT max(recorded_at) FROM subjects") + dt.timedelta(hours=1)
+    fixed = {**subject(E1, "曲靖甲商贸股份有限公司"), "recorded_at": later, "ingest_id": 9}
+    city.append("subjects", table_frame([fixed], "subjects"))
+    page = _visible(_report(city, E1))
+    assert "曲靖甲商贸股份有限公司" in page and "曲靖甲商贸有限公司" not in page
+    assert profile_subject(city, E1)["name"] == "曲靖甲商贸股份有限公司"
+    found = search(city, "曲靖甲商贸")
+    assert list(found["subject_id"]) == [E1]
+    assert list(found["name"]) == ["曲靖甲商贸股份有限公司"]
