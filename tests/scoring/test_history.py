@@ -253,10 +253,12 @@ def test_a_closed_firm_has_no_rating_in_force_nor_a_lending_offer(tiny, champion
     rating in force from its closure date: no 信易贷 decision, no inspection class;
     its earlier ratings stay in its history; the next batch leaves it out."""
     from features.build import build_features
+    from features.compile import BuildConfig
     from scoring.batch import score_scheme
     from scoring.history import ratings_on
     from scoring.lending_decision import lending_decisions
     from scoring.policies.inspection_store import enterprise_classes
+    from scoring.policies.lending import LendingConfig
 
     t0, t1 = dt.date(2026, 9, 30), dt.date(2026, 10, 31)
     for day, stamp in ((t0, "2026-10-02 08:00"), (t1, "2026-11-02 08:00")):
@@ -268,7 +270,7 @@ def test_a_closed_firm_has_no_rating_in_force_nor_a_lending_offer(tiny, champion
     both = set(ratings_on(tiny, "sme", t0)["subject_id"]) & set(
         ratings_on(tiny, "sme", t1)["subject_id"])
     firm = sorted(both)[0]
-    assert firm in set(lending_decisions(tiny, t1)["subject_id"])
+    assert firm in set(lending_decisions(tiny, t1, LendingConfig(), BuildConfig())["subject_id"])
     latest = tiny.query("SELECT * FROM subjects WHERE subject_id = ? "
                         "ORDER BY recorded_at DESC LIMIT 1", [firm])
     closure = latest.assign(status="closed", closed_on=pd.Timestamp("2026-10-20"),
@@ -278,13 +280,14 @@ def test_a_closed_firm_has_no_rating_in_force_nor_a_lending_offer(tiny, champion
     assert firm not in set(ratings_on(tiny, "sme", t1)["subject_id"])
     assert firm not in set(ratings_on(tiny, "enterprise", t1)["subject_id"])
     assert firm not in set(ratings_on(tiny, "sme")["subject_id"])  # in force today
-    assert firm not in set(lending_decisions(tiny, t1)["subject_id"])
-    assert firm not in set(lending_decisions(tiny, t1, subject_ids=[firm])["subject_id"])
+    lending, build = LendingConfig(), BuildConfig()
+    assert firm not in set(lending_decisions(tiny, t1, lending, build)["subject_id"])
+    assert firm not in set(lending_decisions(tiny, t1, lending, build, [firm])["subject_id"])
     classes, _ = enterprise_classes(tiny, t1)
     assert firm not in set(classes["subject_id"]) and len(classes) > 0
     # before the closure date it was open: its rating and offer then stand
     assert firm in set(ratings_on(tiny, "sme", t0)["subject_id"])
-    assert firm in set(lending_decisions(tiny, t0)["subject_id"])
+    assert firm in set(lending_decisions(tiny, t0, LendingConfig(), BuildConfig())["subject_id"])
     # history keeps every rating; a new batch at t1 no longer rates it
     history = subject_history(tiny, firm)
     assert {(s, d) for s, d in zip(history["scheme"], history["as_of"], strict=True)} >= {

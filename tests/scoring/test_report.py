@@ -209,11 +209,11 @@ def test_a_driver_capped_by_the_points_rule_reads_why(tiny, champions) -> None:
                       "ORDER BY subject_id LIMIT 1")
     sid, model_grade = rows["subject_id"].iloc[0], rows["model_grade"].iloc[0]
     rule = [o for o in json.loads(rows["overrides"].iloc[0]) if o["indicator"] == "points_rule"]
-    (section,) = report_data(tiny, sid, scheme="driver")["sections"]
+    (section,) = report_data(tiny, sid, POLICY, scheme="driver")["sections"]
     assert section["final_grade"] == "B" and section["model_grade"] == model_grade != "B"
     (shown,) = [o for o in section["overrides"] if o["grade"] == "B"]
     assert shown["indicator"] == "诚信考核记分" and shown["text"] == rule[0]["reason_zh"]
-    page = _visible(credit_report(tiny, sid, scheme="driver", generated=STAMP))
+    page = _visible(credit_report(tiny, sid, POLICY, scheme="driver", generated=STAMP))
     assert "B 不合格" in page and rule[0]["reason_zh"] in page
     assert rule[0]["records"][0]["record_id"] in page
     assert "points_rule" not in page

@@ -9,7 +9,7 @@ import pytest
 from little_city import rating, table_frame
 
 from features.build import build_features
-from features.compile import add_months
+from features.compile import BuildConfig, add_months
 from scoring.policies.rural import RuralConfig
 from scoring.rural_rating import NoRuralRatingsError, rural_assessment
 
@@ -36,9 +36,9 @@ def _rate_households(store) -> None:
 
 def test_villages_read_the_loan_book_at_the_date(tiny) -> None:
     with pytest.raises(NoRuralRatingsError):
-        rural_assessment(tiny, T)
+        rural_assessment(tiny, T, RuralConfig(), BuildConfig())
     _rate_households(tiny)
-    result = rural_assessment(tiny, T)
+    result = rural_assessment(tiny, T, RuralConfig(), BuildConfig())
     units = result.villages.units.set_index("village_code")
     declared = build_features(tiny, "village", T).set_index("subject_id").loc[units.index]
     np.testing.assert_allclose(
@@ -51,7 +51,7 @@ def test_villages_read_the_loan_book_at_the_date(tiny) -> None:
 def test_the_yearly_npl_increment_reads_the_book_a_year_before(tiny) -> None:
     _rate_households(tiny)
     cfg = RuralConfig(village_max_npl_increment=0.01)
-    result = rural_assessment(tiny, T, cfg)
+    result = rural_assessment(tiny, T, cfg, BuildConfig())
     units = result.villages.units.set_index("village_code")
     before = build_features(tiny, "village", add_months(T, -12)).set_index("subject_id")
     # the policy's ratio a year back is the village scheme's (no loans: 0, not null)
