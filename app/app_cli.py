@@ -1,7 +1,8 @@
 """``xinping app``: start the Streamlit app on 127.0.0.1.
 
-Registered on the root command line by :mod:`app.cli`. The app opens the store
-for writing (audit log, objections, re-ratings) and holds DuckDB's file lock
+Registered on the root command line (:mod:`app.cli_root`) when :mod:`app.cli`
+imports this module. The app opens the store for writing (audit log, objections,
+re-ratings) and holds DuckDB's file lock
 while it runs: stop it before running other ``xinping`` commands on the same
 store file.
 """
@@ -17,7 +18,7 @@ from typing import Annotated
 import typer
 
 from app.auth import DEMO_ACCOUNTS, ROLES
-from app.cli import cli, console
+from app.cli_root import cli, console
 from app.settings import settings
 
 SCRIPT = Path(__file__).with_name("streamlit_app.py")

@@ -88,15 +88,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.reasons": ("评价理由", "Reasons"),
     "profile.raise": ("推高风险的主要因素", "Factors raising the risk most"),
     "profile.lower": ("降低风险的主要因素", "Factors lowering the risk most"),
-    "profile.base": ("基准", "Base"),
+    "profile.base": ("参照主体", "Reference subject"),
     "profile.rest": ("其他因素合计", "All other factors"),
-    "profile.output": ("模型输出", "Model output"),
-    "profile.logodds_note": ("图中为 SHAP 贡献（对数几率）：红色推高违约风险，绿色降低。",
-                             "SHAP contributions in log-odds: red raises the risk, green "
-                             "lowers it."),
-    "profile.points_note": ("图中为评分卡分值：绿色加分（风险更低），红色减分。",
-                            "Scorecard points: green adds points (lower risk), red takes "
-                            "them away."),
+    "profile.output": ("本主体", "This subject"),
+    "profile.logodds_note": ("理由与图中的贡献均相对参照主体（训练样本中各指标取中位数的典型"
+                             "主体）计算，单位为违约对数几率：红色推高违约风险，绿色降低；参照主体加各因素贡献"
+                             "即为本主体的模型输出。没有风险方向的背景指标和缺失数据不列为理由，"
+                             "计入“其他因素合计”。",
+                             "Reasons and contributions are measured against the reference "
+                             "subject (the typical subject of the training data, each indicator "
+                             "at its median), in log-odds of default: red raises the risk, green "
+                             "lowers it; the reference plus the contributions is this subject's "
+                             "output. Context indicators without a risk direction and missing "
+                             "data are not reasons: they are in \"all other factors\"."),
+    "profile.points_note": ("理由与图中的分值均相对参照主体（训练样本中各指标取中位数的典型"
+                            "主体）计算：绿色比参照主体多得分（风险更低），红色少得分；参照主体得分加各因素分值"
+                            "即为本主体的信用分。没有风险方向的背景指标和缺失数据不列为理由，"
+                            "计入“其他因素合计”。",
+                            "Reasons and points are measured against the reference subject "
+                            "(the typical subject of the training data, each indicator at its "
+                            "median): green earns more points than the reference (lower risk), "
+                            "red fewer; the reference's score plus the points is this subject's "
+                            "score. Context indicators without a risk direction and missing data "
+                            "are not reasons: they are in \"all other factors\"."),
     "profile.history": ("等级历史", "Grade history"),
     "profile.records": ("信用记录时间线", "Records on a timeline"),
     "profile.objections": ("未办结异议", "Open objections"),
@@ -198,6 +212,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sup.xlsx": ("下载名单（Excel）", "Download the list (Excel)"),
     "sup.no_region": ("该区划没有已分类企业，未抽取。", "No classified enterprise in that "
                       "region: nothing drawn."),
+    # the authorisation reference (授权编号) of the roles in settings app.authorisation_roles
+    "auth.label": ("授权编号", "Authorisation reference"),
+    "auth.help": ("信息主体（企业或个人）授权查询其信用信息的书面授权编号；查询、查看和下载报告"
+                  "均连同该编号记入审计日志。",
+                  "The subject's (a firm's or a person's) written authorisation to look up its "
+                  "credit information; searches, look-ups and report downloads are written to "
+                  "the audit log with it."),
+    "auth.needed": ("请先填写信息主体的授权编号：有授权才能查询、查看其信用信息。",
+                    "Enter the subject's authorisation reference first: searching and viewing "
+                    "its credit information need it."),
     # lending (信易贷)
     "lend.on": ("评级有效日期", "Ratings in force on"),
     "lend.empty": ("尚无信易贷（中小企业）评级：请先运行 xinping score --subject sme。",

@@ -1,17 +1,20 @@
 """``xinping inspections draw`` and ``xinping inspections list``: routine inspection draws.
 
-Registered on the root command line by :mod:`app.cli`.
+Registered on the root command line (:mod:`app.cli_root`) when :mod:`app.cli`
+imports this module; the draw is :func:`scoring.inspection_draw.draw_inspections`,
+as on the 分级分类监管 page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from app.cli import StoreOption, cli, console, err_console, open_store
+from app.cli_root import StoreOption, cli, console, day_option, fail, login_name, open_store
 from app.settings import settings
 
 inspections_cli = typer.Typer(
@@ -21,17 +24,6 @@ inspections_cli = typer.Typer(
 cli.add_typer(inspections_cli, name="inspections")
 
 EXPORT_SUFFIXES = (".csv", ".xlsx")
-
-
-def _as_of(value: str):
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        err_console.print(f"[red]错误 / error:[/red] --as-of {escape(value)!s} is not a date "
-                          "(YYYY-MM-DD)")
-        raise typer.Exit(code=2) from None
 
 
 def _print_summary(result) -> None:
@@ -74,7 +66,8 @@ def _export(frame, summary, out: Path) -> None:
 
 @inspections_cli.command("draw")
 def inspections_draw(
-    as_of: Annotated[str, typer.Option("--as-of", help="Classification date YYYY-MM-DD.")],
+    as_of: Annotated[dt.date, day_option("--as-of", "Classification date: the classes "
+                                         "in force on it.")],
     region: Annotated[
         str | None, typer.Option("--region", help="6-digit 行政区划代码 (530300: the whole city).")
     ] = None,
@@ -90,53 +83,34 @@ def inspections_draw(
     store: StoreOption = None,
 ) -> None:
     """Draw the random inspection list per credit-risk class. 按分类抽取双随机检查名单。"""
-    import getpass
     import secrets
 
-    from scoring.policies.inspection import draw, region_prefix, summary_table
-    from scoring.policies.inspection_store import (
-        NoRatingsError,
-        draw_history,
-        enterprise_classes,
-        export_frame,
-        new_draw_id,
-        store_draw,
-    )
+    from scoring.inspection_draw import EmptyDrawError, draw_inspections
+    from scoring.policies.inspection import region_prefix
+    from scoring.policies.inspection_store import NoRatingsError
 
-    day = _as_of(as_of)
     if out is not None and out.suffix.lower() not in EXPORT_SUFFIXES:
-        err_console.print(f"[red]错误 / error:[/red] --out {escape(str(out))}: use a .csv or "
-                          ".xlsx file")
-        raise typer.Exit(code=2)
+        fail(f"--out {out}: use a .csv or .xlsx file")
     if region is not None:
         try:
             region_prefix(region)
         except ValueError as exc:
-            err_console.print(f"[red]错误 / error:[/red] --region: {escape(str(exc))}")
-            raise typer.Exit(code=2) from None
+            fail(f"--region: {exc}")
     if seed is None:
         seed = secrets.randbelow(2**31)
-    cfg = settings().inspection.config()
     with open_store(store) as st:
         try:
-            classes, batch = enterprise_classes(st, day)
-        except NoRatingsError as exc:
-            err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
-            raise typer.Exit(code=2) from None
-        history = draw_history(st, day, cfg)
-        result = draw(classes, cfg, seed, region=region, history=history, as_of=day)
-        if result.population == 0:
-            err_console.print(f"[red]错误 / error:[/red] no classified enterprise in region "
-                              f"{escape(str(region))} at {day}")
-            raise typer.Exit(code=2)
-        draw_id = store_draw(st, result, day, drawn_by=by or getpass.getuser(), batch=batch,
-                             draw_id=new_draw_id(day))
-    console.print(f"抽查批次 draw [bold]{draw_id}[/bold] · 基准日 as of {day} · "
+            outcome = draw_inspections(st, as_of, seed, region, settings().inspection.config(),
+                                       by or login_name())
+        except (NoRatingsError, EmptyDrawError) as exc:
+            fail(str(exc))
+    batch = outcome.batch
+    console.print(f"抽查批次 draw [bold]{outcome.draw_id}[/bold] · 基准日 as of {as_of} · "
                   f"区划 region {escape(region or '全部 all')} · 随机种子 seed {seed} · "
                   f"模型 model {escape(batch['model_name'])} v{escape(batch['model_version'])}")
-    _print_summary(result)
+    _print_summary(outcome.result)
     if out is not None:
-        _export(export_frame(result, draw_id, day), summary_table(result), out)
+        _export(outcome.listing, outcome.summary, out)
         console.print(f"[green]导出 / exported:[/green] {escape(str(out))}")
 
 
@@ -157,8 +131,7 @@ def inspections_list(
     with open_store(store, read_only=True) as st:
         frame = load_draw(st, draw_id) if draw_id else list_draws(st)
     if draw_id and frame.empty:
-        err_console.print(f"[red]错误 / error:[/red] no draw {escape(draw_id)}")
-        raise typer.Exit(code=2)
+        fail(f"no draw {draw_id}")
     if not draw_id:
         frame = frame.rename(columns={"draw_id": "抽查批次", "as_of": "分类基准日",
                                       "seed": "随机种子", "drawn_by": "抽取人",
@@ -173,8 +146,7 @@ def inspections_list(
                                 "seed": "随机种子", "drawn_by": "抽取人", "drawn_at": "抽取时间"})
     if out is not None:
         if out.suffix.lower() not in EXPORT_SUFFIXES:
-            err_console.print("[red]错误 / error:[/red] --out: use a .csv or .xlsx file")
-            raise typer.Exit(code=2)
+            fail("--out: use a .csv or .xlsx file")
         _export(view, None, out)
         console.print(f"[green]导出 / exported:[/green] {escape(str(out))}")
     else:

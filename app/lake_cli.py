@@ -1,7 +1,8 @@
 """``xinping export-lake`` and opening a lake for ``--engine spark --lake DIR``.
 
-Registered on the root command line by :mod:`app.cli`. The lake layout is
-documented in :mod:`features.store.lake` and docs/spark-runbook.md.
+Registered on the root command line (:mod:`app.cli_root`) when :mod:`app.cli`
+imports this module. The lake layout is documented in :mod:`features.store.lake`
+and docs/spark-runbook.md.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from app.cli import StoreOption, cli, console, err_console, open_store
+from app.cli_root import StoreOption, cli, console, err_console, open_store
 
 LakeOption = Annotated[
     Path | None,

@@ -1,6 +1,7 @@
 """``xinping migration``, ``xinping rural`` and ``xinping lending``: ratings in use.
 
-Registered on the root command line by :mod:`app.cli`.
+Registered on the root command line (:mod:`app.cli_root`) when :mod:`app.cli`
+imports this module.
 """
 
 from __future__ import annotations
@@ -11,34 +12,34 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli import StoreOption, audit, cli, console, err_console, login_name, open_store
+from app.cli_root import (
+    StoreOption,
+    audit,
+    cli,
+    console,
+    day_option,
+    fail,
+    login_name,
+    open_store,
+)
 from app.settings import settings
 
 
-def _day(value: str | None, what: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        err_console.print(f"[red]错误 / error:[/red] {what} {value!r} is not a date YYYY-MM-DD")
-        raise typer.Exit(code=2) from None
-
-
 def _latest_as_of(st, scheme: str) -> dt.date:
-    value = st.scalar("SELECT max(as_of) FROM ratings WHERE scheme = ?", [scheme])
-    if value is None:
-        err_console.print(f"[red]错误 / error:[/red] no {scheme} ratings: run "
-                          f"`xinping score --subject {scheme}` first")
-        raise typer.Exit(code=2)
-    return dt.date.fromisoformat(str(value)[:10])
+    """The latest as-of date of the scheme's ratings, or a clear error when there is none."""
+    from scoring.history import latest_as_of
+
+    day = latest_as_of(st, scheme)
+    if day is None:
+        fail(f"no {scheme} ratings: run `xinping score --subject {scheme}` first")
+    return day
 
 
 @cli.command()
 def migration(
     subject: Annotated[str, typer.Option("--subject", help="Scheme key.")],
-    date_from: Annotated[str, typer.Option("--from", help="Earlier as-of date.")],
-    date_to: Annotated[str, typer.Option("--to", help="Later as-of date.")],
+    date_from: Annotated[dt.date, day_option("--from", "Earlier as-of date.")],
+    date_to: Annotated[dt.date, day_option("--to", "Later as-of date.")],
     top: Annotated[int, typer.Option(help="Movers to list.")] = 20,
     store: StoreOption = None,
 ) -> None:
@@ -48,7 +49,7 @@ def migration(
     from scoring.history import migration as matrix
     from scoring.history import movers
 
-    a, b = _day(date_from, "--from"), _day(date_to, "--to")
+    a, b = date_from, date_to
     with open_store(store, read_only=True) as st:
         m = matrix(st, subject, a, b)
         moved = movers(st, subject, a, b, settings().windows.policy())
@@ -75,7 +76,7 @@ def migration(
 
 @cli.command()
 def rural(
-    on: Annotated[str | None, typer.Option("--on", help="Date (default: latest ratings).")] = None,
+    on: Annotated[dt.date | None, day_option("--on", "Date (default: latest ratings).")] = None,
     village: Annotated[str | None, typer.Option(help="One village: its criteria and the "
                                                      "households weighing on them.")] = None,
     store: StoreOption = None,
@@ -85,13 +86,12 @@ def rural(
     from scoring.rural_rating import NoRuralRatingsError, rural_assessment
 
     with open_store(store, read_only=True) as st:
-        day = _day(on, "--on") or _latest_as_of(st, "household")
+        day = on or _latest_as_of(st, "household")
         try:
             result = rural_assessment(st, day, settings().rural.config(),
                                       settings().build_config())
         except NoRuralRatingsError as exc:
-            err_console.print(f"[red]错误 / error:[/red] {exc}")
-            raise typer.Exit(code=2) from None
+            fail(str(exc))
     v, t = result.villages.units, result.townships.units
     console.print(f"{day}: 信用村 credit villages {int(v['is_credit_village'].sum())}/{len(v)} · "
                   f"信用乡镇 credit townships {int(t.filter(like='is_credit').sum().sum())}"
@@ -103,8 +103,7 @@ def rural(
     if village:
         mine = crit[crit["unit_code"] == village]
         if mine.empty:
-            err_console.print(f"[red]错误 / error:[/red] unknown village {village!r}")
-            raise typer.Exit(code=2)
+            fail(f"unknown village {village!r}")
         for _, c in mine.iterrows():
             mark = "✓" if c["passed"] else "✗"
             weigh = ", ".join(mask_id(h) for h in c["weighing"][:5])
@@ -116,26 +115,44 @@ def rural(
 @cli.command()
 def lending(
     subject_ids: Annotated[list[str] | None, typer.Argument(help="SME IDs (default: all).")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="Date (default: latest ratings).")] = None,
+    on: Annotated[dt.date | None, day_option("--on", "Date (default: latest ratings).")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Who (audit log).")] = None,
+    auth_ref: Annotated[
+        str | None, typer.Option("--auth-ref", help="授权编号: the SMEs' authorisation "
+                                 "reference (a bank asking; written to the audit log).")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """信易贷: knock-outs, suggested credit line and rate tier of rated SMEs. 信易贷授信建议。"""
-    from scoring.lending_decision import lending_decisions
+    from scoring.lending_decision import applicant_decisions, lending_decisions
 
+    cfg = settings()
     with open_store(store) as st:
-        day = _day(on, "--on") or _latest_as_of(st, "sme")
-        out = lending_decisions(st, day, settings().lending.config(), subject_ids,
-                                settings().build_config())
-        for sid in subject_ids or []:
-            audit(st, user or login_name(), "cli", "lending_lookup", sid, {"on": str(day)})
+        day = on or _latest_as_of(st, "sme")
+        detail: dict = {"on": str(day)}
+        if auth_ref and auth_ref.strip():
+            detail["authorisation"] = auth_ref.strip()
+        if subject_ids:
+            # one row per SME asked for, as the page's applicants upload
+            ids = [i.strip().upper() for i in subject_ids]
+            rows = applicant_decisions(st, day, ids, cfg.lending.config(), cfg.build_config())
+            for sid in ids:
+                audit(st, user or login_name(), "cli", "lending_lookup", sid, detail)
+        else:
+            out = lending_decisions(st, day, cfg.lending.config(), cfg.build_config())
     if subject_ids:
-        for _, r in out.iterrows():
-            console.print(f"{r['subject_id']} {r['grade']}: {r['decision_zh']} · 额度 line "
-                          f"{r['credit_line']:,.0f} 元 · {r['rate_tier_zh']}", markup=False,
-                          highlight=False)
-            for reason in __import__("json").loads(r["decline_reasons"] or "[]"):
-                console.print(f"   ✗ {reason}", markup=False, highlight=False)
+        for _, r in rows.iterrows():
+            if r["status"] != "ok":
+                why = {"unknown": "未知主体 unknown subject", "empty": "空 empty",
+                       "unrated": f"{day} 无信易贷评级 not rated as an SME"}[r["status"]]
+                console.print(f"{r['subject_id']}: {why}", markup=False, highlight=False)
+                continue
+            console.print(f"{r['subject_id']} {r['name']} {r['grade']}: {r['decision_zh']} · "
+                          f"额度 line {r['credit_line']:,.0f} 元 · {r['rate_tier_zh']}",
+                          markup=False, highlight=False)
+            if r["reasons_zh"]:
+                console.print(f"   ✗ {r['reasons_zh']} / {r['reasons_en']}", markup=False,
+                              highlight=False)
         return
     summary = out.groupby(["grade", "decision_zh"]).agg(
         n=("subject_id", "size"), line=("credit_line", "mean")).reset_index()

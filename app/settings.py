@@ -163,8 +163,7 @@ class RuralSettings(_Policy):
     village_min_credit_share: float
     village_min_on_time_share: float
     village_max_npl: float
-    on_time_grace_days: int
-    on_time_months: int = Field(12, gt=0)
+    village_max_npl_increment: float | None = None
     township_min_credit_village_share: float
     township_max_npl: float
     top_n: int
@@ -202,7 +201,15 @@ class DriverSettings(_Policy):
     rules: list[PointRuleSettings]
 
     def config(self) -> DriverConfig:
-        """The typed driver points rule."""
+        """The typed driver points rule (its grades must be the driver scale's: the points
+        grade caps the final grade)."""
+        from models.rating import load_scale
+
+        scale = load_scale("driver").keys
+        unknown = [g for g in self.grades if g not in scale]
+        if unknown:
+            raise ValueError(f"driver.grades {unknown} are not grades of the driver scale "
+                             f"({', '.join(scale)}, models/scales/driver.toml)")
         return DriverConfig(
             rules=tuple(PointRule(**r.model_dump()) for r in self.rules),
             grades=tuple(self.grades.items()),
@@ -218,14 +225,29 @@ class GreenChannelSettings(_Policy):
     def config(self) -> GreenChannelConfig:
         """The typed green-channel rule."""
         return GreenChannelConfig(self.years, self.require_full_period, self.listing_kinds)
+
+
 class AppSettings(_Strict):
-    """The Streamlit app: address, demo accounts and who may see full personal IDs."""
+    """The Streamlit app: address, demo accounts, who may see full personal IDs and who
+    must give the subject's authorisation reference (授权编号) before any of its data."""
 
     host: str = "127.0.0.1"
     port: int = Field(8501, gt=0, lt=65536)
     seed_demo_users: bool = True
     demo_password: str = "xinping2026"
     full_id_roles: tuple[str, ...] = ("rural", "admin")
+    authorisation_roles: tuple[str, ...] = ("bank",)
+
+    @model_validator(mode="after")
+    def _known_roles(self):
+        from app.auth import ROLES
+
+        for key in ("full_id_roles", "authorisation_roles"):
+            unknown = [r for r in getattr(self, key) if r not in ROLES]
+            if unknown:
+                raise ValueError(f"app.{key}: unknown roles {unknown}; known: "
+                                 f"{', '.join(ROLES)}")
+        return self
 
 
 class Settings(_Strict):

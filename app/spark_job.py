@@ -11,10 +11,14 @@ On a cluster (docs/spark-runbook.md)::
 The session is the one ``spark-submit`` configures (master, memory, ``--conf``);
 ``--master`` here only serves a run with plain ``python`` (local mode). For
 each scheme the champion is loaded once on the driver from the registry
-(``--tracking-uri``, or ``--mlflow-home`` for a local folder), broadcast, and
-:func:`scoring.spark_batch.score_scheme_spark` builds the indicators on Spark,
-rates every partition and writes ``ratings`` as Parquet partitioned by scheme
-and as_of (default ``<lake>/ratings``). Executors never contact MLflow.
+(``--tracking-uri``, or ``--mlflow-home`` for a local folder) before Spark
+starts (a missing one fails the job at once), broadcast, and the use case
+behind ``xinping score`` (:func:`scoring.population.rate_population` with the
+Spark engine, :func:`scoring.spark_batch.score_scheme_spark`) builds the
+indicators on Spark, rates every partition and writes ``ratings`` as Parquet
+partitioned by scheme and as_of (default ``<lake>/ratings``). Executors never
+contact MLflow. ``--as-of`` is parsed by :func:`app.dates.parse_day`, as on the
+command line.
 
 Publication windows, severity weights and policies come from the shipped
 settings (``app/settings.toml``), overlaid with ``$XINPING_SETTINGS`` if set.
@@ -29,11 +33,21 @@ import sys
 import time
 from collections.abc import Sequence
 
-MODELLED = ("enterprise", "sme", "household", "driver")
+
+def _day(text: str) -> dt.date:
+    """:func:`app.dates.parse_day` for argparse: a bad date names the option's value."""
+    from app.dates import parse_day
+
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line arguments of the job."""
+    from features.schemes import MODELLED
+
     parser = argparse.ArgumentParser(
         prog="spark_job.py",
         description="Score schemes on Spark from a Parquet lake with their champion models.")
@@ -45,8 +59,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     registry.add_argument("--mlflow-home", help="Local MLflow home (mlflow.db, artifacts/).")
     parser.add_argument("--scheme", action="append", required=True,
                         help="Scheme to score (repeatable) or all.")
-    parser.add_argument("--as-of", required=True, type=dt.date.fromisoformat,
-                        help="As-of date YYYY-MM-DD.")
+    parser.add_argument("--as-of", required=True, type=_day, metavar="YYYY-MM-DD",
+                        help="As-of date.")
     parser.add_argument("--out", help="Ratings dataset (default: <lake>/ratings).")
     parser.add_argument("--master", help="Only without spark-submit: a local master, "
                         "e.g. local[2].")
@@ -66,25 +80,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.settings import settings
     from features.store.spark_session import local_session, submitted_session
     from features.store.spark_store import SparkStore
-    from scoring.loader import load_model
-    from scoring.spark_batch import score_scheme_spark
+    from scoring.loader import champions
+    from scoring.population import rate_population
 
     print(f"xinping from {os.path.dirname(scoring.__file__)}", flush=True)
+    # every champion is loaded on the driver before Spark starts: a missing one fails fast
+    models, missing = champions(args.tracking_uri or args.mlflow_home, args.scheme)
+    for message in missing:
+        print(f"error: {message}", file=sys.stderr, flush=True)
+    if missing:
+        return 2
     if args.master:  # plain python: a local session
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         spark = local_session(args.master, app_name="xinping-score")
     else:
         spark = submitted_session("xinping-score")
-    registry = args.tracking_uri or args.mlflow_home
-    cfg, policies = settings().build_config(), settings().rating_policies()
+    cfg = settings()
     started = time.perf_counter()
     try:
         with SparkStore(args.lake, spark=spark) as store:
-            for scheme in args.scheme:
-                model = load_model(scheme, registry)
-                run = score_scheme_spark(store, model, args.as_of, cfg=cfg, policies=policies,
-                                         out=args.out)
+            for run in rate_population(store, models, [args.as_of], cfg.build_config(),
+                                       cfg.rating_policies(), engine="spark", out=args.out):
                 print(run.summary(), flush=True)
             target = args.out or store.table_path("ratings")
         print(f"ratings → {target} ({time.perf_counter() - started:.1f} s)", flush=True)

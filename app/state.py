@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -128,12 +129,38 @@ def mask_frame(user: User, frame: pd.DataFrame,
     return out
 
 
-def audit(user: User, action: str, subject_id: str | None, detail: dict[str, Any]) -> None:
-    """Write one ``audit_log`` row: who, role, what, when."""
-    store().append("audit_log", pd.DataFrame([{
+def write_audit(to: Store, user: User, action: str, subject_id: str | None,
+                detail: dict[str, Any]) -> None:
+    """Write one ``audit_log`` row to ``to`` (usable outside a script run)."""
+    to.append("audit_log", pd.DataFrame([{
         "logged_at": dt.datetime.now(), "user_name": user.username, "role": user.role,
         "action": action, "subject_id": subject_id,
         "detail": json.dumps(detail, ensure_ascii=False, default=str)}]))
+
+
+def audit(user: User, action: str, subject_id: str | None, detail: dict[str, Any]) -> None:
+    """Write one ``audit_log`` row: who, role, what, when."""
+    write_audit(store(), user, action, subject_id, detail)
+
+
+def audited_report(user: User, subject_id: str, lang: str, **detail: Any) -> Callable[[], str]:
+    """The credit report of ``subject_id`` for a download button, made when clicked.
+
+    Streamlit runs the returned function on the server when the user clicks
+    (outside the page's script run): it writes a ``report_download`` audit row
+    with ``detail`` (e.g. the authorisation reference), then builds the report
+    with the publication windows in force (:func:`scoring.report.credit_report`,
+    as ``xinping report``).
+    """
+    to, policy = store(), settings().windows.policy()
+
+    def build() -> str:
+        from scoring.report import credit_report
+
+        write_audit(to, user, "report_download", subject_id, {"lang": lang, **detail})
+        return credit_report(to, subject_id, policy, lang=lang)
+
+    return build
 
 
 def audit_lookup(user: User, subject_id: str, page: str, **detail: Any) -> None:

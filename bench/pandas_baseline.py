@@ -75,11 +75,13 @@ SUBJECT_KEYS = (
     "scale",
     "established_on",
     "closed_on",
+    "status",
     "legal_rep_id",
     "employer_id",
     "village_code",
     "township_code",
     "recorded_at",
+    "ingest_id",
 )
 EFFECTIVE_COLUMNS = (
     "record_id",
@@ -238,10 +240,16 @@ def population(tables: Tables, scheme: Scheme, as_of: pd.Timestamp) -> pd.DataFr
     """The latest version of every subject in ``scheme``'s population at ``as_of``."""
     latest = latest_subjects(tables)
     pop = scheme.population
+    # closed or deregistered: closed_on, else from the day a closed/revoked version was recorded
+    recorded = latest["recorded_at"].astype("datetime64[s]").dt.normalize()
+    closed = latest["closed_on"].where(
+        latest["closed_on"].notna(),
+        recorded.where(latest["status"].isin(["closed", "revoked"])),
+    )
     mask = (
         (latest["subject_type"] == pop.subject_type)
         & (latest["established_on"].isna() | (latest["established_on"] <= as_of))
-        & (latest["closed_on"].isna() | (latest["closed_on"] > as_of))
+        & (closed.isna() | (closed > as_of))
     )
     if pop.scales:
         mask &= latest["scale"].isin(pop.scales)
@@ -259,8 +267,9 @@ def population(tables: Tables, scheme: Scheme, as_of: pd.Timestamp) -> pd.DataFr
 
 
 def latest_subjects(tables: Tables) -> pd.DataFrame:
-    """One row per subject: the version recorded last."""
-    s = tables.subjects.sort_values("recorded_at", kind="stable")
+    """One row per subject: the version recorded last (ties: the later ingest)."""
+    s = tables.subjects.sort_values(["recorded_at", "ingest_id"], kind="stable",
+                                    na_position="first")
     return s.drop_duplicates("subject_id", keep="last")
 
 
@@ -294,6 +303,18 @@ def records_mask(eff: pd.DataFrame, rec: Records, as_of: pd.Timestamp) -> pd.Ser
         hi = _shift(as_of, -rec.offset)
         lo = _shift(as_of, -(rec.offset + rec.window))
         mask &= (eff["rdate"] > lo) & (eff["rdate"] <= hi)
+    if rec.open_below is not None:
+        # a report is open while its days past due, unpaid, would stay under the limit
+        age = (as_of - eff["rdate"]).dt.days
+        value = eff["value_num"]
+        mask &= ((value >= rec.open_below) | (value + age < rec.open_below)).fillna(False)
+    if rec.since is not None:
+        # dated on or after the start of the subject's oldest `since` record in force
+        anchor = match_mask(eff, rec.since) & (
+            eff["valid_until"].isna() | (eff["valid_until"] > as_of))
+        start = eff.loc[anchor].groupby("subject_id", observed=True)["rdate"].min()
+        first = eff["subject_id"].astype(object).map(start)
+        mask &= (eff["rdate"] >= first).fillna(False)
     return mask
 
 
@@ -408,6 +429,9 @@ def members(pop: pd.DataFrame, frame: pd.DataFrame, group: str, m: Members) -> p
             c = m.where
             vals = frame[c.indicator]
             hit = (_OPS[c.op](vals, c.value) & vals.notna()).astype("float64")
+            if m.among is not None:  # of the members meeting `among` only
+                a = frame[m.among.indicator]
+                hit = hit.where(_OPS[m.among.op](a, m.among.value) & a.notna())
             out = hit.groupby(frame[group]).mean()
         case "sum_ratio":
             num = by[m.of].sum(min_count=1)
@@ -429,9 +453,12 @@ def attribute(pop: pd.DataFrame, a: Attribute, as_of: pd.Timestamp) -> pd.Series
 
 
 def derived(op: str, left: pd.Series, right: pd.Series) -> pd.Series:
-    """``ratio``, ``trend``, ``diff`` or ``log_ratio`` of two indicator columns."""
+    """``ratio``, ``share``, ``trend``, ``diff`` or ``log_ratio`` of two indicator columns."""
     if op == "ratio":
         return left / right.where(right != 0)
+    if op == "share":
+        total = left + right
+        return left / total.where(total != 0)
     if op == "trend":
         return (left - right) / right.where(right != 0)
     if op == "diff":

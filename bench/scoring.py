@@ -78,7 +78,7 @@ def _baseline(model, features) -> float | None:
     est = model.pipeline.estimator
     if not hasattr(est, "booster_"):
         return None
-    _, matrix = est._read(features.loc[:, list(model.pipeline.features)])
+    _, matrix = est._read(model.pipeline.model_input(features))
     started = time.perf_counter()
     est.booster_.predict(matrix, pred_contrib=True, num_iteration=est.n_iter_)
     return time.perf_counter() - started

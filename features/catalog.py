@@ -56,10 +56,17 @@ def _kinds(m: Match) -> str:
 
 def _window(rec: Records) -> str:
     if rec.window is None:
-        return "当前有效 / in force"
-    if rec.offset:
-        return f"{rec.offset + rec.window}–{rec.offset} 个月前 / months ago"
-    return f"近 {rec.window} 个月 / last {rec.window} months"
+        text = "当前有效 / in force"
+    elif rec.offset:
+        text = f"{rec.offset + rec.window}–{rec.offset} 个月前 / months ago"
+    else:
+        text = f"近 {rec.window} 个月 / last {rec.window} months"
+    if rec.open_below is not None:
+        text += (f"，当前未结清（逾期天数加已过天数 < {rec.open_below:g}，"
+                 f"≥ {rec.open_below:g} 天的不结清即一直计入）/ still open")
+    if rec.since is not None:
+        text += f"，自{_kinds(rec.since)}在贷起 / since the oldest one in force"
+    return text
 
 
 def describe_source(ind: Indicator) -> str:
@@ -81,6 +88,9 @@ def describe_source(ind: Indicator) -> str:
     if isinstance(src, Members):
         w = src.where
         cond = f" where {w.indicator} {w.op} {w.value:g}" if w else ""
+        if src.among is not None:
+            a = src.among
+            cond += f" among {a.indicator} {a.op} {a.value:g}"
         of = f"({src.of}{'/' + src.over if src.over else ''})" if src.of else ""
         return f"成员农户 members: {src.fn}{of}{cond}"
     raise TypeError(type(src))

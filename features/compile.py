@@ -43,6 +43,7 @@ from features.dsl import (
     Scheme,
 )
 from features.records.windows import WindowPolicy
+from features.subjects import current_subjects_sql, open_on_sql
 
 RECORD_DATE = "coalesce(r.decided_on, r.event_date)"
 
@@ -222,14 +223,15 @@ class Subset:
 
 def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...],
                    subset: Subset | None = None) -> str:
-    """CTEs ``latest`` (current version of every subject) and ``pop``."""
+    """CTEs ``latest`` (current version of every subject, :mod:`features.subjects`) and
+    ``pop`` (the scheme's subjects at T: registered by T, not closed or deregistered by T)."""
     pop = scheme.population
     t = lit(as_of)
     cols = ", ".join(dict.fromkeys(("subject_id", "legal_rep_id", "employer_id", "village_code",
                                     "township_code", *extra)))
     where = [f"subject_type = '{pop.subject_type}'",
              f"(established_on IS NULL OR established_on <= {t})",
-             f"(closed_on IS NULL OR closed_on > {t})"]
+             open_on_sql(as_of)]
     if pop.scales:
         where.append(f"scale IN ({_quote(pop.scales)})")
     if subset is not None:
@@ -241,10 +243,7 @@ def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str,
             f"AND published_on <= {t} AND (revoked_on IS NULL OR revoked_on > {t}))"
         )
     return f"""latest AS (
-  SELECT * FROM (
-    SELECT s.*, row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-    FROM subjects s
-  ) v WHERE rn = 1
+  {current_subjects_sql()}
 ),
 pop AS (
   SELECT {cols} FROM latest WHERE {' AND '.join(where)}
@@ -259,13 +258,50 @@ def _window_cond(rec: Records, as_of: dt.date, alias: str) -> str:
     return f" AND {alias}.rdate > {lit(lo)} AND {alias}.rdate <= {lit(hi)}"
 
 
+def _open_cond(d: Dialect, rec: Records, as_of: dt.date, alias: str) -> str:
+    """Reports still open at T (:attr:`Records.open_below`)."""
+    if rec.open_below is None:
+        return ""
+    limit = _double(rec.open_below)
+    age = d.days_between(lit(as_of), f"{alias}.rdate")
+    return (f" AND ({alias}.value_num >= {limit} "
+            f"OR {alias}.value_num + {age} < {limit})")
+
+
+def anchor_names(scheme: Scheme) -> dict[Match, str]:
+    """A CTE name per distinct :attr:`Records.since` of the scheme's own records."""
+    out: dict[Match, str] = {}
+    for ind in scheme.indicators:
+        src = ind.source
+        if isinstance(src, Related) and src.inner.since is not None:
+            raise ValueError(f"scheme {scheme.key}: {ind.name}: `since` reads the subject's "
+                             "own records only")
+        if isinstance(src, Records) and src.since is not None and src.since not in out:
+            out[src.since] = f"anc{len(out)}"
+    return out
+
+
+def anchor_sql(since: Match, as_of: dt.date, name: str) -> str:
+    """CTE ``name``: per subject, the start of its oldest ``since`` record in force at T."""
+    return (f"{name} AS (\n  SELECT a.subject_id, min(a.rdate) AS since_date FROM eff a\n"
+            f"  WHERE {match_sql(since, 'a')}\n"
+            f"    AND (a.valid_until IS NULL OR a.valid_until > {lit(as_of)})\n"
+            "  GROUP BY a.subject_id\n)")
+
+
 def record_agg_sql(d: Dialect, rec: Records, as_of: dt.date, cfg: BuildConfig,
-                   alias: str = "e") -> str:
-    """Aggregate SQL of a :class:`Records` source over the ``eff`` rows ``alias``."""
+                   alias: str = "e", anchors: dict[Match, str] | None = None) -> str:
+    """Aggregate SQL of a :class:`Records` source over the ``eff`` rows ``alias``
+    (``anchors``: the CTE joined for each :attr:`Records.since`, see :func:`anchor_names`)."""
     cond = match_sql(rec.match, alias) + _window_cond(rec, as_of, alias)
     if rec.window is None:
         # in force: a listing not lifted, a loan not yet due, a rating still valid
         cond += f" AND ({alias}.valid_until IS NULL OR {alias}.valid_until > {lit(as_of)})"
+    cond += _open_cond(d, rec, as_of, alias)
+    if rec.since is not None:
+        if anchors is None or rec.since not in anchors:
+            raise ValueError("a Records source with `since` needs its anchor CTE")
+        cond += f" AND {alias}.rdate >= {anchors[rec.since]}.since_date"
     match rec.agg:
         case "count":
             return f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)"
@@ -305,8 +341,11 @@ def _member_agg(m: Members) -> str:
             return f"avg(m.{m.of})"
         case "share":
             c: Condition = m.where  # type: ignore[assignment]
-            return (f"avg(CASE WHEN m.{c.indicator} {c.op} {c.value!r} THEN {_double(1)} "
-                    f"WHEN m.subject_id IS NOT NULL THEN {_double(0)} END)")
+            among = "m.subject_id IS NOT NULL"
+            if m.among is not None:  # members meeting `among` only (a null does not meet it)
+                among = f"m.{m.among.indicator} {m.among.op} {m.among.value!r}"
+            return (f"avg(CASE WHEN m.{c.indicator} {c.op} {c.value!r} AND {among} "
+                    f"THEN {_double(1)} WHEN {among} THEN {_double(0)} END)")
         case "sum_ratio":
             return f"sum(m.{m.of}) / nullif(sum(m.{m.over}), 0)"
     raise ValueError(f"unknown member aggregation {m.fn!r}")
@@ -324,6 +363,8 @@ def _attribute_sql(d: Dialect, a: Attribute, as_of: dt.date) -> str:
 def _derived_sql(op: str, left: str, right: str) -> str:
     if op == "ratio":
         return f"({left}) / nullif({right}, 0)"
+    if op == "share":
+        return f"({left}) / nullif(({left}) + ({right}), 0)"
     if op == "trend":
         return f"(({left}) - ({right})) / nullif({right}, 0)"
     if op == "diff":
@@ -349,6 +390,9 @@ def scope_sql(scheme: Scheme, as_of: dt.date) -> str:
     span: dict[str, int | None] = {}
     for rec in _record_sources(scheme):
         need = None if rec.window is None else rec.window + rec.offset
+        # an anchor (`since`) is any record in force, whatever its date
+        for kind in rec.since.kinds if rec.since is not None else ():
+            span[kind] = None
         for kind in rec.match.kinds:
             if kind in span and (span[kind] is None or need is None):
                 span[kind] = None
@@ -412,12 +456,18 @@ def scheme_sql(
     if own or related:
         ctes.append(effective_records_sql(dialect, as_of, cfg.windows,
                                           scope_sql(scheme, as_of)))
+    anchors = anchor_names(scheme)
     if own:
+        ctes += [anchor_sql(m, as_of, name) for m, name in anchors.items()]
         aggs = ",\n    ".join(
-            f"{record_agg_sql(dialect, i.source, as_of, cfg)} AS {i.name}" for i in own  # type: ignore[arg-type]
+            f"{record_agg_sql(dialect, i.source, as_of, cfg, anchors=anchors)} AS {i.name}"  # type: ignore[arg-type]
+            for i in own
         )
+        joined = "".join(f" LEFT JOIN {name} ON {name}.subject_id = e.subject_id"
+                         for name in anchors.values())
         ctes.append(f"own AS (\n  SELECT e.subject_id,\n    {aggs}\n  FROM eff e "
-                    "JOIN pop p ON e.subject_id = p.subject_id GROUP BY e.subject_id\n)")
+                    f"JOIN pop p ON e.subject_id = p.subject_id{joined} "
+                    "GROUP BY e.subject_id\n)")
         joins.append("LEFT JOIN own ON own.subject_id = p.subject_id")
         for i in own:
             exprs[i.name] = _zero(f"own.{i.name}", i.source.agg)  # type: ignore[union-attr]
@@ -476,6 +526,7 @@ def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -
         cond = match_sql(src.inner.match, "e") + _window_cond(src.inner, as_of, "e")
         if src.inner.window is None:  # in force, as in record_agg_sql
             cond += f" AND (e.valid_until IS NULL OR e.valid_until > {lit(as_of)})"
+        cond += _open_cond(d, src.inner, as_of, "e")
         return f"count(DISTINCT CASE WHEN {cond} THEN e.subject_id END)"
     return record_agg_sql(d, src.inner, as_of, cfg)
 

@@ -86,12 +86,29 @@ class Records:
     months (``window=12, offset=12`` is the year before the last). ``None``
     window: every record in force at the date (a listing not yet lifted, a loan
     not yet due, a rating still valid), whatever its date.
+
+    Two optional filters describe a state at the date rather than a history:
+
+    * ``since``: only records dated on or after the start of the subject's
+      oldest record matching ``since`` that is in force at the date
+      (``valid_until`` empty or after it) — e.g. ``since=Match(("loan",))``:
+      the reports on the loans outstanding now. A subject with no such record
+      has no matching record. Only for the subject's own records.
+    * ``open_below``: only status reports still open at the date. A report
+      dated D of a running count of days ``value_num`` (days past due) is open
+      while that count, had nothing been paid, would still be below
+      ``open_below`` at T: ``value_num + (T − D) < open_below``. A loan still
+      unpaid at ``open_below`` days (90) is reported again, as non-performing,
+      so a report with no successor by then was settled. A report at or above
+      ``open_below`` stays open (bound it with ``since``).
     """
 
     match: Match
     agg: RecordAgg = "count"
     window: int | None = None
     offset: int = 0
+    since: Match | None = None
+    open_below: float | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +128,14 @@ class Attribute:
 class Derived:
     """An arithmetic combination of two other indicators of the same scheme.
 
-    ``ratio`` = left / right (null when right is 0); ``trend`` = (left − right) /
-    right, the relative change (null when right is 0); ``diff`` = left − right;
-    ``log_ratio`` = ln((1 + left) / (1 + right)).
+    ``ratio`` = left / right (null when right is 0); ``share`` = left / (left +
+    right), the share of the two counts that ``left`` is, always within [0, 1]
+    (null when both are 0; e.g. commitments kept among those kept or broken);
+    ``trend`` = (left − right) / right, the relative change (null when right is 0);
+    ``diff`` = left − right; ``log_ratio`` = ln((1 + left) / (1 + right)).
     """
 
-    op: Literal["ratio", "trend", "diff", "log_ratio"]
+    op: Literal["ratio", "share", "trend", "diff", "log_ratio"]
     left: str
     right: str
 
@@ -149,13 +168,17 @@ class Members:
     """Aggregate over member subjects (households of a village or township).
 
     ``fn``: ``count`` members, ``mean`` of an indicator, ``share`` of members
-    meeting ``where``, ``sum_ratio`` = sum(``of``) / sum(``over``) (e.g. NPL).
+    meeting ``where`` (with ``among``: of the members meeting ``among`` only,
+    e.g. borrowers; null when none does), ``sum_ratio`` = sum(``of``) /
+    sum(``over``) (e.g. NPL). A member whose indicator is null does not meet a
+    condition on it.
     """
 
     fn: Literal["count", "mean", "share", "sum_ratio"]
     of: str | None = None
     over: str | None = None
     where: Condition | None = None
+    among: Condition | None = None
 
 
 Source = Records | Attribute | Derived | Related | Members
@@ -179,10 +202,27 @@ class Indicator:
         ``UP``: higher means riskier; ``DOWN``: higher means safer; ``NEUTRAL``.
         Used for monotone constraints and for wording reasons.
     unit
-        Unit of the value (次, 元, 人, 年, 分, %…).
+        Unit of the value (次, 元, 人, 年, 分, %…); for a change (``log_ratio``,
+        ``trend``), the unit of the two values compared.
     reason_zh, reason_en
-        Reason sentences; ``{value}`` is the subject's value, ``{window}`` the
-        window in months, ``{label}`` the label.
+        Reason sentences; ``{value}`` is the subject's value as a person reads it
+        (:mod:`features.display`), ``{window}`` the window in months, ``{label}``
+        the label.
+    display
+        How the value reads (:data:`features.display.DISPLAYS`); empty: from the
+        source and the unit (:attr:`display_kind`).
+    missing_zh, missing_en
+        The fact a missing value states (``近{window}个月无行政处罚``). Empty: a
+        missing value means only that the data are not there, and it is never
+        given as a reason.
+    missing_rank
+        Where a missing value stands in the risk direction: ``best`` (no record of
+        a harm: it can only lower the risk in a reason), ``worst``, or empty
+        (either way).
+    order
+        For categories with a risk order: the categories from the safest to the
+        riskiest (tax credit level A, B, M, C, D). Models read the rank, with
+        the risk rising along it (declare ``direction=UP``).
     """
 
     name: str
@@ -194,6 +234,23 @@ class Indicator:
     unit: str = ""
     reason_zh: str = "{label}：{value}"
     reason_en: str = "{label}: {value}"
+    display: str = ""
+    missing_zh: str = ""
+    missing_en: str = ""
+    missing_rank: Literal["", "best", "worst"] = ""
+    order: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from features.display import DISPLAYS
+
+        if self.display and self.display not in DISPLAYS:
+            raise ValueError(f"indicator {self.name}: display {self.display!r} is not one of "
+                             f"{sorted(DISPLAYS)}")
+        if self.order and (not self.categorical or self.direction != UP):
+            raise ValueError(f"indicator {self.name}: an order of categories needs a "
+                             "categorical source and direction=UP (risk rises along it)")
+        if self.missing_rank and not self.missing_zh:
+            raise ValueError(f"indicator {self.name}: missing_rank needs missing_zh/missing_en")
 
     @property
     def categorical(self) -> bool:
@@ -213,41 +270,63 @@ class Indicator:
             src = src.inner
         return src.window if isinstance(src, Records) else None
 
-    def reason(self, value: object, lang: str = "zh") -> str:
-        """The reason sentence for ``value`` in ``lang`` (``zh`` or ``en``)."""
-        template = self.reason_zh if lang == "zh" else self.reason_en
-        label = self.label_zh if lang == "zh" else self.label_en
-        return render_reason(template, label, value, self.window, lang)
+    @property
+    def ordinal(self) -> bool:
+        """True for categories with a declared risk order (models read their rank)."""
+        return bool(self.order)
+
+    @property
+    def display_kind(self) -> str:
+        """How the value reads: the declared ``display``, else from source and unit."""
+        if self.display:
+            return self.display
+        src = self.source
+        if self.categorical:
+            return "category"
+        if isinstance(src, Attribute) and src.transform == "years_since":
+            return "years"
+        if isinstance(src, Derived):
+            return {"log_ratio": "change", "trend": "change", "diff": "delta",
+                    "share": "share"}.get(src.op, "ratio" if self.unit == "倍" else "number")
+        if isinstance(src, Members) and src.fn in ("share", "sum_ratio"):
+            return "share"  # a share of the members, or of their amounts (NPL)
+        return {"元": "money", "倍": "ratio"}.get(self.unit, "number")
+
+    @property
+    def value_labels(self) -> dict[str, tuple[str, str]]:
+        """Category → (Chinese, English) for a categorical indicator (else empty)."""
+        from features.records.values import COLUMN_VALUES, KIND_VALUES
+
+        if not self.categorical:
+            return {}
+        src = self.source
+        if isinstance(src, Attribute):
+            return dict(COLUMN_VALUES.get(src.column, {}))
+        if isinstance(src, Related):
+            src = src.inner
+        return dict(KIND_VALUES.get(src.match.kinds[0], {}))  # type: ignore[union-attr]
+
+    def reason(self, value: object, lang: str = "zh",
+               pair: tuple[object, object] | None = None) -> str:
+        """The reason sentence for ``value`` in ``lang`` (``zh`` or ``en``); ``pair``: the
+        current and earlier values a ``change`` compares."""
+        from features.display import render
+
+        zh = lang == "zh"
+        return render(self.reason_zh if zh else self.reason_en,
+                      self.label_zh if zh else self.label_en, value, self.window, lang,
+                      kind=self.display_kind, labels=self.value_labels,
+                      missing=self.missing_zh if zh else self.missing_en, pair=pair,
+                      pair_unit=self.unit)
 
 
 def render_reason(template: str, label: str, value: object, window: int | None,
                   lang: str = "zh") -> str:
-    """Fill a reason template: numbers rounded for reading, a missing value said so.
+    """Fill a reason template with a plain number or text (:func:`features.display.render`
+    with ``kind="number"``)."""
+    from features.display import render
 
-    Numbers are read to 12 significant digits before they are rounded, so the
-    text is the same on every engine (DuckDB, Spark) for values that agree to
-    floating-point noise.
-
-    Parameters
-    ----------
-    template
-        The indicator's ``reason_zh`` or ``reason_en``.
-    label
-        The indicator's label in the same language.
-    value
-        The subject's value (number, category or missing).
-    window
-        The indicator's window in months, if any.
-    """
-    if value is None or (isinstance(value, float) and value != value):
-        return f"{label}：无数据" if lang == "zh" else f"{label}: no data"
-    if isinstance(value, float):
-        # 12 significant digits first: sums the engines add up in another order can
-        # differ in the last bit (7570.5 vs 7570.500000000001), and that noise must
-        # not decide how the value is rounded for reading.
-        value = float(f"{value:.12g}")
-        value = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
-    return template.format(value=value, window=window or "", label=label)
+    return render(template, label, value, window, lang)
 
 
 @dataclass(frozen=True)

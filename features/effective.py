@@ -24,6 +24,7 @@ import pyarrow as pa
 from features.compile import add_months
 from features.records.windows import WindowPolicy
 from features.store.sliced import SlicedStore
+from features.subjects import current_rows
 
 EFF_COLUMNS = ("record_id", "subject_id", "kind", "severity", "polarity", "value_num",
                "value_text", "amount", "valid_until", "rdate")
@@ -177,10 +178,6 @@ def slice_effective(view: SlicedStore, as_of: dt.date,
 
 
 def latest_subjects(subjects: pa.Table) -> dict[str, dict]:
-    """Each subject's current version (the latest ``recorded_at``) by subject_id, as a dict."""
-    out: dict[str, dict] = {}
-    for row in subjects.to_pylist():
-        have = out.get(row["subject_id"])
-        if have is None or row["recorded_at"] > have["recorded_at"]:
-            out[row["subject_id"]] = row
-    return out
+    """Each subject's current version by subject_id, as a dict
+    (:func:`features.subjects.current_rows`)."""
+    return current_rows(subjects)

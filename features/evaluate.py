@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from features.compile import BuildConfig, add_months
+from features.compile import BuildConfig, add_months, anchor_names
 from features.dsl import (
     ZERO_WHEN_NONE,
     Attribute,
@@ -46,6 +46,7 @@ from features.effective import (
     latest_subjects,
     objects_of,
 )
+from features.subjects import is_open
 
 
 def supports(scheme: Scheme) -> bool:
@@ -83,17 +84,48 @@ def _match_mask(m: Match, c: Mapping[str, np.ndarray]) -> np.ndarray:
     return mask
 
 
+def _in_force(c: Mapping[str, np.ndarray], t: np.datetime64) -> np.ndarray:
+    return np.isnat(c["valid_until"]) | (c["valid_until"] > t)
+
+
+def _since_mask(since: Match, eff: Effective) -> np.ndarray:
+    """Rows dated on or after the start of their subject's oldest ``since`` record in
+    force at T (:func:`features.compile.anchor_sql`); none for a subject without one."""
+    c = eff.columns
+    anchor = _match_mask(since, c) & _in_force(c, day64(eff.as_of)) & ~np.isnat(c["rdate"])
+    first = np.full(len(eff), np.datetime64("NaT"), dtype="datetime64[D]")
+    for rows in eff.rows.values():
+        mine = rows[anchor[rows]]
+        if len(mine):
+            first[rows] = c["rdate"][mine].min()
+    return ~np.isnat(first) & (c["rdate"] >= first)
+
+
+def _open_mask(limit: float, eff: Effective) -> np.ndarray:
+    """Reports still open at T (:attr:`features.dsl.Records.open_below`)."""
+    c = eff.columns
+    value = c["value_num"]
+    known = ~np.isnat(c["rdate"])
+    age = np.where(known, (day64(eff.as_of) - c["rdate"]).astype("timedelta64[D]")
+                   .astype("int64"), 0)
+    return (value >= limit) | (known & (value + age < limit))
+
+
 def _records_mask(rec: Records, eff: Effective) -> np.ndarray:
-    """Rows a :class:`Records` source reads: its match and its window, or in force."""
+    """Rows a :class:`Records` source reads: its match and its window, or in force;
+    then still open and since its anchor, when it asks for them."""
     c = eff.columns
     mask = _match_mask(rec.match, c)
     if rec.window is None:
-        t = day64(eff.as_of)
-        mask &= np.isnat(c["valid_until"]) | (c["valid_until"] > t)
+        mask &= _in_force(c, day64(eff.as_of))
     else:
         hi = day64(add_months(eff.as_of, -rec.offset))
         lo = day64(add_months(eff.as_of, -(rec.offset + rec.window)))
         mask &= (c["rdate"] > lo) & (c["rdate"] <= hi)
+    if rec.open_below is not None:
+        mask &= _open_mask(rec.open_below, eff)
+    if rec.since is not None:
+        mask &= _since_mask(rec.since, eff)
     return mask
 
 
@@ -152,7 +184,7 @@ def _in_population(row: dict, scheme: Scheme, as_of: dt.date,
     pop = scheme.population
     return (row["subject_type"] == pop.subject_type
             and (row["established_on"] is None or row["established_on"] <= as_of)
-            and (row["closed_on"] is None or row["closed_on"] > as_of)
+            and is_open(row, as_of)
             and (not pop.scales or row["scale"] in pop.scales)
             and (holders is None or row["subject_id"] in holders))
 
@@ -189,6 +221,8 @@ def _derived(op: str, left: float | None, right: float | None) -> float | None:
             return None
         q = (1 + left) / (1 + right)
         return math.log(q) if q > 0 else None
+    if op == "share":
+        return None if left + right == 0 else left / (left + right)
     if right == 0:
         return None
     return left / right if op == "ratio" else (left - right) / right
@@ -233,6 +267,7 @@ def evaluate(
     if not supports(scheme):
         raise ValueError(f"scheme {scheme.key} aggregates members: build it with SQL")
     cfg = cfg or BuildConfig()
+    anchor_names(scheme)  # refuses what the SQL refuses (`since` on a related party)
     eff = eff if eff is not None else effective_records(tables, as_of, cfg.windows)
     latest = latest_subjects(tables["subjects"])
     holders = (None if scheme.population.requires_kind is None

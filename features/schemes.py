@@ -21,6 +21,10 @@ SCHEMES: dict[str, Scheme] = {
     )
 }
 
+#: The modelled schemes, in registry order: those whose declaration names a target event
+#: (village and township are rules over household ratings, not models).
+MODELLED: tuple[str, ...] = tuple(k for k, s in SCHEMES.items() if s.target is not None)
+
 
 def get_scheme(key: str) -> Scheme:
     """The scheme called ``key``."""

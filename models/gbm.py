@@ -14,7 +14,11 @@ classifier for any frame of numeric and categorical columns with missing values.
   cannot be constrained.
 * :meth:`GbmClassifier.explain` gives TreeSHAP contributions from LightGBM's own
   ``pred_contrib``: one column per feature plus ``base`` (the expected value), adding up
-  to :meth:`GbmClassifier.decision_function`, the raw log-odds.
+  to :meth:`GbmClassifier.decision_function`, the raw log-odds. Given a ``reference``
+  row it gives instead each feature's exact Shapley value against that row
+  (:mod:`models.reference_shap`), ``base`` being the log-odds of the reference: a
+  feature equal to the reference's gets 0, and a monotone-constrained feature's share
+  has the sign of its difference from the reference.
 * Training is deterministic for a given ``random_state`` (LightGBM's ``deterministic``
   mode, row-wise histograms) and the same ``n_jobs``.
 """
@@ -36,6 +40,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
+from .reference_shap import TreePaths, reference_shap
 from .tabular import Columns, check_binary_target, read_columns
 
 
@@ -324,27 +329,53 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         positive = self.decision_function(X) > 0
         return self.classes_[positive.astype(int)]
 
-    def explain(self, X) -> pd.DataFrame:
-        """TreeSHAP contributions to the log-odds, from LightGBM's ``pred_contrib``.
+    def explain(self, X, reference=None) -> pd.DataFrame:
+        """Contributions of every feature to the log-odds of every row.
 
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+        reference : DataFrame or array-like of shape (1, n_features), optional
+            Without it: TreeSHAP from LightGBM's ``pred_contrib``, against the expected
+            log-odds of the training data (path-dependent). With it: the exact Shapley
+            values of the game ``v(S) = f(x_S, reference_rest)`` (baseline Shapley), so
+            that each contribution says what the row's value does compared with the
+            reference's, a value equal to the reference's contributes exactly 0, and a
+            monotone-constrained feature's contribution has the sign of ``x - reference``
+            times the constraint.
 
         Returns
         -------
         DataFrame of float, shape (n_samples, n_features_in_ + 1)
-            One column per input feature and ``base`` (the expected log-odds); each row
-            adds up to :meth:`decision_function`. Keeps the index of a frame.
+            One column per input feature and ``base`` (the expected log-odds, or the
+            reference's log-odds); each row adds up to :meth:`decision_function`. Keeps
+            the index of a frame.
         """
         columns, matrix = self._read(X)
         if "base" in columns.names:
             raise ValueError("a feature is named 'base', which explain() uses for the base value.")
-        contrib = self.booster_.predict(matrix, pred_contrib=True, num_iteration=self.n_iter_)
+        if reference is None:
+            contrib = self.booster_.predict(matrix, pred_contrib=True,
+                                            num_iteration=self.n_iter_)
+        else:
+            _, ref = self._read(reference)
+            if ref.shape[0] != 1:
+                raise ValueError(f"reference must be one row; got {ref.shape[0]} rows.")
+            phi, base = reference_shap(self._tree_paths(), matrix, ref[0])
+            contrib = np.column_stack([phi, np.full(len(phi), base)])
         frame = pd.DataFrame(contrib, columns=[*columns.names, "base"])
         if isinstance(X, pd.DataFrame):
             frame.index = X.index
         return frame
+
+    def _tree_paths(self) -> TreePaths:
+        """The fitted trees as leaf boxes (read once per model, kept on the instance)."""
+        cached = getattr(self, "_paths_cache", None)
+        if cached is None or cached[0] != self.n_iter_:
+            paths = TreePaths.from_dump(self.booster_.dump_model(num_iteration=self.n_iter_))
+            cached = (self.n_iter_, paths)
+            self._paths_cache = cached
+        return cached[1]
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the features :meth:`explain` reports (all input features)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -22,9 +22,46 @@ from models.rating import GradeScale
 CONTRIB_PREFIX = "contrib__"
 
 
+class MissingIndicatorsError(KeyError):
+    """The frame lacks indicators the model version reads (e.g. a version trained
+    before an indicator was renamed)."""
+
+    def __init__(self, scheme: str, missing: list[str]) -> None:
+        super().__init__(f"the {scheme} model needs indicators {missing}, which the data "
+                         "do not have: retrain and promote a version on the current "
+                         "declarations")
+        self.missing = missing
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def encode_ordinal(frame: pd.DataFrame, ordinal: Mapping[str, tuple[str, ...]]) -> pd.DataFrame:
+    """``frame`` with each ordered categorical column as the rank of its category
+    (0 = the safest; unknown or missing categories as missing). Other columns as they are.
+    """
+    present = [c for c in ordinal if c in frame]
+    if not present:
+        return frame
+    out = frame.copy()
+    for col in present:
+        rank = {c: float(i) for i, c in enumerate(ordinal[col])}
+        out[col] = frame[col].map(rank).astype("float64")
+    return out
+
+
 @dataclass(frozen=True)
 class IndicatorText:
-    """What a reason needs to know about an indicator (copied from its declaration)."""
+    """What a reason needs to know about an indicator (copied from its declaration).
+
+    Plain data, so that a model version keeps the texts it was trained with:
+    ``display`` says how the value reads, ``labels`` names categories
+    (``((code, zh, en), …)``), ``order`` ranks categories from the safest,
+    ``missing_zh``/``missing_en`` is the fact a missing value states (empty: a
+    missing value is no reason) and ``missing_rank`` where it stands (``best``,
+    ``worst`` or empty), ``pair`` the current and earlier indicators a ``change``
+    compares, in ``pair_unit``.
+    """
 
     label_zh: str
     label_en: str
@@ -33,6 +70,25 @@ class IndicatorText:
     reason_zh: str
     reason_en: str
     window: int | None = None
+    display: str = "number"
+    labels: tuple[tuple[str, str, str], ...] = ()
+    order: tuple[str, ...] = ()
+    missing_zh: str = ""
+    missing_en: str = ""
+    missing_rank: str = ""
+    pair: tuple[str, str] | None = None
+    pair_unit: str = ""
+
+    def __setstate__(self, state: dict) -> None:
+        # versions registered before a field existed unpickle with its default
+        defaults = {f.name: f.default for f in fields(self)
+                    if f.default is not MISSING}
+        object.__setattr__(self, "__dict__", {**defaults, **state})
+
+    @property
+    def categorical(self) -> bool:
+        """True when the values are categories (named by ``labels``)."""
+        return self.display == "category"
 
 
 @dataclass
@@ -58,6 +114,14 @@ class RatingPipeline:
         Fitted grade scale with overrides.
     texts
         Indicator texts for reasons, by indicator name.
+    reference
+        The reference row contributions are measured against (one row of the
+        indicators, as the frame holds them; :func:`models.explain.reference_profile`
+        of the training rows). ``None`` (versions from before): contributions against
+        the expected output.
+    ordinal
+        Categorical indicators the estimator reads as the rank of their category,
+        with the categories from the safest to the riskiest.
     """
 
     scheme: str
@@ -68,27 +132,34 @@ class RatingPipeline:
     score_scale: ScoreScale
     scale: GradeScale
     texts: Mapping[str, IndicatorText] = field(default_factory=dict)
+    reference: pd.DataFrame | None = None
+    ordinal: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict) -> None:
+        # versions registered before these fields existed
+        self.__dict__.update({"reference": None, "ordinal": {}, **state})
 
     @property
     def contribution_unit(self) -> str:
         """``points`` (scorecard: higher is safer) or ``log-odds`` (gbm: higher is riskier)."""
         return "points" if self.family == "scorecard" else "log-odds"
 
-    def _x(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def model_input(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The estimator's input: the features, ordered categories as their rank."""
         missing = [c for c in self.features if c not in frame]
         if missing:
-            raise KeyError(f"the {self.scheme} model needs indicators {missing}")
-        return frame.loc[:, list(self.features)]
+            raise MissingIndicatorsError(self.scheme, missing)
+        return encode_ordinal(frame.loc[:, list(self.features)], self.ordinal)
 
     def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of the target event."""
-        logit = self.estimator.decision_function(self._x(frame))  # type: ignore[attr-defined]
+        logit = self.estimator.decision_function(self.model_input(frame))  # type: ignore[attr-defined]
         return self.calibrator.pd(logit)
 
     def score(self, frame: pd.DataFrame, pd_: np.ndarray | None = None) -> np.ndarray:
         """Score: the scorecard's own integer points, else the PDO score of the PD."""
         if self.family == "scorecard":
-            return np.asarray(self.estimator.predict_score(self._x(frame)), dtype=float)  # type: ignore[attr-defined]
+            return np.asarray(self.estimator.predict_score(self.model_input(frame)), dtype=float)  # type: ignore[attr-defined]
         return self.score_scale.score(self.predict_pd(frame) if pd_ is None else pd_)
 
     def rate(self, frame: pd.DataFrame, contributions: bool = True) -> pd.DataFrame:
@@ -103,7 +174,7 @@ class RatingPipeline:
             scorecard (summing to ``score``), log-odds for LightGBM (summing to the
             uncalibrated log-odds).
         """
-        x = self._x(frame)
+        x = self.model_input(frame)
         pd_ = self.predict_pd(frame)
         model_grade = self.scale.assign(pd_)
         final, applied = apply_overrides(model_grade, frame, self.scale.overrides,
@@ -123,7 +194,8 @@ class RatingPipeline:
             ],
         }
         if contributions:
-            contrib = self.estimator.explain(x)  # type: ignore[attr-defined]
+            ref = None if self.reference is None else self.model_input(self.reference)
+            contrib = self.estimator.explain(x, reference=ref)  # type: ignore[attr-defined]
             values = contrib.to_numpy(dtype=float)
             for j, col in enumerate(contrib.columns):
                 columns[CONTRIB_PREFIX + col] = values[:, j]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -135,9 +136,16 @@ class GradeScale:
         return replace(self, cutoffs=cutoffs)
 
 
-def load_scale(scheme: str, folder: Path = SCALES_DIR) -> GradeScale:
-    """Read ``models/scales/<scheme>.toml`` (unknown keys are errors)."""
-    path = folder / f"{scheme}.toml"
+def load_scale(scheme: str, folder: Path | None = None) -> GradeScale:
+    """Read ``models/scales/<scheme>.toml`` (unknown keys are errors).
+
+    The shipped scales are read as package data, so that they load from a zipped
+    package too (``spark-submit --py-files``); ``folder`` reads another directory.
+    """
+    if folder is None:
+        path = resources.files("models").joinpath("scales", f"{scheme}.toml")
+    else:
+        path = folder / f"{scheme}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     allowed = {"scheme", "name_zh", "name_en", "min_share", "grades", "overrides", "source"}
     unknown = set(data) - allowed

@@ -450,12 +450,18 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return read_columns(self, X, fit=False)
 
-    def explain(self, X) -> pd.DataFrame:
+    def explain(self, X, reference=None) -> pd.DataFrame:
         """Points of every feature for every row, plus the ``base`` points.
 
         Parameters
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
+        reference : DataFrame or array-like of shape (1, n_features), optional
+            Without it: each feature's points and the base points. With it: each
+            feature's points minus the reference row's points for that feature (what
+            the row's value earns or loses compared with the reference's), and ``base``
+            the reference's whole score — the Shapley values of an additive model
+            against that row.
 
         Returns
         -------
@@ -469,6 +475,14 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         points = self._points(columns)
         frame = pd.DataFrame(points, columns=list(columns.names))
         frame["base"] = np.int64(self.base_points_)
+        if reference is not None:
+            ref = self._read(reference)
+            if ref.n_rows != 1:
+                raise ValueError(f"reference must be one row; got {ref.n_rows} rows.")
+            at_ref = {name: int(v[0]) for name, v in self._points(ref).items()}
+            for name, v in at_ref.items():
+                frame[name] -= v
+            frame["base"] = np.int64(self.base_points_ + sum(at_ref.values()))
         if isinstance(X, pd.DataFrame):
             frame.index = X.index
         return frame

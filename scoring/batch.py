@@ -31,7 +31,7 @@ from features.records.windows import WindowPolicy
 from features.store.base import Store
 from features.store.sliced import slice_store
 from scoring.loader import LoadedModel
-from scoring.policies.driver import DriverConfig, driver_grades
+from scoring.policies.driver import RULE_KEY, DriverConfig, cap_by_points, driver_grades
 from scoring.policies.green_channel import GreenChannelConfig, green_channel
 from scoring.reasons import reasons_json
 
@@ -57,10 +57,11 @@ class RatingPolicies:
 
 def points_rule_extras(store: Store, ids: list[str], as_of: dt.date, policies: RatingPolicies,
                        windows: WindowPolicy) -> dict[str, dict[str, Any]]:
-    """The drivers' 诚信考核 points rule as extra reasons keys, by subject_id."""
+    """The drivers' 诚信考核 points rule as extra reasons keys, by subject_id (it also
+    caps their final grade: :func:`iter_ratings`)."""
     grades = driver_grades(store, as_of, policies.driver, windows, ids)
     return {
-        row.subject_id: {"points_rule": {
+        row.subject_id: {RULE_KEY: {
             "points": int(row.points), "events": int(row.events), "grade": row.grade,
             "grade_zh": row.grade_zh, "grade_en": row.grade_en,
             "detail": json.loads(row.detail)}}
@@ -122,7 +123,11 @@ def iter_ratings(
     chunk_rows
         Rows per part (the rows do not depend on it).
     extras
-        Keys to add to a subject's reasons JSON, by ``subject_id``.
+        Keys to add to a subject's reasons JSON, by ``subject_id``. A published
+        points rule among them (key ``points_rule``, the drivers') caps the final
+        grade: never better than the points grade, the override named where it
+        binds (:func:`scoring.policies.driver.cap_by_points`); ``model_grade``
+        stays the model's.
 
     Yields
     ------
@@ -135,6 +140,15 @@ def iter_ratings(
         part = features.iloc[start:start + chunk_rows]
         rated = pipe.rate(part, contributions=True)
         ids = part["subject_id"].to_numpy()
+        final = rated["final_grade"].to_numpy(dtype=object)
+        overrides = rated["overrides"].to_numpy(dtype=object)
+        if extras is not None:
+            # the published points rule outranks the model: it caps, the model ranks inside
+            rules = [(extras.get(i) or {}).get(RULE_KEY) for i in ids]
+            if any(rules):
+                capped, named = cap_by_points(final, overrides, rules, pipe.scale.keys)
+                final = np.asarray(capped, dtype=object)
+                overrides = np.asarray(named, dtype=object)
         out = pd.DataFrame({
             "subject_id": ids,
             "scheme": pipe.scheme,
@@ -145,8 +159,8 @@ def iter_ratings(
             "score": rated["score"].to_numpy(dtype=np.float64),
             "pd": rated["pd"].to_numpy(dtype=np.float64),
             "model_grade": rated["model_grade"].to_numpy(dtype=object),
-            "final_grade": rated["final_grade"].to_numpy(dtype=object),
-            "overrides": rated["overrides"].to_numpy(dtype=object),
+            "final_grade": final,
+            "overrides": overrides,
             "reasons": reasons_json(
                 pipe, part, rated, cause,
                 None if extras is None else [extras.get(i) for i in ids]),

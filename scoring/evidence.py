@@ -13,6 +13,7 @@ ended by an approved repair.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from features.compile import Dialect, add_months, effective_records_sql, min_end
 from features.dsl import Derived, Match, Records, Related, Scheme
 from features.records.windows import WindowPolicy
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 
 #: Columns of :func:`subject_records`.
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -147,9 +149,49 @@ def in_window(src: Records, rec: Mapping[str, Any], as_of: dt.date) -> bool:
     return day is not None and bounds[0] < day <= bounds[1]
 
 
-def counts_in(src: Records, rec: Mapping[str, Any], as_of: dt.date) -> bool:
-    """Whether an effective record at ``as_of`` is read by ``src`` (filter and window)."""
-    return matches(src.match, rec) and in_window(src, rec, as_of)
+def is_open_report(limit: float, rec: Mapping[str, Any], as_of: dt.date) -> bool:
+    """Whether a status report is still open at ``as_of`` (:attr:`Records.open_below`)."""
+    value, day = _num(rec.get("value_num")), record_date(rec)
+    if value is None:
+        return False
+    return value >= limit or (day is not None and value + (as_of - day).days < limit)
+
+
+def open_until(limit: float, rec: Mapping[str, Any]) -> dt.date | None:
+    """The first day a report below ``limit`` is no longer open (``None``: stays open)."""
+    value, day = _num(rec.get("value_num")), record_date(rec)
+    if value is None or day is None or value >= limit:
+        return None
+    return day + dt.timedelta(days=math.ceil(limit - value))
+
+
+def anchor_start(since: Match, records: Iterable[Mapping[str, Any]],
+                 as_of: dt.date) -> dt.date | None:
+    """The start of the oldest record matching ``since`` in force at ``as_of`` among one
+    subject's effective records (:attr:`Records.since`); ``None`` when there is none."""
+    days = [d for r in records if matches(since, r)
+            and ((u := date_or_none(r.get("valid_until"))) is None or u > as_of)
+            and (d := record_date(r)) is not None]
+    return min(days, default=None)
+
+
+def counts_in(src: Records, rec: Mapping[str, Any], as_of: dt.date,
+              anchor: dt.date | None = None) -> bool:
+    """Whether an effective record at ``as_of`` is read by ``src`` (filter, window, still
+    open, and for a ``since`` source dated on or after ``anchor``: :func:`anchor_start`)."""
+    if not (matches(src.match, rec) and in_window(src, rec, as_of)):
+        return False
+    if src.open_below is not None and not is_open_report(src.open_below, rec, as_of):
+        return False
+    if src.since is not None:
+        day = record_date(rec)
+        return anchor is not None and day is not None and day >= anchor
+    return True
+
+
+def source_kinds(src: Records) -> set[str]:
+    """Record kinds a source reads, its anchor's included."""
+    return set(src.match.kinds) | (set(src.since.kinds) if src.since is not None else set())
 
 
 def subject_records(
@@ -219,6 +261,9 @@ def effective_ids(
     return set(frame["record_id"])
 
 
+_PARTY_COLUMNS = ("subject_id", "subject_type", "legal_rep_id", "employer_id")
+
+
 def related_parties_of(
     store: Store, subject_ids: Iterable[str]
 ) -> dict[str, dict[str, list[str]]]:
@@ -234,12 +279,7 @@ def related_parties_of(
     if ids.empty:
         return out
     frame = store.query(
-        """WITH latest AS (
-             SELECT subject_id, subject_type, legal_rep_id, employer_id FROM (
-               SELECT subject_id, subject_type, legal_rep_id, employer_id, row_number() OVER (
-                 PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn FROM subjects
-             ) v WHERE rn = 1
-           )
+        f"""WITH latest AS ({current_subjects_sql(columns=_PARTY_COLUMNS)})
            SELECT w.subject_id, w.legal_rep_id, w.employer_id, f.subject_id AS firm_id
            FROM latest w
            LEFT JOIN latest f ON f.legal_rep_id = w.legal_rep_id
@@ -305,7 +345,7 @@ def records_behind(
         s.relation != "self" for s in sources) else {}
     owners: dict[str, list[str]] = {"self": [subject_id], **parties}
     all_ids = {i for s in sources for i in owners.get(s.relation, [])}
-    kinds = {k for s in sources for k in s.records.match.kinds}
+    kinds = {k for s in sources for k in source_kinds(s.records)}
     records = subject_records(store, all_ids, kinds, policy)
     live = effective_ids(store, all_ids, as_of, policy)
     counted = [r for r in records.to_dict("records") if r["record_id"] in live]
@@ -313,10 +353,13 @@ def records_behind(
     for s in sources:
         who = set(owners.get(s.relation, []))
         bounds = window_bounds(s.records, as_of)
+        since = s.records.since
+        anchor = (None if since is None else
+                  anchor_start(since, [r for r in counted if r["subject_id"] in who], as_of))
         for rec in counted:
             if rec["subject_id"] not in who:
                 continue
-            if not counts_in(s.records, rec, as_of):
+            if not counts_in(s.records, rec, as_of, anchor):
                 continue
             day = record_date(rec)
             ends = [rec["publication_end"]]
@@ -324,6 +367,8 @@ def records_behind(
                 ends.append(date_or_none(rec["valid_until"]))
             elif day is not None:
                 ends.append(add_months(day, s.records.offset + s.records.window))  # type: ignore[operator]
+            if s.records.open_below is not None:
+                ends.append(open_until(s.records.open_below, rec))
             known = [e for e in ends if e is not None]
             rows.append({
                 "indicator": s.indicator, "relation": s.relation, "owner_id": rec["subject_id"],

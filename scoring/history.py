@@ -1,11 +1,18 @@
-"""Rating history: the current rating, migration matrices, movers and a subject's timeline.
+"""Rating history: the rating in force, migration matrices, movers and a subject's timeline.
 
 The ``ratings`` table is append-only. Several model versions may score the same
 scheme and as-of date, and a re-rating after an objection or a repair adds a row
 for the affected subject only, with the same as-of date and a later
-``scored_at``. The *current* rating of a subject for a scheme and date is
-therefore its row with the latest ``scored_at`` (:func:`current_ratings`);
-everything else here is built on it.
+``scored_at``. **The rating in force** of a subject for a scheme on a date is
+defined once, here (:func:`ratings_on`): its row with the latest as-of date not
+after the date, on that date the latest ``scored_at``, then the highest model
+version (compared as numbers: version 10 is above version 9). Every reader uses
+it: 信易贷, the rural rules, the inspection draw, the profile, the credit report,
+re-ratings. :func:`current_ratings` is the same rule within one as-of date (the
+rating *of* each date, for migrations and distributions).
+
+Dates are :class:`datetime.date`: a date typed by a user is parsed at the door
+(``app/``); :func:`as_date` only converts the values read from the store.
 """
 
 from __future__ import annotations
@@ -16,25 +23,45 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES
 from features.store.base import Store
+from features.subjects import closed_subjects_sql
 from models.rating import SCALES_DIR, load_scale
 from scoring.record_changes import record_changes
 
 RATING_COLUMNS: tuple[str, ...] = TABLES["ratings"].column_names
+#: The one tie-break among the rows of a subject and as-of date: the latest scoring, then
+#: the highest model version as a number ("10" above "9": longer digit strings first).
+LATEST_ROW = "scored_at DESC, length(model_version) DESC, model_version DESC"
+#: Rows written by a batch (:func:`scoring.batch.score_scheme`); event re-ratings carry a cause.
+BATCH = "json_extract(reasons, '$.cause') IS NULL"
 
 
-def as_date(value: str | dt.date | dt.datetime | pd.Timestamp) -> dt.date:
-    """A calendar date from a date, a timestamp or ``YYYY-MM-DD``."""
+def as_date(value: dt.date | dt.datetime | pd.Timestamp | np.datetime64) -> dt.date:
+    """The calendar date of a value read from the store (a date, timestamp or datetime64).
+
+    Text is refused: a date typed by a user is parsed once, at the door.
+    """
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value))
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).date()
+    raise TypeError(f"expected a date, got {type(value).__name__} {value!r}")
+
+
+def _day(value: Any, name: str) -> dt.date:
+    """``value`` if it is a date; a clear TypeError for text or anything else."""
+    if not isinstance(value, dt.date):
+        raise TypeError(f"{name} must be a datetime.date, got {type(value).__name__} "
+                        f"{value!r}: parse dates at the door (app/dates.py)")
+    return value
 
 
 def decode(text: Any) -> Any:
@@ -52,17 +79,77 @@ def _dates(frame: pd.DataFrame, column: str = "as_of") -> pd.DataFrame:
     return frame
 
 
+def _latest(store: Store, scheme: str, partition: str, order: str, where: list[str],
+            params: list[Any], subject_ids: Iterable[str] | None, sort: str) -> pd.DataFrame:
+    """The first row of each ``partition`` by ``order``, among the scheme's ratings."""
+    where, params = ["scheme = ?", *where], [scheme, *params]
+    frames = None
+    if subject_ids is not None:
+        ids = pd.DataFrame({"subject_id": sorted(set(subject_ids))}, dtype=object)
+        where.append("subject_id IN (SELECT subject_id FROM _xp_wanted)")
+        frames = {"_xp_wanted": ids}
+    cols = ", ".join(RATING_COLUMNS)
+    sql = f"""SELECT {cols} FROM (
+  SELECT {cols}, row_number() OVER (PARTITION BY {partition} ORDER BY {order}) AS rn
+  FROM ratings WHERE {' AND '.join(where)}
+) v WHERE rn = 1 ORDER BY {sort}"""
+    return _dates(store.query(sql, params, frames=frames))
+
+
+def ratings_on(
+    store: Store,
+    scheme: str,
+    on: dt.date | None = None,
+    subject_ids: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Each subject's rating in force on ``on`` — the one definition every reader uses.
+
+    Per subject: the latest as-of date not after ``on``; on that date the latest
+    ``scored_at`` (so a re-rating after an objection counts from the day it was
+    made); then the highest model version. ``on=None``: the latest of all, in force
+    today. A subject closed or deregistered by the date (:mod:`features.subjects`) has
+    no rating in force: its earlier ratings stay in its history
+    (:func:`subject_history`), but no decision is taken on them.
+
+    Parameters
+    ----------
+    store
+        The store holding ``ratings``.
+    scheme
+        Scheme key.
+    on
+        The date (``None``: no limit).
+    subject_ids
+        Only these subjects (default: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``ratings`` columns (``as_of`` as :class:`datetime.date`; JSON
+        columns as text, see :func:`decode`), one row per subject, by subject.
+    """
+    where, params = [], []
+    if on is not None:
+        where.append("as_of <= ?")
+        params.append(_day(on, "on"))
+    day = dt.date.today() if on is None else on
+    where.append(f"subject_id NOT IN ({closed_subjects_sql(day)})")
+    return _latest(store, scheme, "subject_id", f"as_of DESC, {LATEST_ROW}", where, params,
+                   subject_ids, "subject_id")
+
+
 def current_ratings(
     store: Store,
     scheme: str,
-    as_of: str | dt.date | None = None,
+    as_of: dt.date | None = None,
     subject_ids: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """The current rating of every subject of ``scheme`` per as-of date.
+    """The rating of every subject of ``scheme`` at each as-of date (or at ``as_of``).
 
-    Per ``(subject_id, scheme, as_of)`` the row with the latest ``scored_at``
-    wins (ties: the highest model version), so a re-rating of one subject after
-    an objection supersedes that subject's row of the batch and nobody else's.
+    :func:`ratings_on`'s rule within one date: per ``(subject_id, as_of)`` the
+    row with the latest ``scored_at`` wins (then the highest model version), so
+    a re-rating of one subject after an objection supersedes that subject's row
+    of the batch and nobody else's.
 
     Parameters
     ----------
@@ -81,42 +168,30 @@ def current_ratings(
         The ``ratings`` columns, ``as_of`` as :class:`datetime.date`; JSON
         columns stay text (see :func:`decode`). Sorted by as-of date and subject.
     """
-    where, params = ["scheme = ?"], [scheme]
+    where, params = [], []
     if as_of is not None:
         where.append("as_of = ?")
-        params.append(as_date(as_of))
-    frames = None
-    if subject_ids is not None:
-        ids = pd.DataFrame({"subject_id": sorted(set(subject_ids))}, dtype=object)
-        where.append("subject_id IN (SELECT subject_id FROM _xp_wanted)")
-        frames = {"_xp_wanted": ids}
-    cols = ", ".join(RATING_COLUMNS)
-    sql = f"""SELECT {cols} FROM (
-  SELECT {cols}, row_number() OVER (
-    PARTITION BY subject_id, scheme, as_of ORDER BY scored_at DESC, model_version DESC) AS rn
-  FROM ratings WHERE {' AND '.join(where)}
-) v WHERE rn = 1 ORDER BY as_of, subject_id"""
-    return _dates(store.query(sql, params, frames=frames))
+        params.append(_day(as_of, "as_of"))
+    return _latest(store, scheme, "subject_id, scheme, as_of", LATEST_ROW, where, params,
+                   subject_ids, "as_of, subject_id")
 
 
-def ratings_on(store: Store, scheme: str, on: str | dt.date | None = None) -> pd.DataFrame:
-    """Each subject's rating in force on ``on``: its latest as-of date not after ``on``,
-    and on that date its latest row — so a re-rating after an objection counts from
-    the day it was made. ``on=None``: the latest of all.
+def latest_as_of(store: Store, scheme: str) -> dt.date | None:
+    """The latest as-of date of the scheme's ratings (``None`` when it has none)."""
+    value = store.scalar("SELECT max(as_of) FROM ratings WHERE scheme = ?", [scheme])
+    return None if value is None or pd.isna(value) else as_date(value)
 
-    Returns the ``ratings`` columns (``as_of`` as :class:`datetime.date`), by subject.
+
+def batch_dates(store: Store, scheme: str | None = None) -> list[dt.date]:
+    """As-of dates with a batch of ratings (newest first), of one scheme or of any.
+
+    Event re-ratings (dated the day of an objection or a repair, a few subjects)
+    do not make a date of their own.
     """
-    where, params = ["scheme = ?"], [scheme]
-    if on is not None:
-        where.append("as_of <= ?")
-        params.append(as_date(on))
-    cols = ", ".join(RATING_COLUMNS)
-    sql = f"""SELECT {cols} FROM (
-  SELECT {cols}, row_number() OVER (
-    PARTITION BY subject_id ORDER BY as_of DESC, scored_at DESC, model_version DESC) AS rn
-  FROM ratings WHERE {' AND '.join(where)}
-) v WHERE rn = 1 ORDER BY subject_id"""
-    return _dates(store.query(sql, params))
+    cond, params = ("AND scheme = ?", [scheme]) if scheme else ("", [])
+    frame = store.query(f"SELECT DISTINCT as_of FROM ratings WHERE {BATCH} {cond} "
+                        "ORDER BY as_of DESC", params)
+    return [as_date(d) for d in frame["as_of"]]
 
 
 def grade_order(scheme: str, observed: Iterable[str] = ()) -> list[str]:
@@ -182,9 +257,7 @@ def _pair(store: Store, scheme: str, date_from: dt.date, date_to: dt.date) -> pd
     return a.merge(b, on="subject_id", how="outer", suffixes=("_from", "_to"))
 
 
-def migration(
-    store: Store, scheme: str, date_from: str | dt.date, date_to: str | dt.date
-) -> Migration:
+def migration(store: Store, scheme: str, date_from: dt.date, date_to: dt.date) -> Migration:
     """The migration matrix of current final grades from ``date_from`` to ``date_to``.
 
     Parameters
@@ -201,7 +274,7 @@ def migration(
     Migration
         Counts and row shares, grades in scale order.
     """
-    d0, d1 = as_date(date_from), as_date(date_to)
+    d0, d1 = _day(date_from, "date_from"), _day(date_to, "date_to")
     pair = _pair(store, scheme, d0, d1)
     both = pair.dropna(subset=["final_grade_from", "final_grade_to"])
     grades = grade_order(scheme, [*pair["final_grade_from"], *pair["final_grade_to"]])
@@ -231,8 +304,8 @@ def reason_indicators(reasons: Any, overrides: Any = None) -> list[str]:
 def movers(
     store: Store,
     scheme: str,
-    date_from: str | dt.date,
-    date_to: str | dt.date,
+    date_from: dt.date,
+    date_to: dt.date,
     policy: WindowPolicy | None = None,
 ) -> pd.DataFrame:
     """Subjects whose current final grade changed between two dates, and why.
@@ -270,7 +343,7 @@ def movers(
         ``indicators``) and ``n_records``.
         Sorted by direction (down first), then the largest moves first.
     """
-    d0, d1 = as_date(date_from), as_date(date_to)
+    d0, d1 = _day(date_from, "date_from"), _day(date_to, "date_to")
     pair = _pair(store, scheme, d0, d1).dropna(subset=["final_grade_from", "final_grade_to"])
     pair = pair[pair["final_grade_from"] != pair["final_grade_to"]].copy()
     columns = ["subject_id", "grade_from", "grade_to", "direction", "steps", "pd_from",
@@ -311,17 +384,17 @@ def subject_history(store: Store, subject_id: str) -> pd.DataFrame:
         ``cause_kind`` (objection, repair…), ``cause_id``, ``cause_record_id``
         (null for batch rows). Sorted by scheme, as-of date and scoring time.
     """
+    # ``current``: the row :func:`current_ratings` takes for its scheme and date
     frame = store.query(
-        f"SELECT {', '.join(RATING_COLUMNS)} FROM ratings WHERE subject_id = ? "
-        "ORDER BY scheme, as_of, scored_at, model_version",
+        f"""SELECT {', '.join(RATING_COLUMNS)},
+                   row_number() OVER (PARTITION BY scheme, as_of ORDER BY {LATEST_ROW}) = 1
+                   AS current
+            FROM ratings WHERE subject_id = ?
+            ORDER BY scheme, as_of, scored_at, length(model_version), model_version""",
         [subject_id],
     )
     frame = _dates(frame)
-    latest = frame.groupby(["scheme", "as_of"])["scored_at"].transform("max")
-    frame["current"] = frame["scored_at"] == latest
-    # ties on scored_at: only the highest model version is current (as in current_ratings)
-    dup = frame[frame["current"]].duplicated(["scheme", "as_of"], keep="last")
-    frame.loc[dup[dup].index, "current"] = False
+    frame["current"] = frame["current"].astype(bool)
     causes = [(decode(r) or {}).get("cause") or {} for r in frame["reasons"]]
     frame["cause_kind"] = [c.get("kind") for c in causes]
     frame["cause_id"] = [c.get("id") for c in causes]

@@ -9,6 +9,7 @@ load time every time).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,3 +67,23 @@ def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedMo
         _CACHE[key] = load_pipeline(f"models:/{model_name(scheme)}/{version.version}")
     return LoadedModel(scheme, model_name(scheme), str(version.version), version.run_id,
                        alias, _CACHE[key])
+
+
+def champions(home: Path | str, schemes: Iterable[str]
+              ) -> tuple[dict[str, LoadedModel], tuple[str, ...]]:
+    """The champion of each of ``schemes`` that has one, and why each other has none.
+
+    Returns
+    -------
+    (dict, tuple)
+        Scheme → loaded champion, and one :class:`NoModelError` message per
+        scheme without a champion (train and promote first).
+    """
+    models: dict[str, LoadedModel] = {}
+    missing: list[str] = []
+    for key in schemes:
+        try:
+            models[key] = load_model(key, home)
+        except NoModelError as exc:
+            missing.append(str(exc))
+    return models, tuple(missing)

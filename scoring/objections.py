@@ -227,3 +227,12 @@ def deadlines(store: Store, today: dt.date, rules: DeadlineRules = DeadlineRules
     open_["days_left"] = [(d - today).days for d in open_["due_by"]]
     open_["overdue"] = open_["days_left"] < 0
     return open_[cols].sort_values(["due_by", "objection_id"]).reset_index(drop=True)
+
+
+def negative_records(store: Store, subject_id: str) -> pd.DataFrame:
+    """A subject's negative records (the ones objections and repairs are about), newest first."""
+    return store.query("""
+        SELECT record_id, kind, severity, polarity, value_num, value_text, amount, event_date,
+               published_on, valid_until, source_dept
+        FROM records WHERE subject_id = ? AND polarity = 'negative'
+        ORDER BY event_date DESC""", [subject_id])

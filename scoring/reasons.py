@@ -1,15 +1,39 @@
 """Reasons: the factors that raise a subject's risk most and those that lower it most.
 
-A rating's reasons come from the model's exact contributions (points of the
-scorecard, TreeSHAP log-odds of LightGBM), so they are what the model did, not
-a story told afterwards. Each reason names the indicator, the subject's value,
-its contribution and a sentence in Chinese and English from the indicator's
-template. The JSON kept on the rating also holds the base and the sum of the
-factors not listed (``rest``), so that
+A rating's reasons come from the model's exact contributions, measured against
+the model version's **reference subject** — the typical subject of its training
+population, each indicator at its median (its most frequent category)
+(:func:`models.explain.reference_profile`). For LightGBM they are the exact
+Shapley values of the game "this subject's values against the reference's"
+(:mod:`models.reference_shap`); for the scorecard, each indicator's points minus
+the reference's points. Both add up exactly:
 
     base + Σ contributions of the listed factors + rest = output
 
-where output is the scorecard's score or LightGBM's log-odds before calibration.
+where ``base`` is the reference subject's output and ``output`` the subject's
+(the scorecard's score, or LightGBM's log-odds before calibration); ``rest`` is
+the sum of the factors not listed. A value equal to the reference's contributes
+exactly 0, and with the models' monotone constraints a factor's contribution has
+the sign of its value's difference from the reference in the indicator's risk
+direction. The listing is what a credit officer can act on; it follows
+adverse-action practice (reasons are the largest shortfalls against a reference):
+
+* a factor is listed as raising the risk only when it raises it and the
+  subject's value is worse than the reference's in the indicator's declared
+  direction (for ordered categories: a riskier category), and as lowering it
+  only when it lowers it and the value is better;
+* indicators without a risk direction are context (a household's size, the
+  tax paid the year before, loans outstanding): they move the output but are
+  never a reason. Categories without an order (industry, scale, licence class)
+  are listed as the fact they are;
+* a missing value is a reason only where the indicator declares what it states
+  (``近36个月无行政处罚``), and only on its side (a missing record of harm can only
+  lower the risk);
+* values are worded as people read them (:mod:`features.display`).
+
+The JSON kept on the rating holds ``base`` (with ``"base_kind": "reference"``),
+``output``, ``rest`` and the listed factors, each with its ``value`` and the
+reference's (``reference``).
 """
 
 from __future__ import annotations
@@ -22,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.dsl import render_reason
+from features.display import render
 from models.pipeline import CONTRIB_PREFIX, IndicatorText, RatingPipeline
 
 BASE = CONTRIB_PREFIX + "base"
@@ -46,33 +70,87 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _shown(value: Any) -> str:
+    return "null" if value is None else (repr(value) if isinstance(value, float)
+                                         else _quote(str(value)))
+
+
+def sentence(t: IndicatorText, value: Any, lang: str,
+             pair: tuple[Any, Any] | None = None) -> str:
+    """The reason sentence of an indicator's value in ``lang``."""
+    zh = lang == "zh"
+    return render(t.reason_zh if zh else t.reason_en, t.label_zh if zh else t.label_en,
+                  value, t.window, lang, kind=t.display,
+                  labels={code: (lz, le) for code, lz, le in t.labels},
+                  missing=t.missing_zh if zh else t.missing_en, pair=pair,
+                  pair_unit=t.pair_unit)
+
+
 class _Fragments:
-    """The fixed part of a factor's JSON (indicator, value, labels, sentences), built
-    once per (indicator, value): a batch repeats the same few values many times."""
+    """The fixed part of a factor's JSON (indicator, value, reference, labels,
+    sentences), built once per (indicator, value[, compared values]): a batch repeats
+    the same few values many times."""
 
-    def __init__(self, texts: Mapping[str, IndicatorText]) -> None:
+    def __init__(self, texts: Mapping[str, IndicatorText], reference: Mapping[str, Any]) -> None:
         self.texts = texts
-        self.cache: dict[tuple[str, Any], str] = {}
+        self.reference = reference
+        self.cache: dict[tuple[Any, ...], str] = {}
 
-    def __call__(self, name: str, value: Any) -> str:
-        key = (name, value)
+    def __call__(self, name: str, value: Any, pair: tuple[Any, Any] | None) -> str:
+        key = (name, value, pair)
         hit = self.cache.get(key)
         if hit is None:
             t = self.texts.get(name)
             if t is None:  # an input the pipeline has no declaration for
                 labels = (name, name, f"{name}：{value}", f"{name}: {value}")
             else:
-                labels = (t.label_zh, t.label_en,
-                          render_reason(t.reason_zh, t.label_zh, value, t.window, "zh"),
-                          render_reason(t.reason_en, t.label_en, value, t.window, "en"))
+                labels = (t.label_zh, t.label_en, sentence(t, value, "zh", pair),
+                          sentence(t, value, "en", pair))
             q = _quote
-            shown = "null" if value is None else (repr(value) if isinstance(value, float)
-                                                  else q(str(value)))
-            hit = (f'"indicator": {q(name)}, "value": {shown}, "label_zh": {q(labels[0])}, '
-                   f'"label_en": {q(labels[1])}, "text_zh": {q(labels[2])}, '
-                   f'"text_en": {q(labels[3])}')
+            hit = (f'"indicator": {q(name)}, "value": {_shown(value)}, '
+                   f'"reference": {_shown(self.reference.get(name))}, '
+                   f'"label_zh": {q(labels[0])}, "label_en": {q(labels[1])}, '
+                   f'"text_zh": {q(labels[2])}, "text_en": {q(labels[3])}')
             self.cache[key] = hit
         return hit
+
+
+def _sides(t: IndicatorText | None, values: pd.Series | None, reference: Any,
+           has_reference: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: may the factor be listed as raising the risk, as lowering it.
+
+    A value is on the raising side when it is worse than the reference in the
+    indicator's direction, on the lowering side when better; see the module notes.
+    """
+    n = 0 if values is None else len(values)
+    none = np.zeros(n, dtype=bool)
+    if t is None or values is None:
+        return none, none
+    missing = values.isna().to_numpy(dtype=bool)
+    ref_missing = reference is None or (isinstance(reference, float) and reference != reference)
+    if t.categorical and t.order:
+        rank = {c: i for i, c in enumerate(t.order)}
+        v = values.map(rank).to_numpy(dtype=float, na_value=np.nan)
+        r = np.nan if ref_missing else float(rank.get(str(reference), np.nan))
+        worse, better = v > r, v < r  # NaN compares False
+        if not has_reference:
+            worse = better = ~missing
+    elif t.categorical:  # a fact about the subject, no risk order to contradict
+        worse = better = ~missing & (values.astype(object).to_numpy() != reference
+                                     if not ref_missing else ~missing)
+    elif t.direction:
+        v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if has_reference and not ref_missing:
+            d = t.direction * (v - float(reference))
+            worse, better = d > 0, d < 0
+        else:
+            worse = better = ~missing
+    else:  # context without a risk direction: never a reason
+        return none, none
+    if t.missing_zh:
+        worse = worse | (missing & (t.missing_rank != "best"))
+        better = better | (missing & (t.missing_rank != "worst"))
+    return np.asarray(worse, dtype=bool), np.asarray(better, dtype=bool)
 
 
 def reasons_json(
@@ -89,7 +167,8 @@ def reasons_json(
     Parameters
     ----------
     pipeline
-        The rating pipeline that produced ``rated`` (its unit and indicator texts).
+        The rating pipeline that produced ``rated`` (its unit, indicator texts and
+        reference subject).
     features
         The indicator frame that was rated (same row order).
     rated
@@ -99,15 +178,16 @@ def reasons_json(
     extras
         Keys to add per row (e.g. the driver points rule), or ``None``.
     n_raise, n_lower
-        How many factors that raise (lower) risk to list.
+        How many factors that raise (lower) risk to list at most.
 
     Returns
     -------
     list of str
-        Per row a JSON object with ``unit``, ``base``, ``output``, ``rest``,
-        ``raise`` and ``lower``, each factor with ``indicator``, ``value``,
-        ``label_zh``/``label_en``, ``text_zh``/``text_en``, ``contribution`` and
-        ``risk`` (positive raises risk); plus ``cause`` and the extras.
+        Per row a JSON object with ``unit``, ``base``, ``base_kind``, ``output``,
+        ``rest``, ``raise`` and ``lower``, each factor with ``indicator``, ``value``,
+        ``reference``, ``label_zh``/``label_en``, ``text_zh``/``text_en``,
+        ``contribution`` and ``risk`` (positive raises risk); plus ``cause`` and
+        the extras.
     """
     if BASE not in rated:
         raise ValueError("rated frame has no contributions: rate(..., contributions=True)")
@@ -119,11 +199,26 @@ def reasons_json(
     unit = pipeline.contribution_unit
     # points: more is safer; log-odds: more is riskier
     risk = -contrib if unit == "points" else contrib
-    order = np.argsort(-risk, axis=1, kind="stable")
-    picks = np.concatenate([order[:, :n_raise], order[:, ::-1][:, :n_lower]], axis=1)
-    n_up = min(n_raise, picks.shape[1])
-    pick_r = np.take_along_axis(risk, picks, axis=1)
-    listed = np.concatenate([pick_r[:, :n_up] > 0, pick_r[:, n_up:] < 0], axis=1)
+    ref_row = getattr(pipeline, "reference", None)
+    has_reference = ref_row is not None
+    reference = ({} if ref_row is None else
+                 {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns})
+    ups = np.zeros_like(risk, dtype=bool)
+    downs = np.zeros_like(risk, dtype=bool)
+    for j, name in enumerate(names):
+        worse, better = _sides(pipeline.texts.get(name), features.get(name),
+                               reference.get(name), has_reference)
+        if len(worse):
+            ups[:, j] = worse & (risk[:, j] > 0)
+            downs[:, j] = better & (risk[:, j] < 0)
+    k_up = min(n_raise, risk.shape[1])
+    k_down = min(n_lower, risk.shape[1])
+    up_order = np.argsort(-np.where(ups, risk, -np.inf), axis=1, kind="stable")[:, :k_up]
+    down_order = np.argsort(np.where(downs, risk, np.inf), axis=1, kind="stable")[:, :k_down]
+    picks = np.concatenate([up_order, down_order], axis=1)
+    listed = np.concatenate([np.take_along_axis(ups, up_order, axis=1),
+                             np.take_along_axis(downs, down_order, axis=1)], axis=1)
+    n_up = k_up
     # The listed factors, row by row (raising first), as flat arrays: only their
     # values become Python objects, and the loops below only format.
     rows, k = np.nonzero(listed)
@@ -131,27 +226,38 @@ def reasons_json(
     cs = contrib[rows, js].tolist()
     rs = risk[rows, js].tolist()
     values = np.full(len(js), None, dtype=object)
+    pairs = np.full(len(js), None, dtype=object)
     for j in np.unique(js).tolist():
-        if names[j] in features:
+        name = names[j]
+        if name in features:
             at = js == j
-            values[at] = features[names[j]].to_numpy()[rows[at]]
-    fragment = _Fragments(pipeline.texts)
-    factors = [f'{{{fragment(names[j], _plain(v))}, "contribution": {c!r}, "risk": {r!r}}}'
-               for j, v, c, r in zip(js.tolist(), values.tolist(), cs, rs, strict=True)]
+            values[at] = features[name].to_numpy()[rows[at]]
+            t = pipeline.texts.get(name)
+            if t is not None and t.pair and all(p in features for p in t.pair):
+                now = features[t.pair[0]].to_numpy()[rows[at]]
+                before = features[t.pair[1]].to_numpy()[rows[at]]
+                for i, a, b in zip(np.flatnonzero(at).tolist(), now.tolist(), before.tolist(),
+                                   strict=True):
+                    pairs[i] = (_plain(a), _plain(b))
+    fragment = _Fragments(pipeline.texts, reference)
+    factors = [f'{{{fragment(names[j], _plain(v), p)}, "contribution": {c!r}, "risk": {r!r}}}'
+               for j, v, p, c, r in zip(js.tolist(), values.tolist(), pairs.tolist(), cs, rs,
+                                        strict=True)]
     # where each row's raising and lowering factors end in ``factors``
     ends = np.cumsum(listed.sum(axis=1))
-    ups = ends - listed[:, n_up:].sum(axis=1)
+    starts_down = ends - listed[:, n_up:].sum(axis=1)
     tail = "" if cause is None else ', "cause": ' + json.dumps(dict(cause), ensure_ascii=False)
+    kind = ', "base_kind": "reference"' if has_reference else ', "base_kind": "expected"'
     head = f'{{"unit": "{unit}", '
 
     out = []
     first = 0
-    for row, (up, end, b, o) in enumerate(zip(ups.tolist(), ends.tolist(), base.tolist(),
-                                              output.tolist(), strict=True)):
+    for row, (up, end, b, o) in enumerate(zip(starts_down.tolist(), ends.tolist(),
+                                              base.tolist(), output.tolist(), strict=True)):
         total = 0.0
         for c in cs[first:end]:  # in listing order, as a reader adds them up
             total += c
-        text = (f'{head}"base": {b!r}, "output": {o!r}, "rest": {o - b - total!r}, '
+        text = (f'{head}"base": {b!r}{kind}, "output": {o!r}, "rest": {o - b - total!r}, '
                 f'"raise": [{", ".join(factors[first:up])}], '
                 f'"lower": [{", ".join(factors[up:end])}]{tail}')
         first = end

@@ -21,12 +21,14 @@ from features.records.windows import WindowPolicy
 from features.store.base import Store
 from scoring.evidence import (
     RecordSource,
+    anchor_start,
     counts_in,
     date_or_none,
     effective_ids,
     record_date,
     record_sources,
     related_parties_of,
+    source_kinds,
     subject_records,
 )
 
@@ -141,7 +143,7 @@ def record_changes(
     parties = related_parties_of(store, needs_parties) if needs_parties else {}
     owners = {sid: {"self": [sid], **parties.get(sid, {})} for sid in cited}
     all_ids = {i for sid, srcs in sources.items() for s in srcs for i in owners[sid][s.relation]}
-    kinds = {k for srcs in sources.values() for s in srcs for k in s.records.match.kinds}
+    kinds = {k for srcs in sources.values() for s in srcs for k in source_kinds(s.records)}
     recs = subject_records(store, all_ids, kinds, policy).to_dict("records")
     by_owner: dict[str, list[dict]] = {}
     for rec in recs:
@@ -153,12 +155,19 @@ def record_changes(
         reads: dict[str, tuple[dict, list[tuple[str, bool, bool]]]] = {}
         for s in srcs:
             for owner in owners[sid][s.relation]:
-                for rec in by_owner.get(owner, []):
+                mine = by_owner.get(owner, [])
+                a0 = a1 = None
+                if s.records.since is not None:  # the loans outstanding at each date
+                    a0 = anchor_start(s.records.since,
+                                      [r for r in mine if r["record_id"] in live0], d0)
+                    a1 = anchor_start(s.records.since,
+                                      [r for r in mine if r["record_id"] in live1], d1)
+                for rec in mine:
                     if rec["kind"] not in s.records.match.kinds:
                         continue
                     rid = rec["record_id"]
-                    c0 = rid in live0 and counts_in(s.records, rec, d0)
-                    c1 = rid in live1 and counts_in(s.records, rec, d1)
+                    c0 = rid in live0 and counts_in(s.records, rec, d0, a0)
+                    c1 = rid in live1 and counts_in(s.records, rec, d1, a1)
                     reads.setdefault(rid, (rec, []))[1].append((s.indicator, c0, c1))
         for rid, (rec, inds) in reads.items():
             item = _changed(rec, inds, live0, live1, d0, d1, objections.get(rid, []))

@@ -22,20 +22,21 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from features.display import UNITS_EN, format_value
 from features.records.ids import mask_id
 from features.records.kinds import DEPARTMENTS, KINDS
 from features.records.regions import county_name
 from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES
 from features.store.base import Store
+from features.subjects import current_subject
 from models.rating import SCALES_DIR, load_scale
 from scoring import report_labels as L
 from scoring.evidence import date_or_none, records_behind
 from scoring.history import (
-    as_date,
-    current_ratings,
     decode,
     grade_order,
+    ratings_on,
     reason_indicators,
     subject_history,
 )
@@ -81,13 +82,9 @@ def _fmt_pd(value: Any) -> str:
 
 
 def _subject(store: Store, subject_id: str, lang: str) -> dict[str, Any]:
-    row = store.query(
-        "SELECT * FROM subjects WHERE subject_id = ? ORDER BY recorded_at DESC LIMIT 1",
-        [subject_id],
-    )
-    if row.empty:
+    s = current_subject(store, subject_id)
+    if s is None:
         raise ReportError(f"unknown subject {mask_id(subject_id)!r}: not in table subjects")
-    s = row.iloc[0].to_dict()
     county = county_name(s["region_code"], lang) if s.get("region_code") else ""
     region = f"{county} ({s['region_code']})" if county and county != s["region_code"] else (
         s.get("region_code") or "")
@@ -121,14 +118,39 @@ def _indicator_label(scheme: str, name: str, lang: str) -> str:
     return (ind.label_zh if lang == "zh" else ind.label_en) if ind else name
 
 
-def _reason_items(items: list[dict], lang: str, unit: str) -> list[dict[str, str]]:
+def _value_text(scheme: str, name: str, value: Any, lang: str) -> str:
+    """An indicator's value as a person reads it (its declaration says how)."""
+    sch = SCHEMES.get(scheme)
+    try:
+        ind = sch.indicator(name) if sch else None
+    except KeyError:
+        ind = None
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if ind is not None and ind.missing_zh:
+            text = ind.missing_zh if lang == "zh" else ind.missing_en
+            return text.format(window=ind.window or "", label="")
+        return "—"
+    if ind is None:
+        return _fmt_num(value) if isinstance(value, int | float) else str(value)
+    kind = ind.display_kind
+    text = format_value(value, kind, lang, labels=ind.value_labels, unit=ind.unit)
+    if kind in ("number", "money", "ratio") and ind.unit:
+        text += ind.unit if lang == "zh" else f" {UNITS_EN.get(ind.unit, ind.unit).strip()}"
+    return text
+
+
+def _reason_items(items: list[dict], lang: str, unit: str, scheme: str
+                  ) -> list[dict[str, str]]:
     out = []
     for r in items:
         c = r.get("contribution")
         digits = 1 if unit == "points" else 3
+        name = r.get("indicator", "")
         out.append({
-            "label": r.get(f"label_{lang}") or r.get("indicator", ""),
-            "value": _fmt_num(r.get("value")),
+            "label": r.get(f"label_{lang}") or name,
+            "value": _value_text(scheme, name, r.get("value"), lang),
+            "reference": _value_text(scheme, name, r.get("reference"), lang)
+            if "reference" in r else "",
             "contribution": "" if c is None else f"{c:+.{digits}f}",
             "text": r.get(f"text_{lang}", ""),
             "text_en": r.get("text_en", "") if lang == "zh" else "",
@@ -211,12 +233,10 @@ def _grade_class(grade: str, order: list[str]) -> str:
 
 def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, lang: str,
              policy: WindowPolicy | None) -> dict[str, Any] | None:
-    rated = current_ratings(store, scheme, subject_ids=[subject_id])
-    if as_of is not None:
-        rated = rated[rated["as_of"] == as_of]
+    rated = ratings_on(store, scheme, as_of, [subject_id])  # the rating in force
     if rated.empty:
         return None
-    r = rated.iloc[-1].to_dict()
+    r = rated.iloc[0].to_dict()
     day = r["as_of"]
     reasons = decode(r["reasons"]) or {}
     overrides = decode(r["overrides"]) or []
@@ -244,10 +264,12 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
     names = reason_indicators(reasons, overrides)
     rest = reasons.get("rest")
     note = ""
+    unit_text = L.pick(L.TEXT.get(f"unit_{unit}"), lang, unit)
     if reasons.get("base") is not None and reasons.get("output") is not None:
-        note = (f"base {reasons['base']:.3f} + contributions"
-                + (f" + rest {rest:.3f}" if rest is not None else "")
-                + f" = output {reasons['output']:.3f} ({unit})")
+        digits = 1 if unit == "points" else 3
+        note = L.pick(L.TEXT["reason_note"], lang).format(
+            base=f"{reasons['base']:.{digits}f}", rest=f"{(rest or 0.0):+.{digits}f}",
+            output=f"{reasons['output']:.{digits}f}", unit=unit_text)
     return {
         **_scheme_info(scheme, lang, unit),
         "as_of": _fmt_date(day), "final_grade": r["final_grade"], "grade_label": grade_label,
@@ -255,13 +277,16 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
         "model_grade": r["model_grade"] or "", "pd": _fmt_pd(r["pd"]),
         "score": _fmt_num(r["score"], 1),
         "green_channel": L.pick(L.TEXT["yes" if _flag(r["green_channel"]) else "no"], lang),
-        "cause": _cause_text(reasons.get("cause"), lang), "unit": unit,
+        "cause": _cause_text(reasons.get("cause"), lang), "unit": unit_text,
+        "unit_paren": f"（{unit_text}）" if lang == "zh" else f" ({unit_text})",
         "overrides": [{"grade": o.get("grade", ""),
-                       "indicator": _indicator_label(scheme, o.get("indicator", ""), lang),
+                       # a published rule (the drivers' points) carries its own label
+                       "indicator": (o.get(f"label_{lang}")
+                                     or _indicator_label(scheme, o.get("indicator", ""), lang)),
                        "text": o.get(f"reason_{lang}", ""),
                        "text_en": o.get("reason_en", "") if lang == "zh" else ""}
                       for o in overrides],
-        "reason_sides": [{"key": k, "rows": _reason_items(reasons.get(k, []), lang, unit)}
+        "reason_sides": [{"key": k, "rows": _reason_items(reasons.get(k, []), lang, unit, scheme)}
                          for k in ("raise", "lower")],
         "reason_note": note,
         "records": _records(store, scheme, subject_id, names, day, lang, policy),
@@ -302,10 +327,11 @@ def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[st
 def report_data(
     store: Store,
     subject_id: str,
-    as_of: str | dt.date | None = None,
+    policy: WindowPolicy,
+    *,
+    as_of: dt.date | None = None,
     lang: str = "zh",
     scheme: str | None = None,
-    policy: WindowPolicy | None = None,
 ) -> dict[str, Any]:
     """Everything a credit report shows, as display-ready strings.
 
@@ -314,14 +340,17 @@ def report_data(
     Raises
     ------
     ReportError
-        When the subject is unknown or has no rating (at ``as_of``, under ``scheme``).
+        When the subject is unknown or has no rating (on or before ``as_of``,
+        under ``scheme``).
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
-    day = as_date(as_of) if as_of is not None else None
+    if as_of is not None and not isinstance(as_of, dt.date):
+        raise TypeError(f"as_of must be a datetime.date, got {as_of!r}")
+    day = as_of
     subject = _subject(store, subject_id, lang)
-    schemes = list(store.query("SELECT DISTINCT scheme FROM ratings WHERE subject_id = ?",
-                               [subject_id])["scheme"])
+    rated = subject_history(store, subject_id)
+    schemes = list(dict.fromkeys(rated["scheme"]))
     if scheme is not None:
         schemes = [s for s in schemes if s == scheme]
     order = {k: i for i, k in enumerate(SCHEMES)}
@@ -331,9 +360,7 @@ def report_data(
     if not sections:
         what = f" under scheme {scheme!r}" if scheme else ""
         when = f" as of {day}" if day else ""
-        dates = store.query("SELECT DISTINCT as_of FROM ratings WHERE subject_id = ? "
-                            "ORDER BY as_of", [subject_id])["as_of"]
-        known = ", ".join(_fmt_date(d) for d in dates)
+        known = ", ".join(_fmt_date(d) for d in sorted(set(rated["as_of"])))
         raise ReportError(f"subject {mask_id(subject_id)!r} has no rating{what}{when}"
                           + (f"; rated as of: {known}" if known else ""))
     return {"lang": lang, "subject": subject, "sections": sections,
@@ -344,13 +371,17 @@ def report_data(
 def credit_report(
     store: Store,
     subject_id: str,
-    as_of: str | dt.date | None = None,
+    policy: WindowPolicy,
+    *,
+    as_of: dt.date | None = None,
     lang: str = "zh",
     scheme: str | None = None,
-    policy: WindowPolicy | None = None,
     generated: dt.datetime | None = None,
 ) -> str:
     """The credit report of a subject as one self-contained HTML page.
+
+    The use case behind ``xinping report`` and the report downloads of the
+    主体信用画像 and 信易贷 pages.
 
     Parameters
     ----------
@@ -358,14 +389,15 @@ def credit_report(
         The store with subjects, records, objections, repairs and ratings.
     subject_id
         USCC, ID number or division code (personal IDs are masked in the page).
+    policy
+        The publication windows in force (settings ``[windows]``), used to find
+        the records behind the reasons and until when they count.
     as_of
-        Report the ratings of this as-of date (default: each scheme's latest).
+        Report the ratings in force on this date (default: each scheme's latest).
     lang
         ``zh`` (Chinese first, English beside it) or ``en``.
     scheme
         Only this scheme (default: every scheme that rates the subject).
-    policy
-        Publication windows used to find the records behind the reasons.
     generated
         Time stamp printed in the page (default: now).
 
@@ -379,11 +411,10 @@ def credit_report(
     ReportError
         When the subject is unknown or has no rating.
     """
-    data = report_data(store, subject_id, as_of, lang, scheme, policy)
+    data = report_data(store, subject_id, policy, as_of=as_of, lang=lang, scheme=scheme)
     stamp = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
 
     def t(key: str) -> Markup:
         return Markup(L.both(L.TEXT[key], lang))
 
     return _env().get_template("credit_report.html").render(**data, t=t, generated=stamp)
-

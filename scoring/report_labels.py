@@ -47,8 +47,26 @@ TEXT: dict[str, tuple[str, str]] = {
     "raise": ("提高风险的因素", "Factors that raise risk"),
     "lower": ("降低风险的因素", "Factors that lower risk"),
     "indicator": ("指标", "Indicator"),
-    "value": ("取值", "Value"),
+    "value": ("本主体取值", "Value"),
+    "reference": ("参照主体取值", "Reference"),
     "contribution": ("贡献", "Contribution"),
+    "unit_points": ("分", "points"),
+    "unit_log-odds": ("对数几率", "log-odds"),
+    "reason_note": (
+        "理由按相对参照主体（训练样本中各指标取中位数、类别取最常见值的典型主体）的贡献列出："
+        "参照主体的模型输出 {base} ＋ 所列因素的贡献 ＋ 其他因素合计 {rest} ＝ 本主体的模型输出 "
+        "{output}（{unit}）。列为提高风险的因素，其取值在该指标的风险方向上劣于参照主体；"
+        "列为降低风险的因素则优于参照主体。没有风险方向的背景指标（如上年纳税额、在贷余额）和"
+        "缺失数据不作为理由，计入其他因素。",
+        "Reasons are contributions measured against the reference subject (the typical "
+        "subject of the training data: each indicator at its median, each category at its "
+        "most frequent value): the reference's output {base} + the listed contributions + "
+        "all other factors {rest} = this subject's output {output} ({unit}). A factor listed "
+        "as raising the risk has a value worse than the reference's in the indicator's risk "
+        "direction; one listed as lowering it, a better value. Context indicators without a "
+        "risk direction (such as last year's tax or loans outstanding) and missing data are "
+        "not reasons: they are in all other factors.",
+    ),
     "reason": ("说明", "Explanation"),
     "no_reasons": ("无", "none"),
     "records": ("理由所依据的信用记录", "Records behind the reasons"),
@@ -93,21 +111,23 @@ TEXT: dict[str, tuple[str, str]] = {
 METHOD: dict[str, tuple[str, str]] = {
     "points": (
         "评分卡：每个指标按分箱取得分值（WOE 分箱 + 逻辑回归，按 PDO 刻度换算为分），"
-        "基础分加各指标分值即为信用分，分越高风险越低；信用分换算为校准后的违约概率，"
-        "再按违约概率分档定级，最后执行政策调整。",
+        "基础分加各指标分值即为信用分，分越高风险越低；理由中的分值是本主体比参照主体多得或少得"
+        "的分。信用分换算为校准后的违约概率，再按违约概率分档定级，最后执行政策调整。",
         "Scorecard: each indicator earns points by its bin (WOE binning and logistic "
         "regression scaled by points-to-double-odds); base points plus all indicator points "
-        "give the score, higher is safer. The score maps to a calibrated probability of "
+        "give the score, higher is safer; a reason's points are what the subject earns more "
+        "or less than the reference subject. The score maps to a calibrated probability of "
         "default, the PD band gives the grade, then policy overrides apply.",
     ),
     "log-odds": (
         "梯度提升树（LightGBM，按指标风险方向施加单调约束）：模型输出违约对数几率，"
-        "各指标的贡献（TreeSHAP）与基准值相加即为模型输出；输出经校准得到违约概率，"
-        "再按违约概率分档定级，最后执行政策调整。",
+        "参照主体的输出与各指标相对参照主体的贡献（精确 Shapley 值）相加即为本主体的模型输出；"
+        "输出经校准得到违约概率，再按违约概率分档定级，最后执行政策调整。",
         "Gradient-boosted trees (LightGBM with monotone constraints from each indicator's "
-        "risk direction): the model outputs log-odds of default; the base value plus each "
-        "indicator's contribution (TreeSHAP) is the output. It is calibrated to a "
-        "probability of default, the PD band gives the grade, then policy overrides apply.",
+        "risk direction): the model outputs log-odds of default; the reference subject's "
+        "output plus each indicator's contribution against it (exact Shapley values) is this "
+        "subject's output. It is calibrated to a probability of default, the PD band gives "
+        "the grade, then policy overrides apply.",
     ),
 }
 

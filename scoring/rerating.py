@@ -26,7 +26,9 @@ import pandas as pd
 
 from features.compile import BuildConfig, id_list
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from scoring.batch import RatingPolicies, rate_subjects, score_scheme
+from scoring.history import ratings_on
 from scoring.loader import LoadedModel
 
 R = TypeVar("R")
@@ -73,31 +75,19 @@ def top_reasons(reasons: str | None, n: int = N_REASONS) -> tuple[tuple[str, str
 
 
 def affected_subjects(store: Store, subject_id: str) -> list[str]:
-    """The subject and every subject whose indicators read its records."""
+    """The subject and every subject whose indicators read its records (by the current
+    versions of the subjects: a firm whose legal representative changed no longer reads
+    the former one's records)."""
     one = id_list((subject_id,))
     frame = store.query(f"""
+        WITH latest AS ({current_subjects_sql(columns=("subject_id", "legal_rep_id",
+                                                        "employer_id"))})
         SELECT {one[1:-1]} AS subject_id
-        UNION SELECT subject_id FROM subjects WHERE legal_rep_id IN {one}
-        UNION SELECT subject_id FROM subjects WHERE employer_id IN {one}
-        UNION SELECT subject_id FROM subjects WHERE legal_rep_id IN
-              (SELECT legal_rep_id FROM subjects WHERE subject_id IN {one})""")
+        UNION SELECT subject_id FROM latest WHERE legal_rep_id IN {one}
+        UNION SELECT subject_id FROM latest WHERE employer_id IN {one}
+        UNION SELECT subject_id FROM latest WHERE legal_rep_id IN
+              (SELECT legal_rep_id FROM latest WHERE subject_id IN {one})""")
     return sorted(set(frame["subject_id"].dropna()))
-
-
-def latest_ratings(store: Store, scheme: str, subject_ids: Iterable[str],
-                   on: dt.date | None = None) -> pd.DataFrame:
-    """Each subject's latest rating in ``scheme`` (as of ``on`` or earlier), by scored_at."""
-    ids = tuple(subject_ids)
-    if not ids:
-        return pd.DataFrame(columns=["subject_id", "as_of", "final_grade", "pd"])
-    cond = "" if on is None else "AND as_of <= ?"
-    params: list[Any] = [scheme] + ([] if on is None else [on])
-    return store.query(f"""
-        SELECT * FROM (
-          SELECT *, row_number() OVER (PARTITION BY subject_id
-                                       ORDER BY as_of DESC, scored_at DESC) AS rn
-          FROM ratings WHERE scheme = ? AND subject_id IN {id_list(ids)} {cond})
-        WHERE rn = 1""", params).drop(columns="rn")
 
 
 def baseline(
@@ -147,12 +137,12 @@ def rerate(
     started = time.perf_counter()
     changes: list[Change] = []
     for scheme, model in models.items():
-        in_force = latest_ratings(store, scheme, ids, on).set_index("subject_id")
+        in_force = ratings_on(store, scheme, on, ids).set_index("subject_id")
         run = score_scheme(store, model, on, cfg=cfg, subjects=ids, cause=cause,
                            policies=policies)
         if run.rows == 0:
             continue
-        after = latest_ratings(store, scheme, ids, on)
+        after = ratings_on(store, scheme, on, ids)
         after = after[after["scored_at"] == after["scored_at"].max()]
         same_day = None if before is None else before.get(scheme)
         for _, row in after.iterrows():

@@ -13,12 +13,13 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from features.build import build_features
-from features.compile import BuildConfig
+from features.compile import BuildConfig, add_months
 from features.dsl import Scheme
 from features.schemes import get_scheme
 from features.store.base import Store
 from scoring.history import ratings_on
 from scoring.policies.rural import (
+    PREVIOUS_COLUMNS,
     Assessment,
     RuralConfig,
     assess_townships,
@@ -29,14 +30,12 @@ from scoring.policies.rural import (
 )
 
 
-def overdue_scheme(months: int) -> Scheme:
-    """The household scheme's delinquency count over ``months`` instead of 24, as a
-    one-indicator scheme: the same declaration and compiler, another window."""
+def loan_book_scheme() -> Scheme:
+    """The household scheme's loan-book indicators alone (loans outstanding, NPL amount):
+    the same declarations and compiler, built a year back for the NPL increment."""
     base = get_scheme("household")
-    ind = next(i for i in base.indicators if i.name == "loan_overdue_24m")
-    src = replace(ind.source, window=months)
-    one = replace(ind, name=f"loan_overdue_{months}m", source=src)
-    return replace(base, key=f"household_overdue_{months}m", indicators=(one,), target=None)
+    keep = tuple(i for i in base.indicators if i.name in PREVIOUS_COLUMNS)
+    return replace(base, key="household_loan_book", indicators=keep, target=None)
 
 
 class NoRuralRatingsError(LookupError):
@@ -55,25 +54,29 @@ class RuralResult:
 
 
 def rural_assessment(
-    store: Store, on: dt.date, cfg: RuralConfig | None = None,
-    build: BuildConfig | None = None,
+    store: Store, on: dt.date, cfg: RuralConfig, build: BuildConfig,
 ) -> RuralResult:
     """Rate villages and townships from the household ratings in force on ``on``.
+
+    The use case behind ``xinping rural`` and the 农村信用 page, with the rural
+    policy (settings ``[rural]``) and the indicator build in force.
 
     Raises
     ------
     NoRuralRatingsError
         When no household rating exists on or before ``on`` (score households first).
     """
-    cfg = cfg or RuralConfig()
     ratings = ratings_on(store, "household", on)
     if ratings.empty:
         raise NoRuralRatingsError(
             f"no household ratings on or before {on}: run `xinping score --subject household`")
     features = build_features(store, "household", on, cfg=build)
-    if cfg.on_time_grace_days == 0 and f"loan_overdue_{cfg.on_time_months}m" not in features:
-        extra = build_features(store, overdue_scheme(cfg.on_time_months), on, cfg=build)
-        features = features.merge(extra.drop(columns="as_of"), on="subject_id", how="left")
+    if cfg.village_max_npl_increment is not None:
+        # the loan book a year before, for the yearly rise of the NPL ratio
+        before = build_features(store, loan_book_scheme(), add_months(on, -12), cfg=build)
+        before = before.drop(columns="as_of").rename(
+            columns={c: f"{c}_prev" for c in PREVIOUS_COLUMNS})
+        features = features.merge(before, on="subject_id", how="left")
     frame = rural_frame(ratings, features, household_places(store))
     villages = assess_villages(frame, cfg)
     townships = assess_townships(frame, villages, cfg)

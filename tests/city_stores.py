@@ -1,11 +1,14 @@
 """Stores over a generated city for the parity tests: the file, a writable copy, a lake.
 
 Used by tests/conftest.py (the tiny city) and the Spark parity tests on the tiny
-and the small city (scoring/test_spark_batch.py, scoring/test_spark_small_city.py).
+and the small city (scoring/test_spark_batch.py, scoring/test_spark_small_city.py);
+:func:`rate_city` trains and scores a city for the app tests, the browser journeys
+and the sweep of every reason on the small city.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,3 +47,50 @@ def lake_of(source: Path, factory: pytest.TempPathFactory, spark) -> Iterator:
         store.export_parquet(root)
     with SparkStore(root, spark=spark) as store:
         yield store
+
+
+FAMILY = {"enterprise": "gbm", "driver": "scorecard", "sme": "gbm", "household": "scorecard"}
+CITY_SEED = 5
+
+
+def _month_ends(end: dt.date) -> tuple[dt.date, dt.date]:
+    first = end.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    last = end if nxt - dt.timedelta(days=1) == end else first - dt.timedelta(days=1)
+    return last.replace(day=1) - dt.timedelta(days=1), last
+
+
+def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
+    """Generate a city under ``root``, train and promote each scheme's champion (the family
+    of ``FAMILY``, 40 trees) into ``root/mlruns`` and score every scheme at two month ends."""
+    import mlflow
+
+    from features.build import data_end
+    from features.records.synthetic.city import generate_city
+    from scoring.batch import score_scheme
+    from scoring.loader import load_model
+    from training.promote import promote
+    from training.run import train_scheme
+    from training.spec import load_spec
+
+    path, home = root / "city.duckdb", root / "mlruns"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+        with DuckDBStore(path, threads=2) as store:
+            generate_city(store, scale=scale, seed=seed)
+            for scheme, family in FAMILY.items():
+                shipped = load_spec(scheme)
+                spec = shipped.model_copy(update={
+                    "family": family,
+                    "gbm": shipped.gbm.model_copy(update={"n_estimators": 40})})
+                train_scheme(store, scheme, spec, home, code_version="test")
+                promote(store, scheme, spec, home, force=True, reason=f"{scale} test city")
+            previous, last = _month_ends(data_end(store))
+            for scheme in FAMILY:
+                model = load_model(scheme, home)
+                for day in (previous, last):
+                    score_scheme(store, model, day)
+        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+    return {"path": path, "home": home, "as_of": last, "previous": previous}

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from city_stores import city_file
+from city_stores import city_file, rate_city
 
 from features.store.duckdb_store import DuckDBStore
 
@@ -52,6 +52,14 @@ def mlflow_home(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Pat
         yield home
         mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
         mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def small_rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The small city (the size ``make demo`` serves) with a champion of every modelled
+    scheme and two month ends of ratings: trained once per run, for the browser journeys
+    and the sweep of every reason (read-only: copy it before writing)."""
+    return rate_city(tmp_path_factory.mktemp("small-city"), "small")
 
 
 @pytest.fixture(scope="session")

@@ -286,3 +286,123 @@ def test_checker_allows_the_legal_directions() -> None:
 def test_checker_reports_unparsable_files() -> None:
     problems = _problems("def broken(:\n", "features.x")
     assert len(problems) == 1 and "cannot parse" in problems[0]
+
+
+# --- no import cycle ---------------------------------------------------------------
+
+
+def module_imports(source: str, module: str, is_package: bool, known: set[str]) -> set[str]:
+    """The project modules ``module`` imports (at any depth: module level or in a function).
+
+    ``from a import b`` is an import of module ``a.b`` when that is a module, else of ``a``.
+    """
+    tree = ast.parse(source)
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            source_module = _resolve(module, is_package, node)
+            targets = [f"{source_module}.{a.name}" if f"{source_module}.{a.name}" in known
+                       else source_module for a in node.names]
+        else:
+            continue
+        for target in targets:
+            parts = target.split(".")
+            # the longest known prefix: ``import a.b.c`` where c is a class is a.b
+            found = next((".".join(parts[:i]) for i in range(len(parts), 0, -1)
+                          if ".".join(parts[:i]) in known), None)
+            if found is not None and found != module:
+                out.add(found)
+    return out
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (each an import cycle),
+    by Tarjan's algorithm, iteratively; every module and its cycle partners sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+    return sorted(cycles)
+
+
+def project_import_graph() -> dict[str, set[str]]:
+    """Module → the project modules it imports, for every module of the five packages."""
+    modules = project_modules()
+    known = {m for _, m, _ in modules}
+    return {m: module_imports(f.read_text(encoding="utf-8"), m, p, known)
+            for f, m, p in modules}
+
+
+def test_no_import_cycle_in_the_project() -> None:
+    # e.g. app.cli importing the command modules that import app.cli back
+    cycles = import_cycles(project_import_graph())
+    assert not cycles, "import cycles:\n" + "\n".join(" ↔ ".join(c) for c in cycles)
+
+
+def test_cli_command_modules_import_the_root_not_the_entry() -> None:
+    graph = project_import_graph()
+    commands = [m for m in graph if m.startswith("app.") and m.endswith("_cli")]
+    assert len(commands) >= 6
+    for module in commands:
+        assert "app.cli" not in graph[module], module
+        assert "app.cli_root" in graph[module], module
+    assert set(commands) <= graph["app.cli"]  # the entry registers every one
+
+
+def test_cycle_checker_finds_a_planted_cycle() -> None:
+    known = {"app", "app.cli", "app.scoring_cli", "app.cli_root", "scoring.x"}
+    sources = {
+        "app.cli": "from app import scoring_cli\n",
+        # the old circle: the command module imports the entry back, inside a function
+        "app.scoring_cli": "def f():\n    from app.cli import cli\n    return cli\n",
+        "app.cli_root": "import typer\n",
+        "scoring.x": "import pandas\n",
+        "app": "",
+    }
+    graph = {m: module_imports(s, m, m == "app", known) for m, s in sources.items()}
+    assert graph["app.cli"] == {"app.scoring_cli"} and graph["app.scoring_cli"] == {"app.cli"}
+    assert import_cycles(graph) == [["app.cli", "app.scoring_cli"]]
+    sources["app.scoring_cli"] = "from app.cli_root import cli\n"
+    graph = {m: module_imports(s, m, m == "app", known) for m, s in sources.items()}
+    assert import_cycles(graph) == []
+    # a longer circle and a self-contained one beside it
+    three = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"e"}, "e": {"d"}, "f": set()}
+    assert import_cycles(three) == [["a", "b", "c"], ["d", "e"]]

@@ -17,6 +17,7 @@ from pathlib import Path
 from features.build import build_training_frame
 from features.store.base import Store
 from models import metrics
+from models.pipeline import MissingIndicatorsError
 from training import tracking
 from training.evaluate import check_gates
 from training.spec import TrainingSpec
@@ -35,6 +36,7 @@ class PromoteResult:
     failed: list[str] = field(default_factory=list)
     forced: bool = False
     unchanged: bool = False  # the challenger already is the champion
+    notes: list[str] = field(default_factory=list)
 
 
 def _auc_on(model_uri: str, frame) -> float:
@@ -76,12 +78,20 @@ def promote(
     oot = build_training_frame(store, scheme, spec.snapshots.oot)
     result.challenger_auc = _auc_on(f"models:/{name}/{challenger.version}", oot)
     if champion is not None:
-        result.champion_auc = _auc_on(f"models:/{name}/{champion.version}", oot)
-        if result.challenger_auc < result.champion_auc - spec.gates.tolerance_vs_champion:
-            result.failed.append(
-                f"out-of-time AUC {result.challenger_auc:.4f} below the champion's "
-                f"{result.champion_auc:.4f} (tolerance {spec.gates.tolerance_vs_champion})"
-            )
+        try:
+            result.champion_auc = _auc_on(f"models:/{name}/{champion.version}", oot)
+        except MissingIndicatorsError as exc:
+            # the champion reads indicators the declarations no longer build: it cannot
+            # rate today's data at all, so there is nothing to compare with
+            result.notes.append(f"champion v{champion.version} cannot read today's indicators "
+                                f"({', '.join(exc.missing)}): not compared")
+    tolerance = spec.gates.tolerance_vs_champion
+    if result.champion_auc is not None and (
+            result.challenger_auc < result.champion_auc - tolerance):
+        result.failed.append(
+            f"out-of-time AUC {result.challenger_auc:.4f} below the champion's "
+            f"{result.champion_auc:.4f} (tolerance {tolerance})"
+        )
     if result.failed and not force:
         return result
     client.set_registered_model_alias(name, tracking.CHAMPION, challenger.version)

@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 
 from features.build import build_training_frame
-from features.dsl import DOWN, UP, Scheme
+from features.dsl import DOWN, UP, Derived, Scheme
 from features.schemes import get_scheme
 from features.store.base import Store
 from models import metrics
 from models.calibration import PlattCalibrator, ScoreScale
+from models.explain import reference_profile
 from models.gbm import GbmClassifier
-from models.pipeline import IndicatorText, RatingPipeline
+from models.pipeline import IndicatorText, RatingPipeline, encode_ordinal
 from models.rating import load_scale
 from models.scorecard import ScorecardClassifier
 from training import tracking
@@ -77,16 +78,44 @@ def fingerprint(frames: Frames) -> str:
 
 
 def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
-    """Reason texts copied from the declarations into the model version."""
-    return {i.name: IndicatorText(i.label_zh, i.label_en, i.direction, i.unit, i.reason_zh,
-                                  i.reason_en, i.window) for i in scheme.indicators}
+    """Reason texts and how values read, copied from the declarations into the model
+    version (so a version keeps the words it was validated with)."""
+    out = {}
+    for i in scheme.indicators:
+        src = i.source
+        pair = ((src.left, src.right) if isinstance(src, Derived)
+                and i.display_kind == "change" else None)
+        out[i.name] = IndicatorText(
+            i.label_zh, i.label_en, i.direction, i.unit, i.reason_zh, i.reason_en, i.window,
+            display=i.display_kind,
+            labels=tuple((code, zh, en) for code, (zh, en) in i.value_labels.items()),
+            order=i.order, missing_zh=i.missing_zh, missing_en=i.missing_en,
+            missing_rank=i.missing_rank, pair=pair, pair_unit=i.unit)
+    return out
+
+
+def ordinal_features(scheme: Scheme) -> dict[str, tuple[str, ...]]:
+    """Indicators whose categories have a declared risk order: the models read their rank."""
+    return {i.name: i.order for i in scheme.indicators if i.order}
+
+
+def reference_row(x: pd.DataFrame, ordinal: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """The reference subject of the reasons (:func:`models.explain.reference_profile`),
+    ordered categories at their median rank, given back as the category."""
+    ref = reference_profile(encode_ordinal(x, ordinal))
+    for col, order in ordinal.items():
+        if col in ref:
+            rank = ref.at[0, col]
+            ref[col] = pd.Series([None if pd.isna(rank) else order[int(rank)]], dtype=object)
+    return ref
 
 
 def make_estimator(family: str, scheme: Scheme, spec: TrainingSpec) -> object:
     """An unfitted estimator of ``family`` with the spec's parameters and the
     indicators' risk directions as monotone trends / constraints."""
-    numeric = [i for i in scheme.indicators if not i.categorical]
-    categorical = [i.name for i in scheme.indicators if i.categorical]
+    # ordered categories are read as their rank, with the risk rising along it
+    numeric = [i for i in scheme.indicators if not i.categorical or i.ordinal]
+    categorical = [i.name for i in scheme.indicators if i.categorical and not i.ordinal]
     if family == "scorecard":
         p = spec.scorecard
         trends = {i.name: "ascending" if i.direction == UP else "descending"
@@ -164,7 +193,8 @@ def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
     families = ("scorecard", "gbm") if spec.family == "both" else (spec.family,)
     horizon = scheme.target.horizon if scheme.target is not None else 12
     both = pd.concat([frames.train, frames.validation], ignore_index=True)
-    x_all, y_all = both[cols], both["label"].to_numpy(int)
+    ordinal = ordinal_features(scheme)
+    x_all, y_all = encode_ordinal(both[cols], ordinal), both["label"].to_numpy(int)
     folds = cv_folds(frames, horizon)
     val_auc: dict[str, float] = {}
     fold_auc: dict[str, list[float]] = {}
@@ -181,8 +211,10 @@ def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
                 logits.append(s)
                 ys.append(y_all[val_rows])
         else:
-            x_tr, y_tr = frames.train[cols], frames.train["label"].to_numpy(int)
-            x_val, y_val = frames.validation[cols], frames.validation["label"].to_numpy(int)
+            x_tr = encode_ordinal(frames.train[cols], ordinal)
+            y_tr = frames.train["label"].to_numpy(int)
+            x_val = encode_ordinal(frames.validation[cols], ordinal)
+            y_val = frames.validation["label"].to_numpy(int)
             est = make_estimator(family, scheme, spec).fit(x_tr, y_tr)
             s = est.decision_function(x_val)
             aucs.append(metrics.auc(y_val, s))
@@ -205,6 +237,7 @@ def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
         scheme=scheme.key, family=family, features=features, estimator=est,
         calibrator=calibrator, score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
         scale=load_scale(scheme.key), texts=indicator_texts(scheme),
+        reference=reference_row(both[cols], ordinal), ordinal=ordinal,
     )
     pipeline.scale = pipeline.scale.fit_bands(pipeline.predict_pd(both), y_all)
     if notes is not None:
@@ -238,7 +271,8 @@ def _shap_plot(pipeline: RatingPipeline, oot: pd.DataFrame, path: Path, seed: in
     import shap
 
     sample = oot.sample(min(len(oot), 2000), random_state=seed)
-    x = sample[list(pipeline.features)]
+    x = encode_ordinal(sample[list(pipeline.features)], pipeline.ordinal)
+    # the summary plot is the usual one: contributions against the expected output
     contrib = pipeline.estimator.explain(x).drop(columns="base")  # type: ignore[attr-defined]
     shown = x[contrib.columns].apply(
         lambda c: pd.to_numeric(c, errors="coerce") if c.dtype != object else c.astype("category")

@@ -1,33 +1,26 @@
-"""信易贷: an SME's decision (knock-outs, line, rate tier), its reasons, applicants in bulk.
+"""信易贷: the search, an uploaded applicants file read, a decision's items in words.
 
-Decisions come from :func:`scoring.lending_decision.lending_decisions` on the
-SME ratings in force on the date, exactly as ``xinping lending`` gives them.
+Decisions come from :mod:`scoring.lending_decision` (:func:`lending_decisions`,
+:func:`applicant_decisions`) on the SME ratings in force on the date, exactly as
+``xinping lending`` gives them; the SME's rating is the rating in force
+(:func:`scoring.history.ratings_on`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
 import pandas as pd
 
-from features.compile import BuildConfig
 from features.store.base import Store
-from scoring.history import as_date, decode
-from scoring.lending_decision import lending_decisions
-from scoring.policies.lending import LendingConfig
+from features.subjects import current_subjects_sql
+from scoring.history import decode
 
 #: columns an applicants file may name the SMEs by (first found wins; an English page asks
 #: for a USCC column)
 ID_COLUMNS = ("subject_id", "统一社会信用代码", "USCC")
 SEARCH_LIMIT = 50
-
-
-def latest_date(store: Store) -> dt.date | None:
-    """The latest as-of date of the SME ratings (``None`` when none)."""
-    value = store.scalar("SELECT max(as_of) FROM ratings WHERE scheme = 'sme'")
-    return None if value is None else as_date(value)
 
 
 def search_smes(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
@@ -41,26 +34,13 @@ def search_smes(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFr
     code = text.upper()
     by_code = "OR s.subject_id LIKE ?" if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
+    current = current_subjects_sql("enterprise", ("subject_id", "name"))
     return store.query(f"""
         SELECT DISTINCT s.subject_id, s.name,
                s.subject_id IN (SELECT subject_id FROM ratings WHERE scheme = 'sme') AS rated
-        FROM subjects s WHERE s.subject_type = 'enterprise' AND (s.name LIKE ? {by_code})
+        FROM ({current}) s WHERE (s.name LIKE ? {by_code})
         ORDER BY s.subject_id = ? DESC, rated DESC, s.name LIMIT {int(limit)}""",
                        [*params, code])
-
-
-def sme_rating(store: Store, subject_id: str, on: dt.date) -> pd.Series | None:
-    """The SME rating in force on ``on`` (latest as-of date not after it), or ``None``."""
-    rows = store.query("""
-        SELECT * FROM ratings WHERE scheme = 'sme' AND subject_id = ? AND as_of <= ?
-        ORDER BY as_of DESC, scored_at DESC, model_version DESC LIMIT 1""", [subject_id, on])
-    return None if rows.empty else rows.iloc[0]
-
-
-def decisions(store: Store, on: dt.date, subject_ids: list[str], cfg: LendingConfig,
-              build: BuildConfig) -> pd.DataFrame:
-    """The 信易贷 decision of each rated SME of ``subject_ids`` on ``on``."""
-    return lending_decisions(store, on, cfg, subject_ids, build)
 
 
 def decision_items(row: pd.Series, lang: str) -> tuple[list[str], list[str]]:
@@ -104,50 +84,3 @@ def read_applicants(content: bytes) -> list[str]:
     if column is None:
         raise ApplicantsError(", ".join(frame.columns))
     return [str(v).strip().upper() for v in frame[column]]
-
-
-def applicant_decisions(store: Store, on: dt.date, ids: list[str], cfg: LendingConfig,
-                        build: BuildConfig) -> pd.DataFrame:
-    """One row per uploaded applicant, in file order, with its decision or why there is none.
-
-    Returns
-    -------
-    DataFrame
-        ``row_number`` (1 = first data row), ``subject_id``, ``name``, ``status``
-        (``ok``, ``empty``, ``unknown`` subject, ``unrated`` as an SME on
-        ``on``), ``grade``, ``decision_zh``, ``credit_line``, ``rate_tier_zh``,
-        ``rate_tier_en``, ``reasons_zh``, ``reasons_en`` (knock-outs or why
-        no line).
-    """
-    wanted = sorted({i for i in ids if i})
-    frames = {"_xp_ids": pd.DataFrame({"subject_id": wanted or [""]}, dtype=object)}
-    names = store.query("""SELECT subject_id, any_value(name) AS name FROM subjects
-                           WHERE subject_id IN (SELECT subject_id FROM _xp_ids)
-                           GROUP BY subject_id""", frames=frames)
-    name_of = dict(zip(names["subject_id"], names["name"], strict=True))
-    known = [i for i in wanted if i in name_of]
-    done = (decisions(store, on, known, cfg, build) if known
-            else pd.DataFrame(columns=["subject_id"]))
-    by_id = done.set_index("subject_id") if not done.empty else None
-    rows = []
-    for n, sid in enumerate(ids, start=1):
-        row: dict[str, Any] = {"row_number": n, "subject_id": sid, "name": name_of.get(sid)}
-        if not sid:
-            row["status"] = "empty"
-        elif sid not in name_of:
-            row["status"] = "unknown"
-        elif by_id is None or sid not in by_id.index:
-            row["status"] = "unrated"
-        else:
-            d = by_id.loc[sid]
-            why = decode(d["decline_reasons"]) or []
-            row.update(status="ok", grade=d["grade"], decision_zh=d["decision_zh"],
-                       decision=d["decision"], credit_line=float(d["credit_line"]),
-                       rate_tier_zh=d["rate_tier_zh"], rate_tier_en=d["rate_tier_en"],
-                       reasons_zh="；".join(w["reason_zh"] for w in why),
-                       reasons_en="; ".join(w["reason_en"] for w in why))
-        rows.append(row)
-    cols = ["row_number", "subject_id", "name", "status", "grade", "decision", "decision_zh",
-            "credit_line", "rate_tier_zh", "rate_tier_en", "reasons_zh", "reasons_en"]
-    return pd.DataFrame(rows).reindex(columns=cols)
-

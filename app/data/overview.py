@@ -1,8 +1,11 @@
 """总览: grade distributions by scheme, region and industry, and movements between dates.
 
-Distributions come from the ``ratings`` table: only batch rows count (event
-re-ratings carry a ``cause`` and rate a few subjects on odd days). Movements are
-:func:`scoring.history.migration` (the current rating of each date).
+Distributions count each subject's rating of the date
+(:func:`scoring.history.current_ratings`: its batch row, or a re-rating of
+that date after an objection); the dates offered are the batch dates
+(:func:`scoring.history.batch_dates`: event re-ratings rate a few subjects on odd
+days and make no date of their own). Movements are
+:func:`scoring.history.migration` (the same rating of each date).
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from functools import lru_cache
 
 import pandas as pd
 
+from features.schemes import MODELLED
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 from models.rating import load_scale
-from scoring.history import migration
-
-BATCH = "json_extract(reasons, '$.cause') IS NULL"
+from scoring.history import current_ratings, migration
 
 
 @lru_cache(maxsize=16)
@@ -36,25 +39,16 @@ def grade_label(scheme: str, grade: str, lang: str) -> str:
         return grade
 
 
-def batch_dates(store: Store, scheme: str | None = None) -> list[dt.date]:
-    """As-of dates with a batch of ratings (newest first), for one scheme or any."""
-    cond, params = ("AND scheme = ?", [scheme]) if scheme else ("", [])
-    frame = store.query(f"SELECT DISTINCT as_of FROM ratings WHERE {BATCH} {cond} "
-                        "ORDER BY as_of DESC", params)
-    return [pd.Timestamp(d).date() for d in frame["as_of"]]
-
-
 def batch_ratings(store: Store, as_of: dt.date, scheme: str | None = None) -> pd.DataFrame:
-    """Each subject's latest batch rating at ``as_of`` with its region and industry."""
-    cond, params = ("AND scheme = ?", [as_of, scheme]) if scheme else ("", [as_of])
-    return store.query(f"""
-        SELECT r.subject_id, r.scheme, r.as_of, r.final_grade, r.pd, r.score,
-               s.region_code, s.industry, s.subject_type
-        FROM (SELECT *, row_number() OVER (PARTITION BY scheme, subject_id
-                                           ORDER BY scored_at DESC) AS rn
-              FROM ratings WHERE as_of = ? AND {BATCH} {cond}) r
-        LEFT JOIN subjects s USING (subject_id)
-        WHERE r.rn = 1""", params)
+    """Each subject's rating of ``as_of`` (every modelled scheme, or one) with its region,
+    industry and type (from the subject's latest version)."""
+    cols = ["subject_id", "scheme", "as_of", "final_grade", "pd", "score"]
+    parts = [current_ratings(store, key, as_of)[cols] for key in
+             ((scheme,) if scheme else MODELLED)]
+    ratings = pd.concat(parts, ignore_index=True)
+    attributes = store.query(current_subjects_sql(
+        columns=("subject_id", "region_code", "industry", "subject_type")))
+    return ratings.merge(attributes, on="subject_id", how="left")
 
 
 def distribution(ratings: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

@@ -17,7 +17,8 @@ from features.records.values import (
     value_num_unit,
 )
 from features.store.base import Store
-from scoring.history import current_ratings, subject_history
+from features.subjects import current_subject, current_subjects_sql
+from scoring.history import ratings_on, subject_history
 from scoring.objections import objection_status
 
 SEARCH_LIMIT = 50
@@ -35,17 +36,17 @@ def search(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     code = text.upper()
     by_code = "OR subject_id LIKE ? " if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
+    current = current_subjects_sql(columns=("subject_id", "subject_type", "name", "region_code"))
     return store.query(f"""
-        SELECT subject_id, subject_type, name, region_code FROM subjects
+        SELECT subject_id, subject_type, name, region_code FROM ({current}) s
         WHERE name LIKE ? {by_code}
         ORDER BY subject_id = ? DESC, name LIMIT {int(limit)}""", [*params, code])
 
 
 def subject(store: Store, subject_id: str) -> pd.Series | None:
-    """The subject's latest row, or ``None``."""
-    rows = store.query("SELECT * FROM subjects WHERE subject_id = ? "
-                       "ORDER BY recorded_at DESC LIMIT 1", [subject_id])
-    return None if rows.empty else rows.iloc[0]
+    """The subject's current version (:mod:`features.subjects`), or ``None``."""
+    row = current_subject(store, subject_id)
+    return None if row is None else pd.Series(row)
 
 
 def rating_history(store: Store, subject_id: str) -> pd.DataFrame:
@@ -57,9 +58,9 @@ def rating_history(store: Store, subject_id: str) -> pd.DataFrame:
 
 
 def latest(store: Store, subject_id: str, history: pd.DataFrame) -> pd.DataFrame:
-    """The rating in force per scheme (latest as-of date, its current row) with its
-    reasons and overrides JSON."""
-    rows = [current_ratings(store, scheme, subject_ids=[subject_id]).tail(1)
+    """The rating in force per scheme (:func:`scoring.history.ratings_on`, the latest)
+    with its reasons and overrides JSON."""
+    rows = [ratings_on(store, scheme, None, [subject_id])
             for scheme in dict.fromkeys(history["scheme"])]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 

@@ -1,44 +1,30 @@
-"""分级分类监管: enterprise credit-risk classes, sampling ratios and inspection draws.
+"""分级分类监管: enterprise credit-risk classes with reasons, filters, ratios, exports.
 
-The draw runs the same functions as ``xinping inspections draw``
-(:mod:`scoring.policies.inspection` and :mod:`scoring.policies.inspection_store`):
-classes of the latest rating batch of the date, previous draws for the yearly
-caps, the draw itself and one ``inspections`` row per drawn enterprise.
+The classes are those in force on the date
+(:func:`scoring.policies.inspection_store.enterprise_classes`, the same as
+``xinping inspections draw``); the draw itself is
+:func:`scoring.inspection_draw.draw_inspections`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
 
 import pandas as pd
 
 from features.store.base import Store
-from scoring.history import current_ratings, decode
-from scoring.policies.inspection import (
-    CLASS_LABELS,
-    SELECTED_BY,
-    DrawResult,
-    InspectionConfig,
-    draw,
-    summary_table,
-)
-from scoring.policies.inspection_store import (
-    NoRatingsError,
-    draw_history,
-    enterprise_classes,
-    export_frame,
-    new_draw_id,
-    store_draw,
-)
+from features.subjects import current_subjects_sql
+from scoring.history import decode, ratings_on
+from scoring.policies.inspection import CLASS_LABELS, SELECTED_BY, DrawResult, InspectionConfig
+from scoring.policies.inspection_store import NoRatingsError, enterprise_classes
 
 CLASSES = ("A", "B", "C", "D")
 TOP_REASONS = 2
 
-__all__ = ["CLASSES", "DrawOutcome", "NoRatingsError", "class_counts", "class_text",
+__all__ = ["CLASSES", "NoRatingsError", "cap_text", "class_counts", "class_text",
            "classified", "csv_bytes", "draw_listing", "draw_summary", "excel_bytes",
-           "filter_classes", "ratio_table", "run_draw"]
+           "filter_classes", "ratio_table"]
 
 
 def class_text(credit_class: str, lang: str = "zh") -> str:
@@ -85,12 +71,9 @@ def classified(store: Store, as_of: dt.date, lang: str = "zh") -> tuple[pd.DataF
     """
     classes, batch = enterprise_classes(store, as_of)
     ids = classes["subject_id"].tolist()
-    rated = current_ratings(store, "enterprise", as_of, ids)[["subject_id", "reasons"]]
-    industry = store.query("""
-        SELECT subject_id, industry FROM (
-          SELECT subject_id, industry,
-                 row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-          FROM subjects WHERE subject_type = 'enterprise') WHERE rn = 1""")
+    # the reasons of the very ratings the classes come from (the rating in force)
+    rated = ratings_on(store, "enterprise", as_of, ids)[["subject_id", "reasons"]]
+    industry = store.query(current_subjects_sql("enterprise", ("subject_id", "industry")))
     out = classes.merge(industry, on="subject_id", how="left").merge(
         rated, on="subject_id", how="left")
     pick = 0 if lang == "zh" else 1
@@ -131,39 +114,6 @@ def ratio_table(cfg: InspectionConfig, lang: str = "zh") -> pd.DataFrame:
         "allowed": f"{c.allowed[0]:.0%} – {c.allowed[1]:.0%}",
         "cap_per_year": cap_text(c.cap_per_year, lang),
     } for c in cfg.classes])
-
-
-@dataclass(frozen=True)
-class DrawOutcome:
-    """A stored draw: its id, the result, the export list and the per-class summary."""
-
-    draw_id: str
-    as_of: dt.date
-    result: DrawResult
-    listing: pd.DataFrame
-    summary: pd.DataFrame
-
-
-def run_draw(store: Store, as_of: dt.date, seed: int, region: str | None,
-             cfg: InspectionConfig, drawn_by: str) -> DrawOutcome:
-    """Draw the inspection list as ``xinping inspections draw`` does and store it.
-
-    Raises
-    ------
-    NoRatingsError
-        When no enterprise was rated at ``as_of``.
-    ValueError
-        When the region has no classified enterprise (nothing is stored).
-    """
-    classes, batch = enterprise_classes(store, as_of)
-    history = draw_history(store, as_of, cfg)
-    result = draw(classes, cfg, seed, region=region, history=history, as_of=as_of)
-    if result.population == 0:
-        raise ValueError(f"no classified enterprise in region {region} at {as_of}")
-    draw_id = store_draw(store, result, as_of, drawn_by=drawn_by, batch=batch,
-                         draw_id=new_draw_id(as_of))
-    return DrawOutcome(draw_id, as_of, result, export_frame(result, draw_id, as_of),
-                       summary_table(result))
 
 
 def draw_summary(result: DrawResult, lang: str = "zh") -> pd.DataFrame:

@@ -1,8 +1,11 @@
 """信易贷: an SME's decision after an authorisation reference (knock-outs, suggested line,
 rate tier, reasons, credit report), and decisions for an uploaded list of applicants.
 
-Nothing about an SME shows before the officer enters the SME's authorisation
-reference (授权编号); every look-up is written to ``audit_log`` with it.
+For a role of settings ``[app] authorisation_roles`` (the bank) nothing about an
+SME shows — not even the search's list — before the officer enters the SME's
+authorisation reference (授权编号); every look-up and report download is
+written to ``audit_log`` with it (:mod:`app.authorisation`). Decisions are the
+use cases of :mod:`scoring.lending_decision`, as ``xinping lending`` gives them.
 """
 
 from __future__ import annotations
@@ -11,37 +14,37 @@ import datetime as dt
 
 import streamlit as st
 
+from app.authorisation import ask_reference, log_search
 from app.components import formats, tables
 from app.components.reasons import reason_lists
 from app.data.lending import (
     ApplicantsError,
-    applicant_decisions,
     decision_items,
-    decisions,
-    latest_date,
     read_applicants,
     reasons,
     search_smes,
-    sme_rating,
 )
 from app.data.overview import grade_label
 from app.data.supervision import csv_bytes
 from app.i18n import lang, t
 from app.settings import settings
-from app.state import audit_lookup, audit_many, mask_frame, require, store
+from app.state import audit_lookup, audit_many, audited_report, mask_frame, require, store
+from scoring.history import latest_as_of, ratings_on
+from scoring.lending_decision import applicant_decisions, lending_decisions
 from scoring.policies.lending import DECISIONS
-from scoring.report import credit_report
 
 user = require("lending")
 st.title(t("page.lending"))
 s = store()
 cfg = settings()
-latest = latest_date(s)
+latest = latest_as_of(s, "sme")
 if latest is None:
     st.info(t("lend.empty"))
     st.stop()
 on = st.date_input(t("lend.on"), value=latest, key="on", format="YYYY-MM-DD")
-ref = st.text_input(t("lend.auth"), key="auth", help=t("lend.auth_help")).strip()
+ref = ask_reference(user, t("lend.auth"), t("lend.auth_help"))
+missing_ref = ref == ""  # this role looks up an SME only under its authorisation
+authorised = {} if ref is None else {"authorisation": ref}
 
 
 def decision_label(key: str) -> str:
@@ -51,15 +54,15 @@ def decision_label(key: str) -> str:
 
 def show_sme(subject_id: str, name: str, day: dt.date) -> None:
     """The SME's decision, knock-outs, reasons and credit report (look-up logged)."""
-    audit_lookup(user, subject_id, "lending", authorisation=ref, on=str(day))
+    audit_lookup(user, subject_id, "lending", **authorised, on=str(day))
     st.header(name)
     st.caption(subject_id)
-    rating = sme_rating(s, subject_id, day)
-    decided = decisions(s, day, [subject_id], cfg.lending.config(), cfg.build_config())
-    if rating is None or decided.empty:
+    rated = ratings_on(s, "sme", day, [subject_id])  # the rating in force
+    decided = lending_decisions(s, day, cfg.lending.config(), cfg.build_config(), [subject_id])
+    if rated.empty or decided.empty:
         st.info(t("lend.unrated", on=formats.day(day)))
         return
-    d = decided.iloc[0]
+    rating, d = rated.iloc[0], decided.iloc[0]
     top, bottom = st.columns(3), st.columns(3)
     top[0].metric(t("lend.grade"), formats.grade(d["grade"], lang()),
                   help=grade_label("sme", d["grade"], lang()))
@@ -80,30 +83,31 @@ def show_sme(subject_id: str, name: str, day: dt.date) -> None:
         st.warning(f"{t('lend.declined')}：" + "；".join(extra))
     st.subheader(t("profile.reasons"))
     reason_lists(reasons(rating), lang())
-    report_lang = lang()
     st.download_button(t("lend.report"), key="report", on_click="ignore",
-                       data=lambda: credit_report(s, subject_id, lang=report_lang),
+                       data=audited_report(user, subject_id, lang(), page="lending",
+                                           **authorised),
                        file_name=f"credit-report-{subject_id}.html", mime="text/html")
 
 
 tab_one, tab_batch = st.tabs([t("lend.tab_one"), t("lend.tab_batch")])
 with tab_one:
     query = st.text_input(t("lend.search"), key="query", placeholder=t("profile.hint"))
-    hits = search_smes(s, query)
-    if query.strip() and hits.empty:
-        st.warning(t("lend.nothing"))
-    elif not hits.empty:
-        names = dict(zip(hits["subject_id"], hits["name"], strict=True))
-        chosen = st.selectbox(t("lend.pick", n=len(hits)), list(hits["subject_id"]),
-                              key="subject", format_func=lambda i: f"{names[i]} · {i}")
-        if not ref:
-            st.warning(t("lend.auth_needed"))
+    if query.strip() and missing_ref:  # no list of names before the authorisation
+        st.warning(t("lend.auth_needed"))
+    elif query.strip():
+        log_search(user, "lending", query.strip(), ref)
+        hits = search_smes(s, query)
+        if hits.empty:
+            st.warning(t("lend.nothing"))
         else:
+            names = dict(zip(hits["subject_id"], hits["name"], strict=True))
+            chosen = st.selectbox(t("lend.pick", n=len(hits)), list(hits["subject_id"]),
+                                  key="subject", format_func=lambda i: f"{names[i]} · {i}")
             show_sme(chosen, names[chosen], on)
 
 with tab_batch:
     upload = st.file_uploader(t("lend.upload"), type=["csv"], key="upload")
-    if upload is not None and not ref:
+    if upload is not None and missing_ref:
         st.warning(t("lend.auth_needed"))
     elif upload is not None:
         try:
@@ -116,7 +120,7 @@ with tab_batch:
             seen = f"{upload.file_id}|{ref}|{on}"
             if st.session_state.get("_batch_logged") != seen:
                 audit_many(user, "lending_batch", [i for i in ids if i],
-                           {"page": "lending", "authorisation": ref, "on": str(on),
+                           {"page": "lending", **authorised, "on": str(on),
                             "file": upload.name})
                 st.session_state["_batch_logged"] = seen
             ok = int((out["status"] == "ok").sum())

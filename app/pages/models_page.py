@@ -9,7 +9,6 @@ import streamlit as st
 
 from app.components import formats, tables
 from app.data import model_report as mr
-from app.data.casework import MODELLED
 from app.data.modelling import (
     METRICS,
     alias_runs,
@@ -22,6 +21,7 @@ from app.data.modelling import (
 )
 from app.i18n import lang, scheme_label, t
 from app.state import audit, mlflow_home, require, store
+from features.schemes import MODELLED
 
 user = require("models")
 st.title(t("page.models"))

@@ -7,22 +7,15 @@ import datetime as dt
 
 import streamlit as st
 
-from app.components import tables
+from app.components import formats, tables
 from app.components.changes import rerated
-from app.data.casework import (
-    Outcome,
-    changes_frame,
-    negative_records,
-    object_to,
-    open_with_deadlines,
-    repair,
-    resolve,
-)
+from app.data.casework import changes_frame
 from app.data.subjects import record_words
 from app.i18n import lang, t
 from app.settings import settings
 from app.state import audit_lookup, mask_frame, mlflow_home, require, store
-from scoring.objections import ObjectionError
+from scoring.casework import Outcome, object_to, repair, resolve
+from scoring.objections import ObjectionError, deadlines, negative_records
 
 user = require("objections")
 st.title(t("page.objections"))
@@ -34,6 +27,12 @@ on = st.date_input(t("obj.on"), value=dt.date.today(), key="on", format="YYYY-MM
 def show_outcome(title: str, outcome: Outcome) -> None:
     """The change and every re-rated subject, IDs as the user may see them."""
     rerated(title, mask_frame(user, changes_frame(outcome.changes)), outcome.seconds)
+
+
+def settings_in_force() -> tuple:
+    """What every re-rating takes, as on the command line: MLflow home, indicator build,
+    rating policies (green channel, driver points rule)."""
+    return mlflow_home(), cfg.build_config(), cfg.rating_policies()
 
 
 def refused(exc: ObjectionError) -> None:
@@ -61,14 +60,14 @@ with tab_open:
     if submitted:
         try:
             with st.spinner(t("obj.rerating")):
-                out = object_to(s, record_id, reason, user.username, user.role, on,
-                                mlflow_home(), cfg.build_config())
+                out = object_to(s, record_id.strip(), reason, user.username, user.role, on,
+                                *settings_in_force())
             show_outcome(t("obj.opened", id=out.ident), out)
         except ObjectionError as exc:
             refused(exc)
 
 with tab_list:
-    due = open_with_deadlines(s, on, cfg.objections.rules())
+    due = deadlines(s, on, cfg.objections.rules())
     if due.empty:
         st.info(t("obj.none_open"))
     else:
@@ -87,8 +86,8 @@ with tab_list:
             try:
                 with st.spinner(t("obj.rerating")):
                     out = resolve(s, choice, verdict == "upheld", user.username, user.role,
-                                  on, mlflow_home(), cfg.build_config())
-                show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.note}")),
+                                  on, *settings_in_force())
+                show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}")),
                              out)
             except ObjectionError as exc:
                 refused(exc)
@@ -100,8 +99,9 @@ with tab_repair:
     if approve:
         try:
             with st.spinner(t("obj.rerating")):
-                out = repair(s, rec, user.username, user.role, on, mlflow_home(),
-                             cfg.build_config(), cfg.windows.policy())
-            show_outcome(t("obj.repaired", id=out.ident, effective=out.note), out)
+                out = repair(s, rec.strip(), user.username, user.role, on,
+                             *settings_in_force())
+            show_outcome(t("obj.repaired", id=out.ident, effective=formats.day(out.effective_on)),
+                         out)
         except ObjectionError as exc:
             refused(exc)

@@ -5,15 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app.components import charts, formats
-from app.data.overview import (
-    batch_dates,
-    batch_ratings,
-    distribution,
-    grade_order,
-    movements,
-)
+from app.data.overview import batch_ratings, distribution, grade_order, movements
 from app.i18n import INDUSTRIES, industry_label, lang, region_label, scheme_label, t
 from app.state import require, store
+from features.schemes import MODELLED
+from scoring.history import batch_dates
 
 require("overview")
 st.title(t("page.overview"))
@@ -24,8 +20,7 @@ if not dates:
     st.stop()
 as_of = st.selectbox(t("overview.as_of"), dates, key="as_of", format_func=formats.day)
 ratings = batch_ratings(s, as_of)
-schemes = [k for k in ("enterprise", "sme", "household", "driver")
-           if k in set(ratings["scheme"])]
+schemes = [k for k in MODELLED if k in set(ratings["scheme"])]
 
 st.subheader(t("overview.by_scheme"))
 cols = st.columns(max(len(schemes), 1))

@@ -1,13 +1,18 @@
 """主体信用画像: find a subject; grade, PD, score, history, reasons, records, objections.
 
-Every subject opened here is written to ``audit_log``; personal IDs are shown
-as the user's role may see them.
+Every subject opened here and every report downloaded is written to
+``audit_log``; personal IDs are shown as the user's role may see them. A role
+of settings ``[app] authorisation_roles`` (the bank) first gives the subject's
+authorisation reference (授权编号): nothing is searched or shown before it, and
+the search, the look-up and the report download are logged with it
+(:mod:`app.authorisation`).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from app.authorisation import ask_reference, log_search
 from app.components import charts, formats, tables
 from app.components.reasons import override_notes, reason_lists
 from app.data.overview import grade_label, grade_order
@@ -23,17 +28,30 @@ from app.data.subjects import (
     search,
     subject,
 )
-from app.i18n import CAUSES, code_label, lang, region_label, scheme_label, subject_type_label, t
-from app.state import audit_lookup, mask_frame, require, show_id, store
-from scoring.report import credit_report
+from app.i18n import (
+    CAUSES,
+    code_label,
+    lang,
+    region_label,
+    scheme_label,
+    subject_type_label,
+    t,
+)
+from app.state import audit_lookup, audited_report, mask_frame, require, show_id, store
 
 user = require("profile")
 st.title(t("page.profile"))
 s = store()
+ref = ask_reference(user, t("auth.label"), t("auth.help"))
+if ref == "":  # this role looks up a subject only under its authorisation
+    st.warning(t("auth.needed"))
+    st.stop()
+authorised = {} if ref is None else {"authorisation": ref}
 query = st.text_input(t("profile.search"), key="query", placeholder=t("profile.hint"))
 if not query.strip():
     st.info(t("profile.start"))
     st.stop()
+log_search(user, "profile", query.strip(), ref)
 hits = search(s, query)
 if hits.empty:
     st.warning(t("profile.nothing"))
@@ -43,7 +61,7 @@ types = dict(zip(hits["subject_id"], hits["subject_type"], strict=True))
 subject_id = st.selectbox(
     t("profile.pick", n=len(hits)), list(hits["subject_id"]), key="subject",
     format_func=lambda i: f"{names[i]} · {show_id(user, i)} · {subject_type_label(types[i])}")
-audit_lookup(user, subject_id, "profile")
+audit_lookup(user, subject_id, "profile", **authorised)
 
 row = subject(s, subject_id)
 st.header(f"{row['name']}")
@@ -77,9 +95,9 @@ else:
     else:
         st.caption(t("profile.no_green"))
     override_notes(overrides(r), lang())
-    report_lang = lang()
     st.download_button(t("profile.report"), key="report", on_click="ignore",
-                       data=lambda: credit_report(s, subject_id, lang=report_lang),
+                       data=audited_report(user, subject_id, lang(), page="profile",
+                                           **authorised),
                        file_name=f"credit-report-{subject_id}.html", mime="text/html")
     st.subheader(t("profile.reasons"))
     reason_lists(why, lang())

@@ -16,9 +16,7 @@ from app.data.rural import (
     criteria,
     households,
     last_assessment,
-    latest_date,
     names,
-    reassess,
     townships,
     version,
     villages,
@@ -27,6 +25,8 @@ from app.i18n import lang, t
 from app.settings import settings
 from app.state import audit, audit_lookup, mask_frame, mlflow_home, require, store
 from features.store.base import Store
+from scoring.casework import assess_household
+from scoring.history import latest_as_of
 from scoring.loader import NoModelError
 from scoring.rural_rating import NoRuralRatingsError, RuralResult, rural_assessment
 
@@ -34,7 +34,7 @@ user = require("rural")
 st.title(t("page.rural"))
 s = store()
 cfg = settings()
-latest = latest_date(s)
+latest = latest_as_of(s, "household")
 if latest is None:
     st.info(t("rural.empty"))
     st.stop()
@@ -133,14 +133,15 @@ with st.form("assessment"):
 if save:
     try:
         with st.spinner(t("rural.saving")):
-            out = reassess(s, household, float(score), day, user.username, mlflow_home(),
-                           cfg.build_config(), cfg.rating_policies(), note)
+            out = assess_household(s, household, float(score), day, user.username,
+                                   mlflow_home(), cfg.build_config(), cfg.rating_policies(),
+                                   note)
     except NoModelError:
         st.warning(t("rural.no_model"))
     except ValueError as exc:
         st.error(str(exc))
     else:
-        audit(user, "village_assessment", household, {"record_id": out.record_id,
+        audit(user, "village_assessment", household, {"record_id": out.ident,
                                                       "score": score, "on": str(day)})
-        rerated(t("rural.saved", id=out.record_id),
+        rerated(t("rural.saved", id=out.ident),
                 mask_frame(user, changes_frame(out.changes)), out.seconds)

@@ -8,7 +8,6 @@ import secrets
 import streamlit as st
 
 from app.components import charts, formats, tables
-from app.data.overview import batch_dates
 from app.data.supervision import (
     CLASSES,
     NoRatingsError,
@@ -21,11 +20,12 @@ from app.data.supervision import (
     excel_bytes,
     filter_classes,
     ratio_table,
-    run_draw,
 )
 from app.i18n import industry_label, lang, region_label, t
 from app.settings import settings
 from app.state import audit, mask_frame, require, store
+from scoring.history import batch_dates
+from scoring.inspection_draw import EmptyDrawError, draw_inspections
 
 user = require("supervision")
 st.title(t("page.supervision"))
@@ -88,8 +88,8 @@ with st.form("draw"):
     submitted = st.form_submit_button(t("sup.draw_button"), key="draw_submit", type="primary")
 if submitted:
     try:
-        outcome = run_draw(s, as_of, int(seed), region, cfg, user.username)
-    except ValueError:
+        outcome = draw_inspections(s, as_of, int(seed), region, cfg, user.username)
+    except EmptyDrawError:
         st.warning(t("sup.no_region"))
     else:
         st.session_state["_draw_outcome"] = outcome

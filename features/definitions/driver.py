@@ -8,7 +8,7 @@ worth 12 licence points (20 integrity points) within 12 months.
 
 from __future__ import annotations
 
-from features.definitions.enterprise import _i
+from features.definitions.enterprise import _i, _none_in
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -41,7 +41,8 @@ INDICATORS: tuple[Indicator, ...] = (
        "{value} violations of 6+ points in {window} months"),
     _i("days_since_violation", "距最近一次交通违法天数", "Days since the last violation", SAFETY,
        Records(VIOLATION, "days_since", 12), DOWN, "天",
-       "距最近一次交通违法{value}天", "{value} days since the last violation"),
+       "距最近一次交通违法{value}天", "{value} days since the last violation",
+       **_none_in("交通违法", "traffic violation")),
     _i("responsible_accidents_36m", "近36个月同等及以上责任事故",
        "Accidents with equal or greater responsibility, 36 months", SAFETY,
        Records(RESPONSIBLE, "count", 36), UP, "起",
@@ -60,7 +61,8 @@ INDICATORS: tuple[Indicator, ...] = (
        "近{window}个月超限超载{value}次", "{value} overloading cases in {window} months"),
     _i("max_overload_12m", "近12个月最大超载比例", "Worst overload, 12 months", COMPLIANCE,
        Records(Match(("overloading",)), "max_value", 12), UP, "%",
-       "近{window}个月最大超载{value}%", "worst overload {value}%"),
+       "近{window}个月最大超载{value}%", "worst overload {value}%",
+       **_none_in("超限超载", "overloading")),
     # 服务
     _i("complaints_12m", "近12个月乘客投诉次数", "Passenger complaints, 12 months", SERVICE,
        Records(Match(("passenger_complaint",)), "count", 12), UP, "次",
@@ -71,22 +73,24 @@ INDICATORS: tuple[Indicator, ...] = (
     # 从业经历
     _i("years_licensed", "驾龄", "Years licensed", BACKGROUND,
        Attribute("established_on", "years_since"), DOWN, "年",
-       "驾龄{value}年", "licensed for {value} years"),
+       "驾龄{value}", "licensed for {value}"),
     _i("licence_class", "准驾车型", "Licence class", BACKGROUND,
        Attribute("licence_class", categorical=True), NEUTRAL, "",
        "准驾车型{value}", "licence class {value}"),
     # 所属企业
     _i("employer_penalties_24m", "所属企业近24个月处罚（加权）",
        "Employer's penalties, 24 months (weighted)", EMPLOYER,
-       Related("employer", Records(Match(("administrative_penalty",)), "weighted", 24)), UP, "",
-       "所属企业近{window}个月行政处罚加权{value}", "employer's weighted penalties {value}"),
+       Related("employer", Records(Match(("administrative_penalty",)), "weighted", 24)), UP,
+       "分", "所属企业近{window}个月行政处罚按严重程度加权计{value}分",
+       "the employer's penalties in {window} months weigh {value} by severity"),
     _i("employer_listed", "所属企业被列入名单", "Employer on a list", EMPLOYER,
        Related("employer", Records(Match(("abnormal_operations_list", "serious_violation_list",
                                           "dishonest_judgment_debtor")), "count")), UP, "条",
        "所属企业在名单中{value}条", "employer on {value} lists"),
     _i("employer_safety_rating", "所属企业安全生产信用评价", "Employer's work safety rating",
        EMPLOYER, Related("employer", Records(Match(("safety_rating",)), "latest_text", 24)),
-       NEUTRAL, "", "所属企业安全生产信用评价{value}级", "employer's safety rating {value}"),
+       UP, "", "所属企业安全生产信用评价为{value}", "the employer's work safety rating {value}",
+       order=("A", "B", "C", "D")),
 )
 
 SCHEME = Scheme(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from features.definitions import sme
-from features.definitions.enterprise import _i, as_dimension, without_direction
+from features.definitions.enterprise import _i, _none_in, as_dimension, without_direction
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -27,8 +27,11 @@ from features.dsl import (
 
 BASIC, FINANCE, CREDIT = "基本情况", "经营财务", "信用记录"
 ASSESS, PUBLIC = "村两委评议", "公共记录"
+LOAN = Match(("loan",))
 OVERDUE = Match(("loan_overdue",))
 DEFAULT = Match(("loan_overdue",), min_value=90.0)
+#: A loan past due this many days is non-performing (and reported again as such).
+NPL_DAYS = 90.0
 NEGATIVE = Match(("loan_overdue", "utility_arrears", "court_judgment", "administrative_penalty",
                   "dishonest_judgment_debtor", "credit_commitment"), polarity="negative")
 
@@ -46,8 +49,9 @@ INDICATORS: tuple[Indicator, ...] = without_direction((
     _i("labour_count", "劳动力人数", "Labour force", BASIC, Attribute("labour_count"), DOWN, "人",
        "劳动力{value}人", "{value} working members"),
     _i("labour_ratio", "劳动力占比", "Share of working members", BASIC,
-       Derived("ratio", "labour_count", "household_size"), DOWN, "",
-       "劳动力占家庭人口{value}", "working share {value}"),
+       Derived("ratio", "labour_count", "household_size"), DOWN, "%",
+       "劳动力占家庭人口{value}", "working members are {value} of the household",
+       display="share"),
     _i("land_mu", "承包土地面积", "Contracted land", BASIC, Attribute("land_mu"), DOWN, "亩",
        "承包土地{value}亩", "{value} mu of land"),
     # 经营财务
@@ -82,30 +86,46 @@ INDICATORS: tuple[Indicator, ...] = without_direction((
     _i("defaulted_amount_12m", "近12个月逾期90天以上金额", "Amount 90+ days past due, 12 months",
        CREDIT, Records(DEFAULT, "sum_amount", 12), UP, "元",
        "近{window}个月逾期90天以上贷款{value}元", "{value} yuan 90+ days past due"),
+    # the loan book at the date (信用村 rules, practice: a stock, not a history): arrears
+    # reported on the loans outstanding that are still open, and the loans 90+ days past
+    # due among them (a loan leaves the book at its maturity: the platform has no
+    # write-off or recovery record)
+    _i("overdue_open_now", "当前未结清的贷款逾期", "Loan arrears open now", CREDIT,
+       Records(OVERDUE, "count", since=LOAN, open_below=NPL_DAYS), UP, "条",
+       "当前有{value}条未结清的贷款逾期", "{value} loan arrears still open"),
+    _i("npl_amount_now", "当前不良贷款余额", "Non-performing loans now", CREDIT,
+       Records(DEFAULT, "sum_amount", since=LOAN), UP, "元",
+       "当前逾期90天以上的贷款{value}元", "{value} yuan of loans 90+ days past due now"),
     *as_dimension(CREDIT, "commitments_broken_36m", "commitments_kept_36m"),
     _i("commitments_made_36m", "近36个月作出信用承诺", "Credit commitments made, 36 months", CREDIT,
        Records(Match(("credit_commitment",), values=("made",)), "count", 36), NEUTRAL, "次",
        "近{window}个月作出信用承诺{value}次", "{value} commitments made in {window} months"),
+    # kept among the commitments that came due (kept or broken) in the window: a share
+    # within [0, 1]; "kept / made in the window" was not (kept ones were made before it)
     _i("commitments_kept_share", "信用承诺履行率", "Share of commitments kept, 36 months", CREDIT,
-       Derived("ratio", "commitments_kept_36m", "commitments_made_36m"), DOWN, "",
-       "近36个月信用承诺履行率{value}", "kept {value} of the commitments made in 36 months"),
+       Derived("share", "commitments_kept_36m", "commitments_broken_36m"), DOWN, "%",
+       "近36个月信用承诺履行率{value}", "kept {value} of the commitments due in 36 months"),
     _i("loans_36m", "近36个月贷款笔数", "Loans taken, 36 months", FINANCE,
        Records(Match(("loan",)), "count", 36), NEUTRAL, "笔",
        "近{window}个月贷款{value}笔", "{value} loans in {window} months"),
     # 村两委评议
     _i("village_score", "最近村两委评议得分", "Latest village committee score", ASSESS,
        Records(Match(("village_assessment",)), "latest_value", 18), DOWN, "分",
-       "村两委评议{value}分", "village committee score {value}"),
+       "村两委评议{value}分", "village committee score {value}",
+       missing_zh="近{window}个月无村两委评议", missing_en="no village committee assessment "
+       "in {window} months"),
     _i("village_score_avg_36m", "近36个月村两委评议平均得分",
        "Mean village committee score, 36 months", ASSESS,
        Records(Match(("village_assessment",)), "avg_value", 36), DOWN, "分",
-       "近{window}个月村两委评议平均{value}分", "mean village committee score {value}"),
+       "近{window}个月村两委评议平均{value}分", "mean village committee score {value}",
+       missing_zh="近{window}个月无村两委评议", missing_en="no village committee assessment "
+       "in {window} months"),
     _i("village_score_prev", "上一年村两委评议得分", "Village committee score a year before",
        ASSESS, Records(Match(("village_assessment",)), "latest_value", 12, offset=12), NEUTRAL,
-       "分"),
+       "分", "上一年村两委评议{value}分", "village committee score a year before {value}"),
     _i("village_score_change", "评议得分变化", "Change of the village committee score", ASSESS,
        Derived("diff", "village_score", "village_score_prev"), DOWN, "分",
-       "村两委评议得分变化{value}分", "village score change {value}"),
+       "村两委评议得分较上一年{value}", "village committee score {value} on a year before"),
     # 公共记录
     _i("utility_arrears_12m", "近12个月电费欠费次数", "Utility arrears, 12 months", PUBLIC,
        Records(Match(("utility_arrears",)), "count", 12), UP, "次",
@@ -119,7 +139,8 @@ INDICATORS: tuple[Indicator, ...] = without_direction((
        "近{window}个月有失信记录{value}条", "{value} negative records in {window} months"),
     _i("days_since_negative", "距最近一条失信记录天数", "Days since the last negative record",
        PUBLIC, Records(NEGATIVE, "days_since", 36), DOWN, "天",
-       "距最近一条失信记录{value}天", "{value} days since the last negative record"),
+       "距最近一条失信记录{value}天", "{value} days since the last negative record",
+       **_none_in("失信记录", "negative record")),
     # repayments and kept commitments are also exposure (no loan, no default); a 90-day
     # worst delinquency usually closed the loan
 ), "loans_repaid_36m", "commitments_kept_36m", "max_dpd_24m", "max_dpd_36m",

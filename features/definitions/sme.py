@@ -8,7 +8,7 @@ SMEs with a loan on record. Target: a loan 90+ days past due within 12 months.
 
 from __future__ import annotations
 
-from features.definitions.enterprise import PENALTY, _i, as_dimension, without_direction
+from features.definitions.enterprise import PENALTY, _i, _none_in, as_dimension, without_direction
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -32,7 +32,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction((
                   "red_list_now", "dishonest_now", "serious_list_now", "abnormal_list_now",
                   "tax_arrears_24m", "si_arrears_24m", "rep_dishonest_now"),
     # 守信能力 — capacity to repay
-    *as_dimension(ABILITY, "age_years", "capital_log", "scale", "industry", "tax_paid_12m",
+    *as_dimension(ABILITY, "age_years", "registered_capital", "scale", "industry", "tax_paid_12m",
                   "tax_paid_prev_12m", "tax_paid_trend", "tax_paid_cv_24m",
                   "zero_tax_quarters_12m", "headcount", "headcount_year_ago",
                   "headcount_trend", "headcount_cv_12m"),
@@ -61,10 +61,12 @@ INDICATORS: tuple[Indicator, ...] = without_direction((
        "近36个月每结清一笔贷款逾期{value}次", "{value} delinquencies per loan repaid in 36 months"),
     _i("days_since_overdue", "距最近一次逾期天数", "Days since the last delinquency", CONDUCT,
        Records(OVERDUE, "days_since", 60), DOWN, "天",
-       "距最近一次贷款逾期{value}天", "{value} days since the last delinquency"),
+       "距最近一次贷款逾期{value}天", "{value} days since the last delinquency",
+       **_none_in("贷款逾期", "loan delinquency")),
     _i("penalties_24m", "近24个月行政处罚（加权）", "Penalties, 24 months (weighted)", CONDUCT,
-       Records(PENALTY, "weighted", 24), UP, "",
-       "近{window}个月行政处罚加权{value}", "severity-weighted penalties {value}"),
+       Records(PENALTY, "weighted", 24), UP, "分",
+       "近{window}个月行政处罚按严重程度加权计{value}分",
+       "penalties in {window} months weigh {value} by severity"),
     *as_dimension(CONDUCT, "court_judgments_24m", "utility_arrears_12m", "arrears_36m",
                   "negative_records_12m", "negative_records_36m", "negative_kinds_36m",
                   "days_since_negative"),

@@ -1,7 +1,8 @@
 """信用村 and 信用乡镇: aggregates of their farm households.
 
 Not modelled (DESIGN.md §2): these indicators feed the aggregation rules of
-scoring/policies/rural.py — share of good households, on-time repayment, NPL.
+scoring/policies/rural.py — share of good households, borrowers without arrears at the
+date, NPL stock.
 """
 
 from __future__ import annotations
@@ -29,10 +30,15 @@ def _indicators(unit_zh: str, unit_en: str) -> tuple[Indicator, ...]:
         _i("loans_outstanding", "户均在贷余额", "Mean loans outstanding per household", LOANS,
            Members("mean", of="loans_outstanding"), NEUTRAL, "元",
            "户均在贷余额{value}元", "mean loan outstanding {value} yuan"),
-        _i("npl_ratio", "不良贷款率（近12个月逾期90天以上/在贷余额）",
-           "NPL ratio (90+ days past due in 12 months / outstanding)", LOANS,
-           Members("sum_ratio", of="defaulted_amount_12m", over="loans_outstanding"), UP, "",
+        _i("npl_ratio", "不良贷款率（当前逾期90天以上余额/在贷余额）",
+           "NPL ratio (loans 90+ days past due now / outstanding)", LOANS,
+           Members("sum_ratio", of="npl_amount_now", over="loans_outstanding"), UP, "",
            "不良贷款率{value}", "NPL ratio {value}"),
+        _i("share_borrowers_without_arrears", "无拖欠贷款农户占贷款农户比例",
+           "Share of borrowing households without arrears", LOANS,
+           Members("share", where=Condition("overdue_open_now", "=", 0.0),
+                   among=Condition("loans_outstanding", ">", 0.0)), DOWN, "",
+           "无拖欠贷款农户占贷款农户{value}", "share of borrowers without arrears {value}"),
         _i("share_overdue_24m", "近24个月有逾期农户占比",
            "Share of households with a delinquency in 24 months", CONDUCT,
            Members("share", where=Condition("loan_overdue_24m", ">", 0.0)), UP, "",

@@ -29,6 +29,7 @@ from features.records.validate import (
     validate_chunk,
 )
 from features.store.base import Store
+from features.subjects import CURRENT_ORDER
 
 __all__ = ["IngestResult", "UnreadableFileError", "file_sha256", "ingest_file"]
 
@@ -200,7 +201,7 @@ def _split_subjects(store: Store, clean: pd.DataFrame) -> tuple[pd.DataFrame, in
             SELECT * FROM subjects
             WHERE subject_id IN (SELECT subject_id FROM incoming)
             QUALIFY row_number() OVER (
-                PARTITION BY subject_id ORDER BY recorded_at DESC, ingest_id DESC NULLS LAST
+                PARTITION BY subject_id ORDER BY {CURRENT_ORDER}
             ) = 1
         )
         SELECT i._row AS row_number

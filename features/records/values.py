@@ -48,6 +48,16 @@ SCALES: Labels = {
     "micro": ("微型", "micro"),
 }
 
+#: 准驾车型 (GB 机动车驾驶证申领和使用规定): the class code and what it allows.
+LICENCE_CLASSES: Labels = {
+    "A1": ("A1（大型客车）", "A1 (large bus)"),
+    "A2": ("A2（重型牵引挂车）", "A2 (heavy tractor-trailer)"),
+    "A3": ("A3（城市公交车）", "A3 (city bus)"),
+    "B1": ("B1（中型客车）", "B1 (medium bus)"),
+    "B2": ("B2（大型货车）", "B2 (heavy goods vehicle)"),
+    "C1": ("C1（小型汽车）", "C1 (car)"),
+}
+
 SUBJECT_TYPES: Labels = {
     "enterprise": ("企业", "Enterprise"),
     "household": ("农户", "Household"),
@@ -217,6 +227,7 @@ SOURCES: Labels = {"synthetic": ("模拟数据生成器", "data generator")}
 COLUMN_VALUES: Mapping[str, Labels] = {
     "industry": INDUSTRY_SECTIONS,
     "scale": SCALES,
+    "licence_class": LICENCE_CLASSES,
     "subject_type": SUBJECT_TYPES,
     "severity": SEVERITIES,
     "polarity": POLARITIES,

@@ -16,7 +16,12 @@ detour                                           10
 =============================================  ======
 
 Grades: AAA (优秀) 0 points, AA (合格) 1–9, A (基本合格) 10–19, B (不合格) 20 or
-more. The rules are data (:class:`PointRule`): a record scores the first rule it
+more. The points grade is the published rule: the final grade of a driver's
+rating is never better than it (:func:`cap_by_points`); where it caps the
+model's grade, the rating's overrides name the rule and the records that scored
+the points (:func:`points_override`).
+
+The rules are data (:class:`PointRule`): a record scores the first rule it
 matches (so violation bands go from the highest threshold down). Licence points
 come from the violation's ``value_num``; accident responsibility and the
 complaint kind from ``value_text`` (features/records/kinds.py).
@@ -32,8 +37,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -299,3 +305,101 @@ def driver_grades(
     cfg = cfg or DriverConfig()
     records, ids = cycle_records(store, as_of, cfg, windows or WindowPolicy(), subject_ids)
     return driver_points(records, ids, cfg)
+
+
+#: The key of the points rule in a rating's reasons JSON and in its overrides.
+RULE_KEY = "points_rule"
+#: Records named in an override's sentence (all of them are in its ``records``).
+_NAMED = 5
+
+
+def points_override(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """The override a driver's points grade imposes, in the shape of the scale overrides.
+
+    Parameters
+    ----------
+    rule
+        The ``points_rule`` of a rating's reasons (:func:`driver_points` row:
+        ``points``, ``grade``, ``grade_zh``, ``grade_en``, ``detail``).
+
+    Returns
+    -------
+    dict
+        ``grade`` (the best grade allowed), ``indicator`` (:data:`RULE_KEY`),
+        ``label_zh`` / ``label_en``, ``reason_zh`` / ``reason_en`` naming the
+        points and the records that scored them, ``points`` and ``records``
+        (``record_id``, ``date``, ``rule``, ``points``, ``label_zh``, ``label_en``).
+    """
+    records = [dict(r) for r in rule.get("detail") or []]
+    grade, points = str(rule["grade"]), int(rule.get("points", 0))
+    zh_grade = f"{grade}（{rule.get('grade_zh') or grade}）"
+    en_grade = f"{grade} ({rule.get('grade_en') or grade})"
+    zh = [f"{r.get('date', '')} {r.get('label_zh', '')}记{r.get('points', 0)}分"
+          f"（记录编号 {r.get('record_id', '')}）" for r in records[:_NAMED]]
+    en = [f"{r.get('date', '')} {r.get('label_en', '')}: {r.get('points', 0)} points "
+          f"(record {r.get('record_id', '')})" for r in records[:_NAMED]]
+    if len(records) > _NAMED:
+        zh.append(f"等共{len(records)}条记录")
+        en.append(f"{len(records) - _NAMED} more records")
+    return {
+        "grade": grade,
+        "indicator": RULE_KEY,
+        "label_zh": "诚信考核记分",
+        "label_en": "Integrity points",
+        "reason_zh": (f"诚信考核周期内记{points}分，按记分规则最终等级不高于{zh_grade}："
+                      + "；".join(zh)),
+        "reason_en": (f"{points} integrity points in the cycle: by the points rule the final "
+                      f"grade is no better than {en_grade}: " + "; ".join(en)),
+        "points": points,
+        "records": records,
+    }
+
+
+def cap_by_points(
+    final_grades: Sequence[str],
+    overrides: Sequence[str],
+    rules: Sequence[Mapping[str, Any] | None],
+    grades: Sequence[str],
+) -> tuple[list[str], list[str]]:
+    """Final grades no better than the points grade, the override named where it caps.
+
+    Parameters
+    ----------
+    final_grades
+        Grades after the model and the scale's overrides, one per rating.
+    overrides
+        Their overrides (JSON lists).
+    rules
+        The ``points_rule`` of each rating (``None``: no points rule, unchanged).
+    grades
+        The scale's grade keys, best first.
+
+    Returns
+    -------
+    tuple
+        The final grades and the overrides JSON; a rating whose points grade is
+        worse than its grade gets the points grade and :func:`points_override`
+        appended to its overrides; the others are unchanged.
+
+    Raises
+    ------
+    ValueError
+        When a points grade is not a grade of the scale (settings ``[driver.grades]``
+        and ``models/scales/driver.toml`` must name the same grades).
+    """
+    rank = {g: i for i, g in enumerate(grades)}
+    out_grades, out_overrides = list(final_grades), list(overrides)
+    for i, rule in enumerate(rules):
+        if not rule:
+            continue
+        cap = rule["grade"]
+        if cap not in rank:
+            raise ValueError(f"driver points grade {cap!r} is not a grade of the scale "
+                             f"({', '.join(grades)}): [driver.grades] in the settings must "
+                             "use the scale's grades")
+        if rank[cap] > rank[out_grades[i]]:
+            out_grades[i] = cap
+            applied = json.loads(out_overrides[i]) if out_overrides[i] else []
+            applied.append(points_override(rule))
+            out_overrides[i] = json.dumps(applied, ensure_ascii=False)
+    return out_grades, out_overrides

@@ -39,6 +39,7 @@ from features.records.windows import WindowPolicy
 from features.schemes import get_scheme
 from features.store.base import Store
 from features.store.sliced import SlicedStore
+from features.subjects import current_subjects_sql
 
 LABEL = ("绿色通道", "Green channel")
 
@@ -113,11 +114,10 @@ def green_channel(
         wanted = store.query(f"WITH {pop} SELECT subject_id, established_on FROM pop")
     else:
         ids = pd.DataFrame({"subject_id": pd.Series(sorted(set(subjects)), dtype="object")})
+        current = current_subjects_sql(columns=("subject_id", "established_on"))
         wanted = store.query(
-            """SELECT w.subject_id, s.established_on FROM wanted w LEFT JOIN (
-                 SELECT subject_id, established_on, row_number() OVER (
-                   PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn FROM subjects
-               ) s ON s.subject_id = w.subject_id AND s.rn = 1""",
+            f"""SELECT w.subject_id, s.established_on FROM wanted w
+                LEFT JOIN ({current}) s ON s.subject_id = w.subject_id""",
             frames={"wanted": ids},
         )
     wanted = wanted.sort_values("subject_id", kind="stable").reset_index(drop=True)

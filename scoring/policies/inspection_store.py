@@ -16,6 +16,8 @@ import pandas as pd
 
 from features.compile import add_months, lit
 from features.store.base import Store
+from features.subjects import current_subjects_sql
+from scoring.history import BATCH, ratings_on
 from scoring.policies.inspection import CLASS_LABELS, SELECTED_BY, DrawResult, InspectionConfig
 
 SCHEME = "enterprise"
@@ -38,45 +40,40 @@ class NoRatingsError(LookupError):
     """No enterprise ratings at the requested as-of date."""
 
 
-_LATEST_SUBJECTS = """
-  SELECT subject_id, name, region_code FROM (
-    SELECT subject_id, name, region_code,
-           row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-    FROM subjects WHERE subject_type = 'enterprise'
-  ) v WHERE rn = 1"""
+_LATEST_SUBJECTS = current_subjects_sql("enterprise", ("subject_id", "name", "region_code"))
 
 
 def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict]:
-    """Enterprise credit-risk classes rated at ``as_of``, from the latest rating batch.
+    """Enterprise credit-risk classes in force on ``as_of``.
 
-    When several model versions rated the date, the batch scored last wins.
+    Each enterprise's class is its final grade in the rating in force
+    (:func:`scoring.history.ratings_on`, the one definition: latest as-of date
+    not after ``as_of``, then the latest scoring, then the highest model
+    version), so a re-rating after an objection counts and an older batch of
+    another model version does not.
 
     Parameters
     ----------
     store
         The record store.
     as_of
-        Classification date (the ratings' ``as_of``).
+        Classification date.
 
     Returns
     -------
     tuple
         A frame ``subject_id``, ``credit_class`` (the final grade), ``region_code``,
-        ``name``, and the batch ``{model_name, model_version, scored_at}``.
+        ``name``, and the ratings used ``{model_name, model_version, scored_at,
+        as_of}`` (the latest batch among them: its model and as-of date).
 
     Raises
     ------
     NoRatingsError
-        When no enterprise was rated at ``as_of``; the message lists the dates
-        that were.
+        When no enterprise has a rating on or before ``as_of``; the message lists
+        the dates that were rated.
     """
-    t = lit(as_of)
-    batch = store.query(f"""
-        SELECT model_name, model_version, max(scored_at) AS scored_at FROM ratings
-        WHERE scheme = '{SCHEME}' AND as_of = {t}
-        GROUP BY model_name, model_version ORDER BY scored_at DESC, model_version DESC LIMIT 1
-    """)
-    if batch.empty:
+    rated = ratings_on(store, SCHEME, as_of)
+    if rated.empty:
         dates = store.query(f"SELECT DISTINCT as_of FROM ratings WHERE scheme = '{SCHEME}' "
                             "ORDER BY as_of DESC LIMIT 12")["as_of"]
         known = ", ".join(str(pd.Timestamp(d).date()) for d in dates) or "none"
@@ -85,17 +82,22 @@ def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict
             f"ratings table (rated dates: {known}); run `xinping score --subject enterprise "
             f"--as-of {as_of}` first"
         )
-    name, version = batch["model_name"].iloc[0], batch["model_version"].iloc[0]
-    frame = store.query(
-        f"""SELECT r.subject_id, r.final_grade AS credit_class, s.region_code, s.name
-        FROM ratings r LEFT JOIN ({_LATEST_SUBJECTS}) s ON s.subject_id = r.subject_id
-        WHERE r.scheme = '{SCHEME}' AND r.as_of = {t}
-          AND r.model_name = $name AND r.model_version = $version
-        ORDER BY r.subject_id""",
-        {"name": name, "version": version},
-    )
-    info = {"model_name": name, "model_version": str(version),
-            "scored_at": str(pd.Timestamp(batch["scored_at"].iloc[0]))}
+    names = store.query(_LATEST_SUBJECTS)
+    frame = (rated[["subject_id", "final_grade"]]
+             .rename(columns={"final_grade": "credit_class"})
+             .merge(names, on="subject_id", how="left")
+             [["subject_id", "credit_class", "region_code", "name"]]
+             .sort_values("subject_id").reset_index(drop=True))
+    batch = store.query(f"""
+        SELECT model_name, model_version, as_of, max(scored_at) AS scored_at FROM ratings
+        WHERE scheme = '{SCHEME}' AND as_of <= {lit(as_of)} AND {BATCH}
+        GROUP BY model_name, model_version, as_of
+        ORDER BY as_of DESC, scored_at DESC, length(model_version) DESC,
+                 model_version DESC LIMIT 1""")
+    top = batch.iloc[0] if not batch.empty else rated.sort_values("scored_at").iloc[-1]
+    info = {"model_name": top["model_name"], "model_version": str(top["model_version"]),
+            "scored_at": str(pd.Timestamp(top["scored_at"])),
+            "as_of": str(pd.Timestamp(top["as_of"]).date())}
     return frame, info
 
 

@@ -2,32 +2,37 @@
 
 Household grades come from the ``household`` scheme; villages and townships are
 not modelled but judged by aggregation rules over their households (DOMAIN.md,
-proposal defaults from 昭阳区 and Fujian practice):
+proposal defaults from 昭阳区, Fujian and a prefecture's 农村信用工程 rules):
 
 * **信用户**: a household graded AAA, AA or A.
 * **信用村**: at least 60% of its households are 信用户; at least 90% of its
-  borrowing households repay on time; its loan NPL ratio is at most 3%.
+  borrowing households have no loan in arrears at the assessment date
+  (无拖欠贷款农户占贷款农户总数); its NPL ratio at the date is at most 3%;
+  optionally (``village_max_npl_increment``) the NPL ratio rose by at most
+  that much in the year.
 * **信用乡镇**: at least 50% of its villages are 信用村; NPL ratio at most 3%.
 
-Definitions read from the household indicators (``features/definitions``):
+"Repay on time" and NPL are stocks at the date, as the published schemes define
+them, read from the household indicators (``features/definitions/household.py``):
 
-* a *borrowing household* has loans outstanding (``loans_outstanding > 0``) or
-  a delinquency in the last 24 months (``loan_overdue_24m > 0``, so one that
-  fell behind and then repaid still counts as a borrower); it *repays on time*
-  when ``loan_overdue_24m == 0`` — or, with ``on_time_grace_days`` > 0, when its
-  worst delinquency ``max_dpd_24m`` is at most that many days. A village without
-  borrowers passes.
-* *NPL ratio* = Σ ``defaulted_amount_12m`` (amounts 90+ days past due in the
-  last 12 months) / Σ ``loans_outstanding`` over the unit's households, as the
-  village indicator ``npl_ratio`` does. No loans and no defaults pass; defaults
-  without loans outstanding fail.
+* a *borrowing household* has a loan outstanding at the date
+  (``loans_outstanding > 0``: a ``loan`` record before its maturity);
+* a borrower is *in arrears* when a past-due report on its outstanding loans is
+  still open at the date (``overdue_open_now > 0``): a report of d days past due
+  stays open until it would have reached 90 days had nothing been paid (a loan
+  still unpaid then is reported again as non-performing), and a 90-day report
+  stays open while the loan is on the book. A past delinquency that was cured
+  does not count; a village without borrowers passes;
+* *NPL ratio* = Σ ``npl_amount_now`` (loans 90+ days past due now) /
+  Σ ``loans_outstanding`` over the unit's households, as the village indicator
+  ``npl_ratio`` computes it. No loans and no NPLs pass.
 
 For each failed criterion the result names it (zh/en, value against threshold)
 and lists who weighs most on it: for the 信用户 share, the households that are
-not 信用户 by descending PD; for on-time repayment, the late borrowers by
-descending loans outstanding; for NPL, the households by descending defaulted
-amount; for the 信用村 share of a township, its villages that are not 信用村 by
-descending household count.
+not 信用户 by descending PD; for arrears, the borrowers in arrears by descending
+loans outstanding; for NPL, the households by descending non-performing amount
+(for the increment, those whose NPL is new in the year); for the 信用村 share of
+a township, its villages that are not 信用村 by descending household count.
 
 Household credit line (proposal): base by grade (AAA 100k / AA 80k / A 50k) +
 10% of household assets + 30% of annual operating income, capped at 200k; no
@@ -45,15 +50,20 @@ import numpy as np
 import pandas as pd
 
 from features.store.base import Store
+from features.subjects import current_subjects_sql
 
 HOUSEHOLD_COLUMNS = ("subject_id", "village_code", "township_code", "final_grade",
-                     "loans_outstanding", "loan_overdue_24m", "defaulted_amount_12m")
+                     "loans_outstanding", "overdue_open_now", "npl_amount_now")
+#: The same indicators a year before, for the NPL increment (``*_prev`` columns).
+PREVIOUS_COLUMNS = ("loans_outstanding", "npl_amount_now")
 
 #: Criteria: key → (Chinese label, English label, comparison).
 CRITERIA: dict[str, tuple[str, str, str]] = {
     "credit_share": ("信用户占比", "share of credit households", ">="),
-    "on_time_share": ("借款农户按期还款率", "share of borrowers repaying on time", ">="),
+    "on_time_share": ("无拖欠贷款农户占贷款农户比例",
+                      "share of borrowing households without arrears", ">="),
     "npl_ratio": ("不良贷款率", "NPL ratio", "<="),
+    "npl_increment": ("不良贷款率年增幅", "rise of the NPL ratio in the year", "<="),
     "credit_village_share": ("信用村占比", "share of credit villages", ">="),
 }
 _CMP = {">=": operator.ge, "<=": operator.le}
@@ -68,10 +78,11 @@ class RuralConfig:
     credit_grades
         Household grades that make a 信用户.
     village_min_credit_share, village_min_on_time_share, village_max_npl
-        信用村 thresholds (shares between 0 and 1).
-    on_time_grace_days
-        Days past due a borrower may reach and still count as repaying on time
-        (0: any delinquency in 24 months counts against it).
+        信用村 thresholds (shares between 0 and 1): 信用户 share, share of
+        borrowing households without arrears at the date, NPL ratio at the date.
+    village_max_npl_increment
+        Largest rise of a village's NPL ratio over the year before the date
+        (``None``: no such criterion; some schemes use 0.01).
     township_min_credit_village_share, township_max_npl
         信用乡镇 thresholds.
     top_n
@@ -88,18 +99,13 @@ class RuralConfig:
         Extra discount inside a 信用村 / 信用乡镇.
     discount_cap
         Largest total discount.
-    on_time_months
-        The period in which a borrower must have repaid on time: 12 (the yearly
-        assessment) reads column ``loan_overdue_12m`` when the frame has it
-        (:mod:`scoring.rural_rating` adds it); 24 reads ``loan_overdue_24m``.
     """
 
     credit_grades: tuple[str, ...] = ("AAA", "AA", "A")
     village_min_credit_share: float = 0.60
     village_min_on_time_share: float = 0.90
     village_max_npl: float = 0.03
-    on_time_grace_days: int = 0
-    on_time_months: int = 12
+    village_max_npl_increment: float | None = None
     township_min_credit_village_share: float = 0.50
     township_max_npl: float = 0.03
     top_n: int = 10
@@ -126,12 +132,13 @@ class RuralConfig:
             "credit_township_discount": self.credit_township_discount,
             "discount_cap": self.discount_cap,
         }
+        if self.village_max_npl_increment is not None:
+            shares["village_max_npl_increment"] = self.village_max_npl_increment
         for name, value in shares.items():
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"rural.{name} = {value} must be between 0 and 1")
-        if self.top_n < 0 or self.line_cap < 0 or self.on_time_grace_days < 0:
-            raise ValueError("rural.top_n, rural.line_cap and rural.on_time_grace_days must "
-                             "be ≥ 0")
+        if self.top_n < 0 or self.line_cap < 0:
+            raise ValueError("rural.top_n and rural.line_cap must be ≥ 0")
 
 
 @dataclass(frozen=True)
@@ -167,23 +174,17 @@ def _num(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _prepare(households: pd.DataFrame, cfg: RuralConfig) -> pd.DataFrame:
     missing = [c for c in HOUSEHOLD_COLUMNS if c not in households]
+    if cfg.village_max_npl_increment is not None:
+        missing += [f"{c}_prev" for c in PREVIOUS_COLUMNS if f"{c}_prev" not in households]
     if missing:
         raise KeyError(f"rural aggregation needs household column(s) {missing}")
     h = households.copy()
-    for col in ("loans_outstanding", "loan_overdue_24m", "defaulted_amount_12m"):
+    for col in ("loans_outstanding", "overdue_open_now", "npl_amount_now"):
         h[col] = _num(h, col)
     h["credit"] = credit_households(h["final_grade"], cfg)
-    h["borrower"] = (h["loans_outstanding"] > 0) | (h["loan_overdue_24m"] > 0)
-    if cfg.on_time_grace_days > 0:
-        if "max_dpd_24m" not in h:
-            raise KeyError("rural.on_time_grace_days needs household column 'max_dpd_24m'")
-        h["late"] = h["borrower"] & (_num(h, "max_dpd_24m") > cfg.on_time_grace_days)
-    else:
-        column = f"loan_overdue_{cfg.on_time_months}m"
-        if column not in h:
-            raise KeyError(f"rural.on_time_months = {cfg.on_time_months} needs household "
-                           f"column {column!r}")
-        h["late"] = h["borrower"] & (_num(h, column) > 0)
+    h["borrower"] = h["loans_outstanding"] > 0
+    # in arrears at the date: a past-due report on the loans outstanding still open
+    h["late"] = h["borrower"] & (h["overdue_open_now"] > 0)
     if "pd" not in h:
         h["pd"] = np.nan
     return h
@@ -223,24 +224,32 @@ def _top(frame: pd.DataFrame, by: list[str], n: int) -> list[str]:
 
 
 def _loan_criteria(unit: str, g: pd.DataFrame, on_time_min: float | None, npl_max: float,
-                   n: int) -> tuple[dict, list[dict]]:
+                   n: int, increment_max: float | None = None) -> tuple[dict, list[dict]]:
     borrowers = int(g["borrower"].sum())
     late = int(g["late"].sum())
     on_time = (borrowers - late) / borrowers if borrowers else np.nan
     outstanding = float(g["loans_outstanding"].sum())
-    defaulted = float(g["defaulted_amount_12m"].sum())
-    npl = _npl(defaulted, outstanding)
+    npl_amount = float(g["npl_amount_now"].sum())
+    npl = _npl(npl_amount, outstanding)
     measures = {"borrowers": borrowers, "on_time_borrowers": borrowers - late,
                 "on_time_share": on_time, "loans_outstanding": outstanding,
-                "defaulted_amount": defaulted, "npl_ratio": npl}
+                "npl_amount": npl_amount, "npl_ratio": npl}
     rows = []
     if on_time_min is not None:
         rows.append(_criterion(unit, "on_time_share", on_time, on_time_min,
-                               _top(g[g["late"]], ["loans_outstanding", "loan_overdue_24m"], n),
+                               _top(g[g["late"]], ["loans_outstanding", "overdue_open_now"], n),
                                "household"))
     rows.append(_criterion(unit, "npl_ratio", npl, npl_max,
-                           _top(g[g["defaulted_amount_12m"] > 0], ["defaulted_amount_12m"], n),
+                           _top(g[g["npl_amount_now"] > 0], ["npl_amount_now"], n),
                            "household"))
+    if increment_max is not None:
+        before = _npl(float(_num(g, "npl_amount_now_prev").sum()),
+                      float(_num(g, "loans_outstanding_prev").sum()))
+        rise = npl - before if np.isfinite(npl) and np.isfinite(before) else float("inf")
+        measures.update(npl_ratio_prev=before, npl_increment=rise)
+        fresh = g[(g["npl_amount_now"] > 0) & (_num(g, "npl_amount_now_prev") <= 0)]
+        rows.append(_criterion(unit, "npl_increment", rise, increment_max,
+                               _top(fresh, ["npl_amount_now"], n), "household"))
     return measures, rows
 
 
@@ -252,8 +261,9 @@ def assess_villages(households: pd.DataFrame, cfg: RuralConfig) -> Assessment:
     households
         One row per household: ``subject_id``, ``village_code``,
         ``township_code``, ``final_grade`` (household grade), the indicators
-        ``loans_outstanding``, ``loan_overdue_24m``, ``defaulted_amount_12m``;
-        ``pd`` optional (ranks the non-信用户).
+        ``loans_outstanding``, ``overdue_open_now``, ``npl_amount_now`` (and, for
+        the NPL increment, ``loans_outstanding_prev`` and ``npl_amount_now_prev``
+        a year before); ``pd`` optional (ranks the non-信用户).
     cfg
         Thresholds.
 
@@ -272,7 +282,8 @@ def assess_villages(households: pd.DataFrame, cfg: RuralConfig) -> Assessment:
         rows = [_criterion(code, "credit_share", share, cfg.village_min_credit_share,
                            _top(g[~g["credit"]], ["pd"], cfg.top_n), "household")]
         measures, loan_rows = _loan_criteria(code, g, cfg.village_min_on_time_share,
-                                             cfg.village_max_npl, cfg.top_n)
+                                             cfg.village_max_npl, cfg.top_n,
+                                             cfg.village_max_npl_increment)
         rows += loan_rows
         failed = [r["criterion"] for r in rows if not r["passed"]]
         units.append({"village_code": code, "township_code": g["township_code"].mode().iloc[0],
@@ -393,13 +404,8 @@ def household_offers(
 
 def household_places(store: Store) -> pd.DataFrame:
     """Village and township code of every household (latest subject version)."""
-    return store.query("""
-        SELECT subject_id, village_code, township_code FROM (
-          SELECT subject_id, village_code, township_code,
-                 row_number() OVER (PARTITION BY subject_id ORDER BY recorded_at DESC) AS rn
-          FROM subjects WHERE subject_type = 'household'
-        ) v WHERE rn = 1
-    """)
+    return store.query(
+        current_subjects_sql("household", ("subject_id", "village_code", "township_code")))
 
 
 def rural_frame(

@@ -5,72 +5,20 @@ and SME LightGBM with log-odds reasons, driver and household scorecards with
 points) is trained and promoted with ``force`` into a temporary MLflow home, and
 every scheme is scored at two month ends so the overview has movements. Page
 tests get a copy of that file (the app writes audit rows). The browser test
-rates the small city the same way (``city_rater``) and serves a copy of it with
-``xinping app`` in a subprocess.
+rates the small city the same way (``small_rated_city``, tests/conftest.py) and
+serves a copy of it with ``xinping app`` in a subprocess.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from city_stores import rate_city
 
 from features.store.duckdb_store import DuckDBStore
-
-FAMILY = {"enterprise": "gbm", "driver": "scorecard", "sme": "gbm", "household": "scorecard"}
-CITY_SEED = 5
-
-
-def _month_ends(end: dt.date) -> tuple[dt.date, dt.date]:
-    first = end.replace(day=1)
-    nxt = (first + dt.timedelta(days=32)).replace(day=1)
-    last = end if nxt - dt.timedelta(days=1) == end else first - dt.timedelta(days=1)
-    return last.replace(day=1) - dt.timedelta(days=1), last
-
-
-def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
-    """Generate a city under ``root``, train and promote each scheme's champion (the family
-    of ``FAMILY``, 40 trees) into ``root/mlruns`` and score every scheme at two month ends."""
-    import mlflow
-
-    from features.build import data_end
-    from features.records.synthetic.city import generate_city
-    from scoring.batch import score_scheme
-    from scoring.loader import load_model
-    from training.promote import promote
-    from training.run import train_scheme
-    from training.spec import load_spec
-
-    path, home = root / "city.duckdb", root / "mlruns"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
-        with DuckDBStore(path, threads=2) as store:
-            generate_city(store, scale=scale, seed=seed)
-            for scheme, family in FAMILY.items():
-                shipped = load_spec(scheme)
-                spec = shipped.model_copy(update={
-                    "family": family,
-                    "gbm": shipped.gbm.model_copy(update={"n_estimators": 40})})
-                train_scheme(store, scheme, spec, home, code_version="test")
-                promote(store, scheme, spec, home, force=True, reason=f"{scale} test city")
-            previous, last = _month_ends(data_end(store))
-            for scheme in FAMILY:
-                model = load_model(scheme, home)
-                for day in (previous, last):
-                    score_scheme(store, model, day)
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
-    return {"path": path, "home": home, "as_of": last, "previous": previous}
-
-
-@pytest.fixture(scope="session")
-def city_rater():
-    """:func:`rate_city`, for a test module that needs another scale."""
-    return rate_city
 
 
 @pytest.fixture(scope="session")

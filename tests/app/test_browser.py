@@ -48,11 +48,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def rated_city(tmp_path_factory, city_rater) -> dict:
+def rated_city(small_rated_city) -> dict:
     """The small city, rated (overrides the page tests' tiny city for this module)."""
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium: apt-get install -y chromium fonts-noto-cjk")
-    return city_rater(tmp_path_factory.mktemp("small-city"), "small")
+    return small_rated_city
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +153,12 @@ def test_bank_officer_opens_a_subject_profile_with_reasons(page, app_url: str,
                                WHERE r.scheme = 'enterprise' ORDER BY s.subject_id LIMIT 1""")
     sign_in(page, app_url, "bank")
     page.get_by_test_id("stSidebar").get_by_role("link", name="主体信用画像").click()
+    # the bank looks a subject up only under its authorisation: no search field before it
+    page.get_by_text("请先填写信息主体的授权编号").wait_for()
+    assert page.get_by_label("按名称或代码查询主体").count() == 0
+    auth = page.get_by_role("textbox", name="授权编号")
+    auth.fill("SQ-2026-0814")
+    auth.press("Enter")
     box = page.get_by_label("按名称或代码查询主体")
     box.fill(name)
     box.press("Enter")
@@ -375,8 +381,20 @@ def _full_shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def _authorise(page, lang: str) -> None:
+    """Give the authorisation reference where the page asks for one (the bank's roles)."""
+    auth = page.get_by_role("textbox", name="授权编号" if lang == "zh"
+                            else "Authorisation reference")
+    if auth.count():
+        auth.fill("SQ-2026-0815")
+        auth.press("Enter")
+        _idle(page)
+
+
 def _reach_content(page, key: str, rated_city: dict, lang: str) -> None:
     """Type what a user types on the page to reach its content."""
+    if key in ("profile", "lending"):
+        _authorise(page, lang)
     if key == "profile":
         name = _first(rated_city, """SELECT s.name FROM subjects s JOIN ratings r
                                      USING (subject_id) WHERE r.scheme = 'enterprise'
@@ -389,11 +407,6 @@ def _reach_content(page, key: str, rated_city: dict, lang: str) -> None:
         name = _first(rated_city, """SELECT s.name FROM subjects s JOIN ratings r
                                      USING (subject_id) WHERE r.scheme = 'sme'
                                      ORDER BY s.subject_id LIMIT 1""")
-        auth = page.get_by_role("textbox", name="授权编号" if lang == "zh"
-                                else "Authorisation reference")
-        auth.fill("SQ-2026-0815")
-        auth.press("Enter")
-        _idle(page)
         box = page.get_by_label("按企业名称或统一社会信用代码查询" if lang == "zh"
                                 else "Search an SME by name or USCC")
         box.fill(name)

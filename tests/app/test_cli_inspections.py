@@ -157,3 +157,67 @@ def test_a_later_draw_respects_the_caps(city_file) -> None:
     assert not ab_before & set(new["subject_id"])
     counts = json.loads(new["parameters"].iloc[0])["counts"]
     assert counts["A"]["capped"] > 0 and counts["B"]["capped"] > 0
+
+
+def _subject_csv(path, row: dict) -> None:
+    keep = {k: v for k, v in row.items() if k not in ("ingest_id", "recorded_at")}
+    pd.DataFrame([keep]).to_csv(path, index=False)
+
+
+def test_a_corrected_name_a_re_rating_and_a_closure(city_file, tmp_path) -> None:
+    """A department corrects a firm's name (a new subject version), another firm is
+    re-rated at the date after an objection (a second rating row at AS_OF), a third
+    is closed before the date: the draw still lists each open firm once, by its
+    current name, and leaves the closed one out."""
+    import shutil
+
+    path = tmp_path / "city.duckdb"
+    shutil.copy(city_file, path)
+    with DuckDBStore(path, read_only=True) as store:
+        firms = store.query(
+            "SELECT * FROM subjects WHERE subject_type = 'enterprise' ORDER BY subject_id "
+            "LIMIT 3").to_dict("records")
+    renamed, rerated, closed = firms
+    fixed = {**renamed, "name": renamed["name"] + "（名称更正）"}
+    _subject_csv(tmp_path / "fix.csv", fixed)
+    shut = {**closed, "status": "closed", "closed_on": "2026-10-15"}
+    _subject_csv(tmp_path / "shut.csv", shut)
+    for name in ("fix.csv", "shut.csv"):
+        done = runner.invoke(cli, ["ingest", str(tmp_path / name), "--table", "subjects",
+                                   "--store", str(path)])
+        assert done.exit_code == 0, done.output
+    with DuckDBStore(path) as store:
+        assert store.scalar("SELECT count(*) FROM subjects WHERE subject_id = ?",
+                            [renamed["subject_id"]]) == 2
+        # an event re-rating of the same model version at the same date (an objection)
+        store.append("ratings", _ratings([rerated["subject_id"]], "D", "2",
+                                         "2026-11-05 08:00:00"))
+    out = tmp_path / "list.csv"
+    result = _draw(path, "--seed", "5", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = _stored(path)
+    drawn = rows[rows["draw_id"] == _draw_id(result.output)]
+    assert not drawn["subject_id"].duplicated().any()
+    assert closed["subject_id"] not in set(drawn["subject_id"])
+    params = json.loads(drawn["parameters"].iloc[0])
+    # every rated firm still open at the date is in the classified population, once
+    with DuckDBStore(path, read_only=True) as store:
+        open_firms = store.scalar("""
+            SELECT count(*) FROM (SELECT DISTINCT subject_id FROM ratings
+                                  WHERE model_version = '2') r
+            WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.subject_id = r.subject_id
+                              AND s.closed_on <= DATE '2026-10-31'
+                              AND s.recorded_at = (SELECT max(recorded_at) FROM subjects x
+                                                   WHERE x.subject_id = s.subject_id))""")
+        from scoring.policies.inspection_store import enterprise_classes
+
+        classes, _ = enterprise_classes(store, dt.date(2026, 10, 31))
+    assert params["population"] == open_firms == len(classes)
+    assert open_firms < 2000  # the city has firms closed before the date, and ours
+    by_id = classes.set_index("subject_id")
+    assert by_id.loc[renamed["subject_id"], "name"] == fixed["name"]
+    assert by_id.loc[rerated["subject_id"], "credit_class"] == "D"  # the rating in force
+    exported = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    if renamed["subject_id"] in set(exported["统一社会信用代码"]):
+        name = exported.loc[exported["统一社会信用代码"] == renamed["subject_id"], "企业名称"]
+        assert list(name) == [fixed["name"]]

@@ -87,3 +87,14 @@ def test_report_errors(store_file, tmp_path) -> None:
     assert not (tmp_path / "reports").exists()
     log = _audit(store_file)
     assert len(log) == 3 and all("error" in json.loads(d) for d in log["detail"])
+
+
+def test_report_logs_the_authorisation_reference(store_file, tmp_path) -> None:
+    out = tmp_path / "r.html"
+    result = runner.invoke(cli, ["report", DRIVER, "--store", str(store_file), "--user", "li",
+                                 "--auth-ref", " SQ-2026-0007 ", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    detail = json.loads(_audit(store_file).iloc[0]["detail"])
+    assert detail["authorisation"] == "SQ-2026-0007" and detail["out"] == str(out)
+    runner.invoke(cli, ["report", DRIVER, "--store", str(store_file), "--out", str(out)])
+    assert "authorisation" not in json.loads(_audit(store_file).iloc[1]["detail"])

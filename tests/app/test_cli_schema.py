@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-import app.cli
+import app.data_cli
 from app.cli import cli
 from features.records.schema import TABLES
 
@@ -31,7 +31,7 @@ def test_schema_needs_no_store(monkeypatch) -> None:
     def no_store(*args: object, **kwargs: object) -> None:
         raise AssertionError("schema opened the store")
 
-    monkeypatch.setattr(app.cli, "open_store", no_store)
+    monkeypatch.setattr(app.data_cli, "open_store", no_store)
     result = runner.invoke(cli, ["schema"])
     assert result.exit_code == 0, result.output
 

@@ -77,6 +77,7 @@ def test_profile_masks_personal_ids_for_a_bank_officer_and_logs_the_look_up(
         app_env: dict, query) -> None:
     driver_id, _name = _driver(query)
     at = page("profile", "bank")
+    at.text_input(key="auth").input("SQ-2026-0001").run()  # the bank looks under authorisation
     _ok(at.text_input(key="query").input(driver_id[:12]).run())
     shown = at.selectbox(key="subject")
     assert shown.value == driver_id
@@ -86,9 +87,10 @@ def test_profile_masks_personal_ids_for_a_bank_officer_and_logs_the_look_up(
     log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' "
                 "AND action = 'view_subject'")
     assert list(log["subject_id"]) == [driver_id] and set(log["role"]) == {"bank"}
-    # a rerun on the same subject is not a second look-up
+    assert "SQ-2026-0001" in log["detail"].iloc[0]
+    # a rerun on the same subject is not a second look-up (nor a second search)
     _ok(at.run())
-    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank'")) == 1
+    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank'")) == 2
 
 
 def test_profile_shows_grade_reasons_points_history_and_records(app_env: dict, query) -> None:
@@ -101,7 +103,7 @@ def test_profile_shows_grade_reasons_points_history_and_records(app_env: dict, q
     assert driver_id in at.caption[0].value  # the rural officer sees full IDs
     text = " ".join(m.value for m in at.markdown)
     assert "推高风险的主要因素" in text and "降低风险的主要因素" in text
-    assert any("评分卡分值" in c.value for c in at.caption)  # driver champion is a scorecard
+    assert any("参照主体" in c.value and "分" in c.value for c in at.caption)  # scorecard points
     assert len(at.get("vega_lite_chart")) >= 2  # waterfall, history (+ timeline)
     assert len(at.dataframe) >= 1
 
@@ -112,7 +114,7 @@ def test_profile_of_an_enterprise_explains_in_log_odds(app_env: dict, query) -> 
     at = page("profile", "supervisor")
     _ok(at.text_input(key="query").input(row["name"]).run())
     assert at.header[0].value == row["name"] or at.selectbox(key="subject").options
-    assert any("SHAP" in c.value for c in at.caption)
+    assert any("对数几率" in c.value for c in at.caption)
     assert row["subject_id"] in at.caption[0].value  # a USCC is public, never masked
 
 

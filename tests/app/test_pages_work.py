@@ -4,6 +4,7 @@ role are in test_pages.py, which covers every page of PAGE_ROLES)."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -144,9 +145,10 @@ def test_lending_shows_the_decision_reasons_and_logs_the_reference(
 
 
 def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
-    from app.data.lending import applicant_decisions, read_applicants
+    from app.data.lending import read_applicants
     from app.settings import settings
     from features.store.duckdb_store import DuckDBStore
+    from scoring.lending_decision import applicant_decisions
 
     rated = list(query("SELECT DISTINCT subject_id FROM ratings WHERE scheme = 'sme' "
                        "ORDER BY 1 LIMIT 3")["subject_id"])
@@ -242,6 +244,18 @@ def test_profile_of_a_driver_shows_the_points_rule_green_channel_and_report(
     assert "诚信考核（记分）" in labels
     assert at.get("download_button")
     assert at.success or any("绿色通道" in c.value for c in at.caption)
+
+
+def test_profile_of_a_capped_driver_shows_the_final_grade_and_the_rule(
+        app_env: dict, query) -> None:
+    row = query("SELECT subject_id, final_grade, overrides FROM ratings WHERE scheme = 'driver' "
+                "AND overrides LIKE '%points_rule%' ORDER BY as_of DESC, subject_id LIMIT 1")
+    driver, final = row["subject_id"].iloc[0], row["final_grade"].iloc[0]
+    at = page("profile", "admin")
+    ok(at.text_input(key="query").input(driver).run())
+    assert at.metric[0].value == final  # the final grade comes first
+    rule = [o for o in json.loads(row["overrides"].iloc[0]) if o["indicator"] == "points_rule"]
+    assert any(rule[0]["reason_zh"] in w.value for w in at.warning)
 
 
 @pytest.mark.parametrize(("name", "title"), [

@@ -27,7 +27,7 @@ def test_a_deployment_overrides_values(tmp_path) -> None:
     local.write_text(
         "[inspection.classes.A]\nratio = 0.04\ncap_per_year = 1\n"
         "[inspection.classes.D]\nratio = 0.9\n"
-        "[rural]\nvillage_min_credit_share = 0.5\n"
+        "[rural]\nvillage_min_credit_share = 0.5\nvillage_max_npl_increment = 0.01\n"
         "[lending.multiples]\nAAA = 6\n"
         "[green_channel]\nyears = 2\n",
         encoding="utf-8",
@@ -38,6 +38,8 @@ def test_a_deployment_overrides_values(tmp_path) -> None:
     assert insp.policy("A").allowed == (0.0, 0.05)  # kept from the defaults
     assert insp.policy("D").ratio == 0.9 and insp.policy("D").cap_per_year is None
     assert s.rural.config().village_min_credit_share == 0.5
+    assert s.rural.config().village_max_npl_increment == 0.01
+    assert load_settings().rural.config().village_max_npl_increment is None  # off by default
     assert dict(s.lending.config().multiples)["AAA"] == 6
     assert s.green_channel.config().years == 2
 
@@ -49,6 +51,11 @@ def test_a_deployment_overrides_values(tmp_path) -> None:
     ("[rural]\nvillage_max_npl = 3\n", "village_max_npl"),
     ("[lending.tiers]\nAAA = \"cheap\"\n", "rate tier"),
     ("[driver.grades]\nAAA = 5\n", "rising from 0"),
+    # the points grade caps the final grade: it must be a grade of the driver scale
+    ("[driver.grades]\nC = 30\n", "not grades of the driver scale"),
+    # arrears are a stock at the date now: the old flow rule's keys are unknown
+    ("[rural]\non_time_grace_days = 30\n", "on_time_grace_days"),
+    ("[rural]\nvillage_max_npl_increment = 2\n", "village_max_npl_increment"),
     ("[[driver.rules]]\nkey = \"x\"\nkind = \"overloading\"\npoints = 1\nlabel_zh = \"超载\"\n"
      "label_en = \"overloading\"\ncolour = \"red\"\n", "colour"),
 ])

@@ -1315,6 +1315,105 @@ def test_member_aggregates_are_point_in_time() -> None:
     assert not frame(late, T + DAY, "village").equals(frame(base, T + DAY, "village"))
 
 
+# --- the loan book at the date (信用村: arrears and NPL are stocks) -------------------
+
+
+def _loan(rid: str, who: str, granted: dt.date, amount: float, months: int = 12) -> dict:
+    return rec(rid, who, "loan", granted, value_num=float(months), amount=amount,
+               valid_until=add_months(granted, months))
+
+
+def _past_due(rid: str, who: str, day: dt.date, days: float, amount: float, **kw) -> dict:
+    return rec(rid, who, "loan_overdue", day, value_num=days, amount=amount, **kw)
+
+
+def _loan_book() -> list[dict]:
+    return [
+        # H1: 30 days past due on 2026-06-10, still open at T (30 + 20 < 90)
+        _loan("lb-1", H1, D(2025, 9, 1), 100_000.0),
+        _past_due("pd-1", H1, D(2026, 6, 10), 30.0, 3_000.0),
+        # H2: 45 days past due on 2026-04-01 and no later report: cured by T
+        _loan("lb-2", H2, D(2025, 9, 1), 50_000.0, 24),
+        _past_due("pd-2", H2, D(2026, 4, 1), 45.0, 2_000.0),
+        # H3: a default on its previous loan; the bank lent again, the new loan is clean
+        _loan("lb-3a", H3, D(2024, 1, 1), 40_000.0),
+        _past_due("pd-3", H3, D(2024, 6, 1), 90.0, 40_000.0),
+        _loan("lb-3b", H3, D(2025, 7, 1), 60_000.0),
+        # H4: 30 days, then 90 days past due: non-performing while the loan is on the book
+        _loan("lb-4", H4, D(2025, 10, 1), 80_000.0),
+        _past_due("pd-4a", H4, D(2026, 2, 1), 30.0, 24_000.0),
+        _past_due("pd-4b", H4, D(2026, 4, 2), 90.0, 80_000.0),
+        # H6: a default on a loan past its maturity: off the book (no borrower, no NPL)
+        _loan("lb-6", H6, D(2025, 1, 1), 40_000.0),
+        _past_due("pd-6", H6, D(2025, 8, 1), 90.0, 40_000.0),
+        # published after T: unknown at T
+        _past_due("pd-late", H2, D(2026, 6, 20), 10.0, 500.0, published_on=T + DAY),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("day", "open_now", "npl"),
+    [
+        (T, {H1: 1, H2: 0, H3: 0, H4: 1, H6: 0}, {H4: 80_000.0}),
+        # H1's report would reach 90 days on 2026-08-09: open the day before, not on it;
+        # H2's report published after T is known now, and open
+        (D(2026, 8, 8), {H1: 1, H2: 1, H3: 0, H4: 1, H6: 0}, {H4: 80_000.0}),
+        (D(2026, 8, 9), {H1: 0, H2: 1, H3: 0, H4: 1, H6: 0}, {H4: 80_000.0}),
+        # H4's loan matured on 2026-10-01 and left the book
+        (D(2026, 10, 1), {H1: 0, H2: 0, H3: 0, H4: 0, H6: 0}, {}),
+    ],
+)
+def test_arrears_and_non_performing_loans_at_the_date(day, open_now, npl) -> None:
+    store = make_store(_loan_book(), RURAL_SUBJECTS)
+    hh = frame(store, day, "household").set_index("subject_id")
+    assert hh.loc[list(open_now), "overdue_open_now"].to_dict() == open_now
+    assert hh["npl_amount_now"].to_dict() == {h: npl.get(h, 0.0) for h in hh.index}
+    # the history indicators still see every report that counts
+    assert hh.loc[H2, "loan_overdue_24m"] == (2 if day > T else 1)
+
+
+def test_the_village_loan_book_shares() -> None:
+    store = make_store(_loan_book(), RURAL_SUBJECTS)
+    vil = frame(store, T, "village").set_index("subject_id")
+    # V1: H1 in arrears, H2 cured, H3 clean on its new loan: 2 of 3 borrowers
+    assert vil.loc[V1, "share_borrowers_without_arrears"] == pytest.approx(2 / 3)
+    assert vil.loc[V1, "npl_ratio"] == 0
+    # V2: H4 non-performing; H6 has no loan on the book
+    assert vil.loc[V2, "share_borrowers_without_arrears"] == 0
+    assert vil.loc[V2, "npl_ratio"] == pytest.approx(1.0)
+    assert np.isnan(vil.loc[V3, "share_borrowers_without_arrears"])  # no borrowers
+    # an open objection suspends the 90-day report: the loan is performing again
+    held = make_store(_loan_book(), RURAL_SUBJECTS,
+                      objection("ob-4", "pd-4b", H4, T - 10 * DAY), slot=1)
+    hh = frame(held, T, "household").set_index("subject_id")
+    assert hh.loc[H4, "npl_amount_now"] == 0 and hh.loc[H4, "overdue_open_now"] == 0
+
+
+def test_a_household_without_loans_is_rated_alone() -> None:
+    """One household's slice without any loan record: nothing to anchor on."""
+    store = make_store([r for r in _loan_book() if r["subject_id"] != H2], RURAL_SUBJECTS)
+    one = build_features(store, "household", T, subjects=[H2])
+    assert one["overdue_open_now"].tolist() == [0.0] and one["npl_amount_now"].tolist() == [0.0]
+
+
+def test_since_reads_the_subjects_own_records_only() -> None:
+    bad = Scheme(
+        key="bad",
+        label_zh="错误",
+        label_en="bad",
+        population=Population("enterprise"),
+        indicators=(
+            ind("rep_arrears", Related("legal_rep", Records(
+                Match(("loan_overdue",)), "count", since=Match(("loan",))))),
+        ),
+    )
+    store = make_store(BASE)
+    with pytest.raises(ValueError, match="own records only"):
+        build_features(store, bad, T)
+    with pytest.raises(ValueError, match="own records only"):
+        build_features(store, bad, T, subjects=[A])
+
+
 # --- labels -------------------------------------------------------------------------
 
 LABEL_T = D(2025, 6, 30)

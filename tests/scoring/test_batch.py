@@ -40,7 +40,7 @@ def test_reasons_add_up_to_the_model_output(tiny, champions, scheme) -> None:
     features = build_features(tiny, scheme, AS_OF).set_index("subject_id").loc[
         rows["subject_id"]].reset_index()
     pipe = model.pipeline
-    x = features.loc[:, list(pipe.features)]
+    x = pipe.model_input(features)
     expected = (pipe.estimator.predict_score(x) if pipe.family == "scorecard"
                 else pipe.estimator.decision_function(x))
     got = []
@@ -132,7 +132,8 @@ def test_rows_do_not_depend_on_the_part_size(tiny, champions, scheme) -> None:
     # texts are rounded for reading and do not
     assert _cited(stored) == _cited(written)
     assert stored["final_grade"].tolist() == written["final_grade"].tolist()
-    assert run.grades == {g: int((whole["final_grade"] == g).sum())
+    # the grade mix the run reports is what it stored (for drivers, after the points rule)
+    assert run.grades == {g: int((stored["final_grade"] == g).sum())
                           for g in model.pipeline.scale.keys}
 
 
@@ -185,3 +186,70 @@ def test_ratings_carry_the_green_channel_and_the_driver_points_rule(tiny, champi
     rule = [json.loads(r)["points_rule"] for r in rows["reasons"]]
     assert [r["points"] for r in rule] == points.loc[rows["subject_id"], "points"].tolist()
     assert {r["grade"] for r in rule} <= {"AAA", "AA", "A", "B"}
+
+
+RANK = {"AAA": 0, "AA": 1, "A": 2, "B": 3}
+
+
+def _plant(store, subject_id: str, kind: str, record_id: str, **values) -> None:
+    from features.records.kinds import KINDS
+
+    k = KINDS[kind]
+    day = pd.Timestamp("2026-08-01")
+    store.append("records", pd.DataFrame([{
+        "record_id": record_id, "subject_id": subject_id, "kind": kind, "domain": k.domain,
+        "severity": "general", "polarity": k.polarity_for(values.get("value_text")),
+        "value_num": values.get("value_num"), "value_text": values.get("value_text"),
+        "amount": None, "event_date": day, "decided_on": day,
+        "published_on": day + pd.Timedelta(days=5), "valid_until": None, "revoked_on": None,
+        "source_dept": k.dept}]))
+
+
+def test_every_driver_final_grade_is_capped_by_the_points_grade(tiny, champions) -> None:
+    score_scheme(tiny, champions["driver"], AS_OF)
+    rows = tiny.query("SELECT model_grade, final_grade, overrides, reasons FROM ratings")
+    capped = 0
+    for model, final, overrides, reasons in rows.itertuples(index=False):
+        rule = json.loads(reasons)["points_rule"]
+        named = [o for o in json.loads(overrides) if o["indicator"] == "points_rule"]
+        # never better than the points grade; the model's grade where the rule allows it
+        assert RANK[final] == max(RANK[model], RANK[rule["grade"]])
+        # the override is named exactly where the rule moved the grade
+        assert bool(named) == (RANK[rule["grade"]] > RANK[model])
+        if named:
+            capped += 1
+            assert named[0]["grade"] == rule["grade"]
+            assert [r["record_id"] for r in named[0]["records"]] == [
+                d["record_id"] for d in rule["detail"]]
+        if rule["points"] == 0:
+            assert final == model and not named
+    assert capped > 0
+
+
+def test_a_responsible_accident_makes_an_aaa_driver_b(tiny, champions) -> None:
+    model = champions["driver"]
+    score_scheme(tiny, model, AS_OF)
+    rows = tiny.query("SELECT subject_id, model_grade, pd, reasons FROM ratings "
+                      "WHERE model_grade = 'AAA' ORDER BY pd, subject_id")
+    clean = [r.subject_id for r in rows.itertuples()
+             if json.loads(r.reasons)["points_rule"]["points"] == 0]
+    accident, violation = clean[0], clean[1]
+    _plant(tiny, accident, "traffic_accident", "T-ACC-1", value_text="equal")
+    _plant(tiny, violation, "traffic_violation", "T-VIO-6", value_num=6.0)
+    # the re-rating path (objections, look-ups) and the batch path agree
+    one = rate_subjects(tiny, model, AS_OF, subjects=[accident, violation])
+    score_scheme(tiny, model, AS_OF)
+    batch = tiny.query("SELECT subject_id, model_grade, final_grade, overrides FROM ratings "
+                       "WHERE subject_id IN (?, ?)", [accident, violation])
+    for got in (one, batch):
+        got = got.set_index("subject_id")
+        # the model still ranks the driver above B: the published rule caps it
+        assert RANK[got.loc[accident, "model_grade"]] < RANK["B"]
+        assert got.loc[accident, "final_grade"] == "B"
+        rule = [o for o in json.loads(got.loc[accident, "overrides"])
+                if o["indicator"] == "points_rule"]
+        assert rule and rule[0]["grade"] == "B" and rule[0]["points"] == 20
+        assert [(r["record_id"], r["points"]) for r in rule[0]["records"]] == [("T-ACC-1", 20)]
+        assert "T-ACC-1" in rule[0]["reason_zh"]
+        # 6 licence points score 10: no better than A
+        assert RANK[got.loc[violation, "final_grade"]] >= RANK["A"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 from little_city import (
     D0,
     D1,
@@ -22,10 +23,14 @@ from little_city import (
 )
 
 from scoring.history import (
+    as_date,
+    batch_dates,
     current_ratings,
     grade_order,
+    latest_as_of,
     migration,
     movers,
+    ratings_on,
     reason_indicators,
     subject_history,
 )
@@ -46,7 +51,7 @@ def test_current_ratings_take_the_latest_row_per_subject(city) -> None:
 
 
 def test_current_ratings_filters(city) -> None:
-    some = current_ratings(city, "enterprise", "2026-09-30", subject_ids=[E6, "nobody"])
+    some = current_ratings(city, "enterprise", D1, subject_ids=[E6, "nobody"])
     assert list(some["subject_id"]) == [E6] and some["final_grade"].iloc[0] == "A"
     assert current_ratings(city, "enterprise", dt.date(2020, 1, 1)).empty
     assert list(current_ratings(city, "driver")["final_grade"]) == ["AAA", "AA"]
@@ -60,6 +65,54 @@ def test_a_later_batch_replaces_a_re_rating_for_every_subject(city) -> None:
     at1 = current_ratings(city, "enterprise", D1).set_index("subject_id")
     assert at1.loc[E6, "final_grade"] == "B" and at1.loc[E1, "final_grade"] == "C"
     assert at1.loc[E2, "model_version"] == "2"
+
+
+def test_the_rating_in_force_takes_the_latest_date_then_scoring_then_version(city) -> None:
+    on = dt.date(2026, 8, 15)  # between the two batches: D0's ratings are in force
+    between = ratings_on(city, "enterprise", on).set_index("subject_id")
+    assert set(between["as_of"]) == {D0}
+    assert between.loc[E2, "final_grade"] == "B"  # D0's later batch (version 2) wins
+    latest = ratings_on(city, "enterprise").set_index("subject_id")
+    assert latest.loc[E6, "final_grade"] == "A"  # the re-rating after the objection
+    assert latest.loc[E1, "as_of"] == D1
+    # a subject rated only at D0 keeps that rating in force after D1
+    assert set(current_ratings(city, "enterprise", D0)["subject_id"]) - set(
+        current_ratings(city, "enterprise", D1)["subject_id"]) <= set(latest.index)
+    assert ratings_on(city, "enterprise", dt.date(2020, 1, 1)).empty
+    some = ratings_on(city, "enterprise", D1, [E6, "nobody"])
+    assert list(some["subject_id"]) == [E6] and some["final_grade"].iloc[0] == "A"
+
+
+def test_model_versions_compare_as_numbers(city) -> None:
+    """Two versions score the same subject and date at the same moment: version 10 is the
+    newer model, though "10" < "9" as text; every reader agrees."""
+    same = "2026-12-01 08:00"
+    city.append("ratings", table_frame([rating(E4, D1, "C", same, version="9"),
+                                        rating(E4, D1, "D", same, version="10")], "ratings"))
+    assert ratings_on(city, "enterprise", D1, [E4])["final_grade"].tolist() == ["D"]
+    assert current_ratings(city, "enterprise", D1, [E4])["final_grade"].tolist() == ["D"]
+    mine = subject_history(city, E4)
+    now = mine[(mine["as_of"] == D1) & mine["current"]]
+    assert now["model_version"].tolist() == ["10"]
+
+
+def test_dates_are_dates_not_text(city) -> None:
+    with pytest.raises(TypeError, match=r"datetime\.date"):
+        ratings_on(city, "enterprise", "2026-09-30")
+    with pytest.raises(TypeError, match=r"datetime\.date"):
+        current_ratings(city, "enterprise", "2026-09-30")
+    with pytest.raises(TypeError, match=r"datetime\.date"):
+        migration(city, "enterprise", "2026-06-30", D1)
+    with pytest.raises(TypeError, match="expected a date"):
+        as_date("2026-09-30")
+    assert as_date(pd.Timestamp("2026-09-30 00:00")) == D1
+
+
+def test_latest_and_batch_dates(city) -> None:
+    assert latest_as_of(city, "enterprise") == D1
+    assert latest_as_of(city, "village") is None
+    assert batch_dates(city, "enterprise") == [D1, D0]
+    assert batch_dates(city) == [D1, D0]
 
 
 def test_grade_order_follows_the_scale() -> None:
@@ -193,3 +246,53 @@ def test_migration_without_ratings_at_a_date(city) -> None:
     assert int(m.counts.to_numpy().sum()) == 0 and m.entered == 5 and m.exited == 0
     assert (m.shares.to_numpy() == 0).all()
     assert movers(city, "enterprise", dt.date(2020, 1, 1), D1).empty
+
+
+def test_a_closed_firm_has_no_rating_in_force_nor_a_lending_offer(tiny, champions) -> None:
+    """A closure that arrives after the batch (a new subject version) ends the firm's
+    rating in force from its closure date: no 信易贷 decision, no inspection class;
+    its earlier ratings stay in its history; the next batch leaves it out."""
+    from features.build import build_features
+    from features.compile import BuildConfig
+    from scoring.batch import score_scheme
+    from scoring.history import ratings_on
+    from scoring.lending_decision import lending_decisions
+    from scoring.policies.inspection_store import enterprise_classes
+    from scoring.policies.lending import LendingConfig
+
+    t0, t1 = dt.date(2026, 9, 30), dt.date(2026, 10, 31)
+    for day, stamp in ((t0, "2026-10-02 08:00"), (t1, "2026-11-02 08:00")):
+        score_scheme(tiny, champions["enterprise"], day)
+        # SME grades by hand (these tests train no SME champion): the rule is the read's
+        smes = build_features(tiny, "sme", day)["subject_id"]
+        tiny.append("ratings", table_frame(
+            [rating(s, day, "AA", stamp, scheme="sme", score=80.0) for s in smes], "ratings"))
+    both = set(ratings_on(tiny, "sme", t0)["subject_id"]) & set(
+        ratings_on(tiny, "sme", t1)["subject_id"])
+    firm = sorted(both)[0]
+    assert firm in set(lending_decisions(tiny, t1, LendingConfig(), BuildConfig())["subject_id"])
+    latest = tiny.query("SELECT * FROM subjects WHERE subject_id = ? "
+                        "ORDER BY recorded_at DESC LIMIT 1", [firm])
+    closure = latest.assign(status="closed", closed_on=pd.Timestamp("2026-10-20"),
+                            recorded_at=pd.Timestamp("2026-11-05 10:00"), ingest_id=99)
+    tiny.append("subjects", closure)
+
+    assert firm not in set(ratings_on(tiny, "sme", t1)["subject_id"])
+    assert firm not in set(ratings_on(tiny, "enterprise", t1)["subject_id"])
+    assert firm not in set(ratings_on(tiny, "sme")["subject_id"])  # in force today
+    lending, build = LendingConfig(), BuildConfig()
+    assert firm not in set(lending_decisions(tiny, t1, lending, build)["subject_id"])
+    assert firm not in set(lending_decisions(tiny, t1, lending, build, [firm])["subject_id"])
+    classes, _ = enterprise_classes(tiny, t1)
+    assert firm not in set(classes["subject_id"]) and len(classes) > 0
+    # before the closure date it was open: its rating and offer then stand
+    assert firm in set(ratings_on(tiny, "sme", t0)["subject_id"])
+    assert firm in set(lending_decisions(tiny, t0, LendingConfig(), BuildConfig())["subject_id"])
+    # history keeps every rating; a new batch at t1 no longer rates it
+    history = subject_history(tiny, firm)
+    assert {(s, d) for s, d in zip(history["scheme"], history["as_of"], strict=True)} >= {
+        ("sme", t0), ("sme", t1)}
+    score_scheme(tiny, champions["enterprise"], t1)
+    rated = tiny.query("SELECT as_of FROM ratings WHERE scheme = 'enterprise' "
+                       "AND subject_id = ? ORDER BY as_of", [firm])
+    assert [pd.Timestamp(d).date() for d in rated["as_of"]] == [t0]

@@ -11,6 +11,7 @@ import pytest
 from features.build import build_features
 from features.records.windows import WindowPolicy
 from scoring.batch import score_scheme
+from scoring.history import ratings_on
 from scoring.objections import (
     DeadlineRules,
     ObjectionError,
@@ -21,7 +22,7 @@ from scoring.objections import (
     repair_effective_on,
     resolve_objection,
 )
-from scoring.rerating import affected_subjects, latest_ratings, rerate, rerate_change
+from scoring.rerating import affected_subjects, rerate, rerate_change
 
 AS_OF = dt.date(2026, 10, 31)
 OPENED = dt.date(2026, 11, 4)
@@ -69,7 +70,7 @@ def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
     assert mine.before_as_of == OPENED and mine.in_force_as_of == AS_OF
     assert mine.in_force_grade == "D"
     assert mine.reasons_after and mine.reasons_before != mine.reasons_after
-    now = latest_ratings(tiny, "enterprise", [sid]).iloc[0]
+    now = ratings_on(tiny, "enterprise", None, [sid]).iloc[0]
     assert pd.Timestamp(now["as_of"]).date() == OPENED
     assert "serious_list_now" not in now["overrides"]
     reasons = json.loads(now["reasons"])
@@ -100,7 +101,7 @@ def test_before_after_shows_the_change_alone_not_the_passing_of_time(tiny, champ
     assert mine.reasons_before == mine.reasons_after
     assert mine.in_force_as_of == AS_OF
     # the latest stored rating alone (no baseline) would mix in the 200 days
-    stored = latest_ratings(tiny, "enterprise", [sid], AS_OF).iloc[0]
+    stored = ratings_on(tiny, "enterprise", AS_OF, [sid]).iloc[0]
     assert pd.Timestamp(stored["as_of"]).date() == AS_OF
 
 
@@ -153,7 +154,7 @@ def test_an_approved_repair_is_a_new_trail_row_and_rerates(tiny, champions) -> N
         approve_repair(tiny, rid, "officer", on, WindowPolicy())
     changes, _ = rerate(tiny, [sid], on, {"enterprise": model},
                         _cause("repair", result.repair_id, rid))
-    after = latest_ratings(tiny, "enterprise", [sid]).iloc[0]
+    after = ratings_on(tiny, "enterprise", None, [sid]).iloc[0]
     assert "serious_list_now" not in after["overrides"]
     assert changes[0].before_grade == "D"
 

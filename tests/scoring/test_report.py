@@ -9,13 +9,16 @@ import re
 import pytest
 from little_city import D0, D1, DRV, E1, E3, E6, REP, UNRATED, subject, table_frame
 
+from features.records.windows import WindowPolicy
 from scoring.report import ReportError, credit_report, report_data
 
 STAMP = dt.datetime(2026, 11, 1, 9, 0)
+#: the publication windows of DOMAIN.md (the shipped settings' [windows])
+POLICY = WindowPolicy()
 
 
 def _report(city, sid: str, **kw) -> str:
-    return credit_report(city, sid, generated=STAMP, **kw)
+    return credit_report(city, sid, POLICY, generated=STAMP, **kw)
 
 
 def _visible(html: str) -> str:
@@ -36,7 +39,7 @@ def test_report_shows_grade_reasons_records_and_model(city) -> None:
     assert "on the serious violation list: class D (high risk)" in page
     # reasons, Chinese first with the English beside it
     assert "列入严重违法失信名单1条" in page and "1 serious-violation listings in force" in page
-    assert "成立11.3年" in page and "+1.200" in page and "-0.200" in page
+    assert "成立11年4个月" in page and "+1.200" in page and "-0.200" in page
     # the records behind them: department, dates, window; not the unrelated tax record
     assert "R-E1-LIST" in page and "R-E1-PEN" in page and "R-E1-TAX" not in page
     assert "市场监督管理局" in page and "2026-07-15" in page
@@ -62,7 +65,7 @@ def test_report_is_self_contained_with_an_svg_chart(city) -> None:
 
 
 def test_records_behind_show_until_when_they_count(city) -> None:
-    (section,) = report_data(city, E1)["sections"]
+    (section,) = report_data(city, E1, POLICY)["sections"]
     rows = {r["record_id"]: r for r in section["records"]}
     # penalty: publication ends 2027-03-01, before it leaves the 24-month window (2028-03-01)
     assert rows["R-E1-PEN"]["counts_until"] == "2027-03-01"
@@ -78,7 +81,7 @@ def test_english_report(city) -> None:
     assert "Manufacturing" in page and "Enterprise credit-risk class" in page
     assert "评价理由" not in page and "信用风险高" not in page
     with pytest.raises(ValueError, match="lang"):
-        report_data(city, E1, lang="fr")
+        report_data(city, E1, POLICY, lang="fr")
 
 
 def test_personal_ids_are_masked_everywhere(city) -> None:
@@ -96,13 +99,13 @@ def test_report_as_of_an_earlier_date_and_the_history(city) -> None:
     assert "R-E3-ABN" in page and "列入经营异常名录，不高于C类" in page
     assert "2026-09-30" not in page  # nothing after the reported date
     assert "REP-1" in page and "已申请" in page  # the repair applied for
-    later = report_data(city, E3)["sections"][0]
+    later = report_data(city, E3, POLICY)["sections"][0]
     assert later["as_of"] == D1.isoformat() and later["final_grade"] == "B"
     assert [h["as_of"] for h in later["history"]] == ["2026-09-30", "2026-06-30"]
 
 
 def test_re_rating_cause_and_superseded_rows(city) -> None:
-    data = report_data(city, E6)
+    data = report_data(city, E6, POLICY)
     (section,) = data["sections"]
     assert section["final_grade"] == "A" and section["cause"] == "异议处理 OBJ-1 (R-E6-LIST)"
     assert [(h["grade"], h["current"]) for h in section["history"]] == [
@@ -113,19 +116,20 @@ def test_re_rating_cause_and_superseded_rows(city) -> None:
 
 
 def test_one_scheme_only(city) -> None:
-    assert [s["scheme"] for s in report_data(city, DRV, scheme="driver")["sections"]] == ["driver"]
+    sections = report_data(city, DRV, POLICY, scheme="driver")["sections"]
+    assert [s["scheme"] for s in sections] == ["driver"]
     with pytest.raises(ReportError, match="under scheme 'enterprise'"):
-        report_data(city, DRV, scheme="enterprise")
+        report_data(city, DRV, POLICY, scheme="enterprise")
 
 
 def test_errors_name_the_problem(city) -> None:
     with pytest.raises(ReportError, match=r"unknown subject '110105\*{10}1X'"):
-        credit_report(city, "11010519491231001X")
+        credit_report(city, "11010519491231001X", POLICY)
     city.append("subjects", table_frame([subject(UNRATED, "未评价公司")], "subjects"))
     with pytest.raises(ReportError, match="has no rating"):
-        credit_report(city, UNRATED)
+        credit_report(city, UNRATED, POLICY)
     with pytest.raises(ReportError, match="as of 2020-01-01; rated as of: 2026-06-30, 2026-09-30"):
-        credit_report(city, E1, as_of="2020-01-01")
+        credit_report(city, E1, POLICY, as_of=dt.date(2020, 1, 1))
 
 
 # --- reports of generated subjects, one per modelled scheme --------------------------
@@ -177,10 +181,10 @@ def rated_city(generated):
 def test_reports_of_generated_subjects(rated_city, key) -> None:
     store, picked = rated_city
     sid, cited = picked[key]
-    data = report_data(store, sid, scheme=key)
+    data = report_data(store, sid, POLICY, scheme=key)
     (section,) = data["sections"]
     assert section["final_grade"] in ("A", "B") and section["score"] == "602.5"
-    assert section["green_channel"] == "是" and section["unit"] == "points"
+    assert section["green_channel"] == "是" and section["unit"] == "分"
     assert "评分卡" in section["method"]
     # every cited record-based reason has records behind it
     from features.schemes import SCHEMES
@@ -188,8 +192,45 @@ def test_reports_of_generated_subjects(rated_city, key) -> None:
     labels = {SCHEMES[key].indicator(n).label_zh for n in cited}
     assert labels <= {r["indicator"] for r in section["records"]}
     assert all(r["source_dept"] and r["published_on"] for r in section["records"])
-    html = credit_report(store, sid, scheme=key, generated=STAMP)
+    html = credit_report(store, sid, POLICY, scheme=key, generated=STAMP)
     if key in ("household", "driver"):
         assert sid not in html and sid[:6] + "*" * 10 + sid[-2:] in html
     else:
         assert sid in html
+
+
+def test_a_driver_capped_by_the_points_rule_reads_why(tiny, champions) -> None:
+    from scoring.batch import score_scheme
+
+    as_of = dt.date(2026, 10, 31)
+    score_scheme(tiny, champions["driver"], as_of)
+    rows = tiny.query("SELECT subject_id, model_grade, final_grade, overrides FROM ratings "
+                      "WHERE overrides LIKE '%points_rule%' AND final_grade = 'B' "
+                      "ORDER BY subject_id LIMIT 1")
+    sid, model_grade = rows["subject_id"].iloc[0], rows["model_grade"].iloc[0]
+    rule = [o for o in json.loads(rows["overrides"].iloc[0]) if o["indicator"] == "points_rule"]
+    (section,) = report_data(tiny, sid, POLICY, scheme="driver")["sections"]
+    assert section["final_grade"] == "B" and section["model_grade"] == model_grade != "B"
+    (shown,) = [o for o in section["overrides"] if o["grade"] == "B"]
+    assert shown["indicator"] == "诚信考核记分" and shown["text"] == rule[0]["reason_zh"]
+    page = _visible(credit_report(tiny, sid, POLICY, scheme="driver", generated=STAMP))
+    assert "B 不合格" in page and rule[0]["reason_zh"] in page
+    assert rule[0]["records"][0]["record_id"] in page
+    assert "points_rule" not in page
+
+
+def test_a_corrected_name_is_the_one_reported_and_found(city) -> None:
+    """A department corrects a firm's name: a new subject version. The report, the
+    profile read and the search show the current version, once."""
+    from app.data.subjects import search
+    from app.data.subjects import subject as profile_subject
+
+    later = city.scalar("SELECT max(recorded_at) FROM subjects") + dt.timedelta(hours=1)
+    fixed = {**subject(E1, "曲靖甲商贸股份有限公司"), "recorded_at": later, "ingest_id": 9}
+    city.append("subjects", table_frame([fixed], "subjects"))
+    page = _visible(_report(city, E1))
+    assert "曲靖甲商贸股份有限公司" in page and "曲靖甲商贸有限公司" not in page
+    assert profile_subject(city, E1)["name"] == "曲靖甲商贸股份有限公司"
+    found = search(city, "曲靖甲商贸")
+    assert list(found["subject_id"]) == [E1]
+    assert list(found["name"]) == ["曲靖甲商贸股份有限公司"]

@@ -341,7 +341,8 @@ def test_registered_pyfunc_rates_and_explains_exactly(trained, home, frames, fam
         assert (out["score"] == out["score"].round()).all()
     else:
         np.testing.assert_allclose(
-            total, pipeline.estimator.decision_function(x), rtol=0, atol=1e-9
+            total, pipeline.estimator.decision_function(pipeline.model_input(x)), rtol=0,
+            atol=1e-9
         )
     # the registered model is the pipeline: same output as rating directly
     pd.testing.assert_frame_equal(
@@ -349,7 +350,8 @@ def test_registered_pyfunc_rates_and_explains_exactly(trained, home, frames, fam
     )
     # PD and grades agree with the version's calibration and bands
     np.testing.assert_allclose(
-        out["pd"], pipeline.calibrator.pd(pipeline.estimator.decision_function(x))
+        out["pd"],
+        pipeline.calibrator.pd(pipeline.estimator.decision_function(pipeline.model_input(x))),
     )
     assert (out["model_grade"].to_numpy() == pipeline.scale.assign(out["pd"])).all()
 
@@ -464,3 +466,22 @@ def test_promote_lifecycle(trained, store, spec, frames, home) -> None:
     assert tags["forced_reason"] == why
     assert "min_auc" in tags["forced_over"]
     assert tags["replaced"] == second
+
+    # a champion that reads an indicator the declarations no longer build (trained
+    # before a rename) cannot rate today's data: it is not compared, and it says so
+    import training.promote as promote_module
+    from models.pipeline import MissingIndicatorsError
+
+    client.set_registered_model_alias(NAME, tracking.CHALLENGER, second)
+    real = promote_module._auc_on
+
+    def stale_champion(uri: str, frame) -> float:
+        if uri.endswith(f"/{first}"):
+            raise MissingIndicatorsError(SCHEME, ["capital_log"])
+        return real(uri, frame)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(promote_module, "_auc_on", stale_champion)
+        r = promote(store, SCHEME, lenient, home)
+    assert r.promoted and r.champion_auc is None and not r.failed
+    assert any("capital_log" in n and "not compared" in n for n in r.notes), r.notes

@@ -135,3 +135,54 @@ def test_a_slice_gives_the_stores_points(store, tiny_city) -> None:
     assert whole["points"].gt(0).mean() > 0.1
     pd.testing.assert_frame_equal(
         driver_grades(view, AS_OF, DriverConfig(), WindowPolicy(), subject_ids=drivers), whole)
+
+
+def _rule(points: int, grade: str, records: list[dict] | None = None) -> dict:
+    labels = {"AAA": "优秀", "AA": "合格", "A": "基本合格", "B": "不合格"}
+    return {"points": points, "events": len(records or []), "grade": grade,
+            "grade_zh": labels.get(grade, grade), "grade_en": grade, "detail": records or []}
+
+
+ACCIDENT = {"record_id": "R-ACC-1", "date": "2026-08-01", "rule": "responsible_accident",
+            "points": 20, "label_zh": "负同等及以上责任的交通事故",
+            "label_en": "accident with equal or greater responsibility"}
+SCALE = ("AAA", "AA", "A", "B")
+
+
+def test_the_points_grade_caps_the_final_grade_and_names_the_records() -> None:
+    from scoring.policies.driver import RULE_KEY, cap_by_points
+
+    final, overrides = cap_by_points(
+        ["AAA", "AAA", "AA", "B", "AAA"], ["[]"] * 5,
+        [_rule(20, "B", [ACCIDENT]), _rule(12, "A"), _rule(19, "A"), _rule(5, "AA"),
+         _rule(0, "AAA")], SCALE)
+    # B by the points beats AAA by the model; 10–19 points: no better than A; a model
+    # grade already worse than the points grade stays; 0 points keep the model's grade
+    assert final == ["B", "A", "A", "B", "AAA"]
+    named = [json.loads(o) for o in overrides]
+    assert [len(o) for o in named] == [1, 1, 1, 0, 0]
+    first = named[0][0]
+    assert first["grade"] == "B" and first["indicator"] == RULE_KEY
+    assert [r["record_id"] for r in first["records"]] == ["R-ACC-1"]
+    assert first["records"][0]["points"] == 20
+    assert "R-ACC-1" in first["reason_zh"] and "20分" in first["reason_zh"]
+    assert "不合格" in first["reason_zh"] and "R-ACC-1" in first["reason_en"]
+    assert first["label_zh"] == "诚信考核记分"
+
+
+def test_a_points_rule_keeps_the_scale_overrides_beside_it() -> None:
+    from scoring.policies.driver import cap_by_points
+
+    earlier = json.dumps([{"grade": "A", "indicator": "x", "reason_zh": "z", "reason_en": "e"}])
+    final, overrides = cap_by_points(["A"], [earlier], [_rule(20, "B", [ACCIDENT])], SCALE)
+    assert final == ["B"]
+    assert [o["indicator"] for o in json.loads(overrides[0])] == ["x", "points_rule"]
+    unchanged, same = cap_by_points(["A"], [earlier], [None], SCALE)
+    assert unchanged == ["A"] and same == [earlier]
+
+
+def test_a_points_grade_outside_the_scale_is_refused() -> None:
+    from scoring.policies.driver import cap_by_points
+
+    with pytest.raises(ValueError, match=r"\[driver.grades\]"):
+        cap_by_points(["AAA"], ["[]"], [_rule(3, "C")], SCALE)

@@ -21,7 +21,6 @@ from scoring.policies.rural import (
     household_places,
     rural_frame,
 )
-from scoring.rural_rating import overdue_scheme
 
 T = dt.date(2026, 10, 31)
 
@@ -34,11 +33,13 @@ def fake_ratings(ids, grades, p, seed: int) -> pd.DataFrame:
 
 def test_rural_rules_on_the_city(tiny_city) -> None:
     features = build_features(tiny_city, "household", T)
-    # the yearly on-time rule reads a 12-month delinquency count beside the model's 24
-    extra = build_features(tiny_city, overdue_scheme(12), T).drop(columns="as_of")
-    assert (extra["loan_overdue_12m"] <= features["loan_overdue_24m"]).all()
-    assert extra["loan_overdue_12m"].sum() < features["loan_overdue_24m"].sum()
-    features = features.merge(extra, on="subject_id")
+    # arrears are a stock at the date: fewer households are in arrears now than were
+    # late in the last two years, and only borrowers with a loan outstanding are
+    late_now = features["overdue_open_now"] > 0
+    assert 0 < late_now.sum() < (features["loan_overdue_24m"] > 0).sum()
+    assert (features.loc[late_now, "loans_outstanding"] > 0).all()
+    npl = features["npl_amount_now"] > 0
+    assert npl.sum() > 0 and (features.loc[npl, "overdue_open_now"] > 0).all()
     ratings = fake_ratings(features["subject_id"], ["AAA", "AA", "A", "NR"],
                            [0.3, 0.35, 0.25, 0.1], 1)
     frame = rural_frame(ratings, features, household_places(tiny_city))
@@ -52,6 +53,9 @@ def test_rural_rules_on_the_city(tiny_city) -> None:
     assert (units["households"] == declared.loc[units.index, "households"]).all()
     np.testing.assert_allclose(units["npl_ratio"], declared.loc[units.index, "npl_ratio"],
                                rtol=1e-9)
+    np.testing.assert_allclose(
+        units["on_time_share"], declared.loc[units.index, "share_borrowers_without_arrears"],
+        rtol=1e-9)
     assert len(towns.units) == build_features(tiny_city, "township", T).shape[0]
     failed = villages.criteria[~villages.criteria["passed"]]
     assert all(len(w) > 0 for w in failed["weighing"])

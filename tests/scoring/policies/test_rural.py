@@ -17,26 +17,26 @@ from scoring.policies.rural import (
 )
 
 
-def household(sid, village, grade, outstanding=0.0, overdue=0, defaulted=0.0, pd_=0.02,
-              township=None):
+def household(sid, village, grade, outstanding=0.0, open_arrears=0, npl=0.0, pd_=0.02,
+              township=None, past_delinquencies=0):
     return {"subject_id": sid, "village_code": village, "township_code": township or village[:9],
-            "final_grade": grade, "loans_outstanding": outstanding, "loan_overdue_24m": overdue,
-            "loan_overdue_12m": overdue,
-            "defaulted_amount_12m": defaulted, "pd": pd_, "assets_value": 200_000.0,
+            "final_grade": grade, "loans_outstanding": outstanding,
+            "overdue_open_now": open_arrears, "npl_amount_now": npl,
+            "loan_overdue_24m": past_delinquencies, "pd": pd_, "assets_value": 200_000.0,
             "annual_income": 100_000.0}
 
 
 def village_frame() -> pd.DataFrame:
-    good = "530302001001"  # 8 of 10 信用户, borrowers on time, no default: a 信用村
-    weak = "530302001002"  # 5 of 10 信用户, 2 of 5 borrowers late, NPL 10%
+    good = "530302001001"  # 8 of 10 信用户, no borrower in arrears now, no NPL: a 信用村
+    weak = "530302001002"  # 5 of 10 信用户, 2 of 5 borrowers in arrears now, NPL 10%
     other = "530302002001"  # another township: 7 of 10, fine
-    rows = [household(f"g{i}", good, "AA" if i < 8 else "NR", outstanding=50_000 * (i < 5))
-            for i in range(10)]
+    # good: three of its borrowers were late in the past two years and cured: not in arrears
+    rows = [household(f"g{i}", good, "AA" if i < 8 else "NR", outstanding=50_000 * (i < 5),
+                      past_delinquencies=int(i < 3)) for i in range(10)]
     rows += [household(f"w{i}", weak, "A" if i < 5 else "NR", pd_=0.01 * i) for i in range(10)]
-    for i, (out, late, dflt) in enumerate([(100_000, 0, 0), (100_000, 0, 0), (100_000, 0, 0),
-                                           (150_000, 2, 50_000), (50_000, 1, 0)]):
-        rows[10 + i].update(loans_outstanding=out, loan_overdue_24m=late, loan_overdue_12m=late,
-                            defaulted_amount_12m=dflt)
+    for i, (out, late, npl) in enumerate([(100_000, 0, 0), (100_000, 0, 0), (100_000, 0, 0),
+                                          (150_000, 2, 50_000), (50_000, 1, 0)]):
+        rows[10 + i].update(loans_outstanding=out, overdue_open_now=late, npl_amount_now=npl)
     rows += [household(f"o{i}", other, "AAA" if i < 7 else "NR") for i in range(10)]
     return pd.DataFrame(rows)
 
@@ -81,15 +81,38 @@ def test_thresholds_are_configuration() -> None:
         RuralConfig(village_max_npl=3.0)
 
 
-def test_grace_days_for_on_time_repayment() -> None:
+def test_arrears_and_npl_are_stocks_at_the_date() -> None:
+    """A borrower late in the past but not in arrears now repays on time; only loans
+    outstanding count as borrowing; the NPL ratio is the non-performing stock."""
+    units = assess_villages(village_frame(), RuralConfig()).units.set_index("village_code")
+    good = units.loc["530302001001"]
+    assert good["borrowers"] == 5 and good["on_time_share"] == 1.0
+    assert good["npl_amount"] == 0.0 and good["is_credit_village"]
+    weak = units.loc["530302001002"]
+    assert weak["on_time_borrowers"] == 3 and weak["npl_amount"] == 50_000
+
+
+def test_the_yearly_rise_of_the_npl_ratio_when_configured() -> None:
     frame = village_frame()
-    frame["max_dpd_24m"] = np.where(frame["loan_overdue_24m"] > 0, 20.0, np.nan)
-    frame.loc[frame["subject_id"] == "w3", "max_dpd_24m"] = 95.0
-    units = assess_villages(frame, RuralConfig(on_time_grace_days=30)).units
-    weak = units.set_index("village_code").loc["530302001002"]
-    assert weak["on_time_share"] == pytest.approx(0.8)  # only w3 is late beyond 30 days
-    with pytest.raises(KeyError, match="max_dpd_24m"):
-        assess_villages(village_frame(), RuralConfig(on_time_grace_days=30))
+    frame["loans_outstanding_prev"] = frame["loans_outstanding"]
+    frame["npl_amount_now_prev"] = 0.0
+    frame.loc[frame["subject_id"] == "w3", "npl_amount_now_prev"] = 45_000.0  # was NPL already
+    cfg = RuralConfig(village_max_npl=0.2, village_min_on_time_share=0.5,
+                      village_min_credit_share=0.5, village_max_npl_increment=0.01)
+    result = assess_villages(frame, cfg)
+    weak = result.units.set_index("village_code").loc["530302001002"]
+    assert weak["npl_increment"] == pytest.approx((50_000 - 45_000) / 500_000)
+    assert json.loads(weak["failed"]) == []  # a 1.0% rise meets <= 1%
+    frame.loc[frame["subject_id"] == "w3", "npl_amount_now_prev"] = 0.0
+    result = assess_villages(frame, cfg)
+    c = result.criteria.set_index(["unit_code", "criterion"])
+    rise = c.loc[("530302001002", "npl_increment")]
+    assert not rise["passed"] and rise["weighing"] == ["w3"]
+    assert rise["message_zh"].startswith("不良贷款率年增幅10.0%")
+    with pytest.raises(KeyError, match="npl_amount_now_prev"):
+        assess_villages(village_frame(), cfg)
+    # off by default: no such criterion
+    assert "npl_increment" not in set(assess_villages(frame, RuralConfig()).criteria["criterion"])
 
 
 def test_villages_without_borrowers_pass_the_loan_rules() -> None:
@@ -153,8 +176,8 @@ def test_household_offers() -> None:
 
 
 def test_missing_columns_are_named() -> None:
-    with pytest.raises(KeyError, match="defaulted_amount_12m"):
-        assess_villages(village_frame().drop(columns="defaulted_amount_12m"), RuralConfig())
+    with pytest.raises(KeyError, match="npl_amount_now"):
+        assess_villages(village_frame().drop(columns="npl_amount_now"), RuralConfig())
 
 
 def test_inputs_are_not_mutated() -> None:

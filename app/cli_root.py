@@ -1,0 +1,115 @@
+"""The root of the ``xinping`` command line and what every command module shares.
+
+Imports go one way: the command modules (``app/*_cli.py``) import this module
+and register their commands on :data:`cli`; the entry module :mod:`app.cli`
+imports them all. Nothing here imports a command module. Heavy imports happen
+inside the commands, so ``xinping --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from app.dates import FORM, parse_day
+from app.settings import settings
+from features.schemes import MODELLED
+
+cli = typer.Typer(
+    name="xinping",
+    help="信评 xinping — 公共信用信息共享平台的信用评分与评级模型平台 / credit rating platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="DuckDB file (default: settings store.path / $XINPING_STORE)."),
+]
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+def _day(text: Any) -> dt.date:
+    """:func:`app.dates.parse_day` for an option: a bad date is a usage error naming it."""
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def day_option(flag: str, help: str) -> Any:
+    """A date option (``YYYY-MM-DD``) that reaches the command as :class:`datetime.date`.
+
+    A bad value stops the command before it runs with one message naming the
+    option, the value and the expected form (exit code 2).
+    """
+    return typer.Option(flag, parser=_day, metavar=FORM, help=help)
+
+
+def open_store(path: Path | None = None, *, read_only: bool = False):
+    """Open the embedded store at ``path`` or the configured one."""
+    from features.store.duckdb_store import DuckDBStore
+
+    cfg = settings().store
+    return DuckDBStore(path or cfg.path, read_only=read_only, memory_limit=cfg.memory_limit or None)
+
+
+def fail(message: str) -> NoReturn:
+    """Print one error line (the message is shown literally) and exit with code 2."""
+    err_console.print(f"[red]错误 / error:[/red] {escape(message)}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+def schemes(subject: str) -> tuple[str, ...]:
+    """The modelled schemes ``--subject`` names (``all``: every one), or a clear error."""
+    if subject == "all":
+        return MODELLED
+    if subject not in MODELLED:
+        fail(f"{subject!r} is not a modelled scheme; use one of {', '.join(MODELLED)} or all")
+    return (subject,)
+
+
+def login_name() -> str:
+    """The operating-system login name (the default ``--user``)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER
+        return "unknown"
+
+
+def audit(st, user: str, role: str, action: str, subject_id: str | None, detail: dict) -> None:
+    """Append one row to ``audit_log`` (who looked up or changed what, and how)."""
+    import json
+
+    import pandas as pd
+
+    st.append(
+        "audit_log",
+        pd.DataFrame(
+            [
+                {
+                    "logged_at": dt.datetime.now(),
+                    "user_name": user,
+                    "role": role,
+                    "action": action,
+                    "subject_id": subject_id,
+                    "detail": json.dumps(detail, ensure_ascii=False, default=str),
+                }
+            ]
+        ),
+    )

@@ -1,0 +1,160 @@
+"""``xinping train``, ``promote`` and ``mlflow-ui``: the models.
+
+Registered on the root command line (:mod:`app.cli_root`) when :mod:`app.cli` imports
+this module.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli_root import StoreOption, cli, console, err_console, fail, open_store, schemes
+from app.settings import settings
+
+
+def code_version() -> str:
+    """The git commit of the working tree (with ``+dirty``), or the package version."""
+    import subprocess
+
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        from importlib.metadata import version
+
+        return f"xinping {version('xinping')}"
+
+
+@cli.command()
+def train(
+    subject: Annotated[str, typer.Option("--subject", help="Scheme key or all.")],
+    store: StoreOption = None,
+) -> None:
+    """Train, validate and register a challenger model. 训练并登记挑战者模型。"""
+    import time
+
+    from training.run import train_scheme
+    from training.spec import load_spec
+
+    home = Path(settings().mlflow.home)
+    with open_store(store, read_only=True) as st:
+        for key in schemes(subject):
+            started = time.perf_counter()
+            with err_console.status(f"训练 training {key}…") as status:
+                result = train_scheme(
+                    st,
+                    key,
+                    load_spec(key),
+                    home,
+                    code_version(),
+                    progress=lambda msg, s=status, k=key: s.update(f"训练 {k}: {msg}"),
+                )
+            oot = result.report["discrimination"]["oot"]
+            line = (
+                f"{key}: {result.family} → xinping-{key} v{result.version} (challenger) · "
+                f"OOT AUC {oot['auc']:.3f} Gini {oot['gini']:.3f} KS {oot['ks']:.3f} "
+                f"Brier {oot['brier']:.4f}"
+            )
+            if "oracle" in result.report:
+                line += f" · Gini/oracle {result.report['oracle']['ratio']:.2f}"
+            failed = [g["gate"] for g in result.report["gates"] if not g["passed"]]
+            line += f" · gates {'passed' if not failed else 'FAILED: ' + ', '.join(failed)}"
+            console.print(
+                line + f" · {time.perf_counter() - started:.0f} s", markup=False, highlight=False
+            )
+
+
+@cli.command()
+def promote(
+    subject: Annotated[str, typer.Option("--subject", help="Scheme key or all.")],
+    force: Annotated[bool, typer.Option("--force", help="Promote despite failed gates.")] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required with --force).")
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Move the champion alias to the challenger through the gates. 晋升冠军模型。"""
+    from training.promote import promote as do_promote
+    from training.spec import load_spec
+
+    if force and not reason:
+        fail("--force needs --reason")
+    home = Path(settings().mlflow.home)
+    refused = False
+    with open_store(store, read_only=True) as st:
+        for key in schemes(subject):
+            r = do_promote(st, key, load_spec(key), home, force=force, reason=reason)
+            aucs = f"challenger AUC {r.challenger_auc:.4f}" if r.challenger_auc else ""
+            if r.champion_auc is not None:
+                aucs += f" vs champion v{r.champion_before} {r.champion_auc:.4f}"
+            aucs += "".join(f" · {note}" for note in r.notes)
+            if r.unchanged:
+                console.print(
+                    f"{key}: v{r.challenger} 已是冠军 is already the champion",
+                    markup=False,
+                    highlight=False,
+                )
+            elif r.promoted:
+                note = " (forced: " + "; ".join(r.failed) + ")" if r.forced and r.failed else ""
+                console.print(
+                    f"{key}: v{r.challenger} → champion 冠军 · {aucs}{note}",
+                    markup=False,
+                    highlight=False,
+                )
+            else:
+                refused = True
+                console.print(
+                    f"{key}: 未晋升 not promoted · {aucs} · " + "; ".join(r.failed),
+                    markup=False,
+                    highlight=False,
+                )
+    if refused:
+        raise typer.Exit(code=1)
+
+
+@cli.command("mlflow-ui")
+def mlflow_ui(
+    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
+) -> None:
+    """Open the MLflow UI on 127.0.0.1. 打开 MLflow 界面。"""
+    import subprocess
+
+    from training.tracking import tracking_uri
+
+    home = Path(settings().mlflow.home)
+    home.mkdir(parents=True, exist_ok=True)
+    port = port or settings().mlflow.ui_port
+    console.print(f"MLflow UI: http://127.0.0.1:{port}  (Ctrl+C to stop)")
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "ui",
+        "--backend-store-uri",
+        tracking_uri(home),
+        "--default-artifact-root",
+        (home / "artifacts").resolve().as_uri(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    raise typer.Exit(subprocess.call(cmd))

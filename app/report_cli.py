@@ -1,0 +1,97 @@
+"""``xinping report``: a subject's credit report (信用报告) as HTML.
+
+Registered on the root command line (:mod:`app.cli_root`) when :mod:`app.cli` imports
+this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from app.cli_root import (
+    StoreOption,
+    audit,
+    cli,
+    console,
+    day_option,
+    err_console,
+    login_name,
+    open_store,
+)
+from app.settings import settings
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+@cli.command()
+def report(
+    subject_id: Annotated[str, typer.Argument(help="USCC, ID number or division code.")],
+    as_of: Annotated[
+        dt.date | None,
+        day_option("--as-of", "Report the ratings in force on this date (default: the latest)."),
+    ] = None,
+    lang: Annotated[Lang, typer.Option(help="zh (Chinese with English) or en.")] = Lang.zh,
+    scheme: Annotated[
+        str | None, typer.Option("--scheme", help="Only this scheme (default: every one).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file (default: reports/<ID, masked if personal>.html)."),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Who asks (audit log; default: login name).")
+    ] = None,
+    auth_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--auth-ref",
+            help="授权编号: the subject's authorisation "
+            "reference (a bank asking; written to the audit log).",
+        ),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write a subject's credit report as HTML (no PDF: no CJK font). 生成信用报告。"""
+    from features.records.ids import mask_id
+    from scoring.report import ReportError, credit_report
+
+    shown = mask_id(subject_id) or subject_id
+    target = out or Path("reports") / f"{shown.replace('*', '_')}.html"
+    detail = {
+        "as_of": None if as_of is None else as_of.isoformat(),
+        "lang": lang.value,
+        "scheme": scheme,
+    }
+    if auth_ref and auth_ref.strip():
+        detail["authorisation"] = auth_ref.strip()
+    with open_store(store) as st:
+        try:
+            html = credit_report(
+                st,
+                subject_id,
+                settings().windows.policy(),
+                as_of=as_of,
+                lang=lang.value,
+                scheme=scheme,
+            )
+        except ReportError as exc:
+            audit(
+                st, user or login_name(), "cli", "report", subject_id, {**detail, "error": str(exc)}
+            )
+            err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
+            raise typer.Exit(code=2) from None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+        audit(st, user or login_name(), "cli", "report", subject_id, {**detail, "out": str(target)})
+    console.print(
+        f"信用报告 credit report {escape(shown)} → {escape(str(target))}", highlight=False
+    )

@@ -1,0 +1,137 @@
+"""The current version of each subject, and whether it is still open at a date.
+
+Subjects are never updated (DESIGN.md §4): a corrected name, a new address or a
+closure arrives as a new ``subjects`` row, a new version of the subject. This
+module is the one definition of which version is *current* and of when a
+subject is *closed*; every read of subjects for ratings, display, draws,
+lending and reports goes through it, in SQL (DuckDB and Spark) or in process.
+
+* **Current version**: the latest ``recorded_at``; on a tie, the later ingest
+  (``ingest_id``; a row loaded without one loses). Ingest stores the rows of a
+  file at increasing moments, so ties come only from loads outside it.
+* **Closed or deregistered at T** (注销 / 吊销): the current version has
+  ``closed_on`` on or before T; a version whose ``status`` is ``closed`` or
+  ``revoked`` without a ``closed_on`` counts as closed from the day it was
+  recorded (the platform cannot know an earlier date). A closed subject is not
+  in any population at T, has no rating in force at T and gets no 信易贷 offer
+  or inspection; its earlier ratings stay in its history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from features.records.schema import TABLES
+from features.store.base import Store
+
+#: The order that puts a subject's current version first.
+CURRENT_ORDER = "recorded_at DESC, ingest_id DESC NULLS LAST"
+COLUMNS: tuple[str, ...] = TABLES["subjects"].column_names
+#: Statuses that mean the subject no longer exists (schema SUBJECT_STATUSES).
+CLOSED_STATUSES: tuple[str, ...] = ("closed", "revoked")
+
+
+def _lit(day: dt.date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def current_subjects_sql(
+    subject_type: str | None = None, columns: Sequence[str] | None = None
+) -> str:
+    """A query of every subject's current version: one row per ``subject_id``.
+
+    Parameters
+    ----------
+    subject_type
+        Only subjects whose current version is of this type.
+    columns
+        Columns to return (default: every column of the table).
+
+    Returns
+    -------
+    str
+        A ``SELECT`` that runs unchanged on DuckDB and Spark, to use as a
+        subquery or a CTE (``WITH latest AS (...)``).
+    """
+    cols = ", ".join(columns or COLUMNS)
+    where = "" if subject_type is None else f" AND subject_type = '{subject_type}'"
+    return (
+        f"SELECT {cols} FROM (\n"
+        f"  SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY {CURRENT_ORDER})"
+        " AS _xp_version\n"
+        f"  FROM subjects\n) _xp_v WHERE _xp_version = 1{where}"
+    )
+
+
+def closed_on_sql(alias: str = "") -> str:
+    """SQL of the date a subject's (current) row says it closed; NULL while open."""
+    a = f"{alias}." if alias else ""
+    statuses = ", ".join(f"'{s}'" for s in CLOSED_STATUSES)
+    return (
+        f"coalesce({a}closed_on, CASE WHEN {a}status IN ({statuses}) "
+        f"THEN CAST({a}recorded_at AS DATE) END)"
+    )
+
+
+def open_on_sql(as_of: dt.date, alias: str = "") -> str:
+    """SQL condition: the subject's (current) row is not closed or deregistered by ``as_of``."""
+    end = closed_on_sql(alias)
+    return f"({end} IS NULL OR {end} > {_lit(as_of)})"
+
+
+def closed_by_sql(as_of: dt.date, alias: str = "") -> str:
+    """SQL condition: the subject's (current) row is closed or deregistered by ``as_of``."""
+    return f"({closed_on_sql(alias)} <= {_lit(as_of)})"
+
+
+def closed_subjects_sql(as_of: dt.date) -> str:
+    """A query of the ids of the subjects closed or deregistered by ``as_of``."""
+    return f"SELECT subject_id FROM ({current_subjects_sql()}) _xp_c WHERE {closed_by_sql(as_of)}"
+
+
+def current_subject(store: Store, subject_id: str) -> dict[str, Any] | None:
+    """One subject's current version as a dict (``None`` when unknown)."""
+    frame = store.query(
+        f"SELECT * FROM subjects WHERE subject_id = ? ORDER BY {CURRENT_ORDER} LIMIT 1",
+        [subject_id],
+    )
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def _newer(row: Mapping[str, Any], than: Mapping[str, Any]) -> bool:
+    """True when ``row`` is a later version than ``than`` (:data:`CURRENT_ORDER`)."""
+    if row["recorded_at"] != than["recorded_at"]:
+        return row["recorded_at"] > than["recorded_at"]
+    mine, theirs = row.get("ingest_id"), than.get("ingest_id")
+    return mine is not None and (theirs is None or mine > theirs)
+
+
+def current_rows(subjects: pa.Table) -> dict[str, dict[str, Any]]:
+    """In process: each subject's current version by subject_id (the SQL's order)."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in subjects.to_pylist():
+        have = out.get(row["subject_id"])
+        if have is None or _newer(row, have):
+            out[row["subject_id"]] = row
+    return out
+
+
+def closed_on(row: Mapping[str, Any]) -> dt.date | None:
+    """In process: the date a subject's row says it closed (``None`` while open)."""
+    if row.get("closed_on") is not None:
+        day = row["closed_on"]
+        return day.date() if isinstance(day, dt.datetime) else day
+    if row.get("status") in CLOSED_STATUSES:
+        recorded = row["recorded_at"]
+        return recorded.date() if isinstance(recorded, dt.datetime) else recorded
+    return None
+
+
+def is_open(row: Mapping[str, Any], as_of: dt.date) -> bool:
+    """In process: :func:`open_on_sql` for one row."""
+    end = closed_on(row)
+    return end is None or end > as_of

@@ -1,0 +1,48 @@
+"""The reference subject that reasons are measured against.
+
+A reason says that a value raises or lowers the risk *compared with* something.
+Adverse-action practice measures it against a reference profile; xinping's is the
+typical subject of the training population: each numeric indicator at its median
+(the lower median, so that the reference holds a value subjects really have: 0
+penalties, not 0.5) and each categorical one at its most frequent category.
+Contributions against it (:meth:`models.gbm.GbmClassifier.explain`,
+:meth:`models.scorecard.ScorecardClassifier.explain` with ``reference=``) add up
+exactly to the subject's output minus the reference's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def reference_profile(X: pd.DataFrame) -> pd.DataFrame:
+    """The typical row of ``X``: one row, the same columns.
+
+    Numeric columns take the lower median of their non-missing values, other columns
+    their most frequent non-missing value (ties: the first in sorted order). A column
+    with no value at all stays missing.
+
+    Parameters
+    ----------
+    X : DataFrame
+        The training rows (any numeric and categorical columns).
+
+    Returns
+    -------
+    DataFrame of one row.
+    """
+    row: dict[str, object] = {}
+    for name in X.columns:
+        col = X[name]
+        present = col.dropna()
+        if present.empty:
+            row[name] = np.nan if pd.api.types.is_numeric_dtype(col) else None
+        elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            row[name] = float(np.percentile(present.to_numpy(dtype=float), 50, method="lower"))
+        else:
+            counts = present.astype(str).value_counts()
+            top = counts[counts == counts.max()].index
+            row[name] = sorted(top)[0]
+    return pd.DataFrame([row], columns=list(X.columns)).astype(
+        {n: X[n].dtype for n in X.columns if pd.api.types.is_numeric_dtype(X[n])})

@@ -1,0 +1,284 @@
+"""Exact Shapley values of a LightGBM model against one reference row (baseline Shapley).
+
+Path-dependent TreeSHAP (LightGBM's ``pred_contrib``) measures each feature against
+the training population's *expected* output, through the trees' cover counts. That
+sum is exact, but a feature's share may come out positive although its value is the
+best possible one: the attribution mixes in the other features' conditional
+distributions. Credit reasons need a plainer statement: *what this subject's value
+does compared with a reference subject*. Baseline Shapley (Sundararajan & Najmi
+2020, "The many Shapley values for model explanation"; the interventional TreeSHAP of
+Lundberg et al. 2020 with a single background row) is that statement:
+
+    v(S) = f(x_S, r_rest)        φ_j = Σ_S |S|!(n−|S|−1)!/n! · (v(S ∪ {j}) − v(S))
+
+so that ``f(r) + Σ φ_j = f(x)`` exactly, a feature whose value equals the reference's
+gets exactly 0, and — because every marginal difference of a feature the model is
+monotone in has the sign of ``x_j − r_j`` — a monotone feature's share always has the
+sign its value has against the reference. ``shap`` computes this
+(``TreeExplainer(feature_perturbation="interventional")``) but refuses LightGBM models
+with categorical splits, which credit models have (industry, scale), hence this module.
+
+How it is computed: a leaf's value reaches the hybrid row ``(x_S, r_rest)`` exactly when
+every feature on the leaf's path is taken from a side that follows the path. With
+``A`` the path features only ``x`` follows and ``B`` those only ``r`` follows, the leaf
+contributes ``v`` to ``v(S)`` iff ``A ⊆ S`` and ``B ∩ S = ∅`` (and nothing when some
+path feature is followed by neither). The Shapley value of that game is
+``v·(|A|−1)!|B|!/(|A|+|B|)!`` for each feature of ``A`` and ``−v·|A|!(|B|−1)!/(|A|+|B|)!``
+for each of ``B``. Every leaf of every tree is a box over the features on its path,
+so the work is whole-array comparisons of the rows against those boxes.
+
+The trees are read from ``Booster.dump_model()`` (thresholds at full double
+precision) and routed as LightGBM routes them: numerical splits with their missing
+type (``None``: NaN is read as 0; ``Zero``: 0 and NaN take the default side;
+``NaN``: NaN takes the default side), categorical splits by their category sets
+(NaN and negative codes go right).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+_ZERO = 1e-35  # LightGBM's kZeroThreshold: |x| below it is zero for "Zero" missing type
+#: largest product of rows × (leaf, feature) pairs held in memory at once
+_CELLS = 4_000_000
+
+
+@dataclass(frozen=True)
+class _Box:
+    """What one leaf's path asks of one feature."""
+
+    feature: int
+    categorical: bool
+    lo: float = -math.inf  # numeric: lo < x <= hi
+    hi: float = math.inf
+    nan_ok: bool = True
+    zero_ok: bool = True
+    include: frozenset[int] | None = None  # categorical: codes allowed (None: all) …
+    exclude: frozenset[int] = frozenset()  # … minus these
+
+
+def _step(box: _Box, node: dict, left: bool) -> _Box:
+    """``box`` narrowed by following ``node`` to its left (or right) child."""
+    if node["decision_type"] == "==":
+        cats = frozenset(int(c) for c in str(node["threshold"]).split("||"))
+        if left:
+            inc = cats if box.include is None else box.include & cats
+            return _Box(box.feature, True, include=inc, exclude=box.exclude, nan_ok=False)
+        return _Box(box.feature, True, include=box.include, exclude=box.exclude | cats,
+                    nan_ok=box.nan_ok)
+    t = float(node["threshold"])
+    missing, default_left = node.get("missing_type", "None"), bool(node["default_left"])
+    zero_left = default_left if missing == "Zero" else t >= 0.0
+    nan_left = zero_left if missing in ("None", "Zero") else default_left
+    lo, hi = (box.lo, min(box.hi, t)) if left else (max(box.lo, t), box.hi)
+    return _Box(box.feature, False, lo, hi, box.nan_ok and nan_left == left,
+                box.zero_ok and zero_left == left)
+
+
+@dataclass(frozen=True)
+class TreePaths:
+    """Every leaf of an ensemble as boxes over its path features, for one model.
+
+    Pairs (leaf, feature) are stored leaf by leaf; ``starts`` gives where each leaf
+    with at least one split begins. Leaves of single-leaf trees add a constant that
+    every row and the reference share (``constant``).
+    """
+
+    n_features: int
+    feature: np.ndarray  # per pair
+    categorical: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    nan_ok: np.ndarray
+    zero_ok: np.ndarray
+    cat_table: dict[int, np.ndarray]  # pair → allowed flag per code 0…K-1, then codes ≥ K
+    leaf_of_pair: np.ndarray  # position of the pair's leaf in ``value``
+    starts: np.ndarray
+    value: np.ndarray  # per leaf with splits
+    constant: float
+
+    @classmethod
+    def from_dump(cls, dump: dict, n_trees: int | None = None) -> TreePaths:
+        """Read the trees of ``Booster.dump_model()`` (the first ``n_trees``)."""
+        n_features = int(dump["max_feature_idx"]) + 1
+        trees = dump["tree_info"][: n_trees if n_trees else None]
+        boxes: list[list[_Box]] = []
+        values: list[float] = []
+        constant = 0.0
+        for tree in trees:
+            root = tree["tree_structure"]
+            if "leaf_value" in root:
+                constant += float(root["leaf_value"])
+                continue
+            stack: list[tuple[dict, dict[int, _Box]]] = [(root, {})]
+            while stack:
+                node, path = stack.pop()
+                if "leaf_value" in node:
+                    boxes.append(list(path.values()))
+                    values.append(float(node["leaf_value"]))
+                    continue
+                f = int(node["split_feature"])
+                start = path.get(f) or _Box(f, node["decision_type"] == "==")
+                for child, left in ((node["left_child"], True), (node["right_child"], False)):
+                    stack.append((child, {**path, f: _step(start, node, left)}))
+        pairs = [(i, b) for i, leaf in enumerate(boxes) for b in sorted(leaf, key=lambda b:
+                                                                        b.feature)]
+        cat_codes: dict[int, int] = {}
+        for _, b in pairs:
+            if b.categorical:
+                seen = (b.include or frozenset()) | b.exclude
+                cat_codes[b.feature] = max(cat_codes.get(b.feature, 0), max(seen, default=0) + 1)
+        cat_table = {}
+        for p, (_, b) in enumerate(pairs):
+            if b.categorical:
+                k = cat_codes[b.feature]
+                allowed = np.array([(b.include is None or c in b.include) and c not in b.exclude
+                                    for c in range(k)] + [b.include is None], dtype=bool)
+                cat_table[p] = allowed
+        leaf_of_pair = np.array([i for i, _ in pairs], dtype=np.int64)
+        counts = np.bincount(leaf_of_pair, minlength=len(boxes))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        return cls(
+            n_features=n_features,
+            feature=np.array([b.feature for _, b in pairs], dtype=np.int64),
+            categorical=np.array([b.categorical for _, b in pairs], dtype=bool),
+            lo=np.array([b.lo for _, b in pairs], dtype=np.float64),
+            hi=np.array([b.hi for _, b in pairs], dtype=np.float64),
+            nan_ok=np.array([b.nan_ok for _, b in pairs], dtype=bool),
+            zero_ok=np.array([b.zero_ok for _, b in pairs], dtype=bool),
+            cat_table=cat_table,
+            leaf_of_pair=leaf_of_pair,
+            starts=starts,
+            value=np.array(values, dtype=np.float64),
+            constant=constant,
+        )
+
+    def follows(self, x: np.ndarray, pairs: np.ndarray | None = None) -> np.ndarray:
+        """``(n_pairs, n_rows)``: whether each row's value keeps to each pair's box.
+
+        Pairs along the first axis: the per-leaf reductions then run over contiguous
+        rows of the result. ``pairs`` restricts the result to those pair positions.
+        """
+        pairs = np.arange(len(self.feature)) if pairs is None else pairs
+        n = x.shape[0]
+        out = np.empty((len(pairs), n), dtype=bool)
+        feature = self.feature[pairs]
+        for f in np.unique(feature):
+            at = np.flatnonzero(feature == f)
+            idx = pairs[at]
+            v = x[:, f]
+            odd = np.isnan(v)
+            if self.categorical[idx[0]]:
+                odd |= v < 0  # NaN and negative codes go right at every split
+                table = np.stack([self.cat_table[int(p)] for p in idx])  # (pairs, K + 1)
+                k = table.shape[1] - 1
+                code = np.minimum(np.where(odd, 0, v), k).astype(np.int64)
+                block = table[:, code]
+            else:
+                block = (v[None, :] > self.lo[idx, None]) & (v[None, :] <= self.hi[idx, None])
+                zero = np.abs(v) <= _ZERO
+                if zero.any():
+                    block[:, zero] = self.zero_ok[idx, None]
+            if odd.any():
+                block[:, odd] = self.nan_ok[idx, None]
+            out[at] = block
+        return out
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The ensemble's raw output for every row (a check on the routing)."""
+        if len(self.feature) == 0:
+            return np.full(x.shape[0], self.constant)
+        all_ok = np.logical_and.reduceat(self.follows(x), self.starts, axis=0)
+        return self.value @ all_ok + self.constant
+
+
+def _weights(depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shapley weights of the leaf game: ``wa[a, b] = (a−1)! b! / (a+b)!`` for each
+    feature only ``x`` follows, ``wb[a, b] = a! (b−1)! / (a+b)!`` for each only the
+    reference follows."""
+    wa = np.zeros((depth + 1, depth + 1))
+    wb = np.zeros((depth + 1, depth + 1))
+    for a in range(depth + 1):
+        for b in range(depth + 1):
+            if a:
+                wa[a, b] = 1.0 / (a * math.comb(a + b, b))
+            if b:
+                wb[a, b] = 1.0 / (b * math.comb(a + b, a))
+    return wa, wb
+
+
+def _segments(leaf: np.ndarray, n_leaves: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start of each leaf's run in ``leaf`` (sorted) and the leaves that have one."""
+    has = np.bincount(leaf, minlength=n_leaves) > 0
+    starts = np.flatnonzero(np.r_[True, leaf[1:] != leaf[:-1]]) if len(leaf) else leaf
+    return starts, np.flatnonzero(has)
+
+
+def reference_shap(paths: TreePaths, x: np.ndarray, reference: np.ndarray
+                   ) -> tuple[np.ndarray, float]:
+    """Baseline Shapley values of every row of ``x`` against ``reference``.
+
+    Parameters
+    ----------
+    paths
+        The model's leaves (:meth:`TreePaths.from_dump`).
+    x
+        ``(n_rows, n_features)`` float matrix, as the model reads it.
+    reference
+        ``(n_features,)``: the reference row.
+
+    Returns
+    -------
+    (ndarray of shape (n_rows, n_features), float)
+        The contributions and the model's raw output at the reference; each row of
+        contributions adds up to ``f(x) − f(reference)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    ref = np.asarray(reference, dtype=np.float64).reshape(1, -1)
+    n, m = x.shape[0], paths.n_features
+    if len(paths.feature) == 0:
+        return np.zeros((n, m)), paths.constant
+    ref_follows = paths.follows(ref)[:, 0]
+    base = float(paths.value @ np.logical_and.reduceat(ref_follows, paths.starts)
+                 + paths.constant)
+    n_leaves = len(paths.value)
+    leaf = paths.leaf_of_pair
+    # pairs whose box the reference leaves: only x can open the leaf there (set A);
+    # pairs whose box it keeps to: a row that leaves them needs the reference (set B)
+    px, pr = np.flatnonzero(~ref_follows), np.flatnonzero(ref_follows)
+    n_a = np.bincount(leaf[px], minlength=n_leaves)
+    sx, lx = _segments(leaf[px], n_leaves)
+    sr, lr = _segments(leaf[pr], n_leaves)
+    depth = int(np.bincount(leaf, minlength=n_leaves).max())
+    wa, wb = _weights(depth)
+    # each pair adds to one feature: sparse sums of the per-pair shares
+    gain_onto = sparse.csr_matrix((np.ones(len(px)), (paths.feature[px], leaf[px])),
+                                  shape=(m, n_leaves))  # leaf → its A features
+    loss_onto = sparse.csr_matrix((np.ones(len(pr)), (paths.feature[pr], np.arange(len(pr)))),
+                                  shape=(m, len(pr)))  # B pair → its feature
+    out = np.empty((n, m))
+    step = max(1, _CELLS // len(paths.feature))
+    for lo in range(0, n, step):
+        rows = x[lo:lo + step]
+        live = np.broadcast_to(paths.value[:, None], (n_leaves, len(rows))).copy()
+        if len(px):
+            # a path feature neither side keeps to closes the leaf for every coalition
+            dead = np.logical_or.reduceat(~paths.follows(rows, px), sx, axis=0)
+            live[lx] *= ~dead
+        n_b = np.zeros((n_leaves, len(rows)), dtype=np.uint8)
+        if len(pr):
+            left_r = ~paths.follows(rows, pr)
+            n_b[lr] = np.add.reduceat(left_r.view(np.uint8), sr, axis=0)
+        gain = live * wa[n_a[:, None], n_b]  # to each feature only x keeps to
+        phi = gain_onto @ gain
+        if len(pr):
+            loss = live * wb[n_a[:, None], n_b]  # from each feature only the reference keeps to
+            share = loss[leaf[pr]]
+            share *= left_r
+            phi -= loss_onto @ share
+        out[lo:lo + step] = phi.T
+    return out, base

@@ -1,0 +1,299 @@
+"""Casework: an objection opened or resolved, a repair approved, a village committee
+assessment entered — each followed at once by the re-rating it causes.
+
+One function per use case. Every door calls these with the settings in force
+(``xinping objection …`` / ``xinping repair approve`` on the command line, the
+异议与修复 and 农村信用 pages), so the same settings give the same re-rating on
+every door: the indicator build (:class:`~features.compile.BuildConfig`,
+whose publication windows also bound a repair) and the policies computed with
+every rating (:class:`~scoring.batch.RatingPolicies`: the green channel and
+the driver points rule) are required arguments, never defaults.
+
+The sequence is :func:`scoring.rerating.rerate_change`: rate every subject the
+record touches as of the day, write the append-only row (and its audit row, as
+the given user and role), re-rate them with the champion models; before →
+after is what the change did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from features.compile import BuildConfig
+from features.records.kinds import KINDS
+from features.schemes import MODELLED
+from features.store.base import Store
+from features.subjects import current_subject
+from scoring.batch import RatingPolicies
+from scoring.loader import LoadedModel, NoModelError, champions, load_model
+from scoring.objections import approve_repair, open_objection, resolve_objection
+from scoring.rerating import Change, affected_subjects, rerate_change
+
+#: the record kind of a village committee assessment (村两委评议)
+ASSESSMENT_KIND = "village_assessment"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a change did.
+
+    Attributes
+    ----------
+    ident
+        The objection, repair or new record ID.
+    changes
+        Every re-rated subject, before → after (before = the same day without the change).
+    seconds
+        Time of the re-rating (indicators, models, writes).
+    status
+        An objection's status after the change (``open``, ``upheld``, ``rejected``).
+    effective_on
+        A repair: the day its record stops counting (not before the tier minimum).
+    skipped
+        Why a modelled scheme was not re-rated (no champion), one message each.
+    """
+
+    ident: str
+    changes: tuple[Change, ...]
+    seconds: float
+    status: str | None = None
+    effective_on: dt.date | None = None
+    skipped: tuple[str, ...] = ()
+
+
+def _subjects_of(store: Store, record_id: str | None) -> list[str]:
+    """The record's subject and every subject whose indicators read it (none if unknown)."""
+    if record_id is None:
+        return []
+    subject_id = store.scalar(
+        "SELECT subject_id FROM records WHERE record_id = ? LIMIT 1", [record_id]
+    )
+    return [] if subject_id is None else affected_subjects(store, subject_id)
+
+
+def _rerate(
+    store: Store,
+    subjects: list[str],
+    on: dt.date,
+    models: Mapping[str, LoadedModel],
+    build: BuildConfig,
+    policies: RatingPolicies,
+    change: Callable[[], tuple[Any, Mapping[str, Any]]],
+) -> tuple[Any, tuple[Change, ...], float]:
+    result, changes, seconds = rerate_change(store, subjects, on, models, change, build, policies)
+    return result, tuple(changes), seconds
+
+
+def object_to(
+    store: Store,
+    record_id: str,
+    reason: str,
+    by: str,
+    role: str,
+    on: dt.date,
+    home: Path,
+    build: BuildConfig,
+    policies: RatingPolicies,
+) -> Outcome:
+    """Open an objection on a record (it is suspended at once) and re-rate its subjects.
+
+    Raises
+    ------
+    scoring.objections.ObjectionError
+        Unknown record, an objection already open on it, or no reason.
+    """
+    models, skipped = champions(home, MODELLED)
+
+    def change():
+        oid = open_objection(store, record_id, reason, by, on, role=role)
+        return oid, {"kind": "objection_open", "id": oid, "record_id": record_id, "on": str(on)}
+
+    oid, changes, seconds = _rerate(
+        store, _subjects_of(store, record_id), on, models, build, policies, change
+    )
+    return Outcome(oid, changes, seconds, status="open", skipped=skipped)
+
+
+def resolve(
+    store: Store,
+    objection_id: str,
+    upheld: bool,
+    by: str,
+    role: str,
+    on: dt.date,
+    home: Path,
+    build: BuildConfig,
+    policies: RatingPolicies,
+) -> Outcome:
+    """Resolve an objection as upheld (the record stays out) or rejected (it counts
+    again) and re-rate.
+
+    Raises
+    ------
+    scoring.objections.ObjectionError
+        Unknown objection, already resolved, or resolved before it was opened.
+    """
+    models, skipped = champions(home, MODELLED)
+    record_id = store.scalar(
+        "SELECT record_id FROM objections WHERE objection_id = ? LIMIT 1", [objection_id]
+    )
+
+    def change():
+        row = resolve_objection(store, objection_id, upheld, by, on, role=role)
+        return row, {
+            "kind": f"objection_{row['status']}",
+            "id": objection_id,
+            "record_id": row["record_id"],
+            "on": str(on),
+        }
+
+    row, changes, seconds = _rerate(
+        store, _subjects_of(store, record_id), on, models, build, policies, change
+    )
+    return Outcome(objection_id, changes, seconds, status=str(row["status"]), skipped=skipped)
+
+
+def repair(
+    store: Store,
+    record_id: str,
+    by: str,
+    role: str,
+    on: dt.date,
+    home: Path,
+    build: BuildConfig,
+    policies: RatingPolicies,
+) -> Outcome:
+    """Approve a credit repair and re-rate; the record stops counting from the approval,
+    never before its tier's minimum publication (``build.windows``).
+
+    Raises
+    ------
+    scoring.objections.ObjectionError
+        Unknown record, not a negative record, or already repaired.
+    """
+    models, skipped = champions(home, MODELLED)
+
+    def change():
+        res = approve_repair(store, record_id, by, on, build.windows, role=role)
+        return res, {
+            "kind": "repair",
+            "id": res.repair_id,
+            "record_id": res.record_id,
+            "on": str(on),
+            "effective_on": str(res.effective_on),
+        }
+
+    res, changes, seconds = _rerate(
+        store, _subjects_of(store, record_id), on, models, build, policies, change
+    )
+    return Outcome(
+        res.repair_id,
+        changes,
+        seconds,
+        status="approved",
+        effective_on=res.effective_on,
+        skipped=skipped,
+    )
+
+
+def _new_record_id(store: Store, on: dt.date) -> str:
+    """A fresh record ID for an assessment entered by hand (checked unique)."""
+    while True:
+        rid = f"VC-{on:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}"
+        if not store.scalar("SELECT count(*) FROM records WHERE record_id = ?", [rid]):
+            return rid
+
+
+def record_assessment(
+    store: Store, household: str, score: float, on: dt.date, by: str, note: str = ""
+) -> str:
+    """Append the village committee's assessment of ``household`` as a new record.
+
+    The assessment happens, is published and counts from ``on``; it is valid
+    for 12 months like the yearly 评议. Nothing is updated: a correction is a
+    newer record. Returns the new record ID.
+
+    Raises
+    ------
+    ValueError
+        When the score is outside 0–100 or the household is unknown.
+    """
+    if not 0 <= score <= 100:
+        raise ValueError(f"score {score} is outside 0–100")
+    current = current_subject(store, household)
+    if current is None or current["subject_type"] != "household":
+        raise ValueError(f"unknown household {household}")
+    rid = _new_record_id(store, on)
+    spec = KINDS[ASSESSMENT_KIND]
+    valid = (pd.Timestamp(on) + pd.DateOffset(months=12)).date()
+    store.append(
+        "records",
+        pd.DataFrame(
+            [
+                {
+                    "record_id": rid,
+                    "subject_id": household,
+                    "kind": ASSESSMENT_KIND,
+                    "domain": spec.domain,
+                    "severity": None,
+                    "polarity": spec.polarity,
+                    "value_num": float(score),
+                    "value_text": None,
+                    "amount": None,
+                    "event_date": on,
+                    "decided_on": on,
+                    "published_on": on,
+                    "valid_until": valid,
+                    "revoked_on": None,
+                    "source_dept": spec.dept,
+                    "detail": json.dumps({"entered_by": by, "note": note}, ensure_ascii=False),
+                    "ingest_id": None,
+                    "recorded_at": dt.datetime.now(),
+                }
+            ]
+        ),
+    )
+    return rid
+
+
+def assess_household(
+    store: Store,
+    household: str,
+    score: float,
+    on: dt.date,
+    by: str,
+    home: Path,
+    build: BuildConfig,
+    policies: RatingPolicies,
+    note: str = "",
+) -> Outcome:
+    """Store the village committee's assessment and re-rate the household at once.
+
+    Raises
+    ------
+    ValueError
+        As :func:`record_assessment` (nothing is stored).
+    scoring.loader.NoModelError
+        When the household scheme has no champion (the record is stored first).
+    """
+    try:
+        models = {"household": load_model("household", home)}
+    except NoModelError:
+        record_assessment(store, household, score, on, by, note)
+        raise
+
+    def change():
+        rid = record_assessment(store, household, score, on, by, note)
+        return rid, {"kind": ASSESSMENT_KIND, "id": rid, "record_id": rid, "on": str(on)}
+
+    # rated just before the record is stored: before → after is the assessment alone
+    rid, changes, seconds = _rerate(store, [household], on, models, build, policies, change)
+    return Outcome(rid, changes, seconds)

@@ -1,0 +1,116 @@
+"""The current version of a subject and its closure: one definition, in SQL and in process."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from features.build import build_features
+from features.store.duckdb_store import DuckDBStore
+from features.subjects import (
+    closed_subjects_sql,
+    current_rows,
+    current_subject,
+    current_subjects_sql,
+    is_open,
+    open_on_sql,
+)
+
+T = dt.date(2026, 10, 31)
+
+
+def _row(sid: str, name: str, recorded: str, ingest: int | None, **extra) -> dict:
+    return {
+        "subject_id": sid,
+        "subject_type": "enterprise",
+        "name": name,
+        "region_code": "530302",
+        "status": "active",
+        "scale": "small",
+        "established_on": pd.Timestamp("2015-01-01"),
+        "ingest_id": ingest,
+        "recorded_at": pd.Timestamp(recorded),
+        **extra,
+    }
+
+
+# valid 统一社会信用代码 (GB 32100)
+A, B, C, D = (
+    "91530302MA6K9X7L5A",
+    "91110000600037341L",
+    "91530300MA6NRX8H3D",
+    "91530302MA6NB0YQ07",
+)
+
+
+@pytest.fixture
+def store():
+    st = DuckDBStore(":memory:", threads=1)
+    st.append(
+        "subjects",
+        pd.DataFrame(
+            [
+                _row(A, "甲", "2021-01-01", None),
+                _row(A, "甲（更正）", "2026-11-02 09:00", 4),  # a correction: the current name
+                _row(B, "乙-旧批次", "2026-11-02 09:00", 3),
+                _row(B, "乙-新批次", "2026-11-02 09:00", 5),  # a tie: the later ingest wins
+                _row(C, "丙", "2021-01-01", None),
+                _row(
+                    C,
+                    "丙",
+                    "2026-10-20 10:00",
+                    6,
+                    status="closed",
+                    closed_on=pd.Timestamp("2026-10-15"),
+                ),  # closed, dated
+                _row(D, "丁", "2021-01-01", None),
+                _row(D, "丁", "2026-09-30 10:00", 7, status="revoked"),  # revoked, no date
+            ]
+        ),
+    )
+    yield st
+    st.close()
+
+
+def test_one_current_version_per_subject_in_sql_and_in_process(store) -> None:
+    sql = store.query(current_subjects_sql() + " ORDER BY subject_id")
+    assert list(sql["subject_id"]) == sorted([A, B, C, D])
+    names = dict(zip(sql["subject_id"], sql["name"], strict=True))
+    assert names[A] == "甲（更正）" and names[B] == "乙-新批次"
+    rows = current_rows(store.query_arrow("SELECT * FROM subjects"))
+    assert {k: v["name"] for k, v in rows.items()} == names
+    assert current_subject(store, A)["name"] == "甲（更正）"
+    assert current_subject(store, B)["name"] == "乙-新批次"
+    assert current_subject(store, "nobody") is None
+    # a type filter applies to the current version
+    assert len(store.query(current_subjects_sql("household"))) == 0
+
+
+@pytest.mark.parametrize(
+    ("day", "open_ids"),
+    [
+        (dt.date(2026, 9, 29), {A, B, C, D}),
+        (dt.date(2026, 9, 30), {A, B, C}),  # revoked without a date: from its recording day
+        (dt.date(2026, 10, 14), {A, B, C}),
+        (dt.date(2026, 10, 15), {A, B}),  # closed on 2026-10-15
+    ],
+)
+def test_closed_or_deregistered_by_a_date(store, day, open_ids) -> None:
+    sql = store.query(
+        f"SELECT subject_id FROM ({current_subjects_sql()}) s WHERE {open_on_sql(day)}"
+    )
+    assert set(sql["subject_id"]) == open_ids
+    closed = store.query(closed_subjects_sql(day))
+    assert set(closed["subject_id"]) == {A, B, C, D} - open_ids
+    rows = current_rows(store.query_arrow("SELECT * FROM subjects"))
+    assert {k for k, r in rows.items() if is_open(r, day)} == open_ids
+
+
+def test_a_closed_subject_leaves_the_population_in_both_evaluators(store) -> None:
+    everyone = [A, B, C, D]
+    for day, expected in ((dt.date(2026, 9, 29), everyone), (T, [A, B])):
+        whole = build_features(store, "enterprise", day)
+        few = build_features(store, "enterprise", day, subjects=everyone)
+        assert sorted(whole["subject_id"]) == sorted(expected) == sorted(few["subject_id"])
