@@ -22,15 +22,34 @@ def rerated(title: str, frame: pd.DataFrame, seconds: float) -> None:
     view = frame.copy()
     view["scheme_shown"] = view["scheme"].map(scheme_label)
     view["in_force_shown"] = [
-        formats.MISSING if formats.missing(g)
-        else f"{formats.grade(g, here)}（{formats.day(d)}）" if here == "zh"
+        formats.MISSING
+        if formats.missing(g)
+        else f"{formats.grade(g, here)}（{formats.day(d)}）"
+        if here == "zh"
         else f"{formats.grade(g, here)} ({formats.day(d)})"
-        for g, d in zip(view["in_force_grade"], view.get("in_force_as_of", [None] * len(view)),
-                        strict=True)]
+        for g, d in zip(
+            view["in_force_grade"], view.get("in_force_as_of", [None] * len(view)), strict=True
+        )
+    ]
     for col in ("reasons_before", "reasons_after"):
         if col in view:
-            view[col] = [joiner.join(pair[side] for pair in reasons) if reasons
-                         else formats.MISSING for reasons in view[col]]
-    tables.show(view, ["subject_id", "scheme_shown", "in_force_shown", "before_grade",
-                       "after_grade", "before_pd", "after_pd", "moved", "reasons_before",
-                       "reasons_after"], key="changes")
+            view[col] = [
+                joiner.join(pair[side] for pair in reasons) if reasons else formats.MISSING
+                for reasons in view[col]
+            ]
+    tables.show(
+        view,
+        [
+            "subject_id",
+            "scheme_shown",
+            "in_force_shown",
+            "before_grade",
+            "after_grade",
+            "before_pd",
+            "after_pd",
+            "moved",
+            "reasons_before",
+            "reasons_after",
+        ],
+        key="changes",
+    )

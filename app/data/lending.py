@@ -35,12 +35,14 @@ def search_smes(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFr
     by_code = "OR s.subject_id LIKE ?" if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
     current = current_subjects_sql("enterprise", ("subject_id", "name"))
-    return store.query(f"""
+    return store.query(
+        f"""
         SELECT DISTINCT s.subject_id, s.name,
                s.subject_id IN (SELECT subject_id FROM ratings WHERE scheme = 'sme') AS rated
         FROM ({current}) s WHERE (s.name LIKE ? {by_code})
         ORDER BY s.subject_id = ? DESC, rated DESC, s.name LIMIT {int(limit)}""",
-                       [*params, code])
+        [*params, code],
+    )
 
 
 def decision_items(row: pd.Series, lang: str) -> tuple[list[str], list[str]]:
@@ -74,8 +76,9 @@ def read_applicants(content: bytes) -> list[str]:
         When the file is not a CSV or has neither column.
     """
     try:
-        frame = pd.read_csv(io.BytesIO(content), dtype=str, encoding="utf-8-sig",
-                            keep_default_na=False)
+        frame = pd.read_csv(
+            io.BytesIO(content), dtype=str, encoding="utf-8-sig", keep_default_na=False
+        )
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
         # no columns to name: the page says the file cannot be read at all
         raise ApplicantsError("") from None

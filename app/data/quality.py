@@ -14,8 +14,11 @@ from features.store.base import Store
 
 #: messages the ingest writes (English in the store) → the page's words
 _MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"demo city: (?P<s>[\d,]+) subjects, (?P<r>[\d,]+) records"),
-     "模拟城市：{s} 个主体，{r} 条信用记录", "demo city: {s} subjects, {r} records"),
+    (
+        re.compile(r"demo city: (?P<s>[\d,]+) subjects, (?P<r>[\d,]+) records"),
+        "模拟城市：{s} 个主体，{r} 条信用记录",
+        "demo city: {s} subjects, {r} records",
+    ),
     (re.compile(r"ignored columns: (?P<c>.*)"), "未使用的列：{c}", "ignored columns: {c}"),
 )
 
@@ -72,7 +75,8 @@ def log_words(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         table_shown=log["target_table"].map(lambda v: value_label(INGEST_TABLES, v, lang)),
         format_shown=log["file_format"].map(lambda v: value_label(FILE_FORMATS, v, lang)),
         dept_label=log["source_dept"].map(lambda v: _dept(v, lang)),
-        message=log["message"].map(lambda v: message_text(v, lang)))
+        message=log["message"].map(lambda v: message_text(v, lang)),
+    )
 
 
 def _column_label(table: str, column: str, lang: str) -> str:
@@ -93,7 +97,11 @@ def _reason_text(value: str, table: str = "records", lang: str = "zh") -> str:
     sep = "；" if lang == "zh" else "; "
     return sep.join(
         f"{_column_label(table, i.get('column', ''), lang)}={i.get('value', '')!s}："
-        f"{i.get('problem', '')}" if isinstance(i, dict) else str(i) for i in items)
+        f"{i.get('problem', '')}"
+        if isinstance(i, dict)
+        else str(i)
+        for i in items
+    )
 
 
 def quarantine(store: Store, limit: int = 1000, lang: str = "zh") -> pd.DataFrame:
@@ -104,10 +112,11 @@ def quarantine(store: Store, limit: int = 1000, lang: str = "zh") -> pd.DataFram
                quarantined_at
         FROM quarantine ORDER BY quarantined_at DESC, ingest_id, row_number
         LIMIT {int(limit)}""")
-    frame["reason_text"] = [_reason_text(v, tb, lang)
-                            for v, tb in zip(frame["reasons"], frame["target_table"], strict=True)]
-    frame["table_shown"] = frame["target_table"].map(lambda v: value_label(INGEST_TABLES, v,
-                                                                           lang))
+    frame["reason_text"] = [
+        _reason_text(v, tb, lang)
+        for v, tb in zip(frame["reasons"], frame["target_table"], strict=True)
+    ]
+    frame["table_shown"] = frame["target_table"].map(lambda v: value_label(INGEST_TABLES, v, lang))
     return frame
 
 
@@ -119,6 +128,6 @@ def record_counts(store: Store, lang: str = "zh") -> pd.DataFrame:
     zh = lang == "zh"
     frame["department"] = [_dept(d, lang) for d in frame["source_dept"]]
     frame["kind_label"] = [
-        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k
-        for k in frame["kind"]]
+        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k for k in frame["kind"]
+    ]
     return frame

@@ -37,10 +37,13 @@ def search(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     by_code = "OR subject_id LIKE ? " if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
     current = current_subjects_sql(columns=("subject_id", "subject_type", "name", "region_code"))
-    return store.query(f"""
+    return store.query(
+        f"""
         SELECT subject_id, subject_type, name, region_code FROM ({current}) s
         WHERE name LIKE ? {by_code}
-        ORDER BY subject_id = ? DESC, name LIMIT {int(limit)}""", [*params, code])
+        ORDER BY subject_id = ? DESC, name LIMIT {int(limit)}""",
+        [*params, code],
+    )
 
 
 def subject(store: Store, subject_id: str) -> pd.Series | None:
@@ -60,8 +63,9 @@ def rating_history(store: Store, subject_id: str) -> pd.DataFrame:
 def latest(store: Store, subject_id: str, history: pd.DataFrame) -> pd.DataFrame:
     """The rating in force per scheme (:func:`scoring.history.ratings_on`, the latest)
     with its reasons and overrides JSON."""
-    rows = [ratings_on(store, scheme, None, [subject_id])
-            for scheme in dict.fromkeys(history["scheme"])]
+    rows = [
+        ratings_on(store, scheme, None, [subject_id]) for scheme in dict.fromkeys(history["scheme"])
+    ]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
@@ -120,32 +124,42 @@ def record_words(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     ``severity_label``, ``polarity_label``, ``dept_label`` and ``value_shown``."""
     zh = lang == "zh"
     out = frame.copy()
-    out["kind_label"] = [(KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k
-                         for k in frame["kind"]]
+    out["kind_label"] = [
+        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k for k in frame["kind"]
+    ]
     if "severity" in frame:
-        out["severity_label"] = [value_label(SEVERITIES, v, lang) or "—"
-                                 for v in frame["severity"].astype(object).where(
-                                     frame["severity"].notna(), None)]
+        out["severity_label"] = [
+            value_label(SEVERITIES, v, lang) or "—"
+            for v in frame["severity"].astype(object).where(frame["severity"].notna(), None)
+        ]
     if "polarity" in frame:
         out["polarity_label"] = [value_label(POLARITIES, v, lang) for v in frame["polarity"]]
     if "source_dept" in frame:
         out["dept_label"] = [
-            (DEPARTMENTS[d].label_zh if zh else DEPARTMENTS[d].label_en) if d in DEPARTMENTS
-            else value_label(SOURCES, d, lang) for d in frame["source_dept"]]
+            (DEPARTMENTS[d].label_zh if zh else DEPARTMENTS[d].label_en)
+            if d in DEPARTMENTS
+            else value_label(SOURCES, d, lang)
+            for d in frame["source_dept"]
+        ]
     empty = pd.Series([None] * len(frame), index=frame.index, dtype=object)
     num, text, amount = (frame.get(c, empty) for c in ("value_num", "value_text", "amount"))
-    out["value_shown"] = [record_value(k, n, v, a, lang) for k, n, v, a
-                          in zip(frame["kind"], num, text, amount, strict=True)]
+    out["value_shown"] = [
+        record_value(k, n, v, a, lang)
+        for k, n, v, a in zip(frame["kind"], num, text, amount, strict=True)
+    ]
     return out
 
 
 def records(store: Store, subject_id: str, lang: str = "zh") -> pd.DataFrame:
     """The subject's records, newest first, with every coded column in words
     (:func:`record_words`)."""
-    frame = store.query("""
+    frame = store.query(
+        """
         SELECT record_id, kind, severity, polarity, value_num, value_text, amount,
                event_date, published_on, valid_until, revoked_on, source_dept, detail
-        FROM records WHERE subject_id = ? ORDER BY event_date DESC, record_id""", [subject_id])
+        FROM records WHERE subject_id = ? ORDER BY event_date DESC, record_id""",
+        [subject_id],
+    )
     return record_words(frame, lang)
 
 

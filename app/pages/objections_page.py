@@ -40,8 +40,9 @@ def refused(exc: ObjectionError) -> None:
     st.error(exc.zh if lang() == "zh" else str(exc))
 
 
-tab_open, tab_list, tab_repair = st.tabs([t("obj.tab_open"), t("obj.tab_list"),
-                                          t("obj.tab_repair")])
+tab_open, tab_list, tab_repair = st.tabs(
+    [t("obj.tab_open"), t("obj.tab_list"), t("obj.tab_repair")]
+)
 with tab_open:
     code = st.text_input(t("obj.subject"), key="obj_subject")
     if code.strip():
@@ -50,9 +51,20 @@ with tab_open:
         if negative.empty:
             st.caption(t("obj.no_negative"))
         else:
-            tables.show(record_words(negative, lang()),
-                        ["record_id", "kind_label", "severity_label", "value_shown",
-                         "event_date", "published_on", "valid_until", "dept_label"], key="neg")
+            tables.show(
+                record_words(negative, lang()),
+                [
+                    "record_id",
+                    "kind_label",
+                    "severity_label",
+                    "value_shown",
+                    "event_date",
+                    "published_on",
+                    "valid_until",
+                    "dept_label",
+                ],
+                key="neg",
+            )
     with st.form("open_objection"):
         record_id = st.text_input(t("col.record_id"), key="obj_record")
         reason = st.text_area(t("col.reason"), key="obj_reason")
@@ -60,8 +72,9 @@ with tab_open:
     if submitted:
         try:
             with st.spinner(t("obj.rerating")):
-                out = object_to(s, record_id.strip(), reason, user.username, user.role, on,
-                                *settings_in_force())
+                out = object_to(
+                    s, record_id.strip(), reason, user.username, user.role, on, *settings_in_force()
+                )
             show_outcome(t("obj.opened", id=out.ident), out)
         except ObjectionError as exc:
             refused(exc)
@@ -72,23 +85,50 @@ with tab_list:
         st.info(t("obj.none_open"))
     else:
         overdue = int(due["overdue"].sum())
-        st.metric(t("obj.open_count"), len(due), delta=t("obj.overdue", n=overdue),
-                  delta_color="inverse" if overdue else "off")
-        tables.show(mask_frame(user, due), ["objection_id", "record_id", "subject_id",
-                                            "opened_on", "reason", "accept_by", "check_by",
-                                            "department_by", "cap_by", "days_left",
-                                            "overdue"], key="due")
-        choice = st.selectbox(t("col.objection_id"), list(due["objection_id"]),
-                              key="obj_choice")
-        verdict = st.radio(t("obj.verdict"), ["upheld", "rejected"], horizontal=True,
-                           format_func=lambda v: t(f"obj.{v}"), key="verdict")
+        st.metric(
+            t("obj.open_count"),
+            len(due),
+            delta=t("obj.overdue", n=overdue),
+            delta_color="inverse" if overdue else "off",
+        )
+        tables.show(
+            mask_frame(user, due),
+            [
+                "objection_id",
+                "record_id",
+                "subject_id",
+                "opened_on",
+                "reason",
+                "accept_by",
+                "check_by",
+                "department_by",
+                "cap_by",
+                "days_left",
+                "overdue",
+            ],
+            key="due",
+        )
+        choice = st.selectbox(t("col.objection_id"), list(due["objection_id"]), key="obj_choice")
+        verdict = st.radio(
+            t("obj.verdict"),
+            ["upheld", "rejected"],
+            horizontal=True,
+            format_func=lambda v: t(f"obj.{v}"),
+            key="verdict",
+        )
         if st.button(t("obj.resolve_button"), key="resolve"):
             try:
                 with st.spinner(t("obj.rerating")):
-                    out = resolve(s, choice, verdict == "upheld", user.username, user.role,
-                                  on, *settings_in_force())
-                show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}")),
-                             out)
+                    out = resolve(
+                        s,
+                        choice,
+                        verdict == "upheld",
+                        user.username,
+                        user.role,
+                        on,
+                        *settings_in_force(),
+                    )
+                show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}")), out)
             except ObjectionError as exc:
                 refused(exc)
 
@@ -99,9 +139,9 @@ with tab_repair:
     if approve:
         try:
             with st.spinner(t("obj.rerating")):
-                out = repair(s, rec.strip(), user.username, user.role, on,
-                             *settings_in_force())
-            show_outcome(t("obj.repaired", id=out.ident, effective=formats.day(out.effective_on)),
-                         out)
+                out = repair(s, rec.strip(), user.username, user.role, on, *settings_in_force())
+            show_outcome(
+                t("obj.repaired", id=out.ident, effective=formats.day(out.effective_on)), out
+            )
         except ObjectionError as exc:
             refused(exc)

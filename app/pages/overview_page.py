@@ -33,21 +33,31 @@ for col, key in zip(cols, schemes, strict=False):
 scheme = st.selectbox(t("overview.scheme"), schemes, format_func=scheme_label, key="scheme")
 mine = ratings[ratings["scheme"] == scheme].assign(
     region=lambda f: f["region_code"].map(region_label),
-    industry_name=lambda f: f["industry"].map(industry_label))
+    industry_name=lambda f: f["industry"].map(industry_label),
+)
 left, right = st.columns(2)
 with left:
     st.subheader(t("overview.by_region"))
-    st.altair_chart(charts.grade_shares(distribution(mine, "region"), "region",
-                                        grade_order(scheme), t("col.region"), lang()),
-                    width="stretch")
+    st.altair_chart(
+        charts.grade_shares(
+            distribution(mine, "region"), "region", grade_order(scheme), t("col.region"), lang()
+        ),
+        width="stretch",
+    )
 with right:
     st.subheader(t("overview.by_industry"))
     if mine["industry"].notna().any():
-        st.altair_chart(charts.grade_shares(distribution(mine, "industry_name"),
-                                            "industry_name", grade_order(scheme),
-                                            t("col.industry"), lang(),
-                                            [industry_label(k) for k in INDUSTRIES]),
-                        width="stretch")
+        st.altair_chart(
+            charts.grade_shares(
+                distribution(mine, "industry_name"),
+                "industry_name",
+                grade_order(scheme),
+                t("col.industry"),
+                lang(),
+                [industry_label(k) for k in INDUSTRIES],
+            ),
+            width="stretch",
+        )
     else:
         st.caption(t("overview.no_industry"))
 
@@ -61,7 +71,13 @@ else:
     c = st.columns(5)
     for box, key in zip(c, ("up", "down", "same", "new", "gone"), strict=True):
         box.metric(t(f"move.{key}"), f"{total[key]:,}")
-    st.altair_chart(charts.migration(moves, grade_order(scheme),
-                                     t("overview.from", d=formats.day(earlier[0])),
-                                     t("overview.to", d=formats.day(as_of)), lang()),
-                    width="stretch")
+    st.altair_chart(
+        charts.migration(
+            moves,
+            grade_order(scheme),
+            t("overview.from", d=formats.day(earlier[0])),
+            t("overview.to", d=formats.day(as_of)),
+            lang(),
+        ),
+        width="stretch",
+    )

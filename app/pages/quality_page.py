@@ -12,18 +12,30 @@ from app.state import require, sees_full_ids, store
 user = require("quality")
 st.title(t("page.quality"))
 s = store()
-tab_log, tab_q, tab_n = st.tabs([t("quality.log"), t("quality.quarantine"),
-                                 t("quality.counts")])
+tab_log, tab_q, tab_n = st.tabs([t("quality.log"), t("quality.quarantine"), t("quality.counts")])
 with tab_log:
     log = ingest_log(s)
     c = st.columns(3)
     c[0].metric(t("quality.files"), f"{len(log):,}")
     c[1].metric(t("col.rows_stored"), f"{int(log['rows_stored'].sum()):,}")
     c[2].metric(t("col.rows_quarantined"), f"{int(log['rows_quarantined'].sum()):,}")
-    tables.show(log_words(log, lang()),
-                ["file_name", "table_shown", "dept_label", "rows_read", "rows_stored",
-                 "rows_unchanged", "rows_quarantined", "message", "format_shown",
-                 "finished_at", "ingest_id"], key="log")
+    tables.show(
+        log_words(log, lang()),
+        [
+            "file_name",
+            "table_shown",
+            "dept_label",
+            "rows_read",
+            "rows_stored",
+            "rows_unchanged",
+            "rows_quarantined",
+            "message",
+            "format_shown",
+            "finished_at",
+            "ingest_id",
+        ],
+        key="log",
+    )
 with tab_q:
     rows = quarantine(s, lang=lang())
     if rows.empty:
@@ -39,10 +51,13 @@ with tab_n:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('quality.by_dept')}**")
-        st.altair_chart(charts.counts(n, "department", t("col.source_dept"), lang()),
-                        width="stretch")
+        st.altair_chart(
+            charts.counts(n, "department", t("col.source_dept"), lang()), width="stretch"
+        )
     with right:
         st.markdown(f"**{t('quality.by_kind')}**")
-        st.altair_chart(charts.counts(n, "kind_label", t("col.kind"), lang(),
-                                      colour="department"), width="stretch")
+        st.altair_chart(
+            charts.counts(n, "kind_label", t("col.kind"), lang(), colour="department"),
+            width="stretch",
+        )
     tables.show(n, ["department", "kind_label", "n"], key="counts")

@@ -36,8 +36,15 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "xinping2026"
 
 
@@ -64,14 +71,23 @@ def app_url(rated_city: dict, make_settings, tmp_path_factory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser-city")
     store = folder / "city.duckdb"
     shutil.copy(rated_city["path"], store)
-    env = {**os.environ, "XINPING_SETTINGS": str(make_settings(folder, rated_city["home"])),
-           "XINPING_STORE": str(store), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "XINPING_SETTINGS": str(make_settings(folder, rated_city["home"])),
+        "XINPING_STORE": str(store),
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("MLFLOW_TRACKING_URI", None)
     port = _free_port()
     log = (folder / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "app", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "app", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -83,8 +99,9 @@ def app_url(rated_city: dict, make_settings, tmp_path_factory) -> Iterator[str]:
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("xinping app did not start: "
-                                   + (folder / "app.log").read_text(errors="replace"))
+                raise RuntimeError(
+                    "xinping app did not start: " + (folder / "app.log").read_text(errors="replace")
+                )
             time.sleep(0.5)
         yield url
     finally:
@@ -109,8 +126,9 @@ def browser(app_url: str):
 
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1800}, locale="zh-CN",
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1800}, locale="zh-CN", accept_downloads=True
+    )
     tab = context.new_page()
     tab.set_default_timeout(60_000)
     yield tab
@@ -144,8 +162,9 @@ def test_supervisor_signs_in_and_sees_the_grade_charts(page, app_url: str) -> No
     shot(page, "02-supervisor-overview-en")
 
 
-def test_bank_officer_opens_a_subject_profile_with_reasons(page, app_url: str,
-                                                           rated_city: dict) -> None:
+def test_bank_officer_opens_a_subject_profile_with_reasons(
+    page, app_url: str, rated_city: dict
+) -> None:
     from features.store.duckdb_store import DuckDBStore
 
     with DuckDBStore(rated_city["path"], read_only=True) as store:
@@ -227,10 +246,14 @@ def test_supervisor_draws_an_inspection_list_and_downloads_it(page, app_url: str
     assert rows["统一社会信用代码"].str.len().eq(18).all()
 
 
-def test_bank_officer_looks_up_an_sme_with_an_authorisation(page, app_url: str,
-                                                            rated_city: dict) -> None:
-    name = _first(rated_city, """SELECT s.name FROM subjects s JOIN ratings r USING (subject_id)
-                                 WHERE r.scheme = 'sme' ORDER BY s.subject_id LIMIT 1""")
+def test_bank_officer_looks_up_an_sme_with_an_authorisation(
+    page, app_url: str, rated_city: dict
+) -> None:
+    name = _first(
+        rated_city,
+        """SELECT s.name FROM subjects s JOIN ratings r USING (subject_id)
+                                 WHERE r.scheme = 'sme' ORDER BY s.subject_id LIMIT 1""",
+    )
     sign_in(page, app_url, "bank")
     sidebar = page.get_by_test_id("stSidebar")
     assert sidebar.get_by_role("link", name="分级分类监管").count() == 0
@@ -252,8 +275,10 @@ def test_bank_officer_looks_up_an_sme_with_an_authorisation(page, app_url: str,
     assert page.get_by_role("button", name="下载信用报告（HTML）").count() == 1
     shot(page, "08-bank-lending")
     # applicants in bulk: a decision per row, unknown IDs said row by row
-    sid = _first(rated_city, "SELECT subject_id FROM ratings WHERE scheme = 'sme' "
-                             "ORDER BY subject_id LIMIT 1")
+    sid = _first(
+        rated_city,
+        "SELECT subject_id FROM ratings WHERE scheme = 'sme' ORDER BY subject_id LIMIT 1",
+    )
     applicants = SHOTS / "downloads" / "applicants.csv"
     applicants.parent.mkdir(parents=True, exist_ok=True)
     applicants.write_text(f"统一社会信用代码\n{sid}\n91530300NOSUCHFIRM\n", encoding="utf-8-sig")
@@ -284,8 +309,20 @@ def test_rural_officer_opens_a_village(page, app_url: str) -> None:
 # --- the walk: every page, every role ---------------------------------------------------
 
 #: headers of the columns a person reads first: on screen at 1440 px without scrolling
-KEY_HEADERS = frozenset({"名称", "主体标识", "等级", "信用风险分类", "主要理由", "Name",
-                         "Subject ID", "Grade", "Credit-risk class", "Top reasons"})
+KEY_HEADERS = frozenset(
+    {
+        "名称",
+        "主体标识",
+        "等级",
+        "信用风险分类",
+        "主要理由",
+        "Name",
+        "Subject ID",
+        "Grade",
+        "Credit-risk class",
+        "Top reasons",
+    }
+)
 
 #: glide-data-grid's accessibility table gives a number cell's raw value (its
 #: NumberCell.getAccessibilityString), not the text drawn on the canvas: number cells are
@@ -336,12 +373,16 @@ async () => {
 def _idle(page) -> None:
     """Wait until the script has run and every visible chart is drawn."""
     page.wait_for_timeout(600)
-    page.wait_for_function("() => document.querySelector('[data-testid=stApp]')"
-                           "?.getAttribute('data-test-script-state') === 'notRunning'",
-                           timeout=180_000)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]"
-                           ".every(c => c.offsetParent === null || c.querySelector('svg,canvas'))",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stApp]')"
+        "?.getAttribute('data-test-script-state') === 'notRunning'",
+        timeout=180_000,
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]"
+        ".every(c => c.offsetParent === null || c.querySelector('svg,canvas'))",
+        timeout=60_000,
+    )
     page.wait_for_timeout(800)
 
 
@@ -349,8 +390,9 @@ def read_page(page, where: str) -> tuple[list[Text], list[str]]:
     """What the page shows (:data:`READ_JS`) as texts to check, and its key columns that are
     off-screen at the page's width."""
     seen = page.evaluate(READ_JS)
-    texts = [Text(f"{where} text", line.strip()) for line in seen["text"].splitlines()
-             if line.strip()]
+    texts = [
+        Text(f"{where} text", line.strip()) for line in seen["text"].splitlines() if line.strip()
+    ]
     texts += [Text(f"{where} reasons", line.strip(), reason=True) for line in seen["reasons"]]
     hidden: list[str] = []
     for n, grid in enumerate(seen["grids"]):
@@ -361,15 +403,23 @@ def read_page(page, where: str) -> tuple[list[Text], list[str]]:
                 for head, cell in zip(part["heads"], row, strict=False):
                     if RAW_NUMBER.fullmatch(cell):
                         continue  # a number cell: the grid's DOM holds its raw value
-                    texts.append(Text(f"{where} table {n + 1} [{head}]", cell,
-                                      code_column=bool(CODE_HEADERS.search(head)),
-                                      free=head in FREE_HEADERS, reason=head in REASON_HEADERS))
+                    texts.append(
+                        Text(
+                            f"{where} table {n + 1} [{head}]",
+                            cell,
+                            code_column=bool(CODE_HEADERS.search(head)),
+                            free=head in FREE_HEADERS,
+                            reason=head in REASON_HEADERS,
+                        )
+                    )
         texts += [Text(f"{where} table {n + 1} header", h) for h in heads]
         visible = grid["visible"]
         cut = visible[-1] if grid["wide"] else None  # the table scrolls: its last one is cut
-        hidden += [f"{where} table {n + 1}: '{h}' is not fully on screen at 1440 px "
-                   f"(visible: {visible})" for h in heads
-                   if h in KEY_HEADERS and (h not in visible or h == cut)]
+        hidden += [
+            f"{where} table {n + 1}: '{h}' is not fully on screen at 1440 px (visible: {visible})"
+            for h in heads
+            if h in KEY_HEADERS and (h not in visible or h == cut)
+        ]
     return texts, hidden
 
 
@@ -383,8 +433,9 @@ def _full_shot(page, name: str) -> None:
 
 def _authorise(page, lang: str) -> None:
     """Give the authorisation reference where the page asks for one (the bank's roles)."""
-    auth = page.get_by_role("textbox", name="授权编号" if lang == "zh"
-                            else "Authorisation reference")
+    auth = page.get_by_role(
+        "textbox", name="授权编号" if lang == "zh" else "Authorisation reference"
+    )
     if auth.count():
         auth.fill("SQ-2026-0815")
         auth.press("Enter")
@@ -396,26 +447,40 @@ def _reach_content(page, key: str, rated_city: dict, lang: str) -> None:
     if key in ("profile", "lending"):
         _authorise(page, lang)
     if key == "profile":
-        name = _first(rated_city, """SELECT s.name FROM subjects s JOIN ratings r
+        name = _first(
+            rated_city,
+            """SELECT s.name FROM subjects s JOIN ratings r
                                      USING (subject_id) WHERE r.scheme = 'enterprise'
-                                     ORDER BY s.subject_id LIMIT 1""")
-        box = page.get_by_label("按名称或代码查询主体" if lang == "zh"
-                                else "Search a subject by name or code")
+                                     ORDER BY s.subject_id LIMIT 1""",
+        )
+        box = page.get_by_label(
+            "按名称或代码查询主体" if lang == "zh" else "Search a subject by name or code"
+        )
         box.fill(name)
         box.press("Enter")
     elif key == "lending":
-        name = _first(rated_city, """SELECT s.name FROM subjects s JOIN ratings r
+        name = _first(
+            rated_city,
+            """SELECT s.name FROM subjects s JOIN ratings r
                                      USING (subject_id) WHERE r.scheme = 'sme'
-                                     ORDER BY s.subject_id LIMIT 1""")
-        box = page.get_by_label("按企业名称或统一社会信用代码查询" if lang == "zh"
-                                else "Search an SME by name or USCC")
+                                     ORDER BY s.subject_id LIMIT 1""",
+        )
+        box = page.get_by_label(
+            "按企业名称或统一社会信用代码查询" if lang == "zh" else "Search an SME by name or USCC"
+        )
         box.fill(name)
         box.press("Enter")
     elif key == "objections":
-        sid = _first(rated_city, """SELECT subject_id FROM records WHERE polarity = 'negative'
-                                    ORDER BY subject_id LIMIT 1""")
-        box = page.get_by_label("主体代码（列出其失信记录）" if lang == "zh"
-                                else "Subject code (lists its negative records)")
+        sid = _first(
+            rated_city,
+            """SELECT subject_id FROM records WHERE polarity = 'negative'
+                                    ORDER BY subject_id LIMIT 1""",
+        )
+        box = page.get_by_label(
+            "主体代码（列出其失信记录）"
+            if lang == "zh"
+            else "Subject code (lists its negative records)"
+        )
         box.fill(sid)
         box.press("Enter")
     else:
@@ -462,22 +527,25 @@ def _names(rated_city: dict) -> str:
     key = str(rated_city["path"])
     if key not in _NAMES:
         with DuckDBStore(rated_city["path"], read_only=True) as store:
-            parts = [store.query(sql).iloc[:, 0].dropna().astype(str) for sql in (
-                "SELECT DISTINCT name FROM subjects", "SELECT DISTINCT reason FROM objections",
-                "SELECT DISTINCT detail FROM records WHERE detail IS NOT NULL")]
+            parts = [
+                store.query(sql).iloc[:, 0].dropna().astype(str)
+                for sql in (
+                    "SELECT DISTINCT name FROM subjects",
+                    "SELECT DISTINCT reason FROM objections",
+                    "SELECT DISTINCT detail FROM records WHERE detail IS NOT NULL",
+                )
+            ]
         people = [name for _user, _role, name, _region in DEMO_ACCOUNTS]  # who signed in
         _NAMES[key] = "\n".join("\n".join(p) for p in [*parts, people])
     return _NAMES[key]
 
 
 @pytest.mark.parametrize("role", ["supervisor", "bank", "rural", "modeller", "admin"])
-def test_every_page_reads_as_chinese_for(role: str, page, app_url: str,
-                                         rated_city: dict) -> None:
+def test_every_page_reads_as_chinese_for(role: str, page, app_url: str, rated_city: dict) -> None:
     found = walk(page, app_url, role, "zh", rated_city)
     assert not found, f"{len(found)} problems:\n" + "\n".join(found[:80])
 
 
-def test_every_page_reads_as_english_for_the_admin(page, app_url: str,
-                                                    rated_city: dict) -> None:
+def test_every_page_reads_as_english_for_the_admin(page, app_url: str, rated_city: dict) -> None:
     found = walk(page, app_url, "admin", "en", rated_city)
     assert not found, f"{len(found)} problems:\n" + "\n".join(found[:80])

@@ -32,7 +32,7 @@ def test_every_kind_value_has_labels(key: str) -> None:
     [
         (COLUMN_VALUES["industry"], schema.INDUSTRY_SECTIONS),
         (COLUMN_VALUES["scale"], schema.SCALES),
-    (COLUMN_VALUES["licence_class"], schema.LICENCE_CLASSES),
+        (COLUMN_VALUES["licence_class"], schema.LICENCE_CLASSES),
         (COLUMN_VALUES["subject_type"], schema.SUBJECT_TYPES),
         (COLUMN_VALUES["severity"], schema.SEVERITIES),
         (COLUMN_VALUES["polarity"], schema.POLARITIES),
