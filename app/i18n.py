@@ -20,7 +20,7 @@ LANGS: dict[str, str] = {"zh": "中文", "en": "English"}
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("信评 · 公共信用信息共享平台信用评价", "xinping · public credit rating"),
-    "app.language": ("语言 / Language", "语言 / Language"),
+    "app.language": ("语言", "Language"),
     "app.user": ("当前用户：{name}（{role}）", "Signed in: {name} ({role})"),
     "app.menu": ("功能", "Pages"),
     "page.login": ("登录", "Sign in"),
@@ -33,9 +33,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page.lending": ("信易贷", "Credit-based lending"),
     "page.rural": ("农村信用", "Rural credit"),
     "refused.login": ("无权访问：请先登录。", "Access refused: please sign in first."),
-    "refused.role": ("无权访问：当前角色（{role}）不能使用本页面。",
-                     "Access refused: your role ({role}) may not use this page."),
-    "none": ("无", "None"),
+    "refused.role": (
+        "无权访问：当前角色（{role}）不能使用本页面。",
+        "Access refused: your role ({role}) may not use this page.",
+    ),
+    "none": ("无", "Nothing to show"),
     # login
     "login.username": ("用户名", "Username"),
     "login.password": ("口令", "Password"),
@@ -43,13 +45,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.failed": ("用户名或口令错误。", "Wrong username or password."),
     "login.as": ("已登录：{name}（{role}）", "Signed in as {name} ({role})"),
     "login.logout": ("退出登录", "Sign out"),
-    "login.demo": ("演示账号：supervisor（监管人员）、bank（银行信贷员）、rural（农村信用信息员）、"
-                   "modeller（建模人员）、admin（平台管理员），口令均为 {password}",
-                   "Demo accounts: supervisor, bank, rural, modeller, admin — "
-                   "password {password} for each"),
+    "login.demo": (
+        "演示账号：supervisor（监管人员）、bank（银行信贷员）、rural（农村信用信息员）、"
+        "modeller（建模人员）、admin（平台管理员），口令均为 {password}",
+        "Demo accounts: supervisor, bank, rural, modeller, admin — password {password} for each",
+    ),
     # overview
-    "overview.empty": ("尚无评级结果：请先运行 xinping score。",
-                       "No ratings yet: run xinping score first."),
+    "overview.empty": (
+        "尚无评级结果：请先运行 xinping score。",
+        "No ratings yet: run xinping score first.",
+    ),
     "overview.as_of": ("评价基准日", "As of"),
     "overview.by_scheme": ("各评价方案等级分布", "Grades by scheme"),
     "overview.rated": ("已评价主体数", "Subjects rated"),
@@ -58,11 +63,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.by_region": ("按地区", "By region"),
     "overview.by_industry": ("按行业", "By industry"),
     "overview.share": ("占比", "Share"),
-    "overview.no_industry": ("本方案的主体没有行业分类。",
-                             "This scheme's subjects have no industry."),
+    "overview.no_industry": (
+        "本方案的主体没有行业分类。",
+        "This scheme's subjects have no industry.",
+    ),
     "overview.movements": ("较上期变动", "Movements since the previous date"),
-    "overview.no_previous": ("只有一期评价结果，暂无变动。",
-                             "Only one rating date: no movements yet."),
+    "overview.no_previous": (
+        "只有一期评价结果，暂无变动。",
+        "Only one rating date: no movements yet.",
+    ),
     "overview.since": ("{previous} → {as_of}", "{previous} → {as_of}"),
     "overview.from": ("上期等级（{d}）", "Grade at {d}"),
     "overview.to": ("本期等级（{d}）", "Grade at {d}"),
@@ -73,17 +82,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "move.gone": ("退出", "Left"),
     # profile
     "profile.search": ("按名称或代码查询主体", "Search a subject by name or code"),
-    "profile.hint": ("如：企业名称、统一社会信用代码（前6位起）", "e.g. a name, or a code from its "
-                     "first 6 characters"),
-    "profile.start": ("输入名称或代码开始查询。每次查询都会留痕。",
-                      "Type a name or code to start. Every look-up is logged."),
+    "profile.hint": (
+        "如：企业名称、统一社会信用代码（前6位起）",
+        "e.g. a name, or a code from its first 6 characters",
+    ),
+    "profile.start": (
+        "输入名称或代码开始查询。每次查询都会留痕。",
+        "Type a name or code to start. Every look-up is logged.",
+    ),
     "profile.nothing": ("没有找到匹配的主体。", "No subject matches."),
     "profile.pick": ("选择主体（{n} 个结果）", "Choose a subject ({n} found)"),
     "profile.unrated": ("该主体尚无评级。", "This subject has no rating yet."),
-    "profile.model": ("{grade} · 模型 {model} 版本 {version}", "{grade} · model {model} "
-                      "version {version}"),
-    "profile.green": ("绿色通道：连续3年无失信记录，可享容缺受理等便利。",
-                      "Green channel: 3 years without a negative record (fast-track services)."),
+    "profile.model": (
+        "{grade} · 模型 {model} 版本 {version}",
+        "{grade} · model {model} version {version}",
+    ),
+    "profile.green": (
+        "绿色通道：连续3年无失信记录，可享容缺受理等便利。",
+        "Green channel: 3 years without a negative record (fast-track services).",
+    ),
     "profile.override": ("政策调整", "Policy override"),
     "profile.reasons": ("评价理由", "Reasons"),
     "profile.raise": ("推高风险的主要因素", "Factors raising the risk most"),
@@ -91,26 +108,30 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.base": ("参照主体", "Reference subject"),
     "profile.rest": ("其他因素合计", "All other factors"),
     "profile.output": ("本主体", "This subject"),
-    "profile.logodds_note": ("理由与图中的贡献均相对参照主体（训练样本中各指标取中位数的典型"
-                             "主体）计算，单位为违约对数几率：红色推高违约风险，绿色降低；参照主体加各因素贡献"
-                             "即为本主体的模型输出。没有风险方向的背景指标和缺失数据不列为理由，"
-                             "计入“其他因素合计”。",
-                             "Reasons and contributions are measured against the reference "
-                             "subject (the typical subject of the training data, each indicator "
-                             "at its median), in log-odds of default: red raises the risk, green "
-                             "lowers it; the reference plus the contributions is this subject's "
-                             "output. Context indicators without a risk direction and missing "
-                             "data are not reasons: they are in \"all other factors\"."),
-    "profile.points_note": ("理由与图中的分值均相对参照主体（训练样本中各指标取中位数的典型"
-                            "主体）计算：绿色比参照主体多得分（风险更低），红色少得分；参照主体得分加各因素分值"
-                            "即为本主体的信用分。没有风险方向的背景指标和缺失数据不列为理由，"
-                            "计入“其他因素合计”。",
-                            "Reasons and points are measured against the reference subject "
-                            "(the typical subject of the training data, each indicator at its "
-                            "median): green earns more points than the reference (lower risk), "
-                            "red fewer; the reference's score plus the points is this subject's "
-                            "score. Context indicators without a risk direction and missing data "
-                            "are not reasons: they are in \"all other factors\"."),
+    "profile.logodds_note": (
+        "理由与图中的贡献均相对参照主体（训练样本中各指标取中位数的典型"
+        "主体）计算，单位为违约对数几率：红色推高违约风险，绿色降低；参照主体加各因素贡献"
+        "即为本主体的模型输出。没有风险方向的背景指标和缺失数据不列为理由，"
+        "计入“其他因素合计”。",
+        "Reasons and contributions are measured against the reference "
+        "subject (the typical subject of the training data, each indicator "
+        "at its median), in log-odds of default: red raises the risk, green "
+        "lowers it; the reference plus the contributions is this subject's "
+        "output. Context indicators without a risk direction and missing "
+        'data are not reasons: they are in "all other factors".',
+    ),
+    "profile.points_note": (
+        "理由与图中的分值均相对参照主体（训练样本中各指标取中位数的典型"
+        "主体）计算：绿色比参照主体多得分（风险更低），红色少得分；参照主体得分加各因素分值"
+        "即为本主体的信用分。没有风险方向的背景指标和缺失数据不列为理由，"
+        "计入“其他因素合计”。",
+        "Reasons and points are measured against the reference subject "
+        "(the typical subject of the training data, each indicator at its "
+        "median): green earns more points than the reference (lower risk), "
+        "red fewer; the reference's score plus the points is this subject's "
+        "score. Context indicators without a risk direction and missing data "
+        'are not reasons: they are in "all other factors".',
+    ),
     "profile.history": ("等级历史", "Grade history"),
     "profile.records": ("信用记录时间线", "Records on a timeline"),
     "profile.objections": ("未办结异议", "Open objections"),
@@ -118,8 +139,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "unit.logodds": ("对数几率", "Log-odds"),
     # models
     "models.versions": ("注册版本", "Registered versions"),
-    "models.none": ("xinping-{scheme} 尚无注册模型：请先训练。",
-                    "xinping-{scheme} has no registered model: train first."),
+    "models.none": (
+        "xinping-{scheme} 尚无注册模型：请先训练。",
+        "xinping-{scheme} has no registered model: train first.",
+    ),
     "models.compare": ("冠军与挑战者模型对比", "Champion vs challenger"),
     "models.runs": ("训练运行", "Training runs"),
     "models.report": ("验证报告", "Validation report"),
@@ -129,11 +152,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "models.tab_json": ("指标数据", "Metrics (JSON)"),
     "models.promote": ("晋升冠军模型", "Promote to champion"),
     "models.no_challenger": ("没有挑战者模型。", "No challenger."),
-    "models.same": ("挑战者 v{version} 已是冠军模型。", "Challenger v{version} already is the "
-                    "champion."),
-    "models.promote_hint": ("挑战者 v{challenger} 须通过全部门槛且不劣于冠军 v{champion}。",
-                            "Challenger v{challenger} must pass every gate and rank at least as "
-                            "well as champion v{champion}."),
+    "models.same": (
+        "挑战者 v{version} 已是冠军模型。",
+        "Challenger v{version} already is the champion.",
+    ),
+    "models.promote_hint": (
+        "挑战者 v{challenger} 须通过全部门槛且不劣于冠军 v{champion}。",
+        "Challenger v{challenger} must pass every gate and rank at least as "
+        "well as champion v{champion}.",
+    ),
     "models.promote_button": ("检验门槛并晋升", "Check the gates and promote"),
     "models.promoting": ("正在样本外重新检验…", "Re-checking out of time…"),
     "models.promoted": ("v{version} 已晋升为冠军模型。", "v{version} is now the champion."),
@@ -147,8 +174,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "obj.no_negative": ("该主体没有失信记录。", "No negative records for this subject."),
     "obj.open_button": ("提交异议", "Open the objection"),
     "obj.rerating": ("正在重新评价受影响主体…", "Re-rating the affected subjects…"),
-    "obj.opened": ("异议 {id} 已受理，记录暂停使用。", "Objection {id} opened; the record is "
-                   "suspended."),
+    "obj.opened": (
+        "异议 {id} 已受理，记录暂停使用。",
+        "Objection {id} opened; the record is suspended.",
+    ),
     "obj.none_open": ("没有未办结的异议。", "No open objections."),
     "obj.open_count": ("未办结异议", "Open objections"),
     "obj.overdue": ("逾期 {n}", "{n} overdue"),
@@ -158,13 +187,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "obj.resolve_button": ("办结", "Resolve"),
     "obj.resolved": ("异议 {id}：{status}", "Objection {id}: {status}"),
     "obj.repair_button": ("批准修复", "Approve the repair"),
-    "obj.repaired": ("修复 {id} 已批准，{effective} 起停止公示。",
-                     "Repair {id} approved; publication ends {effective}."),
-    "obj.rerated": ("已重新评价 {n} 个主体，用时 {ms} 毫秒（变更前 = 同日未变更时的评价）：",
-                    "{n} subjects re-rated in {ms} ms (before = the same day without the "
-                    "change):"),
-    "obj.no_rerate": ("没有需要重新评价的主体（无冠军模型或不在评价范围内）。",
-                      "No subject to re-rate (no champion, or outside every population)."),
+    "obj.repaired": (
+        "修复 {id} 已批准，{effective} 起停止公示。",
+        "Repair {id} approved; publication ends {effective}.",
+    ),
+    "obj.rerated": (
+        "已重新评价 {n} 个主体，用时 {ms} 毫秒（变更前 = 同日未变更时的评价）：",
+        "{n} subjects re-rated in {ms} ms (before = the same day without the change):",
+    ),
+    "obj.no_rerate": (
+        "没有需要重新评价的主体（无冠军模型或不在评价范围内）。",
+        "No subject to re-rate (no champion, or outside every population).",
+    ),
     # quality
     "quality.log": ("入库日志", "Ingest log"),
     "quality.quarantine": ("隔离区", "Quarantine"),
@@ -175,71 +209,98 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quality.by_kind": ("按信息类别", "By kind"),
     # supervision (分级分类监管)
     "sup.as_of": ("分类基准日", "Classification date"),
-    "sup.empty": ("尚无企业信用风险分类结果：请先运行 xinping score --subject enterprise。",
-                  "No enterprise credit-risk classes yet: run xinping score --subject "
-                  "enterprise first."),
-    "sup.model": ("分类来自模型 {model} 版本 {version}", "Classes from model {model} "
-                  "version {version}"),
+    "sup.empty": (
+        "尚无企业信用风险分类结果：请先运行 xinping score --subject enterprise。",
+        "No enterprise credit-risk classes yet: run xinping score --subject enterprise first.",
+    ),
+    "sup.model": (
+        "分类来自模型 {model} 版本 {version}",
+        "Classes from model {model} version {version}",
+    ),
     "sup.filter_region": ("地区", "Region"),
     "sup.filter_industry": ("行业", "Industry"),
     "sup.filter_class": ("信用风险分类", "Credit-risk class"),
     "sup.all": ("全部（可多选）", "All (choose any)"),
     "sup.distribution": ("信用风险分类分布", "Enterprises per credit-risk class"),
-    "sup.enterprises": ("企业分类与主要理由（{n} 户）", "Enterprises, classes and top reasons "
-                        "({n})"),
+    "sup.enterprises": (
+        "企业分类与主要理由（{n} 户）",
+        "Enterprises, classes and top reasons ({n})",
+    ),
     "sup.no_match": ("没有符合筛选条件的企业。", "No enterprise matches the filters."),
     "sup.ratios": ("现行抽查比例", "Sampling ratios in force"),
-    "sup.floor": ("每次抽查至少覆盖辖区已分类企业的 {floor}；不足时按 {order} 的顺序补足。",
-                  "Each draw covers at least {floor} of the classified enterprises; a "
-                  "shortfall is topped up in the order {order}."),
+    "sup.floor": (
+        "每次抽查至少覆盖辖区已分类企业的 {floor}；不足时按 {order} 的顺序补足。",
+        "Each draw covers at least {floor} of the classified enterprises; a "
+        "shortfall is topped up in the order {order}.",
+    ),
     "sup.draw": ("抽取双随机检查名单", "Draw the random inspection list"),
     "sup.seed": ("随机种子", "Seed"),
-    "sup.seed_help": ("相同种子与相同数据得到相同名单，便于复核。",
-                      "The same seed and data give the same list, for review."),
+    "sup.seed_help": (
+        "相同种子与相同数据得到相同名单，便于复核。",
+        "The same seed and data give the same list, for review.",
+    ),
     "sup.region": ("抽查区划", "Region inspected"),
     "sup.all_regions": ("全市", "The whole city"),
     "sup.draw_button": ("抽取并保存名单", "Draw and store the list"),
-    "sup.drawn": ("抽查批次 {id}：抽取 {n} 户企业（基准日 {as_of}，随机种子 {seed}）。",
-                  "Draw {id}: {n} enterprises (as of {as_of}, seed {seed})."),
-    "sup.floor_met": ("达到保底比例：需抽 {required} 户，实抽 {drawn} 户。",
-                      "Floor met: {required} required, {drawn} drawn."),
-    "sup.floor_not_met": ("未达到保底比例：需抽 {required} 户，实抽 {drawn} 户（可抽企业不足）。",
-                          "Floor NOT met: {required} required, {drawn} drawn (too few "
-                          "eligible)."),
+    "sup.drawn": (
+        "抽查批次 {id}：抽取 {n} 户企业（基准日 {as_of}，随机种子 {seed}）。",
+        "Draw {id}: {n} enterprises (as of {as_of}, seed {seed}).",
+    ),
+    "sup.floor_met": (
+        "达到保底比例：需抽 {required} 户，实抽 {drawn} 户。",
+        "Floor met: {required} required, {drawn} drawn.",
+    ),
+    "sup.floor_not_met": (
+        "未达到保底比例：需抽 {required} 户，实抽 {drawn} 户（可抽企业不足）。",
+        "Floor NOT met: {required} required, {drawn} drawn (too few eligible).",
+    ),
     "sup.summary": ("分类抽查汇总", "Summary per class"),
     "sup.list": ("抽查名单", "The list"),
     "sup.csv": ("下载名单（CSV）", "Download the list (CSV)"),
     "sup.xlsx": ("下载名单（Excel）", "Download the list (Excel)"),
-    "sup.no_region": ("该区划没有已分类企业，未抽取。", "No classified enterprise in that "
-                      "region: nothing drawn."),
+    "sup.no_region": (
+        "该区划没有已分类企业，未抽取。",
+        "No classified enterprise in that region: nothing drawn.",
+    ),
     # the authorisation reference (授权编号) of the roles in settings app.authorisation_roles
     "auth.label": ("授权编号", "Authorisation reference"),
-    "auth.help": ("信息主体（企业或个人）授权查询其信用信息的书面授权编号；查询、查看和下载报告"
-                  "均连同该编号记入审计日志。",
-                  "The subject's (a firm's or a person's) written authorisation to look up its "
-                  "credit information; searches, look-ups and report downloads are written to "
-                  "the audit log with it."),
-    "auth.needed": ("请先填写信息主体的授权编号：有授权才能查询、查看其信用信息。",
-                    "Enter the subject's authorisation reference first: searching and viewing "
-                    "its credit information need it."),
+    "auth.help": (
+        "信息主体（企业或个人）授权查询其信用信息的书面授权编号；查询、查看和下载报告"
+        "均连同该编号记入审计日志。",
+        "The subject's (a firm's or a person's) written authorisation to look up its "
+        "credit information; searches, look-ups and report downloads are written to "
+        "the audit log with it.",
+    ),
+    "auth.needed": (
+        "请先填写信息主体的授权编号：有授权才能查询、查看其信用信息。",
+        "Enter the subject's authorisation reference first: searching and viewing "
+        "its credit information need it.",
+    ),
     # lending (信易贷)
     "lend.on": ("评级有效日期", "Ratings in force on"),
-    "lend.empty": ("尚无信易贷（中小企业）评级：请先运行 xinping score --subject sme。",
-                   "No SME ratings yet: run xinping score --subject sme first."),
+    "lend.empty": (
+        "尚无信易贷（中小企业）评级：请先运行 xinping score --subject sme。",
+        "No SME ratings yet: run xinping score --subject sme first.",
+    ),
     "lend.auth": ("授权编号", "Authorisation reference"),
-    "lend.auth_help": ("企业授权查询其信用信息的书面授权编号，将记入审计日志。",
-                       "The SME's written authorisation to look up its credit information; "
-                       "it is written to the audit log."),
-    "lend.auth_needed": ("请先填写企业的授权编号：有授权才能查看企业信用信息。",
-                         "Enter the SME's authorisation reference first: its credit "
-                         "information opens only with it."),
+    "lend.auth_help": (
+        "企业授权查询其信用信息的书面授权编号，将记入审计日志。",
+        "The SME's written authorisation to look up its credit information; "
+        "it is written to the audit log.",
+    ),
+    "lend.auth_needed": (
+        "请先填写企业的授权编号：有授权才能查看企业信用信息。",
+        "Enter the SME's authorisation reference first: its credit information opens only with it.",
+    ),
     "lend.tab_one": ("单户查询", "Look up an SME"),
     "lend.tab_batch": ("批量申请", "Applicants in bulk"),
     "lend.search": ("按企业名称或统一社会信用代码查询", "Search an SME by name or USCC"),
     "lend.pick": ("选择企业（{n} 个结果）", "Choose an SME ({n} found)"),
     "lend.nothing": ("没有找到匹配的企业。", "No enterprise matches."),
-    "lend.unrated": ("该企业在 {on} 没有信易贷评级（不在中小企业评价范围内）。",
-                     "This enterprise has no SME rating on {on} (outside the SME population)."),
+    "lend.unrated": (
+        "该企业在 {on} 没有信易贷评级（不在中小企业评价范围内）。",
+        "This enterprise has no SME rating on {on} (outside the SME population).",
+    ),
     "lend.grade": ("信易贷等级", "Lending grade"),
     "lend.decision": ("授信建议", "Decision"),
     "lend.line": ("建议额度（元）", "Suggested line (yuan)"),
@@ -248,14 +309,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lend.no_knockouts": ("未触发否决项。", "No knock-out applies."),
     "lend.declined": ("不予授信原因", "Why declined"),
     "lend.report": ("下载信用报告（HTML）", "Download the credit report (HTML)"),
-    "lend.upload": ("上传申请企业名单（CSV，含 subject_id 或 统一社会信用代码 列）",
-                    "Upload the applicants (CSV with a subject_id or 统一社会信用代码 column)"),
-    "lend.bad_file": ("无法读取该文件：需要 CSV 文件，且含 subject_id 或 统一社会信用代码 列"
-                      "（文件中的列：{cols}）。",
-                      "Cannot read this file: a CSV with a subject_id or 统一社会信用代码 "
-                      "column is needed (columns found: {cols})."),
-    "lend.batch_done": ("共 {n} 行：{ok} 户给出授信建议，{bad} 行无法评价（见“状态”列）。",
-                        "{n} rows: {ok} decided, {bad} could not be rated (see Status)."),
+    "lend.upload": (
+        "上传申请企业名单（CSV 文件，含“统一社会信用代码”列）",
+        "Upload the applicants (CSV with a USCC column)",
+    ),
+    "lend.bad_file": (
+        "无法读取该文件：需要含“统一社会信用代码”列的 CSV 文件（文件中的列：{cols}）。",
+        "Cannot read this file: a CSV with a USCC column is needed (columns found: {cols}).",
+    ),
+    "lend.batch_done": (
+        "共 {n} 行：{ok} 户给出授信建议，{bad} 行无法评价（见“状态”列）。",
+        "{n} rows: {ok} decided, {bad} could not be rated (see Status).",
+    ),
     "lend.download": ("下载结果（CSV）", "Download the results (CSV)"),
     "lend.status.ok": ("已评价", "decided"),
     "lend.status.empty": ("空行：未填写代码", "empty row: no code"),
@@ -263,8 +328,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lend.status.unrated": ("该主体无信易贷评级", "no SME rating"),
     # rural (农村信用)
     "rural.on": ("评定日期", "Assessment date"),
-    "rural.empty": ("尚无农户评级：请先运行 xinping score --subject household。",
-                    "No household ratings yet: run xinping score --subject household first."),
+    "rural.empty": (
+        "尚无农户评级：请先运行 xinping score --subject household。",
+        "No household ratings yet: run xinping score --subject household first.",
+    ),
     "rural.households_n": ("信用户", "Credit households"),
     "rural.villages_n": ("信用村", "Credit villages"),
     "rural.townships_n": ("信用乡镇", "Credit townships"),
@@ -279,64 +346,125 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rural.criteria": ("评定条件", "Criteria"),
     "rural.weighing": ("影响最大的农户", "Households weighing most"),
     "rural.weighing_none": ("各项条件均已达标。", "Every criterion is met."),
-    "rural.households": ("本村农户（授信额度与利率优惠）", "Households of the village (line and "
-                         "rate discount)"),
+    "rural.households": (
+        "本村农户（授信额度与利率优惠）",
+        "Households of the village (line and rate discount)",
+    ),
     "rural.assess": ("村两委评议：录入或更正", "Village committee assessment: enter or correct"),
     "rural.household": ("农户", "Household"),
-    "rural.current": ("当前评议：{score} 分（{date}，记录 {id}）",
-                      "Current assessment: {score} points ({date}, record {id})"),
-    "rural.no_current": ("该农户尚无村两委评议记录。", "No assessment recorded for this "
-                         "household."),
+    "rural.current": (
+        "当前评议：{score} 分（{date}，记录 {id}）",
+        "Current assessment: {score} points ({date}, record {id})",
+    ),
+    "rural.no_current": (
+        "该农户尚无村两委评议记录。",
+        "No assessment recorded for this household.",
+    ),
     "rural.score": ("评议得分（0–100）", "Score (0–100)"),
     "rural.date": ("评议日期", "Date of the assessment"),
     "rural.note": ("说明（如更正原因）", "Note (e.g. why it is corrected)"),
     "rural.save": ("保存评议并重新评价", "Store and re-rate"),
     "rural.saving": ("正在保存并重新评价该农户…", "Storing and re-rating the household…"),
-    "rural.saved": ("已保存评议记录 {id}（新增一条记录，原记录保留）。",
-                    "Assessment {id} stored (a new record; earlier ones are kept)."),
-    "rural.no_model": ("评议已保存，但农户方案没有冠军模型，未能重新评价。",
-                       "Stored, but the household scheme has no champion: not re-rated."),
+    "rural.saved": (
+        "已保存评议记录 {id}（新增一条记录，原记录保留）。",
+        "Assessment {id} stored (a new record; earlier ones are kept).",
+    ),
+    "rural.no_model": (
+        "评议已保存，但农户方案没有冠军模型，未能重新评价。",
+        "Stored, but the household scheme has no champion: not re-rated.",
+    ),
     # profile additions
     "profile.no_green": ("未进入绿色通道。", "Not in the green channel."),
     "profile.points_rule": ("诚信考核（记分）", "Integrity points rule"),
-    "profile.points_detail": ("记分 {points} 分，{events} 起事件：{grade}",
-                              "{points} points from {events} events: {grade}"),
+    "profile.points_detail": (
+        "记分 {points} 分，{events} 起事件：{grade}",
+        "{points} points from {events} events: {grade}",
+    ),
     "profile.report": ("下载信用报告（HTML）", "Download the credit report (HTML)"),
+    "chart.factor": ("因素", "Factor"),
+    "lend.unreadable": (
+        "无法读取该文件：需要 UTF-8 编码、含“统一社会信用代码”列的 CSV 文件。",
+        "Cannot read this file: a UTF-8 CSV with a USCC column is needed.",
+    ),
+    "models.tab_fit": ("区分能力与稳定性", "Discrimination and stability"),
+    "models.tab_grades": ("各等级违约率", "Default rates by grade"),
+    "models.drift": (
+        "分布变化最大的指标（训练期 → 样本外，PSI）",
+        "Indicators whose distribution moved most (training → out of time, PSI)",
+    ),
+    "models.report_html": (
+        "下载完整验证报告（HTML，中英对照，含图表）",
+        "Download the full validation report (HTML, with charts)",
+    ),
+    "models.report_json": ("下载验证指标（JSON）", "Download the validation metrics (JSON)"),
+    "models.auc_vs": (
+        "样本外AUC：挑战者 {challenger}，冠军 {champion}",
+        "Out-of-time AUC: challenger {challenger}, champion {champion}",
+    ),
 }
 
 #: table headers (``t("col.<column>")``)
 COLUMNS: dict[str, tuple[str, str]] = {
-    "subject_id": ("主体标识", "Subject ID"), "name": ("名称", "Name"),
-    "scheme": ("评价方案", "Scheme"), "as_of": ("评价基准日", "As of"),
-    "final_grade": ("等级", "Grade"), "pd": ("违约概率", "PD"), "score": ("信用分", "Score"),
-    "model_version": ("模型版本", "Model version"), "cause": ("重新评价原因", "Re-rating cause"),
-    "scored_at": ("评价时间", "Scored at"), "record_id": ("记录编号", "Record ID"),
-    "kind": ("信息类别", "Kind"), "kind_label": ("信息类别", "Kind"),
-    "severity": ("失信程度", "Severity"), "polarity": ("性质", "Polarity"),
-    "event_date": ("发生日期", "Event date"), "published_on": ("公示日期", "Published on"),
-    "valid_until": ("公示截止", "Valid until"), "amount": ("金额（元）", "Amount (yuan)"),
-    "value_num": ("数值", "Value"), "value_text": ("文本值", "Text value"),
-    "dept_label": ("来源部门", "Department"), "source_dept": ("来源部门", "Department"),
-    "department": ("来源部门", "Department"), "region": ("地区", "Region"),
-    "industry": ("行业", "Industry"), "n": ("数量", "Count"),
-    "objection_id": ("异议编号", "Objection ID"), "opened_on": ("提出日期", "Opened on"),
-    "reason": ("异议理由", "Reason"), "accept_by": ("受理时限", "Accept by"),
-    "check_by": ("核查时限", "Check by"), "department_by": ("部门核实时限", "Department by"),
-    "cap_by": ("办结上限", "Hard cap"), "days_left": ("剩余天数", "Days left"),
-    "overdue": ("逾期", "Overdue"), "before_grade": ("变更前等级", "Grade before"),
+    "subject_id": ("主体标识", "Subject ID"),
+    "name": ("名称", "Name"),
+    "scheme": ("评价方案", "Scheme"),
+    "as_of": ("评价基准日", "As of"),
+    "final_grade": ("等级", "Grade"),
+    "pd": ("违约概率", "PD"),
+    "score": ("信用分", "Score"),
+    "model_version": ("模型版本", "Model version"),
+    "cause": ("重新评价原因", "Re-rating cause"),
+    "scored_at": ("评价时间", "Scored at"),
+    "record_id": ("记录编号", "Record ID"),
+    "kind": ("信息类别", "Kind"),
+    "kind_label": ("信息类别", "Kind"),
+    "severity": ("失信程度", "Severity"),
+    "polarity": ("性质", "Polarity"),
+    "event_date": ("发生日期", "Event date"),
+    "published_on": ("公示日期", "Published on"),
+    "valid_until": ("公示截止", "Valid until"),
+    "amount": ("金额（元）", "Amount (yuan)"),
+    "value_num": ("数值", "Value"),
+    "value_text": ("文本值", "Text value"),
+    "dept_label": ("来源部门", "Department"),
+    "source_dept": ("来源部门", "Department"),
+    "department": ("来源部门", "Department"),
+    "region": ("地区", "Region"),
+    "industry": ("行业", "Industry"),
+    "n": ("数量", "Count"),
+    "objection_id": ("异议编号", "Objection ID"),
+    "opened_on": ("提出日期", "Opened on"),
+    "reason": ("异议理由", "Reason"),
+    "accept_by": ("受理时限", "Accept by"),
+    "check_by": ("核查时限", "Check by"),
+    "department_by": ("部门核实时限", "Department by"),
+    "cap_by": ("办结上限", "Hard cap"),
+    "days_left": ("剩余天数", "Days left"),
+    "overdue": ("逾期", "Overdue"),
+    "before_grade": ("变更前等级", "Grade before"),
     "in_force_grade": ("原在用等级", "Grade in force"),
     "reasons_before": ("变更前主要风险因素", "Top risk factors before"),
     "reasons_after": ("变更后主要风险因素", "Top risk factors after"),
-    "after_grade": ("新等级", "Grade after"), "before_pd": ("原违约概率", "PD before"),
-    "after_pd": ("新违约概率", "PD after"), "moved": ("等级变化", "Moved"),
-    "version": ("版本", "Version"), "aliases": ("别名", "Aliases"), "family": ("模型族", "Family"),
-    "gates_passed": ("通过门槛", "Gates passed"), "created": ("注册时间", "Registered"),
-    "promoted_at": ("晋升时间", "Promoted at"), "promoted_by": ("晋升人", "Promoted by"),
-    "forced_reason": ("强制晋升理由", "Forced because"), "run_id": ("运行编号", "Run ID"),
-    "run_name": ("运行名称", "Run"), "status": ("状态", "Status"),
+    "after_grade": ("新等级", "Grade after"),
+    "before_pd": ("原违约概率", "PD before"),
+    "after_pd": ("新违约概率", "PD after"),
+    "moved": ("等级变化", "Moved"),
+    "version": ("版本", "Version"),
+    "aliases": ("别名", "Aliases"),
+    "family": ("模型族", "Family"),
+    "gates_passed": ("通过门槛", "Gates passed"),
+    "created": ("注册时间", "Registered"),
+    "promoted_at": ("晋升时间", "Promoted at"),
+    "promoted_by": ("晋升人", "Promoted by"),
+    "forced_reason": ("强制晋升理由", "Forced because"),
+    "run_id": ("运行编号", "Run ID"),
+    "run_name": ("运行名称", "Run"),
+    "status": ("状态", "Status"),
     "started": ("开始时间", "Started"),
-    "oot_auc": ("样本外AUC", "OOT AUC"), "oot_gini": ("样本外Gini", "OOT Gini"),
-    "oot_ks": ("样本外KS", "OOT KS"), "oot_brier": ("样本外Brier", "OOT Brier"),
+    "oot_auc": ("样本外AUC", "OOT AUC"),
+    "oot_gini": ("样本外Gini", "OOT Gini"),
+    "oot_ks": ("样本外KS", "OOT KS"),
+    "oot_brier": ("样本外Brier", "OOT Brier"),
     "score_psi": ("分数PSI", "Score PSI"),
     "validation_auc_gbm": ("验证集AUC（LightGBM）", "Validation AUC (LightGBM)"),
     "validation_auc_scorecard": ("验证集AUC（评分卡）", "Validation AUC (scorecard)"),
@@ -344,36 +472,93 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "grades_monotone": ("违约率随等级单调", "Default rates monotone by grade"),
     "grade_hhi": ("等级集中度HHI", "Grade concentration (HHI)"),
     "oracle_gini_ratio": ("与模拟真值Gini之比", "Gini ratio to the oracle"),
-    "gate": ("门槛", "Gate"), "value": ("数值", "Value"),
-    "threshold": ("阈值", "Threshold"), "passed": ("通过", "Passed"),
-    "ingest_id": ("入库批次", "Ingest ID"), "file_name": ("文件", "File"),
-    "target_table": ("目标表", "Table"), "file_format": ("格式", "Format"),
-    "rows_read": ("读取行数", "Rows read"), "rows_stored": ("入库行数", "Rows stored"),
+    "gate": ("门槛", "Gate"),
+    "value": ("数值", "Value"),
+    "threshold": ("阈值", "Threshold"),
+    "passed": ("通过", "Passed"),
+    "ingest_id": ("入库批次", "Ingest ID"),
+    "file_name": ("文件", "File"),
+    "target_table": ("目标表", "Table"),
+    "file_format": ("格式", "Format"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_stored": ("入库行数", "Rows stored"),
     "rows_unchanged": ("重复行数", "Rows already stored"),
-    "rows_quarantined": ("隔离行数", "Rows quarantined"), "message": ("说明", "Message"),
-    "finished_at": ("完成时间", "Finished at"), "row_number": ("行号", "Row"),
-    "reason_text": ("隔离原因", "Reasons"), "key": ("主键", "Key"),
+    "rows_quarantined": ("隔离行数", "Rows quarantined"),
+    "message": ("说明", "Message"),
+    "finished_at": ("完成时间", "Finished at"),
+    "row_number": ("行号", "Row"),
+    "reason_text": ("隔离原因", "Reasons"),
+    "key": ("主键", "Key"),
     "raw": ("原始内容", "Row as read"),
-    "credit_class": ("信用风险分类", "Credit-risk class"), "class_label": ("风险等级", "Risk"),
-    "top_reasons": ("主要理由", "Top reasons"), "region_code": ("行政区划代码", "Region code"),
-    "ratio": ("抽查比例", "Ratio"), "allowed": ("允许范围", "Allowed range"),
-    "cap_per_year": ("年度抽查上限（次）", "Inspections a year at most"),
-    "grade": ("等级", "Grade"), "decision_zh": ("授信建议", "Decision"),
+    "credit_class": ("信用风险分类", "Credit-risk class"),
+    "class_label": ("风险等级", "Risk"),
+    "top_reasons": ("主要理由", "Top reasons"),
+    "region_code": ("行政区划代码", "Region code"),
+    "ratio": ("抽查比例", "Ratio"),
+    "allowed": ("允许范围", "Allowed range"),
+    "cap_per_year": ("抽查频次上限", "Inspections at most"),
+    "grade": ("等级", "Grade"),
+    "decision_zh": ("授信建议", "Decision"),
     "credit_line": ("建议额度（元）", "Suggested line (yuan)"),
-    "rate_tier_zh": ("利率档次", "Rate tier"), "rate_tier_en": ("利率档次", "Rate tier"),
-    "reasons_zh": ("说明", "Notes"), "reasons_en": ("说明", "Notes"),
+    "rate_tier_zh": ("利率档次", "Rate tier"),
+    "rate_tier_en": ("利率档次", "Rate tier"),
+    "reasons_zh": ("说明", "Notes"),
+    "reasons_en": ("说明", "Notes"),
     "status_label": ("状态", "Status"),
-    "township_code": ("乡镇代码", "Township code"), "village_code": ("村代码", "Village code"),
-    "villages": ("行政村数", "Villages"), "credit_villages": ("信用村数", "Credit villages"),
+    "township_code": ("乡镇代码", "Township code"),
+    "village_code": ("村代码", "Village code"),
+    "villages": ("行政村数", "Villages"),
+    "credit_villages": ("信用村数", "Credit villages"),
     "credit_village_share": ("信用村占比", "Credit village share"),
-    "households": ("农户数", "Households"), "credit_households": ("信用户数", "Credit households"),
+    "households": ("农户数", "Households"),
+    "credit_households": ("信用户数", "Credit households"),
     "credit_share": ("信用户占比", "Credit household share"),
     "is_credit_village": ("信用村", "Credit village"),
     "is_credit_township": ("信用乡镇", "Credit township"),
-    "label": ("条件", "Criterion"), "passed_mark": ("达标", "Met"),
+    "label": ("条件", "Criterion"),
+    "passed_mark": ("达标", "Met"),
     "credit_household": ("信用户", "Credit household"),
-    "rate_discount": ("利率优惠", "Rate discount"), "weighs": ("拖累项数", "Weighs on"),
+    "rate_discount": ("利率优惠", "Rate discount"),
+    "weighs": ("拖累项数", "Weighs on"),
     "current": ("现行有效", "In force"),
+    "value_shown": ("取值", "Value"),
+    "severity_label": ("失信程度", "Severity"),
+    "polarity_label": ("性质", "Nature"),
+    "class_shown": ("信用风险分类", "Credit-risk class"),
+    "population": ("企业数", "Enterprises"),
+    "capped": ("已达年度上限", "At their yearly cap"),
+    "eligible": ("可抽取", "Eligible"),
+    "target": ("按比例应抽", "Due by the ratio"),
+    "drawn_by_ratio": ("按比例抽取", "Drawn by the ratio"),
+    "drawn_floor": ("保底补足", "Floor top-up"),
+    "drawn": ("抽取数", "Drawn"),
+    "drawn_share": ("实际抽查比例", "Share drawn"),
+    "selected_by": ("抽取方式", "Drawn by"),
+    "scheme_shown": ("评价方案", "Scheme"),
+    "in_force_shown": ("原在用等级", "Grade in force"),
+    "cause_shown": ("重新评价原因", "Re-rating cause"),
+    "aliases_shown": ("别名", "Aliases"),
+    "family_shown": ("模型族", "Family"),
+    "promoted_by_shown": ("晋升人", "Promoted by"),
+    "status_shown": ("状态", "Status"),
+    "metric": ("指标", "Metric"),
+    "split": ("样本", "Sample"),
+    "events": ("违约数", "Defaults"),
+    "event_rate": ("违约率", "Default rate"),
+    "mean_pd": ("平均违约概率", "Mean PD"),
+    "auc": ("AUC", "AUC"),
+    "gini": ("Gini", "Gini"),
+    "ks": ("KS", "KS"),
+    "brier": ("Brier", "Brier"),
+    "count": ("主体数", "Subjects"),
+    "share": ("占比", "Share"),
+    "defaults": ("违约数", "Defaults"),
+    "observed_rate": ("实际违约率", "Observed default rate"),
+    "predicted_pd": ("预测违约概率", "Predicted PD"),
+    "psi": ("PSI", "PSI"),
+    "indicator_label": ("指标", "Indicator"),
+    "table_shown": ("目标表", "Table"),
+    "format_shown": ("格式", "Format"),
 }
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
 
@@ -393,13 +578,24 @@ def _pick(pair: tuple[str, str]) -> str:
     return pair[0] if lang() == "zh" else pair[1]
 
 
-def t(key: str, **values: Any) -> str:
-    """The string ``key`` in the session's language, formatted with ``values``."""
+def tr(key: str, language: str, **values: Any) -> str:
+    """The string ``key`` in ``language`` (``zh`` or ``en``), formatted with ``values``."""
     pair = STRINGS.get(key)
     if pair is None:
         return key
-    text = _pick(pair)
+    text = pair[0] if language == "zh" else pair[1]
     return text.format(**values) if values else text
+
+
+def t(key: str, **values: Any) -> str:
+    """The string ``key`` in the session's language, formatted with ``values``."""
+    return tr(key, lang(), **values)
+
+
+def code_label(table: dict[str, tuple[str, str]], code: Any) -> str:
+    """``code`` through one of the tables below, in the session's language."""
+    pair = table.get(str(code)) if code is not None else None
+    return _pick(pair) if pair else ("—" if code in (None, "") else str(code))
 
 
 def scheme_label(key: str) -> str:
@@ -419,9 +615,19 @@ def region_label(code: str | None) -> str:
 
 
 def industry_label(section: str | None) -> str:
-    """A GB/T 4754 section's name (the letter when unknown)."""
+    """A GB/T 4754 section's name (the letter only when unknown)."""
     pair = INDUSTRIES.get(section or "")
-    return f"{section} {_pick(pair)}" if pair else (section or "—")
+    return _pick(pair) if pair else (section or "—")
+
+
+#: why an event re-rated a subject (``ratings.reasons.$.cause.kind``)
+CAUSES: dict[str, tuple[str, str]] = {
+    "objection_open": ("提出异议", "objection opened"),
+    "objection_upheld": ("异议成立", "objection upheld"),
+    "objection_rejected": ("异议不成立", "objection rejected"),
+    "repair": ("信用修复", "credit repair"),
+    "village_assessment": ("村两委评议", "village committee assessment"),
+}
 
 
 def subject_type_label(kind: str | None) -> str:

@@ -12,31 +12,48 @@ from pathlib import Path
 import streamlit as st
 
 from app.auth import PAGE_ROLES, may_open
-from app.i18n import LANGS, t
+from app.components.chrome import localise
+from app.i18n import LANGS, lang, t
 from app.state import current_user, role_label, sign_out
 
 HERE = Path(__file__).parent
-ICONS = {"overview": ":material/dashboard:", "supervision": ":material/policy:",
-         "lending": ":material/account_balance:", "rural": ":material/agriculture:",
-         "profile": ":material/person_search:",
-         "models": ":material/model_training:", "objections": ":material/gavel:",
-         "quality": ":material/fact_check:"}
+ICONS = {
+    "overview": ":material/dashboard:",
+    "supervision": ":material/policy:",
+    "lending": ":material/account_balance:",
+    "rural": ":material/agriculture:",
+    "profile": ":material/person_search:",
+    "models": ":material/model_training:",
+    "objections": ":material/gavel:",
+    "quality": ":material/fact_check:",
+}
 
 st.set_page_config(page_title="信评 xinping", page_icon=":material/verified:", layout="wide")
 user = current_user()
-login = st.Page(HERE / "pages" / "login_page.py", title=t("page.login"), url_path="login",
-                icon=":material/login:", default=user is None)
-pages = {key: st.Page(HERE / "pages" / f"{key}_page.py", title=t(f"page.{key}"), url_path=key,
-                      icon=ICONS[key], default=user is not None and key == "overview")
-         for key in PAGE_ROLES}
+login = st.Page(
+    HERE / "pages" / "login_page.py",
+    title=t("page.login"),
+    url_path="login",
+    icon=":material/login:",
+    default=user is None,
+)
+pages = {
+    key: st.Page(
+        HERE / "pages" / f"{key}_page.py",
+        title=t(f"page.{key}"),
+        url_path=key,
+        icon=ICONS[key],
+        default=user is not None and key == "overview",
+    )
+    for key in PAGE_ROLES
+}
 current = st.navigation([login, *pages.values()], position="hidden")
 if user is not None and current.url_path == "login":
     st.switch_page(pages["overview"])  # just signed in: go to the overview
 
 with st.sidebar:
     st.markdown(f"### {t('app.title')}")
-    st.radio(t("app.language"), list(LANGS), format_func=LANGS.get, horizontal=True,
-             key="lang")
+    st.radio(t("app.language"), list(LANGS), format_func=LANGS.get, horizontal=True, key="lang")
     if user is None:
         st.page_link(login)
     else:
@@ -47,4 +64,5 @@ with st.sidebar:
         if st.button(t("login.logout"), key="sidebar_logout"):
             sign_out()
             st.rerun()
+localise(lang())
 current.run()

@@ -23,7 +23,15 @@ from features.store.base import Store
 
 
 class ObjectionError(ValueError):
-    """A change that the trail does not allow (unknown record, already open…)."""
+    """A change that the trail does not allow (unknown record, already open…).
+
+    ``str(error)`` is the English message; ``error.zh`` says the same in Chinese
+    (the app shows the one of the user's language).
+    """
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh or message
 
 
 @dataclass(frozen=True)
@@ -49,18 +57,32 @@ class RepairResult:
 
 
 def _record(store: Store, record_id: str) -> pd.Series:
-    rows = store.query("SELECT * FROM records WHERE record_id = ? "
-                       "ORDER BY recorded_at DESC LIMIT 1", [record_id])
+    rows = store.query(
+        "SELECT * FROM records WHERE record_id = ? ORDER BY recorded_at DESC LIMIT 1", [record_id]
+    )
     if rows.empty:
-        raise ObjectionError(f"record {record_id!r} is not in the store")
+        raise ObjectionError(
+            f"record {record_id!r} is not in the store", f"没有编号为 {record_id} 的信用记录"
+        )
     return rows.iloc[0]
 
 
 def _audit(store: Store, by: str, role: str, action: str, subject_id: str, detail: dict) -> None:
-    store.append("audit_log", pd.DataFrame([{
-        "logged_at": dt.datetime.now(), "user_name": by, "role": role, "action": action,
-        "subject_id": subject_id, "detail": json.dumps(detail, ensure_ascii=False, default=str),
-    }]))
+    store.append(
+        "audit_log",
+        pd.DataFrame(
+            [
+                {
+                    "logged_at": dt.datetime.now(),
+                    "user_name": by,
+                    "role": role,
+                    "action": action,
+                    "subject_id": subject_id,
+                    "detail": json.dumps(detail, ensure_ascii=False, default=str),
+                }
+            ]
+        ),
+    )
 
 
 def objection_status(store: Store) -> pd.DataFrame:
@@ -72,8 +94,9 @@ def objection_status(store: Store) -> pd.DataFrame:
           FROM objections o) WHERE rn = 1""").drop(columns="rn")
 
 
-def open_objection(store: Store, record_id: str, reason: str, by: str, on: dt.date,
-                   role: str = "cli") -> str:
+def open_objection(
+    store: Store, record_id: str, reason: str, by: str, on: dt.date, role: str = "cli"
+) -> str:
     """Open an objection on a record; it stops counting against its subject from ``on``.
 
     Returns
@@ -88,53 +111,89 @@ def open_objection(store: Store, record_id: str, reason: str, by: str, on: dt.da
         reason is empty.
     """
     if not reason.strip():
-        raise ObjectionError("an objection needs a reason (异议理由)")
+        raise ObjectionError("an objection needs a reason (异议理由)", "请填写异议理由")
     rec = _record(store, record_id)
     status = objection_status(store)
     mine = status[status["record_id"] == record_id]
     if (mine["status"] == "open").any():
         oid = mine.loc[mine["status"] == "open", "objection_id"].iloc[0]
-        raise ObjectionError(f"record {record_id} already has open objection {oid}")
+        raise ObjectionError(
+            f"record {record_id} already has open objection {oid}",
+            f"记录 {record_id} 已有未办结的异议 {oid}",
+        )
     oid = f"YY{record_id}-{len(mine) + 1}"
     with store.transaction() as tx:
-        tx.append("objections", pd.DataFrame([{
-            "objection_id": oid, "record_id": record_id, "subject_id": rec["subject_id"],
-            "status": "open", "opened_on": on, "reason": reason, "handled_by": by,
-            "recorded_at": dt.datetime.now(),
-        }]))
-        _audit(tx, by, role, "objection_open", rec["subject_id"],
-               {"objection_id": oid, "record_id": record_id, "reason": reason})
+        tx.append(
+            "objections",
+            pd.DataFrame(
+                [
+                    {
+                        "objection_id": oid,
+                        "record_id": record_id,
+                        "subject_id": rec["subject_id"],
+                        "status": "open",
+                        "opened_on": on,
+                        "reason": reason,
+                        "handled_by": by,
+                        "recorded_at": dt.datetime.now(),
+                    }
+                ]
+            ),
+        )
+        _audit(
+            tx,
+            by,
+            role,
+            "objection_open",
+            rec["subject_id"],
+            {"objection_id": oid, "record_id": record_id, "reason": reason},
+        )
     return oid
 
 
-def resolve_objection(store: Store, objection_id: str, upheld: bool, by: str, on: dt.date,
-                      role: str = "cli") -> pd.Series:
+def resolve_objection(
+    store: Store, objection_id: str, upheld: bool, by: str, on: dt.date, role: str = "cli"
+) -> pd.Series:
     """Close an open objection as upheld or rejected; returns its new status row."""
     status = objection_status(store)
     row = status[status["objection_id"] == objection_id]
     if row.empty:
-        raise ObjectionError(f"objection {objection_id!r} does not exist")
+        raise ObjectionError(
+            f"objection {objection_id!r} does not exist", f"没有编号为 {objection_id} 的异议"
+        )
     row = row.iloc[0].copy()
     if row["status"] != "open":
-        raise ObjectionError(f"objection {objection_id} is already {row['status']}")
+        raise ObjectionError(
+            f"objection {objection_id} is already {row['status']}", f"异议 {objection_id} 已办结"
+        )
     opened = pd.Timestamp(row["opened_on"]).date()
     if on < opened:
-        raise ObjectionError(f"objection {objection_id} was opened {opened}; cannot resolve {on}")
+        raise ObjectionError(
+            f"objection {objection_id} was opened {opened}; cannot resolve {on}",
+            f"异议 {objection_id} 于 {opened} 提出，不能在 {on} 办结",
+        )
     row["status"] = "upheld" if upheld else "rejected"
     row["resolved_on"] = on
     row["handled_by"] = by
     row["recorded_at"] = dt.datetime.now()
     with store.transaction() as tx:
         tx.append("objections", pd.DataFrame([row]))
-        _audit(tx, by, role, f"objection_{row['status']}", row["subject_id"],
-               {"objection_id": objection_id, "record_id": row["record_id"]})
+        _audit(
+            tx,
+            by,
+            role,
+            f"objection_{row['status']}",
+            row["subject_id"],
+            {"objection_id": objection_id, "record_id": row["record_id"]},
+        )
     return row
 
 
 def repair_effective_on(rec: pd.Series, approved_on: dt.date, policy: WindowPolicy) -> dt.date:
     """The day an approved repair ends a record: the approval, or the tier minimum if later."""
-    day = pd.Timestamp(rec["decided_on"] if pd.notna(rec["decided_on"])
-                       else rec["event_date"]).date()
+    day = pd.Timestamp(
+        rec["decided_on"] if pd.notna(rec["decided_on"]) else rec["event_date"]
+    ).date()
     if rec["polarity"] != "negative":
         return approved_on
     if pd.isna(rec["severity"]) and rec["kind"] not in policy.list_repair_min_months:
@@ -146,42 +205,77 @@ def repair_effective_on(rec: pd.Series, approved_on: dt.date, policy: WindowPoli
     return max(approved_on, pd.Timestamp(earliest).date())
 
 
-def approve_repair(store: Store, record_id: str, by: str, on: dt.date, policy: WindowPolicy,
-                   role: str = "cli") -> RepairResult:
+def approve_repair(
+    store: Store, record_id: str, by: str, on: dt.date, policy: WindowPolicy, role: str = "cli"
+) -> RepairResult:
     """Approve a repair of a negative record (an application row is added first if
     none is pending); the record stops counting from :func:`repair_effective_on`."""
     rec = _record(store, record_id)
     if rec["polarity"] != "negative":
-        raise ObjectionError(f"record {record_id} is {rec['polarity']}: only negative "
-                             "records are repaired")
-    trail = store.query("""
+        raise ObjectionError(
+            f"record {record_id} is {rec['polarity']}: only negative records are repaired",
+            f"记录 {record_id} 不是失信记录：只有失信记录可以信用修复",
+        )
+    trail = store.query(
+        """
         SELECT * FROM (SELECT r.*, row_number() OVER (PARTITION BY repair_id
                        ORDER BY recorded_at DESC) AS rn FROM repairs r WHERE record_id = ?)
-        WHERE rn = 1""", [record_id])
+        WHERE rn = 1""",
+        [record_id],
+    )
     if (trail["status"] == "approved").any():
-        raise ObjectionError(f"record {record_id} is already repaired "
-                             f"({trail.loc[trail['status'] == 'approved', 'repair_id'].iloc[0]})")
+        done = trail.loc[trail["status"] == "approved", "repair_id"].iloc[0]
+        raise ObjectionError(
+            f"record {record_id} is already repaired ({done})",
+            f"记录 {record_id} 已完成信用修复（{done}）",
+        )
     pending = trail[trail["status"] == "applied"]
     rid = pending["repair_id"].iloc[0] if len(pending) else f"XF{record_id}-{len(trail) + 1}"
     applied_on = pd.Timestamp(pending["applied_on"].iloc[0]).date() if len(pending) else on
     now = dt.datetime.now()
-    rows = [] if len(pending) else [{
-        "repair_id": rid, "record_id": record_id, "subject_id": rec["subject_id"],
-        "status": "applied", "applied_on": applied_on, "handled_by": by, "recorded_at": now}]
-    rows.append({"repair_id": rid, "record_id": record_id, "subject_id": rec["subject_id"],
-                 "status": "approved", "applied_on": applied_on, "approved_on": on,
-                 "handled_by": by, "recorded_at": now + dt.timedelta(microseconds=1)})
+    rows = (
+        []
+        if len(pending)
+        else [
+            {
+                "repair_id": rid,
+                "record_id": record_id,
+                "subject_id": rec["subject_id"],
+                "status": "applied",
+                "applied_on": applied_on,
+                "handled_by": by,
+                "recorded_at": now,
+            }
+        ]
+    )
+    rows.append(
+        {
+            "repair_id": rid,
+            "record_id": record_id,
+            "subject_id": rec["subject_id"],
+            "status": "approved",
+            "applied_on": applied_on,
+            "approved_on": on,
+            "handled_by": by,
+            "recorded_at": now + dt.timedelta(microseconds=1),
+        }
+    )
     effective = repair_effective_on(rec, on, policy)
     with store.transaction() as tx:
         tx.append("repairs", pd.DataFrame(rows))
-        _audit(tx, by, role, "repair_approved", rec["subject_id"],
-               {"repair_id": rid, "record_id": record_id, "effective_on": effective})
+        _audit(
+            tx,
+            by,
+            role,
+            "repair_approved",
+            rec["subject_id"],
+            {"repair_id": rid, "record_id": record_id, "effective_on": effective},
+        )
     return RepairResult(rid, record_id, rec["subject_id"], on, effective)
 
 
 def _workday(start: dt.date, days: int, holidays: tuple[dt.date, ...]) -> dt.date:
-    out = np.busday_offset(np.datetime64(start, "D"), days, roll="forward",
-                           holidays=list(holidays))
+    out = np.busday_offset(np.datetime64(start, "D"), days, roll="forward", holidays=list(holidays))
     return pd.Timestamp(out).date()
 
 
@@ -194,9 +288,20 @@ def deadlines(store: Store, today: dt.date, rules: DeadlineRules = DeadlineRules
     """
     status = objection_status(store)
     open_ = status[status["status"] == "open"].copy()
-    cols = ["objection_id", "record_id", "subject_id", "opened_on", "reason",
-            "accept_by", "check_by", "department_by", "cap_by", "due_by", "days_left",
-            "overdue"]
+    cols = [
+        "objection_id",
+        "record_id",
+        "subject_id",
+        "opened_on",
+        "reason",
+        "accept_by",
+        "check_by",
+        "department_by",
+        "cap_by",
+        "due_by",
+        "days_left",
+        "overdue",
+    ]
     if open_.empty:
         return pd.DataFrame(columns=cols)
     h = rules.holidays
@@ -216,7 +321,11 @@ def deadlines(store: Store, today: dt.date, rules: DeadlineRules = DeadlineRules
 
 def negative_records(store: Store, subject_id: str) -> pd.DataFrame:
     """A subject's negative records (the ones objections and repairs are about), newest first."""
-    return store.query("""
-        SELECT record_id, kind, severity, event_date, published_on, valid_until, source_dept
+    return store.query(
+        """
+        SELECT record_id, kind, severity, polarity, value_num, value_text, amount, event_date,
+               published_on, valid_until, source_dept
         FROM records WHERE subject_id = ? AND polarity = 'negative'
-        ORDER BY event_date DESC""", [subject_id])
+        ORDER BY event_date DESC""",
+        [subject_id],
+    )

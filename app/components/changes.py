@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.components import tables
-from app.i18n import lang, t
+from app.components import formats, tables
+from app.i18n import lang, scheme_label, t
 
 
 def rerated(title: str, frame: pd.DataFrame, seconds: float) -> None:
@@ -16,12 +16,40 @@ def rerated(title: str, frame: pd.DataFrame, seconds: float) -> None:
         st.caption(t("obj.no_rerate"))
         return
     st.caption(t("obj.rerated", n=len(frame), ms=f"{seconds * 1000:.0f}"))
+    here = lang()
+    side = 0 if here == "zh" else 1
+    joiner = "；" if here == "zh" else "; "
     view = frame.copy()
-    side = 0 if lang() == "zh" else 1
+    view["scheme_shown"] = view["scheme"].map(scheme_label)
+    view["in_force_shown"] = [
+        formats.MISSING
+        if formats.missing(g)
+        else f"{formats.grade(g, here)}（{formats.day(d)}）"
+        if here == "zh"
+        else f"{formats.grade(g, here)} ({formats.day(d)})"
+        for g, d in zip(
+            view["in_force_grade"], view.get("in_force_as_of", [None] * len(view)), strict=True
+        )
+    ]
     for col in ("reasons_before", "reasons_after"):
         if col in view:
-            view[col] = ["；".join(pair[side] for pair in reasons) if reasons else "—"
-                         for reasons in view[col]]
-    tables.show(view, ["scheme", "subject_id", "in_force_grade", "before_grade", "after_grade",
-                       "before_pd", "after_pd", "moved", "reasons_before", "reasons_after"],
-                key="changes")
+            view[col] = [
+                joiner.join(pair[side] for pair in reasons) if reasons else formats.MISSING
+                for reasons in view[col]
+            ]
+    tables.show(
+        view,
+        [
+            "subject_id",
+            "scheme_shown",
+            "in_force_shown",
+            "before_grade",
+            "after_grade",
+            "before_pd",
+            "after_pd",
+            "moved",
+            "reasons_before",
+            "reasons_after",
+        ],
+        key="changes",
+    )

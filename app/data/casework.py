@@ -19,6 +19,7 @@ def changes_frame(changes: tuple[Change, ...]) -> pd.DataFrame:
         "scheme",
         "subject_id",
         "in_force_grade",
+        "in_force_as_of",
         "before_grade",
         "after_grade",
         "before_pd",
@@ -27,15 +28,15 @@ def changes_frame(changes: tuple[Change, ...]) -> pd.DataFrame:
         "reasons_before",
         "reasons_after",
     ]
+    # codes and dates as they are: app/components/changes.py says them in words
     return pd.DataFrame(
         [
             {
                 "scheme": c.scheme,
                 "subject_id": c.subject_id,
-                "in_force_grade": "—"
-                if c.in_force_grade is None
-                else f"{c.in_force_grade} ({c.in_force_as_of})",
-                "before_grade": c.before_grade or "—",
+                "in_force_grade": c.in_force_grade,
+                "in_force_as_of": c.in_force_as_of,
+                "before_grade": c.before_grade,
                 "after_grade": c.after_grade,
                 "before_pd": c.before_pd,
                 "after_pd": c.after_pd,

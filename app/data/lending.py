@@ -17,8 +17,9 @@ from features.store.base import Store
 from features.subjects import current_subjects_sql
 from scoring.history import decode
 
-#: columns an applicants file may name the SMEs by (first found wins)
-ID_COLUMNS = ("subject_id", "统一社会信用代码")
+#: columns an applicants file may name the SMEs by (first found wins; an English page asks
+#: for a USCC column)
+ID_COLUMNS = ("subject_id", "统一社会信用代码", "USCC")
 SEARCH_LIMIT = 50
 
 
@@ -34,12 +35,14 @@ def search_smes(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFr
     by_code = "OR s.subject_id LIKE ?" if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
     current = current_subjects_sql("enterprise", ("subject_id", "name"))
-    return store.query(f"""
+    return store.query(
+        f"""
         SELECT DISTINCT s.subject_id, s.name,
                s.subject_id IN (SELECT subject_id FROM ratings WHERE scheme = 'sme') AS rated
         FROM ({current}) s WHERE (s.name LIKE ? {by_code})
         ORDER BY s.subject_id = ? DESC, rated DESC, s.name LIMIT {int(limit)}""",
-                       [*params, code])
+        [*params, code],
+    )
 
 
 def decision_items(row: pd.Series, lang: str) -> tuple[list[str], list[str]]:
@@ -73,10 +76,12 @@ def read_applicants(content: bytes) -> list[str]:
         When the file is not a CSV or has neither column.
     """
     try:
-        frame = pd.read_csv(io.BytesIO(content), dtype=str, encoding="utf-8-sig",
-                            keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ApplicantsError(str(exc)) from None
+        frame = pd.read_csv(
+            io.BytesIO(content), dtype=str, encoding="utf-8-sig", keep_default_na=False
+        )
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        # no columns to name: the page says the file cannot be read at all
+        raise ApplicantsError("") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     column = next((c for c in ID_COLUMNS if c in frame.columns), None)
     if column is None:

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 
 from features.records.kinds import DEPARTMENTS, KINDS
+from features.records.schema import TABLES
+from features.records.values import FILE_FORMATS, INGEST_TABLES, SOURCES, value_label
 from features.store.base import Store
+
+#: messages the ingest writes (English in the store) → the page's words
+_MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(r"demo city: (?P<s>[\d,]+) subjects, (?P<r>[\d,]+) records"),
+        "模拟城市：{s} 个主体，{r} 条信用记录",
+        "demo city: {s} subjects, {r} records",
+    ),
+    (re.compile(r"ignored columns: (?P<c>.*)"), "未使用的列：{c}", "ignored columns: {c}"),
+)
 
 
 def ingest_log(store: Store) -> pd.DataFrame:
@@ -19,25 +32,91 @@ def ingest_log(store: Store) -> pd.DataFrame:
         FROM ingest_log ORDER BY started_at DESC""")
 
 
-def _reason_text(value: str) -> str:
+def _dept(key: str | None, lang: str) -> str:
+    if key in DEPARTMENTS:
+        return DEPARTMENTS[key].label_zh if lang == "zh" else DEPARTMENTS[key].label_en
+    return value_label(SOURCES, key, lang) or "—"
+
+
+def message_text(message: str | None, lang: str = "zh") -> str:
+    """An ingest message in ``lang`` (messages it does not know are shown as stored)."""
+    if not message:
+        return "—"
+    for pattern, zh, en in _MESSAGES:
+        found = pattern.fullmatch(message)
+        if found:
+            return (zh if lang == "zh" else en).format(**found.groupdict())
+    return message
+
+
+_GENERATED = re.compile(r"synthetic:(?P<city>\w+) scale=(?P<scale>\w+) seed=(?P<seed>\d+)")
+_CITIES = {"qujing": ("曲靖", "Qujing")}
+_SCALES = {"tiny": ("测试", "test"), "small": ("演示", "demo"), "city": ("全市", "city")}
+
+
+def file_text(name: str | None, lang: str = "zh") -> str:
+    """A batch's file name; a generated city's batch in words (``模拟城市数据（曲靖…）``)."""
+    found = _GENERATED.fullmatch(name or "")
+    if not found:
+        return name or "—"
+    g = found.groupdict()
+    pick = 0 if lang == "zh" else 1
+    city = _CITIES.get(g["city"], (g["city"],) * 2)[pick]
+    scale = _SCALES.get(g["scale"], (g["scale"],) * 2)[pick]
+    if lang == "zh":
+        return f"模拟城市数据（{city}，{scale}规模，随机种子 {g['seed']}）"
+    return f"generated city ({city}, {scale} scale, seed {g['seed']})"
+
+
+def log_words(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The ingest log with its codes in words: table, format, department, message."""
+    return log.assign(
+        file_name=log["file_name"].map(lambda v: file_text(v, lang)),
+        table_shown=log["target_table"].map(lambda v: value_label(INGEST_TABLES, v, lang)),
+        format_shown=log["file_format"].map(lambda v: value_label(FILE_FORMATS, v, lang)),
+        dept_label=log["source_dept"].map(lambda v: _dept(v, lang)),
+        message=log["message"].map(lambda v: message_text(v, lang)),
+    )
+
+
+def _column_label(table: str, column: str, lang: str) -> str:
+    try:
+        col = TABLES[table].column(column)
+    except (KeyError, ValueError, AttributeError):
+        return column
+    return col.label_zh if lang == "zh" else col.label_en
+
+
+def _reason_text(value: str, table: str = "records", lang: str = "zh") -> str:
     try:
         items = json.loads(value)
     except (TypeError, ValueError):
         return str(value)
     if not isinstance(items, list):
         return str(items)
-    return "; ".join(f"{i.get('column', '')}={i.get('value', '')!s}: {i.get('problem', '')}"
-                     if isinstance(i, dict) else str(i) for i in items)
+    sep = "；" if lang == "zh" else "; "
+    return sep.join(
+        f"{_column_label(table, i.get('column', ''), lang)}={i.get('value', '')!s}："
+        f"{i.get('problem', '')}"
+        if isinstance(i, dict)
+        else str(i)
+        for i in items
+    )
 
 
-def quarantine(store: Store, limit: int = 1000) -> pd.DataFrame:
-    """Quarantined rows (newest first) with their reasons in words."""
+def quarantine(store: Store, limit: int = 1000, lang: str = "zh") -> pd.DataFrame:
+    """Quarantined rows (newest first) with their reasons in words (the column by its
+    label; the problem as the validation wrote it)."""
     frame = store.query(f"""
         SELECT ingest_id, file_name, row_number, target_table, key, reasons, raw,
                quarantined_at
         FROM quarantine ORDER BY quarantined_at DESC, ingest_id, row_number
         LIMIT {int(limit)}""")
-    frame["reason_text"] = [_reason_text(v) for v in frame["reasons"]]
+    frame["reason_text"] = [
+        _reason_text(v, tb, lang)
+        for v, tb in zip(frame["reasons"], frame["target_table"], strict=True)
+    ]
+    frame["table_shown"] = frame["target_table"].map(lambda v: value_label(INGEST_TABLES, v, lang))
     return frame
 
 
@@ -47,10 +126,8 @@ def record_counts(store: Store, lang: str = "zh") -> pd.DataFrame:
         SELECT source_dept, kind, count(*) AS n FROM records
         GROUP BY source_dept, kind ORDER BY n DESC""")
     zh = lang == "zh"
-    frame["department"] = [
-        (DEPARTMENTS[d].label_zh if zh else DEPARTMENTS[d].label_en) if d in DEPARTMENTS else d
-        for d in frame["source_dept"]]
+    frame["department"] = [_dept(d, lang) for d in frame["source_dept"]]
     frame["kind_label"] = [
-        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k
-        for k in frame["kind"]]
+        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k for k in frame["kind"]
+    ]
     return frame

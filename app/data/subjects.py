@@ -8,6 +8,14 @@ from typing import Any
 import pandas as pd
 
 from features.records.kinds import DEPARTMENTS, KINDS
+from features.records.values import (
+    POLARITIES,
+    SEVERITIES,
+    SOURCES,
+    kind_value_label,
+    value_label,
+    value_num_unit,
+)
 from features.store.base import Store
 from features.subjects import current_subject, current_subjects_sql
 from scoring.history import ratings_on, subject_history
@@ -29,10 +37,13 @@ def search(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
     by_code = "OR subject_id LIKE ? " if len(code) >= 6 else ""
     params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
     current = current_subjects_sql(columns=("subject_id", "subject_type", "name", "region_code"))
-    return store.query(f"""
+    return store.query(
+        f"""
         SELECT subject_id, subject_type, name, region_code FROM ({current}) s
         WHERE name LIKE ? {by_code}
-        ORDER BY subject_id = ? DESC, name LIMIT {int(limit)}""", [*params, code])
+        ORDER BY subject_id = ? DESC, name LIMIT {int(limit)}""",
+        [*params, code],
+    )
 
 
 def subject(store: Store, subject_id: str) -> pd.Series | None:
@@ -52,8 +63,9 @@ def rating_history(store: Store, subject_id: str) -> pd.DataFrame:
 def latest(store: Store, subject_id: str, history: pd.DataFrame) -> pd.DataFrame:
     """The rating in force per scheme (:func:`scoring.history.ratings_on`, the latest)
     with its reasons and overrides JSON."""
-    rows = [ratings_on(store, scheme, None, [subject_id])
-            for scheme in dict.fromkeys(history["scheme"])]
+    rows = [
+        ratings_on(store, scheme, None, [subject_id]) for scheme in dict.fromkeys(history["scheme"])
+    ]
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
@@ -83,20 +95,72 @@ def overrides(row: pd.Series) -> list[dict[str, Any]]:
     return json.loads(value) if isinstance(value, str) and value else []
 
 
+def _money(x: float, lang: str) -> str:
+    return f"{x:,.0f}元" if lang == "zh" else f"{x:,.0f} yuan"
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def record_value(kind: str, value_num: Any, value_text: Any, amount: Any, lang: str) -> str:
+    """What a record says, as a person reads it: ``B级``, ``电 1,234千瓦时``, ``12人``,
+    ``罚款 5,000元``; ``—`` when it carries nothing but its kind."""
+    parts: list[str] = []
+    if isinstance(value_text, str) and value_text:
+        parts.append(kind_value_label(kind, value_text, lang))
+    if value_num is not None and not pd.isna(value_num):
+        unit = value_num_unit(kind, value_text, lang)
+        tight = unit in ("", "%") or unit[0] >= "\u2e80"
+        parts.append(f"{_num(value_num)}{unit}" if tight else f"{_num(value_num)} {unit}")
+    if amount is not None and not pd.isna(amount):
+        parts.append(_money(float(amount), lang))
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(parts) if parts else "—"
+
+
+def record_words(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``frame`` of records with what each coded column means in ``lang``: ``kind_label``,
+    ``severity_label``, ``polarity_label``, ``dept_label`` and ``value_shown``."""
+    zh = lang == "zh"
+    out = frame.copy()
+    out["kind_label"] = [
+        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k for k in frame["kind"]
+    ]
+    if "severity" in frame:
+        out["severity_label"] = [
+            value_label(SEVERITIES, v, lang) or "—"
+            for v in frame["severity"].astype(object).where(frame["severity"].notna(), None)
+        ]
+    if "polarity" in frame:
+        out["polarity_label"] = [value_label(POLARITIES, v, lang) for v in frame["polarity"]]
+    if "source_dept" in frame:
+        out["dept_label"] = [
+            (DEPARTMENTS[d].label_zh if zh else DEPARTMENTS[d].label_en)
+            if d in DEPARTMENTS
+            else value_label(SOURCES, d, lang)
+            for d in frame["source_dept"]
+        ]
+    empty = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    num, text, amount = (frame.get(c, empty) for c in ("value_num", "value_text", "amount"))
+    out["value_shown"] = [
+        record_value(k, n, v, a, lang)
+        for k, n, v, a in zip(frame["kind"], num, text, amount, strict=True)
+    ]
+    return out
+
+
 def records(store: Store, subject_id: str, lang: str = "zh") -> pd.DataFrame:
-    """The subject's records, newest first, with the kind and department in words."""
-    frame = store.query("""
+    """The subject's records, newest first, with every coded column in words
+    (:func:`record_words`)."""
+    frame = store.query(
+        """
         SELECT record_id, kind, severity, polarity, value_num, value_text, amount,
                event_date, published_on, valid_until, revoked_on, source_dept, detail
-        FROM records WHERE subject_id = ? ORDER BY event_date DESC, record_id""", [subject_id])
-    zh = lang == "zh"
-    frame["kind_label"] = [
-        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k
-        for k in frame["kind"]]
-    frame["dept_label"] = [
-        (DEPARTMENTS[d].label_zh if zh else DEPARTMENTS[d].label_en) if d in DEPARTMENTS else d
-        for d in frame["source_dept"]]
-    return frame
+        FROM records WHERE subject_id = ? ORDER BY event_date DESC, record_id""",
+        [subject_id],
+    )
+    return record_words(frame, lang)
 
 
 def open_objections(store: Store, subject_id: str) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import datetime as dt
 import streamlit as st
 
 from app.authorisation import ask_reference, log_search
-from app.components import tables
+from app.components import formats, tables
 from app.components.reasons import reason_lists
 from app.data.lending import (
     ApplicantsError,
@@ -24,6 +24,7 @@ from app.data.lending import (
     reasons,
     search_smes,
 )
+from app.data.overview import grade_label
 from app.data.supervision import csv_bytes
 from app.i18n import lang, t
 from app.settings import settings
@@ -40,7 +41,7 @@ latest = latest_as_of(s, "sme")
 if latest is None:
     st.info(t("lend.empty"))
     st.stop()
-on = st.date_input(t("lend.on"), value=latest, key="on")
+on = st.date_input(t("lend.on"), value=latest, key="on", format="YYYY-MM-DD")
 ref = ask_reference(user, t("lend.auth"), t("lend.auth_help"))
 missing_ref = ref == ""  # this role looks up an SME only under its authorisation
 authorised = {} if ref is None else {"authorisation": ref}
@@ -59,13 +60,17 @@ def show_sme(subject_id: str, name: str, day: dt.date) -> None:
     rated = ratings_on(s, "sme", day, [subject_id])  # the rating in force
     decided = lending_decisions(s, day, cfg.lending.config(), cfg.build_config(), [subject_id])
     if rated.empty or decided.empty:
-        st.info(t("lend.unrated", on=day))
+        st.info(t("lend.unrated", on=formats.day(day)))
         return
     rating, d = rated.iloc[0], decided.iloc[0]
     top, bottom = st.columns(3), st.columns(3)
-    top[0].metric(t("lend.grade"), str(d["grade"]))
+    top[0].metric(
+        t("lend.grade"),
+        formats.grade(d["grade"], lang()),
+        help=grade_label("sme", d["grade"], lang()),
+    )
     top[1].metric(t("col.score"), f"{rating['score']:.0f}")
-    top[2].metric(t("col.pd"), f"{rating['pd']:.2%}")
+    top[2].metric(t("col.pd"), formats.pd_percent(rating["pd"]))
     bottom[0].metric(t("lend.decision"), decision_label(d["decision"]))
     bottom[1].metric(t("lend.line"), f"{d['credit_line']:,.0f}")
     bottom[2].metric(t("lend.tier"), d["rate_tier_zh" if lang() == "zh" else "rate_tier_en"])
@@ -81,10 +86,14 @@ def show_sme(subject_id: str, name: str, day: dt.date) -> None:
         st.warning(f"{t('lend.declined')}：" + "；".join(extra))
     st.subheader(t("profile.reasons"))
     reason_lists(reasons(rating), lang())
-    st.download_button(t("lend.report"), key="report", on_click="ignore",
-                       data=audited_report(user, subject_id, lang(), page="lending",
-                                           **authorised),
-                       file_name=f"credit-report-{subject_id}.html", mime="text/html")
+    st.download_button(
+        t("lend.report"),
+        key="report",
+        on_click="ignore",
+        data=audited_report(user, subject_id, lang(), page="lending", **authorised),
+        file_name=f"credit-report-{subject_id}.html",
+        mime="text/html",
+    )
 
 
 tab_one, tab_batch = st.tabs([t("lend.tab_one"), t("lend.tab_batch")])
@@ -99,8 +108,12 @@ with tab_one:
             st.warning(t("lend.nothing"))
         else:
             names = dict(zip(hits["subject_id"], hits["name"], strict=True))
-            chosen = st.selectbox(t("lend.pick", n=len(hits)), list(hits["subject_id"]),
-                                  key="subject", format_func=lambda i: f"{names[i]} · {i}")
+            chosen = st.selectbox(
+                t("lend.pick", n=len(hits)),
+                list(hits["subject_id"]),
+                key="subject",
+                format_func=lambda i: f"{names[i]} · {i}",
+            )
             show_sme(chosen, names[chosen], on)
 
 with tab_batch:
@@ -111,27 +124,47 @@ with tab_batch:
         try:
             ids = read_applicants(upload.getvalue())
         except ApplicantsError as exc:
-            st.error(t("lend.bad_file", cols=str(exc)))
+            found = str(exc)
+            st.error(t("lend.bad_file", cols=found) if found else t("lend.unreadable"))
         else:
             out = applicant_decisions(s, on, ids, cfg.lending.config(), cfg.build_config())
             seen = f"{upload.file_id}|{ref}|{on}"
             if st.session_state.get("_batch_logged") != seen:
-                audit_many(user, "lending_batch", [i for i in ids if i],
-                           {"page": "lending", **authorised, "on": str(on),
-                            "file": upload.name})
+                audit_many(
+                    user,
+                    "lending_batch",
+                    [i for i in ids if i],
+                    {"page": "lending", **authorised, "on": str(on), "file": upload.name},
+                )
                 st.session_state["_batch_logged"] = seen
             ok = int((out["status"] == "ok").sum())
             st.info(t("lend.batch_done", n=len(out), ok=ok, bad=len(out) - ok))
             zh = lang() == "zh"
             view = mask_frame(user, out).assign(
                 status_label=[t(f"lend.status.{x}") for x in out["status"]],
-                decision_zh=[decision_label(x) if isinstance(x, str) else None
-                             for x in out["decision"]])
+                decision_zh=[
+                    decision_label(x) if isinstance(x, str) else None for x in out["decision"]
+                ],
+            )
             tier, why = ("rate_tier_zh", "reasons_zh") if zh else ("rate_tier_en", "reasons_en")
-            cols = ["row_number", "subject_id", "name", "status_label", "grade", "decision_zh",
-                    "credit_line", tier, why]
+            cols = [
+                "row_number",
+                "name",
+                "subject_id",
+                "status_label",
+                "grade",
+                "decision_zh",
+                "credit_line",
+                tier,
+                why,
+            ]
             tables.show(view, cols, key="applicants")
-            export = view[cols].rename(columns={c: t(f"col.{c}") for c in cols})
-            st.download_button(t("lend.download"), csv_bytes(export), key="batch_csv",
-                               file_name=f"xinyidai-{on}.csv", mime="text/csv",
-                               on_click="ignore")
+            export = tables.export(view, cols, lang())
+            st.download_button(
+                t("lend.download"),
+                csv_bytes(export),
+                key="batch_csv",
+                file_name=f"xinyidai-{formats.day(on)}.csv",
+                mime="text/csv",
+                on_click="ignore",
+            )

@@ -3,12 +3,15 @@ promotion through the gates."""
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
-from app.components import tables
+from app.components import formats, tables
+from app.data import model_report as mr
 from app.data.modelling import (
+    METRICS,
     alias_runs,
-    gates,
     promote_challenger,
     report_html,
     report_json,
@@ -16,12 +19,13 @@ from app.data.modelling import (
     side_by_side,
     versions,
 )
-from app.i18n import scheme_label, t
+from app.i18n import lang, scheme_label, t
 from app.state import audit, mlflow_home, require, store
 from features.schemes import MODELLED
 
 user = require("models")
 st.title(t("page.models"))
+here = lang()
 home = mlflow_home()
 scheme = st.selectbox(t("overview.scheme"), MODELLED, format_func=scheme_label, key="scheme")
 held = alias_runs(home, scheme)
@@ -29,42 +33,111 @@ held = alias_runs(home, scheme)
 st.subheader(t("models.versions"))
 vers = versions(home, scheme)
 if vers.empty:
-    st.info(t("models.none", scheme=scheme))
+    st.info(t("models.none", scheme=scheme_label(scheme)))
     st.stop()
-tables.show(vers, ["version", "aliases", "family", "gates_passed", "created", "promoted_at",
-                   "promoted_by", "forced_reason", "run_id"], key="versions")
+tables.show(
+    mr.version_rows(vers, here),
+    [
+        "version",
+        "aliases_shown",
+        "family_shown",
+        "gates_passed",
+        "created",
+        "promoted_at",
+        "promoted_by_shown",
+        "forced_reason",
+        "run_id",
+    ],
+    key="versions",
+)
 
 st.subheader(t("models.compare"))
-compare = side_by_side(home, scheme)
-compare.index = [t(f"col.{m}") for m in compare.index]
-st.dataframe(compare, width="stretch", key="compare")
+compare = mr.compare_rows(side_by_side(home, scheme), {m: t(f"col.{m}") for m in METRICS}, here)
+st.dataframe(
+    compare.rename(columns={"metric": t("col.metric")}),
+    hide_index=True,
+    width="stretch",
+    key="compare",
+    placeholder=formats.MISSING,
+)
 
 st.subheader(t("models.runs"))
-all_runs = runs(home, scheme)
-tables.show(all_runs, ["run_name", "status", "started", "family", "oot_auc", "oot_gini",
-                       "oot_ks", "oot_brier", "score_psi", "run_id"], key="runs")
+all_runs = mr.run_rows(runs(home, scheme), here)
+tables.show(
+    all_runs,
+    [
+        "started",
+        "family_shown",
+        "status_shown",
+        "oot_auc",
+        "oot_gini",
+        "oot_ks",
+        "oot_brier",
+        "score_psi",
+        "run_id",
+    ],
+    key="runs",
+)
 
 st.subheader(t("models.report"))
-labels = {r: f"{n} · {str(d)[:16]} · {r[:8]}" for r, n, d in
-          zip(all_runs["run_id"], all_runs["run_name"], all_runs["started"], strict=True)}
+labels = {
+    r: f"{formats.stamp(d)} · {f} · {r[:8]}"
+    for r, f, d in zip(
+        all_runs["run_id"], all_runs["family_shown"], all_runs["started"], strict=True
+    )
+}
 default = held.get("challenger", held.get("champion", ("", "")))[1]
 ids = list(labels)
-run_id = st.selectbox(t("models.run"), ids, format_func=labels.get, key="run",
-                      index=ids.index(default) if default in ids else 0)
+run_id = st.selectbox(
+    t("models.run"),
+    ids,
+    format_func=labels.get,
+    key="run",
+    index=ids.index(default) if default in ids else 0,
+)
 report = report_json(home, run_id)
-tab_html, tab_gates, tab_json = st.tabs([t("models.tab_html"), t("models.tab_gates"),
-                                         t("models.tab_json")])
-with tab_html:
-    html = report_html(home, run_id)
-    if html:
-        # our own training code wrote this report (a trusted artifact)
-        st.iframe(html, height=900)
-    else:
-        st.caption(t("none"))
+tab_fit, tab_grades, tab_gates = st.tabs(
+    [t("models.tab_fit"), t("models.tab_grades"), t("models.tab_gates")]
+)
+with tab_fit:
+    tables.show(
+        mr.discrimination(report, here),
+        ["split", "n", "events", "event_rate", "mean_pd", "auc", "gini", "ks", "brier"],
+        key="discrimination",
+    )
+    line = mr.oracle_line(report, here)
+    if line:
+        st.caption(line)
+    st.markdown(f"**{t('models.drift')}**")
+    tables.show(mr.drifting(report, scheme, here), ["indicator_label", "psi"], key="drift")
+with tab_grades:
+    tables.show(
+        mr.grade_table(report),
+        ["grade", "count", "share", "defaults", "observed_rate", "predicted_pd"],
+        key="grades",
+    )
 with tab_gates:
-    tables.show(gates(report), ["gate", "value", "threshold", "passed"], key="gates")
-with tab_json:
-    st.json(report or {}, expanded=False)
+    tables.show(mr.gate_rows(report, here), ["gate", "value", "threshold", "passed"], key="gates")
+d1, d2 = st.columns(2)
+html = report_html(home, run_id)
+if html:  # written by our own training code: bilingual, with its charts
+    d1.download_button(
+        t("models.report_html"),
+        html.encode("utf-8"),
+        key="report_html",
+        file_name=f"validation-{scheme}-{run_id[:8]}.html",
+        mime="text/html",
+        on_click="ignore",
+    )
+if report:
+    d2.download_button(
+        t("models.report_json"),
+        json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
+        key="report_json",
+        file_name=f"validation-{scheme}-{run_id[:8]}.json",
+        mime="application/json",
+        on_click="ignore",
+    )
 
 st.subheader(t("models.promote"))
 if "challenger" not in held:
@@ -72,17 +145,40 @@ if "challenger" not in held:
 elif held["challenger"][0] == held.get("champion", ("",))[0]:
     st.caption(t("models.same", version=held["challenger"][0]))
 else:
-    st.caption(t("models.promote_hint", challenger=held["challenger"][0],
-                 champion=held.get("champion", ("—",))[0]))
+    st.caption(
+        t(
+            "models.promote_hint",
+            challenger=held["challenger"][0],
+            champion=held.get("champion", ("—",))[0],
+        )
+    )
     if st.button(t("models.promote_button"), key="promote", type="primary"):
         with st.spinner(t("models.promoting")):
             result = promote_challenger(store(), scheme, home, user.username)
-        audit(user, "promote", None, {"scheme": scheme, "promoted": result.promoted,
-                                      "challenger": result.challenger,
-                                      "failed": result.failed})
+        audit(
+            user,
+            "promote",
+            None,
+            {
+                "scheme": scheme,
+                "promoted": result.promoted,
+                "challenger": result.challenger,
+                "failed": result.failed,
+            },
+        )
         if result.promoted:
             st.success(t("models.promoted", version=result.challenger))
         else:
             st.error(t("models.refused"))
-            for item in result.failed:
-                st.markdown(f"- {item}")
+            failed = mr.gate_rows(report_json(home, held["challenger"][1]), here)
+            for gate in failed.loc[~failed["passed"], "gate"]:
+                st.markdown(f"- {gate}")
+            if result.champion_auc is not None and result.challenger_auc is not None:
+                st.markdown(
+                    "- "
+                    + t(
+                        "models.auc_vs",
+                        challenger=f"{result.challenger_auc:.3f}",
+                        champion=f"{result.champion_auc:.3f}",
+                    )
+                )

@@ -7,10 +7,11 @@ import datetime as dt
 
 import streamlit as st
 
-from app.components import tables
+from app.components import formats, tables
 from app.components.changes import rerated
 from app.data.casework import changes_frame
-from app.i18n import t
+from app.data.subjects import record_words
+from app.i18n import lang, t
 from app.settings import settings
 from app.state import audit_lookup, mask_frame, mlflow_home, require, store
 from scoring.casework import Outcome, object_to, repair, resolve
@@ -20,7 +21,7 @@ user = require("objections")
 st.title(t("page.objections"))
 s = store()
 cfg = settings()
-on = st.date_input(t("obj.on"), value=dt.date.today(), key="on")
+on = st.date_input(t("obj.on"), value=dt.date.today(), key="on", format="YYYY-MM-DD")
 
 
 def show_outcome(title: str, outcome: Outcome) -> None:
@@ -34,8 +35,14 @@ def settings_in_force() -> tuple:
     return mlflow_home(), cfg.build_config(), cfg.rating_policies()
 
 
-tab_open, tab_list, tab_repair = st.tabs([t("obj.tab_open"), t("obj.tab_list"),
-                                          t("obj.tab_repair")])
+def refused(exc: ObjectionError) -> None:
+    """The trail's refusal in the user's language."""
+    st.error(exc.zh if lang() == "zh" else str(exc))
+
+
+tab_open, tab_list, tab_repair = st.tabs(
+    [t("obj.tab_open"), t("obj.tab_list"), t("obj.tab_repair")]
+)
 with tab_open:
     code = st.text_input(t("obj.subject"), key="obj_subject")
     if code.strip():
@@ -44,8 +51,20 @@ with tab_open:
         if negative.empty:
             st.caption(t("obj.no_negative"))
         else:
-            tables.show(negative, ["record_id", "kind", "severity", "event_date",
-                                   "published_on", "valid_until", "source_dept"], key="neg")
+            tables.show(
+                record_words(negative, lang()),
+                [
+                    "record_id",
+                    "kind_label",
+                    "severity_label",
+                    "value_shown",
+                    "event_date",
+                    "published_on",
+                    "valid_until",
+                    "dept_label",
+                ],
+                key="neg",
+            )
     with st.form("open_objection"):
         record_id = st.text_input(t("col.record_id"), key="obj_record")
         reason = st.text_area(t("col.reason"), key="obj_reason")
@@ -53,11 +72,12 @@ with tab_open:
     if submitted:
         try:
             with st.spinner(t("obj.rerating")):
-                out = object_to(s, record_id.strip(), reason, user.username, user.role, on,
-                                *settings_in_force())
+                out = object_to(
+                    s, record_id.strip(), reason, user.username, user.role, on, *settings_in_force()
+                )
             show_outcome(t("obj.opened", id=out.ident), out)
         except ObjectionError as exc:
-            st.error(str(exc))
+            refused(exc)
 
 with tab_list:
     due = deadlines(s, on, cfg.objections.rules())
@@ -65,25 +85,52 @@ with tab_list:
         st.info(t("obj.none_open"))
     else:
         overdue = int(due["overdue"].sum())
-        st.metric(t("obj.open_count"), len(due), delta=t("obj.overdue", n=overdue),
-                  delta_color="inverse" if overdue else "off")
-        tables.show(mask_frame(user, due), ["objection_id", "record_id", "subject_id",
-                                            "opened_on", "reason", "accept_by", "check_by",
-                                            "department_by", "cap_by", "days_left",
-                                            "overdue"], key="due")
-        choice = st.selectbox(t("col.objection_id"), list(due["objection_id"]),
-                              key="obj_choice")
-        verdict = st.radio(t("obj.verdict"), ["upheld", "rejected"], horizontal=True,
-                           format_func=lambda v: t(f"obj.{v}"), key="verdict")
+        st.metric(
+            t("obj.open_count"),
+            len(due),
+            delta=t("obj.overdue", n=overdue),
+            delta_color="inverse" if overdue else "off",
+        )
+        tables.show(
+            mask_frame(user, due),
+            [
+                "objection_id",
+                "record_id",
+                "subject_id",
+                "opened_on",
+                "reason",
+                "accept_by",
+                "check_by",
+                "department_by",
+                "cap_by",
+                "days_left",
+                "overdue",
+            ],
+            key="due",
+        )
+        choice = st.selectbox(t("col.objection_id"), list(due["objection_id"]), key="obj_choice")
+        verdict = st.radio(
+            t("obj.verdict"),
+            ["upheld", "rejected"],
+            horizontal=True,
+            format_func=lambda v: t(f"obj.{v}"),
+            key="verdict",
+        )
         if st.button(t("obj.resolve_button"), key="resolve"):
             try:
                 with st.spinner(t("obj.rerating")):
-                    out = resolve(s, choice, verdict == "upheld", user.username, user.role,
-                                  on, *settings_in_force())
-                show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}")),
-                             out)
+                    out = resolve(
+                        s,
+                        choice,
+                        verdict == "upheld",
+                        user.username,
+                        user.role,
+                        on,
+                        *settings_in_force(),
+                    )
+                show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}")), out)
             except ObjectionError as exc:
-                st.error(str(exc))
+                refused(exc)
 
 with tab_repair:
     with st.form("repair"):
@@ -92,8 +139,9 @@ with tab_repair:
     if approve:
         try:
             with st.spinner(t("obj.rerating")):
-                out = repair(s, rec.strip(), user.username, user.role, on,
-                             *settings_in_force())
-            show_outcome(t("obj.repaired", id=out.ident, effective=out.effective_on), out)
+                out = repair(s, rec.strip(), user.username, user.role, on, *settings_in_force())
+            show_outcome(
+                t("obj.repaired", id=out.ident, effective=formats.day(out.effective_on)), out
+            )
         except ObjectionError as exc:
-            st.error(str(exc))
+            refused(exc)

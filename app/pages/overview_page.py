@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.components import charts
+from app.components import charts, formats
 from app.data.overview import batch_ratings, distribution, grade_order, movements
-from app.i18n import industry_label, region_label, scheme_label, t
+from app.i18n import INDUSTRIES, industry_label, lang, region_label, scheme_label, t
 from app.state import require, store
 from features.schemes import MODELLED
 from scoring.history import batch_dates
@@ -18,7 +18,7 @@ dates = batch_dates(s)
 if not dates:
     st.info(t("overview.empty"))
     st.stop()
-as_of = st.selectbox(t("overview.as_of"), dates, key="as_of")
+as_of = st.selectbox(t("overview.as_of"), dates, key="as_of", format_func=formats.day)
 ratings = batch_ratings(s, as_of)
 schemes = [k for k in MODELLED if k in set(ratings["scheme"])]
 
@@ -28,27 +28,36 @@ for col, key in zip(cols, schemes, strict=False):
     dist = distribution(ratings[ratings["scheme"] == key])
     with col:
         st.metric(scheme_label(key), f"{int(dist['n'].sum()):,}", help=t("overview.rated"))
-        st.altair_chart(charts.grade_bars(dist, grade_order(key), t("col.final_grade"),
-                                          t("overview.subjects")), width="stretch")
+        st.altair_chart(charts.grade_bars(dist, grade_order(key), lang()), width="stretch")
 
 scheme = st.selectbox(t("overview.scheme"), schemes, format_func=scheme_label, key="scheme")
 mine = ratings[ratings["scheme"] == scheme].assign(
     region=lambda f: f["region_code"].map(region_label),
-    industry_name=lambda f: f["industry"].map(industry_label))
+    industry_name=lambda f: f["industry"].map(industry_label),
+)
 left, right = st.columns(2)
 with left:
     st.subheader(t("overview.by_region"))
-    st.altair_chart(charts.grade_shares(distribution(mine, "region"), "region",
-                                        grade_order(scheme), t("col.region"),
-                                        t("overview.share"), t("col.final_grade")),
-                    width="stretch")
+    st.altair_chart(
+        charts.grade_shares(
+            distribution(mine, "region"), "region", grade_order(scheme), t("col.region"), lang()
+        ),
+        width="stretch",
+    )
 with right:
     st.subheader(t("overview.by_industry"))
     if mine["industry"].notna().any():
-        st.altair_chart(charts.grade_shares(distribution(mine, "industry_name"),
-                                            "industry_name", grade_order(scheme),
-                                            t("col.industry"), t("overview.share"),
-                                            t("col.final_grade")), width="stretch")
+        st.altair_chart(
+            charts.grade_shares(
+                distribution(mine, "industry_name"),
+                "industry_name",
+                grade_order(scheme),
+                t("col.industry"),
+                lang(),
+                [industry_label(k) for k in INDUSTRIES],
+            ),
+            width="stretch",
+        )
     else:
         st.caption(t("overview.no_industry"))
 
@@ -58,9 +67,17 @@ if not earlier:
     st.info(t("overview.no_previous"))
 else:
     moves, total = movements(s, scheme, as_of, earlier[0])
-    st.caption(t("overview.since", previous=earlier[0], as_of=as_of))
+    st.caption(t("overview.since", previous=formats.day(earlier[0]), as_of=formats.day(as_of)))
     c = st.columns(5)
     for box, key in zip(c, ("up", "down", "same", "new", "gone"), strict=True):
         box.metric(t(f"move.{key}"), f"{total[key]:,}")
-    st.altair_chart(charts.migration(moves, grade_order(scheme), t("overview.from", d=earlier[0]),
-                                     t("overview.to", d=as_of)), width="stretch")
+    st.altair_chart(
+        charts.migration(
+            moves,
+            grade_order(scheme),
+            t("overview.from", d=formats.day(earlier[0])),
+            t("overview.to", d=formats.day(as_of)),
+            lang(),
+        ),
+        width="stretch",
+    )

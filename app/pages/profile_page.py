@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.authorisation import ask_reference, log_search
-from app.components import charts, tables
+from app.components import charts, formats, tables
 from app.components.reasons import override_notes, reason_lists
 from app.data.overview import grade_label, grade_order
 from app.data.subjects import (
@@ -28,7 +28,15 @@ from app.data.subjects import (
     search,
     subject,
 )
-from app.i18n import lang, region_label, scheme_label, subject_type_label, t
+from app.i18n import (
+    CAUSES,
+    code_label,
+    lang,
+    region_label,
+    scheme_label,
+    subject_type_label,
+    t,
+)
 from app.state import audit_lookup, audited_report, mask_frame, require, show_id, store
 
 user = require("profile")
@@ -51,77 +59,154 @@ if hits.empty:
 names = dict(zip(hits["subject_id"], hits["name"], strict=True))
 types = dict(zip(hits["subject_id"], hits["subject_type"], strict=True))
 subject_id = st.selectbox(
-    t("profile.pick", n=len(hits)), list(hits["subject_id"]), key="subject",
-    format_func=lambda i: f"{names[i]} · {show_id(user, i)} · {subject_type_label(types[i])}")
+    t("profile.pick", n=len(hits)),
+    list(hits["subject_id"]),
+    key="subject",
+    format_func=lambda i: f"{names[i]} · {show_id(user, i)} · {subject_type_label(types[i])}",
+)
 audit_lookup(user, subject_id, "profile", **authorised)
 
 row = subject(s, subject_id)
 st.header(f"{row['name']}")
-st.caption(" · ".join([show_id(user, subject_id) or "", subject_type_label(row["subject_type"]),
-                       region_label(row["region_code"])]))
+st.caption(
+    " · ".join(
+        [
+            show_id(user, subject_id) or "",
+            subject_type_label(row["subject_type"]),
+            region_label(row["region_code"]),
+        ]
+    )
+)
 history = rating_history(s, subject_id)
 now = latest(s, subject_id, history)
 if now.empty:
     st.info(t("profile.unrated"))
 else:
-    scheme = st.radio(t("overview.scheme"), list(now["scheme"]), format_func=scheme_label,
-                      horizontal=True, key="scheme") if len(now) > 1 else now["scheme"].iloc[0]
+    scheme = (
+        st.radio(
+            t("overview.scheme"),
+            list(now["scheme"]),
+            format_func=scheme_label,
+            horizontal=True,
+            key="scheme",
+        )
+        if len(now) > 1
+        else now["scheme"].iloc[0]
+    )
     r = now[now["scheme"] == scheme].iloc[0]
     why = reasons(r)
     rule = points_rule(why)  # drivers: the 诚信考核 points rule beside the model grade
     c = st.columns(5 if rule else 4)
-    c[0].metric(t("col.final_grade"), r["final_grade"],
-                help=grade_label(scheme, r["final_grade"], lang()))
-    c[1].metric(t("col.pd"), f"{r['pd']:.2%}")
+    c[0].metric(
+        t("col.final_grade"),
+        formats.grade(r["final_grade"], lang()),
+        help=grade_label(scheme, r["final_grade"], lang()),
+    )
+    c[1].metric(t("col.pd"), formats.pd_percent(r["pd"]))
     c[2].metric(t("col.score"), f"{r['score']:.0f}")
-    c[3].metric(t("col.as_of"), str(r["as_of"])[:10])
+    c[3].metric(t("col.as_of"), formats.day(r["as_of"]))
     if rule:
-        c[4].metric(t("profile.points_rule"),
-                    str(rule.get("grade_zh" if lang() == "zh" else "grade_en") or rule["grade"]),
-                    help=t("profile.points_detail", points=rule.get("points", 0),
-                           events=rule.get("events", 0), grade=rule.get("grade", "")))
-    st.caption(t("profile.model", grade=grade_label(scheme, r["final_grade"], lang()),
-                 model=r["model_name"], version=r["model_version"]))
+        c[4].metric(
+            t("profile.points_rule"),
+            str(rule.get("grade_zh" if lang() == "zh" else "grade_en") or rule["grade"]),
+            help=t(
+                "profile.points_detail",
+                points=rule.get("points", 0),
+                events=rule.get("events", 0),
+                grade=rule.get("grade", ""),
+            ),
+        )
+    st.caption(
+        t(
+            "profile.model",
+            grade=grade_label(scheme, r["final_grade"], lang()),
+            model=r["model_name"],
+            version=r["model_version"],
+        )
+    )
     if green(r):
         st.success(t("profile.green"))
     else:
         st.caption(t("profile.no_green"))
     override_notes(overrides(r), lang())
-    st.download_button(t("profile.report"), key="report", on_click="ignore",
-                       data=audited_report(user, subject_id, lang(), page="profile",
-                                           **authorised),
-                       file_name=f"credit-report-{subject_id}.html", mime="text/html")
+    st.download_button(
+        t("profile.report"),
+        key="report",
+        on_click="ignore",
+        data=audited_report(user, subject_id, lang(), page="profile", **authorised),
+        file_name=f"credit-report-{subject_id}.html",
+        mime="text/html",
+    )
     st.subheader(t("profile.reasons"))
     reason_lists(why, lang())
     unit = why.get("unit", "")
-    st.altair_chart(charts.waterfall(why, lang(), {
-        "base": t("profile.base"), "rest": t("profile.rest"), "output": t("profile.output"),
-        "unit": t("unit.points") if unit == "points" else t("unit.logodds")}),
-        width="stretch")
+    st.altair_chart(
+        charts.waterfall(
+            why,
+            lang(),
+            {
+                "base": t("profile.base"),
+                "rest": t("profile.rest"),
+                "output": t("profile.output"),
+                "unit": t("unit.points") if unit == "points" else t("unit.logodds"),
+            },
+        ),
+        width="stretch",
+    )
     st.caption(t("profile.points_note") if unit == "points" else t("profile.logodds_note"))
 
     st.subheader(t("profile.history"))
     mine = history[history["scheme"] == scheme]
-    st.altair_chart(charts.grade_history(mine, grade_order(scheme), t("col.as_of"),
-                                         t("col.final_grade")), width="stretch")
-    tables.show(mine, ["as_of", "final_grade", "pd", "score", "model_version", "cause",
-                       "scored_at", "current"], key="history")
+    mine = mine.assign(
+        scheme_label=mine["scheme"].map(scheme_label),
+        cause_shown=mine["cause"].map(lambda c: code_label(CAUSES, c)),
+    )
+    st.altair_chart(charts.grade_history(mine, grade_order(scheme), lang()), width="stretch")
+    tables.show(
+        mine,
+        [
+            "as_of",
+            "final_grade",
+            "pd",
+            "score",
+            "cause_shown",
+            "current",
+            "model_version",
+            "scored_at",
+        ],
+        key="history",
+    )
 
 st.subheader(t("profile.records"))
 recs = records(s, subject_id, lang())
 if recs.empty:
     st.caption(t("none"))
 else:
-    st.altair_chart(charts.timeline(recs, t("col.kind"), t("col.event_date")),
-                    width="stretch")
-    tables.show(recs, ["record_id", "kind_label", "severity", "polarity", "event_date",
-                       "published_on", "valid_until", "amount", "value_num", "value_text",
-                       "dept_label"], key="records", height=300)
+    st.altair_chart(charts.timeline(recs, lang()), width="stretch")
+    tables.show(
+        recs,
+        [
+            "kind_label",
+            "value_shown",
+            "polarity_label",
+            "severity_label",
+            "event_date",
+            "published_on",
+            "valid_until",
+            "dept_label",
+            "record_id",
+        ],
+        key="records",
+        height=300,
+    )
 
 st.subheader(t("profile.objections"))
 objs = open_objections(s, subject_id)
 if objs.empty:
     st.caption(t("none"))
 else:
-    tables.show(mask_frame(user, objs), ["objection_id", "record_id", "opened_on", "reason"],
-                key="objections")
+    tables.show(
+        mask_frame(user, objs),
+        ["objection_id", "record_id", "opened_on", "reason"],
+        key="objections",
+    )

@@ -5,31 +5,44 @@ from __future__ import annotations
 import streamlit as st
 
 from app.components import charts, tables
-from app.data.quality import ingest_log, quarantine, record_counts
+from app.data.quality import ingest_log, log_words, quarantine, record_counts
 from app.i18n import lang, t
 from app.state import require, sees_full_ids, store
 
 user = require("quality")
 st.title(t("page.quality"))
 s = store()
-tab_log, tab_q, tab_n = st.tabs([t("quality.log"), t("quality.quarantine"),
-                                 t("quality.counts")])
+tab_log, tab_q, tab_n = st.tabs([t("quality.log"), t("quality.quarantine"), t("quality.counts")])
 with tab_log:
     log = ingest_log(s)
     c = st.columns(3)
     c[0].metric(t("quality.files"), f"{len(log):,}")
     c[1].metric(t("col.rows_stored"), f"{int(log['rows_stored'].sum()):,}")
     c[2].metric(t("col.rows_quarantined"), f"{int(log['rows_quarantined'].sum()):,}")
-    tables.show(log, ["ingest_id", "file_name", "target_table", "source_dept", "file_format",
-                      "rows_read", "rows_stored", "rows_unchanged", "rows_quarantined",
-                      "message", "finished_at"], key="log")
+    tables.show(
+        log_words(log, lang()),
+        [
+            "file_name",
+            "table_shown",
+            "dept_label",
+            "rows_read",
+            "rows_stored",
+            "rows_unchanged",
+            "rows_quarantined",
+            "message",
+            "format_shown",
+            "finished_at",
+            "ingest_id",
+        ],
+        key="log",
+    )
 with tab_q:
-    rows = quarantine(s)
+    rows = quarantine(s, lang=lang())
     if rows.empty:
         st.success(t("quality.clean"))
     else:
         # raw rows may hold personal IDs: only roles that see full IDs see them
-        cols = ["ingest_id", "file_name", "row_number", "target_table", "reason_text"]
+        cols = ["file_name", "row_number", "table_shown", "reason_text", "ingest_id"]
         if sees_full_ids(user):
             cols += ["key", "raw"]
         tables.show(rows, cols, key="quarantine")
@@ -38,10 +51,13 @@ with tab_n:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('quality.by_dept')}**")
-        st.altair_chart(charts.counts(n, "department", t("col.source_dept"), t("col.n")),
-                        width="stretch")
+        st.altair_chart(
+            charts.counts(n, "department", t("col.source_dept"), lang()), width="stretch"
+        )
     with right:
         st.markdown(f"**{t('quality.by_kind')}**")
-        st.altair_chart(charts.counts(n, "kind_label", t("col.kind"), t("col.n"),
-                                      colour="department"), width="stretch")
+        st.altair_chart(
+            charts.counts(n, "kind_label", t("col.kind"), lang(), colour="department"),
+            width="stretch",
+        )
     tables.show(n, ["department", "kind_label", "n"], key="counts")

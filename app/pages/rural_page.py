@@ -9,7 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app.components import tables
+from app.components import formats, tables
 from app.components.changes import rerated
 from app.data.casework import changes_frame
 from app.data.rural import (
@@ -38,7 +38,7 @@ latest = latest_as_of(s, "household")
 if latest is None:
     st.info(t("rural.empty"))
     st.stop()
-on = st.date_input(t("rural.on"), value=latest, key="on")
+on = st.date_input(t("rural.on"), value=latest, key="on", format="YYYY-MM-DD")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -54,54 +54,76 @@ except NoRuralRatingsError:
     st.stop()
 
 
-def percent(x: float) -> str:
-    """A share as a percentage with one decimal (``—`` when missing)."""
-    return "—" if x is None or x != x else f"{x:.1%}"
-
-
 def criteria_table(unit: str) -> None:
     """The unit's criteria with value, threshold and the message of each."""
     st.markdown(f"**{t('rural.criteria')}**")
     c = criteria(result, unit, lang())
     c["passed_mark"] = c["passed"].map({True: "✓", False: "✗"})
-    c[["value", "threshold"]] = c[["value", "threshold"]].map(percent)  # all are shares
-    tables.show(c, ["label", "value", "threshold", "passed_mark", "message"],
-                key=f"crit_{unit}")
+    c[["value", "threshold"]] = c[["value", "threshold"]].map(formats.share)  # all are shares
+    tables.show(c, ["label", "value", "threshold", "passed_mark", "message"], key=f"crit_{unit}")
 
 
 offers, v_units, t_units = result.offers, result.villages.units, result.townships.units
 m1, m2, m3 = st.columns(3)
 m1.metric(t("rural.households_n"), f"{int(offers['credit_household'].sum()):,} / {len(offers):,}")
 m2.metric(t("rural.villages_n"), f"{int(v_units['is_credit_village'].sum())} / {len(v_units)}")
-m3.metric(t("rural.townships_n"),
-          f"{int(t_units['is_credit_township'].sum())} / {len(t_units)}")
+m3.metric(t("rural.townships_n"), f"{int(t_units['is_credit_township'].sum())} / {len(t_units)}")
 
 township_names, village_names = names(s, "township"), names(s, "village")
 st.subheader(t("rural.townships"))
 tw = townships(result, township_names)
-tables.show(tw.assign(credit_village_share=tw["credit_village_share"].map(percent)),
-            ["township_code", "name", "villages", "credit_villages", "credit_village_share",
-             "households", "is_credit_township"], key="townships")
-township = st.selectbox(t("rural.township"), list(tw["township_code"]), key="township",
-                        format_func=lambda c: f"{township_names.get(c, c)} · {c}")
+tables.show(
+    tw,
+    [
+        "name",
+        "is_credit_township",
+        "villages",
+        "credit_villages",
+        "credit_village_share",
+        "households",
+        "township_code",
+    ],
+    key="townships",
+)
+township = st.selectbox(
+    t("rural.township"),
+    list(tw["township_code"]),
+    key="township",
+    format_func=lambda c: f"{township_names.get(c, c)} · {c}",
+)
 tname = township_names.get(township, township)
 good = bool(tw.loc[tw["township_code"] == township, "is_credit_township"].iloc[0])
-(st.success if good else st.warning)(t("rural.is_township" if good else "rural.not_township",
-                                       name=tname))
+(st.success if good else st.warning)(
+    t("rural.is_township" if good else "rural.not_township", name=tname)
+)
 criteria_table(township)
 
 st.subheader(t("rural.villages", name=tname))
 vs = villages(result, township, village_names)
-tables.show(vs.assign(credit_share=vs["credit_share"].map(percent)),
-            ["village_code", "name", "households", "credit_households", "credit_share",
-             "is_credit_village"], key="villages")
-village = st.selectbox(t("rural.village"), list(vs["village_code"]), key="village",
-                       format_func=lambda c: f"{village_names.get(c, c)} · {c}")
+tables.show(
+    vs,
+    [
+        "name",
+        "is_credit_village",
+        "households",
+        "credit_households",
+        "credit_share",
+        "village_code",
+    ],
+    key="villages",
+)
+village = st.selectbox(
+    t("rural.village"),
+    list(vs["village_code"]),
+    key="village",
+    format_func=lambda c: f"{village_names.get(c, c)} · {c}",
+)
 audit_lookup(user, village, "rural")
 vname = village_names.get(village, village)
 good = bool(vs.loc[vs["village_code"] == village, "is_credit_village"].iloc[0])
-(st.success if good else st.error)(t("rural.is_village" if good else "rural.not_village",
-                                     name=vname))
+(st.success if good else st.error)(
+    t("rural.is_village" if good else "rural.not_village", name=vname)
+)
 criteria_table(village)
 
 people = households(s, result, village)
@@ -110,44 +132,84 @@ heavy = people[people["weighs"] > 0]
 if heavy.empty:
     st.caption(t("rural.weighing_none"))
 else:
-    tables.show(mask_frame(user, heavy), ["subject_id", "name", "final_grade", "pd", "weighs"],
-                key="weighing")
+    tables.show(
+        mask_frame(user, heavy),
+        ["name", "subject_id", "final_grade", "pd", "weighs"],
+        key="weighing",
+    )
 st.subheader(t("rural.households"))
 shown = mask_frame(user, people).assign(rate_discount=people["rate_discount"].map("{:.0%}".format))
-tables.show(shown, ["subject_id", "name", "final_grade", "pd", "credit_household",
-                    "credit_line", "rate_discount"], key="households", height=320)
+tables.show(
+    shown,
+    ["name", "subject_id", "final_grade", "pd", "credit_household", "credit_line", "rate_discount"],
+    key="households",
+    height=320,
+)
 
 st.subheader(t("rural.assess"))
 by_id = dict(zip(people["subject_id"], people["name"], strict=True))
 masked = dict(zip(people["subject_id"], shown["subject_id"], strict=True))
-household = st.selectbox(t("rural.household"), list(people["subject_id"]), key="household",
-                         format_func=lambda i: f"{by_id[i]} · {masked[i]}")
+household = st.selectbox(
+    t("rural.household"),
+    list(people["subject_id"]),
+    key="household",
+    format_func=lambda i: f"{by_id[i]} · {masked[i]}",
+)
 audit_lookup(user, household, "rural_household")
 now = last_assessment(s, household)
 if now is None:
     st.caption(t("rural.no_current"))
 else:
-    st.caption(t("rural.current", score=f"{now['value_num']:.0f}",
-                 date=str(now["event_date"])[:10], id=now["record_id"]))
+    st.caption(
+        t(
+            "rural.current",
+            score=f"{now['value_num']:.0f}",
+            date=formats.day(now["event_date"]),
+            id=now["record_id"],
+        )
+    )
 with st.form("assessment"):
     f1, f2 = st.columns(2)
-    score = f1.number_input(t("rural.score"), min_value=0, max_value=100, step=1, key="score",
-                            value=int(now["value_num"]) if now is not None else 80)
-    day = f2.date_input(t("rural.date"), value=dt.date.today(), key="assess_on")
+    score = f1.number_input(
+        t("rural.score"),
+        min_value=0,
+        max_value=100,
+        step=1,
+        key="score",
+        value=int(now["value_num"]) if now is not None else 80,
+    )
+    day = f2.date_input(
+        t("rural.date"), value=dt.date.today(), key="assess_on", format="YYYY-MM-DD"
+    )
     note = st.text_input(t("rural.note"), key="note")
     save = st.form_submit_button(t("rural.save"), key="save", type="primary")
 if save:
     try:
         with st.spinner(t("rural.saving")):
-            out = assess_household(s, household, float(score), day, user.username,
-                                   mlflow_home(), cfg.build_config(), cfg.rating_policies(),
-                                   note)
+            out = assess_household(
+                s,
+                household,
+                float(score),
+                day,
+                user.username,
+                mlflow_home(),
+                cfg.build_config(),
+                cfg.rating_policies(),
+                note,
+            )
     except NoModelError:
         st.warning(t("rural.no_model"))
     except ValueError as exc:
         st.error(str(exc))
     else:
-        audit(user, "village_assessment", household, {"record_id": out.ident,
-                                                      "score": score, "on": str(day)})
-        rerated(t("rural.saved", id=out.ident),
-                mask_frame(user, changes_frame(out.changes)), out.seconds)
+        audit(
+            user,
+            "village_assessment",
+            household,
+            {"record_id": out.ident, "score": score, "on": str(day)},
+        )
+        rerated(
+            t("rural.saved", id=out.ident),
+            mask_frame(user, changes_frame(out.changes)),
+            out.seconds,
+        )

@@ -7,13 +7,16 @@ import secrets
 
 import streamlit as st
 
-from app.components import charts, tables
+from app.components import charts, formats, tables
 from app.data.supervision import (
     CLASSES,
     NoRatingsError,
     class_counts,
+    class_text,
     classified,
     csv_bytes,
+    draw_listing,
+    draw_summary,
     excel_bytes,
     filter_classes,
     ratio_table,
@@ -32,7 +35,7 @@ dates = batch_dates(s, "enterprise")
 if not dates:
     st.info(t("sup.empty"))
     st.stop()
-as_of = st.selectbox(t("sup.as_of"), dates, key="as_of")
+as_of = st.selectbox(t("sup.as_of"), dates, key="as_of", format_func=formats.day)
 try:
     frame, batch = classified(s, as_of, lang())
 except NoRatingsError:
@@ -42,44 +45,73 @@ st.caption(t("sup.model", model=batch["model_name"], version=batch["model_versio
 
 regions = sorted(frame["region_code"].dropna().unique())
 c1, c2, c3 = st.columns(3)
-pick_regions = c1.multiselect(t("sup.filter_region"), regions, format_func=region_label,
-                              key="f_region", placeholder=t("sup.all"))
-pick_industries = c2.multiselect(t("sup.filter_industry"),
-                                 sorted(frame["industry"].dropna().unique()),
-                                 format_func=industry_label, key="f_industry",
-                                 placeholder=t("sup.all"))
-pick_classes = c3.multiselect(t("sup.filter_class"), list(CLASSES), key="f_class",
-                              placeholder=t("sup.all"))
+pick_regions = c1.multiselect(
+    t("sup.filter_region"),
+    regions,
+    format_func=region_label,
+    key="f_region",
+    placeholder=t("sup.all"),
+)
+pick_industries = c2.multiselect(
+    t("sup.filter_industry"),
+    sorted(frame["industry"].dropna().unique()),
+    format_func=industry_label,
+    key="f_industry",
+    placeholder=t("sup.all"),
+)
+pick_classes = c3.multiselect(
+    t("sup.filter_class"),
+    list(CLASSES),
+    key="f_class",
+    placeholder=t("sup.all"),
+    format_func=lambda k: class_text(k, lang()),
+)
 mine = filter_classes(frame, pick_regions, pick_industries, pick_classes)
 
 left, right = st.columns([2, 3])
 with left:
     st.subheader(t("sup.distribution"))
-    st.altair_chart(charts.class_bars(class_counts(mine), t("col.credit_class"),
-                                      t("overview.subjects")), width="stretch")
-    st.subheader(t("sup.ratios"))
-    tables.show(ratio_table(cfg, lang()), ["credit_class", "class_label", "ratio", "allowed",
-                                           "cap_per_year"], key="ratios")
-    st.caption(t("sup.floor", floor=f"{cfg.floor:.0%}", order=" → ".join(cfg.top_up_order)))
+    st.altair_chart(charts.class_bars(class_counts(mine), lang()), width="stretch")
 with right:
-    st.subheader(t("sup.enterprises", n=f"{len(mine):,}"))
-    if mine.empty:
-        st.info(t("sup.no_match"))
-    else:
-        view = mask_frame(user, mine).assign(region=mine["region_code"].map(region_label),
-                                             industry=mine["industry"].map(industry_label))
-        tables.show(view, ["subject_id", "name", "region", "industry", "credit_class",
-                           "class_label", "top_reasons"], key="enterprises", height=460)
+    st.subheader(t("sup.ratios"))
+    tables.show(
+        ratio_table(cfg, lang()), ["class_shown", "ratio", "allowed", "cap_per_year"], key="ratios"
+    )
+    st.caption(t("sup.floor", floor=f"{cfg.floor:.0%}", order=" → ".join(cfg.top_up_order)))
+
+# the whole width: name, USCC, class and reasons are read first, region and industry after
+st.subheader(t("sup.enterprises", n=f"{len(mine):,}"))
+if mine.empty:
+    st.info(t("sup.no_match"))
+else:
+    view = mask_frame(user, mine).assign(
+        region=mine["region_code"].map(region_label), industry=mine["industry"].map(industry_label)
+    )
+    tables.show(
+        view,
+        ["name", "subject_id", "class_shown", "top_reasons", "region", "industry"],
+        key="enterprises",
+        height=460,
+    )
 
 st.subheader(t("sup.draw"))
 with st.form("draw"):
     d1, d2 = st.columns(2)
-    seed = d1.number_input(t("sup.seed"), min_value=0, max_value=2**31 - 1, step=1,
-                           value=st.session_state.setdefault("_seed", secrets.randbelow(2**31)),
-                           help=t("sup.seed_help"), key="seed")
-    region = d2.selectbox(t("sup.region"), [None, *regions], key="draw_region",
-                          format_func=lambda r: t("sup.all_regions") if r is None
-                          else region_label(r))
+    seed = d1.number_input(
+        t("sup.seed"),
+        min_value=0,
+        max_value=2**31 - 1,
+        step=1,
+        value=st.session_state.setdefault("_seed", secrets.randbelow(2**31)),
+        help=t("sup.seed_help"),
+        key="seed",
+    )
+    region = d2.selectbox(
+        t("sup.region"),
+        [None, *regions],
+        key="draw_region",
+        format_func=lambda r: t("sup.all_regions") if r is None else region_label(r),
+    )
     submitted = st.form_submit_button(t("sup.draw_button"), key="draw_submit", type="primary")
 if submitted:
     try:
@@ -88,29 +120,75 @@ if submitted:
         st.warning(t("sup.no_region"))
     else:
         st.session_state["_draw_outcome"] = outcome
-        audit(user, "inspection_draw", None, {"draw_id": outcome.draw_id, "as_of": str(as_of),
-                                              "seed": int(seed), "region": region,
-                                              "drawn": len(outcome.listing)})
+        audit(
+            user,
+            "inspection_draw",
+            None,
+            {
+                "draw_id": outcome.draw_id,
+                "as_of": str(as_of),
+                "seed": int(seed),
+                "region": region,
+                "drawn": len(outcome.listing),
+            },
+        )
 
 outcome = st.session_state.get("_draw_outcome")
 if outcome is not None:
     result = outcome.result
-    st.success(t("sup.drawn", id=outcome.draw_id, n=len(outcome.listing), as_of=outcome.as_of,
-                 seed=result.seed))
+    st.success(
+        t(
+            "sup.drawn",
+            id=outcome.draw_id,
+            n=len(outcome.listing),
+            as_of=formats.day(outcome.as_of),
+            seed=result.seed,
+        )
+    )
     floor = {"required": result.floor_required, "drawn": len(result.drawn)}
     if result.floor_met:
         st.caption(t("sup.floor_met", **floor))
     else:
         st.warning(t("sup.floor_not_met", **floor))
     st.markdown(f"**{t('sup.summary')}**")
-    st.dataframe(outcome.summary, hide_index=True, width="stretch", key="draw_summary")
+    tables.show(
+        draw_summary(result, lang()),
+        [
+            "class_shown",
+            "population",
+            "capped",
+            "eligible",
+            "ratio",
+            "target",
+            "drawn_by_ratio",
+            "drawn_floor",
+            "drawn",
+            "drawn_share",
+        ],
+        key="draw_summary",
+    )
     st.markdown(f"**{t('sup.list')}**")
-    st.dataframe(outcome.listing, hide_index=True, width="stretch", key="draw_list",
-                 height=320)
+    listing = draw_listing(result, lang())
+    tables.show(
+        listing.assign(region=listing["region_code"].map(region_label)),
+        ["name", "subject_id", "class_shown", "selected_by", "region", "region_code"],
+        key="draw_list",
+        height=320,
+    )
     b1, b2 = st.columns(2)
-    b1.download_button(t("sup.csv"), csv_bytes(outcome.listing), key="csv",
-                       file_name=f"{outcome.draw_id}.csv", mime="text/csv", on_click="ignore")
-    b2.download_button(t("sup.xlsx"), excel_bytes({"抽查名单": outcome.listing,
-                                                   "抽查汇总": outcome.summary}),
-                       file_name=f"{outcome.draw_id}.xlsx", key="xlsx", on_click="ignore",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    b1.download_button(
+        t("sup.csv"),
+        csv_bytes(outcome.listing),
+        key="csv",
+        file_name=f"{outcome.draw_id}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    b2.download_button(
+        t("sup.xlsx"),
+        excel_bytes({"抽查名单": outcome.listing, "抽查汇总": outcome.summary}),
+        file_name=f"{outcome.draw_id}.xlsx",
+        key="xlsx",
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

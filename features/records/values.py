@@ -180,6 +180,9 @@ KIND_VALUES: Mapping[str, Labels] = {
         "minor": ("次要责任", "minor responsibility"),
         "none": ("无责任", "no responsibility"),
     },
+    "traffic_violation": {  # the generator's one class of violation (积分 counts)
+        "safety": ("安全类交通违法", "safety-related violation"),
+    },
     "passenger_complaint": {
         "refusal": ("拒载", "refusing passengers"),
         "overcharging": ("多收费", "overcharging"),
@@ -187,6 +190,38 @@ KIND_VALUES: Mapping[str, Labels] = {
         "attitude": ("服务态度", "attitude"),
     },
 }
+
+#: What ``value_num`` measures, per record kind (``KINDS[kind].value_num_unit`` is the code):
+#: a number is shown with its unit, never bare.
+VALUE_NUM_UNITS: Mapping[str, tuple[str, str]] = {
+    "social_insurance_headcount": ("人", "persons"),
+    "housing_fund": ("人", "persons"),
+    "loan": ("个月", "months"),
+    "loan_overdue": ("天", "days"),
+    "traffic_violation": ("分", "points"),
+    "overloading": ("%", "%"),
+    "village_assessment": ("分", "points"),
+}
+
+#: ``utility_consumption`` measures each utility in its own unit (its ``value_text``).
+UTILITY_UNITS: Labels = {
+    "electricity": ("千瓦时", "kWh"),
+    "water": ("吨", "t"),
+    "gas": ("立方米", "m³"),
+}
+
+#: ``ingest_log``: the table a batch went to, its file format and the generator's source key.
+INGEST_TABLES: Labels = {
+    "records": ("信用记录", "records"),
+    "subjects": ("主体登记信息", "subjects"),
+}
+FILE_FORMATS: Labels = {
+    "csv": ("CSV", "CSV"),
+    "parquet": ("Parquet", "Parquet"),
+    "xlsx": ("Excel", "Excel"),
+    "generated": ("模拟生成", "generated"),
+}
+SOURCES: Labels = {"synthetic": ("模拟数据生成器", "data generator")}
 
 #: Coded columns of ``subjects`` and ``records``.
 COLUMN_VALUES: Mapping[str, Labels] = {
@@ -216,3 +251,14 @@ def value_label(labels: Labels, code: object, lang: str = "zh") -> str:
 def kind_value_label(kind: str, code: object, lang: str = "zh") -> str:
     """A record's ``value_text`` as a person reads it (see :data:`KIND_VALUES`)."""
     return value_label(KIND_VALUES.get(kind, {}), code, lang)
+
+
+def value_num_unit(kind: str, value_text: object = None, lang: str = "zh") -> str:
+    """The unit of a record's ``value_num`` in ``lang`` (empty when it has none).
+
+    ``utility_consumption`` takes the unit of its utility (``value_text``).
+    """
+    if kind == "utility_consumption":
+        return value_label(UTILITY_UNITS, value_text, lang) if value_text else ""
+    pair = VALUE_NUM_UNITS.get(kind)
+    return "" if pair is None else pair[0] if lang == "zh" else pair[1]

@@ -17,8 +17,12 @@ def page(name: str, role: str | None, lang: str = "zh") -> AppTest:
     at = AppTest.from_file(str(PAGES / f"{name}_page.py"), default_timeout=180)
     at.session_state["lang"] = lang
     if role is not None:
-        at.session_state["user"] = {"username": f"test-{role}", "role": role,
-                                    "display_name": f"测试{role}", "region_code": None}
+        at.session_state["user"] = {
+            "username": f"test-{role}",
+            "role": role,
+            "display_name": f"测试{role}",
+            "region_code": None,
+        }
     return at.run()
 
 
@@ -38,9 +42,14 @@ def test_a_page_refuses_without_sign_in(app_env: dict, name: str) -> None:
     assert not at.title and not at.dataframe and not at.metric
 
 
-@pytest.mark.parametrize(("name", "role"), [
-    (name, role) for name, allowed in sorted(PAGE_ROLES.items())
-    for role in sorted(set(ROLES) - allowed)])
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        (name, role)
+        for name, allowed in sorted(PAGE_ROLES.items())
+        for role in sorted(set(ROLES) - allowed)
+    ],
+)
 def test_a_page_refuses_a_role_without_access(app_env: dict, name: str, role: str) -> None:
     at = _ok(page(name, role))
     assert len(at.error) == 1 and "无权访问" in at.error[0].value
@@ -74,7 +83,8 @@ def _driver(query) -> tuple[str, str]:
 
 
 def test_profile_masks_personal_ids_for_a_bank_officer_and_logs_the_look_up(
-        app_env: dict, query) -> None:
+    app_env: dict, query
+) -> None:
     driver_id, _name = _driver(query)
     at = page("profile", "bank")
     at.text_input(key="auth").input("SQ-2026-0001").run()  # the bank looks under authorisation
@@ -84,8 +94,7 @@ def test_profile_masks_personal_ids_for_a_bank_officer_and_logs_the_look_up(
     options = " ".join(shown.options)
     assert driver_id not in options and driver_id[:6] + "*" * 10 + driver_id[-2:] in options
     assert driver_id not in at.caption[0].value
-    log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' "
-                "AND action = 'view_subject'")
+    log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' AND action = 'view_subject'")
     assert list(log["subject_id"]) == [driver_id] and set(log["role"]) == {"bank"}
     assert "SQ-2026-0001" in log["detail"].iloc[0]
     # a rerun on the same subject is not a second look-up (nor a second search)
@@ -127,12 +136,21 @@ def test_profile_says_when_nothing_matches(app_env: dict) -> None:
 def test_models_page_shows_versions_compare_report_and_gates(app_env: dict) -> None:
     at = _ok(page("models", "modeller"))
     assert at.title[0].value == "模型管理"
-    assert len(at.dataframe) >= 4  # versions, compare, runs, gates
-    assert at.get("iframe")  # the HTML validation report
+    # versions, compare, runs, and the report: discrimination, drift, grades, gates
+    assert len(at.dataframe) >= 7
+    gates = next(d.value for d in at.dataframe if "门槛" in d.value.columns)
+    assert "样本外AUC不低于门槛" in set(gates["门槛"]) and set(gates["通过"]) <= {"是", "否"}
+    splits = next(d.value for d in at.dataframe if "样本" in d.value.columns)
+    assert list(splits["样本"]) == ["训练集", "验证集", "样本外（时间外）"]
+    # the bilingual HTML report (with its charts) and the metrics are downloads
+    assert {b.proto.label for b in at.get("download_button")} == {
+        "下载完整验证报告（HTML，中英对照，含图表）",
+        "下载验证指标（JSON）",
+    }
     assert any("已是冠军模型" in c.value for c in at.caption)
     at.selectbox(key="scheme").set_value("driver").run()
     _ok(at)
-    assert at.get("iframe")
+    assert len(at.get("download_button")) == 2
 
 
 def test_quality_page_shows_log_counts_and_hides_raw_rows(app_env: dict) -> None:
@@ -144,8 +162,7 @@ def test_quality_page_shows_log_counts_and_hides_raw_rows(app_env: dict) -> None
     assert all("原始内容" not in h for h in headers)
 
 
-def test_objections_page_opens_resolves_and_repairs_with_re_rating(
-        app_env: dict, query) -> None:
+def test_objections_page_opens_resolves_and_repairs_with_re_rating(app_env: dict, query) -> None:
     recs = query("""SELECT r.record_id, r.subject_id FROM records r
                     JOIN ratings g ON g.subject_id = r.subject_id AND g.scheme = 'enterprise'
                     WHERE r.polarity = 'negative' AND r.severity IS NOT NULL
@@ -158,15 +175,17 @@ def test_objections_page_opens_resolves_and_repairs_with_re_rating(
     at.button(key="open_submit").click().run()
     _ok(at)
     assert any("已受理" in s.value for s in at.success), [e.value for e in at.error]
-    assert query("SELECT count(*) AS n FROM objections WHERE record_id = ?",
-                 [first])["n"].iloc[0] == 1
+    assert (
+        query("SELECT count(*) AS n FROM objections WHERE record_id = ?", [first])["n"].iloc[0] == 1
+    )
     changes = [d.value for d in at.dataframe if "新等级" in d.value.columns]
     assert changes and len(changes[0]) >= 1 and "变更前等级" in changes[0].columns
     assert any("已重新评价" in c.value for c in at.caption)
 
     at = _ok(page("objections", "admin"))
-    oid = query("SELECT objection_id FROM objections WHERE record_id = ?",
-                [first])["objection_id"].iloc[0]
+    oid = query("SELECT objection_id FROM objections WHERE record_id = ?", [first])[
+        "objection_id"
+    ].iloc[0]
     at.selectbox(key="obj_choice").set_value(oid)
     at.radio(key="verdict").set_value("upheld")
     at.button(key="resolve").click().run()
@@ -180,7 +199,8 @@ def test_objections_page_opens_resolves_and_repairs_with_re_rating(
     assert any("修复" in s.value for s in at.success), [e.value for e in at.error]
     log = query("SELECT action, role FROM audit_log WHERE user_name = 'test-admin'")
     assert {"objection_open", "objection_upheld", "repair_approved", "view_subject"} <= set(
-        log["action"])
+        log["action"]
+    )
     assert set(log["role"]) == {"admin"}
 
 
@@ -192,9 +212,16 @@ def test_objections_page_reports_a_wrong_record(app_env: dict) -> None:
     assert any("NO-SUCH-RECORD" in e.value for e in at.error)
 
 
-@pytest.mark.parametrize(("name", "title"), [
-    ("overview", "Overview"), ("profile", "Subject profile"), ("models", "Models"),
-    ("objections", "Objections and repair"), ("quality", "Data quality")])
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("overview", "Overview"),
+        ("profile", "Subject profile"),
+        ("models", "Models"),
+        ("objections", "Objections and repair"),
+        ("quality", "Data quality"),
+    ],
+)
 def test_every_page_speaks_english_when_asked(app_env: dict, name: str, title: str) -> None:
     at = _ok(page(name, "admin", lang="en"))
     assert at.title[0].value == title

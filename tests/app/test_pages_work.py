@@ -18,8 +18,12 @@ def page(name: str, role: str, lang: str = "zh") -> AppTest:
     """A page run as a signed-in user of ``role``."""
     at = AppTest.from_file(str(PAGES / f"{name}_page.py"), default_timeout=240)
     at.session_state["lang"] = lang
-    at.session_state["user"] = {"username": f"test-{role}", "role": role,
-                                "display_name": f"测试{role}", "region_code": None}
+    at.session_state["user"] = {
+        "username": f"test-{role}",
+        "role": role,
+        "display_name": f"测试{role}",
+        "region_code": None,
+    }
     return at.run()
 
 
@@ -34,21 +38,30 @@ def frames(at: AppTest, header: str) -> list[pd.DataFrame]:
 
 # --- 分级分类监管 -------------------------------------------------------------
 
+
 def test_supervision_shows_classes_reasons_and_ratios(app_env: dict) -> None:
     at = ok(page("supervision", "supervisor"))
     assert at.title[0].value == "分级分类监管"
     assert at.selectbox(key="as_of").value == app_env["as_of"]
     assert len(at.get("vega_lite_chart")) == 1
     ratios = frames(at, "抽查比例")[0]
-    assert list(ratios["信用风险分类"]) == ["A", "B", "C", "D"]
+    assert list(ratios["信用风险分类"]) == [
+        "A（信用风险低）",
+        "B（信用风险一般）",
+        "C（信用风险较高）",
+        "D（信用风险高）",
+    ]
     assert list(ratios["抽查比例"]) == ["2%", "5%", "30%", "80%"]
+    assert list(ratios["抽查频次上限"]) == ["每2年1次", "每年1次", "每年2次", "不限"]
     firms = frames(at, "主要理由")[0]
-    assert len(firms) > 100 and set(firms["信用风险分类"]) <= {"A", "B", "C", "D"}
+    assert len(firms) > 100 and set(firms["信用风险分类"].str[0]) <= {"A", "B", "C", "D"}
+    # the columns a supervisor reads first come first
+    assert list(firms.columns[:4]) == ["名称", "主体标识", "信用风险分类", "主要理由"]
     assert firms["主要理由"].str.len().gt(0).mean() > 0.5
     at.multiselect(key="f_class").set_value(["D"]).run()
     ok(at)
     only_d = frames(at, "主要理由")[0]
-    assert 0 < len(only_d) < len(firms) and set(only_d["信用风险分类"]) == {"D"}
+    assert 0 < len(only_d) < len(firms) and set(only_d["信用风险分类"]) == {"D（信用风险高）"}
 
 
 def test_supervision_draws_stores_and_exports_the_list(app_env: dict, query) -> None:
@@ -60,10 +73,10 @@ def test_supervision_draws_stores_and_exports_the_list(app_env: dict, query) -> 
     listing = frames(at, "抽取方式")[0]
     stored = query("SELECT * FROM inspections")
     assert stored["draw_id"].nunique() == 1 and len(stored) == len(listing) > 0
-    assert set(stored["subject_id"]) == set(listing["统一社会信用代码"])
+    assert set(stored["subject_id"]) == set(listing["主体标识"])
     assert set(stored["seed"]) == {20261031} and set(stored["drawn_by"]) == {"test-supervisor"}
-    summary = frames(at, "抽取数 Drawn")[0]
-    assert summary["抽取数 Drawn"].iloc[-1] == len(listing)
+    summary = frames(at, "抽取数")[0]
+    assert summary["抽取数"].iloc[-1] == len(listing) and summary["信用风险分类"].iloc[-1] == "合计"
     assert any("保底比例" in c.value for c in at.caption) or at.warning
     assert len(at.get("download_button")) == 2
     log = query("SELECT * FROM audit_log WHERE action = 'inspection_draw'")
@@ -92,12 +105,14 @@ def test_supervision_csv_helpers_write_a_bom_and_two_sheets() -> None:
     frame = pd.DataFrame({"企业名称": ["曲靖某公司"], "信用风险分类": ["A"]})
     raw = csv_bytes(frame)
     assert raw.startswith(b"\xef\xbb\xbf") and "曲靖某公司" in raw.decode("utf-8-sig")
-    book = pd.read_excel(io.BytesIO(excel_bytes({"抽查名单": frame, "抽查汇总": frame})),
-                         sheet_name=None)
+    book = pd.read_excel(
+        io.BytesIO(excel_bytes({"抽查名单": frame, "抽查汇总": frame})), sheet_name=None
+    )
     assert list(book) == ["抽查名单", "抽查汇总"]
 
 
 # --- 信易贷 ------------------------------------------------------------------
+
 
 def _sme(query, declined: bool | None = None) -> tuple[str, str]:
     row = query("""SELECT s.subject_id, s.name FROM ratings r JOIN subjects s USING (subject_id)
@@ -106,19 +121,24 @@ def _sme(query, declined: bool | None = None) -> tuple[str, str]:
 
 
 def test_lending_needs_the_authorisation_reference_before_anything_opens(
-        app_env: dict, query) -> None:
+    app_env: dict, query
+) -> None:
     sid, _name = _sme(query)
     at = ok(page("lending", "bank"))
     at.text_input(key="query").input(sid).run()
     ok(at)
     assert any("授权编号" in w.value for w in at.warning)
     assert not at.metric and not at.header
-    assert query("SELECT count(*) AS n FROM audit_log WHERE user_name = 'test-bank' "
-                 "AND action = 'view_subject'")["n"].iloc[0] == 0
+    assert (
+        query(
+            "SELECT count(*) AS n FROM audit_log WHERE user_name = 'test-bank' "
+            "AND action = 'view_subject'"
+        )["n"].iloc[0]
+        == 0
+    )
 
 
-def test_lending_shows_the_decision_reasons_and_logs_the_reference(
-        app_env: dict, query) -> None:
+def test_lending_shows_the_decision_reasons_and_logs_the_reference(app_env: dict, query) -> None:
     sid, name = _sme(query)
     at = ok(page("lending", "bank"))
     at.text_input(key="auth").input("SQ-2026-0001")
@@ -132,12 +152,17 @@ def test_lending_shows_the_decision_reasons_and_logs_the_reference(
     text = " ".join(m.value for m in at.markdown)
     assert "推高风险的主要因素" in text
     assert at.get("download_button")  # the credit report
-    log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' "
-                "AND action = 'view_subject'")
+    log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' AND action = 'view_subject'")
     assert list(log["subject_id"]) == [sid] and "SQ-2026-0001" in log["detail"].iloc[0]
     at.text_input(key="auth").input("SQ-2026-0002").run()  # another authorisation: logged
-    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank' "
-                     "AND action = 'view_subject'")) == 2
+    assert (
+        len(
+            query(
+                "SELECT * FROM audit_log WHERE user_name = 'test-bank' AND action = 'view_subject'"
+            )
+        )
+        == 2
+    )
 
 
 def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
@@ -146,8 +171,11 @@ def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
     from features.store.duckdb_store import DuckDBStore
     from scoring.lending_decision import applicant_decisions
 
-    rated = list(query("SELECT DISTINCT subject_id FROM ratings WHERE scheme = 'sme' "
-                       "ORDER BY 1 LIMIT 3")["subject_id"])
+    rated = list(
+        query("SELECT DISTINCT subject_id FROM ratings WHERE scheme = 'sme' ORDER BY 1 LIMIT 3")[
+            "subject_id"
+        ]
+    )
     unrated = query("""SELECT subject_id FROM subjects WHERE subject_type = 'enterprise'
                        AND subject_id NOT IN (SELECT subject_id FROM ratings
                                               WHERE scheme = 'sme') LIMIT 1""")["subject_id"]
@@ -155,8 +183,13 @@ def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
     csv = pd.DataFrame({"统一社会信用代码": ids, "企业名称": "x"}).to_csv(index=False)
     assert read_applicants(csv.encode("utf-8-sig")) == [i.upper() for i in ids]
     with DuckDBStore(app_env["store"]) as store:
-        out = applicant_decisions(store, app_env["as_of"], read_applicants(csv.encode()),
-                                  settings().lending.config(), settings().build_config())
+        out = applicant_decisions(
+            store,
+            app_env["as_of"],
+            read_applicants(csv.encode()),
+            settings().lending.config(),
+            settings().build_config(),
+        )
     assert list(out["row_number"]) == list(range(1, len(ids) + 1))
     assert list(out["status"]) == ["ok"] * 3 + ["unknown", "empty", "unrated"]
     assert out["grade"].iloc[:3].notna().all() and out["grade"].iloc[3:].isna().all()
@@ -171,6 +204,7 @@ def test_lending_refuses_a_file_without_an_id_column() -> None:
 
 # --- 农村信用 ----------------------------------------------------------------
 
+
 def test_rural_drills_down_to_a_village_and_its_households(app_env: dict, query) -> None:
     at = ok(page("rural", "rural"))
     assert at.title[0].value == "农村信用"
@@ -184,8 +218,10 @@ def test_rural_drills_down_to_a_village_and_its_households(app_env: dict, query)
     assert crit and crit[-1]["说明"].str.len().gt(0).all()
     people = frames(at, "利率优惠")[0]
     assert len(people) > 0 and people["主体标识"].str.contains(r"\*").sum() == 0  # full IDs
-    log = query("SELECT subject_id FROM audit_log WHERE user_name = 'test-rural' "
-                "AND action = 'view_subject'")
+    log = query(
+        "SELECT subject_id FROM audit_log WHERE user_name = 'test-rural' "
+        "AND action = 'view_subject'"
+    )
     assert village in set(log["subject_id"])
 
 
@@ -203,8 +239,7 @@ def test_rural_failing_village_lists_the_households_weighing_most(app_env: dict)
     pytest.skip("every village of the tiny city is a 信用村")
 
 
-def test_rural_assessment_is_a_new_record_and_re_rates_the_household(
-        app_env: dict, query) -> None:
+def test_rural_assessment_is_a_new_record_and_re_rates_the_household(app_env: dict, query) -> None:
     at = ok(page("rural", "rural"))
     household = at.selectbox(key="household").value
     before = query("SELECT count(*) AS n FROM records WHERE kind = 'village_assessment'")
@@ -213,16 +248,22 @@ def test_rural_assessment_is_a_new_record_and_re_rates_the_household(
     at.button(key="save").click().run()
     ok(at)
     assert any("已保存评议记录" in s.value for s in at.success), [e.value for e in at.error]
-    new = query("SELECT * FROM records WHERE kind = 'village_assessment' AND subject_id = ? "
-                "ORDER BY recorded_at DESC LIMIT 1", [household]).iloc[0]
+    new = query(
+        "SELECT * FROM records WHERE kind = 'village_assessment' AND subject_id = ? "
+        "ORDER BY recorded_at DESC LIMIT 1",
+        [household],
+    ).iloc[0]
     assert new["value_num"] == 35 and new["source_dept"] == "village_committee"
     assert new["record_id"].startswith("VC-")
     after = query("SELECT count(*) AS n FROM records WHERE kind = 'village_assessment'")
     assert after["n"].iloc[0] == before["n"].iloc[0] + 1
     changes = frames(at, "新等级")
     assert changes and list(changes[0]["主体标识"]) == [household]
-    rating = query("SELECT reasons FROM ratings WHERE subject_id = ? AND scheme = 'household' "
-                   "ORDER BY scored_at DESC LIMIT 1", [household])["reasons"].iloc[0]
+    rating = query(
+        "SELECT reasons FROM ratings WHERE subject_id = ? AND scheme = 'household' "
+        "ORDER BY scored_at DESC LIMIT 1",
+        [household],
+    )["reasons"].iloc[0]
     assert new["record_id"] in rating
     log = query("SELECT * FROM audit_log WHERE action = 'village_assessment'")
     assert list(log["subject_id"]) == [household] and set(log["role"]) == {"rural"}
@@ -230,10 +271,13 @@ def test_rural_assessment_is_a_new_record_and_re_rates_the_household(
 
 # --- profile additions ---------------------------------------------------------
 
+
 def test_profile_of_a_driver_shows_the_points_rule_green_channel_and_report(
-        app_env: dict, query) -> None:
-    driver = query("SELECT subject_id FROM ratings WHERE scheme = 'driver' "
-                   "ORDER BY subject_id LIMIT 1")["subject_id"].iloc[0]
+    app_env: dict, query
+) -> None:
+    driver = query(
+        "SELECT subject_id FROM ratings WHERE scheme = 'driver' ORDER BY subject_id LIMIT 1"
+    )["subject_id"].iloc[0]
     at = page("profile", "admin")
     ok(at.text_input(key="query").input(driver).run())
     labels = {m.label for m in at.metric}
@@ -243,9 +287,12 @@ def test_profile_of_a_driver_shows_the_points_rule_green_channel_and_report(
 
 
 def test_profile_of_a_capped_driver_shows_the_final_grade_and_the_rule(
-        app_env: dict, query) -> None:
-    row = query("SELECT subject_id, final_grade, overrides FROM ratings WHERE scheme = 'driver' "
-                "AND overrides LIKE '%points_rule%' ORDER BY as_of DESC, subject_id LIMIT 1")
+    app_env: dict, query
+) -> None:
+    row = query(
+        "SELECT subject_id, final_grade, overrides FROM ratings WHERE scheme = 'driver' "
+        "AND overrides LIKE '%points_rule%' ORDER BY as_of DESC, subject_id LIMIT 1"
+    )
     driver, final = row["subject_id"].iloc[0], row["final_grade"].iloc[0]
     at = page("profile", "admin")
     ok(at.text_input(key="query").input(driver).run())
@@ -254,9 +301,14 @@ def test_profile_of_a_capped_driver_shows_the_final_grade_and_the_rule(
     assert any(rule[0]["reason_zh"] in w.value for w in at.warning)
 
 
-@pytest.mark.parametrize(("name", "title"), [
-    ("supervision", "Risk-based supervision"), ("lending", "Credit-based lending"),
-    ("rural", "Rural credit")])
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("supervision", "Risk-based supervision"),
+        ("lending", "Credit-based lending"),
+        ("rural", "Rural credit"),
+    ],
+)
 def test_work_pages_speak_english(app_env: dict, name: str, title: str) -> None:
     at = ok(page(name, "admin", lang="en"))
     assert at.title[0].value == title

@@ -34,14 +34,20 @@ def _listed_d_enterprise(tiny, model) -> tuple[str, str]:
     feats = build_features(tiny, "enterprise", AS_OF)
     listed = set(feats.loc[feats["serious_list_now"] == 1, "subject_id"])
     rows = tiny.query("SELECT subject_id, model_grade, final_grade FROM ratings")
-    cand = rows[rows["subject_id"].isin(listed) & (rows["final_grade"] == "D")
-                & (rows["model_grade"] != "D")]
+    cand = rows[
+        rows["subject_id"].isin(listed)
+        & (rows["final_grade"] == "D")
+        & (rows["model_grade"] != "D")
+    ]
     assert len(cand), "the tiny city has a listed enterprise rated D by the override"
     sid = sorted(cand["subject_id"])[0]
-    rec = tiny.query("""SELECT record_id FROM records WHERE subject_id = ?
+    rec = tiny.query(
+        """SELECT record_id FROM records WHERE subject_id = ?
                         AND kind = 'serious_violation_list' AND published_on <= ?
                         AND (valid_until IS NULL OR valid_until > ?) AND revoked_on IS NULL
-                        ORDER BY record_id""", [sid, AS_OF, AS_OF])
+                        ORDER BY record_id""",
+        [sid, AS_OF, AS_OF],
+    )
     return sid, rec["record_id"].iloc[0]
 
 
@@ -59,8 +65,9 @@ def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
         oid = open_objection(tiny, rid, "名单依据的处罚已被撤销", "tester", OPENED)
         return oid, _cause("objection_open", oid, rid)
 
-    oid, changes, seconds = rerate_change(tiny, affected_subjects(tiny, sid), OPENED,
-                                          {"enterprise": model}, change)
+    oid, changes, seconds = rerate_change(
+        tiny, affected_subjects(tiny, sid), OPENED, {"enterprise": model}, change
+    )
     assert objection_status(tiny).set_index("objection_id").at[oid, "status"] == "open"
     with pytest.raises(ObjectionError, match="already has open objection"):
         open_objection(tiny, rid, "again", "tester", OPENED)
@@ -79,11 +86,13 @@ def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
 
     later = OPENED + dt.timedelta(days=9)
     resolve_objection(tiny, oid, upheld=False, by="checker", on=later)
-    changes, _ = rerate(tiny, [sid], later, {"enterprise": model},
-                        _cause("objection_rejected", oid, rid))
+    changes, _ = rerate(
+        tiny, [sid], later, {"enterprise": model}, _cause("objection_rejected", oid, rid)
+    )
     assert changes[0].before_grade == mine.after_grade and changes[0].after_grade == "D"
-    trail = tiny.query("SELECT status FROM objections WHERE objection_id = ? "
-                       "ORDER BY recorded_at", [oid])
+    trail = tiny.query(
+        "SELECT status FROM objections WHERE objection_id = ? ORDER BY recorded_at", [oid]
+    )
     assert trail["status"].tolist() == ["open", "rejected"]
     audit = tiny.query("SELECT action FROM audit_log WHERE subject_id = ?", [sid])
     assert {"objection_open", "objection_rejected"} <= set(audit["action"])
@@ -94,8 +103,9 @@ def test_before_after_shows_the_change_alone_not_the_passing_of_time(tiny, champ
     sid, _ = _listed_d_enterprise(tiny, model)
     day = AS_OF + dt.timedelta(days=200)  # records have left their windows since AS_OF
     # a change that moves nothing: before and after must be identical on the same day
-    _, changes, _ = rerate_change(tiny, [sid], day, {"enterprise": model},
-                                  lambda: (None, {"kind": "test", "id": "noop"}))
+    _, changes, _ = rerate_change(
+        tiny, [sid], day, {"enterprise": model}, lambda: (None, {"kind": "test", "id": "noop"})
+    )
     (mine,) = changes
     assert mine.before_pd == mine.after_pd and not mine.moved
     assert mine.reasons_before == mine.reasons_after
@@ -123,15 +133,23 @@ def test_objections_need_a_known_record_and_a_reason(tiny) -> None:
     rid = tiny.scalar("SELECT min(record_id) FROM records")
     with pytest.raises(ObjectionError, match="needs a reason"):
         open_objection(tiny, rid, "  ", "t", OPENED)
-    with pytest.raises(ObjectionError, match="does not exist"):
+    with pytest.raises(ObjectionError, match="does not exist") as refused:
         resolve_objection(tiny, "YYnope", True, "t", OPENED)
+    assert refused.value.zh == "没有编号为 YYnope 的异议"  # what the Chinese page shows
 
 
 def test_a_repair_never_ends_a_record_before_the_tier_minimum() -> None:
     policy = WindowPolicy()
-    rec = pd.Series({"kind": "serious_violation_list", "severity": "serious",
-                     "polarity": "negative", "decided_on": dt.date(2026, 3, 1),
-                     "event_date": dt.date(2026, 2, 1), "value_text": None})
+    rec = pd.Series(
+        {
+            "kind": "serious_violation_list",
+            "severity": "serious",
+            "polarity": "negative",
+            "decided_on": dt.date(2026, 3, 1),
+            "event_date": dt.date(2026, 2, 1),
+            "value_text": None,
+        }
+    )
     # list repair only after 12 months
     assert repair_effective_on(rec, dt.date(2026, 6, 1), policy) == dt.date(2027, 3, 1)
     assert repair_effective_on(rec, dt.date(2027, 5, 1), policy) == dt.date(2027, 5, 1)
@@ -146,13 +164,15 @@ def test_an_approved_repair_is_a_new_trail_row_and_rerates(tiny, champions) -> N
     on = dt.date(2027, 11, 1)  # past any minimum of a listing decided before 2026-11
     result = approve_repair(tiny, rid, "officer", on, WindowPolicy())
     assert result.effective_on == on
-    trail = tiny.query("SELECT status FROM repairs WHERE repair_id = ? ORDER BY recorded_at",
-                       [result.repair_id])
+    trail = tiny.query(
+        "SELECT status FROM repairs WHERE repair_id = ? ORDER BY recorded_at", [result.repair_id]
+    )
     assert trail["status"].tolist() == ["applied", "approved"]
     with pytest.raises(ObjectionError, match="already repaired"):
         approve_repair(tiny, rid, "officer", on, WindowPolicy())
-    changes, _ = rerate(tiny, [sid], on, {"enterprise": model},
-                        _cause("repair", result.repair_id, rid))
+    changes, _ = rerate(
+        tiny, [sid], on, {"enterprise": model}, _cause("repair", result.repair_id, rid)
+    )
     after = ratings_on(tiny, "enterprise", None, [sid]).iloc[0]
     assert "serious_list_now" not in after["overrides"]
     assert changes[0].before_grade == "D"
@@ -164,7 +184,7 @@ def test_deadlines_count_working_days_and_flag_overdue(tiny) -> None:
     oid = open_objection(tiny, rid, "check me", "t", friday)
     table = deadlines(tiny, dt.date(2026, 11, 9), DeadlineRules())
     row = table.set_index("objection_id").loc[oid]
-    assert row["accept_by"] == dt.date(2026, 11, 10)     # Mon, Tue
+    assert row["accept_by"] == dt.date(2026, 11, 10)  # Mon, Tue
     assert row["check_by"] == dt.date(2026, 11, 12)
     assert row["department_by"] == dt.date(2026, 11, 26)
     assert row["cap_by"] == dt.date(2026, 11, 26)

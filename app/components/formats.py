@@ -1,0 +1,140 @@
+"""How values read on a page: dates, times, percentages, money, grades, yes/no, missing.
+
+Pure functions (no Streamlit): tables, charts, metrics and captions all format
+through them, so a PD reads ``3.05%`` and a date ``2026-09-30`` wherever it is
+shown, in both languages.
+
+- Dates are ``YYYY-MM-DD``; timestamps ``YYYY-MM-DD HH:MM`` (a midnight timestamp
+  is a date and reads as one; seconds are noise to a credit officer).
+- Probabilities (PD) are percentages with two decimals (``3.05%``); shares of a
+  population with one (``91.7%``).
+- Money is in 元 with thousands separators and no decimals (the header or label
+  says 元); counts have separators too.
+- A missing value is ``—`` in both languages, never ``None``/``NaN``/``NaT``.
+- Grades keep their keys (``AAA``, ``A``, ``D``: the names the scales publish),
+  except the household scale's ``NR`` ("below A"), which reads ``未评`` /
+  ``Not rated``; the grade's label (``信用风险低``, ``优秀信用户``) goes beside it
+  or in its help text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+
+MISSING = "—"
+
+#: grade keys that are not names a person reads (the household scale's "below A")
+GRADE_WORDS: dict[str, tuple[str, str]] = {"NR": ("未评", "Not rated")}
+
+#: yes / no
+YES_NO: dict[bool, tuple[str, str]] = {True: ("是", "Yes"), False: ("否", "No")}
+
+
+def missing(value: Any) -> bool:
+    """True for ``None``, ``NaN``, ``NaT`` and ``pd.NA``."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists, dicts: present
+        return False
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def day(value: Any) -> str:
+    """A date as ``YYYY-MM-DD`` (``—`` when missing)."""
+    if missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = pd.Timestamp(value)
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def stamp(value: Any) -> str:
+    """A timestamp as ``YYYY-MM-DD HH:MM``; a midnight one as its date."""
+    if missing(value):
+        return MISSING
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(None)
+    if (ts.hour, ts.minute, ts.second, ts.microsecond) == (0, 0, 0, 0):
+        return ts.strftime("%Y-%m-%d")
+    return ts.strftime("%Y-%m-%d %H:%M")
+
+
+def _number(value: Any) -> float | None:
+    if missing(value):
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def pd_percent(value: Any) -> str:
+    """A probability of default as a percentage with two decimals: ``3.05%``."""
+    x = _number(value)
+    return MISSING if x is None else f"{x:.2%}"
+
+
+def share(value: Any) -> str:
+    """A share of a population as a percentage with one decimal: ``91.7%``."""
+    x = _number(value)
+    return MISSING if x is None else f"{x:.1%}"
+
+
+def money(value: Any) -> str:
+    """An amount in 元 with thousands separators, no decimals: ``1,234,567``."""
+    x = _number(value)
+    return MISSING if x is None else f"{x:,.0f}"
+
+
+def count(value: Any) -> str:
+    """A count with thousands separators: ``20,000``."""
+    x = _number(value)
+    return MISSING if x is None else f"{x:,.0f}"
+
+
+def number(value: Any, unit: str = "") -> str:
+    """A measured number with its unit: ``12人``, ``3.5%``, ``1,234千瓦时`` (no trailing zeros)."""
+    x = _number(value)
+    if x is None:
+        return MISSING
+    text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
+    tight = unit in ("", "%") or unit[0] >= "\u2e80"  # 12人, 3.5%; but 1,234 kWh
+    return f"{text}{unit}" if tight else f"{text} {unit}"
+
+
+def yes_no(value: Any, lang: str) -> str:
+    """``是``/``否`` (``Yes``/``No``); ``—`` when missing."""
+    if missing(value):
+        return MISSING
+    return _pick(YES_NO[bool(value)], lang)
+
+
+def grade(value: Any, lang: str) -> str:
+    """A grade as a person reads it: its key, but ``NR`` as ``未评`` / ``Not rated``."""
+    if missing(value) or value == "":
+        return MISSING
+    pair = GRADE_WORDS.get(str(value))
+    return _pick(pair, lang) if pair else str(value)
+
+
+def label(table: dict[str, tuple[str, str]] | Any, code: Any, lang: str) -> str:
+    """``code`` through a ``code → (中文, English)`` table; unknown codes as they are."""
+    if missing(code) or code == "":
+        return MISSING
+    pair = table.get(str(code))
+    return _pick(pair, lang) if pair else str(code)
