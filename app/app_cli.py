@@ -26,10 +26,25 @@ SCRIPT = Path(__file__).with_name("streamlit_app.py")
 
 def streamlit_command(port: int, host: str) -> list[str]:
     """The command line that serves the app headless on ``host:port``."""
-    return [sys.executable, "-m", "streamlit", "run", str(SCRIPT),
-            "--server.address", host, "--server.port", str(port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(SCRIPT),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "minimal",
+    ]
 
 
 @cli.command("app")
@@ -39,17 +54,29 @@ def app_command(
     """Start the Streamlit app on 127.0.0.1. 启动信用评价应用。"""
     cfg = settings().app
     port = port or cfg.port
-    console.print(f"信评 xinping app: http://{cfg.host}:{port}  (Ctrl+C 停止 / to stop)",
-                  markup=False, highlight=False)
-    console.print(f"store: {Path(settings().store.path).resolve()} — 运行期间请勿对同一数据文件"
-                  "执行其他 xinping 命令 / do not run other xinping commands on this file "
-                  "while the app runs", markup=False, highlight=False)
+    console.print(
+        f"信评 xinping app: http://{cfg.host}:{port}  (Ctrl+C 停止 / to stop)",
+        markup=False,
+        highlight=False,
+    )
+    console.print(
+        f"store: {Path(settings().store.path).resolve()} — 运行期间请勿对同一数据文件"
+        "执行其他 xinping 命令 / do not run other xinping commands on this file "
+        "while the app runs",
+        markup=False,
+        highlight=False,
+    )
     if cfg.seed_demo_users:
         accounts = ", ".join(f"{u} ({ROLES[r].label_zh})" for u, r, _n, _a in DEMO_ACCOUNTS)
-        console.print(f"演示账号 demo accounts: {accounts}; 口令 password: {cfg.demo_password}",
-                      markup=False, highlight=False)
+        console.print(
+            f"演示账号 demo accounts: {accounts}; 口令 password: {cfg.demo_password}",
+            markup=False,
+            highlight=False,
+        )
     # the project root first on the path: the app imports this checkout's packages
     root = str(SCRIPT.parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
     raise typer.Exit(subprocess.call(streamlit_command(port, cfg.host), env=env))

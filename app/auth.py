@@ -95,8 +95,7 @@ def may_open(role: str | None, page: str) -> bool:
     return role is not None and role in PAGE_ROLES.get(page, frozenset())
 
 
-def hash_password(password: str, salt: bytes | None = None,
-                  iterations: int = ITERATIONS) -> str:
+def hash_password(password: str, salt: bytes | None = None, iterations: int = ITERATIONS) -> str:
     """A salted PBKDF2-SHA256 hash of ``password`` (new random salt unless given)."""
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
@@ -115,8 +114,14 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(again.split("$")[3], digest)
 
 
-def add_user(store: Store, username: str, role: str, display_name: str, password: str,
-             region_code: str | None = None) -> None:
+def add_user(
+    store: Store,
+    username: str,
+    role: str,
+    display_name: str,
+    password: str,
+    region_code: str | None = None,
+) -> None:
     """Create an account; the password is stored hashed only.
 
     Raises
@@ -130,10 +135,21 @@ def add_user(store: Store, username: str, role: str, display_name: str, password
         raise ValueError("a password is needed")
     if store.scalar("SELECT count(*) FROM users WHERE username = ?", [username]):
         raise ValueError(f"user {username!r} exists")
-    store.append("users", pd.DataFrame([{
-        "username": username, "role": role, "display_name": display_name,
-        "password_hash": hash_password(password), "region_code": region_code,
-        "created_at": dt.datetime.now()}]))
+    store.append(
+        "users",
+        pd.DataFrame(
+            [
+                {
+                    "username": username,
+                    "role": role,
+                    "display_name": display_name,
+                    "password_hash": hash_password(password),
+                    "region_code": region_code,
+                    "created_at": dt.datetime.now(),
+                }
+            ]
+        ),
+    )
 
 
 def seed_demo_users(store: Store, password: str) -> int:
@@ -147,8 +163,10 @@ def seed_demo_users(store: Store, password: str) -> int:
 
 def authenticate(store: Store, username: str, password: str) -> User | None:
     """The user when ``username`` and ``password`` match an account, else ``None``."""
-    rows = store.query("SELECT * FROM users WHERE username = ? "
-                       "ORDER BY created_at DESC LIMIT 1", [username.strip()])
+    rows = store.query(
+        "SELECT * FROM users WHERE username = ? ORDER BY created_at DESC LIMIT 1",
+        [username.strip()],
+    )
     if rows.empty or not verify_password(password, rows["password_hash"].iloc[0]):
         return None
     row = rows.iloc[0]

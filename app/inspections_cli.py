@@ -31,23 +31,45 @@ def _print_summary(result) -> None:
     from rich.table import Table
 
     view = Table(title="抽查汇总 / draw summary")
-    for name in ("分类 Class", "企业数 N", "达上限 Capped", "比例 Ratio", "抽取 Drawn",
-                 "其中保底 Top-up", "实际 Share"):
+    for name in (
+        "分类 Class",
+        "企业数 N",
+        "达上限 Capped",
+        "比例 Ratio",
+        "抽取 Drawn",
+        "其中保底 Top-up",
+        "实际 Share",
+    ):
         first = name.startswith("分类")
         view.add_column(name, justify="left" if first else "right", no_wrap=first)
     s = result.summary
     for row in s.itertuples():
         share = "" if row.population == 0 else f"{row.drawn_share:.1%}"
-        view.add_row(f"{row.credit_class} {row.label_zh}", f"{row.population:,}",
-                     f"{row.capped:,}", f"{row.ratio:.0%}", f"{row.drawn:,}",
-                     f"{row.drawn_floor:,}", share)
+        view.add_row(
+            f"{row.credit_class} {row.label_zh}",
+            f"{row.population:,}",
+            f"{row.capped:,}",
+            f"{row.ratio:.0%}",
+            f"{row.drawn:,}",
+            f"{row.drawn_floor:,}",
+            share,
+        )
     total_share = len(result.drawn) / result.population if result.population else 0.0
-    view.add_row("合计 Total", f"{result.population:,}", f"{s['capped'].sum():,}", "",
-                 f"{len(result.drawn):,}", f"{s['drawn_floor'].sum():,}", f"{total_share:.1%}")
+    view.add_row(
+        "合计 Total",
+        f"{result.population:,}",
+        f"{s['capped'].sum():,}",
+        "",
+        f"{len(result.drawn):,}",
+        f"{s['drawn_floor'].sum():,}",
+        f"{total_share:.1%}",
+    )
     console.print(view)
     floor = "达到 met" if result.floor_met else "[red]未达到 NOT met[/red]"
-    console.print(f"保底比例 floor {result.config.floor:.0%}: 需抽 required "
-                  f"{result.floor_required:,}, 实抽 drawn {len(result.drawn):,} — {floor}")
+    console.print(
+        f"保底比例 floor {result.config.floor:.0%}: 需抽 required "
+        f"{result.floor_required:,}, 实抽 drawn {len(result.drawn):,} — {floor}"
+    )
 
 
 def _export(frame, summary, out: Path) -> None:
@@ -66,8 +88,9 @@ def _export(frame, summary, out: Path) -> None:
 
 @inspections_cli.command("draw")
 def inspections_draw(
-    as_of: Annotated[dt.date, day_option("--as-of", "Classification date: the classes "
-                                         "in force on it.")],
+    as_of: Annotated[
+        dt.date, day_option("--as-of", "Classification date: the classes in force on it.")
+    ],
     region: Annotated[
         str | None, typer.Option("--region", help="6-digit 行政区划代码 (530300: the whole city).")
     ] = None,
@@ -100,14 +123,17 @@ def inspections_draw(
         seed = secrets.randbelow(2**31)
     with open_store(store) as st:
         try:
-            outcome = draw_inspections(st, as_of, seed, region, settings().inspection.config(),
-                                       by or login_name())
+            outcome = draw_inspections(
+                st, as_of, seed, region, settings().inspection.config(), by or login_name()
+            )
         except (NoRatingsError, EmptyDrawError) as exc:
             fail(str(exc))
     batch = outcome.batch
-    console.print(f"抽查批次 draw [bold]{outcome.draw_id}[/bold] · 基准日 as of {as_of} · "
-                  f"区划 region {escape(region or '全部 all')} · 随机种子 seed {seed} · "
-                  f"模型 model {escape(batch['model_name'])} v{escape(batch['model_version'])}")
+    console.print(
+        f"抽查批次 draw [bold]{outcome.draw_id}[/bold] · 基准日 as of {as_of} · "
+        f"区划 region {escape(region or '全部 all')} · 随机种子 seed {seed} · "
+        f"模型 model {escape(batch['model_name'])} v{escape(batch['model_version'])}"
+    )
     _print_summary(outcome.result)
     if out is not None:
         _export(outcome.listing, outcome.summary, out)
@@ -133,17 +159,34 @@ def inspections_list(
     if draw_id and frame.empty:
         fail(f"no draw {draw_id}")
     if not draw_id:
-        frame = frame.rename(columns={"draw_id": "抽查批次", "as_of": "分类基准日",
-                                      "seed": "随机种子", "drawn_by": "抽取人",
-                                      "drawn_at": "抽取时间", "enterprises": "企业数"})
+        frame = frame.rename(
+            columns={
+                "draw_id": "抽查批次",
+                "as_of": "分类基准日",
+                "seed": "随机种子",
+                "drawn_by": "抽取人",
+                "drawn_at": "抽取时间",
+                "enterprises": "企业数",
+            }
+        )
         typer.echo(frame.to_string(index=False) if not frame.empty else "没有抽查批次 / no draws")
         return
     view = frame.drop(columns=["parameters"]).assign(
-        风险等级=frame["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[0]))
-    view = view.rename(columns={"draw_id": "抽查批次", "as_of": "分类基准日",
-                                "subject_id": "统一社会信用代码", "name": "企业名称",
-                                "region_code": "行政区划代码", "credit_class": "信用风险分类",
-                                "seed": "随机种子", "drawn_by": "抽取人", "drawn_at": "抽取时间"})
+        风险等级=frame["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[0])
+    )
+    view = view.rename(
+        columns={
+            "draw_id": "抽查批次",
+            "as_of": "分类基准日",
+            "subject_id": "统一社会信用代码",
+            "name": "企业名称",
+            "region_code": "行政区划代码",
+            "credit_class": "信用风险分类",
+            "seed": "随机种子",
+            "drawn_by": "抽取人",
+            "drawn_at": "抽取时间",
+        }
+    )
     if out is not None:
         if out.suffix.lower() not in EXPORT_SUFFIXES:
             fail("--out: use a .csv or .xlsx file")

@@ -20,12 +20,19 @@ from app.cli_root import StoreOption, cli, console, err_console, open_store
 
 LakeOption = Annotated[
     Path | None,
-    typer.Option("--lake", help="Parquet lake folder (from `xinping export-lake`); "
-                 "with --engine spark the store is read from it, not from the DuckDB file."),
+    typer.Option(
+        "--lake",
+        help="Parquet lake folder (from `xinping export-lake`); "
+        "with --engine spark the store is read from it, not from the DuckDB file.",
+    ),
 ]
 MasterOption = Annotated[
-    str, typer.Option("--master", help="Spark master for --engine spark (local mode by "
-                      "default; use spark-submit and app/spark_job.py on a cluster).")
+    str,
+    typer.Option(
+        "--master",
+        help="Spark master for --engine spark (local mode by "
+        "default; use spark-submit and app/spark_job.py on a cluster).",
+    ),
 ]
 
 
@@ -45,16 +52,22 @@ def open_lake(lake: Path, master: str = "local[2]"):
     from features.store.spark_store import SparkStore
 
     if not lake.is_dir():
-        err_console.print(f"[red]错误 / error:[/red] no lake at {escape(str(lake))}: "
-                          "run `xinping export-lake DIR` first")
+        err_console.print(
+            f"[red]错误 / error:[/red] no lake at {escape(str(lake))}: "
+            "run `xinping export-lake DIR` first"
+        )
         raise typer.Exit(code=2)
     manifest = read_manifest(lake)
     if manifest is None:
-        err_console.print(f"[yellow]注意 / note:[/yellow] {escape(str(lake))} has no _lake.json "
-                          "manifest; reading its folders as tables")
+        err_console.print(
+            f"[yellow]注意 / note:[/yellow] {escape(str(lake))} has no _lake.json "
+            "manifest; reading its folders as tables"
+        )
     elif manifest.get("schema_version") != schema_version():
-        err_console.print(f"[yellow]注意 / note:[/yellow] the lake was written under schema "
-                          f"{manifest.get('schema_version')}, this code has {schema_version()}")
+        err_console.print(
+            f"[yellow]注意 / note:[/yellow] the lake was written under schema "
+            f"{manifest.get('schema_version')}, this code has {schema_version()}"
+        )
     local_spark_environment()
     return SparkStore(lake, master=master)
 
@@ -80,26 +93,36 @@ def export_lake(
 
     unknown = [t for t in table or () if t not in TABLES]
     if unknown:
-        err_console.print(f"[red]错误 / error:[/red] unknown tables {unknown}; known: "
-                          f"{', '.join(TABLES)}")
+        err_console.print(
+            f"[red]错误 / error:[/red] unknown tables {unknown}; known: {', '.join(TABLES)}"
+        )
         raise typer.Exit(code=2)
     started = time.perf_counter()
-    with open_store(store, read_only=True) as st, Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
-        console=err_console,
-    ) as progress:
+    with (
+        open_store(store, read_only=True) as st,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+            TimeElapsedColumn(),
+            console=err_console,
+        ) as progress,
+    ):
         names = list(table or TABLES)
         task = progress.add_task(f"导出 exporting {names[0]}", total=len(names))
 
         def report(name: str, done: int, total: int) -> None:
             following = names[done] if done < total else "manifest"
-            progress.update(task, completed=done, total=total,
-                            description=f"导出 exporting {following}")
+            progress.update(
+                task, completed=done, total=total, description=f"导出 exporting {following}"
+            )
 
         written = st.export_parquet(folder, names, progress=report)
     seconds = time.perf_counter() - started
     for name, rows in written.items():
         console.print(f"{name}: {rows:,}", markup=False, highlight=False)
-    console.print(f"数据湖 lake → {escape(str(folder))} ({sum(written.values()):,} rows, "
-                  f"{seconds:.1f} s; manifest {MANIFEST})", highlight=False)
+    console.print(
+        f"数据湖 lake → {escape(str(folder))} ({sum(written.values()):,} rows, "
+        f"{seconds:.1f} s; manifest {MANIFEST})",
+        highlight=False,
+    )

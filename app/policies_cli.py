@@ -60,15 +60,20 @@ def migration(
     for g in m.grades:
         table.add_row(g, *[str(int(m.counts.at[g, h])) for h in m.grades])
     console.print(table)
-    console.print(f"上调 upgrades {m.upgrades:,} · 下调 downgrades {m.downgrades:,} · "
-                  f"不变 stable {m.stable:,}", markup=False, highlight=False)
+    console.print(
+        f"上调 upgrades {m.upgrades:,} · 下调 downgrades {m.downgrades:,} · "
+        f"不变 stable {m.stable:,}",
+        markup=False,
+        highlight=False,
+    )
     moved = moved.reindex(moved["steps"].abs().sort_values(ascending=False).index).head(top)
     lst = Table(title=f"变动主体 movers (top {len(moved)})")
     for col in ("主体 subject", "from", "to", "records that moved them"):
         lst.add_column(col)
     for _, r in moved.iterrows():
-        recs = "; ".join(f"{x['kind']} {x['change']} {x.get('record_date') or ''}"
-                         for x in r["records"][:3])
+        recs = "; ".join(
+            f"{x['kind']} {x['change']} {x.get('record_date') or ''}" for x in r["records"][:3]
+        )
         more = f" (+{len(r['records']) - 3})" if len(r["records"]) > 3 else ""
         lst.add_row(mask_id(r["subject_id"]), r["grade_from"], r["grade_to"], recs + more)
     console.print(lst)
@@ -77,8 +82,10 @@ def migration(
 @cli.command()
 def rural(
     on: Annotated[dt.date | None, day_option("--on", "Date (default: latest ratings).")] = None,
-    village: Annotated[str | None, typer.Option(help="One village: its criteria and the "
-                                                     "households weighing on them.")] = None,
+    village: Annotated[
+        str | None,
+        typer.Option(help="One village: its criteria and the households weighing on them."),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """信用户 / 信用村 / 信用乡镇 by the rural rules. 农村信用评定。"""
@@ -88,14 +95,17 @@ def rural(
     with open_store(store, read_only=True) as st:
         day = on or _latest_as_of(st, "household")
         try:
-            result = rural_assessment(st, day, settings().rural.config(),
-                                      settings().build_config())
+            result = rural_assessment(st, day, settings().rural.config(), settings().build_config())
         except NoRuralRatingsError as exc:
             fail(str(exc))
     v, t = result.villages.units, result.townships.units
-    console.print(f"{day}: 信用村 credit villages {int(v['is_credit_village'].sum())}/{len(v)} · "
-                  f"信用乡镇 credit townships {int(t.filter(like='is_credit').sum().sum())}"
-                  f"/{len(t)}", markup=False, highlight=False)
+    console.print(
+        f"{day}: 信用村 credit villages {int(v['is_credit_village'].sum())}/{len(v)} · "
+        f"信用乡镇 credit townships {int(t.filter(like='is_credit').sum().sum())}"
+        f"/{len(t)}",
+        markup=False,
+        highlight=False,
+    )
     crit = result.villages.criteria
     fails = crit[~crit["passed"]].groupby("label_zh").size()
     for label, n in fails.items():
@@ -107,9 +117,12 @@ def rural(
         for _, c in mine.iterrows():
             mark = "✓" if c["passed"] else "✗"
             weigh = ", ".join(mask_id(h) for h in c["weighing"][:5])
-            console.print(f"{mark} {c['message_zh']} / {c['message_en']}"
-                          + (f" — 影响最大 weighing most: {weigh}" if weigh else ""),
-                          markup=False, highlight=False)
+            console.print(
+                f"{mark} {c['message_zh']} / {c['message_en']}"
+                + (f" — 影响最大 weighing most: {weigh}" if weigh else ""),
+                markup=False,
+                highlight=False,
+            )
 
 
 @cli.command()
@@ -118,8 +131,12 @@ def lending(
     on: Annotated[dt.date | None, day_option("--on", "Date (default: latest ratings).")] = None,
     user: Annotated[str | None, typer.Option("--user", help="Who (audit log).")] = None,
     auth_ref: Annotated[
-        str | None, typer.Option("--auth-ref", help="授权编号: the SMEs' authorisation "
-                                 "reference (a bank asking; written to the audit log).")
+        str | None,
+        typer.Option(
+            "--auth-ref",
+            help="授权编号: the SMEs' authorisation "
+            "reference (a bank asking; written to the audit log).",
+        ),
     ] = None,
     store: StoreOption = None,
 ) -> None:
@@ -143,19 +160,29 @@ def lending(
     if subject_ids:
         for _, r in rows.iterrows():
             if r["status"] != "ok":
-                why = {"unknown": "未知主体 unknown subject", "empty": "空 empty",
-                       "unrated": f"{day} 无信易贷评级 not rated as an SME"}[r["status"]]
+                why = {
+                    "unknown": "未知主体 unknown subject",
+                    "empty": "空 empty",
+                    "unrated": f"{day} 无信易贷评级 not rated as an SME",
+                }[r["status"]]
                 console.print(f"{r['subject_id']}: {why}", markup=False, highlight=False)
                 continue
-            console.print(f"{r['subject_id']} {r['name']} {r['grade']}: {r['decision_zh']} · "
-                          f"额度 line {r['credit_line']:,.0f} 元 · {r['rate_tier_zh']}",
-                          markup=False, highlight=False)
+            console.print(
+                f"{r['subject_id']} {r['name']} {r['grade']}: {r['decision_zh']} · "
+                f"额度 line {r['credit_line']:,.0f} 元 · {r['rate_tier_zh']}",
+                markup=False,
+                highlight=False,
+            )
             if r["reasons_zh"]:
-                console.print(f"   ✗ {r['reasons_zh']} / {r['reasons_en']}", markup=False,
-                              highlight=False)
+                console.print(
+                    f"   ✗ {r['reasons_zh']} / {r['reasons_en']}", markup=False, highlight=False
+                )
         return
-    summary = out.groupby(["grade", "decision_zh"]).agg(
-        n=("subject_id", "size"), line=("credit_line", "mean")).reset_index()
+    summary = (
+        out.groupby(["grade", "decision_zh"])
+        .agg(n=("subject_id", "size"), line=("credit_line", "mean"))
+        .reset_index()
+    )
     table = Table(title=f"信易贷 {day}: {len(out):,} SMEs")
     for col in ("等级 grade", "决定 decision", "户数 n", "平均额度 mean line (元)"):
         table.add_column(col)

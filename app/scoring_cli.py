@@ -29,16 +29,15 @@ from app.cli_root import (
 )
 from app.settings import settings
 
-objection_cli = typer.Typer(help="异议 objections: open, resolve, list deadlines.",
-                            no_args_is_help=True)
+objection_cli = typer.Typer(
+    help="异议 objections: open, resolve, list deadlines.", no_args_is_help=True
+)
 repair_cli = typer.Typer(help="信用修复 credit repair.", no_args_is_help=True)
 cli.add_typer(objection_cli, name="objection")
 cli.add_typer(repair_cli, name="repair")
 
 ByOption = Annotated[str | None, typer.Option("--by", help="Who (default: login name).")]
-OnOption = Annotated[
-    dt.date | None, day_option("--on", "Date of the change (default: today).")
-]
+OnOption = Annotated[dt.date | None, day_option("--on", "Date of the change (default: today).")]
 
 
 @cli.command()
@@ -52,13 +51,17 @@ def score(
     engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.duckdb,
     lake: Annotated[
         Path | None,
-        typer.Option("--lake", help="With --engine spark: the Parquet lake to read "
-                     "(`xinping export-lake`)."),
+        typer.Option(
+            "--lake", help="With --engine spark: the Parquet lake to read (`xinping export-lake`)."
+        ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="With --engine spark: ratings dataset folder, partitioned "
-                     "by scheme and as_of (default: LAKE/ratings)."),
+        typer.Option(
+            "--out",
+            help="With --engine spark: ratings dataset folder, partitioned "
+            "by scheme and as_of (default: LAKE/ratings).",
+        ),
     ] = None,
     master: Annotated[
         str, typer.Option("--master", help="Spark master for --engine spark.")
@@ -91,11 +94,16 @@ def score(
         opened = open_lake(lake, master)  # type: ignore[arg-type]
     else:
         opened = open_store(store)
-    with opened as st, Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(),
-        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
-        console=err_console,
-    ) as progress:
+    with (
+        opened as st,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+            TimeElapsedColumn(),
+            console=err_console,
+        ) as progress,
+    ):
         tasks: dict[str, int] = {}
 
         def report(stage: str, done: int, total: int) -> None:
@@ -104,14 +112,22 @@ def score(
             progress.update(tasks[stage], completed=done, total=total)
 
         dates = as_of or [default_as_of(st)]
-        for run in rate_population(st, models, dates, settings().build_config(),
-                                   settings().rating_policies(), engine=engine.value, out=out,
-                                   progress=report):
+        for run in rate_population(
+            st,
+            models,
+            dates,
+            settings().build_config(),
+            settings().rating_policies(),
+            engine=engine.value,
+            out=out,
+            progress=report,
+        ):
             progress.console.print(run.summary(), markup=False, highlight=False)
         if spark:
             where = out or Path(st.table_path("ratings"))
-            progress.console.print(f"评级 ratings → {where} (Parquet, scheme=…/as_of=…)",
-                                   markup=False, highlight=False)
+            progress.console.print(
+                f"评级 ratings → {where} (Parquet, scheme=…/as_of=…)", markup=False, highlight=False
+            )
 
 
 def _print_outcome(outcome) -> None:
@@ -120,25 +136,44 @@ def _print_outcome(outcome) -> None:
 
     for message in outcome.skipped:
         err_console.print(f"跳过 / skipped: {message}", markup=False, highlight=False)
-    table = Table(title=f"重新评价 re-rated in {outcome.seconds * 1000:.0f} ms · 变更前 = "
-                  "同日未变更 before = the same day without the change")
-    for col in ("方案 scheme", "主体 subject", "在用 in force", "变更前 before",
-                "变更后 after", "PD before → after"):
+    table = Table(
+        title=f"重新评价 re-rated in {outcome.seconds * 1000:.0f} ms · 变更前 = "
+        "同日未变更 before = the same day without the change"
+    )
+    for col in (
+        "方案 scheme",
+        "主体 subject",
+        "在用 in force",
+        "变更前 before",
+        "变更后 after",
+        "PD before → after",
+    ):
         table.add_column(col)
     for c in outcome.changes:
         pd_text = ("—" if c.before_pd is None else f"{c.before_pd:.4f}") + f" → {c.after_pd:.4f}"
         mark = " *" if c.moved else ""
         in_force = "—" if c.in_force_grade is None else f"{c.in_force_grade} ({c.in_force_as_of})"
-        table.add_row(c.scheme, mask_id(c.subject_id), in_force, str(c.before_grade or "—"),
-                      c.after_grade + mark, pd_text)
+        table.add_row(
+            c.scheme,
+            mask_id(c.subject_id),
+            in_force,
+            str(c.before_grade or "—"),
+            c.after_grade + mark,
+            pd_text,
+        )
     console.print(table)
     for c in outcome.changes:
         if c.reasons_before == c.reasons_after:
             continue
-        console.print(f"{c.scheme} {mask_id(c.subject_id)} 主要风险因素 top risk factors:",
-                      markup=False, highlight=False)
-        for label, reasons in (("  变更前 before", c.reasons_before),
-                               ("  变更后 after ", c.reasons_after)):
+        console.print(
+            f"{c.scheme} {mask_id(c.subject_id)} 主要风险因素 top risk factors:",
+            markup=False,
+            highlight=False,
+        )
+        for label, reasons in (
+            ("  变更前 before", c.reasons_before),
+            ("  变更后 after ", c.reasons_after),
+        ):
             text = "；".join(zh for zh, _ in reasons) or "—"
             console.print(f"{label}: {text}", markup=False, highlight=False)
 
@@ -149,8 +184,7 @@ def _casework(use_case, *args):
 
     cfg = settings()
     try:
-        return use_case(*args, Path(cfg.mlflow.home), cfg.build_config(),
-                        cfg.rating_policies())
+        return use_case(*args, Path(cfg.mlflow.home), cfg.build_config(), cfg.rating_policies())
     except ObjectionError as exc:
         fail(str(exc))
 
@@ -168,10 +202,12 @@ def objection_open(
 
     day = on or dt.date.today()
     with open_store(store) as st:
-        out = _casework(object_to, st, record_id.strip(), reason, by or login_name(), "cli",
-                        day)
-    console.print(f"异议 objection {out.ident} 已受理 opened {day}; 记录 {record_id} 暂停使用 "
-                  "suspended", markup=False, highlight=False)
+        out = _casework(object_to, st, record_id.strip(), reason, by or login_name(), "cli", day)
+    console.print(
+        f"异议 objection {out.ident} 已受理 opened {day}; 记录 {record_id} 暂停使用 suspended",
+        markup=False,
+        highlight=False,
+    )
     _print_outcome(out)
 
 
@@ -179,8 +215,10 @@ def objection_open(
 def objection_resolve(
     objection_id: Annotated[str, typer.Argument(help="Objection ID (异议编号).")],
     upheld: Annotated[
-        bool, typer.Option("--upheld/--rejected", help="Upheld: the record stays out; "
-                           "rejected: it counts again.")
+        bool,
+        typer.Option(
+            "--upheld/--rejected", help="Upheld: the record stays out; rejected: it counts again."
+        ),
     ],
     by: ByOption = None,
     on: OnOption = None,
@@ -191,8 +229,7 @@ def objection_resolve(
 
     day = on or dt.date.today()
     with open_store(store) as st:
-        out = _casework(resolve, st, objection_id.strip(), upheld, by or login_name(), "cli",
-                        day)
+        out = _casework(resolve, st, objection_id.strip(), upheld, by or login_name(), "cli", day)
     word = "成立 upheld" if out.status == "upheld" else "不成立 rejected"
     console.print(f"异议 objection {out.ident}: {word} ({day})", markup=False, highlight=False)
     _print_outcome(out)
@@ -216,14 +253,31 @@ def objection_list(
     if overdue:
         frame = frame[frame["overdue"]]
     table = Table(title=f"未办结异议 open objections ({len(frame)}) · {day}")
-    for col in ("异议编号", "记录", "主体", "提出", "受理时限", "核查时限", "部门核实时限",
-                "办结上限", "剩余天数"):
+    for col in (
+        "异议编号",
+        "记录",
+        "主体",
+        "提出",
+        "受理时限",
+        "核查时限",
+        "部门核实时限",
+        "办结上限",
+        "剩余天数",
+    ):
         table.add_column(col)
     for _, r in frame.iterrows():
         left = f"[red]{r['days_left']} 逾期[/red]" if r["overdue"] else str(r["days_left"])
-        table.add_row(r["objection_id"], r["record_id"], mask_id(r["subject_id"]),
-                      str(r["opened_on"]), str(r["accept_by"]), str(r["check_by"]),
-                      str(r["department_by"]), str(r["cap_by"]), left)
+        table.add_row(
+            r["objection_id"],
+            r["record_id"],
+            mask_id(r["subject_id"]),
+            str(r["opened_on"]),
+            str(r["accept_by"]),
+            str(r["check_by"]),
+            str(r["department_by"]),
+            str(r["cap_by"]),
+            left,
+        )
     console.print(table)
 
 
@@ -241,8 +295,12 @@ def repair_approve(
     with open_store(store) as st:
         out = _casework(repair, st, record_id.strip(), by or login_name(), "cli", day)
     effective = out.effective_on or day
-    note = ("" if effective <= day else
-            f"；最短公示期至 {effective} 届满，届时停止公示 (the tier minimum runs to {effective})")
-    console.print(f"修复 repair {out.ident} 已批准 approved {day}{note}", markup=False,
-                  highlight=False)
+    note = (
+        ""
+        if effective <= day
+        else f"；最短公示期至 {effective} 届满，届时停止公示 (the tier minimum runs to {effective})"
+    )
+    console.print(
+        f"修复 repair {out.ident} 已批准 approved {day}{note}", markup=False, highlight=False
+    )
     _print_outcome(out)

@@ -63,9 +63,7 @@ class WindowSettings(_Strict):
 
     def policy(self) -> WindowPolicy:
         """The typed window policy the features package uses."""
-        legacy = {
-            k: TierWindow(*getattr(self.legacy, k)) for k in ("minor", "general", "serious")
-        }
+        legacy = {k: TierWindow(*getattr(self.legacy, k)) for k in ("minor", "general", "serious")}
         return WindowPolicy(
             tiers={k: TierWindow(*v) for k, v in self.tiers.items()},
             legacy_tiers=legacy,
@@ -91,8 +89,13 @@ class ObjectionSettings(_Strict):
         """The typed deadline rules the scoring package uses."""
         from scoring.objections import DeadlineRules
 
-        return DeadlineRules(self.acceptance_workdays, self.check_workdays,
-                             self.department_workdays, self.cap_days, tuple(self.holidays))
+        return DeadlineRules(
+            self.acceptance_workdays,
+            self.check_workdays,
+            self.department_workdays,
+            self.cap_days,
+            tuple(self.holidays),
+        )
 
 
 class _Policy(_Strict):
@@ -122,8 +125,9 @@ class InspectionSettings(_Policy):
         """The typed inspection policy."""
         return InspectionConfig(
             classes=tuple(
-                ClassPolicy(key, c.ratio, c.allowed,
-                            None if c.cap_per_year == "none" else c.cap_per_year)
+                ClassPolicy(
+                    key, c.ratio, c.allowed, None if c.cap_per_year == "none" else c.cap_per_year
+                )
                 for key, c in self.classes.items()
             ),
             floor=self.floor,
@@ -208,8 +212,10 @@ class DriverSettings(_Policy):
         scale = load_scale("driver").keys
         unknown = [g for g in self.grades if g not in scale]
         if unknown:
-            raise ValueError(f"driver.grades {unknown} are not grades of the driver scale "
-                             f"({', '.join(scale)}, models/scales/driver.toml)")
+            raise ValueError(
+                f"driver.grades {unknown} are not grades of the driver scale "
+                f"({', '.join(scale)}, models/scales/driver.toml)"
+            )
         return DriverConfig(
             rules=tuple(PointRule(**r.model_dump()) for r in self.rules),
             grades=tuple(self.grades.items()),
@@ -245,8 +251,7 @@ class AppSettings(_Strict):
         for key in ("full_id_roles", "authorisation_roles"):
             unknown = [r for r in getattr(self, key) if r not in ROLES]
             if unknown:
-                raise ValueError(f"app.{key}: unknown roles {unknown}; known: "
-                                 f"{', '.join(ROLES)}")
+                raise ValueError(f"app.{key}: unknown roles {unknown}; known: {', '.join(ROLES)}")
         return self
 
 

@@ -50,20 +50,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser(
         prog="spark_job.py",
-        description="Score schemes on Spark from a Parquet lake with their champion models.")
-    parser.add_argument("--lake", required=True,
-                        help="Lake folder or URI (xinping export-lake; hdfs://, s3a://…).")
+        description="Score schemes on Spark from a Parquet lake with their champion models.",
+    )
+    parser.add_argument(
+        "--lake", required=True, help="Lake folder or URI (xinping export-lake; hdfs://, s3a://…)."
+    )
     registry = parser.add_mutually_exclusive_group(required=True)
-    registry.add_argument("--tracking-uri",
-                          help="MLflow tracking server or database holding the registry.")
+    registry.add_argument(
+        "--tracking-uri", help="MLflow tracking server or database holding the registry."
+    )
     registry.add_argument("--mlflow-home", help="Local MLflow home (mlflow.db, artifacts/).")
-    parser.add_argument("--scheme", action="append", required=True,
-                        help="Scheme to score (repeatable) or all.")
-    parser.add_argument("--as-of", required=True, type=_day, metavar="YYYY-MM-DD",
-                        help="As-of date.")
+    parser.add_argument(
+        "--scheme", action="append", required=True, help="Scheme to score (repeatable) or all."
+    )
+    parser.add_argument(
+        "--as-of", required=True, type=_day, metavar="YYYY-MM-DD", help="As-of date."
+    )
     parser.add_argument("--out", help="Ratings dataset (default: <lake>/ratings).")
-    parser.add_argument("--master", help="Only without spark-submit: a local master, "
-                        "e.g. local[2].")
+    parser.add_argument(
+        "--master", help="Only without spark-submit: a local master, e.g. local[2]."
+    )
     args = parser.parse_args(argv)
     schemes = MODELLED if "all" in args.scheme else tuple(dict.fromkeys(args.scheme))
     unknown = [s for s in schemes if s not in MODELLED]
@@ -100,8 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         with SparkStore(args.lake, spark=spark) as store:
-            for run in rate_population(store, models, [args.as_of], cfg.build_config(),
-                                       cfg.rating_policies(), engine="spark", out=args.out):
+            for run in rate_population(
+                store,
+                models,
+                [args.as_of],
+                cfg.build_config(),
+                cfg.rating_policies(),
+                engine="spark",
+                out=args.out,
+            ):
                 print(run.summary(), flush=True)
             target = args.out or store.table_path("ratings")
         print(f"ratings → {target} ({time.perf_counter() - started:.1f} s)", flush=True)

@@ -116,9 +116,11 @@ def show_id(user: User, subject_id: str | None) -> str | None:
     return subject_id if sees_full_ids(user) else mask_id(subject_id)
 
 
-def mask_frame(user: User, frame: pd.DataFrame,
-               columns: tuple[str, ...] = ("subject_id", "legal_rep_id", "employer_id")
-               ) -> pd.DataFrame:
+def mask_frame(
+    user: User,
+    frame: pd.DataFrame,
+    columns: tuple[str, ...] = ("subject_id", "legal_rep_id", "employer_id"),
+) -> pd.DataFrame:
     """A copy of ``frame`` with ID columns shown as ``user`` may see them."""
     if sees_full_ids(user):
         return frame
@@ -129,13 +131,25 @@ def mask_frame(user: User, frame: pd.DataFrame,
     return out
 
 
-def write_audit(to: Store, user: User, action: str, subject_id: str | None,
-                detail: dict[str, Any]) -> None:
+def write_audit(
+    to: Store, user: User, action: str, subject_id: str | None, detail: dict[str, Any]
+) -> None:
     """Write one ``audit_log`` row to ``to`` (usable outside a script run)."""
-    to.append("audit_log", pd.DataFrame([{
-        "logged_at": dt.datetime.now(), "user_name": user.username, "role": user.role,
-        "action": action, "subject_id": subject_id,
-        "detail": json.dumps(detail, ensure_ascii=False, default=str)}]))
+    to.append(
+        "audit_log",
+        pd.DataFrame(
+            [
+                {
+                    "logged_at": dt.datetime.now(),
+                    "user_name": user.username,
+                    "role": user.role,
+                    "action": action,
+                    "subject_id": subject_id,
+                    "detail": json.dumps(detail, ensure_ascii=False, default=str),
+                }
+            ]
+        ),
+    )
 
 
 def audit(user: User, action: str, subject_id: str | None, detail: dict[str, Any]) -> None:
@@ -183,6 +197,19 @@ def audit_many(user: User, action: str, subject_ids: list[str], detail: dict[str
         return
     now = dt.datetime.now()
     text = json.dumps(detail, ensure_ascii=False, default=str)
-    store().append("audit_log", pd.DataFrame([{
-        "logged_at": now, "user_name": user.username, "role": user.role, "action": action,
-        "subject_id": sid, "detail": text} for sid in subject_ids]))
+    store().append(
+        "audit_log",
+        pd.DataFrame(
+            [
+                {
+                    "logged_at": now,
+                    "user_name": user.username,
+                    "role": user.role,
+                    "action": action,
+                    "subject_id": sid,
+                    "detail": text,
+                }
+                for sid in subject_ids
+            ]
+        ),
+    )

@@ -43,8 +43,10 @@ from bench.features import ensure_city, machine_facts  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-ceiling.md"
 SCHEMES = ("enterprise", "sme", "household", "driver")
-HEADER = ("| scale | scheme | family | fit rows | OOT rows (events) | OOT AUC | Gini | oracle Gini "
-          "| ratio | default rates rise | within CI | s |\n" + "|---" * 12 + "|")
+HEADER = (
+    "| scale | scheme | family | fit rows | OOT rows (events) | OOT AUC | Gini | oracle Gini "
+    "| ratio | default rates rise | within CI | s |\n" + "|---" * 12 + "|"
+)
 
 
 def _month_later(day: dt.date) -> dt.date:
@@ -64,24 +66,38 @@ def measure(store, scheme: str, scale: str, family: str | None) -> dict:
     spec = load_spec(scheme)
     if scale != "small":  # the city's oracle is quarterly, a month after the spec's dates
         s = spec.snapshots
-        spec = spec.model_copy(update={"snapshots": Snapshots(
-            train=tuple(map(_month_later, s.train)),
-            validation=tuple(map(_month_later, s.validation)),
-            oot=tuple(map(_month_later, s.oot)))})
+        spec = spec.model_copy(
+            update={
+                "snapshots": Snapshots(
+                    train=tuple(map(_month_later, s.train)),
+                    validation=tuple(map(_month_later, s.validation)),
+                    oot=tuple(map(_month_later, s.oot)),
+                )
+            }
+        )
     if family:
         spec = spec.model_copy(update={"family": family})
     started = time.perf_counter()
     frames = build_frames(store, get_scheme(scheme), spec)
     pipeline, _ = fit_pipeline(get_scheme(scheme), spec, frames)
-    report = evaluate(pipeline, frames.train, frames.validation, frames.oot,
-                      _truth(store, scheme, spec))
-    oot, grades, oracle = (report["discrimination"]["oot"], report["model_grades"],
-                           report.get("oracle", {}))
+    report = evaluate(
+        pipeline, frames.train, frames.validation, frames.oot, _truth(store, scheme, spec)
+    )
+    oot, grades, oracle = (
+        report["discrimination"]["oot"],
+        report["model_grades"],
+        report.get("oracle", {}),
+    )
     return {
-        "rows": len(frames.train) + len(frames.validation), "oot_rows": oot["n"],
-        "oot_events": oot["events"], "family": pipeline.family, "auc": oot["auc"],
-        "gini": oot["gini"], "oracle_gini": oracle.get("oracle_gini", float("nan")),
-        "ratio": oracle.get("ratio") or float("nan"), "monotone": grades["monotone"],
+        "rows": len(frames.train) + len(frames.validation),
+        "oot_rows": oot["n"],
+        "oot_events": oot["events"],
+        "family": pipeline.family,
+        "auc": oot["auc"],
+        "gini": oot["gini"],
+        "oracle_gini": oracle.get("oracle_gini", float("nan")),
+        "ratio": oracle.get("ratio") or float("nan"),
+        "monotone": grades["monotone"],
         "within_ci": grades["within_ci_share"],
         "grades": sum(1 for r in grades["table"] if r["count"] > 0),
         "seconds": time.perf_counter() - started,
@@ -93,9 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scales", nargs="+", default=["small", "city"])
     ap.add_argument("--schemes", nargs="+", default=list(SCHEMES))
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--family", choices=["auto", "gbm", "scorecard", "spec"], default="auto",
-                    help="family to fit ('spec': the spec's choice by cross-validation; "
-                    "'auto': the spec's on the small city, gbm on the city)")
+    ap.add_argument(
+        "--family",
+        choices=["auto", "gbm", "scorecard", "spec"],
+        default="auto",
+        help="family to fit ('spec': the spec's choice by cross-validation; "
+        "'auto': the spec's on the small city, gbm on the city)",
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--memory-limit", default="12GB")
     args = ap.parse_args(argv)
@@ -106,23 +126,27 @@ def main(argv: list[str] | None = None) -> int:
     lines = []
     for scale in args.scales:
         path = ensure_city(scale, args.seed, args.threads, args.memory_limit)
-        with DuckDBStore(path, read_only=True, threads=args.threads,
-                         memory_limit=args.memory_limit) as store:
+        with DuckDBStore(
+            path, read_only=True, threads=args.threads, memory_limit=args.memory_limit
+        ) as store:
             for scheme in args.schemes:
                 family = {"spec": None, "auto": None if scale == "small" else "gbm"}.get(
-                    args.family, args.family)
+                    args.family, args.family
+                )
                 r = measure(store, scheme, scale, family)
-                line = (f"| {scale} | {scheme} | {r['family']} | {r['rows']:,} | "
-                        f"{r['oot_rows']:,} ({r['oot_events']:,}) | {r['auc']:.3f} | "
-                        f"{r['gini']:.3f} | {r['oracle_gini']:.3f} | **{r['ratio']:.3f}** | "
-                        f"{'yes' if r['monotone'] else 'no'} | "
-                        f"{round(r['within_ci'] * r['grades'])}/{r['grades']} | "
-                        f"{r['seconds']:.0f} |")
+                line = (
+                    f"| {scale} | {scheme} | {r['family']} | {r['rows']:,} | "
+                    f"{r['oot_rows']:,} ({r['oot_events']:,}) | {r['auc']:.3f} | "
+                    f"{r['gini']:.3f} | {r['oracle_gini']:.3f} | **{r['ratio']:.3f}** | "
+                    f"{'yes' if r['monotone'] else 'no'} | "
+                    f"{round(r['within_ci'] * r['grades'])}/{r['grades']} | "
+                    f"{r['seconds']:.0f} |"
+                )
                 print(line, flush=True)
                 lines.append(line)
     text = f"""# How much of the oracle's Gini the indicators reach
 
-Written by `bench/ceiling.py` on {facts['date']} (see its docstring). Same indicators, same
+Written by `bench/ceiling.py` on {facts["date"]} (see its docstring). Same indicators, same
 shipped spec (family: {args.family}; auto = the spec's choice on the small city, LightGBM on
 the city), seed {args.seed}; out-of-time snapshots of the spec (on
 the city one month later, where its quarterly oracle is kept). Ratio = model Gini / oracle

@@ -268,8 +268,9 @@ def population(tables: Tables, scheme: Scheme, as_of: pd.Timestamp) -> pd.DataFr
 
 def latest_subjects(tables: Tables) -> pd.DataFrame:
     """One row per subject: the version recorded last (ties: the later ingest)."""
-    s = tables.subjects.sort_values(["recorded_at", "ingest_id"], kind="stable",
-                                    na_position="first")
+    s = tables.subjects.sort_values(
+        ["recorded_at", "ingest_id"], kind="stable", na_position="first"
+    )
     return s.drop_duplicates("subject_id", keep="last")
 
 
@@ -311,7 +312,8 @@ def records_mask(eff: pd.DataFrame, rec: Records, as_of: pd.Timestamp) -> pd.Ser
     if rec.since is not None:
         # dated on or after the start of the subject's oldest `since` record in force
         anchor = match_mask(eff, rec.since) & (
-            eff["valid_until"].isna() | (eff["valid_until"] > as_of))
+            eff["valid_until"].isna() | (eff["valid_until"] > as_of)
+        )
         start = eff.loc[anchor].groupby("subject_id", observed=True)["rdate"].min()
         first = eff["subject_id"].astype(object).map(start)
         mask &= (eff["rdate"] >= first).fillna(False)
@@ -576,7 +578,10 @@ def _is_count(ind: Indicator) -> bool:
     src = ind.source
     if isinstance(src, Related):
         return src.relation == "rep_firms" or src.inner.agg in (
-            "count", "distinct_values", "distinct_kinds")
+            "count",
+            "distinct_values",
+            "distinct_kinds",
+        )
     if isinstance(src, Records):
         return src.agg in ("count", "distinct_values", "distinct_kinds", "days_since")
     if isinstance(src, Members):

@@ -108,8 +108,14 @@ def batch(store, model, as_of: dt.date) -> dict:
     n = len(features)
     assert rated == n, (rated, n)
     ours = min(our_times)
-    out = {"rows": n, "features_s": built, "ours_s": ours, "ours_rate": n / ours,
-           "family": model.pipeline.family, "reasons_chars": chars // max(n, 1)}
+    out = {
+        "rows": n,
+        "features_s": built,
+        "ours_s": ours,
+        "ours_rate": n / ours,
+        "family": model.pipeline.family,
+        "reasons_chars": chars // max(n, 1),
+    }
     if base_times:
         base = min(base_times)
         out.update(base_s=base, base_rate=n / base, ratio=(n / ours) / (n / base))
@@ -136,8 +142,12 @@ def latency(store, model, as_of: dt.date, n: int, seed: int) -> dict:
         times.append((time.perf_counter() - t) * 1000)
         assert len(rows) == 1 and rows["reasons"].iloc[0], sid
     kept = np.array(times[5:])
-    return {"n": len(kept), "p50": float(np.percentile(kept, 50)),
-            "p95": float(np.percentile(kept, 95)), "max": float(kept.max())}
+    return {
+        "n": len(kept),
+        "p50": float(np.percentile(kept, 50)),
+        "p95": float(np.percentile(kept, 95)),
+        "max": float(kept.max()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     if clustered is not None:
         print(f"clustered {path.name} by subject in {clustered:.0f} s", flush=True)
     facts = machine_facts()
-    store = DuckDBStore(path, read_only=True, threads=args.threads,
-                        memory_limit=args.memory_limit)
+    store = DuckDBStore(path, read_only=True, threads=args.threads, memory_limit=args.memory_limit)
     lines = []
     for scheme in args.schemes:
         try:
@@ -173,23 +182,33 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()[0]
         b = batch(store, model, as_of)
         lat = latency(store, model, as_of, args.latency_n, args.seed)
-        base = (f"{b['base_s']:.2f} | {b['base_rate']:,.0f} | {b['ratio']:.2f}"
-                if "ratio" in b else "— (scorecard: no LightGBM) | — | —")
-        line = (f"| {scheme} | {b['family']} v{model.version} | {b['rows']:,} "
-                f"| {b['features_s']:.1f} | {b['ours_s']:.2f} | {b['ours_rate']:,.0f} | {base} "
-                f"| {lat['p50']:.0f} | {lat['p95']:.0f} | {lat['max']:.0f} | {load:.1f} |")
+        base = (
+            f"{b['base_s']:.2f} | {b['base_rate']:,.0f} | {b['ratio']:.2f}"
+            if "ratio" in b
+            else "— (scorecard: no LightGBM) | — | —"
+        )
+        line = (
+            f"| {scheme} | {b['family']} v{model.version} | {b['rows']:,} "
+            f"| {b['features_s']:.1f} | {b['ours_s']:.2f} | {b['ours_rate']:,.0f} | {base} "
+            f"| {lat['p50']:.0f} | {lat['p95']:.0f} | {lat['max']:.0f} | {load:.1f} |"
+        )
         print(line, flush=True)
         lines.append(line)
     store.close()
-    header = ("| scheme | model | subjects | indicators s | rating + reasons s | subjects/s "
-              "| LightGBM pred_contrib s | LightGBM subjects/s | ratio | one subject p50 ms "
-              "| p95 ms | max ms | load avg |\n" + "|---" * 13 + "|")
+    header = (
+        "| scheme | model | subjects | indicators s | rating + reasons s | subjects/s "
+        "| LightGBM pred_contrib s | LightGBM subjects/s | ratio | one subject p50 ms "
+        "| p95 ms | max ms | load avg |\n" + "|---" * 13 + "|"
+    )
     key = f"{args.scale}-{args.seed}-{args.as_of}"
     machine = " · ".join(f"{k} {v}" for k, v in facts.items())
-    section = (f"## {args.scale} city, seed {args.seed}, as of {args.as_of}\n\n"
-               f"Aims: {AIMS}. One-subject latency over {args.latency_n} subjects per "
-               f"scheme (seeded), after 5 warm-up look-ups.\n\n{header}\n" + "\n".join(lines)
-               + f"\n\nMachine: {machine}\n")
+    section = (
+        f"## {args.scale} city, seed {args.seed}, as of {args.as_of}\n\n"
+        f"Aims: {AIMS}. One-subject latency over {args.latency_n} subjects per "
+        f"scheme (seeded), after 5 warm-up look-ups.\n\n{header}\n"
+        + "\n".join(lines)
+        + f"\n\nMachine: {machine}\n"
+    )
     write_results(key, section)
     print(f"written to {RESULTS.relative_to(ROOT)}")
     return 0
@@ -198,15 +217,23 @@ def main(argv: list[str] | None = None) -> int:
 def write_results(key: str, section: str) -> None:
     """Replace (or add) the section ``key`` of bench/RESULTS-scoring.md."""
     start, end = f"<!-- run {key} -->", f"<!-- end {key} -->"
-    text = RESULTS.read_text() if RESULTS.exists() else (
-        "# Scoring benchmark: batch scoring with reasons, one-subject latency\n\n"
-        "Written by `bench/scoring.py`; one section per scale, seed and as-of date. "
-        "Ratio = our subjects/s ÷ LightGBM `pred_contrib` subjects/s on the same rows in "
-        "the same run (each side the better of two runs).\n")
+    text = (
+        RESULTS.read_text()
+        if RESULTS.exists()
+        else (
+            "# Scoring benchmark: batch scoring with reasons, one-subject latency\n\n"
+            "Written by `bench/scoring.py`; one section per scale, seed and as-of date. "
+            "Ratio = our subjects/s ÷ LightGBM `pred_contrib` subjects/s on the same rows in "
+            "the same run (each side the better of two runs).\n"
+        )
+    )
     block = f"{start}\n{section.rstrip()}\n{end}"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    text = (pattern.sub(lambda _: block, text) if pattern.search(text)
-            else text.rstrip() + "\n\n" + block + "\n")
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + block + "\n"
+    )
     RESULTS.write_text(text)
 
 

@@ -132,11 +132,15 @@ def _run_spark(lake: str, scheme: str, as_of: str, master: str, out: str) -> Non
     from features.store.spark_session import local_session
     from features.store.spark_store import SparkStore
 
-    cores = master[master.index("[") + 1:-1]
-    spark = local_session(master, app_name=f"xinping-bench-{scheme}", conf={
-        "spark.sql.shuffle.partitions": str(max(2, 4 * int(cores))),
-        "spark.driver.memory": "6g",
-    })
+    cores = master[master.index("[") + 1 : -1]
+    spark = local_session(
+        master,
+        app_name=f"xinping-bench-{scheme}",
+        conf={
+            "spark.sql.shuffle.partitions": str(max(2, 4 * int(cores))),
+            "spark.driver.memory": "6g",
+        },
+    )
     store = SparkStore(lake, spark=spark, create=False)
     started = time.perf_counter()
     frame = build_features(store, scheme, as_of, engine="spark")
@@ -158,8 +162,17 @@ def _run_train(db: str, scheme: str, out: str) -> None:
         seconds = time.perf_counter() - started
         store.close()
     oot = result.report["discrimination"]["oot"]
-    _dump(out, None, {"seconds": seconds, "peak_mb": _peak_mb(), "family": result.family,
-                      "auc": oot["auc"], "rows": result.report.get("rows", {})})
+    _dump(
+        out,
+        None,
+        {
+            "seconds": seconds,
+            "peak_mb": _peak_mb(),
+            "family": result.family,
+            "auc": oot["auc"],
+            "rows": result.report.get("rows", {}),
+        },
+    )
 
 
 def _run_scoring(db: str, scheme: str, as_of: str, home: str, n: int, out: str) -> None:
@@ -173,8 +186,16 @@ def _run_scoring(db: str, scheme: str, as_of: str, home: str, n: int, out: str) 
     b = batch(store, model, dt.date.fromisoformat(as_of))
     lat = latency(store, model, dt.date.fromisoformat(as_of), n, 7)
     store.close()
-    _dump(out, None, {"seconds": time.perf_counter() - started, "peak_mb": _peak_mb(),
-                      **b, **{f"lat_{k}": v for k, v in lat.items()}})
+    _dump(
+        out,
+        None,
+        {
+            "seconds": time.perf_counter() - started,
+            "peak_mb": _peak_mb(),
+            **b,
+            **{f"lat_{k}": v for k, v in lat.items()},
+        },
+    )
 
 
 # -- the suite ------------------------------------------------------------------------------------
@@ -203,9 +224,19 @@ def _x(r: Result, base: Result) -> str:
     return f"{r.seconds / base.seconds:.1f}×" if r.ok and base.ok else "—"
 
 
-def features_section(scale: str, db: pathlib.Path, as_of: str, schemes, threads: int,
-                     memory_limit: str, spark: bool, pandas: bool, rows: list[str],
-                     figures: dict, flush) -> None:
+def features_section(
+    scale: str,
+    db: pathlib.Path,
+    as_of: str,
+    schemes,
+    threads: int,
+    memory_limit: str,
+    spark: bool,
+    pandas: bool,
+    rows: list[str],
+    figures: dict,
+    flush,
+) -> None:
     """Indicator builds per scheme on every engine; rows and figures appended as measured."""
     from bench.pandas_baseline import compare_frames
     from features.schemes import SCHEMES as DECLARED
@@ -216,8 +247,11 @@ def features_section(scale: str, db: pathlib.Path, as_of: str, schemes, threads:
     lake = ensure_lake(db) if spark else None
     for key in schemes:
         duck = run(_run_duckdb, (str(db), key, as_of, threads, memory_limit))
-        engines = ["DuckDB"] + ([f"Spark local[{n}]" for n in (1, 2)] if spark else []) + (
-            ["pandas"] if pandas else [])
+        engines = (
+            ["DuckDB"]
+            + ([f"Spark local[{n}]" for n in (1, 2)] if spark else [])
+            + (["pandas"] if pandas else [])
+        )
         for name in engines:
             if name == "DuckDB":
                 r = duck
@@ -232,8 +266,10 @@ def features_section(scale: str, db: pathlib.Path, as_of: str, schemes, threads:
             if r is not duck:
                 r.frame = None  # compared; do not keep every frame of the run in memory
             rate = f"{records / r.seconds / 1e6:.2f} M" if r.ok else "—"
-            rows.append(f"| {scale} | {key} | {name} | {_s(r)} | {rate} | {_mb(r)} "
-                        f"| {_x(r, duck)} | {equal} | {r.load:.1f} |")
+            rows.append(
+                f"| {scale} | {key} | {name} | {_s(r)} | {rate} | {_mb(r)} "
+                f"| {_x(r, duck)} | {equal} | {r.load:.1f} |"
+            )
             print(rows[-1], flush=True)
             figures[f"{key}|{name}"] = r
             flush()
@@ -253,8 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-spark", action="store_true")
     ap.add_argument("--skip-pandas", action="store_true")
     ap.add_argument("--skip-train", action="store_true")
-    ap.add_argument("--train-timeout", type=float, default=3600,
-                    help="seconds one training may take before it is stopped and reported")
+    ap.add_argument(
+        "--train-timeout",
+        type=float,
+        default=3600,
+        help="seconds one training may take before it is stopped and reported",
+    )
     args = ap.parse_args(argv)
 
     from features.store.duckdb_store import DuckDBStore
@@ -265,8 +305,18 @@ def main(argv: list[str] | None = None) -> int:
 
     def flush(done: bool = False) -> None:
         # written after every measurement, so a run stopped early still leaves its figures
-        write(args, facts, sizes, feat_rows, train_rows, score_rows, all_fig,
-              time.perf_counter() - started, done)
+        write(
+            args,
+            facts,
+            sizes,
+            feat_rows,
+            train_rows,
+            score_rows,
+            all_fig,
+            time.perf_counter() - started,
+            done,
+        )
+
     for scale in args.scales:
         db = ensure_city(scale, args.seed, args.threads, args.memory_limit)
         ensure_clustered(db, args.threads, args.memory_limit)
@@ -275,28 +325,46 @@ def main(argv: list[str] | None = None) -> int:
         n_subjects, n_records = sizes[scale]
         print(f"\n== {scale}: {n_subjects:,} subjects, {n_records:,} records", flush=True)
         all_fig[scale] = fig = {}
-        features_section(scale, db, args.as_of, args.schemes, args.threads, args.memory_limit,
-                         not args.skip_spark, not args.skip_pandas, feat_rows, fig, flush)
+        features_section(
+            scale,
+            db,
+            args.as_of,
+            args.schemes,
+            args.threads,
+            args.memory_limit,
+            not args.skip_spark,
+            not args.skip_pandas,
+            feat_rows,
+            fig,
+            flush,
+        )
         for key in [s for s in MODELLED if s in args.schemes]:
-            fig[f"{key}|train"] = t = (Result(False, error="skipped") if args.skip_train
-                                       else run(_run_train, (str(db), key),
-                                                 timeout_s=args.train_timeout))
+            fig[f"{key}|train"] = t = (
+                Result(False, error="skipped")
+                if args.skip_train
+                else run(_run_train, (str(db), key), timeout_s=args.train_timeout)
+            )
             if not args.skip_train:
                 auc = f"{t.facts['auc']:.3f} ({t.facts['family']})" if t.ok else "—"
-                train_rows.append(f"| {scale} | {key} | {_s(t)} | {_mb(t)} | {auc} "
-                                  f"| {t.load:.1f} |")
+                train_rows.append(
+                    f"| {scale} | {key} | {_s(t)} | {_mb(t)} | {auc} | {t.load:.1f} |"
+                )
                 print(train_rows[-1], flush=True)
                 flush()
             s = run(_run_scoring, (str(db), key, args.as_of, args.mlflow_home, args.latency_n))
             fig[f"{key}|score"] = s
             if s.ok:
                 f = s.facts
-                base = (f"{f['base_rate']:,.0f} | {f['ratio']:.2f}" if "ratio" in f
-                        else "— (scorecard) | —")
+                base = (
+                    f"{f['base_rate']:,.0f} | {f['ratio']:.2f}"
+                    if "ratio" in f
+                    else "— (scorecard) | —"
+                )
                 score_rows.append(
                     f"| {scale} | {key} | {f['family']} | {f['rows']:,} | {f['ours_rate']:,.0f} "
                     f"| {base} | {f['lat_p50']:.0f} | {f['lat_p95']:.0f} | {_mb(s)} "
-                    f"| {s.load:.1f} |")
+                    f"| {s.load:.1f} |"
+                )
             else:
                 score_rows.append(f"| {scale} | {key} | failed ({s.error}) |" + " |" * 8)
             print(score_rows[-1], flush=True)
@@ -311,40 +379,53 @@ def _growth(args, sizes, all_fig) -> list[str]:
     a, b = args.scales[0], args.scales[-1]
     if a not in sizes or b not in sizes:
         return ["(not both scales measured yet)"]
-    lines = [f"Data: subjects ×{sizes[b][0] / sizes[a][0]:.0f}, records "
-             f"×{sizes[b][1] / sizes[a][1]:.0f} from {a} to {b}.", "",
-             f"| measurement | {a} | {b} | {b} / {a} |", "|---|---|---|---|"]
+    lines = [
+        f"Data: subjects ×{sizes[b][0] / sizes[a][0]:.0f}, records "
+        f"×{sizes[b][1] / sizes[a][1]:.0f} from {a} to {b}.",
+        "",
+        f"| measurement | {a} | {b} | {b} / {a} |",
+        "|---|---|---|---|",
+    ]
     for key, ra in all_fig[a].items():
         rb = all_fig[b].get(key)
         if not isinstance(ra, Result) or rb is None or not (ra.ok and rb.ok):
             continue
         what = key.replace("|", " · ")
-        lines.append(f"| {what} s | {ra.seconds:.2f} | {rb.seconds:.2f} "
-                     f"| ×{rb.seconds / ra.seconds:.1f} |")
+        lines.append(
+            f"| {what} s | {ra.seconds:.2f} | {rb.seconds:.2f} | ×{rb.seconds / ra.seconds:.1f} |"
+        )
         if key.endswith("|score"):
             for k, label in (("lat_p95", "one subject p95 ms"), ("ours_rate", "subjects/s")):
                 va, vb = ra.facts[k], rb.facts[k]
-                lines.append(f"| {key.split('|')[0]} · {label} | {va:,.0f} | {vb:,.0f} "
-                             f"| ×{vb / va:.2f} |")
-        lines.append(f"| {what} peak MB | {ra.peak_mb:,.0f} | {rb.peak_mb:,.0f} "
-                     f"| ×{rb.peak_mb / ra.peak_mb:.1f} |")
+                lines.append(
+                    f"| {key.split('|')[0]} · {label} | {va:,.0f} | {vb:,.0f} | ×{vb / va:.2f} |"
+                )
+        lines.append(
+            f"| {what} peak MB | {ra.peak_mb:,.0f} | {rb.peak_mb:,.0f} "
+            f"| ×{rb.peak_mb / ra.peak_mb:.1f} |"
+        )
     return lines
 
 
-def write(args, facts, sizes, feat_rows, train_rows, score_rows, all_fig, total_s,
-          done: bool = True) -> None:
-    status = ("" if done else
-              f"**Incomplete: written {dt.datetime.now():%Y-%m-%d %H:%M} while the run was "
-              "still going; a run that ends without the final write stopped early.**\n\n")
+def write(
+    args, facts, sizes, feat_rows, train_rows, score_rows, all_fig, total_s, done: bool = True
+) -> None:
+    status = (
+        ""
+        if done
+        else f"**Incomplete: written {dt.datetime.now():%Y-%m-%d %H:%M} while the run was "
+        "still going; a run that ends without the final write stopped early.**\n\n"
+    )
     took = "took" if done else "running for"
-    size_lines = "\n".join(f"- {s}: {n:,} subject rows, {r:,} records" for s, (n, r)
-                           in sizes.items())
+    size_lines = "\n".join(
+        f"- {s}: {n:,} subject rows, {r:,} records" for s, (n, r) in sizes.items()
+    )
     text = f"""# Benchmark suite (`make bench`)
 
 {status}Run of `bench/suite.py` started {facts["date"]}, {took} {total_s / 60:.0f} min. Every figure
 below was measured in this run; each measurement in its own process, peak = max resident size of
 that process and its children (Spark's JVM included). The last column of each table is the
-1-minute load average when the measurement started ({facts['nproc']} cores).
+1-minute load average when the measurement started ({facts["nproc"]} cores).
 
 {size_lines}
 
@@ -362,7 +443,7 @@ a Parquet lake; pandas reads the needed columns from the DuckDB file and compute
 
 | scale | scheme | seconds | peak MB | OOT AUC (family) | load |
 |---|---|---|---|---|---|
-{chr(10).join(train_rows) if train_rows else '| not run |'}
+{chr(10).join(train_rows) if train_rows else "| not run |"}
 
 ## Batch scoring with reasons, one-subject latency
 
@@ -385,7 +466,7 @@ champions in `mlruns/` (trained on the small city).
 
 ## Machine
 
-{chr(10).join(f'- {k}: {v}' for k, v in facts.items())}
+{chr(10).join(f"- {k}: {v}" for k, v in facts.items())}
 """
     RESULTS.write_text(text)
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}", flush=True)

@@ -60,7 +60,9 @@ def _engine_store(store: Store, engine: str) -> Store:
 
 
 def feature_sql(
-    scheme: str | Scheme, as_of: str | dt.date, engine: str = "duckdb",
+    scheme: str | Scheme,
+    as_of: str | dt.date,
+    engine: str = "duckdb",
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
 ) -> str:
@@ -75,10 +77,17 @@ def feature_sql(
     member = None
     if sch.members:
         member_scheme = SCHEMES[sch.members[0]]
-        member = scheme_sql(member_scheme, day, dialect, cfg, keep=MEMBER_KEEP,
-                            subset=None if ids is None else Subset(ids, sch.members[1]))
-    return scheme_sql(sch, day, dialect, cfg, member_sql=member,
-                      subset=None if ids is None else Subset(ids))
+        member = scheme_sql(
+            member_scheme,
+            day,
+            dialect,
+            cfg,
+            keep=MEMBER_KEEP,
+            subset=None if ids is None else Subset(ids, sch.members[1]),
+        )
+    return scheme_sql(
+        sch, day, dialect, cfg, member_sql=member, subset=None if ids is None else Subset(ids)
+    )
 
 
 def slice_columns(scheme: str | Scheme) -> tuple[str, ...]:
@@ -100,9 +109,7 @@ def typed_features(frame: pd.DataFrame, scheme: str | Scheme) -> pd.DataFrame:
     # Built column by column into a dict and framed once: assigning ~60 columns
     # in place dominates the cost of a one-subject build.
     index = pd.RangeIndex(len(frame))
-    columns: dict[str, pd.Series] = {
-        c: frame[c].set_axis(index) for c in frame.columns
-    }
+    columns: dict[str, pd.Series] = {c: frame[c].set_axis(index) for c in frame.columns}
     columns["as_of"] = pd.to_datetime(columns["as_of"]).astype("datetime64[s]")
     for ind in sch.indicators:
         values = columns[ind.name]
@@ -160,8 +167,14 @@ def build_features(
         runner = slice_store(runner, ids, slice_columns(sch))
         if len(ids) <= IN_PROCESS_MAX and supports(sch):
             day = _date(as_of)
-            return evaluate(sch, runner.tables, day, ids, cfg,
-                            slice_effective(runner, day, (cfg or BuildConfig()).windows))
+            return evaluate(
+                sch,
+                runner.tables,
+                day,
+                ids,
+                cfg,
+                slice_effective(runner, day, (cfg or BuildConfig()).windows),
+            )
     frame = runner.query(feature_sql(sch, as_of, engine, cfg, ids))
     return typed_features(frame, sch)
 

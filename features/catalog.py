@@ -43,8 +43,10 @@ def _kinds(m: Match) -> str:
         cond.append("severity ∈ {" + ", ".join(m.severities) + "}")
     if m.values:
         cond.append("value_text ∈ {" + ", ".join(m.values) + "}")
-    for col, lo, hi in (("value_num", m.min_value, m.max_value),
-                        ("amount", m.min_amount, m.max_amount)):
+    for col, lo, hi in (
+        ("value_num", m.min_value, m.max_value),
+        ("amount", m.min_amount, m.max_amount),
+    ):
         if lo is not None:
             cond.append(f"{col} ≥ {lo:g}")
         if hi is not None:
@@ -62,8 +64,10 @@ def _window(rec: Records) -> str:
     else:
         text = f"近 {rec.window} 个月 / last {rec.window} months"
     if rec.open_below is not None:
-        text += (f"，当前未结清（逾期天数加已过天数 < {rec.open_below:g}，"
-                 f"≥ {rec.open_below:g} 天的不结清即一直计入）/ still open")
+        text += (
+            f"，当前未结清（逾期天数加已过天数 < {rec.open_below:g}，"
+            f"≥ {rec.open_below:g} 天的不结清即一直计入）/ still open"
+        )
     if rec.since is not None:
         text += f"，自{_kinds(rec.since)}在贷起 / since the oldest one in force"
     return text
@@ -81,8 +85,11 @@ def describe_source(ind: Indicator) -> str:
     if isinstance(src, Derived):
         return f"{src.op}({src.left}, {src.right})"
     if isinstance(src, Related):
-        who = {"legal_rep": "法定代表人本人", "rep_firms": "同一法定代表人的其他企业（家数）",
-               "employer": "所属企业"}[src.relation]
+        who = {
+            "legal_rep": "法定代表人本人",
+            "rep_firms": "同一法定代表人的其他企业（家数）",
+            "employer": "所属企业",
+        }[src.relation]
         inner = src.inner
         return f"{who}：{_kinds(inner.match)}：{_AGG_ZH[inner.agg]}，{_window(inner)}"
     if isinstance(src, Members):
@@ -100,11 +107,15 @@ def scheme_markdown(scheme: Scheme) -> str:
     """Catalogue of one scheme as bilingual markdown."""
     lines = [f"## `{scheme.key}` — {scheme.label_zh} / {scheme.label_en}", ""]
     if scheme.target:
-        lines += [f"目标事件 / target: {scheme.target.description_zh} / "
-                  f"{scheme.target.description_en}", ""]
+        lines += [
+            f"目标事件 / target: {scheme.target.description_zh} / {scheme.target.description_en}",
+            "",
+        ]
     if scheme.members:
-        lines += [f"由成员汇总 / aggregated from `{scheme.members[0]}` by "
-                  f"`{scheme.members[1]}`", ""]
+        lines += [
+            f"由成员汇总 / aggregated from `{scheme.members[0]}` by `{scheme.members[1]}`",
+            "",
+        ]
     lines += [
         f"{len(scheme.indicators)} 个指标 / indicators.",
         "",
@@ -129,9 +140,13 @@ def catalog_markdown(scheme: str | None = None) -> str:
     unknown = [k for k in keys if k not in SCHEMES]
     if unknown:
         raise KeyError(f"unknown scheme {unknown[0]!r}; known: {', '.join(SCHEMES)}")
-    head = ["# xinping 指标目录 / indicator catalogue", "",
-            "口径：只计入截至评价基准日已公示、未撤销、无未决或成立异议、且仍在公示期内的记录"
-            "（信用修复不早于最短公示期）。/ Only records published by the as-of date, not "
-            "revoked, without an open or upheld objection and inside their publication window "
-            "count (a repair never ends one before its tier's minimum).", ""]
+    head = [
+        "# xinping 指标目录 / indicator catalogue",
+        "",
+        "口径：只计入截至评价基准日已公示、未撤销、无未决或成立异议、且仍在公示期内的记录"
+        "（信用修复不早于最短公示期）。/ Only records published by the as-of date, not "
+        "revoked, without an open or upheld objection and inside their publication window "
+        "count (a repair never ends one before its tier's minimum).",
+        "",
+    ]
     return "\n".join(head) + "\n".join(scheme_markdown(SCHEMES[k]) for k in keys)

@@ -78,7 +78,9 @@ class BuildConfig:
 
     windows: WindowPolicy = field(default_factory=WindowPolicy)
     severity_weights: tuple[tuple[str, float], ...] = (
-        ("minor", 1.0), ("general", 3.0), ("serious", 9.0),
+        ("minor", 1.0),
+        ("general", 3.0),
+        ("serious", 9.0),
     )
 
 
@@ -164,7 +166,10 @@ def min_end_sql(d: Dialect, policy: WindowPolicy, alias: str = "r") -> str:
 
 
 def effective_records_sql(
-    d: Dialect, as_of: dt.date, policy: WindowPolicy, scope: str = "TRUE",
+    d: Dialect,
+    as_of: dt.date,
+    policy: WindowPolicy,
+    scope: str = "TRUE",
 ) -> str:
     """CTEs ``obj``, ``rep`` and ``eff``: the records that count at ``as_of``.
 
@@ -221,17 +226,23 @@ class Subset:
     column: str = "subject_id"
 
 
-def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...],
-                   subset: Subset | None = None) -> str:
+def population_sql(
+    d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...], subset: Subset | None = None
+) -> str:
     """CTEs ``latest`` (current version of every subject, :mod:`features.subjects`) and
     ``pop`` (the scheme's subjects at T: registered by T, not closed or deregistered by T)."""
     pop = scheme.population
     t = lit(as_of)
-    cols = ", ".join(dict.fromkeys(("subject_id", "legal_rep_id", "employer_id", "village_code",
-                                    "township_code", *extra)))
-    where = [f"subject_type = '{pop.subject_type}'",
-             f"(established_on IS NULL OR established_on <= {t})",
-             open_on_sql(as_of)]
+    cols = ", ".join(
+        dict.fromkeys(
+            ("subject_id", "legal_rep_id", "employer_id", "village_code", "township_code", *extra)
+        )
+    )
+    where = [
+        f"subject_type = '{pop.subject_type}'",
+        f"(established_on IS NULL OR established_on <= {t})",
+        open_on_sql(as_of),
+    ]
     if pop.scales:
         where.append(f"scale IN ({_quote(pop.scales)})")
     if subset is not None:
@@ -246,7 +257,7 @@ def population_sql(d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str,
   {current_subjects_sql()}
 ),
 pop AS (
-  SELECT {cols} FROM latest WHERE {' AND '.join(where)}
+  SELECT {cols} FROM latest WHERE {" AND ".join(where)}
 )"""
 
 
@@ -264,8 +275,7 @@ def _open_cond(d: Dialect, rec: Records, as_of: dt.date, alias: str) -> str:
         return ""
     limit = _double(rec.open_below)
     age = d.days_between(lit(as_of), f"{alias}.rdate")
-    return (f" AND ({alias}.value_num >= {limit} "
-            f"OR {alias}.value_num + {age} < {limit})")
+    return f" AND ({alias}.value_num >= {limit} OR {alias}.value_num + {age} < {limit})"
 
 
 def anchor_names(scheme: Scheme) -> dict[Match, str]:
@@ -274,8 +284,9 @@ def anchor_names(scheme: Scheme) -> dict[Match, str]:
     for ind in scheme.indicators:
         src = ind.source
         if isinstance(src, Related) and src.inner.since is not None:
-            raise ValueError(f"scheme {scheme.key}: {ind.name}: `since` reads the subject's "
-                             "own records only")
+            raise ValueError(
+                f"scheme {scheme.key}: {ind.name}: `since` reads the subject's own records only"
+            )
         if isinstance(src, Records) and src.since is not None and src.since not in out:
             out[src.since] = f"anc{len(out)}"
     return out
@@ -283,14 +294,22 @@ def anchor_names(scheme: Scheme) -> dict[Match, str]:
 
 def anchor_sql(since: Match, as_of: dt.date, name: str) -> str:
     """CTE ``name``: per subject, the start of its oldest ``since`` record in force at T."""
-    return (f"{name} AS (\n  SELECT a.subject_id, min(a.rdate) AS since_date FROM eff a\n"
-            f"  WHERE {match_sql(since, 'a')}\n"
-            f"    AND (a.valid_until IS NULL OR a.valid_until > {lit(as_of)})\n"
-            "  GROUP BY a.subject_id\n)")
+    return (
+        f"{name} AS (\n  SELECT a.subject_id, min(a.rdate) AS since_date FROM eff a\n"
+        f"  WHERE {match_sql(since, 'a')}\n"
+        f"    AND (a.valid_until IS NULL OR a.valid_until > {lit(as_of)})\n"
+        "  GROUP BY a.subject_id\n)"
+    )
 
 
-def record_agg_sql(d: Dialect, rec: Records, as_of: dt.date, cfg: BuildConfig,
-                   alias: str = "e", anchors: dict[Match, str] | None = None) -> str:
+def record_agg_sql(
+    d: Dialect,
+    rec: Records,
+    as_of: dt.date,
+    cfg: BuildConfig,
+    alias: str = "e",
+    anchors: dict[Match, str] | None = None,
+) -> str:
     """Aggregate SQL of a :class:`Records` source over the ``eff`` rows ``alias``
     (``anchors``: the CTE joined for each :attr:`Records.since`, see :func:`anchor_names`)."""
     cond = match_sql(rec.match, alias) + _window_cond(rec, as_of, alias)
@@ -344,8 +363,10 @@ def _member_agg(m: Members) -> str:
             among = "m.subject_id IS NOT NULL"
             if m.among is not None:  # members meeting `among` only (a null does not meet it)
                 among = f"m.{m.among.indicator} {m.among.op} {m.among.value!r}"
-            return (f"avg(CASE WHEN m.{c.indicator} {c.op} {c.value!r} AND {among} "
-                    f"THEN {_double(1)} WHEN {among} THEN {_double(0)} END)")
+            return (
+                f"avg(CASE WHEN m.{c.indicator} {c.op} {c.value!r} AND {among} "
+                f"THEN {_double(1)} WHEN {among} THEN {_double(0)} END)"
+            )
         case "sum_ratio":
             return f"sum(m.{m.of}) / nullif(sum(m.{m.over}), 0)"
     raise ValueError(f"unknown member aggregation {m.fn!r}")
@@ -415,8 +436,9 @@ def scope_sql(scheme: Scheme, as_of: dt.date) -> str:
     if "employer" in relations:
         ids.append("SELECT employer_id FROM pop")
     if "rep_firms" in relations:
-        ids.append("SELECT subject_id FROM latest WHERE legal_rep_id IN "
-                   "(SELECT legal_rep_id FROM pop)")
+        ids.append(
+            "SELECT subject_id FROM latest WHERE legal_rep_id IN (SELECT legal_rep_id FROM pop)"
+        )
     return f"{kinds_cond}\n    AND r.subject_id IN ({' UNION '.join(ids)})"
 
 
@@ -454,8 +476,7 @@ def scheme_sql(
         if isinstance(ind.source, Related):
             related.setdefault(ind.source.relation, []).append(ind)
     if own or related:
-        ctes.append(effective_records_sql(dialect, as_of, cfg.windows,
-                                          scope_sql(scheme, as_of)))
+        ctes.append(effective_records_sql(dialect, as_of, cfg.windows, scope_sql(scheme, as_of)))
     anchors = anchor_names(scheme)
     if own:
         ctes += [anchor_sql(m, as_of, name) for m, name in anchors.items()]
@@ -463,28 +484,33 @@ def scheme_sql(
             f"{record_agg_sql(dialect, i.source, as_of, cfg, anchors=anchors)} AS {i.name}"  # type: ignore[arg-type]
             for i in own
         )
-        joined = "".join(f" LEFT JOIN {name} ON {name}.subject_id = e.subject_id"
-                         for name in anchors.values())
-        ctes.append(f"own AS (\n  SELECT e.subject_id,\n    {aggs}\n  FROM eff e "
-                    f"JOIN pop p ON e.subject_id = p.subject_id{joined} "
-                    "GROUP BY e.subject_id\n)")
+        joined = "".join(
+            f" LEFT JOIN {name} ON {name}.subject_id = e.subject_id" for name in anchors.values()
+        )
+        ctes.append(
+            f"own AS (\n  SELECT e.subject_id,\n    {aggs}\n  FROM eff e "
+            f"JOIN pop p ON e.subject_id = p.subject_id{joined} "
+            "GROUP BY e.subject_id\n)"
+        )
         joins.append("LEFT JOIN own ON own.subject_id = p.subject_id")
         for i in own:
             exprs[i.name] = _zero(f"own.{i.name}", i.source.agg)  # type: ignore[union-attr]
     for relation, inds in related.items():
         cte = f"rel_{relation}"
-        aggs = ",\n    ".join(
-            f"{_related_agg(dialect, i, as_of, cfg)} AS {i.name}" for i in inds
-        )
+        aggs = ",\n    ".join(f"{_related_agg(dialect, i, as_of, cfg)} AS {i.name}" for i in inds)
         if relation == "rep_firms":
-            source = ("pop p JOIN latest f ON f.legal_rep_id = p.legal_rep_id "
-                      "AND f.subject_id <> p.subject_id AND f.subject_type = 'enterprise' "
-                      "JOIN eff e ON e.subject_id = f.subject_id")
+            source = (
+                "pop p JOIN latest f ON f.legal_rep_id = p.legal_rep_id "
+                "AND f.subject_id <> p.subject_id AND f.subject_type = 'enterprise' "
+                "JOIN eff e ON e.subject_id = f.subject_id"
+            )
         else:
             key = "legal_rep_id" if relation == "legal_rep" else "employer_id"
             source = f"pop p JOIN eff e ON e.subject_id = p.{key}"
-        ctes.append(f"{cte} AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM {source} "
-                    "GROUP BY p.subject_id\n)")
+        ctes.append(
+            f"{cte} AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM {source} "
+            "GROUP BY p.subject_id\n)"
+        )
         joins.append(f"LEFT JOIN {cte} ON {cte}.subject_id = p.subject_id")
         for i in inds:
             exprs[i.name] = _zero(f"{cte}.{i.name}", i.source.inner.agg)  # type: ignore[union-attr]
@@ -495,8 +521,10 @@ def scheme_sql(
         group = scheme.members[1]
         aggs = ",\n    ".join(f"{_member_agg(i.source)} AS {i.name}" for i in members)  # type: ignore[arg-type]
         ctes.append(f"m AS (\n{member_sql}\n)")
-        ctes.append(f"mem AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM pop p LEFT JOIN m "
-                    f"ON m.{group} = p.subject_id GROUP BY p.subject_id\n)")
+        ctes.append(
+            f"mem AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM pop p LEFT JOIN m "
+            f"ON m.{group} = p.subject_id GROUP BY p.subject_id\n)"
+        )
         joins.append("LEFT JOIN mem ON mem.subject_id = p.subject_id")
         for i in members:
             exprs[i.name] = f"mem.{i.name}"
@@ -508,12 +536,16 @@ def scheme_sql(
             exprs[ind.name] = _derived_sql(src.op, exprs[src.left], exprs[src.right])
     cols = ",\n  ".join(
         [f"p.{c}" for c in dict.fromkeys(keep)]
-        + [f"CAST({exprs[i.name]} AS {'STRING' if i.categorical else 'DOUBLE'}) AS {i.name}"
-           for i in scheme.indicators]
+        + [
+            f"CAST({exprs[i.name]} AS {'STRING' if i.categorical else 'DOUBLE'}) AS {i.name}"
+            for i in scheme.indicators
+        ]
     )
     body = ",\n".join(ctes)
-    return (f"WITH {body}\nSELECT p.subject_id, {lit(as_of)} AS as_of,\n  {cols}\n"
-            f"FROM pop p\n" + "\n".join(joins))
+    return (
+        f"WITH {body}\nSELECT p.subject_id, {lit(as_of)} AS as_of,\n  {cols}\n"
+        f"FROM pop p\n" + "\n".join(joins)
+    )
 
 
 def _zero(expr: str, agg: str) -> str:

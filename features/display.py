@@ -24,8 +24,9 @@ from typing import Any
 #: category's name),
 #: ``change`` (the current value against the earlier one), ``delta`` (a difference,
 #: said as up or down).
-DISPLAYS = frozenset({"number", "money", "share", "percent", "ratio", "years", "category",
-                      "change", "delta"})
+DISPLAYS = frozenset(
+    {"number", "money", "share", "percent", "ratio", "years", "category", "change", "delta"}
+)
 #: units as written in a sentence
 UNITS_EN = {"元": " yuan", "人": "", "千瓦时": " kWh", "分": " points", "天": " days"}
 
@@ -67,7 +68,8 @@ def _years(value: float, lang: str) -> str:
     if lang == "zh":
         return (f"{y}年" if y else "") + (f"{m}个月" if m or not y else "")
     parts = ([f"{y} year{'s' if y != 1 else ''}"] if y else []) + (
-        [f"{m} month{'s' if m != 1 else ''}"] if m or not y else [])
+        [f"{m} month{'s' if m != 1 else ''}"] if m or not y else []
+    )
     return " ".join(parts)
 
 
@@ -103,9 +105,15 @@ def _delta(value: float, unit: str, lang: str) -> str:
     return ("up " if v > 0 else "down ") + amount
 
 
-def format_value(value: Any, kind: str = "number", lang: str = "zh", *,
-                 labels: Mapping[str, tuple[str, str]] | None = None, unit: str = "",
-                 pair: tuple[Any, Any] | None = None) -> str:
+def format_value(
+    value: Any,
+    kind: str = "number",
+    lang: str = "zh",
+    *,
+    labels: Mapping[str, tuple[str, str]] | None = None,
+    unit: str = "",
+    pair: tuple[Any, Any] | None = None,
+) -> str:
     """``value`` as a person reads it (without the sentence around it).
 
     Parameters
@@ -148,10 +156,19 @@ def format_value(value: Any, kind: str = "number", lang: str = "zh", *,
     return _number(v)
 
 
-def render(template: str, label: str, value: Any, window: int | None, lang: str = "zh", *,
-           kind: str = "number", labels: Mapping[str, tuple[str, str]] | None = None,
-           missing: str = "", pair: tuple[Any, Any] | None = None,
-           pair_unit: str = "") -> str:
+def render(
+    template: str,
+    label: str,
+    value: Any,
+    window: int | None,
+    lang: str = "zh",
+    *,
+    kind: str = "number",
+    labels: Mapping[str, tuple[str, str]] | None = None,
+    missing: str = "",
+    pair: tuple[Any, Any] | None = None,
+    pair_unit: str = "",
+) -> str:
     """A reason sentence: ``template`` with ``{value}`` as a person reads it.
 
     A missing value gives the declared fact ``missing`` (``{window}`` filled in);

@@ -41,11 +41,24 @@ RecordAgg = Literal[
     "cv_value",  # coefficient of variation of value_num (population sd / mean)
 ]
 NUMERIC_AGGS = frozenset(
-    {"count", "weighted", "sum_amount", "sum_value", "max_value", "avg_value", "latest_value",
-     "days_since", "distinct_values", "distinct_kinds", "cv_amount", "cv_value"}
+    {
+        "count",
+        "weighted",
+        "sum_amount",
+        "sum_value",
+        "max_value",
+        "avg_value",
+        "latest_value",
+        "days_since",
+        "distinct_values",
+        "distinct_kinds",
+        "cv_amount",
+        "cv_value",
+    }
 )
-ZERO_WHEN_NONE = frozenset({"count", "weighted", "sum_amount", "sum_value", "distinct_values",
-                            "distinct_kinds"})
+ZERO_WHEN_NONE = frozenset(
+    {"count", "weighted", "sum_amount", "sum_value", "distinct_values", "distinct_kinds"}
+)
 
 
 @dataclass(frozen=True)
@@ -244,11 +257,14 @@ class Indicator:
         from features.display import DISPLAYS
 
         if self.display and self.display not in DISPLAYS:
-            raise ValueError(f"indicator {self.name}: display {self.display!r} is not one of "
-                             f"{sorted(DISPLAYS)}")
+            raise ValueError(
+                f"indicator {self.name}: display {self.display!r} is not one of {sorted(DISPLAYS)}"
+            )
         if self.order and (not self.categorical or self.direction != UP):
-            raise ValueError(f"indicator {self.name}: an order of categories needs a "
-                             "categorical source and direction=UP (risk rises along it)")
+            raise ValueError(
+                f"indicator {self.name}: an order of categories needs a "
+                "categorical source and direction=UP (risk rises along it)"
+            )
         if self.missing_rank and not self.missing_zh:
             raise ValueError(f"indicator {self.name}: missing_rank needs missing_zh/missing_en")
 
@@ -286,8 +302,12 @@ class Indicator:
         if isinstance(src, Attribute) and src.transform == "years_since":
             return "years"
         if isinstance(src, Derived):
-            return {"log_ratio": "change", "trend": "change", "diff": "delta",
-                    "share": "share"}.get(src.op, "ratio" if self.unit == "倍" else "number")
+            return {
+                "log_ratio": "change",
+                "trend": "change",
+                "diff": "delta",
+                "share": "share",
+            }.get(src.op, "ratio" if self.unit == "倍" else "number")
         if isinstance(src, Members) and src.fn in ("share", "sum_ratio"):
             return "share"  # a share of the members, or of their amounts (NPL)
         return {"元": "money", "倍": "ratio"}.get(self.unit, "number")
@@ -306,22 +326,31 @@ class Indicator:
             src = src.inner
         return dict(KIND_VALUES.get(src.match.kinds[0], {}))  # type: ignore[union-attr]
 
-    def reason(self, value: object, lang: str = "zh",
-               pair: tuple[object, object] | None = None) -> str:
+    def reason(
+        self, value: object, lang: str = "zh", pair: tuple[object, object] | None = None
+    ) -> str:
         """The reason sentence for ``value`` in ``lang`` (``zh`` or ``en``); ``pair``: the
         current and earlier values a ``change`` compares."""
         from features.display import render
 
         zh = lang == "zh"
-        return render(self.reason_zh if zh else self.reason_en,
-                      self.label_zh if zh else self.label_en, value, self.window, lang,
-                      kind=self.display_kind, labels=self.value_labels,
-                      missing=self.missing_zh if zh else self.missing_en, pair=pair,
-                      pair_unit=self.unit)
+        return render(
+            self.reason_zh if zh else self.reason_en,
+            self.label_zh if zh else self.label_en,
+            value,
+            self.window,
+            lang,
+            kind=self.display_kind,
+            labels=self.value_labels,
+            missing=self.missing_zh if zh else self.missing_en,
+            pair=pair,
+            pair_unit=self.unit,
+        )
 
 
-def render_reason(template: str, label: str, value: object, window: int | None,
-                  lang: str = "zh") -> str:
+def render_reason(
+    template: str, label: str, value: object, window: int | None, lang: str = "zh"
+) -> str:
     """Fill a reason template with a plain number or text (:func:`features.display.render`
     with ``kind="number"``)."""
     from features.display import render

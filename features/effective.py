@@ -26,8 +26,18 @@ from features.records.windows import WindowPolicy
 from features.store.sliced import SlicedStore
 from features.subjects import current_rows
 
-EFF_COLUMNS = ("record_id", "subject_id", "kind", "severity", "polarity", "value_num",
-               "value_text", "amount", "valid_until", "rdate")
+EFF_COLUMNS = (
+    "record_id",
+    "subject_id",
+    "kind",
+    "severity",
+    "polarity",
+    "value_num",
+    "value_text",
+    "amount",
+    "valid_until",
+    "rdate",
+)
 
 
 def dates_of(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -84,8 +94,9 @@ class Effective:
         return pd.DataFrame(out)
 
 
-def _min_end(kind: str, severity: str | None, sector: str | None, date: dt.date,
-             policy: WindowPolicy) -> dt.date:
+def _min_end(
+    kind: str, severity: str | None, sector: str | None, date: dt.date, policy: WindowPolicy
+) -> dt.date:
     """Earliest end of a repaired record's publication, as
     :func:`features.compile.min_end_sql` computes it: the policy's minimum, and
     the record's own date for a kind and tier the policy has no minimum for."""
@@ -94,8 +105,9 @@ def _min_end(kind: str, severity: str | None, sector: str | None, date: dt.date,
     return add_months(date, policy.min_months(kind, severity, date, sector or ""))
 
 
-def effective_records(tables: Mapping[str, pa.Table], as_of: dt.date,
-                      policy: WindowPolicy | None = None) -> Effective:
+def effective_records(
+    tables: Mapping[str, pa.Table], as_of: dt.date, policy: WindowPolicy | None = None
+) -> Effective:
     """The records of a slice that count at ``as_of`` (DESIGN.md §5).
 
     Published by T; not revoked by T; no objection opened by T that is not
@@ -115,8 +127,11 @@ def effective_records(tables: Mapping[str, pa.Table], as_of: dt.date,
         rejected = (objects_of(obj["status"]) == "rejected") & (dates_of(obj["resolved_on"]) <= t)
         state: dict[tuple[str, str], bool] = {}
         for key, is_open, is_rejected in zip(
-                zip(obj["objection_id"].to_pylist(), obj["record_id"].to_pylist(), strict=True),
-                opened, rejected, strict=True):
+            zip(obj["objection_id"].to_pylist(), obj["record_id"].to_pylist(), strict=True),
+            opened,
+            rejected,
+            strict=True,
+        ):
             if is_open:
                 state[key] = state.get(key, False) or bool(is_rejected)
         suspended = {rid for (_, rid), done in state.items() if not done}
@@ -131,12 +146,15 @@ def effective_records(tables: Mapping[str, pa.Table], as_of: dt.date,
                 approved[rid] = day
 
     record_id, kind, severity, polarity, text = (
-        objects_of(rec[c]) for c in ("record_id", "kind", "severity", "polarity", "value_text"))
+        objects_of(rec[c]) for c in ("record_id", "kind", "severity", "polarity", "value_text")
+    )
     valid_until = dates_of(rec["valid_until"])
     revoked = dates_of(rec["revoked_on"])
-    keep = ((dates_of(rec["published_on"]) <= t)
-            & (np.isnat(revoked) | (revoked > t))
-            & ((polarity != "negative") | np.isnat(valid_until) | (valid_until > t)))
+    keep = (
+        (dates_of(rec["published_on"]) <= t)
+        & (np.isnat(revoked) | (revoked > t))
+        & ((polarity != "negative") | np.isnat(valid_until) | (valid_until > t))
+    )
     decided = dates_of(rec["decided_on"])
     event = dates_of(rec["event_date"])
     rdate = np.where(np.isnat(decided), event, decided)
@@ -167,8 +185,9 @@ def effective_records(tables: Mapping[str, pa.Table], as_of: dt.date,
     return Effective(as_of, columns, {k: np.asarray(v, dtype=np.intp) for k, v in rows.items()})
 
 
-def slice_effective(view: SlicedStore, as_of: dt.date,
-                    policy: WindowPolicy | None = None) -> Effective:
+def slice_effective(
+    view: SlicedStore, as_of: dt.date, policy: WindowPolicy | None = None
+) -> Effective:
     """:func:`effective_records` of a sliced store, computed once per date and policy."""
     policy = policy or WindowPolicy()
     key = ("effective", as_of, repr(policy))

@@ -106,8 +106,9 @@ def _open_mask(limit: float, eff: Effective) -> np.ndarray:
     c = eff.columns
     value = c["value_num"]
     known = ~np.isnat(c["rdate"])
-    age = np.where(known, (day64(eff.as_of) - c["rdate"]).astype("timedelta64[D]")
-                   .astype("int64"), 0)
+    age = np.where(
+        known, (day64(eff.as_of) - c["rdate"]).astype("timedelta64[D]").astype("int64"), 0
+    )
     return (value >= limit) | (known & (value + age < limit))
 
 
@@ -129,8 +130,9 @@ def _records_mask(rec: Records, eff: Effective) -> np.ndarray:
     return mask
 
 
-def _aggregate(rec: Records, rows: np.ndarray, mask: np.ndarray, eff: Effective,
-               weights: np.ndarray) -> float | str | None:
+def _aggregate(
+    rec: Records, rows: np.ndarray, mask: np.ndarray, eff: Effective, weights: np.ndarray
+) -> float | str | None:
     """The aggregate of the rows ``rows`` (one subject's) where ``mask`` holds."""
     c = eff.columns
     sel = rows[mask[rows]]
@@ -179,22 +181,26 @@ def _aggregate(rec: Records, rows: np.ndarray, mask: np.ndarray, eff: Effective,
 # --- subjects -----------------------------------------------------------------------
 
 
-def _in_population(row: dict, scheme: Scheme, as_of: dt.date,
-                   holders: set[str] | None) -> bool:
+def _in_population(row: dict, scheme: Scheme, as_of: dt.date, holders: set[str] | None) -> bool:
     pop = scheme.population
-    return (row["subject_type"] == pop.subject_type
-            and (row["established_on"] is None or row["established_on"] <= as_of)
-            and is_open(row, as_of)
-            and (not pop.scales or row["scale"] in pop.scales)
-            and (holders is None or row["subject_id"] in holders))
+    return (
+        row["subject_type"] == pop.subject_type
+        and (row["established_on"] is None or row["established_on"] <= as_of)
+        and is_open(row, as_of)
+        and (not pop.scales or row["scale"] in pop.scales)
+        and (holders is None or row["subject_id"] in holders)
+    )
 
 
 def _holders(records: pa.Table, kind: str, as_of: dt.date) -> set[str]:
     """Subjects with a record of ``kind`` published by T and not revoked by T."""
     t = day64(as_of)
     revoked = dates_of(records["revoked_on"])
-    ok = ((objects_of(records["kind"]) == kind) & (dates_of(records["published_on"]) <= t)
-          & (np.isnat(revoked) | (revoked > t)))
+    ok = (
+        (objects_of(records["kind"]) == kind)
+        & (dates_of(records["published_on"]) <= t)
+        & (np.isnat(revoked) | (revoked > t))
+    )
     return set(objects_of(records["subject_id"])[ok])
 
 
@@ -270,14 +276,19 @@ def evaluate(
     anchor_names(scheme)  # refuses what the SQL refuses (`since` on a related party)
     eff = eff if eff is not None else effective_records(tables, as_of, cfg.windows)
     latest = latest_subjects(tables["subjects"])
-    holders = (None if scheme.population.requires_kind is None
-               else _holders(tables["records"], scheme.population.requires_kind, as_of))
+    holders = (
+        None
+        if scheme.population.requires_kind is None
+        else _holders(tables["records"], scheme.population.requires_kind, as_of)
+    )
     wanted = sorted({str(s) for s in subjects})
-    pop = [latest[s] for s in wanted
-           if s in latest and _in_population(latest[s], scheme, as_of, holders)]
+    pop = [
+        latest[s]
+        for s in wanted
+        if s in latest and _in_population(latest[s], scheme, as_of, holders)
+    ]
     weights_of = dict(cfg.severity_weights)
-    weights = np.asarray([weights_of.get(s, 1.0) for s in eff.columns["severity"]],
-                         dtype="float64")
+    weights = np.asarray([weights_of.get(s, 1.0) for s in eff.columns["severity"]], dtype="float64")
     firms_of: dict[str, list[str]] = {}
     for row in latest.values():
         if row["subject_type"] == "enterprise" and row["legal_rep_id"] is not None:
@@ -294,8 +305,7 @@ def evaluate(
         sid = row["subject_id"]
         got: dict[str, float | str | None] = {}
         for ind in scheme.indicators:
-            got[ind.name] = _indicator(ind, row, sid, eff, masks, weights, firms_of, as_of,
-                                       got)
+            got[ind.name] = _indicator(ind, row, sid, eff, masks, weights, firms_of, as_of, got)
         for name, value in got.items():
             values[name].append(value)
 
@@ -310,14 +320,22 @@ def evaluate(
             columns[ind.name] = pd.Series(np.asarray(vals, dtype=object), dtype=object)
         else:
             columns[ind.name] = pd.Series(
-                np.asarray([np.nan if v is None else v for v in vals], dtype="float64"))
+                np.asarray([np.nan if v is None else v for v in vals], dtype="float64")
+            )
     return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
 
-def _indicator(ind: Indicator, row: dict, sid: str, eff: Effective,
-               masks: Mapping[str, np.ndarray], weights: np.ndarray,
-               firms_of: Mapping[str, list[str]], as_of: dt.date,
-               got: Mapping[str, float | str | None]) -> float | str | None:
+def _indicator(
+    ind: Indicator,
+    row: dict,
+    sid: str,
+    eff: Effective,
+    masks: Mapping[str, np.ndarray],
+    weights: np.ndarray,
+    firms_of: Mapping[str, list[str]],
+    as_of: dt.date,
+    got: Mapping[str, float | str | None],
+) -> float | str | None:
     """One indicator of one subject (``got``: its indicators declared before)."""
     src = ind.source
     if isinstance(src, Attribute):
@@ -335,8 +353,7 @@ def _indicator(ind: Indicator, row: dict, sid: str, eff: Effective,
             firms = [f for f in firms_of.get(rep, ()) if f != sid] if rep is not None else []
             # count(DISTINCT firm) over the firms' rows: NULL when no firm has a row
             read = [f for f in firms if len(eff.rows_of(f))]
-            value = (float(sum(bool(mask[eff.rows_of(f)].any()) for f in read)) if read
-                     else None)
+            value = float(sum(bool(mask[eff.rows_of(f)].any()) for f in read)) if read else None
         else:
             party = row["legal_rep_id"] if src.relation == "legal_rep" else row["employer_id"]
             value = _aggregate(src.inner, eff.rows_of(party), masks[ind.name], eff, weights)

@@ -45,4 +45,5 @@ def reference_profile(X: pd.DataFrame) -> pd.DataFrame:
             top = counts[counts == counts.max()].index
             row[name] = sorted(top)[0]
     return pd.DataFrame([row], columns=list(X.columns)).astype(
-        {n: X[n].dtype for n in X.columns if pd.api.types.is_numeric_dtype(X[n])})
+        {n: X[n].dtype for n in X.columns if pd.api.types.is_numeric_dtype(X[n])}
+    )

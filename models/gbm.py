@@ -355,8 +355,7 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         if "base" in columns.names:
             raise ValueError("a feature is named 'base', which explain() uses for the base value.")
         if reference is None:
-            contrib = self.booster_.predict(matrix, pred_contrib=True,
-                                            num_iteration=self.n_iter_)
+            contrib = self.booster_.predict(matrix, pred_contrib=True, num_iteration=self.n_iter_)
         else:
             _, ref = self._read(reference)
             if ref.shape[0] != 1:

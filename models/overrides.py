@@ -16,8 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-_OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-        "==": operator.eq, "!=": operator.ne}
+_OPS = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,16 @@ def parse_overrides(
             )
         if item["grade"] not in grades:
             raise ValueError(f"{where}: override {i}: unknown grade {item['grade']!r}")
-        out.append(Override(when["indicator"], when["op"], when["value"], item["grade"],
-                            item["reason_zh"], item["reason_en"]))
+        out.append(
+            Override(
+                when["indicator"],
+                when["op"],
+                when["value"],
+                item["grade"],
+                item["reason_zh"],
+                item["reason_en"],
+            )
+        )
     return tuple(out)
 
 

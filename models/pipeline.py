@@ -27,9 +27,11 @@ class MissingIndicatorsError(KeyError):
     before an indicator was renamed)."""
 
     def __init__(self, scheme: str, missing: list[str]) -> None:
-        super().__init__(f"the {scheme} model needs indicators {missing}, which the data "
-                         "do not have: retrain and promote a version on the current "
-                         "declarations")
+        super().__init__(
+            f"the {scheme} model needs indicators {missing}, which the data "
+            "do not have: retrain and promote a version on the current "
+            "declarations"
+        )
         self.missing = missing
 
     def __str__(self) -> str:
@@ -81,8 +83,7 @@ class IndicatorText:
 
     def __setstate__(self, state: dict) -> None:
         # versions registered before a field existed unpickle with its default
-        defaults = {f.name: f.default for f in fields(self)
-                    if f.default is not MISSING}
+        defaults = {f.name: f.default for f in fields(self) if f.default is not MISSING}
         object.__setattr__(self, "__dict__", {**defaults, **state})
 
     @property
@@ -177,8 +178,7 @@ class RatingPipeline:
         x = self.model_input(frame)
         pd_ = self.predict_pd(frame)
         model_grade = self.scale.assign(pd_)
-        final, applied = apply_overrides(model_grade, frame, self.scale.overrides,
-                                         self.scale.keys)
+        final, applied = apply_overrides(model_grade, frame, self.scale.overrides, self.scale.keys)
         # Columns gathered first and framed once: inserting ~60 columns one by one
         # costs more than the model itself when a single subject is rated.
         columns: dict[str, object] = {
@@ -187,9 +187,18 @@ class RatingPipeline:
             "model_grade": model_grade,
             "final_grade": final,
             "overrides": [
-                json.dumps([{"grade": o.grade, "indicator": o.indicator,
-                             "reason_zh": o.reason_zh, "reason_en": o.reason_en}
-                            for o in rules], ensure_ascii=False)
+                json.dumps(
+                    [
+                        {
+                            "grade": o.grade,
+                            "indicator": o.indicator,
+                            "reason_zh": o.reason_zh,
+                            "reason_en": o.reason_en,
+                        }
+                        for o in rules
+                    ],
+                    ensure_ascii=False,
+                )
                 for rules in applied
             ],
         }

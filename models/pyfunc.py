@@ -26,7 +26,9 @@ class XinpingModel(mlflow.pyfunc.PythonModel):
             self.pipeline: RatingPipeline = pickle.load(fh)
 
     def predict(
-        self, context: mlflow.pyfunc.PythonModelContext, model_input: pd.DataFrame,
+        self,
+        context: mlflow.pyfunc.PythonModelContext,
+        model_input: pd.DataFrame,
         params: dict | None = None,
     ) -> pd.DataFrame:
         contributions = True if params is None else bool(params.get("contributions", True))

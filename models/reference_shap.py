@@ -68,15 +68,22 @@ def _step(box: _Box, node: dict, left: bool) -> _Box:
         if left:
             inc = cats if box.include is None else box.include & cats
             return _Box(box.feature, True, include=inc, exclude=box.exclude, nan_ok=False)
-        return _Box(box.feature, True, include=box.include, exclude=box.exclude | cats,
-                    nan_ok=box.nan_ok)
+        return _Box(
+            box.feature, True, include=box.include, exclude=box.exclude | cats, nan_ok=box.nan_ok
+        )
     t = float(node["threshold"])
     missing, default_left = node.get("missing_type", "None"), bool(node["default_left"])
     zero_left = default_left if missing == "Zero" else t >= 0.0
     nan_left = zero_left if missing in ("None", "Zero") else default_left
     lo, hi = (box.lo, min(box.hi, t)) if left else (max(box.lo, t), box.hi)
-    return _Box(box.feature, False, lo, hi, box.nan_ok and nan_left == left,
-                box.zero_ok and zero_left == left)
+    return _Box(
+        box.feature,
+        False,
+        lo,
+        hi,
+        box.nan_ok and nan_left == left,
+        box.zero_ok and zero_left == left,
+    )
 
 
 @dataclass(frozen=True)
@@ -125,8 +132,9 @@ class TreePaths:
                 start = path.get(f) or _Box(f, node["decision_type"] == "==")
                 for child, left in ((node["left_child"], True), (node["right_child"], False)):
                     stack.append((child, {**path, f: _step(start, node, left)}))
-        pairs = [(i, b) for i, leaf in enumerate(boxes) for b in sorted(leaf, key=lambda b:
-                                                                        b.feature)]
+        pairs = [
+            (i, b) for i, leaf in enumerate(boxes) for b in sorted(leaf, key=lambda b: b.feature)
+        ]
         cat_codes: dict[int, int] = {}
         for _, b in pairs:
             if b.categorical:
@@ -136,8 +144,11 @@ class TreePaths:
         for p, (_, b) in enumerate(pairs):
             if b.categorical:
                 k = cat_codes[b.feature]
-                allowed = np.array([(b.include is None or c in b.include) and c not in b.exclude
-                                    for c in range(k)] + [b.include is None], dtype=bool)
+                allowed = np.array(
+                    [(b.include is None or c in b.include) and c not in b.exclude for c in range(k)]
+                    + [b.include is None],
+                    dtype=bool,
+                )
                 cat_table[p] = allowed
         leaf_of_pair = np.array([i for i, _ in pairs], dtype=np.int64)
         counts = np.bincount(leaf_of_pair, minlength=len(boxes))
@@ -218,8 +229,9 @@ def _segments(leaf: np.ndarray, n_leaves: int) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.flatnonzero(has)
 
 
-def reference_shap(paths: TreePaths, x: np.ndarray, reference: np.ndarray
-                   ) -> tuple[np.ndarray, float]:
+def reference_shap(
+    paths: TreePaths, x: np.ndarray, reference: np.ndarray
+) -> tuple[np.ndarray, float]:
     """Baseline Shapley values of every row of ``x`` against ``reference``.
 
     Parameters
@@ -243,8 +255,7 @@ def reference_shap(paths: TreePaths, x: np.ndarray, reference: np.ndarray
     if len(paths.feature) == 0:
         return np.zeros((n, m)), paths.constant
     ref_follows = paths.follows(ref)[:, 0]
-    base = float(paths.value @ np.logical_and.reduceat(ref_follows, paths.starts)
-                 + paths.constant)
+    base = float(paths.value @ np.logical_and.reduceat(ref_follows, paths.starts) + paths.constant)
     n_leaves = len(paths.value)
     leaf = paths.leaf_of_pair
     # pairs whose box the reference leaves: only x can open the leaf there (set A);
@@ -256,14 +267,16 @@ def reference_shap(paths: TreePaths, x: np.ndarray, reference: np.ndarray
     depth = int(np.bincount(leaf, minlength=n_leaves).max())
     wa, wb = _weights(depth)
     # each pair adds to one feature: sparse sums of the per-pair shares
-    gain_onto = sparse.csr_matrix((np.ones(len(px)), (paths.feature[px], leaf[px])),
-                                  shape=(m, n_leaves))  # leaf → its A features
-    loss_onto = sparse.csr_matrix((np.ones(len(pr)), (paths.feature[pr], np.arange(len(pr)))),
-                                  shape=(m, len(pr)))  # B pair → its feature
+    gain_onto = sparse.csr_matrix(
+        (np.ones(len(px)), (paths.feature[px], leaf[px])), shape=(m, n_leaves)
+    )  # leaf → its A features
+    loss_onto = sparse.csr_matrix(
+        (np.ones(len(pr)), (paths.feature[pr], np.arange(len(pr)))), shape=(m, len(pr))
+    )  # B pair → its feature
     out = np.empty((n, m))
     step = max(1, _CELLS // len(paths.feature))
     for lo in range(0, n, step):
-        rows = x[lo:lo + step]
+        rows = x[lo : lo + step]
         live = np.broadcast_to(paths.value[:, None], (n_leaves, len(rows))).copy()
         if len(px):
             # a path feature neither side keeps to closes the leaf for every coalition
@@ -280,5 +293,5 @@ def reference_shap(paths: TreePaths, x: np.ndarray, reference: np.ndarray
             share = loss[leaf[pr]]
             share *= left_r
             phi -= loss_onto @ share
-        out[lo:lo + step] = phi.T
+        out[lo : lo + step] = phi.T
     return out, base

@@ -42,8 +42,10 @@ Progress = Callable[[str, int, int], None]
 #: parts 50 s (bench/scoring.py).
 CHUNK_ROWS = 5_000
 #: rating rows a batch owns (event re-ratings carry a cause and are kept)
-_BATCH_ROWS = ("scheme = ? AND as_of = ? AND model_name = ? AND model_version = ? "
-               "AND json_extract(reasons, '$.cause') IS NULL")
+_BATCH_ROWS = (
+    "scheme = ? AND as_of = ? AND model_name = ? AND model_version = ? "
+    "AND json_extract(reasons, '$.cause') IS NULL"
+)
 
 
 @dataclass(frozen=True)
@@ -55,16 +57,23 @@ class RatingPolicies:
     driver: DriverConfig = field(default_factory=DriverConfig)
 
 
-def points_rule_extras(store: Store, ids: list[str], as_of: dt.date, policies: RatingPolicies,
-                       windows: WindowPolicy) -> dict[str, dict[str, Any]]:
+def points_rule_extras(
+    store: Store, ids: list[str], as_of: dt.date, policies: RatingPolicies, windows: WindowPolicy
+) -> dict[str, dict[str, Any]]:
     """The drivers' 诚信考核 points rule as extra reasons keys, by subject_id (it also
     caps their final grade: :func:`iter_ratings`)."""
     grades = driver_grades(store, as_of, policies.driver, windows, ids)
     return {
-        row.subject_id: {RULE_KEY: {
-            "points": int(row.points), "events": int(row.events), "grade": row.grade,
-            "grade_zh": row.grade_zh, "grade_en": row.grade_en,
-            "detail": json.loads(row.detail)}}
+        row.subject_id: {
+            RULE_KEY: {
+                "points": int(row.points),
+                "events": int(row.events),
+                "grade": row.grade,
+                "grade_zh": row.grade_zh,
+                "grade_en": row.grade_en,
+                "detail": json.loads(row.detail),
+            }
+        }
         for row in grades.itertuples(index=False)
     }
 
@@ -88,9 +97,11 @@ class ScoreRun:
         """One line for the console."""
         mix = " ".join(f"{g}:{n}" for g, n in self.grades.items())
         what = "re-rated" if self.cause else "scored"
-        return (f"{self.scheme} {self.as_of} {what} {self.rows:,} with {self.model_name} "
-                f"v{self.model_version} in {self.seconds:.1f}s "
-                f"(replaced {self.replaced:,}) — {mix}")
+        return (
+            f"{self.scheme} {self.as_of} {what} {self.rows:,} with {self.model_name} "
+            f"v{self.model_version} in {self.seconds:.1f}s "
+            f"(replaced {self.replaced:,}) — {mix}"
+        )
 
 
 def iter_ratings(
@@ -137,7 +148,7 @@ def iter_ratings(
     pipe = model.pipeline
     n = len(features)
     for start in range(0, n, chunk_rows):
-        part = features.iloc[start:start + chunk_rows]
+        part = features.iloc[start : start + chunk_rows]
         rated = pipe.rate(part, contributions=True)
         ids = part["subject_id"].to_numpy()
         final = rated["final_grade"].to_numpy(dtype=object)
@@ -149,25 +160,36 @@ def iter_ratings(
                 capped, named = cap_by_points(final, overrides, rules, pipe.scale.keys)
                 final = np.asarray(capped, dtype=object)
                 overrides = np.asarray(named, dtype=object)
-        out = pd.DataFrame({
-            "subject_id": ids,
-            "scheme": pipe.scheme,
-            "as_of": as_of,
-            "model_name": model.name,
-            "model_version": model.version,
-            "run_id": model.run_id,
-            "score": rated["score"].to_numpy(dtype=np.float64),
-            "pd": rated["pd"].to_numpy(dtype=np.float64),
-            "model_grade": rated["model_grade"].to_numpy(dtype=object),
-            "final_grade": final,
-            "overrides": overrides,
-            "reasons": reasons_json(
-                pipe, part, rated, cause,
-                None if extras is None else [extras.get(i) for i in ids]),
-        })
-        out["green_channel"] = (None if green is None else
-                                out["subject_id"].map(green).astype("object").where(
-                                    out["subject_id"].isin(green.index), None))
+        out = pd.DataFrame(
+            {
+                "subject_id": ids,
+                "scheme": pipe.scheme,
+                "as_of": as_of,
+                "model_name": model.name,
+                "model_version": model.version,
+                "run_id": model.run_id,
+                "score": rated["score"].to_numpy(dtype=np.float64),
+                "pd": rated["pd"].to_numpy(dtype=np.float64),
+                "model_grade": rated["model_grade"].to_numpy(dtype=object),
+                "final_grade": final,
+                "overrides": overrides,
+                "reasons": reasons_json(
+                    pipe,
+                    part,
+                    rated,
+                    cause,
+                    None if extras is None else [extras.get(i) for i in ids],
+                ),
+            }
+        )
+        out["green_channel"] = (
+            None
+            if green is None
+            else out["subject_id"]
+            .map(green)
+            .astype("object")
+            .where(out["subject_id"].isin(green.index), None)
+        )
         out["scored_at"] = scored_at
         if progress:
             progress(f"评分 scoring {pipe.scheme}", min(start + chunk_rows, n), n)
@@ -186,15 +208,17 @@ def rate_frame(
     extras: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """All the ratings rows of :func:`iter_ratings` in one frame (same parameters)."""
-    parts = list(iter_ratings(model, features, as_of, scored_at, cause, green, progress,
-                              chunk_rows, extras))
+    parts = list(
+        iter_ratings(model, features, as_of, scored_at, cause, green, progress, chunk_rows, extras)
+    )
     if parts:
         return pd.concat(parts, ignore_index=True)
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES["ratings"].column_names})
 
 
-def write_ratings(store: Store, rows: pd.DataFrame | Iterable[pd.DataFrame],
-                  replace_batch: bool) -> int:
+def write_ratings(
+    store: Store, rows: pd.DataFrame | Iterable[pd.DataFrame], replace_batch: bool
+) -> int:
     """Write rating rows in one transaction; return how many earlier rows were replaced.
 
     ``rows`` is one frame or the parts of a batch (e.g. :func:`iter_ratings`),
@@ -211,8 +235,7 @@ def write_ratings(store: Store, rows: pd.DataFrame | Iterable[pd.DataFrame],
     with store.transaction() as tx:
         replaced = 0
         if replace_batch:
-            replaced = int(tx.scalar(f"SELECT count(*) FROM ratings WHERE {_BATCH_ROWS}",
-                                     params))
+            replaced = int(tx.scalar(f"SELECT count(*) FROM ratings WHERE {_BATCH_ROWS}", params))
             tx.execute(f"DELETE FROM ratings WHERE {_BATCH_ROWS}", params)
         tx.append("ratings", first)
         for part in parts:
@@ -238,14 +261,27 @@ def rate_subjects(
     a rating as it would be now, e.g. just before a change is recorded.
     """
     features, flags, extras = _inputs(store, model, as_of, cfg, subjects, policies, progress)
-    return rate_frame(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
-                      progress, extras=extras)
+    return rate_frame(
+        model,
+        features,
+        as_of,
+        scored_at or dt.datetime.now(),
+        cause,
+        flags,
+        progress,
+        extras=extras,
+    )
 
 
-def _inputs(store: Store, model: LoadedModel, as_of: dt.date, cfg: BuildConfig | None,
-            subjects: Iterable[str] | None, policies: RatingPolicies | None,
-            progress: Progress | None
-            ) -> tuple[pd.DataFrame, pd.Series | None, dict[str, dict[str, Any]] | None]:
+def _inputs(
+    store: Store,
+    model: LoadedModel,
+    as_of: dt.date,
+    cfg: BuildConfig | None,
+    subjects: Iterable[str] | None,
+    policies: RatingPolicies | None,
+    progress: Progress | None,
+) -> tuple[pd.DataFrame, pd.Series | None, dict[str, dict[str, Any]] | None]:
     """The indicators, green-channel flags and extra reasons keys a rating needs."""
     scheme = model.pipeline.scheme
     if progress:
@@ -317,10 +353,28 @@ def score_scheme(
 
     # each part is appended as it is rated (one transaction for the batch): memory
     # holds one part's reasons, not the population's
-    parts = iter_ratings(model, features, as_of, scored_at or dt.datetime.now(), cause, flags,
-                         progress, chunk_rows, extras)
+    parts = iter_ratings(
+        model,
+        features,
+        as_of,
+        scored_at or dt.datetime.now(),
+        cause,
+        flags,
+        progress,
+        chunk_rows,
+        extras,
+    )
     replaced = write_ratings(store, counted(parts), replace_batch=cause is None)
     order = model.pipeline.scale.keys
-    return ScoreRun(model.pipeline.scheme, as_of, model.name, model.version, model.run_id,
-                    sum(grades.values()), replaced, time.perf_counter() - started,
-                    {g: int(grades.get(g, 0)) for g in order}, cause)
+    return ScoreRun(
+        model.pipeline.scheme,
+        as_of,
+        model.name,
+        model.version,
+        model.run_id,
+        sum(grades.values()),
+        replaced,
+        time.perf_counter() - started,
+        {g: int(grades.get(g, 0)) for g in order},
+        cause,
+    )

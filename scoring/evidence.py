@@ -28,9 +28,21 @@ from features.subjects import current_subjects_sql
 
 #: Columns of :func:`subject_records`.
 RECORD_COLUMNS: tuple[str, ...] = (
-    "record_id", "subject_id", "kind", "severity", "polarity", "value_num", "value_text",
-    "amount", "event_date", "decided_on", "published_on", "valid_until", "revoked_on",
-    "source_dept", "detail",
+    "record_id",
+    "subject_id",
+    "kind",
+    "severity",
+    "polarity",
+    "value_num",
+    "value_text",
+    "amount",
+    "event_date",
+    "decided_on",
+    "published_on",
+    "valid_until",
+    "revoked_on",
+    "source_dept",
+    "detail",
 )
 
 
@@ -165,18 +177,24 @@ def open_until(limit: float, rec: Mapping[str, Any]) -> dt.date | None:
     return day + dt.timedelta(days=math.ceil(limit - value))
 
 
-def anchor_start(since: Match, records: Iterable[Mapping[str, Any]],
-                 as_of: dt.date) -> dt.date | None:
+def anchor_start(
+    since: Match, records: Iterable[Mapping[str, Any]], as_of: dt.date
+) -> dt.date | None:
     """The start of the oldest record matching ``since`` in force at ``as_of`` among one
     subject's effective records (:attr:`Records.since`); ``None`` when there is none."""
-    days = [d for r in records if matches(since, r)
-            and ((u := date_or_none(r.get("valid_until"))) is None or u > as_of)
-            and (d := record_date(r)) is not None]
+    days = [
+        d
+        for r in records
+        if matches(since, r)
+        and ((u := date_or_none(r.get("valid_until"))) is None or u > as_of)
+        and (d := record_date(r)) is not None
+    ]
     return min(days, default=None)
 
 
-def counts_in(src: Records, rec: Mapping[str, Any], as_of: dt.date,
-              anchor: dt.date | None = None) -> bool:
+def counts_in(
+    src: Records, rec: Mapping[str, Any], as_of: dt.date, anchor: dt.date | None = None
+) -> bool:
     """Whether an effective record at ``as_of`` is read by ``src`` (filter, window, still
     open, and for a ``since`` source dated on or after ``anchor``: :func:`anchor_start`)."""
     if not (matches(src.match, rec) and in_window(src, rec, as_of)):
@@ -227,13 +245,24 @@ LEFT JOIN rep p ON p.record_id = r.record_id
 {where}
 ORDER BY r.subject_id, coalesce(r.decided_on, r.event_date), r.record_id"""
     frame = store.query(sql, kind_list, frames={"_xp_ids": ids})
-    for col in ("event_date", "decided_on", "published_on", "valid_until", "revoked_on",
-                "repaired_on", "repair_min_end"):
-        frame[col] = pd.Series([date_or_none(v) for v in frame[col]], index=frame.index,
-                               dtype=object)
+    for col in (
+        "event_date",
+        "decided_on",
+        "published_on",
+        "valid_until",
+        "revoked_on",
+        "repaired_on",
+        "repair_min_end",
+    ):
+        frame[col] = pd.Series(
+            [date_or_none(v) for v in frame[col]], index=frame.index, dtype=object
+        )
     ends = []
     for until, polarity, repaired, min_end in zip(
-        frame["valid_until"], frame["polarity"], frame["repaired_on"], frame["repair_min_end"],
+        frame["valid_until"],
+        frame["polarity"],
+        frame["repaired_on"],
+        frame["repair_min_end"],
         strict=True,
     ):
         end = until if polarity == "negative" else None
@@ -254,7 +283,9 @@ def effective_ids(
     if ids.empty:
         return set()
     eff = effective_records_sql(
-        Dialect(store.dialect), as_of, policy or WindowPolicy(),
+        Dialect(store.dialect),
+        as_of,
+        policy or WindowPolicy(),
         "r.subject_id IN (SELECT subject_id FROM _xp_ids)",
     )
     frame = store.query(f"WITH {eff} SELECT record_id FROM eff", frames={"_xp_ids": ids})
@@ -264,9 +295,7 @@ def effective_ids(
 _PARTY_COLUMNS = ("subject_id", "subject_type", "legal_rep_id", "employer_id")
 
 
-def related_parties_of(
-    store: Store, subject_ids: Iterable[str]
-) -> dict[str, dict[str, list[str]]]:
+def related_parties_of(store: Store, subject_ids: Iterable[str]) -> dict[str, dict[str, list[str]]]:
     """Ids of each subject's related parties by relation (latest subject versions).
 
     ``legal_rep``: the legal representative; ``employer``: a driver's employer;
@@ -341,8 +370,9 @@ def records_behind(
     """
     policy = policy or WindowPolicy()
     sources = [s for name in dict.fromkeys(indicators) for s in record_sources(scheme, name)]
-    parties = related_parties(store, subject_id) if any(
-        s.relation != "self" for s in sources) else {}
+    parties = (
+        related_parties(store, subject_id) if any(s.relation != "self" for s in sources) else {}
+    )
     owners: dict[str, list[str]] = {"self": [subject_id], **parties}
     all_ids = {i for s in sources for i in owners.get(s.relation, [])}
     kinds = {k for s in sources for k in source_kinds(s.records)}
@@ -354,8 +384,11 @@ def records_behind(
         who = set(owners.get(s.relation, []))
         bounds = window_bounds(s.records, as_of)
         since = s.records.since
-        anchor = (None if since is None else
-                  anchor_start(since, [r for r in counted if r["subject_id"] in who], as_of))
+        anchor = (
+            None
+            if since is None
+            else anchor_start(since, [r for r in counted if r["subject_id"] in who], as_of)
+        )
         for rec in counted:
             if rec["subject_id"] not in who:
                 continue
@@ -370,14 +403,29 @@ def records_behind(
             if s.records.open_below is not None:
                 ends.append(open_until(s.records.open_below, rec))
             known = [e for e in ends if e is not None]
-            rows.append({
-                "indicator": s.indicator, "relation": s.relation, "owner_id": rec["subject_id"],
-                **rec, "record_date": day,
-                "window_from": bounds[0] if bounds else None,
-                "window_to": bounds[1] if bounds else None,
-                "counts_until": min(known) if known else None,
-            })
-    columns = ["indicator", "relation", "owner_id", *RECORD_COLUMNS, "repaired_on",
-               "publication_end", "record_date", "window_from", "window_to", "counts_until"]
+            rows.append(
+                {
+                    "indicator": s.indicator,
+                    "relation": s.relation,
+                    "owner_id": rec["subject_id"],
+                    **rec,
+                    "record_date": day,
+                    "window_from": bounds[0] if bounds else None,
+                    "window_to": bounds[1] if bounds else None,
+                    "counts_until": min(known) if known else None,
+                }
+            )
+    columns = [
+        "indicator",
+        "relation",
+        "owner_id",
+        *RECORD_COLUMNS,
+        "repaired_on",
+        "publication_end",
+        "record_date",
+        "window_from",
+        "window_to",
+        "counts_until",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.drop_duplicates(["indicator", "record_id"]).reset_index(drop=True)

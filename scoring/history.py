@@ -59,8 +59,10 @@ def as_date(value: dt.date | dt.datetime | pd.Timestamp | np.datetime64) -> dt.d
 def _day(value: Any, name: str) -> dt.date:
     """``value`` if it is a date; a clear TypeError for text or anything else."""
     if not isinstance(value, dt.date):
-        raise TypeError(f"{name} must be a datetime.date, got {type(value).__name__} "
-                        f"{value!r}: parse dates at the door (app/dates.py)")
+        raise TypeError(
+            f"{name} must be a datetime.date, got {type(value).__name__} "
+            f"{value!r}: parse dates at the door (app/dates.py)"
+        )
     return value
 
 
@@ -74,13 +76,20 @@ def decode(text: Any) -> Any:
 
 
 def _dates(frame: pd.DataFrame, column: str = "as_of") -> pd.DataFrame:
-    frame[column] = pd.Series([as_date(v) for v in frame[column]], index=frame.index,
-                              dtype=object)
+    frame[column] = pd.Series([as_date(v) for v in frame[column]], index=frame.index, dtype=object)
     return frame
 
 
-def _latest(store: Store, scheme: str, partition: str, order: str, where: list[str],
-            params: list[Any], subject_ids: Iterable[str] | None, sort: str) -> pd.DataFrame:
+def _latest(
+    store: Store,
+    scheme: str,
+    partition: str,
+    order: str,
+    where: list[str],
+    params: list[Any],
+    subject_ids: Iterable[str] | None,
+    sort: str,
+) -> pd.DataFrame:
     """The first row of each ``partition`` by ``order``, among the scheme's ratings."""
     where, params = ["scheme = ?", *where], [scheme, *params]
     frames = None
@@ -91,7 +100,7 @@ def _latest(store: Store, scheme: str, partition: str, order: str, where: list[s
     cols = ", ".join(RATING_COLUMNS)
     sql = f"""SELECT {cols} FROM (
   SELECT {cols}, row_number() OVER (PARTITION BY {partition} ORDER BY {order}) AS rn
-  FROM ratings WHERE {' AND '.join(where)}
+  FROM ratings WHERE {" AND ".join(where)}
 ) v WHERE rn = 1 ORDER BY {sort}"""
     return _dates(store.query(sql, params, frames=frames))
 
@@ -134,8 +143,16 @@ def ratings_on(
         params.append(_day(on, "on"))
     day = dt.date.today() if on is None else on
     where.append(f"subject_id NOT IN ({closed_subjects_sql(day)})")
-    return _latest(store, scheme, "subject_id", f"as_of DESC, {LATEST_ROW}", where, params,
-                   subject_ids, "subject_id")
+    return _latest(
+        store,
+        scheme,
+        "subject_id",
+        f"as_of DESC, {LATEST_ROW}",
+        where,
+        params,
+        subject_ids,
+        "subject_id",
+    )
 
 
 def current_ratings(
@@ -172,8 +189,16 @@ def current_ratings(
     if as_of is not None:
         where.append("as_of = ?")
         params.append(_day(as_of, "as_of"))
-    return _latest(store, scheme, "subject_id, scheme, as_of", LATEST_ROW, where, params,
-                   subject_ids, "as_of, subject_id")
+    return _latest(
+        store,
+        scheme,
+        "subject_id, scheme, as_of",
+        LATEST_ROW,
+        where,
+        params,
+        subject_ids,
+        "as_of, subject_id",
+    )
 
 
 def latest_as_of(store: Store, scheme: str) -> dt.date | None:
@@ -189,8 +214,9 @@ def batch_dates(store: Store, scheme: str | None = None) -> list[dt.date]:
     do not make a date of their own.
     """
     cond, params = ("AND scheme = ?", [scheme]) if scheme else ("", [])
-    frame = store.query(f"SELECT DISTINCT as_of FROM ratings WHERE {BATCH} {cond} "
-                        "ORDER BY as_of DESC", params)
+    frame = store.query(
+        f"SELECT DISTINCT as_of FROM ratings WHERE {BATCH} {cond} ORDER BY as_of DESC", params
+    )
     return [as_date(d) for d in frame["as_of"]]
 
 
@@ -284,7 +310,11 @@ def migration(store: Store, scheme: str, date_from: dt.date, date_to: dt.date) -
     totals = counts.sum(axis=1).replace(0, 1)
     shares = counts.div(totals, axis=0)
     return Migration(
-        scheme=scheme, date_from=d0, date_to=d1, grades=tuple(grades), counts=counts,
+        scheme=scheme,
+        date_from=d0,
+        date_to=d1,
+        grades=tuple(grades),
+        counts=counts,
         shares=shares,
         entered=int((pair["final_grade_from"].isna() & pair["final_grade_to"].notna()).sum()),
         exited=int((pair["final_grade_to"].isna() & pair["final_grade_from"].notna()).sum()),
@@ -346,14 +376,25 @@ def movers(
     d0, d1 = _day(date_from, "date_from"), _day(date_to, "date_to")
     pair = _pair(store, scheme, d0, d1).dropna(subset=["final_grade_from", "final_grade_to"])
     pair = pair[pair["final_grade_from"] != pair["final_grade_to"]].copy()
-    columns = ["subject_id", "grade_from", "grade_to", "direction", "steps", "pd_from",
-               "pd_to", "records", "n_records"]
+    columns = [
+        "subject_id",
+        "grade_from",
+        "grade_to",
+        "direction",
+        "steps",
+        "pd_from",
+        "pd_to",
+        "records",
+        "n_records",
+    ]
     if pair.empty:
         return pd.DataFrame(columns=columns)
     grades = grade_order(scheme, [*pair["final_grade_from"], *pair["final_grade_to"]])
     rank = {g: i for i, g in enumerate(grades)}
-    pair["steps"] = [rank[a] - rank[b] for a, b in zip(pair["final_grade_from"],
-                                                        pair["final_grade_to"], strict=True)]
+    pair["steps"] = [
+        rank[a] - rank[b]
+        for a, b in zip(pair["final_grade_from"], pair["final_grade_to"], strict=True)
+    ]
     pair["direction"] = ["up" if s > 0 else "down" for s in pair["steps"]]
     cited = {
         row.subject_id: reason_indicators(row.reasons_from, row.overrides_from)
@@ -361,8 +402,9 @@ def movers(
         for row in pair.itertuples(index=False)
     }
     sch = SCHEMES.get(scheme)
-    by_subject = (record_changes(store, sch, cited, d0, d1, policy) if sch
-                  else {sid: [] for sid in cited})
+    by_subject = (
+        record_changes(store, sch, cited, d0, d1, policy) if sch else {sid: [] for sid in cited}
+    )
     out = pair.rename(columns={"final_grade_from": "grade_from", "final_grade_to": "grade_to"})
     out["records"] = [by_subject[i] for i in out["subject_id"]]
     out["n_records"] = out["records"].map(len)
@@ -386,7 +428,7 @@ def subject_history(store: Store, subject_id: str) -> pd.DataFrame:
     """
     # ``current``: the row :func:`current_ratings` takes for its scheme and date
     frame = store.query(
-        f"""SELECT {', '.join(RATING_COLUMNS)},
+        f"""SELECT {", ".join(RATING_COLUMNS)},
                    row_number() OVER (PARTITION BY scheme, as_of ORDER BY {LATEST_ROW}) = 1
                    AS current
             FROM ratings WHERE subject_id = ?
@@ -399,7 +441,21 @@ def subject_history(store: Store, subject_id: str) -> pd.DataFrame:
     frame["cause_kind"] = [c.get("kind") for c in causes]
     frame["cause_id"] = [c.get("id") for c in causes]
     frame["cause_record_id"] = [c.get("record_id") for c in causes]
-    keep = ["scheme", "as_of", "final_grade", "model_grade", "pd", "score", "model_name",
-            "model_version", "run_id", "scored_at", "green_channel", "current", "cause_kind",
-            "cause_id", "cause_record_id"]
+    keep = [
+        "scheme",
+        "as_of",
+        "final_grade",
+        "model_grade",
+        "pd",
+        "score",
+        "model_name",
+        "model_version",
+        "run_id",
+        "scored_at",
+        "green_channel",
+        "current",
+        "cause_kind",
+        "cause_id",
+        "cause_record_id",
+    ]
     return frame[keep].reset_index(drop=True)

@@ -22,7 +22,10 @@ from scoring.policies.lending import LendingConfig, decide, lending_frame
 
 
 def lending_decisions(
-    store: Store, on: dt.date, cfg: LendingConfig, build: BuildConfig,
+    store: Store,
+    on: dt.date,
+    cfg: LendingConfig,
+    build: BuildConfig,
     subject_ids: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Decision, knock-outs, credit line and rate tier of rated SMEs on ``on``.
@@ -48,16 +51,19 @@ def lending_decisions(
     ratings = ratings_on(store, "sme", on, ids)
     enterprise = ratings_on(store, "enterprise", on, ids)
     if ratings.empty:
-        return decide(lending_frame(ratings, build_features(store, "sme", on, cfg=build,
-                                                            subjects=[])), cfg)
-    features = build_features(store, "sme", on, cfg=build,
-                              subjects=ratings["subject_id"].tolist() if ids else None)
+        return decide(
+            lending_frame(ratings, build_features(store, "sme", on, cfg=build, subjects=[])), cfg
+        )
+    features = build_features(
+        store, "sme", on, cfg=build, subjects=ratings["subject_id"].tolist() if ids else None
+    )
     frame = lending_frame(ratings, features, enterprise[["subject_id", "final_grade"]])
     return decide(frame, cfg)
 
 
-def applicant_decisions(store: Store, on: dt.date, ids: Sequence[str], cfg: LendingConfig,
-                        build: BuildConfig) -> pd.DataFrame:
+def applicant_decisions(
+    store: Store, on: dt.date, ids: Sequence[str], cfg: LendingConfig, build: BuildConfig
+) -> pd.DataFrame:
     """One row per applicant, in the given order, with its decision or why there is none.
 
     Parameters
@@ -80,13 +86,18 @@ def applicant_decisions(store: Store, on: dt.date, ids: Sequence[str], cfg: Lend
     wanted = sorted({i for i in ids if i})
     frames = {"_xp_ids": pd.DataFrame({"subject_id": wanted or [""]}, dtype=object)}
     current = current_subjects_sql(columns=("subject_id", "name"))
-    names = store.query(f"""SELECT subject_id, name FROM ({current}) s
+    names = store.query(
+        f"""SELECT subject_id, name FROM ({current}) s
                             WHERE subject_id IN (SELECT subject_id FROM _xp_ids)""",
-                        frames=frames)
+        frames=frames,
+    )
     name_of = dict(zip(names["subject_id"], names["name"], strict=True))
     known = [i for i in wanted if i in name_of]
-    done = (lending_decisions(store, on, cfg, build, known) if known
-            else pd.DataFrame(columns=["subject_id"]))
+    done = (
+        lending_decisions(store, on, cfg, build, known)
+        if known
+        else pd.DataFrame(columns=["subject_id"])
+    )
     by_id = done.set_index("subject_id") if not done.empty else None
     rows = []
     for n, sid in enumerate(ids, start=1):
@@ -100,12 +111,30 @@ def applicant_decisions(store: Store, on: dt.date, ids: Sequence[str], cfg: Lend
         else:
             d = by_id.loc[sid]
             why = decode(d["decline_reasons"]) or []
-            row.update(status="ok", grade=d["grade"], decision_zh=d["decision_zh"],
-                       decision=d["decision"], credit_line=float(d["credit_line"]),
-                       rate_tier_zh=d["rate_tier_zh"], rate_tier_en=d["rate_tier_en"],
-                       reasons_zh="；".join(w["reason_zh"] for w in why),
-                       reasons_en="; ".join(w["reason_en"] for w in why))
+            row.update(
+                status="ok",
+                grade=d["grade"],
+                decision_zh=d["decision_zh"],
+                decision=d["decision"],
+                credit_line=float(d["credit_line"]),
+                rate_tier_zh=d["rate_tier_zh"],
+                rate_tier_en=d["rate_tier_en"],
+                reasons_zh="；".join(w["reason_zh"] for w in why),
+                reasons_en="; ".join(w["reason_en"] for w in why),
+            )
         rows.append(row)
-    cols = ["row_number", "subject_id", "name", "status", "grade", "decision", "decision_zh",
-            "credit_line", "rate_tier_zh", "rate_tier_en", "reasons_zh", "reasons_en"]
+    cols = [
+        "row_number",
+        "subject_id",
+        "name",
+        "status",
+        "grade",
+        "decision",
+        "decision_zh",
+        "credit_line",
+        "rate_tier_zh",
+        "rate_tier_en",
+        "reasons_zh",
+        "reasons_en",
+    ]
     return pd.DataFrame(rows).reindex(columns=cols)

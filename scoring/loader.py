@@ -65,12 +65,14 @@ def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedMo
     key = (registry_uri(home), model_name(scheme), str(version.version))
     if key not in _CACHE:
         _CACHE[key] = load_pipeline(f"models:/{model_name(scheme)}/{version.version}")
-    return LoadedModel(scheme, model_name(scheme), str(version.version), version.run_id,
-                       alias, _CACHE[key])
+    return LoadedModel(
+        scheme, model_name(scheme), str(version.version), version.run_id, alias, _CACHE[key]
+    )
 
 
-def champions(home: Path | str, schemes: Iterable[str]
-              ) -> tuple[dict[str, LoadedModel], tuple[str, ...]]:
+def champions(
+    home: Path | str, schemes: Iterable[str]
+) -> tuple[dict[str, LoadedModel], tuple[str, ...]]:
     """The champion of each of ``schemes`` that has one, and why each other has none.
 
     Returns

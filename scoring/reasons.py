@@ -71,19 +71,28 @@ def _plain(value: Any) -> Any:
 
 
 def _shown(value: Any) -> str:
-    return "null" if value is None else (repr(value) if isinstance(value, float)
-                                         else _quote(str(value)))
+    return (
+        "null"
+        if value is None
+        else (repr(value) if isinstance(value, float) else _quote(str(value)))
+    )
 
 
-def sentence(t: IndicatorText, value: Any, lang: str,
-             pair: tuple[Any, Any] | None = None) -> str:
+def sentence(t: IndicatorText, value: Any, lang: str, pair: tuple[Any, Any] | None = None) -> str:
     """The reason sentence of an indicator's value in ``lang``."""
     zh = lang == "zh"
-    return render(t.reason_zh if zh else t.reason_en, t.label_zh if zh else t.label_en,
-                  value, t.window, lang, kind=t.display,
-                  labels={code: (lz, le) for code, lz, le in t.labels},
-                  missing=t.missing_zh if zh else t.missing_en, pair=pair,
-                  pair_unit=t.pair_unit)
+    return render(
+        t.reason_zh if zh else t.reason_en,
+        t.label_zh if zh else t.label_en,
+        value,
+        t.window,
+        lang,
+        kind=t.display,
+        labels={code: (lz, le) for code, lz, le in t.labels},
+        missing=t.missing_zh if zh else t.missing_en,
+        pair=pair,
+        pair_unit=t.pair_unit,
+    )
 
 
 class _Fragments:
@@ -104,19 +113,26 @@ class _Fragments:
             if t is None:  # an input the pipeline has no declaration for
                 labels = (name, name, f"{name}：{value}", f"{name}: {value}")
             else:
-                labels = (t.label_zh, t.label_en, sentence(t, value, "zh", pair),
-                          sentence(t, value, "en", pair))
+                labels = (
+                    t.label_zh,
+                    t.label_en,
+                    sentence(t, value, "zh", pair),
+                    sentence(t, value, "en", pair),
+                )
             q = _quote
-            hit = (f'"indicator": {q(name)}, "value": {_shown(value)}, '
-                   f'"reference": {_shown(self.reference.get(name))}, '
-                   f'"label_zh": {q(labels[0])}, "label_en": {q(labels[1])}, '
-                   f'"text_zh": {q(labels[2])}, "text_en": {q(labels[3])}')
+            hit = (
+                f'"indicator": {q(name)}, "value": {_shown(value)}, '
+                f'"reference": {_shown(self.reference.get(name))}, '
+                f'"label_zh": {q(labels[0])}, "label_en": {q(labels[1])}, '
+                f'"text_zh": {q(labels[2])}, "text_en": {q(labels[3])}'
+            )
             self.cache[key] = hit
         return hit
 
 
-def _sides(t: IndicatorText | None, values: pd.Series | None, reference: Any,
-           has_reference: bool) -> tuple[np.ndarray, np.ndarray]:
+def _sides(
+    t: IndicatorText | None, values: pd.Series | None, reference: Any, has_reference: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row: may the factor be listed as raising the risk, as lowering it.
 
     A value is on the raising side when it is worse than the reference in the
@@ -136,8 +152,9 @@ def _sides(t: IndicatorText | None, values: pd.Series | None, reference: Any,
         if not has_reference:
             worse = better = ~missing
     elif t.categorical:  # a fact about the subject, no risk order to contradict
-        worse = better = ~missing & (values.astype(object).to_numpy() != reference
-                                     if not ref_missing else ~missing)
+        worse = better = ~missing & (
+            values.astype(object).to_numpy() != reference if not ref_missing else ~missing
+        )
     elif t.direction:
         v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         if has_reference and not ref_missing:
@@ -192,7 +209,7 @@ def reasons_json(
     if BASE not in rated:
         raise ValueError("rated frame has no contributions: rate(..., contributions=True)")
     cols = [c for c in rated.columns if c.startswith(CONTRIB_PREFIX) and c != BASE]
-    names = [c[len(CONTRIB_PREFIX):] for c in cols]
+    names = [c[len(CONTRIB_PREFIX) :] for c in cols]
     contrib = rated[cols].to_numpy(dtype=np.float64)
     base = rated[BASE].to_numpy(dtype=np.float64)
     output = base + contrib.sum(axis=1)
@@ -201,13 +218,13 @@ def reasons_json(
     risk = -contrib if unit == "points" else contrib
     ref_row = getattr(pipeline, "reference", None)
     has_reference = ref_row is not None
-    reference = ({} if ref_row is None else
-                 {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns})
+    reference = {} if ref_row is None else {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns}
     ups = np.zeros_like(risk, dtype=bool)
     downs = np.zeros_like(risk, dtype=bool)
     for j, name in enumerate(names):
-        worse, better = _sides(pipeline.texts.get(name), features.get(name),
-                               reference.get(name), has_reference)
+        worse, better = _sides(
+            pipeline.texts.get(name), features.get(name), reference.get(name), has_reference
+        )
         if len(worse):
             ups[:, j] = worse & (risk[:, j] > 0)
             downs[:, j] = better & (risk[:, j] < 0)
@@ -216,8 +233,10 @@ def reasons_json(
     up_order = np.argsort(-np.where(ups, risk, -np.inf), axis=1, kind="stable")[:, :k_up]
     down_order = np.argsort(np.where(downs, risk, np.inf), axis=1, kind="stable")[:, :k_down]
     picks = np.concatenate([up_order, down_order], axis=1)
-    listed = np.concatenate([np.take_along_axis(ups, up_order, axis=1),
-                             np.take_along_axis(downs, down_order, axis=1)], axis=1)
+    listed = np.concatenate(
+        [np.take_along_axis(ups, up_order, axis=1), np.take_along_axis(downs, down_order, axis=1)],
+        axis=1,
+    )
     n_up = k_up
     # The listed factors, row by row (raising first), as flat arrays: only their
     # values become Python objects, and the loops below only format.
@@ -236,13 +255,15 @@ def reasons_json(
             if t is not None and t.pair and all(p in features for p in t.pair):
                 now = features[t.pair[0]].to_numpy()[rows[at]]
                 before = features[t.pair[1]].to_numpy()[rows[at]]
-                for i, a, b in zip(np.flatnonzero(at).tolist(), now.tolist(), before.tolist(),
-                                   strict=True):
+                for i, a, b in zip(
+                    np.flatnonzero(at).tolist(), now.tolist(), before.tolist(), strict=True
+                ):
                     pairs[i] = (_plain(a), _plain(b))
     fragment = _Fragments(pipeline.texts, reference)
-    factors = [f'{{{fragment(names[j], _plain(v), p)}, "contribution": {c!r}, "risk": {r!r}}}'
-               for j, v, p, c, r in zip(js.tolist(), values.tolist(), pairs.tolist(), cs, rs,
-                                        strict=True)]
+    factors = [
+        f'{{{fragment(names[j], _plain(v), p)}, "contribution": {c!r}, "risk": {r!r}}}'
+        for j, v, p, c, r in zip(js.tolist(), values.tolist(), pairs.tolist(), cs, rs, strict=True)
+    ]
     # where each row's raising and lowering factors end in ``factors``
     ends = np.cumsum(listed.sum(axis=1))
     starts_down = ends - listed[:, n_up:].sum(axis=1)
@@ -252,14 +273,17 @@ def reasons_json(
 
     out = []
     first = 0
-    for row, (up, end, b, o) in enumerate(zip(starts_down.tolist(), ends.tolist(),
-                                              base.tolist(), output.tolist(), strict=True)):
+    for row, (up, end, b, o) in enumerate(
+        zip(starts_down.tolist(), ends.tolist(), base.tolist(), output.tolist(), strict=True)
+    ):
         total = 0.0
         for c in cs[first:end]:  # in listing order, as a reader adds them up
             total += c
-        text = (f'{head}"base": {b!r}{kind}, "output": {o!r}, "rest": {o - b - total!r}, '
-                f'"raise": [{", ".join(factors[first:up])}], '
-                f'"lower": [{", ".join(factors[up:end])}]{tail}')
+        text = (
+            f'{head}"base": {b!r}{kind}, "output": {o!r}, "rest": {o - b - total!r}, '
+            f'"raise": [{", ".join(factors[first:up])}], '
+            f'"lower": [{", ".join(factors[up:end])}]{tail}'
+        )
         first = end
         extra = None if extras is None else extras[row]
         if extra:
@@ -276,5 +300,7 @@ def reason_lists(
     n_lower: int = N_LOWER,
 ) -> list[dict[str, Any]]:
     """The reasons of every row as dicts (see :func:`reasons_json`)."""
-    return [json.loads(t) for t in reasons_json(pipeline, features, rated, n_raise=n_raise,
-                                                n_lower=n_lower)]
+    return [
+        json.loads(t)
+        for t in reasons_json(pipeline, features, rated, n_raise=n_raise, n_lower=n_lower)
+    ]

@@ -34,8 +34,14 @@ from scoring.evidence import (
 
 #: Values of ``change``, in the order they are looked for.
 CHANGES: tuple[str, ...] = (
-    "published", "objection_rejected", "revoked", "objection_upheld", "objection_open",
-    "repaired", "expired", "window",
+    "published",
+    "objection_rejected",
+    "revoked",
+    "objection_upheld",
+    "objection_open",
+    "repaired",
+    "expired",
+    "window",
 )
 
 
@@ -76,6 +82,7 @@ def change_cause(
     str
         One of :data:`CHANGES`.
     """
+
     def between(value: Any) -> bool:
         day = date_or_none(value)
         return day is not None and d0 < day <= d1
@@ -138,8 +145,9 @@ def record_changes(
     out: dict[str, list[dict[str, Any]]] = {sid: [] for sid in cited}
     if not any(sources.values()):
         return out
-    needs_parties = [sid for sid, srcs in sources.items() if any(s.relation != "self"
-                                                                  for s in srcs)]
+    needs_parties = [
+        sid for sid, srcs in sources.items() if any(s.relation != "self" for s in srcs)
+    ]
     parties = related_parties_of(store, needs_parties) if needs_parties else {}
     owners = {sid: {"self": [sid], **parties.get(sid, {})} for sid in cited}
     all_ids = {i for sid, srcs in sources.items() for s in srcs for i in owners[sid][s.relation]}
@@ -158,10 +166,12 @@ def record_changes(
                 mine = by_owner.get(owner, [])
                 a0 = a1 = None
                 if s.records.since is not None:  # the loans outstanding at each date
-                    a0 = anchor_start(s.records.since,
-                                      [r for r in mine if r["record_id"] in live0], d0)
-                    a1 = anchor_start(s.records.since,
-                                      [r for r in mine if r["record_id"] in live1], d1)
+                    a0 = anchor_start(
+                        s.records.since, [r for r in mine if r["record_id"] in live0], d0
+                    )
+                    a1 = anchor_start(
+                        s.records.since, [r for r in mine if r["record_id"] in live1], d1
+                    )
                 for rec in mine:
                     if rec["kind"] not in s.records.match.kinds:
                         continue
@@ -172,14 +182,22 @@ def record_changes(
         for rid, (rec, inds) in reads.items():
             item = _changed(rec, inds, live0, live1, d0, d1, objections.get(rid, []))
             if item is not None:
-                item["relation"] = next(s.relation for s in srcs
-                                        if rec["subject_id"] in owners[sid][s.relation])
+                item["relation"] = next(
+                    s.relation for s in srcs if rec["subject_id"] in owners[sid][s.relation]
+                )
                 out[sid].append(item)
     return out
 
 
-def _changed(rec: dict, inds: list[tuple[str, bool, bool]], live0: set[str], live1: set[str],
-             d0: dt.date, d1: dt.date, objections: list[dict]) -> dict[str, Any] | None:
+def _changed(
+    rec: dict,
+    inds: list[tuple[str, bool, bool]],
+    live0: set[str],
+    live1: set[str],
+    d0: dt.date,
+    d1: dt.date,
+    objections: list[dict],
+) -> dict[str, Any] | None:
     """The change of one record, or None when it counts the same at both dates."""
     in0, in1 = rec["record_id"] in live0, rec["record_id"] in live1
     moved = list(dict.fromkeys(name for name, c0, c1 in inds if c0 != c1))
@@ -188,9 +206,14 @@ def _changed(rec: dict, inds: list[tuple[str, bool, bool]], live0: set[str], liv
     # counted throughout but entered or left an indicator's window: started if it now counts
     started = in1 if in0 != in1 else any(c1 for name, c0, c1 in inds if c0 != c1)
     return {
-        "record_id": rec["record_id"], "kind": rec["kind"], "severity": rec["severity"],
-        "record_date": record_date(rec), "published_on": rec["published_on"],
-        "source_dept": rec["source_dept"], "owner_id": rec["subject_id"],
-        "change": change_cause(rec, started, d0, d1, objections), "started": bool(started),
+        "record_id": rec["record_id"],
+        "kind": rec["kind"],
+        "severity": rec["severity"],
+        "record_date": record_date(rec),
+        "published_on": rec["published_on"],
+        "source_dept": rec["source_dept"],
+        "owner_id": rec["subject_id"],
+        "change": change_cause(rec, started, d0, d1, objections),
+        "started": bool(started),
         "indicators": moved or list(dict.fromkeys(name for name, _, _ in inds)),
     }

@@ -51,8 +51,9 @@ class ReportError(LookupError):
 
 
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
 
 
 def _fmt_date(value: Any) -> str:
@@ -86,11 +87,17 @@ def _subject(store: Store, subject_id: str, lang: str) -> dict[str, Any]:
     if s is None:
         raise ReportError(f"unknown subject {mask_id(subject_id)!r}: not in table subjects")
     county = county_name(s["region_code"], lang) if s.get("region_code") else ""
-    region = f"{county} ({s['region_code']})" if county and county != s["region_code"] else (
-        s.get("region_code") or "")
-    rows = [("subject_id", mask_id(subject_id)), ("name", s["name"]),
-            ("subject_type", L.label(L.SUBJECT_TYPES, s["subject_type"], lang)),
-            ("region", region)]
+    region = (
+        f"{county} ({s['region_code']})"
+        if county and county != s["region_code"]
+        else (s.get("region_code") or "")
+    )
+    rows = [
+        ("subject_id", mask_id(subject_id)),
+        ("name", s["name"]),
+        ("subject_type", L.label(L.SUBJECT_TYPES, s["subject_type"], lang)),
+        ("region", region),
+    ]
     for key in ("township_code", "village_code"):
         if isinstance(s.get(key), str) and s[key] != subject_id:
             rows.append((key, s[key]))
@@ -139,22 +146,24 @@ def _value_text(scheme: str, name: str, value: Any, lang: str) -> str:
     return text
 
 
-def _reason_items(items: list[dict], lang: str, unit: str, scheme: str
-                  ) -> list[dict[str, str]]:
+def _reason_items(items: list[dict], lang: str, unit: str, scheme: str) -> list[dict[str, str]]:
     out = []
     for r in items:
         c = r.get("contribution")
         digits = 1 if unit == "points" else 3
         name = r.get("indicator", "")
-        out.append({
-            "label": r.get(f"label_{lang}") or name,
-            "value": _value_text(scheme, name, r.get("value"), lang),
-            "reference": _value_text(scheme, name, r.get("reference"), lang)
-            if "reference" in r else "",
-            "contribution": "" if c is None else f"{c:+.{digits}f}",
-            "text": r.get(f"text_{lang}", ""),
-            "text_en": r.get("text_en", "") if lang == "zh" else "",
-        })
+        out.append(
+            {
+                "label": r.get(f"label_{lang}") or name,
+                "value": _value_text(scheme, name, r.get("value"), lang),
+                "reference": _value_text(scheme, name, r.get("reference"), lang)
+                if "reference" in r
+                else "",
+                "contribution": "" if c is None else f"{c:+.{digits}f}",
+                "text": r.get(f"text_{lang}", ""),
+                "text_en": r.get("text_en", "") if lang == "zh" else "",
+            }
+        )
     return out
 
 
@@ -165,8 +174,15 @@ def _window_text(row: dict, lang: str) -> str:
     return f"({lo.isoformat()}, {hi.isoformat()}]"
 
 
-def _records(store: Store, scheme: str, subject_id: str, names: list[str], as_of: dt.date,
-             lang: str, policy: WindowPolicy | None) -> list[dict[str, str]]:
+def _records(
+    store: Store,
+    scheme: str,
+    subject_id: str,
+    names: list[str],
+    as_of: dt.date,
+    lang: str,
+    policy: WindowPolicy | None,
+) -> list[dict[str, str]]:
     sch = SCHEMES.get(scheme)
     if sch is None or not names:
         return []
@@ -179,18 +195,23 @@ def _records(store: Store, scheme: str, subject_id: str, names: list[str], as_of
         owner = L.label(L.RELATIONS, row["relation"], lang)
         if row["relation"] != "self":
             owner += f" {mask_id(row['owner_id'])}"
-        out.append({
-            "indicator": ind_label, "record_id": row["record_id"],
-            "kind": (kind.label_zh if lang == "zh" else kind.label_en) if kind else row["kind"],
-            "detail": row["detail"] if isinstance(row["detail"], str) else "",
-            "severity": L.label(L.SEVERITIES, row["severity"], lang),
-            "record_date": _fmt_date(row["record_date"]),
-            "published_on": _fmt_date(row["published_on"]),
-            "window": _window_text(row, lang), "counts_until": _fmt_date(row["counts_until"]),
-            "source_dept": (dept.label_zh if lang == "zh" else dept.label_en) if dept
-            else str(row["source_dept"]),
-            "owner": owner,
-        })
+        out.append(
+            {
+                "indicator": ind_label,
+                "record_id": row["record_id"],
+                "kind": (kind.label_zh if lang == "zh" else kind.label_en) if kind else row["kind"],
+                "detail": row["detail"] if isinstance(row["detail"], str) else "",
+                "severity": L.label(L.SEVERITIES, row["severity"], lang),
+                "record_date": _fmt_date(row["record_date"]),
+                "published_on": _fmt_date(row["published_on"]),
+                "window": _window_text(row, lang),
+                "counts_until": _fmt_date(row["counts_until"]),
+                "source_dept": (dept.label_zh if lang == "zh" else dept.label_en)
+                if dept
+                else str(row["source_dept"]),
+                "owner": owner,
+            }
+        )
     return out
 
 
@@ -208,8 +229,12 @@ def _scheme_info(scheme: str, lang: str, unit: str) -> dict[str, Any]:
     info: dict[str, Any] = {
         "scheme": scheme,
         "scheme_label": (sch.label_zh if lang == "zh" else sch.label_en) if sch else scheme,
-        "target": "", "n_indicators": len(sch.indicators) if sch else "", "dimensions": "",
-        "method": L.pick(L.METHOD.get(unit), lang), "grades": [], "rules": [],
+        "target": "",
+        "n_indicators": len(sch.indicators) if sch else "",
+        "dimensions": "",
+        "method": L.pick(L.METHOD.get(unit), lang),
+        "grades": [],
+        "rules": [],
     }
     if sch and sch.target:
         info["target"] = sch.target.description_zh if lang == "zh" else sch.target.description_en
@@ -218,8 +243,10 @@ def _scheme_info(scheme: str, lang: str, unit: str) -> dict[str, Any]:
         info["dimensions"] = "、".join(dims) if lang == "zh" else ", ".join(dims)
     if (SCALES_DIR / f"{scheme}.toml").exists():
         scale = load_scale(scheme)
-        info["grades"] = [{"key": g.key, "label": g.label_zh if lang == "zh" else g.label_en}
-                          for g in scale.grades]
+        info["grades"] = [
+            {"key": g.key, "label": g.label_zh if lang == "zh" else g.label_en}
+            for g in scale.grades
+        ]
         info["rules"] = [o.reason_zh if lang == "zh" else o.reason_en for o in scale.overrides]
     return info
 
@@ -231,8 +258,14 @@ def _grade_class(grade: str, order: list[str]) -> str:
     return "worst" if pos >= 0.99 else "mid" if pos >= 0.5 else ""
 
 
-def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, lang: str,
-             policy: WindowPolicy | None) -> dict[str, Any] | None:
+def _section(
+    store: Store,
+    subject_id: str,
+    scheme: str,
+    as_of: dt.date | None,
+    lang: str,
+    policy: WindowPolicy | None,
+) -> dict[str, Any] | None:
     rated = ratings_on(store, scheme, as_of, [subject_id])  # the rating in force
     if rated.empty:
         return None
@@ -249,18 +282,35 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
     hist = subject_history(store, subject_id)
     hist = hist[(hist["scheme"] == scheme) & (hist["as_of"] <= day)]
     cur = hist[hist["current"]]
-    chart = grade_history_svg(list(cur["as_of"]), list(cur["final_grade"]),
-                              [None if pd.isna(p) else float(p) for p in cur["pd"]],
-                              grade_order(scheme, cur["final_grade"]),
-                              title=f"{scheme}: final grade and PD") if len(cur) else ""
-    history = [{
-        "as_of": _fmt_date(h["as_of"]), "grade": h["final_grade"], "pd": _fmt_pd(h["pd"]),
-        "score": _fmt_num(h["score"], 1), "version": f"{h['model_name']} v{h['model_version']}",
-        "scored_at": str(h["scored_at"])[:16], "current": bool(h["current"]),
-        "cause": _cause_text({"kind": h["cause_kind"], "id": h["cause_id"],
-                              "record_id": h["cause_record_id"]}
-                             if isinstance(h["cause_kind"], str) else None, lang),
-    } for h in hist.iloc[::-1].to_dict("records")]
+    chart = (
+        grade_history_svg(
+            list(cur["as_of"]),
+            list(cur["final_grade"]),
+            [None if pd.isna(p) else float(p) for p in cur["pd"]],
+            grade_order(scheme, cur["final_grade"]),
+            title=f"{scheme}: final grade and PD",
+        )
+        if len(cur)
+        else ""
+    )
+    history = [
+        {
+            "as_of": _fmt_date(h["as_of"]),
+            "grade": h["final_grade"],
+            "pd": _fmt_pd(h["pd"]),
+            "score": _fmt_num(h["score"], 1),
+            "version": f"{h['model_name']} v{h['model_version']}",
+            "scored_at": str(h["scored_at"])[:16],
+            "current": bool(h["current"]),
+            "cause": _cause_text(
+                {"kind": h["cause_kind"], "id": h["cause_id"], "record_id": h["cause_record_id"]}
+                if isinstance(h["cause_kind"], str)
+                else None,
+                lang,
+            ),
+        }
+        for h in hist.iloc[::-1].to_dict("records")
+    ]
     names = reason_indicators(reasons, overrides)
     rest = reasons.get("rest")
     note = ""
@@ -268,31 +318,48 @@ def _section(store: Store, subject_id: str, scheme: str, as_of: dt.date | None, 
     if reasons.get("base") is not None and reasons.get("output") is not None:
         digits = 1 if unit == "points" else 3
         note = L.pick(L.TEXT["reason_note"], lang).format(
-            base=f"{reasons['base']:.{digits}f}", rest=f"{(rest or 0.0):+.{digits}f}",
-            output=f"{reasons['output']:.{digits}f}", unit=unit_text)
+            base=f"{reasons['base']:.{digits}f}",
+            rest=f"{(rest or 0.0):+.{digits}f}",
+            output=f"{reasons['output']:.{digits}f}",
+            unit=unit_text,
+        )
     return {
         **_scheme_info(scheme, lang, unit),
-        "as_of": _fmt_date(day), "final_grade": r["final_grade"], "grade_label": grade_label,
+        "as_of": _fmt_date(day),
+        "final_grade": r["final_grade"],
+        "grade_label": grade_label,
         "grade_class": _grade_class(r["final_grade"], order),
-        "model_grade": r["model_grade"] or "", "pd": _fmt_pd(r["pd"]),
+        "model_grade": r["model_grade"] or "",
+        "pd": _fmt_pd(r["pd"]),
         "score": _fmt_num(r["score"], 1),
         "green_channel": L.pick(L.TEXT["yes" if _flag(r["green_channel"]) else "no"], lang),
-        "cause": _cause_text(reasons.get("cause"), lang), "unit": unit_text,
+        "cause": _cause_text(reasons.get("cause"), lang),
+        "unit": unit_text,
         "unit_paren": f"（{unit_text}）" if lang == "zh" else f" ({unit_text})",
-        "overrides": [{"grade": o.get("grade", ""),
-                       # a published rule (the drivers' points) carries its own label
-                       "indicator": (o.get(f"label_{lang}")
-                                     or _indicator_label(scheme, o.get("indicator", ""), lang)),
-                       "text": o.get(f"reason_{lang}", ""),
-                       "text_en": o.get("reason_en", "") if lang == "zh" else ""}
-                      for o in overrides],
-        "reason_sides": [{"key": k, "rows": _reason_items(reasons.get(k, []), lang, unit, scheme)}
-                         for k in ("raise", "lower")],
+        "overrides": [
+            {
+                "grade": o.get("grade", ""),
+                # a published rule (the drivers' points) carries its own label
+                "indicator": (
+                    o.get(f"label_{lang}") or _indicator_label(scheme, o.get("indicator", ""), lang)
+                ),
+                "text": o.get(f"reason_{lang}", ""),
+                "text_en": o.get("reason_en", "") if lang == "zh" else "",
+            }
+            for o in overrides
+        ],
+        "reason_sides": [
+            {"key": k, "rows": _reason_items(reasons.get(k, []), lang, unit, scheme)}
+            for k in ("raise", "lower")
+        ],
         "reason_note": note,
         "records": _records(store, scheme, subject_id, names, day, lang, policy),
-        "chart": chart, "history": history,
-        "model_name": r["model_name"], "model_version": r["model_version"],
-        "run_id": r["run_id"] or "", "scored_at": str(r["scored_at"])[:19],
+        "chart": chart,
+        "history": history,
+        "model_name": r["model_name"],
+        "model_version": r["model_version"],
+        "run_id": r["run_id"] or "",
+        "scored_at": str(r["scored_at"])[:19],
     }
 
 
@@ -310,16 +377,24 @@ def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[st
     out = []
     for row in frame.to_dict("records"):
         kind = KINDS.get(row["kind"]) if isinstance(row["kind"], str) else None
-        item = {"id": row[key], "record_id": row["record_id"], "status_key": row["status"],
-                "status": L.label(L.STATUSES, row["status"], lang),
-                "kind": (kind.label_zh if lang == "zh" else kind.label_en) if kind else ""}
+        item = {
+            "id": row[key],
+            "record_id": row["record_id"],
+            "status_key": row["status"],
+            "status": L.label(L.STATUSES, row["status"], lang),
+            "kind": (kind.label_zh if lang == "zh" else kind.label_en) if kind else "",
+        }
         if table == "objections":
-            item |= {"opened_on": _fmt_date(row["opened_on"]),
-                     "resolved_on": _fmt_date(row["resolved_on"]),
-                     "reason": row["reason"] if isinstance(row["reason"], str) else ""}
+            item |= {
+                "opened_on": _fmt_date(row["opened_on"]),
+                "resolved_on": _fmt_date(row["resolved_on"]),
+                "reason": row["reason"] if isinstance(row["reason"], str) else "",
+            }
         else:
-            item |= {"applied_on": _fmt_date(row["applied_on"]),
-                     "decided_on": _fmt_date(row["approved_on"])}
+            item |= {
+                "applied_on": _fmt_date(row["applied_on"]),
+                "decided_on": _fmt_date(row["approved_on"]),
+            }
         out.append(item)
     return out
 
@@ -355,17 +430,26 @@ def report_data(
         schemes = [s for s in schemes if s == scheme]
     order = {k: i for i, k in enumerate(SCHEMES)}
     schemes.sort(key=lambda s: (order.get(s, len(order)), s))
-    sections = [s for s in (_section(store, subject_id, k, day, lang, policy) for k in schemes)
-                if s is not None]
+    sections = [
+        s
+        for s in (_section(store, subject_id, k, day, lang, policy) for k in schemes)
+        if s is not None
+    ]
     if not sections:
         what = f" under scheme {scheme!r}" if scheme else ""
         when = f" as of {day}" if day else ""
         known = ", ".join(_fmt_date(d) for d in sorted(set(rated["as_of"])))
-        raise ReportError(f"subject {mask_id(subject_id)!r} has no rating{what}{when}"
-                          + (f"; rated as of: {known}" if known else ""))
-    return {"lang": lang, "subject": subject, "sections": sections,
-            "objections": _trail(store, "objections", subject_id, lang),
-            "repairs": _trail(store, "repairs", subject_id, lang)}
+        raise ReportError(
+            f"subject {mask_id(subject_id)!r} has no rating{what}{when}"
+            + (f"; rated as of: {known}" if known else "")
+        )
+    return {
+        "lang": lang,
+        "subject": subject,
+        "sections": sections,
+        "objections": _trail(store, "objections", subject_id, lang),
+        "repairs": _trail(store, "repairs", subject_id, lang),
+    }
 
 
 def credit_report(

@@ -60,8 +60,14 @@ def grade_history_svg(
     known = [(d, p) for d, p in zip(dates, pds, strict=True) if p is not None and p == p]
     if known:
         ax2 = ax.twinx()
-        ax2.plot([d for d, _ in known], [100 * p for _, p in known], "--", color="#c0504d",
-                 linewidth=1.2, marker=".")
+        ax2.plot(
+            [d for d, _ in known],
+            [100 * p for _, p in known],
+            "--",
+            color="#c0504d",
+            linewidth=1.2,
+            marker=".",
+        )
         ax2.set_ylabel("PD (%)", color="#c0504d")
         ax2.set_ylim(bottom=0)
         ax2.tick_params(axis="y", colors="#c0504d")

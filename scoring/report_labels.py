@@ -164,16 +164,24 @@ INDUSTRIES: dict[str, tuple[str, str]] = {
 }
 
 SCALES: dict[str, tuple[str, str]] = {
-    "large": ("大型", "large"), "medium": ("中型", "medium"),
-    "small": ("小型", "small"), "micro": ("微型", "micro"),
+    "large": ("大型", "large"),
+    "medium": ("中型", "medium"),
+    "small": ("小型", "small"),
+    "micro": ("微型", "micro"),
 }
 SEVERITIES: dict[str, tuple[str, str]] = {
-    "minor": ("轻微", "minor"), "general": ("一般", "general"), "serious": ("严重", "serious"),
+    "minor": ("轻微", "minor"),
+    "general": ("一般", "general"),
+    "serious": ("严重", "serious"),
 }
 STATUSES: dict[str, tuple[str, str]] = {
-    "active": ("存续", "active"), "closed": ("注销", "closed"), "revoked": ("吊销", "revoked"),
-    "open": ("处理中", "open"), "upheld": ("异议成立", "upheld"),
-    "rejected": ("不予支持", "rejected"), "applied": ("已申请", "applied"),
+    "active": ("存续", "active"),
+    "closed": ("注销", "closed"),
+    "revoked": ("吊销", "revoked"),
+    "open": ("处理中", "open"),
+    "upheld": ("异议成立", "upheld"),
+    "rejected": ("不予支持", "rejected"),
+    "applied": ("已申请", "applied"),
     "approved": ("已修复", "approved"),
 }
 RELATIONS: dict[str, tuple[str, str]] = {

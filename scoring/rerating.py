@@ -80,8 +80,9 @@ def affected_subjects(store: Store, subject_id: str) -> list[str]:
     the former one's records)."""
     one = id_list((subject_id,))
     frame = store.query(f"""
-        WITH latest AS ({current_subjects_sql(columns=("subject_id", "legal_rep_id",
-                                                        "employer_id"))})
+        WITH latest AS ({
+        current_subjects_sql(columns=("subject_id", "legal_rep_id", "employer_id"))
+    })
         SELECT {one[1:-1]} AS subject_id
         UNION SELECT subject_id FROM latest WHERE legal_rep_id IN {one}
         UNION SELECT subject_id FROM latest WHERE employer_id IN {one}
@@ -103,8 +104,10 @@ def baseline(
     Taken just before a change is recorded, it is the "before" of :func:`rerate`.
     """
     ids = list(dict.fromkeys(subject_ids))
-    return {scheme: rate_subjects(store, model, on, cfg, ids, policies=policies)
-            .set_index("subject_id") for scheme, model in models.items()}
+    return {
+        scheme: rate_subjects(store, model, on, cfg, ids, policies=policies).set_index("subject_id")
+        for scheme, model in models.items()
+    }
 
 
 def rerate(
@@ -138,8 +141,7 @@ def rerate(
     changes: list[Change] = []
     for scheme, model in models.items():
         in_force = ratings_on(store, scheme, on, ids).set_index("subject_id")
-        run = score_scheme(store, model, on, cfg=cfg, subjects=ids, cause=cause,
-                           policies=policies)
+        run = score_scheme(store, model, on, cfg=cfg, subjects=ids, cause=cause, policies=policies)
         if run.rows == 0:
             continue
         after = ratings_on(store, scheme, on, ids)
@@ -154,15 +156,22 @@ def rerate(
             else:
                 b = f
                 b_as_of = None if f is None else pd.Timestamp(f["as_of"]).date()
-            changes.append(Change(
-                scheme, sid,
-                None if b is None else b["final_grade"], row["final_grade"],
-                None if b is None else float(b["pd"]), float(row["pd"]),
-                b_as_of, model.version,
-                in_force_grade=None if f is None else f["final_grade"],
-                in_force_as_of=None if f is None else pd.Timestamp(f["as_of"]).date(),
-                reasons_before=() if b is None else top_reasons(b["reasons"]),
-                reasons_after=top_reasons(row["reasons"])))
+            changes.append(
+                Change(
+                    scheme,
+                    sid,
+                    None if b is None else b["final_grade"],
+                    row["final_grade"],
+                    None if b is None else float(b["pd"]),
+                    float(row["pd"]),
+                    b_as_of,
+                    model.version,
+                    in_force_grade=None if f is None else f["final_grade"],
+                    in_force_as_of=None if f is None else pd.Timestamp(f["as_of"]).date(),
+                    reasons_before=() if b is None else top_reasons(b["reasons"]),
+                    reasons_after=top_reasons(row["reasons"]),
+                )
+            )
     return changes, time.perf_counter() - started
 
 

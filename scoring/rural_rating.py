@@ -54,7 +54,10 @@ class RuralResult:
 
 
 def rural_assessment(
-    store: Store, on: dt.date, cfg: RuralConfig, build: BuildConfig,
+    store: Store,
+    on: dt.date,
+    cfg: RuralConfig,
+    build: BuildConfig,
 ) -> RuralResult:
     """Rate villages and townships from the household ratings in force on ``on``.
 
@@ -69,13 +72,15 @@ def rural_assessment(
     ratings = ratings_on(store, "household", on)
     if ratings.empty:
         raise NoRuralRatingsError(
-            f"no household ratings on or before {on}: run `xinping score --subject household`")
+            f"no household ratings on or before {on}: run `xinping score --subject household`"
+        )
     features = build_features(store, "household", on, cfg=build)
     if cfg.village_max_npl_increment is not None:
         # the loan book a year before, for the yearly rise of the NPL ratio
         before = build_features(store, loan_book_scheme(), add_months(on, -12), cfg=build)
         before = before.drop(columns="as_of").rename(
-            columns={c: f"{c}_prev" for c in PREVIOUS_COLUMNS})
+            columns={c: f"{c}_prev" for c in PREVIOUS_COLUMNS}
+        )
         features = features.merge(before, on="subject_id", how="left")
     frame = rural_frame(ratings, features, household_places(store))
     villages = assess_villages(frame, cfg)

@@ -91,25 +91,39 @@ def rate_batch(frame: pd.DataFrame, job: SparkBatch) -> pd.DataFrame:
         The ``ratings`` rows of :func:`scoring.batch.rate_frame`.
     """
     known = frame[GREEN].notna().to_numpy()
-    green = pd.Series(frame.loc[known, GREEN].to_numpy(dtype=bool),
-                      index=pd.Index(frame.loc[known, "subject_id"], name="subject_id"),
-                      name="green_channel")
+    green = pd.Series(
+        frame.loc[known, GREEN].to_numpy(dtype=bool),
+        index=pd.Index(frame.loc[known, "subject_id"], name="subject_id"),
+        name="green_channel",
+    )
     extras = None
     if frame[EXTRAS].notna().any():
-        extras = {sid: json.loads(text) for sid, text in zip(frame["subject_id"], frame[EXTRAS],
-                                                             strict=True) if text is not None}
+        extras = {
+            sid: json.loads(text)
+            for sid, text in zip(frame["subject_id"], frame[EXTRAS], strict=True)
+            if text is not None
+        }
     features = typed_features(frame.drop(columns=[GREEN, EXTRAS]), job.model.pipeline.scheme)
-    return rate_frame(job.model, features, job.as_of, job.scored_at, green=green,
-                      chunk_rows=job.chunk_rows, extras=extras)
+    return rate_frame(
+        job.model,
+        features,
+        job.as_of,
+        job.scored_at,
+        green=green,
+        chunk_rows=job.chunk_rows,
+        extras=extras,
+    )
 
 
 def scoring_sql(scheme: str, as_of: dt.date, cfg: BuildConfig | None, extras: bool) -> str:
     """The scheme's feature query (Spark dialect) with the green flag and extras joined."""
     features = feature_sql(scheme, as_of, "spark", cfg)
     extra = f"x.extras AS {EXTRAS}" if extras else f"CAST(NULL AS STRING) AS {EXTRAS}"
-    join = (f" LEFT JOIN {_EXTRAS_FRAME} x ON x.subject_id = f.subject_id" if extras else "")
-    return (f"SELECT f.*, g.green_channel AS {GREEN}, {extra} FROM ({features}) f "
-            f"LEFT JOIN {_GREEN_FRAME} g ON g.subject_id = f.subject_id{join}")
+    join = f" LEFT JOIN {_EXTRAS_FRAME} x ON x.subject_id = f.subject_id" if extras else ""
+    return (
+        f"SELECT f.*, g.green_channel AS {GREEN}, {extra} FROM ({features}) f "
+        f"LEFT JOIN {_GREEN_FRAME} g ON g.subject_id = f.subject_id{join}"
+    )
 
 
 def score_scheme_spark(
@@ -162,25 +176,49 @@ def score_scheme_spark(
         progress(stage, 0, 1)
     flags = green_channel(store, scheme, as_of, policies.green, windows)
     # typed Arrow tables: an empty population still joins on a string column
-    frames: dict[str, pa.Table] = {_GREEN_FRAME: pa.table({
-        "subject_id": pa.array(flags.index.tolist(), pa.string()),
-        "green_channel": pa.array(flags.to_numpy(dtype=np.bool_), pa.bool_())})}
+    frames: dict[str, pa.Table] = {
+        _GREEN_FRAME: pa.table(
+            {
+                "subject_id": pa.array(flags.index.tolist(), pa.string()),
+                "green_channel": pa.array(flags.to_numpy(dtype=np.bool_), pa.bool_()),
+            }
+        )
+    }
     if scheme == "driver" and len(flags):
         extras = points_rule_extras(store, flags.index.tolist(), as_of, policies, windows)
-        frames[_EXTRAS_FRAME] = pa.table({
-            "subject_id": pa.array(list(extras), pa.string()),
-            "extras": pa.array([json.dumps(v, ensure_ascii=False) for v in extras.values()],
-                               pa.string())})
+        frames[_EXTRAS_FRAME] = pa.table(
+            {
+                "subject_id": pa.array(list(extras), pa.string()),
+                "extras": pa.array(
+                    [json.dumps(v, ensure_ascii=False) for v in extras.values()], pa.string()
+                ),
+            }
+        )
     if progress:
         progress(stage, 1, 1)
         progress(f"评分 scoring {scheme} (Spark)", 0, 1)
     job = SparkBatch(model, as_of, scored_at or dt.datetime.now())
-    counts = mapper(scoring_sql(scheme, as_of, cfg, _EXTRAS_FRAME in frames), rate_batch,
-                    "ratings", out, shared=job, frames=frames, count_by="final_grade")
+    counts = mapper(
+        scoring_sql(scheme, as_of, cfg, _EXTRAS_FRAME in frames),
+        rate_batch,
+        "ratings",
+        out,
+        shared=job,
+        frames=frames,
+        count_by="final_grade",
+    )
     rows = sum(counts.values())
     if progress:
         progress(f"评分 scoring {scheme} (Spark)", 1, 1)
     order = model.pipeline.scale.keys
-    return ScoreRun(scheme, as_of, model.name, model.version, model.run_id, rows, 0,
-                    time.perf_counter() - started,
-                    {g: int(counts.get(g, 0)) for g in order})
+    return ScoreRun(
+        scheme,
+        as_of,
+        model.name,
+        model.version,
+        model.run_id,
+        rows,
+        0,
+        time.perf_counter() - started,
+        {g: int(counts.get(g, 0)) for g in order},
+    )

@@ -81,9 +81,12 @@ def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
             generate_city(store, scale=scale, seed=seed)
             for scheme, family in FAMILY.items():
                 shipped = load_spec(scheme)
-                spec = shipped.model_copy(update={
-                    "family": family,
-                    "gbm": shipped.gbm.model_copy(update={"n_estimators": 40})})
+                spec = shipped.model_copy(
+                    update={
+                        "family": family,
+                        "gbm": shipped.gbm.model_copy(update={"n_estimators": 40}),
+                    }
+                )
                 train_scheme(store, scheme, spec, home, code_version="test")
                 promote(store, scheme, spec, home, force=True, reason=f"{scale} test city")
             previous, last = _month_ends(data_end(store))

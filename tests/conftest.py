@@ -44,9 +44,12 @@ def mlflow_home(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Pat
         with DuckDBStore(scoring_city_file, read_only=True) as store:
             for scheme, family in FAMILY.items():
                 shipped = load_spec(scheme)
-                spec = shipped.model_copy(update={
-                    "family": family,
-                    "gbm": shipped.gbm.model_copy(update={"n_estimators": 60})})
+                spec = shipped.model_copy(
+                    update={
+                        "family": family,
+                        "gbm": shipped.gbm.model_copy(update={"n_estimators": 60}),
+                    }
+                )
                 train_scheme(store, scheme, spec, home, code_version="test")
                 promote(store, scheme, spec, home, force=True, reason="tiny test city")
         yield home
@@ -113,7 +116,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
             # The last -D wins: the file log above replaces the quiet console one.
             "spark.driver.extraJavaOptions": (
                 "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
-                f"-XX:ErrorFile={logs}/hs_err_%p.log -Dlog4j2.configurationFile=file:{log4j}"),
+                f"-XX:ErrorFile={logs}/hs_err_%p.log -Dlog4j2.configurationFile=file:{log4j}"
+            ),
         },
     )
     _jvm["proc"] = session.sparkContext._gateway.proc  # type: ignore[attr-defined]
@@ -141,7 +145,10 @@ def _spark_jvm_alive(request: pytest.FixtureRequest):
     tail = log.read_text(errors="replace").splitlines()[-40:] if log.exists() else []
     crashes = [p.read_text(errors="replace")[:4000] for p in logs.glob("hs_err_*.log")]
     last = next((line for line in reversed(tail) if line.strip()), "no log line")
-    pytest.fail(f"the Spark JVM exited with code {code} during this test "
-                "(52: OutOfMemoryError in a task, -9: killed, e.g. by the kernel's OOM "
-                f"killer, 0: its stdin closed); last log line: "
-                f"{last}\n" + "\n".join(tail) + "\n".join(crashes), pytrace=False)
+    pytest.fail(
+        f"the Spark JVM exited with code {code} during this test "
+        "(52: OutOfMemoryError in a task, -9: killed, e.g. by the kernel's OOM "
+        f"killer, 0: its stdin closed); last log line: "
+        f"{last}\n" + "\n".join(tail) + "\n".join(crashes),
+        pytrace=False,
+    )

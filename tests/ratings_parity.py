@@ -13,8 +13,18 @@ from typing import Any
 import pandas as pd
 
 #: Columns that must be exactly equal.
-EXACT = ("subject_id", "scheme", "as_of", "model_name", "model_version", "run_id",
-         "model_grade", "final_grade", "green_channel", "scored_at")
+EXACT = (
+    "subject_id",
+    "scheme",
+    "as_of",
+    "model_name",
+    "model_version",
+    "run_id",
+    "model_grade",
+    "final_grade",
+    "green_channel",
+    "scored_at",
+)
 #: Numbers compared to a relative (and absolute) tolerance.
 NUMERIC = ("score", "pd")
 #: JSON columns compared structurally, their numbers to the tolerance.
@@ -44,8 +54,10 @@ def rating_differences(duck: pd.DataFrame, spark: pd.DataFrame, tol: float = 1e-
     a = duck.sort_values("subject_id").reset_index(drop=True)
     b = spark.sort_values("subject_id").reset_index(drop=True)
     if list(a["subject_id"]) != list(b["subject_id"]):
-        return [f"subjects differ: {len(a)} vs {len(b)} rows, "
-                f"{len(set(a['subject_id']) ^ set(b['subject_id']))} not in both"]
+        return [
+            f"subjects differ: {len(a)} vs {len(b)} rows, "
+            f"{len(set(a['subject_id']) ^ set(b['subject_id']))} not in both"
+        ]
     problems = []
     for col in EXACT:
         x, y = a[col].astype(object), b[col].astype(object)
@@ -55,14 +67,20 @@ def rating_differences(duck: pd.DataFrame, spark: pd.DataFrame, tol: float = 1e-
             problems.append(f"{col}: {int((~same).sum())} differ, e.g. {x[i]!r} vs {y[i]!r}")
     for col in NUMERIC:
         x, y = a[col].to_numpy(float), b[col].to_numpy(float)
-        ok = [(math.isnan(p) and math.isnan(q)) or math.isclose(p, q, rel_tol=tol, abs_tol=tol)
-              for p, q in zip(x, y, strict=True)]
+        ok = [
+            (math.isnan(p) and math.isnan(q)) or math.isclose(p, q, rel_tol=tol, abs_tol=tol)
+            for p, q in zip(x, y, strict=True)
+        ]
         if not all(ok):
             problems.append(f"{col}: {ok.count(False)} differ beyond {tol}")
     for col in JSON:
-        bad = [(sid, p, q) for sid, p, q in zip(a["subject_id"], a[col], b[col], strict=True)
-               if not same_json(None if p is None else json.loads(p),
-                                None if q is None else json.loads(q), tol)]
+        bad = [
+            (sid, p, q)
+            for sid, p, q in zip(a["subject_id"], a[col], b[col], strict=True)
+            if not same_json(
+                None if p is None else json.loads(p), None if q is None else json.loads(q), tol
+            )
+        ]
         if bad:
             sid, p, q = bad[0]
             problems.append(f"{col}: {len(bad)} differ, e.g. {sid}: {p} vs {q}")

@@ -303,15 +303,25 @@ def module_imports(source: str, module: str, is_package: bool, known: set[str]) 
             targets = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             source_module = _resolve(module, is_package, node)
-            targets = [f"{source_module}.{a.name}" if f"{source_module}.{a.name}" in known
-                       else source_module for a in node.names]
+            targets = [
+                f"{source_module}.{a.name}"
+                if f"{source_module}.{a.name}" in known
+                else source_module
+                for a in node.names
+            ]
         else:
             continue
         for target in targets:
             parts = target.split(".")
             # the longest known prefix: ``import a.b.c`` where c is a class is a.b
-            found = next((".".join(parts[:i]) for i in range(len(parts), 0, -1)
-                          if ".".join(parts[:i]) in known), None)
+            found = next(
+                (
+                    ".".join(parts[:i])
+                    for i in range(len(parts), 0, -1)
+                    if ".".join(parts[:i]) in known
+                ),
+                None,
+            )
             if found is not None and found != module:
                 out.add(found)
     return out
@@ -367,8 +377,7 @@ def project_import_graph() -> dict[str, set[str]]:
     """Module → the project modules it imports, for every module of the five packages."""
     modules = project_modules()
     known = {m for _, m, _ in modules}
-    return {m: module_imports(f.read_text(encoding="utf-8"), m, p, known)
-            for f, m, p in modules}
+    return {m: module_imports(f.read_text(encoding="utf-8"), m, p, known) for f, m, p in modules}
 
 
 def test_no_import_cycle_in_the_project() -> None:

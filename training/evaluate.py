@@ -19,8 +19,14 @@ from training.spec import Gates
 
 def _disc(y: np.ndarray, pd_: np.ndarray) -> dict[str, float]:
     if len(np.unique(y)) < 2:
-        return {"n": len(y), "events": int(y.sum()), "auc": float("nan"),
-                "gini": float("nan"), "ks": float("nan"), "brier": float("nan")}
+        return {
+            "n": len(y),
+            "events": int(y.sum()),
+            "auc": float("nan"),
+            "gini": float("nan"),
+            "ks": float("nan"),
+            "brier": float("nan"),
+        }
     return {
         "n": len(y),
         "events": int(y.sum()),
@@ -33,22 +39,29 @@ def _disc(y: np.ndarray, pd_: np.ndarray) -> dict[str, float]:
     }
 
 
-def grade_table(grades: np.ndarray, pd_: np.ndarray, y: np.ndarray, keys: tuple[str, ...]
-                ) -> pd.DataFrame:
+def grade_table(
+    grades: np.ndarray, pd_: np.ndarray, y: np.ndarray, keys: tuple[str, ...]
+) -> pd.DataFrame:
     """Per grade: count, share, mean predicted PD, observed rate, binomial test."""
     frame = pd.DataFrame({"grade": grades, "pd": pd_, "y": y})
-    g = frame.groupby("grade", observed=False).agg(count=("y", "size"), defaults=("y", "sum"),
-                                                    predicted_pd=("pd", "mean"))
+    g = frame.groupby("grade", observed=False).agg(
+        count=("y", "size"), defaults=("y", "sum"), predicted_pd=("pd", "mean")
+    )
     g = g.reindex(list(keys)).fillna({"count": 0, "defaults": 0})
     g["predicted_pd"] = g["predicted_pd"].fillna(0.0)
-    test = metrics.binomial_test(g["count"].to_numpy(int), g["defaults"].to_numpy(int),
-                                 g["predicted_pd"].to_numpy(float), grades=list(keys))
+    test = metrics.binomial_test(
+        g["count"].to_numpy(int),
+        g["defaults"].to_numpy(int),
+        g["predicted_pd"].to_numpy(float),
+        grades=list(keys),
+    )
     test.insert(1, "share", test["count"] / max(int(test["count"].sum()), 1))
     return test
 
 
-def feature_psi(train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...]
-                ) -> dict[str, float]:
+def feature_psi(
+    train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...]
+) -> dict[str, float]:
     """PSI of every feature (categories as their own bins, missing as a bin)."""
     out = {}
     for f in features:
@@ -97,8 +110,12 @@ def evaluate(
     keys = pipeline.scale.keys
     parts = {"train": train, "validation": validation, "oot": oot}
     rated = {k: pipeline.rate(v, contributions=False) for k, v in parts.items()}
-    report: dict = {"scheme": pipeline.scheme, "family": pipeline.family,
-                    "grades": list(keys), "cutoffs": list(pipeline.scale.cutoffs)}
+    report: dict = {
+        "scheme": pipeline.scheme,
+        "family": pipeline.family,
+        "grades": list(keys),
+        "cutoffs": list(pipeline.scale.cutoffs),
+    }
     report["discrimination"] = {
         k: _disc(parts[k]["label"].to_numpy(int), rated[k]["pd"].to_numpy()) for k in parts
     }
@@ -114,36 +131,53 @@ def evaluate(
             "within_ci_share": float(table.loc[table["count"] > 0, "consistent"].mean()),
             "hhi": metrics.hhi(np.maximum(table["count"].to_numpy(float), 0) + 1e-12),
         }
-    train_table = grade_table(rated["train"]["model_grade"].to_numpy(), rated["train"]["pd"]
-                              .to_numpy(), train["label"].to_numpy(int), keys)
+    train_table = grade_table(
+        rated["train"]["model_grade"].to_numpy(),
+        rated["train"]["pd"].to_numpy(),
+        train["label"].to_numpy(int),
+        keys,
+    )
     report["train_grades"] = train_table.reset_index().to_dict(orient="records")
     report["stability"] = {
-        "score_psi": metrics.psi(rated["train"]["score"].to_numpy(float),
-                                 rated["oot"]["score"].to_numpy(float)),
+        "score_psi": metrics.psi(
+            rated["train"]["score"].to_numpy(float), rated["oot"]["score"].to_numpy(float)
+        ),
         "feature_psi": feature_psi(train, oot, pipeline.features),
     }
     dates = sorted(oot["as_of"].unique())
     if len(dates) >= 2:
         before = oot["as_of"] == dates[-2]
         after = oot["as_of"] == dates[-1]
-        b = pd.Series(rated["oot"]["final_grade"][before].to_numpy(),
-                      index=oot.loc[before, "subject_id"].to_numpy())
-        a = pd.Series(rated["oot"]["final_grade"][after].to_numpy(),
-                      index=oot.loc[after, "subject_id"].to_numpy())
+        b = pd.Series(
+            rated["oot"]["final_grade"][before].to_numpy(),
+            index=oot.loc[before, "subject_id"].to_numpy(),
+        )
+        a = pd.Series(
+            rated["oot"]["final_grade"][after].to_numpy(),
+            index=oot.loc[after, "subject_id"].to_numpy(),
+        )
         mig = metrics.migration_matrix(b, a, keys)
-        report["migration"] = {"from": str(pd.Timestamp(dates[-2]).date()),
-                               "to": str(pd.Timestamp(dates[-1]).date()),
-                               "matrix": mig.to_dict(orient="index")}
+        report["migration"] = {
+            "from": str(pd.Timestamp(dates[-2]).date()),
+            "to": str(pd.Timestamp(dates[-1]).date()),
+            "matrix": mig.to_dict(orient="index"),
+        }
     if truth is not None and len(truth):
-        merged = oot[["subject_id", "as_of", "label"]].assign(pd=pd_oot).merge(
-            truth, on=["subject_id", "as_of"], how="inner")
+        merged = (
+            oot[["subject_id", "as_of", "label"]]
+            .assign(pd=pd_oot)
+            .merge(truth, on=["subject_id", "as_of"], how="inner")
+        )
         if len(merged) and merged["label"].nunique() == 2:
             g_model = metrics.gini(merged["label"], merged["pd"])
             g_oracle = metrics.gini(merged["label"], merged["pd_true"])
-            report["oracle"] = {"n": len(merged), "model_gini": g_model,
-                                "oracle_gini": g_oracle,
-                                "oracle_auc": metrics.auc(merged["label"], merged["pd_true"]),
-                                "ratio": float(g_model / g_oracle) if g_oracle else None}
+            report["oracle"] = {
+                "n": len(merged),
+                "model_gini": g_model,
+                "oracle_gini": g_oracle,
+                "oracle_auc": metrics.auc(merged["label"], merged["pd_true"]),
+                "ratio": float(g_model / g_oracle) if g_oracle else None,
+            }
     return report
 
 
@@ -156,12 +190,26 @@ def check_gates(report: dict, gates: Gates) -> list[dict]:
     checks = [
         ("min_auc", oot["auc"], gates.min_auc, oot["auc"] >= gates.min_auc),
         ("max_brier", oot["brier"], gates.max_brier, oot["brier"] <= gates.max_brier),
-        ("min_grades_within_ci", grades["within_ci_share"], gates.min_grades_within_ci,
-         grades["within_ci_share"] >= gates.min_grades_within_ci),
-        ("max_score_psi", report["stability"]["score_psi"], gates.max_score_psi,
-         report["stability"]["score_psi"] <= gates.max_score_psi),
+        (
+            "min_grades_within_ci",
+            grades["within_ci_share"],
+            gates.min_grades_within_ci,
+            grades["within_ci_share"] >= gates.min_grades_within_ci,
+        ),
+        (
+            "max_score_psi",
+            report["stability"]["score_psi"],
+            gates.max_score_psi,
+            report["stability"]["score_psi"] <= gates.max_score_psi,
+        ),
     ]
     if gates.monotone_default_rates:
-        checks.append(("monotone_default_rates", report["model_grades"]["monotone"], True,
-                       bool(report["model_grades"]["monotone"])))
+        checks.append(
+            (
+                "monotone_default_rates",
+                report["model_grades"]["monotone"],
+                True,
+                bool(report["model_grades"]["monotone"]),
+            )
+        )
     return [{"gate": n, "value": v, "threshold": t, "passed": bool(ok)} for n, v, t, ok in checks]

@@ -63,18 +63,27 @@ def promote(
     challenger = tracking.version_by_alias(client, scheme, tracking.CHALLENGER)
     champion = tracking.version_by_alias(client, scheme, tracking.CHAMPION)
     if challenger is None:
-        return PromoteResult(scheme, False, None, champion.version if champion else None,
-                             failed=["no challenger: run `xinping train` first"])
-    result = PromoteResult(scheme, False, challenger.version,
-                           champion.version if champion else None, forced=force)
+        return PromoteResult(
+            scheme,
+            False,
+            None,
+            champion.version if champion else None,
+            failed=["no challenger: run `xinping train` first"],
+        )
+    result = PromoteResult(
+        scheme, False, challenger.version, champion.version if champion else None, forced=force
+    )
     if champion is not None and champion.version == challenger.version:
         result.unchanged = True
         return result
     # the spec's gates, judged on the challenger's own out-of-time report
     report_path = client.download_artifacts(challenger.run_id, "report/report.json")
     report = json.loads(Path(report_path).read_text(encoding="utf-8"))
-    result.failed += [f"gate {g['gate']}: {g['value']} vs {g['threshold']}"
-                      for g in check_gates(report, spec.gates) if not g["passed"]]
+    result.failed += [
+        f"gate {g['gate']}: {g['value']} vs {g['threshold']}"
+        for g in check_gates(report, spec.gates)
+        if not g["passed"]
+    ]
     oot = build_training_frame(store, scheme, spec.snapshots.oot)
     result.challenger_auc = _auc_on(f"models:/{name}/{challenger.version}", oot)
     if champion is not None:
@@ -83,11 +92,14 @@ def promote(
         except MissingIndicatorsError as exc:
             # the champion reads indicators the declarations no longer build: it cannot
             # rate today's data at all, so there is nothing to compare with
-            result.notes.append(f"champion v{champion.version} cannot read today's indicators "
-                                f"({', '.join(exc.missing)}): not compared")
+            result.notes.append(
+                f"champion v{champion.version} cannot read today's indicators "
+                f"({', '.join(exc.missing)}): not compared"
+            )
     tolerance = spec.gates.tolerance_vs_champion
     if result.champion_auc is not None and (
-            result.challenger_auc < result.champion_auc - tolerance):
+        result.challenger_auc < result.champion_auc - tolerance
+    ):
         result.failed.append(
             f"out-of-time AUC {result.challenger_auc:.4f} below the champion's "
             f"{result.champion_auc:.4f} (tolerance {tolerance})"
@@ -102,7 +114,8 @@ def promote(
         client.set_model_version_tag(name, challenger.version, "replaced", champion.version)
     if force:
         client.set_model_version_tag(name, challenger.version, "forced_reason", reason or "")
-        client.set_model_version_tag(name, challenger.version, "forced_over",
-                                     "; ".join(result.failed))
+        client.set_model_version_tag(
+            name, challenger.version, "forced_over", "; ".join(result.failed)
+        )
     result.promoted = True
     return result

@@ -32,12 +32,21 @@ def grade_chart(table: pd.DataFrame, title: str) -> str:
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     x = np.arange(len(table))
     ax.bar(x, table["observed_rate"].fillna(0), color="#4c78a8", label="observed default rate")
-    err = np.vstack([
-        (table["observed_rate"] - table["ci_low"]).clip(lower=0).fillna(0),
-        (table["ci_high"] - table["observed_rate"]).clip(lower=0).fillna(0),
-    ])
-    ax.errorbar(x, table["observed_rate"].fillna(0), yerr=err, fmt="none", ecolor="#333",
-                capsize=3, label="95% interval")
+    err = np.vstack(
+        [
+            (table["observed_rate"] - table["ci_low"]).clip(lower=0).fillna(0),
+            (table["ci_high"] - table["observed_rate"]).clip(lower=0).fillna(0),
+        ]
+    )
+    ax.errorbar(
+        x,
+        table["observed_rate"].fillna(0),
+        yerr=err,
+        fmt="none",
+        ecolor="#333",
+        capsize=3,
+        label="95% interval",
+    )
     ax.plot(x, table["predicted_pd"], "o-", color="#e45756", label="predicted PD")
     ax.set_xticks(x, table["grade"])
     ax.set_ylabel("rate")
@@ -83,8 +92,15 @@ def migration_chart(matrix: dict, grades: list[str]) -> str:
     for i in range(len(grades)):
         for j in range(len(grades)):
             if m[i, j]:
-                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=7,
-                        color="white" if share[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{int(m[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if share[i, j] > 0.5 else "black",
+                )
     ax.set_xticks(range(len(grades)), grades)
     ax.set_yticks(range(len(grades)), grades)
     ax.set_xlabel("grade after")
@@ -116,41 +132,80 @@ def render_html(report: dict, title: str) -> str:
     parts = [
         f"<h1>{html.escape(title)}</h1>",
         "<h2>区分能力 / Discrimination</h2>",
-        _table(disc_rows, ["split", "n", "events", "event_rate", "mean_pd", "auc", "gini", "ks",
-                           "brier"],
-               {"event_rate": ".2%", "mean_pd": ".2%", "auc": ".3f", "gini": ".3f", "ks": ".3f",
-                "brier": ".4f"}),
+        _table(
+            disc_rows,
+            ["split", "n", "events", "event_rate", "mean_pd", "auc", "gini", "ks", "brier"],
+            {
+                "event_rate": ".2%",
+                "mean_pd": ".2%",
+                "auc": ".3f",
+                "gini": ".3f",
+                "ks": ".3f",
+                "brier": ".4f",
+            },
+        ),
     ]
     if "oracle" in report:
         o = report["oracle"]
-        parts += ["<h2>与模拟真值对比 / Against the oracle (generated data)</h2>",
-                  f"<p>model Gini {o['model_gini']:.3f} · oracle Gini {o['oracle_gini']:.3f} · "
-                  f"ratio <b>{o['ratio']:.2f}</b> (n = {o['n']:,})</p>"]
+        parts += [
+            "<h2>与模拟真值对比 / Against the oracle (generated data)</h2>",
+            f"<p>model Gini {o['model_gini']:.3f} · oracle Gini {o['oracle_gini']:.3f} · "
+            f"ratio <b>{o['ratio']:.2f}</b> (n = {o['n']:,})</p>",
+        ]
     sel = report.get("selection") or {}
     if sel.get("fold_auc"):
-        rows = [{"family": f, "mean_auc": report["validation_auc"][f],
-                 **{f"fold {d}": a for d, a in zip(sel.get("folds") or [], aucs, strict=False)}}
-                for f, aucs in sel["fold_auc"].items()]
+        rows = [
+            {
+                "family": f,
+                "mean_auc": report["validation_auc"][f],
+                **{f"fold {d}": a for d, a in zip(sel.get("folds") or [], aucs, strict=False)},
+            }
+            for f, aucs in sel["fold_auc"].items()
+        ]
         fold_cols = [f"fold {d}" for d in sel.get("folds") or []]
-        parts += ["<h2>模型族选择 / Family chosen by time-series cross-validation (AUC)</h2>",
-                  _table(rows, ["family", "mean_auc", *fold_cols],
-                         {c: ".4f" for c in ["mean_auc", *fold_cols]})]
+        parts += [
+            "<h2>模型族选择 / Family chosen by time-series cross-validation (AUC)</h2>",
+            _table(
+                rows,
+                ["family", "mean_auc", *fold_cols],
+                {c: ".4f" for c in ["mean_auc", *fold_cols]},
+            ),
+        ]
     if sel.get("calibration"):
         c = sel["calibration"]
-        parts += [f"<p>PD calibration: slope {c['slope']:.3f} (out-of-fold), intercept "
-                  f"{c['intercept']:.3f}, set to the default rate "
-                  f"{c['level_default_rate']:.2%} of {html.escape(c['level_as_of'])}, the "
-                  "latest fully observed snapshot. The model is refitted on the train and "
-                  "validation snapshots, so their rows in the discrimination table are in "
-                  "sample; the fold AUCs above are the out-of-sample evidence.</p>"]
+        parts += [
+            f"<p>PD calibration: slope {c['slope']:.3f} (out-of-fold), intercept "
+            f"{c['intercept']:.3f}, set to the default rate "
+            f"{c['level_default_rate']:.2%} of {html.escape(c['level_as_of'])}, the "
+            "latest fully observed snapshot. The model is refitted on the train and "
+            "validation snapshots, so their rows in the discrimination table are in "
+            "sample; the fold AUCs above are the out-of-sample evidence.</p>"
+        ]
     if "gates" in report:
-        parts += ["<h2>准入门槛 / Gates</h2>",
-                  _table(report["gates"], ["gate", "value", "threshold", "passed"],
-                         {"value": ".4f"})]
-    cols = ["grade", "count", "share", "defaults", "predicted_pd", "observed_rate", "ci_low",
-            "ci_high", "p_value", "consistent"]
-    fmt = {"share": ".1%", "predicted_pd": ".2%", "observed_rate": ".2%", "ci_low": ".2%",
-           "ci_high": ".2%", "p_value": ".3f"}
+        parts += [
+            "<h2>准入门槛 / Gates</h2>",
+            _table(report["gates"], ["gate", "value", "threshold", "passed"], {"value": ".4f"}),
+        ]
+    cols = [
+        "grade",
+        "count",
+        "share",
+        "defaults",
+        "predicted_pd",
+        "observed_rate",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "consistent",
+    ]
+    fmt = {
+        "share": ".1%",
+        "predicted_pd": ".2%",
+        "observed_rate": ".2%",
+        "ci_low": ".2%",
+        "ci_high": ".2%",
+        "p_value": ".3f",
+    }
     parts += [
         "<h2>模型等级校准 / Calibration by model grade (out of time)</h2>",
         f"<p>default rates rise with every worse grade: "
@@ -169,16 +224,25 @@ def render_html(report: dict, title: str) -> str:
     ]
     if "migration" in report:
         mig = report["migration"]
-        parts += [f"<h2>等级迁移 / Migration {mig['from']} → {mig['to']}</h2>",
-                  f"<img src='{migration_chart(mig['matrix'], grades)}'>"]
-    parts += ["<h2>原始数据 / Raw report (JSON)</h2>",
-              f"<details><summary>JSON</summary><pre>"
-              f"{html.escape(json.dumps(report, ensure_ascii=False, indent=1, default=str))}"
-              "</pre></details>"]
-    style = ("body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}"
-             "table{border-collapse:collapse;margin:.5em 0;font-size:13px}"
-             "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
-             "th{background:#f3f3f3}img{max-width:100%}")
-    return (f"<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
-            + "\n".join(parts) + "</body></html>")
+        parts += [
+            f"<h2>等级迁移 / Migration {mig['from']} → {mig['to']}</h2>",
+            f"<img src='{migration_chart(mig['matrix'], grades)}'>",
+        ]
+    parts += [
+        "<h2>原始数据 / Raw report (JSON)</h2>",
+        f"<details><summary>JSON</summary><pre>"
+        f"{html.escape(json.dumps(report, ensure_ascii=False, indent=1, default=str))}"
+        "</pre></details>",
+    ]
+    style = (
+        "body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse;margin:.5em 0;font-size:13px}"
+        "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
+        "th{background:#f3f3f3}img{max-width:100%}"
+    )
+    return (
+        f"<!doctype html><html lang='zh'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
+        + "\n".join(parts)
+        + "</body></html>"
+    )

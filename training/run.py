@@ -64,8 +64,12 @@ class TrainResult:
 def build_frames(store: Store, scheme: Scheme, spec: TrainingSpec) -> Frames:
     """Labelled snapshots for training, validation and out-of-time."""
     snaps = spec.snapshots
-    return Frames(*(build_training_frame(store, scheme, dates)
-                    for dates in (snaps.train, snaps.validation, snaps.oot)))
+    return Frames(
+        *(
+            build_training_frame(store, scheme, dates)
+            for dates in (snaps.train, snaps.validation, snaps.oot)
+        )
+    )
 
 
 def fingerprint(frames: Frames) -> str:
@@ -83,14 +87,28 @@ def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
     out = {}
     for i in scheme.indicators:
         src = i.source
-        pair = ((src.left, src.right) if isinstance(src, Derived)
-                and i.display_kind == "change" else None)
+        pair = (
+            (src.left, src.right)
+            if isinstance(src, Derived) and i.display_kind == "change"
+            else None
+        )
         out[i.name] = IndicatorText(
-            i.label_zh, i.label_en, i.direction, i.unit, i.reason_zh, i.reason_en, i.window,
+            i.label_zh,
+            i.label_en,
+            i.direction,
+            i.unit,
+            i.reason_zh,
+            i.reason_en,
+            i.window,
             display=i.display_kind,
             labels=tuple((code, zh, en) for code, (zh, en) in i.value_labels.items()),
-            order=i.order, missing_zh=i.missing_zh, missing_en=i.missing_en,
-            missing_rank=i.missing_rank, pair=pair, pair_unit=i.unit)
+            order=i.order,
+            missing_zh=i.missing_zh,
+            missing_en=i.missing_en,
+            missing_rank=i.missing_rank,
+            pair=pair,
+            pair_unit=i.unit,
+        )
     return out
 
 
@@ -118,21 +136,40 @@ def make_estimator(family: str, scheme: Scheme, spec: TrainingSpec) -> object:
     categorical = [i.name for i in scheme.indicators if i.categorical and not i.ordinal]
     if family == "scorecard":
         p = spec.scorecard
-        trends = {i.name: "ascending" if i.direction == UP else "descending"
-                  for i in numeric if i.direction in (UP, DOWN)}
+        trends = {
+            i.name: "ascending" if i.direction == UP else "descending"
+            for i in numeric
+            if i.direction in (UP, DOWN)
+        }
         return ScorecardClassifier(
-            monotonic_trends=trends, categorical_features=categorical, min_iv=p.min_iv,
-            max_n_bins=p.max_n_bins, min_bin_size=p.min_bin_size, C=p.C, pdo=p.pdo,
-            base_score=p.base_score, base_odds=p.base_odds, random_state=spec.seed,
+            monotonic_trends=trends,
+            categorical_features=categorical,
+            min_iv=p.min_iv,
+            max_n_bins=p.max_n_bins,
+            min_bin_size=p.min_bin_size,
+            C=p.C,
+            pdo=p.pdo,
+            base_score=p.base_score,
+            base_odds=p.base_odds,
+            random_state=spec.seed,
         )
     p = spec.gbm
-    constraints = ({i.name: int(i.direction) for i in numeric if i.direction in (UP, DOWN)}
-                   if p.monotone else None)
+    constraints = (
+        {i.name: int(i.direction) for i in numeric if i.direction in (UP, DOWN)}
+        if p.monotone
+        else None
+    )
     return GbmClassifier(
-        monotone_constraints=constraints, categorical_features=categorical,
-        n_estimators=p.n_estimators, learning_rate=p.learning_rate, num_leaves=p.num_leaves,
-        min_child_samples=p.min_child_samples, subsample=p.subsample,
-        colsample_bytree=p.colsample_bytree, reg_lambda=p.reg_lambda, n_jobs=2,
+        monotone_constraints=constraints,
+        categorical_features=categorical,
+        n_estimators=p.n_estimators,
+        learning_rate=p.learning_rate,
+        num_leaves=p.num_leaves,
+        min_child_samples=p.min_child_samples,
+        subsample=p.subsample,
+        colsample_bytree=p.colsample_bytree,
+        reg_lambda=p.reg_lambda,
+        n_jobs=2,
         random_state=spec.seed,
     )
 
@@ -167,9 +204,13 @@ def _level_intercept(logit: np.ndarray, slope: float, rate: float) -> float:
     return float(brentq(lambda b: np.mean(1.0 / (1.0 + np.exp(-(z + b)))) - rate, -50.0, 50.0))
 
 
-def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
-                 progress: Progress | None = None, notes: dict | None = None,
-                 ) -> tuple[RatingPipeline, dict[str, float]]:
+def fit_pipeline(
+    scheme: Scheme,
+    spec: TrainingSpec,
+    frames: Frames,
+    progress: Progress | None = None,
+    notes: dict | None = None,
+) -> tuple[RatingPipeline, dict[str, float]]:
     """Pick the family by time-series cross-validation, refit it on every fully
     observed snapshot, calibrate, fit grade bands.
 
@@ -204,8 +245,9 @@ def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
         if folds:
             for v, fit_rows, val_rows in folds:
                 say(f"{family}: fold {v.date()} ({len(fit_rows):,} rows)")
-                est = make_estimator(family, scheme, spec).fit(x_all.iloc[fit_rows],
-                                                               y_all[fit_rows])
+                est = make_estimator(family, scheme, spec).fit(
+                    x_all.iloc[fit_rows], y_all[fit_rows]
+                )
                 s = est.decision_function(x_all.iloc[val_rows])
                 aucs.append(metrics.auc(y_all[val_rows], s))
                 logits.append(s)
@@ -234,23 +276,33 @@ def fit_pipeline(scheme: Scheme, spec: TrainingSpec, frames: Frames,
     calibrator = PlattCalibrator(slope, intercept)
     sc = spec.scorecard
     pipeline = RatingPipeline(
-        scheme=scheme.key, family=family, features=features, estimator=est,
-        calibrator=calibrator, score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
-        scale=load_scale(scheme.key), texts=indicator_texts(scheme),
-        reference=reference_row(both[cols], ordinal), ordinal=ordinal,
+        scheme=scheme.key,
+        family=family,
+        features=features,
+        estimator=est,
+        calibrator=calibrator,
+        score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
+        scale=load_scale(scheme.key),
+        texts=indicator_texts(scheme),
+        reference=reference_row(both[cols], ordinal),
+        ordinal=ordinal,
     )
     pipeline.scale = pipeline.scale.fit_bands(pipeline.predict_pd(both), y_all)
     if notes is not None:
-        notes.update({
-            "folds": [str(v.date()) for v, _, _ in folds],
-            # the refitted model has seen both: only the fold AUCs are out of sample
-            "in_sample": ["train", "validation"],
-            "fold_auc": fold_auc,
-            "calibration": {"slope": slope, "intercept": intercept,
-                            "level_as_of": str(pd.to_datetime(frames.validation["as_of"])
-                                               .max().date()),
-                            "level_default_rate": level},
-        })
+        notes.update(
+            {
+                "folds": [str(v.date()) for v, _, _ in folds],
+                # the refitted model has seen both: only the fold AUCs are out of sample
+                "in_sample": ["train", "validation"],
+                "fold_auc": fold_auc,
+                "calibration": {
+                    "slope": slope,
+                    "intercept": intercept,
+                    "level_as_of": str(pd.to_datetime(frames.validation["as_of"]).max().date()),
+                    "level_default_rate": level,
+                },
+            }
+        )
     return pipeline, val_auc
 
 
@@ -275,8 +327,12 @@ def _shap_plot(pipeline: RatingPipeline, oot: pd.DataFrame, path: Path, seed: in
     # the summary plot is the usual one: contributions against the expected output
     contrib = pipeline.estimator.explain(x).drop(columns="base")  # type: ignore[attr-defined]
     shown = x[contrib.columns].apply(
-        lambda c: pd.to_numeric(c, errors="coerce") if c.dtype != object else c.astype("category")
-        .cat.codes.astype(float))
+        lambda c: (
+            pd.to_numeric(c, errors="coerce")
+            if c.dtype != object
+            else c.astype("category").cat.codes.astype(float)
+        )
+    )
     plt.figure()
     shap.summary_plot(contrib.to_numpy(), shown, show=False, max_display=20)
     unit = "points (higher = safer)" if pipeline.family == "scorecard" else "log-odds (SHAP)"
@@ -320,12 +376,19 @@ def train_scheme(
     client = tracking.connect(home)
     exp = tracking.experiment_id(client, home, scheme_key)
     name = tracking.model_name(scheme_key)
-    with tempfile.TemporaryDirectory() as tmp, mlflow.start_run(
-        experiment_id=exp, run_name=f"{scheme_key}-{pipeline.family}"
-    ) as run:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        mlflow.start_run(experiment_id=exp, run_name=f"{scheme_key}-{pipeline.family}") as run,
+    ):
         out = Path(tmp)
-        mlflow.set_tags({"scheme": scheme_key, "family": pipeline.family,
-                         "data_fingerprint": fp, "code_version": code_version})
+        mlflow.set_tags(
+            {
+                "scheme": scheme_key,
+                "family": pipeline.family,
+                "data_fingerprint": fp,
+                "code_version": code_version,
+            }
+        )
         mlflow.log_params(_flat("", spec.model_dump(mode="json")))
         oot_d = report["discrimination"]["oot"]
         mets = {f"oot_{k}": v for k, v in oot_d.items() if isinstance(v, float)}
@@ -337,17 +400,20 @@ def train_scheme(
         if "oracle" in report:
             mets["oracle_gini_ratio"] = report["oracle"]["ratio"]
             mets["oracle_gini"] = report["oracle"]["oracle_gini"]
-        mlflow.log_metrics({k: float(v) for k, v in mets.items() if v is not None
-                            and np.isfinite(v)})
-        (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1,
-                                                    default=str), encoding="utf-8")
-        (out / "report.html").write_text(render_html(
-            report, f"{scheme.label_zh} / {scheme.label_en} — validation report"),
-            encoding="utf-8")
+        mlflow.log_metrics(
+            {k: float(v) for k, v in mets.items() if v is not None and np.isfinite(v)}
+        )
+        (out / "report.json").write_text(
+            json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
+        (out / "report.html").write_text(
+            render_html(report, f"{scheme.label_zh} / {scheme.label_en} — validation report"),
+            encoding="utf-8",
+        )
         pd.DataFrame(report["model_grades"]["table"]).to_csv(out / "grades.csv", index=False)
-        pd.DataFrame({"grade": pipeline.scale.keys,
-                      "pd_upper": [*pipeline.scale.cutoffs, 1.0]}).to_csv(
-            out / "grade_bands.csv", index=False)
+        pd.DataFrame(
+            {"grade": pipeline.scale.keys, "pd_upper": [*pipeline.scale.cutoffs, 1.0]}
+        ).to_csv(out / "grade_bands.csv", index=False)
         if pipeline.family == "scorecard":
             pipeline.estimator.points_table().to_csv(out / "points_table.csv", index=False)  # type: ignore[attr-defined]
         _shap_plot(pipeline, frames.oot, out / "shap_summary.png", spec.seed)
@@ -355,17 +421,21 @@ def train_scheme(
         example = frames.oot[list(pipeline.features)].head(5)
         signature = infer_signature(example, pipeline.rate(example))
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=XinpingModel(),
+            name="model",
+            python_model=XinpingModel(),
             artifacts={ARTIFACT: str(save_pipeline(pipeline, out / "pipeline.pkl"))},
-            signature=signature, input_example=example, registered_model_name=name,
+            signature=signature,
+            input_example=example,
+            registered_model_name=name,
             pip_requirements=_requirements(),
         )
         version = str(info.registered_model_version)
         client.set_registered_model_alias(name, tracking.CHALLENGER, version)
         client.set_model_version_tag(name, version, "family", pipeline.family)
         client.set_model_version_tag(name, version, "data_fingerprint", fp)
-        client.set_model_version_tag(name, version, "gates_passed",
-                                     str(all(g["passed"] for g in report["gates"])))
+        client.set_model_version_tag(
+            name, version, "gates_passed", str(all(g["passed"] for g in report["gates"]))
+        )
         run_id = run.info.run_id
     return TrainResult(scheme_key, run_id, version, pipeline.family, report, fp)
 
@@ -376,8 +446,16 @@ def _requirements() -> list[str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = []
-    for dist in ("xinping", "mlflow", "lightgbm", "optbinning", "scikit-learn", "pandas",
-                 "numpy", "scipy"):
+    for dist in (
+        "xinping",
+        "mlflow",
+        "lightgbm",
+        "optbinning",
+        "scikit-learn",
+        "pandas",
+        "numpy",
+        "scipy",
+    ):
         try:
             out.append(f"{dist}=={version(dist)}")
         except PackageNotFoundError:
@@ -390,7 +468,9 @@ def _truth(store: Store, scheme: str, spec: TrainingSpec) -> pd.DataFrame | None
     dates = ", ".join(f"DATE '{d.isoformat()}'" for d in spec.snapshots.oot)
     frame = store.query(
         f"SELECT subject_id, as_of, pd_true FROM synthetic_truth "
-        f"WHERE scheme = ? AND as_of IN ({dates})", [scheme])
+        f"WHERE scheme = ? AND as_of IN ({dates})",
+        [scheme],
+    )
     if frame.empty:
         return None
     frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[s]")

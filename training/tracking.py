@@ -31,4 +31,3 @@ def experiment_id(client: MlflowClient, home: Path, scheme: str) -> str:
         return exp.experiment_id
     location = (home / "artifacts" / scheme).resolve().as_uri()
     return client.create_experiment(name, artifact_location=location)
-

@@ -19,9 +19,19 @@ from training.promote import PromoteResult, promote
 from training.spec import load_spec
 
 #: metrics shown side by side, in this order
-METRICS = ("oot_auc", "oot_gini", "oot_ks", "oot_brier", "validation_auc_gbm",
-           "validation_auc_scorecard",
-           "score_psi", "grades_within_ci", "grades_monotone", "grade_hhi", "oracle_gini_ratio")
+METRICS = (
+    "oot_auc",
+    "oot_gini",
+    "oot_ks",
+    "oot_brier",
+    "validation_auc_gbm",
+    "validation_auc_scorecard",
+    "score_psi",
+    "grades_within_ci",
+    "grades_monotone",
+    "grade_hhi",
+    "oracle_gini_ratio",
+)
 
 
 def _when(ms: int | None) -> dt.datetime | None:
@@ -31,8 +41,17 @@ def _when(ms: int | None) -> dt.datetime | None:
 def versions(home: Path, scheme: str) -> pd.DataFrame:
     """Registered versions of ``xinping-<scheme>``, newest first, with aliases and tags."""
     client = connect(home)
-    cols = ["version", "aliases", "run_id", "family", "gates_passed", "created",
-            "promoted_at", "promoted_by", "forced_reason"]
+    cols = [
+        "version",
+        "aliases",
+        "run_id",
+        "family",
+        "gates_passed",
+        "created",
+        "promoted_at",
+        "promoted_by",
+        "forced_reason",
+    ]
     held: dict[str, list[str]] = {}
     for alias, (version, _run) in alias_runs(home, scheme).items():
         held.setdefault(version, []).append(alias)
@@ -40,15 +59,23 @@ def versions(home: Path, scheme: str) -> pd.DataFrame:
         found = client.search_model_versions(f"name = '{model_name(scheme)}'")
     except Exception:  # an empty registry has no such model
         found = []
-    rows = [{
-        "version": int(v.version), "aliases": ", ".join(held.get(str(v.version), [])),
-        "run_id": v.run_id, "family": v.tags.get("family"),
-        "gates_passed": v.tags.get("gates_passed"), "created": _when(v.creation_timestamp),
-        "promoted_at": v.tags.get("promoted_at"), "promoted_by": v.tags.get("promoted_by"),
-        "forced_reason": v.tags.get("forced_reason"),
-    } for v in found]
-    return pd.DataFrame(rows, columns=cols).sort_values("version", ascending=False,
-                                                        ignore_index=True)
+    rows = [
+        {
+            "version": int(v.version),
+            "aliases": ", ".join(held.get(str(v.version), [])),
+            "run_id": v.run_id,
+            "family": v.tags.get("family"),
+            "gates_passed": v.tags.get("gates_passed"),
+            "created": _when(v.creation_timestamp),
+            "promoted_at": v.tags.get("promoted_at"),
+            "promoted_by": v.tags.get("promoted_by"),
+            "forced_reason": v.tags.get("forced_reason"),
+        }
+        for v in found
+    ]
+    return pd.DataFrame(rows, columns=cols).sort_values(
+        "version", ascending=False, ignore_index=True
+    )
 
 
 def runs(home: Path, scheme: str) -> pd.DataFrame:
@@ -59,11 +86,20 @@ def runs(home: Path, scheme: str) -> pd.DataFrame:
     if exp is None:
         return pd.DataFrame(columns=cols)
     found = client.search_runs([exp.experiment_id], order_by=["attributes.start_time DESC"])
-    return pd.DataFrame([{
-        "run_id": r.info.run_id, "run_name": r.info.run_name, "status": r.info.status,
-        "started": _when(r.info.start_time), "family": r.data.tags.get("family"),
-        **{m: r.data.metrics.get(m) for m in METRICS},
-    } for r in found], columns=cols)
+    return pd.DataFrame(
+        [
+            {
+                "run_id": r.info.run_id,
+                "run_name": r.info.run_name,
+                "status": r.info.status,
+                "started": _when(r.info.start_time),
+                "family": r.data.tags.get("family"),
+                **{m: r.data.metrics.get(m) for m in METRICS},
+            }
+            for r in found
+        ],
+        columns=cols,
+    )
 
 
 def alias_runs(home: Path, scheme: str) -> dict[str, tuple[str, str]]:
@@ -83,8 +119,11 @@ def side_by_side(home: Path, scheme: str) -> pd.DataFrame:
     out = {}
     for alias, (version, run_id) in alias_runs(home, scheme).items():
         label = f"{alias} v{version}"
-        out[label] = (table.loc[run_id, list(METRICS)] if run_id in table.index
-                      else pd.Series(index=list(METRICS), dtype=float))
+        out[label] = (
+            table.loc[run_id, list(METRICS)]
+            if run_id in table.index
+            else pd.Series(index=list(METRICS), dtype=float)
+        )
     return pd.DataFrame(out, index=list(METRICS))
 
 

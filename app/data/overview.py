@@ -43,11 +43,13 @@ def batch_ratings(store: Store, as_of: dt.date, scheme: str | None = None) -> pd
     """Each subject's rating of ``as_of`` (every modelled scheme, or one) with its region,
     industry and type (from the subject's latest version)."""
     cols = ["subject_id", "scheme", "as_of", "final_grade", "pd", "score"]
-    parts = [current_ratings(store, key, as_of)[cols] for key in
-             ((scheme,) if scheme else MODELLED)]
+    parts = [
+        current_ratings(store, key, as_of)[cols] for key in ((scheme,) if scheme else MODELLED)
+    ]
     ratings = pd.concat(parts, ignore_index=True)
-    attributes = store.query(current_subjects_sql(
-        columns=("subject_id", "region_code", "industry", "subject_type")))
+    attributes = store.query(
+        current_subjects_sql(columns=("subject_id", "region_code", "industry", "subject_type"))
+    )
     return ratings.merge(attributes, on="subject_id", how="left")
 
 
@@ -65,13 +67,16 @@ def distribution(ratings: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     out = frame.groupby(keys, dropna=False).size().rename("n").reset_index()
     group = ["scheme", *([by] if by else [])]
     out["share"] = out["n"] / out.groupby(group)["n"].transform("sum")
-    out["order"] = [grade_order(s).index(g) if g in grade_order(s) else 99
-                    for s, g in zip(out["scheme"], out["final_grade"], strict=True)]
+    out["order"] = [
+        grade_order(s).index(g) if g in grade_order(s) else 99
+        for s, g in zip(out["scheme"], out["final_grade"], strict=True)
+    ]
     return out.sort_values([*group, "order"]).reset_index(drop=True)
 
 
-def movements(store: Store, scheme: str, as_of: dt.date, previous: dt.date
-              ) -> tuple[pd.DataFrame, dict[str, int]]:
+def movements(
+    store: Store, scheme: str, as_of: dt.date, previous: dt.date
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Migration between two dates (:func:`scoring.history.migration`).
 
     Returns
@@ -87,8 +92,15 @@ def movements(store: Store, scheme: str, as_of: dt.date, previous: dt.date
     counts = m.counts.rename_axis(index="from_grade", columns="to_grade")
     out = counts.stack().rename("n").reset_index()
     out = out[out["n"] > 0].reset_index(drop=True)
-    out["move"] = ["same" if rank[a] == rank[b] else ("up" if rank[b] < rank[a] else "down")
-                   for a, b in zip(out["from_grade"], out["to_grade"], strict=True)]
-    summary = {"up": m.upgrades, "down": m.downgrades, "same": m.stable, "new": m.entered,
-               "gone": m.exited}
+    out["move"] = [
+        "same" if rank[a] == rank[b] else ("up" if rank[b] < rank[a] else "down")
+        for a, b in zip(out["from_grade"], out["to_grade"], strict=True)
+    ]
+    summary = {
+        "up": m.upgrades,
+        "down": m.downgrades,
+        "same": m.stable,
+        "new": m.entered,
+        "gone": m.exited,
+    }
     return out, summary

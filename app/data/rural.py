@@ -20,9 +20,11 @@ from scoring.rural_rating import RuralResult
 
 def version(store: Store) -> tuple[Any, ...]:
     """Changes whenever ratings or records change (a cache key for the assessment)."""
-    return (store.scalar("SELECT count(*) FROM ratings WHERE scheme = 'household'"),
-            str(store.scalar("SELECT max(scored_at) FROM ratings WHERE scheme = 'household'")),
-            store.scalar("SELECT count(*) FROM records"))
+    return (
+        store.scalar("SELECT count(*) FROM ratings WHERE scheme = 'household'"),
+        str(store.scalar("SELECT max(scored_at) FROM ratings WHERE scheme = 'household'")),
+        store.scalar("SELECT count(*) FROM records"),
+    )
 
 
 def names(store: Store, subject_type: str) -> dict[str, str]:
@@ -74,16 +76,20 @@ def households(store: Store, result: RuralResult, village: str) -> pd.DataFrame:
     heavy = [sid for ids in failing["weighing"] for sid in ids]
     out["weighs"] = out["subject_id"].map(lambda s: heavy.count(s))
     current = current_subjects_sql("household", ("subject_id", "name", "village_code"))
-    people = store.query(f"SELECT subject_id, name FROM ({current}) s WHERE village_code = ?",
-                         [village])
+    people = store.query(
+        f"SELECT subject_id, name FROM ({current}) s WHERE village_code = ?", [village]
+    )
     out = out.merge(people, on="subject_id", how="left")
     return out.sort_values(["weighs", "pd"], ascending=[False, False]).reset_index(drop=True)
 
 
 def last_assessment(store: Store, household: str) -> pd.Series | None:
     """The household's latest 村两委评议 record (by event date, then recording time)."""
-    rows = store.query("""
+    rows = store.query(
+        """
         SELECT record_id, value_num, event_date, published_on, source_dept, detail, recorded_at
         FROM records WHERE subject_id = ? AND kind = ?
-        ORDER BY event_date DESC, recorded_at DESC LIMIT 1""", [household, ASSESSMENT_KIND])
+        ORDER BY event_date DESC, recorded_at DESC LIMIT 1""",
+        [household, ASSESSMENT_KIND],
+    )
     return None if rows.empty else rows.iloc[0]

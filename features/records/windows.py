@@ -58,7 +58,11 @@ class WindowPolicy:
     legacy_before: dt.date = dt.date(2026, 4, 1)
     sector_min_months: dict[str, int] = field(
         default_factory=lambda: {
-            "food": 12, "drug": 12, "special_equipment": 12, "work_safety": 12, "fire": 12,
+            "food": 12,
+            "drug": 12,
+            "special_equipment": 12,
+            "work_safety": 12,
+            "fire": 12,
         }
     )
     list_months: dict[str, int] = field(

@@ -158,8 +158,11 @@ class DuckDBStore(Store):
         with self.transaction() as tx, tx._cursor() as cur:  # type: ignore[attr-defined]
             before = cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
             cur.execute(f"DROP TABLE IF EXISTS {tmp}")
-            cur.execute(create_table_sql(tbl).replace(
-                f"CREATE TABLE IF NOT EXISTS {table} (", f"CREATE TABLE {tmp} (", 1))
+            cur.execute(
+                create_table_sql(tbl).replace(
+                    f"CREATE TABLE IF NOT EXISTS {table} (", f"CREATE TABLE {tmp} (", 1
+                )
+            )
             cols = ", ".join(tbl.column_names)
             cur.execute(f"INSERT INTO {tmp} ({cols}) SELECT {cols} FROM {table} ORDER BY {by}")
             after = cur.execute(f"SELECT count(*) FROM {tmp}").fetchall()[0][0]
@@ -215,24 +218,29 @@ class DuckDBStore(Store):
         root.mkdir(parents=True, exist_ok=True)
         written: dict[str, int] = {}
         with self._cursor() as cur:
-            present = {r[0] for r in cur.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+            present = {
+                r[0]
+                for r in cur.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+                ).fetchall()
+            }
             for i, name in enumerate(names):
                 target = root / name
                 shutil.rmtree(target, ignore_errors=True)
                 if name not in present:  # a file older than the table (opened read-only)
                     target.mkdir(parents=True)
                     if not partitions(name):
-                        pq.write_table(pa.Table.from_batches([], arrow_schema(TABLES[name])),
-                                       target / "part-0.parquet")
+                        pq.write_table(
+                            pa.Table.from_batches([], arrow_schema(TABLES[name])),
+                            target / "part-0.parquet",
+                        )
                     written[name] = 0
                     if progress:
                         progress(name, i + 1, len(names))
                     continue
                 parts = partitions(name)
                 extra = "".join(f", {p.sql} AS {p.name}" for p in parts if p.derived)
-                by = (f"PARTITION_BY ({', '.join(p.name for p in parts)}), "
-                      if parts else "")
+                by = f"PARTITION_BY ({', '.join(p.name for p in parts)}), " if parts else ""
                 quoted = str(target).replace("'", "''")
                 row = cur.execute(
                     f"COPY (SELECT *{extra} FROM {name}) TO '{quoted}' (FORMAT parquet, "

@@ -86,15 +86,18 @@ def schema_version() -> str:
     refuse a lake written under another schema.
     """
     text = json.dumps(
-        {name: [(c.name, c.dtype, c.nullable) for c in tbl.columns]
-         for name, tbl in sorted(TABLES.items())},
+        {
+            name: [(c.name, c.dtype, c.nullable) for c in tbl.columns]
+            for name, tbl in sorted(TABLES.items())
+        },
         sort_keys=True,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def manifest(rows: Mapping[str, int], source: str | None = None,
-             exported_at: dt.datetime | None = None) -> dict[str, Any]:
+def manifest(
+    rows: Mapping[str, int], source: str | None = None, exported_at: dt.datetime | None = None
+) -> dict[str, Any]:
     """The manifest of a lake holding ``rows`` rows per table.
 
     Parameters
@@ -113,8 +116,11 @@ def manifest(rows: Mapping[str, int], source: str | None = None,
         "exported_at": when.isoformat(timespec="seconds"),
         "source": source,
         "tables": {
-            name: {"rows": int(n), "partition_by": [p.name for p in partitions(name)],
-                   "derived": [p.name for p in derived_partitions(name)]}
+            name: {
+                "rows": int(n),
+                "partition_by": [p.name for p in partitions(name)],
+                "derived": [p.name for p in derived_partitions(name)],
+            }
             for name, n in rows.items()
         },
     }

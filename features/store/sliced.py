@@ -51,8 +51,7 @@ def _rows_sql(table: str, column: str, values: Iterable[str]) -> str | None:
     if len(vals) > POINT_LOOKUPS:
         listed = ", ".join(_quote(v) for v in vals)
         return f"SELECT * FROM {table} WHERE {column} IN ({listed})"
-    return " UNION ALL ".join(f"SELECT * FROM {table} WHERE {column} = {_quote(v)}"
-                              for v in vals)
+    return " UNION ALL ".join(f"SELECT * FROM {table} WHERE {column} = {_quote(v)}" for v in vals)
 
 
 def _ids(table: pa.Table, *columns: str) -> set[str]:
@@ -62,8 +61,9 @@ def _ids(table: pa.Table, *columns: str) -> set[str]:
     return out
 
 
-def fetch_slice(store: Store, ids: Iterable[str],
-                columns: tuple[str, ...] = ("subject_id",)) -> dict[str, pa.Table]:
+def fetch_slice(
+    store: Store, ids: Iterable[str], columns: tuple[str, ...] = ("subject_id",)
+) -> dict[str, pa.Table]:
     """The rows of :data:`SLICED_TABLES` that ratings of ``ids`` can read.
 
     Parameters
@@ -93,28 +93,37 @@ def fetch_slice(store: Store, ids: Iterable[str],
             continue
         rows = store.query_arrow(sql)
         if chosen:  # a subject found by two columns is kept once
-            rows = rows.filter(pc.invert(pc.is_in(rows["subject_id"],
-                                                  pa.array(sorted(chosen), pa.string()))))
+            rows = rows.filter(
+                pc.invert(pc.is_in(rows["subject_id"], pa.array(sorted(chosen), pa.string())))
+            )
         chosen |= _ids(rows, "subject_id")
         parts.append(rows)
     reps = _ids_of(parts, "legal_rep_id")
     firms: set[str] = set()
     if reps:
         listed = ", ".join(_quote(r) for r in sorted(reps))
-        firms = set(store.query_arrow(
-            f"SELECT DISTINCT subject_id FROM subjects WHERE legal_rep_id IN ({listed})"
-        ).column(0).to_pylist())
+        firms = set(
+            store.query_arrow(
+                f"SELECT DISTINCT subject_id FROM subjects WHERE legal_rep_id IN ({listed})"
+            )
+            .column(0)
+            .to_pylist()
+        )
     related = (reps | _ids_of(parts, "employer_id") | firms) - chosen
     sql = _rows_sql("subjects", "subject_id", related)
     if sql is not None:
         parts.append(store.query_arrow(sql))
     readers = chosen | related
     sql = _rows_sql("records", "subject_id", readers)
-    records = store.query_arrow(sql) if sql else store.query_arrow(
-        "SELECT * FROM records WHERE FALSE")
+    records = (
+        store.query_arrow(sql) if sql else store.query_arrow("SELECT * FROM records WHERE FALSE")
+    )
     out = {
-        "subjects": (pa.concat_tables(parts) if parts else
-                     store.query_arrow("SELECT * FROM subjects WHERE FALSE")),
+        "subjects": (
+            pa.concat_tables(parts)
+            if parts
+            else store.query_arrow("SELECT * FROM subjects WHERE FALSE")
+        ),
         "records": records,
     }
     rids = records["record_id"].to_pylist()
@@ -125,7 +134,8 @@ def fetch_slice(store: Store, ids: Iterable[str],
         else:
             out[table] = store.query_arrow(
                 f"SELECT * FROM {table} WHERE record_id IN (SELECT record_id FROM _xp_ids)",
-                frames={"_xp_ids": records.select(["record_id"])})
+                frames={"_xp_ids": records.select(["record_id"])},
+            )
     return out
 
 
@@ -154,8 +164,13 @@ class SlicedStore(Store):
         What the slice was taken for (see :func:`fetch_slice`).
     """
 
-    def __init__(self, store: Store, tables: Mapping[str, pa.Table],
-                 ids: Iterable[str], columns: tuple[str, ...] = ("subject_id",)) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tables: Mapping[str, pa.Table],
+        ids: Iterable[str],
+        columns: tuple[str, ...] = ("subject_id",),
+    ) -> None:
         self._store = store
         self.tables = dict(tables)
         self.ids = frozenset(str(i) for i in ids)
@@ -200,8 +215,9 @@ class SlicedStore(Store):
         """Nothing to release: the underlying store belongs to the caller."""
 
 
-def slice_store(store: Store, ids: Iterable[str],
-                columns: tuple[str, ...] = ("subject_id",)) -> SlicedStore:
+def slice_store(
+    store: Store, ids: Iterable[str], columns: tuple[str, ...] = ("subject_id",)
+) -> SlicedStore:
     """``store`` narrowed to what ratings of ``ids`` read (see :func:`fetch_slice`).
 
     A store that is already a slice covering ``ids`` is returned as it is.

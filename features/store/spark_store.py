@@ -67,6 +67,7 @@ __all__ = [
     "to_pandas_like_duckdb",
 ]
 
+
 class SparkStore(Store):
     """Store over a lake folder of Parquet datasets, run by Spark SQL.
 
@@ -301,8 +302,9 @@ class SparkStore(Store):
         """
         target = str(path).rstrip("/") if path is not None else self.table_path(table)
         with self._with_frames(frames):
-            out, counts = mapped(self._spark, self._source(sql, params), fn, table, shared,
-                                 count_by)
+            out, counts = mapped(
+                self._spark, self._source(sql, params), fn, table, shared, count_by
+            )
             out, by = self._partitioned(table, out)
             write_partitioned(out, target, by)
         if target == self.table_path(table):

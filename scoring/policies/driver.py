@@ -92,18 +92,54 @@ class PointRule:
 
 
 DEFAULT_RULES: tuple[PointRule, ...] = (
-    PointRule("violation_12", "traffic_violation", 20, "一次记12分的交通违法",
-              "violation worth 12 licence points", min_value=12),
-    PointRule("violation_6", "traffic_violation", 10, "记6分及以上的交通违法",
-              "violation worth 6 or more licence points", min_value=6),
-    PointRule("violation_3", "traffic_violation", 5, "记3分及以上的交通违法",
-              "violation worth 3 or more licence points", min_value=3),
-    PointRule("violation_1", "traffic_violation", 1, "记1至2分的交通违法",
-              "violation worth 1–2 licence points", min_value=1),
-    PointRule("responsible_accident", "traffic_accident", 20, "负同等及以上责任的交通事故",
-              "accident with equal or greater responsibility", ("full", "major", "equal")),
-    PointRule("refusal_overcharging", "passenger_complaint", 5, "拒载或多收费",
-              "refusing passengers or overcharging", ("refusal", "overcharging")),
+    PointRule(
+        "violation_12",
+        "traffic_violation",
+        20,
+        "一次记12分的交通违法",
+        "violation worth 12 licence points",
+        min_value=12,
+    ),
+    PointRule(
+        "violation_6",
+        "traffic_violation",
+        10,
+        "记6分及以上的交通违法",
+        "violation worth 6 or more licence points",
+        min_value=6,
+    ),
+    PointRule(
+        "violation_3",
+        "traffic_violation",
+        5,
+        "记3分及以上的交通违法",
+        "violation worth 3 or more licence points",
+        min_value=3,
+    ),
+    PointRule(
+        "violation_1",
+        "traffic_violation",
+        1,
+        "记1至2分的交通违法",
+        "violation worth 1–2 licence points",
+        min_value=1,
+    ),
+    PointRule(
+        "responsible_accident",
+        "traffic_accident",
+        20,
+        "负同等及以上责任的交通事故",
+        "accident with equal or greater responsibility",
+        ("full", "major", "equal"),
+    ),
+    PointRule(
+        "refusal_overcharging",
+        "passenger_complaint",
+        5,
+        "拒载或多收费",
+        "refusing passengers or overcharging",
+        ("refusal", "overcharging"),
+    ),
     PointRule("detour", "passenger_complaint", 10, "绕道行驶", "detour", ("detour",)),
 )
 
@@ -129,8 +165,7 @@ class DriverConfig:
     def __post_init__(self) -> None:
         mins = [m for _, m in self.grades]
         if not mins or mins[0] != 0 or any(b <= a for a, b in itertools.pairwise(mins)):
-            raise ValueError(f"driver grades {list(self.grades)} need minimum points rising "
-                             "from 0")
+            raise ValueError(f"driver grades {list(self.grades)} need minimum points rising from 0")
         if self.window_months <= 0:
             raise ValueError("driver window_months must be > 0")
         keys = [r.key for r in self.rules]
@@ -206,22 +241,37 @@ def driver_points(
         dates = [str(d)[:10] for d in s["rdate"]] if "rdate" in s else [""] * len(s)
         # one pass over plain columns: per-group frames cost seconds for a city's drivers
         for sid, rid, day, rule, pts, zh, en in zip(
-            s["subject_id"], s.get("record_id", none), dates, s["rule"],
-            s["points"], s["label_zh"], s["label_en"], strict=True,
+            s["subject_id"],
+            s.get("record_id", none),
+            dates,
+            s["rule"],
+            s["points"],
+            s["label_zh"],
+            s["label_en"],
+            strict=True,
         ):
             details.setdefault(sid, []).append(
-                {"record_id": rid, "date": day, "rule": rule, "points": int(pts),
-                 "label_zh": zh, "label_en": en})
+                {
+                    "record_id": rid,
+                    "date": day,
+                    "rule": rule,
+                    "points": int(pts),
+                    "label_zh": zh,
+                    "label_en": en,
+                }
+            )
     grade = grade_for_points(points, cfg)
-    return pd.DataFrame({
-        "subject_id": ids,
-        "points": points.to_numpy(),
-        "events": totals["count"].fillna(0).astype("int64").to_numpy(),
-        "grade": grade.to_numpy(),
-        "grade_zh": [GRADE_LABELS.get(g, (g, g))[0] for g in grade],
-        "grade_en": [GRADE_LABELS.get(g, (g, g))[1] for g in grade],
-        "detail": [json.dumps(details.get(s, []), ensure_ascii=False) for s in ids],
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": ids,
+            "points": points.to_numpy(),
+            "events": totals["count"].fillna(0).astype("int64").to_numpy(),
+            "grade": grade.to_numpy(),
+            "grade_zh": [GRADE_LABELS.get(g, (g, g))[0] for g in grade],
+            "grade_en": [GRADE_LABELS.get(g, (g, g))[1] for g in grade],
+            "detail": [json.dumps(details.get(s, []), ensure_ascii=False) for s in ids],
+        }
+    )
 
 
 def _quote(values: Sequence[str]) -> str:
@@ -256,8 +306,7 @@ def cycle_records(
         The records (``record_id``, ``subject_id``, ``kind``, ``value_num``,
         ``value_text``, ``rdate``) and the drivers asked for.
     """
-    if (subject_ids is not None and isinstance(store, SlicedStore)
-            and store.covers(subject_ids)):
+    if subject_ids is not None and isinstance(store, SlicedStore) and store.covers(subject_ids):
         return _from_slice(store, as_of, cfg, windows, sorted(set(subject_ids)))
     dialect = DIALECTS[store.dialect]
     lo, t = lit(add_months(as_of, -cfg.window_months)), lit(as_of)
@@ -267,26 +316,32 @@ def cycle_records(
         FROM eff e JOIN wanted w ON w.subject_id = e.subject_id"""
     if subject_ids is None:
         pop = population_sql(dialect, get_scheme("driver"), as_of, ())
-        ids = list(store.query(f"WITH {pop} SELECT subject_id FROM pop ORDER BY subject_id")
-                   ["subject_id"])
+        ids = list(
+            store.query(f"WITH {pop} SELECT subject_id FROM pop ORDER BY subject_id")["subject_id"]
+        )
     else:
         ids = sorted(set(subject_ids))
     wanted = pd.DataFrame({"subject_id": pd.Series(ids, dtype="object")})
-    records = store.query(f"WITH {eff} {select} ORDER BY e.subject_id, e.rdate, e.record_id",
-                          frames={"wanted": wanted})
+    records = store.query(
+        f"WITH {eff} {select} ORDER BY e.subject_id, e.rdate, e.record_id",
+        frames={"wanted": wanted},
+    )
     return records, ids
 
 
-def _from_slice(view: SlicedStore, as_of: dt.date, cfg: DriverConfig, windows: WindowPolicy,
-                ids: list[str]) -> tuple[pd.DataFrame, list[str]]:
+def _from_slice(
+    view: SlicedStore, as_of: dt.date, cfg: DriverConfig, windows: WindowPolicy, ids: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
     """:func:`cycle_records` of a few drivers from their slice, in process: the same
     effective records (features/evaluate.py), no query."""
     rows = slice_effective(view, as_of, windows).frame(ids)
     lo = pd.Timestamp(add_months(as_of, -cfg.window_months))
-    keep = (rows["kind"].isin(cfg.kinds) & (rows["rdate"] > lo)
-            & (rows["rdate"] <= pd.Timestamp(as_of)))
-    records = rows.loc[keep, ["record_id", "subject_id", "kind", "value_num", "value_text",
-                              "rdate"]]
+    keep = (
+        rows["kind"].isin(cfg.kinds) & (rows["rdate"] > lo) & (rows["rdate"] <= pd.Timestamp(as_of))
+    )
+    records = rows.loc[
+        keep, ["record_id", "subject_id", "kind", "value_num", "value_text", "rdate"]
+    ]
     return records.sort_values(["subject_id", "rdate", "record_id"]).reset_index(drop=True), ids
 
 
@@ -334,10 +389,16 @@ def points_override(rule: Mapping[str, Any]) -> dict[str, Any]:
     grade, points = str(rule["grade"]), int(rule.get("points", 0))
     zh_grade = f"{grade}（{rule.get('grade_zh') or grade}）"
     en_grade = f"{grade} ({rule.get('grade_en') or grade})"
-    zh = [f"{r.get('date', '')} {r.get('label_zh', '')}记{r.get('points', 0)}分"
-          f"（记录编号 {r.get('record_id', '')}）" for r in records[:_NAMED]]
-    en = [f"{r.get('date', '')} {r.get('label_en', '')}: {r.get('points', 0)} points "
-          f"(record {r.get('record_id', '')})" for r in records[:_NAMED]]
+    zh = [
+        f"{r.get('date', '')} {r.get('label_zh', '')}记{r.get('points', 0)}分"
+        f"（记录编号 {r.get('record_id', '')}）"
+        for r in records[:_NAMED]
+    ]
+    en = [
+        f"{r.get('date', '')} {r.get('label_en', '')}: {r.get('points', 0)} points "
+        f"(record {r.get('record_id', '')})"
+        for r in records[:_NAMED]
+    ]
     if len(records) > _NAMED:
         zh.append(f"等共{len(records)}条记录")
         en.append(f"{len(records) - _NAMED} more records")
@@ -346,10 +407,13 @@ def points_override(rule: Mapping[str, Any]) -> dict[str, Any]:
         "indicator": RULE_KEY,
         "label_zh": "诚信考核记分",
         "label_en": "Integrity points",
-        "reason_zh": (f"诚信考核周期内记{points}分，按记分规则最终等级不高于{zh_grade}："
-                      + "；".join(zh)),
-        "reason_en": (f"{points} integrity points in the cycle: by the points rule the final "
-                      f"grade is no better than {en_grade}: " + "; ".join(en)),
+        "reason_zh": (
+            f"诚信考核周期内记{points}分，按记分规则最终等级不高于{zh_grade}：" + "；".join(zh)
+        ),
+        "reason_en": (
+            f"{points} integrity points in the cycle: by the points rule the final "
+            f"grade is no better than {en_grade}: " + "; ".join(en)
+        ),
         "points": points,
         "records": records,
     }
@@ -394,9 +458,11 @@ def cap_by_points(
             continue
         cap = rule["grade"]
         if cap not in rank:
-            raise ValueError(f"driver points grade {cap!r} is not a grade of the scale "
-                             f"({', '.join(grades)}): [driver.grades] in the settings must "
-                             "use the scale's grades")
+            raise ValueError(
+                f"driver points grade {cap!r} is not a grade of the scale "
+                f"({', '.join(grades)}): [driver.grades] in the settings must "
+                "use the scale's grades"
+            )
         if rank[cap] > rank[out_grades[i]]:
             out_grades[i] = cap
             applied = json.loads(out_overrides[i]) if out_overrides[i] else []

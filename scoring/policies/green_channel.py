@@ -60,8 +60,11 @@ class GreenChannelConfig:
 
     years: int = 3
     require_full_period: bool = True
-    listing_kinds: tuple[str, ...] = ("dishonest_judgment_debtor", "serious_violation_list",
-                                      "abnormal_operations_list")
+    listing_kinds: tuple[str, ...] = (
+        "dishonest_judgment_debtor",
+        "serious_violation_list",
+        "abnormal_operations_list",
+    )
 
     def __post_init__(self) -> None:
         if self.years <= 0:
@@ -103,8 +106,7 @@ def green_channel(
     cfg = cfg or GreenChannelConfig()
     windows = windows or WindowPolicy()
     start = add_months(as_of, -12 * cfg.years)
-    if (isinstance(store, SlicedStore) and not isinstance(subjects, str)
-            and store.covers(subjects)):
+    if isinstance(store, SlicedStore) and not isinstance(subjects, str) and store.covers(subjects):
         return _from_slice(store, sorted(set(subjects)), as_of, start, cfg, windows)
     dialect = DIALECTS[store.dialect]
     t = lit(as_of)
@@ -124,24 +126,34 @@ def green_channel(
     listings = _quote(cfg.listing_kinds)
     scope = f"r.polarity = 'negative' AND ({RECORD_DATE} > {lo} OR r.kind IN ({listings}))"
     eff = effective_records_sql(dialect, as_of, windows, scope)
-    blocked = set(store.query(
-        f"""WITH {eff}
+    blocked = set(
+        store.query(
+            f"""WITH {eff}
         SELECT DISTINCT e.subject_id FROM eff e JOIN wanted w ON w.subject_id = e.subject_id
         WHERE e.polarity = 'negative'
           AND ((e.rdate > {lo} AND e.rdate <= {t}) OR e.kind IN ({listings}))""",
-        frames={"wanted": wanted[["subject_id"]]},
-    )["subject_id"])
+            frames={"wanted": wanted[["subject_id"]]},
+        )["subject_id"]
+    )
     flag = ~wanted["subject_id"].isin(blocked)
     if cfg.require_full_period:
         established = pd.to_datetime(wanted["established_on"])
         flag &= established.isna() | (established <= pd.Timestamp(start))
-    return pd.Series(flag.to_numpy(dtype=bool), index=pd.Index(wanted["subject_id"],
-                                                                 name="subject_id"),
-                     name="green_channel")
+    return pd.Series(
+        flag.to_numpy(dtype=bool),
+        index=pd.Index(wanted["subject_id"], name="subject_id"),
+        name="green_channel",
+    )
 
 
-def _from_slice(view: SlicedStore, ids: list[str], as_of: dt.date, start: dt.date,
-                cfg: GreenChannelConfig, windows: WindowPolicy) -> pd.Series:
+def _from_slice(
+    view: SlicedStore,
+    ids: list[str],
+    as_of: dt.date,
+    start: dt.date,
+    cfg: GreenChannelConfig,
+    windows: WindowPolicy,
+) -> pd.Series:
     """:func:`green_channel` of a few subjects from their slice, in process: the
     same rule over the same effective records (features/evaluate.py), no query."""
     eff = slice_effective(view, as_of, windows)
@@ -157,5 +169,6 @@ def _from_slice(view: SlicedStore, ids: list[str], as_of: dt.date, start: dt.dat
             founded = latest.get(sid, {}).get("established_on")
             ok = ok and (founded is None or founded <= start)
         flags.append(ok)
-    return pd.Series(np.asarray(flags, dtype=bool), index=pd.Index(ids, name="subject_id"),
-                     name="green_channel")
+    return pd.Series(
+        np.asarray(flags, dtype=bool), index=pd.Index(ids, name="subject_id"), name="green_channel"
+    )

@@ -90,8 +90,10 @@ class ClassPolicy:
     def __post_init__(self) -> None:
         lo, hi = self.allowed
         if not 0.0 <= lo <= hi <= 1.0:
-            raise ValueError(f"class {self.credit_class}: allowed range {self.allowed} must "
-                             "satisfy 0 ≤ min ≤ max ≤ 1")
+            raise ValueError(
+                f"class {self.credit_class}: allowed range {self.allowed} must "
+                "satisfy 0 ≤ min ≤ max ≤ 1"
+            )
         if not lo - 1e-12 <= self.ratio <= hi + 1e-12:
             raise ValueError(
                 f"class {self.credit_class}: sampling ratio {self.ratio:.0%} is outside the "
@@ -141,8 +143,9 @@ class InspectionConfig:
         if len(set(keys)) != len(keys) or not keys:
             raise ValueError(f"classes must be distinct and not empty, got {keys}")
         if sorted(self.top_up_order) != sorted(keys):
-            raise ValueError(f"top_up_order {list(self.top_up_order)} must list the classes "
-                             f"{keys} once each")
+            raise ValueError(
+                f"top_up_order {list(self.top_up_order)} must list the classes {keys} once each"
+            )
         if not 0.0 <= self.floor <= 1.0:
             raise ValueError(f"floor {self.floor} must be between 0 and 1")
 
@@ -161,8 +164,14 @@ class InspectionConfig:
     def as_dict(self) -> dict:
         """JSON-ready parameters."""
         return {
-            "classes": {c.credit_class: {"ratio": c.ratio, "allowed": list(c.allowed),
-                                         "cap_per_year": c.cap_per_year} for c in self.classes},
+            "classes": {
+                c.credit_class: {
+                    "ratio": c.ratio,
+                    "allowed": list(c.allowed),
+                    "cap_per_year": c.cap_per_year,
+                }
+                for c in self.classes
+            },
             "floor": self.floor,
             "top_up_order": list(self.top_up_order),
         }
@@ -208,13 +217,24 @@ class DrawResult:
     def parameters(self) -> dict:
         """Everything needed to repeat and audit the draw (JSON-ready)."""
         counts = {
-            row.credit_class: {"population": int(row.population), "capped": int(row.capped),
-                               "drawn": int(row.drawn), "drawn_floor": int(row.drawn_floor)}
+            row.credit_class: {
+                "population": int(row.population),
+                "capped": int(row.capped),
+                "drawn": int(row.drawn),
+                "drawn_floor": int(row.drawn_floor),
+            }
             for row in self.summary.itertuples()
         }
-        return {**self.config.as_dict(), "region": self.region, "seed": self.seed,
-                "population": self.population, "floor_required": self.floor_required,
-                "floor_met": self.floor_met, "drawn": len(self.drawn), "counts": counts}
+        return {
+            **self.config.as_dict(),
+            "region": self.region,
+            "seed": self.seed,
+            "population": self.population,
+            "floor_required": self.floor_required,
+            "floor_met": self.floor_met,
+            "drawn": len(self.drawn),
+            "counts": counts,
+        }
 
 
 def region_prefix(region: str) -> str:
@@ -317,23 +337,30 @@ def draw(
     if history is not None and not history.empty:
         if as_of is None:
             raise ValueError("as_of is needed to apply the yearly caps of previous draws")
-        capped = capped_subjects(history, frame.set_index("subject_id")["credit_class"], cfg,
-                                 as_of)
+        capped = capped_subjects(history, frame.set_index("subject_id")["credit_class"], cfg, as_of)
 
     orders: dict[str, np.ndarray] = {}
     taken: dict[str, int] = {}
     rows = []
     for pos, policy in enumerate(cfg.classes):
         members = frame[frame["credit_class"] == policy.credit_class]
-        eligible = np.sort(members.loc[~members["subject_id"].isin(capped), "subject_id"]
-                           .to_numpy(dtype=object))
+        eligible = np.sort(
+            members.loc[~members["subject_id"].isin(capped), "subject_id"].to_numpy(dtype=object)
+        )
         rng = np.random.default_rng([seed, pos])
         orders[policy.credit_class] = eligible[rng.permutation(len(eligible))]
         target = _round_half_up(policy.ratio * len(members))
         taken[policy.credit_class] = min(target, len(eligible))
-        rows.append({"credit_class": policy.credit_class, "population": len(members),
-                     "capped": len(members) - len(eligible), "eligible": len(eligible),
-                     "ratio": policy.ratio, "target": target})
+        rows.append(
+            {
+                "credit_class": policy.credit_class,
+                "population": len(members),
+                "capped": len(members) - len(eligible),
+                "eligible": len(eligible),
+                "ratio": policy.ratio,
+                "target": target,
+            }
+        )
 
     population = len(frame)
     required = math.ceil(cfg.floor * population - 1e-9)
@@ -358,9 +385,12 @@ def draw(
         parts.append(part)
     drawn = pd.concat(parts, ignore_index=True) if parts else frame.head(0)
     rank = {k: i for i, k in enumerate(cfg.keys)}
-    drawn = (drawn.assign(_r=drawn["credit_class"].map(rank))
-             .sort_values(["_r", "selected_by", "subject_id"], kind="stable")
-             .drop(columns="_r").reset_index(drop=True))
+    drawn = (
+        drawn.assign(_r=drawn["credit_class"].map(rank))
+        .sort_values(["_r", "selected_by", "subject_id"], kind="stable")
+        .drop(columns="_r")
+        .reset_index(drop=True)
+    )
     summary = pd.DataFrame(rows)
     summary["label_zh"] = summary["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[0])
     summary["label_en"] = summary["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[1])
@@ -368,10 +398,24 @@ def draw(
     summary["drawn"] = summary["credit_class"].map(taken)
     summary["drawn_floor"] = summary["drawn"] - summary["drawn_ratio"]
     summary["drawn_share"] = summary["drawn"] / summary["population"].where(
-        summary["population"] > 0)
-    summary = summary[["credit_class", "label_zh", "label_en", "population", "capped",
-                       "eligible", "ratio", "target", "drawn_ratio", "drawn_floor", "drawn",
-                       "drawn_share"]]
+        summary["population"] > 0
+    )
+    summary = summary[
+        [
+            "credit_class",
+            "label_zh",
+            "label_en",
+            "population",
+            "capped",
+            "eligible",
+            "ratio",
+            "target",
+            "drawn_ratio",
+            "drawn_floor",
+            "drawn",
+            "drawn_share",
+        ]
+    ]
     return DrawResult(drawn, summary, population, required, seed, region, cfg)
 
 
@@ -394,12 +438,19 @@ SUMMARY_HEADERS: Mapping[str, str] = {
 def summary_table(result: DrawResult) -> pd.DataFrame:
     """The per-class summary with Chinese-first headers, plus a total row."""
     s = result.summary
-    total = {"credit_class": "合计 Total", "label_zh": "", "label_en": "",
-             "population": s["population"].sum(), "capped": s["capped"].sum(),
-             "eligible": s["eligible"].sum(), "ratio": np.nan, "target": s["target"].sum(),
-             "drawn_ratio": s["drawn_ratio"].sum(), "drawn_floor": s["drawn_floor"].sum(),
-             "drawn": s["drawn"].sum(),
-             "drawn_share": s["drawn"].sum() / result.population if result.population else np.nan}
+    total = {
+        "credit_class": "合计 Total",
+        "label_zh": "",
+        "label_en": "",
+        "population": s["population"].sum(),
+        "capped": s["capped"].sum(),
+        "eligible": s["eligible"].sum(),
+        "ratio": np.nan,
+        "target": s["target"].sum(),
+        "drawn_ratio": s["drawn_ratio"].sum(),
+        "drawn_floor": s["drawn_floor"].sum(),
+        "drawn": s["drawn"].sum(),
+        "drawn_share": s["drawn"].sum() / result.population if result.population else np.nan,
+    }
     table = pd.concat([s, pd.DataFrame([total])], ignore_index=True)
     return table.rename(columns=SUMMARY_HEADERS)
-

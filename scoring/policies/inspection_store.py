@@ -74,8 +74,10 @@ def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict
     """
     rated = ratings_on(store, SCHEME, as_of)
     if rated.empty:
-        dates = store.query(f"SELECT DISTINCT as_of FROM ratings WHERE scheme = '{SCHEME}' "
-                            "ORDER BY as_of DESC LIMIT 12")["as_of"]
+        dates = store.query(
+            f"SELECT DISTINCT as_of FROM ratings WHERE scheme = '{SCHEME}' "
+            "ORDER BY as_of DESC LIMIT 12"
+        )["as_of"]
         known = ", ".join(str(pd.Timestamp(d).date()) for d in dates) or "none"
         raise NoRatingsError(
             f"没有 {as_of} 的企业信用风险分类结果 / no enterprise ratings at {as_of} in the "
@@ -83,11 +85,15 @@ def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict
             f"--as-of {as_of}` first"
         )
     names = store.query(_LATEST_SUBJECTS)
-    frame = (rated[["subject_id", "final_grade"]]
-             .rename(columns={"final_grade": "credit_class"})
-             .merge(names, on="subject_id", how="left")
-             [["subject_id", "credit_class", "region_code", "name"]]
-             .sort_values("subject_id").reset_index(drop=True))
+    frame = (
+        rated[["subject_id", "final_grade"]]
+        .rename(columns={"final_grade": "credit_class"})
+        .merge(names, on="subject_id", how="left")[
+            ["subject_id", "credit_class", "region_code", "name"]
+        ]
+        .sort_values("subject_id")
+        .reset_index(drop=True)
+    )
     batch = store.query(f"""
         SELECT model_name, model_version, as_of, max(scored_at) AS scored_at FROM ratings
         WHERE scheme = '{SCHEME}' AND as_of <= {lit(as_of)} AND {BATCH}
@@ -95,9 +101,12 @@ def enterprise_classes(store: Store, as_of: dt.date) -> tuple[pd.DataFrame, dict
         ORDER BY as_of DESC, scored_at DESC, length(model_version) DESC,
                  model_version DESC LIMIT 1""")
     top = batch.iloc[0] if not batch.empty else rated.sort_values("scored_at").iloc[-1]
-    info = {"model_name": top["model_name"], "model_version": str(top["model_version"]),
-            "scored_at": str(pd.Timestamp(top["scored_at"])),
-            "as_of": str(pd.Timestamp(top["as_of"]).date())}
+    info = {
+        "model_name": top["model_name"],
+        "model_version": str(top["model_version"]),
+        "scored_at": str(pd.Timestamp(top["scored_at"])),
+        "as_of": str(pd.Timestamp(top["as_of"]).date()),
+    }
     return frame, info
 
 
@@ -148,17 +157,19 @@ def store_draw(
     params = {**result.parameters(), "as_of": as_of.isoformat()}
     if batch:
         params["ratings"] = batch
-    rows = pd.DataFrame({
-        "draw_id": draw_id,
-        "as_of": pd.Timestamp(as_of),
-        "region_code": result.drawn["region_code"].astype("string"),
-        "seed": result.seed,
-        "parameters": json.dumps(params, ensure_ascii=False, sort_keys=True),
-        "subject_id": result.drawn["subject_id"].astype("string"),
-        "credit_class": result.drawn["credit_class"].astype("string"),
-        "drawn_by": drawn_by,
-        "drawn_at": pd.Timestamp(drawn_at or dt.datetime.now().replace(microsecond=0)),
-    })
+    rows = pd.DataFrame(
+        {
+            "draw_id": draw_id,
+            "as_of": pd.Timestamp(as_of),
+            "region_code": result.drawn["region_code"].astype("string"),
+            "seed": result.seed,
+            "parameters": json.dumps(params, ensure_ascii=False, sort_keys=True),
+            "subject_id": result.drawn["subject_id"].astype("string"),
+            "credit_class": result.drawn["credit_class"].astype("string"),
+            "drawn_by": drawn_by,
+            "drawn_at": pd.Timestamp(drawn_at or dt.datetime.now().replace(microsecond=0)),
+        }
+    )
     if not rows.empty:
         with store.transaction() as tx:
             tx.append("inspections", rows)
@@ -188,15 +199,17 @@ def list_draws(store: Store) -> pd.DataFrame:
 def export_frame(result: DrawResult, draw_id: str, as_of: dt.date) -> pd.DataFrame:
     """The drawn list with Chinese headers, ready for CSV or Excel."""
     d = result.drawn
-    out = pd.DataFrame({
-        "draw_id": draw_id,
-        "as_of": as_of.isoformat(),
-        "subject_id": d["subject_id"],
-        "name": d.get("name"),
-        "region_code": d["region_code"],
-        "credit_class": d["credit_class"],
-        "class_label": d["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[0]),
-        "selected_by": d["selected_by"].map(lambda k: SELECTED_BY[k][0]),
-        "seed": result.seed,
-    })
+    out = pd.DataFrame(
+        {
+            "draw_id": draw_id,
+            "as_of": as_of.isoformat(),
+            "subject_id": d["subject_id"],
+            "name": d.get("name"),
+            "region_code": d["region_code"],
+            "credit_class": d["credit_class"],
+            "class_label": d["credit_class"].map(lambda k: CLASS_LABELS.get(k, (k, k))[0]),
+            "selected_by": d["selected_by"].map(lambda k: SELECTED_BY[k][0]),
+            "seed": result.seed,
+        }
+    )
     return out.rename(columns=EXPORT_HEADERS)

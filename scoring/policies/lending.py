@@ -25,8 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-_OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
-        "==": operator.eq, "!=": operator.ne}
+_OPS = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 #: Rate tiers a grade may map to: key → (Chinese, English).
 TIERS: dict[str, tuple[str, str]] = {
@@ -71,14 +77,31 @@ class KnockOut:
 
 
 DEFAULT_KNOCKOUTS: tuple[KnockOut, ...] = (
-    KnockOut("dishonest_debtor", "dishonest_now", ">", 0,
-             "列为失信被执行人", "a dishonest judgment debtor"),
-    KnockOut("serious_list", "serious_list_now", ">", 0,
-             "列入严重违法失信名单", "on the serious violation list"),
-    KnockOut("tax_level_d", "tax_level", "==", "D",
-             "纳税信用级别为D级", "tax credit level D"),
-    KnockOut("supervision_d", SUPERVISION_COLUMN, "==", "D",
-             "企业信用风险分类为D类（信用风险高）", "supervision class D (high credit risk)"),
+    KnockOut(
+        "dishonest_debtor",
+        "dishonest_now",
+        ">",
+        0,
+        "列为失信被执行人",
+        "a dishonest judgment debtor",
+    ),
+    KnockOut(
+        "serious_list",
+        "serious_list_now",
+        ">",
+        0,
+        "列入严重违法失信名单",
+        "on the serious violation list",
+    ),
+    KnockOut("tax_level_d", "tax_level", "==", "D", "纳税信用级别为D级", "tax credit level D"),
+    KnockOut(
+        "supervision_d",
+        SUPERVISION_COLUMN,
+        "==",
+        "D",
+        "企业信用风险分类为D类（信用风险高）",
+        "supervision class D (high credit risk)",
+    ),
 )
 
 
@@ -102,13 +125,20 @@ class LendingConfig:
 
     knockouts: tuple[KnockOut, ...] = DEFAULT_KNOCKOUTS
     multiples: tuple[tuple[str, float], ...] = (
-        ("AAA", 5.0), ("AA", 4.0), ("A", 3.0), ("BBB", 2.0), ("BB", 1.0),
+        ("AAA", 5.0),
+        ("AA", 4.0),
+        ("A", 3.0),
+        ("BBB", 2.0),
+        ("BB", 1.0),
     )
     line_cap: float = 3_000_000.0
     line_step: float = 1_000.0
     tiers: tuple[tuple[str, str], ...] = (
-        ("AAA", "preferential"), ("AA", "preferential"), ("A", "standard"),
-        ("BBB", "standard"), ("BB", "raised"),
+        ("AAA", "preferential"),
+        ("AA", "preferential"),
+        ("A", "standard"),
+        ("BBB", "standard"),
+        ("BB", "raised"),
     )
 
     def __post_init__(self) -> None:
@@ -186,33 +216,46 @@ def decide(
 
     knockouts, declines = [], []
     for i in range(n):
-        ko = [{"rule": r.key, "reason_zh": r.reason_zh, "reason_en": r.reason_en}
-              for r in cfg.knockouts if hits[r.key][i]]
+        ko = [
+            {"rule": r.key, "reason_zh": r.reason_zh, "reason_en": r.reason_en}
+            for r in cfg.knockouts
+            if hits[r.key][i]
+        ]
         why = [{"reason_zh": k["reason_zh"], "reason_en": k["reason_en"]} for k in ko]
         if not ko and not approve.iloc[i]:
             g = grades.iloc[i]
             if not multiples.get(g) or dict(cfg.tiers).get(g, "declined") == "declined":
-                why.append({"reason_zh": f"信易贷等级{g}，未达到授信等级",
-                            "reason_en": f"grade {g} is below the lending grades"})
+                why.append(
+                    {
+                        "reason_zh": f"信易贷等级{g}，未达到授信等级",
+                        "reason_en": f"grade {g} is below the lending grades",
+                    }
+                )
             else:
-                why.append({"reason_zh": "近12个月无纳税额，无法核定授信额度",
-                            "reason_en": "no tax paid in 12 months: no line can be set"})
+                why.append(
+                    {
+                        "reason_zh": "近12个月无纳税额，无法核定授信额度",
+                        "reason_en": "no tax paid in 12 months: no line can be set",
+                    }
+                )
         knockouts.append(json.dumps(ko, ensure_ascii=False))
         declines.append(json.dumps(why, ensure_ascii=False))
     decision = np.where(approve, "approve", "decline")
-    return pd.DataFrame({
-        "subject_id": data["subject_id"].to_numpy(),
-        "grade": grades.to_numpy(),
-        "decision": decision,
-        "decision_zh": [DECISIONS[d][0] for d in decision],
-        "knocked_out": knocked,
-        "knockouts": knockouts,
-        "decline_reasons": declines,
-        "credit_line": line.to_numpy(dtype="float64"),
-        "rate_tier": tier.to_numpy(dtype=object),
-        "rate_tier_zh": [TIERS[t][0] for t in tier],
-        "rate_tier_en": [TIERS[t][1] for t in tier],
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": data["subject_id"].to_numpy(),
+            "grade": grades.to_numpy(),
+            "decision": decision,
+            "decision_zh": [DECISIONS[d][0] for d in decision],
+            "knocked_out": knocked,
+            "knockouts": knockouts,
+            "decline_reasons": declines,
+            "credit_line": line.to_numpy(dtype="float64"),
+            "rate_tier": tier.to_numpy(dtype=object),
+            "rate_tier_zh": [TIERS[t][0] for t in tier],
+            "rate_tier_en": [TIERS[t][1] for t in tier],
+        }
+    )
 
 
 def lending_frame(
@@ -230,10 +273,13 @@ def lending_frame(
         Enterprise ratings (``subject_id``, ``final_grade``) giving the
         supervision class; ``None``: no class.
     """
-    out = ratings.merge(features.drop(columns=["as_of"], errors="ignore"),
-                        on="subject_id", how="left", suffixes=("", "_feature"))
+    out = ratings.merge(
+        features.drop(columns=["as_of"], errors="ignore"),
+        on="subject_id",
+        how="left",
+        suffixes=("", "_feature"),
+    )
     if enterprise is not None:
         classes = enterprise.set_index("subject_id")["final_grade"]
         out[SUPERVISION_COLUMN] = out["subject_id"].map(classes)
     return out
-

@@ -52,16 +52,26 @@ import pandas as pd
 from features.store.base import Store
 from features.subjects import current_subjects_sql
 
-HOUSEHOLD_COLUMNS = ("subject_id", "village_code", "township_code", "final_grade",
-                     "loans_outstanding", "overdue_open_now", "npl_amount_now")
+HOUSEHOLD_COLUMNS = (
+    "subject_id",
+    "village_code",
+    "township_code",
+    "final_grade",
+    "loans_outstanding",
+    "overdue_open_now",
+    "npl_amount_now",
+)
 #: The same indicators a year before, for the NPL increment (``*_prev`` columns).
 PREVIOUS_COLUMNS = ("loans_outstanding", "npl_amount_now")
 
 #: Criteria: key → (Chinese label, English label, comparison).
 CRITERIA: dict[str, tuple[str, str, str]] = {
     "credit_share": ("信用户占比", "share of credit households", ">="),
-    "on_time_share": ("无拖欠贷款农户占贷款农户比例",
-                      "share of borrowing households without arrears", ">="),
+    "on_time_share": (
+        "无拖欠贷款农户占贷款农户比例",
+        "share of borrowing households without arrears",
+        ">=",
+    ),
     "npl_ratio": ("不良贷款率", "NPL ratio", "<="),
     "npl_increment": ("不良贷款率年增幅", "rise of the NPL ratio in the year", "<="),
     "credit_village_share": ("信用村占比", "share of credit villages", ">="),
@@ -109,8 +119,11 @@ class RuralConfig:
     township_min_credit_village_share: float = 0.50
     township_max_npl: float = 0.03
     top_n: int = 10
-    line_base: tuple[tuple[str, float], ...] = (("AAA", 100_000.0), ("AA", 80_000.0),
-                                                ("A", 50_000.0))
+    line_base: tuple[tuple[str, float], ...] = (
+        ("AAA", 100_000.0),
+        ("AA", 80_000.0),
+        ("A", 50_000.0),
+    )
     line_asset_share: float = 0.10
     line_income_share: float = 0.30
     line_cap: float = 200_000.0
@@ -196,11 +209,11 @@ def _npl(defaulted: float, outstanding: float) -> float:
     return 0.0 if defaulted <= 0 else float("inf")
 
 
-def _criterion(unit: str, key: str, value: float, threshold: float, weighing: list[str],
-               kind: str) -> dict:
+def _criterion(
+    unit: str, key: str, value: float, threshold: float, weighing: list[str], kind: str
+) -> dict:
     label_zh, label_en, op = CRITERIA[key]
-    passed = bool(np.isnan(value) or _CMP[op](value, threshold + (1e-12 if op == "<=" else
-                                                                   -1e-12)))
+    passed = bool(np.isnan(value) or _CMP[op](value, threshold + (1e-12 if op == "<=" else -1e-12)))
     shown = "—" if np.isnan(value) else f"{value:.1%}"
     if passed:
         zh = f"{label_zh}{shown}，达到要求（{op} {threshold:.0%}）"
@@ -211,45 +224,91 @@ def _criterion(unit: str, key: str, value: float, threshold: float, weighing: li
     else:
         zh = f"{label_zh}{shown}，高于上限{threshold:.0%}"
         en = f"{label_en} {shown} is above the limit {threshold:.0%}"
-    return {"unit_code": unit, "criterion": key, "label_zh": label_zh, "label_en": label_en,
-            "value": value, "op": op, "threshold": threshold, "passed": passed,
-            "message_zh": zh, "message_en": en, "weighing_kind": kind,
-            "weighing": [] if passed else weighing}
+    return {
+        "unit_code": unit,
+        "criterion": key,
+        "label_zh": label_zh,
+        "label_en": label_en,
+        "value": value,
+        "op": op,
+        "threshold": threshold,
+        "passed": passed,
+        "message_zh": zh,
+        "message_en": en,
+        "weighing_kind": kind,
+        "weighing": [] if passed else weighing,
+    }
 
 
 def _top(frame: pd.DataFrame, by: list[str], n: int) -> list[str]:
-    ranked = frame.sort_values([*by, "subject_id"], ascending=[False] * len(by) + [True],
-                               na_position="last", kind="stable")
+    ranked = frame.sort_values(
+        [*by, "subject_id"], ascending=[False] * len(by) + [True], na_position="last", kind="stable"
+    )
     return list(ranked["subject_id"].head(n))
 
 
-def _loan_criteria(unit: str, g: pd.DataFrame, on_time_min: float | None, npl_max: float,
-                   n: int, increment_max: float | None = None) -> tuple[dict, list[dict]]:
+def _loan_criteria(
+    unit: str,
+    g: pd.DataFrame,
+    on_time_min: float | None,
+    npl_max: float,
+    n: int,
+    increment_max: float | None = None,
+) -> tuple[dict, list[dict]]:
     borrowers = int(g["borrower"].sum())
     late = int(g["late"].sum())
     on_time = (borrowers - late) / borrowers if borrowers else np.nan
     outstanding = float(g["loans_outstanding"].sum())
     npl_amount = float(g["npl_amount_now"].sum())
     npl = _npl(npl_amount, outstanding)
-    measures = {"borrowers": borrowers, "on_time_borrowers": borrowers - late,
-                "on_time_share": on_time, "loans_outstanding": outstanding,
-                "npl_amount": npl_amount, "npl_ratio": npl}
+    measures = {
+        "borrowers": borrowers,
+        "on_time_borrowers": borrowers - late,
+        "on_time_share": on_time,
+        "loans_outstanding": outstanding,
+        "npl_amount": npl_amount,
+        "npl_ratio": npl,
+    }
     rows = []
     if on_time_min is not None:
-        rows.append(_criterion(unit, "on_time_share", on_time, on_time_min,
-                               _top(g[g["late"]], ["loans_outstanding", "overdue_open_now"], n),
-                               "household"))
-    rows.append(_criterion(unit, "npl_ratio", npl, npl_max,
-                           _top(g[g["npl_amount_now"] > 0], ["npl_amount_now"], n),
-                           "household"))
+        rows.append(
+            _criterion(
+                unit,
+                "on_time_share",
+                on_time,
+                on_time_min,
+                _top(g[g["late"]], ["loans_outstanding", "overdue_open_now"], n),
+                "household",
+            )
+        )
+    rows.append(
+        _criterion(
+            unit,
+            "npl_ratio",
+            npl,
+            npl_max,
+            _top(g[g["npl_amount_now"] > 0], ["npl_amount_now"], n),
+            "household",
+        )
+    )
     if increment_max is not None:
-        before = _npl(float(_num(g, "npl_amount_now_prev").sum()),
-                      float(_num(g, "loans_outstanding_prev").sum()))
+        before = _npl(
+            float(_num(g, "npl_amount_now_prev").sum()),
+            float(_num(g, "loans_outstanding_prev").sum()),
+        )
         rise = npl - before if np.isfinite(npl) and np.isfinite(before) else float("inf")
         measures.update(npl_ratio_prev=before, npl_increment=rise)
         fresh = g[(g["npl_amount_now"] > 0) & (_num(g, "npl_amount_now_prev") <= 0)]
-        rows.append(_criterion(unit, "npl_increment", rise, increment_max,
-                               _top(fresh, ["npl_amount_now"], n), "household"))
+        rows.append(
+            _criterion(
+                unit,
+                "npl_increment",
+                rise,
+                increment_max,
+                _top(fresh, ["npl_amount_now"], n),
+                "household",
+            )
+        )
     return measures, rows
 
 
@@ -279,17 +338,38 @@ def assess_villages(households: pd.DataFrame, cfg: RuralConfig) -> Assessment:
     for code, g in h.groupby("village_code", sort=True):
         credit = int(g["credit"].sum())
         share = credit / len(g)
-        rows = [_criterion(code, "credit_share", share, cfg.village_min_credit_share,
-                           _top(g[~g["credit"]], ["pd"], cfg.top_n), "household")]
-        measures, loan_rows = _loan_criteria(code, g, cfg.village_min_on_time_share,
-                                             cfg.village_max_npl, cfg.top_n,
-                                             cfg.village_max_npl_increment)
+        rows = [
+            _criterion(
+                code,
+                "credit_share",
+                share,
+                cfg.village_min_credit_share,
+                _top(g[~g["credit"]], ["pd"], cfg.top_n),
+                "household",
+            )
+        ]
+        measures, loan_rows = _loan_criteria(
+            code,
+            g,
+            cfg.village_min_on_time_share,
+            cfg.village_max_npl,
+            cfg.top_n,
+            cfg.village_max_npl_increment,
+        )
         rows += loan_rows
         failed = [r["criterion"] for r in rows if not r["passed"]]
-        units.append({"village_code": code, "township_code": g["township_code"].mode().iloc[0],
-                      "households": len(g), "credit_households": credit, "credit_share": share,
-                      **measures, "is_credit_village": not failed,
-                      "failed": json.dumps(failed)})
+        units.append(
+            {
+                "village_code": code,
+                "township_code": g["township_code"].mode().iloc[0],
+                "households": len(g),
+                "credit_households": credit,
+                "credit_share": share,
+                **measures,
+                "is_credit_village": not failed,
+                "failed": json.dumps(failed),
+            }
+        )
         criteria += rows
     return Assessment(pd.DataFrame(units), _criteria_frame(criteria))
 
@@ -323,23 +403,52 @@ def assess_townships(
         credit = int(vs["is_credit_village"].sum())
         share = credit / len(vs) if len(vs) else np.nan
         weak = vs[~vs["is_credit_village"]].sort_values(
-            ["households", "village_code"], ascending=[False, True], kind="stable")
-        rows = [_criterion(code, "credit_village_share", share,
-                           cfg.township_min_credit_village_share,
-                           list(weak["village_code"].head(cfg.top_n)), "village")]
+            ["households", "village_code"], ascending=[False, True], kind="stable"
+        )
+        rows = [
+            _criterion(
+                code,
+                "credit_village_share",
+                share,
+                cfg.township_min_credit_village_share,
+                list(weak["village_code"].head(cfg.top_n)),
+                "village",
+            )
+        ]
         measures, loan_rows = _loan_criteria(code, g, None, cfg.township_max_npl, cfg.top_n)
         rows += loan_rows
         failed = [r["criterion"] for r in rows if not r["passed"]]
-        units.append({"township_code": code, "villages": len(vs), "credit_villages": credit,
-                      "credit_village_share": share, "households": len(g), **measures,
-                      "is_credit_township": not failed, "failed": json.dumps(failed)})
+        units.append(
+            {
+                "township_code": code,
+                "villages": len(vs),
+                "credit_villages": credit,
+                "credit_village_share": share,
+                "households": len(g),
+                **measures,
+                "is_credit_township": not failed,
+                "failed": json.dumps(failed),
+            }
+        )
         criteria += rows
     return Assessment(pd.DataFrame(units), _criteria_frame(criteria))
 
 
 def _criteria_frame(rows: list[dict]) -> pd.DataFrame:
-    cols = ["unit_code", "criterion", "label_zh", "label_en", "value", "op", "threshold",
-            "passed", "message_zh", "message_en", "weighing_kind", "weighing"]
+    cols = [
+        "unit_code",
+        "criterion",
+        "label_zh",
+        "label_en",
+        "value",
+        "op",
+        "threshold",
+        "passed",
+        "message_zh",
+        "message_en",
+        "weighing_kind",
+        "weighing",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -376,8 +485,11 @@ def household_offers(
     grade = households["final_grade"]
     credit = credit_households(grade, cfg)
     base = grade.map(dict(cfg.line_base)).astype("float64").fillna(0.0)
-    line = (base + cfg.line_asset_share * _num(households, "assets_value").clip(lower=0)
-            + cfg.line_income_share * _num(households, "annual_income").clip(lower=0))
+    line = (
+        base
+        + cfg.line_asset_share * _num(households, "assets_value").clip(lower=0)
+        + cfg.line_income_share * _num(households, "annual_income").clip(lower=0)
+    )
     line = line.clip(upper=cfg.line_cap).where(credit, 0.0).round(0)
     in_village = pd.Series(False, index=households.index)
     if villages is not None:
@@ -387,25 +499,30 @@ def household_offers(
     if townships is not None:
         good = set(townships.units.loc[townships.units["is_credit_township"], "township_code"])
         in_township = households["township_code"].isin(good)
-    discount = (grade.map(dict(cfg.discount)).astype("float64").fillna(0.0)
-                + cfg.credit_village_discount * in_village
-                + cfg.credit_township_discount * in_township)
+    discount = (
+        grade.map(dict(cfg.discount)).astype("float64").fillna(0.0)
+        + cfg.credit_village_discount * in_village
+        + cfg.credit_township_discount * in_township
+    )
     discount = discount.clip(upper=cfg.discount_cap).where(credit, 0.0).round(6)
-    return pd.DataFrame({
-        "subject_id": households["subject_id"].to_numpy(),
-        "grade": grade.to_numpy(),
-        "credit_household": credit.to_numpy(),
-        "in_credit_village": in_village.to_numpy(),
-        "in_credit_township": in_township.to_numpy(),
-        "credit_line": line.to_numpy(dtype="float64"),
-        "rate_discount": discount.to_numpy(dtype="float64"),
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": households["subject_id"].to_numpy(),
+            "grade": grade.to_numpy(),
+            "credit_household": credit.to_numpy(),
+            "in_credit_village": in_village.to_numpy(),
+            "in_credit_township": in_township.to_numpy(),
+            "credit_line": line.to_numpy(dtype="float64"),
+            "rate_discount": discount.to_numpy(dtype="float64"),
+        }
+    )
 
 
 def household_places(store: Store) -> pd.DataFrame:
     """Village and township code of every household (latest subject version)."""
     return store.query(
-        current_subjects_sql("household", ("subject_id", "village_code", "township_code")))
+        current_subjects_sql("household", ("subject_id", "village_code", "township_code"))
+    )
 
 
 def rural_frame(
@@ -429,7 +546,9 @@ def rural_frame(
         :func:`assess_townships` and :func:`household_offers` read.
     """
     keep = [c for c in ("subject_id", "final_grade", "pd") if c in ratings]
-    out = ratings[keep].merge(features.drop(columns=["as_of"], errors="ignore"),
-                              on="subject_id", how="left")
-    return out.merge(places[["subject_id", "village_code", "township_code"]],
-                     on="subject_id", how="left")
+    out = ratings[keep].merge(
+        features.drop(columns=["as_of"], errors="ignore"), on="subject_id", how="left"
+    )
+    return out.merge(
+        places[["subject_id", "village_code", "township_code"]], on="subject_id", how="left"
+    )

@@ -30,8 +30,9 @@ def rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def write_settings(folder: Path, home: Path) -> Path:
     """A settings overlay for the tests: the MLflow home, no memory limit."""
     path = folder / "settings.toml"
-    path.write_text(f'[store]\nmemory_limit = ""\n\n[mlflow]\nhome = "{home.as_posix()}"\n',
-                    encoding="utf-8")
+    path.write_text(
+        f'[store]\nmemory_limit = ""\n\n[mlflow]\nhome = "{home.as_posix()}"\n', encoding="utf-8"
+    )
     return path
 
 

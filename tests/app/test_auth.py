@@ -40,8 +40,11 @@ def test_demo_accounts_are_seeded_once_and_stored_hashed() -> None:
 def test_add_user_refuses_unknown_roles_and_duplicates() -> None:
     with DuckDBStore(":memory:") as store:
         add_user(store, "li", "bank", "李", "pw")
-        for args in (("li", "bank", "李", "pw"), ("wu", "hacker", "吴", "pw"),
-                     ("wu", "bank", "吴", "")):
+        for args in (
+            ("li", "bank", "李", "pw"),
+            ("wu", "hacker", "吴", "pw"),
+            ("wu", "bank", "吴", ""),
+        ):
             try:
                 add_user(store, *args)
             except ValueError:

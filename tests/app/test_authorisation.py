@@ -20,8 +20,12 @@ def page(name: str, role: str, user: str) -> AppTest:
     """A page run as ``user`` signed in with ``role``."""
     at = AppTest.from_file(str(PAGES / f"{name}_page.py"), default_timeout=240)
     at.session_state["lang"] = "zh"
-    at.session_state["user"] = {"username": user, "role": role, "display_name": user,
-                                "region_code": None}
+    at.session_state["user"] = {
+        "username": user,
+        "role": role,
+        "display_name": user,
+        "region_code": None,
+    }
     return ok(at.run())
 
 
@@ -72,7 +76,8 @@ def test_profile_with_a_reference_shows_the_subject_and_logs_it(app_env, query, 
     assert [r["detail"]["authorisation"] for r in search] == ["SQ-2026-0101"]
     assert search[0]["detail"]["query"] == sid and pd.isna(search[0]["subject_id"])
     assert [(r["subject_id"], r["detail"]["authorisation"]) for r in view] == [
-        (sid, "SQ-2026-0101")]
+        (sid, "SQ-2026-0101")
+    ]
     assert {r["role"] for r in rows} == {"bank"}
     # the same subject under another authorisation is another look-up
     at.text_input(key="auth").input("SQ-2026-0102").run()
@@ -85,8 +90,9 @@ def test_the_report_download_is_logged_with_the_reference(app_env, query, firm) 
     from app.state import audited_report
 
     sid, _ = firm
-    build = audited_report(User("bank-3", "bank", "x"), sid, "zh", page="profile",
-                           authorisation="SQ-2026-0103")
+    build = audited_report(
+        User("bank-3", "bank", "x"), sid, "zh", page="profile", authorisation="SQ-2026-0103"
+    )
     assert logged(query, "bank-3") == []  # nothing until the officer downloads it
     html = build()
     assert "信用报告" in html
@@ -122,8 +128,11 @@ def test_lending_lists_no_sme_before_the_reference(app_env, query, firm) -> None
 
 def test_the_roles_that_need_a_reference_are_settings(app_env, tmp_path) -> None:
     overlay = tmp_path / "settings.toml"
-    overlay.write_text(Path(app_env["settings"]).read_text(encoding="utf-8")
-                       + '\n[app]\nauthorisation_roles = ["rural"]\n', encoding="utf-8")
+    overlay.write_text(
+        Path(app_env["settings"]).read_text(encoding="utf-8")
+        + '\n[app]\nauthorisation_roles = ["rural"]\n',
+        encoding="utf-8",
+    )
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("XINPING_SETTINGS", str(overlay))

@@ -40,8 +40,21 @@ def test_catalog_of_one_scheme_and_of_an_unknown_one() -> None:
 
 def test_build_writes_the_frame(city_file, tmp_path) -> None:
     out = tmp_path / "sme.parquet"
-    result = runner.invoke(cli, ["features", "build", "--subject", "sme", "--as-of", "2026-10-31",
-                                 "--store", str(city_file), "--out", str(out)])
+    result = runner.invoke(
+        cli,
+        [
+            "features",
+            "build",
+            "--subject",
+            "sme",
+            "--as-of",
+            "2026-10-31",
+            "--store",
+            str(city_file),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     frame = pd.read_parquet(out)
     names = [i.name for i in SCHEMES["sme"].indicators]
@@ -57,9 +70,31 @@ def test_build_writes_the_frame(city_file, tmp_path) -> None:
 
 
 def test_build_rejects_bad_input(city_file) -> None:
-    bad_date = runner.invoke(cli, ["features", "build", "--subject", "driver", "--as-of",
-                                   "2026-13-01", "--store", str(city_file)])
+    bad_date = runner.invoke(
+        cli,
+        [
+            "features",
+            "build",
+            "--subject",
+            "driver",
+            "--as-of",
+            "2026-13-01",
+            "--store",
+            str(city_file),
+        ],
+    )
     assert bad_date.exit_code == 2 and "not a date" in bad_date.output
-    bad_scheme = runner.invoke(cli, ["features", "build", "--subject", "pilot", "--as-of",
-                                     "2026-10-31", "--store", str(city_file)])
+    bad_scheme = runner.invoke(
+        cli,
+        [
+            "features",
+            "build",
+            "--subject",
+            "pilot",
+            "--as-of",
+            "2026-10-31",
+            "--store",
+            str(city_file),
+        ],
+    )
     assert bad_scheme.exit_code == 2 and "unknown scheme" in bad_scheme.output

@@ -20,11 +20,18 @@ AS_OF = "2026-10-31"
 
 
 def _ratings(ids: list[str], grades, version: str, scored_at: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "subject_id": ids, "scheme": "enterprise", "as_of": pd.Timestamp(AS_OF),
-        "model_name": "xinping-enterprise", "model_version": version, "run_id": "r" + version,
-        "final_grade": grades, "scored_at": pd.Timestamp(scored_at),
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": ids,
+            "scheme": "enterprise",
+            "as_of": pd.Timestamp(AS_OF),
+            "model_name": "xinping-enterprise",
+            "model_version": version,
+            "run_id": "r" + version,
+            "final_grade": grades,
+            "scored_at": pd.Timestamp(scored_at),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +43,11 @@ def city_file(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("inspections") / "tiny.duckdb"
     with DuckDBStore(path, threads=2) as store:
         generate_city(store, scale="tiny", seed=5)
-        ids = sorted(store.query(
-            "SELECT DISTINCT subject_id FROM subjects WHERE subject_type = 'enterprise'"
-        )["subject_id"])
+        ids = sorted(
+            store.query(
+                "SELECT DISTINCT subject_id FROM subjects WHERE subject_type = 'enterprise'"
+            )["subject_id"]
+        )
         rng = np.random.default_rng(3)
         grades = rng.choice(list("ABCD"), len(ids), p=[0.654, 0.253, 0.077, 0.016])
         store.append("ratings", _ratings(ids, "D", "1", "2026-11-01 08:00:00"))
@@ -52,8 +61,9 @@ def flat(text: str) -> str:
 
 
 def _draw(path, *args: str):
-    return runner.invoke(cli, ["inspections", "draw", "--as-of", AS_OF, "--store", str(path),
-                               "--by", "张三", *args])
+    return runner.invoke(
+        cli, ["inspections", "draw", "--as-of", AS_OF, "--store", str(path), "--by", "张三", *args]
+    )
 
 
 def _draw_id(output: str) -> str:
@@ -115,17 +125,18 @@ def test_list_commands(city_file) -> None:
     assert listing.exit_code == 0, listing.output
     assert "抽查批次" in listing.output and "INS-20261031-" in listing.output
     draw_id = _stored(city_file)["draw_id"].iloc[0]
-    one = runner.invoke(cli, ["inspections", "list", "--draw", draw_id, "--store",
-                              str(city_file)])
+    one = runner.invoke(cli, ["inspections", "list", "--draw", draw_id, "--store", str(city_file)])
     assert one.exit_code == 0 and "统一社会信用代码" in one.output
-    missing = runner.invoke(cli, ["inspections", "list", "--draw", "nope", "--store",
-                                  str(city_file)])
+    missing = runner.invoke(
+        cli, ["inspections", "list", "--draw", "nope", "--store", str(city_file)]
+    )
     assert missing.exit_code == 2 and "no draw" in flat(missing.output)
 
 
 def test_errors_are_clear(city_file, tmp_path) -> None:
-    none = runner.invoke(cli, ["inspections", "draw", "--as-of", "2026-09-30", "--store",
-                               str(city_file)])
+    none = runner.invoke(
+        cli, ["inspections", "draw", "--as-of", "2026-09-30", "--store", str(city_file)]
+    )
     assert none.exit_code == 2 and "no enterprise ratings at 2026-09-30" in flat(none.output)
     assert "rated dates: 2026-10-31" in flat(none.output)  # the dates that were rated
     bad_out = _draw(city_file, "--out", str(tmp_path / "x.pdf"))
@@ -147,8 +158,21 @@ def test_a_later_draw_respects_the_caps(city_file) -> None:
     with DuckDBStore(city_file) as store:
         ratings = store.query("SELECT * FROM ratings WHERE model_version = '2'")
         store.append("ratings", ratings.assign(as_of=pd.Timestamp(later)))
-    result = runner.invoke(cli, ["inspections", "draw", "--as-of", later.isoformat(), "--seed",
-                                 "7", "--store", str(city_file), "--by", "李四"])
+    result = runner.invoke(
+        cli,
+        [
+            "inspections",
+            "draw",
+            "--as-of",
+            later.isoformat(),
+            "--seed",
+            "7",
+            "--store",
+            str(city_file),
+            "--by",
+            "李四",
+        ],
+    )
     assert result.exit_code == 0, result.output
     rows = _stored(city_file)
     new = rows[rows["draw_id"] == _draw_id(result.output)]
@@ -175,23 +199,27 @@ def test_a_corrected_name_a_re_rating_and_a_closure(city_file, tmp_path) -> None
     shutil.copy(city_file, path)
     with DuckDBStore(path, read_only=True) as store:
         firms = store.query(
-            "SELECT * FROM subjects WHERE subject_type = 'enterprise' ORDER BY subject_id "
-            "LIMIT 3").to_dict("records")
+            "SELECT * FROM subjects WHERE subject_type = 'enterprise' ORDER BY subject_id LIMIT 3"
+        ).to_dict("records")
     renamed, rerated, closed = firms
     fixed = {**renamed, "name": renamed["name"] + "（名称更正）"}
     _subject_csv(tmp_path / "fix.csv", fixed)
     shut = {**closed, "status": "closed", "closed_on": "2026-10-15"}
     _subject_csv(tmp_path / "shut.csv", shut)
     for name in ("fix.csv", "shut.csv"):
-        done = runner.invoke(cli, ["ingest", str(tmp_path / name), "--table", "subjects",
-                                   "--store", str(path)])
+        done = runner.invoke(
+            cli, ["ingest", str(tmp_path / name), "--table", "subjects", "--store", str(path)]
+        )
         assert done.exit_code == 0, done.output
     with DuckDBStore(path) as store:
-        assert store.scalar("SELECT count(*) FROM subjects WHERE subject_id = ?",
-                            [renamed["subject_id"]]) == 2
+        assert (
+            store.scalar(
+                "SELECT count(*) FROM subjects WHERE subject_id = ?", [renamed["subject_id"]]
+            )
+            == 2
+        )
         # an event re-rating of the same model version at the same date (an objection)
-        store.append("ratings", _ratings([rerated["subject_id"]], "D", "2",
-                                         "2026-11-05 08:00:00"))
+        store.append("ratings", _ratings([rerated["subject_id"]], "D", "2", "2026-11-05 08:00:00"))
     out = tmp_path / "list.csv"
     result = _draw(path, "--seed", "5", "--out", str(out))
     assert result.exit_code == 0, result.output

@@ -37,8 +37,10 @@ def test_spark_options_are_checked(lake: Path) -> None:
     assert no_lake.exit_code == 2 and "--lake" in no_lake.output
     no_engine = runner.invoke(cli, ["score", "--subject", "driver", "--lake", str(lake)])
     assert no_engine.exit_code == 2
-    build = runner.invoke(cli, ["features", "build", "--subject", "driver", "--as-of",
-                                "2026-10-31", "--lake", str(lake)])
+    build = runner.invoke(
+        cli,
+        ["features", "build", "--subject", "driver", "--as-of", "2026-10-31", "--lake", str(lake)],
+    )
     assert build.exit_code == 2 and "--engine spark" in build.output
     unknown = runner.invoke(cli, ["export-lake", str(lake.parent / "x"), "--table", "nope"])
     assert unknown.exit_code == 2
@@ -46,17 +48,31 @@ def test_spark_options_are_checked(lake: Path) -> None:
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_score_on_spark_from_the_lake(lake: Path, mlflow_home: Path, spark, tmp_path: Path,
-                                      monkeypatch) -> None:
+def test_score_on_spark_from_the_lake(
+    lake: Path, mlflow_home: Path, spark, tmp_path: Path, monkeypatch
+) -> None:
     cfg = tmp_path / "settings.toml"
     cfg.write_text(f'[mlflow]\nhome = "{mlflow_home}"\n', encoding="utf-8")
     monkeypatch.setenv("XINPING_SETTINGS", str(cfg))
     settings.cache_clear()
     try:
         out = tmp_path / "ratings"
-        result = runner.invoke(cli, ["score", "--subject", "driver", "--engine", "spark",
-                                     "--lake", str(lake), "--as-of", "2026-10-31",
-                                     "--out", str(out)])
+        result = runner.invoke(
+            cli,
+            [
+                "score",
+                "--subject",
+                "driver",
+                "--engine",
+                "spark",
+                "--lake",
+                str(lake),
+                "--as-of",
+                "2026-10-31",
+                "--out",
+                str(out),
+            ],
+        )
     finally:
         settings.cache_clear()
     assert result.exit_code == 0, result.output

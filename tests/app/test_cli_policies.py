@@ -41,8 +41,9 @@ def test_lending_decides_named_smes_and_logs_the_reference(city: dict) -> None:
 
     with DuckDBStore(city["store"], read_only=True) as st:
         sme = ratings_on(st, "sme", city["as_of"])["subject_id"].iloc[0]
-    result = runner.invoke(cli, ["lending", sme, "NO-SUCH-ID", "--user", "li",
-                                 "--auth-ref", "SQ-2026-0042"])
+    result = runner.invoke(
+        cli, ["lending", sme, "NO-SUCH-ID", "--user", "li", "--auth-ref", "SQ-2026-0042"]
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert any(line.startswith(sme) and "元" in line for line in lines)
@@ -64,7 +65,17 @@ def test_lending_summary_and_rural_verdicts(city: dict) -> None:
 
 
 def test_migration_between_the_two_dates(city: dict) -> None:
-    result = runner.invoke(cli, ["migration", "--subject", "enterprise", "--from",
-                                 city["previous"].isoformat(), "--to", city["as_of"].isoformat()])
+    result = runner.invoke(
+        cli,
+        [
+            "migration",
+            "--subject",
+            "enterprise",
+            "--from",
+            city["previous"].isoformat(),
+            "--to",
+            city["as_of"].isoformat(),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "upgrades" in result.output and "downgrades" in result.output

@@ -20,25 +20,58 @@ FIRM = "91110000600037341L"
 @pytest.fixture()
 def store_file(tmp_path):
     path = tmp_path / "x.duckdb"
-    reasons = {"unit": "log-odds", "base": -3.0, "output": -2.5, "rest": 0.0,
-               "raise": [{"indicator": "points_12m", "value": 6.0, "contribution": 0.5,
-                          "risk": 0.5, "label_zh": "近12个月交通违法记分",
-                          "label_en": "Licence points, 12 months",
-                          "text_zh": "近12个月交通违法记6分", "text_en": "6 licence points"}],
-               "lower": []}
+    reasons = {
+        "unit": "log-odds",
+        "base": -3.0,
+        "output": -2.5,
+        "rest": 0.0,
+        "raise": [
+            {
+                "indicator": "points_12m",
+                "value": 6.0,
+                "contribution": 0.5,
+                "risk": 0.5,
+                "label_zh": "近12个月交通违法记分",
+                "label_en": "Licence points, 12 months",
+                "text_zh": "近12个月交通违法记6分",
+                "text_en": "6 licence points",
+            }
+        ],
+        "lower": [],
+    }
     with DuckDBStore(path) as st:
         base = {"region_code": "530302", "status": "active"}
-        st.append("subjects", pd.DataFrame([
-            {"subject_id": DRIVER, "subject_type": "driver", "name": "张三", **base},
-            {"subject_id": FIRM, "subject_type": "enterprise", "name": "甲公司", **base},
-        ]))
-        st.append("ratings", pd.DataFrame([{
-            "subject_id": DRIVER, "scheme": "driver", "as_of": dt.date(2026, 9, 30),
-            "model_name": "xinping-driver", "model_version": "1", "run_id": "abc", "pd": 0.03,
-            "model_grade": "AA", "final_grade": "AA", "overrides": "[]",
-            "reasons": json.dumps(reasons, ensure_ascii=False), "green_channel": False,
-            "scored_at": dt.datetime(2026, 10, 1, 8),
-        }]))
+        st.append(
+            "subjects",
+            pd.DataFrame(
+                [
+                    {"subject_id": DRIVER, "subject_type": "driver", "name": "张三", **base},
+                    {"subject_id": FIRM, "subject_type": "enterprise", "name": "甲公司", **base},
+                ]
+            ),
+        )
+        st.append(
+            "ratings",
+            pd.DataFrame(
+                [
+                    {
+                        "subject_id": DRIVER,
+                        "scheme": "driver",
+                        "as_of": dt.date(2026, 9, 30),
+                        "model_name": "xinping-driver",
+                        "model_version": "1",
+                        "run_id": "abc",
+                        "pd": 0.03,
+                        "model_grade": "AA",
+                        "final_grade": "AA",
+                        "overrides": "[]",
+                        "reasons": json.dumps(reasons, ensure_ascii=False),
+                        "green_channel": False,
+                        "scored_at": dt.datetime(2026, 10, 1, 8),
+                    }
+                ]
+            ),
+        )
     return path
 
 
@@ -59,14 +92,31 @@ def test_report_writes_html_and_an_audit_row(store_file, tmp_path, monkeypatch) 
     assert len(log) == 1
     row = log.iloc[0]
     assert (row["user_name"], row["role"], row["action"], row["subject_id"]) == (
-        "li", "cli", "report", DRIVER)
+        "li",
+        "cli",
+        "report",
+        DRIVER,
+    )
     assert json.loads(row["detail"])["out"] == "reports/110105__________2X.html"
 
 
 def test_report_options(store_file, tmp_path) -> None:
     out = tmp_path / "r" / "en.html"
-    result = runner.invoke(cli, ["report", DRIVER, "--store", str(store_file), "--lang", "en",
-                                 "--as-of", "2026-09-30", "--out", str(out)])
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            DRIVER,
+            "--store",
+            str(store_file),
+            "--lang",
+            "en",
+            "--as-of",
+            "2026-09-30",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     assert "Credit report" in html and "6 licence points" in html
@@ -81,8 +131,9 @@ def test_report_errors(store_file, tmp_path) -> None:
     assert unrated.exit_code == 2 and "has no rating" in unrated.output
     when = runner.invoke(cli, ["report", DRIVER, "--store", str(store_file), "--as-of", "2026-1"])
     assert when.exit_code == 2 and "not a date" in when.output
-    wrong = runner.invoke(cli, ["report", DRIVER, "--store", str(store_file),
-                                "--as-of", "2026-06-30"])
+    wrong = runner.invoke(
+        cli, ["report", DRIVER, "--store", str(store_file), "--as-of", "2026-06-30"]
+    )
     assert wrong.exit_code == 2 and "rated as of: 2026-09-30" in " ".join(wrong.output.split())
     assert not (tmp_path / "reports").exists()
     log = _audit(store_file)
@@ -91,8 +142,21 @@ def test_report_errors(store_file, tmp_path) -> None:
 
 def test_report_logs_the_authorisation_reference(store_file, tmp_path) -> None:
     out = tmp_path / "r.html"
-    result = runner.invoke(cli, ["report", DRIVER, "--store", str(store_file), "--user", "li",
-                                 "--auth-ref", " SQ-2026-0007 ", "--out", str(out)])
+    result = runner.invoke(
+        cli,
+        [
+            "report",
+            DRIVER,
+            "--store",
+            str(store_file),
+            "--user",
+            "li",
+            "--auth-ref",
+            " SQ-2026-0007 ",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     detail = json.loads(_audit(store_file).iloc[0]["detail"])
     assert detail["authorisation"] == "SQ-2026-0007" and detail["out"] == str(out)

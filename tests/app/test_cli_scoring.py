@@ -31,8 +31,9 @@ def env(tmp_path: Path, scoring_city_file: Path, mlflow_home: Path, monkeypatch)
 
 
 def test_score_writes_ratings_for_each_champion(env: Path) -> None:
-    result = runner.invoke(cli, ["score", "--subject", "all", "--as-of", "2026-09-30",
-                                 "--as-of", "2026-10-31"])
+    result = runner.invoke(
+        cli, ["score", "--subject", "all", "--as-of", "2026-09-30", "--as-of", "2026-10-31"]
+    )
     assert result.exit_code == 0, result.output
     assert "enterprise 2026-10-31 scored" in result.output
     assert "sme" in result.output and "skipped" in result.output  # no sme champion here
@@ -52,16 +53,30 @@ def test_score_refuses_an_unknown_scheme(env: Path) -> None:
 
 
 def test_objection_open_resolve_and_list(env: Path) -> None:
-    assert runner.invoke(cli, ["score", "--subject", "enterprise", "--as-of",
-                               "2026-10-31"]).exit_code == 0
+    assert (
+        runner.invoke(cli, ["score", "--subject", "enterprise", "--as-of", "2026-10-31"]).exit_code
+        == 0
+    )
     with DuckDBStore(env, read_only=True) as st:
         rid = st.scalar("""SELECT r.record_id FROM records r JOIN ratings g USING (subject_id)
                            WHERE r.kind = 'serious_violation_list' AND g.final_grade = 'D'
                            AND r.published_on <= DATE '2026-10-31' AND r.revoked_on IS NULL
                            AND (r.valid_until IS NULL OR r.valid_until > DATE '2026-10-31')
                            ORDER BY r.record_id LIMIT 1""")
-    opened = runner.invoke(cli, ["objection", "open", rid, "--reason", "处罚已撤销",
-                                 "--on", "2026-11-04", "--by", "tester"])
+    opened = runner.invoke(
+        cli,
+        [
+            "objection",
+            "open",
+            rid,
+            "--reason",
+            "处罚已撤销",
+            "--on",
+            "2026-11-04",
+            "--by",
+            "tester",
+        ],
+    )
     assert opened.exit_code == 0, opened.output
     assert "re-rated in" in opened.output and "D" in opened.output
     listed = runner.invoke(cli, ["objection", "list", "--today", "2026-12-01"])
@@ -72,8 +87,7 @@ def test_objection_open_resolve_and_list(env: Path) -> None:
     assert any(json.loads(r).get("cause", {}).get("id") == oid for r in cause["reasons"])
     twice = runner.invoke(cli, ["objection", "open", rid, "--reason", "again"])
     assert twice.exit_code == 2 and "already has open objection" in twice.output
-    resolved = runner.invoke(cli, ["objection", "resolve", oid, "--rejected",
-                                   "--on", "2026-11-10"])
+    resolved = runner.invoke(cli, ["objection", "resolve", oid, "--rejected", "--on", "2026-11-10"])
     assert resolved.exit_code == 0, resolved.output
     assert "rejected" in resolved.output
 

@@ -20,8 +20,12 @@ def test_every_literal_key_is_translated() -> None:
 
 
 def test_every_table_column_has_a_header() -> None:
-    cols = {c for f in APP.rglob("*.py") for m in SHOWN.finditer(f.read_text())
-            for c in re.findall(r'"([a-z_]+)"', m.group(1))}
+    cols = {
+        c
+        for f in APP.rglob("*.py")
+        for m in SHOWN.finditer(f.read_text())
+        for c in re.findall(r'"([a-z_]+)"', m.group(1))
+    }
     assert cols and not sorted(cols - set(COLUMNS))
 
 

@@ -51,8 +51,12 @@ def test_promote_button_judges_the_challenger_by_the_gates(challenger_env: dict)
     from models.registry import CHAMPION, connect, version_by_alias
 
     at = AppTest.from_file(str(PAGE), default_timeout=300)
-    at.session_state["user"] = {"username": "test-modeller", "role": "modeller",
-                                "display_name": "建模", "region_code": None}
+    at.session_state["user"] = {
+        "username": "test-modeller",
+        "role": "modeller",
+        "display_name": "建模",
+        "region_code": None,
+    }
     at.run()
     at.selectbox(key="scheme").set_value("driver").run()
     assert not at.exception, [e.value for e in at.exception]

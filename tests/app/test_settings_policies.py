@@ -44,21 +44,27 @@ def test_a_deployment_overrides_values(tmp_path) -> None:
     assert s.green_channel.config().years == 2
 
 
-@pytest.mark.parametrize(("text", "match"), [
-    ("[inspection.classes.A]\nratio = 0.08\n", "outside the allowed range"),
-    ("[inspection.classes.C]\nratio = 0.1\n", "outside the allowed range"),
-    ("[inspection]\nflor = 0.03\n", "flor"),
-    ("[rural]\nvillage_max_npl = 3\n", "village_max_npl"),
-    ("[lending.tiers]\nAAA = \"cheap\"\n", "rate tier"),
-    ("[driver.grades]\nAAA = 5\n", "rising from 0"),
-    # the points grade caps the final grade: it must be a grade of the driver scale
-    ("[driver.grades]\nC = 30\n", "not grades of the driver scale"),
-    # arrears are a stock at the date now: the old flow rule's keys are unknown
-    ("[rural]\non_time_grace_days = 30\n", "on_time_grace_days"),
-    ("[rural]\nvillage_max_npl_increment = 2\n", "village_max_npl_increment"),
-    ("[[driver.rules]]\nkey = \"x\"\nkind = \"overloading\"\npoints = 1\nlabel_zh = \"超载\"\n"
-     "label_en = \"overloading\"\ncolour = \"red\"\n", "colour"),
-])
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[inspection.classes.A]\nratio = 0.08\n", "outside the allowed range"),
+        ("[inspection.classes.C]\nratio = 0.1\n", "outside the allowed range"),
+        ("[inspection]\nflor = 0.03\n", "flor"),
+        ("[rural]\nvillage_max_npl = 3\n", "village_max_npl"),
+        ('[lending.tiers]\nAAA = "cheap"\n', "rate tier"),
+        ("[driver.grades]\nAAA = 5\n", "rising from 0"),
+        # the points grade caps the final grade: it must be a grade of the driver scale
+        ("[driver.grades]\nC = 30\n", "not grades of the driver scale"),
+        # arrears are a stock at the date now: the old flow rule's keys are unknown
+        ("[rural]\non_time_grace_days = 30\n", "on_time_grace_days"),
+        ("[rural]\nvillage_max_npl_increment = 2\n", "village_max_npl_increment"),
+        (
+            '[[driver.rules]]\nkey = "x"\nkind = "overloading"\npoints = 1\nlabel_zh = "超载"\n'
+            'label_en = "overloading"\ncolour = "red"\n',
+            "colour",
+        ),
+    ],
+)
 def test_bad_values_and_unknown_keys_are_rejected(tmp_path, text, match) -> None:
     local = tmp_path / "bad.toml"
     local.write_text(text, encoding="utf-8")

@@ -44,10 +44,24 @@ def build_wheel(target: Path) -> Path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     for package in PACKAGES:
-        shutil.copytree(ROOT / package, src / package,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "-q",
-                    "-w", str(target / "dist")], check=True, timeout=600)
+        shutil.copytree(
+            ROOT / package, src / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(src),
+            "--no-deps",
+            "-q",
+            "-w",
+            str(target / "dist"),
+        ],
+        check=True,
+        timeout=600,
+    )
     (wheel,) = (target / "dist").glob("xinping-*.whl")
     return wheel
 
@@ -79,22 +93,48 @@ def test_spark_submit_scores_the_lake_with_the_wheel(
         source.export_parquet(lake)
 
     spark_submit = Path(sys.executable).with_name("spark-submit")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("MLFLOW_", "PYSPARK_", "SPARK_", "XINPING_")) and k != "PYTHONPATH"}
-    env.update(SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable,
-               PYSPARK_DRIVER_PYTHON=sys.executable)
-    cmd = [str(spark_submit), "--master", "local[2]", "--py-files", str(shipped),
-           "--driver-memory", "1g",
-           "--driver-java-options", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-           "--conf", "spark.ui.enabled=false",
-           "--conf", "spark.sql.shuffle.partitions=1",
-           "--conf", "spark.sql.adaptive.enabled=false",
-           "--conf", "spark.sql.execution.arrow.pyspark.enabled=true",
-           str(job), "--lake", str(lake), "--mlflow-home", str(mlflow_home),
-           *[a for s in SCHEMES for a in ("--scheme", s)],
-           "--as-of", AS_OF.isoformat(), "--out", str(out)]
-    done = subprocess.run(cmd, cwd=job.parent, env=env, capture_output=True, text=True,
-                          timeout=1200)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MLFLOW_", "PYSPARK_", "SPARK_", "XINPING_")) and k != "PYTHONPATH"
+    }
+    env.update(
+        SPARK_LOCAL_IP="127.0.0.1",
+        PYSPARK_PYTHON=sys.executable,
+        PYSPARK_DRIVER_PYTHON=sys.executable,
+    )
+    cmd = [
+        str(spark_submit),
+        "--master",
+        "local[2]",
+        "--py-files",
+        str(shipped),
+        "--driver-memory",
+        "1g",
+        "--driver-java-options",
+        "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+        "--conf",
+        "spark.ui.enabled=false",
+        "--conf",
+        "spark.sql.shuffle.partitions=1",
+        "--conf",
+        "spark.sql.adaptive.enabled=false",
+        "--conf",
+        "spark.sql.execution.arrow.pyspark.enabled=true",
+        str(job),
+        "--lake",
+        str(lake),
+        "--mlflow-home",
+        str(mlflow_home),
+        *[a for s in SCHEMES for a in ("--scheme", s)],
+        "--as-of",
+        AS_OF.isoformat(),
+        "--out",
+        str(out),
+    ]
+    done = subprocess.run(
+        cmd, cwd=job.parent, env=env, capture_output=True, text=True, timeout=1200
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
     assert f"xinping from {shipped}" in done.stdout  # the wheel's code, not the working tree
     for scheme in SCHEMES:
@@ -106,8 +146,9 @@ def test_spark_submit_scores_the_lake_with_the_wheel(
     with DuckDBStore(work, threads=2) as duck:
         for scheme in SCHEMES:
             score_scheme(duck, champions[scheme], AS_OF)
-            expected = duck.query("SELECT * FROM ratings WHERE scheme = ? AND as_of = ?",
-                                  [scheme, AS_OF])
+            expected = duck.query(
+                "SELECT * FROM ratings WHERE scheme = ? AND as_of = ?", [scheme, AS_OF]
+            )
             mine = got[got["scheme"] == scheme].assign(scored_at=expected["scored_at"].iloc[0])
             assert len(mine) == len(expected) > 0
             assert rating_differences(expected, mine) == [], scheme

@@ -282,11 +282,18 @@ def test_a_subset_build_gives_the_full_build_rows(key: str, city: DuckDBStore, f
 def test_clustering_keeps_every_row(tmp_path) -> None:
     store = DuckDBStore(tmp_path / "c.duckdb")
     store.create_schema()
-    rows = pd.DataFrame({"record_id": ["r3", "r1", "r2"], "subject_id": ["c", "a", "b"],
-                         "kind": "tax_paid", "domain": "tax", "polarity": "neutral",
-                         "event_date": pd.Timestamp("2024-01-01").date(),
-                         "published_on": pd.Timestamp("2024-01-02").date(),
-                         "source_dept": "tax"})
+    rows = pd.DataFrame(
+        {
+            "record_id": ["r3", "r1", "r2"],
+            "subject_id": ["c", "a", "b"],
+            "kind": "tax_paid",
+            "domain": "tax",
+            "polarity": "neutral",
+            "event_date": pd.Timestamp("2024-01-01").date(),
+            "published_on": pd.Timestamp("2024-01-02").date(),
+            "source_dept": "tax",
+        }
+    )
     store.append("records", rows)
     store.cluster("records", "subject_id")
     after = store.query("SELECT record_id, subject_id FROM records")

@@ -10,22 +10,25 @@ from features.display import format_value, render
 from features.schemes import SCHEMES, get_scheme
 
 
-@pytest.mark.parametrize(("value", "kind", "lang", "shown"), [
-    (6155.0, "money", "zh", "6,155"),
-    (1234567.4, "money", "zh", "1,234,567"),
-    (1.0, "share", "zh", "100%"),
-    (0.032, "share", "zh", "3.2%"),
-    (0.5875, "ratio", "zh", "0.59"),
-    (1.697, "years", "zh", "1年8个月"),
-    (0.4, "years", "zh", "5个月"),
-    (13.0, "years", "en", "13 years"),
-    (94.3333, "number", "zh", "94.33"),
-    (3.0, "number", "zh", "3"),
-    (1e-9, "number", "zh", "0"),
-    (3.0, "delta", "zh", "提高3"),
-    (-2.0, "delta", "en", "down 2"),
-    (math.log(1.35), "change", "zh", "增长35%"),
-])
+@pytest.mark.parametrize(
+    ("value", "kind", "lang", "shown"),
+    [
+        (6155.0, "money", "zh", "6,155"),
+        (1234567.4, "money", "zh", "1,234,567"),
+        (1.0, "share", "zh", "100%"),
+        (0.032, "share", "zh", "3.2%"),
+        (0.5875, "ratio", "zh", "0.59"),
+        (1.697, "years", "zh", "1年8个月"),
+        (0.4, "years", "zh", "5个月"),
+        (13.0, "years", "en", "13 years"),
+        (94.3333, "number", "zh", "94.33"),
+        (3.0, "number", "zh", "3"),
+        (1e-9, "number", "zh", "0"),
+        (3.0, "delta", "zh", "提高3"),
+        (-2.0, "delta", "en", "down 2"),
+        (math.log(1.35), "change", "zh", "增长35%"),
+    ],
+)
 def test_format_value(value, kind, lang, shown) -> None:
     assert format_value(value, kind, lang) == shown
 
@@ -35,7 +38,8 @@ def test_a_change_says_the_two_values_compared() -> None:
     value = math.log((1 + 7800) / (1 + 12000))
     assert say(value, pair=(7800.0, 12000.0)) == "近12个月纳税额同比下降35%（12,000元→7,800元）"
     assert say(value, "en", pair=(7800.0, 12000.0)) == (
-        "tax paid over 12 months down 35% (12,000 yuan → 7,800 yuan) on the year before")
+        "tax paid over 12 months down 35% (12,000 yuan → 7,800 yuan) on the year before"
+    )
     assert say(2.0, pair=(7800.0, 0.0)) == "近12个月纳税额同比由0元增至7,800元"
 
 
@@ -45,7 +49,8 @@ def test_categories_read_by_their_names() -> None:
     assert ent.indicator("industry").reason("I") == "所属行业：信息传输、软件和信息技术服务业"
     assert ent.indicator("tax_level").reason("C") == "纳税信用级别为C级"
     assert ent.indicator("environmental_rating").reason("black") == (
-        "环保信用评价为黑牌（环保严重失信）")
+        "环保信用评价为黑牌（环保严重失信）"
+    )
     assert get_scheme("driver").indicator("licence_class").reason("B2") == "准驾车型B2（大型货车）"
 
 

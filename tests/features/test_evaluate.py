@@ -29,8 +29,10 @@ EVALUATED = [k for k, s in SCHEMES.items() if supports(s)]
 @pytest.fixture(scope="module")
 def whole(tiny_city):
     """Every subject's rows: a slice of the whole city (every table as it is)."""
-    return {t: tiny_city.query_arrow(f"SELECT * FROM {t}")
-            for t in ("subjects", "records", "objections", "repairs")}
+    return {
+        t: tiny_city.query_arrow(f"SELECT * FROM {t}")
+        for t in ("subjects", "records", "objections", "repairs")
+    }
 
 
 def test_aggregate_schemes_stay_with_sql() -> None:
@@ -62,13 +64,14 @@ def test_effective_records_are_the_sql_eff_rows(tiny_city, whole) -> None:
 
 def test_configuration_reaches_the_evaluator(tiny_city, whole) -> None:
     """Other severity weights and windows change both builds alike."""
-    policy = WindowPolicy(list_months={"serious_violation_list": 12, "red_list": 6},
-                          legacy_before=dt.date(2020, 1, 1))
-    cfg = BuildConfig(windows=policy, severity_weights=(("minor", 2.0), ("general", 5.0),
-                                                        ("serious", 20.0)))
+    policy = WindowPolicy(
+        list_months={"serious_violation_list": 12, "red_list": 6}, legacy_before=dt.date(2020, 1, 1)
+    )
+    cfg = BuildConfig(
+        windows=policy, severity_weights=(("minor", 2.0), ("general", 5.0), ("serious", 20.0))
+    )
     as_of = DATES[-1]
-    full = typed_features(tiny_city.query(feature_sql("enterprise", as_of, cfg=cfg)),
-                          "enterprise")
+    full = typed_features(tiny_city.query(feature_sql("enterprise", as_of, cfg=cfg)), "enterprise")
     ids = full["subject_id"].tolist()
     got = evaluate(get_scheme("enterprise"), whole, as_of, ids, cfg)
     pd.testing.assert_frame_equal(got, full, check_exact=False, rtol=1e-9, atol=1e-12)
@@ -91,9 +94,12 @@ def test_a_slice_holds_the_related_parties(tiny_city) -> None:
     readers = held | {rep}
     expected = tiny_city.query(
         "SELECT count(*) AS n FROM records WHERE subject_id IN "
-        f"({', '.join(repr(s) for s in readers)})")["n"][0]
-    assert rep in set(tables["records"]["subject_id"].to_pylist()) or not tiny_city.query(
-        f"SELECT 1 FROM records WHERE subject_id = '{rep}'").shape[0]
+        f"({', '.join(repr(s) for s in readers)})"
+    )["n"][0]
+    assert (
+        rep in set(tables["records"]["subject_id"].to_pylist())
+        or not tiny_city.query(f"SELECT 1 FROM records WHERE subject_id = '{rep}'").shape[0]
+    )
     assert tables["records"].num_rows == expected
     rids = set(tables["records"]["record_id"].to_pylist())
     assert set(tables["objections"]["record_id"].to_pylist()) <= rids
@@ -102,8 +108,9 @@ def test_a_slice_holds_the_related_parties(tiny_city) -> None:
 
 
 def test_a_sliced_store_is_read_only_and_reused(tiny_city) -> None:
-    ids = tiny_city.query("SELECT subject_id FROM subjects WHERE subject_type = 'driver' "
-                          "ORDER BY subject_id LIMIT 2")["subject_id"].tolist()
+    ids = tiny_city.query(
+        "SELECT subject_id FROM subjects WHERE subject_type = 'driver' ORDER BY subject_id LIMIT 2"
+    )["subject_id"].tolist()
     view = slice_store(tiny_city, ids)
     assert isinstance(view, SlicedStore)
     assert slice_store(view, ids[:1]) is view  # covered: the same slice
@@ -125,8 +132,11 @@ def test_small_and_large_subsets_agree(key: str, tiny_city) -> None:
     as_of = DATES[-1]
     full = build_features(tiny_city, key, as_of)
     rng = np.random.default_rng(11)
-    many = list(rng.choice(full["subject_id"].to_numpy(),
-                           size=min(IN_PROCESS_MAX + 5, len(full)), replace=False))
+    many = list(
+        rng.choice(
+            full["subject_id"].to_numpy(), size=min(IN_PROCESS_MAX + 5, len(full)), replace=False
+        )
+    )
     for ids in (many[:3], many):
         sub = build_features(tiny_city, key, as_of, subjects=ids)
         expected = full[full["subject_id"].isin(ids)].reset_index(drop=True)

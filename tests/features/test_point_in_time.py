@@ -962,10 +962,15 @@ SPREAD = Scheme(
     population=Population("enterprise"),
     indicators=(
         ind("tax_paid_cv_12m", Records(Match(("tax_paid",)), "cv_amount", 12)),
-        ind("headcount_cv_12m",
-            Records(Match(("social_insurance_headcount",)), "cv_value", 12)),
-        ind("negative_kinds_36m", Records(Match(
-            ("administrative_penalty", "tax_arrears", "court_judgment")), "distinct_kinds", 36)),
+        ind("headcount_cv_12m", Records(Match(("social_insurance_headcount",)), "cv_value", 12)),
+        ind(
+            "negative_kinds_36m",
+            Records(
+                Match(("administrative_penalty", "tax_arrears", "court_judgment")),
+                "distinct_kinds",
+                36,
+            ),
+        ),
     ),
 )
 
@@ -982,10 +987,22 @@ def test_volatility_and_distinct_kinds() -> None:
         rec("cv4", F, "tax_paid", D(2026, 1, 31), amount=50.0),
         rec("hc3", F, "social_insurance_headcount", D(2026, 1, 31), value_num=0.0),
         # E: two penalties and one court judgment are two kinds; the tax record is not one
-        rec("k1", E, "administrative_penalty", D(2025, 1, 10), severity="general",
-            valid_until=T + 400 * DAY),
-        rec("k2", E, "administrative_penalty", D(2025, 2, 10), severity="general",
-            valid_until=T + 400 * DAY),
+        rec(
+            "k1",
+            E,
+            "administrative_penalty",
+            D(2025, 1, 10),
+            severity="general",
+            valid_until=T + 400 * DAY,
+        ),
+        rec(
+            "k2",
+            E,
+            "administrative_penalty",
+            D(2025, 2, 10),
+            severity="general",
+            valid_until=T + 400 * DAY,
+        ),
         rec("k3", E, "court_judgment", D(2025, 5, 10), amount=1.0),
     ]
     fr = frame(make_store(records), scheme=SPREAD)
@@ -1319,8 +1336,15 @@ def test_member_aggregates_are_point_in_time() -> None:
 
 
 def _loan(rid: str, who: str, granted: dt.date, amount: float, months: int = 12) -> dict:
-    return rec(rid, who, "loan", granted, value_num=float(months), amount=amount,
-               valid_until=add_months(granted, months))
+    return rec(
+        rid,
+        who,
+        "loan",
+        granted,
+        value_num=float(months),
+        amount=amount,
+        valid_until=add_months(granted, months),
+    )
 
 
 def _past_due(rid: str, who: str, day: dt.date, days: float, amount: float, **kw) -> dict:
@@ -1383,8 +1407,9 @@ def test_the_village_loan_book_shares() -> None:
     assert vil.loc[V2, "npl_ratio"] == pytest.approx(1.0)
     assert np.isnan(vil.loc[V3, "share_borrowers_without_arrears"])  # no borrowers
     # an open objection suspends the 90-day report: the loan is performing again
-    held = make_store(_loan_book(), RURAL_SUBJECTS,
-                      objection("ob-4", "pd-4b", H4, T - 10 * DAY), slot=1)
+    held = make_store(
+        _loan_book(), RURAL_SUBJECTS, objection("ob-4", "pd-4b", H4, T - 10 * DAY), slot=1
+    )
     hh = frame(held, T, "household").set_index("subject_id")
     assert hh.loc[H4, "npl_amount_now"] == 0 and hh.loc[H4, "overdue_open_now"] == 0
 
@@ -1403,8 +1428,12 @@ def test_since_reads_the_subjects_own_records_only() -> None:
         label_en="bad",
         population=Population("enterprise"),
         indicators=(
-            ind("rep_arrears", Related("legal_rep", Records(
-                Match(("loan_overdue",)), "count", since=Match(("loan",))))),
+            ind(
+                "rep_arrears",
+                Related(
+                    "legal_rep", Records(Match(("loan_overdue",)), "count", since=Match(("loan",)))
+                ),
+            ),
         ),
     )
     store = make_store(BASE)

@@ -17,12 +17,14 @@ def test_the_package_exports_its_estimators() -> None:
 
 
 def test_reference_profile_is_a_typical_row_of_real_values() -> None:
-    x = pd.DataFrame({
-        "penalties": [0.0, 0.0, 1.0, 0.0, 3.0, np.nan],
-        "capital": [1.0, 2.0, 3.0, 4.0, np.nan, np.nan],
-        "scale": ["small", "micro", "micro", None, "small", "micro"],
-        "empty": [np.nan] * 6,
-    })
+    x = pd.DataFrame(
+        {
+            "penalties": [0.0, 0.0, 1.0, 0.0, 3.0, np.nan],
+            "capital": [1.0, 2.0, 3.0, 4.0, np.nan, np.nan],
+            "scale": ["small", "micro", "micro", None, "small", "micro"],
+            "empty": [np.nan] * 6,
+        }
+    )
     ref = reference_profile(x)
     assert list(ref.columns) == list(x.columns) and len(ref) == 1
     assert ref.at[0, "penalties"] == 0.0  # a value subjects have, not 0.5
@@ -34,8 +36,13 @@ def test_reference_profile_is_a_typical_row_of_real_values() -> None:
 def test_scorecard_points_against_a_reference_add_up_to_the_score() -> None:
     rng = np.random.default_rng(0)
     n = 3000
-    x = pd.DataFrame({"a": rng.normal(size=n), "b": rng.integers(0, 5, n).astype(float),
-                      "c": rng.choice(["x", "y", "z"], n)})
+    x = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.integers(0, 5, n).astype(float),
+            "c": rng.choice(["x", "y", "z"], n),
+        }
+    )
     y = ((x["a"] + 0.5 * x["b"] + (x["c"] == "z") + rng.normal(size=n)) > 1.5).astype(int)
     est = ScorecardClassifier(monotonic_trends={"a": "ascending", "b": "ascending"}).fit(x, y)
     ref = reference_profile(x)

@@ -30,17 +30,26 @@ def _data(seed: int = 0, n: int = 2500) -> tuple[np.ndarray, np.ndarray]:
     x[rng.random(n) < 0.1, 0] = np.nan
     x[rng.random(n) < 0.1, 3] = np.nan
     x[rng.random(n) < 0.2, 1] = 0.0
-    y = (x[:, 1] + (x[:, 3] % 2) + np.nan_to_num(x[:, 0]) - 0.5 * x[:, 4]
-         + rng.normal(size=n) > 0.5).astype(int)
+    y = (
+        x[:, 1] + (x[:, 3] % 2) + np.nan_to_num(x[:, 0]) - 0.5 * x[:, 4] + rng.normal(size=n) > 0.5
+    ).astype(int)
     return x, y
 
 
 def _booster(missing: str, categorical: bool = True, seed: int = 0) -> lgb.Booster:
     x, y = _data(seed)
-    params = {"objective": "binary", "num_leaves": 15, "verbosity": -1, "min_data_in_leaf": 5,
-              "min_data_per_group": 5, "cat_smooth": 1.0, "seed": seed,
-              "zero_as_missing": missing == "Zero", "use_missing": missing != "None",
-              "monotone_constraints": [1, 0, 0, 0, -1]}
+    params = {
+        "objective": "binary",
+        "num_leaves": 15,
+        "verbosity": -1,
+        "min_data_in_leaf": 5,
+        "min_data_per_group": 5,
+        "cat_smooth": 1.0,
+        "seed": seed,
+        "zero_as_missing": missing == "Zero",
+        "use_missing": missing != "None",
+        "monotone_constraints": [1, 0, 0, 0, -1],
+    }
     data = lgb.Dataset(x, y, categorical_feature=[3] if categorical else "auto")
     return lgb.train(params, data, 40)
 
@@ -68,8 +77,9 @@ def test_trees_are_routed_as_lightgbm_routes_them(missing: str) -> None:
     booster = _booster(missing)
     x, _ = _data(seed=1)
     paths = TreePaths.from_dump(booster.dump_model())
-    np.testing.assert_allclose(paths.predict(x), booster.predict(x, raw_score=True),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        paths.predict(x), booster.predict(x, raw_score=True), rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("missing", ["NaN", "Zero", "None"])
@@ -80,8 +90,7 @@ def test_values_are_the_shapley_values_of_the_reference_game(missing: str) -> No
     phi, base = reference_shap(TreePaths.from_dump(booster.dump_model()), x, ref)
     assert base == pytest.approx(booster.predict(ref[None], raw_score=True)[0], abs=1e-12)
     for i in range(len(x)):
-        np.testing.assert_allclose(phi[i], _brute_force(booster, x[i], ref), rtol=0,
-                                   atol=1e-10)
+        np.testing.assert_allclose(phi[i], _brute_force(booster, x[i], ref), rtol=0, atol=1e-10)
 
 
 def test_contributions_add_up_and_a_value_equal_to_the_reference_gets_nothing() -> None:
@@ -89,8 +98,9 @@ def test_contributions_add_up_and_a_value_equal_to_the_reference_gets_nothing() 
     x, _ = _data(seed=3)
     ref = x[11].copy()
     phi, base = reference_shap(TreePaths.from_dump(booster.dump_model()), x, ref)
-    np.testing.assert_allclose(base + phi.sum(axis=1), booster.predict(x, raw_score=True),
-                               rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        base + phi.sum(axis=1), booster.predict(x, raw_score=True), rtol=0, atol=1e-10
+    )
     same = (x == ref) | (np.isnan(x) & np.isnan(ref))
     assert same.any()
     assert np.all(phi[same] == 0.0)
@@ -114,8 +124,9 @@ def test_same_as_shap_interventional_with_one_background_row() -> None:
     x, _ = _data(seed=5, n=300)
     ref = np.array([0.1, 0.0, 0.5, 2.0, -0.2])
     phi, base = reference_shap(TreePaths.from_dump(booster.dump_model()), x, ref)
-    explainer = shap.TreeExplainer(booster, data=ref[None], feature_perturbation="interventional",
-                                   model_output="raw")
+    explainer = shap.TreeExplainer(
+        booster, data=ref[None], feature_perturbation="interventional", model_output="raw"
+    )
     # shap keeps the trees in single precision: it agrees to its float32 rounding (the
     # brute-force test above holds ours to LightGBM's own predictions to 1e-10)
     np.testing.assert_allclose(phi, explainer.shap_values(x), rtol=0, atol=1e-6)
@@ -125,14 +136,15 @@ def test_same_as_shap_interventional_with_one_background_row() -> None:
 def test_gbm_classifier_explains_against_a_reference_frame() -> None:
     x, y = _data(seed=6, n=1500)
     frame = pd.DataFrame(x[:, [0, 1, 2, 4]], columns=["a", "b", "c", "e"])
-    frame["sector"] = np.where(np.isnan(x[:, 3]), None, np.array(list("PQRSTU"))[
-        np.nan_to_num(x[:, 3]).astype(int)])
-    est = GbmClassifier(n_estimators=30, monotone_constraints={"a": 1, "e": -1},
-                        random_state=0).fit(frame, y)
+    frame["sector"] = np.where(
+        np.isnan(x[:, 3]), None, np.array(list("PQRSTU"))[np.nan_to_num(x[:, 3]).astype(int)]
+    )
+    est = GbmClassifier(
+        n_estimators=30, monotone_constraints={"a": 1, "e": -1}, random_state=0
+    ).fit(frame, y)
     ref = frame.iloc[[7]].copy()
     out = est.explain(frame, reference=ref)
-    np.testing.assert_allclose(out.sum(axis=1), est.decision_function(frame), rtol=0,
-                               atol=1e-10)
+    np.testing.assert_allclose(out.sum(axis=1), est.decision_function(frame), rtol=0, atol=1e-10)
     assert out["base"].nunique() == 1
     assert out["base"].iloc[0] == pytest.approx(est.decision_function(ref)[0], abs=1e-12)
     same_sector = (frame["sector"] == ref["sector"].iloc[0]).to_numpy()

@@ -35,14 +35,23 @@ def test_every_population_subject_gets_one_rating(tiny, champions, scheme) -> No
 def test_reasons_add_up_to_the_model_output(tiny, champions, scheme) -> None:
     model = champions[scheme]
     score_scheme(tiny, model, AS_OF)
-    rows = tiny.query("SELECT subject_id, score, reasons FROM ratings WHERE scheme = ? "
-                      "ORDER BY subject_id", [scheme])
-    features = build_features(tiny, scheme, AS_OF).set_index("subject_id").loc[
-        rows["subject_id"]].reset_index()
+    rows = tiny.query(
+        "SELECT subject_id, score, reasons FROM ratings WHERE scheme = ? ORDER BY subject_id",
+        [scheme],
+    )
+    features = (
+        build_features(tiny, scheme, AS_OF)
+        .set_index("subject_id")
+        .loc[rows["subject_id"]]
+        .reset_index()
+    )
     pipe = model.pipeline
     x = pipe.model_input(features)
-    expected = (pipe.estimator.predict_score(x) if pipe.family == "scorecard"
-                else pipe.estimator.decision_function(x))
+    expected = (
+        pipe.estimator.predict_score(x)
+        if pipe.family == "scorecard"
+        else pipe.estimator.decision_function(x)
+    )
     got = []
     for text in rows["reasons"]:
         r = json.loads(text)
@@ -112,8 +121,10 @@ def test_a_run_killed_midway_leaves_the_previous_result(tiny, champions, monkeyp
 
 
 def _cited(rows: pd.DataFrame) -> list:
-    return [[(i["indicator"], i["text_zh"]) for i in r["raise"] + r["lower"]]
-            + [r.get("points_rule")] for r in map(json.loads, rows["reasons"])]
+    return [
+        [(i["indicator"], i["text_zh"]) for i in r["raise"] + r["lower"]] + [r.get("points_rule")]
+        for r in map(json.loads, rows["reasons"])
+    ]
 
 
 @pytest.mark.parametrize("scheme", ["enterprise", "driver"])
@@ -133,12 +144,14 @@ def test_rows_do_not_depend_on_the_part_size(tiny, champions, scheme) -> None:
     assert _cited(stored) == _cited(written)
     assert stored["final_grade"].tolist() == written["final_grade"].tolist()
     # the grade mix the run reports is what it stored (for drivers, after the points rule)
-    assert run.grades == {g: int((stored["final_grade"] == g).sum())
-                          for g in model.pipeline.scale.keys}
+    assert run.grades == {
+        g: int((stored["final_grade"] == g).sum()) for g in model.pipeline.scale.keys
+    }
 
 
-def test_a_run_killed_after_some_parts_leaves_the_previous_result(tiny, champions,
-                                                                  monkeypatch) -> None:
+def test_a_run_killed_after_some_parts_leaves_the_previous_result(
+    tiny, champions, monkeypatch
+) -> None:
     model = champions["driver"]
     score_scheme(tiny, model, AS_OF, scored_at=dt.datetime(2026, 11, 1, 8))
     before = tiny.query("SELECT * FROM ratings ORDER BY subject_id")
@@ -177,8 +190,7 @@ def test_ratings_carry_the_green_channel_and_the_driver_points_rule(tiny, champi
     from scoring.policies.green_channel import green_channel
 
     score_scheme(tiny, champions["driver"], AS_OF)
-    rows = tiny.query("SELECT subject_id, green_channel, reasons FROM ratings "
-                      "ORDER BY subject_id")
+    rows = tiny.query("SELECT subject_id, green_channel, reasons FROM ratings ORDER BY subject_id")
     flags = green_channel(tiny, rows["subject_id"].tolist(), AS_OF)
     assert rows["green_channel"].tolist() == flags.loc[rows["subject_id"]].tolist()
     assert 0 < rows["green_channel"].mean() < 1
@@ -196,13 +208,30 @@ def _plant(store, subject_id: str, kind: str, record_id: str, **values) -> None:
 
     k = KINDS[kind]
     day = pd.Timestamp("2026-08-01")
-    store.append("records", pd.DataFrame([{
-        "record_id": record_id, "subject_id": subject_id, "kind": kind, "domain": k.domain,
-        "severity": "general", "polarity": k.polarity_for(values.get("value_text")),
-        "value_num": values.get("value_num"), "value_text": values.get("value_text"),
-        "amount": None, "event_date": day, "decided_on": day,
-        "published_on": day + pd.Timedelta(days=5), "valid_until": None, "revoked_on": None,
-        "source_dept": k.dept}]))
+    store.append(
+        "records",
+        pd.DataFrame(
+            [
+                {
+                    "record_id": record_id,
+                    "subject_id": subject_id,
+                    "kind": kind,
+                    "domain": k.domain,
+                    "severity": "general",
+                    "polarity": k.polarity_for(values.get("value_text")),
+                    "value_num": values.get("value_num"),
+                    "value_text": values.get("value_text"),
+                    "amount": None,
+                    "event_date": day,
+                    "decided_on": day,
+                    "published_on": day + pd.Timedelta(days=5),
+                    "valid_until": None,
+                    "revoked_on": None,
+                    "source_dept": k.dept,
+                }
+            ]
+        ),
+    )
 
 
 def test_every_driver_final_grade_is_capped_by_the_points_grade(tiny, champions) -> None:
@@ -220,7 +249,8 @@ def test_every_driver_final_grade_is_capped_by_the_points_grade(tiny, champions)
             capped += 1
             assert named[0]["grade"] == rule["grade"]
             assert [r["record_id"] for r in named[0]["records"]] == [
-                d["record_id"] for d in rule["detail"]]
+                d["record_id"] for d in rule["detail"]
+            ]
         if rule["points"] == 0:
             assert final == model and not named
     assert capped > 0
@@ -229,25 +259,34 @@ def test_every_driver_final_grade_is_capped_by_the_points_grade(tiny, champions)
 def test_a_responsible_accident_makes_an_aaa_driver_b(tiny, champions) -> None:
     model = champions["driver"]
     score_scheme(tiny, model, AS_OF)
-    rows = tiny.query("SELECT subject_id, model_grade, pd, reasons FROM ratings "
-                      "WHERE model_grade = 'AAA' ORDER BY pd, subject_id")
-    clean = [r.subject_id for r in rows.itertuples()
-             if json.loads(r.reasons)["points_rule"]["points"] == 0]
+    rows = tiny.query(
+        "SELECT subject_id, model_grade, pd, reasons FROM ratings "
+        "WHERE model_grade = 'AAA' ORDER BY pd, subject_id"
+    )
+    clean = [
+        r.subject_id
+        for r in rows.itertuples()
+        if json.loads(r.reasons)["points_rule"]["points"] == 0
+    ]
     accident, violation = clean[0], clean[1]
     _plant(tiny, accident, "traffic_accident", "T-ACC-1", value_text="equal")
     _plant(tiny, violation, "traffic_violation", "T-VIO-6", value_num=6.0)
     # the re-rating path (objections, look-ups) and the batch path agree
     one = rate_subjects(tiny, model, AS_OF, subjects=[accident, violation])
     score_scheme(tiny, model, AS_OF)
-    batch = tiny.query("SELECT subject_id, model_grade, final_grade, overrides FROM ratings "
-                       "WHERE subject_id IN (?, ?)", [accident, violation])
+    batch = tiny.query(
+        "SELECT subject_id, model_grade, final_grade, overrides FROM ratings "
+        "WHERE subject_id IN (?, ?)",
+        [accident, violation],
+    )
     for got in (one, batch):
         got = got.set_index("subject_id")
         # the model still ranks the driver above B: the published rule caps it
         assert RANK[got.loc[accident, "model_grade"]] < RANK["B"]
         assert got.loc[accident, "final_grade"] == "B"
-        rule = [o for o in json.loads(got.loc[accident, "overrides"])
-                if o["indicator"] == "points_rule"]
+        rule = [
+            o for o in json.loads(got.loc[accident, "overrides"]) if o["indicator"] == "points_rule"
+        ]
         assert rule and rule[0]["grade"] == "B" and rule[0]["points"] == 20
         assert [(r["record_id"], r["points"]) for r in rule[0]["records"]] == [("T-ACC-1", 20)]
         assert "T-ACC-1" in rule[0]["reason_zh"]

@@ -40,12 +40,19 @@ def test_record_sources_follow_the_declarations() -> None:
     kinds = indicator_kinds(ENTERPRISE, ["penalties_24m", "rep_dishonest_now", "serious_list_now"])
     assert kinds == {"administrative_penalty", "serious_violation_list"}
     assert "dishonest_judgment_debtor" in indicator_kinds(
-        ENTERPRISE, ["rep_dishonest_now"], relation=None)
+        ENTERPRISE, ["rep_dishonest_now"], relation=None
+    )
 
 
 def test_matches_mirror_the_sql_filter() -> None:
-    rec = {"kind": "traffic_violation", "severity": "general", "value_num": 6.0,
-           "value_text": None, "amount": None, "polarity": "negative"}
+    rec = {
+        "kind": "traffic_violation",
+        "severity": "general",
+        "value_num": 6.0,
+        "value_text": None,
+        "amount": None,
+        "polarity": "negative",
+    }
     assert matches(Match(("traffic_violation",), min_value=6.0), rec)
     assert not matches(Match(("traffic_violation",), min_value=6.5), rec)
     assert not matches(Match(("traffic_violation",), severities=("serious",)), rec)
@@ -94,18 +101,31 @@ def test_subject_records_and_parties(city) -> None:
 def test_records_behind_a_repair_end(city) -> None:
     from little_city import table_frame
 
-    city.append("repairs", table_frame([
-        {"repair_id": "REP-1", "record_id": "R-E3-PEN", "subject_id": E3, "status": "approved",
-         "applied_on": dt.date(2026, 9, 1), "approved_on": dt.date(2026, 10, 15),
-         "recorded_at": pd.Timestamp("2026-10-15")},
-    ], "repairs"))
+    city.append(
+        "repairs",
+        table_frame(
+            [
+                {
+                    "repair_id": "REP-1",
+                    "record_id": "R-E3-PEN",
+                    "subject_id": E3,
+                    "status": "approved",
+                    "applied_on": dt.date(2026, 9, 1),
+                    "approved_on": dt.date(2026, 10, 15),
+                    "recorded_at": pd.Timestamp("2026-10-15"),
+                },
+            ],
+            "repairs",
+        ),
+    )
     rows = records_behind(city, ENTERPRISE, E3, ["serious_penalties_36m"], D1)
     (row,) = rows.to_dict("records")
     assert row["repaired_on"] == dt.date(2026, 10, 15)
     assert row["publication_end"] == row["counts_until"] == dt.date(2026, 10, 15)
     assert (row["window_from"], row["window_to"]) == (dt.date(2023, 9, 30), D1)
-    assert records_behind(city, ENTERPRISE, E3, ["serious_penalties_36m"],
-                          dt.date(2026, 10, 15)).empty
+    assert records_behind(
+        city, ENTERPRISE, E3, ["serious_penalties_36m"], dt.date(2026, 10, 15)
+    ).empty
 
 
 # --- agreement with the feature build on a generated city -------------------------------
@@ -151,6 +171,11 @@ def test_records_behind_add_up_to_the_built_indicators(generated, key) -> None:
             want = row[name]
             want = 0.0 if want is None or (isinstance(want, float) and math.isnan(want)) else want
             assert math.isclose(got, float(want), rel_tol=1e-9, abs_tol=1e-6), (
-                key, row["subject_id"], name, got, want)
+                key,
+                row["subject_id"],
+                name,
+                got,
+                want,
+            )
             compared += got != 0
     assert compared > 10

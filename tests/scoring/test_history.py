@@ -59,9 +59,16 @@ def test_current_ratings_filters(city) -> None:
 
 
 def test_a_later_batch_replaces_a_re_rating_for_every_subject(city) -> None:
-    city.append("ratings", table_frame([rating(E6, D1, "B", "2026-11-01 08:00", version="3"),
-                                   rating(E1, D1, "C", "2026-11-01 08:00", version="3")],
-                                  "ratings"))
+    city.append(
+        "ratings",
+        table_frame(
+            [
+                rating(E6, D1, "B", "2026-11-01 08:00", version="3"),
+                rating(E1, D1, "C", "2026-11-01 08:00", version="3"),
+            ],
+            "ratings",
+        ),
+    )
     at1 = current_ratings(city, "enterprise", D1).set_index("subject_id")
     assert at1.loc[E6, "final_grade"] == "B" and at1.loc[E1, "final_grade"] == "C"
     assert at1.loc[E2, "model_version"] == "2"
@@ -77,7 +84,8 @@ def test_the_rating_in_force_takes_the_latest_date_then_scoring_then_version(cit
     assert latest.loc[E1, "as_of"] == D1
     # a subject rated only at D0 keeps that rating in force after D1
     assert set(current_ratings(city, "enterprise", D0)["subject_id"]) - set(
-        current_ratings(city, "enterprise", D1)["subject_id"]) <= set(latest.index)
+        current_ratings(city, "enterprise", D1)["subject_id"]
+    ) <= set(latest.index)
     assert ratings_on(city, "enterprise", dt.date(2020, 1, 1)).empty
     some = ratings_on(city, "enterprise", D1, [E6, "nobody"])
     assert list(some["subject_id"]) == [E6] and some["final_grade"].iloc[0] == "A"
@@ -87,8 +95,13 @@ def test_model_versions_compare_as_numbers(city) -> None:
     """Two versions score the same subject and date at the same moment: version 10 is the
     newer model, though "10" < "9" as text; every reader agrees."""
     same = "2026-12-01 08:00"
-    city.append("ratings", table_frame([rating(E4, D1, "C", same, version="9"),
-                                        rating(E4, D1, "D", same, version="10")], "ratings"))
+    city.append(
+        "ratings",
+        table_frame(
+            [rating(E4, D1, "C", same, version="9"), rating(E4, D1, "D", same, version="10")],
+            "ratings",
+        ),
+    )
     assert ratings_on(city, "enterprise", D1, [E4])["final_grade"].tolist() == ["D"]
     assert current_ratings(city, "enterprise", D1, [E4])["final_grade"].tolist() == ["D"]
     mine = subject_history(city, E4)
@@ -157,22 +170,66 @@ def test_movers_and_the_records_that_moved_them(city) -> None:
 
 def test_movers_name_revocations_repairs_and_objections(city) -> None:
     d2 = dt.date(2026, 12, 31)
-    city.append("records", table_frame([
-        record("R-E2-PEN", E2, "administrative_penalty", event="2026-01-05",
-               published="2026-01-06", severity="general", value_text="price",
-               valid_until="2027-01-05", revoked="2026-11-01"),
-        record("R-E2-PEN2", E2, "administrative_penalty", event="2026-02-05",
-               published="2026-02-06", severity="general", value_text="price",
-               valid_until="2027-02-05"),
-    ], "records"))
-    city.append("objections", table_frame([
-        {"objection_id": "OBJ-9", "record_id": "R-E2-PEN2", "subject_id": E2, "status": "open",
-         "opened_on": dt.date(2026, 11, 5), "recorded_at": pd.Timestamp("2026-11-05")},
-    ], "objections"))
-    city.append("ratings", table_frame([
-        rating(E2, d2, "A", "2027-01-02 08:00",
-               reasons_json=reasons("enterprise", [("penalties_24m", 0, 0.0)])),
-    ], "ratings"))
+    city.append(
+        "records",
+        table_frame(
+            [
+                record(
+                    "R-E2-PEN",
+                    E2,
+                    "administrative_penalty",
+                    event="2026-01-05",
+                    published="2026-01-06",
+                    severity="general",
+                    value_text="price",
+                    valid_until="2027-01-05",
+                    revoked="2026-11-01",
+                ),
+                record(
+                    "R-E2-PEN2",
+                    E2,
+                    "administrative_penalty",
+                    event="2026-02-05",
+                    published="2026-02-06",
+                    severity="general",
+                    value_text="price",
+                    valid_until="2027-02-05",
+                ),
+            ],
+            "records",
+        ),
+    )
+    city.append(
+        "objections",
+        table_frame(
+            [
+                {
+                    "objection_id": "OBJ-9",
+                    "record_id": "R-E2-PEN2",
+                    "subject_id": E2,
+                    "status": "open",
+                    "opened_on": dt.date(2026, 11, 5),
+                    "recorded_at": pd.Timestamp("2026-11-05"),
+                },
+            ],
+            "objections",
+        ),
+    )
+    city.append(
+        "ratings",
+        table_frame(
+            [
+                rating(
+                    E2,
+                    d2,
+                    "A",
+                    "2027-01-02 08:00",
+                    reasons_json=reasons("enterprise", [("penalties_24m", 0, 0.0)]),
+                ),
+            ],
+            "ratings",
+        ),
+    )
     (row,) = movers(city, "enterprise", D1, d2).to_dict("records")
     changes = {r["record_id"]: r["change"] for r in row["records"]}
     assert changes == {"R-E2-PEN": "revoked", "R-E2-PEN2": "objection_open"}
@@ -181,15 +238,38 @@ def test_movers_name_revocations_repairs_and_objections(city) -> None:
 
 def test_movers_repaired_record(city) -> None:
     d2 = dt.date(2026, 12, 31)
-    city.append("repairs", table_frame([
-        {"repair_id": "REP-1", "record_id": "R-E3-PEN", "subject_id": E3, "status": "approved",
-         "applied_on": dt.date(2026, 9, 1), "approved_on": dt.date(2026, 10, 15),
-         "recorded_at": pd.Timestamp("2026-10-15")},
-    ], "repairs"))
-    city.append("ratings", table_frame([
-        rating(E3, d2, "A", "2027-01-02 08:00",
-               reasons_json=reasons("enterprise", [("serious_penalties_36m", 0, 0.0)])),
-    ], "ratings"))
+    city.append(
+        "repairs",
+        table_frame(
+            [
+                {
+                    "repair_id": "REP-1",
+                    "record_id": "R-E3-PEN",
+                    "subject_id": E3,
+                    "status": "approved",
+                    "applied_on": dt.date(2026, 9, 1),
+                    "approved_on": dt.date(2026, 10, 15),
+                    "recorded_at": pd.Timestamp("2026-10-15"),
+                },
+            ],
+            "repairs",
+        ),
+    )
+    city.append(
+        "ratings",
+        table_frame(
+            [
+                rating(
+                    E3,
+                    d2,
+                    "A",
+                    "2027-01-02 08:00",
+                    reasons_json=reasons("enterprise", [("serious_penalties_36m", 0, 0.0)]),
+                ),
+            ],
+            "ratings",
+        ),
+    )
     (row,) = movers(city, "enterprise", D1, d2).to_dict("records")
     assert [(r["record_id"], r["change"]) for r in row["records"]] == [("R-E3-PEN", "repaired")]
 
@@ -212,7 +292,10 @@ def test_subject_history_keeps_superseded_rows_and_the_cause(city) -> None:
     assert list(h["current"]) == [True, False, True]
     last = h.iloc[-1]
     assert (last["cause_kind"], last["cause_id"], last["cause_record_id"]) == (
-        "objection", "OBJ-1", "R-E6-LIST")
+        "objection",
+        "OBJ-1",
+        "R-E6-LIST",
+    )
     assert pd.isna(h.iloc[1]["cause_kind"])
     both = subject_history(city, E2)
     assert list(both["current"]) == [False, True, True]  # the older model version at D0
@@ -227,14 +310,39 @@ def test_movers_include_related_party_records(city) -> None:
     e2 = subject(E2, "曲靖乙制造有限公司", legal_rep_id=rep2)
     e2["recorded_at"] = pd.Timestamp.now() + pd.Timedelta(days=1)  # a newer version of E2
     city.append("subjects", table_frame([e2], "subjects"))
-    city.append("records", table_frame([
-        record("R-REP2-DJD", rep2, "dishonest_judgment_debtor", event="2026-11-10",
-               published="2026-11-12", dept="court", severity="serious", domain="judicial"),
-    ], "records"))
-    city.append("ratings", table_frame([
-        rating(E2, d2, "C", "2027-01-02 08:00",
-               reasons_json=reasons("enterprise", [("rep_dishonest_now", 1, 0.8)])),
-    ], "ratings"))
+    city.append(
+        "records",
+        table_frame(
+            [
+                record(
+                    "R-REP2-DJD",
+                    rep2,
+                    "dishonest_judgment_debtor",
+                    event="2026-11-10",
+                    published="2026-11-12",
+                    dept="court",
+                    severity="serious",
+                    domain="judicial",
+                ),
+            ],
+            "records",
+        ),
+    )
+    city.append(
+        "ratings",
+        table_frame(
+            [
+                rating(
+                    E2,
+                    d2,
+                    "C",
+                    "2027-01-02 08:00",
+                    reasons_json=reasons("enterprise", [("rep_dishonest_now", 1, 0.8)]),
+                ),
+            ],
+            "ratings",
+        ),
+    )
     (row,) = movers(city, "enterprise", D1, d2).to_dict("records")
     (rec,) = row["records"]
     assert (rec["record_id"], rec["relation"], rec["owner_id"]) == ("R-REP2-DJD", "legal_rep", rep2)
@@ -265,16 +373,26 @@ def test_a_closed_firm_has_no_rating_in_force_nor_a_lending_offer(tiny, champion
         score_scheme(tiny, champions["enterprise"], day)
         # SME grades by hand (these tests train no SME champion): the rule is the read's
         smes = build_features(tiny, "sme", day)["subject_id"]
-        tiny.append("ratings", table_frame(
-            [rating(s, day, "AA", stamp, scheme="sme", score=80.0) for s in smes], "ratings"))
+        tiny.append(
+            "ratings",
+            table_frame(
+                [rating(s, day, "AA", stamp, scheme="sme", score=80.0) for s in smes], "ratings"
+            ),
+        )
     both = set(ratings_on(tiny, "sme", t0)["subject_id"]) & set(
-        ratings_on(tiny, "sme", t1)["subject_id"])
+        ratings_on(tiny, "sme", t1)["subject_id"]
+    )
     firm = sorted(both)[0]
     assert firm in set(lending_decisions(tiny, t1, LendingConfig(), BuildConfig())["subject_id"])
-    latest = tiny.query("SELECT * FROM subjects WHERE subject_id = ? "
-                        "ORDER BY recorded_at DESC LIMIT 1", [firm])
-    closure = latest.assign(status="closed", closed_on=pd.Timestamp("2026-10-20"),
-                            recorded_at=pd.Timestamp("2026-11-05 10:00"), ingest_id=99)
+    latest = tiny.query(
+        "SELECT * FROM subjects WHERE subject_id = ? ORDER BY recorded_at DESC LIMIT 1", [firm]
+    )
+    closure = latest.assign(
+        status="closed",
+        closed_on=pd.Timestamp("2026-10-20"),
+        recorded_at=pd.Timestamp("2026-11-05 10:00"),
+        ingest_id=99,
+    )
     tiny.append("subjects", closure)
 
     assert firm not in set(ratings_on(tiny, "sme", t1)["subject_id"])
@@ -291,8 +409,12 @@ def test_a_closed_firm_has_no_rating_in_force_nor_a_lending_offer(tiny, champion
     # history keeps every rating; a new batch at t1 no longer rates it
     history = subject_history(tiny, firm)
     assert {(s, d) for s, d in zip(history["scheme"], history["as_of"], strict=True)} >= {
-        ("sme", t0), ("sme", t1)}
+        ("sme", t0),
+        ("sme", t1),
+    }
     score_scheme(tiny, champions["enterprise"], t1)
-    rated = tiny.query("SELECT as_of FROM ratings WHERE scheme = 'enterprise' "
-                       "AND subject_id = ? ORDER BY as_of", [firm])
+    rated = tiny.query(
+        "SELECT as_of FROM ratings WHERE scheme = 'enterprise' AND subject_id = ? ORDER BY as_of",
+        [firm],
+    )
     assert [pd.Timestamp(d).date() for d in rated["as_of"]] == [t0]

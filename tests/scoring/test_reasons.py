@@ -27,27 +27,86 @@ from scoring.reasons import reasons_json
 from training.run import indicator_texts, ordinal_features, reference_row
 
 ORDER = ("A", "B", "M", "C", "D")
-SCHEME = Scheme("toy", "玩具", "toy", Population("enterprise"), (
-    Indicator("penalties", "近24个月行政处罚次数", "Penalties", "监管", Records(
-        Match(("administrative_penalty",)), "count", 24), UP, "次",
-        "近{window}个月行政处罚{value}次", "{value} penalties in {window} months"),
-    Indicator("days_since", "距最近一条失信记录天数", "Days since", "监管", Records(
-        Match(("administrative_penalty",)), "days_since", 36), DOWN, "天",
-        "距最近一条失信记录{value}天", "{value} days since", missing_zh="近{window}个月无失信记录",
-        missing_en="no negative record in {window} months", missing_rank="best"),
-    Indicator("size", "上年纳税额", "Tax the year before", "动态", Records(
-        Match(("tax_paid",)), "sum_amount", 12, offset=12), NEUTRAL, "元",
-        "上一年度纳税{value}元", "{value} yuan"),
-    Indicator("industry", "所属行业", "Industry", "基础", Attribute("industry", categorical=True),
-              NEUTRAL, "", "所属行业：{value}", "industry: {value}"),
-    Indicator("tax_level", "纳税信用级别", "Tax level", "动态", Records(
-        Match(("tax_credit_level",)), "latest_text", 24), UP, "", "纳税信用级别为{value}",
-        "tax level {value}", order=ORDER, missing_zh="近{window}个月无纳税信用级别记录",
-        missing_en="no tax level in {window} months"),
-    Indicator("capital", "注册资本", "Registered capital", "基础",
-              Attribute("registered_capital"), DOWN, "元", "注册资本{value}元",
-              "registered capital {value} yuan"),
-))
+SCHEME = Scheme(
+    "toy",
+    "玩具",
+    "toy",
+    Population("enterprise"),
+    (
+        Indicator(
+            "penalties",
+            "近24个月行政处罚次数",
+            "Penalties",
+            "监管",
+            Records(Match(("administrative_penalty",)), "count", 24),
+            UP,
+            "次",
+            "近{window}个月行政处罚{value}次",
+            "{value} penalties in {window} months",
+        ),
+        Indicator(
+            "days_since",
+            "距最近一条失信记录天数",
+            "Days since",
+            "监管",
+            Records(Match(("administrative_penalty",)), "days_since", 36),
+            DOWN,
+            "天",
+            "距最近一条失信记录{value}天",
+            "{value} days since",
+            missing_zh="近{window}个月无失信记录",
+            missing_en="no negative record in {window} months",
+            missing_rank="best",
+        ),
+        Indicator(
+            "size",
+            "上年纳税额",
+            "Tax the year before",
+            "动态",
+            Records(Match(("tax_paid",)), "sum_amount", 12, offset=12),
+            NEUTRAL,
+            "元",
+            "上一年度纳税{value}元",
+            "{value} yuan",
+        ),
+        Indicator(
+            "industry",
+            "所属行业",
+            "Industry",
+            "基础",
+            Attribute("industry", categorical=True),
+            NEUTRAL,
+            "",
+            "所属行业：{value}",
+            "industry: {value}",
+        ),
+        Indicator(
+            "tax_level",
+            "纳税信用级别",
+            "Tax level",
+            "动态",
+            Records(Match(("tax_credit_level",)), "latest_text", 24),
+            UP,
+            "",
+            "纳税信用级别为{value}",
+            "tax level {value}",
+            order=ORDER,
+            missing_zh="近{window}个月无纳税信用级别记录",
+            missing_en="no tax level in {window} months",
+        ),
+        Indicator(
+            "capital",
+            "注册资本",
+            "Registered capital",
+            "基础",
+            Attribute("registered_capital"),
+            DOWN,
+            "元",
+            "注册资本{value}元",
+            "registered capital {value} yuan",
+        ),
+    ),
+)
 NAMES = tuple(i.name for i in SCHEME.indicators)
 
 
@@ -61,13 +120,27 @@ def _frame(n: int = 5000, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
     tax[rng.random(n) < 0.1] = None
     capital = np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(13, 1, n))
     rank = pd.Series(tax).map({c: i for i, c in enumerate(ORDER)}).fillna(2).to_numpy()
-    logit = (-3 + 0.8 * penalties - 0.001 * np.nan_to_num(days, nan=1500) + 0.5 * rank
-             + 0.4 * (industry == "E") + 0.3 * np.sin(np.log(size))
-             - 0.2 * np.nan_to_num(np.log(capital) - 13))
+    logit = (
+        -3
+        + 0.8 * penalties
+        - 0.001 * np.nan_to_num(days, nan=1500)
+        + 0.5 * rank
+        + 0.4 * (industry == "E")
+        + 0.3 * np.sin(np.log(size))
+        - 0.2 * np.nan_to_num(np.log(capital) - 13)
+    )
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    frame = pd.DataFrame({"subject_id": [f"S{i}" for i in range(n)], "penalties": penalties,
-                          "days_since": days, "size": size, "industry": industry,
-                          "tax_level": pd.Series(tax, dtype=object), "capital": capital})
+    frame = pd.DataFrame(
+        {
+            "subject_id": [f"S{i}" for i in range(n)],
+            "penalties": penalties,
+            "days_since": days,
+            "size": size,
+            "industry": industry,
+            "tax_level": pd.Series(tax, dtype=object),
+            "capital": capital,
+        }
+    )
     return frame, y
 
 
@@ -77,19 +150,36 @@ def _pipeline(family: str, frame: pd.DataFrame, y: np.ndarray) -> RatingPipeline
 
     x = encode_ordinal(frame[list(NAMES)], ordinal)
     if family == "gbm":
-        est = GbmClassifier(n_estimators=60, num_leaves=7, min_child_samples=50,
-                            categorical_features=["industry"], random_state=0,
-                            monotone_constraints={"penalties": 1, "days_since": -1,
-                                                  "tax_level": 1, "capital": -1}).fit(x, y)
+        est = GbmClassifier(
+            n_estimators=60,
+            num_leaves=7,
+            min_child_samples=50,
+            categorical_features=["industry"],
+            random_state=0,
+            monotone_constraints={"penalties": 1, "days_since": -1, "tax_level": 1, "capital": -1},
+        ).fit(x, y)
     else:
-        est = ScorecardClassifier(categorical_features=["industry"], monotonic_trends={
-            "penalties": "ascending", "days_since": "descending", "tax_level": "ascending",
-            "capital": "descending"}).fit(x, y)
-    pipe = RatingPipeline("toy", family, NAMES, est, PlattCalibrator(1.0, 0.0),
-                          ScoreScale(600, 50, 20),
-                          dataclasses.replace(load_scale("enterprise"), overrides=()),
-                          indicator_texts(SCHEME), reference_row(frame[list(NAMES)], ordinal),
-                          ordinal)
+        est = ScorecardClassifier(
+            categorical_features=["industry"],
+            monotonic_trends={
+                "penalties": "ascending",
+                "days_since": "descending",
+                "tax_level": "ascending",
+                "capital": "descending",
+            },
+        ).fit(x, y)
+    pipe = RatingPipeline(
+        "toy",
+        family,
+        NAMES,
+        est,
+        PlattCalibrator(1.0, 0.0),
+        ScoreScale(600, 50, 20),
+        dataclasses.replace(load_scale("enterprise"), overrides=()),
+        indicator_texts(SCHEME),
+        reference_row(frame[list(NAMES)], ordinal),
+        ordinal,
+    )
     pipe.scale = pipe.scale.fit_bands(pipe.predict_pd(frame), y)
     return pipe
 
@@ -119,10 +209,10 @@ def test_reasons_add_up_exactly_from_the_reference_subject(rated) -> None:
     x = pipe.model_input(frame)
     ref = pipe.model_input(pipe.reference)
     est = pipe.estimator
-    expected = (est.predict_score(x) if pipe.family == "scorecard"
-                else est.decision_function(x))
-    at_ref = (est.predict_score(ref) if pipe.family == "scorecard"
-              else est.decision_function(ref))[0]
+    expected = est.predict_score(x) if pipe.family == "scorecard" else est.decision_function(x)
+    at_ref = (est.predict_score(ref) if pipe.family == "scorecard" else est.decision_function(ref))[
+        0
+    ]
     for r, out in zip(reasons, expected, strict=True):
         assert r["base_kind"] == "reference" and r["base"] == pytest.approx(at_ref, abs=1e-9)
         listed = sum(i["contribution"] for i in r["raise"] + r["lower"])
@@ -140,12 +230,14 @@ def test_no_reason_contradicts_its_direction_against_the_reference(rated) -> Non
                 seen[side].add(name)
                 assert name != "size", "a context indicator without direction is no reason"
                 assert ref == pipe.reference.at[0, name] or (
-                    isinstance(ref, float) and np.isnan(pipe.reference.at[0, name]))
+                    isinstance(ref, float) and np.isnan(pipe.reference.at[0, name])
+                )
                 assert (item["risk"] > 0) == (side == "raise")
                 if value is None:
                     assert name in ("days_since", "tax_level"), f"undeclared missing {name}"
-                    assert not (name == "days_since" and side == "raise"), \
+                    assert not (name == "days_since" and side == "raise"), (
                         "no negative record at all cannot raise the risk"
+                    )
                     continue
                 worse = _worse(name, value, ref)
                 if worse is not None:
@@ -158,8 +250,11 @@ def test_no_reason_contradicts_its_direction_against_the_reference(rated) -> Non
 
 def test_reasons_read_as_a_credit_officer_reads_them(rated) -> None:
     _, _, reasons = rated
-    texts = {(i["indicator"], json.dumps(i["value"])): i["text_zh"]
-             for r in reasons for i in r["raise"] + r["lower"]}
+    texts = {
+        (i["indicator"], json.dumps(i["value"])): i["text_zh"]
+        for r in reasons
+        for i in r["raise"] + r["lower"]
+    }
     for (name, value), text in texts.items():
         assert "None" not in text and "nan" not in text and "无数据" not in text, text
         if name == "days_since" and value == "null":

@@ -55,9 +55,11 @@ def swept(small_rated_city: dict) -> dict:
     out = {}
     with DuckDBStore(small_rated_city["path"], read_only=True) as store:
         for key in MODELLED:
-            ratings = store.query("SELECT subject_id, final_grade, reasons FROM ratings "
-                                  "WHERE scheme = ? AND as_of = ?",
-                                  [key, small_rated_city["as_of"]])
+            ratings = store.query(
+                "SELECT subject_id, final_grade, reasons FROM ratings "
+                "WHERE scheme = ? AND as_of = ?",
+                [key, small_rated_city["as_of"]],
+            )
             features = build_features(store, key, small_rated_city["as_of"])
             out[key] = (ratings, features.set_index("subject_id"))
     return out
@@ -118,8 +120,7 @@ def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: 
 
 
 @pytest.mark.parametrize("key", list(SCHEMES))
-def test_every_declared_share_stays_within_zero_and_one(small_rated_city: dict,
-                                                        key: str) -> None:
+def test_every_declared_share_stays_within_zero_and_one(small_rated_city: dict, key: str) -> None:
     shares = [i.name for i in SCHEMES[key].indicators if i.display_kind == "share"]
     if not shares:
         pytest.skip(f"{key} declares no share")
@@ -129,6 +130,8 @@ def test_every_declared_share_stays_within_zero_and_one(small_rated_city: dict,
             for name in shares:
                 col = pd.to_numeric(frame[name], errors="coerce")
                 outside = col[(col < 0) | (col > 1)]
-                assert outside.empty, (f"{key}.{name} on {day}: {len(outside)} values outside "
-                                       f"[0, 1], e.g. {outside.head(3).tolist()}")
+                assert outside.empty, (
+                    f"{key}.{name} on {day}: {len(outside)} values outside "
+                    f"[0, 1], e.g. {outside.head(3).tolist()}"
+                )
                 assert col.notna().any() or np.isnan(col).all()

@@ -95,7 +95,7 @@ def test_personal_ids_are_masked_everywhere(city) -> None:
 
 def test_report_as_of_an_earlier_date_and_the_history(city) -> None:
     page = _visible(_report(city, E3, as_of=D0))
-    assert "评价基准日 <span class=\"en\">As of</span> 2026-06-30" in page
+    assert '评价基准日 <span class="en">As of</span> 2026-06-30' in page
     assert "R-E3-ABN" in page and "列入经营异常名录，不高于C类" in page
     assert "2026-09-30" not in page  # nothing after the reported date
     assert "REP-1" in page and "已申请" in page  # the repair applied for
@@ -109,7 +109,10 @@ def test_re_rating_cause_and_superseded_rows(city) -> None:
     (section,) = data["sections"]
     assert section["final_grade"] == "A" and section["cause"] == "异议处理 OBJ-1 (R-E6-LIST)"
     assert [(h["grade"], h["current"]) for h in section["history"]] == [
-        ("A", True), ("D", False), ("A", True)]
+        ("A", True),
+        ("D", False),
+        ("A", True),
+    ]
     assert data["objections"][0]["status"] == "异议成立"
     page = _visible(_report(city, E6))
     assert "已被取代" in page and "重新评价原因" in page
@@ -152,26 +155,59 @@ def rated_city(generated):
     picked = {}
     for key in ("enterprise", "sme", "household", "driver"):
         scheme = SCHEMES[key]
-        names = [i.name for i in scheme.indicators
-                 if isinstance(i.source, Records | Related) and not i.categorical]
+        names = [
+            i.name
+            for i in scheme.indicators
+            if isinstance(i.source, Records | Related) and not i.categorical
+        ]
         frame = build_features(generated, key, CITY_DAY)
         row = frame.loc[(frame[names].fillna(0) != 0).sum(axis=1).idxmax()]
         cited = [n for n in names if row[n]][:5]
-        raise_ = [{"indicator": n, "value": float(row[n]), "contribution": 0.5, "risk": 0.5,
-                   "label_zh": scheme.indicator(n).label_zh,
-                   "label_en": scheme.indicator(n).label_en,
-                   "text_zh": scheme.indicator(n).reason(float(row[n]), "zh"),
-                   "text_en": scheme.indicator(n).reason(float(row[n]), "en")} for n in cited]
-        reasons = {"unit": "points", "base": 600.0, "output": 602.5, "rest": 0.0,
-                   "raise": raise_, "lower": []}
-        store.append("ratings", table_frame([{
-            "subject_id": row["subject_id"], "scheme": key, "as_of": CITY_DAY,
-            "model_name": f"xinping-{key}", "model_version": "4", "run_id": "r4", "score": 602.5,
-            "pd": 0.04, "model_grade": "B" if key == "enterprise" else "A",
-            "final_grade": "B" if key == "enterprise" else "A", "overrides": "[]",
-            "reasons": json.dumps(reasons, ensure_ascii=False),
-            "green_channel": True, "scored_at": dt.datetime(2026, 7, 1, 8),
-        }], "ratings"))
+        raise_ = [
+            {
+                "indicator": n,
+                "value": float(row[n]),
+                "contribution": 0.5,
+                "risk": 0.5,
+                "label_zh": scheme.indicator(n).label_zh,
+                "label_en": scheme.indicator(n).label_en,
+                "text_zh": scheme.indicator(n).reason(float(row[n]), "zh"),
+                "text_en": scheme.indicator(n).reason(float(row[n]), "en"),
+            }
+            for n in cited
+        ]
+        reasons = {
+            "unit": "points",
+            "base": 600.0,
+            "output": 602.5,
+            "rest": 0.0,
+            "raise": raise_,
+            "lower": [],
+        }
+        store.append(
+            "ratings",
+            table_frame(
+                [
+                    {
+                        "subject_id": row["subject_id"],
+                        "scheme": key,
+                        "as_of": CITY_DAY,
+                        "model_name": f"xinping-{key}",
+                        "model_version": "4",
+                        "run_id": "r4",
+                        "score": 602.5,
+                        "pd": 0.04,
+                        "model_grade": "B" if key == "enterprise" else "A",
+                        "final_grade": "B" if key == "enterprise" else "A",
+                        "overrides": "[]",
+                        "reasons": json.dumps(reasons, ensure_ascii=False),
+                        "green_channel": True,
+                        "scored_at": dt.datetime(2026, 7, 1, 8),
+                    }
+                ],
+                "ratings",
+            ),
+        )
         picked[key] = (row["subject_id"], cited)
     yield store, picked
     store.close()
@@ -204,9 +240,11 @@ def test_a_driver_capped_by_the_points_rule_reads_why(tiny, champions) -> None:
 
     as_of = dt.date(2026, 10, 31)
     score_scheme(tiny, champions["driver"], as_of)
-    rows = tiny.query("SELECT subject_id, model_grade, final_grade, overrides FROM ratings "
-                      "WHERE overrides LIKE '%points_rule%' AND final_grade = 'B' "
-                      "ORDER BY subject_id LIMIT 1")
+    rows = tiny.query(
+        "SELECT subject_id, model_grade, final_grade, overrides FROM ratings "
+        "WHERE overrides LIKE '%points_rule%' AND final_grade = 'B' "
+        "ORDER BY subject_id LIMIT 1"
+    )
     sid, model_grade = rows["subject_id"].iloc[0], rows["model_grade"].iloc[0]
     rule = [o for o in json.loads(rows["overrides"].iloc[0]) if o["indicator"] == "points_rule"]
     (section,) = report_data(tiny, sid, POLICY, scheme="driver")["sections"]

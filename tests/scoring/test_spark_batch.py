@@ -80,6 +80,10 @@ def test_spark_scoring_gives_the_embedded_ratings(scheme, duck, lake, champions)
     assert any(folder.glob("*.parquet"))
     again = score_scheme_spark(lake, model, AS_OF, scored_at=SCORED_AT)
     assert again.rows == spark_run.rows
-    assert lake.count("ratings") == lake.scalar(
-        "SELECT count(*) FROM ratings WHERE NOT (scheme = ? AND as_of = ?)",
-        [scheme, AS_OF]) + spark_run.rows
+    assert (
+        lake.count("ratings")
+        == lake.scalar(
+            "SELECT count(*) FROM ratings WHERE NOT (scheme = ? AND as_of = ?)", [scheme, AS_OF]
+        )
+        + spark_run.rows
+    )

@@ -51,8 +51,11 @@ def lake(small_file: Path, tmp_path_factory: pytest.TempPathFactory, spark):
 
 
 def test_the_small_city_is_the_demo_size(duck) -> None:
-    counts = dict(duck.query("SELECT subject_type, count(*) AS n FROM subjects "
-                             "GROUP BY 1").itertuples(index=False))
+    counts = dict(
+        duck.query("SELECT subject_type, count(*) AS n FROM subjects GROUP BY 1").itertuples(
+            index=False
+        )
+    )
     assert counts["enterprise"] == 10_000 and counts["household"] == 20_000
     assert counts["driver"] == 5_000
 
@@ -67,8 +70,7 @@ def test_every_scheme_has_the_same_indicators_on_both_engines(key, duck, lake) -
 
 
 @pytest.mark.parametrize("scheme", ["enterprise", "driver"])
-def test_every_subject_gets_the_same_rating_on_both_engines(scheme, duck, lake,
-                                                            champions) -> None:
+def test_every_subject_gets_the_same_rating_on_both_engines(scheme, duck, lake, champions) -> None:
     model = champions[scheme]
     ran = score_scheme(duck, model, AS_OF, scored_at=SCORED_AT)
     spark_run = score_scheme_spark(lake, model, AS_OF, scored_at=SCORED_AT)

@@ -341,8 +341,7 @@ def test_registered_pyfunc_rates_and_explains_exactly(trained, home, frames, fam
         assert (out["score"] == out["score"].round()).all()
     else:
         np.testing.assert_allclose(
-            total, pipeline.estimator.decision_function(pipeline.model_input(x)), rtol=0,
-            atol=1e-9
+            total, pipeline.estimator.decision_function(pipeline.model_input(x)), rtol=0, atol=1e-9
         )
     # the registered model is the pipeline: same output as rating directly
     pd.testing.assert_frame_equal(

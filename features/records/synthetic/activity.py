@@ -40,8 +40,11 @@ def add_periodic(
     firm_size = rng.lognormal(0.0, 0.8, n)
     tax_base = np.array([TAX_BASE[s] for s in scale]) * firm_size
     staff_base = np.array([STAFF_BASE[s] for s in scale]) * np.sqrt(firm_size)
-    power_base = (np.array([POWER_BASE[s] for s in scale]) * firm_size
-                  * np.array([HEAVY_POWER.get(s, 1.0) for s in industry]))
+    power_base = (
+        np.array([POWER_BASE[s] for s in scale])
+        * firm_size
+        * np.array([HEAVY_POWER.get(s, 1.0) for s in industry])
+    )
     metered = rng.random(n) < 0.6
     fund = rng.random(n) < np.where(np.isin(scale, ["medium", "large"]), 0.8, 0.15)
     zero_prone = scale == "micro"
@@ -53,29 +56,59 @@ def add_periodic(
     i, k = np.nonzero(live)
     day = month_end(q[k])
     zero = zero_prone[i] & (rng.random(len(i)) < sigmoid(-0.6 + 0.6 * z[i, q[k]]))
-    tax = (tax_base[i] * np.exp(-0.5 * drift[i, k] - 0.35 * mu[i]) * TAX_SEASON[quarter[k]]
-           * rng.lognormal(0.0, 0.3, len(i)))
-    batch.add("tax_paid", i, day, lag(rng, day, 15, 45), amount=np.where(zero, 0.0,
-                                                                         np.round(tax, 2)))
-    staff = np.round(staff_base[i] * np.exp(-0.3 * drift[i, k] - 0.1 * mu[i])
-                     * rng.lognormal(0, 0.08, len(i)))
+    tax = (
+        tax_base[i]
+        * np.exp(-0.5 * drift[i, k] - 0.35 * mu[i])
+        * TAX_SEASON[quarter[k]]
+        * rng.lognormal(0.0, 0.3, len(i))
+    )
+    batch.add(
+        "tax_paid", i, day, lag(rng, day, 15, 45), amount=np.where(zero, 0.0, np.round(tax, 2))
+    )
+    staff = np.round(
+        staff_base[i] * np.exp(-0.3 * drift[i, k] - 0.1 * mu[i]) * rng.lognormal(0, 0.08, len(i))
+    )
     has = staff >= 1
-    batch.add("social_insurance_headcount", i[has], day[has], lag(rng, day[has], 5, 30),
-              value_num=staff[has])
+    batch.add(
+        "social_insurance_headcount",
+        i[has],
+        day[has],
+        lag(rng, day[has], 5, 30),
+        value_num=staff[has],
+    )
     f = has & fund[i]
     contributors = np.maximum(1, np.round(staff[f] * rng.uniform(0.5, 1.0, int(f.sum()))))
-    batch.add("housing_fund", i[f], day[f], lag(rng, day[f], 5, 30), value_num=contributors,
-              amount=np.round(contributors * 3 * rng.uniform(250, 600, int(f.sum())), 2))
+    batch.add(
+        "housing_fund",
+        i[f],
+        day[f],
+        lag(rng, day[f], 5, 30),
+        value_num=contributors,
+        amount=np.round(contributors * 3 * rng.uniform(250, 600, int(f.sum())), 2),
+    )
     m = metered[i]
-    kwh = (power_base[i[m]] * np.exp(-0.35 * drift[i[m], k[m]]) * POWER_SEASON[quarter[k[m]]]
-           * rng.lognormal(0.0, 0.2, int(m.sum())))
-    batch.add("utility_consumption", i[m], day[m], lag(rng, day[m], 5, 20),
-              value_num=np.round(kwh), value_text="electricity")
+    kwh = (
+        power_base[i[m]]
+        * np.exp(-0.35 * drift[i[m], k[m]])
+        * POWER_SEASON[quarter[k[m]]]
+        * rng.lognormal(0.0, 0.2, int(m.sum()))
+    )
+    batch.add(
+        "utility_consumption",
+        i[m],
+        day[m],
+        lag(rng, day[m], 5, 20),
+        value_num=np.round(kwh),
+        value_text="electricity",
+    )
     _tax_levels(rng, batch, z, alive, est_month)
 
 
 def _tax_levels(
-    rng: np.random.Generator, batch: RecordBatch, z: np.ndarray, alive: np.ndarray,
+    rng: np.random.Generator,
+    batch: RecordBatch,
+    z: np.ndarray,
+    alive: np.ndarray,
     est_month: np.ndarray,
 ) -> None:
     """纳税信用级别 for years 2021–2025, published in April of the next year."""
@@ -101,6 +134,12 @@ def _tax_levels(
         decided = np.datetime64(f"{year + 1}-04-01") + rng.integers(0, 25, len(live)).astype(
             "timedelta64[D]"
         )
-        batch.add("tax_credit_level", live, event, lag(rng, decided, 0, 10), decided_on=decided,
-                  valid_until=np.datetime64(f"{year + 2}-04-30"),
-                  value_text=level.astype(object))
+        batch.add(
+            "tax_credit_level",
+            live,
+            event,
+            lag(rng, decided, 0, 10),
+            decided_on=decided,
+            valid_until=np.datetime64(f"{year + 2}-04-30"),
+            value_text=level.astype(object),
+        )

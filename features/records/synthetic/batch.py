@@ -70,8 +70,12 @@ class RecordBatch:
             "valid_until": _dates(valid_until, n),
             "revoked_on": _dates(revoked_on, n),
         }
-        texts = {"severity": severity, "value_text": value_text, "detail": detail,
-                 "source_dept": spec.dept if source_dept is None else source_dept}
+        texts = {
+            "severity": severity,
+            "value_text": value_text,
+            "detail": detail,
+            "source_dept": spec.dept if source_dept is None else source_dept,
+        }
         for col, val in texts.items():
             part[col] = np.asarray(np.broadcast_to(np.asarray(val, dtype=object), (n,)))
         for col, val in (("value_num", value_num), ("amount", amount)):
@@ -80,9 +84,11 @@ class RecordBatch:
             )
         # A revocation after the data's end is not known yet.
         part["revoked_on"] = np.where(part["revoked_on"] <= END_DAY, part["revoked_on"], _NAT)
-        polarity = np.array(
-            [spec.polarity_for(v) for v in part["value_text"]], dtype=object
-        ) if spec.polarity_by_value else np.full(n, spec.polarity, dtype=object)
+        polarity = (
+            np.array([spec.polarity_for(v) for v in part["value_text"]], dtype=object)
+            if spec.polarity_by_value
+            else np.full(n, spec.polarity, dtype=object)
+        )
         part["polarity"] = polarity
         part["domain"] = np.full(n, spec.domain, dtype=object)
         self.parts.append({k: np.asarray(v)[keep] for k, v in part.items()})

@@ -152,17 +152,31 @@ def generate_city(
     drv = make_drivers(rng, spec, ent, taken)
     months = truth_months(spec.truth_every_months)
 
-    out.subjects(pd.DataFrame({
-        "subject_id": div.townships["township_code"], "subject_type": "township",
-        "name": div.townships["name"], "region_code": div.townships["region_code"],
-        "township_code": div.townships["township_code"], "status": "active",
-    }))
-    out.subjects(pd.DataFrame({
-        "subject_id": div.villages["village_code"], "subject_type": "village",
-        "name": div.villages["name"], "region_code": div.villages["region_code"],
-        "township_code": div.villages["township_code"],
-        "village_code": div.villages["village_code"], "status": "active",
-    }))
+    out.subjects(
+        pd.DataFrame(
+            {
+                "subject_id": div.townships["township_code"],
+                "subject_type": "township",
+                "name": div.townships["name"],
+                "region_code": div.townships["region_code"],
+                "township_code": div.townships["township_code"],
+                "status": "active",
+            }
+        )
+    )
+    out.subjects(
+        pd.DataFrame(
+            {
+                "subject_id": div.villages["village_code"],
+                "subject_type": "village",
+                "name": div.villages["name"],
+                "region_code": div.villages["region_code"],
+                "township_code": div.villages["township_code"],
+                "village_code": div.villages["village_code"],
+                "status": "active",
+            }
+        )
+    )
 
     # --- enterprises -------------------------------------------------------
     ent_ids = pa.array(ent.frame["subject_id"].to_numpy(), pa.string())
@@ -171,8 +185,15 @@ def generate_city(
         report("企业 enterprises", c, len(parts))
         r = _rng(seed, "enterprise", c)
         ch = enterprise.generate_chunk(
-            r, ent.mu[sl], ent.industry[sl], ent.scale[sl], ent.est_month[sl], ent.borrower[sl],
-            ent.first_loan_month[sl], windows, f"E{c:03d}",
+            r,
+            ent.mu[sl],
+            ent.industry[sl],
+            ent.scale[sl],
+            ent.est_month[sl],
+            ent.borrower[sl],
+            ent.first_loan_month[sl],
+            windows,
+            f"E{c:03d}",
         )
         ids = ent_ids[sl]
         frame = ent.frame.iloc[sl].copy()
@@ -187,28 +208,50 @@ def generate_city(
         _lifecycle(out, r, table, windows)
         mu, n = ent.mu[sl], len(ent.mu[sl])
         alive = ch.alive.astype(np.float32)
-        out.put("synthetic_truth", truth_rows(
-            ids, "enterprise", ENTERPRISE_LATENT,
-            [ENTERPRISE_HAZARDS[k] for k in ENTERPRISE_TARGET],
-            mu, ch.x, ch.macro, ch.alive, months, exposure=alive,
-        ))
+        out.put(
+            "synthetic_truth",
+            truth_rows(
+                ids,
+                "enterprise",
+                ENTERPRISE_LATENT,
+                [ENTERPRISE_HAZARDS[k] for k in ENTERPRISE_TARGET],
+                mu,
+                ch.x,
+                ch.macro,
+                ch.alive,
+                months,
+                exposure=alive,
+            ),
+        )
         sme = (ent.scale[sl] != "large")[:, None] & ent.borrower[sl][:, None]
         first = np.full(n, N_SIM + 1)
         np.minimum.at(first, ch.loans.start[0], ch.loans.start[1])
         has_loan = np.arange(N_SIM)[None, :] >= first[:, None]
-        out.put("synthetic_truth", truth_rows(
-            ids, "sme", ENTERPRISE_LATENT, [ENTERPRISE_HAZARDS["loan_default"]], mu, ch.x,
-            ch.macro, sme & has_loan & ch.alive, months, exposure=ch.loans.exposure,
-            loans=ch.loans,
-        ))
+        out.put(
+            "synthetic_truth",
+            truth_rows(
+                ids,
+                "sme",
+                ENTERPRISE_LATENT,
+                [ENTERPRISE_HAZARDS["loan_default"]],
+                mu,
+                ch.x,
+                ch.macro,
+                sme & has_loan & ch.alive,
+                months,
+                exposure=ch.loans.exposure,
+                loans=ch.loans,
+            ),
+        )
     report("企业 enterprises", len(parts), len(parts))
 
     # --- legal representatives' own dishonesty ------------------------------
     r = _rng(seed, "person")
     persons = ent.persons
     risk = persons["risk"].to_numpy()
-    lam = intensity(PERSON_DISHONEST, np.repeat(risk[:, None], N_MONTHS, 1), 1.0,
-                    np.arange(N_MONTHS))
+    lam = intensity(
+        PERSON_DISHONEST, np.repeat(risk[:, None], N_MONTHS, 1), 1.0, np.arange(N_MONTHS)
+    )
     i, t = draw_events(r, lam)
     batch = RecordBatch("P000")
     enterprise.add_dishonest(r, batch, i, t)
@@ -224,18 +267,36 @@ def generate_city(
         r = _rng(seed, "household", c)
         f = hh.frame.iloc[sl]
         ch = household.generate_chunk(
-            r, hh.mu[sl], effect[sl], f["land_mu"].to_numpy(), f["assets_value"].to_numpy(),
-            f["annual_income"].to_numpy(), hh.borrower[sl], hh.first_loan_month[sl], windows,
+            r,
+            hh.mu[sl],
+            effect[sl],
+            f["land_mu"].to_numpy(),
+            f["assets_value"].to_numpy(),
+            f["annual_income"].to_numpy(),
+            hh.borrower[sl],
+            hh.first_loan_month[sl],
+            windows,
             f"H{c:03d}",
         )
         table = out.records(ch.records, hh_ids[sl])
         _lifecycle(out, r, table, windows)
         n = len(f)
-        out.put("synthetic_truth", truth_rows(
-            hh_ids[sl], "household", HOUSEHOLD_LATENT, [HOUSEHOLD_HAZARDS["loan_default"]],
-            hh.mu[sl], ch.x, None, np.ones((n, N_SIM), dtype=bool), months,
-            exposure=ch.loans.exposure, loans=ch.loans,
-        ))
+        out.put(
+            "synthetic_truth",
+            truth_rows(
+                hh_ids[sl],
+                "household",
+                HOUSEHOLD_LATENT,
+                [HOUSEHOLD_HAZARDS["loan_default"]],
+                hh.mu[sl],
+                ch.x,
+                None,
+                np.ones((n, N_SIM), dtype=bool),
+                months,
+                exposure=ch.loans.exposure,
+                loans=ch.loans,
+            ),
+        )
     report("农户 households", len(parts), len(parts))
 
     # --- drivers ---------------------------------------------------------------
@@ -249,10 +310,20 @@ def generate_city(
         table = out.records(ch.records, drv_ids[sl])
         _lifecycle(out, r, table, windows)
         n = len(drv.mu[sl])
-        out.put("synthetic_truth", truth_rows(
-            drv_ids[sl], "driver", DRIVER_LATENT, [DRIVER_HAZARDS[k] for k in DRIVER_TARGET],
-            drv.mu[sl], ch.x, None, np.ones((n, N_SIM), dtype=bool), months,
-        ))
+        out.put(
+            "synthetic_truth",
+            truth_rows(
+                drv_ids[sl],
+                "driver",
+                DRIVER_LATENT,
+                [DRIVER_HAZARDS[k] for k in DRIVER_TARGET],
+                drv.mu[sl],
+                ch.x,
+                None,
+                np.ones((n, N_SIM), dtype=bool),
+                months,
+            ),
+        )
     report("驾驶员 drivers", len(parts), len(parts))
 
     # one subject's rows together: a look-up reads one row group, not the table
@@ -279,16 +350,30 @@ def _lifecycle(
 def _log(store: Store, out: _Writer, scale: str, seed: int, at_start: dt.datetime) -> None:
     name = f"synthetic:qujing scale={scale} seed={seed}"
     rows = out.tables.get("subjects", 0) + out.tables.get("records", 0)
-    store.append("ingest_log", pd.DataFrame({
-        "ingest_id": [out.ingest_id], "file_name": [name],
-        "file_sha256": [hashlib.sha256(name.encode()).hexdigest()],
-        "target_table": ["records"], "source_dept": ["synthetic"], "file_format": ["generated"],
-        "encoding": [None], "rows_read": [rows], "rows_stored": [rows], "rows_unchanged": [0],
-        "rows_quarantined": [0],
-        "message": [f"demo city: {out.tables.get('subjects', 0):,} subjects, "
-                    f"{out.tables.get('records', 0):,} records"],
-        "started_at": [at_start], "finished_at": [dt.datetime.now()],
-    }))
+    store.append(
+        "ingest_log",
+        pd.DataFrame(
+            {
+                "ingest_id": [out.ingest_id],
+                "file_name": [name],
+                "file_sha256": [hashlib.sha256(name.encode()).hexdigest()],
+                "target_table": ["records"],
+                "source_dept": ["synthetic"],
+                "file_format": ["generated"],
+                "encoding": [None],
+                "rows_read": [rows],
+                "rows_stored": [rows],
+                "rows_unchanged": [0],
+                "rows_quarantined": [0],
+                "message": [
+                    f"demo city: {out.tables.get('subjects', 0):,} subjects, "
+                    f"{out.tables.get('records', 0):,} records"
+                ],
+                "started_at": [at_start],
+                "finished_at": [dt.datetime.now()],
+            }
+        ),
+    )
 
 
 def _truth_summary(store: Store) -> dict[str, float]:
@@ -320,5 +405,3 @@ def summary_markdown(result: CityResult) -> str:
         *[f"| {k} | {v:.2%} |" for k, v in result.truth.items()],
     ]
     return "\n".join(lines)
-
-

@@ -26,8 +26,10 @@ from features.records.windows import WindowPolicy, add_months
 # Which sectors an industry's penalties fall in (weights), and who decides them.
 SECTORS = {
     "H": (("food", "fire", "price", "other"), [0.6, 0.15, 0.1, 0.15]),
-    "C": (("quality", "environment", "work_safety", "food", "special_equipment"),
-          [0.3, 0.25, 0.2, 0.15, 0.1]),
+    "C": (
+        ("quality", "environment", "work_safety", "food", "special_equipment"),
+        [0.3, 0.25, 0.2, 0.15, 0.1],
+    ),
     "B": (("work_safety", "environment", "other"), [0.55, 0.35, 0.1]),
     "E": (("construction", "work_safety", "labour", "environment"), [0.4, 0.3, 0.2, 0.1]),
     "G": (("transport", "work_safety", "other"), [0.6, 0.25, 0.15]),
@@ -36,8 +38,12 @@ SECTORS = {
 }
 DEFAULT_SECTORS = (("other", "quality", "price", "tax", "labour"), [0.4, 0.2, 0.15, 0.15, 0.1])
 SECTOR_DEPT = {
-    "environment": "environment", "work_safety": "emergency", "fire": "emergency",
-    "tax": "tax", "labour": "hrss", "transport": "transport",
+    "environment": "environment",
+    "work_safety": "emergency",
+    "fire": "emergency",
+    "tax": "tax",
+    "labour": "hrss",
+    "transport": "transport",
 }
 LOAN_SIZE = {"micro": 300_000.0, "small": 1_500_000.0, "medium": 6_000_000.0, "large": 2e7}
 
@@ -93,8 +99,15 @@ def generate_chunk(
     _positive(rng, batch, events, z)
     _sector_ratings(rng, batch, z, industry, alive)
     loans = simulate_loans(
-        rng, z, SPEC, borrower, first_loan, alive,
-        np.array([LOAN_SIZE[s] for s in scale]), H["loan_default"], H["loan_dpd30"],
+        rng,
+        z,
+        SPEC,
+        borrower,
+        first_loan,
+        alive,
+        np.array([LOAN_SIZE[s] for s in scale]),
+        H["loan_default"],
+        H["loan_dpd30"],
         H["loan_late"],
     )
     add_loan_records(rng, batch, loans, dept="bank")
@@ -110,8 +123,11 @@ def _penalties(rng, batch, events, z, industry, windows) -> None:
         if key == "penalty_gs":
             serious = rng.random(n) < sigmoid(-2.2 + 0.5 * z[i, t])
             severity = np.where(serious, "serious", "general").astype(object)
-            amount = np.where(serious, rng.lognormal(np.log(150_000), 0.9, n),
-                              rng.lognormal(np.log(20_000), 0.8, n))
+            amount = np.where(
+                serious,
+                rng.lognormal(np.log(150_000), 0.9, n),
+                rng.lognormal(np.log(20_000), 0.8, n),
+            )
         else:
             severity = np.full(n, "minor", dtype=object)
             amount = rng.lognormal(np.log(1_500), 0.7, n)
@@ -123,11 +139,17 @@ def _penalties(rng, batch, events, z, industry, windows) -> None:
         dept = np.array([SECTOR_DEPT.get(s, "samr") for s in sector], dtype=object)
         revoked = np.where(rng.random(n) < 0.02, lag(rng, decided, 30, 180), np.datetime64("NaT"))
         batch.add(
-            "administrative_penalty", i, lag(rng, decided, -90, -15), lag(rng, decided, 1, 20),
-            decided_on=decided, valid_until=window_end(windows, "administrative_penalty",
-                                                        severity, decided),
-            revoked_on=revoked, severity=severity, value_text=sector,
-            amount=np.round(amount, -1), source_dept=dept,
+            "administrative_penalty",
+            i,
+            lag(rng, decided, -90, -15),
+            lag(rng, decided, 1, 20),
+            decided_on=decided,
+            valid_until=window_end(windows, "administrative_penalty", severity, decided),
+            revoked_on=revoked,
+            severity=severity,
+            value_text=sector,
+            amount=np.round(amount, -1),
+            source_dept=dept,
         )
 
 
@@ -135,39 +157,69 @@ def _lists(rng, batch, events, windows) -> None:
     i, t = events("abnormal_list")
     decided = dated(rng, t)
     month = (t % 12) + 1
-    reason = np.where(np.isin(month, [7, 8]) & (rng.random(len(i)) < 0.9), "annual_report",
-                      pick(rng, ("unreachable_address", "false_disclosure",
-                                 "information_concealed"), [0.8, 0.1, 0.1], len(i)))
+    reason = np.where(
+        np.isin(month, [7, 8]) & (rng.random(len(i)) < 0.9),
+        "annual_report",
+        pick(
+            rng,
+            ("unreachable_address", "false_disclosure", "information_concealed"),
+            [0.8, 0.1, 0.1],
+            len(i),
+        ),
+    )
     cured = rng.random(len(i)) < 0.65
     removed = np.where(
-        cured, add_months(decided, np.ceil(rng.lognormal(np.log(4), 0.7, len(i))).astype(int)),
+        cured,
+        add_months(decided, np.ceil(rng.lognormal(np.log(4), 0.7, len(i))).astype(int)),
         np.datetime64("NaT"),
     )
-    batch.add("abnormal_operations_list", i, decided, lag(rng, decided, 0, 3), decided_on=decided,
-              valid_until=removed, severity="general", value_text=reason.astype(object))
+    batch.add(
+        "abnormal_operations_list",
+        i,
+        decided,
+        lag(rng, decided, 0, 3),
+        decided_on=decided,
+        valid_until=removed,
+        severity="general",
+        value_text=reason.astype(object),
+    )
 
     i, t = events("serious_list")
     decided = dated(rng, t)
-    batch.add("serious_violation_list", i, lag(rng, decided, -120, -30), lag(rng, decided, 0, 5),
-              decided_on=decided,
-              valid_until=window_end(windows, "serious_violation_list",
-                                     np.full(len(i), "serious", dtype=object), decided),
-              severity="serious")
+    batch.add(
+        "serious_violation_list",
+        i,
+        lag(rng, decided, -120, -30),
+        lag(rng, decided, 0, 5),
+        decided_on=decided,
+        valid_until=window_end(
+            windows, "serious_violation_list", np.full(len(i), "serious", dtype=object), decided
+        ),
+        severity="serious",
+    )
 
     i, t = events("dishonest")
     add_dishonest(rng, batch, i, t)
 
 
-def add_dishonest(rng: np.random.Generator, batch: RecordBatch, i: np.ndarray,
-                  t: np.ndarray) -> None:
+def add_dishonest(
+    rng: np.random.Generator, batch: RecordBatch, i: np.ndarray, t: np.ndarray
+) -> None:
     """失信被执行人 listings: half are lifted once the judgment is performed."""
     decided = dated(rng, t)
     n = len(i)
     lifted = rng.random(n) < 0.5
     removal = np.where(lifted, add_months(decided, rng.integers(3, 30, n)), np.datetime64("NaT"))
-    batch.add("dishonest_judgment_debtor", i, lag(rng, decided, -200, -60),
-              lag(rng, decided, 1, 7), decided_on=decided, valid_until=removal,
-              severity="serious", amount=np.round(rng.lognormal(np.log(80_000), 1.0, n), -2))
+    batch.add(
+        "dishonest_judgment_debtor",
+        i,
+        lag(rng, decided, -200, -60),
+        lag(rng, decided, 1, 7),
+        decided_on=decided,
+        valid_until=removal,
+        severity="serious",
+        amount=np.round(rng.lognormal(np.log(80_000), 1.0, n), -2),
+    )
 
 
 def _court_and_arrears(rng, batch, events, z, industry, windows) -> None:
@@ -176,11 +228,19 @@ def _court_and_arrears(rng, batch, events, z, industry, windows) -> None:
     decided = dated(rng, t)
     amount = np.round(rng.lognormal(np.log(60_000), 1.1, n), -2)
     sev = np.where(amount > 100_000, "general", "minor").astype(object)
-    batch.add("court_judgment", i, lag(rng, decided, -300, -60), lag(rng, decided, 5, 60),
-              decided_on=decided, valid_until=window_end(windows, "court_judgment", sev, decided),
-              severity=sev, amount=amount,
-              value_text=pick(rng, ("contract", "debt", "labour", "tort", "other"),
-                              [0.4, 0.3, 0.15, 0.1, 0.05], n))
+    batch.add(
+        "court_judgment",
+        i,
+        lag(rng, decided, -300, -60),
+        lag(rng, decided, 5, 60),
+        decided_on=decided,
+        valid_until=window_end(windows, "court_judgment", sev, decided),
+        severity=sev,
+        amount=amount,
+        value_text=pick(
+            rng, ("contract", "debt", "labour", "tort", "other"), [0.4, 0.3, 0.15, 0.1, 0.05], n
+        ),
+    )
     for key, kind, sevs, p, median in (
         ("tax_arrears", "tax_arrears", ("minor", "general", "serious"), [0.5, 0.4, 0.1], 30_000),
         ("si_arrears", "social_insurance_arrears", ("minor", "general"), [0.6, 0.4], 20_000),
@@ -194,30 +254,59 @@ def _court_and_arrears(rng, batch, events, z, industry, windows) -> None:
         extra = {}
         if kind == "utility_arrears":
             extra["value_text"] = pick(rng, ("electricity", "water", "gas"), [0.7, 0.2, 0.1], n)
-        batch.add(kind, i, when, lag(rng, when, 10, 40),
-                  valid_until=window_end(windows, kind, sev, when), severity=sev,
-                  amount=np.round(rng.lognormal(np.log(median), 0.9, n), -1), **extra)
+        batch.add(
+            kind,
+            i,
+            when,
+            lag(rng, when, 10, 40),
+            valid_until=window_end(windows, kind, sev, when),
+            severity=sev,
+            amount=np.round(rng.lognormal(np.log(median), 0.9, n), -1),
+            **extra,
+        )
     i, t = events("bidding_misconduct", (industry == "E")[:, None])
     decided = dated(rng, t)
     sev = pick(rng, ("minor", "general", "serious"), [0.3, 0.5, 0.2], len(i))
-    batch.add("bidding_misconduct", i, lag(rng, decided, -120, -20), lag(rng, decided, 1, 20),
-              decided_on=decided, valid_until=window_end(windows, "bidding_misconduct", sev,
-                                                         decided),
-              severity=sev)
+    batch.add(
+        "bidding_misconduct",
+        i,
+        lag(rng, decided, -120, -20),
+        lag(rng, decided, 1, 20),
+        decided_on=decided,
+        valid_until=window_end(windows, "bidding_misconduct", sev, decided),
+        severity=sev,
+    )
 
 
 def _positive(rng, batch, events, z) -> None:
     i, t = events("licence")
     when = dated(rng, t)
-    batch.add("administrative_licence", i, when, lag(rng, when, 1, 7), decided_on=when,
-              valid_until=add_months(when, 60),
-              value_text=pick(rng, ("营业执照变更", "食品经营许可", "道路运输经营许可",
-                                    "排污许可", "建筑业企业资质", "其他许可"),
-                              [0.4, 0.2, 0.1, 0.1, 0.1, 0.1], len(i)))
+    batch.add(
+        "administrative_licence",
+        i,
+        when,
+        lag(rng, when, 1, 7),
+        decided_on=when,
+        valid_until=add_months(when, 60),
+        value_text=pick(
+            rng,
+            (
+                "营业执照变更",
+                "食品经营许可",
+                "道路运输经营许可",
+                "排污许可",
+                "建筑业企业资质",
+                "其他许可",
+            ),
+            [0.4, 0.2, 0.1, 0.1, 0.1, 0.1],
+            len(i),
+        ),
+    )
     # Half of the licences come with a signed credit commitment (告知承诺制).
     made = rng.random(len(i)) < 0.5
-    batch.add("credit_commitment", i[made], when[made], when[made], value_text="made",
-              source_dept="ndrc")
+    batch.add(
+        "credit_commitment", i[made], when[made], when[made], value_text="made", source_dept="ndrc"
+    )
     b_i, b_t = events("commitment_broken")
     broken = dated(rng, b_t)
     batch.add("credit_commitment", b_i, broken, lag(rng, broken, 5, 30), value_text="broken")
@@ -225,23 +314,41 @@ def _positive(rng, batch, events, z) -> None:
     batch.add("credit_commitment", i[made], kept_day, lag(rng, kept_day, 1, 15), value_text="kept")
     i, t = events("honour")
     when = dated(rng, t)
-    batch.add("honour", i, when, lag(rng, when, 1, 15), decided_on=when,
-              valid_until=add_months(when, 24))
+    batch.add(
+        "honour", i, when, lag(rng, when, 1, 15), decided_on=when, valid_until=add_months(when, 24)
+    )
     i, t = events("qualification")
     when = dated(rng, t)
-    batch.add("qualification", i, when, lag(rng, when, 1, 15), decided_on=when,
-              valid_until=add_months(when, 36),
-              value_text=pick(rng, ("high_tech", "specialised_sme", "quality_certified",
-                                    "famous_brand"), [0.3, 0.3, 0.3, 0.1], len(i)),
-              source_dept="samr")
+    batch.add(
+        "qualification",
+        i,
+        when,
+        lag(rng, when, 1, 15),
+        decided_on=when,
+        valid_until=add_months(when, 36),
+        value_text=pick(
+            rng,
+            ("high_tech", "specialised_sme", "quality_certified", "famous_brand"),
+            [0.3, 0.3, 0.3, 0.1],
+            len(i),
+        ),
+        source_dept="samr",
+    )
     # Red list each March for the most trustworthy, valid one year.
     for year_t in range(2, N_MONTHS, 12):
         chosen = np.flatnonzero(rng.random(len(z)) < sigmoid(-3.6 - 1.5 * z[:, year_t]))
         when = dated(rng, np.full(len(chosen), year_t))
-        batch.add("red_list", chosen, when, lag(rng, when, 0, 10), decided_on=when,
-                  valid_until=add_months(when, 12),
-                  value_text=pick(rng, ("contract_honouring", "integrity_model"), [0.7, 0.3],
-                                  len(chosen)))
+        batch.add(
+            "red_list",
+            chosen,
+            when,
+            lag(rng, when, 0, 10),
+            decided_on=when,
+            valid_until=add_months(when, 12),
+            value_text=pick(
+                rng, ("contract_honouring", "integrity_model"), [0.7, 0.3], len(chosen)
+            ),
+        )
 
 
 def _sector_ratings(rng, batch, z, industry, alive) -> None:
@@ -252,22 +359,41 @@ def _sector_ratings(rng, batch, z, industry, alive) -> None:
         if published >= N_MONTHS:
             continue
         for kind, sections, levels, cut, dept_month in (
-            ("environmental_rating", ("B", "C", "D"), ("green", "blue", "yellow", "red", "black"),
-             (-1.0, 0.6, 1.6, 2.4), published),
-            ("safety_rating", ("B", "C", "E", "G"), ("A", "B", "C", "D"), (-0.8, 0.9, 2.0),
-             published + 1),
+            (
+                "environmental_rating",
+                ("B", "C", "D"),
+                ("green", "blue", "yellow", "red", "black"),
+                (-1.0, 0.6, 1.6, 2.4),
+                published,
+            ),
+            (
+                "safety_rating",
+                ("B", "C", "E", "G"),
+                ("A", "B", "C", "D"),
+                (-0.8, 0.9, 2.0),
+                published + 1,
+            ),
         ):
             who = np.flatnonzero(np.isin(industry, sections) & alive[:, dec])
             score = z[who, dec] + rng.normal(0.0, 0.8, len(who))
             level = np.array(levels, dtype=object)[np.searchsorted(np.array(cut), score)]
             day = dated(rng, np.full(len(who), dept_month))
-            batch.add(kind, who, np.full(len(who), np.datetime64(f"{year}-12-31")),
-                      lag(rng, day, 0, 10), decided_on=day, valid_until=add_months(day, 12),
-                      value_text=level)
+            batch.add(
+                kind,
+                who,
+                np.full(len(who), np.datetime64(f"{year}-12-31")),
+                lag(rng, day, 0, 10),
+                decided_on=day,
+                valid_until=add_months(day, 12),
+                value_text=level,
+            )
 
 
 def add_loan_records(
-    rng: np.random.Generator, batch: RecordBatch, book: LoanBook, dept: str,
+    rng: np.random.Generator,
+    batch: RecordBatch,
+    book: LoanBook,
+    dept: str,
     commitments: bool = False,
 ) -> None:
     """Loans granted, repaid, 30-day episodes and 90-day defaults of a loan book."""
@@ -275,41 +401,91 @@ def add_loan_records(
     keep = t < N_MONTHS
     i, t, amount = i[keep], t[keep], amount[keep]
     granted = dated(rng, t)
-    batch.add("loan", i, granted, lag(rng, granted, 1, 15), valid_until=add_months(granted, 12),
-              value_num=12.0, amount=amount, source_dept=dept)
+    batch.add(
+        "loan",
+        i,
+        granted,
+        lag(rng, granted, 1, 15),
+        valid_until=add_months(granted, 12),
+        value_num=12.0,
+        amount=amount,
+        source_dept=dept,
+    )
     if commitments:
-        batch.add("credit_commitment", i, granted, granted, value_text="made",
-                  source_dept="village_committee")
+        batch.add(
+            "credit_commitment",
+            i,
+            granted,
+            granted,
+            value_text="made",
+            source_dept="village_committee",
+        )
     i, t, amount = book.repaid
     keep = t < N_MONTHS
     i, t, amount = i[keep], t[keep], amount[keep]
     day = month_end(t)
     batch.add("loan_repaid", i, day, lag(rng, day, 1, 15), amount=amount, source_dept=dept)
     if commitments:
-        batch.add("credit_commitment", i, day, lag(rng, day, 1, 15), value_text="kept",
-                  source_dept="village_committee")
+        batch.add(
+            "credit_commitment",
+            i,
+            day,
+            lag(rng, day, 1, 15),
+            value_text="kept",
+            source_dept="village_committee",
+        )
     i, t, amount = book.dpd30
     keep = t < N_MONTHS
     day = dated(rng, t[keep])
-    batch.add("loan_overdue", i[keep], day, lag(rng, day, 1, 10),
-              value_num=rng.integers(30, 60, int(keep.sum())).astype(float),
-              amount=np.round(amount[keep] * rng.uniform(0.05, 0.3, int(keep.sum())), -2),
-              source_dept=dept)
+    batch.add(
+        "loan_overdue",
+        i[keep],
+        day,
+        lag(rng, day, 1, 10),
+        value_num=rng.integers(30, 60, int(keep.sum())).astype(float),
+        amount=np.round(amount[keep] * rng.uniform(0.05, 0.3, int(keep.sum())), -2),
+        source_dept=dept,
+    )
     i, t, amount = book.late
     keep = t < N_MONTHS
     day = dated(rng, t[keep])
-    batch.add("loan_overdue", i[keep], day, lag(rng, day, 1, 10),
-              value_num=rng.integers(1, 30, int(keep.sum())).astype(float),
-              amount=np.round(amount[keep] * rng.uniform(0.01, 0.1, int(keep.sum())), -2),
-              source_dept=dept)
+    batch.add(
+        "loan_overdue",
+        i[keep],
+        day,
+        lag(rng, day, 1, 10),
+        value_num=rng.integers(1, 30, int(keep.sum())).astype(float),
+        amount=np.round(amount[keep] * rng.uniform(0.01, 0.1, int(keep.sum())), -2),
+        source_dept=dept,
+    )
     i, t, amount = book.default
     crossed = dated(rng, t)
     start = crossed - np.timedelta64(60, "D")
     # the 30-day record of a default episode is known two months before it crosses 90 days
-    batch.add("loan_overdue", i, start, lag(rng, start, 1, 10), value_num=30.0,
-              amount=np.round(amount * 0.3, -2), source_dept=dept)
-    batch.add("loan_overdue", i, crossed, lag(rng, crossed, 1, 10), value_num=90.0,
-              amount=amount, source_dept=dept)
+    batch.add(
+        "loan_overdue",
+        i,
+        start,
+        lag(rng, start, 1, 10),
+        value_num=30.0,
+        amount=np.round(amount * 0.3, -2),
+        source_dept=dept,
+    )
+    batch.add(
+        "loan_overdue",
+        i,
+        crossed,
+        lag(rng, crossed, 1, 10),
+        value_num=90.0,
+        amount=amount,
+        source_dept=dept,
+    )
     if commitments:
-        batch.add("credit_commitment", i, crossed, lag(rng, crossed, 1, 15),
-                  value_text="broken", source_dept="village_committee")
+        batch.add(
+            "credit_commitment",
+            i,
+            crossed,
+            lag(rng, crossed, 1, 15),
+            value_text="broken",
+            source_dept="village_committee",
+        )

@@ -88,8 +88,10 @@ def expected_intensity_sum(
         z_mean = mu + mean_x + macro[:, month]
         for h in hazards:
             season = h.season[MONTH_OF_YEAR[month] - 1]
-            lam = (h.per_year / 12.0) * season * np.exp(
-                h.beta * z_mean + 0.5 * h.beta**2 * var_x - 0.5 * h.beta**2 * spec.var
+            lam = (
+                (h.per_year / 12.0)
+                * season
+                * np.exp(h.beta * z_mean + 0.5 * h.beta**2 * var_x - 0.5 * h.beta**2 * spec.var)
             )
             if exposure is not None:
                 lam = lam * exposure[:, month]

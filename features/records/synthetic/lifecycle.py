@@ -18,15 +18,29 @@ from features.records.synthetic.calendar import END_DAY
 from features.records.windows import WindowPolicy, add_months
 
 DISPUTABLE = (
-    "administrative_penalty", "abnormal_operations_list", "serious_violation_list",
-    "dishonest_judgment_debtor", "court_judgment", "tax_arrears", "social_insurance_arrears",
-    "wage_arrears", "bidding_misconduct", "utility_arrears", "loan_overdue", "traffic_violation",
-    "traffic_accident", "passenger_complaint",
+    "administrative_penalty",
+    "abnormal_operations_list",
+    "serious_violation_list",
+    "dishonest_judgment_debtor",
+    "court_judgment",
+    "tax_arrears",
+    "social_insurance_arrears",
+    "wage_arrears",
+    "bidding_misconduct",
+    "utility_arrears",
+    "loan_overdue",
+    "traffic_violation",
+    "traffic_accident",
+    "passenger_complaint",
 )
 REPAIRABLE = ("administrative_penalty", "serious_violation_list", "bidding_misconduct")
 REASONS = (
-    "处罚决定已被行政复议撤销", "记录主体有误，非本企业", "金额与决定书不一致",
-    "已按期履行，应及时移出", "信息重复报送", "公示期限已满未撤下",
+    "处罚决定已被行政复议撤销",
+    "记录主体有误，非本企业",
+    "金额与决定书不一致",
+    "已按期履行，应及时移出",
+    "信息重复报送",
+    "公示期限已满未撤下",
 )
 STAFF = ("信用办张敏", "信用办李强", "信用办王芳", "市场监管局赵磊")
 
@@ -39,8 +53,16 @@ def objections_and_repairs(
     rng: np.random.Generator, records: pa.Table, windows: WindowPolicy
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Objection rows and repair rows (append-only: one row per status) for ``records``."""
-    cols = ["record_id", "subject_id", "kind", "severity", "value_text", "decided_on",
-            "published_on", "event_date"]
+    cols = [
+        "record_id",
+        "subject_id",
+        "kind",
+        "severity",
+        "value_text",
+        "decided_on",
+        "published_on",
+        "event_date",
+    ]
     frame = records.select(cols).to_pandas()
     frame = frame[frame["kind"].isin(DISPUTABLE)].reset_index(drop=True)
     return _objections(rng, frame), _repairs(rng, frame, windows)
@@ -58,11 +80,19 @@ def _objections(rng: np.random.Generator, f: pd.DataFrame) -> pd.DataFrame:
     oid = "YY" + chosen["record_id"].astype(str)
     reason = rng.choice(np.array(REASONS, dtype=object), n)
     handler = rng.choice(np.array(STAFF, dtype=object), n)
-    opened_rows = pd.DataFrame({
-        "objection_id": oid, "record_id": chosen["record_id"], "subject_id": chosen["subject_id"],
-        "status": "open", "opened_on": opened, "resolved_on": pd.NaT, "reason": reason,
-        "handled_by": handler, "recorded_at": opened.astype("datetime64[s]"),
-    })
+    opened_rows = pd.DataFrame(
+        {
+            "objection_id": oid,
+            "record_id": chosen["record_id"],
+            "subject_id": chosen["subject_id"],
+            "status": "open",
+            "opened_on": opened,
+            "resolved_on": pd.NaT,
+            "reason": reason,
+            "handled_by": handler,
+            "recorded_at": opened.astype("datetime64[s]"),
+        }
+    )
     done = resolved <= END_DAY
     closed_rows = opened_rows[done].copy()
     closed_rows["status"] = np.where(upheld[done], "upheld", "rejected")
@@ -77,10 +107,13 @@ def _repairs(rng: np.random.Generator, f: pd.DataFrame, windows: WindowPolicy) -
     n = len(f)
     decided = _days(f["decided_on"].fillna(f["event_date"]))
     legacy = decided < np.datetime64(windows.legacy_before.isoformat(), "D")
-    min_months = np.array([
-        windows.min_months(k, s, dt.date(2020, 1, 1) if old else windows.legacy_before, v or "")
-        for k, s, old, v in zip(f["kind"], f["severity"], legacy, f["value_text"], strict=True)
-    ], dtype=int)
+    min_months = np.array(
+        [
+            windows.min_months(k, s, dt.date(2020, 1, 1) if old else windows.legacy_before, v or "")
+            for k, s, old, v in zip(f["kind"], f["severity"], legacy, f["value_text"], strict=True)
+        ],
+        dtype=int,
+    )
     earliest = add_months(decided, min_months)
     u = rng.random(n)
     on_time = u < 0.12
@@ -100,11 +133,18 @@ def _repairs(rng: np.random.Generator, f: pd.DataFrame, windows: WindowPolicy) -
     approved = ~too_early & (rng.random(n) < 0.85)
     rid = "XF" + f["record_id"].astype(str)
     handler = rng.choice(np.array(STAFF, dtype=object), n)
-    applied_rows = pd.DataFrame({
-        "repair_id": rid, "record_id": f["record_id"], "subject_id": f["subject_id"],
-        "status": "applied", "applied_on": applied, "approved_on": pd.NaT,
-        "handled_by": handler, "recorded_at": applied.astype("datetime64[s]"),
-    })
+    applied_rows = pd.DataFrame(
+        {
+            "repair_id": rid,
+            "record_id": f["record_id"],
+            "subject_id": f["subject_id"],
+            "status": "applied",
+            "applied_on": applied,
+            "approved_on": pd.NaT,
+            "handled_by": handler,
+            "recorded_at": applied.astype("datetime64[s]"),
+        }
+    )
     done = decided_on <= END_DAY
     decided_rows = applied_rows[done].copy()
     decided_rows["status"] = np.where(approved[done], "approved", "rejected")

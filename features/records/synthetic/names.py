@@ -48,8 +48,10 @@ def person_names(rng: np.random.Generator, n: int) -> np.ndarray:
     g1 = rng.choice(GIVEN, n)
     g2 = rng.choice(GIVEN, n)
     two = rng.random(n) < 0.7
-    return np.array([s + a + (b if t else "") for s, a, b, t in zip(sur, g1, g2, two, strict=True)],
-                    dtype=object)
+    return np.array(
+        [s + a + (b if t else "") for s, a, b, t in zip(sur, g1, g2, two, strict=True)],
+        dtype=object,
+    )
 
 
 def enterprise_names(

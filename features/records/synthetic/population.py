@@ -86,9 +86,12 @@ def make_divisions(rng: np.random.Generator, spec: ScaleSpec) -> Divisions:
     tw = pd.DataFrame(rows, columns=["township_code", "suffix", "region_code"])
     tw["name"] = names.place_names(rng, len(tw), tw["suffix"].to_numpy())
     tw_weight = shares[[COUNTY_CODES.tolist().index(r) for r in tw["region_code"]]]
-    tw_weight = tw_weight / np.bincount(
-        [COUNTY_CODES.tolist().index(r) for r in tw["region_code"]], minlength=len(COUNTIES)
-    )[[COUNTY_CODES.tolist().index(r) for r in tw["region_code"]]]
+    tw_weight = (
+        tw_weight
+        / np.bincount(
+            [COUNTY_CODES.tolist().index(r) for r in tw["region_code"]], minlength=len(COUNTIES)
+        )[[COUNTY_CODES.tolist().index(r) for r in tw["region_code"]]]
+    )
     v_town = rng.choice(len(tw), spec.villages, p=tw_weight / tw_weight.sum())
     v_town[: len(tw)] = np.arange(len(tw))  # every township has at least one village
     v_town.sort()
@@ -143,9 +146,7 @@ def make_enterprises(rng: np.random.Generator, spec: ScaleSpec, taken: set[str])
     hi = np.where(old, (year + 1).astype(str).astype("datetime64[D]"), END_DAY)
     established = _random_days(rng, lo, hi)
     cap_median = {"micro": 50.0, "small": 300.0, "medium": 2000.0, "large": 20000.0}
-    capital = np.round(
-        np.array([cap_median[s] for s in scale]) * rng.lognormal(0.0, 0.7, n), 1
-    )
+    capital = np.round(np.array([cap_median[s] for s in scale]) * rng.lognormal(0.0, 0.7, n), 1)
 
     regions = COUNTY_CODES[county]
     ids = generate_uscc(rng, regions, "91")
@@ -255,8 +256,11 @@ def make_households(
     wealth = rng.normal(0.0, 1.0, n)
     assets = np.round(150_000 * np.exp(0.6 * wealth + rng.normal(0, 0.5, n)), -2)
     income = np.round(
-        40_000 * np.exp(0.4 * wealth + 0.25 * np.log(land / 6.0) + 0.15 * (labour - 2)
-                        + rng.normal(0, 0.4, n)), -2
+        40_000
+        * np.exp(
+            0.4 * wealth + 0.25 * np.log(land / 6.0) + 0.15 * (labour - 2) + rng.normal(0, 0.4, n)
+        ),
+        -2,
     )
     labour_share = labour / size
     mu = _standardise(
@@ -304,8 +308,10 @@ def make_drivers(
     """Drivers with licence class, licence date and (mostly) a transport employer."""
     n = spec.drivers
     transport = np.flatnonzero((ent.industry == "G") & (ent.est_month < 24))
-    weight = np.array([{"micro": 1, "small": 6, "medium": 30, "large": 100}[s]
-                       for s in ent.scale[transport]], dtype=float)
+    weight = np.array(
+        [{"micro": 1, "small": 6, "medium": 30, "large": 100}[s] for s in ent.scale[transport]],
+        dtype=float,
+    )
     employed = rng.random(n) < 0.75
     drawn = transport[rng.choice(len(transport), n, p=weight / weight.sum())]
     employer = np.where(employed, drawn, -1)
@@ -329,7 +335,10 @@ def make_drivers(
     novice = licensed > np.datetime64("2020-06-30")
     emp_mu = np.where(employed, ent.mu[np.maximum(employer, 0)], 0.2)
     mu = _standardise(
-        0.4 * young + 0.3 * novice + 0.25 * np.isin(licence, ["A2", "B2"]) + 0.35 * emp_mu
+        0.4 * young
+        + 0.3 * novice
+        + 0.25 * np.isin(licence, ["A2", "B2"])
+        + 0.35 * emp_mu
         + rng.normal(0.0, 0.8, n),
         DRIVER_LATENT.mu_sd,
     )

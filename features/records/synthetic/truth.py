@@ -68,8 +68,14 @@ def truth_rows(
             continue
         first = 3 if loans is not None else 1
         total = expected_intensity_sum(
-            hazards, mu[who], x[who, t], macro[who], spec, int(t),
-            None if exposure is None else exposure[who], first=first,
+            hazards,
+            mu[who],
+            x[who, t],
+            macro[who],
+            spec,
+            int(t),
+            None if exposure is None else exposure[who],
+            first=first,
         )
         p = 1.0 - np.exp(-total)
         if loans is not None:
@@ -82,10 +88,12 @@ def truth_rows(
         return pa.table({"subject_id": pa.array([], pa.string())})
     idx = np.concatenate(ids)
     days = np.concatenate(dates).astype("datetime64[D]").astype(np.int64).astype(np.int32)
-    return pa.table({
-        "subject_id": subject_ids.take(pa.array(idx)),
-        "scheme": pa.array(np.full(idx.size, scheme, dtype=object), pa.string()),
-        "as_of": pa.array(days, pa.date32()),
-        "latent": pa.array(np.concatenate(latent).astype(float)),
-        "pd_true": pa.array(np.concatenate(pd_true).astype(float)),
-    })
+    return pa.table(
+        {
+            "subject_id": subject_ids.take(pa.array(idx)),
+            "scheme": pa.array(np.full(idx.size, scheme, dtype=object), pa.string()),
+            "as_of": pa.array(days, pa.date32()),
+            "latent": pa.array(np.concatenate(latent).astype(float)),
+            "pd_true": pa.array(np.concatenate(pd_true).astype(float)),
+        }
+    )

@@ -249,8 +249,9 @@ def test_read_only_store_reads_after_the_writer_closed(tmp_path: Path) -> None:
 
 def _indexes(store: DuckDBStore) -> set[tuple[str, str]]:
     rows = store.query("SELECT table_name, expressions FROM duckdb_indexes()")
-    return {(t, e.strip("[]'\"")) for t, e in zip(rows["table_name"], rows["expressions"],
-                                                   strict=True)}
+    return {
+        (t, e.strip("[]'\"")) for t, e in zip(rows["table_name"], rows["expressions"], strict=True)
+    }
 
 
 def test_lookup_columns_are_indexed_and_stay_indexed_after_clustering(tmp_path: Path) -> None:
@@ -258,17 +259,32 @@ def test_lookup_columns_are_indexed_and_stay_indexed_after_clustering(tmp_path: 
     objections and repairs by record: each has an index, also after the table is
     rewritten in subject order."""
     declared = {(t.name, c) for t in TABLES.values() for c in t.lookups}
-    assert {("subjects", "subject_id"), ("subjects", "legal_rep_id"),
-            ("objections", "record_id"), ("repairs", "record_id")} <= declared
+    assert {
+        ("subjects", "subject_id"),
+        ("subjects", "legal_rep_id"),
+        ("objections", "record_id"),
+        ("repairs", "record_id"),
+    } <= declared
     store = DuckDBStore(tmp_path / "x.duckdb")
     assert declared <= _indexes(store)
-    store.append("subjects", pd.DataFrame({
-        "subject_id": ["b", "a"], "subject_type": "enterprise", "name": ["B", "A"],
-        "region_code": "530302", "legal_rep_id": ["p", "p"], "status": "active"}))
+    store.append(
+        "subjects",
+        pd.DataFrame(
+            {
+                "subject_id": ["b", "a"],
+                "subject_type": "enterprise",
+                "name": ["B", "A"],
+                "region_code": "530302",
+                "legal_rep_id": ["p", "p"],
+                "status": "active",
+            }
+        ),
+    )
     store.cluster("subjects", "subject_id")
     assert declared <= _indexes(store)
-    got = store.query("SELECT subject_id FROM subjects WHERE legal_rep_id = 'p' "
-                      "ORDER BY subject_id")
+    got = store.query(
+        "SELECT subject_id FROM subjects WHERE legal_rep_id = 'p' ORDER BY subject_id"
+    )
     assert got["subject_id"].tolist() == ["a", "b"]
     store.close()
     # a store opened again (a file made before the indexes existed gets them too)

@@ -15,24 +15,34 @@ from features.store.lake import MANIFEST, PARTITIONS, read_manifest, schema_vers
 
 
 def _ratings(n: int = 3) -> pd.DataFrame:
-    return pd.DataFrame({
-        "subject_id": [f"S{i}" for i in range(n)],
-        "scheme": ["enterprise", "driver", "enterprise"][:n],
-        "as_of": [dt.date(2026, 10, 31), dt.date(2026, 10, 31), dt.date(2025, 12, 31)][:n],
-        "model_name": "m", "model_version": "1", "final_grade": "A",
-        "pd": [0.01, 0.02, 0.03][:n], "green_channel": [True, None, False][:n],
-        "scored_at": dt.datetime(2026, 11, 1, 12, 0, 0, 123456),
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": [f"S{i}" for i in range(n)],
+            "scheme": ["enterprise", "driver", "enterprise"][:n],
+            "as_of": [dt.date(2026, 10, 31), dt.date(2026, 10, 31), dt.date(2025, 12, 31)][:n],
+            "model_name": "m",
+            "model_version": "1",
+            "final_grade": "A",
+            "pd": [0.01, 0.02, 0.03][:n],
+            "green_channel": [True, None, False][:n],
+            "scored_at": dt.datetime(2026, 11, 1, 12, 0, 0, 123456),
+        }
+    )
 
 
 def _records() -> pd.DataFrame:
-    return pd.DataFrame({
-        "record_id": ["R1", "R2", "R3"], "subject_id": ["S0", "S1", "S0"],
-        "kind": ["tax_paid", "tax_paid", "administrative_penalty"],
-        "domain": "tax", "polarity": "neutral", "source_dept": "tax",
-        "event_date": [dt.date(2024, 12, 20), dt.date(2025, 1, 5), dt.date(2025, 3, 1)],
-        "published_on": [dt.date(2024, 12, 31), dt.date(2025, 1, 10), dt.date(2025, 3, 2)],
-    })
+    return pd.DataFrame(
+        {
+            "record_id": ["R1", "R2", "R3"],
+            "subject_id": ["S0", "S1", "S0"],
+            "kind": ["tax_paid", "tax_paid", "administrative_penalty"],
+            "domain": "tax",
+            "polarity": "neutral",
+            "source_dept": "tax",
+            "event_date": [dt.date(2024, 12, 20), dt.date(2025, 1, 5), dt.date(2025, 3, 1)],
+            "published_on": [dt.date(2024, 12, 31), dt.date(2025, 1, 10), dt.date(2025, 3, 2)],
+        }
+    )
 
 
 def test_export_writes_partitions_and_a_manifest(tmp_path: Path) -> None:
@@ -45,16 +55,21 @@ def test_export_writes_partitions_and_a_manifest(tmp_path: Path) -> None:
     assert written["records"] == 3 and written["ratings"] == 3 and written["subjects"] == 0
     root = tmp_path / "records"
     assert sorted(p.relative_to(root).as_posix() for p in root.glob("*/*")) == [
-        "kind=administrative_penalty/year=2025", "kind=tax_paid/year=2024",
-        "kind=tax_paid/year=2025"]
+        "kind=administrative_penalty/year=2025",
+        "kind=tax_paid/year=2024",
+        "kind=tax_paid/year=2025",
+    ]
     assert (tmp_path / "ratings" / "scheme=enterprise" / "as_of=2025-12-31").is_dir()
     assert (tmp_path / "subjects").is_dir()  # empty and partitioned: an empty folder
     assert list((tmp_path / "objections").glob("*.parquet"))  # empty and flat: a file
     manifest = read_manifest(tmp_path)
     assert manifest == json.loads((tmp_path / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["schema_version"] == schema_version()
-    assert manifest["tables"]["records"] == {"rows": 3, "partition_by": ["kind", "year"],
-                                             "derived": ["year"]}
+    assert manifest["tables"]["records"] == {
+        "rows": 3,
+        "partition_by": ["kind", "year"],
+        "derived": ["year"],
+    }
     assert {k: v["rows"] for k, v in manifest["tables"].items()} == written
     assert dt.datetime.fromisoformat(manifest["exported_at"]).tzinfo is not None
 
@@ -82,12 +97,19 @@ def test_spark_reads_and_appends_the_layout_with_declared_types(tmp_path: Path, 
             types = lake.query_arrow("SELECT as_of, scheme FROM ratings").schema.types
             assert [str(t) for t in types] == ["date32[day]", "string"]
             # appends go to the same layout
-            lake.append("records", _records().assign(record_id=["R4", "R5", "R6"],
-                                                     published_on=dt.date(2026, 1, 2)))
+            lake.append(
+                "records",
+                _records().assign(record_id=["R4", "R5", "R6"], published_on=dt.date(2026, 1, 2)),
+            )
             assert (tmp_path / "records" / "kind=tax_paid" / "year=2026").is_dir()
             assert lake.count("records") == 6
-            assert lake.scalar("SELECT count(*) FROM records WHERE kind = 'tax_paid' "
-                               "AND published_on >= DATE'2026-01-01'") == 2
+            assert (
+                lake.scalar(
+                    "SELECT count(*) FROM records WHERE kind = 'tax_paid' "
+                    "AND published_on >= DATE'2026-01-01'"
+                )
+                == 2
+            )
 
 
 @pytest.mark.spark
@@ -95,10 +117,19 @@ def test_map_hooks_run_a_pandas_function_on_the_executors(tmp_path: Path, spark)
     from features.store.spark_store import SparkStore
 
     at = dt.datetime(2026, 11, 1, 8, 0, 0, 250000)
+
     # the function gets pandas batches (dtypes as query() gives) and the broadcast value
-    audit = lambda frame, when: pd.DataFrame({  # noqa: E731 (pickled by value)
-        "logged_at": when, "user_name": "job", "role": str(frame["published_on"].dtype),
-        "action": frame["kind"], "subject_id": frame["subject_id"]})
+    def audit(frame, when):
+        return pd.DataFrame(
+            {
+                "logged_at": when,
+                "user_name": "job",
+                "role": str(frame["published_on"].dtype),
+                "action": frame["kind"],
+                "subject_id": frame["subject_id"],
+            }
+        )
+
     with SparkStore(tmp_path, spark=spark) as lake:
         lake.append("records", _records())
         sql = "SELECT * FROM records WHERE kind = ?"
@@ -108,7 +139,8 @@ def test_map_hooks_run_a_pandas_function_on_the_executors(tmp_path: Path, spark)
         assert (got["logged_at"] == pd.Timestamp(at)).all()
         assert set(got["role"]) == {"datetime64[us]"}
         out = tmp_path / "mapped"
-        counts = lake.map_to_parquet("SELECT * FROM records", audit, "audit_log", out,
-                                     shared=at, count_by="action")
+        counts = lake.map_to_parquet(
+            "SELECT * FROM records", audit, "audit_log", out, shared=at, count_by="action"
+        )
         assert counts == {"tax_paid": 2, "administrative_penalty": 1}
         assert len(pd.read_parquet(out)) == 3

@@ -23,31 +23,47 @@ AS_OF = dt.date(2026, 10, 31)
 
 def enterprises(n: int = 2000, mix=(0.654, 0.253, 0.077, 0.016), seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "subject_id": [f"E{i:05d}" for i in range(n)],
-        "credit_class": rng.choice(list("ABCD"), n, p=mix),
-        "region_code": rng.choice(["530302", "530303", "530381"], n),
-        "name": [f"企业{i}" for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": [f"E{i:05d}" for i in range(n)],
+            "credit_class": rng.choice(list("ABCD"), n, p=mix),
+            "region_code": rng.choice(["530302", "530303", "530381"], n),
+            "name": [f"企业{i}" for i in range(n)],
+        }
+    )
 
 
 def with_counts(**counts: int) -> pd.DataFrame:
     classes = [c for c, n in counts.items() for _ in range(n)]
-    return pd.DataFrame({"subject_id": [f"E{i:05d}" for i in range(len(classes))],
-                         "credit_class": classes, "region_code": "530302"})
+    return pd.DataFrame(
+        {
+            "subject_id": [f"E{i:05d}" for i in range(len(classes))],
+            "credit_class": classes,
+            "region_code": "530302",
+        }
+    )
 
 
 def test_defaults_follow_domain() -> None:
     cfg = InspectionConfig()
     assert [(c.credit_class, c.ratio, c.cap_per_year) for c in cfg.classes] == [
-        ("A", 0.02, 0.5), ("B", 0.05, 1.0), ("C", 0.30, 2.0), ("D", 0.80, None)]
+        ("A", 0.02, 0.5),
+        ("B", 0.05, 1.0),
+        ("C", 0.30, 2.0),
+        ("D", 0.80, None),
+    ]
     assert cfg.floor == 0.03 and cfg.top_up_order == ("D", "C", "B", "A")
 
 
-@pytest.mark.parametrize(("cls", "ratio", "allowed"), [
-    ("A", 0.06, (0.0, 0.05)), ("B", 0.04, (0.05, 0.20)), ("C", 0.61, (0.21, 0.60)),
-    ("D", 0.60, (0.61, 1.0)),
-])
+@pytest.mark.parametrize(
+    ("cls", "ratio", "allowed"),
+    [
+        ("A", 0.06, (0.0, 0.05)),
+        ("B", 0.04, (0.05, 0.20)),
+        ("C", 0.61, (0.21, 0.60)),
+        ("D", 0.60, (0.61, 1.0)),
+    ],
+)
 def test_ratios_outside_the_allowed_range_are_rejected(cls, ratio, allowed) -> None:
     with pytest.raises(ValueError, match="outside the allowed range"):
         ClassPolicy(cls, ratio, allowed)
@@ -117,18 +133,26 @@ def test_floor_is_reported_when_caps_leave_too_few() -> None:
 
 
 def test_caps_per_class() -> None:
-    classes = pd.Series({"a1": "A", "a2": "A", "b1": "B", "b2": "B", "c1": "C", "c2": "C",
-                         "d1": "D"})
-    history = pd.DataFrame.from_records([
-        ("a1", "2025-06-30"),  # within 24 months: A's 0.5/year reached
-        ("a2", "2024-09-30"),  # 25 months before: free again
-        ("b1", "2026-01-31"),  # this calendar year: B's 1/year reached
-        ("b2", "2025-12-31"),  # last year
-        ("c1", "2026-02-28"), ("c1", "2026-05-31"),  # twice this year: C's 2 reached
-        ("c2", "2026-05-31"), ("c2", "2026-05-31"),  # one date counted once
-        ("d1", "2026-01-31"), ("d1", "2026-02-28"), ("d1", "2026-03-31"),  # D: no cap
-        ("b2", "2026-10-31"),  # the same as-of date: a re-draw, not counted
-    ], columns=["subject_id", "as_of"])
+    classes = pd.Series(
+        {"a1": "A", "a2": "A", "b1": "B", "b2": "B", "c1": "C", "c2": "C", "d1": "D"}
+    )
+    history = pd.DataFrame.from_records(
+        [
+            ("a1", "2025-06-30"),  # within 24 months: A's 0.5/year reached
+            ("a2", "2024-09-30"),  # 25 months before: free again
+            ("b1", "2026-01-31"),  # this calendar year: B's 1/year reached
+            ("b2", "2025-12-31"),  # last year
+            ("c1", "2026-02-28"),
+            ("c1", "2026-05-31"),  # twice this year: C's 2 reached
+            ("c2", "2026-05-31"),
+            ("c2", "2026-05-31"),  # one date counted once
+            ("d1", "2026-01-31"),
+            ("d1", "2026-02-28"),
+            ("d1", "2026-03-31"),  # D: no cap
+            ("b2", "2026-10-31"),  # the same as-of date: a re-draw, not counted
+        ],
+        columns=["subject_id", "as_of"],
+    )
     assert capped_subjects(history, classes, InspectionConfig(), AS_OF) == {"a1", "b1", "c1"}
 
 
@@ -138,10 +162,10 @@ def test_redrawing_the_same_date_gives_the_same_list() -> None:
     history = first.drawn[["subject_id"]].assign(as_of=AS_OF)
     again = draw(frame, InspectionConfig(), seed=9, history=history, as_of=AS_OF)
     pd.testing.assert_frame_equal(first.drawn, again.drawn)
-    later = draw(frame, InspectionConfig(), seed=9, history=history,
-                 as_of=dt.date(2026, 11, 30))
+    later = draw(frame, InspectionConfig(), seed=9, history=history, as_of=dt.date(2026, 11, 30))
     assert not set(later.drawn["subject_id"]) & set(
-        first.drawn.loc[first.drawn["credit_class"].isin(["A", "B"]), "subject_id"])
+        first.drawn.loc[first.drawn["credit_class"].isin(["A", "B"]), "subject_id"]
+    )
 
 
 def test_history_needs_the_as_of_date() -> None:

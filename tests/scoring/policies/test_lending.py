@@ -12,14 +12,16 @@ from scoring.policies.lending import KnockOut, LendingConfig, credit_line, decid
 
 
 def smes() -> pd.DataFrame:
-    return pd.DataFrame({
-        "subject_id": ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"],
-        "final_grade": ["AAA", "AA", "BBB", "A", "B", "AAA", "BB", "A"],
-        "dishonest_now": [0, 1, 0, 0, 0, 0, 0, np.nan],
-        "serious_list_now": [0, 1, 0, 0, 0, 0, 0, 0],
-        "tax_level": ["A", "B", "D", "M", "B", "A", None, "B"],
-        "tax_paid_12m": [100_000, 50_000, 80_000, 1_234_567.0, 90_000, 0, 12_345, np.nan],
-    })
+    return pd.DataFrame(
+        {
+            "subject_id": ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"],
+            "final_grade": ["AAA", "AA", "BBB", "A", "B", "AAA", "BB", "A"],
+            "dishonest_now": [0, 1, 0, 0, 0, 0, 0, np.nan],
+            "serious_list_now": [0, 1, 0, 0, 0, 0, 0, 0],
+            "tax_level": ["A", "B", "D", "M", "B", "A", None, "B"],
+            "tax_paid_12m": [100_000, 50_000, 80_000, 1_234_567.0, 90_000, 0, 12_345, np.nan],
+        }
+    )
 
 
 def test_lines_tiers_and_knockouts() -> None:
@@ -52,17 +54,28 @@ def test_lines_tiers_and_knockouts() -> None:
 
 
 def test_line_is_capped() -> None:
-    line = credit_line(pd.Series(["AAA", "A"]), pd.Series([10_000_000.0, 1_234_567.0]),
-                       LendingConfig())
+    line = credit_line(
+        pd.Series(["AAA", "A"]), pd.Series([10_000_000.0, 1_234_567.0]), LendingConfig()
+    )
     assert list(line) == [3_000_000.0, 3_000_000.0]
 
 
 def test_configurable_multiples_tiers_and_rules() -> None:
     cfg = LendingConfig(
-        multiples=(("AAA", 2.0), ("B", 0.5)), line_cap=100_000, line_step=500,
+        multiples=(("AAA", 2.0), ("B", 0.5)),
+        line_cap=100_000,
+        line_step=500,
         tiers=(("AAA", "standard"), ("B", "raised")),
-        knockouts=(KnockOut("min_tax", "tax_paid_12m", "<", 5_000, "近12个月纳税不足5000元",
-                            "less than 5,000 yuan tax in 12 months"),),
+        knockouts=(
+            KnockOut(
+                "min_tax",
+                "tax_paid_12m",
+                "<",
+                5_000,
+                "近12个月纳税不足5000元",
+                "less than 5,000 yuan tax in 12 months",
+            ),
+        ),
     )
     out = decide(smes(), cfg).set_index("subject_id")
     assert out.loc["s1", "credit_line"] == 100_000 and out.loc["s1", "rate_tier"] == "standard"

@@ -27,8 +27,13 @@ T = dt.date(2026, 10, 31)
 
 def fake_ratings(ids, grades, p, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"subject_id": ids, "final_grade": rng.choice(grades, len(ids), p=p),
-                         "pd": rng.uniform(0, 0.2, len(ids))})
+    return pd.DataFrame(
+        {
+            "subject_id": ids,
+            "final_grade": rng.choice(grades, len(ids), p=p),
+            "pd": rng.uniform(0, 0.2, len(ids)),
+        }
+    )
 
 
 def test_rural_rules_on_the_city(tiny_city) -> None:
@@ -40,8 +45,9 @@ def test_rural_rules_on_the_city(tiny_city) -> None:
     assert (features.loc[late_now, "loans_outstanding"] > 0).all()
     npl = features["npl_amount_now"] > 0
     assert npl.sum() > 0 and (features.loc[npl, "overdue_open_now"] > 0).all()
-    ratings = fake_ratings(features["subject_id"], ["AAA", "AA", "A", "NR"],
-                           [0.3, 0.35, 0.25, 0.1], 1)
+    ratings = fake_ratings(
+        features["subject_id"], ["AAA", "AA", "A", "NR"], [0.3, 0.35, 0.25, 0.1], 1
+    )
     frame = rural_frame(ratings, features, household_places(tiny_city))
     assert frame["village_code"].notna().all()
     villages = assess_villages(frame, RuralConfig())
@@ -51,11 +57,14 @@ def test_rural_rules_on_the_city(tiny_city) -> None:
     units = villages.units.set_index("village_code")
     assert set(units.index) == set(declared.index)
     assert (units["households"] == declared.loc[units.index, "households"]).all()
-    np.testing.assert_allclose(units["npl_ratio"], declared.loc[units.index, "npl_ratio"],
-                               rtol=1e-9)
     np.testing.assert_allclose(
-        units["on_time_share"], declared.loc[units.index, "share_borrowers_without_arrears"],
-        rtol=1e-9)
+        units["npl_ratio"], declared.loc[units.index, "npl_ratio"], rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        units["on_time_share"],
+        declared.loc[units.index, "share_borrowers_without_arrears"],
+        rtol=1e-9,
+    )
     assert len(towns.units) == build_features(tiny_city, "township", T).shape[0]
     failed = villages.criteria[~villages.criteria["passed"]]
     assert all(len(w) > 0 for w in failed["weighing"])
@@ -66,8 +75,12 @@ def test_rural_rules_on_the_city(tiny_city) -> None:
 
 def test_lending_on_the_city(tiny_city) -> None:
     features = build_features(tiny_city, "sme", T)
-    ratings = fake_ratings(features["subject_id"], ["AAA", "AA", "A", "BBB", "BB", "B", "C"],
-                           [0.1, 0.15, 0.2, 0.2, 0.15, 0.1, 0.1], 2)
+    ratings = fake_ratings(
+        features["subject_id"],
+        ["AAA", "AA", "A", "BBB", "BB", "B", "C"],
+        [0.1, 0.15, 0.2, 0.2, 0.15, 0.1, 0.1],
+        2,
+    )
     out = decide(lending_frame(ratings, features), LendingConfig())
     assert len(out) == len(features)
     assert (out.loc[out["knocked_out"], "decision"] == "decline").all()
@@ -81,8 +94,11 @@ def test_driver_points_on_the_city(tiny_city) -> None:
     features = build_features(tiny_city, "driver", T).set_index("subject_id")
     assert list(grades["subject_id"]) == list(features.index)
     g = grades.set_index("subject_id")
-    quiet = features[(features["violations_12m"] == 0) & (features["complaints_12m"] == 0)
-                     & (features["responsible_accidents_36m"] == 0)].index
+    quiet = features[
+        (features["violations_12m"] == 0)
+        & (features["complaints_12m"] == 0)
+        & (features["responsible_accidents_36m"] == 0)
+    ].index
     assert (g.loc[quiet, "points"] == 0).all()
     # every violation scores at least one point
     assert (g["points"] >= features["violations_12m"]).all()

@@ -17,13 +17,30 @@ from scoring.policies.rural import (
 )
 
 
-def household(sid, village, grade, outstanding=0.0, open_arrears=0, npl=0.0, pd_=0.02,
-              township=None, past_delinquencies=0):
-    return {"subject_id": sid, "village_code": village, "township_code": township or village[:9],
-            "final_grade": grade, "loans_outstanding": outstanding,
-            "overdue_open_now": open_arrears, "npl_amount_now": npl,
-            "loan_overdue_24m": past_delinquencies, "pd": pd_, "assets_value": 200_000.0,
-            "annual_income": 100_000.0}
+def household(
+    sid,
+    village,
+    grade,
+    outstanding=0.0,
+    open_arrears=0,
+    npl=0.0,
+    pd_=0.02,
+    township=None,
+    past_delinquencies=0,
+):
+    return {
+        "subject_id": sid,
+        "village_code": village,
+        "township_code": township or village[:9],
+        "final_grade": grade,
+        "loans_outstanding": outstanding,
+        "overdue_open_now": open_arrears,
+        "npl_amount_now": npl,
+        "loan_overdue_24m": past_delinquencies,
+        "pd": pd_,
+        "assets_value": 200_000.0,
+        "annual_income": 100_000.0,
+    }
 
 
 def village_frame() -> pd.DataFrame:
@@ -31,11 +48,20 @@ def village_frame() -> pd.DataFrame:
     weak = "530302001002"  # 5 of 10 信用户, 2 of 5 borrowers in arrears now, NPL 10%
     other = "530302002001"  # another township: 7 of 10, fine
     # good: three of its borrowers were late in the past two years and cured: not in arrears
-    rows = [household(f"g{i}", good, "AA" if i < 8 else "NR", outstanding=50_000 * (i < 5),
-                      past_delinquencies=int(i < 3)) for i in range(10)]
+    rows = [
+        household(
+            f"g{i}",
+            good,
+            "AA" if i < 8 else "NR",
+            outstanding=50_000 * (i < 5),
+            past_delinquencies=int(i < 3),
+        )
+        for i in range(10)
+    ]
     rows += [household(f"w{i}", weak, "A" if i < 5 else "NR", pd_=0.01 * i) for i in range(10)]
-    for i, (out, late, npl) in enumerate([(100_000, 0, 0), (100_000, 0, 0), (100_000, 0, 0),
-                                          (150_000, 2, 50_000), (50_000, 1, 0)]):
+    for i, (out, late, npl) in enumerate(
+        [(100_000, 0, 0), (100_000, 0, 0), (100_000, 0, 0), (150_000, 2, 50_000), (50_000, 1, 0)]
+    ):
         rows[10 + i].update(loans_outstanding=out, overdue_open_now=late, npl_amount_now=npl)
     rows += [household(f"o{i}", other, "AAA" if i < 7 else "NR") for i in range(10)]
     return pd.DataFrame(rows)
@@ -73,8 +99,9 @@ def test_villages_are_judged_and_failures_named() -> None:
 
 
 def test_thresholds_are_configuration() -> None:
-    lenient = RuralConfig(village_min_credit_share=0.5, village_min_on_time_share=0.6,
-                          village_max_npl=0.10)
+    lenient = RuralConfig(
+        village_min_credit_share=0.5, village_min_on_time_share=0.6, village_max_npl=0.10
+    )
     units = assess_villages(village_frame(), lenient).units.set_index("village_code")
     assert units["is_credit_village"].all()
     with pytest.raises(ValueError, match="village_max_npl"):
@@ -97,8 +124,12 @@ def test_the_yearly_rise_of_the_npl_ratio_when_configured() -> None:
     frame["loans_outstanding_prev"] = frame["loans_outstanding"]
     frame["npl_amount_now_prev"] = 0.0
     frame.loc[frame["subject_id"] == "w3", "npl_amount_now_prev"] = 45_000.0  # was NPL already
-    cfg = RuralConfig(village_max_npl=0.2, village_min_on_time_share=0.5,
-                      village_min_credit_share=0.5, village_max_npl_increment=0.01)
+    cfg = RuralConfig(
+        village_max_npl=0.2,
+        village_min_on_time_share=0.5,
+        village_min_credit_share=0.5,
+        village_max_npl_increment=0.01,
+    )
     result = assess_villages(frame, cfg)
     weak = result.units.set_index("village_code").loc["530302001002"]
     assert weak["npl_increment"] == pytest.approx((50_000 - 45_000) / 500_000)
@@ -134,30 +165,60 @@ def test_townships() -> None:
     assert t1["npl_ratio"] == pytest.approx(50_000 / 750_000)
     assert not t1["is_credit_township"] and json.loads(t1["failed"]) == ["npl_ratio"]
     assert units.loc["530302002", "is_credit_township"]
-    strict = assess_townships(frame, villages, RuralConfig(township_min_credit_village_share=0.6,
-                                                           township_max_npl=0.1))
+    strict = assess_townships(
+        frame, villages, RuralConfig(township_min_credit_village_share=0.6, township_max_npl=0.1)
+    )
     c = strict.criteria.set_index(["unit_code", "criterion"])
     assert c.loc[("530302001", "credit_village_share"), "weighing"] == ["530302001002"]
     assert c.loc[("530302001", "credit_village_share"), "weighing_kind"] == "village"
 
 
 def test_household_offers() -> None:
-    frame = pd.DataFrame([
-        {"subject_id": "a", "final_grade": "AAA", "assets_value": 300_000.0,
-         "annual_income": 100_000.0, "village_code": "v1", "township_code": "t1"},
-        {"subject_id": "b", "final_grade": "AA", "assets_value": 100_000.0,
-         "annual_income": 50_000.0, "village_code": "v1", "township_code": "t1"},
-        {"subject_id": "c", "final_grade": "A", "assets_value": np.nan,
-         "annual_income": 20_000.0, "village_code": "v2", "township_code": "t1"},
-        {"subject_id": "d", "final_grade": "NR", "assets_value": 1e6,
-         "annual_income": 1e6, "village_code": "v1", "township_code": "t1"},
-    ])
+    frame = pd.DataFrame(
+        [
+            {
+                "subject_id": "a",
+                "final_grade": "AAA",
+                "assets_value": 300_000.0,
+                "annual_income": 100_000.0,
+                "village_code": "v1",
+                "township_code": "t1",
+            },
+            {
+                "subject_id": "b",
+                "final_grade": "AA",
+                "assets_value": 100_000.0,
+                "annual_income": 50_000.0,
+                "village_code": "v1",
+                "township_code": "t1",
+            },
+            {
+                "subject_id": "c",
+                "final_grade": "A",
+                "assets_value": np.nan,
+                "annual_income": 20_000.0,
+                "village_code": "v2",
+                "township_code": "t1",
+            },
+            {
+                "subject_id": "d",
+                "final_grade": "NR",
+                "assets_value": 1e6,
+                "annual_income": 1e6,
+                "village_code": "v1",
+                "township_code": "t1",
+            },
+        ]
+    )
     from scoring.policies.rural import Assessment
 
-    villages = Assessment(pd.DataFrame({"village_code": ["v1", "v2"],
-                                        "is_credit_village": [True, False]}), pd.DataFrame())
-    towns = Assessment(pd.DataFrame({"township_code": ["t1"], "is_credit_township": [True]}),
-                       pd.DataFrame())
+    villages = Assessment(
+        pd.DataFrame({"village_code": ["v1", "v2"], "is_credit_village": [True, False]}),
+        pd.DataFrame(),
+    )
+    towns = Assessment(
+        pd.DataFrame({"township_code": ["t1"], "is_credit_township": [True]}), pd.DataFrame()
+    )
     out = household_offers(frame, RuralConfig(), villages=villages, townships=towns)
     by = out.set_index("subject_id")
     # AAA: 100k + 30k + 30k = 160k; discount 15 + 5 + 3 = 23%
@@ -168,8 +229,9 @@ def test_household_offers() -> None:
     assert by.loc["c", "credit_line"] == 56_000 and by.loc["c", "rate_discount"] == 0.08
     # not a 信用户: nothing
     assert by.loc["d", "credit_line"] == 0 and by.loc["d", "rate_discount"] == 0
-    capped = household_offers(frame, RuralConfig(line_cap=120_000, discount_cap=0.2),
-                              villages=villages, townships=towns).set_index("subject_id")
+    capped = household_offers(
+        frame, RuralConfig(line_cap=120_000, discount_cap=0.2), villages=villages, townships=towns
+    ).set_index("subject_id")
     assert capped.loc["a", "credit_line"] == 120_000 and capped.loc["a", "rate_discount"] == 0.2
     plain = household_offers(frame, RuralConfig()).set_index("subject_id")
     assert plain.loc["a", "rate_discount"] == 0.15 and not plain["in_credit_village"].any()
