@@ -25,6 +25,7 @@ classifier for any frame of numeric and categorical columns with missing values.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 
 import lightgbm as lgb
@@ -40,7 +41,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from .reference_shap import TreePaths, reference_shap
+from .reference_shap import ReferenceExplainer, TreePaths
 from .tabular import Columns, check_binary_target, read_columns
 
 
@@ -360,21 +361,29 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             _, ref = self._read(reference)
             if ref.shape[0] != 1:
                 raise ValueError(f"reference must be one row; got {ref.shape[0]} rows.")
-            phi, base = reference_shap(self._tree_paths(), matrix, ref[0])
+            phi, base = self._explainer(ref[0])(matrix, self._threads())
             contrib = np.column_stack([phi, np.full(len(phi), base)])
         frame = pd.DataFrame(contrib, columns=[*columns.names, "base"])
         if isinstance(X, pd.DataFrame):
             frame.index = X.index
         return frame
 
-    def _tree_paths(self) -> TreePaths:
-        """The fitted trees as leaf boxes (read once per model, kept on the instance)."""
-        cached = getattr(self, "_paths_cache", None)
-        if cached is None or cached[0] != self.n_iter_:
+    def _explainer(self, reference: np.ndarray) -> ReferenceExplainer:
+        """The trees as leaf boxes, prepared against ``reference`` (kept on the instance:
+        rating one subject after another reuses it)."""
+        key = (self.n_iter_, reference.tobytes())
+        cached = getattr(self, "_explainer_cache", None)
+        if cached is None or cached[0] != key:
             paths = TreePaths.from_dump(self.booster_.dump_model(num_iteration=self.n_iter_))
-            cached = (self.n_iter_, paths)
-            self._paths_cache = cached
+            cached = (key, ReferenceExplainer(paths, reference))
+            self._explainer_cache = cached
         return cached[1]
+
+    def _threads(self) -> int:
+        """Threads for the explanation: ``n_jobs``, or every core when unset."""
+        if self.n_jobs in (None, -1, 0):
+            return os.cpu_count() or 1
+        return max(1, int(self.n_jobs))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the features :meth:`explain` reports (all input features)."""

@@ -48,7 +48,10 @@ def encode_ordinal(frame: pd.DataFrame, ordinal: Mapping[str, tuple[str, ...]]) 
     out = frame.copy()
     for col in present:
         rank = {c: float(i) for i, c in enumerate(ordinal[col])}
-        out[col] = frame[col].map(rank).astype("float64")
+        values = frame[col].to_numpy(dtype=object)
+        out[col] = np.fromiter(
+            (rank.get(v, np.nan) for v in values), dtype=np.float64, count=len(values)
+        )
     return out
 
 
@@ -136,8 +139,12 @@ class RatingPipeline:
     reference: pd.DataFrame | None = None
     ordinal: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_reference_x"}
+
     def __setstate__(self, state: dict) -> None:
-        # versions registered before these fields existed
+        # versions registered before these fields existed; caches are rebuilt
+        state = {k: v for k, v in state.items() if k != "_reference_x"}
         self.__dict__.update({"reference": None, "ordinal": {}, **state})
 
     @property
@@ -152,16 +159,31 @@ class RatingPipeline:
             raise MissingIndicatorsError(self.scheme, missing)
         return encode_ordinal(frame.loc[:, list(self.features)], self.ordinal)
 
-    def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
-        """Calibrated probability of the target event."""
-        logit = self.estimator.decision_function(self.model_input(frame))  # type: ignore[attr-defined]
+    def predict_pd(self, frame: pd.DataFrame, x: pd.DataFrame | None = None) -> np.ndarray:
+        """Calibrated probability of the target event (``x``: the frame's model input,
+        when the caller has it already)."""
+        x = self.model_input(frame) if x is None else x
+        logit = self.estimator.decision_function(x)  # type: ignore[attr-defined]
         return self.calibrator.pd(logit)
 
-    def score(self, frame: pd.DataFrame, pd_: np.ndarray | None = None) -> np.ndarray:
+    def score(
+        self, frame: pd.DataFrame, pd_: np.ndarray | None = None, x: pd.DataFrame | None = None
+    ) -> np.ndarray:
         """Score: the scorecard's own integer points, else the PDO score of the PD."""
         if self.family == "scorecard":
-            return np.asarray(self.estimator.predict_score(self.model_input(frame)), dtype=float)  # type: ignore[attr-defined]
-        return self.score_scale.score(self.predict_pd(frame) if pd_ is None else pd_)
+            x = self.model_input(frame) if x is None else x
+            return np.asarray(self.estimator.predict_score(x), dtype=float)  # type: ignore[attr-defined]
+        return self.score_scale.score(self.predict_pd(frame, x) if pd_ is None else pd_)
+
+    def _reference_input(self) -> pd.DataFrame | None:
+        """The reference subject as the estimator reads it (encoded once per process)."""
+        if self.reference is None:
+            return None
+        cached = self.__dict__.get("_reference_x")
+        if cached is None:
+            cached = self.model_input(self.reference)
+            self.__dict__["_reference_x"] = cached
+        return cached
 
     def rate(self, frame: pd.DataFrame, contributions: bool = True) -> pd.DataFrame:
         """Rate every row of an indicator frame.
@@ -176,14 +198,14 @@ class RatingPipeline:
             uncalibrated log-odds).
         """
         x = self.model_input(frame)
-        pd_ = self.predict_pd(frame)
+        pd_ = self.predict_pd(frame, x)
         model_grade = self.scale.assign(pd_)
         final, applied = apply_overrides(model_grade, frame, self.scale.overrides, self.scale.keys)
         # Columns gathered first and framed once: inserting ~60 columns one by one
         # costs more than the model itself when a single subject is rated.
         columns: dict[str, object] = {
             "pd": pd_,
-            "score": self.score(frame, pd_),
+            "score": self.score(frame, pd_, x),
             "model_grade": model_grade,
             "final_grade": final,
             "overrides": [
@@ -203,8 +225,7 @@ class RatingPipeline:
             ],
         }
         if contributions:
-            ref = None if self.reference is None else self.model_input(self.reference)
-            contrib = self.estimator.explain(x, reference=ref)  # type: ignore[attr-defined]
+            contrib = self.estimator.explain(x, reference=self._reference_input())  # type: ignore[attr-defined]
             values = contrib.to_numpy(dtype=float)
             for j, col in enumerate(contrib.columns):
                 columns[CONTRIB_PREFIX + col] = values[:, j]

@@ -87,6 +87,19 @@ def _step(box: _Box, node: dict, left: bool) -> _Box:
 
 
 @dataclass(frozen=True)
+class _Group:
+    """The pairs of one feature among a set of pairs, as :meth:`TreePaths.follows` reads them."""
+
+    feature: int
+    at: np.ndarray  # positions in the set
+    lo: np.ndarray  # (pairs, 1) numeric bounds, nan/zero flags …
+    hi: np.ndarray
+    nan_ok: np.ndarray
+    zero_ok: np.ndarray
+    table: np.ndarray | None  # … or, for a categorical feature, allowed codes per pair
+
+
+@dataclass(frozen=True)
 class TreePaths:
     """Every leaf of an ensemble as boxes over its path features, for one model.
 
@@ -168,35 +181,61 @@ class TreePaths:
             constant=constant,
         )
 
-    def follows(self, x: np.ndarray, pairs: np.ndarray | None = None) -> np.ndarray:
-        """``(n_pairs, n_rows)``: whether each row's value keeps to each pair's box.
-
-        Pairs along the first axis: the per-leaf reductions then run over contiguous
-        rows of the result. ``pairs`` restricts the result to those pair positions.
-        """
+    def plan(self, pairs: np.ndarray | None = None) -> list[_Group]:
+        """How :meth:`follows` checks ``pairs`` (default: all), one group per feature;
+        computed once per model and reference, reused for every chunk of rows."""
         pairs = np.arange(len(self.feature)) if pairs is None else pairs
-        n = x.shape[0]
-        out = np.empty((len(pairs), n), dtype=bool)
         feature = self.feature[pairs]
+        out = []
         for f in np.unique(feature):
             at = np.flatnonzero(feature == f)
             idx = pairs[at]
-            v = x[:, f]
+            table = (
+                np.stack([self.cat_table[int(p)] for p in idx])
+                if self.categorical[idx[0]]
+                else None
+            )  # (pairs, K + 1)
+            out.append(
+                _Group(
+                    int(f),
+                    at,
+                    self.lo[idx, None],
+                    self.hi[idx, None],
+                    self.nan_ok[idx, None],
+                    self.zero_ok[idx, None],
+                    table,
+                )
+            )
+        return out
+
+    def follows(
+        self, x: np.ndarray, pairs: np.ndarray | None = None, plan: list[_Group] | None = None
+    ) -> np.ndarray:
+        """``(n_pairs, n_rows)``: whether each row's value keeps to each pair's box.
+
+        Pairs along the first axis: the per-leaf reductions then run over contiguous
+        rows of the result. ``pairs`` restricts the result to those pair positions
+        (``plan``: the same, prepared by :meth:`plan`).
+        """
+        if plan is None:
+            plan = self.plan(pairs)
+        out = np.empty((sum(len(g.at) for g in plan), x.shape[0]), dtype=bool)
+        for g in plan:
+            v = x[:, g.feature]
             odd = np.isnan(v)
-            if self.categorical[idx[0]]:
+            if g.table is not None:
                 odd |= v < 0  # NaN and negative codes go right at every split
-                table = np.stack([self.cat_table[int(p)] for p in idx])  # (pairs, K + 1)
-                k = table.shape[1] - 1
+                k = g.table.shape[1] - 1
                 code = np.minimum(np.where(odd, 0, v), k).astype(np.int64)
-                block = table[:, code]
+                block = g.table[:, code]
             else:
-                block = (v[None, :] > self.lo[idx, None]) & (v[None, :] <= self.hi[idx, None])
+                block = (v > g.lo) & (v <= g.hi)
                 zero = np.abs(v) <= _ZERO
                 if zero.any():
-                    block[:, zero] = self.zero_ok[idx, None]
+                    block[:, zero] = g.zero_ok
             if odd.any():
-                block[:, odd] = self.nan_ok[idx, None]
-            out[at] = block
+                block[:, odd] = g.nan_ok
+            out[g.at] = block
         return out
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -229,8 +268,98 @@ def _segments(leaf: np.ndarray, n_leaves: int) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.flatnonzero(has)
 
 
+class ReferenceExplainer:
+    """Baseline Shapley values of one model against one reference row.
+
+    Everything that depends only on the model and the reference — which boxes the
+    reference keeps to, the leaves' Shapley weights, the sums onto features — is
+    prepared once; :meth:`__call__` then only compares rows with boxes.
+    """
+
+    def __init__(self, paths: TreePaths, reference: np.ndarray) -> None:
+        self.paths = paths
+        m = paths.n_features
+        ref = np.asarray(reference, dtype=np.float64).reshape(1, -1)
+        self.empty = len(paths.feature) == 0
+        if self.empty:
+            self.base = paths.constant
+            return
+        ref_follows = paths.follows(ref)[:, 0]
+        self.base = float(
+            paths.value @ np.logical_and.reduceat(ref_follows, paths.starts) + paths.constant
+        )
+        n_leaves = len(paths.value)
+        leaf = paths.leaf_of_pair
+        # pairs whose box the reference leaves: only x can open the leaf there (set A);
+        # pairs whose box it keeps to: a row that leaves them needs the reference (set B)
+        px, pr = np.flatnonzero(~ref_follows), np.flatnonzero(ref_follows)
+        self.plan_x, self.plan_r = paths.plan(px), paths.plan(pr)
+        self.n_px, self.n_pr = len(px), len(pr)
+        self.n_a = np.bincount(leaf[px], minlength=n_leaves)
+        self.sx, self.lx = _segments(leaf[px], n_leaves)
+        self.sr, self.lr = _segments(leaf[pr], n_leaves)
+        self.len_r = np.bincount(leaf[pr], minlength=n_leaves)[self.lr].astype(np.uint8)
+        self.leaf_r = leaf[pr]
+        depth = int(np.bincount(leaf, minlength=n_leaves).max())
+        self.wa, self.wb = _weights(depth)
+        # each pair adds to one feature: sparse sums of the per-pair shares
+        self.gain_onto = sparse.csr_matrix(
+            (np.ones(len(px)), (paths.feature[px], leaf[px])), shape=(m, n_leaves)
+        )  # leaf → its A features
+        self.loss_onto = sparse.csr_matrix(
+            (np.ones(len(pr)), (paths.feature[pr], np.arange(len(pr)))), shape=(m, len(pr))
+        )  # B pair → its feature
+
+    def _chunk(self, rows: np.ndarray) -> np.ndarray:
+        p, n = self.paths, len(rows)
+        live = np.broadcast_to(p.value[:, None], (len(p.value), n)).copy()
+        if self.n_px:
+            # a path feature neither side keeps to closes the leaf for every coalition
+            alive = np.logical_and.reduceat(p.follows(rows, plan=self.plan_x), self.sx, axis=0)
+            live[self.lx] *= alive
+        n_b = np.zeros((len(p.value), n), dtype=np.uint8)
+        if self.n_pr:
+            kept = p.follows(rows, plan=self.plan_r)
+            n_b[self.lr] = self.len_r[:, None] - np.add.reduceat(
+                kept.view(np.uint8), self.sr, axis=0
+            )
+        gain = live * self.wa[self.n_a[:, None], n_b]  # to each feature only x keeps to
+        phi = self.gain_onto @ gain
+        if self.n_pr:
+            loss = live * self.wb[self.n_a[:, None], n_b]  # from each only the reference keeps to
+            share = loss[self.leaf_r]
+            np.putmask(share, kept, 0.0)  # a B pair the row keeps to costs nothing
+            phi -= self.loss_onto @ share
+        return phi.T
+
+    def __call__(self, x: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, float]:
+        """The contributions of every row of ``x`` and the reference's output.
+
+        ``n_jobs`` threads share the chunks of rows (numpy and scipy release the
+        interpreter lock in the array work).
+        """
+        x = np.asarray(x, dtype=np.float64)
+        n, m = x.shape[0], self.paths.n_features
+        if self.empty:
+            return np.zeros((n, m)), self.base
+        step = max(1, _CELLS // len(self.paths.feature))
+        starts = range(0, n, step)
+        out = np.empty((n, m))
+        if n_jobs > 1 and len(starts) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                parts = pool.map(lambda lo: (lo, self._chunk(x[lo : lo + step])), starts)
+                for lo, part in parts:
+                    out[lo : lo + step] = part
+        else:
+            for lo in starts:
+                out[lo : lo + step] = self._chunk(x[lo : lo + step])
+        return out, self.base
+
+
 def reference_shap(
-    paths: TreePaths, x: np.ndarray, reference: np.ndarray
+    paths: TreePaths, x: np.ndarray, reference: np.ndarray, n_jobs: int = 1
 ) -> tuple[np.ndarray, float]:
     """Baseline Shapley values of every row of ``x`` against ``reference``.
 
@@ -242,6 +371,8 @@ def reference_shap(
         ``(n_rows, n_features)`` float matrix, as the model reads it.
     reference
         ``(n_features,)``: the reference row.
+    n_jobs
+        Threads.
 
     Returns
     -------
@@ -249,49 +380,4 @@ def reference_shap(
         The contributions and the model's raw output at the reference; each row of
         contributions adds up to ``f(x) − f(reference)``.
     """
-    x = np.asarray(x, dtype=np.float64)
-    ref = np.asarray(reference, dtype=np.float64).reshape(1, -1)
-    n, m = x.shape[0], paths.n_features
-    if len(paths.feature) == 0:
-        return np.zeros((n, m)), paths.constant
-    ref_follows = paths.follows(ref)[:, 0]
-    base = float(paths.value @ np.logical_and.reduceat(ref_follows, paths.starts) + paths.constant)
-    n_leaves = len(paths.value)
-    leaf = paths.leaf_of_pair
-    # pairs whose box the reference leaves: only x can open the leaf there (set A);
-    # pairs whose box it keeps to: a row that leaves them needs the reference (set B)
-    px, pr = np.flatnonzero(~ref_follows), np.flatnonzero(ref_follows)
-    n_a = np.bincount(leaf[px], minlength=n_leaves)
-    sx, lx = _segments(leaf[px], n_leaves)
-    sr, lr = _segments(leaf[pr], n_leaves)
-    depth = int(np.bincount(leaf, minlength=n_leaves).max())
-    wa, wb = _weights(depth)
-    # each pair adds to one feature: sparse sums of the per-pair shares
-    gain_onto = sparse.csr_matrix(
-        (np.ones(len(px)), (paths.feature[px], leaf[px])), shape=(m, n_leaves)
-    )  # leaf → its A features
-    loss_onto = sparse.csr_matrix(
-        (np.ones(len(pr)), (paths.feature[pr], np.arange(len(pr)))), shape=(m, len(pr))
-    )  # B pair → its feature
-    out = np.empty((n, m))
-    step = max(1, _CELLS // len(paths.feature))
-    for lo in range(0, n, step):
-        rows = x[lo : lo + step]
-        live = np.broadcast_to(paths.value[:, None], (n_leaves, len(rows))).copy()
-        if len(px):
-            # a path feature neither side keeps to closes the leaf for every coalition
-            dead = np.logical_or.reduceat(~paths.follows(rows, px), sx, axis=0)
-            live[lx] *= ~dead
-        n_b = np.zeros((n_leaves, len(rows)), dtype=np.uint8)
-        if len(pr):
-            left_r = ~paths.follows(rows, pr)
-            n_b[lr] = np.add.reduceat(left_r.view(np.uint8), sr, axis=0)
-        gain = live * wa[n_a[:, None], n_b]  # to each feature only x keeps to
-        phi = gain_onto @ gain
-        if len(pr):
-            loss = live * wb[n_a[:, None], n_b]  # from each feature only the reference keeps to
-            share = loss[leaf[pr]]
-            share *= left_r
-            phi -= loss_onto @ share
-        out[lo : lo + step] = phi.T
-    return out, base
+    return ReferenceExplainer(paths, reference)(x, n_jobs)

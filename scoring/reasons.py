@@ -104,6 +104,11 @@ class _Fragments:
         self.texts = texts
         self.reference = reference
         self.cache: dict[tuple[Any, ...], str] = {}
+        self.labels = {
+            name: {code: (lz, le) for code, lz, le in t.labels}
+            for name, t in texts.items()
+            if t.labels
+        }
 
     def __call__(self, name: str, value: Any, pair: tuple[Any, Any] | None) -> str:
         key = (name, value, pair)
@@ -142,21 +147,22 @@ def _sides(
     none = np.zeros(n, dtype=bool)
     if t is None or values is None:
         return none, none
-    missing = values.isna().to_numpy(dtype=bool)
     ref_missing = reference is None or (isinstance(reference, float) and reference != reference)
-    if t.categorical and t.order:
-        rank = {c: i for i, c in enumerate(t.order)}
-        v = values.map(rank).to_numpy(dtype=float, na_value=np.nan)
-        r = np.nan if ref_missing else float(rank.get(str(reference), np.nan))
-        worse, better = v > r, v < r  # NaN compares False
-        if not has_reference:
-            worse = better = ~missing
-    elif t.categorical:  # a fact about the subject, no risk order to contradict
-        worse = better = ~missing & (
-            values.astype(object).to_numpy() != reference if not ref_missing else ~missing
-        )
+    if t.categorical:
+        raw = values.to_numpy(dtype=object)
+        missing = pd.isna(raw)
+        if t.order:
+            rank = {c: float(i) for i, c in enumerate(t.order)}
+            v = np.fromiter((rank.get(x, np.nan) for x in raw), dtype=np.float64, count=n)
+            r = np.nan if ref_missing else rank.get(str(reference), np.nan)
+            worse, better = v > r, v < r  # NaN compares False
+            if not has_reference:
+                worse = better = ~missing
+        else:  # a fact about the subject, no risk order to contradict
+            worse = better = ~missing & (raw != reference) if not ref_missing else ~missing
     elif t.direction:
         v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(v)
         if has_reference and not ref_missing:
             d = t.direction * (v - float(reference))
             worse, better = d > 0, d < 0
