@@ -288,7 +288,7 @@ def _section(
             list(cur["final_grade"]),
             [None if pd.isna(p) else float(p) for p in cur["pd"]],
             grade_order(scheme, cur["final_grade"]),
-            title=f"{scheme}: final grade and PD",
+            lang,
         )
         if len(cur)
         else ""

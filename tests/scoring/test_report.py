@@ -62,6 +62,20 @@ def test_report_is_self_contained_with_an_svg_chart(city) -> None:
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "<link" not in html and "<script" not in html
     assert _report(city, E1) == html  # deterministic for one time stamp
+    # the chart speaks the report's language, its dates are dates, not month names
+    import base64
+
+    def chart_words(page: str) -> list[str]:
+        data = re.search(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page).group(1)
+        return re.findall(r"<text[^>]*>([^<]*)</text>", base64.b64decode(data).decode())
+
+    words = chart_words(html)
+    assert "等级 Grade" in words and "违约概率 PD (%)" in words
+    assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", w) for w in words)
+    months = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+    assert not months & {w[:3] for w in words}
+    english = chart_words(credit_report(city, E1, POLICY, lang="en", generated=STAMP))
+    assert "Grade" in english and not any(re.search(r"[\u4e00-\u9fff]", w) for w in english)
 
 
 def test_records_behind_show_until_when_they_count(city) -> None:
