@@ -178,10 +178,19 @@ def lending(
                     f"   ✗ {r['reasons_zh']} / {r['reasons_en']}", markup=False, highlight=False
                 )
         return
+    from scoring.history import grade_order
+
     summary = (
         out.groupby(["grade", "decision_zh"])
         .agg(n=("subject_id", "size"), line=("credit_line", "mean"))
         .reset_index()
+    )
+    # grades in the scale's order, the best first (AAA … C), not alphabetically
+    rank = {g: i for i, g in enumerate(grade_order("sme", summary["grade"]))}
+    summary = summary.sort_values(
+        ["grade", "decision_zh"],
+        key=lambda c: c.map(rank) if c.name == "grade" else c,
+        kind="stable",
     )
     table = Table(title=f"信易贷 {day}: {len(out):,} SMEs")
     for col in ("等级 grade", "决定 decision", "户数 n", "平均额度 mean line (元)"):

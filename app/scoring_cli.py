@@ -146,11 +146,11 @@ def _print_outcome(outcome) -> None:
         "在用 in force",
         "变更前 before",
         "变更后 after",
-        "PD before → after",
+        "违约概率 PD before → after",
     ):
         table.add_column(col)
     for c in outcome.changes:
-        pd_text = ("—" if c.before_pd is None else f"{c.before_pd:.4f}") + f" → {c.after_pd:.4f}"
+        pd_text = ("—" if c.before_pd is None else f"{c.before_pd:.2%}") + f" → {c.after_pd:.2%}"
         mark = " *" if c.moved else ""
         in_force = "—" if c.in_force_grade is None else f"{c.in_force_grade} ({c.in_force_as_of})"
         table.add_row(
