@@ -9,6 +9,8 @@ inside the commands, so ``xinping --help`` stays instant.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -57,6 +59,29 @@ def day_option(flag: str, help: str) -> Any:
     option, the value and the expected form (exit code 2).
     """
     return typer.Option(flag, parser=_day, metavar=FORM, help=help)
+
+
+@contextmanager
+def stage_progress() -> Iterator[tuple[Any, Callable[[str, int, int], None]]]:
+    """A progress bar per stage on stderr: yields the bar (print through its
+    ``console`` while it runs) and ``report(stage, done, total)``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield progress, report
 
 
 def open_store(path: Path | None = None, *, read_only: bool = False):

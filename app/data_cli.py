@@ -23,6 +23,7 @@ from app.cli_root import (
     err_console,
     fail,
     open_store,
+    stage_progress,
 )
 from app.settings import settings
 
@@ -57,7 +58,6 @@ def demo_data(
     ] = True,
 ) -> None:
     """Generate the demo city (modelled on 曲靖) into the store. 生成模拟城市数据。"""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from features.records.synthetic.city import generate_city, summary_markdown
 
@@ -65,23 +65,7 @@ def demo_data(
     if replace:
         for suffix in ("", ".wal"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    with (
-        open_store(path) as st,
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
-            TimeElapsedColumn(),
-            console=err_console,
-        ) as progress,
-    ):
-        tasks: dict[str, int] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
+    with open_store(path) as st, stage_progress() as (_, report):
         result = generate_city(
             st, scale=scale.value, seed=seed, windows=settings().windows.policy(), progress=report
         )

@@ -26,6 +26,7 @@ from app.cli_root import (
     login_name,
     open_store,
     schemes,
+    stage_progress,
 )
 from app.settings import settings
 
@@ -73,7 +74,6 @@ def score(
     champion (loaded once, broadcast) rates every partition on Spark; ratings
     are written as Parquet partitioned by scheme and as_of.
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from scoring.loader import champions
     from scoring.population import default_as_of, rate_population
@@ -94,23 +94,7 @@ def score(
         opened = open_lake(lake, master)  # type: ignore[arg-type]
     else:
         opened = open_store(store)
-    with (
-        opened as st,
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
-            TimeElapsedColumn(),
-            console=err_console,
-        ) as progress,
-    ):
-        tasks: dict[str, int] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
+    with opened as st, stage_progress() as (progress, report):
         dates = as_of or [default_as_of(st)]
         for run in rate_population(
             st,
