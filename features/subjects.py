@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 
 from features.records.schema import TABLES
@@ -100,6 +101,54 @@ def current_subject(store: Store, subject_id: str) -> dict[str, Any] | None:
         [subject_id],
     )
     return None if frame.empty else frame.iloc[0].to_dict()
+
+
+#: a code is found only from its start and from this many characters on, so that a
+#: masked personal ID cannot be completed by guessing the middle
+MIN_CODE_PREFIX = 6
+
+
+def search_subjects(
+    store: Store,
+    text: str,
+    *,
+    subject_type: str | None = None,
+    rated_scheme: str | None = None,
+    limit: int = 50,
+) -> pd.DataFrame:
+    """Current subjects whose name contains ``text`` or whose code starts with it.
+
+    The one search every door uses (the profile, 信易贷). A code must be typed from
+    its start, at least :data:`MIN_CODE_PREFIX` characters; an exact code comes first,
+    then (with ``rated_scheme``) the subjects that scheme has rated, then by name.
+
+    Returns
+    -------
+    DataFrame
+        ``subject_id``, ``subject_type``, ``name``, ``region_code``, and ``rated``
+        (bool) with ``rated_scheme``; at most ``limit`` rows.
+    """
+    cols = ["subject_id", "subject_type", "name", "region_code"]
+    if rated_scheme:
+        cols.append("rated")
+    text = text.strip()
+    if not text:
+        return pd.DataFrame(columns=cols)
+    code = text.upper()
+    by_code = "OR s.subject_id LIKE ?" if len(code) >= MIN_CODE_PREFIX else ""
+    params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
+    current = current_subjects_sql(subject_type, tuple(cols[:4]))
+    rated, first = "", ""
+    if rated_scheme:
+        rated = ", s.subject_id IN (SELECT subject_id FROM ratings WHERE scheme = ?) AS rated"
+        first = "rated DESC, "
+        params = [rated_scheme, *params]
+    return store.query(
+        f"""SELECT DISTINCT s.subject_id, s.subject_type, s.name, s.region_code{rated}
+        FROM ({current}) s WHERE (s.name LIKE ? {by_code})
+        ORDER BY s.subject_id = ? DESC, {first}s.name LIMIT {int(limit)}""",
+        [*params, code],
+    )
 
 
 def _newer(row: Mapping[str, Any], than: Mapping[str, Any]) -> bool:

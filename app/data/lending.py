@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from features.store.base import Store
-from features.subjects import current_subjects_sql
+from features.subjects import search_subjects
 from scoring.history import decode
 
 #: columns an applicants file may name the SMEs by (first found wins; an English page asks
@@ -24,25 +24,10 @@ SEARCH_LIMIT = 50
 
 
 def search_smes(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
-    """Enterprises whose name contains ``text`` or whose USCC starts with it (6+ characters).
-
-    Rated SMEs come first.
-    """
-    text = text.strip()
-    if not text:
-        return pd.DataFrame(columns=["subject_id", "name", "rated"])
-    code = text.upper()
-    by_code = "OR s.subject_id LIKE ?" if len(code) >= 6 else ""
-    params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
-    current = current_subjects_sql("enterprise", ("subject_id", "name"))
-    return store.query(
-        f"""
-        SELECT DISTINCT s.subject_id, s.name,
-               s.subject_id IN (SELECT subject_id FROM ratings WHERE scheme = 'sme') AS rated
-        FROM ({current}) s WHERE (s.name LIKE ? {by_code})
-        ORDER BY s.subject_id = ? DESC, rated DESC, s.name LIMIT {int(limit)}""",
-        [*params, code],
-    )
+    """Enterprises whose name contains ``text`` or whose USCC starts with it (6+ characters),
+    rated SMEs first: :func:`features.subjects.search_subjects`."""
+    hits = search_subjects(store, text, subject_type="enterprise", rated_scheme="sme", limit=limit)
+    return hits[["subject_id", "name", "rated"]]
 
 
 def decision_items(row: pd.Series, lang: str) -> tuple[list[str], list[str]]:

@@ -17,7 +17,7 @@ from features.records.values import (
     value_num_unit,
 )
 from features.store.base import Store
-from features.subjects import current_subject, current_subjects_sql
+from features.subjects import current_subject, search_subjects
 from scoring.history import ratings_on, subject_history
 from scoring.objections import objection_status
 
@@ -25,25 +25,9 @@ SEARCH_LIMIT = 50
 
 
 def search(store: Store, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
-    """Subjects whose name contains ``text`` or whose code starts with it.
-
-    A code must be typed from its start (at least 6 characters), so a masked
-    ID cannot be completed by guessing the middle.
-    """
-    text = text.strip()
-    if not text:
-        return pd.DataFrame(columns=["subject_id", "subject_type", "name", "region_code"])
-    code = text.upper()
-    by_code = "OR subject_id LIKE ? " if len(code) >= 6 else ""
-    params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
-    current = current_subjects_sql(columns=("subject_id", "subject_type", "name", "region_code"))
-    return store.query(
-        f"""
-        SELECT subject_id, subject_type, name, region_code FROM ({current}) s
-        WHERE name LIKE ? {by_code}
-        ORDER BY subject_id = ? DESC, name LIMIT {int(limit)}""",
-        [*params, code],
-    )
+    """Subjects whose name contains ``text`` or whose code starts with it (6+ characters):
+    :func:`features.subjects.search_subjects`."""
+    return search_subjects(store, text, limit=limit)
 
 
 def subject(store: Store, subject_id: str) -> pd.Series | None:

@@ -114,3 +114,32 @@ def test_a_closed_subject_leaves_the_population_in_both_evaluators(store) -> Non
         whole = build_features(store, "enterprise", day)
         few = build_features(store, "enterprise", day, subjects=everyone)
         assert sorted(whole["subject_id"]) == sorted(expected) == sorted(few["subject_id"])
+
+
+def test_search_finds_current_names_and_codes_only_from_their_start(store) -> None:
+    from features.subjects import search_subjects
+
+    # the corrected name is found, the old one no more
+    assert list(search_subjects(store, "更正")["subject_id"]) == [A]
+    assert search_subjects(store, "乙-旧").empty
+    # a code from its start, at least 6 characters; never from its middle
+    assert set(search_subjects(store, "915303")["subject_id"]) == {A, C, D}
+    assert search_subjects(store, "91530").empty and search_subjects(store, "MA6K9X").empty
+    assert search_subjects(store, "   ").empty
+    # an exact code first; with a scheme, its rated subjects before the others
+    assert search_subjects(store, C)["subject_id"].iloc[0] == C
+    from features.records.schema import TABLES
+
+    row = dict.fromkeys(TABLES["ratings"].column_names, "x")
+    row.update(
+        subject_id=D,
+        scheme="sme",
+        as_of=T,
+        scored_at=pd.Timestamp(T),
+        score=500.0,
+        pd=0.02,
+        green_channel=None,
+    )
+    store.append("ratings", pd.DataFrame([row]))
+    hits = search_subjects(store, "915303", rated_scheme="sme")
+    assert hits["subject_id"].iloc[0] == D and bool(hits["rated"].iloc[0])
