@@ -68,6 +68,18 @@ class Store(abc.ABC):
     def close(self) -> None:
         """Release the store's resources."""
 
+    def data_version(self) -> str:
+        """A token that changes whenever a committed write changes the analytical tables.
+
+        Readers key caches on it (the app's shared query caches): the same token
+        means the same data. Writes to the workflow tables (``audit_log``,
+        ``users``) do not change it. Engines that cannot tell return a token
+        that changes on every call.
+        """
+        import uuid
+
+        return uuid.uuid4().hex
+
     def count(self, table: str) -> int:
         """Number of rows in ``table``."""
         return int(self.query(f"SELECT count(*) AS n FROM {table}")["n"].iloc[0])

@@ -24,6 +24,10 @@ from features.store.spark_types import arrow_schema
 
 DEFAULT_PATH = Path(".data/xinping.duckdb")
 
+#: Tables whose writes do not change :meth:`DuckDBStore.data_version` (nothing
+#: analytical reads them, so caches keyed on the version stay valid).
+WORKFLOW_TABLES = frozenset({"audit_log", "users"})
+
 
 class DuckDBStore(Store):
     """Store backed by a DuckDB database file.
@@ -59,6 +63,7 @@ class DuckDBStore(Store):
         self._con = duckdb.connect(self.path, read_only=read_only, config=config)
         self._pinned: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
+        self._memory_version = 0  # the version of a ":memory:" store (no file to keep it in)
         if not read_only:
             self.create_schema()
 
@@ -95,10 +100,10 @@ class DuckDBStore(Store):
         if extra:
             raise ValueError(f"table {table} has no columns {extra}")
         cols = ", ".join(names)
-        self.execute(
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _xp_incoming",
-            frames={"_xp_incoming": data},
-        )
+        with self._with_frames({"_xp_incoming": data}) as cur:
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _xp_incoming")
+        if table not in WORKFLOW_TABLES:
+            self._changed()
         return n
 
     @contextmanager
@@ -129,6 +134,38 @@ class DuckDBStore(Store):
     def execute(self, sql: str, params: Params = None, frames: Frames = None) -> None:
         with self._with_frames(frames) as cur:
             cur.execute(sql, params)
+        self._changed()
+
+    # -- data version ----------------------------------------------------------
+    def _version_file(self) -> Path | None:
+        return None if self.path == ":memory:" else Path(self.path + ".version")
+
+    def data_version(self) -> str:
+        """The store's write counter (kept beside the file, so every process sees it)."""
+        vf = self._version_file()
+        if vf is None:
+            return str(self._memory_version)
+        try:
+            return vf.read_text(encoding="ascii").strip() or "0"
+        except FileNotFoundError:
+            return "0"
+
+    def _changed(self) -> None:
+        """Count a committed write (inside a transaction: counted once, at commit)."""
+        if self._pinned is not None:
+            return
+        vf = self._version_file()
+        if vf is None:
+            self._memory_version += 1
+            return
+        with self._lock:
+            try:
+                n = int(vf.read_text(encoding="ascii").strip() or 0)
+            except (FileNotFoundError, ValueError):
+                n = 0
+            tmp = vf.with_name(f"{vf.name}.{threading.get_ident()}.tmp")
+            tmp.write_text(str(n + 1), encoding="ascii")
+            tmp.replace(vf)  # atomic: a reader sees the old or the new number
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -136,6 +173,7 @@ class DuckDBStore(Store):
             bound = DuckDBStore.__new__(DuckDBStore)
             bound.path, bound._con, bound._lock = self.path, self._con, self._lock
             bound._pinned = cur
+            bound._memory_version = 0
             cur.begin()
             try:
                 yield bound
@@ -143,6 +181,7 @@ class DuckDBStore(Store):
                 cur.rollback()
                 raise
             cur.commit()
+        self._changed()
 
     def cluster(self, table: str, by: str) -> None:
         """Rewrite ``table`` sorted by ``by`` in one transaction.

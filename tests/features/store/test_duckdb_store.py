@@ -291,3 +291,32 @@ def test_lookup_columns_are_indexed_and_stay_indexed_after_clustering(tmp_path: 
     again = DuckDBStore(tmp_path / "x.duckdb")
     assert declared <= _indexes(again)
     again.close()
+
+
+def test_data_version_counts_analytical_writes_across_handles(tmp_path: Path) -> None:
+    """Another process's handle sees the count change; audit rows do not change it."""
+    path = tmp_path / "v.duckdb"
+    store = DuckDBStore(path)
+    start = store.data_version()
+    store.append("audit_log", pd.DataFrame([_audit_row()]))
+    assert store.data_version() == start
+    with store.transaction() as tx:
+        tx.execute("DELETE FROM ratings WHERE scheme = 'none'")
+        tx.execute("DELETE FROM ratings WHERE scheme = 'none'")
+    after_tx = store.data_version()
+    assert after_tx != start
+    store.close()
+    reopened = DuckDBStore(path, read_only=True)
+    assert reopened.data_version() == after_tx
+    reopened.close()
+
+
+def _audit_row() -> dict:
+    return {
+        "logged_at": dt.datetime(2026, 1, 1),
+        "user_name": "u",
+        "role": "admin",
+        "action": "x",
+        "subject_id": None,
+        "detail": "{}",
+    }
