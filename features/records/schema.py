@@ -576,6 +576,11 @@ TABLES: dict[str, Table] = {
 }
 
 
+#: Tables kept in the workflow store (:mod:`features.store.workflow`): written by
+#: many people at once (every look-up is audited), read by nothing analytical.
+WORKFLOW_TABLES: frozenset[str] = frozenset({"users", "audit_log"})
+
+
 def table(name: str) -> Table:
     """Return the declared table called ``name``."""
     try:

@@ -68,6 +68,11 @@ class Store(abc.ABC):
     def close(self) -> None:
         """Release the store's resources."""
 
+    @property
+    def workflow(self) -> Store:
+        """The store of the workflow tables (users, audit log): this one unless split off."""
+        return self
+
     def data_version(self) -> str:
         """A token that changes whenever a committed write changes the analytical tables.
 

@@ -6,8 +6,12 @@ A DuckDB connection is not thread-safe, so every call runs on its own cursor
 
 from __future__ import annotations
 
+import copy
+import re
 import shutil
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,31 +21,50 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.records.schema import TABLES, create_index_sql, create_table_sql
+from features.records.schema import TABLES, WORKFLOW_TABLES, create_index_sql, create_table_sql
+from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
 from features.store.base import Frames, Params, Store
 from features.store.lake import manifest, partitions, write_manifest
 from features.store.spark_types import arrow_schema
+from features.store.workflow import WorkflowStore
 
 DEFAULT_PATH = Path(".data/xinping.duckdb")
 
-#: Tables whose writes do not change :meth:`DuckDBStore.data_version` (nothing
-#: analytical reads them, so caches keyed on the version stay valid).
-WORKFLOW_TABLES = frozenset({"audit_log", "users"})
+#: The tables kept in the DuckDB file; the workflow tables live beside it in SQLite.
+ANALYTICAL = frozenset(TABLES) - WORKFLOW_TABLES
+#: A table a statement names (``FROM x``, ``JOIN x``, ``INTO x`` …), to route it.
+_TABLE_REF = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 
 
 class DuckDBStore(Store):
     """Store backed by a DuckDB database file.
+
+    A file store never holds the file longer than its work needs, so that other
+    processes (the app, ``xinping`` commands) can use it too
+    (:mod:`features.store.access`): reads share the file with other readers and
+    keep the connection warm while nobody else wants to write; a write takes it
+    alone for the statement or the transaction and then lets go. Inside a
+    process, every call runs on its own cursor (a DuckDB connection is not
+    thread-safe and Streamlit serves sessions on threads); a transaction pins
+    one cursor.
 
     Parameters
     ----------
     path
         Database file; its folder is created. ``":memory:"`` for a throw-away store.
     read_only
-        Open without write access (several processes may then read one file).
+        Never write (open the file for reading only).
     threads
         DuckDB worker threads (default: DuckDB's choice, the number of cores).
     memory_limit
         e.g. ``"4GB"``; bounds DuckDB's buffer manager for large loads.
+    wait_seconds
+        How long a call waits for other processes to let go of the file before it
+        raises :class:`~features.store.access.StoreBusy`.
+    on_wait
+        Told who holds the file while a call waits (e.g. to print a notice).
+    user, command
+        What this process tells the others that wait for it.
     """
 
     def __init__(
@@ -51,39 +74,224 @@ class DuckDBStore(Store):
         read_only: bool = False,
         threads: int | None = None,
         memory_limit: str | None = None,
+        wait_seconds: float = 600.0,
+        on_wait: WaitHook | None = None,
+        user: str | None = None,
+        command: str | None = None,
     ) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        config: dict[str, str | int] = {}
+        self.read_only = read_only
+        self._config: dict[str, str | int] = {}
         if threads:
-            config["threads"] = threads
+            self._config["threads"] = threads
         if memory_limit:
-            config["memory_limit"] = memory_limit
-        self._con = duckdb.connect(self.path, read_only=read_only, config=config)
+            self._config["memory_limit"] = memory_limit
         self._pinned: duckdb.DuckDBPyConnection | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards cursor creation on the shared connection
         self._memory_version = 0  # the version of a ":memory:" store (no file to keep it in)
+        self._access: FileAccess | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        if self.path == ":memory:":
+            self._con = duckdb.connect(self.path, config=self._config)
+        else:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            if read_only and not Path(self.path).exists():
+                raise FileNotFoundError(f"no store at {self.path}")
+            self._access = FileAccess(
+                self.path, wait_seconds=wait_seconds, on_wait=on_wait, user=user, command=command
+            )
+        self._mode: str | None = None  # READ or WRITE while the file is open
+        self._active = 0  # calls running on the open connection
+        self._holding = 0  # writing() blocks keeping the write connection
+        self._switching = False
+        self._cond = threading.Condition()
+        self._watcher: threading.Thread | None = None
+        self._workflow: Store | None = None
+        self._workflow_lock = threading.Lock()
         if not read_only:
-            self.create_schema()
+            self._ensure_schema()
 
-    # -- cursors -----------------------------------------------------------
+    # -- holding the file ------------------------------------------------------
     @contextmanager
-    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _cursor(self, mode: str = WRITE) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on a connection open for ``mode`` (held until the cursor is done)."""
         if self._pinned is not None:
             yield self._pinned
             return
-        with self._lock:  # cursor creation itself touches the shared connection
-            cur = self._con.cursor()
+        if self._access is None:  # in memory: one connection, always open
+            with self._lock:
+                cur = self._con.cursor()  # type: ignore[union-attr]
+            try:
+                yield cur
+            finally:
+                cur.close()
+            return
+        if mode == WRITE and self.read_only:
+            raise PermissionError(f"the store {self.path} was opened read-only")
+        self._enter(mode)
         try:
-            yield cur
+            with self._lock:
+                cur = self._con.cursor()  # type: ignore[union-attr]
+            try:
+                yield cur
+            finally:
+                cur.close()
         finally:
-            cur.close()
+            self._leave()
+
+    def _enter(self, mode: str) -> None:
+        access = self._access
+        assert access is not None
+        with self._cond:
+            while True:
+                if self._switching:
+                    self._cond.wait()
+                    continue
+                if self._con is not None and (mode == READ or self._mode == WRITE):
+                    if self._mode == READ and access.writer_waiting():
+                        # let the writer in: no new calls on this connection
+                        if self._active == 0:
+                            self._drop()
+                        else:
+                            self._cond.wait(0.05)
+                        continue
+                    self._active += 1
+                    return
+                if self._active > 0:  # a read connection in use; a write must wait for it
+                    self._cond.wait()
+                    continue
+                self._switching = True
+                break
+        try:
+            self._drop()
+            access.acquire(mode)
+            try:
+                self._con = duckdb.connect(
+                    self.path, read_only=mode == READ or self.read_only, config=self._config
+                )
+            except BaseException:
+                access.release()
+                raise
+            self._mode = mode
+        finally:
+            with self._cond:
+                self._switching = False
+                if self._con is not None:
+                    self._active += 1
+                self._cond.notify_all()
+        if self._con is None:  # pragma: no cover - acquire raised
+            raise RuntimeError("store not opened")
+        if mode == READ:
+            self._watch()
+
+    def _leave(self) -> None:
+        with self._cond:
+            self._active -= 1
+            idle = self._active == 0 and self._con is not None
+            done_writing = self._mode == WRITE and self._holding == 0
+            wanted = self._mode == READ and self._access and self._access.writer_waiting()
+            if idle and (done_writing or wanted):
+                self._drop()
+            self._cond.notify_all()
+
+    def _drop(self) -> None:
+        """Close the connection and let go of the file (no call may be running)."""
+        if self._con is not None:
+            con, self._con, self._mode = self._con, None, None
+            con.close()
+        if self._access is not None:
+            self._access.release()
+
+    def _watch(self) -> None:
+        """Start the thread that lets go of an idle read connection when a writer waits."""
+        if self._watcher is not None and self._watcher.is_alive():
+            return
+        ref = weakref.ref(self)
+        self._watcher = threading.Thread(
+            target=_release_when_wanted, args=(ref,), name="xinping-store-watch", daemon=True
+        )
+        self._watcher.start()
+
+    @contextmanager
+    def writing(self) -> Iterator[DuckDBStore]:
+        """Keep the file open for writing across the calls of the block (a bulk load).
+
+        Without it every write takes and releases the file on its own, which is
+        what lets other processes in between; a bulk load of many appends would
+        reopen the file for each.
+        """
+        if self._access is None or self._pinned is not None:
+            yield self
+            return
+        with self._cursor(WRITE):
+            with self._cond:
+                self._holding += 1
+            try:
+                yield self
+            finally:
+                with self._cond:
+                    self._holding -= 1
+
+    def holders(self) -> list[Holder]:
+        """The other processes holding or waiting for the file (empty in memory)."""
+        return [] if self._access is None else self._access.holders()
+
+    def _ensure_schema(self) -> None:
+        """Create the declared tables that are missing (a write only when one is)."""
+        present: set[str] = set()
+        if self._access is None or Path(self.path).exists():
+            sql = "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+            present = set(self.query(sql)["table_name"])
+        if not present >= ANALYTICAL:
+            self.create_schema()
+
+    # -- the workflow tables ---------------------------------------------------------
+    @property
+    def workflow(self) -> Store:
+        """The store of the workflow tables: a SQLite file beside the database.
+
+        ``.data/xinping.duckdb`` keeps its users and audit log in
+        ``.data/xinping.workflow.sqlite`` (:mod:`features.store.workflow`). A
+        database from before the split has its rows copied over once.
+        """
+        if self._workflow is None:
+            with self._workflow_lock:
+                if self._workflow is None:
+                    self._workflow = self._open_workflow()
+        return self._workflow
+
+    def _open_workflow(self) -> Store:
+        if self._access is None:
+            return WorkflowStore(":memory:")
+        wf = WorkflowStore(Path(self.path).with_suffix(".workflow.sqlite"))
+        wf.adopt_once(self._old_workflow_rows)
+        return wf
+
+    def _old_workflow_rows(self) -> dict[str, pd.DataFrame]:
+        """The users and audit rows a database from before the split kept (read, not deleted)."""
+        if not Path(self.path).exists():
+            return {}
+        sql = "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+        with self._cursor(READ) as cur:
+            present = {r[0] for r in cur.execute(sql).fetchall()}
+            return {n: cur.execute(f"SELECT * FROM {n}").df() for n in WORKFLOW_TABLES & present}
+
+    def _routed(self, sql: str) -> Store | None:
+        """The workflow store when ``sql`` reads or writes only workflow tables."""
+        names = {m.lower() for m in _TABLE_REF.findall(sql)}
+        if not names & WORKFLOW_TABLES:
+            return None
+        if names & ANALYTICAL:
+            raise ValueError(
+                "one statement may not join the workflow tables "
+                f"({', '.join(sorted(WORKFLOW_TABLES))}) with analytical ones: {sql[:80]}"
+            )
+        return self.workflow
 
     # -- Store -------------------------------------------------------------
     def create_schema(self) -> None:
-        with self._cursor() as cur:
-            for tbl in TABLES.values():
+        with self._cursor(WRITE) as cur:
+            for tbl in (t for name, t in TABLES.items() if name in ANALYTICAL):
                 cur.execute(create_table_sql(tbl))
                 for sql in create_index_sql(tbl):
                     cur.execute(sql)
@@ -91,6 +299,8 @@ class DuckDBStore(Store):
     def append(self, table: str, data: pd.DataFrame | pa.Table) -> int:
         if table not in TABLES:
             raise KeyError(f"unknown table {table!r}")
+        if table in WORKFLOW_TABLES:
+            return self.workflow.append(table, data)
         n = data.num_rows if isinstance(data, pa.Table) else len(data)
         if n == 0:
             return 0
@@ -107,8 +317,10 @@ class DuckDBStore(Store):
         return n
 
     @contextmanager
-    def _with_frames(self, frames: Frames) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._cursor() as cur:
+    def _with_frames(
+        self, frames: Frames, mode: str = WRITE
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._cursor(mode) as cur:
             names = list(frames or {})
             for name in names:
                 cur.register(name, frames[name])  # type: ignore[index]
@@ -119,11 +331,15 @@ class DuckDBStore(Store):
                     cur.unregister(name)
 
     def query(self, sql: str, params: Params = None, frames: Frames = None) -> pd.DataFrame:
-        with self._with_frames(frames) as cur:
+        if (wf := self._routed(sql)) is not None:
+            return wf.query(sql, params, frames)
+        with self._with_frames(frames, READ) as cur:
             return cur.execute(sql, params).df()
 
     def query_arrow(self, sql: str, params: Params = None, frames: Frames = None) -> pa.Table:
-        with self._with_frames(frames) as cur:
+        if (wf := self._routed(sql)) is not None:
+            return wf.query_arrow(sql, params, frames)
+        with self._with_frames(frames, READ) as cur:
             # A relation's to_arrow_table drains the result without the DB-API copy;
             # .arrow() would stream and block the cursor (STACK.md).
             rel = cur.sql(sql, params=params)
@@ -132,6 +348,8 @@ class DuckDBStore(Store):
             return rel.to_arrow_table()
 
     def execute(self, sql: str, params: Params = None, frames: Frames = None) -> None:
+        if (wf := self._routed(sql)) is not None:
+            return wf.execute(sql, params, frames)
         with self._with_frames(frames) as cur:
             cur.execute(sql, params)
         self._changed()
@@ -169,9 +387,9 @@ class DuckDBStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        with self._cursor() as cur:
-            bound = DuckDBStore.__new__(DuckDBStore)
-            bound.path, bound._con, bound._lock = self.path, self._con, self._lock
+        self.workflow  # noqa: B018  (made once here, so the transaction's store shares it)
+        with self._cursor(WRITE) as cur:
+            bound = copy.copy(self)
             bound._pinned = cur
             bound._memory_version = 0
             cur.begin()
@@ -213,8 +431,20 @@ class DuckDBStore(Store):
                 cur.execute(sql)
 
     def close(self) -> None:
-        if self._pinned is None:
-            self._con.close()
+        if self._pinned is not None:
+            return
+        if self._workflow is not None:
+            self._workflow.close()
+        if self._access is None:
+            if self._con is not None:
+                self._con.close()
+            return
+        with self._cond:
+            while self._active or self._switching:
+                self._cond.wait()
+            self._drop()
+            self._access.close()
+            self._closed = True
 
     # -- export --------------------------------------------------------------
     def export_parquet(
@@ -256,7 +486,7 @@ class DuckDBStore(Store):
         root = Path(folder)
         root.mkdir(parents=True, exist_ok=True)
         written: dict[str, int] = {}
-        with self._cursor() as cur:
+        with self._cursor(READ) as cur:
             present = {
                 r[0]
                 for r in cur.execute(
@@ -292,3 +522,30 @@ class DuckDBStore(Store):
                     progress(name, i + 1, len(names))
         write_manifest(root, manifest(written, source=self.path))
         return written
+
+
+def _release_when_wanted(ref: weakref.ReferenceType[DuckDBStore]) -> None:
+    """Watch one store: close its idle read connection as soon as a writer waits.
+
+    Holds only a weak reference, so a store nobody uses any more is collected
+    (and its locks released) as usual; stops when the store closes.
+    """
+    while True:
+        time.sleep(0.05)
+        store = ref()
+        if store is None or getattr(store, "_closed", False):
+            return
+        with store._cond:
+            if store._con is None:
+                return  # reopened later for reading: that starts a new watcher
+            if (
+                store._mode == READ
+                and store._active == 0
+                and not store._switching
+                and store._access is not None
+                and store._access.writer_waiting()
+            ):
+                store._drop()
+                store._cond.notify_all()
+                return
+        del store
