@@ -18,7 +18,6 @@ The session
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import asdict
@@ -116,6 +115,13 @@ def show_id(user: User, subject_id: str | None) -> str | None:
     return subject_id if sees_full_ids(user) else mask_id(subject_id)
 
 
+def report_file_name(user: User, subject_id: str) -> str:
+    """The download name of a subject's credit report, with the ID as ``user`` may see it
+    (a masked ID's stars become ``_``, which every file system accepts)."""
+    shown = show_id(user, subject_id) or subject_id
+    return f"credit-report-{shown.replace('*', '_')}.html"
+
+
 def mask_frame(
     user: User,
     frame: pd.DataFrame,
@@ -134,22 +140,11 @@ def mask_frame(
 def write_audit(
     to: Store, user: User, action: str, subject_id: str | None, detail: dict[str, Any]
 ) -> None:
-    """Write one ``audit_log`` row to ``to`` (usable outside a script run)."""
-    to.append(
-        "audit_log",
-        pd.DataFrame(
-            [
-                {
-                    "logged_at": dt.datetime.now(),
-                    "user_name": user.username,
-                    "role": user.role,
-                    "action": action,
-                    "subject_id": subject_id,
-                    "detail": json.dumps(detail, ensure_ascii=False, default=str),
-                }
-            ]
-        ),
-    )
+    """Write one ``audit_log`` row to ``to`` (usable outside a script run):
+    :func:`scoring.audit.write_audit`, which keeps personal IDs as keyed hashes."""
+    from scoring.audit import write_audit as append_audit
+
+    append_audit(to, user.username, user.role, action, subject_id, detail)
 
 
 def audit(user: User, action: str, subject_id: str | None, detail: dict[str, Any]) -> None:
@@ -193,23 +188,6 @@ def audit_lookup(user: User, subject_id: str, page: str, **detail: Any) -> None:
 
 def audit_many(user: User, action: str, subject_ids: list[str], detail: dict[str, Any]) -> None:
     """Write one ``audit_log`` row per subject (a bulk look-up), in one append."""
-    if not subject_ids:
-        return
-    now = dt.datetime.now()
-    text = json.dumps(detail, ensure_ascii=False, default=str)
-    store().append(
-        "audit_log",
-        pd.DataFrame(
-            [
-                {
-                    "logged_at": now,
-                    "user_name": user.username,
-                    "role": user.role,
-                    "action": action,
-                    "subject_id": sid,
-                    "detail": text,
-                }
-                for sid in subject_ids
-            ]
-        ),
-    )
+    from scoring.audit import write_audit as append_audit
+
+    append_audit(store(), user.username, user.role, action, subject_ids, detail)

@@ -150,6 +150,14 @@ class DuckDBStore(Store):
         except FileNotFoundError:
             return "0"
 
+    def secret(self, name: str) -> bytes:
+        """The key ``name`` in ``<file>.<name>.key`` beside the store (created ``0600``)."""
+        from features.store.secrets import key_file, process_key, read_or_create_key
+
+        if self.path == ":memory:":
+            return process_key(name)
+        return read_or_create_key(key_file(self.path, name))
+
     def _changed(self) -> None:
         """Count a committed write (inside a transaction: counted once, at commit)."""
         if self._pinned is not None:
