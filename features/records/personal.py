@@ -18,7 +18,7 @@ import hmac
 import re
 from typing import Any
 
-from features.records.ids import is_personal_id, is_uscc
+from features.records.ids import is_personal_id, is_uscc, mask_id
 
 #: prefix of a pseudonym, so a reader of the log knows what the value is
 PREFIX = "pid:"
@@ -30,6 +30,8 @@ _FULL = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
 _TOKEN = re.compile(r"[0-9A-Za-z_%*?]+")
 #: a run of ID characters long enough to carry more than a region and a year
 _ID_RUN = re.compile(r"[0-9Xx_%*?]{10,}")
+#: a birth date named in a validation message (it is the ID's middle)
+_BIRTH = re.compile(r"(birth date|出生日期)\s*[0-9-]+")
 #: a masked ID (region, hidden middle, last two): it shows nothing more than a mask does
 _MASKED = re.compile(r"[0-9]{6}[_%*?]{10}[0-9Xx_%*?]{2}")
 
@@ -75,3 +77,14 @@ def scrub(value: Any, key: bytes) -> Any:
     if isinstance(value, (list, tuple)):
         return [scrub(v, key) for v in value]
     return value
+
+
+def mask_text(text: str | None) -> str | None:
+    """``text`` as a masked role may read it: full IDs masked (:func:`mask_id`), other
+    runs of ten or more ID characters starred after their first six, birth dates
+    named in validation messages hidden. USCCs and masked IDs stay."""
+    if not isinstance(text, str):
+        return text
+    text = _FULL.sub(lambda m: mask_id(m.group(0).upper()) or "", text)
+    text = _BIRTH.sub(lambda m: m.group(1) + " ********", text)
+    return _TOKEN.sub(_partial, text)
