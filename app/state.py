@@ -31,6 +31,7 @@ from app.auth import ROLES, User, authenticate, may_open, seed_demo_users
 from app.i18n import t
 from app.settings import settings
 from features.records.ids import mask_id
+from features.records.personal import mask_text
 from features.store.base import Store
 
 
@@ -127,13 +128,20 @@ def mask_frame(
     frame: pd.DataFrame,
     columns: tuple[str, ...] = ("subject_id", "legal_rep_id", "employer_id"),
 ) -> pd.DataFrame:
-    """A copy of ``frame`` with ID columns shown as ``user`` may see them."""
+    """A copy of ``frame`` with IDs shown as ``user`` may see them.
+
+    For a masked role the ID ``columns`` are masked (:func:`mask_id`) and every
+    other text column goes through :func:`~features.records.personal.mask_text`:
+    free text (an objection's reason, a department's detail) may quote an ID.
+    """
     if sees_full_ids(user):
         return frame
     out = frame.copy()
-    for col in columns:
-        if col in out.columns:
+    for col in out.columns:
+        if col in columns:
             out[col] = out[col].map(mask_id)
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(mask_text)
     return out
 
 

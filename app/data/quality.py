@@ -41,7 +41,7 @@ def _dept(key: str | None, lang: str) -> str:
 
 def message_text(message: str | None, lang: str = "zh") -> str:
     """An ingest message in ``lang`` (messages it does not know are shown as stored)."""
-    if not message:
+    if not isinstance(message, str) or not message:  # a file stored clean has none (NaN)
         return "—"
     for pattern, zh, en in _MESSAGES:
         found = pattern.fullmatch(message)
