@@ -98,10 +98,11 @@ def views_of(store: Store, subject_id: str, since: dt.date | None = None) -> pd.
     keys = list(dict.fromkeys([hashed, code]))
     marks = ", ".join("?" for _ in keys)
     when = "" if since is None else " AND logged_at >= ?"
-    # a search by the full ID names no subject: its query holds the hash
+    # a search by the full ID names no subject: its query holds the hash (instr: the
+    # same in DuckDB and SQLite, where the workflow tables may move)
     params: list[Any] = [*keys, hashed, *([] if since is None else [since])]
     return store.query(
         f"""SELECT logged_at, user_name, role, action, detail FROM audit_log
-        WHERE (subject_id IN ({marks}) OR contains(detail, ?)){when} ORDER BY logged_at""",
+        WHERE (subject_id IN ({marks}) OR instr(detail, ?) > 0){when} ORDER BY logged_at""",
         params,
     )
