@@ -256,6 +256,11 @@ def walk(role: str, name: str, env: dict) -> list[str]:
         for text in (env["firm_name"], env["firm"], PID):
             at.text_input(key="query").input(text).run()
             found += seen(at, f"{role}/{name} search {text[:20]!r}")
+    if any(box.key == "upload" for box in at.file_uploader):  # 信易贷 applicants
+        rows = [PID[:10] + "______" + PID[-2:], PID[:14], PID[:17] + "0", env["firm"]]
+        content = ("统一社会信用代码\n" + "\n".join(rows) + "\n").encode("utf-8")
+        at.file_uploader(key="upload").set_value(("applicants.csv", content, "text/csv")).run()
+        found += seen(at, f"{role}/{name} applicants")
     if name == "supervision":
         at.number_input(key="seed").set_value(20261203)
         at.button(key="draw_submit").click().run()
@@ -284,7 +289,7 @@ def test_a_masked_role_finds_the_planted_id_on_no_page(
     # the files were looked at: the credit report (profile), the validation reports
     assert _FILES.get(role, 0) >= (1 if role in PAGE_ROLES["profile"] else 0) + (
         2 if role in PAGE_ROLES["models"] else 0
-    ), _FILES
+    ) + (1 if role in PAGE_ROLES["lending"] else 0), _FILES
     assert not found, "\n".join(found)
 
 
