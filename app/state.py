@@ -30,8 +30,7 @@ import streamlit as st
 from app.auth import ROLES, User, authenticate, may_open, seed_demo_users
 from app.i18n import t
 from app.settings import settings
-from features.records.ids import mask_id
-from features.records.personal import mask_text
+from features.records.personal import mask_code, mask_text
 from features.store.base import Store
 
 
@@ -113,7 +112,7 @@ def sees_full_ids(user: User) -> bool:
 
 def show_id(user: User, subject_id: str | None) -> str | None:
     """``subject_id`` as ``user`` may see it (personal IDs masked unless the role needs them)."""
-    return subject_id if sees_full_ids(user) else mask_id(subject_id)
+    return subject_id if sees_full_ids(user) else mask_code(subject_id)
 
 
 def report_file_name(user: User, subject_id: str) -> str:
@@ -130,7 +129,8 @@ def mask_frame(
 ) -> pd.DataFrame:
     """A copy of ``frame`` with IDs shown as ``user`` may see them.
 
-    For a masked role the ID ``columns`` are masked (:func:`mask_id`) and every
+    For a masked role the ID ``columns`` are masked (:func:`mask_code`: an ID or a
+    fragment of one, e.g. an uploaded applicant's partial ID) and every
     other text column goes through :func:`~features.records.personal.mask_text`:
     free text (an objection's reason, a department's detail) may quote an ID.
     """
@@ -139,7 +139,7 @@ def mask_frame(
     out = frame.copy()
     for col in out.columns:
         if col in columns:
-            out[col] = out[col].map(mask_id)
+            out[col] = out[col].map(mask_code)
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(mask_text)
     return out

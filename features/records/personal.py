@@ -42,12 +42,33 @@ def pseudonym(code: str, key: bytes) -> str:
     return PREFIX + digest[:DIGITS]
 
 
+def _public(code: str) -> bool:
+    """A USCC (not also an ID) or a 9/12-digit division code: public, never hidden."""
+    if len(code) == 18 and is_uscc(code) and not is_personal_id(code):
+        return True
+    return code.isdigit() and len(code) in (9, 12)
+
+
 def protect(code: str | None, key: bytes) -> str | None:
-    """``code`` as the audit log keeps it: a personal ID as its :func:`pseudonym`,
-    anything else (a USCC, a division code, ``None``) unchanged."""
-    if code is not None and is_personal_id(code.strip().upper()):
-        return pseudonym(code, key)
+    """``code`` as the audit log keeps it in ``subject_id``: a personal ID — or
+    anything holding a run of ten or more ID characters that is not a public code
+    (a partial ID typed or uploaded) — as its :func:`pseudonym`; a USCC, a division
+    code, other text and ``None`` unchanged."""
+    if code is None:
+        return None
+    text = code.strip().upper()
+    if is_personal_id(text) or (not _public(text) and _ID_RUN.search(text)):
+        return pseudonym(text, key)
     return code
+
+
+def mask_code(code: str | None) -> str | None:
+    """An identifier as a masked role sees it: a personal ID masked (:func:`mask_id`),
+    a fragment of one starred after its first six characters; USCCs and division
+    codes as they are."""
+    if not isinstance(code, str) or _public(code.strip().upper()):
+        return code
+    return mask_text(mask_id(code))
 
 
 def _full(found: re.Match[str], key: bytes) -> str:

@@ -48,3 +48,17 @@ def test_scrub_replaces_full_ids_and_stars_partial_ones_in_nested_text() -> None
         "2026-10-31",
         3,
     )
+
+
+def test_fragments_of_an_id_are_hashed_in_the_log_and_starred_on_screen() -> None:
+    from features.records.personal import mask_code
+
+    # a partial ID typed or uploaded keeps no digit beyond the region
+    assert protect(PID[:14], KEY) == pseudonym(PID[:14], KEY)
+    assert protect("NO-SUCH-ID", KEY) == "NO-SUCH-ID"  # no ID in it: kept readable
+    assert mask_code(PID[:14]) == PID[:6] + "*" * 8
+    assert mask_code(PID) == PID[:6] + "*" * 10 + PID[-2:]
+    # public codes stay: a USCC, a 12-digit village and a 9-digit township code
+    for code in (USCC, "530302101201", "530302101"):
+        assert mask_code(code) == code and protect(code, KEY) == code
+    assert mask_code(None) is None
