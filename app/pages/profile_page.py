@@ -186,7 +186,8 @@ else:
     )
 
 st.subheader(t("profile.records"))
-recs = records(s, subject_id, lang())
+# a department's record ID or text may quote a person's ID (table and chart tooltips)
+recs = mask_frame(user, records(s, subject_id, lang()))
 if recs.empty:
     st.caption(t("none"))
 else:

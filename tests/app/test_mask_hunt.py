@@ -1,7 +1,8 @@
 """A masked role hunts for a planted person's ID and finds it nowhere (issue 15).
 
 A driver with a known 居民身份证号码 is planted in a copy of the rated tiny city:
-subject rows, records and ratings of their own, the legal representative of a
+subject rows, records (one whose record ID and every one whose text quote the
+ID) and ratings of their own, the legal representative of a
 rated enterprise, an objection whose reason quotes the ID, a department file
 named after the ID whose rows are quarantined (one with the ID, one with the ID
 mistyped), and look-ups by the full-ID roles. Then every role outside
@@ -92,10 +93,11 @@ def plant(path: Path, home: Path) -> dict:
         st.append("subjects", rows.assign(subject_id=PID, name=NAME, region_code="530302"))
         recs = st.query("SELECT * FROM records WHERE subject_id = ?", [model_driver])
         assert len(recs) >= 3
-        st.append(
-            "records",
-            recs.assign(subject_id=PID, record_id="PL" + recs["record_id"].astype(str)),
-        )
+        planted = recs.assign(subject_id=PID, record_id="PL" + recs["record_id"].astype(str))
+        # a department that writes the person's ID into its record ID and its text
+        planted.loc[planted.index[1], "record_id"] = f"JT-{PID}-1"
+        planted["detail"] = f"驾驶人{NAME}（身份证号{PID}）"
+        st.append("records", planted)
         days = sorted(st.query("SELECT DISTINCT as_of FROM ratings")["as_of"])
         model = load_model("driver", home)
         for day in days:
