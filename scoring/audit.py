@@ -21,7 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from features.records.personal import protect, scrub
+from features.records.ids import is_personal_id
+from features.records.personal import protect, pseudonym, scrub
 from features.store.base import Store
 
 #: the store key the audit log's hashes are made with
@@ -62,6 +63,12 @@ def write_audit(
         return 0
     key = store.secret(KEY_NAME)
     text = json.dumps(scrub(dict(detail or {}), key), ensure_ascii=False, default=str)
+    # a failed sign-in logs what was typed as the user name: an ID typed there is hashed
+    user_name_kept = (
+        pseudonym(user_name.strip().upper(), key)
+        if is_personal_id(user_name.strip().upper())
+        else user_name
+    )
     now = dt.datetime.now()
     return store.append(
         "audit_log",
@@ -69,7 +76,7 @@ def write_audit(
             [
                 {
                     "logged_at": now,
-                    "user_name": user_name,
+                    "user_name": user_name_kept,
                     "role": role,
                     "action": action,
                     "subject_id": protect(sid, key),

@@ -22,10 +22,12 @@ def test_audit_rows_keep_a_keyed_hash_and_answer_who_viewed(tmp_path) -> None:
         write_audit(store, "sup1", "supervisor", "search", None, {"query": PID})
         write_audit(store, "bank2", "bank", "lending_lookup", [PID, USCC], {"auth": "SQ-1"})
         write_audit(store, "bank2", "bank", "view_subject", USCC, {})
+        write_audit(store, PID, "unknown", "login_failed", None, {})  # an ID typed as user
         rows = store.query("SELECT * FROM audit_log")
     dump = rows.to_csv()
     assert PID not in dump and PID[6:14] not in dump  # no full ID, no birth date
-    assert len(rows) == 6 and USCC in set(rows["subject_id"])
+    assert len(rows) == 7 and USCC in set(rows["subject_id"])
+    assert rows["user_name"].iloc[-1].startswith("pid:")
     hashed = set(rows["subject_id"].dropna()) - {USCC}
     assert len(hashed) == 1 and next(iter(hashed)).startswith("pid:")
     # the key lives beside the store, readable by its owner only
