@@ -118,23 +118,8 @@ def login_name() -> str:
 
 
 def audit(st, user: str, role: str, action: str, subject_id: str | None, detail: dict) -> None:
-    """Append one row to ``audit_log`` (who looked up or changed what, and how)."""
-    import json
+    """Append one row to ``audit_log`` (who looked up or changed what, and how):
+    :func:`scoring.audit.write_audit`, which keeps personal IDs as keyed hashes."""
+    from scoring.audit import write_audit
 
-    import pandas as pd
-
-    st.append(
-        "audit_log",
-        pd.DataFrame(
-            [
-                {
-                    "logged_at": dt.datetime.now(),
-                    "user_name": user,
-                    "role": role,
-                    "action": action,
-                    "subject_id": subject_id,
-                    "detail": json.dumps(detail, ensure_ascii=False, default=str),
-                }
-            ]
-        ),
-    )
+    write_audit(st, user, role, action, subject_id, detail)

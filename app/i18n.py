@@ -83,8 +83,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # profile
     "profile.search": ("按名称或代码查询主体", "Search a subject by name or code"),
     "profile.hint": (
-        "如：企业名称、统一社会信用代码（前6位起）",
-        "e.g. a name, or a code from its first 6 characters",
+        "企业：名称或统一社会信用代码（前6位起）；"
+        "个人：完整身份证号，或姓名加区县（如 张三 麒麟区）",
+        "a firm: its name or code (from 6 characters); "
+        "a person: the full ID, or the exact name and the county",
     ),
     "profile.start": (
         "输入名称或代码开始查询。每次查询都会留痕。",

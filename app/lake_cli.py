@@ -82,19 +82,23 @@ def export_lake(
 ) -> None:
     """Write the store's tables as a Parquet lake for Spark. 导出 Parquet 数据湖。
 
+    Accounts (users) and the audit log are never exported.
+
     records are partitioned by kind and year of published_on, subjects by
     subject_type, ratings by scheme and as_of; the others are flat.
     ``_lake.json`` lists tables, rows, partitions, schema version and time.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from features.records.schema import TABLES
-    from features.store.lake import MANIFEST
+    from features.store.lake import LAKE_TABLES, MANIFEST
 
-    unknown = [t for t in table or () if t not in TABLES]
+    unknown = [t for t in table or () if t not in LAKE_TABLES]
     if unknown:
         err_console.print(
-            f"[red]错误 / error:[/red] unknown tables {unknown}; known: {', '.join(TABLES)}"
+            f"[red]错误 / error:[/red] {escape(', '.join(unknown))}: not a lake table "
+            f"(accounts and the audit log never leave the store); "
+            f"lake tables: {', '.join(LAKE_TABLES)}",
+            highlight=False,
         )
         raise typer.Exit(code=2)
     started = time.perf_counter()
@@ -108,7 +112,7 @@ def export_lake(
             console=err_console,
         ) as progress,
     ):
-        names = list(table or TABLES)
+        names = list(table or LAKE_TABLES)
         task = progress.add_task(f"导出 exporting {names[0]}", total=len(names))
 
         def report(name: str, done: int, total: int) -> None:

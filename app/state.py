@@ -18,7 +18,6 @@ The session
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import asdict
@@ -31,7 +30,7 @@ import streamlit as st
 from app.auth import ROLES, User, authenticate, may_open, seed_demo_users
 from app.i18n import t
 from app.settings import settings
-from features.records.ids import mask_id
+from features.records.personal import mask_code, mask_text
 from features.store.base import Store
 
 
@@ -113,7 +112,14 @@ def sees_full_ids(user: User) -> bool:
 
 def show_id(user: User, subject_id: str | None) -> str | None:
     """``subject_id`` as ``user`` may see it (personal IDs masked unless the role needs them)."""
-    return subject_id if sees_full_ids(user) else mask_id(subject_id)
+    return subject_id if sees_full_ids(user) else mask_code(subject_id)
+
+
+def report_file_name(user: User, subject_id: str) -> str:
+    """The download name of a subject's credit report, with the ID as ``user`` may see it
+    (a masked ID's stars become ``_``, which every file system accepts)."""
+    shown = show_id(user, subject_id) or subject_id
+    return f"credit-report-{shown.replace('*', '_')}.html"
 
 
 def mask_frame(
@@ -121,35 +127,32 @@ def mask_frame(
     frame: pd.DataFrame,
     columns: tuple[str, ...] = ("subject_id", "legal_rep_id", "employer_id"),
 ) -> pd.DataFrame:
-    """A copy of ``frame`` with ID columns shown as ``user`` may see them."""
+    """A copy of ``frame`` with IDs shown as ``user`` may see them.
+
+    For a masked role the ID ``columns`` are masked (:func:`mask_code`: an ID or a
+    fragment of one, e.g. an uploaded applicant's partial ID) and every
+    other text column goes through :func:`~features.records.personal.mask_text`:
+    free text (an objection's reason, a department's detail) may quote an ID.
+    """
     if sees_full_ids(user):
         return frame
     out = frame.copy()
-    for col in columns:
-        if col in out.columns:
-            out[col] = out[col].map(mask_id)
+    for col in out.columns:
+        if col in columns:
+            out[col] = out[col].map(mask_code)
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(mask_text)
     return out
 
 
 def write_audit(
     to: Store, user: User, action: str, subject_id: str | None, detail: dict[str, Any]
 ) -> None:
-    """Write one ``audit_log`` row to ``to`` (usable outside a script run)."""
-    to.append(
-        "audit_log",
-        pd.DataFrame(
-            [
-                {
-                    "logged_at": dt.datetime.now(),
-                    "user_name": user.username,
-                    "role": user.role,
-                    "action": action,
-                    "subject_id": subject_id,
-                    "detail": json.dumps(detail, ensure_ascii=False, default=str),
-                }
-            ]
-        ),
-    )
+    """Write one ``audit_log`` row to ``to`` (usable outside a script run):
+    :func:`scoring.audit.write_audit`, which keeps personal IDs as keyed hashes."""
+    from scoring.audit import write_audit as append_audit
+
+    append_audit(to, user.username, user.role, action, subject_id, detail)
 
 
 def audit(user: User, action: str, subject_id: str | None, detail: dict[str, Any]) -> None:
@@ -193,23 +196,6 @@ def audit_lookup(user: User, subject_id: str, page: str, **detail: Any) -> None:
 
 def audit_many(user: User, action: str, subject_ids: list[str], detail: dict[str, Any]) -> None:
     """Write one ``audit_log`` row per subject (a bulk look-up), in one append."""
-    if not subject_ids:
-        return
-    now = dt.datetime.now()
-    text = json.dumps(detail, ensure_ascii=False, default=str)
-    store().append(
-        "audit_log",
-        pd.DataFrame(
-            [
-                {
-                    "logged_at": now,
-                    "user_name": user.username,
-                    "role": user.role,
-                    "action": action,
-                    "subject_id": sid,
-                    "detail": text,
-                }
-                for sid in subject_ids
-            ]
-        ),
-    )
+    from scoring.audit import write_audit as append_audit
+
+    append_audit(store(), user.username, user.role, action, subject_ids, detail)

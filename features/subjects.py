@@ -20,12 +20,14 @@ lending and reports goes through it, in SQL (DuckDB and Spark) or in process.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
+from features.records.regions import COUNTIES, COUNTY_BY_CODE
 from features.records.schema import TABLES
 from features.store.base import Store
 
@@ -106,6 +108,20 @@ def current_subject(store: Store, subject_id: str) -> dict[str, Any] | None:
 #: a code is found only from its start and from this many characters on, so that a
 #: masked personal ID cannot be completed by guessing the middle
 MIN_CODE_PREFIX = 6
+#: subject types identified by a person's 居民身份证号码: found only by the exact
+#: full ID or by their exact name within a county (never by a prefix or a pattern)
+PERSON_TYPES: tuple[str, ...] = ("household", "driver")
+_CODE = re.compile(r"[0-9A-Z]+")
+
+
+def _region(token: str) -> str | None:
+    """The county code a search token names (its 6-digit code or its name), or ``None``."""
+    if token in COUNTY_BY_CODE:
+        return token
+    for county in COUNTIES:
+        if token == county.name_zh or token.lower() == county.name_en.lower():
+            return county.code
+    return None
 
 
 def search_subjects(
@@ -116,11 +132,18 @@ def search_subjects(
     rated_scheme: str | None = None,
     limit: int = 50,
 ) -> pd.DataFrame:
-    """Current subjects whose name contains ``text`` or whose code starts with it.
+    """Current subjects matching ``text``: the one search every door uses (profile, 信易贷).
 
-    The one search every door uses (the profile, 信易贷). A code must be typed from
-    its start, at least :data:`MIN_CODE_PREFIX` characters; an exact code comes first,
-    then (with ``rated_scheme``) the subjects that scheme has rated, then by name.
+    * **An exact code** finds its subject, whatever its type (an exact code comes first).
+    * **A code from its start** (at least :data:`MIN_CODE_PREFIX` letters and
+      digits) finds enterprises, villages and townships — never a person
+      (:data:`PERSON_TYPES`): a personal ID is not completed from a prefix.
+    * **A name**: enterprises whose name contains it (taken literally: ``_``
+      and ``%`` are characters, not patterns); a person only by the exact name
+      together with a county (``张三 麒麟区`` or ``张三 530302``). A county in the
+      text narrows every name match to it.
+
+    With ``rated_scheme``, the subjects that scheme has rated come next, then by name.
 
     Returns
     -------
@@ -131,12 +154,27 @@ def search_subjects(
     cols = ["subject_id", "subject_type", "name", "region_code"]
     if rated_scheme:
         cols.append("rated")
-    text = text.strip()
+    words = text.split()
+    region = next((r for r in map(_region, words) if r), None) if len(words) > 1 else None
+    if region:  # the county is a filter, the rest is the name
+        words = [w for w in words if _region(w) != region]
+    text = " ".join(words)
     if not text:
         return pd.DataFrame(columns=cols)
     code = text.upper()
-    by_code = "OR s.subject_id LIKE ?" if len(code) >= MIN_CODE_PREFIX else ""
-    params: list[Any] = [f"%{text}%"] + ([code + "%"] if by_code else [])
+    people = ", ".join(f"'{t}'" for t in PERSON_TYPES)
+    # a person: only by the exact name inside the county
+    person = "(s.name = ? AND s.region_code = ?)" if region else "FALSE"
+    where = [f"CASE WHEN s.subject_type IN ({people}) THEN {person} ELSE contains(s.name, ?) END"]
+    params: list[Any] = ([text, region] if region else []) + [text]
+    if region:
+        where[0] = f"({where[0]} AND s.region_code = ?)"
+        params.append(region)
+    where.append("s.subject_id = ?")
+    params.append(code)
+    if len(code) >= MIN_CODE_PREFIX and _CODE.fullmatch(code):
+        where.append(f"(starts_with(s.subject_id, ?) AND s.subject_type NOT IN ({people}))")
+        params.append(code)
     current = current_subjects_sql(subject_type, tuple(cols[:4]))
     rated, first = "", ""
     if rated_scheme:
@@ -145,7 +183,7 @@ def search_subjects(
         params = [rated_scheme, *params]
     return store.query(
         f"""SELECT DISTINCT s.subject_id, s.subject_type, s.name, s.region_code{rated}
-        FROM ({current}) s WHERE (s.name LIKE ? {by_code})
+        FROM ({current}) s WHERE {" OR ".join(where)}
         ORDER BY s.subject_id = ? DESC, {first}s.name LIMIT {int(limit)}""",
         [*params, code],
     )

@@ -12,7 +12,6 @@ whole trail) and an ``audit_log`` row; the re-rating itself is
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 
 from features.records.windows import WindowPolicy, add_months
 from features.store.base import Store
+from scoring.audit import write_audit
 
 
 class ObjectionError(ValueError):
@@ -68,21 +68,7 @@ def _record(store: Store, record_id: str) -> pd.Series:
 
 
 def _audit(store: Store, by: str, role: str, action: str, subject_id: str, detail: dict) -> None:
-    store.append(
-        "audit_log",
-        pd.DataFrame(
-            [
-                {
-                    "logged_at": dt.datetime.now(),
-                    "user_name": by,
-                    "role": role,
-                    "action": action,
-                    "subject_id": subject_id,
-                    "detail": json.dumps(detail, ensure_ascii=False, default=str),
-                }
-            ]
-        ),
-    )
+    write_audit(store, by, role, action, subject_id, detail)
 
 
 def objection_status(store: Store) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from features.display import UNITS_EN, format_value
 from features.records.ids import mask_id
 from features.records.kinds import DEPARTMENTS, KINDS
+from features.records.personal import mask_text
 from features.records.regions import county_name
 from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES
@@ -198,9 +199,10 @@ def _records(
         out.append(
             {
                 "indicator": ind_label,
-                "record_id": row["record_id"],
+                "record_id": mask_text(row["record_id"]),
                 "kind": (kind.label_zh if lang == "zh" else kind.label_en) if kind else row["kind"],
-                "detail": row["detail"] if isinstance(row["detail"], str) else "",
+                # free text from a department or a steward may quote a personal ID
+                "detail": mask_text(row["detail"]) if isinstance(row["detail"], str) else "",
                 "severity": L.label(L.SEVERITIES, row["severity"], lang),
                 "record_date": _fmt_date(row["record_date"]),
                 "published_on": _fmt_date(row["published_on"]),
@@ -378,8 +380,8 @@ def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[st
     for row in frame.to_dict("records"):
         kind = KINDS.get(row["kind"]) if isinstance(row["kind"], str) else None
         item = {
-            "id": row[key],
-            "record_id": row["record_id"],
+            "id": mask_text(row[key]),
+            "record_id": mask_text(row["record_id"]),
             "status_key": row["status"],
             "status": L.label(L.STATUSES, row["status"], lang),
             "kind": (kind.label_zh if lang == "zh" else kind.label_en) if kind else "",
@@ -388,7 +390,7 @@ def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[st
             item |= {
                 "opened_on": _fmt_date(row["opened_on"]),
                 "resolved_on": _fmt_date(row["resolved_on"]),
-                "reason": row["reason"] if isinstance(row["reason"], str) else "",
+                "reason": mask_text(row["reason"]) if isinstance(row["reason"], str) else "",
             }
         else:
             item |= {

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from features.records.kinds import DEPARTMENTS, KINDS
+from features.records.personal import mask_text
 from features.records.schema import TABLES
 from features.records.values import FILE_FORMATS, INGEST_TABLES, SOURCES, value_label
 from features.store.base import Store
@@ -40,7 +41,7 @@ def _dept(key: str | None, lang: str) -> str:
 
 def message_text(message: str | None, lang: str = "zh") -> str:
     """An ingest message in ``lang`` (messages it does not know are shown as stored)."""
-    if not message:
+    if not isinstance(message, str) or not message:  # a file stored clean has none (NaN)
         return "—"
     for pattern, zh, en in _MESSAGES:
         found = pattern.fullmatch(message)
@@ -68,15 +69,24 @@ def file_text(name: str | None, lang: str = "zh") -> str:
     return f"generated city ({city}, {scale} scale, seed {g['seed']})"
 
 
-def log_words(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The ingest log with its codes in words: table, format, department, message."""
+def log_words(log: pd.DataFrame, lang: str = "zh", masked: bool = False) -> pd.DataFrame:
+    """The ingest log with its codes in words: table, format, department, message.
+
+    ``masked``: personal IDs in file names and messages masked
+    (:func:`features.records.personal.mask_text`), for roles that see IDs masked.
+    """
+    hide = mask_text if masked else _same
     return log.assign(
-        file_name=log["file_name"].map(lambda v: file_text(v, lang)),
+        file_name=log["file_name"].map(lambda v: hide(file_text(v, lang))),
         table_shown=log["target_table"].map(lambda v: value_label(INGEST_TABLES, v, lang)),
         format_shown=log["file_format"].map(lambda v: value_label(FILE_FORMATS, v, lang)),
         dept_label=log["source_dept"].map(lambda v: _dept(v, lang)),
-        message=log["message"].map(lambda v: message_text(v, lang)),
+        message=log["message"].map(lambda v: hide(message_text(v, lang))),
     )
+
+
+def _same(text: str | None) -> str | None:
+    return text
 
 
 def _column_label(table: str, column: str, lang: str) -> str:
@@ -104,9 +114,15 @@ def _reason_text(value: str, table: str = "records", lang: str = "zh") -> str:
     )
 
 
-def quarantine(store: Store, limit: int = 1000, lang: str = "zh") -> pd.DataFrame:
+def quarantine(
+    store: Store, limit: int = 1000, lang: str = "zh", masked: bool = False
+) -> pd.DataFrame:
     """Quarantined rows (newest first) with their reasons in words (the column by its
-    label; the problem as the validation wrote it)."""
+    label; the problem as the validation wrote it).
+
+    ``masked``: for roles that see IDs masked — personal IDs (and birth dates) in the
+    reasons and file names masked, and no ``key`` or ``raw`` (the row as sent).
+    """
     frame = store.query(f"""
         SELECT ingest_id, file_name, row_number, target_table, key, reasons, raw,
                quarantined_at
@@ -117,6 +133,11 @@ def quarantine(store: Store, limit: int = 1000, lang: str = "zh") -> pd.DataFram
         for v, tb in zip(frame["reasons"], frame["target_table"], strict=True)
     ]
     frame["table_shown"] = frame["target_table"].map(lambda v: value_label(INGEST_TABLES, v, lang))
+    if masked:
+        frame = frame.drop(columns=["key", "raw", "reasons"]).assign(
+            reason_text=frame["reason_text"].map(mask_text),
+            file_name=frame["file_name"].map(mask_text),
+        )
     return frame
 
 

@@ -28,7 +28,15 @@ from app.data.overview import grade_label
 from app.data.supervision import csv_bytes
 from app.i18n import lang, t
 from app.settings import settings
-from app.state import audit_lookup, audit_many, audited_report, mask_frame, require, store
+from app.state import (
+    audit_lookup,
+    audit_many,
+    audited_report,
+    mask_frame,
+    report_file_name,
+    require,
+    store,
+)
 from scoring.history import latest_as_of, ratings_on
 from scoring.lending_decision import applicant_decisions, lending_decisions
 from scoring.policies.lending import DECISIONS
@@ -91,7 +99,7 @@ def show_sme(subject_id: str, name: str, day: dt.date) -> None:
         key="report",
         on_click="ignore",
         data=audited_report(user, subject_id, lang(), page="lending", **authorised),
-        file_name=f"credit-report-{subject_id}.html",
+        file_name=report_file_name(user, subject_id),
         mime="text/html",
     )
 

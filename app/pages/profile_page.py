@@ -37,7 +37,15 @@ from app.i18n import (
     subject_type_label,
     t,
 )
-from app.state import audit_lookup, audited_report, mask_frame, require, show_id, store
+from app.state import (
+    audit_lookup,
+    audited_report,
+    mask_frame,
+    report_file_name,
+    require,
+    show_id,
+    store,
+)
 
 user = require("profile")
 st.title(t("page.profile"))
@@ -134,7 +142,7 @@ else:
         key="report",
         on_click="ignore",
         data=audited_report(user, subject_id, lang(), page="profile", **authorised),
-        file_name=f"credit-report-{subject_id}.html",
+        file_name=report_file_name(user, subject_id),
         mime="text/html",
     )
     st.subheader(t("profile.reasons"))
@@ -178,7 +186,8 @@ else:
     )
 
 st.subheader(t("profile.records"))
-recs = records(s, subject_id, lang())
+# a department's record ID or text may quote a person's ID (table and chart tooltips)
+recs = mask_frame(user, records(s, subject_id, lang()))
 if recs.empty:
     st.caption(t("none"))
 else:

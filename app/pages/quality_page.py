@@ -20,7 +20,7 @@ with tab_log:
     c[1].metric(t("col.rows_stored"), f"{int(log['rows_stored'].sum()):,}")
     c[2].metric(t("col.rows_quarantined"), f"{int(log['rows_quarantined'].sum()):,}")
     tables.show(
-        log_words(log, lang()),
+        log_words(log, lang(), masked=not sees_full_ids(user)),
         [
             "file_name",
             "table_shown",
@@ -37,7 +37,7 @@ with tab_log:
         key="log",
     )
 with tab_q:
-    rows = quarantine(s, lang=lang())
+    rows = quarantine(s, lang=lang(), masked=not sees_full_ids(user))
     if rows.empty:
         st.success(t("quality.clean"))
     else:

@@ -315,8 +315,17 @@ def mask_id(code: str | None) -> str | None:
     >>> mask_id("11010519491231002X")
     '110105**********2X'
     """
-    if code is None or not isinstance(code, str):
-        return code
-    if _ID_RE.match(code) and (id_number_problem(code) is None or not is_uscc(code)):
-        return code[:6] + "*" * 10 + code[-2:]
+    if is_personal_id(code):
+        return code[:6] + "*" * 10 + code[-2:]  # type: ignore[index]
     return code
+
+
+def is_personal_id(code: object) -> bool:
+    """True when ``code`` is shaped like a 居民身份证号码 (:func:`mask_id` masks it).
+
+    A mistyped ID (wrong check character or birth date) counts: it is still
+    personal data. A valid USCC that is not a valid ID number does not.
+    """
+    if not isinstance(code, str) or not _ID_RE.match(code):
+        return False
+    return id_number_problem(code) is None or not is_uscc(code)

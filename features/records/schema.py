@@ -78,6 +78,10 @@ class Table:
     #: columns one-subject reads look rows up by (features/store/sliced.py): the
     #: DuckDB store keeps an ART index on each, a point look-up instead of a scan
     lookups: tuple[str, ...] = ()
+    #: written to the Parquet lake (``xinping export-lake``). False for the workflow
+    #: tables that hold accounts, password hashes and who-looked-at-whom: they are
+    #: not analytical and never leave the platform's store.
+    lake: bool = True
 
     def __post_init__(self) -> None:
         for name in self.lookups:
@@ -440,9 +444,17 @@ AUDIT_LOG = Table(
         _c("user_name", "string", False, "User", "用户"),
         _c("role", "string", False, "Role", "角色"),
         _c("action", "string", False, "Action", "操作"),
-        _c("subject_id", "string", True, "Subject ID", "主体标识"),
+        _c(
+            "subject_id",
+            "string",
+            True,
+            "Subject ID",
+            "主体标识",
+            "A personal ID only as its keyed hash (``pid:…``, scoring/audit.py).",
+        ),
         _c("detail", "string", True, "Detail", "详情", "e.g. the bank's authorisation reference."),
     ),
+    lake=False,
 )
 
 INGEST_LOG = Table(
@@ -541,6 +553,7 @@ USERS = Table(
         ),
         _c("created_at", "timestamp", False, "Created at", "创建时间"),
     ),
+    lake=False,
 )
 
 SYNTHETIC_TRUTH = Table(

@@ -85,6 +85,17 @@ class Store(abc.ABC):
 
         return uuid.uuid4().hex
 
+    def secret(self, name: str) -> bytes:
+        """A platform key of this store (e.g. ``"audit"``, the audit log's hash key).
+
+        Kept outside the tables (:mod:`features.store.secrets`), so no export or
+        copy of the tables carries it. This default lives as long as the process;
+        a store with a file keeps its keys beside it.
+        """
+        from features.store.secrets import process_key
+
+        return process_key(name)
+
     def count(self, table: str) -> int:
         """Number of rows in ``table``."""
         return int(self.query(f"SELECT count(*) AS n FROM {table}")["n"].iloc[0])

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from features.records.schema import TABLES, WORKFLOW_TABLES, create_index_sql, create_table_sql
 from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
 from features.store.base import Frames, Params, Store
-from features.store.lake import manifest, partitions, write_manifest
+from features.store.lake import LAKE_TABLES, manifest, partitions, write_manifest
 from features.store.spark_types import arrow_schema
 from features.store.workflow import WorkflowStore
 
@@ -368,6 +368,14 @@ class DuckDBStore(Store):
         except FileNotFoundError:
             return "0"
 
+    def secret(self, name: str) -> bytes:
+        """The key ``name`` in ``<file>.<name>.key`` beside the store (created ``0600``)."""
+        from features.store.secrets import key_file, process_key, read_or_create_key
+
+        if self.path == ":memory:":
+            return process_key(name)
+        return read_or_create_key(key_file(self.path, name))
+
     def _changed(self) -> None:
         """Count a committed write (inside a transaction: counted once, at commit)."""
         if self._pinned is not None:
@@ -470,7 +478,8 @@ class DuckDBStore(Store):
         folder
             The lake's root folder (created).
         tables
-            Table names (default: every declared table).
+            Table names (default: :data:`~features.store.lake.LAKE_TABLES`, every
+            declared table but the workflow ones; naming one of those is refused).
         progress
             Called as ``progress(table, done, total)`` after every table.
 
@@ -479,12 +488,21 @@ class DuckDBStore(Store):
         dict
             Rows written per table.
         """
-        names = list(TABLES) if tables is None else list(tables)
+        names = list(LAKE_TABLES) if tables is None else list(tables)
         unknown = [n for n in names if n not in TABLES]
         if unknown:
-            raise KeyError(f"unknown tables {unknown}; known: {', '.join(TABLES)}")
+            raise KeyError(f"unknown tables {unknown}; known: {', '.join(LAKE_TABLES)}")
+        kept = [n for n in names if n not in LAKE_TABLES]
+        if kept:
+            raise KeyError(
+                f"tables {kept} never leave the store (accounts, audit log); "
+                f"a lake holds: {', '.join(LAKE_TABLES)}"
+            )
         root = Path(folder)
         root.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:  # an older export may have left a workflow table behind
+            if name not in LAKE_TABLES:
+                shutil.rmtree(root / name, ignore_errors=True)
         written: dict[str, int] = {}
         with self._cursor(READ) as cur:
             present = {

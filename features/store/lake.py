@@ -24,6 +24,9 @@ read and how it grows:
     exactly its own folder (dynamic partition overwrite).
 other tables — not partitioned
     objections, repairs, inspections, logs: small, read whole.
+``users``, ``audit_log`` — never exported
+    Declared ``lake=False`` (:data:`LAKE_TABLES`): accounts, password hashes and
+    who-looked-at-whom are not analytical and stay in the platform's store.
 
 Partition columns lose their type in a folder name; the Spark store reads
 every table with its declared schema, so ``as_of`` is a ``DATE`` again and
@@ -43,6 +46,9 @@ from typing import Any
 from features.records.schema import TABLES
 
 MANIFEST = "_lake.json"
+#: The tables a lake holds, in declaration order: every table but the workflow
+#: ones declared ``lake=False`` (accounts with password hashes, the audit log).
+LAKE_TABLES: tuple[str, ...] = tuple(name for name, tbl in TABLES.items() if tbl.lake)
 #: Version of the lake layout (partitioning and manifest); bump when it changes.
 LAYOUT_VERSION = 1
 

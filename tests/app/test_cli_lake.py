@@ -44,6 +44,13 @@ def test_spark_options_are_checked(lake: Path) -> None:
     assert build.exit_code == 2 and "--engine spark" in build.output
     unknown = runner.invoke(cli, ["export-lake", str(lake.parent / "x"), "--table", "nope"])
     assert unknown.exit_code == 2
+    for kept in ("users", "audit_log"):  # accounts and the audit log never leave the store
+        refused = runner.invoke(cli, ["export-lake", str(lake.parent / "y"), "--table", kept])
+        assert refused.exit_code == 2 and "never leave the store" in " ".join(
+            refused.output.split()
+        )
+        assert "Traceback" not in refused.output and not (lake.parent / "y" / kept).exists()
+    assert not (lake / "users").exists() and not (lake / "audit_log").exists()
 
 
 @pytest.mark.spark

@@ -88,18 +88,24 @@ def test_profile_masks_personal_ids_for_a_bank_officer_and_logs_the_look_up(
     driver_id, _name = _driver(query)
     at = page("profile", "bank")
     at.text_input(key="auth").input("SQ-2026-0001").run()  # the bank looks under authorisation
+    # a person is never found from a prefix of the ID (it would confirm digits)
     _ok(at.text_input(key="query").input(driver_id[:12]).run())
+    assert not at.selectbox and "没有找到" in at.warning[0].value
+    _ok(at.text_input(key="query").input(driver_id).run())
     shown = at.selectbox(key="subject")
     assert shown.value == driver_id
     options = " ".join(shown.options)
     assert driver_id not in options and driver_id[:6] + "*" * 10 + driver_id[-2:] in options
     assert driver_id not in at.caption[0].value
     log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' AND action = 'view_subject'")
-    assert list(log["subject_id"]) == [driver_id] and set(log["role"]) == {"bank"}
-    assert "SQ-2026-0001" in log["detail"].iloc[0]
+    # the log keeps the ID as its keyed hash, never the ID itself (nor its digits)
+    assert len(log) == 1 and log["subject_id"].iloc[0].startswith("pid:")
+    assert set(log["role"]) == {"bank"} and "SQ-2026-0001" in log["detail"].iloc[0]
+    every = query("SELECT * FROM audit_log WHERE user_name = 'test-bank'")
+    assert driver_id not in every.to_csv() and driver_id[6:16] not in every.to_csv()
     # a rerun on the same subject is not a second look-up (nor a second search)
     _ok(at.run())
-    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank'")) == 2
+    assert len(query("SELECT * FROM audit_log WHERE user_name = 'test-bank'")) == 3
 
 
 def test_profile_shows_grade_reasons_points_history_and_records(app_env: dict, query) -> None:

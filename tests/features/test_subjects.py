@@ -143,3 +143,58 @@ def test_search_finds_current_names_and_codes_only_from_their_start(store) -> No
     store.append("ratings", pd.DataFrame([row]))
     hits = search_subjects(store, "915303", rated_scheme="sme")
     assert hits["subject_id"].iloc[0] == D and bool(hits["rated"].iloc[0])
+
+
+def test_a_person_is_found_only_by_the_exact_id_or_by_name_and_county(store) -> None:
+    """A personal ID is never completed from a prefix or a pattern (issue 15): the
+    prefix, ``_``/``%`` wildcards and the masked form all find nothing; the exact
+    ID and the exact name with the county (code or name) find the person."""
+    from features.records.ids import id_check_char
+    from features.subjects import search_subjects
+
+    body = "53030219501231001"
+    pid = body + id_check_char(body)
+    other = "53032219800101002" + id_check_char("53032219800101002")
+    store.append(
+        "subjects",
+        pd.DataFrame(
+            [
+                _row(pid, "张三", "2021-01-01", None, subject_type="driver"),
+                _row(
+                    other,
+                    "张三",
+                    "2021-01-01",
+                    None,
+                    subject_type="household",
+                    region_code="530322",
+                ),
+            ]
+        ),
+    )
+    for probe in (
+        pid[:6],
+        pid[:12],
+        pid[:17],
+        pid[:10] + "______" + pid[-2:],
+        pid[:10] + "%",
+        "%" + pid[-4:],
+        "5303021950%",
+        pid[:6] + "*" * 10 + pid[-2:],
+        "张三",
+        "张",
+        "张 麒麟区",
+        "__",
+        "%",
+        "张三 530303",
+    ):
+        hits = search_subjects(store, probe)
+        assert pid not in set(hits["subject_id"]) and other not in set(hits["subject_id"]), probe
+    assert list(search_subjects(store, pid)["subject_id"]) == [pid]
+    assert list(search_subjects(store, pid.lower())["subject_id"]) == [pid]
+    assert list(search_subjects(store, "张三 麒麟区")["subject_id"]) == [pid]
+    assert list(search_subjects(store, "530302 张三")["subject_id"]) == [pid]
+    assert list(search_subjects(store, "张三 陆良县")["subject_id"]) == [other]
+    # enterprises keep their code prefix and name search; a county narrows them
+    assert set(search_subjects(store, "915303")["subject_id"]) == {A, C, D}
+    assert search_subjects(store, "丙 陆良县").empty
+    assert list(search_subjects(store, "丙 麒麟区")["subject_id"]) == [C]

@@ -11,7 +11,7 @@ import pytest
 
 from features.records.schema import TABLES
 from features.store.duckdb_store import DuckDBStore
-from features.store.lake import MANIFEST, PARTITIONS, read_manifest, schema_version
+from features.store.lake import LAKE_TABLES, MANIFEST, PARTITIONS, read_manifest, schema_version
 
 
 def _ratings(n: int = 3) -> pd.DataFrame:
@@ -51,7 +51,7 @@ def test_export_writes_partitions_and_a_manifest(tmp_path: Path) -> None:
         duck.append("ratings", _ratings())
         seen: list[str] = []
         written = duck.export_parquet(tmp_path, progress=lambda t, d, n: seen.append(t))
-    assert seen == list(TABLES)
+    assert seen == list(LAKE_TABLES) and "users" not in seen and "audit_log" not in seen
     assert written["records"] == 3 and written["ratings"] == 3 and written["subjects"] == 0
     root = tmp_path / "records"
     assert sorted(p.relative_to(root).as_posix() for p in root.glob("*/*")) == [
@@ -144,3 +144,50 @@ def test_map_hooks_run_a_pandas_function_on_the_executors(tmp_path: Path, spark)
         )
         assert counts == {"tax_paid": 2, "administrative_penalty": 1}
         assert len(pd.read_parquet(out)) == 3
+
+
+def test_accounts_and_the_audit_log_never_reach_the_lake(tmp_path: Path) -> None:
+    """Password hashes and who-looked-at-whom stay in the store (issue 15): not
+    exported by default, refused by name, and a stale folder of an older export is
+    removed."""
+    stale = tmp_path / "users"
+    stale.mkdir()
+    (stale / "part-0.parquet").write_bytes(b"old")
+    with DuckDBStore(":memory:") as duck:
+        duck.append(
+            "users",
+            pd.DataFrame(
+                [
+                    {
+                        "username": "li",
+                        "role": "bank",
+                        "display_name": "李",
+                        "password_hash": "pbkdf2_sha256$1$00$secret-hash",
+                        "created_at": dt.datetime(2026, 1, 1),
+                    }
+                ]
+            ),
+        )
+        duck.append(
+            "audit_log",
+            pd.DataFrame(
+                [
+                    {
+                        "logged_at": dt.datetime(2026, 1, 2),
+                        "user_name": "li",
+                        "role": "bank",
+                        "action": "view_subject",
+                        "subject_id": "pid:0123456789abcdef0123456789abcdef",
+                    }
+                ]
+            ),
+        )
+        written = duck.export_parquet(tmp_path)
+        for name in ("users", "audit_log"):
+            with pytest.raises(KeyError, match="never leave the store"):
+                duck.export_parquet(tmp_path / "again", [name])
+    assert "users" not in written and "audit_log" not in written
+    assert not (tmp_path / "users").exists() and not (tmp_path / "audit_log").exists()
+    blob = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert b"secret-hash" not in blob and b"pid:" not in blob
+    assert set(json.loads((tmp_path / "_lake.json").read_text())["tables"]) == set(LAKE_TABLES)
