@@ -26,7 +26,7 @@ DEFAULT_PATH = Path(".data/xinping.duckdb")
 
 #: Tables whose writes do not change :meth:`DuckDBStore.data_version` (nothing
 #: analytical reads them, so caches keyed on the version stay valid).
-WORKFLOW_TABLES = frozenset({"audit_log", "users"})
+WORKFLOW_TABLES = frozenset({"audit_log", "users", "signin_events", "sessions"})
 
 
 class DuckDBStore(Store):
