@@ -391,3 +391,16 @@ def demo_accounts_present(store: Store) -> bool:
     names = [u for u, *_ in DEMO_ACCOUNTS]
     marks = ", ".join("?" for _ in names)
     return bool(store.scalar(f"SELECT count(*) FROM users WHERE username IN ({marks})", names))
+
+
+def list_users(
+    store: Store, policy: SigninPolicy, now: dt.datetime
+) -> list[tuple[User, dt.datetime | None]]:
+    """Every account as it stands now, with the end of its sign-in lock (or ``None``)."""
+    names = store.query("SELECT DISTINCT username FROM users ORDER BY username")["username"]
+    out = []
+    for name in names:
+        user = find_user(store, name)
+        if user is not None:
+            out.append((user, _key_state(store, user_key(name), policy, now)[1]))
+    return out
