@@ -214,8 +214,9 @@ class SigninPolicy:
     lock_minutes
         How long a lock lasts (an admin may lift it earlier: ``xinping users unlock``).
     delay_seconds, max_delay_seconds
-        After the k-th failure on a name, the next attempt on it is refused until
-        ``delay_seconds * 2**(k-1)`` seconds (at most ``max_delay_seconds``) have passed.
+        After the k-th failure on a name (k ≥ 2: one typo costs nothing), the next
+        attempt on it is refused until ``delay_seconds * 2**(k-2)`` seconds (at most
+        ``max_delay_seconds``) have passed.
     client_max_failures
         Failed attempts from one client address (any user names) inside the window that
         lock the address; 0 turns the per-address limit off.
@@ -229,10 +230,10 @@ class SigninPolicy:
     client_max_failures: int = 20
 
     def delay(self, failures: int) -> dt.timedelta:
-        """The wait after ``failures`` failed attempts in a row."""
-        if failures <= 0 or self.delay_seconds <= 0:
+        """The wait after ``failures`` failed attempts in a row (none after the first)."""
+        if failures <= 1 or self.delay_seconds <= 0:
             return dt.timedelta(0)
-        seconds = min(self.delay_seconds * 2 ** (failures - 1), self.max_delay_seconds)
+        seconds = min(self.delay_seconds * 2 ** (failures - 2), self.max_delay_seconds)
         return dt.timedelta(seconds=seconds)
 
 

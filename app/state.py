@@ -67,9 +67,16 @@ def current_user() -> User | None:
 def client_address() -> str | None:
     """The address of this session's browser as Streamlit sees it (``None`` on localhost)."""
     try:
-        return st.context.ip_address
+        address = st.context.ip_address
     except Exception:  # no script run context (e.g. a callback outside a run)
         return None
+    return address if isinstance(address, str) and address else None  # (AppTest: a mock)
+
+
+def browser_cookie(name: str) -> str | None:
+    """A cookie the browser sent when this session connected (``None`` if absent)."""
+    value = st.context.cookies.get(name)
+    return value if isinstance(value, str) and value else None  # (AppTest gives a mock)
 
 
 def _secret() -> bytes:
@@ -137,8 +144,8 @@ def resume_session() -> None:
     if current_user() is not None or st.session_state.get("_resume_tried"):
         return
     st.session_state["_resume_tried"] = True
-    token = st.context.cookies.get(sessions.COOKIE)
-    if not isinstance(token, str) or not token:  # (AppTest hands out a mock here)
+    token = browser_cookie(sessions.COOKIE)
+    if not token:
         return
     user, claims, reason = sessions.resume(store(), token, _secret(), dt.datetime.now())
     client = client_address()

@@ -59,6 +59,8 @@ pages = {
 current = st.navigation([login, *pages.values()], position="hidden")
 if user is not None and current.url_path == "login":
     st.switch_page(pages["overview"])  # just signed in: go to the overview
+if user is None and current is not login and st.session_state.get("_session_note"):
+    st.switch_page(login)  # the session just ended (expired, signed out elsewhere): say why
 
 with st.sidebar:
     st.markdown(f"### {t('app.title')}")

@@ -97,8 +97,9 @@ def test_three_failures_lock_the_name_even_for_the_right_password(signin_env: di
 
 
 @pytest.mark.parametrize("signin_env", [(True, 30)], indirect=True)
-def test_a_second_attempt_right_after_a_failure_waits(signin_env: dict) -> None:
+def test_an_attempt_right_after_a_second_failure_waits(signin_env: dict) -> None:
     at = AppTest.from_file(str(ROUTER), default_timeout=60).run()
+    _attempt(at, "bank", "wrong")
     _attempt(at, "bank", "wrong")
     errors = [e.value for e in _attempt(at, "bank", DEMO_PASSWORD).error]
     assert len(errors) == 1 and errors[0].startswith("登录尝试过于频繁，请于 ")
@@ -150,3 +151,75 @@ def test_sign_out_revokes_the_session(signin_env: dict) -> None:
     assert sorted(rows["event"]) == ["issued", "revoked"]
     actions = list(_query(signin_env, "SELECT action FROM audit_log ORDER BY logged_at")["action"])
     assert actions == ["login", "logout"]
+
+
+# -- a refresh: a new Streamlit session that brings the cookie ------------------------
+
+
+def _refresh(monkeypatch, token: str | None) -> AppTest:
+    """A new session of the router (what a browser refresh starts) sending ``token``."""
+    import app.state
+
+    monkeypatch.setattr(app.state, "browser_cookie", lambda name: token)
+    at = AppTest.from_file(str(ROUTER), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _actions(env: dict) -> list[str]:
+    return list(_query(env, "SELECT action FROM audit_log ORDER BY logged_at")["action"])
+
+
+def test_a_refresh_keeps_the_session_until_sign_out(signin_env: dict, monkeypatch) -> None:
+    first = AppTest.from_file(str(ROUTER), default_timeout=60).run()
+    _attempt(first, "bank", DEMO_PASSWORD)
+    token = first.session_state["_cookie"][1]
+    again = _refresh(monkeypatch, token)
+    assert again.session_state["user"]["username"] == "bank"
+    assert _actions(signin_env) == ["login", "login_resumed"]
+    again.sidebar.button(key="sidebar_logout").click().run()
+    assert "user" not in again.session_state
+    # the same token after sign-out: refused, the cookie cleared, the reason said
+    after = _refresh(monkeypatch, token)
+    assert "user" not in after.session_state and after.session_state["_cookie"] == ("clear",)
+    assert [i.value for i in after.info] == ["您已退出登录，请重新登录。"]
+    assert _actions(signin_env)[-2:] == ["logout", "session_refused"]
+    log = _query(signin_env, "SELECT * FROM audit_log").to_json(
+        force_ascii=False, date_format="iso"
+    )
+    assert token not in log and token.rsplit(".", 1)[1] not in log  # nor its signature
+    assert "MagicMock" not in log  # AppTest's stand-in for the client address is not one
+
+
+def test_an_expired_or_forged_token_signs_nobody_in(signin_env: dict, monkeypatch) -> None:
+    import datetime as dt
+
+    from app import sessions
+    from app.auth import find_user
+    from app.settings import secret_key, settings
+    from app.state import store
+
+    key = secret_key(settings().store.path)
+    user = find_user(store(), "rural")
+    old, _ = sessions.issue(store(), user, key, 8, dt.datetime.now() - dt.timedelta(hours=9))
+    at = _refresh(monkeypatch, old)
+    assert "user" not in at.session_state
+    assert [i.value for i in at.info] == ["登录已超时，请重新登录。"]
+    forged, _ = sessions.issue(store(), user, b"not-the-key" * 4, 8, dt.datetime.now())
+    assert "user" not in _refresh(monkeypatch, forged).session_state
+    reasons = _query(signin_env, "SELECT detail FROM audit_log WHERE action = 'session_refused'")
+    assert [r.split('"reason": "')[1][:7] for r in reasons["detail"]] == ["expired", "bad_tok"]
+
+
+def test_a_role_change_ends_a_running_session(signin_env: dict, monkeypatch) -> None:
+    from app.state import store
+
+    at = AppTest.from_file(str(ROUTER), default_timeout=60).run()
+    _attempt(at, "supervisor", DEMO_PASSWORD)
+    token = at.session_state["_cookie"][1]
+    store().execute("UPDATE users SET role = 'bank' WHERE username = 'supervisor'")
+    at.run()
+    assert not at.exception and "user" not in at.session_state
+    assert [i.value for i in at.info] == ["账号或角色已变更，请重新登录。"]
+    assert "user" not in _refresh(monkeypatch, token).session_state
+    assert _actions(signin_env)[-2:] == ["session_ended", "session_refused"]
