@@ -74,7 +74,7 @@ with st.sidebar:
                 st.page_link(page)
         if st.button(t("login.logout"), key="sidebar_logout"):
             sign_out()
-            st.rerun()
+            st.switch_page(login)  # not the page just left: it would only refuse
     script = cookie_html()
     if script:  # sets or clears the session cookie in the browser
         st.html(script, width="content", unsafe_allow_javascript=True)
