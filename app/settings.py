@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import time
 import tomllib
 from functools import lru_cache
 from importlib import resources
@@ -366,6 +367,11 @@ def secret_key(store_path: str | Path) -> bytes:
     if path.stat().st_mode & 0o077:
         path.chmod(0o600)
     key = path.read_text(encoding="ascii").strip()
+    for _ in range(50):  # another thread or process may be writing it this instant
+        if key:
+            break
+        time.sleep(0.02)
+        key = path.read_text(encoding="ascii").strip()
     if len(key) < 32:
         raise ValueError(f"{path} holds a key of {len(key)} characters; use at least 32")
     return key.encode("ascii")

@@ -197,3 +197,18 @@ def test_the_environment_key_wins_and_must_be_long(tmp_path: Path, monkeypatch) 
     monkeypatch.setenv("XINPING_SECRET_KEY", "short")
     with pytest.raises(ValueError, match="at least 32"):
         secret_key(tmp_path / "x.duckdb")
+
+
+def test_a_key_file_being_written_is_waited_for(tmp_path: Path, monkeypatch) -> None:
+    """Another process created the file an instant ago and has not written the key yet."""
+    import threading
+
+    monkeypatch.delenv("XINPING_SECRET_KEY", raising=False)
+    path = tmp_path / "c.duckdb.secret_key"
+    path.touch(mode=0o600)
+    writer = threading.Timer(0.1, lambda: path.write_text("w" * 64 + "\n", encoding="ascii"))
+    writer.start()
+    try:
+        assert secret_key(tmp_path / "c.duckdb") == b"w" * 64
+    finally:
+        writer.join()
