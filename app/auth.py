@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 
@@ -161,9 +162,12 @@ def seed_demo_users(store: Store, password: str) -> int:
     return len(DEMO_ACCOUNTS)
 
 
-#: hashed once per process: an unknown user name costs the same PBKDF2 as a known one,
-#: so the time of a refusal does not tell whether the account exists
-_NO_SUCH_USER = hash_password(secrets.token_hex(16))
+@cache
+def _no_such_user() -> str:
+    """A hash to check unknown names against (made once per process, when first needed):
+    an unknown user name costs the same PBKDF2 as a known one, so the time of a refusal
+    does not tell whether the account exists."""
+    return hash_password(secrets.token_hex(16))
 
 
 def find_user(store: Store, username: str) -> User | None:
@@ -186,7 +190,7 @@ def authenticate(store: Store, username: str, password: str) -> User | None:
         "SELECT password_hash FROM users WHERE username = ? ORDER BY created_at DESC LIMIT 1",
         [username.strip()],
     )
-    stored = _NO_SUCH_USER if rows.empty else rows["password_hash"].iloc[0]
+    stored = _no_such_user() if rows.empty else rows["password_hash"].iloc[0]
     if not verify_password(password, stored) or rows.empty:
         return None
     return find_user(store, username)

@@ -13,7 +13,11 @@ The session
     ``st.session_state["user"]`` holds the signed-in user (a dict of
     :class:`app.auth.User` fields), ``"lang"`` the language. Pages call
     :func:`require` first: without the page's role they show a refusal and
-    nothing else.
+    nothing else. Sign-in is throttled (:func:`sign_in`); a signed session
+    (``"_session"``, :mod:`app.sessions`) brings the user back after a refresh
+    through a cookie the page's script sets (:func:`resume_session`,
+    :func:`cookie_html`), and the router ends it when its server-side session
+    ended (:func:`check_session`).
 """
 
 from __future__ import annotations
@@ -117,11 +121,10 @@ def _remember(user: User, token: str, claims: sessions.Claims) -> None:
     st.session_state["_cookie"] = ("set", token, claims.expires_at.isoformat())
 
 
-def _forget(cookie: bool = True) -> None:
+def _forget() -> None:
     st.session_state.pop("user", None)
     st.session_state.pop("_session", None)
-    if cookie:
-        st.session_state["_cookie"] = ("clear",)
+    st.session_state["_cookie"] = ("clear",)  # the browser drops it on the next run
 
 
 def sign_out() -> None:

@@ -212,3 +212,23 @@ def test_a_key_file_being_written_is_waited_for(tmp_path: Path, monkeypatch) -> 
         assert secret_key(tmp_path / "c.duckdb") == b"w" * 64
     finally:
         writer.join()
+
+
+def test_an_unknown_name_costs_the_same_hashing_as_a_known_one(store, monkeypatch) -> None:
+    import hashlib
+
+    import app.auth
+
+    app.auth._no_such_user()  # made once per process, before the count
+    real, calls = hashlib.pbkdf2_hmac, []
+
+    def counted(*args, **kwargs):
+        calls.append(args[3] if len(args) > 3 else kwargs.get("iterations"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app.auth.hashlib, "pbkdf2_hmac", counted)
+    app.auth.authenticate(store, "li", "wrong")
+    known = list(calls)
+    calls.clear()
+    app.auth.authenticate(store, "nobody-here", "wrong")
+    assert calls == known and known  # the same iterations, whether the account exists or not
