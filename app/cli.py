@@ -24,6 +24,7 @@ from app import (  # noqa: F401  (each registers its commands on ``cli``)
     policies_cli,
     report_cli,
     scoring_cli,
+    users_cli,
 )
 from app.cli_root import cli
 

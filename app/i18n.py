@@ -45,6 +45,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.failed": ("用户名或口令错误。", "Wrong username or password."),
     "login.as": ("已登录：{name}（{role}）", "Signed in as {name} ({role})"),
     "login.logout": ("退出登录", "Sign out"),
+    "login.locked": (
+        "该用户名登录失败次数过多，已暂停登录至 {until}，请届时再试或联系平台管理员解锁。",
+        "Too many failed sign-ins for this user name: signing in is suspended until {until}. "
+        "Try again then, or ask the platform steward to unlock it.",
+    ),
+    "login.wait": (
+        "登录尝试过于频繁，请于 {until} 之后再试。",
+        "Too many attempts in a row: try again after {until}.",
+    ),
+    "login.session_expired": (
+        "登录已超时，请重新登录。",
+        "Your session expired: please sign in again.",
+    ),
+    "login.session_revoked": (
+        "您已退出登录，请重新登录。",
+        "You signed out: please sign in again.",
+    ),
+    "login.session_user_changed": (
+        "账号或角色已变更，请重新登录。",
+        "Your account or role changed: please sign in again.",
+    ),
     "login.demo": (
         "演示账号：supervisor（监管人员）、bank（银行信贷员）、rural（农村信用信息员）、"
         "modeller（建模人员）、admin（平台管理员），口令均为 {password}",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
+import time
 import tomllib
 from functools import lru_cache
 from importlib import resources
@@ -233,14 +235,34 @@ class GreenChannelSettings(_Policy):
         return GreenChannelConfig(self.years, self.require_full_period, self.listing_kinds)
 
 
+class SigninSettings(_Strict):
+    """Throttling and temporary locks of failed sign-ins (:class:`app.auth.SigninPolicy`)."""
+
+    max_failures: int = Field(5, gt=0)
+    window_minutes: float = Field(15, gt=0)
+    lock_minutes: float = Field(15, gt=0)
+    delay_seconds: float = Field(1.0, ge=0)
+    max_delay_seconds: float = Field(30.0, ge=0)
+    client_max_failures: int = Field(20, ge=0)
+
+    def policy(self):
+        """The typed sign-in policy."""
+        from app.auth import SigninPolicy
+
+        return SigninPolicy(**self.model_dump())
+
+
 class AppSettings(_Strict):
     """The Streamlit app: address, demo accounts, who may see full personal IDs and who
-    must give the subject's authorisation reference (授权编号) before any of its data."""
+    must give the subject's authorisation reference (授权编号) before any of its data;
+    how long a signed session lasts and how failed sign-ins are throttled."""
 
     host: str = "127.0.0.1"
     port: int = Field(8501, gt=0, lt=65536)
     seed_demo_users: bool = True
     demo_password: str = "xinping2026"
+    session_hours: float = Field(8, gt=0)
+    signin: SigninSettings = SigninSettings()
     full_id_roles: tuple[str, ...] = ("rural", "admin")
     authorisation_roles: tuple[str, ...] = ("bank",)
 
@@ -305,6 +327,54 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if os.environ.get("XINPING_STORE"):
         data["store"]["path"] = os.environ["XINPING_STORE"]
     return Settings.model_validate(data)
+
+
+SECRET_ENV = "XINPING_SECRET_KEY"
+_MEMORY_KEY = secrets.token_hex(32)
+
+
+def secret_key(store_path: str | Path) -> bytes:
+    """The key that signs the app's session tokens.
+
+    ``$XINPING_SECRET_KEY`` when set (at least 32 characters), else the key kept in
+    ``<store>.secret_key`` beside the store file, created (64 random hex digits, mode
+    0600) when missing. A store in memory gets a key that lives as long as the process.
+
+    Raises
+    ------
+    ValueError
+        When the environment's key is shorter than 32 characters.
+    """
+    env = os.environ.get(SECRET_ENV)
+    if env:
+        if len(env) < 32:
+            raise ValueError(f"{SECRET_ENV} is {len(env)} characters long; use at least 32")
+        return env.encode("utf-8")
+    if str(store_path) == ":memory:":
+        return _MEMORY_KEY.encode("ascii")
+    path = Path(store_path)
+    path = path.with_name(path.name + ".secret_key")
+    try:
+        # created exclusively, owner-only from the first byte (no window with wider rights)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fd = None
+    if fd is not None:
+        key = secrets.token_hex(32)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(key + "\n")
+        return key.encode("ascii")
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    key = path.read_text(encoding="ascii").strip()
+    for _ in range(50):  # another thread or process may be writing it this instant
+        if key:
+            break
+        time.sleep(0.02)
+        key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ValueError(f"{path} holds a key of {len(key)} characters; use at least 32")
+    return key.encode("ascii")
 
 
 @lru_cache(maxsize=1)

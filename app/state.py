@@ -13,7 +13,11 @@ The session
     ``st.session_state["user"]`` holds the signed-in user (a dict of
     :class:`app.auth.User` fields), ``"lang"`` the language. Pages call
     :func:`require` first: without the page's role they show a refusal and
-    nothing else.
+    nothing else. Sign-in is throttled (:func:`sign_in`); a signed session
+    (``"_session"``, :mod:`app.sessions`) brings the user back after a refresh
+    through a cookie the page's script sets (:func:`resume_session`,
+    :func:`cookie_html`), and the router ends it when its server-side session
+    ended (:func:`check_session`).
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.auth import ROLES, User, authenticate, may_open, seed_demo_users
+from app import sessions
+from app.auth import ROLES, SigninOutcome, User, attempt_sign_in, may_open, seed_demo_users
 from app.i18n import t
-from app.settings import settings
+from app.settings import secret_key, settings
 from features.records.personal import mask_code, mask_text
 from features.store.base import Store
 
@@ -62,23 +67,136 @@ def current_user() -> User | None:
     return User(**data) if data else None
 
 
-def sign_in(username: str, password: str) -> User | None:
-    """Check the credentials; on success remember the user in the session and log it."""
-    user = authenticate(store(), username, password)
-    if user is None:  # failed attempts are logged too (never the password)
-        audit(User(username.strip()[:64] or "-", "unknown", ""), "login_failed", None, {})
+def client_address() -> str | None:
+    """The address of this session's browser as Streamlit sees it (``None`` on localhost)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no script run context (e.g. a callback outside a run)
         return None
+    return address if isinstance(address, str) and address else None  # (AppTest: a mock)
+
+
+def browser_cookie(name: str) -> str | None:
+    """A cookie the browser sent when this session connected (``None`` if absent)."""
+    value = st.context.cookies.get(name)
+    return value if isinstance(value, str) and value else None  # (AppTest gives a mock)
+
+
+def _secret() -> bytes:
+    return secret_key(settings().store.path)
+
+
+def sign_in(username: str, password: str) -> SigninOutcome:
+    """Check the credentials, throttled (:func:`app.auth.attempt_sign_in`); on success
+    remember the user in the session and open a signed session that survives a
+    refresh. Every attempt is audit-logged (never the password).
+    """
+    cfg, now, client = settings().app, dt.datetime.now(), client_address()
+    typed = User(username.strip()[:64] or "-", "unknown", "")
+    where = {"client": client} if client else {}
+    outcome = attempt_sign_in(store(), username, password, client, cfg.signin.policy(), now)
+    if outcome.result in ("locked", "wait"):
+        audit(
+            typed,
+            "login_refused",
+            None,
+            {"reason": outcome.result, "until": outcome.until, **where},
+        )
+        return outcome
+    if outcome.user is None:
+        audit(typed, "login_failed", None, {"failures": outcome.failures, **where})
+        if outcome.locked_until is not None:
+            audit(typed, "login_locked", None, {"until": outcome.locked_until, **where})
+        return outcome
+    token, claims = sessions.issue(store(), outcome.user, _secret(), cfg.session_hours, now)
+    _remember(outcome.user, token, claims)
+    audit(outcome.user, "login", None, {"session": claims.session_id, **where})
+    return outcome
+
+
+def _remember(user: User, token: str, claims: sessions.Claims) -> None:
     st.session_state["user"] = asdict(user)
-    audit(user, "login", None, {})
-    return user
+    st.session_state["_session"] = asdict(claims)
+    st.session_state["_cookie"] = ("set", token, claims.expires_at.isoformat())
+
+
+def _forget() -> None:
+    st.session_state.pop("user", None)
+    st.session_state.pop("_session", None)
+    st.session_state["_cookie"] = ("clear",)  # the browser drops it on the next run
 
 
 def sign_out() -> None:
-    """Forget the session's user."""
-    user = current_user()
+    """End the session: revoke its token, forget the user, clear the browser's cookie."""
+    user, claims = current_user(), st.session_state.get("_session")
+    if claims:
+        sessions.revoke(store(), sessions.Claims(**claims), dt.datetime.now())
     if user is not None:
-        audit(user, "logout", None, {})
-    st.session_state.pop("user", None)
+        audit(user, "logout", None, {"session": claims["session_id"]} if claims else {})
+    _forget()
+
+
+def resume_session() -> None:
+    """Sign in again from the browser's session cookie after a refresh (once per session).
+
+    A valid token restores the user (audit ``login_resumed``); any other token is
+    refused (audit ``session_refused`` with the reason, never the token) and its
+    cookie cleared. Does nothing when a user is signed in or there is no cookie.
+    """
+    if current_user() is not None or st.session_state.get("_resume_tried"):
+        return
+    st.session_state["_resume_tried"] = True
+    token = browser_cookie(sessions.COOKIE)
+    if not token:
+        return
+    user, claims, reason = sessions.resume(store(), token, _secret(), dt.datetime.now())
+    client = client_address()
+    where = {"client": client} if client else {}
+    if user is None:
+        who = User(claims.username, claims.role, "") if claims else User("-", "unknown", "")
+        audit(who, "session_refused", None, {"reason": reason, **where})
+        _forget()
+        st.session_state["_session_note"] = reason
+        return
+    st.session_state["user"] = asdict(user)
+    st.session_state["_session"] = asdict(claims)
+    audit(user, "login_resumed", None, {"session": claims.session_id, **where})
+
+
+def check_session() -> None:
+    """End this session when its server-side session ended: revoked elsewhere, expired,
+    or the account removed or given another role since sign-in (audit ``session_ended``)."""
+    claims = st.session_state.get("_session")
+    if not claims or current_user() is None:
+        return
+    claims = sessions.Claims(**claims)
+    user, reason = sessions.check(store(), claims, dt.datetime.now())
+    if user is None:
+        audit(User(claims.username, claims.role, ""), "session_ended", None, {"reason": reason})
+        _forget()
+        st.session_state["_session_note"] = reason
+
+
+def cookie_html() -> str | None:
+    """The script that sets or clears the session cookie in the browser, if one is due.
+
+    Streamlit cannot set a cookie from the server during a session, so a small script
+    in the page does (``st.html``; not iframed, so it writes the app's own cookie):
+    ``SameSite=Strict``, ``Secure`` over HTTPS, expiring with the session.
+    """
+    due = st.session_state.get("_cookie")
+    if not due:
+        return None
+    secure = '(location.protocol === "https:" ? "; Secure" : "")'
+    if due[0] == "clear":
+        value = f'"{sessions.COOKIE}=; Max-Age=0; Path=/; SameSite=Strict"'
+    else:
+        _, token, expires = due
+        left = int((dt.datetime.fromisoformat(expires) - dt.datetime.now()).total_seconds())
+        value = json.dumps(
+            f"{sessions.COOKIE}={token}; Max-Age={max(left, 0)}; Path=/; SameSite=Strict"
+        )
+    return f"<script>document.cookie = {value} + {secure};</script>"
 
 
 def require(page: str) -> User:

@@ -14,7 +14,14 @@ import streamlit as st
 from app.auth import PAGE_ROLES, may_open
 from app.components.chrome import localise
 from app.i18n import LANGS, lang, t
-from app.state import current_user, role_label, sign_out
+from app.state import (
+    check_session,
+    cookie_html,
+    current_user,
+    resume_session,
+    role_label,
+    sign_out,
+)
 
 HERE = Path(__file__).parent
 ICONS = {
@@ -29,6 +36,8 @@ ICONS = {
 }
 
 st.set_page_config(page_title="信评 xinping", page_icon=":material/verified:", layout="wide")
+resume_session()  # a refresh: the signed cookie brings the user back (app.sessions)
+check_session()  # signed out elsewhere, expired, or the account changed: end it here too
 user = current_user()
 login = st.Page(
     HERE / "pages" / "login_page.py",
@@ -50,6 +59,8 @@ pages = {
 current = st.navigation([login, *pages.values()], position="hidden")
 if user is not None and current.url_path == "login":
     st.switch_page(pages["overview"])  # just signed in: go to the overview
+if user is None and current is not login and st.session_state.get("_session_note"):
+    st.switch_page(login)  # the session just ended (expired, signed out elsewhere): say why
 
 with st.sidebar:
     st.markdown(f"### {t('app.title')}")
@@ -63,6 +74,9 @@ with st.sidebar:
                 st.page_link(page)
         if st.button(t("login.logout"), key="sidebar_logout"):
             sign_out()
-            st.rerun()
+            st.switch_page(login)  # not the page just left: it would only refuse
+    script = cookie_html()
+    if script:  # sets or clears the session cookie in the browser
+        st.html(script, width="content", unsafe_allow_javascript=True)
 localise(lang())
 current.run()

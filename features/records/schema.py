@@ -556,6 +556,56 @@ USERS = Table(
     lake=False,
 )
 
+SIGNIN_EVENTS = Table(
+    "signin_events",
+    "Sign-in events",
+    "登录事件",
+    "The throttle's memory (app/auth.py): one row per failed sign-in, lock, success or unlock, "
+    "per key (a user name as typed, or a client address). Append-only; never a password.",
+    (
+        _c("logged_at", "timestamp", False, "At", "时间"),
+        _c(
+            "key",
+            "string",
+            False,
+            "Key",
+            "对象",
+            "``user:<name as typed>`` or ``client:<address>``.",
+        ),
+        _c(
+            "event",
+            "string",
+            False,
+            "Event",
+            "事件",
+            "",
+            choices=("failed", "locked", "succeeded", "unlocked"),
+        ),
+        _c("until", "timestamp", True, "Locked until", "锁定至", "Set on ``locked`` rows."),
+    ),
+    lookups=("key",),
+    lake=False,
+)
+
+SESSIONS = Table(
+    "sessions",
+    "App sessions",
+    "登录会话",
+    "Signed sessions of the app (app/sessions.py): an ``issued`` row at sign-in, a ``revoked`` "
+    "row at sign-out. The browser keeps only a signed token naming the session; the token itself "
+    "is never stored.",
+    (
+        _c("session_id", "string", False, "Session", "会话编号"),
+        _c("user_name", "string", False, "User", "用户"),
+        _c("role", "string", False, "Role", "角色"),
+        _c("event", "string", False, "Event", "事件", "", choices=("issued", "revoked")),
+        _c("logged_at", "timestamp", False, "At", "时间"),
+        _c("expires_at", "timestamp", True, "Expires at", "过期时间", "Set on ``issued`` rows."),
+    ),
+    lookups=("session_id",),
+    lake=False,
+)
+
 SYNTHETIC_TRUTH = Table(
     "synthetic_truth",
     "Synthetic truth",
@@ -584,6 +634,8 @@ TABLES: dict[str, Table] = {
         INGEST_LOG,
         QUARANTINE,
         USERS,
+        SIGNIN_EVENTS,
+        SESSIONS,
         SYNTHETIC_TRUTH,
     )
 }
@@ -591,7 +643,7 @@ TABLES: dict[str, Table] = {
 
 #: Tables kept in the workflow store (:mod:`features.store.workflow`): written by
 #: many people at once (every look-up is audited), read by nothing analytical.
-WORKFLOW_TABLES: frozenset[str] = frozenset({"users", "audit_log"})
+WORKFLOW_TABLES: frozenset[str] = frozenset({"users", "audit_log", "signin_events", "sessions"})
 
 
 def table(name: str) -> Table:

@@ -93,7 +93,10 @@ class WorkflowStore(Store):
     def create_schema(self) -> None:
         with self._con() as con:
             for name in sorted(WORKFLOW_TABLES):
-                con.execute(_create_sql(TABLES[name]))
+                tbl = TABLES[name]
+                con.execute(_create_sql(tbl))
+                for col in tbl.lookups:
+                    con.execute(f"CREATE INDEX IF NOT EXISTS {name}_{col}_idx ON {name} ({col})")
 
     def append(self, table: str, data: pd.DataFrame | pa.Table) -> int:
         if table not in WORKFLOW_TABLES:
