@@ -25,10 +25,10 @@ from app.data.lending import (
     search_smes,
 )
 from app.data.overview import grade_label
-from app.data.supervision import csv_bytes
 from app.i18n import lang, t
 from app.settings import settings
 from app.state import audit_lookup, audit_many, audited_report, mask_frame, require, store
+from features.exports import csv_bytes
 from scoring.history import latest_as_of, ratings_on
 from scoring.lending_decision import applicant_decisions, lending_decisions
 from scoring.policies.lending import DECISIONS
