@@ -14,9 +14,10 @@ OWASP guidance on CSV injection, every export goes through this module:
   numbers (an int or float column, or a number inside a mixed column) stay
   numbers, so a genuine negative line or PSI is still ``-0.25`` and sums in
   Excel (every field is in double quotes, which spreadsheet programs read
-  through, so a line break inside a name cannot split a row). A number that arrives as *text* (``"-5"``) is text and gets the quote:
-  numeric columns must be numeric in the frame, which they are everywhere the
-  platform computes them. Column headers are treated like text cells.
+  through, so a line break inside a name cannot split a row). A number that
+  arrives as *text* (``"-5"``) is text and gets the quote: numeric columns must
+  be numeric in the frame, which they are everywhere the platform computes them.
+  Column headers are treated like text cells.
 * **Excel** (:func:`excel_bytes`, :func:`write_excel`): written cell by cell
   with openpyxl, never through pandas (which lets openpyxl turn a string starting
   with ``=`` into a formula). Every text cell is a string cell (``data_type

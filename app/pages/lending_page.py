@@ -17,13 +17,8 @@ import streamlit as st
 from app.authorisation import ask_reference, log_search
 from app.components import formats, tables
 from app.components.reasons import reason_lists
-from app.data.lending import (
-    ApplicantsError,
-    decision_items,
-    read_applicants,
-    reasons,
-    search_smes,
-)
+from app.data.applicants import ApplicantsError, applicant_ids, read_applicants, with_problems
+from app.data.lending import decision_items, reasons, search_smes
 from app.data.overview import grade_label
 from app.i18n import lang, t
 from app.settings import settings
@@ -122,12 +117,14 @@ with tab_batch:
         st.warning(t("lend.auth_needed"))
     elif upload is not None:
         try:
-            ids = read_applicants(upload.getvalue())
+            rows = read_applicants(upload.getvalue())
         except ApplicantsError as exc:
             found = str(exc)
             st.error(t("lend.bad_file", cols=found) if found else t("lend.unreadable"))
         else:
-            out = applicant_decisions(s, on, ids, cfg.lending.config(), cfg.build_config())
+            ids = applicant_ids(rows)  # a line with a problem is said, not decided
+            decided = applicant_decisions(s, on, ids, cfg.lending.config(), cfg.build_config())
+            out = with_problems(decided, rows, t)
             seen = f"{upload.file_id}|{ref}|{on}"
             if st.session_state.get("_batch_logged") != seen:
                 audit_many(
@@ -157,6 +154,7 @@ with tab_batch:
                 "credit_line",
                 tier,
                 why,
+                "message",
             ]
             tables.show(view, cols, key="applicants")
             export = tables.export(view, cols, lang())
