@@ -50,8 +50,8 @@ def decision_label(key: str) -> str:
 def show_sme(subject_id: str, name: str, day: dt.date) -> None:
     """The SME's decision, knock-outs, reasons and credit report (look-up logged)."""
     audit_lookup(user, subject_id, "lending", **authorised, on=str(day))
-    st.header(name)
-    st.caption(subject_id)
+    st.header(formats.plain(name))  # a department wrote the name: shown, never read as markup
+    st.caption(formats.plain(subject_id))
     rated = ratings_on(s, "sme", day, [subject_id])  # the rating in force
     decided = lending_decisions(s, day, cfg.lending.config(), cfg.build_config(), [subject_id])
     if rated.empty or decided.empty:
@@ -120,7 +120,9 @@ with tab_batch:
             rows = read_applicants(upload.getvalue())
         except ApplicantsError as exc:
             found = str(exc)
-            st.error(t("lend.bad_file", cols=found) if found else t("lend.unreadable"))
+            st.error(
+                t("lend.bad_file", cols=formats.plain(found)) if found else t("lend.unreadable")
+            )
         else:
             ids = applicant_ids(rows)  # a line with a problem is said, not decided
             decided = applicant_decisions(s, on, ids, cfg.lending.config(), cfg.build_config())
