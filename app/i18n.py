@@ -319,8 +319,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cannot read this file: a CSV with a USCC column is needed (columns found: {cols}).",
     ),
     "lend.batch_done": (
-        "共 {n} 行：{ok} 户给出授信建议，{bad} 行无法评价（见“状态”“说明”列）。",
-        "{n} rows: {ok} decided, {bad} could not be rated (see Status and Message).",
+        "共 {n} 行：{ok} 户给出授信建议，{bad} 行无法评价（见“状态”“该行问题”列）。",
+        "{n} rows: {ok} decided, {bad} could not be rated (see Status and Problem in the line).",
     ),
     "lend.download": ("下载结果（CSV）", "Download the results (CSV)"),
     "lend.status.ok": ("已评价", "decided"),
@@ -504,6 +504,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "rows_unchanged": ("重复行数", "Rows already stored"),
     "rows_quarantined": ("隔离行数", "Rows quarantined"),
     "message": ("说明", "Message"),
+    "line_problem": ("该行问题", "Problem in the line"),
     "finished_at": ("完成时间", "Finished at"),
     "row_number": ("行号", "Row"),
     "reason_text": ("隔离原因", "Reasons"),

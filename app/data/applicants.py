@@ -165,7 +165,7 @@ def with_problems(
     DataFrame
         ``decided`` with ``row_number`` the line in the file, ``status`` ``bad``
         where the line had a problem (an invalid ID kept in ``subject_id``) and
-        the line's message in ``message``.
+        the line's message in ``line_problem``.
     """
     out = decided.copy()
     out["row_number"] = [r.line for r in rows]
@@ -177,7 +177,7 @@ def with_problems(
         (r.detail["value"] if r.problem == "invalid" else "") if r.problem else sid
         for r, sid in zip(rows, out["subject_id"], strict=True)
     ]
-    out["message"] = [
+    out["line_problem"] = [
         words(f"lend.problem.{r.problem}", line=r.line, **r.detail) if r.problem else None
         for r in rows
     ]

@@ -156,7 +156,7 @@ with tab_batch:
                 "credit_line",
                 tier,
                 why,
-                "message",
+                "line_problem",
             ]
             tables.show(view, cols, key="applicants")
             export = tables.export(view, cols, lang())

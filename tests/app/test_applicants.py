@@ -74,8 +74,8 @@ def test_problems_are_worded_per_line_in_both_languages() -> None:
         assert list(out["row_number"]) == [2, 3, 4]
         assert list(out["status"]) == ["bad", "ok", "bad"]
         assert list(out["subject_id"]) == ["", B, "@SUM(A1)"]
-        assert pd.isna(out["message"].iloc[1])
-        first, last = out["message"].iloc[0], out["message"].iloc[2]
+        assert pd.isna(out["line_problem"].iloc[1])
+        first, last = out["line_problem"].iloc[0], out["line_problem"].iloc[2]
         if lang == "zh":
             assert first.startswith("第 2 行有 2 个字段，表头为 1 列") and "备注" in first
             assert last.startswith("第 4 行的「@SUM(A1)」不是有效的统一社会信用代码")

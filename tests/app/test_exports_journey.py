@@ -82,7 +82,7 @@ def poisoned(app_env: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     # the department's text is stored as it came (the export, not the store, neutralises it)
     assert '=HYPERLINK("http://x","点我")' in stored and MARKUP in stored
     assert sum(is_formula_like(n) for n in names["name"]) >= len(names) - 1
-    return {"folder": folder, "sme": sme, "day": day, "n": len(names)}
+    return {"folder": folder, "sme": sme, "day": day, "names": stored}
 
 
 def _csv_cells(raw: bytes) -> list[str]:
@@ -125,7 +125,8 @@ def test_cli_inspection_exports_of_a_poisoned_file_are_inert(poisoned: dict) -> 
     assert done.exit_code == 0, done.output
     quoted = assert_inert_csv(listed.read_bytes())
     assert '\'=HYPERLINK("http://x","点我")' in quoted or "'+1" in quoted
-    assert {q[1:] for q in quoted} <= set(POISON) | {"\n=1"}  # the names, kept after the quote
+    # the names as stored, kept after the quote (ingest trims the tab and carriage return)
+    assert {q[1:] for q in quoted} <= poisoned["names"]
     flat = folder / "draw.csv"
     done = runner.invoke(
         cli, ["inspections", "draw", "--as-of", day, "--seed", "8", "--out", str(flat)]
@@ -162,14 +163,13 @@ def test_app_inspection_downloads_of_a_poisoned_file_are_inert(poisoned: dict, d
 
 
 def test_app_lending_batch_reads_ragged_lines_and_exports_inert(
-    poisoned: dict, app_env: dict, downloads
+    poisoned: dict, query, downloads
 ) -> None:
-    with DuckDBStore(app_env["store"], read_only=True) as store:
-        rated = list(
-            store.query(
-                "SELECT DISTINCT subject_id FROM ratings WHERE scheme = 'sme' ORDER BY 1 LIMIT 3"
-            )["subject_id"]
-        )
+    rated = list(
+        query("SELECT DISTINCT subject_id FROM ratings WHERE scheme = 'sme' ORDER BY 1 LIMIT 3")[
+            "subject_id"
+        ]
+    )
     nobody = "91530300MA0000001"
     content = "\n".join(
         [
@@ -190,12 +190,12 @@ def test_app_lending_batch_reads_ragged_lines_and_exports_inert(
     assert any("共 7 行：2 户给出授信建议，5 行无法评价" in i.value for i in at.info), [
         i.value for i in at.info
     ]
-    table = next(d.value for d in at.dataframe if "说明" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "该行问题" in d.value.columns)
     assert list(table["行号"]) == [2, 3, 4, 5, 6, 7, 8]
     status = list(table["状态"])
     assert status[1] == status[5] == "已评价" and status[6] == "未找到该主体"
     assert [status[i] for i in (0, 2, 3, 4)] == ["该行有误，未评价"] * 4
-    notes = list(table["说明"])
+    notes = list(table["该行问题"])
     assert notes[0].startswith("第 2 行有 2 个字段，表头为 1 列") and "备注" in notes[0]
     assert notes[2].startswith("第 4 行的「=1+1」不是有效的统一社会信用代码")
     batch = next(data for name, data in downloads.items() if name.startswith("xinyidai-"))
