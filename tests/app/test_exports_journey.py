@@ -26,7 +26,6 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.components.formats import plain
 from features.exports import is_formula_like
 from features.records.ids import uscc_check_char
 from features.store.duckdb_store import DuckDBStore
@@ -36,6 +35,8 @@ runner = CliRunner()
 PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
 POISON = ('=HYPERLINK("http://x","点我")', "+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1")
 MARKUP = "**粗体** <b>x</b> [链接](http://x) $x$"
+#: MARKUP as the page hands it to Markdown: every mark escaped (test_plain_text.py renders it)
+ESCAPED = r"\*\*粗体\*\* \<b\>x\</b\> \[链接\](http\://x) \$x\$"
 
 
 def page(name: str, role: str) -> AppTest:
@@ -209,12 +210,12 @@ def test_a_name_in_markdown_shows_as_text_on_the_profile_and_lending_pages(
     at = ok(page("profile", "admin"))
     at.text_input(key="query").input("粗体").run()
     ok(at)
-    assert at.header[0].value == plain(MARKUP)
+    assert at.header[0].value == ESCAPED
     at = ok(page("lending", "bank"))
     at.text_input(key="auth").input("SQ-2026-0016")
     at.text_input(key="query").input("粗体").run()
     ok(at)
-    assert at.header[0].value == plain(MARKUP)
+    assert at.header[0].value == ESCAPED
 
 
 def test_a_typed_record_id_in_markdown_shows_as_text_in_the_refusal(poisoned: dict) -> None:
@@ -225,4 +226,4 @@ def test_a_typed_record_id_in_markdown_shows_as_text_in_the_refusal(poisoned: di
     ok(at)
     errors = [e.value for e in at.error]
     assert errors and all("**粗体**" not in e and "[链接](http" not in e for e in errors), errors
-    assert any(plain(MARKUP) in e for e in errors), errors
+    assert any(ESCAPED in e for e in errors), errors
