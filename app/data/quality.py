@@ -40,7 +40,7 @@ def _dept(key: str | None, lang: str) -> str:
 
 def message_text(message: str | None, lang: str = "zh") -> str:
     """An ingest message in ``lang`` (messages it does not know are shown as stored)."""
-    if not message:
+    if not isinstance(message, str) or not message:  # a NULL reads back as NaN
         return "—"
     for pattern, zh, en in _MESSAGES:
         found = pattern.fullmatch(message)

@@ -74,6 +74,16 @@ def poisoned(app_env: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     firms.to_csv(source, index=False, quoting=csv.QUOTE_ALL, encoding="utf-8-sig")
     done = runner.invoke(cli, ["ingest", str(source), "--table", "subjects", "--dept", "samr"])
     assert done.exit_code == 0, done.output
+    # and a records file whose name and values are formulas: its rows go to quarantine
+    bad = folder / "=cmd.csv"
+    bad.write_text(
+        "记录编号,主体标识,信息类别,失信程度,金额（元）,发生日期,公示/报送日期,详情\n"
+        f"=1+1,{sme},=1+1,+general,-1+1,2026-01-05,2026-01-10,@SUM(A1)\n"
+        f"SAMR-P2,@SUM(A1),administrative_penalty,general,500,2026-01-05,2026-01-10,罚款\n",
+        encoding="utf-8",
+    )
+    done = runner.invoke(cli, ["ingest", str(bad), "--dept", "samr"])
+    assert done.exit_code == 0, done.output
     day = app_env["as_of"].isoformat()
     done = runner.invoke(cli, ["score", "--subject", "enterprise", "--as-of", day])
     assert done.exit_code == 0, done.output
@@ -202,6 +212,13 @@ def test_app_lending_batch_reads_ragged_lines_and_exports_inert(
     batch = next(data for name, data in downloads.items() if name.startswith("xinyidai-"))
     quoted = assert_inert_csv(batch)
     assert {"'=1+1", "'@SUM(A1)", "'+86-871"} <= set(quoted)
+
+
+def test_the_quarantine_download_is_inert(poisoned: dict, downloads) -> None:
+    ok(page("quality", "admin"))
+    raw = next(data for name, data in downloads.items() if name == "quarantine.csv")
+    quoted = assert_inert_csv(raw)
+    assert "'=cmd.csv" in quoted  # the file's name is a formula too
 
 
 def test_a_name_in_markdown_shows_as_text_on_the_profile_and_lending_pages(
