@@ -44,6 +44,10 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "none",
         "--client.toolbarMode",
         "minimal",
+        # the grid's CSV download and copy write cells as they are (a department's
+        # "=HYPERLINK(...)" stays a formula); pages offer inert downloads (features.exports)
+        "--client.disableDataExport",
+        "true",
     ]
 
 

@@ -228,6 +228,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quality.counts": ("记录统计", "Record counts"),
     "quality.files": ("入库批次", "Batches"),
     "quality.clean": ("没有被隔离的数据行。", "No quarantined rows."),
+    "quality.download": ("下载隔离记录（CSV）", "Download the quarantined rows (CSV)"),
     "quality.by_dept": ("按来源部门", "By department"),
     "quality.by_kind": ("按信息类别", "By kind"),
     # supervision (分级分类监管)
@@ -341,14 +342,32 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Cannot read this file: a CSV with a USCC column is needed (columns found: {cols}).",
     ),
     "lend.batch_done": (
-        "共 {n} 行：{ok} 户给出授信建议，{bad} 行无法评价（见“状态”列）。",
-        "{n} rows: {ok} decided, {bad} could not be rated (see Status).",
+        "共 {n} 行：{ok} 户给出授信建议，{bad} 行无法评价（见“状态”“该行问题”列）。",
+        "{n} rows: {ok} decided, {bad} could not be rated (see Status and Problem in the line).",
     ),
     "lend.download": ("下载结果（CSV）", "Download the results (CSV)"),
     "lend.status.ok": ("已评价", "decided"),
     "lend.status.empty": ("空行：未填写代码", "empty row: no code"),
     "lend.status.unknown": ("未找到该主体", "unknown subject"),
     "lend.status.unrated": ("该主体无信易贷评级", "no SME rating"),
+    "lend.status.bad": ("该行有误，未评价", "line not read, not decided"),
+    "lend.problem.ragged": (
+        "第 {line} 行有 {found} 个字段，表头为 {expected} 列（「{value}」）：无法确定哪一项是"
+        "统一社会信用代码，该行未评价；请删去多余的逗号或备注后重新上传。",
+        "Line {line} has {found} fields where the header has {expected} (“{value}”): which one "
+        "is the USCC is unclear, so it is not decided; remove the extra comma or remark and "
+        "upload again.",
+    ),
+    "lend.problem.quote": (
+        "第 {line} 行的引号没有闭合（「{value}」），该行未评价。",
+        "Line {line} has a quote that does not close (“{value}”); it is not decided.",
+    ),
+    "lend.problem.invalid": (
+        "第 {line} 行的「{value}」不是有效的统一社会信用代码（18 位，校验位符合 GB 32100），"
+        "该行未评价。",
+        "Line {line}: “{value}” is not a valid USCC (18 characters with a GB 32100 check "
+        "character); it is not decided.",
+    ),
     # rural (农村信用)
     "rural.on": ("评定日期", "Assessment date"),
     "rural.empty": (
@@ -406,8 +425,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.report": ("下载信用报告（HTML）", "Download the credit report (HTML)"),
     "chart.factor": ("因素", "Factor"),
     "lend.unreadable": (
-        "无法读取该文件：需要 UTF-8 编码、含“统一社会信用代码”列的 CSV 文件。",
-        "Cannot read this file: a UTF-8 CSV with a USCC column is needed.",
+        "无法读取该文件：需要 UTF-8 或 GBK 编码、含“统一社会信用代码”列的 CSV 文件。",
+        "Cannot read this file: a UTF-8 or GBK CSV with a USCC column is needed.",
     ),
     "models.tab_fit": ("区分能力与稳定性", "Discrimination and stability"),
     "models.tab_grades": ("各等级违约率", "Default rates by grade"),
@@ -508,6 +527,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "rows_unchanged": ("重复行数", "Rows already stored"),
     "rows_quarantined": ("隔离行数", "Rows quarantined"),
     "message": ("说明", "Message"),
+    "line_problem": ("该行问题", "Problem in the line"),
     "finished_at": ("完成时间", "Finished at"),
     "row_number": ("行号", "Row"),
     "reason_text": ("隔离原因", "Reasons"),

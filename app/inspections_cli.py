@@ -73,17 +73,17 @@ def _print_summary(result) -> None:
 
 
 def _export(frame, summary, out: Path) -> None:
+    """The list (and summary) as an inert CSV or workbook: :mod:`features.exports`."""
+    from features.exports import write_csv, write_excel
+
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
-        # UTF-8 with BOM: Excel opens the Chinese headers and names correctly
-        frame.to_csv(out, index=False, encoding="utf-8-sig")
+        write_csv(frame, out)  # UTF-8 with BOM: Excel opens the Chinese text correctly
     else:
-        import pandas as pd
-
-        with pd.ExcelWriter(out, engine="openpyxl") as xl:
-            frame.to_excel(xl, sheet_name="抽查名单", index=False)
-            if summary is not None:
-                summary.to_excel(xl, sheet_name="抽查汇总", index=False)
+        sheets = {"抽查名单": frame}
+        if summary is not None:
+            sheets["抽查汇总"] = summary
+        write_excel(sheets, out)
 
 
 @inspections_cli.command("draw")

@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.auth import PAGE_ROLES, may_open
+from app.components import formats
 from app.components.chrome import localise
 from app.i18n import LANGS, lang, t
 from app.state import (
@@ -68,7 +69,7 @@ with st.sidebar:
     if user is None:
         st.page_link(login)
     else:
-        st.caption(t("app.user", name=user.display_name, role=role_label(user.role)))
+        st.caption(t("app.user", name=formats.plain(user.display_name), role=role_label(user.role)))
         for key, page in pages.items():
             if may_open(user.role, key):
                 st.page_link(page)

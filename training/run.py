@@ -23,6 +23,7 @@ import pandas as pd
 
 from features.build import build_training_frame
 from features.dsl import DOWN, UP, Derived, Scheme
+from features.exports import write_csv
 from features.schemes import get_scheme
 from features.store.base import Store
 from models import metrics
@@ -410,12 +411,16 @@ def train_scheme(
             render_html(report, f"{scheme.label_zh} / {scheme.label_en} — validation report"),
             encoding="utf-8",
         )
-        pd.DataFrame(report["model_grades"]["table"]).to_csv(out / "grades.csv", index=False)
-        pd.DataFrame(
-            {"grade": pipeline.scale.keys, "pd_upper": [*pipeline.scale.cutoffs, 1.0]}
-        ).to_csv(out / "grade_bands.csv", index=False)
+        # inert CSVs (features.exports), as every table file the platform writes
+        write_csv(pd.DataFrame(report["model_grades"]["table"]), out / "grades.csv")
+        write_csv(
+            pd.DataFrame(
+                {"grade": pipeline.scale.keys, "pd_upper": [*pipeline.scale.cutoffs, 1.0]}
+            ),
+            out / "grade_bands.csv",
+        )
         if pipeline.family == "scorecard":
-            pipeline.estimator.points_table().to_csv(out / "points_table.csv", index=False)  # type: ignore[attr-defined]
+            write_csv(pipeline.estimator.points_table(), out / "points_table.csv")  # type: ignore[attr-defined]
         _shap_plot(pipeline, frames.oot, out / "shap_summary.png", spec.seed)
         mlflow.log_artifacts(str(out), artifact_path="report")
         example = frames.oot[list(pipeline.features)].head(5)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -138,3 +139,39 @@ def label(table: dict[str, tuple[str, str]] | Any, code: Any, lang: str) -> str:
         return MISSING
     pair = table.get(str(code))
     return _pick(pair, lang) if pair else str(code)
+
+
+#: characters that open inline Markdown, HTML, math or Streamlit directives anywhere in a line
+_INLINE = frozenset("\\`*_[]<>$~:|&")
+#: a line that starts like this is a heading, list, quote or numbered list
+_BLOCK_START = re.compile(r"^(?:[#+>=-]|\d+[.)])")
+
+
+def plain(text: Any) -> str:
+    """``text`` as it reads, for a Streamlit element that renders Markdown.
+
+    Names, reasons and values that users or departments wrote are shown with
+    ``st.header``, ``st.caption``, ``st.error``… which read Markdown (``**``,
+    ``[link](url)``, ``$math$``, ``:red[...]`` directives) and HTML-like tags.
+    The characters that open inline markup get a backslash, which CommonMark
+    (and Streamlit's directive and math extensions) read as the character
+    itself; so does a leading ``#``, ``-``, ``+``, ``>`` or ``1.`` that would make
+    a heading or list. Line breaks and tabs become spaces so a value cannot open
+    a block of its own. Other punctuation (``(``, ``.``, ``%``) is left as it is,
+    so the text stays readable. Apply it to the *value*, never to a message's
+    own wording.
+
+    Examples
+    --------
+    >>> print(plain("**粗体** <b>x</b> [链接](http://x)"))
+    \\*\\*粗体\\*\\* \\<b\\>x\\</b\\> \\[链接\\](http\\://x)
+    """
+    if missing(text):
+        return MISSING
+    flat = " ".join(str(text).split()) if any(c in str(text) for c in "\r\n\t") else str(text)
+    out = "".join("\\" + c if c in _INLINE else c for c in flat)
+    start = _BLOCK_START.match(out)
+    if start:  # escape the character that makes the block (the "." of "1.")
+        end = start.end() - 1
+        out = out[:end] + "\\" + out[end:]
+    return out

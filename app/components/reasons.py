@@ -6,11 +6,13 @@ from typing import Any
 
 import streamlit as st
 
+from app.components.formats import plain
 from app.i18n import t
 
 
 def _text(item: dict[str, Any], lang: str) -> str:
-    return str(item.get("text_zh" if lang == "zh" else "text_en") or item.get("indicator"))
+    # reasons quote department values (names, texts): shown, never read as markup
+    return plain(item.get("text_zh" if lang == "zh" else "text_en") or item.get("indicator"))
 
 
 def reason_lists(reasons: dict[str, Any], lang: str) -> None:
@@ -34,4 +36,4 @@ def override_notes(overrides: list[dict[str, Any]], lang: str) -> None:
     """One warning line per policy override applied after the model."""
     for item in overrides:
         text = item.get("reason_zh" if lang == "zh" else "reason_en") or str(item)
-        st.warning(f"{t('profile.override')}: {text}")
+        st.warning(f"{t('profile.override')}: {plain(text)}")

@@ -132,6 +132,7 @@ WIDTHS: dict[str, int] = {
     "reasons_before": 320,
     "reasons_after": 320,
     "message": 360,
+    "line_problem": 360,
     "reason_text": 400,
     "reasons_zh": 320,
     "reasons_en": 320,

@@ -8,7 +8,6 @@ Decisions come from :mod:`scoring.lending_decision` (:func:`lending_decisions`,
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
@@ -17,9 +16,6 @@ from features.store.base import Store
 from features.subjects import search_subjects
 from scoring.history import decode
 
-#: columns an applicants file may name the SMEs by (first found wins; an English page asks
-#: for a USCC column)
-ID_COLUMNS = ("subject_id", "统一社会信用代码", "USCC")
 SEARCH_LIMIT = 50
 
 
@@ -44,31 +40,3 @@ def reasons(row: pd.Series) -> dict[str, Any]:
     data.setdefault("raise", [])
     data.setdefault("lower", [])
     return data
-
-
-class ApplicantsError(ValueError):
-    """The uploaded applicants file cannot be read."""
-
-
-def read_applicants(content: bytes) -> list[str]:
-    """The SME IDs of an uploaded CSV (column ``subject_id`` or ``统一社会信用代码``).
-
-    Empty cells stay as empty strings so every row of the file gets a result.
-
-    Raises
-    ------
-    ApplicantsError
-        When the file is not a CSV or has neither column.
-    """
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(content), dtype=str, encoding="utf-8-sig", keep_default_na=False
-        )
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        # no columns to name: the page says the file cannot be read at all
-        raise ApplicantsError("") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    column = next((c for c in ID_COLUMNS if c in frame.columns), None)
-    if column is None:
-        raise ApplicantsError(", ".join(frame.columns))
-    return [str(v).strip().upper() for v in frame[column]]

@@ -9,10 +9,10 @@ The classes are those in force on the date
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pandas as pd
 
+from features.exports import csv_bytes, excel_bytes  # inert exports, as every door's
 from features.store.base import Store
 from features.subjects import current_subjects_sql
 from scoring.history import decode, ratings_on
@@ -195,17 +195,3 @@ def draw_listing(result: DrawResult, lang: str = "zh") -> pd.DataFrame:
             "region_code": d["region_code"],
         }
     )
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """``frame`` as CSV in UTF-8 with a BOM, so Excel opens the Chinese text correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
-
-
-def excel_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx workbook with one sheet per entry of ``sheets``."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
-        for name, frame in sheets.items():
-            frame.to_excel(xl, sheet_name=name, index=False)
-    return buffer.getvalue()

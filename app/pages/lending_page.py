@@ -17,15 +17,9 @@ import streamlit as st
 from app.authorisation import ask_reference, log_search
 from app.components import formats, tables
 from app.components.reasons import reason_lists
-from app.data.lending import (
-    ApplicantsError,
-    decision_items,
-    read_applicants,
-    reasons,
-    search_smes,
-)
+from app.data.applicants import ApplicantsError, applicant_ids, read_applicants, with_problems
+from app.data.lending import decision_items, reasons, search_smes
 from app.data.overview import grade_label
-from app.data.supervision import csv_bytes
 from app.i18n import lang, t
 from app.settings import settings
 from app.state import (
@@ -37,6 +31,7 @@ from app.state import (
     require,
     store,
 )
+from features.exports import csv_bytes
 from scoring.history import latest_as_of, ratings_on
 from scoring.lending_decision import applicant_decisions, lending_decisions
 from scoring.policies.lending import DECISIONS
@@ -63,8 +58,8 @@ def decision_label(key: str) -> str:
 def show_sme(subject_id: str, name: str, day: dt.date) -> None:
     """The SME's decision, knock-outs, reasons and credit report (look-up logged)."""
     audit_lookup(user, subject_id, "lending", **authorised, on=str(day))
-    st.header(name)
-    st.caption(subject_id)
+    st.header(formats.plain(name))  # a department wrote the name: shown, never read as markup
+    st.caption(formats.plain(subject_id))
     rated = ratings_on(s, "sme", day, [subject_id])  # the rating in force
     decided = lending_decisions(s, day, cfg.lending.config(), cfg.build_config(), [subject_id])
     if rated.empty or decided.empty:
@@ -130,12 +125,16 @@ with tab_batch:
         st.warning(t("lend.auth_needed"))
     elif upload is not None:
         try:
-            ids = read_applicants(upload.getvalue())
+            rows = read_applicants(upload.getvalue())
         except ApplicantsError as exc:
             found = str(exc)
-            st.error(t("lend.bad_file", cols=found) if found else t("lend.unreadable"))
+            st.error(
+                t("lend.bad_file", cols=formats.plain(found)) if found else t("lend.unreadable")
+            )
         else:
-            out = applicant_decisions(s, on, ids, cfg.lending.config(), cfg.build_config())
+            ids = applicant_ids(rows)  # a line with a problem is said, not decided
+            decided = applicant_decisions(s, on, ids, cfg.lending.config(), cfg.build_config())
+            out = with_problems(decided, rows, t)
             seen = f"{upload.file_id}|{ref}|{on}"
             if st.session_state.get("_batch_logged") != seen:
                 audit_many(
@@ -165,6 +164,7 @@ with tab_batch:
                 "credit_line",
                 tier,
                 why,
+                "line_problem",
             ]
             tables.show(view, cols, key="applicants")
             export = tables.export(view, cols, lang())

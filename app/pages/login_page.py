@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.auth import demo_accounts_present
+from app.components import formats
 from app.i18n import t
 from app.settings import settings
 from app.state import current_user, role_label, sign_in, sign_out, store
@@ -18,7 +19,7 @@ from app.state import current_user, role_label, sign_in, sign_out, store
 st.title(t("app.title"))
 user = current_user()
 if user is not None:
-    st.success(t("login.as", name=user.display_name, role=role_label(user.role)))
+    st.success(t("login.as", name=formats.plain(user.display_name), role=role_label(user.role)))
     if st.button(t("login.logout"), key="logout"):
         sign_out()
         st.rerun()

@@ -37,7 +37,8 @@ def settings_in_force() -> tuple:
 
 def refused(exc: ObjectionError) -> None:
     """The trail's refusal in the user's language."""
-    st.error(exc.zh if lang() == "zh" else str(exc))
+    # the refusal may quote what was typed (a record ID): shown, never read as markup
+    st.error(formats.plain(exc.zh if lang() == "zh" else str(exc)))
 
 
 tab_open, tab_list, tab_repair = st.tabs(

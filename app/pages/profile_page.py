@@ -75,13 +75,13 @@ subject_id = st.selectbox(
 audit_lookup(user, subject_id, "profile", **authorised)
 
 row = subject(s, subject_id)
-st.header(f"{row['name']}")
+st.header(formats.plain(row["name"]))  # a department wrote the name: never markup
 st.caption(
     " · ".join(
         [
-            show_id(user, subject_id) or "",
+            formats.plain(show_id(user, subject_id) or ""),
             subject_type_label(row["subject_type"]),
-            region_label(row["region_code"]),
+            formats.plain(region_label(row["region_code"])),
         ]
     )
 )

@@ -8,6 +8,7 @@ from app.components import charts, tables
 from app.data.quality import ingest_log, log_words, quarantine, record_counts
 from app.i18n import lang, t
 from app.state import require, sees_full_ids, store
+from features.exports import csv_bytes
 
 user = require("quality")
 st.title(t("page.quality"))
@@ -46,6 +47,16 @@ with tab_q:
         if sees_full_ids(user):
             cols += ["key", "raw"]
         tables.show(rows, cols, key="quarantine")
+        # the grid's own CSV export is off (``xinping app``): it would write the departments'
+        # text as it came, formulas included; this download goes through features.exports
+        st.download_button(
+            t("quality.download"),
+            csv_bytes(tables.export(rows, cols, lang())),
+            key="quarantine_csv",
+            file_name="quarantine.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
 with tab_n:
     n = record_counts(s, lang())
     left, right = st.columns(2)

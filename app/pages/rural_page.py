@@ -94,11 +94,11 @@ township = st.selectbox(
 tname = township_names.get(township, township)
 good = bool(tw.loc[tw["township_code"] == township, "is_credit_township"].iloc[0])
 (st.success if good else st.warning)(
-    t("rural.is_township" if good else "rural.not_township", name=tname)
+    t("rural.is_township" if good else "rural.not_township", name=formats.plain(tname))
 )
 criteria_table(township)
 
-st.subheader(t("rural.villages", name=tname))
+st.subheader(t("rural.villages", name=formats.plain(tname)))
 vs = villages(result, township, village_names)
 tables.show(
     vs,
@@ -122,7 +122,7 @@ audit_lookup(user, village, "rural")
 vname = village_names.get(village, village)
 good = bool(vs.loc[vs["village_code"] == village, "is_credit_village"].iloc[0])
 (st.success if good else st.error)(
-    t("rural.is_village" if good else "rural.not_village", name=vname)
+    t("rural.is_village" if good else "rural.not_village", name=formats.plain(vname))
 )
 criteria_table(village)
 
@@ -165,7 +165,7 @@ else:
             "rural.current",
             score=f"{now['value_num']:.0f}",
             date=formats.day(now["event_date"]),
-            id=now["record_id"],
+            id=formats.plain(now["record_id"]),
         )
     )
 with st.form("assessment"):
@@ -200,7 +200,7 @@ if save:
     except NoModelError:
         st.warning(t("rural.no_model"))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(formats.plain(str(exc)))  # may quote what was typed
     else:
         audit(
             user,

@@ -23,6 +23,8 @@ def test_app_command_starts_streamlit_on_localhost(monkeypatch) -> None:
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--server.port") + 1] == "8765"
     assert cmd[cmd.index("--server.headless") + 1] == "true"
+    # the grid's own CSV download writes cells as they are: off (pages offer inert ones)
+    assert cmd[cmd.index("--client.disableDataExport") + 1] == "true"
     assert "http://127.0.0.1:8765" in result.output
     assert "supervisor" in result.output and "admin" in result.output
 

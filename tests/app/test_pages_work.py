@@ -169,7 +169,7 @@ def test_lending_shows_the_decision_reasons_and_logs_the_reference(app_env: dict
 
 
 def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
-    from app.data.lending import read_applicants
+    from app.data.applicants import applicant_ids, read_applicants
     from app.settings import settings
     from features.store.duckdb_store import DuckDBStore
     from scoring.lending_decision import applicant_decisions
@@ -182,14 +182,17 @@ def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
     unrated = query("""SELECT subject_id FROM subjects WHERE subject_type = 'enterprise'
                        AND subject_id NOT IN (SELECT subject_id FROM ratings
                                               WHERE scheme = 'sme') LIMIT 1""")["subject_id"]
-    ids = [*rated, "91530300XXXXXXXXXX", "", *unrated]
+    from features.records.ids import uscc_check_char
+
+    nobody = "91530300MA0000001"  # a well-formed USCC of no subject
+    ids = [*rated, nobody + uscc_check_char(nobody), "", *unrated]
     csv = pd.DataFrame({"统一社会信用代码": ids, "企业名称": "x"}).to_csv(index=False)
-    assert read_applicants(csv.encode("utf-8-sig")) == [i.upper() for i in ids]
+    assert applicant_ids(read_applicants(csv.encode("utf-8-sig"))) == [i.upper() for i in ids]
     with DuckDBStore(app_env["store"]) as store:
         out = applicant_decisions(
             store,
             app_env["as_of"],
-            read_applicants(csv.encode()),
+            applicant_ids(read_applicants(csv.encode())),
             settings().lending.config(),
             settings().build_config(),
         )
@@ -199,7 +202,7 @@ def test_lending_reports_applicants_row_by_row(app_env: dict, query) -> None:
 
 
 def test_lending_refuses_a_file_without_an_id_column() -> None:
-    from app.data.lending import ApplicantsError, read_applicants
+    from app.data.applicants import ApplicantsError, read_applicants
 
     with pytest.raises(ApplicantsError):
         read_applicants(b"name\nfoo\n")
