@@ -3,10 +3,14 @@
 One file is one ingest batch, written in one transaction: good rows are
 appended with their ``ingest_id``, bad rows go to ``quarantine`` with every
 reason, and one ``ingest_log`` row keeps the file's hash and counts. A file
-that cannot be read at all (wrong encoding, missing columns, broken CSV)
-writes nothing. The same file (same SHA-256) ingested again into the same
-table is skipped. Tables stay append-only: a record is never stored twice,
-a subject's changed attributes become a new version.
+that cannot be read at all (wrong encoding, missing or repeated columns,
+broken CSV) writes nothing. A file with a header and no data rows (a
+department's empty month) is logged with 0 rows and says so. Every data sheet
+of a workbook is read, each with its own header; its quarantined rows name the
+sheet (``book.xlsx [一月]``) and the sheet's row. The same file (same SHA-256)
+ingested again into the same table is skipped. Tables stay append-only: a
+record is never stored twice, a subject's changed attributes become a new
+version.
 """
 
 from __future__ import annotations
@@ -21,10 +25,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.records.readers import Progress, UnreadableFileError, open_table_file
+from features.records.readers import (
+    Progress,
+    TableFile,
+    UnreadableFileError,
+    open_table_file,
+)
 from features.records.validate import (
     Problem,
     business_columns,
+    problem_text,
     required_columns,
     validate_chunk,
 )
@@ -34,7 +44,7 @@ from features.subjects import CURRENT_ORDER
 __all__ = ["IngestResult", "UnreadableFileError", "file_sha256", "ingest_file"]
 
 _KEY = {"records": "record_id", "subjects": "subject_id"}
-_CONFLICT = "record_id seen before with different content"
+_CONFLICT = ("记录编号已出现过，内容不同", "record_id seen before with different content")
 _TOP_REASONS = 5
 _EXAMPLES_PER_COLUMN = 1000  # distinct problem texts counted per column (memory bound)
 
@@ -56,10 +66,12 @@ class IngestResult:
     previous_ingest_id
         The earlier ingest of the same file when skipped.
     message
-        Notes kept in the log (e.g. ignored columns).
+        Notes kept in the log (e.g. ignored columns), English, ``; ``-separated.
     top_reasons
         ``(column, rows, example problem)`` for the columns that sent most rows
-        to quarantine, most frequent first.
+        to quarantine, most frequent first (the example Chinese first).
+    notes
+        The notes of ``message`` as ``(Chinese, English)``.
     """
 
     ingest_id: int | None
@@ -73,6 +85,7 @@ class IngestResult:
     previous_ingest_id: int | None = None
     message: str | None = None
     top_reasons: tuple[tuple[str, int, str], ...] = ()
+    notes: tuple[tuple[str, str], ...] = ()
 
     def summary(self) -> str:
         """Short bilingual summary (Chinese first), with the top quarantine reasons."""
@@ -96,7 +109,8 @@ class IngestResult:
                 f"  {column}: {rows:,} 行 / rows, e.g. {example}"
                 for column, rows, example in self.top_reasons
             ]
-        if self.message:
+        lines += [f"说明 / note: {zh} / {en}" for zh, en in self.notes]
+        if self.message and not self.notes:
             lines.append(f"说明 / note: {self.message}")
         return "\n".join(lines)
 
@@ -123,8 +137,19 @@ def _row_hash(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return pd.util.hash_pandas_object(frame[columns], index=False)
 
 
+def _conflict(key: str, where: tuple[str, str]) -> list[Problem]:
+    return [
+        {
+            "column": "record_id",
+            "value": str(key),
+            "problem": f"{_CONFLICT[1]} ({where[1]})",
+            "problem_zh": f"{_CONFLICT[0]}（{where[0]}）",
+        }
+    ]
+
+
 def _split_records(
-    store: Store, clean: pd.DataFrame, ingest_id: int
+    store: Store, clean: pd.DataFrame, ingest_id: int, sheet: str | None = None
 ) -> tuple[pd.DataFrame, int, dict[int, list[Problem]]]:
     """Separate new records from those already stored or repeated in the file.
 
@@ -151,15 +176,12 @@ def _split_records(
         if same:
             continue
         if pd.isna(first):
-            where = "stored without an ingest batch"
+            where = ("入库时没有批次", "stored without an ingest batch")
         elif int(first) == ingest_id:
-            where = f"earlier in this file, ingest {ingest_id}"
+            where = (f"本文件前文，批次 {ingest_id}", f"earlier in this file, ingest {ingest_id}")
         else:
-            where = f"ingest {int(first)}"
-        key = clean.at[row, "record_id"]
-        conflicts[int(row)] = [
-            {"column": "record_id", "value": str(key), "problem": f"{_CONFLICT} ({where})"}
-        ]
+            where = (f"批次 {int(first)}", f"ingest {int(first)}")
+        conflicts[int(row)] = _conflict(clean.at[row, "record_id"], where)
     unchanged = int(matches["same"].sum()) if len(matches) else 0
 
     # repeats inside this chunk among the record_ids not stored yet: the first one counts
@@ -173,14 +195,14 @@ def _split_records(
     repeat = by_id.duplicated(keep="first").to_numpy()
     same = (hashes.to_numpy() == first_hash.to_numpy()) & repeat
     differ = repeat & ~same
+    line = ("行", "line") if sheet is None else ("行", "row")
+    place = ("本文件", "this file") if sheet is None else (f"工作表 {sheet}", f"sheet {sheet!r}")
     for row, key, first in zip(fresh.index[differ], by_id[differ], first_row[differ], strict=True):
-        conflicts[int(row)] = [
-            {
-                "column": "record_id",
-                "value": str(key),
-                "problem": f"{_CONFLICT} (line {int(first)} of this file, ingest {ingest_id})",
-            }
-        ]
+        where = (
+            f"{place[0]}第 {int(first)} {line[0]}，批次 {ingest_id}",
+            f"{line[1]} {int(first)} of {place[1]}, ingest {ingest_id}",
+        )
+        conflicts[int(row)] = _conflict(key, where)
     unchanged += int(same.sum())
     return fresh[~repeat], unchanged, conflicts
 
@@ -230,6 +252,7 @@ def _quarantine_frame(
     ingest_id: int,
     file_name: str,
     table: str,
+    sheet: str | None = None,
 ) -> pd.DataFrame:
     rows = sorted(problems)
     raw = chunk.loc[rows]
@@ -238,7 +261,8 @@ def _quarantine_frame(
     return pd.DataFrame(
         {
             "ingest_id": ingest_id,
-            "file_name": file_name,
+            # a workbook's rows are numbered per sheet: the sheet is part of where
+            "file_name": file_name if sheet is None else f"{file_name} [{sheet}]",
             "row_number": np.asarray(rows, dtype=np.int64),
             "target_table": table,
             "key": [k if k != "" else None for k in keys],
@@ -259,8 +283,9 @@ def _count_reasons(
             rows_by_column[column] += 1
         for p in items:
             texts = texts_by_column.setdefault(p["column"], Counter())
-            if p["problem"] in texts or len(texts) < _EXAMPLES_PER_COLUMN:
-                texts[p["problem"]] += 1
+            text = problem_text(p)
+            if text in texts or len(texts) < _EXAMPLES_PER_COLUMN:
+                texts[text] += 1
 
 
 def ingest_file(
@@ -280,7 +305,8 @@ def ingest_file(
     store
         The record store.
     path
-        CSV (UTF-8 or GBK), Parquet or Excel (.xlsx) file.
+        CSV (UTF-8, GBK or UTF-16 with a byte-order mark), Parquet or Excel
+        (.xlsx) file; every data sheet of a workbook is read.
     table
         ``records`` or ``subjects``.
     dept
@@ -300,7 +326,8 @@ def ingest_file(
     Raises
     ------
     UnreadableFileError
-        The file cannot be read at all; nothing was written.
+        The file cannot be read at all (also: a column given twice, a sheet
+        without the required columns); nothing was written.
     """
     path = Path(path)
     required = required_columns(table, dept)  # also rejects an unknown table
@@ -316,19 +343,19 @@ def ingest_file(
 
     started = _now()
     source = open_table_file(path, table, required)
-    message = (
-        f"ignored columns: {', '.join(source.headers.ignored)}" if source.headers.ignored else None
-    )
     counts: Counter[str] = Counter()
+    by_sheet: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     examples: dict[str, Counter[str]] = {}
     with store.transaction() as tx:
         ingest_id = int(tx.scalar("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log"))
-        for chunk in source.chunks(chunk_rows, progress):
+        for sheet, chunk in source.parts_chunks(chunk_rows, progress):
             checked = validate_chunk(chunk, table, dept=dept, today=today)
             problems = dict(checked.problems)
+            if sheet is not None:
+                by_sheet[sheet] += len(chunk)
             if table == "records":
-                new, unchanged, conflicts = _split_records(tx, checked.clean, ingest_id)
+                new, unchanged, conflicts = _split_records(tx, checked.clean, ingest_id, sheet)
                 problems.update(conflicts)
                 recorded_at = _now()
             else:
@@ -342,7 +369,12 @@ def ingest_file(
                 tx.append(
                     "quarantine",
                     _quarantine_frame(
-                        chunk, problems, ingest_id=ingest_id, file_name=path.name, table=table
+                        chunk,
+                        problems,
+                        ingest_id=ingest_id,
+                        file_name=path.name,
+                        table=table,
+                        sheet=sheet,
                     ),
                 )
             _count_reasons(problems, reasons, examples)
@@ -352,6 +384,8 @@ def ingest_file(
         if counts["read"] != counts["stored"] + counts["unchanged"] + counts["quarantined"]:
             # raising inside the transaction rolls everything back
             raise AssertionError(f"{path}: row counts do not add up: {dict(counts)}")
+        notes = _notes(source, counts["read"], by_sheet)
+        message = "; ".join(en for _, en in notes) or None
         tx.append(
             "ingest_log",
             pd.DataFrame(
@@ -386,4 +420,35 @@ def ingest_file(
         rows_quarantined=counts["quarantined"],
         message=message,
         top_reasons=top,
+        notes=notes,
     )
+
+
+def _notes(
+    source: TableFile, rows_read: int, by_sheet: Counter[str]
+) -> tuple[tuple[str, str], ...]:
+    """What a person should know about how the file was read, ``(Chinese, English)``."""
+    notes: list[tuple[str, str]] = []
+    if rows_read == 0:
+        notes.append(
+            ("文件只有表头，没有数据行，未写入任何数据", "no data rows: the file has a header only")
+        )
+    if source.ignored:
+        listed = ", ".join(source.ignored)
+        notes.append((f"未使用的列：{listed}", f"ignored columns: {listed}"))
+    sheets = [p.sheet for p in source.parts if p.sheet is not None]
+    if len(sheets) > 1 or source.skipped:
+        notes.append(
+            (
+                "已读取工作表：" + "、".join(f"{s}（{by_sheet[s]:,} 行）" for s in sheets),
+                "sheets read: " + ", ".join(f"{s} ({by_sheet[s]:,} rows)" for s in sheets),
+            )
+        )
+    if source.skipped:
+        notes.append(
+            (
+                "未读取的工作表：" + "、".join(f"{s}（{zh}）" for s, zh, _ in source.skipped),
+                "sheets skipped: " + ", ".join(f"{s} ({en})" for s, _, en in source.skipped),
+            )
+        )
+    return tuple(notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -162,9 +163,10 @@ def dirty_file(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
     for _ in range(4):  # bad ID number check character
         body = person[:17]
         brk("subject_id", **as_violation(body + _wrong(id_check_char(body), ID_CHECK, rng)))
-    for value in ("foo", "penalty", "行政处罚", "tax-paid"):  # unknown kinds
+    # unknown kinds (a kind's Chinese name, 行政处罚, is accepted: test_validate.py)
+    for value in ("foo", "penalty", "行政罚款", "tax-paid"):
         brk("kind", kind=value)
-    for value in ("huge", "severe", "3", "一般"):  # severity outside the tiers
+    for value in ("huge", "severe", "3", "较重"):  # severity outside the tiers (一般 is one)
         brk("severity", **{**penalty, "severity": value})
     for value in ("2026-13-01", "2023-02-30", "soon", "05.01.2023"):  # unparseable dates
         brk("event_date", event_date=value, decided_on="", valid_until="")
@@ -219,7 +221,11 @@ def test_acceptance_1000_records_37_broken(store, tmp_path) -> None:
     assert set(q["file_name"]) == {"penalties.csv"} and set(q["target_table"]) == {"records"}
     for row in q.itertuples():
         reasons = json.loads(row.reasons)
-        assert reasons and all(set(r) == {"column", "value", "problem"} for r in reasons)
+        assert reasons and all(
+            set(r) == {"column", "value", "problem", "problem_zh"} for r in reasons
+        )
+        # every reason reads in Chinese too (the quality page's language)
+        assert all(re.search(r"[\u4e00-\u9fff]", r["problem_zh"]) for r in reasons), reasons
         assert expected[row.row_number] in {r["column"] for r in reasons}, (row.row_number, reasons)
         raw = json.loads(row.raw)
         assert raw == frame.iloc[row.row_number - 2].to_dict()  # the row exactly as read
@@ -300,7 +306,8 @@ def test_undecodable_file_writes_nothing(store, tmp_path) -> None:
     bad.write_bytes(body + b"R9,\xff\n")
     with pytest.raises(UnreadableFileError) as err:
         ingest(store, bad)
-    assert str(err.value).startswith(f"{bad}: cannot be decoded as UTF-8 or GBK (byte 0xff")
+    assert str(err.value).startswith(f"{bad}: 无法按 UTF-8 或 GBK 解码")
+    assert " / cannot be decoded as UTF-8 or GBK (byte 0xff" in str(err.value)
     assert table_counts(store) == before
 
 
@@ -309,7 +316,7 @@ def test_missing_columns_write_nothing(store, tmp_path) -> None:
     make_records(20).drop(columns=["kind", "published_on"]).to_csv(path, index=False)
     with pytest.raises(
         UnreadableFileError,
-        match=r"x\.csv: missing required columns: kind, "
+        match=r"x\.csv: 缺少必需的列：.* / missing required columns: kind, "
         r"published_on",
     ):
         ingest(store, path)
@@ -322,7 +329,7 @@ def test_a_broken_line_late_in_the_file_rolls_back_earlier_chunks(store, tmp_pat
     lines[3] = lines[3].replace(lines[3].split(",")[0], "", 1)  # a quarantined row as well
     path = tmp_path / "late.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(UnreadableFileError, match=r"late\.csv: record 26"):
+    with pytest.raises(UnreadableFileError, match=r"late\.csv: 第 26 条记录.* / record 26"):
         ingest(store, path, chunk_rows=5)
     assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 0}
 
@@ -341,7 +348,10 @@ def test_dept_fills_source_dept_and_ignored_columns_are_logged(store, tmp_path) 
         ingest(store, path)
     result = ingest(store, path, dept="tax")
     assert result.message == "ignored columns: 经办人, remark"
-    assert "说明 / note: ignored columns: 经办人, remark" in result.summary()
+    assert (
+        "说明 / note: 未使用的列：经办人, remark / ignored columns: 经办人, remark"
+        in result.summary()
+    )
     assert set(store.query("SELECT source_dept FROM records")["source_dept"]) == {"tax"}
     log = store.query("SELECT source_dept, message FROM ingest_log").iloc[0]
     assert (log["source_dept"], log["message"]) == ("tax", "ignored columns: 经办人, remark")
@@ -401,7 +411,10 @@ def test_the_result_is_frozen_and_counts_add_up(store, tmp_path) -> None:
     frame.to_csv(tmp_path / "a.csv", index=False)
     result = ingest(store, tmp_path / "a.csv")
     assert result.rows_read == result.rows_stored + result.rows_unchanged + result.rows_quarantined
-    assert result.top_reasons == (("kind", 2, "unknown record kind 'foo'"),)
+    ((column, rows, example),) = result.top_reasons
+    assert (column, rows) == ("kind", 2)
+    assert example.startswith("未知的信息类别“foo”，应为以下名称或代码之一：行政许可（")
+    assert " / unknown record kind 'foo'; expected a kind's code or Chinese name: " in example
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.rows_read = 0  # type: ignore[misc]
 

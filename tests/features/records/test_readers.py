@@ -71,7 +71,8 @@ def test_bytes_in_neither_encoding_name_the_file_byte_and_offset(tmp_path) -> No
     with pytest.raises(UnreadableFileError) as err:
         detect_encoding(path)
     assert str(err.value) == (
-        f"{path}: cannot be decoded as UTF-8 or GBK (byte 0xff at offset {len(good) + 3})"
+        f"{path}: 无法按 UTF-8 或 GBK 解码（偏移 {len(good) + 3} 处的字节 0xff） / "
+        f"cannot be decoded as UTF-8 or GBK (byte 0xff at offset {len(good) + 3})"
     )
 
 
@@ -117,7 +118,10 @@ def test_missing_required_columns_are_named(tmp_path) -> None:
     make_records(3).drop(columns=["kind", "published_on"]).to_csv(path, index=False)
     with pytest.raises(UnreadableFileError) as err:
         open_table_file(path, "records", REQUIRED)
-    assert str(err.value) == f"{path}: missing required columns: kind, published_on"
+    assert str(err.value) == (
+        f"{path}: 缺少必需的列：信息类别（kind）、公示/报送日期（published_on） / "
+        "missing required columns: kind, published_on"
+    )
     # with --dept, source_dept may be missing
     path2 = tmp_path / "y.csv"
     make_records(3).drop(columns=["source_dept"]).to_csv(path2, index=False)
@@ -158,7 +162,7 @@ def test_a_row_with_too_many_fields_makes_the_file_unreadable(tmp_path) -> None:
     lines = text.splitlines()
     lines[3] += ",extra"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    expected = r"r\.csv: record 4 .* has 14 fields, expected 13"
+    expected = r"r\.csv: 第 4 条记录.* / record 4 .* has 14 fields, expected 13"
     with pytest.raises(UnreadableFileError, match=expected):
         read_all(path)
 
@@ -166,17 +170,17 @@ def test_a_row_with_too_many_fields_makes_the_file_unreadable(tmp_path) -> None:
 def test_other_unreadable_files(tmp_path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(UnreadableFileError, match=r"empty\.csv: the file is empty"):
+    with pytest.raises(UnreadableFileError, match=r"empty\.csv: .* / the file is empty"):
         open_table_file(empty, "records", REQUIRED)
     odd = tmp_path / "r.xls"
     odd.write_bytes(b"\xd0\xcf")
-    with pytest.raises(UnreadableFileError, match=r"unsupported file type '\.xls'"):
+    with pytest.raises(UnreadableFileError, match=r"/ unsupported file type '\.xls'"):
         open_table_file(odd, "records", REQUIRED)
     broken = tmp_path / "r.parquet"
     broken.write_bytes(b"not parquet")
-    with pytest.raises(UnreadableFileError, match=r"r\.parquet: not a readable Parquet file"):
+    with pytest.raises(UnreadableFileError, match=r"r\.parquet: .* / not a readable Parquet file"):
         open_table_file(broken, "records", REQUIRED)
-    with pytest.raises(UnreadableFileError, match=r"nothere\.csv: no such file"):
+    with pytest.raises(UnreadableFileError, match=r"nothere\.csv: 文件不存在 / no such file"):
         open_table_file(tmp_path / "nothere.csv", "records", REQUIRED)
 
 

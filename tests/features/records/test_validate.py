@@ -90,7 +90,7 @@ def test_generated_rows_are_all_valid() -> None:
         (
             {"kind": "serious_violation_list", "value_text": ""},
             "severity",
-            "severity 'general' is not allowed for kind 'serious_violation_list' (serious)",
+            "severity 'general' is not allowed for kind 'serious_violation_list' (serious=严重)",
         ),
         (
             {"kind": "tax_paid", "value_text": ""},
@@ -100,8 +100,8 @@ def test_generated_rows_are_all_valid() -> None:
         (
             {"severity": ""},
             "severity",
-            "required field is empty: kind 'administrative_penalty' needs one of minor, general, "
-            "serious",
+            "required field is empty: kind 'administrative_penalty' needs one of "
+            "minor=轻微, general=一般, serious=严重",
         ),
         ({"value_text": "pets"}, "value_text", "value_text 'pets' is not one of food, drug,"),
         (
