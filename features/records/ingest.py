@@ -95,6 +95,13 @@ class IngestResult:
                 f"already ingested as ingest {self.previous_ingest_id} into {self.table}: "
                 "nothing stored"
             )
+        if self.rows_read == 0:
+            # a department's empty month: not an error, but the user must see 0 rows
+            return (
+                f"入库 {self.file_name} → {self.table}（批次 {self.ingest_id}）：文件只有表头，"
+                f"没有数据行，0 行入库 / {self.file_name} has a header and no data rows: "
+                f"0 rows stored (ingest {self.ingest_id})"
+            )
         lines = [
             f"入库 {self.file_name} → {self.table}（批次 {self.ingest_id}）："
             f"读取 {self.rows_read:,} 行，入库 {self.rows_stored:,} 行，"
