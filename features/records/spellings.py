@@ -93,11 +93,23 @@ def _kind_value_aliases(kind: str) -> dict[str, str]:
     return _aliases(KIND_VALUES.get(kind, {}), f"value_text of {kind}")
 
 
-def _map_distinct(values: pd.Series, lookup: Mapping[str, str]) -> pd.Series:
-    # few distinct values in a coded column: normalise each once
-    distinct = pd.unique(values.to_numpy())
-    mapping = {v: lookup.get(spelling_key(v), v) for v in distinct}
-    return values.map(mapping).astype(values.dtype)
+def _changes(values: pd.Series, lookup: Mapping[str, str]) -> dict[str, str]:
+    """The distinct values that spell a code differently → that code (few per column)."""
+    out = {}
+    for v in pd.unique(values.to_numpy()):
+        code = lookup.get(spelling_key(v)) if isinstance(v, str) and v else None
+        if code is not None and code != v:
+            out[v] = code
+    return out
+
+
+def _replace(values: pd.Series, changes: Mapping[str, str]) -> pd.Series:
+    if not changes:  # the usual case: the department wrote codes
+        return values
+    hit = values.isin(list(changes)).to_numpy()
+    out = values.copy()
+    out[hit] = values[hit].map(changes)
+    return out
 
 
 def canonical_codes(values: pd.Series, table: str, column: str) -> pd.Series:
@@ -108,7 +120,12 @@ def canonical_codes(values: pd.Series, table: str, column: str) -> pd.Series:
     lookup = _column_aliases(table, column)
     if not lookup or values.empty:
         return values
-    return _map_distinct(values, lookup)
+    return _replace(values, _changes(values, lookup))
+
+
+@cache
+def _all_value_codes() -> frozenset[str]:
+    return frozenset(code for labels in KIND_VALUES.values() for code in labels)
 
 
 def canonical_kind_values(values: pd.Series, kinds: pd.Series) -> pd.Series:
@@ -116,12 +133,19 @@ def canonical_kind_values(values: pd.Series, kinds: pd.Series) -> pd.Series:
 
     ``kinds`` are already codes; a kind without declared values keeps its text.
     """
+    codes = _all_value_codes()
+    odd = [v for v in pd.unique(values.to_numpy()) if v and v not in codes]
+    if not odd:  # every value is empty or some kind's code: nothing to spell out
+        return values
+    rows = values.isin(odd).to_numpy()
     out = values.copy()
-    for kind in pd.unique(kinds.to_numpy()):
-        lookup = _kind_value_aliases(str(kind)) if kind in KIND_VALUES else {}
-        if lookup:
-            rows = (kinds == kind).to_numpy()
-            out[rows] = _map_distinct(values[rows], lookup)
+    for kind in pd.unique(kinds[rows].to_numpy()):
+        if kind not in KIND_VALUES:
+            continue
+        these = rows & (kinds == kind).to_numpy()
+        changes = _changes(values[these], _kind_value_aliases(str(kind)))
+        if changes:
+            out[these] = values[these].map(lambda v, c=changes: c.get(v, v))
     return out
 
 
