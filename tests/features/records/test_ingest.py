@@ -422,3 +422,72 @@ def test_the_result_is_frozen_and_counts_add_up(store, tmp_path) -> None:
 def test_unknown_table_is_refused(store, tmp_path) -> None:
     with pytest.raises(ValueError, match="ratings"):
         ingest_file(store, tmp_path / "a.csv", "ratings")
+
+
+# --- input edges (issue 15) ------------------------------------------------------------------
+
+
+def test_a_header_only_file_is_logged_with_0_rows(store, tmp_path) -> None:
+    path = tmp_path / "empty-month.csv"
+    make_records(0).to_csv(path, index=False, encoding="gbk")
+    result = ingest(store, path, dept="samr")
+    assert (result.ingest_id, result.rows_read, result.rows_stored) == (1, 0, 0)
+    assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 1}
+    assert store.scalar("SELECT message FROM ingest_log") == (
+        "no data rows: the file has a header only"
+    )
+    summary = result.summary()
+    assert "\n" not in summary and "0 rows stored" in summary and "0 行入库" in summary
+
+
+def test_every_sheet_of_a_workbook_is_ingested_and_quarantine_names_the_sheet(
+    store, tmp_path
+) -> None:
+    import openpyxl
+
+    labels = {c.name: c.label_zh for c in TABLES["records"].columns}
+    frame = make_records(10, seed=16).rename(columns=labels)
+    frame.loc[7, "信息类别"] = "foo"  # the 3rd row of the second sheet
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["每月 5 日前报送"])
+    for title, part in (("一月", frame.iloc[:5]), ("二月", frame.iloc[5:])):
+        sheet = book.create_sheet(title)
+        sheet.append(list(part.columns))
+        for row in part.itertuples(index=False):
+            sheet.append(list(row))
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    result = ingest(store, path)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (10, 9, 1)
+    q = store.query("SELECT file_name, row_number FROM quarantine")
+    assert q.to_dict("records") == [{"file_name": "book.xlsx [二月]", "row_number": 4}]
+    assert result.message == (
+        "sheets read: 一月 (5 rows), 二月 (5 rows); sheets skipped: 说明 (no known column headers)"
+    )
+    assert (
+        "说明 / note: 已读取工作表：一月（5 行）、二月（5 行） / sheets read:" in result.summary()
+    )
+
+
+def test_records_written_in_chinese_are_stored_with_their_codes(store, tmp_path) -> None:
+    from features.records.kinds import KINDS
+    from features.records.values import SEVERITIES
+
+    frame = make_records(50, seed=17)
+    zh = frame.assign(
+        kind=frame["kind"].map(lambda k: KINDS[k].label_zh),
+        severity=frame["severity"].map(lambda s: SEVERITIES[s][0] if s else ""),
+    )
+    zh.to_csv(tmp_path / "zh.csv", index=False, encoding="gbk")
+    result = ingest(store, tmp_path / "zh.csv")
+    assert (result.rows_stored, result.rows_quarantined) == (50, 0), result.summary()
+    pd.testing.assert_frame_equal(
+        stored_records(store)[["record_id", "kind", "severity"]],
+        frame[["record_id", "kind", "severity"]]
+        .replace("", None)
+        .sort_values("record_id")
+        .reset_index(drop=True),
+        check_dtype=False,
+        check_index_type=False,
+    )
