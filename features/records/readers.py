@@ -1,10 +1,14 @@
-"""Reading department files as they come: CSV (UTF-8 or GBK), Parquet and Excel.
+"""Reading department files as they come: CSV (UTF-8, GBK, UTF-16), Parquet and Excel.
 
 Every value is handed on as a string (empty string = missing) so that
 validation sees what the department sent; typed Parquet and Excel cells are
 turned into canonical strings first (dates ``YYYY-MM-DD``, whole numbers
 without ``.0``). Headers may be the English column names, the English labels
-or the Chinese labels of :mod:`features.records.schema`.
+or the Chinese labels of :mod:`features.records.schema`; headers are mapped by
+position, and a column given twice (by the same header or by two spellings) is
+refused. Every data sheet of a workbook is read with its own header row
+(:mod:`features.records.workbooks`); CSV encodings and rows are in
+:mod:`features.records.csv_files`.
 
 Files are read in chunks; each chunk is a frame of strings indexed by the
 row's line number in the file (the header is line 1; Excel row numbers
@@ -13,10 +17,7 @@ likewise), and progress is reported in bytes.
 
 from __future__ import annotations
 
-import codecs
-import re
 import unicodedata
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from features.records.csv_files import csv_header, detect_encoding, next_csv_chunk
 from features.records.schema import TABLES
+from features.records.unreadable import UnreadableFileError
 from features.records.validate import SET_BY_INGEST
 from features.records.workbooks import WorkbookError, cell_text, sheet_headers, sheet_rows
 
@@ -49,11 +52,6 @@ Progress = Callable[[int, int], None]
 
 
 _FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
-_BLOCK = 1 << 20
-
-
-class UnreadableFileError(Exception):
-    """A file that cannot be ingested at all; the message names the file and the cause."""
 
 
 # --- headers ---------------------------------------------------------------
@@ -145,68 +143,6 @@ def map_headers(
             f"{where}: 缺少必需的列：{words} / missing required columns: {', '.join(missing)}"
         )
     return HeaderMap(tuple(columns), tuple(ignored))
-
-
-# --- encodings -------------------------------------------------------------
-
-
-def _decode_failure(path: Path, encoding: str) -> tuple[int, int] | None:
-    """Stream-decode the whole file; ``(offset, byte)`` of the first bad byte, or None."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    offset = 0
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(_BLOCK)
-            try:
-                decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                # exc.start is relative to the decoder's buffered input, which may begin
-                # a few bytes before this block (a multi-byte character cut by the block).
-                pending = len(exc.object) - len(block)
-                pos = max(offset - pending + exc.start, 0)
-                return pos, exc.object[exc.start]
-            if not block:
-                return None
-            offset += len(block)
-
-
-def detect_encoding(path: Path | str) -> str:
-    """``utf-8-sig`` (with or without BOM), ``gb18030`` (a superset of GBK) or ``utf-16``.
-
-    UTF-16 (Excel's "Unicode text") is recognised by its byte-order mark.
-
-    Raises
-    ------
-    UnreadableFileError
-        When the file decodes as none; the message gives the offending byte
-        and offset of the decoding that got further (the likelier intent). Also
-        when the first line holds NUL bytes (UTF-16 without a byte-order mark,
-        or not a text file): its header could not be read.
-    """
-    path = Path(path)
-    with open(path, "rb") as fh:
-        head = fh.read(_BLOCK)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        if _decode_failure(path, "utf-16") is None:
-            return "utf-16"
-    elif b"\x00" in head.split(b"\n", 1)[0]:
-        raise UnreadableFileError(
-            f"{path}: 第一行含有空字节（NUL），不是 UTF-8 或 GBK 文本文件（可能是无 BOM 的 "
-            "UTF-16 或二进制文件），请另存为 UTF-8 CSV / the first line holds NUL bytes: "
-            "not a UTF-8 or GBK text file (UTF-16 without a byte-order mark, or binary); "
-            "save it as UTF-8 CSV"
-        )
-    utf8 = _decode_failure(path, "utf-8")
-    if utf8 is None:
-        return "utf-8-sig"
-    gbk = _decode_failure(path, "gb18030")
-    if gbk is None:
-        return "gb18030"
-    offset, byte = max(utf8, gbk)
-    raise UnreadableFileError(
-        f"{path}: 无法按 UTF-8 或 GBK 解码（偏移 {offset} 处的字节 0x{byte:02x}） / "
-        f"cannot be decoded as UTF-8 or GBK (byte 0x{byte:02x} at offset {offset})"
-    )
 
 
 def _arrow_column_text(col: pa.ChunkedArray | pa.Array) -> pd.Series:
@@ -326,7 +262,7 @@ class TableFile:
                 index_col=False,
             )
             try:
-                while (frame := _next_csv_chunk(self.path, reader)) is not None:
+                while (frame := next_csv_chunk(self.path, reader)) is not None:
                     width = frame.shape[1]
                     frame = frame.fillna("")
                     frame.columns = range(width)
@@ -385,61 +321,6 @@ class TableFile:
             except WorkbookError as exc:
                 raise UnreadableFileError(f"{self.path}: {exc}") from None
             report(self.total_bytes * done // len(self.parts), self.total_bytes)
-
-
-def _next_csv_chunk(path: Path, reader: Any) -> pd.DataFrame | None:
-    """The next chunk of a CSV reader (``None`` at the end); a ragged row is an error."""
-    with warnings.catch_warnings():
-        # with index_col=False pandas only warns, and drops the extra fields
-        warnings.simplefilter("error", pd.errors.ParserWarning)
-        try:
-            return next(reader)
-        except StopIteration:
-            return None
-        except pd.errors.ParserWarning:
-            raise UnreadableFileError(
-                f"{path}: 有数据行的字段多于表头的列数，请检查未加引号的逗号 / "
-                "rows have more fields than the header has columns; check for an unquoted comma"
-            ) from None
-        except pd.errors.ParserError as exc:
-            raise UnreadableFileError(f"{path}: {_parser_message(exc)}") from None
-
-
-def _parser_message(exc: Exception) -> str:
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-    if match:
-        want, line, saw = match.groups()
-        return (
-            f"第 {line} 条记录（表头算第 1 条）有 {saw} 个字段，应为 {want} 个，"
-            "请检查未加引号的逗号 / "
-            f"record {line} (counting the header as 1) has {saw} fields, expected {want}; "
-            "check for an unquoted comma"
-        )
-    return f"不是可读的 CSV 文件 / not a readable CSV file ({exc})"
-
-
-def _csv_header(path: Path, encoding: str | None) -> list[str]:
-    try:
-        with open(path, "rb") as fh:
-            head = pd.read_csv(
-                fh,
-                dtype=str,
-                header=None,
-                nrows=1,
-                encoding=encoding,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-            )
-    except pd.errors.EmptyDataError:
-        raise UnreadableFileError(
-            f"{path}: 文件是空的（没有表头行） / the file is empty (no header line)"
-        ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise UnreadableFileError(
-            f"{path}: 不是可读的 CSV 文件 / not a readable CSV file ({exc})"
-        ) from None
-    return [] if head.empty else ["" if pd.isna(v) else str(v) for v in head.iloc[0]]
 
 
 def _parquet_header(path: Path) -> list[str]:
@@ -542,7 +423,7 @@ def open_table_file(path: Path | str, table: str, required: Sequence[str]) -> Ta
         parts, skipped = _excel_parts(path, table, required)
         return TableFile(path, fmt, None, parts, size, skipped)
     encoding = detect_encoding(path) if fmt == "csv" else None
-    raw = _csv_header(path, encoding) if fmt == "csv" else _parquet_header(path)
+    raw = csv_header(path, encoding) if fmt == "csv" else _parquet_header(path)
     headers = map_headers(path, raw, table, required)
     lines = 1 + sum(h.count("\n") for h in raw)
     return TableFile(path, fmt, encoding, (Part(None, headers, lines),), size)
