@@ -47,6 +47,7 @@ _KEY = {"records": "record_id", "subjects": "subject_id"}
 _CONFLICT = ("记录编号已出现过，内容不同", "record_id seen before with different content")
 _TOP_REASONS = 5
 _EXAMPLES_PER_COLUMN = 1000  # distinct problem texts counted per column (memory bound)
+_EXAMPLE_CHARS = 300  # of an example reason in the summary
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,20 @@ class IngestResult:
         ]
         if self.top_reasons:
             lines.append("主要隔离原因 / top quarantine reasons:")
+            # an example names the accepted values (32 record kinds…): the whole reason is
+            # in quarantine, the summary keeps its start
             lines += [
-                f"  {column}: {rows:,} 行 / rows, e.g. {example}"
+                f"  {column}: {rows:,} 行 / rows, e.g. {_shorten(example)}"
                 for column, rows, example in self.top_reasons
             ]
         lines += [f"说明 / note: {zh} / {en}" for zh, en in self.notes]
         if self.message and not self.notes:
             lines.append(f"说明 / note: {self.message}")
         return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int = _EXAMPLE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def file_sha256(path: Path | str) -> str:

@@ -25,6 +25,7 @@ import pandas as pd
 from features.records.kinds import DEPARTMENTS, KINDS
 from features.records.values import (
     COLUMN_VALUES,
+    DOMAINS,
     KIND_VALUES,
     SUBJECT_STATUSES,
     Labels,
@@ -58,6 +59,7 @@ CODED_COLUMNS: Mapping[tuple[str, str], Labels] = {
     ("records", "kind"): _kind_labels(),
     ("records", "severity"): COLUMN_VALUES["severity"],
     ("records", "polarity"): COLUMN_VALUES["polarity"],
+    ("records", "domain"): DOMAINS,
     ("records", "source_dept"): _department_labels(),
     ("subjects", "subject_type"): COLUMN_VALUES["subject_type"],
     ("subjects", "industry"): COLUMN_VALUES["industry"],
@@ -152,13 +154,11 @@ def canonical_kind_values(values: pd.Series, kinds: pd.Series) -> pd.Series:
 def choices_text(labels: Labels, codes: tuple[str, ...] | None = None) -> tuple[str, str]:
     """The accepted values in words, ``(Chinese, English)``.
 
-    Chinese lists the labels with their codes (``轻微（minor）、一般（general）``), English
-    the codes with their Chinese labels (``minor=轻微, general=一般``); ``codes``
+    Chinese lists the labels only (``轻微、一般``: a code is an English word on a Chinese
+    page), English the codes with their Chinese labels (``minor=轻微, general=一般``); ``codes``
     limits and orders the list (default: every code of ``labels``).
     """
     keys = codes if codes is not None else tuple(labels)
-    zh = "、".join(
-        f"{labels[c][0]}（{c}）" if c in labels and labels[c][0] != c else c for c in keys
-    )
+    zh = "、".join(labels[c][0] if c in labels else c for c in keys)
     en = ", ".join(f"{c}={labels[c][0]}" if c in labels and labels[c][0] != c else c for c in keys)
     return zh, en

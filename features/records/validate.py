@@ -426,7 +426,7 @@ def _party_problem(party: str, code: str, today: dt.date) -> Text | None:
 
 
 def _kind_name(key: str) -> str:
-    return f"{KINDS[key].label_zh}（{key}）"
+    return KINDS[key].label_zh
 
 
 def _validate_records(c: _Chunk, dept: str | None) -> None:
@@ -435,7 +435,7 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
         t["source_dept"] = t["source_dept"].where(c.present("source_dept"), dept)
     c.required(("record_id", "subject_id", "kind", "event_date", "published_on", "source_dept"))
     # departments write coded values in Chinese (行政处罚, 一般): store the codes
-    for col in ("kind", "severity", "polarity", "source_dept"):
+    for col in ("kind", "severity", "polarity", "domain", "source_dept"):
         c.coded(col)
     t["value_text"] = canonical_kind_values(t["value_text"], t["kind"])
 
@@ -447,7 +447,7 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
         "kind",
         kind,
         lambda v, _p: (
-            f"未知的信息类别“{v}”，应为以下名称或代码之一：{kinds_zh}",
+            f"未知的信息类别“{v}”，应为以下之一：{kinds_zh}",
             f"unknown record kind {v!r}; expected a kind's code or Chinese name: {kinds_en}",
         ),
     )

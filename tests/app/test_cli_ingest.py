@@ -116,9 +116,10 @@ def test_values_that_look_like_rich_markup_print_literally(tmp_path) -> None:
     frame.to_csv(path, index=False)
     result = invoke(str(path), "--store", str(db), "--dept", "samr")
     assert result.exit_code == 0, result.output
-    assert "quarantined 5" in result.output  # rows 3, 10 and 20 as built, 4 and 6
-    assert "value_text '[/x]' is not one of" in result.output
-    assert "severity '[abc]' is not one of" in result.output
+    output = result.output.replace("\n", "")  # rich wraps long lines
+    assert "quarantined 5" in output  # rows 3, 10 and 20 as built, 4 and 6
+    assert "value_text '[/x]' is not one of" in output
+    assert "severity '[abc]' is not one of" in output
     with DuckDBStore(db) as st:
         raw = st.query("SELECT raw FROM quarantine")["raw"]
     assert any("[/x]" in r for r in raw)
@@ -145,9 +146,8 @@ def test_values_in_chinese_are_accepted_like_the_headers(tmp_path) -> None:
     result = invoke(str(path), "--store", str(db), "--dept", "samr")
     assert result.exit_code == 0, result.output
     assert "quarantined 4" in result.output  # rows 3, 10 and 20 as built, and 较重
-    assert (
-        "失信程度“较重”不是可接受的值，应为：轻微（minor）、一般（general）、严重（serious）"
-        in (result.output.replace("\n", ""))
+    assert "失信程度“较重”不是可接受的值，应为：轻微、一般、严重" in (
+        result.output.replace("\n", "")
     )
     with DuckDBStore(db) as st:
         kinds = st.query("SELECT kind, severity, count(*) AS n FROM records GROUP BY ALL")

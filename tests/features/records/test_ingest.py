@@ -413,7 +413,7 @@ def test_the_result_is_frozen_and_counts_add_up(store, tmp_path) -> None:
     assert result.rows_read == result.rows_stored + result.rows_unchanged + result.rows_quarantined
     ((column, rows, example),) = result.top_reasons
     assert (column, rows) == ("kind", 2)
-    assert example.startswith("未知的信息类别“foo”，应为以下名称或代码之一：行政许可（")
+    assert example.startswith("未知的信息类别“foo”，应为以下之一：行政许可、行政处罚、")
     assert " / unknown record kind 'foo'; expected a kind's code or Chinese name: " in example
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.rows_read = 0  # type: ignore[misc]

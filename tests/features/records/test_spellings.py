@@ -49,7 +49,16 @@ def test_unknown_and_empty_values_are_left_as_written() -> None:
 
 def test_choices_are_listed_in_both_languages() -> None:
     assert choices_text(SEVERITIES) == (
-        "轻微（minor）、一般（general）、严重（serious）",
+        "轻微、一般、严重",
         "minor=轻微, general=一般, serious=严重",
     )
-    assert choices_text(SEVERITIES, ("serious",)) == ("严重（serious）", "serious=严重")
+    assert choices_text(SEVERITIES, ("serious",)) == ("严重", "serious=严重")
+
+
+def test_every_domain_of_the_catalogue_has_words() -> None:
+    from features.records.validate import DOMAINS as DECLARED
+    from features.records.values import DOMAINS
+
+    assert set(DECLARED) == set(DOMAINS)
+    got = canonical_codes(pd.Series(["市场监管", "rural", "税务"]), "records", "domain")
+    assert got.tolist() == ["supervision", "rural", "tax"]
