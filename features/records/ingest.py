@@ -345,9 +345,16 @@ def ingest_file(
     """
     path = Path(path)
     required = required_columns(table, dept)  # also rejects an unknown table
+    if path.is_dir():
+        raise UnreadableFileError(f"{path}: 这是文件夹，不是文件 / a folder, not a file")
     if not path.is_file():
-        raise UnreadableFileError(f"{path}: no such file")
-    sha = file_sha256(path)
+        raise UnreadableFileError(f"{path}: 文件不存在 / no such file")
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:  # no permission, a file that vanished or cannot be read
+        raise UnreadableFileError(
+            f"{path}: 无法读取 / cannot be read ({exc.strerror or exc})"
+        ) from None
     earlier = store.scalar(
         "SELECT min(ingest_id) FROM ingest_log WHERE file_sha256 = ? AND target_table = ?",
         [sha, table],

@@ -491,3 +491,12 @@ def test_records_written_in_chinese_are_stored_with_their_codes(store, tmp_path)
         check_dtype=False,
         check_index_type=False,
     )
+
+
+def test_a_folder_or_a_missing_file_is_one_clear_error(store, tmp_path) -> None:
+    (tmp_path / "dir.csv").mkdir()
+    with pytest.raises(UnreadableFileError, match=r"dir\.csv: 这是文件夹，不是文件 / a folder"):
+        ingest(store, tmp_path / "dir.csv")
+    with pytest.raises(UnreadableFileError, match=r"gone\.csv: 文件不存在 / no such file"):
+        ingest(store, tmp_path / "gone.csv")
+    assert table_counts(store)["ingest_log"] == 0
