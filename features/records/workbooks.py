@@ -66,7 +66,7 @@ def _open(path: Path) -> Any:
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise WorkbookError(f"not a readable Excel file ({exc})") from None
+        raise WorkbookError(f"不是可读的 Excel 文件 / not a readable Excel file ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,9 @@ def sheet_headers(path: Path) -> list[SheetHeader]:
                 first = next(sheet.iter_rows(max_row=1, values_only=True), None)
                 rows = sheet.max_row or 0
             except Exception as exc:  # a damaged sheet part
-                raise WorkbookError(f"sheet {sheet.title!r} cannot be read ({exc})") from None
+                raise WorkbookError(
+                    f"工作表 {sheet.title} 无法读取 / sheet {sheet.title!r} cannot be read ({exc})"
+                ) from None
             headers = tuple(cell_text(v) for v in first or ())
             # trailing empty cells of the header row are formatting, not columns
             while headers and not headers[-1].strip():
@@ -128,6 +130,8 @@ def sheet_rows(
     except WorkbookError:
         raise
     except Exception as exc:  # a damaged sheet part found while reading
-        raise WorkbookError(f"sheet {sheet!r} cannot be read ({exc})") from None
+        raise WorkbookError(
+            f"工作表 {sheet} 无法读取 / sheet {sheet!r} cannot be read ({exc})"
+        ) from None
     finally:
         book.close()

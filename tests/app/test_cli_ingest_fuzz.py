@@ -16,6 +16,7 @@ table counts before and after.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -128,7 +129,9 @@ def _check(outcomes: list[dict]) -> None:
         if o["exit"] == 2:
             assert after == before, where  # nothing written
             assert o["output"].count("错误 / error") == 1, where
-            assert v.name in o["output"].replace("\n", ""), where  # the message names the file
+            message = o["output"].replace("\n", "")
+            assert v.name in message, where  # the message names the file…
+            assert re.search(r"[\u4e00-\u9fff].* / [A-Za-z]", message), where  # …Chinese first
             continue
         entry = o["log"].iloc[0]
         assert after["ingest_log"] == before["ingest_log"] + 1, where
