@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from features.records.csv_files import EXTRA_FIELDS
 from features.records.kinds import DEPARTMENTS, KINDS
 from features.records.schema import TABLES
 from features.records.values import FILE_FORMATS, INGEST_TABLES, SOURCES, value_label
@@ -108,6 +109,8 @@ def log_words(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def _column_label(table: str, column: str, lang: str) -> str:
+    if column == EXTRA_FIELDS:  # a ragged row's fields beyond the header
+        return "多余字段" if lang == "zh" else "extra fields"
     try:
         col = TABLES[table].column(column)
     except (KeyError, ValueError, AttributeError):

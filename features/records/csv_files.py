@@ -10,8 +10,10 @@ silent shift of every value.
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,23 @@ import pandas as pd
 
 from features.records.unreadable import UnreadableFileError
 
-__all__ = ["csv_header", "detect_encoding", "next_csv_chunk"]
+__all__ = [
+    "EXTRA_FIELDS",
+    "RaggedRowsError",
+    "csv_header",
+    "detect_encoding",
+    "next_csv_chunk",
+    "tolerant_csv_rows",
+]
+
+#: The column that carries a row's fields beyond the header's (tolerant reading).
+EXTRA_FIELDS = "_extra_fields"
+
+
+class RaggedRowsError(UnreadableFileError):
+    """A row has more fields than the header: read the file again row by row
+    (:func:`tolerant_csv_rows`), quarantining such rows."""
+
 
 _BLOCK = 1 << 20
 
@@ -93,12 +111,14 @@ def next_csv_chunk(path: Path, reader: Any) -> pd.DataFrame | None:
         except StopIteration:
             return None
         except pd.errors.ParserWarning:
-            raise UnreadableFileError(
+            raise RaggedRowsError(
                 f"{path}: 有数据行的字段多于表头的列数，请检查未加引号的逗号 / "
                 "rows have more fields than the header has columns; check for an unquoted comma"
             ) from None
         except pd.errors.ParserError as exc:
-            raise UnreadableFileError(f"{path}: {_parser_message(exc)}") from None
+            ragged = "fields in line" in str(exc)
+            error = RaggedRowsError if ragged else UnreadableFileError
+            raise error(f"{path}: {_parser_message(exc)}") from None
 
 
 def _parser_message(exc: Exception) -> str:
@@ -137,3 +157,41 @@ def csv_header(path: Path, encoding: str | None) -> list[str]:
             f"{path}: 不是可读的 CSV 文件 / not a readable CSV file ({exc})"
         ) from None
     return [] if head.empty else ["" if pd.isna(v) else str(v) for v in head.iloc[0]]
+
+
+def tolerant_csv_rows(
+    path: Path, encoding: str | None, width: int, chunk_rows: int
+) -> Iterator[tuple[list[list[str]], list[int]]]:
+    """Data rows of a CSV file read record by record, for a file with ragged rows.
+
+    Each row is cut or padded to the header's ``width`` fields; the fields
+    beyond it are joined with commas in one more column (:data:`EXTRA_FIELDS`,
+    empty for a regular row), so that validation quarantines the row rather
+    than the whole file being refused. Yields lists of at most ``chunk_rows``
+    rows with their starting line numbers; blank lines are not rows.
+    """
+    # a department's detail field may be long; the csv module's default limit is 128 KiB
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader, None)  # the header
+            line = reader.line_num
+            for fields in reader:
+                start, line = line + 1, reader.line_num
+                if not fields:
+                    continue
+                extra = ",".join(fields[width:])
+                rows.append([*fields[:width], *[""] * (width - len(fields)), extra])
+                numbers.append(start)
+                if len(rows) >= chunk_rows:
+                    yield rows, numbers
+                    rows, numbers = [], []
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise UnreadableFileError(
+            f"{path}: 不是可读的 CSV 文件 / not a readable CSV file ({exc})"
+        ) from None
+    if rows:
+        yield rows, numbers

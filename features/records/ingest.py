@@ -4,7 +4,8 @@ One file is one ingest batch, written in one transaction: good rows are
 appended with their ``ingest_id``, bad rows go to ``quarantine`` with every
 reason, and one ``ingest_log`` row keeps the file's hash and counts. A file
 that cannot be read at all (wrong encoding, missing or repeated columns,
-broken CSV) writes nothing. A file with a header and no data rows (a
+broken CSV) writes nothing; a CSV row with more fields than the header is
+quarantined (the file is then read record by record). A file with a header and no data rows (a
 department's empty month) is logged with 0 rows and says so. Every data sheet
 of a workbook is read, each with its own header; its quarantined rows name the
 sheet (``book.xlsx [一月]``) and the sheet's row. The same file (same SHA-256)
@@ -15,6 +16,7 @@ version.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.records.csv_files import RaggedRowsError
 from features.records.readers import (
     Progress,
     TableFile,
@@ -302,68 +305,30 @@ def _count_reasons(
                 texts[text] += 1
 
 
-def ingest_file(
+@dataclass
+class _Written:
+    ingest_id: int
+    counts: Counter[str]
+    reasons: Counter[str]
+    examples: dict[str, Counter[str]]
+    notes: tuple[tuple[str, str], ...]
+    message: str | None
+
+
+def _write(
     store: Store,
-    path: Path | str,
-    table: str,
-    dept: str | None = None,
+    source: TableFile,
     *,
-    today: dt.date | None = None,
-    chunk_rows: int = 200_000,
-    progress: Progress | None = None,
-) -> IngestResult:
-    """Validate a department file and store it; bad rows go to quarantine.
-
-    Parameters
-    ----------
-    store
-        The record store.
-    path
-        CSV (UTF-8, GBK or UTF-16 with a byte-order mark), Parquet or Excel
-        (.xlsx) file; every data sheet of a workbook is read.
-    table
-        ``records`` or ``subjects``.
-    dept
-        Department key; fills an empty ``source_dept`` and is kept in the log.
-    today
-        Dates after it are in the future (default: today's date).
-    chunk_rows
-        Rows read, validated and written at a time.
-    progress
-        Called as ``progress(bytes_done, bytes_total)`` after each chunk.
-
-    Returns
-    -------
-    IngestResult
-        Counts and reasons; ``skipped`` when the same file was ingested before.
-
-    Raises
-    ------
-    UnreadableFileError
-        The file cannot be read at all (also: a column given twice, a sheet
-        without the required columns); nothing was written.
-    """
-    path = Path(path)
-    required = required_columns(table, dept)  # also rejects an unknown table
-    if path.is_dir():
-        raise UnreadableFileError(f"{path}: 这是文件夹，不是文件 / a folder, not a file")
-    if not path.is_file():
-        raise UnreadableFileError(f"{path}: 文件不存在 / no such file")
-    try:
-        sha = file_sha256(path)
-    except OSError as exc:  # no permission, a file that vanished or cannot be read
-        raise UnreadableFileError(
-            f"{path}: 无法读取 / cannot be read ({exc.strerror or exc})"
-        ) from None
-    earlier = store.scalar(
-        "SELECT min(ingest_id) FROM ingest_log WHERE file_sha256 = ? AND target_table = ?",
-        [sha, table],
-    )
-    if earlier is not None and not pd.isna(earlier):
-        return IngestResult(None, path.name, table, skipped=True, previous_ingest_id=int(earlier))
-
-    started = _now()
-    source = open_table_file(path, table, required)
+    sha: str,
+    table: str,
+    dept: str | None,
+    today: dt.date | None,
+    chunk_rows: int,
+    progress: Progress | None,
+    started: pd.Timestamp,
+) -> _Written:
+    """Read, validate and store ``source`` in one transaction, with its ingest_log row."""
+    path = source.path
     counts: Counter[str] = Counter()
     by_sheet: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
@@ -428,6 +393,88 @@ def ingest_file(
                 }
             ),
         )
+    return _Written(ingest_id, counts, reasons, examples, notes, message)
+
+
+def ingest_file(
+    store: Store,
+    path: Path | str,
+    table: str,
+    dept: str | None = None,
+    *,
+    today: dt.date | None = None,
+    chunk_rows: int = 200_000,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Validate a department file and store it; bad rows go to quarantine.
+
+    Parameters
+    ----------
+    store
+        The record store.
+    path
+        CSV (UTF-8, GBK or UTF-16 with a byte-order mark), Parquet or Excel
+        (.xlsx) file; every data sheet of a workbook is read.
+    table
+        ``records`` or ``subjects``.
+    dept
+        Department key; fills an empty ``source_dept`` and is kept in the log.
+    today
+        Dates after it are in the future (default: today's date).
+    chunk_rows
+        Rows read, validated and written at a time.
+    progress
+        Called as ``progress(bytes_done, bytes_total)`` after each chunk.
+
+    Returns
+    -------
+    IngestResult
+        Counts and reasons; ``skipped`` when the same file was ingested before.
+
+    Raises
+    ------
+    UnreadableFileError
+        The file cannot be read at all (also: a column given twice, a sheet
+        without the required columns); nothing was written.
+    """
+    path = Path(path)
+    required = required_columns(table, dept)  # also rejects an unknown table
+    if path.is_dir():
+        raise UnreadableFileError(f"{path}: 这是文件夹，不是文件 / a folder, not a file")
+    if not path.is_file():
+        raise UnreadableFileError(f"{path}: 文件不存在 / no such file")
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:  # no permission, a file that vanished or cannot be read
+        raise UnreadableFileError(
+            f"{path}: 无法读取 / cannot be read ({exc.strerror or exc})"
+        ) from None
+    earlier = store.scalar(
+        "SELECT min(ingest_id) FROM ingest_log WHERE file_sha256 = ? AND target_table = ?",
+        [sha, table],
+    )
+    if earlier is not None and not pd.isna(earlier):
+        return IngestResult(None, path.name, table, skipped=True, previous_ingest_id=int(earlier))
+
+    started = _now()
+    source = open_table_file(path, table, required)
+    kwargs = dict(
+        sha=sha,
+        table=table,
+        dept=dept,
+        today=today,
+        chunk_rows=chunk_rows,
+        progress=progress,
+        started=started,
+    )
+    try:
+        done = _write(store, source, **kwargs)
+    except RaggedRowsError:
+        # a row with more fields than the header (an unquoted comma): the transaction
+        # was rolled back; read the file record by record and quarantine such rows
+        done = _write(store, dataclasses.replace(source, tolerant=True), **kwargs)
+    ingest_id, counts, reasons, examples = done.ingest_id, done.counts, done.reasons, done.examples
+    notes, message = done.notes, done.message
     top = tuple(
         (c, n, examples[c].most_common(1)[0][0]) for c, n in reasons.most_common(_TOP_REASONS)
     )

@@ -28,7 +28,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.records.csv_files import csv_header, detect_encoding, next_csv_chunk
+from features.records.csv_files import (
+    EXTRA_FIELDS,
+    csv_header,
+    detect_encoding,
+    next_csv_chunk,
+    tolerant_csv_rows,
+)
 from features.records.schema import TABLES
 from features.records.unreadable import UnreadableFileError
 from features.records.validate import SET_BY_INGEST
@@ -171,11 +177,14 @@ class Part:
         How its header row maps to the table's columns.
     header_lines
         Lines the header row takes (a quoted header may span lines; CSV only).
+    width
+        Fields in the header row (CSV only).
     """
 
     sheet: str | None
     headers: HeaderMap
     header_lines: int = 1
+    width: int = 0
 
 
 @dataclass(frozen=True)
@@ -191,6 +200,12 @@ class TableFile:
         The tables to read: one for CSV and Parquet, one per data sheet of a workbook.
     skipped
         Sheets that are not read and why, ``(sheet, Chinese, English)``.
+    tolerant
+        Read a CSV file record by record: a row with more fields than the header
+        comes with them in :data:`~features.records.csv_files.EXTRA_FIELDS` (for
+        validation to quarantine) instead of making the file unreadable. Slower;
+        :func:`~features.records.ingest.ingest_file` uses it when
+        :class:`~features.records.csv_files.RaggedRowsError` says it is needed.
     """
 
     path: Path
@@ -199,6 +214,7 @@ class TableFile:
     parts: tuple[Part, ...]
     total_bytes: int
     skipped: tuple[tuple[str, str, str], ...] = ()
+    tolerant: bool = False
 
     @property
     def headers(self) -> HeaderMap:
@@ -244,7 +260,21 @@ class TableFile:
         for _, frame in self.parts_chunks(chunk_rows, progress):
             yield frame
 
+    def _tolerant_chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        part = self.parts[0]
+        width = max([p for p, _ in part.headers.columns], default=-1) + 1
+        width = max(width, part.width)
+        keep = [p for p, _ in part.headers.columns] + [width]
+        names = [*part.headers.names, EXTRA_FIELDS]
+        for rows, numbers in tolerant_csv_rows(self.path, self.encoding, width, chunk_rows):
+            frame = pd.DataFrame(rows, dtype=str)[keep].set_axis(names, axis=1)
+            frame.index = pd.Index(numbers, name="row_number")
+            yield frame
+
     def _csv_chunks(self, chunk_rows: int, report: Progress) -> Iterator[pd.DataFrame]:
+        if self.tolerant:
+            yield from self._tolerant_chunks(chunk_rows)
+            return
         part = self.parts[0]
         positions = [p for p, _ in part.headers.columns]
         next_line = part.header_lines + 1  # data starts after the header
@@ -426,4 +456,4 @@ def open_table_file(path: Path | str, table: str, required: Sequence[str]) -> Ta
     raw = csv_header(path, encoding) if fmt == "csv" else _parquet_header(path)
     headers = map_headers(path, raw, table, required)
     lines = 1 + sum(h.count("\n") for h in raw)
-    return TableFile(path, fmt, encoding, (Part(None, headers, lines),), size)
+    return TableFile(path, fmt, encoding, (Part(None, headers, lines, len(raw)),), size)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.records.csv_files import EXTRA_FIELDS
 from features.records.ids import (
     id_number_problem,
     is_uscc,
@@ -178,6 +179,16 @@ def _prefixed(prefix: tuple[str, str], problem: Text) -> tuple[str, str]:
     return prefix[0] + zh, prefix[1] + en
 
 
+def _extra_message(value: str, _pos: int) -> tuple[str, str]:
+    n = value.count(",") + 1
+    shown = value if len(value) <= 80 else value[:79] + "…"
+    return (
+        f"本行比表头多 {n} 个字段（多出：{shown}），请检查未加引号的逗号",
+        f"the row has {n} more field(s) than the header (extra: {shown!r}); "
+        "check for an unquoted comma",
+    )
+
+
 def _control_message(value: str, _pos: int) -> tuple[str, str]:
     found = re.search(_CONTROL, value)
     code = f"U+{ord(found.group()):04X}" if found else "?"
@@ -258,6 +269,9 @@ class _Chunk:
         for col, s in self.text.items():
             damaged = s.str.contains(_CONTROL, regex=True)
             self.problems.add(damaged, col, s, _control_message)
+        if EXTRA_FIELDS in frame.columns:  # a ragged CSV row, read record by record
+            extra = frame[EXTRA_FIELDS].fillna("").astype(str).reset_index(drop=True)
+            self.problems.add(extra != "", EXTRA_FIELDS, extra, _extra_message)
 
     def present(self, col: str) -> pd.Series:
         return self.text[col] != ""

@@ -262,12 +262,12 @@ def variant(seed: int) -> Variant:
         if rng.random() < 0.2 and rows:
             rows.insert(int(rng.integers(len(rows))), [])
             mutations.append("blank line")
-        if rng.random() < 0.15 and rows:  # a row with an extra field (an unquoted comma)
-            k = int(rng.integers(len(rows)))
+        if rng.random() < 0.15 and rows:  # a row with an extra field (an unquoted comma):
+            k = int(rng.integers(len(rows)))  # that row is quarantined, not the whole file
             rows[k] = [*rows[k], "备注"]
-            if len(rows[k]) > len(header):
-                expect, formulas = "refused", []
-            mutations.append("extra field")
+            formulas = []
+            # a short row made one longer may still be no longer than the header
+            mutations.append("extra field" if len(rows[k]) > len(header) else "short rows+1")
         if encoding == "utf-16-le":
             # no byte-order mark: the NUL bytes of the header line make it unreadable
             expect, formulas = "refused", []

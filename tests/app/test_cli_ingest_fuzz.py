@@ -141,6 +141,8 @@ def _check(outcomes: list[dict]) -> None:
         assert (stored, quarantined) == (entry["rows_stored"], entry["rows_quarantined"]), where
         assert stored + entry["rows_unchanged"] + quarantined == v.rows, where
         assert entry["rows_unchanged"] == 0, where  # every row of the corpus is new
+        if "extra field" in v.mutations and v.rows:  # that row alone is quarantined
+            assert any("_extra_fields" in text for text in o["reasons"]), where
         if v.clean:  # Chinese values, GBK, a BOM, sheets…: nothing to quarantine
             assert (stored, quarantined) == (v.rows, 0), (where, o["reasons"][:3])
         if v.rows == 0:

@@ -323,14 +323,41 @@ def test_missing_columns_write_nothing(store, tmp_path) -> None:
     assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 0}
 
 
-def test_a_broken_line_late_in_the_file_rolls_back_earlier_chunks(store, tmp_path) -> None:
+def test_a_ragged_line_late_in_the_file_is_quarantined_and_nothing_is_stored_twice(
+    store, tmp_path
+) -> None:
+    # the fast reader meets the ragged line after 5 chunks were written: they are rolled
+    # back and the file is read again record by record, the ragged row quarantined
     lines = make_records(30, seed=11).to_csv(index=False).splitlines()
-    lines[25] = lines[25].replace("some", "x") + ",one,too,many"
+    lines[25] = lines[25] + ",one,too,many"
     lines[3] = lines[3].replace(lines[3].split(",")[0], "", 1)  # a quarantined row as well
     path = tmp_path / "late.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(UnreadableFileError, match=r"late\.csv: 第 26 条记录.* / record 26"):
-        ingest(store, path, chunk_rows=5)
+    result = ingest(store, path, chunk_rows=5)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (30, 28, 2)
+    assert table_counts(store) == {"records": 28, "subjects": 0, "quarantine": 2, "ingest_log": 1}
+    q = store.query("SELECT row_number, raw, reasons FROM quarantine ORDER BY row_number")
+    assert q["row_number"].tolist() == [4, 26]
+    (reason,) = json.loads(q["reasons"].iloc[1])
+    assert reason["column"] == "_extra_fields" and reason["value"] == "one,too,many"
+    assert reason["problem_zh"].startswith("本行比表头多 3 个字段（多出：one,too,many）")
+    raw = json.loads(q["raw"].iloc[1])
+    assert raw["record_id"] == lines[25].split(",")[0] and raw["_extra_fields"] == "one,too,many"
+    # a file whose every row is one field too long is read the same way
+    every = tmp_path / "every.csv"
+    body = make_records(4, seed=12).to_csv(index=False).splitlines()
+    every.write_text("\n".join([body[0]] + [b + ",备注" for b in body[1:]]) + "\n")
+    result = ingest(store, every)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (4, 0, 4)
+
+
+def test_a_broken_quote_still_makes_the_file_unreadable(store, tmp_path) -> None:
+    lines = make_records(5, seed=13).to_csv(index=False).splitlines()
+    lines[3] = lines[3] + ',"never closed'
+    path = tmp_path / "quote.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match=r"quote\.csv: "):
+        ingest(store, path)
     assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 0}
 
 
