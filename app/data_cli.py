@@ -75,7 +75,12 @@ def demo_data(
 
 @cli.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK), Parquet or Excel file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV (UTF-8, GBK or UTF-16 with a BOM), Parquet or Excel file (every data sheet)."
+        ),
+    ],
     table: Annotated[TargetTable, typer.Option(help="Target table.")] = TargetTable.records,
     dept: Annotated[
         str | None, typer.Option(help="Source department key (fills source_dept when empty).")

@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from features.records.csv_files import EXTRA_FIELDS
 from features.records.kinds import DEPARTMENTS, KINDS
 from features.records.personal import mask_text
 from features.records.schema import TABLES
@@ -21,7 +22,19 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = (
         "demo city: {s} subjects, {r} records",
     ),
     (re.compile(r"ignored columns: (?P<c>.*)"), "未使用的列：{c}", "ignored columns: {c}"),
+    (
+        re.compile(r"no data rows: the file has a header only"),
+        "文件只有表头，没有数据行",
+        "no data rows: the file has a header only",
+    ),
+    (re.compile(r"sheets read: (?P<s>.*)"), "已读取工作表：{s}", "sheets read: {s}"),
+    (re.compile(r"sheets skipped: (?P<s>.*)"), "未读取的工作表：{s}", "sheets skipped: {s}"),
 )
+_SHEET_WORDS = {
+    "rows": "行",
+    "no known column headers": "没有可识别的列名",
+    "empty sheet": "空工作表",
+}
 
 
 def ingest_log(store: Store) -> pd.DataFrame:
@@ -43,11 +56,27 @@ def message_text(message: str | None, lang: str = "zh") -> str:
     """An ingest message in ``lang`` (messages it does not know are shown as stored)."""
     if not isinstance(message, str) or not message:  # a file stored clean has none (NaN)
         return "—"
+    if "; " in message:  # several notes (ingest joins them with "; "): each in words
+        sep = "；" if lang == "zh" else "; "
+        return sep.join(message_text(part, lang) for part in message.split("; "))
     for pattern, zh, en in _MESSAGES:
         found = pattern.fullmatch(message)
         if found:
-            return (zh if lang == "zh" else en).format(**found.groupdict())
+            words = found.groupdict()
+            if lang == "zh" and "s" in words:  # sheet notes: "一月 (3 rows)" → "一月（3 行）"
+                words["s"] = re.sub(
+                    r" \((?P<w>[^()]*)\)(?=, |$)",
+                    lambda m: "（" + _sheet_words(m["w"]) + "）",
+                    words["s"],
+                ).replace(", ", "、")
+            return (zh if lang == "zh" else en).format(**words)
     return message
+
+
+def _sheet_words(text: str) -> str:
+    for en, zh in _SHEET_WORDS.items():
+        text = text.replace(en, zh)
+    return text
 
 
 _GENERATED = re.compile(r"synthetic:(?P<city>\w+) scale=(?P<scale>\w+) seed=(?P<seed>\d+)")
@@ -90,6 +119,8 @@ def _same(text: str | None) -> str | None:
 
 
 def _column_label(table: str, column: str, lang: str) -> str:
+    if column == EXTRA_FIELDS:  # a ragged row's fields beyond the header
+        return "多余字段" if lang == "zh" else "extra fields"
     try:
         col = TABLES[table].column(column)
     except (KeyError, ValueError, AttributeError):
@@ -105,9 +136,11 @@ def _reason_text(value: str, table: str = "records", lang: str = "zh") -> str:
     if not isinstance(items, list):
         return str(items)
     sep = "；" if lang == "zh" else "; "
+    # problem_zh: the Chinese text the ingest writes beside the English one (older rows: none)
+    pick = ("problem_zh", "problem") if lang == "zh" else ("problem",)
     return sep.join(
         f"{_column_label(table, i.get('column', ''), lang)}={i.get('value', '')!s}："
-        f"{i.get('problem', '')}"
+        f"{next((i[k] for k in pick if i.get(k)), '')}"
         if isinstance(i, dict)
         else str(i)
         for i in items

@@ -1,10 +1,14 @@
-"""Reading department files as they come: CSV (UTF-8 or GBK), Parquet and Excel.
+"""Reading department files as they come: CSV (UTF-8, GBK, UTF-16), Parquet and Excel.
 
 Every value is handed on as a string (empty string = missing) so that
 validation sees what the department sent; typed Parquet and Excel cells are
 turned into canonical strings first (dates ``YYYY-MM-DD``, whole numbers
 without ``.0``). Headers may be the English column names, the English labels
-or the Chinese labels of :mod:`features.records.schema`.
+or the Chinese labels of :mod:`features.records.schema`; headers are mapped by
+position, and a column given twice (by the same header or by two spellings) is
+refused. Every data sheet of a workbook is read with its own header row
+(:mod:`features.records.workbooks`); CSV encodings and rows are in
+:mod:`features.records.csv_files`.
 
 Files are read in chunks; each chunk is a frame of strings indexed by the
 row's line number in the file (the header is line 1; Excel row numbers
@@ -13,14 +17,9 @@ likewise), and progress is reported in bytes.
 
 from __future__ import annotations
 
-import codecs
-import datetime as dt
-import math
-import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +28,36 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from features.records.csv_files import (
+    EXTRA_FIELDS,
+    csv_header,
+    detect_encoding,
+    next_csv_chunk,
+    tolerant_csv_rows,
+)
 from features.records.schema import TABLES
+from features.records.unreadable import UnreadableFileError
 from features.records.validate import SET_BY_INGEST
+from features.records.workbooks import WorkbookError, cell_text, sheet_headers, sheet_rows
+
+__all__ = [
+    "HeaderMap",
+    "Part",
+    "Progress",
+    "TableFile",
+    "UnreadableFileError",
+    "cell_text",
+    "detect_encoding",
+    "file_format_of",
+    "header_aliases",
+    "map_headers",
+    "open_table_file",
+]
 
 Progress = Callable[[int, int], None]
 
 
 _FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
-_BLOCK = 1 << 20
-
-
-class UnreadableFileError(Exception):
-    """A file that cannot be ingested at all; the message names the file and the cause."""
 
 
 # --- headers ---------------------------------------------------------------
@@ -70,31 +87,45 @@ class HeaderMap:
 
     Attributes
     ----------
-    rename
-        Header as written → column name, for the headers that are used.
+    columns
+        ``(position, column name)`` of the headers that are used; positions
+        count from 0 in the header row.
     ignored
         Headers as written that are not columns of the table (or are set by ingestion).
     """
 
-    rename: dict[str, str]
+    columns: tuple[tuple[int, str], ...]
     ignored: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The column names the headers give, in header order."""
+        return tuple(name for _, name in self.columns)
+
+
+def _column_words(table: str, name: str) -> str:
+    return f"{TABLES[table].column(name).label_zh}（{name}）"
 
 
 def map_headers(
-    path: Path | str, headers: Sequence[Any], table: str, required: Sequence[str]
+    where: Path | str, headers: Sequence[Any], table: str, required: Sequence[str]
 ) -> HeaderMap:
     """Map ``headers`` to column names of ``table`` and check ``required`` are present.
+
+    ``where`` names the file (and sheet) in messages.
 
     Raises
     ------
     UnreadableFileError
-        When a column appears twice or a required column is missing.
+        When a column is given twice (the same header twice, or two spellings of
+        one column such as 主体标识 and subject_id: both are named with their
+        positions) or a required column is missing.
     """
     aliases = header_aliases(table)
-    rename: dict[str, str] = {}
+    columns: list[tuple[int, str]] = []
     ignored: list[str] = []
-    seen: dict[str, str] = {}
-    for header in headers:
+    seen: dict[str, tuple[int, str]] = {}
+    for position, header in enumerate(headers):
         text = "" if header is None else str(header)
         name = aliases.get(_header_key(text))
         if name is None or name in SET_BY_INGEST:
@@ -102,94 +133,22 @@ def map_headers(
                 ignored.append(text)
             continue
         if name in seen:
+            first, first_text = seen[name]
             raise UnreadableFileError(
-                f"{path}: column {name} is given twice (headers {seen[name]!r} and {text!r})"
+                f"{where}: 第 {first + 1} 列“{first_text}”和第 {position + 1} 列“{text}”"
+                f"是同一字段 {_column_words(table, name)}，请只保留一列 / "
+                f"column {name} is given twice: column {first + 1} {first_text!r} and "
+                f"column {position + 1} {text!r}; keep one"
             )
-        seen[name] = text
-        rename[text] = name
+        seen[name] = (position, text)
+        columns.append((position, name))
     missing = [c for c in required if c not in seen]
     if missing:
-        raise UnreadableFileError(f"{path}: missing required columns: {', '.join(missing)}")
-    return HeaderMap(rename, tuple(ignored))
-
-
-# --- encodings -------------------------------------------------------------
-
-
-def _decode_failure(path: Path, encoding: str) -> tuple[int, int] | None:
-    """Stream-decode the whole file; ``(offset, byte)`` of the first bad byte, or None."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
-    offset = 0
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(_BLOCK)
-            try:
-                decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                # exc.start is relative to the decoder's buffered input, which may begin
-                # a few bytes before this block (a multi-byte character cut by the block).
-                pending = len(exc.object) - len(block)
-                pos = max(offset - pending + exc.start, 0)
-                return pos, exc.object[exc.start]
-            if not block:
-                return None
-            offset += len(block)
-
-
-def detect_encoding(path: Path | str) -> str:
-    """``utf-8-sig`` (with or without BOM) or ``gb18030`` (a superset of GBK).
-
-    Raises
-    ------
-    UnreadableFileError
-        When the file decodes as neither; the message gives the offending byte
-        and offset of the decoding that got further (the likelier intent).
-    """
-    path = Path(path)
-    utf8 = _decode_failure(path, "utf-8")
-    if utf8 is None:
-        return "utf-8-sig"
-    gbk = _decode_failure(path, "gb18030")
-    if gbk is None:
-        return "gb18030"
-    offset, byte = max(utf8, gbk)
-    raise UnreadableFileError(
-        f"{path}: cannot be decoded as UTF-8 or GBK (byte 0x{byte:02x} at offset {offset})"
-    )
-
-
-# --- typed cells to canonical strings -------------------------------------
-
-
-def cell_text(value: Any) -> str:
-    """Canonical string of one typed cell (Excel or Parquet); empty for missing."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime | pd.Timestamp):
-        if pd.isna(value):
-            return ""
-        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
-            return value.strftime("%Y-%m-%d")
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return value.isoformat()
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        if math.isnan(value):
-            return ""
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(float(value))
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    return str(value)
+        words = "、".join(_column_words(table, c) for c in missing)
+        raise UnreadableFileError(
+            f"{where}: 缺少必需的列：{words} / missing required columns: {', '.join(missing)}"
+        )
+    return HeaderMap(tuple(columns), tuple(ignored))
 
 
 def _arrow_column_text(col: pa.ChunkedArray | pa.Array) -> pd.Series:
@@ -207,47 +166,121 @@ def _arrow_column_text(col: pa.ChunkedArray | pa.Array) -> pd.Series:
 
 
 @dataclass(frozen=True)
-class TableFile:
-    """An opened department file: format, encoding, header mapping and size.
+class Part:
+    """One table of a file: the whole CSV or Parquet file, or one sheet of a workbook.
 
-    Use :func:`open_table_file` to create one and :meth:`chunks` to read it.
+    Attributes
+    ----------
+    sheet
+        The sheet's name (``None`` for CSV and Parquet).
+    headers
+        How its header row maps to the table's columns.
+    header_lines
+        Lines the header row takes (a quoted header may span lines; CSV only).
+    width
+        Fields in the header row (CSV only).
+    """
+
+    sheet: str | None
+    headers: HeaderMap
+    header_lines: int = 1
+    width: int = 0
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """An opened department file: format, encoding, its tables and size.
+
+    Use :func:`open_table_file` to create one and :meth:`parts` or :meth:`chunks`
+    to read it.
+
+    Attributes
+    ----------
+    parts
+        The tables to read: one for CSV and Parquet, one per data sheet of a workbook.
+    skipped
+        Sheets that are not read and why, ``(sheet, Chinese, English)``.
+    tolerant
+        Read a CSV file record by record: a row with more fields than the header
+        comes with them in :data:`~features.records.csv_files.EXTRA_FIELDS` (for
+        validation to quarantine) instead of making the file unreadable. Slower;
+        :func:`~features.records.ingest.ingest_file` uses it when
+        :class:`~features.records.csv_files.RaggedRowsError` says it is needed.
     """
 
     path: Path
     file_format: str
     encoding: str | None
-    headers: HeaderMap
+    parts: tuple[Part, ...]
     total_bytes: int
+    skipped: tuple[tuple[str, str, str], ...] = ()
+    tolerant: bool = False
+
+    @property
+    def headers(self) -> HeaderMap:
+        """The first table's header mapping (the only one but for workbooks)."""
+        return self.parts[0].headers
+
+    @property
+    def ignored(self) -> tuple[str, ...]:
+        """Headers not used, over all tables, each once."""
+        return tuple(dict.fromkeys(h for p in self.parts for h in p.headers.ignored))
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """Column names the file provides (after mapping)."""
-        return tuple(self.headers.rename.values())
+        """Column names the first table provides (after mapping)."""
+        return self.headers.names
+
+    def parts_chunks(
+        self, chunk_rows: int = 200_000, progress: Progress | None = None
+    ) -> Iterator[tuple[str | None, pd.DataFrame]]:
+        """Yield ``(sheet, frame)``: frames of strings, at most ``chunk_rows`` rows.
+
+        Frames are indexed by line number (CSV, the header is line 1) or row
+        number (the sheet's, or as a CSV export would number Parquet rows); a
+        frame never spans two sheets. Rows whose every cell is empty are
+        skipped (blank lines are not rows).
+        """
+        report = progress or (lambda done, total: None)
+        if self.file_format == "csv":
+            source = ((None, f) for f in self._csv_chunks(chunk_rows, report))
+        elif self.file_format == "parquet":
+            source = ((None, f) for f in self._parquet_chunks(chunk_rows, report))
+        else:
+            source = self._excel_chunks(chunk_rows, report)
+        for sheet, frame in source:
+            blank = (frame == "").all(axis=1)
+            yield sheet, (frame[~blank] if blank.any() else frame)
+        report(self.total_bytes, self.total_bytes)
 
     def chunks(
         self, chunk_rows: int = 200_000, progress: Progress | None = None
     ) -> Iterator[pd.DataFrame]:
-        """Yield frames of strings, at most ``chunk_rows`` rows, indexed by line number.
+        """The frames of :meth:`parts_chunks` without their sheet names."""
+        for _, frame in self.parts_chunks(chunk_rows, progress):
+            yield frame
 
-        Rows whose every cell is empty are skipped (blank lines are not rows).
-        """
-        report = progress or (lambda done, total: None)
-        if self.file_format == "csv":
-            source = self._csv_chunks(chunk_rows, report)
-        elif self.file_format == "parquet":
-            source = self._parquet_chunks(chunk_rows, report)
-        else:
-            source = self._excel_chunks(chunk_rows, report)
-        for frame in source:
-            frame = frame.rename(columns=self.headers.rename)[list(self.columns)]
-            blank = (frame == "").all(axis=1)
-            yield frame[~blank] if blank.any() else frame
-        report(self.total_bytes, self.total_bytes)
+    def _tolerant_chunks(self, chunk_rows: int) -> Iterator[pd.DataFrame]:
+        part = self.parts[0]
+        width = max([p for p, _ in part.headers.columns], default=-1) + 1
+        width = max(width, part.width)
+        keep = [p for p, _ in part.headers.columns] + [width]
+        names = [*part.headers.names, EXTRA_FIELDS]
+        for rows, numbers in tolerant_csv_rows(self.path, self.encoding, width, chunk_rows):
+            frame = pd.DataFrame(rows, dtype=str)[keep].set_axis(names, axis=1)
+            frame.index = pd.Index(numbers, name="row_number")
+            yield frame
 
     def _csv_chunks(self, chunk_rows: int, report: Progress) -> Iterator[pd.DataFrame]:
-        # the header may itself span lines (a quoted newline); data starts after it
-        next_line = 1 + sum(str(h).count("\n") for h in self.headers.rename) + 1
+        if self.tolerant:
+            yield from self._tolerant_chunks(chunk_rows)
+            return
+        part = self.parts[0]
+        positions = [p for p, _ in part.headers.columns]
+        next_line = part.header_lines + 1  # data starts after the header
         with open(self.path, "rb") as fh:
+            # index_col=False: a row with more fields than the header must not turn
+            # the first column into an index (pandas would shift every value)
             reader = pd.read_csv(
                 fh,
                 dtype=str,
@@ -256,32 +289,43 @@ class TableFile:
                 encoding=self.encoding,
                 chunksize=chunk_rows,
                 skip_blank_lines=False,
+                index_col=False,
             )
             try:
-                for frame in reader:
+                while (frame := next_csv_chunk(self.path, reader)) is not None:
+                    width = frame.shape[1]
                     frame = frame.fillna("")
+                    frame.columns = range(width)
                     # a quoted field with newlines spans several lines of the file (every
                     # column counts, used or not, so all are read)
-                    spans = 1 + sum(frame[c].str.count("\n").to_numpy() for c in frame.columns)
-                    starts = next_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
-                    next_line = int(starts[-1] + spans[-1]) if len(frame) else next_line
+                    spans = 1 + sum(frame[c].str.count("\n").to_numpy() for c in range(width))
+                    spans = np.broadcast_to(spans, len(frame))
+                    if len(frame):
+                        starts = next_line + np.concatenate(([0], np.cumsum(spans)[:-1]))
+                        next_line = int(starts[-1] + spans[-1])
+                    else:
+                        starts = np.empty(0, dtype=np.int64)
+                    frame = frame[positions].set_axis(list(part.headers.names), axis=1)
                     frame.index = pd.Index(starts, name="row_number")
                     report(min(fh.tell(), self.total_bytes), self.total_bytes)
                     yield frame
-            except pd.errors.ParserError as exc:
-                raise UnreadableFileError(f"{self.path}: {_parser_message(exc)}") from None
             finally:
                 reader.close()
 
     def _parquet_chunks(self, chunk_rows: int, report: Progress) -> Iterator[pd.DataFrame]:
+        part = self.parts[0]
         try:
             pfile = pq.ParquetFile(self.path)
+            names = pfile.schema_arrow.names
             total_rows = max(pfile.metadata.num_rows, 1)
             done = 0
-            wanted = list(self.headers.rename)
+            wanted = [names[p] for p, _ in part.headers.columns]
             for batch in pfile.iter_batches(batch_size=chunk_rows, columns=wanted):
                 frame = pd.DataFrame(
-                    {name: _arrow_column_text(batch.column(name)) for name in batch.schema.names}
+                    {
+                        name: _arrow_column_text(batch.column(source))
+                        for source, name in zip(wanted, part.headers.names, strict=True)
+                    }
                 )
                 # Parquet has no lines: number rows as a CSV export would (header = 1)
                 frame.index = pd.RangeIndex(done + 2, done + 2 + len(frame), name="row_number")
@@ -289,82 +333,78 @@ class TableFile:
                 report(int(self.total_bytes * done / total_rows), self.total_bytes)
                 yield frame
         except (pa.ArrowException, OSError) as exc:
-            raise UnreadableFileError(f"{self.path}: not a readable Parquet file ({exc})") from None
+            raise UnreadableFileError(
+                f"{self.path}: 不是可读的 Parquet 文件 / not a readable Parquet file ({exc})"
+            ) from None
 
-    def _excel_chunks(self, chunk_rows: int, report: Progress) -> Iterator[pd.DataFrame]:
-        book = _open_workbook(self.path)
-        try:
-            sheet = book.worksheets[0]
-            total_rows = max((sheet.max_row or 1) - 1, 1)
-            rows = sheet.iter_rows(values_only=True)
-            headers = [cell_text(v) for v in next(rows)]
-            keep = [i for i, h in enumerate(headers) if h in self.headers.rename]
-            names = [headers[i] for i in keep]
-            buffer: list[list[str]] = []
-            numbers: list[int] = []
-            for number, values in enumerate(rows, start=2):
-                buffer.append([cell_text(values[i]) if i < len(values) else "" for i in keep])
-                numbers.append(number)
-                if len(buffer) >= chunk_rows:
-                    yield _frame(buffer, names, numbers)
-                    report(int(self.total_bytes * (number - 1) / total_rows), self.total_bytes)
-                    buffer, numbers = [], []
-            if buffer:
-                yield _frame(buffer, names, numbers)
-        finally:
-            book.close()
+    def _excel_chunks(
+        self, chunk_rows: int, report: Progress
+    ) -> Iterator[tuple[str | None, pd.DataFrame]]:
+        for done, part in enumerate(self.parts, start=1):
+            assert part.sheet is not None
+            positions = [p for p, _ in part.headers.columns]
+            try:
+                for rows, numbers in sheet_rows(self.path, part.sheet, positions, chunk_rows):
+                    frame = pd.DataFrame(rows, columns=list(part.headers.names), dtype=str)
+                    frame.index = pd.Index(numbers, name="row_number")
+                    yield part.sheet, frame
+            except WorkbookError as exc:
+                raise UnreadableFileError(f"{self.path}: {exc}") from None
+            report(self.total_bytes * done // len(self.parts), self.total_bytes)
 
 
-def _frame(rows: list[list[str]], names: list[str], numbers: list[int]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=names, dtype=str)
-    frame.index = pd.Index(numbers, name="row_number")
-    return frame
+def _parquet_header(path: Path) -> list[str]:
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as exc:
+        raise UnreadableFileError(
+            f"{path}: 不是可读的 Parquet 文件 / not a readable Parquet file ({exc})"
+        ) from None
 
 
-def _parser_message(exc: Exception) -> str:
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-    if match:
-        want, line, saw = match.groups()
-        return (
-            f"record {line} (counting the header as 1) has {saw} fields, expected {want}; "
-            "check for an unquoted comma"
+def _excel_parts(
+    path: Path, table: str, required: Sequence[str]
+) -> tuple[tuple[Part, ...], tuple[tuple[str, str, str], ...]]:
+    """The data sheets of a workbook, and the sheets skipped with the reason.
+
+    A sheet with nothing in row 1 (an empty sheet) and a sheet none of whose
+    headers is a column of ``table`` (a sheet of instructions or of allowed
+    values) are skipped and said; a sheet that has some of the columns but not
+    all required ones, or a column twice, makes the file unreadable (its rows
+    would otherwise be lost in silence).
+    """
+    try:
+        sheets = sheet_headers(path)
+    except WorkbookError as exc:
+        raise UnreadableFileError(f"{path}: {exc}") from None
+    aliases = header_aliases(table)
+    parts: list[Part] = []
+    skipped: list[tuple[str, str, str]] = []
+    for sheet in sheets:
+        if not sheet.headers:
+            if sheet.rows > 1:
+                raise UnreadableFileError(
+                    f"{path} [{sheet.name}]: 第 1 行为空，表头须在第 1 行 / "
+                    "row 1 is empty: the header must be in row 1"
+                )
+            skipped.append((sheet.name, "空工作表", "empty sheet"))
+            continue
+        known = [
+            h for h in sheet.headers if aliases.get(_header_key(h)) not in (None, *SET_BY_INGEST)
+        ]
+        if not known:
+            skipped.append((sheet.name, "没有可识别的列名", "no known column headers"))
+            continue
+        headers = map_headers(f"{path} [{sheet.name}]", sheet.headers, table, required)
+        parts.append(Part(sheet.name, headers))
+    if not parts:
+        said = "; ".join(f"{name}: {en}" for name, _, en in skipped) or "no sheet"
+        said_zh = "；".join(f"{name}：{zh}" for name, zh, _ in skipped) or "没有工作表"
+        raise UnreadableFileError(
+            f"{path}: 没有含数据表头的工作表（{said_zh}） / no sheet has a header row with the "
+            f"columns of {table} ({said})"
         )
-    return f"not a readable CSV file ({exc})"
-
-
-def _open_workbook(path: Path) -> Any:
-    import openpyxl  # only Excel files need it
-
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise UnreadableFileError(f"{path}: not a readable Excel file ({exc})") from None
-
-
-def _read_headers(path: Path, file_format: str, encoding: str | None) -> list[Any]:
-    if file_format == "csv":
-        try:
-            head = pd.read_csv(path, dtype=str, nrows=0, encoding=encoding)
-        except pd.errors.EmptyDataError:
-            raise UnreadableFileError(f"{path}: the file is empty (no header line)") from None
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise UnreadableFileError(f"{path}: not a readable CSV file ({exc})") from None
-        return list(head.columns)
-    if file_format == "parquet":
-        try:
-            return list(pq.read_schema(path).names)
-        except (pa.ArrowException, OSError) as exc:
-            raise UnreadableFileError(f"{path}: not a readable Parquet file ({exc})") from None
-    book = _open_workbook(path)
-    try:
-        if not book.worksheets:
-            raise UnreadableFileError(f"{path}: the workbook has no sheet")
-        first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), None)
-    finally:
-        book.close()
-    if not first:
-        raise UnreadableFileError(f"{path}: the first sheet is empty (no header row)")
-    return [cell_text(v) for v in first]
+    return tuple(parts), tuple(skipped)
 
 
 def file_format_of(path: Path | str) -> str:
@@ -379,7 +419,8 @@ def file_format_of(path: Path | str) -> str:
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableFileError(
-            f"{path}: unsupported file type {path.suffix or '(none)'!r}; "
+            f"{path}: 不支持的文件类型 {path.suffix or '（无）'}，应为 .csv、.parquet 或 .xlsx / "
+            f"unsupported file type {path.suffix or '(none)'!r}; "
             "expected .csv, .parquet or .xlsx"
         )
     return fmt
@@ -400,12 +441,19 @@ def open_table_file(path: Path | str, table: str, required: Sequence[str]) -> Ta
     Raises
     ------
     UnreadableFileError
-        Unknown format, undecodable bytes, damaged file, missing required columns.
+        Unknown format, undecodable bytes, damaged file, a column given twice,
+        missing required columns, a workbook without a data sheet.
     """
     path = Path(path)
     if not path.is_file():
-        raise UnreadableFileError(f"{path}: no such file")
+        raise UnreadableFileError(f"{path}: 文件不存在 / no such file")
     fmt = file_format_of(path)
+    size = path.stat().st_size
+    if fmt == "xlsx":
+        parts, skipped = _excel_parts(path, table, required)
+        return TableFile(path, fmt, None, parts, size, skipped)
     encoding = detect_encoding(path) if fmt == "csv" else None
-    headers = map_headers(path, _read_headers(path, fmt, encoding), table, required)
-    return TableFile(path, fmt, encoding, headers, path.stat().st_size)
+    raw = csv_header(path, encoding) if fmt == "csv" else _parquet_header(path)
+    headers = map_headers(path, raw, table, required)
+    lines = 1 + sum(h.count("\n") for h in raw)
+    return TableFile(path, fmt, encoding, (Part(None, headers, lines, len(raw)),), size)

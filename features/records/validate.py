@@ -14,16 +14,19 @@ of :mod:`features.records.ids` that explain what is wrong.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from features.records.csv_files import EXTRA_FIELDS
 from features.records.ids import (
     id_number_problem,
     is_uscc,
     party_id_problem,
+    problem_zh,
     region_code_problem,
     subject_id_problem,
     uscc_problem,
@@ -32,8 +35,17 @@ from features.records.ids import (
 )
 from features.records.kinds import KINDS, PARTY_ENTERPRISE, PARTY_PERSON
 from features.records.schema import POLARITIES, SEVERITIES, SUBJECT_TYPES, TABLES
+from features.records.spellings import (
+    canonical_codes,
+    canonical_kind_values,
+    choices_text,
+    code_labels,
+)
+from features.records.values import KIND_VALUES
 
 Problem = dict[str, str]
+#: A problem text in Chinese and English; a plain string is used for both.
+Text = str | tuple[str, str]
 
 #: Columns a file may not set: ingestion fills them.
 SET_BY_INGEST: frozenset[str] = frozenset({"ingest_id", "recorded_at"})
@@ -43,7 +55,10 @@ VALIDATED_TABLES: tuple[str, ...] = ("records", "subjects")
 FILLED_FROM_KIND: frozenset[str] = frozenset({"domain", "polarity"})
 DOMAINS: tuple[str, ...] = tuple(dict.fromkeys(k.domain for k in KINDS.values()))
 
-_REQUIRED_EMPTY = "required field is empty"
+_REQUIRED_EMPTY = ("必填项为空", "required field is empty")
+# C0 control characters (and DEL) other than tab, line feed and carriage return: a
+# value holding one is damaged (a NUL from a binary export, an escape sequence)
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 # Dates that are window ends may lie in the future; all others may not.
 _FUTURE_ALLOWED = frozenset({"valid_until"})
 # (later column, earlier column): the later one may not be before the earlier one.
@@ -117,12 +132,13 @@ class _Problems:
         mask: pd.Series | np.ndarray,
         column: str,
         values: pd.Series,
-        message: str | Callable[[str, int], str],
+        message: Text | Callable[[str, int], Text],
     ) -> None:
         """Record ``message`` for the rows in ``mask``.
 
         ``message`` is a constant or a function of (value, position) called
-        only for the flagged rows.
+        only for the flagged rows; either gives ``(Chinese, English)`` (or one
+        text for both).
         """
         flags = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
         if not flags.any():
@@ -130,11 +146,19 @@ class _Problems:
         positions = np.flatnonzero(flags)
         vals = [str(v) for v in values.to_numpy()[positions]]
         if callable(message):
-            texts = [message(v, p) for v, p in zip(vals, positions, strict=True)]
+            texts = [_pair(message(v, p)) for v, p in zip(vals, positions, strict=True)]
         else:
-            texts = [message] * len(positions)
+            texts = [_pair(message)] * len(positions)
         self.parts.append(
-            pd.DataFrame({"pos": positions, "column": column, "value": vals, "problem": texts})
+            pd.DataFrame(
+                {
+                    "pos": positions,
+                    "column": column,
+                    "value": vals,
+                    "problem": [en for _, en in texts],
+                    "problem_zh": [zh for zh, _ in texts],
+                }
+            )
         )
 
     def by_position(self) -> dict[int, list[Problem]]:
@@ -142,11 +166,47 @@ class _Problems:
             return {}
         allp = pd.concat(self.parts, ignore_index=True).sort_values("pos", kind="stable")
         out: dict[int, list[Problem]] = {}
-        for pos, column, value, problem in allp.itertuples(index=False):
+        for pos, column, value, problem, zh in allp.itertuples(index=False):
             out.setdefault(int(pos), []).append(
-                {"column": column, "value": value, "problem": problem}
+                {"column": column, "value": value, "problem": problem, "problem_zh": zh}
             )
         return out
+
+
+def _prefixed(prefix: tuple[str, str], problem: Text) -> tuple[str, str]:
+    # the identifier checks of ids.py explain in English; problem_zh translates them
+    zh, en = (problem_zh(problem), problem) if isinstance(problem, str) else problem
+    return prefix[0] + zh, prefix[1] + en
+
+
+def _extra_message(value: str, _pos: int) -> tuple[str, str]:
+    n = value.count(",") + 1
+    shown = value if len(value) <= 80 else value[:79] + "…"
+    return (
+        f"本行比表头多 {n} 个字段（多出：{shown}），请检查未加引号的逗号",
+        f"the row has {n} more field(s) than the header (extra: {shown!r}); "
+        "check for an unquoted comma",
+    )
+
+
+def _control_message(value: str, _pos: int) -> tuple[str, str]:
+    found = re.search(_CONTROL, value)
+    code = f"U+{ord(found.group()):04X}" if found else "?"
+    return (f"含有控制字符 {code}（文件可能已损坏）", f"contains a control character {code}")
+
+
+def _pair(text: Text) -> tuple[str, str]:
+    return (text, text) if isinstance(text, str) else text
+
+
+def _label(table: str, col: str) -> str:
+    return TABLES[table].column(col).label_zh
+
+
+def problem_text(problem: Problem) -> str:
+    """One problem as a person reads it: Chinese first, then English."""
+    zh, en = problem.get("problem_zh") or "", problem.get("problem") or ""
+    return en if not zh or zh == en else f"{zh} / {en}"
 
 
 # --- parsing helpers --------------------------------------------------------
@@ -206,6 +266,12 @@ class _Chunk:
             else:
                 self.text[col] = empty
         self.typed: dict[str, pd.Series] = {}
+        for col, s in self.text.items():
+            damaged = s.str.contains(_CONTROL, regex=True)
+            self.problems.add(damaged, col, s, _control_message)
+        if EXTRA_FIELDS in frame.columns:  # a ragged CSV row, read record by record
+            extra = frame[EXTRA_FIELDS].fillna("").astype(str).reset_index(drop=True)
+            self.problems.add(extra != "", EXTRA_FIELDS, extra, _extra_message)
 
     def present(self, col: str) -> pd.Series:
         return self.text[col] != ""
@@ -214,14 +280,23 @@ class _Chunk:
         for col in cols:
             self.problems.add(~self.present(col), col, self.text[col], _REQUIRED_EMPTY)
 
+    def coded(self, col: str) -> pd.Series:
+        """Turn the accepted spellings of ``col``'s codes (行政处罚, 一般…) into the codes."""
+        self.text[col] = canonical_codes(self.text[col], self.table, col)
+        return self.text[col]
+
     def choice(self, col: str, choices: tuple[str, ...]) -> None:
         s = self.text[col]
-        allowed = ", ".join(choices)
+        zh_list, en_list = choices_text(code_labels(self.table, col), choices)
+        label = _label(self.table, col)
         self.problems.add(
             self.present(col) & ~s.isin(choices),
             col,
             s,
-            lambda v, _p: f"{col} {v!r} is not one of {allowed}",
+            lambda v, _p: (
+                f"{label}“{v}”不是可接受的值，应为：{zh_list}",
+                f"{col} {v!r} is not one of {', '.join(choices)} (accepted: {en_list})",
+            ),
         )
 
     def dates(self, col: str) -> pd.Series:
@@ -231,7 +306,10 @@ class _Chunk:
             self.present(col) & parsed.isna(),
             col,
             s,
-            lambda v, _p: f"date {v!r} is not a date (expected YYYY-MM-DD)",
+            lambda v, _p: (
+                f"“{v}”不是有效日期（应为 YYYY-MM-DD）",
+                f"date {v!r} is not a date (expected YYYY-MM-DD)",
+            ),
         )
         if col not in _FUTURE_ALLOWED:
             today = self.today.isoformat()
@@ -239,7 +317,10 @@ class _Chunk:
                 parsed > self.today_ts,
                 col,
                 s,
-                lambda _v, p: f"date {parsed.iat[p]:%Y-%m-%d} is in the future (today is {today})",
+                lambda _v, p: (
+                    f"日期 {parsed.iat[p]:%Y-%m-%d} 晚于今天（{today}）",
+                    f"date {parsed.iat[p]:%Y-%m-%d} is in the future (today is {today})",
+                ),
             )
         self.typed[col] = parsed
         return parsed
@@ -248,28 +329,31 @@ class _Chunk:
         s = self.text[col]
         parsed = parse_numbers(s)
         bad = self.present(col) & parsed.isna()
-        self.problems.add(bad, col, s, lambda v, _p: f"{v!r} is not a number")
+        self.problems.add(bad, col, s, lambda v, _p: (f"“{v}”不是数字", f"{v!r} is not a number"))
         if whole:
             # also bounds the value so that the cast to a 64-bit integer is safe
             self.problems.add(
                 parsed.notna() & ((parsed != np.floor(parsed)) | (parsed.abs() > 1e15)),
                 col,
                 s,
-                lambda v, _p: f"{v!r} is not a whole number",
+                lambda v, _p: (f"“{v}”不是整数", f"{v!r} is not a whole number"),
             )
         if col in _NON_NEGATIVE:
-            self.problems.add(parsed < 0, col, s, lambda v, _p: f"{col} {v} is negative")
+            label = _label(self.table, col)
+            self.problems.add(
+                parsed < 0, col, s, lambda v, _p: (f"{label} {v} 为负数", f"{col} {v} is negative")
+            )
         self.typed[col] = parsed
         return parsed
 
     def identifier(
         self,
         col: str,
-        check: Callable[[str, str], str | None],
+        check: Callable[[str, str], Text | None],
         *,
         context: pd.Series | None = None,
         valid: np.ndarray | None = None,
-        prefix: str = "",
+        prefix: tuple[str, str] = ("", ""),
     ) -> None:
         """Flag identifiers in ``col`` for which ``check(context, code)`` gives a problem.
 
@@ -286,7 +370,12 @@ class _Chunk:
         found = _cached(check, pd.DataFrame({"ctx": ctx[todo], "code": s[todo]}))
         messages = pd.Series(None, index=s.index, dtype=object)
         messages[todo] = found
-        self.problems.add(messages.notna(), col, s, lambda _v, p: f"{prefix}{messages.iat[p]}")
+        self.problems.add(
+            messages.notna(),
+            col,
+            s,
+            lambda _v, p: _prefixed(prefix, messages.iat[p]),
+        )
 
     def order(self, later: str, earlier: str) -> None:
         a, b = self.typed[later], self.typed[earlier]
@@ -294,7 +383,11 @@ class _Chunk:
             a < b,
             later,
             self.text[later],
-            lambda _v, p: f"{later} {a.iat[p]:%Y-%m-%d} is before {earlier} {b.iat[p]:%Y-%m-%d}",
+            lambda _v, p: (
+                f"{_label(self.table, later)} {a.iat[p]:%Y-%m-%d} 早于"
+                f"{_label(self.table, earlier)} {b.iat[p]:%Y-%m-%d}",
+                f"{later} {a.iat[p]:%Y-%m-%d} is before {earlier} {b.iat[p]:%Y-%m-%d}",
+            ),
         )
 
     def result(self, frame: pd.DataFrame) -> ValidationResult:
@@ -321,23 +414,33 @@ class _Chunk:
 # --- records -----------------------------------------------------------------
 
 
-def _party_problem(party: str, code: str, today: dt.date) -> str | None:
+def _party_problem(party: str, code: str, today: dt.date) -> Text | None:
     """Why ``code`` cannot identify a party of kind ``party`` (enterprise/person/any)."""
     if party == PARTY_ENTERPRISE:
         problem = uscc_problem(code)
         if problem is None:
             return None
         if id_number_problem(code, today) is None:
-            return "a 居民身份证号码 where the kind needs a 统一社会信用代码 (enterprises only)"
+            return (
+                "这是居民身份证号码，该信息类别只适用于企业（统一社会信用代码）",
+                "a 居民身份证号码 where the kind needs a 统一社会信用代码 (enterprises only)",
+            )
         return f"not a valid 统一社会信用代码: {problem}"
     if party == PARTY_PERSON:
         problem = id_number_problem(code, today)
         if problem is None:
             return None
         if is_uscc(code):
-            return "a 统一社会信用代码 where the kind needs a 居民身份证号码 (persons only)"
+            return (
+                "这是统一社会信用代码，该信息类别只适用于个人（居民身份证号码）",
+                "a 统一社会信用代码 where the kind needs a 居民身份证号码 (persons only)",
+            )
         return f"not a valid 居民身份证号码: {problem}"
     return party_id_problem(code, today)
+
+
+def _kind_name(key: str) -> str:
+    return KINDS[key].label_zh
 
 
 def _validate_records(c: _Chunk, dept: str | None) -> None:
@@ -345,11 +448,22 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
     if dept:
         t["source_dept"] = t["source_dept"].where(c.present("source_dept"), dept)
     c.required(("record_id", "subject_id", "kind", "event_date", "published_on", "source_dept"))
+    # departments write coded values in Chinese (行政处罚, 一般): store the codes
+    for col in ("kind", "severity", "polarity", "domain", "source_dept"):
+        c.coded(col)
+    t["value_text"] = canonical_kind_values(t["value_text"], t["kind"])
 
     kind = t["kind"]
     known = kind.isin(KINDS)
+    kinds_zh, kinds_en = choices_text(code_labels("records", "kind"))
     c.problems.add(
-        c.present("kind") & ~known, "kind", kind, lambda v, _p: f"unknown record kind {v!r}"
+        c.present("kind") & ~known,
+        "kind",
+        kind,
+        lambda v, _p: (
+            f"未知的信息类别“{v}”，应为以下之一：{kinds_zh}",
+            f"unknown record kind {v!r}; expected a kind's code or Chinese name: {kinds_en}",
+        ),
     )
 
     # subject_id: checked for the kind's party; unknown kinds accept either identifier
@@ -370,21 +484,23 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
     # severity: a known tier, allowed by the kind, present when the kind requires one
     sev = t["severity"]
     has_sev = c.present("severity")
-    tiers = ", ".join(SEVERITIES)
-    c.problems.add(
-        has_sev & ~sev.isin(SEVERITIES),
-        "severity",
-        sev,
-        lambda v, _p: f"severity {v!r} is not one of {tiers}",
-    )
+    c.choice("severity", SEVERITIES)
     allowed = {f"{k}|{s}" for k, rk in KINDS.items() for s in rk.severities}
     pair = kind + "|" + sev
+    tier_labels = code_labels("records", "severity")
 
-    def severity_message(v: str, p: int) -> str:
+    def severity_message(v: str, p: int) -> tuple[str, str]:
         rk = KINDS[kind.iat[p]]
         if not rk.severities:
-            return f"severity {v!r} given, but kind {rk.key!r} takes no severity"
-        return f"severity {v!r} is not allowed for kind {rk.key!r} ({', '.join(rk.severities)})"
+            return (
+                f"{_kind_name(rk.key)}不分失信程度，失信程度应留空（填写的是“{v}”）",
+                f"severity {v!r} given, but kind {rk.key!r} takes no severity",
+            )
+        zh, en = choices_text(tier_labels, rk.severities)
+        return (
+            f"{_kind_name(rk.key)}的失信程度不能是“{v}”，应为：{zh}",
+            f"severity {v!r} is not allowed for kind {rk.key!r} ({en})",
+        )
 
     c.problems.add(
         known & has_sev & sev.isin(SEVERITIES) & ~pair.isin(allowed),
@@ -398,8 +514,10 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
         "severity",
         sev,
         lambda _v, p: (
-            f"{_REQUIRED_EMPTY}: kind {kind.iat[p]!r} needs one of "
-            f"{', '.join(KINDS[kind.iat[p]].severities)}"
+            f"{_REQUIRED_EMPTY[0]}：{_kind_name(kind.iat[p])}须填写失信程度，应为："
+            f"{choices_text(tier_labels, KINDS[kind.iat[p]].severities)[0]}",
+            f"{_REQUIRED_EMPTY[1]}: kind {kind.iat[p]!r} needs one of "
+            f"{choices_text(tier_labels, KINDS[kind.iat[p]].severities)[1]}",
         ),
     )
 
@@ -411,10 +529,7 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
         declares & c.present("value_text") & ~(kind + "|" + vt).isin(valued),
         "value_text",
         vt,
-        lambda v, p: (
-            f"value_text {v!r} is not one of {', '.join(KINDS[kind.iat[p]].values)} "
-            f"for kind {kind.iat[p]!r}"
-        ),
+        lambda v, p: _value_text_message(v, kind.iat[p]),
     )
 
     # polarity and domain: valid when given, else filled from the kind
@@ -436,12 +551,23 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
     c.numbers("amount")
 
 
+def _value_text_message(value: str, key: str) -> tuple[str, str]:
+    zh, en = choices_text(KIND_VALUES.get(key, {}), KINDS[key].values)
+    return (
+        f"{_kind_name(key)}的文本值不能是“{value}”，应为：{zh}",
+        f"value_text {value!r} is not one of {', '.join(KINDS[key].values)} "
+        f"for kind {key!r} (accepted: {en})",
+    )
+
+
 # --- subjects ----------------------------------------------------------------
 
 
 def _validate_subjects(c: _Chunk) -> None:
     t = c.text
     c.required(("subject_id", "subject_type", "name", "region_code", "status"))
+    for col in ("subject_type", "industry", "scale", "licence_class", "status"):
+        c.coded(col)
     c.choice("subject_type", SUBJECT_TYPES)
 
     stype = t["subject_type"]
@@ -472,13 +598,13 @@ def _validate_subjects(c: _Chunk) -> None:
         "legal_rep_id",
         lambda _c, v: id_number_problem(v, c.today),
         valid=valid_id_mask(t["legal_rep_id"], c.today),
-        prefix="not a valid 居民身份证号码: ",
+        prefix=("不是有效的居民身份证号码：", "not a valid 居民身份证号码: "),
     )
     c.identifier(
         "employer_id",
         lambda _c, v: uscc_problem(v),
         valid=valid_uscc_mask(t["employer_id"]),
-        prefix="not a valid 统一社会信用代码: ",
+        prefix=("不是有效的统一社会信用代码：", "not a valid 统一社会信用代码: "),
     )
 
 

@@ -85,6 +85,21 @@ POLARITIES: Labels = {
     "neutral": ("中性", "neutral"),
 }
 
+#: The business domain of a record kind (``KINDS[kind].domain``; filled from the kind).
+DOMAINS: Labels = {
+    "registration": ("登记注册", "registration"),
+    "supervision": ("市场监管", "supervision"),
+    "judicial": ("司法", "judicial"),
+    "tax": ("税务", "tax"),
+    "social_insurance": ("社会保险", "social insurance"),
+    "finance": ("金融信贷", "finance"),
+    "utilities": ("公用事业", "utilities"),
+    "transport": ("交通运输", "transport"),
+    "commitment": ("信用承诺", "credit commitments"),
+    "evaluation": ("信用评价", "credit evaluation"),
+    "rural": ("农村信用", "rural credit"),
+}
+
 OBJECTION_STATUSES: Labels = {
     "open": ("核查中", "open"),
     "upheld": ("异议成立", "upheld"),

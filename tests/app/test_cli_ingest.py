@@ -116,9 +116,10 @@ def test_values_that_look_like_rich_markup_print_literally(tmp_path) -> None:
     frame.to_csv(path, index=False)
     result = invoke(str(path), "--store", str(db), "--dept", "samr")
     assert result.exit_code == 0, result.output
-    assert "quarantined 5" in result.output  # rows 3, 10 and 20 as built, 4 and 6
-    assert "value_text '[/x]' is not one of" in result.output
-    assert "severity '[abc]' is not one of" in result.output
+    output = result.output.replace("\n", "")  # rich wraps long lines
+    assert "quarantined 5" in output  # rows 3, 10 and 20 as built, 4 and 6
+    assert "value_text '[/x]' is not one of" in output
+    assert "severity '[abc]' is not one of" in output
     with DuckDBStore(db) as st:
         raw = st.query("SELECT raw FROM quarantine")["raw"]
     assert any("[/x]" in r for r in raw)
@@ -131,3 +132,50 @@ def test_an_error_naming_a_file_that_looks_like_markup_prints_literally(tmp_path
     assert result.exit_code == 2, result.output
     output = result.output.replace("\n", "")
     assert "penalties[red][abc].csv" in output and "missing required columns" in output
+
+
+def test_values_in_chinese_are_accepted_like_the_headers(tmp_path) -> None:
+    path, db = tmp_path / "samr.csv", tmp_path / "xp.duckdb"
+    frame = department_file(seed=5)
+    frame["信息类别"] = frame["信息类别"].replace(
+        {"administrative_penalty": "行政处罚", "traffic_violation": "交通违法"}
+    )
+    frame["失信程度"] = frame["失信程度"].replace({"general": "一般", "minor": "轻微"})
+    frame.loc[[0, 2], "失信程度"] = ["严重", "较重"]  # 较重 is no tier
+    frame.to_csv(path, index=False, encoding="gbk")
+    result = invoke(str(path), "--store", str(db), "--dept", "samr")
+    assert result.exit_code == 0, result.output
+    assert "quarantined 4" in result.output  # rows 3, 10 and 20 as built, and 较重
+    assert "失信程度“较重”不是可接受的值，应为：轻微、一般、严重" in (
+        result.output.replace("\n", "")
+    )
+    with DuckDBStore(db) as st:
+        kinds = st.query("SELECT kind, severity, count(*) AS n FROM records GROUP BY ALL")
+    assert set(kinds["kind"]) == {"administrative_penalty", "traffic_violation"}
+    assert set(kinds["severity"]) == {"serious", "general", "minor"}
+
+
+def test_a_header_only_file_says_0_rows_in_one_line(tmp_path) -> None:
+    path, db = tmp_path / "2026-11.csv", tmp_path / "xp.duckdb"
+    department_file().iloc[:0].to_csv(path, index=False)
+    result = invoke(str(path), "--store", str(db), "--dept", "samr")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().count("\n") == 0, result.output
+    assert "0 rows stored" in result.output and "Traceback" not in result.output
+    assert counts(db) == {"records": 0, "quarantine": 0, "ingest_log": 1}
+
+
+def test_a_repeated_column_is_refused_naming_both(tmp_path) -> None:
+    path, db = tmp_path / "samr.csv", tmp_path / "xp.duckdb"
+    frame = department_file()
+    frame["subject_id"] = frame["主体标识"]
+    frame.to_csv(path, index=False)
+    result = invoke(str(path), "--store", str(db), "--dept", "samr")
+    assert result.exit_code == 2, result.output
+    output = result.output.replace("\n", "")
+    assert "第 2 列“主体标识”和第 10 列“subject_id”是同一字段" in output
+    assert (
+        "column subject_id is given twice: column 2 '主体标识' and column 10 'subject_id'" in output
+    )
+    assert output.count("错误 / error") == 1 and "Traceback" not in output
+    assert not db.exists() or counts(db) == {"records": 0, "quarantine": 0, "ingest_log": 0}

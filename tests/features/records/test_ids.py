@@ -579,3 +579,39 @@ def test_mask_leaves_public_codes_unchanged() -> None:
     assert mask_id(TOWNSHIP) == TOWNSHIP
     assert mask_id(None) is None
     assert mask_id("") == ""
+
+
+def test_every_identifier_problem_reads_in_chinese() -> None:
+    import re
+
+    from features.records.ids import (
+        division_code_problem,
+        problem_zh,
+        region_code_problem,
+        subject_id_problem,
+    )
+
+    today = dt.date(2026, 11, 22)
+    problems = [
+        uscc_problem("123"),
+        uscc_problem("91110000600037341I"[:17] + "I"),  # I is outside the alphabet
+        uscc_problem("91ABCDEF600037341L"),
+        uscc_problem("91110000600037341X"),
+        id_number_problem("123", today),
+        id_number_problem("11010519491231002A", today),
+        id_number_problem("110105194913310021", today),
+        id_number_problem("110105180001010021", today),
+        id_number_problem("110105194912310021", today),
+        region_code_problem("99"),
+        division_code_problem("12"),
+        subject_id_problem("1234567890", "village", today),
+        subject_id_problem("12345", "township", today),
+        subject_id_problem("x", "alien", today),
+        subject_id_problem("123", "enterprise", today),
+        subject_id_problem("123", "driver", today),
+    ]
+    assert all(problems), problems
+    for problem in problems:
+        zh = problem_zh(problem)
+        assert zh != problem and re.search(r"[\u4e00-\u9fff]", zh), (problem, zh)
+    assert problem_zh("something new") == "something new"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -162,9 +163,10 @@ def dirty_file(tmp_path) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, str]]:
     for _ in range(4):  # bad ID number check character
         body = person[:17]
         brk("subject_id", **as_violation(body + _wrong(id_check_char(body), ID_CHECK, rng)))
-    for value in ("foo", "penalty", "行政处罚", "tax-paid"):  # unknown kinds
+    # unknown kinds (a kind's Chinese name, 行政处罚, is accepted: test_validate.py)
+    for value in ("foo", "penalty", "行政罚款", "tax-paid"):
         brk("kind", kind=value)
-    for value in ("huge", "severe", "3", "一般"):  # severity outside the tiers
+    for value in ("huge", "severe", "3", "较重"):  # severity outside the tiers (一般 is one)
         brk("severity", **{**penalty, "severity": value})
     for value in ("2026-13-01", "2023-02-30", "soon", "05.01.2023"):  # unparseable dates
         brk("event_date", event_date=value, decided_on="", valid_until="")
@@ -219,7 +221,11 @@ def test_acceptance_1000_records_37_broken(store, tmp_path) -> None:
     assert set(q["file_name"]) == {"penalties.csv"} and set(q["target_table"]) == {"records"}
     for row in q.itertuples():
         reasons = json.loads(row.reasons)
-        assert reasons and all(set(r) == {"column", "value", "problem"} for r in reasons)
+        assert reasons and all(
+            set(r) == {"column", "value", "problem", "problem_zh"} for r in reasons
+        )
+        # every reason reads in Chinese too (the quality page's language)
+        assert all(re.search(r"[\u4e00-\u9fff]", r["problem_zh"]) for r in reasons), reasons
         assert expected[row.row_number] in {r["column"] for r in reasons}, (row.row_number, reasons)
         raw = json.loads(row.raw)
         assert raw == frame.iloc[row.row_number - 2].to_dict()  # the row exactly as read
@@ -300,7 +306,8 @@ def test_undecodable_file_writes_nothing(store, tmp_path) -> None:
     bad.write_bytes(body + b"R9,\xff\n")
     with pytest.raises(UnreadableFileError) as err:
         ingest(store, bad)
-    assert str(err.value).startswith(f"{bad}: cannot be decoded as UTF-8 or GBK (byte 0xff")
+    assert str(err.value).startswith(f"{bad}: 无法按 UTF-8 或 GBK 解码")
+    assert " / cannot be decoded as UTF-8 or GBK (byte 0xff" in str(err.value)
     assert table_counts(store) == before
 
 
@@ -309,21 +316,48 @@ def test_missing_columns_write_nothing(store, tmp_path) -> None:
     make_records(20).drop(columns=["kind", "published_on"]).to_csv(path, index=False)
     with pytest.raises(
         UnreadableFileError,
-        match=r"x\.csv: missing required columns: kind, "
+        match=r"x\.csv: 缺少必需的列：.* / missing required columns: kind, "
         r"published_on",
     ):
         ingest(store, path)
     assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 0}
 
 
-def test_a_broken_line_late_in_the_file_rolls_back_earlier_chunks(store, tmp_path) -> None:
+def test_a_ragged_line_late_in_the_file_is_quarantined_and_nothing_is_stored_twice(
+    store, tmp_path
+) -> None:
+    # the fast reader meets the ragged line after 5 chunks were written: they are rolled
+    # back and the file is read again record by record, the ragged row quarantined
     lines = make_records(30, seed=11).to_csv(index=False).splitlines()
-    lines[25] = lines[25].replace("some", "x") + ",one,too,many"
+    lines[25] = lines[25] + ",one,too,many"
     lines[3] = lines[3].replace(lines[3].split(",")[0], "", 1)  # a quarantined row as well
     path = tmp_path / "late.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(UnreadableFileError, match=r"late\.csv: record 26"):
-        ingest(store, path, chunk_rows=5)
+    result = ingest(store, path, chunk_rows=5)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (30, 28, 2)
+    assert table_counts(store) == {"records": 28, "subjects": 0, "quarantine": 2, "ingest_log": 1}
+    q = store.query("SELECT row_number, raw, reasons FROM quarantine ORDER BY row_number")
+    assert q["row_number"].tolist() == [4, 26]
+    (reason,) = json.loads(q["reasons"].iloc[1])
+    assert reason["column"] == "_extra_fields" and reason["value"] == "one,too,many"
+    assert reason["problem_zh"].startswith("本行比表头多 3 个字段（多出：one,too,many）")
+    raw = json.loads(q["raw"].iloc[1])
+    assert raw["record_id"] == lines[25].split(",")[0] and raw["_extra_fields"] == "one,too,many"
+    # a file whose every row is one field too long is read the same way
+    every = tmp_path / "every.csv"
+    body = make_records(4, seed=12).to_csv(index=False).splitlines()
+    every.write_text("\n".join([body[0]] + [b + ",备注" for b in body[1:]]) + "\n")
+    result = ingest(store, every)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (4, 0, 4)
+
+
+def test_a_broken_quote_still_makes_the_file_unreadable(store, tmp_path) -> None:
+    lines = make_records(5, seed=13).to_csv(index=False).splitlines()
+    lines[3] = lines[3] + ',"never closed'
+    path = tmp_path / "quote.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match=r"quote\.csv: "):
+        ingest(store, path)
     assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 0}
 
 
@@ -341,7 +375,10 @@ def test_dept_fills_source_dept_and_ignored_columns_are_logged(store, tmp_path) 
         ingest(store, path)
     result = ingest(store, path, dept="tax")
     assert result.message == "ignored columns: 经办人, remark"
-    assert "说明 / note: ignored columns: 经办人, remark" in result.summary()
+    assert (
+        "说明 / note: 未使用的列：经办人, remark / ignored columns: 经办人, remark"
+        in result.summary()
+    )
     assert set(store.query("SELECT source_dept FROM records")["source_dept"]) == {"tax"}
     log = store.query("SELECT source_dept, message FROM ingest_log").iloc[0]
     assert (log["source_dept"], log["message"]) == ("tax", "ignored columns: 经办人, remark")
@@ -401,7 +438,10 @@ def test_the_result_is_frozen_and_counts_add_up(store, tmp_path) -> None:
     frame.to_csv(tmp_path / "a.csv", index=False)
     result = ingest(store, tmp_path / "a.csv")
     assert result.rows_read == result.rows_stored + result.rows_unchanged + result.rows_quarantined
-    assert result.top_reasons == (("kind", 2, "unknown record kind 'foo'"),)
+    ((column, rows, example),) = result.top_reasons
+    assert (column, rows) == ("kind", 2)
+    assert example.startswith("未知的信息类别“foo”，应为以下之一：行政许可、行政处罚、")
+    assert " / unknown record kind 'foo'; expected a kind's code or Chinese name: " in example
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.rows_read = 0  # type: ignore[misc]
 
@@ -409,3 +449,81 @@ def test_the_result_is_frozen_and_counts_add_up(store, tmp_path) -> None:
 def test_unknown_table_is_refused(store, tmp_path) -> None:
     with pytest.raises(ValueError, match="ratings"):
         ingest_file(store, tmp_path / "a.csv", "ratings")
+
+
+# --- input edges (issue 15) ------------------------------------------------------------------
+
+
+def test_a_header_only_file_is_logged_with_0_rows(store, tmp_path) -> None:
+    path = tmp_path / "empty-month.csv"
+    make_records(0).to_csv(path, index=False, encoding="gbk")
+    result = ingest(store, path, dept="samr")
+    assert (result.ingest_id, result.rows_read, result.rows_stored) == (1, 0, 0)
+    assert table_counts(store) == {"records": 0, "subjects": 0, "quarantine": 0, "ingest_log": 1}
+    assert store.scalar("SELECT message FROM ingest_log") == (
+        "no data rows: the file has a header only"
+    )
+    summary = result.summary()
+    assert "\n" not in summary and "0 rows stored" in summary and "0 行入库" in summary
+
+
+def test_every_sheet_of_a_workbook_is_ingested_and_quarantine_names_the_sheet(
+    store, tmp_path
+) -> None:
+    import openpyxl
+
+    labels = {c.name: c.label_zh for c in TABLES["records"].columns}
+    frame = make_records(10, seed=16).rename(columns=labels)
+    frame.loc[7, "信息类别"] = "foo"  # the 3rd row of the second sheet
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["每月 5 日前报送"])
+    for title, part in (("一月", frame.iloc[:5]), ("二月", frame.iloc[5:])):
+        sheet = book.create_sheet(title)
+        sheet.append(list(part.columns))
+        for row in part.itertuples(index=False):
+            sheet.append(list(row))
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    result = ingest(store, path)
+    assert (result.rows_read, result.rows_stored, result.rows_quarantined) == (10, 9, 1)
+    q = store.query("SELECT file_name, row_number FROM quarantine")
+    assert q.to_dict("records") == [{"file_name": "book.xlsx [二月]", "row_number": 4}]
+    assert result.message == (
+        "sheets read: 一月 (5 rows), 二月 (5 rows); sheets skipped: 说明 (no known column headers)"
+    )
+    assert (
+        "说明 / note: 已读取工作表：一月（5 行）、二月（5 行） / sheets read:" in result.summary()
+    )
+
+
+def test_records_written_in_chinese_are_stored_with_their_codes(store, tmp_path) -> None:
+    from features.records.kinds import KINDS
+    from features.records.values import SEVERITIES
+
+    frame = make_records(50, seed=17)
+    zh = frame.assign(
+        kind=frame["kind"].map(lambda k: KINDS[k].label_zh),
+        severity=frame["severity"].map(lambda s: SEVERITIES[s][0] if s else ""),
+    )
+    zh.to_csv(tmp_path / "zh.csv", index=False, encoding="gbk")
+    result = ingest(store, tmp_path / "zh.csv")
+    assert (result.rows_stored, result.rows_quarantined) == (50, 0), result.summary()
+    pd.testing.assert_frame_equal(
+        stored_records(store)[["record_id", "kind", "severity"]],
+        frame[["record_id", "kind", "severity"]]
+        .replace("", None)
+        .sort_values("record_id")
+        .reset_index(drop=True),
+        check_dtype=False,
+        check_index_type=False,
+    )
+
+
+def test_a_folder_or_a_missing_file_is_one_clear_error(store, tmp_path) -> None:
+    (tmp_path / "dir.csv").mkdir()
+    with pytest.raises(UnreadableFileError, match=r"dir\.csv: 这是文件夹，不是文件 / a folder"):
+        ingest(store, tmp_path / "dir.csv")
+    with pytest.raises(UnreadableFileError, match=r"gone\.csv: 文件不存在 / no such file"):
+        ingest(store, tmp_path / "gone.csv")
+    assert table_counts(store)["ingest_log"] == 0

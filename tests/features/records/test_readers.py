@@ -71,7 +71,8 @@ def test_bytes_in_neither_encoding_name_the_file_byte_and_offset(tmp_path) -> No
     with pytest.raises(UnreadableFileError) as err:
         detect_encoding(path)
     assert str(err.value) == (
-        f"{path}: cannot be decoded as UTF-8 or GBK (byte 0xff at offset {len(good) + 3})"
+        f"{path}: 无法按 UTF-8 或 GBK 解码（偏移 {len(good) + 3} 处的字节 0xff） / "
+        f"cannot be decoded as UTF-8 or GBK (byte 0xff at offset {len(good) + 3})"
     )
 
 
@@ -117,7 +118,10 @@ def test_missing_required_columns_are_named(tmp_path) -> None:
     make_records(3).drop(columns=["kind", "published_on"]).to_csv(path, index=False)
     with pytest.raises(UnreadableFileError) as err:
         open_table_file(path, "records", REQUIRED)
-    assert str(err.value) == f"{path}: missing required columns: kind, published_on"
+    assert str(err.value) == (
+        f"{path}: 缺少必需的列：信息类别（kind）、公示/报送日期（published_on） / "
+        "missing required columns: kind, published_on"
+    )
     # with --dept, source_dept may be missing
     path2 = tmp_path / "y.csv"
     make_records(3).drop(columns=["source_dept"]).to_csv(path2, index=False)
@@ -158,7 +162,7 @@ def test_a_row_with_too_many_fields_makes_the_file_unreadable(tmp_path) -> None:
     lines = text.splitlines()
     lines[3] += ",extra"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    expected = r"r\.csv: record 4 .* has 14 fields, expected 13"
+    expected = r"r\.csv: 第 4 条记录.* / record 4 .* has 14 fields, expected 13"
     with pytest.raises(UnreadableFileError, match=expected):
         read_all(path)
 
@@ -166,17 +170,17 @@ def test_a_row_with_too_many_fields_makes_the_file_unreadable(tmp_path) -> None:
 def test_other_unreadable_files(tmp_path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(UnreadableFileError, match=r"empty\.csv: the file is empty"):
+    with pytest.raises(UnreadableFileError, match=r"empty\.csv: .* / the file is empty"):
         open_table_file(empty, "records", REQUIRED)
     odd = tmp_path / "r.xls"
     odd.write_bytes(b"\xd0\xcf")
-    with pytest.raises(UnreadableFileError, match=r"unsupported file type '\.xls'"):
+    with pytest.raises(UnreadableFileError, match=r"/ unsupported file type '\.xls'"):
         open_table_file(odd, "records", REQUIRED)
     broken = tmp_path / "r.parquet"
     broken.write_bytes(b"not parquet")
-    with pytest.raises(UnreadableFileError, match=r"r\.parquet: not a readable Parquet file"):
+    with pytest.raises(UnreadableFileError, match=r"r\.parquet: .* / not a readable Parquet file"):
         open_table_file(broken, "records", REQUIRED)
-    with pytest.raises(UnreadableFileError, match=r"nothere\.csv: no such file"):
+    with pytest.raises(UnreadableFileError, match=r"nothere\.csv: 文件不存在 / no such file"):
         open_table_file(tmp_path / "nothere.csv", "records", REQUIRED)
 
 
@@ -291,3 +295,127 @@ def test_excel_rows_keep_their_sheet_row_numbers(tmp_path) -> None:
     assert got["published_on"].tolist() == ["2023-01-06", "20230203"]
     assert got["amount"].tolist() == ["1200", "12.75"]
     assert got["value_num"].tolist() == ["3", ""]
+
+
+# --- input edges (issue 15) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # the same header twice: pandas used to rename the second to subject_id.1 and drop it
+        ("subject_id", "column subject_id is given twice: column 2 'subject_id' and column 14 "),
+        # two spellings of one column
+        (
+            "主体标识",
+            "column subject_id is given twice: column 2 'subject_id' and column 14 '主体标识'",
+        ),
+    ],
+)
+def test_a_repeated_column_is_refused_naming_both(tmp_path, extra, message) -> None:
+    frame = make_records(3)
+    path = tmp_path / "r.csv"
+    body = frame.to_csv(index=False).splitlines()
+    lines = [body[0] + f",{extra}"] + [line + ",x" for line in body[1:]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError) as err:
+        open_table_file(path, "records", REQUIRED)
+    text = str(err.value)
+    assert text.startswith(
+        f"{path}: 第 2 列“subject_id”和第 14 列“{extra}”是同一字段 主体标识（subject_id）"
+    )
+    assert message in text
+
+
+def test_a_header_only_file_has_no_rows(tmp_path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "记录编号,主体标识,信息类别,发生日期,公示/报送日期,来源部门\n", encoding="utf-8"
+    )
+    source = open_table_file(path, "records", REQUIRED)
+    frames = list(source.chunks())
+    assert sum(len(f) for f in frames) == 0
+    assert all(list(f.columns) == list(source.columns) for f in frames)
+
+
+def test_rows_that_all_have_an_extra_field_are_refused(tmp_path) -> None:
+    # pandas would take the first column as an index and shift every value one column
+    path = tmp_path / "r.csv"
+    text = make_records(3).to_csv(index=False).splitlines()
+    path.write_text("\n".join([text[0]] + [line + ",备注" for line in text[1:]]) + "\n")
+    with pytest.raises(UnreadableFileError, match="rows have more fields than the header"):
+        read_all(path)
+
+
+def test_utf16_with_a_byte_order_mark_is_read(tmp_path) -> None:
+    path = tmp_path / "r.csv"
+    frame = chinese_headers(make_records(5))
+    frame.to_csv(path, index=False, encoding="utf-16")
+    assert detect_encoding(path) == "utf-16"
+    got = read_all(path)
+    assert got.index.tolist() == [2, 3, 4, 5, 6] and got["detail"].iloc[0] == "罚款；责令改正"
+    # without the mark, the NUL bytes of the header line make it unreadable, said plainly
+    bare = tmp_path / "bare.csv"
+    bare.write_bytes(frame.to_csv(index=False).encode("utf-16-le"))
+    with pytest.raises(UnreadableFileError, match="the first line holds NUL bytes"):
+        open_table_file(bare, "records", REQUIRED)
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+HEADER = ["记录编号", "主体标识", "信息类别", "发生日期", "公示/报送日期", "来源部门"]
+
+
+def _row(record_id: str) -> list[str]:
+    return [record_id, "91110000600037341L", "tax_paid", "2023-01-05", "2023-01-06", "tax"]
+
+
+def test_every_data_sheet_of_a_workbook_is_read(tmp_path) -> None:
+    path = tmp_path / "book.xlsx"
+    _workbook(
+        path,
+        {
+            "填报说明": [["每月报送一次"], ["联系人：张三"]],
+            "一月": [HEADER, _row("A1"), _row("A2")],
+            "二月": [HEADER[::-1], _row("B1")[::-1]],  # its own header, in another order
+            "空表": [],
+            "三月": [HEADER],
+        },
+    )
+    source = open_table_file(path, "records", REQUIRED)
+    assert [p.sheet for p in source.parts] == ["一月", "二月", "三月"]
+    assert source.skipped == (
+        ("填报说明", "没有可识别的列名", "no known column headers"),
+        ("空表", "空工作表", "empty sheet"),
+    )
+    got = [(sheet, f.index.tolist(), f["record_id"].tolist()) for sheet, f in source.parts_chunks()]
+    assert [g for g in got if g[1]] == [("一月", [2, 3], ["A1", "A2"]), ("二月", [2], ["B1"])]
+    frames = [f for _, f in source.parts_chunks()]
+    assert all(f.loc[f.index[0], "source_dept"] == "tax" for f in frames if len(f))
+
+
+def test_a_sheet_without_the_required_columns_is_refused_naming_it(tmp_path) -> None:
+    path = tmp_path / "book.xlsx"
+    _workbook(path, {"一月": [HEADER, _row("A1")], "二月": [HEADER[1:], _row("B1")[1:]]})
+    with pytest.raises(UnreadableFileError) as err:
+        open_table_file(path, "records", REQUIRED)
+    assert str(err.value).startswith(f"{path} [二月]: 缺少必需的列：记录编号（record_id）")
+    _workbook(path, {"一月": [HEADER, _row("A1")], "二月": [[*HEADER, "record_id"], _row("B1")]})
+    with pytest.raises(UnreadableFileError, match=r"\[二月\]: .*column record_id is given twice"):
+        open_table_file(path, "records", REQUIRED)
+    _workbook(path, {"一月": [[None], _row("A1")]})  # data under an empty first row
+    with pytest.raises(UnreadableFileError, match=r"\[一月\]: .*row 1 is empty"):
+        open_table_file(path, "records", REQUIRED)
+    _workbook(path, {"说明": [["只有说明"]], "空": []})
+    with pytest.raises(UnreadableFileError, match="no sheet has a header row"):
+        open_table_file(path, "records", REQUIRED)

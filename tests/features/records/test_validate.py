@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 
 import numpy as np
@@ -90,7 +91,7 @@ def test_generated_rows_are_all_valid() -> None:
         (
             {"kind": "serious_violation_list", "value_text": ""},
             "severity",
-            "severity 'general' is not allowed for kind 'serious_violation_list' (serious)",
+            "severity 'general' is not allowed for kind 'serious_violation_list' (serious=严重)",
         ),
         (
             {"kind": "tax_paid", "value_text": ""},
@@ -100,8 +101,8 @@ def test_generated_rows_are_all_valid() -> None:
         (
             {"severity": ""},
             "severity",
-            "required field is empty: kind 'administrative_penalty' needs one of minor, general, "
-            "serious",
+            "required field is empty: kind 'administrative_penalty' needs one of "
+            "minor=轻微, general=一般, serious=严重",
         ),
         ({"value_text": "pets"}, "value_text", "value_text 'pets' is not one of food, drug,"),
         (
@@ -422,3 +423,145 @@ def test_today_defaults_to_the_current_date() -> None:
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
     found = validate_chunk(one_record(published_on=tomorrow), "records").problems[2]
     assert found[0]["column"] == "published_on" and "in the future" in found[0]["problem"]
+
+
+# --- values written in Chinese (issue 15) ---------------------------------------------------
+
+
+def test_records_with_chinese_values_are_stored_as_codes() -> None:
+    frame = pd.concat(
+        [
+            one_record(
+                kind="行政处罚", severity="一般", value_text="食品", source_dept="市场监督管理局"
+            ),
+            one_record(record_id="R2", kind=" 行政处罚 ", severity="严重", value_text="其他"),
+            # English labels and codes in other cases are spellings too
+            one_record(record_id="R3", kind="Administrative penalty", severity="MINOR"),
+            one_record(record_id="R4", kind="administrative_penalty", severity="ｇｅｎｅｒａｌ"),
+        ]
+    )
+    frame.index = pd.Index([2, 3, 4, 5], name="row_number")
+    result = validate_chunk(frame, "records", today=TODAY)
+    assert result.problems == {}
+    clean = result.clean
+    assert clean["kind"].tolist() == ["administrative_penalty"] * 4
+    assert clean["severity"].tolist() == ["general", "serious", "minor", "general"]
+    assert clean["value_text"].tolist() == ["food", "other", "food", "food"]
+    assert clean["source_dept"].iloc[0] == "samr"
+    assert clean["polarity"].tolist() == ["negative"] * 4  # filled from the coded kind
+
+
+def test_a_kind_value_is_read_in_its_own_kind() -> None:
+    # 其他 is "other" for a penalty; court judgments spell theirs 其他纠纷
+    court = one_record(
+        kind="涉诉判决",
+        severity="",
+        value_text="其他纠纷",
+        amount="",
+        decided_on="",
+        valid_until="",
+    )
+    clean = validate_chunk(court, "records", today=TODAY).clean
+    assert (clean["kind"].iloc[0], clean["value_text"].iloc[0]) == ("court_judgment", "other")
+    found = problems_of(one_record(kind="涉诉判决", severity="", value_text="食品"))
+    assert [p["column"] for p in found] == ["value_text"]
+    assert found[0]["problem_zh"].startswith("涉诉判决的文本值不能是“食品”，应为：")
+    assert "其他纠纷" in found[0]["problem_zh"] and "other" not in found[0]["problem_zh"]
+
+
+def test_subjects_with_chinese_values_are_stored_as_codes() -> None:
+    frame = one_subject(subject_type="企业", industry="制造业", scale="小型", status="存续")
+    result = validate_chunk(frame, "subjects", today=TODAY)
+    assert result.problems == {}
+    row = result.clean.iloc[0]
+    assert (row["subject_type"], row["industry"], row["scale"], row["status"]) == (
+        "enterprise",
+        "C",
+        "small",
+        "active",
+    )
+    driver = make_subjects(3).iloc[2].to_dict() | {
+        "subject_type": "驾驶员",
+        "licence_class": "A2（重型牵引挂车）",
+    }
+    clean = validate_chunk(pd.DataFrame([driver], dtype=str), "subjects", today=TODAY).clean
+    assert (clean["subject_type"].iloc[0], clean["licence_class"].iloc[0]) == ("driver", "A2")
+
+
+@pytest.mark.parametrize(
+    ("table", "changes", "column", "zh", "en"),
+    [
+        (
+            "records",
+            {"severity": "较重"},
+            "severity",
+            "失信程度“较重”不是可接受的值，应为：轻微、一般、严重",
+            "severity '较重' is not one of minor, general, serious "
+            "(accepted: minor=轻微, general=一般, serious=严重)",
+        ),
+        (
+            "records",
+            {"kind": "行政罚款"},
+            "kind",
+            "未知的信息类别“行政罚款”，应为以下之一：行政许可、行政处罚、经营异常名录",
+            "unknown record kind '行政罚款'; expected a kind's code or Chinese name: "
+            "administrative_licence=行政许可, administrative_penalty=行政处罚",
+        ),
+        (
+            "subjects",
+            {"status": "在业"},
+            "status",
+            "状态“在业”不是可接受的值，应为：存续、注销、吊销",
+            "status '在业' is not one of active, closed, revoked",
+        ),
+    ],
+)
+def test_a_value_matching_nothing_names_the_accepted_values(table, changes, column, zh, en) -> None:
+    frame = one_record(**changes) if table == "records" else one_subject(**changes)
+    found = [p for p in problems_of(frame, table) if p["column"] == column]
+    assert len(found) == 1, found
+    assert found[0]["problem_zh"].startswith(zh) and found[0]["problem"].startswith(en)
+
+
+def test_every_problem_reads_in_chinese() -> None:
+    # one row per broken column; each problem has a Chinese text with Chinese words in it
+    rows = [
+        one_record(subject_id=GOOD_USCC[:17] + "Z"),
+        one_record(kind="traffic_violation", severity="minor", value_text="", value_num="3"),
+        one_record(kind="tax_paid", severity="minor", value_text=""),
+        one_record(severity=""),
+        one_record(event_date="2023-13-01"),
+        one_record(published_on="2099-01-01"),
+        one_record(published_on="2023-01-01"),
+        one_record(amount="-5"),
+        one_record(amount="lots"),
+        one_record(record_id=""),
+        one_subject(region_code="99"),
+        one_subject(household_size="2.5"),
+        one_subject(legal_rep_id="110105194912310021"),
+    ]
+    for frame in rows:
+        table = "subjects" if "subject_type" in frame.columns else "records"
+        found = problems_of(frame, table)
+        assert found, frame.to_dict("records")
+        for p in found:
+            assert (
+                re.search(r"[\u4e00-\u9fff]", p["problem_zh"]) and p["problem_zh"] != p["problem"]
+            ), p
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f", "\x0b"])
+def test_control_characters_quarantine_the_row(char) -> None:
+    found = problems_of(one_record(detail=f"罚款{char}通知"))
+    assert [p["column"] for p in found] == ["detail"]
+    code = f"U+{ord(char):04X}"
+    assert found[0]["problem"] == f"contains a control character {code}"
+    assert found[0]["problem_zh"].startswith(f"含有控制字符 {code}")
+    # tabs and line breaks are text
+    assert problems_of(one_record(detail="罚款\t通知\r\n第二行")) == []
+
+
+def test_formula_looking_text_is_data() -> None:
+    for text in ("=1+1", '=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(A1)"):
+        assert problems_of(one_record(detail=text)) == []
+        assert problems_of(one_subject(name=text), "subjects") == []
