@@ -94,8 +94,35 @@ def open_store(path: Path | None = None, *, read_only: bool = False):
 
 def fail(message: str) -> NoReturn:
     """Print one error line (the message is shown literally) and exit with code 2."""
-    err_console.print(f"[red]错误 / error:[/red] {escape(message)}", highlight=False)
+    # soft_wrap: one line however long, whatever the terminal's width
+    err_console.print(
+        f"[red]错误 / error:[/red] {escape(message)}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code=2)
+
+
+def latest_day(st) -> Any:
+    """The latest day anything may be dated on ``st`` (:class:`features.date_limit.DateLimit`,
+    settings ``[dates] latest``): the default of every date option that changes the store."""
+    return settings().dates.limit(st)
+
+
+def within_limit(limit: Any, day: dt.date, what: str) -> dt.date:
+    """``day`` when ``limit`` allows it; else one error line naming the limit (exit 2)."""
+    from features.date_limit import FutureDateError
+
+    try:
+        return limit.check(day, what)
+    except FutureDateError as exc:
+        fail(str(exc))
+
+
+def not_after_today(day: dt.date, what: str) -> dt.date:
+    """``day`` unless it is after today (a reference date that writes nothing)."""
+    today = dt.date.today()
+    if day > today:
+        fail(f"{what} {day} 晚于今天 {today} / {what} {day} is after today {today}")
+    return day
 
 
 def schemes(subject: str) -> tuple[str, ...]:

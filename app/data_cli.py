@@ -22,8 +22,10 @@ from app.cli_root import (
     day_option,
     err_console,
     fail,
+    latest_day,
     open_store,
     stage_progress,
+    within_limit,
 )
 from app.settings import settings
 
@@ -182,11 +184,12 @@ def features_build(
         opened = open_lake(lake)
     else:
         opened = open_store(store, read_only=True)
-    with (
-        opened as st,
-        err_console.status(f"计算指标 building {subject} @ {day} on {engine.value}…"),
-    ):
-        frame = build_features(st, subject, day, engine=engine.value, cfg=settings().build_config())
+    with opened as st:
+        within_limit(latest_day(st), day, "--as-of")
+        with err_console.status(f"计算指标 building {subject} @ {day} on {engine.value}…"):
+            frame = build_features(
+                st, subject, day, engine=engine.value, cfg=settings().build_config()
+            )
     seconds = time.perf_counter() - started
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)

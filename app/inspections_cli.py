@@ -14,7 +14,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from app.cli_root import StoreOption, cli, console, day_option, fail, login_name, open_store
+from app.cli_root import (
+    StoreOption,
+    cli,
+    console,
+    day_option,
+    fail,
+    latest_day,
+    login_name,
+    open_store,
+    within_limit,
+)
 from app.settings import settings
 
 inspections_cli = typer.Typer(
@@ -122,6 +132,7 @@ def inspections_draw(
     if seed is None:
         seed = secrets.randbelow(2**31)
     with open_store(store) as st:
+        within_limit(latest_day(st), as_of, "--as-of")
         try:
             outcome = draw_inspections(
                 st, as_of, seed, region, settings().inspection.config(), by or login_name()

@@ -19,8 +19,10 @@ from app.cli_root import (
     console,
     day_option,
     fail,
+    latest_day,
     login_name,
     open_store,
+    within_limit,
 )
 from app.settings import settings
 
@@ -51,6 +53,9 @@ def migration(
 
     a, b = date_from, date_to
     with open_store(store, read_only=True) as st:
+        limit = latest_day(st)
+        within_limit(limit, a, "--from")
+        within_limit(limit, b, "--to")
         m = matrix(st, subject, a, b)
         moved = movers(st, subject, a, b, settings().windows.policy())
     table = Table(title=f"{subject} 等级迁移 migration {a} → {b}")
@@ -93,7 +98,7 @@ def rural(
     from scoring.rural_rating import NoRuralRatingsError, rural_assessment
 
     with open_store(store, read_only=True) as st:
-        day = on or _latest_as_of(st, "household")
+        day = within_limit(latest_day(st), on or _latest_as_of(st, "household"), "--on")
         try:
             result = rural_assessment(st, day, settings().rural.config(), settings().build_config())
         except NoRuralRatingsError as exc:
@@ -145,7 +150,7 @@ def lending(
 
     cfg = settings()
     with open_store(store) as st:
-        day = on or _latest_as_of(st, "sme")
+        day = within_limit(latest_day(st), on or _latest_as_of(st, "sme"), "--on")
         detail: dict = {"on": str(day)}
         if auth_ref and auth_ref.strip():
             detail["authorisation"] = auth_ref.strip()

@@ -21,8 +21,10 @@ from app.cli_root import (
     console,
     day_option,
     err_console,
+    latest_day,
     login_name,
     open_store,
+    within_limit,
 )
 from app.settings import settings
 
@@ -74,6 +76,8 @@ def report(
     if auth_ref and auth_ref.strip():
         detail["authorisation"] = auth_ref.strip()
     with open_store(store) as st:
+        if as_of is not None:
+            within_limit(latest_day(st), as_of, "--as-of")
         try:
             html = credit_report(
                 st,

@@ -31,6 +31,7 @@ import streamlit as st
 from app.auth import ROLES, User, authenticate, may_open, seed_demo_users
 from app.i18n import t
 from app.settings import settings
+from features.date_limit import DateLimit, FutureDateError
 from features.records.ids import mask_id
 from features.store.base import Store
 
@@ -213,3 +214,22 @@ def audit_many(user: User, action: str, subject_ids: list[str], detail: dict[str
             ]
         ),
     )
+
+
+def date_limit() -> DateLimit:
+    """The latest day a rating, change, assessment or draw may be dated on the store
+    (settings ``[dates] latest``): the date pickers' maximum and default."""
+    return settings().dates.limit(store())
+
+
+def after_limit(day: dt.date, what: str) -> bool:
+    """Whether ``day`` is after :func:`date_limit`; if so the refusal is shown (one line,
+    the session's language) and the caller does nothing."""
+    from app.i18n import lang
+
+    try:
+        date_limit().check(day, what)
+    except FutureDateError as exc:
+        st.error(exc.zh if lang() == "zh" else exc.en)
+        return True
+    return False
