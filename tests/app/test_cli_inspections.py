@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.settings import settings
 from features.records.synthetic.city import generate_city
 from features.store.duckdb_store import DuckDBStore
 
@@ -148,8 +149,20 @@ def test_errors_are_clear(city_file, tmp_path) -> None:
     assert _draw(city_file.parent / "empty.duckdb").exit_code == 2  # a store with no ratings
 
 
-def test_a_later_draw_respects_the_caps(city_file) -> None:
+@pytest.fixture()
+def up_to_today(tmp_path, monkeypatch):
+    """Settings dating draws up to today, after the city's last data ([dates] latest)."""
+    overlay = tmp_path / "settings.toml"
+    overlay.write_text('[dates]\nlatest = "today"\n', encoding="utf-8")
+    monkeypatch.setenv("XINPING_SETTINGS", str(overlay))
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+def test_a_later_draw_respects_the_caps(city_file, up_to_today) -> None:
     """Drawn at one date, A and B enterprises reach their cap for the calendar year."""
+    # a month after the city's last data (2026-10-31): allowed by [dates] latest = "today"
     assert _draw(city_file, "--seed", "5").exit_code == 0
     with DuckDBStore(city_file, read_only=True) as store:
         before = store.query("SELECT DISTINCT subject_id, credit_class FROM inspections")
