@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from app.cli_root import (
     StoreOption,
+    checked,
     cli,
     console,
     day_option,
@@ -24,7 +25,9 @@ from app.cli_root import (
     login_name,
     open_store,
     within_limit,
+    writing,
 )
+from app.paths import output_file
 from app.settings import settings
 
 inspections_cli = typer.Typer(
@@ -83,6 +86,11 @@ def _print_summary(result) -> None:
 
 
 def _export(frame, summary, out: Path) -> None:
+    with writing(out, "--out"):
+        _write(frame, summary, out)
+
+
+def _write(frame, summary, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
         # UTF-8 with BOM: Excel opens the Chinese headers and names correctly
@@ -124,6 +132,8 @@ def inspections_draw(
 
     if out is not None and out.suffix.lower() not in EXPORT_SUFFIXES:
         fail(f"--out {out}: use a .csv or .xlsx file")
+    if out is not None:
+        checked(output_file, out, "--out")
     if region is not None:
         try:
             region_prefix(region)
@@ -165,6 +175,10 @@ def inspections_list(
     from scoring.policies.inspection import CLASS_LABELS
     from scoring.policies.inspection_store import list_draws, load_draw
 
+    if out is not None:
+        if out.suffix.lower() not in EXPORT_SUFFIXES:
+            fail(f"--out {out}: use a .csv or .xlsx file")
+        checked(output_file, out, "--out")
     with open_store(store, read_only=True) as st:
         frame = load_draw(st, draw_id) if draw_id else list_draws(st)
     if draw_id and frame.empty:
@@ -199,8 +213,6 @@ def inspections_list(
         }
     )
     if out is not None:
-        if out.suffix.lower() not in EXPORT_SUFFIXES:
-            fail("--out: use a .csv or .xlsx file")
         _export(view, None, out)
         console.print(f"[green]导出 / exported:[/green] {escape(str(out))}")
     else:

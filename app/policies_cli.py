@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from app.cli_root import (
@@ -51,6 +52,10 @@ def migration(
     from scoring.history import migration as matrix
     from scoring.history import movers
 
+    from features.schemes import MODELLED
+
+    if subject not in MODELLED:
+        fail(f"{subject!r} is not a modelled scheme; use one of {', '.join(MODELLED)}")
     a, b = date_from, date_to
     with open_store(store, read_only=True) as st:
         limit = latest_day(st)
@@ -58,7 +63,7 @@ def migration(
         within_limit(limit, b, "--to")
         m = matrix(st, subject, a, b)
         moved = movers(st, subject, a, b, settings().windows.policy())
-    table = Table(title=f"{subject} 等级迁移 migration {a} → {b}")
+    table = Table(title=f"{escape(subject)} 等级迁移 migration {a} → {b}")
     table.add_column("from \\ to")
     for g in m.grades:
         table.add_column(g, justify="right")
@@ -80,7 +85,13 @@ def migration(
             f"{x['kind']} {x['change']} {x.get('record_date') or ''}" for x in r["records"][:3]
         )
         more = f" (+{len(r['records']) - 3})" if len(r["records"]) > 3 else ""
-        lst.add_row(mask_id(r["subject_id"]), r["grade_from"], r["grade_to"], recs + more)
+        # record kinds and dates come from department files: shown literally
+        lst.add_row(
+            escape(str(mask_id(r["subject_id"]))),
+            escape(str(r["grade_from"])),
+            escape(str(r["grade_to"])),
+            escape(recs + more),
+        )
     console.print(lst)
 
 

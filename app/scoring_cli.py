@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from app.cli_root import (
     Engine,
     StoreOption,
+    checked,
     cli,
     console,
     day_option,
@@ -31,6 +33,7 @@ from app.cli_root import (
     stage_progress,
     within_limit,
 )
+from app.paths import output_folder
 from app.settings import settings
 
 objection_cli = typer.Typer(
@@ -93,6 +96,8 @@ def score(
         fail("--engine spark needs --lake DIR (`xinping export-lake DIR` writes one)")
     if not spark and (lake is not None or out is not None):
         fail("--lake and --out need --engine spark")
+    if out is not None:
+        checked(output_folder, out, "--out")
     keys = schemes(subject)
     if spark:
         from app.lake_cli import open_lake
@@ -155,7 +160,7 @@ def _print_outcome(outcome) -> None:
         in_force = "—" if c.in_force_grade is None else f"{c.in_force_grade} ({c.in_force_as_of})"
         table.add_row(
             c.scheme,
-            mask_id(c.subject_id),
+            escape(str(mask_id(c.subject_id))),
             in_force,
             str(c.before_grade or "—"),
             c.after_grade + mark,
@@ -273,10 +278,10 @@ def objection_list(
         table.add_column(col)
     for _, r in frame.iterrows():
         left = f"[red]{r['days_left']} 逾期[/red]" if r["overdue"] else str(r["days_left"])
-        table.add_row(
-            r["objection_id"],
-            r["record_id"],
-            mask_id(r["subject_id"]),
+        table.add_row(  # record IDs come from department files: shown literally
+            escape(str(r["objection_id"])),
+            escape(str(r["record_id"])),
+            escape(str(mask_id(r["subject_id"]))),
             str(r["opened_on"]),
             str(r["accept_by"]),
             str(r["check_by"]),
