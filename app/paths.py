@@ -62,14 +62,16 @@ def output_file(path: Path, what: str, default_name: str | None = None) -> Path:
 
 
 def output_folder(path: Path, what: str) -> Path:
-    """A folder to create or write in (``export-lake DIR``, ``--out DIR``)."""
+    """A folder to write in (``export-lake DIR``, ``--out DIR``), created here if missing:
+    whether it can be made is known only by making it."""
     if path.exists() and not path.is_dir():
         raise PathError(f"{what} {path} is a file, not a folder")
-    if path.is_dir():
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise PathError(f"{what} {path}: cannot write in it (permission denied)")
-        return path
-    _writable_place(path, what)
+    if not path.is_dir():
+        _writable_place(path, what)
+        with written(path, what):
+            path.mkdir(parents=True, exist_ok=True)
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise PathError(f"{what} {path}: cannot write in it (permission denied)")
     return path
 
 
