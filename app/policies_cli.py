@@ -49,10 +49,9 @@ def migration(
     """Grade migration between two dates and the subjects that moved, with the records
     that moved them. 等级迁移。"""
     from features.records.ids import mask_id
+    from features.schemes import MODELLED
     from scoring.history import migration as matrix
     from scoring.history import movers
-
-    from features.schemes import MODELLED
 
     if subject not in MODELLED:
         fail(f"{subject!r} is not a modelled scheme; use one of {', '.join(MODELLED)}")
