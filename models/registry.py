@@ -51,20 +51,21 @@ LOCATIONS = (
 )
 
 
-def _old_home(db: Any) -> str | None:
-    """The folder the home was created in, read from the xinping experiments' artifact
-    locations (``file://<home>/artifacts/<scheme>``), or ``None``."""
+def _old_home(db: Any) -> tuple[str, list[str]] | None:
+    """The folder the home was created in and the schemes with artifacts under it, read
+    from the xinping experiments' locations (``file://<home>/artifacts/<scheme>``)."""
     rows = db.execute(
         "SELECT artifact_location FROM experiments WHERE name LIKE 'xinping-%'"
     ).fetchall()
+    found: dict[str, list[str]] = {}
     for (location,) in rows:
         if not str(location).startswith("file://"):
             continue
         path = unquote(urlparse(location).path)
-        head, sep, _scheme = path.rpartition("/artifacts/")
+        head, sep, scheme = path.rpartition("/artifacts/")
         if sep:
-            return head
-    return None
+            found.setdefault(head, []).append(scheme)
+    return next(iter(found.items()), None)
 
 
 def rehome(home: Path | str) -> str | None:
@@ -75,7 +76,9 @@ def rehome(home: Path | str) -> str | None:
     absolute when an experiment is created, #7670). A platform folder copied with
     its ``mlruns/`` would still read, and train into, the old place. Here every
     location under the home's old folder is rewritten to ``home`` in one
-    transaction; locations elsewhere (a bucket, another disk) are left alone.
+    transaction, when the artifacts came along (``artifacts/<scheme>`` is in
+    ``home``) or the old folder is gone; locations elsewhere (a bucket, another
+    disk) are left alone.
 
     Returns
     -------
@@ -95,8 +98,13 @@ def rehome(home: Path | str) -> str | None:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "experiments" not in tables:
             return None
-        old = _old_home(db)
-        if old is None or old == new:
+        found = _old_home(db)
+        if found is None or found[0] == new:
+            return None
+        old, schemes = found
+        # moved or copied with its artifacts (or the old folder is gone): rehome; a copy
+        # of the database alone still reads the artifacts where they are
+        if Path(old).exists() and not any((Path(new) / "artifacts" / s).is_dir() for s in schemes):
             return None
         with db:  # one transaction: every location moves, or none
             for table, column in LOCATIONS:

@@ -105,7 +105,13 @@ def test_rehoming_leaves_other_locations_and_an_unmoved_home_alone(tmp_path, mon
     client = registry.connect(home)
     client.create_experiment("xinping-driver", (home / "artifacts" / "driver").resolve().as_uri())
     client.create_experiment("elsewhere", "s3://bucket/models")
+    (home / "artifacts" / "driver").mkdir(parents=True)
     assert registry.rehome(home) is None  # not moved
+    # the database copied alone, the artifacts still at home: it keeps reading them there
+    alone = tmp_path / "db-only"
+    alone.mkdir()
+    shutil.copy(home / "mlflow.db", alone / "mlflow.db")
+    assert registry.rehome(alone) is None
     moved = tmp_path / "moved"
     shutil.copytree(home, moved)
     assert registry.rehome(moved) == str(home.resolve())
