@@ -235,3 +235,34 @@ def test_user_text_is_printed_literally(text: str, env) -> None:
     # the objection opened with the markup reason lists it literally
     listed = runner.invoke(cli, ["objection", "list"])
     assert listed.exit_code == 0 and "Traceback" not in listed.output
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (None, "No such file or directory"),
+        ("[dates\n", "not valid TOML"),
+        ('[dates]\nlatest = "tomorrow"\n', "dates.latest"),
+    ],
+)
+def test_a_missing_or_broken_settings_file_is_one_line(content, needle, tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "settings.toml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    env = {**os.environ, "XINPING_SETTINGS": str(path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "objection", "list"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0] and str(path) in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
