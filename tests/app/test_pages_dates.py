@@ -74,6 +74,13 @@ def test_rural_page_assessment_date_defaults_to_the_limit_and_refuses_later(app_
     assert [pd.Timestamp(d).date() for d in days] == [limit]
 
 
+def test_lending_page_reads_ratings_in_force_up_to_the_limit(app_env, query) -> None:
+    limit = _limit(query)
+    at = page("lending", "admin")
+    picker = at.date_input(key="on")
+    assert picker.max == limit and picker.value <= limit
+
+
 def test_a_day_after_the_limit_is_refused_on_the_page(app_env, query, monkeypatch) -> None:
     """Should a later day reach the page (a picker bypassed), the change is refused with
     the limit named, in the session's language, and nothing is written."""
