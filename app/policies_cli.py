@@ -38,6 +38,15 @@ def _latest_as_of(st, scheme: str) -> dt.date:
     return day
 
 
+def _on(st, on: dt.date | None, scheme: str) -> dt.date:
+    """``--on`` within the date limit; by default the latest ratings, not after the limit
+    (ratings once written for a later day are not read as in force)."""
+    limit = latest_day(st)
+    if on is None:
+        return min(_latest_as_of(st, scheme), limit.day)
+    return within_limit(limit, on, "--on")
+
+
 @cli.command()
 def migration(
     subject: Annotated[str, typer.Option("--subject", help="Scheme key.")],
@@ -108,7 +117,7 @@ def rural(
     from scoring.rural_rating import NoRuralRatingsError, rural_assessment
 
     with open_store(store, read_only=True) as st:
-        day = within_limit(latest_day(st), on or _latest_as_of(st, "household"), "--on")
+        day = _on(st, on, "household")
         try:
             result = rural_assessment(st, day, settings().rural.config(), settings().build_config())
         except NoRuralRatingsError as exc:
@@ -160,7 +169,7 @@ def lending(
 
     cfg = settings()
     with open_store(store) as st:
-        day = within_limit(latest_day(st), on or _latest_as_of(st, "sme"), "--on")
+        day = _on(st, on, "sme")
         detail: dict = {"on": str(day)}
         if auth_ref and auth_ref.strip():
             detail["authorisation"] = auth_ref.strip()

@@ -146,7 +146,11 @@ def test_errors_are_clear(city_file, tmp_path) -> None:
     assert bad_region.exit_code == 2 and "6-digit" in flat(bad_region.output)
     empty = _draw(city_file, "--region", "110101")
     assert empty.exit_code == 2 and "no classified enterprise" in flat(empty.output)
-    assert _draw(city_file.parent / "empty.duckdb").exit_code == 2  # a store with no ratings
+    DuckDBStore(city_file.parent / "empty.duckdb").close()  # a store with no ratings
+    assert _draw(city_file.parent / "empty.duckdb").exit_code == 2
+    missing = _draw(city_file.parent / "missing.duckdb")  # no store at all: none is made
+    assert missing.exit_code == 2 and "no store there" in flat(missing.output)
+    assert not (city_file.parent / "missing.duckdb").exists()
 
 
 @pytest.fixture()
