@@ -31,11 +31,46 @@ from app.cli_root import cli
 __all__ = ["cli", "main"]
 
 
+def settings_problem() -> str | None:
+    """Why the settings cannot be read (a missing or broken ``XINPING_SETTINGS`` file, a
+    value out of range), in one line; ``None`` when they load."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from app.settings import settings
+
+    where = os.environ.get("XINPING_SETTINGS") or "app/settings.toml"
+    try:
+        settings()
+    except ValidationError as exc:
+        parts = [
+            ".".join(str(p) for p in e["loc"]) + f": {e['msg']} (got {e.get('input')!r})"
+            for e in exc.errors()
+        ]
+        return f"settings {where}: " + "; ".join(parts)
+    except tomllib.TOMLDecodeError as exc:
+        return f"settings {where}: not valid TOML ({exc})"
+    except OSError as exc:
+        return f"settings {where}: {exc.strerror or exc}"
+    return None
+
+
 def main() -> None:
     """Console-script entry point."""
     # MLflow draws a progress bar for every artifact it reads (each model load, each
     # report): noise around the CLI's own output. Users may still turn it back on.
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    problem = settings_problem()
+    if problem is not None:  # one line, before any command runs
+        from rich.markup import escape
+
+        from app.cli_root import err_console
+
+        err_console.print(
+            f"[red]错误 / error:[/red] {escape(problem)}", highlight=False, soft_wrap=True
+        )
+        sys.exit(2)
     cli(prog_name="xinping")
 
 

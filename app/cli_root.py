@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from app.dates import FORM, parse_day
+from app.paths import input_file, output_file
 from app.settings import settings
 from features.schemes import MODELLED
 
@@ -84,18 +85,85 @@ def stage_progress() -> Iterator[tuple[Any, Callable[[str, int, int], None]]]:
         yield progress, report
 
 
-def open_store(path: Path | None = None, *, read_only: bool = False):
-    """Open the embedded store at ``path`` or the configured one."""
+def open_store(path: Path | None = None, *, read_only: bool = False, create: bool = False):
+    """Open the embedded store at ``path`` or the configured one.
+
+    Only ``create`` (``demo-data``, ``ingest``) makes a new store; every other
+    command needs an existing one and says so, with nothing created.
+    """
     from features.store.duckdb_store import DuckDBStore
 
     cfg = settings().store
-    return DuckDBStore(path or cfg.path, read_only=read_only, memory_limit=cfg.memory_limit or None)
+    where = Path(path or cfg.path)
+    if create:
+        checked(output_file, where, "--store")
+    elif not where.exists():
+        fail(
+            f"--store {where}: no store there; run `xinping demo-data` or "
+            "`xinping ingest FILE` first"
+        )
+    else:
+        checked(input_file, where, "--store")
+    try:
+        return DuckDBStore(where, read_only=read_only, memory_limit=cfg.memory_limit or None)
+    except Exception as exc:  # not a DuckDB file, or another process holds it
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        fail(f"--store {where}: cannot open it as a store ({first})")
+
+
+def checked(check: Callable[..., Path], path: Path, what: str, *args: Any) -> Path:
+    """``check(path, what, *args)`` from :mod:`app.paths`; its refusal is one error line."""
+    from app.paths import PathError
+
+    try:
+        return check(path, what, *args)
+    except PathError as exc:
+        fail(str(exc))
+
+
+@contextmanager
+def writing(path: Path, what: str) -> Iterator[None]:
+    """Write ``path`` inside; an :class:`OSError` is one error line (exit 2)."""
+    from app.paths import PathError, written
+
+    try:
+        with written(path, what):
+            yield
+    except PathError as exc:
+        fail(str(exc))
 
 
 def fail(message: str) -> NoReturn:
     """Print one error line (the message is shown literally) and exit with code 2."""
-    err_console.print(f"[red]错误 / error:[/red] {escape(message)}", highlight=False)
+    # soft_wrap: one line however long, whatever the terminal's width
+    err_console.print(
+        f"[red]错误 / error:[/red] {escape(message)}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(code=2)
+
+
+def latest_day(st) -> Any:
+    """The latest day anything may be dated on ``st`` (:class:`features.date_limit.DateLimit`,
+    settings ``[dates] latest``): the default of every date option that changes the store."""
+    return settings().dates.limit(st)
+
+
+def within_limit(limit: Any, day: dt.date, what: str) -> dt.date:
+    """``day`` when ``limit`` allows it; else one error line naming the limit (exit 2)."""
+    from features.date_limit import FutureDateError
+
+    try:
+        return limit.check(day, what)
+    except FutureDateError as exc:
+        fail(str(exc))
+
+
+def not_after_today(day: dt.date, what: str) -> dt.date:
+    """``day`` unless it is after today (a reference date that writes nothing)."""
+    today = dt.date.today()
+    if day > today:
+        fail(f"{what} {day} 晚于今天 {today} / {what} {day} is after today {today}")
+    return day
 
 
 def schemes(subject: str) -> tuple[str, ...]:

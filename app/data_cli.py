@@ -17,14 +17,19 @@ from rich.markup import escape
 from app.cli_root import (
     Engine,
     StoreOption,
+    checked,
     cli,
     console,
     day_option,
     err_console,
     fail,
+    latest_day,
     open_store,
     stage_progress,
+    within_limit,
+    writing,
 )
+from app.paths import input_file, input_folder, output_file
 from app.settings import settings
 
 
@@ -61,11 +66,11 @@ def demo_data(
 
     from features.records.synthetic.city import generate_city, summary_markdown
 
-    path = Path(store or settings().store.path)
+    path = checked(output_file, Path(store or settings().store.path), "--store")
     if replace:
         for suffix in ("", ".wal"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    with open_store(path) as st, stage_progress() as (_, report):
+    with open_store(path, create=True) as st, stage_progress() as (_, report):
         result = generate_city(
             st, scale=scale.value, seed=seed, windows=settings().windows.policy(), progress=report
         )
@@ -92,8 +97,9 @@ def ingest(
 
     from features.records.ingest import UnreadableFileError, ingest_file
 
+    checked(input_file, file, "FILE")
     with (
-        open_store(store) as st,
+        open_store(store, create=True) as st,
         Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -103,7 +109,7 @@ def ingest(
             transient=True,
         ) as progress,
     ):
-        task = progress.add_task(f"入库 {file.name}", total=None)
+        task = progress.add_task(f"入库 {escape(file.name)}", total=None)
 
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -143,8 +149,7 @@ def features_catalog(
     try:
         typer.echo(catalog_markdown(subject))
     except KeyError as exc:
-        err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
-        raise typer.Exit(code=2) from None
+        fail(str(exc.args[0]) if exc.args else str(exc))
 
 
 @features_cli.command("build")
@@ -176,6 +181,10 @@ def features_build(
     day = as_of
     if lake is not None and engine is not Engine.spark:
         fail("--lake needs --engine spark")
+    if lake is not None:
+        checked(input_folder, lake, "--lake")
+    if out is not None:
+        out = checked(output_file, out, "--out")
     if engine is Engine.spark:
         from app.lake_cli import local_spark_environment
 
@@ -187,15 +196,17 @@ def features_build(
         opened = open_lake(lake)
     else:
         opened = open_store(store, read_only=True)
-    with (
-        opened as st,
-        err_console.status(f"计算指标 building {subject} @ {day} on {engine.value}…"),
-    ):
-        frame = build_features(st, subject, day, engine=engine.value, cfg=settings().build_config())
+    with opened as st:
+        within_limit(latest_day(st), day, "--as-of")
+        with err_console.status(f"计算指标 building {subject} @ {day} on {engine.value}…"):
+            frame = build_features(
+                st, subject, day, engine=engine.value, cfg=settings().build_config()
+            )
     seconds = time.perf_counter() - started
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_parquet(out, index=False)
+        with writing(out, "--out"):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_parquet(out, index=False)
     console.print(
         f"{subject} @ {day}: {len(frame):,} 个主体 subjects × {frame.shape[1] - 2} 个指标 "
         f"indicators, {seconds:.1f} s" + (f" → {escape(str(out))}" if out else "")

@@ -168,6 +168,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "models.compare": ("冠军与挑战者模型对比", "Champion vs challenger"),
     "models.runs": ("训练运行", "Training runs"),
+    "models.dead_run": (
+        "训练运行 {run} 的进程已意外结束，已标记为失败",
+        "Training run {run} lost its process; marked failed",
+    ),
     "models.report": ("验证报告", "Validation report"),
     "models.run": ("训练运行", "Run"),
     "models.tab_html": ("报告（图表）", "Report (charts)"),

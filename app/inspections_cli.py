@@ -14,7 +14,20 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from app.cli_root import StoreOption, cli, console, day_option, fail, login_name, open_store
+from app.cli_root import (
+    StoreOption,
+    checked,
+    cli,
+    console,
+    day_option,
+    fail,
+    latest_day,
+    login_name,
+    open_store,
+    within_limit,
+    writing,
+)
+from app.paths import output_file
 from app.settings import settings
 
 inspections_cli = typer.Typer(
@@ -74,6 +87,11 @@ def _print_summary(result) -> None:
 
 def _export(frame, summary, out: Path) -> None:
     """The list (and summary) as an inert CSV or workbook: :mod:`features.exports`."""
+    with writing(out, "--out"):
+        _write(frame, summary, out)
+
+
+def _write(frame, summary, out: Path) -> None:
     from features.exports import write_csv, write_excel
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +132,8 @@ def inspections_draw(
 
     if out is not None and out.suffix.lower() not in EXPORT_SUFFIXES:
         fail(f"--out {out}: use a .csv or .xlsx file")
+    if out is not None:
+        checked(output_file, out, "--out")
     if region is not None:
         try:
             region_prefix(region)
@@ -122,6 +142,7 @@ def inspections_draw(
     if seed is None:
         seed = secrets.randbelow(2**31)
     with open_store(store) as st:
+        within_limit(latest_day(st), as_of, "--as-of")
         try:
             outcome = draw_inspections(
                 st, as_of, seed, region, settings().inspection.config(), by or login_name()
@@ -154,6 +175,10 @@ def inspections_list(
     from scoring.policies.inspection import CLASS_LABELS
     from scoring.policies.inspection_store import list_draws, load_draw
 
+    if out is not None:
+        if out.suffix.lower() not in EXPORT_SUFFIXES:
+            fail(f"--out {out}: use a .csv or .xlsx file")
+        checked(output_file, out, "--out")
     with open_store(store, read_only=True) as st:
         frame = load_draw(st, draw_id) if draw_id else list_draws(st)
     if draw_id and frame.empty:
@@ -188,8 +213,6 @@ def inspections_list(
         }
     )
     if out is not None:
-        if out.suffix.lower() not in EXPORT_SUFFIXES:
-            fail("--out: use a .csv or .xlsx file")
         _export(view, None, out)
         console.print(f"[green]导出 / exported:[/green] {escape(str(out))}")
     else:

@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from app.cli_root import StoreOption, cli, console, err_console, open_store
+from app.cli_root import StoreOption, checked, cli, console, err_console, fail, open_store
+from app.paths import output_folder
 
 LakeOption = Annotated[
     Path | None,
@@ -52,11 +53,7 @@ def open_lake(lake: Path, master: str = "local[2]"):
     from features.store.spark_store import SparkStore
 
     if not lake.is_dir():
-        err_console.print(
-            f"[red]错误 / error:[/red] no lake at {escape(str(lake))}: "
-            "run `xinping export-lake DIR` first"
-        )
-        raise typer.Exit(code=2)
+        fail(f"no lake at {lake}: run `xinping export-lake DIR` first")
     manifest = read_manifest(lake)
     if manifest is None:
         err_console.print(
@@ -101,6 +98,7 @@ def export_lake(
             highlight=False,
         )
         raise typer.Exit(code=2)
+    checked(output_folder, folder, "export-lake")
     started = time.perf_counter()
     with (
         open_store(store, read_only=True) as st,

@@ -47,14 +47,40 @@ def train(
     store: StoreOption = None,
 ) -> None:
     """Train, validate and register a challenger model. 训练并登记挑战者模型。"""
+    home = Path(settings().mlflow.home)
+    keys = schemes(subject)
+    _sweep(home)
+    try:
+        _train(keys, home, store)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM inside a run (tracking.Interrupted)
+        fail(
+            f"训练中断 / training interrupted ({exc or 'SIGINT'}): "
+            "未完成的 MLflow 运行已标记为失败 / any open MLflow run was ended FAILED"
+        )
+
+
+def _sweep(home: Path) -> None:
+    """Mark FAILED the runs left RUNNING by a killed process of this host, and say so."""
+    from training.tracking import mark_dead_runs
+
+    for run_id in mark_dead_runs(home):
+        err_console.print(
+            f"注意 / note: MLflow run {run_id} 的进程已结束，标记为失败 / its process is gone: "
+            "marked FAILED",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _train(keys: tuple[str, ...], home: Path, store: Path | None) -> None:
+    """Train each scheme of ``keys`` and print its line."""
     import time
 
     from training.run import train_scheme
     from training.spec import load_spec
 
-    home = Path(settings().mlflow.home)
     with open_store(store, read_only=True) as st:
-        for key in schemes(subject):
+        for key in keys:
             started = time.perf_counter()
             with err_console.status(f"训练 training {key}…") as status:
                 result = train_scheme(
@@ -96,6 +122,7 @@ def promote(
     if force and not reason:
         fail("--force needs --reason")
     home = Path(settings().mlflow.home)
+    _sweep(home)
     refused = False
     with open_store(store, read_only=True) as st:
         for key in schemes(subject):
@@ -139,6 +166,7 @@ def mlflow_ui(
 
     home = Path(settings().mlflow.home)
     home.mkdir(parents=True, exist_ok=True)
+    _sweep(home)
     port = port or settings().mlflow.ui_port
     console.print(f"MLflow UI: http://127.0.0.1:{port}  (Ctrl+C to stop)")
     cmd = [

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from app.cli_root import (
@@ -19,8 +20,10 @@ from app.cli_root import (
     console,
     day_option,
     fail,
+    latest_day,
     login_name,
     open_store,
+    within_limit,
 )
 from app.settings import settings
 
@@ -35,6 +38,15 @@ def _latest_as_of(st, scheme: str) -> dt.date:
     return day
 
 
+def _on(st, on: dt.date | None, scheme: str) -> dt.date:
+    """``--on`` within the date limit; by default the latest ratings, not after the limit
+    (ratings once written for a later day are not read as in force)."""
+    limit = latest_day(st)
+    if on is None:
+        return min(_latest_as_of(st, scheme), limit.day)
+    return within_limit(limit, on, "--on")
+
+
 @cli.command()
 def migration(
     subject: Annotated[str, typer.Option("--subject", help="Scheme key.")],
@@ -46,14 +58,20 @@ def migration(
     """Grade migration between two dates and the subjects that moved, with the records
     that moved them. 等级迁移。"""
     from features.records.ids import mask_id
+    from features.schemes import MODELLED
     from scoring.history import migration as matrix
     from scoring.history import movers
 
+    if subject not in MODELLED:
+        fail(f"{subject!r} is not a modelled scheme; use one of {', '.join(MODELLED)}")
     a, b = date_from, date_to
     with open_store(store, read_only=True) as st:
+        limit = latest_day(st)
+        within_limit(limit, a, "--from")
+        within_limit(limit, b, "--to")
         m = matrix(st, subject, a, b)
         moved = movers(st, subject, a, b, settings().windows.policy())
-    table = Table(title=f"{subject} 等级迁移 migration {a} → {b}")
+    table = Table(title=f"{escape(subject)} 等级迁移 migration {a} → {b}")
     table.add_column("from \\ to")
     for g in m.grades:
         table.add_column(g, justify="right")
@@ -75,7 +93,13 @@ def migration(
             f"{x['kind']} {x['change']} {x.get('record_date') or ''}" for x in r["records"][:3]
         )
         more = f" (+{len(r['records']) - 3})" if len(r["records"]) > 3 else ""
-        lst.add_row(mask_id(r["subject_id"]), r["grade_from"], r["grade_to"], recs + more)
+        # record kinds and dates come from department files: shown literally
+        lst.add_row(
+            escape(str(mask_id(r["subject_id"]))),
+            escape(str(r["grade_from"])),
+            escape(str(r["grade_to"])),
+            escape(recs + more),
+        )
     console.print(lst)
 
 
@@ -93,7 +117,7 @@ def rural(
     from scoring.rural_rating import NoRuralRatingsError, rural_assessment
 
     with open_store(store, read_only=True) as st:
-        day = on or _latest_as_of(st, "household")
+        day = _on(st, on, "household")
         try:
             result = rural_assessment(st, day, settings().rural.config(), settings().build_config())
         except NoRuralRatingsError as exc:
@@ -145,7 +169,7 @@ def lending(
 
     cfg = settings()
     with open_store(store) as st:
-        day = on or _latest_as_of(st, "sme")
+        day = _on(st, on, "sme")
         detail: dict = {"on": str(day)}
         if auth_ref and auth_ref.strip():
             detail["authorisation"] = auth_ref.strip()

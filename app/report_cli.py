@@ -7,6 +7,7 @@ this module.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -17,13 +18,18 @@ from rich.markup import escape
 from app.cli_root import (
     StoreOption,
     audit,
+    checked,
     cli,
     console,
     day_option,
     err_console,
+    latest_day,
     login_name,
     open_store,
+    within_limit,
+    writing,
 )
+from app.paths import output_file
 from app.settings import settings
 
 
@@ -65,7 +71,10 @@ def report(
     from scoring.report import ReportError, credit_report
 
     shown = mask_id(subject_id) or subject_id
-    target = out or Path("reports") / f"{shown.replace('*', '_')}.html"
+    # only letters, digits, - and _ in the file name: no masked digit, no path, no markup
+    name = re.sub(r"[^0-9A-Za-z_-]", "_", shown) + ".html"
+    # --out DIR: the report goes inside it under its usual name
+    target = checked(output_file, out or Path("reports") / name, "--out", name)
     detail = {
         "as_of": None if as_of is None else as_of.isoformat(),
         "lang": lang.value,
@@ -74,6 +83,8 @@ def report(
     if auth_ref and auth_ref.strip():
         detail["authorisation"] = auth_ref.strip()
     with open_store(store) as st:
+        if as_of is not None:
+            within_limit(latest_day(st), as_of, "--as-of")
         try:
             html = credit_report(
                 st,
@@ -89,8 +100,9 @@ def report(
             )
             err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
             raise typer.Exit(code=2) from None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
+        with writing(target, "--out"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
         audit(st, user or login_name(), "cli", "report", subject_id, {**detail, "out": str(target)})
     console.print(
         f"信用报告 credit report {escape(shown)} → {escape(str(target))}", highlight=False

@@ -13,21 +13,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from app.cli_root import (
     Engine,
     StoreOption,
+    checked,
     cli,
     console,
     day_option,
     err_console,
     fail,
+    latest_day,
     login_name,
+    not_after_today,
     open_store,
     schemes,
     stage_progress,
+    within_limit,
 )
+from app.paths import output_folder
 from app.settings import settings
 
 objection_cli = typer.Typer(
@@ -38,7 +44,14 @@ cli.add_typer(objection_cli, name="objection")
 cli.add_typer(repair_cli, name="repair")
 
 ByOption = Annotated[str | None, typer.Option("--by", help="Who (default: login name).")]
-OnOption = Annotated[dt.date | None, day_option("--on", "Date of the change (default: today).")]
+OnOption = Annotated[
+    dt.date | None,
+    day_option(
+        "--on",
+        "Date of the change (default and latest: the store's data date or today, whichever "
+        "is earlier; settings [dates] latest).",
+    ),
+]
 
 
 @cli.command()
@@ -83,35 +96,43 @@ def score(
         fail("--engine spark needs --lake DIR (`xinping export-lake DIR` writes one)")
     if not spark and (lake is not None or out is not None):
         fail("--lake and --out need --engine spark")
-    models, missing = champions(Path(settings().mlflow.home), schemes(subject))
-    for message in missing:
-        err_console.print(f"跳过 / skipped: {message}", markup=False, highlight=False)
-    if not models:
-        fail("no scheme has a champion model: train and promote first")
+    if out is not None:
+        checked(output_folder, out, "--out")
+    keys = schemes(subject)
     if spark:
         from app.lake_cli import open_lake
 
         opened = open_lake(lake, master)  # type: ignore[arg-type]
     else:
         opened = open_store(store)
-    with opened as st, stage_progress() as (progress, report):
-        dates = as_of or [default_as_of(st)]
-        for run in rate_population(
-            st,
-            models,
-            dates,
-            settings().build_config(),
-            settings().rating_policies(),
-            engine=engine.value,
-            out=out,
-            progress=report,
-        ):
-            progress.console.print(run.summary(), markup=False, highlight=False)
-        if spark:
-            where = out or Path(st.table_path("ratings"))
-            progress.console.print(
-                f"评级 ratings → {where} (Parquet, scheme=…/as_of=…)", markup=False, highlight=False
-            )
+    with opened as st:
+        # the dates first: a future one is refused before any model is loaded
+        limit = latest_day(st)
+        dates = [within_limit(limit, d, "--as-of") for d in as_of or [default_as_of(st)]]
+        models, missing = champions(Path(settings().mlflow.home), keys)
+        for message in missing:
+            err_console.print(f"跳过 / skipped: {message}", markup=False, highlight=False)
+        if not models:
+            fail("no scheme has a champion model: train and promote first")
+        with stage_progress() as (progress, report):
+            for run in rate_population(
+                st,
+                models,
+                dates,
+                settings().build_config(),
+                settings().rating_policies(),
+                engine=engine.value,
+                out=out,
+                progress=report,
+            ):
+                progress.console.print(run.summary(), markup=False, highlight=False)
+            if spark:
+                where = out or Path(st.table_path("ratings"))
+                progress.console.print(
+                    f"评级 ratings → {where} (Parquet, scheme=…/as_of=…)",
+                    markup=False,
+                    highlight=False,
+                )
 
 
 def _print_outcome(outcome) -> None:
@@ -139,7 +160,7 @@ def _print_outcome(outcome) -> None:
         in_force = "—" if c.in_force_grade is None else f"{c.in_force_grade} ({c.in_force_as_of})"
         table.add_row(
             c.scheme,
-            mask_id(c.subject_id),
+            escape(str(mask_id(c.subject_id))),
             in_force,
             str(c.before_grade or "—"),
             c.after_grade + mark,
@@ -160,6 +181,12 @@ def _print_outcome(outcome) -> None:
         ):
             text = "；".join(zh for zh, _ in reasons) or "—"
             console.print(f"{label}: {text}", markup=False, highlight=False)
+
+
+def _change_day(st, on: dt.date | None) -> dt.date:
+    """The day of a change: ``--on`` within the limit, by default the limit itself."""
+    limit = latest_day(st)
+    return limit.day if on is None else within_limit(limit, on, "--on")
 
 
 def _casework(use_case, *args):
@@ -184,8 +211,8 @@ def objection_open(
     """Open an objection: the record is suspended at once and its subjects re-rated. 提出异议。"""
     from scoring.casework import object_to
 
-    day = on or dt.date.today()
     with open_store(store) as st:
+        day = _change_day(st, on)
         out = _casework(object_to, st, record_id.strip(), reason, by or login_name(), "cli", day)
     console.print(
         f"异议 objection {out.ident} 已受理 opened {day}; 记录 {record_id} 暂停使用 suspended",
@@ -211,8 +238,8 @@ def objection_resolve(
     """Resolve an objection as upheld or rejected and re-rate. 异议办结。"""
     from scoring.casework import resolve
 
-    day = on or dt.date.today()
     with open_store(store) as st:
+        day = _change_day(st, on)
         out = _casework(resolve, st, objection_id.strip(), upheld, by or login_name(), "cli", day)
     word = "成立 upheld" if out.status == "upheld" else "不成立 rejected"
     console.print(f"异议 objection {out.ident}: {word} ({day})", markup=False, highlight=False)
@@ -231,7 +258,7 @@ def objection_list(
     from features.records.ids import mask_id
     from scoring.objections import deadlines
 
-    day = today or dt.date.today()
+    day = dt.date.today() if today is None else not_after_today(today, "--today")
     with open_store(store, read_only=True) as st:
         frame = deadlines(st, day, settings().objections.rules())
     if overdue:
@@ -251,10 +278,10 @@ def objection_list(
         table.add_column(col)
     for _, r in frame.iterrows():
         left = f"[red]{r['days_left']} 逾期[/red]" if r["overdue"] else str(r["days_left"])
-        table.add_row(
-            r["objection_id"],
-            r["record_id"],
-            mask_id(r["subject_id"]),
+        table.add_row(  # record IDs come from department files: shown literally
+            escape(str(r["objection_id"])),
+            escape(str(r["record_id"])),
+            escape(str(mask_id(r["subject_id"]))),
             str(r["opened_on"]),
             str(r["accept_by"]),
             str(r["check_by"]),
@@ -275,8 +302,8 @@ def repair_approve(
     """Approve a credit repair: publication ends (not before the tier minimum). 修复审核通过。"""
     from scoring.casework import repair
 
-    day = on or dt.date.today()
     with open_store(store) as st:
+        day = _change_day(st, on)
         out = _casework(repair, st, record_id.strip(), by or login_name(), "cli", day)
     effective = out.effective_on or day
     note = (

@@ -21,7 +21,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from features.compile import BuildConfig
+from features.date_limit import DateLimit, LatestRule, date_limit
 from features.records.windows import TierWindow, WindowPolicy
+from features.store.base import Store
 from scoring.policies.driver import DriverConfig, PointRule
 from scoring.policies.green_channel import GreenChannelConfig
 from scoring.policies.inspection import ClassPolicy, InspectionConfig
@@ -43,6 +45,18 @@ class StoreSettings(_Strict):
 class MlflowSettings(_Strict):
     home: str = "mlruns"
     ui_port: int = Field(5000, gt=0, lt=65536)
+
+
+class DatesSettings(_Strict):
+    """The latest day a rating, objection, repair, assessment or draw may be dated
+    (:mod:`features.date_limit`): ``earliest`` = the store's data date or today, whichever
+    is earlier; ``data`` = the data date; ``today`` = today."""
+
+    latest: LatestRule = "earliest"
+
+    def limit(self, store: Store, today: dt.date | None = None) -> DateLimit:
+        """The limit on ``store`` today (or on ``today``)."""
+        return date_limit(store, self.latest, today or dt.date.today())
 
 
 class IngestSettings(_Strict):
@@ -281,6 +295,7 @@ class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
     ingest: IngestSettings
+    dates: DatesSettings = DatesSettings()
     windows: WindowSettings
     features: FeatureSettings
     objections: ObjectionSettings = ObjectionSettings()

@@ -22,6 +22,7 @@ The session
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import asdict
@@ -35,6 +36,7 @@ from app import sessions
 from app.auth import ROLES, SigninOutcome, User, attempt_sign_in, may_open, seed_demo_users
 from app.i18n import t
 from app.settings import secret_key, settings
+from features.date_limit import DateLimit, FutureDateError
 from features.records.personal import mask_code, mask_text
 from features.store.base import Store
 
@@ -317,3 +319,22 @@ def audit_many(user: User, action: str, subject_ids: list[str], detail: dict[str
     from scoring.audit import write_audit as append_audit
 
     append_audit(store(), user.username, user.role, action, subject_ids, detail)
+
+
+def date_limit() -> DateLimit:
+    """The latest day a rating, change, assessment or draw may be dated on the store
+    (settings ``[dates] latest``): the date pickers' maximum and default."""
+    return settings().dates.limit(store())
+
+
+def after_limit(day: dt.date, what: str) -> bool:
+    """Whether ``day`` is after :func:`date_limit`; if so the refusal is shown (one line,
+    the session's language) and the caller does nothing."""
+    from app.i18n import lang
+
+    try:
+        date_limit().check(day, what)
+    except FutureDateError as exc:
+        st.error(exc.zh if lang() == "zh" else exc.en)
+        return True
+    return False

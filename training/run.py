@@ -377,9 +377,11 @@ def train_scheme(
     client = tracking.connect(home)
     exp = tracking.experiment_id(client, home, scheme_key)
     name = tracking.model_name(scheme_key)
+    # SIGTERM / Ctrl-C end the run FAILED; a run whose process is killed outright is found
+    # by its owner tags and marked FAILED by the next command (tracking.mark_dead_runs)
     with (
         tempfile.TemporaryDirectory() as tmp,
-        mlflow.start_run(experiment_id=exp, run_name=f"{scheme_key}-{pipeline.family}") as run,
+        tracking.owned_run(exp, f"{scheme_key}-{pipeline.family}") as run,
     ):
         out = Path(tmp)
         mlflow.set_tags(

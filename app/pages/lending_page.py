@@ -23,9 +23,11 @@ from app.data.overview import grade_label
 from app.i18n import lang, t
 from app.settings import settings
 from app.state import (
+    after_limit,
     audit_lookup,
     audit_many,
     audited_report,
+    date_limit,
     mask_frame,
     report_file_name,
     require,
@@ -44,7 +46,12 @@ latest = latest_as_of(s, "sme")
 if latest is None:
     st.info(t("lend.empty"))
     st.stop()
-on = st.date_input(t("lend.on"), value=latest, key="on", format="YYYY-MM-DD")
+limit = date_limit().day  # no decisions on ratings after the data ([dates] latest)
+on = st.date_input(
+    t("lend.on"), value=min(latest, limit), max_value=limit, key="on", format="YYYY-MM-DD"
+)
+if after_limit(on, t("lend.on")):
+    st.stop()
 ref = ask_reference(user, t("lend.auth"), t("lend.auth_help"))
 missing_ref = ref == ""  # this role looks up an SME only under its authorisation
 authorised = {} if ref is None else {"authorisation": ref}

@@ -22,11 +22,15 @@ from app.data.modelling import (
 from app.i18n import lang, scheme_label, t
 from app.state import audit, mlflow_home, require, store
 from features.schemes import MODELLED
+from training.tracking import mark_dead_runs
 
 user = require("models")
 st.title(t("page.models"))
 here = lang()
 home = mlflow_home()
+# a training run whose process was killed (kill -9) is shown FAILED, not RUNNING
+for run_id in mark_dead_runs(home):
+    st.caption(t("models.dead_run", run=run_id))
 scheme = st.selectbox(t("overview.scheme"), MODELLED, format_func=scheme_label, key="scheme")
 held = alias_runs(home, scheme)
 

@@ -3,8 +3,6 @@ watch the grades change (every change re-rates the affected subjects at once).""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from app.components import formats, tables
@@ -13,7 +11,15 @@ from app.data.casework import changes_frame
 from app.data.subjects import record_words
 from app.i18n import lang, t
 from app.settings import settings
-from app.state import audit_lookup, mask_frame, mlflow_home, require, store
+from app.state import (
+    after_limit,
+    audit_lookup,
+    date_limit,
+    mask_frame,
+    mlflow_home,
+    require,
+    store,
+)
 from scoring.casework import Outcome, object_to, repair, resolve
 from scoring.objections import ObjectionError, deadlines, negative_records
 
@@ -21,7 +27,9 @@ user = require("objections")
 st.title(t("page.objections"))
 s = store()
 cfg = settings()
-on = st.date_input(t("obj.on"), value=dt.date.today(), key="on", format="YYYY-MM-DD")
+# changes are dated at most on the data date or today, whichever is earlier ([dates] latest)
+latest = date_limit().day
+on = st.date_input(t("obj.on"), value=latest, max_value=latest, key="on", format="YYYY-MM-DD")
 
 
 def show_outcome(title: str, outcome: Outcome) -> None:
@@ -70,7 +78,7 @@ with tab_open:
         record_id = st.text_input(t("col.record_id"), key="obj_record")
         reason = st.text_area(t("col.reason"), key="obj_reason")
         submitted = st.form_submit_button(t("obj.open_button"), key="open_submit")
-    if submitted:
+    if submitted and not after_limit(on, t("obj.on")):
         try:
             with st.spinner(t("obj.rerating")):
                 out = object_to(
@@ -117,7 +125,7 @@ with tab_list:
             format_func=lambda v: t(f"obj.{v}"),
             key="verdict",
         )
-        if st.button(t("obj.resolve_button"), key="resolve"):
+        if st.button(t("obj.resolve_button"), key="resolve") and not after_limit(on, t("obj.on")):
             try:
                 with st.spinner(t("obj.rerating")):
                     out = resolve(
@@ -137,7 +145,7 @@ with tab_repair:
     with st.form("repair"):
         rec = st.text_input(t("col.record_id"), key="repair_record")
         approve = st.form_submit_button(t("obj.repair_button"), key="repair_submit")
-    if approve:
+    if approve and not after_limit(on, t("obj.on")):
         try:
             with st.spinner(t("obj.rerating")):
                 out = repair(s, rec.strip(), user.username, user.role, on, *settings_in_force())

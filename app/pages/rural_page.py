@@ -23,7 +23,16 @@ from app.data.rural import (
 )
 from app.i18n import lang, t
 from app.settings import settings
-from app.state import audit, audit_lookup, mask_frame, mlflow_home, require, store
+from app.state import (
+    after_limit,
+    audit,
+    audit_lookup,
+    date_limit,
+    mask_frame,
+    mlflow_home,
+    require,
+    store,
+)
 from features.store.base import Store
 from scoring.casework import assess_household
 from scoring.history import latest_as_of
@@ -38,7 +47,13 @@ latest = latest_as_of(s, "household")
 if latest is None:
     st.info(t("rural.empty"))
     st.stop()
-on = st.date_input(t("rural.on"), value=latest, key="on", format="YYYY-MM-DD")
+# nothing after the data date or today, whichever is earlier ([dates] latest)
+limit = date_limit().day
+on = st.date_input(
+    t("rural.on"), value=min(latest, limit), max_value=limit, key="on", format="YYYY-MM-DD"
+)
+if after_limit(on, t("rural.on")):
+    st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -179,11 +194,11 @@ with st.form("assessment"):
         value=int(now["value_num"]) if now is not None else 80,
     )
     day = f2.date_input(
-        t("rural.date"), value=dt.date.today(), key="assess_on", format="YYYY-MM-DD"
+        t("rural.date"), value=limit, max_value=limit, key="assess_on", format="YYYY-MM-DD"
     )
     note = st.text_input(t("rural.note"), key="note")
     save = st.form_submit_button(t("rural.save"), key="save", type="primary")
-if save:
+if save and not after_limit(day, t("rural.date")):
     try:
         with st.spinner(t("rural.saving")):
             out = assess_household(

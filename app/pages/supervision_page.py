@@ -23,7 +23,7 @@ from app.data.supervision import (
 )
 from app.i18n import industry_label, lang, region_label, t
 from app.settings import settings
-from app.state import audit, mask_frame, require, store
+from app.state import after_limit, audit, mask_frame, require, store
 from scoring.history import batch_dates
 from scoring.inspection_draw import EmptyDrawError, draw_inspections
 
@@ -113,7 +113,7 @@ with st.form("draw"):
         format_func=lambda r: t("sup.all_regions") if r is None else region_label(r),
     )
     submitted = st.form_submit_button(t("sup.draw_button"), key="draw_submit", type="primary")
-if submitted:
+if submitted and not after_limit(as_of, t("sup.as_of")):  # no draw on future ratings
     try:
         outcome = draw_inspections(s, as_of, int(seed), region, cfg, user.username)
     except EmptyDrawError:

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.settings import settings
 from features.records.synthetic.city import generate_city
 from features.store.duckdb_store import DuckDBStore
 
@@ -145,11 +146,27 @@ def test_errors_are_clear(city_file, tmp_path) -> None:
     assert bad_region.exit_code == 2 and "6-digit" in flat(bad_region.output)
     empty = _draw(city_file, "--region", "110101")
     assert empty.exit_code == 2 and "no classified enterprise" in flat(empty.output)
-    assert _draw(city_file.parent / "empty.duckdb").exit_code == 2  # a store with no ratings
+    DuckDBStore(city_file.parent / "empty.duckdb").close()  # a store with no ratings
+    assert _draw(city_file.parent / "empty.duckdb").exit_code == 2
+    missing = _draw(city_file.parent / "missing.duckdb")  # no store at all: none is made
+    assert missing.exit_code == 2 and "no store there" in flat(missing.output)
+    assert not (city_file.parent / "missing.duckdb").exists()
 
 
-def test_a_later_draw_respects_the_caps(city_file) -> None:
+@pytest.fixture()
+def up_to_today(tmp_path, monkeypatch):
+    """Settings dating draws up to today, after the city's last data ([dates] latest)."""
+    overlay = tmp_path / "settings.toml"
+    overlay.write_text('[dates]\nlatest = "today"\n', encoding="utf-8")
+    monkeypatch.setenv("XINPING_SETTINGS", str(overlay))
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+def test_a_later_draw_respects_the_caps(city_file, up_to_today) -> None:
     """Drawn at one date, A and B enterprises reach their cap for the calendar year."""
+    # a month after the city's last data (2026-10-31): allowed by [dates] latest = "today"
     assert _draw(city_file, "--seed", "5").exit_code == 0
     with DuckDBStore(city_file, read_only=True) as store:
         before = store.query("SELECT DISTINCT subject_id, credit_class FROM inspections")

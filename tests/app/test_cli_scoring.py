@@ -22,7 +22,11 @@ def env(tmp_path: Path, scoring_city_file: Path, mlflow_home: Path, monkeypatch)
     store = tmp_path / "city.duckdb"
     shutil.copy(scoring_city_file, store)
     cfg = tmp_path / "settings.toml"
-    cfg.write_text(f'[mlflow]\nhome = "{mlflow_home}"\n', encoding="utf-8")
+    # casework a few days after the city's last data (2026-11-04 after 2026-10-31), as on a
+    # platform whose departments push daily: dated up to today ([dates] latest = "today")
+    cfg.write_text(
+        f'[mlflow]\nhome = "{mlflow_home}"\n\n[dates]\nlatest = "today"\n', encoding="utf-8"
+    )
     monkeypatch.setenv("XINPING_SETTINGS", str(cfg))
     monkeypatch.setenv("XINPING_STORE", str(store))
     settings.cache_clear()

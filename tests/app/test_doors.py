@@ -61,6 +61,8 @@ COMPARED = [
 def _overlay(folder: Path, home: Path, changed: bool) -> Path:
     path = folder / ("changed.toml" if changed else "shipped.toml")
     text = f'[store]\nmemory_limit = ""\n\n[mlflow]\nhome = "{home.as_posix()}"\n'
+    # the objection is dated 4 days after the city's last data: allowed up to today
+    text += '\n[dates]\nlatest = "today"\n'
     path.write_text(text + (CHANGED if changed else ""), encoding="utf-8")
     return path
 
