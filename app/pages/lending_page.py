@@ -15,6 +15,7 @@ import datetime as dt
 import streamlit as st
 
 from app.authorisation import ask_reference, log_search
+from app.cache import latest_as_of
 from app.components import formats, tables
 from app.components.reasons import reason_lists
 from app.data.lending import (
@@ -29,7 +30,7 @@ from app.data.supervision import csv_bytes
 from app.i18n import lang, t
 from app.settings import settings
 from app.state import audit_lookup, audit_many, audited_report, mask_frame, require, store
-from scoring.history import latest_as_of, ratings_on
+from scoring.history import ratings_on
 from scoring.lending_decision import applicant_decisions, lending_decisions
 from scoring.policies.lending import DECISIONS
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.cache import batch_dates, batch_ratings, movements
 from app.components import charts, formats
-from app.data.overview import batch_ratings, distribution, grade_order, movements
+from app.data.overview import distribution, grade_order
 from app.i18n import INDUSTRIES, industry_label, lang, region_label, scheme_label, t
 from app.state import require, store
 from features.schemes import MODELLED
-from scoring.history import batch_dates
 
 require("overview")
 st.title(t("page.overview"))

@@ -7,13 +7,13 @@ import secrets
 
 import streamlit as st
 
+from app.cache import batch_dates, classified
 from app.components import charts, formats, tables
 from app.data.supervision import (
     CLASSES,
     NoRatingsError,
     class_counts,
     class_text,
-    classified,
     csv_bytes,
     draw_listing,
     draw_summary,
@@ -24,7 +24,6 @@ from app.data.supervision import (
 from app.i18n import industry_label, lang, region_label, t
 from app.settings import settings
 from app.state import audit, mask_frame, require, store
-from scoring.history import batch_dates
 from scoring.inspection_draw import EmptyDrawError, draw_inspections
 
 user = require("supervision")

@@ -1,0 +1,107 @@
+"""Shared query results of the app: computed once per data version, read by every session.
+
+Twenty supervisors opening 总览 ask the same questions of the same data; each answer is
+computed once and kept by Streamlit's ``st.cache_data`` (one cache per server process,
+shared by all sessions) under a key that holds the store's identity and
+:meth:`~features.store.base.Store.data_version`. Any analytical write — a ``xinping score``
+in another process, an objection's re-rating in the app — changes the version, so the
+next view recomputes and shows the new data without a restart; old entries age out
+(``max_entries``).
+
+What is cached here is the same for every user: nothing masked, nothing audited. Pages
+mask personal IDs per user after reading a shared frame
+(:func:`app.state.mask_frame`) and write their audit rows themselves. ``st.cache_data``
+hands each caller its own copy, so a page may change what it gets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from app.data import overview as overview_data
+from app.data import rural as rural_data
+from app.data import supervision as supervision_data
+from features.store.base import Store
+from scoring import history
+
+#: entries kept per cached function (dates × schemes × languages of a few data versions)
+ENTRIES = 64
+
+
+def store_key(store: Store) -> tuple[str, str]:
+    """The cache key of ``store``'s data: where it is and its data version.
+
+    Two stores (a test's copy, another city) never share entries; a write through any
+    handle of the same file changes the version.
+    """
+    where = getattr(store, "path", None) or f"object:{id(store)}"
+    return str(where), store.data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _batch_dates(_store: Store, key: tuple[str, str], scheme: str | None) -> list[dt.date]:
+    return history.batch_dates(_store, scheme)
+
+
+def batch_dates(store: Store, scheme: str | None = None) -> list[dt.date]:
+    """:func:`scoring.history.batch_dates`, shared."""
+    return _batch_dates(store, store_key(store), scheme)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _latest_as_of(_store: Store, key: tuple[str, str], scheme: str) -> dt.date | None:
+    return history.latest_as_of(_store, scheme)
+
+
+def latest_as_of(store: Store, scheme: str) -> dt.date | None:
+    """:func:`scoring.history.latest_as_of`, shared."""
+    return _latest_as_of(store, store_key(store), scheme)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _batch_ratings(_store: Store, key: tuple[str, str], as_of: dt.date) -> pd.DataFrame:
+    return overview_data.batch_ratings(_store, as_of)
+
+
+def batch_ratings(store: Store, as_of: dt.date) -> pd.DataFrame:
+    """:func:`app.data.overview.batch_ratings` of every modelled scheme, shared."""
+    return _batch_ratings(store, store_key(store), as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _movements(
+    _store: Store, key: tuple[str, str], scheme: str, as_of: dt.date, previous: dt.date
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    return overview_data.movements(_store, scheme, as_of, previous)
+
+
+def movements(
+    store: Store, scheme: str, as_of: dt.date, previous: dt.date
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`app.data.overview.movements`, shared."""
+    return _movements(store, store_key(store), scheme, as_of, previous)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _classified(
+    _store: Store, key: tuple[str, str], as_of: dt.date, lang: str
+) -> tuple[pd.DataFrame, dict]:
+    return supervision_data.classified(_store, as_of, lang)
+
+
+def classified(store: Store, as_of: dt.date, lang: str) -> tuple[pd.DataFrame, dict]:
+    """:func:`app.data.supervision.classified`, shared: full IDs — mask before showing."""
+    return _classified(store, store_key(store), as_of, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _names(_store: Store, key: tuple[str, str], subject_type: str) -> dict[str, str]:
+    return rural_data.names(_store, subject_type)
+
+
+def names(store: Store, subject_type: str) -> dict[str, str]:
+    """:func:`app.data.rural.names` (villages, townships), shared."""
+    return _names(store, store_key(store), subject_type)
