@@ -7,7 +7,15 @@ import streamlit as st
 from app.cache import batch_dates, batch_ratings, movements
 from app.components import charts, formats
 from app.data.overview import distribution, grade_order
-from app.i18n import INDUSTRIES, industry_label, lang, region_label, scheme_label, t
+from app.i18n import (
+    INDUSTRIES,
+    industry_label,
+    label_each,
+    lang,
+    region_label,
+    scheme_label,
+    t,
+)
 from app.state import require, store
 from features.schemes import MODELLED
 
@@ -20,7 +28,8 @@ if not dates:
     st.stop()
 as_of = st.selectbox(t("overview.as_of"), dates, key="as_of", format_func=formats.day)
 ratings = batch_ratings(s, as_of)
-schemes = [k for k in MODELLED if k in set(ratings["scheme"])]
+present = set(ratings["scheme"].unique())
+schemes = [k for k in MODELLED if k in present]
 
 st.subheader(t("overview.by_scheme"))
 cols = st.columns(max(len(schemes), 1))
@@ -32,8 +41,8 @@ for col, key in zip(cols, schemes, strict=False):
 
 scheme = st.selectbox(t("overview.scheme"), schemes, format_func=scheme_label, key="scheme")
 mine = ratings[ratings["scheme"] == scheme].assign(
-    region=lambda f: f["region_code"].map(region_label),
-    industry_name=lambda f: f["industry"].map(industry_label),
+    region=lambda f: label_each(f["region_code"], region_label),
+    industry_name=lambda f: label_each(f["industry"], industry_label),
 )
 left, right = st.columns(2)
 with left:

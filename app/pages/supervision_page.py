@@ -21,7 +21,7 @@ from app.data.supervision import (
     filter_classes,
     ratio_table,
 )
-from app.i18n import industry_label, lang, region_label, t
+from app.i18n import industry_label, label_each, lang, region_label, t
 from app.settings import settings
 from app.state import audit, mask_frame, require, store
 from scoring.inspection_draw import EmptyDrawError, draw_inspections
@@ -84,7 +84,8 @@ if mine.empty:
     st.info(t("sup.no_match"))
 else:
     view = mask_frame(user, mine).assign(
-        region=mine["region_code"].map(region_label), industry=mine["industry"].map(industry_label)
+        region=label_each(mine["region_code"], region_label),
+        industry=label_each(mine["industry"], industry_label),
     )
     tables.show(
         view,
