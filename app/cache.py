@@ -17,14 +17,18 @@ hands each caller its own copy, so a page may change what it gets.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from app.data import modelling as modelling_data
 from app.data import overview as overview_data
 from app.data import rural as rural_data
 from app.data import supervision as supervision_data
 from features.store.base import Store
+from models.registry import is_uri
 from scoring import history
 
 #: entries kept per cached function (dates × schemes × languages of a few data versions)
@@ -105,3 +109,55 @@ def _names(_store: Store, key: tuple[str, str], subject_type: str) -> dict[str, 
 def names(store: Store, subject_type: str) -> dict[str, str]:
     """:func:`app.data.rural.names` (villages, townships), shared."""
     return _names(store, store_key(store), subject_type)
+
+
+# -- the model registry (模型管理): keyed on the registry database's file ----------------
+def registry_key(home: Path) -> str:
+    """A token that changes whenever the MLflow registry in ``home`` is written.
+
+    The SQLite file's (and its write-ahead log's) modification time and size; a
+    registry behind a URI (a tracking server) cannot be watched, so its token changes
+    on every call and nothing is reused.
+    """
+    if is_uri(home):
+        return uuid.uuid4().hex
+    parts = []
+    for name in ("mlflow.db", "mlflow.db-wal"):
+        try:
+            stat = (Path(home) / name).stat()
+        except FileNotFoundError:
+            parts.append("-")
+        else:
+            parts.append(f"{stat.st_mtime_ns}:{stat.st_size}")
+    return "|".join(parts)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _registry(home: str, key: str, scheme: str, what: str):
+    read = {
+        "alias_runs": modelling_data.alias_runs,
+        "versions": modelling_data.versions,
+        "runs": modelling_data.runs,
+        "side_by_side": modelling_data.side_by_side,
+    }[what]
+    return read(Path(home), scheme)
+
+
+def alias_runs(home: Path, scheme: str) -> dict[str, tuple[str, str]]:
+    """:func:`app.data.modelling.alias_runs`, shared until the registry changes."""
+    return _registry(str(home), registry_key(home), scheme, "alias_runs")
+
+
+def versions(home: Path, scheme: str) -> pd.DataFrame:
+    """:func:`app.data.modelling.versions`, shared until the registry changes."""
+    return _registry(str(home), registry_key(home), scheme, "versions")
+
+
+def runs(home: Path, scheme: str) -> pd.DataFrame:
+    """:func:`app.data.modelling.runs`, shared until the registry changes."""
+    return _registry(str(home), registry_key(home), scheme, "runs")
+
+
+def side_by_side(home: Path, scheme: str) -> pd.DataFrame:
+    """:func:`app.data.modelling.side_by_side`, shared until the registry changes."""
+    return _registry(str(home), registry_key(home), scheme, "side_by_side")

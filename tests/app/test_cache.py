@@ -93,3 +93,25 @@ def test_supervision_classes_are_computed_once_for_every_session(
     b = page("supervision", "admin")
     assert counted["classified"] == 1
     assert a.dataframe[1].value.shape == b.dataframe[1].value.shape
+
+
+def test_the_model_registry_is_read_once_until_it_changes(
+    app_env: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.data.modelling as modelling_data
+    from models.registry import connect, model_name
+
+    calls = []
+    real = modelling_data.versions
+    monkeypatch.setattr(
+        modelling_data, "versions", lambda *a, **k: calls.append(a) or real(*a, **k)
+    )
+    st.cache_data.clear()
+    page("models", "modeller")
+    page("models", "admin")
+    assert len(calls) == 1
+    # a write to the registry (a tag, as promotion writes) reads it again
+    connect(app_env["home"]).set_registered_model_tag(model_name("enterprise"), "note", "x")
+    page("models", "modeller")
+    assert len(calls) == 2
+    st.cache_data.clear()
