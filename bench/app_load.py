@@ -374,9 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.in_place:  # the app writes audit rows: keep the given store as it was
             store = folder / "store.duckdb"
             shutil.copy(args.store, store)
-            version = Path(str(args.store) + ".version")
-            if version.exists():
-                shutil.copy(version, str(store) + ".version")
+            for suffix in (".wal", ".version"):  # unflushed writes, the data version
+                beside = Path(str(args.store) + suffix)
+                if beside.exists():
+                    shutil.copy(beside, str(store) + suffix)
         port = free_port()
         load0 = os.getloadavg()
         started = time.perf_counter()
