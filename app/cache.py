@@ -31,8 +31,11 @@ from features.store.base import Store
 from models.registry import is_uri
 from scoring import history
 
-#: entries kept per cached function (dates × schemes × languages of a few data versions)
+#: entries kept per cached function (dates × schemes × languages of a few data versions);
+#: entries of an old version are never read again and go first
 ENTRIES = 64
+#: entries of a frame with a row per subject (a copy per date and language of each version)
+LARGE_ENTRIES = 8
 
 
 def store_key(store: Store) -> tuple[str, str]:
@@ -66,13 +69,15 @@ def latest_as_of(store: Store, scheme: str) -> dt.date | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
-def _batch_ratings(_store: Store, key: tuple[str, str], as_of: dt.date) -> pd.DataFrame:
-    return overview_data.batch_ratings(_store, as_of)
+def _grade_counts(_store: Store, key: tuple[str, str], as_of: dt.date) -> pd.DataFrame:
+    return overview_data.grade_counts(overview_data.batch_ratings(_store, as_of))
 
 
-def batch_ratings(store: Store, as_of: dt.date) -> pd.DataFrame:
-    """:func:`app.data.overview.batch_ratings` of every modelled scheme, shared."""
-    return _batch_ratings(store, store_key(store), as_of)
+def grade_counts(store: Store, as_of: dt.date) -> pd.DataFrame:
+    """Subjects per scheme, region, industry and grade on ``as_of``, shared
+    (:func:`app.data.overview.grade_counts` of :func:`app.data.overview.batch_ratings`):
+    what a view copies out of the cache does not grow with the city."""
+    return _grade_counts(store, store_key(store), as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -89,7 +94,7 @@ def movements(
     return _movements(store, store_key(store), scheme, as_of, previous)
 
 
-@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+@st.cache_data(show_spinner=False, max_entries=LARGE_ENTRIES)
 def _classified(
     _store: Store, key: tuple[str, str], as_of: dt.date, lang: str
 ) -> tuple[pd.DataFrame, dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.cache import batch_dates, batch_ratings, movements
+from app.cache import batch_dates, grade_counts, movements
 from app.components import charts, formats
 from app.data.overview import distribution, grade_order
 from app.i18n import (
@@ -27,20 +27,20 @@ if not dates:
     st.info(t("overview.empty"))
     st.stop()
 as_of = st.selectbox(t("overview.as_of"), dates, key="as_of", format_func=formats.day)
-ratings = batch_ratings(s, as_of)
-present = set(ratings["scheme"].unique())
+counts = grade_counts(s, as_of)  # subjects per scheme, region, industry and grade
+present = set(counts["scheme"].unique())
 schemes = [k for k in MODELLED if k in present]
 
 st.subheader(t("overview.by_scheme"))
 cols = st.columns(max(len(schemes), 1))
 for col, key in zip(cols, schemes, strict=False):
-    dist = distribution(ratings[ratings["scheme"] == key])
+    dist = distribution(counts[counts["scheme"] == key], weight="n")
     with col:
         st.metric(scheme_label(key), f"{int(dist['n'].sum()):,}", help=t("overview.rated"))
         st.altair_chart(charts.grade_bars(dist, grade_order(key), lang()), width="stretch")
 
 scheme = st.selectbox(t("overview.scheme"), schemes, format_func=scheme_label, key="scheme")
-mine = ratings[ratings["scheme"] == scheme].assign(
+mine = counts[counts["scheme"] == scheme].assign(
     region=lambda f: label_each(f["region_code"], region_label),
     industry_name=lambda f: label_each(f["industry"], industry_label),
 )
@@ -49,7 +49,11 @@ with left:
     st.subheader(t("overview.by_region"))
     st.altair_chart(
         charts.grade_shares(
-            distribution(mine, "region"), "region", grade_order(scheme), t("col.region"), lang()
+            distribution(mine, "region", "n"),
+            "region",
+            grade_order(scheme),
+            t("col.region"),
+            lang(),
         ),
         width="stretch",
     )
@@ -58,7 +62,7 @@ with right:
     if mine["industry"].notna().any():
         st.altair_chart(
             charts.grade_shares(
-                distribution(mine, "industry_name"),
+                distribution(mine, "industry_name", "n"),
                 "industry_name",
                 grade_order(scheme),
                 t("col.industry"),
