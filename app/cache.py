@@ -23,13 +23,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.data import modelling as modelling_data
 from app.data import overview as overview_data
-from app.data import rural as rural_data
 from app.data import supervision as supervision_data
 from features.store.base import Store
-from models.registry import is_uri
 from scoring import history
+
+# app.data.rural and app.data.modelling are imported where they are used: they bring
+# MLflow, which 总览 and 分级分类监管 do not need on their first view after a start
 
 #: entries kept per cached function (dates × schemes × languages of a few data versions);
 #: entries of an old version are never read again and go first
@@ -108,6 +108,8 @@ def classified(store: Store, as_of: dt.date, lang: str) -> tuple[pd.DataFrame, d
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def _names(_store: Store, key: tuple[str, str], subject_type: str) -> dict[str, str]:
+    from app.data import rural as rural_data
+
     return rural_data.names(_store, subject_type)
 
 
@@ -124,6 +126,8 @@ def registry_key(home: Path) -> str:
     registry behind a URI (a tracking server) cannot be watched, so its token changes
     on every call and nothing is reused.
     """
+    from models.registry import is_uri
+
     if is_uri(home):
         return uuid.uuid4().hex
     parts = []
@@ -139,6 +143,8 @@ def registry_key(home: Path) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
 def _registry(home: str, key: str, scheme: str, what: str):
+    from app.data import modelling as modelling_data
+
     read = {
         "alias_runs": modelling_data.alias_runs,
         "versions": modelling_data.versions,
