@@ -365,8 +365,10 @@ def commit() -> str:
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
+    # the results file itself is not code: a run appending to it leaves the code clean
+    results = f":!{RESULTS.relative_to(ROOT).as_posix()}"
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", results],
         cwd=ROOT,
         capture_output=True,
         text=True,
