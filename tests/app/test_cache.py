@@ -3,6 +3,7 @@ session, and current data after a write through another store handle."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +34,7 @@ def page(name: str, role: str) -> AppTest:
 
 
 @pytest.fixture()
-def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """Calls of the shared queries behind 总览 and 分级分类监管, from an empty cache."""
     calls = {"batch_ratings": 0, "classified": 0}
 
@@ -114,4 +115,43 @@ def test_the_model_registry_is_read_once_until_it_changes(
     connect(app_env["home"]).set_registered_model_tag(model_name("enterprise"), "note", "x")
     page("models", "modeller")
     assert len(calls) == 2
+    st.cache_data.clear()
+
+
+def test_a_shared_frame_is_masked_per_user_not_per_cache(
+    app_env: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    import app.state
+    import scoring.rural_rating
+
+    # only the admin sees full personal IDs here: the rural officer's view must be masked
+    # although both read the one shared assessment of the households
+    monkeypatch.setattr(app.state, "sees_full_ids", lambda user: user.role == "admin")
+    calls = []
+    real = scoring.rural_rating.rural_assessment
+    monkeypatch.setattr(
+        scoring.rural_rating,
+        "rural_assessment",
+        lambda *a, **k: calls.append(1) or real(*a, **k),
+    )
+    st.cache_data.clear()
+    full_id = re.compile(r"^\d{17}[\dX]$")
+
+    def ids(at: AppTest) -> list[str]:
+        return [
+            str(v)
+            for frame in (d.value for d in at.dataframe)
+            for col in frame.columns
+            for v in frame[col]
+            if isinstance(v, str) and (full_id.match(v) or "**********" in v)
+        ]
+
+    masked = ids(page("rural", "rural"))
+    full = ids(page("rural", "admin"))
+    assert len(calls) == 1
+    assert masked and full
+    assert not [v for v in masked if full_id.match(v)]
+    assert [v for v in full if full_id.match(v)]
     st.cache_data.clear()
