@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,12 +99,14 @@ class Session:
             await self.ws.close()
 
     async def run(
-        self, page_hash: str, widgets: list[tuple[str, str, object]] = (), target: str = ""
+        self, page_hash: str, widgets: Sequence[tuple[str, str, object]] = (), target: str = ""
     ) -> View:
-        """Ask for a run of ``page_hash`` with ``widgets`` and read until it finishes.
+        """Ask for a run of ``page_hash`` with ``widgets`` and read until a run finishes.
 
-        ``target`` is the page (by title) whose run ends the view: the sign-in form's run
-        ends early for a rerun, and the overview's run follows.
+        ``widgets`` are ``(widget id, WidgetState field, value)``. ``target`` (a page's url
+        path) names the page whose run the view waits for: the sign-in form's run ends
+        early for a rerun, the router's switch follows, then the overview's run; the view
+        keeps the headings and problems of that last run.
         """
         msg = BackMsg()
         state = msg.rerun_script
