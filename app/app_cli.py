@@ -48,6 +48,12 @@ def streamlit_command(port: int, host: str) -> list[str]:
         # "=HYPERLINK(...)" stays a formula); pages offer inert downloads (features.exports)
         "--client.disableDataExport",
         "true",
+        # Streamlit runs a full garbage collection after every script run by default; with
+        # the app's heap (pandas, DuckDB, MLflow, the shared caches) that was ~70% of the
+        # server's Python CPU under 20 sessions (py-spy, bench/app_load.py). Python's own
+        # generational collector still runs.
+        "--runner.postScriptGC",
+        "false",
     ]
 
 

@@ -8,8 +8,11 @@ An unknown key is returned as itself so a missing translation shows up on screen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
 from features.records import values
@@ -665,6 +668,18 @@ def industry_label(section: str | None) -> str:
     """A GB/T 4754 section's name (the letter only when unknown)."""
     pair = INDUSTRIES.get(section or "")
     return _pick(pair) if pair else (section or "—")
+
+
+def label_each(values: pd.Series, label: Callable[[Any], str]) -> pd.Series:
+    """``values.map(label)`` with one call of ``label`` per distinct value.
+
+    A page labels thousands of rows with a few dozen codes; each label reads the
+    session's language, so once per code is what a view can afford.
+    """
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    # code -1 (missing) takes the last entry: the label of None
+    names = np.array([*(label(v) for v in distinct), label(None)], dtype=object)
+    return pd.Series(names[codes], index=values.index, dtype=object)
 
 
 #: why an event re-rated a subject (``ratings.reasons.$.cause.kind``)

@@ -53,8 +53,28 @@ def batch_ratings(store: Store, as_of: dt.date, scheme: str | None = None) -> pd
     return ratings.merge(attributes, on="subject_id", how="left")
 
 
-def distribution(ratings: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+def grade_counts(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Subjects per scheme, region, industry and grade: all the overview draws.
+
+    Returns
+    -------
+    DataFrame
+        ``scheme, region_code, industry, final_grade, n`` (missing keys kept as a
+        group of their own). Its size follows the number of regions, industries and
+        grades, not the number of subjects; :func:`distribution` reads it with
+        ``weight="n"``.
+    """
+    keys = ["scheme", "region_code", "industry", "final_grade"]
+    return ratings.groupby(keys, dropna=False).size().rename("n").reset_index()
+
+
+def distribution(
+    ratings: pd.DataFrame, by: str | None = None, weight: str | None = None
+) -> pd.DataFrame:
     """Counts and shares of each grade per scheme (and per ``by`` group).
+
+    ``ratings`` has a row per subject, or per group with its number of subjects in the
+    column ``weight`` (:func:`grade_counts`).
 
     Returns
     -------
@@ -64,7 +84,8 @@ def distribution(ratings: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """
     keys = ["scheme", *([by] if by else []), "final_grade"]
     frame = ratings.assign(**({by: ratings[by].fillna("—")} if by else {}))
-    out = frame.groupby(keys, dropna=False).size().rename("n").reset_index()
+    grouped = frame.groupby(keys, dropna=False)
+    out = (grouped[weight].sum() if weight else grouped.size()).rename("n").reset_index()
     group = ["scheme", *([by] if by else [])]
     out["share"] = out["n"] / out.groupby(group)["n"].transform("sum")
     out["order"] = [

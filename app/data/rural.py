@@ -8,7 +8,6 @@ re-rating are :func:`scoring.casework.assess_household`.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pandas as pd
 
@@ -16,15 +15,6 @@ from features.store.base import Store
 from features.subjects import current_subjects_sql
 from scoring.casework import ASSESSMENT_KIND
 from scoring.rural_rating import RuralResult
-
-
-def version(store: Store) -> tuple[Any, ...]:
-    """Changes whenever ratings or records change (a cache key for the assessment)."""
-    return (
-        store.scalar("SELECT count(*) FROM ratings WHERE scheme = 'household'"),
-        str(store.scalar("SELECT max(scored_at) FROM ratings WHERE scheme = 'household'")),
-        store.scalar("SELECT count(*) FROM records"),
-    )
 
 
 def names(store: Store, subject_type: str) -> dict[str, str]:

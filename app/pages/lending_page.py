@@ -15,6 +15,7 @@ import datetime as dt
 import streamlit as st
 
 from app.authorisation import ask_reference, log_search
+from app.cache import latest_as_of
 from app.components import formats, tables
 from app.components.reasons import reason_lists
 from app.data.applicants import ApplicantsError, applicant_ids, read_applicants, with_problems
@@ -34,7 +35,7 @@ from app.state import (
     store,
 )
 from features.exports import csv_bytes
-from scoring.history import latest_as_of, ratings_on
+from scoring.history import ratings_on
 from scoring.lending_decision import applicant_decisions, lending_decisions
 from scoring.policies.lending import DECISIONS
 

@@ -7,18 +7,10 @@ import json
 
 import streamlit as st
 
+from app.cache import alias_runs, runs, side_by_side, versions
 from app.components import formats, tables
 from app.data import model_report as mr
-from app.data.modelling import (
-    METRICS,
-    alias_runs,
-    promote_challenger,
-    report_html,
-    report_json,
-    runs,
-    side_by_side,
-    versions,
-)
+from app.data.modelling import METRICS, promote_challenger, report_html, report_json
 from app.i18n import lang, scheme_label, t
 from app.state import audit, mlflow_home, require, store
 from features.schemes import MODELLED

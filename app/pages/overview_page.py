@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.cache import batch_dates, grade_counts, movements
 from app.components import charts, formats
-from app.data.overview import batch_ratings, distribution, grade_order, movements
-from app.i18n import INDUSTRIES, industry_label, lang, region_label, scheme_label, t
+from app.data.overview import distribution, grade_order
+from app.i18n import (
+    INDUSTRIES,
+    industry_label,
+    label_each,
+    lang,
+    region_label,
+    scheme_label,
+    t,
+)
 from app.state import require, store
 from features.schemes import MODELLED
-from scoring.history import batch_dates
 
 require("overview")
 st.title(t("page.overview"))
@@ -19,28 +27,33 @@ if not dates:
     st.info(t("overview.empty"))
     st.stop()
 as_of = st.selectbox(t("overview.as_of"), dates, key="as_of", format_func=formats.day)
-ratings = batch_ratings(s, as_of)
-schemes = [k for k in MODELLED if k in set(ratings["scheme"])]
+counts = grade_counts(s, as_of)  # subjects per scheme, region, industry and grade
+present = set(counts["scheme"].unique())
+schemes = [k for k in MODELLED if k in present]
 
 st.subheader(t("overview.by_scheme"))
 cols = st.columns(max(len(schemes), 1))
 for col, key in zip(cols, schemes, strict=False):
-    dist = distribution(ratings[ratings["scheme"] == key])
+    dist = distribution(counts[counts["scheme"] == key], weight="n")
     with col:
         st.metric(scheme_label(key), f"{int(dist['n'].sum()):,}", help=t("overview.rated"))
         st.altair_chart(charts.grade_bars(dist, grade_order(key), lang()), width="stretch")
 
 scheme = st.selectbox(t("overview.scheme"), schemes, format_func=scheme_label, key="scheme")
-mine = ratings[ratings["scheme"] == scheme].assign(
-    region=lambda f: f["region_code"].map(region_label),
-    industry_name=lambda f: f["industry"].map(industry_label),
+mine = counts[counts["scheme"] == scheme].assign(
+    region=lambda f: label_each(f["region_code"], region_label),
+    industry_name=lambda f: label_each(f["industry"], industry_label),
 )
 left, right = st.columns(2)
 with left:
     st.subheader(t("overview.by_region"))
     st.altair_chart(
         charts.grade_shares(
-            distribution(mine, "region"), "region", grade_order(scheme), t("col.region"), lang()
+            distribution(mine, "region", "n"),
+            "region",
+            grade_order(scheme),
+            t("col.region"),
+            lang(),
         ),
         width="stretch",
     )
@@ -49,7 +62,7 @@ with right:
     if mine["industry"].notna().any():
         st.altair_chart(
             charts.grade_shares(
-                distribution(mine, "industry_name"),
+                distribution(mine, "industry_name", "n"),
                 "industry_name",
                 grade_order(scheme),
                 t("col.industry"),

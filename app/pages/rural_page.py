@@ -9,6 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
+from app.cache import latest_as_of, names, store_key
 from app.components import formats, tables
 from app.components.changes import rerated
 from app.data.casework import changes_frame
@@ -16,9 +17,7 @@ from app.data.rural import (
     criteria,
     households,
     last_assessment,
-    names,
     townships,
-    version,
     villages,
 )
 from app.i18n import lang, t
@@ -35,7 +34,6 @@ from app.state import (
 )
 from features.store.base import Store
 from scoring.casework import assess_household
-from scoring.history import latest_as_of
 from scoring.loader import NoModelError
 from scoring.rural_rating import NoRuralRatingsError, RuralResult, rural_assessment
 
@@ -57,13 +55,13 @@ if after_limit(on, t("rural.on")):
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def assess(_store: Store, day: dt.date, _version: tuple) -> RuralResult:
-    """The rural rules on ``day`` (recomputed when ratings or records change)."""
+def assess(_store: Store, day: dt.date, key: tuple[str, str]) -> RuralResult:
+    """The rural rules on ``day``, shared by every session (``key``: :func:`store_key`)."""
     return rural_assessment(_store, day, cfg.rural.config(), cfg.build_config())
 
 
 try:
-    result = assess(s, on, version(s))
+    result = assess(s, on, store_key(s))
 except NoRuralRatingsError:
     st.info(t("rural.empty"))
     st.stop()

@@ -7,13 +7,13 @@ import secrets
 
 import streamlit as st
 
+from app.cache import batch_dates, classified
 from app.components import charts, formats, tables
 from app.data.supervision import (
     CLASSES,
     NoRatingsError,
     class_counts,
     class_text,
-    classified,
     csv_bytes,
     draw_listing,
     draw_summary,
@@ -21,10 +21,9 @@ from app.data.supervision import (
     filter_classes,
     ratio_table,
 )
-from app.i18n import industry_label, lang, region_label, t
+from app.i18n import industry_label, label_each, lang, region_label, t
 from app.settings import settings
 from app.state import after_limit, audit, mask_frame, require, store
-from scoring.history import batch_dates
 from scoring.inspection_draw import EmptyDrawError, draw_inspections
 
 user = require("supervision")
@@ -85,7 +84,8 @@ if mine.empty:
     st.info(t("sup.no_match"))
 else:
     view = mask_frame(user, mine).assign(
-        region=mine["region_code"].map(region_label), industry=mine["industry"].map(industry_label)
+        region=label_each(mine["region_code"], region_label),
+        industry=label_each(mine["industry"], industry_label),
     )
     tables.show(
         view,

@@ -32,3 +32,22 @@ def test_every_table_column_has_a_header() -> None:
 def test_both_languages_are_filled() -> None:
     for key, (zh, en) in STRINGS.items():
         assert zh.strip() and en.strip(), key
+
+
+def test_label_each_labels_every_row_calling_the_label_once_per_value() -> None:
+    import pandas as pd
+
+    from app.i18n import label_each
+
+    calls: list[object] = []
+
+    def label(code: object) -> str:
+        calls.append(code)
+        return "—" if code is None else f"<{code}>"
+
+    codes = pd.Series(["530302", None, "530303", "530302", float("nan")], index=[7, 3, 9, 1, 5])
+    out = label_each(codes, label)
+    assert out.tolist() == ["<530302>", "—", "<530303>", "<530302>", "—"]
+    assert out.index.tolist() == [7, 3, 9, 1, 5]
+    assert sorted(map(str, calls)) == ["530302", "530303", "None"]
+    assert label_each(pd.Series([], dtype=object), label).empty

@@ -1,0 +1,174 @@
+"""Shared query results of the app: computed once per data version, read by every session.
+
+Twenty supervisors opening 总览 ask the same questions of the same data; each answer is
+computed once and kept by Streamlit's ``st.cache_data`` (one cache per server process,
+shared by all sessions) under a key that holds the store's identity and
+:meth:`~features.store.base.Store.data_version`. Any analytical write — a ``xinping score``
+in another process, an objection's re-rating in the app — changes the version, so the
+next view recomputes and shows the new data without a restart; old entries age out
+(``max_entries``).
+
+What is cached here is the same for every user: nothing masked, nothing audited. Pages
+mask personal IDs per user after reading a shared frame
+(:func:`app.state.mask_frame`) and write their audit rows themselves. ``st.cache_data``
+hands each caller its own copy, so a page may change what it gets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app.data import overview as overview_data
+from app.data import supervision as supervision_data
+from features.store.base import Store
+from scoring import history
+
+# app.data.rural and app.data.modelling are imported where they are used: they bring
+# MLflow, which 总览 and 分级分类监管 do not need on their first view after a start
+
+#: entries kept per cached function (dates × schemes × languages of a few data versions);
+#: entries of an old version are never read again and go first
+ENTRIES = 64
+#: entries of a frame with a row per subject (a copy per date and language of each version)
+LARGE_ENTRIES = 8
+
+
+def store_key(store: Store) -> tuple[str, str]:
+    """The cache key of ``store``'s data: where it is and its data version.
+
+    Two stores (a test's copy, another city) never share entries; a write through any
+    handle of the same file changes the version.
+    """
+    where = getattr(store, "path", None) or f"object:{id(store)}"
+    return str(where), store.data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _batch_dates(_store: Store, key: tuple[str, str], scheme: str | None) -> list[dt.date]:
+    return history.batch_dates(_store, scheme)
+
+
+def batch_dates(store: Store, scheme: str | None = None) -> list[dt.date]:
+    """:func:`scoring.history.batch_dates`, shared."""
+    return _batch_dates(store, store_key(store), scheme)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _latest_as_of(_store: Store, key: tuple[str, str], scheme: str) -> dt.date | None:
+    return history.latest_as_of(_store, scheme)
+
+
+def latest_as_of(store: Store, scheme: str) -> dt.date | None:
+    """:func:`scoring.history.latest_as_of`, shared."""
+    return _latest_as_of(store, store_key(store), scheme)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _grade_counts(_store: Store, key: tuple[str, str], as_of: dt.date) -> pd.DataFrame:
+    return overview_data.grade_counts(overview_data.batch_ratings(_store, as_of))
+
+
+def grade_counts(store: Store, as_of: dt.date) -> pd.DataFrame:
+    """Subjects per scheme, region, industry and grade on ``as_of``, shared
+    (:func:`app.data.overview.grade_counts` of :func:`app.data.overview.batch_ratings`):
+    what a view copies out of the cache does not grow with the city."""
+    return _grade_counts(store, store_key(store), as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _movements(
+    _store: Store, key: tuple[str, str], scheme: str, as_of: dt.date, previous: dt.date
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    return overview_data.movements(_store, scheme, as_of, previous)
+
+
+def movements(
+    store: Store, scheme: str, as_of: dt.date, previous: dt.date
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`app.data.overview.movements`, shared."""
+    return _movements(store, store_key(store), scheme, as_of, previous)
+
+
+@st.cache_data(show_spinner=False, max_entries=LARGE_ENTRIES)
+def _classified(
+    _store: Store, key: tuple[str, str], as_of: dt.date, lang: str
+) -> tuple[pd.DataFrame, dict]:
+    return supervision_data.classified(_store, as_of, lang)
+
+
+def classified(store: Store, as_of: dt.date, lang: str) -> tuple[pd.DataFrame, dict]:
+    """:func:`app.data.supervision.classified`, shared: full IDs — mask before showing."""
+    return _classified(store, store_key(store), as_of, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _names(_store: Store, key: tuple[str, str], subject_type: str) -> dict[str, str]:
+    from app.data import rural as rural_data
+
+    return rural_data.names(_store, subject_type)
+
+
+def names(store: Store, subject_type: str) -> dict[str, str]:
+    """:func:`app.data.rural.names` (villages, townships), shared."""
+    return _names(store, store_key(store), subject_type)
+
+
+# -- the model registry (模型管理): keyed on the registry database's file ----------------
+def registry_key(home: Path) -> str:
+    """A token that changes whenever the MLflow registry in ``home`` is written.
+
+    The SQLite file's (and its write-ahead log's) modification time and size; a
+    registry behind a URI (a tracking server) cannot be watched, so its token changes
+    on every call and nothing is reused.
+    """
+    from models.registry import is_uri
+
+    if is_uri(home):
+        return uuid.uuid4().hex
+    parts = []
+    for name in ("mlflow.db", "mlflow.db-wal"):
+        try:
+            stat = (Path(home) / name).stat()
+        except FileNotFoundError:
+            parts.append("-")
+        else:
+            parts.append(f"{stat.st_mtime_ns}:{stat.st_size}")
+    return "|".join(parts)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _registry(home: str, key: str, scheme: str, what: str):
+    from app.data import modelling as modelling_data
+
+    read = {
+        "alias_runs": modelling_data.alias_runs,
+        "versions": modelling_data.versions,
+        "runs": modelling_data.runs,
+        "side_by_side": modelling_data.side_by_side,
+    }[what]
+    return read(Path(home), scheme)
+
+
+def alias_runs(home: Path, scheme: str) -> dict[str, tuple[str, str]]:
+    """:func:`app.data.modelling.alias_runs`, shared until the registry changes."""
+    return _registry(str(home), registry_key(home), scheme, "alias_runs")
+
+
+def versions(home: Path, scheme: str) -> pd.DataFrame:
+    """:func:`app.data.modelling.versions`, shared until the registry changes."""
+    return _registry(str(home), registry_key(home), scheme, "versions")
+
+
+def runs(home: Path, scheme: str) -> pd.DataFrame:
+    """:func:`app.data.modelling.runs`, shared until the registry changes."""
+    return _registry(str(home), registry_key(home), scheme, "runs")
+
+
+def side_by_side(home: Path, scheme: str) -> pd.DataFrame:
+    """:func:`app.data.modelling.side_by_side`, shared until the registry changes."""
+    return _registry(str(home), registry_key(home), scheme, "side_by_side")

@@ -1,0 +1,157 @@
+"""The app's shared caches (:mod:`app.cache`): one computation per data version for every
+session, and current data after a write through another store handle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import app.data.overview as overview_data
+import app.data.supervision as supervision_data
+from features.store.duckdb_store import DuckDBStore
+
+PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
+
+
+def page(name: str, role: str) -> AppTest:
+    """A fresh session (its own session state) on ``name`` as a user of ``role``."""
+    at = AppTest.from_file(str(PAGES / f"{name}_page.py"), default_timeout=180)
+    at.session_state["lang"] = "zh"
+    at.session_state["user"] = {
+        "username": f"cache-{role}",
+        "role": role,
+        "display_name": f"测试{role}",
+        "region_code": None,
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture()
+def counted(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """Calls of the shared queries behind 总览 and 分级分类监管, from an empty cache."""
+    calls = {"batch_ratings": 0, "classified": 0}
+
+    def counting(module, name: str):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    counting(overview_data, "batch_ratings")
+    counting(supervision_data, "classified")
+    st.cache_data.clear()
+    yield calls
+    st.cache_data.clear()
+
+
+def rated(at: AppTest) -> int:
+    """The overview's count of enterprises rated on the date shown."""
+    metrics = {m.label: m.value for m in at.metric}
+    return int(metrics["企业信用风险分类"].replace(",", ""))
+
+
+def test_two_sessions_share_one_computation_until_a_write_changes_the_data(
+    app_env: dict, counted: dict[str, int]
+) -> None:
+    first = page("overview", "supervisor")
+    second = page("overview", "bank")  # another session, another role: the same numbers
+    assert counted["batch_ratings"] == 1
+    assert rated(first) == rated(second)
+    before = rated(first)
+
+    # a write through another handle of the same file (as `xinping score` in another
+    # process would): the next view computes again and shows it
+    other = DuckDBStore(app_env["store"])
+    try:
+        row = other.query(
+            "SELECT * FROM ratings WHERE scheme = 'enterprise' AND as_of = ? LIMIT 1",
+            [app_env["as_of"]],
+        )
+        other.append("ratings", row.assign(subject_id=pd.Series(["91CACHETEST0000001"])))
+    finally:
+        other.close()
+    third = page("overview", "supervisor")
+    assert counted["batch_ratings"] == 2
+    assert rated(third) == before + 1
+    page("overview", "admin")
+    assert counted["batch_ratings"] == 2  # and shares that again
+
+
+def test_supervision_classes_are_computed_once_for_every_session(
+    app_env: dict, counted: dict[str, int]
+) -> None:
+    a = page("supervision", "supervisor")
+    b = page("supervision", "admin")
+    assert counted["classified"] == 1
+    assert a.dataframe[1].value.shape == b.dataframe[1].value.shape
+
+
+def test_the_model_registry_is_read_once_until_it_changes(
+    app_env: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.data.modelling as modelling_data
+    from models.registry import connect, model_name
+
+    calls = []
+    real = modelling_data.versions
+    monkeypatch.setattr(
+        modelling_data, "versions", lambda *a, **k: calls.append(a) or real(*a, **k)
+    )
+    st.cache_data.clear()
+    page("models", "modeller")
+    page("models", "admin")
+    assert len(calls) == 1
+    # a write to the registry (a tag, as promotion writes) reads it again
+    connect(app_env["home"]).set_registered_model_tag(model_name("enterprise"), "note", "x")
+    page("models", "modeller")
+    assert len(calls) == 2
+    st.cache_data.clear()
+
+
+def test_a_shared_frame_is_masked_per_user_not_per_cache(
+    app_env: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    import app.state
+    import scoring.rural_rating
+
+    # only the admin sees full personal IDs here: the rural officer's view must be masked
+    # although both read the one shared assessment of the households
+    monkeypatch.setattr(app.state, "sees_full_ids", lambda user: user.role == "admin")
+    calls = []
+    real = scoring.rural_rating.rural_assessment
+    monkeypatch.setattr(
+        scoring.rural_rating,
+        "rural_assessment",
+        lambda *a, **k: calls.append(1) or real(*a, **k),
+    )
+    st.cache_data.clear()
+    full_id = re.compile(r"^\d{17}[\dX]$")
+
+    def ids(at: AppTest) -> list[str]:
+        return [
+            str(v)
+            for frame in (d.value for d in at.dataframe)
+            for col in frame.columns
+            for v in frame[col]
+            if isinstance(v, str) and (full_id.match(v) or "**********" in v)
+        ]
+
+    masked = ids(page("rural", "rural"))
+    full = ids(page("rural", "admin"))
+    assert len(calls) == 1
+    assert masked and full
+    assert not [v for v in masked if full_id.match(v)]
+    assert [v for v in full if full_id.match(v)]
+    st.cache_data.clear()
