@@ -15,16 +15,31 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from app.dates import FORM, parse_day
 from app.paths import input_file, output_file
 from app.settings import settings
 from features.schemes import MODELLED
+from features.store.access import StoreBusy
+
+
+class _Root(TyperGroup):
+    """The root group: a store another process kept too long is one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreBusy as exc:
+            fail(str(exc))
+
 
 cli = typer.Typer(
+    cls=_Root,
     name="xinping",
     help="信评 xinping — 公共信用信息共享平台的信用评分与评级模型平台 / credit rating platform.",
     no_args_is_help=True,
@@ -105,10 +120,37 @@ def open_store(path: Path | None = None, *, read_only: bool = False, create: boo
     else:
         checked(input_file, where, "--store")
     try:
-        return DuckDBStore(where, read_only=read_only, memory_limit=cfg.memory_limit or None)
-    except Exception as exc:  # not a DuckDB file, or another process holds it
+        return DuckDBStore(
+            where,
+            read_only=read_only,
+            memory_limit=cfg.memory_limit or None,
+            wait_seconds=cfg.wait_seconds,
+            on_wait=_tell_waiting,
+            user=login_name(),
+            command=command_name(),
+        )
+    except StoreBusy as exc:
+        fail(str(exc))
+    except Exception as exc:  # not a DuckDB file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         fail(f"--store {where}: cannot open it as a store ({first})")
+
+
+def command_name() -> str:
+    """``xinping`` and its sub-command words (never the arguments: they may name a person)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.command_path if ctx is not None else "xinping"
+
+
+def _tell_waiting(holders: list, waited: float, done: bool) -> None:
+    """One line on stderr while a command waits for the store, and one when it goes on."""
+    if done:
+        err_console.print(f"继续 / going on after {waited:.0f} s", highlight=False, markup=False)
+        return
+    who = "; ".join(h.describe() for h in holders) or "另一进程 / another process"
+    err_console.print(
+        f"等待数据库 / waiting for the store ({waited:.0f} s): {who}", highlight=False, markup=False
+    )
 
 
 def checked(check: Callable[..., Path], path: Path, what: str, *args: Any) -> Path:

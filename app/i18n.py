@@ -35,6 +35,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page.supervision": ("分级分类监管", "Risk-based supervision"),
     "page.lending": ("信易贷", "Credit-based lending"),
     "page.rural": ("农村信用", "Rural credit"),
+    "store.waiting": (
+        "数据正在更新，已等待 {seconds} 秒：{who}。完成后自动显示最新数据。",
+        "The data is being updated; waited {seconds} s: {who}. The page shows the new data "
+        "when it is done.",
+    ),
+    "store.someone": ("另一进程", "another process"),
     "refused.login": ("无权访问：请先登录。", "Access refused: please sign in first."),
     "refused.role": (
         "无权访问：当前角色（{role}）不能使用本页面。",

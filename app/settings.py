@@ -40,6 +40,9 @@ class _Strict(BaseModel):
 class StoreSettings(_Strict):
     path: str = ".data/xinping.duckdb"
     memory_limit: str = ""
+    #: How long a command or a page waits for another process's write before it says so
+    #: and stops (features/store/access.py).
+    wait_seconds: float = Field(600.0, gt=0)
 
 
 class MlflowSettings(_Strict):

@@ -1,14 +1,16 @@
 """Session and store access of the Streamlit app.
 
 The store
-    One read-write :class:`~features.store.duckdb_store.DuckDBStore` per
-    process, shared by every session through ``st.cache_resource``. DuckDB lets
-    one process hold a database file for writing; inside it, every query runs on
-    its own cursor (DuckDBStore does this), so Streamlit's session threads can
-    share the handle. The app writes (audit log, objections, re-ratings), so it
-    holds the file's write lock while it runs: **do not run ``xinping`` commands
-    against the same file while the app is running** — stop the app first, or
-    point the CLI at a copy (``--store``).
+    One :class:`~features.store.duckdb_store.DuckDBStore` per process, shared by
+    every session through ``st.cache_resource``; every query runs on its own
+    cursor, so Streamlit's session threads can share the handle. It holds the
+    DuckDB file only while it reads or writes (:mod:`features.store.access`), so
+    ``xinping score``, ``ingest``, ``train`` … run beside the app: while one of
+    them writes, a page waits and tells the user who holds the store (a toast),
+    and shows the new data afterwards (shared caches are keyed on
+    :meth:`~features.store.base.Store.data_version`). Users, sessions and the
+    audit log live in the SQLite workflow store beside the file, which takes
+    many writers at once.
 The session
     ``st.session_state["user"]`` holds the signed-in user (a dict of
     :class:`app.auth.User` fields), ``"lang"`` the language. Pages call
@@ -45,11 +47,41 @@ from features.store.base import Store
 def _open_store(path: str, memory_limit: str) -> Store:
     from features.store.duckdb_store import DuckDBStore
 
-    store = DuckDBStore(path, memory_limit=memory_limit or None)
+    store = DuckDBStore(
+        path,
+        memory_limit=memory_limit or None,
+        wait_seconds=settings().store.wait_seconds,
+        on_wait=_tell_waiting,
+        command="xinping app",
+    )
     cfg = settings().app
     if cfg.seed_demo_users:
         seed_demo_users(store, cfg.demo_password)
     return store
+
+
+_toasted: dict[int, float] = {}
+
+
+def _tell_waiting(holders: list, waited: float, done: bool) -> None:
+    """Tell the user whose page waits for another process's write (every 10 s)."""
+    import threading
+
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return  # not on a page's thread (e.g. a download being built)
+    me = threading.get_ident()
+    if done:
+        _toasted.pop(me, None)
+        return
+    if waited - _toasted.get(me, -10.0) < 10.0:
+        return
+    _toasted[me] = waited
+    from app.i18n import lang
+
+    who = "; ".join(h.describe(lang()) for h in holders) or t("store.someone")
+    st.toast(t("store.waiting", seconds=f"{waited:.0f}", who=who), icon=":material/hourglass_top:")
 
 
 def store() -> Store:

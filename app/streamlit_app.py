@@ -23,6 +23,7 @@ from app.state import (
     role_label,
     sign_out,
 )
+from features.store.access import StoreBusy
 
 HERE = Path(__file__).parent
 ICONS = {
@@ -80,4 +81,7 @@ with st.sidebar:
     if script:  # sets or clears the session cookie in the browser
         st.html(script, width="content", unsafe_allow_javascript=True)
 localise(lang())
-current.run()
+try:
+    current.run()
+except StoreBusy as exc:  # another process wrote longer than store.wait_seconds
+    st.error(exc.message(lang()))

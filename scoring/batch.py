@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.ipc
 
 from features.build import build_features, slice_columns
 from features.compile import BuildConfig
@@ -221,16 +225,42 @@ def write_ratings(
 ) -> int:
     """Write rating rows in one transaction; return how many earlier rows were replaced.
 
-    ``rows`` is one frame or the parts of a batch (e.g. :func:`iter_ratings`),
-    each appended as it comes, all of them in the one transaction. With
-    ``replace_batch`` the batch's earlier rows (same scheme, as-of date and
-    model version, not event re-ratings) are removed in the same transaction.
+    ``rows`` is one frame or the parts of a batch (e.g. :func:`iter_ratings`). Parts
+    are rated first and kept in a temporary Arrow file each (memory stays bounded by
+    one part), then written together in one short transaction: the store is taken
+    for writing only while the rows go in, not while they are computed, so the app
+    and other commands are kept waiting for seconds, not for the whole batch. With
+    ``replace_batch`` the batch's earlier rows (same scheme, as-of date and model
+    version, not event re-ratings) are removed in the same transaction.
     """
-    parts = iter([rows]) if isinstance(rows, pd.DataFrame) else iter(rows)
-    first = next((p for p in parts if not p.empty), None)
+    if isinstance(rows, pd.DataFrame):
+        return _write_parts(
+            store, [pa.Table.from_pandas(rows, preserve_index=False)], replace_batch
+        )
+    with tempfile.TemporaryDirectory(prefix="xinping-ratings-") as spill:
+        files: list[Path] = []
+        for part in rows:
+            if part.empty:
+                continue
+            path = Path(spill) / f"part-{len(files):05d}.arrow"
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+                w.write_table(table)
+            files.append(path)
+        return _write_parts(store, (_read_arrow(f) for f in files), replace_batch)
+
+
+def _read_arrow(path: Path) -> pa.Table:
+    with pa.memory_map(str(path), "r") as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _write_parts(store: Store, parts: Iterable[pa.Table], replace_batch: bool) -> int:
+    parts = iter(parts)
+    first = next((p for p in parts if p.num_rows), None)
     if first is None:
         return 0
-    key = first.iloc[0]
+    key = first.slice(0, 1).to_pylist()[0]
     params = [key["scheme"], key["as_of"], key["model_name"], key["model_version"]]
     with store.transaction() as tx:
         replaced = 0
@@ -239,7 +269,7 @@ def write_ratings(
             tx.execute(f"DELETE FROM ratings WHERE {_BATCH_ROWS}", params)
         tx.append("ratings", first)
         for part in parts:
-            if not part.empty:
+            if part.num_rows:
                 tx.append("ratings", part)
     return replaced
 

@@ -62,18 +62,21 @@ class Holder:
     since: dt.datetime
     waiting: bool = False
 
-    def describe(self) -> str:
-        """One line, Chinese then English: who holds the file, how, since when."""
+    def describe(self, lang: str | None = None) -> str:
+        """One line: who holds the file, how, since when (``zh``, ``en`` or both)."""
         held = (dt.datetime.now() - self.since).total_seconds()
         zh_mode = {READ: "读取", WRITE: "写入"}[self.mode]
         state_zh = "等待" if self.waiting else ""
         state_en = "waiting to " if self.waiting else ""
-        return (
+        zh = (
             f"{self.command}（用户 {self.user}，进程 {self.pid}）自 "
-            f"{self.since:%H:%M:%S} 起{state_zh}{zh_mode}，已 {held:.0f} 秒 / "
+            f"{self.since:%H:%M:%S} 起{state_zh}{zh_mode}，已 {held:.0f} 秒"
+        )
+        en = (
             f"{self.command} (user {self.user}, pid {self.pid}) {state_en}{self.mode} "
             f"since {self.since:%H:%M:%S}, {held:.0f} s"
         )
+        return {"zh": zh, "en": en}.get(lang or "", f"{zh} / {en}")
 
 
 class StoreBusy(RuntimeError):
@@ -81,11 +84,20 @@ class StoreBusy(RuntimeError):
 
     def __init__(self, path: str, mode: str, waited: float, holders: list[Holder]) -> None:
         self.path, self.mode, self.waited, self.holders = path, mode, waited, holders
-        who = "; ".join(h.describe() for h in holders) or "另一进程 / another process"
-        zh = "读取" if mode == READ else "写入"
-        super().__init__(
-            f"数据库 {path} 忙，已等待 {waited:.0f} 秒仍无法{zh}：{who}。请稍后重试 / "
-            f"the store {path} stayed busy for {waited:.0f} s; try again later"
+        super().__init__(f"{self.message('zh')} / {self.message('en')}")
+
+    def message(self, lang: str) -> str:
+        """The refusal in ``lang`` (``zh`` or ``en``), naming who holds the store."""
+        who = "; ".join(h.describe(lang) for h in self.holders)
+        if lang == "zh":
+            verb = "读取" if self.mode == READ else "写入"
+            return (
+                f"数据库忙，已等待 {self.waited:.0f} 秒仍无法{verb}："
+                f"{who or '另一进程正在使用'}。请稍后重试"
+            )
+        return (
+            f"the store stayed busy for {self.waited:.0f} s: "
+            f"{who or 'another process holds it'}; try again later"
         )
 
 

@@ -132,14 +132,13 @@ class WorkflowStore(Store):
         and the copy happen in one write transaction, so processes starting at
         the same moment copy them once.
         """
-        with self.transaction() as tx:
-            with tx._con() as con:  # type: ignore[attr-defined]
-                if con.execute("PRAGMA user_version").fetchone()[0] >= 1:
-                    return
-                for name, frame in rows().items():
-                    if not frame.empty:
-                        tx.append(name, frame)
-                con.execute("PRAGMA user_version = 1")
+        with self.transaction() as tx, tx._con() as con:  # type: ignore[attr-defined]
+            if con.execute("PRAGMA user_version").fetchone()[0] >= 1:
+                return
+            for name, frame in rows().items():
+                if not frame.empty:
+                    tx.append(name, frame)
+            con.execute("PRAGMA user_version = 1")
 
     def query(self, sql: str, params: Params = None, frames: Frames = None) -> pd.DataFrame:
         if frames:

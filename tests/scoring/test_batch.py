@@ -108,7 +108,8 @@ def test_a_run_killed_midway_leaves_the_previous_result(tiny, champions, monkeyp
 
     def dying(self, table, data):
         if table == "ratings":
-            real_append(self, table, data.iloc[: len(data) // 2])
+            half = len(data) // 2  # the parts arrive as Arrow tables or frames
+            real_append(self, table, data.slice(0, half) if hasattr(data, "slice") else data[:half])
             raise KeyboardInterrupt("killed")
         return real_append(self, table, data)
 

@@ -153,8 +153,9 @@ def test_workflow_tables_take_writers_from_many_processes_at_once(tmp_path: Path
         from features.store.duckdb_store import DuckDBStore
         st = DuckDBStore({str(path)!r}, read_only=True)
         for i in range(50):
-            st.append("audit_log", pd.DataFrame([{{"logged_at": dt.datetime.now(), "user_name": "p",
-                "role": "bank", "action": "view_subject", "subject_id": str(i), "detail": "{{}}"}}]))
+            row = {{"logged_at": dt.datetime.now(), "user_name": "p", "role": "bank",
+                   "action": "view_subject", "subject_id": str(i), "detail": "{{}}"}}
+            st.append("audit_log", pd.DataFrame([row]))
     """)
     try:
         _wait_for(ready, proc)
