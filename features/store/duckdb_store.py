@@ -110,6 +110,8 @@ class DuckDBStore(Store):
         self._workflow_lock = threading.Lock()
         if not read_only:
             self._ensure_schema()
+        elif self._access is not None:
+            self.query("SELECT 1")  # a file that is not a DuckDB database is refused here
 
     # -- holding the file ------------------------------------------------------
     @contextmanager
