@@ -111,7 +111,7 @@ class DuckDBStore(Store):
         if not read_only:
             self._ensure_schema()
         elif self._access is not None:
-            self.query("SELECT 1")  # a file that is not a DuckDB database is refused here
+            _check_header(Path(self.path))
 
     # -- holding the file ------------------------------------------------------
     @contextmanager
@@ -542,6 +542,14 @@ class DuckDBStore(Store):
                     progress(name, i + 1, len(names))
         write_manifest(root, manifest(written, source=self.path))
         return written
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not a DuckDB database, without waiting for the file's lock."""
+    with path.open("rb") as f:
+        head = f.read(12)
+    if len(head) < 12 or head[8:12] != b"DUCK":
+        raise ValueError(f"{path} is not a DuckDB database file")
 
 
 def _release_when_wanted(ref: weakref.ReferenceType[DuckDBStore]) -> None:

@@ -146,7 +146,7 @@ def test_workflow_tables_take_writers_from_many_processes_at_once(tmp_path: Path
     first = DuckDBStore(path)
     assert first.count("audit_log") == 0  # the workflow file exists from here on
     first.close()
-    proc = _holder(path, 3.0, ready)  # a batch job holds the analytical file
+    proc = _holder(path, 120.0, ready)  # a batch job holds the analytical file throughout
     code = textwrap.dedent(f"""
         import datetime as dt
         import pandas as pd
@@ -159,14 +159,13 @@ def test_workflow_tables_take_writers_from_many_processes_at_once(tmp_path: Path
     """)
     try:
         _wait_for(ready, proc)
-        start = time.monotonic()
         writers = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT) for _ in range(3)]
         mine = DuckDBStore(path, read_only=True)
         for i in range(50):
             mine.append("audit_log", _audit("me").assign(subject_id=str(i)))
         assert [w.wait(timeout=60) for w in writers] == [0, 0, 0]
-        # the audit writes did not wait for the batch job that held the analytical file
-        assert proc.poll() is None or time.monotonic() - start < 3.0
+        # the audit writes did not wait for the batch job: it still holds the analytical file
+        assert proc.poll() is None
         assert mine.scalar("SELECT count(*) FROM audit_log") == 200
         logged = mine.query(
             "SELECT * FROM audit_log WHERE user_name = ? ORDER BY logged_at", ["me"]
@@ -174,6 +173,7 @@ def test_workflow_tables_take_writers_from_many_processes_at_once(tmp_path: Path
         assert len(logged) == 50 and str(logged["logged_at"].dtype).startswith("datetime64")
         mine.close()
     finally:
+        proc.kill()
         proc.wait(timeout=30)
 
 
