@@ -19,16 +19,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_server import serve_app
 from page_text import CODE_HEADERS, FREE_HEADERS, REASON_HEADERS, Text, check
 
 pytestmark = pytest.mark.browser
@@ -46,12 +41,6 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "xinping2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -78,39 +67,8 @@ def app_url(rated_city: dict, make_settings, tmp_path_factory) -> Iterator[str]:
         "PYTHONPATH": str(ROOT),
     }
     env.pop("MLFLOW_TRACKING_URI", None)
-    port = _free_port()
-    log = (folder / "app.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "app", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "xinping app did not start: " + (folder / "app.log").read_text(errors="replace")
-                )
-            time.sleep(0.5)
+    with serve_app(env, folder) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the app and its streamlit child, nothing else
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture(scope="module")

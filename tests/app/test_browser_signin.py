@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from app_server import serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -37,12 +33,6 @@ ARGS = [
 ]
 PASSWORD = "browser-demo-pw"
 KEY = "browser-test-key-" + "k" * 32
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -64,37 +54,8 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         "XINPING_SECRET_KEY": KEY,
         "PYTHONPATH": str(ROOT),
     }
-    port = _free_port()
-    log = (folder / "app.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "app", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("xinping app did not start: " + (folder / "app.log").read_text())
-            time.sleep(0.5)
+    with serve_app(env, folder) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the app and its streamlit child, nothing else
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from app_server import serve_app
 
 from features.store.duckdb_store import DuckDBStore
 
@@ -25,14 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()
@@ -49,39 +39,8 @@ def platform(rated_city: dict, make_settings, tmp_path: Path):
         "PYTHONPATH": str(ROOT),
     }
     env.pop("MLFLOW_TRACKING_URI", None)
-    port = _free_port()
-    log = (tmp_path / "app.log").open("w")
-    app = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "app", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if app.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "xinping app did not start: " + (tmp_path / "app.log").read_text()
-                )
-            time.sleep(0.5)
+    with serve_app(env, tmp_path) as url:
         yield {"url": url, "env": env, "store": store, "folder": tmp_path, **rated_city}
-    finally:
-        os.killpg(app.pid, signal.SIGTERM)
-        try:
-            app.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(app.pid, signal.SIGKILL)
-        log.close()
 
 
 def _renamed_subjects(store: Path, folder: Path) -> Path:
