@@ -1,10 +1,13 @@
 """The validation report of a rating model (DESIGN.md §8), as plain data.
 
 Everything a bank's model validator asks for: discrimination (AUC, Gini, KS,
-Brier), calibration per grade with a binomial test, monotone default rates,
-grade concentration (HHI), stability (PSI of the score and of every feature
-between training and out-of-time), the migration matrix between the two latest
-snapshots and, on generated data, the ratio to the oracle's Gini.
+Brier), calibration in the large (the portfolio's level) and per grade (Jeffreys
+test with its power, grades with too little evidence said so; the binomial test
+kept beside it), the ordering of adjacent grades judged with confidence, grade
+concentration (HHI), stability (PSI of the score and of every feature between
+training and out-of-time), each feature's own out-of-time AUC (a leak detector),
+the migration matrix between the two latest snapshots and, on generated data,
+the ratio to the oracle's Gini. :func:`check_gates` turns it into named gates.
 """
 
 from __future__ import annotations
@@ -59,6 +62,128 @@ def grade_table(
     return test
 
 
+def level_test(y: np.ndarray, pd_: np.ndarray, level: float = 0.95) -> dict:
+    """Calibration in the large: the portfolio's default rate against its mean PD.
+
+    Jeffreys one-sided p-values both ways (PD too low: ``p_under``; too high:
+    ``p_over``) and the ratio observed / predicted.
+    """
+    n, d, mean_pd = len(y), int(np.sum(y)), float(np.mean(pd_)) if len(y) else float("nan")
+    if n == 0:
+        return {"n": 0, "defaults": 0}
+    under = metrics.jeffreys_p_value(n, d, mean_pd)
+    return {
+        "n": n,
+        "defaults": d,
+        "observed_rate": d / n,
+        "predicted_rate": mean_pd,
+        "ratio": (d / n) / mean_pd if mean_pd > 0 else float("inf"),
+        "p_under": under,
+        "p_over": 1.0 - under,
+        "confidence": level,
+    }
+
+
+def calibration_table(
+    grades: np.ndarray, pd_: np.ndarray, y: np.ndarray, keys: tuple[str, ...], gates: Gates
+) -> dict:
+    """Calibration in the large and per grade (Jeffreys), as the gates judge them.
+
+    Each grade's PD is its subjects' mean PD times the out-of-time level ratio
+    (observed / predicted over the portfolio), so the per-grade test judges how
+    the PD is spread over the grades, the level being judged on its own
+    (:class:`training.spec.Gates`). The unadjusted p-value is kept beside it.
+    """
+    frame = pd.DataFrame({"grade": grades, "pd": pd_, "y": y})
+    g = frame.groupby("grade", observed=False).agg(
+        count=("y", "size"), defaults=("y", "sum"), predicted_pd=("pd", "mean")
+    )
+    g = g.reindex(list(keys)).fillna({"count": 0, "defaults": 0})
+    g["predicted_pd"] = g["predicted_pd"].fillna(0.0)
+    level = level_test(y, pd_, gates.confidence)
+    ratio = level.get("ratio", 1.0)
+    ratio = 1.0 if not np.isfinite(ratio) or ratio <= 0 else ratio
+    adjusted = np.clip(g["predicted_pd"].to_numpy(float) * ratio, 0.0, 1.0)
+    test = metrics.jeffreys_test(
+        g["count"].to_numpy(int),
+        g["defaults"].to_numpy(int),
+        adjusted,
+        grades=list(keys),
+        level=gates.confidence,
+        power=gates.power,
+        min_expected_defaults=gates.min_expected_defaults,
+        min_count=gates.min_grade_count,
+    )
+    test = test.rename(columns={"predicted_pd": "adjusted_pd"})
+    test.insert(3, "predicted_pd", g["predicted_pd"].to_numpy(float))
+    test["p_value_unadjusted"] = [
+        metrics.jeffreys_p_value(int(n), int(d), float(p)) if n else float("nan")
+        for n, d, p in zip(g["count"], g["defaults"], g["predicted_pd"], strict=True)
+    ]
+    counts = test["status"].value_counts()
+    summary = {s: int(counts.get(s, 0)) for s in ("passed", "failed", "insufficient")}
+    testable = summary["passed"] + summary["failed"]
+    return {
+        "in_the_large": level,
+        "level_ratio_applied": ratio,
+        "grades": [
+            {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in r.items()}
+            for r in test.reset_index().to_dict(orient="records")
+        ],
+        "counts": summary,
+        "failed_share": summary["failed"] / testable if testable else None,
+        "confidence": gates.confidence,
+        "power": gates.power,
+    }
+
+
+def ordering_table(grades: np.ndarray, y: np.ndarray, keys: tuple[str, ...], level: float) -> dict:
+    """Adjacent grades: ordered / indistinct / reversed with confidence (Fisher exact)."""
+    frame = pd.DataFrame({"grade": grades, "y": y})
+    g = frame.groupby("grade", observed=False)["y"].agg(["size", "sum"]).reindex(list(keys))
+    g = g.fillna(0)
+    pairs = metrics.ordering_test(
+        g["size"].to_numpy(int), g["sum"].to_numpy(int), grades=list(keys), level=level
+    )
+    counts = pairs["status"].value_counts()
+    return {
+        "pairs": pairs.to_dict(orient="records"),
+        "counts": {s: int(counts.get(s, 0)) for s in ("ordered", "indistinct", "reversed")},
+        "confidence": level,
+    }
+
+
+def feature_auc(train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...]) -> dict:
+    """Each feature's own out-of-time AUC: its training default rate per bin (deciles of
+    a number, each category, missing as a bin) read as the score of the out-of-time
+    subjects. Learnt on train, judged out of time, so a high value is real separation —
+    on public records alone, implausibly high separation means the outcome leaked in."""
+    y_tr, y_oot = train["label"].to_numpy(int), oot["label"].to_numpy(int)
+    if len(np.unique(y_oot)) < 2 or len(np.unique(y_tr)) < 2:
+        return {}
+    base = float(y_tr.mean())
+    out = {}
+    for f in features:
+        a, b = train[f], oot[f]
+        if a.dtype == object or str(a.dtype) in ("str", "string", "category"):
+            ka = a.astype(str).where(a.notna(), "<NA>").to_numpy()
+            kb = b.astype(str).where(b.notna(), "<NA>").to_numpy()
+        else:
+            x, z = a.to_numpy(float), b.to_numpy(float)
+            finite = x[~np.isnan(x)]
+            edges = (
+                np.unique(np.quantile(finite, np.linspace(0, 1, 11)[1:-1])) if finite.size else []
+            )
+            ka = np.where(np.isnan(x), -1, np.searchsorted(edges, x, side="left"))
+            kb = np.where(np.isnan(z), -1, np.searchsorted(edges, z, side="left"))
+        rates = pd.DataFrame({"k": ka, "y": y_tr}).groupby("k")["y"].agg(["sum", "size"])
+        # a few pseudo-observations at the base rate keep a rare bin from scoring 0 or 1
+        smooth = (rates["sum"] + 10 * base) / (rates["size"] + 10)
+        score = pd.Series(kb).map(smooth).fillna(base).to_numpy(float)
+        out[f] = metrics.auc(y_oot, score)
+    return out
+
+
 def feature_psi(
     train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...]
 ) -> dict[str, float]:
@@ -95,6 +220,7 @@ def evaluate(
     validation: pd.DataFrame,
     oot: pd.DataFrame,
     truth: pd.DataFrame | None = None,
+    gates: Gates | None = None,
 ) -> dict:
     """Build the validation report.
 
@@ -106,7 +232,11 @@ def evaluate(
         Snapshot frames with ``subject_id``, ``as_of``, the indicators and ``label``.
     truth
         Optional ``subject_id``, ``as_of``, ``pd_true`` (generated data only).
+    gates
+        The spec's gates: confidence, power and minimum evidence of the tests
+        (defaults of :class:`training.spec.Gates` when not given).
     """
+    gates = gates or Gates()
     keys = pipeline.scale.keys
     parts = {"train": train, "validation": validation, "oot": oot}
     rated = {k: pipeline.rate(v, contributions=False) for k, v in parts.items()}
@@ -131,6 +261,11 @@ def evaluate(
             "within_ci_share": float(table.loc[table["count"] > 0, "consistent"].mean()),
             "hhi": metrics.hhi(np.maximum(table["count"].to_numpy(float), 0) + 1e-12),
         }
+    # calibration and ordering are judged on the model's grades: overrides move
+    # subjects by policy, not by PD
+    model_grades = rated["oot"]["model_grade"].to_numpy()
+    report["calibration"] = calibration_table(model_grades, pd_oot, y, keys, gates)
+    report["ordering"] = ordering_table(model_grades, y, keys, gates.confidence)
     train_table = grade_table(
         rated["train"]["model_grade"].to_numpy(),
         rated["train"]["pd"].to_numpy(),
@@ -144,6 +279,8 @@ def evaluate(
         ),
         "feature_psi": feature_psi(train, oot, pipeline.features),
     }
+    report["feature_psi"] = report["stability"]["feature_psi"]
+    report["leakage"] = {"feature_auc": feature_auc(train, oot, pipeline.features)}
     dates = sorted(oot["as_of"].unique())
     if len(dates) >= 2:
         before = oot["as_of"] == dates[-2]
@@ -181,35 +318,139 @@ def evaluate(
     return report
 
 
+GATE_TEXT: dict[str, tuple[str, str]] = {
+    "min_auc": ("跨期样本AUC不低于下限", "out-of-time AUC at least the minimum"),
+    "max_brier": ("Brier分数不高于上限", "Brier score at most the maximum"),
+    "calibration_in_the_large": (
+        "整体违约率与预测违约率之比在允许范围内",
+        "observed / predicted default rate of the portfolio within the allowed ratio",
+    ),
+    "grade_calibration": (
+        "各等级违约概率未被显著低估（Jeffreys检验）",
+        "no grade's PD significantly too low (Jeffreys test)",
+    ),
+    "grade_ordering": (
+        "相邻等级违约率无显著倒挂",
+        "no adjacent grades reversed with confidence",
+    ),
+    "max_score_psi": ("评分稳定性指数不高于上限", "score PSI at most the maximum"),
+    "max_feature_psi": ("各指标稳定性指数不高于上限", "every feature's PSI at most the maximum"),
+    "max_feature_auc": (
+        "单一指标跨期AUC不高于上限（防止未来信息泄漏）",
+        "no single feature's out-of-time AUC above the cap (leak of the outcome)",
+    ),
+}
+
+
+def _gate(name: str, value, threshold, status: str, detail: str = "") -> dict:
+    zh, en = GATE_TEXT[name]
+    return {
+        "gate": name,
+        "value": value,
+        "threshold": threshold,
+        "passed": status != "failed",
+        "status": status,
+        "label_zh": zh,
+        "label_en": en,
+        "detail": detail,
+    }
+
+
+def _missing(name: str, threshold) -> dict:
+    return _gate(name, None, threshold, "failed", "not in the report: retrain to measure it")
+
+
 def check_gates(report: dict, gates: Gates) -> list[dict]:
-    """Each gate with the value measured and whether it passed."""
+    """Each gate with the value measured, its threshold and its status.
+
+    Every gate dict holds ``gate``, ``value``, ``threshold``, ``passed``, ``status``
+    (``passed``, ``failed`` or ``insufficient`` — too little evidence to judge, which
+    does not block), a Chinese and English label and a ``detail`` naming what failed.
+    """
     oot = report["discrimination"]["oot"]
-    # calibration and monotonicity are judged on the model's grades: overrides move
-    # subjects by policy, not by PD
-    grades = report["model_grades"]
-    checks = [
-        ("min_auc", oot["auc"], gates.min_auc, oot["auc"] >= gates.min_auc),
-        ("max_brier", oot["brier"], gates.max_brier, oot["brier"] <= gates.max_brier),
-        (
-            "min_grades_within_ci",
-            grades["within_ci_share"],
-            gates.min_grades_within_ci,
-            grades["within_ci_share"] >= gates.min_grades_within_ci,
-        ),
-        (
-            "max_score_psi",
-            report["stability"]["score_psi"],
-            gates.max_score_psi,
-            report["stability"]["score_psi"] <= gates.max_score_psi,
-        ),
-    ]
-    if gates.monotone_default_rates:
-        checks.append(
-            (
-                "monotone_default_rates",
-                report["model_grades"]["monotone"],
-                True,
-                bool(report["model_grades"]["monotone"]),
+    out = []
+    ok = oot["auc"] >= gates.min_auc
+    out.append(_gate("min_auc", oot["auc"], gates.min_auc, "passed" if ok else "failed"))
+    ok = oot["brier"] <= gates.max_brier
+    out.append(_gate("max_brier", oot["brier"], gates.max_brier, "passed" if ok else "failed"))
+    cal = report.get("calibration")
+    if cal is None:
+        out.append(_missing("calibration_in_the_large", gates.max_level_ratio))
+        out.append(_missing("grade_calibration", gates.max_failed_grade_share))
+    else:
+        ratio = cal["in_the_large"].get("ratio")
+        r = gates.max_level_ratio
+        ok = ratio is not None and 1 / r <= ratio <= r
+        out.append(
+            _gate(
+                "calibration_in_the_large",
+                ratio,
+                r,
+                "passed" if ok else "failed",
+                f"observed {cal['in_the_large'].get('observed_rate', float('nan')):.4f}, "
+                f"predicted {cal['in_the_large'].get('predicted_rate', float('nan')):.4f}",
             )
         )
-    return [{"gate": n, "value": v, "threshold": t, "passed": bool(ok)} for n, v, t, ok in checks]
+        c = cal["counts"]
+        share = cal["failed_share"]
+        failed = [g["grade"] for g in cal["grades"] if g["status"] == "failed"]
+        detail = f"{c['passed']} passed, {c['failed']} failed, {c['insufficient']} insufficient" + (
+            f"; failed: {', '.join(map(str, failed))}" if failed else ""
+        )
+        if share is None:
+            status = "insufficient"
+        else:
+            status = "passed" if share <= gates.max_failed_grade_share else "failed"
+        out.append(_gate("grade_calibration", share, gates.max_failed_grade_share, status, detail))
+    order = report.get("ordering")
+    if order is None:
+        out.append(_missing("grade_ordering", gates.max_reversed_pairs))
+    else:
+        c = order["counts"]
+        reversed_ = [
+            f"{p['better']}>{p['worse']}" for p in order["pairs"] if p["status"] == "reversed"
+        ]
+        if c["ordered"] + c["reversed"] == 0:
+            status = "insufficient"
+        else:
+            status = "passed" if c["reversed"] <= gates.max_reversed_pairs else "failed"
+        detail = (
+            f"{c['ordered']} ordered, {c['indistinct']} cannot be told apart, "
+            f"{c['reversed']} reversed"
+        )
+        if reversed_:
+            detail += f": {', '.join(reversed_)}"
+        out.append(_gate("grade_ordering", c["reversed"], gates.max_reversed_pairs, status, detail))
+    psi = report["stability"]["score_psi"]
+    ok = psi <= gates.max_score_psi
+    out.append(_gate("max_score_psi", psi, gates.max_score_psi, "passed" if ok else "failed"))
+    fpsi = report["stability"].get("feature_psi") or {}
+    over = sorted((f for f, v in fpsi.items() if v > gates.max_feature_psi), key=lambda f: -fpsi[f])
+    worst = max(fpsi.values(), default=0.0)
+    out.append(
+        _gate(
+            "max_feature_psi",
+            worst,
+            gates.max_feature_psi,
+            "failed" if over else "passed",
+            ", ".join(f"{f} {fpsi[f]:.3f}" for f in over),
+        )
+    )
+    leak = report.get("leakage")
+    if leak is None:
+        out.append(_missing("max_feature_auc", gates.max_feature_auc))
+    else:
+        fauc = leak["feature_auc"]
+        over = sorted(
+            (f for f, v in fauc.items() if v > gates.max_feature_auc), key=lambda f: -fauc[f]
+        )
+        out.append(
+            _gate(
+                "max_feature_auc",
+                max(fauc.values(), default=None),
+                gates.max_feature_auc,
+                "failed" if over else "passed",
+                ", ".join(f"{f} {fauc[f]:.3f}" for f in over),
+            )
+        )
+    return out

@@ -39,6 +39,10 @@ class PromoteResult:
     notes: list[str] = field(default_factory=list)
 
 
+def _num(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _auc_on(model_uri: str, frame) -> float:
     from models.pyfunc import load_pipeline
 
@@ -80,7 +84,8 @@ def promote(
     report_path = client.download_artifacts(challenger.run_id, "report/report.json")
     report = json.loads(Path(report_path).read_text(encoding="utf-8"))
     result.failed += [
-        f"gate {g['gate']}: {g['value']} vs {g['threshold']}"
+        f"gate {g['gate']}: {_num(g['value'])} vs {_num(g['threshold'])}"
+        + (f" ({g['detail']})" if g.get("detail") else "")
         for g in check_gates(report, spec.gates)
         if not g["passed"]
     ]

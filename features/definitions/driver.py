@@ -223,6 +223,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "所属企业安全生产信用评价为{value}",
         "the employer's work safety rating {value}",
         order=("A", "B", "C", "D"),
+        short_history=True,  # a state at the date: the employer's latest yearly rating
     ),
 )
 

@@ -177,6 +177,9 @@ INDICATORS: tuple[Indicator, ...] = (
         order=("A", "B", "M", "C", "D"),
         missing_zh="近{window}个月无纳税信用级别记录",
         missing_en="no tax credit level in {window} months",
+        # a state at the date: the level is published once a year, the latest one is the
+        # same whether one year or two are on record
+        short_history=True,
     ),
     _i(
         "tax_paid_12m",
@@ -715,6 +718,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "环保信用评价为{value}",
         "environmental credit rating {value}",
         order=("green", "blue", "yellow", "red", "black"),
+        short_history=True,  # a state at the date: the latest yearly rating
     ),
     _i(
         "safety_rating",
@@ -727,6 +731,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "安全生产信用评价为{value}",
         "work safety credit rating {value}",
         order=("A", "B", "C", "D"),
+        short_history=True,  # a state at the date: the latest yearly rating
     ),
 )
 

@@ -270,6 +270,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "village committee score {value}",
             missing_zh="近{window}个月无村两委评议",
             missing_en="no village committee assessment in {window} months",
+            short_history=True,  # a state at the date: the latest yearly assessment
         ),
         _i(
             "village_score_avg_36m",
@@ -283,6 +284,8 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "mean village committee score {value}",
             missing_zh="近{window}个月无村两委评议",
             missing_en="no village committee assessment in {window} months",
+            # a mean of yearly scores: fewer years on record, same expectation
+            short_history=True,
         ),
         _i(
             "village_score_prev",
@@ -294,6 +297,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "分",
             "上一年村两委评议{value}分",
             "village committee score a year before {value}",
+            short_history=True,  # the yearly assessment of the year before, once it exists
         ),
         _i(
             "village_score_change",
