@@ -92,7 +92,12 @@ def calibration_table(
     Each grade's PD is its subjects' mean PD times the out-of-time level ratio
     (observed / predicted over the portfolio), so the per-grade test judges how
     the PD is spread over the grades, the level being judged on its own
-    (:class:`training.spec.Gates`). The unadjusted p-value is kept beside it.
+    (:class:`training.spec.Gates`). A grade fails when its default rate significantly
+    exceeds that PD times ``gates.grade_materiality`` (H0: rate <= m x PD, Jeffreys
+    one-sided): with thousands of obligors the test alone detects a 15 % deviation,
+    which a validator weighs for materiality. Beside it: ``p_value_at_pd`` (the
+    adjusted PD with no margin) and ``p_value_unadjusted`` (the model's own PD).
+    ``expected_defaults`` and the insufficient-evidence rule use the adjusted PD.
     """
     frame = pd.DataFrame({"grade": grades, "pd": pd_, "y": y})
     g = frame.groupby("grade", observed=False).agg(
@@ -103,23 +108,34 @@ def calibration_table(
     level = level_test(y, pd_, gates.confidence)
     ratio = level.get("ratio", 1.0)
     ratio = 1.0 if not np.isfinite(ratio) or ratio <= 0 else ratio
+    n, d = g["count"].to_numpy(int), g["defaults"].to_numpy(int)
     adjusted = np.clip(g["predicted_pd"].to_numpy(float) * ratio, 0.0, 1.0)
+    tested = np.clip(adjusted * gates.grade_materiality, 0.0, 1.0)
     test = metrics.jeffreys_test(
-        g["count"].to_numpy(int),
-        g["defaults"].to_numpy(int),
-        adjusted,
+        n,
+        d,
+        tested,
         grades=list(keys),
         level=gates.confidence,
         power=gates.power,
-        min_expected_defaults=gates.min_expected_defaults,
-        min_count=gates.min_grade_count,
+        min_expected_defaults=0.0,
+        min_count=1,
     )
-    test = test.rename(columns={"predicted_pd": "adjusted_pd"})
+    test = test.rename(columns={"predicted_pd": "tested_pd"})
     test.insert(3, "predicted_pd", g["predicted_pd"].to_numpy(float))
-    test["p_value_unadjusted"] = [
-        metrics.jeffreys_p_value(int(n), int(d), float(p)) if n else float("nan")
-        for n, d, p in zip(g["count"], g["defaults"], g["predicted_pd"], strict=True)
-    ]
+    test.insert(4, "adjusted_pd", adjusted)
+    test["expected_defaults"] = n * adjusted
+    thin = (test["expected_defaults"] < gates.min_expected_defaults) | (n < gates.min_grade_count)
+    test.loc[thin, "status"] = "insufficient"
+
+    def p_at(pds: np.ndarray) -> list[float]:
+        return [
+            metrics.jeffreys_p_value(int(ni), int(di), float(pi)) if ni else float("nan")
+            for ni, di, pi in zip(n, d, pds, strict=True)
+        ]
+
+    test["p_value_at_pd"] = p_at(adjusted)
+    test["p_value_unadjusted"] = p_at(g["predicted_pd"].to_numpy(float))
     counts = test["status"].value_counts()
     summary = {s: int(counts.get(s, 0)) for s in ("passed", "failed", "insufficient")}
     testable = summary["passed"] + summary["failed"]
@@ -134,6 +150,7 @@ def calibration_table(
         "failed_share": summary["failed"] / testable if testable else None,
         "confidence": gates.confidence,
         "power": gates.power,
+        "materiality": gates.grade_materiality,
     }
 
 

@@ -90,7 +90,15 @@ def promote(
         if not g["passed"]
     ]
     oot = build_training_frame(store, scheme, spec.snapshots.oot)
-    result.challenger_auc = _auc_on(f"models:/{name}/{challenger.version}", oot)
+    try:
+        result.challenger_auc = _auc_on(f"models:/{name}/{challenger.version}", oot)
+    except MissingIndicatorsError as exc:
+        # trained on indicators the declarations no longer build: it could not rate
+        result.failed.append(
+            f"challenger v{challenger.version} cannot read today's indicators "
+            f"({', '.join(exc.missing)}): retrain"
+        )
+        return result
     if champion is not None:
         try:
             result.champion_auc = _auc_on(f"models:/{name}/{champion.version}", oot)

@@ -162,9 +162,11 @@ def _validator_sections(report: dict) -> list[str]:
             f"(PD too high) {lv['p_over']:.4f}.</p>",
             "<h2>等级校准（Jeffreys检验）/ Calibration per grade, Jeffreys test</h2>",
             f"<p>Each grade's PD is scaled by the level ratio {cal['level_ratio_applied']:.3f} "
-            "(the level is judged above) and tested one-sided for underestimation at "
-            f"{cal['confidence']:.0%}; <i>detectable ratio</i>: the smallest multiple of the "
-            f"PD the test detects with {cal['power']:.0%} power. Grades with too few expected "
+            "(the level is judged above); the grade fails when its default rate significantly "
+            f"exceeds that PD times {cal.get('materiality', 1.0):g} (<i>tested PD</i>; "
+            f"one-sided, {cal['confidence']:.0%}); <i>detectable ratio</i>: the smallest "
+            f"multiple of the tested PD the test detects with {cal['power']:.0%} power; "
+            "<i>p at PD</i>: the same test with no margin. Grades with too few expected "
             "defaults or obligors are <i>insufficient</i>: neither passed nor failed. "
             f"passed {cal['counts']['passed']} · failed {cal['counts']['failed']} · "
             f"insufficient {cal['counts']['insufficient']}</p>",
@@ -177,10 +179,12 @@ def _validator_sections(report: dict) -> list[str]:
                     "expected_defaults",
                     "predicted_pd",
                     "adjusted_pd",
+                    "tested_pd",
                     "observed_rate",
                     "ci_low",
                     "ci_high",
                     "p_value",
+                    "p_value_at_pd",
                     "detectable_ratio",
                     "status",
                 ],
@@ -188,6 +192,8 @@ def _validator_sections(report: dict) -> list[str]:
                     "expected_defaults": ".1f",
                     "predicted_pd": ".2%",
                     "adjusted_pd": ".2%",
+                    "tested_pd": ".2%",
+                    "p_value_at_pd": ".4f",
                     "observed_rate": ".2%",
                     "ci_low": ".2%",
                     "ci_high": ".2%",

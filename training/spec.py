@@ -79,6 +79,10 @@ class Gates(_Strict):
     # evidence for the test: "insufficient", neither passed nor failed
     min_expected_defaults: float = Field(5.0, ge=0)
     min_grade_count: int = Field(30, ge=1)
+    # a grade fails when its default rate significantly exceeds its (level-adjusted) PD
+    # times this factor: significant and material, not significant alone (with thousands
+    # of obligors the test detects a 15 % deviation); 1 tests the PD itself
+    grade_materiality: float = Field(1.2, ge=1)
     # share of the testable grades whose PD may be significantly too low
     max_failed_grade_share: float = Field(0.25, ge=0, le=1)
     # out-of-time observed / predicted default rate must lie in [1 / r, r]
