@@ -292,7 +292,11 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "上一年村两委评议得分",
             "Village committee score a year before",
             ASSESS,
-            Records(Match(("village_assessment",)), "latest_value", 12, offset=12),
+            # the assessment before the latest: held each December and published within a
+            # month, so at a year-end the latest is often not out yet and a window ending
+            # 12 months back would catch the one that still reads as the latest (a change
+            # of 0 for 94 % of households at 2023-12-31); ending it 13 months back does not
+            Records(Match(("village_assessment",)), "latest_value", 12, offset=13),
             NEUTRAL,
             "分",
             "上一年村两委评议{value}分",
