@@ -19,9 +19,9 @@ from features.dsl import UP, Indicator, Match, Records
 from features.records.synthetic.city import generate_city
 from features.schemes import get_scheme
 from features.store.duckdb_store import DuckDBStore
-from training.evaluate import check_gates, evaluate
+from training.evaluate import calibration_table, check_gates, evaluate, ordering_table
 from training.run import Frames, build_frames, fit_pipeline
-from training.spec import load_spec
+from training.spec import Gates, load_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning:shap.*")
 
@@ -140,3 +140,88 @@ def test_a_leaked_future_feature_fails_the_single_feature_auc_cap(spec, frames) 
     gates = _judge(leaky, spec, Frames(add(frames.train), add(frames.validation), add(frames.oot)))
     assert gates["max_feature_auc"]["status"] == "failed"
     assert "claims_next_12m" in gates["max_feature_auc"]["detail"]
+
+
+# --- the calibration and ordering the gates read, on hand-made grades (no model) ---------
+
+
+def _report(table: dict, keys: tuple[str, ...], gates: Gates) -> dict:
+    """A validation report around grades drawn with fixed counts and defaults."""
+    grades = np.concatenate([[k] * n for k, (n, _, _) in zip(keys, table.values(), strict=True)])
+    pd_ = np.concatenate([[p] * n for n, _, p in table.values()])
+    y = np.concatenate([[1] * d + [0] * (n - d) for n, d, _ in table.values()])
+    return {
+        "discrimination": {"oot": {"auc": 0.8, "brier": 0.05}},
+        "calibration": calibration_table(grades, pd_, y, keys, gates),
+        "ordering": ordering_table(grades, y, keys, gates.confidence),
+        "stability": {"score_psi": 0.01, "feature_psi": {"a": 0.01}},
+        "leakage": {"feature_auc": {"a": 0.7}},
+    }
+
+
+KEYS = ("A", "B", "C", "D")
+
+
+def test_a_moving_default_level_is_the_level_gate_not_every_grade() -> None:
+    # every grade defaults 1.3 times its PD: a level that moved, the spread intact
+    table = {
+        k: (4000, round(4000 * p * 1.3), p)
+        for k, p in zip(KEYS, (0.01, 0.03, 0.08, 0.2), strict=True)
+    }
+    gates = {g["gate"]: g for g in check_gates(_report(table, KEYS, Gates()), Gates())}
+    assert gates["calibration_in_the_large"]["value"] == pytest.approx(1.3, rel=1e-3)
+    assert gates["calibration_in_the_large"]["status"] == "passed"  # within 1.5
+    assert gates["grade_calibration"]["status"] == "passed"
+    assert gates["grade_calibration"]["value"] == 0.0
+    tight = Gates(max_level_ratio=1.2)
+    gates = {g["gate"]: g for g in check_gates(_report(table, KEYS, tight), tight)}
+    assert gates["calibration_in_the_large"]["status"] == "failed"
+
+
+def test_a_grade_is_judged_significant_and_material() -> None:
+    # grade C defaults 1.15 times its PD (the others as predicted) on 20,000 obligors:
+    # significant, not material at 1.2; at materiality 1 it fails, and names the grade
+    pds = (0.01, 0.03, 0.08, 0.2)
+    table = {
+        k: (20000, round(20000 * p * (1.15 if k == "C" else 1.0)), p)
+        for k, p in zip(KEYS, pds, strict=True)
+    }
+    report = _report(table, KEYS, Gates())
+    assert [g["status"] for g in report["calibration"]["grades"]] == ["passed"] * 4
+    assert report["calibration"]["grades"][2]["p_value_at_pd"] < 0.001  # significant
+    strict = Gates(grade_materiality=1.0, max_failed_grade_share=0.0)
+    report = _report(table, KEYS, strict)
+    gates = {g["gate"]: g for g in check_gates(report, strict)}
+    assert gates["grade_calibration"]["status"] == "failed"
+    assert "failed: C" in gates["grade_calibration"]["detail"]
+    assert [g["status"] for g in report["calibration"]["grades"]].count("failed") == 1
+
+
+def test_too_little_evidence_is_neither_passed_nor_failed() -> None:
+    # 200 obligors at PDs of 0.5 % to 2 %: under five expected defaults in every grade
+    table = {
+        k: (200, d, p)
+        for k, d, p in zip(KEYS, (3, 0, 4, 0), (0.005, 0.01, 0.015, 0.02), strict=True)
+    }
+    report = _report(table, KEYS, Gates())
+    gates = {g["gate"]: g for g in check_gates(report, Gates())}
+    assert report["calibration"]["counts"] == {"passed": 0, "failed": 0, "insufficient": 4}
+    assert gates["grade_calibration"]["status"] == "insufficient"
+    assert gates["grade_calibration"]["passed"]
+    # nor can four defaults order the grades: none told apart, none reversed
+    assert gates["grade_ordering"]["status"] == "insufficient"
+    assert report["ordering"]["counts"]["indistinct"] == 3
+
+
+def test_a_report_from_before_the_new_gates_fails_them_by_name() -> None:
+    old = {
+        "discrimination": {"oot": {"auc": 0.8, "brier": 0.05}},
+        "stability": {"score_psi": 0.01, "feature_psi": {"a": 0.5}},
+    }
+    gates = {g["gate"]: g for g in check_gates(old, Gates())}
+    for name in ("grade_calibration", "grade_ordering", "max_feature_auc"):
+        assert gates[name]["status"] == "failed" and "retrain" in gates[name]["detail"]
+    assert (
+        gates["max_feature_psi"]["status"] == "failed"
+        and "a 0.500" in gates["max_feature_psi"]["detail"]
+    )
