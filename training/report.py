@@ -337,7 +337,8 @@ def render_html(report: dict, title: str) -> str:
     }
     parts += [
         "<h2>模型等级校准 / Calibration by model grade (out of time)</h2>",
-        f"<p>default rates rise with every worse grade: "
+        f"<p>default rates rise with every worse grade (as observed, no test; the gates "
+        f"judge the ordering and calibration tests above): "
         f"<b>{report['model_grades']['monotone']}</b> · grades within the binomial 95% "
         f"interval: <b>{report['model_grades']['within_ci_share']:.0%}</b> · HHI "
         f"{report['model_grades']['hhi']:.3f}</p>",

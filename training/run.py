@@ -114,6 +114,8 @@ def build_frames(
             f"snapshot {d['as_of']} ({d['part']}) left out: history does not cover "
             f"{', '.join(d['uncovered'])}"
         )
+    for d in history["waived_uncovered"]:
+        say(f"snapshot {d['as_of']}: waived in the spec, not covered: {', '.join(d['indicators'])}")
     empty = [part for part, dates in history["kept"].items() if not dates]
     if empty:
         raise ValueError(
