@@ -461,6 +461,8 @@ def train_scheme(
         mets["grades_within_ci"] = report["model_grades"]["within_ci_share"]
         mets["grades_monotone"] = float(report["model_grades"]["monotone"])
         mets["grade_hhi"] = report["model_grades"]["hhi"]
+        # the validator-grade gates' values (training/evaluate.py check_gates)
+        mets.update({f"gate_{g['gate']}": g["value"] for g in report["gates"]})
         if "oracle" in report:
             mets["oracle_gini_ratio"] = report["oracle"]["ratio"]
             mets["oracle_gini"] = report["oracle"]["oracle_gini"]
