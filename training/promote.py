@@ -19,7 +19,7 @@ from features.store.base import Store
 from models import metrics
 from models.pipeline import MissingIndicatorsError
 from training import tracking
-from training.evaluate import check_gates
+from training.gates import check_gates
 from training.spec import TrainingSpec
 
 

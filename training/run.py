@@ -36,7 +36,8 @@ from models.pipeline import IndicatorText, RatingPipeline, encode_ordinal
 from models.rating import load_scale
 from models.scorecard import ScorecardClassifier
 from training import tracking
-from training.evaluate import check_gates, evaluate
+from training.evaluate import evaluate
+from training.gates import check_gates
 from training.report import render_html
 from training.spec import TrainingSpec
 

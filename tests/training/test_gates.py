@@ -19,7 +19,8 @@ from features.dsl import UP, Indicator, Match, Records
 from features.records.synthetic.city import generate_city
 from features.schemes import get_scheme
 from features.store.duckdb_store import DuckDBStore
-from training.evaluate import calibration_table, check_gates, evaluate, ordering_table
+from training.evaluate import calibration_table, evaluate, ordering_table
+from training.gates import check_gates
 from training.run import Frames, build_frames, fit_pipeline
 from training.spec import Gates, load_spec
 
