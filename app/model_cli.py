@@ -83,13 +83,23 @@ def _train(keys: tuple[str, ...], home: Path, store: Path | None) -> None:
         for key in keys:
             started = time.perf_counter()
             with err_console.status(f"训练 training {key}…") as status:
-                result = train_scheme(
-                    st,
-                    key,
-                    load_spec(key),
-                    home,
-                    code_version(),
-                    progress=lambda msg, s=status, k=key: s.update(f"训练 {k}: {msg}"),
+                try:
+                    result = train_scheme(
+                        st,
+                        key,
+                        load_spec(key),
+                        home,
+                        code_version(),
+                        progress=lambda msg, s=status, k=key: s.update(f"训练 {k}: {msg}"),
+                    )
+                except ValueError as exc:  # e.g. no snapshot covered by the records
+                    fail(str(exc))
+            for d in (result.report.get("history") or {}).get("dropped", []):
+                console.print(
+                    f"{key}: 快照 {d['as_of']} 未纳入训练 snapshot left out: the records do not "
+                    f"cover {', '.join(d['uncovered'])}",
+                    markup=False,
+                    highlight=False,
                 )
             oot = result.report["discrimination"]["oot"]
             line = (

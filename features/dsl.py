@@ -236,6 +236,16 @@ class Indicator:
         For categories with a risk order: the categories from the safest to the
         riskiest (tax credit level A, B, M, C, D). Models read the rank, with
         the risk rising along it (declare ``direction=UP``).
+    short_history
+        Declared tolerant of a short history: the indicator may be computed at a
+        snapshot whose window reaches back before the store's records of its kinds
+        begin (:mod:`features.history`), as long as the window reaches into them.
+        Honest only when a shorter history leaves the value's meaning unchanged: a
+        state at the date (the latest tax credit level or rating, published once a
+        year, is the same value whether two years or one are on record), or a mean
+        of periodic values (fewer values, same expectation). A count, sum or maximum
+        that is simply smaller early on is *not* tolerant: the early snapshots would
+        teach the model that a short record means a good subject.
     """
 
     name: str
@@ -252,6 +262,7 @@ class Indicator:
     missing_en: str = ""
     missing_rank: Literal["", "best", "worst"] = ""
     order: tuple[str, ...] = ()
+    short_history: bool = False
 
     def __post_init__(self) -> None:
         from features.display import DISPLAYS

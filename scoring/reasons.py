@@ -27,7 +27,7 @@ adverse-action practice (reasons are the largest shortfalls against a reference)
   never a reason. Categories without an order (industry, scale, licence class)
   are listed as the fact they are;
 * a missing value is a reason only where the indicator declares what it states
-  (``近36个月无行政处罚``), and only on its side (a missing record of harm can only
+  (``近24个月无行政处罚``), and only on its side (a missing record of harm can only
   lower the risk);
 * values are worded as people read them (:mod:`features.display`).
 

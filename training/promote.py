@@ -19,7 +19,7 @@ from features.store.base import Store
 from models import metrics
 from models.pipeline import MissingIndicatorsError
 from training import tracking
-from training.evaluate import check_gates
+from training.gates import check_gates
 from training.spec import TrainingSpec
 
 
@@ -37,6 +37,10 @@ class PromoteResult:
     forced: bool = False
     unchanged: bool = False  # the challenger already is the champion
     notes: list[str] = field(default_factory=list)
+
+
+def _num(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _auc_on(model_uri: str, frame) -> float:
@@ -80,12 +84,21 @@ def promote(
     report_path = client.download_artifacts(challenger.run_id, "report/report.json")
     report = json.loads(Path(report_path).read_text(encoding="utf-8"))
     result.failed += [
-        f"gate {g['gate']}: {g['value']} vs {g['threshold']}"
+        f"gate {g['gate']}: {_num(g['value'])} vs {_num(g['threshold'])}"
+        + (f" ({g['detail']})" if g.get("detail") else "")
         for g in check_gates(report, spec.gates)
         if not g["passed"]
     ]
     oot = build_training_frame(store, scheme, spec.snapshots.oot)
-    result.challenger_auc = _auc_on(f"models:/{name}/{challenger.version}", oot)
+    try:
+        result.challenger_auc = _auc_on(f"models:/{name}/{challenger.version}", oot)
+    except MissingIndicatorsError as exc:
+        # trained on indicators the declarations no longer build: it could not rate
+        result.failed.append(
+            f"challenger v{challenger.version} cannot read today's indicators "
+            f"({', '.join(exc.missing)}): retrain"
+        )
+        return result
     if champion is not None:
         try:
             result.champion_auc = _auc_on(f"models:/{name}/{champion.version}", oot)

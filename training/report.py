@@ -122,6 +122,130 @@ def _table(rows: list[dict], cols: list[str], fmt: dict[str, str]) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _validator_sections(report: dict) -> list[str]:
+    """History coverage, calibration (level and Jeffreys per grade) and ordering."""
+    parts: list[str] = []
+    hist = report.get("history")
+    if hist:
+        parts += [
+            "<h2>历史覆盖 / Observed history</h2>",
+            "<p>A snapshot enters training only when every indicator not declared tolerant "
+            "of a short history has its whole window inside the store's records.</p>",
+            _table(
+                [{"kind": k, "start": v} for k, v in hist.get("start", {}).items()],
+                ["kind", "start"],
+                {},
+            ),
+        ]
+        dropped = hist.get("dropped", [])
+        if dropped:
+            parts.append(
+                _table(
+                    [
+                        {"as_of": d["as_of"], "uncovered": ", ".join(d["uncovered"])}
+                        for d in dropped
+                    ],
+                    ["as_of", "uncovered"],
+                    {},
+                )
+            )
+        else:
+            parts.append("<p>no snapshot dropped</p>")
+    cal = report.get("calibration")
+    if cal:
+        lv = cal["in_the_large"]
+        parts += [
+            "<h2>整体校准 / Calibration in the large (out of time)</h2>",
+            f"<p>observed default rate <b>{lv['observed_rate']:.3%}</b> ({lv['defaults']} of "
+            f"{lv['n']}), mean PD <b>{lv['predicted_rate']:.3%}</b>, ratio "
+            f"<b>{lv['ratio']:.3f}</b>; Jeffreys p (PD too low) {lv['p_under']:.4f}, "
+            f"(PD too high) {lv['p_over']:.4f}.</p>",
+            "<h2>等级校准（Jeffreys检验）/ Calibration per grade, Jeffreys test</h2>",
+            f"<p>Each grade's PD is scaled by the level ratio {cal['level_ratio_applied']:.3f} "
+            "(the level is judged above); the grade fails when its default rate significantly "
+            f"exceeds that PD times {cal.get('materiality', 1.0):g} (<i>tested PD</i>; "
+            f"one-sided, {cal['confidence']:.0%}); <i>detectable ratio</i>: the smallest "
+            f"multiple of the tested PD the test detects with {cal['power']:.0%} power; "
+            "<i>p at PD</i>: the same test with no margin. Grades with too few expected "
+            "defaults or obligors are <i>insufficient</i>: neither passed nor failed. "
+            f"passed {cal['counts']['passed']} · failed {cal['counts']['failed']} · "
+            f"insufficient {cal['counts']['insufficient']}</p>",
+            _table(
+                cal["grades"],
+                [
+                    "grade",
+                    "count",
+                    "defaults",
+                    "expected_defaults",
+                    "predicted_pd",
+                    "adjusted_pd",
+                    "tested_pd",
+                    "observed_rate",
+                    "ci_low",
+                    "ci_high",
+                    "p_value",
+                    "p_value_at_pd",
+                    "detectable_ratio",
+                    "status",
+                ],
+                {
+                    "expected_defaults": ".1f",
+                    "predicted_pd": ".2%",
+                    "adjusted_pd": ".2%",
+                    "tested_pd": ".2%",
+                    "p_value_at_pd": ".4f",
+                    "observed_rate": ".2%",
+                    "ci_low": ".2%",
+                    "ci_high": ".2%",
+                    "p_value": ".4f",
+                    "detectable_ratio": ".2f",
+                },
+            ),
+        ]
+    order = report.get("ordering")
+    if order:
+        c = order["counts"]
+        parts += [
+            "<h2>等级排序 / Ordering of adjacent grades</h2>",
+            f"<p>One-sided Fisher exact tests at {order['confidence']:.0%}: ordered "
+            f"{c['ordered']} · cannot be told apart {c['indistinct']} · reversed "
+            f"{c['reversed']}</p>",
+            _table(
+                order["pairs"],
+                [
+                    "better",
+                    "worse",
+                    "better_rate",
+                    "worse_rate",
+                    "p_ordered",
+                    "p_reversed",
+                    "status",
+                ],
+                {
+                    "better_rate": ".2%",
+                    "worse_rate": ".2%",
+                    "p_ordered": ".4f",
+                    "p_reversed": ".4f",
+                },
+            ),
+        ]
+    return parts
+
+
+def _feature_table(report: dict) -> list[str]:
+    """Per feature: PSI train → out of time and its own out-of-time AUC."""
+    psi = report["stability"].get("feature_psi") or {}
+    fauc = (report.get("leakage") or {}).get("feature_auc", {})
+    rows = [
+        {"feature": f, "psi": v, "oot_auc_alone": fauc.get(f)}
+        for f, v in sorted(psi.items(), key=lambda kv: -kv[1])
+    ]
+    return [
+        "<h3>指标稳定性与单指标AUC / Feature PSI (train → out of time) and single-feature AUC</h3>",
+        _table(rows, ["feature", "psi", "oot_auc_alone"], {"psi": ".4f", "oot_auc_alone": ".3f"}),
+    ]
+
+
 def render_html(report: dict, title: str) -> str:
     """The report as a self-contained HTML page."""
     grades = report["grades"]
@@ -184,8 +308,13 @@ def render_html(report: dict, title: str) -> str:
     if "gates" in report:
         parts += [
             "<h2>准入门槛 / Gates</h2>",
-            _table(report["gates"], ["gate", "value", "threshold", "passed"], {"value": ".4f"}),
+            _table(
+                report["gates"],
+                ["gate", "label_zh", "value", "threshold", "status", "detail"],
+                {"value": ".4f", "threshold": ".4g"},
+            ),
         ]
+    parts += _validator_sections(report)
     cols = [
         "grade",
         "count",
@@ -208,7 +337,8 @@ def render_html(report: dict, title: str) -> str:
     }
     parts += [
         "<h2>模型等级校准 / Calibration by model grade (out of time)</h2>",
-        f"<p>default rates rise with every worse grade: "
+        f"<p>default rates rise with every worse grade (as observed, no test; the gates "
+        f"judge the ordering and calibration tests above): "
         f"<b>{report['model_grades']['monotone']}</b> · grades within the binomial 95% "
         f"interval: <b>{report['model_grades']['within_ci_share']:.0%}</b> · HHI "
         f"{report['model_grades']['hhi']:.3f}</p>",
@@ -221,6 +351,7 @@ def render_html(report: dict, title: str) -> str:
         "<h2>稳定性 / Stability</h2>",
         f"<p>score PSI (train → out of time): <b>{report['stability']['score_psi']:.4f}</b></p>",
         f"<img src='{psi_chart(report['stability']['feature_psi'])}'>",
+        *_feature_table(report),
     ]
     if "migration" in report:
         mig = report["migration"]

@@ -11,6 +11,7 @@ alias ``challenger``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import tempfile
@@ -24,6 +25,7 @@ import pandas as pd
 from features.build import build_training_frame
 from features.dsl import DOWN, UP, Derived, Scheme
 from features.exports import write_csv
+from features.history import scheme_history_start, uncovered
 from features.schemes import get_scheme
 from features.store.base import Store
 from models import metrics
@@ -34,7 +36,8 @@ from models.pipeline import IndicatorText, RatingPipeline, encode_ordinal
 from models.rating import load_scale
 from models.scorecard import ScorecardClassifier
 from training import tracking
-from training.evaluate import check_gates, evaluate
+from training.evaluate import evaluate
+from training.gates import check_gates
 from training.report import render_html
 from training.spec import TrainingSpec
 
@@ -43,11 +46,12 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Frames:
-    """The snapshots of one training run."""
+    """The snapshots of one training run (``history``: :func:`history_check`)."""
 
     train: pd.DataFrame
     validation: pd.DataFrame
     oot: pd.DataFrame
+    history: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -62,15 +66,70 @@ class TrainResult:
     fingerprint: str
 
 
-def build_frames(store: Store, scheme: Scheme, spec: TrainingSpec) -> Frames:
-    """Labelled snapshots for training, validation and out-of-time."""
+def history_check(store: Store, scheme: Scheme, spec: TrainingSpec) -> dict:
+    """Which of the spec's snapshots the store's history covers (:mod:`features.history`).
+
+    Returns ``start`` (history start per kind), ``waived`` (the spec's waived
+    indicators), ``kept`` (per part, the dates kept), ``dropped`` (each dropped date,
+    its part and the uncovered indicators) and ``waived_uncovered`` (dates kept although
+    a waived indicator is uncovered there, with those indicators).
+    """
+    starts = scheme_history_start(store, scheme)
+    waived = set(spec.history.waived)
     snaps = spec.snapshots
-    return Frames(
-        *(
-            build_training_frame(store, scheme, dates)
-            for dates in (snaps.train, snaps.validation, snaps.oot)
+    out: dict = {
+        "start": {k: v.isoformat() for k, v in sorted(starts.items())},
+        "waived": sorted(waived),
+        "kept": {},
+        "dropped": [],
+        "waived_uncovered": [],
+    }
+    for part, dates in (
+        ("train", snaps.train),
+        ("validation", snaps.validation),
+        ("oot", snaps.oot),
+    ):
+        gaps = uncovered(scheme, starts, dates)
+        out["kept"][part] = []
+        for day in dates:
+            hard = [n for n in gaps[day] if n not in waived]
+            if hard:
+                out["dropped"].append({"as_of": day.isoformat(), "part": part, "uncovered": hard})
+                continue
+            out["kept"][part].append(day.isoformat())
+            soft = [n for n in gaps[day] if n in waived]
+            if soft:
+                out["waived_uncovered"].append({"as_of": day.isoformat(), "indicators": soft})
+    return out
+
+
+def build_frames(
+    store: Store, scheme: Scheme, spec: TrainingSpec, progress: Progress | None = None
+) -> Frames:
+    """Labelled snapshots for training, validation and out-of-time, each kept only when
+    the store's history covers it (:func:`history_check`; the result is ``history``)."""
+    say = progress or (lambda msg: None)
+    history = history_check(store, scheme, spec)
+    for d in history["dropped"]:
+        say(
+            f"snapshot {d['as_of']} ({d['part']}) left out: history does not cover "
+            f"{', '.join(d['uncovered'])}"
         )
-    )
+    for d in history["waived_uncovered"]:
+        say(f"snapshot {d['as_of']}: waived in the spec, not covered: {', '.join(d['indicators'])}")
+    empty = [part for part, dates in history["kept"].items() if not dates]
+    if empty:
+        raise ValueError(
+            f"scheme {scheme.key}: no {' or '.join(empty)} snapshot is covered by the store's "
+            f"history (records of each kind begin: {history['start']}); move the snapshots "
+            f"in training/specs/{scheme.key}.toml later or shorten the windows of: "
+            + ", ".join(sorted({n for d in history["dropped"] for n in d["uncovered"]}))
+        )
+    parts = [
+        build_training_frame(store, scheme, tuple(dt.date.fromisoformat(d) for d in dates))
+        for dates in history["kept"].values()
+    ]
+    return Frames(*parts, history=history)
 
 
 def fingerprint(frames: Frames) -> str:
@@ -361,14 +420,17 @@ def train_scheme(
     if scheme.target is None:
         raise ValueError(f"scheme {scheme_key} is not modelled (it aggregates its members)")
     say("building snapshots")
-    frames = build_frames(store, scheme, spec)
+    frames = build_frames(store, scheme, spec, progress)
     fp = fingerprint(frames)
     notes: dict = {}
     pipeline, val_auc = fit_pipeline(scheme, spec, frames, progress, notes)
     truth = _truth(store, scheme_key, spec)
     say("validating out of time")
-    report = evaluate(pipeline, frames.train, frames.validation, frames.oot, truth)
+    report = evaluate(
+        pipeline, frames.train, frames.validation, frames.oot, truth, gates=spec.gates
+    )
     report["validation_auc"] = val_auc
+    report["history"] = frames.history
     report["selection"] = notes
     report["gates"] = check_gates(report, spec.gates)
     report["fingerprint"] = fp
@@ -400,6 +462,8 @@ def train_scheme(
         mets["grades_within_ci"] = report["model_grades"]["within_ci_share"]
         mets["grades_monotone"] = float(report["model_grades"]["monotone"])
         mets["grade_hhi"] = report["model_grades"]["hhi"]
+        # the validator-grade gates' values (training/evaluate.py check_gates)
+        mets.update({f"gate_{g['gate']}": g["value"] for g in report["gates"]})
         if "oracle" in report:
             mets["oracle_gini_ratio"] = report["oracle"]["ratio"]
             mets["oracle_gini"] = report["oracle"]["oracle_gini"]

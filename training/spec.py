@@ -58,14 +58,58 @@ class GbmParams(_Strict):
 
 
 class Gates(_Strict):
-    """What a challenger must show on out-of-time data to become champion."""
+    """What a challenger must show on out-of-time data to become champion.
+
+    Calibration is judged as a validator does (ECB instructions for reporting validation
+    results, §2.5.3): the portfolio's level (calibration in the large) and each grade
+    (Jeffreys test) separately. PDs are set to the latest validation snapshot's default
+    rate; when the out-of-time years default more or less, every grade is off by the same
+    factor, which is the level's gate (``max_level_ratio``), not a failure of every
+    grade. So each grade is tested against its PD scaled by the out-of-time level ratio:
+    the per-grade gate judges how the PD is spread over the grades.
+    """
 
     min_auc: float = Field(0.65, ge=0.5, le=1)
     max_brier: float = Field(0.25, gt=0)
-    min_grades_within_ci: float = Field(0.8, ge=0, le=1)
-    monotone_default_rates: bool = True
+    # confidence of every one-sided test (Jeffreys per grade, Fisher exact on ordering)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    # power at which the smallest detectable PD ratio of each grade is stated
+    power: float = Field(0.8, gt=0, lt=1)
+    # a grade with fewer expected defaults (N x PD) or fewer obligors holds too little
+    # evidence for the test: "insufficient", neither passed nor failed
+    min_expected_defaults: float = Field(5.0, ge=0)
+    min_grade_count: int = Field(30, ge=1)
+    # a grade fails when its default rate significantly exceeds its (level-adjusted) PD
+    # times this factor: significant and material, not significant alone (with thousands
+    # of obligors the test detects a 15 % deviation); 1 tests the PD itself
+    grade_materiality: float = Field(1.2, ge=1)
+    # share of the testable grades whose PD may be significantly too low
+    max_failed_grade_share: float = Field(0.25, ge=0, le=1)
+    # out-of-time observed / predicted default rate must lie in [1 / r, r]
+    max_level_ratio: float = Field(1.5, ge=1)
+    # adjacent grades whose default rates are reversed with confidence
+    max_reversed_pairs: int = Field(0, ge=0)
     max_score_psi: float = Field(0.25, gt=0)
+    # PSI train -> out-of-time of any one feature
+    max_feature_psi: float = Field(0.25, gt=0)
+    # out-of-time AUC of any single feature (its train default rate per bin): no public
+    # record separates defaulters this well on its own, a feature that does carries the
+    # outcome (a leak from the future)
+    max_feature_auc: float = Field(0.9, gt=0.5, le=1)
     tolerance_vs_champion: float = Field(0.0, ge=0)  # AUC the challenger may lose
+
+
+class History(_Strict):
+    """Observed history (:mod:`features.history`): a snapshot is trained on only when
+    every indicator's window is covered by the store's records, or the indicator is
+    declared tolerant of a short history (``Indicator.short_history``).
+
+    ``waived``: indicators whose uncovered windows are accepted for now, each named in
+    the report at every snapshot it affects — a debt to pay by shortening the window,
+    not a declaration that the indicator is tolerant.
+    """
+
+    waived: tuple[str, ...] = ()
 
 
 class TrainingSpec(_Strict):
@@ -78,6 +122,7 @@ class TrainingSpec(_Strict):
     scorecard: ScorecardParams = ScorecardParams()
     gbm: GbmParams = GbmParams()
     gates: Gates = Gates()
+    history: History = History()
 
 
 def load_spec(scheme: str, folder: Path = SPECS_DIR) -> TrainingSpec:

@@ -39,6 +39,12 @@ GATES: dict[str, tuple[str, str]] = {
     ),
     "max_score_psi": ("分数PSI不高于门槛", "score PSI at most"),
     "monotone_default_rates": ("违约率随等级单调", "default rates monotone by grade"),
+    # the validator-grade gates of issue 16 (training/evaluate.py GATE_TEXT)
+    "calibration_in_the_large": ("整体违约率与预测之比", "observed / predicted default level"),
+    "grade_calibration": ("PD被显著低估的等级占比", "share of grades whose PD is too low"),
+    "grade_ordering": ("相邻等级违约率显著倒挂对数", "adjacent grades reversed with confidence"),
+    "max_feature_psi": ("指标PSI最大值不高于门槛", "largest feature PSI at most"),
+    "max_feature_auc": ("单一指标AUC不高于上限（防泄漏）", "single-feature AUC at most (leak)"),
 }
 SPLITS: dict[str, tuple[str, str]] = {
     "train": ("训练集", "training"),

@@ -168,17 +168,17 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "loans outstanding {value}× income",
         ),
         # 信用记录
-        *from_sme(CREDIT, "loans_repaid_36m"),
-        *as_dimension(CREDIT, "loan_overdue_24m", "loan_overdue_36m"),
+        *from_sme(CREDIT, "loans_repaid_12m"),
+        *as_dimension(CREDIT, "loan_overdue_12m", "loan_overdue_24m"),
         *from_sme(CREDIT, "loan_overdue_3m"),
-        *as_dimension(CREDIT, "max_dpd_24m", "max_dpd_36m"),
-        *from_sme(CREDIT, "overdue_per_repaid_36m", "days_since_overdue"),
+        *as_dimension(CREDIT, "max_dpd_24m"),
+        *from_sme(CREDIT, "overdue_per_repaid_12m", "days_since_overdue"),
         _i(
-            "defaults_36m",
-            "近36个月逾期90天以上次数",
-            "Delinquencies of 90+ days, 36 months",
+            "defaults_24m",
+            "近24个月逾期90天以上次数",
+            "Delinquencies of 90+ days, 24 months",
             CREDIT,
-            Records(DEFAULT, "count", 36),
+            Records(DEFAULT, "count", 24),
             UP,
             "次",
             "近{window}个月逾期90天以上{value}次",
@@ -221,13 +221,13 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "当前逾期90天以上的贷款{value}元",
             "{value} yuan of loans 90+ days past due now",
         ),
-        *as_dimension(CREDIT, "commitments_broken_36m", "commitments_kept_36m"),
+        *as_dimension(CREDIT, "commitments_broken_24m", "commitments_kept_24m"),
         _i(
-            "commitments_made_36m",
-            "近36个月作出信用承诺",
-            "Credit commitments made, 36 months",
+            "commitments_made_24m",
+            "近24个月作出信用承诺",
+            "Credit commitments made, 24 months",
             CREDIT,
-            Records(Match(("credit_commitment",), values=("made",)), "count", 36),
+            Records(Match(("credit_commitment",), values=("made",)), "count", 24),
             NEUTRAL,
             "次",
             "近{window}个月作出信用承诺{value}次",
@@ -238,20 +238,20 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
         _i(
             "commitments_kept_share",
             "信用承诺履行率",
-            "Share of commitments kept, 36 months",
+            "Share of commitments kept, 24 months",
             CREDIT,
-            Derived("share", "commitments_kept_36m", "commitments_broken_36m"),
+            Derived("share", "commitments_kept_24m", "commitments_broken_24m"),
             DOWN,
             "%",
-            "近36个月信用承诺履行率{value}",
-            "kept {value} of the commitments due in 36 months",
+            "近24个月信用承诺履行率{value}",
+            "kept {value} of the commitments due in 24 months",
         ),
         _i(
-            "loans_36m",
-            "近36个月贷款笔数",
-            "Loans taken, 36 months",
+            "loans_24m",
+            "近24个月贷款笔数",
+            "Loans taken, 24 months",
             FINANCE,
-            Records(Match(("loan",)), "count", 36),
+            Records(Match(("loan",)), "count", 24),
             NEUTRAL,
             "笔",
             "近{window}个月贷款{value}笔",
@@ -270,6 +270,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "village committee score {value}",
             missing_zh="近{window}个月无村两委评议",
             missing_en="no village committee assessment in {window} months",
+            short_history=True,  # a state at the date: the latest yearly assessment
         ),
         _i(
             "village_score_avg_36m",
@@ -283,17 +284,24 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "mean village committee score {value}",
             missing_zh="近{window}个月无村两委评议",
             missing_en="no village committee assessment in {window} months",
+            # a mean of yearly scores: fewer years on record, same expectation
+            short_history=True,
         ),
         _i(
             "village_score_prev",
             "上一年村两委评议得分",
             "Village committee score a year before",
             ASSESS,
-            Records(Match(("village_assessment",)), "latest_value", 12, offset=12),
+            # the assessment before the latest: held each December and published within a
+            # month, so at a year-end the latest is often not out yet and a window ending
+            # 12 months back would catch the one that still reads as the latest (a change
+            # of 0 for 94 % of households at 2023-12-31); ending it 13 months back does not
+            Records(Match(("village_assessment",)), "latest_value", 12, offset=13),
             NEUTRAL,
             "分",
             "上一年村两委评议{value}分",
             "village committee score a year before {value}",
+            short_history=True,  # the yearly assessment of the year before, once it exists
         ),
         _i(
             "village_score_change",
@@ -331,11 +339,11 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
         ),
         *as_dimension(PUBLIC, "court_judgments_24m", "dishonest_now"),
         _i(
-            "negative_records_36m",
-            "近36个月失信记录数",
-            "Negative records, 36 months",
+            "negative_records_24m",
+            "近24个月失信记录数",
+            "Negative records, 24 months",
             PUBLIC,
-            Records(NEGATIVE, "count", 36),
+            Records(NEGATIVE, "count", 24),
             UP,
             "条",
             "近{window}个月有失信记录{value}条",
@@ -346,7 +354,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "距最近一条失信记录天数",
             "Days since the last negative record",
             PUBLIC,
-            Records(NEGATIVE, "days_since", 36),
+            Records(NEGATIVE, "days_since", 24),
             DOWN,
             "天",
             "距最近一条失信记录{value}天",
@@ -356,11 +364,10 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
         # repayments and kept commitments are also exposure (no loan, no default); a 90-day
         # worst delinquency usually closed the loan
     ),
-    "loans_repaid_36m",
-    "commitments_kept_36m",
+    "loans_repaid_12m",
+    "commitments_kept_24m",
     "max_dpd_24m",
-    "max_dpd_36m",
-    "overdue_per_repaid_36m",
+    "overdue_per_repaid_12m",
 )
 
 SCHEME = Scheme(

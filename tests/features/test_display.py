@@ -56,7 +56,7 @@ def test_categories_read_by_their_names() -> None:
 
 def test_a_missing_value_states_only_the_declared_fact() -> None:
     ent = get_scheme("enterprise")
-    assert ent.indicator("days_since_penalty").reason(None) == "近36个月无行政处罚"
+    assert ent.indicator("days_since_penalty").reason(None) == "近24个月无行政处罚"
     assert ent.indicator("tax_level").reason(float("nan")) == "近24个月无纳税信用级别记录"
     # most firms are not rated for the environment: a missing rating states nothing
     assert not ent.indicator("environmental_rating").missing_zh

@@ -110,21 +110,23 @@ def test_records_behind_a_repair_end(city) -> None:
                     "record_id": "R-E3-PEN",
                     "subject_id": E3,
                     "status": "approved",
-                    "applied_on": dt.date(2026, 9, 1),
-                    "approved_on": dt.date(2026, 10, 15),
-                    "recorded_at": pd.Timestamp("2026-10-15"),
+                    "applied_on": dt.date(2026, 6, 1),
+                    "approved_on": dt.date(2026, 7, 12),
+                    "recorded_at": pd.Timestamp("2026-07-12"),
                 },
             ],
             "repairs",
         ),
     )
-    rows = records_behind(city, ENTERPRISE, E3, ["serious_penalties_36m"], D1)
+    # the 2024-07-15 penalty is inside the 24-month window until 2026-07-15
+    t = dt.date(2026, 7, 10)
+    rows = records_behind(city, ENTERPRISE, E3, ["serious_penalties_24m"], t)
     (row,) = rows.to_dict("records")
-    assert row["repaired_on"] == dt.date(2026, 10, 15)
-    assert row["publication_end"] == row["counts_until"] == dt.date(2026, 10, 15)
-    assert (row["window_from"], row["window_to"]) == (dt.date(2023, 9, 30), D1)
+    assert row["repaired_on"] == dt.date(2026, 7, 12)
+    assert row["publication_end"] == row["counts_until"] == dt.date(2026, 7, 12)
+    assert (row["window_from"], row["window_to"]) == (dt.date(2024, 7, 10), t)
     assert records_behind(
-        city, ENTERPRISE, E3, ["serious_penalties_36m"], dt.date(2026, 10, 15)
+        city, ENTERPRISE, E3, ["serious_penalties_24m"], dt.date(2026, 7, 12)
     ).empty
 
 

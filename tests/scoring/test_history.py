@@ -264,7 +264,7 @@ def test_movers_repaired_record(city) -> None:
                     d2,
                     "A",
                     "2027-01-02 08:00",
-                    reasons_json=reasons("enterprise", [("serious_penalties_36m", 0, 0.0)]),
+                    reasons_json=reasons("enterprise", [("serious_penalties_24m", 0, 0.0)]),
                 ),
             ],
             "ratings",

@@ -42,7 +42,16 @@ SCHEME = "driver"
 NAME = tracking.model_name(SCHEME)
 CODE_VERSION = "test-0123abc"
 FAMILIES = ("scorecard", "gbm")
-GATES = {"min_auc", "max_brier", "min_grades_within_ci", "max_score_psi", "monotone_default_rates"}
+GATES = {
+    "min_auc",
+    "max_brier",
+    "calibration_in_the_large",
+    "grade_calibration",
+    "grade_ordering",
+    "max_score_psi",
+    "max_feature_psi",
+    "max_feature_auc",
+}
 
 
 @pytest.fixture(scope="module")
@@ -236,6 +245,18 @@ def test_validation_report_contents(trained, spec) -> None:
         assert oracle["ratio"] == pytest.approx(oracle["model_gini"] / oracle["oracle_gini"])
         assert {g["gate"] for g in report["gates"]} == GATES
         assert all(isinstance(g["passed"], bool) for g in report["gates"])
+        assert all(g["status"] in ("passed", "failed", "insufficient") for g in report["gates"])
+        assert all(g["passed"] == (g["status"] != "failed") for g in report["gates"])
+        # the history behind the snapshots, the calibration and ordering the gates read
+        assert report["history"]["kept"]["train"] and "start" in report["history"]
+        cal = report["calibration"]
+        assert [g["grade"] for g in cal["grades"]] == list(keys)
+        assert sum(cal["counts"].values()) == len(keys)
+        assert (
+            sum(g["defaults"] for g in cal["grades"]) == report["discrimination"]["oot"]["events"]
+        )
+        assert len(report["ordering"]["pairs"]) <= len(keys) - 1
+        assert set(report["leakage"]["feature_auc"]) == {i.name for i in scheme.indicators}
 
 
 # (b) --------------------------------------------------------------------------------
@@ -412,9 +433,11 @@ def test_promote_lifecycle(trained, store, spec, frames, home) -> None:
         spec,
         min_auc=0.55,
         max_brier=0.25,
-        min_grades_within_ci=0.0,
-        monotone_default_rates=False,
+        max_failed_grade_share=1.0,
+        max_level_ratio=10.0,
+        max_reversed_pairs=10,
         max_score_psi=1.0,
+        max_feature_psi=100.0,
     )
     strict = _gates(spec, min_auc=0.99)
     assert alias(tracking.CHAMPION) is None and alias(tracking.CHALLENGER) == second

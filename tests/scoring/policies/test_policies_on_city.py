@@ -97,7 +97,7 @@ def test_driver_points_on_the_city(tiny_city) -> None:
     quiet = features[
         (features["violations_12m"] == 0)
         & (features["complaints_12m"] == 0)
-        & (features["responsible_accidents_36m"] == 0)
+        & (features["responsible_accidents_24m"] == 0)
     ].index
     assert (g.loc[quiet, "points"] == 0).all()
     # every violation scores at least one point
