@@ -128,11 +128,13 @@ def _print(result) -> None:
                     col, justify="left" if col.startswith(("等级", "结果")) else "right"
                 )
             for g in back["grades"]:
+                # the key and its name (NR alone reads as a code)
+                name = f"{g['grade']} {g.get('label_zh', '')}".strip()
                 if g["result"] == "empty":
-                    grades.add_row(g["grade"], "0", "0", "—", "—", "—", "—", "无主体 empty")
+                    grades.add_row(name, "0", "0", "—", "—", "—", "—", "无主体 empty")
                     continue
                 grades.add_row(
-                    g["grade"],
+                    name,
                     f"{g['count']:,}",
                     f"{g['defaults']:,}",
                     f"{g['realised_rate']:.2%}",

@@ -37,6 +37,7 @@ from features.build import build_features, build_labels, build_training_frame, d
 from features.compile import BuildConfig
 from features.schemes import get_scheme
 from features.store.base import Store
+from models.rating import load_scale
 from models.registry import connect, model_name
 from training import backtest as bt
 from training.monitor_tracking import log_monitoring
@@ -186,6 +187,12 @@ def assess_batch(
         grades = tuple(reference.get("grade_shares") or sorted(rated["model_grade"].unique()))
         result = bt.backtest(rated, defaulted or set(), grades, cfg.backtest_alpha)
         result["min_auc"] = cfg.min_auc
+        scale = load_scale(batch.scheme)
+        for row in result["grades"]:
+            row["label_zh"], row["label_en"] = (
+                scale.label(row["grade"]),
+                scale.label(row["grade"], "en"),
+            )
         report["backtest"] = result
     report["alerts"] = alerts_for(report, cfg)
     return report
@@ -233,10 +240,12 @@ def alerts_for(report: dict, cfg: MonitorConfig) -> list[dict]:
                     "item": g["grade"],
                     "value": g["realised_rate"],
                     "threshold": g["predicted_pd"],
-                    "message_zh": f"等级 {g['grade']} 实际违约率 {g['realised_rate']:.2%}"
+                    "message_zh": f"等级 {g['grade']}（{g.get('label_zh', g['grade'])}）"
+                    f"实际违约率 {g['realised_rate']:.2%}"
                     f"（{g['defaults']}/{g['count']}）高于预测违约概率 {g['predicted_pd']:.2%}，"
                     f"Jeffreys 检验 p = {g['p_value']:.3f} < {back['alpha']:g}",
-                    "message_en": f"grade {g['grade']}: realised default rate "
+                    "message_en": f"grade {g['grade']} ({g.get('label_en', g['grade'])}): "
+                    "realised default rate "
                     f"{g['realised_rate']:.2%} ({g['defaults']} of {g['count']}) above the "
                     f"predicted PD {g['predicted_pd']:.2%}, Jeffreys p = {g['p_value']:.3f} "
                     f"< {back['alpha']:g}",
