@@ -189,10 +189,9 @@ def assess_batch(
         result["min_auc"] = cfg.min_auc
         scale = load_scale(batch.scheme)
         for row in result["grades"]:
-            row["label_zh"], row["label_en"] = (
-                scale.label(row["grade"]),
-                scale.label(row["grade"], "en"),
-            )
+            known = row["grade"] in scale.keys
+            row["label_zh"] = scale.label(row["grade"]) if known else row["grade"]
+            row["label_en"] = scale.label(row["grade"], "en") if known else row["grade"]
         report["backtest"] = result
     report["alerts"] = alerts_for(report, cfg)
     return report
