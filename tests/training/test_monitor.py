@@ -237,6 +237,20 @@ def test_monitor_end_to_end_reads_the_reference_written_at_training(
             score_scheme(store, model, day)
         result = monitor(store, "driver", home, dt.date(2026, 10, 31), CFG)
         assert result.notes == []  # the reference came with the training run
+        from models.registry import connect
+        from training.spec import load_spec
+
+        saved = json.loads(
+            Path(connect(home).download_artifacts(model.run_id, REFERENCE_PATH)).read_text()
+        )
+        snaps = load_spec("driver").snapshots
+        # the fitted snapshots (a history filter may leave early ones out)
+        assert saved["snapshots"]
+        assert set(saved["snapshots"]) <= {str(d) for d in (*snaps.train, *snaps.validation)}
+        assert saved["source"] == "training" and 0 < saved["predicted_pd"] < 1
+        assert set(saved["features"]) == set(model.pipeline.features)
+        for spec in (saved["score"], *saved["features"].values()):
+            assert sum(spec["shares"]) == pytest.approx(1.0)
         old, new = result.reports
         assert old["maturity"]["matured"] and old["backtest"]["n"] == old["rows"]
         assert not new["maturity"]["matured"] and new["backtest"] is None
