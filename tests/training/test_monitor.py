@@ -56,6 +56,18 @@ def test_psi_of_an_unshifted_population_is_green_and_of_a_shifted_one_is_not() -
     assert far == pytest.approx(metrics.psi(train, batch, bins=spec["cuts"]), rel=1e-9)
 
 
+def test_numeric_bins_are_closed_on_the_right_as_models_metrics_psi_cuts_them() -> None:
+    spec = {"kind": "numeric", "cuts": [1.0, 2.0]}
+    values = pd.Series([0.5, 1.0, 2.0, 3.0, np.nan])
+    # (-inf, 1], (1, 2], (2, inf), missing
+    assert shares_in(spec, values) == pytest.approx([0.4, 0.2, 0.2, 0.2])
+    rng = np.random.default_rng(5)
+    train = pd.Series(rng.poisson(3, 5_000).astype(float))  # counts: many ties at the cuts
+    batch = pd.Series(rng.poisson(4, 2_000).astype(float))
+    cuts = bins_of(train)["cuts"]
+    assert _psi(train, batch) == pytest.approx(metrics.psi(train, batch, bins=cuts), rel=1e-9)
+
+
 def test_traffic_light_boundaries_follow_the_configuration() -> None:
     assert [light(v, CFG) for v in (0.0999, 0.10, 0.25, 0.2501)] == [GREEN, AMBER, AMBER, RED]
     strict = MonitorConfig(psi_amber=0.05, psi_red=0.10)
