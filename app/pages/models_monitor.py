@@ -82,8 +82,10 @@ def light_table(rows: pd.DataFrame, reports: list[dict], here: str) -> pd.DataFr
     """One row per batch, every column in words (the grid shows it as it is)."""
     return pd.DataFrame(
         {
-            t("monitor.batch"): [_day(d) for d in rows["batch_as_of"]],
-            t("monitor.version"): [f"v{v}" for v in rows["model_version"]],
+            t("monitor.batch"): [
+                f"{_day(d)} · v{v}"
+                for d, v in zip(rows["batch_as_of"], rows["model_version"], strict=True)
+            ],
             t("monitor.rows"): [formats.count(n) for n in rows["rows"]],
             t("monitor.score_psi"): [_three(v) for v in rows["score_psi"]],
             t("monitor.score_light"): [_light(c) for c in rows["score_light"]],
@@ -94,7 +96,6 @@ def light_table(rows: pd.DataFrame, reports: list[dict], here: str) -> pd.DataFr
             t("monitor.auc"): [_three((r.get("backtest") or {}).get("auc")) for r in reports],
             t("monitor.backtest_result"): [_backtest(r) for r in reports],
             t("monitor.alert_count"): [formats.count(n) for n in rows["alerts"]],
-            t("monitor.monitored_as_of"): [_day(d) for d in rows["monitored_as_of"]],
         }
     )
 
@@ -133,15 +134,17 @@ def psi_chart(rows: pd.DataFrame, amber: float, red: float) -> alt.Chart:
         )
     )
     level = t("monitor.threshold")
+    names = [t("monitor.amber_line"), t("monitor.red_line")]
     rules = (
-        alt.Chart(pd.DataFrame({level: [amber, red], "c": [t("monitor.amber"), t("monitor.red")]}))
+        alt.Chart(pd.DataFrame({level: [amber, red], "c": names}))
         .mark_rule(strokeDash=[4, 4])
         .encode(
             y=alt.Y(f"{level}:Q", title=psi),
             color=alt.Color(
                 "c:N",
                 title=level,
-                scale=alt.Scale(range=[LIGHT_COLOURS["amber"], LIGHT_COLOURS["red"]]),
+                # the domain fixes which name gets which colour (not the names' sort order)
+                scale=alt.Scale(domain=names, range=[LIGHT_COLOURS["amber"], LIGHT_COLOURS["red"]]),
             ),
             tooltip=[alt.Tooltip(f"{level}:Q", title=level, format=".2f")],
         )
@@ -252,6 +255,7 @@ def render_monitoring(scheme: str) -> None:
         )
     )
     st.markdown(f"**{t('monitor.lights')}**")
+    st.caption(t("monitor.as_of_note", day=_day(rows["monitored_as_of"].max())))
     st.dataframe(
         light_table(rows, reports, here), hide_index=True, width="stretch", key="monitor_lights"
     )

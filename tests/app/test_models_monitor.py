@@ -63,8 +63,8 @@ def test_the_models_page_shows_each_batch_with_lights_backtest_and_alerts(monito
     assert "持续监测" in [h.value for h in at.subheader]
     lights = next(d.value for d in at.dataframe if "评分信号" in d.value.columns)
     batches = [r["batch_as_of"] for r in monitored.reports]
-    assert list(lights["评级批次"]) == batches and len(batches) == 3
-    assert set(lights["评分信号"]) <= {"🟢 绿", "🟡 黄", "🔴 红"}
+    assert list(lights["评级批次"]) == [f"{b} · v1" for b in batches] and len(batches) == 3
+    assert set(lights["评分信号"]) <= {"● 绿", "● 黄", "● 红"}
     assert lights["表现期"].iloc[0] == "已满 12 个月"
     assert lights["表现期"].iloc[-1].startswith("未满：已观察 0/12")
     grades = next(d.value for d in at.dataframe if "杰弗里斯检验概率" in d.value.columns)
