@@ -176,6 +176,7 @@ def monitor(
     store: StoreOption = None,
 ) -> None:
     """Monitor rating batches: PSI, back-test, alerts. 模型监测：稳定性、回测与预警。"""
+    from features.store.access import StoreBusy
     from training.monitor import monitor as run_monitor
     from training.spec import load_spec
     from training.tracking import mark_dead_runs
@@ -199,8 +200,10 @@ def monitor(
                         settings().build_config(),
                         progress=lambda msg, s=status, k=key: s.update(f"监测 {k}: {msg}"),
                     )
-                except (ValueError, KeyError, OSError) as exc:
-                    fail(f"{key}: {exc}")
+                except StoreBusy:
+                    raise  # the root says who holds the store
+                except Exception as exc:  # a missing run or artifact: one line, no traceback
+                    fail(f"{key}: {type(exc).__name__}: {exc}")
             if not result.reports:
                 console.print(
                     f"{key}: {day} 及以前没有评级批次，请先运行 xinping score / no rating batch "

@@ -58,7 +58,7 @@ def test_monitor_prints_each_batch_in_chinese_and_logs_once(env) -> None:
     assert len(client.search_runs([exp.experiment_id])) == 2
 
 
-def test_monitor_without_batches_or_with_a_future_date_says_so(env) -> None:
+def test_monitor_without_batches_or_with_a_future_date_says_so(env, tmp_path, monkeypatch) -> None:
     empty = runner.invoke(cli, ["monitor", "--subject", "enterprise"])
     assert empty.exit_code == 0, empty.output
     assert "没有评级批次" in empty.output and "Traceback" not in empty.output
@@ -67,3 +67,14 @@ def test_monitor_without_batches_or_with_a_future_date_says_so(env) -> None:
     assert "Traceback" not in future.output
     unknown = runner.invoke(cli, ["monitor", "--subject", "village"])
     assert unknown.exit_code == 2 and "Traceback" not in unknown.output
+    # ratings whose training run the registry does not hold: one line, no traceback
+    assert (
+        runner.invoke(cli, ["score", "--subject", "driver", "--as-of", "2026-10-31"]).exit_code == 0
+    )
+    other = tmp_path / "other.toml"
+    other.write_text(f'[mlflow]\nhome = "{(tmp_path / "empty").as_posix()}"\n', encoding="utf-8")
+    monkeypatch.setenv("XINPING_SETTINGS", str(other))
+    settings.cache_clear()
+    lost = runner.invoke(cli, ["monitor", "--subject", "driver"])
+    assert lost.exit_code == 2 and "Traceback" not in lost.output
+    assert "driver" in lost.output and "错误" in lost.output
