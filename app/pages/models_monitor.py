@@ -31,7 +31,7 @@ LIGHT_COLOURS = {"green": "#2ca02c", "amber": "#ff9f1c", "red": "#d62728"}
 def _monitoring(
     _store: Store, key: tuple[str, str], scheme: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from training.monitor import latest_alerts, latest_monitoring
+    from training.monitor_store import latest_alerts, latest_monitoring
 
     return latest_monitoring(_store, scheme), latest_alerts(_store, scheme)
 

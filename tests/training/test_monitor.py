@@ -15,19 +15,8 @@ from scipy.stats import beta
 from features.store.duckdb_store import DuckDBStore
 from models import metrics
 from training import backtest as bt
-from training.monitor import (
-    AMBER,
-    GREEN,
-    RED,
-    Batch,
-    MonitorConfig,
-    assess_batch,
-    latest_alerts,
-    latest_monitoring,
-    light,
-    monitor,
-    write_monitoring,
-)
+from training.monitor import AMBER, GREEN, RED, MonitorConfig, assess_batch, light, monitor
+from training.monitor_store import Batch, latest_alerts, latest_monitoring, write_monitoring
 from training.monitor_tracking import experiment_name, log_monitoring
 from training.reference import REFERENCE_PATH, bins_of, psi_of_shares, shares_in
 
