@@ -264,14 +264,13 @@ def reference_for(
     """
     from models.pyfunc import load_pipeline
 
-    if batch.run_id:
-        try:
-            path = client.download_artifacts(batch.run_id, REFERENCE_PATH)
-            return json.loads(Path(path).read_text(encoding="utf-8")), None
-        except Exception:  # no artifact: the version predates it
-            pass
     if not batch.run_id:
         raise ValueError(f"{batch.scheme} v{batch.model_version}: the ratings name no training run")
+    folder = str(Path(REFERENCE_PATH).parent)
+    # only a missing artifact is rebuilt: a registry that cannot be read is an error
+    if REFERENCE_PATH in {a.path for a in client.list_artifacts(batch.run_id, folder)}:
+        path = client.download_artifacts(batch.run_id, REFERENCE_PATH)
+        return json.loads(Path(path).read_text(encoding="utf-8")), None
     params = client.get_run(batch.run_id).data.params
     dates = [
         dt.date.fromisoformat(d)
