@@ -456,6 +456,103 @@ STRINGS: dict[str, tuple[str, str]] = {
         "样本外AUC：挑战者 {challenger}，冠军 {champion}",
         "Out-of-time AUC: challenger {challenger}, champion {champion}",
     ),
+    # -- monitoring (模型管理 page, app/pages/models_monitor.py) --
+    "monitor.title": ("持续监测", "Ongoing monitoring"),
+    "monitor.none": (
+        "尚无监测结果：运行 {command} 对各评级批次做稳定性监测与回测。",
+        "No monitoring yet: run {command} to check each rating batch's stability and back-test it.",
+    ),
+    "monitor.thresholds": (
+        "PSI 信号灯：绿 < {amber}，黄 {amber}–{red}，红 > {red}（评级批次对比训练人群）。"
+        "表现期满 {horizon} 个月后回测：各等级预测违约概率与实际违约率（杰弗里斯检验）及 AUC。",
+        "PSI lights: green < {amber}, amber {amber}–{red}, red > {red} (each rating batch "
+        "against the training population). After {horizon} months of outcomes: predicted PD "
+        "vs realised default rate per grade (Jeffreys test) and the AUC.",
+    ),
+    "monitor.lights": ("信号灯", "Traffic lights"),
+    "monitor.psi_chart": ("各批次 PSI 与阈值", "PSI per batch with the thresholds"),
+    "monitor.backtest": ("回测：预测与实际违约率", "Back-test: predicted vs realised"),
+    "monitor.backtest_batch": ("回测批次", "Batch back-tested"),
+    "monitor.no_backtest": (
+        "尚无表现期已满的批次：最早的批次于 {day} 满 {horizon} 个月。",
+        "No batch has matured yet: the earliest matures on {day} ({horizon} months).",
+    ),
+    "monitor.alerts": ("预警", "Alerts"),
+    "monitor.no_alerts": (
+        "最近一次监测没有越过阈值。",
+        "The latest monitoring crossed no threshold.",
+    ),
+    "monitor.batch": ("评级批次", "Rating batch"),
+    "monitor.version": ("模型版本", "Model version"),
+    "monitor.rows": ("评级主体数", "Subjects rated"),
+    "monitor.score_psi": ("评分PSI", "Score PSI"),
+    "monitor.score_light": ("评分信号", "Score light"),
+    "monitor.feature_psi": ("指标PSI最大值", "Largest indicator PSI"),
+    "monitor.feature": ("PSI最大的指标", "Indicator"),
+    "monitor.feature_light": ("指标信号", "Indicator light"),
+    "monitor.maturity": ("表现期", "Outcomes"),
+    "monitor.matured": ("已满 {horizon} 个月", "matured ({horizon} months)"),
+    "monitor.not_matured": (
+        "未满：已观察 {months}/{horizon} 个月",
+        "not yet matured: {months} of {horizon} months",
+    ),
+    "monitor.auc": ("AUC", "AUC"),
+    "monitor.backtest_result": ("回测", "Back-test"),
+    "monitor.all_passed": ("{n} 个等级全部通过", "all {n} grades pass"),
+    "monitor.some_failed": ("{failed}/{n} 个等级未通过", "{failed} of {n} grades fail"),
+    "monitor.alert_count": ("预警数", "Alerts"),
+    "monitor.green": ("● 绿", "● green"),
+    "monitor.amber": ("● 黄", "● amber"),
+    "monitor.red": ("● 红", "● red"),
+    "monitor.series": ("指标", "Measure"),
+    "monitor.series_score": ("评分", "Score"),
+    "monitor.series_feature": ("指标PSI最大值", "Largest indicator PSI"),
+    "monitor.threshold": ("阈值", "Threshold"),
+    "monitor.amber_line": ("黄色阈值", "amber threshold"),
+    "monitor.red_line": ("红色阈值", "red threshold"),
+    "monitor.as_of_note": (
+        "监测基准日 {day}（各批次最近一次监测）。",
+        "Monitored as of {day} (each batch's latest monitoring).",
+    ),
+    "monitor.grade": ("等级", "Grade"),
+    "monitor.rate": ("违约率", "Default rate"),
+    "monitor.kind_rate": ("口径", "Measure"),
+    "monitor.predicted": ("预测违约概率", "Predicted PD"),
+    "monitor.realised": ("实际违约率", "Realised default rate"),
+    "monitor.lower": ("杰弗里斯区间下限", "Jeffreys lower bound"),
+    "monitor.upper": ("杰弗里斯区间上限", "Jeffreys upper bound"),
+    "monitor.count": ("主体数", "Subjects"),
+    "monitor.defaults": ("违约数", "Defaults"),
+    "monitor.p_value": ("杰弗里斯检验概率", "Jeffreys p-value"),
+    "monitor.result": ("结果", "Result"),
+    "monitor.pass": ("通过", "pass"),
+    "monitor.fail": ("未通过", "fail"),
+    "monitor.empty": ("无主体", "no subjects"),
+    "monitor.kind": ("类型", "Kind"),
+    "monitor.item": ("指标或等级", "Indicator or grade"),
+    "monitor.message": ("说明", "Message"),
+    "monitor.kind_score_psi": ("评分分布偏移", "Score shift"),
+    "monitor.kind_feature_psi": ("指标分布偏移", "Indicator shift"),
+    "monitor.kind_backtest": ("回测未通过", "Back-test failed"),
+    "monitor.kind_auc": ("区分能力不足", "Weak discrimination"),
+    "monitor.msg_score_psi": (
+        "评分PSI {value} 超过红色阈值 {threshold}：评级人群与训练人群差异显著",
+        "score PSI {value} above the red threshold {threshold}: the rated population differs "
+        "markedly from the training one",
+    ),
+    "monitor.msg_feature_psi": (
+        "指标「{item}」PSI {value} 超过红色阈值 {threshold}",
+        "indicator {item}: PSI {value} above the red threshold {threshold}",
+    ),
+    "monitor.msg_backtest": (
+        "等级 {item} 实际违约率 {value} 高于预测违约概率 {threshold}（杰弗里斯检验未通过）",
+        "grade {item}: realised default rate {value} above the predicted PD {threshold} "
+        "(Jeffreys test)",
+    ),
+    "monitor.msg_auc": (
+        "表现期已满批次的 AUC {value} 低于最低要求 {threshold}",
+        "AUC of the matured cohort {value} below the minimum {threshold}",
+    ),
 }
 
 #: table headers (``t("col.<column>")``)

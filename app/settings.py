@@ -294,6 +294,27 @@ class AppSettings(_Strict):
         return self
 
 
+class MonitorSettings(_Strict):
+    """Monitoring thresholds (``xinping monitor``, 模型管理): PSI traffic lights (green below
+    ``psi_amber``, red above ``psi_red``) and the one-sided Jeffreys test of the back-test."""
+
+    psi_amber: float = Field(0.10, gt=0)
+    psi_red: float = Field(0.25, gt=0)
+    backtest_alpha: float = Field(0.05, gt=0, lt=0.5)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.psi_amber >= self.psi_red:
+            raise ValueError(f"monitor: psi_amber {self.psi_amber} must be below psi_red")
+        return self
+
+    def config(self, min_auc: float):
+        """The typed thresholds, with the training spec's ``min_auc`` for matured cohorts."""
+        from training.monitor import MonitorConfig
+
+        return MonitorConfig(self.psi_amber, self.psi_red, self.backtest_alpha, min_auc)
+
+
 class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
@@ -308,6 +329,7 @@ class Settings(_Strict):
     driver: DriverSettings
     green_channel: GreenChannelSettings
     app: AppSettings = AppSettings()
+    monitor: MonitorSettings = MonitorSettings()
 
     def rating_policies(self):
         """The policies computed with every rating (green channel, driver points)."""

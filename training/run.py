@@ -38,6 +38,7 @@ from models.scorecard import ScorecardClassifier
 from training import tracking
 from training.evaluate import evaluate
 from training.gates import check_gates
+from training.reference import REFERENCE_PATH, population_reference
 from training.report import render_html
 from training.spec import TrainingSpec
 
@@ -489,6 +490,9 @@ def train_scheme(
             write_csv(pipeline.estimator.points_table(), out / "points_table.csv")  # type: ignore[attr-defined]
         _shap_plot(pipeline, frames.oot, out / "shap_summary.png", spec.seed)
         mlflow.log_artifacts(str(out), artifact_path="report")
+        # the training population's bins and shares: what `xinping monitor` compares with
+        fitted = pd.concat([frames.train, frames.validation], ignore_index=True)
+        mlflow.log_dict(population_reference(pipeline, fitted), REFERENCE_PATH)
         example = frames.oot[list(pipeline.features)].head(5)
         signature = infer_signature(example, pipeline.rate(example))
         info = mlflow.pyfunc.log_model(

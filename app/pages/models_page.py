@@ -178,3 +178,8 @@ else:
                         champion=f"{result.champion_auc:.3f}",
                     )
                 )
+
+# 持续监测 (monitoring stream): each rating batch against the training population
+from app.pages.models_monitor import render_monitoring  # noqa: E402
+
+render_monitoring(scheme)

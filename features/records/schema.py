@@ -416,6 +416,75 @@ RATINGS = Table(
     ),
 )
 
+MONITORING = Table(
+    "monitoring",
+    "Model monitoring",
+    "模型监测",
+    "One row per scheme, rating batch (as-of date and model version) and monitoring date "
+    "(`xinping monitor`): score and indicator PSI against the training population, and the "
+    "back-test once the outcomes have matured. Re-running the same monitoring replaces its row.",
+    (
+        _c("scheme", "string", False, "Scheme", "评价方案"),
+        _c("batch_as_of", "date", False, "Rating batch", "评级批次"),
+        _c("model_version", "string", False, "Model version", "模型版本"),
+        _c("run_id", "string", True, "Training run", "训练运行编号"),
+        _c("monitored_as_of", "date", False, "Monitored as of", "监测基准日"),
+        _c("rows", "int", False, "Subjects rated", "评级主体数"),
+        _c("score_psi", "float", True, "Score PSI", "评分PSI"),
+        _c("score_light", "string", True, "Score light", "评分信号", "", ("green", "amber", "red")),
+        _c("max_feature_psi", "float", True, "Largest indicator PSI", "指标PSI最大值"),
+        _c("max_feature", "string", True, "Indicator with the largest PSI", "PSI最大的指标"),
+        _c(
+            "feature_light",
+            "string",
+            True,
+            "Indicator light",
+            "指标信号",
+            "",
+            ("green", "amber", "red"),
+        ),
+        _c("months_observed", "int", False, "Outcome months observed", "已观察表现期（月）"),
+        _c("matured", "bool", False, "Outcomes matured", "表现期已满"),
+        _c("auc", "float", True, "AUC of the matured cohort", "成熟批次AUC"),
+        _c("backtest_failed", "int", True, "Grades failing the back-test", "回测未通过等级数"),
+        _c("alerts", "int", False, "Alerts", "预警数"),
+        _c("report", "string", False, "Report (JSON)", "监测报告（JSON）"),
+        _c("mlflow_run_id", "string", True, "MLflow monitoring run", "监测运行编号"),
+        _c("monitored_at", "timestamp", False, "Monitored at", "监测时间"),
+    ),
+)
+
+MONITOR_ALERTS = Table(
+    "monitor_alerts",
+    "Monitoring alerts",
+    "监测预警",
+    "One row per threshold a rating batch crossed in a monitoring run: score PSI red, an "
+    "indicator's PSI red, a grade failing the back-test, a matured cohort's AUC below the "
+    "spec's minimum. Re-running the same monitoring replaces its alerts.",
+    (
+        _c("scheme", "string", False, "Scheme", "评价方案"),
+        _c("batch_as_of", "date", False, "Rating batch", "评级批次"),
+        _c("model_version", "string", False, "Model version", "模型版本"),
+        _c("monitored_as_of", "date", False, "Monitored as of", "监测基准日"),
+        _c(
+            "kind",
+            "string",
+            False,
+            "Kind",
+            "预警类型",
+            "",
+            ("score_psi", "feature_psi", "backtest", "auc"),
+        ),
+        _c("item", "string", True, "Indicator or grade", "指标或等级"),
+        _c("value", "float", True, "Value", "数值"),
+        _c("threshold", "float", True, "Threshold", "阈值"),
+        _c("message_zh", "string", False, "Message (Chinese)", "预警说明（中文）"),
+        _c("message_en", "string", False, "Message (English)", "预警说明（英文）"),
+        _c("mlflow_run_id", "string", True, "MLflow monitoring run", "监测运行编号"),
+        _c("raised_at", "timestamp", False, "Raised at", "预警时间"),
+    ),
+)
+
 INSPECTIONS = Table(
     "inspections",
     "Inspection draws",
@@ -629,6 +698,8 @@ TABLES: dict[str, Table] = {
         OBJECTIONS,
         REPAIRS,
         RATINGS,
+        MONITORING,
+        MONITOR_ALERTS,
         INSPECTIONS,
         AUDIT_LOG,
         INGEST_LOG,

@@ -1,0 +1,128 @@
+"""Back-testing a rating batch once its outcomes have matured.
+
+A batch rated at ``T`` predicts the target event in ``(T, T + horizon]`` (DESIGN.md §2,
+:func:`features.build.build_labels`). Only when that window has passed, and the
+store's records reach its end, is the realised default rate known; before, the
+cohort is *not yet matured* and shows how many of its months have been observed.
+
+Per grade the predicted PD is compared with the realised default rate by the
+Jeffreys test of ECB/EBA validation practice: the posterior of the default rate
+under the Jeffreys prior, Beta(D + ½, N − D + ½), gives a one-sided p-value (the
+posterior probability that the true rate is at most the predicted PD) and an
+equal-tailed interval. A grade *fails* when the p-value is below ``alpha``: its PD
+is too low for the defaults it had. Over-prediction is conservative and reported,
+not failed. :func:`jeffreys_p_value` mirrors ``models.metrics.jeffreys_p_value``
+of the gates work (same arguments, same value); swap it in when that lands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from models import metrics
+
+PASS, FAIL, EMPTY = "pass", "fail", "empty"
+
+
+def matures_on(batch: dt.date, horizon: int) -> dt.date:
+    """The last day of the batch's outcome window, ``batch + horizon`` months."""
+    return (pd.Timestamp(batch) + pd.DateOffset(months=horizon)).date()
+
+
+def months_observed(batch: dt.date, cutoff: dt.date, horizon: int) -> int:
+    """Whole months of the outcome window observed by ``cutoff`` (0 … ``horizon``)."""
+    if cutoff <= batch:
+        return 0
+    months = (cutoff.year - batch.year) * 12 + cutoff.month - batch.month
+    if (pd.Timestamp(batch) + pd.DateOffset(months=months)).date() > cutoff:
+        months -= 1
+    return int(min(max(months, 0), horizon))
+
+
+def jeffreys_p_value(count: int, defaults: int, predicted_pd: float) -> float:
+    """One-sided Jeffreys p-value that ``predicted_pd`` underestimates the default rate:
+    the Beta(D + ½, N − D + ½) CDF at the PD (ECB validation reporting instructions)."""
+    from scipy.stats import beta
+
+    if count < 1 or not 0 <= defaults <= count:
+        raise ValueError(f"need count >= 1 and 0 <= defaults <= count; got {count}, {defaults}")
+    return float(beta.cdf(predicted_pd, defaults + 0.5, count - defaults + 0.5))
+
+
+def jeffreys_interval(count: int, defaults: int, level: float = 0.95) -> tuple[float, float]:
+    """Equal-tailed Jeffreys interval of the default rate at ``level``."""
+    from scipy.stats import beta
+
+    tail = (1.0 - level) / 2
+    a, b = defaults + 0.5, count - defaults + 0.5
+    lo = 0.0 if defaults == 0 else float(beta.ppf(tail, a, b))
+    hi = 1.0 if defaults == count else float(beta.ppf(1 - tail, a, b))
+    return lo, hi
+
+
+def backtest(
+    rated: pd.DataFrame, defaulted: Iterable[str], grades: Sequence[str], alpha: float = 0.05
+) -> dict:
+    """Predicted PD against the realised default rate per grade, and the cohort's AUC.
+
+    Parameters
+    ----------
+    rated
+        The batch: ``subject_id``, ``pd`` and ``model_grade`` (the model's own grade:
+        the PD bands it was calibrated to, before policy overrides).
+    defaulted
+        Subjects with the target event in the outcome window.
+    grades
+        The scale's grades, best first.
+    alpha
+        Level of the one-sided Jeffreys test (a grade fails below it).
+
+    Returns
+    -------
+    dict
+        ``n``, ``defaults``, ``realised_rate``, ``predicted_pd``, ``auc`` (``None``
+        with a single outcome), ``failed`` (grades) and ``grades``: one row per grade
+        with ``count``, ``defaults``, ``realised_rate``, ``predicted_pd``, the
+        interval ``lower``/``upper``, ``p_value`` and ``result`` (pass, fail, empty).
+    """
+    y = rated["subject_id"].isin(set(defaulted)).to_numpy(int)
+    frame = pd.DataFrame(
+        {"grade": rated["model_grade"].to_numpy(object), "pd": rated["pd"], "y": y}
+    )
+    rows = []
+    for g in grades:
+        part = frame[frame["grade"] == g]
+        n, d = len(part), int(part["y"].sum())
+        if n == 0:
+            rows.append({"grade": g, "count": 0, "defaults": 0, "result": EMPTY})
+            continue
+        p = float(part["pd"].mean())
+        lo, hi = jeffreys_interval(n, d, 1 - 2 * alpha)
+        pv = jeffreys_p_value(n, d, p)
+        rows.append(
+            {
+                "grade": g,
+                "count": n,
+                "defaults": d,
+                "realised_rate": d / n,
+                "predicted_pd": p,
+                "lower": lo,
+                "upper": hi,
+                "p_value": pv,
+                "result": FAIL if pv < alpha else PASS,
+            }
+        )
+    auc = metrics.auc(y, frame["pd"].to_numpy(float)) if 0 < y.sum() < len(y) else None
+    return {
+        "n": len(frame),
+        "defaults": int(y.sum()),
+        "realised_rate": float(y.mean()) if len(y) else None,
+        "predicted_pd": float(frame["pd"].mean()) if len(y) else None,
+        "auc": None if auc is None else float(auc),
+        "alpha": alpha,
+        "failed": [r["grade"] for r in rows if r["result"] == FAIL],
+        "grades": rows,
+    }
