@@ -11,8 +11,8 @@ under the Jeffreys prior, Beta(D + ½, N − D + ½), gives a one-sided p-value 
 posterior probability that the true rate is at most the predicted PD) and an
 equal-tailed interval. A grade *fails* when the p-value is below ``alpha``: its PD
 is too low for the defaults it had. Over-prediction is conservative and reported,
-not failed. :func:`jeffreys_p_value` mirrors ``models.metrics.jeffreys_p_value``
-of the gates work (same arguments, same value); swap it in when that lands.
+not failed. The p-value is the gates' own :func:`models.metrics.jeffreys_p_value`, so a
+back-test and a promotion judge a grade by the same test.
 """
 
 from __future__ import annotations
@@ -40,16 +40,6 @@ def months_observed(batch: dt.date, cutoff: dt.date, horizon: int) -> int:
     if (pd.Timestamp(batch) + pd.DateOffset(months=months)).date() > cutoff:
         months -= 1
     return int(min(max(months, 0), horizon))
-
-
-def jeffreys_p_value(count: int, defaults: int, predicted_pd: float) -> float:
-    """One-sided Jeffreys p-value that ``predicted_pd`` underestimates the default rate:
-    the Beta(D + ½, N − D + ½) CDF at the PD (ECB validation reporting instructions)."""
-    from scipy.stats import beta
-
-    if count < 1 or not 0 <= defaults <= count:
-        raise ValueError(f"need count >= 1 and 0 <= defaults <= count; got {count}, {defaults}")
-    return float(beta.cdf(predicted_pd, defaults + 0.5, count - defaults + 0.5))
 
 
 def jeffreys_interval(count: int, defaults: int, level: float = 0.95) -> tuple[float, float]:
@@ -101,7 +91,7 @@ def backtest(
             continue
         p = float(part["pd"].mean())
         lo, hi = jeffreys_interval(n, d, 1 - 2 * alpha)
-        pv = jeffreys_p_value(n, d, p)
+        pv = metrics.jeffreys_p_value(n, d, p)
         rows.append(
             {
                 "grade": g,
