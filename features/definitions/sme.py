@@ -41,6 +41,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "tax_arrears_24m",
             "si_arrears_24m",
             "rep_dishonest_now",
+            "rep_firms_negative_12m",
         ),
         # 守信能力 — capacity to repay
         *as_dimension(
@@ -70,7 +71,16 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "近{window}个月缴存公积金{value}元",
             "{value} yuan housing fund in {window} months",
         ),
-        *as_dimension(ABILITY, "power_12m", "power_prev_12m", "power_trend"),
+        *as_dimension(
+            ABILITY,
+            "power_12m",
+            "power_prev_12m",
+            "power_trend",
+            "tax_per_kwh_12m",
+            "tax_per_head_12m",
+            "headcount_growth_12m",
+            "power_cv_12m",
+        ),
         _i(
             "loans_outstanding",
             "在贷余额",
@@ -161,6 +171,10 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "negative_records_36m",
             "negative_kinds_36m",
             "days_since_negative",
+            "negative_months_12m",
+            "negative_years_36m",
+            "days_since_arrears",
+            "days_since_court",
         ),
         # a 90-day worst delinquency usually closed the loan: the rate does not keep rising
     ),
