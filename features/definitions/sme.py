@@ -152,6 +152,17 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             **_none_in("贷款逾期", "loan delinquency"),
         ),
         _i(
+            "overdue_months_12m",
+            "近12个月出现贷款逾期的月份数",
+            "Months with a loan delinquency, 12 months",
+            CONDUCT,
+            Records(OVERDUE, "distinct_months", 12),
+            UP,
+            "个月",
+            "近{window}个月中有{value}个月出现贷款逾期",
+            "loan delinquencies in {value} of the last {window} months",
+        ),
+        _i(
             "penalties_24m",
             "近24个月行政处罚（加权）",
             "Penalties, 24 months (weighted)",
