@@ -396,10 +396,13 @@ def aggregate(
             y = np.log(ok[col].astype("float64"))
             x = (ok["rdate"] - pd.Timestamp(EPOCH)).dt.days / 365.25
             g = pd.DataFrame({"x": x, "y": y, "s": ok["subject_id"]}).groupby("s", observed=True)
-            dx = x - g["x"].transform("mean")
-            dy = y - g["y"].transform("mean")
-            cov = (dx * dy).groupby(ok["subject_id"], observed=True).mean()
-            var = (dx * dx).groupby(ok["subject_id"], observed=True).mean()
+            # shifted by each subject's first point, a constant series gives exactly 0
+            dx = x - g["x"].transform("first")
+            dy = y - g["y"].transform("first")
+            m = pd.DataFrame({"dx": dx, "dy": dy, "xy": dx * dy, "xx": dx * dx})
+            m = m.groupby(ok["subject_id"], observed=True).mean()
+            cov = m["xy"] - m["dx"] * m["dy"]
+            var = m["xx"] - m["dx"] ** 2
             out = (cov / var.where(var > 0)).astype("float64")
         case _:
             raise ValueError(f"unknown aggregation {rec.agg!r}")
