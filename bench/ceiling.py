@@ -5,11 +5,11 @@ Run from the repository root (it uses the cities cached by ``bench/features.py``
     .venv/bin/python bench/ceiling.py                         # small and city, every scheme
     .venv/bin/python bench/ceiling.py --scales city --schemes sme driver
 
-Issue 4 aims for an out-of-time Gini of at least 0.85 of the oracle's on the small
-city. The oracle (``synthetic_truth.pd_true``) knows each subject's latent risk;
-the model sees only the records that are published at the as-of date, and on the
-small city it learns from a few thousand subjects. Fitting the same indicators with
-the same spec on the city scale (about 30 times the subjects) separates the two
+Issue 16 aims for an out-of-time Gini of at least 0.80 of the oracle's on the small
+city and 0.85 on the city. The oracle (``synthetic_truth.pd_true``) knows each
+subject's latent risk; the model sees only the records that are published at the
+as-of date, and on the small city it learns from a few thousand subjects. Fitting the
+same indicators with the same spec on the city scale (about 30 times the subjects) separates the two
 limits: what is left below the oracle at city scale is the information the
 published records do not carry, the rest is the small city's sampling noise.
 
@@ -24,13 +24,16 @@ default rates rise with every grade, and the share of grades within their
 binomial 95% interval. The city's oracle is kept quarterly (months ending
 January, April, July and October), so there every snapshot date of the spec is
 moved one month later to meet it; the small city keeps the spec's dates.
-Results go to ``bench/RESULTS-ceiling.md``.
+Results go to ``bench/RESULTS-ceiling.md``; ``--previous FILE`` copies the table and
+machine line of an earlier run's file (e.g. one made on the commit before a change)
+into a section of its own, so the two can be read side by side.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import pathlib
 import sys
 import time
@@ -54,6 +57,18 @@ def _month_later(day: dt.date) -> dt.date:
     first = dt.date(day.year + (day.month // 12), day.month % 12 + 1, 1)
     nxt = dt.date(first.year + (first.month // 12), first.month % 12 + 1, 1)
     return nxt - dt.timedelta(days=1)
+
+
+def _previous(path: pathlib.Path) -> str:
+    """The table rows and machine line of an earlier run's results file, as a section."""
+    lines = path.read_text().splitlines()
+    rows = [x for x in lines if x.startswith("| small ") or x.startswith("| city ")]
+    machine = next((x for x in lines if x.startswith("Machine:")), "Machine: not recorded")
+    return (
+        f"\n## Previous run (copied from `{path.name}`)\n\n{HEADER}\n"
+        + "\n".join(rows)
+        + f"\n\n{machine}\n"
+    )
 
 
 def measure(store, scheme: str, scale: str, family: str | None) -> dict:
@@ -118,11 +133,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--memory-limit", default="12GB")
+    ap.add_argument(
+        "--previous",
+        type=pathlib.Path,
+        help="an earlier RESULTS-ceiling.md whose table is copied into a section of its own",
+    )
     args = ap.parse_args(argv)
+    previous = _previous(args.previous) if args.previous else ""
 
     from features.store.duckdb_store import DuckDBStore
 
     facts = machine_facts()
+    load = "{:.1f} / {:.1f} / {:.1f}".format(*os.getloadavg())
     lines = []
     for scale in args.scales:
         path = ensure_city(scale, args.seed, args.threads, args.memory_limit)
@@ -150,16 +172,17 @@ Written by `bench/ceiling.py` on {facts["date"]} (see its docstring). Same indic
 shipped spec (family: {args.family}; auto = the spec's choice on the small city, LightGBM on
 the city), seed {args.seed}; out-of-time snapshots of the spec (on
 the city one month later, where its quarterly oracle is kept). Ratio = model Gini / oracle
-Gini on the same rows (aim on the small city: ≥ 0.85). Within CI = grades whose observed
-default rate is inside the binomial 95% interval of their mean PD (aim: ≥ 80%); with hundreds
-of thousands of rows the interval is narrow and a few percent of drift in the default level
-already falls outside it.
+Gini on the same rows (aim: ≥ 0.80 on the small city, ≥ 0.85 on the city). Within CI =
+grades whose observed default rate is inside the binomial 95% interval of their mean PD
+(aim: ≥ 80%); with hundreds of thousands of rows the interval is narrow and a few percent
+of drift in the default level already falls outside it.
 
 {HEADER}
 {chr(10).join(lines)}
 
-Machine: {" · ".join(f"{k} {v}" for k, v in facts.items())}
-"""
+Machine: {" · ".join(f"{k} {v}" for k, v in facts.items())} · load average at the start
+{load} (the cores are shared: the seconds are wall-clock times under that load)
+{previous}"""
     RESULTS.write_text(text)
     print(f"written to {RESULTS.relative_to(ROOT)}")
     return 0

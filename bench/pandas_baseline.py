@@ -50,6 +50,8 @@ from features.dsl import (
 from features.records.windows import WindowPolicy, add_months
 from features.schemes import SCHEMES
 
+EPOCH = dt.date(2000, 1, 1)  # origin of the date axis of a growth slope (as the compiler)
+
 #: DOMAIN.md severity weights of the ``weighted`` aggregation (unknown tier: 1).
 SEVERITY_WEIGHTS: dict[str, float] = {"minor": 1.0, "general": 3.0, "serious": 9.0}
 
@@ -334,6 +336,10 @@ _AGG_COLUMNS: dict[str, tuple[str, ...]] = {
     "distinct_kinds": ("kind",),
     "cv_amount": ("amount",),
     "cv_value": ("value_num",),
+    "growth_amount": ("rdate", "amount"),
+    "growth_value": ("rdate", "value_num"),
+    "distinct_months": ("rdate",),
+    "distinct_years": ("rdate",),
 }
 
 
@@ -380,6 +386,24 @@ def aggregate(
             col = "amount" if rec.agg == "cv_amount" else "value_num"
             mean = by[col].mean()
             out = (by[col].std(ddof=0) / mean.where(mean != 0)).astype("float64")
+        case "distinct_months" | "distinct_years":
+            unit = "M" if rec.agg == "distinct_months" else "Y"
+            out = sel["rdate"].dt.to_period(unit).groupby(sel["subject_id"], observed=True)
+            out = out.nunique().astype("float64")
+        case "growth_amount" | "growth_value":
+            col = "amount" if rec.agg == "growth_amount" else "value_num"
+            ok = sel[sel[col] > 0]
+            y = np.log(ok[col].astype("float64"))
+            x = (ok["rdate"] - pd.Timestamp(EPOCH)).dt.days / 365.25
+            g = pd.DataFrame({"x": x, "y": y, "s": ok["subject_id"]}).groupby("s", observed=True)
+            # shifted by each subject's first point, a constant series gives exactly 0
+            dx = x - g["x"].transform("first")
+            dy = y - g["y"].transform("first")
+            m = pd.DataFrame({"dx": dx, "dy": dy, "xy": dx * dy, "xx": dx * dx})
+            m = m.groupby(ok["subject_id"], observed=True).mean()
+            cov = m["xy"] - m["dx"] * m["dy"]
+            var = m["xx"] - m["dx"] ** 2
+            out = (cov / var.where(var > 0)).astype("float64")
         case _:
             raise ValueError(f"unknown aggregation {rec.agg!r}")
     out.index = out.index.astype(object)

@@ -32,6 +32,10 @@ _AGG_ZH = {
     "distinct_kinds": "不同类别数",
     "cv_amount": "金额变异系数（标准差/均值）",
     "cv_value": "数值变异系数（标准差/均值）",
+    "growth_amount": "金额年增长率（对数金额对日期的最小二乘斜率）",
+    "growth_value": "数值年增长率（对数数值对日期的最小二乘斜率）",
+    "distinct_months": "有记录的月份数",
+    "distinct_years": "有记录的年份数",
 }
 _DIRECTION = {UP: "↑ 越高风险越高 / higher = riskier", DOWN: "↓ 越高风险越低 / higher = safer"}
 

@@ -46,6 +46,7 @@ from features.records.windows import WindowPolicy
 from features.subjects import current_subjects_sql, open_on_sql
 
 RECORD_DATE = "coalesce(r.decided_on, r.event_date)"
+EPOCH = dt.date(2000, 1, 1)  # origin of the date axis of a growth slope (any fixed day)
 
 
 @dataclass(frozen=True)
@@ -349,6 +350,22 @@ def record_agg_sql(
             column = "amount" if rec.agg == "cv_amount" else "value_num"
             col = f"CASE WHEN {cond} THEN {alias}.{column} END"
             return f"stddev_pop({col}) / nullif(avg({col}), 0)"
+        case "growth_amount" | "growth_value":
+            # yearly growth rate: slope of the log (a zero or negative is left out) on the
+            # date in years; null with fewer than two dated values (no slope to fit)
+            column = "amount" if rec.agg == "growth_amount" else "value_num"
+            y = _ln(f"CASE WHEN {cond} THEN {alias}.{column} END")
+            x = f"{d.days_between(f'{alias}.rdate', lit(EPOCH))} / {_double(365.25)}"
+            x = f"CASE WHEN {y} IS NOT NULL THEN {x} END"
+            # DuckDB gives NaN, Spark NULL, for a single date: both NULL here
+            return f"CASE WHEN var_pop({x}) > 0 THEN regr_slope({y}, {x}) END"
+        case "distinct_months":
+            return (
+                f"count(DISTINCT CASE WHEN {cond} THEN "
+                f"year({alias}.rdate) * 12 + month({alias}.rdate) END)"
+            )
+        case "distinct_years":
+            return f"count(DISTINCT CASE WHEN {cond} THEN year({alias}.rdate) END)"
     raise ValueError(f"unknown aggregation {rec.agg!r}")
 
 

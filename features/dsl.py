@@ -39,6 +39,10 @@ RecordAgg = Literal[
     "distinct_kinds",  # number of distinct record kinds
     "cv_amount",  # coefficient of variation of amount (population sd / mean)
     "cv_value",  # coefficient of variation of value_num (population sd / mean)
+    "growth_amount",  # least-squares slope of ln(amount) on the record date, per year
+    "growth_value",  # least-squares slope of ln(value_num) on the record date, per year
+    "distinct_months",  # number of calendar months with a matching record (recurrence)
+    "distinct_years",  # number of calendar years with a matching record (recurrence)
 ]
 NUMERIC_AGGS = frozenset(
     {
@@ -54,10 +58,23 @@ NUMERIC_AGGS = frozenset(
         "distinct_kinds",
         "cv_amount",
         "cv_value",
+        "growth_amount",
+        "growth_value",
+        "distinct_months",
+        "distinct_years",
     }
 )
 ZERO_WHEN_NONE = frozenset(
-    {"count", "weighted", "sum_amount", "sum_value", "distinct_values", "distinct_kinds"}
+    {
+        "count",
+        "weighted",
+        "sum_amount",
+        "sum_value",
+        "distinct_values",
+        "distinct_kinds",
+        "distinct_months",
+        "distinct_years",
+    }
 )
 
 

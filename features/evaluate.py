@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from features.compile import BuildConfig, add_months, anchor_names
+from features.compile import EPOCH, BuildConfig, add_months, anchor_names
 from features.dsl import (
     ZERO_WHEN_NONE,
     Attribute,
@@ -175,7 +175,29 @@ def _aggregate(
         return float(len({v for v in c["value_text"][sel] if v is not None}))
     if agg == "distinct_kinds":
         return float(len(set(c["kind"][sel])))
+    if agg in ("distinct_months", "distinct_years"):
+        days = c["rdate"][sel]
+        unit = "datetime64[M]" if agg == "distinct_months" else "datetime64[Y]"
+        days = days[~np.isnat(days)].astype(unit)
+        return float(len(set(days.tolist())))
+    if agg in ("growth_amount", "growth_value"):
+        return _growth(c["amount"] if agg == "growth_amount" else c["value_num"], c["rdate"], sel)
     raise ValueError(f"unknown aggregation {agg!r}")
+
+
+def _growth(col: np.ndarray, rdate: np.ndarray, sel: np.ndarray) -> float | None:
+    """Least-squares slope of ln(value) on the date in years (SQL ``regr_slope``): a
+    non-positive or missing value is left out; null without two distinct dates."""
+    vals, days = col[sel], rdate[sel]
+    keep = ~np.isnan(vals) & (vals > 0) & ~np.isnat(days)
+    if keep.sum() < 2:
+        return None
+    y = np.log(vals[keep])
+    x = (days[keep] - np.datetime64(EPOCH, "D")).astype("timedelta64[D]").astype("int64") / 365.25
+    var = float(((x - x.mean()) ** 2).mean())
+    if var == 0:
+        return None
+    return float(((x - x.mean()) * (y - y.mean())).mean()) / var
 
 
 # --- subjects -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ worth 12 licence points (20 integrity points) within 12 months.
 
 from __future__ import annotations
 
-from features.definitions.enterprise import _i, _none_in
+from features.definitions.enterprise import NEGATIVE, _i, _none_in
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -50,6 +50,17 @@ INDICATORS: tuple[Indicator, ...] = (
         "次",
         "近{window}个月交通违法{value}次",
         "{value} traffic violations in {window} months",
+    ),
+    _i(
+        "violation_months_12m",
+        "近12个月有交通违法的月份数",
+        "Months with a traffic violation, 12 months",
+        SAFETY,
+        Records(VIOLATION, "distinct_months", 12),
+        UP,
+        "个月",
+        "近{window}个月中有{value}个月有交通违法",
+        "traffic violations in {value} of the last {window} months",
     ),
     _i(
         "grave_violations_12m",
@@ -223,6 +234,30 @@ INDICATORS: tuple[Indicator, ...] = (
         "所属企业安全生产信用评价为{value}",
         "the employer's work safety rating {value}",
         order=("A", "B", "C", "D"),
+    ),
+    # the employer's own standing: the tax level in force and its recent failures
+    _i(
+        "employer_tax_level",
+        "所属企业纳税信用级别",
+        "Employer's tax credit level",
+        EMPLOYER,
+        Related("employer", Records(Match(("tax_credit_level",)), "latest_text")),
+        UP,
+        "",
+        "所属企业纳税信用级别为{value}",
+        "the employer's tax credit level {value}",
+        order=("A", "B", "M", "C", "D"),
+    ),
+    _i(
+        "employer_negative_12m",
+        "所属企业近12个月失信记录数",
+        "Employer's negative records, 12 months",
+        EMPLOYER,
+        Related("employer", Records(NEGATIVE, "count", 12)),
+        UP,
+        "条",
+        "所属企业近{window}个月有失信记录{value}条",
+        "{value} negative records of the employer in {window} months",
     ),
 )
 

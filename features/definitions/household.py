@@ -172,7 +172,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
         *as_dimension(CREDIT, "loan_overdue_12m", "loan_overdue_24m"),
         *from_sme(CREDIT, "loan_overdue_3m"),
         *as_dimension(CREDIT, "max_dpd_24m"),
-        *from_sme(CREDIT, "overdue_per_repaid_12m", "days_since_overdue"),
+        *from_sme(CREDIT, "overdue_per_repaid_12m", "days_since_overdue", "overdue_months_12m"),
         _i(
             "defaults_24m",
             "近24个月逾期90天以上次数",
@@ -348,6 +348,17 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "条",
             "近{window}个月有失信记录{value}条",
             "{value} negative records in {window} months",
+        ),
+        _i(
+            "negative_months_12m",
+            "近12个月出现失信记录的月份数",
+            "Months with a negative record, 12 months",
+            PUBLIC,
+            Records(NEGATIVE, "distinct_months", 12),
+            UP,
+            "个月",
+            "近{window}个月中有{value}个月出现失信记录",
+            "negative records in {value} of the last {window} months",
         ),
         _i(
             "days_since_negative",

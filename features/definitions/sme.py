@@ -41,6 +41,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "tax_arrears_24m",
             "si_arrears_24m",
             "rep_dishonest_now",
+            "rep_firms_negative_12m",
         ),
         # 守信能力 — capacity to repay
         *as_dimension(
@@ -70,7 +71,16 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "近{window}个月缴存公积金{value}元",
             "{value} yuan housing fund in {window} months",
         ),
-        *as_dimension(ABILITY, "power_12m", "power_prev_12m", "power_trend"),
+        *as_dimension(
+            ABILITY,
+            "power_12m",
+            "power_prev_12m",
+            "power_trend",
+            "tax_per_kwh_12m",
+            "tax_per_head_12m",
+            "headcount_growth_12m",
+            "power_cv_12m",
+        ),
         _i(
             "loans_outstanding",
             "在贷余额",
@@ -142,6 +152,17 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             **_none_in("贷款逾期", "loan delinquency"),
         ),
         _i(
+            "overdue_months_12m",
+            "近12个月出现贷款逾期的月份数",
+            "Months with a loan delinquency, 12 months",
+            CONDUCT,
+            Records(OVERDUE, "distinct_months", 12),
+            UP,
+            "个月",
+            "近{window}个月中有{value}个月出现贷款逾期",
+            "loan delinquencies in {value} of the last {window} months",
+        ),
+        _i(
             "penalties_24m",
             "近24个月行政处罚（加权）",
             "Penalties, 24 months (weighted)",
@@ -161,6 +182,10 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "negative_records_24m",
             "negative_kinds_24m",
             "days_since_negative",
+            "negative_months_12m",
+            "negative_years_24m",
+            "days_since_arrears",
+            "days_since_court",
         ),
         # a 90-day worst delinquency usually closed the loan: the rate does not keep rising
     ),
