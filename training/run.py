@@ -36,6 +36,7 @@ from models.scorecard import ScorecardClassifier
 from training import tracking
 from training.evaluate import check_gates, evaluate
 from training.report import render_html
+from training.report_figures import figures
 from training.spec import TrainingSpec
 
 Progress = Callable[[str], None]
@@ -371,6 +372,8 @@ def train_scheme(
     report["validation_auc"] = val_auc
     report["selection"] = notes
     report["gates"] = check_gates(report, spec.gates)
+    say("ROC curves and SHAP summary")
+    report.update(figures(pipeline, frames.train, frames.validation, frames.oot, spec.seed))
     report["fingerprint"] = fp
     report["code_version"] = code_version
 
