@@ -53,6 +53,7 @@ class JobStatus:
     finished: dt.datetime | None = None
     message: str = ""  # the last line: the result, or why it failed
     log: Path | None = None
+    display: str = ""  # the starter's name as people read it
 
     @property
     def running(self) -> bool:
@@ -136,6 +137,7 @@ def job_status(folder: Path, scheme: str) -> JobStatus | None:
         finished=finished,
         message=message,
         log=log_path,
+        display=str(state.get("display", "")),
     )
 
 
@@ -154,6 +156,7 @@ def start_job(
     store_path: Path,
     command: Sequence[str] | None = None,
     env: dict[str, str] | None = None,
+    display: str = "",
 ) -> JobStatus:
     """Start ``xinping train --subject scheme`` in the background and return its status.
 
@@ -163,6 +166,8 @@ def start_job(
         The jobs folder (:func:`jobs_folder` of the store).
     scheme, user
         The scheme to train and who asked (kept with the job; the page audit-logs it).
+    display
+        The asker's name as people read it (shown with the job).
     store_path
         The store the job trains on.
     command
@@ -206,6 +211,7 @@ def start_job(
         state = {
             "scheme": scheme,
             "user": user,
+            "display": display,
             "started": dt.datetime.now().isoformat(timespec="seconds"),
             "pid": proc.pid,
             "token": _process_token(proc.pid),

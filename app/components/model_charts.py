@@ -101,7 +101,7 @@ def shap_bars(frame: pd.DataFrame, unit: str, lang: str) -> alt.Chart:
                 "indicator_label:N",
                 sort=list(frame["indicator_label"]),
                 title=None,
-                axis=alt.Axis(labelLimit=320),
+                axis=alt.Axis(labelLimit=320, labelOverlap=False),
             ),
             x=alt.X("mean_abs:Q", title=val_t),
             tooltip=[
@@ -109,7 +109,7 @@ def shap_bars(frame: pd.DataFrame, unit: str, lang: str) -> alt.Chart:
                 alt.Tooltip("mean_abs:Q", title=val_t, format=".3f"),
             ],
         )
-        .properties(height=max(22 * len(frame), 120))
+        .properties(height=max(28 * len(frame), 120))
     )
 
 
@@ -126,7 +126,10 @@ def swarm(frame: pd.DataFrame, order: Sequence[str], unit: str, lang: str) -> al
         .mark_circle(size=14, opacity=0.7)
         .encode(
             y=alt.Y(
-                "indicator_label:N", sort=list(order), title=None, axis=alt.Axis(labelLimit=320)
+                "indicator_label:N",
+                sort=list(order),
+                title=None,
+                axis=alt.Axis(labelLimit=320, labelOverlap=False),
             ),
             yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.5, 0.5])),
             x=alt.X("contribution:Q", title=val_t),
@@ -146,5 +149,5 @@ def swarm(frame: pd.DataFrame, order: Sequence[str], unit: str, lang: str) -> al
                 alt.Tooltip("rank:Q", title=rank_t, format=".0%"),
             ],
         )
-        .properties(height=max(26 * len(order), 140))
+        .properties(height=max(36 * len(order), 140))
     )

@@ -54,7 +54,7 @@ def _job_panel() -> None:
         st.rerun()  # finished while we watched: the whole page shows the new challenger
     if status is not None:
         started = formats.stamp(status.started)
-        who = mr.word(mr.ACCOUNTS, status.user, here)
+        who = status.display or mr.word(mr.ACCOUNTS, status.user, here)
         if status.running:
             elapsed = int((dt.datetime.now() - status.started).total_seconds())
             st.info(t("models.job_running", user=who, started=started, elapsed=elapsed))
@@ -75,7 +75,9 @@ def _job_panel() -> None:
         t("models.retrain_button"), key=f"retrain_{scheme}", disabled=running, type="secondary"
     ):
         try:
-            job = jobs.start_job(folder, scheme, user.username, data.path)
+            job = jobs.start_job(
+                folder, scheme, user.username, data.path, display=user.display_name
+            )
         except jobs.JobRunning:
             st.warning(t("models.job_refused"))
         else:
@@ -112,6 +114,23 @@ tables.show(
     key="versions",
     widths={"gates_failed_shown": 260, "forced_over_shown": 260, "forced_reason": 240},
 )
+# the versions in use, in a sentence each: the gates they failed and what was forced
+for alias, (version, _run) in held.items():
+    row = vers.loc[vers["version"].astype(str) == version]
+    if row.empty:
+        continue
+    forced = mr.forced_gates(row.iloc[0]["forced_over"])
+    failed = [g["gate"] for g in (row.iloc[0]["gates"] or []) if not g.get("passed")]
+    st.caption(
+        t(
+            "models.version_line_forced" if forced else "models.version_line",
+            alias=mr.word(mr.ALIASES, alias, here),
+            version=version,
+            failed=mr.gate_names(failed, here) if failed else t("models.none_failed"),
+            forced=mr.gate_names(forced, here),
+            reason=row.iloc[0]["forced_reason"] or "—",
+        )
+    )
 
 # -- champion vs challenger on the same out-of-time data ----------------------------------
 st.subheader(t("models.compare"))
@@ -215,7 +234,8 @@ run_id = st.selectbox(
     t("models.run"),
     ids,
     format_func=labels.get,
-    key="run",
+    # a new challenger (a job just finished) or another scheme opens on its own report
+    key=f"run_{scheme}_{default}",
     index=ids.index(default) if default in ids else 0,
 )
 shown = report(home, run_id)
