@@ -139,10 +139,29 @@ def figures(
 
 
 # -- the HTML report's section ------------------------------------------------------------
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig) -> str:
+    """The figure as a PNG data URI (as :mod:`training.report` embeds its charts)."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    _pyplot().close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
 def roc_chart(curves: dict[str, dict]) -> str:
     """ROC curves of every part on one chart (PNG data URI)."""
-    from training.report import _png, plt
-
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(4.6, 4.2))
     names = {"train": "train", "validation": "validation", "oot": "out of time"}
     for part, c in curves.items():
@@ -159,8 +178,7 @@ def roc_chart(curves: dict[str, dict]) -> str:
 def shap_chart(summary: dict, n: int = 20) -> str:
     """Mean |contribution| per indicator, largest on top (PNG data URI; English labels:
     the training machine has no CJK font)."""
-    from training.report import _png, plt
-
+    plt = _pyplot()
     items = summary["features"][:n][::-1]
     fig, ax = plt.subplots(figsize=(6.4, 0.24 * len(items) + 1.0))
     ax.barh([i.get("label_en", i["name"]) for i in items], [i["mean_abs"] for i in items])
