@@ -576,11 +576,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "models.migration_at": ("{date} 的等级", "Grade on {date}"),
     "models.version_line": (
         "{alias}第{version}版：未通过的门槛：{failed}。",
-        "{alias} version {version}: gates failed: {failed}.",
+        "Version {version} ({alias}): gates failed: {failed}.",
     ),
     "models.version_line_forced": (
         "{alias}第{version}版：未通过的门槛：{failed}；强制晋升，越过了：{forced}（理由：{reason}）。",
-        "{alias} version {version}: gates failed: {failed}; promoted by force over: {forced} "
+        "Version {version} ({alias}): gates failed: {failed}; promoted by force over: {forced} "
         "(because: {reason}).",
     ),
     "models.none_failed": ("无", "none"),

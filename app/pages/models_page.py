@@ -115,7 +115,10 @@ tables.show(
     widths={"gates_failed_shown": 260, "forced_over_shown": 260, "forced_reason": 240},
 )
 # the versions in use, in a sentence each: the gates they failed and what was forced
+in_use: dict[str, list[str]] = {}
 for alias, (version, _run) in held.items():
+    in_use.setdefault(version, []).append(mr.word(mr.ALIASES, alias, here))
+for version, aliases in in_use.items():
     row = vers.loc[vers["version"].astype(str) == version]
     if row.empty:
         continue
@@ -124,7 +127,7 @@ for alias, (version, _run) in held.items():
     st.caption(
         t(
             "models.version_line_forced" if forced else "models.version_line",
-            alias=mr.word(mr.ALIASES, alias, here),
+            alias=("、" if here == "zh" else ", ").join(aliases),
             version=version,
             failed=mr.gate_names(failed, here) if failed else t("models.none_failed"),
             forced=mr.gate_names(forced, here),
