@@ -579,9 +579,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Version {version} ({alias}): gates failed: {failed}.",
     ),
     "models.version_line_forced": (
-        "{alias}第{version}版：未通过的门槛：{failed}；强制晋升，越过了：{forced}（理由：{reason}）。",
-        "Version {version} ({alias}): gates failed: {failed}; promoted by force over: {forced} "
-        "(because: {reason}).",
+        "{alias}第{version}版：未通过的门槛：{failed}；强制晋升，越过了：{forced}。",
+        "Version {version} ({alias}): gates failed: {failed}; promoted by force over: {forced}.",
     ),
     "models.none_failed": ("无", "none"),
     "models.no_migration": ("该报告没有等级迁移数据。", "This report has no migration."),

@@ -115,6 +115,7 @@ tables.show(
     widths={"gates_failed_shown": 260, "forced_over_shown": 260, "forced_reason": 240},
 )
 # the versions in use, in a sentence each: the gates they failed and what was forced
+# (the reason, free text typed at the command line, is in the table)
 in_use: dict[str, list[str]] = {}
 for alias, (version, _run) in held.items():
     in_use.setdefault(version, []).append(mr.word(mr.ALIASES, alias, here))
@@ -131,7 +132,6 @@ for version, aliases in in_use.items():
             version=version,
             failed=mr.gate_names(failed, here) if failed else t("models.none_failed"),
             forced=mr.gate_names(forced, here),
-            reason=row.iloc[0]["forced_reason"] or "—",
         )
     )
 

@@ -96,7 +96,7 @@ def test_modeller_reads_gates_compares_and_retrains(models_city: dict) -> None:
         # the forced champion's failed gate, by name
         page.get_by_text(
             f"冠军第{champion}版：未通过的门槛：样本外AUC不低于门槛；强制晋升，越过了："
-            "样本外AUC不低于门槛（理由：browser test）"
+            "样本外AUC不低于门槛。"
         ).wait_for()
         # champion and challenger side by side on the same out-of-time data
         page.get_by_text("两个版本在同一份样本外数据上重新评估").wait_for()
