@@ -100,7 +100,8 @@ def test_modeller_reads_gates_compares_and_retrains(models_city: dict) -> None:
         ).wait_for()
         # champion and challenger side by side on the same out-of-time data
         page.get_by_text("两个版本在同一份样本外数据上重新评估").wait_for()
-        page.get_by_text(f"挑战者（第{challenger}版）").first.wait_for()
+        captions = page.get_by_test_id("stCaptionContainer")
+        captions.get_by_text(f"挑战者（第{challenger}版）", exact=True).wait_for()
         compare = page.get_by_test_id("stVegaLiteChart")
         compare.nth(2).wait_for()  # ROC of both + a calibration chart per version
         page.screenshot(path=str(SHOTS / "models-01-compare.png"))
@@ -118,7 +119,7 @@ def test_modeller_reads_gates_compares_and_retrains(models_city: dict) -> None:
         page.get_by_text("训练进行中").or_(page.get_by_text("最近一次训练已完成")).first.wait_for()
         assert (models_city["folder"] / "jobs" / "train-driver.json").exists()
         page.get_by_text(f"第{int(challenger) + 1}版已登记为挑战者").wait_for(timeout=300_000)
-        page.get_by_text(f"挑战者（第{int(challenger) + 1}版）").first.wait_for()
+        captions.get_by_text(f"挑战者（第{int(challenger) + 1}版）", exact=True).wait_for()
         page.screenshot(path=str(SHOTS / "models-03-retrained.png"))
         browser.close()
     from features.store.duckdb_store import DuckDBStore
