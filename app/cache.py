@@ -172,3 +172,39 @@ def runs(home: Path, scheme: str) -> pd.DataFrame:
 def side_by_side(home: Path, scheme: str) -> pd.DataFrame:
     """:func:`app.data.modelling.side_by_side`, shared until the registry changes."""
     return _registry(str(home), registry_key(home), scheme, "side_by_side")
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _report(home: str, run_id: str) -> dict | None:
+    from app.data import modelling as modelling_data
+
+    return modelling_data.report_json(Path(home), run_id)
+
+
+def report(home: Path, run_id: str) -> dict | None:
+    """:func:`app.data.modelling.report_json`, shared (a run's report never changes)."""
+    return _report(str(home), run_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=LARGE_ENTRIES)
+def _oot_frame(_store: Store, key: tuple[str, str], scheme: str) -> pd.DataFrame:
+    from app.data import modelling as modelling_data
+
+    return modelling_data.oot_frame(_store, scheme)
+
+
+@st.cache_data(show_spinner=False, max_entries=ENTRIES)
+def _evidence(
+    _store: Store, key: tuple[str, str], home: str, scheme: str, version: str, run_id: str
+) -> dict:
+    from app.data import modelling as modelling_data
+
+    pipeline = modelling_data.load_version(Path(home), scheme, version)
+    return modelling_data.oot_evidence(pipeline, _oot_frame(_store, key, scheme))
+
+
+def evidence(store: Store, home: Path, scheme: str, version: str, run_id: str) -> dict:
+    """:func:`app.data.modelling.oot_evidence` of one version on today's out-of-time
+    snapshots, shared until the store's data changes (a version never changes; its run
+    is in the key so a registry rebuilt under the same numbers is not mistaken for it)."""
+    return _evidence(store, store_key(store), str(home), scheme, version, run_id)

@@ -553,6 +553,134 @@ STRINGS: dict[str, tuple[str, str]] = {
         "表现期已满批次的 AUC {value} 低于最低要求 {threshold}",
         "AUC of the matured cohort {value} below the minimum {threshold}",
     ),
+    # models: the modeller's page (issue 16)
+    "models.loading": ("正在读取模型登记与验证报告…", "Reading the registry and the reports…"),
+    "models.retrain": ("重新训练", "Retrain"),
+    "models.retrain_button": (
+        "在后台训练新的挑战者模型",
+        "Train a new challenger in the background",
+    ),
+    "models.retrain_hint": (
+        "在后台运行训练（约数分钟），期间可继续使用本系统；完成后新版本登记为挑战者，"
+        "须通过门槛方可晋升。",
+        "Training runs in the background (a few minutes) while you keep working; the new "
+        "version is registered as the challenger and must pass the gates to be promoted.",
+    ),
+    "models.job_running": (
+        "训练进行中：{user} 于 {started} 启动，已用时 {elapsed} 秒。",
+        "Training: started by {user} at {started}, {elapsed} s so far.",
+    ),
+    "models.job_done": (
+        "最近一次训练已完成（{user} 于 {started} 启动）：{result}",
+        "The last training finished (started by {user} at {started}): {result}",
+    ),
+    "models.job_failed": (
+        "最近一次训练未完成（{user} 于 {started} 启动），请查看训练日志。",
+        "The last training did not finish (started by {user} at {started}); see its log.",
+    ),
+    "models.job_refused": (
+        "该方案已有训练在进行中，请等待其完成。",
+        "This scheme is being trained already; wait for it to finish.",
+    ),
+    "models.job_started": ("已在后台开始训练。", "Training started in the background."),
+    "models.job_log": ("训练日志", "Training log"),
+    "models.job_result": ("第{version}版已登记为挑战者。", "Version {version} is the challenger."),
+    "models.job_steps": ("训练步骤", "Steps"),
+    "models.step_snapshots": ("构建训练、验证与样本外快照", "Building the snapshots"),
+    "models.step_fold": (
+        "{family}：时间序列交叉验证，验证期 {date}（{rows} 行）",
+        "{family}: time-series cross-validation, fold {date} ({rows} rows)",
+    ),
+    "models.step_cv": (
+        "{family}：交叉验证 AUC {auc}",
+        "{family}: cross-validated AUC {auc}",
+    ),
+    "models.step_refit": (
+        "在全部 {rows} 行上重新拟合{family}",
+        "Refitting {family} on {rows} rows",
+    ),
+    "models.step_validate": ("样本外验证", "Validating out of time"),
+    "models.step_figures": ("计算 ROC 曲线与 SHAP 汇总", "ROC curves and SHAP summary"),
+    "models.step_other": ("训练中", "Training"),
+    "models.compare_data": (
+        "两个版本在同一份样本外数据上重新评估：{dates} 的快照，{n} 个主体、{events} 个违约，"
+        "按当前数据库重建（与晋升检验相同）。",
+        "Both versions re-evaluated on the same out-of-time data: the snapshots of {dates}, "
+        "{n} subjects and {events} defaults, rebuilt from today's store (as promotion does).",
+    ),
+    "models.comparing": (
+        "正在用同一份样本外数据评估两个版本…",
+        "Evaluating both versions on the same out-of-time data…",
+    ),
+    "models.compare_recorded": ("训练时记录的指标", "Metrics recorded at training"),
+    "models.compare_none": (
+        "没有可对比的两个版本：需要冠军和一个不同的挑战者。",
+        "Nothing to compare: a champion and a different challenger are needed.",
+    ),
+    "models.cannot_rate": (
+        "第{version}版无法在当前数据上评估：它读取的指标已不再生成（{missing}）。",
+        "Version {version} cannot be evaluated on today's data: it reads indicators "
+        "no longer built ({missing}).",
+    ),
+    "models.alias_version": ("{alias}（第{version}版）", "{alias} (version {version})"),
+    "models.grade_table": ("{model}的等级表", "Grade table of the {model}"),
+    "models.fpr": ("误报率（非违约主体中被判为高风险的比例）", "False-positive rate"),
+    "models.tpr": ("检出率（违约主体中被判为高风险的比例）", "True-positive rate"),
+    "models.curve": ("曲线", "Curve"),
+    "models.roc": ("ROC 曲线", "ROC curves"),
+    "models.calibration": (
+        "各等级预测违约概率与实际违约率（样本外）",
+        "Predicted PD and observed default rate per grade (out of time)",
+    ),
+    "models.rate": ("违约率", "Default rate"),
+    "models.what": ("口径", "Measure"),
+    "models.mean_abs": ("平均绝对贡献（{unit}）", "Mean |contribution| ({unit})"),
+    "models.contribution": ("贡献（{unit}）", "Contribution ({unit})"),
+    "models.value_rank": ("指标取值分位", "Value percentile"),
+    "models.unit_points": ("分值，越高越安全", "points, higher is safer"),
+    "models.unit_log-odds": ("对数几率，越高风险越大", "log-odds, higher is riskier"),
+    "models.shap": ("指标贡献（SHAP 汇总）", "Indicator contributions (SHAP summary)"),
+    "models.shap_caption": (
+        "样本外 {n} 个主体上，各指标对评级的平均绝对贡献（相对该版本的参照主体）。",
+        "Mean absolute contribution of each indicator to the rating over {n} out-of-time "
+        "subjects (against the version's reference subject).",
+    ),
+    "models.swarm": ("逐个主体的贡献分布", "Contributions subject by subject"),
+    "models.swarm_caption": (
+        "每个点是一个主体：横轴为该指标的贡献，颜色为取值高低（蓝低红高，灰色为缺失）。",
+        "Each dot is a subject: its contribution on the x axis, coloured by the value "
+        "(blue low, red high, grey missing).",
+    ),
+    "models.no_shap": (
+        "该版本的验证报告没有 SHAP 汇总（训练于此功能之前）；重新训练后显示。",
+        "This version's report has no SHAP summary (trained before it was added); "
+        "retrain to see it.",
+    ),
+    "models.roc_rebuilt": (
+        "该版本的验证报告没有 ROC 曲线数据（训练于此功能之前）：样本外曲线按当前数据库重建。",
+        "This version's report has no ROC points (trained before they were added): the "
+        "out-of-time curve is rebuilt from today's store.",
+    ),
+    "models.no_roc": ("该运行没有 ROC 曲线数据。", "This run has no ROC points."),
+    "models.tab_disc": ("区分能力", "Discrimination"),
+    "models.tab_stability": ("稳定性", "Stability"),
+    "models.tab_shap": ("指标贡献", "Contributions"),
+    "models.tab_migration": ("等级迁移", "Migration"),
+    "models.score_psi": (
+        "分数 PSI（训练期 → 样本外）：{psi}",
+        "Score PSI (training → out of time): {psi}",
+    ),
+    "models.migration_at": ("{date} 的等级", "Grade on {date}"),
+    "models.version_line": (
+        "{alias}第{version}版：未通过的门槛：{failed}。",
+        "Version {version} ({alias}): gates failed: {failed}.",
+    ),
+    "models.version_line_forced": (
+        "{alias}第{version}版：未通过的门槛：{failed}；强制晋升，越过了：{forced}。",
+        "Version {version} ({alias}): gates failed: {failed}; promoted by force over: {forced}.",
+    ),
+    "models.none_failed": ("无", "none"),
+    "models.no_migration": ("该报告没有等级迁移数据。", "This report has no migration."),
 }
 
 #: table headers (``t("col.<column>")``)
@@ -712,6 +840,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "indicator_label": ("指标", "Indicator"),
     "table_shown": ("目标表", "Table"),
     "format_shown": ("格式", "Format"),
+    # models: gates by name (issue 16)
+    "gates_failed_shown": ("未通过的门槛", "Gates failed"),
+    "gates_passed_shown": ("通过的门槛", "Gates passed"),
+    "forced_over_shown": ("强制晋升时越过的门槛", "Gates overridden by force"),
 }
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
 

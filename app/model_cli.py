@@ -45,18 +45,38 @@ def code_version() -> str:
 def train(
     subject: Annotated[str, typer.Option("--subject", help="Scheme key or all.")],
     store: StoreOption = None,
+    progress_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--progress-file",
+            help="Also append each step as a JSON line here (the app's background jobs).",
+        ),
+    ] = None,
 ) -> None:
     """Train, validate and register a challenger model. 训练并登记挑战者模型。"""
     home = Path(settings().mlflow.home)
     keys = schemes(subject)
     _sweep(home)
     try:
-        _train(keys, home, store)
+        lines = _train(keys, home, store, progress_file)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM inside a run (tracking.Interrupted)
+        _last_line(progress_file, "failed", f"interrupted ({exc or 'SIGINT'})")
         fail(
             f"训练中断 / training interrupted ({exc or 'SIGINT'}): "
             "未完成的 MLflow 运行已标记为失败 / any open MLflow run was ended FAILED"
         )
+    except BaseException as exc:
+        _last_line(progress_file, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    _last_line(progress_file, "done", "\n".join(lines))
+
+
+def _last_line(path: Path | None, state: str, message: str) -> None:
+    """The progress file's last line: how the job ended."""
+    if path is not None:
+        from app.jobs import write_progress
+
+        write_progress(path, message, state)
 
 
 def _sweep(home: Path) -> None:
@@ -72,13 +92,17 @@ def _sweep(home: Path) -> None:
         )
 
 
-def _train(keys: tuple[str, ...], home: Path, store: Path | None) -> None:
-    """Train each scheme of ``keys`` and print its line."""
+def _train(
+    keys: tuple[str, ...], home: Path, store: Path | None, progress_file: Path | None = None
+) -> list[str]:
+    """Train each scheme of ``keys``, print its line and return the lines."""
     import time
 
+    from app.jobs import write_progress
     from training.run import train_scheme
     from training.spec import load_spec
 
+    lines: list[str] = []
     with open_store(store, read_only=True) as st:
         for key in keys:
             started = time.perf_counter()
@@ -90,7 +114,7 @@ def _train(keys: tuple[str, ...], home: Path, store: Path | None) -> None:
                         load_spec(key),
                         home,
                         code_version(),
-                        progress=lambda msg, s=status, k=key: s.update(f"训练 {k}: {msg}"),
+                        progress=lambda msg, s=status, k=key: _step(s, k, msg, progress_file),
                     )
                 except ValueError as exc:  # e.g. no snapshot covered by the records
                     fail(str(exc))
@@ -111,9 +135,21 @@ def _train(keys: tuple[str, ...], home: Path, store: Path | None) -> None:
                 line += f" · Gini/oracle {result.report['oracle']['ratio']:.2f}"
             failed = [g["gate"] for g in result.report["gates"] if not g["passed"]]
             line += f" · gates {'passed' if not failed else 'FAILED: ' + ', '.join(failed)}"
-            console.print(
-                line + f" · {time.perf_counter() - started:.0f} s", markup=False, highlight=False
-            )
+            line += f" · {time.perf_counter() - started:.0f} s"
+            console.print(line, markup=False, highlight=False)
+            lines.append(line)
+            if progress_file is not None:
+                write_progress(progress_file, line)
+    return lines
+
+
+def _step(status, key: str, message: str, progress_file: Path | None) -> None:
+    """One training step: on the terminal's status line and in the progress file."""
+    status.update(f"训练 {key}: {message}")
+    if progress_file is not None:
+        from app.jobs import write_progress
+
+        write_progress(progress_file, f"{key}: {message}")
 
 
 @cli.command()

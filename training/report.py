@@ -19,6 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from training.report_figures import html_section
+
 
 def _png(fig: plt.Figure) -> str:
     buf = io.BytesIO()
@@ -269,6 +271,7 @@ def render_html(report: dict, title: str) -> str:
             },
         ),
     ]
+    parts += html_section(report)  # ROC curves and SHAP summary (training.report_figures)
     if "oracle" in report:
         o = report["oracle"]
         parts += [

@@ -40,6 +40,7 @@ from training.evaluate import evaluate
 from training.gates import check_gates
 from training.reference import REFERENCE_PATH, population_reference
 from training.report import render_html
+from training.report_figures import figures
 from training.spec import TrainingSpec
 
 Progress = Callable[[str], None]
@@ -434,6 +435,8 @@ def train_scheme(
     report["history"] = frames.history
     report["selection"] = notes
     report["gates"] = check_gates(report, spec.gates)
+    say("ROC curves and SHAP summary")
+    report.update(figures(pipeline, frames.train, frames.validation, frames.oot, spec.seed))
     report["fingerprint"] = fp
     report["code_version"] = code_version
 

@@ -8,6 +8,8 @@ a download: the page shows its tables natively.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -45,6 +47,8 @@ GATES: dict[str, tuple[str, str]] = {
     "grade_ordering": ("相邻等级违约率显著倒挂对数", "adjacent grades reversed with confidence"),
     "max_feature_psi": ("指标PSI最大值不高于门槛", "largest feature PSI at most"),
     "max_feature_auc": ("单一指标AUC不高于上限（防泄漏）", "single-feature AUC at most (leak)"),
+    # not a gate of the spec: promotion's comparison with the champion (training.promote)
+    "vs_champion": ("样本外AUC不低于冠军模型", "out-of-time AUC not below the champion's"),
 }
 SPLITS: dict[str, tuple[str, str]] = {
     "train": ("训练集", "training"),
@@ -73,10 +77,51 @@ def _truth(value: Any) -> bool | None:
     return bool(value)
 
 
+def forced_gates(forced_over: Any) -> list[str]:
+    """The gate codes of a version's ``forced_over`` tag (:func:`training.promote.promote`
+    writes ``"gate <code>: <value> vs <threshold>; …"`` and the champion comparison)."""
+    if not isinstance(forced_over, str) or not forced_over.strip():
+        return []
+    codes = []
+    for part in forced_over.split(";"):
+        part = part.strip()
+        if part.startswith("gate "):
+            codes.append(part[5:].split(":", 1)[0].strip())
+        elif "champion" in part:
+            codes.append("vs_champion")
+        elif part:
+            codes.append(part)
+    return codes
+
+
+def gate_names(codes: list[str], lang: str) -> str:
+    """Gate codes in words, joined (``—`` for none)."""
+    if not codes:
+        return "—"
+    return ("；" if lang == "zh" else "; ").join(word(GATES, c, lang) for c in codes)
+
+
 def version_rows(versions: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Registered versions with their codes in words (``aliases``, ``family``, flags)."""
+    """Registered versions with their codes in words (``aliases``, ``family``, flags) and
+    their gates by name: failed and passed on the version's own report, and the gates a
+    forced promotion overrode (``forced_over``)."""
     sep = "、" if lang == "zh" else ", "
     out = versions.copy()
+    judged = out["gates"] if "gates" in out else pd.Series([None] * len(out), index=out.index)
+    out["gates_failed_shown"] = [
+        gate_names([g["gate"] for g in (gs or []) if not g.get("passed")], lang)
+        if gs is not None
+        else "—"
+        for gs in judged
+    ]
+    out["gates_passed_shown"] = [
+        gate_names([g["gate"] for g in (gs or []) if g.get("passed")], lang)
+        if gs is not None
+        else "—"
+        for gs in judged
+    ]
+    forced = out["forced_over"] if "forced_over" in out else pd.Series([None] * len(out))
+    out["forced_over_shown"] = [gate_names(forced_gates(f), lang) for f in forced]
     out["aliases_shown"] = [
         sep.join(word(ALIASES, a.strip(), lang) for a in str(v).split(","))
         if isinstance(v, str) and v
@@ -189,3 +234,112 @@ def oracle_line(report: dict[str, Any] | None, lang: str) -> str | None:
         f"Model Gini {o['model_gini']:.3f}, oracle Gini {o['oracle_gini']:.3f}, ratio "
         f"{o['ratio']:.2f} ({o['n']:,} subjects out of time; generated data only)"
     )
+
+
+# -- charts' data ----------------------------------------------------------------------
+def roc_frame(curves: dict[str, dict], names: dict[str, str]) -> pd.DataFrame:
+    """ROC points of several curves in one long frame: ``curve`` (its name with the AUC),
+    ``fpr``, ``tpr`` (``names``: curve key → what the reader calls it)."""
+    rows = []
+    for key, c in curves.items():
+        if not c or not c.get("fpr"):
+            continue
+        label = f"{names.get(key, key)}（AUC {c['auc']:.3f}）"
+        rows += [
+            {"curve": label, "fpr": x, "tpr": y} for x, y in zip(c["fpr"], c["tpr"], strict=True)
+        ]
+    return pd.DataFrame(rows, columns=["curve", "fpr", "tpr"])
+
+
+def shap_frame(summary: dict[str, Any] | None, lang: str, n: int = 20) -> pd.DataFrame:
+    """Mean |contribution| per indicator, largest first, named in ``lang``."""
+    feats = ((summary or {}).get("features") or [])[:n]
+    key = "label_zh" if lang == "zh" else "label_en"
+    return pd.DataFrame(
+        [{"indicator_label": f.get(key) or f["name"], "mean_abs": f["mean_abs"]} for f in feats],
+        columns=["indicator_label", "mean_abs"],
+    )
+
+
+def swarm_frame(summary: dict[str, Any] | None, lang: str) -> pd.DataFrame:
+    """The beeswarm sample: ``indicator_label``, ``rank`` (0-1, missing as NaN) and
+    ``contribution``."""
+    summary = summary or {}
+    sample = summary.get("sample") or {}
+    if not sample.get("name"):
+        return pd.DataFrame(columns=["indicator_label", "rank", "contribution"])
+    key = "label_zh" if lang == "zh" else "label_en"
+    named = {f["name"]: f.get(key) or f["name"] for f in summary.get("features") or []}
+    return pd.DataFrame(
+        {
+            "indicator_label": [named.get(n, n) for n in sample["name"]],
+            "rank": pd.to_numeric(pd.Series(sample["rank"], dtype=object), errors="coerce"),
+            "contribution": sample["contribution"],
+        }
+    )
+
+
+def calibration_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Predicted PD and observed default rate per grade, long: ``grade``, ``what``
+    (``predicted``/``observed``), ``rate`` (grades without subjects left out)."""
+    shown = table.loc[table["count"] > 0, ["grade", "predicted_pd", "observed_rate"]]
+    long = shown.melt(id_vars="grade", var_name="what", value_name="rate")
+    long["what"] = long["what"].map({"predicted_pd": "predicted", "observed_rate": "observed"})
+    return long.reset_index(drop=True)
+
+
+def migration_frame(report: dict[str, Any] | None) -> pd.DataFrame:
+    """The report's migration matrix as ``from_grade``, ``to_grade``, ``n``, ``move``
+    (``up`` to a better grade, ``down``, ``same``) for
+    :func:`app.components.charts.migration`."""
+    mig = (report or {}).get("migration") or {}
+    order = list((report or {}).get("grades") or [])
+    rows = []
+    for before, row in (mig.get("matrix") or {}).items():
+        for after, n in (row or {}).items():
+            if not n:
+                continue
+            if before in order and after in order:
+                step = order.index(after) - order.index(before)
+                move = "same" if step == 0 else "up" if step < 0 else "down"
+            else:
+                move = "same" if before == after else "down"
+            rows.append({"from_grade": before, "to_grade": after, "n": int(n), "move": move})
+    return pd.DataFrame(rows, columns=["from_grade", "to_grade", "n", "move"])
+
+
+# -- a training job's steps (``xinping train --progress-file``) in words ------------------
+_STEPS = (
+    (re.compile(r"^building snapshots$"), "models.step_snapshots"),
+    (
+        re.compile(r"^(?P<family>\w+): fold (?P<date>[\d-]+) \((?P<rows>[\d,]+) rows\)$"),
+        "models.step_fold",
+    ),
+    (re.compile(r"^(?P<family>\w+): cross-validated AUC (?P<auc>[\d.]+)$"), "models.step_cv"),
+    (re.compile(r"^refitting (?P<family>\w+) on (?P<rows>[\d,]+) rows$"), "models.step_refit"),
+    (re.compile(r"^validating out of time$"), "models.step_validate"),
+    (re.compile(r"^ROC curves and SHAP summary$"), "models.step_figures"),
+)
+_RESULT = re.compile(r"v(?P<version>\d+) \(challenger\)")
+
+
+def job_step(message: str, lang: str, tr: Callable[..., str]) -> str:
+    """One progress line of ``xinping train`` (``"<scheme>: <step>"``) in ``lang``
+    (``tr``: :func:`app.i18n.tr`); a step this page does not know reads as "training"."""
+    _scheme, _, step = message.partition(": ")
+    for pattern, key in _STEPS:
+        found = pattern.match(step.strip())
+        if found:
+            values = found.groupdict()
+            if "family" in values:
+                values["family"] = word(FAMILIES, values["family"], lang)
+            return tr(key, lang, **values)
+    return tr("models.step_other", lang)
+
+
+def job_result(message: str, lang: str, tr: Callable[..., str]) -> str:
+    """The last line of a finished training job: the version registered as challenger."""
+    found = _RESULT.search(message or "")
+    if found is None:
+        return tr("models.step_other", lang)
+    return tr("models.job_result", lang, version=found["version"])

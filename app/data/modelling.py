@@ -13,7 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from features.build import build_training_frame
 from features.store.base import Store
+from models.pipeline import RatingPipeline
 from models.registry import CHALLENGER, CHAMPION, connect, model_name, version_by_alias
 from training.promote import PromoteResult, promote
 from training.spec import load_spec
@@ -51,6 +53,8 @@ def versions(home: Path, scheme: str) -> pd.DataFrame:
         "promoted_at",
         "promoted_by",
         "forced_reason",
+        "forced_over",
+        "gates",
     ]
     held: dict[str, list[str]] = {}
     for alias, (version, _run) in alias_runs(home, scheme).items():
@@ -70,6 +74,14 @@ def versions(home: Path, scheme: str) -> pd.DataFrame:
             "promoted_at": v.tags.get("promoted_at"),
             "promoted_by": v.tags.get("promoted_by"),
             "forced_reason": v.tags.get("forced_reason"),
+            "forced_over": v.tags.get("forced_over"),
+            # each gate as judged on the version's own report (None: no report)
+            "gates": [
+                {"gate": g.get("gate"), "passed": bool(g.get("passed"))}
+                for g in (report_json(home, v.run_id) or {}).get("gates", [])
+            ]
+            if v.run_id
+            else None,
         }
         for v in found
     ]
@@ -151,6 +163,57 @@ def gates(report: dict[str, Any] | None) -> pd.DataFrame:
     """The spec's gates as judged in a report: gate, value, threshold, passed."""
     rows = (report or {}).get("gates", [])
     return pd.DataFrame(rows, columns=["gate", "value", "threshold", "passed"])
+
+
+def oot_dates(scheme: str) -> list[dt.date]:
+    """The out-of-time snapshot dates of the scheme's shipped spec."""
+    return list(load_spec(scheme).snapshots.oot)
+
+
+def oot_frame(store: Store, scheme: str) -> pd.DataFrame:
+    """The out-of-time snapshots of the scheme's shipped spec, rebuilt from the store now
+    (what :func:`training.promote.promote` judges a challenger and its champion on)."""
+    return build_training_frame(store, scheme, load_spec(scheme).snapshots.oot)
+
+
+def load_version(home: Path, scheme: str, version: str) -> RatingPipeline:
+    """The rating pipeline of version ``version`` of ``xinping-<scheme>``."""
+    from models.pyfunc import load_pipeline
+
+    connect(home)  # points MLflow's models:/ URIs at this registry
+    return load_pipeline(f"models:/{model_name(scheme)}/{version}")
+
+
+def oot_evidence(pipeline: RatingPipeline, frame: pd.DataFrame) -> dict[str, Any]:
+    """How a version ranks and calibrates on an out-of-time frame.
+
+    Returns ``metrics`` (n, defaults, AUC, Gini, KS, Brier), ``roc`` (points,
+    :func:`training.report_figures.roc_points`) and ``grades`` (per model grade: count,
+    share, defaults, observed rate, predicted PD).
+    """
+    from models import metrics
+    from training.evaluate import grade_table
+    from training.report_figures import roc_points
+
+    y = frame["label"].to_numpy(int)
+    rated = pipeline.rate(frame, contributions=False)
+    pd_ = rated["pd"].to_numpy(float)
+    both = len(set(y.tolist())) == 2
+    table = grade_table(rated["model_grade"].to_numpy(), pd_, y, pipeline.scale.keys)
+    return {
+        "metrics": {
+            "n": len(y),
+            "events": int(y.sum()),
+            "auc": metrics.auc(y, pd_) if both else None,
+            "gini": metrics.gini(y, pd_) if both else None,
+            "ks": metrics.ks(y, pd_) if both else None,
+            "brier": metrics.brier(y, pd_),
+        },
+        "roc": roc_points(y, pd_),
+        "grades": table.reset_index()[
+            ["grade", "count", "share", "defaults", "observed_rate", "predicted_pd"]
+        ],
+    }
 
 
 def promote_challenger(store: Store, scheme: str, home: Path, user: str) -> PromoteResult:

@@ -39,6 +39,7 @@ ALLOWED = frozenset(
     {
         "PD",
         "AUC",
+        "ROC",
         "KS",
         "SHAP",
         "PSI",

@@ -47,6 +47,41 @@ def challenger_env(rated_city: dict, make_settings, tmp_path_factory) -> Iterato
         mlflow.set_registry_uri(None)  # type: ignore[arg-type]
 
 
+def test_champion_and_challenger_are_evaluated_once_on_the_same_data(
+    challenger_env: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sessions look at the comparison: each version is loaded and evaluated on the
+    rebuilt out-of-time frame once, and the frame is built once."""
+    import streamlit as st
+
+    from app.data import modelling
+
+    calls = {"frame": 0, "load": 0, "evidence": 0}
+    for name in ("oot_frame", "load_version", "oot_evidence"):
+        real = getattr(modelling, name)
+        key = {"oot_frame": "frame", "load_version": "load", "oot_evidence": "evidence"}[name]
+
+        def counted(*args, _real=real, _key=key, **kwargs):
+            calls[_key] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(modelling, name, counted)
+    st.cache_data.clear()
+    for session in range(2):
+        at = AppTest.from_file(str(PAGE), default_timeout=300)
+        at.session_state["user"] = {
+            "username": f"test-modeller-{session}",
+            "role": "modeller",
+            "display_name": "建模",
+            "region_code": None,
+        }
+        at.run()
+        at.selectbox(key="scheme").set_value("driver").run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("两个版本在同一份样本外数据上重新评估" in c.value for c in at.caption)
+        assert calls == {"frame": 1, "load": 2, "evidence": 2}
+
+
 def test_promote_button_judges_the_challenger_by_the_gates(challenger_env: dict) -> None:
     from models.registry import CHAMPION, connect, version_by_alias
 
