@@ -41,8 +41,8 @@ demo: install
 	$(BIN)/xinping score --subject all --as-of $(PREV_AS_OF) --as-of $(AS_OF)
 	@$(MAKE) --no-print-directory app
 
-# The Streamlit app on 127.0.0.1 (Ctrl+C stops it). It holds the store's write lock:
-# stop it before running other xinping commands on the same store.
+# The Streamlit app on 127.0.0.1 (Ctrl+C stops it). Other xinping commands may run on the
+# same store meanwhile: each takes the store only for its own operation (README).
 app: install
 	@echo "信评 xinping: http://127.0.0.1:$(APP_PORT)"
 	@echo "演示账号 demo accounts (口令 password: xinping2026):"
