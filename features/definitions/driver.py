@@ -235,19 +235,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "the employer's work safety rating {value}",
         order=("A", "B", "C", "D"),
     ),
-    # the employer's own standing: the tax level in force and its recent failures
-    _i(
-        "employer_tax_level",
-        "所属企业纳税信用级别",
-        "Employer's tax credit level",
-        EMPLOYER,
-        Related("employer", Records(Match(("tax_credit_level",)), "latest_text")),
-        UP,
-        "",
-        "所属企业纳税信用级别为{value}",
-        "the employer's tax credit level {value}",
-        order=("A", "B", "M", "C", "D"),
-    ),
+    # the employer's recent failures. (The employer's tax credit level in force was tried
+    # in issue 16 and dropped: its category M, for new firms, vanishes from the published
+    # levels after 2024, a train → out-of-time PSI of 0.57 that the gate rightly refused.)
     _i(
         "employer_negative_12m",
         "所属企业近12个月失信记录数",

@@ -226,3 +226,24 @@ def test_a_report_from_before_the_new_gates_fails_them_by_name() -> None:
         gates["max_feature_psi"]["status"] == "failed"
         and "a 0.500" in gates["max_feature_psi"]["detail"]
     )
+
+
+def test_feature_psi_weighs_a_shift_by_the_share_of_subjects_it_moves() -> None:
+    """A shift among the 1 % of subjects with a value (days since a court case, say) is
+    1 % of the population: it must not read as a shift of everyone."""
+    from training.evaluate import feature_psi
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+
+    def rare(scale: float) -> pd.DataFrame:
+        has = rng.random(n) < 0.01
+        return pd.DataFrame({"f": np.where(has, rng.exponential(scale, n), np.nan)})
+
+    assert feature_psi(rare(100), rare(300), ("f",))["f"] < 0.05
+    whole = pd.DataFrame({"f": rng.normal(0, 1, n)})
+    moved = pd.DataFrame({"f": rng.normal(0.8, 1, n)})
+    assert feature_psi(whole, moved, ("f",))["f"] > 0.25
+    # values turning missing is a shift too
+    gone = pd.DataFrame({"f": np.where(rng.random(n) < 0.5, np.nan, rng.normal(0, 1, n))})
+    assert feature_psi(whole, gone, ("f",))["f"] > 0.25
