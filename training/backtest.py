@@ -11,7 +11,7 @@ under the Jeffreys prior, Beta(D + ½, N − D + ½), gives a one-sided p-value 
 posterior probability that the true rate is at most the predicted PD) and an
 equal-tailed interval. A grade *fails* when the p-value is below ``alpha``: its PD
 is too low for the defaults it had. Over-prediction is conservative and reported,
-not failed. The p-value is the gates' own :func:`models.metrics.jeffreys_p_value`, so a
+not failed. The p-value is the gates' own :func:`models.grade_tests.jeffreys_p_value`, so a
 back-test and a promotion judge a grade by the same test.
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from models import metrics
+from models import grade_tests, metrics
 
 PASS, FAIL, EMPTY = "pass", "fail", "empty"
 
@@ -91,7 +91,7 @@ def backtest(
             continue
         p = float(part["pd"].mean())
         lo, hi = jeffreys_interval(n, d, 1 - 2 * alpha)
-        pv = metrics.jeffreys_p_value(n, d, p)
+        pv = grade_tests.jeffreys_p_value(n, d, p)
         rows.append(
             {
                 "grade": g,

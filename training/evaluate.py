@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models import metrics
+from models import grade_tests, metrics
 from models.pipeline import RatingPipeline
 from training.gates import check_gates  # noqa: F401 - re-exported for existing callers
 from training.spec import Gates
@@ -73,7 +73,7 @@ def level_test(y: np.ndarray, pd_: np.ndarray, level: float = 0.95) -> dict:
     n, d, mean_pd = len(y), int(np.sum(y)), float(np.mean(pd_)) if len(y) else float("nan")
     if n == 0:
         return {"n": 0, "defaults": 0}
-    under = metrics.jeffreys_p_value(n, d, mean_pd)
+    under = grade_tests.jeffreys_p_value(n, d, mean_pd)
     return {
         "n": n,
         "defaults": d,
@@ -113,7 +113,7 @@ def calibration_table(
     n, d = g["count"].to_numpy(int), g["defaults"].to_numpy(int)
     adjusted = np.clip(g["predicted_pd"].to_numpy(float) * ratio, 0.0, 1.0)
     tested = np.clip(adjusted * gates.grade_materiality, 0.0, 1.0)
-    test = metrics.jeffreys_test(
+    test = grade_tests.jeffreys_test(
         n,
         d,
         tested,
@@ -132,7 +132,7 @@ def calibration_table(
 
     def p_at(pds: np.ndarray) -> list[float]:
         return [
-            metrics.jeffreys_p_value(int(ni), int(di), float(pi)) if ni else float("nan")
+            grade_tests.jeffreys_p_value(int(ni), int(di), float(pi)) if ni else float("nan")
             for ni, di, pi in zip(n, d, pds, strict=True)
         ]
 
@@ -161,7 +161,7 @@ def ordering_table(grades: np.ndarray, y: np.ndarray, keys: tuple[str, ...], lev
     frame = pd.DataFrame({"grade": grades, "y": y})
     g = frame.groupby("grade", observed=False)["y"].agg(["size", "sum"]).reindex(list(keys))
     g = g.fillna(0)
-    pairs = metrics.ordering_test(
+    pairs = grade_tests.ordering_test(
         g["size"].to_numpy(int), g["sum"].to_numpy(int), grades=list(keys), level=level
     )
     counts = pairs["status"].value_counts()

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import metrics
+from models import grade_tests, metrics
 
 Y = np.array([0, 0, 1, 1])
 S = np.array([0.1, 0.4, 0.35, 0.8])
@@ -117,18 +117,18 @@ def test_jeffreys_p_value_is_the_beta_posterior_cdf() -> None:
     # Beta(D + 1/2, N - D + 1/2) at the PD, from scipy directly
     for n, d, p in [(100, 3, 0.01), (1000, 30, 0.02), (50, 0, 0.05), (20, 20, 0.9)]:
         expected = beta(d + 0.5, n - d + 0.5).cdf(p)
-        assert metrics.jeffreys_p_value(n, d, p) == pytest.approx(expected, rel=1e-12)
+        assert grade_tests.jeffreys_p_value(n, d, p) == pytest.approx(expected, rel=1e-12)
     # more defaults than the PD predicts: a small p (PD too low); fewer: a large one
-    assert metrics.jeffreys_p_value(1000, 40, 0.02) < 0.001
-    assert metrics.jeffreys_p_value(1000, 10, 0.02) > 0.99
+    assert grade_tests.jeffreys_p_value(1000, 40, 0.02) < 0.001
+    assert grade_tests.jeffreys_p_value(1000, 10, 0.02) > 0.99
     with pytest.raises(ValueError):
-        metrics.jeffreys_p_value(10, 11, 0.1)
+        grade_tests.jeffreys_p_value(10, 11, 0.1)
 
 
 def test_jeffreys_test_statuses_and_interval() -> None:
     from scipy.stats import beta
 
-    table = metrics.jeffreys_test(
+    table = grade_tests.jeffreys_test(
         [1000, 1000, 100, 0],
         [40, 20, 1, 0],
         [0.02, 0.02, 0.01, 0.05],
@@ -151,27 +151,27 @@ def test_jeffreys_detectable_ratio_reaches_the_stated_power() -> None:
     from scipy.stats import beta, binom
 
     n, p = 800, 0.01
-    ratio = metrics.jeffreys_detectable_ratio(n, p, level=0.95, power=0.8)
+    ratio = grade_tests.jeffreys_detectable_ratio(n, p, level=0.95, power=0.8)
     d = np.arange(n + 1)
     crit = int(np.flatnonzero(beta.cdf(p, d + 0.5, n - d + 0.5) < 0.05)[0])
     # at that true rate the test rejects with 80 % probability, and not below it
     assert binom.sf(crit - 1, n, ratio * p) == pytest.approx(0.8, abs=1e-6)
     assert binom.sf(crit - 1, n, 0.99 * ratio * p) < 0.8
     # more obligors, finer detection
-    assert metrics.jeffreys_detectable_ratio(8000, p) < ratio
+    assert grade_tests.jeffreys_detectable_ratio(8000, p) < ratio
     # one obligor: no default count rejects a PD of one half, nothing is detectable
-    assert metrics.jeffreys_detectable_ratio(1, 0.5) == math.inf
+    assert grade_tests.jeffreys_detectable_ratio(1, 0.5) == math.inf
 
 
 def test_ordering_test_tells_reversed_from_indistinct() -> None:
     from scipy.stats import fisher_exact
 
-    pairs = metrics.ordering_test(
+    pairs = grade_tests.ordering_test(
         [1000, 1000, 1000, 1000], [10, 40, 38, 10], grades=["A", "B", "C", "D"]
     )
     assert pairs["status"].tolist() == ["ordered", "indistinct", "reversed"]
     p = fisher_exact([[38, 962], [40, 960]], alternative="greater").pvalue
     assert pairs.loc[1, "p_ordered"] == pytest.approx(p)
     # an empty grade is skipped: its neighbours are compared
-    skip = metrics.ordering_test([100, 0, 100], [1, 0, 30], grades=["A", "B", "C"])
+    skip = grade_tests.ordering_test([100, 0, 100], [1, 0, 30], grades=["A", "B", "C"])
     assert skip[["better", "worse", "status"]].values.tolist() == [["A", "C", "ordered"]]
