@@ -457,9 +457,16 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         folds = StratifiedKFold(
             n_splits=min(_CV_FOLDS, smallest), shuffle=seed is not None, random_state=seed
         )
-        model = LogisticRegressionCV(Cs=_C_GRID, cv=folds, scoring="neg_log_loss", max_iter=1000)
+        model = LogisticRegressionCV(
+            Cs=_C_GRID,
+            l1_ratios=(0.0,),  # plain L2, as the final regression
+            cv=folds,
+            scoring="neg_log_loss",
+            max_iter=1000,
+            use_legacy_attributes=False,
+        )
         model.fit(design, target)
-        return float(model.C_[0])
+        return float(np.ravel(model.C_)[0])
 
     def _fit_regression(self, candidates, woe, target, coef) -> float:
         """Logistic regression on WOE; drop wrong-signed features one at a time."""

