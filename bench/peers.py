@@ -456,7 +456,18 @@ def _commit() -> str:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(BENCH), "status", "--porcelain", "--", "../models", "."],
+            # the results file itself is rewritten by every run: not a change of what runs
+            [
+                "git",
+                "-C",
+                str(BENCH),
+                "status",
+                "--porcelain",
+                "--",
+                "../models",
+                ".",
+                f":(exclude){RESULTS.name}",
+            ],
             capture_output=True,
             text=True,
             check=True,
