@@ -205,6 +205,8 @@ def make_estimator(family: str, scheme: Scheme, spec: TrainingSpec) -> object:
         }
         return ScorecardClassifier(
             monotonic_trends=trends,
+            # the schemes keep monotone bins for indicators without a direction
+            default_trend="auto_asc_desc",
             categorical_features=categorical,
             min_iv=p.min_iv,
             max_n_bins=p.max_n_bins,

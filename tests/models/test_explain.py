@@ -10,10 +10,13 @@ from models import GbmClassifier, ScorecardClassifier, reference_profile
 
 
 def test_the_package_exports_its_estimators() -> None:
+    import models.gbm
+    import models.scorecard
     from models import GbmClassifier as G
     from models import ScorecardClassifier as S
 
-    assert G().get_params()["n_estimators"] > 0 and S().get_params()["pdo"] > 0
+    assert G is models.gbm.GbmClassifier and S is models.scorecard.ScorecardClassifier
+    assert G().get_params()["n_estimators"] == "auto" and S().get_params()["pdo"] > 0
 
 
 def test_reference_profile_is_a_typical_row_of_real_values() -> None:

@@ -134,7 +134,7 @@ def test_early_stopping_keeps_the_best_round(data) -> None:
     one_default = np.zeros(40, dtype=int)
     one_default[0] = 1
     with pytest.raises(ValueError, match=r"early stopping.*2 rows of each class"):
-        GbmClassifier(early_stopping_rounds=5).fit(X.head(40), one_default)
+        GbmClassifier(n_estimators=50, early_stopping_rounds=5).fit(X.head(40), one_default)
 
 
 def test_pickle_round_trip(fitted, data) -> None:
@@ -163,7 +163,9 @@ def test_numpy_input_and_feature_names(data) -> None:
         ({"monotone_constraints": {"region": 1}}, "is categorical"),
         ({"monotone_constraints": {"a": 2}}, "expected -1, 0 or \\+1"),
         ({"monotone_constraints": {"zz": 1}}, "not in X"),
-        ({"n_estimators": 0}, "n_estimators must be an int >= 1"),
+        ({"n_estimators": 0}, "n_estimators must be .auto. or an int >= 1"),
+        ({"n_estimators": "many"}, "n_estimators must be .auto. or an int >= 1"),
+        ({"max_n_estimators": 0}, "max_n_estimators must be an int >= 1"),
         ({"subsample": 0.0}, "subsample must be in"),
         ({"learning_rate": -1}, "learning_rate must be > 0"),
     ],
@@ -197,3 +199,41 @@ def test_predict_checks_the_columns(fitted, data) -> None:
         pytest.raises(ValueError, match="expecting 6 features"),
     ):
         fitted.predict_proba(X.to_numpy()[:, :5])
+
+
+# --- defaults: rounds chosen by seeded cross-validation, then refit on all rows -------------
+
+
+def test_default_rounds_are_measured_by_seeded_cv_and_refit_on_every_row(data) -> None:
+    X, y = data
+    model = GbmClassifier(random_state=5, n_jobs=1).fit(X, y)
+    assert model.get_params()["n_estimators"] == "auto"
+    # the search stopped well before its cap, and the final booster has exactly those rounds
+    assert 1 <= model.n_iter_ < model.max_n_estimators
+    assert model.best_iteration_ == model.n_iter_ == model.booster_.current_iteration()
+    again = GbmClassifier(random_state=5, n_jobs=1).fit(X, y)
+    assert again.n_iter_ == model.n_iter_
+    np.testing.assert_array_equal(again.decision_function(X), model.decision_function(X))
+    # refit on every row: the same rounds fixed by hand on all rows give the same model
+    fixed = GbmClassifier(n_estimators=model.n_iter_, random_state=5, n_jobs=1).fit(X, y)
+    np.testing.assert_array_equal(fixed.decision_function(X), model.decision_function(X))
+    explained = model.explain(X.head(20)).sum(axis=1).to_numpy()
+    assert np.max(np.abs(explained - model.decision_function(X.head(20)))) < 1e-9
+
+
+def test_default_rounds_follow_the_learning_rate_and_the_cap(data) -> None:
+    """Measured, not fixed: bigger steps need fewer rounds; the cap bounds the search."""
+    X, y = data
+    slow = GbmClassifier(random_state=0, n_jobs=1).fit(X, y)
+    fast = GbmClassifier(learning_rate=0.5, random_state=0, n_jobs=1).fit(X, y)
+    assert fast.n_iter_ < slow.n_iter_
+    capped = GbmClassifier(max_n_estimators=3, random_state=0, n_jobs=1).fit(X, y)
+    assert capped.n_iter_ == 3
+
+
+def test_default_rounds_on_too_few_rows_of_a_class_fall_back(data) -> None:
+    X, _ = data
+    one_default = np.zeros(40, dtype=int)
+    one_default[0] = 1
+    model = GbmClassifier(n_jobs=1).fit(X.head(40), one_default)
+    assert model.n_iter_ <= 100

@@ -278,3 +278,47 @@ def test_predict_rejects_a_text_value_in_a_numeric_column(fitted, data) -> None:
     bad.loc[bad.index[1], "b"] = "n/a"
     with pytest.raises(ValueError, match=r"column 'b' was numeric at fit.*'n/a'"):
         fitted.predict_proba(bad)
+
+
+# --- defaults -------------------------------------------------------------------------------
+
+
+def _valley_data(n: int = 3000, seed: int = 2):
+    """``age``: risk high at both ends and low in the middle (a valley of the event rate)."""
+    rng = np.random.default_rng(seed)
+    age = rng.uniform(18, 75, n)
+    other = rng.normal(size=n)
+    logit = -1.6 + 0.004 * (age - 45) ** 2 + 0.8 * other
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"age": age, "other": other}), y
+
+
+def test_default_trend_keeps_the_shape_the_data_show() -> None:
+    """Without a declared direction the bins follow the valley; forcing a monotone trend
+    (the old default) flattens one side of it."""
+    X, y = _valley_data()
+    default = ScorecardClassifier().fit(X, y)
+    assert default.get_params()["default_trend"] == "auto"
+    points = _points_in_value_order(default, "age")
+    middle = int(np.argmax(points))  # the safest bins earn the most points
+    assert 0 < middle < len(points) - 1
+    assert points[middle] - points[0] > 10 and points[middle] - points[-1] > 10
+    forced = ScorecardClassifier(default_trend="auto_asc_desc").fit(X, y)
+    forced_points = _points_in_value_order(forced, "age")
+    assert np.all(np.diff(forced_points) >= 0) or np.all(np.diff(forced_points) <= 0)
+    assert default.iv_["age"] > forced.iv_["age"]
+
+
+def test_c_auto_is_chosen_by_seeded_cross_validation(data) -> None:
+    X, y = data
+    model = ScorecardClassifier(C="auto", random_state=3).fit(X, y)
+    assert model.C_ in np.logspace(-3, 2, 11)
+    again = ScorecardClassifier(C="auto", random_state=3).fit(X, y)
+    assert again.C_ == model.C_
+    np.testing.assert_array_equal(again.predict_score(X), model.predict_score(X))
+    # without a seed the folds are taken in row order: still reproducible
+    first, second = (ScorecardClassifier(C="auto").fit(X, y) for _ in range(2))
+    assert first.C_ == second.C_
+    assert ScorecardClassifier(C=0.5).fit(X, y).C_ == 0.5
+    with pytest.raises(ValueError, match="C must be 'auto' or a positive number"):
+        ScorecardClassifier(C="big").fit(X, y)
