@@ -83,5 +83,5 @@ def rating_differences(duck: pd.DataFrame, spark: pd.DataFrame, tol: float = 1e-
         ]
         if bad:
             sid, p, q = bad[0]
-            problems.append(f"{col}: {len(bad)} differ, e.g. {sid}: {p} vs {q}")
+            problems.append(f"{col}: {len(bad)} differ, e.g. {sid}:\n{p}\nvs\n{q}")
     return problems

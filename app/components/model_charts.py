@@ -46,7 +46,7 @@ def roc(frame: pd.DataFrame, lang: str, height: int = 340) -> alt.Chart:
     chance = (
         alt.Chart(pd.DataFrame({"fpr": [0.0, 1.0], "tpr": [0.0, 1.0]}))
         .mark_line(strokeDash=[4, 4], color="#999")
-        .encode(x="fpr:Q", y="tpr:Q")
+        .encode(x=alt.X("fpr:Q", title=fpr_t), y=alt.Y("tpr:Q", title=tpr_t))
     )
     return (chance + lines).properties(height=height)
 

@@ -23,6 +23,7 @@ Used by the AppTest walk (tests/app/test_pages_text.py) and the browser walk
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -86,7 +87,7 @@ COMMAND = re.compile(r"xinping(?: [a-z][a-z-]*)+(?: --[a-z-]+(?: [a-z|]+)?)*")
 
 NOT_A_VALUE = re.compile(r"(?<![A-Za-z])(None|NaN|nan|NaT|null|undefined)(?![A-Za-z])|<NA>")
 BOOLEAN = frozenset({"true", "false", "True", "False"})  # a whole cell or value
-MIDNIGHT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]00:00(:00)?")
+MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]00:00(:00)?")
 SECONDS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
 LONG_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d{4,}(?![\d])")
 SNAKE = re.compile(r"(?<![A-Za-z0-9])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9])")
@@ -130,6 +131,13 @@ class Text:
 TRANSFORM = re.compile(r"对数|\blog\b|logarithm")
 
 
+def _around_now(day: str) -> bool:
+    """A date within a day of the clock: a time the machine recorded while the test ran
+    (a model registered, a batch scored), which may fall on midnight. A date shown as a
+    timestamp ("2026-09-30 00:00", an as-of date) is months away from it."""
+    return abs((dt.date.fromisoformat(day) - dt.date.today()).days) <= 1
+
+
 def problems(
     text: str,
     lang: str,
@@ -148,7 +156,7 @@ def problems(
         found.append(f"'{m.group(0)}' shown as a value")
     if text.strip() in BOOLEAN:
         found.append(f"'{text.strip()}' shown as a value")
-    if MIDNIGHT.search(text):
+    if any(not _around_now(m.group(1)) for m in MIDNIGHT.finditer(text)):
         found.append("a midnight timestamp")
     if SECONDS.search(text):
         found.append("a timestamp with seconds")

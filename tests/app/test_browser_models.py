@@ -11,6 +11,7 @@ then a second challenger is trained, so champion and challenger differ.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,10 +94,13 @@ def test_modeller_reads_gates_compares_and_retrains(models_city: dict) -> None:
         page.get_by_test_id("stSelectbox").first.click()
         page.get_by_role("option", name="道路运输驾驶员诚信考核").click()
         champion, challenger = models_city["champion"], models_city["challenger"]
-        # the forced champion's failed gate, by name
+        # the forced champion's failed gate, by name (on the tiny city other gates may fail
+        # beside it: its grades hold too few defaults to be calibrated)
         page.get_by_text(
-            f"冠军第{champion}版：未通过的门槛：样本外AUC不低于门槛；强制晋升，越过了："
-            "样本外AUC不低于门槛。"
+            re.compile(
+                f"冠军第{champion}版：未通过的门槛：[^。]*样本外AUC不低于门槛[^。]*；"
+                "强制晋升，越过了：[^。]*样本外AUC不低于门槛"
+            )
         ).wait_for()
         # champion and challenger side by side on the same out-of-time data
         page.get_by_text("两个版本在同一份样本外数据上重新评估").wait_for()
