@@ -48,6 +48,9 @@ from features.subjects import current_subjects_sql, open_on_sql
 RECORD_DATE = "coalesce(r.decided_on, r.event_date)"
 EPOCH = dt.date(2000, 1, 1)  # origin of the date axis of a growth slope (any fixed day)
 
+#: decimals a sum of amounts (yuan: the cent) and of values is rounded to, on every engine
+SUM_DECIMALS = (2, 6)
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -328,10 +331,13 @@ def record_agg_sql(
         case "weighted":
             w = " ".join(f"WHEN '{s}' THEN {v!r}" for s, v in cfg.severity_weights)
             return f"sum(CASE WHEN {cond} THEN CASE {alias}.severity {w} ELSE 1.0 END ELSE 0 END)"
+        # sums rounded (amounts to the cent, values to 1e-6): a float sum depends on the
+        # order the engine adds in, and Spark's order varies between runs; a last-bit
+        # difference could put a subject on the other side of a model's split
         case "sum_amount":
-            return f"sum(CASE WHEN {cond} THEN {alias}.amount END)"
+            return f"round(sum(CASE WHEN {cond} THEN {alias}.amount END), {SUM_DECIMALS[0]})"
         case "sum_value":
-            return f"sum(CASE WHEN {cond} THEN {alias}.value_num END)"
+            return f"round(sum(CASE WHEN {cond} THEN {alias}.value_num END), {SUM_DECIMALS[1]})"
         case "max_value":
             return f"max(CASE WHEN {cond} THEN {alias}.value_num END)"
         case "avg_value":

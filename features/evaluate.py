@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from features.compile import EPOCH, BuildConfig, add_months, anchor_names
+from features.compile import EPOCH, SUM_DECIMALS, BuildConfig, add_months, anchor_names
 from features.dsl import (
     ZERO_WHEN_NONE,
     Attribute,
@@ -147,8 +147,8 @@ def _aggregate(
         vals = vals[~np.isnan(vals)]
         if not len(vals):
             return None
-        if agg.startswith("sum"):
-            return float(vals.sum())
+        if agg.startswith("sum"):  # rounded as the SQL engines round it
+            return round(float(vals.sum()), SUM_DECIMALS[0 if agg == "sum_amount" else 1])
         if agg == "max_value":
             return float(vals.max())
         mean = float(vals.mean())
