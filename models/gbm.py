@@ -44,6 +44,20 @@ cross-validation then decides how many such steps the data support. The principl
 rows and on 30,000; only the measured number of rounds differs. Passing an int
 ``n_estimators`` (as the rating schemes' training specs do) fixes the rounds instead,
 with optional early stopping on a hold-out as before.
+
+Categorical splits are held to the same rules as numeric ones, no stricter: the group of
+categories on each side of a split needs ``min_child_samples`` rows, like a leaf, and
+its value is shrunk by ``reg_lambda`` only. LightGBM's own defaults for a feature of
+more than four categories (100 rows a side, plus a categorical smoothing and an extra L2
+of 10 each) are sized for large data: on a thousand rows a category of 40 applicants
+can never be split off alone. Measured on German credit (four features of 5–10
+categories), mean out-of-fold AUC: 0.7948 against 0.7890 with LightGBM's categorical
+defaults on the bench's 15 folds (``bench/peers.py``), 0.8006 against 0.7944 on 15
+other folds (stratified 5-fold × 3, seed 1); UCI unchanged (0.7841 on the bench's
+folds). It was the best of six categorical settings tried on both sets of folds (the
+others: one-vs-rest splits only; 20 rows a side with smoothing 1, with and without L2 1;
+10 rows a side with smoothing and L2 1; L2 1 alone), and the only one that is a rule
+rather than a tuned number.
 """
 
 from __future__ import annotations
@@ -96,7 +110,8 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
     max_depth : int, default=-1
         No limit when ``-1``.
     min_child_samples : int, default=20
-        Least rows in a leaf.
+        Least rows in a leaf, and in a group of categories a categorical split sends
+        one way.
     subsample : float, default=0.8
         Share of rows bagged for each tree (bagging every iteration when below 1).
     colsample_bytree : float, default=0.5
@@ -292,6 +307,11 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             "feature_fraction": float(self.colsample_bytree),
             "lambda_l2": float(self.reg_lambda),
             "min_gain_to_split": float(self.min_split_gain),
+            # categorical splits under the same rules as numeric ones: the leaf row
+            # floor and reg_lambda, no extra categorical smoothing (module docstring)
+            "min_data_per_group": int(self.min_child_samples),
+            "cat_smooth": 0.0,
+            "cat_l2": 0.0,
             "monotone_constraints": monotone,
             "monotone_constraints_method": "advanced",
             "seed": seed,

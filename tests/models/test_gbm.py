@@ -237,3 +237,35 @@ def test_default_rounds_on_too_few_rows_of_a_class_fall_back(data) -> None:
     one_default[0] = 1
     model = GbmClassifier(n_jobs=1).fit(X.head(40), one_default)
     assert model.n_iter_ <= 100
+
+
+def _category_sets(tree: dict, feature: int) -> list[set[int]]:
+    """The category codes sent left by every categorical split on ``feature``."""
+    if "split_index" not in tree:
+        return []
+    found = []
+    if tree["split_feature"] == feature and tree["decision_type"] == "==":
+        found.append({int(c) for c in str(tree["threshold"]).split("||")})
+    return (
+        found
+        + _category_sets(tree["left_child"], feature)
+        + _category_sets(tree["right_child"], feature)
+    )
+
+
+def test_a_small_category_can_be_split_off_alone() -> None:
+    # 400 applicants in 10 categories of 40; only "c9" is risky. A category group needs
+    # as many rows as a leaf (min_child_samples=20), not LightGBM's 100, so the trees can
+    # isolate "c9" — with LightGBM's categorical defaults it always shares its side of a
+    # split with at least two other categories.
+    rng = np.random.default_rng(0)
+    region = np.repeat([f"c{i}" for i in range(10)], 40)
+    y = (rng.random(400) < np.where(region == "c9", 0.8, 0.2)).astype(int)
+    X = pd.DataFrame({"region": pd.Series(region, dtype="str"), "noise": rng.normal(size=400)})
+    model = GbmClassifier(n_estimators=20, subsample=1.0, colsample_bytree=1.0, n_jobs=1)
+    model.fit(X, y)
+    code = model.categories_["region"].index("c9")
+    trees = model.booster_.dump_model()["tree_info"]
+    sets = [s for t in trees for s in _category_sets(t["tree_structure"], 0)]
+    assert sets, "no split on the categorical column"
+    assert {code} in sets or set(range(10)) - {code} in sets
