@@ -16,20 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-
-def _grade_counts(count, defaults, predicted_pd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = np.atleast_1d(np.asarray(count)).astype(np.int64)
-    k = np.atleast_1d(np.asarray(defaults)).astype(np.int64)
-    p = np.atleast_1d(np.asarray(predicted_pd, dtype=np.float64))
-    if not (n.shape == k.shape == p.shape):
-        raise ValueError(
-            f"count, defaults and predicted_pd differ in length: {n.size}, {k.size}, {p.size}."
-        )
-    if np.any(n < 0) or np.any(k < 0) or np.any(k > n):
-        raise ValueError("need 0 <= defaults <= count for every grade.")
-    if np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
-        raise ValueError("predicted_pd must lie in [0, 1].")
-    return n, k, p
+from models.metrics import grade_counts
 
 
 def jeffreys_p_value(count: int, defaults: int, predicted_pd: float) -> float:
@@ -144,7 +131,7 @@ def jeffreys_test(
     """
     from scipy.stats import beta
 
-    n, k, p = _grade_counts(count, defaults, predicted_pd)
+    n, k, p = grade_counts(count, defaults, predicted_pd)
     if not 0 < level < 1 or not 0 < power < 1:
         raise ValueError(f"level and power must be in (0, 1); got {level}, {power}.")
     rows = []
@@ -209,7 +196,7 @@ def ordering_test(count, defaults, *, grades: Sequence | None = None, level: flo
     """
     from scipy.stats import fisher_exact
 
-    n, k, _ = _grade_counts(count, defaults, np.zeros(np.size(count)))
+    n, k, _ = grade_counts(count, defaults, np.zeros(np.size(count)))
     labels = list(grades) if grades is not None else list(range(len(n)))
     if len(labels) != len(n):
         raise ValueError(f"grades has {len(labels)} labels for {len(n)} grades.")

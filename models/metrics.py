@@ -182,6 +182,23 @@ def hhi(shares) -> float:
     return float(np.sum(s**2))
 
 
+def grade_counts(count, defaults, predicted_pd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-grade obligors, defaults and PDs as arrays, checked (equal lengths,
+    0 ≤ defaults ≤ count, PDs in [0, 1]); the input of every per-grade test."""
+    n = np.atleast_1d(np.asarray(count)).astype(np.int64)
+    k = np.atleast_1d(np.asarray(defaults)).astype(np.int64)
+    p = np.atleast_1d(np.asarray(predicted_pd, dtype=np.float64))
+    if not (n.shape == k.shape == p.shape):
+        raise ValueError(
+            f"count, defaults and predicted_pd differ in length: {n.size}, {k.size}, {p.size}."
+        )
+    if np.any(n < 0) or np.any(k < 0) or np.any(k > n):
+        raise ValueError("need 0 <= defaults <= count for every grade.")
+    if np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
+        raise ValueError("predicted_pd must lie in [0, 1].")
+    return n, k, p
+
+
 def binomial_test(
     count,
     defaults,
@@ -214,17 +231,7 @@ def binomial_test(
         ``consistent`` (``p_value >= 1 - level``: the PD is not rejected). A grade
         with no subjects has NaN statistics and ``consistent`` False.
     """
-    n = np.atleast_1d(np.asarray(count)).astype(np.int64)
-    k = np.atleast_1d(np.asarray(defaults)).astype(np.int64)
-    p = np.atleast_1d(np.asarray(predicted_pd, dtype=np.float64))
-    if not (n.shape == k.shape == p.shape):
-        raise ValueError(
-            f"count, defaults and predicted_pd differ in length: {n.size}, {k.size}, {p.size}."
-        )
-    if np.any(n < 0) or np.any(k < 0) or np.any(k > n):
-        raise ValueError("need 0 <= defaults <= count for every grade.")
-    if np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
-        raise ValueError("predicted_pd must lie in [0, 1].")
+    n, k, p = grade_counts(count, defaults, predicted_pd)
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1); got {level}.")
     rows = []
