@@ -95,8 +95,11 @@ SNAKE = re.compile(r"(?<![A-Za-z0-9])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9])")
 #: unless it is a number with a unit glued to it (``0kWh``)
 TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 UNIT = re.compile(r"\d{1,12}(?:[.,]\d+)*([A-Za-z]{2,})")
-#: an MLflow run id, whole (32) or shortened (8): an identifier, not a number with a unit
-RUN_ID = re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8}(?:[0-9a-f]{24})?\b")
+#: an MLflow run id, whole (32) or shortened (8), standing alone: an identifier, not a number
+#: with a unit (inside a batch id such as ``INS-20261031-3b205c40`` the whole token is the id)
+RUN_ID = re.compile(
+    r"(?<![A-Za-z0-9\-])(?=[0-9a-f]*\d)[0-9a-f]{8}(?:[0-9a-f]{24})?(?![A-Za-z0-9\-])"
+)
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 COUNTY_CODES = frozenset(c.code for c in COUNTIES)
 DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")

@@ -30,6 +30,7 @@ from streamlit.testing.v1 import AppTest
         ("地区 530302", "a county code 530302 where its name is meant"),
         ("近12个月用电7,698kWh", "an English word 'kWh'"),
         ("October 2026", "an English word 'October'"),
+        ("批次 abcdefgh", "an English word 'abcdefgh'"),
     ],
 )
 def test_a_planted_defect_is_found(text: str, found: str) -> None:
@@ -51,6 +52,9 @@ def test_a_planted_defect_is_found(text: str, found: str) -> None:
         "纳税信用级别 M级",
         "SHAP 贡献",
         "未评",
+        "挑战者运行 38890aba",
+        "抽查批次 INS-20261031-3b205c40：抽取 124 户企业",
+        "已保存评议记录 VC-20261031-D37C4B1C24",
     ],
 )
 def test_what_a_chinese_page_may_show_passes(text: str) -> None:
