@@ -79,7 +79,7 @@ from sklearn.utils.validation import (
 )
 
 from .reference_shap import ReferenceExplainer, TreePaths
-from .tabular import Columns, check_binary_target, read_columns
+from .tabular import Columns, category_codes, check_binary_target, code_matrix, read_columns
 
 _AUTO_PATIENCE = 50  # rounds without a better hold-out log-loss before the search stops
 _AUTO_FALLBACK_ROUNDS = 100  # n_estimators="auto" when a class has fewer than 2 rows
@@ -254,19 +254,6 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
                 )
         return [int(constraints.get(name, 0)) for name in names]
 
-    def _matrix(self, columns: Columns) -> np.ndarray:
-        """Float matrix for LightGBM: categories as fixed codes, unseen/missing as NaN."""
-        out = np.empty((columns.n_rows, len(columns.names)), dtype=np.float64)
-        for j, (name, values, cat) in enumerate(
-            zip(columns.names, columns.arrays, columns.categorical, strict=True)
-        ):
-            if cat:
-                codes = pd.Index(self.categories_[name], dtype=object).get_indexer(values)
-                out[:, j] = np.where(codes >= 0, codes, np.nan)
-            else:
-                out[:, j] = values
-        return out
-
     def fit(self, X, y):
         """Train the boosted trees.
 
@@ -286,12 +273,8 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, target = check_binary_target(y)
         names = list(columns.names)
         monotone = self._check_params(names)
-        self.categories_ = {
-            name: sorted(pd.unique(values[~pd.isna(values)]).tolist())
-            for name, values, cat in zip(names, columns.arrays, columns.categorical, strict=True)
-            if cat
-        }
-        matrix = self._matrix(columns)
+        self.categories_ = category_codes(columns)
+        matrix = code_matrix(columns, self.categories_)
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -413,7 +396,7 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
     def _read(self, X) -> tuple[Columns, np.ndarray]:
         check_is_fitted(self)
         columns = read_columns(self, X, fit=False)
-        return columns, self._matrix(columns)
+        return columns, code_matrix(columns, self.categories_)
 
     def decision_function(self, X) -> np.ndarray:
         """Raw log-odds of the positive class.

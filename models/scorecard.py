@@ -1,4 +1,5 @@
-"""Points scorecard: WOE binning (optbinning) + logistic regression + PDO scaling.
+"""Points scorecard: WOE binning (optbinning) + logistic regression + PDO scaling,
+with optional boosted correction tables (:mod:`models.corrections`).
 
 The model is a classic credit scorecard. Each feature is cut into bins by optbinning's
 optimal binning under a monotonic trend of the event rate; each bin gets a weight of
@@ -51,6 +52,17 @@ declare is measured on the data, not assumed*.
   AUC by less than 0.002 either way, so the simpler, faster default stays.
   ``C="auto"`` is there for data where it matters: it picks the strength by stratified
   cross-validation of the log-loss, seeded by ``random_state``.
+* ``corrections="auto"``: one coefficient per feature cannot hold a finer shape inside
+  a feature or two features acting together (a repayment status that means more when
+  the bill is high). Such structure is measured too: boosted correction tables — one
+  per feature, and for pairs of features at most as many as there are features — are
+  fitted from the scorecard's own log-odds and kept only when seeded cross-validation
+  shows that they lower the log-loss by more than one standard error
+  (:mod:`models.corrections`). Where the scorecard already holds the risk, nothing is
+  added and the model is the classic scorecard (German credit: no table on any of 15
+  folds); where it does not, the tables carry it (UCI credit card: +0.013 AUC).
+  Declared trends bind the tables as well. The rating schemes' training turns them off
+  (``"off"``): a published rating keeps one points table per indicator.
 """
 
 from __future__ import annotations
@@ -76,7 +88,15 @@ from sklearn.utils.validation import (
     check_is_fitted,
 )
 
-from .tabular import Columns, check_binary_target, read_columns
+from .corrections import fit_corrections
+from .tabular import (
+    Columns,
+    category_codes,
+    check_binary_target,
+    code_matrix,
+    feature_names,
+    read_columns,
+)
 
 TRENDS = frozenset(
     {
@@ -220,9 +240,15 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         optbinning's optimisation solver.
     time_limit : float, default=100
         Seconds allowed to the solver per feature.
+    corrections : {"auto", "off"}, default="auto"
+        ``"auto"``: after the scorecard, boost one-feature and two-feature correction
+        tables from its log-odds (:mod:`models.corrections`) and keep them only when
+        seeded cross-validation shows a lower log-loss than the scorecard's alone (see
+        *Defaults* above). ``"off"``: the classic scorecard only.
     random_state : int, RandomState instance or None, default=None
-        Seed of the folds that choose ``C="auto"`` (None: unshuffled stratified folds).
-        Binning and the lbfgs regression are deterministic.
+        Seed of the folds that choose ``C="auto"`` (None: unshuffled stratified folds)
+        and of the folds and row sampling of the corrections (None: seed 0). Binning and
+        the lbfgs regression are deterministic.
 
     Attributes
     ----------
@@ -254,6 +280,19 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         Points every subject starts from.
     points_ : dict of str to ndarray of int
         Points of each selected feature's bins: regular bins, then missing, then unseen.
+    corrections_ : list of CorrectionTable
+        The correction tables kept (empty with ``corrections="off"`` or when
+        cross-validation found no gain); they may use features the scorecard left out.
+    correction_points_ : list of ndarray of int
+        Points of each correction table's cells. :meth:`explain` credits each feature of
+        a two-feature table half its points (the Shapley value against a reference row),
+        an odd point to the first feature.
+    correction_summary_ : dict
+        ``rounds`` of boosting kept (0: none), and the mean and standard error over the
+        folds of the cross-validated log-loss gain of the tables over the scorecard
+        (``cv_log_loss_gain``, ``cv_log_loss_gain_se``).
+    categories_ : dict of str to list
+        Categories of each categorical feature, in the code order the tables use.
     """
 
     def __init__(
@@ -273,6 +312,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         base_odds: float = 50.0,
         solver: str = "cp",
         time_limit: float = 100,
+        corrections: str = "auto",
         random_state=None,
     ) -> None:
         self.monotonic_trends = monotonic_trends
@@ -289,6 +329,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         self.base_odds = base_odds
         self.solver = solver
         self.time_limit = time_limit
+        self.corrections = corrections
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -308,6 +349,8 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{param} must be a positive number; got {value!r}.")
         if not isinstance(self.base_score, numbers.Real) or not math.isfinite(self.base_score):
             raise ValueError(f"base_score must be a finite number; got {self.base_score!r}.")
+        if self.corrections not in ("auto", "off"):
+            raise ValueError(f"corrections must be 'auto' or 'off'; got {self.corrections!r}.")
         if not isinstance(self.min_iv, numbers.Real) or self.min_iv < 0:
             raise ValueError(f"min_iv must be a number >= 0; got {self.min_iv!r}.")
         if self.default_trend not in TRENDS:
@@ -442,7 +485,46 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         for name in self.selected_features_:
             table = np.append(self.bins_[name].woe, 0.0)  # regular, missing, unseen
             self.points_[name] = np.round(-self.factor_ * coef[name] * table).astype(np.int64)
+        self._fit_corrections(columns, target, trends, intercept)
         return self
+
+    def _fit_corrections(self, columns: Columns, target, trends: dict, intercept: float) -> None:
+        """Correction tables on top of the integer scorecard, in points."""
+        self.categories_ = category_codes(columns)
+        self.corrections_, self.correction_points_ = [], []
+        self.correction_summary_ = {
+            "rounds": 0,
+            "cv_log_loss_gain": None,
+            "cv_log_loss_gain_se": None,
+        }
+        if self.corrections == "off":
+            return
+        matrix = code_matrix(columns, self.categories_)
+        # the trees correct the log-odds people see: those of the integer score
+        init = self.score_to_log_odds(self._scorecard_score(columns))
+        rise = {"ascending": 1, "descending": -1}  # event rate's trend -> log-odds sign
+        monotone = [
+            0 if cat else rise.get(trends[name], 0)
+            for name, cat in zip(columns.names, columns.categorical, strict=True)
+        ]
+        seed = 0
+        if self.random_state is not None:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        tables, constant, self.correction_summary_ = fit_corrections(
+            matrix,
+            target.astype(np.float64),
+            init,
+            categorical=[j for j, cat in enumerate(columns.categorical) if cat],
+            n_categories=[len(self.categories_.get(n, ())) for n in columns.names],
+            monotone=monotone,
+            seed=seed,
+        )
+        for table in tables:
+            self.corrections_.append(table)
+            self.correction_points_.append(
+                np.round(-self.factor_ * table.log_odds).astype(np.int64)
+            )
+        self.base_points_ = round(self.offset_ - self.factor_ * (intercept + constant))
 
     def _choose_c(self, design: np.ndarray, target: np.ndarray) -> float:
         """``C``, or for ``"auto"`` the grid value with the best cross-validated log-loss."""
@@ -496,14 +578,51 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
 
     # --- predict ---------------------------------------------------------------
 
-    def _points(self, columns: Columns) -> dict[str, np.ndarray]:
+    def _points(self, columns: Columns, reference: Columns | None = None) -> dict[str, np.ndarray]:
+        """Points of each feature for each row: its scorecard bin, its one-feature
+        correction tables and its share of each two-feature table — half the cell, or
+        against a ``reference`` row, its Shapley value; an odd point goes to the first of
+        the two features, so that the shares add up exactly."""
         out = {}
         for name, values in zip(columns.names, columns.arrays, strict=True):
             if name not in self.points_:
                 out[name] = np.zeros(columns.n_rows, dtype=np.int64)
                 continue
             out[name] = self.points_[name][self.bins_[name].positions(values)]
+        if not self.corrections_:
+            return out
+        names = list(columns.names)
+        matrix = code_matrix(columns, self.categories_)
+        ref = None if reference is None else code_matrix(reference, self.categories_)
+        for table, points in zip(self.corrections_, self.correction_points_, strict=True):
+            at = table.positions(matrix)
+            if len(table.features) == 1:
+                out[names[table.features[0]]] = out[names[table.features[0]]] + points[at]
+                continue
+            a, b = table.features
+            cell = points[at]
+            if ref is None:  # half each; an odd point goes to the first feature
+                out[names[a]] = out[names[a]] + (cell - cell // 2)
+                out[names[b]] = out[names[b]] + cell // 2
+                continue
+            a0, b0 = (np.repeat(p, columns.n_rows) for p in table.positions(ref))
+            cell_ref = points[a0, b0]
+            # against the reference: each feature's two-feature Shapley value (an odd
+            # half point to the first feature), plus its half of the reference cell,
+            # which explain() subtracts again with the reference row's own points
+            twice = points[at[0], b0] - points[a0, at[1]] + cell - cell_ref
+            share_a = twice - twice // 2
+            out[names[a]] = out[names[a]] + share_a + (cell_ref - cell_ref // 2)
+            out[names[b]] = out[names[b]] + (cell - cell_ref - share_a) + cell_ref // 2
         return out
+
+    def _scorecard_score(self, columns: Columns) -> np.ndarray:
+        """Integer scores of the scorecard alone (before any correction table)."""
+        total = np.full(columns.n_rows, self.base_points_, dtype=np.int64)
+        for name, values in zip(columns.names, columns.arrays, strict=True):
+            if name in self.points_:
+                total += self.points_[name][self.bins_[name].positions(values)]
+        return total
 
     def _read(self, X) -> Columns:
         check_is_fitted(self)
@@ -531,13 +650,15 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         columns = self._read(X)
         if "base" in columns.names:
             raise ValueError("a feature is named 'base', which explain() uses for the base points.")
-        points = self._points(columns)
-        frame = pd.DataFrame(points, columns=list(columns.names))
-        frame["base"] = np.int64(self.base_points_)
+        ref = None
         if reference is not None:
             ref = self._read(reference)
             if ref.n_rows != 1:
                 raise ValueError(f"reference must be one row; got {ref.n_rows} rows.")
+        points = self._points(columns, ref)
+        frame = pd.DataFrame(points, columns=list(columns.names))
+        frame["base"] = np.int64(self.base_points_)
+        if ref is not None:
             at_ref = {name: int(v[0]) for name, v in self._points(ref).items()}
             for name, v in at_ref.items():
                 frame[name] -= v
@@ -634,4 +755,37 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
                 )
         return pd.DataFrame(
             rows, columns=["feature", "bin", "kind", "count", "event_rate", "woe", "points"]
+        )
+
+    def correction_table(self) -> pd.DataFrame:
+        """The correction tables kept on top of the scorecard, one row per cell.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``table`` (number), ``feature`` and ``bin``, ``feature_2`` and
+            ``bin_2`` (empty for a one-feature table) and ``points`` (int). A row's
+            points are added to the scorecard's when a subject falls in both bins.
+        """
+        check_is_fitted(self)
+        names = feature_names(self, self.n_features_in_)
+        rows = []
+        for number, (table, points) in enumerate(
+            zip(self.corrections_, self.correction_points_, strict=True), start=1
+        ):
+            labels = table.labels(names, self.categories_)
+            for cell in itertools.product(*(range(n) for n in points.shape)):
+                pair = len(cell) == 2
+                rows.append(
+                    {
+                        "table": number,
+                        "feature": names[table.features[0]],
+                        "bin": labels[0][cell[0]],
+                        "feature_2": names[table.features[1]] if pair else "",
+                        "bin_2": labels[1][cell[1]] if pair else "",
+                        "points": int(points[cell]),
+                    }
+                )
+        return pd.DataFrame(
+            rows, columns=["table", "feature", "bin", "feature_2", "bin_2", "points"]
         )

@@ -255,3 +255,29 @@ def feature_names(estimator, n_features: int) -> list[str]:
     if names is not None:
         return [str(n) for n in names]
     return [f"x{i}" for i in range(n_features)]
+
+
+def category_codes(columns: Columns) -> dict[str, list]:
+    """The categories seen in each categorical column, sorted: the order of their codes."""
+    return {
+        name: sorted(pd.unique(values[~pd.isna(values)]).tolist())
+        for name, values, cat in zip(
+            columns.names, columns.arrays, columns.categorical, strict=True
+        )
+        if cat
+    }
+
+
+def code_matrix(columns: Columns, categories: dict[str, list]) -> np.ndarray:
+    """Float matrix for LightGBM: numeric columns as they are, categories as their codes
+    in ``categories``, a missing or unseen category as NaN."""
+    out = np.empty((columns.n_rows, len(columns.names)), dtype=np.float64)
+    for j, (name, values, cat) in enumerate(
+        zip(columns.names, columns.arrays, columns.categorical, strict=True)
+    ):
+        if cat:
+            codes = pd.Index(categories[name], dtype=object).get_indexer(values)
+            out[:, j] = np.where(codes >= 0, codes, np.nan)
+        else:
+            out[:, j] = values
+    return out

@@ -215,6 +215,8 @@ def make_estimator(family: str, scheme: Scheme, spec: TrainingSpec) -> object:
             pdo=p.pdo,
             base_score=p.base_score,
             base_odds=p.base_odds,
+            # a published rating keeps one points table per indicator
+            corrections="off",
             random_state=spec.seed,
         )
     p = spec.gbm

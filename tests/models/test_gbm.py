@@ -63,7 +63,7 @@ def test_explain_sums_to_the_raw_log_odds(fitted, data) -> None:
 def test_explain_matches_shap_tree_explainer(fitted, data) -> None:
     shap = pytest.importorskip("shap")
     X, _ = data
-    matrix = fitted._matrix(fitted._read(X.head(50))[0])
+    matrix = fitted._read(X.head(50))[1]
     values = shap.TreeExplainer(fitted.booster_).shap_values(matrix)
     values = values[1] if isinstance(values, list) else values
     np.testing.assert_allclose(

@@ -42,7 +42,8 @@ def data():
 @pytest.fixture(scope="module")
 def fitted(data):
     X, y = data
-    return ScorecardClassifier(min_iv=0.0).fit(X, y)
+    # the classic scorecard: correction tables have their own tests (test_corrections.py)
+    return ScorecardClassifier(min_iv=0.0, corrections="off").fit(X, y)
 
 
 def test_explain_sums_exactly_to_integer_scores(fitted, data) -> None:
@@ -170,7 +171,7 @@ def test_wrong_signed_feature_is_dropped() -> None:
     proxy = driver + 0.4 * rng.normal(size=n)
     y = (rng.random(n) < 1 / (1 + np.exp(-(3.0 * driver - 1.6 * proxy)))).astype(int)
     X = pd.DataFrame({"driver": driver, "proxy": proxy})
-    model = ScorecardClassifier(min_iv=0.0).fit(X, y)
+    model = ScorecardClassifier(min_iv=0.0, corrections="off").fit(X, y)
     assert "driver" in model.selected_features_
     assert "proxy" not in model.selected_features_
     assert "wrong sign" in model.dropped_features_["proxy"]
