@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from training.spec import Gates
 
+#: the gates' names in Chinese and English: the HTML report and the pages both read them
 GATE_TEXT: dict[str, tuple[str, str]] = {
-    "min_auc": ("跨期样本AUC不低于下限", "out-of-time AUC at least the minimum"),
-    "max_brier": ("Brier分数不高于上限", "Brier score at most the maximum"),
+    "min_auc": ("样本外AUC不低于门槛", "out-of-time AUC at least the minimum"),
+    "max_brier": ("样本外Brier分数不高于门槛", "out-of-time Brier score at most the maximum"),
     "calibration_in_the_large": (
         "整体违约率与预测违约率之比在允许范围内",
         "observed / predicted default rate of the portfolio within the allowed ratio",
     ),
     "grade_calibration": (
-        "各等级违约概率未被显著低估（Jeffreys检验）",
+        "各等级违约概率未被显著低估（杰弗里斯检验）",
         "no grade's PD significantly too low (Jeffreys test)",
     ),
     "grade_ordering": (

@@ -162,7 +162,7 @@ def _validator_sections(report: dict) -> list[str]:
             f"{lv['n']}), mean PD <b>{lv['predicted_rate']:.3%}</b>, ratio "
             f"<b>{lv['ratio']:.3f}</b>; Jeffreys p (PD too low) {lv['p_under']:.4f}, "
             f"(PD too high) {lv['p_over']:.4f}.</p>",
-            "<h2>等级校准（Jeffreys检验）/ Calibration per grade, Jeffreys test</h2>",
+            "<h2>等级校准（杰弗里斯检验）/ Calibration per grade, Jeffreys test</h2>",
             f"<p>Each grade's PD is scaled by the level ratio {cal['level_ratio_applied']:.3f} "
             "(the level is judged above); the grade fails when its default rate significantly "
             f"exceeds that PD times {cal.get('materiality', 1.0):g} (<i>tested PD</i>; "

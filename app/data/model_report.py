@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from features.schemes import SCHEMES
+from training.gates import GATE_TEXT
 
 #: codes of the model registry and of training's report: code → (中文, English)
 FAMILIES: dict[str, tuple[str, str]] = {
@@ -33,20 +34,13 @@ ALIASES: dict[str, tuple[str, str]] = {
     "challenger": ("挑战者", "challenger"),
 }
 GATES: dict[str, tuple[str, str]] = {
-    "min_auc": ("样本外AUC不低于门槛", "out-of-time AUC at least"),
-    "max_brier": ("样本外Brier不高于门槛", "out-of-time Brier at most"),
+    **GATE_TEXT,
+    # gates of versions trained before issue 16, still named on their reports
     "min_grades_within_ci": (
         "等级违约率落入置信区间的比例不低于门槛",
         "share of grades within the binomial CI at least",
     ),
-    "max_score_psi": ("分数PSI不高于门槛", "score PSI at most"),
     "monotone_default_rates": ("违约率随等级单调", "default rates monotone by grade"),
-    # the validator-grade gates of issue 16 (training/evaluate.py GATE_TEXT)
-    "calibration_in_the_large": ("整体违约率与预测之比", "observed / predicted default level"),
-    "grade_calibration": ("PD被显著低估的等级占比", "share of grades whose PD is too low"),
-    "grade_ordering": ("相邻等级违约率显著倒挂对数", "adjacent grades reversed with confidence"),
-    "max_feature_psi": ("指标PSI最大值不高于门槛", "largest feature PSI at most"),
-    "max_feature_auc": ("单一指标AUC不高于上限（防泄漏）", "single-feature AUC at most (leak)"),
     # not a gate of the spec: promotion's comparison with the champion (training.promote)
     "vs_champion": ("样本外AUC不低于冠军模型", "out-of-time AUC not below the champion's"),
 }

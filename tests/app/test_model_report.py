@@ -21,7 +21,7 @@ def test_forced_over_names_each_gate_it_overrode() -> None:
     assert mr.gate_names(mr.forced_gates(FORCED), "zh") == (
         "样本外AUC不低于门槛；违约率随等级单调；样本外AUC不低于冠军模型"
     )
-    assert mr.gate_names(["min_auc"], "en") == "out-of-time AUC at least"
+    assert mr.gate_names(["min_auc"], "en") == "out-of-time AUC at least the minimum"
     assert mr.gate_names([], "zh") == "—"
 
 
@@ -53,7 +53,7 @@ def versions() -> pd.DataFrame:
 def test_every_version_shows_its_gates_by_name() -> None:
     rows = mr.version_rows(versions(), "zh")
     assert rows.loc[0, "gates_failed_shown"] == "样本外AUC不低于门槛；违约率随等级单调"
-    assert rows.loc[0, "gates_passed_shown"] == "样本外Brier不高于门槛"
+    assert rows.loc[0, "gates_passed_shown"] == "样本外Brier分数不高于门槛"
     assert rows.loc[0, "forced_over_shown"].startswith("样本外AUC不低于门槛；")
     assert rows.loc[
         1, ["gates_failed_shown", "gates_passed_shown", "forced_over_shown"]
@@ -173,3 +173,11 @@ def test_page_keys_exist_in_both_languages() -> None:
     for k in keys:
         zh, en = STRINGS[k]
         assert zh and en, k
+
+
+def test_page_and_report_name_gates_alike() -> None:
+    # one table of names: the HTML report (training.gates) and the pages say the same
+    from training.gates import GATE_TEXT
+
+    for code, pair in GATE_TEXT.items():
+        assert mr.GATES[code] == pair
