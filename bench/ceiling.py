@@ -14,7 +14,7 @@ limits: what is left below the oracle at city scale is the information the
 published records do not carry, the rest is the small city's sampling noise.
 
 For each scale and scheme it builds the spec's snapshots, fits with
-:func:`training.run.fit_pipeline` (the shipped spec: on the small city the family
+:func:`training.fit.fit_pipeline` (the shipped spec: on the small city the family
 the spec picks by cross-validation, as ``xinping train`` does; on the city
 LightGBM, since the scorecard's binning of millions of rows is slow and LightGBM
 is what the small city picks for three of the four schemes; ``--family`` fixes
@@ -75,7 +75,8 @@ def measure(store, scheme: str, scale: str, family: str | None) -> dict:
     """Fit ``scheme`` with its shipped spec on ``store`` and report the out-of-time figures."""
     from features.schemes import get_scheme
     from training.evaluate import evaluate
-    from training.run import _truth, build_frames, fit_pipeline
+    from training.fit import fit_pipeline
+    from training.run import _truth, build_frames
     from training.spec import Snapshots, load_spec
 
     spec = load_spec(scheme)

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,37 +22,20 @@ import numpy as np
 import pandas as pd
 
 from features.build import build_training_frame
-from features.dsl import DOWN, UP, Derived, Scheme
+from features.dsl import Scheme
 from features.exports import write_csv
 from features.history import scheme_history_start, uncovered
 from features.schemes import get_scheme
 from features.store.base import Store
-from models import metrics
-from models.calibration import PlattCalibrator, ScoreScale
-from models.explain import reference_profile
-from models.gbm import GbmClassifier
-from models.pipeline import IndicatorText, RatingPipeline, encode_ordinal
-from models.rating import load_scale
-from models.scorecard import ScorecardClassifier
+from models.pipeline import RatingPipeline, encode_ordinal
 from training import tracking
 from training.evaluate import evaluate
+from training.fit import Frames, Progress, fit_pipeline
 from training.gates import check_gates
 from training.reference import REFERENCE_PATH, population_reference
 from training.report import render_html
 from training.report_figures import figures
 from training.spec import TrainingSpec
-
-Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Frames:
-    """The snapshots of one training run (``history``: :func:`history_check`)."""
-
-    train: pd.DataFrame
-    validation: pd.DataFrame
-    oot: pd.DataFrame
-    history: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -141,235 +123,6 @@ def fingerprint(frames: Frames) -> str:
         h.update(",".join(part.columns).encode())
         h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
     return h.hexdigest()
-
-
-def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
-    """Reason texts and how values read, copied from the declarations into the model
-    version (so a version keeps the words it was validated with)."""
-    out = {}
-    for i in scheme.indicators:
-        src = i.source
-        pair = (
-            (src.left, src.right)
-            if isinstance(src, Derived) and i.display_kind == "change"
-            else None
-        )
-        out[i.name] = IndicatorText(
-            i.label_zh,
-            i.label_en,
-            i.direction,
-            i.unit,
-            i.reason_zh,
-            i.reason_en,
-            i.window,
-            display=i.display_kind,
-            labels=tuple((code, zh, en) for code, (zh, en) in i.value_labels.items()),
-            order=i.order,
-            missing_zh=i.missing_zh,
-            missing_en=i.missing_en,
-            missing_rank=i.missing_rank,
-            pair=pair,
-            pair_unit=i.unit,
-        )
-    return out
-
-
-def ordinal_features(scheme: Scheme) -> dict[str, tuple[str, ...]]:
-    """Indicators whose categories have a declared risk order: the models read their rank."""
-    return {i.name: i.order for i in scheme.indicators if i.order}
-
-
-def reference_row(x: pd.DataFrame, ordinal: dict[str, tuple[str, ...]]) -> pd.DataFrame:
-    """The reference subject of the reasons (:func:`models.explain.reference_profile`),
-    ordered categories at their median rank, given back as the category."""
-    ref = reference_profile(encode_ordinal(x, ordinal))
-    for col, order in ordinal.items():
-        if col in ref:
-            rank = ref.at[0, col]
-            ref[col] = pd.Series([None if pd.isna(rank) else order[int(rank)]], dtype=object)
-    return ref
-
-
-def make_estimator(family: str, scheme: Scheme, spec: TrainingSpec) -> object:
-    """An unfitted estimator of ``family`` with the spec's parameters and the
-    indicators' risk directions as monotone trends / constraints."""
-    # ordered categories are read as their rank, with the risk rising along it
-    numeric = [i for i in scheme.indicators if not i.categorical or i.ordinal]
-    categorical = [i.name for i in scheme.indicators if i.categorical and not i.ordinal]
-    if family == "scorecard":
-        p = spec.scorecard
-        trends = {
-            i.name: "ascending" if i.direction == UP else "descending"
-            for i in numeric
-            if i.direction in (UP, DOWN)
-        }
-        return ScorecardClassifier(
-            monotonic_trends=trends,
-            # the schemes keep monotone bins for indicators without a direction
-            default_trend="auto_asc_desc",
-            categorical_features=categorical,
-            min_iv=p.min_iv,
-            max_n_bins=p.max_n_bins,
-            min_bin_size=p.min_bin_size,
-            C=p.C,
-            pdo=p.pdo,
-            base_score=p.base_score,
-            base_odds=p.base_odds,
-            # a published rating keeps one points table per indicator
-            corrections="off",
-            random_state=spec.seed,
-        )
-    p = spec.gbm
-    constraints = (
-        {i.name: int(i.direction) for i in numeric if i.direction in (UP, DOWN)}
-        if p.monotone
-        else None
-    )
-    return GbmClassifier(
-        monotone_constraints=constraints,
-        categorical_features=categorical,
-        n_estimators=p.n_estimators,
-        learning_rate=p.learning_rate,
-        num_leaves=p.num_leaves,
-        min_child_samples=p.min_child_samples,
-        subsample=p.subsample,
-        colsample_bytree=p.colsample_bytree,
-        reg_lambda=p.reg_lambda,
-        n_jobs=2,
-        random_state=spec.seed,
-    )
-
-
-def cv_folds(frames: Frames, horizon: int) -> list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]:
-    """Rolling-origin folds over the fully observed snapshots.
-
-    Each validation snapshot ``v`` is predicted by a model fitted on the training and
-    validation snapshots dated at least one label horizon before it, so no outcome the
-    model learns from lies in ``v``'s window. Returns ``(v, fit rows, validation rows)``
-    as positions in ``train + validation`` stacked; folds whose fitting rows lack one
-    of the outcomes are left out.
-    """
-    both = pd.concat([frames.train, frames.validation], ignore_index=True)
-    as_of = pd.to_datetime(both["as_of"])
-    y = both["label"].to_numpy(int)
-    folds = []
-    for v in sorted(pd.to_datetime(frames.validation["as_of"]).unique()):
-        fit_rows = np.flatnonzero((as_of <= v - pd.DateOffset(months=horizon)).to_numpy())
-        val_rows = np.flatnonzero((as_of == v).to_numpy())
-        if len(np.unique(y[fit_rows])) == 2 and len(np.unique(y[val_rows])) == 2:
-            folds.append((pd.Timestamp(v), fit_rows, val_rows))
-    return folds
-
-
-def _level_intercept(logit: np.ndarray, slope: float, rate: float) -> float:
-    """The intercept that makes the mean PD of ``slope * logit + b`` equal ``rate``."""
-    from scipy.optimize import brentq
-
-    z = slope * np.asarray(logit, dtype=float)
-    rate = float(np.clip(rate, 1e-6, 1 - 1e-6))
-    return float(brentq(lambda b: np.mean(1.0 / (1.0 + np.exp(-(z + b)))) - rate, -50.0, 50.0))
-
-
-def fit_pipeline(
-    scheme: Scheme,
-    spec: TrainingSpec,
-    frames: Frames,
-    progress: Progress | None = None,
-    notes: dict | None = None,
-) -> tuple[RatingPipeline, dict[str, float]]:
-    """Pick the family by time-series cross-validation, refit it on every fully
-    observed snapshot, calibrate, fit grade bands.
-
-    * Family: each allowed family is fitted on the rolling-origin folds of
-      :func:`cv_folds`; the higher mean AUC over the folds wins (the scorecard wins
-      ties: it is easier to explain). Without a usable fold (snapshots closer than one
-      horizon), the family is fitted on ``train`` and judged on ``validation``.
-    * The chosen family is refitted on ``train`` and ``validation`` together.
-    * Calibration: the slope comes from a Platt fit on the folds' out-of-fold
-      log-odds (how far the model's ranking stretches out of sample); the intercept
-      sets the mean PD of the latest validation snapshot, the most recent one whose
-      outcomes are fully observed, to its observed default rate, so PDs follow the
-      current level of risk rather than the average of older years.
-    * Grade bands are fitted on the calibrated PDs of every fitted row.
-
-    ``notes``, when given, receives the fold AUCs and the calibration.
-    """
-    say = progress or (lambda msg: None)
-    features = tuple(i.name for i in scheme.indicators)
-    cols = list(features)
-    families = ("scorecard", "gbm") if spec.family == "both" else (spec.family,)
-    horizon = scheme.target.horizon if scheme.target is not None else 12
-    both = pd.concat([frames.train, frames.validation], ignore_index=True)
-    ordinal = ordinal_features(scheme)
-    x_all, y_all = encode_ordinal(both[cols], ordinal), both["label"].to_numpy(int)
-    folds = cv_folds(frames, horizon)
-    val_auc: dict[str, float] = {}
-    fold_auc: dict[str, list[float]] = {}
-    oof: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for family in families:
-        aucs, logits, ys = [], [], []
-        if folds:
-            for v, fit_rows, val_rows in folds:
-                say(f"{family}: fold {v.date()} ({len(fit_rows):,} rows)")
-                est = make_estimator(family, scheme, spec).fit(
-                    x_all.iloc[fit_rows], y_all[fit_rows]
-                )
-                s = est.decision_function(x_all.iloc[val_rows])
-                aucs.append(metrics.auc(y_all[val_rows], s))
-                logits.append(s)
-                ys.append(y_all[val_rows])
-        else:
-            x_tr = encode_ordinal(frames.train[cols], ordinal)
-            y_tr = frames.train["label"].to_numpy(int)
-            x_val = encode_ordinal(frames.validation[cols], ordinal)
-            y_val = frames.validation["label"].to_numpy(int)
-            est = make_estimator(family, scheme, spec).fit(x_tr, y_tr)
-            s = est.decision_function(x_val)
-            aucs.append(metrics.auc(y_val, s))
-            logits.append(s)
-            ys.append(y_val)
-        fold_auc[family] = [float(a) for a in aucs]
-        val_auc[family] = float(np.mean(aucs))
-        oof[family] = (np.concatenate(logits), np.concatenate(ys))
-        say(f"{family}: cross-validated AUC {val_auc[family]:.4f}")
-    family = max(families, key=lambda f: (round(val_auc[f], 4), f == "scorecard"))
-    say(f"refitting {family} on {len(x_all):,} rows")
-    est = make_estimator(family, scheme, spec).fit(x_all, y_all)
-    slope = PlattCalibrator.fit(*oof[family]).a
-    latest = pd.to_datetime(both["as_of"]) == pd.to_datetime(frames.validation["as_of"]).max()
-    level = float(y_all[latest.to_numpy()].mean())
-    intercept = _level_intercept(est.decision_function(x_all[latest.to_numpy()]), slope, level)
-    calibrator = PlattCalibrator(slope, intercept)
-    sc = spec.scorecard
-    pipeline = RatingPipeline(
-        scheme=scheme.key,
-        family=family,
-        features=features,
-        estimator=est,
-        calibrator=calibrator,
-        score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
-        scale=load_scale(scheme.key),
-        texts=indicator_texts(scheme),
-        reference=reference_row(both[cols], ordinal),
-        ordinal=ordinal,
-    )
-    pipeline.scale = pipeline.scale.fit_bands(pipeline.predict_pd(both), y_all)
-    if notes is not None:
-        notes.update(
-            {
-                "folds": [str(v.date()) for v, _, _ in folds],
-                # the refitted model has seen both: only the fold AUCs are out of sample
-                "in_sample": ["train", "validation"],
-                "fold_auc": fold_auc,
-                "calibration": {
-                    "slope": slope,
-                    "intercept": intercept,
-                    "level_as_of": str(pd.to_datetime(frames.validation["as_of"]).max().date()),
-                    "level_default_rate": level,
-                },
-            }
-        )
-    return pipeline, val_auc
 
 
 def _flat(prefix: str, obj: object) -> dict[str, str]:

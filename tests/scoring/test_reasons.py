@@ -24,7 +24,7 @@ from models.pipeline import RatingPipeline
 from models.rating import load_scale
 from models.scorecard import ScorecardClassifier
 from scoring.reasons import reasons_json
-from training.run import indicator_texts, ordinal_features, reference_row
+from training.fit import indicator_texts, ordinal_features, reference_row
 
 ORDER = ("A", "B", "M", "C", "D")
 SCHEME = Scheme(

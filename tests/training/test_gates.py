@@ -20,8 +20,9 @@ from features.records.synthetic.city import generate_city
 from features.schemes import get_scheme
 from features.store.duckdb_store import DuckDBStore
 from training.evaluate import calibration_table, evaluate, ordering_table
+from training.fit import Frames, fit_pipeline
 from training.gates import check_gates
-from training.run import Frames, build_frames, fit_pipeline
+from training.run import build_frames
 from training.spec import Gates, load_spec
 
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning:shap.*")

@@ -24,15 +24,9 @@ from models import metrics
 from models.overrides import Override
 from models.pipeline import CONTRIB_PREFIX
 from training import tracking
+from training.fit import Frames, cv_folds, fit_pipeline
 from training.promote import promote
-from training.run import (
-    Frames,
-    build_frames,
-    cv_folds,
-    fingerprint,
-    fit_pipeline,
-    train_scheme,
-)
+from training.run import build_frames, fingerprint, train_scheme
 from training.spec import TrainingSpec, load_spec
 
 # shap's colour maps warn on import; not ours to fix
