@@ -404,6 +404,8 @@ def subject_list_history(store: Store, subject_id: str, masked: bool = True) -> 
     if events.empty:
         return events
     out = events.copy()
+    for col in ("effective_on", "expires_on"):
+        out[col] = pd.Series([_day(d) for d in out[col]], index=out.index, dtype=object)
     out["list_zh"] = [LIST_LABELS[k][0] for k in out["list_key"]]
     out["event_zh"] = [EVENT_LABELS[e][0] for e in out["event"]]
     if masked:
