@@ -27,6 +27,7 @@ from scoring.history import ratings_on
 from scoring.lists import (
     Listing,
     ListsConfig,
+    by_day,
     earliest_exit,
     evidence_trail,
     list_events,
@@ -112,6 +113,17 @@ def persons_reached(
             ids.append(rep.strip().upper())
     ids += [p.strip().upper() for p in extra if p.strip()]
     return ",".join(dict.fromkeys(ids)) or None
+
+
+def _ended_on(store: Store, record_id: str, as_of: dt.date) -> dt.date:
+    """The day a record stopped counting: revoked at source or its window closed (else T)."""
+    rows = store.query(
+        "SELECT revoked_on, valid_until FROM records WHERE record_id = ?", [record_id]
+    )
+    days = [
+        pd.Timestamp(d).date() for d in (*rows["revoked_on"], *rows["valid_until"]) if pd.notna(d)
+    ]
+    return min((d for d in days if d <= as_of), default=as_of)
 
 
 def records_in_force(store: Store, as_of: dt.date, policy: WindowPolicy) -> pd.DataFrame:
@@ -268,7 +280,7 @@ def apply_rules(
                     row(
                         x,
                         "exit_rule",
-                        as_of,
+                        _ended_on(store, rid, as_of),
                         cause_id=f"{rid}@ended",
                         reason=f"证据记录 {rid} 不再有效（已修正或届满）/ record no longer counts",
                     )
@@ -314,7 +326,7 @@ def apply_rules(
                 )
             )
             done = trail[trail["status"].isin(["upheld", "rejected"])]
-            done = done[[pd.Timestamp(d).date() <= as_of for d in done["resolved_on"]]]
+            done = done[by_day(done["resolved_on"], as_of)]
             if done.empty:
                 continue
             day = min(pd.Timestamp(d).date() for d in done["resolved_on"])

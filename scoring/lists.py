@@ -180,6 +180,14 @@ def _day(value: Any) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
+def by_day(days: pd.Series, as_of: dt.date) -> pd.Series:
+    """A boolean mask of ``days`` on or before ``as_of`` (null: never); an empty
+    column gives an empty mask (a plain list would select no columns)."""
+    return pd.Series(
+        [(_day(d) or dt.date.max) <= as_of for d in days], index=days.index, dtype=bool
+    )
+
+
 def split_ids(text: Any) -> tuple[str, ...]:
     """A comma-separated id column as a tuple (empty for null)."""
     if not isinstance(text, str):
@@ -200,7 +208,7 @@ def objection_facts(
         if not opened or min(opened) > as_of:
             continue
         done = rows[rows["status"].isin(["upheld", "rejected"])]
-        done = done[[(_day(d) or dt.date.max) <= as_of for d in done["resolved_on"]]]
+        done = done[by_day(done["resolved_on"], as_of)]
         rid = rows["record_id"].iloc[0]
         if done.empty:
             out.setdefault(rid, ("open", str(oid), min(opened)))
@@ -239,7 +247,7 @@ def _status_of(
     entered = _day(enter["effective_on"])
     expires = _day(enter["expires_on"])
     evidence = split_ids(enter["evidence"])
-    seen = later[[(_day(d) or dt.date.max) <= as_of for d in later["effective_on"]]]
+    seen = later[by_day(later["effective_on"], as_of)]
     published = [_day(d) for d in seen.loc[seen["event"] == "publish", "effective_on"]]
     ends: list[tuple[dt.date, str, str]] = []  # (day, status, why)
     for _, row in seen.iterrows():

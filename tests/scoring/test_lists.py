@@ -234,8 +234,65 @@ def test_a_red_listing_drops_at_once_on_a_general_record(store) -> None:
     # dated the day the record was published, not the day the rules ran
     assert not subject_lists(store, RED, dt.date(2026, 11, 5), CONFIG)["red"].member
     assert subject_lists(store, RED, dt.date(2026, 11, 4), CONFIG)["red"].member
-    # and no new red listing while the general record counts
+    # and no new red listing while the general record counts, even from a new red record
+    store.append(
+        "records",
+        table_frame(
+            [
+                record(
+                    "RL2",
+                    RED,
+                    "red_list",
+                    event="2026-12-01",
+                    published="2026-12-02",
+                    polarity="positive",
+                    value_text="a_level_taxpayer",
+                    domain="evaluation",
+                    dept="ndrc",
+                )
+            ],
+            "records",
+        ),
+    )
     assert apply_rules(store, dt.date(2026, 12, 31), CONFIG, POLICY, "t").count("enter") == 0
+    assert not subject_lists(store, RED, dt.date(2026, 12, 31), CONFIG)["red"].member
+
+
+def test_watch_list_follows_the_abnormal_operations_record_and_class_d(store) -> None:
+    from little_city import rating
+
+    store.append(
+        "records",
+        table_frame(
+            [
+                record(
+                    "AB1",
+                    OTHER,
+                    "abnormal_operations_list",
+                    event="2026-06-01",
+                    published="2026-06-02",
+                    severity="general",
+                    value_text="annual_report",
+                    revoked="2026-11-15",
+                )
+            ],
+            "records",
+        ),
+    )
+    grade = ListRule("watch-class-d", "watch", "D类", grade="enterprise:D")
+    config = ListsConfig(rules=(*CONFIG.rules, grade))
+    store.append("ratings", pd.DataFrame([rating(FIRM, dt.date(2026, 9, 30), "D", "2026-10-01")]))
+    apply_rules(store, T, config, POLICY, "t")
+    watch = subject_lists(store, OTHER, T, config)["watch"]
+    assert watch.member and watch.listings[0].evidence == ("AB1",)
+    assert subject_lists(store, FIRM, T, config)["watch"].member  # class D
+    # the missing annual report is filed: the record is withdrawn, the listing ends
+    store.append("ratings", pd.DataFrame([rating(FIRM, dt.date(2026, 11, 30), "B", "2026-12-01")]))
+    wrote = apply_rules(store, dt.date(2026, 11, 30), config, POLICY, "t")
+    assert wrote.count("exit_rule") == 2
+    assert not subject_lists(store, OTHER, dt.date(2026, 11, 15), config)["watch"].member
+    assert subject_lists(store, OTHER, dt.date(2026, 11, 14), config)["watch"].member
+    assert not subject_lists(store, FIRM, dt.date(2026, 11, 30), config)["watch"].member
 
 
 def test_the_legal_representative_is_masked_in_the_history(store) -> None:
