@@ -69,7 +69,8 @@ def enter_by_decision(
             "a decision listing needs at least one --evidence record",
             "部门决定列入须至少附一条证据记录（--evidence）",
         )
-    if current_subject(store, subject_id) is None:
+    subject = current_subject(store, subject_id)
+    if subject is None:
         raise ListError(f"subject {subject_id!r} is not in the store", f"没有主体 {subject_id}")
     ids = [e.strip() for e in evidence]
     found = store.query(
@@ -116,7 +117,7 @@ def enter_by_decision(
             dept=dept.strip(),
             document_no=document_no.strip(),
             evidence=",".join(ids),
-            persons=_persons(store, subject_id, list_key, persons, config),
+            persons=_persons(subject.get("legal_rep_id"), list_key, persons, config),
             expires_on=until,
             reason=reason.strip(),
         ),

@@ -21,7 +21,7 @@ import pandas as pd
 from features.compile import Dialect, add_months, effective_records_sql
 from features.records.windows import WindowPolicy
 from features.store.base import Store
-from features.subjects import current_subject
+from features.subjects import current_subjects_sql
 from scoring.audit import write_audit
 from scoring.history import ratings_on
 from scoring.lists import (
@@ -101,16 +101,22 @@ def write_events(store: Store, rows: list[dict], by: str, role: str, action: str
     return frame
 
 
+def legal_reps(store: Store) -> dict[str, str]:
+    """Each subject's legal representative on its current version (seed 002 #12)."""
+    frame = store.query(
+        f"SELECT subject_id, legal_rep_id FROM ({current_subjects_sql()}) s "
+        "WHERE legal_rep_id IS NOT NULL"
+    )
+    return dict(zip(frame["subject_id"], frame["legal_rep_id"], strict=True))
+
+
 def persons_reached(
-    store: Store, subject_id: str, list_key: str, extra: Sequence[str], config: ListsConfig
+    rep: str | None, list_key: str, extra: Sequence[str], config: ListsConfig
 ) -> str | None:
-    """The legal representative (for an enterprise on a reach list) and named persons."""
+    """The legal representative ``rep`` (on a reach list) and the named persons, joined."""
     ids: list[str] = []
-    if list_key in config.reach_lists:
-        sub = current_subject(store, subject_id)
-        rep = sub.get("legal_rep_id") if sub else None
-        if isinstance(rep, str) and rep.strip():
-            ids.append(rep.strip().upper())
+    if list_key in config.reach_lists and isinstance(rep, str) and rep.strip():
+        ids.append(rep.strip().upper())
     ids += [p.strip().upper() for p in extra if p.strip()]
     return ",".join(dict.fromkeys(ids)) or None
 
@@ -179,6 +185,7 @@ def apply_rules(
     active = [x for x in listings if x.active]
     entered_keys = {(x.rule_id, x.evidence) for x in listings if x.basis == "rule"}
     rows: list[dict] = []
+    reps = legal_reps(store)
     blocking = recs[
         (recs["polarity"] == "negative") & recs["severity"].isin(config.red_drop_severities)
     ]
@@ -203,7 +210,7 @@ def apply_rules(
                         basis="rule",
                         rule_id=rule.rule_id,
                         evidence=None,
-                        persons=persons_reached(store, r.subject_id, rule.list_key, (), config),
+                        persons=persons_reached(reps.get(r.subject_id), rule.list_key, (), config),
                         expires_on=add_months(r.as_of, months),
                         reason=f"{rule.label_zh or rule.rule_id}：{r.as_of} 评价等级 {grade}",
                     )
@@ -240,7 +247,7 @@ def apply_rules(
                     basis="rule",
                     rule_id=rule.rule_id,
                     evidence=rec.record_id,
-                    persons=persons_reached(store, rec.subject_id, rule.list_key, (), config),
+                    persons=persons_reached(reps.get(rec.subject_id), rule.list_key, (), config),
                     expires_on=expires,
                     reason=rule.label_zh or rule.rule_id,
                 )
