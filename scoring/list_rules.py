@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from features.compile import Dialect, add_months, effective_records_sql
+from features.records.schema import LIST_EVENTS
 from features.records.windows import WindowPolicy
 from features.store.base import Store
 from features.subjects import current_subjects_sql
@@ -255,7 +256,15 @@ def apply_rules(
             rows.append(
                 row(base, "publish", rec.published_on, reason="规则认定即公示 / published on entry")
             )
-    # exits and objection marks on listings active at T
+    # exits and objection marks on every listing, the ones just entered included (so
+    # that a second run for the same T finds nothing left to write)
+    if rows:
+        new = pd.DataFrame(rows).reindex(columns=LIST_EVENTS.column_names)
+        new["recorded_at"] = pd.Timestamp(dt.datetime.now())
+        events = pd.concat([events, new], ignore_index=True) if len(events) else new
+        objections, repairs = evidence_trail(store, events)
+        listings = listing_states(events, objections, repairs, as_of, config)
+        active = [x for x in listings if x.active]
     obj = objection_facts(objections, as_of)
     rep = repair_facts(repairs, as_of)
     counting = set(recs["record_id"])
@@ -323,6 +332,12 @@ def apply_rules(
             ):
                 continue
             rid = trail["record_id"].iloc[0]
+            done = trail[trail["status"].isin(["upheld", "rejected"])]
+            done = done[by_day(done["resolved_on"], as_of)]
+            if len(done) and max(pd.Timestamp(d).date() for d in done["resolved_on"]) <= (
+                x.entered_on
+            ):
+                continue  # settled before the listing began: no part of its history
             rows.append(
                 row(
                     x,
@@ -332,8 +347,6 @@ def apply_rules(
                     reason=f"证据记录 {rid} 异议核查中，暂停实施措施 / objection {oid}",
                 )
             )
-            done = trail[trail["status"].isin(["upheld", "rejected"])]
-            done = done[by_day(done["resolved_on"], as_of)]
             if done.empty:
                 continue
             day = min(pd.Timestamp(d).date() for d in done["resolved_on"])

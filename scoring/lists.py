@@ -334,7 +334,11 @@ def listing_states(
     """
     if events.empty:
         return []
-    events = events.sort_values(["effective_on", "recorded_at", "event_id"], kind="stable")
+    # one type per column (rows just built hold dates, stored ones timestamps)
+    events = events.assign(
+        effective_on=pd.Series([_day(d) for d in events["effective_on"]], index=events.index),
+        recorded_at=pd.to_datetime(events["recorded_at"]),
+    ).sort_values(["effective_on", "recorded_at", "event_id"], kind="stable")
     obj = objection_facts(objections, as_of)
     rep = repair_facts(repairs, as_of)
     out = []

@@ -120,7 +120,12 @@ def test_a_serious_list_record_enters_the_black_list_by_rule_and_leaves_at_expir
 
 
 def test_apply_rules_is_idempotent(store) -> None:
+    # an objection on the evidence opened and rejected before the first run: the first run
+    # writes the whole history (enter, publish, suspend, resume), the second nothing
+    oid = open_objection(store, "SV1", "异议", "tester", dt.date(2026, 4, 1))
+    resolve_objection(store, oid, False, "tester", dt.date(2026, 4, 10))
     first = apply_rules(store, T, CONFIG, POLICY, "tester")
+    assert first.count("suspend") == 1 and first.count("resume") == 1
     before = store.count("list_events")
     again = apply_rules(store, T, CONFIG, POLICY, "tester")
     assert len(first.rows) > 0 and len(again.rows) == 0
