@@ -144,7 +144,7 @@ def records_in_force(store: Store, as_of: dt.date, policy: WindowPolicy) -> pd.D
         FROM eff e ORDER BY e.subject_id, e.record_id"""
     )
     for col in ("rdate", "published_on"):
-        frame[col] = [pd.Timestamp(d).date() for d in frame[col]]
+        frame[col] = pd.Series(pd.to_datetime(frame[col]).dt.date, index=frame.index, dtype=object)
     return frame
 
 

@@ -236,25 +236,29 @@ def earliest_exit(entered_on: dt.date, list_key: str, config: ListsConfig) -> dt
     return add_months(entered_on, config.repair_min_months.get(list_key, 0))
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _status_of(
-    enter: pd.Series,
-    later: pd.DataFrame,
+    enter: dict[str, Any],
+    later: list[dict[str, Any]],
     objections: dict[str, tuple[str, str, dt.date]],
     repairs: dict[str, tuple[dt.date, str]],
     as_of: dt.date,
     config: ListsConfig,
 ) -> Listing:
-    entered = _day(enter["effective_on"])
+    entered = enter["effective_on"]
     expires = _day(enter["expires_on"])
     evidence = split_ids(enter["evidence"])
-    seen = later[by_day(later["effective_on"], as_of)]
-    published = [_day(d) for d in seen.loc[seen["event"] == "publish", "effective_on"]]
+    seen = [r for r in later if r["effective_on"] is not None and r["effective_on"] <= as_of]
+    published = [r["effective_on"] for r in seen if r["event"] == "publish"]
     ends: list[tuple[dt.date, str, str]] = []  # (day, status, why)
-    for _, row in seen.iterrows():
-        if row["event"] == "revoke_wrongful":
-            ends.append((_day(row["effective_on"]), "revoked", row["reason"] or ""))
-        elif row["event"] in ("exit_repair", "exit_rule"):
-            ends.append((_day(row["effective_on"]), "exited", row["reason"] or row["event"]))
+    for r in seen:
+        if r["event"] == "revoke_wrongful":
+            ends.append((r["effective_on"], "revoked", _text(r["reason"]) or ""))
+        elif r["event"] in ("exit_repair", "exit_rule"):
+            ends.append((r["effective_on"], "exited", _text(r["reason"]) or r["event"]))
     for rid in evidence:
         fact = objections.get(rid)
         if fact is not None and fact[0] == "upheld":
@@ -268,9 +272,9 @@ def _status_of(
     end = min(revoked or ends, default=None)
     suspended_by = None
     if end is None or end[1] != "revoked":
-        marks = seen[seen["event"].isin(["suspend", "resume"])]
-        if len(marks) and marks.iloc[-1]["event"] == "suspend":
-            suspended_by = marks.iloc[-1]["cause_id"] or marks.iloc[-1]["event_id"]
+        marks = [r for r in seen if r["event"] in ("suspend", "resume")]
+        if marks and marks[-1]["event"] == "suspend":
+            suspended_by = _text(marks[-1]["cause_id"]) or marks[-1]["event_id"]
         for rid in evidence:
             if objections.get(rid, ("",))[0] == "open":
                 suspended_by = objections[rid][1]
@@ -291,19 +295,19 @@ def _status_of(
         list_key=enter["list_key"],
         subject_id=enter["subject_id"],
         basis=enter["basis"],
-        rule_id=enter["rule_id"] if isinstance(enter["rule_id"], str) else None,
-        dept=enter["dept"] if isinstance(enter["dept"], str) else None,
-        document_no=enter["document_no"] if isinstance(enter["document_no"], str) else None,
+        rule_id=_text(enter["rule_id"]),
+        dept=_text(enter["dept"]),
+        document_no=_text(enter["document_no"]),
         evidence=evidence,
         persons=split_ids(enter["persons"]),
-        entered_on=entered,  # type: ignore[arg-type]
+        entered_on=entered,
         expires_on=expires,
-        published_on=min((p for p in published if p), default=None),
+        published_on=min(published, default=None),
         status=status,
         ended_on=end[0] if end and status != "in_force" else None,
         end_reason=end[2] if end and status != "in_force" else None,
         suspended_by=suspended_by if status == "suspended" else None,
-        reason=enter["reason"] if isinstance(enter["reason"], str) else None,
+        reason=_text(enter["reason"]),
     )
 
 
@@ -341,14 +345,14 @@ def listing_states(
     ).sort_values(["effective_on", "recorded_at", "event_id"], kind="stable")
     obj = objection_facts(objections, as_of)
     rep = repair_facts(repairs, as_of)
-    out = []
-    for _lid, rows in events.groupby("listing_id", sort=False):
-        enter = rows[rows["event"] == "enter"]
-        if enter.empty:
-            continue
-        out.append(
-            _status_of(enter.iloc[0], rows[rows["event"] != "enter"], obj, rep, as_of, config)
-        )
+    enters: dict[str, dict[str, Any]] = {}
+    later: dict[str, list[dict[str, Any]]] = {}
+    for r in events.to_dict("records"):
+        if r["event"] == "enter":
+            enters.setdefault(r["listing_id"], r)
+        else:
+            later.setdefault(r["listing_id"], []).append(r)
+    out = [_status_of(e, later.get(lid, []), obj, rep, as_of, config) for lid, e in enters.items()]
     return sorted(out, key=lambda x: (x.entered_on, x.listing_id))
 
 
