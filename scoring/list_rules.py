@@ -74,10 +74,36 @@ def row(listing: Listing | pd.Series | dict, event: str, on: dt.date, **extra) -
     return row
 
 
-def write_events(store: Store, rows: list[dict], by: str, role: str, action: str) -> pd.DataFrame:
+def write_events(
+    store: Store, rows: list[dict], by: str, role: str, action: str, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """Append ``rows`` to ``list_events`` and audit them, in one transaction.
+
+    One audit row per subject: a single-subject change names its event ids; a rule
+    run names its date and the subject's event count (its rows are in
+    ``list_events``), all in one append — one append per subject took 31 s of a
+    35 s first run on the small demo city.
+    """
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
+    now = dt.datetime.now()
+    frame["handled_by"] = by
+    frame["recorded_at"] = [now + dt.timedelta(microseconds=i) for i in range(len(frame))]
+    subjects = sorted(set(frame["subject_id"]))
+    with store.transaction() as tx:
+        tx.append("list_events", frame)
+        if len(subjects) == 1:
+            detail = {
+                "events": [
+                    f"{e}:{k}:{x}"
+                    for e, k, x in frame[["event_id", "list_key", "event"]].itertuples(index=False)
+                ]
+            }
+        else:
+            detail = {"as_of": as_of, "rows": len(frame), "subjects": len(subjects)}
+        write_audit(tx, by, role, action, subjects, detail)
+    return frame
     now = dt.datetime.now()
     frame["handled_by"] = by
     frame["recorded_at"] = [now + dt.timedelta(microseconds=i) for i in range(len(frame))]
@@ -375,4 +401,4 @@ def apply_rules(
         if r["event_id"] not in seen:
             seen.add(r["event_id"])
             fresh.append(r)
-    return ApplyResult(as_of, write_events(store, fresh, by, role, "list_apply_rules"))
+    return ApplyResult(as_of, write_events(store, fresh, by, role, "list_apply_rules", as_of))
