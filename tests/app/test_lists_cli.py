@@ -170,3 +170,22 @@ def test_clear_errors_and_no_traceback(store: Path) -> None:
         lid = st.query("SELECT listing_id FROM list_events WHERE list_key = 'black'").iloc[0, 0]
     refused = _run("lists", "exit", lid, "--reason", "已修复", "--on", "2026-11-01")
     assert refused.exit_code == 2 and "最早 2027-03-12" in refused.output
+
+
+def test_the_shipped_rules_load_and_a_bad_rule_is_one_settings_error(tmp_path: Path) -> None:
+    from app.cli import settings_problem
+    from app.settings import load_settings
+
+    cfg = load_settings().lists.config()
+    assert {r.list_key for r in cfg.rules} == {"red", "black", "watch"}
+    assert cfg.months["black"] == 36 and cfg.repair_min_months["black"] == 12
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[lists.rules]]\nid = "x"\nlist = "black"\nkinds = ["no_such_kind"]\n', encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XINPING_SETTINGS", str(bad))
+        settings.cache_clear()
+        problem = settings_problem()
+    settings.cache_clear()
+    assert problem is not None and "no_such_kind" in problem
