@@ -84,7 +84,8 @@ def show(
     store: StoreOption = None,
 ) -> None:
     """A subject's membership of every list on a date. 查看主体名单状态。"""
-    from scoring.lists import BASIS_LABELS, LIST_LABELS, STATUS_LABELS, subject_lists
+    from scoring.list_reads import listing_rows, subject_lists
+    from scoring.lists import LIST_LABELS
 
     with open_store(store) as st:
         code = _subject(st, subject_id)
@@ -101,22 +102,13 @@ def show(
         else:
             word = f"在名单 / listed {state.since} – {state.until or '—'}"
         console.print(f"{zh}：{word}", highlight=False, markup=False)
-        for x in state.listings:
-            basis = BASIS_LABELS[x.basis][0]
-            origin = (
-                f"{basis} {x.rule_id}"
-                if x.basis == "rule"
-                else f"{basis} {x.dept or ''} {x.document_no or ''}"
-            )
+        for r in listing_rows({key: state}):
             line = (
-                f"  {x.listing_id} {STATUS_LABELS[x.status][0]}；{origin}；"
-                f"列入 {x.entered_on}，届满 {x.expires_on or '—'}；"
-                f"证据记录 {', '.join(x.evidence) or '—'}"
+                f"  {r['listing_id']} {r['status']}；{r['basis']}；列入 {r['entered_on']}，"
+                f"届满 {r['expires_on']}；证据记录 {r['evidence']}；责任人员 {r['persons']}"
             )
-            if x.persons:
-                line += "；责任人员 " + ", ".join(_shown(p) for p in x.persons)
-            if x.ended_on:
-                line += f"；{x.ended_on} {x.end_reason or ''}"
+            if r["ended"] != "—":
+                line += f"；{r['ended']}"
             console.print(line, highlight=False, markup=False)
 
 
@@ -127,7 +119,7 @@ def history(
     store: StoreOption = None,
 ) -> None:
     """Every list event of a subject, oldest first (persons masked). 名单变动记录。"""
-    from scoring.lists import subject_list_history
+    from scoring.list_reads import subject_list_history
 
     with open_store(store) as st:
         code = _subject(st, subject_id)

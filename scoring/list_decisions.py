@@ -18,6 +18,7 @@ from features.compile import add_months
 from features.records.ids import id_number_problem
 from features.store.base import Store
 from features.subjects import current_subject
+from scoring.list_reads import evidence_trail
 from scoring.list_rules import event_id as _event_id
 from scoring.list_rules import persons_reached as _persons
 from scoring.list_rules import row as _row
@@ -28,7 +29,6 @@ from scoring.lists import (
     Listing,
     ListsConfig,
     earliest_exit,
-    evidence_trail,
     listing_states,
 )
 

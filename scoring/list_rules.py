@@ -25,13 +25,12 @@ from features.store.base import Store
 from features.subjects import current_subjects_sql
 from scoring.audit import write_audit
 from scoring.history import ratings_on
+from scoring.list_reads import evidence_trail, list_events
 from scoring.lists import (
     Listing,
     ListsConfig,
     by_day,
     earliest_exit,
-    evidence_trail,
-    list_events,
     listing_states,
     objection_facts,
     repair_facts,

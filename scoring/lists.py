@@ -7,7 +7,7 @@ suspend, resume, end or revoke it. Expiry is implied by ``expires_on``.
 
 :func:`listing_states` turns the rows, with the objections and repairs of the
 listings' evidence records, into each listing's status on a date — the one
-definition every door reads (:func:`subject_lists` for one subject). The
+definition every door reads (:func:`scoring.list_reads.subject_lists` for one subject). The
 evidence's own trail counts even before ``xinping lists apply-rules`` has
 written the matching events, so a listing is suspended the day an objection on
 its evidence is opened (seed 002 #19: measures are not applied during
@@ -27,9 +27,7 @@ from typing import Any
 import pandas as pd
 
 from features.compile import add_months
-from features.records.personal import mask_code
 from features.records.schema import LIST_KEYS
-from features.store.base import Store
 
 LIST_LABELS: dict[str, tuple[str, str]] = {
     "red": ("红名单", "red list"),
@@ -174,7 +172,8 @@ class ListState:
         return self.member and not self.suspended
 
 
-def _day(value: Any) -> dt.date | None:
+def day_of(value: Any) -> dt.date | None:
+    """A date column value as :class:`datetime.date` (null → ``None``)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return pd.Timestamp(value).date()
@@ -184,7 +183,7 @@ def by_day(days: pd.Series, as_of: dt.date) -> pd.Series:
     """A boolean mask of ``days`` on or before ``as_of`` (null: never); an empty
     column gives an empty mask (a plain list would select no columns)."""
     return pd.Series(
-        [(_day(d) or dt.date.max) <= as_of for d in days], index=days.index, dtype=bool
+        [(day_of(d) or dt.date.max) <= as_of for d in days], index=days.index, dtype=bool
     )
 
 
@@ -204,7 +203,7 @@ def objection_facts(
     if objections.empty:
         return out
     for oid, rows in objections.groupby("objection_id", sort=True):
-        opened = [d for d in map(_day, rows["opened_on"]) if d is not None]
+        opened = [d for d in map(day_of, rows["opened_on"]) if d is not None]
         if not opened or min(opened) > as_of:
             continue
         done = rows[rows["status"].isin(["upheld", "rejected"])]
@@ -214,7 +213,7 @@ def objection_facts(
             out.setdefault(rid, ("open", str(oid), min(opened)))
         elif (done["status"] == "upheld").any():
             up = done[done["status"] == "upheld"]
-            out[rid] = ("upheld", str(oid), min(_day(d) for d in up["resolved_on"]))
+            out[rid] = ("upheld", str(oid), min(day_of(d) for d in up["resolved_on"]))
     return out
 
 
@@ -225,7 +224,7 @@ def repair_facts(repairs: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[dt.da
         return out
     ok = repairs[repairs["status"] == "approved"]
     for rid, day, rep in zip(ok["record_id"], ok["approved_on"], ok["repair_id"], strict=True):
-        d = _day(day)
+        d = day_of(day)
         if d is not None and d <= as_of and (rid not in out or d < out[rid][0]):
             out[rid] = (d, str(rep))
     return out
@@ -249,7 +248,7 @@ def _status_of(
     config: ListsConfig,
 ) -> Listing:
     entered = enter["effective_on"]
-    expires = _day(enter["expires_on"])
+    expires = day_of(enter["expires_on"])
     evidence = split_ids(enter["evidence"])
     seen = [r for r in later if r["effective_on"] is not None and r["effective_on"] <= as_of]
     published = [r["effective_on"] for r in seen if r["event"] == "publish"]
@@ -340,7 +339,7 @@ def listing_states(
         return []
     # one type per column (rows just built hold dates, stored ones timestamps)
     events = events.assign(
-        effective_on=pd.Series([_day(d) for d in events["effective_on"]], index=events.index),
+        effective_on=pd.Series([day_of(d) for d in events["effective_on"]], index=events.index),
         recorded_at=pd.to_datetime(events["recorded_at"]),
     ).sort_values(["effective_on", "recorded_at", "event_id"], kind="stable")
     obj = objection_facts(objections, as_of)
@@ -372,61 +371,3 @@ def list_states(listings: Iterable[Listing]) -> dict[str, ListState]:
             of,
         )
     return out
-
-
-def list_events(store: Store, subject_ids: Iterable[str] | None = None) -> pd.DataFrame:
-    """``list_events`` rows (of ``subject_ids`` only, when given), oldest first."""
-    sql = "SELECT * FROM list_events"
-    params: list[Any] = []
-    if subject_ids is not None:
-        ids = sorted(set(subject_ids))
-        if not ids:
-            return store.query("SELECT * FROM list_events WHERE FALSE")
-        sql += " WHERE subject_id IN (" + ", ".join("?" for _ in ids) + ")"
-        params = ids
-    return store.query(sql + " ORDER BY effective_on, recorded_at, event_id", params)
-
-
-def evidence_trail(store: Store, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``objections`` and ``repairs`` rows of the evidence records named in ``events``."""
-    ids = sorted({r for text in events.get("evidence", []) for r in split_ids(text)})
-    frame = pd.DataFrame({"record_id": ids}, dtype=object)
-    return (
-        store.query(
-            "SELECT * FROM objections WHERE record_id IN (SELECT record_id FROM _xp_ids)",
-            frames={"_xp_ids": frame},
-        ),
-        store.query(
-            "SELECT * FROM repairs WHERE record_id IN (SELECT record_id FROM _xp_ids)",
-            frames={"_xp_ids": frame},
-        ),
-    )
-
-
-def subject_lists(
-    store: Store, subject_id: str, as_of: dt.date, config: ListsConfig
-) -> dict[str, ListState]:
-    """The subject's state on every list on ``as_of``: the shared read for every door
-    (CLI ``lists show``, the profile and the credit report, credit checks)."""
-    events = list_events(store, [subject_id])
-    objections, repairs = evidence_trail(store, events)
-    return list_states(listing_states(events, objections, repairs, as_of, config))
-
-
-def subject_list_history(store: Store, subject_id: str, masked: bool = True) -> pd.DataFrame:
-    """The subject's list trail, oldest first, with Chinese labels; persons masked unless
-    ``masked`` is False (a full-ID role)."""
-    events = list_events(store, [subject_id])
-    if events.empty:
-        return events
-    out = events.copy()
-    for col in ("effective_on", "expires_on"):
-        out[col] = pd.Series([_day(d) for d in out[col]], index=out.index, dtype=object)
-    out["list_zh"] = [LIST_LABELS[k][0] for k in out["list_key"]]
-    out["event_zh"] = [EVENT_LABELS[e][0] for e in out["event"]]
-    if masked:
-        out["subject_id"] = [mask_code(s) for s in out["subject_id"]]
-        out["persons"] = [
-            ",".join(mask_code(p) or "" for p in split_ids(t)) or None for t in out["persons"]
-        ]
-    return out.reset_index(drop=True)

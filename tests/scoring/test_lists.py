@@ -12,8 +12,9 @@ from features.records.ids import uscc_check_char
 from features.records.windows import WindowPolicy
 from features.store.duckdb_store import DuckDBStore
 from scoring.list_decisions import enter_by_decision, exit_on_repair, revoke_listing
+from scoring.list_reads import listing_rows, subject_list_history, subject_lists
 from scoring.list_rules import apply_rules
-from scoring.lists import ListError, ListRule, ListsConfig, subject_list_history, subject_lists
+from scoring.lists import ListError, ListRule, ListsConfig
 from scoring.objections import approve_repair, open_objection, resolve_objection
 
 FIRM, RED, OTHER = (
@@ -307,6 +308,13 @@ def test_the_legal_representative_is_masked_in_the_history(store) -> None:
     assert enter["persons"] == "110105**********38"
     full = subject_list_history(store, FIRM, masked=False)
     assert full.loc[full["event"] == "enter", "persons"].iloc[0] == REP
+    # the display rows a profile or report renders: Chinese labels, the person masked
+    (black,) = [
+        r for r in listing_rows(subject_lists(store, FIRM, T, CONFIG)) if "黑名单" in r["list"]
+    ]
+    assert black["status"] == "有效" and black["basis"] == "规则认定 black-serious-list"
+    assert black["persons"] == "110105**********38" and black["evidence"] == "SV1"
+    assert REP in listing_rows(subject_lists(store, FIRM, T, CONFIG), masked=False)[0]["persons"]
     # the audit log never holds the ID
     text = " ".join(store.query("SELECT detail FROM audit_log")["detail"])
     assert REP not in text and isinstance(pd.Timestamp(T), pd.Timestamp)
