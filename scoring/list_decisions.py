@@ -30,6 +30,7 @@ from scoring.lists import (
     ListsConfig,
     earliest_exit,
     listing_states,
+    repair_facts,
 )
 
 
@@ -163,6 +164,14 @@ def exit_on_repair(
         )
     if not reason.strip():
         raise ListError("--reason is empty", "请填写移出理由（--reason）")
+    _, repairs = evidence_trail(store, pd.DataFrame({"evidence": [",".join(x.evidence)]}))
+    if x.evidence and not repair_facts(repairs, on):
+        raise ListError(
+            f"no repair of the listing's evidence ({', '.join(x.evidence)}) is approved by {on}: "
+            "approve it first (xinping repair approve RECORD_ID)",
+            f"列入所依据的记录（{', '.join(x.evidence)}）在 {on} 前未获信用修复，"
+            "请先审核通过修复申请",
+        )
     _write(
         store,
         [_row(x, "exit_repair", on, cause_id=f"manual@{on}", reason=reason.strip())],

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from features.records.personal import mask_code
+from features.records.personal import mask_code, mask_text
 from features.store.base import Store
 from scoring.lists import (
     BASIS_LABELS,
@@ -78,6 +78,10 @@ def listing_rows(
     the rule and listing identifiers."""
     i = 0 if lang == "zh" else 1
     dash = "—"
+
+    def show(text: str | None) -> str:
+        return (mask_text(text) if masked else text) or ""
+
     out = []
     for key, state in states.items():
         for x in state.listings:
@@ -101,8 +105,8 @@ def listing_rows(
                     "expires_on": str(x.expires_on) if x.expires_on else dash,
                     "evidence": ", ".join(x.evidence) or dash,
                     "persons": ", ".join(persons) or dash,
-                    "ended": f"{x.ended_on} {x.end_reason or ''}".strip() if x.ended_on else dash,
-                    "reason": x.reason or dash,
+                    "ended": f"{x.ended_on} {show(x.end_reason)}".strip() if x.ended_on else dash,
+                    "reason": show(x.reason) or dash,
                 }
             )
     return out
@@ -121,6 +125,8 @@ def subject_list_history(store: Store, subject_id: str, masked: bool = True) -> 
     out["event_zh"] = [EVENT_LABELS[e][0] for e in out["event"]]
     if masked:
         out["subject_id"] = [mask_code(s) for s in out["subject_id"]]
+        # a decision's reason is free text: an ID quoted in it is masked too
+        out["reason"] = [mask_text(r) for r in out["reason"]]
         out["persons"] = [
             ",".join(mask_code(p) or "" for p in split_ids(t)) or None for t in out["persons"]
         ]

@@ -144,10 +144,14 @@ def test_decision_objection_and_revoke(store: Path) -> None:
     assert PERSON not in shown.output
     bad = _run("lists", "revoke", lid, "--reason", " ")
     assert bad.exit_code == 2 and "请填写撤销理由" in bad.output
-    ok = _run("lists", "revoke", lid, "--reason", "送达对象错误", "--on", "2026-07-05")
+    ok = _run(
+        "lists", "revoke", lid, "--reason", f"送达对象错误（应为 {PERSON}）", "--on", "2026-07-05"
+    )
     assert ok.exit_code == 0, ok.output
     after = _run("lists", "show", OTHER, "--as-of", "2026-07-06")
     assert "黑名单（严重失信主体名单）：不在名单" in after.output and "已撤销" in after.output
+    assert PERSON not in after.output and "110105**********2X）" in after.output
+    assert PERSON not in _run("lists", "history", OTHER).output
 
 
 def test_clear_errors_and_no_traceback(store: Path) -> None:

@@ -318,3 +318,17 @@ def test_the_legal_representative_is_masked_in_the_history(store) -> None:
     # the audit log never holds the ID
     text = " ".join(store.query("SELECT detail FROM audit_log")["detail"])
     assert REP not in text and isinstance(pd.Timestamp(T), pd.Timestamp)
+
+
+def test_a_decision_listing_leaves_by_repair_only_when_its_evidence_is_repaired(store) -> None:
+    lid = enter_by_decision(
+        store, OTHER, "black", "市场监督管理局", "文书1", ["PEN1"], "严重违法", T, CONFIG, "t"
+    )
+    later = dt.date(2027, 11, 2)
+    with pytest.raises(ListError, match="no repair of the listing's evidence"):
+        exit_on_repair(store, lid, later, "已整改", CONFIG, "t")
+    approve_repair(store, "PEN1", "t", later, POLICY)
+    exit_on_repair(store, lid, later, "已整改并修复", CONFIG, "t")
+    assert subject_lists(store, OTHER, dt.date(2027, 11, 1), CONFIG)["black"].member
+    gone = subject_lists(store, OTHER, later, CONFIG)["black"]
+    assert not gone.member and gone.listings[0].status == "exited"
