@@ -40,7 +40,7 @@ cli.add_typer(lists_cli, name="lists")
 ByOption = Annotated[str | None, typer.Option("--by", help="Who (default: login name).")]
 OnOption = Annotated[
     dt.date | None,
-    day_option("--on", "Date of the change (default and latest: settings [dates] latest)."),
+    day_option("--on", "Date of the change (default and latest: the settings' latest date)."),
 ]
 
 
@@ -78,7 +78,7 @@ def _subject(st, subject_id: str) -> str:
 def show(
     subject_id: Annotated[str, typer.Argument(help="统一社会信用代码 or 居民身份证号码.")],
     as_of: Annotated[
-        dt.date | None, day_option("--as-of", "Date (default: settings [dates] latest).")
+        dt.date | None, day_option("--as-of", "Date (default: the settings' latest date).")
     ] = None,
     by: ByOption = None,
     store: StoreOption = None,
@@ -146,12 +146,12 @@ def history(
 @lists_cli.command("apply-rules")
 def apply_rules_cmd(
     as_of: Annotated[
-        dt.date | None, day_option("--as-of", "Date (default: settings [dates] latest).")
+        dt.date | None, day_option("--as-of", "Date (default: the settings' latest date).")
     ] = None,
     by: ByOption = None,
     store: StoreOption = None,
 ) -> None:
-    """Run the [lists] rules as of a date; writes only what is missing. 按规则认定名单。"""
+    """Run the settings' list rules as of a date; writes only what is missing. 按规则认定名单。"""
     from scoring.list_rules import apply_rules
 
     cfg = settings()
@@ -185,7 +185,7 @@ def enter(
         typer.Option("--person", help="责任人员居民身份证号码 (repeatable)."),
     ] = None,
     until: Annotated[
-        dt.date | None, day_option("--until", "届满日期 (default: settings [lists] months).")
+        dt.date | None, day_option("--until", "届满日期 (default: the list's validity).")
     ] = None,
     by: ByOption = None,
     on: OnOption = None,
