@@ -78,10 +78,14 @@ def store(tmp_path: Path):
                 _record(
                     "PEN9", OTHER, "administrative_penalty", "2026-05-01", "general", "2027-05-01"
                 ),
+                # the store's data date (the latest a change may be dated): 2027-12-02
+                _record(
+                    "PEN0", OTHER, "administrative_penalty", "2027-11-30", "minor", "2028-01-01"
+                ),
             ),
         )
     cfg = tmp_path / "settings.toml"
-    cfg.write_text('[dates]\nlatest = "today"\n', encoding="utf-8")
+    cfg.write_text('[dates]\nlatest = "data"\n', encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XINPING_STORE", str(path))
         mp.setenv("XINPING_SETTINGS", str(cfg))
