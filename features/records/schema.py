@@ -8,7 +8,8 @@ Conventions
 -----------
 * Every table is append-only. A correction is a new row: subjects get a new
   version (the latest ``recorded_at`` wins), objections and repairs a new row
-  per status change, ratings a new batch.
+  per status change, ratings a new batch, the managed lists a new
+  ``list_events`` row per entry, publication, suspension, exit or revocation.
 * Dates are calendar dates (``DATE``); moments are ``TIMESTAMP`` in local time.
 * ``records``: ``event_date`` is when the fact happened (violation, accident,
   payment, days-past-due reached), ``decided_on`` when an authority decided it
