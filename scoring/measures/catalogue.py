@@ -1,0 +1,414 @@
+"""The measures catalogue (措施清单): frozen measures, parsed and checked from plain data.
+
+A catalogue is reviewed configuration: the shipped file
+(``scoring/measures/catalogue.toml``, package data) or a version a steward
+saved (:mod:`scoring.measures.versions`). :func:`parse_catalogue` turns plain
+data (TOML or JSON) into :class:`Catalogue` and refuses it with *every* problem
+found, each naming the file, the entry, the field, the value and what was
+expected (:class:`CatalogueError`). :meth:`Catalogue.to_data` gives the plain
+data back, so a catalogue round-trips through JSON unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scoring.measures.vocabulary import (
+    FORCES,
+    MATTERS,
+    MEASURE_TYPES,
+    PUNISHING_TRIGGERS,
+    REACHES,
+    REWARDING_TRIGGERS,
+    WHILE_LISTED,
+    grade_side,
+    trigger_problem,
+)
+
+#: ``P-PROC-01``: R (reward) or P (punishment), a code, a two-digit number.
+ID_PATTERN = re.compile(r"^([RP])-[A-Z]{2,8}-\d{2}$")
+SHIPPED = "scoring/measures/catalogue.toml"
+_MEASURE_KEYS = {
+    "id",
+    "name_zh",
+    "name_en",
+    "type",
+    "force",
+    "basis",
+    "initiating",
+    "implementing",
+    "triggers",
+    "matters",
+    "reaches",
+    "duration",
+    "note_zh",
+    "note_en",
+}
+_BASIS_KEYS = {"document", "text", "source"}
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Where a measure comes from (设定依据).
+
+    Attributes
+    ----------
+    document
+        The law, regulation, policy or memorandum that sets the measure
+        (``《中华人民共和国政府采购法》第二十二条``); required for a punishment
+        (国办发〔2020〕49号: no punishment without a basis), may be empty for a reward.
+    text
+        What it says, in short.
+    source
+        Where this catalogue took it from (``seed 002 第八条``, ``DOMAIN.md §Measures``).
+    """
+
+    document: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One reward or punishment measure.
+
+    Attributes
+    ----------
+    id
+        Stable identifier, ``R-…`` for a reward, ``P-…`` for a punishment.
+    name_zh, name_en
+        Its name.
+    type
+        ``reward`` or ``punishment``.
+    force
+        ``mandatory`` (强制性) or ``recommended`` (推荐性), seed 002 #17.
+    basis
+        Its 设定依据 (:class:`Basis`).
+    initiating, implementing
+        Departments that initiate it (decide who is listed) and apply it (发起/实施部门).
+    triggers
+        Trigger expressions of the vocabulary; the measure applies when any holds.
+    matters
+        The matters (事项) it applies to.
+    reaches
+        Whom it reaches: ``subject`` and, for a firm, ``legal_representative``,
+        ``principal``, ``responsible_persons`` (seed 002 #12).
+    duration_months
+        惩戒期限 in months, or ``None`` for as long as the trigger holds.
+    note_zh, note_en
+        Optional remark.
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    type: str
+    force: str
+    basis: Basis
+    initiating: tuple[str, ...]
+    implementing: tuple[str, ...]
+    triggers: tuple[str, ...]
+    matters: tuple[str, ...]
+    reaches: tuple[str, ...]
+    duration_months: int | None
+    note_zh: str = ""
+    note_en: str = ""
+
+    def name(self, lang: str = "zh") -> str:
+        """The measure's name in ``lang``."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data, as in the catalogue file."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "type": self.type,
+            "force": self.force,
+            "basis": {
+                "document": self.basis.document,
+                "text": self.basis.text,
+                "source": self.basis.source,
+            },
+            "initiating": list(self.initiating),
+            "implementing": list(self.implementing),
+            "triggers": list(self.triggers),
+            "matters": list(self.matters),
+            "reaches": list(self.reaches),
+            "duration": WHILE_LISTED if self.duration_months is None else self.duration_months,
+        }
+        if self.note_zh:
+            data["note_zh"] = self.note_zh
+        if self.note_en:
+            data["note_en"] = self.note_en
+        return data
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The measures, in file order, and the catalogue's title."""
+
+    title: str
+    measures: tuple[Measure, ...]
+
+    def get(self, measure_id: str) -> Measure | None:
+        """The measure called ``measure_id``, or ``None``."""
+        return next((m for m in self.measures if m.id == measure_id), None)
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data (``title`` and ``measures``): what :func:`parse_catalogue` reads."""
+        return {"title": self.title, "measures": [m.to_data() for m in self.measures]}
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys, no spaces): what a saved version stores and hashes."""
+        return json.dumps(self.to_data(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    def sha256(self) -> str:
+        """SHA-256 of :meth:`to_json`: the same content has the same digest, whatever its file."""
+        return hashlib.sha256(self.to_json().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One defect of a catalogue: where, which field, what value, what was expected."""
+
+    file: str
+    entry: str
+    field: str
+    value: Any
+    expected: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.entry}: {self.field} = {self.value!r}: expected {self.expected}"
+
+
+class CatalogueError(ValueError):
+    """A catalogue that cannot be used; ``problems`` lists every defect found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = tuple(problems)
+        head = f"{len(problems)} problem(s) in the measures catalogue"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+class _Checker:
+    """Collects problems while one catalogue is parsed."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, entry: str, field: str, value: Any, expected: str) -> None:
+        self.problems.append(Problem(self.file, entry, field, value, expected))
+
+    def text(self, entry: str, data: dict, field: str) -> str:
+        value = data.get(field)
+        if not isinstance(value, str) or not value.strip():
+            self.add(entry, field, value, "a non-empty text")
+            return ""
+        return value.strip()
+
+    def texts(self, entry: str, data: dict, field: str, allowed: dict | None = None) -> tuple:
+        value = data.get(field)
+        if not _texts(value) or not value:
+            want = f"a non-empty list of {', '.join(allowed) if allowed else 'texts'}"
+            self.add(entry, field, value, want)
+            return ()
+        out = []
+        for v in value:
+            if allowed is not None and v not in allowed:
+                self.add(entry, field, v, f"one of {', '.join(allowed)}")
+            elif v in out:
+                self.add(entry, field, v, "each value once")
+            else:
+                out.append(v.strip())
+        return tuple(out)
+
+    def choice(self, entry: str, data: dict, field: str, allowed: dict) -> str:
+        value = data.get(field)
+        if value not in allowed:
+            self.add(entry, field, value, f"one of {', '.join(allowed)}")
+            return ""
+        return value
+
+
+def _basis(ck: _Checker, entry: str, data: dict, kind: str) -> Basis:
+    raw = data.get("basis")
+    if not isinstance(raw, dict):
+        ck.add(entry, "basis", raw, "a table with document, text and source (设定依据)")
+        return Basis("", "", "")
+    for key in sorted(set(raw) - _BASIS_KEYS):
+        ck.add(entry, f"basis.{key}", raw[key], f"only {', '.join(sorted(_BASIS_KEYS))}")
+    text = ck.text(entry, raw, "text")
+    source = ck.text(entry, raw, "source")
+    document = raw.get("document", "")
+    if not isinstance(document, str):
+        ck.add(entry, "basis.document", document, "a text")
+        document = ""
+    if kind == "punishment" and not document.strip():
+        ck.add(
+            entry,
+            "basis.document",
+            document,
+            "the law, regulation, policy or memorandum that sets this punishment "
+            "(no punishment without a legal basis, 国办发〔2020〕49号)",
+        )
+    return Basis(document.strip(), text, source)
+
+
+def _duration(ck: _Checker, entry: str, data: dict) -> int | None:
+    value = data.get("duration")
+    if value == WHILE_LISTED:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    ck.add(entry, "duration", value, f'a positive number of months or "{WHILE_LISTED}"')
+    return None
+
+
+def _triggers(ck: _Checker, entry: str, data: dict, kind: str) -> tuple[str, ...]:
+    triggers = ck.texts(entry, data, "triggers")
+    for t in triggers:
+        problem = trigger_problem(t)
+        if problem is not None:
+            ck.add(entry, "triggers", t, problem)
+            continue
+        side = grade_side(t)
+        if kind == "reward" and (t in PUNISHING_TRIGGERS or side == "worse"):
+            want = "a reward's trigger (list:red, green_channel, a good grade)"
+            ck.add(entry, "triggers", t, want)
+        if kind == "punishment" and (t in REWARDING_TRIGGERS or side == "better"):
+            ck.add(
+                entry,
+                "triggers",
+                t,
+                "a punishment's trigger (list:black|watch, record:…, tier:…, a poor grade)",
+            )
+    return triggers
+
+
+def _measure(ck: _Checker, index: int, data: Any) -> Measure | None:
+    raw_id = data.get("id") if isinstance(data, dict) else None
+    entry = f"measure {raw_id}" if isinstance(raw_id, str) else f"measures[{index}]"
+    if not isinstance(data, dict):
+        ck.add(entry, "(entry)", data, "a table of the measure's fields")
+        return None
+    for key in sorted(set(data) - _MEASURE_KEYS):
+        ck.add(entry, key, data[key], f"only the fields {', '.join(sorted(_MEASURE_KEYS))}")
+    kind = ck.choice(entry, data, "type", MEASURE_TYPES)
+    m = ID_PATTERN.match(raw_id) if isinstance(raw_id, str) else None
+    if m is None:
+        ck.add(entry, "id", raw_id, "R-XXXX-NN (reward) or P-XXXX-NN (punishment)")
+    elif kind and m.group(1) != kind[0].upper():
+        ck.add(entry, "id", raw_id, f"an id starting {kind[0].upper()}- for a {kind}")
+    notes = {}
+    for key in ("note_zh", "note_en"):
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            ck.add(entry, key, value, "a text")
+            value = ""
+        notes[key] = value.strip()
+    return Measure(
+        id=raw_id if isinstance(raw_id, str) else "",
+        name_zh=ck.text(entry, data, "name_zh"),
+        name_en=ck.text(entry, data, "name_en"),
+        type=kind,
+        force=ck.choice(entry, data, "force", FORCES),
+        basis=_basis(ck, entry, data, kind),
+        initiating=ck.texts(entry, data, "initiating"),
+        implementing=ck.texts(entry, data, "implementing"),
+        triggers=_triggers(ck, entry, data, kind),
+        matters=ck.texts(entry, data, "matters", MATTERS),
+        reaches=ck.texts(entry, data, "reaches", REACHES),
+        duration_months=_duration(ck, entry, data),
+        **notes,
+    )
+
+
+def parse_catalogue(data: Any, file: str = "<catalogue>") -> Catalogue:
+    """Check plain data and return the catalogue it holds.
+
+    Parameters
+    ----------
+    data
+        ``{"title": str, "measures": [ {...}, ... ]}`` as read from TOML or JSON.
+    file
+        The file's name, for the messages.
+
+    Raises
+    ------
+    CatalogueError
+        With every problem found (unknown trigger or matter, duplicate id, a reward
+        triggered by a punishment list, missing basis, a punishment without a legal
+        basis, a duration that is not positive …).
+    """
+    ck = _Checker(file)
+    if not isinstance(data, dict):
+        raise CatalogueError([Problem(file, "(file)", "(top)", type(data).__name__, "a table")])
+    for key in sorted(set(data) - {"title", "measures"}):
+        ck.add("(file)", key, data[key], "only title and measures")
+    title = ck.text("(file)", data, "title")
+    raw = data.get("measures")
+    if not isinstance(raw, list) or not raw:
+        ck.add("(file)", "measures", raw, "a non-empty list of measures ([[measures]])")
+        raw = []
+    measures = [_measure(ck, i, m) for i, m in enumerate(raw)]
+    seen: set[str] = set()
+    for m in measures:
+        if m is None or not m.id:
+            continue
+        if m.id in seen:
+            ck.add(f"measure {m.id}", "id", m.id, "an id no other measure has")
+        seen.add(m.id)
+    if ck.problems:
+        raise CatalogueError(ck.problems)
+    return Catalogue(title, tuple(m for m in measures if m is not None))
+
+
+def read_catalogue(path: Path) -> Catalogue:
+    """Read and check a catalogue file (``.toml`` or ``.json``).
+
+    Raises
+    ------
+    CatalogueError
+        When the file cannot be read or parsed, or its content is refused.
+    """
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise CatalogueError(
+            [Problem(name, "(file)", "(file)", name, f"a readable file ({why})")]
+        ) from None
+    return parse_text(text, name)
+
+
+def parse_text(text: str, file: str) -> Catalogue:
+    """Parse catalogue text: JSON when ``file`` ends in ``.json``, else TOML."""
+    try:
+        data = json.loads(text) if file.lower().endswith(".json") else tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        fmt = "JSON" if file.lower().endswith(".json") else "TOML"
+        raise CatalogueError(
+            [Problem(file, "(file)", "(syntax)", str(exc), f"valid {fmt}")]
+        ) from None
+    return parse_catalogue(data, file)
+
+
+def shipped_catalogue() -> Catalogue:
+    """The catalogue shipped with the platform (package data, reviewed with the code)."""
+    path = resources.files("scoring").joinpath("measures", "catalogue.toml")
+    return parse_text(path.read_text(encoding="utf-8"), SHIPPED)
