@@ -50,7 +50,8 @@ def version_id(version: int) -> str:
     return f"MV-{version:04d}"
 
 
-def _shipped() -> CatalogueInForce:
+def shipped_in_force() -> CatalogueInForce:
+    """The shipped catalogue as a :class:`CatalogueInForce` (its id ``shipped-<sha12>``)."""
     cat = shipped_catalogue()
     digest = cat.sha256()
     return CatalogueInForce(cat, f"shipped-{digest[:12]}", digest, None)
@@ -72,7 +73,7 @@ def catalogue_in_force(store: Store) -> CatalogueInForce:
         under it): the message names the version.
     """
     rows = store.query(f"SELECT * FROM {TABLE} ORDER BY version DESC LIMIT 1")
-    return _shipped() if rows.empty else _from_row(rows.iloc[0])
+    return shipped_in_force() if rows.empty else _from_row(rows.iloc[0])
 
 
 def catalogue_version(store: Store, wanted: str) -> CatalogueInForce | None:
@@ -80,7 +81,7 @@ def catalogue_version(store: Store, wanted: str) -> CatalogueInForce | None:
 
     A credit check made earlier is told again with the catalogue it recorded.
     """
-    shipped = _shipped()
+    shipped = shipped_in_force()
     if wanted == shipped.version_id:
         return shipped
     if not wanted.startswith("MV-") or not wanted[3:].isdigit():

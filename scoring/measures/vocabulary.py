@@ -161,3 +161,28 @@ def scale_name(scheme: str, lang: str) -> str:
 def label(table: dict[str, tuple[str, str]], key: str, lang: str = "zh") -> str:
     """``key``'s label in ``table`` in ``lang`` (``zh`` or ``en``)."""
     return table[key][0 if lang == "zh" else 1]
+
+
+def trigger_short(trigger: str, lang: str = "zh") -> str:
+    """A trigger in a few characters, for tables (``list:black`` → 黑名单, ``grade:enterprise:D``
+    → 企业 D)."""
+    i = 0 if lang == "zh" else 1
+    if trigger == GREEN_CHANNEL:
+        return ("绿色通道", "green channel")[i]
+    kind, _, key = trigger.partition(":")
+    if kind == "list":
+        return {"red": ("红名单", "red list"), "black": ("黑名单", "black list")}.get(
+            key, LIST_KEYS[key]
+        )[i]
+    if kind == "record":
+        return RECORD_KINDS[key][i]
+    if kind == "tier":
+        return TIERS[key][i].replace(" breach of trust", " breach")
+    scheme, grade = key.split(":")
+    short = {
+        "enterprise": ("企业", "enterprise"),
+        "sme": ("信易贷", "SME"),
+        "household": ("农户", "household"),
+        "driver": ("驾驶员", "driver"),
+    }
+    return f"{short[scheme][i]} {grade}"
