@@ -9,7 +9,9 @@ say which grades a ``grade:<scheme>:<grade>`` trigger may name.
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import cache
+from importlib import resources
 
 from models.rating import load_scale
 
@@ -147,15 +149,17 @@ def trigger_label(trigger: str, lang: str = "zh") -> str:
     return f"{scale_name(scheme, 'en')} {grade} ({label.label_en})"
 
 
+@cache
+def _scale_names(scheme: str) -> tuple[str, str]:
+    data = tomllib.loads(
+        resources.files("models").joinpath("scales", f"{scheme}.toml").read_text(encoding="utf-8")
+    )
+    return data["name_zh"], data["name_en"]
+
+
 def scale_name(scheme: str, lang: str) -> str:
     """The scale's name in ``lang``, as ``models/scales/<scheme>.toml`` spells it."""
-    names = {
-        "enterprise": ("企业信用风险分类", "enterprise credit-risk class"),
-        "sme": ("信易贷信用等级", "SME credit grade"),
-        "household": ("农户信用等级", "household credit grade"),
-        "driver": ("驾驶员诚信等级", "driver integrity grade"),
-    }
-    return names[scheme][0 if lang == "zh" else 1]
+    return _scale_names(scheme)[0 if lang == "zh" else 1]
 
 
 def label(table: dict[str, tuple[str, str]], key: str, lang: str = "zh") -> str:
