@@ -66,7 +66,7 @@ def _in_force(store: Path | None, lang: Lang):
         with open_store(where) as st:
             return catalogue_in_force(st)
     except CatalogueError as exc:
-        fail(str(exc))
+        fail("; ".join(p.text(lang.value) for p in exc.problems))
 
 
 def _choice(value: str | None, table: dict, option: str) -> str | None:
@@ -215,7 +215,9 @@ def validate(
             cat, name = read_catalogue(file), str(file)
     except CatalogueError as exc:
         for p in exc.problems:
-            err_console.print(f"✗ {p}", markup=False, highlight=False, soft_wrap=True)
+            err_console.print(
+                f"✗ {p.text(lang.value)}", markup=False, highlight=False, soft_wrap=True
+            )
         fail(
             _say(
                 lang,
@@ -254,14 +256,16 @@ def save(
         cat = read_catalogue(file)
     except CatalogueError as exc:
         for p in exc.problems:
-            err_console.print(f"✗ {p}", markup=False, highlight=False, soft_wrap=True)
+            err_console.print(
+                f"✗ {p.text(lang.value)}", markup=False, highlight=False, soft_wrap=True
+            )
         fail(_say(lang, "措施清单未保存", "the catalogue was not saved"))
     with open_store(store) as st:
         try:
             before = catalogue_in_force(st)
             after = save_version(st, cat, by or login_name(), reason)
         except CatalogueError as exc:
-            fail("; ".join(str(p) for p in exc.problems))
+            fail("; ".join(p.text(lang.value) for p in exc.problems))
     old = {m.id: m for m in before.catalogue.measures}
     new = {m.id: m for m in after.catalogue.measures}
     added = sorted(set(new) - set(old))

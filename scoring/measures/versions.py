@@ -117,9 +117,13 @@ def save_version(
 
     where = f"{TABLE} (new version)"
     if not reason.strip():
-        raise CatalogueError([Problem(where, "(version)", "reason", reason, "why it changes")])
+        raise CatalogueError(
+            [Problem(where, "(version)", "reason", reason, "why it changes", "修订理由")]
+        )
     if not saved_by.strip():
-        raise CatalogueError([Problem(where, "(version)", "saved_by", saved_by, "a name")])
+        raise CatalogueError(
+            [Problem(where, "(version)", "saved_by", saved_by, "a name", "保存人")]
+        )
     digest = catalogue.sha256()
     with store.transaction() as tx:
         current = catalogue_in_force(tx)
@@ -132,6 +136,7 @@ def save_version(
                         "sha256",
                         digest[:12],
                         f"a change: it equals the catalogue in force ({current.version_id})",
+                        f"有修改的清单：与现行版本 {current.version_id} 相同",
                     )
                 ]
             )

@@ -67,9 +67,13 @@ def test_validate_names_each_problem(tmp_path: Path) -> None:
     out = run("validate", str(bad))
     assert out.exit_code == 2
     flat = " ".join(out.output.split())
-    assert f"✗ {bad}: measure P-PROC-01: duration = 0: expected a positive number" in flat
-    assert f"✗ {bad}: measure P-CONS-01: matters = 'shopping': expected one of licensing" in flat
+    assert f"✗ {bad}：措施 P-PROC-01：字段 duration = 0：应为正整数月数" in flat
+    assert f"✗ {bad}：措施 P-CONS-01：字段 matters = 'shopping'：应为以下之一：licensing" in flat
     assert "2 处问题，措施清单不可用" in flat
+    en = " ".join(run("validate", str(bad), "--lang", "en").output.split())
+    assert f"✗ {bad}: measure P-PROC-01: duration = 0: expected a positive number" in en
+    assert f"✗ {bad}: measure P-CONS-01: matters = 'shopping': expected one of licensing" in en
+    assert "2 problem(s): the catalogue cannot be used" in en
 
 
 def test_save_makes_a_version_in_force_and_keeps_the_earlier(store: Path, tmp_path: Path) -> None:
@@ -86,9 +90,7 @@ def test_save_makes_a_version_in_force_and_keeps_the_earlier(store: Path, tmp_pa
     shown = run("show", "P-PROC-01", "--store", str(store))
     assert "(MV-0001)" in shown.output and "期限: 24 个月" in shown.output
     again = run("save", str(v1), "--reason", "again", "--store", str(store))
-    assert again.exit_code == 2 and "equals the catalogue in force (MV-0001)" in " ".join(
-        again.output.split()
-    )
+    assert again.exit_code == 2 and "与现行版本 MV-0001 相同" in " ".join(again.output.split())
     v2 = tmp_path / "v2.json"
     from scoring.measures.catalogue import read_catalogue
 
@@ -117,7 +119,7 @@ def test_save_refuses_a_bad_file_and_history_needs_a_store(store: Path, tmp_path
     bad = tmp_path / "bad.toml"
     bad.write_text("title = ", encoding="utf-8")
     out = run("save", str(bad), "--reason", "x", "--store", str(store))
-    assert out.exit_code == 2 and "valid TOML" in out.output and "措施清单未保存" in out.output
+    assert out.exit_code == 2 and "应为合法的 TOML" in out.output and "措施清单未保存" in out.output
     with DuckDBStore(store, read_only=True) as st:
         assert st.count("measure_versions") == 0
     nothing = run("history", "--store", str(tmp_path / "none.duckdb"))
