@@ -163,33 +163,43 @@ def show(
         known = ", ".join(x.id for x in now.catalogue.measures)
         fail(f"measure {measure_id!r} is not in {now.version_id}; known: {known}")
     lv = lang.value
-    s = lambda zh, en: _say(lang, zh, en)  # noqa: E731
+    sep = "、" if lang is Lang.zh else ", "
+
+    def row(zh: str, en: str, value: str) -> str:
+        return f"{zh}：{value}" if lang is Lang.zh else f"{en}: {value}"
+
+    if m.duration_months is None:
+        duration = _say(
+            lang,
+            "触发条件存续期间（在名单内、记录或等级有效期间）",
+            "while the trigger holds (listed, record or grade in force)",
+        )
+    else:
+        duration = _say(lang, f"{m.duration_months} 个月", f"{m.duration_months} months")
     lines = [
-        f"{m.id} {m.name(lv)}  ({now.version_id})",
-        f"{s('类型', 'Type')}: {label(MEASURE_TYPES, m.type, lv)} · "
-        f"{s('效力', 'Force')}: {label(FORCES, m.force, lv)}",
-        f"{s('触发条件（任一）', 'Triggers (any of)')}: "
-        + "; ".join(trigger_label(t, lv) for t in m.triggers),
-        f"{s('适用事项', 'Matters')}: " + "、".join(label(MATTERS, x, lv) for x in m.matters),
-        f"{s('惩戒/激励对象', 'Reaches')}: " + "、".join(label(REACHES, x, lv) for x in m.reaches),
-        f"{s('期限', 'Duration')}: "
-        + (
-            s(
-                "触发条件存续期间（在名单内、记录或等级有效期间）",
-                "while the trigger holds (listed, record or grade in force)",
-            )
-            if m.duration_months is None
-            else s(f"{m.duration_months} 个月", f"{m.duration_months} months")
+        f"{m.id} {m.name(lv)}（{now.version_id}）"
+        if lang is Lang.zh
+        else f"{m.id} {m.name(lv)} ({now.version_id})",
+        row("类型", "Type", label(MEASURE_TYPES, m.type, lv))
+        + " · "
+        + row("效力", "Force", label(FORCES, m.force, lv)),
+        row(
+            "触发条件（任一）",
+            "Triggers (any of)",
+            ("；" if lang is Lang.zh else "; ").join(trigger_label(t, lv) for t in m.triggers),
         ),
-        f"{s('发起部门', 'Initiating')}: " + "、".join(m.initiating),
-        f"{s('实施部门', 'Implementing')}: " + "、".join(m.implementing),
-        f"{s('设定依据', 'Basis')}: {m.basis.document or s('（无）', '(none)')}",
+        row("适用事项", "Matters", sep.join(label(MATTERS, x, lv) for x in m.matters)),
+        row("惩戒/激励对象", "Reaches", sep.join(label(REACHES, x, lv) for x in m.reaches)),
+        row("期限", "Duration", duration),
+        row("发起部门", "Initiating departments", "、".join(m.initiating)),
+        row("实施部门", "Implementing departments", "、".join(m.implementing)),
+        row("设定依据", "Basis", m.basis.document or _say(lang, "（无）", "(none)")),
         f"  {m.basis.text}",
-        f"{s('出处', 'Source')}: {m.basis.source}",
+        row("出处", "Source", m.basis.source),
     ]
     note = m.note_zh if lang is Lang.zh else (m.note_en or m.note_zh)
     if note:
-        lines.append(f"{s('说明', 'Note')}: {note}")
+        lines.append(row("说明", "Note", note))
     for line in lines:
         _print(line)
 

@@ -51,8 +51,8 @@ def test_show_names_basis_departments_and_people(store: Path) -> None:
     assert out.exit_code == 0, out.output
     text = out.output
     assert "P-MKT-01 市场和行业禁入" in text
-    assert "惩戒/激励对象: 主体本身、法定代表人、主要负责人、负有直接责任的人员" in text
-    assert "设定依据: 国发〔2016〕33号" in text and "出处: seed 002 第8条、第12条" in text
+    assert "惩戒/激励对象：主体本身、法定代表人、主要负责人、负有直接责任的人员" in text
+    assert "设定依据：国发〔2016〕33号" in text and "出处：seed 002 第8条、第12条" in text
     missing = run("show", "P-NONE-01", "--store", str(store))
     assert missing.exit_code == 2 and "'P-NONE-01' is not in shipped-" in missing.output
 
@@ -88,7 +88,7 @@ def test_save_makes_a_version_in_force_and_keeps_the_earlier(store: Path, tmp_pa
     assert saved.exit_code == 0, saved.output
     assert "已保存 MV-0001（取代 shipped-" in saved.output and "修改：P-PROC-01" in saved.output
     shown = run("show", "P-PROC-01", "--store", str(store))
-    assert "(MV-0001)" in shown.output and "期限: 24 个月" in shown.output
+    assert "（MV-0001）" in shown.output and "期限：24 个月" in shown.output
     again = run("save", str(v1), "--reason", "again", "--store", str(store))
     assert again.exit_code == 2 and "与现行版本 MV-0001 相同" in " ".join(again.output.split())
     v2 = tmp_path / "v2.json"
