@@ -43,7 +43,7 @@ def _print(text: str) -> None:
 
 def _in_force(store: Path | None, lang: Lang):
     """The catalogue in force in the store, or the shipped one when there is no store yet."""
-    from scoring.measures.catalogue import CatalogueError
+    from scoring.measures.checks import CatalogueError
     from scoring.measures.versions import catalogue_in_force, shipped_in_force
 
     where = Path(store or settings().store.path)
@@ -215,7 +215,7 @@ def validate(
     """Check a catalogue file; every problem names the entry, field, value and what is
     expected. 校验措施清单。"""
     from app.paths import input_file
-    from scoring.measures.catalogue import CatalogueError, read_catalogue, shipped_catalogue
+    from scoring.measures.checks import CatalogueError, read_catalogue, shipped_catalogue
 
     try:
         if file is None:
@@ -258,7 +258,7 @@ def save(
     """Save a catalogue as the next version (append-only; the latest is in force). 保存新版本。"""
     from app.cli_root import open_store
     from app.paths import input_file
-    from scoring.measures.catalogue import CatalogueError, read_catalogue
+    from scoring.measures.checks import CatalogueError, read_catalogue
     from scoring.measures.versions import catalogue_in_force, save_version
 
     checked(input_file, file, "FILE")

@@ -17,7 +17,13 @@ import pandas as pd
 
 from features.store.base import Store
 from scoring.audit import write_audit
-from scoring.measures.catalogue import Catalogue, CatalogueError, parse_catalogue, shipped_catalogue
+from scoring.measures.catalogue import Catalogue
+from scoring.measures.checks import (
+    CatalogueError,
+    Problem,
+    parse_catalogue,
+    shipped_catalogue,
+)
 
 TABLE = "measure_versions"
 
@@ -113,8 +119,6 @@ def save_version(
         When ``reason`` or ``saved_by`` is empty, or the catalogue is the one in
         force already (a new version must change something).
     """
-    from scoring.measures.catalogue import Problem
-
     where = f"{TABLE} (new version)"
     if not reason.strip():
         raise CatalogueError(

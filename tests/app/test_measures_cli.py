@@ -92,7 +92,7 @@ def test_save_makes_a_version_in_force_and_keeps_the_earlier(store: Path, tmp_pa
     again = run("save", str(v1), "--reason", "again", "--store", str(store))
     assert again.exit_code == 2 and "与现行版本 MV-0001 相同" in " ".join(again.output.split())
     v2 = tmp_path / "v2.json"
-    from scoring.measures.catalogue import read_catalogue
+    from scoring.measures.checks import read_catalogue
 
     data = read_catalogue(v1).to_data()
     data["measures"] = [m for m in data["measures"] if m["id"] != "R-AWD-01"]

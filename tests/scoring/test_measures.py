@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from features.store.duckdb_store import DuckDBStore
-from scoring.measures.catalogue import (
+from scoring.measures.checks import (
     CatalogueError,
     parse_catalogue,
     read_catalogue,
