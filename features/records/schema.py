@@ -576,6 +576,23 @@ INSPECTIONS = Table(
     ),
 )
 
+MEASURE_VERSIONS = Table(
+    "measure_versions",
+    "Measures catalogue versions",
+    "措施清单版本",
+    "Append-only: one row per catalogue a steward saved; the latest is in force (none saved: "
+    "the shipped file). A credit check records the version it used.",
+    (
+        _c("version", "int", False, "Version", "版本号", "1, 2, 3 … in the order saved."),
+        _c("saved_at", "timestamp", False, "Saved at", "保存时间"),
+        _c("saved_by", "string", False, "Saved by", "保存人"),
+        _c("reason", "string", False, "Reason", "修订理由"),
+        _c("measures", "int", False, "Measures", "措施数"),
+        _c("sha256", "string", False, "SHA-256", "内容摘要", "Of the canonical JSON."),
+        _c("catalogue", "string", False, "Catalogue (JSON)", "措施清单（JSON）"),
+    ),
+)
+
 AUDIT_LOG = Table(
     "audit_log",
     "Audit log",
@@ -775,6 +792,7 @@ TABLES: dict[str, Table] = {
         MONITORING,
         MONITOR_ALERTS,
         INSPECTIONS,
+        MEASURE_VERSIONS,
         AUDIT_LOG,
         INGEST_LOG,
         QUARANTINE,
