@@ -30,6 +30,13 @@ from scoring.lists import (
 )
 
 
+def lists_applying(states: dict[str, ListState]) -> frozenset[str]:
+    """The lists whose measures apply (``SubjectState.lists`` of a credit check,
+    :mod:`scoring.measures.matching`): member and not suspended — a listing under an
+    objection's verification is left out (seed 002 #19)."""
+    return frozenset(k for k, s in states.items() if s.applies)
+
+
 def list_events(store: Store, subject_ids: Iterable[str] | None = None) -> pd.DataFrame:
     """``list_events`` rows (of ``subject_ids`` only, when given), oldest first."""
     sql = "SELECT * FROM list_events"

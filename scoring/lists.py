@@ -28,12 +28,10 @@ import pandas as pd
 
 from features.compile import add_months
 from features.records.schema import LIST_KEYS
+from scoring.measures.vocabulary import LIST_KEYS as VOCABULARY_LISTS
 
-LIST_LABELS: dict[str, tuple[str, str]] = {
-    "red": ("红名单", "red list"),
-    "black": ("黑名单（严重失信主体名单）", "black list (serious dishonesty)"),
-    "watch": ("重点关注名单", "watch list"),
-}
+#: one spelling with the measures catalogue (scoring.measures.vocabulary)
+LIST_LABELS: dict[str, tuple[str, str]] = dict(VOCABULARY_LISTS)
 EVENT_LABELS: dict[str, tuple[str, str]] = {
     "enter": ("列入", "entered"),
     "publish": ("公示", "published"),

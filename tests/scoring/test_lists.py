@@ -332,3 +332,18 @@ def test_a_decision_listing_leaves_by_repair_only_when_its_evidence_is_repaired(
     assert subject_lists(store, OTHER, dt.date(2027, 11, 1), CONFIG)["black"].member
     gone = subject_lists(store, OTHER, later, CONFIG)["black"]
     assert not gone.member and gone.listings[0].status == "exited"
+
+
+def test_a_credit_check_sees_only_the_lists_that_apply(store) -> None:
+    from features.records.schema import LIST_KEYS
+    from scoring.list_reads import lists_applying
+    from scoring.measures.matching import SubjectState
+    from scoring.measures.vocabulary import LIST_KEYS as VOCABULARY
+
+    assert tuple(VOCABULARY) == LIST_KEYS  # one vocabulary for the table and the measures
+    apply_rules(store, T, CONFIG, POLICY, "tester")
+    assert lists_applying(subject_lists(store, FIRM, T, CONFIG)) == {"black"}
+    open_objection(store, "SV1", "依据有误", "tester", dt.date(2026, 11, 2))
+    during = lists_applying(subject_lists(store, FIRM, dt.date(2026, 11, 2), CONFIG))
+    assert during == frozenset()  # suspended: no measure applies while it is verified
+    assert "list:black" not in SubjectState(lists=during).holds()
