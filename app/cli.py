@@ -20,6 +20,7 @@ from app import (  # noqa: F401  (each registers its commands on ``cli``)
     data_cli,
     inspections_cli,
     lake_cli,
+    lists_cli,
     measures_cli,
     model_cli,
     monitor_cli,

@@ -252,6 +252,82 @@ class GreenChannelSettings(_Policy):
         return GreenChannelConfig(self.years, self.require_full_period, self.listing_kinds)
 
 
+class ListRuleSettings(_Strict):
+    """One entry rule of the managed lists (:class:`scoring.lists.ListRule`)."""
+
+    id: str
+    list: Literal["red", "black", "watch"]
+    label_zh: str = ""
+    kinds: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    grade: str | None = None
+    while_record: bool = False
+
+    @model_validator(mode="after")
+    def _trigger(self):
+        from features.records.kinds import KINDS
+        from features.records.schema import SEVERITIES
+
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown:
+            raise ValueError(f"lists rule {self.id}: unknown record kinds {unknown}")
+        bad = [s for s in self.severities if s not in SEVERITIES]
+        if bad:
+            raise ValueError(f"lists rule {self.id}: unknown severities {bad}")
+        if self.grade is None and not (self.kinds or self.severities):
+            raise ValueError(f"lists rule {self.id}: give kinds, severities or a grade")
+        if self.grade is not None and self.grade.count(":") != 1:
+            raise ValueError(f"lists rule {self.id}: grade {self.grade!r} is not scheme:grade")
+        return self
+
+
+class ListsSettings(_Strict):
+    """The managed red, black and watch lists (DOMAIN.md "Lists", seed 002)."""
+
+    months: dict[Literal["red", "black", "watch"], int] = {"black": 36, "red": 12, "watch": 36}
+    repair_min_months: dict[Literal["red", "black", "watch"], int] = {
+        "black": 12,
+        "red": 0,
+        "watch": 0,
+    }
+    red_drop_severities: tuple[str, ...] = ("general", "serious")
+    reach_lists: tuple[Literal["red", "black", "watch"], ...] = ("black",)
+    rules: tuple[ListRuleSettings, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self):
+        ids = [r.id for r in self.rules]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"lists: rule ids used twice: {twice}")
+        return self
+
+    def config(self):
+        """The typed lists configuration."""
+        from scoring.lists import ListRule, ListsConfig
+
+        return ListsConfig(
+            months=dict(self.months),
+            repair_min_months=dict(self.repair_min_months),
+            red_drop_severities=self.red_drop_severities,
+            reach_lists=tuple(self.reach_lists),
+            rules=tuple(
+                ListRule(
+                    r.id,
+                    r.list,
+                    r.label_zh,
+                    r.kinds,
+                    r.severities,
+                    r.values,
+                    r.grade,
+                    r.while_record,
+                )
+                for r in self.rules
+            ),
+        )
+
+
 class SigninSettings(_Strict):
     """Throttling and temporary locks of failed sign-ins (:class:`app.auth.SigninPolicy`)."""
 
@@ -328,6 +404,7 @@ class Settings(_Strict):
     rural: RuralSettings
     driver: DriverSettings
     green_channel: GreenChannelSettings
+    lists: ListsSettings = ListsSettings()
     app: AppSettings = AppSettings()
     monitor: MonitorSettings = MonitorSettings()
 

@@ -8,7 +8,8 @@ Conventions
 -----------
 * Every table is append-only. A correction is a new row: subjects get a new
   version (the latest ``recorded_at`` wins), objections and repairs a new row
-  per status change, ratings a new batch.
+  per status change, ratings a new batch, the managed lists a new
+  ``list_events`` row per entry, publication, suspension, exit or revocation.
 * Dates are calendar dates (``DATE``); moments are ``TIMESTAMP`` in local time.
 * ``records``: ``event_date`` is when the fact happened (violation, accident,
   payment, days-past-due reached), ``decided_on`` when an authority decided it
@@ -41,6 +42,19 @@ SUBJECT_STATUSES: tuple[str, ...] = ("active", "closed", "revoked")
 LICENCE_CLASSES: tuple[str, ...] = ("A1", "A2", "A3", "B1", "B2", "C1")
 OBJECTION_STATUSES: tuple[str, ...] = ("open", "upheld", "rejected")
 REPAIR_STATUSES: tuple[str, ...] = ("applied", "approved", "rejected")
+#: The platform's managed lists (issue 17): 红名单, 黑名单 (严重失信主体名单), 重点关注名单.
+LIST_KEYS: tuple[str, ...] = ("red", "black", "watch")
+#: What a ``list_events`` row records; expiry is implied by ``expires_on``.
+LIST_EVENTS_KINDS: tuple[str, ...] = (
+    "enter",
+    "publish",
+    "exit_repair",
+    "exit_rule",
+    "suspend",
+    "resume",
+    "revoke_wrongful",
+)
+LIST_BASES: tuple[str, ...] = ("rule", "decision")
 
 
 @dataclass(frozen=True)
@@ -393,6 +407,65 @@ REPAIRS = Table(
     lookups=("record_id",),
 )
 
+LIST_EVENTS = Table(
+    "list_events",
+    "List events",
+    "名单事件",
+    "Append-only history of the platform's red, black and watch lists (scoring/lists.py): "
+    "an ``enter`` row opens a listing (its event_id is the listing_id), later rows about it "
+    "publish, suspend, resume, end or revoke it. Nothing is updated or deleted.",
+    (
+        _c("event_id", "string", False, "Event ID", "事件编号"),
+        _c(
+            "listing_id",
+            "string",
+            False,
+            "Listing ID",
+            "列入编号",
+            "The ``enter`` event this row is about (itself for an ``enter`` row).",
+        ),
+        _c("list_key", "string", False, "List", "名单", "", LIST_KEYS),
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("event", "string", False, "Event", "事件", "", LIST_EVENTS_KINDS),
+        _c("basis", "string", True, "Basis", "列入依据", "On ``enter`` rows.", LIST_BASES),
+        _c("rule_id", "string", True, "Rule", "认定规则", "Settings [lists] rule id (basis rule)."),
+        _c("dept", "string", True, "Deciding department", "认定部门"),
+        _c("document_no", "string", True, "Document number", "文书编号"),
+        _c(
+            "evidence",
+            "string",
+            True,
+            "Evidence records",
+            "证据记录",
+            "Comma-separated record_ids the listing rests on.",
+        ),
+        _c(
+            "persons",
+            "string",
+            True,
+            "Persons reached",
+            "责任人员",
+            "Comma-separated IDs of the legal representative and responsible persons "
+            "(seed 002 #12); masked on every display.",
+        ),
+        _c(
+            "cause_id",
+            "string",
+            True,
+            "Cause",
+            "触发事项",
+            "The objection, repair or record that caused a later row (idempotence key).",
+        ),
+        _c("effective_on", "date", False, "Effective on", "生效日期"),
+        _c("expires_on", "date", True, "Expires on", "届满日期", "On ``enter`` rows."),
+        _c("reason", "string", True, "Reason", "理由"),
+        _c("handled_by", "string", True, "Handled by", "经办人"),
+        _RECORDED_AT,
+    ),
+    lookups=("subject_id",),
+    lake=False,
+)
+
 RATINGS = Table(
     "ratings",
     "Ratings",
@@ -714,6 +787,7 @@ TABLES: dict[str, Table] = {
         RECORDS,
         OBJECTIONS,
         REPAIRS,
+        LIST_EVENTS,
         RATINGS,
         MONITORING,
         MONITOR_ALERTS,
