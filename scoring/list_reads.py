@@ -82,7 +82,7 @@ def listing_rows(
     """The listings of :func:`subject_lists` as display rows (profile, report, CLI):
     labels in ``lang`` (``zh`` or ``en``), dates as text, persons masked unless
     ``masked`` is False. No code, ``None`` or English word on a Chinese row except
-    the rule and listing identifiers."""
+    the listing identifier: a rule is named by its Chinese wording there."""
     i = 0 if lang == "zh" else 1
     dash = "—"
 
@@ -92,15 +92,13 @@ def listing_rows(
     out = []
     for key, state in states.items():
         for x in state.listings:
-            origin = (
-                BASIS_LABELS[x.basis][i]
-                + " "
-                + (
-                    x.rule_id or ""
-                    if x.basis == "rule"
-                    else f"{x.dept or ''} {x.document_no or ''}"
-                )
-            )
+            # a rule is named by its Chinese wording (kept as the listing's reason) on a
+            # Chinese row; its identifier is an English slug, shown on English rows only
+            if x.basis == "rule":
+                named = (show(x.reason) or x.rule_id or "") if i == 0 else (x.rule_id or "")
+            else:
+                named = f"{x.dept or ''} {x.document_no or ''}"
+            origin = BASIS_LABELS[x.basis][i] + ("：" if i == 0 else " ") + named
             persons = [mask_code(p) or "" if masked else p for p in x.persons]
             out.append(
                 {

@@ -109,7 +109,8 @@ def test_apply_rules_show_and_history_masked_and_audited(store: Path) -> None:
     shown = _run("lists", "show", FIRM, "--as-of", "2026-10-31", "--by", "wang")
     assert shown.exit_code == 0, shown.output
     assert "黑名单（严重失信主体名单）：在名单" in shown.output
-    assert "black-serious-violation-list" in shown.output and "SV9" in shown.output
+    assert "规则认定：列入严重违法失信名单" in shown.output and "SV9" in shown.output
+    assert "black-serious-violation-list" not in shown.output
     assert "110105**********38" in shown.output and REP not in shown.output
     assert "红名单：不在名单" in shown.output
     hist = _run("lists", "history", FIRM)
