@@ -138,7 +138,8 @@ def check_file(
         if problem:
             expected = "a 统一社会信用代码 or 居民身份证号码"
             row["error"] = (
-                f"第{n}行 {column} 列 值 {shown or '（空）'!s}：应为统一社会信用代码或居民身份证号码"
+                f"第{n}行 {column} 列 值 {shown or '（空）'}："
+                "应为统一社会信用代码或居民身份证号码"
                 f" / row {n}, column {column}, value {shown or '(empty)'!r}: expected {expected}"
             )
             rows.append(row)

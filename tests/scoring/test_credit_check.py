@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 import datetime as dt
+import io
 import json
 
 import pytest
