@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -226,6 +227,17 @@ def subject_state(
     return state, evidence, facts
 
 
+def _unique(found: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Each piece of evidence once: a record named by a listing and in force itself is
+    shown with its own dates."""
+    out: dict[tuple[str, str], Evidence] = {}
+    for e in found:
+        key = (e.source, e.id)
+        if key not in out or out[key].kind == "listing_evidence":
+            out[key] = e
+    return tuple(out.values())
+
+
 def _next_id(store: Store) -> str:
     n = int(store.query(f"SELECT count(*) AS n FROM {TABLE}")["n"].iloc[0])
     return f"CC-{n + 1:07d}"
@@ -300,7 +312,7 @@ def credit_check(
             a.measure.implementing,
             a.measure.duration_months,
             a.matched,
-            tuple(e for t in a.matched for e in evidence.get(t, [])),
+            _unique(e for t in a.matched for e in evidence.get(t, [])),
         )
         for a in measures_for(found.catalogue, state, matter)
     )

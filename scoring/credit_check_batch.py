@@ -20,7 +20,7 @@ from features.records.ids import party_id_problem
 from features.records.personal import mask_code
 from features.store.base import Store
 from scoring.credit_check import CheckConfig, CheckError, credit_check
-from scoring.lists import ListsConfig
+from scoring.lists import LIST_LABELS, ListsConfig
 
 #: Column names accepted for the subject's identifier (first found wins).
 ID_COLUMNS: tuple[str, ...] = ("subject_id", "统一社会信用代码", "主体标识", "uscc", "id")
@@ -136,6 +136,9 @@ def check_file(
         row = {"row_number": n, "subject_id": shown or "", "status": "error"}
         problem = party_id_problem(code) if code else "empty"
         if problem:
+            # named as given (a person's ID masked all the same)
+            shown = (mask_code(raw.strip()) if masked else raw.strip()) or ""
+            row["subject_id"] = shown
             expected = "a 统一社会信用代码 or 居民身份证号码"
             row["error"] = (
                 f"第{n}行 {column} 列 值 {shown or '（空）'}："
@@ -162,7 +165,7 @@ def check_file(
             name=result.name,
             status="ok",
             check_id=result.check_id,
-            lists=",".join(result.lists),
+            lists="、".join(LIST_LABELS[k][0] for k in result.lists),
             measures=",".join(m.measure_id for m in result.measures),
             measures_zh="；".join(m.name_zh for m in result.measures),
             error="",
