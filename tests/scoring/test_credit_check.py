@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 
+import pandas as pd
 import pytest
 from little_city import rating, record, subject, table_frame
 
@@ -120,6 +121,21 @@ def test_a_red_listed_a_rated_firm_gets_the_licensing_rewards(store) -> None:
     }
 
 
+def test_a_green_channel_rating_gets_the_licensing_rewards(store) -> None:
+    green = "91530300721000004" + uscc_check_char("91530300721000004")
+    store.append("subjects", table_frame([subject(green, "曲靖己茶叶有限公司")], "subjects"))
+    row = rating(green, dt.date(2026, 9, 30), "B", "2026-10-01")
+    store.append("ratings", table_frame([row], "ratings"))
+    assert _check(store, green, "licensing").measures == ()
+    store.append("ratings", table_frame([{**row, "green_channel": True, "model_version": "3",
+                                          "scored_at": row["scored_at"] + pd.Timedelta(days=1)}],
+                                        "ratings"))  # fmt: skip
+    out = _check(store, green, "licensing")
+    assert out.green_channel and out.lists == {}
+    assert {"R-LIC-01", "R-LIC-02"} == set(_ids(out))
+    assert all(m.matched == ("green_channel",) for m in out.measures)
+
+
 def test_a_dishonest_judgment_debtor_is_limited_in_consumption(store) -> None:
     out = _check(store, DEBTOR, "consumption")
     assert "P-CONS-01" in _ids(out)
@@ -153,6 +169,7 @@ def test_a_check_is_stored_and_audited_and_a_later_catalogue_change_leaves_it(st
     before = stored_check(store, out.check_id)
     assert before["catalogue_version"] == catalogue_in_force(store).version_id
     assert [m["measure_id"] for m in before["result"]["measures"]] == _ids(out)
+    assert before["result"] == json.loads(out.to_json())  # what was returned, as returned
     cat = catalogue_in_force(store).catalogue
     smaller = Catalogue(cat.title, tuple(m for m in cat.measures if m.id != "P-PROC-01"))
     save_version(store, smaller, "steward", "drop P-PROC-01")
