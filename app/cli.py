@@ -17,6 +17,7 @@ import sys
 from app import (  # noqa: F401  (each registers its commands on ``cli``)
     app_cli,
     audit_cli,
+    check_cli,
     data_cli,
     inspections_cli,
     lake_cli,

@@ -391,6 +391,24 @@ class MonitorSettings(_Strict):
         return MonitorConfig(self.psi_amber, self.psi_red, self.backtest_alpha, min_auc)
 
 
+class ChecksSettings(_Strict):
+    """Credit checks (信用核查, issue 17): record severity → seed 004 breach tier."""
+
+    tiers: dict[
+        Literal["minor", "general", "serious"], Literal["general", "heavier", "serious"]
+    ] = {
+        "minor": "general",
+        "general": "heavier",
+        "serious": "serious",
+    }
+
+    def config(self, windows: WindowPolicy):
+        """The typed check configuration (reads records with ``windows``)."""
+        from scoring.credit_check import CheckConfig
+
+        return CheckConfig(tiers=dict(self.tiers), windows=windows)
+
+
 class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
@@ -405,6 +423,7 @@ class Settings(_Strict):
     driver: DriverSettings
     green_channel: GreenChannelSettings
     lists: ListsSettings = ListsSettings()
+    checks: ChecksSettings = ChecksSettings()
     app: AppSettings = AppSettings()
     monitor: MonitorSettings = MonitorSettings()
 

@@ -593,6 +593,38 @@ MEASURE_VERSIONS = Table(
     ),
 )
 
+CREDIT_CHECKS = Table(
+    "credit_checks",
+    "Credit checks",
+    "信用核查记录",
+    "Append-only: one row per credit check (信用核查) a department made, with what it returned "
+    "(scoring/credit_check.py). A later catalogue or list change never rewrites a row; feedback "
+    "(实施反馈) and statistics (应查必查) refer to check_id.",
+    (
+        _c("check_id", "string", False, "Check ID", "核查编号"),
+        _c("checked_at", "timestamp", False, "Checked at", "核查时间"),
+        _c("checked_by", "string", False, "Checked by", "核查人"),
+        _c("department", "string", False, "Department", "核查部门"),
+        _c("purpose", "string", False, "Purpose", "核查事由"),
+        _c("matter", "string", False, "Matter", "事项", "A matter key (procurement …)."),
+        _c("subject_id", "string", False, "Subject ID", "主体标识", "Masked on every display."),
+        _c("as_of", "date", False, "As of", "核查基准日"),
+        _c("catalogue_version", "string", False, "Catalogue version", "措施清单版本"),
+        _c("catalogue_sha256", "string", False, "Catalogue SHA-256", "措施清单摘要"),
+        _c("measures", "int", False, "Measures", "适用措施数"),
+        _c(
+            "result",
+            "string",
+            False,
+            "Result (JSON)",
+            "核查结果（JSON）",
+            "Lists, grades, tiers and every measure returned with its triggers and evidence.",
+        ),
+    ),
+    lookups=("subject_id",),
+    lake=False,
+)
+
 AUDIT_LOG = Table(
     "audit_log",
     "Audit log",
@@ -793,6 +825,7 @@ TABLES: dict[str, Table] = {
         MONITOR_ALERTS,
         INSPECTIONS,
         MEASURE_VERSIONS,
+        CREDIT_CHECKS,
         AUDIT_LOG,
         INGEST_LOG,
         QUARANTINE,
