@@ -409,6 +409,16 @@ class ChecksSettings(_Strict):
         return CheckConfig(tiers=dict(self.tiers), windows=windows)
 
 
+class ApiSettings(_Strict):
+    """The departments' HTTP API (``xinping serve``, issue 17): address, the rate limit a new
+    key gets unless told otherwise, and the most subjects one batch call may check."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8600, gt=0, lt=65536)
+    default_rate_per_minute: int = Field(60, gt=0)
+    batch_max: int = Field(100, gt=0)
+
+
 class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
@@ -426,6 +436,7 @@ class Settings(_Strict):
     checks: ChecksSettings = ChecksSettings()
     app: AppSettings = AppSettings()
     monitor: MonitorSettings = MonitorSettings()
+    api: ApiSettings = ApiSettings()
 
     def rating_policies(self):
         """The policies computed with every rating (green channel, driver points)."""

@@ -845,6 +845,35 @@ SESSIONS = Table(
     lake=False,
 )
 
+API_KEYS = Table(
+    "api_keys",
+    "API keys",
+    "接口密钥",
+    "The departments' API keys (app/api/keys.py): an ``issued`` row when a key is made, a "
+    "``revoked`` row when it is withdrawn. Append-only; the key itself is never stored, only a "
+    "salted SHA-256 of its secret part.",
+    (
+        _c("key_id", "string", False, "Key ID", "密钥编号", "The public part of the key."),
+        _c("event", "string", False, "Event", "事件", "", choices=("issued", "revoked")),
+        _c("department", "string", False, "Department", "部门"),
+        _c(
+            "scopes",
+            "string",
+            True,
+            "Scopes",
+            "可核查事项",
+            "Matter keys, comma-separated (``*``: every matter). Set on ``issued`` rows.",
+        ),
+        _c("rate_per_minute", "int", True, "Rate limit", "每分钟限额", "Set on ``issued`` rows."),
+        _c("key_hash", "string", True, "Key hash", "密钥摘要", "``sha256$salt$hash``; issued rows."),
+        _c("by", "string", False, "By", "操作人"),
+        _c("reason", "string", True, "Reason", "理由"),
+        _c("logged_at", "timestamp", False, "At", "时间"),
+    ),
+    lookups=("key_id",),
+    lake=False,
+)
+
 SYNTHETIC_TRUTH = Table(
     "synthetic_truth",
     "Synthetic truth",
@@ -882,6 +911,7 @@ TABLES: dict[str, Table] = {
         USERS,
         SIGNIN_EVENTS,
         SESSIONS,
+        API_KEYS,
         SYNTHETIC_TRUTH,
     )
 }
@@ -889,7 +919,9 @@ TABLES: dict[str, Table] = {
 
 #: Tables kept in the workflow store (:mod:`features.store.workflow`): written by
 #: many people at once (every look-up is audited), read by nothing analytical.
-WORKFLOW_TABLES: frozenset[str] = frozenset({"users", "audit_log", "signin_events", "sessions"})
+WORKFLOW_TABLES: frozenset[str] = frozenset(
+    {"users", "audit_log", "signin_events", "sessions", "api_keys"}
+)
 
 
 def table(name: str) -> Table:

@@ -1,0 +1,10 @@
+"""The HTTP API (``xinping serve``): departments' credit checks under ``/v1``.
+
+* :mod:`~app.api.keys` — one API key per department: scopes, rate limit, issue and revoke.
+* :mod:`~app.api.limiter` — per-key moving-window rate limits.
+* :mod:`~app.api.errors` — the one error body and the exception handlers.
+* :mod:`~app.api.departments` — the ``/v1`` routes.
+* :mod:`~app.api.server` — :func:`~app.api.server.create_app` and the uvicorn runner.
+
+``/public`` is reserved for the public-disclosure router (``app/api/public.py``).
+"""
