@@ -16,7 +16,7 @@ import logging
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Security
+from fastapi import APIRouter, Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
 
 from app.api.errors import ApiError, ErrorBody
@@ -99,6 +99,9 @@ def caller(request: Request, token: Annotated[str | None, Security(KEY_HEADER)] 
 
 
 Caller = Annotated[ApiKey, Depends(caller)]
+CheckId = Annotated[
+    str, Path(max_length=40, description="核查编号（核查时返回）", examples=["CC-0000001"])
+]
 router = APIRouter(prefix="/v1", responses=_REFUSALS)
 
 
@@ -253,7 +256,7 @@ def _own_check(request: Request, key: ApiKey, check_id: str) -> dict[str, Any]:
         404: {"model": ErrorBody, "description": "没有该核查编号"},
     },
 )
-def get_check(check_id: str, key: Caller, request: Request) -> StoredCheckOut:
+def get_check(check_id: CheckId, key: Caller, request: Request) -> StoredCheckOut:
     found = _own_check(request, key, check_id)
     return StoredCheckOut(
         check_id=found["check_id"],
@@ -276,7 +279,7 @@ def get_check(check_id: str, key: Caller, request: Request) -> StoredCheckOut:
     },
 )
 def post_feedback(
-    check_id: str, body: FeedbackRequest, key: Caller, request: Request
+    check_id: CheckId, body: FeedbackRequest, key: Caller, request: Request
 ) -> FeedbackOut:
     found = _own_check(request, key, check_id)
     on = _day(body.reported_on, "reported_on")

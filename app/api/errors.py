@@ -37,7 +37,7 @@ class ErrorDetail(BaseModel):
 class ErrorBody(BaseModel):
     """Every error the API answers."""
 
-    error: ErrorDetail
+    error: ErrorDetail = Field(description="错误：代码、中文说明、英文说明")
 
 
 class ApiError(Exception):

@@ -865,7 +865,7 @@ API_KEYS = Table(
             "Matter keys, comma-separated (``*``: every matter). Set on ``issued`` rows.",
         ),
         _c("rate_per_minute", "int", True, "Rate limit", "每分钟限额", "Set on ``issued`` rows."),
-        _c("key_hash", "string", True, "Key hash", "密钥摘要", "``sha256$salt$hash``; issued rows."),
+        _c("key_hash", "string", True, "Key hash", "密钥摘要", "sha256$salt$hash; issued rows."),
         _c("by", "string", False, "By", "操作人"),
         _c("reason", "string", True, "Reason", "理由"),
         _c("logged_at", "timestamp", False, "At", "时间"),
