@@ -201,3 +201,7 @@ def test_cli_errors_are_one_line(cli_store: Path) -> None:
         assert out.exit_code == 2, out.output
         assert "错误 / error" in out.output and "Traceback" not in out.output
         assert len(out.output.strip().splitlines()) == 1, out.output
+    # no scope given: no key (never every matter by default)
+    assert runner.invoke(cli, ["api-keys", "issue", "--dept", "市财政局"]).exit_code == 2
+    with DuckDBStore(cli_store, read_only=True) as st:
+        assert st.count("api_keys") == 0
