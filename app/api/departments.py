@@ -1,6 +1,6 @@
 """The departments' routes under ``/v1``: credit checks, feedback, caseloads, statistics.
 
-Thin, like the CLI: check the key (:func:`caller`: 401, 429), the key's scopes
+Thin, like the CLI: check the key (:func:`app.api.access.caller`: 401, 429), the key's scopes
 (403), parse the body (422), call one use case below ``app/``
 (:func:`scoring.credit_check.credit_check`, :func:`scoring.check_feedback.record_feedback`
 …), render. The department is always the key's. Each route tells the audit
@@ -16,11 +16,11 @@ import logging
 import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Security
-from fastapi.security import APIKeyHeader
+from fastapi import APIRouter, Path, Query, Request
 
+from app.api.access import Caller, note
 from app.api.errors import ApiError, ErrorBody
-from app.api.keys import ApiKey, find_key
+from app.api.keys import ApiKey
 from app.api.models import (
     BatchItemOut,
     BatchOut,
@@ -51,12 +51,6 @@ from scoring.measures.vocabulary import FORCES, MATTERS, MEASURE_TYPES, label, t
 
 log = logging.getLogger("xinping.api")
 
-KEY_HEADER = APIKeyHeader(
-    name="X-API-Key",
-    auto_error=False,
-    description="本部门的接口密钥（平台管理员以 `xinping api-keys issue` 签发）",
-)
-
 _REFUSALS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "缺少接口密钥，或密钥无效、已吊销"},
     422: {"model": ErrorBody, "description": "请求参数有误（指明字段、取值与要求）"},
@@ -64,41 +58,6 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _audit(request: Request, **fields: Any) -> None:
-    request.state.audit.update(fields)
-
-
-def caller(request: Request, token: Annotated[str | None, Security(KEY_HEADER)] = None) -> ApiKey:
-    """The calling department's key: 401 without a valid active key, 429 over its limit."""
-    if not token:
-        raise ApiError(
-            401, "no_key", "缺少接口密钥（请求头 X-API-Key）", "no API key (header X-API-Key)"
-        )
-    key = find_key(request.app.state.store, token)
-    if key is None:
-        raise ApiError(401, "unknown_key", "接口密钥无效", "unknown API key")
-    _audit(request, key_id=key.key_id, department=key.department)
-    if not key.active:
-        raise ApiError(
-            401,
-            "revoked_key",
-            f"接口密钥 {key.key_id} 已于 {key.revoked_at:%Y-%m-%d %H:%M} 吊销",
-            f"API key {key.key_id} was revoked on {key.revoked_at:%Y-%m-%d %H:%M}",
-        )
-    verdict = request.app.state.limiter.hit(key.key_id, key.rate_per_minute)
-    if not verdict.allowed:
-        wait = str(verdict.retry_after)
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"调用过于频繁：本密钥每分钟最多 {key.rate_per_minute} 次，请 {wait} 秒后重试",
-            f"too many calls: {key.rate_per_minute} per minute for this key; retry in {wait} s",
-            {"Retry-After": wait},
-        )
-    return key
-
-
-Caller = Annotated[ApiKey, Depends(caller)]
 CheckId = Annotated[
     str, Path(max_length=40, description="核查编号（核查时返回）", examples=["CC-0000001"])
 ]
@@ -172,7 +131,7 @@ def _refused(exc: CheckError | FeedbackError, status: int = 422) -> ApiError:
     responses={403: {"model": ErrorBody, "description": "该事项不在本密钥的核查范围内"}},
 )
 def post_check(body: CheckRequest, key: Caller, request: Request) -> CheckOut:
-    _audit(request, subjects=[body.subject_id], purpose=body.purpose, matter=body.matter.value)
+    note(request, subjects=[body.subject_id], purpose=body.purpose, matter=body.matter.value)
     _in_scope(key, body.matter.value)
     on = _day(body.as_of, "as_of")
     try:
@@ -191,7 +150,7 @@ def post_check(body: CheckRequest, key: Caller, request: Request) -> CheckOut:
     responses={403: {"model": ErrorBody, "description": "该事项不在本密钥的核查范围内"}},
 )
 def post_batch(body: BatchRequest, key: Caller, request: Request) -> BatchOut:
-    _audit(request, subjects=list(body.subject_ids), purpose=body.purpose, matter=body.matter.value)
+    note(request, subjects=list(body.subject_ids), purpose=body.purpose, matter=body.matter.value)
     _in_scope(key, body.matter.value)
     limit = request.app.state.settings.api.batch_max
     if len(body.subject_ids) > limit:
@@ -239,9 +198,7 @@ def _own_check(request: Request, key: ApiKey, check_id: str) -> dict[str, Any]:
             f"核查 {check_id} 不是本部门的核查",
             f"check {check_id} was made by another department",
         )
-    _audit(
-        request, subjects=[found["subject_id"]], matter=found["matter"], purpose=found["purpose"]
-    )
+    note(request, subjects=[found["subject_id"]], matter=found["matter"], purpose=found["purpose"])
     return found
 
 
@@ -306,7 +263,7 @@ def post_feedback(
     responses={403: {"model": ErrorBody, "description": "该事项不在本密钥的核查范围内"}},
 )
 def post_caseload(body: CaseloadRequest, key: Caller, request: Request) -> CaseloadOut:
-    _audit(request, matter=body.matter.value)
+    note(request, matter=body.matter.value)
     _in_scope(key, body.matter.value)
     try:
         month = report_caseload(
