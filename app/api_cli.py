@@ -112,7 +112,7 @@ def list_(lang: LangOption = Lang.zh, store: StoreOption = None) -> None:
     )
     view = Table(title=_say(lang, "接口密钥", "API keys"))
     for h in heads:
-        view.add_column(h)
+        view.add_column(h, overflow="fold")
     for k in keys:
         status = (
             _say(lang, "有效", "active")
