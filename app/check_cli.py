@@ -96,6 +96,7 @@ def check(
         FORCES,
         MATTERS,
         MEASURE_TYPES,
+        REACHES,
         TIERS,
         label,
         trigger_short,
@@ -108,12 +109,15 @@ def check(
     i = 0 if lang is Lang.zh else 1
     sep = "、" if lang is Lang.zh else ", "
     none = _say(lang, "无", "none")
+    name = r.name or (
+        _say(lang, "（自然人）", "(natural person)") if r.subject_type == "person" else ""
+    )
     _print(
         _say(
             lang,
-            f"信用核查 {r.check_id}：{r.subject_shown} {r.name}；事项 {label(MATTERS, key)}；"
+            f"信用核查 {r.check_id}：{r.subject_shown} {name}；事项 {label(MATTERS, key)}；"
             f"基准日 {day}；措施清单 {r.catalogue_version}",
-            f"Credit check {r.check_id}: {r.subject_shown} {r.name}; matter "
+            f"Credit check {r.check_id}: {r.subject_shown} {name}; matter "
             f"{label(MATTERS, key, 'en')}; as of {day}; catalogue {r.catalogue_version}",
         )
     )
@@ -165,6 +169,17 @@ def check(
             + _say(lang, f"触发：{triggers}；证据：", f"triggered by: {triggers}; evidence: ")
             + (sep.join(_evidence(e, lang) for e in m.evidence) or none)
         )
+        if m.through:  # a person reached through a firm (seed 002 #12)
+            firm = next((f for f in r.reached_through if f["firm_id"] == m.through), {})
+            role = label(REACHES, m.reached_as, lang.value)
+            _print(
+                "    "
+                + _say(
+                    lang,
+                    f"经由：{m.through} {firm.get('firm_name', '')}（本人为该主体的{role}）",
+                    f"through: {m.through} {firm.get('firm_name', '')} (as its {role})",
+                )
+            )
 
 
 @cli.command("check-batch")

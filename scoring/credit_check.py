@@ -1,15 +1,15 @@
 """Credit checks (信用核查): which rewards and punishments apply to a subject for a matter.
 
 The use case behind ``xinping check`` (:func:`credit_check`). The subject's state
-on the date is built from what the platform already knows, through the shared
-reads: the managed lists (:func:`scoring.list_reads.subject_lists`, suspended
-listings left out), the records in force by the features' point-in-time rule
-(:func:`scoring.evidence.effective_ids`: published, not revoked, no open
-objection, inside the window), the ratings in force
-(:func:`scoring.history.ratings_on`) and the current subject row
-(:func:`features.subjects.current_subject`). The measures come from the
-catalogue in force (:func:`scoring.measures.versions.catalogue_in_force`).
-Every check is appended to ``credit_checks`` with what it returned, and audited.
+on the date is built from what the platform already knows
+(:func:`scoring.check_state.subject_state`: lists, records in force, ratings in
+force) and the current subject row (:func:`features.subjects.current_subject`).
+For a person, the measures that reach it through a firm are added
+(:func:`scoring.check_state.reaches_of`, seed 002 #12): a firm's serious listing
+naming it, or the court record of a firm it represents, with the catalogue's
+``reaches`` deciding which measures do. The measures come from the catalogue in
+force (:func:`scoring.measures.versions.catalogue_in_force`). Every check is
+appended to ``credit_checks`` with what it returned, and audited.
 """
 
 from __future__ import annotations
@@ -22,27 +22,24 @@ from typing import Any
 
 import pandas as pd
 
+from features.records.ids import is_id_number
 from features.records.personal import mask_code
-from features.records.windows import WindowPolicy
 from features.store.base import Store
 from features.subjects import PERSON_TYPES, current_subject
 from scoring.audit import write_audit
-from scoring.evidence import effective_ids
-from scoring.history import ratings_on
-from scoring.list_reads import lists_applying, subject_lists
+from scoring.check_state import CheckConfig, Evidence, Reach, reaches_of, subject_state
 from scoring.lists import ListsConfig
-from scoring.measures.matching import SubjectState, measures_for
+from scoring.measures.catalogue import Catalogue
+from scoring.measures.matching import AppliedMeasure, measures_for
 from scoring.measures.versions import catalogue_in_force
-from scoring.measures.vocabulary import (
-    GRADE_SCHEMES,
-    GREEN_CHANNEL,
-    MATTERS,
-    RECORD_KINDS,
-    TIERS,
-    scale_grades,
-)
+from scoring.measures.vocabulary import MATTERS
+
+# the state read lives in scoring.check_state; its names stay importable from here
+__all__ = ["CheckConfig", "CheckError", "CheckResult", "Evidence", "credit_check"]
 
 TABLE = "credit_checks"
+#: ``subject_type`` of a check on a person who is not a rated subject
+NATURAL_PERSON = "person"
 
 
 class CheckError(ValueError):
@@ -54,44 +51,6 @@ class CheckError(ValueError):
     def __init__(self, en: str, zh: str) -> None:
         super().__init__(en)
         self.zh = zh
-
-
-@dataclass(frozen=True)
-class CheckConfig:
-    """How a credit check reads the records (settings ``[checks]``).
-
-    Attributes
-    ----------
-    tiers
-        Record severity (``features/records/schema.py`` SEVERITIES) → breach tier of
-        seed 004. Default: ``minor`` → ``general`` (一般失信), ``general`` → ``heavier``
-        (较重失信), ``serious`` → ``serious`` (严重失信). A severity not named gives no tier.
-    windows
-        The publication windows the records in force are read with (settings ``[windows]``).
-    """
-
-    tiers: dict[str, str] = field(
-        default_factory=lambda: {"minor": "general", "general": "heavier", "serious": "serious"}
-    )
-    windows: WindowPolicy = field(default_factory=WindowPolicy)
-
-    def __post_init__(self) -> None:
-        for severity, tier in self.tiers.items():
-            if tier not in TIERS:
-                raise ValueError(
-                    f"checks.tiers[{severity}]: {tier!r} is not one of {', '.join(TIERS)}"
-                )
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What a trigger rests on: a record, a listing or a rating."""
-
-    source: str  # "record", "listing" or "rating"
-    id: str
-    kind: str
-    on: str  # the record's decision/event date, the listing's entry, the rating's as-of
-    until: str = ""  # valid until / expires on
 
 
 @dataclass(frozen=True)
@@ -109,6 +68,10 @@ class AppliedResult:
     duration_months: int | None
     matched: tuple[str, ...]
     evidence: tuple[Evidence, ...]
+    #: for a person: the firm (统一社会信用代码) through which the measure reaches it, and
+    #: as whom (``legal_representative``, ``responsible_persons``); empty for its own state
+    through: str = ""
+    reached_as: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,96 +98,14 @@ class CheckResult:
     grades: dict[str, str]
     green_channel: bool
     measures: tuple[AppliedResult, ...]
+    #: for a person: the firms whose state reaches it (firm, name, role, lists, records)
+    reached_through: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The stored form (subject shown masked for a person, never the full ID)."""
         data = asdict(self)
         data.pop("subject_id")
         return json.dumps(data, ensure_ascii=False, default=str, sort_keys=True)
-
-
-def _text(value: Any) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value)[:10]
-
-
-def _records_in_force(store: Store, subject_id: str, on: dt.date, cfg: CheckConfig) -> pd.DataFrame:
-    """The subject's records counting on ``on`` (the features' rule), with dates."""
-    ids = sorted(effective_ids(store, [subject_id], on, cfg.windows))
-    if not ids:
-        return pd.DataFrame(columns=["record_id", "kind", "severity", "polarity", "rdate", "until"])
-    return store.query(
-        """SELECT record_id, kind, severity, polarity,
-                  coalesce(decided_on, event_date) AS rdate, valid_until AS until
-           FROM records WHERE record_id IN (SELECT record_id FROM _xp_ids)
-           ORDER BY rdate, record_id""",
-        frames={"_xp_ids": pd.DataFrame({"record_id": ids}, dtype=object)},
-    ).drop_duplicates("record_id")
-
-
-def subject_state(
-    store: Store, subject_id: str, on: dt.date, lists: ListsConfig, cfg: CheckConfig
-) -> tuple[SubjectState, dict[str, Evidence | list[Evidence]], dict[str, Any]]:
-    """The subject's :class:`SubjectState` on ``on``, the evidence of each trigger, and facts.
-
-    Returns
-    -------
-    state, evidence, facts
-        ``evidence`` maps each trigger expression that holds to what it rests on;
-        ``facts`` has ``lists``, ``records``, ``tiers`` (ids behind each) and ``grades``.
-    """
-    evidence: dict[str, list[Evidence]] = {}
-    states = subject_lists(store, subject_id, on, lists)
-    applying = lists_applying(states)
-    list_ids: dict[str, list[str]] = {}
-    for key in sorted(applying):
-        found = [x for x in states[key].listings if x.active and x.suspended_by is None]
-        list_ids[key] = [x.listing_id for x in found]
-        evidence[f"list:{key}"] = [
-            Evidence("listing", x.listing_id, key, str(x.entered_on), _text(x.expires_on))
-            for x in found
-        ] + [
-            Evidence("record", r, "listing_evidence", str(x.entered_on))
-            for x in found
-            for r in x.evidence
-        ]
-    recs = _records_in_force(store, subject_id, on, cfg)
-    kinds: dict[str, list[str]] = {}
-    tiers: dict[str, list[str]] = {}
-    for r in recs.itertuples():
-        ev = Evidence("record", r.record_id, r.kind, _text(r.rdate), _text(r.until))
-        if r.kind in RECORD_KINDS:
-            kinds.setdefault(r.kind, []).append(r.record_id)
-            evidence.setdefault(f"record:{r.kind}", []).append(ev)
-        tier = cfg.tiers.get(r.severity) if r.polarity == "negative" else None
-        if tier:
-            tiers.setdefault(tier, []).append(r.record_id)
-            evidence.setdefault(f"tier:{tier}", []).append(ev)
-    grades: dict[str, str] = {}
-    green = False
-    for scheme in GRADE_SCHEMES:
-        rated = ratings_on(store, scheme, on, [subject_id])
-        if rated.empty:
-            continue
-        row = rated.iloc[0]
-        grade = str(row["final_grade"])
-        ev = Evidence("rating", f"{scheme}:{row['model_version']}", scheme, str(row["as_of"]))
-        if grade in scale_grades(scheme):
-            grades[scheme] = grade
-            evidence[f"grade:{scheme}:{grade}"] = [ev]
-        if bool(row["green_channel"]) if pd.notna(row["green_channel"]) else False:
-            green = True
-            evidence.setdefault(GREEN_CHANNEL, []).append(ev)
-    state = SubjectState(
-        lists=applying,
-        records=frozenset(kinds),
-        tiers=frozenset(tiers),
-        grades=grades,
-        green_channel=green,
-    )
-    facts = {"lists": list_ids, "records": kinds, "tiers": tiers, "grades": grades}
-    return state, evidence, facts
 
 
 def _unique(found: Iterable[Evidence]) -> tuple[Evidence, ...]:
@@ -236,6 +117,38 @@ def _unique(found: Iterable[Evidence]) -> tuple[Evidence, ...]:
         if key not in out or out[key].kind == "listing_evidence":
             out[key] = e
     return tuple(out.values())
+
+
+def _applied(a: AppliedMeasure, evidence: dict, through: Reach | None = None) -> AppliedResult:
+    m = a.measure
+    return AppliedResult(
+        m.id,
+        m.name_zh,
+        m.name_en,
+        m.type,
+        m.force,
+        m.basis.document,
+        m.basis.text,
+        m.implementing,
+        m.duration_months,
+        a.matched,
+        _unique(e for t in a.matched for e in evidence.get(t, [])),
+        through.firm_id if through else "",
+        through.role if through else "",
+    )
+
+
+def _reached(
+    catalogue: Catalogue, reaches: tuple[Reach, ...], matter: str
+) -> tuple[AppliedResult, ...]:
+    """The measures that reach a person through each firm: the firm's triggers, kept
+    only where the measure's ``reaches`` names the person's role."""
+    return tuple(
+        _applied(a, r.evidence, r)
+        for r in reaches
+        for a in measures_for(catalogue, r.state, matter)
+        if r.role in a.measure.reaches
+    )
 
 
 def _next_id(store: Store) -> str:
@@ -293,29 +206,21 @@ def credit_check(
     if not department.strip() or not purpose.strip():
         raise CheckError("department and purpose are required", "须填写核查部门和核查事由")
     row = current_subject(store, code) if code else None
+    if row is None and is_id_number(code):
+        # a natural person the platform rates under no scheme (a firm's legal
+        # representative, a responsible person): checked all the same — what reaches
+        # it through firms is exactly what the department asks about (seed 002 #12)
+        row = {"subject_type": NATURAL_PERSON, "name": ""}
     if row is None:
         shown = mask_code(code) or ""
         raise CheckError(f"no subject {shown} in the store", f"没有该主体 {shown}")
-    person = row.get("subject_type") in PERSON_TYPES
+    person = row.get("subject_type") in (*PERSON_TYPES, NATURAL_PERSON)
     shown = mask_code(code) if (masked and person) else code
     found = catalogue_in_force(store)
     state, evidence, facts = subject_state(store, code, on, lists, cfg)
-    applied = tuple(
-        AppliedResult(
-            a.measure.id,
-            a.measure.name_zh,
-            a.measure.name_en,
-            a.measure.type,
-            a.measure.force,
-            a.measure.basis.document,
-            a.measure.basis.text,
-            a.measure.implementing,
-            a.measure.duration_months,
-            a.matched,
-            _unique(e for t in a.matched for e in evidence.get(t, [])),
-        )
-        for a in measures_for(found.catalogue, state, matter)
-    )
+    applied = tuple(_applied(a, evidence) for a in measures_for(found.catalogue, state, matter))
+    reaches = reaches_of(store, code, on, lists, cfg) if person else ()
+    applied += _reached(found.catalogue, reaches, matter)
     name = row.get("name")
     with store.transaction() as tx:
         check_id = _next_id(tx)
@@ -336,6 +241,16 @@ def credit_check(
             facts["grades"],
             state.green_channel,
             applied,
+            [
+                {
+                    "firm_id": r.firm_id,
+                    "firm_name": r.firm_name,
+                    "role": r.role,
+                    "lists": sorted(r.state.lists),
+                    "records": sorted(r.state.records),
+                }
+                for r in reaches
+            ],
         )
         tx.append(
             TABLE,

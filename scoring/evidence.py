@@ -328,6 +328,18 @@ def related_parties_of(store: Store, subject_ids: Iterable[str]) -> dict[str, di
     return out
 
 
+def represented_firms(store: Store, person_id: str) -> list[str]:
+    """The subjects whose current legal representative is ``person_id`` (latest versions;
+    only organisations have one)."""
+    frame = store.query(
+        f"""WITH latest AS ({current_subjects_sql(columns=_PARTY_COLUMNS)})
+           SELECT subject_id FROM latest
+           WHERE legal_rep_id = ? ORDER BY subject_id""",
+        [person_id.strip().upper()],
+    )
+    return list(frame["subject_id"])
+
+
 def related_parties(store: Store, subject_id: str) -> dict[str, list[str]]:
     """Ids of one subject's related parties by relation (see :func:`related_parties_of`)."""
     return related_parties_of(store, [subject_id])[subject_id]

@@ -21,6 +21,7 @@ from scoring.lists import (
     EVENT_LABELS,
     LIST_LABELS,
     STATUS_LABELS,
+    Listing,
     ListsConfig,
     ListState,
     day_of,
@@ -74,6 +75,32 @@ def subject_lists(
     events = list_events(store, [subject_id])
     objections, repairs = evidence_trail(store, events)
     return list_states(listing_states(events, objections, repairs, as_of, config))
+
+
+def listings_naming(
+    store: Store, person_id: str, as_of: dt.date, config: ListsConfig
+) -> dict[str, list[Listing]]:
+    """Other subjects' listings that name ``person_id`` among their persons (seed 002 #12)
+    and apply on ``as_of`` (active, not suspended), by listed subject."""
+    code = person_id.strip().upper()
+    if not code:
+        return {}
+    # a LIKE pre-filter on the comma-joined IDs, then the exact test on the split IDs
+    firms = store.query(
+        "SELECT DISTINCT subject_id FROM list_events WHERE persons LIKE ? AND subject_id <> ?",
+        [f"%{code}%", code],
+    )["subject_id"]
+    out: dict[str, list[Listing]] = {}
+    for firm in sorted(firms):
+        for state in subject_lists(store, firm, as_of, config).values():
+            found = [
+                x
+                for x in state.listings
+                if x.active and x.suspended_by is None and code in x.persons
+            ]
+            if found:
+                out.setdefault(firm, []).extend(found)
+    return out
 
 
 def listing_rows(
