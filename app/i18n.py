@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import labels_checks as _check_strings
 from features.records import values
 from features.records.regions import COUNTIES
 from features.schemes import SCHEMES
@@ -846,6 +847,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "forced_over_shown": ("强制晋升时越过的门槛", "Gates overridden by force"),
 }
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
+# the credit-check and steward's pages keep their words in their own module
+STRINGS.update(_check_strings.STRINGS)
+STRINGS.update({f"col.{k}": v for k, v in _check_strings.COLUMNS.items()})
 
 #: GB/T 4754-2017 sections and subject types (features/records/values.py: one table for
 #: every page, report and reason)

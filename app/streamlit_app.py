@@ -35,6 +35,8 @@ ICONS = {
     "models": ":material/model_training:",
     "objections": ":material/gavel:",
     "quality": ":material/fact_check:",
+    "checks": ":material/fact_check:",
+    "measures": ":material/balance:",
 }
 
 st.set_page_config(page_title="信评 xinping", page_icon=":material/verified:", layout="wide")
