@@ -57,7 +57,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chk.batch_help": (
         "上传申请人名单（CSV 或 Excel 文件，须有“统一社会信用代码”或“主体标识”列），"
         "逐行核查并下载结果。",
-        "Upload an applicant file (CSV or Excel with a subject_id column); every row is "
+        "Upload an applicant file (CSV or Excel with a column of credit codes or ID "
+        "numbers); every row is "
         "checked and the result can be downloaded.",
     ),
     "chk.file": ("申请人名单文件", "Applicant file"),
@@ -97,7 +98,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "ms.editor": ("修订措施清单", "Edit the catalogue"),
     "ms.editor_help": (
-        "在下方修改清单文本（TOML 格式，每项措施一个 [[measures]]），先校验，再填写修订理由保存。",
+        "在下方修改清单文本（每项措施一段，格式与随平台发布的清单文件相同），先校验，"
+        "再填写修订理由保存。",
         "Edit the text below (TOML, one [[measures]] per measure), validate, then save "
         "with a reason.",
     ),

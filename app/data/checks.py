@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -121,10 +122,14 @@ def department_checks(store: Store, department: str | None, limit: int = 500) ->
     return rows.drop(columns=["result"])
 
 
-def check_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """:func:`department_checks` with the matter in words."""
+def check_rows(frame: pd.DataFrame, lang: str, who: Callable[[str], str] = str) -> pd.DataFrame:
+    """:func:`department_checks` as shown: the matter in words, the time to the minute,
+    who checked by ``who`` (a user name → the account's name)."""
     out = frame.copy()
     out["matter_label"] = [matter_label(m, lang) for m in out["matter"]]
+    out["checked_at"] = [pd.Timestamp(x).strftime("%Y-%m-%d %H:%M") for x in out["checked_at"]]
+    names = {u: who(u) for u in set(out["checked_by"])}
+    out["checked_by"] = [names[u] for u in out["checked_by"]]
     return out
 
 

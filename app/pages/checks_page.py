@@ -19,6 +19,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app.auth import find_user
 from app.components import formats, tables
 from app.data.checks import (
     check_rows,
@@ -75,8 +76,11 @@ def inputs() -> tuple:
 
 
 def matter_box(key: str) -> str:
+    """The matter, in words of the page's language (fixed now: a widget may format its
+    options again outside this run)."""
+    words = {m: matter_label(m, lang()) for m in MATTERS}
     return st.selectbox(
-        t("chk.matter"), list(MATTERS), format_func=lambda m: matter_label(m, lang()), key=key
+        t("chk.matter"), list(MATTERS), format_func=lambda m: words.get(m, m), key=key
     )
 
 
@@ -165,6 +169,12 @@ def feedback_form(check_id: str, measures: list[dict], key: str) -> None:
             refused(exc)
 
 
+def who_is(username: str) -> str:
+    """Who checked, by the account's name (the user name when the account is gone)."""
+    found = find_user(s, username)
+    return found.display_name if found is not None else username
+
+
 tab_check, tab_batch, tab_history, tab_stats = st.tabs(
     [t("chk.tab_check"), t("chk.tab_batch"), t("chk.tab_history"), t("chk.tab_stats")]
 )
@@ -181,13 +191,15 @@ with tab_check:
         if not hits.empty:
             names = dict(zip(hits["subject_id"], hits["name"], strict=True))
             types = dict(zip(hits["subject_id"], hits["subject_type"], strict=True))
+            shown = {  # fixed now: a widget may format its options again outside this run
+                x: f"{names[x]} · {show_id(user, x)} · {subject_type_label(types[x])}"
+                for x in names
+            }
             subject_id = st.selectbox(
                 t("profile.pick", n=len(hits)),
                 list(hits["subject_id"]),
                 key="chk_subject",
-                format_func=lambda x: (
-                    f"{names[x]} · {show_id(user, x)} · {subject_type_label(types[x])}"
-                ),
+                format_func=lambda x: shown.get(x, x),
             )
         purpose = st.text_input(t("chk.purpose"), key="chk_purpose", help=t("chk.purpose_help"))
         on = st.date_input(
@@ -282,7 +294,7 @@ with tab_history:
         st.info(t("chk.no_history"))
     else:
         tables.show(
-            mask_frame(user, check_rows(mine, lang())),
+            mask_frame(user, check_rows(mine, lang(), who_is)),
             [
                 "check_id",
                 "checked_at",

@@ -73,11 +73,14 @@ def pick_subject(key: str) -> str | None:
         return None
     names = dict(zip(hits["subject_id"], hits["name"], strict=True))
     types = dict(zip(hits["subject_id"], hits["subject_type"], strict=True))
+    shown = {  # fixed now: a widget may format its options again outside this run
+        x: f"{names[x]} · {show_id(user, x)} · {subject_type_label(types[x])}" for x in names
+    }
     return st.selectbox(
         t("profile.pick", n=len(hits)),
         list(hits["subject_id"]),
         key=f"{key}_subject",
-        format_func=lambda x: f"{names[x]} · {show_id(user, x)} · {subject_type_label(types[x])}",
+        format_func=lambda x: shown.get(x, x),
     )
 
 
@@ -111,7 +114,10 @@ with tab_measures:
         st.caption(t("ms.no_versions", version=found.version_id))
     else:
         tables.show(
-            history.assign(sha256=history["sha256"].str[:12]),
+            history.assign(
+                sha256=history["sha256"].str[:12],
+                saved_at=[formats.stamp(x) for x in history["saved_at"]],
+            ),
             ["version_id", "saved_at", "saved_by", "reason", "measures", "sha256"],
             key="versions_table",
         )

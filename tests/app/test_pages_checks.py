@@ -71,7 +71,7 @@ def test_the_steward_enters_a_listing_by_decision_and_sees_it_in_the_trail(
     assert at.title[0].value == "联合奖惩管理"
     code, record = serious_firm["subject_id"], serious_firm["record_id"]
     at.text_input(key="enter_query").input(code).run()
-    at.selectbox(key="enter_list").select("black")
+    at.selectbox(key="enter_list").select_index(1)  # black
     at.text_input(key="enter_dept").input("市发展改革委")
     at.text_input(key="enter_doc").input("发改信用〔2026〕12号")
     at.multiselect(key="enter_evidence").select(record)
@@ -121,7 +121,7 @@ def test_the_department_checks_the_black_listed_firm_and_records_feedback(
             )  # fmt: skip
     at = _ok(page("checks", "department", DEPT))
     assert at.title[0].value == "信用核查"
-    at.selectbox(key="chk_matter").select("procurement")
+    at.selectbox(key="chk_matter").select_index(1)  # procurement
     at.text_input(key="chk_query").input(code).run()
     _ok(at.button(key="chk_run").click().run())  # no purpose: refused, nothing stored
     assert len(at.error) == 1 and "核查事由" in at.error[0].value
