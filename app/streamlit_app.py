@@ -35,7 +35,7 @@ ICONS = {
     "models": ":material/model_training:",
     "objections": ":material/gavel:",
     "quality": ":material/fact_check:",
-    "checks": ":material/fact_check:",
+    "checks": ":material/verified_user:",
     "measures": ":material/balance:",
 }
 

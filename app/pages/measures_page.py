@@ -221,10 +221,11 @@ with tab_lists:
             options = list(recs["record_id"]) if not recs.empty else []
             kinds = dict(zip(recs.get("record_id", []), recs.get("kind_label", []), strict=True))
             days = dict(zip(recs.get("record_id", []), recs.get("event_date", []), strict=True))
-            list_key = st.selectbox(
+            list_key = st.radio(
                 t("ms.list"),
                 list(LIST_LABELS),
                 key="enter_list",
+                horizontal=True,
                 format_func=lambda k: LIST_LABELS[k][0 if zh else 1],
             )
             dept = st.text_input(t("ms.dept"), key="enter_dept")

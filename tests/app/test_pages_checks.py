@@ -71,7 +71,7 @@ def test_the_steward_enters_a_listing_by_decision_and_sees_it_in_the_trail(
     assert at.title[0].value == "联合奖惩管理"
     code, record = serious_firm["subject_id"], serious_firm["record_id"]
     at.text_input(key="enter_query").input(code).run()
-    at.selectbox(key="enter_list").select_index(1)  # black
+    at.radio(key="enter_list").set_value("black")
     at.text_input(key="enter_dept").input("市发展改革委")
     at.text_input(key="enter_doc").input("发改信用〔2026〕12号")
     at.multiselect(key="enter_evidence").select(record)
