@@ -849,6 +849,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
 # the credit-check and steward's pages keep their words in their own module
 STRINGS.update(_check_strings.STRINGS)
+COLUMNS.update(_check_strings.COLUMNS)
 STRINGS.update({f"col.{k}": v for k, v in _check_strings.COLUMNS.items()})
 
 #: GB/T 4754-2017 sections and subject types (features/records/values.py: one table for

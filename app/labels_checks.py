@@ -204,4 +204,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "effective_on": ("生效日期", "Effective"),
     "document_no": ("决定文书编号", "Decision document"),
     "dept": ("认定部门", "Department"),
+    "listing_reason": ("列入理由", "Reason for the listing"),
+    "event_reason": ("说明", "Note"),
+    "change_reason": ("修订理由", "Reason for the change"),
 }

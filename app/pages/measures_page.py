@@ -117,8 +117,9 @@ with tab_measures:
             history.assign(
                 sha256=history["sha256"].str[:12],
                 saved_at=[formats.stamp(x) for x in history["saved_at"]],
+                change_reason=history["reason"],
             ),
-            ["version_id", "saved_at", "saved_by", "reason", "measures", "sha256"],
+            ["version_id", "saved_at", "saved_by", "change_reason", "measures", "sha256"],
             key="versions_table",
         )
     st.subheader(t("ms.editor"))
@@ -155,7 +156,7 @@ with tab_lists:
         st.info(t("ms.no_listings"))
     else:
         tables.show(
-            mask_frame(user, view),
+            mask_frame(user, view.assign(listing_reason=view["reason"])),
             [
                 "listing_id",
                 "name",
@@ -166,7 +167,7 @@ with tab_lists:
                 "entered_on",
                 "expires_on",
                 "evidence",
-                "reason",
+                "listing_reason",
             ],
             key="listings_table",
         )
@@ -182,6 +183,7 @@ with tab_lists:
             trail = trail.assign(
                 list_label=[LIST_LABELS[k][i] for k in trail["list_key"]],
                 event_label=[EVENT_LABELS[e][i] for e in trail["event"]],
+                event_reason=trail["reason"],
             )
             tables.show(
                 trail,
@@ -194,7 +196,7 @@ with tab_lists:
                     "document_no",
                     "evidence",
                     "expires_on",
-                    "reason",
+                    "event_reason",
                 ],
                 key="trail_table",
             )

@@ -116,14 +116,19 @@ def test_the_steward_enters_a_listing_by_decision_and_sees_it_in_the_trail(
     code, record = checks_city["free"]["subject_id"], checks_city["free"]["record_id"]
     page.locator(SEARCH).last.fill(code)
     page.locator(SEARCH).last.press("Enter")
-    page.get_by_text("黑名单（严重失信主体名单）").last.click()
+    page.get_by_test_id("stRadio").filter(has_text="重点关注名单").get_by_text(
+        "黑名单（严重失信主体名单）"
+    ).click()
     _type(page, "认定部门", "市发展改革委")
     _type(page, "决定文书编号", "发改信用〔2026〕12号")
     page.get_by_text("证据记录（至少一条）").wait_for()
-    page.screenshot(path=str(SHOTS / "checks-fail-steward.png"), full_page=True)
-    page.locator("[data-testid='stMultiSelect']:visible").first.click()
-    page.get_by_role("option").filter(has_text=record).first.click()
+    pick = page.locator("[data-testid='stMultiSelect']:visible input").first
+    pick.click()
+    pick.fill(record)  # the options filter as one types; Enter takes the match
+    page.get_by_role("option").filter(has_text=record).first.wait_for()
+    pick.press("Enter")
     page.keyboard.press("Escape")
+    page.screenshot(path=str(SHOTS / "checks-02-decision.png"), full_page=True)
     _type(page, "列入理由", "严重违法失信，依决定列入")
     page.locator("label:visible").filter(has_text="我已核对，确认执行").first.click()
     page.get_by_role("button", name="决定列入", exact=True).click()
@@ -134,7 +139,7 @@ def test_the_steward_enters_a_listing_by_decision_and_sees_it_in_the_trail(
     page.locator("[data-testid='stDataFrame']").filter(
         has_text="发改信用〔2026〕12号"
     ).first.wait_for()
-    page.screenshot(path=str(SHOTS / "checks-02-listing-trail.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "checks-03-listing-trail.png"), full_page=True)
     page.close()
     events = _rows(checks_city["store"], "SELECT * FROM list_events WHERE subject_id = ?", [code])
     assert set(events["event"]) == {"enter", "publish"}
@@ -156,13 +161,13 @@ def test_the_department_checks_a_black_listed_firm_and_records_feedback(
     _type(page, "按名称或代码查询主体", code)
     _type(page, "核查事由（必填）", "政府采购供应商资格审查")
     page.get_by_role("button", name="核查", exact=True).click()
-    page.get_by_text("失信惩戒 · 强制性 · 依法限制参加政府采购").wait_for()
+    page.get_by_text("失信惩戒 · 强制性 · 依法限制参加政府采购").first.wait_for()
     page.get_by_text("《中华人民共和国政府采购法》第二十二条").first.wait_for()
     page.get_by_text("列入黑名单（严重失信主体名单）").first.wait_for()
-    page.screenshot(path=str(SHOTS / "checks-03-result.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "checks-04-result.png"), full_page=True)
     page.get_by_role("button", name="提交反馈").click()
     page.get_by_text("条实施反馈").wait_for()
-    page.screenshot(path=str(SHOTS / "checks-04-feedback.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "checks-05-feedback.png"), full_page=True)
     page.close()
     checks = _rows(checks_city["store"], "SELECT * FROM credit_checks WHERE subject_id = ?", [code])
     assert list(checks["department"]) == ["市财政局"] and list(checks["checked_by"]) == [

@@ -10,7 +10,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from page_text import apptest_texts
 from streamlit.testing.v1 import AppTest
+
+from features.records.personal import mask_code
+from scoring.measures.vocabulary import MATTERS
 
 PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
 DEPT = "市财政局"
@@ -179,3 +183,21 @@ def test_the_steward_reads_checks_but_checks_nothing(app_env: dict) -> None:
     at = _ok(page("checks", "admin"))
     assert not any(b.key == "chk_run" for b in at.button)
     assert any("业务部门核查员" in i.value for i in at.info)
+
+
+def test_a_department_checking_a_person_sees_the_id_masked_everywhere(app_env: dict, query) -> None:
+    pid = query(
+        "SELECT subject_id FROM subjects WHERE subject_type = 'driver' ORDER BY subject_id LIMIT 1"
+    ).iloc[0, 0]
+    at = _ok(page("checks", "department", DEPT))
+    at.selectbox(key="chk_matter").select_index(list(MATTERS).index("consumption"))
+    at.text_input(key="chk_query").input(pid).run()
+    at.text_input(key="chk_purpose").input("高消费限制核查")
+    _ok(at.button(key="chk_run").click().run())
+    assert not at.error, [e.value for e in at.error]
+    texts, _faults = apptest_texts(at)
+    shown = "\n".join(t.text for t in texts)
+    assert mask_code(pid) in shown  # the subject is there, masked
+    assert pid not in shown
+    stored = query("SELECT result FROM credit_checks WHERE subject_id = ?", [pid])
+    assert len(stored) == 1 and pid not in stored["result"].iloc[0]
