@@ -46,6 +46,15 @@ def _i(lang: str) -> int:
     return 0 if lang == "zh" else 1
 
 
+def bilingual(text: Any, zh: bool) -> Any:
+    """The page language's half of a stored ``中文 / English`` note (the list rules write
+    their own notes so); any other text as it is."""
+    if not isinstance(text, str) or " / " not in text:
+        return text
+    first, _, second = text.partition(" / ")
+    return first if zh else second
+
+
 def matter_label(matter: str, lang: str) -> str:
     """A matter in words (``procurement`` → 政府采购); an unknown key as itself."""
     return label(MATTERS, matter, lang) if matter in MATTERS else matter

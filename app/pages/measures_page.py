@@ -15,7 +15,7 @@ import datetime as dt
 import streamlit as st
 
 from app.components import formats, tables
-from app.data.checks import all_listings, catalogue_rows
+from app.data.checks import all_listings, bilingual, catalogue_rows
 from app.data.subjects import records, search
 from app.i18n import lang, subject_type_label, t
 from app.settings import settings
@@ -183,7 +183,7 @@ with tab_lists:
             trail = trail.assign(
                 list_label=[LIST_LABELS[k][i] for k in trail["list_key"]],
                 event_label=[EVENT_LABELS[e][i] for e in trail["event"]],
-                event_reason=trail["reason"],
+                event_reason=[bilingual(r, zh) for r in trail["reason"]],
             )
             tables.show(
                 trail,
