@@ -80,6 +80,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No caseload reported and no measure returned: no rate to show.",
     ),
     "chk.share": ("比例", "Share"),
+    "chk.caseload": (
+        "报送办件量（应查必查覆盖率的分母）",
+        "Report a caseload (coverage's denominator)",
+    ),
+    "chk.month": ("月份（任一天即可）", "Month (any day of it)"),
+    "chk.cases": ("本月该事项办件量", "Cases of the matter in the month"),
+    "chk.caseload_button": ("报送", "Report"),
+    "chk.caseload_saved": ("已报送 {month} 的办件量。", "Caseload of {month} recorded."),
     # 联合奖惩管理
     "ms.tab_measures": ("措施清单", "Measures catalogue"),
     "ms.tab_lists": ("名单管理", "Managed lists"),

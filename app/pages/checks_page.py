@@ -48,6 +48,7 @@ from scoring.check_feedback import (
     FeedbackItem,
     check_statistics,
     record_feedback,
+    report_caseload,
 )
 from scoring.credit_check import CheckError, credit_check, stored_check
 from scoring.credit_check_batch import BatchFileError, check_file
@@ -320,6 +321,25 @@ with tab_history:
             show_check(pick, "hist")
 
 with tab_stats:
+    if dept:  # 办件量: the denominator of 应查必查 coverage, reported per matter and month
+        with st.expander(t("chk.caseload")), st.form("caseload"):
+            cm = matter_box("case_matter")
+            month = st.date_input(
+                t("chk.month"),
+                value=latest.replace(day=1),
+                max_value=latest,
+                key="case_month",
+                format="YYYY-MM-DD",
+            )
+            cases = st.number_input(t("chk.cases"), min_value=0, step=1, key="case_n")
+            if st.form_submit_button(t("chk.caseload_button"), key="case_submit"):
+                try:
+                    first = report_caseload(
+                        s, dept, cm, month, int(cases), user.username, user.role
+                    )
+                    st.success(t("chk.caseload_saved", month=first.strftime("%Y-%m")))
+                except FeedbackError as exc:
+                    refused(exc)
     c = st.columns(2)
     start = c[0].date_input(
         t("chk.start"),
@@ -363,7 +383,10 @@ with tab_stats:
         else:
             st.caption(t("chk.no_rates"))
         tables.show(
-            stats,
+            stats.assign(
+                coverage=stats["coverage"].map(formats.share),
+                feedback_rate=stats["feedback_rate"].map(formats.share),
+            ),
             [
                 "department",
                 "matter_label",

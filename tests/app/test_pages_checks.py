@@ -203,3 +203,18 @@ def test_a_department_checking_a_person_sees_the_id_masked_everywhere(app_env: d
     stored = query("SELECT matter, result FROM credit_checks WHERE subject_id = ?", [pid])
     assert list(stored["matter"]) == ["consumption"]
     assert pid not in stored["result"].iloc[0]
+
+
+def test_a_caseload_gives_the_coverage_of_the_statistics(app_env: dict, query) -> None:
+    """After the check of the firm (above): 4 procurement cases reported this month make
+    1 subject checked a coverage of 25 %; the feedback sent on both measures a rate of 100 %."""
+    at = _ok(page("checks", "department", DEPT))
+    at.selectbox(key="case_matter").select_index(list(MATTERS).index("procurement"))
+    at.number_input(key="case_n").set_value(4)
+    _ok(at.button(key="case_submit").click().run())
+    assert any("已报送" in x.value for x in at.success), [e.value for e in at.error]
+    stats = _table(at, "应查必查覆盖率", "反馈率")
+    row = stats[stats["事项"] == "政府采购"].iloc[0]
+    assert row["核查主体数"] == "1" or row["核查主体数"] == 1
+    assert row["应查必查覆盖率"] == "25.0%" and row["反馈率"] == "100.0%"
+    assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")
