@@ -184,7 +184,7 @@ with tab_check:
         st.info(t("chk.steward_reads"))
     else:
         matter = matter_box("chk_matter")
-        query = st.text_input(t("profile.search"), key="chk_query", placeholder=t("profile.hint"))
+        query = st.text_input(t("profile.search"), key="query", placeholder=t("profile.hint"))
         hits = search(s, query) if query.strip() else pd.DataFrame()
         if query.strip() and hits.empty:
             st.warning(t("profile.nothing"))
@@ -199,7 +199,7 @@ with tab_check:
             subject_id = st.selectbox(
                 t("profile.pick", n=len(hits)),
                 list(hits["subject_id"]),
-                key="chk_subject",
+                key="subject",
                 format_func=lambda x: shown.get(x, x),
             )
         purpose = st.text_input(t("chk.purpose"), key="chk_purpose", help=t("chk.purpose_help"))

@@ -126,7 +126,7 @@ def test_the_department_checks_the_black_listed_firm_and_records_feedback(
     at = _ok(page("checks", "department", DEPT))
     assert at.title[0].value == "信用核查"
     at.selectbox(key="chk_matter").select_index(1)  # procurement
-    at.text_input(key="chk_query").input(code).run()
+    at.text_input(key="query").input(code).run()
     _ok(at.button(key="chk_run").click().run())  # no purpose: refused, nothing stored
     assert len(at.error) == 1 and "核查事由" in at.error[0].value
     assert query("SELECT count(*) FROM credit_checks WHERE subject_id = ?", [code]).iloc[0, 0] == 0
@@ -191,7 +191,7 @@ def test_a_department_checking_a_person_sees_the_id_masked_everywhere(app_env: d
     ).iloc[0, 0]
     at = _ok(page("checks", "department", DEPT))
     at.selectbox(key="chk_matter").select_index(list(MATTERS).index("consumption"))
-    at.text_input(key="chk_query").input(pid).run()
+    at.text_input(key="query").input(pid).run()
     at.text_input(key="chk_purpose").input("高消费限制核查")
     _ok(at.button(key="chk_run").click().run())
     refusals = [e.value for e in at.error if e.icon != ":material/gavel:"]  # not a measure

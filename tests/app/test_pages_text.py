@@ -147,7 +147,7 @@ def _act(at: AppTest, scenario: str, query) -> AppTest:
                         ListsConfig(), "walk",
                     )  # fmt: skip
             at.selectbox(key="chk_matter").select_index(list(MATTERS).index("procurement"))
-            at.text_input(key="chk_query").input(firm["subject_id"])
+            at.text_input(key="query").input(firm["subject_id"])
             at.text_input(key="chk_purpose").input("处罚决定已被复议撤销")
             at.button(key="chk_run").click().run()
             at.button(key="last_fb_submit").click().run()
