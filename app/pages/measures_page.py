@@ -267,7 +267,10 @@ with tab_lists:
                 st.caption(t("ms.no_listings"))
                 continue
             lid = st.selectbox(
-                t("col.listing_id"), choices, key=f"{key}_pick", format_func=label_of.get
+                t("col.listing_id"),
+                choices,
+                key=f"{key}_pick",
+                format_func=lambda x: label_of.get(x, x),
             )
             why = st.text_input(t(f"ms.{key}_reason"), key=f"{key}_reason")
             if confirmed(key) and st.button(t(f"ms.{key}_button"), key=f"{key}_go"):

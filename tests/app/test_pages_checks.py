@@ -218,3 +218,42 @@ def test_a_caseload_gives_the_coverage_of_the_statistics(app_env: dict, query) -
     assert row["核查主体数"] == "1" or row["核查主体数"] == 1
     assert row["应查必查覆盖率"] == "25.0%" and row["反馈率"] == "100.0%"
     assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")
+
+
+def test_an_applicant_file_is_checked_row_by_row_with_an_inert_result(
+    app_env: dict, serious_firm: dict
+) -> None:
+    at = _ok(page("checks", "department", DEPT))
+    at.selectbox(key="batch_matter").select_index(list(MATTERS).index("procurement"))
+    at.text_input(key="batch_purpose").input("第12批政府采购供应商资格审查")
+    content = f"统一社会信用代码\n{serious_firm['subject_id']}\n=1+1\n".encode()
+    at.file_uploader(key="batch_file").set_value(("applicants.csv", content, "text/csv")).run()
+    _ok(at.button(key="batch_run").click().run())
+    assert any("已核查 1 行，1 行有错误" in x.value for x in at.success), [
+        e.value for e in at.error
+    ]
+    result = _table(at, "适用措施", "错误")
+    assert list(result["状态"]) == ["已核查", "有错误"]
+    assert "依法限制参加政府采购" in result["适用措施"].iloc[0]
+    assert any(b.key == "batch_download" for b in at.get("download_button"))
+
+
+def test_the_steward_refuses_an_early_exit_and_revokes_a_wrongful_listing(
+    app_env: dict, query
+) -> None:
+    at = _ok(page("measures", "admin"))
+    listing = query(
+        "SELECT listing_id FROM list_events WHERE event = 'enter' ORDER BY recorded_at LIMIT 1"
+    ).iloc[0, 0]
+    at.selectbox(key="exit_pick").select(listing)
+    at.text_input(key="exit_reason").input("已完成信用修复")
+    at.checkbox(key="exit_confirm").check().run()
+    _ok(at.button(key="exit_go").click().run())  # a black listing: not before one year
+    assert len(at.error) == 1 and "最早" in at.error[0].value and "\n" not in at.error[0].value
+    at.selectbox(key="revoke_pick").select(listing)
+    at.text_input(key="revoke_reason").input("证据记录已被复议撤销，属错误列入")
+    at.checkbox(key="revoke_confirm").check().run()
+    _ok(at.button(key="revoke_go").click().run())
+    assert any("已撤销" in x.value for x in at.success), [e.value for e in at.error]
+    events = query("SELECT event FROM list_events WHERE listing_id = ?", [listing])
+    assert "revoke_wrongful" in set(events["event"])
