@@ -80,6 +80,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No caseload reported and no measure returned: no rate to show.",
     ),
     "chk.share": ("比例", "Share"),
+    "chk.rate": ("指标", "Rate"),
     "chk.caseload": (
         "报送办件量（应查必查覆盖率的分母）",
         "Report a caseload (coverage's denominator)",

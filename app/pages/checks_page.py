@@ -15,12 +15,12 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app.auth import find_user
 from app.components import formats, tables
+from app.components.check_charts import rates_chart
 from app.data.checks import (
     check_rows,
     department_checks,
@@ -356,29 +356,8 @@ with tab_stats:
         st.info(t("chk.no_stats"))
     else:
         stats = stats.assign(matter_label=[matter_label(m, lang()) for m in stats["matter"]])
-        long = pd.concat(
-            [
-                stats.assign(measure=t("col.coverage"), value=stats["coverage"]),
-                stats.assign(measure=t("col.feedback_rate"), value=stats["feedback_rate"]),
-            ]
-        ).dropna(subset=["value"])
-        if not long.empty:
-            chart = (
-                alt.Chart(long)
-                .mark_bar()
-                .encode(
-                    y=alt.Y("matter_label:N", title=t("col.matter_label")),
-                    yOffset="measure:N",
-                    x=alt.X("value:Q", title=t("chk.share"), axis=alt.Axis(format="%")),
-                    color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top")),
-                    tooltip=[
-                        alt.Tooltip("department:N", title=t("col.department")),
-                        alt.Tooltip("matter_label:N", title=t("col.matter_label")),
-                        alt.Tooltip("measure:N", title=t("chk.share")),
-                        alt.Tooltip("value:Q", format=".0%", title=t("chk.share")),
-                    ],
-                )
-            )
+        chart = rates_chart(stats, lang())
+        if chart is not None:
             st.altair_chart(chart, width="stretch")
         else:
             st.caption(t("chk.no_rates"))
