@@ -176,13 +176,16 @@ def who_is(username: str) -> str:
     return found.display_name if found is not None else username
 
 
-tab_check, tab_batch, tab_history, tab_stats = st.tabs(
-    [t("chk.tab_check"), t("chk.tab_batch"), t("chk.tab_history"), t("chk.tab_stats")]
-)
-with tab_check:
-    if not dept:
-        st.info(t("chk.steward_reads"))
-    else:
+if dept:
+    tab_check, tab_batch, tab_history, tab_stats = st.tabs(
+        [t("chk.tab_check"), t("chk.tab_batch"), t("chk.tab_history"), t("chk.tab_stats")]
+    )
+else:  # the steward reads every department's checks and statistics, checks nothing
+    st.info(t("chk.steward_reads"))
+    tab_history, tab_stats = st.tabs([t("chk.tab_history"), t("chk.tab_stats")])
+    tab_check = tab_batch = None
+if tab_check is not None:
+    with tab_check:
         matter = matter_box("chk_matter")
         query = st.text_input(t("profile.search"), key="query", placeholder=t("profile.hint"))
         hits = search(s, query) if query.strip() else pd.DataFrame()
@@ -229,10 +232,8 @@ with tab_check:
         if st.session_state.get("chk_last"):
             show_check(st.session_state["chk_last"], "last")
 
-with tab_batch:
-    if not dept:
-        st.info(t("chk.steward_reads"))
-    else:
+if tab_batch is not None:
+    with tab_batch:
         st.caption(t("chk.batch_help"))
         b_matter = matter_box("batch_matter")
         b_purpose = st.text_input(t("chk.purpose"), key="batch_purpose")

@@ -39,7 +39,12 @@ CASES: list[tuple[str, str, str, str]] = [
     ("anonymous", "login", "en", "open"),
     ("admin", "login", "zh", "open"),
     *[
-        (role, name, "zh", {"profile": "enterprise", "lending": "sme"}.get(name, "open"))
+        (
+            role,
+            name,
+            "zh",
+            {"profile": "enterprise", "lending": "sme", "checks": "read"}.get(name, "open"),
+        )
         for role in ROLES
         for name, allowed in PAGE_ROLES.items()
         if role in allowed
@@ -54,7 +59,12 @@ CASES: list[tuple[str, str, str, str]] = [
             "admin",
             name,
             "en",
-            {"profile": "enterprise", "lending": "sme", "supervision": "draw"}.get(name, "open"),
+            {
+                "profile": "enterprise",
+                "lending": "sme",
+                "supervision": "draw",
+                "checks": "read",
+            }.get(name, "open"),
         )
         for name in PAGE_ROLES
     ],
@@ -109,6 +119,25 @@ def _act(at: AppTest, scenario: str, query) -> AppTest:
         at.text_input(key="obj_record").input(rec["record_id"])
         at.text_area(key="obj_reason").input("处罚决定已被复议撤销")
         at.button(key="open_submit").click().run()
+    elif scenario == "read":  # the steward's 信用核查: a department's check and caseload
+        from app.auth import add_user, find_user
+        from features.store.duckdb_store import DuckDBStore
+        from scoring.check_feedback import report_caseload
+        from scoring.credit_check import CheckConfig, credit_check
+        from scoring.lists import ListsConfig
+
+        firm = _one(query, "SELECT subject_id FROM subjects WHERE subject_type = 'enterprise' "
+                    "ORDER BY subject_id LIMIT 1")  # fmt: skip
+        with DuckDBStore(os.environ["XINPING_STORE"]) as s:
+            if find_user(s, "walk-department") is None:  # who checked, by name
+                add_user(s, "walk-department", "department", "走查核查员", "pw", None, "市财政局")
+            on = dt.date(2026, 10, 31)
+            credit_check(
+                s, firm, "procurement", on, ListsConfig(), CheckConfig(), "市财政局",
+                "处罚决定已被复议撤销", "walk-department", "department",
+            )  # fmt: skip
+            report_caseload(s, "市财政局", "procurement", on, 8, "walk-department", "department")
+        at.run()
     elif scenario in ("check", "list"):
         firm = query("""SELECT r.subject_id, r.record_id FROM records r
                         JOIN subjects s USING (subject_id)
