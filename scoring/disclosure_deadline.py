@@ -71,7 +71,7 @@ def late_disclosures(
         When ``end`` is before ``start``.
     """
     if end < start:
-        raise ValueError(f"--to {end} is before --from {start}")
+        raise ValueError(f"--to {end} 早于 --from {start} / --to {end} is before --from {start}")
     kinds = ", ".join(f"'{k}'" for k in cfg.kinds)
     recs = store.query(
         f"""SELECT record_id, any_value(subject_id) AS subject_id, any_value(kind) AS kind,
