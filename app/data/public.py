@@ -166,8 +166,14 @@ def own_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(OWN_VIEW))
 
 
-LATE_VIEW: tuple[str, ...] = ("pub_dept", "pub_month", "pub_decided_n", "pub_late_n", "pub_share",
-                              "pub_max_late")  # fmt: skip
+LATE_VIEW: tuple[str, ...] = (
+    "pub_dept",
+    "pub_month",
+    "pub_decided_n",
+    "pub_late_n",
+    "pub_share",
+    "pub_max_late",
+)
 
 
 def late_rows(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -185,3 +191,34 @@ def late_rows(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
         for r in summary.to_dict("records")
     ]
     return pd.DataFrame(rows, columns=list(LATE_VIEW))
+
+
+LATE_DETAIL_VIEW: tuple[str, ...] = (
+    "record_id",
+    "subject_id",
+    "pub_kind",
+    "pub_dept",
+    "pub_decided",
+    "pub_due",
+    "pub_published",
+    "pub_max_late",
+)
+
+
+def late_detail_rows(detail: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The late records of :func:`scoring.disclosure_deadline.late_disclosures` in words
+    (mask ``subject_id`` before: :func:`app.state.mask_frame`)."""
+    rows = [
+        {
+            "record_id": r["record_id"],
+            "subject_id": r["subject_id"],
+            "pub_kind": _kind(r["kind"], lang),
+            "pub_dept": _dept(r["source_dept"], lang),
+            "pub_decided": _day(r["decided_on"]),
+            "pub_due": _day(r["due_by"]),
+            "pub_published": _day(r["published_on"]),
+            "pub_max_late": int(r["workdays_late"]),
+        }
+        for r in detail.to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=list(LATE_DETAIL_VIEW))

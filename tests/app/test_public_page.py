@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,3 +104,26 @@ def test_the_router_shows_the_public_page_link_to_a_signed_out_visitor(public_en
     assert not at.exception, [e.value for e in at.exception]
     links = [str(getattr(p, "label", "")) for p in at.get("page_link")]
     assert "信用公示" in links and "登录" in links
+
+
+def test_the_steward_sees_late_disclosures_on_the_objections_page(public_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app" / "pages" / "objections_page.py"), default_timeout=60)
+    at.session_state["user"] = {
+        "username": "test-admin",
+        "role": "admin",
+        "display_name": "测试管理员",
+        "region_code": None,
+    }
+    at.run()
+    at.date_input(key="late_from").set_value(dt.date(2026, 7, 1)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    tables = [f.value for f in at.dataframe]
+    summary = next(f for f in tables if "超期数" in f.columns)
+    july = summary[summary["决定月份"] == "2026-07"].iloc[0]
+    assert (july["决定部门"], july["超期数"], july["最长超期（工作日）"]) == (
+        "市场监督管理局",
+        "1",
+        "3",
+    )
+    records = next(f for f in tables if "应公示截止" in f.columns)
+    assert set(records["记录编号"]) == {"P4", "P6", "P7"}
