@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.auth import PAGE_ROLES, may_open
+from app.auth import PAGE_ROLES, PUBLIC_PAGES, may_open
 from app.components import formats
 from app.components.chrome import localise
 from app.i18n import LANGS, lang, t
@@ -71,7 +71,8 @@ with st.sidebar:
     st.radio(t("app.language"), list(LANGS), format_func=LANGS.get, horizontal=True, key="lang")
     if user is None:
         st.page_link(login)
-        st.page_link(pages["public"])  # 信用公示 needs no sign-in
+        for key in sorted(PUBLIC_PAGES):  # 信用公示 needs no sign-in
+            st.page_link(pages[key])
     else:
         st.caption(t("app.user", name=formats.plain(user.display_name), role=role_label(user.role)))
         for key, page in pages.items():

@@ -187,20 +187,39 @@ def disclosable(rec: dict[str, Any], on: dt.date, cfg: DisclosureConfig) -> bool
 
 
 def counting_records(
-    store: Store, on: dt.date, windows: WindowPolicy, scope: str = "TRUE"
+    store: Store, on: dt.date, windows: WindowPolicy, scope: str = "TRUE", limit: int | None = None
 ) -> pd.DataFrame:
     """Full rows (latest version of each record) of the records that count on ``on``
-    (the features' rule), restricted by ``scope`` (a condition on ``r``)."""
+    (the features' rule), restricted by ``scope`` (a condition on ``r``); with ``limit``,
+    only that many, latest decision first."""
     eff = effective_records_sql(Dialect(store.dialect), on, windows, scope)
     cols = ", ".join(RECORD_COLUMNS)
+    tail = ""
+    if limit is not None:
+        tail = f" ORDER BY coalesce(decided_on, event_date) DESC, record_id LIMIT {int(limit)}"
     return store.query(
         f"""WITH {eff}
         SELECT {cols} FROM (
           SELECT r.*, row_number() OVER (PARTITION BY r.record_id ORDER BY r.recorded_at DESC)
                  AS _xp_rn
           FROM records r WHERE r.record_id IN (SELECT record_id FROM eff)) _xp_r
-        WHERE _xp_rn = 1"""
+        WHERE _xp_rn = 1{tail}"""
     )
+
+
+def _shown_records(
+    store: Store, on: dt.date, cfg: DisclosureConfig, scope: str
+) -> tuple[list[dict[str, Any]], bool]:
+    """The disclosable records in ``scope``, latest first, at most ``cfg.max_rows`` (and
+    whether more exist). Reads the latest records in growing batches, so that a search
+    of the whole city does not load every record that counts."""
+    batch = 4 * (cfg.max_rows + 1)
+    while True:
+        recs = counting_records(store, on, cfg.windows, scope, limit=batch)
+        rows = [r for r in recs.to_dict("records") if disclosable(r, on, cfg)]
+        if len(rows) > cfg.max_rows or len(recs) < batch:
+            return rows[: cfg.max_rows], len(rows) > cfg.max_rows
+        batch *= 4
 
 
 def _match_subjects(store: Store, q: str) -> pd.DataFrame:
@@ -264,8 +283,7 @@ def disclosures(
             return pd.DataFrame(columns=list(DISCLOSURE_COLUMNS)), False
         ids = ", ".join("'" + s.replace("'", "''") + "'" for s in subjects["subject_id"])
         scope += f" AND r.subject_id IN ({ids})"
-    recs = counting_records(store, on, cfg.windows, scope)
-    rows = [r for r in recs.to_dict("records") if disclosable(r, on, cfg)]
+    rows, cut = _shown_records(store, on, cfg, scope)
     if not rows:
         return pd.DataFrame(columns=list(DISCLOSURE_COLUMNS)), False
     frame = pd.DataFrame(rows)
@@ -299,8 +317,7 @@ def disclosures(
     frame = pd.DataFrame(out, columns=list(DISCLOSURE_COLUMNS)).sort_values(
         ["decided_on", "subject_code", "kind"], ascending=[False, True, True], kind="stable"
     )
-    cut = len(frame) > cfg.max_rows
-    return frame.head(cfg.max_rows).reset_index(drop=True), cut
+    return frame.reset_index(drop=True), cut
 
 
 #: columns of :func:`public_list`

@@ -230,3 +230,10 @@ def test_an_online_objection_enters_the_workflow_and_the_record_stops_counting(c
     with pytest.raises(ObjectionError) as err:
         file_objection(city, claim, "P6", "理由", " ", T, POLICY, CFG, rules)
     assert err.value.zh == "请填写联系方式"
+
+
+def test_a_search_is_cut_at_the_configured_maximum_latest_first(city) -> None:
+    frame, cut = disclosures(city, T, dataclasses.replace(CFG, max_rows=2))
+    assert cut and list(map(str, frame["decided_on"])) == ["2026-09-30", "2026-09-01"]
+    frame, cut = disclosures(city, T, dataclasses.replace(CFG, max_rows=5))
+    assert not cut and len(frame) == 5
