@@ -69,7 +69,7 @@ def late(
     title = _say(
         lang,
         f"双公示超期公示（决定后 {n} 个工作日内公示）：{since} 至 {to}",
-        f"Late 双公示 (due within {n} working days of decision): {since} to {to}",
+        f"Licences and penalties published late (due within {n} working days): {since} to {to}",
     )
     table = Table(title=title)
     view = late_rows(summary, lang.value)

@@ -11,7 +11,7 @@ PUBLIC_STRINGS: dict[str, tuple[str, str]] = {
     "pub.intro": (
         "本页无需登录。公示内容：行政许可与行政处罚（双公示）、红名单、黑名单；每条信息仅在"
         "公示期内显示，自然人身份证号码与姓名已按规定遮蔽。",
-        "No sign-in needed. Shown: administrative licences and penalties (双公示), the red "
+        "No sign-in needed. Shown: administrative licences and penalties, the red "
         "and black lists; each item only within its publication period, natural persons' "
         "ID numbers and names masked.",
     ),
@@ -71,9 +71,9 @@ PUBLIC_STRINGS: dict[str, tuple[str, str]] = {
     "pub.signin": ("工作人员登录", "Staff sign-in"),
     "pub.late_title": (
         "双公示超期上报（决定后 {n} 个工作日内公示）",
-        "Late 双公示 (published within {n} working days of decision)",
+        "Licences and penalties published late (due within {n} working days of decision)",
     ),
-    "pub.late_tab": ("双公示超期", "Late 双公示"),
+    "pub.late_tab": ("双公示超期", "Late disclosures"),
     "pub.late_from": ("决定日期自", "Decided from"),
     "pub.late_to": ("至", "to"),
     "pub.late_none": ("该期间没有超期公示的信息。", "Nothing was published late in this period."),
@@ -87,7 +87,7 @@ PUBLIC_STRINGS: dict[str, tuple[str, str]] = {
     "col.pub_dept": ("决定部门", "Deciding department"),
     "col.pub_decided": ("决定日期", "Decided on"),
     "col.pub_published": ("公示日期", "Published on"),
-    "col.pub_until": ("公示截止（不含）", "Shown until (excl.)"),
+    "col.pub_until": ("公示截止日期", "Shown until"),
     "col.pub_list": ("名单", "List"),
     "col.pub_basis": ("列入依据", "Basis"),
     "col.pub_entered": ("列入日期", "Entered on"),

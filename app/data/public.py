@@ -9,6 +9,7 @@ English word.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,12 @@ def _i(lang: str) -> int:
 
 def _day(value: Any) -> str:
     return DASH if formats.missing(value) else str(value)[:10]
+
+
+def _last_day(value: Any) -> str:
+    if formats.missing(value):
+        return DASH
+    return str(pd.Timestamp(value).date() - dt.timedelta(days=1))
 
 
 def _dept(code: Any, lang: str) -> str:
@@ -74,7 +81,8 @@ def disclosure_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             "pub_dept": _dept(r["source_dept"], lang),
             "pub_decided": _day(r["decided_on"]),
             "pub_published": _day(r["published_on"]),
-            "pub_until": _day(r["shown_until"]),
+            # the last day shown (the use case's shown_until is the first day it is not)
+            "pub_until": _last_day(r["shown_until"]),
         }
         for r in frame.to_dict("records")
     ]

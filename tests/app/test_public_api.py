@@ -109,6 +109,8 @@ def test_disclosures_are_public_masked_and_in_chinese(server: dict) -> None:
     person = next(i for i in body["items"] if i["code"] == "110105**********2X")
     assert person["subject"] == "张**" and person["kind"] == "行政处罚"
     assert person["dept"] == "交通运输局" and person["severity"] == "一般"
+    # decided 2026-08-03, valid until 2027-08-03: the last day shown is the day before
+    assert (person["decided"], person["until"]) == ("2026-08-03", "2027-08-02")
     one = httpx.get(
         server["url"] + "/public/disclosures", params={"q": "甲建材", "kind": "licence"}
     ).json()
