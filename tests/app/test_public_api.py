@@ -115,6 +115,9 @@ def test_disclosures_are_public_masked_and_in_chinese(server: dict) -> None:
         server["url"] + "/public/disclosures", params={"q": "甲建材", "kind": "licence"}
     ).json()
     assert [(i["subject"], i["kind"]) for i in one["items"]] == [(FIRM_NAME, "行政许可")]
+    # a person is found by the full ID (the audit log keeps the query's ID as its hash)
+    by_id = httpx.get(server["url"] + "/public/disclosures", params={"q": PERSON}).json()
+    assert [i["subject"] for i in by_id["items"]] == ["张**"]
     en = httpx.get(server["url"] + "/public/disclosures", params={"lang": "en"}).json()
     assert {i["kind"] for i in en["items"]} == {"Administrative licence", "Administrative penalty"}
 
