@@ -15,7 +15,7 @@ PUBLIC_STRINGS: dict[str, tuple[str, str]] = {
         "and black lists; each item only within its publication period, natural persons' "
         "ID numbers and names masked.",
     ),
-    "pub.on": ("公示日期：{day}", "As of {day}"),
+    "pub.on": ("数据截至：{day}", "Data as of {day}"),
     "pub.tab_search": ("双公示查询", "Licences and penalties"),
     "pub.tab_red": ("红名单", "Red list"),
     "pub.tab_black": ("黑名单", "Black list"),
