@@ -68,7 +68,11 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "models": frozenset({"modeller", "admin"}),
     "objections": frozenset({"admin"}),
     "quality": frozenset({"modeller", "admin"}),
+    # 信用公示 is public: every role, and signed-out visitors (app/streamlit_app.py)
+    "public": frozenset(ROLES),
 }
+#: pages anyone may open without signing in (they call no ``require``)
+PUBLIC_PAGES: frozenset[str] = frozenset({"public"})
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app.i18n_public import PUBLIC_STRINGS
 from features.records import values
 from features.records.regions import COUNTIES
 from features.schemes import SCHEMES
@@ -846,6 +847,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "forced_over_shown": ("强制晋升时越过的门槛", "Gates overridden by force"),
 }
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
+STRINGS.update(PUBLIC_STRINGS)  # the 信用公示 page (app/i18n_public.py)
 
 #: GB/T 4754-2017 sections and subject types (features/records/values.py: one table for
 #: every page, report and reason)
