@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from app.data.public import disclosure_rows, list_rows, own_rows
 from app.settings import settings
 from features.store.base import Store
 from scoring.audit import write_audit
+from scoring.casework import object_to
 from scoring.disclosure import disclosures, public_list
 from scoring.self_service import ROLE, Claim, Receipt, file_objection, own_records, verify_identity
 
@@ -68,8 +70,14 @@ def self_lookup(store: Store, claim: Claim, on: dt.date, lang: str) -> tuple[dic
 def object_online(
     store: Store, claim: Claim, record_id: str, reason: str, contact: str, on: dt.date
 ) -> Receipt:
-    """File an online objection (identity checked again: the form may have been kept open)."""
+    """File an online objection (identity checked again: the form may have been kept open)
+    and re-rate the subject at once, as the steward's 异议与修复 page does."""
     cfg = settings()
+    home, build, policies = Path(cfg.mlflow.home), cfg.build_config(), cfg.rating_policies()
+
+    def open_with(st: Store, record: str, text: str, by: str, day: dt.date, role: str) -> str:
+        return object_to(st, record, text, by, role, day, home, build, policies).ident
+
     return file_objection(
         store,
         claim,
@@ -81,4 +89,5 @@ def object_online(
         cfg.disclosure_config(),
         cfg.objections.rules(),
         cfg.disclosure.identity_rules(),
+        open_with,
     )
