@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -116,6 +117,7 @@ def create_app(settings: Any, store: Any = None) -> FastAPI:
     app.state.settings = settings
     app.state.store = _open_store(settings) if own else store
     app.state.limiter = KeyLimiter()
+    app.state.check_lock = threading.Lock()  # see departments._run_check
     app.state.check_configs = (
         settings.lists.config(),
         settings.checks.config(settings.windows.policy()),

@@ -346,3 +346,27 @@ def test_the_audit_log_holds_every_call_and_never_a_personal_id(api) -> None:
     assert checks["user_name"].str.startswith("api:").all() and (checks["role"] == "api").all()
     assert set(stored["department"]) == {FIN, MKT}
     assert "Traceback" not in api["log"].read_text()
+
+
+def test_concurrent_checks_and_feedback_get_distinct_ids(api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = api["client"].base_url
+
+    def one(_: int) -> str:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            body = {"subject_id": BLACK, "matter": "procurement", "purpose": "并发核查"}
+            out = c.post("/v1/checks", json=body, headers=_h(api, "fin")).json()
+            fb = {"items": [{"measure_id": "P-PROC-01", "outcome": "applied"}]}
+            done = c.post(f"/v1/checks/{out['check_id']}/feedback", json=fb, headers=_h(api, "fin"))
+            return out["check_id"], done.json()["feedback_ids"][0]
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(one, range(16)))
+    assert len({c for c, _ in got}) == 16 and len({f for _, f in got}) == 16
+    with DuckDBStore(api["store"], read_only=True) as st:
+        dup = st.query(
+            "SELECT check_id FROM credit_checks GROUP BY check_id HAVING count(*) > 1 UNION ALL "
+            "SELECT feedback_id FROM check_feedback GROUP BY feedback_id HAVING count(*) > 1"
+        )
+    assert dup.empty, dup
