@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -291,6 +292,12 @@ def test_the_catalogue_and_the_openapi_page_are_served(api) -> None:
     _refusal(c.get("/v1/measures?matter=parking", headers=_h(api, "mkt")), 422, "invalid_input")
     docs = c.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    # served whole from the platform: an intranet reaches no CDN
+    assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", docs.text)
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        assert c.get(asset).status_code == 200, asset
     spec = c.get("/openapi.json").json()
     assert "部门信用核查接口" in spec["info"]["title"]
     wanted = {
