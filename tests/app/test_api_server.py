@@ -259,6 +259,16 @@ def test_no_key_an_unknown_key_and_a_revoked_key_are_401(api) -> None:
     assert "吊销" in err["message"]
 
 
+def test_a_key_issued_and_revoked_while_the_server_runs_takes_effect_at_once(api) -> None:
+    with DuckDBStore(api["store"]) as st:
+        key, token = issue_key(st, "市教育局", ["awards"], 100, "admin")
+    headers = {"X-API-Key": token}
+    assert api["client"].get("/v1/matters", headers=headers).status_code == 200
+    with DuckDBStore(api["store"]) as st:
+        revoke_key(st, key.key_id, "admin", "密钥泄露")
+    _refusal(api["client"].get("/v1/matters", headers=headers), 401, "revoked_key")
+
+
 def test_bad_input_is_422_naming_the_field_never_a_traceback(api) -> None:
     c = api["client"]
     future = (TODAY + dt.timedelta(days=3)).isoformat()
