@@ -90,13 +90,15 @@ def _seed(path: Path) -> dict[str, str]:
             ),
         )
         apply_rules(st, TODAY, s.lists.config(), s.windows.policy(), "tester")
+        # 市财政局's first key, revoked; then its key in force
+        gone, revoked = issue_key(st, FIN, ["procurement"], 100, "admin")
+        revoke_key(st, gone.key_id, "admin", "人员调整")
         tokens = {
+            "revoked": revoked,
             "fin": issue_key(st, FIN, ["procurement", "bidding"], 100, "admin")[1],
             "mkt": issue_key(st, MKT, ["licensing"], 100, "admin")[1],
             "slow": issue_key(st, HOUSING, ["procurement"], 3, "admin")[1],
         }
-        gone, tokens["revoked"] = issue_key(st, FIN, ["procurement"], 100, "admin")
-        revoke_key(st, gone.key_id, "admin", "人员调整")
     return tokens
 
 
