@@ -28,6 +28,8 @@ from app.api.keys import issue_key, revoke_key
 from features.records.ids import uscc_check_char
 from features.store.duckdb_store import DuckDBStore
 
+pytestmark = pytest.mark.slow  # a server in a subprocess: about 10 s for the module
+
 BLACK = "91530300724000001" + uscc_check_char("91530300724000001")
 CLEAN = "91530300724000002" + uscc_check_char("91530300724000002")
 PERSON = "110105194912310038"
