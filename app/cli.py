@@ -15,6 +15,7 @@ import os
 import sys
 
 from app import (  # noqa: F401  (each registers its commands on ``cli``)
+    api_cli,
     app_cli,
     audit_cli,
     check_cli,

@@ -431,6 +431,16 @@ class DisclosureSettings(_Strict):
         return IdentityRules(self.max_failures, self.window_minutes)
 
 
+class ApiSettings(_Strict):
+    """The departments' HTTP API (``xinping serve``, issue 17): address, the rate limit a new
+    key gets unless told otherwise, and the most subjects one batch call may check."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8600, gt=0, lt=65536)
+    default_rate_per_minute: int = Field(60, gt=0)
+    batch_max: int = Field(100, gt=0)
+
+
 class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
@@ -449,6 +459,7 @@ class Settings(_Strict):
     disclosure: DisclosureSettings = DisclosureSettings()
     app: AppSettings = AppSettings()
     monitor: MonitorSettings = MonitorSettings()
+    api: ApiSettings = ApiSettings()
 
     def rating_policies(self):
         """The policies computed with every rating (green channel, driver points)."""

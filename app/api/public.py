@@ -21,11 +21,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as FastPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from app.api.errors import ErrorBody
 from app.public_access import listing, object_online, search
 from app.settings import settings
 from features.date_limit import date_limit
@@ -35,7 +37,18 @@ from scoring.disclosure import DisclosureError
 from scoring.objections import ObjectionError
 from scoring.self_service import Claim, IdentityError
 
-router = APIRouter(prefix="/public", tags=["信用公示 public disclosure"])
+router = APIRouter(
+    prefix="/public",
+    tags=["信用公示"],
+    responses={
+        400: {
+            "model": ErrorBody,
+            "description": "请求无法办理（如类别不存在、异议不予受理），附中文说明",
+        },
+        422: {"model": ErrorBody, "description": "请求参数有误"},
+        503: {"model": ErrorBody, "description": "平台正在写入数据，请稍后再试"},
+    },
+)
 # one connection per process: requests run in FastAPI's thread pool, the store is not
 # shared across threads without this lock
 _LOCK = threading.Lock()
@@ -84,12 +97,30 @@ def _rows(found: Any) -> list[dict[str, Any]]:
     return found.rows.rename(columns=lambda c: c.removeprefix("pub_")).to_dict("records")
 
 
-@router.get("/disclosures")
+LangQuery = Annotated[
+    Literal["zh", "en"], Query(description="返回文字的语言：zh 中文（默认），en 英文")
+]
+
+
+@router.get(
+    "/disclosures",
+    summary="双公示查询：行政许可与行政处罚信息",
+    description="无需密钥。返回已公示、未撤销、仍在公示期内的行政许可与行政处罚信息（异议核查中的不公示），"
+    "自然人身份证号码与姓名按规则遮蔽；企业可按名称片段或统一社会信用代码查询，自然人须输入完整姓名或证件号码。",
+)
 def disclosures(
     store: StoreDep,
-    q: str = "",
-    kind: str = "all",
-    lang: Literal["zh", "en"] = "zh",
+    q: Annotated[
+        str, Query(description="查询词：企业名称片段、统一社会信用代码，或自然人完整姓名/证件号码")
+    ] = "",
+    kind: Annotated[
+        str,
+        Query(
+            description="信息类别：all 全部（默认），administrative_licence 行政许可，"
+            "administrative_penalty 行政处罚"
+        ),
+    ] = "all",
+    lang: LangQuery = "zh",
 ) -> JSONResponse:
     """双公示: licences and penalties published and inside their window, persons masked."""
     try:
@@ -105,8 +136,18 @@ def disclosures(
     )
 
 
-@router.get("/lists/{list_key}")
-def lists(list_key: str, store: StoreDep, lang: Literal["zh", "en"] = "zh") -> JSONResponse:
+@router.get(
+    "/lists/{list_key}",
+    responses={404: {"model": ErrorBody, "description": "没有该公示名单"}},
+    summary="红名单、黑名单（严重失信主体名单）公示",
+    description="无需密钥。返回核查当日有效且已公示的列入；异议核查中暂停的、已届满、已移出或已撤销的不公示。"
+    "重点关注名单不对外公示。",
+)
+def lists(
+    list_key: Annotated[str, FastPath(description="名单：red 红名单，black 黑名单")],
+    store: StoreDep,
+    lang: LangQuery = "zh",
+) -> JSONResponse:
     """The red (``red``) or black (``black``) list in force; suspended listings left out."""
     try:
         with _LOCK:
@@ -129,15 +170,26 @@ class ObjectionIn(BaseModel):
     refused by the use case with a Chinese message.
     """
 
-    code: str = ""
-    name: str = ""
-    legal_rep_id: str = ""
-    record_id: str = ""
-    reason: str = ""
-    contact: str = ""
+    code: str = Field("", description="统一社会信用代码（企业）或居民身份证号码（自然人）")
+    name: str = Field("", description="企业名称或自然人姓名，须与登记一致")
+    legal_rep_id: str = Field("", description="企业法定代表人居民身份证号码；自然人留空")
+    record_id: str = Field("", description="提出异议的记录编号（本主体查询结果中的编号）")
+    reason: str = Field("", description="异议理由")
+    contact: str = Field("", description="联系方式（电话或电子邮箱），用于答复")
 
 
-@router.post("/objections", status_code=201)
+@router.post(
+    "/objections",
+    status_code=201,
+    responses={
+        403: {"model": ErrorBody, "description": "身份信息不符"},
+        429: {"model": ErrorBody, "description": "身份核验失败次数过多，暂时锁定"},
+    },
+    summary="本主体在线提出异议",
+    description="无需密钥，但须核验身份：企业填统一社会信用代码、名称和法定代表人身份证号码，自然人填身份证号码和姓名，"
+    "均须与平台登记一致（不符只提示“信息不符”，连续失败将暂时锁定）。异议进入平台异议处理流程，"
+    "该记录在核查期间不再计入，主体即时重新评价；返回异议编号与办理时限。",
+)
 def objections(body: ObjectionIn, store: StoreDep) -> JSONResponse:
     """File an objection on one of the subject's own records; returns its ID and deadline."""
     claim = Claim(body.code, body.name, body.legal_rep_id)

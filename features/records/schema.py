@@ -625,6 +625,54 @@ CREDIT_CHECKS = Table(
     lake=False,
 )
 
+CHECK_FEEDBACK = Table(
+    "check_feedback",
+    "Check feedback",
+    "实施反馈",
+    "Append-only: one row per measure a department reports on after a credit check (实施反馈, "
+    "scoring/check_feedback.py): applied, not applied (a mandatory one needs a note) or not "
+    "applicable. A later report on the same measure is a new row; the latest counts.",
+    (
+        _c("feedback_id", "string", False, "Feedback ID", "反馈编号"),
+        _c("check_id", "string", False, "Check ID", "核查编号", "The credit_checks row."),
+        _c("department", "string", False, "Department", "反馈部门", "The check's department."),
+        _c("measure_id", "string", False, "Measure", "措施编号", "A measure the check returned."),
+        _c(
+            "outcome",
+            "string",
+            False,
+            "Outcome",
+            "实施情况",
+            "",
+            choices=("applied", "not_applied", "not_applicable"),
+        ),
+        _c("note", "string", True, "Note", "说明", "Required for a mandatory measure not applied."),
+        _c("reported_by", "string", False, "Reported by", "反馈人"),
+        _c("reported_on", "date", False, "Reported on", "反馈日期"),
+        _RECORDED_AT,
+    ),
+    lookups=("check_id",),
+    lake=False,
+)
+
+CASELOADS = Table(
+    "caseloads",
+    "Caseloads",
+    "办件量",
+    "Append-only: the number of cases a department handled for a matter in a month, the "
+    "denominator of 应查必查 coverage (scoring/check_feedback.py). A correction is a new row; the "
+    "latest row per department, matter and month counts.",
+    (
+        _c("department", "string", False, "Department", "部门"),
+        _c("matter", "string", False, "Matter", "事项", "A matter key (procurement …)."),
+        _c("month", "date", False, "Month", "月份", "The first day of the month."),
+        _c("cases", "int", False, "Cases", "办件量"),
+        _c("reported_by", "string", False, "Reported by", "填报人"),
+        _RECORDED_AT,
+    ),
+    lake=False,
+)
+
 AUDIT_LOG = Table(
     "audit_log",
     "Audit log",
@@ -797,6 +845,35 @@ SESSIONS = Table(
     lake=False,
 )
 
+API_KEYS = Table(
+    "api_keys",
+    "API keys",
+    "接口密钥",
+    "The departments' API keys (app/api/keys.py): an ``issued`` row when a key is made, a "
+    "``revoked`` row when it is withdrawn. Append-only; the key itself is never stored, only a "
+    "salted SHA-256 of its secret part.",
+    (
+        _c("key_id", "string", False, "Key ID", "密钥编号", "The public part of the key."),
+        _c("event", "string", False, "Event", "事件", "", choices=("issued", "revoked")),
+        _c("department", "string", False, "Department", "部门"),
+        _c(
+            "scopes",
+            "string",
+            True,
+            "Scopes",
+            "可核查事项",
+            "Matter keys, comma-separated (``*``: every matter). Set on ``issued`` rows.",
+        ),
+        _c("rate_per_minute", "int", True, "Rate limit", "每分钟限额", "Set on ``issued`` rows."),
+        _c("key_hash", "string", True, "Key hash", "密钥摘要", "sha256$salt$hash; issued rows."),
+        _c("by", "string", False, "By", "操作人"),
+        _c("reason", "string", True, "Reason", "理由"),
+        _c("logged_at", "timestamp", False, "At", "时间"),
+    ),
+    lookups=("key_id",),
+    lake=False,
+)
+
 SYNTHETIC_TRUTH = Table(
     "synthetic_truth",
     "Synthetic truth",
@@ -826,12 +903,15 @@ TABLES: dict[str, Table] = {
         INSPECTIONS,
         MEASURE_VERSIONS,
         CREDIT_CHECKS,
+        CHECK_FEEDBACK,
+        CASELOADS,
         AUDIT_LOG,
         INGEST_LOG,
         QUARANTINE,
         USERS,
         SIGNIN_EVENTS,
         SESSIONS,
+        API_KEYS,
         SYNTHETIC_TRUTH,
     )
 }
@@ -839,7 +919,9 @@ TABLES: dict[str, Table] = {
 
 #: Tables kept in the workflow store (:mod:`features.store.workflow`): written by
 #: many people at once (every look-up is audited), read by nothing analytical.
-WORKFLOW_TABLES: frozenset[str] = frozenset({"users", "audit_log", "signin_events", "sessions"})
+WORKFLOW_TABLES: frozenset[str] = frozenset(
+    {"users", "audit_log", "signin_events", "sessions", "api_keys"}
+)
 
 
 def table(name: str) -> Table:
