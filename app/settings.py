@@ -439,6 +439,7 @@ class ApiSettings(_Strict):
     port: int = Field(8600, gt=0, lt=65536)
     default_rate_per_minute: int = Field(60, gt=0)
     batch_max: int = Field(100, gt=0)
+    public_rate_per_minute: int = Field(60, gt=0)
 
 
 class Settings(_Strict):

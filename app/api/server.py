@@ -23,7 +23,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from app.api import departments, public
-from app.api.errors import install_handlers, unexpected
+from app.api.errors import error_response, install_handlers, unexpected
 from app.api.limiter import KeyLimiter
 from scoring.audit import write_audit
 
@@ -125,6 +125,27 @@ def create_app(settings: Any, store: Any = None) -> FastAPI:
         settings.checks.config(settings.windows.policy()),
     )
     install_handlers(app)
+
+    @app.middleware("http")
+    async def limit_public(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # the public routes need no key: they are limited per client address instead, so a
+        # scraper cannot walk the disclosures (the identity check has its own limit per code)
+        if request.url.path.startswith("/public"):
+            per_minute = settings.api.public_rate_per_minute
+            client = request.client.host if request.client else "unknown"
+            verdict = app.state.limiter.hit(f"public:{client}", per_minute)
+            if not verdict.allowed:
+                wait = str(verdict.retry_after)
+                return error_response(
+                    429,
+                    "rate_limited",
+                    f"查询过于频繁：每分钟最多 {per_minute} 次，请 {wait} 秒后重试",
+                    f"too many requests: {per_minute} per minute; retry in {wait} s",
+                    {"Retry-After": wait},
+                )
+        return await call_next(request)
 
     @app.middleware("http")
     async def audit_calls(

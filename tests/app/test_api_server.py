@@ -401,3 +401,14 @@ def test_the_same_server_answers_the_public_disclosure_routes_without_a_key(api)
     # the public routes read the server's store: a key is neither needed nor looked at
     assert c.get("/public/lists/black", headers={"X-API-Key": "xp_nope"}).status_code == 200
     assert "/public/lists/{list_key}" in c.get("/openapi.json").json()["paths"]
+
+
+def test_the_public_routes_are_limited_per_client_address(api) -> None:
+    c = api["client"]
+    answers = [c.get("/public/lists/red") for _ in range(70)]  # default: 60 per minute
+    limited = [r for r in answers if r.status_code == 429]
+    assert limited and all(r.status_code == 200 for r in answers[: 60 - 3])
+    assert int(limited[0].headers["Retry-After"]) >= 1
+    assert "每分钟最多 60 次" in limited[0].json()["error"]["message"]
+    # the departments' routes count per key, not per address: still answered
+    assert c.get("/v1/matters", headers=_h(api, "fin")).status_code == 200
