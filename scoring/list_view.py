@@ -61,7 +61,7 @@ class Standing:
 
     subject_id: str
     on: dt.date
-    matter: str
+    matter: str | None
     lists: dict[str, ListState]
     state: SubjectState
     evidence: dict[str, Any]
@@ -82,7 +82,7 @@ def standing(
     store: Store,
     subject_id: str,
     on: dt.date,
-    matter: str,
+    matter: str | None,
     lists: ListsConfig,
     cfg: CheckConfig,
     catalogue: Catalogue | None = None,
@@ -91,10 +91,11 @@ def standing(
     """The subject's :class:`Standing` for ``matter`` on ``on`` (the credit check's state
     and matching, without storing a check: the door that calls it audits the look-up).
 
-    ``catalogue`` (with its ``version``) saves reading the catalogue in force again when
-    many subjects are read; by default the catalogue in force is read.
+    ``matter`` ``None``: memberships only, no measures (the credit report). ``catalogue``
+    (with its ``version``) saves reading the catalogue in force again when many subjects
+    are read; by default the catalogue in force is read.
     """
-    if catalogue is None:
+    if catalogue is None and matter is not None:
         found = catalogue_in_force(store)
         catalogue, version = found.catalogue, found.version_id
     state, evidence, _ = subject_state(store, subject_id, on, lists, cfg)
@@ -105,7 +106,7 @@ def standing(
         subject_lists(store, subject_id, on, lists),
         state,
         evidence,
-        measures_for(catalogue, state, matter),
+        measures_for(catalogue, state, matter) if catalogue and matter else (),
         version,
     )
 

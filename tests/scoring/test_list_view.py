@@ -205,3 +205,20 @@ def test_a_person_sees_the_firm_listing_naming_them_and_the_measures_reaching_th
     # 警示约谈 reaches a legal representative, not a responsible person (and needs a tier)
     assert "限制贷款" not in clerk[0]["measures"]  # P-LEND-01 reaches the firm only
     assert person_reach_rows(store, "530302198001010999", T, LISTS, CHECKS) == []
+
+
+def test_the_credit_report_lists_the_memberships_and_the_trail_in_both_languages(store) -> None:
+    from scoring.report import credit_report, report_data
+
+    data = report_data(store, FIRM, POLICY, as_of=T, lists=LISTS, checks=CHECKS)["lists"]
+    assert [m["list"] for m in data["members"]] == ["黑名单（严重失信主体名单）"]
+    events = [(e["list"], e["event"]) for e in data["trail"]]
+    assert ("重点关注名单", "列入") in events and ("重点关注名单", "信用修复提前移出") in events
+    assert data["reach"] == [] and not data["person"]
+    zh = credit_report(store, FIRM, POLICY, as_of=T, lists=LISTS, checks=CHECKS)
+    assert "名单信息" in zh and "名单变更记录" in zh and "信用修复提前移出" in zh
+    assert "已整改并完成信用修复" in zh and "曲市监罚〔2026〕7号" in zh
+    assert REP not in zh and CLERK not in zh  # the persons named are masked
+    en = credit_report(store, FIRM, POLICY, as_of=T, lang="en", lists=LISTS, checks=CHECKS)
+    assert "List trail" in en and "early exit on repair" in en and "entered" in en
+    assert "black list (serious dishonesty list)" in en and REP not in en
