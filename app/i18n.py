@@ -846,6 +846,73 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "forced_over_shown": ("强制晋升时越过的门槛", "Gates overridden by force"),
 }
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
+# 名单 on the supervision, 信易贷 and profile pages (issue 17)
+STRINGS.update(
+    {
+        "col.list_name": ("名单", "List"),
+        "col.list_status": ("状态", "Status"),
+        "col.list_basis": ("列入依据", "Basis"),
+        "col.entered_on": ("列入日期", "Entered on"),
+        "col.expires_on": ("届满日期", "Expires on"),
+        "col.list_evidence": ("依据记录", "Evidence"),
+        "col.list_persons": ("列明人员", "Persons named"),
+        "col.list_event": ("事件", "Event"),
+        "col.list_reason": ("理由", "Reason"),
+        "col.effective_on": ("生效日期", "Effective on"),
+        "col.listing_id": ("名单编号", "Listing"),
+        "col.measure": ("措施", "Measure"),
+        "col.measure_type": ("类型", "Type"),
+        "col.measure_force": ("措施性质", "Force"),
+        "col.measure_basis": ("设定依据", "Legal basis (document title)"),
+        "col.measure_triggers": ("触发条件", "Triggered by"),
+        "col.measure_duration": ("期限", "Duration"),
+        "col.firm": ("企业", "Firm"),
+        "col.firm_id": ("统一社会信用代码", "USCC"),
+        "col.reach_role": ("本人身份", "Role"),
+        "col.reach_through": ("所涉名单或记录", "Through"),
+        "col.reach_measures": ("所及措施（事项）", "Measures reaching the person (matters)"),
+        "col.firms": ("企业数", "Firms"),
+        "col.on_red": ("红名单", "Red list"),
+        "col.on_black": ("黑名单", "Black list"),
+        "col.on_watch": ("重点关注名单", "Watch list"),
+        "col.lists_now": ("所在名单", "Lists"),
+        "lists.title": ("名单与联合奖惩", "Lists and joint rewards and punishments"),
+        "lists.members": ("现列入名单及记录", "Current listings and records"),
+        "lists.no_members": (
+            "未列入红名单、黑名单或重点关注名单，无失信被执行人或经营异常名录记录。",
+            "On no red, black or watch list; no dishonest-debtor or abnormal-operations record.",
+        ),
+        "lists.measures": ("适用的{matter}措施", "Measures for {matter} that apply"),
+        "lists.no_measures": ("措施清单中没有适用的措施。", "No measure of the catalogue applies."),
+        "lists.catalogue": ("措施清单版本 {version}", "Measures catalogue version {version}"),
+        "lists.mandatory": (
+            "须实施强制性失信惩戒措施：{names}。建议额度已按规定不予核定。",
+            "Mandatory punishment applies: {names}. No line is suggested, as the rules require.",
+        ),
+        "lists.recommended": (
+            "推荐性措施由银行结合自身风控决定是否实施。",
+            "A recommended measure is the bank's to apply or not.",
+        ),
+        "lists.trail": ("名单变更记录", "List trail"),
+        "lists.no_trail": ("无名单变更记录。", "No list events."),
+        "lists.reach": (
+            "列明本人的企业严重失信名单及所及措施",
+            "Firms' serious listings naming this person, and the measures reaching them",
+        ),
+        "lists.no_reach": (
+            "没有列明本人的企业严重失信名单。",
+            "No firm's serious listing names this person.",
+        ),
+        "lists.on": ("名单状态日期：{on}", "Lists as of {on}"),
+        "sup.measures": ("各分类适用的监管措施", "Supervision measures by class"),
+        "sup.measures_any": (
+            "“*”行：不论分类，由名单、失信程度或记录触发的日常监管措施。",
+            "Rows “*”: supervision measures triggered by a list, a breach tier or a record, "
+            "whatever the class.",
+        ),
+        "sup.list_counts": ("各分类中列入名单的企业", "Firms of each class on a list"),
+    }
+)
 
 #: GB/T 4754-2017 sections and subject types (features/records/values.py: one table for
 #: every page, report and reason)

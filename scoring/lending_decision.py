@@ -79,7 +79,8 @@ def apply_measures(
                 continue
             item = {
                 "reason_zh": f"须实施强制性惩戒措施“{m.name_zh}”（依据{m.basis.document}）",
-                "reason_en": f"mandatory punishment applies: {m.name_en} ({m.basis.document})",
+                # the basis is a Chinese document title: named on the measures table
+                "reason_en": f"mandatory punishment applies: {m.name_en}",
             }
             ko.append({"rule": f"measure:{m.id}", **item})
             why.append(item)

@@ -172,6 +172,17 @@ def measure_rows(applied: tuple[AppliedMeasure, ...], lang: str = "zh") -> list[
     return [measure_row(a.measure, lang, a.matched) for a in applied]
 
 
+def reason_text(text: object, lang: str = "zh") -> str:
+    """A list event's reason in ``lang``: the rules write ``中文 / English``
+    (:mod:`scoring.list_rules`), a department's own words are shown as written."""
+    if not isinstance(text, str) or not text:
+        return DASH
+    zh, sep, en = text.rpartition(" / ")
+    if not sep:
+        return text
+    return zh if lang == "zh" else en
+
+
 def trail_rows(
     store: Store, subject_id: str, lang: str = "zh", masked: bool = True
 ) -> list[dict[str, str]]:
@@ -199,7 +210,7 @@ def trail_rows(
                 "listing_id": str(r["listing_id"]),
                 "basis": basis.strip() or DASH,
                 "expires_on": str(r["expires_on"]) if r["expires_on"] else DASH,
-                "reason": r["reason"] if isinstance(r["reason"], str) and r["reason"] else DASH,
+                "reason": reason_text(r["reason"], lang),
                 "persons": r["persons"] if isinstance(r["persons"], str) and r["persons"] else DASH,
             }
         )
