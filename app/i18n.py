@@ -905,10 +905,11 @@ STRINGS.update(
         ),
         "lists.on": ("名单状态日期：{on}", "Lists as of {on}"),
         "sup.measures": ("各分类适用的监管措施", "Supervision measures by class"),
+        "sup.any_class": ("不论分类", "Any class"),
         "sup.measures_any": (
-            "“*”行：不论分类，由名单、失信程度或记录触发的日常监管措施。",
-            "Rows “*”: supervision measures triggered by a list, a breach tier or a record, "
-            "whatever the class.",
+            "“不论分类”各行：由名单、失信程度或记录触发的日常监管措施，与分类无关。",
+            "Rows “Any class”: supervision measures a list, a breach tier or a record "
+            "triggers, whatever the class.",
         ),
         "sup.list_counts": ("各分类中列入名单的企业", "Firms of each class on a list"),
     }

@@ -87,7 +87,9 @@ with right:
 found = catalogue_in_force(s)
 st.subheader(t("sup.measures"))
 by_class = list_frames.supervision_measures(found.catalogue, CLASSES, lang())
-by_class["class_shown"] = [c if c == "*" else class_text(c, lang()) for c in by_class["class"]]
+by_class["class_shown"] = [
+    t("sup.any_class") if c == "*" else class_text(c, lang()) for c in by_class["class"]
+]
 tables.show(
     by_class,
     [
