@@ -855,7 +855,7 @@ STRINGS.update(
         "col.entered_on": ("列入日期", "Entered on"),
         "col.expires_on": ("届满日期", "Expires on"),
         "col.list_evidence": ("依据记录", "Evidence"),
-        "col.list_persons": ("列明人员", "Persons named"),
+        "col.list_persons": ("列明人员标识", "Persons named (ID)"),
         "col.list_event": ("事件", "Event"),
         "col.list_reason": ("理由", "Reason"),
         "col.effective_on": ("生效日期", "Effective on"),

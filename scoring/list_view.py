@@ -25,7 +25,14 @@ from features.records.personal import mask_code, mask_text
 from features.store.base import Store
 from scoring.check_state import CheckConfig, Evidence, reaches_of, subject_state
 from scoring.list_reads import listing_rows, subject_list_history, subject_lists
-from scoring.lists import BASIS_LABELS, EVENT_LABELS, LIST_LABELS, ListsConfig, ListState
+from scoring.lists import (
+    BASIS_LABELS,
+    EVENT_LABELS,
+    LIST_LABELS,
+    ListsConfig,
+    ListState,
+    split_ids,
+)
 from scoring.measures.catalogue import Catalogue, Measure
 from scoring.measures.matching import AppliedMeasure, SubjectState, measures_for
 from scoring.measures.versions import catalogue_in_force
@@ -211,7 +218,7 @@ def trail_rows(
                 "basis": basis.strip() or DASH,
                 "expires_on": str(r["expires_on"]) if r["expires_on"] else DASH,
                 "reason": reason_text(r["reason"], lang),
-                "persons": r["persons"] if isinstance(r["persons"], str) and r["persons"] else DASH,
+                "persons": ", ".join(split_ids(r["persons"])) or DASH,
             }
         )
     return out

@@ -36,13 +36,14 @@ MEMBER_COLUMNS = {
     "evidence": "list_evidence",
     "persons": "list_persons",
 }
+#: the basis (a long document title) last: what and why are read first at 1440 px
 MEASURE_COLUMNS = {
     "measure": "measure",
     "type": "measure_type",
     "force": "measure_force",
-    "basis": "measure_basis",
     "triggers": "measure_triggers",
     "duration": "measure_duration",
+    "basis": "measure_basis",
 }
 TRAIL_COLUMNS = {
     "effective_on": "effective_on",
