@@ -97,8 +97,8 @@ tables.show(
         "measure",
         "measure_type",
         "measure_force",
-        "measure_basis",
         "measure_triggers",
+        "measure_basis",
     ],
     key="class_measures",
 )

@@ -146,8 +146,10 @@ def test_bank_officer_opens_a_subject_profile_with_reasons(
     page.get_by_text("推高风险的主要因素").wait_for()
     page.get_by_test_id("stDataFrame").first.wait_for()
     assert page.get_by_test_id("stMetric").count() >= 4
-    page.get_by_role("heading", name="名单与联合奖惩").wait_for()
+    lists = page.get_by_role("heading", name="名单与联合奖惩")
+    lists.wait_for()
     page.get_by_text("名单变更记录").wait_for()
+    lists.scroll_into_view_if_needed()  # the shot shows the 名单 section the officer reads
     shot(page, "03-bank-subject-profile")
 
 
