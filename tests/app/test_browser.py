@@ -149,7 +149,7 @@ def test_bank_officer_opens_a_subject_profile_with_reasons(
     lists = page.get_by_role("heading", name="名单与联合奖惩")
     lists.wait_for()
     page.get_by_text("名单变更记录").wait_for()
-    lists.scroll_into_view_if_needed()  # the shot shows the 名单 section the officer reads
+    lists.evaluate("e => e.scrollIntoView({block: 'start'})")  # the shot shows the 名单 section
     shot(page, "03-bank-subject-profile")
 
 
