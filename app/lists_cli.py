@@ -226,18 +226,7 @@ def exit_cmd(
     """Early exit after an approved credit repair (not before the minimum). 信用修复提前移出。"""
     from scoring.list_decisions import exit_on_repair
 
-    with open_store(store) as st:
-        day = _day(st, on)
-        lid = _run(
-            exit_on_repair,
-            st,
-            event_id.strip(),
-            day,
-            reason,
-            settings().lists.config(),
-            by or login_name(),
-        )
-    console.print(f"已移出 exited {lid} ({day})", highlight=False, markup=False)
+    _end(exit_on_repair, event_id, reason, by, on, store, "已移出 exited")
 
 
 @lists_cli.command("revoke")
@@ -251,15 +240,13 @@ def revoke(
     """Revoke a wrongful listing: it never counted; the history keeps why. 错误列入撤销。"""
     from scoring.list_decisions import revoke_listing
 
+    _end(revoke_listing, event_id, reason, by, on, store, "已撤销 revoked")
+
+
+def _end(use_case, event_id: str, reason: str, by, on, store, said: str) -> None:
+    """Run a steward's closing use case (exit on repair, revocation) and say what it did."""
     with open_store(store) as st:
         day = _day(st, on)
-        lid = _run(
-            revoke_listing,
-            st,
-            event_id.strip(),
-            day,
-            reason,
-            settings().lists.config(),
-            by or login_name(),
-        )
-    console.print(f"已撤销 revoked {lid} ({day})", highlight=False, markup=False)
+        config = settings().lists.config()
+        lid = _run(use_case, st, event_id.strip(), day, reason, config, by or login_name())
+    console.print(f"{said} {lid} ({day})", highlight=False, markup=False)

@@ -263,6 +263,7 @@ class ListRuleSettings(_Strict):
     values: tuple[str, ...] = ()
     grade: str | None = None
     while_record: bool = False
+    unless: tuple[Literal["red", "black", "watch"], ...] = ()
 
     @model_validator(mode="after")
     def _trigger(self):
@@ -313,17 +314,7 @@ class ListsSettings(_Strict):
             red_drop_severities=self.red_drop_severities,
             reach_lists=tuple(self.reach_lists),
             rules=tuple(
-                ListRule(
-                    r.id,
-                    r.list,
-                    r.label_zh,
-                    r.kinds,
-                    r.severities,
-                    r.values,
-                    r.grade,
-                    r.while_record,
-                )
-                for r in self.rules
+                ListRule(r.id, r.list, **r.model_dump(exclude={"id", "list"})) for r in self.rules
             ),
         )
 

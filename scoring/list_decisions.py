@@ -140,6 +140,15 @@ def _listing(store: Store, event_id: str, as_of: dt.date, config: ListsConfig) -
     return listing_states(events, objections, repairs, as_of, config)[0]
 
 
+def _end(
+    store: Store, x: Listing, event: str, on: dt.date, reason: str, by: str, role: str, action: str
+) -> str:
+    """Append a steward's closing event (exit or revocation) of ``x``, audited."""
+    row = _row(x, event, on, cause_id=f"manual@{on}", reason=reason.strip())
+    _write(store, [row], by, role, action)
+    return x.listing_id
+
+
 def exit_on_repair(
     store: Store,
     event_id: str,
@@ -172,14 +181,7 @@ def exit_on_repair(
             f"列入所依据的记录（{', '.join(x.evidence)}）在 {on} 前未获信用修复，"
             "请先审核通过修复申请",
         )
-    _write(
-        store,
-        [_row(x, "exit_repair", on, cause_id=f"manual@{on}", reason=reason.strip())],
-        by,
-        role,
-        "list_exit_repair",
-    )
-    return x.listing_id
+    return _end(store, x, "exit_repair", on, reason, by, role, "list_exit_repair")
 
 
 def revoke_listing(
@@ -199,11 +201,4 @@ def revoke_listing(
     x = _listing(store, event_id, on, config)
     if x.status == "revoked":
         raise ListError(f"listing {x.listing_id} is already revoked", f"列入 {x.listing_id} 已撤销")
-    _write(
-        store,
-        [_row(x, "revoke_wrongful", on, cause_id=f"manual@{on}", reason=reason.strip())],
-        by,
-        role,
-        "list_revoke",
-    )
-    return x.listing_id
+    return _end(store, x, "revoke_wrongful", on, reason, by, role, "list_revoke")

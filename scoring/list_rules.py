@@ -28,6 +28,7 @@ from scoring.history import ratings_on
 from scoring.list_reads import evidence_trail, list_events
 from scoring.lists import (
     Listing,
+    ListRule,
     ListsConfig,
     by_day,
     earliest_exit,
@@ -212,6 +213,14 @@ def apply_rules(
     entered_keys = {(x.rule_id, x.evidence) for x in listings if x.basis == "rule"}
     rows: list[dict] = []
     reps = legal_reps(store)
+    # who is on each list now, the entries of this run included (a rule's ``unless``)
+    on_list: dict[str, set[str]] = {}
+    for x in active:
+        on_list.setdefault(x.list_key, set()).add(x.subject_id)
+
+    def kept_out(rule: ListRule, subject_id: str) -> bool:
+        return any(subject_id in on_list.get(k, ()) for k in rule.unless)
+
     blocking = recs[
         (recs["polarity"] == "negative") & recs["severity"].isin(config.red_drop_severities)
     ]
@@ -224,8 +233,9 @@ def apply_rules(
             rated = rated[rated["final_grade"] == grade]
             have = {x.subject_id for x in active if x.rule_id == rule.rule_id}
             for r in rated.itertuples(index=False):
-                if r.subject_id in have:
+                if r.subject_id in have or kept_out(rule, r.subject_id):
                     continue
+                on_list.setdefault(rule.list_key, set()).add(r.subject_id)
                 lid = event_id("enter", rule.rule_id, r.subject_id, r.as_of)
                 rows.append(
                     row(
@@ -259,9 +269,12 @@ def apply_rules(
                 continue
             if rule.list_key == "red" and rec.subject_id in blocked:
                 continue
+            if kept_out(rule, rec.subject_id):
+                continue
             expires = add_months(rec.rdate, months)
             if expires <= as_of:
                 continue
+            on_list.setdefault(rule.list_key, set()).add(rec.subject_id)
             lid = event_id("enter", rule.rule_id, rec.record_id)
             base = {"listing_id": lid, "list_key": rule.list_key, "subject_id": rec.subject_id}
             rows.append(

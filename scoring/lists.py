@@ -83,6 +83,9 @@ class ListRule:
         instead of a record.
     while_record
         The listing ends when its record stops counting (经营异常名录: cured).
+    unless
+        Lists that keep the rule from entering a subject already on them: a firm on
+        the black list is not put on the watch list as well for the same breach.
     """
 
     rule_id: str
@@ -93,6 +96,7 @@ class ListRule:
     values: tuple[str, ...] = ()
     grade: str | None = None
     while_record: bool = False
+    unless: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.list_key not in LIST_KEYS:

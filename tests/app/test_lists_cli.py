@@ -103,7 +103,8 @@ def _run(*args: str):
 def test_apply_rules_show_and_history_masked_and_audited(store: Path) -> None:
     first = _run("lists", "apply-rules", "--as-of", "2026-10-31", "--by", "wang")
     assert first.exit_code == 0, first.output
-    assert "列入 entered 2" in first.output  # black + watch (serious-tier record)
+    # black only: the shipped watch rules keep out a firm already on the black list
+    assert "列入 entered 1" in first.output
     again = _run("lists", "apply-rules", "--as-of", "2026-10-31", "--by", "wang")
     assert "列入 entered 0" in again.output
     shown = _run("lists", "show", FIRM, "--as-of", "2026-10-31", "--by", "wang")
@@ -112,7 +113,7 @@ def test_apply_rules_show_and_history_masked_and_audited(store: Path) -> None:
     assert "规则认定：列入严重违法失信名单" in shown.output and "SV9" in shown.output
     assert "black-serious-violation-list" not in shown.output
     assert "110105**********38" in shown.output and REP not in shown.output
-    assert "红名单：不在名单" in shown.output
+    assert "红名单：不在名单" in shown.output and "重点关注名单：不在名单" in shown.output
     hist = _run("lists", "history", FIRM)
     assert hist.exit_code == 0 and "列入" in hist.output and REP not in hist.output
     with DuckDBStore(store, read_only=True) as st:

@@ -348,3 +348,24 @@ def test_a_credit_check_sees_only_the_lists_that_apply(store) -> None:
     during = lists_applying(subject_lists(store, FIRM, dt.date(2026, 11, 2), CONFIG))
     assert during == frozenset()  # suspended: no measure applies while it is verified
     assert "list:black" not in SubjectState(lists=during).holds()
+
+
+def test_a_watch_rule_keeps_out_a_firm_already_black_listed(store) -> None:
+    serious = ListRule("watch-serious", "watch", "有严重失信记录", severities=("serious",))
+    both = ListsConfig(rules=(*CONFIG.rules, serious))
+    apply_rules(store, T, both, POLICY, "tester")
+    # without ``unless``: the black-listed firm is on watch too, for the same record
+    assert subject_lists(store, FIRM, T, both)["watch"].member
+    fresh = DuckDBStore(":memory:")
+    for table in ("subjects", "records"):
+        fresh.append(table, store.query(f"SELECT * FROM {table}"))
+    kept = ListRule(
+        "watch-serious", "watch", "有严重失信记录", severities=("serious",), unless=("black",)
+    )
+    config = ListsConfig(rules=(*CONFIG.rules, kept))
+    apply_rules(fresh, T, config, POLICY, "tester")
+    states = subject_lists(fresh, FIRM, T, config)
+    assert states["black"].member and not states["watch"].member
+    # a firm not on the black list still enters the watch list by the same rule
+    assert subject_lists(fresh, OTHER, T, config)["watch"].member
+    fresh.close()
