@@ -77,14 +77,14 @@ def show_lists(subject_id: str, day: dt.date) -> None:
     if members.empty:
         st.caption(t("lists.no_members"))
     else:
-        tables.show(mask_frame(user, members), list(members.columns), key="lend_lists")
+        tables.show(mask_frame(user, members), [*members.columns], key="lend_lists")
     matter = MATTERS["lending"][0 if lang() == "zh" else 1]
     st.markdown(f"**{t('lists.measures', matter=matter)}**")
     applied = list_frames.measures(found, lang())
     if applied.empty:
         st.caption(t("lists.no_measures"))
     else:
-        tables.show(applied, list(applied.columns), key="lend_measures")
+        tables.show(applied, [*applied.columns], key="lend_measures")
         forced = found.mandatory_punishments
         if forced:
             names = "、".join(a.measure.name(lang()) for a in forced)

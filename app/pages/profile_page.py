@@ -206,20 +206,20 @@ members = list_frames.memberships(
 if members.empty:
     st.caption(t("lists.no_members"))
 else:
-    tables.show(mask_frame(user, members), list(members.columns), key="lists_now")
+    tables.show(mask_frame(user, members), [*members.columns], key="lists_now")
 st.markdown(f"**{t('lists.trail')}**")
 trail = list_frames.trail(s, subject_id, lang(), masked)
 if trail.empty:
     st.caption(t("lists.no_trail"))
 else:
-    tables.show(mask_frame(user, trail), list(trail.columns), key="lists_trail")
+    tables.show(mask_frame(user, trail), [*trail.columns], key="lists_trail")
 if row["subject_type"] in PERSON_TYPES:
     st.markdown(f"**{t('lists.reach')}**")
     reach = list_frames.reach(s, subject_id, on, lists_cfg, checks_cfg, lang())
     if reach.empty:
         st.caption(t("lists.no_reach"))
     else:
-        tables.show(mask_frame(user, reach), list(reach.columns), key="lists_reach")
+        tables.show(mask_frame(user, reach), [*reach.columns], key="lists_reach")
 
 st.subheader(t("profile.records"))
 # a department's record ID or text may quote a person's ID (table and chart tooltips)
