@@ -124,7 +124,7 @@ else:
     )
     tables.show(
         view,
-        ["name", "subject_id", "class_shown", "lists_now", "top_reasons", "region", "industry"],
+        ["name", "subject_id", "class_shown", "top_reasons", "lists_now", "region", "industry"],
         key="enterprises",
         height=460,
     )
