@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from features.records.personal import mask_code, mask_text
+from features.records.personal import mask_text
 from features.store.base import Store
 from scoring.check_state import CheckConfig, Evidence, reaches_of, subject_state
 from scoring.list_reads import listing_rows, subject_list_history, subject_lists
@@ -281,16 +281,11 @@ def person_reach_rows(
     return out
 
 
-def masked_id(code: str, masked: bool = True) -> str:
-    """A subject ID as the caller may see it (a personal ID masked)."""
-    return (mask_code(code) if masked else code) or ""
-
-
 def class_measures(
     catalogue: Catalogue, classes: tuple[str, ...], lang: str = "zh"
 ) -> pd.DataFrame:
     """Beside each enterprise class (A–D, the enterprise grade), the ``supervision`` measures
-    a grade trigger of that class fires (``class`` empty for a class with none), then the
+    a grade trigger of that class fires (a row ``无`` for a class with none), then the
     supervision measures that lists, breach tiers or records fire whatever the class
     (``class`` = ``*``): columns ``class, measure, type, force, basis, triggers``."""
     supervision = [m for m in catalogue.measures if "supervision" in m.matters]
