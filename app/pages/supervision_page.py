@@ -112,7 +112,8 @@ counts = list_frames.class_list_counts(mine, members, CLASSES)
 counts["class_shown"] = [class_text(c, lang()) for c in counts["credit_class"]]
 tables.show(counts, ["class_shown", "firms", "on_red", "on_black", "on_watch"], key="class_lists")
 
-# the whole width: name, USCC, class and reasons are read first, region and industry after
+# the whole width: name, USCC, class, lists and reasons are read first (the lists are a
+# short column; after the wide reasons they would be off-screen at 1440 px), region after
 st.subheader(t("sup.enterprises", n=f"{len(mine):,}"))
 if mine.empty:
     st.info(t("sup.no_match"))
@@ -124,7 +125,7 @@ else:
     )
     tables.show(
         view,
-        ["name", "subject_id", "class_shown", "top_reasons", "lists_now", "region", "industry"],
+        ["name", "subject_id", "class_shown", "lists_now", "top_reasons", "region", "industry"],
         key="enterprises",
         height=460,
     )

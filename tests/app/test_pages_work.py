@@ -59,7 +59,7 @@ def test_supervision_shows_classes_reasons_and_ratios(app_env: dict) -> None:
     firms = frames(at, "主要理由")[0]
     assert len(firms) > 100 and set(firms["信用风险分类"].str[0]) <= {"A", "B", "C", "D"}
     # the columns a supervisor reads first come first
-    assert list(firms.columns[:4]) == ["名称", "主体标识", "信用风险分类", "主要理由"]
+    assert list(firms.columns[:5]) == ["名称", "主体标识", "信用风险分类", "所在名单", "主要理由"]
     assert firms["主要理由"].str.len().gt(0).mean() > 0.5
     # beside each class the supervision measures in force, and how many of its firms are listed
     measures = frames(at, "措施性质")[0]
