@@ -128,6 +128,8 @@ else:
         ["name", "subject_id", "class_shown", "lists_now", "top_reasons", "region", "industry"],
         key="enterprises",
         height=460,
+        # the lists column is short; the reasons give up a little so both stay on screen
+        widths={"lists_now": 100, "top_reasons": 320},
     )
 
 st.subheader(t("sup.draw"))
