@@ -162,9 +162,15 @@ with tab_late:  # 双公示 published after the deadline (xinping disclosure lat
     st.markdown(f"**{t('pub.late_title', n=disclosure.deadline_workdays)}**")
     left, right = st.columns(2)
     since = left.date_input(
-        t("pub.late_from"), value=on.replace(day=1), max_value=on, key="late_from"
+        t("pub.late_from"),
+        value=on.replace(day=1),
+        max_value=on,
+        key="late_from",
+        format="YYYY-MM-DD",
     )
-    until = right.date_input(t("pub.late_to"), value=on, max_value=on, key="late_to")
+    until = right.date_input(
+        t("pub.late_to"), value=on, max_value=on, key="late_to", format="YYYY-MM-DD"
+    )
     try:
         late_detail, late_summary = late_disclosures(s, since, until, disclosure)
     except ValueError as exc:
