@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow  # a server in a subprocess: about 10 s for the mo
 BLACK = "91530300724000001" + uscc_check_char("91530300724000001")
 CLEAN = "91530300724000002" + uscc_check_char("91530300724000002")
 PERSON = "110105194912310038"
+REP = "110105198001010016"  # the black-listed firm's legal representative, rated under no scheme
 FIN, MKT, HOUSING = "市财政局", "市市场监管局", "市住建局"
 TODAY = dt.date.today()
 #: every date relative to today: the API refuses an as_of after today
@@ -73,11 +74,12 @@ def _seed(path: Path) -> dict[str, str]:
                         "region_code": "530302",
                         "established_on": dt.date(2015, 3, 1),
                         "status": "active",
+                        "legal_rep_id": rep,
                     }
-                    for sid, stype, name in (
-                        (BLACK, "enterprise", "曲靖壬建材有限公司"),
-                        (CLEAN, "enterprise", "曲靖癸商贸有限公司"),
-                        (PERSON, "household", "王五"),
+                    for sid, stype, name, rep in (
+                        (BLACK, "enterprise", "曲靖壬建材有限公司", REP),
+                        (CLEAN, "enterprise", "曲靖癸商贸有限公司", None),
+                        (PERSON, "household", "王五", None),
                     )
                 ]
             ),
@@ -412,3 +414,14 @@ def test_the_public_routes_are_limited_per_client_address(api) -> None:
     assert "每分钟最多 60 次" in limited[0].json()["error"]["message"]
     # the departments' routes count per key, not per address: still answered
     assert c.get("/v1/matters", headers=_h(api, "fin")).status_code == 200
+
+
+def test_a_legal_representative_is_reached_through_the_black_listed_firm(api) -> None:
+    out = _check(api, "mkt", REP, "licensing")
+    assert out.status_code == 200, out.text
+    body = out.json()
+    assert body["subject"] != REP and body["subject_type"] == "person"
+    ban = next(m for m in body["measures"] if m["measure_id"] == "P-MKT-01")
+    assert (ban["through"], ban["reached_as"]) == (BLACK, "legal_representative")
+    assert body["reached_through"][0]["firm_id"] == BLACK
+    assert REP not in out.text
