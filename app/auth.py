@@ -76,7 +76,11 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "quality": frozenset({"modeller", "admin"}),
     "checks": frozenset({"department", "admin"}),
     "measures": frozenset({"admin"}),
+    # 信用公示 is public: every role, and signed-out visitors (app/streamlit_app.py)
+    "public": frozenset(ROLES),
 }
+#: pages anyone may open without signing in (they call no ``require``)
+PUBLIC_PAGES: frozenset[str] = frozenset({"public"})
 
 
 @dataclass(frozen=True)

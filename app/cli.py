@@ -20,6 +20,7 @@ from app import (  # noqa: F401  (each registers its commands on ``cli``)
     audit_cli,
     check_cli,
     data_cli,
+    disclosure_cli,
     inspections_cli,
     lake_cli,
     lists_cli,

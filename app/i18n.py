@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from app import labels_checks as _check_strings
+from app.i18n_public import PUBLIC_STRINGS
 from features.records import values
 from features.records.regions import COUNTIES
 from features.schemes import SCHEMES
@@ -846,11 +847,85 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "gates_passed_shown": ("通过的门槛", "Gates passed"),
     "forced_over_shown": ("强制晋升时越过的门槛", "Gates overridden by force"),
 }
+# 名单 columns of the supervision, 信易贷 and profile pages (issue 17)
+COLUMNS.update(
+    {
+        "list_name": ("名单", "List"),
+        "list_status": ("状态", "Status"),
+        "list_basis": ("列入依据", "Basis"),
+        "entered_on": ("列入日期", "Entered on"),
+        "expires_on": ("届满日期", "Expires on"),
+        "list_evidence": ("依据记录", "Evidence"),
+        "list_persons": ("列明人员标识", "Persons named (ID)"),
+        "list_event": ("事件", "Event"),
+        "list_reason": ("理由", "Reason"),
+        "effective_on": ("生效日期", "Effective on"),
+        "listing_id": ("名单编号", "Listing"),
+        "measure": ("措施", "Measure"),
+        "measure_type": ("类型", "Type"),
+        "measure_force": ("措施性质", "Force"),
+        "measure_basis": ("设定依据", "Legal basis (document title)"),
+        "measure_triggers": ("触发条件", "Triggered by"),
+        "measure_duration": ("期限", "Duration"),
+        "firm": ("企业", "Firm"),
+        "firm_id": ("统一社会信用代码", "USCC"),
+        "reach_role": ("本人身份", "Role"),
+        "reach_through": ("所涉名单或记录", "Through"),
+        "reach_measures": ("所及措施（事项）", "Measures reaching the person (matters)"),
+        "firms": ("企业数", "Firms"),
+        "on_red": ("红名单", "Red list"),
+        "on_black": ("黑名单", "Black list"),
+        "on_watch": ("重点关注名单", "Watch list"),
+        "lists_now": ("所在名单", "Lists"),
+    }
+)
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
 # the credit-check and steward's pages keep their words in their own module
 STRINGS.update(_check_strings.STRINGS)
 COLUMNS.update(_check_strings.COLUMNS)
 STRINGS.update({f"col.{k}": v for k, v in _check_strings.COLUMNS.items()})
+STRINGS.update(PUBLIC_STRINGS)  # the 信用公示 page (app/i18n_public.py)
+# 名单 on the supervision, 信易贷 and profile pages (issue 17)
+STRINGS.update(
+    {
+        "lists.title": ("名单与联合奖惩", "Lists and joint rewards and punishments"),
+        "lists.members": ("现列入名单及记录", "Current listings and records"),
+        "lists.no_members": (
+            "未列入红名单、黑名单或重点关注名单，无失信被执行人或经营异常名录记录。",
+            "On no red, black or watch list; no dishonest-debtor or abnormal-operations record.",
+        ),
+        "lists.measures": ("适用的{matter}措施", "Measures for {matter} that apply"),
+        "lists.no_measures": ("措施清单中没有适用的措施。", "No measure of the catalogue applies."),
+        "lists.catalogue": ("措施清单版本 {version}", "Measures catalogue version {version}"),
+        "lists.mandatory": (
+            "须实施强制性失信惩戒措施：{names}。建议额度已按规定不予核定。",
+            "Mandatory punishment applies: {names}. No line is suggested, as the rules require.",
+        ),
+        "lists.recommended": (
+            "推荐性措施由银行结合自身风控决定是否实施。",
+            "A recommended measure is the bank's to apply or not.",
+        ),
+        "lists.trail": ("名单变更记录", "List trail"),
+        "lists.no_trail": ("无名单变更记录。", "No list events."),
+        "lists.reach": (
+            "列明本人的企业严重失信名单及所及措施",
+            "Firms' serious listings naming this person, and the measures reaching them",
+        ),
+        "lists.no_reach": (
+            "没有列明本人的企业严重失信名单。",
+            "No firm's serious listing names this person.",
+        ),
+        "lists.on": ("名单状态日期：{on}", "Lists as of {on}"),
+        "sup.measures": ("各分类适用的监管措施", "Supervision measures by class"),
+        "sup.any_class": ("不论分类", "Any class"),
+        "sup.measures_any": (
+            "“不论分类”各行：由名单、失信程度或记录触发的日常监管措施，与分类无关。",
+            "Rows “Any class”: supervision measures a list, a breach tier or a record "
+            "triggers, whatever the class.",
+        ),
+        "sup.list_counts": ("各分类中列入名单的企业", "Firms of each class on a list"),
+    }
+)
 
 #: GB/T 4754-2017 sections and subject types (features/records/values.py: one table for
 #: every page, report and reason)

@@ -176,7 +176,16 @@ def lending(
         if subject_ids:
             # one row per SME asked for, as the page's applicants upload
             ids = [i.strip().upper() for i in subject_ids]
-            rows = applicant_decisions(st, day, ids, cfg.lending.config(), cfg.build_config())
+            # named SMEs: their lending measures read and applied, as on the page
+            rows = applicant_decisions(
+                st,
+                day,
+                ids,
+                cfg.lending.config(),
+                cfg.build_config(),
+                cfg.lists.config(),
+                cfg.checks.config(cfg.windows.policy()),
+            )
             for sid in ids:
                 audit(st, user or login_name(), "cli", "lending_lookup", sid, detail)
         else:

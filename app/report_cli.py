@@ -86,13 +86,16 @@ def report(
         if as_of is not None:
             within_limit(latest_day(st), as_of, "--as-of")
         try:
+            cfg = settings()
             html = credit_report(
                 st,
                 subject_id,
-                settings().windows.policy(),
+                cfg.windows.policy(),
                 as_of=as_of,
                 lang=lang.value,
                 scheme=scheme,
+                lists=cfg.lists.config(),
+                checks=cfg.checks.config(cfg.windows.policy()),
             )
         except ReportError as exc:
             audit(

@@ -400,6 +400,37 @@ class ChecksSettings(_Strict):
         return CheckConfig(tiers=dict(self.tiers), windows=windows)
 
 
+class DisclosureSettings(_Strict):
+    """Public credit disclosure (信用公示, issue 17): what the public sees, the 双公示
+    deadline, the rate limit of the online identity check."""
+
+    publish_minor: bool = False
+    licence_months: int = Field(36, gt=0)
+    deadline_workdays: int = Field(7, gt=0)
+    max_rows: int = Field(200, gt=0)
+    max_failures: int = Field(5, gt=0)
+    window_minutes: int = Field(60, gt=0)
+
+    def config(self, windows: WindowPolicy, holidays: tuple[dt.date, ...] = ()):
+        """The typed disclosure configuration (windows and holidays from their sections)."""
+        from scoring.disclosure import DisclosureConfig
+
+        return DisclosureConfig(
+            publish_minor=self.publish_minor,
+            licence_months=self.licence_months,
+            deadline_workdays=self.deadline_workdays,
+            holidays=tuple(holidays),
+            max_rows=self.max_rows,
+            windows=windows,
+        )
+
+    def identity_rules(self):
+        """The rate limit of failed identity checks per code."""
+        from scoring.self_service import IdentityRules
+
+        return IdentityRules(self.max_failures, self.window_minutes)
+
+
 class ApiSettings(_Strict):
     """The departments' HTTP API (``xinping serve``, issue 17): address, the rate limit a new
     key gets unless told otherwise, and the most subjects one batch call may check."""
@@ -408,6 +439,7 @@ class ApiSettings(_Strict):
     port: int = Field(8600, gt=0, lt=65536)
     default_rate_per_minute: int = Field(60, gt=0)
     batch_max: int = Field(100, gt=0)
+    public_rate_per_minute: int = Field(60, gt=0)
 
 
 class Settings(_Strict):
@@ -425,6 +457,7 @@ class Settings(_Strict):
     green_channel: GreenChannelSettings
     lists: ListsSettings = ListsSettings()
     checks: ChecksSettings = ChecksSettings()
+    disclosure: DisclosureSettings = DisclosureSettings()
     app: AppSettings = AppSettings()
     monitor: MonitorSettings = MonitorSettings()
     api: ApiSettings = ApiSettings()
@@ -434,6 +467,10 @@ class Settings(_Strict):
         from scoring.batch import RatingPolicies
 
         return RatingPolicies(green=self.green_channel.config(), driver=self.driver.config())
+
+    def disclosure_config(self):
+        """The disclosure configuration with the windows and holidays in force."""
+        return self.disclosure.config(self.windows.policy(), self.objections.holidays)
 
     def build_config(self) -> BuildConfig:
         """The typed configuration of indicator builds."""

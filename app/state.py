@@ -321,13 +321,15 @@ def audited_report(user: User, subject_id: str, lang: str, **detail: Any) -> Cal
     with the publication windows in force (:func:`scoring.report.credit_report`,
     as ``xinping report``).
     """
-    to, policy = store(), settings().windows.policy()
+    cfg = settings()
+    to, policy = store(), cfg.windows.policy()
+    lists, checks = cfg.lists.config(), cfg.checks.config(policy)
 
     def build() -> str:
         from scoring.report import credit_report
 
         write_audit(to, user, "report_download", subject_id, {"lang": lang, **detail})
-        return credit_report(to, subject_id, policy, lang=lang)
+        return credit_report(to, subject_id, policy, lang=lang, lists=lists, checks=checks)
 
     return build
 

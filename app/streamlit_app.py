@@ -2,7 +2,8 @@
 
 Every page is registered with ``st.navigation`` (hidden menu) so that a page
 opened directly by URL runs and refuses itself (:func:`app.state.require`);
-the sidebar lists only the pages the signed-in user's role may open.
+the sidebar lists only the pages the signed-in user's role may open. The public
+信用公示 page (``public``) requires no sign-in: a signed-out visitor sees its link.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.auth import PAGE_ROLES, may_open
+from app.auth import PAGE_ROLES, PUBLIC_PAGES, may_open
 from app.components import formats
 from app.components.chrome import localise
 from app.i18n import LANGS, lang, t
@@ -37,6 +38,7 @@ ICONS = {
     "quality": ":material/fact_check:",
     "checks": ":material/verified_user:",
     "measures": ":material/balance:",
+    "public": ":material/campaign:",
 }
 
 st.set_page_config(page_title="信评 xinping", page_icon=":material/verified:", layout="wide")
@@ -71,6 +73,8 @@ with st.sidebar:
     st.radio(t("app.language"), list(LANGS), format_func=LANGS.get, horizontal=True, key="lang")
     if user is None:
         st.page_link(login)
+        for key in sorted(PUBLIC_PAGES):  # 信用公示 needs no sign-in
+            st.page_link(pages[key])
     else:
         st.caption(t("app.user", name=formats.plain(user.display_name), role=role_label(user.role)))
         for key, page in pages.items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,10 @@ from scoring.credit_check import stored_check
 from scoring.measures.vocabulary import MATTERS
 
 FEEDBACK_TABLE = "check_feedback"
+#: Feedback IDs are numbered from the rows already stored: two threads of one process (the
+#: API's workers, the app's sessions) must not number theirs at once. Between processes the
+#: store's write access already runs one writer at a time.
+_NUMBERING = threading.Lock()
 CASELOAD_TABLE = "caseloads"
 
 #: What a department may report about a measure: 已实施 / 未实施 / 不适用.
@@ -177,7 +182,7 @@ def record_feedback(
     """
     check = _check_row(store, check_id)
     _validate(check, department, items)
-    with store.transaction() as tx:
+    with _NUMBERING, store.transaction() as tx:
         ids = _next_feedback_ids(tx, len(items))
         now = dt.datetime.now()
         tx.append(

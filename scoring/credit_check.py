@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,6 +39,10 @@ from scoring.measures.vocabulary import MATTERS
 __all__ = ["CheckConfig", "CheckError", "CheckResult", "Evidence", "credit_check"]
 
 TABLE = "credit_checks"
+#: Check IDs are numbered from the rows already stored: two threads of one process (the
+#: API's request threads, the app's sessions) must not number theirs at once. Between
+#: processes the store's write access already runs one writer at a time.
+_NUMBERING = threading.Lock()
 #: ``subject_type`` of a check on a person who is not a rated subject
 NATURAL_PERSON = "person"
 
@@ -222,7 +227,7 @@ def credit_check(
     reaches = reaches_of(store, code, on, lists, cfg) if person else ()
     applied += _reached(found.catalogue, reaches, matter)
     name = row.get("name")
-    with store.transaction() as tx:
+    with _NUMBERING, store.transaction() as tx:
         check_id = _next_id(tx)
         result = CheckResult(
             check_id,

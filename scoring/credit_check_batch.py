@@ -167,7 +167,10 @@ def check_file(
             check_id=result.check_id,
             lists="、".join(LIST_LABELS[k][0] for k in result.lists),
             measures=",".join(m.measure_id for m in result.measures),
-            measures_zh="；".join(m.name_zh for m in result.measures),
+            # a measure reaching a person through a firm names the firm (seed 002 #12)
+            measures_zh="；".join(
+                m.name_zh + (f"（经由 {m.through}）" if m.through else "") for m in result.measures
+            ),
             error="",
         )
         rows.append(row)

@@ -77,6 +77,21 @@ def subject_lists(
     return list_states(listing_states(events, objections, repairs, as_of, config))
 
 
+def subjects_lists(
+    store: Store, subject_ids: Iterable[str], as_of: dt.date, config: ListsConfig
+) -> dict[str, dict[str, ListState]]:
+    """:func:`subject_lists` of many subjects at once (a supervisor's class table, a draw's
+    list): the same rule read from one query of the trail; only subjects with a listing."""
+    events = list_events(store, subject_ids)
+    if events.empty:
+        return {}
+    objections, repairs = evidence_trail(store, events)
+    by_subject: dict[str, list[Listing]] = {}
+    for x in listing_states(events, objections, repairs, as_of, config):
+        by_subject.setdefault(x.subject_id, []).append(x)
+    return {sid: list_states(found) for sid, found in by_subject.items()}
+
+
 def listings_naming(
     store: Store, person_id: str, as_of: dt.date, config: ListsConfig
 ) -> dict[str, list[Listing]]:

@@ -4,7 +4,9 @@ It shows who the subject is (personal ID numbers masked), its current grade
 with label, PD and score under every scheme that rates it, the reasons and the
 records behind them (source department, dates, the window they count in), the
 overrides applied, the grade history as a chart, the subject's objections and
-repairs, the model version that scored it and what the scheme means. Chinese
+repairs, its lists (名单信息: current memberships, the whole list trail and, for a
+person, the firms' serious listings naming it, :mod:`scoring.list_view`), the model
+version that scored it and what the scheme means. Chinese
 first with English beside it (``lang="zh"``), or English only (``lang="en"``).
 
 No PDF: a PDF library would need a CJK font, and none is installed; print the
@@ -30,9 +32,10 @@ from features.records.regions import county_name
 from features.records.windows import WindowPolicy
 from features.schemes import SCHEMES
 from features.store.base import Store
-from features.subjects import current_subject
+from features.subjects import PERSON_TYPES, current_subject
 from models.rating import SCALES_DIR, load_scale
 from scoring import report_labels as L
+from scoring.check_state import CheckConfig
 from scoring.evidence import date_or_none, records_behind
 from scoring.history import (
     decode,
@@ -41,6 +44,8 @@ from scoring.history import (
     reason_indicators,
     subject_history,
 )
+from scoring.list_view import membership_rows, person_reach_rows, standing, trail_rows
+from scoring.lists import ListsConfig
 from scoring.report_chart import grade_history_svg
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -401,6 +406,26 @@ def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[st
     return out
 
 
+def _lists(
+    store: Store,
+    subject_id: str,
+    on: dt.date,
+    lang: str,
+    lists: ListsConfig,
+    checks: CheckConfig,
+    person: bool,
+) -> dict[str, Any]:
+    """名单信息: memberships on ``on``, the whole trail and, for a person, the firms whose
+    serious listing names it (persons always masked: a report leaves the platform)."""
+    return {
+        "on": on.isoformat(),
+        "members": membership_rows(standing(store, subject_id, on, None, lists, checks), lang),
+        "trail": trail_rows(store, subject_id, lang),
+        "reach": person_reach_rows(store, subject_id, on, lists, checks, lang) if person else [],
+        "person": person,
+    }
+
+
 def report_data(
     store: Store,
     subject_id: str,
@@ -409,6 +434,9 @@ def report_data(
     as_of: dt.date | None = None,
     lang: str = "zh",
     scheme: str | None = None,
+    lists: ListsConfig | None = None,
+    checks: CheckConfig | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
     """Everything a credit report shows, as display-ready strings.
 
@@ -445,10 +473,14 @@ def report_data(
             f"subject {mask_id(subject_id)!r} has no rating{what}{when}"
             + (f"; rated as of: {known}" if known else "")
         )
+    on = as_of or today or dt.date.today()
+    checks = checks or CheckConfig(windows=policy)
+    person = subject["type"] in PERSON_TYPES
     return {
         "lang": lang,
         "subject": subject,
         "sections": sections,
+        "lists": _lists(store, subject_id, on, lang, lists or ListsConfig(), checks, person),
         "objections": _trail(store, "objections", subject_id, lang),
         "repairs": _trail(store, "repairs", subject_id, lang),
     }
@@ -463,6 +495,8 @@ def credit_report(
     lang: str = "zh",
     scheme: str | None = None,
     generated: dt.datetime | None = None,
+    lists: ListsConfig | None = None,
+    checks: CheckConfig | None = None,
 ) -> str:
     """The credit report of a subject as one self-contained HTML page.
 
@@ -486,6 +520,10 @@ def credit_report(
         Only this scheme (default: every scheme that rates the subject).
     generated
         Time stamp printed in the page (default: now).
+    lists, checks
+        The lists' and checks' settings (``[lists]``, ``[checks]``; defaults: the
+        shipped ones with ``policy``'s windows). 名单信息 is read on ``as_of``, else on
+        the day of ``generated``.
 
     Returns
     -------
@@ -497,8 +535,19 @@ def credit_report(
     ReportError
         When the subject is unknown or has no rating.
     """
-    data = report_data(store, subject_id, policy, as_of=as_of, lang=lang, scheme=scheme)
-    stamp = (generated or dt.datetime.now()).strftime("%Y-%m-%d %H:%M")
+    now = generated or dt.datetime.now()
+    data = report_data(
+        store,
+        subject_id,
+        policy,
+        as_of=as_of,
+        lang=lang,
+        scheme=scheme,
+        lists=lists,
+        checks=checks,
+        today=now.date(),
+    )
+    stamp = now.strftime("%Y-%m-%d %H:%M")
 
     def t(key: str) -> Markup:
         return Markup(L.both(L.TEXT[key], lang))

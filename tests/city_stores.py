@@ -65,9 +65,11 @@ def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
     of ``FAMILY``, 40 trees) into ``root/mlruns`` and score every scheme at two month ends."""
     import mlflow
 
+    from app.settings import load_settings
     from features.build import data_end
     from features.records.synthetic.city import generate_city
     from scoring.batch import score_scheme
+    from scoring.list_rules import apply_rules
     from scoring.loader import load_model
     from training.promote import promote
     from training.run import train_scheme
@@ -94,6 +96,11 @@ def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
                 model = load_model(scheme, home)
                 for day in (previous, last):
                     score_scheme(store, model, day)
+            # the managed lists on both dates, as `xinping lists apply-rules` writes them,
+            # so the pages' 名单 sections have listings and a trail to show
+            shipped = load_settings()
+            for day in (previous, last):
+                apply_rules(store, day, shipped.lists.config(), shipped.windows.policy(), "test")
         mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
         mlflow.set_registry_uri(None)  # type: ignore[arg-type]
     return {"path": path, "home": home, "as_of": last, "previous": previous}

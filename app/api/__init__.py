@@ -7,5 +7,5 @@
 * :mod:`~app.api.departments` — the ``/v1`` routes.
 * :mod:`~app.api.server` — :func:`~app.api.server.create_app` and the uvicorn runner.
 
-``/public`` is reserved for the public-disclosure router (``app/api/public.py``).
+* :mod:`~app.api.public` — the ``/public`` routes of public disclosure (信用公示, no key).
 """

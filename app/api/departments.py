@@ -111,10 +111,13 @@ def _run_check(
     request: Request, key: ApiKey, subject_id: str, matter: str, purpose: str, on: dt.date
 ):
     cfg = request.app.state.check_configs
-    return credit_check(
-        request.app.state.store, subject_id, matter, on, cfg[0], cfg[1],
-        key.department, purpose, f"api:{key.key_id}", role="api", masked=True,
-    )  # fmt: skip
+    # credit_check numbers its check from the rows stored: the server's request threads
+    # take turns, or two checks made at once would get the same check id
+    with request.app.state.check_lock:
+        return credit_check(
+            request.app.state.store, subject_id, matter, on, cfg[0], cfg[1],
+            key.department, purpose, f"api:{key.key_id}", role="api", masked=True,
+        )  # fmt: skip
 
 
 def _refused(exc: CheckError | FeedbackError, status: int = 422) -> ApiError:

@@ -7,6 +7,7 @@ and a presented key is checked in constant time (:func:`hmac.compare_digest`),
 as :mod:`app.auth` keeps passwords. Unlike a password the secret is 256 random
 bits, so key stretching (PBKDF2) would add no safety and would cost every call.
 
+A department holds one active key at a time (to change it: revoke, then issue).
 A key names its department (the API takes the department from the key, never
 from a request), the matters it may check (``scopes``: matter keys, or ``*``
 for every matter — never given by default) and its rate limit per minute.
@@ -151,7 +152,9 @@ def issue_key(
     Raises
     ------
     ApiKeyError
-        Empty department, no or unknown scopes, ``*`` with others, a rate ≤ 0.
+        Empty department, no or unknown scopes, ``*`` with others, a rate ≤ 0, or a
+        department that already has an active key (one key per department: to change
+        one, revoke it and issue anew).
     """
     dept = department.strip()
     if not dept:
@@ -165,6 +168,14 @@ def issue_key(
         raise ApiKeyError(
             f"the rate limit must be whole calls per minute > 0, not {rate_per_minute!r}",
             f"每分钟限额须为大于 0 的整数，不能是 {rate_per_minute!r}",
+        )
+    held = [k for k in list_keys(store) if k.department == dept and k.active]
+    if held:
+        raise ApiKeyError(
+            f"{dept} already has the active key {held[0].key_id}: one key per department "
+            f"(revoke it first: xinping api-keys revoke {held[0].key_id} --reason …)",
+            f"{dept} 已有有效密钥 {held[0].key_id}：每个部门一个密钥"
+            f"（先吊销：xinping api-keys revoke {held[0].key_id} --reason …）",
         )
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     now = dt.datetime.now()

@@ -117,6 +117,27 @@ class MeasureOut(BaseModel):
     matched: list[str] = Field(description="命中的触发条件（代码）")
     matched_zh: list[str] = Field(description="命中的触发条件（中文）")
     evidence: list[EvidenceOut] = Field(description="证据")
+    through: str = Field(
+        "", description="自然人经由哪家企业（统一社会信用代码）承担此措施；为空表示本主体自身"
+    )
+    reached_as: str = Field(
+        "",
+        description="自然人在该企业中的身份：legal_representative 法定代表人，"
+        "responsible_persons 负有直接责任的人员；为空表示本主体自身",
+    )
+
+
+class ReachOut(BaseModel):
+    """A firm whose listing or court record reaches the person checked (seed 002 #12)."""
+
+    firm_id: str = Field(description="企业统一社会信用代码")
+    firm_name: str = Field(description="企业名称")
+    role: str = Field(
+        description="本人身份：legal_representative 法定代表人，"
+        "responsible_persons 负有直接责任的人员"
+    )
+    lists: list[str] = Field(description="延及本人的企业名单（black 黑名单 等）")
+    records: list[str] = Field(description="延及本人的企业记录类别（如失信被执行人）")
 
 
 class CheckOut(BaseModel):
@@ -144,6 +165,10 @@ class CheckOut(BaseModel):
     grades: dict[str, str] = Field(description="在用评级：评价方案 → 等级")
     green_channel: bool = Field(description="是否适用绿色通道")
     measures: list[MeasureOut] = Field(description="适用的奖惩措施；为空表示没有适用措施")
+    reached_through: list[ReachOut] = Field(
+        default_factory=list,
+        description="自然人：其名单或记录延及本人的企业（如列明本人的严重失信名单）",
+    )
 
 
 class StoredCheckOut(BaseModel):

@@ -6,23 +6,24 @@ and the per-key rate-limit counters live in this process (:mod:`app.api.limiter`
 Every ``/v1`` call — refused ones too — is written to ``audit_log`` (action
 ``api_call``: department, key id, route, status, purpose, matter; a person's ID
 kept as its keyed hash by :func:`scoring.audit.write_audit`). ``/public`` is
-reserved for the public-disclosure router (``app/api/public.py``, ``router``),
-mounted when that module exists.
+the public-disclosure router (``app/api/public.py``, ``router``, no key;
+it audits its own look-ups).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from app.api import departments
-from app.api.errors import install_handlers, unexpected
+from app.api import departments, public
+from app.api.errors import error_response, install_handlers, unexpected
 from app.api.limiter import KeyLimiter
 from scoring.audit import write_audit
 
@@ -103,24 +104,48 @@ def create_app(settings: Any, store: Any = None) -> FastAPI:
         if own:
             app.state.store.close()
 
-    app = FastAPI(
+    # the OpenAPI page's scripts come from this package, not a CDN (an intranet reaches none)
+    app = FastAPIOffline(
+        docs_url="/docs",
+        redoc_url=None,
+        static_url="/docs-static",
         title="信评 xinping 部门信用核查接口",
         version="1",
         description=DESCRIPTION,
         openapi_tags=TAGS,
-        docs_url="/docs",
-        redoc_url=None,
         lifespan=lifespan,
         debug=False,
     )
     app.state.settings = settings
     app.state.store = _open_store(settings) if own else store
     app.state.limiter = KeyLimiter()
+    app.state.check_lock = threading.Lock()  # see departments._run_check
     app.state.check_configs = (
         settings.lists.config(),
         settings.checks.config(settings.windows.policy()),
     )
     install_handlers(app)
+
+    @app.middleware("http")
+    async def limit_public(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # the public routes need no key: they are limited per client address instead, so a
+        # scraper cannot walk the disclosures (the identity check has its own limit per code)
+        if request.url.path.startswith("/public"):
+            per_minute = settings.api.public_rate_per_minute
+            client = request.client.host if request.client else "unknown"
+            verdict = app.state.limiter.hit(f"public:{client}", per_minute)
+            if not verdict.allowed:
+                wait = str(verdict.retry_after)
+                return error_response(
+                    429,
+                    "rate_limited",
+                    f"查询过于频繁：每分钟最多 {per_minute} 次，请 {wait} 秒后重试",
+                    f"too many requests: {per_minute} per minute; retry in {wait} s",
+                    {"Retry-After": wait},
+                )
+        return await call_next(request)
 
     @app.middleware("http")
     async def audit_calls(
@@ -140,10 +165,9 @@ def create_app(settings: Any, store: Any = None) -> FastAPI:
         return response
 
     app.include_router(departments.router)
-    if importlib.util.find_spec("app.api.public") is not None:
-        from app.api import public
-
-        app.include_router(public.router, prefix="/public")
+    # the public disclosure routes (no key) read the same store as the departments' routes
+    app.include_router(public.router)
+    app.dependency_overrides[public.get_store] = lambda: app.state.store
     return app
 
 

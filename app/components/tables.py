@@ -85,6 +85,11 @@ KINDS: dict[str, str] = {
             "events",
             "weighs",
             "row_number",
+            # 分级分类监管: firms of a class and those on each list (issue 17)
+            "firms",
+            "on_red",
+            "on_black",
+            "on_watch",
         ),
         "count",
     ),

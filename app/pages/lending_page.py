@@ -18,6 +18,7 @@ from app.authorisation import ask_reference, log_search
 from app.cache import latest_as_of
 from app.components import formats, tables
 from app.components.reasons import reason_lists
+from app.data import lists as list_frames
 from app.data.applicants import ApplicantsError, applicant_ids, read_applicants, with_problems
 from app.data.lending import decision_items, reasons, search_smes
 from app.data.overview import grade_label
@@ -37,12 +38,15 @@ from app.state import (
 from features.exports import csv_bytes
 from scoring.history import ratings_on
 from scoring.lending_decision import applicant_decisions, lending_decisions
+from scoring.list_view import standing
+from scoring.measures.vocabulary import MATTERS
 from scoring.policies.lending import DECISIONS
 
 user = require("lending")
 st.title(t("page.lending"))
 s = store()
 cfg = settings()
+lists_cfg, checks_cfg = cfg.lists.config(), cfg.checks.config(cfg.windows.policy())
 latest = latest_as_of(s, "sme")
 if latest is None:
     st.info(t("lend.empty"))
@@ -63,13 +67,44 @@ def decision_label(key: str) -> str:
     return DECISIONS[key][0 if lang() == "zh" else 1]
 
 
+def show_lists(subject_id: str, day: dt.date) -> None:
+    """名单与联合奖惩: the SME's lists and records in force, and the 金融信贷 measures that
+    apply (the catalogue in force), where the officer reads the decision."""
+    found = standing(s, subject_id, day, "lending", lists_cfg, checks_cfg)
+    st.subheader(t("lists.title"))
+    st.markdown(f"**{t('lists.members')}**")
+    members = list_frames.memberships(found, lang())
+    if members.empty:
+        st.caption(t("lists.no_members"))
+    else:
+        tables.show(mask_frame(user, members), [*members.columns], key="lend_lists")
+    matter = MATTERS["lending"][0 if lang() == "zh" else 1]
+    st.markdown(f"**{t('lists.measures', matter=matter)}**")
+    applied = list_frames.measures(found, lang())
+    if applied.empty:
+        st.caption(t("lists.no_measures"))
+    else:
+        tables.show(applied, [*applied.columns], key="lend_measures")
+        forced = found.mandatory_punishments
+        if forced:
+            names = "、".join(a.measure.name(lang()) for a in forced)
+            st.error(t("lists.mandatory", names=names))
+        elif any(a.measure.force == "recommended" for a in found.measures):
+            st.caption(t("lists.recommended"))
+    st.caption(
+        t("lists.catalogue", version=list_frames.catalogue_text(found.catalogue_version, lang()))
+    )
+
+
 def show_sme(subject_id: str, name: str, day: dt.date) -> None:
     """The SME's decision, knock-outs, reasons and credit report (look-up logged)."""
     audit_lookup(user, subject_id, "lending", **authorised, on=str(day))
     st.header(formats.plain(name))  # a department wrote the name: shown, never read as markup
     st.caption(formats.plain(subject_id))
     rated = ratings_on(s, "sme", day, [subject_id])  # the rating in force
-    decided = lending_decisions(s, day, cfg.lending.config(), cfg.build_config(), [subject_id])
+    decided = lending_decisions(
+        s, day, cfg.lending.config(), cfg.build_config(), [subject_id], lists_cfg, checks_cfg
+    )
     if rated.empty or decided.empty:
         st.info(t("lend.unrated", on=formats.day(day)))
         return
@@ -95,6 +130,7 @@ def show_sme(subject_id: str, name: str, day: dt.date) -> None:
     extra = [x for x in declines if x not in knockouts]
     if extra:
         st.warning(f"{t('lend.declined')}：" + "；".join(extra))
+    show_lists(subject_id, day)
     st.subheader(t("profile.reasons"))
     reason_lists(reasons(rating), lang())
     st.download_button(
@@ -141,7 +177,9 @@ with tab_batch:
             )
         else:
             ids = applicant_ids(rows)  # a line with a problem is said, not decided
-            decided = applicant_decisions(s, on, ids, cfg.lending.config(), cfg.build_config())
+            decided = applicant_decisions(
+                s, on, ids, cfg.lending.config(), cfg.build_config(), lists_cfg, checks_cfg
+            )
             out = with_problems(decided, rows, t)
             seen = f"{upload.file_id}|{ref}|{on}"
             if st.session_state.get("_batch_logged") != seen:

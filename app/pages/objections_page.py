@@ -8,6 +8,7 @@ import streamlit as st
 from app.components import formats, tables
 from app.components.changes import rerated
 from app.data.casework import changes_frame
+from app.data.public import LATE_DETAIL_VIEW, LATE_VIEW, late_detail_rows, late_rows
 from app.data.subjects import record_words
 from app.i18n import lang, t
 from app.settings import settings
@@ -21,6 +22,7 @@ from app.state import (
     store,
 )
 from scoring.casework import Outcome, object_to, repair, resolve
+from scoring.disclosure_deadline import late_disclosures
 from scoring.objections import ObjectionError, deadlines, negative_records
 
 user = require("objections")
@@ -49,8 +51,8 @@ def refused(exc: ObjectionError) -> None:
     st.error(formats.plain(exc.zh if lang() == "zh" else str(exc)))
 
 
-tab_open, tab_list, tab_repair = st.tabs(
-    [t("obj.tab_open"), t("obj.tab_list"), t("obj.tab_repair")]
+tab_open, tab_list, tab_repair, tab_late = st.tabs(
+    [t("obj.tab_open"), t("obj.tab_list"), t("obj.tab_repair"), t("pub.late_tab")]
 )
 with tab_open:
     code = st.text_input(t("obj.subject"), key="obj_subject")
@@ -154,3 +156,30 @@ with tab_repair:
             )
         except ObjectionError as exc:
             refused(exc)
+
+with tab_late:  # 双公示 published after the deadline (xinping disclosure late)
+    disclosure = cfg.disclosure_config()
+    st.markdown(f"**{t('pub.late_title', n=disclosure.deadline_workdays)}**")
+    left, right = st.columns(2)
+    since = left.date_input(
+        t("pub.late_from"),
+        value=on.replace(day=1),
+        max_value=on,
+        key="late_from",
+        format="YYYY-MM-DD",
+    )
+    until = right.date_input(
+        t("pub.late_to"), value=on, max_value=on, key="late_to", format="YYYY-MM-DD"
+    )
+    try:
+        late_detail, late_summary = late_disclosures(s, since, until, disclosure)
+    except ValueError as exc:
+        st.error(formats.plain(str(exc)))
+    else:
+        if late_summary.empty or late_detail.empty:
+            st.success(t("pub.late_none"))
+        if not late_summary.empty:
+            tables.show(late_rows(late_summary, lang()), list(LATE_VIEW), key="late")
+        if not late_detail.empty:
+            shown = mask_frame(user, late_detail)
+            tables.show(late_detail_rows(shown, lang()), list(LATE_DETAIL_VIEW), key="late_records")

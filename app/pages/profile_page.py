@@ -15,6 +15,7 @@ import streamlit as st
 from app.authorisation import ask_reference, log_search
 from app.components import charts, formats, tables
 from app.components.reasons import override_notes, reason_lists
+from app.data import lists as list_frames
 from app.data.overview import grade_label, grade_order
 from app.data.subjects import (
     green,
@@ -37,15 +38,20 @@ from app.i18n import (
     subject_type_label,
     t,
 )
+from app.settings import settings
 from app.state import (
     audit_lookup,
     audited_report,
+    date_limit,
     mask_frame,
     report_file_name,
     require,
+    sees_full_ids,
     show_id,
     store,
 )
+from features.subjects import PERSON_TYPES
+from scoring.list_view import standing
 
 user = require("profile")
 st.title(t("page.profile"))
@@ -184,6 +190,36 @@ else:
         ],
         key="history",
     )
+
+# 名单: the lists now (on the data's latest day), the whole trail and, for a person, the
+# firms' serious listings that name it with the measures reaching it
+st.subheader(t("lists.title"))
+on = date_limit().day
+cfg = settings()
+lists_cfg, checks_cfg = cfg.lists.config(), cfg.checks.config(cfg.windows.policy())
+masked = not sees_full_ids(user)
+st.caption(t("lists.on", on=formats.day(on)))
+st.markdown(f"**{t('lists.members')}**")
+members = list_frames.memberships(
+    standing(s, subject_id, on, None, lists_cfg, checks_cfg), lang(), masked
+)
+if members.empty:
+    st.caption(t("lists.no_members"))
+else:
+    tables.show(mask_frame(user, members), [*members.columns], key="lists_now")
+st.markdown(f"**{t('lists.trail')}**")
+trail = list_frames.trail(s, subject_id, lang(), masked)
+if trail.empty:
+    st.caption(t("lists.no_trail"))
+else:
+    tables.show(mask_frame(user, trail), [*trail.columns], key="lists_trail")
+if row["subject_type"] in PERSON_TYPES:
+    st.markdown(f"**{t('lists.reach')}**")
+    reach = list_frames.reach(s, subject_id, on, lists_cfg, checks_cfg, lang())
+    if reach.empty:
+        st.caption(t("lists.no_reach"))
+    else:
+        tables.show(mask_frame(user, reach), [*reach.columns], key="lists_reach")
 
 st.subheader(t("profile.records"))
 # a department's record ID or text may quote a person's ID (table and chart tooltips)

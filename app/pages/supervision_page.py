@@ -9,6 +9,7 @@ import streamlit as st
 
 from app.cache import batch_dates, classified
 from app.components import charts, formats, tables
+from app.data import lists as list_frames
 from app.data.supervision import (
     CLASSES,
     NoRatingsError,
@@ -25,6 +26,8 @@ from app.i18n import industry_label, label_each, lang, region_label, t
 from app.settings import settings
 from app.state import after_limit, audit, mask_frame, require, store
 from scoring.inspection_draw import EmptyDrawError, draw_inspections
+from scoring.list_reads import subjects_lists
+from scoring.measures.versions import catalogue_in_force
 
 user = require("supervision")
 st.title(t("page.supervision"))
@@ -66,6 +69,8 @@ pick_classes = c3.multiselect(
     format_func=lambda k: class_text(k, lang()),
 )
 mine = filter_classes(frame, pick_regions, pick_industries, pick_classes)
+# every classified firm's lists on the date, read once (the shared list read)
+members = subjects_lists(s, frame["subject_id"], as_of, settings().lists.config())
 
 left, right = st.columns([2, 3])
 with left:
@@ -78,7 +83,37 @@ with right:
     )
     st.caption(t("sup.floor", floor=f"{cfg.floor:.0%}", order=" → ".join(cfg.top_up_order)))
 
-# the whole width: name, USCC, class and reasons are read first, region and industry after
+# beside each class, the supervision measures of the catalogue in force and its list members
+found = catalogue_in_force(s)
+st.subheader(t("sup.measures"))
+by_class = list_frames.supervision_measures(found.catalogue, CLASSES, lang())
+by_class["class_shown"] = [
+    t("sup.any_class") if c == "*" else class_text(c, lang()) for c in by_class["class"]
+]
+tables.show(
+    by_class,
+    [
+        "class_shown",
+        "measure",
+        "measure_type",
+        "measure_force",
+        "measure_triggers",
+        "measure_basis",
+    ],
+    key="class_measures",
+)
+st.caption(
+    t("sup.measures_any")
+    + " "
+    + t("lists.catalogue", version=list_frames.catalogue_text(found.version_id, lang()))
+)
+st.subheader(t("sup.list_counts"))
+counts = list_frames.class_list_counts(mine, members, CLASSES)
+counts["class_shown"] = [class_text(c, lang()) for c in counts["credit_class"]]
+tables.show(counts, ["class_shown", "firms", "on_red", "on_black", "on_watch"], key="class_lists")
+
+# the whole width: name, USCC, class, lists and reasons are read first (the lists are a
+# short column; after the wide reasons they would be off-screen at 1440 px), region after
 st.subheader(t("sup.enterprises", n=f"{len(mine):,}"))
 if mine.empty:
     st.info(t("sup.no_match"))
@@ -86,12 +121,15 @@ else:
     view = mask_frame(user, mine).assign(
         region=label_each(mine["region_code"], region_label),
         industry=label_each(mine["industry"], industry_label),
+        lists_now=list_frames.lists_column(mine["subject_id"], members, lang()),
     )
     tables.show(
         view,
-        ["name", "subject_id", "class_shown", "top_reasons", "region", "industry"],
+        ["name", "subject_id", "class_shown", "lists_now", "top_reasons", "region", "industry"],
         key="enterprises",
         height=460,
+        # the lists column is short; the reasons give up a little so both stay on screen
+        widths={"lists_now": 100, "top_reasons": 320},
     )
 
 st.subheader(t("sup.draw"))
@@ -169,9 +207,13 @@ if outcome is not None:
     )
     st.markdown(f"**{t('sup.list')}**")
     listing = draw_listing(result, lang())
+    drawn_lists = subjects_lists(s, listing["subject_id"], outcome.as_of, settings().lists.config())
     tables.show(
-        listing.assign(region=listing["region_code"].map(region_label)),
-        ["name", "subject_id", "class_shown", "selected_by", "region", "region_code"],
+        listing.assign(
+            region=listing["region_code"].map(region_label),
+            lists_now=list_frames.lists_column(listing["subject_id"], drawn_lists, lang()),
+        ),
+        ["name", "subject_id", "class_shown", "lists_now", "selected_by", "region", "region_code"],
         key="draw_list",
         height=320,
     )

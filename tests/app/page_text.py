@@ -107,7 +107,18 @@ DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
 #: table headers whose cells are codes by design (the code column beside the name)
 CODE_HEADERS = re.compile(r"代码|标识|编号|Code|ID|code")
 #: table headers whose cells are what a person typed or a file was called (not our words)
-FREE_HEADERS = frozenset({"文件", "File", "强制晋升理由", "Forced because", "异议理由", "Reason"})
+FREE_HEADERS = frozenset(
+    {
+        "文件",
+        "File",
+        "强制晋升理由",
+        "Forced because",
+        "异议理由",
+        "Reason",
+        # a measure's 设定依据 is a document's title: a Chinese name, on English pages too
+        "Legal basis (document title)",
+    }
+)
 #: where reason sentences appear (they come from the reasons stream, see the tests)
 REASON_HEADERS = frozenset(
     {

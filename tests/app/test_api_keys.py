@@ -105,6 +105,16 @@ def test_bad_keys_are_refused(store, dept, scopes, rate, words) -> None:
     assert store.count("api_keys") == 0
 
 
+def test_a_department_holds_one_active_key_and_changes_it_by_revoking(store) -> None:
+    first, _ = issue_key(store, "市财政局", ["procurement"], 10, "admin")
+    with pytest.raises(ApiKeyError, match="one key per department") as err:
+        issue_key(store, "市财政局", ["bidding"], 10, "admin")
+    assert first.key_id in err.value.zh and store.count("api_keys") == 1
+    revoke_key(store, first.key_id, "admin", "更换密钥")
+    second, _ = issue_key(store, "市财政局", ["procurement", "bidding"], 10, "admin")
+    assert [k.key_id for k in list_keys(store) if k.active] == [second.key_id]
+
+
 def test_scopes_name_the_matters_a_key_may_check(store) -> None:
     key, _ = issue_key(store, "市财政局", ["procurement"], 10, "admin")
     every, _ = issue_key(store, "信用办", ["*"], 10, "admin")

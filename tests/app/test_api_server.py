@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,9 +28,12 @@ from app.api.keys import issue_key, revoke_key
 from features.records.ids import uscc_check_char
 from features.store.duckdb_store import DuckDBStore
 
+pytestmark = pytest.mark.slow  # a server in a subprocess: about 10 s for the module
+
 BLACK = "91530300724000001" + uscc_check_char("91530300724000001")
 CLEAN = "91530300724000002" + uscc_check_char("91530300724000002")
 PERSON = "110105194912310038"
+REP = "110105198001010016"  # the black-listed firm's legal representative, rated under no scheme
 FIN, MKT, HOUSING = "市财政局", "市市场监管局", "市住建局"
 TODAY = dt.date.today()
 #: every date relative to today: the API refuses an as_of after today
@@ -70,11 +74,12 @@ def _seed(path: Path) -> dict[str, str]:
                         "region_code": "530302",
                         "established_on": dt.date(2015, 3, 1),
                         "status": "active",
+                        "legal_rep_id": rep,
                     }
-                    for sid, stype, name in (
-                        (BLACK, "enterprise", "曲靖壬建材有限公司"),
-                        (CLEAN, "enterprise", "曲靖癸商贸有限公司"),
-                        (PERSON, "household", "王五"),
+                    for sid, stype, name, rep in (
+                        (BLACK, "enterprise", "曲靖壬建材有限公司", REP),
+                        (CLEAN, "enterprise", "曲靖癸商贸有限公司", None),
+                        (PERSON, "household", "王五", None),
                     )
                 ]
             ),
@@ -89,13 +94,15 @@ def _seed(path: Path) -> dict[str, str]:
             ),
         )
         apply_rules(st, TODAY, s.lists.config(), s.windows.policy(), "tester")
+        # 市财政局's first key, revoked; then its key in force
+        gone, revoked = issue_key(st, FIN, ["procurement"], 100, "admin")
+        revoke_key(st, gone.key_id, "admin", "人员调整")
         tokens = {
+            "revoked": revoked,
             "fin": issue_key(st, FIN, ["procurement", "bidding"], 100, "admin")[1],
             "mkt": issue_key(st, MKT, ["licensing"], 100, "admin")[1],
             "slow": issue_key(st, HOUSING, ["procurement"], 3, "admin")[1],
         }
-        gone, tokens["revoked"] = issue_key(st, FIN, ["procurement"], 100, "admin")
-        revoke_key(st, gone.key_id, "admin", "人员调整")
     return tokens
 
 
@@ -258,6 +265,16 @@ def test_no_key_an_unknown_key_and_a_revoked_key_are_401(api) -> None:
     assert "吊销" in err["message"]
 
 
+def test_a_key_issued_and_revoked_while_the_server_runs_takes_effect_at_once(api) -> None:
+    with DuckDBStore(api["store"]) as st:
+        key, token = issue_key(st, "市教育局", ["awards"], 100, "admin")
+    headers = {"X-API-Key": token}
+    assert api["client"].get("/v1/matters", headers=headers).status_code == 200
+    with DuckDBStore(api["store"]) as st:
+        revoke_key(st, key.key_id, "admin", "密钥泄露")
+    _refusal(api["client"].get("/v1/matters", headers=headers), 401, "revoked_key")
+
+
 def test_bad_input_is_422_naming_the_field_never_a_traceback(api) -> None:
     c = api["client"]
     future = (TODAY + dt.timedelta(days=3)).isoformat()
@@ -291,6 +308,12 @@ def test_the_catalogue_and_the_openapi_page_are_served(api) -> None:
     _refusal(c.get("/v1/measures?matter=parking", headers=_h(api, "mkt")), 422, "invalid_input")
     docs = c.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    # served whole from the platform: an intranet reaches no CDN
+    assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", docs.text)
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/"), asset
+        assert c.get(asset).status_code == 200, asset
     spec = c.get("/openapi.json").json()
     assert "部门信用核查接口" in spec["info"]["title"]
     wanted = {
@@ -346,3 +369,59 @@ def test_the_audit_log_holds_every_call_and_never_a_personal_id(api) -> None:
     assert checks["user_name"].str.startswith("api:").all() and (checks["role"] == "api").all()
     assert set(stored["department"]) == {FIN, MKT}
     assert "Traceback" not in api["log"].read_text()
+
+
+def test_concurrent_checks_and_feedback_get_distinct_ids(api) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = api["client"].base_url
+
+    def one(_: int) -> str:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            body = {"subject_id": BLACK, "matter": "procurement", "purpose": "并发核查"}
+            out = c.post("/v1/checks", json=body, headers=_h(api, "fin")).json()
+            fb = {"items": [{"measure_id": "P-PROC-01", "outcome": "applied"}]}
+            done = c.post(f"/v1/checks/{out['check_id']}/feedback", json=fb, headers=_h(api, "fin"))
+            return out["check_id"], done.json()["feedback_ids"][0]
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(one, range(16)))
+    assert len({c for c, _ in got}) == 16 and len({f for _, f in got}) == 16
+    with DuckDBStore(api["store"], read_only=True) as st:
+        dup = st.query(
+            "SELECT check_id FROM credit_checks GROUP BY check_id HAVING count(*) > 1 UNION ALL "
+            "SELECT feedback_id FROM check_feedback GROUP BY feedback_id HAVING count(*) > 1"
+        )
+    assert dup.empty, dup
+
+
+def test_the_same_server_answers_the_public_disclosure_routes_without_a_key(api) -> None:
+    c = api["client"]
+    black = c.get("/public/lists/black")
+    assert black.status_code == 200, black.text
+    assert [i["code"] for i in black.json()["items"]] == [BLACK]
+    # the public routes read the server's store: a key is neither needed nor looked at
+    assert c.get("/public/lists/black", headers={"X-API-Key": "xp_nope"}).status_code == 200
+    assert "/public/lists/{list_key}" in c.get("/openapi.json").json()["paths"]
+
+
+def test_the_public_routes_are_limited_per_client_address(api) -> None:
+    c = api["client"]
+    answers = [c.get("/public/lists/red") for _ in range(70)]  # default: 60 per minute
+    limited = [r for r in answers if r.status_code == 429]
+    assert limited and all(r.status_code == 200 for r in answers[: 60 - 3])
+    assert int(limited[0].headers["Retry-After"]) >= 1
+    assert "每分钟最多 60 次" in limited[0].json()["error"]["message"]
+    # the departments' routes count per key, not per address: still answered
+    assert c.get("/v1/matters", headers=_h(api, "fin")).status_code == 200
+
+
+def test_a_legal_representative_is_reached_through_the_black_listed_firm(api) -> None:
+    out = _check(api, "mkt", REP, "licensing")
+    assert out.status_code == 200, out.text
+    body = out.json()
+    assert body["subject"] != REP and body["subject_type"] == "person"
+    ban = next(m for m in body["measures"] if m["measure_id"] == "P-MKT-01")
+    assert (ban["through"], ban["reached_as"]) == (BLACK, "legal_representative")
+    assert body["reached_through"][0]["firm_id"] == BLACK
+    assert REP not in out.text

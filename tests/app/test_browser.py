@@ -126,8 +126,11 @@ def test_bank_officer_opens_a_subject_profile_with_reasons(
     from features.store.duckdb_store import DuckDBStore
 
     with DuckDBStore(rated_city["path"], read_only=True) as store:
+        # a listed firm when the city has one: its 名单 section has a trail to read
         name = store.scalar("""SELECT s.name FROM subjects s JOIN ratings r USING (subject_id)
-                               WHERE r.scheme = 'enterprise' ORDER BY s.subject_id LIMIT 1""")
+                               WHERE r.scheme = 'enterprise'
+                               ORDER BY s.subject_id NOT IN (SELECT subject_id FROM list_events),
+                                        s.subject_id LIMIT 1""")
     sign_in(page, app_url, "bank")
     page.get_by_test_id("stSidebar").get_by_role("link", name="主体信用画像").click()
     # the bank looks a subject up only under its authorisation: no search field before it
@@ -143,6 +146,10 @@ def test_bank_officer_opens_a_subject_profile_with_reasons(
     page.get_by_text("推高风险的主要因素").wait_for()
     page.get_by_test_id("stDataFrame").first.wait_for()
     assert page.get_by_test_id("stMetric").count() >= 4
+    lists = page.get_by_role("heading", name="名单与联合奖惩")
+    lists.wait_for()
+    page.get_by_text("名单变更记录").wait_for()
+    lists.evaluate("e => e.scrollIntoView({block: 'start'})")  # the shot shows the 名单 section
     shot(page, "03-bank-subject-profile")
 
 
@@ -178,6 +185,9 @@ def test_supervisor_draws_an_inspection_list_and_downloads_it(page, app_url: str
     page.get_by_role("heading", name="信用风险分类分布").wait_for()
     page.get_by_test_id("stVegaLiteChart").first.wait_for()
     page.get_by_test_id("stDataFrame").first.wait_for()
+    # beside each class the supervision measures in force, and its firms on each list
+    page.get_by_role("heading", name="各分类适用的监管措施").wait_for()
+    page.get_by_role("heading", name="各分类中列入名单的企业").wait_for()
     shot(page, "06-supervisor-classes")
     seed = page.get_by_role("spinbutton", name="随机种子")
     seed.fill("20261031")
@@ -207,10 +217,13 @@ def test_supervisor_draws_an_inspection_list_and_downloads_it(page, app_url: str
 def test_bank_officer_looks_up_an_sme_with_an_authorisation(
     page, app_url: str, rated_city: dict
 ) -> None:
+    # a listed SME when the city has one: the officer reads its lists beside the decision
     name = _first(
         rated_city,
         """SELECT s.name FROM subjects s JOIN ratings r USING (subject_id)
-                                 WHERE r.scheme = 'sme' ORDER BY s.subject_id LIMIT 1""",
+           WHERE r.scheme = 'sme'
+           ORDER BY s.subject_id NOT IN (SELECT subject_id FROM list_events), s.subject_id
+           LIMIT 1""",
     )
     sign_in(page, app_url, "bank")
     sidebar = page.get_by_test_id("stSidebar")
@@ -228,6 +241,8 @@ def test_bank_officer_looks_up_an_sme_with_an_authorisation(
     page.get_by_role("heading", name=name).wait_for()
     page.get_by_text("推高风险的主要因素").wait_for()
     page.get_by_text("建议额度（元）").wait_for()
+    page.get_by_role("heading", name="名单与联合奖惩").wait_for()
+    page.get_by_text("适用的金融信贷措施").wait_for()
     # the button comes after the reasons in the same rerun: wait for it, do not count early
     page.get_by_role("button", name="下载信用报告（HTML）").wait_for()
     assert page.get_by_role("button", name="下载信用报告（HTML）").count() == 1

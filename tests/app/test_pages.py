@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.auth import PAGE_ROLES, ROLES
+from app.auth import PAGE_ROLES, PUBLIC_PAGES, ROLES
 
 PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
 
@@ -35,7 +35,7 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("name", sorted(PAGE_ROLES))
+@pytest.mark.parametrize("name", sorted(set(PAGE_ROLES) - PUBLIC_PAGES))
 def test_a_page_refuses_without_sign_in(app_env: dict, name: str) -> None:
     at = _ok(page(name, None))
     assert _errors(at) == ["无权访问：请先登录。"]

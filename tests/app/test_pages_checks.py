@@ -92,7 +92,7 @@ def test_the_steward_enters_a_listing_by_decision_and_sees_it_in_the_trail(
     at.text_input(key="trail_query").input(code).run()
     trail = _table(at, "事件", "决定文书编号")
     assert "列入" in set(trail["事件"]) and "发改信用〔2026〕12号" in set(trail["决定文书编号"])
-    listed = _table(at, "列入编号", "名称")
+    listed = _table(at, "名单编号", "名称")
     assert serious_firm["name"] in set(listed["名称"])
     audit = query("SELECT action FROM audit_log WHERE user_name = 'test-admin'")
     assert "list_enter" in set(audit["action"])

@@ -95,18 +95,22 @@ def _act(at: AppTest, scenario: str, query) -> AppTest:
         _authorise(at)
     if scenario in ("enterprise", "household", "driver"):
         scheme = {"enterprise": "enterprise"}.get(scenario, scenario)
+        # a listed subject when there is one: its 名单 section is read too
         code = _one(
             query,
             f"""SELECT s.subject_id FROM subjects s JOIN ratings r
                                USING (subject_id) WHERE r.scheme = '{scheme}'
-                               ORDER BY s.subject_id LIMIT 1""",
+                               ORDER BY s.subject_id NOT IN (SELECT subject_id FROM list_events),
+                                        s.subject_id LIMIT 1""",
         )
         at.text_input(key="query").input(code).run()
     elif scenario == "sme":
         name = _one(
             query,
             """SELECT s.name FROM ratings r JOIN subjects s USING (subject_id)
-                              WHERE r.scheme = 'sme' ORDER BY r.subject_id LIMIT 1""",
+                              WHERE r.scheme = 'sme'
+                              ORDER BY r.subject_id NOT IN (SELECT subject_id FROM list_events),
+                                       r.subject_id LIMIT 1""",
         )
         at.text_input(key="query").input(name).run()
     elif scenario == "object":

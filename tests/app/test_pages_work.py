@@ -59,8 +59,20 @@ def test_supervision_shows_classes_reasons_and_ratios(app_env: dict) -> None:
     firms = frames(at, "主要理由")[0]
     assert len(firms) > 100 and set(firms["信用风险分类"].str[0]) <= {"A", "B", "C", "D"}
     # the columns a supervisor reads first come first
-    assert list(firms.columns[:4]) == ["名称", "主体标识", "信用风险分类", "主要理由"]
+    assert list(firms.columns[:5]) == ["名称", "主体标识", "信用风险分类", "所在名单", "主要理由"]
     assert firms["主要理由"].str.len().gt(0).mean() > 0.5
+    # beside each class the supervision measures in force, and how many of its firms are listed
+    measures = frames(at, "措施性质")[0]
+    assert {"A（信用风险低）", "D（信用风险高）", "不论分类"} <= set(measures["信用风险分类"])
+    d = measures[measures["信用风险分类"] == "D（信用风险高）"]
+    assert list(d["措施"]) == ["列为重点监管对象（增加检查频次）"] and list(d["措施性质"]) == [
+        "强制性"
+    ]
+    counts = frames(at, "企业数")[0]
+    assert counts["企业数"].sum() == len(firms)
+    for name in ("红名单", "黑名单", "重点关注名单"):  # the class table agrees with the column
+        assert counts[name].sum() == firms["所在名单"].str.contains(name).sum()
+    assert counts[["红名单", "黑名单", "重点关注名单"]].sum().sum() > 0
     at.multiselect(key="f_class").set_value(["D"]).run()
     ok(at)
     only_d = frames(at, "主要理由")[0]
@@ -154,6 +166,9 @@ def test_lending_shows_the_decision_reasons_and_logs_the_reference(app_env: dict
     assert labels["授信建议"] in ("建议授信", "不予授信")
     text = " ".join(m.value for m in at.markdown)
     assert "推高风险的主要因素" in text
+    # the lists and the lending measures, where the officer reads the decision
+    assert "名单与联合奖惩" in [h.value for h in at.subheader]
+    assert "现列入名单及记录" in text and "适用的金融信贷措施" in text
     assert at.get("download_button")  # the credit report
     log = query("SELECT * FROM audit_log WHERE user_name = 'test-bank' AND action = 'view_subject'")
     assert list(log["subject_id"]) == [sid] and "SQ-2026-0001" in log["detail"].iloc[0]

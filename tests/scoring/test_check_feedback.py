@@ -228,3 +228,18 @@ def test_statistics_on_a_small_store_with_known_numbers(store) -> None:
 def test_statistics_of_an_empty_period_is_an_empty_table(store) -> None:
     stats = check_statistics(store, dt.date(2020, 1, 1), dt.date(2020, 12, 31))
     assert stats.empty and list(stats.columns) == list(STATISTICS_COLUMNS)
+
+
+def test_feedback_given_at_once_from_many_threads_gets_distinct_ids(store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = _check(store, BLACK)
+
+    def one(i: int) -> tuple[str, ...]:
+        item = FeedbackItem("P-PROC-01", "applied", f"第{i}次")
+        return record_feedback(store, out.check_id, FIN, [item], "clerk", T)
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = [i for got in pool.map(one, range(24)) for i in got]
+    stored = _rows(store, "check_feedback")["feedback_id"]
+    assert len(set(ids)) == 24 and stored.is_unique and len(stored) == 24

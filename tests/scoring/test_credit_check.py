@@ -221,3 +221,13 @@ def test_the_batch_keeps_every_row_and_names_the_bad_ones(store, tmp_path) -> No
     assert len(cells) == 6 * 9 and not any(is_formula_like(c) for c in cells)  # inert
     assert any(c.startswith("'=cmd") for c in cells)  # the bad value is named, not dropped
     assert store.count("credit_checks") == 2
+
+
+def test_checks_made_at_once_from_many_threads_get_distinct_ids(store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(lambda _: _check(store, BLACK, "procurement").check_id, range(24)))
+    assert len(set(ids)) == 24
+    stored = store.query("SELECT check_id FROM credit_checks")["check_id"]
+    assert stored.is_unique and len(stored) == 24
