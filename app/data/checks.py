@@ -170,7 +170,8 @@ def all_listings(
     store: Store, on: dt.date, config: ListsConfig, lang: str, masked: bool = True
 ) -> pd.DataFrame:
     """Every listing on ``on`` with its subject, as display rows (:func:`listing_rows`),
-    newest entry first; ``in_force`` says whether it makes its subject a member."""
+    newest entry first; ``in_force`` says whether it makes its subject a member,
+    ``listing_reason`` is the reason in the page's language."""
     events = list_events(store)
     if events.empty:
         return pd.DataFrame(columns=["listing_id", "subject_id", "in_force"])
@@ -191,6 +192,9 @@ def all_listings(
                 "subject_id": x.subject_id,
                 "name": name_of.get(x.subject_id, ""),
                 "in_force": x.active,
+                # a rule's listing keeps the rule's Chinese wording as its reason: an
+                # English row names the rule in its basis instead
+                "listing_reason": row["reason"] if lang == "zh" or x.basis != "rule" else DASH,
             }
         )
     return pd.DataFrame(out).iloc[::-1].reset_index(drop=True)

@@ -156,7 +156,7 @@ with tab_lists:
         st.info(t("ms.no_listings"))
     else:
         tables.show(
-            mask_frame(user, view.assign(listing_reason=view["reason"])),
+            mask_frame(user, view),
             [
                 "listing_id",
                 "name",
@@ -183,7 +183,11 @@ with tab_lists:
             trail = trail.assign(
                 list_label=[LIST_LABELS[k][i] for k in trail["list_key"]],
                 event_label=[EVENT_LABELS[e][i] for e in trail["event"]],
-                event_reason=[bilingual(r, zh) for r in trail["reason"]],
+                # a rule's entry keeps the rule's Chinese wording: English rows leave it out
+                event_reason=[
+                    bilingual(r, zh) if zh or b != "rule" or " / " in str(r) else "—"
+                    for r, b in zip(trail["reason"], trail["basis"], strict=True)
+                ],
             )
             tables.show(
                 trail,

@@ -248,8 +248,10 @@ def test_the_steward_refuses_an_early_exit_and_revokes_a_wrongful_listing(
     at.selectbox(key="exit_pick").select(listing)
     at.text_input(key="exit_reason").input("已完成信用修复")
     at.checkbox(key="exit_confirm").check().run()
-    _ok(at.button(key="exit_go").click().run())  # a black listing: not before one year
-    assert len(at.error) == 1 and "最早" in at.error[0].value and "\n" not in at.error[0].value
+    _ok(
+        at.button(key="exit_go").click().run()
+    )  # refused: no approved repair, or before the minimum
+    assert len(at.error) == 1 and "信用修复" in at.error[0].value and "\n" not in at.error[0].value
     at.selectbox(key="revoke_pick").select(listing)
     at.text_input(key="revoke_reason").input("证据记录已被复议撤销，属错误列入")
     at.checkbox(key="revoke_confirm").check().run()
