@@ -13,12 +13,17 @@ supervisor  监管人员            总览, 分级分类监管, 主体信用画�
 bank        银行信贷员          总览, 信易贷, 主体信用画像
 rural       农村信用信息员      总览, 农村信用, 主体信用画像
 modeller    建模人员            总览, 模型管理, 数据质量
-admin       平台管理员          every page
+department  业务部门核查员      总览, 信用核查 (its own department's checks and feedback)
+admin       平台管理员          every page (联合奖惩管理 is the steward's alone)
 ==========  =================  =================================================
 
 Full personal ID numbers are shown only to the roles in settings
 ``app.full_id_roles`` (default rural officer and admin); everyone else sees
 them masked (:func:`features.records.ids.mask_id`).
+
+A department officer belongs to one department (``users.department``, set when
+the account is made): every credit check and feedback it records carries that
+department, never one typed on a page.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ ROLES: dict[str, Role] = {
         Role("bank", "银行信贷员", "Bank credit officer"),
         Role("rural", "农村信用信息员", "Rural credit officer"),
         Role("modeller", "建模人员", "Modeller"),
+        Role("department", "业务部门核查员", "Department officer"),
         Role("admin", "平台管理员", "Platform steward"),
     )
 }
@@ -68,6 +74,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "models": frozenset({"modeller", "admin"}),
     "objections": frozenset({"admin"}),
     "quality": frozenset({"modeller", "admin"}),
+    "checks": frozenset({"department", "admin"}),
+    "measures": frozenset({"admin"}),
     # 信用公示 is public: every role, and signed-out visitors (app/streamlit_app.py)
     "public": frozenset(ROLES),
 }
@@ -83,6 +91,7 @@ class User:
     role: str
     display_name: str
     region_code: str | None = None
+    department: str | None = None  # a department officer's department (users.department)
 
 
 #: demo accounts seeded into an empty ``users`` table: username, role, name, area
@@ -92,7 +101,10 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str | None], ...] = (
     ("rural", "rural", "农村信用信息员 张农信", None),
     ("modeller", "modeller", "建模组 陈建模", None),
     ("admin", "admin", "信用办 赵管理", None),
+    ("department", "department", "市财政局 孙核查", None),
 )
+#: the department of each demo account that has one (the procurement measures' implementer)
+DEMO_DEPARTMENTS: dict[str, str] = {"department": "市财政局"}
 
 
 def may_open(role: str | None, page: str) -> bool:
@@ -126,18 +138,26 @@ def add_user(
     display_name: str,
     password: str,
     region_code: str | None = None,
+    department: str | None = None,
 ) -> None:
     """Create an account; the password is stored hashed only.
+
+    A ``department`` officer must name its department (its checks carry it);
+    no other role has one.
 
     Raises
     ------
     ValueError
-        When the role is unknown, the password empty or the username taken.
+        When the role is unknown, the password empty, the username taken, or the
+        department missing for a department officer (or given for another role).
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; known: {', '.join(ROLES)}")
     if not password:
         raise ValueError("a password is needed")
+    department = (department or "").strip() or None
+    if (role == "department") != (department is not None):
+        raise ValueError("a department officer needs its department; other roles have none")
     if store.scalar("SELECT count(*) FROM users WHERE username = ?", [username]):
         raise ValueError(f"user {username!r} exists")
     store.append(
@@ -150,6 +170,7 @@ def add_user(
                     "display_name": display_name,
                     "password_hash": hash_password(password),
                     "region_code": region_code,
+                    "department": department,
                     "created_at": dt.datetime.now(),
                 }
             ]
@@ -158,12 +179,20 @@ def add_user(
 
 
 def seed_demo_users(store: Store, password: str) -> int:
-    """Create the demo accounts when the ``users`` table is empty; returns how many."""
-    if store.count("users"):
+    """Create the demo accounts when the ``users`` table is empty, or the ones missing
+    from a demo store (one made before an account was added); returns how many.
+
+    A store with accounts but none of the demo ones (a real deployment) is left alone.
+    """
+    if store.count("users") and not demo_accounts_present(store):
         return 0
+    have = set(store.query("SELECT DISTINCT username FROM users")["username"])
+    made = 0
     for username, role, name, region in DEMO_ACCOUNTS:
-        add_user(store, username, role, name, password, region)
-    return len(DEMO_ACCOUNTS)
+        if username not in have:
+            add_user(store, username, role, name, password, region, DEMO_DEPARTMENTS.get(username))
+            made += 1
+    return made
 
 
 @cache
@@ -177,15 +206,16 @@ def _no_such_user() -> str:
 def find_user(store: Store, username: str) -> User | None:
     """The account called ``username`` as it stands now, or ``None``."""
     rows = store.query(
-        "SELECT username, role, display_name, region_code FROM users WHERE username = ? "
-        "ORDER BY created_at DESC LIMIT 1",
+        "SELECT username, role, display_name, region_code, department FROM users "
+        "WHERE username = ? ORDER BY created_at DESC LIMIT 1",
         [username.strip()],
     )
     if rows.empty:
         return None
     row = rows.iloc[0]
     region = row["region_code"] if isinstance(row["region_code"], str) else None
-    return User(row["username"], row["role"], row["display_name"], region)
+    dept = row["department"] if isinstance(row["department"], str) else None
+    return User(row["username"], row["role"], row["display_name"], region, dept)
 
 
 def authenticate(store: Store, username: str, password: str) -> User | None:

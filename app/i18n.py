@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app import labels_checks as _check_strings
 from app.i18n_public import PUBLIC_STRINGS
 from features.records import values
 from features.records.regions import COUNTIES
@@ -879,6 +880,10 @@ COLUMNS.update(
     }
 )
 STRINGS.update({f"col.{k}": v for k, v in COLUMNS.items()})
+# the credit-check and steward's pages keep their words in their own module
+STRINGS.update(_check_strings.STRINGS)
+COLUMNS.update(_check_strings.COLUMNS)
+STRINGS.update({f"col.{k}": v for k, v in _check_strings.COLUMNS.items()})
 STRINGS.update(PUBLIC_STRINGS)  # the 信用公示 page (app/i18n_public.py)
 # 名单 on the supervision, 信易贷 and profile pages (issue 17)
 STRINGS.update(

@@ -36,6 +36,8 @@ ICONS = {
     "models": ":material/model_training:",
     "objections": ":material/gavel:",
     "quality": ":material/fact_check:",
+    "checks": ":material/verified_user:",
+    "measures": ":material/balance:",
     "public": ":material/campaign:",
 }
 

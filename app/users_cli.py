@@ -86,3 +86,42 @@ def unlock_command(
             markup=False,
             highlight=False,
         )
+
+
+@users_cli.command("add")
+def add_command(
+    username: Annotated[str, typer.Argument(help="The new user name.")],
+    role: Annotated[
+        str, typer.Option("--role", help="supervisor, bank, rural, modeller, department or admin.")
+    ],
+    name: Annotated[str, typer.Option("--name", help="姓名 display name.")],
+    dept: Annotated[
+        str | None,
+        typer.Option(
+            "--dept", help="所属部门: a department officer's department (its checks carry it)."
+        ),
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="所辖区划 county code (empty: whole city).")
+    ] = None,
+    user: UserOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Create an account; the password is asked twice and stored hashed. 新增账号。"""
+    from app.auth import add_user
+
+    password = typer.prompt("口令 password", hide_input=True, confirmation_prompt=True)
+    with open_store(store) as st:
+        try:
+            add_user(st, username.strip(), role, name.strip(), password, region, dept)
+        except ValueError as exc:
+            fail(f"{username}: {exc}")
+        audit(
+            st,
+            user or login_name(),
+            "cli",
+            "user_added",
+            None,
+            {"user_name": username.strip(), "role": role, "department": dept},
+        )
+    console.print(f"{username}: 已新增 / added", markup=False, highlight=False)

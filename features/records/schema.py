@@ -772,7 +772,14 @@ USERS = Table(
     "(``pbkdf2_sha256$iterations$salt$hash``).",
     (
         _c("username", "string", False, "Username", "用户名"),
-        _c("role", "string", False, "Role", "角色", "supervisor, bank, rural, modeller or admin."),
+        _c(
+            "role",
+            "string",
+            False,
+            "Role",
+            "角色",
+            "supervisor, bank, rural, modeller, department or admin.",
+        ),
         _c("display_name", "string", False, "Display name", "姓名"),
         _c(
             "password_hash",
@@ -791,6 +798,16 @@ USERS = Table(
             "Area of work (e.g. a rural officer's county); empty = whole city.",
         ),
         _c("created_at", "timestamp", False, "Created at", "创建时间"),
+        _c(
+            "department",
+            "string",
+            True,
+            "Department",
+            "所属部门",
+            "A department officer's department (its credit checks carry it); empty for "
+            "other roles. Added after the first stores: an older file gains the column "
+            "when opened (features/store/workflow.py).",
+        ),
     ),
     lake=False,
 )

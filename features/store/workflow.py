@@ -95,6 +95,13 @@ class WorkflowStore(Store):
             for name in sorted(WORKFLOW_TABLES):
                 tbl = TABLES[name]
                 con.execute(_create_sql(tbl))
+                # a column declared after the file was made (nullable: old rows have none)
+                have = {r[1] for r in con.execute(f"PRAGMA table_info({name})").fetchall()}
+                for c in tbl.columns:
+                    if c.name not in have and c.nullable:
+                        con.execute(
+                            f"ALTER TABLE {name} ADD COLUMN {c.name} {_SQLITE_TYPES[c.dtype]}"
+                        )
                 for col in tbl.lookups:
                     con.execute(f"CREATE INDEX IF NOT EXISTS {name}_{col}_idx ON {name} ({col})")
 

@@ -496,6 +496,7 @@ def _names(rated_city: dict) -> str:
     """The city's own words (names, typed reasons): an English page shows them as they are."""
     from app.auth import DEMO_ACCOUNTS
     from features.store.duckdb_store import DuckDBStore
+    from scoring.measures.checks import shipped_catalogue
 
     key = str(rated_city["path"])
     if key not in _NAMES:
@@ -509,11 +510,17 @@ def _names(rated_city: dict) -> str:
                 )
             ]
         people = [name for _user, _role, name, _region in DEMO_ACCOUNTS]  # who signed in
-        _NAMES[key] = "\n".join("\n".join(p) for p in [*parts, people])
+        # the measures catalogue's own words (a law's title, a department) as written
+        catalogue = [
+            text
+            for m in shipped_catalogue().measures
+            for text in (m.basis.document, m.name_en, *m.implementing, *m.initiating)
+        ]
+        _NAMES[key] = "\n".join("\n".join(p) for p in [*parts, people, catalogue])
     return _NAMES[key]
 
 
-@pytest.mark.parametrize("role", ["supervisor", "bank", "rural", "modeller", "admin"])
+@pytest.mark.parametrize("role", ["supervisor", "bank", "rural", "modeller", "department", "admin"])
 def test_every_page_reads_as_chinese_for(role: str, page, app_url: str, rated_city: dict) -> None:
     found = walk(page, app_url, role, "zh", rated_city)
     assert not found, f"{len(found)} problems:\n" + "\n".join(found[:80])

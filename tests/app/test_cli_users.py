@@ -50,3 +50,22 @@ def test_a_locked_user_is_listed_and_unlocked(tmp_path, monkeypatch) -> None:
     assert again.exit_code == 0 and "未被锁定" in again.output
     blank = runner.invoke(cli, ["users", "unlock", " ", "--store", str(path)])
     assert blank.exit_code == 2 and "Traceback" not in blank.output
+
+
+def test_a_department_officer_is_added_with_its_department(tmp_path, monkeypatch) -> None:
+    from app.auth import authenticate
+
+    monkeypatch.delenv("XINPING_SETTINGS", raising=False)
+    settings.cache_clear()
+    path = tmp_path / "users.duckdb"
+    DuckDBStore(path).close()  # an existing store
+    args = ["users", "add", "sun", "--role", "department", "--name", "孙核查", "--store", str(path)]
+    missing = runner.invoke(cli, args, input="pw-1\npw-1\n")  # an officer without department
+    assert missing.exit_code == 2 and "department" in missing.output
+    added = runner.invoke(cli, [*args, "--dept", "市财政局"], input="pw-1\npw-1\n")
+    assert added.exit_code == 0, added.output
+    with DuckDBStore(path) as store:
+        user = authenticate(store, "sun", "pw-1")
+        assert user is not None and user.department == "市财政局"
+        log = store.query("SELECT * FROM audit_log WHERE action = 'user_added'")
+        assert len(log) == 1 and "pw-1" not in log.to_csv()

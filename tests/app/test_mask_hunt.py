@@ -172,6 +172,8 @@ def page(name: str, role: str) -> AppTest:
         "role": role,
         "display_name": f"猎手{role}",
         "region_code": None,
+        # a department officer checks under its own department (users.department)
+        "department": "市财政局" if role == "department" else None,
     }
     return at.run()
 
@@ -263,6 +265,11 @@ def walk(role: str, name: str, env: dict) -> list[str]:
         content = ("统一社会信用代码\n" + "\n".join(rows) + "\n").encode("utf-8")
         at.file_uploader(key="upload").set_value(("applicants.csv", content, "text/csv")).run()
         found += seen(at, f"{role}/{name} applicants")
+    if name == "checks":  # 信用核查: the planted person checked for a matter
+        at.text_input(key="chk_purpose").input("高消费限制核查")
+        at.text_input(key="query").input(PID).run()
+        at.button(key="chk_run").click().run()
+        found += seen(at, f"{role}/{name} check")
     if name == "supervision":
         at.number_input(key="seed").set_value(20261203)
         at.button(key="draw_submit").click().run()

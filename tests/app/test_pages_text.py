@@ -19,6 +19,8 @@ decimals; it passes on the merged code.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,8 @@ from page_text import Text, apptest_texts, check
 from streamlit.testing.v1 import AppTest
 
 from app.auth import PAGE_ROLES, ROLES
+from scoring.measures.checks import shipped_catalogue
+from scoring.measures.vocabulary import MATTERS
 
 PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
 
@@ -35,7 +39,12 @@ CASES: list[tuple[str, str, str, str]] = [
     ("anonymous", "login", "en", "open"),
     ("admin", "login", "zh", "open"),
     *[
-        (role, name, "zh", {"profile": "enterprise", "lending": "sme"}.get(name, "open"))
+        (
+            role,
+            name,
+            "zh",
+            {"profile": "enterprise", "lending": "sme", "checks": "read"}.get(name, "open"),
+        )
         for role in ROLES
         for name, allowed in PAGE_ROLES.items()
         if role in allowed
@@ -50,12 +59,22 @@ CASES: list[tuple[str, str, str, str]] = [
             "admin",
             name,
             "en",
-            {"profile": "enterprise", "lending": "sme", "supervision": "draw"}.get(name, "open"),
+            {
+                "profile": "enterprise",
+                "lending": "sme",
+                "supervision": "draw",
+                "checks": "read",
+            }.get(name, "open"),
         )
         for name in PAGE_ROLES
     ],
     ("admin", "profile", "en", "household"),
     ("admin", "profile", "en", "driver"),
+    # 信用核查 with a check made (measures, evidence, feedback form, history, statistics)
+    ("department", "checks", "zh", "check"),
+    ("department", "checks", "en", "check"),
+    # 联合奖惩管理 with a listing entered by decision and the subject's trail shown
+    ("admin", "measures", "zh", "list"),
 ]
 _RUNS: dict[tuple[str, str, str, str], tuple[list[Text], list[str]]] = {}
 
@@ -104,6 +123,67 @@ def _act(at: AppTest, scenario: str, query) -> AppTest:
         at.text_input(key="obj_record").input(rec["record_id"])
         at.text_area(key="obj_reason").input("处罚决定已被复议撤销")
         at.button(key="open_submit").click().run()
+    elif scenario == "read":  # the steward's 信用核查: a department's check and caseload
+        from app.auth import add_user, find_user
+        from features.store.duckdb_store import DuckDBStore
+        from scoring.check_feedback import report_caseload
+        from scoring.credit_check import CheckConfig, credit_check
+        from scoring.lists import ListsConfig
+
+        firm = _one(query, "SELECT subject_id FROM subjects WHERE subject_type = 'enterprise' "
+                    "ORDER BY subject_id LIMIT 1")  # fmt: skip
+        with DuckDBStore(os.environ["XINPING_STORE"]) as s:
+            if find_user(s, "walk-department") is None:  # who checked, by name
+                add_user(s, "walk-department", "department", "走查核查员", "pw", None, "市财政局")
+            on = dt.date(2026, 10, 31)
+            credit_check(
+                s, firm, "procurement", on, ListsConfig(), CheckConfig(), "市财政局",
+                "处罚决定已被复议撤销", "walk-department", "department",
+            )  # fmt: skip
+            report_caseload(s, "市财政局", "procurement", on, 8, "walk-department", "department")
+        at.run()
+    elif scenario in ("check", "list"):
+        firm = query("""SELECT r.subject_id, r.record_id FROM records r
+                        JOIN subjects s USING (subject_id)
+                        WHERE s.subject_type = 'enterprise' AND r.polarity = 'negative'
+                          AND r.severity = 'serious'
+                        ORDER BY r.record_id LIMIT 1""").iloc[0]
+        if scenario == "list":
+            at.text_input(key="enter_query").input(firm["subject_id"]).run()
+            at.text_input(key="enter_dept").input("市发展改革委")
+            at.text_input(key="enter_doc").input("发改信用〔2026〕7号")
+            at.multiselect(key="enter_evidence").select(firm["record_id"])
+            at.text_input(key="enter_reason").input("处罚决定已被复议撤销")
+            at.checkbox(key="enter_confirm").check().run()
+            at.button(key="enter_go").click().run()
+            at.text_input(key="trail_query").input(firm["subject_id"]).run()
+        else:
+            from app.auth import add_user, find_user
+            from features.store.duckdb_store import DuckDBStore
+            from scoring.list_decisions import enter_by_decision
+            from scoring.lists import ListsConfig
+
+            with DuckDBStore(os.environ["XINPING_STORE"]) as s:  # on the black list
+                listed = s.query(
+                    "SELECT count(*) AS n FROM list_events WHERE subject_id = ? "
+                    "AND list_key = 'black'",
+                    [firm["subject_id"]],
+                )["n"].iloc[0]
+                if find_user(s, "walk-department") is None:  # who checked, by name
+                    add_user(
+                        s, "walk-department", "department", "走查核查员", "pw", None, "市财政局"
+                    )
+                if not listed:
+                    enter_by_decision(
+                        s, firm["subject_id"], "black", "市发展改革委", "发改信用〔2026〕8号",
+                        [firm["record_id"]], "处罚决定已被复议撤销", dt.date(2026, 10, 1),
+                        ListsConfig(), "walk",
+                    )  # fmt: skip
+            at.selectbox(key="chk_matter").select_index(list(MATTERS).index("procurement"))
+            at.text_input(key="query").input(firm["subject_id"])
+            at.text_input(key="chk_purpose").input("处罚决定已被复议撤销")
+            at.button(key="chk_run").click().run()
+            at.button(key="last_fb_submit").click().run()
     elif scenario == "draw":
         at.number_input(key="seed").set_value(20261031)
         at.button(key="draw_submit").click().run()
@@ -125,6 +205,8 @@ def walk(case: tuple[str, str, str, str], query) -> tuple[list[Text], list[str]]
                 "role": role,
                 "display_name": f"走查{role}",
                 "region_code": None,
+                # a department officer belongs to its department (users.department)
+                "department": "市财政局" if role == "department" else None,
             }
         _RUNS[case] = apptest_texts(_act(at.run(), scenario, query))
     return _RUNS[case]
@@ -146,7 +228,15 @@ def names(app_env: dict) -> str:
                 "SELECT DISTINCT value_text FROM records WHERE value_text IS NOT NULL",
             )
         ]
-    return "\n".join("\n".join(p) for p in parts) + "\n处罚决定已被复议撤销\n"
+    # the catalogue's own words: a law's title, a department, a measure's English name
+    # that quotes its Chinese programme (信易贷) are shown as written
+    catalogue = [
+        text
+        for m in shipped_catalogue().measures
+        for text in (m.basis.document, m.name_en, *m.implementing, *m.initiating)
+    ]
+    parts.append(catalogue)
+    return "\n".join("\n".join(p) for p in parts) + "\n处罚决定已被复议撤销\n走查核查员\n"
 
 
 @pytest.mark.parametrize("case", CASES, ids=["-".join(c) for c in CASES])
