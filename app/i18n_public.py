@@ -82,7 +82,8 @@ PUBLIC_STRINGS: dict[str, tuple[str, str]] = {
     "col.pub_type": ("主体类型", "Subject type"),
     "col.pub_kind": ("信息类别", "Kind"),
     "col.pub_severity": ("失信程度", "Severity"),
-    "col.pub_matter": ("所属领域", "Sector"),
+    # a licence is named in the issuing department's own words; a penalty by its sector
+    "col.pub_matter": ("许可名称或处罚领域", "Licence (as issued) or sector"),
     "col.pub_amount": ("罚没金额（元）", "Amount (yuan)"),
     "col.pub_dept": ("决定部门", "Deciding department"),
     "col.pub_decided": ("决定日期", "Decided on"),

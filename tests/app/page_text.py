@@ -117,6 +117,9 @@ FREE_HEADERS = frozenset(
         "Reason",
         # a measure's 设定依据 is a document's title: a Chinese name, on English pages too
         "Legal basis (document title)",
+        # 信用公示: a licence's name as the issuing department wrote it (a penalty's sector
+        # in the same column is a label of the vocabulary)
+        "Licence (as issued) or sector",
     }
 )
 #: where reason sentences appear (they come from the reasons stream, see the tests)
