@@ -98,6 +98,18 @@ def _records_in_force(store: Store, subject_id: str, on: dt.date, cfg: CheckConf
     ).drop_duplicates("record_id")
 
 
+def _record_dates(store: Store, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Each record's decision (or event) date and valid-until date, as text."""
+    if not ids:
+        return {}
+    frame = store.query(
+        """SELECT record_id, coalesce(decided_on, event_date) AS rdate, valid_until AS until
+           FROM records WHERE record_id IN (SELECT record_id FROM _xp_ids)""",
+        frames={"_xp_ids": pd.DataFrame({"record_id": sorted(set(ids))}, dtype=object)},
+    )
+    return {r.record_id: (_text(r.rdate), _text(r.until)) for r in frame.itertuples()}
+
+
 def subject_state(
     store: Store, subject_id: str, on: dt.date, lists: ListsConfig, cfg: CheckConfig
 ) -> tuple[SubjectState, dict[str, Evidence | list[Evidence]], dict[str, Any]]:
@@ -113,6 +125,9 @@ def subject_state(
     states = subject_lists(store, subject_id, on, lists)
     applying = lists_applying(states)
     list_ids: dict[str, list[str]] = {}
+    dates = _record_dates(
+        store, [r for k in applying for x in states[k].listings for r in x.evidence]
+    )
     for key in sorted(applying):
         found = [x for x in states[key].listings if x.active and x.suspended_by is None]
         list_ids[key] = [x.listing_id for x in found]
@@ -120,7 +135,9 @@ def subject_state(
             Evidence("listing", x.listing_id, key, str(x.entered_on), _text(x.expires_on))
             for x in found
         ] + [
-            Evidence("record", r, "listing_evidence", str(x.entered_on))
+            # a listing's evidence record with its own dates (a decision may rest on a
+            # record that no longer counts by itself)
+            Evidence("record", r, "listing_evidence", *dates.get(r, (str(x.entered_on), "")))
             for x in found
             for r in x.evidence
         ]

@@ -154,3 +154,15 @@ def test_the_legal_representative_of_a_judgment_debtor_is_limited_in_consumption
     limit = out["P-CONS-01"]
     assert (limit.through, limit.reached_as) == (DEBTOR, "legal_representative")
     assert [(e.source, e.id) for e in limit.evidence] == [("record", "JD9")]
+
+
+def test_a_decision_listing_shows_its_evidence_record_with_the_record_s_own_dates(
+    store,
+) -> None:
+    enter_by_decision(
+        store, OTHER, "black", "市市场监管局", "曲市监信〔2026〕9号", ["PN9"],
+        "严重违法失信", dt.date(2026, 10, 1), LISTS, "tester",
+    )  # fmt: skip
+    ban = _by_id(_check(store, OTHER, "market_entry"))["P-MKT-01"]
+    record = next(e for e in ban.evidence if e.source == "record")
+    assert (record.id, record.on, record.until) == ("PN9", "2026-05-01", "2029-03-10")
