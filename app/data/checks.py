@@ -84,13 +84,22 @@ def evidence_kind(source: str, kind: str, lang: str) -> str:
     return kind
 
 
+def _evidence_id(e: dict[str, Any], lang: str) -> str:
+    """A record's or listing's ID; a rating is named by its model version (stored as
+    ``scheme:version``), never by the scheme's code."""
+    if e["source"] == "rating" and ":" in e["id"]:
+        version = e["id"].split(":", 1)[1]
+        return f"模型版本 {version}" if lang == "zh" else f"model version {version}"
+    return e["id"]
+
+
 def evidence_frame(measure: dict[str, Any], lang: str) -> pd.DataFrame:
     """The evidence of one returned measure (a ``CheckResult.measures`` item as stored)."""
     i = _i(lang)
     rows = [
         {
             "evidence_source": SOURCES.get(e["source"], (e["source"],) * 2)[i],
-            "evidence_id": e["id"],
+            "evidence_id": _evidence_id(e, lang),
             "kind_label": evidence_kind(e["source"], e["kind"], lang),
             "evidence_on": e.get("on") or DASH,
             "evidence_until": e.get("until") or DASH,
