@@ -42,6 +42,7 @@ Masking (the rule every public door applies, :func:`public_subject`)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,6 +238,17 @@ def _match_subjects(store: Store, q: str) -> pd.DataFrame:
     )
 
 
+def _who(store: Store, subject_ids: Iterable[str]) -> dict[str, tuple[Any, Any]]:
+    """Each subject's type and name (latest versions)."""
+    wanted = pd.DataFrame({"subject_id": sorted(set(subject_ids))}, dtype=object)
+    subjects = store.query(
+        f"""SELECT subject_id, subject_type, name FROM ({current_subjects_sql()}) s
+        WHERE subject_id IN (SELECT subject_id FROM _xp_ids)""",
+        frames={"_xp_ids": wanted},
+    )
+    return {r.subject_id: (r.subject_type, r.name) for r in subjects.itertuples(index=False)}
+
+
 def disclosures(
     store: Store, on: dt.date, cfg: DisclosureConfig, q: str = "", kind: str = "all"
 ) -> tuple[pd.DataFrame, bool]:
@@ -288,13 +300,9 @@ def disclosures(
         return pd.DataFrame(columns=list(DISCLOSURE_COLUMNS)), False
     frame = pd.DataFrame(rows)
     if subjects is None:
-        wanted = pd.DataFrame({"subject_id": sorted(set(frame["subject_id"]))}, dtype=object)
-        subjects = store.query(
-            f"""SELECT subject_id, subject_type, name FROM ({current_subjects_sql()}) s
-            WHERE subject_id IN (SELECT subject_id FROM _xp_ids)""",
-            frames={"_xp_ids": wanted},
-        )
-    who = {r.subject_id: (r.subject_type, r.name) for r in subjects.itertuples(index=False)}
+        who = _who(store, frame["subject_id"])
+    else:
+        who = {r.subject_id: (r.subject_type, r.name) for r in subjects.itertuples(index=False)}
     out = []
     for r in rows:
         stype, name = who.get(r["subject_id"], (None, None))
@@ -381,13 +389,7 @@ def public_list(
     ]
     if not shown:
         return pd.DataFrame(columns=list(LIST_COLUMNS)), False
-    wanted = pd.DataFrame({"subject_id": sorted({x.subject_id for x in shown})}, dtype=object)
-    subjects = store.query(
-        f"""SELECT subject_id, subject_type, name FROM ({current_subjects_sql()}) s
-        WHERE subject_id IN (SELECT subject_id FROM _xp_ids)""",
-        frames={"_xp_ids": wanted},
-    )
-    who = {r.subject_id: (r.subject_type, r.name) for r in subjects.itertuples(index=False)}
+    who = _who(store, (x.subject_id for x in shown))
     rows = []
     for x in shown:
         stype, name = who.get(x.subject_id, (None, None))

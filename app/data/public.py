@@ -65,15 +65,22 @@ def _amount(value: Any) -> str:
     return DASH if formats.missing(value) else formats.money(value)
 
 
+def _who(r: dict[str, Any], lang: str) -> dict[str, str]:
+    """Who a public row is about: name (masked for a person), code, subject type."""
+    return {
+        "pub_subject": r["subject_name"] or DASH,
+        "pub_code": r["subject_code"],
+        "pub_type": DASH
+        if formats.missing(r["subject_type"])
+        else value_label(SUBJECT_TYPES, r["subject_type"], lang),
+    }
+
+
 def disclosure_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """:func:`scoring.disclosure.disclosures` in words: one row per record."""
     rows = [
         {
-            "pub_subject": r["subject_name"] or DASH,
-            "pub_code": r["subject_code"],
-            "pub_type": value_label(SUBJECT_TYPES, r["subject_type"], lang)
-            if not formats.missing(r["subject_type"])
-            else DASH,
+            **_who(r, lang),
             "pub_kind": _kind(r["kind"], lang),
             "pub_severity": _severity(r["severity"], lang),
             "pub_matter": _matter(r["kind"], r["value_text"], lang),
@@ -120,11 +127,7 @@ def list_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     i = _i(lang)
     rows = [
         {
-            "pub_subject": r["subject_name"] or DASH,
-            "pub_code": r["subject_code"],
-            "pub_type": value_label(SUBJECT_TYPES, r["subject_type"], lang)
-            if not formats.missing(r["subject_type"])
-            else DASH,
+            **_who(r, lang),
             "pub_list": LIST_LABELS[r["list_key"]][i],
             # the rule's wording is Chinese: on English rows the basis is named only
             "pub_basis": BASIS[r["basis"]][i]
