@@ -211,6 +211,7 @@ def enter(
             by or login_name(),
             persons=person or [],
             expires_on=until,
+            policy=settings().windows.policy(),
         )
     console.print(f"已列入 entered {lid} ({day})", highlight=False, markup=False)
 

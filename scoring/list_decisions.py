@@ -16,8 +16,10 @@ import pandas as pd
 
 from features.compile import add_months
 from features.records.ids import id_number_problem
+from features.records.windows import WindowPolicy
 from features.store.base import Store
 from features.subjects import current_subject
+from scoring.evidence import effective_ids
 from scoring.list_reads import evidence_trail
 from scoring.list_rules import event_id as _event_id
 from scoring.list_rules import persons_reached as _persons
@@ -48,9 +50,16 @@ def enter_by_decision(
     role: str = "cli",
     persons: Sequence[str] = (),
     expires_on: dt.date | None = None,
+    *,
+    policy: WindowPolicy,
 ) -> str:
     """List a subject by a department's decision with its evidence records; returns the
-    listing id. The listing is published the same day."""
+    listing id. The listing is published the same day.
+
+    Every evidence record must be the subject's and count on ``on`` under the
+    publication windows ``policy`` (settings ``[windows]``): published, not revoked,
+    not under an open objection, inside its window — a listing does not rest on a
+    record that no longer counts."""
     if list_key not in LIST_LABELS:
         raise ListError(
             f"unknown list {list_key!r}; use red, black or watch",
@@ -88,6 +97,14 @@ def enter_by_decision(
         if owner[rid] != subject_id:
             raise ListError(
                 f"--evidence {rid} is a record of another subject", f"证据记录 {rid} 不属于该主体"
+            )
+    counting = effective_ids(store, [subject_id], on, policy)
+    for rid in ids:
+        if rid not in counting:
+            raise ListError(
+                f"--evidence {rid} does not count on {on} (revoked, under objection, not yet "
+                "published or past its publication window)",
+                f"证据记录 {rid} 在 {on} 不是有效记录（已撤销、异议核查中、尚未公示或已过公示期）",
             )
     for p in persons:
         problem = id_number_problem(p.strip().upper())

@@ -29,6 +29,7 @@ from app.state import (
     show_id,
     store,
 )
+from scoring.evidence import effective_ids
 from scoring.list_decisions import enter_by_decision, exit_on_repair, revoke_listing
 from scoring.list_reads import subject_list_history
 from scoring.list_rules import apply_rules
@@ -224,7 +225,9 @@ with tab_lists:
         if subject_id:
             audit_lookup(user, subject_id, "measures")
             recs = records(s, subject_id, lang())
-            options = list(recs["record_id"]) if not recs.empty else []
+            # only records that count on the day may carry a listing (the use case checks too)
+            counting = effective_ids(s, [subject_id], on, cfg.windows.policy())
+            options = [r for r in recs.get("record_id", []) if r in counting]
             kinds = dict(zip(recs.get("record_id", []), recs.get("kind_label", []), strict=True))
             days = dict(zip(recs.get("record_id", []), recs.get("event_date", []), strict=True))
             list_key = st.radio(
@@ -258,6 +261,7 @@ with tab_lists:
                         lists_cfg,
                         user.username,
                         user.role,
+                        policy=cfg.windows.policy(),
                     )
                     st.success(t("ms.entered", id=lid))
                 except ListError as exc:

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from app_server import serve_app
 
+from features.records.windows import WindowPolicy
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +38,7 @@ def checks_city(rated_city: dict, make_settings, tmp_path_factory) -> Iterator[d
         pytest.skip("needs Debian's chromium: apt-get install -y chromium fonts-noto-cjk")
     pytest.importorskip("playwright.sync_api")
     from features.store.duckdb_store import DuckDBStore
+    from scoring.evidence import effective_ids
     from scoring.list_decisions import enter_by_decision
     from scoring.lists import ListsConfig
 
@@ -43,17 +46,23 @@ def checks_city(rated_city: dict, make_settings, tmp_path_factory) -> Iterator[d
     store = folder / "city.duckdb"
     shutil.copy(rated_city["path"], store)
     with DuckDBStore(store) as st:
-        firms = st.query(
-            """SELECT r.subject_id, min(r.record_id) AS record_id FROM records r
+        rows = st.query(
+            """SELECT r.subject_id, r.record_id FROM records r
                JOIN subjects s USING (subject_id)
                WHERE s.subject_type = 'enterprise' AND r.polarity = 'negative'
                  AND r.subject_id NOT IN (SELECT subject_id FROM list_events)
-               GROUP BY r.subject_id ORDER BY r.subject_id LIMIT 2"""
+               ORDER BY r.subject_id, r.record_id LIMIT 400"""
         )
+        # a listing rests only on records that count, on its day and on the page's day
+        both = effective_ids(st, rows["subject_id"], dt.date(2026, 10, 1)) & effective_ids(
+            st, rows["subject_id"], dt.date(2026, 10, 31)
+        )
+        firms = rows[rows["record_id"].isin(both)].drop_duplicates("subject_id")
         listed, free = firms.iloc[0], firms.iloc[1]
         enter_by_decision(
             st, listed["subject_id"], "black", "市发展改革委", "发改信用〔2026〕3号",
             [listed["record_id"]], "严重违法失信", dt.date(2026, 10, 1), ListsConfig(), "test",
+            policy=WindowPolicy(),
         )  # fmt: skip
     env = {
         **os.environ,

@@ -14,6 +14,7 @@ from page_text import apptest_texts
 from streamlit.testing.v1 import AppTest
 
 from features.records.personal import mask_code
+from features.records.windows import WindowPolicy
 from scoring.measures.vocabulary import MATTERS
 
 PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
@@ -54,18 +55,24 @@ def _texts(at: AppTest) -> str:
 
 @pytest.fixture(scope="module")
 def serious_firm(app_env: dict) -> dict:
-    """An enterprise with a negative record, not on any list yet."""
+    """An enterprise with a negative record that counts on the page's day, on no list yet
+    (a listing may rest only on a record that counts)."""
+    from app.settings import settings
     from features.store.duckdb_store import DuckDBStore
+    from scoring.evidence import effective_ids
 
+    cfg = settings()
     with DuckDBStore(app_env["store"]) as s:
-        row = s.query(
+        day = cfg.dates.limit(s).day
+        rows = s.query(
             """SELECT s.subject_id, s.name, r.record_id FROM records r
            JOIN subjects s USING (subject_id)
            WHERE s.subject_type = 'enterprise' AND r.polarity = 'negative'
              AND r.subject_id NOT IN (SELECT subject_id FROM list_events)
-           ORDER BY r.severity = 'serious' DESC, r.record_id LIMIT 1"""
-        ).iloc[0]
-    return dict(row)
+           ORDER BY r.severity = 'serious' DESC, r.record_id LIMIT 200"""
+        )
+        counting = effective_ids(s, rows["subject_id"], day, cfg.windows.policy())
+    return dict(rows[rows["record_id"].isin(counting)].iloc[0])
 
 
 def test_the_steward_enters_a_listing_by_decision_and_sees_it_in_the_trail(
@@ -121,7 +128,7 @@ def test_the_department_checks_the_black_listed_firm_and_records_feedback(
             enter_by_decision(
                 s, code, "black", "市发展改革委", "发改信用〔2026〕12号",
                 [serious_firm["record_id"]], "严重违法失信", dt.date(2026, 10, 1),
-                settings().lists.config(), "test",
+                settings().lists.config(), "test", policy=WindowPolicy(),
             )  # fmt: skip
     at = _ok(page("checks", "department", DEPT))
     assert at.title[0].value == "信用核查"

@@ -28,6 +28,7 @@ from page_text import Text, apptest_texts, check
 from streamlit.testing.v1 import AppTest
 
 from app.auth import PAGE_ROLES, ROLES
+from features.records.windows import WindowPolicy
 from scoring.measures.checks import shipped_catalogue
 from scoring.measures.vocabulary import MATTERS
 
@@ -143,11 +144,20 @@ def _act(at: AppTest, scenario: str, query) -> AppTest:
             report_caseload(s, "市财政局", "procurement", on, 8, "walk-department", "department")
         at.run()
     elif scenario in ("check", "list"):
-        firm = query("""SELECT r.subject_id, r.record_id FROM records r
+        from features.store.duckdb_store import DuckDBStore
+        from scoring.evidence import effective_ids
+
+        rows = query("""SELECT r.subject_id, r.record_id FROM records r
                         JOIN subjects s USING (subject_id)
                         WHERE s.subject_type = 'enterprise' AND r.polarity = 'negative'
                           AND r.severity = 'serious'
-                        ORDER BY r.record_id LIMIT 1""").iloc[0]
+                        ORDER BY r.record_id LIMIT 200""")
+        with DuckDBStore(os.environ["XINPING_STORE"]) as s:
+            # a listing rests only on a record that counts (on the listing's day and the page's)
+            both = effective_ids(s, rows["subject_id"], dt.date(2026, 10, 1)) & effective_ids(
+                s, rows["subject_id"], dt.date(2026, 10, 31)
+            )
+        firm = rows[rows["record_id"].isin(both)].iloc[0]
         if scenario == "list":
             at.text_input(key="enter_query").input(firm["subject_id"]).run()
             at.text_input(key="enter_dept").input("市发展改革委")
@@ -177,7 +187,7 @@ def _act(at: AppTest, scenario: str, query) -> AppTest:
                     enter_by_decision(
                         s, firm["subject_id"], "black", "市发展改革委", "发改信用〔2026〕8号",
                         [firm["record_id"]], "处罚决定已被复议撤销", dt.date(2026, 10, 1),
-                        ListsConfig(), "walk",
+                        ListsConfig(), "walk", policy=WindowPolicy(),
                     )  # fmt: skip
             at.selectbox(key="chk_matter").select_index(list(MATTERS).index("procurement"))
             at.text_input(key="query").input(firm["subject_id"])

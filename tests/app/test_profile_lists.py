@@ -65,10 +65,12 @@ def _city(path: Path) -> None:
         enter_by_decision(
             st, FIRM, "black", "市市场监督管理局", "曲市监罚〔2026〕9号", ["PN7"],
             "拒不履行行政处罚决定", dt.date(2026, 6, 1), lists, "tester", persons=[REP, CLERK],
+            policy=WindowPolicy(),
         )  # fmt: skip
         watch = enter_by_decision(
             st, FIRM, "watch", "市市场监督管理局", "曲市监〔2026〕4号", ["PN8"], "一般违法",
             dt.date(2026, 3, 1), lists, "tester",
+            policy=WindowPolicy(),
         )  # fmt: skip
         approve_repair(st, "PN8", "tester", dt.date(2026, 8, 1), WindowPolicy())
         exit_on_repair(st, watch, dt.date(2026, 8, 1), "已整改并完成信用修复", lists, "tester")

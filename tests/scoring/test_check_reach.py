@@ -11,6 +11,7 @@ import pytest
 from little_city import record, subject, table_frame
 
 from features.records.ids import id_check_char, uscc_check_char
+from features.records.windows import WindowPolicy
 from features.store.duckdb_store import DuckDBStore
 from scoring.credit_check import CheckConfig, CheckError, credit_check, stored_check
 from scoring.list_decisions import enter_by_decision
@@ -120,6 +121,7 @@ def test_a_legal_representative_who_is_no_rated_subject_is_checked_too(store) ->
     enter_by_decision(
         store, FIRM, "black", "市市场监管局", "曲市监信〔2026〕10号", ["SV9"],
         "严重违法失信", dt.date(2026, 10, 2), LISTS, "tester",
+        policy=WindowPolicy(),
     )  # fmt: skip
     ban = _by_id(_check(store, outsider, "market_entry"))["P-MKT-01"]
     assert (ban.through, ban.reached_as) == (FIRM, "legal_representative")
@@ -138,6 +140,7 @@ def test_a_person_named_by_the_decision_is_reached_as_responsible(store) -> None
     enter_by_decision(
         store, OTHER, "black", "市市场监管局", "曲市监信〔2026〕9号", ["PN9"],
         "严重违法失信", dt.date(2026, 10, 1), LISTS, "tester", persons=[CLERK],
+        policy=WindowPolicy(),
     )  # fmt: skip
     ban = _by_id(_check(store, CLERK, "market_entry"))["P-MKT-01"]
     assert (ban.through, ban.reached_as) == (OTHER, "responsible_persons")
@@ -162,6 +165,7 @@ def test_a_decision_listing_shows_its_evidence_record_with_the_record_s_own_date
     enter_by_decision(
         store, OTHER, "black", "市市场监管局", "曲市监信〔2026〕9号", ["PN9"],
         "严重违法失信", dt.date(2026, 10, 1), LISTS, "tester",
+        policy=WindowPolicy(),
     )  # fmt: skip
     ban = _by_id(_check(store, OTHER, "market_entry"))["P-MKT-01"]
     record = next(e for e in ban.evidence if e.source == "record")

@@ -80,17 +80,20 @@ def store():
     enter_by_decision(
         st, FIRM, "black", "市市场监督管理局", "曲市监罚〔2026〕7号", ["PN1"],
         "拒不履行行政处罚决定", dt.date(2026, 6, 1), LISTS, "tester", persons=[REP, CLERK],
+        policy=WindowPolicy(),
     )  # fmt: skip
     # a watch listing that ends early on an approved repair of its evidence
     watch = enter_by_decision(
         st, FIRM, "watch", "市市场监督管理局", "曲市监〔2026〕3号", ["PN2"], "一般违法，列入观察",
         dt.date(2026, 3, 1), LISTS, "tester",
+        policy=WindowPolicy(),
     )  # fmt: skip
     approve_repair(st, "PN2", "tester", dt.date(2026, 8, 1), POLICY)
     exit_on_repair(st, watch, dt.date(2026, 8, 1), "已整改并完成信用修复", LISTS, "tester")
     enter_by_decision(
         st, RED, "red", "市发展改革委", "曲发改〔2026〕1号", ["RL1"], "守合同重信用企业",
         dt.date(2026, 2, 10), LISTS, "tester",
+        policy=WindowPolicy(),
     )  # fmt: skip
     ratings = [
         rating(sid, T, grade, "2026-11-02 08:00", scheme=scheme, score=80.0)

@@ -178,6 +178,7 @@ def test_a_decision_listing_with_evidence_and_its_checks(store) -> None:
         CONFIG,
         "tester",
         persons=["11010519491231002X"],
+        policy=WindowPolicy(),
     )
     state = subject_lists(store, OTHER, T, CONFIG)["black"]
     (x,) = state.listings
@@ -185,11 +186,27 @@ def test_a_decision_listing_with_evidence_and_its_checks(store) -> None:
     assert x.evidence == ("PEN1",) and x.dept == "市场监督管理局"
     assert x.persons == ("11010519491231002X",) and x.expires_on == dt.date(2029, 6, 1)
     with pytest.raises(ListError, match="another subject"):
-        enter_by_decision(store, OTHER, "black", "d", "n2", ["SV1"], "r", T, CONFIG, "tester")
+        enter_by_decision(
+            store,
+            OTHER,
+            "black",
+            "d",
+            "n2",
+            ["SV1"],
+            "r",
+            T,
+            CONFIG,
+            "tester",
+            policy=WindowPolicy(),
+        )
     with pytest.raises(ListError, match="no such record"):
-        enter_by_decision(store, OTHER, "black", "d", "n3", ["NOPE"], "r", T, CONFIG, "t")
+        enter_by_decision(
+            store, OTHER, "black", "d", "n3", ["NOPE"], "r", T, CONFIG, "t", policy=POLICY
+        )
     with pytest.raises(ListError, match="--decision is empty"):
-        enter_by_decision(store, OTHER, "black", "d", " ", ["PEN1"], "r", T, CONFIG, "t")
+        enter_by_decision(
+            store, OTHER, "black", "d", " ", ["PEN1"], "r", T, CONFIG, "t", policy=POLICY
+        )
     # a wrongful decision listing is revoked by hand: history kept, never counted
     revoke_listing(store, lid, dt.date(2026, 12, 1), "文书送达对象错误", CONFIG, "tester")
     assert not subject_lists(store, OTHER, dt.date(2026, 12, 1), CONFIG)["black"].member
@@ -323,7 +340,17 @@ def test_the_legal_representative_is_masked_in_the_history(store) -> None:
 
 def test_a_decision_listing_leaves_by_repair_only_when_its_evidence_is_repaired(store) -> None:
     lid = enter_by_decision(
-        store, OTHER, "black", "市场监督管理局", "文书1", ["PEN1"], "严重违法", T, CONFIG, "t"
+        store,
+        OTHER,
+        "black",
+        "市场监督管理局",
+        "文书1",
+        ["PEN1"],
+        "严重违法",
+        T,
+        CONFIG,
+        "t",
+        policy=WindowPolicy(),
     )
     later = dt.date(2027, 11, 2)
     with pytest.raises(ListError, match="no repair of the listing's evidence"):
@@ -369,3 +396,20 @@ def test_a_watch_rule_keeps_out_a_firm_already_black_listed(store) -> None:
     # a firm not on the black list still enters the watch list by the same rule
     assert subject_lists(fresh, OTHER, T, config)["watch"].member
     fresh.close()
+
+
+def test_a_decision_listing_refuses_evidence_that_does_not_count(store) -> None:
+    # the penalty is not published yet on the day: it cannot carry a listing
+    with pytest.raises(ListError, match="does not count") as refused:
+        enter_by_decision(
+            store, OTHER, "black", "市场监督管理局", "文书0", ["PEN1"], "严重违法",
+            dt.date(2026, 5, 2), CONFIG, "t", policy=POLICY,
+        )  # fmt: skip
+    assert "不是有效记录" in refused.value.zh
+    # nor while an objection on it is open
+    open_objection(store, "PEN1", "处罚已撤销", "t", dt.date(2026, 10, 1))
+    with pytest.raises(ListError, match="does not count"):
+        enter_by_decision(
+            store, OTHER, "black", "市场监督管理局", "文书1", ["PEN1"], "严重违法", T, CONFIG,
+            "t", policy=POLICY,
+        )  # fmt: skip
