@@ -927,10 +927,9 @@ STRINGS.update(
     }
 )
 
-#: GB/T 4754-2017 sections and subject types (features/records/values.py: one table for
-#: every page, report and reason)
+#: GB/T 4754-2017 sections (features/records/values.py: one table for every page, report and
+#: reason); subject types come from the declarations (values.subject_type_labels)
 INDUSTRIES = values.INDUSTRY_SECTIONS
-SUBJECT_TYPES = values.SUBJECT_TYPES
 
 
 def lang() -> str:
@@ -1009,5 +1008,5 @@ CAUSES: dict[str, tuple[str, str]] = {
 
 def subject_type_label(kind: str | None) -> str:
     """A subject type's name."""
-    pair = SUBJECT_TYPES.get(kind or "")
+    pair = values.subject_type_labels().get(kind or "")
     return _pick(pair) if pair else (kind or "—")

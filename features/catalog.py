@@ -15,8 +15,8 @@ from features.dsl import (
     Related,
     Scheme,
 )
-from features.records.kinds import KINDS
-from features.schemes import SCHEMES
+from features.records.kinds import all_kinds
+from features.schemes import schemes
 
 _AGG_ZH = {
     "count": "条数",
@@ -41,7 +41,7 @@ _DIRECTION = {UP: "↑ 越高风险越高 / higher = riskier", DOWN: "↓ 越高
 
 
 def _kinds(m: Match) -> str:
-    names = "、".join(f"{KINDS[k].label_zh} `{k}`" for k in m.kinds)
+    names = "、".join(f"{all_kinds()[k].label_zh} `{k}`" for k in m.kinds)
     cond = []
     if m.severities:
         cond.append("severity ∈ {" + ", ".join(m.severities) + "}")
@@ -140,10 +140,11 @@ def scheme_markdown(scheme: Scheme) -> str:
 
 def catalog_markdown(scheme: str | None = None) -> str:
     """The indicator catalogue of one scheme or of all of them."""
-    keys = [scheme] if scheme else list(SCHEMES)
-    unknown = [k for k in keys if k not in SCHEMES]
+    known = schemes()
+    keys = [scheme] if scheme else list(known)
+    unknown = [k for k in keys if k not in known]
     if unknown:
-        raise KeyError(f"unknown scheme {unknown[0]!r}; known: {', '.join(SCHEMES)}")
+        raise KeyError(f"unknown scheme {unknown[0]!r}; known: {', '.join(known)}")
     head = [
         "# xinping 指标目录 / indicator catalogue",
         "",
@@ -153,4 +154,4 @@ def catalog_markdown(scheme: str | None = None) -> str:
         "count (a repair never ends one before its tier's minimum).",
         "",
     ]
-    return "\n".join(head) + "\n".join(scheme_markdown(SCHEMES[k]) for k in keys)
+    return "\n".join(head) + "\n".join(scheme_markdown(known[k]) for k in keys)

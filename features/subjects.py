@@ -108,10 +108,25 @@ def current_subject(store: Store, subject_id: str) -> dict[str, Any] | None:
 #: a code is found only from its start and from this many characters on, so that a
 #: masked personal ID cannot be completed by guessing the middle
 MIN_CODE_PREFIX = 6
-#: subject types identified by a person's 居民身份证号码: found only by the exact
-#: full ID or by their exact name within a county (never by a prefix or a pattern)
-PERSON_TYPES: tuple[str, ...] = ("household", "driver")
 _CODE = re.compile(r"[0-9A-Z]+")
+
+
+def person_types() -> tuple[str, ...]:
+    """Subject types identified by a person's 居民身份证号码 (declared with an ``ID_NUMBER`` rule).
+
+    Their subjects are found only by the exact full ID or by their exact name
+    within a county (never by a prefix or a pattern), and masked for masked roles.
+    """
+    from features import registry  # at call time: the registry imports the declarations
+
+    return registry.active().person_types()
+
+
+def __getattr__(name: str) -> object:
+    # the old constant, read from the active registry when asked
+    if name == "PERSON_TYPES":
+        return person_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _region(token: str) -> str | None:
@@ -162,7 +177,7 @@ def search_subjects(
     if not text:
         return pd.DataFrame(columns=cols)
     code = text.upper()
-    people = ", ".join(f"'{t}'" for t in PERSON_TYPES)
+    people = ", ".join(f"'{t}'" for t in person_types()) or "''"
     # a person: only by the exact name inside the county
     person = "(s.name = ? AND s.region_code = ?)" if region else "FALSE"
     where = [f"CASE WHEN s.subject_type IN ({people}) THEN {person} ELSE contains(s.name, ?) END"]
