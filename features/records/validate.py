@@ -574,6 +574,18 @@ def _value_text_message(value: str, key: str) -> tuple[str, str]:
 # --- subjects ----------------------------------------------------------------
 
 
+def _subject_id_problem(typ: str, code: str, today: dt.date) -> Text | None:
+    """Why ``code`` is no identifier of a ``typ``, naming the type (declared types differ)."""
+    problem = subject_id_problem(code, typ, today)
+    declared = registry.active().subject_types().get(typ)
+    if problem is None or declared is None:
+        return problem
+    zh = problem_zh(problem)
+    if declared.label_zh in zh:  # a wrong-prefix message names the type already
+        return problem
+    return f"{zh}（主体类型：{declared.label_zh}）", f"{problem} (subject type {typ})"
+
+
 def _validate_subjects(c: _Chunk) -> None:
     t = c.text
     c.required(("subject_id", "subject_type", "name", "region_code", "status"))
@@ -594,7 +606,7 @@ def _validate_subjects(c: _Chunk) -> None:
             valid |= of_rule & valid_mask(rule, sid, c.today)
     c.identifier(
         "subject_id",
-        lambda typ, code: subject_id_problem(code, typ, c.today),
+        lambda typ, code: _subject_id_problem(typ, code, c.today),
         context=stype,
         valid=valid,
     )
