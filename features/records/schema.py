@@ -293,6 +293,31 @@ SUBJECTS = Table(
     lookups=("subject_id", "legal_rep_id"),
 )
 
+SUBJECT_ATTRIBUTES = Table(
+    "subject_attributes",
+    "Declared subject attributes",
+    "主体扩展属性",
+    "Attributes a subject type declares beyond the subjects columns (features/declare.py "
+    "AttributeDecl), one row per subject, attribute and value: a subjects file carries them as "
+    "extra columns. A changed value is a new row; the latest version_from wins.",
+    (
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c(
+            "version_from",
+            "timestamp",
+            False,
+            "Version from",
+            "生效时间",
+            "When the platform stored this value (it is current until a later row).",
+        ),
+        _c("name", "string", False, "Attribute", "属性名", "The declared attribute's name."),
+        _c("value_text", "string", True, "Text value", "文本值", "A string attribute's value."),
+        _c("value_num", "float", True, "Number value", "数值", "A number attribute's value."),
+        _INGEST_ID,
+    ),
+    lookups=("subject_id",),
+)
+
 RECORDS = Table(
     "records",
     "Shared credit records",
@@ -948,6 +973,7 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         SUBJECTS,
+        SUBJECT_ATTRIBUTES,
         RECORDS,
         OBJECTIONS,
         REPAIRS,

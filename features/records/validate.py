@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from features import registry
+from features.records import attributes
 from features.records.csv_files import EXTRA_FIELDS
 from features.records.ids import (
     DIVISION9,
@@ -123,11 +124,15 @@ class ValidationResult:
         Bad rows exactly as read (strings), indexed by row number.
     problems
         Row number → every problem of that row, in column order.
+    attributes
+        Subjects only: the good rows' declared attribute values (extra columns
+        of the file), ``row_number, subject_id, name, value_text, value_num``.
     """
 
     clean: pd.DataFrame
     rejected: pd.DataFrame
     problems: dict[int, list[Problem]]
+    attributes: pd.DataFrame | None = None
 
 
 class _Problems:
@@ -274,6 +279,12 @@ class _Chunk:
                 )
             else:
                 self.text[col] = empty
+        if table == "subjects":  # declared attributes a subjects file carries as extra columns
+            for col in attributes.attribute_names():
+                if col in frame.columns and col not in self.text:
+                    self.text[col] = (
+                        frame[col].fillna("").astype(str).str.strip().reset_index(drop=True)
+                    )
         self.typed: dict[str, pd.Series] = {}
         for col, s in self.text.items():
             damaged = s.str.contains(_CONTROL, regex=True)
@@ -417,7 +428,10 @@ class _Chunk:
         typed.index = frame.index
         row_numbers = frame.index.to_numpy()
         problems = {int(row_numbers[pos]): items for pos, items in by_pos.items()}
-        return ValidationResult(typed[~bad], frame[bad], problems)
+        attrs = None
+        if self.table == "subjects":
+            attrs = attributes.long_rows(self.text, self.text["subject_type"], row_numbers, ~bad)
+        return ValidationResult(typed[~bad], frame[bad], problems, attrs)
 
 
 # --- records -----------------------------------------------------------------
@@ -610,6 +624,8 @@ def _validate_subjects(c: _Chunk) -> None:
         context=stype,
         valid=valid,
     )
+    for mask, col, values, message in attributes.findings(c.text, stype):
+        c.problems.add(mask, col, values, message)
     c.identifier("region_code", lambda _c, v: region_code_problem(v))
     # division-code columns, not subject types: checked by their length directly
     c.identifier("township_code", lambda _c, v: DIVISION9.problem(v))
