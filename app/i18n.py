@@ -19,7 +19,7 @@ from app import labels_checks as _check_strings
 from app.i18n_public import PUBLIC_STRINGS
 from features.records import values
 from features.records.regions import COUNTIES
-from features.schemes import SCHEMES
+from features.schemes import schemes
 
 LANGS: dict[str, str] = {"zh": "中文", "en": "English"}
 
@@ -964,7 +964,7 @@ def code_label(table: dict[str, tuple[str, str]], code: Any) -> str:
 
 def scheme_label(key: str) -> str:
     """A scheme's name in the session's language."""
-    scheme = SCHEMES.get(key)
+    scheme = schemes().get(key)
     if scheme is None:
         return key
     return scheme.label_zh if lang() == "zh" else scheme.label_en

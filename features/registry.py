@@ -301,7 +301,7 @@ def _load_folder(folder: Path) -> _Source:
     source = path.read_text(encoding="utf-8")
     problems = check_imports(source, str(path))
     if problems:
-        raise RegistryError(f"{origin}: declaration refused:\n" + "\n".join(problems))
+        raise RegistryError(f"{origin}: declaration refused: " + "; ".join(problems))
     name = _module_name(folder)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
