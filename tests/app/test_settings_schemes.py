@@ -65,3 +65,30 @@ def test_a_refused_declaration_stops_the_command_in_one_line(tmp_path) -> None:
     assert len(lines) == 1, done.stderr
     assert str(folder) in lines[0] and "scoring.batch" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+def test_xinping_ingest_stores_a_declared_type_and_its_attribute(tmp_path) -> None:
+    from features.store.duckdb_store import DuckDBStore
+
+    folder = write_types(tmp_path / "schemes")
+    path = tmp_path / "settings.toml"
+    path.write_text(f'[schemes]\nfolders = ["{folder}"]\n', encoding="utf-8")
+    data = tmp_path / "guides.csv"
+    data.write_text(
+        "subject_id,subject_type,name,region_code,status,profession\n"
+        "11010519491231002X,导游,导游甲,530302,active,tour_guide\n"
+        "11010519491231002,导游,导游乙,530302,active,tour_guide\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "xp.duckdb"
+    done = _run(path, "ingest", str(data), "--table", "subjects", "--store", str(store))
+    assert done.returncode == 0, done.stderr
+    assert "stored 1" in done.stdout and "quarantined 1" in done.stdout, done.stdout
+    with DuckDBStore(store) as st:
+        assert st.query("SELECT subject_type FROM subjects")["subject_type"].tolist() == [
+            "tour_guide"
+        ]
+        attrs = st.query("SELECT subject_id, name, value_text FROM subject_attributes")
+        assert attrs.values.tolist() == [["11010519491231002X", "profession", "tour_guide"]]
+        reasons = st.scalar("SELECT reasons FROM quarantine")
+        assert "主体类型：导游" in reasons and "subject type tour_guide" in reasons
