@@ -14,14 +14,15 @@ A declaration module is plain data. The registry gathers these module-level
 names when present: ``SCHEME`` (one :class:`~features.dsl.Scheme`) or
 ``SCHEMES`` (a tuple), ``SUBJECT_TYPES``, ``LINKS``, ``FLAGS``, ``KINDS``,
 ``DEPARTMENTS`` (tuples) and ``ORDER`` (an int placing its schemes in lists;
-default 1000; ties keep module and tuple order). An external ``declaration.py`` is first checked
-with :func:`check_imports`: it may import only ``__future__``, the standard
-library and the declaration modules of :data:`DECLARATION_IMPORTS`.
+default 1000; ties keep module and tuple order). An external ``declaration.py``
+is first checked with :func:`~features.declaration_imports.check_imports`: it
+may import only ``__future__``, the standard library and the declaration
+modules of :data:`~features.declaration_imports.DECLARATION_IMPORTS`.
 
-This module imports no other project module (the declarations are loaded by
-computed names), so that any module may read the registry without an import
-cycle; modules that must check a new registry against their own built-ins
-(:mod:`features.records.kinds`) register a check with :func:`on_build`.
+This module imports no other project module but that check (the declarations
+are loaded by computed names), so that any module may read the registry without
+an import cycle; modules that must check a new registry against their own
+built-ins (:mod:`features.records.kinds`) register a check with :func:`on_build`.
 
 The active registry is process-wide: :func:`active` builds the shipped one on
 first use; ``app/`` calls :func:`activate` at start-up with the configured
@@ -31,12 +32,10 @@ constant (``tests/features/test_registry.py`` checks the packages for that).
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib
 import importlib.util
 import pkgutil
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,17 +43,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-#: What a declaration may import besides ``__future__`` and the standard library.
-DECLARATION_IMPORTS: frozenset[str] = frozenset(
-    {
-        "features.dsl",
-        "features.declare",
-        "features.links",
-        "features.rules",
-        "features.records.kinds",
-        "features.records.ids",
-    }
-)
+from features.declaration_imports import check_imports
+
 DECLARATION_FILE = "declaration.py"
 DEFAULT_ORDER = 1000
 
@@ -221,58 +211,6 @@ class Registry:
             if decl.key == key:
                 return origin
         raise KeyError(f"no {what} {key!r}")
-
-
-# --- import check ---------------------------------------------------------------
-
-
-def _allowed(module: str) -> bool:
-    if module == "__future__" or module in DECLARATION_IMPORTS:
-        return True
-    top = module.split(".")[0]
-    return top in sys.stdlib_module_names
-
-
-def check_imports(source: str, where: str = "declaration.py") -> list[str]:
-    """Imports a declaration may not make, as ``where:line: message`` texts (empty when fine).
-
-    A declaration may import ``__future__``, the standard library and
-    :data:`DECLARATION_IMPORTS`; relative imports and ``importlib`` /
-    ``__import__`` calls are refused (a declaration is data, not code that
-    reaches into the platform).
-    """
-    try:
-        tree = ast.parse(source, filename=where)
-    except SyntaxError as exc:
-        return [f"{where}:{exc.lineno or 0}: cannot parse: {exc.msg}"]
-    found: list[str] = []
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                found.append(f"{where}:{node.lineno}: relative import is not allowed")
-                continue
-            base = node.module or ""
-            names = [base]
-            # ``from features import schemes`` imports the module features.schemes
-            if base in ("features", "features.records"):
-                names = [f"{base}.{a.name}" for a in node.names]
-        elif isinstance(node, ast.Call):
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called in ("import_module", "__import__", "exec", "eval"):
-                found.append(f"{where}:{node.lineno}: {called}() is not allowed")
-            continue
-        for name in names:
-            if name.split(".")[0] == "importlib" or not _allowed(name):
-                allowed = ", ".join(sorted(DECLARATION_IMPORTS))
-                found.append(
-                    f"{where}:{node.lineno}: imports {name}; a declaration may import only "
-                    f"__future__, the standard library and {allowed}"
-                )
-    return found
 
 
 # --- loading --------------------------------------------------------------------

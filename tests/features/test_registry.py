@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from features import registry, schemes
+from features.declaration_imports import check_imports
 from features.records import kinds
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,7 +156,7 @@ def test_a_declaration_importing_the_platform_is_refused(tmp_path: Path) -> None
     ],
 )
 def test_check_imports(source: str, refused: str | None) -> None:
-    problems = registry.check_imports(source, "x/declaration.py")
+    problems = check_imports(source, "x/declaration.py")
     if refused is None:
         assert problems == []
     else:
