@@ -152,7 +152,8 @@ def search_subjects(
     * **An exact code** finds its subject, whatever its type (an exact code comes first).
     * **A code from its start** (at least :data:`MIN_CODE_PREFIX` letters and
       digits) finds enterprises, villages and townships — never a person
-      (:data:`PERSON_TYPES`): a personal ID is not completed from a prefix.
+      (:func:`person_types`, declared types among them): a personal ID is not
+      completed from a prefix.
     * **A name**: enterprises whose name contains it (taken literally: ``_``
       and ``%`` are characters, not patterns); a person only by the exact name
       together with a county (``张三 麒麟区`` or ``张三 530302``). A county in the
