@@ -62,12 +62,24 @@ def settings_problem() -> str | None:
     return None
 
 
+def schemes_problem() -> str | None:
+    """Activate the configured scheme folders; why they cannot be, in words, or ``None``."""
+    from app.settings import settings
+    from features.registry import RegistryError
+
+    try:
+        settings().activate_schemes()
+    except RegistryError as exc:
+        return f"[schemes] folders: {exc}"
+    return None
+
+
 def main() -> None:
     """Console-script entry point."""
     # MLflow draws a progress bar for every artifact it reads (each model load, each
     # report): noise around the CLI's own output. Users may still turn it back on.
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    problem = settings_problem()
+    problem = settings_problem() or schemes_problem()
     if problem is not None:  # one line, before any command runs
         from rich.markup import escape
 

@@ -24,7 +24,7 @@ from typer.core import TyperGroup
 from app.dates import FORM, parse_day
 from app.paths import input_file, output_file
 from app.settings import settings
-from features.schemes import MODELLED
+from features.schemes import modelled
 from features.store.access import StoreBusy
 
 
@@ -211,9 +211,9 @@ def not_after_today(day: dt.date, what: str) -> dt.date:
 def schemes(subject: str) -> tuple[str, ...]:
     """The modelled schemes ``--subject`` names (``all``: every one), or a clear error."""
     if subject == "all":
-        return MODELLED
-    if subject not in MODELLED:
-        fail(f"{subject!r} is not a modelled scheme; use one of {', '.join(MODELLED)} or all")
+        return modelled()
+    if subject not in modelled():
+        fail(f"{subject!r} is not a modelled scheme; use one of {', '.join(modelled())} or all")
     return (subject,)
 
 

@@ -19,7 +19,7 @@ from app import labels_checks as _check_strings
 from app.i18n_public import PUBLIC_STRINGS
 from features.records import values
 from features.records.regions import COUNTIES
-from features.schemes import SCHEMES
+from features.schemes import schemes
 
 LANGS: dict[str, str] = {"zh": "中文", "en": "English"}
 
@@ -927,10 +927,9 @@ STRINGS.update(
     }
 )
 
-#: GB/T 4754-2017 sections and subject types (features/records/values.py: one table for
-#: every page, report and reason)
+#: GB/T 4754-2017 sections (features/records/values.py: one table for every page, report and
+#: reason); subject types come from the declarations (values.subject_type_labels)
 INDUSTRIES = values.INDUSTRY_SECTIONS
-SUBJECT_TYPES = values.SUBJECT_TYPES
 
 
 def lang() -> str:
@@ -965,7 +964,7 @@ def code_label(table: dict[str, tuple[str, str]], code: Any) -> str:
 
 def scheme_label(key: str) -> str:
     """A scheme's name in the session's language."""
-    scheme = SCHEMES.get(key)
+    scheme = schemes().get(key)
     if scheme is None:
         return key
     return scheme.label_zh if lang() == "zh" else scheme.label_en
@@ -1009,5 +1008,5 @@ CAUSES: dict[str, tuple[str, str]] = {
 
 def subject_type_label(kind: str | None) -> str:
     """A subject type's name."""
-    pair = SUBJECT_TYPES.get(kind or "")
+    pair = values.subject_type_labels().get(kind or "")
     return _pick(pair) if pair else (kind or "—")

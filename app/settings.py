@@ -45,6 +45,14 @@ class StoreSettings(_Strict):
     wait_seconds: float = Field(600.0, gt=0)
 
 
+class SchemesSettings(_Strict):
+    """Scheme folders beyond the shipped declarations (features/registry.py)."""
+
+    #: Each subfolder holding a ``declaration.py`` is one scheme folder (relative paths
+    #: are relative to the working directory).
+    folders: tuple[Path, ...] = ()
+
+
 class MlflowSettings(_Strict):
     home: str = "mlruns"
     ui_port: int = Field(5000, gt=0, lt=65536)
@@ -461,6 +469,21 @@ class Settings(_Strict):
     app: AppSettings = AppSettings()
     monitor: MonitorSettings = MonitorSettings()
     api: ApiSettings = ApiSettings()
+    schemes: SchemesSettings = SchemesSettings()
+
+    def activate_schemes(self) -> None:
+        """Make the shipped declarations plus ``[schemes] folders`` the process's registry.
+
+        Raises
+        ------
+        features.registry.RegistryError
+            A folder that is missing, a declaration that imports what it may not or
+            fails to load, or a key declared twice (the message names where).
+        """
+        from features import registry
+
+        if self.schemes.folders or registry.active().folders:
+            registry.activate(registry.build(self.schemes.folders))
 
     def rating_policies(self):
         """The policies computed with every rating (green channel, driver points)."""

@@ -43,9 +43,9 @@ sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != ROOT /
 sys.path.insert(0, str(ROOT))
 
 from bench.features import ensure_city, machine_facts  # noqa: E402
+from features.schemes import modelled  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-ceiling.md"
-SCHEMES = ("enterprise", "sme", "household", "driver")
 HEADER = (
     "| scale | scheme | family | fit rows | OOT rows (events) | OOT AUC | Gini | oracle Gini "
     "| ratio | default rates rise | within CI | s |\n" + "|---" * 12 + "|"
@@ -123,7 +123,7 @@ def measure(store, scheme: str, scale: str, family: str | None) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scales", nargs="+", default=["small", "city"])
-    ap.add_argument("--schemes", nargs="+", default=list(SCHEMES))
+    ap.add_argument("--schemes", nargs="+", default=list(modelled()))
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
         "--family",

@@ -50,9 +50,9 @@ sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != ROOT /
 sys.path.insert(0, str(ROOT))
 
 from bench.features import ensure_city, machine_facts  # noqa: E402
+from features.schemes import modelled  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-scoring.md"
-SCHEMES = ("enterprise", "sme", "household", "driver")
 AIMS = "batch with reasons ≥ 0.5 × LightGBM pred_contrib throughput; one subject p95 < 100 ms"
 
 
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="city", choices=["small", "city"])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--as-of", default="2026-10-31")
-    parser.add_argument("--schemes", nargs="*", default=list(SCHEMES))
+    parser.add_argument("--schemes", nargs="*", default=list(modelled()))
     parser.add_argument("--latency-n", type=int, default=200)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--memory-limit", default="8GB")

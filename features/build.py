@@ -28,7 +28,7 @@ from features.compile import (
 from features.dsl import Scheme
 from features.effective import slice_effective
 from features.evaluate import evaluate, supports
-from features.schemes import SCHEMES, get_scheme
+from features.schemes import get_scheme
 from features.store.base import Store
 from features.store.sliced import slice_store
 
@@ -76,7 +76,7 @@ def feature_sql(
     ids = None if subjects is None else tuple(dict.fromkeys(subjects))
     member = None
     if sch.members:
-        member_scheme = SCHEMES[sch.members[0]]
+        member_scheme = get_scheme(sch.members[0])
         member = scheme_sql(
             member_scheme,
             day,

@@ -3,6 +3,8 @@ auditor reads to know exactly what each indicator measures."""
 
 from __future__ import annotations
 
+from features import registry
+from features.declare import SubjectType
 from features.dsl import (
     DOWN,
     UP,
@@ -15,8 +17,8 @@ from features.dsl import (
     Related,
     Scheme,
 )
-from features.records.kinds import KINDS
-from features.schemes import SCHEMES
+from features.records.kinds import all_kinds
+from features.schemes import schemes
 
 _AGG_ZH = {
     "count": "条数",
@@ -41,7 +43,7 @@ _DIRECTION = {UP: "↑ 越高风险越高 / higher = riskier", DOWN: "↓ 越高
 
 
 def _kinds(m: Match) -> str:
-    names = "、".join(f"{KINDS[k].label_zh} `{k}`" for k in m.kinds)
+    names = "、".join(f"{all_kinds()[k].label_zh} `{k}`" for k in m.kinds)
     cond = []
     if m.severities:
         cond.append("severity ∈ {" + ", ".join(m.severities) + "}")
@@ -107,9 +109,47 @@ def describe_source(ind: Indicator) -> str:
     raise TypeError(type(src))
 
 
+def subject_type_markdown(stype: SubjectType) -> str:
+    """One declared subject type as bilingual markdown: identifier rule and attributes."""
+    person = "（个人，身份证号对受限角色脱敏）/ a person (ID masked for masked roles)"
+    lines = [
+        f"### `{stype.key}` — {stype.label_zh} / {stype.label_en}",
+        "",
+        f"标识 / identifier: {stype.identifier.describe('zh')} / {stype.identifier.describe('en')}"
+        + (f" {person}" if stype.person else ""),
+        "",
+    ]
+    if stype.attributes:
+        lines += [
+            "| 属性 attribute | 中文 | English | 类型 type | 可选值 choices |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{a.name}` | {a.label_zh} | {a.label_en} | {a.dtype} | "
+            f"{', '.join(a.choices) or '—'} |"
+            for a in stype.attributes
+        ]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def subject_types_markdown() -> str:
+    """Every declared subject type (``features/definitions/types.py`` and scheme folders)."""
+    types = registry.active().subject_types()
+    head = ["## 主体类型 / subject types", "", f"{len(types)} 类 / types.", ""]
+    return "\n".join(head) + "\n".join(subject_type_markdown(t) for t in types.values())
+
+
 def scheme_markdown(scheme: Scheme) -> str:
     """Catalogue of one scheme as bilingual markdown."""
     lines = [f"## `{scheme.key}` — {scheme.label_zh} / {scheme.label_en}", ""]
+    stype = registry.active().subject_types().get(scheme.population.subject_type)
+    if stype is not None:
+        lines += [
+            f"主体类型 / subject type: `{stype.key}` {stype.label_zh} / {stype.label_en}, "
+            f"{stype.identifier.describe('zh')} / {stype.identifier.describe('en')}",
+            "",
+        ]
     if scheme.target:
         lines += [
             f"目标事件 / target: {scheme.target.description_zh} / {scheme.target.description_en}",
@@ -140,10 +180,11 @@ def scheme_markdown(scheme: Scheme) -> str:
 
 def catalog_markdown(scheme: str | None = None) -> str:
     """The indicator catalogue of one scheme or of all of them."""
-    keys = [scheme] if scheme else list(SCHEMES)
-    unknown = [k for k in keys if k not in SCHEMES]
+    known = schemes()
+    keys = [scheme] if scheme else list(known)
+    unknown = [k for k in keys if k not in known]
     if unknown:
-        raise KeyError(f"unknown scheme {unknown[0]!r}; known: {', '.join(SCHEMES)}")
+        raise KeyError(f"unknown scheme {unknown[0]!r}; known: {', '.join(known)}")
     head = [
         "# xinping 指标目录 / indicator catalogue",
         "",
@@ -153,4 +194,5 @@ def catalog_markdown(scheme: str | None = None) -> str:
         "count (a repair never ends one before its tier's minimum).",
         "",
     ]
-    return "\n".join(head) + "\n".join(scheme_markdown(SCHEMES[k]) for k in keys)
+    types = subject_types_markdown() + "\n" if scheme is None else ""
+    return "\n".join(head) + types + "\n".join(scheme_markdown(known[k]) for k in keys)

@@ -1,34 +1,42 @@
-"""The registry of rating schemes (DESIGN.md §2): key → declared :class:`~features.dsl.Scheme`.
+"""The rating schemes (DESIGN.md §2): a façade over :mod:`features.registry`.
 
 A new scheme (tour guides, doctors…) is a new module in ``features/definitions/``
-added here: declarations only, no new code paths.
+or a scheme folder named in settings: declarations only, no new code paths and
+no edit here. Read the lists through the functions at call time; the old names
+``SCHEMES`` and ``MODELLED`` are still served (from the active registry when
+asked) so that existing importers keep working.
 """
 
 from __future__ import annotations
 
-from features.definitions import driver, enterprise, household, sme, village
+from features import registry
 from features.dsl import Scheme
 
-SCHEMES: dict[str, Scheme] = {
-    s.key: s
-    for s in (
-        enterprise.SCHEME,
-        sme.SCHEME,
-        household.SCHEME,
-        driver.SCHEME,
-        village.VILLAGE,
-        village.TOWNSHIP,
-    )
-}
 
-#: The modelled schemes, in registry order: those whose declaration names a target event
-#: (village and township are rules over household ratings, not models).
-MODELLED: tuple[str, ...] = tuple(k for k, s in SCHEMES.items() if s.target is not None)
+def schemes() -> dict[str, Scheme]:
+    """Every scheme of the active registry, key → declaration, in list order."""
+    return registry.active().schemes()
+
+
+def modelled() -> tuple[str, ...]:
+    """The modelled schemes, in list order: those whose declaration names a target event
+    (village and township are rules over household ratings, not models)."""
+    return registry.active().modelled()
+
+
+def rated() -> tuple[str, ...]:
+    """The schemes that give graded ratings (the modelled ones; rule-only schemes join later)."""
+    return registry.active().rated()
 
 
 def get_scheme(key: str) -> Scheme:
     """The scheme called ``key``."""
-    try:
-        return SCHEMES[key]
-    except KeyError:
-        raise KeyError(f"unknown scheme {key!r}; known: {', '.join(SCHEMES)}") from None
+    return registry.active().get_scheme(key)
+
+
+def __getattr__(name: str) -> object:
+    if name == "SCHEMES":
+        return schemes()
+    if name == "MODELLED":
+        return modelled()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -108,10 +108,25 @@ def current_subject(store: Store, subject_id: str) -> dict[str, Any] | None:
 #: a code is found only from its start and from this many characters on, so that a
 #: masked personal ID cannot be completed by guessing the middle
 MIN_CODE_PREFIX = 6
-#: subject types identified by a person's 居民身份证号码: found only by the exact
-#: full ID or by their exact name within a county (never by a prefix or a pattern)
-PERSON_TYPES: tuple[str, ...] = ("household", "driver")
 _CODE = re.compile(r"[0-9A-Z]+")
+
+
+def person_types() -> tuple[str, ...]:
+    """Subject types identified by a person's 居民身份证号码 (declared with an ``ID_NUMBER`` rule).
+
+    Their subjects are found only by the exact full ID or by their exact name
+    within a county (never by a prefix or a pattern), and masked for masked roles.
+    """
+    from features import registry  # at call time: the registry imports the declarations
+
+    return registry.active().person_types()
+
+
+def __getattr__(name: str) -> object:
+    # the old constant, read from the active registry when asked
+    if name == "PERSON_TYPES":
+        return person_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _region(token: str) -> str | None:
@@ -137,7 +152,8 @@ def search_subjects(
     * **An exact code** finds its subject, whatever its type (an exact code comes first).
     * **A code from its start** (at least :data:`MIN_CODE_PREFIX` letters and
       digits) finds enterprises, villages and townships — never a person
-      (:data:`PERSON_TYPES`): a personal ID is not completed from a prefix.
+      (:func:`person_types`, declared types among them): a personal ID is not
+      completed from a prefix.
     * **A name**: enterprises whose name contains it (taken literally: ``_``
       and ``%`` are characters, not patterns); a person only by the exact name
       together with a county (``张三 麒麟区`` or ``张三 530302``). A county in the
@@ -162,7 +178,7 @@ def search_subjects(
     if not text:
         return pd.DataFrame(columns=cols)
     code = text.upper()
-    people = ", ".join(f"'{t}'" for t in PERSON_TYPES)
+    people = ", ".join(f"'{t}'" for t in person_types()) or "''"
     # a person: only by the exact name inside the county
     person = "(s.name = ? AND s.region_code = ?)" if region else "FALSE"
     where = [f"CASE WHEN s.subject_type IN ({people}) THEN {person} ELSE contains(s.name, ?) END"]

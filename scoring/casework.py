@@ -28,8 +28,8 @@ from typing import Any
 import pandas as pd
 
 from features.compile import BuildConfig
-from features.records.kinds import KINDS
-from features.schemes import MODELLED
+from features.records.kinds import kind as record_kind
+from features.schemes import modelled
 from features.store.base import Store
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies
@@ -110,7 +110,7 @@ def object_to(
     scoring.objections.ObjectionError
         Unknown record, an objection already open on it, or no reason.
     """
-    models, skipped = champions(home, MODELLED)
+    models, skipped = champions(home, modelled())
 
     def change():
         oid = open_objection(store, record_id, reason, by, on, role=role)
@@ -141,7 +141,7 @@ def resolve(
     scoring.objections.ObjectionError
         Unknown objection, already resolved, or resolved before it was opened.
     """
-    models, skipped = champions(home, MODELLED)
+    models, skipped = champions(home, modelled())
     record_id = store.scalar(
         "SELECT record_id FROM objections WHERE objection_id = ? LIMIT 1", [objection_id]
     )
@@ -179,7 +179,7 @@ def repair(
     scoring.objections.ObjectionError
         Unknown record, not a negative record, or already repaired.
     """
-    models, skipped = champions(home, MODELLED)
+    models, skipped = champions(home, modelled())
 
     def change():
         res = approve_repair(store, record_id, by, on, build.windows, role=role)
@@ -232,7 +232,7 @@ def record_assessment(
     if current is None or current["subject_type"] != "household":
         raise ValueError(f"unknown household {household}")
     rid = _new_record_id(store, on)
-    spec = KINDS[ASSESSMENT_KIND]
+    spec = record_kind(ASSESSMENT_KIND)
     valid = (pd.Timestamp(on) + pd.DateOffset(months=12)).date()
     store.append(
         "records",

@@ -32,10 +32,10 @@ from scoring.list_reads import listings_naming, lists_applying, subject_lists
 from scoring.lists import ListsConfig
 from scoring.measures.matching import SubjectState
 from scoring.measures.vocabulary import (
-    GRADE_SCHEMES,
     GREEN_CHANNEL,
     RECORD_KINDS,
     TIERS,
+    grade_schemes,
     scale_grades,
 )
 
@@ -155,7 +155,7 @@ def subject_state(
             evidence.setdefault(f"tier:{tier}", []).append(ev)
     grades: dict[str, str] = {}
     green = False
-    for scheme in GRADE_SCHEMES:
+    for scheme in grade_schemes():
         rated = ratings_on(store, scheme, on, [subject_id])
         if rated.empty:
             continue

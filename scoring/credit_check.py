@@ -26,7 +26,7 @@ import pandas as pd
 from features.records.ids import is_id_number
 from features.records.personal import mask_code
 from features.store.base import Store
-from features.subjects import PERSON_TYPES, current_subject
+from features.subjects import current_subject, person_types
 from scoring.audit import write_audit
 from scoring.check_state import CheckConfig, Evidence, Reach, reaches_of, subject_state
 from scoring.lists import ListsConfig
@@ -219,7 +219,7 @@ def credit_check(
     if row is None:
         shown = mask_code(code) or ""
         raise CheckError(f"no subject {shown} in the store", f"没有该主体 {shown}")
-    person = row.get("subject_type") in (*PERSON_TYPES, NATURAL_PERSON)
+    person = row.get("subject_type") in (*person_types(), NATURAL_PERSON)
     shown = mask_code(code) if (masked and person) else code
     found = catalogue_in_force(store)
     state, evidence, facts = subject_state(store, code, on, lists, cfg)

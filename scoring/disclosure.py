@@ -30,7 +30,7 @@ look-up (:mod:`scoring.self_service`) shows it marked 异议核查中.
 Masking (the rule every public door applies, :func:`public_subject`)
 --------------------------------------------------------------------
 * an enterprise (统一社会信用代码) is public: its name and code in full;
-* a natural person (a subject of :data:`features.subjects.PERSON_TYPES`, or any ID shaped
+* a natural person (a subject of :func:`features.subjects.person_types`, or any ID shaped
   like a 居民身份证号码): the ID always masked (:func:`features.records.personal.mask_code`:
   region and last two characters), the name reduced to its first character followed by
   one ``*`` per remaining character (张三 → 张*);
@@ -50,12 +50,12 @@ import pandas as pd
 
 from features.compile import Dialect, add_months, effective_records_sql
 from features.records.ids import is_personal_id
-from features.records.kinds import DEPARTMENTS
+from features.records.kinds import all_departments
 from features.records.personal import mask_code, mask_text
 from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
 from features.store.base import Store
-from features.subjects import PERSON_TYPES, current_subjects_sql
+from features.subjects import current_subjects_sql, person_types
 from scoring.lists import Listing, ListsConfig, listing_states, split_ids
 
 RECORD_COLUMNS: tuple[str, ...] = TABLES["records"].column_names
@@ -146,7 +146,7 @@ def mask_name(name: Any) -> str:
 
 def is_person(subject_type: Any, subject_id: Any) -> bool:
     """Whether a subject is a natural person (masked on every public door)."""
-    return subject_type in PERSON_TYPES or is_personal_id(subject_id)
+    return subject_type in person_types() or is_personal_id(subject_id)
 
 
 def public_subject(subject_id: str, subject_type: Any, name: Any) -> tuple[str, str]:
@@ -227,7 +227,7 @@ def _match_subjects(store: Store, q: str) -> pd.DataFrame:
     """Subjects (current rows) a public search for ``q`` finds: an enterprise by its code
     or a part of its name; a person only by the exact full ID or exact full name
     (never by a fragment, so the public cannot enumerate people)."""
-    people = ", ".join(f"'{t}'" for t in PERSON_TYPES)
+    people = ", ".join(f"'{t}'" for t in person_types()) or "''"
     text = q.strip()
     return store.query(
         f"""SELECT subject_id, subject_type, name FROM ({current_subjects_sql()}) s
@@ -346,7 +346,8 @@ def _basis_text(x: Listing) -> str:
     department and document number (free text masked: it may quote an ID)."""
     if x.basis == "rule":
         return mask_text(x.reason) or ""
-    dept = DEPARTMENTS[x.dept].label_zh if x.dept in DEPARTMENTS else (x.dept or "")
+    depts = all_departments()
+    dept = depts[x.dept].label_zh if x.dept in depts else (x.dept or "")
     return (mask_text(f"{dept} {x.document_no or ''}") or "").strip()
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
-from features.schemes import SCHEMES
+from features.schemes import schemes
 from features.store.base import Store
 from features.subjects import closed_subjects_sql
 from models.rating import SCALES_DIR, load_scale
@@ -401,7 +401,7 @@ def movers(
         + reason_indicators(row.reasons_to, row.overrides_to)
         for row in pair.itertuples(index=False)
     }
-    sch = SCHEMES.get(scheme)
+    sch = schemes().get(scheme)
     by_subject = (
         record_changes(store, sch, cited, d0, d1, policy) if sch else {sid: [] for sid in cited}
     )

@@ -24,15 +24,15 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from features import schemes as declared
 from features.display import UNITS_EN, format_value
 from features.records.ids import mask_id
-from features.records.kinds import DEPARTMENTS, KINDS
+from features.records.kinds import all_departments, all_kinds
 from features.records.personal import mask_text
 from features.records.regions import county_name
 from features.records.windows import WindowPolicy
-from features.schemes import SCHEMES
 from features.store.base import Store
-from features.subjects import PERSON_TYPES, current_subject
+from features.subjects import current_subject, person_types
 from models.rating import SCALES_DIR, load_scale
 from scoring import report_labels as L
 from scoring.check_state import CheckConfig
@@ -101,7 +101,7 @@ def _subject(store: Store, subject_id: str, lang: str) -> dict[str, Any]:
     rows = [
         ("subject_id", mask_id(subject_id)),
         ("name", s["name"]),
-        ("subject_type", L.label(L.SUBJECT_TYPES, s["subject_type"], lang)),
+        ("subject_type", L.label(L.subject_types(), s["subject_type"], lang)),
         ("region", region),
     ]
     for key in ("township_code", "village_code"):
@@ -123,7 +123,7 @@ def _subject(store: Store, subject_id: str, lang: str) -> dict[str, Any]:
 
 def _indicator_label(scheme: str, name: str, lang: str) -> str:
     """The indicator's label in ``lang`` (its name when the scheme does not declare it)."""
-    sch = SCHEMES.get(scheme)
+    sch = declared.schemes().get(scheme)
     try:
         ind = sch.indicator(name) if sch else None
     except KeyError:
@@ -133,7 +133,7 @@ def _indicator_label(scheme: str, name: str, lang: str) -> str:
 
 def _value_text(scheme: str, name: str, value: Any, lang: str) -> str:
     """An indicator's value as a person reads it (its declaration says how)."""
-    sch = SCHEMES.get(scheme)
+    sch = declared.schemes().get(scheme)
     try:
         ind = sch.indicator(name) if sch else None
     except KeyError:
@@ -189,15 +189,15 @@ def _records(
     lang: str,
     policy: WindowPolicy | None,
 ) -> list[dict[str, str]]:
-    sch = SCHEMES.get(scheme)
+    sch = declared.schemes().get(scheme)
     if sch is None or not names:
         return []
     frame = records_behind(store, sch, subject_id, names, as_of, policy)
     out = []
     for row in frame.to_dict("records"):
         ind_label = _indicator_label(scheme, row["indicator"], lang)
-        kind = KINDS.get(row["kind"])
-        dept = DEPARTMENTS.get(row["source_dept"])
+        kind = all_kinds().get(row["kind"])
+        dept = all_departments().get(row["source_dept"])
         owner = L.label(L.RELATIONS, row["relation"], lang)
         if row["relation"] != "self":
             owner += f" {mask_id(row['owner_id'])}"
@@ -232,7 +232,7 @@ def _cause_text(cause: dict | None, lang: str) -> str:
 
 
 def _scheme_info(scheme: str, lang: str, unit: str) -> dict[str, Any]:
-    sch = SCHEMES.get(scheme)
+    sch = declared.schemes().get(scheme)
     info: dict[str, Any] = {
         "scheme": scheme,
         "scheme_label": (sch.label_zh if lang == "zh" else sch.label_en) if sch else scheme,
@@ -383,7 +383,7 @@ def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[st
     )
     out = []
     for row in frame.to_dict("records"):
-        kind = KINDS.get(row["kind"]) if isinstance(row["kind"], str) else None
+        kind = all_kinds().get(row["kind"]) if isinstance(row["kind"], str) else None
         item = {
             "id": mask_text(row[key]),
             "record_id": mask_text(row["record_id"]),
@@ -458,7 +458,7 @@ def report_data(
     schemes = list(dict.fromkeys(rated["scheme"]))
     if scheme is not None:
         schemes = [s for s in schemes if s == scheme]
-    order = {k: i for i, k in enumerate(SCHEMES)}
+    order = {k: i for i, k in enumerate(declared.schemes())}
     schemes.sort(key=lambda s: (order.get(s, len(order)), s))
     sections = [
         s
@@ -475,7 +475,7 @@ def report_data(
         )
     on = as_of or today or dt.date.today()
     checks = checks or CheckConfig(windows=policy)
-    person = subject["type"] in PERSON_TYPES
+    person = subject["type"] in person_types()
     return {
         "lang": lang,
         "subject": subject,

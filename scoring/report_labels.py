@@ -1,8 +1,8 @@
 """The credit report's vocabulary in Chinese and English.
 
-Section titles, column names and the names of codes a report shows (subject
-types, GB/T 4754 industry sections, severity tiers, objection and repair
-statuses). Record kinds and departments carry their own labels in
+Section titles, column names and the names of codes a report shows (GB/T 4754
+industry sections, severity tiers, objection and repair statuses; subject types
+are read from their declarations). Record kinds and departments carry their own labels in
 :mod:`features.records.kinds`.
 """
 
@@ -154,13 +154,16 @@ METHOD: dict[str, tuple[str, str]] = {
     ),
 }
 
-SUBJECT_TYPES: dict[str, tuple[str, str]] = {
-    "enterprise": ("企业", "Enterprise"),
-    "household": ("农户", "Farm household"),
-    "driver": ("道路运输驾驶员", "Road-transport driver"),
-    "village": ("行政村", "Village"),
-    "township": ("乡镇", "Township"),
-}
+
+def subject_types() -> dict[str, tuple[str, str]]:
+    """Subject type → its report labels (the declared long ones, e.g. 道路运输驾驶员)."""
+    from features import registry  # scoring may read features; at call time, as it can change
+
+    return {
+        k: (t.long_label("zh"), t.long_label("en"))
+        for k, t in registry.active().subject_types().items()
+    }
+
 
 #: GB/T 4754-2017 sections.
 INDUSTRIES: dict[str, tuple[str, str]] = {

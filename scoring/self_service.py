@@ -32,7 +32,7 @@ import pandas as pd
 from features.records.personal import mask_code, protect
 from features.records.windows import WindowPolicy
 from features.store.base import Store
-from features.subjects import PERSON_TYPES, current_subject
+from features.subjects import current_subject, person_types
 from scoring.audit import KEY_NAME, write_audit
 from scoring.disclosure import DisclosureConfig, counting_records, disclosable
 from scoring.objections import DeadlineRules, ObjectionError, deadlines, open_objection
@@ -156,7 +156,7 @@ def verify_identity(
             and bool(claim.legal_rep_id.strip())
             and _same(claim.legal_rep_id, row["legal_rep_id"])
         )
-    elif row is not None and row.get("subject_type") not in PERSON_TYPES:
+    elif row is not None and row.get("subject_type") not in person_types():
         ok = False  # villages and townships have no one to prove identity
     if not ok or row is None:
         write_audit(store, claim.masked, ROLE, FAILED, claim.key, {"door": "self_lookup"})

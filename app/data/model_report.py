@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from features.schemes import SCHEMES
+from features.schemes import schemes
 from training.gates import GATE_TEXT
 
 #: codes of the model registry and of training's report: code → (中文, English)
@@ -203,8 +203,8 @@ def drifting(report: dict[str, Any] | None, scheme: str, lang: str, n: int = 10)
     """The ``n`` indicators whose distribution moved most (PSI, training → out of time)."""
     psi = ((report or {}).get("stability") or {}).get("feature_psi") or {}
     named = (
-        {i.name: (i.label_zh if lang == "zh" else i.label_en) for i in SCHEMES[scheme].indicators}
-        if scheme in SCHEMES
+        {i.name: (i.label_zh if lang == "zh" else i.label_en) for i in schemes()[scheme].indicators}
+        if scheme in schemes()
         else {}
     )
     rows = sorted(psi.items(), key=lambda kv: -(kv[1] or 0))[:n]

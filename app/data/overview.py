@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from features.schemes import MODELLED
+from features.schemes import modelled
 from features.store.base import Store
 from features.subjects import current_subjects_sql
 from models.rating import load_scale
@@ -44,7 +44,7 @@ def batch_ratings(store: Store, as_of: dt.date, scheme: str | None = None) -> pd
     industry and type (from the subject's latest version)."""
     cols = ["subject_id", "scheme", "as_of", "final_grade", "pd", "score"]
     parts = [
-        current_ratings(store, key, as_of)[cols] for key in ((scheme,) if scheme else MODELLED)
+        current_ratings(store, key, as_of)[cols] for key in ((scheme,) if scheme else modelled())
     ]
     ratings = pd.concat(parts, ignore_index=True)
     attributes = store.query(

@@ -17,7 +17,12 @@ import pandas as pd
 from app.components import formats
 from app.data.subjects import record_value
 from features.records.kinds import DEPARTMENTS, KINDS
-from features.records.values import SEVERITIES, SUBJECT_TYPES, kind_value_label, value_label
+from features.records.values import (
+    SEVERITIES,
+    kind_value_label,
+    subject_type_labels,
+    value_label,
+)
 from scoring.lists import LIST_LABELS
 
 DASH = "—"
@@ -72,7 +77,7 @@ def _who(r: dict[str, Any], lang: str) -> dict[str, str]:
         "pub_code": r["subject_code"],
         "pub_type": DASH
         if formats.missing(r["subject_type"])
-        else value_label(SUBJECT_TYPES, r["subject_type"], lang),
+        else value_label(subject_type_labels(), r["subject_type"], lang),
     }
 
 

@@ -50,7 +50,7 @@ from app.state import (
     show_id,
     store,
 )
-from features.subjects import PERSON_TYPES
+from features.subjects import person_types
 from scoring.list_view import standing
 
 user = require("profile")
@@ -213,7 +213,7 @@ if trail.empty:
     st.caption(t("lists.no_trail"))
 else:
     tables.show(mask_frame(user, trail), [*trail.columns], key="lists_trail")
-if row["subject_type"] in PERSON_TYPES:
+if row["subject_type"] in person_types():
     st.markdown(f"**{t('lists.reach')}**")
     reach = list_frames.reach(s, subject_id, on, lists_cfg, checks_cfg, lang())
     if reach.empty:

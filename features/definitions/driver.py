@@ -23,6 +23,9 @@ from features.dsl import (
     Target,
 )
 
+#: Position of this module's schemes in scheme lists (features.registry).
+ORDER = 40
+
 SAFETY, COMPLIANCE, SERVICE, BACKGROUND, EMPLOYER = "安全", "守法", "服务", "从业经历", "所属企业"
 VIOLATION = Match(("traffic_violation",))
 RESPONSIBLE = Match(("traffic_accident",), values=("full", "major", "equal"))

@@ -25,6 +25,9 @@ from features.dsl import (
     Target,
 )
 
+#: Position of this module's schemes in scheme lists (features.registry).
+ORDER = 10
+
 BASIC, DYNAMIC, SUPERVISION = "基础属性", "动态信息", "监管信息"
 RELATED, SOCIAL = "关联关系", "社会评价"
 

@@ -25,6 +25,9 @@ from features.dsl import (
     Target,
 )
 
+#: Position of this module's schemes in scheme lists (features.registry).
+ORDER = 30
+
 BASIC, FINANCE, CREDIT = "基本情况", "经营财务", "信用记录"
 ASSESS, PUBLIC = "村两委评议", "公共记录"
 LOAN = Match(("loan",))

@@ -22,6 +22,9 @@ from features.dsl import (
     Target,
 )
 
+#: Position of this module's schemes in scheme lists (features.registry).
+ORDER = 20
+
 WILL, ABILITY, CONDUCT = "守信意愿", "守信能力", "守信表现"
 OVERDUE = Match(("loan_overdue",))
 DEFAULT = Match(("loan_overdue",), min_value=90.0)

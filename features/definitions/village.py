@@ -10,6 +10,9 @@ from __future__ import annotations
 from features.definitions.enterprise import _i
 from features.dsl import DOWN, NEUTRAL, UP, Condition, Indicator, Members, Population, Scheme
 
+#: Position of this module's schemes in scheme lists (features.registry).
+ORDER = 50
+
 HOUSEHOLDS, LOANS, CONDUCT = "农户构成", "信贷", "信用状况"
 
 
@@ -151,3 +154,6 @@ TOWNSHIP = Scheme(
     members=("household", "township_code"),
     dimensions=(HOUSEHOLDS, LOANS, CONDUCT),
 )
+
+#: Both aggregate schemes of this module, for the registry.
+SCHEMES = (VILLAGE, TOWNSHIP)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -270,21 +272,16 @@ def subject_id_problem(
 ) -> str | None:
     """Why ``subject_id`` is not a valid identifier for ``subject_type``.
 
-    ``today`` bounds the birth date of an ID number (default: today's date).
+    The rule is the declared :class:`IdRule` of the type in the active registry
+    (``features/definitions/types.py`` or a scheme folder). ``today`` bounds the
+    birth date of an ID number (default: today's date).
     """
-    if subject_type == "enterprise":
-        problem = uscc_problem(subject_id)
-        return None if problem is None else f"not a valid 统一社会信用代码: {problem}"
-    if subject_type in ("household", "driver"):
-        problem = id_number_problem(subject_id, today)
-        return None if problem is None else f"not a valid 居民身份证号码: {problem}"
-    if subject_type == "village":
-        ok = isinstance(subject_id, str) and len(subject_id) == 12
-        return division_code_problem(subject_id) if ok else "must be a 12-digit village code"
-    if subject_type == "township":
-        ok = isinstance(subject_id, str) and len(subject_id) == 9
-        return division_code_problem(subject_id) if ok else "must be a 9-digit township code"
-    return f"unknown subject type {subject_type!r}"
+    from features import registry  # at call time: the registry imports the declarations
+
+    types = registry.active().subject_types()
+    if subject_type not in types:
+        return f"unknown subject type {subject_type!r}"
+    return types[subject_type].id_problem(subject_id, today)
 
 
 def party_id_problem(party_id: str, today: dt.date | None = None) -> str | None:
@@ -331,6 +328,133 @@ def is_personal_id(code: object) -> bool:
     return id_number_problem(code) is None or not is_uscc(code)
 
 
+# --- declared identifier rules ---------------------------------------------
+
+_ID_KINDS = ("uscc", "id_number", "division")
+_DIVISION_LENGTHS = {9: ("乡镇", "township"), 12: ("村", "village")}
+
+
+@dataclass(frozen=True)
+class IdRule:
+    """Which identifier a subject type carries (declared with the type).
+
+    Attributes
+    ----------
+    kind
+        ``uscc`` (统一社会信用代码, GB 32100), ``id_number`` (居民身份证号码,
+        GB 11643) or ``division`` (统计用区划代码).
+    prefixes
+        Accepted leading characters, e.g. ``("5",)`` for social organisations
+        (51/52/53: 社会团体, 民办非企业单位, 基金会) or ``("93",)`` for farmers'
+        co-operatives; empty accepts any.
+    length
+        Digits of a division code: 9 (township) or 12 (village).
+    """
+
+    kind: Literal["uscc", "id_number", "division"]
+    prefixes: tuple[str, ...] = ()
+    length: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in _ID_KINDS:
+            raise ValueError(f"IdRule kind {self.kind!r} is not one of {', '.join(_ID_KINDS)}")
+        if self.kind == "division" and self.length not in _DIVISION_LENGTHS:
+            raise ValueError(f"a division IdRule needs length 9 or 12, got {self.length!r}")
+        if self.kind != "division" and self.length is not None:
+            raise ValueError(f"length applies to division codes only, not {self.kind!r}")
+
+    @property
+    def person(self) -> bool:
+        """True for a personal identifier (masked on every masked path, never prefix-found)."""
+        return self.kind == "id_number"
+
+    def problem(self, code: str, today: dt.date | None = None, label_zh: str = "") -> str | None:
+        """Why ``code`` does not follow the rule, or ``None`` (English; see :func:`problem_zh`).
+
+        ``label_zh`` names the subject type in a wrong-prefix message.
+        """
+        if self.kind == "division":
+            assert self.length is not None
+            ok = isinstance(code, str) and len(code) == self.length
+            if not ok:
+                return f"must be a {self.length}-digit {_DIVISION_LENGTHS[self.length][1]} code"
+            return division_code_problem(code)
+        if self.kind == "uscc":
+            found = uscc_problem(code)
+            name = "统一社会信用代码"
+        else:
+            found = id_number_problem(code, today)
+            name = "居民身份证号码"
+        if found is not None:
+            return f"not a valid {name}: {found}"
+        if self.prefixes and not code.startswith(self.prefixes):
+            whose = f"a {label_zh}" if label_zh else "this subject type"
+            return (
+                f"the {name} of {whose} begins with {'/'.join(self.prefixes)}, "
+                f"not {code[: max(len(p) for p in self.prefixes)]}"
+            )
+        return None
+
+    def describe(self, lang: str = "zh") -> str:
+        """The rule in words, for the schema and the catalogue."""
+        zh = lang == "zh"
+        if self.kind == "division":
+            assert self.length is not None
+            place_zh, place_en = _DIVISION_LENGTHS[self.length]
+            if zh:
+                return f"{self.length}位统计用区划代码（{place_zh}）"
+            return f"{self.length}-digit statistical division code ({place_en})"
+        if self.kind == "uscc":
+            text = (
+                "统一社会信用代码（GB 32100，18位）"
+                if zh
+                else "统一社会信用代码 (USCC, GB 32100, 18 characters)"
+            )
+        else:
+            text = (
+                "居民身份证号码（GB 11643，18位）"
+                if zh
+                else "居民身份证号码 (ID number, GB 11643, 18 characters)"
+            )
+        if self.prefixes:
+            alts = ("或" if zh else " or ").join(self.prefixes)
+            text += f"，以 {alts} 开头" if zh else f", beginning with {alts}"
+        return text
+
+
+USCC = IdRule("uscc")
+ID_NUMBER = IdRule("id_number")
+DIVISION9 = IdRule("division", length=9)
+DIVISION12 = IdRule("division", length=12)
+
+
+def valid_mask(rule: IdRule, codes: pd.Series, today: dt.date) -> np.ndarray:
+    """True where a code follows ``rule`` (the same rule as :meth:`IdRule.problem`), vectorised.
+
+    Parameters
+    ----------
+    rule
+        The declared identifier rule.
+    codes
+        Codes as strings (anything else is converted with ``astype(str)``).
+    today
+        Latest allowed birth date of an ID number.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans aligned with ``codes`` by position.
+    """
+    text = codes.astype(str)
+    if rule.kind == "division":
+        pattern = f"[1-8][0-9]{{{(rule.length or 0) - 1}}}"
+        return text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+    out = valid_uscc_mask(text) if rule.kind == "uscc" else valid_id_mask(text, today)
+    if rule.prefixes:
+        out &= text.str.startswith(rule.prefixes).fillna(False).to_numpy(dtype=bool)
+    return out
+
+
 # --- problems in Chinese -----------------------------------------------------
 
 # The problem texts above in Chinese, for quarantine reasons a steward reads on a
@@ -351,6 +475,16 @@ _PROBLEMS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"must be a 12-digit village code", "应为12位村代码"),
         (r"must be a 9-digit township code", "应为9位乡镇代码"),
         (r"unknown subject type (?P<t>.*)", "未知的主体类型 {t}"),
+        (
+            r"the (?P<n>统一社会信用代码|居民身份证号码) of a (?P<t>.*) begins with (?P<p>.*), "
+            r"not (?P<g>.*)",
+            "{t}的{n}以 {p} 开头，实为 {g}",
+        ),
+        (
+            r"the (?P<n>统一社会信用代码|居民身份证号码) of this subject type begins with "
+            r"(?P<p>.*), not (?P<g>.*)",
+            "该类主体的{n}以 {p} 开头，实为 {g}",
+        ),
         (r"not a valid 统一社会信用代码: (?P<p>.*)", "不是有效的统一社会信用代码：{p}"),
         (r"not a valid 居民身份证号码: (?P<p>.*)", "不是有效的居民身份证号码：{p}"),
     )

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.records import attributes
 from features.records.csv_files import RaggedRowsError
 from features.records.readers import (
     Progress,
@@ -262,6 +263,21 @@ def _split_subjects(store: Store, clean: pd.DataFrame) -> tuple[pd.DataFrame, in
     return clean[~unchanged], int(unchanged.sum())
 
 
+def _store_attributes(
+    tx: Store, rows: pd.DataFrame | None, ingest_id: int, base: pd.Timestamp
+) -> None:
+    """Store the declared attribute values that change a subject's current value."""
+    if rows is None or rows.empty:
+        return
+    new = attributes.changed(tx, rows)
+    # like subject versions: later lines of the file are later versions
+    version_from = (base + pd.to_timedelta(np.arange(len(new)), unit="us")).to_numpy()
+    tx.append(
+        "subject_attributes",
+        new.drop(columns="row_number").assign(version_from=version_from, ingest_id=ingest_id),
+    )
+
+
 def _quarantine_frame(
     chunk: pd.DataFrame,
     problems: dict[int, list[Problem]],
@@ -350,6 +366,7 @@ def _write(
                 # the same file must win, so moments increase with file order
                 base = _now() + pd.Timedelta(microseconds=counts["read"])
                 recorded_at = (base + pd.to_timedelta(np.arange(len(new)), unit="us")).to_numpy()
+                _store_attributes(tx, checked.attributes, ingest_id, base)
             tx.append(table, new.assign(ingest_id=ingest_id, recorded_at=recorded_at))
             if problems:
                 tx.append(

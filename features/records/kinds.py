@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from features import registry
+
 
 @dataclass(frozen=True)
 class Department:
@@ -20,7 +22,8 @@ class Department:
     label_en: str
 
 
-DEPARTMENTS: dict[str, Department] = {
+#: The departments built into the platform; :func:`all_departments` adds declared ones.
+BUILTIN_DEPARTMENTS: dict[str, Department] = {
     d.key: d
     for d in (
         Department("samr", "市场监督管理局", "Market Regulation"),
@@ -109,7 +112,8 @@ _ALL_SECTORS = (
     "other",
 )
 
-KINDS: dict[str, RecordKind] = {
+#: The record kinds built into the platform; :func:`all_kinds` adds declared ones.
+BUILTIN_KINDS: dict[str, RecordKind] = {
     k.key: k
     for k in (
         # registration and supervision (双公示, lists)
@@ -467,6 +471,41 @@ KINDS: dict[str, RecordKind] = {
 def kind(key: str) -> RecordKind:
     """Return the record kind called ``key``."""
     try:
-        return KINDS[key]
+        return all_kinds()[key]
     except KeyError:
         raise KeyError(f"unknown record kind {key!r}") from None
+
+
+def all_kinds() -> dict[str, RecordKind]:
+    """The built-in record kinds followed by those declared in the active registry."""
+    return {**BUILTIN_KINDS, **registry.active().kinds()}
+
+
+def all_departments() -> dict[str, Department]:
+    """The built-in departments followed by those declared in the active registry."""
+    return {**BUILTIN_DEPARTMENTS, **registry.active().departments()}
+
+
+@registry.on_build
+def _no_clash_with_builtins(reg: registry.Registry) -> None:
+    """A declared kind or department may not reuse a built-in key."""
+    for what, declared, builtin in (
+        ("record kind", reg.kinds(), BUILTIN_KINDS),
+        ("department", reg.departments(), BUILTIN_DEPARTMENTS),
+    ):
+        for key in declared:
+            if key in builtin:
+                raise registry.RegistryError(
+                    f"duplicate {what} {key!r}: declared in {reg.origin_of(what.split()[-1], key)} "
+                    "and built into features.records.kinds"
+                )
+
+
+def __getattr__(name: str) -> dict:
+    # ``KINDS`` and ``DEPARTMENTS`` keep working for existing importers, read from
+    # the active registry when asked (a ``from … import KINDS`` binds them then).
+    if name == "KINDS":
+        return all_kinds()
+    if name == "DEPARTMENTS":
+        return all_departments()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

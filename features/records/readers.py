@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from features.records import attributes
 from features.records.csv_files import (
     EXTRA_FIELDS,
     csv_header,
@@ -78,6 +79,9 @@ def header_aliases(table: str) -> dict[str, str]:
     for col in TABLES[table].columns:
         for spelling in (col.name, col.label_en, col.label_zh):
             aliases.setdefault(_header_key(spelling), col.name)
+    if table == "subjects":  # the attributes subject types declare (the table's columns win)
+        for spelling, name in attributes.header_aliases(_header_key).items():
+            aliases.setdefault(spelling, name)
     return aliases
 
 
@@ -104,6 +108,8 @@ class HeaderMap:
 
 
 def _column_words(table: str, name: str) -> str:
+    if name not in TABLES[table].column_names:  # a declared attribute
+        return name
     return f"{TABLES[table].column(name).label_zh}（{name}）"
 
 

@@ -20,6 +20,7 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: Logical dtypes and the DuckDB type each one becomes.
@@ -32,7 +33,32 @@ DUCKDB_TYPES: dict[str, str] = {
     "bool": "BOOLEAN",
 }
 
-SUBJECT_TYPES: tuple[str, ...] = ("enterprise", "household", "driver", "village", "township")
+
+def subject_types() -> tuple[str, ...]:
+    """The declared subject types of the active registry (``features/definitions/types.py``
+    and scheme folders), in declaration order."""
+    from features import registry  # at call time: the registry imports the declarations
+
+    return tuple(registry.active().subject_types())
+
+
+def subject_id_doc() -> str:
+    """What ``subjects.subject_id`` holds, generated from each type's declared identifier."""
+    from features import registry
+
+    by_rule: dict[str, list[str]] = {}
+    for t in registry.active().subject_types().values():
+        by_rule.setdefault(t.identifier.describe("en"), []).append(t.key)
+    return "; ".join(f"{rule} ({', '.join(keys)})" for rule, keys in by_rule.items()) + "."
+
+
+def __getattr__(name: str) -> object:
+    # the old constant, read from the active registry when asked
+    if name == "SUBJECT_TYPES":
+        return subject_types()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 SEVERITIES: tuple[str, ...] = ("minor", "general", "serious")
 POLARITIES: tuple[str, ...] = ("negative", "positive", "neutral")
 SCALES: tuple[str, ...] = ("large", "medium", "small", "micro")
@@ -69,6 +95,9 @@ class Column:
     description: str = ""
     choices: tuple[str, ...] | None = None
     default_sql: str | None = None
+    #: Read from the declarations when asked (subject types): see :meth:`allowed`, :meth:`doc`.
+    choices_of: Callable[[], tuple[str, ...]] | None = None
+    description_of: Callable[[], str] | None = None
 
     def __post_init__(self) -> None:
         if self.dtype not in DUCKDB_TYPES:
@@ -78,6 +107,14 @@ class Column:
     def sql_type(self) -> str:
         """DuckDB type of the column."""
         return DUCKDB_TYPES[self.dtype]
+
+    def allowed(self) -> tuple[str, ...] | None:
+        """The accepted values: the declared ones when they come from the registry."""
+        return self.choices_of() if self.choices_of is not None else self.choices
+
+    def doc(self) -> str:
+        """The description: generated from the declarations when it comes from them."""
+        return self.description_of() if self.description_of is not None else self.description
 
 
 @dataclass(frozen=True)
@@ -155,16 +192,17 @@ SUBJECTS = Table(
     "信用主体",
     "Every rated party. A changed attribute is a new row; the latest recorded_at wins.",
     (
-        _c(
+        Column(
             "subject_id",
             "string",
             False,
             "Subject ID",
             "主体标识",
-            "统一社会信用代码 (enterprise), the head's or driver's 居民身份证号码 "
-            "(household, driver), 12-digit (village) or 9-digit (township) 统计用区划代码.",
+            description_of=subject_id_doc,
         ),
-        _c("subject_type", "string", False, "Subject type", "主体类型", "", SUBJECT_TYPES),
+        Column(
+            "subject_type", "string", False, "Subject type", "主体类型", choices_of=subject_types
+        ),
         _c("name", "string", False, "Name", "名称", "Registered name, or the person's name."),
         _c(
             "region_code",
@@ -253,6 +291,31 @@ SUBJECTS = Table(
         _RECORDED_AT,
     ),
     lookups=("subject_id", "legal_rep_id"),
+)
+
+SUBJECT_ATTRIBUTES = Table(
+    "subject_attributes",
+    "Declared subject attributes",
+    "主体扩展属性",
+    "Attributes a subject type declares beyond the subjects columns (features/declare.py "
+    "AttributeDecl), one row per subject, attribute and value: a subjects file carries them as "
+    "extra columns. A changed value is a new row; the latest version_from wins.",
+    (
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c(
+            "version_from",
+            "timestamp",
+            False,
+            "Version from",
+            "生效时间",
+            "When the platform stored this value (it is current until a later row).",
+        ),
+        _c("name", "string", False, "Attribute", "属性名", "The declared attribute's name."),
+        _c("value_text", "string", True, "Text value", "文本值", "A string attribute's value."),
+        _c("value_num", "float", True, "Number value", "数值", "A number attribute's value."),
+        _INGEST_ID,
+    ),
+    lookups=("subject_id",),
 )
 
 RECORDS = Table(
@@ -910,6 +973,7 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         SUBJECTS,
+        SUBJECT_ATTRIBUTES,
         RECORDS,
         OBJECTIONS,
         REPAIRS,
@@ -980,9 +1044,9 @@ def schema_markdown(tables: dict[str, Table] | None = None) -> str:
             "|---|---|---|---|---|---|",
         ]
         for c in tbl.columns:
-            desc = c.description
-            if c.choices:
-                desc = (desc + " " if desc else "") + "Values: " + ", ".join(c.choices) + "."
+            desc, values = c.doc(), c.allowed()
+            if values:
+                desc = (desc + " " if desc else "") + "Values: " + ", ".join(values) + "."
             lines.append(
                 f"| `{c.name}` | {c.label_zh} | {c.label_en} | {c.sql_type} | "
                 f"{'yes' if c.nullable else 'no'} | {desc} |"

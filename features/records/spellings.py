@@ -22,7 +22,8 @@ from functools import cache
 
 import pandas as pd
 
-from features.records.kinds import DEPARTMENTS, KINDS
+from features import registry
+from features.records.kinds import all_departments, all_kinds
 from features.records.values import (
     COLUMN_VALUES,
     DOMAINS,
@@ -32,11 +33,11 @@ from features.records.values import (
 )
 
 __all__ = [
-    "CODED_COLUMNS",
     "canonical_codes",
     "canonical_kind_values",
     "choices_text",
     "code_labels",
+    "coded_columns",
     "spelling_key",
 ]
 
@@ -47,31 +48,36 @@ def spelling_key(text: object) -> str:
 
 
 def _kind_labels() -> Labels:
-    return {k: (v.label_zh, v.label_en) for k, v in KINDS.items()}
+    return {k: (v.label_zh, v.label_en) for k, v in all_kinds().items()}
 
 
 def _department_labels() -> Labels:
-    return {k: (d.label_zh, d.label_en) for k, d in DEPARTMENTS.items()}
+    return {k: (d.label_zh, d.label_en) for k, d in all_departments().items()}
 
 
-#: (table, column) → the labels of its codes, for every coded column a file may spell.
-CODED_COLUMNS: Mapping[tuple[str, str], Labels] = {
-    ("records", "kind"): _kind_labels(),
-    ("records", "severity"): COLUMN_VALUES["severity"],
-    ("records", "polarity"): COLUMN_VALUES["polarity"],
-    ("records", "domain"): DOMAINS,
-    ("records", "source_dept"): _department_labels(),
-    ("subjects", "subject_type"): COLUMN_VALUES["subject_type"],
-    ("subjects", "industry"): COLUMN_VALUES["industry"],
-    ("subjects", "scale"): COLUMN_VALUES["scale"],
-    ("subjects", "licence_class"): COLUMN_VALUES["licence_class"],
-    ("subjects", "status"): SUBJECT_STATUSES,
-}
+def coded_columns() -> Mapping[tuple[str, str], Labels]:
+    """(table, column) → the labels of its codes, for every coded column a file may spell.
+
+    Record kinds, departments and subject types include the declared ones of the
+    active registry, so a declared type's Chinese label is accepted on ingest.
+    """
+    return {
+        ("records", "kind"): _kind_labels(),
+        ("records", "severity"): COLUMN_VALUES["severity"],
+        ("records", "polarity"): COLUMN_VALUES["polarity"],
+        ("records", "domain"): DOMAINS,
+        ("records", "source_dept"): _department_labels(),
+        ("subjects", "subject_type"): COLUMN_VALUES["subject_type"],
+        ("subjects", "industry"): COLUMN_VALUES["industry"],
+        ("subjects", "scale"): COLUMN_VALUES["scale"],
+        ("subjects", "licence_class"): COLUMN_VALUES["licence_class"],
+        ("subjects", "status"): SUBJECT_STATUSES,
+    }
 
 
 def code_labels(table: str, column: str) -> Labels:
     """The labels of a coded column's codes (empty for a column that is not coded)."""
-    return CODED_COLUMNS.get((table, column), {})
+    return coded_columns().get((table, column), {})
 
 
 def _aliases(labels: Labels, where: str) -> dict[str, str]:
@@ -88,6 +94,9 @@ def _aliases(labels: Labels, where: str) -> dict[str, str]:
 @cache
 def _column_aliases(table: str, column: str) -> dict[str, str]:
     return _aliases(code_labels(table, column), f"{table}.{column}")
+
+
+registry.on_change(_column_aliases.cache_clear)  # declared types and kinds change the spellings
 
 
 @cache

@@ -21,8 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features import registry
+from features.records import attributes
 from features.records.csv_files import EXTRA_FIELDS
 from features.records.ids import (
+    DIVISION9,
+    DIVISION12,
     id_number_problem,
     is_uscc,
     party_id_problem,
@@ -31,10 +35,11 @@ from features.records.ids import (
     subject_id_problem,
     uscc_problem,
     valid_id_mask,
+    valid_mask,
     valid_uscc_mask,
 )
-from features.records.kinds import KINDS, PARTY_ENTERPRISE, PARTY_PERSON
-from features.records.schema import POLARITIES, SEVERITIES, SUBJECT_TYPES, TABLES
+from features.records.kinds import PARTY_ENTERPRISE, PARTY_PERSON, all_kinds
+from features.records.schema import POLARITIES, SEVERITIES, TABLES
 from features.records.spellings import (
     canonical_codes,
     canonical_kind_values,
@@ -53,7 +58,12 @@ SET_BY_INGEST: frozenset[str] = frozenset({"ingest_id", "recorded_at"})
 VALIDATED_TABLES: tuple[str, ...] = ("records", "subjects")
 #: Required columns that validation fills when the file leaves them out.
 FILLED_FROM_KIND: frozenset[str] = frozenset({"domain", "polarity"})
-DOMAINS: tuple[str, ...] = tuple(dict.fromkeys(k.domain for k in KINDS.values()))
+
+
+def domains() -> tuple[str, ...]:
+    """The business domains of the record kinds (built in and declared)."""
+    return tuple(dict.fromkeys(k.domain for k in all_kinds().values()))
+
 
 _REQUIRED_EMPTY = ("必填项为空", "required field is empty")
 # C0 control characters (and DEL) other than tab, line feed and carriage return: a
@@ -114,11 +124,15 @@ class ValidationResult:
         Bad rows exactly as read (strings), indexed by row number.
     problems
         Row number → every problem of that row, in column order.
+    attributes
+        Subjects only: the good rows' declared attribute values (extra columns
+        of the file), ``row_number, subject_id, name, value_text, value_num``.
     """
 
     clean: pd.DataFrame
     rejected: pd.DataFrame
     problems: dict[int, list[Problem]]
+    attributes: pd.DataFrame | None = None
 
 
 class _Problems:
@@ -265,6 +279,12 @@ class _Chunk:
                 )
             else:
                 self.text[col] = empty
+        if table == "subjects":  # declared attributes a subjects file carries as extra columns
+            for col in attributes.attribute_names():
+                if col in frame.columns and col not in self.text:
+                    self.text[col] = (
+                        frame[col].fillna("").astype(str).str.strip().reset_index(drop=True)
+                    )
         self.typed: dict[str, pd.Series] = {}
         for col, s in self.text.items():
             damaged = s.str.contains(_CONTROL, regex=True)
@@ -408,7 +428,10 @@ class _Chunk:
         typed.index = frame.index
         row_numbers = frame.index.to_numpy()
         problems = {int(row_numbers[pos]): items for pos, items in by_pos.items()}
-        return ValidationResult(typed[~bad], frame[bad], problems)
+        attrs = None
+        if self.table == "subjects":
+            attrs = attributes.long_rows(self.text, self.text["subject_type"], row_numbers, ~bad)
+        return ValidationResult(typed[~bad], frame[bad], problems, attrs)
 
 
 # --- records -----------------------------------------------------------------
@@ -440,7 +463,7 @@ def _party_problem(party: str, code: str, today: dt.date) -> Text | None:
 
 
 def _kind_name(key: str) -> str:
-    return KINDS[key].label_zh
+    return all_kinds()[key].label_zh
 
 
 def _validate_records(c: _Chunk, dept: str | None) -> None:
@@ -454,7 +477,7 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
     t["value_text"] = canonical_kind_values(t["value_text"], t["kind"])
 
     kind = t["kind"]
-    known = kind.isin(KINDS)
+    known = kind.isin(all_kinds())
     kinds_zh, kinds_en = choices_text(code_labels("records", "kind"))
     c.problems.add(
         c.present("kind") & ~known,
@@ -467,7 +490,7 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
     )
 
     # subject_id: checked for the kind's party; unknown kinds accept either identifier
-    party = kind.map({k: v.party for k, v in KINDS.items()}).fillna("any").astype(str)
+    party = kind.map({k: v.party for k, v in all_kinds().items()}).fillna("any").astype(str)
     uscc_ok = valid_uscc_mask(t["subject_id"])
     id_ok = valid_id_mask(t["subject_id"], c.today)
     c.identifier(
@@ -485,12 +508,12 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
     sev = t["severity"]
     has_sev = c.present("severity")
     c.choice("severity", SEVERITIES)
-    allowed = {f"{k}|{s}" for k, rk in KINDS.items() for s in rk.severities}
+    allowed = {f"{k}|{s}" for k, rk in all_kinds().items() for s in rk.severities}
     pair = kind + "|" + sev
     tier_labels = code_labels("records", "severity")
 
     def severity_message(v: str, p: int) -> tuple[str, str]:
-        rk = KINDS[kind.iat[p]]
+        rk = all_kinds()[kind.iat[p]]
         if not rk.severities:
             return (
                 f"{_kind_name(rk.key)}不分失信程度，失信程度应留空（填写的是“{v}”）",
@@ -508,23 +531,23 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
         sev,
         severity_message,
     )
-    needs = kind.isin([k for k, v in KINDS.items() if v.severity_required])
+    needs = kind.isin([k for k, v in all_kinds().items() if v.severity_required])
     c.problems.add(
         needs & ~has_sev,
         "severity",
         sev,
         lambda _v, p: (
             f"{_REQUIRED_EMPTY[0]}：{_kind_name(kind.iat[p])}须填写失信程度，应为："
-            f"{choices_text(tier_labels, KINDS[kind.iat[p]].severities)[0]}",
+            f"{choices_text(tier_labels, all_kinds()[kind.iat[p]].severities)[0]}",
             f"{_REQUIRED_EMPTY[1]}: kind {kind.iat[p]!r} needs one of "
-            f"{choices_text(tier_labels, KINDS[kind.iat[p]].severities)[1]}",
+            f"{choices_text(tier_labels, all_kinds()[kind.iat[p]].severities)[1]}",
         ),
     )
 
     # value_text: one of the kind's declared values, when it declares them
     vt = t["value_text"]
-    valued = {f"{k}|{v}" for k, rk in KINDS.items() for v in rk.values}
-    declares = kind.isin([k for k, v in KINDS.items() if v.values])
+    valued = {f"{k}|{v}" for k, rk in all_kinds().items() for v in rk.values}
+    declares = kind.isin([k for k, v in all_kinds().items() if v.values])
     c.problems.add(
         declares & c.present("value_text") & ~(kind + "|" + vt).isin(valued),
         "value_text",
@@ -534,13 +557,15 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
 
     # polarity and domain: valid when given, else filled from the kind
     c.choice("polarity", POLARITIES)
-    c.choice("domain", DOMAINS)
-    by_value = {f"{k}|{v}": p for k, rk in KINDS.items() for v, p in rk.polarity_by_value.items()}
-    default = kind.map({k: v.polarity for k, v in KINDS.items()})
+    c.choice("domain", domains())
+    by_value = {
+        f"{k}|{v}": p for k, rk in all_kinds().items() for v, p in rk.polarity_by_value.items()
+    }
+    default = kind.map({k: v.polarity for k, v in all_kinds().items()})
     derived = (kind + "|" + vt).map(by_value).fillna(default).fillna("")
     t["polarity"] = t["polarity"].where(c.present("polarity"), derived)
     t["domain"] = t["domain"].where(
-        c.present("domain"), kind.map({k: v.domain for k, v in KINDS.items()}).fillna("")
+        c.present("domain"), kind.map({k: v.domain for k, v in all_kinds().items()}).fillna("")
     )
 
     for col in ("event_date", "decided_on", "published_on", "valid_until", "revoked_on"):
@@ -552,10 +577,10 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
 
 
 def _value_text_message(value: str, key: str) -> tuple[str, str]:
-    zh, en = choices_text(KIND_VALUES.get(key, {}), KINDS[key].values)
+    zh, en = choices_text(KIND_VALUES.get(key, {}), all_kinds()[key].values)
     return (
         f"{_kind_name(key)}的文本值不能是“{value}”，应为：{zh}",
-        f"value_text {value!r} is not one of {', '.join(KINDS[key].values)} "
+        f"value_text {value!r} is not one of {', '.join(all_kinds()[key].values)} "
         f"for kind {key!r} (accepted: {en})",
     )
 
@@ -563,29 +588,48 @@ def _value_text_message(value: str, key: str) -> tuple[str, str]:
 # --- subjects ----------------------------------------------------------------
 
 
+def _subject_id_problem(typ: str, code: str, today: dt.date) -> Text | None:
+    """Why ``code`` is no identifier of a ``typ``, naming the type (declared types differ)."""
+    problem = subject_id_problem(code, typ, today)
+    declared = registry.active().subject_types().get(typ)
+    if problem is None or declared is None:
+        return problem
+    zh = problem_zh(problem)
+    if declared.label_zh in zh:  # a wrong-prefix message names the type already
+        return problem
+    return f"{zh}（主体类型：{declared.label_zh}）", f"{problem} (subject type {typ})"
+
+
 def _validate_subjects(c: _Chunk) -> None:
     t = c.text
     c.required(("subject_id", "subject_type", "name", "region_code", "status"))
     for col in ("subject_type", "industry", "scale", "licence_class", "status"):
         c.coded(col)
-    c.choice("subject_type", SUBJECT_TYPES)
+    declared = registry.active().subject_types()
+    c.choice("subject_type", tuple(declared))
 
     stype = t["subject_type"]
     sid = t["subject_id"]
+    # one vectorised mask per declared identifier rule; the per-value check (which
+    # explains) runs only on the rest. An unknown type is reported on subject_type:
+    # its identifier cannot be judged, so it counts as valid here.
+    valid = ~stype.isin(list(declared)).to_numpy()
+    for rule in dict.fromkeys(t.identifier for t in declared.values()):
+        of_rule = stype.isin([k for k, t in declared.items() if t.identifier == rule]).to_numpy()
+        if of_rule.any():
+            valid |= of_rule & valid_mask(rule, sid, c.today)
     c.identifier(
         "subject_id",
-        lambda typ, code: subject_id_problem(code, typ, c.today),
+        lambda typ, code: _subject_id_problem(typ, code, c.today),
         context=stype,
-        # an unknown type is reported on subject_type; the identifier cannot be judged
-        valid=np.select(
-            [(stype == "enterprise").to_numpy(), stype.isin(["household", "driver"]).to_numpy()],
-            [valid_uscc_mask(sid), valid_id_mask(sid, c.today)],
-            ~stype.isin(SUBJECT_TYPES).to_numpy(),
-        ),
+        valid=valid,
     )
+    for mask, col, values, message in attributes.findings(c.text, stype):
+        c.problems.add(mask, col, values, message)
     c.identifier("region_code", lambda _c, v: region_code_problem(v))
-    c.identifier("township_code", lambda _c, v: subject_id_problem(v, "township", c.today))
-    c.identifier("village_code", lambda _c, v: subject_id_problem(v, "village", c.today))
+    # division-code columns, not subject types: checked by their length directly
+    c.identifier("township_code", lambda _c, v: DIVISION9.problem(v))
+    c.identifier("village_code", lambda _c, v: DIVISION12.problem(v))
     for col in ("industry", "scale", "licence_class", "status"):
         c.choice(col, TABLES["subjects"].column(col).choices or ())
     for col in ("registered_capital", "land_mu", "assets_value", "annual_income"):

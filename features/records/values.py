@@ -9,7 +9,7 @@ the code. One table per coded column or record kind's ``value_text``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 Labels = Mapping[str, tuple[str, str]]
 
@@ -58,13 +58,16 @@ LICENCE_CLASSES: Labels = {
     "C1": ("C1（小型汽车）", "C1 (car)"),
 }
 
-SUBJECT_TYPES: Labels = {
-    "enterprise": ("企业", "Enterprise"),
-    "household": ("农户", "Household"),
-    "driver": ("驾驶员", "Driver"),
-    "village": ("行政村", "Village"),
-    "township": ("乡镇", "Township"),
-}
+
+def subject_type_labels() -> Labels:
+    """Subject type → (Chinese, English), from the declared types of the active registry.
+
+    The Chinese label is also a spelling ingest accepts for the code.
+    """
+    from features import registry  # at call time: the registry imports the declarations
+
+    return {k: (t.label_zh, t.label_en) for k, t in registry.active().subject_types().items()}
+
 
 SUBJECT_STATUSES: Labels = {
     "active": ("存续", "active"),
@@ -238,15 +241,33 @@ FILE_FORMATS: Labels = {
 }
 SOURCES: Labels = {"synthetic": ("模拟数据生成器", "data generator")}
 
+
+class _ColumnValues(Mapping[str, Labels]):
+    """The coded columns' labels; ``subject_type`` is read from the declarations when asked."""
+
+    _FIXED: Mapping[str, Labels] = {
+        "industry": INDUSTRY_SECTIONS,
+        "scale": SCALES,
+        "licence_class": LICENCE_CLASSES,
+        "severity": SEVERITIES,
+        "polarity": POLARITIES,
+    }
+    _ORDER = ("industry", "scale", "licence_class", "subject_type", "severity", "polarity")
+
+    def __getitem__(self, column: str) -> Labels:
+        if column == "subject_type":
+            return subject_type_labels()
+        return self._FIXED[column]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ORDER)
+
+    def __len__(self) -> int:
+        return len(self._ORDER)
+
+
 #: Coded columns of ``subjects`` and ``records``.
-COLUMN_VALUES: Mapping[str, Labels] = {
-    "industry": INDUSTRY_SECTIONS,
-    "scale": SCALES,
-    "licence_class": LICENCE_CLASSES,
-    "subject_type": SUBJECT_TYPES,
-    "severity": SEVERITIES,
-    "polarity": POLARITIES,
-}
+COLUMN_VALUES: Mapping[str, Labels] = _ColumnValues()
 
 
 def value_label(labels: Labels, code: object, lang: str = "zh") -> str:
@@ -277,3 +298,10 @@ def value_num_unit(kind: str, value_text: object = None, lang: str = "zh") -> st
         return value_label(UTILITY_UNITS, value_text, lang) if value_text else ""
     pair = VALUE_NUM_UNITS.get(kind)
     return "" if pair is None else pair[0] if lang == "zh" else pair[1]
+
+
+def __getattr__(name: str) -> object:
+    # the old constant, read from the declarations when asked
+    if name == "SUBJECT_TYPES":
+        return subject_type_labels()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

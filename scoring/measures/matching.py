@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 from scoring.measures.catalogue import Catalogue, Measure
 from scoring.measures.vocabulary import (
-    GRADE_SCHEMES,
     GREEN_CHANNEL,
     LIST_KEYS,
     MATTERS,
     MEASURE_TYPES,
     RECORD_KINDS,
     TIERS,
+    grade_schemes,
     scale_grades,
 )
 
@@ -65,9 +65,9 @@ class SubjectState:
                 if v not in known:
                     raise StateError(f"state.{name}: {v!r} is not one of {', '.join(known)}")
         for scheme, grade in self.grades.items():
-            if scheme not in GRADE_SCHEMES:
+            if scheme not in grade_schemes():
                 raise StateError(
-                    f"state.grades: scheme {scheme!r} is not one of {', '.join(GRADE_SCHEMES)}"
+                    f"state.grades: scheme {scheme!r} is not one of {', '.join(grade_schemes())}"
                 )
             if grade not in scale_grades(scheme):
                 raise StateError(

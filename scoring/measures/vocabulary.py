@@ -13,6 +13,7 @@ import tomllib
 from functools import cache
 from importlib import resources
 
+from features.schemes import rated
 from models.rating import load_scale
 
 #: Platform-managed lists: 红名单, 黑名单 (严重失信主体名单), 重点关注名单.
@@ -75,8 +76,18 @@ PUNISHING_TRIGGERS: frozenset[str] = frozenset(
 REWARDING_TRIGGERS: frozenset[str] = frozenset({"list:red", GREEN_CHANNEL})
 
 _GRADE = re.compile(r"^grade:([a-z_]+):([A-Za-z+\-]+)$")
-#: Schemes whose grades a trigger may name (the shipped grade scales).
-GRADE_SCHEMES: tuple[str, ...] = ("enterprise", "sme", "household", "driver")
+
+
+def grade_schemes() -> tuple[str, ...]:
+    """Schemes whose grades a trigger may name: the rated schemes of the registry."""
+    return rated()
+
+
+def __getattr__(name: str) -> object:
+    # the old constant, read from the active registry when asked
+    if name == "GRADE_SCHEMES":
+        return grade_schemes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
@@ -103,8 +114,8 @@ def trigger_problem(trigger: str) -> str | None:
     m = _GRADE.match(trigger)
     if m:
         scheme, grade = m.groups()
-        if scheme not in GRADE_SCHEMES:
-            return f"grade:<scheme>:<grade> with scheme one of {', '.join(GRADE_SCHEMES)}"
+        if scheme not in grade_schemes():
+            return f"grade:<scheme>:<grade> with scheme one of {', '.join(grade_schemes())}"
         if grade not in scale_grades(scheme):
             return f"grade:{scheme}:<one of {', '.join(scale_grades(scheme))}>"
         return None

@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from features.records.regions import COUNTIES
+from features.schemes import modelled
 
 #: names a Chinese page may show in Latin letters (abbreviations of the trade, products,
 #: file formats, the codes USCC/ID themselves)
@@ -81,7 +82,7 @@ ALLOWED = frozenset(
     }
 )
 #: registered model names are names (MLflow), e.g. "xinping-enterprise"
-MODEL_NAME = re.compile(r"xinping-(enterprise|sme|household|driver)")
+MODEL_NAME = re.compile(r"xinping-(" + "|".join(map(re.escape, modelled())) + ")")
 #: a command the user types (``xinping score --subject sme``) is code, not prose
 COMMAND = re.compile(r"xinping(?: [a-z][a-z-]*)+(?: --[a-z-]+(?: [a-z|]+)?)*")
 

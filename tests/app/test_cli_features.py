@@ -98,3 +98,18 @@ def test_build_rejects_bad_input(city_file) -> None:
         ],
     )
     assert bad_scheme.exit_code == 2 and "unknown scheme" in bad_scheme.output
+
+
+def test_the_catalogue_shows_each_subject_type_and_a_declared_one(tmp_path) -> None:
+    from declared_types import write_types
+
+    from features import registry
+
+    shipped = runner.invoke(cli, ["features", "catalog"]).output
+    assert "### `driver` — 驾驶员 / Driver" in shipped
+    assert "12位统计用区划代码（村）" in shipped and "tour_guide" not in shipped
+    with registry.using([write_types(tmp_path)]):
+        out = runner.invoke(cli, ["features", "catalog"]).output
+    assert "### `tour_guide` — 导游 / Tour guide" in out
+    assert "| `profession` | 职业 | Profession | string | tour_guide, tour_leader |" in out
+    assert "统一社会信用代码（GB 32100，18位），以 5 开头" in out

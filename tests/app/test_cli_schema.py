@@ -40,3 +40,22 @@ def test_help_lists_the_schema_command() -> None:
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "schema" in result.output
+
+
+def test_a_type_declared_in_a_folder_is_documented_without_editing_the_package(tmp_path) -> None:
+    from declared_types import write_types
+
+    from features import registry
+
+    with registry.using([write_types(tmp_path)]):
+        out = runner.invoke(cli, ["schema"]).output
+    # the subject_type column lists the declared types; subject_id says how each is identified
+    (types_row,) = [line for line in out.splitlines() if line.startswith("| `subject_type` |")]
+    assert "tour_guide" in types_row and "social_org" in types_row and "enterprise" in types_row
+    subjects = out.split("## `subjects`")[1].split("\n## ")[0]
+    (id_row,) = [line for line in subjects.splitlines() if line.startswith("| `subject_id` |")]
+    assert "beginning with 5 (social_org)" in id_row
+    assert "(household, driver, tour_guide)" in id_row
+    assert "## `subject_attributes`" in out
+    after = runner.invoke(cli, ["schema"]).output
+    assert "tour_guide" not in after

@@ -19,7 +19,7 @@ from features.compile import BuildConfig
 from features.effective import effective_records
 from features.evaluate import evaluate, supports
 from features.records.windows import WindowPolicy
-from features.schemes import SCHEMES, get_scheme
+from features.schemes import SCHEMES, get_scheme, modelled
 from features.store.sliced import SlicedStore, fetch_slice, slice_store
 
 DATES = (dt.date(2024, 12, 31), dt.date(2025, 9, 30), dt.date(2026, 10, 31))
@@ -36,7 +36,7 @@ def whole(tiny_city):
 
 
 def test_aggregate_schemes_stay_with_sql() -> None:
-    assert set(EVALUATED) == {"enterprise", "sme", "household", "driver"}
+    assert set(EVALUATED) == set(modelled())
     with pytest.raises(ValueError, match="aggregates members"):
         evaluate(get_scheme("village"), {}, DATES[0], [])
 

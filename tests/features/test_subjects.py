@@ -198,3 +198,24 @@ def test_a_person_is_found_only_by_the_exact_id_or_by_name_and_county(store) -> 
     assert set(search_subjects(store, "915303")["subject_id"]) == {A, C, D}
     assert search_subjects(store, "丙 陆良县").empty
     assert list(search_subjects(store, "丙 麒麟区")["subject_id"]) == [C]
+
+
+def test_a_declared_person_type_is_never_found_by_a_prefix(store, tmp_path) -> None:
+    """A type declared with an ID_NUMBER rule in a scheme folder is a person: the
+    search treats a tour guide as it treats a driver."""
+    from declared_types import write_types
+
+    from features import registry
+    from features.records.ids import id_check_char
+    from features.subjects import person_types, search_subjects
+
+    body = "53030219750505003"
+    guide = body + id_check_char(body)
+    row = _row(guide, "李四", "2021-01-01", None, subject_type="tour_guide", scale=None)
+    store.append("subjects", pd.DataFrame([row]))
+    with registry.using([write_types(tmp_path)]):
+        assert "tour_guide" in person_types() and "social_org" not in person_types()
+        assert guide not in set(search_subjects(store, guide[:12])["subject_id"])
+        assert list(search_subjects(store, guide)["subject_id"]) == [guide]
+    # without the declaration the type is unknown, so nothing marks it as a person
+    assert "tour_guide" not in person_types()

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from features.schemes import modelled
 from models.rating import SCALES_DIR, Grade, GradeScale, load_scale
 
-SCHEMES = ("enterprise", "sme", "household", "driver")
+SCHEMES = modelled()  # every modelled scheme ships a scale
 
 
 def _simulated(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from little_city import D1, E1, E3, E6, REP
 
 from features.build import build_features
 from features.dsl import Match, Records, Related
-from features.schemes import SCHEMES
+from features.schemes import SCHEMES, modelled
 from scoring.evidence import (
     counts_in,
     effective_ids,
@@ -147,7 +147,7 @@ def _checked(scheme) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("key", ["enterprise", "sme", "household", "driver"])
+@pytest.mark.parametrize("key", modelled())
 def test_records_behind_add_up_to_the_built_indicators(generated, key) -> None:
     """Counts and sums over the records behind an indicator equal the built value."""
     scheme = SCHEMES[key]

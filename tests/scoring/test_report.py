@@ -10,6 +10,8 @@ import pytest
 from little_city import D0, D1, DRV, E1, E3, E6, REP, UNRATED, subject, table_frame
 
 from features.records.windows import WindowPolicy
+from features.schemes import get_scheme, modelled
+from features.subjects import person_types
 from scoring.report import ReportError, credit_report, report_data
 
 STAMP = dt.datetime(2026, 11, 1, 9, 0)
@@ -167,7 +169,7 @@ def rated_city(generated):
     for table in ("subjects", "records", "objections", "repairs"):
         store.append(table, generated.query(f"SELECT * FROM {table}"))
     picked = {}
-    for key in ("enterprise", "sme", "household", "driver"):
+    for key in modelled():
         scheme = SCHEMES[key]
         names = [
             i.name
@@ -227,7 +229,7 @@ def rated_city(generated):
     store.close()
 
 
-@pytest.mark.parametrize("key", ["enterprise", "sme", "household", "driver"])
+@pytest.mark.parametrize("key", modelled())
 def test_reports_of_generated_subjects(rated_city, key) -> None:
     store, picked = rated_city
     sid, cited = picked[key]
@@ -243,7 +245,7 @@ def test_reports_of_generated_subjects(rated_city, key) -> None:
     assert labels <= {r["indicator"] for r in section["records"]}
     assert all(r["source_dept"] and r["published_on"] for r in section["records"])
     html = credit_report(store, sid, POLICY, scheme=key, generated=STAMP)
-    if key in ("household", "driver"):
+    if get_scheme(key).population.subject_type in person_types():
         assert sid not in html and sid[:6] + "*" * 10 + sid[-2:] in html
     else:
         assert sid in html

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from features.schemes import modelled
 from training.spec import SPECS_DIR, TrainingSpec, load_spec
 
 SHIPPED = sorted(p.stem for p in SPECS_DIR.glob("*.toml"))
@@ -42,8 +43,8 @@ def _write(
     return path
 
 
-def test_the_four_schemes_ship_a_spec() -> None:
-    assert set(SHIPPED) == {"enterprise", "sme", "household", "driver"}
+def test_every_modelled_scheme_ships_a_spec() -> None:
+    assert set(SHIPPED) == set(modelled())
 
 
 @pytest.mark.parametrize("scheme", SHIPPED)

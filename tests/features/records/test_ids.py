@@ -615,3 +615,62 @@ def test_every_identifier_problem_reads_in_chinese() -> None:
         zh = problem_zh(problem)
         assert zh != problem and re.search(r"[\u4e00-\u9fff]", zh), (problem, zh)
     assert problem_zh("something new") == "something new"
+
+
+# --- declared identifier rules (IdRule) -------------------------------------------
+
+SOCIAL_ORG = ids.IdRule("uscc", prefixes=("5",))
+RULES = (
+    ids.USCC,
+    ids.ID_NUMBER,
+    ids.DIVISION9,
+    ids.DIVISION12,
+    SOCIAL_ORG,
+    ids.IdRule("uscc", prefixes=("93", "N")),
+)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=repr)
+def test_valid_mask_agrees_with_the_rule_s_problem(rule: ids.IdRule) -> None:
+    divisions = ["110105001", "110105001001", "910105001", "11010500100", "1101050010011"]
+    divisions += ["１10105001", "110105001\n", "11010500100X", "000000001"]
+    usccs = [with_uscc_check("5" + VALID_USCC[1:17]), with_uscc_check("93" + VALID_USCC[2:17])]
+    codes = [c for c in _mask_cases(seed=18, n=600) if isinstance(c, str)]
+    codes += divisions + usccs
+    expected = [rule.problem(c, MASK_TODAY) is None for c in codes]
+    assert any(expected) and not all(expected)
+    got = ids.valid_mask(rule, pd.Series(codes, dtype=object), MASK_TODAY)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_wrong_uscc_prefix_names_the_type_and_the_expected_start() -> None:
+    firm = VALID_USCC  # a valid enterprise code, 91…
+    problem = SOCIAL_ORG.problem(firm, label_zh="社会组织")
+    assert problem == "the 统一社会信用代码 of a 社会组织 begins with 5, not 9"
+    assert ids.problem_zh(problem) == "社会组织的统一社会信用代码以 5 开头，实为 9"
+    social = with_uscc_check("5" + VALID_USCC[1:17])
+    assert SOCIAL_ORG.problem(social) is None
+    # a broken code is reported as broken first, whatever its prefix
+    assert SOCIAL_ORG.problem(firm[:17] + "0").startswith("not a valid 统一社会信用代码: check")
+
+
+def test_rules_say_what_they_accept_in_both_languages() -> None:
+    assert ids.USCC.describe("zh") == "统一社会信用代码（GB 32100，18位）"
+    assert SOCIAL_ORG.describe("zh").endswith("以 5 开头")
+    assert SOCIAL_ORG.describe("en").endswith("beginning with 5")
+    assert ids.DIVISION12.describe("zh") == "12位统计用区划代码（村）"
+    assert ids.ID_NUMBER.person and not ids.USCC.person and not ids.DIVISION9.person
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "passport"}, "is not one of"),
+        ({"kind": "division"}, "needs length 9 or 12"),
+        ({"kind": "division", "length": 6}, "needs length 9 or 12"),
+        ({"kind": "uscc", "length": 9}, "division codes only"),
+    ],
+)
+def test_bad_rules_are_refused(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ids.IdRule(**kwargs)

@@ -527,3 +527,100 @@ def test_a_folder_or_a_missing_file_is_one_clear_error(store, tmp_path) -> None:
     with pytest.raises(UnreadableFileError, match=r"gone\.csv: 文件不存在 / no such file"):
         ingest(store, tmp_path / "gone.csv")
     assert table_counts(store)["ingest_log"] == 0
+
+
+# --- a subject type declared in a scheme folder, with attributes --------------------------
+
+
+def _guides(seed: int) -> pd.DataFrame:
+    """Two guides (from households' valid ID numbers), a bad ID, a bad profession, a firm."""
+    base = make_subjects(12, seed=seed)
+    people = base[base["subject_type"] == "household"].head(4).copy()
+    for col in ("township_code", "village_code", "household_size", "labour_count", "land_mu"):
+        people[col] = ""
+    people["subject_type"] = "导游"  # the declared Chinese label is an accepted spelling
+    people["name"] = ["导游甲", "导游乙", "导游丙", "导游丁"]
+    people["profession"] = ["tour_guide", "tour_leader", "tour_guide", "chef"]
+    people["licence_no"] = ["D-5301-001", "", "D-5301-003", "D-5301-004"]
+    people["years_practised"] = ["5", "", "2", "1"]
+    people.iloc[2, people.columns.get_loc("subject_id")] = "53010219900101123"  # 17 characters
+    firm = (
+        base[base["subject_type"] == "enterprise"]
+        .head(1)
+        .assign(profession="tour_guide", licence_no="", years_practised="")
+    )
+    return pd.concat([people, firm], ignore_index=True).assign(remark="备注")
+
+
+def test_a_declared_type_is_ingested_with_its_attributes(store, tmp_path) -> None:
+    from declared_types import write_types
+
+    from features import registry
+
+    frame = _guides(seed=21)
+    frame.to_csv(tmp_path / "guides.csv", index=False)
+    with registry.using([write_types(tmp_path / "schemes")]):
+        result = ingest(store, tmp_path / "guides.csv", "subjects")
+        assert (result.rows_stored, result.rows_quarantined) == (3, 2)
+        # a column no type declares is ignored as before; declared ones are not
+        assert result.message == "ignored columns: remark"
+        stored = store.query("SELECT subject_id, subject_type FROM subjects ORDER BY name")
+        assert sorted(stored["subject_type"]) == ["enterprise", "tour_guide", "tour_guide"]
+        attrs = store.query(
+            "SELECT subject_id, name, value_text, value_num, ingest_id FROM subject_attributes "
+            "ORDER BY subject_id, name"
+        )
+        guide_a, guide_b = frame.loc[0, "subject_id"], frame.loc[1, "subject_id"]
+        assert attrs[["subject_id", "name"]].values.tolist() == sorted(
+            [
+                [guide_a, "licence_no"],
+                [guide_a, "profession"],
+                [guide_a, "years_practised"],
+                [guide_b, "profession"],
+            ]
+        )
+        a = attrs.set_index(["subject_id", "name"])
+        assert a.loc[(guide_a, "years_practised"), "value_num"] == 5.0
+        assert a.loc[(guide_b, "profession"), "value_text"] == "tour_leader"
+        assert set(attrs["ingest_id"]) == {result.ingest_id}
+        # the enterprise's profession column is not an attribute of enterprises: not stored
+        assert frame.loc[4, "subject_id"] not in set(attrs["subject_id"])
+
+        reasons = {
+            r["key"]: json.loads(r["reasons"])
+            for r in store.query("SELECT key, reasons FROM quarantine").to_dict("records")
+        }
+        (bad_id,) = reasons[frame.loc[2, "subject_id"]]
+        assert bad_id["column"] == "subject_id"
+        assert bad_id["problem"] == (
+            "not a valid 居民身份证号码: must be 18 characters (subject type tour_guide)"
+        )
+        assert bad_id["problem_zh"] == "不是有效的居民身份证号码：应为18位（主体类型：导游）"
+        (bad_choice,) = reasons[frame.loc[3, "subject_id"]]
+        assert (bad_choice["column"], bad_choice["value"]) == ("profession", "chef")
+        assert (
+            bad_choice["problem_zh"]
+            == "导游的职业“chef”不是可接受的值，应为：tour_guide、tour_leader"
+        )
+        assert bad_choice["problem"].startswith("profession 'chef' is not one of tour_guide")
+
+        # a later file: one changed value is one new row, repeated values add nothing
+        frame.loc[0, "profession"] = "tour_leader"
+        frame.to_csv(tmp_path / "guides2.csv", index=False)
+        again = ingest(store, tmp_path / "guides2.csv", "subjects")
+        assert again.rows_quarantined == 2
+        assert store.count("subject_attributes") == 5
+        latest = store.scalar(
+            "SELECT value_text FROM subject_attributes WHERE subject_id = ? AND name = "
+            "'profession' ORDER BY version_from DESC LIMIT 1",
+            [guide_a],
+        )
+        assert latest == "tour_leader"
+
+
+def test_without_the_folder_the_declared_type_is_quarantined(store, tmp_path) -> None:
+    frame = _guides(seed=21)
+    frame.to_csv(tmp_path / "guides.csv", index=False)
+    result = ingest(store, tmp_path / "guides.csv", "subjects")
+    assert (result.rows_stored, result.rows_quarantined) == (1, 4)
+    assert "profession" in result.message and store.count("subject_attributes") == 0

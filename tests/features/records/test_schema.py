@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from features import registry
 from features.records import schema
 from features.records.kinds import DEPARTMENTS, KINDS, PARTY_ANY, PARTY_ENTERPRISE, PARTY_PERSON
 from features.records.kinds import kind as get_kind
@@ -16,7 +17,6 @@ from features.records.schema import (
     DUCKDB_TYPES,
     POLARITIES,
     SEVERITIES,
-    SUBJECT_TYPES,
     TABLES,
     WORKFLOW_TABLES,
     Column,
@@ -89,7 +89,11 @@ def test_records_required_columns() -> None:
         assert records.column(name).nullable, name
     assert records.column("severity").choices == SEVERITIES
     assert records.column("polarity").choices == POLARITIES
-    assert TABLES["subjects"].column("subject_type").choices == SUBJECT_TYPES
+    # the subject types are the declared ones, read when asked
+    assert TABLES["subjects"].column("subject_type").allowed() == tuple(
+        registry.active().subject_types()
+    )
+    assert "enterprise" in TABLES["subjects"].column("subject_type").allowed()
     with pytest.raises(KeyError, match="no column"):
         records.column("nope")
 
@@ -109,8 +113,8 @@ def test_every_column_is_documented(table_name: str) -> None:
         assert col.label_en.strip(), where
         assert not CJK.search(col.label_en), where
         assert CJK.search(col.label_zh), where
-        if col.choices is not None:
-            assert col.dtype == "string" and len(col.choices) > 0, where
+        if col.allowed() is not None:
+            assert col.dtype == "string" and len(col.allowed()) > 0, where
     assert tbl.required == tuple(c.name for c in tbl.columns if not c.nullable)
 
 
@@ -227,7 +231,7 @@ def _arrow_schema(table_name: str) -> pa.Schema:
 @pytest.mark.parametrize("table_name", sorted(TABLES))
 def test_every_table_round_trips_one_row(store: DuckDBStore, table_name: str) -> None:
     tbl = TABLES[table_name]
-    row = {c.name: (c.choices[0] if c.choices else _SAMPLE[c.dtype]) for c in tbl.columns}
+    row = {c.name: (c.allowed()[0] if c.allowed() else _SAMPLE[c.dtype]) for c in tbl.columns}
     store.append(table_name, pa.Table.from_pylist([row], schema=_arrow_schema(table_name)))
     assert store.query_arrow(f"SELECT * FROM {table_name}").to_pylist() == [row]
 

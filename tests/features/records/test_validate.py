@@ -14,6 +14,7 @@ from conftest import TODAY, id_numbers, make_records, make_subjects, uscc_codes
 from features.records.ids import (
     id_check_char,
     id_number_problem,
+    uscc_check_char,
     uscc_problem,
     valid_id_mask,
     valid_uscc_mask,
@@ -565,3 +566,64 @@ def test_formula_looking_text_is_data() -> None:
     for text in ("=1+1", '=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(A1)"):
         assert problems_of(one_record(detail=text)) == []
         assert problems_of(one_subject(name=text), "subjects") == []
+
+
+# --- subject types declared in a scheme folder ------------------------------------------
+
+
+@pytest.fixture
+def declared(tmp_path):
+    """The registry with a tour_guide (person) and a social_org (USCC 5…) type declared."""
+    from declared_types import write_types
+
+    from features import registry
+
+    with registry.using([write_types(tmp_path)]) as reg:
+        yield reg
+
+
+def _guide(**changes: str) -> pd.DataFrame:
+    row = make_subjects(2).iloc[1].to_dict()  # a household: a valid ID number
+    row.update(
+        subject_type="导游",
+        name="导游一",
+        township_code="",
+        village_code="",
+        land_mu="",
+        household_size="",
+        labour_count="",
+    )
+    row.update(changes)
+    return pd.DataFrame([row], index=pd.Index([7], name="row_number"), dtype=str)
+
+
+def test_a_declared_person_type_is_validated_by_its_identifier_rule(declared) -> None:
+    good = validate_chunk(_guide(), "subjects", today=TODAY)
+    assert good.problems == {}
+    assert good.clean["subject_type"].tolist() == ["tour_guide"]  # its Chinese label is a spelling
+    found = problems_of(_guide(subject_id="91350100M000100Y43"), "subjects")
+    (problem,) = [p for p in found if p["column"] == "subject_id"]
+    assert problem["problem"].startswith("not a valid 居民身份证号码")
+    assert problem["problem"].endswith("(subject type tour_guide)")
+    assert problem["problem_zh"].endswith("（主体类型：导游）")
+
+
+def test_a_declared_uscc_prefix_refuses_an_enterprise_code(declared) -> None:
+    firm = one_subject(subject_type="social_org")  # a valid enterprise USCC, 91…
+    (problem,) = [p for p in problems_of(firm, "subjects") if p["column"] == "subject_id"]
+    assert problem["problem_zh"].startswith("社会组织的统一社会信用代码以 5 开头，实为 9")
+    assert problem["problem"].startswith("the 统一社会信用代码 of a 社会组织 begins with 5, not 9")
+    body = "5" + firm["subject_id"].iloc[0][1:17]
+    social = body + uscc_check_char(body)
+    assert problems_of(one_subject(subject_type="social_org", subject_id=social), "subjects") == []
+
+
+def test_declared_types_leave_with_their_folder(tmp_path) -> None:
+    from declared_types import write_types
+
+    from features import registry
+
+    with registry.using([write_types(tmp_path)]):
+        assert problems_of(_guide(), "subjects") == []
+    found = problems_of(_guide(), "subjects")
+    assert any(p["column"] == "subject_type" for p in found), found
