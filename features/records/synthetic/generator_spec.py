@@ -319,8 +319,9 @@ class GeneratorSpec(_Strict):
         events = set(self.events) | ({LOAN_DEFAULT} if self.loans else set())
         for name in self.target.events:
             if name not in events:
+                listed = ", ".join(sorted(events))
                 raise ValueError(
-                    f"target event {name!r} is not declared (events: {', '.join(sorted(events))})"
+                    f"target.events: event {name!r} is not declared (events: {listed})"
                 )
         if self.target.population == "loan" and self.loans is None:
             raise ValueError("target population 'loan' needs a [loans] table")
