@@ -23,13 +23,8 @@ from features.records.schema import TABLES
 from features.records.synthetic import driver, enterprise, household
 from features.records.synthetic.batch import RecordBatch
 from features.records.synthetic.calendar import N_MONTHS, N_SIM, month_end
-from features.records.synthetic.declared import (
-    CityContext,
-    DeclaredScheme,
-    city_context,
-    generate_declared,
-    stream_of,
-)
+from features.records.synthetic.declared import DeclaredScheme, generate_declared, stream_of
+from features.records.synthetic.declared_context import CityContext, city_context
 from features.records.synthetic.latent import draw_events, intensity
 from features.records.synthetic.lifecycle import objections_and_repairs
 from features.records.synthetic.params import (

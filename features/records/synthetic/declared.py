@@ -12,7 +12,6 @@ built-in city nor another declared scheme.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,11 +19,18 @@ import pandas as pd
 import pyarrow as pa
 
 from features.records.ids import generate_uscc
-from features.records.kinds import KINDS, PARTY_ENTERPRISE, PARTY_PERSON, RecordKind
+from features.records.kinds import PARTY_ENTERPRISE, PARTY_PERSON
 from features.records.regions import COUNTIES
 from features.records.synthetic import names
 from features.records.synthetic.calendar import START_DAY, month_index
+from features.records.synthetic.declared_context import CityContext
 from features.records.synthetic.declared_events import declared_records, matches
+from features.records.synthetic.declared_links import (
+    draw_employers,
+    draw_legal_reps,
+    draw_members,
+    draw_villages,
+)
 from features.records.synthetic.events import pick
 from features.records.synthetic.generator_spec import GeneratorSpec
 from features.records.synthetic.lifecycle import objections_and_repairs
@@ -32,95 +38,17 @@ from features.records.synthetic.params import SCALES
 from features.records.synthetic.population import (
     COUNTY_CODES,
     COUNTY_NAMES,
-    Divisions,
-    Drivers,
-    Enterprises,
-    Households,
     _random_days,
     _standardise,
     unique_person_ids,
 )
 from features.records.synthetic.truth import truth_months
-from features.records.windows import WindowPolicy
-
-_DAY = "datetime64[D]"
 
 
 def stream_of(key: str) -> int:
     """The random stream of a declared scheme: ``1000 + sha1(key)[:6] mod 10**6``
     (the built-in streams are 0–4)."""
     return 1000 + int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:6], 16) % 10**6
-
-
-@dataclass(frozen=True)
-class CityContext:
-    """What a declared scheme may link to in the city already generated.
-
-    Attributes
-    ----------
-    enterprises
-        ``subject_id, industry, region_code, mu`` of every enterprise.
-    households
-        ``subject_id, village_code, mu`` of every household.
-    villages
-        ``village_code, township_code, region_code, effect``.
-    legal_reps
-        ID numbers of the persons who represent a firm.
-    taken
-        Every identifier already used in the city (subjects and persons).
-    subject_ids
-        Identifiers that are already subjects (never reused).
-    """
-
-    enterprises: pd.DataFrame
-    households: pd.DataFrame
-    villages: pd.DataFrame
-    legal_reps: np.ndarray
-    taken: frozenset[str]
-    subject_ids: frozenset[str]
-    windows: WindowPolicy = field(default_factory=WindowPolicy)
-    kinds: Mapping[str, RecordKind] = field(default_factory=lambda: KINDS)
-
-
-def city_context(
-    div: Divisions,
-    ent: Enterprises,
-    hh: Households,
-    drv: Drivers,
-    taken: set[str],
-    windows: WindowPolicy | None = None,
-) -> CityContext:
-    """The context of the built-in city's population (before any declared scheme)."""
-    ent_ids = ent.frame["subject_id"].to_numpy()
-    subjects = {
-        *ent_ids,
-        *hh.frame["subject_id"],
-        *drv.frame["subject_id"],
-        *div.villages["village_code"],
-        *div.townships["township_code"],
-    }
-    return CityContext(
-        enterprises=pd.DataFrame(
-            {
-                "subject_id": ent_ids,
-                "industry": ent.industry,
-                "region_code": ent.frame["region_code"].to_numpy(),
-                "mu": ent.mu,
-            }
-        ),
-        households=pd.DataFrame(
-            {
-                "subject_id": hh.frame["subject_id"].to_numpy(),
-                "village_code": hh.frame["village_code"].to_numpy(),
-                "mu": hh.mu,
-            }
-        ),
-        villages=div.villages[["village_code", "township_code", "region_code", "effect"]],
-        legal_reps=ent.persons["person_id"].to_numpy(),
-        taken=frozenset(taken | subjects),
-        subject_ids=frozenset(subjects),
-        windows=windows or WindowPolicy(),
-    )
 
 
 @dataclass(frozen=True)
@@ -190,8 +118,8 @@ def generate_declared(
     rng = np.random.default_rng([seed, stream, 0])
     n = spec.size(scale)
     attrs = _attributes(rng, spec, n)
-    vil = _villages(rng, spec, n, context)
-    emp = _employers(rng, spec, n, attrs, context)
+    vil = draw_villages(rng, spec, n, context)
+    emp = draw_employers(rng, spec, n, attrs, context)
     regions = _regions(rng, spec, n, vil, emp, context)
     ids = _identifiers(rng, spec, n, regions, attrs, prefix, context)
     person = identifier == "id_number"
@@ -216,9 +144,9 @@ def generate_declared(
         frame["employer_id"] = np.where(emp >= 0, e_ids, None)
     taken = set(context.taken) | set(ids)
     if spec.links.legal_rep is not None:
-        frame["legal_rep_id"] = _legal_reps(rng, spec, regions, context, taken)
+        frame["legal_rep_id"] = draw_legal_reps(rng, spec, regions, context, taken)
     frame["status"] = "active"
-    links, members = _members(rng, spec, frame, attrs, vil, established, context)
+    links, members = draw_members(rng, spec, frame, attrs, vil, established, context)
     mu = _mu(rng, spec, n, attrs, vil, emp, members, context)
 
     est_month = month_index(established) if spec.subject.established else np.zeros(n, int)
@@ -284,42 +212,6 @@ def _long(ids: np.ndarray, spec: GeneratorSpec, attrs: dict[str, np.ndarray]) ->
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
-def _villages(
-    rng: np.random.Generator, spec: GeneratorSpec, n: int, ctx: CityContext
-) -> np.ndarray | None:
-    if spec.links.village is None:
-        return None
-    counts = (
-        ctx.households["village_code"].value_counts().reindex(ctx.villages["village_code"])
-    ).fillna(0).to_numpy() + 1.0
-    drawn = rng.choice(len(ctx.villages), n, p=counts / counts.sum())
-    return np.where(rng.random(n) < spec.links.village.share, drawn, -1)
-
-
-def _employers(
-    rng: np.random.Generator,
-    spec: GeneratorSpec,
-    n: int,
-    attrs: dict[str, np.ndarray],
-    ctx: CityContext,
-) -> np.ndarray | None:
-    link = spec.links.employer
-    if link is None:
-        return None
-    industry = ctx.enterprises["industry"].to_numpy()
-    by = attrs[link.by] if link.by else np.full(n, None, dtype=object)
-    out = np.full(n, -1)
-    employed = rng.random(n) < link.share
-    for value in pd.unique(by):
-        sections = link.sections.get(str(value), link.default) if value is not None else []
-        pool = np.flatnonzero(np.isin(industry, sections or link.default))
-        if pool.size == 0:
-            pool = np.arange(len(industry))
-        sel = np.flatnonzero(employed & (by == value))
-        out[sel] = pool[rng.integers(0, pool.size, sel.size)]
-    return out
-
-
 def _regions(
     rng: np.random.Generator,
     spec: GeneratorSpec,
@@ -367,7 +259,10 @@ def _identifiers(
             who = rng.choice(n, k, replace=False)
             ids[who] = rng.choice(reusable, k, replace=False)
         return ids
+    # a one-character prefix (5 = 民政) with no declared category: 9 = "other" category
     default = idr.category or (prefixes[0] + "9")[:2]
+    if len(default) != 2:
+        raise ValueError(f"{spec.scheme}: declare [identifier] category (e.g. '91')")
     by = attrs[idr.by] if idr.by else np.full(n, None, dtype=object)
     cats = np.array([idr.categories.get(str(v), default) for v in by], dtype=object)
     wrong = sorted({c for c in cats if not c.startswith(prefixes)})
@@ -385,7 +280,7 @@ def _identifiers(
         _, first = np.unique(ids.astype(str), return_index=True)
         todo = np.ones(n, dtype=bool)
         todo[first] = False
-        todo |= np.isin(ids, list(ctx.taken))
+        todo |= np.fromiter((code in ctx.taken for code in ids), dtype=bool, count=n)
     return ids
 
 
@@ -410,57 +305,6 @@ def _names(
         ],
         dtype=object,
     )
-
-
-def _legal_reps(
-    rng: np.random.Generator,
-    spec: GeneratorSpec,
-    regions: np.ndarray,
-    ctx: CityContext,
-    taken: set[str],
-) -> np.ndarray:
-    n = len(regions)
-    births = _random_days(
-        rng, np.full(n, np.datetime64("1955-01-01")), np.full(n, np.datetime64("1995-12-31"))
-    )
-    reps = unique_person_ids(rng, regions, births, rng.random(n) < 0.7, taken)
-    share = spec.links.legal_rep.existing  # type: ignore[union-attr]
-    old = rng.random(n) < share
-    if old.any() and len(ctx.legal_reps):
-        reps[old] = rng.choice(ctx.legal_reps, int(old.sum()))
-    return reps
-
-
-def _members(
-    rng: np.random.Generator,
-    spec: GeneratorSpec,
-    frame: pd.DataFrame,
-    attrs: dict[str, np.ndarray],
-    vil: np.ndarray | None,
-    established: np.ndarray,
-    ctx: CityContext,
-) -> tuple[pd.DataFrame, list[np.ndarray]]:
-    cols = ["subject_id", "relation", "party_id", "role", "valid_from", "valid_to"]
-    n = len(frame)
-    members: list[np.ndarray] = [np.array([], int)] * n
-    link = spec.links.members
-    if link is None or vil is None:
-        return pd.DataFrame(columns=cols), members
-    hh_village = ctx.households["village_code"].to_numpy()
-    codes = ctx.villages["village_code"].to_numpy()
-    ok = matches(link.when, attrs, n) & (vil >= 0)
-    rows = []
-    start = np.maximum(established.astype(_DAY), START_DAY)
-    for i in np.flatnonzero(ok):
-        pool = np.flatnonzero(hh_village == codes[vil[i]])
-        k = min(int(rng.integers(link.count[0], link.count[1] + 1)), pool.size)
-        chosen = rng.choice(pool, k, replace=False)
-        members[i] = chosen
-        roles = pick(rng, tuple(link.roles), list(link.roles.values()), k)
-        sid, day = frame["subject_id"].iat[i], start[i]
-        ids = ctx.households["subject_id"].to_numpy()[chosen]
-        rows.extend((sid, link.relation, p, r, day, None) for p, r in zip(ids, roles, strict=True))
-    return pd.DataFrame(rows, columns=cols), members
 
 
 def _mu(

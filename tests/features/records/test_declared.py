@@ -13,12 +13,8 @@ from sklearn.metrics import roc_auc_score
 from features.records.ids import id_number_problem, uscc_problem
 from features.records.schema import TABLES
 from features.records.synthetic.city import _rng, generate_city
-from features.records.synthetic.declared import (
-    DeclaredScheme,
-    city_context,
-    generate_declared,
-    stream_of,
-)
+from features.records.synthetic.declared import DeclaredScheme, generate_declared, stream_of
+from features.records.synthetic.declared_context import city_context
 from features.records.synthetic.generator_spec import GeneratorSpecError, load_generator_spec
 from features.records.synthetic.params import SCALES
 from features.records.synthetic.population import (
