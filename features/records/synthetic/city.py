@@ -145,6 +145,7 @@ def generate_city(
         stream (:func:`~.declared.stream_of`): with none, the city is exactly
         the built-in one.
     """
+    _check_declared(declared)
     started = time.perf_counter()
     spec = SCALES[scale]
     windows = windows or WindowPolicy()
@@ -353,6 +354,26 @@ def generate_city(
     return result
 
 
+def _check_declared(declared: Sequence[DeclaredScheme]) -> None:
+    """Refuse, before anything is written, declared schemes the store cannot hold."""
+    for d in declared:
+        if d.key != d.spec.scheme:
+            raise ValueError(f"declared scheme {d.key!r} has the generator of {d.spec.scheme!r}")
+        needs = {
+            "subject_attributes": bool(d.spec.attributes),
+            "subject_links": d.spec.links.members is not None,
+        }
+        for table, needed in needs.items():
+            if needed and table not in TABLES:
+                raise ValueError(
+                    f"{d.key}: the store has no table {table!r} for the scheme's "
+                    "declared attributes or member links (it comes with the scheme registry)"
+                )
+    streams = [stream_of(d.key) for d in declared]
+    if len(set(streams)) != len(streams):
+        raise ValueError(f"two declared schemes share a random stream: {streams}")
+
+
 def _write_declared(
     out: _Writer,
     declared: Sequence[DeclaredScheme],
@@ -362,9 +383,6 @@ def _write_declared(
     report: Progress,
 ) -> None:
     """Generate and write each declared scheme; later ones avoid earlier ones' IDs."""
-    streams = [stream_of(d.spec.scheme) for d in declared]
-    if len(set(streams)) != len(streams):
-        raise ValueError(f"two declared schemes share a random stream: {streams}")
     for k, item in enumerate(declared):
         report(f"声明方案 declared {item.key}", k, len(declared))
         tables = generate_declared(
@@ -384,12 +402,7 @@ def _write_declared(
             ("subject_links", tables.links),
         ):
             if name not in TABLES:
-                if len(rows):
-                    raise ValueError(
-                        f"{item.key}: the store has no table {name!r} for its {len(rows)} "
-                        "rows (it comes with the scheme registry)"
-                    )
-                continue
+                continue  # no rows: _check_declared refused any scheme that makes some
             if "ingest_id" in TABLES[name].column_names:
                 rows = rows.assign(ingest_id=out.ingest_id)
             out.put(name, rows)

@@ -92,6 +92,7 @@ def draw_members(
         .indices
     )
     codes = ctx.villages["village_code"].to_numpy()
+    hh_ids = ctx.households["subject_id"].to_numpy()  # once: a str column converts slowly
     none = np.array([], dtype=np.int64)
     ok = matches(link.when, attrs, n) & (vil >= 0)
     rows = []
@@ -103,6 +104,6 @@ def draw_members(
         members[i] = chosen
         roles = pick(rng, tuple(link.roles), list(link.roles.values()), k)
         sid, day = frame["subject_id"].iat[i], start[i]
-        ids = ctx.households["subject_id"].to_numpy()[chosen]
+        ids = hh_ids[chosen]
         rows.extend((sid, link.relation, p, r, day, None) for p, r in zip(ids, roles, strict=True))
     return pd.DataFrame(rows, columns=LINK_COLUMNS), members

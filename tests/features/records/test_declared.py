@@ -345,6 +345,7 @@ def test_the_hook_names_a_missing_table(tmp_path: Path) -> None:
         else:
             with pytest.raises(ValueError, match="no table 'subject_attributes'"):
                 generate_city(store, scale="tiny", seed=3, declared=(item,))
+            assert store.count("subjects") == 0  # refused before anything is written
 
 
 # --- realism (DESIGN.md §4, plan18 §4) ----------------------------------------
