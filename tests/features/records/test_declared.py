@@ -23,6 +23,7 @@ from features.records.synthetic.population import (
     make_enterprises,
     make_households,
 )
+from features.records.windows import WindowPolicy, add_months
 from features.store.duckdb_store import DuckDBStore
 
 SCHEMES = Path(__file__).parents[3] / "features/records/synthetic/schemes"
@@ -304,6 +305,36 @@ def test_records_are_consistent(tiny) -> None:
         assert (r["published_on"] <= pd.Timestamp("2026-10-31").date()).all()
         assert r["severity"].dropna().isin(["minor", "general", "serious"]).all()
         assert r["polarity"].isin(["negative", "positive", "neutral"]).all()
+
+
+def test_seasons_rates_by_attribute_and_windows_take_effect(tiny) -> None:
+    ctx, _ = tiny
+    r = _generate("social_org", ctx, scale="small").records.to_pandas()
+    # not filing the annual report shows in June (peak 12 against 1 for other months)
+    nf = r[(r["kind"] == "annual_inspection") & (r["value_text"] == "not_filed")]
+    assert pd.to_datetime(nf["event_date"]).dt.month.value_counts(normalize=True)[6] > 0.4
+    # a penalty is published for its tier's window (decided on the event day)
+    windows = WindowPolicy()
+    pen = r[r["kind"] == "administrative_penalty"].head(200)
+    assert len(pen) > 50
+    for sev, decided, until in pen[["severity", "decided_on", "valid_until"]].itertuples(
+        index=False
+    ):
+        months = windows.max_months("administrative_penalty", sev, decided)
+        expected = add_months(np.array([decided], dtype="datetime64[D]"), months)[0]
+        assert np.datetime64(until) == expected
+    # guides draw three times the complaints (rate_by); yearly records reach most subjects
+    out = _generate("practitioner", ctx, scale="small")
+    rec = out.records.to_pandas()
+    prof = out.attributes.query("name == 'profession'").set_index("subject_id")["value_text"]
+    per_head = (
+        rec.loc[rec["kind"] == "service_complaint", "subject_id"].map(prof).value_counts()
+        / prof.value_counts()
+    )
+    assert per_head["tour_guide"] > 2.5 * per_head["teacher"]
+    ce = rec[(rec["kind"] == "continuing_education") & (rec["value_text"] == "completed")]
+    assert set(pd.to_datetime(ce["event_date"]).dt.month) == {12}
+    assert 0.7 < ce["subject_id"].nunique() / len(prof) <= 1.0
 
 
 # --- the city hook -------------------------------------------------------------
