@@ -144,7 +144,7 @@ def generate_declared(
         frame["employer_id"] = np.where(emp >= 0, e_ids, None)
     taken = set(context.taken) | set(ids)
     if spec.links.legal_rep is not None:
-        frame["legal_rep_id"] = draw_legal_reps(rng, spec, regions, context, taken)
+        frame["legal_rep_id"] = draw_legal_reps(rng, spec, regions, vil, context, taken)
     frame["status"] = "active"
     links, members = draw_members(rng, spec, frame, attrs, vil, established, context)
     mu = _mu(rng, spec, n, attrs, vil, emp, members, context)

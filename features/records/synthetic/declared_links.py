@@ -56,19 +56,39 @@ def draw_legal_reps(
     rng: np.random.Generator,
     spec: GeneratorSpec,
     regions: np.ndarray,
+    vil: np.ndarray | None,
     ctx: CityContext,
     taken: set[str],
 ) -> np.ndarray:
+    """A legal representative per subject: new, an existing one, or a village's household head."""
+    link = spec.links.legal_rep
+    assert link is not None
     n = len(regions)
     births = _random_days(
         rng, np.full(n, np.datetime64("1955-01-01")), np.full(n, np.datetime64("1995-12-31"))
     )
     reps = unique_person_ids(rng, regions, births, rng.random(n) < 0.7, taken)
-    share = spec.links.legal_rep.existing  # type: ignore[union-attr]
-    old = rng.random(n) < share
+    u = rng.random(n)
+    old = u < link.existing
     if old.any() and len(ctx.legal_reps):
         reps[old] = rng.choice(ctx.legal_reps, int(old.sum()))
+    if link.households and vil is not None:
+        # a family farm is run by a farming household: its head is the operator
+        heads = ~old & (u < link.existing + link.households) & (vil >= 0)
+        groups = _by_village(ctx)
+        hh_ids = ctx.households["subject_id"].to_numpy()
+        codes = ctx.villages["village_code"].to_numpy()
+        for i in np.flatnonzero(heads):
+            pool = groups.get(codes[vil[i]])
+            if pool is not None and pool.size:
+                reps[i] = hh_ids[pool[rng.integers(0, pool.size)]]
     return reps
+
+
+def _by_village(ctx: CityContext) -> dict[str, np.ndarray]:
+    """Household indices per village code."""
+    village = ctx.households["village_code"].to_numpy()
+    return pd.Series(np.arange(len(village))).groupby(village).indices
 
 
 def draw_members(
@@ -86,11 +106,7 @@ def draw_members(
     if link is None or vil is None:
         return pd.DataFrame(columns=LINK_COLUMNS), members
     # households per village once (a city has a million households, thousands of co-ops)
-    by_village = (
-        pd.Series(np.arange(len(ctx.households)))
-        .groupby(ctx.households["village_code"].to_numpy())
-        .indices
-    )
+    by_village = _by_village(ctx)
     codes = ctx.villages["village_code"].to_numpy()
     hh_ids = ctx.households["subject_id"].to_numpy()  # once: a str column converts slowly
     none = np.array([], dtype=np.int64)

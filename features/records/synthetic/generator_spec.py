@@ -246,9 +246,17 @@ class EmployerLink(_Strict):
 
 class LegalRepLink(_Strict):
     """``legal_rep_id``: a new person, or (``existing`` share) one who already
-    represents a firm in the city."""
+    represents a firm in the city, or (``households`` share, needs the village
+    link) the head of a household of the subject's village."""
 
     existing: float = Field(0.0, ge=0, le=1)
+    households: float = Field(0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _shares(self) -> LegalRepLink:
+        if self.existing + self.households > 1:
+            raise ValueError("existing + households must not exceed 1")
+        return self
 
 
 class VillageLink(_Strict):
@@ -329,6 +337,9 @@ class GeneratorSpec(_Strict):
             raise ValueError("latent.village_effect needs [links.village]")
         if self.latent.employer and self.links.employer is None:
             raise ValueError("latent.employer needs [links.employer]")
+        rep = self.links.legal_rep
+        if rep is not None and rep.households and self.links.village is None:
+            raise ValueError("links.legal_rep.households needs [links.village]")
         if self.latent.members and self.links.members is None:
             raise ValueError("latent.members needs [links.members]")
         if LOAN_DEFAULT in self.target.events and len(self.target.events) > 1:

@@ -294,6 +294,10 @@ def test_cooperatives_have_member_households_of_their_village(tiny) -> None:
     assert not links.duplicated(["subject_id", "party_id"]).any()
     subjects = out.subjects
     assert (subjects["village_code"].str[:9] == subjects["township_code"]).all()
+    # most are run by a household head of their own village
+    head_village = subjects["legal_rep_id"].map(village)
+    assert 0.7 < (head_village == subjects["village_code"]).mean() < 0.9
+    assert all(id_number_problem(p) is None for p in subjects["legal_rep_id"])
     assert (subjects["village_code"].str[:6] == subjects["region_code"]).all()
 
 
