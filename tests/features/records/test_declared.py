@@ -75,6 +75,7 @@ city = 200
 [subject]
 names = "organisation"
 suffixes = { default = "协会" }
+established = [2005-01-01, 2024-06-30]
 [identifier]
 kind = "uscc"
 category = "51"
@@ -82,6 +83,8 @@ category = "51"
 mu_sd = 1.0
 x_sd = 0.6
 rho = 0.95
+[links.legal_rep]
+[links.village]
 [events.listed]
 per_year = 0.05
 beta = 1.2
@@ -362,10 +365,16 @@ def test_a_declared_scheme_adds_rows_and_changes_none(tmp_path: Path) -> None:
             for t in BUILT_IN
         }
         assert kept == BUILT_IN
-        subjects = store.query("SELECT subject_id, subject_type FROM subjects")
+        subjects = store.query("SELECT * FROM subjects")
         assert subjects["subject_id"].is_unique
-        ours = subjects[subjects["subject_type"] == "test_assoc"]["subject_id"]
-        assert len(ours) == 50 and ours.str.startswith("51").all()
+        ours = subjects[subjects["subject_type"] == "test_assoc"]
+        assert len(ours) == 50 and ours["subject_id"].str.startswith("51").all()
+        assert all(id_number_problem(p) is None for p in ours["legal_rep_id"])
+        assert not set(ours["legal_rep_id"]) & set(subjects["subject_id"])
+        assert (ours["village_code"].str[:9] == ours["township_code"]).all()
+        assert set(ours["village_code"]) <= set(subjects["village_code"].dropna())
+        assert ours["established_on"].notna().all()
+        assert (ours["recorded_at"] >= pd.Timestamp("2021-01-01")).all()
         assert store.scalar("SELECT count(*) FROM records WHERE record_id LIKE 'X%'") > 0
         assert "test_assoc" in result.truth
 
