@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.records.kinds import KINDS
+from features.records.kinds import KINDS, RecordKind
 from features.records.schema import RECORDS
 from features.records.synthetic.calendar import END_DAY
 
@@ -53,12 +53,17 @@ class RecordBatch:
         amount: np.ndarray | float | None = None,
         source_dept: np.ndarray | str | None = None,
         detail: np.ndarray | str | None = None,
+        kind_spec: RecordKind | None = None,
     ) -> None:
-        """Add records of one kind; records published after the data's end are dropped."""
+        """Add records of one kind; records published after the data's end are dropped.
+
+        ``kind_spec`` describes the kind when it is not in the built-in catalogue
+        (a declared scheme's kind, see :mod:`.declared`).
+        """
         n = len(subject)
         if n == 0:
             return
-        spec = KINDS[kind]
+        spec = KINDS[kind] if kind_spec is None else kind_spec
         pub = _dates(published_on, n)
         keep = pub <= END_DAY
         part: dict[str, np.ndarray] = {

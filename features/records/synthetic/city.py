@@ -11,17 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.records.schema import TABLES
 from features.records.synthetic import driver, enterprise, household
 from features.records.synthetic.batch import RecordBatch
 from features.records.synthetic.calendar import N_MONTHS, N_SIM, month_end
+from features.records.synthetic.declared import DeclaredScheme, generate_declared, stream_of
+from features.records.synthetic.declared_context import CityContext, city_context
 from features.records.synthetic.latent import draw_events, intensity
 from features.records.synthetic.lifecycle import objections_and_repairs
 from features.records.synthetic.params import (
@@ -97,7 +100,9 @@ class _Writer:
         self.put("subjects", frame)
 
     def records(self, batch: RecordBatch, ids: pa.Array) -> pa.Table:
-        table = batch.to_arrow(ids)
+        return self.record_table(batch.to_arrow(ids))
+
+    def record_table(self, table: pa.Table) -> pa.Table:
         table = table.append_column(
             "ingest_id", pa.array(np.full(table.num_rows, self.ingest_id, dtype=np.int64))
         )
@@ -117,6 +122,7 @@ def generate_city(
     seed: int = 7,
     windows: WindowPolicy | None = None,
     progress: Progress | None = None,
+    declared: Sequence[DeclaredScheme] = (),
 ) -> CityResult:
     """Generate the demo city into ``store``.
 
@@ -134,7 +140,12 @@ def generate_city(
         Publication windows (DOMAIN.md defaults when omitted).
     progress
         Called as ``progress(stage, done, total)``.
+    declared
+        Declared schemes generated after the drivers, each on its own hashed
+        stream (:func:`~.declared.stream_of`): with none, the city is exactly
+        the built-in one.
     """
+    _check_declared(declared)
     started = time.perf_counter()
     spec = SCALES[scale]
     windows = windows or WindowPolicy()
@@ -326,6 +337,10 @@ def generate_city(
         )
     report("驾驶员 drivers", len(parts), len(parts))
 
+    if declared:
+        context = city_context(div, ent, hh, drv, taken, windows)
+        _write_declared(out, declared, scale, seed, context, report)
+
     # one subject's rows together: a look-up reads one row group, not the table
     for i, name in enumerate(("records", "subjects")):
         report("整理 clustering by subject", i, 2)
@@ -337,6 +352,67 @@ def generate_city(
     result.kinds = dict(sorted(out.kinds.items(), key=lambda kv: -kv[1]))
     result.truth = _truth_summary(store)
     return result
+
+
+def _check_declared(declared: Sequence[DeclaredScheme]) -> None:
+    """Refuse, before anything is written, declared schemes the store cannot hold."""
+    for d in declared:
+        if d.key != d.spec.scheme:
+            raise ValueError(f"declared scheme {d.key!r} has the generator of {d.spec.scheme!r}")
+        needs = {
+            "subject_attributes": bool(d.spec.attributes),
+            "subject_links": d.spec.links.members is not None,
+        }
+        for table, needed in needs.items():
+            if needed and table not in TABLES:
+                raise ValueError(
+                    f"{d.key}: the store has no table {table!r} for the scheme's "
+                    "declared attributes or member links (it comes with the scheme registry)"
+                )
+    streams = [stream_of(d.key) for d in declared]
+    if len(set(streams)) != len(streams):
+        raise ValueError(f"two declared schemes share a random stream: {streams}")
+
+
+def _write_declared(
+    out: _Writer,
+    declared: Sequence[DeclaredScheme],
+    scale: str,
+    seed: int,
+    context: CityContext,
+    report: Progress,
+) -> None:
+    """Generate and write each declared scheme; later ones avoid earlier ones' IDs."""
+    for k, item in enumerate(declared):
+        report(f"声明方案 declared {item.key}", k, len(declared))
+        tables = generate_declared(
+            item.spec, item.subject_type, item.identifier, item.prefix, scale, seed, context
+        )
+        frame = tables.subjects
+        recorded = None
+        if "established_on" in frame:
+            recorded = pd.to_datetime(frame["established_on"]).to_numpy().astype("datetime64[s]")
+        out.subjects(frame.copy(), recorded)
+        out.record_table(tables.records)
+        out.put("objections", tables.objections)
+        out.put("repairs", tables.repairs)
+        out.put("synthetic_truth", tables.truth)
+        for name, rows in (
+            ("subject_attributes", tables.attributes),
+            ("subject_links", tables.links),
+        ):
+            if name not in TABLES:
+                continue  # no rows: _check_declared refused any scheme that makes some
+            if "ingest_id" in TABLES[name].column_names:
+                rows = rows.assign(ingest_id=out.ingest_id)
+            out.put(name, rows)
+        people = {*frame["subject_id"], *frame.get("legal_rep_id", pd.Series()).dropna()}
+        context = replace(
+            context,
+            taken=context.taken | people,
+            subject_ids=context.subject_ids | set(frame["subject_id"]),
+        )
+    report("声明方案 declared", len(declared), len(declared))
 
 
 def _lifecycle(
