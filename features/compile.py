@@ -42,7 +42,7 @@ from features.dsl import (
     Related,
     Scheme,
 )
-from features.links import link
+from features.link_lookup import link
 from features.records.windows import WindowPolicy
 from features.subjects import current_subjects_sql, open_on_sql
 

@@ -187,7 +187,7 @@ class Related:
     inner: Records
 
     def __post_init__(self) -> None:
-        from features.links import link  # the links are declarations too
+        from features.link_lookup import link  # the links are declarations too
 
         try:
             declared = link(self.relation)

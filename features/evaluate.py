@@ -46,7 +46,8 @@ from features.effective import (
     latest_subjects,
     objects_of,
 )
-from features.links import link, party_lists
+from features.link_lookup import link
+from features.links import party_lists
 from features.subjects import is_open
 
 

@@ -18,7 +18,8 @@ as SQL over the CTEs ``pop`` and ``latest`` of :func:`features.compile.populatio
 :mod:`features.evaluate`). Tests require the same pairs both ways.
 
 The shipped links are declared in :mod:`features.definitions.relations`;
-:func:`link` is the one look-up of a link by key.
+:func:`features.link_lookup.link` is the one look-up of a link by key (in its
+own module: the declarations import this one).
 """
 
 from __future__ import annotations
@@ -328,24 +329,3 @@ def party_lists(
                 p for p in parties if latest.get(p, {}).get("subject_type") in link.target_types
             ]
     return out
-
-
-def link(key: str) -> Link:
-    """The declared link ``key`` (the one look-up; the registry replaces it).
-
-    Raises
-    ------
-    KeyError
-        No link is declared under ``key``; the message lists the known keys.
-    """
-    found = links()
-    if key not in found:
-        raise KeyError(f"unknown relation {key!r}; declared links: {', '.join(sorted(found))}")
-    return found[key]
-
-
-def links() -> dict[str, Link]:
-    """Every declared link by key."""
-    from features.definitions import relations  # declarations import this module
-
-    return {x.key: x for x in relations.LINKS}

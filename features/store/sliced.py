@@ -25,8 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.link_lookup import links as declared_links
 from features.links import Column, Reverse, SameColumn, Table
-from features.links import links as declared_links
 from features.store.base import Frames, Params, Store
 
 #: the tables a slice holds (the rest are read from the whole store)
