@@ -23,6 +23,7 @@ import pandas as pd
 from features.compile import Dialect, add_months, effective_records_sql, min_end_sql
 from features.dsl import Derived, Match, Records, Related, Scheme
 from features.link_lookup import links
+from features.records.ids import is_personal_id
 from features.records.windows import WindowPolicy
 from features.store.base import Store
 from features.subjects import current_subjects_sql
@@ -343,6 +344,22 @@ def represented_firms(store: Store, person_id: str) -> list[str]:
     return related_parties_of(store, [code])[code]["represented_firms"]
 
 
+def _organisation_names(store: Store, ids: Iterable[str]) -> dict[str, str]:
+    """The registered names of the organisations among ``ids`` (a firm behind a person's
+    reason is named; a person's name is personal data and is left out)."""
+    wanted = sorted(i for i in set(ids) if not is_personal_id(i))
+    if not wanted:
+        return {}
+    frame = store.query(
+        f"WITH latest AS ({current_subjects_sql(columns=('subject_id', 'name'))}) "
+        "SELECT subject_id, name FROM latest WHERE subject_id IN (SELECT subject_id FROM _xp_ids)",
+        frames={"_xp_ids": pd.DataFrame({"subject_id": wanted}, dtype=object)},
+    )
+    return {
+        sid: name for sid, name in frame.itertuples(index=False) if isinstance(name, str) and name
+    }
+
+
 def related_parties(
     store: Store, subject_id: str, as_of: dt.date | None = None
 ) -> dict[str, list[str]]:
@@ -379,7 +396,8 @@ def records_behind(
     -------
     pandas.DataFrame
         One row per (indicator, record): ``indicator``, ``relation``,
-        ``owner_id`` (whose record: the subject or a related party), the record's
+        ``owner_id`` (whose record: the subject or a related party), ``owner_name``
+        (a related organisation's registered name, else None), the record's
         columns, ``record_date``, ``window_from`` / ``window_to`` (the record
         counts while dated in ``(window_from, window_to]``; null for in-force
         indicators), ``counts_until`` (the first day it no longer counts in
@@ -398,6 +416,7 @@ def records_behind(
     records = subject_records(store, all_ids, kinds, policy)
     live = effective_ids(store, all_ids, as_of, policy)
     counted = [r for r in records.to_dict("records") if r["record_id"] in live]
+    names = _organisation_names(store, all_ids - {subject_id})
     rows: list[dict[str, Any]] = []
     for s in sources:
         who = set(owners.get(s.relation, []))
@@ -427,6 +446,7 @@ def records_behind(
                     "indicator": s.indicator,
                     "relation": s.relation,
                     "owner_id": rec["subject_id"],
+                    "owner_name": names.get(rec["subject_id"]),
                     **rec,
                     "record_date": day,
                     "window_from": bounds[0] if bounds else None,
@@ -438,6 +458,7 @@ def records_behind(
         "indicator",
         "relation",
         "owner_id",
+        "owner_name",
         *RECORD_COLUMNS,
         "repaired_on",
         "publication_end",

@@ -203,6 +203,10 @@ def _records(
         dept = DEPARTMENTS.get(row["source_dept"])
         owner = L.pick(L.relation_pair(row["relation"]), lang, row["relation"])
         if row["relation"] != "self":
+            # a related firm by name and code: the reason reads as whose record it is
+            named = row.get("owner_name")
+            if isinstance(named, str):
+                owner += f" {named}"
             owner += f" {mask_id(row['owner_id'])}"
         out.append(
             {
