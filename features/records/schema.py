@@ -463,7 +463,8 @@ LIST_EVENTS = Table(
         _RECORDED_AT,
     ),
     lookups=("subject_id",),
-    lake=False,
+    # in the lake since issue 18: the features of persons read the listings naming them
+    # (features/links.py ListPersons), on Spark as on DuckDB
 )
 
 RATINGS = Table(
