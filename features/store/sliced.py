@@ -161,27 +161,25 @@ def _parties(
 ) -> set[str]:
     """Every party a declared link gives the chosen subjects, at any date."""
     out: set[str] = set()
+    keys: dict[str, set[str]] = {}  # column → values: one look-up per column
     for link in declared_links().values():
         via = link.via
         if isinstance(via, Column):
             out |= _ids_of(parts, via.col)
         elif isinstance(via, SameColumn | Reverse):
-            keys = _ids_of(parts, via.col) if isinstance(via, SameColumn) else chosen
-            if keys:
-                listed = ", ".join(_quote(k) for k in sorted(keys))
-                out |= set(
-                    store.query_arrow(
-                        f"SELECT DISTINCT subject_id FROM subjects WHERE {via.col} IN ({listed})"
-                    )
-                    .column(0)
-                    .to_pylist()
-                )
+            mine = _ids_of(parts, via.col) if isinstance(via, SameColumn) else chosen
+            keys.setdefault(via.col, set()).update(mine)
         elif isinstance(via, Table):
             rows = links["subject_links"]
             rows = rows.filter(pc.equal(rows["relation"], via.relation))
             out |= _ids(rows, "party_id")
         else:  # the listed subjects naming a chosen person (the pairs are found later)
             out |= _ids(links["list_events"], "subject_id")
+    for column, values in keys.items():
+        if values:
+            listed = ", ".join(_quote(k) for k in sorted(values))
+            sql = f"SELECT DISTINCT subject_id FROM subjects WHERE {column} IN ({listed})"
+            out |= set(store.query_arrow(sql).column(0).to_pylist())
     return out
 
 
