@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,8 @@ from features.dsl import (
     Related,
     Scheme,
 )
+from features.link_lookup import link
+from features.links import Column, Link, Reverse, SameColumn, Table
 from features.records.windows import WindowPolicy, add_months
 from features.schemes import SCHEMES
 
@@ -109,12 +111,15 @@ _OPS = {
 
 @dataclass(frozen=True)
 class Tables:
-    """The four tables the indicators read, as pandas frames."""
+    """The tables the indicators read, as pandas frames (the related-party links'
+    ``subject_links`` and ``list_events`` may be left empty when no link reads them)."""
 
     subjects: pd.DataFrame
     records: pd.DataFrame
     objections: pd.DataFrame
     repairs: pd.DataFrame
+    subject_links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    list_events: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # -- loading -----------------------------------------------------------------
@@ -176,6 +181,17 @@ def load_tables(store, schemes: Iterable[Scheme] | None = None) -> Tables:
         ),
         repairs=_to_pandas(
             store.query_arrow("SELECT repair_id, record_id, status, approved_on FROM repairs")
+        ),
+        subject_links=_to_pandas(
+            store.query_arrow(
+                "SELECT subject_id, relation, party_id, valid_from, valid_to FROM subject_links"
+            )
+        ),
+        list_events=_to_pandas(
+            store.query_arrow(
+                "SELECT event_id, listing_id, list_key, subject_id, event, persons, "
+                "effective_on, expires_on FROM list_events"
+            )
         ),
     )
 
@@ -414,6 +430,71 @@ def _fill(values: pd.Series, agg: str) -> pd.Series:
     return values.fillna(0.0) if agg in ZERO_WHEN_NONE else values
 
 
+#: list events that end a listing (a revocation, an exit by repair or by rule)
+_LIST_ENDS = ("exit_repair", "exit_rule", "revoke_wrongful")
+
+
+def _named(events: pd.DataFrame, lists: tuple[str, ...], as_of: pd.Timestamp) -> pd.DataFrame:
+    """``(subject_id, party_id)``: persons named on a listing in force on ``lists``."""
+    if events.empty:
+        return pd.DataFrame({"subject_id": [], "party_id": []}, dtype=object)
+    seen = events[events["effective_on"] <= as_of]
+    ended = seen.loc[seen["event"].isin(_LIST_ENDS), "listing_id"].unique()
+    suspended = seen[seen["event"] == "suspend"].groupby("listing_id")["effective_on"].max()
+    resumed = seen[seen["event"] == "resume"].groupby("listing_id")["effective_on"].max()
+    enter = events[
+        (events["event"] == "enter")
+        & events["list_key"].isin(lists)
+        & events["persons"].notna()
+        & (events["effective_on"] <= as_of)
+        & (events["expires_on"].isna() | (events["expires_on"] > as_of))
+        & ~events["event_id"].isin(ended)
+    ]
+    s, r = enter["event_id"].map(suspended), enter["event_id"].map(resumed)
+    enter = enter[s.isna() | (r.notna() & (r >= s))]
+    named = enter.assign(person=enter["persons"].str.split(",")).explode("person")
+    return pd.DataFrame(
+        {
+            "subject_id": named["person"].str.strip().str.upper().astype(object),
+            "party_id": named["subject_id"].astype(object),
+        }
+    )
+
+
+def link_pairs(tables: Tables, pop: pd.DataFrame, x: Link, as_of: pd.Timestamp) -> pd.DataFrame:
+    """``(subject_id, party_id)`` of the subjects of ``pop`` through the declared link ``x``."""
+    via = x.via
+    latest = latest_subjects(tables)[["subject_id", "subject_type", "legal_rep_id", "employer_id"]]
+    me = pop[["subject_id"]].astype(object)
+    if isinstance(via, Column):
+        pairs = pop[["subject_id", via.col]].dropna().set_axis(["subject_id", "party_id"], axis=1)
+    elif isinstance(via, Reverse):
+        f = latest[["subject_id", via.col]].dropna().set_axis(["party_id", "subject_id"], axis=1)
+        pairs = me.merge(f, on="subject_id")
+    elif isinstance(via, SameColumn):
+        mine = pop[["subject_id", via.col]].dropna()
+        f = latest[["subject_id", via.col]].dropna().rename(columns={"subject_id": "party_id"})
+        pairs = mine.merge(f, on=via.col)[["subject_id", "party_id"]]
+    elif isinstance(via, Table):
+        t = tables.subject_links
+        if t.empty:
+            return pd.DataFrame({"subject_id": [], "party_id": []}, dtype=object)
+        t = t[
+            (t["relation"] == via.relation)
+            & (t["valid_from"] <= as_of)
+            & (t["valid_to"].isna() | (t["valid_to"] > as_of))
+        ]
+        pairs = me.merge(t[["subject_id", "party_id"]], on="subject_id")
+    else:
+        pairs = me.merge(_named(tables.list_events, via.lists, as_of), on="subject_id")
+    pairs = pairs.astype(object)
+    pairs = pairs[pairs["subject_id"] != pairs["party_id"]]
+    if x.target_types:
+        typed = latest.loc[latest["subject_type"].isin(x.target_types), "subject_id"]
+        pairs = pairs[pairs["party_id"].isin(typed)]
+    return pairs.drop_duplicates()
+
+
 def related(
     tables: Tables,
     eff: pd.DataFrame,
@@ -423,23 +504,22 @@ def related(
     weights: Mapping[str, float],
 ) -> pd.Series:
     """A :class:`Related` indicator for every subject of ``pop``."""
-    if src.relation == "rep_firms":
-        firms = latest_subjects(tables)
-        firms = firms.loc[firms["subject_type"] == "enterprise", ["subject_id", "legal_rep_id"]]
-        pairs = (
-            pop[["subject_id", "legal_rep_id"]]
-            .dropna()
-            .merge(firms.dropna(), on="legal_rep_id", suffixes=("", "_firm"))
-        )
-        pairs = pairs[pairs["subject_id"] != pairs["subject_id_firm"]]
+    x = link(src.relation)
+    pairs = link_pairs(tables, pop, x, as_of)
+    if x.counts == "parties":  # the parties with a matching record
         hit = eff.loc[records_mask(eff, src.inner, as_of), "subject_id"].astype(object).unique()
-        pairs = pairs[pairs["subject_id_firm"].isin(hit)]
-        counts = pairs.groupby("subject_id")["subject_id_firm"].nunique().astype("float64")
+        pairs = pairs[pairs["party_id"].isin(hit)]
+        counts = pairs.groupby("subject_id")["party_id"].nunique().astype("float64")
         return counts.reindex(pop.index).fillna(0.0)
-    key = "legal_rep_id" if src.relation == "legal_rep" else "employer_id"
-    values = aggregate(eff, src.inner, as_of, weights)
-    out = pop[key].astype(object).map(values)
-    return _fill(out, src.inner.agg)
+    if isinstance(x.via, Column):  # one party: its records as the subject's own
+        values = aggregate(eff, src.inner, as_of, weights)
+        out = pop[x.via.col].astype(object).map(values)
+        return _fill(out, src.inner.agg)
+    # several parties: their records pooled under the subject
+    rows = eff.assign(party_id=eff["subject_id"].astype(object)).drop(columns="subject_id")
+    pooled = pairs.merge(rows, on="party_id").drop(columns="party_id")
+    values = aggregate(pooled, src.inner, as_of, weights).reindex(pop.index)
+    return _fill(values, src.inner.agg)
 
 
 # -- members, attributes, derived ---------------------------------------------
@@ -601,7 +681,7 @@ def compare_frames(
 def _is_count(ind: Indicator) -> bool:
     src = ind.source
     if isinstance(src, Related):
-        return src.relation == "rep_firms" or src.inner.agg in (
+        return link(src.relation).counts == "parties" or src.inner.agg in (
             "count",
             "distinct_values",
             "distinct_kinds",

@@ -17,6 +17,7 @@ from features.dsl import (
     Related,
     Scheme,
 )
+from features.link_lookup import link
 from features.records.kinds import all_kinds
 from features.schemes import schemes
 
@@ -91,11 +92,14 @@ def describe_source(ind: Indicator) -> str:
     if isinstance(src, Derived):
         return f"{src.op}({src.left}, {src.right})"
     if isinstance(src, Related):
+        declared = link(src.relation)
         who = {
             "legal_rep": "法定代表人本人",
             "rep_firms": "同一法定代表人的其他企业（家数）",
             "employer": "所属企业",
-        }[src.relation]
+        }.get(src.relation) or (
+            declared.label_zh + ("（家数）" if declared.counts == "parties" else "")
+        )
         inner = src.inner
         return f"{who}：{_kinds(inner.match)}：{_AGG_ZH[inner.agg]}，{_window(inner)}"
     if isinstance(src, Members):

@@ -42,6 +42,7 @@ from features.dsl import (
     Related,
     Scheme,
 )
+from features.link_lookup import link
 from features.records.windows import WindowPolicy
 from features.subjects import current_subjects_sql, open_on_sql
 
@@ -237,9 +238,18 @@ def population_sql(
     ``pop`` (the scheme's subjects at T: registered by T, not closed or deregistered by T)."""
     pop = scheme.population
     t = lit(as_of)
+    link_cols = tuple(c for key in _relations(scheme) for c in link(key).pop_columns())
     cols = ", ".join(
         dict.fromkeys(
-            ("subject_id", "legal_rep_id", "employer_id", "village_code", "township_code", *extra)
+            (
+                "subject_id",
+                "legal_rep_id",
+                "employer_id",
+                "village_code",
+                "township_code",
+                *link_cols,
+                *extra,
+            )
         )
     )
     where = [
@@ -453,16 +463,23 @@ def scope_sql(scheme: Scheme, as_of: dt.date) -> str:
         terms.append(cond)
     kinds_cond = "(" + " OR ".join(terms) + ")" if terms else "FALSE"
     ids = ["SELECT subject_id FROM pop"]
-    relations = {i.source.relation for i in scheme.indicators if isinstance(i.source, Related)}
-    if "legal_rep" in relations:
-        ids.append("SELECT legal_rep_id FROM pop")
-    if "employer" in relations:
-        ids.append("SELECT employer_id FROM pop")
-    if "rep_firms" in relations:
-        ids.append(
-            "SELECT subject_id FROM latest WHERE legal_rep_id IN (SELECT legal_rep_id FROM pop)"
-        )
+    ids += [f"SELECT party_id FROM pairs_{key}" for key in _relations(scheme)]
     return f"{kinds_cond}\n    AND r.subject_id IN ({' UNION '.join(ids)})"
+
+
+def _relations(scheme: Scheme) -> tuple[str, ...]:
+    """The link keys the scheme's indicators read, in order of first use."""
+    keys = (i.source.relation for i in scheme.indicators if isinstance(i.source, Related))
+    return tuple(dict.fromkeys(keys))
+
+
+def pairs_ctes(d: Dialect, scheme: Scheme, as_of: dt.date) -> list[str]:
+    """CTEs ``pairs_<link>`` (``subject_id``, ``party_id``) of every link the scheme
+    reads (:meth:`features.links.Link.pairs_sql`); they follow ``pop`` and precede
+    the records (:func:`scope_sql` reads them)."""
+    return [
+        f"pairs_{key} AS (\n  {link(key).pairs_sql(d.name, as_of)}\n)" for key in _relations(scheme)
+    ]
 
 
 def scheme_sql(
@@ -498,6 +515,7 @@ def scheme_sql(
     for ind in scheme.indicators:
         if isinstance(ind.source, Related):
             related.setdefault(ind.source.relation, []).append(ind)
+    ctes += pairs_ctes(dialect, scheme, as_of)
     if own or related:
         ctes.append(effective_records_sql(dialect, as_of, cfg.windows, scope_sql(scheme, as_of)))
     anchors = anchor_names(scheme)
@@ -521,18 +539,10 @@ def scheme_sql(
     for relation, inds in related.items():
         cte = f"rel_{relation}"
         aggs = ",\n    ".join(f"{_related_agg(dialect, i, as_of, cfg)} AS {i.name}" for i in inds)
-        if relation == "rep_firms":
-            source = (
-                "pop p JOIN latest f ON f.legal_rep_id = p.legal_rep_id "
-                "AND f.subject_id <> p.subject_id AND f.subject_type = 'enterprise' "
-                "JOIN eff e ON e.subject_id = f.subject_id"
-            )
-        else:
-            key = "legal_rep_id" if relation == "legal_rep" else "employer_id"
-            source = f"pop p JOIN eff e ON e.subject_id = p.{key}"
+        # the parties' records that count, read as the subject's (p) through the pairs
         ctes.append(
-            f"{cte} AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM {source} "
-            "GROUP BY p.subject_id\n)"
+            f"{cte} AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM pairs_{relation} p "
+            "JOIN eff e ON e.subject_id = p.party_id GROUP BY p.subject_id\n)"
         )
         joins.append(f"LEFT JOIN {cte} ON {cte}.subject_id = p.subject_id")
         for i in inds:
@@ -577,7 +587,7 @@ def _zero(expr: str, agg: str) -> str:
 
 def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -> str:
     src: Related = ind.source  # type: ignore[assignment]
-    if src.relation == "rep_firms":
+    if link(src.relation).counts == "parties":  # parties with a matching record
         cond = match_sql(src.inner.match, "e") + _window_cond(src.inner, as_of, "e")
         if src.inner.window is None:  # in force, as in record_agg_sql
             cond += f" AND (e.valid_until IS NULL OR e.valid_until > {lit(as_of)})"

@@ -174,14 +174,30 @@ class Derived:
 class Related:
     """Records of a related party.
 
-    ``relation``: ``legal_rep`` (the legal representative's own records, via
-    ``subjects.legal_rep_id``), ``rep_firms`` (the number of *other* enterprises
-    with the same legal representative that have a matching record), or
-    ``employer`` (the employer's records, via ``subjects.employer_id``).
+    ``relation``: the key of a declared :class:`features.links.Link`
+    (:mod:`features.definitions.relations`): ``legal_rep`` (the legal
+    representative's own records), ``rep_firms`` (the number of *other*
+    enterprises with the same legal representative that have a matching record),
+    ``employer`` (the employer's records), ``represented_firms``,
+    ``responsible_for``… A link that counts parties takes the ``count``
+    aggregation only.
     """
 
-    relation: Literal["legal_rep", "rep_firms", "employer"]
+    relation: str
     inner: Records
+
+    def __post_init__(self) -> None:
+        from features.link_lookup import link  # the links are declarations too
+
+        try:
+            declared = link(self.relation)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        if declared.counts == "parties" and self.inner.agg != "count":
+            raise ValueError(
+                f"relation {self.relation} counts parties: use the count aggregation, "
+                f"got {self.inner.agg!r}"
+            )
 
 
 @dataclass(frozen=True)

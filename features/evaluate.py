@@ -46,6 +46,8 @@ from features.effective import (
     latest_subjects,
     objects_of,
 )
+from features.link_lookup import link
+from features.links import party_lists
 from features.subjects import is_open
 
 
@@ -311,10 +313,10 @@ def evaluate(
     ]
     weights_of = dict(cfg.severity_weights)
     weights = np.asarray([weights_of.get(s, 1.0) for s in eff.columns["severity"]], dtype="float64")
-    firms_of: dict[str, list[str]] = {}
-    for row in latest.values():
-        if row["subject_type"] == "enterprise" and row["legal_rep_id"] is not None:
-            firms_of.setdefault(row["legal_rep_id"], []).append(row["subject_id"])
+    relations = dict.fromkeys(
+        i.source.relation for i in scheme.indicators if isinstance(i.source, Related)
+    )
+    parties = {key: party_lists(link(key), pop, latest, tables, as_of) for key in relations}
 
     values: dict[str, list] = {i.name: [] for i in scheme.indicators}
     masks: dict[str, np.ndarray] = {}
@@ -327,7 +329,7 @@ def evaluate(
         sid = row["subject_id"]
         got: dict[str, float | str | None] = {}
         for ind in scheme.indicators:
-            got[ind.name] = _indicator(ind, row, sid, eff, masks, weights, firms_of, as_of, got)
+            got[ind.name] = _indicator(ind, row, sid, eff, masks, weights, parties, as_of, got)
         for name, value in got.items():
             values[name].append(value)
 
@@ -354,7 +356,7 @@ def _indicator(
     eff: Effective,
     masks: Mapping[str, np.ndarray],
     weights: np.ndarray,
-    firms_of: Mapping[str, list[str]],
+    parties: Mapping[str, Mapping[str, list[str]]],
     as_of: dt.date,
     got: Mapping[str, float | str | None],
 ) -> float | str | None:
@@ -369,16 +371,18 @@ def _indicator(
         agg = src.agg
     elif isinstance(src, Related):
         agg = src.inner.agg
-        if src.relation == "rep_firms":
-            rep = row["legal_rep_id"]
-            mask = masks[ind.name]
-            firms = [f for f in firms_of.get(rep, ()) if f != sid] if rep is not None else []
-            # count(DISTINCT firm) over the firms' rows: NULL when no firm has a row
-            read = [f for f in firms if len(eff.rows_of(f))]
+        mask = masks[ind.name]
+        # the parties with records that count (the SQL's inner join of pairs and eff)
+        read = [f for f in parties[src.relation][sid] if len(eff.rows_of(f))]
+        if link(src.relation).counts == "parties":
+            # count(DISTINCT party) over the parties' rows: NULL when no party has a row
             value = float(sum(bool(mask[eff.rows_of(f)].any()) for f in read)) if read else None
-        else:
-            party = row["legal_rep_id"] if src.relation == "legal_rep" else row["employer_id"]
-            value = _aggregate(src.inner, eff.rows_of(party), masks[ind.name], eff, weights)
+        elif len(read) <= 1:
+            rows = eff.rows_of(read[0]) if read else eff.rows_of(None)
+            value = _aggregate(src.inner, rows, mask, eff, weights)
+        else:  # several parties' records pooled, as the SQL groups them
+            rows = np.sort(np.concatenate([eff.rows_of(f) for f in read]))
+            value = _aggregate(src.inner, rows, mask, eff, weights)
     else:  # pragma: no cover - supports() keeps Members out
         raise ValueError(f"{ind.name}: cannot evaluate {type(src).__name__} in process")
     if value is None and agg in ZERO_WHEN_NONE:

@@ -384,6 +384,15 @@ def on_change(clear: Callable[[], None]) -> Callable[[], None]:
     return clear
 
 
+def current() -> Registry | None:
+    """The process-wide registry if one is built, else ``None`` (never builds one).
+
+    Declarations validated while the registry is being built (a ``Related`` checks
+    its link) read this, so that building does not import the declarations again.
+    """
+    return _ACTIVE[0] if _ACTIVE else None
+
+
 def active() -> Registry:
     """The process-wide registry (the shipped declarations until :func:`activate` is called)."""
     if not _ACTIVE:

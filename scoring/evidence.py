@@ -22,6 +22,8 @@ import pandas as pd
 
 from features.compile import Dialect, add_months, effective_records_sql, min_end_sql
 from features.dsl import Derived, Match, Records, Related, Scheme
+from features.link_lookup import links
+from features.records.ids import is_personal_id
 from features.records.windows import WindowPolicy
 from features.store.base import Store
 from features.subjects import current_subjects_sql
@@ -292,57 +294,77 @@ def effective_ids(
     return set(frame["record_id"])
 
 
-_PARTY_COLUMNS = ("subject_id", "subject_type", "legal_rep_id", "employer_id")
+def related_parties_of(
+    store: Store, subject_ids: Iterable[str], as_of: dt.date | None = None
+) -> dict[str, dict[str, list[str]]]:
+    """Ids of each subject's related parties by declared link (latest subject versions).
 
-
-def related_parties_of(store: Store, subject_ids: Iterable[str]) -> dict[str, dict[str, list[str]]]:
-    """Ids of each subject's related parties by relation (latest subject versions).
-
-    ``legal_rep``: the legal representative; ``employer``: a driver's employer;
-    ``rep_firms``: other enterprises with the same legal representative.
+    Every link of :mod:`features.definitions.relations` is a key (``legal_rep``:
+    the legal representative; ``employer``: a driver's employer; ``rep_firms``:
+    other enterprises with the same legal representative; ``represented_firms``:
+    the firms a person represents; ``responsible_for``: listed subjects naming the
+    person…), its parties sorted. ``as_of`` dates the point-in-time links
+    (``subject_links`` rows, listings in force); default: today. A subject need
+    not be registered: a person is found as the legal representative of firms.
     """
+    day = as_of or dt.date.today()
     ids = pd.DataFrame({"subject_id": sorted(set(subject_ids))}, dtype=object)
+    declared = links()
     out: dict[str, dict[str, list[str]]] = {
-        i: {"legal_rep": [], "employer": [], "rep_firms": []} for i in ids["subject_id"]
+        i: {key: [] for key in declared} for i in ids["subject_id"]
     }
     if ids.empty:
         return out
+    pairs = " UNION ALL ".join(
+        f"SELECT '{key}' AS relation, q.subject_id, q.party_id FROM "
+        f"({x.pairs_sql(store.dialect, day)}) q"
+        for key, x in declared.items()
+    )
+    cols = "".join(
+        f", l.{c}" for c in dict.fromkeys(c for x in declared.values() for c in x.pop_columns())
+    )
     frame = store.query(
-        f"""WITH latest AS ({current_subjects_sql(columns=_PARTY_COLUMNS)})
-           SELECT w.subject_id, w.legal_rep_id, w.employer_id, f.subject_id AS firm_id
-           FROM latest w
-           LEFT JOIN latest f ON f.legal_rep_id = w.legal_rep_id
-             AND f.subject_id <> w.subject_id AND f.subject_type = 'enterprise'
-           WHERE w.subject_id IN (SELECT subject_id FROM _xp_ids)
-           ORDER BY w.subject_id, firm_id""",
+        f"""WITH latest AS ({current_subjects_sql()}),
+           pop AS (SELECT w.subject_id{cols} FROM _xp_ids w
+                   LEFT JOIN latest l ON l.subject_id = w.subject_id)
+           SELECT relation, subject_id, party_id FROM ({pairs}) x
+           ORDER BY relation, subject_id, party_id""",
         frames={"_xp_ids": ids},
     )
-    for sid, rep, employer, firm in frame.itertuples(index=False):
-        parties = out[sid]
-        if isinstance(rep, str) and rep:
-            parties["legal_rep"] = [rep]
-        if isinstance(employer, str) and employer:
-            parties["employer"] = [employer]
-        if isinstance(firm, str):
-            parties["rep_firms"].append(firm)
+    for relation, sid, party in frame.itertuples(index=False):
+        if isinstance(party, str) and party:
+            out[sid][relation].append(party)
     return out
 
 
 def represented_firms(store: Store, person_id: str) -> list[str]:
     """The subjects whose current legal representative is ``person_id`` (latest versions;
-    only organisations have one)."""
+    only organisations have one): the declared link ``represented_firms``."""
+    code = person_id.strip().upper()
+    return related_parties_of(store, [code])[code]["represented_firms"]
+
+
+def _organisation_names(store: Store, ids: Iterable[str]) -> dict[str, str]:
+    """The registered names of the organisations among ``ids`` (a firm behind a person's
+    reason is named; a person's name is personal data and is left out)."""
+    wanted = sorted(i for i in set(ids) if not is_personal_id(i))
+    if not wanted:
+        return {}
     frame = store.query(
-        f"""WITH latest AS ({current_subjects_sql(columns=_PARTY_COLUMNS)})
-           SELECT subject_id FROM latest
-           WHERE legal_rep_id = ? ORDER BY subject_id""",
-        [person_id.strip().upper()],
+        f"WITH latest AS ({current_subjects_sql(columns=('subject_id', 'name'))}) "
+        "SELECT subject_id, name FROM latest WHERE subject_id IN (SELECT subject_id FROM _xp_ids)",
+        frames={"_xp_ids": pd.DataFrame({"subject_id": wanted}, dtype=object)},
     )
-    return list(frame["subject_id"])
+    return {
+        sid: name for sid, name in frame.itertuples(index=False) if isinstance(name, str) and name
+    }
 
 
-def related_parties(store: Store, subject_id: str) -> dict[str, list[str]]:
+def related_parties(
+    store: Store, subject_id: str, as_of: dt.date | None = None
+) -> dict[str, list[str]]:
     """Ids of one subject's related parties by relation (see :func:`related_parties_of`)."""
-    return related_parties_of(store, [subject_id])[subject_id]
+    return related_parties_of(store, [subject_id], as_of)[subject_id]
 
 
 def records_behind(
@@ -374,7 +396,8 @@ def records_behind(
     -------
     pandas.DataFrame
         One row per (indicator, record): ``indicator``, ``relation``,
-        ``owner_id`` (whose record: the subject or a related party), the record's
+        ``owner_id`` (whose record: the subject or a related party), ``owner_name``
+        (a related organisation's registered name, else None), the record's
         columns, ``record_date``, ``window_from`` / ``window_to`` (the record
         counts while dated in ``(window_from, window_to]``; null for in-force
         indicators), ``counts_until`` (the first day it no longer counts in
@@ -383,7 +406,9 @@ def records_behind(
     policy = policy or WindowPolicy()
     sources = [s for name in dict.fromkeys(indicators) for s in record_sources(scheme, name)]
     parties = (
-        related_parties(store, subject_id) if any(s.relation != "self" for s in sources) else {}
+        related_parties(store, subject_id, as_of)
+        if any(s.relation != "self" for s in sources)
+        else {}
     )
     owners: dict[str, list[str]] = {"self": [subject_id], **parties}
     all_ids = {i for s in sources for i in owners.get(s.relation, [])}
@@ -391,6 +416,7 @@ def records_behind(
     records = subject_records(store, all_ids, kinds, policy)
     live = effective_ids(store, all_ids, as_of, policy)
     counted = [r for r in records.to_dict("records") if r["record_id"] in live]
+    names = _organisation_names(store, all_ids - {subject_id})
     rows: list[dict[str, Any]] = []
     for s in sources:
         who = set(owners.get(s.relation, []))
@@ -420,6 +446,7 @@ def records_behind(
                     "indicator": s.indicator,
                     "relation": s.relation,
                     "owner_id": rec["subject_id"],
+                    "owner_name": names.get(rec["subject_id"]),
                     **rec,
                     "record_date": day,
                     "window_from": bounds[0] if bounds else None,
@@ -431,6 +458,7 @@ def records_behind(
         "indicator",
         "relation",
         "owner_id",
+        "owner_name",
         *RECORD_COLUMNS,
         "repaired_on",
         "publication_end",

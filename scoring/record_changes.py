@@ -148,7 +148,7 @@ def record_changes(
     needs_parties = [
         sid for sid, srcs in sources.items() if any(s.relation != "self" for s in srcs)
     ]
-    parties = related_parties_of(store, needs_parties) if needs_parties else {}
+    parties = related_parties_of(store, needs_parties, d1) if needs_parties else {}
     owners = {sid: {"self": [sid], **parties.get(sid, {})} for sid in cited}
     all_ids = {i for sid, srcs in sources.items() for s in srcs for i in owners[sid][s.relation]}
     kinds = {k for srcs in sources.values() for s in srcs for k in source_kinds(s.records)}

@@ -26,6 +26,8 @@ from markupsafe import Markup
 
 from features import schemes as declared
 from features.display import UNITS_EN, format_value
+from features.link_lookup import links
+from features.links import Column
 from features.records.ids import mask_id
 from features.records.kinds import all_departments, all_kinds
 from features.records.personal import mask_text
@@ -113,10 +115,11 @@ def _subject(store: Store, subject_id: str, lang: str) -> dict[str, Any]:
         rows.append(("scale", L.label(L.SCALES, s["scale"], lang)))
     if date_or_none(s.get("established_on")):
         rows.append(("established", _fmt_date(s["established_on"])))
-    if isinstance(s.get("legal_rep_id"), str):
-        rows.append(("legal_rep", mask_id(s["legal_rep_id"])))
-    if isinstance(s.get("employer_id"), str):
-        rows.append(("employer", s["employer_id"]))
+    # the parties a column of the registration names (declared links): a person's ID
+    # masked, an organisation's 统一社会信用代码 shown
+    for key, link in links().items():
+        if isinstance(link.via, Column) and isinstance(s.get(link.via.col), str):
+            rows.append((key, mask_id(s[link.via.col])))
     rows.append(("status", L.label(L.STATUSES, s["status"], lang)))
     return {"name": s["name"], "type": s["subject_type"], "rows": rows}
 
@@ -198,8 +201,12 @@ def _records(
         ind_label = _indicator_label(scheme, row["indicator"], lang)
         kind = all_kinds().get(row["kind"])
         dept = all_departments().get(row["source_dept"])
-        owner = L.label(L.RELATIONS, row["relation"], lang)
+        owner = L.pick(L.relation_pair(row["relation"]), lang, row["relation"])
         if row["relation"] != "self":
+            # a related firm by name and code: the reason reads as whose record it is
+            named = row.get("owner_name")
+            if isinstance(named, str):
+                owner += f" {named}"
             owner += f" {mask_id(row['owner_id'])}"
         out.append(
             {
@@ -550,6 +557,6 @@ def credit_report(
     stamp = now.strftime("%Y-%m-%d %H:%M")
 
     def t(key: str) -> Markup:
-        return Markup(L.both(L.TEXT[key], lang))
+        return Markup(L.both(L.text_pair(key), lang))
 
     return _env().get_template("credit_report.html").render(**data, t=t, generated=stamp)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
+from features.link_lookup import links
+
 #: key → (Chinese, English)
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("信用报告", "Credit report"),
@@ -220,6 +222,23 @@ CAUSES: dict[str, tuple[str, str]] = {
     "objection": ("异议处理", "objection"),
     "repair": ("信用修复", "credit repair"),
 }
+
+
+def relation_pair(key: str) -> tuple[str, str] | None:
+    """The names of a relation: :data:`RELATIONS`, else the declared link's labels
+    (read when asked: the declared links may change while the process runs)."""
+    if key in RELATIONS:
+        return RELATIONS[key]
+    found = links().get(key)
+    return None if found is None else (found.label_zh, found.label_en)
+
+
+def text_pair(key: str) -> tuple[str, str]:
+    """A report text by key: :data:`TEXT`, else the declared link called ``key``."""
+    pair = TEXT.get(key) or relation_pair(key)
+    if pair is None:
+        raise KeyError(f"no report text {key!r}")
+    return pair
 
 
 def pick(pair: tuple[str, str] | None, lang: str, fallback: str = "") -> str:

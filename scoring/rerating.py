@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from features.compile import BuildConfig, id_list
+from features.link_lookup import links
 from features.store.base import Store
 from features.subjects import current_subjects_sql
 from scoring.batch import RatingPolicies, rate_subjects, score_scheme
@@ -75,19 +76,18 @@ def top_reasons(reasons: str | None, n: int = N_REASONS) -> tuple[tuple[str, str
 
 
 def affected_subjects(store: Store, subject_id: str) -> list[str]:
-    """The subject and every subject whose indicators read its records (by the current
-    versions of the subjects: a firm whose legal representative changed no longer reads
-    the former one's records)."""
+    """The subject and every subject whose indicators read its records: those that have
+    it as a party through a declared link (:meth:`features.links.Link.reverse_sql`), by
+    the current versions of the subjects (a firm whose legal representative changed no
+    longer reads the former one's records)."""
     one = id_list((subject_id,))
+    reverse = "".join(
+        f"\n        UNION SELECT subject_id FROM ({x.reverse_sql(one, store.dialect)}) r{i}"
+        for i, x in enumerate(links().values())
+    )
     frame = store.query(f"""
-        WITH latest AS ({
-        current_subjects_sql(columns=("subject_id", "legal_rep_id", "employer_id"))
-    })
-        SELECT {one[1:-1]} AS subject_id
-        UNION SELECT subject_id FROM latest WHERE legal_rep_id IN {one}
-        UNION SELECT subject_id FROM latest WHERE employer_id IN {one}
-        UNION SELECT subject_id FROM latest WHERE legal_rep_id IN
-              (SELECT legal_rep_id FROM latest WHERE subject_id IN {one})""")
+        WITH latest AS ({current_subjects_sql()})
+        SELECT {one[1:-1]} AS subject_id{reverse}""")
     return sorted(set(frame["subject_id"].dropna()))
 
 

@@ -9,6 +9,7 @@ worth 12 licence points (20 integrity points) within 12 months.
 from __future__ import annotations
 
 from features.definitions.enterprise import NEGATIVE, _i, _none_in
+from features.definitions.household import people_behind_firms
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -238,6 +239,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "the employer's work safety rating {value}",
         order=("A", "B", "C", "D"),
     ),
+    # a firm's serious records carried to its legal representative or the responsible
+    # persons its blacklisting names (seed 002 #12)
+    *people_behind_firms(BACKGROUND),
     # the employer's recent failures. (The employer's tax credit level in force was tried
     # in issue 16 and dropped: its category M, for new firms, vanishes from the published
     # levels after 2024, a train → out-of-time PSI of 0.57 that the gate rightly refused.)

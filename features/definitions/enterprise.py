@@ -35,6 +35,11 @@ PENALTY = Match(("administrative_penalty",))
 PENALTY_GS = Match(("administrative_penalty",), severities=("general", "serious"))
 LISTED = Match(("abnormal_operations_list", "serious_violation_list", "dishonest_judgment_debtor"))
 DISHONEST = Match(("dishonest_judgment_debtor",))
+#: a firm's serious dishonesty, carried to the people behind it (seed 002 #12)
+SERIOUS_FIRM = Match(
+    ("serious_violation_list", "dishonest_judgment_debtor", "administrative_penalty"),
+    severities=("serious",),
+)
 # every negative record an enterprise can have: the breadth of its history of failures
 NEGATIVE = Match(
     (

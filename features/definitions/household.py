@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from features.definitions import sme
-from features.definitions.enterprise import _i, _none_in, as_dimension, without_direction
+from features.definitions.enterprise import (
+    SERIOUS_FIRM,
+    _i,
+    _none_in,
+    as_dimension,
+    without_direction,
+)
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -21,6 +27,7 @@ from features.dsl import (
     Match,
     Population,
     Records,
+    Related,
     Scheme,
     Target,
 )
@@ -46,6 +53,36 @@ NEGATIVE = Match(
     ),
     polarity="negative",
 )
+
+
+def people_behind_firms(dimension: str) -> tuple[Indicator, ...]:
+    """A person's firms' serious records (seed 002 #12), as the firm's legal
+    representative and as a responsible person named on a blacklisting."""
+    return (
+        _i(
+            "represented_firms_serious_24m",
+            "担任法定代表人的企业近24个月有严重失信记录数",
+            "Firms represented with serious records, 24 months",
+            dimension,
+            Related("represented_firms", Records(SERIOUS_FIRM, "count", 24)),
+            UP,
+            "家",
+            "本人担任法定代表人的{value}家企业近{window}个月有严重失信记录",
+            "{value} firms the person legally represents have serious records in {window} months",
+        ),
+        _i(
+            "responsible_listed_firms",
+            "将本人列为责任人的严重失信主体名单单位数",
+            "Blacklisted organisations naming the person as responsible",
+            dimension,
+            Related("responsible_for", Records(SERIOUS_FIRM, "count", 24)),
+            UP,
+            "家",
+            "{value}家列入严重失信主体名单的单位将本人列为法定代表人或负有直接责任人员",
+            "{value} blacklisted organisations name the person as legal representative "
+            "or responsible person",
+        ),
+    )
 
 
 def from_sme(dimension: str, *names: str) -> tuple[Indicator, ...]:
@@ -375,6 +412,9 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "{value} days since the last negative record",
             **_none_in("失信记录", "negative record"),
         ),
+        # 对企事业单位严重失信行为…记入其法定代表人、主要负责人和其他负有直接责任人员的
+        # 个人信用记录 (seed 002 #12): the serious records of the firms behind the person
+        *people_behind_firms(PUBLIC),
         # repayments and kept commitments are also exposure (no loan, no default); a 90-day
         # worst delinquency usually closed the loan
     ),

@@ -526,7 +526,8 @@ LIST_EVENTS = Table(
         _RECORDED_AT,
     ),
     lookups=("subject_id",),
-    lake=False,
+    # in the lake since issue 18: the features of persons read the listings naming them
+    # (features/links.py ListPersons), on Spark as on DuckDB
 )
 
 RATINGS = Table(
@@ -969,6 +970,27 @@ SYNTHETIC_TRUTH = Table(
     ),
 )
 
+SUBJECT_LINKS = Table(
+    "subject_links",
+    "Subject links",
+    "主体关联关系",
+    "Related parties declared by a department, point in time: the party is related to the "
+    "subject from ``valid_from`` until ``valid_to`` (open: still). Read by the links declared "
+    "as ``Table(relation)`` (features/links.py). A correction is a new row, nothing is deleted.",
+    (
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("relation", "string", False, "Relation", "关联关系", "The declared link's relation."),
+        _c("party_id", "string", False, "Party ID", "关联主体标识"),
+        _c("role", "string", True, "Role", "角色", "E.g. member, registered practitioner."),
+        _c("valid_from", "date", False, "Valid from", "起始日期"),
+        _c("valid_to", "date", True, "Valid to", "终止日期", "Empty: the link still holds."),
+        _c("source_dept", "string", False, "Source department", "来源部门"),
+        _INGEST_ID,
+        _RECORDED_AT,
+    ),
+    lookups=("subject_id",),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -994,6 +1016,7 @@ TABLES: dict[str, Table] = {
         SESSIONS,
         API_KEYS,
         SYNTHETIC_TRUTH,
+        SUBJECT_LINKS,
     )
 }
 

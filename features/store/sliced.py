@@ -2,8 +2,10 @@
 
 Rating one subject reads a few hundred of a city's tens of millions of records.
 :func:`slice_store` fetches those rows once — the subjects' own, their legal
-representatives' and employers', the firms that share a legal representative,
-and the objections and repairs of all their records — and returns a
+parties through every declared link (:mod:`features.links`: legal representative,
+employer, firms sharing a legal representative or represented by the person,
+``subject_links`` rows, listings naming the person), and the objections and
+repairs of all their records — and returns a
 :class:`SlicedStore` that answers every query of the rating from them
 (indicators, green channel, points rule): a handful of point look-ups instead
 of a scan per query.
@@ -23,10 +25,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.link_lookup import links as declared_links
+from features.links import Column, Reverse, SameColumn, Table
 from features.store.base import Frames, Params, Store
 
 #: the tables a slice holds (the rest are read from the whole store)
-SLICED_TABLES = ("subjects", "records", "objections", "repairs")
+SLICED_TABLES = ("subjects", "records", "objections", "repairs", "subject_links")
 #: Up to this many ids are fetched as one equality look-up each (UNION ALL): a
 #: table clustered by the column then reads about one row group per id, where an
 #: ``IN`` list of scattered ids reads every row group between the smallest and
@@ -80,9 +84,10 @@ def fetch_slice(
     -------
     dict
         Table name → Arrow table: every version of the chosen subjects and of
-        their related parties (legal representative, employer, firms sharing a
-        legal representative), all their records, and the objections and
-        repairs of those records.
+        their related parties through every declared link, all their records,
+        the objections and repairs of those records, the chosen subjects'
+        ``subject_links`` rows, and the ``list_events`` of the subjects whose
+        listings name a chosen subject (read by the in-process evaluator only).
     """
     wanted = tuple(dict.fromkeys(str(i) for i in ids))
     parts: list[pa.Table] = []
@@ -98,18 +103,8 @@ def fetch_slice(
             )
         chosen |= _ids(rows, "subject_id")
         parts.append(rows)
-    reps = _ids_of(parts, "legal_rep_id")
-    firms: set[str] = set()
-    if reps:
-        listed = ", ".join(_quote(r) for r in sorted(reps))
-        firms = set(
-            store.query_arrow(
-                f"SELECT DISTINCT subject_id FROM subjects WHERE legal_rep_id IN ({listed})"
-            )
-            .column(0)
-            .to_pylist()
-        )
-    related = (reps | _ids_of(parts, "employer_id") | firms) - chosen
+    links = _link_rows(store, chosen)
+    related = _parties(store, parts, chosen, links) - chosen
     sql = _rows_sql("subjects", "subject_id", related)
     if sql is not None:
         parts.append(store.query_arrow(sql))
@@ -125,6 +120,7 @@ def fetch_slice(
             else store.query_arrow("SELECT * FROM subjects WHERE FALSE")
         ),
         "records": records,
+        **links,
     }
     rids = records["record_id"].to_pylist()
     for table in ("objections", "repairs"):
@@ -136,6 +132,54 @@ def fetch_slice(
                 f"SELECT * FROM {table} WHERE record_id IN (SELECT record_id FROM _xp_ids)",
                 frames={"_xp_ids": records.select(["record_id"])},
             )
+    return out
+
+
+def _link_rows(store: Store, chosen: set[str]) -> dict[str, pa.Table]:
+    """``subject_links`` rows of the chosen subjects, and the ``list_events`` of the
+    listings naming one of them among their persons with every later event of
+    those listings' subjects (what :class:`features.links.ListPersons` reads)."""
+    sql = _rows_sql("subject_links", "subject_id", chosen)
+    out = {
+        "subject_links": store.query_arrow(sql or "SELECT * FROM subject_links WHERE FALSE"),
+    }
+    ids = sorted(chosen)
+    if not ids:
+        out["list_events"] = store.query_arrow("SELECT * FROM list_events WHERE FALSE")
+        return out
+    # a LIKE pre-filter on the comma-joined IDs (scoring.list_reads.listings_naming)
+    named = " OR ".join(f"persons LIKE {_quote('%' + i.upper() + '%')}" for i in ids)
+    out["list_events"] = store.query_arrow(
+        "SELECT * FROM list_events WHERE subject_id IN "
+        f"(SELECT subject_id FROM list_events WHERE {named})"
+    )
+    return out
+
+
+def _parties(
+    store: Store, parts: list[pa.Table], chosen: set[str], links: Mapping[str, pa.Table]
+) -> set[str]:
+    """Every party a declared link gives the chosen subjects, at any date."""
+    out: set[str] = set()
+    keys: dict[str, set[str]] = {}  # column → values: one look-up per column
+    for link in declared_links().values():
+        via = link.via
+        if isinstance(via, Column):
+            out |= _ids_of(parts, via.col)
+        elif isinstance(via, SameColumn | Reverse):
+            mine = _ids_of(parts, via.col) if isinstance(via, SameColumn) else chosen
+            keys.setdefault(via.col, set()).update(mine)
+        elif isinstance(via, Table):
+            rows = links["subject_links"]
+            rows = rows.filter(pc.equal(rows["relation"], via.relation))
+            out |= _ids(rows, "party_id")
+        else:  # the listed subjects naming a chosen person (the pairs are found later)
+            out |= _ids(links["list_events"], "subject_id")
+    for column, values in keys.items():
+        if values:
+            listed = ", ".join(_quote(k) for k in sorted(values))
+            sql = f"SELECT DISTINCT subject_id FROM subjects WHERE {column} IN ({listed})"
+            out |= set(store.query_arrow(sql).column(0).to_pylist())
     return out
 
 
@@ -185,7 +229,10 @@ class SlicedStore(Store):
         return set(columns) <= set(self.columns) and {str(i) for i in ids} <= self.ids
 
     def _frames(self, frames: Frames) -> dict:
-        return {**self.tables, **(frames or {})}
+        # only the sliced tables shadow the store's: the list_events rows carried for
+        # the in-process evaluator are those of a few listings, not a subject's trail
+        mine = {t: v for t, v in self.tables.items() if t in SLICED_TABLES}
+        return {**mine, **(frames or {})}
 
     def query(self, sql: str, params: Params = None, frames: Frames = None) -> pd.DataFrame:
         return self._store.query(sql, params, self._frames(frames))

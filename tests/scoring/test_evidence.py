@@ -94,7 +94,13 @@ def test_subject_records_and_parties(city) -> None:
     assert abn["publication_end"] == dt.date(2026, 8, 1)
     assert isinstance(abn["published_on"], dt.date)
     assert subject_records(city, [E3], kinds=[]).empty
-    assert related_parties(city, E1) == {"legal_rep": [REP], "employer": [], "rep_firms": []}
+    assert related_parties(city, E1) == {
+        "legal_rep": [REP],
+        "employer": [],
+        "rep_firms": [],
+        "represented_firms": [],
+        "responsible_for": [],
+    }
     assert related_parties(city, "nobody")["legal_rep"] == []
 
 

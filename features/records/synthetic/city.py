@@ -44,6 +44,7 @@ from features.records.synthetic.population import (
     make_drivers,
     make_enterprises,
     make_households,
+    people_behind_firms,
 )
 from features.records.synthetic.truth import truth_months, truth_rows
 from features.records.windows import WindowPolicy
@@ -51,7 +52,15 @@ from features.store.base import Store
 
 Progress = Callable[[str, int, int], None]
 
-_STREAM = {"population": 0, "enterprise": 1, "household": 2, "driver": 3, "person": 4}
+_STREAM = {
+    "population": 0,
+    "enterprise": 1,
+    "household": 2,
+    "driver": 3,
+    "person": 4,
+    # added with the people behind firms (issue 18): a stream of its own keeps the rest
+    "behind_firms": 5,
+}
 
 
 def _rng(seed: int, stream: str, chunk: int = 0) -> np.random.Generator:
@@ -161,6 +170,7 @@ def generate_city(
     ent = make_enterprises(rng, spec, taken)
     hh = make_households(rng, spec, div, taken)
     drv = make_drivers(rng, spec, ent, taken)
+    ent.frame = people_behind_firms(_rng(seed, "behind_firms"), ent, hh, drv)
     months = truth_months(spec.truth_every_months)
 
     out.subjects(
