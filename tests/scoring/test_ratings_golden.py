@@ -4,8 +4,9 @@ channel into declarations (issue 18) changed no rating.
 The golden file (tests/scoring/golden/, written by tests/ratings_golden.py at the
 merge base, before any scoring code changed) holds the tiny test city's ratings of
 all four modelled schemes: the batch (compiled SQL) and a dozen subjects rated one
-at a time (in-process evaluation). Rated again now, with the same deterministic
-champions, every grade, override, reason, green flag, score and PD must be the same.
+at a time (in-process evaluation), and the champions they came from. Rated again
+now with those champions, every grade, override, reason, green flag, score and PD
+must be the same, to the last bit.
 The one intended addition, ``reasons["rules"]`` (the declared rule's result beside
 the drivers' ``points_rule``), is checked against ``points_rule`` and then set aside.
 """
@@ -17,32 +18,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ratings_golden import FAMILY, RUN_COLUMNS, ratings, read_golden, train
+from ratings_golden import FAMILY, RUN_COLUMNS, THREADS, ratings, read_golden, read_model
 from ratings_parity import rating_differences
 
 from features.store.duckdb_store import DuckDBStore
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
-def rated(scoring_city_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    import mlflow
-
-    from scoring.loader import load_model
-
-    home = tmp_path_factory.mktemp("golden-mlruns")
-    out = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
-        with DuckDBStore(scoring_city_file, read_only=True) as store:
-            for scheme in FAMILY:
-                train(store, scheme, home)
-                out[scheme] = ratings(store, load_model(scheme, home))
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
-    return out
+def rated(scoring_city_file: Path) -> dict:
+    with DuckDBStore(scoring_city_file, threads=THREADS, read_only=True) as store:
+        return {scheme: ratings(store, read_model(scheme)) for scheme in FAMILY}
 
 
 def _without_rules(frame: pd.DataFrame) -> pd.DataFrame:
