@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from features.build import build_features
+from features.compile import BuildConfig
 from features.definitions.driver import INTEGRITY
 from features.dsl import Match, Population, Scheme
 from features.records.kinds import KINDS
@@ -241,3 +242,30 @@ def test_an_exact_rule_sets_the_grade_and_a_hard_override_still_applies_after() 
 def test_a_band_outside_the_scale_is_refused() -> None:
     with pytest.raises(ValueError, match="not a grade of the scale"):
         bind_rules((SCORE,), _results(SCORE, [10]), ["A"], ["[]"], ("AAA", "AA", "A", "B"))
+
+
+def test_which_records_scored_the_detail_query_and_its_twin(store) -> None:
+    """rule_records_sql (the detail query) and evaluate.rule_records name the same records,
+    in the same order, as the frame's detail column."""
+    from features.compile import rule_records_sql
+    from features.effective import effective_records
+    from features.evaluate import rule_records
+
+    sch = _scheme(INTEGRITY, SCORE)
+    frame = build_features(store, sch, T, with_rules=True).set_index("subject_id")
+    tables = {
+        t: store.query_arrow(f"SELECT * FROM {t}") for t in ("records", "objections", "repairs")
+    }
+    eff = effective_records(tables, T, BuildConfig().windows)
+    for rule in (INTEGRITY, SCORE):
+        rows = store.query(rule_records_sql(sch, rule, T))
+        for sid in frame.index:
+            mine = rows[rows["subject_id"] == sid]
+            sql = [
+                (r, str(d)[:10], int(i))
+                for r, d, i in zip(mine["record_id"], mine["rdate"], mine["item"], strict=True)
+            ]
+            assert sql == rule_records(rule, eff, sid)
+            detail = decode_detail(rule, frame.loc[sid, rule.detail_column])
+            assert [d["record_id"] for d in detail] == [r for r, _, _ in sql]
+    assert len(store.query(rule_records_sql(sch, SCORE, T))) == 6  # d1 2, d2 3 honours, d3 1
