@@ -269,3 +269,28 @@ def test_which_records_scored_the_detail_query_and_its_twin(store) -> None:
             detail = decode_detail(rule, frame.loc[sid, rule.detail_column])
             assert [d["record_id"] for d in detail] == [r for r, _, _ in sql]
     assert len(store.query(rule_records_sql(sch, SCORE, T))) == 6  # d1 2, d2 3 honours, d3 1
+
+
+def test_the_construction_evaluation_compiles_and_ranks_no_one_above_its_band(tiny_city) -> None:
+    """The declared construction credit evaluation (an exact, rule-only declaration) runs
+    over the generated city's firms the same way in SQL and in process, every band occurs
+    where its records say, and bound exactly the band is the final grade."""
+    from features.definitions.construction import CONSTRUCTION_CREDIT as RULE
+    from features.schemes import get_scheme
+
+    assert RULE.binding == "exact" and RULE.sources and any(s.proposal for s in RULE.sources)
+    sch = replace(get_scheme("enterprise"), indicators=(), dimensions=(), rules=(RULE,), flags=())
+    whole = build_features(tiny_city, sch, T, with_rules=True)
+    some = whole["subject_id"].iloc[::60].tolist()
+    pd.testing.assert_frame_equal(
+        build_features(tiny_city, sch, T, subjects=some, with_rules=True),
+        whole[whole["subject_id"].isin(some)].reset_index(drop=True),
+    )
+    grades = whole[RULE.points_column].map(RULE.grade)
+    assert set(grades) == set(RULE.grades)  # the generated records reach every band
+    results = rule_results((RULE,), whole, {})
+    final, overrides = bind_rules(
+        (RULE,), results, ["AAA"] * len(whole), ["[]"] * len(whole), GRADES
+    )
+    assert final == grades.tolist()
+    assert all(json.loads(o)[0]["indicator"] == "construction_credit" for o in overrides)
