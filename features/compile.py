@@ -79,7 +79,7 @@ class Dialect:
             fields = ", ".join(f"'k{i}', {o}" for i, o in enumerate(order))
             row = f"CASE WHEN {piece} IS NOT NULL THEN named_struct({fields}, 'v', {piece}) END"
             rows = f"sort_array(collect_list({row}))"
-            return f"nullif(concat_ws({sep}, transform({rows}, x -> x.v)), '')"
+            return f"nullif(concat_ws({sep}, transform({rows}, z -> z.v)), '')"
         return f"string_agg({piece}, {sep} ORDER BY {', '.join(order)})"
 
 

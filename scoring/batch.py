@@ -30,6 +30,7 @@ import pyarrow.ipc
 from features.build import build_features, slice_columns
 from features.common_flags import flags_of
 from features.compile import BuildConfig
+from features.definitions.flags import GREEN_CHANNEL
 from features.dsl import Scheme
 from features.records.schema import TABLES
 from features.rules import Flag, PointsRule
@@ -46,9 +47,9 @@ Progress = Callable[[str, int, int], None]
 #: city (261,250 enterprises, 2 cores) 5,000-row parts took 30 s, 50,000-row
 #: parts 50 s (bench/scoring.py).
 CHUNK_ROWS = 5_000
+#: The flag column stored in the ratings' ``green_channel`` column.
+GREEN_FLAG = GREEN_CHANNEL.column
 #: rating rows a batch owns (event re-ratings carry a cause and are kept)
-#: The flag stored in the ratings' ``green_channel`` column (features/definitions/flags.py).
-GREEN_FLAG = "flag__green_channel"
 _BATCH_ROWS = (
     "scheme = ? AND as_of = ? AND model_name = ? AND model_version = ? "
     "AND json_extract(reasons, '$.cause') IS NULL"
