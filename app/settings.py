@@ -486,10 +486,14 @@ class Settings(_Strict):
             registry.activate(registry.build(self.schemes.folders))
 
     def rating_policies(self):
-        """The policies computed with every rating (green channel, driver points)."""
+        """The published rules and flags every rating computes, with this deployment's
+        parameters: ``[driver]`` is the declared driver_integrity rule's, ``[green_channel]``
+        the declared green_channel flag's (features/definitions/)."""
         from scoring.batch import RatingPolicies
 
-        return RatingPolicies(green=self.green_channel.config(), driver=self.driver.config())
+        return RatingPolicies(
+            rules=(self.driver.config().rule(),), flags=(self.green_channel.config().flag(),)
+        )
 
     def disclosure_config(self):
         """The disclosure configuration with the windows and holidays in force."""

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from features.common_flags import flags_of
 from features.compile import (
     DIALECTS,
     BuildConfig,
@@ -65,12 +66,14 @@ def feature_sql(
     engine: str = "duckdb",
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
+    with_rules: bool = False,
 ) -> str:
     """The SQL that builds ``scheme``'s frame at ``as_of`` on ``engine``.
 
     With ``subjects``, only those subjects (for an aggregate scheme, those
     groups and their members). Run on a store sliced for them
     (:func:`features.store.sliced.slice_store`), it reads only their rows.
+    ``with_rules``: with the scheme's points rules and flags (what a rating reads).
     """
     sch, day, dialect = _scheme(scheme), _date(as_of), DIALECTS[engine]
     ids = None if subjects is None else tuple(dict.fromkeys(subjects))
@@ -86,7 +89,13 @@ def feature_sql(
             subset=None if ids is None else Subset(ids, sch.members[1]),
         )
     return scheme_sql(
-        sch, day, dialect, cfg, member_sql=member, subset=None if ids is None else Subset(ids)
+        sch,
+        day,
+        dialect,
+        cfg,
+        member_sql=member,
+        subset=None if ids is None else Subset(ids),
+        with_rules=with_rules,
     )
 
 
@@ -121,6 +130,17 @@ def typed_features(frame: pd.DataFrame, scheme: str | Scheme) -> pd.DataFrame:
             columns[ind.name] = values.astype("float64")
         else:
             columns[ind.name] = pd.to_numeric(values).astype("float64")
+    # the points rules' and flags' columns, when the query has them (features/rules.py)
+    for rule in sch.rules:
+        if rule.points_column in columns:
+            for name in (rule.points_column, rule.events_column):
+                columns[name] = pd.to_numeric(columns[name]).astype("float64")
+            raw = columns[rule.detail_column].to_numpy(dtype=object, copy=True)
+            raw[pd.isna(raw)] = None
+            columns[rule.detail_column] = pd.Series(raw, index=index, dtype=object)
+    for flag in flags_of(sch):
+        if flag.column in columns:
+            columns[flag.column] = columns[flag.column].astype(bool)
     return pd.DataFrame(columns, index=index)
 
 
@@ -131,6 +151,7 @@ def build_features(
     engine: str = "duckdb",
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
+    with_rules: bool = False,
 ) -> pd.DataFrame:
     """Indicators of every subject in ``scheme``'s population at ``as_of``.
 
@@ -153,6 +174,11 @@ def build_features(
         store holding its own and its related parties' rows only
         (:func:`features.store.sliced.slice_store`; a store already sliced for
         them is used as it is), so one subject builds in milliseconds.
+    with_rules
+        Add the scheme's points rules and flags (:mod:`features.rules`) after the
+        indicators: ``rule__<key>__points`` / ``__events`` (float), ``__detail``
+        (text or None) and ``flag__<key>`` (bool), from the same records that count.
+        A rating reads them; no model does.
 
     Returns
     -------
@@ -174,8 +200,9 @@ def build_features(
                 ids,
                 cfg,
                 slice_effective(runner, day, (cfg or BuildConfig()).windows),
+                with_rules=with_rules,
             )
-    frame = runner.query(feature_sql(sch, as_of, engine, cfg, ids))
+    frame = runner.query(feature_sql(sch, as_of, engine, cfg, ids, with_rules))
     return typed_features(frame, sch)
 
 

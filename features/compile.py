@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from features.common_flags import flags_of
 from features.dsl import (
     ZERO_WHEN_NONE,
     Attribute,
@@ -44,6 +45,7 @@ from features.dsl import (
 )
 from features.link_lookup import link
 from features.records.windows import WindowPolicy
+from features.rules import Flag, PointsRule
 from features.subjects import current_subjects_sql, open_on_sql
 
 RECORD_DATE = "coalesce(r.decided_on, r.event_date)"
@@ -70,6 +72,16 @@ class Dialect:
         if self.name == "spark":
             return f"datediff({later}, {earlier})"
         return f"date_diff('day', {earlier}, {later})"
+
+    def ordered_join(self, piece: str, sep: str, order: tuple[str, ...]) -> str:
+        """Aggregate: the non-null ``piece`` strings of a group joined by ``sep`` in
+        ``order``; NULL for a group without one."""
+        if self.name == "spark":
+            fields = ", ".join(f"'k{i}', {o}" for i, o in enumerate(order))
+            row = f"CASE WHEN {piece} IS NOT NULL THEN named_struct({fields}, 'v', {piece}) END"
+            rows = f"sort_array(collect_list({row}))"
+            return f"nullif(concat_ws({sep}, transform({rows}, z -> z.v)), '')"
+        return f"string_agg({piece}, {sep} ORDER BY {', '.join(order)})"
 
 
 DUCKDB = Dialect("duckdb")
@@ -133,7 +145,8 @@ def _quote(values: tuple[str, ...]) -> str:
 
 def match_sql(m: Match, alias: str = "r") -> str:
     """Boolean SQL for records matching ``m``."""
-    parts = [f"{alias}.kind IN ({_quote(m.kinds)})"]
+    # a Match naming no kind reads any kind (a flag's "no negative record")
+    parts = [f"{alias}.kind IN ({_quote(m.kinds)})"] if m.kinds else ["TRUE"]
     if m.severities:
         parts.append(f"{alias}.severity IN ({_quote(m.severities)})")
     if m.values:
@@ -490,6 +503,7 @@ def scheme_sql(
     member_sql: str | None = None,
     keep: tuple[str, ...] = (),
     subset: Subset | None = None,
+    with_rules: bool = False,
 ) -> str:
     """The query that returns one row per subject of ``scheme`` at ``as_of``.
 
@@ -503,10 +517,15 @@ def scheme_sql(
     subset
         Build only these subjects (or the members of these groups); the
         indicators are the same as in a full build.
+    with_rules
+        Add the scheme's points rules and flags (:mod:`features.rules`) as
+        columns after the indicators, from the same records that count
+        (:func:`rules_sql`); what a rating reads, not what a model learns from.
     """
     cfg = cfg or BuildConfig()
     attrs = tuple(i.source.column for i in scheme.indicators if isinstance(i.source, Attribute))
-    ctes = [population_sql(dialect, scheme, as_of, attrs + keep, subset)]
+    policy = RulesSql(dialect, scheme, as_of) if with_rules else None
+    ctes = [population_sql(dialect, scheme, as_of, attrs + keep + _pop_extra(policy), subset)]
     joins: list[str] = []
     exprs: dict[str, str] = {}
 
@@ -516,8 +535,11 @@ def scheme_sql(
         if isinstance(ind.source, Related):
             related.setdefault(ind.source.relation, []).append(ind)
     ctes += pairs_ctes(dialect, scheme, as_of)
-    if own or related:
-        ctes.append(effective_records_sql(dialect, as_of, cfg.windows, scope_sql(scheme, as_of)))
+    scope = scope_sql(scheme, as_of)
+    if policy is not None and policy.scope():
+        scope = f"(({scope})\n    OR ({policy.scope()}))"
+    if own or related or (policy is not None and policy.scope()):
+        ctes.append(effective_records_sql(dialect, as_of, cfg.windows, scope))
     anchors = anchor_names(scheme)
     if own:
         ctes += [anchor_sql(m, as_of, name) for m, name in anchors.items()]
@@ -573,6 +595,7 @@ def scheme_sql(
             f"CAST({exprs[i.name]} AS {'STRING' if i.categorical else 'DOUBLE'}) AS {i.name}"
             for i in scheme.indicators
         ]
+        + (policy.columns(ctes, joins) if policy is not None else [])
     )
     body = ",\n".join(ctes)
     return (
@@ -594,6 +617,174 @@ def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -
         cond += _open_cond(d, src.inner, as_of, "e")
         return f"count(DISTINCT CASE WHEN {cond} THEN e.subject_id END)"
     return record_agg_sql(d, src.inner, as_of, cfg)
+
+
+# --- published points rules and flags (features/rules.py) ------------------------------
+
+
+def rule_item_sql(rule: PointsRule, alias: str = "e") -> str:
+    """The index of the first item of ``rule`` a record matches (NULL: none)."""
+    whens = " ".join(
+        f"WHEN {match_sql(item.match, alias)} THEN {i}" for i, item in enumerate(rule.items)
+    )
+    return f"CASE {whens} END"
+
+
+def _cycle(rule: PointsRule, as_of: dt.date, alias: str) -> str:
+    lo = lit(add_months(as_of, -rule.cycle_months))
+    return f"{alias}.rdate > {lo} AND {alias}.rdate <= {lit(as_of)}"
+
+
+def flag_blocked_sql(flag: Flag, as_of: dt.date, alias: str = "e") -> str:
+    """Boolean SQL: an effective record ``alias`` that denies ``flag`` at ``as_of``."""
+    lo = lit(add_months(as_of, -12 * flag.years))
+    listed = f"{alias}.kind IN ({_quote(flag.listing_kinds)})" if flag.listing_kinds else "FALSE"
+    dated = f"{alias}.rdate > {lo} AND {alias}.rdate <= {lit(as_of)}"
+    return f"({match_sql(flag.no_records, alias)} AND (({dated}) OR {listed}))"
+
+
+def flag_scope_sql(flag: Flag, as_of: dt.date) -> str:
+    """Records (``r``) :func:`flag_blocked_sql` can read: the scope of an ``eff`` CTE."""
+    lo = lit(add_months(as_of, -12 * flag.years))
+    listed = f" OR r.kind IN ({_quote(flag.listing_kinds)})" if flag.listing_kinds else ""
+    return f"({match_sql(flag.no_records, 'r')} AND ({RECORD_DATE} > {lo}{listed}))"
+
+
+def flag_established_sql(flag: Flag, as_of: dt.date, alias: str = "p") -> str:
+    """Boolean SQL: the subject existed for the flag's whole period (or it does not ask)."""
+    if not flag.require_full_period:
+        return "TRUE"
+    lo = lit(add_months(as_of, -12 * flag.years))
+    return f"({alias}.established_on IS NULL OR {alias}.established_on <= {lo})"
+
+
+def _points_sql(rule: PointsRule, counts: list[str]) -> str:
+    """The cycle's total from the item counts (caps applied), as a DOUBLE."""
+    terms = [_double(rule.start)]
+    for item, n in zip(rule.items, counts, strict=True):
+        moved = f"coalesce({n}, 0) * {_double(item.points)}"
+        if item.cap is not None:
+            bound = _double(item.cap if item.points > 0 else -item.cap)
+            moved = f"{'least' if item.points > 0 else 'greatest'}({moved}, {bound})"
+        terms.append(moved)
+    return " + ".join(terms)
+
+
+def _detail_piece(alias: str) -> str:
+    sep = "chr(31)"
+    return (
+        f"concat({alias}.record_id, {sep}, CAST({alias}.rdate AS STRING), {sep}, "
+        f"CAST({alias}.item AS STRING))"
+    )
+
+
+class RulesSql:
+    """The SQL of a scheme's points rules and flags inside its feature query.
+
+    Every rule and flag reads the ``eff`` CTE of the indicators (one computation
+    of the records that count); :meth:`scope` widens that CTE's scope to their
+    records, :meth:`columns` adds their CTEs and output columns
+    (``rule__<key>__points``, ``__events``, ``__detail``, ``flag__<key>``).
+    """
+
+    def __init__(self, dialect: Dialect, scheme: Scheme, as_of: dt.date) -> None:
+        self.dialect, self.as_of = dialect, as_of
+        self.rules: tuple[PointsRule, ...] = tuple(scheme.rules)
+        self.flags: tuple[Flag, ...] = flags_of(scheme)
+
+    def scope(self) -> str:
+        """Records the rules and flags read (of the population's subjects), or ``""``."""
+        terms = []
+        for rule in self.rules:
+            lo = lit(add_months(self.as_of, -rule.cycle_months))
+            terms.append(f"(r.kind IN ({_quote(rule.kinds)}) AND {RECORD_DATE} > {lo})")
+        terms += [flag_scope_sql(f, self.as_of) for f in self.flags]
+        if not terms:
+            return ""
+        return f"({' OR '.join(terms)}) AND r.subject_id IN (SELECT subject_id FROM pop)"
+
+    def pop_columns(self) -> tuple[str, ...]:
+        """Subject columns the flags read."""
+        return ("established_on",) if any(f.require_full_period for f in self.flags) else ()
+
+    def columns(self, ctes: list[str], joins: list[str]) -> list[str]:
+        """Append the rule and flag CTEs and joins; return the output columns."""
+        out: list[str] = []
+        for rule in self.rules:
+            cte = f"rule_{rule.key}"
+            counts = [
+                f"sum(CASE WHEN x.item = {i} THEN 1 ELSE 0 END)" for i in range(len(rule.items))
+            ]
+            names = [f"n{i}" for i in range(len(rule.items))]
+            detail = self.dialect.ordered_join(
+                _detail_piece("x"), "chr(30)", ("x.rdate", "x.record_id")
+            )
+            aggs = ",\n    ".join(f"{c} AS {n}" for c, n in zip(counts, names, strict=True))
+            ctes.append(
+                f"{cte} AS (\n  SELECT x.subject_id,\n    {aggs},\n    count(*) AS events,\n"
+                f"    {detail} AS detail\n  FROM (\n"
+                f"    SELECT e.subject_id, e.record_id, e.rdate, {rule_item_sql(rule)} AS item\n"
+                f"    FROM eff e JOIN pop p ON e.subject_id = p.subject_id\n"
+                f"    WHERE {_cycle(rule, self.as_of, 'e')}\n  ) x\n"
+                "  WHERE x.item IS NOT NULL GROUP BY x.subject_id\n)"
+            )
+            joins.append(f"LEFT JOIN {cte} ON {cte}.subject_id = p.subject_id")
+            points = _points_sql(rule, [f"{cte}.{n}" for n in names])
+            out += [
+                f"CAST({points} AS DOUBLE) AS {rule.points_column}",
+                f"CAST(coalesce({cte}.events, 0) AS DOUBLE) AS {rule.events_column}",
+                f"CAST({cte}.detail AS STRING) AS {rule.detail_column}",
+            ]
+        for flag in self.flags:
+            cte = f"flag_{flag.key}"
+            ctes.append(
+                f"{cte} AS (\n  SELECT e.subject_id, max(CASE WHEN "
+                f"{flag_blocked_sql(flag, self.as_of)} THEN 1 ELSE 0 END) AS blocked\n"
+                "  FROM eff e JOIN pop p ON e.subject_id = p.subject_id GROUP BY e.subject_id\n)"
+            )
+            joins.append(f"LEFT JOIN {cte} ON {cte}.subject_id = p.subject_id")
+            ok = f"coalesce({cte}.blocked, 0) = 0 AND {flag_established_sql(flag, self.as_of)}"
+            out.append(f"CAST(CASE WHEN {ok} THEN TRUE ELSE FALSE END AS BOOLEAN) AS {flag.column}")
+        return out
+
+
+def _pop_extra(policy: RulesSql | None) -> tuple[str, ...]:
+    return () if policy is None else policy.pop_columns()
+
+
+def rule_records_sql(
+    scheme: Scheme,
+    rule: PointsRule,
+    as_of: dt.date,
+    dialect: Dialect = DUCKDB,
+    cfg: BuildConfig | None = None,
+    subset: Subset | None = None,
+) -> str:
+    """Which records scored ``rule`` for the subjects of ``scheme`` at ``as_of``.
+
+    One row per scoring record: ``subject_id``, ``record_id``, ``rdate``, ``item``
+    (the index of the item it scored), ordered by subject, date and record id —
+    the rows behind the ``rule__<key>__detail`` column, from the same effective
+    records and item match.
+    """
+    cfg = cfg or BuildConfig()
+    lo = lit(add_months(as_of, -rule.cycle_months))
+    scope = (
+        f"r.kind IN ({_quote(rule.kinds)}) AND {RECORD_DATE} > {lo} "
+        "AND r.subject_id IN (SELECT subject_id FROM pop)"
+    )
+    ctes = [
+        population_sql(dialect, scheme, as_of, (), subset),
+        effective_records_sql(dialect, as_of, cfg.windows, scope),
+    ]
+    body = ",\n".join(ctes)
+    return (
+        f"WITH {body}\nSELECT * FROM (\n"
+        f"  SELECT e.subject_id, e.record_id, e.rdate, {rule_item_sql(rule)} AS item\n"
+        f"  FROM eff e JOIN pop p ON e.subject_id = p.subject_id\n"
+        f"  WHERE {_cycle(rule, as_of, 'e')}\n) x\n"
+        "WHERE x.item IS NOT NULL ORDER BY x.subject_id, x.rdate, x.record_id"
+    )
 
 
 def label_sql(scheme: Scheme, as_of: dt.date) -> str:

@@ -20,7 +20,7 @@ runs unchanged on DuckDB and Spark.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 UP, DOWN, NEUTRAL = 1, -1, 0
 """Risk direction: a higher value means more risk (UP), less risk (DOWN), or neither."""
@@ -438,6 +438,13 @@ class Scheme:
     target: Target | None = None
     members: tuple[str, str] | None = None  # (member scheme, grouping column) for aggregates
     dimensions: tuple[str, ...] = field(default=())
+    # Published points rules (features.rules.PointsRule), compiled with the indicators;
+    # flags (features.rules.Flag), None: the common flags (features.rules.flags_of); the
+    # documents the scheme rests on (features.rules.Source). Typed loosely here: the
+    # declarations import this module, not the other way round.
+    rules: tuple[Any, ...] = ()
+    flags: tuple[Any, ...] | None = None
+    sources: tuple[Any, ...] = ()
 
     def indicator(self, name: str) -> Indicator:
         """The indicator called ``name``."""
@@ -464,3 +471,6 @@ class Scheme:
                     f"scheme {self.key}: {ind.name} has dimension {ind.dimension!r}, "
                     f"expected one of {self.dimensions}"
                 )
+        keys = [x.key for x in (*self.rules, *(self.flags or ()))]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"scheme {self.key}: rule and flag keys must be distinct, got {keys}")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from features.common_flags import flags_of
 from features.compile import EPOCH, SUM_DECIMALS, BuildConfig, add_months, anchor_names
 from features.dsl import (
     ZERO_WHEN_NONE,
@@ -48,6 +49,7 @@ from features.effective import (
 )
 from features.link_lookup import link
 from features.links import party_lists
+from features.rules import Flag, PointsRule, encode_detail
 from features.subjects import is_open
 
 
@@ -67,8 +69,9 @@ def _in(values: np.ndarray, wanted: tuple[str, ...]) -> np.ndarray:
 
 
 def _match_mask(m: Match, c: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Rows matching ``m``: :func:`features.dsl.match_sql` (NaN/None never match)."""
-    mask = _in(c["kind"], m.kinds)
+    """Rows matching ``m``: :func:`features.dsl.match_sql` (NaN/None never match; a
+    Match naming no kind reads any kind)."""
+    mask = _in(c["kind"], m.kinds) if m.kinds else np.ones(len(c["kind"]), dtype=bool)
     if m.severities:
         mask &= _in(c["severity"], m.severities)
     if m.values:
@@ -268,6 +271,7 @@ def evaluate(
     subjects: Iterable[str],
     cfg: BuildConfig | None = None,
     eff: Effective | None = None,
+    with_rules: bool = False,
 ) -> pd.DataFrame:
     """``scheme``'s indicators for ``subjects`` at ``as_of``, from a slice's tables.
 
@@ -288,6 +292,9 @@ def evaluate(
     eff
         :func:`effective_records` of ``tables`` at ``as_of`` with ``cfg``'s
         windows, when the caller has it already.
+    with_rules
+        Add the points rules' and flags' columns (:func:`rule_values`), as
+        :func:`features.compile.scheme_sql` does.
 
     Returns
     -------
@@ -346,6 +353,8 @@ def evaluate(
             columns[ind.name] = pd.Series(
                 np.asarray([np.nan if v is None else v for v in vals], dtype="float64")
             )
+    if with_rules:
+        columns.update(rule_values(scheme, pop, eff))
     return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
 
@@ -388,3 +397,82 @@ def _indicator(
     if value is None and agg in ZERO_WHEN_NONE:
         return 0.0
     return value
+
+
+# --- published points rules and flags (features/rules.py) ----------------------------------
+
+
+def rule_items(rule: PointsRule, c: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Index of the first item of ``rule`` each row matches, −1 for none
+    (:func:`features.compile.rule_item_sql`)."""
+    item = np.full(len(c["kind"]), -1)
+    for i, it in enumerate(rule.items):
+        item = np.where((item < 0) & _match_mask(it.match, c), i, item)
+    return item
+
+
+def _dated(c: Mapping[str, np.ndarray], as_of: dt.date, months: int) -> np.ndarray:
+    lo, t = day64(add_months(as_of, -months)), day64(as_of)
+    return (c["rdate"] > lo) & (c["rdate"] <= t)
+
+
+def scored_items(rule: PointsRule, eff: Effective) -> np.ndarray:
+    """Per effective row, the item of ``rule`` it scores in the cycle (−1: none)."""
+    c = eff.columns
+    return np.where(_dated(c, eff.as_of, rule.cycle_months), rule_items(rule, c), -1)
+
+
+def rule_records(
+    rule: PointsRule, eff: Effective, sid: str, items: np.ndarray | None = None
+) -> list[tuple[str, str, int]]:
+    """``(record_id, date, item)`` of the records of ``sid`` that scored ``rule``,
+    by date then record id (:func:`features.compile.rule_records_sql`); ``items``:
+    :func:`scored_items`, when the caller has it."""
+    c = eff.columns
+    item = scored_items(rule, eff) if items is None else items
+    rows = [i for i in eff.rows_of(sid) if item[i] >= 0]
+    rows.sort(key=lambda i: (c["rdate"][i], c["record_id"][i]))
+    return [(str(c["record_id"][i]), str(c["rdate"][i])[:10], int(item[i])) for i in rows]
+
+
+def flag_blocked(flag: Flag, eff: Effective) -> np.ndarray:
+    """Rows that deny ``flag`` (:func:`features.compile.flag_blocked_sql`)."""
+    c = eff.columns
+    listed = _in(c["kind"], flag.listing_kinds)
+    return _match_mask(flag.no_records, c) & (_dated(c, eff.as_of, 12 * flag.years) | listed)
+
+
+def flag_value(flag: Flag, blocked: np.ndarray, eff: Effective, sid: str, founded: object) -> bool:
+    """``flag`` of one subject: no denying row, and established for the whole period."""
+    if blocked[eff.rows_of(sid)].any():
+        return False
+    if flag.require_full_period and founded is not None:
+        return founded <= add_months(eff.as_of, -12 * flag.years)  # type: ignore[operator]
+    return True
+
+
+def rule_values(scheme: Scheme, pop: list[dict], eff: Effective) -> dict[str, pd.Series]:
+    """The rule and flag columns of ``pop`` (rows of :func:`latest_subjects`), as the
+    compiled query gives them: points and events float, detail text or None, flag bool."""
+    out: dict[str, pd.Series] = {}
+    for rule in scheme.rules:
+        points, events, details = [], [], []
+        items = scored_items(rule, eff)
+        for row in pop:
+            scored = rule_records(rule, eff, row["subject_id"], items)
+            counts = [0] * len(rule.items)
+            for _, _, i in scored:
+                counts[i] += 1
+            points.append(rule.total(counts))
+            events.append(float(len(scored)))
+            details.append(encode_detail(scored))
+        out[rule.points_column] = pd.Series(np.asarray(points, dtype="float64"))
+        out[rule.events_column] = pd.Series(np.asarray(events, dtype="float64"))
+        out[rule.detail_column] = pd.Series(np.asarray(details, dtype=object), dtype=object)
+    for flag in flags_of(scheme):
+        blocked = flag_blocked(flag, eff)
+        values = [
+            flag_value(flag, blocked, eff, r["subject_id"], r.get("established_on")) for r in pop
+        ]
+        out[flag.column] = pd.Series(np.asarray(values, dtype=bool))
+    return out

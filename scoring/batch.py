@@ -14,12 +14,11 @@ current rating of a subject is its row with the latest ``scored_at``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +28,18 @@ import pyarrow as pa
 import pyarrow.ipc
 
 from features.build import build_features, slice_columns
+from features.common_flags import flags_of
 from features.compile import BuildConfig
+from features.definitions.flags import GREEN_CHANNEL
+from features.dsl import Scheme
 from features.records.schema import TABLES
-from features.records.windows import WindowPolicy
+from features.rules import Flag, PointsRule
+from features.schemes import get_scheme
 from features.store.base import Store
 from features.store.sliced import slice_store
 from scoring.loader import LoadedModel
-from scoring.policies.driver import RULE_KEY, DriverConfig, cap_by_points, driver_grades
-from scoring.policies.green_channel import GreenChannelConfig, green_channel
 from scoring.reasons import reasons_json
+from scoring.rules import bind_rules, rule_results, rules_reasons
 
 Progress = Callable[[str, int, int], None]
 #: Rows rated at once. Small parts are written and freed while the next is rated,
@@ -45,6 +47,8 @@ Progress = Callable[[str, int, int], None]
 #: city (261,250 enterprises, 2 cores) 5,000-row parts took 30 s, 50,000-row
 #: parts 50 s (bench/scoring.py).
 CHUNK_ROWS = 5_000
+#: The flag column stored in the ratings' ``green_channel`` column.
+GREEN_FLAG = GREEN_CHANNEL.column
 #: rating rows a batch owns (event re-ratings carry a cause and are kept)
 _BATCH_ROWS = (
     "scheme = ? AND as_of = ? AND model_name = ? AND model_version = ? "
@@ -54,32 +58,30 @@ _BATCH_ROWS = (
 
 @dataclass(frozen=True)
 class RatingPolicies:
-    """Policies computed with every rating: the green channel for all schemes and,
-    for drivers, the 诚信考核 points rule beside the model."""
+    """The published rules and flags a rating computes, as a deployment sets them.
 
-    green: GreenChannelConfig = field(default_factory=GreenChannelConfig)
-    driver: DriverConfig = field(default_factory=DriverConfig)
+    A scheme's points rules and flags are declared with it (:mod:`features.rules`);
+    ``rules`` and ``flags`` replace the declared ones of the same key (the settings'
+    ``[driver]`` and ``[green_channel]``: app/settings.py). Empty: the declarations.
+    """
 
+    rules: tuple[PointsRule, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
-def points_rule_extras(
-    store: Store, ids: list[str], as_of: dt.date, policies: RatingPolicies, windows: WindowPolicy
-) -> dict[str, dict[str, Any]]:
-    """The drivers' 诚信考核 points rule as extra reasons keys, by subject_id (it also
-    caps their final grade: :func:`iter_ratings`)."""
-    grades = driver_grades(store, as_of, policies.driver, windows, ids)
-    return {
-        row.subject_id: {
-            RULE_KEY: {
-                "points": int(row.points),
-                "events": int(row.events),
-                "grade": row.grade,
-                "grade_zh": row.grade_zh,
-                "grade_en": row.grade_en,
-                "detail": json.loads(row.detail),
-            }
-        }
-        for row in grades.itertuples(index=False)
-    }
+    def scheme(self, scheme: str | Scheme) -> Scheme:
+        """``scheme`` with the rules and flags of these policies in place of its own."""
+        sch = get_scheme(scheme) if isinstance(scheme, str) else scheme
+        rules = {r.key: r for r in self.rules}
+        flags = {f.key: f for f in self.flags}
+        if not any(r.key in rules for r in sch.rules) and not any(
+            f.key in flags for f in flags_of(sch)
+        ):
+            return sch
+        return replace(
+            sch,
+            rules=tuple(rules.get(r.key, r) for r in sch.rules),
+            flags=tuple(flags.get(f.key, f) for f in flags_of(sch)),
+        )
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def iter_ratings(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     extras: Mapping[str, Mapping[str, Any]] | None = None,
+    rules: tuple[PointsRule, ...] = (),
 ) -> Iterator[pd.DataFrame]:
     """Ratings rows (the ``ratings`` table's columns) of an indicator frame, part by part.
 
@@ -132,17 +135,20 @@ def iter_ratings(
     cause
         For event re-ratings: ``{"kind", "id", "record_id", ...}``, stored in the reasons.
     green
-        Green-channel flag per ``subject_id`` (missing = unknown).
+        Green-channel flag per ``subject_id`` (missing = unknown); by default the
+        frame's ``flag__green_channel`` column when it has one.
     progress
         Called as ``progress(stage, done, total)`` after every part.
     chunk_rows
         Rows per part (the rows do not depend on it).
     extras
-        Keys to add to a subject's reasons JSON, by ``subject_id``. A published
-        points rule among them (key ``points_rule``, the drivers') caps the final
-        grade: never better than the points grade, the override named where it
-        binds (:func:`scoring.policies.driver.cap_by_points`); ``model_grade``
-        stays the model's.
+        Keys to add to a subject's reasons JSON, by ``subject_id``.
+    rules
+        The scheme's published points rules, whose columns the frame carries
+        (``build_features(..., with_rules=True)``): each binds the final grade
+        (:func:`scoring.rules.bind_rules`: ``cap`` never better than its band,
+        ``exact`` the band) and its result goes into the reasons;
+        ``model_grade`` stays the model's.
 
     Yields
     ------
@@ -157,13 +163,19 @@ def iter_ratings(
         ids = part["subject_id"].to_numpy()
         final = rated["final_grade"].to_numpy(dtype=object)
         overrides = rated["overrides"].to_numpy(dtype=object)
-        if extras is not None:
-            # the published points rule outranks the model: it caps, the model ranks inside
-            rules = [(extras.get(i) or {}).get(RULE_KEY) for i in ids]
-            if any(rules):
-                capped, named = cap_by_points(final, overrides, rules, pipe.scale.keys)
-                final = np.asarray(capped, dtype=object)
-                overrides = np.asarray(named, dtype=object)
+        row_extras = None if extras is None else [extras.get(i) for i in ids]
+        if rules:
+            # the published rules outrank the model: they bind, the model ranks inside
+            labels = {g.key: (g.label_zh, g.label_en) for g in pipe.scale.grades}
+            results = rule_results(rules, part, labels)
+            bound, named = bind_rules(rules, results, final, overrides, pipe.scale.keys)
+            final = np.asarray(bound, dtype=object)
+            overrides = np.asarray(named, dtype=object)
+            keys = rules_reasons(rules, results)
+            row_extras = [
+                {**(row_extras[j] or {}), **keys[j]} if row_extras is not None else keys[j]
+                for j in range(len(ids))
+            ]
         out = pd.DataFrame(
             {
                 "subject_id": ids,
@@ -177,23 +189,20 @@ def iter_ratings(
                 "model_grade": rated["model_grade"].to_numpy(dtype=object),
                 "final_grade": final,
                 "overrides": overrides,
-                "reasons": reasons_json(
-                    pipe,
-                    part,
-                    rated,
-                    cause,
-                    None if extras is None else [extras.get(i) for i in ids],
-                ),
+                "reasons": reasons_json(pipe, part, rated, cause, row_extras),
             }
         )
-        out["green_channel"] = (
-            None
-            if green is None
-            else out["subject_id"]
-            .map(green)
-            .astype("object")
-            .where(out["subject_id"].isin(green.index), None)
-        )
+        if green is None and GREEN_FLAG in part:
+            out["green_channel"] = part[GREEN_FLAG].to_numpy(dtype=bool).astype(object)
+        else:
+            out["green_channel"] = (
+                None
+                if green is None
+                else out["subject_id"]
+                .map(green)
+                .astype("object")
+                .where(out["subject_id"].isin(green.index), None)
+            )
         out["scored_at"] = scored_at
         if progress:
             progress(f"评分 scoring {pipe.scheme}", min(start + chunk_rows, n), n)
@@ -210,10 +219,13 @@ def rate_frame(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     extras: Mapping[str, Mapping[str, Any]] | None = None,
+    rules: tuple[PointsRule, ...] = (),
 ) -> pd.DataFrame:
     """All the ratings rows of :func:`iter_ratings` in one frame (same parameters)."""
     parts = list(
-        iter_ratings(model, features, as_of, scored_at, cause, green, progress, chunk_rows, extras)
+        iter_ratings(
+            model, features, as_of, scored_at, cause, green, progress, chunk_rows, extras, rules
+        )
     )
     if parts:
         return pd.concat(parts, ignore_index=True)
@@ -290,16 +302,9 @@ def rate_subjects(
     The rows :func:`score_scheme` writes (same parameters); on their own they give
     a rating as it would be now, e.g. just before a change is recorded.
     """
-    features, flags, extras = _inputs(store, model, as_of, cfg, subjects, policies, progress)
+    features, rules = _inputs(store, model, as_of, cfg, subjects, policies, progress)
     return rate_frame(
-        model,
-        features,
-        as_of,
-        scored_at or dt.datetime.now(),
-        cause,
-        flags,
-        progress,
-        extras=extras,
+        model, features, as_of, scored_at or dt.datetime.now(), cause, None, progress, rules=rules
     )
 
 
@@ -311,28 +316,21 @@ def _inputs(
     subjects: Iterable[str] | None,
     policies: RatingPolicies | None,
     progress: Progress | None,
-) -> tuple[pd.DataFrame, pd.Series | None, dict[str, dict[str, Any]] | None]:
-    """The indicators, green-channel flags and extra reasons keys a rating needs."""
-    scheme = model.pipeline.scheme
+) -> tuple[pd.DataFrame, tuple[PointsRule, ...]]:
+    """The indicators with the scheme's rule and flag columns, and its points rules
+    (one build: the records that count are worked out once for all of them)."""
+    scheme = (policies or RatingPolicies()).scheme(model.pipeline.scheme)
     if progress:
-        progress(f"指标 indicators {scheme}", 0, 1)
+        progress(f"指标 indicators {scheme.key}", 0, 1)
     if subjects is not None:
         # a few subjects (a re-rating, a look-up): every query below reads the
         # same slice of the store instead of scanning it again
         subjects = list(dict.fromkeys(subjects))
         store = slice_store(store, subjects, slice_columns(scheme))
-    features = build_features(store, scheme, as_of, cfg=cfg, subjects=subjects)
+    features = build_features(store, scheme, as_of, cfg=cfg, subjects=subjects, with_rules=True)
     if progress:
-        progress(f"指标 indicators {scheme}", 1, 1)
-    policies = policies or RatingPolicies()
-    windows = (cfg or BuildConfig()).windows
-    ids = features["subject_id"].tolist()
-    flags, extras = None, None
-    if ids:
-        flags = green_channel(store, ids, as_of, policies.green, windows)
-        if scheme == "driver":
-            extras = points_rule_extras(store, ids, as_of, policies, windows)
-    return features, flags, extras
+        progress(f"指标 indicators {scheme.key}", 1, 1)
+    return features, tuple(scheme.rules)
 
 
 def score_scheme(
@@ -364,7 +362,7 @@ def score_scheme(
     cause
         Why these subjects are re-rated; rows with a cause are added, never replaced.
     policies
-        Green channel and driver points rule (DOMAIN.md defaults when ``None``).
+        Points rules and flags in place of the declared ones (the settings').
     progress
         ``progress(stage, done, total)``.
     scored_at
@@ -373,7 +371,7 @@ def score_scheme(
         Subjects rated and appended at a time (the rows do not depend on it).
     """
     started = time.perf_counter()
-    features, flags, extras = _inputs(store, model, as_of, cfg, subjects, policies, progress)
+    features, rules = _inputs(store, model, as_of, cfg, subjects, policies, progress)
     grades: Counter[str] = Counter()
 
     def counted(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -389,10 +387,11 @@ def score_scheme(
         as_of,
         scored_at or dt.datetime.now(),
         cause,
-        flags,
+        None,
         progress,
         chunk_rows,
-        extras,
+        None,
+        rules,
     )
     replaced = write_ratings(store, counted(parts), replace_batch=cause is None)
     order = model.pipeline.scale.keys

@@ -4,6 +4,10 @@ Points over a 12-month cycle in safety, compliance and service, accidents by
 responsibility, the driver's background and the employer's own record.
 Target: a responsible accident (equal or greater responsibility) or a violation
 worth 12 licence points (20 integrity points) within 12 months.
+
+The 诚信考核 itself is a published points rule (:data:`INTEGRITY`): the cycle's
+points give a grade the final grade is never better than; the model ranks
+drivers inside it (DOMAIN.md, Drivers).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from features.dsl import (
     Scheme,
     Target,
 )
+from features.rules import PointsItem, PointsRule, Source
 
 #: Position of this module's schemes in scheme lists (features.registry).
 ORDER = 40
@@ -258,6 +263,76 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 
+
+def _violation(key: str, licence_points: float, points: float, zh: str, en: str) -> PointsItem:
+    return PointsItem(key, zh, en, Match(("traffic_violation",), min_value=licence_points), points)
+
+
+#: 道路运输驾驶员诚信考核: items first match wins, so violations go from 12 licence points down.
+INTEGRITY = PointsRule(
+    key="driver_integrity",
+    label_zh="诚信考核记分",
+    label_en="Integrity points",
+    items=(
+        _violation(
+            "violation_12", 12, 20, "一次记12分的交通违法", "violation worth 12 licence points"
+        ),
+        _violation(
+            "violation_6",
+            6,
+            10,
+            "记6分及以上的交通违法",
+            "violation worth 6 or more licence points",
+        ),
+        _violation(
+            "violation_3", 3, 5, "记3分及以上的交通违法", "violation worth 3 or more licence points"
+        ),
+        _violation("violation_1", 1, 1, "记1至2分的交通违法", "violation worth 1–2 licence points"),
+        PointsItem(
+            "responsible_accident",
+            "负同等及以上责任的交通事故",
+            "accident with equal or greater responsibility",
+            RESPONSIBLE,
+            20,
+        ),
+        PointsItem(
+            "refusal_overcharging",
+            "拒载或多收费",
+            "refusing passengers or overcharging",
+            Match(("passenger_complaint",), values=("refusal", "overcharging")),
+            5,
+        ),
+        PointsItem(
+            "detour", "绕道行驶", "detour", Match(("passenger_complaint",), values=("detour",)), 10
+        ),
+    ),
+    bands=(("AAA", 0), ("AA", 1), ("A", 10), ("B", 20)),
+    better="lower",
+    binding="cap",
+    cycle_months=12,
+    start=0,
+    sources=(
+        Source(
+            "道路运输驾驶员诚信考核办法(试行)（2008）",
+            "考核周期12个月；记分20/10/5/3/1；等级AAA/AA/A/B",
+            proposal=True,
+        ),
+        Source("深圳市及出租汽车服务质量信誉考核规则", "拒载、多收费、绕道", proposal=True),
+    ),
+    consequences=(
+        ("AAA", "优秀", "Excellent"),
+        ("AA", "合格", "Satisfactory"),
+        ("A", "基本合格", "Basically satisfactory"),
+        ("B", "不合格：最终等级不高于B", "Unsatisfactory: final grade no better than B"),
+    ),
+    reason_zh="诚信考核周期内记{points}分，按记分规则最终等级不高于{grade}：{records}",
+    reason_en=(
+        "{points} integrity points in the cycle: by the points rule the final grade is "
+        "no better than {grade}: {records}"
+    ),
+)
+
+
 SCHEME = Scheme(
     key="driver",
     label_zh="道路运输驾驶员诚信考核",
@@ -271,4 +346,6 @@ SCHEME = Scheme(
         "a violation worth 12 licence points",
     ),
     dimensions=(SAFETY, COMPLIANCE, SERVICE, BACKGROUND, EMPLOYER),
+    rules=(INTEGRITY,),
+    sources=INTEGRITY.sources,
 )

@@ -1,52 +1,59 @@
-"""Green channel flag (绿色通道): years without a negative record.
+"""Green channel flag (绿色通道): a reader of the declared flag.
 
-Seed 002 grants subjects with 3 consecutive years without a negative record
-容缺受理 and priority services; the flag goes on the rating (``ratings.green_channel``).
-
-A subject is flagged at T when
+The flag is declared once (:data:`features.definitions.flags.GREEN_CHANNEL`, a
+:class:`features.rules.Flag`; seed 002 二.2: three consecutive years without a
+negative record) and compiled with every scheme's indicators, so a rating reads
+it from its feature frame (:mod:`scoring.batch`). A subject is flagged at T when
 
 * no negative record that counts at T is dated in (T − ``years``, T] (record
-  date: decision date, else event date), read through the effective-records
-  SQL of :mod:`features.compile` — revoked records, records under an open
-  objection and records past their publication window do not count;
+  date: decision date, else event date) — revoked records, records under an
+  open objection and records past their publication window do not count;
 * no listing in ``listing_kinds`` (失信被执行人, 严重违法失信名单, 经营异常名录)
-  still counts at T, however old: a subject still on a black list has not had
-  years without a negative record;
+  still counts at T, however old;
 * with ``require_full_period``, it existed for the whole period
   (``established_on`` ≤ T − ``years``; a subject without an establishment date
   is taken to have).
+
+:func:`green_channel` serves the doors that need the flag of subjects outside a
+rating (a credit check, the API): the flag alone, from the same declaration and
+the same compiled conditions (:func:`features.compile.flag_blocked_sql`) or, on a
+slice, their in-process twins (:func:`features.evaluate.flag_blocked`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from features.build import build_features
 from features.compile import (
     DIALECTS,
-    RECORD_DATE,
-    add_months,
+    BuildConfig,
     effective_records_sql,
-    lit,
-    population_sql,
+    flag_blocked_sql,
+    flag_established_sql,
+    flag_scope_sql,
 )
+from features.definitions.flags import GREEN_CHANNEL
 from features.effective import latest_subjects, slice_effective
+from features.evaluate import flag_blocked, flag_value
 from features.records.windows import WindowPolicy
+from features.rules import Flag
 from features.schemes import get_scheme
 from features.store.base import Store
 from features.store.sliced import SlicedStore
 from features.subjects import current_subjects_sql
 
-LABEL = ("绿色通道", "Green channel")
+LABEL = (GREEN_CHANNEL.label_zh, GREEN_CHANNEL.label_en)
 
 
 @dataclass(frozen=True)
 class GreenChannelConfig:
-    """The green-channel rule (seed 002 defaults).
+    """The flag's parameters a deployment may set (default: the declaration).
 
     Attributes
     ----------
@@ -58,21 +65,22 @@ class GreenChannelConfig:
         List memberships that block the flag while they count, whatever their date.
     """
 
-    years: int = 3
-    require_full_period: bool = True
-    listing_kinds: tuple[str, ...] = (
-        "dishonest_judgment_debtor",
-        "serious_violation_list",
-        "abnormal_operations_list",
-    )
+    years: int = GREEN_CHANNEL.years
+    require_full_period: bool = GREEN_CHANNEL.require_full_period
+    listing_kinds: tuple[str, ...] = field(default=GREEN_CHANNEL.listing_kinds)
 
     def __post_init__(self) -> None:
         if self.years <= 0:
             raise ValueError(f"green_channel.years = {self.years} must be > 0")
 
-
-def _quote(values: Sequence[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "''"
+    def flag(self) -> Flag:
+        """The declared flag with these parameters."""
+        return replace(
+            GREEN_CHANNEL,
+            years=self.years,
+            require_full_period=self.require_full_period,
+            listing_kinds=tuple(self.listing_kinds),
+        )
 
 
 def green_channel(
@@ -94,7 +102,7 @@ def green_channel(
     as_of
         The date T.
     cfg
-        Years and listing kinds (default: :class:`GreenChannelConfig`).
+        Years and listing kinds (default: the declaration).
     windows
         Publication windows (point in time, DESIGN.md §5; default: DOMAIN.md's).
 
@@ -103,72 +111,68 @@ def green_channel(
     pandas.Series
         Boolean, indexed by subject_id (sorted), named ``green_channel``.
     """
-    cfg = cfg or GreenChannelConfig()
+    flag = (cfg or GreenChannelConfig()).flag()
     windows = windows or WindowPolicy()
-    start = add_months(as_of, -12 * cfg.years)
-    if isinstance(store, SlicedStore) and not isinstance(subjects, str) and store.covers(subjects):
-        return _from_slice(store, sorted(set(subjects)), as_of, start, cfg, windows)
-    dialect = DIALECTS[store.dialect]
-    t = lit(as_of)
-    lo = lit(start)
     if isinstance(subjects, str):
-        pop = population_sql(dialect, get_scheme(subjects), as_of, ("established_on",))
-        wanted = store.query(f"WITH {pop} SELECT subject_id, established_on FROM pop")
-    else:
-        ids = pd.DataFrame({"subject_id": pd.Series(sorted(set(subjects)), dtype="object")})
-        current = current_subjects_sql(columns=("subject_id", "established_on"))
-        wanted = store.query(
-            f"""SELECT w.subject_id, s.established_on FROM wanted w
-                LEFT JOIN ({current}) s ON s.subject_id = w.subject_id""",
-            frames={"wanted": ids},
+        # a population: the scheme's compiled query with this flag alone
+        scheme = replace(
+            get_scheme(subjects), indicators=(), dimensions=(), rules=(), flags=(flag,)
         )
-    wanted = wanted.sort_values("subject_id", kind="stable").reset_index(drop=True)
-    listings = _quote(cfg.listing_kinds)
-    scope = f"r.polarity = 'negative' AND ({RECORD_DATE} > {lo} OR r.kind IN ({listings}))"
-    eff = effective_records_sql(dialect, as_of, windows, scope)
-    blocked = set(
-        store.query(
-            f"""WITH {eff}
-        SELECT DISTINCT e.subject_id FROM eff e JOIN wanted w ON w.subject_id = e.subject_id
-        WHERE e.polarity = 'negative'
-          AND ((e.rdate > {lo} AND e.rdate <= {t}) OR e.kind IN ({listings}))""",
-            frames={"wanted": wanted[["subject_id"]]},
-        )["subject_id"]
-    )
-    flag = ~wanted["subject_id"].isin(blocked)
-    if cfg.require_full_period:
-        established = pd.to_datetime(wanted["established_on"])
-        flag &= established.isna() | (established <= pd.Timestamp(start))
+        frame = build_features(
+            store, scheme, as_of, cfg=BuildConfig(windows=windows), with_rules=True
+        )
+        return _series(frame["subject_id"], frame[flag.column].to_numpy(dtype=bool))
+    ids = sorted(set(subjects))
+    if isinstance(store, SlicedStore) and store.covers(ids):
+        return _from_slice(store, ids, as_of, flag, windows)
+    return _from_store(store, ids, as_of, flag, windows)
+
+
+def _series(ids: Sequence[str] | pd.Series, values: np.ndarray) -> pd.Series:
     return pd.Series(
-        flag.to_numpy(dtype=bool),
-        index=pd.Index(wanted["subject_id"], name="subject_id"),
+        np.asarray(values, dtype=bool),
+        index=pd.Index(list(ids), name="subject_id"),
         name="green_channel",
     )
 
 
-def _from_slice(
-    view: SlicedStore,
-    ids: list[str],
-    as_of: dt.date,
-    start: dt.date,
-    cfg: GreenChannelConfig,
-    windows: WindowPolicy,
+def _from_store(
+    store: Store, ids: list[str], as_of: dt.date, flag: Flag, windows: WindowPolicy
 ) -> pd.Series:
-    """:func:`green_channel` of a few subjects from their slice, in process: the
-    same rule over the same effective records (features/evaluate.py), no query."""
-    eff = slice_effective(view, as_of, windows)
-    c = eff.columns
-    t, lo = np.datetime64(as_of, "D"), np.datetime64(start, "D")
-    listed = np.isin(c["kind"], np.asarray(cfg.listing_kinds, dtype=object))
-    hit = (c["polarity"] == "negative") & (((c["rdate"] > lo) & (c["rdate"] <= t)) | listed)
-    latest = latest_subjects(view.tables["subjects"])
-    flags = []
-    for sid in ids:
-        ok = not hit[eff.rows_of(sid)].any()
-        if cfg.require_full_period:
-            founded = latest.get(sid, {}).get("established_on")
-            ok = ok and (founded is None or founded <= start)
-        flags.append(ok)
-    return pd.Series(
-        np.asarray(flags, dtype=bool), index=pd.Index(ids, name="subject_id"), name="green_channel"
+    """The flag of subjects of any type (rated or not), by the compiled conditions."""
+    dialect = DIALECTS[store.dialect]
+    scope = f"{flag_scope_sql(flag, as_of)} AND r.subject_id IN (SELECT subject_id FROM wanted)"
+    eff = effective_records_sql(dialect, as_of, windows, scope)
+    current = current_subjects_sql(columns=("subject_id", "established_on"))
+    frame = store.query(
+        f"""WITH {eff},
+        blocked AS (
+          SELECT e.subject_id, max(CASE WHEN {flag_blocked_sql(flag, as_of)} THEN 1 ELSE 0 END)
+                 AS blocked
+          FROM eff e GROUP BY e.subject_id
+        )
+        SELECT w.subject_id,
+               CASE WHEN coalesce(b.blocked, 0) = 0 AND {flag_established_sql(flag, as_of, "s")}
+                    THEN TRUE ELSE FALSE END AS flag
+        FROM wanted w
+        LEFT JOIN ({current}) s ON s.subject_id = w.subject_id
+        LEFT JOIN blocked b ON b.subject_id = w.subject_id
+        ORDER BY w.subject_id""",
+        frames={"wanted": pd.DataFrame({"subject_id": pd.Series(ids, dtype="object")})},
     )
+    return _series(frame["subject_id"], frame["flag"].to_numpy(dtype=bool))
+
+
+def _from_slice(
+    view: SlicedStore, ids: list[str], as_of: dt.date, flag: Flag, windows: WindowPolicy
+) -> pd.Series:
+    """:func:`green_channel` of a few subjects from their slice, in process: the same
+    conditions over the same effective records (features/evaluate.py), no query."""
+    eff = slice_effective(view, as_of, windows)
+    blocked = flag_blocked(flag, eff)
+    latest = latest_subjects(view.tables["subjects"])
+    values = [
+        flag_value(flag, blocked, eff, sid, latest.get(sid, {}).get("established_on"))
+        for sid in ids
+    ]
+    return _series(ids, np.asarray(values, dtype=bool))
