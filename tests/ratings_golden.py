@@ -1,7 +1,9 @@
 """A golden file of the tiny test city's ratings, to prove a migration changes none.
 
-Written once at the merge base of issue 18's points-rule work (stream C), before
-any scoring code changed, by::
+Written at the merge base of issue 18's points-rule work (stream C), before any
+scoring code changed, and again at fc33897 (main with the declared links and the
+people behind firms merged, which change the city and the household and driver
+indicators on purpose, before the points rules were merged), by::
 
     .venv/bin/python tests/ratings_golden.py
 

@@ -55,7 +55,10 @@ def test_ratings_are_the_golden_ones(rated, scheme, path) -> None:
     for col in RUN_COLUMNS:  # rating_differences compares them: the run's, not the rating's
         golden[col] = now[col] = None
     assert list(now.columns) == list(golden.columns)
-    assert rating_differences(golden, now, tol=0) == []
+    # 1e-12, not 0: a different query plan may sum a standard deviation in another
+    # order, moving an indicator's 16th digit (seen after the links' pairs CTEs
+    # joined the query); any change of a rating moves far more than that
+    assert rating_differences(golden, now, tol=1e-12) == []
     if scheme == "driver" and path == "batch":
         # the golden drivers do bind: the parity covers capped grades and named records
         capped = [o for o in golden["overrides"] if "points_rule" in o]
