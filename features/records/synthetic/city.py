@@ -415,6 +415,15 @@ def _write_declared(
                 continue  # no rows: _check_declared refused any scheme that makes some
             if "ingest_id" in TABLES[name].column_names:
                 rows = rows.assign(ingest_id=out.ingest_id)
+            if "version_from" in TABLES[name].column_names and "version_from" not in rows:
+                # an attribute is on file from when its subject is (its registration,
+                # or the platform's start)
+                start = np.datetime64("2021-01-01T00:00:00", "s")
+                on_file = pd.Series(
+                    start if recorded is None else np.maximum(recorded, start),
+                    index=frame["subject_id"].to_numpy(),
+                )
+                rows = rows.assign(version_from=rows["subject_id"].map(on_file).to_numpy())
             out.put(name, rows)
         people = {*frame["subject_id"], *frame.get("legal_rep_id", pd.Series()).dropna()}
         context = replace(

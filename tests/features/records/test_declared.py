@@ -49,10 +49,13 @@ TARGETS = {
     "agri_business": lambda r: (r["kind"] == "loan_overdue") & (r["value_num"] >= 90),
 }
 # Hashes of every generated table of the tiny city, seed 3, computed at the merge
-# base 0eee77a (before the declared hook existed). Recompute only at a commit known
+# base 0eee77a (before the declared hook existed); ``subjects`` re-pinned at h18-b
+# cf1018f (some firms' legal representatives become household heads or drivers, on
+# purpose and on their own stream; the other tables kept their hashes), which main
+# reproduces with the hook merged. Recompute only at a commit known
 # to leave the built-in city unchanged (e.g. after a DuckDB upgrade changes casts).
 BUILT_IN = {
-    "subjects": "92c4ca53ca4c9f8711cdb179953c8ad0",
+    "subjects": "ec760b031445dd50dd89929463d15d7a",
     "records": "587721fec8ea1f46328de340452b1e15",
     "objections": "2272d0bc1f29c8baca30913a148c004f",
     "repairs": "dfa9daf716722a4ad73fac3d3dd6188e",
