@@ -61,7 +61,7 @@ def people_behind_firms(dimension: str) -> tuple[Indicator, ...]:
     return (
         _i(
             "represented_firms_serious_24m",
-            "担任法定代表人的企业近24个月有严重失信记录数",
+            "近24个月有严重失信记录的本人任法定代表人企业数",
             "Firms represented with serious records, 24 months",
             dimension,
             Related("represented_firms", Records(SERIOUS_FIRM, "count", 24)),
