@@ -23,7 +23,12 @@ from features.records.schema import TABLES
 from features.records.synthetic import driver, enterprise, household
 from features.records.synthetic.batch import RecordBatch
 from features.records.synthetic.calendar import N_MONTHS, N_SIM, month_end
-from features.records.synthetic.declared import DeclaredScheme, generate_declared, stream_of
+from features.records.synthetic.declared import (
+    DeclaredScheme,
+    generate_declared,
+    registered_schemes,
+    stream_of,
+)
 from features.records.synthetic.declared_context import CityContext, city_context
 from features.records.synthetic.latent import draw_events, intensity
 from features.records.synthetic.lifecycle import objections_and_repairs
@@ -131,7 +136,7 @@ def generate_city(
     seed: int = 7,
     windows: WindowPolicy | None = None,
     progress: Progress | None = None,
-    declared: Sequence[DeclaredScheme] = (),
+    declared: Sequence[DeclaredScheme] | None = None,
 ) -> CityResult:
     """Generate the demo city into ``store``.
 
@@ -151,9 +156,13 @@ def generate_city(
         Called as ``progress(stage, done, total)``.
     declared
         Declared schemes generated after the drivers, each on its own hashed
-        stream (:func:`~.declared.stream_of`): with none, the city is exactly
-        the built-in one.
+        stream (:func:`~.declared.stream_of`); by default those of the active
+        registry that have a ``generator.toml``
+        (:func:`~.declared.registered_schemes`). With ``()`` the city is exactly
+        the built-in one, and adding a declared scheme never changes it.
     """
+    if declared is None:
+        declared = registered_schemes()
     _check_declared(declared)
     started = time.perf_counter()
     spec = SCALES[scale]

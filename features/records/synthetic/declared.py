@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,41 @@ class DeclaredScheme:
     subject_type: str
     identifier: str  # "uscc" or "id_number"
     prefix: str | tuple[str, ...] = ""
+
+
+def registered_schemes(reg: Any = None) -> tuple[DeclaredScheme, ...]:
+    """The declared schemes of a registry that have demo-city parameters.
+
+    Every registered scheme whose folder (or, shipped,
+    ``features/records/synthetic/schemes/<key>.toml``) holds a ``generator.toml``
+    is generated with the city, with the identifier rule of its declared subject
+    type; schemes without one (the built-in four) are not.
+
+    Parameters
+    ----------
+    reg
+        A :class:`features.registry.Registry`; the active one when omitted.
+    """
+    from features import registry
+    from features.records.synthetic.generator_spec import load_generator_spec
+
+    reg = reg if reg is not None else registry.active()
+    out = []
+    for entry in reg.entries:
+        if entry.generator is None:
+            continue
+        rule = reg.subject_type(entry.scheme.population.subject_type).identifier
+        prefix: str | tuple[str, ...] = rule.prefixes if rule.prefixes else ""
+        out.append(
+            DeclaredScheme(
+                entry.key,
+                load_generator_spec(entry.generator),
+                entry.scheme.population.subject_type,
+                rule.kind,
+                prefix,
+            )
+        )
+    return tuple(out)
 
 
 @dataclass
