@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from features.schemes import rule_only
 from models.pipeline import RatingPipeline
 from models.pyfunc import load_pipeline
 from models.registry import CHAMPION, connect, model_name, registry_uri, version_by_alias
@@ -31,7 +32,7 @@ class LoadedModel:
     version: str
     run_id: str | None
     alias: str
-    pipeline: RatingPipeline
+    pipeline: RatingPipeline  # or scoring.rule_rating.RulePipeline (a rule-only scheme)
 
 
 _CACHE: dict[tuple[str, str, str], RatingPipeline] = {}
@@ -50,11 +51,19 @@ def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedMo
     alias
         ``champion`` (what scoring uses) or ``challenger``.
 
+    A scheme rated by a published rule alone (:func:`features.schemes.rule_only`)
+    has no model: its stand-in (:func:`scoring.rule_rating.rule_model`) is returned.
+
     Raises
     ------
     NoModelError
         When no version holds the alias: train and promote first.
     """
+    if scheme in rule_only():
+        # rated by its published rule alone: no model to load, whatever the alias
+        from scoring.rule_rating import rule_model
+
+        return rule_model(scheme)
     client = connect(home)
     version = version_by_alias(client, scheme, alias)
     if version is None:
