@@ -56,8 +56,9 @@ def _scored_records(
         f"WHERE record_id IN {id_list(ids)} ORDER BY recorded_at"
     )
     rows = {r["record_id"]: r for r in found.to_dict("records")}  # the latest version
-    lo = add_months(as_of, -rule.cycle_months)
-    window = f"({lo.isoformat()}, {as_of.isoformat()}]"
+    hi = pd.Timestamp(as_of).date()
+    lo = pd.Timestamp(add_months(hi, -rule.cycle_months)).date()
+    window = f"({lo.isoformat()}, {hi.isoformat()}]"
     out = []
     for d in detail:
         row = rows.get(str(d["record_id"]), {})
