@@ -56,7 +56,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "unit_rule_points": ("评价规则得分", "points of the published rule"),
     "rule_note": (
         "本方案按公布的评价规则定级，不使用模型：评价周期内各项记录按规则加分或扣分，"
-        "基础分 {base} 加减各项得分为 {output} 分，所在分档即为最终等级（严重违法失信等硬性调整仍然适用）。",
+        "基础分 {base} 加减各项得分为 {output} 分，所在分档即为最终等级"
+        "（严重违法失信等硬性调整仍然适用）。",
         "This scheme is graded by its published rule, with no model: over the cycle each "
         "record adds or deducts points by the rule; the base {base} plus the items gives "
         "{output} points, and its band is the final grade (hard overrides such as the "
