@@ -4,7 +4,7 @@ The construction enterprises' and the travel agencies' credit evaluations are
 rated by their rules: the band is the final grade, the points are the score, the
 items that scored are the reasons, and no champion is needed — in a batch, for a
 firm whose records change, and in the credit report (Chinese, with the rule's
-consequence for bidding). Spark parity of the rule-only batch is here too.
+consequence for bidding). Spark parity of a rule-only batch: tests/scoring/test_spark_batch.py.
 """
 
 from __future__ import annotations
@@ -129,26 +129,3 @@ def test_serious_penalty_and_wage_arrears_give_the_band_and_the_report(tiny, tmp
     body = re.sub(r'<span class="en">.*?</span>', "", html, flags=re.S)
     for code in ("penalty_serious", "wage_arrears", "rule:", "rule_points", "None"):
         assert code not in body, code
-
-
-@pytest.mark.spark
-@pytest.mark.slow
-def test_spark_rates_a_rule_only_scheme_as_duckdb(scoring_city_file, tmp_path_factory, spark):
-    pytest.importorskip("pyspark")
-    from city_stores import lake_of, writable_copy
-    from ratings_parity import rating_differences
-
-    from scoring.spark_batch import score_scheme_spark
-
-    key = "construction_credit"
-    model = load_model(key, tmp_path_factory.mktemp("no-mlruns"))
-    sql = "SELECT * FROM ratings WHERE scheme = ? AND as_of = ? ORDER BY subject_id"
-    with writable_copy(scoring_city_file, tmp_path_factory) as duck:
-        ran = score_scheme(duck, model, AS_OF, scored_at=SCORED_AT)
-        expected = duck.query(sql, [key, AS_OF])
-    with lake_of(scoring_city_file, tmp_path_factory, spark) as lake:
-        got_run = score_scheme_spark(lake, model, AS_OF, scored_at=SCORED_AT)
-        got = lake.query(sql, [key, AS_OF])
-    assert got_run.rows == ran.rows > 10 and got_run.grades == ran.grades
-    assert rating_differences(expected, got) == []
-    assert got["final_grade"].nunique() > 1
