@@ -17,6 +17,7 @@ from features.schemes import rule_only
 from models.pipeline import RatingPipeline
 from models.pyfunc import load_pipeline
 from models.registry import CHAMPION, connect, model_name, registry_uri, version_by_alias
+from scoring.rule_rating import RULE_ALIAS, RULE_MODEL_PREFIX, rule_pipeline, rule_version
 
 
 class NoModelError(LookupError):
@@ -38,6 +39,24 @@ class LoadedModel:
 _CACHE: dict[tuple[str, str, str], RatingPipeline] = {}
 
 
+def rule_model(scheme: str) -> LoadedModel:
+    """The stand-in champion of a scheme rated by its published rule alone.
+
+    Named ``rule:<scheme>``, its version a digest of the rule's declaration (a
+    changed rule is a new version in the ratings), no run, alias ``rule``; its
+    pipeline is :class:`scoring.rule_rating.RulePipeline`.
+
+    Raises
+    ------
+    ValueError
+        When ``scheme`` is not rated by a rule alone.
+    """
+    pipe = rule_pipeline(scheme)
+    return LoadedModel(
+        scheme, RULE_MODEL_PREFIX + scheme, rule_version(pipe), None, RULE_ALIAS, pipe
+    )  # type: ignore[arg-type]
+
+
 def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedModel:
     """The version of ``xinping-<scheme>`` holding ``alias`` in the registry at ``home``.
 
@@ -52,7 +71,7 @@ def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedMo
         ``champion`` (what scoring uses) or ``challenger``.
 
     A scheme rated by a published rule alone (:func:`features.schemes.rule_only`)
-    has no model: its stand-in (:func:`scoring.rule_rating.rule_model`) is returned.
+    has no model: its stand-in (:func:`rule_model`) is returned.
 
     Raises
     ------
@@ -61,8 +80,6 @@ def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedMo
     """
     if scheme in rule_only():
         # rated by its published rule alone: no model to load, whatever the alias
-        from scoring.rule_rating import rule_model
-
         return rule_model(scheme)
     client = connect(home)
     version = version_by_alias(client, scheme, alias)

@@ -3,11 +3,11 @@
 A sector evaluation (建筑市场信用评价, 旅行社信用评价) is a published rule: the
 records of a cycle give points, the points give the grade. Its scheme declares
 the rule (``binding="exact"``) and no target (:meth:`features.registry.Registry.rule_only`),
-so there is no champion to load. :func:`rule_model` stands in for one: a
+so there is no champion to load. :func:`scoring.loader.rule_model` stands in for one: a
 :class:`~scoring.loader.LoadedModel` whose pipeline (:class:`RulePipeline`) rates
 a feature frame with the rule columns by the rule itself, so that batch scoring,
 Spark scoring, re-rating after an objection or a repair, and the credit report
-take the same path as for a modelled scheme:
+take the same path as for a modelled scheme (:func:`scoring.loader.rule_model`):
 
 * ``final_grade``: the band (:func:`scoring.rules.bind_rules`, after the scale's
   hard overrides, which an exact band never betters); ``model_grade`` and ``pd``
@@ -122,22 +122,22 @@ def is_rule_pipeline(pipeline: object) -> bool:
     return isinstance(pipeline, RulePipeline)
 
 
-def rule_model(key: str) -> Any:
-    """The stand-in champion of rule-only scheme ``key`` (:class:`~scoring.loader.LoadedModel`).
+def rule_pipeline(key: str) -> RulePipeline:
+    """The rating path of rule-only scheme ``key`` (its rules and scale).
 
     Raises
     ------
     ValueError
         When ``key`` is not rated by a rule alone.
     """
-    from scoring.loader import LoadedModel  # the loader asks this module first
-
     if key not in registry.active().rule_only():
         raise ValueError(f"scheme {key!r} is not rated by a published rule alone")
-    scheme = get_scheme(key)
-    rules = tuple(scheme.rules)
-    pipe = RulePipeline(key, scale_of(key), rules)
-    return LoadedModel(key, RULE_MODEL_PREFIX + key, _version(rules), None, RULE_ALIAS, pipe)
+    return RulePipeline(key, scale_of(key), tuple(get_scheme(key).rules))
+
+
+def rule_version(pipeline: RulePipeline) -> str:
+    """The version of a rule-only rating: a digest of its rules' declarations."""
+    return _version(pipeline.rules)
 
 
 def _factor(item: Mapping[str, Any], records: list[dict], better: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ pytest.importorskip("pyspark")
 
 from features.build import build_features
 from scoring.batch import score_scheme
-from scoring.rule_rating import rule_model
+from scoring.loader import rule_model
 from scoring.spark_batch import score_scheme_spark
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
