@@ -17,7 +17,13 @@ from features.schemes import rule_only
 from models.pipeline import RatingPipeline
 from models.pyfunc import load_pipeline
 from models.registry import CHAMPION, connect, model_name, registry_uri, version_by_alias
-from scoring.rule_rating import RULE_ALIAS, RULE_MODEL_PREFIX, rule_pipeline, rule_version
+from scoring.rule_rating import (
+    RULE_ALIAS,
+    RULE_MODEL_PREFIX,
+    RulePipeline,
+    rule_pipeline,
+    rule_version,
+)
 
 
 class NoModelError(LookupError):
@@ -33,7 +39,7 @@ class LoadedModel:
     version: str
     run_id: str | None
     alias: str
-    pipeline: RatingPipeline  # or scoring.rule_rating.RulePipeline (a rule-only scheme)
+    pipeline: RatingPipeline | RulePipeline  # RulePipeline: a scheme rated by its rule alone
 
 
 _CACHE: dict[tuple[str, str, str], RatingPipeline] = {}
@@ -54,7 +60,7 @@ def rule_model(scheme: str) -> LoadedModel:
     pipe = rule_pipeline(scheme)
     return LoadedModel(
         scheme, RULE_MODEL_PREFIX + scheme, rule_version(pipe), None, RULE_ALIAS, pipe
-    )  # type: ignore[arg-type]
+    )
 
 
 def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedModel:

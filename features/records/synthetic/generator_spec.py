@@ -362,7 +362,9 @@ class GeneratorSpec(_Strict):
             _names(ev.rate_by, known, f"events.{name}.rate_by")
             _names(ev.dept_by, known, f"events.{name}.dept_by")
         _names(self.latent.loadings, known, "latent.loadings")
-        refs = [] if self.existing else [self.identifier.by, self.subject.name_by]  # type: ignore[union-attr]
+        refs: list[str | None] = []
+        if self.identifier is not None and self.subject is not None:  # new subjects
+            refs = [self.identifier.by, self.subject.name_by]
         if self.links.employer is not None:
             refs.append(self.links.employer.by)
         if self.links.members is not None:
