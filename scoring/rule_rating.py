@@ -7,7 +7,7 @@ so there is no champion to load. :func:`scoring.loader.rule_model` stands in for
 :class:`~scoring.loader.LoadedModel` whose pipeline (:class:`RulePipeline`) rates
 a feature frame with the rule columns by the rule itself, so that batch scoring,
 Spark scoring, re-rating after an objection or a repair, and the credit report
-take the same path as for a modelled scheme (:func:`scoring.loader.rule_model`):
+take the same path as for a modelled scheme:
 
 * ``final_grade``: the band (:func:`scoring.rules.bind_rules`, after the scale's
   hard overrides, which an exact band never betters); ``model_grade`` and ``pd``
@@ -141,7 +141,7 @@ def rule_version(pipeline: RulePipeline) -> str:
 
 
 def _factor(item: Mapping[str, Any], records: list[dict], better: str) -> dict[str, Any]:
-    """One scored item as a reasons factor: its records, dates, departments' points."""
+    """One scored item as a reasons factor: its records (ids, first dates) and points."""
     pts = float(sum(float(r["points"]) for r in records))
     dates = "、".join(r["date"] for r in records[:3]) + ("等" if len(records) > 3 else "")
     dates_en = ", ".join(r["date"] for r in records[:3]) + (" …" if len(records) > 3 else "")
