@@ -1,7 +1,7 @@
 """Construction enterprises' credit evaluation (建筑市场信用评价), a rule-rated scheme.
 
-Seed 003 (二)7 makes the evaluation result 资格预审、评标的重要依据; seed 001 三(六)
-links it to 资质审批、执业资格注册、招标投标; seed 000 "6. 工程建设领域信用建设" asks
+Seed 003 二(二)7 makes the evaluation result 资格预审、评标的重要依据; seed 001 三(六)
+links it to 资质审批、执业资格注册、招标投标; seed 000 二(二)6 "工程建设领域信用建设" asks
 for the sector's credit standards and records. Local rules (DOMAIN.md source 37:
 青岛市建筑业企业市场信用综合考评管理办法, 温州市建筑市场信用评价管理实施办法) score a
 base plus good-conduct additions minus bad-conduct deductions over a rolling period,
@@ -176,7 +176,7 @@ CONSTRUCTION_CREDIT = PointsRule(
     sources=(
         Source(
             "云府函〔2019〕33号 社会信用体系建设规划（2018—2020年）（种子文件003）",
-            "(二)7 加强工程建设领域信用建设：企业信用评价结果作为资格预审、评标的重要依据",
+            "二(二)7 加强工程建设领域信用建设：企业信用评价结果作为资格预审、评标的重要依据",
         ),
         Source(
             "濮政〔2016〕61号 濮阳市“十三五”社会信用体系建设规划（种子文件001）",
@@ -185,7 +185,7 @@ CONSTRUCTION_CREDIT = PointsRule(
         ),
         Source(
             "曲政发〔2018〕5号 关于贯彻落实社会信用体系建设规划纲要的实施意见（种子文件000）",
-            "6. 工程建设领域信用建设 (1)–(3)",
+            "二(二)6. 工程建设领域信用建设 (1)–(3)",
         ),
         Source(
             "青岛市建筑业企业市场信用综合考评管理办法；温州市建筑市场信用评价管理实施办法",

@@ -1,8 +1,8 @@
 """Travel agencies' credit evaluation (旅行社信用评价), a rule-rated scheme.
 
-Seed 000 §五 5.(3) and seed 001 四(六) ask for travel agencies' credit files, a
+Seed 000 二(三)5.(3) and seed 001 四(六) ask for travel agencies' credit files, a
 black list (黑名单), a published record of tourists' complaints and a credit grade
-of travel agencies (信用等级评价); seed 003 二(二)5 makes the sector's credit
+of travel agencies (信用等级评价); seed 003 二(三)5 makes the sector's credit
 evaluation 分类监管的重要依据. The seeds give no numbers. The national rules they
 point to are the 文化和旅游市场信用管理规定 (文化和旅游部令第7号, 2021: 严重失信主体
 名单 and 轻微失信主体名单 of culture and tourism), the 旅游经营服务不良信息管理办法
@@ -168,7 +168,7 @@ TRAVEL_AGENCY_CREDIT = PointsRule(
     sources=(
         Source(
             "曲政发〔2018〕5号 关于贯彻落实社会信用体系建设规划纲要的实施意见（种子文件000）",
-            "五 5.(3) 推进旅游业诚信建设：旅行社信用档案、“黑名单”制度、投诉记录与公开、"
+            "二(三)5.(3) 推进旅游业诚信建设：旅行社信用档案、“黑名单”制度、投诉记录与公开、"
             "信用等级第三方评估",
         ),
         Source(
@@ -177,7 +177,7 @@ TRAVEL_AGENCY_CREDIT = PointsRule(
         ),
         Source(
             "云府函〔2019〕33号 社会信用体系建设规划（2018—2020年）（种子文件003）",
-            "二(二)5 信用评价结果作为分类监管的重要依据",
+            "二(三)5 信用评价结果作为分类监管的重要依据",
         ),
         Source(
             "文化和旅游市场信用管理规定（文化和旅游部令第7号，2021）",
