@@ -136,14 +136,17 @@ class GradeScale:
         return replace(self, cutoffs=cutoffs)
 
 
-def load_scale(scheme: str, folder: Path | None = None) -> GradeScale:
+def load_scale(scheme: str, folder: Path | None = None, path: Path | None = None) -> GradeScale:
     """Read ``models/scales/<scheme>.toml`` (unknown keys are errors).
 
     The shipped scales are read as package data, so that they load from a zipped
-    package too (``spark-submit --py-files``); ``folder`` reads another directory.
+    package too (``spark-submit --py-files``); ``folder`` reads another directory,
+    ``path`` one file (a scheme folder's ``scale.toml``).
     """
-    if folder is None:
-        path = resources.files("models").joinpath("scales", f"{scheme}.toml")
+    if path is not None:
+        pass
+    elif folder is None:
+        path = resources.files("models").joinpath("scales", f"{scheme}.toml")  # type: ignore[assignment]
     else:
         path = folder / f"{scheme}.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
