@@ -95,7 +95,7 @@ KINDS = (
         "land_transfer_contract",
         "土地经营权流转合同",
         "Land transfer contract",
-        "contract",
+        "rural",
         "neutral",
         PARTY_ANY,  # the household letting its land is a party as much as the tenant
         "agriculture",
