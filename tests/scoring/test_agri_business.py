@@ -155,3 +155,30 @@ def test_subsidies_accept_a_coop_but_not_a_firm() -> None:
     # a farm-product check names an organisation, never a person
     assert _kind_party_problem("product_quality_check", coop, today) is None
     assert _kind_party_problem("product_quality_check", person, today) is not None
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_rates_the_coops_as_duckdb(
+    scoring_city_file: Path, tmp_path_factory: pytest.TempPathFactory, spark, agri_model
+) -> None:
+    """Member and village links (subject_links, same village_code) read the same on Spark."""
+    from city_stores import lake_of, writable_copy
+    from ratings_parity import rating_differences
+
+    from scoring.batch import score_scheme
+    from scoring.spark_batch import score_scheme_spark
+
+    at = dt.datetime(2026, 11, 2, 3, 4, 5)
+    with (
+        writable_copy(scoring_city_file, tmp_path_factory) as duck,
+        lake_of(scoring_city_file, tmp_path_factory, spark) as lake,
+    ):
+        ran = score_scheme(duck, agri_model, ON, scored_at=at)
+        spark_run = score_scheme_spark(lake, agri_model, ON, scored_at=at)
+        assert spark_run.rows == ran.rows > 50
+        sql = "SELECT * FROM ratings WHERE scheme = ? AND as_of = ? ORDER BY subject_id"
+        expected, got = duck.query(sql, [KEY, ON]), lake.query(sql, [KEY, ON])
+        assert rating_differences(expected, got) == []
+        members = build_features(lake, KEY, ON, engine="spark")["members_overdue_24m"]
+        assert members.sum() > 0
