@@ -419,6 +419,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "本村农户（授信额度与利率优惠）",
         "Households of the village (line and rate discount)",
     ),
+    "rural.businesses": (
+        "本村新型农业经营主体（农民专业合作社、家庭农场）",
+        "Agricultural businesses of the village (co-operatives, family farms)",
+    ),
+    "rural.businesses_none": (
+        "本村尚无已评价的农民专业合作社或家庭农场。",
+        "No rated co-operative or family farm in this village.",
+    ),
     "rural.assess": ("村两委评议：录入或更正", "Village committee assessment: enter or correct"),
     "rural.household": ("农户", "Household"),
     "rural.current": (
@@ -808,6 +816,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "households": ("农户数", "Households"),
     "credit_households": ("信用户数", "Credit households"),
     "credit_share": ("信用户占比", "Credit household share"),
+    "businesses": ("新型农业经营主体数", "Agricultural businesses"),
+    "businesses_worst": ("其中评为最低等级", "Of which in the worst grade"),
+    "grade_label": ("等级含义", "Grade meaning"),
     "is_credit_village": ("信用村", "Credit village"),
     "is_credit_township": ("信用乡镇", "Credit township"),
     "label": ("条件", "Criterion"),

@@ -25,7 +25,9 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from features.compile import BuildConfig, id_list
+from features.dsl import Related
 from features.link_lookup import links
+from features.schemes import schemes
 from features.store.base import Store
 from features.subjects import current_subjects_sql
 from scoring.batch import RatingPolicies, rate_subjects, score_scheme
@@ -81,14 +83,30 @@ def affected_subjects(store: Store, subject_id: str) -> list[str]:
     the current versions of the subjects (a firm whose legal representative changed no
     longer reads the former one's records)."""
     one = id_list((subject_id,))
+    readers = link_readers()
+    # only subjects of a type whose scheme reads the link: a household's record reaches
+    # the co-operatives of its village (village_households), not the village's households
     reverse = "".join(
-        f"\n        UNION SELECT subject_id FROM ({x.reverse_sql(one, store.dialect)}) r{i}"
-        for i, x in enumerate(links().values())
+        f"\n        UNION SELECT r{i}.subject_id FROM ({x.reverse_sql(one, store.dialect)}) r{i} "
+        f"JOIN latest t{i} ON t{i}.subject_id = r{i}.subject_id "
+        f"AND t{i}.subject_type IN {id_list(readers[key])}"
+        for i, (key, x) in enumerate(links().items())
+        if readers.get(key)
     )
     frame = store.query(f"""
         WITH latest AS ({current_subjects_sql()})
         SELECT {one[1:-1]} AS subject_id{reverse}""")
     return sorted(set(frame["subject_id"].dropna()))
+
+
+def link_readers() -> dict[str, tuple[str, ...]]:
+    """Link key → the subject types whose scheme has an indicator over the link."""
+    out: dict[str, set[str]] = {}
+    for scheme in schemes().values():
+        for ind in scheme.indicators:
+            if isinstance(ind.source, Related):
+                out.setdefault(ind.source.relation, set()).add(scheme.population.subject_type)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 def baseline(

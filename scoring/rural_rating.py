@@ -8,7 +8,7 @@ rules of :mod:`scoring.policies.rural`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -28,6 +28,7 @@ from scoring.policies.rural import (
     household_places,
     rural_frame,
 )
+from scoring.village_businesses import per_village, village_businesses
 
 
 def loan_book_scheme() -> Scheme:
@@ -51,6 +52,9 @@ class RuralResult:
     villages: Assessment
     townships: Assessment
     offers: pd.DataFrame
+    # the rated businesses placed in villages (co-operatives, family farms) with their
+    # rating in force: shown with the village, not one of its criteria
+    businesses: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def rural_assessment(
@@ -86,4 +90,11 @@ def rural_assessment(
     villages = assess_villages(frame, cfg)
     townships = assess_townships(frame, villages, cfg)
     offers = household_offers(frame, cfg, villages=villages, townships=townships)
-    return RuralResult(on, frame, villages, townships, offers)
+    businesses = village_businesses(store, on)
+    counts = per_village(businesses)
+    units = villages.units.merge(counts, on="village_code", how="left")
+    units[["businesses", "businesses_worst"]] = (
+        units[["businesses", "businesses_worst"]].fillna(0).astype(int)
+    )
+    villages = replace(villages, units=units)
+    return RuralResult(on, frame, villages, townships, offers, businesses)

@@ -49,7 +49,14 @@ def lake_of(source: Path, factory: pytest.TempPathFactory, spark) -> Iterator:
         yield store
 
 
-FAMILY = {"enterprise": "gbm", "driver": "scorecard", "sme": "gbm", "household": "scorecard"}
+FAMILY = {
+    "enterprise": "gbm",
+    "driver": "scorecard",
+    "sme": "gbm",
+    "household": "scorecard",
+    # the co-operatives and family farms the 农村信用 page shows with their village
+    "agri_business": "scorecard",
+}
 CITY_SEED = 5
 
 

@@ -72,6 +72,8 @@ KINDS: dict[str, str] = {
             "credit_villages",
             "households",
             "credit_households",
+            "businesses",
+            "businesses_worst",
             "population",
             "capped",
             "eligible",

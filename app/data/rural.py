@@ -73,6 +73,14 @@ def households(store: Store, result: RuralResult, village: str) -> pd.DataFrame:
     return out.sort_values(["weighs", "pd"], ascending=[False, False]).reset_index(drop=True)
 
 
+def businesses(result: RuralResult, village: str, lang: str) -> pd.DataFrame:
+    """The village's rated co-operatives and family farms: name, grade (with its label), PD."""
+    b = result.businesses
+    mine = b[b["village_code"] == village].copy()
+    mine["grade_label"] = mine["grade_label_zh" if lang == "zh" else "grade_label_en"]
+    return mine.reset_index(drop=True)
+
+
 def last_assessment(store: Store, household: str) -> pd.Series | None:
     """The household's latest 村两委评议 record (by event date, then recording time)."""
     rows = store.query(

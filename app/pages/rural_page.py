@@ -14,6 +14,7 @@ from app.components import formats, tables
 from app.components.changes import rerated
 from app.data.casework import changes_frame
 from app.data.rural import (
+    businesses,
     criteria,
     households,
     last_assessment,
@@ -121,6 +122,8 @@ tables.show(
         "households",
         "credit_households",
         "credit_share",
+        "businesses",
+        "businesses_worst",
         "village_code",
     ],
     key="villages",
@@ -158,6 +161,14 @@ tables.show(
     key="households",
     height=320,
 )
+
+# 新型农业经营主体 of the village with their rating in force (shown, not a 信用村 criterion)
+st.subheader(t("rural.businesses"))
+farms = businesses(result, village, lang())
+if farms.empty:
+    st.caption(t("rural.businesses_none"))
+else:
+    tables.show(farms, ["name", "subject_id", "final_grade", "grade_label", "pd"], key="businesses")
 
 st.subheader(t("rural.assess"))
 by_id = dict(zip(people["subject_id"], people["name"], strict=True))

@@ -9,7 +9,7 @@ and ``responsible_for`` carry a firm's serious records to the people behind it
 
 from __future__ import annotations
 
-from features.links import Column, Link, ListPersons, Reverse, SameColumn
+from features.links import Column, Link, ListPersons, Reverse, SameColumn, Table
 
 #: Subject types that hold a 统一社会信用代码 and can have a legal representative.
 ORGANISATIONS = ("enterprise",)
@@ -46,6 +46,26 @@ LINKS = (
         "Blacklisted subjects naming the person as responsible",
         ListPersons(("black",)),
         roles=("responsible_persons",),
+        counts="parties",
+    ),
+    # the member households of a 农民专业合作社 (rows of subject_links; seed 001 §七(三):
+    # a co-op's members' credit records feed its rating)
+    Link(
+        "coop_member",
+        "合作社成员户",
+        "Member households of the co-operative",
+        Table("coop_member"),
+        target_types=("household",),
+        counts="parties",
+    ),
+    # the households of the subject's own village (a 信用村's credit culture reaches the
+    # businesses farming there: the 信用村 rules read the same households)
+    Link(
+        "village_households",
+        "所在村农户",
+        "Households of the same village",
+        SameColumn("village_code"),
+        target_types=("household",),
         counts="parties",
     ),
 )

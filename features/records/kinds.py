@@ -49,6 +49,9 @@ BUILTIN_DEPARTMENTS: dict[str, Department] = {
 PARTY_ENTERPRISE = "enterprise"
 PARTY_PERSON = "person"
 PARTY_ANY = "any"
+#: 农民专业合作社 and family farms (features/definitions/agri_business.py) receive
+#: subsidies and insure their crops as households do (seed 001 §七(三))
+AGRI_BUSINESS = ("agri_business",)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,17 @@ class RecordKind:
         What ``value_num`` measures (empty: unused).
     dept
         The department that usually sends it.
+    value_labels
+        ``value_text`` code → (Chinese, English) of a declared kind (the built-in
+        kinds' labels are in :data:`features.records.values.KIND_VALUES`): a page
+        never shows a declared kind's code.
+    value_num_labels
+        (Chinese, English) unit of ``value_num`` of a declared kind (学时, hours).
+    also_types
+        Declared subject types whose identifiers the kind also accepts besides its
+        ``party`` (agricultural subsidies and insurance: households, and the
+        新型农业经营主体 of ``agri_business``); their own identifier rule decides
+        (USCC 92/93), so a household file still may not name an enterprise.
     """
 
     key: str
@@ -89,6 +103,14 @@ class RecordKind:
     values: tuple[str, ...] = ()
     value_num_unit: str = ""
     polarity_by_value: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    value_num_labels: tuple[str, str] | None = None
+    also_types: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unlabelled = set(self.value_labels) - set(self.values)
+        if unlabelled:
+            raise ValueError(f"kind {self.key}: labels for values it does not take: {unlabelled}")
 
     def polarity_for(self, value_text: str | None) -> str:
         """Polarity of a record of this kind with ``value_text``."""
@@ -454,6 +476,7 @@ BUILTIN_KINDS: dict[str, RecordKind] = {
             "positive",
             PARTY_PERSON,
             "insurance",
+            also_types=AGRI_BUSINESS,
         ),
         RecordKind(
             "agricultural_subsidy",
@@ -463,6 +486,7 @@ BUILTIN_KINDS: dict[str, RecordKind] = {
             "neutral",
             PARTY_PERSON,
             "agriculture",
+            also_types=AGRI_BUSINESS,
         ),
     )
 }

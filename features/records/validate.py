@@ -462,6 +462,26 @@ def _party_problem(party: str, code: str, today: dt.date) -> Text | None:
     return party_id_problem(code, today)
 
 
+def _kind_party_problem(kind_key: str, code: str, today: dt.date) -> Text | None:
+    """Why ``code`` cannot be the subject of a record of kind ``kind_key``: its party's
+    check, unless a declared subject type the kind also accepts takes the code."""
+    rk = all_kinds().get(kind_key)
+    problem = _party_problem(rk.party if rk is not None else "any", code, today)
+    if problem is None or rk is None or not rk.also_types:
+        return problem
+    types = registry.active().subject_types()
+    also = [types[t] for t in rk.also_types if t in types]
+    if any(t.id_problem(code, today) is None for t in also):
+        return None
+    zh, en = problem if isinstance(problem, tuple) else (problem, problem)
+    names_zh = "、".join(t.label_zh for t in also)
+    names_en = ", ".join(t.label_en for t in also)
+    return (
+        f"{zh}；也可为{names_zh}的统一社会信用代码" if also else zh,
+        f"{en}; or the code of a {names_en}" if also else en,
+    )
+
+
 def _kind_name(key: str) -> str:
     return all_kinds()[key].label_zh
 
@@ -495,8 +515,8 @@ def _validate_records(c: _Chunk, dept: str | None) -> None:
     id_ok = valid_id_mask(t["subject_id"], c.today)
     c.identifier(
         "subject_id",
-        lambda p, code: _party_problem(p, code, c.today),
-        context=party,
+        lambda k, code: _kind_party_problem(k, code, c.today),
+        context=kind.fillna("").astype(str),
         valid=np.select(
             [(party == PARTY_ENTERPRISE).to_numpy(), (party == PARTY_PERSON).to_numpy()],
             [uscc_ok, id_ok],

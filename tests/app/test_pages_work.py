@@ -246,6 +246,24 @@ def test_rural_drills_down_to_a_village_and_its_households(app_env: dict, query)
     assert village in set(log["subject_id"])
 
 
+def test_rural_village_shows_its_cooperatives_and_family_farms(app_env: dict) -> None:
+    at = ok(page("rural", "rural"))
+    codes = [o.split(" · ")[-1] for o in at.selectbox(key="township").options]
+    for township in codes:
+        at.selectbox(key="township").set_value(township).run()
+        villages = frames(at, "新型农业经营主体数")[0]
+        assert (villages["其中评为最低等级"] <= villages["新型农业经营主体数"]).all()
+        for option in at.selectbox(key="village").options:
+            at.selectbox(key="village").set_value(option.split(" · ")[-1]).run()
+            farms = frames(at, "等级含义")
+            if farms:
+                names = farms[0]["名称"]
+                assert names.str.contains("农民专业合作社|家庭农场").all()
+                assert set(farms[0]["等级含义"]) <= {"优秀", "良好", "一般", "较差"}
+                return
+    pytest.fail("no village of the tiny city shows a rated co-operative or family farm")
+
+
 def test_rural_failing_village_lists_the_households_weighing_most(app_env: dict) -> None:
     at = ok(page("rural", "admin"))
     codes = [o.split(" · ")[-1] for o in at.selectbox(key="township").options]

@@ -31,7 +31,8 @@ def whole(tiny_city):
     """Every subject's rows: a slice of the whole city (every table as it is)."""
     return {
         t: tiny_city.query_arrow(f"SELECT * FROM {t}")
-        for t in ("subjects", "records", "objections", "repairs")
+        # subject_links: the co-operatives' member households (a Table link)
+        for t in ("subjects", "records", "objections", "repairs", "subject_links")
     }
 
 

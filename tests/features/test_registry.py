@@ -49,9 +49,10 @@ def write_scheme(top: Path, key: str, source: str | None = None) -> Path:
 def test_shipped_schemes() -> None:
     reg = registry.build()
     sectors = ("construction_credit", "travel_agency_credit")  # rated by their rule alone
-    shipped = ["enterprise", "sme", "household", "driver", "village", "township", *sectors]
+    modelled = ("enterprise", "sme", "household", "agri_business", "driver")
+    shipped = [*modelled, "village", "township", *sectors]
     assert list(reg.schemes()) == shipped
-    assert reg.modelled() == ("enterprise", "sme", "household", "driver")
+    assert reg.modelled() == modelled
     assert reg.rule_only() == sectors
     assert reg.rated() == reg.modelled() + sectors
     no_target = {"village", "township", *sectors}

@@ -11,6 +11,7 @@ from little_city import D1, E1, E3, E6, REP
 
 from features.build import build_features
 from features.dsl import Match, Records, Related
+from features.link_lookup import links
 from features.schemes import SCHEMES, modelled
 from scoring.evidence import (
     counts_in,
@@ -100,6 +101,8 @@ def test_subject_records_and_parties(city) -> None:
         "rep_firms": [],
         "represented_firms": [],
         "responsible_for": [],
+        "coop_member": [],
+        "village_households": [],
     }
     assert related_parties(city, "nobody")["legal_rep"] == []
 
@@ -168,7 +171,7 @@ def test_records_behind_add_up_to_the_built_indicators(generated, key) -> None:
             src = record_sources(scheme, name)[0]
             mine = behind[behind["indicator"] == name]
             agg = src.records.agg
-            if src.relation == "rep_firms":
+            if src.relation in links() and links()[src.relation].counts == "parties":
                 got = float(mine["owner_id"].nunique())
             elif agg == "count":
                 got = float(len(mine))

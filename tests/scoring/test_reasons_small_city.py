@@ -77,7 +77,8 @@ def _worse(ind, value, ref) -> bool | None:
 def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: str) -> None:
     ratings, features = swept[key]
     scheme = SCHEMES[key]
-    assert len(ratings) == len(features) > 1000
+    # the small city has ~480 co-operatives and family farms with a loan on record
+    assert len(ratings) == len(features) > (400 if key == "agri_business" else 1000)
     bad: list[str] = []
     best_tenth: dict[str, float] = {}
     for ind in scheme.indicators:

@@ -13,7 +13,15 @@ from features.records.synthetic.events import pick
 from features.records.synthetic.generator_spec import GeneratorSpec
 from features.records.synthetic.population import _random_days, unique_person_ids
 
-LINK_COLUMNS = ["subject_id", "relation", "party_id", "role", "valid_from", "valid_to"]
+LINK_COLUMNS = [
+    "subject_id",
+    "relation",
+    "party_id",
+    "role",
+    "valid_from",
+    "valid_to",
+    "source_dept",
+]
 
 
 def draw_villages(
@@ -121,5 +129,8 @@ def draw_members(
         roles = pick(rng, tuple(link.roles), list(link.roles.values()), k)
         sid, day = frame["subject_id"].iat[i], start[i]
         ids = hh_ids[chosen]
-        rows.extend((sid, link.relation, p, r, day, None) for p, r in zip(ids, roles, strict=True))
+        rows.extend(
+            (sid, link.relation, p, r, day, None, link.dept)
+            for p, r in zip(ids, roles, strict=True)
+        )
     return pd.DataFrame(rows, columns=LINK_COLUMNS), members

@@ -272,6 +272,9 @@ class MembersLink(_Strict):
     when: dict[str, list[str]] = {}
     count: tuple[int, int] = (5, 60)
     roles: Mix = {"member": 1.0}
+    # who files the member roll: a co-op's 成员名册 is filed with its registration
+    # authority (农民专业合作社法), i.e. market regulation
+    dept: str = "samr"
 
 
 class Links(_Strict):

@@ -32,6 +32,7 @@ DISPUTABLE = (
     "traffic_violation",
     "traffic_accident",
     "passenger_complaint",
+    "product_quality_check",  # a failed farm-product check (agri_business)
 )
 REPAIRABLE = ("administrative_penalty", "serious_violation_list", "bidding_misconduct")
 REASONS = (

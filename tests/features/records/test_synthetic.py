@@ -85,6 +85,7 @@ def test_every_kind_and_subject_type_is_present(city) -> None:
     assert counts["household"] == 20_000
     assert counts["driver"] == 5_000
     assert counts["village"] == 100
+    assert counts["agri_business"] == 800  # declared scheme: its generator's small size
     assert 8 <= counts["township"] <= 16
     regions = set(store.query("SELECT DISTINCT region_code FROM subjects")["region_code"])
     assert regions == {c.code for c in COUNTIES}
@@ -104,8 +105,12 @@ def test_every_identifier_is_valid(city) -> None:
     ]
     assert bad == []
     assert subjects["subject_id"].is_unique
-    reps = subjects["legal_rep_id"].dropna()
+    firms = subjects["subject_type"] == "enterprise"
+    reps = subjects.loc[firms, "legal_rep_id"].dropna()
     assert len(reps) == 10_000 and all(id_number_problem(r) is None for r in reps)
+    # declared schemes with a legal representative (co-ops' chairs, farms' operators)
+    others = subjects.loc[~firms, "legal_rep_id"].dropna()
+    assert all(id_number_problem(r) is None for r in others)
     assert reps.nunique() < len(reps)  # some people run several firms
     employers = set(subjects["employer_id"].dropna())
     enterprises = set(subjects.loc[subjects["subject_type"] == "enterprise", "subject_id"])
