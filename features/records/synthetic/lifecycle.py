@@ -32,6 +32,11 @@ DISPUTABLE = (
     "traffic_violation",
     "traffic_accident",
     "passenger_complaint",
+    # practitioners (features/definitions/practitioner.py)
+    "conduct_violation",
+    "practice_licence",
+    "profession_blacklist",
+    "service_complaint",
 )
 REPAIRABLE = ("administrative_penalty", "serious_violation_list", "bidding_misconduct")
 REASONS = (
