@@ -173,6 +173,19 @@ BLACKLIST = Match(("profession_blacklist",))
 UPHELD = Match(("service_complaint",), values=("upheld",))
 CE_SHORT = Match(("continuing_education",), values=("shortfall",))
 CE_DONE = Match(("continuing_education",), values=("completed",))
+#: every negative record a practitioner can have (polarity by value: a complaint upheld,
+#: a licence suspended or revoked, a continuing-education shortfall)
+NEGATIVE = Match(
+    (
+        "conduct_violation",
+        "practice_licence",
+        "profession_blacklist",
+        "service_complaint",
+        "continuing_education",
+        "dishonest_judgment_debtor",
+    ),
+    polarity="negative",
+)
 
 _DRIVER = {i.name: i for i in DRIVER_INDICATORS}
 
@@ -242,6 +255,17 @@ INDICATORS: tuple[Indicator, ...] = (
         missing_zh="近{window}个月无完成继续教育学时的记录",
         missing_en="no completed continuing education in {window} months",
         short_history=True,  # a state at the date: the latest yearly record
+    ),
+    _i(
+        "ce_completed_24m",
+        "近24个月完成年度继续教育次数",
+        "Years of continuing education completed, 24 months",
+        CREDENTIAL,
+        Records(CE_DONE, "count", 24),
+        DOWN,
+        "次",
+        "近{window}个月完成年度继续教育{value}次",
+        "completed the year's continuing education {value} times in {window} months",
     ),
     _i(
         "registration_changes_24m",
@@ -345,8 +369,19 @@ INDICATORS: tuple[Indicator, ...] = (
         "近{window}个月获得表彰{value}次",
         "{value} honours in {window} months",
     ),
-    # 公共信用: the person's own court listing
+    # 公共信用: the person's own court listing, and the breadth of the negative record
     *as_dimension(PUBLIC, "dishonest_now"),
+    _i(
+        "negative_records_24m",
+        "近24个月失信记录数",
+        "Negative records, 24 months",
+        PUBLIC,
+        Records(NEGATIVE, "count", 24),
+        UP,
+        "条",
+        "近{window}个月有失信记录{value}条",
+        "{value} negative records in {window} months",
+    ),
     # 关联关系: the employer's records, and the firms the person legally represents or
     # that name the person on a blacklisting (seed 002 #12)
     *_employer("employer_penalties_24m", "employer_listed", "employer_negative_12m"),
