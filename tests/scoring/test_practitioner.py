@@ -198,3 +198,11 @@ def test_a_firms_serious_listing_reaches_the_practitioner_who_represents_it(
     why = json.dumps(json.loads(rating["overrides"]), ensure_ascii=False)
     if mine.before_grade in {"A", "B"}:
         assert "本人担任法定代表人的企业近24个月有严重失信记录，不高于C级" in why
+
+
+def test_a_credit_check_names_the_practitioner_grade() -> None:
+    from scoring.measures.vocabulary import trigger_short
+
+    assert trigger_short("grade:practitioner:C") == "执业人员 C"
+    assert trigger_short("grade:practitioner:D", "en") == "Practitioner D"
+    assert trigger_short("grade:driver:B") == "驾驶员 B"
