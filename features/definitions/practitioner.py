@@ -265,7 +265,7 @@ INDICATORS: tuple[Indicator, ...] = (
         DOWN,
         "次",
         "近{window}个月完成年度继续教育{value}次",
-        "completed the year's continuing education {value} times in {window} months",
+        "{value} years of continuing education completed in {window} months",
     ),
     _i(
         "registration_changes_24m",
