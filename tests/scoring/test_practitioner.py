@@ -122,6 +122,16 @@ def test_the_black_list_and_a_lost_licence_override_the_model(tiny, practitioner
     got = rows.set_index("subject_id")
     assert got.loc[listed, "final_grade"] == "D"
     assert "列入行业黑名单，直接评为D级" in got.loc[listed, "overrides"]
+    # the shipped list rule puts the guide on the platform's black list (旅游市场黑名单)
+    from app.settings import load_settings
+    from scoring.list_reads import subject_lists
+    from scoring.list_rules import apply_rules
+
+    shipped = load_settings()
+    apply_rules(tiny, ON, shipped.lists.config(), shipped.windows.policy(), "test")
+    states = subject_lists(tiny, listed, ON, shipped.lists.config())
+    assert states["black"].member and not states["black"].suspended
+    assert not subject_lists(tiny, suspended, ON, shipped.lists.config())["black"].member
     for who in (suspended, revoked):
         assert got.loc[who, "final_grade"] in {"C", "D"}
         why = json.loads(got.loc[who, "overrides"])
