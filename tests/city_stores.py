@@ -56,6 +56,7 @@ FAMILY = {
     "household": "scorecard",
     # the co-operatives and family farms the 农村信用 page shows with their village
     "agri_business": "scorecard",
+    "practitioner": "gbm",
 }
 CITY_SEED = 5
 

@@ -101,6 +101,8 @@ DOMAINS: Labels = {
     "commitment": ("信用承诺", "credit commitments"),
     "evaluation": ("信用评价", "credit evaluation"),
     "rural": ("农村信用", "rural credit"),
+    "service": ("服务评价", "service"),  # complaints about a practitioner's service
+    "qualification": ("执业资格", "qualification"),  # continuing education of practitioners
 }
 
 OBJECTION_STATUSES: Labels = {

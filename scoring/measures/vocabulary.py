@@ -200,4 +200,10 @@ def trigger_short(trigger: str, lang: str = "zh") -> str:
         "household": ("农户", "household"),
         "driver": ("驾驶员", "driver"),
     }
+    if scheme not in short:  # a declared scheme: the label of the subject type it rates
+        from features import registry
+
+        reg = registry.active()
+        rated_type = reg.subject_type(reg.get_scheme(scheme).population.subject_type)
+        short[scheme] = (rated_type.label_zh, rated_type.label_en)
     return f"{short[scheme][i]} {grade}"

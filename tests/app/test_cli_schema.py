@@ -55,7 +55,7 @@ def test_a_type_declared_in_a_folder_is_documented_without_editing_the_package(t
     subjects = out.split("## `subjects`")[1].split("\n## ")[0]
     (id_row,) = [line for line in subjects.splitlines() if line.startswith("| `subject_id` |")]
     assert "beginning with 5 (social_org)" in id_row
-    assert "(household, driver, tour_guide)" in id_row
+    assert "(practitioner, household, driver, tour_guide)" in id_row
     assert "## `subject_attributes`" in out
     after = runner.invoke(cli, ["schema"]).output
     assert "tour_guide" not in after

@@ -49,7 +49,7 @@ def write_scheme(top: Path, key: str, source: str | None = None) -> Path:
 def test_shipped_schemes() -> None:
     reg = registry.build()
     sectors = ("construction_credit", "travel_agency_credit")  # rated by their rule alone
-    modelled = ("enterprise", "sme", "household", "agri_business", "driver")
+    modelled = ("enterprise", "sme", "household", "agri_business", "driver", "practitioner")
     shipped = [*modelled, "village", "township", *sectors]
     assert list(reg.schemes()) == shipped
     assert reg.modelled() == modelled

@@ -178,7 +178,8 @@ def rated_city(generated):
         ]
         frame = build_features(generated, key, CITY_DAY)
         row = frame.loc[(frame[names].fillna(0) != 0).sum(axis=1).idxmax()]
-        cited = [n for n in names if row[n]][:5]
+        # a missing value (NaN, truthy) is no record to cite
+        cited = [n for n in names if row[n] and row[n] == row[n]][:5]
         raise_ = [
             {
                 "indicator": n,

@@ -33,6 +33,11 @@ DISPUTABLE = (
     "traffic_accident",
     "passenger_complaint",
     "product_quality_check",  # a failed farm-product check (agri_business)
+    # practitioners (features/definitions/practitioner.py)
+    "conduct_violation",
+    "practice_licence",
+    "profession_blacklist",
+    "service_complaint",
 )
 REPAIRABLE = ("administrative_penalty", "serious_violation_list", "bidding_misconduct")
 REASONS = (
