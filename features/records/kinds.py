@@ -75,6 +75,12 @@ class RecordKind:
         What ``value_num`` measures (empty: unused).
     dept
         The department that usually sends it.
+    value_labels
+        ``value_text`` code → (Chinese, English) of a declared kind (the built-in
+        kinds' labels are in :data:`features.records.values.KIND_VALUES`): a page
+        never shows a declared kind's code.
+    value_num_labels
+        (Chinese, English) unit of ``value_num`` of a declared kind (学时, hours).
     """
 
     key: str
@@ -89,6 +95,13 @@ class RecordKind:
     values: tuple[str, ...] = ()
     value_num_unit: str = ""
     polarity_by_value: dict[str, str] = field(default_factory=dict)
+    value_labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+    value_num_labels: tuple[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        unlabelled = set(self.value_labels) - set(self.values)
+        if unlabelled:
+            raise ValueError(f"kind {self.key}: labels for values it does not take: {unlabelled}")
 
     def polarity_for(self, value_text: str | None) -> str:
         """Polarity of a record of this kind with ``value_text``."""

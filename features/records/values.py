@@ -115,8 +115,8 @@ REPAIR_STATUSES: Labels = {
     "rejected": ("未通过", "rejected"),
 }
 
-#: ``value_text`` of each record kind that has coded values.
-KIND_VALUES: Mapping[str, Labels] = {
+#: ``value_text`` of each built-in record kind that has coded values.
+_BUILTIN_KIND_VALUES: Mapping[str, Labels] = {
     "administrative_penalty": {  # the sector a penalty falls in
         "food": ("食品", "food"),
         "drug": ("药品", "drugs"),
@@ -242,6 +242,30 @@ FILE_FORMATS: Labels = {
 SOURCES: Labels = {"synthetic": ("模拟数据生成器", "data generator")}
 
 
+class _KindValues(Mapping[str, Labels]):
+    """``value_text`` labels per kind: the built-in table, then the declared kinds'
+    own ``value_labels`` (read from the active registry when asked)."""
+
+    def _all(self) -> dict[str, Labels]:
+        from features import registry  # at call time: the registry imports the declarations
+
+        declared = {k: d.value_labels for k, d in registry.active().kinds().items()}
+        return {**_BUILTIN_KIND_VALUES, **{k: v for k, v in declared.items() if v}}
+
+    def __getitem__(self, kind: str) -> Labels:
+        return self._all()[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+#: ``value_text`` of each record kind that has coded values (built-in and declared).
+KIND_VALUES: Mapping[str, Labels] = _KindValues()
+
+
 class _ColumnValues(Mapping[str, Labels]):
     """The coded columns' labels; ``subject_type`` is read from the declarations when asked."""
 
@@ -297,6 +321,11 @@ def value_num_unit(kind: str, value_text: object = None, lang: str = "zh") -> st
     if kind == "utility_consumption":
         return value_label(UTILITY_UNITS, value_text, lang) if value_text else ""
     pair = VALUE_NUM_UNITS.get(kind)
+    if pair is None:  # a declared kind names its own unit
+        from features import registry
+
+        declared = registry.active().kinds().get(kind)
+        pair = declared.value_num_labels if declared is not None else None
     return "" if pair is None else pair[0] if lang == "zh" else pair[1]
 
 

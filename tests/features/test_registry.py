@@ -48,9 +48,9 @@ def write_scheme(top: Path, key: str, source: str | None = None) -> Path:
 
 def test_shipped_schemes() -> None:
     reg = registry.build()
-    shipped = ["enterprise", "sme", "household", "driver", "village", "township"]
+    shipped = ["enterprise", "sme", "household", "driver", "village", "township", "social_org"]
     assert list(reg.schemes()) == shipped
-    assert reg.modelled() == ("enterprise", "sme", "household", "driver")
+    assert reg.modelled() == ("enterprise", "sme", "household", "driver", "social_org")
     assert reg.rated() == reg.modelled()
     assert {k for k, s in reg.schemes().items() if s.target is None} == {"village", "township"}
     entry = reg.entry("driver")
