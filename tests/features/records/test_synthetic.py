@@ -85,6 +85,7 @@ def test_every_kind_and_subject_type_is_present(city) -> None:
     assert counts["household"] == 20_000
     assert counts["driver"] == 5_000
     assert counts["village"] == 100
+    assert counts["social_org"] == 1_500  # features/records/synthetic/schemes/social_org.toml
     assert 8 <= counts["township"] <= 16
     regions = set(store.query("SELECT DISTINCT region_code FROM subjects")["region_code"])
     assert regions == {c.code for c in COUNTIES}
@@ -104,7 +105,8 @@ def test_every_identifier_is_valid(city) -> None:
     ]
     assert bad == []
     assert subjects["subject_id"].is_unique
-    reps = subjects["legal_rep_id"].dropna()
+    # the enterprises' legal representatives (declared schemes' subjects have their own)
+    reps = subjects.loc[subjects["subject_type"] == "enterprise", "legal_rep_id"].dropna()
     assert len(reps) == 10_000 and all(id_number_problem(r) is None for r in reps)
     assert reps.nunique() < len(reps)  # some people run several firms
     employers = set(subjects["employer_id"].dropna())
