@@ -57,6 +57,7 @@ FAMILY = {
     # the co-operatives and family farms the 农村信用 page shows with their village
     "agri_business": "scorecard",
     "practitioner": "gbm",
+    "social_org": "scorecard",  # the family its cross-validation picks on the small city
 }
 CITY_SEED = 5
 

@@ -2,9 +2,10 @@
 
 ``write_types(tmp_path)`` writes ``<tmp>/tour_guide/declaration.py`` (a person,
 identified by a 居民身份证号码, with a ``profession`` attribute limited to a
-list and a free ``licence_no``) and ``<tmp>/social_org/declaration.py`` (an
-organisation whose 统一社会信用代码 begins with 5). Neither folder declares a
-scheme: a type needs no scheme to be ingested. Use with
+list and a free ``licence_no``) and ``<tmp>/foundation/declaration.py`` (an
+organisation whose 统一社会信用代码 begins with 53; the shipped ``social_org``
+type takes every code beginning with 5). Neither folder declares a scheme: a
+type needs no scheme to be ingested. Use with
 ``features.registry.using([tmp_path])``; nothing in the package is edited.
 """
 
@@ -34,19 +35,19 @@ SUBJECT_TYPES = (
 )
 """
 
-SOCIAL_ORG = """
+FOUNDATION = """
 from features.declare import SubjectType
 from features.records.ids import IdRule
 
-# 51/52/53: 社会团体, 民办非企业单位, 基金会
-SOCIAL = IdRule("uscc", prefixes=("5",))
-SUBJECT_TYPES = (SubjectType("social_org", "社会组织", "Social organisation", SOCIAL),)
+# GB 32100: 53 基金会 (registration authority 5, civil affairs; category 3)
+FOUNDATION_ID = IdRule("uscc", prefixes=("53",))
+SUBJECT_TYPES = (SubjectType("foundation", "基金会", "Foundation", FOUNDATION_ID),)
 """
 
 
 def write_types(top: Path) -> Path:
     """Write both declarations under ``top`` and return ``top`` (the folder to register)."""
-    for key, text in (("tour_guide", TOUR_GUIDE), ("social_org", SOCIAL_ORG)):
+    for key, text in (("tour_guide", TOUR_GUIDE), ("foundation", FOUNDATION)):
         folder = top / key
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "declaration.py").write_text(text, encoding="utf-8")

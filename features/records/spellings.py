@@ -139,6 +139,11 @@ def _all_value_codes() -> frozenset[str]:
     return frozenset(code for labels in KIND_VALUES.values() for code in labels)
 
 
+# a declared kind brings its value labels (RecordKind.value_labels): they change with the registry
+registry.on_change(_kind_value_aliases.cache_clear)
+registry.on_change(_all_value_codes.cache_clear)
+
+
 def canonical_kind_values(values: pd.Series, kinds: pd.Series) -> pd.Series:
     """``value_text`` with each kind's accepted spellings replaced by the code.
 

@@ -13,7 +13,7 @@ import tomllib
 from functools import cache
 from importlib import resources
 
-from features.schemes import rated
+from features.schemes import get_scheme, rated
 from models.rating import load_scale
 
 #: Platform-managed lists: 红名单, 黑名单 (严重失信主体名单), 重点关注名单.
@@ -194,16 +194,25 @@ def trigger_short(trigger: str, lang: str = "zh") -> str:
     if kind == "tier":
         return TIERS[key][i].replace(" breach of trust", " breach")
     scheme, grade = key.split(":")
-    short = {
-        "enterprise": ("企业", "enterprise"),
-        "sme": ("信易贷", "SME"),
-        "household": ("农户", "household"),
-        "driver": ("驾驶员", "driver"),
-    }
-    if scheme not in short:  # a declared scheme: the label of the subject type it rates
-        from features import registry
+    return f"{_scheme_short(scheme)[i]} {grade}"
 
-        reg = registry.active()
-        rated_type = reg.subject_type(reg.get_scheme(scheme).population.subject_type)
-        short[scheme] = (rated_type.label_zh, rated_type.label_en)
-    return f"{short[scheme][i]} {grade}"
+
+#: Short names of the built-in schemes where the subject type's label would mislead
+#: (信易贷 rates enterprises too).
+_SHORT = {
+    "enterprise": ("企业", "enterprise"),
+    "sme": ("信易贷", "SME"),
+    "household": ("农户", "household"),
+    "driver": ("驾驶员", "driver"),
+}
+
+
+def _scheme_short(scheme: str) -> tuple[str, str]:
+    """A scheme's name in a few characters: the built-ins' own, else the label of the
+    subject type it rates (a declared scheme: 社会组织 D)."""
+    if scheme in _SHORT:
+        return _SHORT[scheme]
+    from features import registry  # the registry of the declarations in force
+
+    rated_type = registry.active().subject_type(get_scheme(scheme).population.subject_type)
+    return rated_type.label_zh, rated_type.label_en

@@ -51,7 +51,7 @@ def test_a_type_declared_in_a_folder_is_documented_without_editing_the_package(t
         out = runner.invoke(cli, ["schema"]).output
     # the subject_type column lists the declared types; subject_id says how each is identified
     (types_row,) = [line for line in out.splitlines() if line.startswith("| `subject_type` |")]
-    assert "tour_guide" in types_row and "social_org" in types_row and "enterprise" in types_row
+    assert "tour_guide" in types_row and "foundation" in types_row and "enterprise" in types_row
     subjects = out.split("## `subjects`")[1].split("\n## ")[0]
     (id_row,) = [line for line in subjects.splitlines() if line.startswith("| `subject_id` |")]
     assert "beginning with 5 (social_org)" in id_row

@@ -50,7 +50,7 @@ def test_the_command_line_reads_the_configured_folders(tmp_path) -> None:
     path.write_text(f'[schemes]\nfolders = ["{folder}"]\n', encoding="utf-8")
     done = _run(path, "schema")
     assert done.returncode == 0, done.stderr
-    assert "tour_guide" in done.stdout and "social_org" in done.stdout
+    assert "tour_guide" in done.stdout and "foundation" in done.stdout
 
 
 def test_a_refused_declaration_stops_the_command_in_one_line(tmp_path) -> None:

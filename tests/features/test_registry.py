@@ -49,7 +49,15 @@ def write_scheme(top: Path, key: str, source: str | None = None) -> Path:
 def test_shipped_schemes() -> None:
     reg = registry.build()
     sectors = ("construction_credit", "travel_agency_credit")  # rated by their rule alone
-    modelled = ("enterprise", "sme", "household", "agri_business", "driver", "practitioner")
+    modelled = (
+        "enterprise",
+        "sme",
+        "household",
+        "agri_business",
+        "driver",
+        "practitioner",
+        "social_org",
+    )
     shipped = [*modelled, "village", "township", *sectors]
     assert list(reg.schemes()) == shipped
     assert reg.modelled() == modelled

@@ -38,8 +38,18 @@ DISPUTABLE = (
     "practice_licence",
     "profession_blacklist",
     "service_complaint",
+    # social organisations (features/definitions/social_org.py): the civil-affairs lists are
+    # disputed as the enterprise lists are (not the annual inspection: most of its records are
+    # passes, and this draw does not look at a record's polarity)
+    "activity_abnormal_list",
+    "civil_serious_list",
 )
-REPAIRABLE = ("administrative_penalty", "serious_violation_list", "bidding_misconduct")
+REPAIRABLE = (
+    "administrative_penalty",
+    "serious_violation_list",
+    "bidding_misconduct",
+    "civil_serious_list",
+)
 REASONS = (
     "处罚决定已被行政复议撤销",
     "记录主体有误，非本企业",

@@ -86,6 +86,7 @@ def test_every_kind_and_subject_type_is_present(city) -> None:
     assert counts["driver"] == 5_000
     assert counts["village"] == 100
     assert counts["agri_business"] == 800  # declared scheme: its generator's small size
+    assert counts["social_org"] == 1_500  # features/records/synthetic/schemes/social_org.toml
     assert 8 <= counts["township"] <= 16
     regions = set(store.query("SELECT DISTINCT region_code FROM subjects")["region_code"])
     assert regions == {c.code for c in COUNTIES}

@@ -573,7 +573,7 @@ def test_formula_looking_text_is_data() -> None:
 
 @pytest.fixture
 def declared(tmp_path):
-    """The registry with a tour_guide (person) and a social_org (USCC 5…) type declared."""
+    """The registry with a tour_guide (person) and a foundation (USCC 53…) type declared."""
     from declared_types import write_types
 
     from features import registry
@@ -609,13 +609,14 @@ def test_a_declared_person_type_is_validated_by_its_identifier_rule(declared) ->
 
 
 def test_a_declared_uscc_prefix_refuses_an_enterprise_code(declared) -> None:
-    firm = one_subject(subject_type="social_org")  # a valid enterprise USCC, 91…
+    firm = one_subject(subject_type="foundation")  # a valid enterprise USCC, 91…
     (problem,) = [p for p in problems_of(firm, "subjects") if p["column"] == "subject_id"]
-    assert problem["problem_zh"].startswith("社会组织的统一社会信用代码以 5 开头，实为 9")
-    assert problem["problem"].startswith("the 统一社会信用代码 of a 社会组织 begins with 5, not 9")
-    body = "5" + firm["subject_id"].iloc[0][1:17]
-    social = body + uscc_check_char(body)
-    assert problems_of(one_subject(subject_type="social_org", subject_id=social), "subjects") == []
+    assert problem["problem_zh"].startswith("基金会的统一社会信用代码以 53 开头，实为 91")
+    assert problem["problem"].startswith("the 统一社会信用代码 of a 基金会 begins with 53, not 91")
+    body = "53" + firm["subject_id"].iloc[0][2:17]
+    foundation = body + uscc_check_char(body)
+    good = one_subject(subject_type="foundation", subject_id=foundation)
+    assert problems_of(good, "subjects") == []
 
 
 def test_declared_types_leave_with_their_folder(tmp_path) -> None:
