@@ -161,14 +161,15 @@ def test_the_http_api_registers_the_folders_or_refuses(tmp_path, restored) -> No
 
 
 def test_the_spark_job_takes_schemes_from_the_folders(tmp_path, restored, capsys) -> None:
-    """The job registers the folders before it reads ``--scheme``: ``all`` includes the
-    folder's scheme (whose champion is then missing), and a bad folder is one line."""
+    """The job registers the folders before it reads ``--scheme``: the folder's scheme is
+    accepted (an unknown one stops the parser) and its champion is then looked up (and
+    missing); a bad folder is one line."""
     from scheme_folder import KEY, write_scheme_folder
 
     from app import spark_job
 
     args = ["--lake", str(tmp_path), "--mlflow-home", str(tmp_path / "mlruns")]
-    args += ["--scheme", "all", "--as-of", "2026-10-31"]
+    args += ["--scheme", KEY, "--as-of", "2026-10-31"]
     path = tmp_path / "settings.toml"
     path.write_text(
         f'[schemes]\nfolders = ["{write_scheme_folder(tmp_path / "schemes")}"]\n',
