@@ -208,12 +208,20 @@ def not_after_today(day: dt.date, what: str) -> dt.date:
     return day
 
 
-def schemes(subject: str) -> tuple[str, ...]:
-    """The modelled schemes ``--subject`` names (``all``: every one), or a clear error."""
+def schemes(subject: str, rated: bool = False) -> tuple[str, ...]:
+    """The modelled schemes ``--subject`` names (``all``: every one), or a clear error.
+
+    ``rated``: the rated schemes instead (``xinping score``: those rated by a
+    published rule alone too, which have no model to train, promote or monitor).
+    """
+    from features.schemes import rated as rated_schemes
+
+    known = rated_schemes() if rated else modelled()
+    what = "rated" if rated else "modelled"
     if subject == "all":
-        return modelled()
-    if subject not in modelled():
-        fail(f"{subject!r} is not a modelled scheme; use one of {', '.join(modelled())} or all")
+        return known
+    if subject not in known:
+        fail(f"{subject!r} is not a {what} scheme; use one of {', '.join(known)} or all")
     return (subject,)
 
 

@@ -170,6 +170,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.records": ("信用记录时间线", "Records on a timeline"),
     "profile.objections": ("未办结异议", "Open objections"),
     "unit.points": ("分值", "Points"),
+    "unit.rule_points": ("评价规则得分", "Points of the published rule"),
+    "profile.by_rule": (
+        "{grade} · 按公布的评价规则定级（无模型）",
+        "{grade} · graded by the published rule (no model)",
+    ),
+    "profile.rule_note": (
+        "本方案按公布的评价规则定级，不使用模型：基础分加减评价周期内各项记录的得分即为"
+        "本主体得分，所在分档即为最终等级；理由列出计分的项目、记录条数和分值。",
+        "This scheme is graded by its published rule, with no model: the base points plus "
+        "or minus each scored record of the cycle give the subject's points, whose band is "
+        "the final grade; the reasons list the items that scored, their records and points.",
+    ),
     "unit.logodds": ("对数几率", "Log-odds"),
     # models
     "models.versions": ("注册版本", "Registered versions"),

@@ -83,6 +83,9 @@ def score(
 ) -> None:
     """Score with the champion model and write ratings with reasons. 批量评分。
 
+    A scheme rated by a published rule alone (a sector evaluation) needs no
+    champion: the rule's band is the grade, its points the score.
+
     With ``--engine spark --lake DIR`` the indicators are built and the
     champion (loaded once, broadcast) rates every partition on Spark; ratings
     are written as Parquet partitioned by scheme and as_of.
@@ -98,7 +101,7 @@ def score(
         fail("--lake and --out need --engine spark")
     if out is not None:
         checked(output_folder, out, "--out")
-    keys = schemes(subject)
+    keys = schemes(subject, rated=True)
     if spark:
         from app.lake_cli import open_lake
 

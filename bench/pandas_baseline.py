@@ -271,6 +271,8 @@ def population(tables: Tables, scheme: Scheme, as_of: pd.Timestamp) -> pd.DataFr
     )
     if pop.scales:
         mask &= latest["scale"].isin(pop.scales)
+    if pop.industries:
+        mask &= latest["industry"].fillna("").str.startswith(pop.industries)
     if pop.requires_kind:
         r = tables.records
         has = (

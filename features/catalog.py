@@ -19,6 +19,7 @@ from features.dsl import (
 )
 from features.link_lookup import link
 from features.records.kinds import all_kinds
+from features.rules import PointsRule
 from features.schemes import schemes
 
 _AGG_ZH = {
@@ -164,6 +165,9 @@ def scheme_markdown(scheme: Scheme) -> str:
             f"由成员汇总 / aggregated from `{scheme.members[0]}` by `{scheme.members[1]}`",
             "",
         ]
+    lines += _population_lines(scheme)
+    for rule in scheme.rules:
+        lines += _rule_lines(rule, scheme.target is None)
     lines += [
         f"{len(scheme.indicators)} 个指标 / indicators.",
         "",
@@ -180,6 +184,51 @@ def scheme_markdown(scheme: Scheme) -> str:
             f"{describe_source(ind).replace('|', '/')} | {direction} | {ind.unit} | {reason} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _population_lines(scheme: Scheme) -> list[str]:
+    """Who is rated, when the population is narrower than its subject type."""
+    pop = scheme.population
+    parts = []
+    if pop.industries:
+        parts.append(f"行业 / industries (GB/T 4754): {', '.join(pop.industries)}")
+    if pop.scales:
+        parts.append(f"规模 / scales: {', '.join(pop.scales)}")
+    if pop.requires_kind:
+        kind = all_kinds().get(pop.requires_kind)
+        name = kind.label_zh if kind else pop.requires_kind
+        parts.append(f"须有记录 / holding a record of: {name} `{pop.requires_kind}`")
+    return [f"评价范围 / population: {'；'.join(parts)}", ""] if parts else []
+
+
+def _rule_lines(rule: PointsRule, alone: bool) -> list[str]:
+    """A published points rule: its items, bands with their consequences, and sources."""
+    how = (
+        "规则即定级（无模型） / graded by the rule alone"
+        if alone
+        else ("规则约束模型等级 / binds the model's grade")
+    )
+    lines = [
+        f"评价规则 / points rule `{rule.key}` — {rule.label_zh} / {rule.label_en}: "
+        f"{rule.cycle_months} 个月周期 / month cycle, 基础分 / start {rule.start:g}, "
+        f"{'精确' if rule.binding == 'exact' else '上限'} / {rule.binding}; {how}.",
+        "",
+        "| 项目 item | 中文 | 记录 records | 分值 points | 上限 cap |",
+        "|---|---|---|---:|---:|",
+    ]
+    for item in rule.items:
+        cap = "" if item.cap is None else f"{item.cap:g}"
+        lines.append(
+            f"| `{item.key}` | {item.label_zh} | {_kinds(item.match).replace('|', '/')} | "
+            f"{item.points:+g} | {cap} |"
+        )
+    consequence = {g: f"{zh} / {en}" for g, zh, en in rule.consequences}
+    lines += ["", "| 等级 grade | 分数线 threshold | 结果运用 consequence |", "|---|---:|---|"]
+    for grade, cut in rule.bands:
+        shown = "—" if cut == float("-inf") else f"{cut:g}"  # the last band: below them all
+        lines.append(f"| {grade} | {shown} | {consequence.get(grade, '')} |")
+    lines += ["", "依据 / sources: " + "；".join(s.cite("zh") for s in rule.sources), ""]
+    return lines
 
 
 def catalog_markdown(scheme: str | None = None) -> str:

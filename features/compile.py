@@ -272,6 +272,11 @@ def population_sql(
     ]
     if pop.scales:
         where.append(f"scale IN ({_quote(pop.scales)})")
+    if pop.industries:
+        # GB/T 4754 prefixes (validated A–T and digits: nothing to escape); LIKE runs
+        # the same on DuckDB and Spark
+        like = " OR ".join(f"industry LIKE '{code}%'" for code in pop.industries)
+        where.append(f"({like})")
     if subset is not None:
         where.append(f"{subset.column} IN {id_list(subset.ids)}")
     if pop.requires_kind:

@@ -19,6 +19,7 @@ runs unchanged on DuckDB and Spark.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -412,18 +413,46 @@ class Target:
     description_en: str = ""
 
 
+#: A GB/T 4754 code: section letter, then up to four digits of division, group, class.
+_INDUSTRY_CODE = re.compile(r"[A-T][0-9]{0,4}")
+
+
 @dataclass(frozen=True)
 class Population:
     """Who a scheme rates at the as-of date.
 
     ``subject_type`` subjects registered by the date and not closed; optionally
-    only some ``scales``, and only those with a record of ``requires_kind``
-    published by the date (the SME scheme: borrowers on record).
+    only some ``scales``, only some ``industries``, and only those with a record
+    of ``requires_kind`` published by the date (the SME scheme: borrowers on
+    record; a sector evaluation: the sector's qualification or licence).
+
+    ``industries`` are GB/T 4754 codes written as the section letter followed by
+    as many digits of the division, group and class as wanted (``"E"``
+    construction, ``"E47"`` house building, ``"L7291"`` travel agencies in the
+    2017 edition); a subject matches when its ``industry`` begins with one of
+    them. The demo city files the section letter only, so a finer code there
+    matches nobody and a sector inside a section is told apart by its licence
+    (``requires_kind``).
     """
 
     subject_type: str
     scales: tuple[str, ...] = ()
     requires_kind: str | None = None
+    industries: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        bad = [c for c in self.industries if not _INDUSTRY_CODE.fullmatch(c)]
+        if bad or isinstance(self.industries, str):
+            raise ValueError(
+                f"population of {self.subject_type}: industries {list(self.industries)!r} must "
+                "be GB/T 4754 codes, a section letter A–T and up to four digits ('E', 'L7291')"
+            )
+
+    def in_industries(self, industry: object) -> bool:
+        """Whether a subject's ``industry`` is in the population's industries (all without)."""
+        if not self.industries:
+            return True
+        return isinstance(industry, str) and industry.startswith(self.industries)
 
 
 @dataclass(frozen=True)

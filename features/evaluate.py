@@ -215,6 +215,7 @@ def _in_population(row: dict, scheme: Scheme, as_of: dt.date, holders: set[str] 
         and (row["established_on"] is None or row["established_on"] <= as_of)
         and is_open(row, as_of)
         and (not pop.scales or row["scale"] in pop.scales)
+        and pop.in_industries(row.get("industry"))
         and (holders is None or row["subject_id"] in holders)
     )
 

@@ -138,8 +138,24 @@ class Registry:
         return tuple(e.key for e in self.entries if e.scheme.target is not None)
 
     def rated(self) -> tuple[str, ...]:
-        """Keys of the schemes that give graded ratings (for now the modelled ones)."""
-        return self.modelled()
+        """Keys of the schemes that give graded ratings: the modelled ones and those
+        rated by a published rule alone (:meth:`rule_only`), in list order."""
+        rule_only = set(self.rule_only())
+        return tuple(
+            e.key for e in self.entries if e.scheme.target is not None or e.key in rule_only
+        )
+
+    def rule_only(self) -> tuple[str, ...]:
+        """Keys of the schemes rated by a published points rule alone: no target (so
+        no model), no members to aggregate, and a rule whose band is the grade
+        (``binding="exact"``); their rating needs no champion (:mod:`scoring.rule_rating`)."""
+        return tuple(
+            e.key
+            for e in self.entries
+            if e.scheme.target is None
+            and e.scheme.members is None
+            and any(getattr(r, "binding", None) == "exact" for r in e.scheme.rules)
+        )
 
     def entry(self, key: str) -> Entry:
         """The entry of scheme ``key``."""

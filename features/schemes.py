@@ -25,8 +25,13 @@ def modelled() -> tuple[str, ...]:
 
 
 def rated() -> tuple[str, ...]:
-    """The schemes that give graded ratings (the modelled ones; rule-only schemes join later)."""
+    """The schemes that give graded ratings: the modelled ones and the rule-only ones."""
     return registry.active().rated()
+
+
+def rule_only() -> tuple[str, ...]:
+    """The schemes rated by a published points rule alone (no model, no champion)."""
+    return registry.active().rule_only()
 
 
 def get_scheme(key: str) -> Scheme:

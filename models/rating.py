@@ -157,7 +157,7 @@ def has_scale(scheme: str, path: Path | None = None) -> bool:
     return scale_source(scheme, path).is_file()
 
 
-def load_scale(scheme: str, folder: Path | None = None, *, path: Path | None = None) -> GradeScale:
+def load_scale(scheme: str, folder: Path | None = None, path: Path | None = None) -> GradeScale:
     """Read ``scheme``'s grade scale (unknown keys are errors).
 
     Parameters

@@ -39,6 +39,7 @@ from features.store.base import Store
 from features.store.sliced import slice_store
 from scoring.loader import LoadedModel
 from scoring.reasons import reasons_json
+from scoring.rule_rating import is_rule_pipeline, rule_reasons_json
 from scoring.rules import bind_rules, rule_results, rules_reasons
 
 Progress = Callable[[str, int, int], None]
@@ -156,6 +157,9 @@ def iter_ratings(
         The rows of at most ``chunk_rows`` subjects, in the frame's order.
     """
     pipe = model.pipeline
+    by_rule = is_rule_pipeline(pipe)  # a rule-only scheme: the rule is the rating
+    if by_rule and not rules:
+        raise ValueError(f"{pipe.scheme} is rated by its rule alone: pass its rules")
     n = len(features)
     for start in range(0, n, chunk_rows):
         part = features.iloc[start : start + chunk_rows]
@@ -164,6 +168,7 @@ def iter_ratings(
         final = rated["final_grade"].to_numpy(dtype=object)
         overrides = rated["overrides"].to_numpy(dtype=object)
         row_extras = None if extras is None else [extras.get(i) for i in ids]
+        results: list = []
         if rules:
             # the published rules outrank the model: they bind, the model ranks inside
             labels = {g.key: (g.label_zh, g.label_en) for g in pipe.scale.grades}
@@ -189,7 +194,11 @@ def iter_ratings(
                 "model_grade": rated["model_grade"].to_numpy(dtype=object),
                 "final_grade": final,
                 "overrides": overrides,
-                "reasons": reasons_json(pipe, part, rated, cause, row_extras),
+                "reasons": (
+                    rule_reasons_json(pipe, results, cause, row_extras)
+                    if by_rule
+                    else reasons_json(pipe, part, rated, cause, row_extras)
+                ),
             }
         )
         if green is None and GREEN_FLAG in part:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from features.compile import BuildConfig
 from features.records.kinds import kind as record_kind
-from features.schemes import modelled
+from features.schemes import rated
 from features.store.base import Store
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies
@@ -58,7 +58,7 @@ class Outcome:
     effective_on
         A repair: the day its record stops counting (not before the tier minimum).
     skipped
-        Why a modelled scheme was not re-rated (no champion), one message each.
+        Why a rated scheme was not re-rated (no champion), one message each.
     """
 
     ident: str
@@ -110,7 +110,7 @@ def object_to(
     scoring.objections.ObjectionError
         Unknown record, an objection already open on it, or no reason.
     """
-    models, skipped = champions(home, modelled())
+    models, skipped = champions(home, rated())
 
     def change():
         oid = open_objection(store, record_id, reason, by, on, role=role)
@@ -141,7 +141,7 @@ def resolve(
     scoring.objections.ObjectionError
         Unknown objection, already resolved, or resolved before it was opened.
     """
-    models, skipped = champions(home, modelled())
+    models, skipped = champions(home, rated())
     record_id = store.scalar(
         "SELECT record_id FROM objections WHERE objection_id = ? LIMIT 1", [objection_id]
     )
@@ -179,7 +179,7 @@ def repair(
     scoring.objections.ObjectionError
         Unknown record, not a negative record, or already repaired.
     """
-    models, skipped = champions(home, modelled())
+    models, skipped = champions(home, rated())
 
     def change():
         res = approve_repair(store, record_id, by, on, build.windows, role=role)

@@ -13,9 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from features.schemes import rule_only
 from models.pipeline import RatingPipeline
 from models.pyfunc import load_pipeline
 from models.registry import CHAMPION, connect, model_name, registry_uri, version_by_alias
+from scoring.rule_rating import (
+    RULE_ALIAS,
+    RULE_MODEL_PREFIX,
+    RulePipeline,
+    rule_pipeline,
+    rule_version,
+)
 
 
 class NoModelError(LookupError):
@@ -31,10 +39,28 @@ class LoadedModel:
     version: str
     run_id: str | None
     alias: str
-    pipeline: RatingPipeline
+    pipeline: RatingPipeline | RulePipeline  # RulePipeline: a scheme rated by its rule alone
 
 
 _CACHE: dict[tuple[str, str, str], RatingPipeline] = {}
+
+
+def rule_model(scheme: str) -> LoadedModel:
+    """The stand-in champion of a scheme rated by its published rule alone.
+
+    Named ``rule:<scheme>``, its version a digest of the rule's declaration (a
+    changed rule is a new version in the ratings), no run, alias ``rule``; its
+    pipeline is :class:`scoring.rule_rating.RulePipeline`.
+
+    Raises
+    ------
+    ValueError
+        When ``scheme`` is not rated by a rule alone.
+    """
+    pipe = rule_pipeline(scheme)
+    return LoadedModel(
+        scheme, RULE_MODEL_PREFIX + scheme, rule_version(pipe), None, RULE_ALIAS, pipe
+    )
 
 
 def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedModel:
@@ -50,11 +76,17 @@ def load_model(scheme: str, home: Path | str, alias: str = CHAMPION) -> LoadedMo
     alias
         ``champion`` (what scoring uses) or ``challenger``.
 
+    A scheme rated by a published rule alone (:func:`features.schemes.rule_only`)
+    has no model: its stand-in (:func:`rule_model`) is returned.
+
     Raises
     ------
     NoModelError
         When no version holds the alias: train and promote first.
     """
+    if scheme in rule_only():
+        # rated by its published rule alone: no model to load, whatever the alias
+        return rule_model(scheme)
     client = connect(home)
     version = version_by_alias(client, scheme, alias)
     if version is None:

@@ -50,6 +50,8 @@ from scoring.history import (
 from scoring.list_view import membership_rows, person_reach_rows, standing, trail_rows
 from scoring.lists import ListsConfig
 from scoring.report_chart import grade_history_svg
+from scoring.report_rules import RULE_UNIT, rule_section
+from scoring.rule_rating import RULE_MODEL_PREFIX
 
 TEMPLATES = Path(__file__).with_name("templates")
 LANGS = ("zh", "en")
@@ -158,6 +160,7 @@ def _value_text(scheme: str, name: str, value: Any, lang: str) -> str:
 
 def _reason_items(items: list[dict], lang: str, unit: str, scheme: str) -> list[dict[str, str]]:
     out = []
+    by_rule = unit == RULE_UNIT  # a rule's item: its records and their points
     for r in items:
         c = r.get("contribution")
         digits = 1 if unit == "points" else 3
@@ -165,11 +168,13 @@ def _reason_items(items: list[dict], lang: str, unit: str, scheme: str) -> list[
         out.append(
             {
                 "label": r.get(f"label_{lang}") or name,
-                "value": _value_text(scheme, name, r.get("value"), lang),
+                "value": f"{r.get('value')}{L.pick(L.TEXT['records_n'], lang)}"
+                if by_rule
+                else _value_text(scheme, name, r.get("value"), lang),
                 "reference": _value_text(scheme, name, r.get("reference"), lang)
                 if "reference" in r
                 else "",
-                "contribution": "" if c is None else f"{c:+.{digits}f}",
+                "contribution": "" if c is None else f"{c:+g}" if by_rule else f"{c:+.{digits}f}",
                 "text": r.get(f"text_{lang}", ""),
                 "text_en": r.get("text_en", "") if lang == "zh" else "",
             }
@@ -315,7 +320,11 @@ def _section(
             "grade": h["final_grade"],
             "pd": _fmt_pd(h["pd"]),
             "score": _fmt_num(h["score"], 1),
-            "version": f"{h['model_name']} v{h['model_version']}",
+            "version": (
+                f"{L.pick(L.TEXT['by_rule'], lang)} v{h['model_version']}"
+                if str(h["model_name"]).startswith(RULE_MODEL_PREFIX)
+                else f"{h['model_name']} v{h['model_version']}"
+            ),
             "scored_at": str(h["scored_at"])[:16],
             "current": bool(h["current"]),
             "cause": _cause_text(
@@ -339,14 +348,17 @@ def _section(
             output=f"{reasons['output']:.{digits}f}",
             unit=unit_text,
         )
-    return {
+    by_rule = unit == RULE_UNIT  # graded by a published rule alone: no model, no PD
+    ruled = rule_section(store, scheme, reasons, day, lang) if by_rule else {}
+    na = L.pick(L.TEXT["not_applicable"], lang)
+    section = {
         **_scheme_info(scheme, lang, unit),
         "as_of": _fmt_date(day),
         "final_grade": r["final_grade"],
         "grade_label": grade_label,
         "grade_class": _grade_class(r["final_grade"], order),
-        "model_grade": r["model_grade"] or "",
-        "pd": _fmt_pd(r["pd"]),
+        "model_grade": r["model_grade"] or (na if by_rule else ""),
+        "pd": _fmt_pd(r["pd"]) or (na if by_rule else ""),
         "score": _fmt_num(r["score"], 1),
         "green_channel": L.pick(L.TEXT["yes" if _flag(r["green_channel"]) else "no"], lang),
         "cause": _cause_text(reasons.get("cause"), lang),
@@ -372,11 +384,14 @@ def _section(
         "records": _records(store, scheme, subject_id, names, day, lang, policy),
         "chart": chart,
         "history": history,
-        "model_name": r["model_name"],
+        "model_name": L.pick(L.TEXT["by_rule"], lang) if by_rule else r["model_name"],
         "model_version": r["model_version"],
         "run_id": r["run_id"] or "",
         "scored_at": str(r["scored_at"])[:19],
+        "rule_result": None,
     }
+    section.update(ruled)
+    return section
 
 
 def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[str, str]]:

@@ -53,6 +53,29 @@ TEXT: dict[str, tuple[str, str]] = {
     "reference": ("参照主体取值", "Reference"),
     "contribution": ("贡献", "Contribution"),
     "unit_points": ("分", "points"),
+    "unit_rule_points": ("评价规则得分", "points of the published rule"),
+    "rule_note": (
+        "本方案按公布的评价规则定级，不使用模型：评价周期内各项记录按规则加分或扣分，"
+        "基础分 {base} 加减各项得分为 {output} 分，所在分档即为最终等级"
+        "（严重违法失信等硬性调整仍然适用）。",
+        "This scheme is graded by its published rule, with no model: over the cycle each "
+        "record adds or deducts points by the rule; the base {base} plus the items gives "
+        "{output} points, and its band is the final grade (hard overrides such as the "
+        "serious violation list still apply).",
+    ),
+    "rule_result": ("评价规则结果", "Result of the published rule"),
+    "rule_points": ("周期得分", "Points in the cycle"),
+    "rule_cycle": ("评价周期", "Cycle"),
+    "rule_band": ("所在分档", "Band"),
+    "rule_consequence": ("结果运用", "Consequence"),
+    "rule_bands": ("分档与结果运用", "Bands and their consequences"),
+    "rule_threshold": ("分数线", "Threshold"),
+    "rule_sources": ("规则依据", "Sources of the rule"),
+    "rule_item": ("计分项目", "Rule item"),
+    "points_scored": ("得分", "Points"),
+    "by_rule": ("按评价规则定级（无模型）", "graded by the published rule (no model)"),
+    "not_applicable": ("不适用", "n/a"),
+    "records_n": ("条", " record(s)"),
     "unit_log-odds": ("对数几率", "log-odds"),
     "reason_note": (
         "理由按相对参照主体（训练样本中各指标取中位数、类别取最常见值的典型主体）的贡献列出："
@@ -134,6 +157,13 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 METHOD: dict[str, tuple[str, str]] = {
+    "rule_points": (
+        "公布的评价规则：评价周期内的信用记录按规则逐项加分或扣分（每条记录只计入第一个匹配的"
+        "项目，设有上限的项目不超过上限），得分所在分档即为最终等级；不使用模型，不计算违约概率。",
+        "The published rule: over the cycle each record adds or deducts the points of the "
+        "first item it matches (capped items up to their cap); the band of the total is the "
+        "final grade. No model is used and no probability of default is computed.",
+    ),
     "points": (
         "评分卡：每个指标按分箱取得分值（WOE 分箱 + 逻辑回归，按 PDO 刻度换算为分），"
         "基础分加各指标分值即为信用分，分越高风险越低；理由中的分值是本主体比参照主体多得或少得"

@@ -137,8 +137,11 @@ else:
                 grade=rule.get("grade", ""),
             ),
         )
+    by_rule = why.get("unit") == "rule_points"  # a scheme graded by its rule alone
     st.caption(
-        t(
+        t("profile.by_rule", grade=grade_label(scheme, r["final_grade"], lang()))
+        if by_rule
+        else t(
             "profile.model",
             grade=grade_label(scheme, r["final_grade"], lang()),
             model=r["model_name"],
@@ -173,12 +176,22 @@ else:
                 "base": t("profile.base"),
                 "rest": t("profile.rest"),
                 "output": t("profile.output"),
-                "unit": t("unit.points") if unit == "points" else t("unit.logodds"),
+                "unit": t(
+                    {"points": "unit.points", "rule_points": "unit.rule_points"}.get(
+                        unit, "unit.logodds"
+                    )
+                ),
             },
         ),
         width="stretch",
     )
-    st.caption(t("profile.points_note") if unit == "points" else t("profile.logodds_note"))
+    st.caption(
+        t(
+            {"points": "profile.points_note", "rule_points": "profile.rule_note"}.get(
+                unit, "profile.logodds_note"
+            )
+        )
+    )
 
     st.subheader(t("profile.history"))
     mine = history[history["scheme"] == scheme]

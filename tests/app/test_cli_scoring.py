@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.settings import settings
+from features.schemes import rule_only
 from features.store.duckdb_store import DuckDBStore
 
 runner = CliRunner()
@@ -43,8 +44,9 @@ def test_score_writes_ratings_for_each_champion(env: Path) -> None:
     assert "sme" in result.output and "skipped" in result.output  # no sme champion here
     with DuckDBStore(env, read_only=True) as st:
         counts = st.query("SELECT scheme, as_of, count(*) AS n FROM ratings GROUP BY ALL")
-    assert set(counts["scheme"]) == {"enterprise", "driver"}
-    assert len(counts) == 4
+    # the champions' schemes, and those rated by a published rule alone (no champion)
+    assert set(counts["scheme"]) == {"enterprise", "driver", *rule_only()}
+    assert len(counts) == 2 * (2 + len(rule_only()))
     again = runner.invoke(cli, ["score", "--subject", "driver", "--as-of", "2026-10-31"])
     assert again.exit_code == 0 and "replaced" in again.output
     with DuckDBStore(env, read_only=True) as st:
@@ -53,7 +55,7 @@ def test_score_writes_ratings_for_each_champion(env: Path) -> None:
 
 def test_score_refuses_an_unknown_scheme(env: Path) -> None:
     result = runner.invoke(cli, ["score", "--subject", "village"])
-    assert result.exit_code == 2 and "not a modelled scheme" in result.output
+    assert result.exit_code == 2 and "not a rated scheme" in result.output
 
 
 def test_objection_open_resolve_and_list(env: Path) -> None:

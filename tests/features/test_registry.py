@@ -48,11 +48,14 @@ def write_scheme(top: Path, key: str, source: str | None = None) -> Path:
 
 def test_shipped_schemes() -> None:
     reg = registry.build()
-    shipped = ["enterprise", "sme", "household", "driver", "village", "township"]
+    sectors = ("construction_credit", "travel_agency_credit")  # rated by their rule alone
+    shipped = ["enterprise", "sme", "household", "driver", "village", "township", *sectors]
     assert list(reg.schemes()) == shipped
     assert reg.modelled() == ("enterprise", "sme", "household", "driver")
-    assert reg.rated() == reg.modelled()
-    assert {k for k, s in reg.schemes().items() if s.target is None} == {"village", "township"}
+    assert reg.rule_only() == sectors
+    assert reg.rated() == reg.modelled() + sectors
+    no_target = {"village", "township", *sectors}
+    assert {k for k, s in reg.schemes().items() if s.target is None} == no_target
     entry = reg.entry("driver")
     assert entry.origin == "features.definitions.driver"
     assert entry.scale_path == ROOT / "models" / "scales" / "driver.toml"

@@ -13,5 +13,11 @@ def test_modelled_schemes_are_those_declaring_a_target() -> None:
     assert schemes() == SCHEMES
     assert modelled() == tuple(k for k, s in schemes().items() if s.target is not None)
     assert set(rated()) <= set(schemes())
-    # the aggregate schemes (rules over member ratings) are not modelled
-    assert all(schemes()[k].members is not None for k in schemes() if k not in modelled())
+    # the schemes that are not modelled aggregate member ratings or are rated by a
+    # published rule alone (a sector evaluation: its band is the grade)
+    assert all(schemes()[k].members is not None for k in schemes() if k not in rated())
+    assert all(
+        any(r.binding == "exact" for r in schemes()[k].rules)
+        for k in rated()
+        if k not in modelled()
+    )

@@ -22,13 +22,15 @@ pytest.importorskip("pyspark")
 
 from features.build import build_features
 from scoring.batch import score_scheme
+from scoring.loader import rule_model
 from scoring.spark_batch import score_scheme_spark
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 AS_OF = dt.date(2026, 10, 31)
 SCORED_AT = dt.datetime(2026, 11, 2, 3, 4, 5, 678901)
-SCHEMES = ("enterprise", "driver")
+#: construction_credit: a scheme rated by its published rule alone (no champion)
+SCHEMES = ("enterprise", "driver", "construction_credit")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,7 @@ def lake(scoring_city_file: Path, tmp_path_factory: pytest.TempPathFactory, spar
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_spark_scoring_gives_the_embedded_ratings(scheme, duck, lake, champions) -> None:
-    model = champions[scheme]
+    model = champions[scheme] if scheme in champions else rule_model(scheme)
     # indicators: the same frame from the lake as from the DuckDB file
     a = build_features(duck, scheme, AS_OF)
     b = build_features(lake, scheme, AS_OF, engine="spark")

@@ -211,6 +211,7 @@ def generate_city(
     # --- enterprises -------------------------------------------------------
     ent_ids = pa.array(ent.frame["subject_id"].to_numpy(), pa.string())
     parts = _chunks(spec.enterprises, spec.chunk)
+    closure = np.full(spec.enterprises, N_SIM, dtype=np.int64)  # for declared sector events
     for c, sl in enumerate(parts):
         report("企业 enterprises", c, len(parts))
         r = _rng(seed, "enterprise", c)
@@ -227,6 +228,7 @@ def generate_city(
         )
         ids = ent_ids[sl]
         frame = ent.frame.iloc[sl].copy()
+        closure[sl] = ch.closure_month
         closed = ch.closure_month < N_MONTHS
         frame["status"] = np.where(closed, "closed", "active")
         frame["closed_on"] = np.where(
@@ -357,7 +359,7 @@ def generate_city(
     report("驾驶员 drivers", len(parts), len(parts))
 
     if declared:
-        context = city_context(div, ent, hh, drv, taken, windows)
+        context = city_context(div, ent, hh, drv, taken, windows, closure)
         _write_declared(out, declared, scale, seed, context, report)
 
     # one subject's rows together: a look-up reads one row group, not the table
@@ -411,7 +413,8 @@ def _write_declared(
         recorded = None
         if "established_on" in frame:
             recorded = pd.to_datetime(frame["established_on"]).to_numpy().astype("datetime64[s]")
-        out.subjects(frame.copy(), recorded)
+        if len(frame):  # a sector's events on existing firms add no subject
+            out.subjects(frame.copy(), recorded)
         out.record_table(tables.records)
         out.put("objections", tables.objections)
         out.put("repairs", tables.repairs)
@@ -422,6 +425,8 @@ def _write_declared(
         ):
             if name not in TABLES:
                 continue  # no rows: _check_declared refused any scheme that makes some
+            if rows.empty:
+                continue  # e.g. a sector of existing firms: no attribute, no link
             if "ingest_id" in TABLES[name].column_names:
                 rows = rows.assign(ingest_id=out.ingest_id)
             if "version_from" in TABLES[name].column_names and "version_from" not in rows:

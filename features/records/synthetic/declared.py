@@ -20,10 +20,11 @@ import pandas as pd
 import pyarrow as pa
 
 from features.records.ids import generate_uscc
-from features.records.kinds import PARTY_ENTERPRISE, PARTY_PERSON
+from features.records.kinds import PARTY_ENTERPRISE, PARTY_PERSON, RecordKind
 from features.records.regions import COUNTIES
 from features.records.synthetic import names
-from features.records.synthetic.calendar import START_DAY, month_index
+from features.records.synthetic.batch import RecordBatch
+from features.records.synthetic.calendar import N_MONTHS, START_DAY, month_index
 from features.records.synthetic.declared_context import CityContext
 from features.records.synthetic.declared_events import declared_records, matches
 from features.records.synthetic.declared_links import (
@@ -32,7 +33,7 @@ from features.records.synthetic.declared_links import (
     draw_members,
     draw_villages,
 )
-from features.records.synthetic.events import pick
+from features.records.synthetic.events import dated, lag, pick
 from features.records.synthetic.generator_spec import GeneratorSpec
 from features.records.synthetic.lifecycle import objections_and_repairs
 from features.records.synthetic.params import SCALES
@@ -44,6 +45,7 @@ from features.records.synthetic.population import (
     unique_person_ids,
 )
 from features.records.synthetic.truth import truth_months
+from features.records.windows import add_months
 
 
 def stream_of(key: str) -> int:
@@ -145,6 +147,9 @@ def generate_declared(
         When the identifier or prefix disagree with the spec, or an event names
         a kind that is neither registered nor described (polarity, domain).
     """
+    if spec.existing is not None:
+        return _existing_sector(spec, scale, seed, context)
+    assert spec.identifier is not None and spec.subject is not None  # checked by the spec
     if identifier != spec.identifier.kind:
         raise ValueError(
             f"{spec.scheme}: identifier is {identifier!r} but the generator's "
@@ -205,6 +210,112 @@ def generate_declared(
     return DeclaredTables(
         frame, _long(ids, spec, attrs), links, records, objections, repairs, truth, mu
     )
+
+
+def _existing_sector(
+    spec: GeneratorSpec, scale: str, seed: int, context: CityContext
+) -> DeclaredTables:
+    """A sector's licences and events on the city's own firms (``[existing]``).
+
+    Adds no subject, attribute or link: only records (with their objections and
+    repairs) on the firms of the sector, each firm's permanent risk being its own
+    in the city. The scheme's stream (:func:`stream_of`) draws everything, so the
+    built-in city's rows are the same with or without it.
+    """
+    ex = spec.existing
+    assert ex is not None
+    stream = stream_of(spec.scheme)
+    rng = np.random.default_rng([seed, stream, 0])
+    ent = context.enterprises
+    industry = ent["industry"].to_numpy(dtype=object).astype(str)
+    # np.char.startswith takes one prefix: combine the industries by hand
+    pool = np.flatnonzero(
+        np.logical_or.reduce([np.char.startswith(industry.astype("U"), c) for c in ex.industries])
+    )
+    who = np.sort(pool[rng.random(pool.size) < ex.share])
+    ids = ent["subject_id"].to_numpy(dtype=object)[who]
+    n = who.size
+    start = ent["est_month"].to_numpy()[who]
+    end = ent["closure_month"].to_numpy()[who]
+    lat = spec.latent
+    mu = ex.risk * ent["mu"].to_numpy()[who] + rng.normal(0.0, lat.noise_sd, n)
+    records, truth = declared_records(
+        np.random.default_rng([seed, stream, 1]),
+        spec,
+        mu,
+        start,
+        {},
+        ids,
+        PARTY_ENTERPRISE,
+        f"X{stream}-",
+        truth_months(SCALES[scale].truth_every_months),
+        context.kinds,
+        context.windows,
+        end_month=end,
+    )
+    if ex.licence is not None:
+        licences = _licences(
+            np.random.default_rng([seed, stream, 3]), spec, start, end, ids, f"X{stream}L-", context
+        )
+        records = pa.concat_tables([records, licences.cast(records.schema)])
+    objections, repairs = objections_and_repairs(
+        np.random.default_rng([seed, stream, 2]), records, context.windows
+    )
+    empty = pd.DataFrame(columns=["subject_id", "subject_type", "name", "region_code"])
+    links = pd.DataFrame(
+        columns=["subject_id", "relation", "party_id", "role", "valid_from", "valid_to"]
+    )
+    return DeclaredTables(
+        empty, _long(ids, spec, {}), links, records, objections, repairs, truth, mu
+    )
+
+
+def _licences(
+    rng: np.random.Generator,
+    spec: GeneratorSpec,
+    start: np.ndarray,
+    end: np.ndarray,
+    ids: np.ndarray,
+    prefix: str,
+    context: CityContext,
+) -> pa.Table:
+    """The sector's licence of every firm: filed when the firm registers (firms
+    registered before the platform's start: at the start, as the licences then in
+    force were loaded) and renewed every ``valid_months`` while the firm is open."""
+    lic = spec.existing.licence  # type: ignore[union-attr]
+    assert lic is not None
+    kind = context.kinds.get(lic.kind)
+    if kind is None:
+        if lic.polarity is None or lic.domain is None or lic.dept is None:
+            raise ValueError(
+                f"{spec.scheme}: existing.licence: kind {lic.kind!r} is not registered; "
+                "declare its polarity, domain and dept in the generator file"
+            )
+        kind = RecordKind(
+            lic.kind, lic.kind, lic.kind, lic.domain, lic.polarity, PARTY_ENTERPRISE, lic.dept
+        )
+    first = np.maximum(start, 0)
+    # a licence in force at the start runs out some time in its term, then is renewed
+    due = np.where(start < 0, rng.integers(1, lic.valid_months + 1, len(ids)), lic.valid_months)
+    batch = RecordBatch(prefix)
+    month, valid = first.copy(), due.copy()
+    live = (month < np.minimum(end, N_MONTHS)).copy()
+    while live.any():
+        i = np.flatnonzero(live)
+        day = np.maximum(dated(rng, month[i]), START_DAY)
+        batch.add(
+            lic.kind,
+            i,
+            day,
+            lag(rng, day, *lic.lag_days),
+            valid_until=add_months(day, valid[i]),
+            source_dept=lic.dept or kind.dept,
+            kind_spec=kind,
+        )
+        month = month + valid
+        valid = np.full(len(ids), lic.valid_months)
+        live &= month < np.minimum(end, N_MONTHS)
+    return batch.to_arrow(pa.array(ids, pa.string()))
 
 
 # --- subjects ----------------------------------------------------------------

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from features.records.kinds import RecordKind, all_kinds
+from features.records.synthetic.calendar import N_SIM
 from features.records.synthetic.population import Divisions, Drivers, Enterprises, Households
 from features.records.windows import WindowPolicy
 
@@ -26,7 +27,9 @@ class CityContext:
     Attributes
     ----------
     enterprises
-        ``subject_id, industry, region_code, mu`` of every enterprise.
+        ``subject_id, industry, region_code, mu, est_month, closure_month`` of
+        every enterprise (months from the calendar's start; ``closure_month`` is
+        the simulation's length for a firm that never closes).
     households
         ``subject_id, village_code, mu`` of every household.
     villages
@@ -57,8 +60,12 @@ def city_context(
     drv: Drivers,
     taken: set[str],
     windows: WindowPolicy | None = None,
+    closure_month: np.ndarray | None = None,
 ) -> CityContext:
-    """The context of the built-in city's population (before any declared scheme)."""
+    """The context of the built-in city's population (before any declared scheme).
+
+    ``closure_month``: each enterprise's closing month (default: none closes).
+    """
     ent_ids = ent.frame["subject_id"].to_numpy()
     subjects = {
         *ent_ids,
@@ -74,6 +81,10 @@ def city_context(
                 "industry": ent.industry,
                 "region_code": ent.frame["region_code"].to_numpy(),
                 "mu": ent.mu,
+                "est_month": ent.est_month,
+                "closure_month": (
+                    np.full(len(ent_ids), N_SIM) if closure_month is None else closure_month
+                ),
             }
         ),
         households=pd.DataFrame(

@@ -60,6 +60,7 @@ def declared_records(
     truth_at: np.ndarray,
     kinds: Mapping[str, RecordKind],
     windows: WindowPolicy,
+    end_month: np.ndarray | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """Records (``records`` schema without ingest_id) and ``synthetic_truth`` rows.
 
@@ -73,6 +74,10 @@ def declared_records(
         Record ID prefix, unique in the city.
     truth_at
         As-of month indices of the truth rows.
+    end_month
+        The month each subject closes (none recorded from then on); default never.
+
+    Returns no truth rows when the spec has no target (a rule-only scheme).
     """
     n = len(mu)
     lat = spec.latent.spec()
@@ -80,6 +85,8 @@ def declared_records(
     x = simulate_x(rng, n, lat, N_SIM)
     z = mu[:, None] + x
     exists = months[None, :] >= est_month[:, None]
+    if end_month is not None:
+        exists &= months[None, :] < end_month[:, None]
     recordable = exists & (months[None, :] < N_MONTHS)
     batch = RecordBatch(prefix)
 
@@ -101,7 +108,9 @@ def declared_records(
 
     id_array = pa.array(ids, pa.string())
     records = batch.to_arrow(id_array)
-    if LOAN_DEFAULT in spec.target.events:
+    if spec.target is None:
+        truth = pa.table({"subject_id": pa.array([], pa.string())})
+    elif LOAN_DEFAULT in spec.target.events:
         assert spec.loans is not None and book is not None  # checked by the spec
         first = np.full(n, N_SIM + 1)
         np.minimum.at(first, book.start[0], book.start[1])
@@ -286,7 +295,7 @@ def _truth(
             continue
         macro = np.zeros((who.size, N_SIM))
         total = np.zeros(who.size)
-        for name in spec.target.events:
+        for name in spec.target.events if spec.target else ():
             exposure = np.broadcast_to(rates[name][who][:, None], (who.size, N_SIM))
             total += expected_intensity_sum(
                 [spec.events[name].hazard()], mu[who], x[who, t], macro, lat, int(t), exposure

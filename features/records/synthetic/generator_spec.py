@@ -283,6 +283,37 @@ class Links(_Strict):
     members: MembersLink | None = None
 
 
+class Licence(_Strict):
+    """The record that makes a firm one of the sector's (a qualification or a
+    licence), filed once when the firm enters the sector and renewed every
+    ``valid_months``; dated no earlier than the platform's start."""
+
+    kind: str
+    valid_months: int = Field(60, ge=1)
+    lag_days: tuple[int, int] = (1, 30)
+    dept: str | None = None
+    polarity: Literal["negative", "positive", "neutral"] | None = None
+    domain: str | None = None
+
+
+class Existing(_Strict):
+    """A sector of firms already in the city, instead of new subjects.
+
+    The sector's events are drawn for the city's enterprises of the GB/T 4754
+    ``industries`` (section letters), of which a ``share`` (drawn on the scheme's
+    own stream) are the sector's firms and hold its ``licence``. Their permanent
+    risk is the firm's own (``mu`` of the city) times ``risk`` plus a normal noise
+    of ``latent.noise_sd``; their drift is the scheme's own AR(1). Events fall between
+    the firm's registration and its closure.
+    """
+
+    subject_type: Literal["enterprise"] = "enterprise"
+    industries: list[str] = Field(min_length=1)
+    share: float = Field(1.0, gt=0, le=1)
+    risk: float = 1.0
+    licence: Licence | None = None
+
+
 class Target(_Strict):
     """The scheme's target: any of ``events`` in (T, T+12]. ``population``
     ``loan`` limits the truth to subjects with a loan on record."""
@@ -295,19 +326,34 @@ class GeneratorSpec(_Strict):
     """Everything the declared generator needs for one scheme."""
 
     scheme: str
-    sizes: Sizes
-    subject: Subject
-    identifier: Identifier
+    #: new subjects: how many, named and identified how (all three, or ``existing``)
+    sizes: Sizes | None = None
+    subject: Subject | None = None
+    identifier: Identifier | None = None
+    #: or: events on a sector of the city's firms (no new subjects)
+    existing: Existing | None = None
     attributes: dict[str, Attribute] = {}
     latent: Latent
     links: Links = Links()
     events: dict[str, Event] = {}
     yearly: dict[str, Yearly] = {}
     loans: Loans | None = None
-    target: Target
+    #: ``None``: no truth rows (a scheme rated by its published rule alone)
+    target: Target | None = None
 
     @model_validator(mode="after")
     def _references(self) -> GeneratorSpec:
+        new = (self.sizes, self.subject, self.identifier)
+        if self.existing is not None:
+            if any(x is not None for x in new) or self.attributes or self.loans:
+                raise ValueError(
+                    "[existing] adds events to the city's firms: it takes no sizes, subject, "
+                    "identifier, attributes or loans"
+                )
+            if self.links != Links():
+                raise ValueError("[existing] firms keep their own links: no [links]")
+        elif any(x is None for x in new):
+            raise ValueError("new subjects need [sizes], [subject] and [identifier]")
         known = set(self.attributes)
         for name, attr in self.attributes.items():
             _names(attr.when, known, f"attributes.{name}.when")
@@ -316,7 +362,9 @@ class GeneratorSpec(_Strict):
             _names(ev.rate_by, known, f"events.{name}.rate_by")
             _names(ev.dept_by, known, f"events.{name}.dept_by")
         _names(self.latent.loadings, known, "latent.loadings")
-        refs = [self.identifier.by, self.subject.name_by]
+        refs: list[str | None] = []
+        if self.identifier is not None and self.subject is not None:  # new subjects
+            refs = [self.identifier.by, self.subject.name_by]
         if self.links.employer is not None:
             refs.append(self.links.employer.by)
         if self.links.members is not None:
@@ -325,13 +373,14 @@ class GeneratorSpec(_Strict):
             if ref is not None and ref not in known:
                 raise ValueError(f"attribute {ref!r} is not declared under [attributes]")
         events = set(self.events) | ({LOAN_DEFAULT} if self.loans else set())
-        for name in self.target.events:
+        target = self.target.events if self.target else []
+        for name in target:
             if name not in events:
                 listed = ", ".join(sorted(events))
                 raise ValueError(
                     f"target.events: event {name!r} is not declared (events: {listed})"
                 )
-        if self.target.population == "loan" and self.loans is None:
+        if self.target and self.target.population == "loan" and self.loans is None:
             raise ValueError("target population 'loan' needs a [loans] table")
         if self.latent.village_effect and self.links.village is None:
             raise ValueError("latent.village_effect needs [links.village]")
@@ -342,14 +391,17 @@ class GeneratorSpec(_Strict):
             raise ValueError("links.legal_rep.households needs [links.village]")
         if self.latent.members and self.links.members is None:
             raise ValueError("latent.members needs [links.members]")
-        if LOAN_DEFAULT in self.target.events and len(self.target.events) > 1:
+        if LOAN_DEFAULT in target and len(target) > 1:
             raise ValueError("a loan_default target stands alone (its truth follows the loan book)")
-        if self.identifier.existing_legal_reps and self.identifier.kind != "id_number":
+        idr = self.identifier
+        if idr is not None and idr.existing_legal_reps and idr.kind != "id_number":
             raise ValueError("identifier.existing_legal_reps is for persons (kind id_number)")
         return self
 
     def size(self, scale: str) -> int:
-        """Number of subjects at ``scale``."""
+        """Number of new subjects at ``scale`` (0 for a sector of existing firms)."""
+        if self.sizes is None:
+            return 0
         try:
             return int(getattr(self.sizes, scale))
         except AttributeError:
