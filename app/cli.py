@@ -65,13 +65,8 @@ def settings_problem() -> str | None:
 def schemes_problem() -> str | None:
     """Activate the configured scheme folders; why they cannot be, in words, or ``None``."""
     from app.settings import settings
-    from features.registry import RegistryError
 
-    try:
-        settings().activate_schemes()
-    except RegistryError as exc:
-        return f"[schemes] folders: {exc}"
-    return None
+    return settings().schemes_problem()
 
 
 def main() -> None:

@@ -131,9 +131,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{grade} · 模型 {model} 版本 {version}",
         "{grade} · model {model} version {version}",
     ),
-    "profile.green": (
-        "绿色通道：连续3年无失信记录，可享容缺受理等便利。",
-        "Green channel: 3 years without a negative record (fast-track services).",
+    "profile.flag_on": (
+        "{label}：连续{years}年无失信记录，可享容缺受理等便利。",
+        "{label}: {years} years without a negative record (fast-track services).",
     ),
     "profile.override": ("政策调整", "Policy override"),
     "profile.reasons": ("评价理由", "Reasons"),
@@ -451,8 +451,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Stored, but the household scheme has no champion: not re-rated.",
     ),
     # profile additions
-    "profile.no_green": ("未进入绿色通道。", "Not in the green channel."),
-    "profile.points_rule": ("诚信考核（记分）", "Integrity points rule"),
+    "profile.flag_off": ("未进入{label}。", "Not in the {label}."),
+    "profile.rule_title": (
+        "{label}：{points} 分，{grade}（{grade_label}），计分记录 {n} 条",
+        "{label}: {points} points, {grade} ({grade_label}), {n} scoring records",
+    ),
+    "profile.rule_record": (
+        "{date} {label}：{points}分（记录编号 {record}）",
+        "{date} {label}: {points} points (record {record})",
+    ),
     "profile.points_detail": (
         "记分 {points} 分，{events} 起事件：{grade}",
         "{points} points from {events} events: {grade}",

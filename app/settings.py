@@ -482,8 +482,24 @@ class Settings(_Strict):
         """
         from features import registry
 
-        if self.schemes.folders or registry.active().folders:
-            registry.activate(registry.build(self.schemes.folders))
+        wanted = tuple(Path(f) for f in self.schemes.folders)
+        now = registry.current()
+        if now is not None and now.folders == wanted:
+            return  # already this process's registry: every door may call this on each start
+        if wanted or (now is not None and now.folders):
+            registry.activate(registry.build(wanted))
+
+    def schemes_problem(self) -> str | None:
+        """Activate the configured scheme folders (:meth:`activate_schemes`); why they cannot
+        be, in one line naming the folder and file, or ``None``. Every door (command line, app,
+        HTTP API, Spark job) calls this before it reads a scheme."""
+        from features.registry import RegistryError
+
+        try:
+            self.activate_schemes()
+        except RegistryError as exc:
+            return f"[schemes] folders: {' '.join(str(exc).split())}"
+        return None
 
     def rating_policies(self):
         """The published rules and flags every rating computes, with this deployment's

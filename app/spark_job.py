@@ -20,8 +20,9 @@ partitioned by scheme and as_of (default ``<lake>/ratings``). Executors never
 contact MLflow. ``--as-of`` is parsed by :func:`app.dates.parse_day`, as on the
 command line.
 
-Publication windows, severity weights and policies come from the shipped
-settings (``app/settings.toml``), overlaid with ``$XINPING_SETTINGS`` if set.
+Publication windows, severity weights, policies and the scheme folders (``[schemes]
+folders``: the driver reads each folder's declaration, scale and spec) come from the
+shipped settings (``app/settings.toml``), overlaid with ``$XINPING_SETTINGS`` if set.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _day(text: str) -> dt.date:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line arguments of the job."""
-    from features.schemes import MODELLED
+    from features.schemes import modelled
 
     parser = argparse.ArgumentParser(
         prog="spark_job.py",
@@ -71,19 +72,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--master", help="Only without spark-submit: a local master, e.g. local[2]."
     )
     args = parser.parse_args(argv)
-    schemes = MODELLED if "all" in args.scheme else tuple(dict.fromkeys(args.scheme))
-    unknown = [s for s in schemes if s not in MODELLED]
+    known = modelled()  # the active registry's, with the configured folders
+    schemes = known if "all" in args.scheme else tuple(dict.fromkeys(args.scheme))
+    unknown = [s for s in schemes if s not in known]
     if unknown:
-        parser.error(f"unknown schemes {unknown}; use {', '.join(MODELLED)} or all")
+        parser.error(f"unknown schemes {unknown}; use {', '.join(known)} or all")
     args.scheme = schemes
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the job; return the process exit code."""
+    from app.settings import settings
+
+    # the configured scheme folders join the registry before --scheme is checked against it
+    problem = settings().schemes_problem()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr, flush=True)
+        return 2
     args = parse_args(argv)
     import scoring
-    from app.settings import settings
     from features.store.spark_session import local_session, submitted_session
     from features.store.spark_store import SparkStore
     from scoring.loader import champions

@@ -16,6 +16,7 @@ from app.auth import PAGE_ROLES, PUBLIC_PAGES, may_open
 from app.components import formats
 from app.components.chrome import localise
 from app.i18n import LANGS, lang, t
+from app.settings import settings
 from app.state import (
     check_session,
     cookie_html,
@@ -42,6 +43,12 @@ ICONS = {
 }
 
 st.set_page_config(page_title="信评 xinping", page_icon=":material/verified:", layout="wide")
+# the configured scheme folders (settings [schemes]) join the registry once per process; a
+# bad folder is one line on every page, as on the command line
+_schemes_problem = settings().schemes_problem()
+if _schemes_problem is not None:
+    st.error(_schemes_problem)
+    st.stop()
 resume_session()  # a refresh: the signed cookie brings the user back (app.sessions)
 check_session()  # signed out elsewhere, expired, or the account changed: end it here too
 user = current_user()

@@ -37,6 +37,9 @@ class AttributeDecl:
         Labels.
     choices
         Accepted values of a ``string`` attribute; empty accepts any.
+    choice_labels
+        ``(value, Chinese, English)`` for the choices, so that a page or report shows
+        ``导游``, not the stored code ``tour_guide``; a choice without one is shown as stored.
     """
 
     name: str
@@ -44,6 +47,7 @@ class AttributeDecl:
     label_zh: str
     label_en: str
     choices: tuple[str, ...] = ()
+    choice_labels: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not _KEY.fullmatch(self.name):
@@ -54,6 +58,16 @@ class AttributeDecl:
             )
         if self.choices and self.dtype != "string":
             raise ValueError(f"attribute {self.name}: choices apply to string attributes only")
+        stray = [v for v, *_ in self.choice_labels if v not in self.choices]
+        if stray:
+            raise ValueError(f"attribute {self.name}: choice_labels name no choice: {stray}")
+
+    def value_label(self, value: str, lang: str = "zh") -> str:
+        """A stored value as a reader sees it: its choice label in ``lang``, else the value."""
+        for v, zh, en in self.choice_labels:
+            if v == value:
+                return zh if lang == "zh" else en
+        return value
 
 
 @dataclass(frozen=True)

@@ -416,6 +416,19 @@ def active() -> Registry:
     return _ACTIVE[0]
 
 
+def scale_file(key: str) -> Path | None:
+    """The grade scale file of scheme ``key`` when a scheme folder holds it (its
+    ``scale.toml``); ``None`` for a shipped scheme or an unknown key, whose scale is
+    ``models/scales/<key>.toml``, read as package data (:func:`models.rating.load_scale`).
+
+    ``models`` imports no other package, so a scale's reader is handed this path.
+    """
+    for e in active().entries:
+        if e.key == key:
+            return e.scale_path if e.folder is not None else None
+    return None
+
+
 def activate(reg: Registry) -> None:
     """Make ``reg`` the process-wide registry and clear every cache keyed on the old one."""
     _ACTIVE[:] = [reg]

@@ -1,10 +1,11 @@
 """Grade scales: from a probability of default to a published grade.
 
-A scale (``models/scales/<scheme>.toml``) lists the grades from best to worst
-with their labels and a reference share of the population (e.g. 丹东's A/B/C/D
-mix for enterprises). :meth:`GradeScale.fit_bands` turns the shares into PD
-bands on training data and then moves each boundary, if needed, until
-observed default rates rise with every worse grade.
+A scale (``models/scales/<scheme>.toml``, or ``scale.toml`` in a scheme folder)
+lists the grades from best to worst with their labels and a reference share of
+the population (e.g. 丹东's A/B/C/D mix for enterprises).
+:meth:`GradeScale.fit_bands` turns the shares into PD bands on training data and
+then moves each boundary, if needed, until observed default rates rise with
+every worse grade.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
 
 from models.overrides import Override, parse_overrides
 
-SCALES_DIR = Path(__file__).with_name("scales")
+SCALES_DIR = Path(__file__).with_name("scales")  # the shipped scales (a folder scheme has its own)
 
 
 @dataclass(frozen=True)
@@ -136,19 +138,39 @@ class GradeScale:
         return replace(self, cutoffs=cutoffs)
 
 
-def load_scale(scheme: str, folder: Path | None = None, path: Path | None = None) -> GradeScale:
-    """Read ``models/scales/<scheme>.toml`` (unknown keys are errors).
+def scale_source(scheme: str, path: Path | None = None) -> Traversable:
+    """Where ``scheme``'s grade scale is: ``path`` when given (a scheme folder's
+    ``scale.toml``, as its registry entry names it), else the shipped
+    ``models/scales/<scheme>.toml`` read as package data, so that it loads from a
+    zipped package too (``spark-submit --py-files``).
 
-    The shipped scales are read as package data, so that they load from a zipped
-    package too (``spark-submit --py-files``); ``folder`` reads another directory,
-    ``path`` one file (a scheme folder's ``scale.toml``).
+    ``models`` imports no other package: callers pass a folder scheme's file
+    (``features.registry.scale_file(key)``, ``None`` for a shipped scheme).
     """
     if path is not None:
-        pass
-    elif folder is None:
-        path = resources.files("models").joinpath("scales", f"{scheme}.toml")  # type: ignore[assignment]
-    else:
-        path = folder / f"{scheme}.toml"
+        return path
+    return resources.files("models").joinpath("scales", f"{scheme}.toml")
+
+
+def has_scale(scheme: str, path: Path | None = None) -> bool:
+    """True when ``scheme`` has a grade scale file (rule-only schemes such as village have none)."""
+    return scale_source(scheme, path).is_file()
+
+
+def load_scale(scheme: str, folder: Path | None = None, path: Path | None = None) -> GradeScale:
+    """Read ``scheme``'s grade scale (unknown keys are errors).
+
+    Parameters
+    ----------
+    scheme
+        The scheme key.
+    folder
+        Read ``<folder>/<scheme>.toml`` instead (tests).
+    path
+        The scale file of a scheme folder (``features.registry.scale_file(scheme)``);
+        ``None`` reads the shipped scale (:func:`scale_source`).
+    """
+    path = folder / f"{scheme}.toml" if folder is not None else scale_source(scheme, path)
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     allowed = {"scheme", "name_zh", "name_en", "min_share", "grades", "overrides", "source"}
     unknown = set(data) - allowed

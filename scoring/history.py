@@ -28,10 +28,11 @@ import pandas as pd
 
 from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
+from features.registry import scale_file
 from features.schemes import schemes
 from features.store.base import Store
 from features.subjects import closed_subjects_sql
-from models.rating import SCALES_DIR, load_scale
+from models.rating import has_scale, load_scale
 from scoring.record_changes import record_changes
 
 RATING_COLUMNS: tuple[str, ...] = TABLES["ratings"].column_names
@@ -223,8 +224,8 @@ def batch_dates(store: Store, scheme: str | None = None) -> list[dt.date]:
 def grade_order(scheme: str, observed: Iterable[str] = ()) -> list[str]:
     """Grades best first: the scale file's order, then any other observed grade sorted."""
     keys: list[str] = []
-    if (SCALES_DIR / f"{scheme}.toml").exists():
-        keys = list(load_scale(scheme).keys)
+    if has_scale(scheme, scale_file(scheme)):
+        keys = list(load_scale(scheme, path=scale_file(scheme)).keys)
     extra = sorted({g for g in observed if isinstance(g, str)} - set(keys))
     return keys + extra
 

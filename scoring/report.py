@@ -33,9 +33,10 @@ from features.records.kinds import all_departments, all_kinds
 from features.records.personal import mask_text
 from features.records.regions import county_name
 from features.records.windows import WindowPolicy
+from features.registry import scale_file
 from features.store.base import Store
 from features.subjects import current_subject, person_types
-from models.rating import SCALES_DIR, load_scale
+from models.rating import has_scale, load_scale
 from scoring import report_labels as L
 from scoring.check_state import CheckConfig
 from scoring.evidence import date_or_none, records_behind
@@ -260,8 +261,8 @@ def _scheme_info(scheme: str, lang: str, unit: str) -> dict[str, Any]:
     if sch:
         dims = sch.dimensions or tuple(dict.fromkeys(i.dimension for i in sch.indicators))
         info["dimensions"] = "、".join(dims) if lang == "zh" else ", ".join(dims)
-    if (SCALES_DIR / f"{scheme}.toml").exists():
-        scale = load_scale(scheme)
+    if has_scale(scheme, scale_file(scheme)):
+        scale = load_scale(scheme, path=scale_file(scheme))
         info["grades"] = [
             {"key": g.key, "label": g.label_zh if lang == "zh" else g.label_en}
             for g in scale.grades
@@ -294,7 +295,8 @@ def _section(
     overrides = decode(r["overrides"]) or []
     unit = reasons.get("unit", "")
     order = grade_order(scheme, [r["final_grade"]])
-    scale = load_scale(scheme) if (SCALES_DIR / f"{scheme}.toml").exists() else None
+    own = scale_file(scheme)
+    scale = load_scale(scheme, path=own) if has_scale(scheme, own) else None
     grade_label = ""
     if scale and r["final_grade"] in scale.keys:
         grade_label = scale.label(r["final_grade"], lang)

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from features import registry
 from features.build import feature_sql, typed_features
 from features.compile import BuildConfig
 from features.dsl import Scheme
@@ -55,6 +56,10 @@ class SparkBatch:
     scored_at: dt.datetime
     chunk_rows: int = CHUNK_ROWS
     rules: tuple[PointsRule, ...] = ()
+    #: The driver's registry when it holds scheme folders (``[schemes] folders``): the
+    #: executors read no settings and may not see the folders, so they rate with the
+    #: declarations the driver loaded (plain data, pickled with the broadcast).
+    declarations: registry.Registry | None = None
 
 
 def rate_batch(frame: pd.DataFrame, job: SparkBatch) -> pd.DataFrame:
@@ -73,6 +78,10 @@ def rate_batch(frame: pd.DataFrame, job: SparkBatch) -> pd.DataFrame:
     pandas.DataFrame
         The ``ratings`` rows of :func:`scoring.batch.rate_frame`.
     """
+    if job.declarations is not None:
+        now = registry.current()
+        if now is None or now.folders != job.declarations.folders:
+            registry.activate(job.declarations)  # once per Python worker
     features = typed_features(frame, job.model.pipeline.scheme)
     return rate_frame(
         job.model,
@@ -134,7 +143,14 @@ def score_scheme_spark(
     scheme = (policies or RatingPolicies()).scheme(model.pipeline.scheme)
     if progress:
         progress(f"评分 scoring {scheme.key} (Spark)", 0, 1)
-    job = SparkBatch(model, as_of, scored_at or dt.datetime.now(), rules=tuple(scheme.rules))
+    declared = registry.active()
+    job = SparkBatch(
+        model,
+        as_of,
+        scored_at or dt.datetime.now(),
+        rules=tuple(scheme.rules),
+        declarations=declared if declared.folders else None,
+    )
     counts = mapper(
         scoring_sql(scheme, as_of, cfg),
         rate_batch,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features import registry
 from features.dsl import DOWN, UP, Derived, Scheme
 from models import metrics
 from models.calibration import PlattCalibrator, ScoreScale
@@ -243,7 +244,7 @@ def fit_pipeline(
         estimator=est,
         calibrator=calibrator,
         score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
-        scale=load_scale(scheme.key),
+        scale=load_scale(scheme.key, path=registry.scale_file(scheme.key)),
         texts=indicator_texts(scheme),
         reference=reference_row(both[cols], ordinal),
         ordinal=ordinal,

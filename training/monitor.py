@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from features import registry
 from features.build import build_features, build_labels, build_training_frame, data_end
 from features.compile import BuildConfig
 from features.schemes import get_scheme
@@ -173,7 +174,7 @@ def assess_batch(
         grades = tuple(reference.get("grade_shares") or sorted(rated["model_grade"].unique()))
         result = bt.backtest(rated, defaulted or set(), grades, cfg.backtest_alpha)
         result["min_auc"] = cfg.min_auc
-        scale = load_scale(batch.scheme)
+        scale = load_scale(batch.scheme, path=registry.scale_file(batch.scheme))
         for row in result["grades"]:
             known = row["grade"] in scale.keys
             row["label_zh"] = scale.label(row["grade"]) if known else row["grade"]

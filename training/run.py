@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features import registry
 from features.build import build_training_frame
 from features.dsl import Scheme
 from features.exports import write_csv
@@ -35,7 +38,7 @@ from training.gates import check_gates
 from training.reference import REFERENCE_PATH, population_reference
 from training.report import render_html
 from training.report_figures import figures
-from training.spec import TrainingSpec
+from training.spec import TrainingSpec, spec_file
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def build_frames(
         raise ValueError(
             f"scheme {scheme.key}: no {' or '.join(empty)} snapshot is covered by the store's "
             f"history (records of each kind begin: {history['start']}); move the snapshots "
-            f"in training/specs/{scheme.key}.toml later or shorten the windows of: "
+            f"in {spec_file(scheme.key)} later or shorten the windows of: "
             + ", ".join(sorted({n for d in history["dropped"] for n in d["uncovered"]}))
         )
     parts = [
@@ -216,6 +219,7 @@ def train_scheme(
             }
         )
         mlflow.log_params(_flat("", spec.model_dump(mode="json")))
+        _log_declaration(scheme_key)
         oot_d = report["discrimination"]["oot"]
         mets = {f"oot_{k}": v for k, v in oot_d.items() if isinstance(v, float)}
         mets.update({f"validation_auc_{k}": v for k, v in val_auc.items()})
@@ -273,6 +277,36 @@ def train_scheme(
         )
         run_id = run.info.run_id
     return TrainResult(scheme_key, run_id, version, pipeline.family, report, fp)
+
+
+def declaration_files(scheme_key: str) -> dict[str, Path]:
+    """The files that declare scheme ``scheme_key``, by artifact name, from its registry entry:
+    the declaration module (a shipped ``features/definitions/<module>.py`` or a scheme folder's
+    ``declaration.py``), its grade scale, its training spec and its demo-city generator (when
+    it has one)."""
+    entry = registry.active().entry(scheme_key)
+    if entry.folder is not None:
+        module = entry.folder / registry.DECLARATION_FILE
+    else:
+        module = Path(importlib.import_module(entry.origin).__file__ or "")
+    files = {module.name: module, "scale.toml": entry.scale_path, "spec.toml": entry.spec_path}
+    if entry.generator is not None:
+        files["generator.toml"] = entry.generator
+    return files
+
+
+def _log_declaration(scheme_key: str) -> None:
+    """Log what the model is trained on as its scheme declares it: the declaration's files
+    under ``declaration/`` (scale, spec and generator under their scheme-folder names) and the
+    registry origin as the tag ``scheme_origin``, so that a validator reads the exact
+    indicators, target, grades and overrides of the run, shipped or from a folder."""
+    import mlflow
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path in declaration_files(scheme_key).items():
+            shutil.copyfile(path, Path(tmp) / name)
+        mlflow.log_artifacts(tmp, artifact_path="declaration")
+    mlflow.set_tag("scheme_origin", registry.active().entry(scheme_key).origin)
 
 
 def _requirements() -> list[str]:

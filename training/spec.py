@@ -1,4 +1,5 @@
-"""Training specs: ``training/specs/<scheme>.toml``, typed, unknown keys rejected."""
+"""Training specs: ``training/specs/<scheme>.toml`` (or ``spec.toml`` in a scheme folder),
+typed, unknown keys rejected."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from features import registry
 
 SPECS_DIR = Path(__file__).with_name("specs")
 
@@ -125,9 +128,20 @@ class TrainingSpec(_Strict):
     history: History = History()
 
 
-def load_spec(scheme: str, folder: Path = SPECS_DIR) -> TrainingSpec:
-    """Read and validate ``<folder>/<scheme>.toml``."""
-    path = folder / f"{scheme}.toml"
+def spec_file(scheme: str) -> Path:
+    """Where ``scheme``'s training spec is, from its registry entry: ``spec.toml`` in a
+    scheme folder, ``training/specs/<scheme>.toml`` for a shipped scheme (and for a key the
+    registry does not know)."""
+    try:
+        return registry.active().entry(scheme).spec_path
+    except KeyError:
+        return SPECS_DIR / f"{scheme}.toml"
+
+
+def load_spec(scheme: str, folder: Path | None = None) -> TrainingSpec:
+    """Read and validate ``scheme``'s training spec (:func:`spec_file`), or
+    ``<folder>/<scheme>.toml`` when ``folder`` is given (tests)."""
+    path = spec_file(scheme) if folder is None else folder / f"{scheme}.toml"
     if not path.exists():
         raise FileNotFoundError(f"no training spec for {scheme!r}: {path}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -95,7 +95,15 @@ def create_app(settings: Any, store: Any = None) -> FastAPI:
     store
         An open store to serve (tests); default: the settings' store, opened here and
         closed when the application stops.
+
+    Raises
+    ------
+    features.registry.RegistryError
+        When a configured scheme folder (``[schemes] folders``) cannot be registered.
     """
+    # the configured scheme folders join the registry before any route reads a scheme
+    # (``xinping serve`` has already said in one line why a bad folder cannot)
+    settings.activate_schemes()
     own = store is None
 
     @asynccontextmanager

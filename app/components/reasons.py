@@ -37,3 +37,34 @@ def override_notes(overrides: list[dict[str, Any]], lang: str) -> None:
     for item in overrides:
         text = item.get("reason_zh" if lang == "zh" else "reason_en") or str(item)
         st.warning(f"{t('profile.override')}: {plain(text)}")
+
+
+def rule_records(rule: dict[str, Any], lang: str) -> None:
+    """A published points rule's result (:func:`app.data.subjects.rule_results`): its label,
+    points, band and, folded, the records that scored."""
+    zh = lang == "zh"
+    records = rule.get("detail") or []
+    title = t(
+        "profile.rule_title",
+        label=rule["label_zh" if zh else "label_en"],
+        points=rule.get("points", 0),
+        grade=rule.get("grade", ""),
+        grade_label=rule.get("grade_zh" if zh else "grade_en") or rule.get("grade", ""),
+        n=len(records),
+    )
+    with st.expander(title):
+        if not records:
+            st.caption(t("none"))
+        for r in records:
+            st.markdown(
+                "- "
+                + plain(
+                    t(
+                        "profile.rule_record",
+                        date=r.get("date", ""),
+                        label=r.get("label_zh" if zh else "label_en", ""),
+                        points=r.get("points", 0),
+                        record=r.get("record_id", ""),
+                    )
+                )
+            )

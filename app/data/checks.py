@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from features.records.kinds import KINDS
+from features.records.kinds import all_kinds
 from features.store.base import Store
 from scoring.list_reads import evidence_trail, list_events, listing_rows
 from scoring.lists import ListsConfig, list_states, listing_states
@@ -79,8 +79,9 @@ def evidence_kind(source: str, kind: str, lang: str) -> str:
             return kind
     if kind == "listing_evidence":
         return ("名单列入所依据的记录", "record behind a listing")[i]
-    if kind in KINDS:
-        return KINDS[kind].label_zh if i == 0 else KINDS[kind].label_en
+    kinds = all_kinds()  # read now: a scheme folder's kinds join with the registry
+    if kind in kinds:
+        return kinds[kind].label_zh if i == 0 else kinds[kind].label_en
     return kind
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from features import registry
 from features.schemes import modelled
 from features.store.base import Store
 from features.subjects import current_subjects_sql
@@ -26,15 +27,18 @@ from scoring.history import current_ratings, migration
 def grade_order(scheme: str) -> tuple[str, ...]:
     """A scheme's grades, best first (from its scale file)."""
     try:
-        return load_scale(scheme).keys
+        return load_scale(scheme, path=registry.scale_file(scheme)).keys
     except FileNotFoundError:
         return ()
+
+
+registry.on_change(grade_order.cache_clear)  # a folder scheme's scale comes and goes with it
 
 
 def grade_label(scheme: str, grade: str, lang: str) -> str:
     """The grade's label from the scheme's scale (the key itself when unknown)."""
     try:
-        return load_scale(scheme).label(grade, lang)
+        return load_scale(scheme, path=registry.scale_file(scheme)).label(grade, lang)
     except (FileNotFoundError, KeyError, ValueError):
         return grade
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from app.components import formats
 from app.data.subjects import record_value
-from features.records.kinds import DEPARTMENTS, KINDS
+from features.records.kinds import all_departments, all_kinds
 from features.records.values import (
     SEVERITIES,
     kind_value_label,
@@ -47,14 +47,15 @@ def _last_day(value: Any) -> str:
 
 
 def _dept(code: Any, lang: str) -> str:
-    if code in DEPARTMENTS:
-        d = DEPARTMENTS[code]
+    departments = all_departments()  # read now: declared departments join with the registry
+    if code in departments:
+        d = departments[code]
         return d.label_zh if lang == "zh" else d.label_en
     return DASH if formats.missing(code) else str(code)
 
 
 def _kind(code: str, lang: str) -> str:
-    k = KINDS.get(code)
+    k = all_kinds().get(code)
     return (k.label_zh if lang == "zh" else k.label_en) if k else code
 
 

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from features.records.csv_files import EXTRA_FIELDS
-from features.records.kinds import DEPARTMENTS, KINDS
+from features.records.kinds import all_departments, all_kinds
 from features.records.personal import mask_text
 from features.records.schema import TABLES
 from features.records.values import FILE_FORMATS, INGEST_TABLES, SOURCES, value_label
@@ -47,8 +47,9 @@ def ingest_log(store: Store) -> pd.DataFrame:
 
 
 def _dept(key: str | None, lang: str) -> str:
-    if key in DEPARTMENTS:
-        return DEPARTMENTS[key].label_zh if lang == "zh" else DEPARTMENTS[key].label_en
+    departments = all_departments()  # read now: declared departments join with the registry
+    if key in departments:
+        return departments[key].label_zh if lang == "zh" else departments[key].label_en
     return value_label(SOURCES, key, lang) or "—"
 
 
@@ -179,9 +180,9 @@ def record_counts(store: Store, lang: str = "zh") -> pd.DataFrame:
     frame = store.query("""
         SELECT source_dept, kind, count(*) AS n FROM records
         GROUP BY source_dept, kind ORDER BY n DESC""")
-    zh = lang == "zh"
+    zh, kinds = lang == "zh", all_kinds()
     frame["department"] = [_dept(d, lang) for d in frame["source_dept"]]
     frame["kind_label"] = [
-        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k for k in frame["kind"]
+        (kinds[k].label_zh if zh else kinds[k].label_en) if k in kinds else k for k in frame["kind"]
     ]
     return frame

@@ -7,7 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from features.records.kinds import DEPARTMENTS, KINDS
+from features import registry
+from features.common_flags import flags_of
+from features.records.kinds import all_departments, all_kinds
 from features.records.values import (
     POLARITIES,
     SEVERITIES,
@@ -16,10 +18,13 @@ from features.records.values import (
     value_label,
     value_num_unit,
 )
+from features.rules import Flag
+from features.schemes import schemes
 from features.store.base import Store
 from features.subjects import current_subject, search_subjects
 from scoring.history import ratings_on, subject_history
 from scoring.objections import objection_status
+from scoring.rules import LEGACY_KEYS
 
 SEARCH_LIMIT = 50
 
@@ -53,16 +58,72 @@ def latest(store: Store, subject_id: str, history: pd.DataFrame) -> pd.DataFrame
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def points_rule(why: dict[str, Any]) -> dict[str, Any] | None:
-    """The driver 诚信考核 points rule stored beside the model grade, if any."""
-    rule = why.get("points_rule")
-    return rule if isinstance(rule, dict) else None
+def rule_results(why: dict[str, Any], scheme: str) -> list[dict[str, Any]]:
+    """Each published points rule's result stored with the rating (``reasons["rules"]``,
+    :mod:`scoring.rules`), with the rule's declared labels: ``key``, ``label_zh``,
+    ``label_en``, ``points``, ``events``, ``grade``, ``grade_zh``, ``grade_en``,
+    ``binding`` and ``detail`` (the records that scored)."""
+    found = why.get("rules")
+    if not isinstance(found, dict):  # rated before reasons["rules"]: the older keys
+        found = {k: why[old] for k, old in LEGACY_KEYS.items() if isinstance(why.get(old), dict)}
+    declared = {r.key: r for r in schemes()[scheme].rules} if scheme in schemes() else {}
+    out = []
+    for key, got in found.items():
+        rule = declared.get(key)
+        out.append(
+            {
+                **got,
+                "key": key,
+                "label_zh": rule.label_zh if rule else key,
+                "label_en": rule.label_en if rule else key,
+            }
+        )
+    return out
 
 
-def green(row: pd.Series) -> bool:
-    """True when the rating carries the green-channel flag (null counts as no)."""
-    value = row.get("green_channel")
-    return bool(value) if value is not None and not pd.isna(value) else False
+def flag_states(row: pd.Series, scheme: str) -> list[tuple[Flag, bool]]:
+    """The scheme's flags (:func:`features.common_flags.flags_of`) whose value the rating
+    stores (a ratings column named by the flag's key: ``green_channel``), with it."""
+    if scheme not in schemes():
+        return []
+    out = []
+    for flag in flags_of(schemes()[scheme]):
+        value = row.get(flag.key)
+        if value is not None and not pd.isna(value):
+            out.append((flag, bool(value)))
+    return out
+
+
+def attributes(
+    store: Store, subject_id: str, subject_type: str, lang: str
+) -> list[tuple[str, str]]:
+    """The subject's declared attributes now (``subject_attributes``, the latest value of each)
+    as ``(label, value)`` in ``lang``, in the order its type declares them."""
+    types = registry.active().subject_types()
+    if subject_type not in types or not types[subject_type].attributes:
+        return []
+    frame = store.query(
+        """
+        SELECT name, value_text, value_num FROM subject_attributes WHERE subject_id = ?
+        QUALIFY row_number() OVER (PARTITION BY name ORDER BY version_from DESC) = 1""",
+        [subject_id],
+    )
+    now = {r.name: r for r in frame.itertuples(index=False)}
+    out = []
+    for decl in types[subject_type].attributes:
+        got = now.get(decl.name)
+        if got is None:
+            continue
+        if decl.dtype == "number":
+            if got.value_num is None or pd.isna(got.value_num):
+                continue
+            value = _num(float(got.value_num))
+        elif isinstance(got.value_text, str) and got.value_text:
+            value = decl.value_label(got.value_text, lang)
+        else:
+            continue
+        out.append((decl.label_zh if lang == "zh" else decl.label_en, value))
+    return out
 
 
 def reasons(row: pd.Series) -> dict[str, Any]:
@@ -107,9 +168,11 @@ def record_words(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """``frame`` of records with what each coded column means in ``lang``: ``kind_label``,
     ``severity_label``, ``polarity_label``, ``dept_label`` and ``value_shown``."""
     zh = lang == "zh"
+    # read now, not at import: a scheme folder's kinds and departments join with the registry
+    kinds, departments = all_kinds(), all_departments()
     out = frame.copy()
     out["kind_label"] = [
-        (KINDS[k].label_zh if zh else KINDS[k].label_en) if k in KINDS else k for k in frame["kind"]
+        (kinds[k].label_zh if zh else kinds[k].label_en) if k in kinds else k for k in frame["kind"]
     ]
     if "severity" in frame:
         out["severity_label"] = [
@@ -120,8 +183,8 @@ def record_words(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         out["polarity_label"] = [value_label(POLARITIES, v, lang) for v in frame["polarity"]]
     if "source_dept" in frame:
         out["dept_label"] = [
-            (DEPARTMENTS[d].label_zh if zh else DEPARTMENTS[d].label_en)
-            if d in DEPARTMENTS
+            (departments[d].label_zh if zh else departments[d].label_en)
+            if d in departments
             else value_label(SOURCES, d, lang)
             for d in frame["source_dept"]
         ]

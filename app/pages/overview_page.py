@@ -17,7 +17,9 @@ from app.i18n import (
     t,
 )
 from app.state import require, store
-from features.schemes import MODELLED
+from features.schemes import rated
+
+PER_ROW = 4  # scheme charts side by side; more schemes start a new row
 
 require("overview")
 st.title(t("page.overview"))
@@ -29,15 +31,17 @@ if not dates:
 as_of = st.selectbox(t("overview.as_of"), dates, key="as_of", format_func=formats.day)
 counts = grade_counts(s, as_of)  # subjects per scheme, region, industry and grade
 present = set(counts["scheme"].unique())
-schemes = [k for k in MODELLED if k in present]
+schemes = [k for k in rated() if k in present]
 
 st.subheader(t("overview.by_scheme"))
-cols = st.columns(max(len(schemes), 1))
-for col, key in zip(cols, schemes, strict=False):
-    dist = distribution(counts[counts["scheme"] == key], weight="n")
-    with col:
-        st.metric(scheme_label(key), f"{int(dist['n'].sum()):,}", help=t("overview.rated"))
-        st.altair_chart(charts.grade_bars(dist, grade_order(key), lang()), width="stretch")
+# any number of rated schemes (shipped or from a scheme folder), in rows of at most PER_ROW
+for start in range(0, len(schemes), PER_ROW):
+    row = schemes[start : start + PER_ROW]
+    for col, key in zip(st.columns(PER_ROW), row, strict=False):
+        dist = distribution(counts[counts["scheme"] == key], weight="n")
+        with col:
+            st.metric(scheme_label(key), f"{int(dist['n'].sum()):,}", help=t("overview.rated"))
+            st.altair_chart(charts.grade_bars(dist, grade_order(key), lang()), width="stretch")
 
 scheme = st.selectbox(t("overview.scheme"), schemes, format_func=scheme_label, key="scheme")
 mine = counts[counts["scheme"] == scheme].assign(

@@ -14,18 +14,19 @@ import streamlit as st
 
 from app.authorisation import ask_reference, log_search
 from app.components import charts, formats, tables
-from app.components.reasons import override_notes, reason_lists
+from app.components.reasons import override_notes, reason_lists, rule_records
 from app.data import lists as list_frames
 from app.data.overview import grade_label, grade_order
 from app.data.subjects import (
-    green,
+    attributes,
+    flag_states,
     latest,
     open_objections,
     overrides,
-    points_rule,
     rating_history,
     reasons,
     records,
+    rule_results,
     search,
     subject,
 )
@@ -91,6 +92,10 @@ st.caption(
         ]
     )
 )
+# the attributes its type declares (profession, licence number…), with their declared labels
+declared = attributes(s, subject_id, row["subject_type"], lang())
+if declared:
+    st.caption(" · ".join(f"{label}：{formats.plain(value)}" for label, value in declared))
 history = rating_history(s, subject_id)
 now = latest(s, subject_id, history)
 if now.empty:
@@ -109,8 +114,10 @@ else:
     )
     r = now[now["scheme"] == scheme].iloc[0]
     why = reasons(r)
-    rule = points_rule(why)  # drivers: the 诚信考核 points rule beside the model grade
-    c = st.columns(5 if rule else 4)
+    # the published points rules of the scheme (drivers' 诚信考核, a sector evaluation):
+    # each rule's band beside the model's grade, by its declared label
+    rules = rule_results(why, scheme)
+    c = st.columns(4 + len(rules))
     c[0].metric(
         t("col.final_grade"),
         formats.grade(r["final_grade"], lang()),
@@ -119,9 +126,9 @@ else:
     c[1].metric(t("col.pd"), formats.pd_percent(r["pd"]))
     c[2].metric(t("col.score"), f"{r['score']:.0f}")
     c[3].metric(t("col.as_of"), formats.day(r["as_of"]))
-    if rule:
-        c[4].metric(
-            t("profile.points_rule"),
+    for box, rule in zip(c[4:], rules, strict=True):
+        box.metric(
+            rule["label_zh" if lang() == "zh" else "label_en"],
             str(rule.get("grade_zh" if lang() == "zh" else "grade_en") or rule["grade"]),
             help=t(
                 "profile.points_detail",
@@ -141,10 +148,12 @@ else:
             version=r["model_version"],
         )
     )
-    if green(r):
-        st.success(t("profile.green"))
-    else:
-        st.caption(t("profile.no_green"))
+    for flag, on in flag_states(r, scheme):  # declared flags (the green channel…)
+        label = flag.label_zh if lang() == "zh" else flag.label_en
+        if on:
+            st.success(t("profile.flag_on", label=label, years=flag.years))
+        else:
+            st.caption(t("profile.flag_off", label=label))
     override_notes(overrides(r), lang())
     st.download_button(
         t("profile.report"),
@@ -156,6 +165,8 @@ else:
     )
     st.subheader(t("profile.reasons"))
     reason_lists(why, lang())
+    for rule in rules:  # the records each published rule counted, with their points
+        rule_records(rule, lang())
     unit = why.get("unit", "")
     st.altair_chart(
         charts.waterfall(

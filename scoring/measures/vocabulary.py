@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import tomllib
 from functools import cache
-from importlib import resources
 
+from features import registry
 from features.schemes import get_scheme, rated
-from models.rating import load_scale
+from models.rating import load_scale, scale_source
 
 #: Platform-managed lists: 红名单, 黑名单 (严重失信主体名单), 重点关注名单.
 LIST_KEYS: dict[str, tuple[str, str]] = {
@@ -92,8 +92,8 @@ def __getattr__(name: str) -> object:
 
 @cache
 def scale_grades(scheme: str) -> tuple[str, ...]:
-    """The grades of ``scheme``'s shipped scale, best first."""
-    return load_scale(scheme).keys
+    """The grades of ``scheme``'s scale (its registry entry's file), best first."""
+    return load_scale(scheme, path=registry.scale_file(scheme)).keys
 
 
 def trigger_problem(trigger: str) -> str | None:
@@ -153,7 +153,7 @@ def trigger_label(trigger: str, lang: str = "zh") -> str:
     if kind == "tier":
         return ("存在", "has a ")[i] + TIERS[key][i] + ("行为", "")[i]
     scheme, grade = key.split(":")
-    scale = load_scale(scheme)
+    scale = load_scale(scheme, path=registry.scale_file(scheme))
     label = next(g for g in scale.grades if g.key == grade)
     if lang == "zh":
         return f"{scale_name(scheme, 'zh')} {grade}（{label.label_zh}）"
@@ -162,14 +162,18 @@ def trigger_label(trigger: str, lang: str = "zh") -> str:
 
 @cache
 def _scale_names(scheme: str) -> tuple[str, str]:
-    data = tomllib.loads(
-        resources.files("models").joinpath("scales", f"{scheme}.toml").read_text(encoding="utf-8")
-    )
+    source = scale_source(scheme, registry.scale_file(scheme))
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
     return data["name_zh"], data["name_en"]
 
 
+# a scheme folder joining or leaving the registry changes which file a key reads
+registry.on_change(scale_grades.cache_clear)
+registry.on_change(_scale_names.cache_clear)
+
+
 def scale_name(scheme: str, lang: str) -> str:
-    """The scale's name in ``lang``, as ``models/scales/<scheme>.toml`` spells it."""
+    """The scale's name in ``lang``, as the scheme's scale file spells it."""
     return _scale_names(scheme)[0 if lang == "zh" else 1]
 
 
@@ -212,7 +216,6 @@ def _scheme_short(scheme: str) -> tuple[str, str]:
     subject type it rates (a declared scheme: 社会组织 D)."""
     if scheme in _SHORT:
         return _SHORT[scheme]
-    from features import registry  # the registry of the declarations in force
 
     rated_type = registry.active().subject_type(get_scheme(scheme).population.subject_type)
     return rated_type.label_zh, rated_type.label_en

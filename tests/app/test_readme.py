@@ -140,3 +140,13 @@ def test_the_readme_states_the_declared_indicator_counts() -> None:
         + "; ".join(wrong)
         + ". Change the row '| `<scheme>` | <n> | …' to the declared count."
     )
+
+
+def test_adding_a_scheme_names_the_files_the_registry_reads() -> None:
+    """The "Adding a scheme" section names every file of a scheme folder the registry reads."""
+    from features import registry
+
+    section = _section(README.read_text(encoding="utf-8"), "### Adding a scheme (a scheme folder)")
+    for name in (registry.DECLARATION_FILE, "scale.toml", "spec.toml", "generator.toml"):
+        assert f"`{name}`" in section, f"README 'Adding a scheme' does not name {name}"
+    assert "[schemes]" in section and "folders" in section

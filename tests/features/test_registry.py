@@ -97,6 +97,31 @@ def test_using_a_folder_adds_a_scheme_and_restores_the_previous_registry(tmp_pat
     assert "tour_test" not in schemes.modelled()
 
 
+def test_a_folder_scheme_scale_and_spec_are_its_own_files(tmp_path: Path) -> None:
+    """``scale_file`` names a folder scheme's ``scale.toml`` (the readers of scales pass it to
+    ``models.rating``) and ``None`` for a shipped scheme, read as package data."""
+    from training.spec import spec_file
+
+    folder = write_scheme(tmp_path, "tour_test")
+    with registry.using([tmp_path]):
+        assert registry.scale_file("tour_test") == folder / "scale.toml"
+        assert spec_file("tour_test") == folder / "spec.toml"
+        assert registry.scale_file("driver") is None
+        assert spec_file("driver") == ROOT / "training" / "specs" / "driver.toml"
+    assert registry.scale_file("tour_test") is None
+
+
+def test_a_registry_with_folders_pickles_whole(tmp_path: Path) -> None:
+    """The Spark job broadcasts the driver's registry to executors, which see no settings."""
+    import pickle
+
+    write_scheme(tmp_path, "tour_test")
+    reg = registry.build([tmp_path])
+    copy = pickle.loads(pickle.dumps(reg))
+    assert copy.folders == reg.folders and list(copy.schemes()) == list(reg.schemes())
+    assert copy.get_scheme("tour_test") == reg.get_scheme("tour_test")
+
+
 def test_using_restores_the_registry_when_the_block_fails(tmp_path: Path) -> None:
     before = registry.active()
     write_scheme(tmp_path, "tour_test")

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.records.kinds import KINDS, RecordKind
+from features.records.kinds import RecordKind, all_kinds
 from features.records.schema import RECORDS
 from features.records.synthetic.calendar import END_DAY
 
@@ -63,7 +63,7 @@ class RecordBatch:
         n = len(subject)
         if n == 0:
             return
-        spec = KINDS[kind] if kind_spec is None else kind_spec
+        spec = all_kinds()[kind] if kind_spec is None else kind_spec
         pub = _dates(published_on, n)
         keep = pub <= END_DAY
         part: dict[str, np.ndarray] = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from features.records.kinds import KINDS, RecordKind
+from features.records.kinds import RecordKind, all_kinds
 from features.records.synthetic.calendar import N_SIM
 from features.records.synthetic.population import Divisions, Drivers, Enterprises, Households
 from features.records.windows import WindowPolicy
@@ -49,7 +49,8 @@ class CityContext:
     taken: frozenset[str]
     subject_ids: frozenset[str]
     windows: WindowPolicy = field(default_factory=WindowPolicy)
-    kinds: Mapping[str, RecordKind] = field(default_factory=lambda: KINDS)
+    # the active registry's kinds when the context is built (a scheme folder's among them)
+    kinds: Mapping[str, RecordKind] = field(default_factory=all_kinds)
 
 
 def city_context(
