@@ -216,6 +216,5 @@ def _scheme_short(scheme: str) -> tuple[str, str]:
     subject type it rates (a declared scheme: 社会组织 D)."""
     if scheme in _SHORT:
         return _SHORT[scheme]
-
     rated_type = registry.active().subject_type(get_scheme(scheme).population.subject_type)
     return rated_type.label_zh, rated_type.label_en
