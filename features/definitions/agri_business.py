@@ -63,6 +63,10 @@ SUBJECT_TYPES = (
                 "经营主体类型",
                 "Form",
                 choices=("coop", "family_farm"),
+                choice_labels=(
+                    ("coop", "农民专业合作社", "Farmers' co-operative"),
+                    ("family_farm", "家庭农场", "Family farm"),
+                ),
             ),
             AttributeDecl("land_mu", "number", "经营面积（亩）", "Land farmed (mu)"),
             AttributeDecl(
@@ -71,6 +75,12 @@ SUBJECT_TYPES = (
                 "示范社（示范家庭农场）级别",
                 "Demonstration level",
                 choices=("none", "county", "city", "province"),
+                choice_labels=(
+                    ("none", "非示范", "Not a demonstration"),
+                    ("county", "县级示范", "County demonstration"),
+                    ("city", "市级示范", "City demonstration"),
+                    ("province", "省级示范", "Provincial demonstration"),
+                ),
             ),
         ),
         label_zh_long="新型农业经营主体（农民专业合作社、家庭农场）",

@@ -62,7 +62,14 @@ SUBJECT_TYPES = (
         "Practitioner",
         ID_NUMBER,
         attributes=(
-            AttributeDecl("profession", "string", "职业", "Profession", tuple(PROFESSIONS)),
+            AttributeDecl(
+                "profession",
+                "string",
+                "职业",
+                "Profession",
+                tuple(PROFESSIONS),
+                choice_labels=tuple((k, zh, en) for k, (zh, en) in PROFESSIONS.items()),
+            ),
         ),
         label_en_long="Key-profession practitioner",
         label_zh_long="重点职业人群执业人员",

@@ -50,6 +50,15 @@ SUBJECT_TYPES = (
                 "Form of organisation",
                 # 社会团体 / 民办非企业单位（社会服务机构）/ 基金会
                 choices=("social_group", "private_non_enterprise", "foundation"),
+                choice_labels=(
+                    ("social_group", "社会团体", "Association"),
+                    (
+                        "private_non_enterprise",
+                        "社会服务机构（民办非企业单位）",
+                        "Social service agency",
+                    ),
+                    ("foundation", "基金会", "Foundation"),
+                ),
             ),
             AttributeDecl(
                 "registration_level",
@@ -57,6 +66,11 @@ SUBJECT_TYPES = (
                 "登记管理机关层级",
                 "Level of the registration authority",
                 choices=("county", "city", "province"),
+                choice_labels=(
+                    ("county", "县级民政部门", "County civil affairs"),
+                    ("city", "市级民政部门", "City civil affairs"),
+                    ("province", "省级民政部门", "Provincial civil affairs"),
+                ),
             ),
         ),
         label_zh_long="社会组织（社会团体、社会服务机构、基金会）",
