@@ -201,8 +201,8 @@ TRAVEL_AGENCY_CREDIT = PointsRule(
         ),
         (
             "D",
-            "严重失信：重点监管，依法依规实施失信惩戒",
-            "seriously dishonest: closest supervision and lawful sanctions",
+            "诚信度低：列为重点监管对象，提高抽查比例和频次，约谈整改",
+            "untrustworthy: closest supervision, most frequent checks, a rectification interview",
         ),
     ),
     reason_zh="{label}周期内得{points}分，按评价规则最终等级{bound}{grade}：{records}",
