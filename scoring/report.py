@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,10 @@ def _records(
         return []
     frame = records_behind(store, sch, subject_id, names, as_of, policy)
     out = []
-    for row in frame.to_dict("records"):
+    for row, more in _capped(frame.to_dict("records")):
+        if more is not None:
+            out.append(_more_row(scheme, lang, *more))
+            continue
         ind_label = _indicator_label(scheme, row["indicator"], lang)
         kind = all_kinds().get(row["kind"])
         dept = all_departments().get(row["source_dept"])
@@ -233,6 +237,49 @@ def _records(
             }
         )
     return out
+
+
+#: Records of related parties listed per indicator: an aggregate over a village's
+#: households may rest on a hundred other people's records; a reader needs the latest
+#: few and the count, not every one (each is still in the evidence the page can open).
+RELATED_RECORDS_SHOWN = 10
+
+
+def _capped(rows: list[dict]) -> Iterator[tuple[dict, tuple[str, int, int] | None]]:
+    """The rows in order, related parties' rows beyond :data:`RELATED_RECORDS_SHOWN` per
+    indicator (the latest kept) left out, and after an indicator's last listed row one
+    ``(indicator, hidden, total)`` marker saying how many were left out."""
+    related: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["relation"] != "self":
+            related.setdefault(row["indicator"], []).append(row)
+    keep: set[int] = set()
+    for group in related.values():
+        latest = sorted(group, key=lambda r: str(r["record_date"]), reverse=True)
+        keep.update(id(r) for r in latest[:RELATED_RECORDS_SHOWN])
+    listed = [r for r in rows if r["relation"] == "self" or id(r) in keep]
+    for i, row in enumerate(listed):
+        yield row, None
+        name = row["indicator"]
+        last = i + 1 == len(listed) or listed[i + 1]["indicator"] != name
+        total = len(related.get(name, ()))
+        if last and total > RELATED_RECORDS_SHOWN:
+            yield row, (name, total - RELATED_RECORDS_SHOWN, total)
+
+
+def _more_row(scheme: str, lang: str, name: str, hidden: int, total: int) -> dict[str, str]:
+    text = L.pick(L.TEXT["more_related"], lang).format(
+        n=hidden, total=total, shown=RELATED_RECORDS_SHOWN
+    )
+    blank = ("record_id", "detail", "severity", "record_date", "published_on", "window")
+    return {
+        "indicator": _indicator_label(scheme, name, lang),
+        "kind": text,
+        **dict.fromkeys(blank, ""),
+        "counts_until": "",
+        "source_dept": "",
+        "owner": "",
+    }
 
 
 def _cause_text(cause: dict | None, lang: str) -> str:

@@ -106,6 +106,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "owner": ("所属主体", "Whose record"),
     "no_records": ("无相关信用记录", "No records behind these reasons"),
     "in_force": ("有效期内", "while in force"),
+    "more_related": (
+        "另有{n}条关联主体的记录未逐条列出（本指标共{total}条关联主体记录，按认定日期列出最近{shown}条）",
+        "{n} more records of related parties not listed ({total} in all for this indicator; "
+        "the latest {shown} by date are listed)",
+    ),
     "overrides": ("政策调整", "Policy overrides"),
     "no_overrides": ("未触发政策调整", "No override applied"),
     "objections": ("异议", "Objections"),

@@ -289,3 +289,24 @@ def test_a_corrected_name_is_the_one_reported_and_found(city) -> None:
     found = search(city, "曲靖甲商贸")
     assert list(found["subject_id"]) == [E1]
     assert list(found["name"]) == ["曲靖甲商贸股份有限公司"]
+
+
+def test_related_parties_records_are_capped_per_indicator_with_a_count() -> None:
+    from scoring.report import RELATED_RECORDS_SHOWN, _capped
+
+    n = RELATED_RECORDS_SHOWN + 5
+    village = [
+        {"indicator": "village_arrears", "relation": "village_households", "record_date": d}
+        for d in (f"2026-01-{k + 1:02d}" for k in range(n))
+    ]
+    own = [{"indicator": "own_arrears", "relation": "self", "record_date": "2025-01-01"}] * 12
+    out = list(_capped(village + own))
+    rows = [r for r, more in out if more is None]
+    markers = [more for _, more in out if more is not None]
+    assert markers == [("village_arrears", 5, n)]  # once, after the indicator's last row
+    shown = [r["record_date"] for r in rows if r["indicator"] == "village_arrears"]
+    assert shown == [f"2026-01-{k + 1:02d}" for k in range(5, n)]  # the latest ten
+    assert sum(r["indicator"] == "own_arrears" for r in rows) == 12  # own records never capped
+    position = next(i for i, (_, more) in enumerate(out) if more is not None)
+    assert out[position - 1][0]["indicator"] == "village_arrears"
+    assert out[position + 1][0]["indicator"] == "own_arrears"
