@@ -205,7 +205,11 @@ def generate_declared(
         context.windows,
     )
     objections, repairs = objections_and_repairs(
-        np.random.default_rng([seed, stream, 2]), records, context.windows
+        np.random.default_rng([seed, stream, 2]),
+        records,
+        context.windows,
+        disputed=tuple(spec.lifecycle.disputed),
+        repaired=tuple(spec.lifecycle.repaired),
     )
     return DeclaredTables(
         frame, _long(ids, spec, attrs), links, records, objections, repairs, truth, mu
@@ -259,7 +263,11 @@ def _existing_sector(
         )
         records = pa.concat_tables([records, licences.cast(records.schema)])
     objections, repairs = objections_and_repairs(
-        np.random.default_rng([seed, stream, 2]), records, context.windows
+        np.random.default_rng([seed, stream, 2]),
+        records,
+        context.windows,
+        disputed=tuple(spec.lifecycle.disputed),
+        repaired=tuple(spec.lifecycle.repaired),
     )
     empty = pd.DataFrame(columns=["subject_id", "subject_type", "name", "region_code"])
     links = pd.DataFrame(

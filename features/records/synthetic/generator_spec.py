@@ -325,6 +325,15 @@ class Target(_Strict):
     population: Literal["all", "loan"] = "all"
 
 
+class Lifecycle(_Strict):
+    """Which of the scheme's own record kinds subjects dispute (异议) and repair (信用修复)
+    in the demo city, besides the built-in kinds the city disputes and repairs anyway
+    (:data:`~.lifecycle.DISPUTABLE`, :data:`~.lifecycle.REPAIRABLE`)."""
+
+    disputed: list[str] = []
+    repaired: list[str] = []
+
+
 class GeneratorSpec(_Strict):
     """Everything the declared generator needs for one scheme."""
 
@@ -343,6 +352,7 @@ class GeneratorSpec(_Strict):
     loans: Loans | None = None
     #: ``None``: no truth rows (a scheme rated by its published rule alone)
     target: Target | None = None
+    lifecycle: Lifecycle = Lifecycle()
 
     @model_validator(mode="after")
     def _references(self) -> GeneratorSpec:

@@ -32,23 +32,11 @@ DISPUTABLE = (
     "traffic_violation",
     "traffic_accident",
     "passenger_complaint",
-    "product_quality_check",  # a failed farm-product check (agri_business)
-    # practitioners (features/definitions/practitioner.py)
-    "conduct_violation",
-    "practice_licence",
-    "profession_blacklist",
-    "service_complaint",
-    # social organisations (features/definitions/social_org.py): the civil-affairs lists are
-    # disputed as the enterprise lists are (not the annual inspection: most of its records are
-    # passes, and this draw does not look at a record's polarity)
-    "activity_abnormal_list",
-    "civil_serious_list",
 )
 REPAIRABLE = (
     "administrative_penalty",
     "serious_violation_list",
     "bidding_misconduct",
-    "civil_serious_list",
 )
 REASONS = (
     "处罚决定已被行政复议撤销",
@@ -66,9 +54,18 @@ def _days(values: np.ndarray) -> np.ndarray:
 
 
 def objections_and_repairs(
-    rng: np.random.Generator, records: pa.Table, windows: WindowPolicy
+    rng: np.random.Generator,
+    records: pa.Table,
+    windows: WindowPolicy,
+    disputed: tuple[str, ...] = (),
+    repaired: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Objection rows and repair rows (append-only: one row per status) for ``records``."""
+    """Objection rows and repair rows (append-only: one row per status) for ``records``.
+
+    ``disputed`` and ``repaired`` add a declared scheme's own kinds (its
+    ``generator.toml`` ``[lifecycle]``) to the built-in :data:`DISPUTABLE` and
+    :data:`REPAIRABLE`, so that a new scheme never edits this module.
+    """
     cols = [
         "record_id",
         "subject_id",
@@ -80,8 +77,8 @@ def objections_and_repairs(
         "event_date",
     ]
     frame = records.select(cols).to_pandas()
-    frame = frame[frame["kind"].isin(DISPUTABLE)].reset_index(drop=True)
-    return _objections(rng, frame), _repairs(rng, frame, windows)
+    frame = frame[frame["kind"].isin(DISPUTABLE + disputed)].reset_index(drop=True)
+    return _objections(rng, frame), _repairs(rng, frame, windows, REPAIRABLE + repaired)
 
 
 def _objections(rng: np.random.Generator, f: pd.DataFrame) -> pd.DataFrame:
@@ -117,8 +114,10 @@ def _objections(rng: np.random.Generator, f: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([opened_rows, closed_rows], ignore_index=True)
 
 
-def _repairs(rng: np.random.Generator, f: pd.DataFrame, windows: WindowPolicy) -> pd.DataFrame:
-    f = f[f["kind"].isin(REPAIRABLE) & f["severity"].isin(["general", "serious"])]
+def _repairs(
+    rng: np.random.Generator, f: pd.DataFrame, windows: WindowPolicy, kinds: tuple[str, ...]
+) -> pd.DataFrame:
+    f = f[f["kind"].isin(kinds) & f["severity"].isin(["general", "serious"])]
     f = f.reset_index(drop=True)
     n = len(f)
     decided = _days(f["decided_on"].fillna(f["event_date"]))
