@@ -466,7 +466,10 @@ def _named(events: pd.DataFrame, lists: tuple[str, ...], as_of: pd.Timestamp) ->
 def link_pairs(tables: Tables, pop: pd.DataFrame, x: Link, as_of: pd.Timestamp) -> pd.DataFrame:
     """``(subject_id, party_id)`` of the subjects of ``pop`` through the declared link ``x``."""
     via = x.via
-    latest = latest_subjects(tables)[["subject_id", "subject_type", "legal_rep_id", "employer_id"]]
+    cols = ["subject_id", "subject_type", "legal_rep_id", "employer_id"]
+    if isinstance(via, SameColumn) and via.col not in cols:
+        cols.append(via.col)  # the households of the same village, say
+    latest = latest_subjects(tables)[cols]
     me = pop[["subject_id"]].astype(object)
     if isinstance(via, Column):
         pairs = pop[["subject_id", via.col]].dropna().set_axis(["subject_id", "party_id"], axis=1)
