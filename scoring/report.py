@@ -418,8 +418,9 @@ def _section(
                 "indicator": (
                     o.get(f"label_{lang}") or _indicator_label(scheme, o.get("indicator", ""), lang)
                 ),
-                "text": o.get(f"reason_{lang}", ""),
-                "text_en": o.get("reason_en", "") if lang == "zh" else "",
+                # a rule's reason quotes record IDs, where a department may write an ID
+                "text": mask_text(o.get(f"reason_{lang}", "")),
+                "text_en": mask_text(o.get("reason_en", "")) if lang == "zh" else "",
             }
             for o in overrides
         ],

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.components.formats import plain
 from app.i18n import t
+from features.records.personal import mask_text
 
 
 def _text(item: dict[str, Any], lang: str) -> str:
@@ -32,16 +33,19 @@ def reason_lists(reasons: dict[str, Any], lang: str) -> None:
             st.caption(t("none"))
 
 
-def override_notes(overrides: list[dict[str, Any]], lang: str) -> None:
-    """One warning line per policy override applied after the model."""
+def override_notes(overrides: list[dict[str, Any]], lang: str, masked: bool) -> None:
+    """One warning line per policy override applied after the model; a rule's reason
+    quotes record IDs, masked for a ``masked`` role like every record ID."""
     for item in overrides:
         text = item.get("reason_zh" if lang == "zh" else "reason_en") or str(item)
-        st.warning(f"{t('profile.override')}: {plain(text)}")
+        st.warning(f"{t('profile.override')}: {plain(mask_text(text) if masked else text)}")
 
 
-def rule_records(rule: dict[str, Any], lang: str) -> None:
+def rule_records(rule: dict[str, Any], lang: str, masked: bool) -> None:
     """A published points rule's result (:func:`app.data.subjects.rule_results`): its label,
-    points, band and, folded, the records that scored."""
+    points, band and, folded, the records that scored; a department may write a person's
+    ID into a record ID, so for a ``masked`` role it goes through
+    :func:`~features.records.personal.mask_text`."""
     zh = lang == "zh"
     records = rule.get("detail") or []
     title = t(
@@ -64,7 +68,9 @@ def rule_records(rule: dict[str, Any], lang: str) -> None:
                         date=r.get("date", ""),
                         label=r.get("label_zh" if zh else "label_en", ""),
                         points=r.get("points", 0),
-                        record=r.get("record_id", ""),
+                        record=mask_text(str(r.get("record_id", "")))
+                        if masked
+                        else r.get("record_id", ""),
                     )
                 )
             )

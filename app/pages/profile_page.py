@@ -154,7 +154,7 @@ else:
             st.success(t("profile.flag_on", label=label, years=flag.years))
         else:
             st.caption(t("profile.flag_off", label=label))
-    override_notes(overrides(r), lang())
+    override_notes(overrides(r), lang(), not sees_full_ids(user))
     st.download_button(
         t("profile.report"),
         key="report",
@@ -166,7 +166,7 @@ else:
     st.subheader(t("profile.reasons"))
     reason_lists(why, lang())
     for rule in rules:  # the records each published rule counted, with their points
-        rule_records(rule, lang())
+        rule_records(rule, lang(), not sees_full_ids(user))
     unit = why.get("unit", "")
     st.altair_chart(
         charts.waterfall(

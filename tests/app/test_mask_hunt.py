@@ -91,11 +91,16 @@ def plant(path: Path, home: Path) -> dict:
                                    GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1""").iloc[0, 0]
         rows = st.query("SELECT * FROM subjects WHERE subject_id = ?", [model_driver])
         st.append("subjects", rows.assign(subject_id=PID, name=NAME, region_code="530302"))
-        recs = st.query("SELECT * FROM records WHERE subject_id = ?", [model_driver])
+        recs = st.query(
+            "SELECT * FROM records WHERE subject_id = ? ORDER BY record_id", [model_driver]
+        )
         assert len(recs) >= 3
         planted = recs.assign(subject_id=PID, record_id="PL" + recs["record_id"].astype(str))
-        # a department that writes the person's ID into its record ID and its text
-        planted.loc[planted.index[1], "record_id"] = f"JT-{PID}-1"
+        # a department that writes the person's ID into its record IDs (every one but
+        # the first, so the records a points rule lists carry it too) and its text
+        planted.loc[planted.index[1:], "record_id"] = [
+            f"JT-{PID}-{i}" for i in range(1, len(planted))
+        ]
         planted["detail"] = f"驾驶人{NAME}（身份证号{PID}）"
         st.append("records", planted)
         days = sorted(st.query("SELECT DISTINCT as_of FROM ratings")["as_of"])
