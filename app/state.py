@@ -38,9 +38,11 @@ from app import sessions
 from app.auth import ROLES, SigninOutcome, User, attempt_sign_in, may_open, seed_demo_users
 from app.i18n import t
 from app.settings import secret_key, settings
+from features.compile import BuildConfig
 from features.date_limit import DateLimit, FutureDateError
 from features.records.personal import mask_code, mask_text
 from features.store.base import Store
+from scoring.batch import RatingPolicies
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,6 +95,13 @@ def store() -> Store:
 def mlflow_home() -> Path:
     """The MLflow home from settings."""
     return Path(settings().mlflow.home)
+
+
+def casework_settings() -> tuple[Path, BuildConfig, RatingPolicies]:
+    """What every re-rating after a change takes, as on the command line: the MLflow home,
+    the indicator build and the rating policies (green channel, points rules)."""
+    cfg = settings()
+    return mlflow_home(), cfg.build_config(), cfg.rating_policies()
 
 
 def current_user() -> User | None:
