@@ -42,26 +42,42 @@ def generated():
 
 
 @pytest.fixture(scope="session")
-def household_home(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
-    """An MLflow home with a household champion trained on the tiny city (small: the
-    rules that read the people behind firms, not the model, are under test)."""
+def tiny_champion(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
+    """``tiny_champion(scheme, **spec_changes)``: the MLflow home holding a champion of
+    ``scheme`` trained on the tiny city with the shipped spec changed by ``spec_changes``
+    (``family``, ``n_estimators``), trained on first ask. Promotion is forced: the tiny city
+    is too small for the gates; the rules and reasons are under test, not the model."""
     import mlflow
 
     from training.promote import promote
     from training.run import train_scheme
     from training.spec import load_spec
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
-        home = tmp_path_factory.mktemp("mlruns-household")
-        shipped = load_spec("household")
-        spec = shipped.model_copy(
-            update={"gbm": shipped.gbm.model_copy(update={"n_estimators": 30})}
-        )
-        with DuckDBStore(scoring_city_file, read_only=True) as store:
-            train_scheme(store, "household", spec, home, code_version="test")
-            promote(store, "household", spec, home, force=True, reason="tiny test city")
-        yield home
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+    homes: dict[str, Path] = {}
+
+    def champion(scheme: str, family: str | None = None, n_estimators: int = 30) -> Path:
+        if scheme not in homes:
+            shipped = load_spec(scheme)
+            update: dict = {"gbm": shipped.gbm.model_copy(update={"n_estimators": n_estimators})}
+            if family:
+                update["family"] = family
+            spec = shipped.model_copy(update=update)
+            home = tmp_path_factory.mktemp(f"mlruns-{scheme}")
+            with pytest.MonkeyPatch.context() as mp:
+                mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+                mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+                with DuckDBStore(scoring_city_file, read_only=True) as store:
+                    train_scheme(store, scheme, spec, home, code_version="test")
+                    promote(store, scheme, spec, home, force=True, reason="tiny test city")
+            homes[scheme] = home
+        return homes[scheme]
+
+    yield champion
+    mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+    mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def household_home(tiny_champion) -> Path:
+    """An MLflow home with a household champion of the tiny city."""
+    return tiny_champion("household")
