@@ -11,7 +11,6 @@ and change is written to the audit log.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -213,9 +212,7 @@ def enter(
             cfg.lists.config(),
             by or login_name(),
             "cli",
-            Path(cfg.mlflow.home),
-            cfg.build_config(),
-            cfg.rating_policies(),
+            *cfg.casework(),
             persons=person or [],
             expires_on=until,
         )
@@ -265,9 +262,7 @@ def _end(event_id: str, reason: str, by, on, store, said: str, *, revoke: bool) 
             cfg.lists.config(),
             by or login_name(),
             "cli",
-            Path(cfg.mlflow.home),
-            cfg.build_config(),
-            cfg.rating_policies(),
+            *cfg.casework(),
             revoke=revoke,
         )
     console.print(f"{said} {out.ident} ({day})", highlight=False, markup=False)

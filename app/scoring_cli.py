@@ -198,7 +198,7 @@ def _casework(use_case, *args):
 
     cfg = settings()
     try:
-        return use_case(*args, Path(cfg.mlflow.home), cfg.build_config(), cfg.rating_policies())
+        return use_case(*args, *cfg.casework())
     except ObjectionError as exc:
         fail(str(exc))
 

@@ -511,6 +511,11 @@ class Settings(_Strict):
             rules=(self.driver.config().rule(),), flags=(self.green_channel.config().flag(),)
         )
 
+    def casework(self) -> tuple[Path, BuildConfig, Any]:
+        """What every re-rating after a change takes (:mod:`scoring.casework`): the MLflow
+        home, the indicator build and the rating policies — the same on every door."""
+        return Path(self.mlflow.home), self.build_config(), self.rating_policies()
+
     def disclosure_config(self):
         """The disclosure configuration with the windows and holidays in force."""
         return self.disclosure.config(self.windows.policy(), self.objections.holidays)

@@ -98,10 +98,8 @@ def mlflow_home() -> Path:
 
 
 def casework_settings() -> tuple[Path, BuildConfig, RatingPolicies]:
-    """What every re-rating after a change takes, as on the command line: the MLflow home,
-    the indicator build and the rating policies (green channel, points rules)."""
-    cfg = settings()
-    return mlflow_home(), cfg.build_config(), cfg.rating_policies()
+    """What every re-rating after a change takes (:meth:`app.settings.Settings.casework`)."""
+    return settings().casework()
 
 
 def current_user() -> User | None:
