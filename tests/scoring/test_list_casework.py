@@ -71,6 +71,9 @@ def test_a_decision_listing_re_rates_the_person_it_names_and_a_revocation_undoes
     assert out.status == "entered" and out.ident
     moved = {(c.scheme, c.subject_id): c for c in out.changes}[("household", person)]
     assert moved.after_grade != moved.before_grade, "named responsible: not a 信用户"
+    # the rule that moved the grade comes first among the reasons shown
+    assert "负有直接责任人员" in moved.reasons_after[0][0]
+    assert all("负有直接责任人员" not in zh for zh, _ in moved.reasons_before)
     stored = ratings_on(tiny, "household", ON, [person]).iloc[0]
     assert stored["final_grade"] == moved.after_grade
     cause = json.loads(stored["reasons"])["cause"]
