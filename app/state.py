@@ -331,12 +331,15 @@ def audited_report(user: User, subject_id: str, lang: str, **detail: Any) -> Cal
     cfg = settings()
     to, policy = store(), cfg.windows.policy()
     lists, checks = cfg.lists.config(), cfg.checks.config(policy)
+    rules = cfg.rating_policies()
 
     def build() -> str:
         from scoring.report import credit_report
 
         write_audit(to, user, "report_download", subject_id, {"lang": lang, **detail})
-        return credit_report(to, subject_id, policy, lang=lang, lists=lists, checks=checks)
+        return credit_report(
+            to, subject_id, policy, lang=lang, lists=lists, checks=checks, rules=rules
+        )
 
     return build
 
