@@ -44,13 +44,12 @@ def link(key: str) -> Link:
 def _related_links_are_declared(reg: registry.Registry) -> None:
     """Every indicator over a related party reads a link the registry declares (a folder's
     indicator may read a link of its own module: it is checked here, not on import)."""
-    from features.dsl import Related
-
     found = {x.key: x for x in relations.LINKS} | reg.links()
     for entry in reg.entries:
         for ind in entry.scheme.indicators:
             source = ind.source
-            if not isinstance(source, Related):
+            # a features.dsl.Related (read by its fields: dsl imports this module)
+            if not isinstance(getattr(source, "relation", None), str):
                 continue
             where = f"scheme {entry.key} ({entry.origin}), indicator {ind.name}"
             if source.relation not in found:
