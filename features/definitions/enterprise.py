@@ -35,9 +35,19 @@ PENALTY = Match(("administrative_penalty",))
 PENALTY_GS = Match(("administrative_penalty",), severities=("general", "serious"))
 LISTED = Match(("abnormal_operations_list", "serious_violation_list", "dishonest_judgment_debtor"))
 DISHONEST = Match(("dishonest_judgment_debtor",))
-#: a firm's serious dishonesty, carried to the people behind it (seed 002 #12)
+#: an organisation's serious dishonesty, carried to the people behind it (seed 002 #12:
+#: 企事业单位严重失信行为): market regulation's 严重违法失信名单 (enterprises, co-operatives,
+#: family farms), the civil-affairs 社会组织严重违法失信名单 (民政部令第60号 第十七条),
+#: 失信被执行人, a serious penalty; a kind an organisation type does not have never matches.
+#: (The travel agencies' 文旅 严重失信主体名单 is not read: the demo city's sector records
+#: begin in 2023, after the first training snapshot's 24-month window.)
 SERIOUS_FIRM = Match(
-    ("serious_violation_list", "dishonest_judgment_debtor", "administrative_penalty"),
+    (
+        "serious_violation_list",
+        "civil_serious_list",
+        "dishonest_judgment_debtor",
+        "administrative_penalty",
+    ),
     severities=("serious",),
 )
 # every negative record an enterprise can have: the breadth of its history of failures
@@ -712,36 +722,37 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     _i(
         "rep_firms_listed",
-        "同一法定代表人的其他企业被列入名单数",
-        "Other firms of the legal representative on a list",
+        "同一法定代表人的其他单位被列入名单数",
+        "Other organisations of the legal representative on a list",
         RELATED,
         Related("rep_firms", Records(LISTED, "count")),
         UP,
         "家",
-        "同一法定代表人的其他{value}家企业在名单中",
-        "{value} other firms of the legal representative on a list",
+        "同一法定代表人的其他{value}家单位在名单中",
+        "{value} other organisations of the legal representative on a list",
     ),
     _i(
         "rep_firms_penalised_24m",
-        "同一法定代表人的其他企业近24个月受处罚数",
-        "Other firms of the legal representative penalised, 24 months",
+        "同一法定代表人的其他单位近24个月受处罚数",
+        "Other organisations of the legal representative penalised, 24 months",
         RELATED,
         Related("rep_firms", Records(PENALTY_GS, "count", 24)),
         UP,
         "家",
-        "同一法定代表人的其他{value}家企业近{window}个月受到处罚",
-        "{value} other firms of the legal representative penalised in {window} months",
+        "同一法定代表人的其他{value}家单位近{window}个月受到处罚",
+        "{value} other organisations of the legal representative penalised in {window} months",
     ),
     _i(
         "rep_firms_negative_12m",
-        "同一法定代表人的其他企业近12个月有失信记录数",
-        "Other firms of the legal representative with a negative record, 12 months",
+        "同一法定代表人的其他单位近12个月有失信记录数",
+        "Other organisations of the legal representative with a negative record, 12 months",
         RELATED,
         Related("rep_firms", Records(NEGATIVE, "count", 12)),
         UP,
         "家",
-        "同一法定代表人的其他{value}家企业近{window}个月有失信记录",
-        "{value} other firms of the legal representative with negative records in {window} months",
+        "同一法定代表人的其他{value}家单位近{window}个月有失信记录",
+        "{value} other organisations of the legal representative with negative records "
+        "in {window} months",
     ),
     # 社会评价 — courts, honours, third-party ratings, commitments
     _i(

@@ -56,19 +56,25 @@ NEGATIVE = Match(
 
 
 def people_behind_firms(dimension: str) -> tuple[Indicator, ...]:
-    """A person's firms' serious records (seed 002 #12), as the firm's legal
-    representative and as a responsible person named on a blacklisting."""
+    """A person's organisations' serious records (seed 002 #12), as the organisation's
+    legal representative and as a responsible person named on a blacklisting.
+
+    An organisation is any subject type identified by a 统一社会信用代码 (enterprises,
+    social organisations, co-operatives and family farms, a folder's own type): the
+    link ``represented_firms`` reads them from the registry.
+    """
     return (
         _i(
             "represented_firms_serious_24m",
-            "近24个月有严重失信记录的本人任法定代表人企业数",
-            "Firms represented with serious records, 24 months",
+            "近24个月有严重失信记录的本人任法定代表人单位数",
+            "Organisations represented with serious records, 24 months",
             dimension,
             Related("represented_firms", Records(SERIOUS_FIRM, "count", 24)),
             UP,
             "家",
-            "本人担任法定代表人的{value}家企业近{window}个月有严重失信记录",
-            "{value} firms the person legally represents have serious records in {window} months",
+            "本人担任法定代表人的{value}家单位近{window}个月有严重失信记录",
+            "{value} organisations the person legally represents have serious records "
+            "in {window} months",
         ),
         _i(
             "responsible_listed_firms",
