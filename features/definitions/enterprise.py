@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from features.definitions.common_indicators import negative_history
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -585,28 +586,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "近{window}个月欠税、欠缴社保、拖欠工资或水电气欠费{value}次",
         "{value} arrears in {window} months",
     ),
-    _i(
-        "negative_records_12m",
-        "近12个月失信记录数",
-        "Negative records, 12 months",
-        SUPERVISION,
-        Records(NEGATIVE, "count", 12),
-        UP,
-        "条",
-        "近{window}个月有失信记录{value}条",
-        "{value} negative records in {window} months",
-    ),
-    _i(
-        "negative_records_24m",
-        "近24个月失信记录数",
-        "Negative records, 24 months",
-        SUPERVISION,
-        Records(NEGATIVE, "count", 24),
-        UP,
-        "条",
-        "近{window}个月有失信记录{value}条",
-        "{value} negative records in {window} months",
-    ),
+    *negative_history(SUPERVISION, NEGATIVE, "negative_records_12m", "negative_records_24m"),
     _i(
         "negative_kinds_24m",
         "近24个月失信记录类别数",
@@ -618,30 +598,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "近{window}个月有{value}类失信记录",
         "negative records of {value} kinds in {window} months",
     ),
-    _i(
-        "days_since_negative",
-        "距最近一条失信记录天数",
-        "Days since the last negative record",
-        SUPERVISION,
-        Records(NEGATIVE, "days_since", 24),
-        DOWN,
-        "天",
-        "距最近一条失信记录{value}天",
-        "{value} days since the last negative record",
-        **_none_in("失信记录", "negative record"),
-    ),
+    *negative_history(SUPERVISION, NEGATIVE, "days_since_negative"),
     # how recently and how often each kind of failure came back
-    _i(
-        "negative_months_12m",
-        "近12个月出现失信记录的月份数",
-        "Months with a negative record, 12 months",
-        SUPERVISION,
-        Records(NEGATIVE, "distinct_months", 12),
-        UP,
-        "个月",
-        "近{window}个月中有{value}个月出现失信记录",
-        "negative records in {value} of the last {window} months",
-    ),
+    *negative_history(SUPERVISION, NEGATIVE, "negative_months_12m"),
     _i(
         "negative_years_24m",
         "近24个月出现失信记录的年份数",
