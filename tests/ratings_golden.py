@@ -1,9 +1,14 @@
 """A golden file of the tiny test city's ratings, to prove a migration changes none.
 
 Written at the merge base of issue 18's points-rule work (stream C), before any
-scoring code changed, and again at fc33897 (main with the declared links and the
+scoring code changed, again at fc33897 (main with the declared links and the
 people behind firms merged, which change the city and the household and driver
-indicators on purpose, before the points rules were merged), by::
+indicators on purpose, before the points rules were merged), and again on branch
+s2-people (people behind every organisation: ``rep_firms`` and ``represented_firms``
+reach social organisations and agricultural businesses, and a social organisation's
+legal representative may be a practitioner, which redraws the social organisations'
+stream; rated with the previous champions, 2 enterprises (score and PD) and 1 SME
+(CCC → CC) changed through ``rep_firms``, no household or driver), by::
 
     .venv/bin/python tests/ratings_golden.py
 
