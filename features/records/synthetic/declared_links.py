@@ -92,10 +92,11 @@ def draw_legal_reps(
             if pool is not None and pool.size:
                 reps[i] = hh_ids[pool[rng.integers(0, pool.size)]]
     if link.persons and len(ctx.persons):
-        # drawn only when asked, after the other shares: a spec without it draws as before
+        # on a child stream (spawning draws nothing from ``rng``): the scheme's other
+        # draws, its records among them, are those of a spec without the share
         low = link.existing + link.households
         rated = (u >= low) & (u < low + link.persons)
-        reps[rated] = rng.choice(ctx.persons, int(rated.sum()))
+        reps[rated] = rng.spawn(1)[0].choice(ctx.persons, int(rated.sum()))
     return reps
 
 
