@@ -192,13 +192,15 @@ def enter(
     store: StoreOption = None,
 ) -> None:
     """List a subject by a department's decision with its evidence. 部门决定列入名单。"""
-    from scoring.list_decisions import enter_by_decision
+    from app.scoring_cli import print_outcome
+    from scoring.casework import list_by_decision
 
+    cfg = settings()
     with open_store(store) as st:
         code = _subject(st, subject_id)
         day = _day(st, on)
-        lid = _run(
-            enter_by_decision,
+        out = _run(
+            list_by_decision,
             st,
             code,
             list_key.strip().lower(),
@@ -207,13 +209,15 @@ def enter(
             evidence,
             reason,
             day,
-            settings().lists.config(),
+            cfg.lists.config(),
             by or login_name(),
+            "cli",
+            *cfg.casework(),
             persons=person or [],
             expires_on=until,
-            policy=settings().windows.policy(),
         )
-    console.print(f"已列入 entered {lid} ({day})", highlight=False, markup=False)
+    console.print(f"已列入 entered {out.ident} ({day})", highlight=False, markup=False)
+    print_outcome(out)
 
 
 @lists_cli.command("exit")
@@ -225,9 +229,7 @@ def exit_cmd(
     store: StoreOption = None,
 ) -> None:
     """Early exit after an approved credit repair (not before the minimum). 信用修复提前移出。"""
-    from scoring.list_decisions import exit_on_repair
-
-    _end(exit_on_repair, event_id, reason, by, on, store, "已移出 exited")
+    _end(event_id, reason, by, on, store, "已移出 exited", revoke=False)
 
 
 @lists_cli.command("revoke")
@@ -239,15 +241,29 @@ def revoke(
     store: StoreOption = None,
 ) -> None:
     """Revoke a wrongful listing: it never counted; the history keeps why. 错误列入撤销。"""
-    from scoring.list_decisions import revoke_listing
-
-    _end(revoke_listing, event_id, reason, by, on, store, "已撤销 revoked")
+    _end(event_id, reason, by, on, store, "已撤销 revoked", revoke=True)
 
 
-def _end(use_case, event_id: str, reason: str, by, on, store, said: str) -> None:
-    """Run a steward's closing use case (exit on repair, revocation) and say what it did."""
+def _end(event_id: str, reason: str, by, on, store, said: str, *, revoke: bool) -> None:
+    """Run a steward's closing use case (exit on repair, revocation), say what it did and
+    who it re-rated."""
+    from app.scoring_cli import print_outcome
+    from scoring.casework import end_listing
+
+    cfg = settings()
     with open_store(store) as st:
         day = _day(st, on)
-        config = settings().lists.config()
-        lid = _run(use_case, st, event_id.strip(), day, reason, config, by or login_name())
-    console.print(f"{said} {lid} ({day})", highlight=False, markup=False)
+        out = _run(
+            end_listing,
+            st,
+            event_id.strip(),
+            day,
+            reason,
+            cfg.lists.config(),
+            by or login_name(),
+            "cli",
+            *cfg.casework(),
+            revoke=revoke,
+        )
+    console.print(f"{said} {out.ident} ({day})", highlight=False, markup=False)
+    print_outcome(out)

@@ -134,6 +134,16 @@ def rural(
     fails = crit[~crit["passed"]].groupby("label_zh").size()
     for label, n in fails.items():
         console.print(f"  未达标 failed {label}: {n} villages", markup=False, highlight=False)
+    firms = result.businesses
+    if not firms.empty:
+        # shown beside the criteria, never counted in the verdict (scoring.village_businesses)
+        console.print(
+            f"  村内合作社/家庭农场 rated co-operatives and family farms: {len(firms)} in "
+            f"{firms['village_code'].nunique()} villages, 最低等级 in the worst grade: "
+            f"{int(firms['worst_grade'].sum())}",
+            markup=False,
+            highlight=False,
+        )
     if village:
         mine = crit[crit["unit_code"] == village]
         if mine.empty:
@@ -144,6 +154,18 @@ def rural(
             console.print(
                 f"{mark} {c['message_zh']} / {c['message_en']}"
                 + (f" — 影响最大 weighing most: {weigh}" if weigh else ""),
+                markup=False,
+                highlight=False,
+            )
+        mine = firms[firms["village_code"] == village] if not firms.empty else firms
+        if not mine.empty:
+            console.print("村内合作社/家庭农场 co-operatives and family farms of the village:")
+        for _, b in mine.iterrows():
+            pd_text = f" PD {b['pd']:.2%}" if b["pd"] == b["pd"] and b["pd"] is not None else ""
+            console.print(
+                f"  {b['name']} {b['subject_id']}: {b['final_grade']}（{b['grade_label_zh']}）"
+                + pd_text
+                + (" 最低等级 worst grade" if b["worst_grade"] else ""),
                 markup=False,
                 highlight=False,
             )

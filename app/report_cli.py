@@ -96,6 +96,7 @@ def report(
                 scheme=scheme,
                 lists=cfg.lists.config(),
                 checks=cfg.checks.config(cfg.windows.policy()),
+                rules=cfg.rating_policies(),
             )
         except ReportError as exc:
             audit(

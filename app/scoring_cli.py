@@ -138,7 +138,7 @@ def score(
                 )
 
 
-def _print_outcome(outcome) -> None:
+def print_outcome(outcome) -> None:
     """Schemes skipped for want of a champion, then every re-rated subject before → after."""
     from features.records.ids import mask_id
 
@@ -198,7 +198,7 @@ def _casework(use_case, *args):
 
     cfg = settings()
     try:
-        return use_case(*args, Path(cfg.mlflow.home), cfg.build_config(), cfg.rating_policies())
+        return use_case(*args, *cfg.casework())
     except ObjectionError as exc:
         fail(str(exc))
 
@@ -222,7 +222,7 @@ def objection_open(
         markup=False,
         highlight=False,
     )
-    _print_outcome(out)
+    print_outcome(out)
 
 
 @objection_cli.command("resolve")
@@ -246,7 +246,7 @@ def objection_resolve(
         out = _casework(resolve, st, objection_id.strip(), upheld, by or login_name(), "cli", day)
     word = "成立 upheld" if out.status == "upheld" else "不成立 rejected"
     console.print(f"异议 objection {out.ident}: {word} ({day})", markup=False, highlight=False)
-    _print_outcome(out)
+    print_outcome(out)
 
 
 @objection_cli.command("list")
@@ -317,4 +317,4 @@ def repair_approve(
     console.print(
         f"修复 repair {out.ident} 已批准 approved {day}{note}", markup=False, highlight=False
     )
-    _print_outcome(out)
+    print_outcome(out)

@@ -226,6 +226,17 @@ class PointRuleSettings(_Strict):
     min_value: float | None = None
 
 
+class RuleFiguresSettings(_Strict):
+    """A deployment's own figures for a declared points rule (``[rules.<key>]``,
+    :meth:`features.rules.PointsRule.with_figures`); unset ones keep the declaration's."""
+
+    cycle_months: int | None = None
+    start: float | None = None
+    bands: dict[str, float] = {}
+    points: dict[str, float] = {}
+    caps: dict[str, float] = {}
+
+
 class DriverSettings(_Policy):
     window_months: int
     grades: dict[str, int]
@@ -470,6 +481,9 @@ class Settings(_Strict):
     monitor: MonitorSettings = MonitorSettings()
     api: ApiSettings = ApiSettings()
     schemes: SchemesSettings = SchemesSettings()
+    #: a city's own figures of the declared points rules, by rule key (``[driver]`` sets
+    #: the drivers' driver_integrity)
+    rules: dict[str, RuleFiguresSettings] = {}
 
     def activate_schemes(self) -> None:
         """Make the shipped declarations plus ``[schemes] folders`` the process's registry.
@@ -499,17 +513,56 @@ class Settings(_Strict):
             self.activate_schemes()
         except RegistryError as exc:
             return f"[schemes] folders: {' '.join(str(exc).split())}"
+        try:  # a [rules.<key>] may name a rule a scheme folder declares: checked once active
+            self.rule_figures()
+        except ValueError as exc:
+            return " ".join(str(exc).split())
         return None
 
     def rating_policies(self):
         """The published rules and flags every rating computes, with this deployment's
         parameters: ``[driver]`` is the declared driver_integrity rule's, ``[green_channel]``
-        the declared green_channel flag's (features/definitions/)."""
+        the declared green_channel flag's (features/definitions/), ``[rules.<key>]`` a city's
+        own figures of any other declared points rule (:meth:`rule_figures`)."""
         from scoring.batch import RatingPolicies
 
         return RatingPolicies(
-            rules=(self.driver.config().rule(),), flags=(self.green_channel.config().flag(),)
+            rules=(self.driver.config().rule(), *self.rule_figures()),
+            flags=(self.green_channel.config().flag(),),
         )
+
+    def rule_figures(self) -> tuple:
+        """The declared points rules that ``[rules.<key>]`` gives figures of, with them.
+
+        Raises
+        ------
+        ValueError
+            A key no scheme declares a rule under, the drivers' rule (set by ``[driver]``),
+            or figures the rule refuses; the message names ``[rules.<key>]``.
+        """
+        from features.schemes import schemes
+
+        declared = {r.key: r for sch in schemes().values() for r in sch.rules}
+        driver = self.driver.config().rule().key
+        out = []
+        for key, figures in self.rules.items():
+            if key == driver:
+                raise ValueError(f"[rules.{key}]: the drivers' points rule is set in [driver]")
+            if key not in declared:
+                raise ValueError(
+                    f"[rules.{key}]: no scheme declares a points rule {key!r}; declared: "
+                    f"{', '.join(sorted(declared))}"
+                )
+            try:
+                out.append(declared[key].with_figures(**figures.model_dump()))
+            except ValueError as exc:
+                raise ValueError(f"[rules.{key}]: {exc}") from None
+        return tuple(out)
+
+    def casework(self) -> tuple[Path, BuildConfig, Any]:
+        """What every re-rating after a change takes (:mod:`scoring.casework`): the MLflow
+        home, the indicator build and the rating policies — the same on every door."""
+        return Path(self.mlflow.home), self.build_config(), self.rating_policies()
 
     def disclosure_config(self):
         """The disclosure configuration with the windows and holidays in force."""

@@ -38,9 +38,11 @@ from app import sessions
 from app.auth import ROLES, SigninOutcome, User, attempt_sign_in, may_open, seed_demo_users
 from app.i18n import t
 from app.settings import secret_key, settings
+from features.compile import BuildConfig
 from features.date_limit import DateLimit, FutureDateError
 from features.records.personal import mask_code, mask_text
 from features.store.base import Store
+from scoring.batch import RatingPolicies
 
 
 @st.cache_resource(show_spinner=False)
@@ -93,6 +95,11 @@ def store() -> Store:
 def mlflow_home() -> Path:
     """The MLflow home from settings."""
     return Path(settings().mlflow.home)
+
+
+def casework_settings() -> tuple[Path, BuildConfig, RatingPolicies]:
+    """What every re-rating after a change takes (:meth:`app.settings.Settings.casework`)."""
+    return settings().casework()
 
 
 def current_user() -> User | None:
@@ -324,12 +331,15 @@ def audited_report(user: User, subject_id: str, lang: str, **detail: Any) -> Cal
     cfg = settings()
     to, policy = store(), cfg.windows.policy()
     lists, checks = cfg.lists.config(), cfg.checks.config(policy)
+    rules = cfg.rating_policies()
 
     def build() -> str:
         from scoring.report import credit_report
 
         write_audit(to, user, "report_download", subject_id, {"lang": lang, **detail})
-        return credit_report(to, subject_id, policy, lang=lang, lists=lists, checks=checks)
+        return credit_report(
+            to, subject_id, policy, lang=lang, lists=lists, checks=checks, rules=rules
+        )
 
     return build
 

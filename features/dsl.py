@@ -188,12 +188,19 @@ class Related:
     inner: Records
 
     def __post_init__(self) -> None:
+        from features import registry
         from features.link_lookup import link  # the links are declarations too
 
         try:
             declared = link(self.relation)
         except KeyError as exc:
+            if registry.building():  # a link of the module being imported: checked on build
+                return
             raise ValueError(exc.args[0]) from None
+        self.check(declared)
+
+    def check(self, declared: Any) -> None:
+        """Refuse an aggregation the link cannot give (a link that counts parties)."""
         if declared.counts == "parties" and self.inner.agg != "count":
             raise ValueError(
                 f"relation {self.relation} counts parties: use the count aggregation, "

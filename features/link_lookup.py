@@ -38,3 +38,27 @@ def link(key: str) -> Link:
     if key not in found:
         raise KeyError(f"unknown relation {key!r}; declared links: {', '.join(sorted(found))}")
     return found[key]
+
+
+@registry.on_build
+def _related_links_are_declared(reg: registry.Registry) -> None:
+    """Every indicator over a related party reads a link the registry declares (a folder's
+    indicator may read a link of its own module: it is checked here, not on import)."""
+    from features.dsl import Related
+
+    found = {x.key: x for x in relations.LINKS} | reg.links()
+    for entry in reg.entries:
+        for ind in entry.scheme.indicators:
+            source = ind.source
+            if not isinstance(source, Related):
+                continue
+            where = f"scheme {entry.key} ({entry.origin}), indicator {ind.name}"
+            if source.relation not in found:
+                raise registry.RegistryError(
+                    f"{where}: unknown relation {source.relation!r}; declared links: "
+                    f"{', '.join(sorted(found))}"
+                )
+            try:
+                source.check(found[source.relation])
+            except ValueError as exc:
+                raise registry.RegistryError(f"{where}: {exc}") from None

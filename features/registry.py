@@ -353,7 +353,11 @@ def build(folders: Sequence[Path] = ()) -> Registry:
         A refused import, a declaration that fails to load, or two declarations
         with one key; the message names the folder, file and both origins.
     """
-    sources = _shipped_sources() + _folder_sources(folders)
+    _BUILDING.append(True)
+    try:
+        sources = _shipped_sources() + _folder_sources(folders)
+    finally:
+        _BUILDING.pop()
     entries: list[Entry] = []
     gathered: dict[str, list[tuple[Any, str]]] = {
         n: [] for n in ("SUBJECT_TYPES", "LINKS", "FLAGS", "KINDS", "DEPARTMENTS")
@@ -386,6 +390,15 @@ def build(folders: Sequence[Path] = ()) -> Registry:
 # --- the active registry ---------------------------------------------------------
 
 _ACTIVE: list[Registry] = []  # a one-slot box: empty until first use
+_BUILDING: list[bool] = []  # non-empty while build() imports declarations
+
+
+def building() -> bool:
+    """True while :func:`build` imports the declarations: a scheme folder's indicator may
+    then read a link its own module declares, checked once the registry is gathered."""
+    return bool(_BUILDING)
+
+
 _ON_CHANGE: list[Callable[[], None]] = []
 _ON_BUILD: list[Callable[[Registry], None]] = []
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from features.dsl import DOWN, UP, Indicator, Match, Records
@@ -260,6 +260,51 @@ class PointsRule:
                 moved = math.copysign(min(abs(moved), item.cap), moved)
             total += moved
         return total
+
+    def with_figures(
+        self,
+        *,
+        cycle_months: int | None = None,
+        start: float | None = None,
+        bands: Mapping[str, float] | None = None,
+        points: Mapping[str, float] | None = None,
+        caps: Mapping[str, float] | None = None,
+    ) -> PointsRule:
+        """This rule with a deployment's own figures (settings ``[rules.<key>]``): the
+        cycle, the start, band thresholds by grade, item points and caps by item key.
+        What is not given keeps the declared figure; the items, grades, labels and
+        sources stay the declaration's.
+
+        Raises
+        ------
+        ValueError
+            A grade or item the rule does not declare, or figures the rule refuses
+            (thresholds out of order, an item scoring 0); the message names the rule.
+        """
+        where = f"points rule {self.key}"
+        grades, items = self.grades, [i.key for i in self.items]
+        for what, given, known in (
+            ("grades", bands or {}, grades),
+            ("items", {**(points or {}), **(caps or {})}, items),
+        ):
+            unknown = sorted(set(given) - set(known))
+            if unknown:
+                raise ValueError(f"{where}: unknown {what} {unknown}; declared: {list(known)}")
+        new_items = tuple(
+            replace(
+                i,
+                points=float((points or {}).get(i.key, i.points)),
+                cap=(caps or {}).get(i.key, i.cap),
+            )
+            for i in self.items
+        )
+        return replace(
+            self,
+            items=new_items,
+            bands=tuple((g, float((bands or {}).get(g, cut))) for g, cut in self.bands),
+            cycle_months=self.cycle_months if cycle_months is None else cycle_months,
+            start=self.start if start is None else start,
+        )
 
     def grade(self, total: float) -> str:
         """The band of a cycle total."""

@@ -1,5 +1,6 @@
 """Casework: an objection opened or resolved, a repair approved, a village committee
-assessment entered — each followed at once by the re-rating it causes.
+assessment entered, a listing entered by decision, ended early or revoked — each
+followed at once by the re-rating it causes.
 
 One function per use case. Every door calls these with the settings in force
 (``xinping objection …`` / ``xinping repair approve`` on the command line, the
@@ -20,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ from features.schemes import rated
 from features.store.base import Store
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies
+from scoring.list_decisions import enter_by_decision, exit_on_repair, revoke_listing
+from scoring.list_rules import persons_reached
+from scoring.lists import ListsConfig
 from scoring.loader import LoadedModel, NoModelError, champions, load_model
 from scoring.objections import approve_repair, open_objection, resolve_objection
 from scoring.rerating import Change, affected_subjects, rerate_change
@@ -297,3 +301,128 @@ def assess_household(
     # rated just before the record is stored: before → after is the assessment alone
     rid, changes, seconds = _rerate(store, [household], on, models, build, policies, change)
     return Outcome(rid, changes, seconds)
+
+
+def _listing_subjects(store: Store, subject_id: str, persons: Iterable[str]) -> list[str]:
+    """A listed subject and the persons its listing reaches: a listing changes no record,
+    so it reaches only the persons it names (the ``responsible_for`` link reads the listed
+    subject's records for them, :class:`features.links.ListPersons`); the subject is
+    re-rated so the steward sees its grade beside theirs."""
+    named = [p.strip().upper() for p in persons if p and p.strip()]
+    known = set(
+        store.query(
+            "SELECT DISTINCT subject_id FROM subjects WHERE subject_id IN (SELECT id FROM _xp_p)",
+            frames={"_xp_p": pd.DataFrame({"id": named}, dtype=object)},
+        )["subject_id"]
+    )
+    # a person named but not in the store has no rating to change
+    persons_known = [p for p in named if p in known]
+    return list(dict.fromkeys([subject_id, *persons_known]))
+
+
+def list_by_decision(
+    store: Store,
+    subject_id: str,
+    list_key: str,
+    dept: str,
+    document_no: str,
+    evidence: Sequence[str],
+    reason: str,
+    on: dt.date,
+    config: ListsConfig,
+    by: str,
+    role: str,
+    home: Path,
+    build: BuildConfig,
+    policies: RatingPolicies,
+    persons: Sequence[str] = (),
+    expires_on: dt.date | None = None,
+) -> Outcome:
+    """List a subject by a department's decision
+    (:func:`scoring.list_decisions.enter_by_decision`, published the same day) and re-rate
+    it and the persons the listing reaches (its legal representative on a reach list, the
+    responsible persons named): their indicators over the listed subject's records change
+    at once, not at the next batch.
+
+    Raises
+    ------
+    scoring.lists.ListError
+        As :func:`~scoring.list_decisions.enter_by_decision` (bad evidence, persons, dates).
+    """
+    models, skipped = champions(home, rated())
+    subject = current_subject(store, subject_id)
+    reached = (
+        persons_reached(subject.get("legal_rep_id"), list_key, persons, config)
+        if subject is not None
+        else ""
+    )
+
+    def change():
+        lid = enter_by_decision(
+            store,
+            subject_id,
+            list_key,
+            dept,
+            document_no,
+            evidence,
+            reason,
+            on,
+            config,
+            by,
+            role,
+            persons=persons,
+            expires_on=expires_on,
+            policy=build.windows,
+        )
+        return lid, {"kind": "list_enter", "id": lid, "list": list_key, "on": str(on)}
+
+    subjects = _listing_subjects(store, subject_id, (reached or "").split(","))
+    lid, changes, seconds = _rerate(store, subjects, on, models, build, policies, change)
+    return Outcome(lid, changes, seconds, status="entered", skipped=skipped)
+
+
+def end_listing(
+    store: Store,
+    listing_id: str,
+    on: dt.date,
+    reason: str,
+    config: ListsConfig,
+    by: str,
+    role: str,
+    home: Path,
+    build: BuildConfig,
+    policies: RatingPolicies,
+    *,
+    revoke: bool,
+) -> Outcome:
+    """End a listing — an early exit after an approved repair
+    (:func:`~scoring.list_decisions.exit_on_repair`) or, with ``revoke``, a wrongful
+    listing revoked (:func:`~scoring.list_decisions.revoke_listing`) — and re-rate the
+    subject and the persons the listing reached.
+
+    Raises
+    ------
+    scoring.lists.ListError
+        Unknown listing, before the list's minimum, already ended, no reason.
+    """
+    models, skipped = champions(home, rated())
+    events = store.query(
+        "SELECT subject_id, persons FROM list_events WHERE listing_id = "
+        "(SELECT listing_id FROM list_events WHERE event_id = ? LIMIT 1) AND event = 'enter'",
+        [listing_id],
+    )
+    use_case = revoke_listing if revoke else exit_on_repair
+
+    def change():
+        lid = use_case(store, listing_id, on, reason, config, by, role)
+        kind = "list_revoke" if revoke else "list_exit_repair"
+        return lid, {"kind": kind, "id": lid, "on": str(on)}
+
+    subjects: list[str] = []
+    for _, e in events.iterrows():
+        persons = e["persons"] if isinstance(e["persons"], str) else ""
+        subjects += _listing_subjects(store, e["subject_id"], persons.split(","))
+    lid, changes, seconds = _rerate(
+        store, list(dict.fromkeys(subjects)), on, models, build, policies, change
+    )
+    return Outcome(lid, changes, seconds, status="revoked" if revoke else "exited", skipped=skipped)

@@ -39,6 +39,7 @@ from features.store.base import Store
 from features.subjects import current_subject, person_types
 from models.rating import has_scale, load_scale
 from scoring import report_labels as L
+from scoring.batch import RatingPolicies
 from scoring.check_state import CheckConfig
 from scoring.evidence import date_or_none, records_behind
 from scoring.history import (
@@ -332,6 +333,7 @@ def _section(
     as_of: dt.date | None,
     lang: str,
     policy: WindowPolicy | None,
+    rules: RatingPolicies | None = None,
 ) -> dict[str, Any] | None:
     rated = ratings_on(store, scheme, as_of, [subject_id])  # the rating in force
     if rated.empty:
@@ -396,7 +398,7 @@ def _section(
             unit=unit_text,
         )
     by_rule = unit == RULE_UNIT  # graded by a published rule alone: no model, no PD
-    ruled = rule_section(store, scheme, reasons, day, lang) if by_rule else {}
+    ruled = rule_section(store, scheme, reasons, day, lang, rules) if by_rule else {}
     na = L.pick(L.TEXT["not_applicable"], lang)
     section = {
         **_scheme_info(scheme, lang, unit),
@@ -509,6 +511,7 @@ def report_data(
     lists: ListsConfig | None = None,
     checks: CheckConfig | None = None,
     today: dt.date | None = None,
+    rules: RatingPolicies | None = None,
 ) -> dict[str, Any]:
     """Everything a credit report shows, as display-ready strings.
 
@@ -534,7 +537,7 @@ def report_data(
     schemes.sort(key=lambda s: (order.get(s, len(order)), s))
     sections = [
         s
-        for s in (_section(store, subject_id, k, day, lang, policy) for k in schemes)
+        for s in (_section(store, subject_id, k, day, lang, policy, rules) for k in schemes)
         if s is not None
     ]
     if not sections:
@@ -569,6 +572,7 @@ def credit_report(
     generated: dt.datetime | None = None,
     lists: ListsConfig | None = None,
     checks: CheckConfig | None = None,
+    rules: RatingPolicies | None = None,
 ) -> str:
     """The credit report of a subject as one self-contained HTML page.
 
@@ -596,6 +600,10 @@ def credit_report(
         The lists' and checks' settings (``[lists]``, ``[checks]``; defaults: the
         shipped ones with ``policy``'s windows). 名单信息 is read on ``as_of``, else on
         the day of ``generated``.
+    rules
+        The rating policies in force (settings ``[driver]``, ``[rules.<key>]``): a rule-only
+        rating's bands and cycle are shown with the figures it was rated by (default: the
+        declared ones).
 
     Returns
     -------
@@ -618,6 +626,7 @@ def credit_report(
         lists=lists,
         checks=checks,
         today=now.date(),
+        rules=rules,
     )
     stamp = now.strftime("%Y-%m-%d %H:%M")
 

@@ -22,6 +22,7 @@ from features.records.windows import add_months
 from features.rules import PointsRule
 from features.store.base import Store
 from scoring import report_labels as L
+from scoring.batch import RatingPolicies
 
 #: ``reasons["unit"]`` of a rule-only rating.
 RULE_UNIT = "rule_points"
@@ -32,10 +33,12 @@ def _points(value: Any) -> str:
     return f"{v:+g}"
 
 
-def _exact_rule(scheme: str) -> PointsRule | None:
+def _exact_rule(scheme: str, rules: RatingPolicies | None) -> PointsRule | None:
     sch = declared.schemes().get(scheme)
     if sch is None:
         return None
+    # with the deployment's figures ([rules.<key>]) the rating was computed with
+    sch = (rules or RatingPolicies()).scheme(sch)
     return next((r for r in sch.rules if r.binding == "exact"), None)
 
 
@@ -90,7 +93,12 @@ def _scored_records(
 
 
 def rule_section(
-    store: Store, scheme: str, reasons: dict, as_of: dt.date, lang: str
+    store: Store,
+    scheme: str,
+    reasons: dict,
+    as_of: dt.date,
+    lang: str,
+    rules: RatingPolicies | None = None,
 ) -> dict[str, Any]:
     """The parts of a report section a rule-only rating fills in place of a model's.
 
@@ -102,7 +110,7 @@ def rule_section(
         record that scored) and ``reason_note``. Empty when the scheme declares no
         exact rule.
     """
-    rule = _exact_rule(scheme)
+    rule = _exact_rule(scheme, rules)
     if rule is None:
         return {}
     result = (reasons.get("rules") or {}).get(rule.key) or {}

@@ -46,8 +46,8 @@ class Change:
     ``before_*`` is the rating as of ``before_as_of``: the day of the change when
     :func:`rerate_change` rated it just before the change, else the latest stored
     rating. ``in_force_*`` is the stored rating that was current until now.
-    ``reasons_before`` / ``reasons_after`` are the top risk-raising reasons as
-    ``(text_zh, text_en)`` pairs.
+    ``reasons_before`` / ``reasons_after`` are the rules that set the grade and the top
+    risk-raising reasons (:func:`top_reasons`) as ``(text_zh, text_en)`` pairs.
     """
 
     scheme: str
@@ -69,12 +69,20 @@ class Change:
         return self.before_grade != self.after_grade
 
 
-def top_reasons(reasons: str | None, n: int = N_REASONS) -> tuple[tuple[str, str], ...]:
-    """The first ``n`` risk-raising reasons of a ``ratings.reasons`` JSON."""
-    if not reasons:
-        return ()
-    data = json.loads(reasons)
-    return tuple((r["text_zh"], r["text_en"]) for r in data.get("raise", [])[:n])
+def top_reasons(
+    reasons: str | None, overrides: str | None = None, n: int = N_REASONS
+) -> tuple[tuple[str, str], ...]:
+    """The rules that set the grade (``ratings.overrides``: a list, a points rule, a
+    household rule), then the first risk-raising reasons of ``ratings.reasons``, ``n``
+    in all: a grade a rule moved is explained by the rule first."""
+    ruled = [
+        (o["reason_zh"], o["reason_en"])
+        for o in (json.loads(overrides) if isinstance(overrides, str) and overrides else [])
+        if o.get("reason_zh")
+    ]
+    data = json.loads(reasons) if isinstance(reasons, str) and reasons else {}
+    raised = [(r["text_zh"], r["text_en"]) for r in data.get("raise", [])]
+    return tuple([*ruled, *raised][:n])
 
 
 def affected_subjects(store: Store, subject_id: str) -> list[str]:
@@ -186,8 +194,10 @@ def rerate(
                     model.version,
                     in_force_grade=None if f is None else f["final_grade"],
                     in_force_as_of=None if f is None else pd.Timestamp(f["as_of"]).date(),
-                    reasons_before=() if b is None else top_reasons(b["reasons"]),
-                    reasons_after=top_reasons(row["reasons"]),
+                    reasons_before=(
+                        () if b is None else top_reasons(b["reasons"], b.get("overrides"))
+                    ),
+                    reasons_after=top_reasons(row["reasons"], row.get("overrides")),
                 )
             )
     return changes, time.perf_counter() - started

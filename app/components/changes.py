@@ -5,8 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.auth import User
 from app.components import formats, tables
+from app.data.casework import changes_frame
 from app.i18n import lang, scheme_label, t
+from app.state import mask_frame
+from scoring.casework import Outcome
 
 
 def rerated(title: str, frame: pd.DataFrame, seconds: float) -> None:
@@ -53,3 +57,9 @@ def rerated(title: str, frame: pd.DataFrame, seconds: float) -> None:
         ],
         key="changes",
     )
+
+
+def show_outcome(title: str, outcome: Outcome, user: User) -> None:
+    """A change (objection, repair, listing…) and every subject it re-rated, IDs as
+    ``user`` may see them (:func:`app.state.mask_frame`)."""
+    rerated(title, mask_frame(user, changes_frame(outcome.changes)), outcome.seconds)

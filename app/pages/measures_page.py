@@ -15,6 +15,7 @@ import datetime as dt
 import streamlit as st
 
 from app.components import formats, tables
+from app.components.changes import show_outcome
 from app.data.checks import all_listings, bilingual, catalogue_rows
 from app.data.subjects import records, search
 from app.i18n import lang, subject_type_label, t
@@ -22,6 +23,7 @@ from app.settings import settings
 from app.state import (
     after_limit,
     audit_lookup,
+    casework_settings,
     date_limit,
     mask_frame,
     require,
@@ -29,8 +31,8 @@ from app.state import (
     show_id,
     store,
 )
+from scoring.casework import end_listing, list_by_decision
 from scoring.evidence import effective_ids
-from scoring.list_decisions import enter_by_decision, exit_on_repair, revoke_listing
 from scoring.list_reads import subject_list_history
 from scoring.list_rules import apply_rules
 from scoring.lists import EVENT_LABELS, LIST_LABELS, ListError
@@ -210,7 +212,7 @@ with tab_lists:
     act_enter, act_exit, act_revoke, act_rules = st.tabs(
         [t("ms.act_enter"), t("ms.act_exit"), t("ms.act_revoke"), t("ms.act_rules")]
     )
-    in_force = list(rows.loc[rows["in_force"], "listing_id"]) if not rows.empty else []
+    listed = list(rows.loc[rows["in_force"], "listing_id"]) if not rows.empty else []
     every = list(rows["listing_id"]) if not rows.empty else []
     label_of = (
         {
@@ -249,7 +251,7 @@ with tab_lists:
             go = confirmed("enter") and st.button(t("ms.enter_button"), key="enter_go")
             if go and not after_limit(on, t("ms.on")):
                 try:
-                    lid = enter_by_decision(
+                    out = list_by_decision(
                         s,
                         subject_id,
                         list_key,
@@ -261,14 +263,14 @@ with tab_lists:
                         lists_cfg,
                         user.username,
                         user.role,
-                        policy=cfg.windows.policy(),
+                        *casework_settings(),
                     )
-                    st.success(t("ms.entered", id=lid))
+                    show_outcome(t("ms.entered", id=out.ident), out, user)
                 except ListError as exc:
                     refused(exc.zh if zh else str(exc))
-    for tab, key, use_case, choices, done in (
-        (act_exit, "exit", exit_on_repair, in_force, "ms.exited"),
-        (act_revoke, "revoke", revoke_listing, every, "ms.revoked"),
+    for tab, key, revoke, choices, done in (
+        (act_exit, "exit", False, listed, "ms.exited"),
+        (act_revoke, "revoke", True, every, "ms.revoked"),
     ):
         with tab:
             if not choices:
@@ -283,8 +285,18 @@ with tab_lists:
             why = st.text_input(t(f"ms.{key}_reason"), key=f"{key}_reason")
             if confirmed(key) and st.button(t(f"ms.{key}_button"), key=f"{key}_go"):
                 try:
-                    use_case(s, lid, on, why, lists_cfg, user.username, user.role)
-                    st.success(t(done, id=lid))
+                    out = end_listing(
+                        s,
+                        lid,
+                        on,
+                        why,
+                        lists_cfg,
+                        user.username,
+                        user.role,
+                        *casework_settings(),
+                        revoke=revoke,
+                    )
+                    show_outcome(t(done, id=lid), out, user)
                 except ListError as exc:
                     refused(exc.zh if zh else str(exc))
     with act_rules:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.components import formats, tables
-from app.components.changes import rerated
-from app.data.casework import changes_frame
+from app.components.changes import show_outcome
 from app.data.public import LATE_DETAIL_VIEW, LATE_VIEW, late_detail_rows, late_rows
 from app.data.subjects import record_words
 from app.i18n import lang, t
@@ -15,13 +14,13 @@ from app.settings import settings
 from app.state import (
     after_limit,
     audit_lookup,
+    casework_settings,
     date_limit,
     mask_frame,
-    mlflow_home,
     require,
     store,
 )
-from scoring.casework import Outcome, object_to, repair, resolve
+from scoring.casework import object_to, repair, resolve
 from scoring.disclosure_deadline import late_disclosures
 from scoring.objections import ObjectionError, deadlines, negative_records
 
@@ -32,17 +31,6 @@ cfg = settings()
 # changes are dated at most on the data date or today, whichever is earlier ([dates] latest)
 latest = date_limit().day
 on = st.date_input(t("obj.on"), value=latest, max_value=latest, key="on", format="YYYY-MM-DD")
-
-
-def show_outcome(title: str, outcome: Outcome) -> None:
-    """The change and every re-rated subject, IDs as the user may see them."""
-    rerated(title, mask_frame(user, changes_frame(outcome.changes)), outcome.seconds)
-
-
-def settings_in_force() -> tuple:
-    """What every re-rating takes, as on the command line: MLflow home, indicator build,
-    rating policies (green channel, driver points rule)."""
-    return mlflow_home(), cfg.build_config(), cfg.rating_policies()
 
 
 def refused(exc: ObjectionError) -> None:
@@ -84,9 +72,9 @@ with tab_open:
         try:
             with st.spinner(t("obj.rerating")):
                 out = object_to(
-                    s, record_id.strip(), reason, user.username, user.role, on, *settings_in_force()
+                    s, record_id.strip(), reason, user.username, user.role, on, *casework_settings()
                 )
-            show_outcome(t("obj.opened", id=out.ident), out)
+            show_outcome(t("obj.opened", id=out.ident), out, user)
         except ObjectionError as exc:
             refused(exc)
 
@@ -137,9 +125,10 @@ with tab_list:
                         user.username,
                         user.role,
                         on,
-                        *settings_in_force(),
+                        *casework_settings(),
                     )
-                show_outcome(t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}")), out)
+                done = t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}"))
+                show_outcome(done, out, user)
             except ObjectionError as exc:
                 refused(exc)
 
@@ -150,9 +139,9 @@ with tab_repair:
     if approve and not after_limit(on, t("obj.on")):
         try:
             with st.spinner(t("obj.rerating")):
-                out = repair(s, rec.strip(), user.username, user.role, on, *settings_in_force())
+                out = repair(s, rec.strip(), user.username, user.role, on, *casework_settings())
             show_outcome(
-                t("obj.repaired", id=out.ident, effective=formats.day(out.effective_on)), out
+                t("obj.repaired", id=out.ident, effective=formats.day(out.effective_on)), out, user
             )
         except ObjectionError as exc:
             refused(exc)

@@ -62,6 +62,19 @@ def test_lending_summary_and_rural_verdicts(city: dict) -> None:
     rural = runner.invoke(cli, ["rural"])
     assert rural.exit_code == 0, rural.output
     assert f"{city['as_of']}: 信用村 credit villages" in rural.output
+    # the co-operatives and family farms farming in the villages, shown beside the verdict
+    from scoring.village_businesses import village_businesses
+
+    with DuckDBStore(city["store"], read_only=True) as st:
+        firms = village_businesses(st, city["as_of"])
+    assert not firms.empty, "the rated tiny city rates agricultural businesses"
+    assert f"rated co-operatives and family farms: {len(firms)} in" in rural.output
+    one = firms.iloc[0]
+    village = runner.invoke(cli, ["rural", "--village", one["village_code"]])
+    assert village.exit_code == 0, village.output
+    listed = [line for line in village.output.splitlines() if one["subject_id"] in line]
+    assert len(listed) == 1 and one["name"] in listed[0]
+    assert f"{one['final_grade']}（{one['grade_label_zh']}）" in listed[0]
 
 
 def test_migration_between_the_two_dates(city: dict) -> None:

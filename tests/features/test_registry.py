@@ -277,3 +277,50 @@ def test_no_module_copies_the_registry() -> None:
     assert not found, "module-level copies of the registry (read it at call time):\n" + "\n".join(
         found
     )
+
+
+OWN_LINK = """
+from features.dsl import Indicator, Match, Population, Records, Related, Scheme, Target, UP
+from features.links import Column, Link
+
+LINKS = (Link("{link}", "所属旅行社", "Agency", Column("employer_id")),)
+
+SCHEME = Scheme(
+    key="{key}",
+    label_zh="测试评价",
+    label_en="Test rating",
+    population=Population("enterprise"),
+    indicators=(
+        Indicator("agency_penalties_12m", "所属单位近12个月处罚", "Agency penalties", "关联",
+                  Related("{used}", Records(Match(("administrative_penalty",)), "count", 12)),
+                  UP),
+    ),
+    target=Target((Match(("administrative_penalty",)),), horizon=12,
+                  description_zh="处罚", description_en="a penalty"),
+)
+"""
+
+
+def test_a_folder_indicator_reads_a_link_its_own_declaration_declares(tmp_path: Path) -> None:
+    from features.link_lookup import link
+
+    write_scheme(
+        tmp_path, "agency_test", OWN_LINK.format(key="agency_test", link="agency", used="agency")
+    )
+    with registry.using([tmp_path]):
+        assert link("agency").via.col == "employer_id"
+        ind = schemes.get_scheme("agency_test").indicators[0]
+        assert ind.source.relation == "agency"
+
+
+def test_a_folder_indicator_over_an_undeclared_link_names_scheme_and_indicator(
+    tmp_path: Path,
+) -> None:
+    write_scheme(
+        tmp_path, "agency_bad", OWN_LINK.format(key="agency_bad", link="agency", used="agencyy")
+    )
+    with pytest.raises(registry.RegistryError) as err:
+        registry.build([tmp_path])
+    text = str(err.value)
+    assert "scheme agency_bad" in text and "agency_penalties_12m" in text
+    assert "unknown relation 'agencyy'" in text and "agency" in text

@@ -39,3 +39,45 @@ def generated():
     generate_city(store, scale="tiny", seed=11)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_champion(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
+    """``tiny_champion(scheme, **spec_changes)``: the MLflow home holding a champion of
+    ``scheme`` trained on the tiny city with the shipped spec changed by ``spec_changes``
+    (``family``, ``n_estimators``), trained on first ask. Promotion is forced: the tiny city
+    is too small for the gates; the rules and reasons are under test, not the model."""
+    import mlflow
+
+    from training.promote import promote
+    from training.run import train_scheme
+    from training.spec import load_spec
+
+    homes: dict[str, Path] = {}
+
+    def champion(scheme: str, family: str | None = None, n_estimators: int = 30) -> Path:
+        if scheme not in homes:
+            shipped = load_spec(scheme)
+            update: dict = {"gbm": shipped.gbm.model_copy(update={"n_estimators": n_estimators})}
+            if family:
+                update["family"] = family
+            spec = shipped.model_copy(update=update)
+            home = tmp_path_factory.mktemp(f"mlruns-{scheme}")
+            with pytest.MonkeyPatch.context() as mp:
+                mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+                mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+                with DuckDBStore(scoring_city_file, read_only=True) as store:
+                    train_scheme(store, scheme, spec, home, code_version="test")
+                    promote(store, scheme, spec, home, force=True, reason="tiny test city")
+            homes[scheme] = home
+        return homes[scheme]
+
+    yield champion
+    mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+    mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def household_home(tiny_champion) -> Path:
+    """An MLflow home with a household champion of the tiny city."""
+    return tiny_champion("household")

@@ -31,28 +31,12 @@ ON = dt.date(2026, 10, 31)
 
 
 @pytest.fixture(scope="module")
-def agri_model(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
-    """An agri_business champion trained on the tiny city (forced: too few defaults for
-    the gates; the small city passes them)."""
-    import mlflow
-
-    from features.store.duckdb_store import DuckDBStore
+def agri_model(tiny_champion):
+    """An agri_business champion of the tiny city (scorecard; forced: too few defaults
+    for the gates, the small city passes them)."""
     from scoring.loader import load_model
-    from training.promote import promote
-    from training.run import train_scheme
-    from training.spec import load_spec
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
-        home = tmp_path_factory.mktemp("mlruns-agri")
-        spec = load_spec(KEY).model_copy(update={"family": "scorecard"})
-        with DuckDBStore(scoring_city_file, read_only=True) as store:
-            train_scheme(store, KEY, spec, home, code_version="test")
-            promote(store, KEY, spec, home, force=True, reason="tiny test city")
-        yield load_model(KEY, home)
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+    return load_model(KEY, tiny_champion(KEY, family="scorecard"))
 
 
 def _overdue(member: str, record_id: str) -> pd.DataFrame:

@@ -41,31 +41,11 @@ INDICATOR = "represented_firms_serious_24m"
 
 
 @pytest.fixture(scope="module")
-def household_model(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
-    """A household champion trained on the tiny city (small: the rule, not the model,
-    is under test)."""
-    import mlflow
-
-    from features.store.duckdb_store import DuckDBStore
+def household_model(household_home: Path):
+    """The household champion of the tiny city (tests/scoring/conftest.py)."""
     from scoring.loader import load_model
-    from training.promote import promote
-    from training.run import train_scheme
-    from training.spec import load_spec
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
-        home = tmp_path_factory.mktemp("mlruns-household")
-        shipped = load_spec("household")
-        spec = shipped.model_copy(
-            update={"gbm": shipped.gbm.model_copy(update={"n_estimators": 30})}
-        )
-        with DuckDBStore(scoring_city_file, read_only=True) as store:
-            train_scheme(store, "household", spec, home, code_version="test")
-            promote(store, "household", spec, home, force=True, reason="tiny test city")
-        yield load_model("household", home)
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+    return load_model("household", household_home)
 
 
 def _a_household_behind_a_clean_firm(store) -> tuple[str, str, str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -32,34 +31,12 @@ GRADES = {"A", "B", "C", "D"}
 
 
 @pytest.fixture(scope="module")
-def practitioner_model(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
-    """A practitioner champion trained on the tiny city (few trees; forced: the tiny
-    city is too small for the gates, the rules and reasons are under test)."""
-    import mlflow
-
-    from features.store.duckdb_store import DuckDBStore
+def practitioner_model(tiny_champion):
+    """A practitioner champion of the tiny city (LightGBM only: no cross-validation of
+    both families, faster)."""
     from scoring.loader import load_model
-    from training.promote import promote
-    from training.run import train_scheme
-    from training.spec import load_spec
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
-        home = tmp_path_factory.mktemp("mlruns-practitioner")
-        shipped = load_spec("practitioner")
-        spec = shipped.model_copy(
-            update={
-                "family": "gbm",  # no cross-validation of both families: faster
-                "gbm": shipped.gbm.model_copy(update={"n_estimators": 30}),
-            }
-        )
-        with DuckDBStore(scoring_city_file, read_only=True) as store:
-            train_scheme(store, "practitioner", spec, home, code_version="test")
-            promote(store, "practitioner", spec, home, force=True, reason="tiny test city")
-        yield load_model("practitioner", home)
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+    return load_model("practitioner", tiny_champion("practitioner", family="gbm"))
 
 
 def _record(rid: str, subject: str, kind: str, days_ago: int, **values) -> dict:

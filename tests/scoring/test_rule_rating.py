@@ -129,3 +129,53 @@ def test_serious_penalty_and_wage_arrears_give_the_band_and_the_report(tiny, tmp
     body = re.sub(r'<span class="en">.*?</span>', "", html, flags=re.S)
     for code in ("penalty_serious", "wage_arrears", "rule:", "rule_points", "None"):
         assert code not in body, code
+
+
+def test_a_citys_own_figures_rate_and_report_by_the_settings(tiny, tmp_path) -> None:
+    """``[rules.<key>]`` gives a city's own figures of a declared rule (the sector tables
+    are proposals): the same records rate by them, and the report shows them."""
+    from app.settings import load_settings
+
+    key = "construction_credit"
+    rule = get_scheme(key).rules[0]
+    first = rule.items[0]
+    local = tmp_path / "local.toml"
+    local.write_text(
+        f"[rules.{key}]\ncycle_months = 36\n"
+        f"[rules.{key}.bands]\nAA = 85\n"
+        f"[rules.{key}.points]\n{first.key} = {first.points * 2:g}\n",
+        encoding="utf-8",
+    )
+    policies = load_settings(local).rating_policies()
+    mine = policies.scheme(key).rules[0]
+    assert mine.cycle_months == 36 and dict(mine.bands)["AA"] == 85
+    assert mine.items[0].points == first.points * 2
+    assert mine.items[1:] == rule.items[1:] and mine.sources == rule.sources
+    model = load_model(key, tmp_path / "no-mlruns")
+    shipped = rate_subjects(tiny, model, AS_OF, scored_at=SCORED_AT).set_index("subject_id")
+    local_ = rate_subjects(tiny, model, AS_OF, scored_at=SCORED_AT, policies=policies)
+    local_ = local_.set_index("subject_id")
+    assert list(local_["final_grade"]) == [mine.grade(p) for p in local_["score"]]
+    assert (local_["final_grade"] != shipped["final_grade"]).any(), "a figure that moved nothing"
+    firm = str(local_.index[0])
+    score_scheme(tiny, model, AS_OF, subjects=[firm], scored_at=SCORED_AT, policies=policies)
+    html = credit_report(tiny, firm, WindowPolicy(), scheme=key, lang="zh", rules=policies)
+    assert "85分及以上" in html and "36个月" in html
+    declared = credit_report(tiny, firm, WindowPolicy(), scheme=key, lang="zh")
+    assert "85分及以上" not in declared
+
+
+def test_figures_a_rule_does_not_have_are_refused_in_one_line(tmp_path) -> None:
+    from app.settings import load_settings
+
+    for text, said in (
+        ("[rules.no_such_rule]\nstart = 1\n", "[rules.no_such_rule]: no scheme declares"),
+        ("[rules.construction_credit.bands]\nZ = 1\n", "unknown grades ['Z']"),
+        ("[rules.construction_credit.points]\nbribe = 5\n", "unknown items ['bribe']"),
+        ("[rules.driver_integrity]\nstart = 1\n", "set in [driver]"),
+        ("[rules.construction_credit.bands]\nAAA = 10\n", "thresholds"),
+    ):
+        local = tmp_path / "local.toml"
+        local.write_text(text, encoding="utf-8")
+        problem = load_settings(local).schemes_problem()
+        assert problem is not None and said in problem, (text, problem)

@@ -43,31 +43,12 @@ CODES = (
 
 
 @pytest.fixture(scope="module")
-def social_model(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
-    """A social-organisation champion trained on the tiny city with the shipped spec
-    (fewer trees if LightGBM wins the cross-validation)."""
-    import mlflow
-
-    from features.store.duckdb_store import DuckDBStore
+def social_model(tiny_champion):
+    """A social-organisation champion of the tiny city with the shipped spec (fewer trees
+    if LightGBM wins the cross-validation)."""
     from scoring.loader import load_model
-    from training.promote import promote
-    from training.run import train_scheme
-    from training.spec import load_spec
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
-        home = tmp_path_factory.mktemp("mlruns-social")
-        shipped = load_spec(SCHEME)
-        spec = shipped.model_copy(
-            update={"gbm": shipped.gbm.model_copy(update={"n_estimators": 40})}
-        )
-        with DuckDBStore(scoring_city_file, read_only=True) as store:
-            train_scheme(store, SCHEME, spec, home, code_version="test")
-            promote(store, SCHEME, spec, home, force=True, reason="tiny test city")
-        yield load_model(SCHEME, home)
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+    return load_model(SCHEME, tiny_champion(SCHEME, n_estimators=40))
 
 
 @pytest.fixture(scope="module")
