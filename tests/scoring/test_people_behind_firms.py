@@ -193,24 +193,37 @@ def test_a_cooperatives_serious_listing_reaches_the_household_that_heads_it(
     assert "严重违法失信名单" in html
 
 
-def test_a_social_organisations_serious_listing_holds_its_practitioner_at_c(tiny) -> None:
+def test_a_social_organisations_serious_listing_holds_its_practitioner_at_c(
+    tiny, tiny_champion
+) -> None:
+    from scoring.loader import load_model
+
+    model = load_model("practitioner", tiny_champion("practitioner", family="gbm"))
     person, org, name = _organisation_behind(
         tiny, "social_org", "practitioner", "practitioner", "private_non_enterprise"
     )
-    assert person in affected_subjects(tiny, org)
-    tiny.append("records", _serious_listing(org, "civil_serious_list", "R-TEST-SOCIAL"))
+    affected = affected_subjects(tiny, org)
+    assert person in affected
+
+    def change():
+        tiny.append("records", _serious_listing(org, "civil_serious_list", "R-TEST-SOCIAL"))
+        return None, {"kind": "record", "id": "R-TEST-SOCIAL"}
+
+    _, changes, _ = rerate_change(tiny, affected, ON, {"practitioner": model}, change)
+    mine = next(c for c in changes if c.subject_id == person)
+    assert mine.after_grade in {"C", "D"}
 
     feats = build_features(tiny, "practitioner", ON, subjects=[person]).set_index("subject_id")
     assert feats.loc[person, INDICATOR] == 1
+    # by the rules alone: a practitioner the model would put at A is held at C, and why
     final, applied = _ruled("practitioner", feats, "A")
     assert final == ["C"]
     assert [o.reason_zh for o in applied[0]] == [
         "本人担任法定代表人的单位近24个月有严重失信记录，不高于C级"
     ]
-    ind = get_scheme("practitioner").indicator(INDICATOR)
-    assert ind.reason_zh.format(value=1, window=24) == (
-        "本人担任法定代表人的1家单位近24个月有严重失信记录"
-    )
+    rating = ratings_on(tiny, "practitioner", None, [person]).iloc[0]
+    why = json.dumps(json.loads(rating["overrides"]), ensure_ascii=False)
+    assert "本人担任法定代表人的单位近24个月有严重失信记录，不高于C级" in why
 
     behind = records_behind(tiny, get_scheme("practitioner"), person, [INDICATOR], ON)
     assert list(behind["record_id"]) == ["R-TEST-SOCIAL"]
@@ -221,4 +234,8 @@ def test_a_social_organisations_serious_listing_holds_its_practitioner_at_c(tiny
         name,
     )
     assert row["kind"] == "civil_serious_list"
-    assert all_kinds()[row["kind"]].label_zh == "社会组织严重违法失信名单"
+
+    html = credit_report(tiny, person, WindowPolicy(), as_of=ON, scheme="practitioner")
+    assert f"担任法定代表人的单位 {name} {org}" in html
+    assert "社会组织严重违法失信名单" in html and "civil_serious_list" not in html
+    assert person not in html  # the practitioner's ID stays masked
