@@ -494,8 +494,9 @@ def link_pairs(tables: Tables, pop: pd.DataFrame, x: Link, as_of: pd.Timestamp) 
         pairs = me.merge(_named(tables.list_events, via.lists, as_of), on="subject_id")
     pairs = pairs.astype(object)
     pairs = pairs[pairs["subject_id"] != pairs["party_id"]]
-    if x.target_types:
-        typed = latest.loc[latest["subject_type"].isin(x.target_types), "subject_id"]
+    types = x.party_types()
+    if types:
+        typed = latest.loc[latest["subject_type"].isin(types), "subject_id"]
         pairs = pairs[pairs["party_id"].isin(typed)]
     return pairs.drop_duplicates()
 

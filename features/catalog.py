@@ -96,7 +96,7 @@ def describe_source(ind: Indicator) -> str:
         declared = link(src.relation)
         who = {
             "legal_rep": "法定代表人本人",
-            "rep_firms": "同一法定代表人的其他企业（家数）",
+            "rep_firms": "同一法定代表人的其他单位（家数）",
             "employer": "所属企业",
         }.get(src.relation) or (
             declared.label_zh + ("（家数）" if declared.counts == "parties" else "")

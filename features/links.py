@@ -31,6 +31,8 @@ from typing import Literal
 
 import pyarrow as pa
 
+from features import registry
+
 #: ``list_events`` rows that end a listing (scoring/lists.py ``_status_of``)
 LIST_ENDS = ("exit_repair", "exit_rule", "revoke_wrongful")
 
@@ -81,6 +83,20 @@ Via = Column | Reverse | SameColumn | Table | ListPersons
 
 
 @dataclass(frozen=True)
+class Organisations:
+    """Every registered subject type identified by a 统一社会信用代码, as a link's
+    ``target_types``: enterprises, social organisations (5…), co-operatives (93…) and any
+    such type a scheme folder adds (seed 002 #12 speaks of 企事业单位, not of one list).
+
+    Resolved from the active registry each time a link is read, never copied.
+    """
+
+    def resolve(self) -> tuple[str, ...]:
+        """The keys of the organisation types of the active registry, in declaration order."""
+        return registry.active().organisation_types()
+
+
+@dataclass(frozen=True)
 class Link:
     """A declared relation between a subject and its related parties.
 
@@ -93,7 +109,8 @@ class Link:
     via
         How the parties are found (see the module docstring).
     target_types
-        The party's subject types; empty: any party, even one not registered
+        The party's subject types, or :class:`Organisations` (every type with a
+        USCC, resolved at call time); empty: any party, even one not registered
         as a subject (a legal representative is a person ID).
     roles
         The seed 002 #12 roles a measure reaching the party through this link
@@ -108,9 +125,15 @@ class Link:
     label_zh: str
     label_en: str
     via: Via
-    target_types: tuple[str, ...] = ()
+    target_types: tuple[str, ...] | Organisations = ()
     roles: tuple[str, ...] = ()
     counts: Literal["records", "parties"] = "records"
+
+    def party_types(self) -> tuple[str, ...]:
+        """The party's subject types now (empty: any); :class:`Organisations` resolved."""
+        if isinstance(self.target_types, Organisations):
+            return self.target_types.resolve()
+        return self.target_types
 
     def pop_columns(self) -> tuple[str, ...]:
         """The columns of ``pop`` the pairs SQL reads besides ``subject_id``."""
@@ -126,6 +149,7 @@ class Link:
         """
         t = f"DATE '{as_of.isoformat()}'"
         via = self.via
+        types = self.party_types()
         if isinstance(via, Column):
             # one party per subject: no DISTINCT needed
             sql = (
@@ -155,11 +179,11 @@ class Link:
                 f"JOIN ({_named_sql(via, dialect, t)}) n "
                 "ON n.person = p.subject_id AND n.party_id <> p.subject_id"
             )
-        if not self.target_types or isinstance(via, Reverse | SameColumn):
-            if self.target_types:  # the party row is at hand as f
-                sql += f" AND f.subject_type IN ({', '.join(map(_str, self.target_types))})"
+        if not types or isinstance(via, Reverse | SameColumn):
+            if types:  # the party row is at hand as f
+                sql += f" AND f.subject_type IN ({', '.join(map(_str, types))})"
             return sql
-        kinds = ", ".join(map(_str, self.target_types))
+        kinds = ", ".join(map(_str, types))
         return (
             f"SELECT q.subject_id, q.party_id FROM ({sql}) q "
             f"JOIN latest t ON t.subject_id = q.party_id AND t.subject_type IN ({kinds})"
@@ -290,6 +314,7 @@ def party_lists(
         by :class:`Table` and :class:`ListPersons` links, absent ones are empty.
     """
     via = link.via
+    types = link.party_types()
     rows = list(pop)
     out: dict[str, list[str]] = {r["subject_id"]: [] for r in rows}
     if isinstance(via, Column):
@@ -299,9 +324,7 @@ def party_lists(
     elif isinstance(via, Reverse | SameColumn):
         index: dict[str, list[str]] = {}
         for sid, f in latest.items():
-            if f.get(via.col) is not None and (
-                not link.target_types or f["subject_type"] in link.target_types
-            ):
+            if f.get(via.col) is not None and (not types or f["subject_type"] in types):
                 index.setdefault(f[via.col], []).append(sid)
         for r in rows:
             key = r["subject_id"] if isinstance(via, Reverse) else r[via.col]
@@ -323,9 +346,7 @@ def party_lists(
         for person, party in _named(via, _rows(tables.get("list_events")), as_of):
             if person in out and party != person and party not in out[person]:
                 out[person].append(party)
-    if link.target_types and not isinstance(via, Reverse | SameColumn):
+    if types and not isinstance(via, Reverse | SameColumn):
         for sid, parties in out.items():
-            out[sid] = [
-                p for p in parties if latest.get(p, {}).get("subject_type") in link.target_types
-            ]
+            out[sid] = [p for p in parties if latest.get(p, {}).get("subject_type") in types]
     return out

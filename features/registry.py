@@ -187,6 +187,12 @@ class Registry:
         """Keys of the subject types identified by a 居民身份证号码 (masked, never prefix-found)."""
         return tuple(t.key for t, _ in self.types if t.person)
 
+    def organisation_types(self) -> tuple[str, ...]:
+        """Keys of the subject types identified by a 统一社会信用代码 (enterprises, social
+        organisations, co-operatives…): the 企事业单位 whose legal representative and
+        responsible persons carry their serious records (seed 002 #12)."""
+        return tuple(t.key for t, _ in self.types if t.identifier.kind == "uscc")
+
     # --- links, flags, kinds, departments --------------------------------------
 
     def links(self) -> dict[str, Any]:

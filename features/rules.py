@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from features.dsl import Match
+from features.dsl import DOWN, UP, Indicator, Match, Records
 
 #: Separators of the detail column: records, and fields inside a record (control
 #: characters: a record id, dept-supplied text, never holds them).
@@ -86,6 +86,63 @@ class PointsItem:
             raise ValueError(f"points item {self.key}: cap {self.cap!r} must be > 0 (a magnitude)")
 
 
+def serious_list_item(points: float) -> PointsItem:
+    """The item of market regulation's 严重违法失信名单, as every sector evaluation
+    words it; the scheme declares its points."""
+    return PointsItem(
+        "serious_list",
+        "列入严重违法失信名单",
+        "on the serious violation list",
+        Match(("serious_violation_list",)),
+        points,
+    )
+
+
+def penalty_items(serious: float, general: float) -> tuple[PointsItem, PointsItem]:
+    """The items of a serious and a general administrative penalty (the serious one
+    first: a record scores the first item it matches); the scheme declares the points."""
+    return (
+        PointsItem(
+            "penalty_serious",
+            "严重行政处罚",
+            "serious administrative penalty",
+            Match(("administrative_penalty",), severities=("serious",)),
+            serious,
+        ),
+        PointsItem(
+            "penalty_general",
+            "一般行政处罚",
+            "general administrative penalty",
+            Match(("administrative_penalty",), severities=("general",)),
+            general,
+        ),
+    )
+
+
+def reward_items(
+    red_list: tuple[float, float], honour: tuple[float, float]
+) -> tuple[PointsItem, PointsItem]:
+    """The items of a 守信红名单 listing and of an honour or award, each ``(points, cap)``."""
+    return (
+        PointsItem(
+            "red_list",
+            "列入守信红名单",
+            "on a red list",
+            Match(("red_list",)),
+            red_list[0],
+            cap=red_list[1],
+        ),
+        PointsItem(
+            "honour",
+            "获得表彰奖励",
+            "honour or award",
+            Match(("honour",)),
+            honour[0],
+            cap=honour[1],
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class PointsRule:
     """Records of a cycle → points → a grade, as a published rule says.
@@ -130,7 +187,9 @@ class PointsRule:
     start: float = 0.0
     sources: tuple[Source, ...] = ()
     consequences: tuple[tuple[str, str, str], ...] = ()
-    reason_zh: str = "{label}：周期内{points}分，按规则最终等级{bound}{grade}：{records}"
+    # the sector evaluations' sentence (construction, travel agencies): a rule that
+    # words it otherwise (the drivers' 记分) declares its own
+    reason_zh: str = "{label}周期内得{points}分，按评价规则最终等级{bound}{grade}：{records}"
     reason_en: str = (
         "{label}: {points} points in the cycle: by the rule the final grade {bound} {grade}: "
         "{records}"
@@ -336,3 +395,59 @@ def encode_detail(rows: Sequence[tuple[str, str, int]]) -> str | None:
     if not rows:
         return None
     return DETAIL_SEP.join(FIELD_SEP.join((r, d, str(i))) for r, d, i in rows)
+
+
+def cycle_count(
+    rule: PointsRule,
+    name: str,
+    label: tuple[str, str],
+    dimension: str,
+    match: Match,
+    what: tuple[str, str],
+    unit: str,
+    *,
+    harmful: bool,
+) -> Indicator:
+    """An indicator beside a sector's points rule: the count of ``match``'s records over
+    the rule's cycle, so the catalogue and the report explain the record the rule scored.
+
+    Parameters
+    ----------
+    rule
+        The points rule whose ``cycle_months`` is the window.
+    name, label
+        The indicator's name and ``(Chinese, English)`` labels.
+    dimension
+        Its dimension (the rule's 不良/良好 sides).
+    match
+        The records counted.
+    what
+        ``(Chinese, English)`` of the records in a reason: ``近24个月{what}{value}{unit}``.
+    unit
+        The Chinese counting word (起, 条, 件, 次).
+    harmful
+        Records that raise the risk (``UP``, and none on file states a fact: "近24个月
+        无…"); else records of good conduct (``DOWN``).
+    """
+    what_zh, what_en = what
+    how = (
+        {
+            "missing_zh": f"近{{window}}个月无{what_zh}",
+            "missing_en": f"no {what_en} in {{window}} months",
+            "missing_rank": "best",
+        }
+        if harmful
+        else {}
+    )
+    return Indicator(
+        name,
+        label[0],
+        label[1],
+        dimension,
+        Records(match, "count", rule.cycle_months),
+        UP if harmful else DOWN,
+        unit,
+        f"近{{window}}个月{what_zh}{{value}}{unit}",
+        f"{{value}} {what_en} in {{window}} months",
+        **how,
+    )

@@ -251,7 +251,10 @@ RELATIONS: dict[str, tuple[str, str]] = {
     "self": ("本主体", "the subject"),
     "legal_rep": ("法定代表人", "legal representative"),
     "employer": ("所属企业", "employer"),
-    "rep_firms": ("同一法定代表人的其他企业", "another firm of the legal representative"),
+    "rep_firms": (
+        "同一法定代表人的其他单位",
+        "another organisation of the legal representative",
+    ),
 }
 CAUSES: dict[str, tuple[str, str]] = {
     "objection": ("异议处理", "objection"),

@@ -1,9 +1,17 @@
 """A golden file of the tiny test city's ratings, to prove a migration changes none.
 
 Written at the merge base of issue 18's points-rule work (stream C), before any
-scoring code changed, and again at fc33897 (main with the declared links and the
+scoring code changed, again at fc33897 (main with the declared links and the
 people behind firms merged, which change the city and the household and driver
-indicators on purpose, before the points rules were merged), by::
+indicators on purpose, before the points rules were merged), and again on branch
+s2-people (people behind every organisation: ``rep_firms`` and ``represented_firms``
+reach social organisations and agricultural businesses, and 8 % of the social
+organisations' legal representatives are practitioners of the city; the records are
+byte-identical to the city before. Rated with the previous champions, 2 firms changed,
+both through ``rep_firms_negative_12m`` (another organisation of their legal
+representative with a negative record): 9153030370040492X2 (enterprise PD 0.404 → 0.416,
+grade D kept; SME CCC → CC) and 9153032253149648X6 (PD only, grades kept); no household
+or driver rating changed), by::
 
     .venv/bin/python tests/ratings_golden.py
 

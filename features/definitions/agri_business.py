@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from features.declare import AttributeDecl, SubjectType
 from features.definitions import household
+from features.definitions.common_indicators import negative_history, penalty_count
 from features.definitions.enterprise import _i, _none_in, as_dimension
 from features.dsl import (
     DOWN,
@@ -213,29 +214,9 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     *_household(ASSETS, "subsidy_12m", "insured_24m", "insured_amount_now"),
     # 公共信用记录
-    _i(
-        "penalties_24m",
-        "近24个月行政处罚次数",
-        "Penalties, 24 months",
-        PUBLIC,
-        Records(Match(("administrative_penalty",)), "count", 24),
-        UP,
-        "次",
-        "近{window}个月行政处罚{value}次",
-        "{value} penalties in {window} months",
-    ),
+    penalty_count(PUBLIC),
     *as_dimension(PUBLIC, "dishonest_now", "court_judgments_24m"),
-    _i(
-        "negative_records_24m",
-        "近24个月失信记录数",
-        "Negative records, 24 months",
-        PUBLIC,
-        Records(NEGATIVE, "count", 24),
-        UP,
-        "条",
-        "近{window}个月有失信记录{value}条",
-        "{value} negative records in {window} months",
-    ),
+    *negative_history(PUBLIC, NEGATIVE, "negative_records_24m"),
     # 成员户 (co-operatives only: a family farm has no members) and the legal representative
     _members(
         "members_on_record",

@@ -22,10 +22,17 @@ cited local text is fetched and quoted.
 
 from __future__ import annotations
 
-from features.definitions.enterprise import _i, _none_in
-from features.dsl import DOWN, UP, Indicator, Match, Population, Records, Scheme
+from features.dsl import Indicator, Match, Population, Scheme
 from features.records.kinds import PARTY_ENTERPRISE, RecordKind
-from features.rules import PointsItem, PointsRule, Source
+from features.rules import (
+    PointsItem,
+    PointsRule,
+    Source,
+    cycle_count,
+    penalty_items,
+    reward_items,
+    serious_list_item,
+)
 
 #: Position of this module's schemes in scheme lists (features.registry).
 ORDER = 60
@@ -94,13 +101,7 @@ CONSTRUCTION_CREDIT = PointsRule(
     # first match wins: the serious list before a penalty, a serious tier before a
     # general one
     items=(
-        PointsItem(
-            "serious_list",
-            "列入严重违法失信名单",
-            "on the serious violation list",
-            Match(("serious_violation_list",)),
-            -40,
-        ),
+        serious_list_item(-40),
         PointsItem(
             "accident_serious",
             "较大及以上工程质量安全事故",
@@ -115,20 +116,7 @@ CONSTRUCTION_CREDIT = PointsRule(
             _general("quality_safety_accident"),
             -10,
         ),
-        PointsItem(
-            "penalty_serious",
-            "严重行政处罚",
-            "serious administrative penalty",
-            Match(("administrative_penalty",), severities=("serious",)),
-            -15,
-        ),
-        PointsItem(
-            "penalty_general",
-            "一般行政处罚",
-            "general administrative penalty",
-            Match(("administrative_penalty",), severities=("general",)),
-            -5,
-        ),
+        *penalty_items(serious=-15, general=-5),
         PointsItem(
             "bidding_misconduct",
             "招标投标违法违规行为",
@@ -157,8 +145,7 @@ CONSTRUCTION_CREDIT = PointsRule(
             _general("construction_bad_conduct"),
             -3,
         ),
-        PointsItem("red_list", "列入守信红名单", "on a red list", Match(("red_list",)), 5, cap=10),
-        PointsItem("honour", "获得表彰奖励", "honour or award", Match(("honour",)), 5, cap=10),
+        *reward_items(red_list=(5, 10), honour=(5, 10)),
         PointsItem(
             "good_conduct",
             "建筑市场良好行为记录",
@@ -206,80 +193,59 @@ CONSTRUCTION_CREDIT = PointsRule(
         ("B", "资格预审、评标信用分按B级计取；重点监管", "grade B points; closer supervision"),
         ("C", "资格预审、评标不得分；重点监管", "no bidding credit points; closer supervision"),
     ),
-    reason_zh="{label}周期内得{points}分，按评价规则最终等级{bound}{grade}：{records}",
-    reason_en="{label}: {points} points in the cycle: by the rule the final grade {bound} {grade}: "
-    "{records}",
 )
 
 
-def _count(
-    name: str, zh: str, en: str, dim: str, match: Match, what_zh: str, what_en: str, unit: str
-) -> Indicator:
-    """A count of the sector's records over the rule's 24-month cycle."""
-    return _i(
-        name,
-        zh,
-        en,
-        dim,
-        Records(match, "count", 24),
-        UP if dim == BAD else DOWN,
-        unit,
-        f"近{{window}}个月{what_zh}{{value}}{unit}",
-        f"{{value}} {what_en} in {{window}} months",
-        **(_none_in(what_zh, what_en) if dim == BAD else {}),
-    )
-
-
 INDICATORS: tuple[Indicator, ...] = (
-    _count(
+    cycle_count(
+        CONSTRUCTION_CREDIT,
         "accidents_24m",
-        "近24个月工程质量安全事故",
-        "Quality or safety accidents, 24 months",
+        ("近24个月工程质量安全事故", "Quality or safety accidents, 24 months"),
         BAD,
         Match(("quality_safety_accident",)),
-        "发生工程质量安全事故",
-        "quality or safety accidents",
+        ("发生工程质量安全事故", "quality or safety accidents"),
         "起",
+        harmful=True,
     ),
-    _count(
+    cycle_count(
+        CONSTRUCTION_CREDIT,
         "bad_conduct_24m",
-        "近24个月建筑市场不良行为记录",
-        "Construction bad-conduct records, 24 months",
+        ("近24个月建筑市场不良行为记录", "Construction bad-conduct records, 24 months"),
         BAD,
         Match(("construction_bad_conduct",)),
-        "有建筑市场不良行为记录",
-        "construction bad-conduct records",
+        ("有建筑市场不良行为记录", "construction bad-conduct records"),
         "条",
+        harmful=True,
     ),
-    _count(
+    cycle_count(
+        CONSTRUCTION_CREDIT,
         "bidding_misconduct_24m",
-        "近24个月招投标违法违规",
-        "Bidding misconduct, 24 months",
+        ("近24个月招投标违法违规", "Bidding misconduct, 24 months"),
         BAD,
         Match(("bidding_misconduct",)),
-        "有招投标违法违规",
-        "bidding misconduct records",
+        ("有招投标违法违规", "bidding misconduct records"),
         "条",
+        harmful=True,
     ),
-    _count(
+    cycle_count(
+        CONSTRUCTION_CREDIT,
         "wage_arrears_24m",
-        "近24个月拖欠工资",
-        "Wage arrears, 24 months",
+        ("近24个月拖欠工资", "Wage arrears, 24 months"),
         BAD,
         Match(("wage_arrears",)),
-        "有拖欠工资记录",
-        "wage arrears records",
+        ("有拖欠工资记录", "wage arrears records"),
         "条",
+        harmful=True,
     ),
-    _count(
+    cycle_count(
+        CONSTRUCTION_CREDIT,
         "good_conduct_24m",
-        "近24个月建筑市场良好行为记录",
-        "Construction good-conduct records, 24 months",
+        ("近24个月建筑市场良好行为记录", "Construction good-conduct records, 24 months"),
         GOOD,
         Match(("construction_good_conduct", "honour", "red_list")),
-        "有良好行为、表彰或红名单记录",
-        "good-conduct, honour or red-list records",
+        ("有良好行为、表彰或红名单记录", "good-conduct, honour or red-list records"),
         "条",
+        harmful=False,
     ),
 )
 

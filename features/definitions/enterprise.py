@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from features.definitions.common_indicators import negative_history
 from features.dsl import (
     DOWN,
     NEUTRAL,
@@ -35,9 +36,19 @@ PENALTY = Match(("administrative_penalty",))
 PENALTY_GS = Match(("administrative_penalty",), severities=("general", "serious"))
 LISTED = Match(("abnormal_operations_list", "serious_violation_list", "dishonest_judgment_debtor"))
 DISHONEST = Match(("dishonest_judgment_debtor",))
-#: a firm's serious dishonesty, carried to the people behind it (seed 002 #12)
+#: an organisation's serious dishonesty, carried to the people behind it (seed 002 #12:
+#: 企事业单位严重失信行为): market regulation's 严重违法失信名单 (enterprises, co-operatives,
+#: family farms), the civil-affairs 社会组织严重违法失信名单 (民政部令第60号 第十七条),
+#: 失信被执行人, a serious penalty; a kind an organisation type does not have never matches.
+#: (The travel agencies' 文旅 严重失信主体名单 is not read: the demo city's sector records
+#: begin in 2023, after the first training snapshot's 24-month window.)
 SERIOUS_FIRM = Match(
-    ("serious_violation_list", "dishonest_judgment_debtor", "administrative_penalty"),
+    (
+        "serious_violation_list",
+        "civil_serious_list",
+        "dishonest_judgment_debtor",
+        "administrative_penalty",
+    ),
     severities=("serious",),
 )
 # every negative record an enterprise can have: the breadth of its history of failures
@@ -575,28 +586,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "近{window}个月欠税、欠缴社保、拖欠工资或水电气欠费{value}次",
         "{value} arrears in {window} months",
     ),
-    _i(
-        "negative_records_12m",
-        "近12个月失信记录数",
-        "Negative records, 12 months",
-        SUPERVISION,
-        Records(NEGATIVE, "count", 12),
-        UP,
-        "条",
-        "近{window}个月有失信记录{value}条",
-        "{value} negative records in {window} months",
-    ),
-    _i(
-        "negative_records_24m",
-        "近24个月失信记录数",
-        "Negative records, 24 months",
-        SUPERVISION,
-        Records(NEGATIVE, "count", 24),
-        UP,
-        "条",
-        "近{window}个月有失信记录{value}条",
-        "{value} negative records in {window} months",
-    ),
+    *negative_history(SUPERVISION, NEGATIVE, "negative_records_12m", "negative_records_24m"),
     _i(
         "negative_kinds_24m",
         "近24个月失信记录类别数",
@@ -608,30 +598,9 @@ INDICATORS: tuple[Indicator, ...] = (
         "近{window}个月有{value}类失信记录",
         "negative records of {value} kinds in {window} months",
     ),
-    _i(
-        "days_since_negative",
-        "距最近一条失信记录天数",
-        "Days since the last negative record",
-        SUPERVISION,
-        Records(NEGATIVE, "days_since", 24),
-        DOWN,
-        "天",
-        "距最近一条失信记录{value}天",
-        "{value} days since the last negative record",
-        **_none_in("失信记录", "negative record"),
-    ),
+    *negative_history(SUPERVISION, NEGATIVE, "days_since_negative"),
     # how recently and how often each kind of failure came back
-    _i(
-        "negative_months_12m",
-        "近12个月出现失信记录的月份数",
-        "Months with a negative record, 12 months",
-        SUPERVISION,
-        Records(NEGATIVE, "distinct_months", 12),
-        UP,
-        "个月",
-        "近{window}个月中有{value}个月出现失信记录",
-        "negative records in {value} of the last {window} months",
-    ),
+    *negative_history(SUPERVISION, NEGATIVE, "negative_months_12m"),
     _i(
         "negative_years_24m",
         "近24个月出现失信记录的年份数",
@@ -712,36 +681,37 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     _i(
         "rep_firms_listed",
-        "同一法定代表人的其他企业被列入名单数",
-        "Other firms of the legal representative on a list",
+        "同一法定代表人的其他单位被列入名单数",
+        "Other organisations of the legal representative on a list",
         RELATED,
         Related("rep_firms", Records(LISTED, "count")),
         UP,
         "家",
-        "同一法定代表人的其他{value}家企业在名单中",
-        "{value} other firms of the legal representative on a list",
+        "同一法定代表人的其他{value}家单位在名单中",
+        "{value} other organisations of the legal representative on a list",
     ),
     _i(
         "rep_firms_penalised_24m",
-        "同一法定代表人的其他企业近24个月受处罚数",
-        "Other firms of the legal representative penalised, 24 months",
+        "同一法定代表人的其他单位近24个月受处罚数",
+        "Other organisations of the legal representative penalised, 24 months",
         RELATED,
         Related("rep_firms", Records(PENALTY_GS, "count", 24)),
         UP,
         "家",
-        "同一法定代表人的其他{value}家企业近{window}个月受到处罚",
-        "{value} other firms of the legal representative penalised in {window} months",
+        "同一法定代表人的其他{value}家单位近{window}个月受到处罚",
+        "{value} other organisations of the legal representative penalised in {window} months",
     ),
     _i(
         "rep_firms_negative_12m",
-        "同一法定代表人的其他企业近12个月有失信记录数",
-        "Other firms of the legal representative with a negative record, 12 months",
+        "同一法定代表人的其他单位近12个月有失信记录数",
+        "Other organisations of the legal representative with a negative record, 12 months",
         RELATED,
         Related("rep_firms", Records(NEGATIVE, "count", 12)),
         UP,
         "家",
-        "同一法定代表人的其他{value}家企业近{window}个月有失信记录",
-        "{value} other firms of the legal representative with negative records in {window} months",
+        "同一法定代表人的其他{value}家单位近{window}个月有失信记录",
+        "{value} other organisations of the legal representative with negative records "
+        "in {window} months",
     ),
     # 社会评价 — courts, honours, third-party ratings, commitments
     _i(

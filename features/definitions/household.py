@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from features.definitions import sme
+from features.definitions.common_indicators import negative_history, penalty_count
 from features.definitions.enterprise import (
     SERIOUS_FIRM,
     _i,
-    _none_in,
     as_dimension,
     without_direction,
 )
@@ -56,19 +56,25 @@ NEGATIVE = Match(
 
 
 def people_behind_firms(dimension: str) -> tuple[Indicator, ...]:
-    """A person's firms' serious records (seed 002 #12), as the firm's legal
-    representative and as a responsible person named on a blacklisting."""
+    """A person's organisations' serious records (seed 002 #12), as the organisation's
+    legal representative and as a responsible person named on a blacklisting.
+
+    An organisation is any subject type identified by a 统一社会信用代码 (enterprises,
+    social organisations, co-operatives and family farms, a folder's own type): the
+    link ``represented_firms`` reads them from the registry.
+    """
     return (
         _i(
             "represented_firms_serious_24m",
-            "近24个月有严重失信记录的本人任法定代表人企业数",
-            "Firms represented with serious records, 24 months",
+            "近24个月有严重失信记录的本人任法定代表人单位数",
+            "Organisations represented with serious records, 24 months",
             dimension,
             Related("represented_firms", Records(SERIOUS_FIRM, "count", 24)),
             UP,
             "家",
-            "本人担任法定代表人的{value}家企业近{window}个月有严重失信记录",
-            "{value} firms the person legally represents have serious records in {window} months",
+            "本人担任法定代表人的{value}家单位近{window}个月有严重失信记录",
+            "{value} organisations the person legally represents have serious records "
+            "in {window} months",
         ),
         _i(
             "responsible_listed_firms",
@@ -366,51 +372,10 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "近{window}个月欠缴电费{value}次",
             "{value} utility arrears in {window} months",
         ),
-        _i(
-            "penalties_24m",
-            "近24个月行政处罚次数",
-            "Penalties, 24 months",
-            PUBLIC,
-            Records(Match(("administrative_penalty",)), "count", 24),
-            UP,
-            "次",
-            "近{window}个月行政处罚{value}次",
-            "{value} penalties in {window} months",
-        ),
+        penalty_count(PUBLIC),
         *as_dimension(PUBLIC, "court_judgments_24m", "dishonest_now"),
-        _i(
-            "negative_records_24m",
-            "近24个月失信记录数",
-            "Negative records, 24 months",
-            PUBLIC,
-            Records(NEGATIVE, "count", 24),
-            UP,
-            "条",
-            "近{window}个月有失信记录{value}条",
-            "{value} negative records in {window} months",
-        ),
-        _i(
-            "negative_months_12m",
-            "近12个月出现失信记录的月份数",
-            "Months with a negative record, 12 months",
-            PUBLIC,
-            Records(NEGATIVE, "distinct_months", 12),
-            UP,
-            "个月",
-            "近{window}个月中有{value}个月出现失信记录",
-            "negative records in {value} of the last {window} months",
-        ),
-        _i(
-            "days_since_negative",
-            "距最近一条失信记录天数",
-            "Days since the last negative record",
-            PUBLIC,
-            Records(NEGATIVE, "days_since", 24),
-            DOWN,
-            "天",
-            "距最近一条失信记录{value}天",
-            "{value} days since the last negative record",
-            **_none_in("失信记录", "negative record"),
+        *negative_history(
+            PUBLIC, NEGATIVE, "negative_records_24m", "negative_months_12m", "days_since_negative"
         ),
         # 对企事业单位严重失信行为…记入其法定代表人、主要负责人和其他负有直接责任人员的
         # 个人信用记录 (seed 002 #12): the serious records of the firms behind the person

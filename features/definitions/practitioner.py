@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from features.declare import AttributeDecl, SubjectType
+from features.definitions.common_indicators import negative_history
 from features.definitions.driver import INDICATORS as DRIVER_INDICATORS
 from features.definitions.enterprise import _i, _none_in, as_dimension
 from features.definitions.household import people_behind_firms
@@ -378,17 +379,7 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     # 公共信用: the person's own court listing, and the breadth of the negative record
     *as_dimension(PUBLIC, "dishonest_now"),
-    _i(
-        "negative_records_24m",
-        "近24个月失信记录数",
-        "Negative records, 24 months",
-        PUBLIC,
-        Records(NEGATIVE, "count", 24),
-        UP,
-        "条",
-        "近{window}个月有失信记录{value}条",
-        "{value} negative records in {window} months",
-    ),
+    *negative_history(PUBLIC, NEGATIVE, "negative_records_24m"),
     # 关联关系: the employer's records, and the firms the person legally represents or
     # that name the person on a blacklisting (seed 002 #12)
     *_employer("employer_penalties_24m", "employer_listed", "employer_negative_12m"),

@@ -9,10 +9,12 @@ and ``responsible_for`` carry a firm's serious records to the people behind it
 
 from __future__ import annotations
 
-from features.links import Column, Link, ListPersons, Reverse, SameColumn, Table
+from features.links import Column, Link, ListPersons, Organisations, Reverse, SameColumn, Table
 
-#: Subject types that hold a 统一社会信用代码 and can have a legal representative.
-ORGANISATIONS = ("enterprise",)
+#: Subject types that hold a 统一社会信用代码 and can have a legal representative: every
+#: such type of the active registry (enterprises, social organisations, agricultural
+#: businesses, a folder's own), looked up when a link is read, not listed here.
+ORGANISATIONS = Organisations()
 
 LINKS = (
     Link(
@@ -25,16 +27,16 @@ LINKS = (
     Link("employer", "所属单位", "Employer", Column("employer_id")),
     Link(
         "rep_firms",
-        "同一法定代表人的其他企业",
-        "Other firms of the same legal representative",
+        "同一法定代表人的其他单位",
+        "Other organisations of the same legal representative",
         SameColumn("legal_rep_id"),
         target_types=ORGANISATIONS,
         counts="parties",
     ),
     Link(
         "represented_firms",
-        "担任法定代表人的企业",
-        "Firms the person legally represents",
+        "担任法定代表人的单位",
+        "Organisations the person legally represents",
         Reverse("legal_rep_id"),
         target_types=ORGANISATIONS,
         roles=("legal_representative",),

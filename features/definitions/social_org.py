@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from features.declare import AttributeDecl, SubjectType
-from features.definitions.enterprise import PENALTY_GS, _i, _none_in, as_dimension
+from features.definitions.common_indicators import negative_history
+from features.definitions.enterprise import PENALTY_GS, _i, as_dimension
 from features.definitions.flags import GREEN_CHANNEL
 from features.dsl import DOWN, UP, Indicator, Match, Population, Records, Scheme, Target
 from features.records.ids import IdRule
@@ -296,39 +297,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "{value} civil-affairs serious-violation listings in force",
     ),
     *as_dimension(SUPERVISION, "penalties_24m", "penalty_severity_24m"),
-    _i(
-        "negative_records_12m",
-        "近12个月失信记录数",
-        "Negative records, 12 months",
-        SUPERVISION,
-        Records(NEGATIVE, "count", 12),
-        UP,
-        "条",
-        "近{window}个月有失信记录{value}条",
-        "{value} negative records in {window} months",
-    ),
-    _i(
-        "negative_records_24m",
-        "近24个月失信记录数",
-        "Negative records, 24 months",
-        SUPERVISION,
-        Records(NEGATIVE, "count", 24),
-        UP,
-        "条",
-        "近{window}个月有失信记录{value}条",
-        "{value} negative records in {window} months",
-    ),
-    _i(
-        "days_since_negative",
-        "距最近一条失信记录天数",
-        "Days since the last negative record",
-        SUPERVISION,
-        Records(NEGATIVE, "days_since", 24),
-        DOWN,
-        "天",
-        "距最近一条失信记录{value}天",
-        "{value} days since the last negative record",
-        **_none_in("失信记录", "negative record"),
+    *negative_history(
+        SUPERVISION, NEGATIVE, "negative_records_12m", "negative_records_24m", "days_since_negative"
     ),
     # 关联关系 — the legal representative's own records and other firms
     *as_dimension(RELATED, "rep_dishonest_now", "rep_negative_24m", "rep_firms_listed"),

@@ -23,10 +23,17 @@ grade, the score and the reasons.
 
 from __future__ import annotations
 
-from features.definitions.enterprise import _i, _none_in
-from features.dsl import DOWN, UP, Indicator, Match, Population, Records, Scheme
+from features.dsl import Indicator, Match, Population, Scheme
 from features.records.kinds import PARTY_ENTERPRISE, RecordKind
-from features.rules import PointsItem, PointsRule, Source
+from features.rules import (
+    PointsItem,
+    PointsRule,
+    Source,
+    cycle_count,
+    penalty_items,
+    reward_items,
+    serious_list_item,
+)
 
 #: Position of this module's schemes in scheme lists (features.registry).
 ORDER = 61
@@ -100,13 +107,7 @@ TRAVEL_AGENCY_CREDIT = PointsRule(
             Match(("tourism_serious_list",)),
             -50,
         ),
-        PointsItem(
-            "serious_list",
-            "列入严重违法失信名单",
-            "on the serious violation list",
-            Match(("serious_violation_list",)),
-            -40,
-        ),
+        serious_list_item(-40),
         PointsItem(
             "dishonest",
             "列为失信被执行人",
@@ -114,20 +115,7 @@ TRAVEL_AGENCY_CREDIT = PointsRule(
             Match(("dishonest_judgment_debtor",)),
             -20,
         ),
-        PointsItem(
-            "penalty_serious",
-            "严重行政处罚",
-            "serious administrative penalty",
-            Match(("administrative_penalty",), severities=("serious",)),
-            -15,
-        ),
-        PointsItem(
-            "penalty_general",
-            "一般行政处罚",
-            "general administrative penalty",
-            Match(("administrative_penalty",), severities=("general",)),
-            -5,
-        ),
+        *penalty_items(serious=-15, general=-5),
         PointsItem(
             "bad_conduct_serious",
             "严重旅游经营服务不良信息",
@@ -157,8 +145,7 @@ TRAVEL_AGENCY_CREDIT = PointsRule(
             -2,
             cap=20,
         ),
-        PointsItem("red_list", "列入守信红名单", "on a red list", Match(("red_list",)), 5, cap=10),
-        PointsItem("honour", "获得表彰奖励", "honour or award", Match(("honour",)), 3, cap=6),
+        *reward_items(red_list=(5, 10), honour=(3, 6)),
     ),
     bands=(("A", 90), ("B", 75), ("C", 60), ("D", float("-inf"))),
     better="higher",
@@ -205,70 +192,49 @@ TRAVEL_AGENCY_CREDIT = PointsRule(
             "untrustworthy: closest supervision, most frequent checks, a rectification interview",
         ),
     ),
-    reason_zh="{label}周期内得{points}分，按评价规则最终等级{bound}{grade}：{records}",
-    reason_en="{label}: {points} points in the cycle: by the rule the final grade {bound} {grade}: "
-    "{records}",
 )
 
 
-def _count(
-    name: str, zh: str, en: str, dim: str, match: Match, what_zh: str, what_en: str, unit: str
-) -> Indicator:
-    """A count of the agency's records over the rule's 24-month cycle."""
-    return _i(
-        name,
-        zh,
-        en,
-        dim,
-        Records(match, "count", 24),
-        UP if dim == BAD else DOWN,
-        unit,
-        f"近{{window}}个月{what_zh}{{value}}{unit}",
-        f"{{value}} {what_en} in {{window}} months",
-        **(_none_in(what_zh, what_en) if dim == BAD else {}),
-    )
-
-
 INDICATORS: tuple[Indicator, ...] = (
-    _count(
+    cycle_count(
+        TRAVEL_AGENCY_CREDIT,
         "complaints_24m",
-        "近24个月经查实的旅游投诉",
-        "Verified tourist complaints, 24 months",
+        ("近24个月经查实的旅游投诉", "Verified tourist complaints, 24 months"),
         BAD,
         Match(("tourism_complaint",)),
-        "经查实的旅游投诉",
-        "verified tourist complaints",
+        ("经查实的旅游投诉", "verified tourist complaints"),
         "件",
+        harmful=True,
     ),
-    _count(
+    cycle_count(
+        TRAVEL_AGENCY_CREDIT,
         "bad_conduct_24m",
-        "近24个月旅游经营服务不良信息",
-        "Tourism bad-conduct information, 24 months",
+        ("近24个月旅游经营服务不良信息", "Tourism bad-conduct information, 24 months"),
         BAD,
         Match(("tourism_bad_conduct",)),
-        "有旅游经营服务不良信息",
-        "tourism bad-conduct records",
+        ("有旅游经营服务不良信息", "tourism bad-conduct records"),
         "条",
+        harmful=True,
     ),
-    _count(
+    cycle_count(
+        TRAVEL_AGENCY_CREDIT,
         "deposit_shortfalls_24m",
-        "近24个月质量保证金未足额存缴",
-        "Quality deposit shortfalls, 24 months",
+        ("近24个月质量保证金未足额存缴", "Quality deposit shortfalls, 24 months"),
         BAD,
         Match(("quality_deposit_shortfall",)),
-        "质量保证金未足额存缴",
-        "quality deposit shortfalls",
+        ("质量保证金未足额存缴", "quality deposit shortfalls"),
         "次",
+        harmful=True,
     ),
-    _count(
+    cycle_count(
+        TRAVEL_AGENCY_CREDIT,
         "honours_24m",
-        "近24个月表彰与红名单",
-        "Honours and red lists, 24 months",
+        ("近24个月表彰与红名单", "Honours and red lists, 24 months"),
         GOOD,
         Match(("honour", "red_list")),
-        "获得表彰或列入红名单",
-        "honours or red-list entries",
+        ("获得表彰或列入红名单", "honours or red-list entries"),
         "次",
+        harmful=False,
     ),
 )
 

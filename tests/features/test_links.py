@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features import registry
 from features.build import build_features
 from features.definitions import relations
 from features.dsl import NEUTRAL, Indicator, Match, Population, Records, Related, Scheme
@@ -423,3 +424,43 @@ def test_the_pandas_baseline_reads_every_via_kind_as_the_sql_does(
         assert compare_frames(expected, actual, scheme) == []
         # not vacuous: every indicator is non-zero somewhere
         assert (expected.iloc[:, 2:] > 0).any().all(), expected
+
+
+#: a scheme folder that declares only a subject type identified by a USCC beginning with 5
+GUILD_FOLDER = """
+from features.declare import SubjectType
+from features.records.ids import IdRule
+
+SUBJECT_TYPES = (SubjectType("test_guild", "测试行业协会", "Test guild", IdRule("uscc", ("5",))),)
+"""
+
+
+def test_an_organisation_is_every_type_with_a_uscc_even_a_folders(tmp_path: Path) -> None:
+    """Seed 002 #12 speaks of 企事业单位: the people behind a social organisation, a
+    co-operative or a folder's own USCC type carry its records, with no edit to the links."""
+    shipped = set(link("represented_firms").party_types())
+    assert {"enterprise", "social_org", "agri_business"} <= shipped
+    assert not shipped & {"household", "practitioner", "driver", "village", "township"}
+    assert link("rep_firms").party_types() == link("represented_firms").party_types()
+    rng = np.random.default_rng(5)
+    org, guild = generate_uscc(rng, np.array([COUNTY] * 2), category="51")
+    s = DuckDBStore(":memory:", threads=1)
+    subjects = [
+        *SUBJECTS,
+        {**_firm(org, Q, "social_org"), "industry": "S"},
+        {**_firm(guild, Q, "test_guild"), "industry": "S"},
+    ]
+    s.append("subjects", _frame("subjects", subjects))
+    try:
+        mine = link("represented_firms")
+        assert _sql_pairs(s, mine) == _process_pairs(s, mine) == {*CASES["reverse"][1], (Q, org)}
+        (tmp_path / "guild").mkdir()
+        (tmp_path / "guild" / "declaration.py").write_text(GUILD_FOLDER, encoding="utf-8")
+        with registry.using([tmp_path]):
+            theirs = link("represented_firms")
+            assert "test_guild" in theirs.party_types()
+            expected = {*CASES["reverse"][1], (Q, org), (Q, guild)}
+            assert _sql_pairs(s, theirs) == _process_pairs(s, theirs) == expected
+        assert "test_guild" not in link("represented_firms").party_types()
+    finally:
+        s.close()

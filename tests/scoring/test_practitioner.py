@@ -187,7 +187,7 @@ def test_a_firms_serious_listing_reaches_the_practitioner_who_represents_it(
     rating = ratings_on(tiny, "practitioner", None, [person]).iloc[0]
     why = json.dumps(json.loads(rating["overrides"]), ensure_ascii=False)
     if mine.before_grade in {"A", "B"}:
-        assert "本人担任法定代表人的企业近24个月有严重失信记录，不高于C级" in why
+        assert "本人担任法定代表人的单位近24个月有严重失信记录，不高于C级" in why
 
 
 def test_a_credit_check_names_the_practitioner_grade() -> None:

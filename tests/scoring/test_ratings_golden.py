@@ -90,7 +90,8 @@ def _without_rules(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("path", ["batch", "single"])
 @pytest.mark.parametrize("scheme", list(FAMILY))
 def test_ratings_are_the_golden_ones(rated, sector_negatives, scheme, path) -> None:
-    golden = read_golden(scheme, path)
+    # a golden file written since the rules were declared holds them too: set aside alike
+    golden = _without_rules(read_golden(scheme, path))
     now = _green_set_aside(golden, _without_rules(rated[scheme][path]), sector_negatives)
     assert not set(RUN_COLUMNS) & set(now.columns)
     for col in RUN_COLUMNS:  # rating_differences compares them: the run's, not the rating's

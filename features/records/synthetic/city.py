@@ -440,10 +440,14 @@ def _write_declared(
                 rows = rows.assign(version_from=rows["subject_id"].map(on_file).to_numpy())
             out.put(name, rows)
         people = {*frame["subject_id"], *frame.get("legal_rep_id", pd.Series()).dropna()}
+        persons = context.persons
+        if item.identifier == "id_number" and len(frame):
+            persons = np.concatenate([persons, frame["subject_id"].to_numpy(dtype=object)])
         context = replace(
             context,
             taken=context.taken | people,
             subject_ids=context.subject_ids | set(frame["subject_id"]),
+            persons=persons,
         )
     report("声明方案 declared", len(declared), len(declared))
 

@@ -40,6 +40,9 @@ class CityContext:
         Every identifier already used in the city (subjects and persons).
     subject_ids
         Identifiers that are already subjects (never reused).
+    persons
+        ID numbers of the person subjects of the declared schemes generated so far
+        (practitioners), for a later scheme's legal representatives.
     """
 
     enterprises: pd.DataFrame
@@ -48,6 +51,7 @@ class CityContext:
     legal_reps: np.ndarray
     taken: frozenset[str]
     subject_ids: frozenset[str]
+    persons: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     windows: WindowPolicy = field(default_factory=WindowPolicy)
     # the active registry's kinds when the context is built (a scheme folder's among them)
     kinds: Mapping[str, RecordKind] = field(default_factory=all_kinds)

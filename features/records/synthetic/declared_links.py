@@ -68,7 +68,8 @@ def draw_legal_reps(
     ctx: CityContext,
     taken: set[str],
 ) -> np.ndarray:
-    """A legal representative per subject: new, an existing one, or a village's household head."""
+    """A legal representative per subject: new, an existing one, a village's household head,
+    or a person subject of an earlier declared scheme."""
     link = spec.links.legal_rep
     assert link is not None
     n = len(regions)
@@ -90,6 +91,12 @@ def draw_legal_reps(
             pool = groups.get(codes[vil[i]])
             if pool is not None and pool.size:
                 reps[i] = hh_ids[pool[rng.integers(0, pool.size)]]
+    if link.persons and len(ctx.persons):
+        # on a child stream (spawning draws nothing from ``rng``): the scheme's other
+        # draws, its records among them, are those of a spec without the share
+        low = link.existing + link.households
+        rated = (u >= low) & (u < low + link.persons)
+        reps[rated] = rng.spawn(1)[0].choice(ctx.persons, int(rated.sum()))
     return reps
 
 

@@ -247,15 +247,17 @@ class EmployerLink(_Strict):
 class LegalRepLink(_Strict):
     """``legal_rep_id``: a new person, or (``existing`` share) one who already
     represents a firm in the city, or (``households`` share, needs the village
-    link) the head of a household of the subject's village."""
+    link) the head of a household of the subject's village, or (``persons`` share)
+    a person rated by a declared scheme generated before this one (a practitioner)."""
 
     existing: float = Field(0.0, ge=0, le=1)
     households: float = Field(0.0, ge=0, le=1)
+    persons: float = Field(0.0, ge=0, le=1)
 
     @model_validator(mode="after")
     def _shares(self) -> LegalRepLink:
-        if self.existing + self.households > 1:
-            raise ValueError("existing + households must not exceed 1")
+        if self.existing + self.households + self.persons > 1:
+            raise ValueError("existing + households + persons must not exceed 1")
         return self
 
 

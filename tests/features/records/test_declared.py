@@ -3,6 +3,7 @@ and links, the city hook, and realistic rates for the three shipped schemes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -307,6 +308,19 @@ def test_cooperatives_have_member_households_of_their_village(tiny) -> None:
     assert 0.7 < (head_village == subjects["village_code"]).mean() < 0.9
     assert all(id_number_problem(p) is None for p in subjects["legal_rep_id"])
     assert (subjects["village_code"].str[:6] == subjects["region_code"]).all()
+
+
+def test_some_social_organisations_are_run_by_a_practitioner_of_the_city(tiny) -> None:
+    """A 民办非企业单位 run by a teacher or a doctor: the social organisation's serious
+    records then reach a practitioner (seed 002 #12); without persons the draw is as before."""
+    ctx, _ = tiny
+    people = _generate("practitioner", ctx).subjects["subject_id"].to_numpy(dtype=object)
+    alone = _generate("social_org", ctx).subjects
+    assert not alone["legal_rep_id"].isin(people).any()
+    out = _generate("social_org", replace(ctx, persons=people)).subjects
+    share = out["legal_rep_id"].isin(people).mean()
+    assert 0.04 < share < 0.13  # persons = 0.08 of 300
+    assert all(id_number_problem(p) is None for p in out["legal_rep_id"])
 
 
 def test_records_are_consistent(tiny) -> None:
