@@ -180,7 +180,7 @@ def test_spark_reads_them_alike(store, spark, tmp_path: Path) -> None:
 
 
 def test_a_transform_a_category_cannot_take_is_refused() -> None:
-    with pytest.raises(ValueError, match="demonstration_level.*category.*log1p"):
+    with pytest.raises(ValueError, match=r"demonstration_level.*category.*log1p"):
         DeclaredAttribute(DEMONSTRATION_LEVEL, "log1p")
     with pytest.raises(ValueError, match="years_since"):
         DeclaredAttribute(LAND_MU, "years_since")  # type: ignore[arg-type]
