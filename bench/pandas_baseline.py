@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 from features.dsl import (
     ZERO_WHEN_NONE,
     Attribute,
+    DeclaredAttribute,
     Derived,
     Indicator,
     Match,
@@ -120,6 +121,7 @@ class Tables:
     repairs: pd.DataFrame
     subject_links: pd.DataFrame = field(default_factory=pd.DataFrame)
     list_events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    subject_attributes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # -- loading -----------------------------------------------------------------
@@ -191,6 +193,12 @@ def load_tables(store, schemes: Iterable[Scheme] | None = None) -> Tables:
             store.query_arrow(
                 "SELECT event_id, listing_id, list_key, subject_id, event, persons, "
                 "effective_on, expires_on FROM list_events"
+            )
+        ),
+        subject_attributes=_to_pandas(
+            store.query_arrow(
+                "SELECT subject_id, version_from, name, value_text, value_num, ingest_id "
+                "FROM subject_attributes"
             )
         ),
     )
@@ -564,6 +572,37 @@ def attribute(pop: pd.DataFrame, a: Attribute, as_of: pd.Timestamp) -> pd.Series
     return col
 
 
+def declared_attribute(
+    tables: Tables, pop: pd.DataFrame, a: DeclaredAttribute, as_of: pd.Timestamp
+) -> pd.Series:
+    """A declared attribute of every subject of ``pop``: the value in force at ``as_of``
+    (stored on or before the day; the latest version, then ingest, then value)."""
+    rows = tables.subject_attributes
+    if rows.empty:
+        return pd.Series(None if a.categorical else np.nan, index=pop.index, dtype=object)
+    stored = pd.to_datetime(rows["version_from"]).dt.normalize()
+    rows = rows[(rows["name"] == a.name) & (stored <= as_of)]
+    rows = rows.sort_values(
+        ["version_from", "ingest_id", "value_text", "value_num"],
+        ascending=False,
+        na_position="last",
+        kind="stable",
+    ).drop_duplicates("subject_id", keep="first")
+    column = "value_text" if a.categorical else "value_num"
+    values = (
+        pop["subject_id"]
+        .astype(str)
+        .map(dict(zip(rows["subject_id"].astype(str), rows[column], strict=True)))
+    )
+    if a.categorical:
+        return values.astype(object).where(values.notna(), None)
+    values = values.astype("float64")
+    if a.transform == "log1p":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(1 + values).where(1 + values > 0)
+    return values
+
+
 def derived(op: str, left: pd.Series, right: pd.Series) -> pd.Series:
     """``ratio``, ``share``, ``trend``, ``diff`` or ``log_ratio`` of two indicator columns."""
     if op == "ratio":
@@ -622,6 +661,8 @@ def build_features_pandas(
             cols[ind.name] = members(pop, member_frame, sch.members[1], src)
         elif isinstance(src, Attribute):
             cols[ind.name] = attribute(pop, src, day)
+        elif isinstance(src, DeclaredAttribute):
+            cols[ind.name] = declared_attribute(tables, pop, src, day)
         elif isinstance(src, Derived):
             cols[ind.name] = derived(src.op, cols[src.left], cols[src.right])
         else:

@@ -9,6 +9,7 @@ from features.dsl import (
     DOWN,
     UP,
     Attribute,
+    DeclaredAttribute,
     Derived,
     Indicator,
     Match,
@@ -90,6 +91,14 @@ def describe_source(ind: Indicator) -> str:
         how = {"value": "", "years_since": "距今年数 years since", "log1p": "ln(1+x)"}
         how = how[src.transform]
         return f"主体登记信息 subjects.{src.column} {how}".strip()
+    if isinstance(src, DeclaredAttribute):
+        a = src.attribute
+        how = "ln(1+x)" if src.transform == "log1p" else ""
+        kind = "类别 category" if src.categorical else "数值 number"
+        return (
+            f"声明属性 declared attribute {a.name}（{a.label_zh} / {a.label_en}，{kind}），"
+            f"截至评价日有效的值 / the value in force at the as-of date {how}"
+        ).strip()
     if isinstance(src, Derived):
         return f"{src.op}({src.left}, {src.right})"
     if isinstance(src, Related):

@@ -31,10 +31,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from features.common_flags import flags_of
+from features.declare import AttributeDecl
 from features.dsl import (
     ZERO_WHEN_NONE,
     Attribute,
     Condition,
+    DeclaredAttribute,
     Derived,
     Indicator,
     Match,
@@ -42,6 +44,7 @@ from features.dsl import (
     Records,
     Related,
     Scheme,
+    declared_attributes,
 )
 from features.link_lookup import link
 from features.records.windows import WindowPolicy
@@ -432,6 +435,45 @@ def _attribute_sql(d: Dialect, a: Attribute, as_of: dt.date) -> str:
     return col
 
 
+def attributes_sql(attrs: tuple[AttributeDecl, ...], as_of: dt.date) -> str:
+    """CTE ``attrs``: per subject of ``pop``, each declared attribute's value in force at T.
+
+    One pivot over ``subject_attributes`` for the whole scheme (one column per
+    attribute, named as it): of a subject's rows for an attribute stored by T
+    (``version_from`` on or before the date), the latest by ``version_from``,
+    then ``ingest_id`` (the order of :mod:`features.subjects`); the values
+    themselves break a tie, so that both engines pick the same row.
+    """
+    cols = ",\n    ".join(
+        f"max(CASE WHEN a.name = '{a.name}' THEN "
+        f"a.{'value_text' if a.dtype == 'string' else 'value_num'} END) AS {a.name}"
+        for a in attrs
+    )
+    order = (
+        "version_from DESC, ingest_id DESC NULLS LAST, value_text DESC NULLS LAST, "
+        "value_num DESC NULLS LAST"
+    )
+    names = _quote(tuple(a.name for a in attrs))
+    return f"""attrs AS (
+  SELECT a.subject_id,
+    {cols}
+  FROM (
+    SELECT subject_id, name, value_text, value_num,
+      row_number() OVER (PARTITION BY subject_id, name ORDER BY {order}) AS _xp_av
+    FROM subject_attributes
+    WHERE name IN ({names}) AND CAST(version_from AS DATE) <= {lit(as_of)}
+      AND subject_id IN (SELECT subject_id FROM pop)
+  ) a
+  WHERE a._xp_av = 1
+  GROUP BY a.subject_id
+)"""
+
+
+def _declared_sql(src: DeclaredAttribute) -> str:
+    col = f"attrs.{src.name}"
+    return _ln(f"(1 + {col})") if src.transform == "log1p" else col
+
+
 def _derived_sql(op: str, left: str, right: str) -> str:
     if op == "ratio":
         return f"({left}) / nullif({right}, 0)"
@@ -588,10 +630,16 @@ def scheme_sql(
         joins.append("LEFT JOIN mem ON mem.subject_id = p.subject_id")
         for i in members:
             exprs[i.name] = f"mem.{i.name}"
+    declared = declared_attributes(scheme)
+    if declared:
+        ctes.append(attributes_sql(declared, as_of))
+        joins.append("LEFT JOIN attrs ON attrs.subject_id = p.subject_id")
     for ind in scheme.indicators:
         src = ind.source
         if isinstance(src, Attribute):
             exprs[ind.name] = _attribute_sql(dialect, src, as_of)
+        elif isinstance(src, DeclaredAttribute):
+            exprs[ind.name] = _declared_sql(src)
         elif isinstance(src, Derived):
             exprs[ind.name] = _derived_sql(src.op, exprs[src.left], exprs[src.right])
     cols = ",\n  ".join(

@@ -7,6 +7,9 @@ direction, a reason sentence in Chinese and English) and where it comes from
 * :class:`Records` — an aggregate over the subject's own records of some kinds
   that count at the as-of date, dated inside a window;
 * :class:`Attribute` — a column of the subject's registration (capital, age…);
+* :class:`DeclaredAttribute` — an attribute the subject type declares
+  (:class:`features.declare.AttributeDecl`, a practitioner's profession), the
+  value in force at the as-of date;
 * :class:`Derived` — a ratio, trend or difference of other indicators;
 * :class:`Related` — an aggregate over the records of a related party (the
   legal representative, other firms of the same legal representative, the
@@ -22,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from features.declare import AttributeDecl
 
 UP, DOWN, NEUTRAL = 1, -1, 0
 """Risk direction: a higher value means more risk (UP), less risk (DOWN), or neither."""
@@ -156,6 +161,45 @@ class Attribute:
 
 
 @dataclass(frozen=True)
+class DeclaredAttribute:
+    """An attribute the scheme's subject type declares (``subject_attributes``).
+
+    The value in force at the as-of date: of the subject's rows for the
+    attribute stored by T (``version_from`` on or before the date), the latest
+    (``version_from``, then ``ingest_id``). A ``string`` attribute is a
+    category (its choice labels are the value's labels in reasons); a
+    ``number`` attribute reads ``value_num``, as is (``value``) or ``log1p``.
+    The scheme's subject type must declare ``attribute`` (the registry refuses
+    it otherwise, :mod:`features.registry`).
+    """
+
+    attribute: AttributeDecl
+    transform: Literal["value", "log1p"] = "value"
+
+    def __post_init__(self) -> None:
+        if self.transform not in ("value", "log1p"):
+            raise ValueError(
+                f"declared attribute {self.attribute.name}: transform {self.transform!r} "
+                "is not one of value, log1p"
+            )
+        if self.categorical and self.transform != "value":
+            raise ValueError(
+                f"declared attribute {self.attribute.name}: a string attribute is a "
+                f"category, it takes no {self.transform!r} transform"
+            )
+
+    @property
+    def name(self) -> str:
+        """The attribute's name (``subject_attributes.name``)."""
+        return self.attribute.name
+
+    @property
+    def categorical(self) -> bool:
+        """True for a ``string`` attribute (its values are categories)."""
+        return self.attribute.dtype == "string"
+
+
+@dataclass(frozen=True)
 class Derived:
     """An arithmetic combination of two other indicators of the same scheme.
 
@@ -235,7 +279,7 @@ class Members:
     among: Condition | None = None
 
 
-Source = Records | Attribute | Derived | Related | Members
+Source = Records | Attribute | DeclaredAttribute | Derived | Related | Members
 
 
 @dataclass(frozen=True)
@@ -324,7 +368,7 @@ class Indicator:
     def categorical(self) -> bool:
         """True when the indicator's values are categories, not numbers."""
         src = self.source
-        if isinstance(src, Attribute):
+        if isinstance(src, Attribute | DeclaredAttribute):
             return src.categorical
         if isinstance(src, Related):
             src = src.inner
@@ -374,6 +418,8 @@ class Indicator:
         src = self.source
         if isinstance(src, Attribute):
             return dict(COLUMN_VALUES.get(src.column, {}))
+        if isinstance(src, DeclaredAttribute):
+            return {v: (zh, en) for v, zh, en in src.attribute.choice_labels}
         if isinstance(src, Related):
             src = src.inner
         return dict(KIND_VALUES.get(src.match.kinds[0], {}))  # type: ignore[union-attr]
@@ -510,3 +556,11 @@ class Scheme:
         keys = [x.key for x in (*self.rules, *(self.flags or ()))]
         if len(set(keys)) != len(keys):
             raise ValueError(f"scheme {self.key}: rule and flag keys must be distinct, got {keys}")
+
+
+def declared_attributes(scheme: Scheme) -> tuple[AttributeDecl, ...]:
+    """The declared attributes ``scheme``'s indicators read, each once, in order of use."""
+    found = (
+        i.source.attribute for i in scheme.indicators if isinstance(i.source, DeclaredAttribute)
+    )
+    return tuple({a.name: a for a in found}.values())

@@ -28,9 +28,11 @@ import pyarrow as pa
 
 from features.common_flags import flags_of
 from features.compile import EPOCH, SUM_DECIMALS, BuildConfig, add_months, anchor_names
+from features.declare import AttributeDecl
 from features.dsl import (
     ZERO_WHEN_NONE,
     Attribute,
+    DeclaredAttribute,
     Derived,
     Indicator,
     Match,
@@ -38,6 +40,7 @@ from features.dsl import (
     Records,
     Related,
     Scheme,
+    declared_attributes,
 )
 from features.effective import (
     Effective,
@@ -245,6 +248,53 @@ def _attribute(a: Attribute, row: dict, as_of: dt.date) -> float | str | None:
     return float(value)
 
 
+def declared_values(
+    rows: pa.Table, attrs: tuple[AttributeDecl, ...], as_of: dt.date
+) -> dict[tuple[str, str], float | str | None]:
+    """``(subject_id, name)`` → the declared attribute's value in force at ``as_of``.
+
+    :func:`features.compile.attributes_sql` row for row: of the rows stored by
+    the date (``version_from`` on or before it), the latest by ``version_from``,
+    then ``ingest_id``, then the values (NULL last); ``value_text`` of a string
+    attribute, ``value_num`` of a number.
+    """
+    dtypes = {a.name: a.dtype for a in attrs}
+    stored = rows["version_from"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    best: dict[tuple[str, str], tuple] = {}
+    values: dict[tuple[str, str], float | str | None] = {}
+    for i, row in enumerate(rows.to_pylist()):
+        name = row["name"]
+        if name not in dtypes or stored[i] > day64(as_of):
+            continue
+        text, num, ingest = row["value_text"], row["value_num"], row["ingest_id"]
+        has_num = num is not None and not math.isnan(num)
+        key = (
+            row["version_from"],
+            (ingest is not None, ingest),
+            (text is not None, text),
+            (has_num, num if has_num else 0.0),
+        )
+        at = (row["subject_id"], name)
+        if at not in best or key > best[at]:
+            best[at] = key
+            if dtypes[name] == "string":
+                values[at] = text
+            else:
+                values[at] = float(num) if has_num else None
+    return values
+
+
+def _declared(
+    src: DeclaredAttribute, sid: str, values: Mapping[tuple[str, str], float | str | None]
+) -> float | str | None:
+    value = values.get((sid, src.name))
+    if value is None or src.categorical:
+        return value
+    if src.transform == "log1p":
+        return math.log(1 + value) if 1 + value > 0 else None  # type: ignore[operator]
+    return float(value)
+
+
 def _derived(op: str, left: float | None, right: float | None) -> float | None:
     if left is None or right is None:
         return None
@@ -282,7 +332,8 @@ def evaluate(
         A scheme without member aggregates (:func:`supports`).
     tables
         ``subjects``, ``records``, ``objections`` and ``repairs`` holding at least
-        the subjects' and their related parties' rows
+        the subjects' and their related parties' rows (and ``subject_attributes``
+        when the scheme reads a declared attribute)
         (:func:`features.store.sliced.fetch_slice`).
     as_of
         The date T.
@@ -325,6 +376,12 @@ def evaluate(
         i.source.relation for i in scheme.indicators if isinstance(i.source, Related)
     )
     parties = {key: party_lists(link(key), pop, latest, tables, as_of) for key in relations}
+    attrs = declared_attributes(scheme)
+    if attrs and "subject_attributes" not in tables:
+        raise ValueError(
+            f"scheme {scheme.key} reads declared attributes: pass the subject_attributes table"
+        )
+    declared = declared_values(tables["subject_attributes"], attrs, as_of) if attrs else {}
 
     values: dict[str, list] = {i.name: [] for i in scheme.indicators}
     masks: dict[str, np.ndarray] = {}
@@ -337,6 +394,9 @@ def evaluate(
         sid = row["subject_id"]
         got: dict[str, float | str | None] = {}
         for ind in scheme.indicators:
+            if isinstance(ind.source, DeclaredAttribute):
+                got[ind.name] = _declared(ind.source, sid, declared)
+                continue
             got[ind.name] = _indicator(ind, row, sid, eff, masks, weights, parties, as_of, got)
         for name, value in got.items():
             values[name].append(value)

@@ -372,6 +372,7 @@ def build(folders: Sequence[Path] = ()) -> Registry:
     _unique("flag", gathered["FLAGS"])
     _unique("record kind", gathered["KINDS"])
     _unique("department", gathered["DEPARTMENTS"])
+    _check_declared_attributes(entries, gathered["SUBJECT_TYPES"])
     entries.sort(key=lambda e: e.order)  # stable: ties keep discovery and tuple order
     reg = Registry(
         entries=tuple(entries),
@@ -385,6 +386,33 @@ def build(folders: Sequence[Path] = ()) -> Registry:
     for check in _ON_BUILD:
         check(reg)
     return reg
+
+
+def _check_declared_attributes(entries: list[Entry], types: list[tuple[Any, str]]) -> None:
+    """Refuse an indicator reading an attribute its scheme's subject type does not declare
+    (``features.dsl.DeclaredAttribute``, known here by its class name, as ``Scheme``)."""
+    declared = {t.key: {a.name: a for a in t.attributes} for t, _ in types}
+    for e in entries:
+        stype = e.scheme.population.subject_type
+        for ind in e.scheme.indicators:
+            src = ind.source
+            if type(src).__name__ != "DeclaredAttribute":
+                continue
+            attrs = declared.get(stype, {})
+            got = attrs.get(src.attribute.name)
+            if got is None:
+                offered = ", ".join(attrs) or "none"
+                raise RegistryError(
+                    f"{e.origin}: scheme {e.key}, indicator {ind.name}: subject type "
+                    f"{stype!r} declares no attribute {src.attribute.name!r} "
+                    f"(its attributes: {offered})"
+                )
+            if got != src.attribute:
+                raise RegistryError(
+                    f"{e.origin}: scheme {e.key}, indicator {ind.name}: attribute "
+                    f"{src.attribute.name!r} differs from the one subject type {stype!r} "
+                    "declares (read the declaration's own AttributeDecl)"
+                )
 
 
 # --- the active registry ---------------------------------------------------------

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from features import registry
-from features.dsl import DOWN, UP, Derived, Scheme
+from features.dsl import DOWN, UP, Derived, Indicator, Scheme
 from models import metrics
 from models.calibration import PlattCalibrator, ScoreScale
 from models.explain import reference_profile
@@ -86,12 +86,25 @@ def reference_row(x: pd.DataFrame, ordinal: dict[str, tuple[str, ...]]) -> pd.Da
     return ref
 
 
+def model_indicators(scheme: Scheme, spec: TrainingSpec) -> tuple[Indicator, ...]:
+    """The indicators the model learns from: the scheme's, less the spec's
+    ``[features] exclude`` (a name that is no indicator of the scheme is refused)."""
+    names = {i.name for i in scheme.indicators}
+    unknown = [n for n in spec.features.exclude if n not in names]
+    if unknown:
+        raise ValueError(
+            f"training spec of {scheme.key}: [features] exclude names no indicator: {unknown}"
+        )
+    return tuple(i for i in scheme.indicators if i.name not in spec.features.exclude)
+
+
 def make_estimator(family: str, scheme: Scheme, spec: TrainingSpec) -> object:
     """An unfitted estimator of ``family`` with the spec's parameters and the
     indicators' risk directions as monotone trends / constraints."""
+    used = model_indicators(scheme, spec)
     # ordered categories are read as their rank, with the risk rising along it
-    numeric = [i for i in scheme.indicators if not i.categorical or i.ordinal]
-    categorical = [i.name for i in scheme.indicators if i.categorical and not i.ordinal]
+    numeric = [i for i in used if not i.categorical or i.ordinal]
+    categorical = [i.name for i in used if i.categorical and not i.ordinal]
     if family == "scorecard":
         p = spec.scorecard
         trends = {
@@ -191,12 +204,12 @@ def fit_pipeline(
     ``notes``, when given, receives the fold AUCs and the calibration.
     """
     say = progress or (lambda msg: None)
-    features = tuple(i.name for i in scheme.indicators)
+    features = tuple(i.name for i in model_indicators(scheme, spec))
     cols = list(features)
     families = ("scorecard", "gbm") if spec.family == "both" else (spec.family,)
     horizon = scheme.target.horizon if scheme.target is not None else 12
     both = pd.concat([frames.train, frames.validation], ignore_index=True)
-    ordinal = ordinal_features(scheme)
+    ordinal = {k: v for k, v in ordinal_features(scheme).items() if k in features}
     x_all, y_all = encode_ordinal(both[cols], ordinal), both["label"].to_numpy(int)
     folds = cv_folds(frames, horizon)
     val_auc: dict[str, float] = {}

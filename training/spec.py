@@ -115,6 +115,16 @@ class History(_Strict):
     waived: tuple[str, ...] = ()
 
 
+class Features(_Strict):
+    """Which indicators the model learns from: every indicator of the scheme but
+    ``exclude``. An excluded indicator is still built, catalogued, shown and usable by
+    the scale's overrides; only the model does not read it. Each exclusion is a
+    modelling choice the spec states with its reason (a measurement) in a comment.
+    """
+
+    exclude: tuple[str, ...] = ()
+
+
 class TrainingSpec(_Strict):
     """Everything that decides a training run (with the data and the code version)."""
 
@@ -126,6 +136,7 @@ class TrainingSpec(_Strict):
     gbm: GbmParams = GbmParams()
     gates: Gates = Gates()
     history: History = History()
+    features: Features = Features()
 
 
 def spec_file(scheme: str) -> Path:

@@ -14,9 +14,10 @@ Target: a loan 90+ days past due within 12 months, as for households.
 A co-operative's member households feed its rating through the declared link
 ``coop_member`` (:mod:`features.definitions.relations`): how many members have
 loan arrears, 90+ day defaults, a village committee score below 60 (the
-信用户 bar) or a dishonest-debtor listing. Not read yet: the declared
-attributes (agri_form, land_mu, demonstration_level) — indicators read only the
-fixed ``subjects`` columns so far — and the members' own ratings.
+信用户 bar) or a dishonest-debtor listing. The declared attributes (agri_form,
+land_mu, demonstration_level) are indicators too, each the value in force at the
+as-of date (:class:`features.dsl.DeclaredAttribute`). Not read yet: the members'
+own ratings.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from features.dsl import (
     NEUTRAL,
     UP,
     Attribute,
+    DeclaredAttribute,
     Derived,
     Indicator,
     Match,
@@ -50,6 +52,34 @@ ORDER = 35
 
 KEY = "agri_business"
 
+#: The declared attributes, read as indicators too: the form (a category), the land
+#: farmed (亩) and the demonstration level (示范社 / 示范家庭农场, a risk order).
+AGRI_FORM = AttributeDecl(
+    "agri_form",
+    "string",
+    "经营主体类型",
+    "Form",
+    choices=("coop", "family_farm"),
+    choice_labels=(
+        ("coop", "农民专业合作社", "Farmers' co-operative"),
+        ("family_farm", "家庭农场", "Family farm"),
+    ),
+)
+LAND_MU = AttributeDecl("land_mu", "number", "经营面积（亩）", "Land farmed (mu)")
+DEMONSTRATION_LEVEL = AttributeDecl(
+    "demonstration_level",
+    "string",
+    "示范社（示范家庭农场）级别",
+    "Demonstration level",
+    choices=("none", "county", "city", "province"),
+    choice_labels=(
+        ("none", "非示范", "Not a demonstration"),
+        ("county", "县级示范", "County demonstration"),
+        ("city", "市级示范", "City demonstration"),
+        ("province", "省级示范", "Provincial demonstration"),
+    ),
+)
+
 SUBJECT_TYPES = (
     SubjectType(
         KEY,
@@ -57,33 +87,7 @@ SUBJECT_TYPES = (
         "New agricultural business",
         # GB 32100: 93 农民专业合作社; family farms registered as 个体工商户 (92)
         IdRule("uscc", prefixes=("93", "92")),
-        attributes=(
-            AttributeDecl(
-                "agri_form",
-                "string",
-                "经营主体类型",
-                "Form",
-                choices=("coop", "family_farm"),
-                choice_labels=(
-                    ("coop", "农民专业合作社", "Farmers' co-operative"),
-                    ("family_farm", "家庭农场", "Family farm"),
-                ),
-            ),
-            AttributeDecl("land_mu", "number", "经营面积（亩）", "Land farmed (mu)"),
-            AttributeDecl(
-                "demonstration_level",
-                "string",
-                "示范社（示范家庭农场）级别",
-                "Demonstration level",
-                choices=("none", "county", "city", "province"),
-                choice_labels=(
-                    ("none", "非示范", "Not a demonstration"),
-                    ("county", "县级示范", "County demonstration"),
-                    ("city", "市级示范", "City demonstration"),
-                    ("province", "省级示范", "Provincial demonstration"),
-                ),
-            ),
-        ),
+        attributes=(AGRI_FORM, LAND_MU, DEMONSTRATION_LEVEL),
         label_zh_long="新型农业经营主体（农民专业合作社、家庭农场）",
         label_en_long="New agricultural business (co-operative, family farm)",
     ),
@@ -148,6 +152,43 @@ INDICATORS: tuple[Indicator, ...] = (
         "年",
         "成立{value}",
         "registered {value} ago",
+    ),
+    _i(
+        "agri_form",
+        "经营主体类型",
+        "Form",
+        BASIC,
+        DeclaredAttribute(AGRI_FORM),
+        NEUTRAL,
+        "",
+        "经营主体类型：{value}",
+        "form: {value}",
+    ),
+    _i(
+        "land_mu",
+        "经营面积",
+        "Land farmed",
+        BASIC,
+        DeclaredAttribute(LAND_MU),
+        NEUTRAL,
+        "亩",
+        "经营面积{value}亩",
+        "{value} mu farmed",
+    ),
+    # 示范社 / 示范家庭农场: a level recognised by the county, city or province (seed 001
+    # 七(三) 农村信用体系建设工程 puts the co-operatives and family farms at the centre of
+    # the rural credit database); a higher level is the safer, no level the riskiest
+    _i(
+        "demonstration_level",
+        "示范社（示范家庭农场）级别",
+        "Demonstration level",
+        BASIC,
+        DeclaredAttribute(DEMONSTRATION_LEVEL),
+        UP,
+        "",
+        "示范级别：{value}",
+        "demonstration level: {value}",
+        order=("province", "city", "county", "none"),
     ),
     # 信贷信息 (read as the household scheme reads them; the loan book at the date too)
     *_household(

@@ -31,6 +31,7 @@ from features.dsl import (
     NEUTRAL,
     UP,
     Attribute,
+    DeclaredAttribute,
     Indicator,
     Match,
     Population,
@@ -56,22 +57,23 @@ PROFESSIONS: dict[str, tuple[str, str]] = {
     "engineer": ("注册工程师", "Registered engineer"),
 }
 
+#: The declared profession: an attribute of the subject type, and an indicator (a category).
+PROFESSION = AttributeDecl(
+    "profession",
+    "string",
+    "职业",
+    "Profession",
+    tuple(PROFESSIONS),
+    choice_labels=tuple((k, zh, en) for k, (zh, en) in PROFESSIONS.items()),
+)
+
 SUBJECT_TYPES = (
     SubjectType(
         "practitioner",
         "执业人员",
         "Practitioner",
         ID_NUMBER,
-        attributes=(
-            AttributeDecl(
-                "profession",
-                "string",
-                "职业",
-                "Profession",
-                tuple(PROFESSIONS),
-                choice_labels=tuple((k, zh, en) for k, (zh, en) in PROFESSIONS.items()),
-            ),
-        ),
+        attributes=(PROFESSION,),
         label_en_long="Key-profession practitioner",
         label_zh_long="重点职业人群执业人员",
     ),
@@ -215,6 +217,19 @@ INDICATORS: tuple[Indicator, ...] = (
         "年",
         "执业{value}",
         "in practice for {value}",
+    ),
+    # the profession: the seeds keep each profession's own credit file (seed 001 四(十)),
+    # and the professions' conduct risks differ; a category, no risk order
+    _i(
+        "profession",
+        "职业",
+        "Profession",
+        CREDENTIAL,
+        DeclaredAttribute(PROFESSION),
+        NEUTRAL,
+        "",
+        "职业：{value}",
+        "profession: {value}",
     ),
     _i(
         "licence_suspended_now",

@@ -24,7 +24,18 @@ from features.declare import AttributeDecl, SubjectType
 from features.definitions.common_indicators import negative_history
 from features.definitions.enterprise import PENALTY_GS, _i, as_dimension
 from features.definitions.flags import GREEN_CHANNEL
-from features.dsl import DOWN, UP, Indicator, Match, Population, Records, Scheme, Target
+from features.dsl import (
+    DOWN,
+    NEUTRAL,
+    UP,
+    DeclaredAttribute,
+    Indicator,
+    Match,
+    Population,
+    Records,
+    Scheme,
+    Target,
+)
 from features.records.ids import IdRule
 from features.records.kinds import PARTY_ENTERPRISE, RecordKind
 from features.rules import Source
@@ -37,43 +48,45 @@ ORDER = 47
 #: 53 基金会); a code of another registration authority is refused on ingest, naming 5.
 SOCIAL_ORG_ID = IdRule("uscc", prefixes=("5",))
 
+#: The declared attributes: the form of organisation and the level of the registration
+#: authority (民政部令第60号), read as indicators too (categories, no risk order).
+ORG_FORM = AttributeDecl(
+    "org_form",
+    "string",
+    "组织类型",
+    "Form of organisation",
+    # 社会团体 / 民办非企业单位（社会服务机构）/ 基金会
+    choices=("social_group", "private_non_enterprise", "foundation"),
+    choice_labels=(
+        ("social_group", "社会团体", "Association"),
+        (
+            "private_non_enterprise",
+            "社会服务机构（民办非企业单位）",
+            "Social service agency",
+        ),
+        ("foundation", "基金会", "Foundation"),
+    ),
+)
+REGISTRATION_LEVEL = AttributeDecl(
+    "registration_level",
+    "string",
+    "登记管理机关层级",
+    "Level of the registration authority",
+    choices=("county", "city", "province"),
+    choice_labels=(
+        ("county", "县级民政部门", "County civil affairs"),
+        ("city", "市级民政部门", "City civil affairs"),
+        ("province", "省级民政部门", "Provincial civil affairs"),
+    ),
+)
+
 SUBJECT_TYPES = (
     SubjectType(
         "social_org",
         "社会组织",
         "Social organisation",
         SOCIAL_ORG_ID,
-        attributes=(
-            AttributeDecl(
-                "org_form",
-                "string",
-                "组织类型",
-                "Form of organisation",
-                # 社会团体 / 民办非企业单位（社会服务机构）/ 基金会
-                choices=("social_group", "private_non_enterprise", "foundation"),
-                choice_labels=(
-                    ("social_group", "社会团体", "Association"),
-                    (
-                        "private_non_enterprise",
-                        "社会服务机构（民办非企业单位）",
-                        "Social service agency",
-                    ),
-                    ("foundation", "基金会", "Foundation"),
-                ),
-            ),
-            AttributeDecl(
-                "registration_level",
-                "string",
-                "登记管理机关层级",
-                "Level of the registration authority",
-                choices=("county", "city", "province"),
-                choice_labels=(
-                    ("county", "县级民政部门", "County civil affairs"),
-                    ("city", "市级民政部门", "City civil affairs"),
-                    ("province", "省级民政部门", "Provincial civil affairs"),
-                ),
-            ),
-        ),
+        attributes=(ORG_FORM, REGISTRATION_LEVEL),
         label_zh_long="社会组织（社会团体、社会服务机构、基金会）",
         label_en_long="Social organisation (association, social service agency, foundation)",
     ),
@@ -198,6 +211,28 @@ NEGATIVE = Match(
 INDICATORS: tuple[Indicator, ...] = (
     # 基本信息
     *as_dimension(BASIC, "age_years"),
+    _i(
+        "org_form",
+        "组织类型",
+        "Form of organisation",
+        BASIC,
+        DeclaredAttribute(ORG_FORM),
+        NEUTRAL,
+        "",
+        "组织类型：{value}",
+        "form of organisation: {value}",
+    ),
+    _i(
+        "registration_level",
+        "登记管理机关层级",
+        "Level of the registration authority",
+        BASIC,
+        DeclaredAttribute(REGISTRATION_LEVEL),
+        NEUTRAL,
+        "",
+        "登记管理机关：{value}",
+        "registered with {value}",
+    ),
     # 年检年报 — the yearly inspection (年检) or annual work report (年度工作报告)
     _i(
         "inspection_latest",

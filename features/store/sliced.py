@@ -30,7 +30,14 @@ from features.links import Column, Reverse, SameColumn, Table
 from features.store.base import Frames, Params, Store
 
 #: the tables a slice holds (the rest are read from the whole store)
-SLICED_TABLES = ("subjects", "records", "objections", "repairs", "subject_links")
+SLICED_TABLES = (
+    "subjects",
+    "subject_attributes",
+    "records",
+    "objections",
+    "repairs",
+    "subject_links",
+)
 #: Up to this many ids are fetched as one equality look-up each (UNION ALL): a
 #: table clustered by the column then reads about one row group per id, where an
 #: ``IN`` list of scattered ids reads every row group between the smallest and
@@ -86,8 +93,10 @@ def fetch_slice(
         Table name → Arrow table: every version of the chosen subjects and of
         their related parties through every declared link, all their records,
         the objections and repairs of those records, the chosen subjects'
-        ``subject_links`` rows, and the ``list_events`` of the subjects whose
-        listings name a chosen subject (read by the in-process evaluator only).
+        ``subject_links`` and ``subject_attributes`` rows (every version: the
+        value in force at a date is chosen when it is read), and the
+        ``list_events`` of the subjects whose listings name a chosen subject
+        (read by the in-process evaluator only).
     """
     wanted = tuple(dict.fromkeys(str(i) for i in ids))
     parts: list[pa.Table] = []
@@ -113,11 +122,16 @@ def fetch_slice(
     records = (
         store.query_arrow(sql) if sql else store.query_arrow("SELECT * FROM records WHERE FALSE")
     )
+    # declared attributes are read of the subject itself only (features.dsl.DeclaredAttribute)
+    sql = _rows_sql("subject_attributes", "subject_id", chosen)
     out = {
         "subjects": (
             pa.concat_tables(parts)
             if parts
             else store.query_arrow("SELECT * FROM subjects WHERE FALSE")
+        ),
+        "subject_attributes": store.query_arrow(
+            sql or "SELECT * FROM subject_attributes WHERE FALSE"
         ),
         "records": records,
         **links,

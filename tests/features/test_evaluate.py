@@ -31,8 +31,16 @@ def whole(tiny_city):
     """Every subject's rows: a slice of the whole city (every table as it is)."""
     return {
         t: tiny_city.query_arrow(f"SELECT * FROM {t}")
-        # subject_links: the co-operatives' member households (a Table link)
-        for t in ("subjects", "records", "objections", "repairs", "subject_links")
+        # subject_links: the co-operatives' member households (a Table link);
+        # subject_attributes: the declared attributes some indicators read
+        for t in (
+            "subjects",
+            "subject_attributes",
+            "records",
+            "objections",
+            "repairs",
+            "subject_links",
+        )
     }
 
 

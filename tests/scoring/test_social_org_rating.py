@@ -94,7 +94,9 @@ def test_every_organisation_is_rated_and_the_lists_bind(rated) -> None:
 def test_reasons_name_no_good_value_and_no_code(rated) -> None:
     _, ratings, _ = rated
     good = {"inspection_latest": {"qualified"}, "assessment_level": {"5A", "4A"}}
-    named = 0
+    # the declared attributes (features.dsl.DeclaredAttribute) read as their labels
+    forms = {"组织类型：社会团体", "组织类型：社会服务机构（民办非企业单位）", "组织类型：基金会"}
+    named, form_named = 0, 0
     for text in ratings["reasons"]:
         why = json.loads(text)
         for item in why["raise"]:
@@ -103,7 +105,12 @@ def test_reasons_name_no_good_value_and_no_code(rated) -> None:
             assert not re.search(r"[A-Za-z]{2,}", item["text_zh"]), item
         for item in why["lower"]:
             assert not re.search(r"[A-Za-z]{2,}", item["text_zh"]), item
+        for item in why["raise"] + why["lower"]:
+            if item["indicator"] == "org_form":
+                form_named += 1
+                assert item["text_zh"] in forms, item
     assert named > 0
+    assert form_named > 0  # the tiny city's model names it: the check is not vacuous
 
 
 def test_the_credit_report_of_a_listed_organisation_reads_in_chinese(rated) -> None:

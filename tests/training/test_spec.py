@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from features.schemes import modelled
-from training.spec import SPECS_DIR, TrainingSpec, load_spec
+from training.spec import SPECS_DIR, Features, TrainingSpec, load_spec
 
 SHIPPED = sorted(p.stem for p in SPECS_DIR.glob("*.toml"))
 
@@ -123,3 +123,34 @@ def test_empty_snapshot_lists_rejected(tmp_path: Path) -> None:
 def test_missing_spec(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no training spec for 'village'"):
         load_spec("village", tmp_path)
+
+
+@pytest.mark.parametrize("scheme", SHIPPED)
+def test_a_shipped_spec_excludes_only_indicators_of_its_scheme(scheme: str) -> None:
+    from features.schemes import get_scheme
+    from training.fit import model_indicators
+
+    spec = load_spec(scheme)
+    used = {i.name for i in model_indicators(get_scheme(scheme), spec)}
+    names = {i.name for i in get_scheme(scheme).indicators}
+    assert used == names - set(spec.features.exclude)
+
+
+def test_an_excluded_indicator_is_left_out_of_the_model_and_a_stray_name_refused(
+    tmp_path: Path,
+) -> None:
+    from features.schemes import get_scheme
+    from training.fit import make_estimator, model_indicators
+
+    scheme = get_scheme("practitioner")
+    path = _write(tmp_path)
+    with path.open("a", encoding="utf-8") as f:
+        f.write('\n[features]\nexclude = ["profession"]\n')
+    spec = load_spec("tiny", tmp_path)
+    assert spec.features.exclude == ("profession",)
+    used = [i.name for i in model_indicators(scheme, spec)]
+    assert "profession" not in used and len(used) == len(scheme.indicators) - 1
+    assert "profession" not in make_estimator("gbm", scheme, spec).categorical_features
+    stray = spec.model_copy(update={"features": Features(exclude=("nope",))})
+    with pytest.raises(ValueError, match=r"practitioner.*exclude names no indicator.*nope"):
+        model_indicators(scheme, stray)
