@@ -114,7 +114,7 @@ def _open(query: str, role: str = "supervisor") -> list:
 def test_a_persons_profile_shows_the_firms_listing_naming_them_masked(env: Path) -> None:
     texts, chart_problems = _open(REP)  # a person is found by the full ID
     words = "\n".join(t.text for t in texts)
-    assert "列明本人的企业严重失信名单及所及措施" in words
+    assert "列明本人的单位严重失信名单及所及措施" in words
     assert "曲靖寅建材有限公司" in words and "法定代表人" in words
     assert "市场和行业禁入" in words  # P-MKT-01 reaches the legal representative
     assert REP not in words and mask_id(REP) in words  # a supervisor sees the ID masked
