@@ -10,6 +10,11 @@ node id, which pytest 9.2 no longer lets a plugin change (the id is ``Node._id``
 marks reached the workers and the controller never saw them, so a module's tests were
 spread over both workers. Here the workers write each test's group to a file the
 controller's scheduler reads instead; ``xdist_group`` marks written in a test still count.
+
+A worker also gets the controller's terminal size variables: workers started with
+``COLUMNS=80``/``LINES=24`` in their environment though the controller had none, and rich's
+console (``app.cli_root``) fixes its width from ``COLUMNS`` when it is created, so the CLI
+tests' ``COLUMNS=200`` no longer widened its tables (4 CLI tests failed under ``-n 2``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import pytest
 BUILT_ONCE = ("spark", "small_rated_city")
 
 _KEY = "xinping_groups"
+_TERMINAL = ("COLUMNS", "LINES")
+_TERMINAL_KEY = "xinping_terminal"
 _FOLDER = pytest.StashKey[Path]()
 
 
@@ -47,7 +54,14 @@ def group_of(item: pytest.Item) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if _grouping(config) and not hasattr(config, "workerinput"):
+    worker = getattr(config, "workerinput", None)
+    if worker is not None and _TERMINAL_KEY in worker:
+        for name, value in worker[_TERMINAL_KEY].items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    if _grouping(config) and worker is None:
         config.stash[_FOLDER] = Path(tempfile.mkdtemp(prefix="xinping-groups-"))
 
 
@@ -59,7 +73,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:
-    """Tell each worker where to write the groups (controller side)."""
+    """Tell each worker where to write the groups and the controller's terminal size
+    variables (controller side)."""
+    node.workerinput[_TERMINAL_KEY] = {name: os.environ.get(name) for name in _TERMINAL}
     folder = node.config.stash.get(_FOLDER, None)
     if folder is not None:
         node.workerinput[_KEY] = str(folder)
