@@ -50,9 +50,14 @@ app: install
 	@echo "  supervisor 监管人员 · bank 银行信贷员 · rural 农村信用信息员 · modeller 建模人员 · admin 平台管理员"
 	$(BIN)/xinping app --port $(APP_PORT)
 
+# Two pytest-xdist workers, one per core of the CI machine; tests/worker_groups.py keeps the
+# tests of a module, of the Spark session and of the small rated city on one worker each.
+# PYTEST_ARGS come after and win: PYTEST_ARGS="-n 0 tests/models" runs in this process.
+PYTEST_WORKERS ?= -n 2 --dist loadgroup
+
 # pytest exits 5 when it selects no test: that is not a failure.
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
 
 lint: install-dev
 	$(BIN)/ruff check .

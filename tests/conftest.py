@@ -19,6 +19,9 @@ from city_stores import city_file, rate_city
 
 from features.store.duckdb_store import DuckDBStore
 
+#: how ``make test`` spreads the tests over two workers (tests/worker_groups.py)
+pytest_plugins = ("worker_groups",)
+
 FAMILY = {"enterprise": "gbm", "driver": "scorecard"}
 
 

@@ -15,7 +15,9 @@ from features.records.ids import generate_id_numbers, generate_uscc
 from features.store.duckdb_store import DuckDBStore
 
 runner = CliRunner()
-ENV = {"COLUMNS": "200"}  # rich wraps at 80 columns otherwise
+# rich wraps at 80 columns otherwise; 400: a message quoting a pytest-xdist worker's temporary
+# path (…/popen-gw0/…) passed 200 and its wrap ate the space the check reads ("0xff at")
+ENV = {"COLUMNS": "400"}
 
 
 def department_file(n: int = 60, seed: int = 1) -> pd.DataFrame:
