@@ -4,6 +4,7 @@ called with httpx. No key; Chinese error bodies; masking; audit; objection workf
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -41,6 +42,12 @@ for exc, handler in ERROR_HANDLERS.items():
 """
 
 
+#: an objection re-rates the record's subjects before it answers: on a loaded machine that
+#: takes longer than httpx's default 5 s
+post = functools.partial(httpx.post, timeout=60)
+get = functools.partial(httpx.get, timeout=60)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -73,21 +80,29 @@ def server(tmp_path_factory) -> Iterator[dict]:
         "PYTHONPATH": f"{ROOT}{os.pathsep}{folder}",
         "OMP_NUM_THREADS": "1",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tiny_public_app:app", "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # the server's log goes to a file: a pipe nobody reads stalls it once full
+    log = folder / "uvicorn.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "tiny_public_app:app", "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(300):  # up to a minute for the imports on a busy machine
+    deadline = time.monotonic() + 180  # the imports on a busy machine
+    while True:
         if proc.poll() is not None:
-            raise RuntimeError(proc.stdout.read().decode(errors="replace"))
+            raise RuntimeError(log.read_text(errors="replace"))
         try:
-            httpx.get(url + "/openapi.json", timeout=1)
+            httpx.get(url + "/openapi.json", timeout=5)  # readiness
             break
         except httpx.TransportError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                said = log.read_text(errors="replace")
+                raise RuntimeError(f"uvicorn did not answer: {said}") from None
             time.sleep(0.2)
 
     def stop() -> None:
@@ -100,7 +115,7 @@ def server(tmp_path_factory) -> Iterator[dict]:
 
 
 def test_disclosures_are_public_masked_and_in_chinese(server: dict) -> None:
-    r = httpx.get(server["url"] + "/public/disclosures")
+    r = get(server["url"] + "/public/disclosures")
     assert r.status_code == 200
     body = r.json()
     codes = {i["code"] for i in body["items"]}
@@ -111,19 +126,19 @@ def test_disclosures_are_public_masked_and_in_chinese(server: dict) -> None:
     assert person["dept"] == "交通运输局" and person["severity"] == "一般"
     # decided 2026-08-03, valid until 2027-08-03: the last day shown is the day before
     assert (person["decided"], person["until"]) == ("2026-08-03", "2027-08-02")
-    one = httpx.get(
+    one = get(
         server["url"] + "/public/disclosures", params={"q": "甲建材", "kind": "licence"}
     ).json()
     assert [(i["subject"], i["kind"]) for i in one["items"]] == [(FIRM_NAME, "行政许可")]
     # a person is found by the full ID (the audit log keeps the query's ID as its hash)
-    by_id = httpx.get(server["url"] + "/public/disclosures", params={"q": PERSON}).json()
+    by_id = get(server["url"] + "/public/disclosures", params={"q": PERSON}).json()
     assert [i["subject"] for i in by_id["items"]] == ["张**"]
-    en = httpx.get(server["url"] + "/public/disclosures", params={"lang": "en"}).json()
+    en = get(server["url"] + "/public/disclosures", params={"lang": "en"}).json()
     assert {i["kind"] for i in en["items"]} == {"Administrative licence", "Administrative penalty"}
 
 
 def test_bad_requests_get_chinese_error_bodies(server: dict) -> None:
-    r = httpx.get(server["url"] + "/public/disclosures", params={"kind": "tax"})
+    r = get(server["url"] + "/public/disclosures", params={"kind": "tax"})
     assert r.status_code == 400
     assert r.json() == {
         "error": {
@@ -132,18 +147,18 @@ def test_bad_requests_get_chinese_error_bodies(server: dict) -> None:
             "message_en": "kind must be one of all, licence, penalty, not 'tax'",
         }
     }
-    r = httpx.get(server["url"] + "/public/lists/watch")
+    r = get(server["url"] + "/public/lists/watch")
     assert r.status_code == 404 and r.json()["error"]["message"] == "名单应为红名单或黑名单"
-    r = httpx.get(server["url"] + "/public/disclosures", params={"lang": "fr"})
+    r = get(server["url"] + "/public/disclosures", params={"lang": "fr"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
 
 
 def test_lists_show_listings_in_force_only(server: dict) -> None:
-    black = httpx.get(server["url"] + "/public/lists/black").json()
+    black = get(server["url"] + "/public/lists/black").json()
     assert [i["code"] for i in black["items"]] == [BLACK]  # BLACK2 suspended, OLD expired
     assert BLACK2 not in str(black)
     assert black["items"][0]["list"] == "黑名单（严重失信主体名单）"
-    red = httpx.get(server["url"] + "/public/lists/red").json()
+    red = get(server["url"] + "/public/lists/red").json()
     assert [i["code"] for i in red["items"]] == [RED]
 
 
@@ -157,26 +172,26 @@ def test_an_objection_needs_the_identity_and_enters_the_workflow(server: dict) -
         "reason": "该处罚已复议撤销",
         "contact": "13800000000",
     }
-    wrong = httpx.post(url, json={**body, "legal_rep_id": PERSON})
+    wrong = post(url, json={**body, "legal_rep_id": PERSON})
     assert wrong.status_code == 403
     assert wrong.json()["error"] == {
         "code": "mismatch",
         "message": "信息不符",
         "message_en": "The information does not match.",
     }
-    ok = httpx.post(url, json=body)
+    ok = post(url, json=body)
     assert ok.status_code == 201, ok.text
     assert ok.json()["objection_id"] == "YYP6-1" and ok.json()["due_by"] > ok.json()["opened_on"]
     # the record no longer counts: it left the public view at once
-    after = httpx.get(server["url"] + "/public/disclosures", params={"q": FIRM}).json()
+    after = get(server["url"] + "/public/disclosures", params={"q": FIRM}).json()
     assert "2026-07-01" not in {i["decided"] for i in after["items"]}
-    again = httpx.post(url, json=body)
+    again = post(url, json=body)
     assert again.status_code == 400 and "未办结的异议" in again.json()["error"]["message"]
     # a person's code fails twice (max_failures = 2): the third try is refused even if right
     person = {"code": PERSON, "name": "张三", "record_id": "PD1", "reason": "x", "contact": "1"}
-    assert httpx.post(url, json=person).status_code == 403
-    assert httpx.post(url, json=person).status_code == 403
-    late = httpx.post(url, json={**person, "name": PERSON_NAME})
+    assert post(url, json=person).status_code == 403
+    assert post(url, json=person).status_code == 403
+    late = post(url, json={**person, "name": PERSON_NAME})
     assert late.status_code == 429 and late.json()["error"]["code"] == "too_many_attempts"
 
 
