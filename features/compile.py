@@ -28,6 +28,7 @@ than the tier's minimum.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from features.common_flags import flags_of
@@ -582,6 +583,8 @@ def scheme_sql(
         if isinstance(ind.source, Related):
             related.setdefault(ind.source.relation, []).append(ind)
     ctes += pairs_ctes(dialect, scheme, as_of)
+    if policy is not None:  # links only the flags read (a person's organisations)
+        ctes += policy.pairs_ctes(_relations(scheme))
     scope = scope_sql(scheme, as_of)
     if policy is not None and policy.scope():
         scope = f"(({scope})\n    OR ({policy.scope()}))"
@@ -703,6 +706,50 @@ def flag_scope_sql(flag: Flag, as_of: dt.date) -> str:
     return f"({match_sql(flag.no_records, 'r')} AND ({RECORD_DATE} > {lo}{listed}))"
 
 
+def flag_party_blocked_sql(flag: Flag, as_of: dt.date, alias: str = "e") -> str:
+    """Boolean SQL: a related party's effective record ``alias`` that denies ``flag``
+    (``related_records``, dated in the period or a listing of ``listing_kinds``)."""
+    if flag.related_records is None:
+        return "FALSE"
+    lo = lit(add_months(as_of, -12 * flag.years))
+    listed = f"{alias}.kind IN ({_quote(flag.listing_kinds)})" if flag.listing_kinds else "FALSE"
+    dated = f"{alias}.rdate > {lo} AND {alias}.rdate <= {lit(as_of)}"
+    return f"({match_sql(flag.related_records, alias)} AND (({dated}) OR {listed}))"
+
+
+def flag_party_scope_sql(flag: Flag, as_of: dt.date) -> str:
+    """Records (``r``) of the flag's related parties :func:`flag_party_blocked_sql` can
+    read (``FALSE`` when the flag reads no party): an ``eff`` CTE's scope."""
+    if not flag.related:
+        return "FALSE"
+    lo = lit(add_months(as_of, -12 * flag.years))
+    listed = f" OR r.kind IN ({_quote(flag.listing_kinds)})" if flag.listing_kinds else ""
+    parties = " UNION ".join(f"SELECT party_id FROM pairs_{key}" for key in flag.related)
+    return (
+        f"({match_sql(flag.related_records, 'r')} AND ({RECORD_DATE} > {lo}{listed}) "  # type: ignore[arg-type]
+        f"AND r.subject_id IN ({parties}))"
+    )
+
+
+def flag_blocked_cte(flag: Flag, as_of: dt.date, subjects: str) -> str:
+    """The body of a CTE ``(subject_id, blocked)``: 1 when a record of the subject (of
+    ``subjects``, a query of ``subject_id``) or of one of its related parties (the
+    ``pairs_<link>`` CTEs of ``flag.related``) denies ``flag`` at ``as_of``."""
+    own = (
+        f"SELECT e.subject_id, CASE WHEN {flag_blocked_sql(flag, as_of)} THEN 1 ELSE 0 END AS b\n"
+        f"    FROM eff e WHERE e.subject_id IN ({subjects})"
+    )
+    parties = [
+        f"SELECT pr.subject_id, CASE WHEN {flag_party_blocked_sql(flag, as_of)} THEN 1 ELSE 0 "
+        f"END AS b\n    FROM pairs_{key} pr JOIN eff e ON e.subject_id = pr.party_id"
+        for key in flag.related
+    ]
+    union = "\n    UNION ALL ".join([own, *parties])
+    return (
+        f"SELECT x.subject_id, max(x.b) AS blocked FROM (\n    {union}\n  ) x GROUP BY x.subject_id"
+    )
+
+
 def flag_established_sql(flag: Flag, as_of: dt.date, alias: str = "p") -> str:
     """Boolean SQL: the subject existed for the flag's whole period (or it does not ask)."""
     if not flag.require_full_period:
@@ -754,11 +801,23 @@ class RulesSql:
         terms += [flag_scope_sql(f, self.as_of) for f in self.flags]
         if not terms:
             return ""
-        return f"({' OR '.join(terms)}) AND r.subject_id IN (SELECT subject_id FROM pop)"
+        own = f"({' OR '.join(terms)}) AND r.subject_id IN (SELECT subject_id FROM pop)"
+        parties = [flag_party_scope_sql(f, self.as_of) for f in self.flags if f.related]
+        return "(" + " OR ".join([f"({own})", *(f"({p})" for p in parties)]) + ")"
+
+    def pairs_ctes(self, have: Sequence[str]) -> list[str]:
+        """``pairs_<link>`` CTEs of the links the flags read that ``have`` lacks."""
+        keys = dict.fromkeys(k for f in self.flags for k in f.related if k not in have)
+        return [
+            f"pairs_{key} AS (\n  {link(key).pairs_sql(self.dialect.name, self.as_of)}\n)"
+            for key in keys
+        ]
 
     def pop_columns(self) -> tuple[str, ...]:
         """Subject columns the flags read."""
-        return ("established_on",) if any(f.require_full_period for f in self.flags) else ()
+        full = ("established_on",) if any(f.require_full_period for f in self.flags) else ()
+        links = tuple(c for f in self.flags for k in f.related for c in link(k).pop_columns())
+        return (*full, *links)
 
     def columns(self, ctes: list[str], joins: list[str]) -> list[str]:
         """Append the rule and flag CTEs and joins; return the output columns."""
@@ -790,11 +849,8 @@ class RulesSql:
             ]
         for flag in self.flags:
             cte = f"flag_{flag.key}"
-            ctes.append(
-                f"{cte} AS (\n  SELECT e.subject_id, max(CASE WHEN "
-                f"{flag_blocked_sql(flag, self.as_of)} THEN 1 ELSE 0 END) AS blocked\n"
-                "  FROM eff e JOIN pop p ON e.subject_id = p.subject_id GROUP BY e.subject_id\n)"
-            )
+            body = flag_blocked_cte(flag, self.as_of, "SELECT subject_id FROM pop")
+            ctes.append(f"{cte} AS (\n  {body}\n)")
             joins.append(f"LEFT JOIN {cte} ON {cte}.subject_id = p.subject_id")
             ok = f"coalesce({cte}.blocked, 0) = 0 AND {flag_established_sql(flag, self.as_of)}"
             out.append(f"CAST(CASE WHEN {ok} THEN TRUE ELSE FALSE END AS BOOLEAN) AS {flag.column}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -415,7 +415,7 @@ def evaluate(
                 np.asarray([np.nan if v is None else v for v in vals], dtype="float64")
             )
     if with_rules:
-        columns.update(rule_values(scheme, pop, eff))
+        columns.update(rule_values(scheme, pop, eff, latest, tables))
     return pd.DataFrame(columns, index=pd.RangeIndex(n))
 
 
@@ -503,18 +503,62 @@ def flag_blocked(flag: Flag, eff: Effective) -> np.ndarray:
     return _match_mask(flag.no_records, c) & (_dated(c, eff.as_of, 12 * flag.years) | listed)
 
 
-def flag_value(flag: Flag, blocked: np.ndarray, eff: Effective, sid: str, founded: object) -> bool:
-    """``flag`` of one subject: no denying row, and established for the whole period."""
+def flag_party_blocked(flag: Flag, eff: Effective) -> np.ndarray | None:
+    """Rows of a related party that deny ``flag`` (:func:`features.compile.
+    flag_party_blocked_sql`); ``None`` when the flag reads no party."""
+    if flag.related_records is None:
+        return None
+    c = eff.columns
+    listed = _in(c["kind"], flag.listing_kinds)
+    return _match_mask(flag.related_records, c) & (_dated(c, eff.as_of, 12 * flag.years) | listed)
+
+
+def flag_parties(
+    flag: Flag,
+    pop: list[dict],
+    latest: Mapping[str, Mapping],
+    tables: Mapping[str, pa.Table],
+    as_of: dt.date,
+) -> dict[str, list[str]]:
+    """Each subject of ``pop``'s parties through the flag's ``related`` links (the
+    in-process twin of the ``pairs_<link>`` CTEs the flag reads)."""
+    out: dict[str, list[str]] = {r["subject_id"]: [] for r in pop}
+    for key in flag.related:
+        for sid, found in party_lists(link(key), pop, latest, tables, as_of).items():
+            out.setdefault(sid, []).extend(found)
+    return out
+
+
+def flag_value(
+    flag: Flag,
+    blocked: np.ndarray,
+    eff: Effective,
+    sid: str,
+    founded: object,
+    parties: Sequence[str] = (),
+    party_blocked: np.ndarray | None = None,
+) -> bool:
+    """``flag`` of one subject: no denying row of its own or of its related ``parties``
+    (rows ``party_blocked``), and established for the whole period."""
     if blocked[eff.rows_of(sid)].any():
+        return False
+    if party_blocked is not None and any(party_blocked[eff.rows_of(p)].any() for p in parties):
         return False
     if flag.require_full_period and founded is not None:
         return founded <= add_months(eff.as_of, -12 * flag.years)  # type: ignore[operator]
     return True
 
 
-def rule_values(scheme: Scheme, pop: list[dict], eff: Effective) -> dict[str, pd.Series]:
+def rule_values(
+    scheme: Scheme,
+    pop: list[dict],
+    eff: Effective,
+    latest: Mapping[str, Mapping] | None = None,
+    tables: Mapping[str, pa.Table] | None = None,
+) -> dict[str, pd.Series]:
     """The rule and flag columns of ``pop`` (rows of :func:`latest_subjects`), as the
-    compiled query gives them: points and events float, detail text or None, flag bool."""
+    compiled query gives them: points and events float, detail text or None, flag bool.
+    A flag that reads related parties needs ``latest`` and ``tables`` (the slice)."""
     out: dict[str, pd.Series] = {}
     for rule in scheme.rules:
         points, events, details = [], [], []
@@ -532,8 +576,23 @@ def rule_values(scheme: Scheme, pop: list[dict], eff: Effective) -> dict[str, pd
         out[rule.detail_column] = pd.Series(np.asarray(details, dtype=object), dtype=object)
     for flag in flags_of(scheme):
         blocked = flag_blocked(flag, eff)
+        party_blocked = flag_party_blocked(flag, eff)
+        parties: dict[str, list[str]] = {}
+        if flag.related:
+            if latest is None or tables is None:
+                raise ValueError(f"flag {flag.key} reads related parties: pass latest and tables")
+            parties = flag_parties(flag, pop, latest, tables, eff.as_of)
         values = [
-            flag_value(flag, blocked, eff, r["subject_id"], r.get("established_on")) for r in pop
+            flag_value(
+                flag,
+                blocked,
+                eff,
+                r["subject_id"],
+                r.get("established_on"),
+                parties.get(r["subject_id"], ()),
+                party_blocked,
+            )
+            for r in pop
         ]
         out[flag.column] = pd.Series(np.asarray(values, dtype=bool))
     return out

@@ -329,6 +329,12 @@ class Flag:
     it still counts at T (however old), and — with ``require_full_period`` — it
     existed for the whole period (``established_on`` ≤ T − ``years``, or unknown).
     ``no_records`` may name no kinds: then any kind matching its other terms.
+
+    ``related``: declared links (:mod:`features.links`) whose parties' records matching
+    ``related_records`` deny the flag the same way (dated in the period, or a listing
+    still in force): seed 002 #12 enters an organisation's serious records into the
+    personal credit record of its legal representative and responsible persons, so
+    they are not years without a negative record for that person either.
     """
 
     key: str
@@ -339,12 +345,19 @@ class Flag:
     listing_kinds: tuple[str, ...] = ()
     require_full_period: bool = True
     sources: tuple[Source, ...] = ()
+    related: tuple[str, ...] = ()
+    related_records: Match | None = None
 
     def __post_init__(self) -> None:
         if not _key_ok(self.key):
             raise ValueError(f"flag {self.key!r}: key must be snake_case ASCII")
         if not isinstance(self.years, int) or self.years <= 0:
             raise ValueError(f"flag {self.key}: years = {self.years} must be > 0")
+        if bool(self.related) != (self.related_records is not None):
+            raise ValueError(
+                f"flag {self.key}: related links and related_records go together "
+                f"(got related={self.related!r}, related_records={self.related_records!r})"
+            )
 
     @property
     def column(self) -> str:

@@ -6,10 +6,14 @@ seeds 001 and 003 name the green channel among the rewards for trustworthy
 subjects. A subject still on a black list (失信被执行人, 严重违法失信名单,
 经营异常名录) has not had years without a negative record, however old the
 listing; a subject that did not exist for the whole period has no such years.
+The serious records of an organisation a person legally represents, or of a
+blacklisted subject naming the person as responsible, are the person's too
+(seed 002 #12): they deny the person's green channel as the person's own would.
 """
 
 from __future__ import annotations
 
+from features.definitions.enterprise import SERIOUS_FIRM
 from features.dsl import Match
 from features.rules import Flag, Source
 
@@ -25,6 +29,9 @@ GREEN_CHANNEL = Flag(
         "abnormal_operations_list",
     ),
     require_full_period=True,
+    # a person's organisations (for an organisation these links reach no party)
+    related=("represented_firms", "responsible_for"),
+    related_records=SERIOUS_FIRM,
     sources=(
         Source(
             "seed 002（行政审批绿色通道与容缺受理）",

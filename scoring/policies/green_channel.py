@@ -34,13 +34,15 @@ from features.compile import (
     DIALECTS,
     BuildConfig,
     effective_records_sql,
-    flag_blocked_sql,
+    flag_blocked_cte,
     flag_established_sql,
+    flag_party_scope_sql,
     flag_scope_sql,
 )
 from features.definitions.flags import GREEN_CHANNEL
 from features.effective import latest_subjects, slice_effective
-from features.evaluate import flag_blocked, flag_value
+from features.evaluate import flag_blocked, flag_parties, flag_party_blocked, flag_value
+from features.link_lookup import link
 from features.records.windows import WindowPolicy
 from features.rules import Flag
 from features.schemes import get_scheme
@@ -139,23 +141,29 @@ def _series(ids: Sequence[str] | pd.Series, values: np.ndarray) -> pd.Series:
 def _from_store(
     store: Store, ids: list[str], as_of: dt.date, flag: Flag, windows: WindowPolicy
 ) -> pd.Series:
-    """The flag of subjects of any type (rated or not), by the compiled conditions."""
+    """The flag of subjects of any type (rated or not), by the compiled conditions
+    (their own records and their related parties', :func:`flag_blocked_cte`)."""
     dialect = DIALECTS[store.dialect]
+    parties = " UNION ".join(f"SELECT party_id FROM pairs_{key}" for key in flag.related)
     scope = f"{flag_scope_sql(flag, as_of)} AND r.subject_id IN (SELECT subject_id FROM wanted)"
+    if parties:
+        scope = f"(({scope}) OR {flag_party_scope_sql(flag, as_of)})"
     eff = effective_records_sql(dialect, as_of, windows, scope)
-    current = current_subjects_sql(columns=("subject_id", "established_on"))
+    pairs = "".join(
+        f",\n        pairs_{key} AS ({link(key).pairs_sql(dialect.name, as_of)})"
+        for key in flag.related
+    )
+    blocked = flag_blocked_cte(flag, as_of, "SELECT subject_id FROM wanted")
     frame = store.query(
-        f"""WITH {eff},
-        blocked AS (
-          SELECT e.subject_id, max(CASE WHEN {flag_blocked_sql(flag, as_of)} THEN 1 ELSE 0 END)
-                 AS blocked
-          FROM eff e GROUP BY e.subject_id
-        )
+        f"""WITH latest AS ({current_subjects_sql()}),
+        pop AS (SELECT * FROM latest WHERE subject_id IN (SELECT subject_id FROM wanted)){pairs},
+        {eff},
+        blocked AS ({blocked})
         SELECT w.subject_id,
                CASE WHEN coalesce(b.blocked, 0) = 0 AND {flag_established_sql(flag, as_of, "s")}
                     THEN TRUE ELSE FALSE END AS flag
         FROM wanted w
-        LEFT JOIN ({current}) s ON s.subject_id = w.subject_id
+        LEFT JOIN pop s ON s.subject_id = w.subject_id
         LEFT JOIN blocked b ON b.subject_id = w.subject_id
         ORDER BY w.subject_id""",
         frames={"wanted": pd.DataFrame({"subject_id": pd.Series(ids, dtype="object")})},
@@ -169,10 +177,20 @@ def _from_slice(
     """:func:`green_channel` of a few subjects from their slice, in process: the same
     conditions over the same effective records (features/evaluate.py), no query."""
     eff = slice_effective(view, as_of, windows)
-    blocked = flag_blocked(flag, eff)
+    blocked, party_blocked = flag_blocked(flag, eff), flag_party_blocked(flag, eff)
     latest = latest_subjects(view.tables["subjects"])
+    rows = [latest[sid] for sid in ids if sid in latest]
+    parties = flag_parties(flag, rows, latest, view.tables, as_of) if flag.related else {}
     values = [
-        flag_value(flag, blocked, eff, sid, latest.get(sid, {}).get("established_on"))
+        flag_value(
+            flag,
+            blocked,
+            eff,
+            sid,
+            latest.get(sid, {}).get("established_on"),
+            parties.get(sid, ()),
+            party_blocked,
+        )
         for sid in ids
     ]
     return _series(ids, np.asarray(values, dtype=bool))

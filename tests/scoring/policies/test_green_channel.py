@@ -163,3 +163,50 @@ def test_a_slice_gives_the_city_flags(tiny_city) -> None:
         whole = green_channel(tiny_city, ids, day, CFG, WindowPolicy())
         assert 0.05 < whole.mean() < 0.95
         pd.testing.assert_series_equal(green_channel(view, ids, day, CFG, WindowPolicy()), whole)
+
+
+def test_an_organisations_serious_records_are_its_legal_representatives(store) -> None:
+    """Seed 002 #12: a firm's serious records enter its legal representative's personal
+    credit record, so they deny the person's green channel as the person's own would —
+    a serious penalty of the last 3 years or a listing still in force; a general one, an
+    older one or another person's firm does not."""
+    from features.store.sliced import slice_store
+
+    people = ["p_serious", "p_general", "p_old", "p_listed", "p_none"]
+    subjects = [subject(p, "household") for p in people]
+    firms = {
+        "f_serious": ("p_serious", "2025-03-01", "serious", "administrative_penalty"),
+        "f_general": ("p_general", "2025-03-01", "general", "administrative_penalty"),
+        "f_old": ("p_old", "2022-03-01", "serious", "administrative_penalty"),
+        "f_listed": ("p_listed", "2021-05-01", "serious", "dishonest_judgment_debtor"),
+    }
+    subjects += [subject(f, "enterprise", legal_rep_id=rep) for f, (rep, *_) in firms.items()]
+    records = [
+        record(f, kind, day, severity=sev, value_text="other", valid_until="2027-12-31")
+        for f, (_, day, sev, kind) in firms.items()
+    ]
+    plant(store, subjects, records)
+    flags = green_channel(store, people, AS_OF, CFG, WindowPolicy())
+    assert flags.to_dict() == {
+        "p_general": True,
+        "p_listed": False,
+        "p_none": True,
+        "p_old": True,
+        "p_serious": False,
+    }
+    # the firms themselves: their own records, no party
+    firm_flags = green_channel(store, list(firms), AS_OF, CFG, WindowPolicy())
+    assert firm_flags.to_dict() == {
+        "f_general": False,
+        "f_listed": False,
+        "f_old": True,
+        "f_serious": False,
+    }
+    # a one-subject rating's slice gives the same, in process
+    view = slice_store(store, people)
+    pd.testing.assert_series_equal(green_channel(view, people, AS_OF, CFG, WindowPolicy()), flags)
+    # and the scheme's feature query carries the flag column alike
+    from features.build import build_features
+
+    built = build_features(store, "household", AS_OF, with_rules=True).set_index("subject_id")
+    assert built["flag__green_channel"].to_dict() == flags.to_dict()
