@@ -156,7 +156,9 @@ def remove(
 
 @watch_cli.command("alerts")
 def alerts_(
-    open_only: Annotated[bool, typer.Option("--open", help="Only alerts not acknowledged.")] = False,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only alerts not acknowledged.")
+    ] = False,
     by: ByOption = None,
     store: StoreOption = None,
 ) -> None:

@@ -116,10 +116,15 @@ def report_frames(
     )
     rank = {c: i for i, c in enumerate(CLASSES)}
     both = both.assign(
-        steps=[rank[b] - rank[a] for a, b in zip(both["final_grade_from"], both["final_grade_to"])],
+        steps=[
+            rank[b] - rank[a]
+            for a, b in zip(both["final_grade_from"], both["final_grade_to"], strict=True)
+        ],
         pd_rise=both["pd_to"] - both["pd_from"],
     )
-    rises = both[both["pd_rise"] > 0].sort_values(["pd_rise", "subject_id"], ascending=[False, True])
+    rises = both[both["pd_rise"] > 0].sort_values(
+        ["pd_rise", "subject_id"], ascending=[False, True]
+    )
     drops = both[both["steps"] > 0].sort_values(["steps", "subject_id"], ascending=[False, True])
     movers = pd.concat([rises.head(top), drops.head(top)]).drop_duplicates("subject_id")
     movers = movers.rename(columns={"final_grade_from": "class_from", "final_grade_to": "class_to"})

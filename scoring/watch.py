@@ -193,6 +193,17 @@ def _alert(
     }
 
 
+def grade_words(grades: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """How each grade reads in a sentence, from its scale labels (key → (Chinese, English)
+    label): a letter grade with its label, ``A（信用风险低）``; a code that is no letter grade
+    (``NR``) by its label alone, ``未评为信用户``."""
+    out = {}
+    for key, (zh, en) in grades.items():
+        letters = key.isalpha() and set(key) <= set("ABCDE")
+        out[key] = (f"{key}（{zh}）", f"{key} ({en})") if letters else (zh, en)
+    return out
+
+
 def serious_record_alerts(
     records: pd.DataFrame,
     since: dt.date,
@@ -286,7 +297,9 @@ def _rating_key(row: Mapping[str, Any], side: str) -> str:
 def _pairs(prev: pd.DataFrame, cur: pd.DataFrame) -> pd.DataFrame:
     keep = ["subject_id", "as_of", "scored_at", "final_grade", "pd"]
     both = prev[keep].merge(cur[keep], on="subject_id", suffixes=("_from", "_to"))
-    same = (both["as_of_from"] == both["as_of_to"]) & (both["scored_at_from"] == both["scored_at_to"])
+    same = (both["as_of_from"] == both["as_of_to"]) & (
+        both["scored_at_from"] == both["scored_at_to"]
+    )
     return both[~same]
 
 
@@ -304,7 +317,7 @@ def grade_alerts(
     """An alert per subject whose grade in force at ``as_of`` (``cur``) is worse than at
     ``since`` (``prev``) and, with a ``boundary``, crossed into it or worse; ``order`` lists
     the grades best first. ``behind``: the records that moved each subject; ``labels``:
-    grade → (Chinese, English) wording (A–D classes)."""
+    grade → how it reads in (Chinese, English) (:func:`grade_words`)."""
     rank = {g: i for i, g in enumerate(order)}
     edge = rank.get(boundary) if boundary is not None else None
     out = []
@@ -316,8 +329,8 @@ def grade_alerts(
             continue
         steps = rank[g1] - rank[g0]
         sid = row["subject_id"]
-        w0, w1 = (labels or {}).get(g0), (labels or {}).get(g1)
-        zh0, zh1 = (f"{g0}（{w0[0]}）", f"{g1}（{w1[0]}）") if w0 and w1 else (g0, g1)
+        zh0, en0 = (labels or {}).get(g0, (g0, g0))
+        zh1, en1 = (labels or {}).get(g1, (g1, g1))
         out.append(
             _alert(
                 "grade_down",
@@ -327,7 +340,7 @@ def grade_alerts(
                 since,
                 scheme,
                 f"等级由 {zh0} 下调为 {zh1}（下降{steps}级）",
-                f"Grade lowered from {g0} to {g1} ({steps} step{'s' if steps > 1 else ''})",
+                f"Grade lowered from {en0} to {en1} ({steps} step{'s' if steps > 1 else ''})",
                 (behind or {}).get(sid, []),
                 (float(rank[g0]), float(rank[g1])),
             )
@@ -378,9 +391,7 @@ def working_days_between(start: dt.date, end: dt.date, holidays: Sequence[dt.dat
     """Working days (Monday–Friday minus ``holidays``) in ``[start, end)``; negative if
     ``end`` is before ``start``."""
     return int(
-        np.busday_count(
-            np.datetime64(start, "D"), np.datetime64(end, "D"), holidays=list(holidays)
-        )
+        np.busday_count(np.datetime64(start, "D"), np.datetime64(end, "D"), holidays=list(holidays))
     )
 
 
@@ -421,9 +432,7 @@ def deadline_alerts(
         rec = by_id.get(row["record_id"])
         items = [record_item(rec, kinds)] if rec is not None else []
         out.append(
-            _alert(
-                kind, row["subject_id"], row["objection_id"], as_of, since, None, zh, en, items
-            )
+            _alert(kind, row["subject_id"], row["objection_id"], as_of, since, None, zh, en, items)
         )
     return _frame(out)
 
@@ -501,8 +510,10 @@ def hand_watch(rows: pd.DataFrame, user_name: str | None = None) -> pd.DataFrame
         return pd.DataFrame(columns=cols)
     if user_name is not None:
         rows = rows[rows["user_name"] == user_name]
-    latest = rows.sort_values(["entered_at", "entry_id"]).groupby(
-        ["user_name", "subject_id"], as_index=False
-    ).tail(1)
+    latest = (
+        rows.sort_values(["entered_at", "entry_id"])
+        .groupby(["user_name", "subject_id"], as_index=False)
+        .tail(1)
+    )
     latest = latest[latest["action"] == "add"]
     return latest[cols].sort_values(["user_name", "subject_id"]).reset_index(drop=True)

@@ -20,9 +20,11 @@ import pandas as pd
 from features.compile import add_months
 from features.records.kinds import all_kinds
 from features.records.windows import WindowPolicy
+from features.registry import scale_file
 from features.schemes import rated, schemes
 from features.store.base import Store
 from features.subjects import current_subject, current_subjects_sql
+from models.rating import has_scale, load_scale
 from scoring.audit import write_audit
 from scoring.history import batch_dates, grade_order, ratings_on, reason_indicators
 from scoring.list_reads import lists_applying, subjects_lists
@@ -37,6 +39,7 @@ from scoring.watch import (
     WatchConfig,
     deadline_alerts,
     grade_alerts,
+    grade_words,
     hand_watch,
     list_entry_alerts,
     pd_alerts,
@@ -82,6 +85,18 @@ class WatchRun:
 def kind_labels() -> dict[str, tuple[str, str]]:
     """Record kind → (Chinese, English) label (built-in and declared kinds)."""
     return {k: (v.label_zh, v.label_en) for k, v in all_kinds().items()}
+
+
+def scale_labels(scheme: str) -> dict[str, tuple[str, str]]:
+    """Grade → (Chinese, English) label of the scheme's scale (the enterprise classes: their
+    names, 信用风险低…); empty for a scheme without a scale file."""
+    if scheme == ENTERPRISE:
+        return dict(CLASS_LABELS)
+    if not has_scale(scheme, scale_file(scheme)):
+        return {}
+    return {
+        g.key: (g.label_zh, g.label_en) for g in load_scale(scheme, path=scale_file(scheme)).grades
+    }
 
 
 def period_start(store: Store, as_of: dt.date, cfg: WatchConfig) -> dt.date:
@@ -145,7 +160,7 @@ def compute_alerts(
     store: Store,
     as_of: dt.date,
     cfg: WatchConfig,
-    deadline_rules: DeadlineRules = DeadlineRules(),
+    deadline_rules: DeadlineRules | None = None,
     policy: WindowPolicy | None = None,
     since: dt.date | None = None,
 ) -> tuple[dt.date, pd.DataFrame]:
@@ -157,6 +172,7 @@ def compute_alerts(
         ``since`` (default :func:`period_start`) and the alerts (:data:`ALERT_COLUMNS`).
     """
     since = since or period_start(store, as_of, cfg)
+    deadline_rules = deadline_rules or DeadlineRules()
     kinds = kind_labels()
     frames = []
     schemes_of: dict[str, list[str]] = {}
@@ -168,7 +184,7 @@ def compute_alerts(
             schemes_of.setdefault(sid, []).append(scheme)
         prev = ratings_on(store, scheme, since)
         order = grade_order(scheme, [*prev["final_grade"], *cur["final_grade"]])
-        labels = CLASS_LABELS if scheme == ENTERPRISE else None
+        labels = grade_words(scale_labels(scheme))
         edge = cfg.boundary(scheme)
         grades = grade_alerts(prev, cur, scheme, order, since, as_of, labels=labels, boundary=edge)
         rises = pd_alerts(prev, cur, scheme, cfg, since, as_of)
@@ -197,7 +213,8 @@ def compute_alerts(
     joined = {k: ",".join(v) for k, v in schemes_of.items()}
     frames.append(serious_record_alerts(serious, since, as_of, cfg, kinds, joined))
     events = store.query(
-        "SELECT * FROM list_events WHERE event = 'enter' AND effective_on > ? AND effective_on <= ?",
+        "SELECT * FROM list_events WHERE event = 'enter' "
+        "AND effective_on > ? AND effective_on <= ?",
         [since, as_of],
     )
     evidence_ids = [i.strip() for t in events["evidence"].dropna() for i in str(t).split(",")]
@@ -206,13 +223,9 @@ def compute_alerts(
     due = deadlines(store, as_of, deadline_rules)
     due = due[[pd.Timestamp(d).date() <= as_of for d in due["opened_on"]]] if len(due) else due
     objected = _records_by_id(store, due["record_id"]) if len(due) else _records_by_id(store, [])
-    frames.append(
-        deadline_alerts(due, objected, as_of, since, cfg, kinds, deadline_rules.holidays)
-    )
+    frames.append(deadline_alerts(due, objected, as_of, since, cfg, kinds, deadline_rules.holidays))
     found = [f for f in frames if not f.empty]
-    alerts = (
-        pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=ALERT_COLUMNS)
-    )
+    alerts = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=ALERT_COLUMNS)
     return since, alerts.drop_duplicates("alert_id").reset_index(drop=True)
 
 
@@ -221,7 +234,7 @@ def run_watch(
     as_of: dt.date,
     cfg: WatchConfig,
     viewer: Viewer,
-    deadline_rules: DeadlineRules = DeadlineRules(),
+    deadline_rules: DeadlineRules | None = None,
     policy: WindowPolicy | None = None,
 ) -> WatchRun:
     """Compute the alerts of ``as_of`` and store those not stored yet (by alert ID).
@@ -271,9 +284,7 @@ def watch_list(
     classes = ratings_on(store, ENTERPRISE, as_of)[["subject_id", "final_grade"]].rename(
         columns={"final_grade": "credit_class"}
     )
-    rated_now = [
-        ratings_on(store, s, as_of)[["subject_id", "scheme", "pd"]] for s in rated()
-    ]
+    rated_now = [ratings_on(store, s, as_of)[["subject_id", "scheme", "pd"]] for s in rated()]
     rated_now = [f for f in rated_now if not f.empty]
     all_rated = (
         pd.concat(rated_now, ignore_index=True)
@@ -313,9 +324,7 @@ def watch_list(
     return out
 
 
-def _change_watch(
-    store: Store, subject_id: str, reason: str, viewer: Viewer, action: str
-) -> str:
+def _change_watch(store: Store, subject_id: str, reason: str, viewer: Viewer, action: str) -> str:
     code = subject_id.strip().upper()
     reason = reason.strip()
     if not reason:
@@ -344,9 +353,7 @@ def _change_watch(
             ]
         ),
     )
-    write_audit(
-        store, viewer.user_name, viewer.role, f"watch_{action}", code, {"entry_id": entry}
-    )
+    write_audit(store, viewer.user_name, viewer.role, f"watch_{action}", code, {"entry_id": entry})
     return entry
 
 
@@ -380,7 +387,9 @@ def alerts(
     )
     out = frame.merge(acks, on="alert_id", how="left")
     for col in ("as_of", "since"):
-        out[col] = pd.Series([pd.Timestamp(d).date() for d in out[col]], index=out.index, dtype=object)
+        out[col] = pd.Series(
+            [pd.Timestamp(d).date() for d in out[col]], index=out.index, dtype=object
+        )
     out["open"] = out["acked_at"].isna()
     if open_only:
         out = out[out["open"]]
