@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scoring"))
-from little_city import DRV, E1, E2, build_city  # noqa: E402
+from little_city import DRV, E1, E2, build_city
 
-from app.cli import cli  # noqa: E402
-from app.settings import settings  # noqa: E402
-from features.store.duckdb_store import DuckDBStore  # noqa: E402
+from app.cli import cli
+from app.settings import settings
+from features.store.duckdb_store import DuckDBStore
 
 runner = CliRunner()
 PAGE = Path(__file__).resolve().parents[2] / "app" / "pages" / "watch_page.py"
@@ -71,8 +71,9 @@ def test_alerts_show_cause_and_records_with_ids_masked_and_ack_is_audited(env: P
     assert "未确认 open 4" in out and "R-E1-LIST 严重违法失信名单 2026-07-10 公示 2026-07-15" in out
     assert E1 in out and DRV not in out and DRV[:6] + "*" in out  # a person's ID is masked
     alert_id = _query(
-        env, f"SELECT alert_id FROM watch_alerts WHERE subject_id = '{E1}' "
-        "AND alert_type = 'serious_record'"
+        env,
+        f"SELECT alert_id FROM watch_alerts WHERE subject_id = '{E1}' "
+        "AND alert_type = 'serious_record'",
     )["alert_id"].iloc[0]
     _run("ack", alert_id, "--note", "已约谈")
     assert alert_id not in _run("alerts", "--open")

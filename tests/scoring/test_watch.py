@@ -16,7 +16,7 @@ import json
 
 import pandas as pd
 import pytest
-from little_city import D0, D1, DRV, E1, E2, E3, E4, E5, E6, record, subject, table_frame
+from little_city import D0, D1, DRV, E1, E2, E3, E4, E6, record, subject, table_frame
 
 from features.store.duckdb_store import DuckDBStore
 from scoring.lists import ListsConfig
@@ -102,9 +102,11 @@ def test_grade_crossing_and_pd_factor_alerts_name_the_records(city) -> None:
         0.05,
     )
     # E2 kept B, E3 moved up, E6's D was re-rated A before D1's rating in force: no alert
-    assert found[found["subject_id"].isin([E2, E3, E6])].query(
-        "alert_type in ['grade_down', 'pd_rise']"
-    ).empty
+    assert (
+        found[found["subject_id"].isin([E2, E3, E6])]
+        .query("alert_type in ['grade_down', 'pd_rise']")
+        .empty
+    )
     # the driver's AAA → AA alerts (no boundary for drivers) …
     assert len(_of(found, "grade_down", DRV)) == 1
     # … unless a boundary at A is configured; the enterprise boundary C is crossed by A → D
@@ -238,9 +240,9 @@ def test_the_watch_list_by_rule_and_by_hand(city) -> None:
         add_watch(city, "91000000000000000X", "不存在", SUP)
     mine = watch_list(city, D1, cfg, ListsConfig(), SUP, mine_only=True)
     assert set(mine[mine["rule"] == "by_hand"]["subject_id"]) == {E2}
-    assert set(watch_list(city, D1, cfg, ListsConfig(), SUP).query("rule == 'by_hand'")[
-        "subject_id"
-    ]) == {E2, E4}
+    assert set(
+        watch_list(city, D1, cfg, ListsConfig(), SUP).query("rule == 'by_hand'")["subject_id"]
+    ) == {E2, E4}
     remove_watch(city, E2, "已整改", SUP)
     with pytest.raises(WatchError):
         remove_watch(city, E2, "again", SUP)
@@ -294,7 +296,7 @@ def test_the_excel_report_has_no_formula(city) -> None:
 
     from features.exports import excel_bytes
 
-    evil = subject(E1, "=HYPERLINK(\"http://x\",\"点我\")") | {"name": '=HYPERLINK("http://x")'}
+    evil = subject(E1, '=HYPERLINK("http://x","点我")') | {"name": '=HYPERLINK("http://x")'}
     city.append("subjects", table_frame([evil], "subjects"))
     report = risk_report(city, "2026-09")
     book = load_workbook(io.BytesIO(excel_bytes(report_sheets(report, "zh"))))
