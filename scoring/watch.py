@@ -274,6 +274,10 @@ def list_entry_alerts(
         items = [record_item(by_id[i], kinds) for i in ids if i in by_id]
         zh, en = list_labels.get(row["list_key"], (row["list_key"], row["list_key"]))
         on = _day(row["effective_on"])
+        # why: the listing's reason (a rule's Chinese wording, a decision's reason); the
+        # English cause names the rule by its identifier
+        why = row.get("reason") if isinstance(row.get("reason"), str) else None
+        rule = row.get("rule_id") if isinstance(row.get("rule_id"), str) else None
         out.append(
             _alert(
                 "list_entry",
@@ -282,8 +286,8 @@ def list_entry_alerts(
                 as_of,
                 since,
                 None,
-                f"{on} 列入{zh}（{row['event_id']}）",
-                f"Entered the {en} on {on} ({row['event_id']})",
+                f"{on} 列入{zh}（{row['event_id']}）" + (f"：{why}" if why else ""),
+                f"Entered the {en} on {on} ({row['event_id']})" + (f": {rule}" if rule else ""),
                 items,
             )
         )
