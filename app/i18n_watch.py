@@ -72,6 +72,8 @@ WATCH_STRINGS: dict[str, tuple[str, str]] = {
 
 WATCH_COLUMNS: dict[str, tuple[str, str]] = {
     "alert_id": ("预警编号", "Alert ID"),
+    "alert_on": ("预警日期", "Alert date"),
+    "watch_cause": ("关注说明", "Why watched"),
     "type_shown": ("预警类型", "Alert type"),
     "cause_shown": ("预警原因", "Cause"),
     "records_shown": ("相关记录", "Records"),

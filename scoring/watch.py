@@ -419,7 +419,8 @@ def deadline_alerts(
     out = []
     for row in due.sort_values(["due_by", "objection_id"]).to_dict("records"):
         due_by = _day(row["due_by"])
-        left = working_days_between(as_of, due_by, holidays)
+        # working days left, the due day included (办结 by the end of that day)
+        left = working_days_between(as_of, due_by + dt.timedelta(days=1), holidays)
         if row["overdue"]:
             kind = "deadline_overdue"
             zh = f"异议 {row['objection_id']} 应于 {due_by} 前办结，已逾期{-row['days_left']}天"

@@ -59,7 +59,8 @@ KINDS: dict[str, str] = {
         ("pd", "before_pd", "after_pd", "mean_pd", "predicted_pd", "observed_rate", "event_rate"),
         "pd",
     ),
-    # 信用预警 (issue 19): the monthly report's movers and shares
+    # 信用预警 (issue 19): the alert's date, the monthly report's movers and shares
+    "alert_on": "date",
     **dict.fromkeys(("pd_from", "pd_to", "pd_rise"), "pd"),
     **dict.fromkeys(("share_a", "share_b", "share_c", "share_d"), "share"),
     **dict.fromkeys(("steps", "serious_records", "subjects"), "count"),

@@ -43,6 +43,7 @@ def alert_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Alerts with their type, cause, records and scheme in words."""
     i = 0 if lang == "zh" else 1
     return frame.assign(
+        alert_on=frame["as_of"],
         type_shown=[ALERT_TYPES[k][i] for k in frame["alert_type"]],
         cause_shown=frame["cause_zh" if lang == "zh" else "cause_en"],
         records_shown=[records_text(r, lang) for r in frame["records"]],
@@ -60,14 +61,36 @@ def alert_counts(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def watch_rows(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The watch list with its rule, cause and scheme in words."""
+    """The watch list, one row per subject: the rules it is watched by, their causes, the
+    schemes and who watches it by hand, in words."""
     zh = lang == "zh"
-    return frame.assign(
+    sep = "；" if zh else "; "
+    cols = ["subject_id", "name", "rule_shown", "watch_cause", "scheme_shown", "watcher"]
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    rows = frame.assign(
         rule_shown=frame["rule_zh" if zh else "rule_en"],
-        cause_shown=frame["cause_zh" if zh else "cause_en"],
+        watch_cause=frame["cause_zh" if zh else "cause_en"],
         scheme_shown=[_scheme_words(s, lang) for s in frame["scheme"]],
         watcher=frame["user_name"],
     )
+
+    def joined(values: pd.Series) -> str | None:
+        kept = list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+        return sep.join(kept) or None
+
+    # class D and the serious lists first: the firms a supervisor acts on
+    rank = {"class_d": 0, "serious_list": 1, "pd_high": 2, "by_hand": 3}
+    rows["_rank"] = rows["rule"].map(rank)
+    rows = rows.sort_values(["_rank", "subject_id"])
+    out = rows.groupby("subject_id", sort=False).agg(
+        name=("name", "first"),
+        rule_shown=("rule_shown", joined),
+        watch_cause=("watch_cause", joined),
+        scheme_shown=("scheme_shown", joined),
+        watcher=("watcher", joined),
+    )
+    return out.reset_index()[cols]
 
 
 def class_shares(report: RiskReport, by: str, lang: str) -> pd.DataFrame:

@@ -88,7 +88,7 @@ with tab_alerts:
         tables.show(
             mask_frame(user, shown),
             [
-                "as_of",
+                "alert_on",
                 "type_shown",
                 "name",
                 "subject_id",
@@ -99,7 +99,7 @@ with tab_alerts:
             ],
             key="w_alerts",
             height=380,
-            widths={"cause_shown": 360, "records_shown": 320},
+            widths={"name": 200, "cause_shown": 380, "records_shown": 360},
         )
         st.subheader(t("watch.ack"))
         with st.form("ack"):
@@ -139,7 +139,7 @@ with tab_list:
     else:
         tables.show(
             mask_frame(user, watch_rows(watched, lang())),
-            ["name", "subject_id", "rule_shown", "cause_shown", "scheme_shown", "watcher"],
+            ["name", "subject_id", "rule_shown", "watch_cause", "scheme_shown", "watcher"],
             key="w_list",
             height=360,
         )

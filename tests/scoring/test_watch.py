@@ -146,8 +146,9 @@ def test_serious_records_alert_once_and_an_upheld_objection_keeps_one_out(city) 
 @pytest.mark.parametrize(
     ("day", "kind"),
     [
-        (dt.date(2026, 10, 12), None),  # due 10-22: 8 working days left
-        (dt.date(2026, 10, 19), "deadline_due"),  # 3 working days left
+        (dt.date(2026, 10, 12), None),  # due 10-22 (Thursday): 9 working days left
+        (dt.date(2026, 10, 19), None),  # 4 working days left (19, 20, 21, 22)
+        (dt.date(2026, 10, 20), "deadline_due"),  # 3 working days left
         (dt.date(2026, 10, 23), "deadline_overdue"),
     ],
 )
