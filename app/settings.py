@@ -478,6 +478,23 @@ class WatchSettings(_Strict):
     #: scheme → the grade a lowered grade must cross into to alert (unnamed schemes: any)
     boundaries: dict[str, str] = {"enterprise": "C"}
 
+    def problem(self) -> str | None:
+        """A ``boundaries`` entry naming a scheme that is not rated or a grade not on its
+        scale, in one line; ``None`` when they hold (checked once the registry is active)."""
+        from features.registry import scale_file
+        from features.schemes import rated
+        from models.rating import has_scale, load_scale
+
+        for scheme, grade in self.boundaries.items():
+            if scheme not in rated():
+                return f"[watch] boundaries: {scheme!r} is not a rated scheme"
+            keys = ("A", "B", "C", "D") if scheme == "enterprise" else ()
+            if has_scale(scheme, scale_file(scheme)):
+                keys = load_scale(scheme, path=scale_file(scheme)).keys
+            if grade not in keys:
+                return f"[watch] boundaries: {scheme} has no grade {grade!r} ({', '.join(keys)})"
+        return None
+
     def config(self):
         """The typed thresholds."""
         from scoring.watch import WatchConfig
@@ -554,7 +571,7 @@ class Settings(_Strict):
             self.rule_figures()
         except ValueError as exc:
             return " ".join(str(exc).split())
-        return None
+        return self.watch.problem()  # [watch] boundaries name schemes and their grades
 
     def rating_policies(self):
         """The published rules and flags every rating computes, with this deployment's

@@ -141,3 +141,26 @@ def test_the_page_masks_ids_for_a_supervisor_and_acknowledges_with_a_note(env: P
     assert _query(env, "SELECT count(*) AS n FROM watch_acks")["n"].iloc[0] == 1
     actions = set(_query(env, "SELECT action FROM audit_log")["action"])
     assert {"watch_ack", "watch_alerts", "watch_list"} <= actions
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[watch]\nboundaries = { enterprise = "E" }\n', "enterprise has no grade 'E'"),
+        ('[watch]\nboundaries = { nosuch = "A" }\n', "'nosuch' is not a rated scheme"),
+        ("[watch]\npd_factor = 0.5\n", "watch.pd_factor"),
+    ],
+)
+def test_the_watch_settings_are_checked_at_start(tmp_path: Path, text: str, said: str) -> None:
+    from app.cli import schemes_problem, settings_problem
+
+    overlay = tmp_path / "bad.toml"
+    overlay.write_text(text, "utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XINPING_SETTINGS", str(overlay))
+        settings.cache_clear()
+        try:
+            problem = settings_problem() or schemes_problem()
+        finally:
+            settings.cache_clear()
+    assert problem is not None and said in problem
