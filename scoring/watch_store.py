@@ -370,7 +370,7 @@ def remove_watch(store: Store, subject_id: str, reason: str, viewer: Viewer) -> 
 def alerts(
     store: Store, viewer: Viewer, open_only: bool = False, page: str | None = None
 ) -> pd.DataFrame:
-    """The stored alerts, newest first, with their acknowledgement (if any) and the
+    """The stored alerts, newest first (then by type), with their acknowledgement (if any) and the
     subject's name; audited (one row per subject shown).
 
     Returns
@@ -394,6 +394,10 @@ def alerts(
     if open_only:
         out = out[out["open"]]
     out = out.merge(_subjects(store)[["subject_id", "name"]], on="subject_id", how="left")
+    # newest first, then in the order of :data:`ALERT_TYPES` (serious records first)
+    out["_order"] = out["alert_type"].map({k: i for i, k in enumerate(ALERT_TYPES)})
+    out = out.sort_values(["as_of", "_order", "alert_id"], ascending=[False, True, True])
+    out = out.drop(columns="_order")
     out["type_zh"] = [ALERT_TYPES[k][0] for k in out["alert_type"]]
     out["type_en"] = [ALERT_TYPES[k][1] for k in out["alert_type"]]
     out = out.reset_index(drop=True)

@@ -47,13 +47,13 @@ def _record_ids(row: pd.Series) -> list[str]:
 
 
 @pytest.mark.slow
-def test_a_firm_gaining_a_serious_record_is_alerted_with_that_record(tiny, tiny_champion) -> None:
+def test_a_firm_gaining_a_serious_record_is_alerted_with_that_record(tiny, champions) -> None:
     """The issue's check: a serious record is appended to a rated firm, the firm is re-rated
-    with the champion, and ``watch run`` shows the alert naming the record."""
+    with the champion (the shared tiny-city enterprise champion), and ``watch run`` shows the
+    alert naming the record."""
     from scoring.batch import score_scheme
-    from scoring.loader import load_model
 
-    model = load_model("enterprise", tiny_champion("enterprise"))
+    model = champions["enterprise"]
     t0 = pd.Timestamp(tiny.scalar("SELECT max(published_on) FROM records")).date()
     firms = tiny.query(
         "SELECT subject_id FROM subjects WHERE subject_type = 'enterprise' "
