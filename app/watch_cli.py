@@ -108,7 +108,7 @@ def list_(
     store: StoreOption = None,
 ) -> None:
     """The watch list: by rule (class D, serious list, PD) and by hand. 重点关注名单。"""
-    from scoring.watch_store import watch_list
+    from scoring.watch_list import watch_list
 
     cfg = settings()
     with open_store(store) as st:
@@ -132,7 +132,7 @@ def add(
     store: StoreOption = None,
 ) -> None:
     """Put a subject on your own watch list. 加入人工关注。"""
-    from scoring.watch_store import add_watch
+    from scoring.watch_list import add_watch
 
     with open_store(store) as st:
         entry = _run(add_watch, st, subject_id, reason, _viewer(by))
@@ -147,7 +147,7 @@ def remove(
     store: StoreOption = None,
 ) -> None:
     """Take a subject off your watch list (a new row; nothing is deleted). 取消人工关注。"""
-    from scoring.watch_store import remove_watch
+    from scoring.watch_list import remove_watch
 
     with open_store(store) as st:
         entry = _run(remove_watch, st, subject_id, reason, _viewer(by))

@@ -1,17 +1,9 @@
-"""Early warning (信用监测预警): watch-list rules and alerts, as pure functions over frames.
+"""Early warning (信用监测预警): the alerts, as pure functions over frames.
 
 Seeds 001 §三(一)(二), §四(二), 000 §二(三)5 and 002 #8, #11 ask supervisors to watch and
-warn, not only to grade once a month. This module decides *who is watched by rule* and
-*what is an alert*; reading the store, writing the alerts, the hand-kept watch list and
-the acknowledgements are in :mod:`scoring.watch_store`.
-
-Watch list by rule (重点关注, on a date):
-
-* ``class_d`` — the enterprise credit-risk class in force (the final grade of the rating in
-  force, :func:`scoring.history.ratings_on`) is one of ``WatchConfig.classes`` (D);
-* ``serious_list`` — a member of a serious list (严重失信主体名单, ``lists``: black) whose
-  measures apply (:func:`scoring.list_reads.subjects_lists`);
-* ``pd_high`` — the PD of the rating in force of any scheme is at or above ``pd_threshold``.
+warn, not only to grade once a month. This module decides *what is an alert* and holds the
+thresholds (:class:`WatchConfig`); who is watched is :mod:`scoring.watch_list`; reading the
+store, writing the alerts and the acknowledgements is :mod:`scoring.watch_store`.
 
 Alerts for a period ``(since, as_of]`` (``since``: the previous rating batch):
 
@@ -51,12 +43,6 @@ ALERT_TYPES: dict[str, tuple[str, str]] = {
     "deadline_overdue": ("异议办理已逾期", "Objection overdue"),
 }
 #: watch-list rules with their Chinese and English names
-WATCH_RULES: dict[str, tuple[str, str]] = {
-    "class_d": ("信用风险分类为高风险", "High-risk credit class"),
-    "serious_list": ("列入严重失信主体名单", "On a serious list"),
-    "pd_high": ("违约概率超过阈值", "PD above the threshold"),
-    "by_hand": ("人工关注", "Added by hand"),
-}
 ALERT_COLUMNS: tuple[str, ...] = (
     "alert_id",
     "as_of",
@@ -70,7 +56,6 @@ ALERT_COLUMNS: tuple[str, ...] = (
     "value_from",
     "value_to",
 )
-RULE_COLUMNS: tuple[str, ...] = ("subject_id", "scheme", "rule", "cause_zh", "cause_en")
 
 
 @dataclass(frozen=True)
@@ -440,85 +425,3 @@ def deadline_alerts(
             _alert(kind, row["subject_id"], row["objection_id"], as_of, since, None, zh, en, items)
         )
     return _frame(out)
-
-
-def rule_watch(
-    classes: pd.DataFrame,
-    rated: pd.DataFrame,
-    listed: Mapping[str, Sequence[str]],
-    cfg: WatchConfig,
-    class_labels: Mapping[str, tuple[str, str]],
-    list_labels: Mapping[str, tuple[str, str]],
-) -> pd.DataFrame:
-    """Who is on the watch list by rule, one row per subject and rule that applies.
-
-    Parameters
-    ----------
-    classes
-        ``subject_id, credit_class``: enterprise classes in force.
-    rated
-        ``subject_id, scheme, pd``: the ratings in force of every scheme.
-    listed
-        Subject → the lists whose measures apply to it.
-    cfg
-        The thresholds.
-    class_labels, list_labels
-        Key → (Chinese, English) wording.
-    """
-    rows: list[dict[str, Any]] = []
-    for r in classes[classes["credit_class"].isin(cfg.classes)].to_dict("records"):
-        zh, en = class_labels.get(r["credit_class"], (r["credit_class"],) * 2)
-        rows.append(
-            {
-                "subject_id": r["subject_id"],
-                "scheme": "enterprise",
-                "rule": "class_d",
-                "cause_zh": f"信用风险分类 {r['credit_class']}（{zh}）",
-                "cause_en": f"Credit-risk class {r['credit_class']} ({en})",
-            }
-        )
-    for sid, keys in sorted(listed.items()):
-        for key in [k for k in keys if k in cfg.serious_lists]:
-            zh, en = list_labels.get(key, (key, key))
-            rows.append(
-                {
-                    "subject_id": sid,
-                    "scheme": None,
-                    "rule": "serious_list",
-                    "cause_zh": f"列入{zh}",
-                    "cause_en": f"On the {en}",
-                }
-            )
-    high = rated[pd.to_numeric(rated["pd"], errors="coerce") >= cfg.pd_threshold]
-    for r in high.to_dict("records"):
-        rows.append(
-            {
-                "subject_id": r["subject_id"],
-                "scheme": r["scheme"],
-                "rule": "pd_high",
-                "cause_zh": f"违约概率 {r['pd']:.2%}，不低于阈值 {cfg.pd_threshold:.0%}",
-                "cause_en": f"PD {r['pd']:.2%}, at or above {cfg.pd_threshold:.0%}",
-            }
-        )
-    out = pd.DataFrame(rows, columns=list(RULE_COLUMNS))
-    return out.sort_values(["subject_id", "rule"]).reset_index(drop=True)
-
-
-def hand_watch(rows: pd.DataFrame, user_name: str | None = None) -> pd.DataFrame:
-    """The subjects on hand-kept watch lists now: per user and subject the latest
-    ``watchlist`` row, when it adds (a removal is a later row, nothing is deleted).
-
-    ``user_name``: one user's list (default: every user's).
-    """
-    cols = ["user_name", "subject_id", "reason", "entered_at"]
-    if rows.empty:
-        return pd.DataFrame(columns=cols)
-    if user_name is not None:
-        rows = rows[rows["user_name"] == user_name]
-    latest = (
-        rows.sort_values(["entered_at", "entry_id"])
-        .groupby(["user_name", "subject_id"], as_index=False)
-        .tail(1)
-    )
-    latest = latest[latest["action"] == "add"]
-    return latest[cols].sort_values(["user_name", "subject_id"]).reset_index(drop=True)

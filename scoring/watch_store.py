@@ -1,10 +1,11 @@
-"""Early warning and the store: the use cases behind ``xinping watch`` and the 信用预警 page.
+"""Early-warning alerts and the store: the use cases behind ``xinping watch run|alerts|ack``
+and the 信用预警 page's alerts (the watch list's are in :mod:`scoring.watch_list`).
 
 Each function here is one use case with typed arguments; the doors (CLI, page) parse and
-render. The rules and alerts themselves are pure (:mod:`scoring.watch`); this module reads
-ratings, records, lists and objections, writes ``watch_alerts``, ``watchlist`` and
-``watch_acks`` (append-only) and the audit log: every look-up of the watch list or the
-alerts and every change is an ``audit_log`` row (:func:`scoring.audit.write_audit`).
+render. The alerts themselves are pure (:mod:`scoring.watch`); this module reads ratings,
+records, lists and objections, writes ``watch_alerts`` and ``watch_acks`` (append-only) and
+the audit log: every look-up of the alerts and every acknowledgement is an ``audit_log`` row
+(:func:`scoring.audit.write_audit`).
 """
 
 from __future__ import annotations
@@ -23,27 +24,23 @@ from features.records.windows import WindowPolicy
 from features.registry import scale_file
 from features.schemes import rated, schemes
 from features.store.base import Store
-from features.subjects import current_subject, current_subjects_sql
+from features.subjects import current_subjects_sql
 from models.rating import has_scale, load_scale
 from scoring.audit import write_audit
 from scoring.history import batch_dates, grade_order, ratings_on, reason_indicators
-from scoring.list_reads import lists_applying, subjects_lists
-from scoring.lists import LIST_LABELS, ListsConfig
+from scoring.lists import LIST_LABELS
 from scoring.objections import DeadlineRules, deadlines, objection_status
 from scoring.policies.inspection import CLASS_LABELS
 from scoring.record_changes import record_changes
 from scoring.watch import (
     ALERT_COLUMNS,
     ALERT_TYPES,
-    WATCH_RULES,
     WatchConfig,
     deadline_alerts,
     grade_alerts,
     grade_words,
-    hand_watch,
     list_entry_alerts,
     pd_alerts,
-    rule_watch,
     serious_record_alerts,
 )
 
@@ -259,112 +256,10 @@ def run_watch(
     return WatchRun(as_of, since, counts, len(alerts), new.reset_index(drop=True))
 
 
-def _subjects(store: Store) -> pd.DataFrame:
+def subject_rows(store: Store) -> pd.DataFrame:
+    """Every subject's current name, type, county and industry."""
     cols = ("subject_id", "name", "subject_type", "region_code", "industry")
     return store.query(current_subjects_sql(None, cols))
-
-
-def watch_list(
-    store: Store,
-    as_of: dt.date,
-    cfg: WatchConfig,
-    lists: ListsConfig,
-    viewer: Viewer,
-    mine_only: bool = False,
-) -> pd.DataFrame:
-    """The watch list on ``as_of``: subjects watched by rule, and those the viewer (or, unless
-    ``mine_only``, any user) watches by hand. Audited (one row per subject listed).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``subject_id, name, subject_type, region_code, industry, rule, rule_zh, rule_en,
-        scheme, cause_zh, cause_en, user_name`` (the user for a hand row), rules first.
-    """
-    classes = ratings_on(store, ENTERPRISE, as_of)[["subject_id", "final_grade"]].rename(
-        columns={"final_grade": "credit_class"}
-    )
-    rated_now = [ratings_on(store, s, as_of)[["subject_id", "scheme", "pd"]] for s in rated()]
-    rated_now = [f for f in rated_now if not f.empty]
-    all_rated = (
-        pd.concat(rated_now, ignore_index=True)
-        if rated_now
-        else pd.DataFrame(columns=["subject_id", "scheme", "pd"])
-    )
-    ids = store.query("SELECT DISTINCT subject_id FROM list_events")["subject_id"]
-    states = subjects_lists(store, ids, as_of, lists) if len(ids) else {}
-    listed = {sid: sorted(lists_applying(s)) for sid, s in states.items()}
-    by_rule = rule_watch(classes, all_rated, listed, cfg, CLASS_LABELS, LIST_LABELS)
-    by_rule["user_name"] = None
-    hand = hand_watch(
-        store.query("SELECT * FROM watchlist"), viewer.user_name if mine_only else None
-    )
-    by_hand = pd.DataFrame(
-        {
-            "subject_id": hand["subject_id"],
-            "scheme": None,
-            "rule": "by_hand",
-            "cause_zh": hand["reason"],
-            "cause_en": hand["reason"],
-            "user_name": hand["user_name"],
-        }
-    )
-    out = pd.concat([f for f in (by_rule, by_hand) if not f.empty] or [by_rule])
-    out["rule_zh"] = [WATCH_RULES[r][0] for r in out["rule"]]
-    out["rule_en"] = [WATCH_RULES[r][1] for r in out["rule"]]
-    out = out.merge(_subjects(store), on="subject_id", how="left").reset_index(drop=True)
-    write_audit(
-        store,
-        viewer.user_name,
-        viewer.role,
-        "watch_list",
-        sorted(set(out["subject_id"])),
-        {"as_of": as_of},
-    )
-    return out
-
-
-def _change_watch(store: Store, subject_id: str, reason: str, viewer: Viewer, action: str) -> str:
-    code = subject_id.strip().upper()
-    reason = reason.strip()
-    if not reason:
-        raise WatchError("a reason is needed", "请填写关注或取消关注的理由")
-    if current_subject(store, code) is None:
-        raise WatchError(f"no subject {code} in the store", "没有该主体")
-    now = hand_watch(store.query("SELECT * FROM watchlist"), viewer.user_name)
-    watched = code in set(now["subject_id"])
-    if action == "add" and watched:
-        raise WatchError("already on your watch list", "该主体已在您的关注名单中")
-    if action == "remove" and not watched:
-        raise WatchError("not on your watch list", "该主体不在您的关注名单中")
-    entry = f"WL-{uuid.uuid4().hex[:12].upper()}"
-    store.append(
-        "watchlist",
-        pd.DataFrame(
-            [
-                {
-                    "entry_id": entry,
-                    "user_name": viewer.user_name,
-                    "subject_id": code,
-                    "action": action,
-                    "reason": reason,
-                    "entered_at": dt.datetime.now(),
-                }
-            ]
-        ),
-    )
-    write_audit(store, viewer.user_name, viewer.role, f"watch_{action}", code, {"entry_id": entry})
-    return entry
-
-
-def add_watch(store: Store, subject_id: str, reason: str, viewer: Viewer) -> str:
-    """Put a subject on the viewer's own watch list with a reason; returns the entry ID."""
-    return _change_watch(store, subject_id, reason, viewer, "add")
-
-
-def remove_watch(store: Store, subject_id: str, reason: str, viewer: Viewer) -> str:
-    """Take a subject off the viewer's watch list (a new row, with a reason)."""
-    return _change_watch(store, subject_id, reason, viewer, "remove")
 
 
 def alerts(
@@ -393,7 +288,7 @@ def alerts(
     out["open"] = out["acked_at"].isna()
     if open_only:
         out = out[out["open"]]
-    out = out.merge(_subjects(store)[["subject_id", "name"]], on="subject_id", how="left")
+    out = out.merge(subject_rows(store)[["subject_id", "name"]], on="subject_id", how="left")
     # newest first, then in the order of :data:`ALERT_TYPES` (serious records first)
     out["_order"] = out["alert_type"].map({k: i for i, k in enumerate(ALERT_TYPES)})
     out = out.sort_values(["as_of", "_order", "alert_id"], ascending=[False, True, True])

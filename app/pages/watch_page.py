@@ -26,15 +26,8 @@ from app.state import mask_frame, require, store
 from features.exports import excel_bytes
 from scoring.history import grade_order
 from scoring.risk_report import CLASSES, report_sheets, risk_report
-from scoring.watch_store import (
-    Viewer,
-    WatchError,
-    ack_alert,
-    add_watch,
-    alerts,
-    remove_watch,
-    watch_list,
-)
+from scoring.watch_list import add_watch, remove_watch, watch_list
+from scoring.watch_store import Viewer, WatchError, ack_alert, alerts
 
 user = require("watch")
 st.title(t("page.watch"))

@@ -991,7 +991,7 @@ SUBJECT_LINKS = Table(
     lookups=("subject_id",),
 )
 
-# --- early warning (信用监测预警, issue 19): scoring/watch.py, scoring/watch_store.py ---
+# --- early warning (信用监测预警, issue 19): scoring/watch*.py ---
 WATCHLIST = Table(
     "watchlist",
     "Watch list by hand",

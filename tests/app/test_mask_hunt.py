@@ -85,7 +85,8 @@ def plant(path: Path, home: Path) -> dict:
     from scoring.loader import load_model
     from scoring.objections import open_objection
     from scoring.watch import WatchConfig
-    from scoring.watch_store import Viewer, add_watch, run_watch
+    from scoring.watch_list import add_watch
+    from scoring.watch_store import Viewer, run_watch
 
     with DuckDBStore(path, threads=2) as st:
         model_driver = st.query("""SELECT subject_id, count(*) AS n FROM records

@@ -22,16 +22,14 @@ from features.store.duckdb_store import DuckDBStore
 from scoring.lists import ListsConfig
 from scoring.risk_report import report_sheets, risk_report
 from scoring.watch import WatchConfig, pd_alerts
+from scoring.watch_list import add_watch, remove_watch, watch_list
 from scoring.watch_store import (
     Viewer,
     WatchError,
     ack_alert,
-    add_watch,
     alerts,
     compute_alerts,
-    remove_watch,
     run_watch,
-    watch_list,
 )
 
 SUP = Viewer("wang", "supervisor")
