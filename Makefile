@@ -40,6 +40,7 @@ demo: install
 	$(BIN)/xinping promote --subject all
 	$(BIN)/xinping score --subject all --as-of $(PREV_AS_OF) --as-of $(AS_OF)
 	$(BIN)/xinping lists apply-rules --as-of $(AS_OF)
+	$(BIN)/xinping watch run --as-of $(AS_OF)
 	@$(MAKE) --no-print-directory app
 
 # The Streamlit app on 127.0.0.1 (Ctrl+C stops it). Other xinping commands may run on the

@@ -76,6 +76,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "quality": frozenset({"modeller", "admin"}),
     "checks": frozenset({"department", "admin"}),
     "measures": frozenset({"admin"}),
+    "watch": frozenset({"supervisor", "admin"}),  # 信用预警 (issue 19)
     # 信用公示 is public: every role, and signed-out visitors (app/streamlit_app.py)
     "public": frozenset(ROLES),
 }

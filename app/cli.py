@@ -31,6 +31,7 @@ from app import (  # noqa: F401  (each registers its commands on ``cli``)
     report_cli,
     scoring_cli,
     users_cli,
+    watch_cli,
 )
 from app.cli_root import cli
 

@@ -461,6 +461,59 @@ class ApiSettings(_Strict):
     public_rate_per_minute: int = Field(60, gt=0)
 
 
+class WatchSettings(_Strict):
+    """Early warning (信用监测预警, issue 19; sources in settings.toml ``[watch]``): who is
+    watched by rule and which changes raise an alert (:class:`scoring.watch.WatchConfig`)."""
+
+    classes: tuple[Literal["A", "B", "C", "D"], ...] = ("D",)
+    serious_lists: tuple[Literal["red", "black", "watch"], ...] = ("black",)
+    alert_lists: tuple[Literal["red", "black", "watch"], ...] = ("black", "watch")
+    serious_severities: tuple[Literal["minor", "general", "serious"], ...] = ("serious",)
+    pd_threshold: float = Field(0.20, gt=0, le=1)
+    pd_factor: float = Field(2.0, gt=1)
+    pd_floor: float = Field(0.05, ge=0, le=1)
+    deadline_workdays: int = Field(3, ge=0)
+    period_months: int = Field(1, ge=1)
+    top_movers: int = Field(20, ge=1)
+    #: scheme → the grade a lowered grade must cross into to alert (unnamed schemes: any)
+    boundaries: dict[str, str] = {"enterprise": "C"}
+
+    def problem(self) -> str | None:
+        """A ``boundaries`` entry naming a scheme that is not rated or a grade not on its
+        scale, in one line; ``None`` when they hold (checked once the registry is active)."""
+        from features.registry import scale_file
+        from features.schemes import rated
+        from models.rating import has_scale, load_scale
+
+        for scheme, grade in self.boundaries.items():
+            if scheme not in rated():
+                return f"[watch] boundaries: {scheme!r} is not a rated scheme"
+            keys = ("A", "B", "C", "D") if scheme == "enterprise" else ()
+            if has_scale(scheme, scale_file(scheme)):
+                keys = load_scale(scheme, path=scale_file(scheme)).keys
+            if grade not in keys:
+                return f"[watch] boundaries: {scheme} has no grade {grade!r} ({', '.join(keys)})"
+        return None
+
+    def config(self):
+        """The typed thresholds."""
+        from scoring.watch import WatchConfig
+
+        return WatchConfig(
+            classes=tuple(self.classes),
+            serious_lists=tuple(self.serious_lists),
+            alert_lists=tuple(self.alert_lists),
+            serious_severities=tuple(self.serious_severities),
+            pd_threshold=self.pd_threshold,
+            pd_factor=self.pd_factor,
+            pd_floor=self.pd_floor,
+            deadline_workdays=self.deadline_workdays,
+            period_months=self.period_months,
+            top_movers=self.top_movers,
+            boundaries=tuple(sorted(self.boundaries.items())),
+        )
+
+
 class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
@@ -481,6 +534,7 @@ class Settings(_Strict):
     monitor: MonitorSettings = MonitorSettings()
     api: ApiSettings = ApiSettings()
     schemes: SchemesSettings = SchemesSettings()
+    watch: WatchSettings = WatchSettings()
     #: a city's own figures of the declared points rules, by rule key (``[driver]`` sets
     #: the drivers' driver_integrity)
     rules: dict[str, RuleFiguresSettings] = {}
@@ -517,7 +571,7 @@ class Settings(_Strict):
             self.rule_figures()
         except ValueError as exc:
             return " ".join(str(exc).split())
-        return None
+        return self.watch.problem()  # [watch] boundaries name schemes and their grades
 
     def rating_policies(self):
         """The published rules and flags every rating computes, with this deployment's

@@ -40,6 +40,7 @@ ICONS = {
     "checks": ":material/verified_user:",
     "measures": ":material/balance:",
     "public": ":material/campaign:",
+    "watch": ":material/notifications_active:",
 }
 
 st.set_page_config(page_title="信评 xinping", page_icon=":material/verified:", layout="wide")

@@ -59,6 +59,11 @@ KINDS: dict[str, str] = {
         ("pd", "before_pd", "after_pd", "mean_pd", "predicted_pd", "observed_rate", "event_rate"),
         "pd",
     ),
+    # 信用预警 (issue 19): the alert's date, the monthly report's movers and shares
+    "alert_on": "date",
+    **dict.fromkeys(("pd_from", "pd_to", "pd_rise"), "pd"),
+    **dict.fromkeys(("share_a", "share_b", "share_c", "share_d"), "share"),
+    **dict.fromkeys(("steps", "serious_records", "subjects"), "count"),
     **dict.fromkeys(("share", "credit_share", "credit_village_share", "drawn_share"), "share"),
     **dict.fromkeys(("amount", "credit_line"), "money"),
     **dict.fromkeys(

@@ -991,6 +991,92 @@ SUBJECT_LINKS = Table(
     lookups=("subject_id",),
 )
 
+# --- early warning (信用监测预警, issue 19): scoring/watch*.py ---
+WATCHLIST = Table(
+    "watchlist",
+    "Watch list by hand",
+    "人工重点关注",
+    "Append-only: a supervisor adds a subject to their own watch list, or removes it, with a "
+    "reason; the latest row per user and subject says whether it is watched. Nothing is "
+    "deleted: a removal is a new row. (Subjects watched by rule are computed, not stored.)",
+    (
+        _c("entry_id", "string", False, "Entry ID", "关注记录编号"),
+        _c("user_name", "string", False, "User", "用户"),
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("action", "string", False, "Action", "操作", "", ("add", "remove")),
+        _c("reason", "string", False, "Reason", "理由"),
+        _c("entered_at", "timestamp", False, "Entered at", "登记时间"),
+    ),
+    lookups=("subject_id",),
+    lake=False,
+)
+
+WATCH_ALERTS = Table(
+    "watch_alerts",
+    "Early-warning alerts",
+    "信用预警",
+    "One row per alert (`xinping watch run --as-of D`): a new serious record, a list entry, a "
+    "grade lowered, a PD rising by the configured factor, an objection deadline near or past. "
+    "The ID is a hash of what the alert is about, so running a date again adds nothing twice. "
+    "Acknowledgements are rows of ``watch_acks``.",
+    (
+        _c("alert_id", "string", False, "Alert ID", "预警编号"),
+        _c("as_of", "date", False, "As of", "预警基准日", "The run's date."),
+        _c("since", "date", False, "Period from", "期间起始日", "The period is (since, as_of]."),
+        _c(
+            "alert_type",
+            "string",
+            False,
+            "Alert type",
+            "预警类型",
+            "",
+            (
+                "serious_record",
+                "list_entry",
+                "grade_down",
+                "pd_rise",
+                "deadline_due",
+                "deadline_overdue",
+            ),
+        ),
+        _c("subject_id", "string", False, "Subject ID", "主体标识"),
+        _c("scheme", "string", True, "Scheme", "评价方案", "Rating alerts: the scheme rated."),
+        _c("cause_zh", "string", False, "Cause (Chinese)", "预警原因（中文）"),
+        _c("cause_en", "string", False, "Cause (English)", "预警原因（英文）"),
+        _c(
+            "records",
+            "string",
+            False,
+            "Records (JSON)",
+            "相关记录（JSON）",
+            "The records behind the alert: record_id, kind, kind_zh, kind_en, record_date, "
+            "published_on.",
+        ),
+        _c("value_from", "float", True, "Value before", "变化前", "PD, or grade rank (0 best)."),
+        _c("value_to", "float", True, "Value after", "变化后"),
+        _c("created_at", "timestamp", False, "Created at", "生成时间"),
+    ),
+    lookups=("subject_id",),
+    lake=False,
+)
+
+WATCH_ACKS = Table(
+    "watch_acks",
+    "Alert acknowledgements",
+    "预警确认",
+    "Append-only: who acknowledged an alert, when, with a note. An alert with a row here is "
+    "no longer open; every acknowledgement is also in the audit log.",
+    (
+        _c("ack_id", "string", False, "Acknowledgement ID", "确认编号"),
+        _c("alert_id", "string", False, "Alert ID", "预警编号"),
+        _c("user_name", "string", False, "User", "用户"),
+        _c("role", "string", False, "Role", "角色"),
+        _c("note", "string", False, "Note", "处理说明"),
+        _c("acked_at", "timestamp", False, "Acknowledged at", "确认时间"),
+    ),
+    lake=False,
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -1017,6 +1103,9 @@ TABLES: dict[str, Table] = {
         API_KEYS,
         SYNTHETIC_TRUTH,
         SUBJECT_LINKS,
+        WATCHLIST,
+        WATCH_ALERTS,
+        WATCH_ACKS,
     )
 }
 

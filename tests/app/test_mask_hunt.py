@@ -18,6 +18,7 @@ searched for the full ID, its birth date and its middle digits.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import shutil
@@ -83,6 +84,9 @@ def plant(path: Path, home: Path) -> dict:
     from scoring.batch import score_scheme
     from scoring.loader import load_model
     from scoring.objections import open_objection
+    from scoring.watch import WatchConfig
+    from scoring.watch_list import add_watch
+    from scoring.watch_store import Viewer, run_watch
 
     with DuckDBStore(path, threads=2) as st:
         model_driver = st.query("""SELECT subject_id, count(*) AS n FROM records
@@ -132,6 +136,11 @@ def plant(path: Path, home: Path) -> dict:
         bad.to_csv(file, index=False)
         result = ingest_file(st, file, "records", "traffic_police", today=on)
         assert result.rows_quarantined == 3, result
+        # 信用预警: a supervisor watches the person by hand, the reason quoting the ID, and
+        # the alerts run past the objection's deadline (an overdue alert names the person)
+        hunter = Viewer("hunter-supervisor", "supervisor")
+        add_watch(st, PID, f"驾驶人{NAME}（身份证号{PID}）多次违章", hunter)
+        run_watch(st, on + dt.timedelta(days=30), WatchConfig(), hunter)
         # the full-ID roles looked the person up
         write_audit(st, "rural-1", "rural", "view_subject", PID, {"page": "profile"})
         write_audit(st, "admin-1", "admin", "search", None, {"query": PID})
