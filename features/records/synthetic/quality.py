@@ -1,0 +1,319 @@
+"""Departments of different data quality in the generated city (issue 19).
+
+Each department gets a seeded quality *level* (0 worst … 1 best, evenly spread over the
+departments in a seeded order) and from it a profile (:class:`DeptQuality`): the share of
+its 双公示 decisions it publishes after the 7-working-day deadline, of rows it leaves a
+required field empty in, of rows it pushes that the ingest validation refuses, of
+decisions it pushes twice and of objections against its records that are upheld. Every
+component falls linearly with the level (:data:`PROFILE`), so the level is the order a
+data-quality ranking should find.
+
+The defects are made the way a department makes them, on the rows the generator already
+drew (:class:`QualityPass`, on the city's own ``quality`` random stream, so the other
+streams are untouched): a late publication date, an emptied field, a second push of a
+decision under a new record ID, an objection's outcome. Invalid rows are written as one
+file per department and go through the real ingest (:func:`ingest_defects`), which
+quarantines them with its own reasons: nothing here writes a quarantine row.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from features.records.kinds import all_departments, all_kinds
+from features.records.synthetic.calendar import END, END_DAY
+from features.store.base import Store
+
+#: the 双公示 kinds (scoring.disclosure's LICENCE and PENALTY, ``[disclosure]`` kinds): the
+#: 7-working-day deadline is theirs, so only their publication dates are re-drawn
+DISCLOSED: tuple[str, ...] = ("administrative_licence", "administrative_penalty")
+#: the 双公示 deadline in working days the generator publishes against (``[disclosure]
+#: deadline_workdays``, 7: 决定后 7 个工作日内公示)
+DEADLINE_WORKDAYS = 7
+#: kinds whose amount is what the record says (tax paid, a fine, a loan): the generator
+#: may leave it empty, and ``[quality.required]`` requires it (a test keeps the two equal)
+AMOUNT_KINDS: tuple[str, ...] = (
+    "administrative_penalty",
+    "tax_paid",
+    "tax_arrears",
+    "social_insurance_arrears",
+    "wage_arrears",
+    "housing_fund",
+    "utility_arrears",
+    "loan",
+    "loan_overdue",
+    "loan_repaid",
+    "court_judgment",
+    "agricultural_subsidy",
+    "agricultural_insurance",
+)
+#: how an invalid row is broken (each one the ingest refuses): a mistyped check character, a
+#: publication before the event, a tier the platform does not have, a date that does not exist
+DEFECTS: tuple[str, ...] = ("subject_id", "published_on", "severity", "event_date")
+#: the file the departments' refused rows arrive in (one push of every department's rows)
+FILE_NAME = "各部门报送数据（汇总）.csv"
+
+
+@dataclass(frozen=True)
+class ProfileBounds:
+    """Each profile share at the best level (1) and the worst (0); linear between."""
+
+    late: tuple[float, float] = (0.03, 0.60)
+    incomplete: tuple[float, float] = (0.002, 0.10)
+    invalid: tuple[float, float] = (0.002, 0.06)
+    duplicate: tuple[float, float] = (0.001, 0.03)
+    upheld: tuple[float, float] = (0.05, 0.65)
+    #: the levels are spread evenly over this range
+    levels: tuple[float, float] = (0.05, 0.95)
+
+
+PROFILE = ProfileBounds()
+
+
+@dataclass(frozen=True)
+class DeptQuality:
+    """One department's generated data quality."""
+
+    dept: str
+    level: float
+    late_share: float
+    incomplete_share: float
+    invalid_share: float
+    duplicate_share: float
+    upheld_share: float
+
+
+def profiles(
+    rng: np.random.Generator, departments: Sequence[str], bounds: ProfileBounds = PROFILE
+) -> dict[str, DeptQuality]:
+    """A seeded profile for each department (``departments`` in a fixed order)."""
+    depts = sorted(departments)
+    levels = rng.permutation(np.linspace(*bounds.levels, len(depts)))
+
+    def at(pair: tuple[float, float], level: float) -> float:
+        best, worst = pair
+        return float(best + (worst - best) * (1 - level))
+
+    return {
+        d: DeptQuality(
+            d,
+            float(q),
+            at(bounds.late, q),
+            at(bounds.incomplete, q),
+            at(bounds.invalid, q),
+            at(bounds.duplicate, q),
+            at(bounds.upheld, q),
+        )
+        for d, q in zip(depts, levels, strict=True)
+    }
+
+
+def _days(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    values = pc.cast(col, pa.int32()).to_numpy(zero_copy_only=False).astype(float)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
+    ok = ~np.isnan(values)
+    out[ok] = values[ok].astype(np.int64).astype("datetime64[D]")
+    return out
+
+
+def _date_array(days: np.ndarray) -> pa.Array:
+    return pa.array(days.astype(np.int64).astype(np.int32), pa.date32(), mask=np.isnat(days))
+
+
+def blankable(kind: str) -> tuple[str, ...]:
+    """Fields of ``kind`` the generator may leave empty: its declared text value or
+    numeric value, its amount where that is the record (:data:`AMOUNT_KINDS`)."""
+    rk = all_kinds()[kind]
+    out = []
+    if rk.values:
+        out.append("value_text")
+    if rk.value_num_unit or rk.value_num_labels:
+        out.append("value_num")
+    if kind in AMOUNT_KINDS:
+        out.append("amount")
+    return tuple(out)
+
+
+class QualityPass:
+    """Applies the departments' profiles to the records and objections the city writes.
+
+    One pass per generated city, fed every record table in the order the city writes them
+    (its one random stream is consumed in that order, so the same seed gives the same city).
+    """
+
+    def __init__(self, rng: np.random.Generator, bounds: ProfileBounds = PROFILE) -> None:
+        self.rng = rng
+        self.profile = profiles(rng, list(all_departments()), bounds)
+        self.defects: list[pd.DataFrame] = []
+        self._dept_of: pd.Series = pd.Series(dtype=object)
+
+    def _share(self, dept: np.ndarray | pa.Array, what: str) -> np.ndarray:
+        """Each row's department's ``what`` (0 for a department without a profile)."""
+        keys = list(self.profile)
+        at = pc.index_in(pa.array(dept, pa.string()), value_set=pa.array(keys, pa.string()))
+        idx = at.fill_null(len(keys)).to_numpy(zero_copy_only=False)
+        values = np.array([getattr(self.profile[k], what) for k in keys] + [0.0])
+        return values[idx]
+
+    def records(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        """``table`` with late publications and emptied fields, and the second pushes to
+        append (same decision, new record ID, published later). Invalid copies of some
+        rows are kept for :func:`ingest_defects`."""
+        n = table.num_rows
+        if n == 0:
+            return table, table.slice(0, 0)
+        rng = self.rng
+        dept = table["source_dept"].to_numpy(zero_copy_only=False).astype(object)
+        kind = table["kind"].to_numpy(zero_copy_only=False).astype(object)
+        self._dept_of = pd.Series(dept, index=table["record_id"].to_numpy(zero_copy_only=False))
+
+        # timeliness: a 双公示 decision published on time (0–7 working days) or late
+        decided = _days(table["decided_on"])
+        published = _days(table["published_on"])
+        redraw = np.isin(kind, DISCLOSED) & ~np.isnat(decided)
+        late = rng.random(n) < self._share(dept, "late_share")
+        lag = np.where(
+            late,
+            DEADLINE_WORKDAYS + rng.integers(1, 31, n),
+            rng.integers(0, DEADLINE_WORKDAYS + 1, n),
+        )
+        safe = np.where(redraw, decided, END_DAY)  # busday_offset refuses NaT
+        new_pub = np.minimum(np.busday_offset(safe, lag, roll="forward"), END_DAY)
+        published = np.where(redraw, new_pub, published)
+        table = table.set_column(
+            table.schema.get_field_index("published_on"), "published_on", _date_array(published)
+        )
+        table = table.set_column(
+            table.schema.get_field_index("recorded_at"),
+            "recorded_at",
+            pa.array(published.astype("datetime64[s]").astype(np.int64), pa.timestamp("s")),
+        )
+
+        # completeness: one required field left empty
+        empty = rng.random(n) < self._share(dept, "incomplete_share")
+        pick = rng.random(n)
+        for k in np.unique(kind[empty]):
+            fields = blankable(str(k))
+            if not fields:
+                continue
+            rows = empty & (kind == k)
+            which = np.minimum((pick * len(fields)).astype(int), len(fields) - 1)
+            for j, col in enumerate(fields):
+                mask = rows & (which == j)
+                if mask.any():
+                    i = table.schema.get_field_index(col)
+                    table = table.set_column(
+                        i, col, pc.if_else(pa.array(mask), pa.nulls(n, table[col].type), table[col])
+                    )
+
+        # duplicates: a decision pushed again under a new ID, 1–60 days later
+        again = np.flatnonzero(rng.random(n) < self._share(dept, "duplicate_share"))
+        copies = table.take(pa.array(again, pa.int64()))
+        if len(again):
+            later = np.minimum(published[again] + rng.integers(1, 61, len(again)), END_DAY)
+            copies = copies.set_column(
+                copies.schema.get_field_index("record_id"),
+                "record_id",
+                pc.binary_join_element_wise(copies["record_id"], pa.scalar("R"), ""),
+            )
+            copies = copies.set_column(
+                copies.schema.get_field_index("published_on"), "published_on", _date_array(later)
+            )
+            copies = copies.set_column(
+                copies.schema.get_field_index("recorded_at"),
+                "recorded_at",
+                pa.array(later.astype("datetime64[s]").astype(np.int64), pa.timestamp("s")),
+            )
+
+        # validity: copies broken one way each, for the department's own file
+        bad = np.flatnonzero(rng.random(n) < self._share(dept, "invalid_share"))
+        if len(bad):
+            self.defects.append(_broken(rng, table.take(pa.array(bad, pa.int64()))))
+        return table, copies
+
+    def objections(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Objections on the last record table with their outcome re-drawn by the share
+        upheld of the record's department (the rows of resolved objections only)."""
+        if frame.empty:
+            return frame
+        done = frame["status"].isin(["upheld", "rejected"]).to_numpy()
+        dept = frame["record_id"].map(self._dept_of).to_numpy(dtype=object)
+        upheld = self.rng.random(len(frame)) < self._share(dept, "upheld_share")
+        status = np.where(upheld, "upheld", "rejected")
+        return frame.assign(status=np.where(done, status, frame["status"].to_numpy()))
+
+
+def _broken(rng: np.random.Generator, table: pa.Table) -> pd.DataFrame:
+    """Rows as a department's file would carry them (text), each broken one way."""
+    frame = table.select(
+        [
+            "record_id",
+            "subject_id",
+            "kind",
+            "severity",
+            "value_num",
+            "value_text",
+            "amount",
+            "event_date",
+            "decided_on",
+            "published_on",
+            "valid_until",
+            "revoked_on",
+            "source_dept",
+        ]
+    ).to_pandas()
+    out = frame.astype(object).where(frame.notna(), "").astype(str)
+    for c in ("value_num", "amount"):  # 1500.0 → 1500, as a department's file writes it
+        out[c] = [f"{v:g}" if pd.notna(v) else "" for v in frame[c]]
+    out["record_id"] = out["record_id"] + "Q"
+    how = rng.choice(np.array(DEFECTS, dtype=object), len(out))
+    shift = rng.integers(1, 61, len(out))
+    # the check character typed as a letter neither code has (1 → I, 0 → O): another
+    # digit could make the code a valid ID number or USCC
+    sid = out["subject_id"]
+    typo = sid.str[:-1] + np.where(sid.str[-1].isin(["1", "7"]), "I", "O")
+    out["subject_id"] = np.where(how == "subject_id", typo, sid)
+    # published before the event it publishes
+    before = (pd.to_datetime(out["event_date"]) - pd.to_timedelta(shift, unit="D")).dt.strftime(
+        "%Y-%m-%d"
+    )
+    out["published_on"] = np.where(how == "published_on", before, out["published_on"])
+    # seed 004's 较重 is a tier of treatment, not of a record
+    out["severity"] = np.where(how == "severity", "较重", out["severity"])
+    # a day the month does not have
+    out["event_date"] = np.where(
+        how == "event_date", out["event_date"].str[:8] + "32", out["event_date"]
+    )
+    return out.assign(defect=how)
+
+
+def ingest_defects(store: Store, defects: Sequence[pd.DataFrame]) -> dict[str, int]:
+    """Ingest the departments' broken rows as one file of every department's pushes (each
+    row names its department), through the real validation: every row is quarantined.
+    Returns rows quarantined per department.
+
+    Raises
+    ------
+    RuntimeError
+        If the ingest stored a row: a defect that is not one would add a record.
+    """
+    from features.records.ingest import ingest_file
+
+    if not defects:
+        return {}
+    rows = pd.concat(defects, ignore_index=True)
+    with tempfile.TemporaryDirectory(prefix="xinping-defects-") as tmp:
+        path = Path(tmp) / FILE_NAME
+        rows.drop(columns="defect").to_csv(path, index=False, encoding="utf-8")
+        result = ingest_file(store, path, "records", today=END)
+    if result.rows_stored:
+        raise RuntimeError(f"{path.name}: {result.rows_stored} broken rows were stored")
+    return {str(k): int(v) for k, v in rows["source_dept"].value_counts().sort_index().items()}
