@@ -15,6 +15,17 @@ or driver rating changed), by::
 
     .venv/bin/python tests/ratings_golden.py
 
+Rewritten on branch s6-quality (issue 19) with the *same* champions (models_*.pkl kept), on
+the city whose departments now have seeded data-quality profiles
+(features/records/synthetic/quality.py): 双公示 decisions published late, required fields left
+empty, decisions pushed twice, objections' outcomes drawn by department. Rated with the kept
+models, every move is on a subject with at least one record the quality pass touched, and
+no subject moved without one: enterprise 785 of 1,784 PDs moved (81 grades), SME 170 of 487
+(37 grades), household 433 of 4,000 (121 grades), driver 59 of 1,000 (31 grades; e.g. a
+traffic violation without its points counts no points). Each moved subject, its grades and
+PDs before and after and what the pass did to its records are in
+tests/scoring/golden/moves_issue19_quality.csv.
+
 and compared by tests/scoring/test_ratings_golden.py after the change with
 :func:`ratings_parity.rating_differences`: grades, overrides, reasons (the
 drivers' ``points_rule`` included), green channel, scores and PDs.

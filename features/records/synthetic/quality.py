@@ -131,8 +131,10 @@ def _date_array(days: np.ndarray) -> pa.Array:
 def blankable(kind: str) -> tuple[str, ...]:
     """Fields of ``kind`` the generator may leave empty: its declared text value or
     numeric value, its amount where that is the record (:data:`AMOUNT_KINDS`)."""
-    rk = all_kinds()[kind]
+    rk = all_kinds().get(kind)
     out = []
+    if rk is None:  # a kind the registry does not know (a test's own scheme): none
+        return ()
     if rk.values:
         out.append("value_text")
     if rk.value_num_unit or rk.value_num_labels:
@@ -212,6 +214,13 @@ class QualityPass:
                     i = table.schema.get_field_index(col)
                     table = table.set_column(
                         i, col, pc.if_else(pa.array(mask), pa.nulls(n, table[col].type), table[col])
+                    )
+                if col == "value_text" and mask.any():
+                    # the polarity a row without its value has (what the ingest derives)
+                    plain = pa.scalar(all_kinds()[str(k)].polarity_for(None))
+                    i = table.schema.get_field_index("polarity")
+                    table = table.set_column(
+                        i, "polarity", pc.if_else(pa.array(mask), plain, table["polarity"])
                     )
 
         # duplicates: a decision pushed again under a new ID, 1–60 days later
