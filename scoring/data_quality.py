@@ -507,7 +507,9 @@ def assess(
     frame["upheld_share"] = _share(frame["upheld"], frame["resolved"], least)
     frame["volume_off_share"] = _share(frame["volume_off"], frame["volume_months"])
     frame["volume_flag"] = frame["volume_flag"].fillna("")
-    frame["score"] = score(frame, cfg)
+    # a department that pushed fewer rows than min_count is not scored: its volume flag or a
+    # single quarantined row would be its whole score
+    frame["score"] = score(frame, cfg).where(frame["pushed"] >= least)
     frame["rank"] = frame.groupby("period")["score"].rank(ascending=False, method="min")
     frame["rank"] = frame["rank"].astype("Int64")
     frame = frame.sort_values(["period", "rank", "source_dept"], kind="stable")

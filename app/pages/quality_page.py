@@ -113,7 +113,10 @@ with tab_dq:
         ) == t("dq.by_year")
         if by_year:
             years = sorted({int(m[:4]) for m in months}, reverse=True)
-            year = st.selectbox(t("dq.year"), years, key="dq_year")
+            # the assessment is of a whole year: the latest one with its December pushed
+            whole = [y for y in years if f"{y}-12" in months]
+            first = years.index(whole[0]) if whole else 0
+            year = st.selectbox(t("dq.year"), years, index=first, key="dq_year")
             report = _quality(s, store_key(s), None, int(year))
         else:
             month = st.selectbox(t("dq.month"), months, key="dq_month")

@@ -42,8 +42,16 @@ def test_score_of_a_year_names_departments_in_chinese(scoring_city_file: Path) -
 def test_score_of_a_month_in_english(scoring_city_file: Path) -> None:
     result = runner.invoke(
         cli,
-        ["quality", "score", "--month", "2026-09", "--store", str(scoring_city_file)]
-        + ["--lang", "en"],
+        [
+            "quality",
+            "score",
+            "--month",
+            "2026-09",
+            "--lang",
+            "en",
+            "--store",
+            str(scoring_city_file),
+        ],
         terminal_width=400,
     )
     assert result.exit_code == 0, result.output
@@ -70,8 +78,16 @@ def test_the_export_is_inert_and_in_chinese(scoring_city_file: Path, tmp_path: P
     out = tmp_path / "考核.xlsx"
     result = runner.invoke(
         cli,
-        ["quality", "export", "--year", "2025", "--out", str(out)]
-        + ["--store", str(scoring_city_file)],
+        [
+            "quality",
+            "export",
+            "--year",
+            "2025",
+            "--out",
+            str(out),
+            "--store",
+            str(scoring_city_file),
+        ],
         terminal_width=400,
     )
     assert result.exit_code == 0, result.output

@@ -55,8 +55,9 @@ AMOUNT_KINDS: tuple[str, ...] = (
     "agricultural_subsidy",
     "agricultural_insurance",
 )
-#: how an invalid row is broken (each one the ingest refuses): a mistyped check character, a
-#: publication before the event, a tier the platform does not have, a date that does not exist
+#: how an invalid row is broken (each one the ingest refuses), by the column the ingest names: a
+#: mistyped check character, a publication before the event (the event date typed late), a
+#: tier the platform does not have, an event date that does not exist
 DEFECTS: tuple[str, ...] = ("subject_id", "published_on", "severity", "event_date")
 #: the file the departments' refused rows arrive in (one push of every department's rows)
 FILE_NAME = "各部门报送数据（汇总）.csv"
@@ -290,11 +291,12 @@ def _broken(rng: np.random.Generator, table: pa.Table) -> pd.DataFrame:
     sid = out["subject_id"]
     typo = sid.str[:-1] + np.where(sid.str[-1].isin(["1", "7"]), "I", "O")
     out["subject_id"] = np.where(how == "subject_id", typo, sid)
-    # published before the event it publishes
-    before = (pd.to_datetime(out["event_date"]) - pd.to_timedelta(shift, unit="D")).dt.strftime(
+    # published before the event it publishes: the event typed later than it happened
+    # (the publication date, which dates the row's month, stays as the department sent it)
+    after = (pd.to_datetime(out["published_on"]) + pd.to_timedelta(shift, unit="D")).dt.strftime(
         "%Y-%m-%d"
     )
-    out["published_on"] = np.where(how == "published_on", before, out["published_on"])
+    out["event_date"] = np.where(how == "published_on", after, out["event_date"])
     # seed 004's 较重 is a tier of treatment, not of a record
     out["severity"] = np.where(how == "severity", "较重", out["severity"])
     # a day the month does not have
