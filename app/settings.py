@@ -479,7 +479,7 @@ class QualitySettings(_Strict):
         default_factory=lambda: {
             "timeliness": 0.5,
             "completeness": 0.2,
-            "validity": 0.1,
+            "validity": 0.05,
             "duplicates": 0.05,
             "accuracy": 0.5,
             "volume": 1.0,

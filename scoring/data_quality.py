@@ -146,7 +146,7 @@ class QualityConfig:
         default_factory=lambda: {
             "timeliness": 0.5,
             "completeness": 0.2,
-            "validity": 0.1,
+            "validity": 0.05,
             "duplicates": 0.05,
             "accuracy": 0.5,
             "volume": 1.0,

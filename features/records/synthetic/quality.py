@@ -69,7 +69,7 @@ class ProfileBounds:
 
     late: tuple[float, float] = (0.03, 0.60)
     incomplete: tuple[float, float] = (0.002, 0.10)
-    invalid: tuple[float, float] = (0.002, 0.06)
+    invalid: tuple[float, float] = (0.001, 0.03)
     duplicate: tuple[float, float] = (0.001, 0.03)
     upheld: tuple[float, float] = (0.05, 0.65)
     #: the levels are spread evenly over this range
@@ -158,12 +158,15 @@ class QualityPass:
         self.defects: list[pd.DataFrame] = []
         self._dept_of: pd.Series = pd.Series(dtype=object)
 
-    def _share(self, dept: np.ndarray | pa.Array, what: str) -> np.ndarray:
+    def _index(self, dept: np.ndarray | pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """Each row's position in the profile (its length for a department without one)."""
+        keys = pa.array(list(self.profile), pa.string())
+        at = pc.index_in(dept, value_set=keys)
+        return at.fill_null(len(keys)).to_numpy(zero_copy_only=False)
+
+    def _share(self, idx: np.ndarray, what: str) -> np.ndarray:
         """Each row's department's ``what`` (0 for a department without a profile)."""
-        keys = list(self.profile)
-        at = pc.index_in(pa.array(dept, pa.string()), value_set=pa.array(keys, pa.string()))
-        idx = at.fill_null(len(keys)).to_numpy(zero_copy_only=False)
-        values = np.array([getattr(self.profile[k], what) for k in keys] + [0.0])
+        values = np.array([getattr(p, what) for p in self.profile.values()] + [0.0])
         return values[idx]
 
     def records(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -174,9 +177,12 @@ class QualityPass:
         if n == 0:
             return table, table.slice(0, 0)
         rng = self.rng
-        dept = table["source_dept"].to_numpy(zero_copy_only=False).astype(object)
+        dept = self._index(table["source_dept"])
         kind = table["kind"].to_numpy(zero_copy_only=False).astype(object)
-        self._dept_of = pd.Series(dept, index=table["record_id"].to_numpy(zero_copy_only=False))
+        self._dept_of = pd.Series(
+            table["source_dept"].to_numpy(zero_copy_only=False),
+            index=table["record_id"].to_numpy(zero_copy_only=False),
+        )
 
         # timeliness: a 双公示 decision published on time (0–7 working days) or late
         decided = _days(table["decided_on"])
@@ -225,10 +231,12 @@ class QualityPass:
                     )
 
         # duplicates: a decision pushed again under a new ID, 1–60 days later
+        # every draw is one per row, whatever the shares: a changed share moves no other row
         again = np.flatnonzero(rng.random(n) < self._share(dept, "duplicate_share"))
+        delay = rng.integers(1, 61, n)
         copies = table.take(pa.array(again, pa.int64()))
         if len(again):
-            later = np.minimum(published[again] + rng.integers(1, 61, len(again)), END_DAY)
+            later = np.minimum(published[again] + delay[again], END_DAY)
             copies = copies.set_column(
                 copies.schema.get_field_index("record_id"),
                 "record_id",
@@ -245,8 +253,11 @@ class QualityPass:
 
         # validity: copies broken one way each, for the department's own file
         bad = np.flatnonzero(rng.random(n) < self._share(dept, "invalid_share"))
+        how = rng.choice(np.array(DEFECTS, dtype=object), n)
+        shift = rng.integers(1, 61, n)
         if len(bad):
-            self.defects.append(_broken(rng, table.take(pa.array(bad, pa.int64()))))
+            rows = table.take(pa.array(bad, pa.int64()))
+            self.defects.append(_broken(rows, how[bad], shift[bad]))
         return table, copies
 
     def objections(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -255,14 +266,16 @@ class QualityPass:
         if frame.empty:
             return frame
         done = frame["status"].isin(["upheld", "rejected"]).to_numpy()
-        dept = frame["record_id"].map(self._dept_of).to_numpy(dtype=object)
-        upheld = self.rng.random(len(frame)) < self._share(dept, "upheld_share")
+        dept = frame["record_id"].map(self._dept_of).astype(object).where(lambda d: d.notna(), "")
+        idx = self._index(pa.array(dept.to_numpy(dtype=object), pa.string()))
+        upheld = self.rng.random(len(frame)) < self._share(idx, "upheld_share")
         status = np.where(upheld, "upheld", "rejected")
         return frame.assign(status=np.where(done, status, frame["status"].to_numpy()))
 
 
-def _broken(rng: np.random.Generator, table: pa.Table) -> pd.DataFrame:
-    """Rows as a department's file would carry them (text), each broken one way."""
+def _broken(table: pa.Table, how: np.ndarray, shift: np.ndarray) -> pd.DataFrame:
+    """Rows as a department's file would carry them (text), each broken the way ``how``
+    names (:data:`DEFECTS`; ``shift`` days for a date typed late)."""
     frame = table.select(
         [
             "record_id",
@@ -284,8 +297,6 @@ def _broken(rng: np.random.Generator, table: pa.Table) -> pd.DataFrame:
     for c in ("value_num", "amount"):  # 1500.0 → 1500, as a department's file writes it
         out[c] = [f"{v:g}" if pd.notna(v) else "" for v in frame[c]]
     out["record_id"] = out["record_id"] + "Q"
-    how = rng.choice(np.array(DEFECTS, dtype=object), len(out))
-    shift = rng.integers(1, 61, len(out))
     # the check character typed as a letter neither code has (1 → I, 0 → O): another
     # digit could make the code a valid ID number or USCC
     sid = out["subject_id"]
