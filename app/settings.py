@@ -490,6 +490,8 @@ class QualitySettings(_Strict):
     volume_high: float = Field(2.0, gt=1)
     volume_min_usual: int = Field(30, ge=0)
     min_count: int = Field(20, ge=1)
+    volume_basis: Literal["same_month", "previous_months"] = "same_month"
+    volume_years: int = Field(3, ge=1)
     required: dict[str, tuple[str, ...]] = {}
 
     @model_validator(mode="after")
@@ -521,6 +523,8 @@ class QualitySettings(_Strict):
             volume_high=self.volume_high,
             volume_min_usual=self.volume_min_usual,
             min_count=self.min_count,
+            volume_basis=self.volume_basis,
+            volume_years=self.volume_years,
         )
 
 

@@ -119,6 +119,11 @@ class QualityConfig:
         How many previous months make a department's usual level (their median).
     volume_low, volume_high
         A month below ``low`` or above ``high`` times the usual level is flagged.
+    volume_basis, volume_years
+        ``same_month``: the usual level of a month is the median of the same calendar month
+        of the previous ``volume_years`` years (a seasonal department is compared with its
+        own season), the previous months' median before a year of history;
+        ``previous_months``: always the median of the previous ``volume_months`` months.
     volume_min_usual
         Below this usual level (rows a month) a month is not judged: a department that
         pushes a handful of rows a month doubles or halves by chance.
@@ -157,6 +162,8 @@ class QualityConfig:
     volume_high: float = 2.0
     volume_min_usual: int = 30
     min_count: int = 20
+    volume_basis: str = "same_month"
+    volume_years: int = 3
 
     def __post_init__(self) -> None:
         for name, table in (("weights", self.weights), ("zero_at", self.zero_at)):
@@ -168,6 +175,8 @@ class QualityConfig:
             raise ValueError("quality zero_at: each in (0, 1]")
         if not 0 <= self.volume_low < 1 < self.volume_high:
             raise ValueError("quality volume bounds: 0 <= volume_low < 1 < volume_high")
+        if self.volume_basis not in ("same_month", "previous_months") or self.volume_years < 1:
+            raise ValueError("quality volume_basis: same_month or previous_months; years >= 1")
         if self.volume_months < 1 or self.deadline_workdays < 0:
             raise ValueError("quality: volume_months >= 1 and deadline_workdays >= 0")
 
@@ -369,8 +378,10 @@ def volume(monthly: pd.DataFrame, cfg: QualityConfig) -> pd.DataFrame:
 
     ``monthly`` has ``source_dept, month (YYYY-MM), rows``; months without rows count as 0
     between a department's first and last month. Returns ``source_dept, month, rows,
-    usual`` (median of the previous ``volume_months`` months; NaN with fewer than 3 or
-    below ``volume_min_usual``),
+    usual`` (``volume_basis`` ``same_month``: the median of the same calendar month of the
+    previous ``volume_years`` years, where there is one; else, or with ``previous_months``,
+    the median of the previous ``volume_months`` months, NaN with fewer than 3; NaN below
+    ``volume_min_usual``),
     ``ratio`` and ``flag`` (``drop``, ``surge`` or empty).
     """
     out = []
@@ -379,6 +390,14 @@ def volume(monthly: pd.DataFrame, cfg: QualityConfig) -> pd.DataFrame:
         rows = part.set_index(pd.PeriodIndex(part["month"], freq="M"))["rows"]
         rows = rows.groupby(level=0).sum().reindex(idx, fill_value=0)
         usual = rows.shift(1).rolling(cfg.volume_months, min_periods=3).median()
+        if cfg.volume_basis == "same_month":
+            # the same calendar month of up to volume_years earlier years: a department that
+            # pushes quarterly or once a year is compared with its own season
+            earlier = pd.concat(
+                [rows.shift(12 * k) for k in range(1, cfg.volume_years + 1)], axis=1
+            )
+            seasonal = earlier.median(axis=1, skipna=True)
+            usual = seasonal.where(earlier.notna().any(axis=1), usual)
         usual = usual.where(usual >= cfg.volume_min_usual)
         out.append(
             pd.DataFrame(

@@ -157,6 +157,21 @@ def test_volume_flags_a_drop_and_a_surge_against_the_previous_months() -> None:
     assert (got.loc[got["source_dept"] == "justice", "flag"] == "").all()
 
 
+def test_a_quarterly_department_is_compared_with_its_own_season() -> None:
+    # tax paid published in the first month of each quarter: 300 rows, then 20 and 20
+    months = [str(p) for p in pd.period_range("2023-01", "2025-12", freq="M")]
+    rows = [300 if int(m[5:]) % 3 == 1 else 20 for m in months]
+    monthly = pd.DataFrame({"source_dept": "tax", "month": months, "rows": rows})
+    seasonal = volume(monthly, QualityConfig(volume_min_usual=10)).set_index("month")
+    naive = volume(
+        monthly, QualityConfig(volume_min_usual=10, volume_basis="previous_months")
+    ).set_index("month")
+    year = [m for m in months if m.startswith("2025")]
+    assert (seasonal.loc[year, "flag"] == "").all()
+    # against the previous 12 months (median 20) every busy month is a surge
+    assert naive.loc[year, "flag"].tolist() == ["surge", "", ""] * 4
+
+
 def test_the_score_is_the_weighted_goodness_of_the_metrics_a_department_has() -> None:
     frame = pd.DataFrame(
         {
