@@ -503,7 +503,7 @@ class QualitySettings(_Strict):
         """The typed rules (deadline, its kinds and holidays from the disclosure config)."""
         from features.records.kinds import all_kinds
         from features.records.schema import TABLES
-        from scoring.data_quality import QualityConfig
+        from scoring.data_quality_config import QualityConfig
 
         for kind, cols in self.required.items():
             if kind != "*" and kind not in all_kinds():

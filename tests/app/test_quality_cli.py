@@ -13,7 +13,7 @@ from app.cli import cli
 from app.settings import QualitySettings, settings
 from features.records.kinds import all_departments, all_kinds
 from features.records.synthetic.quality import AMOUNT_KINDS, blankable
-from scoring.data_quality import required_fields
+from scoring.data_quality_metrics import required_fields
 
 runner = CliRunner()
 #: department keys a Chinese page or sheet may not show (labels only)

@@ -1,4 +1,4 @@
-"""Department data quality (scoring/data_quality.py, issue 19): each metric on a hand-made
+"""Department data quality (scoring/data_quality*.py, issue 19): each metric on a hand-made
 frame, the score from the weights, the use case on a store without quarantine rows, and on
 the tiny generated city the ranking its departments' generated quality implies."""
 
@@ -16,16 +16,14 @@ from features.records.kinds import all_departments
 from features.records.synthetic.city import _rng
 from features.records.synthetic.quality import profiles
 from features.store.duckdb_store import DuckDBStore
-from scoring.data_quality import (
-    QualityConfig,
+from scoring.data_quality import assess, department_quality, score
+from scoring.data_quality_config import QualityConfig
+from scoring.data_quality_metrics import (
     accuracy,
-    assess,
     completeness,
-    department_quality,
     duplicate_mask,
     lag_workdays,
     required_fields,
-    score,
     timeliness,
     validity,
     volume,
