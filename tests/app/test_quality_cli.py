@@ -130,3 +130,19 @@ def test_what_the_generator_leaves_empty_the_shipped_rules_require() -> None:
     for kind in all_kinds():
         assert set(blankable(kind)) <= set(required_fields(kind, cfg)), kind
     assert set(AMOUNT_KINDS) <= set(cfg.required)
+
+
+def test_the_generated_defects_show_personal_ids_masked(scoring_city_file: Path) -> None:
+    """The demo city's refused rows (a mistyped check character among them) reach the
+    quarantine tab: a masked role (the modeller) reads no personal ID in them."""
+    import re
+
+    from app.data.quality import quarantine
+    from features.store.duckdb_store import DuckDBStore
+
+    with DuckDBStore(scoring_city_file, read_only=True) as store:
+        rows = quarantine(store, limit=100_000, masked=True)
+    assert len(rows) > 1000 and "raw" not in rows.columns
+    text = "\n".join([*rows["reason_text"], *rows["file_name"]])
+    assert "主体标识" in text
+    assert not re.search(r"\d{10,}", text), re.search(r".{20}\d{10,}.{5}", text)

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.records.ids import id_number_problem, is_uscc
 from features.records.kinds import all_departments, all_kinds
 from features.records.synthetic.calendar import END, END_DAY
 from features.store.base import Store
@@ -297,10 +298,13 @@ def _broken(table: pa.Table, how: np.ndarray, shift: np.ndarray) -> pd.DataFrame
     for c in ("value_num", "amount"):  # 1500.0 → 1500, as a department's file writes it
         out[c] = [f"{v:g}" if pd.notna(v) else "" for v in frame[c]]
     out["record_id"] = out["record_id"] + "Q"
-    # the check character typed as a letter neither code has (1 → I, 0 → O): another
-    # digit could make the code a valid ID number or USCC
+    # the check character mistyped: another digit (or X) that makes the code neither a valid
+    # ID number nor a valid USCC, so it stays shaped like what it was and a masked role
+    # sees a mistyped personal ID masked like any other
     sid = out["subject_id"]
-    typo = sid.str[:-1] + np.where(sid.str[-1].isin(["1", "7"]), "I", "O")
+    typo = sid.copy()
+    for i in np.flatnonzero(how == "subject_id"):
+        typo.iat[i] = _mistyped(sid.iat[i], int(shift[i]))
     out["subject_id"] = np.where(how == "subject_id", typo, sid)
     # published before the event it publishes: the event typed later than it happened
     # (the publication date, which dates the row's month, stays as the department sent it)
@@ -315,6 +319,20 @@ def _broken(table: pa.Table, how: np.ndarray, shift: np.ndarray) -> pd.DataFrame
         how == "event_date", out["event_date"].str[:8] + "32", out["event_date"]
     )
     return out.assign(defect=how)
+
+
+_CHECK = "0123456789X"
+
+
+def _mistyped(code: str, start: int) -> str:
+    """``code`` with its last character replaced by the first of :data:`_CHECK` (from
+    ``start``) that makes it neither a valid ID number nor a valid USCC."""
+    for k in range(len(_CHECK)):
+        c = _CHECK[(start + k) % len(_CHECK)]
+        candidate = code[:-1] + c
+        if c != code[-1:] and not is_uscc(candidate) and id_number_problem(candidate) is not None:
+            return candidate
+    return code[:-1] + "?"  # none left (not seen): a character no code has
 
 
 def ingest_defects(store: Store, defects: Sequence[pd.DataFrame]) -> dict[str, int]:
