@@ -201,10 +201,11 @@ class QualityPass:
         table = table.set_column(
             table.schema.get_field_index("published_on"), "published_on", _date_array(published)
         )
+        # a re-drawn record is on file from its new publication; the others keep theirs
+        stamp = pa.array(published.astype("datetime64[s]").astype(np.int64), pa.timestamp("s"))
+        col = table.schema.get_field_index("recorded_at")
         table = table.set_column(
-            table.schema.get_field_index("recorded_at"),
-            "recorded_at",
-            pa.array(published.astype("datetime64[s]").astype(np.int64), pa.timestamp("s")),
+            col, "recorded_at", pc.if_else(pa.array(redraw), stamp, table["recorded_at"])
         )
 
         # completeness: one required field left empty
