@@ -28,6 +28,7 @@ from app import (  # noqa: F401  (each registers its commands on ``cli``)
     model_cli,
     monitor_cli,
     policies_cli,
+    quality_cli,
     report_cli,
     scoring_cli,
     users_cli,

@@ -17,6 +17,7 @@ import streamlit as st
 
 from app import labels_checks as _check_strings
 from app.i18n_public import PUBLIC_STRINGS
+from app.i18n_quality import QUALITY_COLUMNS, QUALITY_STRINGS
 from app.i18n_watch import WATCH_COLUMNS, WATCH_STRINGS
 from features.records import values
 from features.records.regions import COUNTIES
@@ -961,6 +962,11 @@ STRINGS.update(
 STRINGS.update(WATCH_STRINGS)
 COLUMNS.update(WATCH_COLUMNS)
 STRINGS.update({f"col.{k}": v for k, v in WATCH_COLUMNS.items()})
+
+# 部门数据质量 (issue 19): its words live in app/i18n_quality.py
+STRINGS.update(QUALITY_STRINGS)
+COLUMNS.update(QUALITY_COLUMNS)
+STRINGS.update({f"col.{k}": v for k, v in QUALITY_COLUMNS.items()})
 
 #: GB/T 4754-2017 sections (features/records/values.py: one table for every page, report and
 #: reason); subject types come from the declarations (values.subject_type_labels)

@@ -514,6 +514,73 @@ class WatchSettings(_Strict):
         )
 
 
+class QualitySettings(_Strict):
+    """Department data quality (数据质量考核, issue 19): score weights, the defect rate at
+    which each metric scores 0, volume bounds and required fields per kind."""
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "timeliness": 0.25,
+            "completeness": 0.20,
+            "validity": 0.20,
+            "duplicates": 0.10,
+            "accuracy": 0.15,
+            "volume": 0.10,
+        }
+    )
+    zero_at: dict[str, float] = Field(
+        default_factory=lambda: {
+            "timeliness": 0.5,
+            "completeness": 0.2,
+            "validity": 0.05,
+            "duplicates": 0.05,
+            "accuracy": 0.5,
+            "volume": 1.0,
+        }
+    )
+    volume_months: int = Field(12, gt=0)
+    volume_low: float = Field(0.5, ge=0)
+    volume_high: float = Field(2.0, gt=1)
+    volume_min_usual: int = Field(30, ge=0)
+    min_count: int = Field(20, ge=1)
+    volume_basis: Literal["same_month", "previous_months"] = "same_month"
+    volume_years: int = Field(3, ge=1)
+    required: dict[str, tuple[str, ...]] = {}
+
+    @model_validator(mode="after")
+    def _valid(self) -> QualitySettings:
+        self.config(DisclosureSettings().config(WindowPolicy()))  # checked at start
+        return self
+
+    def config(self, disclosure: Any):
+        """The typed rules (deadline, its kinds and holidays from the disclosure config)."""
+        from features.records.kinds import all_kinds
+        from features.records.schema import TABLES
+        from scoring.data_quality_config import QualityConfig
+
+        for kind, cols in self.required.items():
+            if kind != "*" and kind not in all_kinds():
+                raise ValueError(f"[quality.required]: unknown record kind {kind!r}")
+            unknown = set(cols) - set(TABLES["records"].column_names)
+            if unknown:
+                raise ValueError(f"[quality.required] {kind}: no records column {sorted(unknown)}")
+        return QualityConfig(
+            deadline_workdays=disclosure.deadline_workdays,
+            holidays=tuple(disclosure.holidays),
+            deadline_kinds=tuple(disclosure.kinds),
+            required=dict(self.required),
+            weights=dict(self.weights),
+            zero_at=dict(self.zero_at),
+            volume_months=self.volume_months,
+            volume_low=self.volume_low,
+            volume_high=self.volume_high,
+            volume_min_usual=self.volume_min_usual,
+            min_count=self.min_count,
+            volume_basis=self.volume_basis,
+            volume_years=self.volume_years,
+        )
+
+
 class Settings(_Strict):
     store: StoreSettings
     mlflow: MlflowSettings
@@ -533,6 +600,7 @@ class Settings(_Strict):
     app: AppSettings = AppSettings()
     monitor: MonitorSettings = MonitorSettings()
     api: ApiSettings = ApiSettings()
+    quality: QualitySettings = QualitySettings()
     schemes: SchemesSettings = SchemesSettings()
     watch: WatchSettings = WatchSettings()
     #: a city's own figures of the declared points rules, by rule key (``[driver]`` sets
@@ -621,6 +689,10 @@ class Settings(_Strict):
     def disclosure_config(self):
         """The disclosure configuration with the windows and holidays in force."""
         return self.disclosure.config(self.windows.policy(), self.objections.holidays)
+
+    def quality_config(self):
+        """The department data-quality rules with the 双公示 deadline and holidays in force."""
+        return self.quality.config(self.disclosure_config())
 
     def build_config(self) -> BuildConfig:
         """The typed configuration of indicator builds."""

@@ -133,6 +133,35 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(
         ("final_grade", "model_grade", "before_grade", "after_grade", "grade"), "grade"
     ),
+    # 部门数据质量 (issue 19)
+    **dict.fromkeys(
+        (
+            "dq_late_share",
+            "dq_incomplete_share",
+            "dq_quarantine_rate",
+            "dq_duplicate_share",
+            "dq_upheld_share",
+            "dq_reason_rate",
+        ),
+        "share",
+    ),
+    **dict.fromkeys(
+        (
+            "dq_rank",
+            "dq_rows",
+            "dq_decided",
+            "dq_late",
+            "dq_incomplete",
+            "dq_pushed",
+            "dq_quarantined",
+            "dq_duplicates",
+            "dq_resolved",
+            "dq_upheld",
+            "dq_reason_rows",
+        ),
+        "count",
+    ),
+    **dict.fromkeys(("dq_score", "dq_median_lag", "dq_volume_ratio"), "dq_number"),
 }
 
 #: pixel widths of the columns a person reads first (others size to their content)
@@ -162,6 +191,7 @@ _NUMBER_FORMATS = {
     "count": "localized",
     "metric": "%.3f",
     "score": "%.0f",
+    "dq_number": "%.1f",
 }
 
 

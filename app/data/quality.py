@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -186,3 +187,186 @@ def record_counts(store: Store, lang: str = "zh") -> pd.DataFrame:
         (kinds[k].label_zh if zh else kinds[k].label_en) if k in kinds else k for k in frame["kind"]
     ]
     return frame
+
+
+# --- 部门数据质量 (issue 19): the scores of scoring.data_quality in words ----------------
+
+#: the score frame's columns → the page's and the workbook's (``col.dq_*`` headers)
+_DQ_NAMES = {
+    "period": "dq_period",
+    "rank": "dq_rank",
+    "score": "dq_score",
+    "rows": "dq_rows",
+    "decided": "dq_decided",
+    "late": "dq_late",
+    "late_share": "dq_late_share",
+    "median_lag_workdays": "dq_median_lag",
+    "incomplete": "dq_incomplete",
+    "incomplete_share": "dq_incomplete_share",
+    "pushed": "dq_pushed",
+    "quarantined": "dq_quarantined",
+    "quarantine_rate": "dq_quarantine_rate",
+    "duplicates": "dq_duplicates",
+    "duplicate_share": "dq_duplicate_share",
+    "resolved": "dq_resolved",
+    "upheld": "dq_upheld",
+    "upheld_share": "dq_upheld_share",
+    "volume_ratio": "dq_volume_ratio",
+}
+#: what the ranking table shows, in reading order
+SCORE_VIEW: tuple[str, ...] = (
+    "dq_rank",
+    "dq_dept",
+    "dq_score",
+    "dq_late_share",
+    "dq_median_lag",
+    "dq_incomplete_share",
+    "dq_quarantine_rate",
+    "dq_duplicate_share",
+    "dq_upheld_share",
+    "dq_volume_ratio",
+    "dq_volume_flag",
+    "dq_pushed",
+    "dq_rows",
+    "dq_decided",
+    "dq_late",
+    "dq_incomplete",
+    "dq_quarantined",
+    "dq_duplicates",
+    "dq_resolved",
+    "dq_upheld",
+)
+REASON_VIEW: tuple[str, ...] = (
+    "dq_dept",
+    "dq_reason",
+    "dq_reason_rows",
+    "dq_pushed",
+    "dq_reason_rate",
+)
+_FLAGS = {"drop": ("骤减", "drop"), "surge": ("激增", "surge")}
+
+
+def dept_text(key: str | None, lang: str = "zh") -> str:
+    """A department's name (未知部门 for rows that name none the platform knows)."""
+    from scoring.data_quality import UNKNOWN_DEPT
+
+    if key == UNKNOWN_DEPT:
+        return "未知部门" if lang == "zh" else "unknown department"
+    return _dept(key, lang)
+
+
+def _flag_text(value: str | None, lang: str) -> str:
+    if not isinstance(value, str) or not value:
+        return "—"
+    pick = 0 if lang == "zh" else 1
+    return ("、" if lang == "zh" else ", ").join(
+        _FLAGS[f][pick] if f in _FLAGS else f for f in value.split("、")
+    )
+
+
+def score_rows(scores: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The scores (:data:`scoring.data_quality.SCORE_COLUMNS`) with the page's column names,
+    the department and the volume flags in words."""
+    out = scores.rename(columns=_DQ_NAMES)
+    out["dq_dept"] = [dept_text(d, lang) for d in scores["source_dept"]]
+    out["dq_volume_flag"] = [_flag_text(f, lang) for f in scores["volume_flag"]]
+    return out
+
+
+def reason_rows(reasons: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Quarantine reasons per department: the column named by its label."""
+    out = reasons.rename(
+        columns={
+            "period": "dq_period",
+            "rows": "dq_reason_rows",
+            "pushed": "dq_pushed",
+            "rate": "dq_reason_rate",
+        }
+    )
+    out["dq_dept"] = [dept_text(d, lang) for d in reasons["source_dept"]]
+    out["dq_reason"] = [
+        _column_label("records", c, lang) if c else ("未注明" if lang == "zh" else "not given")
+        for c in reasons["reason"]
+    ]
+    return out
+
+
+def trend_rows(trend: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Monthly scores for the trend chart: ``dq_period``, ``dq_dept``, ``dq_score``."""
+    return pd.DataFrame(
+        {
+            "dq_period": trend["period"].to_numpy(),
+            "dq_dept": [dept_text(d, lang) for d in trend["source_dept"]],
+            "dq_score": trend["score"].to_numpy(),
+        }
+    )
+
+
+def _header(column: str, lang: str) -> str:
+    from app.i18n_quality import QUALITY_COLUMNS
+
+    pair = QUALITY_COLUMNS[column]
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _sheet(frame: pd.DataFrame, columns: tuple[str, ...], lang: str) -> pd.DataFrame:
+    """``columns`` of ``frame`` with headers in ``lang``; shares as percentages (numbers)."""
+    out = pd.DataFrame(index=frame.index)
+    for c in columns:
+        values = frame[c]
+        if c.endswith(("_share", "_rate")):
+            values = (values.astype(float) * 100).round(2)
+        out[_header(c, lang) + ("（%）" if c.endswith(("_share", "_rate")) else "")] = values
+    return out.reset_index(drop=True)
+
+
+def assessment_sheets(report: Any, cfg: Any, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The yearly assessment (考核) workbook's sheets: scores and ranking, quarantine
+    reasons, monthly scores and the rules the scores used (weights, deadline, sources).
+
+    ``report`` is a :class:`scoring.data_quality.QualityReport`, ``cfg`` its
+    :class:`scoring.data_quality.QualityConfig`. Write it with
+    :func:`features.exports.excel_bytes` (inert: no formulas).
+    """
+    from scoring.data_quality import METRICS
+
+    zh = lang == "zh"
+    pick = 0 if zh else 1
+    from app.i18n_quality import QUALITY_STRINGS as words
+
+    scores = score_rows(report.scores, lang)
+    reasons = reason_rows(report.reasons, lang)
+    trend = trend_rows(report.trend, lang)
+    rules = [
+        (
+            words[f"dq.{m}"][pick] + ("权重" if zh else " weight"),
+            float(cfg.weights[m]),
+            "001 §九(四)；004 §五(三)（建议值）" if zh else "001 §9(4); 004 §5(3) (proposal)",
+        )
+        for m in METRICS
+    ]
+    rules.append(
+        (
+            "双公示公示时限（工作日）" if zh else "双公示 deadline (working days)",
+            float(cfg.deadline_workdays),
+            "001 §七(一)；002 第14条" if zh else "001 §7(1); 002 #14",
+        )
+    )
+    item, value, source = (
+        words[k][pick] for k in ("dq.rule_item", "dq.rule_value", "dq.rule_source")
+    )
+    return {
+        words["dq.sheet_scores"][pick]: _sheet(scores, ("dq_period", *SCORE_VIEW), lang),
+        words["dq.sheet_reasons"][pick]: _sheet(reasons, ("dq_period", *REASON_VIEW), lang),
+        words["dq.sheet_trend"][pick]: _sheet(trend, ("dq_period", "dq_dept", "dq_score"), lang),
+        words["dq.sheet_rules"][pick]: pd.DataFrame(rules, columns=[item, value, source]),
+    }
+
+
+def pushed_months(store: Store, limit: int = 36) -> list[str]:
+    """The latest ``limit`` months (``YYYY-MM``) with records published, newest first."""
+    frame = store.query(
+        f"""SELECT DISTINCT strftime(published_on, '%Y-%m') AS month FROM records
+            ORDER BY month DESC LIMIT {int(limit)}"""
+    )
+    return [str(m) for m in frame["month"]]

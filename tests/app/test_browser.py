@@ -170,6 +170,30 @@ def test_modeller_sees_the_model_registry(page, app_url: str) -> None:
     shot(page, "05-modeller-models")
 
 
+def test_steward_reads_the_departments_data_quality_in_chinese(
+    page, app_url: str, rated_city: dict
+) -> None:
+    """数据质量 → 部门数据质量 (issue 19): the ranking, trend and reasons of a month and of an
+    assessment year read as Chinese (department names, not keys; no None)."""
+    sign_in(page, app_url, "admin")
+    page.get_by_test_id("stSidebar").get_by_role("link", name="数据质量").click()
+    _idle(page)
+    page.get_by_role("tab", name="部门数据质量").click()
+    page.get_by_text("部门数据质量评分与排名").wait_for()
+    _idle(page)
+    found: list[str] = []
+    for mode in ("按月", "按年度（考核）"):
+        page.get_by_text(mode, exact=True).click()
+        _idle(page)
+        page.get_by_text("部门数据质量评分与排名").wait_for()
+        _full_shot(page, f"dq-{'month' if mode == '按月' else 'year'}")
+        texts, _hidden = read_page(page, f"data quality {mode}")
+        assert any("市场监督管理局" in t.text for t in texts)
+        found += check(texts, "zh", _names(rated_city))
+    assert page.get_by_role("button", name="下载年度考核表（Excel）").count() == 1
+    assert not found, "\n".join(found[:40])
+
+
 def _first(rated_city: dict, sql: str) -> str:
     from features.store.duckdb_store import DuckDBStore
 

@@ -165,9 +165,12 @@ def test_quality_page_shows_log_counts_and_hides_raw_rows(app_env: dict) -> None
     at = _ok(page("quality", "modeller"))
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["入库行数"].replace(",", "")) > 0
-    assert len(at.get("vega_lite_chart")) == 2
+    # counts by department and by kind, and the departments' data-quality trend (issue 19)
+    assert len(at.get("vega_lite_chart")) == 3
     headers = [list(d.value.columns) for d in at.dataframe]
     assert all("原始内容" not in h for h in headers)
+    ranking = next(d.value for d in at.dataframe if "质量得分" in d.value.columns)
+    assert len(ranking) > 0 and ranking["排名"].iloc[0] == 1
 
 
 def test_objections_page_opens_resolves_and_repairs_with_re_rating(app_env: dict, query) -> None:

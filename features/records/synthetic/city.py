@@ -51,6 +51,7 @@ from features.records.synthetic.population import (
     make_households,
     people_behind_firms,
 )
+from features.records.synthetic.quality import QualityPass, ingest_defects
 from features.records.synthetic.truth import truth_months, truth_rows
 from features.records.windows import WindowPolicy
 from features.store.base import Store
@@ -65,6 +66,8 @@ _STREAM = {
     "person": 4,
     # added with the people behind firms (issue 18): a stream of its own keeps the rest
     "behind_firms": 5,
+    # the departments' data quality (issue 19): its own stream, drawn after the others
+    "quality": 6,
 }
 
 
@@ -83,6 +86,8 @@ class CityResult:
     tables: dict[str, int] = field(default_factory=dict)
     kinds: dict[str, int] = field(default_factory=dict)
     truth: dict[str, float] = field(default_factory=dict)
+    #: rows of each department's file the ingest quarantined (the generated defects)
+    quarantined: dict[str, int] = field(default_factory=dict)
 
 
 def _frame_dates(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
@@ -96,12 +101,14 @@ def _frame_dates(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
 class _Writer:
     """Appends to the store and counts rows per table and kind."""
 
-    def __init__(self, store: Store, ingest_id: int) -> None:
-        self.store, self.ingest_id = store, ingest_id
+    def __init__(self, store: Store, ingest_id: int, quality: QualityPass | None = None) -> None:
+        self.store, self.ingest_id, self.quality = store, ingest_id, quality
         self.tables: dict[str, int] = {}
         self.kinds: dict[str, int] = {}
 
     def put(self, table: str, data: pd.DataFrame | pa.Table) -> None:
+        if table == "objections" and self.quality is not None:
+            data = self.quality.objections(data)  # of the records just written
         n = self.store.append(table, data)
         self.tables[table] = self.tables.get(table, 0) + n
 
@@ -117,11 +124,18 @@ class _Writer:
         return self.record_table(batch.to_arrow(ids))
 
     def record_table(self, table: pa.Table) -> pa.Table:
+        """Write ``table`` (with the departments' defects and second pushes); return it
+        without the second pushes, so the draws that follow (objections, repairs) are
+        the ones of the city before the quality pass."""
         table = table.append_column(
             "ingest_id", pa.array(np.full(table.num_rows, self.ingest_id, dtype=np.int64))
         )
-        self.put("records", table)
-        for d in pc.value_counts(table["kind"]).to_pylist():
+        written = table
+        if self.quality is not None:
+            table, again = self.quality.records(table)
+            written = pa.concat_tables([table, again]) if again.num_rows else table
+        self.put("records", written)
+        for d in pc.value_counts(written["kind"]).to_pylist():
             self.kinds[d["values"]] = self.kinds.get(d["values"], 0) + d["counts"]
         return table
 
@@ -169,7 +183,7 @@ def generate_city(
     windows = windows or WindowPolicy()
     report = progress or (lambda stage, done, total: None)
     ingest_id = int(store.scalar("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log"))
-    out = _Writer(store, ingest_id)
+    out = _Writer(store, ingest_id, QualityPass(_rng(seed, "quality")))
     result = CityResult(scale, seed, ingest_id)
     at_start = dt.datetime.now()
 
@@ -368,6 +382,10 @@ def generate_city(
         store.cluster(name, "subject_id")
     report("整理 clustering by subject", 2, 2)
     _log(store, out, scale, seed, at_start)
+    # after the city's own log entry: the departments' files take the next ingest IDs
+    report("数据质量 department files", 0, 1)
+    result.quarantined = ingest_defects(store, out.quality.defects)
+    report("数据质量 department files", 1, 1)
     result.seconds = time.perf_counter() - started
     result.tables = dict(out.tables)
     result.kinds = dict(sorted(out.kinds.items(), key=lambda kv: -kv[1]))

@@ -57,8 +57,11 @@ TARGETS = {
 # to leave the built-in city unchanged (e.g. after a DuckDB upgrade changes casts).
 BUILT_IN = {
     "subjects": "ec760b031445dd50dd89929463d15d7a",
-    "records": "587721fec8ea1f46328de340452b1e15",
-    "objections": "2272d0bc1f29c8baca30913a148c004f",
+    # the departments' data quality (issue 19, synthetic/quality.py) changes records (late
+    # 双公示 publications, emptied fields, second pushes) and objections' outcomes only:
+    # subjects, repairs and truth keep their digests from before it
+    "records": "5924a3048b12a6ebaf0d2ce5fc535893",
+    "objections": "cf7c6455a41c1e103351a75a88e95811",
     "repairs": "dfa9daf716722a4ad73fac3d3dd6188e",
     "synthetic_truth": "4ad1a1b496a736aad5e471b0186f232e",
 }
