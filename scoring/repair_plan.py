@@ -199,8 +199,9 @@ class RepairPlan:
     """The guidance for one subject on ``on`` (:func:`repair_plan`).
 
     ``projections``: per scheme, ``on`` then ``months`` month-ends. ``options``: single
-    repairs then pairs, ranked (best first). ``best_curve``: per scheme, the month-ends
-    with the best option (empty when no option helps). ``seconds``: time of the plan.
+    repairs then pairs, each ranked (best first). ``best``: the first-ranked option of all
+    that helps; ``best_curve``: per scheme, the month-ends from its lift on with it (empty
+    when no option helps). ``seconds``: time of the plan.
     """
 
     subject_id: str
@@ -212,11 +213,8 @@ class RepairPlan:
     options: tuple[RepairOption, ...]
     best_curve: Mapping[str, tuple[Point, ...]]
     seconds: float
-
-    @property
-    def best(self) -> RepairOption | None:
-        """The first-ranked option that helps, if any."""
-        return next((o for o in self.options if o.helps), None)
+    #: the first-ranked option, single or pair, that helps (the curve's); None: none helps
+    best: RepairOption | None = None
 
 
 def month_ends(on: dt.date, months: int) -> list[dt.date]:
@@ -523,4 +521,5 @@ def repair_plan(
         tuple(options),
         curve,
         time.perf_counter() - started,
+        best,
     )
