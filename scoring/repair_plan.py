@@ -31,8 +31,9 @@ import datetime as dt
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
+from pathlib import Path
 
 import pandas as pd
 
@@ -40,13 +41,13 @@ from features.build import build_features, slice_columns
 from features.compile import BuildConfig, add_months
 from features.effective import effective_records
 from features.records.kinds import all_kinds
-from features.schemes import get_scheme
+from features.schemes import get_scheme, rated
 from features.store.base import Store
 from features.store.sliced import SlicedStore, slice_store
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies, rate_frame
 from scoring.evidence import date_or_none, record_date
-from scoring.loader import LoadedModel
+from scoring.loader import LoadedModel, champions
 from scoring.objections import repair_effective_on
 from scoring.repair_requirements import RepairRequirements, RepairRule
 
@@ -215,6 +216,8 @@ class RepairPlan:
     seconds: float
     #: the first-ranked option, single or pair, that helps (the curve's); None: none helps
     best: RepairOption | None = None
+    #: why a rated scheme has no champion (not planned), one message each
+    skipped: tuple[str, ...] = ()
 
 
 def month_ends(on: dt.date, months: int) -> list[dt.date]:
@@ -523,3 +526,31 @@ def repair_plan(
         time.perf_counter() - started,
         best,
     )
+
+
+def guidance(
+    store: Store,
+    subject_id: str,
+    on: dt.date,
+    home: Path | str,
+    build: BuildConfig,
+    policies: RatingPolicies,
+    requirements: RepairRequirements,
+    months: int = 36,
+    pair_of_best: int = PAIR_OF_BEST,
+) -> RepairPlan:
+    """The use case every door calls (``xinping repair plan``, the profile, objections and
+    report pages): the champions of every rated scheme (cached per process,
+    :func:`scoring.loader.champions`), then :func:`repair_plan`; ``skipped`` names the
+    schemes without a champion.
+
+    Raises
+    ------
+    RepairPlanError
+        As :func:`repair_plan`.
+    """
+    models, skipped = champions(home, rated())
+    plan = repair_plan(
+        store, subject_id, on, models, build, policies, requirements, months, pair_of_best
+    )
+    return replace(plan, skipped=skipped)
