@@ -48,6 +48,49 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+#: section titles, (zh, en)
+TITLES: dict[str, tuple[str, str]] = {
+    "title": ("信用修复指引", "Credit repair guidance"),
+    "records": ("计入的失信记录", "Negative records that count"),
+    "options": (
+        "修复方案排名（单项与组合，精确重评）",
+        "Repairs ranked (single and pairs, exact re-rating)",
+    ),
+    "projection": ("等级预测（每月末）", "Projected grades (month-ends)"),
+}
+
+
+def plan_titles(plan: RepairPlan, lang: str) -> dict[str, str]:
+    """Titles and the header line of a plan in ``lang`` (Chinese beside English for ``zh``
+    in the credit report is the report's own business)."""
+    i = 0 if lang == "zh" else 1
+    head = (
+        f"评定日 {plan.on} · 预测 {plan.months} 个月"
+        if lang == "zh"
+        else f"on {plan.on} · {plan.months}-month projection"
+    )
+    best = plan.best
+    if best is None:
+        summary = word("no_option", lang)
+    elif lang == "zh":
+        summary = (
+            f"最佳修复：{'、'.join(best.record_ids)}，最早 {best.lift_on} 生效；"
+            f"{f'提升 {best.steps} 级' if best.steps > 0 else '等级不变'}，"
+            f"违约概率合计降低 {best.pd_drop:.2%}"
+        )
+    else:
+        summary = (
+            f"Best repair: {', '.join(best.record_ids)}, in effect from {best.lift_on}; "
+            f"{best.steps} grade(s) up, PD down {best.pd_drop:.2%} in all"
+        )
+    return {
+        **{k: v[i] for k, v in TITLES.items()},
+        "head": head,
+        "summary": summary,
+        "note": word("note", lang),
+    }
+
+
 def word(key: str, lang: str, **fmt: object) -> str:
     """A fixed word in ``lang``."""
     zh, en = WORDS[key]
