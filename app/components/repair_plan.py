@@ -44,7 +44,11 @@ def curve_chart(plan: RepairPlan, lang: str) -> alt.Chart | None:
                 y=alt.Y(
                     "grade:N", sort=order, title="等级（预测）" if zh else "Grade (projection)"
                 ),
-                color=alt.Color("series:N", title="情形" if zh else "Case"),
+                color=alt.Color(
+                    "series:N",
+                    title="情形" if zh else "Case",
+                    legend=alt.Legend(orient="top", labelLimit=400),
+                ),
                 strokeDash=alt.StrokeDash("series:N", legend=None),
                 tooltip=[
                     alt.Tooltip("day:T", title="日期" if zh else "Day", format="%Y-%m-%d"),
