@@ -579,7 +579,8 @@ def _plan(plan: RepairPlan | None, lang: str) -> dict[str, Any] | None:
             {
                 "key": key,
                 "columns": [str(c) for c in frame.columns],
-                "rows": [[str(v) for v in row] for row in frame.itertuples(index=False)],
+                # a department's record id may quote a personal ID: masked like every text
+                "rows": [[mask_text(str(v)) for v in row] for row in frame.itertuples(index=False)],
             }
         )
     return {**plan_titles(plan, lang), "tables": tables}

@@ -281,3 +281,28 @@ def test_a_hypothetical_row_leaves_the_slice_unchanged(city) -> None:
     assert view.tables["repairs"].num_rows == n and more.tables["repairs"].num_rows == n + 1
     with pytest.raises(ValueError, match="not a sliced table"):
         view.with_rows("ratings", pd.DataFrame())
+
+
+def test_the_credit_report_shows_the_plan_as_a_projection(planned: dict) -> None:
+    from scoring.batch import score_scheme
+    from scoring.report import credit_report
+
+    plan: RepairPlan = planned["plan"]
+    # the report reads the stored rating (the tiny city has none): rate the firm on ON
+    score_scheme(
+        planned["store"],
+        planned["models"]["enterprise"],
+        ON,
+        planned["build"],
+        [planned["firm"]],
+        policies=planned["policies"],
+    )
+    html = credit_report(
+        planned["store"], planned["firm"], planned["build"].windows, repair_plan=plan
+    )
+    assert "信用修复指引" in html and "等级预测（每月末）" in html and "预测不是评级" in html
+    assert PLANTED in html and "None" not in html.split("信用修复指引", 1)[1]
+    english = credit_report(
+        planned["store"], planned["firm"], planned["build"].windows, lang="en", repair_plan=plan
+    )
+    assert "Credit repair guidance" in english and "projection" in english
