@@ -343,7 +343,13 @@ def repair_plan_command(
     lift it most. 信用修复指引。"""
     from features.records.ids import mask_id
     from scoring.repair_plan import RepairPlanError, guidance
-    from scoring.repair_plan_view import option_rows, projection_rows, record_rows, word
+    from scoring.repair_plan_view import (
+        option_rows,
+        projection_rows,
+        record_rows,
+        related_rows,
+        word,
+    )
 
     if lang not in ("zh", "en"):
         fail(f"--lang {lang!r}: use zh or en")
@@ -389,9 +395,12 @@ def repair_plan_command(
          "exact re-rating)", option_rows(plan, lang), "no_option"),
         ("等级预测（每月末）" if zh else "Projected grades (month-ends)",
          projection_rows(plan, lang), "none"),
+        ("决定等级规则的关联方记录" if zh else "Related parties' records behind a rule",
+         related_rows(plan, lang), ""),
     ):  # fmt: skip
         if frame.empty:
-            console.print(f"{title}: {word(empty, lang)}", markup=False, highlight=False)
+            if empty:
+                console.print(f"{title}: {word(empty, lang)}", markup=False, highlight=False)
             continue
         table = Table(title=title, show_lines=False)
         for col in frame.columns:

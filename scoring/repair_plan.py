@@ -46,7 +46,7 @@ from features.store.base import Store
 from features.store.sliced import SlicedStore, slice_store
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies, rate_frame
-from scoring.evidence import date_or_none, record_date
+from scoring.evidence import date_or_none, record_date, records_behind
 from scoring.loader import LoadedModel, champions
 from scoring.objections import repair_effective_on
 from scoring.repair_requirements import RepairRequirements, RepairRule
@@ -131,6 +131,8 @@ class Point:
     pd: float
     score: float
     rules: tuple[tuple[str, str], ...] = ()
+    #: the indicators of the rules that set the grade (``ratings.overrides``)
+    rule_indicators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,8 @@ class RepairPlan:
     best: RepairOption | None = None
     #: why a rated scheme has no champion (not planned), one message each
     skipped: tuple[str, ...] = ()
+    #: related parties' records behind a rule in force on the plan's day
+    related: tuple[RelatedRecord, ...] = ()
 
 
 def month_ends(on: dt.date, months: int) -> list[dt.date]:
@@ -237,6 +241,71 @@ def _rules_of(overrides: object) -> tuple[tuple[str, str], ...]:
         for o in json.loads(overrides)
         if o.get("reason_zh")
     )
+
+
+def _rule_indicators(overrides: object) -> tuple[str, ...]:
+    if not isinstance(overrides, str) or not overrides:
+        return ()
+    # aligned with _rules_of: one per rule with a text (a points rule names no indicator: "")
+    return tuple(str(o.get("indicator") or "") for o in json.loads(overrides) if o.get("reason_zh"))
+
+
+@dataclass(frozen=True)
+class RelatedRecord:
+    """A related party's record behind a rule that sets the subject's grade on the plan's day
+    (a represented firm on the serious list…): the subject cannot repair it, its party can."""
+
+    scheme: str
+    rule_zh: str
+    rule_en: str
+    relation: str
+    owner_id: str
+    owner_name: str | None
+    record_id: str
+    kind: str
+    counts_until: dt.date | None
+
+
+def related_records(
+    view: SlicedStore,
+    plan_day: dt.date,
+    subject_id: str,
+    projection: Projection,
+    build: BuildConfig,
+) -> list[RelatedRecord]:
+    """The related parties' records behind the rules in force on the plan's day (read from the
+    subject's slice, which holds its parties' rows)."""
+    first = projection.points[0]
+    names = [n for n in first.rule_indicators if n]
+    if not names:
+        return []
+    frame = records_behind(
+        view,
+        get_scheme(projection.scheme),
+        subject_id,
+        names,
+        plan_day,
+        build.windows,
+    )
+    frame = frame[frame["relation"] != "self"]
+    texts = dict(zip(first.rule_indicators, first.rules, strict=True))
+    out = []
+    for _, r in frame.iterrows():
+        zh, en = texts.get(r["indicator"], ("", ""))
+        out.append(
+            RelatedRecord(
+                projection.scheme,
+                zh,
+                en,
+                str(r["relation"]),
+                str(r["owner_id"]),
+                r["owner_name"] if isinstance(r["owner_name"], str) else None,
+                str(r["record_id"]),
+                str(r["kind"]),
+                date_or_none(r["counts_until"]),
+            )
+        )
+    return out
 
 
 class _Rater:
@@ -274,6 +343,7 @@ class _Rater:
                 float(r["pd"]),
                 float(r["score"]),
                 _rules_of(r["overrides"]),
+                _rule_indicators(r["overrides"]),
             )
         return out
 
@@ -514,6 +584,9 @@ def repair_plan(
             curve[rater.scheme.key] = tuple(
                 fresh.get(p.day) or p for p in proj.points if p.day >= best.lift_on
             )
+    related = tuple(
+        x for p in projections.values() for x in related_records(view, on, subject_id, p, build)
+    )
     return RepairPlan(
         subject_id,
         stype,
@@ -525,6 +598,7 @@ def repair_plan(
         curve,
         time.perf_counter() - started,
         best,
+        related=related,
     )
 
 

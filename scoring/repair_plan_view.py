@@ -12,9 +12,12 @@ import datetime as dt
 
 import pandas as pd
 
+from features.records.ids import mask_id
+from features.records.kinds import all_kinds
 from features.records.values import SEVERITIES
 from features.schemes import get_scheme
 from scoring.repair_plan import Point, Projection, RecordGuide, RepairOption, RepairPlan
+from scoring.report_labels import relation_pair
 
 #: fixed words, (zh, en)
 WORDS: dict[str, tuple[str, str]] = {
@@ -57,6 +60,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Repairs ranked (single and pairs, exact re-rating)",
     ),
     "projection": ("等级预测（每月末）", "Projected grades (month-ends)"),
+    "related": (
+        "决定等级规则的关联方记录（须由关联方修复）",
+        "Related parties' records behind a rule on the grade (their party repairs them)",
+    ),
 }
 
 
@@ -236,6 +243,33 @@ def option_rows(plan: RepairPlan, lang: str, limit: int | None = 10) -> pd.DataF
                 _option_effect(o, {p.scheme: p for p in plan.projections}, lang),
                 steps,
                 drop,
+            )
+        )
+    return pd.DataFrame(rows, columns=list(cols))
+
+
+def related_rows(plan: RepairPlan, lang: str) -> pd.DataFrame:
+    """The related parties' records behind a rule in force on the plan's day: whose, which
+    rule, until when it counts. A person is shown by masked ID, an organisation by name."""
+    zh = lang == "zh"
+    cols = (
+        ("规则", "关联关系", "关联方", "记录编号", "记录类别", "计入至")
+        if zh
+        else ("Rule", "Relation", "Party", "Record", "Kind", "Counts until")
+    )
+    kinds = all_kinds()
+    rows = []
+    for x in plan.related:
+        pair = relation_pair(x.relation)
+        label = kinds.get(x.kind)
+        rows.append(
+            (
+                x.rule_zh if zh else x.rule_en,
+                "—" if pair is None else (pair[0] if zh else pair[1]),
+                x.owner_name or mask_id(x.owner_id) or "—",
+                x.record_id,
+                x.kind if label is None else (label.label_zh if zh else label.label_en),
+                _day(x.counts_until),
             )
         )
     return pd.DataFrame(rows, columns=list(cols))

@@ -52,7 +52,13 @@ from scoring.history import (
 from scoring.list_view import membership_rows, person_reach_rows, standing, trail_rows
 from scoring.lists import ListsConfig
 from scoring.repair_plan import RepairPlan
-from scoring.repair_plan_view import option_rows, plan_titles, projection_rows, record_rows
+from scoring.repair_plan_view import (
+    option_rows,
+    plan_titles,
+    projection_rows,
+    record_rows,
+    related_rows,
+)
 from scoring.report_chart import grade_history_svg
 from scoring.report_rules import RULE_UNIT, rule_section
 from scoring.rule_rating import RULE_MODEL_PREFIX
@@ -574,6 +580,7 @@ def _plan(plan: RepairPlan | None, lang: str) -> dict[str, Any] | None:
         ("records", record_rows(plan, lang)),
         ("options", option_rows(plan, lang)),
         ("projection", projection_rows(plan, lang)),
+        ("related", related_rows(plan, lang)),
     ):
         tables.append(
             {

@@ -21,6 +21,7 @@ from scoring.repair_plan_view import (
     plan_titles,
     projection_rows,
     record_rows,
+    related_rows,
 )
 
 
@@ -85,4 +86,8 @@ def show_plan(
     _table(record_rows(plan, lang), mask, f"{key}_records")
     st.markdown(f"**{titles['projection']}**")
     _table(projection_rows(plan, lang), mask, f"{key}_projection")
+    related = related_rows(plan, lang)
+    if not related.empty:
+        st.markdown(f"**{titles['related']}**")
+        _table(related, mask, f"{key}_related")
     st.caption(titles["note"])

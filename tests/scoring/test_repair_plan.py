@@ -306,3 +306,35 @@ def test_the_credit_report_shows_the_plan_as_a_projection(planned: dict) -> None
         planned["store"], planned["firm"], planned["build"].windows, lang="en", repair_plan=plan
     )
     assert "Credit repair guidance" in english and "projection" in english
+
+
+def test_a_related_partys_record_behind_a_rule_is_named(tiny, household_home) -> None:
+    """A household heading a firm just put on the serious list: the rule (不评为信用户) is
+    its firm's record, which the plan names (by the firm's name) instead of offering a repair
+    the household cannot apply for."""
+    from test_people_behind_firms import ON as LISTED_ON
+    from test_people_behind_firms import _a_household_behind_a_clean_firm, _serious_listing
+
+    from scoring.repair_plan_view import related_rows
+
+    person, firm, name = _a_household_behind_a_clean_firm(tiny)
+    tiny.append("records", _serious_listing(firm))
+    cfg = load_settings()
+    models, _ = champions(household_home, ["household"])
+    plan = repair_plan(
+        tiny,
+        person,
+        LISTED_ON,
+        models,
+        cfg.build_config(),
+        cfg.rating_policies(),
+        load_requirements(),
+        months=2,
+    )
+    assert plan.projections[0].points[0].grade == "NR"
+    mine = {g.record_id for g in plan.records}
+    assert "R-TEST-SERIOUS" not in mine
+    behind = {(x.record_id, x.relation, x.owner_id) for x in plan.related}
+    assert ("R-TEST-SERIOUS", "represented_firms", firm) in behind
+    rows = related_rows(plan, "zh")
+    assert name in set(rows["关联方"]) and person not in rows.to_csv()
