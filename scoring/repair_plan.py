@@ -46,7 +46,7 @@ from features.store.base import Store
 from features.store.sliced import SlicedStore, slice_store
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies, rate_frame
-from scoring.evidence import date_or_none, record_date, records_behind
+from scoring.evidence import date_or_none, record_date, record_sources, records_behind
 from scoring.loader import LoadedModel, champions
 from scoring.objections import repair_effective_on
 from scoring.repair_requirements import RepairRequirements, RepairRule
@@ -276,12 +276,18 @@ def related_records(
     """The related parties' records behind the rules in force on the plan's day (read from the
     subject's slice, which holds its parties' rows)."""
     first = projection.points[0]
-    names = [n for n in first.rule_indicators if n]
+    scheme = get_scheme(projection.scheme)
+    # only the rules over a related party's records (a query each: skipped for own records)
+    names = [
+        n
+        for n in first.rule_indicators
+        if n and any(src.relation != "self" for src in record_sources(scheme, n))
+    ]
     if not names:
         return []
     frame = records_behind(
         view,
-        get_scheme(projection.scheme),
+        scheme,
         subject_id,
         names,
         plan_day,
@@ -334,7 +340,12 @@ class _Rater:
             return out
         features = pd.concat([frames[i] for i in present], ignore_index=True)
         rows = rate_frame(
-            self.model, features, cases[present[0]][1], dt.datetime.now(), rules=self.scheme.rules
+            self.model,
+            features,
+            cases[present[0]][1],
+            dt.datetime.now(),
+            rules=tuple(self.scheme.rules),
+            explain=False,  # grades never stored nor explained: no contributions
         )
         for i, (_, r) in zip(present, rows.iterrows(), strict=True):
             out[i] = Point(
