@@ -625,16 +625,21 @@ def guidance(
     pair_of_best: int = PAIR_OF_BEST,
 ) -> RepairPlan:
     """The use case every door calls (``xinping repair plan``, the profile, objections and
-    report pages): the champions of every rated scheme (cached per process,
-    :func:`scoring.loader.champions`), then :func:`repair_plan`; ``skipped`` names the
-    schemes without a champion.
+    report pages): the champions (cached per process, :func:`scoring.loader.champions`) of
+    the rated schemes whose population is of the subject's type, then :func:`repair_plan`;
+    ``skipped`` names those without a champion.
 
     Raises
     ------
     RepairPlanError
         As :func:`repair_plan`.
     """
-    models, skipped = champions(home, rated())
+    subject = current_subject(store, subject_id)
+    stype = None if subject is None else subject["subject_type"]
+    # only the champions of the schemes that may rate the subject: a cold process loads each
+    # from MLflow (about a third of a second apiece)
+    keys = [k for k in rated() if get_scheme(k).population.subject_type == stype]
+    models, skipped = champions(home, keys)
     plan = repair_plan(
         store, subject_id, on, models, build, policies, requirements, months, pair_of_best
     )
