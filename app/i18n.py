@@ -975,6 +975,10 @@ STRINGS.update(
         "plan.subject": ("主体标识（生成信用修复指引）", "Subject ID (repair guidance)"),
         "plan.button": ("生成信用修复指引", "Make the repair guidance"),
         "plan.failed": ("无法生成信用修复指引：{why}", "No repair guidance: {why}"),
+        "plan.report": (
+            "下载含信用修复指引的信用报告（HTML）",
+            "Download the credit report with the repair guidance (HTML)",
+        ),
     }
 )
 

@@ -239,6 +239,16 @@ if not now.empty:
             st.warning(t("plan.failed", why=formats.plain(exc.zh if lang() == "zh" else str(exc))))
         else:
             show_plan(plan, lang(), lambda f: mask_frame(user, f), "plan")
+            st.download_button(
+                t("plan.report"),
+                key="plan_report",
+                on_click="ignore",
+                data=audited_report(
+                    user, subject_id, lang(), repair_plan=plan, page="profile", **authorised
+                ),
+                file_name=report_file_name(user, subject_id),
+                mime="text/html",
+            )
 
 # 名单: the lists now (on the data's latest day), the whole trail and, for a person, the
 # firms' serious listings that name it with the measures reaching it

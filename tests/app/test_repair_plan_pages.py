@@ -62,6 +62,7 @@ def test_profile_plan_for_a_driver_is_masked_for_the_bank(app_env: dict, query) 
     assert f"JT{mask_id(driver)}" in text  # the planted record is in the plan, masked
     assert not CODES.search(text), CODES.search(text)
     assert len(at.get("vega_lite_chart")) >= 3  # waterfall, history, the projection
+    assert len(at.get("download_button")) >= 2  # the report, and the report with the plan
 
 
 def test_objections_page_plans_the_subject_at_hand(app_env: dict, query) -> None:
