@@ -38,18 +38,15 @@ from pathlib import Path
 import pandas as pd
 
 from features.build import build_features, slice_columns
-from features.compile import BuildConfig, add_months
-from features.effective import effective_records
-from features.records.kinds import all_kinds
+from features.compile import BuildConfig
 from features.schemes import get_scheme, rated
 from features.store.base import Store
 from features.store.sliced import SlicedStore, slice_store
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies, rate_frame
-from scoring.evidence import date_or_none, record_date, record_sources, records_behind
 from scoring.loader import LoadedModel, champions
-from scoring.objections import repair_effective_on
-from scoring.repair_requirements import RepairRequirements, RepairRule
+from scoring.repair_records import RecordGuide, RelatedRecord, record_guides, related_records
+from scoring.repair_requirements import RepairRequirements
 
 #: who a hypothetical repair row names (never written: it lives in a slice)
 PLAN_HANDLER = "repair-plan"
@@ -63,63 +60,6 @@ class RepairPlanError(LookupError):
     def __init__(self, message: str, zh: str) -> None:
         super().__init__(message)
         self.zh = zh
-
-
-@dataclass(frozen=True)
-class RecordGuide:
-    """One negative record that counts on the plan's day.
-
-    Attributes
-    ----------
-    record_id, kind, severity, decided_on
-        The record (``decided_on``: the date its windows run from).
-    kind_zh, kind_en
-        The kind's label.
-    stops_on
-        The first day it no longer counts by itself (its ``valid_until``: the window
-        maximum or the list's validity); ``None``: open-ended (a list left only by repair).
-    window_max_on
-        The end of the tier's (or list's) maximum under settings ``[windows]``.
-    earliest_end
-        The earliest day a repair can end it (tier, sector or list minimum, DOMAIN.md), as
-        :func:`scoring.objections.repair_effective_on` computes it.
-    earliest_approval
-        That day, not before the plan's day: when a repair approved as soon as possible
-        takes effect; ``None`` when not repairable here.
-    repair_status
-        ``approved`` (taking effect later), ``applied`` (pending) or ``None``.
-    repair_effective_on
-        An approved repair's effect day.
-    rule
-        The requirements entry (how, steps, source); ``None``: no entry matches.
-    gains
-        False when a repair cannot end it before it stops by itself.
-    """
-
-    record_id: str
-    kind: str
-    kind_zh: str
-    kind_en: str
-    severity: str | None
-    decided_on: dt.date | None
-    stops_on: dt.date | None
-    window_max_on: dt.date | None
-    earliest_end: dt.date | None
-    earliest_approval: dt.date | None
-    repair_status: str | None
-    repair_effective_on: dt.date | None
-    rule: RepairRule | None
-    gains: bool
-
-    @property
-    def repairable(self) -> bool:
-        """A repair can be applied for and would end the record early."""
-        return (
-            self.earliest_approval is not None
-            and self.repair_status != "approved"
-            and (self.rule is None or self.rule.repairable)
-            and self.gains
-        )
 
 
 @dataclass(frozen=True)
@@ -250,70 +190,6 @@ def _rule_indicators(overrides: object) -> tuple[str, ...]:
     return tuple(str(o.get("indicator") or "") for o in json.loads(overrides) if o.get("reason_zh"))
 
 
-@dataclass(frozen=True)
-class RelatedRecord:
-    """A related party's record behind a rule that sets the subject's grade on the plan's day
-    (a represented firm on the serious list…): the subject cannot repair it, its party can."""
-
-    scheme: str
-    rule_zh: str
-    rule_en: str
-    relation: str
-    owner_id: str
-    owner_name: str | None
-    record_id: str
-    kind: str
-    counts_until: dt.date | None
-
-
-def related_records(
-    view: SlicedStore,
-    plan_day: dt.date,
-    subject_id: str,
-    projection: Projection,
-    build: BuildConfig,
-) -> list[RelatedRecord]:
-    """The related parties' records behind the rules in force on the plan's day (read from the
-    subject's slice, which holds its parties' rows)."""
-    first = projection.points[0]
-    scheme = get_scheme(projection.scheme)
-    # only the rules over a related party's records (a query each: skipped for own records)
-    names = [
-        n
-        for n in first.rule_indicators
-        if n and any(src.relation != "self" for src in record_sources(scheme, n))
-    ]
-    if not names:
-        return []
-    frame = records_behind(
-        view,
-        scheme,
-        subject_id,
-        names,
-        plan_day,
-        build.windows,
-    )
-    frame = frame[frame["relation"] != "self"]
-    texts = dict(zip(first.rule_indicators, first.rules, strict=True))
-    out = []
-    for _, r in frame.iterrows():
-        zh, en = texts.get(r["indicator"], ("", ""))
-        out.append(
-            RelatedRecord(
-                projection.scheme,
-                zh,
-                en,
-                str(r["relation"]),
-                str(r["owner_id"]),
-                r["owner_name"] if isinstance(r["owner_name"], str) else None,
-                str(r["record_id"]),
-                str(r["kind"]),
-                date_or_none(r["counts_until"]),
-            )
-        )
-    return out
-
-
 class _Rater:
     """Rates one subject in one scheme on (slice, day) pairs, each row as
     :func:`~scoring.batch.rate_subjects` would, the pipeline called once per batch."""
@@ -360,84 +236,6 @@ class _Rater:
 
     def steps(self, without: Point, with_repair: Point) -> int:
         return self.order.index(without.grade) - self.order.index(with_repair.grade)
-
-
-def _latest_records(view: SlicedStore, subject_id: str) -> pd.DataFrame:
-    """The subject's records (latest version of each) from the slice."""
-    rec = view.tables["records"].to_pandas()
-    rec = rec[rec["subject_id"] == subject_id]
-    if "recorded_at" in rec:
-        rec = rec.sort_values("recorded_at").drop_duplicates("record_id", keep="last")
-    return rec.set_index("record_id", drop=False)
-
-
-def _repair_trail(view: SlicedStore) -> dict[str, tuple[str, dt.date | None]]:
-    """Record → its latest repair status and approval (approved beats applied)."""
-    rep = view.tables["repairs"].to_pandas()
-    out: dict[str, tuple[str, dt.date | None]] = {}
-    for _, r in rep.sort_values("recorded_at").iterrows():
-        if r["status"] == "approved":
-            out[r["record_id"]] = ("approved", date_or_none(r["approved_on"]))
-        elif r["status"] == "applied" and out.get(r["record_id"], ("",))[0] != "approved":
-            out[r["record_id"]] = ("applied", None)
-    return out
-
-
-def record_guides(
-    view: SlicedStore,
-    subject_id: str,
-    on: dt.date,
-    build: BuildConfig,
-    requirements: RepairRequirements,
-) -> list[RecordGuide]:
-    """The subject's negative records that count on ``on``, with their dates and what a
-    repair of each requires; soonest to stop first."""
-    policy = build.windows
-    counting = set(effective_records(view.tables, on, policy).frame([subject_id])["record_id"])
-    recs = _latest_records(view, subject_id)
-    trail = _repair_trail(view)
-    kinds = all_kinds()
-    out: list[RecordGuide] = []
-    for rid, rec in recs.iterrows():
-        if rid not in counting or rec["polarity"] != "negative":
-            continue
-        kind = str(rec["kind"])
-        severity = rec["severity"] if isinstance(rec["severity"], str) else None
-        decided = record_date(rec.to_dict())
-        stops = date_or_none(rec["valid_until"])
-        label = kinds.get(kind)
-        window_max = None
-        if decided is not None and (severity in policy.tiers or kind in policy.list_months):
-            months = policy.max_months(kind, severity or "serious", decided)
-            window_max = add_months(decided, months)
-        status, approved_on = trail.get(rid, (None, None))
-        earliest_end = earliest = effect = None
-        if decided is not None:
-            earliest_end = repair_effective_on(rec, decided, policy)
-            earliest = repair_effective_on(rec, on, policy)
-        if status == "approved" and approved_on is not None:
-            effect = repair_effective_on(rec, approved_on, policy)
-        out.append(
-            RecordGuide(
-                record_id=str(rid),
-                kind=kind,
-                kind_zh=label.label_zh if label else kind,
-                kind_en=label.label_en if label else kind,
-                severity=severity,
-                decided_on=decided,
-                stops_on=stops,
-                window_max_on=window_max,
-                earliest_end=earliest_end,
-                earliest_approval=earliest,
-                repair_status=status,
-                repair_effective_on=effect,
-                rule=requirements.rule(kind, severity),
-                gains=earliest is not None and (stops is None or earliest < stops),
-            )
-        )
-    far = dt.date.max
-    out.sort(key=lambda g: (g.stops_on or far, g.record_id))
-    return out
 
 
 def _repair_row(guide: RecordGuide, subject_id: str) -> dict:
@@ -596,7 +394,19 @@ def repair_plan(
                 fresh.get(p.day) or p for p in proj.points if p.day >= best.lift_on
             )
     related = tuple(
-        x for p in projections.values() for x in related_records(view, on, subject_id, p, build)
+        x
+        for p in projections.values()
+        for x in related_records(
+            view,
+            on,
+            subject_id,
+            p.scheme,
+            [
+                (n, zh, en)
+                for n, (zh, en) in zip(p.points[0].rule_indicators, p.points[0].rules, strict=True)
+            ],
+            build,
+        )
     )
     return RepairPlan(
         subject_id,

@@ -20,7 +20,8 @@ from features.store.sliced import slice_store
 from scoring.batch import rate_subjects
 from scoring.loader import champions
 from scoring.objections import approve_repair
-from scoring.repair_plan import RepairPlan, record_guides, repair_plan
+from scoring.repair_plan import RepairPlan, repair_plan
+from scoring.repair_records import record_guides
 from scoring.repair_requirements import load_requirements
 
 ON = dt.date(2026, 10, 31)
