@@ -968,6 +968,31 @@ STRINGS.update(QUALITY_STRINGS)
 COLUMNS.update(QUALITY_COLUMNS)
 STRINGS.update({f"col.{k}": v for k, v in QUALITY_COLUMNS.items()})
 
+# 信用修复指引 (issue 19, repair guidance: app/components/repair_plan.py, the profile and
+# objections pages)
+STRINGS.update(
+    {
+        "plan.title": ("信用修复指引", "Credit repair guidance"),
+        "plan.show": (
+            "计算信用修复指引（按在用模型逐月预测，约需1秒）",
+            "Compute the repair guidance (a month-by-month projection, about 1 s)",
+        ),
+        "plan.help": (
+            "每条计入的失信记录何时自动停止计入、最早何时可修复及修复要求；今后各月末的等级预测"
+            "（不存储）；哪项修复提升最多。",
+            "When each negative record stops counting, the earliest repair and what it requires; "
+            "the projected grade per month-end (never stored); which repair lifts it most.",
+        ),
+        "plan.subject": ("主体标识（生成信用修复指引）", "Subject ID (repair guidance)"),
+        "plan.button": ("生成信用修复指引", "Make the repair guidance"),
+        "plan.failed": ("无法生成信用修复指引：{why}", "No repair guidance: {why}"),
+        "plan.report": (
+            "下载含信用修复指引的信用报告（HTML）",
+            "Download the credit report with the repair guidance (HTML)",
+        ),
+    }
+)
+
 #: GB/T 4754-2017 sections (features/records/values.py: one table for every page, report and
 #: reason); subject types come from the declarations (values.subject_type_labels)
 INDUSTRIES = values.INDUSTRY_SECTIONS

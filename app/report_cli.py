@@ -64,6 +64,14 @@ def report(
             "reference (a bank asking; written to the audit log).",
         ),
     ] = None,
+    repair_plan: Annotated[
+        bool,
+        typer.Option(
+            "--repair-plan",
+            help="Add the repair guidance (信用修复指引, as `xinping repair plan`; needs the "
+            "champions).",
+        ),
+    ] = False,
     store: StoreOption = None,
 ) -> None:
     """Write a subject's credit report as HTML (no PDF: no CJK font). 生成信用报告。"""
@@ -85,8 +93,9 @@ def report(
     with open_store(store) as st:
         if as_of is not None:
             within_limit(latest_day(st), as_of, "--as-of")
+        cfg = settings()
+        plan = _plan(st, subject_id, as_of, cfg) if repair_plan else None
         try:
-            cfg = settings()
             html = credit_report(
                 st,
                 subject_id,
@@ -97,6 +106,7 @@ def report(
                 lists=cfg.lists.config(),
                 checks=cfg.checks.config(cfg.windows.policy()),
                 rules=cfg.rating_policies(),
+                repair_plan=plan,
             )
         except ReportError as exc:
             audit(
@@ -111,3 +121,27 @@ def report(
     console.print(
         f"信用报告 credit report {escape(shown)} → {escape(str(target))}", highlight=False
     )
+
+
+def _plan(st, subject_id: str, as_of: dt.date | None, cfg):
+    """The repair guidance on ``as_of`` (default: the latest allowed day), or None with a
+    warning when no champion rates the subject."""
+    from scoring.repair_plan import RepairPlanError, guidance
+
+    home, build, policies = cfg.casework()
+    day = as_of or latest_day(st).day
+    try:
+        return guidance(
+            st,
+            subject_id.strip().upper(),
+            day,
+            home,
+            build,
+            policies,
+            cfg.repair_plan.load(),
+            cfg.repair_plan.months,
+            cfg.repair_plan.pair_of_best,
+        )
+    except RepairPlanError as exc:
+        err_console.print(f"信用修复指引 repair guidance: {escape(exc.zh)} / {escape(str(exc))}")
+        return None

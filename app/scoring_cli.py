@@ -318,3 +318,94 @@ def repair_approve(
         f"修复 repair {out.ident} 已批准 approved {day}{note}", markup=False, highlight=False
     )
     print_outcome(out)
+
+
+@repair_cli.command("plan")
+def repair_plan_command(
+    subject_id: Annotated[str, typer.Argument(help="USCC or ID number (主体标识).")],
+    as_of: Annotated[
+        dt.date | None,
+        day_option(
+            "--as-of",
+            "The plan's day (default and latest: the store's data date or today, whichever "
+            "is earlier; settings [dates] latest).",
+        ),
+    ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option("--months", min=1, max=120, help="Month-ends projected (default 36)."),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh (default) or en.")] = "zh",
+    store: StoreOption = None,
+) -> None:
+    """Repair guidance: when each negative record stops counting, the earliest repair and
+    what it requires, the projected grade per month (预测, never stored) and the repairs that
+    lift it most. 信用修复指引。"""
+    from features.records.ids import mask_id
+    from scoring.repair_plan import RepairPlanError, guidance
+    from scoring.repair_plan_view import (
+        option_rows,
+        projection_rows,
+        record_rows,
+        related_rows,
+        word,
+    )
+
+    if lang not in ("zh", "en"):
+        fail(f"--lang {lang!r}: use zh or en")
+    cfg = settings()
+    home, build, policies = cfg.casework()
+    code = subject_id.strip().upper()
+    with open_store(store, read_only=True) as st:
+        limit = latest_day(st)
+        day = limit.day if as_of is None else within_limit(limit, as_of, "--as-of")
+        try:
+            plan = guidance(
+                st,
+                code,
+                day,
+                home,
+                build,
+                policies,
+                cfg.repair_plan.load(),
+                months or cfg.repair_plan.months,
+                cfg.repair_plan.pair_of_best,
+            )
+        except RepairPlanError as exc:
+            fail(exc.zh if lang == "zh" else str(exc))
+    zh = lang == "zh"
+    for message in plan.skipped:
+        err_console.print(
+            f"{'跳过' if zh else 'skipped'}: {message}", markup=False, highlight=False
+        )
+    shown = mask_id(plan.subject_id) or plan.subject_id
+    console.print(
+        f"信用修复指引 主体 {shown} · 评定日 {plan.on} · 预测 {plan.months} 个月 · "
+        f"用时 {plan.seconds:.2f} 秒"
+        if zh
+        else f"Repair guidance for {shown} · on {plan.on} · {plan.months}-month projection · "
+        f"{plan.seconds:.2f} s",
+        markup=False,
+        highlight=False,
+    )
+    for title, frame, empty in (
+        ("计入的失信记录" if zh else "Negative records that count", record_rows(plan, lang),
+         "no_records"),
+        ("修复方案排名（单项与组合，精确重评）" if zh else "Repairs ranked (single and pairs, "
+         "exact re-rating)", option_rows(plan, lang), "no_option"),
+        ("等级预测（每月末）" if zh else "Projected grades (month-ends)",
+         projection_rows(plan, lang), "none"),
+        ("决定等级规则的关联方记录" if zh else "Related parties' records behind a rule",
+         related_rows(plan, lang), ""),
+    ):  # fmt: skip
+        if frame.empty:
+            if empty:
+                console.print(f"{title}: {word(empty, lang)}", markup=False, highlight=False)
+            continue
+        table = Table(title=title, show_lines=False)
+        for col in frame.columns:
+            table.add_column(escape(str(col)), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*(escape(str(v)) for v in row))
+        console.print(table)
+    console.print(word("note", lang), markup=False, highlight=False)

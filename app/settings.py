@@ -125,6 +125,22 @@ class ObjectionSettings(_Strict):
         )
 
 
+class RepairPlanSettings(_Strict):
+    """``[repair_plan]``: the repair guidance (issue 19): month-ends projected, the best
+    single repairs tried in pairs, and a city's own requirements file (empty: the shipped
+    scoring/repair_requirements.toml)."""
+
+    months: int = Field(36, ge=1, le=120)
+    pair_of_best: int = Field(4, ge=0, le=10)
+    requirements: str = ""
+
+    def load(self):
+        """The requirements (:func:`scoring.repair_requirements.load_requirements`)."""
+        from scoring.repair_requirements import load_requirements
+
+        return load_requirements(self.requirements or None)
+
+
 class _Policy(_Strict):
     """A policy section: building its typed config at load time validates it."""
 
@@ -601,6 +617,7 @@ class Settings(_Strict):
     monitor: MonitorSettings = MonitorSettings()
     api: ApiSettings = ApiSettings()
     quality: QualitySettings = QualitySettings()
+    repair_plan: RepairPlanSettings = RepairPlanSettings()
     schemes: SchemesSettings = SchemesSettings()
     watch: WatchSettings = WatchSettings()
     #: a city's own figures of the declared points rules, by rule key (``[driver]`` sets

@@ -319,14 +319,17 @@ def audit(user: User, action: str, subject_id: str | None, detail: dict[str, Any
     write_audit(store(), user, action, subject_id, detail)
 
 
-def audited_report(user: User, subject_id: str, lang: str, **detail: Any) -> Callable[[], str]:
+def audited_report(
+    user: User, subject_id: str, lang: str, *, repair_plan: Any = None, **detail: Any
+) -> Callable[[], str]:
     """The credit report of ``subject_id`` for a download button, made when clicked.
 
     Streamlit runs the returned function on the server when the user clicks
     (outside the page's script run): it writes a ``report_download`` audit row
     with ``detail`` (e.g. the authorisation reference), then builds the report
     with the publication windows in force (:func:`scoring.report.credit_report`,
-    as ``xinping report``).
+    as ``xinping report``); with ``repair_plan`` (:func:`scoring.repair_plan.guidance`) the
+    report has its 信用修复指引 section.
     """
     cfg = settings()
     to, policy = store(), cfg.windows.policy()
@@ -338,7 +341,14 @@ def audited_report(user: User, subject_id: str, lang: str, **detail: Any) -> Cal
 
         write_audit(to, user, "report_download", subject_id, {"lang": lang, **detail})
         return credit_report(
-            to, subject_id, policy, lang=lang, lists=lists, checks=checks, rules=rules
+            to,
+            subject_id,
+            policy,
+            lang=lang,
+            lists=lists,
+            checks=checks,
+            rules=rules,
+            repair_plan=repair_plan,
         )
 
     return build

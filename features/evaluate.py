@@ -411,9 +411,9 @@ def evaluate(
         if ind.categorical:
             columns[ind.name] = pd.Series(np.asarray(vals, dtype=object), dtype=object)
         else:
-            columns[ind.name] = pd.Series(
-                np.asarray([np.nan if v is None else v for v in vals], dtype="float64")
-            )
+            # a bare float64 array: framed without the per-Series reindex (a one-subject
+            # build is dominated by framing its ~60 columns)
+            columns[ind.name] = np.asarray([np.nan if v is None else v for v in vals], "float64")
     if with_rules:
         columns.update(rule_values(scheme, pop, eff, latest, tables))
     return pd.DataFrame(columns, index=pd.RangeIndex(n))

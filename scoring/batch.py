@@ -122,6 +122,7 @@ def iter_ratings(
     chunk_rows: int = CHUNK_ROWS,
     extras: Mapping[str, Mapping[str, Any]] | None = None,
     rules: tuple[PointsRule, ...] = (),
+    explain: bool = True,
 ) -> Iterator[pd.DataFrame]:
     """Ratings rows (the ``ratings`` table's columns) of an indicator frame, part by part.
 
@@ -150,6 +151,11 @@ def iter_ratings(
         (:func:`scoring.rules.bind_rules`: ``cap`` never better than its band,
         ``exact`` the band) and its result goes into the reasons;
         ``model_grade`` stays the model's.
+    explain
+        False: no reasons (``reasons`` is null for a modelled scheme; the grade, PD, score
+        and overrides are the same — contributions explain a row, they do not rate it):
+        for ratings that are never stored nor explained (a projection,
+        :mod:`scoring.repair_plan`).
 
     Yields
     ------
@@ -163,7 +169,7 @@ def iter_ratings(
     n = len(features)
     for start in range(0, n, chunk_rows):
         part = features.iloc[start : start + chunk_rows]
-        rated = pipe.rate(part, contributions=True)
+        rated = pipe.rate(part, contributions=explain)
         ids = part["subject_id"].to_numpy()
         final = rated["final_grade"].to_numpy(dtype=object)
         overrides = rated["overrides"].to_numpy(dtype=object)
@@ -198,6 +204,8 @@ def iter_ratings(
                     rule_reasons_json(pipe, results, cause, row_extras)
                     if by_rule
                     else reasons_json(pipe, part, rated, cause, row_extras)
+                    if explain
+                    else None
                 ),
             }
         )
@@ -229,11 +237,22 @@ def rate_frame(
     chunk_rows: int = CHUNK_ROWS,
     extras: Mapping[str, Mapping[str, Any]] | None = None,
     rules: tuple[PointsRule, ...] = (),
+    explain: bool = True,
 ) -> pd.DataFrame:
     """All the ratings rows of :func:`iter_ratings` in one frame (same parameters)."""
     parts = list(
         iter_ratings(
-            model, features, as_of, scored_at, cause, green, progress, chunk_rows, extras, rules
+            model,
+            features,
+            as_of,
+            scored_at,
+            cause,
+            green,
+            progress,
+            chunk_rows,
+            extras,
+            rules,
+            explain,
         )
     )
     if parts:

@@ -51,6 +51,14 @@ from scoring.history import (
 )
 from scoring.list_view import membership_rows, person_reach_rows, standing, trail_rows
 from scoring.lists import ListsConfig
+from scoring.repair_plan import RepairPlan
+from scoring.repair_plan_view import (
+    option_rows,
+    plan_titles,
+    projection_rows,
+    record_rows,
+    related_rows,
+)
 from scoring.report_chart import grade_history_svg
 from scoring.report_rules import RULE_UNIT, rule_section
 from scoring.rule_rating import RULE_MODEL_PREFIX
@@ -512,6 +520,7 @@ def report_data(
     checks: CheckConfig | None = None,
     today: dt.date | None = None,
     rules: RatingPolicies | None = None,
+    repair_plan: RepairPlan | None = None,
 ) -> dict[str, Any]:
     """Everything a credit report shows, as display-ready strings.
 
@@ -558,7 +567,30 @@ def report_data(
         "lists": _lists(store, subject_id, on, lang, lists or ListsConfig(), checks, person),
         "objections": _trail(store, "objections", subject_id, lang),
         "repairs": _trail(store, "repairs", subject_id, lang),
+        "plan": _plan(repair_plan, lang),
     }
+
+
+def _plan(plan: RepairPlan | None, lang: str) -> dict[str, Any] | None:
+    """The repair guidance (信用修复指引) as tables of words; a projection, never a rating."""
+    if plan is None:
+        return None
+    tables = []
+    for key, frame in (
+        ("records", record_rows(plan, lang)),
+        ("options", option_rows(plan, lang)),
+        ("projection", projection_rows(plan, lang)),
+        ("related", related_rows(plan, lang)),
+    ):
+        tables.append(
+            {
+                "key": key,
+                "columns": [str(c) for c in frame.columns],
+                # a department's record id may quote a personal ID: masked like every text
+                "rows": [[mask_text(str(v)) for v in row] for row in frame.itertuples(index=False)],
+            }
+        )
+    return {**plan_titles(plan, lang), "tables": tables}
 
 
 def credit_report(
@@ -573,6 +605,7 @@ def credit_report(
     lists: ListsConfig | None = None,
     checks: CheckConfig | None = None,
     rules: RatingPolicies | None = None,
+    repair_plan: RepairPlan | None = None,
 ) -> str:
     """The credit report of a subject as one self-contained HTML page.
 
@@ -604,6 +637,9 @@ def credit_report(
         The rating policies in force (settings ``[driver]``, ``[rules.<key>]``): a rule-only
         rating's bands and cycle are shown with the figures it was rated by (default: the
         declared ones).
+    repair_plan
+        The subject's repair guidance (:func:`scoring.repair_plan.guidance`, computed by the
+        door with the champions): shown as 信用修复指引, its projection labelled as such.
 
     Returns
     -------
@@ -627,6 +663,7 @@ def credit_report(
         checks=checks,
         today=now.date(),
         rules=rules,
+        repair_plan=repair_plan,
     )
     stamp = now.strftime("%Y-%m-%d %H:%M")
 

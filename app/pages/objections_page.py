@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.components import formats, tables
 from app.components.changes import show_outcome
+from app.components.repair_plan import show_plan
 from app.data.public import LATE_DETAIL_VIEW, LATE_VIEW, late_detail_rows, late_rows
 from app.data.subjects import record_words
 from app.i18n import lang, t
@@ -23,6 +24,7 @@ from app.state import (
 from scoring.casework import object_to, repair, resolve
 from scoring.disclosure_deadline import late_disclosures
 from scoring.objections import ObjectionError, deadlines, negative_records
+from scoring.repair_plan import RepairPlanError, guidance
 
 user = require("objections")
 st.title(t("page.objections"))
@@ -133,6 +135,26 @@ with tab_list:
                 refused(exc)
 
 with tab_repair:
+    # 信用修复指引 for the subject at hand: which repair lifts its grade most, and when
+    plan_for = st.text_input(t("plan.subject"), key="plan_subject")
+    if st.button(t("plan.button"), key="plan_make") and plan_for.strip():
+        audit_lookup(user, plan_for.strip(), "objections")
+        cfg_plan = cfg.repair_plan
+        try:
+            with st.spinner(t("plan.title")):
+                plan = guidance(
+                    s,
+                    plan_for.strip().upper(),
+                    on,
+                    *casework_settings(),
+                    cfg_plan.load(),
+                    cfg_plan.months,
+                    cfg_plan.pair_of_best,
+                )
+        except RepairPlanError as exc:
+            st.warning(t("plan.failed", why=formats.plain(exc.zh if lang() == "zh" else str(exc))))
+        else:
+            show_plan(plan, lang(), lambda f: mask_frame(user, f), "plan")
     with st.form("repair"):
         rec = st.text_input(t("col.record_id"), key="repair_record")
         approve = st.form_submit_button(t("obj.repair_button"), key="repair_submit")

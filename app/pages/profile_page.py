@@ -15,6 +15,7 @@ import streamlit as st
 from app.authorisation import ask_reference, log_search
 from app.components import charts, formats, tables
 from app.components.reasons import override_notes, reason_lists, rule_records
+from app.components.repair_plan import show_plan
 from app.data import lists as list_frames
 from app.data.overview import grade_label, grade_order
 from app.data.subjects import (
@@ -43,6 +44,7 @@ from app.settings import settings
 from app.state import (
     audit_lookup,
     audited_report,
+    casework_settings,
     date_limit,
     mask_frame,
     report_file_name,
@@ -53,6 +55,7 @@ from app.state import (
 )
 from features.subjects import person_types
 from scoring.list_view import standing
+from scoring.repair_plan import RepairPlanError, guidance
 
 user = require("profile")
 st.title(t("page.profile"))
@@ -214,6 +217,38 @@ else:
         ],
         key="history",
     )
+
+# 信用修复指引: computed on demand (about a second: a projection for every month-end)
+if not now.empty:
+    st.subheader(t("plan.title"))
+    st.caption(t("plan.help"))
+    if st.toggle(t("plan.show"), key="plan_show"):
+        cfg_plan = settings().repair_plan
+        try:
+            with st.spinner(t("plan.title")):
+                plan = guidance(
+                    s,
+                    subject_id,
+                    date_limit().day,
+                    *casework_settings(),
+                    cfg_plan.load(),
+                    cfg_plan.months,
+                    cfg_plan.pair_of_best,
+                )
+        except RepairPlanError as exc:
+            st.warning(t("plan.failed", why=formats.plain(exc.zh if lang() == "zh" else str(exc))))
+        else:
+            show_plan(plan, lang(), lambda f: mask_frame(user, f), "plan")
+            st.download_button(
+                t("plan.report"),
+                key="plan_report",
+                on_click="ignore",
+                data=audited_report(
+                    user, subject_id, lang(), repair_plan=plan, page="profile", **authorised
+                ),
+                file_name=report_file_name(user, subject_id),
+                mime="text/html",
+            )
 
 # 名单: the lists now (on the data's latest day), the whole trail and, for a person, the
 # firms' serious listings that name it with the measures reaching it

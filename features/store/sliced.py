@@ -242,6 +242,19 @@ class SlicedStore(Store):
         """True when the slice was taken for every one of ``ids`` in these columns."""
         return set(columns) <= set(self.columns) and {str(i) for i in ids} <= self.ids
 
+    def with_rows(self, table: str, rows: pd.DataFrame) -> SlicedStore:
+        """A new slice whose ``table`` also holds ``rows`` (a hypothetical change: a repair
+        not yet approved, rated as if it were); nothing is written, this slice is unchanged.
+
+        ``rows`` are cast to the table's columns (missing columns are null)."""
+        if table not in SLICED_TABLES:
+            raise ValueError(f"{table} is not a sliced table: {', '.join(SLICED_TABLES)}")
+        have = self.tables[table]
+        extra = pd.DataFrame({c: rows.get(c) for c in have.schema.names}, index=rows.index)
+        added = pa.Table.from_pandas(extra, schema=have.schema, preserve_index=False)
+        tables = {**self.tables, table: pa.concat_tables([have, added])}
+        return SlicedStore(self._store, tables, self.ids, self.columns)
+
     def _frames(self, frames: Frames) -> dict:
         # only the sliced tables shadow the store's: the list_events rows carried for
         # the in-process evaluator are those of a few listings, not a subject's trail
