@@ -492,7 +492,17 @@ class WatchSettings(_Strict):
     period_months: int = Field(1, ge=1)
     top_movers: int = Field(20, ge=1)
     #: scheme → the grade a lowered grade must cross into to alert (unnamed schemes: any)
-    boundaries: dict[str, str] = {"enterprise": "C"}
+    boundaries: dict[str, str] = {
+        "enterprise": "C",
+        "sme": "B",
+        "household": "NR",
+        "driver": "B",
+        "practitioner": "C",
+        "social_org": "C",
+        "agri_business": "B",
+        "construction_credit": "C",
+        "travel_agency_credit": "C",
+    }
 
     def problem(self) -> str | None:
         """A ``boundaries`` entry naming a scheme that is not rated or a grade not on its

@@ -32,7 +32,12 @@ def env(tmp_path: Path) -> Iterator[Path]:
     with DuckDBStore(path) as st_:
         build_city(st_)
     overlay = tmp_path / "settings.toml"
-    overlay.write_text('[store]\nmemory_limit = ""\n\n[dates]\nlatest = "today"\n', "utf-8")
+    # the planted driver goes AAA → AA: a city that warns on any lowered driver grade
+    overlay.write_text(
+        '[store]\nmemory_limit = ""\n\n[dates]\nlatest = "today"\n\n'
+        '[watch.boundaries]\ndriver = "AA"\n',
+        "utf-8",
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XINPING_STORE", str(path))
         mp.setenv("XINPING_SETTINGS", str(overlay))
