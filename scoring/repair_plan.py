@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
@@ -44,6 +45,7 @@ from features.store.base import Store
 from features.store.sliced import SlicedStore, slice_store
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies, rate_frame
+from scoring.evidence import date_or_none, records_behind
 from scoring.loader import LoadedModel, champions
 from scoring.repair_records import RecordGuide, RelatedRecord, record_guides, related_records
 from scoring.repair_requirements import RepairRequirements
@@ -105,10 +107,13 @@ class SchemeLift:
     without: Point
     with_repair: Point
     steps: int  # grades gained (negative: lost)
+    #: a scheme graded by its points rule alone (no PD): points towards a better grade
+    points_gain: float = 0.0
 
     @property
     def pd_drop(self) -> float:
-        """PD without minus PD with the repair."""
+        """PD without minus PD with the repair (NaN: a scheme graded by its rule alone has
+        no PD)."""
         return self.without.pd - self.with_repair.pd
 
 
@@ -128,8 +133,20 @@ class RepairOption:
 
     @property
     def pd_drop(self) -> float:
-        """PD drop summed over the subject's schemes."""
-        return sum(x.pd_drop for x in self.lifts)
+        """PD drop summed over the subject's modelled schemes (a rule-only scheme has none)."""
+        return sum(x.pd_drop for x in self.lifts if math.isfinite(x.pd_drop))
+
+    @property
+    def points_gain(self) -> float:
+        """Points gained towards a better grade in the schemes graded by their rule alone."""
+        return sum(x.points_gain for x in self.lifts)
+
+    def gain_in(self, scheme: str) -> tuple[int, float]:
+        """Steps and the PD drop (or, for a rule-only scheme, points gained) in ``scheme``."""
+        for x in self.lifts:
+            if x.scheme == scheme:
+                return x.steps, x.pd_drop if math.isfinite(x.pd_drop) else x.points_gain
+        return 0, 0.0
 
     @property
     def helps(self) -> bool:
@@ -237,6 +254,14 @@ class _Rater:
     def steps(self, without: Point, with_repair: Point) -> int:
         return self.order.index(without.grade) - self.order.index(with_repair.grade)
 
+    def points_gain(self, without: Point, with_repair: Point) -> float:
+        """Points towards a better grade when the exact points rule alone grades (no PD)."""
+        if math.isfinite(without.pd) or not math.isfinite(without.score):
+            return 0.0
+        rule = next((r for r in self.scheme.rules if r.binding == "exact"), None)
+        moved = with_repair.score - without.score
+        return -moved if rule is not None and rule.better == "lower" else moved
+
 
 def _repair_row(guide: RecordGuide, subject_id: str) -> dict:
     day = guide.earliest_approval
@@ -285,7 +310,9 @@ def _options(
             without, with_rows = per_scheme[rater.scheme.key]
             a, b = without[i], with_rows[i]
             if a is not None and b is not None:
-                lifts.append(SchemeLift(rater.scheme.key, a, b, rater.steps(a, b)))
+                lifts.append(
+                    SchemeLift(rater.scheme.key, a, b, rater.steps(a, b), rater.points_gain(a, b))
+                )
         options.append(
             RepairOption(
                 tuple(g.record_id for g in combo),
@@ -298,7 +325,51 @@ def _options(
 
 
 def _rank(options: Sequence[RepairOption]) -> list[RepairOption]:
-    return sorted(options, key=lambda o: (-o.steps, -round(o.pd_drop, 12), o.lift_on))
+    return sorted(
+        options,
+        key=lambda o: (-o.steps, -round(o.pd_drop, 12), -round(o.points_gain, 9), o.lift_on),
+    )
+
+
+def _paired_ids(singles: Sequence[RepairOption], schemes: Iterable[str], k: int) -> list[str]:
+    """The records tried in pairs: the ``k`` best singles overall and the ``k`` best in each
+    scheme (steps, then PD drop or points gained). Two records may lift a grade together
+    that neither lifts alone (two deductions of a points rule), and a scheme graded by its
+    rule alone has no PD to rank them by overall."""
+    ids = [o.record_ids[0] for o in singles[:k]]
+    for key in schemes:
+        ranked = sorted(singles, key=lambda o: o.gain_in(key), reverse=True)
+        ids += [o.record_ids[0] for o in ranked[:k] if o.gain_in(key) > (0, 0.0)]
+    return list(dict.fromkeys(ids))
+
+
+def _counted_until(
+    guides: list[RecordGuide],
+    view: SlicedStore,
+    subject_id: str,
+    on: dt.date,
+    build: BuildConfig,
+    projections: Mapping[str, Projection],
+) -> list[RecordGuide]:
+    """Each guide with the first day no indicator of the subject's schemes counts it
+    (:func:`scoring.evidence.records_behind`; the latest over the schemes)."""
+    if not guides:
+        return guides
+    wanted = {g.record_id for g in guides}
+    ends: dict[str, list[dt.date | None]] = {}
+    for key in projections:
+        scheme = get_scheme(key)
+        names = [i.name for i in scheme.indicators]
+        behind = records_behind(view, scheme, subject_id, names, on, build.windows)
+        behind = behind[behind["record_id"].isin(wanted) & (behind["owner_id"] == subject_id)]
+        for rid, until in zip(behind["record_id"], behind["counts_until"], strict=True):
+            ends.setdefault(str(rid), []).append(date_or_none(until))
+    out = []
+    for g in guides:
+        days = ends.get(g.record_id, [])
+        last = None if not days or any(d is None for d in days) else max(days)  # type: ignore[type-var]
+        out.append(replace(g, counts_in_rating_until=last))
+    return out
 
 
 def repair_plan(
@@ -369,10 +440,17 @@ def repair_plan(
         raise RepairPlanError(
             f"no champion rates {subject_id} on {on}", f"{on} 没有评级模型对主体 {subject_id} 评级"
         )
-    guides = record_guides(view, subject_id, on, build, requirements)
+    guides = _counted_until(
+        record_guides(view, subject_id, on, build, requirements),
+        view,
+        subject_id,
+        on,
+        build,
+        projections,
+    )
     candidates = [g for g in guides if g.repairable]
     singles = _rank(_options(view, subject_id, [(g,) for g in candidates], raters, projections))
-    best_ids = [o.record_ids[0] for o in singles[:pair_of_best]]
+    best_ids = _paired_ids(singles, projections, pair_of_best)
     by_id = {g.record_id: g for g in candidates}
     pairs = [(by_id[a], by_id[b]) for a, b in combinations(best_ids, 2)]
     paired = _rank(_options(view, subject_id, pairs, raters, projections)) if pairs else []

@@ -9,6 +9,7 @@ mask.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pandas as pd
 
@@ -135,11 +136,12 @@ def record_rows(plan: RepairPlan, lang: str) -> pd.DataFrame:
     """One row per negative record that counts: kind, tier, dates, repair and its terms."""
     zh = lang == "zh"
     cols = (
-        ("记录编号", "记录类别", "失信程度", "认定日期", "自动停止计入", "最长公示期届满",
-         "最早可修复生效", "修复状态", "修复要求", "依据")
+        ("记录编号", "记录类别", "失信程度", "认定日期", "自动停止计入", "评分指标计入至",
+         "最长公示期届满", "最早可修复生效", "修复状态", "修复要求", "依据")
         if zh
-        else ("Record", "Kind", "Tier", "Decided", "Stops counting", "Maximum window ends",
-              "Earliest repair effect", "Repair status", "What repair requires", "Source")
+        else ("Record", "Kind", "Tier", "Decided", "Stops counting", "Counted in the rating until",
+              "Maximum window ends", "Earliest repair effect", "Repair status",
+              "What repair requires", "Source")
     )  # fmt: skip
     rows = []
     for g in plan.records:
@@ -153,6 +155,7 @@ def record_rows(plan: RepairPlan, lang: str) -> pd.DataFrame:
                 _severity(g.severity, lang),
                 _day(g.decided_on),
                 _day(g.stops_on) if g.stops_on else word("open_ended", lang),
+                _day(g.counts_in_rating_until),
                 _day(g.window_max_on),
                 _day(g.earliest_approval) if g.repairable else "—",
                 _status(g, lang),
@@ -189,7 +192,7 @@ def projection_rows(plan: RepairPlan, lang: str) -> pd.DataFrame:
         for d in days:
             p = at.get(d)
             out[g_col].append("—" if p is None else proj.label(p.grade, lang))
-            out[pd_col].append("—" if p is None else f"{p.pd:.2%}")
+            out[pd_col].append("—" if p is None else _pct(p.pd))
             q = best.get(d)
             out[b_col].append("—" if q is None else proj.label(q.grade, lang))
             out[r_col].append("—" if p is None else _rules_text(p, lang))
@@ -200,13 +203,19 @@ def projection_rows(plan: RepairPlan, lang: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _pct(value: float) -> str:
+    """A PD as a percentage; "—" for a scheme graded by its rule alone (no PD)."""
+    return "—" if value is None or not math.isfinite(value) else f"{value:.2%}"
+
+
 def _option_effect(o: RepairOption, projections: dict[str, Projection], lang: str) -> str:
     parts = []
     for x in o.lifts:
         name = scheme_name(x.scheme, lang)
         a = projections[x.scheme].label(x.without.grade, lang)
         b = projections[x.scheme].label(x.with_repair.grade, lang)
-        parts.append(f"{name} {a} → {b}（{x.without.pd:.2%} → {x.with_repair.pd:.2%}）")
+        moved = f"{_pct(x.without.pd)} → {_pct(x.with_repair.pd)}"
+        parts.append(f"{name} {a} → {b}" + ("" if math.isnan(x.pd_drop) else f"（{moved}）"))
     return "；".join(parts)
 
 

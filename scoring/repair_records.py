@@ -18,6 +18,7 @@ import pandas as pd
 from features.compile import BuildConfig, add_months
 from features.effective import effective_records
 from features.records.kinds import all_kinds
+from features.records.values import KIND_VALUES, kind_value_label
 from features.schemes import get_scheme
 from features.store.sliced import SlicedStore
 from scoring.evidence import date_or_none, record_date, record_sources, records_behind
@@ -54,6 +55,11 @@ class RecordGuide:
         The requirements entry (how, steps, source); ``None``: no entry matches.
     gains
         False when a repair cannot end it before it stops by itself.
+    counts_in_rating_until
+        The first day no indicator of the subject's schemes counts it any longer (the latest
+        of :func:`scoring.evidence.records_behind`'s ``counts_until``), if nothing else
+        happens: a broken commitment stays published but its indicators count 24 months.
+        ``None``: unknown or counted as long as it is published.
     """
 
     record_id: str
@@ -70,6 +76,7 @@ class RecordGuide:
     repair_effective_on: dt.date | None
     rule: RepairRule | None
     gains: bool
+    counts_in_rating_until: dt.date | None = None
 
     @property
     def repairable(self) -> bool:
@@ -101,6 +108,16 @@ def _repair_trail(view: SlicedStore) -> dict[str, tuple[str, dt.date | None]]:
         elif r["status"] == "applied" and out.get(r["record_id"], ("",))[0] != "approved":
             out[r["record_id"]] = ("applied", None)
     return out
+
+
+def _kind_text(kind: str, label: str, rec: pd.Series, lang: str) -> str:
+    """The kind with the value that makes it negative (信用承诺（违背承诺）): the kind's
+    label alone would name a good thing (a commitment) as the risk."""
+    value = rec.get("value_text")
+    if not isinstance(value, str) or value not in KIND_VALUES.get(kind, {}):
+        return label  # free text (a decision's wording) is not a label
+    shown = kind_value_label(kind, value, lang)
+    return f"{label}（{shown}）" if lang == "zh" else f"{label} ({shown})"
 
 
 def record_guides(
@@ -141,8 +158,8 @@ def record_guides(
             RecordGuide(
                 record_id=str(rid),
                 kind=kind,
-                kind_zh=label.label_zh if label else kind,
-                kind_en=label.label_en if label else kind,
+                kind_zh=_kind_text(kind, label.label_zh if label else kind, rec, "zh"),
+                kind_en=_kind_text(kind, label.label_en if label else kind, rec, "en"),
                 severity=severity,
                 decided_on=decided,
                 stops_on=stops,

@@ -339,3 +339,56 @@ def test_a_related_partys_record_behind_a_rule_is_named(tiny, household_home) ->
     assert ("R-TEST-SERIOUS", "represented_firms", firm) in behind
     rows = related_rows(plan, "zh")
     assert name in set(rows["关联方"]) and person not in rows.to_csv()
+
+
+def _lift(scheme: str, steps: int, pd_from: float, pd_to: float, gain: float = 0.0):
+    from scoring.repair_plan import Point, SchemeLift
+
+    day = dt.date(2026, 10, 31)
+    return SchemeLift(
+        scheme, Point(day, "C", pd_from, 0.0), Point(day, "C", pd_to, 0.0), steps, gain
+    )
+
+
+def _option(rid: str, *lifts):
+    from scoring.repair_plan import RepairOption
+
+    day = dt.date(2026, 10, 31)
+    return RepairOption((rid,), (day,), day, tuple(lifts))
+
+
+def test_a_rule_only_schemes_points_choose_the_records_tried_in_pairs() -> None:
+    """A firm rated by a model and by a points rule alone (construction): two deductions
+    may lift the rule's grade together that neither lifts alone; ranked by the model's PD,
+    those records were never paired (the rule's scheme has no PD)."""
+    from scoring.repair_plan import _paired_ids, _rank
+
+    nan = float("nan")
+    singles = _rank(
+        [
+            _option("M1", _lift("enterprise", 0, 0.24, 0.20), _lift("construction", 0, nan, nan)),
+            _option("M2", _lift("enterprise", 0, 0.24, 0.21), _lift("construction", 0, nan, nan)),
+            _option(
+                "R1", _lift("enterprise", 0, 0.24, 0.24), _lift("construction", 0, nan, nan, 10)
+            ),
+            _option(
+                "R2", _lift("enterprise", 0, 0.24, 0.24), _lift("construction", 0, nan, nan, 7)
+            ),
+        ]
+    )
+    assert [o.record_ids[0] for o in singles] == ["M1", "M2", "R1", "R2"]
+    assert all(o.pd_drop == o.pd_drop for o in singles)  # a missing PD adds nothing, not NaN
+    assert _paired_ids(singles, ["enterprise"], 2) == ["M1", "M2"]
+    assert _paired_ids(singles, ["enterprise", "construction"], 2) == ["M1", "M2", "R1", "R2"]
+
+
+def test_a_schemes_missing_pd_reads_as_a_dash_and_a_broken_commitment_says_so() -> None:
+    from scoring.repair_plan_view import _pct
+    from scoring.repair_records import _kind_text
+
+    assert _pct(float("nan")) == "—" and _pct(0.2403) == "24.03%"
+    rec = pd.Series({"value_text": "broken"})
+    assert _kind_text("credit_commitment", "信用承诺", rec, "zh") == "信用承诺（违背承诺）"
+    assert _kind_text("credit_commitment", "Credit commitment", rec, "en").endswith("(broken)")
+    free = pd.Series({"value_text": "市监处罚〔2026〕12号"})
+    assert _kind_text("administrative_penalty", "行政处罚", free, "zh") == "行政处罚"
