@@ -364,11 +364,28 @@ def _counted_until(
         behind = behind[behind["record_id"].isin(wanted) & (behind["owner_id"] == subject_id)]
         for rid, until in zip(behind["record_id"], behind["counts_until"], strict=True):
             ends.setdefault(str(rid), []).append(date_or_none(until))
+    # a points rule counts a record by its own cycle: the models' windows do not bound it
+    ruled = {
+        k
+        for key in projections
+        for rule in get_scheme(key).rules
+        for item in rule.items
+        for k in item.match.kinds
+    }
     out = []
     for g in guides:
         days = ends.get(g.record_id, [])
         last = None if not days or any(d is None for d in days) else max(days)  # type: ignore[type-var]
-        out.append(replace(g, counts_in_rating_until=last))
+        # a repair that takes effect once no indicator counts the record lifts nothing
+        gains = g.gains and not (
+            g.kind not in ruled
+            and last is not None
+            and g.earliest_approval is not None
+            and last <= g.earliest_approval
+        )
+        out.append(
+            replace(g, counts_in_rating_until=last, gains=gains, read_by_rule=g.kind in ruled)
+        )
     return out
 
 
@@ -454,7 +471,7 @@ def repair_plan(
     by_id = {g.record_id: g for g in candidates}
     pairs = [(by_id[a], by_id[b]) for a, b in combinations(best_ids, 2)]
     paired = _rank(_options(view, subject_id, pairs, raters, projections)) if pairs else []
-    options = [*singles, *paired]
+    options = _rank([*singles, *paired])  # every door shows them in this order
     best = next((o for o in _rank(options) if o.helps), None)
     curve: dict[str, tuple[Point, ...]] = {}
     if best is not None:

@@ -25,6 +25,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "projection": ("预测", "projection"),
     "now": ("当前（按现有记录计算，未存储）", "now (computed from the records, not stored)"),
     "open_ended": ("不自动到期（须修复或移出）", "does not lapse (repair or removal needed)"),
+    "open_ended_short": ("长期（不自动到期）", "open-ended"),
     "not_repairable": ("不经信用平台修复", "not repaired on the platform"),
     "no_gain": ("届满前无法提前修复", "cannot end before it lapses"),
     "approved": ("已批准修复，{day} 生效", "repair approved, effective {day}"),
@@ -136,10 +137,10 @@ def record_rows(plan: RepairPlan, lang: str) -> pd.DataFrame:
     """One row per negative record that counts: kind, tier, dates, repair and its terms."""
     zh = lang == "zh"
     cols = (
-        ("记录编号", "记录类别", "失信程度", "认定日期", "自动停止计入", "评分指标计入至",
+        ("记录编号", "记录类别", "失信程度", "认定日期", "自动停止计入", "模型指标计入至",
          "最长公示期届满", "最早可修复生效", "修复状态", "修复要求", "依据")
         if zh
-        else ("Record", "Kind", "Tier", "Decided", "Stops counting", "Counted in the rating until",
+        else ("Record", "Kind", "Tier", "Decided", "Stops counting", "Counted by the model until",
               "Maximum window ends", "Earliest repair effect", "Repair status",
               "What repair requires", "Source")
     )  # fmt: skip
@@ -219,20 +220,35 @@ def _option_effect(o: RepairOption, projections: dict[str, Projection], lang: st
     return "；".join(parts)
 
 
+def _lasts(o: RepairOption, guides: dict[str, RecordGuide], lang: str) -> str:
+    """Until when the option's lift lasts: the first of its records to stop counting by
+    itself (its publication end, or the last day the model's indicators count it) — a
+    repair of a record about to drop out gains little."""
+    ends = []
+    for rid in o.record_ids:
+        g = guides.get(rid)
+        if g is None:
+            continue
+        model_end = None if g.read_by_rule else g.counts_in_rating_until
+        known = [d for d in (g.stops_on, model_end) if d is not None]
+        if known:
+            ends.append(min(known))
+    return _day(min(ends)) if ends else word("open_ended_short", lang)
+
+
 def option_rows(plan: RepairPlan, lang: str, limit: int | None = 10) -> pd.DataFrame:
     """The ranked repairs (single, then pairs): what, approved when, the lift on that day
     against no repair, the steps and the PD drop."""
     zh = lang == "zh"
     cols = (
-        ("排名", "修复记录", "最早批准", "提升生效日", "当日效果（不修复 → 修复）",
+        ("排名", "修复记录", "最早批准", "提升生效日", "效果持续至", "当日效果（不修复 → 修复）",
          "等级", "违约概率")
         if zh
-        else ("Rank", "Records repaired", "Earliest approval", "Lift arrives",
+        else ("Rank", "Records repaired", "Earliest approval", "Lift arrives", "Lift lasts until",
               "That day (no repair → repair)", "Grades", "PD")
     )  # fmt: skip
-    ranked = sorted(
-        plan.options, key=lambda o: (-o.steps, -round(o.pd_drop, 12), o.lift_on, len(o.record_ids))
-    )
+    ranked = plan.options  # ranked by the plan (scoring.repair_plan._rank)
+    guides = {g.record_id: g for g in plan.records}
     rows = []
     for i, o in enumerate(ranked[:limit] if limit else ranked, start=1):
         steps = word("steps", lang, n=o.steps) if o.steps > 0 else word("no_steps", lang)
@@ -249,6 +265,7 @@ def option_rows(plan: RepairPlan, lang: str, limit: int | None = 10) -> pd.DataF
                 if zh
                 else ", ".join(_day(d) for d in o.approve_on),
                 _day(o.lift_on),
+                _lasts(o, guides, lang),
                 _option_effect(o, {p.scheme: p for p in plan.projections}, lang),
                 steps,
                 drop,

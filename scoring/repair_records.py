@@ -59,7 +59,10 @@ class RecordGuide:
         The first day no indicator of the subject's schemes counts it any longer (the latest
         of :func:`scoring.evidence.records_behind`'s ``counts_until``), if nothing else
         happens: a broken commitment stays published but its indicators count 24 months.
-        ``None``: unknown or counted as long as it is published.
+        ``None``: no indicator reads it, or one counts it as long as it is published. A
+        points rule counts a record by its own cycle, which this date does not bound.
+    read_by_rule
+        A points rule of the subject's schemes reads its kind.
     """
 
     record_id: str
@@ -77,6 +80,7 @@ class RecordGuide:
     rule: RepairRule | None
     gains: bool
     counts_in_rating_until: dt.date | None = None
+    read_by_rule: bool = False
 
     @property
     def repairable(self) -> bool:
