@@ -21,10 +21,10 @@ QUALITY_STRINGS: dict[str, tuple[str, str]] = {
         "评分 0–100：及时性（双公示决定后 {days} 个工作日内公示）、完整性、有效性（隔离率）、"
         "重复报送、准确性（异议成立率）、报送量，按配置权重 {weights} 加权；"
         "某项在该期间不足 {least} 条时不参与评分。",
-        "Score 0–100: timeliness (双公示 published within {days} working days of the "
-        "decision), completeness, validity (quarantine rate), duplicates, accuracy (objections "
-        "upheld) and volume, weighted {weights}; a metric with fewer than {least} rows in the "
-        "period is left out.",
+        "Score 0–100: timeliness (licences and penalties published within {days} working "
+        "days of the decision), completeness, validity (quarantine rate), duplicates, accuracy "
+        "(objections upheld) and volume, weighted {weights}; a metric with fewer than {least} "
+        "rows in the period is left out.",
     ),
     "dq.timeliness": ("及时性", "timeliness"),
     "dq.completeness": ("完整性", "completeness"),
@@ -51,7 +51,7 @@ QUALITY_COLUMNS: dict[str, tuple[str, str]] = {
     "dq_dept": ("部门", "Department"),
     "dq_score": ("质量得分", "Quality score"),
     "dq_rows": ("入库条数", "Rows stored"),
-    "dq_decided": ("双公示决定数", "双公示 decisions"),
+    "dq_decided": ("双公示决定数", "licence and penalty decisions"),
     "dq_late": ("超期公示数", "Published late"),
     "dq_late_share": ("超期公示率", "Late share"),
     "dq_median_lag": ("公示时滞中位数（工作日）", "Median lag (working days)"),

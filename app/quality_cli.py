@@ -117,7 +117,8 @@ def score(
             lang,
             f"双公示时限：决定后 {cfg.deadline_workdays} 个工作日内公示；权重：{weights}；"
             f"某项不足 {cfg.min_count} 条不参与评分。",
-            f"双公示 deadline: {cfg.deadline_workdays} working days; weights: {weights}; "
+            f"licences and penalties published within {cfg.deadline_workdays} working days; "
+            f"weights: {weights}; "
             f"a metric with fewer than {cfg.min_count} rows is left out.",
         ),
         soft_wrap=True,

@@ -48,6 +48,8 @@ def ingest_log(store: Store) -> pd.DataFrame:
 
 
 def _dept(key: str | None, lang: str) -> str:
+    if not isinstance(key, str) or not key:  # a file of several departments' rows
+        return "—"
     departments = all_departments()  # read now: declared departments join with the registry
     if key in departments:
         return departments[key].label_zh if lang == "zh" else departments[key].label_en
@@ -137,16 +139,44 @@ def _reason_text(value: str, table: str = "records", lang: str = "zh") -> str:
         return str(value)
     if not isinstance(items, list):
         return str(items)
-    sep = "；" if lang == "zh" else "; "
     # problem_zh: the Chinese text the ingest writes beside the English one (older rows: none)
-    pick = ("problem_zh", "problem") if lang == "zh" else ("problem",)
-    return sep.join(
-        f"{_column_label(table, i.get('column', ''), lang)}={i.get('value', '')!s}："
-        f"{next((i[k] for k in pick if i.get(k)), '')}"
+    if lang == "zh":
+        return "；".join(
+            f"{_column_label(table, i.get('column', ''), lang)}={i.get('value', '')!s}："
+            f"{next((i[k] for k in ('problem_zh', 'problem') if i.get(k)), '')}"
+            if isinstance(i, dict)
+            else str(i)
+            for i in items
+        )
+    return "; ".join(
+        f"{_column_label(table, i.get('column', ''), lang)} '{i.get('value', '')!s}': "
+        f"{_english_problem(str(i.get('problem') or ''), table)}"
         if isinstance(i, dict)
         else str(i)
         for i in items
     )
+
+
+#: the identifiers' Chinese names in the ingest's English messages, in English words
+_ID_NAMES = (("统一社会信用代码", "USCC"), ("居民身份证号码", "resident ID number"))
+#: an accepted Chinese spelling in an English message (``minor=轻微``): data, quoted
+_SPELLING = re.compile(r"=([\u3400-\u9fff]+)")
+
+
+def _english_problem(text: str, table: str) -> str:
+    """The ingest's English message as an English page shows it: a column by its label (the
+    message names the file's column, ``published_on``), the identifiers in English words,
+    the accepted Chinese spellings quoted as the values they are."""
+    try:
+        columns = TABLES[table].column_names
+    except (KeyError, AttributeError):
+        columns = ()
+    for column in sorted(columns, key=len, reverse=True):
+        if "_" in column:
+            text = re.sub(rf"\b{column}\b", _column_label(table, column, "en"), text)
+    for zh, en in _ID_NAMES:
+        text = text.replace(zh, en)
+    return _SPELLING.sub(r" '\1'", text)
 
 
 def quarantine(
@@ -347,7 +377,9 @@ def assessment_sheets(report: Any, cfg: Any, lang: str = "zh") -> dict[str, pd.D
     ]
     rules.append(
         (
-            "双公示公示时限（工作日）" if zh else "双公示 deadline (working days)",
+            "双公示公示时限（工作日）"
+            if zh
+            else "publication deadline of licences and penalties (working days)",
             float(cfg.deadline_workdays),
             "001 §七(一)；002 第14条" if zh else "001 §7(1); 002 #14",
         )

@@ -327,7 +327,7 @@ class _Chunk:
             col,
             s,
             lambda v, _p: (
-                f"“{v}”不是有效日期（应为 YYYY-MM-DD）",
+                f"“{v}”不是有效日期（应为“年-月-日”，如 2026-01-31）",
                 f"date {v!r} is not a date (expected YYYY-MM-DD)",
             ),
         )

@@ -302,7 +302,7 @@ def value_label(labels: Labels, code: object, lang: str = "zh") -> str:
     A code the table does not know is returned as it is, so that a new value a
     department sends is shown rather than hidden (and a test on the pages finds it).
     """
-    if code is None:
+    if code is None or (isinstance(code, float) and code != code):  # None or NaN: no value
         return ""
     pair = labels.get(str(code))
     if pair is None:
@@ -321,7 +321,8 @@ def value_num_unit(kind: str, value_text: object = None, lang: str = "zh") -> st
     ``utility_consumption`` takes the unit of its utility (``value_text``).
     """
     if kind == "utility_consumption":
-        return value_label(UTILITY_UNITS, value_text, lang) if value_text else ""
+        # a record sent without its utility (NaN from a frame) has no unit to show
+        return value_label(UTILITY_UNITS, value_text, lang) if isinstance(value_text, str) else ""
     pair = VALUE_NUM_UNITS.get(kind)
     if pair is None:  # a declared kind names its own unit
         from features import registry

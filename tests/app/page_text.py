@@ -102,6 +102,10 @@ RUN_ID = re.compile(
     r"(?<![A-Za-z0-9\-])(?=[0-9a-f]*\d)[0-9a-f]{8}(?:[0-9a-f]{24})?(?![A-Za-z0-9\-])"
 )
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+#: one quoted character is a value the data holds (a USCC's check character: 校验码为 'X'，
+#: 应为 '4'), not a word of ours
+QUOTED_CJK = re.compile(r"'[^'\n]*[\u3400-\u9fff][^'\n]*'|“[^”\n]*”")
+QUOTED_CHAR = re.compile(r"(?<![A-Za-z0-9])['‘“]([A-Za-z0-9])['’”](?![A-Za-z0-9])")
 COUNTY_CODES = frozenset(c.code for c in COUNTIES)
 DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
@@ -121,6 +125,9 @@ FREE_HEADERS = frozenset(
         # 信用公示: a licence's name as the issuing department wrote it (a penalty's sector
         # in the same column is a label of the vocabulary)
         "Licence (as issued) or sector",
+        # 隔离区: a quarantined row as the department's file held it (its own column names)
+        "原始内容",
+        "Row as read",
     }
 )
 #: where reason sentences appear (they come from the reasons stream, see the tests)
@@ -194,7 +201,7 @@ def problems(
     for m in SNAKE.finditer(stripped):
         found.append(f"a raw code '{m.group(0)}'")
     if lang == "zh":
-        for m in TOKEN.finditer(SNAKE.sub(" ", stripped)):
+        for m in TOKEN.finditer(QUOTED_CHAR.sub(" ", SNAKE.sub(" ", stripped))):
             word = m.group(0).strip("-'’")
             unit = UNIT.fullmatch(word)
             if unit:
@@ -204,6 +211,8 @@ def problems(
             if word and word not in ALLOWED:
                 found.append(f"an English word '{word}'")
     else:
+        # a quoted run is a value the data holds (a department's spelling '较重')
+        stripped = QUOTED_CJK.sub(" ", stripped)
         for m in CJK.finditer(stripped):
             if m.group(0) not in names:
                 found.append(f"Chinese '{m.group(0)}' on an English page")

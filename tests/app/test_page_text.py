@@ -31,6 +31,8 @@ from streamlit.testing.v1 import AppTest
         ("近12个月用电7,698kWh", "an English word 'kWh'"),
         ("October 2026", "an English word 'October'"),
         ("批次 abcdefgh", "an English word 'abcdefgh'"),
+        ("“2025-07-32”不是有效日期（应为 YYYY-MM-DD）", "an English word 'YYYY-MM-DD'"),
+        ("代码 'abc' 无效", "an English word 'abc'"),
     ],
 )
 def test_a_planted_defect_is_found(text: str, found: str) -> None:
@@ -55,6 +57,8 @@ def test_a_planted_defect_is_found(text: str, found: str) -> None:
         "挑战者运行 38890aba",
         "抽查批次 INS-20261031-3b205c40：抽取 124 户企业",
         "已保存评议记录 VC-20261031-D37C4B1C24",
+        "主体标识=915303**********2X：不是有效的统一社会信用代码：校验码为 'X'，应为 'P'",
+        "“2025-07-32”不是有效日期（应为“年-月-日”，如 2026-01-31）",
     ],
 )
 def test_what_a_chinese_page_may_show_passes(text: str) -> None:

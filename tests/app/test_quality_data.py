@@ -29,8 +29,9 @@ def test_quarantine_reasons_and_notes_read_in_the_pages_language(tmp_path) -> No
         en = quarantine(st, lang="en")["reason_text"].iloc[0]
         log = ingest_log(st)
     assert zh == ("失信程度=较重：失信程度“较重”不是可接受的值，应为：轻微、一般、严重")
-    assert en.startswith(
-        "Severity tier=较重：severity '较重' is not one of minor, general, serious"
+    assert en == (
+        "Severity tier '较重': severity '较重' is not one of minor, general, serious"
+        " (accepted: minor '轻微', general '一般', serious '严重')"
     )
     assert log_words(log, "zh")["message"].iloc[0] == "未使用的列：备注"
 

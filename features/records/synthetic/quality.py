@@ -296,8 +296,8 @@ def _broken(table: pa.Table, how: np.ndarray, shift: np.ndarray) -> pd.DataFrame
         ]
     ).to_pandas()
     out = frame.astype(object).where(frame.notna(), "").astype(str)
-    for c in ("value_num", "amount"):  # 1500.0 → 1500, as a department's file writes it
-        out[c] = [f"{v:g}" if pd.notna(v) else "" for v in frame[c]]
+    for c in ("value_num", "amount"):  # 1500.0 → 1500, 5114392.17 as it is (never 5.1e+06)
+        out[c] = [_plain(v) if pd.notna(v) else "" for v in frame[c]]
     out["record_id"] = out["record_id"] + "Q"
     # the check character mistyped: another digit (or X) that makes the code neither a valid
     # ID number nor a valid USCC, so it stays shaped like what it was and a masked role
@@ -323,6 +323,11 @@ def _broken(table: pa.Table, how: np.ndarray, shift: np.ndarray) -> pd.DataFrame
 
 
 _CHECK = "0123456789X"
+
+
+def _plain(value: float) -> str:
+    """A number as a department's file writes it: fixed point, no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _mistyped(code: str, start: int) -> str:
