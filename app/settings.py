@@ -24,6 +24,7 @@ from features.compile import BuildConfig
 from features.date_limit import DateLimit, LatestRule, date_limit
 from features.records.windows import TierWindow, WindowPolicy
 from features.store.base import Store
+from scoring.data_quality_config import DEFAULT_WEIGHTS, DEFAULT_ZERO_AT
 from scoring.policies.driver import DriverConfig, PointRule
 from scoring.policies.green_channel import GreenChannelConfig
 from scoring.policies.inspection import ClassPolicy, InspectionConfig
@@ -544,26 +545,8 @@ class QualitySettings(_Strict):
     """Department data quality (数据质量考核, issue 19): score weights, the defect rate at
     which each metric scores 0, volume bounds and required fields per kind."""
 
-    weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "timeliness": 0.25,
-            "completeness": 0.20,
-            "validity": 0.20,
-            "duplicates": 0.10,
-            "accuracy": 0.15,
-            "volume": 0.10,
-        }
-    )
-    zero_at: dict[str, float] = Field(
-        default_factory=lambda: {
-            "timeliness": 0.5,
-            "completeness": 0.2,
-            "validity": 0.05,
-            "duplicates": 0.05,
-            "accuracy": 0.5,
-            "volume": 1.0,
-        }
-    )
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    zero_at: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_ZERO_AT))
     volume_months: int = Field(12, gt=0)
     volume_low: float = Field(0.5, ge=0)
     volume_high: float = Field(2.0, gt=1)

@@ -165,6 +165,7 @@ def alerts_(
     """The stored alerts with their cause and records. 预警列表。"""
     import json
 
+    from features.records.personal import mask_text
     from scoring.watch_store import alerts
 
     with open_store(store) as st:
@@ -172,14 +173,16 @@ def alerts_(
     console.print(f"预警 alerts: {len(frame)}（未确认 open {int(frame['open'].sum())}）")
     for r in frame.to_dict("records"):
         state = "未确认 open" if r["open"] else f"已确认 acknowledged by {r['acked_by']}"
+        cause = escape(mask_text(str(r["cause_zh"])) or "")  # a cause may quote a record ID
         console.print(
             f"{r['alert_id']} {r['as_of']} {r['type_zh']} {_shown(r['subject_id'])} "
-            f"{escape(str(r.get('name') or ''))} — {escape(str(r['cause_zh']))} [{state}]",
+            f"{escape(str(r.get('name') or ''))} — {cause} [{state}]",
             highlight=False,
         )
         for rec in json.loads(r["records"] or "[]"):
+            rid = mask_text(str(rec["record_id"]))  # a department may put an ID in a record ID
             console.print(
-                f"    记录 {rec['record_id']} {rec['kind_zh']} {rec.get('record_date') or ''}"
+                f"    记录 {rid} {rec['kind_zh']} {rec.get('record_date') or ''}"
                 f" 公示 {rec.get('published_on') or '—'}",
                 highlight=False,
                 markup=False,

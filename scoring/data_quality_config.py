@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 METRICS: tuple[str, ...] = (
     "timeliness",
@@ -24,6 +25,30 @@ METRICS: tuple[str, ...] = (
 #: re-push is published later, ``detail`` because it may be reworded; the rest — who, what
 #: kind, the decision's date, its amount, its text and numeric value and its tier — is the
 #: decision itself: two real decisions rarely agree on all of them.
+#: each metric's share of the score (settings ``[quality] weights``; proposals)
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "timeliness": 0.25,
+        "completeness": 0.20,
+        "validity": 0.20,
+        "duplicates": 0.10,
+        "accuracy": 0.15,
+        "volume": 0.10,
+    }
+)
+#: the defect rate at which each metric scores 0 (settings ``[quality] zero_at``; proposals)
+DEFAULT_ZERO_AT: Mapping[str, float] = MappingProxyType(
+    {
+        "timeliness": 0.5,
+        "completeness": 0.2,
+        "validity": 0.05,
+        "duplicates": 0.05,
+        "accuracy": 0.5,
+        "volume": 1.0,
+    }
+)
+
+
 @dataclass(frozen=True)
 class QualityConfig:
     """The data-quality rules (settings ``[quality]``; the deadline from ``[disclosure]``).
@@ -66,26 +91,8 @@ class QualityConfig:
     holidays: tuple[dt.date, ...] = ()
     deadline_kinds: tuple[str, ...] = ("administrative_licence", "administrative_penalty")
     required: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    weights: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "timeliness": 0.25,
-            "completeness": 0.20,
-            "validity": 0.20,
-            "duplicates": 0.10,
-            "accuracy": 0.15,
-            "volume": 0.10,
-        }
-    )
-    zero_at: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "timeliness": 0.5,
-            "completeness": 0.2,
-            "validity": 0.05,
-            "duplicates": 0.05,
-            "accuracy": 0.5,
-            "volume": 1.0,
-        }
-    )
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    zero_at: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_ZERO_AT))
     volume_months: int = 12
     volume_low: float = 0.5
     volume_high: float = 2.0
