@@ -24,8 +24,10 @@ The session
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -41,8 +43,10 @@ from app.settings import secret_key, settings
 from features.compile import BuildConfig
 from features.date_limit import DateLimit, FutureDateError
 from features.records.personal import mask_code, mask_text
+from features.schemes import rated
 from features.store.base import Store
 from scoring.batch import RatingPolicies
+from scoring.loader import champions
 
 
 @st.cache_resource(show_spinner=False)
@@ -95,6 +99,24 @@ def store() -> Store:
 def mlflow_home() -> Path:
     """The MLflow home from settings."""
     return Path(settings().mlflow.home)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_models() -> threading.Thread:
+    """Load every rated scheme's champion once per process, in the background, when the
+    app first runs: a change re-rated from a page then pays for the rating only, not
+    for reading the models from MLflow (2 s on the demo city, 2 cores). Pages that
+    need a model before it is loaded load it themselves (the loader's cache is shared).
+    """
+
+    def load() -> None:
+        # the page that needs a model says what is wrong, not a background thread
+        with contextlib.suppress(Exception):
+            champions(mlflow_home(), rated())
+
+    thread = threading.Thread(target=load, name="xinping-warm-models", daemon=True)
+    thread.start()
+    return thread
 
 
 def casework_settings() -> tuple[Path, BuildConfig, RatingPolicies]:

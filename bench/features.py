@@ -322,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     from features.schemes import SCHEMES
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", default="small", choices=("tiny", "small", "city"))
+    ap.add_argument("--scale", default="small", choices=("tiny", "small", "city", "city3"))
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--as-of", default="2026-10-31")
     ap.add_argument("--schemes", nargs="+", default=list(SCHEMES), choices=list(SCHEMES))

@@ -152,7 +152,7 @@ def latency(store, model, as_of: dt.date, n: int, seed: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", default="city", choices=["small", "city"])
+    parser.add_argument("--scale", default="city", choices=["small", "city", "city3"])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--as-of", default="2026-10-31")
     parser.add_argument("--schemes", nargs="*", default=list(modelled()))

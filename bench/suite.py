@@ -40,10 +40,13 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.commands import CommandRun, measure_commands  # noqa: E402
 from bench.features import (  # noqa: E402  # noqa: E402
     CACHE,
     _dump,
@@ -150,31 +153,6 @@ def _run_spark(lake: str, scheme: str, as_of: str, master: str, out: str) -> Non
     store.close()
     spark.stop()
     _dump(out, frame, {"seconds": seconds, "peak_mb": _peak_mb()})
-
-
-def _run_train(db: str, scheme: str, out: str) -> None:
-    from features.store.duckdb_store import DuckDBStore
-    from training.run import train_scheme
-    from training.spec import load_spec
-
-    with tempfile.TemporaryDirectory(prefix="xp-mlruns-") as home:
-        store = DuckDBStore(db, read_only=True)
-        started = time.perf_counter()
-        result = train_scheme(store, scheme, load_spec(scheme), pathlib.Path(home), "bench")
-        seconds = time.perf_counter() - started
-        store.close()
-    oot = result.report["discrimination"]["oot"]
-    _dump(
-        out,
-        None,
-        {
-            "seconds": seconds,
-            "peak_mb": _peak_mb(),
-            "family": result.family,
-            "auc": oot["auc"],
-            "rows": result.report.get("rows", {}),
-        },
-    )
 
 
 def _run_scoring(db: str, scheme: str, as_of: str, home: str, n: int, out: str) -> None:
@@ -292,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-pandas", action="store_true")
     ap.add_argument("--skip-train", action="store_true")
     ap.add_argument(
+        "--skip-commands",
+        action="store_true",
+        help="do not run the commands (score, lists, watch, monitor, rural, quality, draw, train)",
+    )
+    ap.add_argument(
         "--train-timeout",
         type=float,
         default=3600,
@@ -304,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts()
     started = time.perf_counter()
     sizes, feat_rows, train_rows, score_rows, all_fig = {}, [], [], [], {}
+    cmd_rows: list[str] = []
 
     def flush(done: bool = False) -> None:
         # written after every measurement, so a run stopped early still leaves its figures
@@ -317,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             all_fig,
             time.perf_counter() - started,
             done,
+            cmd_rows,
         )
 
     for scale in args.scales:
@@ -340,19 +325,42 @@ def main(argv: list[str] | None = None) -> int:
             fig,
             flush,
         )
-        for key in [s for s in modelled_household_last() if s in args.schemes]:
-            fig[f"{key}|train"] = t = (
-                Result(False, error="skipped")
-                if args.skip_train
-                else run(_run_train, (str(db), key), timeout_s=args.train_timeout)
-            )
-            if not args.skip_train:
-                auc = f"{t.facts['auc']:.3f} ({t.facts['family']})" if t.ok else "—"
-                train_rows.append(
-                    f"| {scale} | {key} | {_s(t)} | {_mb(t)} | {auc} | {t.load:.1f} |"
+        trained = (
+            ()
+            if args.skip_train
+            else tuple(k for k in modelled_household_last() if k in args.schemes)
+        )
+        if not args.skip_commands:
+
+            def report(r: CommandRun, scale: str = scale, fig: dict = fig) -> None:
+                fig[f"{r.name}|command"] = Result(r.ok, r.seconds, r.peak_mb, r.load)
+                flag = "" if r.within_limit else " ⚠ over 6 GB"
+                cmd_rows.append(
+                    f"| {scale} | `xinping {' '.join(r.argv)}` | {_s(fig[f'{r.name}|command'])} "
+                    f"| {r.peak_mb:,.0f}{flag} | {r.load:.1f} |"
                 )
-                print(train_rows[-1], flush=True)
+                if r.name.startswith("train "):
+                    auc = re.search(r"OOT AUC (\d\.\d+)", r.tail)
+                    fam = re.search(r": (\w+) → xinping", r.tail)
+                    train_rows.append(
+                        f"| {scale} | {r.name[6:]} | {_s(fig[f'{r.name}|command'])} "
+                        f"| {r.peak_mb:,.0f} | {auc.group(1) if auc else '—'}"
+                        f" ({fam.group(1) if fam else '—'}) | {r.load:.1f} |"
+                    )
+                print(cmd_rows[-1], flush=True)
+                if not r.ok:
+                    print(f"  {r.name} failed: {r.tail}", flush=True)
                 flush()
+
+            measure_commands(
+                db,
+                pathlib.Path(args.mlflow_home),
+                args.as_of,
+                trained,
+                timeout_s=args.train_timeout,
+                report=report,
+            )
+        for key in [s for s in modelled_household_last() if s in args.schemes]:
             s = run(_run_scoring, (str(db), key, args.as_of, args.mlflow_home, args.latency_n))
             fig[f"{key}|score"] = s
             if s.ok:
@@ -375,42 +383,73 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: a step whose time or peak memory grows faster than this power of the data is flagged
+GROWTH_LIMIT = 1.1
+
+
+def growth_exponent(sizes: list[float], values: list[float]) -> float:
+    """The least-squares slope of log(value) on log(size): value ~ size ** exponent.
+
+    1 is linear growth; 2 is what a step costing population × parts would show.
+    """
+    x, y = np.log(np.asarray(sizes, float)), np.log(np.asarray(values, float))
+    return float(np.polyfit(x, y, 1)[0])
+
+
 def _growth(args, sizes, all_fig) -> list[str]:
-    if len(args.scales) < 2:
-        return ["(one scale only)"]
-    a, b = args.scales[0], args.scales[-1]
-    if a not in sizes or b not in sizes:
-        return ["(not both scales measured yet)"]
+    scales = [s for s in args.scales if s in sizes]
+    if len(scales) < 2:
+        return ["(fewer than two scales measured yet)"]
+    records = [sizes[s][1] for s in scales]
+    first, last = scales[0], scales[-1]
     lines = [
-        f"Data: subjects ×{sizes[b][0] / sizes[a][0]:.0f}, records "
-        f"×{sizes[b][1] / sizes[a][1]:.0f} from {a} to {b}.",
+        f"Data: {', '.join(f'{s} {sizes[s][1]:,} records' for s in scales)} "
+        f"(×{records[-1] / records[0]:.0f} from {first} to {last}). Exponent = slope of "
+        f"log(seconds or peak MB) on log(records) over the scales measured: 1 is linear; a "
+        f"step above {GROWTH_LIMIT} is flagged ⚠. Peak memory of a process has a fixed "
+        "floor (the interpreter, the libraries, a JVM), so its exponent from a small "
+        "scale understates the growth; read the largest two scales.",
         "",
-        f"| measurement | {a} | {b} | {b} / {a} |",
-        "|---|---|---|---|",
+        "| step | "
+        + " | ".join(f"{s} s" for s in scales)
+        + " | time exponent | "
+        + " | ".join(f"{s} peak MB" for s in scales)
+        + " | memory exponent | last two: time, memory |",
+        "|---" * (2 * len(scales) + 4) + "|",
     ]
-    for key, ra in all_fig[a].items():
-        rb = all_fig[b].get(key)
-        if not isinstance(ra, Result) or rb is None or not (ra.ok and rb.ok):
+    for key in all_fig[first]:
+        runs = [all_fig[s].get(key) for s in scales]
+        if not all(isinstance(r, Result) and r.ok for r in runs):
             continue
-        what = key.replace("|", " · ")
+        t = growth_exponent(records, [r.seconds for r in runs])
+        m = growth_exponent(records, [r.peak_mb for r in runs])
+        t2 = growth_exponent(records[-2:], [r.seconds for r in runs[-2:]])
+        m2 = growth_exponent(records[-2:], [r.peak_mb for r in runs[-2:]])
+
+        def mark(e: float) -> str:
+            return f"{e:.2f}" + (" ⚠" if e > GROWTH_LIMIT else "")
+
         lines.append(
-            f"| {what} s | {ra.seconds:.2f} | {rb.seconds:.2f} | ×{rb.seconds / ra.seconds:.1f} |"
-        )
-        if key.endswith("|score"):
-            for k, label in (("lat_p95", "one subject p95 ms"), ("ours_rate", "subjects/s")):
-                va, vb = ra.facts[k], rb.facts[k]
-                lines.append(
-                    f"| {key.split('|')[0]} · {label} | {va:,.0f} | {vb:,.0f} | ×{vb / va:.2f} |"
-                )
-        lines.append(
-            f"| {what} peak MB | {ra.peak_mb:,.0f} | {rb.peak_mb:,.0f} "
-            f"| ×{rb.peak_mb / ra.peak_mb:.1f} |"
+            f"| {key.replace('|', ' · ')} | "
+            + " | ".join(f"{r.seconds:.1f}" for r in runs)
+            + f" | {mark(t)} | "
+            + " | ".join(f"{r.peak_mb:,.0f}" for r in runs)
+            + f" | {mark(m)} | {mark(t2)}, {mark(m2)} |"
         )
     return lines
 
 
 def write(
-    args, facts, sizes, feat_rows, train_rows, score_rows, all_fig, total_s, done: bool = True
+    args,
+    facts,
+    sizes,
+    feat_rows,
+    train_rows,
+    score_rows,
+    all_fig,
+    total_s,
+    done: bool = True,
+    cmd_rows=(),
 ) -> None:
     status = (
         ""
@@ -441,7 +480,17 @@ a Parquet lake; pandas reads the needed columns from the DuckDB file and compute
 |---|---|---|---|---|---|---|---|---|
 {chr(10).join(feat_rows)}
 
-## Training (shipped specs, small-city champions not touched)
+## Commands as users run them
+
+Each `xinping` command exactly as typed, default settings, on a writable copy of the scale's
+city (`bench/commands.py`); peak = the largest resident size of the process and its children.
+Ceiling: 6 GB per command at default settings (flagged ⚠ when above).
+
+| scale | command | seconds | peak MB | load |
+|---|---|---|---|---|
+{chr(10).join(cmd_rows) if cmd_rows else "| not run |"}
+
+## Training (`xinping train --subject …`, shipped specs, into the run's MLflow home)
 
 | scale | scheme | seconds | peak MB | OOT AUC (family) | load |
 |---|---|---|---|---|---|
@@ -462,7 +511,7 @@ champions in `mlruns/` (trained on the small city).
 |---|---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(score_rows)}
 
-## Growth from {args.scales[0]} to {args.scales[-1]}
+## Growth over the scales
 
 {chr(10).join(_growth(args, sizes, all_fig))}
 

@@ -146,9 +146,11 @@ def resolve(
         Unknown objection, already resolved, or resolved before it was opened.
     """
     models, skipped = champions(home, rated())
-    record_id = store.scalar(
-        "SELECT record_id FROM objections WHERE objection_id = ? LIMIT 1", [objection_id]
+    # the objection names its record's subject: no search of the records for it
+    opened = store.query(
+        "SELECT subject_id FROM objections WHERE objection_id = ? LIMIT 1", [objection_id]
     )
+    subjects = [] if opened.empty else affected_subjects(store, str(opened["subject_id"].iloc[0]))
 
     def change():
         row = resolve_objection(store, objection_id, upheld, by, on, role=role)
@@ -159,9 +161,7 @@ def resolve(
             "on": str(on),
         }
 
-    row, changes, seconds = _rerate(
-        store, _subjects_of(store, record_id), on, models, build, policies, change
-    )
+    row, changes, seconds = _rerate(store, subjects, on, models, build, policies, change)
     return Outcome(objection_id, changes, seconds, status=str(row["status"]), skipped=skipped)
 
 

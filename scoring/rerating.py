@@ -27,10 +27,10 @@ import pandas as pd
 from features.compile import BuildConfig, id_list
 from features.dsl import Related
 from features.link_lookup import links
-from features.schemes import schemes
+from features.schemes import get_scheme, schemes
 from features.store.base import Store
 from features.subjects import current_subjects_sql
-from scoring.batch import RatingPolicies, rate_subjects, score_scheme
+from scoring.batch import RatingPolicies, rate_subjects, write_ratings
 from scoring.history import ratings_on
 from scoring.loader import LoadedModel
 
@@ -117,6 +117,30 @@ def link_readers() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
+def models_of_types(
+    store: Store, subject_ids: Iterable[str], models: Mapping[str, LoadedModel]
+) -> dict[str, LoadedModel]:
+    """The models of the schemes whose population is of a type among the subjects'.
+
+    A change touches a firm and the people behind it; the schemes of other subject types
+    cannot rate them, and slicing the store for each of them would cost a query each
+    for nothing (an objection in the app re-rated nine schemes for two).
+    """
+    ids = list(dict.fromkeys(subject_ids))
+    if not ids:
+        return {}
+    types = set(
+        store.query(
+            f"SELECT DISTINCT subject_type FROM subjects WHERE subject_id IN {id_list(tuple(ids))}"
+        )["subject_type"]
+    )
+    return {
+        key: model
+        for key, model in models.items()
+        if get_scheme(key).population.subject_type in types
+    }
+
+
 def baseline(
     store: Store,
     subject_ids: Iterable[str],
@@ -167,11 +191,12 @@ def rerate(
     changes: list[Change] = []
     for scheme, model in models.items():
         in_force = ratings_on(store, scheme, on, ids).set_index("subject_id")
-        run = score_scheme(store, model, on, cfg=cfg, subjects=ids, cause=cause, policies=policies)
-        if run.rows == 0:
+        # the rows score_scheme would write, kept in hand: they are the "after" (the
+        # latest scored_at of the day), so the store is not read back for them
+        after = rate_subjects(store, model, on, cfg, ids, cause=cause, policies=policies)
+        if after.empty:
             continue
-        after = ratings_on(store, scheme, on, ids)
-        after = after[after["scored_at"] == after["scored_at"].max()]
+        write_ratings(store, after, replace_batch=False)
         same_day = None if before is None else before.get(scheme)
         for _, row in after.iterrows():
             sid = row["subject_id"]
@@ -220,7 +245,11 @@ def rerate_change(
     and the seconds of the re-rating.
     """
     ids = list(dict.fromkeys(subject_ids))
-    before = baseline(store, ids, on, models, cfg, policies)
-    result, cause = change()
-    changes, seconds = rerate(store, ids, on, models, cause, cfg, policies, before=before)
+    # the change and the ratings it causes are several writes with reads between them:
+    # the store is taken for writing once (each write would otherwise reopen the file)
+    with store.writing():
+        models = models_of_types(store, ids, models)
+        before = baseline(store, ids, on, models, cfg, policies)
+        result, cause = change()
+        changes, seconds = rerate(store, ids, on, models, cause, cfg, policies, before=before)
     return result, changes, seconds

@@ -85,7 +85,12 @@ def _sheet_words(text: str) -> str:
 
 _GENERATED = re.compile(r"synthetic:(?P<city>\w+) scale=(?P<scale>\w+) seed=(?P<seed>\d+)")
 _CITIES = {"qujing": ("曲靖", "Qujing")}
-_SCALES = {"tiny": ("测试", "test"), "small": ("演示", "demo"), "city": ("全市", "city")}
+_SCALES = {
+    "tiny": ("测试", "test"),
+    "small": ("演示", "demo"),
+    "city": ("全市", "city"),
+    "city3": ("三倍城市", "three cities"),
+}
 
 
 def file_text(name: str | None, lang: str = "zh") -> str:

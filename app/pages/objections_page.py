@@ -21,6 +21,7 @@ from app.state import (
     require,
     store,
 )
+from features.date_limit import FutureDateError
 from scoring.casework import object_to, repair, resolve
 from scoring.disclosure_deadline import late_disclosures
 from scoring.objections import ObjectionError, deadlines, negative_records
@@ -80,6 +81,37 @@ with tab_open:
         except ObjectionError as exc:
             refused(exc)
 
+
+def resolve_chosen() -> None:
+    """办结 (the button's callback): it runs before the page is drawn again, so the list
+    of open objections below no longer shows the one just resolved."""
+    choice = st.session_state.get("obj_choice")
+    if not choice:
+        return
+    day = st.session_state.get("on", latest)
+    try:
+        date_limit().check(day, t("obj.on"))
+        out = resolve(
+            s,
+            choice,
+            st.session_state.get("verdict") == "upheld",
+            user.username,
+            user.role,
+            day,
+            *casework_settings(),
+        )
+    except FutureDateError as exc:
+        st.session_state["obj_resolution"] = ("error", exc.zh if lang() == "zh" else exc.en)
+    except ObjectionError as exc:
+        st.session_state["obj_resolution"] = (
+            "error",
+            formats.plain(exc.zh if lang() == "zh" else str(exc)),
+        )
+    else:
+        done = t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}"))
+        st.session_state["obj_resolution"] = ("done", done, out)
+
+
 with tab_list:
     due = deadlines(s, on, cfg.objections.rules())
     if due.empty:
@@ -109,30 +141,20 @@ with tab_list:
             ],
             key="due",
         )
-        choice = st.selectbox(t("col.objection_id"), list(due["objection_id"]), key="obj_choice")
-        verdict = st.radio(
+        st.selectbox(t("col.objection_id"), list(due["objection_id"]), key="obj_choice")
+        st.radio(
             t("obj.verdict"),
             ["upheld", "rejected"],
             horizontal=True,
             format_func=lambda v: t(f"obj.{v}"),
             key="verdict",
         )
-        if st.button(t("obj.resolve_button"), key="resolve") and not after_limit(on, t("obj.on")):
-            try:
-                with st.spinner(t("obj.rerating")):
-                    out = resolve(
-                        s,
-                        choice,
-                        verdict == "upheld",
-                        user.username,
-                        user.role,
-                        on,
-                        *casework_settings(),
-                    )
-                done = t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}"))
-                show_outcome(done, out, user)
-            except ObjectionError as exc:
-                refused(exc)
+        st.button(t("obj.resolve_button"), key="resolve", on_click=resolve_chosen)
+    resolution = st.session_state.pop("obj_resolution", None)
+    if resolution is not None and resolution[0] == "error":
+        st.error(resolution[1])
+    elif resolution is not None:
+        show_outcome(resolution[1], resolution[2], user)
 
 with tab_repair:
     # 信用修复指引 for the subject at hand: which repair lifts its grade most, and when

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import pandas as pd
@@ -55,6 +55,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def transaction(self) -> AbstractContextManager[Store]:
         """A store whose writes commit together at the end of the block or not at all."""
+
+    def writing(self) -> AbstractContextManager[Store]:
+        """Keep the store open for writing across the calls of the block.
+
+        A store that other processes share may open and let go of its file for each
+        write; a use case of several writes and the reads between them (a change and
+        its re-rating) holds it once instead. Stores that hold nothing do nothing.
+        """
+        return nullcontext(self)
 
     def cluster(self, table: str, by: str) -> None:
         """Store ``table``'s rows in ``by`` order (same rows, nothing lost).

@@ -202,6 +202,9 @@ def test_objections_page_opens_resolves_and_repairs_with_re_rating(app_env: dict
     at.button(key="resolve").click().run()
     _ok(at)
     assert any(oid in s.value and "异议成立" in s.value for s in at.success)
+    # resolved before the page is drawn again: the open list no longer offers it
+    still_open = [o for w in at.selectbox if w.key == "obj_choice" for o in w.options]
+    assert oid not in still_open
 
     at = _ok(page("objections", "admin"))
     at.text_input(key="repair_record").input(second)

@@ -32,6 +32,8 @@ SCALES: dict[str, ScaleSpec] = {
     "tiny": ScaleSpec(2_000, 4_000, 20, 4, 1_000, 2_000, 1),  # tests
     "small": ScaleSpec(10_000, 20_000, 100, 12, 5_000, 10_000, 1),
     "city": ScaleSpec(300_000, 1_000_000, 2_500, 130, 200_000, 25_000, 3),
+    # three cities' worth: the benchmark suite's growth step (bench/suite.py)
+    "city3": ScaleSpec(900_000, 3_000_000, 7_500, 390, 600_000, 25_000, 3),
 }
 
 _FLAT = np.ones(12)
