@@ -424,9 +424,6 @@ RECORDS = Table(
         _INGEST_ID,
         _RECORDED_AT,
     ),
-    # an objection, a repair, a correction and the public objection form find a record by
-    # its ID: without the index each scanned every record (city, 45 M: 1.6-2.4 s a look-up)
-    lookups=("record_id",),
 )
 
 OBJECTIONS = Table(

@@ -266,7 +266,6 @@ def test_lookup_columns_are_indexed_and_stay_indexed_after_clustering(tmp_path: 
         ("subjects", "legal_rep_id"),
         ("objections", "record_id"),
         ("repairs", "record_id"),
-        ("records", "record_id"),
     } <= declared
     store = DuckDBStore(tmp_path / "x.duckdb")
     assert declared <= _indexes(store)
