@@ -18,11 +18,15 @@ import pandas as pd
 
 from models import grade_tests, metrics
 from models.pipeline import RatingPipeline
+from training.fit import weights_of
 from training.gates import check_gates  # noqa: F401 - re-exported for existing callers
 from training.spec import Gates
 
 
-def _disc(y: np.ndarray, pd_: np.ndarray) -> dict[str, float]:
+def _disc(y: np.ndarray, pd_: np.ndarray, w: np.ndarray | None = None) -> dict[str, float]:
+    """Discrimination of one part; a weighted sample (``w``) is judged as the population
+    it stands for (``n`` and ``events`` stay the rows held; ``represents``: their weight)."""
+    extra = {} if w is None else {"represents": float(np.sum(w))}
     if len(np.unique(y)) < 2:
         return {
             "n": len(y),
@@ -31,27 +35,48 @@ def _disc(y: np.ndarray, pd_: np.ndarray) -> dict[str, float]:
             "gini": float("nan"),
             "ks": float("nan"),
             "brier": float("nan"),
+            **extra,
         }
     return {
         "n": len(y),
         "events": int(y.sum()),
-        "event_rate": float(np.mean(y)),
-        "mean_pd": float(np.mean(pd_)),
-        "auc": metrics.auc(y, pd_),
-        "gini": metrics.gini(y, pd_),
-        "ks": metrics.ks(y, pd_),
-        "brier": metrics.brier(y, pd_),
+        "event_rate": float(np.average(y, weights=w)),
+        "mean_pd": float(np.average(pd_, weights=w)),
+        "auc": metrics.auc(y, pd_, w),
+        "gini": metrics.gini(y, pd_, w),
+        "ks": metrics.ks(y, pd_, w),
+        "brier": metrics.brier(y, pd_, w),
+        **extra,
     }
 
 
 def grade_table(
-    grades: np.ndarray, pd_: np.ndarray, y: np.ndarray, keys: tuple[str, ...]
+    grades: np.ndarray,
+    pd_: np.ndarray,
+    y: np.ndarray,
+    keys: tuple[str, ...],
+    weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Per grade: count, share, mean predicted PD, observed rate, binomial test."""
+    """Per grade: count, share, mean predicted PD, observed rate, binomial test.
+
+    With ``weight`` (a weighted sample), counts and defaults are the subjects the rows
+    stand for, rounded to whole subjects, and the PD their weighted mean.
+    """
     frame = pd.DataFrame({"grade": grades, "pd": pd_, "y": y})
-    g = frame.groupby("grade", observed=False).agg(
-        count=("y", "size"), defaults=("y", "sum"), predicted_pd=("pd", "mean")
-    )
+    if weight is None:
+        g = frame.groupby("grade", observed=False).agg(
+            count=("y", "size"), defaults=("y", "sum"), predicted_pd=("pd", "mean")
+        )
+    else:
+        frame = frame.assign(w=weight, wy=weight * y, wpd=weight * pd_)
+        sums = frame.groupby("grade", observed=False)[["w", "wy", "wpd"]].sum()
+        g = pd.DataFrame(
+            {
+                "count": sums["w"].round().astype(int),
+                "defaults": sums["wy"].round().astype(int),
+                "predicted_pd": sums["wpd"] / sums["w"],
+            }
+        )
     g = g.reindex(list(keys)).fillna({"count": 0, "defaults": 0})
     g["predicted_pd"] = g["predicted_pd"].fillna(0.0)
     test = metrics.binomial_test(
@@ -172,7 +197,12 @@ def ordering_table(grades: np.ndarray, y: np.ndarray, keys: tuple[str, ...], lev
     }
 
 
-def feature_auc(train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...]) -> dict:
+def feature_auc(
+    train: pd.DataFrame,
+    oot: pd.DataFrame,
+    features: tuple[str, ...],
+    weight: np.ndarray | None = None,
+) -> dict:
     """Each feature's own out-of-time AUC: its training default rate per bin (deciles of
     a number, each category, missing as a bin) read as the score of the out-of-time
     subjects. Learnt on train, judged out of time, so a high value is real separation —
@@ -189,13 +219,21 @@ def feature_auc(train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...
             kb = b.astype(str).where(b.notna(), "<NA>").to_numpy()
         else:
             x, z = a.to_numpy(float), b.to_numpy(float)
-            finite = x[~np.isnan(x)]
             edges = (
-                np.unique(np.quantile(finite, np.linspace(0, 1, 11)[1:-1])) if finite.size else []
+                np.unique(metrics.quantile(x, np.linspace(0, 1, 11)[1:-1], weight))
+                if np.any(~np.isnan(x))
+                else []
             )
             ka = np.where(np.isnan(x), -1, np.searchsorted(edges, x, side="left"))
             kb = np.where(np.isnan(z), -1, np.searchsorted(edges, z, side="left"))
-        rates = pd.DataFrame({"k": ka, "y": y_tr}).groupby("k")["y"].agg(["sum", "size"])
+        if weight is None:
+            rates = pd.DataFrame({"k": ka, "y": y_tr}).groupby("k")["y"].agg(["sum", "size"])
+        else:
+            rates = (
+                pd.DataFrame({"k": ka, "sum": weight * y_tr, "size": weight})
+                .groupby("k")[["sum", "size"]]
+                .sum()
+            )
         # a few pseudo-observations at the base rate keep a rare bin from scoring 0 or 1
         smooth = (rates["sum"] + 10 * base) / (rates["size"] + 10)
         score = pd.Series(kb).map(smooth).fillna(base).to_numpy(float)
@@ -204,15 +242,24 @@ def feature_auc(train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...
 
 
 def feature_psi(
-    train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...]
+    train: pd.DataFrame,
+    oot: pd.DataFrame,
+    features: tuple[str, ...],
+    weight: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """PSI of every feature (categories as their own bins, missing as a bin)."""
+    """PSI of every feature (categories as their own bins, missing as a bin);
+    ``weight``: the subjects each training row stands for (a weighted sample)."""
     out = {}
     for f in features:
         a, b = train[f], oot[f]
         if a.dtype == object or str(a.dtype) in ("str", "string", "category"):
             cats = sorted(set(a.dropna().astype(str)) | set(b.dropna().astype(str)))
-            ea = a.astype(str).where(a.notna(), "<NA>").value_counts()
+            keys_a = a.astype(str).where(a.notna(), "<NA>")
+            ea = (
+                keys_a.value_counts()
+                if weight is None
+                else pd.Series(weight, index=a.index).groupby(keys_a.to_numpy()).sum()
+            )
             eb = b.astype(str).where(b.notna(), "<NA>").value_counts()
             idx = [*cats, "<NA>"]
             pa_ = ea.reindex(idx, fill_value=0).to_numpy(float)
@@ -224,9 +271,12 @@ def feature_psi(
             # rows: a shift among the 1 % of subjects that have a value weighs 1 %, not
             # as much as a shift of the whole population
             x, z = a.to_numpy(float), b.to_numpy(float)
-            xs = x[~np.isnan(x)]
-            edges = np.unique(np.quantile(xs, np.linspace(0, 1, 11)[1:-1])) if xs.size else []
-            out[f] = metrics.psi(x, z, bins=list(edges))
+            edges = (
+                np.unique(metrics.quantile(x, np.linspace(0, 1, 11)[1:-1], weight))
+                if np.any(~np.isnan(x))
+                else []
+            )
+            out[f] = metrics.psi(x, z, bins=list(edges), expected_weight=weight)
     return out
 
 
@@ -251,6 +301,10 @@ def evaluate(
     gates
         The spec's gates: confidence, power and minimum evidence of the tests
         (defaults of :class:`training.spec.Gates` when not given).
+
+    A part drawn as a weighted sample (a ``weight`` column) is judged with its weights:
+    discrimination, the training grade table, and the training side of the PSIs and of
+    the single-feature AUCs stand for the population, not for the rows held.
     """
     gates = gates or Gates()
     keys = pipeline.scale.keys
@@ -262,8 +316,10 @@ def evaluate(
         "grades": list(keys),
         "cutoffs": list(pipeline.scale.cutoffs),
     }
+    weights = {k: weights_of(v) for k, v in parts.items()}
     report["discrimination"] = {
-        k: _disc(parts[k]["label"].to_numpy(int), rated[k]["pd"].to_numpy()) for k in parts
+        k: _disc(parts[k]["label"].to_numpy(int), rated[k]["pd"].to_numpy(), weights[k])
+        for k in parts
     }
     y = oot["label"].to_numpy(int)
     pd_oot = rated["oot"]["pd"].to_numpy()
@@ -287,16 +343,21 @@ def evaluate(
         rated["train"]["pd"].to_numpy(),
         train["label"].to_numpy(int),
         keys,
+        weights["train"],
     )
     report["train_grades"] = train_table.reset_index().to_dict(orient="records")
     report["stability"] = {
         "score_psi": metrics.psi(
-            rated["train"]["score"].to_numpy(float), rated["oot"]["score"].to_numpy(float)
+            rated["train"]["score"].to_numpy(float),
+            rated["oot"]["score"].to_numpy(float),
+            expected_weight=weights["train"],
         ),
-        "feature_psi": feature_psi(train, oot, pipeline.features),
+        "feature_psi": feature_psi(train, oot, pipeline.features, weights["train"]),
     }
     report["feature_psi"] = report["stability"]["feature_psi"]
-    report["leakage"] = {"feature_auc": feature_auc(train, oot, pipeline.features)}
+    report["leakage"] = {
+        "feature_auc": feature_auc(train, oot, pipeline.features, weights["train"])
+    }
     dates = sorted(oot["as_of"].unique())
     if len(dates) >= 2:
         before = oot["as_of"] == dates[-2]

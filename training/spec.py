@@ -125,6 +125,22 @@ class Features(_Strict):
     exclude: tuple[str, ...] = ()
 
 
+class Sample(_Strict):
+    """How many rows of the fitted snapshots (``train`` and ``validation``) a run holds.
+
+    When the full snapshots hold more than ``max_rows`` rows, the run keeps every default
+    and a seeded share of the non-defaults (:mod:`features.sample`, drawn by a hash of
+    the subject, the date and the spec's ``seed``, in the engine's query), each kept
+    non-default weighted by the subjects it stands for in the fit, the calibration, the
+    grade bands and the report. The share is the one that holds about ``max_rows`` rows
+    (the draw's binomial noise aside). Below the bound nothing is sampled and the run is
+    the full one. The out-of-time snapshots are never sampled: the report is on the whole
+    out-of-time population. ``max_rows = 0`` never samples.
+    """
+
+    max_rows: int = Field(1_000_000, ge=0)
+
+
 class TrainingSpec(_Strict):
     """Everything that decides a training run (with the data and the code version)."""
 
@@ -137,6 +153,7 @@ class TrainingSpec(_Strict):
     gates: Gates = Gates()
     history: History = History()
     features: Features = Features()
+    sample: Sample = Sample()
 
 
 def spec_file(scheme: str) -> Path:
