@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import multiprocessing as mp
 import os
+import queue as queue_module
 import subprocess
 import sys
 import tempfile
@@ -45,17 +46,30 @@ def _peak_mb() -> float:
     return float("nan")
 
 
-def _arm(store: str, scheme: str, max_rows: int | None, engine: str, out: mp.Queue) -> None:
-    """One training run in this (spawned) process; puts its figures on ``out``."""
+def _arm(
+    store: str,
+    scheme: str,
+    max_rows: int | None,
+    engine: str,
+    out: mp.Queue,
+    share: float | None = None,
+) -> None:
+    """One training run in this (spawned) process; puts its figures on ``out``.
+    ``share``: the bound is that share of the fitted snapshots' rows (counted first,
+    outside the timed run)."""
+    from features.build import snapshot_counts
     from features.store.duckdb_store import DuckDBStore
     from training.run import train_scheme
     from training.spec import Sample, load_spec
 
     spec = load_spec(scheme)
-    if max_rows is not None:
-        spec = spec.model_copy(update={"sample": Sample(max_rows=max_rows)})
     load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as home, DuckDBStore(store, read_only=True) as st:
+        if share is not None:
+            dates = spec.snapshots.train + spec.snapshots.validation
+            max_rows = round(share * int(snapshot_counts(st, scheme, dates)["subjects"].sum()))
+        if max_rows is not None:
+            spec = spec.model_copy(update={"sample": Sample(max_rows=max_rows)})
         started = time.perf_counter()
         result = train_scheme(st, scheme, spec, Path(home), "bench", engine=engine)
         seconds = time.perf_counter() - started
@@ -86,19 +100,23 @@ def _arm(store: str, scheme: str, max_rows: int | None, engine: str, out: mp.Que
     )
 
 
-def run_arm(store: str, scheme: str, max_rows: int | None, engine: str) -> dict:
+def run_arm(
+    store: str, scheme: str, max_rows: int | None, engine: str, share: float | None = None
+) -> dict:
     """:func:`_arm` in a spawned process."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_arm, args=(store, scheme, max_rows, engine, queue))
+    proc = ctx.Process(target=_arm, args=(store, scheme, max_rows, engine, queue, share))
     proc.start()
     while True:
         try:
             result = queue.get(timeout=5)
             break
-        except Exception:  # queue.Empty: fail fast when the arm died
+        except queue_module.Empty:  # fail fast when the arm died
             if not proc.is_alive():
-                raise RuntimeError(f"{scheme}: the training arm died (exit {proc.exitcode})")
+                raise RuntimeError(
+                    f"{scheme}: the training arm died (exit {proc.exitcode})"
+                ) from None
     proc.join()
     return result
 
@@ -164,6 +182,9 @@ def main() -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--schemes", nargs="+", required=True)
     parser.add_argument("--max-rows", type=int, default=None, help="bounded arm's bound")
+    parser.add_argument(
+        "--share", type=float, default=None, help="bounded arm's bound: this share of the rows"
+    )
     parser.add_argument("--engine", default="duckdb")
     parser.add_argument("--skip-full", action="store_true", help="only the bounded arm")
     parser.add_argument("--no-write", action="store_true")
@@ -182,7 +203,7 @@ def main() -> None:
         full = {} if args.skip_full else run_arm(args.store, scheme, 0, args.engine)
         if full:
             print(scheme, "full", json.dumps(full, default=str), flush=True)
-        bounded = run_arm(args.store, scheme, args.max_rows, args.engine)
+        bounded = run_arm(args.store, scheme, args.max_rows, args.engine, args.share)
         print(scheme, "bounded", json.dumps(bounded, default=str), flush=True)
         if full:
             rows.append((scheme, full, bounded))
@@ -193,6 +214,8 @@ def main() -> None:
     if args.no_write:
         return
     bound = "as shipped (1,000,000)" if args.max_rows is None else f"{args.max_rows:,}"
+    if args.share is not None:
+        bound = f"{args.share:.0%} of the fitted rows"
     header = (
         f"\n## {Path(args.store).name} · bound {bound} · engine {args.engine} · "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC · commit {commit}"
