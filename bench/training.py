@@ -1,7 +1,8 @@
 """Training on the full snapshots against training on the bounded sample, side by side.
 
 Each arm calls what ``xinping train --subject <scheme>`` calls — ``training.run.train_scheme``
-with the scheme's spec, on a read-only store, registering into a throw-away MLflow home —
+with the scheme's spec, on the store opened as the command opens it (read-only, the
+settings' DuckDB memory limit), registering into a throw-away MLflow home —
 in its own spawned process, so each peak memory (``VmHWM``) is its own:
 
 * ``full``: the spec with ``[sample] max_rows = 0`` (every row of every snapshot);
@@ -57,14 +58,15 @@ def _arm(
     """One training run in this (spawned) process; puts its figures on ``out``.
     ``share``: the bound is that share of the fitted snapshots' rows (counted first,
     outside the timed run)."""
+    from app.cli_root import open_store
     from features.build import snapshot_counts
-    from features.store.duckdb_store import DuckDBStore
     from training.run import train_scheme
     from training.spec import Sample, load_spec
 
     spec = load_spec(scheme)
     load = [os.getloadavg()[0]]
-    with tempfile.TemporaryDirectory() as home, DuckDBStore(store, read_only=True) as st:
+    # the store opened as `xinping train` opens it (read-only, settings' memory limit)
+    with tempfile.TemporaryDirectory() as home, open_store(Path(store), read_only=True) as st:
         if share is not None:
             dates = spec.snapshots.train + spec.snapshots.validation
             max_rows = round(share * int(snapshot_counts(st, scheme, dates)["subjects"].sum()))
