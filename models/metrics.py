@@ -148,7 +148,13 @@ def brier(y_true, pd_pred, sample_weight=None) -> float:
     return float(np.average((p - y) ** 2, weights=_weights(y, sample_weight)))
 
 
-def psi(expected, actual, bins: int | Sequence[float] = 10, expected_weight=None) -> float:
+def psi(
+    expected,
+    actual,
+    bins: int | Sequence[float] = 10,
+    expected_weight=None,
+    actual_weight=None,
+) -> float:
     """Population stability index of ``actual`` against ``expected``.
 
     ``PSI = Σ (a_i - e_i) · ln(a_i / e_i)`` over bins, where ``e_i`` and ``a_i`` are the
@@ -168,6 +174,8 @@ def psi(expected, actual, bins: int | Sequence[float] = 10, expected_weight=None
         Bins are ``(-inf, c_1], (c_1, c_2], …, (c_k, inf)``.
     expected_weight : array-like of shape (n,), optional
         Subjects each ``expected`` row stands for (its quantiles and shares weighted).
+    actual_weight : array-like of shape (m,), optional
+        Subjects each ``actual`` row stands for (its shares weighted).
 
     Returns
     -------
@@ -199,7 +207,8 @@ def psi(expected, actual, bins: int | Sequence[float] = 10, expected_weight=None
 
     ew = None if expected_weight is None else np.asarray(expected_weight, float).ravel()
     pe = np.maximum(shares(e, ew), PSI_EPSILON)
-    pa = np.maximum(shares(a), PSI_EPSILON)
+    aw = None if actual_weight is None else np.asarray(actual_weight, float).ravel()
+    pa = np.maximum(shares(a, aw), PSI_EPSILON)
     return float(np.sum((pa - pe) * np.log(pa / pe)))
 
 

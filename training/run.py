@@ -97,14 +97,16 @@ def training_sample(
     spec: TrainingSpec,
     dates: list[dt.date],
     engine: str = "duckdb",
+    bound: int | None = None,
 ) -> tuple[NonDefaultSample | None, dict]:
-    """The sample of the fitted snapshots ``dates`` under the spec's ``[sample]`` bound.
+    """The sample of the snapshots ``dates`` under ``bound`` rows (default: the spec's
+    ``[sample] max_rows``; 0 never samples).
 
     Returns the sample (``None`` when the full snapshots fit) and what the report and
     MLflow record of it: the bound, the full snapshots' rows and defaults, the share of
     non-defaults kept and their weight.
     """
-    bound = spec.sample.max_rows
+    bound = spec.sample.max_rows if bound is None else bound
     info: dict = {"max_rows": bound, "seed": spec.seed, "sampled": False}
     if bound == 0:
         return None, info
@@ -136,9 +138,10 @@ def build_frames(
     the store's history covers it (:func:`history_check`; the result is ``history``).
 
     The fitted snapshots (``train`` and ``validation``) are drawn as the weighted sample
-    of :func:`training_sample` when they exceed the spec's ``[sample] max_rows`` (the
-    result's ``sample`` says how); the out-of-time snapshots are always whole. ``engine``
-    runs the queries (``duckdb`` or ``spark``: the same rows either way).
+    of :func:`training_sample` when they exceed the spec's ``[sample] max_rows``, the
+    out-of-time ones when they exceed ``oot_max_rows`` (the result's ``sample`` says how,
+    the out-of-time draw under ``oot``). ``engine`` runs the queries (``duckdb`` or
+    ``spark``: the same rows either way).
     """
     say = progress or (lambda msg: None)
     history = history_check(store, scheme, spec)
@@ -159,24 +162,30 @@ def build_frames(
         )
     kept = {k: [dt.date.fromisoformat(d) for d in v] for k, v in history["kept"].items()}
     sample, info = training_sample(store, scheme, spec, kept["train"] + kept["validation"], engine)
-    if sample is not None:
-        say(
-            f"sampling the fitted snapshots: every default and {sample.kept_share:.2%} of the "
-            f"{info['full_rows'] - info['full_defaults']:,} non-defaults "
-            f"(bound {info['max_rows']:,} rows)"
-        )
+    oot_sample, info["oot"] = training_sample(
+        store, scheme, spec, kept["oot"], engine, spec.sample.oot_max_rows
+    )
+    for what, drawn, about in (
+        ("fitted", sample, info),
+        ("out-of-time", oot_sample, info["oot"]),
+    ):
+        if drawn is not None:
+            say(
+                f"sampling the {what} snapshots: every default and {drawn.kept_share:.2%} of "
+                f"the {about['full_rows'] - about['full_defaults']:,} non-defaults "
+                f"(bound {about['max_rows']:,} rows)"
+            )
     parts = {
         part: build_training_frame(
             store,
             scheme,
             tuple(dates),
             engine=engine,
-            sample=sample if part != "oot" else None,
+            sample=oot_sample if part == "oot" else sample,
         )
         for part, dates in kept.items()
     }
-    if sample is not None:
-        info["rows"] = {part: len(frame) for part, frame in parts.items()}
+    info["rows"] = {part: len(frame) for part, frame in parts.items()}
     return Frames(parts["train"], parts["validation"], parts["oot"], history=history, sample=info)
 
 

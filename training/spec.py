@@ -134,11 +134,16 @@ class Sample(_Strict):
     non-default weighted by the subjects it stands for in the fit, the calibration, the
     grade bands and the report. The share is the one that holds about ``max_rows`` rows
     (the draw's binomial noise aside). Below the bound nothing is sampled and the run is
-    the full one. The out-of-time snapshots are never sampled: the report is on the whole
-    out-of-time population. ``max_rows = 0`` never samples.
+    the full one. ``max_rows = 0`` never samples.
+
+    ``oot_max_rows`` bounds the out-of-time snapshots the same way (the report's
+    discrimination, grade tests, PSIs and migration then weigh each row by the subjects it
+    stands for). It is above a city's out-of-time snapshots, so that the report there is on
+    the whole population; a province's are sampled.
     """
 
     max_rows: int = Field(1_000_000, ge=0)
+    oot_max_rows: int = Field(2_000_000, ge=0)
 
 
 class TrainingSpec(_Strict):

@@ -49,9 +49,12 @@ def bound(full) -> int:
 
 
 @pytest.fixture(scope="module")
-def sampled(store, spec, bound) -> Frames:
+def sampled(store, spec, bound, full) -> Frames:
+    # the fitted snapshots bound to half their rows; the out-of-time ones to half theirs
     return build_frames(
-        store, get_scheme(SCHEME), spec.model_copy(update={"sample": Sample(max_rows=bound)})
+        store,
+        get_scheme(SCHEME),
+        spec.model_copy(update={"sample": Sample(max_rows=bound, oot_max_rows=len(full.oot) // 2)}),
     )
 
 
@@ -77,8 +80,10 @@ def test_above_the_bound_the_fitted_parts_are_sampled(full, sampled, bound) -> N
         w = got["weight"].to_numpy()
         assert np.allclose(w[got["label"] == 0], info["non_default_weight"])
         assert abs(w.sum() / len(whole) - 1) < 0.05  # stands for the whole snapshots
-    # the out-of-time snapshots are whole
-    pd.testing.assert_frame_equal(sampled.oot, full.oot)
+    # the out-of-time snapshots under their own bound, every default kept
+    assert info["oot"]["sampled"] is True
+    assert len(sampled.oot) <= 1.05 * info["oot"]["max_rows"]
+    assert sampled.oot["label"].sum() == full.oot["label"].sum()
 
 
 def test_weights_reach_the_level_and_the_report(spec, full, sampled) -> None:
@@ -98,9 +103,25 @@ def test_weights_reach_the_level_and_the_report(spec, full, sampled) -> None:
     pd_latest = pipeline.predict_pd(both[latest])
     assert np.average(pd_latest, weights=w) == pytest.approx(level, rel=1e-6)
     report = evaluate(pipeline, sampled.train, sampled.validation, sampled.oot)
+    whole = evaluate(pipeline, full.train, full.validation, full.oot)
     train = report["discrimination"]["train"]
     assert train["represents"] == pytest.approx(len(full.train), rel=0.05)
     assert train["event_rate"] == pytest.approx(full.train["label"].mean(), rel=0.1)
-    assert "represents" not in report["discrimination"]["oot"]
+    assert "represents" not in whole["discrimination"]["oot"]
     shares = pd.DataFrame(report["train_grades"])["count"].sum()
     assert shares == pytest.approx(len(full.train), rel=0.05)
+    # the out-of-time report of the same model on the sample reads as on the whole
+    oot, oot_whole = report["discrimination"]["oot"], whole["discrimination"]["oot"]
+    assert oot["represents"] == pytest.approx(len(full.oot), rel=0.05)
+    assert oot["auc"] == pytest.approx(oot_whole["auc"], abs=0.02)
+    assert oot["event_rate"] == pytest.approx(oot_whole["event_rate"], rel=0.1)
+    level, level_whole = (r["calibration"]["in_the_large"] for r in (report, whole))
+    assert level["n"] == pytest.approx(level_whole["n"], rel=0.05)
+    assert level["defaults"] == level_whole["defaults"]
+    assert level["ratio"] == pytest.approx(level_whole["ratio"], rel=0.1)
+    counts = [sum(g["count"] for g in r["calibration"]["grades"]) for r in (report, whole)]
+    assert counts[0] == pytest.approx(counts[1], rel=0.05)
+    moved = [
+        sum(sum(row.values()) for row in r["migration"]["matrix"].values()) for r in (report, whole)
+    ]
+    assert moved[0] == pytest.approx(moved[1], rel=0.1)
