@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.records.synthetic.city import generate_city
 from features.schemes import get_scheme
 from features.store.duckdb_store import DuckDBStore
 from training.evaluate import evaluate
@@ -20,9 +19,9 @@ SCHEME = "household"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory):
-    st = DuckDBStore(tmp_path_factory.mktemp("city") / "city.duckdb")
-    generate_city(st, scale="tiny", seed=5)
+def store(scoring_city_file):
+    """The session's tiny city (tests/conftest.py), read only: training writes nothing."""
+    st = DuckDBStore(scoring_city_file, read_only=True)
     yield st
     st.close()
 
