@@ -54,11 +54,14 @@ def _arm(
     engine: str,
     out: mp.Queue,
     share: float | None = None,
+    lake: str | None = None,
 ) -> None:
     """One training run in this (spawned) process; puts its figures on ``out``.
     ``share``: the bound is that share of the fitted snapshots' rows (counted first,
-    outside the timed run)."""
+    outside the timed run). ``lake``: with engine ``spark``, the lake opened as
+    ``xinping train --engine spark --lake`` opens it, instead of ``store``."""
     from app.cli_root import open_store
+    from app.lake_cli import open_lake
     from features.build import snapshot_counts
     from training.run import train_scheme
     from training.spec import Sample, load_spec
@@ -66,10 +69,12 @@ def _arm(
     spec = load_spec(scheme)
     load = [os.getloadavg()[0]]
     # the store opened as `xinping train` opens it (read-only, settings' memory limit)
-    with tempfile.TemporaryDirectory() as home, open_store(Path(store), read_only=True) as st:
+    opened = open_lake(Path(lake)) if lake else open_store(Path(store), read_only=True)
+    with tempfile.TemporaryDirectory() as home, opened as st:
         if share is not None:
             dates = spec.snapshots.train + spec.snapshots.validation
-            max_rows = round(share * int(snapshot_counts(st, scheme, dates)["subjects"].sum()))
+            counted = snapshot_counts(st, scheme, dates, engine)
+            max_rows = round(share * int(counted["subjects"].sum()))
         if max_rows is not None:
             spec = spec.model_copy(update={"sample": Sample(max_rows=max_rows)})
         started = time.perf_counter()
@@ -103,12 +108,17 @@ def _arm(
 
 
 def run_arm(
-    store: str, scheme: str, max_rows: int | None, engine: str, share: float | None = None
+    store: str,
+    scheme: str,
+    max_rows: int | None,
+    engine: str,
+    share: float | None = None,
+    lake: str | None = None,
 ) -> dict:
     """:func:`_arm` in a spawned process."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_arm, args=(store, scheme, max_rows, engine, queue, share))
+    proc = ctx.Process(target=_arm, args=(store, scheme, max_rows, engine, queue, share, lake))
     proc.start()
     while True:
         try:
@@ -188,6 +198,7 @@ def main() -> None:
         "--share", type=float, default=None, help="bounded arm's bound: this share of the rows"
     )
     parser.add_argument("--engine", default="duckdb")
+    parser.add_argument("--lake", default=None, help="with --engine spark: the lake to read")
     parser.add_argument("--skip-full", action="store_true", help="only the bounded arm")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
@@ -202,10 +213,10 @@ def main() -> None:
     ).stdout.strip()
     rows = []
     for scheme in args.schemes:
-        full = {} if args.skip_full else run_arm(args.store, scheme, 0, args.engine)
+        full = {} if args.skip_full else run_arm(args.store, scheme, 0, args.engine, lake=args.lake)
         if full:
             print(scheme, "full", json.dumps(full, default=str), flush=True)
-        bounded = run_arm(args.store, scheme, args.max_rows, args.engine, args.share)
+        bounded = run_arm(args.store, scheme, args.max_rows, args.engine, args.share, args.lake)
         print(scheme, "bounded", json.dumps(bounded, default=str), flush=True)
         if full:
             rows.append((scheme, full, bounded))
