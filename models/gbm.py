@@ -79,7 +79,14 @@ from sklearn.utils.validation import (
 )
 
 from .reference_shap import ReferenceExplainer, TreePaths
-from .tabular import Columns, category_codes, check_binary_target, code_matrix, read_columns
+from .tabular import (
+    Columns,
+    ReadRows,
+    category_codes,
+    check_binary_target,
+    code_matrix,
+    read_columns,
+)
 
 _AUTO_PATIENCE = 50  # rounds without a better hold-out log-loss before the search stops
 _AUTO_FALLBACK_ROUNDS = 100  # n_estimators="auto" when a class has fewer than 2 rows
@@ -393,7 +400,17 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
 
     # --- predict ---------------------------------------------------------------
 
+    def read(self, X) -> ReadRows:
+        """``X`` checked and coded once, to pass in its place to :meth:`decision_function`
+        and :meth:`explain` (as ``reference`` too)."""
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return ReadRows(id(self), self._read(X), index)
+
     def _read(self, X) -> tuple[Columns, np.ndarray]:
+        if isinstance(X, ReadRows):
+            if X.estimator_id != id(self):
+                raise ValueError("rows read by another estimator: pass the frame itself")
+            return X.data
         check_is_fitted(self)
         columns = read_columns(self, X, fit=False)
         return columns, code_matrix(columns, self.categories_)
@@ -458,8 +475,9 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             phi, base = self._explainer(ref[0])(matrix, self._threads())
             contrib = np.column_stack([phi, np.full(len(phi), base)])
         frame = pd.DataFrame(contrib, columns=[*columns.names, "base"])
-        if isinstance(X, pd.DataFrame):
-            frame.index = X.index
+        index = X.index if isinstance(X, pd.DataFrame | ReadRows) else None
+        if index is not None:
+            frame.index = index
         return frame
 
     def _explainer(self, reference: np.ndarray) -> ReferenceExplainer:

@@ -168,6 +168,24 @@ class _Fragments:
         return hit
 
 
+#: the reference subject's values as JSON reads them, per reference frame (a model's
+#: reference is one frame for the life of the process; a look-up rates one row)
+_REFERENCES: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
+
+
+def _reference_values(ref_row: pd.DataFrame | None) -> dict[str, Any]:
+    """The reference row's values by indicator (:func:`_plain`), read once per frame."""
+    if ref_row is None:
+        return {}
+    hit = _REFERENCES.get(id(ref_row))
+    if hit is None or hit[0] is not ref_row:  # an id is reused only once its frame is gone
+        if len(_REFERENCES) >= 64:
+            _REFERENCES.clear()
+        hit = (ref_row, {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns})
+        _REFERENCES[id(ref_row)] = hit
+    return hit[1]
+
+
 def _sides(
     t: IndicatorText | None, values: pd.Series | None, reference: Any, has_reference: bool
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +212,10 @@ def _sides(
         else:  # a fact about the subject, no risk order to contradict
             worse = better = ~missing & (raw != reference) if not ref_missing else ~missing
     elif t.direction:
-        v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if values.dtype == np.float64:  # the common case, without to_numeric's checks
+            v = values.to_numpy()
+        else:
+            v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(v)
         if has_reference and not ref_missing:
             d = t.direction * (v - float(reference))
@@ -257,7 +278,7 @@ def reasons_json(
     risk = -contrib if unit == "points" else contrib
     ref_row = getattr(pipeline, "reference", None)
     has_reference = ref_row is not None
-    reference = {} if ref_row is None else {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns}
+    reference = _reference_values(ref_row)
     ups = np.zeros_like(risk, dtype=bool)
     downs = np.zeros_like(risk, dtype=bool)
     for j, name in enumerate(names):
