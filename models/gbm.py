@@ -483,13 +483,21 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
     def _explainer(self, reference: np.ndarray) -> ReferenceExplainer:
         """The trees as leaf boxes, prepared against ``reference`` (kept on the instance:
         rating one subject after another reuses it)."""
-        key = (self.n_iter_, reference.tobytes())
+        # the layout's version in the key: an explainer pickled with a model by an older
+        # version of reference_shap is rebuilt, not used
+        key = (self.n_iter_, reference.tobytes(), ReferenceExplainer.LAYOUT)
         cached = getattr(self, "_explainer_cache", None)
         if cached is None or cached[0] != key:
             paths = TreePaths.from_dump(self.booster_.dump_model(num_iteration=self.n_iter_))
             cached = (key, ReferenceExplainer(paths, reference))
             self._explainer_cache = cached
         return cached[1]
+
+    def __getstate__(self) -> dict:
+        # the explainer is a cache, rebuilt on first use: not kept in a registered model
+        state = dict(super().__getstate__())  # a copy: the live object keeps its cache
+        state.pop("_explainer_cache", None)
+        return state
 
     def _threads(self) -> int:
         """Threads for the explanation: ``n_jobs``, or every core when unset."""

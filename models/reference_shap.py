@@ -290,6 +290,10 @@ class ReferenceExplainer:
     prepared once; :meth:`__call__` then only compares rows with boxes.
     """
 
+    #: version of the prepared arrays (models cache an explainer: one of another layout,
+    #: e.g. unpickled with a model registered before, is rebuilt)
+    LAYOUT = 2
+
     def __init__(self, paths: TreePaths, reference: np.ndarray) -> None:
         self.paths = paths
         m = paths.n_features
