@@ -156,7 +156,7 @@ def _phases(marks: list[tuple[str, int, int, float]], started: float, ended: flo
     but the last, and the write phase is the last spill and the one transaction.
     """
     built = next(t for s, d, n, t in marks if s.startswith("指标") and d == n)
-    rated = max(t for s, _, _, t in marks if s.startswith("评分"))
+    rated = max((t for s, _, _, t in marks if s.startswith("评分")), default=built)
     return {
         "indicators_s": built - started,
         "rate_s": rated - built,
