@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.settings import load_settings  # noqa: E402
-from features.date_limit import data_date  # noqa: E402
 from features.store.duckdb_store import DuckDBStore  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-repair_plan.md"
@@ -94,8 +93,8 @@ def main(argv: list[str] | None = None) -> None:
 
     load = os.getloadavg()[0]
     with DuckDBStore(args.store, read_only=True, threads=2) as store:
-        on = data_date(store)
-        assert on is not None
+        # the command's default day: [dates] latest on this store (the data date or today)
+        on = cfg.dates.limit(store).day
         sid = args.subject or pick_subject(store, on)
 
         def plan_once():

@@ -27,7 +27,7 @@ from features.compile import (
     population_sql,
     scheme_sql,
 )
-from features.dsl import Scheme
+from features.dsl import Related, Scheme
 from features.effective import slice_effective
 from features.evaluate import evaluate, supports
 from features.sample import NonDefaultSample
@@ -117,6 +117,17 @@ def slice_columns(scheme: str | Scheme) -> tuple[str, ...]:
     return ("subject_id",) + ((sch.members[1],) if sch.members else ())
 
 
+def slice_links(scheme: str | Scheme) -> frozenset[str]:
+    """The declared links whose parties a rating of ``scheme`` reads: those of its
+    indicators over a related party and of its flags' ``related`` (the green channel's
+    represented firms). A slice for a look-up needs those parties' rows, no others."""
+    sch = _scheme(scheme)
+    keys = {i.source.relation for i in sch.indicators if isinstance(i.source, Related)}
+    for flag in flags_of(sch):
+        keys.update(flag.related)
+    return frozenset(keys)
+
+
 def typed_features(frame: pd.DataFrame, scheme: str | Scheme) -> pd.DataFrame:
     """A feature query's rows in the dtypes :func:`build_features` returns.
 
@@ -202,7 +213,7 @@ def build_features(
     runner = _engine_store(store, engine)
     ids = None if subjects is None else list(dict.fromkeys(subjects))
     if ids is not None:
-        runner = slice_store(runner, ids, slice_columns(sch))
+        runner = slice_store(runner, ids, slice_columns(sch), slice_links(sch))
         if len(ids) <= IN_PROCESS_MAX and supports(sch):
             day = _date(as_of)
             return evaluate(

@@ -81,6 +81,7 @@ from sklearn.utils.validation import (
 from .reference_shap import ReferenceExplainer, TreePaths
 from .tabular import (
     Columns,
+    ReadRows,
     category_codes,
     check_binary_target,
     check_sample_weight,
@@ -420,7 +421,17 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
 
     # --- predict ---------------------------------------------------------------
 
+    def read(self, X) -> ReadRows:
+        """``X`` checked and coded once, to pass in its place to :meth:`decision_function`
+        and :meth:`explain` (as ``reference`` too)."""
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return ReadRows(id(self), self._read(X), index)
+
     def _read(self, X) -> tuple[Columns, np.ndarray]:
+        if isinstance(X, ReadRows):
+            if X.estimator_id != id(self):
+                raise ValueError("rows read by another estimator: pass the frame itself")
+            return X.data
         check_is_fitted(self)
         columns = read_columns(self, X, fit=False)
         return columns, code_matrix(columns, self.categories_)
@@ -485,20 +496,29 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             phi, base = self._explainer(ref[0])(matrix, self._threads())
             contrib = np.column_stack([phi, np.full(len(phi), base)])
         frame = pd.DataFrame(contrib, columns=[*columns.names, "base"])
-        if isinstance(X, pd.DataFrame):
-            frame.index = X.index
+        index = X.index if isinstance(X, pd.DataFrame | ReadRows) else None
+        if index is not None:
+            frame.index = index
         return frame
 
     def _explainer(self, reference: np.ndarray) -> ReferenceExplainer:
         """The trees as leaf boxes, prepared against ``reference`` (kept on the instance:
         rating one subject after another reuses it)."""
-        key = (self.n_iter_, reference.tobytes())
+        # the layout's version in the key: an explainer pickled with a model by an older
+        # version of reference_shap is rebuilt, not used
+        key = (self.n_iter_, reference.tobytes(), ReferenceExplainer.LAYOUT)
         cached = getattr(self, "_explainer_cache", None)
         if cached is None or cached[0] != key:
             paths = TreePaths.from_dump(self.booster_.dump_model(num_iteration=self.n_iter_))
             cached = (key, ReferenceExplainer(paths, reference))
             self._explainer_cache = cached
         return cached[1]
+
+    def __getstate__(self) -> dict:
+        # the explainer is a cache, rebuilt on first use: not kept in a registered model
+        state = dict(super().__getstate__())  # a copy: the live object keeps its cache
+        state.pop("_explainer_cache", None)
+        return state
 
     def _threads(self) -> int:
         """Threads for the explanation: ``n_jobs``, or every core when unset."""

@@ -18,6 +18,7 @@ import pandas as pd
 from models.calibration import PlattCalibrator, ScoreScale
 from models.overrides import apply_overrides
 from models.rating import GradeScale
+from models.tabular import ReadRows
 
 CONTRIB_PREFIX = "contrib__"
 
@@ -159,7 +160,9 @@ class RatingPipeline:
             raise MissingIndicatorsError(self.scheme, missing)
         return encode_ordinal(frame.loc[:, list(self.features)], self.ordinal)
 
-    def predict_pd(self, frame: pd.DataFrame, x: pd.DataFrame | None = None) -> np.ndarray:
+    def predict_pd(
+        self, frame: pd.DataFrame, x: pd.DataFrame | ReadRows | None = None
+    ) -> np.ndarray:
         """Calibrated probability of the target event (``x``: the frame's model input,
         when the caller has it already)."""
         x = self.model_input(frame) if x is None else x
@@ -167,7 +170,10 @@ class RatingPipeline:
         return self.calibrator.pd(logit)
 
     def score(
-        self, frame: pd.DataFrame, pd_: np.ndarray | None = None, x: pd.DataFrame | None = None
+        self,
+        frame: pd.DataFrame,
+        pd_: np.ndarray | None = None,
+        x: pd.DataFrame | ReadRows | None = None,
     ) -> np.ndarray:
         """Score: the scorecard's own integer points, else the PDO score of the PD."""
         if self.family == "scorecard":
@@ -175,13 +181,20 @@ class RatingPipeline:
             return np.asarray(self.estimator.predict_score(x), dtype=float)  # type: ignore[attr-defined]
         return self.score_scale.score(self.predict_pd(frame, x) if pd_ is None else pd_)
 
-    def _reference_input(self) -> pd.DataFrame | None:
-        """The reference subject as the estimator reads it (encoded once per process)."""
+    def _read(self, x: pd.DataFrame) -> pd.DataFrame | ReadRows:
+        """The model input as the estimator has read it (checked and coded), when it can
+        be read once for every call of a rating; else the input itself."""
+        read = getattr(self.estimator, "read", None)
+        return x if read is None else read(x)
+
+    def _reference_input(self) -> pd.DataFrame | ReadRows | None:
+        """The reference subject as the estimator reads it (encoded and read once per
+        process)."""
         if self.reference is None:
             return None
         cached = self.__dict__.get("_reference_x")
         if cached is None:
-            cached = self.model_input(self.reference)
+            cached = self._read(self.model_input(self.reference))
             self.__dict__["_reference_x"] = cached
         return cached
 
@@ -197,7 +210,7 @@ class RatingPipeline:
             scorecard (summing to ``score``), log-odds for LightGBM (summing to the
             uncalibrated log-odds).
         """
-        x = self.model_input(frame)
+        x = self._read(self.model_input(frame))  # read once for the PD, score and contributions
         pd_ = self.predict_pd(frame, x)
         model_grade = self.scale.assign(pd_)
         final, applied = apply_overrides(model_grade, frame, self.scale.overrides, self.scale.keys)

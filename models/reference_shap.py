@@ -268,6 +268,20 @@ def _segments(leaf: np.ndarray, n_leaves: int) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.flatnonzero(has)
 
 
+def _counter(starts: np.ndarray, n_pairs: int) -> sparse.csr_matrix:
+    """``(runs, n_pairs)`` ones matrix: row ``i`` sums the pairs of the run starting at
+    ``starts[i]`` (runs are contiguous and cover every pair). A run holds one pair per
+    feature of a leaf's path: its count fits the rows' ``uint8`` (the product keeps it)."""
+    lengths = np.diff(np.r_[starts, n_pairs]).astype(np.int64)
+    if len(lengths) and lengths.max() > 255:
+        raise ValueError("a leaf's path reads more than 255 features")
+    runs = np.repeat(np.arange(len(starts)), lengths)
+    return sparse.csr_matrix(
+        (np.ones(n_pairs, dtype=np.uint8), (runs, np.arange(n_pairs))),
+        shape=(len(starts), n_pairs),
+    )
+
+
 class ReferenceExplainer:
     """Baseline Shapley values of one model against one reference row.
 
@@ -275,6 +289,10 @@ class ReferenceExplainer:
     reference keeps to, the leaves' Shapley weights, the sums onto features — is
     prepared once; :meth:`__call__` then only compares rows with boxes.
     """
+
+    #: version of the prepared arrays (models cache an explainer: one of another layout,
+    #: e.g. unpickled with a model registered before, is rebuilt)
+    LAYOUT = 2
 
     def __init__(self, paths: TreePaths, reference: np.ndarray) -> None:
         self.paths = paths
@@ -298,11 +316,18 @@ class ReferenceExplainer:
         self.n_a = np.bincount(leaf[px], minlength=n_leaves)
         self.sx, self.lx = _segments(leaf[px], n_leaves)
         self.sr, self.lr = _segments(leaf[pr], n_leaves)
-        self.len_r = np.bincount(leaf[pr], minlength=n_leaves)[self.lr].astype(np.uint8)
         self.leaf_r = leaf[pr]
         depth = int(np.bincount(leaf, minlength=n_leaves).max())
         self.wa, self.wb = _weights(depth)
+        # a leaf's weights by position in the flat tables (``take`` gathers faster than
+        # indexing by two arrays)
+        self.a_at = (self.n_a.astype(np.intp) * self.wa.shape[1])[:, None]
+        self.wa_flat, self.wb_flat = self.wa.ravel(), self.wb.ravel()
         # each pair adds to one feature: sparse sums of the per-pair shares
+        # a leaf's pairs counted by sparse products (one pass over the pairs) rather
+        # than reduceat over each leaf's run (a loop per leaf): the same integer counts
+        self.count_x = _counter(self.sx, self.n_px)  # pairs of A a row leaves, per leaf
+        self.count_r = _counter(self.sr, self.n_pr)  # pairs of B a row leaves, per leaf
         self.gain_onto = sparse.csr_matrix(
             (np.ones(len(px)), (paths.feature[px], leaf[px])), shape=(m, n_leaves)
         )  # leaf → its A features
@@ -312,21 +337,20 @@ class ReferenceExplainer:
 
     def _chunk(self, rows: np.ndarray) -> np.ndarray:
         p, n = self.paths, len(rows)
-        live = np.broadcast_to(p.value[:, None], (len(p.value), n)).copy()
+        live = np.repeat(p.value[:, None], n, axis=1)
         if self.n_px:
             # a path feature neither side keeps to closes the leaf for every coalition
-            alive = np.logical_and.reduceat(p.follows(rows, plan=self.plan_x), self.sx, axis=0)
-            live[self.lx] *= alive
+            left = ~p.follows(rows, plan=self.plan_x)
+            live[self.lx] *= (self.count_x @ left.view(np.uint8)) == 0
         n_b = np.zeros((len(p.value), n), dtype=np.uint8)
         if self.n_pr:
             kept = p.follows(rows, plan=self.plan_r)
-            n_b[self.lr] = self.len_r[:, None] - np.add.reduceat(
-                kept.view(np.uint8), self.sr, axis=0
-            )
-        gain = live * self.wa[self.n_a[:, None], n_b]  # to each feature only x keeps to
+            n_b[self.lr] = self.count_r @ (~kept).view(np.uint8)
+        at = self.a_at + n_b  # each leaf's (|A|, |B|) weight, per row
+        gain = live * self.wa_flat.take(at)  # to each feature only x keeps to
         phi = self.gain_onto @ gain
         if self.n_pr:
-            loss = live * self.wb[self.n_a[:, None], n_b]  # from each only the reference keeps to
+            loss = live * self.wb_flat.take(at)  # from each only the reference keeps to
             share = loss[self.leaf_r]
             np.putmask(share, kept, 0.0)  # a B pair the row keeps to costs nothing
             phi -= self.loss_onto @ share

@@ -91,6 +91,7 @@ from sklearn.utils.validation import (
 from .corrections import fit_corrections
 from .tabular import (
     Columns,
+    ReadRows,
     category_codes,
     check_binary_target,
     check_sample_weight,
@@ -648,7 +649,17 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
                 total += self.points_[name][self.bins_[name].positions(values)]
         return total
 
+    def read(self, X) -> ReadRows:
+        """``X`` checked once, to pass in its place to :meth:`predict_score`,
+        :meth:`decision_function` and :meth:`explain` (as ``reference`` too)."""
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return ReadRows(id(self), self._read(X), index)
+
     def _read(self, X) -> Columns:
+        if isinstance(X, ReadRows):
+            if X.estimator_id != id(self):
+                raise ValueError("rows read by another estimator: pass the frame itself")
+            return X.data
         check_is_fitted(self)
         return read_columns(self, X, fit=False)
 
@@ -687,8 +698,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             for name, v in at_ref.items():
                 frame[name] -= v
             frame["base"] = np.int64(self.base_points_ + sum(at_ref.values()))
-        if isinstance(X, pd.DataFrame):
-            frame.index = X.index
+        index = X.index if isinstance(X, pd.DataFrame | ReadRows) else None
+        if index is not None:
+            frame.index = index
         return frame
 
     def predict_score(self, X) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,21 @@ class Columns:
                 for name, a in zip(self.names, self.arrays, strict=True)
             }
         )
+
+
+@dataclass(frozen=True)
+class ReadRows:
+    """Rows an estimator has checked and converted already (its ``read(X)``).
+
+    Passed in place of ``X`` to the same estimator's predict and explain methods they are
+    not checked and converted again: rating one subject reads its row once for the PD,
+    the score and the contributions instead of once for each (each read of one row costs
+    more than the model itself).
+    """
+
+    estimator_id: int  # the estimator that read them (another must not take them)
+    data: Any  # what that estimator's reader returned
+    index: pd.Index | None  # the frame's index, kept on explanations
 
 
 def check_binary_target(y) -> tuple[np.ndarray, np.ndarray]:

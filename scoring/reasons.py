@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from features.display import render
+from features.display import format_value, is_missing, render
 from models.pipeline import CONTRIB_PREFIX, IndicatorText, RatingPipeline
 
 BASE = CONTRIB_PREFIX + "base"
@@ -78,6 +78,13 @@ def _shown(value: Any) -> str:
     )
 
 
+def _negated(shown: str) -> str:
+    """``repr(-x)`` from ``repr(x)`` (a NaN's repr has no sign)."""
+    if shown == "nan":
+        return shown
+    return shown[1:] if shown[0] == "-" else "-" + shown
+
+
 def sentence(t: IndicatorText, value: Any, lang: str, pair: tuple[Any, Any] | None = None) -> str:
     """The reason sentence of an indicator's value in ``lang``."""
     zh = lang == "zh"
@@ -95,20 +102,56 @@ def sentence(t: IndicatorText, value: Any, lang: str, pair: tuple[Any, Any] | No
     )
 
 
+#: displays whose value reads the same in both languages (the sentence around it differs)
+_SAME_IN_BOTH = frozenset({"number", "money", "share", "percent"})
+
+
 class _Fragments:
     """The fixed part of a factor's JSON (indicator, value, reference, labels,
     sentences), built once per (indicator, value[, compared values]): a batch repeats
-    the same few values many times."""
+    the same few values many times. What does not depend on the value (the quoted
+    name, labels and reference, the category names) is prepared once per indicator."""
 
     def __init__(self, texts: Mapping[str, IndicatorText], reference: Mapping[str, Any]) -> None:
         self.texts = texts
         self.reference = reference
         self.cache: dict[tuple[Any, ...], str] = {}
+        self.heads: dict[str, tuple[str, str]] = {}
         self.labels = {
             name: {code: (lz, le) for code, lz, le in t.labels}
             for name, t in texts.items()
             if t.labels
         }
+
+    def _head(self, name: str, t: IndicatorText | None) -> tuple[str, str]:
+        """The JSON around the value: before it and after it up to the sentences."""
+        head = self.heads.get(name)
+        if head is None:
+            q = _quote
+            zh, en = (name, name) if t is None else (t.label_zh, t.label_en)
+            head = (
+                f'"indicator": {q(name)}, "value": ',
+                f', "reference": {_shown(self.reference.get(name))}, '
+                f'"label_zh": {q(zh)}, "label_en": {q(en)}, ',
+            )
+            self.heads[name] = head
+        return head
+
+    def _sentences(
+        self, name: str, t: IndicatorText, value: Any, pair: tuple[Any, Any] | None
+    ) -> tuple[str, str]:
+        """:func:`sentence` in both languages, the value formatted once where it reads
+        the same in both."""
+        if t.display in _SAME_IN_BOTH and not is_missing(value):
+            shown = format_value(
+                value, t.display, "zh", labels=self.labels.get(name), unit=t.pair_unit, pair=pair
+            )
+            window = t.window or ""
+            return (
+                t.reason_zh.format(value=shown, window=window, label=t.label_zh),
+                t.reason_en.format(value=shown, window=window, label=t.label_en),
+            )
+        return sentence(t, value, "zh", pair), sentence(t, value, "en", pair)
 
     def __call__(self, name: str, value: Any, pair: tuple[Any, Any] | None) -> str:
         key = (name, value, pair)
@@ -116,23 +159,31 @@ class _Fragments:
         if hit is None:
             t = self.texts.get(name)
             if t is None:  # an input the pipeline has no declaration for
-                labels = (name, name, f"{name}：{value}", f"{name}: {value}")
+                zh, en = f"{name}：{value}", f"{name}: {value}"
             else:
-                labels = (
-                    t.label_zh,
-                    t.label_en,
-                    sentence(t, value, "zh", pair),
-                    sentence(t, value, "en", pair),
-                )
-            q = _quote
-            hit = (
-                f'"indicator": {q(name)}, "value": {_shown(value)}, '
-                f'"reference": {_shown(self.reference.get(name))}, '
-                f'"label_zh": {q(labels[0])}, "label_en": {q(labels[1])}, '
-                f'"text_zh": {q(labels[2])}, "text_en": {q(labels[3])}'
-            )
+                zh, en = self._sentences(name, t, value, pair)
+            before, after = self._head(name, t)
+            hit = f'{before}{_shown(value)}{after}"text_zh": {_quote(zh)}, "text_en": {_quote(en)}'
             self.cache[key] = hit
         return hit
+
+
+#: the reference subject's values as JSON reads them, per reference frame (a model's
+#: reference is one frame for the life of the process; a look-up rates one row)
+_REFERENCES: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
+
+
+def _reference_values(ref_row: pd.DataFrame | None) -> dict[str, Any]:
+    """The reference row's values by indicator (:func:`_plain`), read once per frame."""
+    if ref_row is None:
+        return {}
+    hit = _REFERENCES.get(id(ref_row))
+    if hit is None or hit[0] is not ref_row:  # an id is reused only once its frame is gone
+        if len(_REFERENCES) >= 64:
+            _REFERENCES.clear()
+        hit = (ref_row, {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns})
+        _REFERENCES[id(ref_row)] = hit
+    return hit[1]
 
 
 def _sides(
@@ -161,7 +212,10 @@ def _sides(
         else:  # a fact about the subject, no risk order to contradict
             worse = better = ~missing & (raw != reference) if not ref_missing else ~missing
     elif t.direction:
-        v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if values.dtype == np.float64:  # the common case, without to_numeric's checks
+            v = values.to_numpy()
+        else:
+            v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(v)
         if has_reference and not ref_missing:
             d = t.direction * (v - float(reference))
@@ -224,7 +278,7 @@ def reasons_json(
     risk = -contrib if unit == "points" else contrib
     ref_row = getattr(pipeline, "reference", None)
     has_reference = ref_row is not None
-    reference = {} if ref_row is None else {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns}
+    reference = _reference_values(ref_row)
     ups = np.zeros_like(risk, dtype=bool)
     downs = np.zeros_like(risk, dtype=bool)
     for j, name in enumerate(names):
@@ -244,49 +298,73 @@ def reasons_json(
         axis=1,
     )
     n_up = k_up
-    # The listed factors, row by row (raising first), as flat arrays: only their
-    # values become Python objects, and the loops below only format.
+    # The listed factors, row by row (raising first), as flat arrays. Each indicator's
+    # listed values are grouped first (pandas factorize keeps the first of equal values,
+    # as a cache would): a JSON fragment is written once per distinct value, not per row.
     rows, k = np.nonzero(listed)
     js = picks[rows, k]
-    cs = contrib[rows, js].tolist()
-    rs = risk[rows, js].tolist()
-    values = np.full(len(js), None, dtype=object)
-    pairs = np.full(len(js), None, dtype=object)
+    cs = contrib[rows, js]
+    fragment = _Fragments(pipeline.texts, reference)
+    frags = np.empty(len(js), dtype=object)
     for j in np.unique(js).tolist():
         name = names[j]
-        if name in features:
-            at = js == j
-            values[at] = features[name].to_numpy()[rows[at]]
-            t = pipeline.texts.get(name)
-            if t is not None and t.pair and all(p in features for p in t.pair):
-                now = features[t.pair[0]].to_numpy()[rows[at]]
-                before = features[t.pair[1]].to_numpy()[rows[at]]
-                for i, a, b in zip(
-                    np.flatnonzero(at).tolist(), now.tolist(), before.tolist(), strict=True
-                ):
-                    pairs[i] = (_plain(a), _plain(b))
-    fragment = _Fragments(pipeline.texts, reference)
+        at = np.flatnonzero(js == j)
+        if name not in features:
+            frags[at] = fragment(name, None, None)
+            continue
+        values = features[name].to_numpy()[rows[at]]
+        t = pipeline.texts.get(name)
+        if t is not None and t.pair and all(p in features for p in t.pair):
+            now = features[t.pair[0]].to_numpy()[rows[at]].tolist()
+            before = features[t.pair[1]].to_numpy()[rows[at]].tolist()
+            frags[at] = [
+                fragment(name, _plain(v), (_plain(a), _plain(b)))
+                for v, a, b in zip(values.tolist(), now, before, strict=True)
+            ]
+            continue
+        codes, distinct = pd.factorize(values, use_na_sentinel=False)
+        texts = np.array(
+            [fragment(name, _plain(v), None) for v in np.asarray(distinct).tolist()], dtype=object
+        )
+        frags[at] = texts[codes]
+    shown = list(map(repr, cs.tolist()))  # a float's repr is most of a factor's cost
+    # log-odds: the risk is the contribution; points: its negation, whose repr is the
+    # same digits with the other sign (exact for every non-NaN float)
+    risks = shown if unit != "points" else [_negated(c) for c in shown]
     factors = [
-        f'{{{fragment(names[j], _plain(v), p)}, "contribution": {c!r}, "risk": {r!r}}}'
-        for j, v, p, c, r in zip(js.tolist(), values.tolist(), pairs.tolist(), cs, rs, strict=True)
+        f'{{{f}, "contribution": {c}, "risk": {r}}}'
+        for f, c, r in zip(frags.tolist(), shown, risks, strict=True)
     ]
     # where each row's raising and lowering factors end in ``factors``
-    ends = np.cumsum(listed.sum(axis=1))
+    counts = listed.sum(axis=1)
+    ends = np.cumsum(counts)
     starts_down = ends - listed[:, n_up:].sum(axis=1)
+    # the listed contributions added up in listing order, as a reader adds them (one
+    # column of the row's factors at a time: the same sums as a loop over each row)
+    lined = np.zeros(listed.shape)
+    lined[rows, np.arange(len(js)) - (ends - counts)[rows]] = cs
+    total = np.zeros(len(base))
+    for col in range(lined.shape[1]):
+        total = total + lined[:, col]
+    rest = output - base - total
     tail = "" if cause is None else ', "cause": ' + json.dumps(dict(cause), ensure_ascii=False)
     kind = ', "base_kind": "reference"' if has_reference else ', "base_kind": "expected"'
     head = f'{{"unit": "{unit}", '
 
     out = []
     first = 0
-    for row, (up, end, b, o) in enumerate(
-        zip(starts_down.tolist(), ends.tolist(), base.tolist(), output.tolist(), strict=True)
+    for row, (up, end, b, o, r) in enumerate(
+        zip(
+            starts_down.tolist(),
+            ends.tolist(),
+            map(repr, base.tolist()),
+            map(repr, output.tolist()),
+            map(repr, rest.tolist()),
+            strict=True,
+        )
     ):
-        total = 0.0
-        for c in cs[first:end]:  # in listing order, as a reader adds them up
-            total += c
         text = (
-            f'{head}"base": {b!r}{kind}, "output": {o!r}, "rest": {o - b - total!r}, '
+            f'{head}"base": {b}{kind}, "output": {o}, "rest": {r}, '
             f'"raise": [{", ".join(factors[first:up])}], '
             f'"lower": [{", ".join(factors[up:end])}]{tail}'
         )

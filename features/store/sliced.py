@@ -18,7 +18,7 @@ slice was taken for, it gives the rows the whole store gives
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 import pandas as pd
@@ -73,7 +73,10 @@ def _ids(table: pa.Table, *columns: str) -> set[str]:
 
 
 def fetch_slice(
-    store: Store, ids: Iterable[str], columns: tuple[str, ...] = ("subject_id",)
+    store: Store,
+    ids: Iterable[str],
+    columns: tuple[str, ...] = ("subject_id",),
+    links: Collection[str] | None = None,
 ) -> dict[str, pa.Table]:
     """The rows of :data:`SLICED_TABLES` that ratings of ``ids`` can read.
 
@@ -86,6 +89,10 @@ def fetch_slice(
     columns
         The subjects' columns ``ids`` are looked up in: ``subject_id``, and for
         an aggregate scheme also the members' group column (``village_code``).
+    links
+        The declared links whose parties are fetched (a scheme's:
+        :func:`features.build.slice_links`); ``None``: every declared link. A
+        household reads no village neighbours: its slice need not hold its village.
 
     Returns
     -------
@@ -112,8 +119,8 @@ def fetch_slice(
             )
         chosen |= _ids(rows, "subject_id")
         parts.append(rows)
-    links = _link_rows(store, chosen)
-    related = _parties(store, parts, chosen, links) - chosen
+    links_rows = _link_rows(store, chosen)
+    related = _parties(store, parts, chosen, links_rows, links) - chosen
     sql = _rows_sql("subjects", "subject_id", related)
     if sql is not None:
         parts.append(store.query_arrow(sql))
@@ -134,7 +141,7 @@ def fetch_slice(
             sql or "SELECT * FROM subject_attributes WHERE FALSE"
         ),
         "records": records,
-        **links,
+        **links_rows,
     }
     rids = records["record_id"].to_pylist()
     for table in ("objections", "repairs"):
@@ -171,12 +178,19 @@ def _link_rows(store: Store, chosen: set[str]) -> dict[str, pa.Table]:
 
 
 def _parties(
-    store: Store, parts: list[pa.Table], chosen: set[str], links: Mapping[str, pa.Table]
+    store: Store,
+    parts: list[pa.Table],
+    chosen: set[str],
+    links: Mapping[str, pa.Table],
+    wanted: Collection[str] | None = None,
 ) -> set[str]:
-    """Every party a declared link gives the chosen subjects, at any date."""
+    """Every party a declared link (of ``wanted``; ``None``: all) gives the chosen
+    subjects, at any date."""
     out: set[str] = set()
     keys: dict[str, set[str]] = {}  # column → values: one look-up per column
-    for link in declared_links().values():
+    for key, link in declared_links().items():
+        if wanted is not None and key not in wanted:
+            continue
         via = link.via
         if isinstance(via, Column):
             out |= _ids_of(parts, via.col)
@@ -218,8 +232,9 @@ class SlicedStore(Store):
         The whole store.
     tables
         From :func:`fetch_slice`.
-    ids, columns
-        What the slice was taken for (see :func:`fetch_slice`).
+    ids, columns, links
+        What the slice was taken for (see :func:`fetch_slice`; ``links`` ``None``:
+        every declared link).
     """
 
     def __init__(
@@ -228,19 +243,28 @@ class SlicedStore(Store):
         tables: Mapping[str, pa.Table],
         ids: Iterable[str],
         columns: tuple[str, ...] = ("subject_id",),
+        links: Collection[str] | None = None,
     ) -> None:
         self._store = store
         self.tables = dict(tables)
         self.ids = frozenset(str(i) for i in ids)
         self.columns = columns
+        self.links = None if links is None else frozenset(links)
         self.dialect = store.dialect
         #: what readers derive from the slice's rows and keep while it lives
         #: (the records that count at a date: features.evaluate.slice_effective)
         self.memo: dict[object, object] = {}
 
-    def covers(self, ids: Iterable[str], columns: tuple[str, ...] = ("subject_id",)) -> bool:
-        """True when the slice was taken for every one of ``ids`` in these columns."""
-        return set(columns) <= set(self.columns) and {str(i) for i in ids} <= self.ids
+    def covers(
+        self,
+        ids: Iterable[str],
+        columns: tuple[str, ...] = ("subject_id",),
+        links: Collection[str] | None = None,
+    ) -> bool:
+        """True when the slice was taken for every one of ``ids`` in these columns, with
+        the parties of every one of ``links`` (``None``: every declared link)."""
+        linked = self.links is None or (links is not None and set(links) <= self.links)
+        return linked and set(columns) <= set(self.columns) and {str(i) for i in ids} <= self.ids
 
     def with_rows(self, table: str, rows: pd.DataFrame) -> SlicedStore:
         """A new slice whose ``table`` also holds ``rows`` (a hypothetical change: a repair
@@ -253,7 +277,7 @@ class SlicedStore(Store):
         extra = pd.DataFrame({c: rows.get(c) for c in have.schema.names}, index=rows.index)
         added = pa.Table.from_pandas(extra, schema=have.schema, preserve_index=False)
         tables = {**self.tables, table: pa.concat_tables([have, added])}
-        return SlicedStore(self._store, tables, self.ids, self.columns)
+        return SlicedStore(self._store, tables, self.ids, self.columns, self.links)
 
     def _frames(self, frames: Frames) -> dict:
         # only the sliced tables shadow the store's: the list_events rows carried for
@@ -290,15 +314,18 @@ class SlicedStore(Store):
 
 
 def slice_store(
-    store: Store, ids: Iterable[str], columns: tuple[str, ...] = ("subject_id",)
+    store: Store,
+    ids: Iterable[str],
+    columns: tuple[str, ...] = ("subject_id",),
+    links: Collection[str] | None = None,
 ) -> SlicedStore:
     """``store`` narrowed to what ratings of ``ids`` read (see :func:`fetch_slice`).
 
-    A store that is already a slice covering ``ids`` is returned as it is.
+    A store that is already a slice covering ``ids`` (and ``links``) is returned as it is.
     """
     wanted = list(dict.fromkeys(str(i) for i in ids))
     if isinstance(store, SlicedStore):
-        if store.covers(wanted, columns):
+        if store.covers(wanted, columns, links):
             return store
         store = store._store  # a slice is fetched from the whole store
-    return SlicedStore(store, fetch_slice(store, wanted, columns), wanted, columns)
+    return SlicedStore(store, fetch_slice(store, wanted, columns, links), wanted, columns, links)
