@@ -12,7 +12,7 @@ the same rows, without a query plan per rating.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from features.common_flags import flags_of
 from features.compile import (
     DIALECTS,
     BuildConfig,
+    Part,
     Subset,
     add_months,
     label_sql,
@@ -29,6 +30,8 @@ from features.compile import (
 from features.dsl import Scheme
 from features.effective import slice_effective
 from features.evaluate import evaluate, supports
+from features.parts import cut, population_ids_sql
+from features.parts import rows_per_part as part_rows
 from features.schemes import get_scheme
 from features.store.base import Store
 from features.store.sliced import slice_store
@@ -67,6 +70,7 @@ def feature_sql(
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
     with_rules: bool = False,
+    part: Part | None = None,
 ) -> str:
     """The SQL that builds ``scheme``'s frame at ``as_of`` on ``engine``.
 
@@ -74,6 +78,8 @@ def feature_sql(
     groups and their members). Run on a store sliced for them
     (:func:`features.store.sliced.slice_store`), it reads only their rows.
     ``with_rules``: with the scheme's points rules and flags (what a rating reads).
+    ``part``: only the subjects whose id is in the part's range (for an
+    aggregate scheme, those groups and their members; :mod:`features.parts`).
     """
     sch, day, dialect = _scheme(scheme), _date(as_of), DIALECTS[engine]
     ids = None if subjects is None else tuple(dict.fromkeys(subjects))
@@ -87,6 +93,7 @@ def feature_sql(
             cfg,
             keep=MEMBER_KEEP,
             subset=None if ids is None else Subset(ids, sch.members[1]),
+            part=None if part is None else Part(part.lo, part.hi, sch.members[1]),
         )
     return scheme_sql(
         sch,
@@ -96,6 +103,7 @@ def feature_sql(
         member_sql=member,
         subset=None if ids is None else Subset(ids),
         with_rules=with_rules,
+        part=part,
     )
 
 
@@ -189,6 +197,11 @@ def build_features(
     sch = _scheme(scheme)
     runner = _engine_store(store, engine)
     ids = None if subjects is None else list(dict.fromkeys(subjects))
+    if ids is None and engine == "duckdb":
+        # the whole population in parts (features.parts): the engine holds one part's
+        # rows at a time; the parts come sorted by subject_id, as one query's frame
+        parts = list(iter_features(runner, sch, as_of, engine, cfg, with_rules))
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     if ids is not None:
         runner = slice_store(runner, ids, slice_columns(sch))
         if len(ids) <= IN_PROCESS_MAX and supports(sch):
@@ -204,6 +217,44 @@ def build_features(
             )
     frame = runner.query(feature_sql(sch, as_of, engine, cfg, ids, with_rules))
     return typed_features(frame, sch)
+
+
+def iter_features(
+    store: Store,
+    scheme: str | Scheme,
+    as_of: str | dt.date,
+    engine: str = "duckdb",
+    cfg: BuildConfig | None = None,
+    with_rules: bool = False,
+    rows_per_part: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """:func:`build_features` of the whole population, one part at a time.
+
+    Parameters
+    ----------
+    store, scheme, as_of, engine, cfg, with_rules
+        As :func:`build_features`.
+    rows_per_part
+        Subjects per part (about); default :func:`features.parts.rows_per_part`
+        of the store's engine memory limit.
+
+    Yields
+    ------
+    pandas.DataFrame
+        Frames with :func:`build_features`' columns and dtypes, each sorted by
+        ``subject_id`` and following the previous one: put together, exactly
+        the whole build's frame. A population of at most ``rows_per_part``
+        subjects is one frame (one query, as a whole build).
+    """
+    sch = _scheme(scheme)
+    runner = _engine_store(store, engine)
+    day = _date(as_of)
+    rows = rows_per_part or part_rows(runner.memory_limit)
+    ids = runner.query_arrow(population_ids_sql(sch, day, engine))["subject_id"].to_pylist()
+    for part in cut(ids, rows):
+        whole = part.lo is None and part.hi is None  # one part: the whole build's query
+        sql = feature_sql(sch, day, engine, cfg, None, with_rules, None if whole else part)
+        yield typed_features(runner.query(sql), sch)
 
 
 def build_labels(store: Store, scheme: str | Scheme, as_of: str | dt.date) -> set[str]:

@@ -248,11 +248,43 @@ class Subset:
     column: str = "subject_id"
 
 
+@dataclass(frozen=True)
+class Part:
+    """Build one part of the population: the subjects whose ``column`` is in [lo, hi).
+
+    ``None`` leaves that end open. ``column`` is ``subject_id`` for the subjects
+    themselves, or a grouping column (``village_code``) for the members of the
+    groups in the part. The parts of a cut (:mod:`features.parts`) give, put
+    together, exactly the rows of a whole build: every indicator is keyed on
+    the subject, and a part reads the other tables whole (related parties,
+    links), so only how much is held at once changes.
+    """
+
+    lo: str | None = None
+    hi: str | None = None
+    column: str = "subject_id"
+
+    def sql(self) -> str:
+        """The part's condition on a subjects' row (TRUE for an open range)."""
+        conds = []
+        if self.lo is not None:
+            conds.append(f"{self.column} >= {_quote((self.lo,))}")
+        if self.hi is not None:
+            conds.append(f"{self.column} < {_quote((self.hi,))}")
+        return " AND ".join(conds) or "TRUE"
+
+
 def population_sql(
-    d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...], subset: Subset | None = None
+    d: Dialect,
+    scheme: Scheme,
+    as_of: dt.date,
+    extra: tuple[str, ...],
+    subset: Subset | None = None,
+    part: Part | None = None,
 ) -> str:
     """CTEs ``latest`` (current version of every subject, :mod:`features.subjects`) and
-    ``pop`` (the scheme's subjects at T: registered by T, not closed or deregistered by T)."""
+    ``pop`` (the scheme's subjects at T: registered by T, not closed or deregistered by T;
+    of ``subset`` and ``part`` when given)."""
     pop = scheme.population
     t = lit(as_of)
     link_cols = tuple(c for key in _relations(scheme) for c in link(key).pop_columns())
@@ -283,6 +315,8 @@ def population_sql(
         where.append(f"({like})")
     if subset is not None:
         where.append(f"{subset.column} IN {id_list(subset.ids)}")
+    if part is not None:
+        where.append(part.sql())
     if pop.requires_kind:
         where.append(
             f"subject_id IN (SELECT subject_id FROM records "
@@ -552,6 +586,7 @@ def scheme_sql(
     keep: tuple[str, ...] = (),
     subset: Subset | None = None,
     with_rules: bool = False,
+    part: Part | None = None,
 ) -> str:
     """The query that returns one row per subject of ``scheme`` at ``as_of``.
 
@@ -569,11 +604,14 @@ def scheme_sql(
         Add the scheme's points rules and flags (:mod:`features.rules`) as
         columns after the indicators, from the same records that count
         (:func:`rules_sql`); what a rating reads, not what a model learns from.
+    part
+        Build only the subjects of this part (:class:`Part`); for an aggregate
+        scheme pass the members' part in ``member_sql``.
     """
     cfg = cfg or BuildConfig()
     attrs = tuple(i.source.column for i in scheme.indicators if isinstance(i.source, Attribute))
     policy = RulesSql(dialect, scheme, as_of) if with_rules else None
-    ctes = [population_sql(dialect, scheme, as_of, attrs + keep + _pop_extra(policy), subset)]
+    ctes = [population_sql(dialect, scheme, as_of, attrs + keep + _pop_extra(policy), subset, part)]
     joins: list[str] = []
     exprs: dict[str, str] = {}
 
