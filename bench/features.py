@@ -110,17 +110,30 @@ def _peak_mb() -> float:
 
 
 def _run_duckdb(
-    db: str, scheme: str, as_of: str, threads: int, memory_limit: str, out: str
+    db: str,
+    scheme: str,
+    as_of: str,
+    threads: int,
+    memory_limit: str,
+    out: str,
+    rows_per_part: int | None = None,
 ) -> None:
     from features.build import build_features
     from features.store.duckdb_store import DuckDBStore
 
     store = DuckDBStore(db, read_only=True, threads=threads, memory_limit=memory_limit)
     started = time.perf_counter()
-    frame = build_features(store, scheme, as_of)
+    frame = build_features(store, scheme, as_of, rows_per_part=rows_per_part)
     seconds = time.perf_counter() - started
     store.close()
     _dump(out, frame, {"seconds": seconds, "peak_mb": _peak_mb()})
+
+
+def _run_duckdb_parts(
+    db: str, scheme: str, as_of: str, threads: int, memory_limit: str, rows: int, out: str
+) -> None:
+    """:func:`_run_duckdb` with ``rows`` subjects per part (``--rows-per-part``)."""
+    _run_duckdb(db, scheme, as_of, threads, memory_limit, out, rows)
 
 
 #: The raw scan-and-aggregate the indicator query is held against (issue 20): every record
@@ -384,6 +397,13 @@ def main(argv: list[str] | None = None) -> int:
         help="stop the pandas run above this resident size",
     )
     ap.add_argument("--no-pandas", action="store_true", help="time DuckDB only")
+    ap.add_argument(
+        "--rows-per-part",
+        type=int,
+        default=None,
+        help="subjects per part of the DuckDB build (default: what the commands use, "
+        "features.parts.rows_per_part; a huge number builds in one query, as before issue 20)",
+    )
     args = ap.parse_args(argv)
 
     from bench.pandas_baseline import compare_frames
@@ -406,7 +426,12 @@ def main(argv: list[str] | None = None) -> int:
     for key in args.schemes:
         # the raw scan just before each build: the same store, settings and machine load
         raw = measure(_run_raw, (str(db), args.threads, args.memory_limit))
-        duck = measure(_run_duckdb, (str(db), key, args.as_of, args.threads, args.memory_limit))
+        common = (str(db), key, args.as_of, args.threads, args.memory_limit)
+        duck = (
+            measure(_run_duckdb_parts, (*common, args.rows_per_part))
+            if args.rows_per_part
+            else measure(_run_duckdb, common)
+        )
         pand = (
             None
             if args.no_pandas
@@ -427,9 +452,17 @@ def main(argv: list[str] | None = None) -> int:
 
     facts_md = "\n".join(f"- {k}: {v}" for k, v in facts.items())
     section = (
-        f"## {args.scale} scale, seed {args.seed}, as of {args.as_of}\n\n"
+        f"## {args.scale} scale, seed {args.seed}, as of {args.as_of}"
+        + (f", {args.rows_per_part:,} subjects per part" if args.rows_per_part else "")
+        + "\n\n"
         f"{records:,} records, {subjects:,} subject rows. DuckDB threads={args.threads}, "
-        f"memory_limit={args.memory_limit}. Aim: {AIM}. The last column is the machine's "
+        f"memory_limit={args.memory_limit}, "
+        + (
+            f"{args.rows_per_part:,} subjects per part (not the default). "
+            if args.rows_per_part
+            else "default parts (what the commands run). "
+        )
+        + f"Aim: {AIM}. The last column is the machine's "
         f"1-minute load average when each measurement started ({os.cpu_count()} cores): "
         "above the core count, other processes were competing for the CPU.\n\n"
         + "\n".join(lines)
@@ -438,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
         + facts_md
         + "\n"
     )
-    write_results(f"{args.scale}-{args.seed}-{args.as_of}", section)
+    key = f"{args.scale}-{args.seed}-{args.as_of}"
+    write_results(key + (f"-parts-{args.rows_per_part}" if args.rows_per_part else ""), section)
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -160,6 +160,7 @@ def build_features(
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
     with_rules: bool = False,
+    rows_per_part: int | None = None,
 ) -> pd.DataFrame:
     """Indicators of every subject in ``scheme``'s population at ``as_of``.
 
@@ -187,6 +188,11 @@ def build_features(
         indicators: ``rule__<key>__points`` / ``__events`` (float), ``__detail``
         (text or None) and ``flag__<key>`` (bool), from the same records that count.
         A rating reads them; no model does.
+    rows_per_part
+        A whole population on DuckDB is built in parts of about this many
+        subjects (:func:`iter_features`; default
+        :func:`features.parts.rows_per_part` of the store's memory limit), so
+        that the engine holds one part's rows at a time; the frame is the same.
 
     Returns
     -------
@@ -200,7 +206,7 @@ def build_features(
     if ids is None and engine == "duckdb":
         # the whole population in parts (features.parts): the engine holds one part's
         # rows at a time; the parts come sorted by subject_id, as one query's frame
-        parts = list(iter_features(runner, sch, as_of, engine, cfg, with_rules))
+        parts = list(iter_features(runner, sch, as_of, engine, cfg, with_rules, rows_per_part))
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     if ids is not None:
         runner = slice_store(runner, ids, slice_columns(sch))
