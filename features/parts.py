@@ -28,7 +28,7 @@ from features.dsl import Scheme
 #: set of the heaviest scheme (enterprise: many records per subject) near 1 GB,
 #: well inside the default 6 GB limit, while the fixed cost of each part (the
 #: current version of every subject, the related parties) stays a small share.
-PART_ROWS = 250_000
+PART_ROWS = 400_000
 
 _SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGT]?i?B)?\s*$", re.I)
 _UNITS = {"": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12}
