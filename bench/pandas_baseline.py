@@ -152,6 +152,8 @@ def subject_columns(schemes: Iterable[Scheme]) -> tuple[str, ...]:
     """Subject columns the schemes read (keys, population filters, attributes)."""
     cols = list(SUBJECT_KEYS)
     for sch in schemes:
+        if sch.population.industries:  # a population of some industries (GB/T 4754 prefixes)
+            cols.append("industry")
         for ind in sch.indicators:
             if isinstance(ind.source, Attribute):
                 cols.append(ind.source.column)
