@@ -6,7 +6,9 @@ The SQL comes from :mod:`features.compile`; the store runs it (DuckDB by
 default, Spark for province scale). A build of a few subjects reads a slice of
 the store (:mod:`features.store.sliced`) and, up to :data:`IN_PROCESS_MAX`
 subjects, evaluates the declarations in process (:mod:`features.evaluate`):
-the same rows, without a query plan per rating.
+the same rows, without a query plan per rating. A whole population is built
+in parts of about :data:`features.parts.PART_ROWS` subjects
+(:func:`iter_features`), so the engine holds one part's rows at a time.
 """
 
 from __future__ import annotations

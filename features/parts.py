@@ -23,11 +23,12 @@ import re
 from features.compile import DIALECTS, Part, population_sql
 from features.dsl import Scheme
 
-#: Subjects per part by default. Chosen from city measurements
-#: (bench/RESULTS-features.md): a part of this size keeps the engine's working
-#: set of the heaviest scheme (enterprise: many records per subject) near 1 GB,
-#: well inside the default 6 GB limit, while the fixed cost of each part (the
-#: current version of every subject, the related parties) stays a small share.
+#: Subjects per part by default, from city measurements (bench/RESULTS-features.md):
+#: the household build (1 M subjects) in one query peaked at 6.05 GB resident, in
+#: parts of 250,000 at 3.1 GB and of 400,000 at 2.7 GB; enterprise (261,250
+#: subjects, the most records per subject) in one part at 2.7 GB. Each part
+#: scans the records again (about 4 s on the city), so parts are no smaller
+#: than memory asks.
 PART_ROWS = 400_000
 
 _SIZE = re.compile(r"^\s*([0-9.]+)\s*([KMGT]?i?B)?\s*$", re.I)
