@@ -152,28 +152,61 @@ def subject_columns(schemes: Iterable[Scheme]) -> tuple[str, ...]:
     """Subject columns the schemes read (keys, population filters, attributes)."""
     cols = list(SUBJECT_KEYS)
     for sch in schemes:
+        if sch.population.industries:  # a population of some industries (GB/T 4754 prefixes)
+            cols.append("industry")
         for ind in sch.indicators:
             if isinstance(ind.source, Attribute):
                 cols.append(ind.source.column)
     return tuple(dict.fromkeys(cols))
 
 
+def record_kinds(schemes: Iterable[Scheme]) -> tuple[str, ...]:
+    """Record kinds the schemes' indicators and populations read (sorted).
+
+    Every indicator names its kinds (its match, a ``since`` anchor, a related
+    party's match); a population may require a kind. Records of other kinds
+    change no indicator: point in time is decided per record (its objections
+    and repairs are looked up by its own id).
+    """
+    kinds: set[str] = set()
+    for sch in schemes:
+        if sch.population.requires_kind:
+            kinds.add(sch.population.requires_kind)
+        for ind in sch.indicators:
+            src = ind.source
+            rec = src.inner if isinstance(src, Related) else src
+            if isinstance(rec, Records):
+                if not rec.match.kinds:
+                    raise ValueError(f"{sch.key}.{ind.name}: an indicator's match names no kind")
+                kinds.update(rec.match.kinds)
+                if rec.since is not None:
+                    kinds.update(rec.since.kinds)
+    return tuple(sorted(kinds))
+
+
 def load_tables(store, schemes: Iterable[Scheme] | None = None) -> Tables:
     """Read subjects, records, objections and repairs from ``store`` into pandas.
 
-    Only the columns the indicators need are read; record kinds, severities,
-    polarities, text values and subject ids become categoricals, dates
-    ``datetime64[s]``.
+    Only the columns the indicators need are read, and, given ``schemes``, only
+    the records of the kinds they read (:func:`record_kinds`: what a competent
+    user pushes into the read; without, every record); record kinds,
+    severities, polarities, text values and subject ids become categoricals,
+    dates ``datetime64[s]``.
     """
     sch = list(schemes) if schemes is not None else list(SCHEMES.values())
     for s in list(sch):
         if s.members:
             sch.append(SCHEMES[s.members[0]])
     subj = ", ".join(subject_columns(sch))
+    where = ""
+    if schemes is not None:  # without schemes: every record (any scheme may be built)
+        # kinds are declared identifiers; quotes doubled all the same
+        kinds = ", ".join("'" + k.replace("'", "''") + "'" for k in record_kinds(sch))
+        where = f" WHERE kind IN ({kinds or 'NULL'})"
     return Tables(
         subjects=_to_pandas(store.query_arrow(f"SELECT {subj} FROM subjects")),
         records=_to_pandas(
-            store.query_arrow(f"SELECT {', '.join(RECORD_COLUMNS)} FROM records"),
+            store.query_arrow(f"SELECT {', '.join(RECORD_COLUMNS)} FROM records{where}"),
             CATEGORY_COLUMNS,
         ),
         objections=_to_pandas(

@@ -6,13 +6,15 @@ The SQL comes from :mod:`features.compile`; the store runs it (DuckDB by
 default, Spark for province scale). A build of a few subjects reads a slice of
 the store (:mod:`features.store.sliced`) and, up to :data:`IN_PROCESS_MAX`
 subjects, evaluates the declarations in process (:mod:`features.evaluate`):
-the same rows, without a query plan per rating.
+the same rows, without a query plan per rating. A whole population is built
+in parts of about :data:`features.parts.PART_ROWS` subjects
+(:func:`iter_features`), so the engine holds one part's rows at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from features.common_flags import flags_of
 from features.compile import (
     DIALECTS,
     BuildConfig,
+    Part,
     Subset,
     add_months,
     label_sql,
@@ -30,6 +33,8 @@ from features.compile import (
 from features.dsl import Related, Scheme
 from features.effective import slice_effective
 from features.evaluate import evaluate, supports
+from features.parts import cut, population_ids_sql
+from features.parts import rows_per_part as part_rows
 from features.sample import NonDefaultSample
 from features.schemes import get_scheme
 from features.store.base import Store
@@ -70,6 +75,7 @@ def feature_sql(
     subjects: Iterable[str] | None = None,
     with_rules: bool = False,
     sample: NonDefaultSample | None = None,
+    part: Part | None = None,
 ) -> str:
     """The SQL that builds ``scheme``'s frame at ``as_of`` on ``engine``.
 
@@ -79,6 +85,8 @@ def feature_sql(
     ``with_rules``: with the scheme's points rules and flags (what a rating reads).
     ``sample``: only the subjects with the target event in the label window and the
     non-defaults the sample keeps (:mod:`features.sample`), each with its full row.
+    ``part``: only the subjects whose id is in the part's range (for an
+    aggregate scheme, those groups and their members; :mod:`features.parts`).
     """
     sch, day, dialect = _scheme(scheme), _date(as_of), DIALECTS[engine]
     ids = None if subjects is None else tuple(dict.fromkeys(subjects))
@@ -92,6 +100,7 @@ def feature_sql(
             cfg,
             keep=MEMBER_KEEP,
             subset=None if ids is None else Subset(ids, sch.members[1]),
+            part=None if part is None else Part(part.lo, part.hi, sch.members[1]),
         )
     return scheme_sql(
         sch,
@@ -102,6 +111,7 @@ def feature_sql(
         subset=None if ids is None else Subset(ids),
         with_rules=with_rules,
         extra_where=None if sample is None else sample_sql(sch, day, sample),
+        part=part,
     )
 
 
@@ -175,6 +185,7 @@ def build_features(
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
     with_rules: bool = False,
+    rows_per_part: int | None = None,
 ) -> pd.DataFrame:
     """Indicators of every subject in ``scheme``'s population at ``as_of``.
 
@@ -202,6 +213,11 @@ def build_features(
         indicators: ``rule__<key>__points`` / ``__events`` (float), ``__detail``
         (text or None) and ``flag__<key>`` (bool), from the same records that count.
         A rating reads them; no model does.
+    rows_per_part
+        A whole population on DuckDB is built in parts of about this many
+        subjects (:func:`iter_features`; default
+        :func:`features.parts.rows_per_part` of the store's memory limit), so
+        that the engine holds one part's rows at a time; the frame is the same.
 
     Returns
     -------
@@ -212,6 +228,11 @@ def build_features(
     sch = _scheme(scheme)
     runner = _engine_store(store, engine)
     ids = None if subjects is None else list(dict.fromkeys(subjects))
+    if ids is None and engine == "duckdb":
+        # the whole population in parts (features.parts): the engine holds one part's
+        # rows at a time; the parts come sorted by subject_id, as one query's frame
+        parts = list(iter_features(runner, sch, as_of, engine, cfg, with_rules, rows_per_part))
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     if ids is not None:
         runner = slice_store(runner, ids, slice_columns(sch), slice_links(sch))
         if len(ids) <= IN_PROCESS_MAX and supports(sch):
@@ -227,6 +248,44 @@ def build_features(
             )
     frame = runner.query(feature_sql(sch, as_of, engine, cfg, ids, with_rules))
     return typed_features(frame, sch)
+
+
+def iter_features(
+    store: Store,
+    scheme: str | Scheme,
+    as_of: str | dt.date,
+    engine: str = "duckdb",
+    cfg: BuildConfig | None = None,
+    with_rules: bool = False,
+    rows_per_part: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """:func:`build_features` of the whole population, one part at a time.
+
+    Parameters
+    ----------
+    store, scheme, as_of, engine, cfg, with_rules
+        As :func:`build_features`.
+    rows_per_part
+        Subjects per part (about); default :func:`features.parts.rows_per_part`
+        of the store's engine memory limit.
+
+    Yields
+    ------
+    pandas.DataFrame
+        Frames with :func:`build_features`' columns and dtypes, each sorted by
+        ``subject_id`` and following the previous one: put together, exactly
+        the whole build's frame. A population of at most ``rows_per_part``
+        subjects is one frame (one query, as a whole build).
+    """
+    sch = _scheme(scheme)
+    runner = _engine_store(store, engine)
+    day = _date(as_of)
+    rows = rows_per_part or part_rows(runner.memory_limit)
+    ids = runner.query_arrow(population_ids_sql(sch, day, engine))["subject_id"].to_pylist()
+    for part in cut(ids, rows):
+        whole = part.lo is None and part.hi is None  # one part: the whole build's query
+        sql = feature_sql(sch, day, engine, cfg, None, with_rules, None if whole else part)
+        yield typed_features(runner.query(sql), sch)
 
 
 def build_labels(store: Store, scheme: str | Scheme, as_of: str | dt.date) -> set[str]:

@@ -24,6 +24,8 @@ class Store(abc.ABC):
 
     #: SQL dialect of :meth:`query` (``duckdb`` or ``spark``).
     dialect: str = "duckdb"
+    #: The engine's memory limit (e.g. ``"6GB"``) when one was set, else None.
+    memory_limit: str | None = None
 
     @abc.abstractmethod
     def create_schema(self) -> None:

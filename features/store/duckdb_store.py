@@ -86,6 +86,7 @@ class DuckDBStore(Store):
             self._config["threads"] = threads
         if memory_limit:
             self._config["memory_limit"] = memory_limit
+        self.memory_limit = memory_limit or None
         self._pinned: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()  # guards cursor creation on the shared connection
         self._memory_version = 0  # the version of a ":memory:" store (no file to keep it in)
