@@ -284,7 +284,7 @@ def iter_features(
     ids = runner.query_arrow(population_ids_sql(sch, day, engine))["subject_id"].to_pylist()
     for part in cut(ids, rows):
         whole = part.lo is None and part.hi is None  # one part: the whole build's query
-        sql = feature_sql(sch, day, engine, cfg, None, with_rules, None if whole else part)
+        sql = feature_sql(sch, day, engine, cfg, None, with_rules, part=None if whole else part)
         yield typed_features(runner.query(sql), sch)
 
 
