@@ -1,0 +1,173 @@
+"""Benchmark: an objection resolved from the app, end to end, with a stopwatch.
+
+Run from the repository root (after ``make demo``)::
+
+    .venv/bin/python bench/app_rerate.py                  # 8 objections on a copy of the demo store
+    .venv/bin/python bench/app_rerate.py --store X.duckdb --n 5 --no-write
+
+It starts ``xinping app`` exactly as a user does (``xinping app --port P``, the shipped settings
+with the store pointed at a throw-away copy of ``--store``), signs in as ``admin`` in headless
+Chromium, opens 异议与修复 › 未办结异议与时限 and resolves the first open objection ``--n``
+times in a row, as a steward works down the list. Each time is from the click on 办结 to the
+page showing the outcome of *that* objection with the run finished (the status widget gone):
+what the steward waits for — the objection written, every subject it touches rated before and
+after, the ratings written, the page drawn again with its list of open objections. The page's
+own figure (``用时 … 毫秒``, the re-rating alone) is read from the page beside it.
+
+The first resolution is the process's first: the champions load in the background when the app
+first runs (``app.state.warm_models``), so it measures whether they are ready by then.
+Aim (issue 20): at most 1 s end to end. Figures go to ``bench/RESULTS-app_rerate.md`` with the
+commit, the machine and the load average before the run (on 2 cores, above 2 means other work
+competed for the CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS-app_rerate.md"
+XINPING = pathlib.Path(sys.executable).with_name("xinping")
+_OUTCOME = re.compile(r"异议 (YY[A-Z0-9]+)：")
+_RERATE = re.compile(r"已重新评价 (\d+) 个主体，用时 ([\d,]+) 毫秒")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _commit() -> str:
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return out.stdout.strip() or "unknown"
+
+
+def stopwatch(store: pathlib.Path, n: int) -> list[tuple[str, float, int, int]]:
+    """Resolve ``n`` objections from the app on a copy of ``store``.
+
+    Returns
+    -------
+    list of (objection id, seconds end to end, subjects re-rated, re-rating ms on the page)
+    """
+    from playwright.sync_api import sync_playwright
+
+    out: list[tuple[str, float, int, int]] = []
+    with tempfile.TemporaryDirectory(prefix="xp-rerate-") as tmp:
+        copy = pathlib.Path(tmp) / "store.duckdb"
+        shutil.copyfile(store, copy)
+        for side in store.parent.glob(store.name + ".*"):
+            if side.is_file() and not side.name.endswith((".lock", ".gate")):
+                shutil.copyfile(side, copy.with_name(copy.name + side.name[len(store.name) :]))
+        port = _free_port()
+        env = {**os.environ, "XINPING_STORE": str(copy)}
+        log = open(pathlib.Path(tmp) / "app.log", "w")  # noqa: SIM115 - closed below
+        proc = subprocess.Popen(
+            [str(XINPING), "app", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(240):
+                try:
+                    urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                    headless=True,
+                    args=["--no-sandbox", "--disable-gpu"],
+                )
+                page = browser.new_page(viewport={"width": 1440, "height": 2400})
+                page.set_default_timeout(120_000)
+                page.goto(url)
+                page.get_by_label("用户名").fill("admin")
+                page.get_by_label("口令").fill("xinping2026")
+                page.get_by_role("button", name="登录").click()
+                page.get_by_test_id("stSidebar").get_by_role("link", name="异议与修复").click()
+                page.get_by_role("tab", name="未办结异议与时限").click()
+                page.get_by_role("button", name="办结").wait_for()
+                prev = None
+                for _ in range(n):
+                    page.wait_for_timeout(2000)  # the steward reads the list
+                    started = time.perf_counter()
+                    page.get_by_role("button", name="办结").click()
+                    page.wait_for_function(
+                        """(prev) => { const m = document.body.innerText.match(
+                            /异议 (YY[A-Z0-9]+)：/); return m && m[1] !== prev; }""",
+                        arg=prev,
+                    )
+                    page.wait_for_function(
+                        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+                    )
+                    seconds = time.perf_counter() - started
+                    text = page.inner_text("body")
+                    prev = _OUTCOME.search(text).group(1)
+                    found = _RERATE.search(text)
+                    subjects = int(found.group(1)) if found else 0
+                    ms = int(found.group(2).replace(",", "")) if found else 0
+                    out.append((prev, seconds, subjects, ms))
+                    print(f"{prev}: {seconds:.2f} s ({subjects} subjects, {ms} ms)", flush=True)
+                browser.close()
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+            log.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", default=str(ROOT / ".data" / "xinping.duckdb"))
+    ap.add_argument("--n", type=int, default=8)
+    ap.add_argument("--label", default="")
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args(argv)
+    load = os.getloadavg()[0]
+    runs = stopwatch(pathlib.Path(args.store), args.n)
+    times = sorted(s for _, s, _, _ in runs)
+    median = times[len(times) // 2]
+    rows = "\n".join(
+        f"| {i + 1} | {oid} | {s:.2f} | {k} | {ms} |" for i, (oid, s, k, ms) in enumerate(runs)
+    )
+    section = (
+        f"## {dt.datetime.now():%Y-%m-%d %H:%M} · commit {_commit()} · load {load:.1f}"
+        f"{' · ' + args.label if args.label else ''}\n\n"
+        f"Store: copy of `{args.store}`. Median {median:.2f} s, max {times[-1]:.2f} s "
+        f"(aim ≤ 1 s).\n\n"
+        "| # | objection | end to end s | subjects re-rated | re-rating ms (page) |\n"
+        f"|---|---|---|---|---|\n{rows}\n"
+    )
+    print(section)
+    if not args.no_write:
+        head = (
+            RESULTS.read_text()
+            if RESULTS.exists()
+            else "# An objection resolved from the app (`bench/app_rerate.py`)\n\n"
+        )
+        RESULTS.write_text(head.rstrip() + "\n\n" + section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
