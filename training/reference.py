@@ -65,7 +65,20 @@ def bins_of(values: pd.Series, bins: int = BINS) -> dict:
 
 def shares_in(spec: dict, values: pd.Series) -> np.ndarray:
     """Shares of ``values`` in the bins of ``spec`` (:func:`bins_of`); they sum to 1."""
-    n = len(values)
+    return shares_of(counts_in(spec, values))
+
+
+def shares_of(counts: np.ndarray) -> np.ndarray:
+    """Shares of bin counts (every value falls in one bin: the counts sum to the rows)."""
+    n = int(np.sum(counts))
+    return counts / n if n else np.asarray(counts).astype(float)
+
+
+def counts_in(spec: dict, values: pd.Series) -> np.ndarray:
+    """How many of ``values`` fall in each bin of ``spec`` (:func:`bins_of`).
+
+    Monitoring on Spark counts the same bins in SQL (:mod:`training.monitor_sql`).
+    """
     if spec["kind"] == "numeric":
         cuts = np.asarray(spec["cuts"], dtype=float)
         x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
@@ -80,7 +93,7 @@ def shares_in(spec: dict, values: pd.Series) -> np.ndarray:
             [len(cats) + 1 if v is None else pos.get(str(v), len(cats)) for v in text], dtype=int
         )
         counts = np.bincount(index, minlength=len(cats) + 2)
-    return counts / n if n else counts.astype(float)
+    return counts
 
 
 def psi_of_shares(expected, actual) -> float:
