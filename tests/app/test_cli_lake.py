@@ -118,3 +118,16 @@ def test_monitor_on_spark_reads_the_ratings_spark_wrote(
     assert "monitoring →" in text and "monitor_alerts →" in text
     assert any((out / "monitoring" / "scheme=driver" / "monitored_as_of=2026-10-31").iterdir())
     assert wrong.exit_code == 2 and "--engine spark" in wrong.output
+
+
+def test_the_spark_monitoring_job_parses_its_arguments() -> None:
+    import datetime as dt
+
+    from app.spark_monitor_job import parse_args
+
+    base = ["--lake", "/lake", "--mlflow-home", "/mlruns", "--as-of", "2026-10-31"]
+    args = parse_args([*base, "--scheme", "all", "--ratings", "/ratings", "--out", "/mon"])
+    assert {"enterprise", "driver"} <= set(args.scheme) and "village" not in args.scheme
+    assert args.as_of == dt.date(2026, 10, 31) and (args.ratings, args.out) == ("/ratings", "/mon")
+    with pytest.raises(SystemExit):
+        parse_args([*base, "--scheme", "nope"])
