@@ -12,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-from app.cli_root import StoreOption, cli, console, err_console, fail, open_store, schemes
+from app.cli_root import (
+    Engine,
+    StoreOption,
+    cli,
+    console,
+    err_console,
+    fail,
+    open_store,
+    schemes,
+)
 from app.settings import settings
 
 
@@ -52,13 +61,34 @@ def train(
             help="Also append each step as a JSON line here (the app's background jobs).",
         ),
     ] = None,
+    engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.duckdb,
+    lake: Annotated[
+        Path | None,
+        typer.Option(
+            "--lake", help="With --engine spark: the Parquet lake to read (`xinping export-lake`)."
+        ),
+    ] = None,
+    master: Annotated[
+        str, typer.Option("--master", help="Spark master for --engine spark.")
+    ] = "local[2]",
 ) -> None:
-    """Train, validate and register a challenger model. 训练并登记挑战者模型。"""
+    """Train, validate and register a challenger model. 训练并登记挑战者模型。
+
+    The snapshots are built by the engine; above the spec's ``[sample] max_rows`` the
+    fitted ones are a weighted sample of the non-defaults drawn in the engine's query.
+    With ``--engine spark --lake DIR`` they are drawn on Spark from the lake (the same
+    rows as DuckDB draws) and the model is fitted in this process.
+    """
     home = Path(settings().mlflow.home)
     keys = schemes(subject)
+    spark = engine is Engine.spark
+    if spark and lake is None:
+        fail("--engine spark needs --lake DIR (`xinping export-lake DIR` writes one)")
+    if not spark and lake is not None:
+        fail("--lake needs --engine spark")
     _sweep(home)
     try:
-        lines = _train(keys, home, store, progress_file)
+        lines = _train(keys, home, store, progress_file, lake if spark else None, master)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM inside a run (tracking.Interrupted)
         _last_line(progress_file, "failed", f"interrupted ({exc or 'SIGINT'})")
         fail(
@@ -93,9 +123,15 @@ def _sweep(home: Path) -> None:
 
 
 def _train(
-    keys: tuple[str, ...], home: Path, store: Path | None, progress_file: Path | None = None
+    keys: tuple[str, ...],
+    home: Path,
+    store: Path | None,
+    progress_file: Path | None = None,
+    lake: Path | None = None,
+    master: str = "local[2]",
 ) -> list[str]:
-    """Train each scheme of ``keys``, print its line and return the lines."""
+    """Train each scheme of ``keys``, print its line and return the lines (on Spark
+    from ``lake`` when given)."""
     import time
 
     from app.jobs import write_progress
@@ -103,7 +139,13 @@ def _train(
     from training.spec import load_spec
 
     lines: list[str] = []
-    with open_store(store, read_only=True) as st:
+    if lake is not None:
+        from app.lake_cli import open_lake
+
+        opened = open_lake(lake, master)
+    else:
+        opened = open_store(store, read_only=True)
+    with opened as st:
         for key in keys:
             started = time.perf_counter()
             with err_console.status(f"训练 training {key}…") as status:
@@ -115,6 +157,7 @@ def _train(
                         home,
                         code_version(),
                         progress=lambda msg, s=status, k=key: _step(s, k, msg, progress_file),
+                        engine="duckdb" if lake is None else "spark",
                     )
                 except ValueError as exc:  # e.g. no snapshot covered by the records
                     fail(str(exc))

@@ -1,7 +1,7 @@
 """The ``spark-submit`` entry point of monitoring: rating batches in a lake against the
 training populations of their model versions (the sibling of :mod:`app.spark_job`).
 
-On a cluster (docs/spark-runbook.md, section 8)::
+On a cluster (docs/spark-runbook.md, section 9)::
 
     spark-submit --master yarn --deploy-mode cluster \\
         --archives xinping-env.tar.gz#env --py-files xinping-0.1.0.zip \\

@@ -24,11 +24,13 @@ from features.compile import (
     Subset,
     add_months,
     label_sql,
+    population_sql,
     scheme_sql,
 )
 from features.dsl import Scheme
 from features.effective import slice_effective
 from features.evaluate import evaluate, supports
+from features.sample import NonDefaultSample
 from features.schemes import get_scheme
 from features.store.base import Store
 from features.store.sliced import slice_store
@@ -67,6 +69,7 @@ def feature_sql(
     cfg: BuildConfig | None = None,
     subjects: Iterable[str] | None = None,
     with_rules: bool = False,
+    sample: NonDefaultSample | None = None,
 ) -> str:
     """The SQL that builds ``scheme``'s frame at ``as_of`` on ``engine``.
 
@@ -74,6 +77,8 @@ def feature_sql(
     groups and their members). Run on a store sliced for them
     (:func:`features.store.sliced.slice_store`), it reads only their rows.
     ``with_rules``: with the scheme's points rules and flags (what a rating reads).
+    ``sample``: only the subjects with the target event in the label window and the
+    non-defaults the sample keeps (:mod:`features.sample`), each with its full row.
     """
     sch, day, dialect = _scheme(scheme), _date(as_of), DIALECTS[engine]
     ids = None if subjects is None else tuple(dict.fromkeys(subjects))
@@ -96,7 +101,14 @@ def feature_sql(
         member_sql=member,
         subset=None if ids is None else Subset(ids),
         with_rules=with_rules,
+        extra_where=None if sample is None else sample_sql(sch, day, sample),
     )
+
+
+def sample_sql(scheme: Scheme, as_of: dt.date, sample: NonDefaultSample) -> str:
+    """The condition on ``subject_id`` of the training sample at ``as_of``: a default
+    (the target event in the label window) or a non-default the sample keeps."""
+    return f"(subject_id IN ({label_sql(scheme, as_of)}) OR {sample.keep_sql(as_of)})"
 
 
 def slice_columns(scheme: str | Scheme) -> tuple[str, ...]:
@@ -220,6 +232,38 @@ def data_end(store: Store) -> dt.date:
     return pd.Timestamp(value).date()
 
 
+def snapshot_counts(
+    store: Store, scheme: str | Scheme, as_of_dates: Iterable[str | dt.date], engine: str = "duckdb"
+) -> pd.DataFrame:
+    """Rows and defaults of ``scheme``'s full snapshots, without building them.
+
+    Returns ``as_of`` (date), ``subjects`` (the population at the date: the rows of
+    :func:`build_features`) and ``defaults`` (those with the target event in the label
+    window), one row per date: what a training sample is sized from.
+    """
+    sch = _scheme(scheme)
+    if sch.target is None:
+        raise ValueError(f"scheme {sch.key} has no target to label")
+    runner = _engine_store(store, engine)
+    rows = []
+    for as_of in as_of_dates:
+        day = _date(as_of)
+        pop = population_sql(DIALECTS[engine], sch, day, ())
+        got = runner.query(
+            f"WITH {pop}\nSELECT count(*) AS subjects, "
+            f"sum(CASE WHEN subject_id IN ({label_sql(sch, day)}) THEN 1 ELSE 0 END) "
+            "AS defaults FROM pop"
+        )
+        rows.append(
+            {
+                "as_of": day,
+                "subjects": int(got.iat[0, 0]),
+                "defaults": int(0 if pd.isna(got.iat[0, 1]) else got.iat[0, 1]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["as_of", "subjects", "defaults"])
+
+
 def build_training_frame(
     store: Store,
     scheme: str | Scheme,
@@ -227,12 +271,20 @@ def build_training_frame(
     engine: str = "duckdb",
     cfg: BuildConfig | None = None,
     allow_incomplete: bool = False,
+    sample: NonDefaultSample | None = None,
 ) -> pd.DataFrame:
     """Snapshots of ``scheme`` at each date with their label (1 = target event).
 
     Raises ``ValueError`` for a date whose label window is not fully observed
     (as_of + horizon after the data's end) unless ``allow_incomplete``.
+
+    With a ``sample`` that does not keep everything, each snapshot holds its defaults
+    and the non-defaults the sample keeps (drawn in the engine's query, so the full
+    snapshot is never held), with a ``weight`` column: 1 for a default, the sample's
+    :attr:`~features.sample.NonDefaultSample.weight` for a non-default.
     """
+    if sample is not None and sample.everything:
+        sample = None
     sch = _scheme(scheme)
     if sch.target is None:
         raise ValueError(f"scheme {sch.key} has no target to label")
@@ -246,8 +298,15 @@ def build_training_frame(
                 f"labels at {day} need data to {horizon_end}, the store ends {end}; "
                 "pass allow_incomplete=True for a partly observed window"
             )
-        frame = build_features(store, sch, day, engine, cfg)
+        if sample is None:
+            frame = build_features(store, sch, day, engine, cfg)
+        else:
+            runner = _engine_store(store, engine)
+            sql = feature_sql(sch, day, engine, cfg, sample=sample)
+            frame = typed_features(runner.query(sql), sch)
         frame["label"] = frame["subject_id"].isin(build_labels(store, sch, day)).astype("int8")
+        if sample is not None:
+            frame["weight"] = np.where(frame["label"] == 1, 1.0, sample.weight)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 

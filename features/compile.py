@@ -249,10 +249,16 @@ class Subset:
 
 
 def population_sql(
-    d: Dialect, scheme: Scheme, as_of: dt.date, extra: tuple[str, ...], subset: Subset | None = None
+    d: Dialect,
+    scheme: Scheme,
+    as_of: dt.date,
+    extra: tuple[str, ...],
+    subset: Subset | None = None,
+    extra_where: str | None = None,
 ) -> str:
     """CTEs ``latest`` (current version of every subject, :mod:`features.subjects`) and
-    ``pop`` (the scheme's subjects at T: registered by T, not closed or deregistered by T)."""
+    ``pop`` (the scheme's subjects at T: registered by T, not closed or deregistered by T;
+    with ``extra_where``, only those of its subjects that meet that condition too)."""
     pop = scheme.population
     t = lit(as_of)
     link_cols = tuple(c for key in _relations(scheme) for c in link(key).pop_columns())
@@ -283,6 +289,8 @@ def population_sql(
         where.append(f"({like})")
     if subset is not None:
         where.append(f"{subset.column} IN {id_list(subset.ids)}")
+    if extra_where is not None:
+        where.append(f"({extra_where})")
     if pop.requires_kind:
         where.append(
             f"subject_id IN (SELECT subject_id FROM records "
@@ -552,6 +560,7 @@ def scheme_sql(
     keep: tuple[str, ...] = (),
     subset: Subset | None = None,
     with_rules: bool = False,
+    extra_where: str | None = None,
 ) -> str:
     """The query that returns one row per subject of ``scheme`` at ``as_of``.
 
@@ -569,11 +578,19 @@ def scheme_sql(
         Add the scheme's points rules and flags (:mod:`features.rules`) as
         columns after the indicators, from the same records that count
         (:func:`rules_sql`); what a rating reads, not what a model learns from.
+    extra_where
+        One more condition on the population's subjects (``subject_id``), such as the
+        training sample of :mod:`features.sample`: a subject's row does not depend on
+        who else is in the population, so each row kept is the full build's.
     """
     cfg = cfg or BuildConfig()
     attrs = tuple(i.source.column for i in scheme.indicators if isinstance(i.source, Attribute))
     policy = RulesSql(dialect, scheme, as_of) if with_rules else None
-    ctes = [population_sql(dialect, scheme, as_of, attrs + keep + _pop_extra(policy), subset)]
+    ctes = [
+        population_sql(
+            dialect, scheme, as_of, attrs + keep + _pop_extra(policy), subset, extra_where
+        )
+    ]
     joins: list[str] = []
     exprs: dict[str, str] = {}
 

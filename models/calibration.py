@@ -22,20 +22,33 @@ class PlattCalibrator:
     b: float = 0.0
 
     @classmethod
-    def fit(cls, logit: np.ndarray, y: np.ndarray, l2: float = 1e-6) -> PlattCalibrator:
-        """Fit slope and intercept on log-odds ``logit`` and outcomes ``y`` (0/1)."""
+    def fit(
+        cls,
+        logit: np.ndarray,
+        y: np.ndarray,
+        l2: float = 1e-6,
+        sample_weight: np.ndarray | None = None,
+    ) -> PlattCalibrator:
+        """Fit slope and intercept on log-odds ``logit`` and outcomes ``y`` (0/1);
+        ``sample_weight``: the subjects each row stands for (a weighted likelihood)."""
         x = np.asarray(logit, dtype=float)
         t = np.asarray(y, dtype=float)
         if x.shape != t.shape or x.size == 0:
             raise ValueError("logit and y must be non-empty arrays of the same length")
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if w is not None and w.shape != x.shape:
+            raise ValueError("sample_weight must have the length of logit")
         if t.min() == t.max():
             raise ValueError("calibration needs both outcomes (0 and 1) in y")
 
         def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
             z = p[0] * x + p[1]
             # log(1 + e^z) computed stably
-            nll = np.sum(np.logaddexp(0.0, z) - t * z) + l2 * (p[0] - 1.0) ** 2
+            terms = np.logaddexp(0.0, z) - t * z
             s = 1.0 / (1.0 + np.exp(-z)) - t
+            if w is not None:
+                terms, s = w * terms, w * s
+            nll = np.sum(terms) + l2 * (p[0] - 1.0) ** 2
             grad = np.array([np.sum(s * x) + 2 * l2 * (p[0] - 1.0), np.sum(s)])
             return nll, grad
 

@@ -211,9 +211,9 @@ def tables_from_boosters(
     return tables, constant
 
 
-def _log_loss(target: np.ndarray, log_odds: np.ndarray) -> float:
+def _log_loss(target: np.ndarray, log_odds: np.ndarray, weight: np.ndarray | None = None) -> float:
     p = np.clip(expit(log_odds), 1e-15, 1 - 1e-15)
-    return float(-np.mean(target * np.log(p) + (1 - target) * np.log(1 - p)))
+    return float(-np.average(target * np.log(p) + (1 - target) * np.log(1 - p), weights=weight))
 
 
 def evaluate(tables: list[CorrectionTable], matrix: np.ndarray) -> np.ndarray:
@@ -232,6 +232,7 @@ def fit_corrections(
     n_categories: list[int],
     monotone: list[int],
     seed: int,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[list[CorrectionTable], float, dict]:
     """Boost depth-two trees from ``init_log_odds``; keep them if cross-validation agrees.
 
@@ -250,6 +251,8 @@ def fit_corrections(
         Per column: +1 (log-odds may only rise with the value), -1, or 0.
     seed : int
         Seed of the folds and of the row sampling.
+    sample_weight : ndarray of shape (n_samples,), optional
+        Weight of each row in the boosting and in the folds' log-loss.
 
     Returns
     -------
@@ -273,7 +276,7 @@ def fit_corrections(
             matrix, target
         )
     )
-    fit = _Boosting(matrix, target, init_log_odds, categorical, folds)
+    fit = _Boosting(matrix, target, init_log_odds, categorical, folds, sample_weight)
     boosters, summary = fit(params)
     if boosters is None:
         return [], 0.0, summary
@@ -303,14 +306,15 @@ class _Boosting:
     """Rounds by cross-validation and the one-standard-error check; the folds' boosters,
     whose mean the tables hold (bagging, as in EBM's outer bags: no refit on all rows)."""
 
-    def __init__(self, matrix, target, init_log_odds, categorical, folds) -> None:
+    def __init__(self, matrix, target, init_log_odds, categorical, folds, weight=None) -> None:
         self.matrix, self.target, self.init = matrix, target, init_log_odds
-        self.categorical, self.folds = categorical, folds
+        self.categorical, self.folds, self.weight = categorical, folds, weight
 
     def __call__(self, params: dict) -> tuple[list[lgb.Booster] | None, dict]:
         data = lgb.Dataset(
             self.matrix,
             label=self.target,
+            weight=self.weight,
             init_score=self.init,
             categorical_feature=self.categorical,
             free_raw_data=False,
@@ -328,7 +332,8 @@ class _Boosting:
         for booster, (_, valid) in zip(result["cvbooster"].boosters, self.folds, strict=True):
             raw = booster.predict(self.matrix[valid], raw_score=True, num_iteration=rounds)
             init, target = self.init[valid], self.target[valid]
-            gains.append(_log_loss(target, init) - _log_loss(target, init + raw))
+            w = None if self.weight is None else self.weight[valid]
+            gains.append(_log_loss(target, init, w) - _log_loss(target, init + raw, w))
         gain = float(np.mean(gains))
         spread = float(np.std(gains, ddof=1) / np.sqrt(len(gains)))
         summary = {"rounds": rounds, "cv_log_loss_gain": gain, "cv_log_loss_gain_se": spread}

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 
-def reference_profile(X: pd.DataFrame) -> pd.DataFrame:
+def reference_profile(X: pd.DataFrame, sample_weight=None) -> pd.DataFrame:
     """The typical row of ``X``: one row, the same columns.
 
     Numeric columns take the lower median of their non-missing values, other columns
@@ -27,21 +27,35 @@ def reference_profile(X: pd.DataFrame) -> pd.DataFrame:
     ----------
     X : DataFrame
         The training rows (any numeric and categorical columns).
+    sample_weight : array-like of shape (n,), optional
+        Subjects each row stands for (a weighted sample): the weighted lower median
+        (the smallest value with half the weight at or below it) and the category of
+        the largest weight.
 
     Returns
     -------
     DataFrame of one row.
     """
     row: dict[str, object] = {}
+    weights = None if sample_weight is None else pd.Series(sample_weight, index=X.index)
     for name in X.columns:
         col = X[name]
         present = col.dropna()
         if present.empty:
             row[name] = np.nan if pd.api.types.is_numeric_dtype(col) else None
         elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            row[name] = float(np.percentile(present.to_numpy(dtype=float), 50, method="lower"))
+            values = present.to_numpy(dtype=float)
+            if weights is None:
+                row[name] = float(np.percentile(values, 50, method="lower"))
+            else:
+                order = np.argsort(values, kind="stable")
+                cum = np.cumsum(weights[present.index].to_numpy(dtype=float)[order])
+                row[name] = float(values[order][np.searchsorted(cum, cum[-1] / 2)])
         else:
-            counts = present.astype(str).value_counts()
+            if weights is None:
+                counts = present.astype(str).value_counts()
+            else:
+                counts = weights[present.index].groupby(present.astype(str).to_numpy()).sum()
             top = counts[counts == counts.max()].index
             row[name] = sorted(top)[0]
     return pd.DataFrame([row], columns=list(X.columns)).astype(

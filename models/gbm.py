@@ -79,7 +79,14 @@ from sklearn.utils.validation import (
 )
 
 from .reference_shap import ReferenceExplainer, TreePaths
-from .tabular import Columns, category_codes, check_binary_target, code_matrix, read_columns
+from .tabular import (
+    Columns,
+    category_codes,
+    check_binary_target,
+    check_sample_weight,
+    code_matrix,
+    read_columns,
+)
 
 _AUTO_PATIENCE = 50  # rounds without a better hold-out log-loss before the search stops
 _AUTO_FALLBACK_ROUNDS = 100  # n_estimators="auto" when a class has fewer than 2 rows
@@ -254,7 +261,7 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
                 )
         return [int(constraints.get(name, 0)) for name in names]
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the boosted trees.
 
         Parameters
@@ -263,6 +270,9 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             Numeric and categorical columns; missing values allowed.
         y : array-like of shape (n_samples,)
             Binary target; ``classes_[1]`` (e.g. 1 = default) is the positive class.
+        sample_weight : array-like of shape (n_samples,), optional
+            Weight of each row in the loss (e.g. the subjects a sampled row stands
+            for); ``min_child_samples`` still counts rows.
 
         Returns
         -------
@@ -271,6 +281,7 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         columns = read_columns(self, X, fit=True, categorical_features=self.categorical_features)
         check_consistent_length(columns.arrays[0], y)
         self.classes_, target = check_binary_target(y)
+        weight = check_sample_weight(sample_weight, target)
         names = list(columns.names)
         monotone = self._check_params(names)
         self.categories_ = category_codes(columns)
@@ -312,10 +323,14 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             patience = _AUTO_PATIENCE
         holdout = None
         if auto:
-            rounds = self._search_rounds(params, matrix, target, categorical, seed, patience)
+            rounds = self._search_rounds(
+                params, matrix, target, categorical, seed, patience, weight
+            )
         elif patience is not None:
             holdout = self._holdout(target, seed)
-        self.booster_ = self._train(params, matrix, target, categorical, rounds, holdout, patience)
+        self.booster_ = self._train(
+            params, matrix, target, categorical, rounds, holdout, patience, weight
+        )
         if auto:
             self.best_iteration_ = rounds
         else:
@@ -343,7 +358,9 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
             rows, test_size=self.validation_fraction, stratify=target, random_state=seed
         )
 
-    def _search_rounds(self, params, matrix, target, categorical, seed, patience) -> int:
+    def _search_rounds(
+        self, params, matrix, target, categorical, seed, patience, weight=None
+    ) -> int:
         """``n_estimators="auto"``: the rounds after which the mean log-loss of stratified,
         seeded cross-validation stops improving (``_AUTO_FALLBACK_ROUNDS`` when a class
         has fewer than 2 rows)."""
@@ -356,6 +373,7 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         data = lgb.Dataset(
             matrix,
             label=target,
+            weight=weight,
             feature_name=[f"f{j}" for j in range(matrix.shape[1])],
             categorical_feature=categorical,
             free_raw_data=False,
@@ -371,11 +389,14 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         return len(result["valid binary_logloss-mean"])
 
     @staticmethod
-    def _train(params, matrix, target, categorical, rounds, holdout, patience) -> lgb.Booster:
+    def _train(
+        params, matrix, target, categorical, rounds, holdout, patience, weight=None
+    ) -> lgb.Booster:
         rows = np.arange(len(target)) if holdout is None else holdout[0]
         train = lgb.Dataset(
             matrix[rows],
             label=target[rows],
+            weight=None if weight is None else weight[rows],
             feature_name=[f"f{j}" for j in range(matrix.shape[1])],
             categorical_feature=categorical,
             free_raw_data=True,
@@ -384,7 +405,13 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         params = dict(params)
         if holdout is not None:
             valid = holdout[1]
-            valid_sets = [train.create_valid(matrix[valid], label=target[valid])]
+            valid_sets = [
+                train.create_valid(
+                    matrix[valid],
+                    label=target[valid],
+                    weight=None if weight is None else weight[valid],
+                )
+            ]
             callbacks = [lgb.early_stopping(int(patience), verbose=False)]
             params["metric"] = "binary_logloss"
         return lgb.train(

@@ -4,6 +4,11 @@ Discrimination (:func:`auc`, :func:`gini`, :func:`ks`), calibration (:func:`brie
 :func:`binomial_test`), stability (:func:`psi`), grade structure (:func:`hhi`,
 :func:`monotonic`, :func:`migration_matrix`).
 
+``sample_weight`` (discrimination, Brier, the expected side of PSI, :func:`quantile`):
+how many subjects of the population each row stands for, when the rows are a weighted
+sample (training's sample of non-defaults, :mod:`features.sample`); ``None`` weighs
+every row 1 and gives exactly the unweighted value.
+
 Throughout, ``y_true`` is 1 for the event (default) and 0 otherwise, and the score
 passed to the discrimination metrics must *rise with risk* (a PD or a log-odds of
 default). For a scorecard score, where higher means safer, pass ``-score``.
@@ -40,7 +45,35 @@ def _scores(y: np.ndarray, score, name: str = "score") -> np.ndarray:
     return s
 
 
-def auc(y_true, score) -> float:
+def _weights(y: np.ndarray, sample_weight) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != y.shape:
+        raise ValueError(f"sample_weight has shape {w.shape} but y_true has shape {y.shape}.")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    return w
+
+
+def quantile(values, q, sample_weight=None) -> np.ndarray:
+    """Quantiles ``q`` of ``values`` (NaN ignored), numpy's default (linear) without
+    weights; with ``sample_weight``, the inverted weighted distribution function (the
+    smallest value whose cumulative weight reaches ``q`` of the total)."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    q = np.asarray(q, dtype=np.float64)
+    keep = ~np.isnan(x)
+    if sample_weight is None:
+        return np.quantile(x[keep], q)
+    w = np.asarray(sample_weight, dtype=np.float64).ravel()[keep]
+    x = x[keep]
+    order = np.argsort(x, kind="stable")
+    x, cw = x[order], np.cumsum(w[order])
+    at = np.searchsorted(cw, q * cw[-1], side="left")
+    return x[np.clip(at, 0, len(x) - 1)]
+
+
+def auc(y_true, score, sample_weight=None) -> float:
     """Area under the ROC curve.
 
     Parameters
@@ -49,6 +82,8 @@ def auc(y_true, score) -> float:
         1 = event (default), 0 = no event; both must occur.
     score : array-like of shape (n,)
         Rises with risk (PD, log-odds of default).
+    sample_weight : array-like of shape (n,), optional
+        Subjects each row stands for.
 
     Returns
     -------
@@ -56,10 +91,10 @@ def auc(y_true, score) -> float:
         Probability that a random event scores above a random non-event (ties count 1/2).
     """
     y = _binary(y_true)
-    return float(roc_auc_score(y, _scores(y, score)))
+    return float(roc_auc_score(y, _scores(y, score), sample_weight=_weights(y, sample_weight)))
 
 
-def gini(y_true, score) -> float:
+def gini(y_true, score, sample_weight=None) -> float:
     """Gini coefficient (accuracy ratio), ``2 * AUC - 1``.
 
     Parameters
@@ -71,10 +106,10 @@ def gini(y_true, score) -> float:
     -------
     float
     """
-    return 2.0 * auc(y_true, score) - 1.0
+    return 2.0 * auc(y_true, score, sample_weight) - 1.0
 
 
-def ks(y_true, score) -> float:
+def ks(y_true, score, sample_weight=None) -> float:
     """Kolmogorov–Smirnov statistic: the largest gap between the score distributions.
 
     Parameters
@@ -88,11 +123,11 @@ def ks(y_true, score) -> float:
         ``max |F_event(t) - F_non-event(t)|`` over thresholds ``t``, in [0, 1].
     """
     y = _binary(y_true)
-    fpr, tpr, _ = roc_curve(y, _scores(y, score))
+    fpr, tpr, _ = roc_curve(y, _scores(y, score), sample_weight=_weights(y, sample_weight))
     return float(np.max(np.abs(tpr - fpr)))
 
 
-def brier(y_true, pd_pred) -> float:
+def brier(y_true, pd_pred, sample_weight=None) -> float:
     """Brier score: mean squared difference between predicted PD and outcome.
 
     Parameters
@@ -110,10 +145,16 @@ def brier(y_true, pd_pred) -> float:
     p = _scores(y, pd_pred, "pd_pred")
     if np.any((p < 0) | (p > 1)):
         raise ValueError("pd_pred must lie in [0, 1].")
-    return float(np.mean((p - y) ** 2))
+    return float(np.average((p - y) ** 2, weights=_weights(y, sample_weight)))
 
 
-def psi(expected, actual, bins: int | Sequence[float] = 10) -> float:
+def psi(
+    expected,
+    actual,
+    bins: int | Sequence[float] = 10,
+    expected_weight=None,
+    actual_weight=None,
+) -> float:
     """Population stability index of ``actual`` against ``expected``.
 
     ``PSI = Σ (a_i - e_i) · ln(a_i / e_i)`` over bins, where ``e_i`` and ``a_i`` are the
@@ -131,6 +172,10 @@ def psi(expected, actual, bins: int | Sequence[float] = 10) -> float:
     bins : int or sequence of float, default=10
         Number of quantile bins of ``expected`` (ties merged), or the inner cut points.
         Bins are ``(-inf, c_1], (c_1, c_2], …, (c_k, inf)``.
+    expected_weight : array-like of shape (n,), optional
+        Subjects each ``expected`` row stands for (its quantiles and shares weighted).
+    actual_weight : array-like of shape (m,), optional
+        Subjects each ``actual`` row stands for (its shares weighted).
 
     Returns
     -------
@@ -143,22 +188,27 @@ def psi(expected, actual, bins: int | Sequence[float] = 10) -> float:
     if isinstance(bins, int | np.integer):
         if bins < 1:
             raise ValueError(f"bins must be >= 1; got {bins}.")
-        finite = e[~np.isnan(e)]
         quantiles = np.linspace(0, 1, int(bins) + 1)[1:-1]
-        cuts = np.unique(np.quantile(finite, quantiles)) if finite.size else np.array([])
+        cuts = (
+            np.unique(quantile(e, quantiles, expected_weight))
+            if np.any(~np.isnan(e))
+            else np.array([])
+        )
     else:
         cuts = np.asarray(bins, dtype=np.float64)
         if np.any(np.diff(cuts) <= 0):
             raise ValueError("bins must be strictly increasing cut points.")
 
-    def shares(x: np.ndarray) -> np.ndarray:
+    def shares(x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
         index = np.searchsorted(cuts, x, side="left")
         index[np.isnan(x)] = len(cuts) + 1
-        counts = np.bincount(index, minlength=len(cuts) + 2)
-        return counts / x.size
+        counts = np.bincount(index, weights=w, minlength=len(cuts) + 2)
+        return counts / (x.size if w is None else w.sum())
 
-    pe = np.maximum(shares(e), PSI_EPSILON)
-    pa = np.maximum(shares(a), PSI_EPSILON)
+    ew = None if expected_weight is None else np.asarray(expected_weight, float).ravel()
+    pe = np.maximum(shares(e, ew), PSI_EPSILON)
+    aw = None if actual_weight is None else np.asarray(actual_weight, float).ravel()
+    pa = np.maximum(shares(a, aw), PSI_EPSILON)
     return float(np.sum((pa - pe) * np.log(pa / pe)))
 
 

@@ -82,7 +82,13 @@ class GradeScale:
         idx = np.searchsorted(np.asarray(self.cutoffs), np.asarray(pd, dtype=float), side="left")
         return np.asarray(self.keys, dtype=object)[idx]
 
-    def fit_bands(self, pd: np.ndarray, y: np.ndarray, max_rounds: int = 50) -> GradeScale:
+    def fit_bands(
+        self,
+        pd: np.ndarray,
+        y: np.ndarray,
+        max_rounds: int = 50,
+        sample_weight: np.ndarray | None = None,
+    ) -> GradeScale:
         """PD bands from reference shares, adjusted so default rates rise by grade.
 
         Parameters
@@ -93,6 +99,9 @@ class GradeScale:
             Observed outcomes (1 = target event).
         max_rounds
             Passes over the boundaries when repairing non-monotone rates.
+        sample_weight
+            Subjects each row stands for (a weighted sample): shares, the smallest
+            grade and default rates are then of the weights, not of the rows.
         """
         p = np.asarray(pd, dtype=float)
         t = np.asarray(y, dtype=float)
@@ -101,13 +110,35 @@ class GradeScale:
         n = len(p)
         shares = np.array([g.share for g in self.grades], dtype=float)
         cum = np.cumsum(shares / shares.sum())[:-1]
-        # boundaries as positions in the sorted population
-        pos = np.clip(np.round(cum * n).astype(int), 1, n - 1)
-        min_n = max(1, int(np.ceil(self.min_share * n)))
-        csum = np.concatenate([[0.0], np.cumsum(t)])
+        if sample_weight is None:
+            # boundaries as positions in the sorted population
+            pos = np.clip(np.round(cum * n).astype(int), 1, n - 1)
+            min_n = max(1, int(np.ceil(self.min_share * n)))
+            csum = np.concatenate([[0.0], np.cumsum(t)])
 
-        def rate(a: int, b: int) -> float:
-            return (csum[b] - csum[a]) / max(b - a, 1)
+            def rate(a: int, b: int) -> float:
+                return (csum[b] - csum[a]) / max(b - a, 1)
+
+            def candidates(lo: int, hi: int) -> np.ndarray:
+                return np.unique(np.linspace(lo + min_n, hi - min_n, 41).astype(int))
+
+        else:
+            w = np.asarray(sample_weight, dtype=float)[order]
+            cw = np.concatenate([[0.0], np.cumsum(w)])
+            cy = np.concatenate([[0.0], np.cumsum(w * t)])
+            total = cw[-1]
+            pos = np.clip(np.searchsorted(cw, cum * total, side="left"), 1, n - 1)
+            min_w = self.min_share * total
+
+            def rate(a: int, b: int) -> float:
+                return (cy[b] - cy[a]) / max(cw[b] - cw[a], 1e-12)
+
+            def candidates(lo: int, hi: int) -> np.ndarray:
+                first = int(np.searchsorted(cw, cw[lo] + min_w, side="left"))
+                last = int(np.searchsorted(cw, cw[hi] - min_w, side="right")) - 1
+                if first > last:
+                    return np.array([], dtype=int)
+                return np.unique(np.linspace(first, last, 41).astype(int))
 
         def edges(ps: np.ndarray) -> np.ndarray:
             return np.concatenate([[0], ps, [n]])
@@ -120,7 +151,7 @@ class GradeScale:
                 if rate(e[k], e[k + 1]) < rate(e[k + 1], e[k + 2]):
                     continue
                 # search the boundary between grade k and k+1 that separates them best
-                cands = np.unique(np.linspace(lo + min_n, hi - min_n, 41).astype(int))
+                cands = candidates(lo, hi)
                 best, best_gap = None, 0.0
                 for c in cands:
                     gap = rate(c, hi) - rate(lo, c)

@@ -93,6 +93,7 @@ from .tabular import (
     Columns,
     category_codes,
     check_binary_target,
+    check_sample_weight,
     code_matrix,
     feature_names,
     read_columns,
@@ -376,7 +377,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
                 )
         return {name: trends.get(name, self.default_trend) for name in names}
 
-    def _bin_feature(self, name: str, values: np.ndarray, categorical: bool, y, trend: str):
+    def _bin_feature(
+        self, name: str, values: np.ndarray, categorical: bool, y, trend: str, weight=None
+    ):
         from optbinning import OptimalBinning  # importing optbinning takes seconds
 
         if categorical and trend not in ("auto", "auto_heuristic", "auto_asc_desc"):
@@ -401,7 +404,10 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             )
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                binning.fit(values, y)
+                if weight is None:
+                    binning.fit(values, y)
+                else:
+                    binning.fit(values, y, sample_weight=weight)
             splits = binning.splits
         else:
             splits = [] if categorical else np.array([])
@@ -419,8 +425,10 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             labels = tuple(_interval(lo, hi) for lo, hi in itertools.pairwise(edges))
             groups = ()
         position = _positions(values, categorical, split_array, groups)
-        n_event = np.bincount(position, weights=y, minlength=len(labels) + 1)
-        n_all = np.bincount(position, minlength=len(labels) + 1).astype(np.float64)
+        n_event = np.bincount(
+            position, weights=y if weight is None else y * weight, minlength=len(labels) + 1
+        )
+        n_all = np.bincount(position, weights=weight, minlength=len(labels) + 1).astype(np.float64)
         n_nonevent = n_all - n_event
         woe = _woe(n_event, n_nonevent)
         if not categorical:
@@ -431,7 +439,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             name, categorical, split_array, groups, labels, n_event, n_nonevent, woe, iv
         )
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Bin every feature, select by IV, fit the regression and scale the points.
 
         Parameters
@@ -440,6 +448,10 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             Numeric and categorical columns; missing values allowed.
         y : array-like of shape (n_samples,)
             Binary target; ``classes_[1]`` (e.g. 1 = default) is the event.
+        sample_weight : array-like of shape (n_samples,), optional
+            Subjects each row stands for (e.g. a weighted sample of non-defaults):
+            the bins' event counts, WOE, IV, the regression and the correction tables
+            are weighted.
 
         Returns
         -------
@@ -448,6 +460,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         columns = read_columns(self, X, fit=True, categorical_features=self.categorical_features)
         check_consistent_length(columns.arrays[0], y)
         self.classes_, target = check_binary_target(y)
+        weight = check_sample_weight(sample_weight, target)
         names = list(columns.names)
         trends = self._check_params(names)
 
@@ -456,7 +469,9 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         for name, values, categorical in zip(
             names, columns.arrays, columns.categorical, strict=True
         ):
-            self.bins_[name] = self._bin_feature(name, values, categorical, target, trends[name])
+            self.bins_[name] = self._bin_feature(
+                name, values, categorical, target, trends[name], weight
+            )
         self.iv_ = pd.Series({n: b.iv for n, b in self.bins_.items()}, name="iv", dtype=float)
         candidates = []
         for name in names:
@@ -473,7 +488,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             if name in candidates
         }
         coef = dict.fromkeys(names, 0.0)
-        intercept = self._fit_regression(candidates, woe, target, coef)
+        intercept = self._fit_regression(candidates, woe, target, coef, weight)
         self.selected_features_ = [n for n in names if coef[n] != 0.0]
         self.coef_ = np.array([[coef[n] for n in names]])
         self.intercept_ = np.array([intercept])
@@ -485,10 +500,12 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         for name in self.selected_features_:
             table = np.append(self.bins_[name].woe, 0.0)  # regular, missing, unseen
             self.points_[name] = np.round(-self.factor_ * coef[name] * table).astype(np.int64)
-        self._fit_corrections(columns, target, trends, intercept)
+        self._fit_corrections(columns, target, trends, intercept, weight)
         return self
 
-    def _fit_corrections(self, columns: Columns, target, trends: dict, intercept: float) -> None:
+    def _fit_corrections(
+        self, columns: Columns, target, trends: dict, intercept: float, weight=None
+    ) -> None:
         """Correction tables on top of the integer scorecard, in points."""
         self.categories_ = category_codes(columns)
         self.corrections_, self.correction_points_ = [], []
@@ -518,6 +535,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             n_categories=[len(self.categories_.get(n, ())) for n in columns.names],
             monotone=monotone,
             seed=seed,
+            sample_weight=weight,
         )
         for table in tables:
             self.corrections_.append(table)
@@ -526,7 +544,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             )
         self.base_points_ = round(self.offset_ - self.factor_ * (intercept + constant))
 
-    def _choose_c(self, design: np.ndarray, target: np.ndarray) -> float:
+    def _choose_c(self, design: np.ndarray, target: np.ndarray, weight=None) -> float:
         """``C``, or for ``"auto"`` the grid value with the best cross-validated log-loss."""
         if self.C != "auto":
             return float(self.C)
@@ -547,19 +565,25 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             max_iter=1000,
             use_legacy_attributes=False,
         )
-        model.fit(design, target)
+        if weight is None:
+            model.fit(design, target)
+        else:
+            model.fit(design, target, sample_weight=weight)
         return float(np.ravel(model.C_)[0])
 
-    def _fit_regression(self, candidates, woe, target, coef) -> float:
+    def _fit_regression(self, candidates, woe, target, coef, weight=None) -> float:
         """Logistic regression on WOE; drop wrong-signed features one at a time."""
         kept = list(candidates)
         self.C_ = float(self.C) if self.C != "auto" else 1.0
         if kept:
-            self.C_ = self._choose_c(np.column_stack([woe[n] for n in kept]), target)
+            self.C_ = self._choose_c(np.column_stack([woe[n] for n in kept]), target, weight)
         while kept:
             design = np.column_stack([woe[n] for n in kept])
             model = LogisticRegression(C=self.C_, max_iter=1000, random_state=self.random_state)
-            model.fit(design, target)
+            if weight is None:
+                model.fit(design, target)
+            else:
+                model.fit(design, target, sample_weight=weight)
             beta = model.coef_[0]
             if np.all(beta <= 0):  # higher WOE (safer) must not raise the risk
                 for name, b in zip(kept, beta, strict=True):
@@ -573,7 +597,7 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
                 "features: riskier bins would earn more points"
             )
             kept.remove(worst)
-        rate = float(np.clip(np.mean(target), 1e-12, 1 - 1e-12))
+        rate = float(np.clip(np.average(target, weights=weight), 1e-12, 1 - 1e-12))
         return math.log(rate / (1 - rate))
 
     # --- predict ---------------------------------------------------------------

@@ -103,6 +103,46 @@ def check_binary_target(y) -> tuple[np.ndarray, np.ndarray]:
     return classes, (y_arr == classes[1]).astype(np.int8)
 
 
+def check_sample_weight(sample_weight, target: np.ndarray) -> np.ndarray | None:
+    """Check the weights of a fit: one finite, non-negative number per row.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+        How much each row counts (e.g. the subjects a sampled row stands for).
+    target : ndarray of shape (n_samples,)
+        The 0/1 target of :func:`check_binary_target`.
+
+    Returns
+    -------
+    ndarray of float64 or None
+        A copy (the caller's array is never changed), or ``None`` without weights.
+
+    Raises
+    ------
+    ValueError
+        When the shape differs from the rows, a weight is negative or not finite, all
+        weights are zero, or one class has no positive weight.
+    """
+    if sample_weight is None:
+        return None
+    w = np.array(sample_weight, dtype=np.float64, copy=True)
+    if w.shape != target.shape:
+        raise ValueError(
+            f"sample_weight.shape == {w.shape}, expected {target.shape}: one weight per row."
+        )
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if not np.any(w > 0):
+        raise ValueError("sample_weight: all weights are zero; at least one must be positive.")
+    if not (np.any(w[target == 1] > 0) and np.any(w[target == 0] > 0)):
+        raise ValueError(
+            "sample_weight gives one class only a zero weight: a binary target needs "
+            "rows of 2 classes with positive weight."
+        )
+    return w
+
+
 def _infer_categorical(values: pd.Series) -> bool:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):

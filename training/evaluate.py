@@ -18,11 +18,15 @@ import pandas as pd
 
 from models import grade_tests, metrics
 from models.pipeline import RatingPipeline
+from training.fit import weights_of
 from training.gates import check_gates  # noqa: F401 - re-exported for existing callers
 from training.spec import Gates
 
 
-def _disc(y: np.ndarray, pd_: np.ndarray) -> dict[str, float]:
+def _disc(y: np.ndarray, pd_: np.ndarray, w: np.ndarray | None = None) -> dict[str, float]:
+    """Discrimination of one part; a weighted sample (``w``) is judged as the population
+    it stands for (``n`` and ``events`` stay the rows held; ``represents``: their weight)."""
+    extra = {} if w is None else {"represents": float(np.sum(w))}
     if len(np.unique(y)) < 2:
         return {
             "n": len(y),
@@ -31,29 +35,64 @@ def _disc(y: np.ndarray, pd_: np.ndarray) -> dict[str, float]:
             "gini": float("nan"),
             "ks": float("nan"),
             "brier": float("nan"),
+            **extra,
         }
     return {
         "n": len(y),
         "events": int(y.sum()),
-        "event_rate": float(np.mean(y)),
-        "mean_pd": float(np.mean(pd_)),
-        "auc": metrics.auc(y, pd_),
-        "gini": metrics.gini(y, pd_),
-        "ks": metrics.ks(y, pd_),
-        "brier": metrics.brier(y, pd_),
+        "event_rate": float(np.average(y, weights=w)),
+        "mean_pd": float(np.average(pd_, weights=w)),
+        "auc": metrics.auc(y, pd_, w),
+        "gini": metrics.gini(y, pd_, w),
+        "ks": metrics.ks(y, pd_, w),
+        "brier": metrics.brier(y, pd_, w),
+        **extra,
     }
 
 
-def grade_table(
-    grades: np.ndarray, pd_: np.ndarray, y: np.ndarray, keys: tuple[str, ...]
+def grade_counts(
+    grades: np.ndarray,
+    pd_: np.ndarray,
+    y: np.ndarray,
+    keys: tuple[str, ...],
+    weight: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Per grade: count, share, mean predicted PD, observed rate, binomial test."""
+    """Per grade (in ``keys`` order): ``count``, ``defaults`` and mean ``predicted_pd``;
+    with ``weight`` (a weighted sample) the subjects the rows stand for, rounded to whole
+    subjects, and their weighted mean PD. Empty grades count 0 with PD 0."""
     frame = pd.DataFrame({"grade": grades, "pd": pd_, "y": y})
-    g = frame.groupby("grade", observed=False).agg(
-        count=("y", "size"), defaults=("y", "sum"), predicted_pd=("pd", "mean")
-    )
+    if weight is None:
+        g = frame.groupby("grade", observed=False).agg(
+            count=("y", "size"), defaults=("y", "sum"), predicted_pd=("pd", "mean")
+        )
+    else:
+        frame = frame.assign(w=weight, wy=weight * y, wpd=weight * pd_)
+        sums = frame.groupby("grade", observed=False)[["w", "wy", "wpd"]].sum()
+        g = pd.DataFrame(
+            {
+                "count": sums["w"].round().astype(int),
+                "defaults": sums["wy"].round().astype(int),
+                "predicted_pd": sums["wpd"] / sums["w"],
+            }
+        )
     g = g.reindex(list(keys)).fillna({"count": 0, "defaults": 0})
     g["predicted_pd"] = g["predicted_pd"].fillna(0.0)
+    return g
+
+
+def grade_table(
+    grades: np.ndarray,
+    pd_: np.ndarray,
+    y: np.ndarray,
+    keys: tuple[str, ...],
+    weight: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Per grade: count, share, mean predicted PD, observed rate, binomial test.
+
+    With ``weight`` (a weighted sample), counts and defaults are the subjects the rows
+    stand for, rounded to whole subjects, and the PD their weighted mean.
+    """
+    g = grade_counts(grades, pd_, y, keys, weight)
     test = metrics.binomial_test(
         g["count"].to_numpy(int),
         g["defaults"].to_numpy(int),
@@ -64,13 +103,21 @@ def grade_table(
     return test
 
 
-def level_test(y: np.ndarray, pd_: np.ndarray, level: float = 0.95) -> dict:
+def level_test(
+    y: np.ndarray, pd_: np.ndarray, level: float = 0.95, weight: np.ndarray | None = None
+) -> dict:
     """Calibration in the large: the portfolio's default rate against its mean PD.
 
     Jeffreys one-sided p-values both ways (PD too low: ``p_under``; too high:
-    ``p_over``) and the ratio observed / predicted.
+    ``p_over``) and the ratio observed / predicted; ``weight``: a weighted sample's
+    subjects per row (counts rounded to whole subjects).
     """
-    n, d, mean_pd = len(y), int(np.sum(y)), float(np.mean(pd_)) if len(y) else float("nan")
+    if weight is None:
+        n, d = len(y), int(np.sum(y))
+        mean_pd = float(np.mean(pd_)) if len(y) else float("nan")
+    else:
+        n, d = round(float(np.sum(weight))), round(float(np.sum(weight * y)))
+        mean_pd = float(np.average(pd_, weights=weight)) if len(y) else float("nan")
     if n == 0:
         return {"n": 0, "defaults": 0}
     under = grade_tests.jeffreys_p_value(n, d, mean_pd)
@@ -87,7 +134,12 @@ def level_test(y: np.ndarray, pd_: np.ndarray, level: float = 0.95) -> dict:
 
 
 def calibration_table(
-    grades: np.ndarray, pd_: np.ndarray, y: np.ndarray, keys: tuple[str, ...], gates: Gates
+    grades: np.ndarray,
+    pd_: np.ndarray,
+    y: np.ndarray,
+    keys: tuple[str, ...],
+    gates: Gates,
+    weight: np.ndarray | None = None,
 ) -> dict:
     """Calibration in the large and per grade (Jeffreys), as the gates judge them.
 
@@ -100,14 +152,10 @@ def calibration_table(
     which a validator weighs for materiality. Beside it: ``p_value_at_pd`` (the
     adjusted PD with no margin) and ``p_value_unadjusted`` (the model's own PD).
     ``expected_defaults`` and the insufficient-evidence rule use the adjusted PD.
+    ``weight``: a weighted sample's subjects per row (:func:`grade_counts`).
     """
-    frame = pd.DataFrame({"grade": grades, "pd": pd_, "y": y})
-    g = frame.groupby("grade", observed=False).agg(
-        count=("y", "size"), defaults=("y", "sum"), predicted_pd=("pd", "mean")
-    )
-    g = g.reindex(list(keys)).fillna({"count": 0, "defaults": 0})
-    g["predicted_pd"] = g["predicted_pd"].fillna(0.0)
-    level = level_test(y, pd_, gates.confidence)
+    g = grade_counts(grades, pd_, y, keys, weight)
+    level = level_test(y, pd_, gates.confidence, weight)
     ratio = level.get("ratio", 1.0)
     ratio = 1.0 if not np.isfinite(ratio) or ratio <= 0 else ratio
     n, d = g["count"].to_numpy(int), g["defaults"].to_numpy(int)
@@ -156,13 +204,18 @@ def calibration_table(
     }
 
 
-def ordering_table(grades: np.ndarray, y: np.ndarray, keys: tuple[str, ...], level: float) -> dict:
-    """Adjacent grades: ordered / indistinct / reversed with confidence (Fisher exact)."""
-    frame = pd.DataFrame({"grade": grades, "y": y})
-    g = frame.groupby("grade", observed=False)["y"].agg(["size", "sum"]).reindex(list(keys))
-    g = g.fillna(0)
+def ordering_table(
+    grades: np.ndarray,
+    y: np.ndarray,
+    keys: tuple[str, ...],
+    level: float,
+    weight: np.ndarray | None = None,
+) -> dict:
+    """Adjacent grades: ordered / indistinct / reversed with confidence (Fisher exact);
+    ``weight``: a weighted sample's subjects per row (:func:`grade_counts`)."""
+    g = grade_counts(grades, np.zeros(len(y)), y, keys, weight)
     pairs = grade_tests.ordering_test(
-        g["size"].to_numpy(int), g["sum"].to_numpy(int), grades=list(keys), level=level
+        g["count"].to_numpy(int), g["defaults"].to_numpy(int), grades=list(keys), level=level
     )
     counts = pairs["status"].value_counts()
     return {
@@ -172,7 +225,13 @@ def ordering_table(grades: np.ndarray, y: np.ndarray, keys: tuple[str, ...], lev
     }
 
 
-def feature_auc(train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...]) -> dict:
+def feature_auc(
+    train: pd.DataFrame,
+    oot: pd.DataFrame,
+    features: tuple[str, ...],
+    weight: np.ndarray | None = None,
+    oot_weight: np.ndarray | None = None,
+) -> dict:
     """Each feature's own out-of-time AUC: its training default rate per bin (deciles of
     a number, each category, missing as a bin) read as the score of the out-of-time
     subjects. Learnt on train, judged out of time, so a high value is real separation —
@@ -189,31 +248,55 @@ def feature_auc(train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...
             kb = b.astype(str).where(b.notna(), "<NA>").to_numpy()
         else:
             x, z = a.to_numpy(float), b.to_numpy(float)
-            finite = x[~np.isnan(x)]
             edges = (
-                np.unique(np.quantile(finite, np.linspace(0, 1, 11)[1:-1])) if finite.size else []
+                np.unique(metrics.quantile(x, np.linspace(0, 1, 11)[1:-1], weight))
+                if np.any(~np.isnan(x))
+                else []
             )
             ka = np.where(np.isnan(x), -1, np.searchsorted(edges, x, side="left"))
             kb = np.where(np.isnan(z), -1, np.searchsorted(edges, z, side="left"))
-        rates = pd.DataFrame({"k": ka, "y": y_tr}).groupby("k")["y"].agg(["sum", "size"])
+        if weight is None:
+            rates = pd.DataFrame({"k": ka, "y": y_tr}).groupby("k")["y"].agg(["sum", "size"])
+        else:
+            rates = (
+                pd.DataFrame({"k": ka, "sum": weight * y_tr, "size": weight})
+                .groupby("k")[["sum", "size"]]
+                .sum()
+            )
         # a few pseudo-observations at the base rate keep a rare bin from scoring 0 or 1
         smooth = (rates["sum"] + 10 * base) / (rates["size"] + 10)
         score = pd.Series(kb).map(smooth).fillna(base).to_numpy(float)
-        out[f] = metrics.auc(y_oot, score)
+        out[f] = metrics.auc(y_oot, score, oot_weight)
     return out
 
 
 def feature_psi(
-    train: pd.DataFrame, oot: pd.DataFrame, features: tuple[str, ...]
+    train: pd.DataFrame,
+    oot: pd.DataFrame,
+    features: tuple[str, ...],
+    weight: np.ndarray | None = None,
+    oot_weight: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """PSI of every feature (categories as their own bins, missing as a bin)."""
+    """PSI of every feature (categories as their own bins, missing as a bin);
+    ``weight`` / ``oot_weight``: the subjects each training / out-of-time row stands for
+    (a weighted sample)."""
     out = {}
     for f in features:
         a, b = train[f], oot[f]
         if a.dtype == object or str(a.dtype) in ("str", "string", "category"):
             cats = sorted(set(a.dropna().astype(str)) | set(b.dropna().astype(str)))
-            ea = a.astype(str).where(a.notna(), "<NA>").value_counts()
-            eb = b.astype(str).where(b.notna(), "<NA>").value_counts()
+            keys_a = a.astype(str).where(a.notna(), "<NA>")
+            ea = (
+                keys_a.value_counts()
+                if weight is None
+                else pd.Series(weight, index=a.index).groupby(keys_a.to_numpy()).sum()
+            )
+            keys_b = b.astype(str).where(b.notna(), "<NA>")
+            eb = (
+                keys_b.value_counts()
+                if oot_weight is None
+                else pd.Series(oot_weight, index=b.index).groupby(keys_b.to_numpy()).sum()
+            )
             idx = [*cats, "<NA>"]
             pa_ = ea.reindex(idx, fill_value=0).to_numpy(float)
             pb_ = eb.reindex(idx, fill_value=0).to_numpy(float)
@@ -224,9 +307,14 @@ def feature_psi(
             # rows: a shift among the 1 % of subjects that have a value weighs 1 %, not
             # as much as a shift of the whole population
             x, z = a.to_numpy(float), b.to_numpy(float)
-            xs = x[~np.isnan(x)]
-            edges = np.unique(np.quantile(xs, np.linspace(0, 1, 11)[1:-1])) if xs.size else []
-            out[f] = metrics.psi(x, z, bins=list(edges))
+            edges = (
+                np.unique(metrics.quantile(x, np.linspace(0, 1, 11)[1:-1], weight))
+                if np.any(~np.isnan(x))
+                else []
+            )
+            out[f] = metrics.psi(
+                x, z, bins=list(edges), expected_weight=weight, actual_weight=oot_weight
+            )
     return out
 
 
@@ -251,6 +339,12 @@ def evaluate(
     gates
         The spec's gates: confidence, power and minimum evidence of the tests
         (defaults of :class:`training.spec.Gates` when not given).
+
+    A part drawn as a weighted sample (a ``weight`` column) is judged with its weights:
+    discrimination, the grade tables, calibration in the large and per grade, the
+    ordering of grades (counts as the subjects the rows stand for, rounded), the PSIs,
+    the single-feature AUCs, the migration matrix and the oracle ratio stand for the
+    population, not for the rows held.
     """
     gates = gates or Gates()
     keys = pipeline.scale.keys
@@ -262,13 +356,16 @@ def evaluate(
         "grades": list(keys),
         "cutoffs": list(pipeline.scale.cutoffs),
     }
+    weights = {k: weights_of(v) for k, v in parts.items()}
     report["discrimination"] = {
-        k: _disc(parts[k]["label"].to_numpy(int), rated[k]["pd"].to_numpy()) for k in parts
+        k: _disc(parts[k]["label"].to_numpy(int), rated[k]["pd"].to_numpy(), weights[k])
+        for k in parts
     }
     y = oot["label"].to_numpy(int)
     pd_oot = rated["oot"]["pd"].to_numpy()
+    w_oot = weights["oot"]
     for kind in ("model_grade", "final_grade"):
-        table = grade_table(rated["oot"][kind].to_numpy(), pd_oot, y, keys)
+        table = grade_table(rated["oot"][kind].to_numpy(), pd_oot, y, keys, w_oot)
         rates = table["observed_rate"].to_numpy()
         report[f"{kind}s"] = {
             "table": table.reset_index().to_dict(orient="records"),
@@ -280,23 +377,29 @@ def evaluate(
     # calibration and ordering are judged on the model's grades: overrides move
     # subjects by policy, not by PD
     model_grades = rated["oot"]["model_grade"].to_numpy()
-    report["calibration"] = calibration_table(model_grades, pd_oot, y, keys, gates)
-    report["ordering"] = ordering_table(model_grades, y, keys, gates.confidence)
+    report["calibration"] = calibration_table(model_grades, pd_oot, y, keys, gates, w_oot)
+    report["ordering"] = ordering_table(model_grades, y, keys, gates.confidence, w_oot)
     train_table = grade_table(
         rated["train"]["model_grade"].to_numpy(),
         rated["train"]["pd"].to_numpy(),
         train["label"].to_numpy(int),
         keys,
+        weights["train"],
     )
     report["train_grades"] = train_table.reset_index().to_dict(orient="records")
     report["stability"] = {
         "score_psi": metrics.psi(
-            rated["train"]["score"].to_numpy(float), rated["oot"]["score"].to_numpy(float)
+            rated["train"]["score"].to_numpy(float),
+            rated["oot"]["score"].to_numpy(float),
+            expected_weight=weights["train"],
+            actual_weight=w_oot,
         ),
-        "feature_psi": feature_psi(train, oot, pipeline.features),
+        "feature_psi": feature_psi(train, oot, pipeline.features, weights["train"], w_oot),
     }
     report["feature_psi"] = report["stability"]["feature_psi"]
-    report["leakage"] = {"feature_auc": feature_auc(train, oot, pipeline.features)}
+    report["leakage"] = {
+        "feature_auc": feature_auc(train, oot, pipeline.features, weights["train"], w_oot)
+    }
     dates = sorted(oot["as_of"].unique())
     if len(dates) >= 2:
         before = oot["as_of"] == dates[-2]
@@ -309,7 +412,23 @@ def evaluate(
             rated["oot"]["final_grade"][after].to_numpy(),
             index=oot.loc[after, "subject_id"].to_numpy(),
         )
-        mig = metrics.migration_matrix(b, a, keys)
+        if w_oot is None:
+            mig = metrics.migration_matrix(b, a, keys)
+        else:
+            # a subject is drawn at each date apart: one held at both stands for the
+            # product of its two weights (the inverse of the chance it is held at both)
+            wb = pd.Series(w_oot[before.to_numpy()], index=b.index)
+            wa = pd.Series(w_oot[after.to_numpy()], index=a.index)
+            both = b.index.intersection(a.index)
+            pairs = pd.DataFrame({"b": b[both], "a": a[both], "w": wb[both] * wa[both]})
+            mig = (
+                pairs.pivot_table(index="b", columns="a", values="w", aggfunc="sum")
+                .reindex(index=list(keys), columns=list(keys))
+                .fillna(0.0)
+                .round()
+                .astype(int)
+                .rename_axis(index="before", columns="after")
+            )
         report["migration"] = {
             "from": str(pd.Timestamp(dates[-2]).date()),
             "to": str(pd.Timestamp(dates[-1]).date()),
@@ -318,17 +437,18 @@ def evaluate(
     if truth is not None and len(truth):
         merged = (
             oot[["subject_id", "as_of", "label"]]
-            .assign(pd=pd_oot)
+            .assign(pd=pd_oot, w=1.0 if w_oot is None else w_oot)
             .merge(truth, on=["subject_id", "as_of"], how="inner")
         )
         if len(merged) and merged["label"].nunique() == 2:
-            g_model = metrics.gini(merged["label"], merged["pd"])
-            g_oracle = metrics.gini(merged["label"], merged["pd_true"])
+            mw = None if w_oot is None else merged["w"].to_numpy()
+            g_model = metrics.gini(merged["label"], merged["pd"], mw)
+            g_oracle = metrics.gini(merged["label"], merged["pd_true"], mw)
             report["oracle"] = {
                 "n": len(merged),
                 "model_gini": g_model,
                 "oracle_gini": g_oracle,
-                "oracle_auc": metrics.auc(merged["label"], merged["pd_true"]),
+                "oracle_auc": metrics.auc(merged["label"], merged["pd_true"], mw),
                 "ratio": float(g_model / g_oracle) if g_oracle else None,
             }
     return report

@@ -31,12 +31,15 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Frames:
-    """The snapshots of one training run (``history``: :func:`history_check`)."""
+    """The snapshots of one training run (``history``: :func:`history_check`;
+    ``sample``: :func:`training.run.training_sample`'s record). Sampled parts carry a
+    ``weight`` column: the subjects each row stands for."""
 
     train: pd.DataFrame
     validation: pd.DataFrame
     oot: pd.DataFrame
     history: dict | None = None
+    sample: dict | None = None
 
 
 def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
@@ -75,10 +78,13 @@ def ordinal_features(scheme: Scheme) -> dict[str, tuple[str, ...]]:
     return {i.name: i.order for i in scheme.indicators if i.order}
 
 
-def reference_row(x: pd.DataFrame, ordinal: dict[str, tuple[str, ...]]) -> pd.DataFrame:
-    """The reference subject of the reasons (:func:`models.explain.reference_profile`),
-    ordered categories at their median rank, given back as the category."""
-    ref = reference_profile(encode_ordinal(x, ordinal))
+def reference_row(
+    x: pd.DataFrame, ordinal: dict[str, tuple[str, ...]], weight: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The reference subject of the reasons (:func:`models.explain.reference_profile`,
+    weighted for a sampled frame), ordered categories at their median rank, given back
+    as the category."""
+    ref = reference_profile(encode_ordinal(x, ordinal), weight)
     for col, order in ordinal.items():
         if col in ref:
             rank = ref.at[0, col]
@@ -170,13 +176,35 @@ def cv_folds(frames: Frames, horizon: int) -> list[tuple[pd.Timestamp, np.ndarra
     return folds
 
 
-def _level_intercept(logit: np.ndarray, slope: float, rate: float) -> float:
-    """The intercept that makes the mean PD of ``slope * logit + b`` equal ``rate``."""
+def weights_of(frame: pd.DataFrame) -> np.ndarray | None:
+    """The subjects each row stands for (a sampled frame's ``weight``), or ``None``."""
+    return frame["weight"].to_numpy(float) if "weight" in frame.columns else None
+
+
+def _fit_kwargs(weight: np.ndarray | None, rows: np.ndarray | None = None) -> dict:
+    """``sample_weight`` for an estimator's fit, only when the rows are weighted (an
+    unweighted fit calls the estimator exactly as before sampling existed)."""
+    if weight is None:
+        return {}
+    return {"sample_weight": weight if rows is None else weight[rows]}
+
+
+def _level_intercept(
+    logit: np.ndarray, slope: float, rate: float, weight: np.ndarray | None = None
+) -> float:
+    """The intercept that makes the (weighted) mean PD of ``slope * logit + b`` equal
+    ``rate``."""
     from scipy.optimize import brentq
 
     z = slope * np.asarray(logit, dtype=float)
     rate = float(np.clip(rate, 1e-6, 1 - 1e-6))
-    return float(brentq(lambda b: np.mean(1.0 / (1.0 + np.exp(-(z + b)))) - rate, -50.0, 50.0))
+    return float(
+        brentq(
+            lambda b: np.average(1.0 / (1.0 + np.exp(-(z + b))), weights=weight) - rate,
+            -50.0,
+            50.0,
+        )
+    )
 
 
 def fit_pipeline(
@@ -201,6 +229,10 @@ def fit_pipeline(
       current level of risk rather than the average of older years.
     * Grade bands are fitted on the calibrated PDs of every fitted row.
 
+    Frames drawn as a weighted sample (a ``weight`` column, :mod:`features.sample`)
+    are fitted, cross-validated, calibrated and banded with their weights, so that
+    each step sees the population the sample stands for.
+
     ``notes``, when given, receives the fold AUCs and the calibration.
     """
     say = progress or (lambda msg: None)
@@ -211,43 +243,60 @@ def fit_pipeline(
     both = pd.concat([frames.train, frames.validation], ignore_index=True)
     ordinal = {k: v for k, v in ordinal_features(scheme).items() if k in features}
     x_all, y_all = encode_ordinal(both[cols], ordinal), both["label"].to_numpy(int)
+    w_all = weights_of(both)
     folds = cv_folds(frames, horizon)
     val_auc: dict[str, float] = {}
     fold_auc: dict[str, list[float]] = {}
     oof: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for family in families:
-        aucs, logits, ys = [], [], []
+        aucs, logits, ys, ws = [], [], [], []
         if folds:
             for v, fit_rows, val_rows in folds:
                 say(f"{family}: fold {v.date()} ({len(fit_rows):,} rows)")
                 est = make_estimator(family, scheme, spec).fit(
-                    x_all.iloc[fit_rows], y_all[fit_rows]
+                    x_all.iloc[fit_rows], y_all[fit_rows], **_fit_kwargs(w_all, fit_rows)
                 )
                 s = est.decision_function(x_all.iloc[val_rows])
-                aucs.append(metrics.auc(y_all[val_rows], s))
+                w_val = None if w_all is None else w_all[val_rows]
+                aucs.append(metrics.auc(y_all[val_rows], s, sample_weight=w_val))
                 logits.append(s)
                 ys.append(y_all[val_rows])
+                ws.append(w_val)
         else:
             x_tr = encode_ordinal(frames.train[cols], ordinal)
             y_tr = frames.train["label"].to_numpy(int)
             x_val = encode_ordinal(frames.validation[cols], ordinal)
             y_val = frames.validation["label"].to_numpy(int)
-            est = make_estimator(family, scheme, spec).fit(x_tr, y_tr)
+            w_val = weights_of(frames.validation)
+            est = make_estimator(family, scheme, spec).fit(
+                x_tr, y_tr, **_fit_kwargs(weights_of(frames.train))
+            )
             s = est.decision_function(x_val)
-            aucs.append(metrics.auc(y_val, s))
+            aucs.append(metrics.auc(y_val, s, sample_weight=w_val))
             logits.append(s)
             ys.append(y_val)
+            ws.append(w_val)
         fold_auc[family] = [float(a) for a in aucs]
         val_auc[family] = float(np.mean(aucs))
-        oof[family] = (np.concatenate(logits), np.concatenate(ys))
+        oof[family] = (
+            np.concatenate(logits),
+            np.concatenate(ys),
+            None if w_all is None else np.concatenate(ws),
+        )
         say(f"{family}: cross-validated AUC {val_auc[family]:.4f}")
     family = max(families, key=lambda f: (round(val_auc[f], 4), f == "scorecard"))
     say(f"refitting {family} on {len(x_all):,} rows")
-    est = make_estimator(family, scheme, spec).fit(x_all, y_all)
-    slope = PlattCalibrator.fit(*oof[family]).a
-    latest = pd.to_datetime(both["as_of"]) == pd.to_datetime(frames.validation["as_of"]).max()
-    level = float(y_all[latest.to_numpy()].mean())
-    intercept = _level_intercept(est.decision_function(x_all[latest.to_numpy()]), slope, level)
+    est = make_estimator(family, scheme, spec).fit(x_all, y_all, **_fit_kwargs(w_all))
+    logit_oof, y_oof, w_oof = oof[family]
+    slope = PlattCalibrator.fit(logit_oof, y_oof, sample_weight=w_oof).a
+    latest = (
+        pd.to_datetime(both["as_of"]) == pd.to_datetime(frames.validation["as_of"]).max()
+    ).to_numpy()
+    w_latest = None if w_all is None else w_all[latest]
+    level = float(np.average(y_all[latest], weights=w_latest))
+    intercept = _level_intercept(
+        est.decision_function(x_all[latest]), slope, level, weight=w_latest
+    )
     calibrator = PlattCalibrator(slope, intercept)
     sc = spec.scorecard
     pipeline = RatingPipeline(
@@ -259,10 +308,10 @@ def fit_pipeline(
         score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
         scale=load_scale(scheme.key, path=registry.scale_file(scheme.key)),
         texts=indicator_texts(scheme),
-        reference=reference_row(both[cols], ordinal),
+        reference=reference_row(both[cols], ordinal, w_all),
         ordinal=ordinal,
     )
-    pipeline.scale = pipeline.scale.fit_bands(pipeline.predict_pd(both), y_all)
+    pipeline.scale = pipeline.scale.fit_bands(pipeline.predict_pd(both), y_all, sample_weight=w_all)
     if notes is not None:
         notes.update(
             {

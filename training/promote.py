@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from features.build import build_training_frame
+from features.schemes import get_scheme
 from features.store.base import Store
 from models import metrics
 from models.pipeline import MissingIndicatorsError
 from training import tracking
+from training.fit import weights_of
 from training.gates import check_gates
+from training.run import training_sample
 from training.spec import TrainingSpec
 
 
@@ -47,7 +50,7 @@ def _auc_on(model_uri: str, frame) -> float:
     from models.pyfunc import load_pipeline
 
     pipeline = load_pipeline(model_uri)
-    return metrics.auc(frame["label"].to_numpy(int), pipeline.predict_pd(frame))
+    return metrics.auc(frame["label"].to_numpy(int), pipeline.predict_pd(frame), weights_of(frame))
 
 
 def promote(
@@ -89,7 +92,11 @@ def promote(
         for g in check_gates(report, spec.gates)
         if not g["passed"]
     ]
-    oot = build_training_frame(store, scheme, spec.snapshots.oot)
+    # the out-of-time snapshots under the spec's bound, as training drew them (weighted)
+    oot_sample, _ = training_sample(
+        store, get_scheme(scheme), spec, list(spec.snapshots.oot), bound=spec.sample.oot_max_rows
+    )
+    oot = build_training_frame(store, scheme, spec.snapshots.oot, sample=oot_sample)
     try:
         result.challenger_auc = _auc_on(f"models:/{name}/{challenger.version}", oot)
     except MissingIndicatorsError as exc:

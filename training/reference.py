@@ -24,7 +24,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from models.metrics import PSI_EPSILON
+from models.metrics import PSI_EPSILON, quantile
 from models.pipeline import RatingPipeline
 
 #: where the reference lives among a training run's artifacts
@@ -40,8 +40,9 @@ def _numeric(values: pd.Series) -> bool:
     return isinstance(values.dtype, np.dtype) and values.dtype.kind in "fiub"
 
 
-def bins_of(values: pd.Series, bins: int = BINS) -> dict:
-    """The bins of a training column and the training shares in them.
+def bins_of(values: pd.Series, bins: int = BINS, weight: np.ndarray | None = None) -> dict:
+    """The bins of a training column and the training shares in them (``weight``: the
+    subjects each row of a weighted sample stands for).
 
     Returns
     -------
@@ -52,30 +53,32 @@ def bins_of(values: pd.Series, bins: int = BINS) -> dict:
     """
     if _numeric(values):
         x = values.to_numpy(dtype=float)
-        finite = x[~np.isnan(x)]
         quantiles = np.linspace(0, 1, bins + 1)[1:-1]
-        cuts = np.unique(np.quantile(finite, quantiles)) if finite.size else np.array([])
+        cuts = np.unique(quantile(x, quantiles, weight)) if np.any(~np.isnan(x)) else np.array([])
         spec = {"kind": "numeric", "cuts": [float(c) for c in cuts]}
     else:
         cats = sorted(set(values.dropna().astype(str)))
         spec = {"kind": "categorical", "categories": cats}
-    spec["shares"] = [float(s) for s in shares_in(spec, values)]
+    spec["shares"] = [float(s) for s in shares_in(spec, values, weight)]
     return spec
 
 
-def shares_in(spec: dict, values: pd.Series) -> np.ndarray:
-    """Shares of ``values`` in the bins of ``spec`` (:func:`bins_of`); they sum to 1."""
-    return shares_of(counts_in(spec, values))
+def shares_in(spec: dict, values: pd.Series, weight: np.ndarray | None = None) -> np.ndarray:
+    """Shares of ``values`` (weighted by ``weight``) in the bins of ``spec``
+    (:func:`bins_of`); they sum to 1."""
+    n = len(values) if weight is None else float(np.sum(weight))
+    counts = counts_in(spec, values, weight)
+    return counts / n if n else counts.astype(float)
 
 
 def shares_of(counts: np.ndarray) -> np.ndarray:
-    """Shares of bin counts (every value falls in one bin: the counts sum to the rows)."""
+    """Shares of unweighted bin counts (every value falls in one bin: they sum to the rows)."""
     n = int(np.sum(counts))
     return counts / n if n else np.asarray(counts).astype(float)
 
 
-def counts_in(spec: dict, values: pd.Series) -> np.ndarray:
-    """How many of ``values`` fall in each bin of ``spec`` (:func:`bins_of`).
+def counts_in(spec: dict, values: pd.Series, weight: np.ndarray | None = None) -> np.ndarray:
+    """How many of ``values`` (or how much of ``weight``) fall in each bin of ``spec``.
 
     Monitoring on Spark counts the same bins in SQL (:mod:`training.monitor_sql`).
     """
@@ -84,7 +87,7 @@ def counts_in(spec: dict, values: pd.Series) -> np.ndarray:
         x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
         index = np.searchsorted(cuts, x, side="left")
         index[np.isnan(x)] = len(cuts) + 1
-        counts = np.bincount(index, minlength=len(cuts) + 2)
+        counts = np.bincount(index, weights=weight, minlength=len(cuts) + 2)
     else:
         cats = list(spec["categories"])
         text = values.astype(object).where(values.notna(), None)
@@ -92,7 +95,7 @@ def counts_in(spec: dict, values: pd.Series) -> np.ndarray:
         index = np.array(
             [len(cats) + 1 if v is None else pos.get(str(v), len(cats)) for v in text], dtype=int
         )
-        counts = np.bincount(index, minlength=len(cats) + 2)
+        counts = np.bincount(index, weights=weight, minlength=len(cats) + 2)
     return counts
 
 
@@ -131,7 +134,9 @@ def population_reference(
     pipeline
         The fitted rating pipeline.
     population
-        The rows it was fitted on: ``as_of``, the indicators and, when known, ``label``.
+        The rows it was fitted on: ``as_of``, the indicators and, when known, ``label``;
+        a weighted sample's ``weight`` (the subjects each row stands for) weighs the
+        level, the shares and the bins.
     model_version
         The registered version, when known (a training run registers it afterwards).
     source
@@ -145,6 +150,12 @@ def population_reference(
         indicator's bins with the training shares.
     """
     rated = pipeline.rate(population, contributions=False)
+    w = population["weight"].to_numpy(float) if "weight" in population.columns else None
+    grades = (
+        rated["model_grade"].value_counts(normalize=True)
+        if w is None
+        else pd.Series(w).groupby(rated["model_grade"].to_numpy()).sum() / w.sum()
+    )
     out: dict = {
         "format_version": FORMAT_VERSION,
         "scheme": pipeline.scheme,
@@ -153,16 +164,17 @@ def population_reference(
         "source": source,
         "snapshots": sorted(str(pd.Timestamp(d).date()) for d in population["as_of"].unique()),
         "rows": len(population),
-        "predicted_pd": float(rated["pd"].mean()),
-        "default_rate": float(population["label"].mean()) if "label" in population else None,
+        "predicted_pd": float(np.average(rated["pd"].to_numpy(float), weights=w)),
+        "default_rate": (
+            float(np.average(population["label"].to_numpy(float), weights=w))
+            if "label" in population
+            else None
+        ),
         "grade_shares": {
             g: float(s)
-            for g, s in rated["model_grade"]
-            .value_counts(normalize=True)
-            .reindex(list(pipeline.scale.keys), fill_value=0.0)
-            .items()
+            for g, s in grades.reindex(list(pipeline.scale.keys), fill_value=0.0).items()
         },
-        "score": bins_of(pd.Series(rated["score"].to_numpy(dtype=float))),
-        "features": {f: bins_of(population[f]) for f in pipeline.features},
+        "score": bins_of(pd.Series(rated["score"].to_numpy(dtype=float)), weight=w),
+        "features": {f: bins_of(population[f], weight=w) for f in pipeline.features},
     }
     return out

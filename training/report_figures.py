@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from models.pipeline import CONTRIB_PREFIX, RatingPipeline
+from training.fit import weights_of
 
 #: points kept per ROC curve (the curve's corners, thinned evenly)
 MAX_POINTS = 200
@@ -35,8 +36,14 @@ SWARM_ROWS = 300
 SWARM_FEATURES = 15
 
 
-def roc_points(y: np.ndarray, pd_: np.ndarray, max_points: int = MAX_POINTS) -> dict:
-    """The ROC curve of ``pd_`` against ``y`` as at most ``max_points`` points.
+def roc_points(
+    y: np.ndarray,
+    pd_: np.ndarray,
+    max_points: int = MAX_POINTS,
+    sample_weight: np.ndarray | None = None,
+) -> dict:
+    """The ROC curve of ``pd_`` against ``y`` as at most ``max_points`` points
+    (``sample_weight``: the subjects each row of a weighted sample stands for).
 
     Returns ``{"fpr": [...], "tpr": [...], "auc": float}``; both lists start at 0 and end at
     1. Without both outcomes there is no curve: empty lists and ``auc`` ``None``.
@@ -47,7 +54,7 @@ def roc_points(y: np.ndarray, pd_: np.ndarray, max_points: int = MAX_POINTS) -> 
     pd_ = np.asarray(pd_, dtype=float)
     if len(np.unique(y)) < 2:
         return {"fpr": [], "tpr": [], "auc": None}
-    fpr, tpr, _ = roc_curve(y, pd_, drop_intermediate=True)
+    fpr, tpr, _ = roc_curve(y, pd_, drop_intermediate=True, sample_weight=sample_weight)
     if len(fpr) > max_points:
         # evenly spaced along the curve's length, both ends kept
         keep = np.unique(np.linspace(0, len(fpr) - 1, max_points).round().astype(int))
@@ -55,14 +62,18 @@ def roc_points(y: np.ndarray, pd_: np.ndarray, max_points: int = MAX_POINTS) -> 
     return {
         "fpr": [round(float(v), 5) for v in fpr],
         "tpr": [round(float(v), 5) for v in tpr],
-        "auc": float(roc_auc_score(y, pd_)),
+        "auc": float(roc_auc_score(y, pd_, sample_weight=sample_weight)),
     }
 
 
 def roc(parts: dict[str, pd.DataFrame], pipeline: RatingPipeline) -> dict[str, dict]:
     """:func:`roc_points` of the pipeline's PD on every labelled part."""
     return {
-        name: roc_points(frame["label"].to_numpy(int), pipeline.predict_pd(frame))
+        name: roc_points(
+            frame["label"].to_numpy(int),
+            pipeline.predict_pd(frame),
+            sample_weight=weights_of(frame),
+        )
         for name, frame in parts.items()
     }
 

@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from features import registry
-from features.build import build_training_frame
+from features.build import build_training_frame, snapshot_counts
 from features.dsl import Scheme
 from features.exports import write_csv
 from features.history import scheme_history_start, uncovered
+from features.sample import NonDefaultSample, fraction_for
 from features.schemes import get_scheme
 from features.store.base import Store
 from models.pipeline import RatingPipeline, encode_ordinal
@@ -90,11 +91,58 @@ def history_check(store: Store, scheme: Scheme, spec: TrainingSpec) -> dict:
     return out
 
 
+def training_sample(
+    store: Store,
+    scheme: Scheme,
+    spec: TrainingSpec,
+    dates: list[dt.date],
+    engine: str = "duckdb",
+    bound: int | None = None,
+) -> tuple[NonDefaultSample | None, dict]:
+    """The sample of the snapshots ``dates`` under ``bound`` rows (default: the spec's
+    ``[sample] max_rows``; 0 never samples).
+
+    Returns the sample (``None`` when the full snapshots fit) and what the report and
+    MLflow record of it: the bound, the full snapshots' rows and defaults, the share of
+    non-defaults kept and their weight.
+    """
+    bound = spec.sample.max_rows if bound is None else bound
+    info: dict = {"max_rows": bound, "seed": spec.seed, "sampled": False}
+    if bound == 0:
+        return None, info
+    counts = snapshot_counts(store, scheme, dates, engine)
+    subjects, defaults = int(counts["subjects"].sum()), int(counts["defaults"].sum())
+    info.update({"full_rows": subjects, "full_defaults": defaults})
+    fraction = fraction_for(bound, subjects, defaults)
+    if fraction >= 1:
+        return None, info
+    sample = NonDefaultSample(fraction, spec.seed)
+    info.update(
+        {
+            "sampled": True,
+            "non_default_share": sample.kept_share,
+            "non_default_weight": sample.weight,
+        }
+    )
+    return sample, info
+
+
 def build_frames(
-    store: Store, scheme: Scheme, spec: TrainingSpec, progress: Progress | None = None
+    store: Store,
+    scheme: Scheme,
+    spec: TrainingSpec,
+    progress: Progress | None = None,
+    engine: str = "duckdb",
 ) -> Frames:
     """Labelled snapshots for training, validation and out-of-time, each kept only when
-    the store's history covers it (:func:`history_check`; the result is ``history``)."""
+    the store's history covers it (:func:`history_check`; the result is ``history``).
+
+    The fitted snapshots (``train`` and ``validation``) are drawn as the weighted sample
+    of :func:`training_sample` when they exceed the spec's ``[sample] max_rows``, the
+    out-of-time ones when they exceed ``oot_max_rows`` (the result's ``sample`` says how,
+    the out-of-time draw under ``oot``). ``engine`` runs the queries (``duckdb`` or
+    ``spark``: the same rows either way).
+    """
     say = progress or (lambda msg: None)
     history = history_check(store, scheme, spec)
     for d in history["dropped"]:
@@ -112,11 +160,33 @@ def build_frames(
             f"in {spec_file(scheme.key)} later or shorten the windows of: "
             + ", ".join(sorted({n for d in history["dropped"] for n in d["uncovered"]}))
         )
-    parts = [
-        build_training_frame(store, scheme, tuple(dt.date.fromisoformat(d) for d in dates))
-        for dates in history["kept"].values()
-    ]
-    return Frames(*parts, history=history)
+    kept = {k: [dt.date.fromisoformat(d) for d in v] for k, v in history["kept"].items()}
+    sample, info = training_sample(store, scheme, spec, kept["train"] + kept["validation"], engine)
+    oot_sample, info["oot"] = training_sample(
+        store, scheme, spec, kept["oot"], engine, spec.sample.oot_max_rows
+    )
+    for what, drawn, about in (
+        ("fitted", sample, info),
+        ("out-of-time", oot_sample, info["oot"]),
+    ):
+        if drawn is not None:
+            say(
+                f"sampling the {what} snapshots: every default and {drawn.kept_share:.2%} of "
+                f"the {about['full_rows'] - about['full_defaults']:,} non-defaults "
+                f"(bound {about['max_rows']:,} rows)"
+            )
+    parts = {
+        part: build_training_frame(
+            store,
+            scheme,
+            tuple(dates),
+            engine=engine,
+            sample=oot_sample if part == "oot" else sample,
+        )
+        for part, dates in kept.items()
+    }
+    info["rows"] = {part: len(frame) for part, frame in parts.items()}
+    return Frames(parts["train"], parts["validation"], parts["oot"], history=history, sample=info)
 
 
 def fingerprint(frames: Frames) -> str:
@@ -170,8 +240,13 @@ def train_scheme(
     home: Path,
     code_version: str = "unknown",
     progress: Progress | None = None,
+    engine: str = "duckdb",
 ) -> TrainResult:
-    """Train, validate and register a new ``challenger`` version of ``xinping-<scheme>``."""
+    """Train, validate and register a new ``challenger`` version of ``xinping-<scheme>``.
+
+    ``engine``: where the snapshots are built and sampled (``duckdb``, or ``spark`` for
+    a lake at province scale); the model is fitted in this process either way.
+    """
     import mlflow
     from mlflow.models import infer_signature
 
@@ -182,7 +257,7 @@ def train_scheme(
     if scheme.target is None:
         raise ValueError(f"scheme {scheme_key} is not modelled (it aggregates its members)")
     say("building snapshots")
-    frames = build_frames(store, scheme, spec, progress)
+    frames = build_frames(store, scheme, spec, progress, engine)
     fp = fingerprint(frames)
     notes: dict = {}
     pipeline, val_auc = fit_pipeline(scheme, spec, frames, progress, notes)
@@ -193,6 +268,7 @@ def train_scheme(
     )
     report["validation_auc"] = val_auc
     report["history"] = frames.history
+    report["sample"] = frames.sample
     report["selection"] = notes
     report["gates"] = check_gates(report, spec.gates)
     say("ROC curves and SHAP summary")
@@ -219,6 +295,9 @@ def train_scheme(
             }
         )
         mlflow.log_params(_flat("", spec.model_dump(mode="json")))
+        # the sample the bound gave (training_sample): share and weight of non-defaults
+        mlflow.log_params(_flat("sample_drawn", frames.sample or {}))
+        mlflow.set_tag("engine", engine)
         _log_declaration(scheme_key)
         oot_d = report["discrimination"]["oot"]
         mets = {f"oot_{k}": v for k, v in oot_d.items() if isinstance(v, float)}

@@ -125,6 +125,27 @@ class Features(_Strict):
     exclude: tuple[str, ...] = ()
 
 
+class Sample(_Strict):
+    """How many rows of the fitted snapshots (``train`` and ``validation``) a run holds.
+
+    When the full snapshots hold more than ``max_rows`` rows, the run keeps every default
+    and a seeded share of the non-defaults (:mod:`features.sample`, drawn by a hash of
+    the subject, the date and the spec's ``seed``, in the engine's query), each kept
+    non-default weighted by the subjects it stands for in the fit, the calibration, the
+    grade bands and the report. The share is the one that holds about ``max_rows`` rows
+    (the draw's binomial noise aside). Below the bound nothing is sampled and the run is
+    the full one. ``max_rows = 0`` never samples.
+
+    ``oot_max_rows`` bounds the out-of-time snapshots the same way (the report's
+    discrimination, grade tests, PSIs and migration then weigh each row by the subjects it
+    stands for). It is above a city's out-of-time snapshots, so that the report there is on
+    the whole population; a province's are sampled.
+    """
+
+    max_rows: int = Field(1_000_000, ge=0)
+    oot_max_rows: int = Field(2_000_000, ge=0)
+
+
 class TrainingSpec(_Strict):
     """Everything that decides a training run (with the data and the code version)."""
 
@@ -137,6 +158,7 @@ class TrainingSpec(_Strict):
     gates: Gates = Gates()
     history: History = History()
     features: Features = Features()
+    sample: Sample = Sample()
 
 
 def spec_file(scheme: str) -> Path:

@@ -42,6 +42,11 @@ def test_spark_options_are_checked(lake: Path) -> None:
         ["features", "build", "--subject", "driver", "--as-of", "2026-10-31", "--lake", str(lake)],
     )
     assert build.exit_code == 2 and "--engine spark" in build.output
+    # training draws its sample on Spark from a lake: both or neither
+    train = runner.invoke(cli, ["train", "--subject", "driver", "--engine", "spark"])
+    assert train.exit_code == 2 and "--lake" in train.output
+    train = runner.invoke(cli, ["train", "--subject", "driver", "--lake", str(lake)])
+    assert train.exit_code == 2 and "--engine spark" in " ".join(train.output.split())
     unknown = runner.invoke(cli, ["export-lake", str(lake.parent / "x"), "--table", "nope"])
     assert unknown.exit_code == 2
     for kept in ("users", "audit_log"):  # accounts and the audit log never leave the store

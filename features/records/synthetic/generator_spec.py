@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from features.records.synthetic.params import Hazard, LatentSpec
+from features.records.synthetic.params import MULTIPLES, Hazard, LatentSpec
 
 SEVERITIES = ("minor", "general", "serious")
 POLARITIES = ("negative", "positive", "neutral")
@@ -417,6 +417,9 @@ class GeneratorSpec(_Strict):
         """Number of new subjects at ``scale`` (0 for a sector of existing firms)."""
         if self.sizes is None:
             return 0
+        if scale in MULTIPLES and getattr(self.sizes, scale, None) is None:
+            base, times = MULTIPLES[scale]
+            return times * self.size(base)
         try:
             return int(getattr(self.sizes, scale))
         except AttributeError:

@@ -35,6 +35,9 @@ SCALES: dict[str, ScaleSpec] = {
     # three cities' worth: the benchmark suite's growth step (bench/suite.py)
     "city3": ScaleSpec(900_000, 3_000_000, 7_500, 390, 600_000, 25_000, 3),
 }
+#: scales that are a multiple of another: a declared scheme's generator that gives no size
+#: for them takes the multiple of its size at the other
+MULTIPLES: dict[str, tuple[str, int]] = {"city3": ("city", 3)}
 
 _FLAT = np.ones(12)
 
