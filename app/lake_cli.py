@@ -47,8 +47,9 @@ def local_spark_environment() -> None:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
-def open_lake(lake: Path, master: str = "local[2]"):
-    """A Spark store on the lake at ``lake`` (local session bound to loopback)."""
+def open_lake(lake: Path, master: str = "local[2]", ratings: Path | None = None):
+    """A Spark store on the lake at ``lake`` (local session bound to loopback);
+    ``ratings``: the ratings dataset when it is not the lake's own."""
     from features.store.lake import read_manifest, schema_version
     from features.store.spark_store import SparkStore
 
@@ -65,8 +66,10 @@ def open_lake(lake: Path, master: str = "local[2]"):
             f"[yellow]注意 / note:[/yellow] the lake was written under schema "
             f"{manifest.get('schema_version')}, this code has {schema_version()}"
         )
+    if ratings is not None and not ratings.is_dir():
+        fail(f"--ratings {ratings}: no ratings dataset there (xinping score --engine spark --out)")
     local_spark_environment()
-    return SparkStore(lake, master=master)
+    return SparkStore(lake, master=master, paths={"ratings": ratings} if ratings else None)
 
 
 @cli.command("export-lake")

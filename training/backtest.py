@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -53,6 +54,51 @@ def jeffreys_interval(count: int, defaults: int, level: float = 0.95) -> tuple[f
     return lo, hi
 
 
+@dataclass(frozen=True)
+class GradeOutcome:
+    """One grade of a matured batch: subjects, defaults and their mean predicted PD."""
+
+    count: int
+    defaults: int
+    predicted_pd: float
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What the back-test reads of a matured batch: counts, not rows.
+
+    The embedded path counts them in pandas (:func:`outcomes_of`); monitoring on
+    Spark counts them in SQL (:mod:`training.monitor_sql`), so a province's
+    cohort never comes back to the driver.
+    """
+
+    grades: dict[str, GradeOutcome]
+    n: int
+    defaults: int
+    predicted_pd: float | None
+    auc: float | None
+
+
+def outcomes_of(rated: pd.DataFrame, defaulted: Iterable[str]) -> Outcomes:
+    """The :class:`Outcomes` of a batch's rows (``subject_id``, ``pd``, ``model_grade``)."""
+    y = rated["subject_id"].isin(set(defaulted)).to_numpy(int)
+    frame = pd.DataFrame(
+        {"grade": rated["model_grade"].to_numpy(object), "pd": rated["pd"], "y": y}
+    )
+    grades = {}
+    for g in frame["grade"].dropna().unique():
+        part = frame[frame["grade"] == g]
+        grades[str(g)] = GradeOutcome(len(part), int(part["y"].sum()), float(part["pd"].mean()))
+    auc = metrics.auc(y, frame["pd"].to_numpy(float)) if 0 < y.sum() < len(y) else None
+    return Outcomes(
+        grades,
+        len(frame),
+        int(y.sum()),
+        float(frame["pd"].mean()) if len(y) else None,
+        None if auc is None else float(auc),
+    )
+
+
 def backtest(
     rated: pd.DataFrame, defaulted: Iterable[str], grades: Sequence[str], alpha: float = 0.05
 ) -> dict:
@@ -73,23 +119,38 @@ def backtest(
     Returns
     -------
     dict
+        As :func:`backtest_outcomes`.
+    """
+    return backtest_outcomes(outcomes_of(rated, defaulted), grades, alpha)
+
+
+def backtest_outcomes(outcomes: Outcomes, grades: Sequence[str], alpha: float = 0.05) -> dict:
+    """The back-test of a matured batch from its counts.
+
+    Parameters
+    ----------
+    outcomes
+        The batch's counts per grade, its defaults and AUC.
+    grades
+        The scale's grades, best first.
+    alpha
+        Level of the one-sided Jeffreys test (a grade fails below it).
+
+    Returns
+    -------
+    dict
         ``n``, ``defaults``, ``realised_rate``, ``predicted_pd``, ``auc`` (``None``
         with a single outcome), ``failed`` (grades) and ``grades``: one row per grade
         with ``count``, ``defaults``, ``realised_rate``, ``predicted_pd``, the
         interval ``lower``/``upper``, ``p_value`` and ``result`` (pass, fail, empty).
     """
-    y = rated["subject_id"].isin(set(defaulted)).to_numpy(int)
-    frame = pd.DataFrame(
-        {"grade": rated["model_grade"].to_numpy(object), "pd": rated["pd"], "y": y}
-    )
     rows = []
     for g in grades:
-        part = frame[frame["grade"] == g]
-        n, d = len(part), int(part["y"].sum())
-        if n == 0:
+        got = outcomes.grades.get(g)
+        if got is None or got.count == 0:
             rows.append({"grade": g, "count": 0, "defaults": 0, "result": EMPTY})
             continue
-        p = float(part["pd"].mean())
+        n, d, p = got.count, got.defaults, got.predicted_pd
         lo, hi = jeffreys_interval(n, d, 1 - 2 * alpha)
         pv = grade_tests.jeffreys_p_value(n, d, p)
         rows.append(
@@ -105,13 +166,13 @@ def backtest(
                 "result": FAIL if pv < alpha else PASS,
             }
         )
-    auc = metrics.auc(y, frame["pd"].to_numpy(float)) if 0 < y.sum() < len(y) else None
+    n = outcomes.n
     return {
-        "n": len(frame),
-        "defaults": int(y.sum()),
-        "realised_rate": float(y.mean()) if len(y) else None,
-        "predicted_pd": float(frame["pd"].mean()) if len(y) else None,
-        "auc": None if auc is None else float(auc),
+        "n": n,
+        "defaults": outcomes.defaults,
+        "realised_rate": outcomes.defaults / n if n else None,
+        "predicted_pd": outcomes.predicted_pd,
+        "auc": outcomes.auc,
         "alpha": alpha,
         "failed": [r["grade"] for r in rows if r["result"] == FAIL],
         "grades": rows,

@@ -39,43 +39,35 @@ from features.store.base import Store
 from models.rating import load_scale
 from models.registry import connect, model_name
 from training import backtest as bt
-from training.monitor_store import Batch, batch_ratings, rating_batches, write_monitoring
+from training.monitor_counts import BatchCounts, counts_of_frames
+from training.monitor_sql import batch_counts
+from training.monitor_store import (
+    Batch,
+    batch_ratings,
+    rating_batches,
+    write_monitoring,
+    write_monitoring_lake,
+)
+from training.monitor_thresholds import (
+    AMBER,
+    GREEN,
+    RED,
+    MonitorConfig,
+    alerts_for,
+    light,
+)
 from training.monitor_tracking import log_monitoring
 from training.reference import (
     REFERENCE_PATH,
     bin_labels,
     population_reference,
     psi_of_shares,
-    shares_in,
+    shares_of,
 )
 
 Progress = Callable[[str], None]
-GREEN, AMBER, RED = "green", "amber", "red"
-
-
-@dataclass(frozen=True)
-class MonitorConfig:
-    """Thresholds of the monitoring (settings ``[monitor]``; ``min_auc`` from the spec)."""
-
-    psi_amber: float = 0.10
-    psi_red: float = 0.25
-    backtest_alpha: float = 0.05
-    min_auc: float = 0.65
-
-    def __post_init__(self) -> None:
-        if not 0 < self.psi_amber < self.psi_red:
-            raise ValueError(f"need 0 < psi_amber < psi_red; got {self.psi_amber}, {self.psi_red}")
-        if not 0 < self.backtest_alpha < 0.5:
-            raise ValueError(f"backtest_alpha must lie in (0, 0.5); got {self.backtest_alpha}")
-
-
-def light(psi: float | None, cfg: MonitorConfig) -> str | None:
-    """Traffic light of a PSI: green < ``psi_amber`` ≤ amber ≤ ``psi_red`` < red."""
-    if psi is None:
-        return None
-    if psi < cfg.psi_amber:
-        return GREEN
-    return AMBER if psi <= cfg.psi_red else RED
+#: the thresholds and lights live in training.monitor_thresholds; importable from here too
+__all__ = ["AMBER", "GREEN", "RED", "MonitorConfig", "alerts_for", "light", "monitor"]
 
 
 def assess_batch(
@@ -88,7 +80,7 @@ def assess_batch(
     cfg: MonitorConfig,
     defaulted: set[str] | None = None,
 ) -> dict:
-    """The monitoring report of one batch (pure).
+    """The monitoring report of one batch held as frames (pure).
 
     Parameters
     ----------
@@ -109,24 +101,50 @@ def assess_batch(
     defaulted
         Subjects with the target event in the outcome window, when it has matured.
     """
+    counts = counts_of_frames(reference, rated, features, defaulted)
+    return assess_counts(reference, batch, counts, monitored_as_of, cutoff, cfg)
+
+
+def assess_counts(
+    reference: dict,
+    batch: Batch,
+    counts: BatchCounts,
+    monitored_as_of: dt.date,
+    cutoff: dt.date,
+    cfg: MonitorConfig,
+) -> dict:
+    """The monitoring report of one batch from its counts (pure; both engines end here).
+
+    Parameters
+    ----------
+    reference
+        The training population's reference.
+    batch
+        The batch.
+    counts
+        Its counts in the reference's bins and, once matured, its outcomes
+        (:mod:`training.monitor_counts`).
+    monitored_as_of, cutoff, cfg
+        As :func:`assess_batch`.
+    """
     scheme = get_scheme(batch.scheme)
     horizon = scheme.target.horizon if scheme.target is not None else 12
     labels = {i.name: (i.label_zh, i.label_en) for i in scheme.indicators}
     score_spec = reference["score"]
-    actual = shares_in(score_spec, rated["score"])
+    actual = shares_of(counts.score)
     score_psi = psi_of_shares(score_spec["shares"], actual)
     feats = []
     for name, spec in reference["features"].items():
-        if name not in features:
+        if name not in counts.features:
             continue
-        value = psi_of_shares(spec["shares"], shares_in(spec, features[name]))
+        value = psi_of_shares(spec["shares"], shares_of(counts.features[name]))
         zh, en = labels.get(name, (name, name))
         feats.append(
             {"name": name, "label_zh": zh, "label_en": en, "psi": value, "light": light(value, cfg)}
         )
     feats.sort(key=lambda f: -f["psi"])
     months = bt.months_observed(batch.as_of, cutoff, horizon)
-    matured = months >= horizon and defaulted is not None
+    matured = months >= horizon and counts.outcomes is not None
     report = {
         "scheme": batch.scheme,
         "batch_as_of": str(batch.as_of),
@@ -134,8 +152,8 @@ def assess_batch(
         "model_version": batch.model_version,
         "run_id": batch.run_id,
         "monitored_as_of": str(monitored_as_of),
-        "rows": len(rated),
-        "mean_pd": float(rated["pd"].mean()) if len(rated) else None,
+        "rows": counts.rows,
+        "mean_pd": counts.mean_pd,
         "thresholds": {"psi_amber": cfg.psi_amber, "psi_red": cfg.psi_red},
         "reference": {
             k: reference.get(k)
@@ -170,9 +188,9 @@ def assess_batch(
         },
         "backtest": None,
     }
-    if matured:
-        grades = tuple(reference.get("grade_shares") or sorted(rated["model_grade"].unique()))
-        result = bt.backtest(rated, defaulted or set(), grades, cfg.backtest_alpha)
+    if matured and counts.outcomes is not None:
+        grades = tuple(reference.get("grade_shares") or sorted(counts.outcomes.grades))
+        result = bt.backtest_outcomes(counts.outcomes, grades, cfg.backtest_alpha)
         result["min_auc"] = cfg.min_auc
         scale = load_scale(batch.scheme, path=registry.scale_file(batch.scheme))
         for row in result["grades"]:
@@ -182,75 +200,6 @@ def assess_batch(
         report["backtest"] = result
     report["alerts"] = alerts_for(report, cfg)
     return report
-
-
-def alerts_for(report: dict, cfg: MonitorConfig) -> list[dict]:
-    """The thresholds a batch's report crosses, each with its message in both languages."""
-    out = []
-    score = report["score"]
-    if score["light"] == RED:
-        out.append(
-            {
-                "kind": "score_psi",
-                "item": None,
-                "value": score["psi"],
-                "threshold": cfg.psi_red,
-                "message_zh": f"评分PSI {score['psi']:.3f} 超过红色阈值 {cfg.psi_red:g}："
-                "本批评级人群与训练人群差异显著",
-                "message_en": f"score PSI {score['psi']:.3f} above the red threshold "
-                f"{cfg.psi_red:g}: the rated population differs markedly from the training one",
-            }
-        )
-    for f in report["features"]:
-        if f["light"] == RED:
-            out.append(
-                {
-                    "kind": "feature_psi",
-                    "item": f["name"],
-                    "value": f["psi"],
-                    "threshold": cfg.psi_red,
-                    "message_zh": f"指标「{f['label_zh']}」PSI {f['psi']:.3f} 超过红色阈值 "
-                    f"{cfg.psi_red:g}",
-                    "message_en": f"indicator {f['label_en']}: PSI {f['psi']:.3f} above the red "
-                    f"threshold {cfg.psi_red:g}",
-                }
-            )
-    back = report.get("backtest")
-    if back:
-        for g in back["grades"]:
-            if g["result"] != bt.FAIL:
-                continue
-            out.append(
-                {
-                    "kind": "backtest",
-                    "item": g["grade"],
-                    "value": g["realised_rate"],
-                    "threshold": g["predicted_pd"],
-                    "message_zh": f"等级 {g['grade']}（{g.get('label_zh', g['grade'])}）"
-                    f"实际违约率 {g['realised_rate']:.2%}"
-                    f"（{g['defaults']}/{g['count']}）高于预测违约概率 {g['predicted_pd']:.2%}，"
-                    f"Jeffreys 检验 p = {g['p_value']:.3f} < {back['alpha']:g}",
-                    "message_en": f"grade {g['grade']} ({g.get('label_en', g['grade'])}): "
-                    "realised default rate "
-                    f"{g['realised_rate']:.2%} ({g['defaults']} of {g['count']}) above the "
-                    f"predicted PD {g['predicted_pd']:.2%}, Jeffreys p = {g['p_value']:.3f} "
-                    f"< {back['alpha']:g}",
-                }
-            )
-        if back["auc"] is not None and back["auc"] < cfg.min_auc:
-            out.append(
-                {
-                    "kind": "auc",
-                    "item": None,
-                    "value": back["auc"],
-                    "threshold": cfg.min_auc,
-                    "message_zh": f"表现期已满批次的 AUC {back['auc']:.3f} 低于最低要求 "
-                    f"{cfg.min_auc:g}",
-                    "message_en": f"AUC of the matured cohort {back['auc']:.3f} below the "
-                    f"minimum {cfg.min_auc:g}",
-                }
-            )
-    return out
 
 
 def reference_for(
@@ -281,7 +230,8 @@ def reference_for(
     if progress:
         progress(f"rebuilding the training reference of v{batch.model_version}")
     pipeline = load_pipeline(f"models:/{model_name(batch.scheme)}/{batch.model_version}")
-    population = build_training_frame(store, batch.scheme, dates)
+    # on a lake the snapshots are built by Spark and collected, as training collects them
+    population = build_training_frame(store, batch.scheme, dates, engine=store.dialect)
     ref = population_reference(pipeline, population, batch.model_version, source="rebuilt")
     ref["rebuilt_on"] = str(dt.date.today())
     client.log_dict(batch.run_id, ref, REFERENCE_PATH)
@@ -304,6 +254,8 @@ class MonitorResult:
     cutoff: dt.date
     reports: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: on a lake: where the ``monitoring`` and ``monitor_alerts`` rows were written
+    written: dict[str, str] = field(default_factory=dict)
 
 
 def monitor(
@@ -315,13 +267,21 @@ def monitor(
     build_cfg: BuildConfig | None = None,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    out: str | Path | None = None,
 ) -> MonitorResult:
     """Monitor every rating batch of ``scheme`` dated up to ``as_of``.
+
+    On a lake (a Spark store) every batch is aggregated by Spark
+    (:mod:`training.monitor_sql`: the driver receives counts per bin and grade, never
+    rows) and the run's rows are written as Parquet partitioned by scheme and
+    monitoring date (:func:`training.monitor_store.write_monitoring_lake`); the
+    reports, their MLflow runs and alerts are the embedded path's.
 
     Parameters
     ----------
     store
-        The store with the ratings (the results are written to it).
+        The store with the ratings (the results are written to it), or a Spark store
+        over a lake whose ``ratings`` the Spark scoring wrote.
     scheme
         A modelled scheme.
     home
@@ -336,8 +296,14 @@ def monitor(
         Told what is being done.
     now
         Time stamp of the rows (default: now).
+    out
+        On a lake only: the folder of the ``monitoring`` and ``monitor_alerts`` datasets
+        (default: the lake's own).
     """
     say = progress or (lambda msg: None)
+    lake = store.dialect == "spark"
+    if out is not None and not lake:
+        raise ValueError("out: only monitoring on a lake (Spark) writes Parquet datasets")
     sch = get_scheme(scheme)
     if sch.target is None:
         raise ValueError(f"scheme {scheme} is not modelled: nothing to monitor")
@@ -352,15 +318,25 @@ def monitor(
             references[batch.model_version] = ref
             if note:
                 result.notes.append(note)
-        rated = batch_ratings(store, batch)
-        feats = build_features(store, sch, batch.as_of, cfg=build_cfg)
-        feats = feats[feats["subject_id"].isin(set(rated["subject_id"]))]
-        months = bt.months_observed(batch.as_of, cutoff, sch.target.horizon)
-        defaulted = build_labels(store, sch, batch.as_of) if months >= sch.target.horizon else None
-        report = assess_batch(
-            references[batch.model_version], batch, rated, feats, as_of, cutoff, cfg, defaulted
+        ref = references[batch.model_version]
+        matured = bt.months_observed(batch.as_of, cutoff, sch.target.horizon) >= (
+            sch.target.horizon
         )
+        if lake:  # aggregated on the executors: counts come back, never rows
+            counts = batch_counts(store, ref, sch, batch, build_cfg, matured)
+            report = assess_counts(ref, batch, counts, as_of, cutoff, cfg)
+        else:
+            rated = batch_ratings(store, batch)
+            feats = build_features(store, sch, batch.as_of, cfg=build_cfg)
+            feats = feats[feats["subject_id"].isin(set(rated["subject_id"]))]
+            defaulted = build_labels(store, sch, batch.as_of) if matured else None
+            report = assess_batch(ref, batch, rated, feats, as_of, cutoff, cfg, defaulted)
         report["mlflow_run_id"] = log_monitoring(client, home, report)
-        write_monitoring(store, report, now or dt.datetime.now())
+        if not lake:
+            write_monitoring(store, report, now or dt.datetime.now())
         result.reports.append(report)
+    if lake:
+        result.written.update(
+            write_monitoring_lake(store, result.reports, now or dt.datetime.now(), out)
+        )
     return result

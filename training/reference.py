@@ -67,6 +67,21 @@ def shares_in(spec: dict, values: pd.Series, weight: np.ndarray | None = None) -
     """Shares of ``values`` (weighted by ``weight``) in the bins of ``spec``
     (:func:`bins_of`); they sum to 1."""
     n = len(values) if weight is None else float(np.sum(weight))
+    counts = counts_in(spec, values, weight)
+    return counts / n if n else counts.astype(float)
+
+
+def shares_of(counts: np.ndarray) -> np.ndarray:
+    """Shares of unweighted bin counts (every value falls in one bin: they sum to the rows)."""
+    n = int(np.sum(counts))
+    return counts / n if n else np.asarray(counts).astype(float)
+
+
+def counts_in(spec: dict, values: pd.Series, weight: np.ndarray | None = None) -> np.ndarray:
+    """How many of ``values`` (or how much of ``weight``) fall in each bin of ``spec``.
+
+    Monitoring on Spark counts the same bins in SQL (:mod:`training.monitor_sql`).
+    """
     if spec["kind"] == "numeric":
         cuts = np.asarray(spec["cuts"], dtype=float)
         x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
@@ -81,7 +96,7 @@ def shares_in(spec: dict, values: pd.Series, weight: np.ndarray | None = None) -
             [len(cats) + 1 if v is None else pos.get(str(v), len(cats)) for v in text], dtype=int
         )
         counts = np.bincount(index, weights=weight, minlength=len(cats) + 2)
-    return counts / n if n else counts.astype(float)
+    return counts
 
 
 def psi_of_shares(expected, actual) -> float:

@@ -72,6 +72,12 @@ PARTITIONS: dict[str, tuple[Partition, ...]] = {
     "records": (Partition("kind", "kind"), Partition("year", "year(published_on)", True)),
     "subjects": (Partition("subject_type", "subject_type"),),
     "ratings": (Partition("scheme", "scheme"), Partition("as_of", "as_of")),
+    # one monitoring run (`xinping monitor --engine spark`) replaces its own folder
+    "monitoring": (Partition("scheme", "scheme"), Partition("monitored_as_of", "monitored_as_of")),
+    "monitor_alerts": (
+        Partition("scheme", "scheme"),
+        Partition("monitored_as_of", "monitored_as_of"),
+    ),
 }
 
 

@@ -90,3 +90,49 @@ def test_score_on_spark_from_the_lake(
     assert result.exit_code == 0, result.output
     assert "driver 2026-10-31 scored" in result.output
     assert any((out / "scheme=driver" / "as_of=2026-10-31").glob("*.parquet"))
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_monitor_on_spark_reads_the_ratings_spark_wrote(
+    lake: Path, mlflow_home: Path, spark, tmp_path: Path, monkeypatch
+) -> None:
+    import shutil
+
+    home = tmp_path / "mlruns"
+    shutil.copytree(mlflow_home, home)  # monitoring logs runs: the session's home stays
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text(f'[mlflow]\nhome = "{home}"\n', encoding="utf-8")
+    monkeypatch.setenv("XINPING_SETTINGS", str(cfg))
+    settings.cache_clear()
+    ratings, out = str(tmp_path / "ratings"), tmp_path / "monitoring"
+    driver = ["--subject", "driver", "--engine", "spark", "--lake", str(lake)]
+    try:
+        scored = runner.invoke(cli, ["score", *driver, "--as-of", "2025-06-30", "--out", ratings])
+        assert scored.exit_code == 0, scored.output
+        monitored = runner.invoke(
+            cli,
+            ["monitor", *driver, "--as-of", "2026-10-31", "--ratings", ratings, "--out", f"{out}"],
+        )
+        wrong = runner.invoke(cli, ["monitor", "--subject", "driver", "--ratings", ratings])
+    finally:
+        settings.cache_clear()
+    assert monitored.exit_code == 0, monitored.output
+    text = " ".join(monitored.output.split())
+    assert "2025-06-30 v1" in text and "12/12" in text and "AUC" in text
+    assert "monitoring →" in text and "monitor_alerts →" in text
+    assert any((out / "monitoring" / "scheme=driver" / "monitored_as_of=2026-10-31").iterdir())
+    assert wrong.exit_code == 2 and "--engine spark" in wrong.output
+
+
+def test_the_spark_monitoring_job_parses_its_arguments() -> None:
+    import datetime as dt
+
+    from app.spark_monitor_job import parse_args
+
+    base = ["--lake", "/lake", "--mlflow-home", "/mlruns", "--as-of", "2026-10-31"]
+    args = parse_args([*base, "--scheme", "all", "--ratings", "/ratings", "--out", "/mon"])
+    assert {"enterprise", "driver"} <= set(args.scheme) and "village" not in args.scheme
+    assert args.as_of == dt.date(2026, 10, 31) and (args.ratings, args.out) == ("/ratings", "/mon")
+    with pytest.raises(SystemExit):
+        parse_args([*base, "--scheme", "nope"])
