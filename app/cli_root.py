@@ -60,6 +60,17 @@ class Engine(StrEnum):
     spark = "spark"
 
 
+# the options of every command that runs on either engine (score, train, monitor)
+EngineOption = Annotated[Engine, typer.Option(help="duckdb (default) or spark.")]
+LakeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--lake", help="With --engine spark: the Parquet lake to read (`xinping export-lake`)."
+    ),
+]
+MasterOption = Annotated[str, typer.Option("--master", help="Spark master for --engine spark.")]
+
+
 def _day(text: Any) -> dt.date:
     """:func:`app.dates.parse_day` for an option: a bad date is a usage error naming it."""
     try:

@@ -14,6 +14,9 @@ import typer
 
 from app.cli_root import (
     Engine,
+    EngineOption,
+    LakeOption,
+    MasterOption,
     StoreOption,
     cli,
     console,
@@ -61,16 +64,9 @@ def train(
             help="Also append each step as a JSON line here (the app's background jobs).",
         ),
     ] = None,
-    engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.duckdb,
-    lake: Annotated[
-        Path | None,
-        typer.Option(
-            "--lake", help="With --engine spark: the Parquet lake to read (`xinping export-lake`)."
-        ),
-    ] = None,
-    master: Annotated[
-        str, typer.Option("--master", help="Spark master for --engine spark.")
-    ] = "local[2]",
+    engine: EngineOption = Engine.duckdb,
+    lake: LakeOption = None,
+    master: MasterOption = "local[2]",
 ) -> None:
     """Train, validate and register a challenger model. 训练并登记挑战者模型。
 

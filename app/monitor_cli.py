@@ -18,6 +18,9 @@ from rich.table import Table
 
 from app.cli_root import (
     Engine,
+    EngineOption,
+    LakeOption,
+    MasterOption,
     StoreOption,
     checked,
     cli,
@@ -177,13 +180,8 @@ def monitor(
         ),
     ] = None,
     store: StoreOption = None,
-    engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.duckdb,
-    lake: Annotated[
-        Path | None,
-        typer.Option(
-            "--lake", help="With --engine spark: the Parquet lake to read (`xinping export-lake`)."
-        ),
-    ] = None,
+    engine: EngineOption = Engine.duckdb,
+    lake: LakeOption = None,
     ratings: Annotated[
         Path | None,
         typer.Option(
@@ -200,9 +198,7 @@ def monitor(
             "datasets, partitioned by scheme and monitored_as_of (default: the lake's).",
         ),
     ] = None,
-    master: Annotated[
-        str, typer.Option("--master", help="Spark master for --engine spark.")
-    ] = "local[2]",
+    master: MasterOption = "local[2]",
 ) -> None:
     """Monitor rating batches: PSI, back-test, alerts. 模型监测：稳定性、回测与预警。
 

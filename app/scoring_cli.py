@@ -18,6 +18,9 @@ from rich.table import Table
 
 from app.cli_root import (
     Engine,
+    EngineOption,
+    LakeOption,
+    MasterOption,
     StoreOption,
     checked,
     cli,
@@ -62,13 +65,8 @@ def score(
         day_option("--as-of", "As-of date (repeatable; default: last month end of data)."),
     ] = None,
     store: StoreOption = None,
-    engine: Annotated[Engine, typer.Option(help="duckdb (default) or spark.")] = Engine.duckdb,
-    lake: Annotated[
-        Path | None,
-        typer.Option(
-            "--lake", help="With --engine spark: the Parquet lake to read (`xinping export-lake`)."
-        ),
-    ] = None,
+    engine: EngineOption = Engine.duckdb,
+    lake: LakeOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -77,9 +75,7 @@ def score(
             "by scheme and as_of (default: LAKE/ratings).",
         ),
     ] = None,
-    master: Annotated[
-        str, typer.Option("--master", help="Spark master for --engine spark.")
-    ] = "local[2]",
+    master: MasterOption = "local[2]",
 ) -> None:
     """Score with the champion model and write ratings with reasons. 批量评分。
 

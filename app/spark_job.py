@@ -45,14 +45,10 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Command-line arguments of the job."""
-    from features.schemes import modelled
-
-    parser = argparse.ArgumentParser(
-        prog="spark_job.py",
-        description="Score schemes on Spark from a Parquet lake with their champion models.",
-    )
+def job_parser(prog: str, description: str, verb: str, as_of_help: str) -> argparse.ArgumentParser:
+    """The arguments every xinping spark-submit job takes: the lake, the registry, the
+    schemes (``verb``: what is done to each) and the date, and a local master."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument(
         "--lake", required=True, help="Lake folder or URI (xinping export-lake; hdfs://, s3a://…)."
     )
@@ -62,15 +58,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     registry.add_argument("--mlflow-home", help="Local MLflow home (mlflow.db, artifacts/).")
     parser.add_argument(
-        "--scheme", action="append", required=True, help="Scheme to score (repeatable) or all."
+        "--scheme", action="append", required=True, help=f"Scheme to {verb} (repeatable) or all."
     )
-    parser.add_argument(
-        "--as-of", required=True, type=_day, metavar="YYYY-MM-DD", help="As-of date."
-    )
-    parser.add_argument("--out", help="Ratings dataset (default: <lake>/ratings).")
+    parser.add_argument("--as-of", required=True, type=_day, metavar="YYYY-MM-DD", help=as_of_help)
     parser.add_argument(
         "--master", help="Only without spark-submit: a local master, e.g. local[2]."
     )
+    return parser
+
+
+def parse_job_args(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Parse ``argv``; ``--scheme all`` becomes every modelled scheme, an unknown one an error."""
+    from features.schemes import modelled
+
     args = parser.parse_args(argv)
     known = modelled()  # the active registry's, with the configured folders
     schemes = known if "all" in args.scheme else tuple(dict.fromkeys(args.scheme))
@@ -79,6 +81,29 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"unknown schemes {unknown}; use {', '.join(known)} or all")
     args.scheme = schemes
     return args
+
+
+def job_session(master: str | None, name: str):
+    """A local Spark session for ``--master`` (plain python), else spark-submit's."""
+    from features.store.spark_session import local_session, submitted_session
+
+    if master:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        return local_session(master, app_name=name)
+    return submitted_session(name)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line arguments of the job."""
+    parser = job_parser(
+        "spark_job.py",
+        "Score schemes on Spark from a Parquet lake with their champion models.",
+        "score",
+        "As-of date.",
+    )
+    parser.add_argument("--out", help="Ratings dataset (default: <lake>/ratings).")
+    return parse_job_args(parser, argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,7 +117,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args = parse_args(argv)
     import scoring
-    from features.store.spark_session import local_session, submitted_session
     from features.store.spark_store import SparkStore
     from scoring.loader import champions
     from scoring.population import rate_population
@@ -104,12 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {message}", file=sys.stderr, flush=True)
     if missing:
         return 2
-    if args.master:  # plain python: a local session
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        spark = local_session(args.master, app_name="xinping-score")
-    else:
-        spark = submitted_session("xinping-score")
+    spark = job_session(args.master, "xinping-score")
     cfg = settings()
     started = time.perf_counter()
     try:

@@ -21,47 +21,26 @@ partitioned by scheme and monitored_as_of). Thresholds come from the shipped set
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
 
-from app.spark_job import _day
+from app.spark_job import job_parser, job_session, parse_job_args
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line arguments of the job."""
-    from features.schemes import modelled
-
-    parser = argparse.ArgumentParser(
-        prog="spark_monitor_job.py",
-        description="Monitor rating batches on Spark from a Parquet lake.",
-    )
-    parser.add_argument("--lake", required=True, help="Lake folder or URI (xinping export-lake).")
-    registry = parser.add_mutually_exclusive_group(required=True)
-    registry.add_argument("--tracking-uri", help="MLflow tracking server or database.")
-    registry.add_argument("--mlflow-home", help="Local MLflow home (mlflow.db, artifacts/).")
-    parser.add_argument(
-        "--scheme", action="append", required=True, help="Scheme to monitor (repeatable) or all."
-    )
-    parser.add_argument(
-        "--as-of", required=True, type=_day, metavar="YYYY-MM-DD", help="Monitoring date."
+    parser = job_parser(
+        "spark_monitor_job.py",
+        "Monitor rating batches on Spark from a Parquet lake.",
+        "monitor",
+        "Monitoring date.",
     )
     parser.add_argument("--ratings", help="Ratings dataset (default: <lake>/ratings).")
     parser.add_argument(
         "--out", help="Folder of the monitoring and monitor_alerts datasets (default: the lake)."
     )
-    parser.add_argument(
-        "--master", help="Only without spark-submit: a local master, e.g. local[2]."
-    )
-    args = parser.parse_args(argv)
-    known = modelled()
-    schemes = known if "all" in args.scheme else tuple(dict.fromkeys(args.scheme))
-    unknown = [s for s in schemes if s not in known]
-    if unknown:
-        parser.error(f"unknown schemes {unknown}; use {', '.join(known)} or all")
-    args.scheme = schemes
-    return args
+    return parse_job_args(parser, argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,17 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr, flush=True)
         return 2
     args = parse_args(argv)
-    from features.store.spark_session import local_session, submitted_session
     from features.store.spark_store import SparkStore
     from training.monitor import monitor
     from training.spec import load_spec
 
-    if args.master:  # plain python: a local session
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        spark = local_session(args.master, app_name="xinping-monitor")
-    else:
-        spark = submitted_session("xinping-monitor")
+    spark = job_session(args.master, "xinping-monitor")
     cfg = settings()
     home = args.tracking_uri or args.mlflow_home
     started = time.perf_counter()

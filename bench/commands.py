@@ -69,8 +69,9 @@ def commands(as_of: str, schemes_trained: tuple[str, ...]) -> list[tuple[str, tu
     return out
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """Resident size of ``pid`` and all its descendants, in MB (0 when gone)."""
+def tree_rss_mb(pid: int) -> float:
+    """Resident size of ``pid`` and all its descendants, in MB (0 when gone; Spark's JVM
+    is a child)."""
     total, todo, seen = 0.0, [pid], set()
     while todo:
         p = todo.pop()
@@ -100,7 +101,7 @@ def run_command(
         )
         peak = 0.0
         while proc.poll() is None:
-            peak = max(peak, _tree_rss_mb(proc.pid))
+            peak = max(peak, tree_rss_mb(proc.pid))
             if time.perf_counter() - started > timeout_s:
                 proc.kill()
                 proc.wait()

@@ -46,7 +46,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.commands import CommandRun, measure_commands  # noqa: E402
+from bench.commands import CommandRun, measure_commands, tree_rss_mb  # noqa: E402
 from bench.features import (  # noqa: E402  # noqa: E402
     CACHE,
     _dump,
@@ -67,27 +67,6 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 def modelled_household_last() -> tuple[str, ...]:
     """The modelled schemes, read from the registry when called, household last."""
     return tuple(sorted(modelled(), key=lambda k: k == "household"))
-
-
-# -- measuring a process tree -------------------------------------------------------------------
-def _tree_rss_mb(pid: int) -> float:
-    """Resident size of ``pid`` and all its descendants (Spark's JVM is a child)."""
-    total, todo, seen = 0.0, [pid], set()
-    while todo:
-        p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        try:
-            status = pathlib.Path(f"/proc/{p}/status").read_text()
-            m = re.search(r"VmRSS:\s+(\d+) kB", status)
-            total += int(m.group(1)) / 1024 if m else 0.0
-            for task in pathlib.Path(f"/proc/{p}/task").iterdir():
-                kids = (task / "children").read_text().split()
-                todo.extend(int(k) for k in kids)
-        except OSError:
-            continue
-    return total
 
 
 @dataclass
@@ -116,7 +95,7 @@ def run(target, args: tuple, timeout_s: float = 3600) -> Result:
         while proc.is_alive():
             proc.join(0.2)
             if proc.pid:
-                peak = max(peak, _tree_rss_mb(proc.pid))
+                peak = max(peak, tree_rss_mb(proc.pid))
             if time.perf_counter() - started > timeout_s:
                 proc.kill()
                 proc.join()

@@ -434,57 +434,6 @@ class _PendingWrites(Store):
     def create_schema(self) -> None:
         self._store.create_schema()
 
-    def replace_partition(
-        self,
-        table: str,
-        values: Mapping[str, Any],
-        data: pd.DataFrame | pa.Table,
-        path: str | Path | None = None,
-    ) -> str:
-        """Replace one partition of ``table``'s dataset with ``data`` (which may be empty).
-
-        Parameters
-        ----------
-        table
-            A declared table partitioned in the lake (``monitoring``…).
-        values
-            The partition: a value for each of its partition columns, e.g.
-            ``{"scheme": "driver", "monitored_as_of": date(2026, 10, 31)}``.
-        data
-            Its new rows, all inside that partition.
-        path
-            Dataset folder (or URI); default: ``table``'s folder in this lake.
-
-        Returns
-        -------
-        str
-            The dataset written to.
-
-        The folder is deleted, then the rows appended: not atomic (a reader in
-        between sees the partition empty), and unlike dynamic partition overwrite
-        an empty ``data`` clears the partition too.
-        """
-        names = tuple(p.name for p in partitions(table))
-        if not names or set(values) != set(names):
-            raise ValueError(f"{table} is partitioned by {names}; got {sorted(values)}")
-        target = str(path).rstrip("/") if path is not None else self.table_path(table)
-        rows = conform(TABLES[table], data) if len(data) else None
-        if rows is not None:
-            for name in names:
-                seen = set(rows.column(name).to_pylist())
-                if seen != {values[name]}:
-                    raise ValueError(f"rows outside the partition {name}={values[name]}: {seen}")
-        folder = target + "".join(f"/{n}={values[n]}" for n in names)
-        jvm, ctx = self._spark.sparkContext._jvm, self._spark.sparkContext._jsc  # type: ignore[attr-defined]
-        hadoop_path = jvm.org.apache.hadoop.fs.Path(folder)  # type: ignore[union-attr]
-        hadoop_path.getFileSystem(ctx.hadoopConfiguration()).delete(hadoop_path, True)  # type: ignore[union-attr]
-        if rows is not None:
-            frame, by = self._partitioned(table, self._frame(rows))
-            frame.write.mode("append").partitionBy(*by).parquet(target)
-        if target == self.table_path(table):
-            self._register(table)  # a view keeps the file listing it was made with
-        return target
-
     def append(self, table: str, data: pd.DataFrame | pa.Table) -> int:
         if table not in TABLES:
             raise KeyError(f"unknown table {table!r}")
