@@ -151,16 +151,23 @@ def _baseline(model, features, threads: int) -> float | None:
 def _phases(marks: list[tuple[str, int, int, float]], started: float, ended: float) -> dict:
     """Indicators / rating (with reasons) / write seconds from the command's progress marks.
 
-    ``score_scheme`` reports the indicators done, then every rated part; each part is
-    spilled to Arrow when the next is asked for, so the rating phase holds the spills
-    but the last, and the write phase is the last spill and the one transaction.
+    ``score_scheme`` builds the population in parts and rates each as it comes: it
+    reports every built part (``指标``) and every rated chunk (``评分``). The time up to
+    an indicators mark is the build's, up to a scoring mark the rating's; each rated
+    chunk is spilled to Arrow when the next is asked for, so the rating phase holds the
+    spills but the last, and the write phase is the last spill and the one transaction.
     """
-    built = next(t for s, d, n, t in marks if s.startswith("指标") and d == n)
-    rated = max((t for s, _, _, t in marks if s.startswith("评分")), default=built)
+    spent = {"指标": 0.0, "评分": 0.0}
+    last = started
+    for stage, _, _, t in sorted(marks, key=lambda m: m[3]):
+        kind = stage[:2]
+        if kind in spent:
+            spent[kind] += t - last
+            last = t
     return {
-        "indicators_s": built - started,
-        "rate_s": rated - built,
-        "write_s": ended - rated,
+        "indicators_s": spent["指标"],
+        "rate_s": spent["评分"],
+        "write_s": ended - last,
         "command_s": ended - started,
     }
 

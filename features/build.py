@@ -14,7 +14,7 @@ in parts of about :data:`features.parts.PART_ROWS` subjects
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -258,6 +258,7 @@ def iter_features(
     cfg: BuildConfig | None = None,
     with_rules: bool = False,
     rows_per_part: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """:func:`build_features` of the whole population, one part at a time.
 
@@ -268,6 +269,9 @@ def iter_features(
     rows_per_part
         Subjects per part (about); default :func:`features.parts.rows_per_part`
         of the store's engine memory limit.
+    progress
+        Called as ``progress("指标 indicators <scheme>", subjects built, population)``
+        before the first part (0 built) and after every part.
 
     Yields
     ------
@@ -282,10 +286,17 @@ def iter_features(
     day = _date(as_of)
     rows = rows_per_part or part_rows(runner.memory_limit)
     ids = runner.query_arrow(population_ids_sql(sch, day, engine))["subject_id"].to_pylist()
+    stage, built = f"指标 indicators {sch.key}", 0
+    if progress:
+        progress(stage, 0, len(ids))
     for part in cut(ids, rows):
         whole = part.lo is None and part.hi is None  # one part: the whole build's query
         sql = feature_sql(sch, day, engine, cfg, None, with_rules, part=None if whole else part)
-        yield typed_features(runner.query(sql), sch)
+        frame = typed_features(runner.query(sql), sch)
+        built += len(frame)
+        if progress:
+            progress(stage, built, len(ids))
+        yield frame
 
 
 def build_labels(store: Store, scheme: str | Scheme, as_of: str | dt.date) -> set[str]:

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.ipc
 
-from features.build import build_features, slice_columns, slice_links
+from features.build import build_features, iter_features, slice_columns, slice_links
 from features.common_flags import flags_of
 from features.compile import BuildConfig
 from features.definitions.flags import GREEN_CHANNEL
@@ -361,6 +361,48 @@ def _inputs(
     return features, tuple(scheme.rules)
 
 
+def _population_ratings(
+    store: Store,
+    model: LoadedModel,
+    as_of: dt.date,
+    cfg: BuildConfig | None,
+    cause: Mapping[str, Any] | None,
+    policies: RatingPolicies | None,
+    progress: Progress | None,
+    scored_at: dt.datetime,
+    chunk_rows: int,
+) -> Iterator[pd.DataFrame]:
+    """The ratings rows of a scheme's whole population, built and rated part by part.
+
+    :func:`features.build.iter_features` builds the population in ranges of
+    ``subject_id`` (the engine and pandas hold one part's indicators at a time) and
+    each is rated as it comes: the same rows, in the same order, as rating the whole
+    build, without holding it. Progress counts subjects over the population for both
+    stages.
+    """
+    scheme = (policies or RatingPolicies()).scheme(model.pipeline.scheme)
+    rules = tuple(scheme.rules)
+    population = [0]
+
+    def built(stage: str, done: int, total: int) -> None:
+        population[0] = total
+        if progress:
+            progress(stage, done, total)
+
+    rated = 0
+    for frame in iter_features(store, scheme, as_of, cfg=cfg, with_rules=True, progress=built):
+        offset = rated
+
+        def scored(stage: str, done: int, total: int, offset: int = offset) -> None:
+            if progress:
+                progress(stage, offset + done, population[0])
+
+        yield from iter_ratings(
+            model, frame, as_of, scored_at, cause, None, scored, chunk_rows, None, rules
+        )
+        rated += len(frame)
+
+
 def score_scheme(
     store: Store,
     model: LoadedModel,
@@ -399,7 +441,7 @@ def score_scheme(
         Subjects rated and appended at a time (the rows do not depend on it).
     """
     started = time.perf_counter()
-    features, rules = _inputs(store, model, as_of, cfg, subjects, policies, progress)
+    scored_at = scored_at or dt.datetime.now()
     grades: Counter[str] = Counter()
 
     def counted(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -407,20 +449,17 @@ def score_scheme(
             grades.update(part["final_grade"].tolist())
             yield part
 
-    # each part is appended as it is rated (one transaction for the batch): memory
-    # holds one part's reasons, not the population's
-    parts = iter_ratings(
-        model,
-        features,
-        as_of,
-        scored_at or dt.datetime.now(),
-        cause,
-        None,
-        progress,
-        chunk_rows,
-        None,
-        rules,
-    )
+    if subjects is None and store.dialect == "duckdb":
+        parts = _population_ratings(
+            store, model, as_of, cfg, cause, policies, progress, scored_at, chunk_rows
+        )
+    else:
+        features, rules = _inputs(store, model, as_of, cfg, subjects, policies, progress)
+        parts = iter_ratings(
+            model, features, as_of, scored_at, cause, None, progress, chunk_rows, None, rules
+        )
+    # each part is spilled as it is rated and the batch written in one transaction:
+    # memory holds one part's reasons (and one build part's indicators), not the population's
     replaced = write_ratings(store, counted(parts), replace_batch=cause is None)
     order = model.pipeline.scale.keys
     return ScoreRun(

@@ -150,6 +150,36 @@ def test_rows_do_not_depend_on_the_part_size(tiny, champions, scheme) -> None:
     }
 
 
+@pytest.mark.parametrize("scheme", ["enterprise", "driver"])
+def test_a_population_built_in_parts_is_rated_as_one_build(
+    tiny, champions, scheme, monkeypatch
+) -> None:
+    # the command builds the population in subject ranges and rates each as it comes
+    # (memory holds one part's indicators): the rows are those of one whole build
+    model, at = champions[scheme], dt.datetime(2026, 11, 1, 8)
+    whole = rate_subjects(tiny, model, AS_OF, scored_at=at).sort_values("subject_id")
+    import features.build
+
+    monkeypatch.setattr(features.build, "part_rows", lambda limit: 60)
+    marks: list[tuple[str, int, int]] = []
+    run = score_scheme(
+        tiny, model, AS_OF, scored_at=at, chunk_rows=25, progress=lambda *m: marks.append(m)
+    )
+    stored = tiny.query("SELECT * FROM ratings WHERE scheme = ? ORDER BY subject_id", [scheme])
+    n = len(whole)
+    assert run.rows == len(stored) == n
+    assert stored["subject_id"].tolist() == whole["subject_id"].tolist()
+    assert stored["final_grade"].tolist() == whole["final_grade"].tolist()
+    assert np.allclose(stored["pd"], whole["pd"], rtol=1e-9, atol=0)
+    assert _cited(stored) == _cited(whole.reset_index(drop=True))
+    # built in parts of about 60 subjects, reported against the population in both stages
+    built = [d for s, d, t in marks if s.startswith("指标")]
+    scored = [d for s, d, t in marks if s.startswith("评分")]
+    assert built[0] == 0 and built[-1] == n and len(built) == 1 + -(-n // 60)
+    assert scored == sorted(scored) and scored[-1] == n
+    assert {t for _, _, t in marks} == {n}
+
+
 def test_a_run_killed_after_some_parts_leaves_the_previous_result(
     tiny, champions, monkeypatch
 ) -> None:
