@@ -34,6 +34,7 @@ import pickle
 import platform
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,11 @@ def ensure_city(scale: str, seed: int, threads: int, memory_limit: str) -> pathl
     finally:
         store.close()
     partial.rename(path)
+    # generate_city clusters by subject as its last step: bench.scoring.ensure_clustered
+    # need not sort 45 M records again; the store's side files of the partial name go
+    path.with_name(path.name + ".clustered").write_text(dt.datetime.now().isoformat())
+    for side in partial.parent.glob(partial.name + ".*"):
+        shutil.rmtree(side) if side.is_dir() else side.unlink()
     print(f"generated in {time.perf_counter() - started:.0f} s: {result.tables}", flush=True)
     return path
 
