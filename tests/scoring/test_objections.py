@@ -229,3 +229,24 @@ def test_deadlines_count_working_days_and_flag_overdue(tiny) -> None:
     assert late["overdue"] and late["days_left"] == -1
     holiday = deadlines(tiny, friday, DeadlineRules(holidays=(dt.date(2026, 11, 9),)))
     assert holiday.set_index("objection_id").at[oid, "accept_by"] == dt.date(2026, 11, 11)
+
+
+def test_one_objection_s_status_is_its_row_of_every_status(tiny) -> None:
+    """Reading one objection (or one record's) gives the rows of the whole read."""
+    rids = tiny.query("SELECT record_id FROM records ORDER BY record_id LIMIT 3")["record_id"]
+    opened = [open_objection(tiny, r, "核实", "tester", OPENED) for r in rids]
+    resolve_objection(tiny, opened[0], upheld=True, by="checker", on=OPENED)
+    again = open_objection(tiny, rids.iloc[0], "再次异议", "tester", OPENED)
+    every = objection_status(tiny).sort_values("objection_id").reset_index(drop=True)
+    for oid in [*opened, again]:
+        one = objection_status(tiny, objection_id=oid).reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            one, every[every["objection_id"] == oid].reset_index(drop=True)
+        )
+    on_first = objection_status(tiny, record_id=rids.iloc[0]).sort_values("objection_id")
+    assert sorted(on_first["status"]) == ["open", "upheld"]
+    pd.testing.assert_frame_equal(
+        on_first.reset_index(drop=True),
+        every[every["record_id"] == rids.iloc[0]].reset_index(drop=True),
+    )
+    assert objection_status(tiny, objection_id="YY-none").empty
