@@ -4,6 +4,7 @@ Run from the repository root (after ``make demo``)::
 
     .venv/bin/python bench/app_rerate.py                  # 8 objections on a copy of the demo store
     .venv/bin/python bench/app_rerate.py --store X.duckdb --n 5 --no-write
+    .venv/bin/python bench/app_rerate.py --mode repair   # approve repairs on 信用修复 instead
 
 It starts ``xinping app`` exactly as a user does (``xinping app --port P``, the shipped settings
 with the store pointed at a throw-away copy of ``--store``), signs in as ``admin`` in headless
@@ -41,6 +42,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS-app_rerate.md"
 XINPING = pathlib.Path(sys.executable).with_name("xinping")
 _OUTCOME = re.compile(r"异议 (YY[A-Z0-9]+)：")
+_REPAIRED = re.compile(r"修复 (XF[A-Za-z0-9-]+) 已批准")
 _RERATE = re.compile(r"已重新评价 (\d+) 个主体，用时 ([\d,]+) 毫秒")
 
 
@@ -57,8 +59,30 @@ def _commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
-def stopwatch(store: pathlib.Path, n: int) -> list[tuple[str, float, int, int]]:
-    """Resolve ``n`` objections from the app on a copy of ``store``.
+def repairable(store: pathlib.Path, n: int) -> list[str]:
+    """``n`` negative records in force on the store's data date with no repair yet, spread
+    over the store (a fixed hash order, so every run approves the same ones)."""
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        rows = con.execute(
+            """WITH d AS (SELECT max(published_on) AS day FROM records)
+            SELECT record_id FROM records, d WHERE polarity = 'negative'
+              AND severity IS NOT NULL AND revoked_on IS NULL AND published_on <= d.day
+              AND (valid_until IS NULL OR valid_until > d.day)
+              AND record_id NOT IN (SELECT record_id FROM repairs)
+              AND record_id NOT IN (SELECT record_id FROM objections)
+            ORDER BY hash(record_id) LIMIT ?""",
+            [n],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def stopwatch(
+    store: pathlib.Path, n: int, mode: str = "objection"
+) -> list[tuple[str, float, int, int]]:
+    """Resolve ``n`` objections (or, ``mode="repair"``, approve ``n`` repairs) from the app
+    on a copy of ``store``.
 
     Returns
     -------
@@ -105,6 +129,10 @@ def stopwatch(store: pathlib.Path, n: int) -> list[tuple[str, float, int, int]]:
                 page.get_by_label("口令").fill("xinping2026")
                 page.get_by_role("button", name="登录").click()
                 page.get_by_test_id("stSidebar").get_by_role("link", name="异议与修复").click()
+                if mode == "repair":
+                    out += _repairs(page, repairable(store, n))
+                    browser.close()
+                    return out
                 page.get_by_role("tab", name="未办结异议与时限").click()
                 page.get_by_role("button", name="办结").wait_for()
                 prev = None
@@ -136,15 +164,48 @@ def stopwatch(store: pathlib.Path, n: int) -> list[tuple[str, float, int, int]]:
     return out
 
 
+def _repairs(page, records: list[str]) -> list[tuple[str, float, int, int]]:
+    """Approve a repair of each record on the 信用修复 tab, timed from the click on 批准修复
+    to the page showing that repair's outcome with the run finished."""
+    out: list[tuple[str, float, int, int]] = []
+    page.get_by_role("tab", name="信用修复").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="批准修复"))
+    form.get_by_label("记录编号").wait_for()
+    for record_id in records:
+        form.get_by_label("记录编号").fill(record_id)
+        page.wait_for_timeout(2000)  # the steward checks the record
+        started = time.perf_counter()
+        form.get_by_role("button", name="批准修复").click()
+        page.wait_for_function(
+            "(rid) => document.body.innerText.includes('XF' + rid + '-')", arg=record_id
+        )
+        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+        seconds = time.perf_counter() - started
+        text = page.inner_text("body")
+        found = _RERATE.search(text)
+        subjects = int(found.group(1)) if found else 0
+        ms = int(found.group(2).replace(",", "")) if found else 0
+        rid = _REPAIRED.search(text).group(1)
+        out.append((rid, seconds, subjects, ms))
+        print(f"{rid}: {seconds:.2f} s ({subjects} subjects, {ms} ms)", flush=True)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", default=str(ROOT / ".data" / "xinping.duckdb"))
     ap.add_argument("--n", type=int, default=8)
     ap.add_argument("--label", default="")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument(
+        "--mode",
+        choices=["objection", "repair"],
+        default="objection",
+        help="resolve open objections (default) or approve repairs of records in force",
+    )
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
-    runs = stopwatch(pathlib.Path(args.store), args.n)
+    runs = stopwatch(pathlib.Path(args.store), args.n, args.mode)
     times = sorted(s for _, s, _, _ in runs)
     median = times[len(times) // 2]
     rows = "\n".join(
@@ -152,10 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     section = (
         f"## {dt.datetime.now():%Y-%m-%d %H:%M} · commit {_commit()} · load {load:.1f}"
+        f"{' · repairs approved' if args.mode == 'repair' else ''}"
         f"{' · ' + args.label if args.label else ''}\n\n"
         f"Store: copy of `{args.store}`. Median {median:.2f} s, max {times[-1]:.2f} s "
         f"(aim ≤ 1 s).\n\n"
-        "| # | objection | end to end s | subjects re-rated | re-rating ms (page) |\n"
+        f"| # | {'repair' if args.mode == 'repair' else 'objection'} | end to end s "
+        "| subjects re-rated | re-rating ms (page) |\n"
         f"|---|---|---|---|---|\n{rows}\n"
     )
     print(section)

@@ -43,7 +43,9 @@ def _lit(day: dt.date) -> str:
 
 
 def current_subjects_sql(
-    subject_type: str | None = None, columns: Sequence[str] | None = None
+    subject_type: str | None = None,
+    columns: Sequence[str] | None = None,
+    within: str | None = None,
 ) -> str:
     """A query of every subject's current version: one row per ``subject_id``.
 
@@ -53,6 +55,10 @@ def current_subjects_sql(
         Only subjects whose current version is of this type.
     columns
         Columns to return (default: every column of the table).
+    within
+        Only the subjects whose id is in this SQL list (``('a', 'b')``,
+        :func:`features.compile.id_list`): the versions of the others are not read,
+        so a look-up of a few subjects skips the window over all of them.
 
     Returns
     -------
@@ -62,11 +68,13 @@ def current_subjects_sql(
     """
     cols = ", ".join(columns or COLUMNS)
     where = "" if subject_type is None else f" AND subject_type = '{subject_type}'"
+    # versions are numbered per subject: leaving other subjects out changes no number
+    inner = "" if within is None else f" WHERE subject_id IN {within}"
     return (
         f"SELECT {cols} FROM (\n"
         f"  SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY {CURRENT_ORDER})"
         " AS _xp_version\n"
-        f"  FROM subjects\n) _xp_v WHERE _xp_version = 1{where}"
+        f"  FROM subjects{inner}\n) _xp_v WHERE _xp_version = 1{where}"
     )
 
 
@@ -91,9 +99,11 @@ def closed_by_sql(as_of: dt.date, alias: str = "") -> str:
     return f"({closed_on_sql(alias)} <= {_lit(as_of)})"
 
 
-def closed_subjects_sql(as_of: dt.date) -> str:
-    """A query of the ids of the subjects closed or deregistered by ``as_of``."""
-    return f"SELECT subject_id FROM ({current_subjects_sql()}) _xp_c WHERE {closed_by_sql(as_of)}"
+def closed_subjects_sql(as_of: dt.date, within: str | None = None) -> str:
+    """A query of the ids of the subjects closed or deregistered by ``as_of`` (only those
+    in the SQL list ``within`` when given, :func:`current_subjects_sql`)."""
+    current = current_subjects_sql(within=within)
+    return f"SELECT subject_id FROM ({current}) _xp_c WHERE {closed_by_sql(as_of)}"
 
 
 def current_subject(store: Store, subject_id: str) -> dict[str, Any] | None:

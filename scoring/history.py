@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.compile import id_list
 from features.records.schema import TABLES
 from features.records.windows import WindowPolicy
 from features.registry import scale_file
@@ -41,6 +42,8 @@ RATING_COLUMNS: tuple[str, ...] = TABLES["ratings"].column_names
 LATEST_ROW = "scored_at DESC, length(model_version) DESC, model_version DESC"
 #: Rows written by a batch (:func:`scoring.batch.score_scheme`); event re-ratings carry a cause.
 BATCH = "json_extract(reasons, '$.cause') IS NULL"
+#: Up to this many subjects are named in the statement itself, more are joined as a frame.
+INLINE_IDS = 1000
 
 
 def as_date(value: dt.date | dt.datetime | pd.Timestamp | np.datetime64) -> dt.date:
@@ -95,9 +98,14 @@ def _latest(
     where, params = ["scheme = ?", *where], [scheme, *params]
     frames = None
     if subject_ids is not None:
-        ids = pd.DataFrame({"subject_id": sorted(set(subject_ids))}, dtype=object)
-        where.append("subject_id IN (SELECT subject_id FROM _xp_wanted)")
-        frames = {"_xp_wanted": ids}
+        wanted = sorted(set(subject_ids))
+        if len(wanted) <= INLINE_IDS:
+            # a literal list lets DuckDB skip the row groups that cannot hold the ids
+            # (a joined frame scans the whole table: 100 ms against 25 ms on the demo)
+            where.append(f"subject_id IN {id_list(tuple(wanted))}")
+        else:
+            where.append("subject_id IN (SELECT subject_id FROM _xp_wanted)")
+            frames = {"_xp_wanted": pd.DataFrame({"subject_id": wanted}, dtype=object)}
     cols = ", ".join(RATING_COLUMNS)
     sql = f"""SELECT {cols} FROM (
   SELECT {cols}, row_number() OVER (PARTITION BY {partition} ORDER BY {order}) AS rn
@@ -143,7 +151,10 @@ def ratings_on(
         where.append("as_of <= ?")
         params.append(_day(on, "on"))
     day = dt.date.today() if on is None else on
-    where.append(f"subject_id NOT IN ({closed_subjects_sql(day)})")
+    few = subject_ids is not None and len(subject_ids := sorted(set(subject_ids))) <= INLINE_IDS
+    # a few subjects: only their own versions say whether they closed
+    within = id_list(tuple(subject_ids)) if few else None  # type: ignore[arg-type]
+    where.append(f"subject_id NOT IN ({closed_subjects_sql(day, within)})")
     return _latest(
         store,
         scheme,

@@ -71,13 +71,29 @@ def _audit(store: Store, by: str, role: str, action: str, subject_id: str, detai
     write_audit(store, by, role, action, subject_id, detail)
 
 
-def objection_status(store: Store) -> pd.DataFrame:
-    """Every objection's latest row (its current status)."""
-    return store.query("""
+def objection_status(
+    store: Store, *, objection_id: str | None = None, record_id: str | None = None
+) -> pd.DataFrame:
+    """Every objection's latest row (its current status); only the objection
+    ``objection_id``, or those on the record ``record_id``, when given.
+
+    Every row of an objection has its ID and its record, so reading only theirs
+    leaves each one's latest row as it is (and skips the window over all of them).
+    """
+    where, params = [], []
+    for column, value in (("objection_id", objection_id), ("record_id", record_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    only = f" WHERE {' AND '.join(where)}" if where else ""
+    return store.query(
+        f"""
         SELECT * FROM (
           SELECT o.*, row_number() OVER (PARTITION BY objection_id
                                          ORDER BY recorded_at DESC) AS rn
-          FROM objections o) WHERE rn = 1""").drop(columns="rn")
+          FROM objections o{only}) WHERE rn = 1""",
+        params or None,
+    ).drop(columns="rn")
 
 
 def open_objection(
@@ -99,8 +115,7 @@ def open_objection(
     if not reason.strip():
         raise ObjectionError("an objection needs a reason (异议理由)", "请填写异议理由")
     rec = _record(store, record_id)
-    status = objection_status(store)
-    mine = status[status["record_id"] == record_id]
+    mine = objection_status(store, record_id=record_id)
     if (mine["status"] == "open").any():
         oid = mine.loc[mine["status"] == "open", "objection_id"].iloc[0]
         raise ObjectionError(
@@ -141,8 +156,7 @@ def resolve_objection(
     store: Store, objection_id: str, upheld: bool, by: str, on: dt.date, role: str = "cli"
 ) -> pd.Series:
     """Close an open objection as upheld or rejected; returns its new status row."""
-    status = objection_status(store)
-    row = status[status["objection_id"] == objection_id]
+    row = objection_status(store, objection_id=objection_id)
     if row.empty:
         raise ObjectionError(
             f"objection {objection_id!r} does not exist", f"没有编号为 {objection_id} 的异议"

@@ -24,11 +24,13 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from features.build import slice_columns, slice_links
 from features.compile import BuildConfig, id_list
 from features.dsl import Related
 from features.link_lookup import links
 from features.schemes import get_scheme, schemes
 from features.store.base import Store
+from features.store.sliced import slice_store
 from features.subjects import current_subjects_sql
 from scoring.batch import RatingPolicies, rate_subjects, write_ratings
 from scoring.history import ratings_on
@@ -141,6 +143,33 @@ def models_of_types(
     }
 
 
+def shared_slice(
+    store: Store,
+    subject_ids: Iterable[str],
+    models: Mapping[str, LoadedModel],
+    policies: RatingPolicies | None = None,
+) -> Store:
+    """``store`` narrowed once to what every scheme of ``models`` reads of the subjects.
+
+    Each :func:`~scoring.batch.rate_subjects` call slices the store for its own scheme
+    (:func:`features.store.sliced.slice_store`); a change touching a firm is rated by
+    up to six schemes, and their slices are mostly the same rows read again (a query per
+    table and link each, the larger part of a re-rating's time). One slice taken with
+    every scheme's columns and links covers them all, and each scheme reads its own
+    rows out of it: a superset of a scheme's slice rates the same (the repair plan
+    rates every scheme on one slice too). The slice is taken when called: before a
+    change it shows the store before, after it the store after.
+    """
+    ids = list(dict.fromkeys(subject_ids))
+    if not ids or not models:
+        return store
+    rules = policies or RatingPolicies()
+    chosen = [rules.scheme(model.pipeline.scheme) for model in models.values()]
+    columns = tuple(dict.fromkeys(c for sch in chosen for c in slice_columns(sch)))
+    reads = frozenset().union(*(slice_links(sch) for sch in chosen))
+    return slice_store(store, ids, columns, reads)
+
+
 def baseline(
     store: Store,
     subject_ids: Iterable[str],
@@ -154,8 +183,9 @@ def baseline(
     Taken just before a change is recorded, it is the "before" of :func:`rerate`.
     """
     ids = list(dict.fromkeys(subject_ids))
+    view = shared_slice(store, ids, models, policies)
     return {
-        scheme: rate_subjects(store, model, on, cfg, ids, policies=policies).set_index("subject_id")
+        scheme: rate_subjects(view, model, on, cfg, ids, policies=policies).set_index("subject_id")
         for scheme, model in models.items()
     }
 
@@ -189,11 +219,13 @@ def rerate(
     ids = list(dict.fromkeys(subject_ids))
     started = time.perf_counter()
     changes: list[Change] = []
+    # ratings are not in a slice: the rows written for one scheme stay visible to the next
+    view = shared_slice(store, ids, models, policies)
     for scheme, model in models.items():
         in_force = ratings_on(store, scheme, on, ids).set_index("subject_id")
         # the rows score_scheme would write, kept in hand: they are the "after" (the
         # latest scored_at of the day), so the store is not read back for them
-        after = rate_subjects(store, model, on, cfg, ids, cause=cause, policies=policies)
+        after = rate_subjects(view, model, on, cfg, ids, cause=cause, policies=policies)
         if after.empty:
             continue
         write_ratings(store, after, replace_batch=False)

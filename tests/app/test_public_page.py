@@ -115,6 +115,10 @@ def test_the_steward_sees_late_disclosures_on_the_objections_page(public_env: Pa
         "region_code": None,
     }
     at.run()
+    # the tab is drawn only when open (it reads every department's records)
+    assert not any(f.key == "late_from" for f in at.date_input)
+    at.session_state["obj_tab"] = "双公示超期"
+    at.run()
     at.date_input(key="late_from").set_value(dt.date(2026, 7, 1)).run()
     assert not at.exception, [e.value for e in at.exception]
     tables = [f.value for f in at.dataframe]

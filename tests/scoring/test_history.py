@@ -397,6 +397,17 @@ def test_a_closed_firm_has_no_rating_in_force_nor_a_lending_offer(tiny, champion
 
     assert firm not in set(ratings_on(tiny, "sme", t1)["subject_id"])
     assert firm not in set(ratings_on(tiny, "enterprise", t1)["subject_id"])
+    # a few subjects are named in the statement, more are joined as a frame: same rows
+    import scoring.history as history_module
+
+    some = [firm, *sorted(both - {firm})[:30]]
+    for scheme, day in (("sme", t1), ("enterprise", t1), ("enterprise", t0), ("sme", None)):
+        named = ratings_on(tiny, scheme, day, some)
+        assert len(named) >= 20 and (day == t0) == (firm in set(named["subject_id"]))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(history_module, "INLINE_IDS", 0)
+            joined = ratings_on(tiny, scheme, day, some)
+        pd.testing.assert_frame_equal(named, joined)
     assert firm not in set(ratings_on(tiny, "sme")["subject_id"])  # in force today
     lending, build = LendingConfig(), BuildConfig()
     assert firm not in set(lending_decisions(tiny, t1, lending, build)["subject_id"])

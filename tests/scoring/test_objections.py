@@ -10,7 +10,7 @@ import pytest
 
 from features.build import build_features
 from features.records.windows import WindowPolicy
-from scoring.batch import score_scheme
+from scoring.batch import rate_subjects, score_scheme
 from scoring.history import ratings_on
 from scoring.objections import (
     DeadlineRules,
@@ -22,7 +22,13 @@ from scoring.objections import (
     repair_effective_on,
     resolve_objection,
 )
-from scoring.rerating import affected_subjects, rerate, rerate_change
+from scoring.rerating import (
+    affected_subjects,
+    baseline,
+    models_of_types,
+    rerate,
+    rerate_change,
+)
 
 AS_OF = dt.date(2026, 10, 31)
 OPENED = dt.date(2026, 11, 4)
@@ -115,6 +121,36 @@ def test_before_after_shows_the_change_alone_not_the_passing_of_time(tiny, champ
     assert pd.Timestamp(stored["as_of"]).date() == AS_OF
 
 
+def test_one_slice_for_every_scheme_rates_as_each_scheme_s_own_slice(tiny, champions) -> None:
+    """A change's subjects are rated on one slice taken for every scheme
+    (:func:`scoring.rerating.shared_slice`): the rows equal those of each scheme rated on
+    its own slice (:func:`scoring.batch.rate_subjects` on the whole store)."""
+    model = champions["enterprise"]
+    sid, _ = _listed_d_enterprise(tiny, model)
+    rep = tiny.scalar("SELECT legal_rep_id FROM subjects WHERE subject_id = ? LIMIT 1", [sid])
+    drivers = tiny.query(
+        "SELECT subject_id, employer_id FROM subjects WHERE subject_type = 'driver' "
+        "AND employer_id IS NOT NULL ORDER BY subject_id LIMIT 1"
+    )
+    ids = sorted(
+        {
+            *affected_subjects(tiny, rep),
+            *affected_subjects(tiny, sid),
+            *affected_subjects(tiny, drivers["employer_id"].iloc[0]),
+        }
+    )
+    models = models_of_types(tiny, ids, champions)
+    assert set(models) == {"enterprise", "driver"}, models
+    for day in (AS_OF, OPENED):
+        shared = baseline(tiny, ids, day, models)
+        for scheme, m in models.items():
+            own = rate_subjects(tiny, m, day, None, ids).set_index("subject_id")
+            assert len(own) >= 1
+            pd.testing.assert_frame_equal(
+                shared[scheme].drop(columns="scored_at"), own.drop(columns="scored_at")
+            )
+
+
 def test_an_upheld_objection_keeps_the_record_out(tiny, champions) -> None:
     model = champions["enterprise"]
     sid, rid = _listed_d_enterprise(tiny, model)
@@ -193,3 +229,24 @@ def test_deadlines_count_working_days_and_flag_overdue(tiny) -> None:
     assert late["overdue"] and late["days_left"] == -1
     holiday = deadlines(tiny, friday, DeadlineRules(holidays=(dt.date(2026, 11, 9),)))
     assert holiday.set_index("objection_id").at[oid, "accept_by"] == dt.date(2026, 11, 11)
+
+
+def test_one_objection_s_status_is_its_row_of_every_status(tiny) -> None:
+    """Reading one objection (or one record's) gives the rows of the whole read."""
+    rids = tiny.query("SELECT record_id FROM records ORDER BY record_id LIMIT 3")["record_id"]
+    opened = [open_objection(tiny, r, "核实", "tester", OPENED) for r in rids]
+    resolve_objection(tiny, opened[0], upheld=True, by="checker", on=OPENED)
+    again = open_objection(tiny, rids.iloc[0], "再次异议", "tester", OPENED)
+    every = objection_status(tiny).sort_values("objection_id").reset_index(drop=True)
+    for oid in [*opened, again]:
+        one = objection_status(tiny, objection_id=oid).reset_index(drop=True)
+        pd.testing.assert_frame_equal(
+            one, every[every["objection_id"] == oid].reset_index(drop=True)
+        )
+    on_first = objection_status(tiny, record_id=rids.iloc[0]).sort_values("objection_id")
+    assert sorted(on_first["status"]) == ["open", "upheld"]
+    pd.testing.assert_frame_equal(
+        on_first.reset_index(drop=True),
+        every[every["record_id"] == rids.iloc[0]].reset_index(drop=True),
+    )
+    assert objection_status(tiny, objection_id="YY-none").empty
