@@ -186,8 +186,19 @@ def _reference_values(ref_row: pd.DataFrame | None) -> dict[str, Any]:
     return hit[1]
 
 
+def _float_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The frame's float64 columns as arrays, read in one conversion: taking ~60
+    columns one by one out of a frame costs more than the reasons of one row."""
+    floats = frame.select_dtypes(include=["float64"])
+    block = floats.to_numpy(dtype=np.float64)
+    return {c: block[:, j] for j, c in enumerate(floats.columns)}
+
+
 def _sides(
-    t: IndicatorText | None, values: pd.Series | None, reference: Any, has_reference: bool
+    t: IndicatorText | None,
+    values: pd.Series | np.ndarray | None,
+    reference: Any,
+    has_reference: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row: may the factor be listed as raising the risk, as lowering it.
 
@@ -200,7 +211,11 @@ def _sides(
         return none, none
     ref_missing = reference is None or (isinstance(reference, float) and reference != reference)
     if t.categorical:
-        raw = values.to_numpy(dtype=object)
+        raw = (
+            np.asarray(values, dtype=object)
+            if isinstance(values, np.ndarray)
+            else values.to_numpy(dtype=object)
+        )
         missing = pd.isna(raw)
         if t.order:
             rank = {c: float(i) for i, c in enumerate(t.order)}
@@ -213,7 +228,7 @@ def _sides(
             worse = better = ~missing & (raw != reference) if not ref_missing else ~missing
     elif t.direction:
         if values.dtype == np.float64:  # the common case, without to_numeric's checks
-            v = values.to_numpy()
+            v = values if isinstance(values, np.ndarray) else values.to_numpy()
         else:
             v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(v)
@@ -281,9 +296,17 @@ def reasons_json(
     reference = _reference_values(ref_row)
     ups = np.zeros_like(risk, dtype=bool)
     downs = np.zeros_like(risk, dtype=bool)
+    floats = _float_columns(features)
+
+    def column(name: str) -> np.ndarray:
+        return floats[name] if name in floats else features[name].to_numpy()
+
     for j, name in enumerate(names):
         worse, better = _sides(
-            pipeline.texts.get(name), features.get(name), reference.get(name), has_reference
+            pipeline.texts.get(name),
+            floats[name] if name in floats else features.get(name),
+            reference.get(name),
+            has_reference,
         )
         if len(worse):
             ups[:, j] = worse & (risk[:, j] > 0)
@@ -312,11 +335,11 @@ def reasons_json(
         if name not in features:
             frags[at] = fragment(name, None, None)
             continue
-        values = features[name].to_numpy()[rows[at]]
+        values = column(name)[rows[at]]
         t = pipeline.texts.get(name)
         if t is not None and t.pair and all(p in features for p in t.pair):
-            now = features[t.pair[0]].to_numpy()[rows[at]].tolist()
-            before = features[t.pair[1]].to_numpy()[rows[at]].tolist()
+            now = column(t.pair[0])[rows[at]].tolist()
+            before = column(t.pair[1])[rows[at]].tolist()
             frags[at] = [
                 fragment(name, _plain(v), (_plain(a), _plain(b)))
                 for v, a, b in zip(values.tolist(), now, before, strict=True)
