@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,8 +93,10 @@ def _latest(
     params: list[Any],
     subject_ids: Iterable[str] | None,
     sort: str,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The first row of each ``partition`` by ``order``, among the scheme's ratings."""
+    """The first row of each ``partition`` by ``order``, among the scheme's ratings
+    (``columns`` of it: default every column)."""
     where, params = ["scheme = ?", *where], [scheme, *params]
     frames = None
     if subject_ids is not None:
@@ -106,7 +108,11 @@ def _latest(
         else:
             where.append("subject_id IN (SELECT subject_id FROM _xp_wanted)")
             frames = {"_xp_wanted": pd.DataFrame({"subject_id": wanted}, dtype=object)}
-    cols = ", ".join(RATING_COLUMNS)
+    cols = ", ".join(
+        RATING_COLUMNS
+        if columns is None
+        else [c for c in RATING_COLUMNS if c in {"subject_id", "as_of", *columns}]
+    )
     sql = f"""SELECT {cols} FROM (
   SELECT {cols}, row_number() OVER (PARTITION BY {partition} ORDER BY {order}) AS rn
   FROM ratings WHERE {" AND ".join(where)}
@@ -119,6 +125,7 @@ def ratings_on(
     scheme: str,
     on: dt.date | None = None,
     subject_ids: Iterable[str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Each subject's rating in force on ``on`` — the one definition every reader uses.
 
@@ -139,6 +146,11 @@ def ratings_on(
         The date (``None``: no limit).
     subject_ids
         Only these subjects (default: all).
+    columns
+        Only these ``ratings`` columns, with ``subject_id`` and ``as_of`` (default:
+        all). A whole population's
+        reasons are gigabytes at city scale: a reader comparing grades leaves them out
+        and reads the reasons of the subjects it shows.
 
     Returns
     -------
@@ -164,6 +176,7 @@ def ratings_on(
         params,
         subject_ids,
         "subject_id",
+        columns,
     )
 
 

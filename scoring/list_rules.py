@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
-from features.compile import Dialect, add_months, effective_records_sql
+from features.compile import Dialect, add_months, effective_records_sql, id_list
 from features.records.schema import LIST_EVENTS
 from features.records.windows import WindowPolicy
 from features.store.base import Store
@@ -159,19 +160,70 @@ def _ended_on(store: Store, record_id: str, as_of: dt.date) -> dt.date:
     return min((d for d in days if d <= as_of), default=as_of)
 
 
-def records_in_force(store: Store, as_of: dt.date, policy: WindowPolicy) -> pd.DataFrame:
-    """Every record that counts on ``as_of`` (DESIGN.md §5) with its publication date."""
-    eff = effective_records_sql(Dialect(store.dialect), as_of, policy)
+def records_in_force(
+    store: Store,
+    as_of: dt.date,
+    policy: WindowPolicy,
+    config: ListsConfig | None = None,
+    evidence: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The records that count on ``as_of`` (DESIGN.md §5) with their publication date.
+
+    With ``config``, only those :func:`apply_rules` can read: a rule's records (its
+    polarity, kinds, severities and values), the negative records that drop a red
+    listing, and the ``evidence`` records of the listings in force (whether each still
+    counts). A city holds tens of millions of records in force; reading them all and
+    joining each to its first publication took more than the 6 GB memory limit.
+    """
+    scope, frames = "TRUE", None
+    if config is not None:
+        # parenthesised whole: effective_records_sql ANDs it with the point-in-time rules
+        scope = f"(({_rules_scope(config)}) OR r.record_id IN (SELECT record_id FROM _xp_evidence))"
+        ids = pa.array(list(dict.fromkeys(evidence)), pa.string())  # typed even when empty
+        frames = {"_xp_evidence": pa.table({"record_id": ids})}
+    eff = effective_records_sql(Dialect(store.dialect), as_of, policy, scope)
     frame = store.query(
-        f"""WITH {eff}
+        f"""WITH {eff},
+        first AS (
+          SELECT x.record_id, min(x.published_on) AS published_on FROM records x
+          WHERE x.record_id IN (SELECT record_id FROM eff) GROUP BY x.record_id
+        )
         SELECT e.record_id, e.subject_id, e.kind, e.severity, e.polarity, e.value_text, e.rdate,
-               (SELECT min(x.published_on) FROM records x WHERE x.record_id = e.record_id)
-                 AS published_on
-        FROM eff e ORDER BY e.subject_id, e.record_id"""
+               f.published_on
+        FROM eff e LEFT JOIN first f ON f.record_id = e.record_id
+        ORDER BY e.subject_id, e.record_id""",
+        frames=frames,
     )
     for col in ("rdate", "published_on"):
         frame[col] = pd.Series(pd.to_datetime(frame[col]).dt.date, index=frame.index, dtype=object)
     return frame
+
+
+def _in(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN {id_list(tuple(values))}"
+
+
+def _rules_scope(config: ListsConfig) -> str:
+    """A condition on a record ``r`` that holds for every record a rule of ``config``
+    matches (:func:`_matches`) or that drops a red listing."""
+    terms = []
+    if config.red_drop_severities:
+        terms.append(
+            f"(r.polarity = 'negative' AND {_in('r.severity', config.red_drop_severities)})"
+        )
+    for rule in config.rules:
+        if rule.grade is not None:
+            continue  # a grade rule reads ratings, not records
+        want = "positive" if rule.list_key == "red" else "negative"
+        parts = [f"r.polarity = '{want}'"]
+        if rule.kinds:
+            parts.append(_in("r.kind", rule.kinds))
+        if rule.severities:
+            parts.append(_in("r.severity", rule.severities))
+        if rule.values:
+            parts.append(_in("r.value_text", rule.values))
+        terms.append("(" + " AND ".join(parts) + ")")
+    return " OR ".join(terms) or "FALSE"
 
 
 def _matches(rule, recs: pd.DataFrame) -> pd.DataFrame:
@@ -204,12 +256,13 @@ def apply_rules(
     records and ``exit_repair`` for approved repairs (never before the minimum).
     Idempotent: every row has a deterministic id and an existing one is skipped.
     """
-    recs = records_in_force(store, as_of, policy)
     events = list_events(store)
     known = set(events["event_id"]) if len(events) else set()
     objections, repairs = evidence_trail(store, events)
     listings = listing_states(events, objections, repairs, as_of, config)
     active = [x for x in listings if x.active]
+    held = [rid for x in active for rid in x.evidence]
+    recs = records_in_force(store, as_of, policy, config, held)
     entered_keys = {(x.rule_id, x.evidence) for x in listings if x.basis == "rule"}
     rows: list[dict] = []
     reps = legal_reps(store)

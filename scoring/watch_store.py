@@ -153,6 +153,10 @@ def _behind(
     return out
 
 
+#: the rating columns the grade and PD rules compare (scoring.watch._pairs)
+_COMPARED = ("subject_id", "as_of", "scored_at", "final_grade", "pd")
+
+
 def compute_alerts(
     store: Store,
     as_of: dt.date,
@@ -174,12 +178,14 @@ def compute_alerts(
     frames = []
     schemes_of: dict[str, list[str]] = {}
     for scheme in rated():
-        cur = ratings_on(store, scheme, as_of)
+        # grades and PDs of the whole population; the reasons only of those who moved
+        # (a city's household reasons, read twice, held 15 GB)
+        cur = ratings_on(store, scheme, as_of, columns=_COMPARED)
         if cur.empty:
             continue
         for sid in cur["subject_id"]:
             schemes_of.setdefault(sid, []).append(scheme)
-        prev = ratings_on(store, scheme, since)
+        prev = ratings_on(store, scheme, since, columns=_COMPARED)
         order = grade_order(scheme, [*prev["final_grade"], *cur["final_grade"]])
         labels = grade_words(scale_labels(scheme))
         edge = cfg.boundary(scheme)
@@ -188,8 +194,10 @@ def compute_alerts(
         moved = set(grades["subject_id"]) | set(rises["subject_id"])
         if moved:
             keep = ["subject_id", "reasons", "overrides"]
-            pairs = prev[prev["subject_id"].isin(moved)][keep].merge(
-                cur[cur["subject_id"].isin(moved)][keep], on="subject_id", suffixes=("_from", "_to")
+            pairs = ratings_on(store, scheme, since, moved, keep)[keep].merge(
+                ratings_on(store, scheme, as_of, moved, keep)[keep],
+                on="subject_id",
+                suffixes=("_from", "_to"),
             )
             behind = _behind(store, scheme, pairs, since, as_of, policy)
             grades = grade_alerts(prev, cur, scheme, order, since, as_of, behind, labels, edge)

@@ -413,3 +413,35 @@ def test_a_decision_listing_refuses_evidence_that_does_not_count(store) -> None:
             store, OTHER, "black", "市场监督管理局", "文书1", ["PEN1"], "严重违法", T, CONFIG,
             "t", policy=POLICY,
         )  # fmt: skip
+
+
+def test_apply_rules_reads_only_the_records_a_rule_can_match(tiny, tmp_path, monkeypatch) -> None:
+    # the rules read the records they can match, the red-drop records and the listings'
+    # evidence (a city's every record in force took more than 6 GB): the same events as
+    # when every record in force is read
+    import shutil
+
+    from app.settings import settings
+    from scoring import list_rules
+
+    cfg = settings()
+    config, policy = cfg.lists.config(), cfg.windows.policy()
+    tiny.close()
+    copy = tmp_path / "full.duckdb"
+    shutil.copy(tiny.path, copy)
+    days = (dt.date(2025, 10, 31), dt.date(2026, 4, 30), T)
+    with DuckDBStore(tiny.path) as scoped:
+        for day in days:
+            apply_rules(scoped, day, config, policy, "test")
+        got = scoped.query("SELECT * EXCLUDE (recorded_at) FROM list_events ORDER BY event_id")
+        some = list_rules.records_in_force(scoped, T, policy, config)
+        every = list_rules.records_in_force(scoped, T, policy)
+    real = list_rules.records_in_force
+    monkeypatch.setattr(list_rules, "records_in_force", lambda s, d, p, *_: real(s, d, p))
+    with DuckDBStore(copy) as full:
+        for day in days:
+            apply_rules(full, day, config, policy, "test")
+        want = full.query("SELECT * EXCLUDE (recorded_at) FROM list_events ORDER BY event_id")
+    assert len(want) > 50 and set(want["event"]) >= {"enter", "exit_rule"}
+    assert 0 < len(some) < len(every) / 2
+    pd.testing.assert_frame_equal(got, want)
