@@ -73,7 +73,9 @@ def rural_assessment(
     NoRuralRatingsError
         When no household rating exists on or before ``on`` (score households first).
     """
-    ratings = ratings_on(store, "household", on)
+    # the rules read grades and PDs only (rural_frame): a city's household reasons held
+    # most of the command's 13.4 GB
+    ratings = ratings_on(store, "household", on, columns=("final_grade", "pd"))
     if ratings.empty:
         raise NoRuralRatingsError(
             f"no household ratings on or before {on}: run `xinping score --subject household`"
