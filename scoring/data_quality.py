@@ -40,13 +40,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.records.kinds import all_departments
+from features.records.kinds import all_departments, all_kinds
 from features.store.base import Store
 from scoring.data_quality_config import METRICS, QualityConfig
 from scoring.data_quality_metrics import (
+    DUPLICATE_KEY,
     accuracy,
     completeness,
     duplicates,
+    required_fields,
     timeliness,
     validity,
     volume,
@@ -253,19 +255,30 @@ def _required_columns(cfg: QualityConfig) -> list[str]:
     return sorted(extra)
 
 
-_RECORD_COLUMNS = (
-    "record_id",
-    "source_dept",
-    "kind",
-    "subject_id",
-    "severity",
-    "value_text",
-    "value_num",
-    "amount",
-    "event_date",
-    "decided_on",
-    "published_on",
-)
+def _blank_sql(column: str) -> str:
+    """SQL: ``column`` is missing (NULL, NaN or an empty text: :func:`incomplete_mask`)."""
+    from features.records.schema import TABLES
+
+    sql = f"{column} IS NULL OR CAST({column} AS VARCHAR) = ''"
+    if TABLES["records"].column(column).sql_type == "DOUBLE":
+        sql += f" OR isnan({column})"
+    return f"({sql})"
+
+
+def _incomplete_sql(cfg: QualityConfig) -> str:
+    """SQL: the row misses a field its kind requires (:func:`required_fields`, per kind)."""
+
+    def missing(kind: str) -> str:
+        fields = required_fields(kind, cfg)
+        return " OR ".join(_blank_sql(c) for c in fields) if fields else "false"
+
+    kinds = sorted((set(all_kinds()) | set(cfg.required)) - {"*"})
+    whens = " ".join(f"WHEN {_literal(k)} THEN {missing(k)}" for k in kinds)
+    return f"CASE kind {whens} ELSE {missing('')} END"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _month_range(periods: tuple[str, ...]) -> tuple[dt.date, dt.date]:
@@ -279,14 +292,36 @@ def _month_range(periods: tuple[str, ...]) -> tuple[dt.date, dt.date]:
 def read_inputs(
     store: Store, periods: tuple[str, ...], cfg: QualityConfig
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The frames :func:`assess` takes, read from ``store`` (each record's first stored
-    version; its month is the month it was published, i.e. pushed)."""
+    """The frames :func:`assess` takes, read from ``store``.
+
+    Records count by their first stored version, in the month they were published (i.e.
+    pushed). They come counted, not one row each: the engine works out each record's
+    flags and groups the records by what the metrics read (``source_dept, month, kind``,
+    the ``incomplete`` and ``duplicate`` flags, and the decision and publication dates of
+    the deadline kinds), so memory holds thousands of groups, not a year of records. A
+    duplicate repeats a decision published earlier in the months read (the trend's).
+    """
     start, end = _month_range(periods)
-    cols = list(dict.fromkeys([*_RECORD_COLUMNS, *_required_columns(cfg)]))
+    _required_columns(cfg)  # refuses a required column records do not have
+    deadline = ", ".join(_literal(k) for k in cfg.deadline_kinds) or "NULL"
+    timed = f"kind IN ({deadline}) AND decided_on IS NOT NULL"
+    decided = "coalesce(decided_on, event_date)"  # duplicate_mask's "decided"
+    key = ", ".join(decided if c == "decided" else c for c in DUPLICATE_KEY)
     records = store.query(
-        f"""SELECT {", ".join(cols)}, strftime(published_on, '%Y-%m') AS month FROM records
-            WHERE published_on BETWEEN ? AND ?
-            QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY recorded_at) = 1""",
+        f"""WITH first AS (
+              SELECT * FROM records WHERE published_on BETWEEN ? AND ?
+              QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY recorded_at) = 1),
+            flagged AS (
+              SELECT source_dept, strftime(published_on, '%Y-%m') AS month, kind,
+                     CASE WHEN {timed} THEN decided_on END AS decided_on,
+                     CASE WHEN {timed} THEN published_on END AS published_on,
+                     {_incomplete_sql(cfg)} AS incomplete,
+                     row_number() OVER (PARTITION BY {key}
+                                        ORDER BY published_on, record_id) > 1 AS duplicate
+              FROM first)
+            SELECT source_dept, month, kind, decided_on, published_on, incomplete, duplicate,
+                   count(*) AS n
+            FROM flagged GROUP BY ALL ORDER BY ALL""",
         [start, end],
     )
     monthly = store.query(

@@ -25,6 +25,26 @@ DUPLICATE_KEY: tuple[str, ...] = (
 #: the columns of :func:`department_quality`'s per-department frame
 
 
+def weights(frame: pd.DataFrame) -> pd.Series:
+    """How many records each row stands for: ``n`` of a counted frame (rows grouped by
+    what the metrics read, :func:`scoring.data_quality.read_inputs`), else 1 each."""
+    if "n" in frame.columns:
+        return frame["n"].astype("int64")
+    return pd.Series(1, index=frame.index, dtype="int64")
+
+
+def weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
+    """The median of ``values`` each repeated ``counts`` times (pandas' median of the
+    expanded values: the mean of the two middle ones for an even total)."""
+    order = np.argsort(values, kind="stable")
+    values, cum = values[order], np.cumsum(counts[order])
+    total = int(cum[-1]) if len(cum) else 0
+    if total == 0:
+        return float("nan")
+    lo, hi = np.searchsorted(cum, [(total - 1) // 2 + 1, total // 2 + 1])
+    return (float(values[lo]) + float(values[hi])) / 2
+
+
 def required_fields(kind: str, cfg: QualityConfig) -> tuple[str, ...]:
     """The fields a row of ``kind`` must fill to be complete.
 
@@ -66,7 +86,8 @@ def timeliness(records: pd.DataFrame, cfg: QualityConfig) -> pd.DataFrame:
     """Per ``source_dept, period``: ``decided`` rows of the deadline kinds with a decision
     date, ``late`` ones (published after the deadline) and the median lag in working days.
 
-    ``records`` has ``source_dept, period, kind, decided_on, published_on``.
+    ``records`` has ``source_dept, period, kind, decided_on, published_on`` (and ``n``
+    when each row stands for ``n`` records, :func:`weights`).
     """
     rows = records[records["decided_on"].notna() & records["kind"].isin(cfg.deadline_kinds)]
     if rows.empty:
@@ -81,13 +102,16 @@ def timeliness(records: pd.DataFrame, cfg: QualityConfig) -> pd.DataFrame:
             "period": rows["period"].to_numpy(),
             "late": _days(rows["published_on"]) > due,
             "lag": lag_workdays(rows["decided_on"], rows["published_on"], cfg.holidays),
+            "n": weights(rows).to_numpy(),
         }
     )
-    return (
-        frame.groupby(["source_dept", "period"])
-        .agg(decided=("late", "size"), late=("late", "sum"), median_lag=("lag", "median"))
-        .reset_index()
-    )
+    frame["late"] = frame["late"] * frame["n"]
+    grouped = frame.groupby(["source_dept", "period"])
+    out = grouped.agg(decided=("n", "sum"), late=("late", "sum"))
+    out["median_lag"] = [
+        weighted_median(g["lag"].to_numpy(), g["n"].to_numpy()) for _, g in grouped
+    ]
+    return out.reset_index()
 
 
 def incomplete_mask(records: pd.DataFrame, cfg: QualityConfig) -> pd.Series:
@@ -103,13 +127,12 @@ def incomplete_mask(records: pd.DataFrame, cfg: QualityConfig) -> pd.Series:
 
 
 def completeness(records: pd.DataFrame, cfg: QualityConfig) -> pd.DataFrame:
-    """Per ``source_dept, period``: ``rows`` stored and ``incomplete`` ones."""
-    frame = records[["source_dept", "period"]].assign(incomplete=incomplete_mask(records, cfg))
-    return (
-        frame.groupby(["source_dept", "period"])
-        .agg(rows=("incomplete", "size"), incomplete=("incomplete", "sum"))
-        .reset_index()
-    )
+    """Per ``source_dept, period``: ``rows`` stored and ``incomplete`` ones (a counted
+    frame carries its ``incomplete`` flag and ``n``, see :func:`weights`)."""
+    flag = records["incomplete"] if "incomplete" in records else incomplete_mask(records, cfg)
+    n = weights(records)
+    frame = records[["source_dept", "period"]].assign(rows=n, incomplete=flag.astype(int) * n)
+    return frame.groupby(["source_dept", "period"])[["rows", "incomplete"]].sum().reset_index()
 
 
 def duplicate_mask(records: pd.DataFrame) -> pd.Series:
@@ -122,11 +145,13 @@ def duplicate_mask(records: pd.DataFrame) -> pd.Series:
 
 
 def duplicates(records: pd.DataFrame) -> pd.DataFrame:
-    """Per ``source_dept, period``: ``duplicates`` (rows that repeat a decision)."""
-    frame = records[["source_dept", "period"]].assign(duplicates=duplicate_mask(records))
-    return (
-        frame.groupby(["source_dept", "period"]).agg(duplicates=("duplicates", "sum")).reset_index()
+    """Per ``source_dept, period``: ``duplicates`` (rows that repeat a decision; a counted
+    frame carries its ``duplicate`` flag and ``n``, see :func:`weights`)."""
+    flag = records["duplicate"] if "duplicate" in records else duplicate_mask(records)
+    frame = records[["source_dept", "period"]].assign(
+        duplicates=flag.astype(int) * weights(records)
     )
+    return frame.groupby(["source_dept", "period"])[["duplicates"]].sum().reset_index()
 
 
 def reason_rows(quarantined: pd.DataFrame) -> pd.DataFrame:

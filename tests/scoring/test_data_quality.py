@@ -27,6 +27,7 @@ from scoring.data_quality_metrics import (
     timeliness,
     validity,
     volume,
+    weighted_median,
 )
 
 D = pd.Timestamp
@@ -71,6 +72,17 @@ def test_lag_and_deadline_count_working_days_without_holidays() -> None:
     assert list(lags) == [7, 8, 0]
     got = timeliness(frame, CFG).iloc[0]
     assert (got["decided"], got["late"], got["median_lag"]) == (3, 1, 7.0)
+
+
+def test_the_median_of_counted_lags_is_the_median_of_the_lags_one_by_one() -> None:
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 3, 8, 41):
+        values = rng.integers(0, 12, size)
+        counts = rng.integers(1, 4, size)
+        expanded = np.repeat(values, counts)
+        assert weighted_median(values, counts) == np.median(expanded), (values, counts)
+    # an even total whose two middle values differ: their mean
+    assert weighted_median(np.array([5, 1]), np.array([1, 1])) == 3.0
 
 
 def test_completeness_requires_what_the_kind_declares_and_the_configuration_adds() -> None:
@@ -276,3 +288,39 @@ def test_the_generated_city_ranks_departments_in_the_order_of_their_quality(
         "valid_until",
     }
     assert (report.reasons["rows"] > 0).all()
+
+
+def test_the_store_counts_records_as_one_row_each_would(scoring_city_file: Path) -> None:
+    """The engine flags and groups the records (``read_inputs``); the scores must equal
+    assessing one pandas row per record with the metrics' own masks over the same months
+    (a required amount and a configured holiday, so each flag and the working-day lag
+    have something to do)."""
+    from app.settings import settings
+    from scoring.data_quality import _month_range, read_inputs
+    from scoring.data_quality_metrics import incomplete_mask
+
+    base = settings().quality_config()
+    cfg = QualityConfig(
+        **{
+            **{f: getattr(base, f) for f in base.__dataclass_fields__},
+            "required": {"*": ("decided_on",), "administrative_penalty": ("amount",)},
+            "holidays": (dt.date(2025, 10, 1), dt.date(2025, 10, 2), dt.date(2025, 10, 3)),
+        }
+    )
+    months = tuple(str(p) for p in pd.period_range("2025-01", "2025-12", freq="M"))
+    with DuckDBStore(scoring_city_file, read_only=True) as store:
+        counted, monthly, quarantined, objections = read_inputs(store, months, cfg)
+        start, end = _month_range(months)
+        rows = store.query(
+            """SELECT *, strftime(published_on, '%Y-%m') AS month FROM records
+               WHERE published_on BETWEEN ? AND ?
+               QUALIFY row_number() OVER (PARTITION BY record_id ORDER BY recorded_at) = 1""",
+            [start, end],
+        )
+    assert counted["n"].sum() == len(rows) and len(counted) < len(rows) / 5
+    rows = rows.assign(incomplete=incomplete_mask(rows, cfg), duplicate=duplicate_mask(rows))
+    assert rows["incomplete"].any() and rows["duplicate"].any()
+    for periods in (months[-1:], months, ("2025",)):
+        got = assess(counted, monthly, quarantined, objections, periods, cfg).scores
+        want = assess(rows, monthly, quarantined, objections, periods, cfg).scores
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
