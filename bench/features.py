@@ -395,7 +395,11 @@ def main(argv: list[str] | None = None) -> int:
         default=os.cpu_count() or 1,
         help="DuckDB threads (default: the number of cores)",
     )
-    ap.add_argument("--memory-limit", default="6GB", help="DuckDB memory_limit")
+    ap.add_argument(
+        "--memory-limit",
+        default=None,
+        help="DuckDB memory_limit (default: the settings', as the commands run)",
+    )
     ap.add_argument(
         "--pandas-max-gb",
         type=float,
@@ -411,6 +415,9 @@ def main(argv: list[str] | None = None) -> int:
         "features.parts.rows_per_part; a huge number builds in one query, as before issue 20)",
     )
     args = ap.parse_args(argv)
+    from app.settings import settings
+
+    args.memory_limit = args.memory_limit or settings().store.memory_limit or None
 
     from bench.pandas_baseline import compare_frames
     from features.store.duckdb_store import DuckDBStore

@@ -299,7 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-n", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2, help="command runs per scheme")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--memory-limit", default="8GB")
+    parser.add_argument(
+        "--memory-limit",
+        default=None,
+        help="DuckDB memory_limit (default: the settings', as the commands run)",
+    )
     parser.add_argument("--mlflow-home", default=str(ROOT / "mlruns"))
     parser.add_argument(
         "--scratch", type=pathlib.Path, default=None, help="folder of the store's throw-away copy"
@@ -311,9 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-batch", action="store_true")
     args = parser.parse_args(argv)
 
+    from app.settings import settings
     from features.store.duckdb_store import DuckDBStore
     from scoring.loader import champions
 
+    args.memory_limit = args.memory_limit or settings().store.memory_limit or None
     as_of = dt.date.fromisoformat(args.as_of)
     path = args.store or ensure_city(args.scale, args.seed, args.threads, args.memory_limit)
     clustered = ensure_clustered(path, args.threads, args.memory_limit)

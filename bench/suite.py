@@ -242,7 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--as-of", default="2026-10-31")
     ap.add_argument("--schemes", nargs="+", default=list(schemes()))
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--memory-limit", default="6GB")
+    ap.add_argument(
+        "--memory-limit",
+        default=None,
+        help="DuckDB memory_limit (default: the settings', as the commands run)",
+    )
     ap.add_argument("--mlflow-home", default=str(ROOT / "mlruns"))
     ap.add_argument("--latency-n", type=int, default=200)
     ap.add_argument("--skip-spark", action="store_true")
@@ -260,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds one training may take before it is stopped and reported",
     )
     args = ap.parse_args(argv)
+    from app.settings import settings
+
+    args.memory_limit = args.memory_limit or settings().store.memory_limit or None
 
     from features.store.duckdb_store import DuckDBStore
 

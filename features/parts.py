@@ -23,6 +23,9 @@ import re
 from features.compile import DIALECTS, Part, population_sql
 from features.dsl import Scheme
 
+#: The engine limit :data:`PART_ROWS` is sized for: the shipped ``[store] memory_limit``.
+REFERENCE_LIMIT = "4GB"
+
 #: Subjects per part by default, from city measurements (bench/RESULTS-features.md):
 #: the household build (1 M subjects) in one query peaked at 6.05 GB resident, in
 #: parts of 250,000 at 3.1 GB and of 400,000 at 2.7 GB; enterprise (261,250
@@ -47,13 +50,13 @@ def size_bytes(text: str) -> int:
 def rows_per_part(memory_limit: str | None, base: int = PART_ROWS) -> int:
     """Subjects per part for an engine memory limit (``None``: the default limit).
 
-    :data:`PART_ROWS` is sized for the default 6 GB limit; a smaller limit
+    :data:`PART_ROWS` is sized for :data:`REFERENCE_LIMIT`; a smaller limit
     gets proportionally smaller parts (never below 10,000 subjects: below
     that the fixed cost of a part dominates), a larger one keeps the default.
     """
     if not memory_limit:
         return base
-    share = min(1.0, size_bytes(memory_limit) / 6e9)
+    share = min(1.0, size_bytes(memory_limit) / size_bytes(REFERENCE_LIMIT))
     return max(10_000, int(base * share))
 
 

@@ -164,9 +164,11 @@ def assess(
     Parameters
     ----------
     records
-        Stored rows published in the periods: ``record_id, source_dept, month, kind,
-        subject_id, severity, value_text, value_num, amount, event_date, decided_on,
-        published_on`` and the columns ``cfg.required`` names.
+        Stored records published in the periods, either one row each (``record_id,
+        source_dept, month, kind, subject_id, severity, value_text, value_num, amount,
+        event_date, decided_on, published_on`` and the columns ``cfg.required`` names)
+        or counted as :func:`read_inputs` gives them (``source_dept, month, kind,
+        decided_on, published_on, incomplete, duplicate, n``).
     stored_monthly
         ``source_dept, month, rows`` for every month with data (the usual level needs
         the months before the periods).
