@@ -91,7 +91,7 @@ def test_part_sql_quotes_its_bounds() -> None:
 def test_rows_per_part_follow_the_memory_limit() -> None:
     assert size_bytes("6GB") == 6 * 10**9 and size_bytes("512MiB") == 512 * 2**20
     assert rows_per_part(None) == rows_per_part("4GB") == rows_per_part("24GB")
-    assert rows_per_part("3GB") == rows_per_part(None) // 2
+    assert rows_per_part("2GB") == rows_per_part(None) // 2
     assert rows_per_part("10MB") == 10_000
     with pytest.raises(ValueError):
         size_bytes("lots")
