@@ -169,18 +169,46 @@ def fetch_slice(
         "records": records,
         **links_rows,
     }
+    out.update(_evidence(store, records))
+    return out
+
+
+#: the tables whose rows follow a record (by ``record_id``)
+EVIDENCE = ("objections", "repairs")
+
+
+def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
+    """The objections and repairs of ``records``.
+
+    Up to :data:`RECORD_LIST` records on DuckDB, both tables are read in one statement
+    (``UNION ALL BY NAME``, each row tagged with its table, then split and given back
+    its table's columns): one round trip instead of two, each a point look-up of the
+    record_id index."""
     rids = records["record_id"].to_pylist()
-    for table in ("objections", "repairs"):
-        if not rids:  # no records, none of their objections or repairs
-            out[table] = _empty(store, table)
-        elif len(rids) <= RECORD_LIST:  # a list the record_id index answers
-            listed = ", ".join(_quote(r) for r in rids)
-            out[table] = store.query_arrow(f"SELECT * FROM {table} WHERE record_id IN ({listed})")
-        else:
-            out[table] = store.query_arrow(
+    if not rids:  # no records, none of their objections or repairs
+        return {table: _empty(store, table) for table in EVIDENCE}
+    if len(rids) > RECORD_LIST:  # joined to the records (one scan each)
+        return {
+            table: store.query_arrow(
                 f"SELECT * FROM {table} WHERE record_id IN (SELECT record_id FROM _xp_ids)",
                 frames={"_xp_ids": records.select(["record_id"])},
             )
+            for table in EVIDENCE
+        }
+    listed = ", ".join(_quote(r) for r in rids)
+    sql = {t: f"SELECT * FROM {t} WHERE record_id IN ({listed})" for t in EVIDENCE}
+    if store.dialect != "duckdb":
+        return {table: store.query_arrow(q) for table, q in sql.items()}
+    both = store.query_arrow(
+        " UNION ALL BY NAME ".join(
+            f"SELECT '{t}' AS _xp_table, * FROM {t} WHERE record_id IN ({listed})" for t in EVIDENCE
+        )
+    )
+    out = {}
+    for table in EVIDENCE:
+        schema = _empty(store, table).schema
+        rows = both.filter(pc.equal(both["_xp_table"], table))
+        out[table] = rows.select(schema.names).cast(schema)
     return out
 
 
