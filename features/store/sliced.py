@@ -156,16 +156,25 @@ def fetch_slice(
         parts.append(rows)
     links_rows = _link_rows(store, chosen, _reads(links, Table), _reads(links, ListPersons))
     related = _parties(store, parts, chosen, links_rows, links) - chosen
-    sql = _rows_sql("subjects", "subject_id", related)
-    if sql is not None:
-        parts.append(store.query_arrow(sql))
-    readers = chosen | related
-    records = _rows(store, "records", _rows_sql("records", "subject_id", readers))
-    # declared attributes are read of the subject itself only (features.dsl.DeclaredAttribute)
-    sql = _rows_sql("subject_attributes", "subject_id", chosen) if attributes else None
+    got = _together(
+        store,
+        {
+            "related": ("subjects", _rows_sql("subjects", "subject_id", related)),
+            "records": ("records", _rows_sql("records", "subject_id", chosen | related)),
+            # declared attributes are read of the subject itself only
+            # (features.dsl.DeclaredAttribute)
+            "subject_attributes": (
+                "subject_attributes",
+                _rows_sql("subject_attributes", "subject_id", chosen) if attributes else None,
+            ),
+        },
+    )
+    if related:
+        parts.append(got["related"])
+    records = got["records"]
     out = {
         "subjects": pa.concat_tables(parts) if parts else _empty(store, "subjects"),
-        "subject_attributes": _rows(store, "subject_attributes", sql),
+        "subject_attributes": got["subject_attributes"],
         "records": records,
         **links_rows,
     }
@@ -173,17 +182,47 @@ def fetch_slice(
     return out
 
 
+def _together(store: Store, queries: Mapping[str, tuple[str, str | None]]) -> dict[str, pa.Table]:
+    """The rows of several look-ups, each ``name → (table, SELECT * of that table or None)``.
+
+    On DuckDB the look-ups run as one statement (``UNION ALL BY NAME``, each row tagged
+    with its look-up, then split and given back its table's columns): a round trip
+    costs about as much as a point look-up, so one statement instead of several is most
+    of the gain. Tables sharing a column name with another type run one by one."""
+    out = {name: _empty(store, table) for name, (table, sql) in queries.items() if sql is None}
+    todo = {name: (table, sql) for name, (table, sql) in queries.items() if sql is not None}
+    schemas = {name: _empty(store, table).schema for name, (table, _) in todo.items()}
+    if len(todo) < 2 or store.dialect != "duckdb" or not _agree(schemas.values()):
+        out.update({name: store.query_arrow(str(sql)) for name, (_, sql) in todo.items()})
+        return out
+    rows = store.query_arrow(
+        " UNION ALL BY NAME ".join(
+            f"SELECT {_quote(name)} AS _xp_part, * FROM ({sql})" for name, (_, sql) in todo.items()
+        )
+    )
+    for name, schema in schemas.items():
+        mine = rows.filter(pc.equal(rows["_xp_part"], name))
+        out[name] = mine.select(schema.names).cast(schema)
+    return out
+
+
+def _agree(schemas: Iterable[pa.Schema]) -> bool:
+    """True when no column name has two types among ``schemas``."""
+    seen: dict[str, pa.DataType] = {}
+    for schema in schemas:
+        for field in schema:
+            if seen.setdefault(field.name, field.type) != field.type:
+                return False
+    return True
+
+
 #: the tables whose rows follow a record (by ``record_id``)
 EVIDENCE = ("objections", "repairs")
 
 
 def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
-    """The objections and repairs of ``records``.
-
-    Up to :data:`RECORD_LIST` records on DuckDB, both tables are read in one statement
-    (``UNION ALL BY NAME``, each row tagged with its table, then split and given back
-    its table's columns): one round trip instead of two, each a point look-up of the
-    record_id index."""
+    """The objections and repairs of ``records`` (up to :data:`RECORD_LIST` records:
+    point look-ups of the record_id index, in one statement: :func:`_together`)."""
     rids = records["record_id"].to_pylist()
     if not rids:  # no records, none of their objections or repairs
         return {table: _empty(store, table) for table in EVIDENCE}
@@ -196,20 +235,9 @@ def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
             for table in EVIDENCE
         }
     listed = ", ".join(_quote(r) for r in rids)
-    sql = {t: f"SELECT * FROM {t} WHERE record_id IN ({listed})" for t in EVIDENCE}
-    if store.dialect != "duckdb":
-        return {table: store.query_arrow(q) for table, q in sql.items()}
-    both = store.query_arrow(
-        " UNION ALL BY NAME ".join(
-            f"SELECT '{t}' AS _xp_table, * FROM {t} WHERE record_id IN ({listed})" for t in EVIDENCE
-        )
+    return _together(
+        store, {t: (t, f"SELECT * FROM {t} WHERE record_id IN ({listed})") for t in EVIDENCE}
     )
-    out = {}
-    for table in EVIDENCE:
-        schema = _empty(store, table).schema
-        rows = both.filter(pc.equal(both["_xp_table"], table))
-        out[table] = rows.select(schema.names).cast(schema)
-    return out
 
 
 def _link_rows(
