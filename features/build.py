@@ -30,7 +30,7 @@ from features.compile import (
     population_sql,
     scheme_sql,
 )
-from features.dsl import Related, Scheme
+from features.dsl import Related, Scheme, declared_attributes
 from features.effective import slice_effective
 from features.evaluate import evaluate, supports
 from features.parts import cut, population_ids_sql
@@ -138,6 +138,14 @@ def slice_links(scheme: str | Scheme) -> frozenset[str]:
     return frozenset(keys)
 
 
+def slice_attributes(scheme: str | Scheme) -> bool:
+    """True when a rating of ``scheme`` (or of its members) reads a declared attribute:
+    only then does its slice need the subjects' ``subject_attributes`` rows."""
+    sch = _scheme(scheme)
+    schemes = [sch] + ([get_scheme(sch.members[0])] if sch.members else [])
+    return any(declared_attributes(s) for s in schemes)
+
+
 def typed_features(frame: pd.DataFrame, scheme: str | Scheme) -> pd.DataFrame:
     """A feature query's rows in the dtypes :func:`build_features` returns.
 
@@ -234,7 +242,9 @@ def build_features(
         parts = list(iter_features(runner, sch, as_of, engine, cfg, with_rules, rows_per_part))
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     if ids is not None:
-        runner = slice_store(runner, ids, slice_columns(sch), slice_links(sch))
+        runner = slice_store(
+            runner, ids, slice_columns(sch), slice_links(sch), slice_attributes(sch)
+        )
         if len(ids) <= IN_PROCESS_MAX and supports(sch):
             day = _date(as_of)
             return evaluate(

@@ -214,8 +214,6 @@ class RatingPipeline:
         pd_ = self.predict_pd(frame, x)
         model_grade = self.scale.assign(pd_)
         final, applied = apply_overrides(model_grade, frame, self.scale.overrides, self.scale.keys)
-        # Columns gathered first and framed once: inserting ~60 columns one by one
-        # costs more than the model itself when a single subject is rated.
         columns: dict[str, object] = {
             "pd": pd_,
             "score": self.score(frame, pd_, x),
@@ -237,9 +235,15 @@ class RatingPipeline:
                 for rules in applied
             ],
         }
-        if contributions:
-            contrib = self.estimator.explain(x, reference=self._reference_input())  # type: ignore[attr-defined]
-            values = contrib.to_numpy(dtype=float)
-            for j, col in enumerate(contrib.columns):
-                columns[CONTRIB_PREFIX + col] = values[:, j]
-        return pd.DataFrame(columns, index=frame.index)
+        head = pd.DataFrame(columns, index=frame.index)
+        if not contributions:
+            return head
+        contrib = self.estimator.explain(x, reference=self._reference_input())  # type: ignore[attr-defined]
+        # one float block, not a column each: framing ~60 one-row columns costs more than
+        # the contributions of one subject
+        block = pd.DataFrame(
+            contrib.to_numpy(dtype=float),
+            columns=[CONTRIB_PREFIX + c for c in contrib.columns],
+            index=frame.index,
+        )
+        return pd.concat([head, block], axis=1)

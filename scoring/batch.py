@@ -27,7 +27,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.ipc
 
-from features.build import build_features, iter_features, slice_columns, slice_links
+from features.build import (
+    build_features,
+    iter_features,
+    slice_attributes,
+    slice_columns,
+    slice_links,
+)
 from features.common_flags import flags_of
 from features.compile import BuildConfig
 from features.definitions.flags import GREEN_CHANNEL
@@ -255,6 +261,8 @@ def rate_frame(
             explain,
         )
     )
+    if len(parts) == 1:  # a look-up's one part: its frame as it is, not a copy
+        return parts[0]
     if parts:
         return pd.concat(parts, ignore_index=True)
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES["ratings"].column_names})
@@ -354,7 +362,9 @@ def _inputs(
         # a few subjects (a re-rating, a look-up): every query below reads the
         # same slice of the store instead of scanning it again
         subjects = list(dict.fromkeys(subjects))
-        store = slice_store(store, subjects, slice_columns(scheme), slice_links(scheme))
+        store = slice_store(
+            store, subjects, slice_columns(scheme), slice_links(scheme), slice_attributes(scheme)
+        )
     features = build_features(store, scheme, as_of, cfg=cfg, subjects=subjects, with_rules=True)
     if progress:
         progress(f"指标 indicators {scheme.key}", 1, 1)

@@ -18,6 +18,7 @@ slice was taken for, it gives the rows the whole store gives
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -26,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.link_lookup import links as declared_links
-from features.links import Column, Reverse, SameColumn, Table
+from features.links import Column, ListPersons, Reverse, SameColumn, Table
 from features.store.base import Frames, Params, Store
 
 #: the tables a slice holds (the rest are read from the whole store)
@@ -72,11 +73,39 @@ def _ids(table: pa.Table, *columns: str) -> set[str]:
     return out
 
 
+#: each store's tables with no rows (their columns), asked once per process: a slice
+#: whose scheme reads no ``subject_links`` or attributes holds them empty without a query
+_EMPTY: weakref.WeakKeyDictionary[Store, dict[str, pa.Table]] = weakref.WeakKeyDictionary()
+
+
+def _empty(store: Store, table: str) -> pa.Table:
+    """``table`` of ``store`` with its columns and no rows."""
+    known = _EMPTY.setdefault(store, {})
+    if table not in known:
+        known[table] = store.query_arrow(f"SELECT * FROM {table} WHERE FALSE")
+    return known[table]
+
+
+def _rows(store: Store, table: str, sql: str | None) -> pa.Table:
+    """The rows ``sql`` selects from ``table`` (none without a statement)."""
+    return _empty(store, table) if sql is None else store.query_arrow(sql)
+
+
+def _reads(links: Collection[str] | None, kind: type) -> bool:
+    """True when one of ``links`` (``None``: every declared link) goes ``via`` a ``kind``."""
+    return any(
+        isinstance(link.via, kind)
+        for key, link in declared_links().items()
+        if links is None or key in links
+    )
+
+
 def fetch_slice(
     store: Store,
     ids: Iterable[str],
     columns: tuple[str, ...] = ("subject_id",),
     links: Collection[str] | None = None,
+    attributes: bool = True,
 ) -> dict[str, pa.Table]:
     """The rows of :data:`SLICED_TABLES` that ratings of ``ids`` can read.
 
@@ -93,6 +122,12 @@ def fetch_slice(
         The declared links whose parties are fetched (a scheme's:
         :func:`features.build.slice_links`); ``None``: every declared link. A
         household reads no village neighbours: its slice need not hold its village.
+        Without a link through ``subject_links`` (:class:`~features.links.Table`) the
+        slice's ``subject_links`` is empty, without a link through listings
+        (:class:`~features.links.ListPersons`) its ``list_events``: nothing reads them.
+    attributes
+        False: ``subject_attributes`` is left empty (a scheme that reads no declared
+        attribute: :func:`features.dsl.declared_attributes`).
 
     Returns
     -------
@@ -119,54 +154,104 @@ def fetch_slice(
             )
         chosen |= _ids(rows, "subject_id")
         parts.append(rows)
-    links_rows = _link_rows(store, chosen)
+    links_rows = _link_rows(store, chosen, _reads(links, Table), _reads(links, ListPersons))
     related = _parties(store, parts, chosen, links_rows, links) - chosen
-    sql = _rows_sql("subjects", "subject_id", related)
-    if sql is not None:
-        parts.append(store.query_arrow(sql))
-    readers = chosen | related
-    sql = _rows_sql("records", "subject_id", readers)
-    records = (
-        store.query_arrow(sql) if sql else store.query_arrow("SELECT * FROM records WHERE FALSE")
+    got = _together(
+        store,
+        {
+            "related": ("subjects", _rows_sql("subjects", "subject_id", related)),
+            "records": ("records", _rows_sql("records", "subject_id", chosen | related)),
+            # declared attributes are read of the subject itself only
+            # (features.dsl.DeclaredAttribute)
+            "subject_attributes": (
+                "subject_attributes",
+                _rows_sql("subject_attributes", "subject_id", chosen) if attributes else None,
+            ),
+        },
     )
-    # declared attributes are read of the subject itself only (features.dsl.DeclaredAttribute)
-    sql = _rows_sql("subject_attributes", "subject_id", chosen)
+    if related:
+        parts.append(got["related"])
+    records = got["records"]
     out = {
-        "subjects": (
-            pa.concat_tables(parts)
-            if parts
-            else store.query_arrow("SELECT * FROM subjects WHERE FALSE")
-        ),
-        "subject_attributes": store.query_arrow(
-            sql or "SELECT * FROM subject_attributes WHERE FALSE"
-        ),
+        "subjects": pa.concat_tables(parts) if parts else _empty(store, "subjects"),
+        "subject_attributes": got["subject_attributes"],
         "records": records,
         **links_rows,
     }
-    rids = records["record_id"].to_pylist()
-    for table in ("objections", "repairs"):
-        if len(rids) <= RECORD_LIST:  # a list the record_id index answers
-            listed = ", ".join(_quote(r) for r in rids) or "NULL"
-            out[table] = store.query_arrow(f"SELECT * FROM {table} WHERE record_id IN ({listed})")
-        else:
-            out[table] = store.query_arrow(
-                f"SELECT * FROM {table} WHERE record_id IN (SELECT record_id FROM _xp_ids)",
-                frames={"_xp_ids": records.select(["record_id"])},
-            )
+    out.update(_evidence(store, records))
     return out
 
 
-def _link_rows(store: Store, chosen: set[str]) -> dict[str, pa.Table]:
-    """``subject_links`` rows of the chosen subjects, and the ``list_events`` of the
-    listings naming one of them among their persons with every later event of
-    those listings' subjects (what :class:`features.links.ListPersons` reads)."""
-    sql = _rows_sql("subject_links", "subject_id", chosen)
-    out = {
-        "subject_links": store.query_arrow(sql or "SELECT * FROM subject_links WHERE FALSE"),
-    }
+def _together(store: Store, queries: Mapping[str, tuple[str, str | None]]) -> dict[str, pa.Table]:
+    """The rows of several look-ups, each ``name → (table, SELECT * of that table or None)``.
+
+    On DuckDB the look-ups run as one statement (``UNION ALL BY NAME``, each row tagged
+    with its look-up, then split and given back its table's columns): a round trip
+    costs about as much as a point look-up, so one statement instead of several is most
+    of the gain. Tables sharing a column name with another type run one by one."""
+    out = {name: _empty(store, table) for name, (table, sql) in queries.items() if sql is None}
+    todo = {name: (table, sql) for name, (table, sql) in queries.items() if sql is not None}
+    schemas = {name: _empty(store, table).schema for name, (table, _) in todo.items()}
+    if len(todo) < 2 or store.dialect != "duckdb" or not _agree(schemas.values()):
+        out.update({name: store.query_arrow(str(sql)) for name, (_, sql) in todo.items()})
+        return out
+    rows = store.query_arrow(
+        " UNION ALL BY NAME ".join(
+            f"SELECT {_quote(name)} AS _xp_part, * FROM ({sql})" for name, (_, sql) in todo.items()
+        )
+    )
+    for name, schema in schemas.items():
+        mine = rows.filter(pc.equal(rows["_xp_part"], name))
+        out[name] = mine.select(schema.names).cast(schema)
+    return out
+
+
+def _agree(schemas: Iterable[pa.Schema]) -> bool:
+    """True when no column name has two types among ``schemas``."""
+    seen: dict[str, pa.DataType] = {}
+    for schema in schemas:
+        for field in schema:
+            if seen.setdefault(field.name, field.type) != field.type:
+                return False
+    return True
+
+
+#: the tables whose rows follow a record (by ``record_id``)
+EVIDENCE = ("objections", "repairs")
+
+
+def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
+    """The objections and repairs of ``records`` (up to :data:`RECORD_LIST` records:
+    point look-ups of the record_id index, in one statement: :func:`_together`)."""
+    rids = records["record_id"].to_pylist()
+    if not rids:  # no records, none of their objections or repairs
+        return {table: _empty(store, table) for table in EVIDENCE}
+    if len(rids) > RECORD_LIST:  # joined to the records (one scan each)
+        return {
+            table: store.query_arrow(
+                f"SELECT * FROM {table} WHERE record_id IN (SELECT record_id FROM _xp_ids)",
+                frames={"_xp_ids": records.select(["record_id"])},
+            )
+            for table in EVIDENCE
+        }
+    listed = ", ".join(_quote(r) for r in rids)
+    return _together(
+        store, {t: (t, f"SELECT * FROM {t} WHERE record_id IN ({listed})") for t in EVIDENCE}
+    )
+
+
+def _link_rows(
+    store: Store, chosen: set[str], tables: bool = True, listings: bool = True
+) -> dict[str, pa.Table]:
+    """``subject_links`` rows of the chosen subjects (with ``tables``), and (with
+    ``listings``) the ``list_events`` of the listings naming one of them among their
+    persons with every later event of those listings' subjects (what
+    :class:`features.links.ListPersons` reads); empty tables without."""
+    sql = _rows_sql("subject_links", "subject_id", chosen) if tables else None
+    out = {"subject_links": _rows(store, "subject_links", sql)}
     ids = sorted(chosen)
-    if not ids:
-        out["list_events"] = store.query_arrow("SELECT * FROM list_events WHERE FALSE")
+    if not ids or not listings:
+        out["list_events"] = _empty(store, "list_events")
         return out
     # a LIKE pre-filter on the comma-joined IDs (scoring.list_reads.listings_naming)
     named = " OR ".join(f"persons LIKE {_quote('%' + i.upper() + '%')}" for i in ids)
@@ -232,7 +317,7 @@ class SlicedStore(Store):
         The whole store.
     tables
         From :func:`fetch_slice`.
-    ids, columns, links
+    ids, columns, links, attributes
         What the slice was taken for (see :func:`fetch_slice`; ``links`` ``None``:
         every declared link).
     """
@@ -244,12 +329,14 @@ class SlicedStore(Store):
         ids: Iterable[str],
         columns: tuple[str, ...] = ("subject_id",),
         links: Collection[str] | None = None,
+        attributes: bool = True,
     ) -> None:
         self._store = store
         self.tables = dict(tables)
         self.ids = frozenset(str(i) for i in ids)
         self.columns = columns
         self.links = None if links is None else frozenset(links)
+        self.attributes = attributes
         self.dialect = store.dialect
         #: what readers derive from the slice's rows and keep while it lives
         #: (the records that count at a date: features.evaluate.slice_effective)
@@ -260,11 +347,18 @@ class SlicedStore(Store):
         ids: Iterable[str],
         columns: tuple[str, ...] = ("subject_id",),
         links: Collection[str] | None = None,
+        attributes: bool = True,
     ) -> bool:
         """True when the slice was taken for every one of ``ids`` in these columns, with
-        the parties of every one of ``links`` (``None``: every declared link)."""
+        the parties of every one of ``links`` (``None``: every declared link) and, when
+        ``attributes`` are asked for, with the subjects' attributes."""
         linked = self.links is None or (links is not None and set(links) <= self.links)
-        return linked and set(columns) <= set(self.columns) and {str(i) for i in ids} <= self.ids
+        return (
+            linked
+            and (self.attributes or not attributes)
+            and set(columns) <= set(self.columns)
+            and {str(i) for i in ids} <= self.ids
+        )
 
     def with_rows(self, table: str, rows: pd.DataFrame) -> SlicedStore:
         """A new slice whose ``table`` also holds ``rows`` (a hypothetical change: a repair
@@ -277,7 +371,7 @@ class SlicedStore(Store):
         extra = pd.DataFrame({c: rows.get(c) for c in have.schema.names}, index=rows.index)
         added = pa.Table.from_pandas(extra, schema=have.schema, preserve_index=False)
         tables = {**self.tables, table: pa.concat_tables([have, added])}
-        return SlicedStore(self._store, tables, self.ids, self.columns, self.links)
+        return SlicedStore(self._store, tables, self.ids, self.columns, self.links, self.attributes)
 
     def _frames(self, frames: Frames) -> dict:
         # only the sliced tables shadow the store's: the list_events rows carried for
@@ -318,14 +412,17 @@ def slice_store(
     ids: Iterable[str],
     columns: tuple[str, ...] = ("subject_id",),
     links: Collection[str] | None = None,
+    attributes: bool = True,
 ) -> SlicedStore:
     """``store`` narrowed to what ratings of ``ids`` read (see :func:`fetch_slice`).
 
-    A store that is already a slice covering ``ids`` (and ``links``) is returned as it is.
+    A store that is already a slice covering ``ids`` (and ``links``, and the attributes
+    when asked for) is returned as it is.
     """
     wanted = list(dict.fromkeys(str(i) for i in ids))
     if isinstance(store, SlicedStore):
-        if store.covers(wanted, columns, links):
+        if store.covers(wanted, columns, links, attributes):
             return store
         store = store._store  # a slice is fetched from the whole store
-    return SlicedStore(store, fetch_slice(store, wanted, columns, links), wanted, columns, links)
+    tables = fetch_slice(store, wanted, columns, links, attributes)
+    return SlicedStore(store, tables, wanted, columns, links, attributes)

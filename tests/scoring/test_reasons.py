@@ -20,7 +20,7 @@ import pytest
 from features.dsl import DOWN, NEUTRAL, UP, Attribute, Indicator, Match, Population, Records, Scheme
 from models.calibration import PlattCalibrator, ScoreScale
 from models.gbm import GbmClassifier
-from models.pipeline import RatingPipeline
+from models.pipeline import CONTRIB_PREFIX, RatingPipeline
 from models.rating import load_scale
 from models.scorecard import ScorecardClassifier
 from scoring.reasons import reasons_json
@@ -265,3 +265,19 @@ def test_reasons_read_as_a_credit_officer_reads_them(rated) -> None:
             assert text.startswith("所属行业：") and text[-1] not in "CEFGI", text
         if name == "capital":
             assert text.endswith("元") and "," in text, text
+
+
+def test_rate_frames_its_contributions_as_one_block_with_the_same_values(rated) -> None:
+    # rate() frames the contributions as one float block: the frame a column each gave
+    pipe, frame, _ = rated
+    for rows in (frame.iloc[:1], frame.iloc[3:40]):
+        got = pipe.rate(rows)
+        head = pipe.rate(rows, contributions=False)
+        x = pipe._read(pipe.model_input(rows))
+        contrib = pipe.estimator.explain(x, reference=pipe._reference_input())
+        columns = {c: head[c].to_numpy() for c in head.columns}
+        values = contrib.to_numpy(dtype=float)
+        for j, col in enumerate(contrib.columns):
+            columns[CONTRIB_PREFIX + col] = values[:, j]
+        pd.testing.assert_frame_equal(got, pd.DataFrame(columns, index=rows.index))
+        assert got.index.equals(rows.index)
