@@ -261,8 +261,8 @@ def rate_frame(
             explain,
         )
     )
-    if len(parts) == 1:  # a look-up's one part: its frame as it is, not a copy
-        return parts[0]
+    if len(parts) == 1:  # a look-up's one part: not a concat copy (copy-on-write: no copy)
+        return parts[0].reset_index(drop=True)
     if parts:
         return pd.concat(parts, ignore_index=True)
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES["ratings"].column_names})
