@@ -47,3 +47,32 @@ def test_champions_follow_the_alias(mlflow_home: Path) -> None:
     finally:
         client.set_registered_model_alias(name, CHAMPION, version)
     assert champions(mlflow_home, ["driver"])[0]["driver"].version == str(version)
+
+
+def test_the_aliases_are_read_again_only_when_the_registry_file_changed(
+    mlflow_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scoring.loader as loader
+
+    reads: list[int] = []
+    read = loader._read_champion_versions
+
+    def counted(home):
+        reads.append(1)
+        return read(home)
+
+    monkeypatch.setattr(loader, "_read_champion_versions", counted)
+    champions(mlflow_home, ["driver"])
+    champions(mlflow_home, ["driver"])
+    assert len(reads) <= 1  # the second call found the file as the first read it
+    client = connect(mlflow_home)
+    name = model_name("driver")
+    version = client.get_model_version_by_alias(name, CHAMPION).version
+    client.delete_registered_model_alias(name, CHAMPION)
+    try:
+        before = len(reads)
+        assert champions(mlflow_home, ["driver"])[0] == {}  # the alias moved: read again
+        assert len(reads) == before + 1
+    finally:
+        client.set_registered_model_alias(name, CHAMPION, version)
+    assert champions(mlflow_home, ["driver"])[0]["driver"].version == str(version)
