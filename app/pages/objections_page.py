@@ -117,7 +117,11 @@ def resolve_chosen() -> None:
         st.session_state["obj_resolution"] = ("done", done, out)
 
 
-with tab_list:
+@st.fragment
+def open_list() -> None:
+    """未办结异议与时限 with 办结: a fragment, so that resolving one reruns this list and
+    the outcome, not the router and every tab (they are drawn again when a tab is
+    switched or the day changed, which reruns the page)."""
     due = deadlines(s, on, cfg.objections.rules())
     if due.empty:
         st.info(t("obj.none_open"))
@@ -160,6 +164,10 @@ with tab_list:
         st.error(resolution[1])
     elif resolution is not None:
         show_outcome(resolution[1], resolution[2], user)
+
+
+with tab_list:
+    open_list()
 
 with tab_repair:
     # 信用修复指引 for the subject at hand: which repair lifts its grade most, and when
