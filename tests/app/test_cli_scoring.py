@@ -115,6 +115,7 @@ def test_subject_id_finds_the_record_among_its_subject_s_records(env: Path) -> N
                                WHERE kind = 'administrative_penalty' AND severity = 'general'
                                ORDER BY record_id LIMIT 1""").iloc[0]
         other = st.scalar("SELECT min(subject_id) FROM subjects WHERE subject_id <> ?", [sid])
+        before = (st.count("objections"), st.count("repairs"))
     wrong = runner.invoke(cli, ["repair", "approve", rid, "--subject-id", other])
     assert wrong.exit_code == 2 and f"has no record '{rid}'" in wrong.output, wrong.output
     wrong = runner.invoke(
@@ -122,7 +123,7 @@ def test_subject_id_finds_the_record_among_its_subject_s_records(env: Path) -> N
     )
     assert wrong.exit_code == 2 and f"has no record '{rid}'" in wrong.output, wrong.output
     with DuckDBStore(env, read_only=True) as st:
-        assert st.count("objections") == 0 and st.count("repairs") == 0
+        assert (st.count("objections"), st.count("repairs")) == before  # nothing written
     # typed in lower case with spaces: the subject as stored
     opened = runner.invoke(
         cli,
@@ -134,4 +135,6 @@ def test_subject_id_finds_the_record_among_its_subject_s_records(env: Path) -> N
     )
     assert fixed.exit_code == 0 and "已批准 approved" in fixed.output, fixed.output
     with DuckDBStore(env, read_only=True) as st:
-        assert st.count("objections") == 1 and st.count("repairs") == 2  # applied, approved
+        mine = st.query("SELECT status FROM repairs WHERE record_id = ?", [rid])
+        assert st.count("objections") == before[0] + 1
+        assert sorted(mine["status"]) == ["applied", "approved"]
