@@ -224,6 +224,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "obj.tab_repair": ("信用修复", "Credit repair"),
     "obj.subject": ("主体代码（列出其失信记录）", "Subject code (lists its negative records)"),
     "obj.no_negative": ("该主体没有失信记录。", "No negative records for this subject."),
+    "obj.no_records": ("该主体没有信用记录。", "No records for this subject."),
+    "obj.all_records": (
+        "列出该主体的全部记录（对非失信记录提出异议时勾选）",
+        "List all its records (to object to a record that is not negative)",
+    ),
+    "obj.record": ("信用记录", "Record"),
+    "obj.record_pick": ("请选择该主体的一条记录", "Choose one of the subject's records"),
+    "obj.record_first": (
+        "请先输入主体标识，再选择它的一条记录",
+        "Enter the subject, then choose one of its records",
+    ),
+    "obj.repair_subject": (
+        "主体标识（列出其失信记录，生成信用修复指引）",
+        "Subject ID (lists its negative records; repair guidance)",
+    ),
     "obj.open_button": ("提交异议", "Open the objection"),
     "obj.rerating": ("正在重新评价受影响主体…", "Re-rating the affected subjects…"),
     "obj.opened": (

@@ -75,8 +75,10 @@ def object_online(
     cfg = settings()
     home, build, policies = Path(cfg.mlflow.home), cfg.build_config(), cfg.rating_policies()
 
-    def open_with(st: Store, record: str, text: str, by: str, day: dt.date, role: str) -> str:
-        return object_to(st, record, text, by, role, day, home, build, policies).ident
+    def open_with(
+        st: Store, record: str, text: str, by: str, day: dt.date, role: str, subject: str
+    ) -> str:
+        return object_to(st, record, text, by, role, day, home, build, policies, subject).ident
 
     return file_objection(
         store,

@@ -59,15 +59,16 @@ def _commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
-def repairable(store: pathlib.Path, n: int) -> list[str]:
+def repairable(store: pathlib.Path, n: int) -> list[tuple[str, str]]:
     """``n`` negative records in force on the store's data date with no repair yet, spread
-    over the store (a fixed hash order, so every run approves the same ones)."""
+    over the store (a fixed hash order, so every run approves the same ones), each with
+    its subject (the steward works from the subject)."""
     import duckdb
 
     with duckdb.connect(str(store), read_only=True) as con:
         rows = con.execute(
             """WITH d AS (SELECT max(published_on) AS day FROM records)
-            SELECT record_id FROM records, d WHERE polarity = 'negative'
+            SELECT subject_id, record_id FROM records, d WHERE polarity = 'negative'
               AND severity IS NOT NULL AND revoked_on IS NULL AND published_on <= d.day
               AND (valid_until IS NULL OR valid_until > d.day)
               AND record_id NOT IN (SELECT record_id FROM repairs)
@@ -75,7 +76,7 @@ def repairable(store: pathlib.Path, n: int) -> list[str]:
             ORDER BY hash(record_id) LIMIT ?""",
             [n],
         ).fetchall()
-    return [r[0] for r in rows]
+    return [(r[0], r[1]) for r in rows]
 
 
 def stopwatch(
@@ -164,15 +165,22 @@ def stopwatch(
     return out
 
 
-def _repairs(page, records: list[str]) -> list[tuple[str, float, int, int]]:
-    """Approve a repair of each record on the 信用修复 tab, timed from the click on 批准修复
-    to the page showing that repair's outcome with the run finished."""
+def _repairs(page, records: list[tuple[str, str]]) -> list[tuple[str, float, int, int]]:
+    """Approve a repair of each record on the 信用修复 tab — its subject typed, the record
+    picked from the subject's negative records — timed from the click on 批准修复 to the
+    page showing that repair's outcome with the run finished."""
     out: list[tuple[str, float, int, int]] = []
     page.get_by_role("tab", name="信用修复").click()
+    subject = page.get_by_label("主体标识（列出其失信记录，生成信用修复指引）")
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="批准修复"))
-    form.get_by_label("记录编号").wait_for()
-    for record_id in records:
-        form.get_by_label("记录编号").fill(record_id)
+    for subject_id, record_id in records:
+        subject.fill(subject_id)
+        subject.press("Enter")
+        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+        picker = form.get_by_label("信用记录")
+        picker.click()
+        picker.fill(record_id)
+        page.get_by_role("option").filter(has_text=record_id).first.click()
         page.wait_for_timeout(2000)  # the steward checks the record
         started = time.perf_counter()
         form.get_by_role("button", name="批准修复").click()

@@ -38,7 +38,13 @@ from scoring.list_decisions import enter_by_decision, exit_on_repair, revoke_lis
 from scoring.list_rules import persons_reached
 from scoring.lists import ListsConfig
 from scoring.loader import LoadedModel, NoModelError, champions, load_model
-from scoring.objections import approve_repair, open_objection, resolve_objection
+from scoring.objections import (
+    approve_repair,
+    find_record,
+    open_objection,
+    require_reason,
+    resolve_objection,
+)
 from scoring.rerating import Change, affected_subjects, rerate_change
 
 #: the record kind of a village committee assessment (村两委评议)
@@ -73,16 +79,6 @@ class Outcome:
     skipped: tuple[str, ...] = ()
 
 
-def _subjects_of(store: Store, record_id: str | None) -> list[str]:
-    """The record's subject and every subject whose indicators read it (none if unknown)."""
-    if record_id is None:
-        return []
-    subject_id = store.scalar(
-        "SELECT subject_id FROM records WHERE record_id = ? LIMIT 1", [record_id]
-    )
-    return [] if subject_id is None else affected_subjects(store, subject_id)
-
-
 def _rerate(
     store: Store,
     subjects: list[str],
@@ -106,23 +102,30 @@ def object_to(
     home: Path,
     build: BuildConfig,
     policies: RatingPolicies,
+    subject_id: str | None = None,
 ) -> Outcome:
     """Open an objection on a record (it is suspended at once) and re-rate its subjects.
+
+    The record is read once (:func:`~scoring.objections.find_record`), among
+    ``subject_id``'s records when given (the pages: no read of every record), and
+    gives both the subjects to re-rate and the objection's row.
 
     Raises
     ------
     scoring.objections.ObjectionError
-        Unknown record, an objection already open on it, or no reason.
+        Unknown record (or not ``subject_id``'s), an objection already open on it,
+        or no reason.
     """
     models, skipped = champions(home, rated())
+    require_reason(reason)
+    rec = find_record(store, record_id, subject_id)
 
     def change():
-        oid = open_objection(store, record_id, reason, by, on, role=role)
+        oid = open_objection(store, record_id, reason, by, on, role=role, record=rec)
         return oid, {"kind": "objection_open", "id": oid, "record_id": record_id, "on": str(on)}
 
-    oid, changes, seconds = _rerate(
-        store, _subjects_of(store, record_id), on, models, build, policies, change
-    )
+    subjects = affected_subjects(store, str(rec["subject_id"]))
+    oid, changes, seconds = _rerate(store, subjects, on, models, build, policies, change)
     return Outcome(oid, changes, seconds, status="open", skipped=skipped)
 
 
@@ -174,19 +177,25 @@ def repair(
     home: Path,
     build: BuildConfig,
     policies: RatingPolicies,
+    subject_id: str | None = None,
 ) -> Outcome:
     """Approve a credit repair and re-rate; the record stops counting from the approval,
     never before its tier's minimum publication (``build.windows``).
 
+    The record is read once, among ``subject_id``'s records when given, as in
+    :func:`object_to`.
+
     Raises
     ------
     scoring.objections.ObjectionError
-        Unknown record, not a negative record, or already repaired.
+        Unknown record (or not ``subject_id``'s), not a negative record, or already
+        repaired.
     """
     models, skipped = champions(home, rated())
+    rec = find_record(store, record_id, subject_id)
 
     def change():
-        res = approve_repair(store, record_id, by, on, build.windows, role=role)
+        res = approve_repair(store, record_id, by, on, build.windows, role=role, record=rec)
         return res, {
             "kind": "repair",
             "id": res.repair_id,
@@ -195,9 +204,8 @@ def repair(
             "effective_on": str(res.effective_on),
         }
 
-    res, changes, seconds = _rerate(
-        store, _subjects_of(store, record_id), on, models, build, policies, change
-    )
+    subjects = affected_subjects(store, str(rec["subject_id"]))
+    res, changes, seconds = _rerate(store, subjects, on, models, build, policies, change)
     return Outcome(
         res.repair_id,
         changes,
@@ -208,12 +216,15 @@ def repair(
     )
 
 
-def _new_record_id(store: Store, on: dt.date) -> str:
-    """A fresh record ID for an assessment entered by hand (checked unique)."""
-    while True:
-        rid = f"VC-{on:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}"
-        if not store.scalar("SELECT count(*) FROM records WHERE record_id = ?", [rid]):
-            return rid
+def _new_record_id(on: dt.date) -> str:
+    """A fresh record ID for an assessment entered by hand.
+
+    Only another ID made here can share the ``VC-<day>-`` form, and the 122 random bits
+    of a version-4 UUID make two of them alike less likely than a disk error, so the
+    store is not searched for it (that was a read of every record per assessment: 1-5 s
+    on a city).
+    """
+    return f"VC-{on:%Y%m%d}-{uuid.uuid4().hex.upper()}"
 
 
 def record_assessment(
@@ -235,7 +246,7 @@ def record_assessment(
     current = current_subject(store, household)
     if current is None or current["subject_type"] != "household":
         raise ValueError(f"unknown household {household}")
-    rid = _new_record_id(store, on)
+    rid = _new_record_id(on)
     spec = record_kind(ASSESSMENT_KIND)
     valid = (pd.Timestamp(on) + pd.DateOffset(months=12)).date()
     store.append(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.records.ids import mask_id
 from features.records.windows import WindowPolicy, add_months
 from features.store.base import Store
 from scoring.audit import write_audit
@@ -56,15 +57,49 @@ class RepairResult:
     effective_on: dt.date
 
 
-def _record(store: Store, record_id: str) -> pd.Series:
-    rows = store.query(
-        "SELECT * FROM records WHERE record_id = ? ORDER BY recorded_at DESC LIMIT 1", [record_id]
-    )
-    if rows.empty:
+def find_record(store: Store, record_id: str, subject_id: str | None = None) -> pd.Series:
+    """The latest version of a record, read once for a change on it.
+
+    With ``subject_id`` (the officer works from the subject) the read is of that
+    subject's records: the records are stored in subject order, so a city store skips
+    all but a few blocks (~10 ms); by ``record_id`` alone it reads the whole table
+    (1-5 s on a city of 45 M records), which is what the command line does without
+    ``--subject-id``.
+
+    Raises
+    ------
+    ObjectionError
+        When there is no such record, or it is not a record of ``subject_id``.
+    """
+    if subject_id is None:
+        rows = store.query(
+            "SELECT * FROM records WHERE record_id = ? ORDER BY recorded_at DESC LIMIT 1",
+            [record_id],
+        )
+    else:
+        rows = store.query(
+            "SELECT * FROM records WHERE subject_id = ? AND record_id = ? "
+            "ORDER BY recorded_at DESC LIMIT 1",
+            [subject_id, record_id],
+        )
+    if rows.empty and subject_id is None:
         raise ObjectionError(
             f"record {record_id!r} is not in the store", f"没有编号为 {record_id} 的信用记录"
         )
+    if rows.empty:
+        # which subject the record is of would take the read of every record: not said
+        shown = mask_id(subject_id)
+        raise ObjectionError(
+            f"subject {shown} has no record {record_id!r}",
+            f"主体 {shown} 没有编号为 {record_id} 的信用记录",
+        )
     return rows.iloc[0]
+
+
+def require_reason(reason: str) -> None:
+    """Refuse an objection without a reason (checked before its record is read)."""
+    if not reason.strip():
+        raise ObjectionError("an objection needs a reason (异议理由)", "请填写异议理由")
 
 
 def _audit(store: Store, by: str, role: str, action: str, subject_id: str, detail: dict) -> None:
@@ -97,9 +132,20 @@ def objection_status(
 
 
 def open_objection(
-    store: Store, record_id: str, reason: str, by: str, on: dt.date, role: str = "cli"
+    store: Store,
+    record_id: str,
+    reason: str,
+    by: str,
+    on: dt.date,
+    role: str = "cli",
+    subject_id: str | None = None,
+    *,
+    record: pd.Series | None = None,
 ) -> str:
     """Open an objection on a record; it stops counting against its subject from ``on``.
+
+    The record is ``record`` when the caller read it already (:func:`find_record`),
+    else it is read here, among ``subject_id``'s records when given.
 
     Returns
     -------
@@ -109,12 +155,11 @@ def open_objection(
     Raises
     ------
     ObjectionError
-        When the record is unknown, an objection on it is still open, or the
-        reason is empty.
+        When the record is unknown (or not ``subject_id``'s), an objection on it
+        is still open, or the reason is empty.
     """
-    if not reason.strip():
-        raise ObjectionError("an objection needs a reason (异议理由)", "请填写异议理由")
-    rec = _record(store, record_id)
+    require_reason(reason)
+    rec = find_record(store, record_id, subject_id) if record is None else record
     mine = objection_status(store, record_id=record_id)
     if (mine["status"] == "open").any():
         oid = mine.loc[mine["status"] == "open", "objection_id"].iloc[0]
@@ -206,11 +251,22 @@ def repair_effective_on(rec: pd.Series, approved_on: dt.date, policy: WindowPoli
 
 
 def approve_repair(
-    store: Store, record_id: str, by: str, on: dt.date, policy: WindowPolicy, role: str = "cli"
+    store: Store,
+    record_id: str,
+    by: str,
+    on: dt.date,
+    policy: WindowPolicy,
+    role: str = "cli",
+    subject_id: str | None = None,
+    *,
+    record: pd.Series | None = None,
 ) -> RepairResult:
     """Approve a repair of a negative record (an application row is added first if
-    none is pending); the record stops counting from :func:`repair_effective_on`."""
-    rec = _record(store, record_id)
+    none is pending); the record stops counting from :func:`repair_effective_on`.
+
+    The record is ``record`` when the caller read it already (:func:`find_record`),
+    else it is read here, among ``subject_id``'s records when given."""
+    rec = find_record(store, record_id, subject_id) if record is None else record
     if rec["polarity"] != "negative":
         raise ObjectionError(
             f"record {record_id} is {rec['polarity']}: only negative records are repaired",

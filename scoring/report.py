@@ -454,14 +454,17 @@ def _section(
 
 def _trail(store: Store, table: str, subject_id: str, lang: str) -> list[dict[str, str]]:
     key = "objection_id" if table == "objections" else "repair_id"
+    # an objection or repair carries its record's subject: that subject's records alone are
+    # read for the kind (stored in subject order, a city store skips all but a few blocks;
+    # every record's kind took a read of all of them)
     frame = store.query(
         f"""SELECT t.*, r.kind FROM (
               SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY recorded_at DESC) AS rn
               FROM {table} WHERE subject_id = ?
-            ) t LEFT JOIN (SELECT DISTINCT record_id, kind FROM records) r
+            ) t LEFT JOIN (SELECT DISTINCT record_id, kind FROM records WHERE subject_id = ?) r
               ON r.record_id = t.record_id
             WHERE t.rn = 1 ORDER BY t.recorded_at, t.{key}""",
-        [subject_id],
+        [subject_id, subject_id],
     )
     out = []
     for row in frame.to_dict("records"):

@@ -229,7 +229,7 @@ def file_objection(
     cfg: DisclosureConfig,
     deadline_rules: DeadlineRules,
     rules: IdentityRules = IdentityRules(),
-    open_with: Callable[[Store, str, str, str, dt.date, str], str] = open_objection,
+    open_with: Callable[[Store, str, str, str, dt.date, str, str], str] = open_objection,
 ) -> Receipt:
     """A verified subject objects to one of its own records that counts on ``on``.
 
@@ -238,7 +238,8 @@ def file_objection(
     ``public``), so the record stops counting from ``on``; the reason keeps the contact
     for the steward's reply. Returns the objection ID and its deadline
     (:func:`scoring.objections.deadlines`). ``open_with`` opens it (arguments store,
-    record, reason, by, day, role; returns the objection ID): the doors pass
+    record, reason, by, day, role, subject — the record is read among the subject's
+    records alone; returns the objection ID): the doors pass
     :func:`scoring.casework.object_to`'s re-rating, as the steward's page does, so
     the subject's rating changes at once on every door.
 
@@ -268,7 +269,7 @@ def file_objection(
             f"该记录已有未办结的异议 {pick['objection_id'].iloc[0]}",
         )
     text = f"{reason.strip()}\n联系方式 contact: {contact.strip()}"
-    oid = open_with(store, record_id.strip(), text, claim.masked, on, ROLE)
+    oid = open_with(store, record_id.strip(), text, claim.masked, on, ROLE, row["subject_id"])
     due = deadlines(store, on, deadline_rules)
     due_by = due.loc[due["objection_id"] == oid, "due_by"].iloc[0]
     return Receipt(oid, record_id.strip(), on, due_by)

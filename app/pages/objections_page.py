@@ -8,8 +8,10 @@ import streamlit as st
 from app.components import formats, tables
 from app.components.changes import show_outcome
 from app.components.repair_plan import show_plan
+from app.data.casework import record_choices
 from app.data.public import LATE_DETAIL_VIEW, LATE_VIEW, late_detail_rows, late_rows
 from app.data.subjects import record_words
+from app.data.subjects import records as records_of
 from app.i18n import lang, t
 from app.settings import settings
 from app.state import (
@@ -42,6 +44,30 @@ def refused(exc: ObjectionError) -> None:
     st.error(formats.plain(exc.zh if lang() == "zh" else str(exc)))
 
 
+def subject_typed(key: str, label: str, view: str) -> str:
+    """The subject the officer works from (统一社会信用代码 or 身份证号), as stored; its
+    look-up is audited once per subject and ``view`` (each tab its own: two subjects
+    typed are not logged again on every rerun). The records are then read by subject: a
+    city store skips all but a few blocks of its tens of millions of records (by record
+    ID alone it reads them all, seconds per change)."""
+    code = st.text_input(label, key=key).strip().upper()
+    if code:
+        audit_lookup(user, code, view)
+    return code
+
+
+def pick_record(choices: dict[str, str], key: str) -> str | None:
+    """One of the subject's records, chosen by what it is, when and from whom."""
+    return st.selectbox(
+        t("obj.record"),
+        list(choices),
+        index=None,
+        format_func=lambda rid: choices.get(rid, rid),
+        placeholder=t("obj.record_pick"),
+        key=key,
+    )
+
+
 # the tabs rerun the page when switched (``.open``): the 双公示超期 tab reads every
 # department's records (0.3-0.6 s on the demo, 2 cores) and is drawn only when open,
 # not again after every objection resolved on the list
@@ -51,36 +77,47 @@ tab_open, tab_list, tab_repair, tab_late = st.tabs(
     on_change="rerun",
 )
 with tab_open:
-    code = st.text_input(t("obj.subject"), key="obj_subject")
-    if code.strip():
-        audit_lookup(user, code.strip(), "objections")
-        negative = negative_records(s, code.strip())
-        if negative.empty:
-            st.caption(t("obj.no_negative"))
-        else:
-            tables.show(
-                record_words(negative, lang()),
-                [
-                    "record_id",
-                    "kind_label",
-                    "severity_label",
-                    "value_shown",
-                    "event_date",
-                    "published_on",
-                    "valid_until",
-                    "dept_label",
-                ],
-                key="neg",
-            )
+    subject = subject_typed("obj_subject", t("obj.subject"), "objections")
+    every = st.checkbox(t("obj.all_records"), key="obj_all")
+    shown = None
+    if subject:  # its negative records (the ones objected to), or all of them
+        shown = records_of(s, subject, lang()) if every else negative_records(s, subject)
+        shown = shown if every else record_words(shown, lang())
+    if shown is not None and shown.empty:
+        st.caption(t("obj.no_records" if every else "obj.no_negative"))
+    elif shown is not None:
+        tables.show(
+            shown,
+            [
+                "record_id",
+                "kind_label",
+                "severity_label",
+                "value_shown",
+                "event_date",
+                "published_on",
+                "valid_until",
+                "dept_label",
+            ],
+            key="neg",
+        )
     with st.form("open_objection"):
-        record_id = st.text_input(t("col.record_id"), key="obj_record")
+        record_id = pick_record(record_choices(shown, lang()) if subject else {}, "obj_record")
         reason = st.text_area(t("col.reason"), key="obj_reason")
         submitted = st.form_submit_button(t("obj.open_button"), key="open_submit")
-    if submitted and not after_limit(on, t("obj.on")):
+    if submitted and record_id is None:
+        st.error(t("obj.record_first"))
+    elif submitted and not after_limit(on, t("obj.on")):
         try:
             with st.spinner(t("obj.rerating")):
                 out = object_to(
-                    s, record_id.strip(), reason, user.username, user.role, on, *casework_settings()
+                    s,
+                    record_id,
+                    reason,
+                    user.username,
+                    user.role,
+                    on,
+                    *casework_settings(),
+                    subject_id=subject,
                 )
             show_outcome(t("obj.opened", id=out.ident), out, user)
         except ObjectionError as exc:
@@ -170,16 +207,16 @@ with tab_list:
     open_list()
 
 with tab_repair:
-    # 信用修复指引 for the subject at hand: which repair lifts its grade most, and when
-    plan_for = st.text_input(t("plan.subject"), key="plan_subject")
-    if st.button(t("plan.button"), key="plan_make") and plan_for.strip():
-        audit_lookup(user, plan_for.strip(), "objections")
+    # the subject at hand: its 信用修复指引 (which repair lifts its grade most, and when)
+    # and its negative records, one of which a repair is approved on
+    plan_for = subject_typed("plan_subject", t("obj.repair_subject"), "objections_repair")
+    if st.button(t("plan.button"), key="plan_make") and plan_for:
         cfg_plan = cfg.repair_plan
         try:
             with st.spinner(t("plan.title")):
                 plan = guidance(
                     s,
-                    plan_for.strip().upper(),
+                    plan_for,
                     on,
                     *casework_settings(),
                     cfg_plan.load(),
@@ -190,13 +227,20 @@ with tab_repair:
             st.warning(t("plan.failed", why=formats.plain(exc.zh if lang() == "zh" else str(exc))))
         else:
             show_plan(plan, lang(), lambda f: mask_frame(user, f), "plan")
+    repairable = record_choices(negative_records(s, plan_for), lang()) if plan_for else {}
+    if plan_for and not repairable:
+        st.caption(t("obj.no_negative"))
     with st.form("repair"):
-        rec = st.text_input(t("col.record_id"), key="repair_record")
+        rec = pick_record(repairable, "repair_record")
         approve = st.form_submit_button(t("obj.repair_button"), key="repair_submit")
-    if approve and not after_limit(on, t("obj.on")):
+    if approve and rec is None:
+        st.error(t("obj.record_first"))
+    elif approve and not after_limit(on, t("obj.on")):
         try:
             with st.spinner(t("obj.rerating")):
-                out = repair(s, rec.strip(), user.username, user.role, on, *casework_settings())
+                out = repair(
+                    s, rec, user.username, user.role, on, *casework_settings(), subject_id=plan_for
+                )
             show_outcome(
                 t("obj.repaired", id=out.ident, effective=formats.day(out.effective_on)), out, user
             )

@@ -107,3 +107,34 @@ def test_repair_approve(env: Path) -> None:
     assert "已批准 approved" in result.output
     bad = runner.invoke(cli, ["repair", "approve", "no-such-record"])
     assert bad.exit_code == 2 and "not in the store" in bad.output
+
+
+def test_subject_id_finds_the_record_among_its_subject_s_records(env: Path) -> None:
+    with DuckDBStore(env, read_only=True) as st:
+        sid, rid = st.query("""SELECT subject_id, record_id FROM records
+                               WHERE kind = 'administrative_penalty' AND severity = 'general'
+                               ORDER BY record_id LIMIT 1""").iloc[0]
+        other = st.scalar("SELECT min(subject_id) FROM subjects WHERE subject_id <> ?", [sid])
+        before = (st.count("objections"), st.count("repairs"))
+    wrong = runner.invoke(cli, ["repair", "approve", rid, "--subject-id", other])
+    assert wrong.exit_code == 2 and f"has no record '{rid}'" in wrong.output, wrong.output
+    wrong = runner.invoke(
+        cli, ["objection", "open", rid, "--reason", "x", "--subject-id", other.lower()]
+    )
+    assert wrong.exit_code == 2 and f"has no record '{rid}'" in wrong.output, wrong.output
+    with DuckDBStore(env, read_only=True) as st:
+        assert (st.count("objections"), st.count("repairs")) == before  # nothing written
+    # typed in lower case with spaces: the subject as stored
+    opened = runner.invoke(
+        cli,
+        ["objection", "open", rid, "--reason", "处罚已撤销", "--subject-id", f" {sid.lower()} "],
+    )
+    assert opened.exit_code == 0, opened.output
+    fixed = runner.invoke(
+        cli, ["repair", "approve", rid, "--subject-id", sid, "--on", "2026-11-05"]
+    )
+    assert fixed.exit_code == 0 and "已批准 approved" in fixed.output, fixed.output
+    with DuckDBStore(env, read_only=True) as st:
+        mine = st.query("SELECT status FROM repairs WHERE record_id = ?", [rid])
+        assert st.count("objections") == before[0] + 1
+        assert sorted(mine["status"]) == ["applied", "approved"]

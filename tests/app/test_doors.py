@@ -203,7 +203,10 @@ def test_cli_and_page_re_rate_an_objection_alike_under_the_settings_in_force(
     }
     at.run()
     at.date_input(key="on").set_value(doors["day"])
-    at.text_input(key="obj_record").input(doors["record"])
+    # the steward works from the subject: its records listed (this one is not negative)
+    at.text_input(key="obj_subject").input(doors["employer"]).run()
+    at.checkbox(key="obj_all").check().run()
+    at.selectbox(key="obj_record").set_value(doors["record"])
     at.text_area(key="obj_reason").input("记录有误")
     at.button(key="open_submit").click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -235,12 +235,15 @@ def test_a_name_in_markdown_shows_as_text_on_the_profile_and_lending_pages(
     assert at.header[0].value == ESCAPED
 
 
-def test_a_typed_record_id_in_markdown_shows_as_text_in_the_refusal(poisoned: dict) -> None:
+def test_a_typed_subject_in_markdown_is_never_read_as_markup(poisoned: dict) -> None:
     at = ok(page("objections", "admin"))
-    at.text_input(key="obj_record").input(MARKUP)
+    at.text_input(key="obj_subject").input(MARKUP).run()
+    at.text_input(key="plan_subject").input(MARKUP).run()
     at.text_area(key="obj_reason").input(MARKUP)
     at.button(key="open_submit").click().run()
     ok(at)
-    errors = [e.value for e in at.error]
-    assert errors and all("**粗体**" not in e and "[链接](http" not in e for e in errors), errors
-    assert any(ESCAPED in e for e in errors), errors
+    # no such subject: nothing to pick, and the refusal does not echo what was typed
+    assert at.selectbox(key="obj_record").options == []
+    shown = [e.value for e in (*at.error, *at.caption, *at.markdown)]
+    assert [e.value for e in at.error] == ["请先输入主体标识，再选择它的一条记录"]
+    assert all("**粗体**" not in e and "[链接](http" not in e for e in shown), shown

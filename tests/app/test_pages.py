@@ -181,7 +181,7 @@ def test_objections_page_opens_resolves_and_repairs_with_re_rating(app_env: dict
     first, second = recs["record_id"]
     at = _ok(page("objections", "admin"))
     at.text_input(key="obj_subject").input(recs["subject_id"].iloc[0]).run()
-    at.text_input(key="obj_record").input(first)
+    at.selectbox(key="obj_record").set_value(first)
     at.text_area(key="obj_reason").input("处罚已被复议撤销")
     at.button(key="open_submit").click().run()
     _ok(at)
@@ -207,7 +207,8 @@ def test_objections_page_opens_resolves_and_repairs_with_re_rating(app_env: dict
     assert oid not in still_open
 
     at = _ok(page("objections", "admin"))
-    at.text_input(key="repair_record").input(second)
+    at.text_input(key="plan_subject").input(recs["subject_id"].iloc[1]).run()
+    at.selectbox(key="repair_record").set_value(second)
     at.button(key="repair_submit").click().run()
     _ok(at)
     assert any("修复" in s.value for s in at.success), [e.value for e in at.error]
@@ -218,12 +219,35 @@ def test_objections_page_opens_resolves_and_repairs_with_re_rating(app_env: dict
     assert set(log["role"]) == {"admin"}
 
 
-def test_objections_page_reports_a_wrong_record(app_env: dict) -> None:
+def test_objections_page_asks_for_the_subject_then_one_of_its_records(app_env: dict, query) -> None:
+    opened = query("SELECT count(*) AS n FROM objections")["n"].iloc[0]
     at = _ok(page("objections", "admin"))
-    at.text_input(key="obj_record").input("NO-SUCH-RECORD")
+    assert at.selectbox(key="obj_record").options == []  # no subject, no record to pick
     at.text_area(key="obj_reason").input("理由")
     at.button(key="open_submit").click().run()
-    assert any("NO-SUCH-RECORD" in e.value for e in at.error)
+    assert [e.value for e in at.error] == ["请先输入主体标识，再选择它的一条记录"]
+    assert query("SELECT count(*) AS n FROM objections")["n"].iloc[0] == opened
+    at.text_input(key="obj_subject").input("NO-SUCH-SUBJECT").run()
+    assert any("没有失信记录" in c.value for c in at.caption)
+    assert at.selectbox(key="repair_record").options == []
+
+
+def test_objections_page_offers_the_subjects_records_in_words(app_env: dict, query) -> None:
+    rec = query("""SELECT subject_id, record_id FROM records WHERE polarity = 'negative'
+                   ORDER BY subject_id, record_id LIMIT 1""").iloc[0]
+    at = _ok(page("objections", "admin"))
+    # typed in lower case: the subject as stored
+    at.text_input(key="obj_subject").input(rec["subject_id"].lower()).run()
+    picker = at.selectbox(key="obj_record")
+    mine = query(
+        "SELECT DISTINCT record_id FROM records WHERE subject_id = ? AND polarity = 'negative'",
+        [rec["subject_id"]],
+    )
+    assert sorted(picker.options) == sorted(picker.format_func(r) for r in mine["record_id"])
+    label = picker.format_func(rec["record_id"])
+    # kind, date and department in words, then the record's ID; no codes, no "None"
+    assert label.endswith(f"记录 {rec['record_id']}") and "None" not in label
+    assert not any(c.isascii() and c.isalpha() for c in label.split(" · ")[0])
 
 
 @pytest.mark.parametrize(

@@ -38,12 +38,14 @@ def test_objections_page_dates_changes_on_the_limit_and_refuses_later(app_env, q
     at = page("objections", "admin")
     picker = at.date_input(key="on")
     assert picker.value == limit and picker.max == limit
-    rid = query(
-        "SELECT record_id FROM records WHERE polarity = 'negative' ORDER BY record_id LIMIT 1"
-    )["record_id"].iloc[0]
+    sid, rid = query(
+        "SELECT subject_id, record_id FROM records WHERE polarity = 'negative' "
+        "ORDER BY record_id LIMIT 1"
+    ).iloc[0]
     # a later day typed in is not taken: the picker keeps the limit, the repair is dated on it
     at.date_input(key="on").set_value(FUTURE)
-    at.text_input(key="repair_record").input(rid)
+    at.text_input(key="plan_subject").input(sid).run()
+    at.selectbox(key="repair_record").set_value(rid)
     at.button(key="repair_submit").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.date_input(key="on").value == limit

@@ -121,7 +121,7 @@ def _act(at: AppTest, scenario: str, query) -> AppTest:
                        AND r.record_id NOT IN (SELECT record_id FROM objections)
                        ORDER BY r.record_id LIMIT 1""").iloc[0]
         at.text_input(key="obj_subject").input(rec["subject_id"]).run()
-        at.text_input(key="obj_record").input(rec["record_id"])
+        at.selectbox(key="obj_record").set_value(rec["record_id"])
         at.text_area(key="obj_reason").input("处罚决定已被复议撤销")
         at.button(key="open_submit").click().run()
     elif scenario == "read":  # the steward's 信用核查: a department's check and caseload

@@ -9,6 +9,7 @@ import re
 import pytest
 from little_city import D0, D1, DRV, E1, E3, E6, REP, UNRATED, subject, table_frame
 
+from features.records.kinds import all_kinds
 from features.records.windows import WindowPolicy
 from features.schemes import get_scheme, modelled
 from features.subjects import person_types
@@ -130,6 +131,9 @@ def test_re_rating_cause_and_superseded_rows(city) -> None:
         ("A", True),
     ]
     assert data["objections"][0]["status"] == "异议成立"
+    # the record's kind, found among the subject's own records
+    kind = city.scalar("SELECT kind FROM records WHERE record_id = 'R-E6-LIST'")
+    assert data["objections"][0]["kind"] == all_kinds()[kind].label_zh
     page = _visible(_report(city, E6))
     assert "已被取代" in page and "重新评价原因" in page
 
