@@ -134,6 +134,12 @@ def score(
                 )
 
 
+def _share(value: float | None) -> str:
+    """A PD as a percentage; "—" where there is none (before the first rating, or a
+    scheme rated by its published points alone, which has no PD)."""
+    return "—" if value is None or value != value else f"{value:.2%}"
+
+
 def print_outcome(outcome) -> None:
     """Schemes skipped for want of a champion, then every re-rated subject before → after."""
     from features.records.ids import mask_id
@@ -154,7 +160,7 @@ def print_outcome(outcome) -> None:
     ):
         table.add_column(col)
     for c in outcome.changes:
-        pd_text = ("—" if c.before_pd is None else f"{c.before_pd:.2%}") + f" → {c.after_pd:.2%}"
+        pd_text = f"{_share(c.before_pd)} → {_share(c.after_pd)}"
         mark = " *" if c.moved else ""
         in_force = "—" if c.in_force_grade is None else f"{c.in_force_grade} ({c.in_force_as_of})"
         table.add_row(

@@ -138,3 +138,27 @@ def test_subject_id_finds_the_record_among_its_subject_s_records(env: Path) -> N
         mine = st.query("SELECT status FROM repairs WHERE record_id = ?", [rid])
         assert st.count("objections") == before[0] + 1
         assert sorted(mine["status"]) == ["applied", "approved"]
+
+
+def test_a_scheme_rated_by_its_points_alone_shows_no_pd(capsys) -> None:
+    import datetime as dt
+
+    from app.scoring_cli import print_outcome
+    from scoring.casework import Outcome
+    from scoring.rerating import Change
+
+    ruled = Change(
+        "travel_agency",
+        "91530300MA0000000X",
+        "B",
+        "A",
+        float("nan"),
+        float("nan"),
+        dt.date(2026, 10, 31),
+        "rule",
+    )
+    modelled = Change("enterprise", "91530300MA0000001X", None, "B", None, 0.0123, None, "3")
+    print_outcome(Outcome("XF-1", (ruled, modelled), 0.2))
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower()
+    assert "— → —" in out and "— → 1.23%" in out
