@@ -97,6 +97,7 @@ from .tabular import (
     check_sample_weight,
     code_matrix,
     feature_names,
+    read_arrays,
     read_columns,
 )
 
@@ -654,6 +655,14 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
         :meth:`decision_function` and :meth:`explain` (as ``reference`` too)."""
         index = X.index if isinstance(X, pd.DataFrame) else None
         return ReadRows(id(self), self._read(X), index)
+
+    def read_arrays(self, arrays: Mapping[str, np.ndarray], index=None) -> ReadRows | None:
+        """:meth:`read` of the frame of ``arrays`` (one per fitted feature, in order),
+        without framing it; ``None`` when :func:`~models.tabular.read_arrays` cannot
+        read them (then read the frame)."""
+        check_is_fitted(self)
+        columns = read_arrays(self, arrays)
+        return None if columns is None else ReadRows(id(self), columns, index)
 
     def _read(self, X) -> Columns:
         if isinstance(X, ReadRows):
