@@ -86,6 +86,7 @@ from .tabular import (
     check_binary_target,
     check_sample_weight,
     code_matrix,
+    read_arrays,
     read_columns,
 )
 
@@ -436,6 +437,16 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         and :meth:`explain` (as ``reference`` too)."""
         index = X.index if isinstance(X, pd.DataFrame) else None
         return ReadRows(id(self), self._read(X), index)
+
+    def read_arrays(self, arrays: Mapping[str, np.ndarray], index=None) -> ReadRows | None:
+        """:meth:`read` of the frame of ``arrays`` (one per fitted feature, in order),
+        without framing it; ``None`` when :func:`~models.tabular.read_arrays` cannot
+        read them (then read the frame)."""
+        check_is_fitted(self)
+        columns = read_arrays(self, arrays)
+        if columns is None:
+            return None
+        return ReadRows(id(self), (columns, code_matrix(columns, self.categories_)), index)
 
     def _read(self, X) -> tuple[Columns, np.ndarray]:
         if isinstance(X, ReadRows):

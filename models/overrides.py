@@ -42,6 +42,11 @@ class Override:
         if self.indicator not in frame:
             raise KeyError(f"override needs indicator {self.indicator!r}, not in the data")
         col = frame[self.indicator]
+        if col.dtype == np.float64 and type(self.value) in (int, float):
+            # a number against a float column: numpy's comparison is pandas' (NaN matches
+            # only ``!=``, masked below) without the Series arithmetic's overhead
+            values = col.to_numpy()
+            return _OPS[self.op](values, self.value) & ~np.isnan(values)
         hit = _OPS[self.op](col, self.value)
         hit = np.asarray(hit.fillna(False) if hasattr(hit, "fillna") else hit, dtype=bool)
         # NaN != value is True: mask missing values explicitly so they never match

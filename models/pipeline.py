@@ -56,6 +56,14 @@ def encode_ordinal(frame: pd.DataFrame, ordinal: Mapping[str, tuple[str, ...]]) 
     return out
 
 
+def float_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The frame's ``float64`` columns as arrays, read in one conversion: taking ~60
+    columns one by one out of a frame costs more than rating one row."""
+    floats = frame.select_dtypes(include=["float64"])
+    block = floats.to_numpy(dtype=np.float64)
+    return {c: block[:, j] for j, c in enumerate(floats.columns)}
+
+
 @dataclass(frozen=True)
 class IndicatorText:
     """What a reason needs to know about an indicator (copied from its declaration).
@@ -187,6 +195,30 @@ class RatingPipeline:
         read = getattr(self.estimator, "read", None)
         return x if read is None else read(x)
 
+    def _input(self, frame: pd.DataFrame) -> pd.DataFrame | ReadRows:
+        """:meth:`_read` of :meth:`model_input`, the features taken out of ``frame`` as
+        arrays and handed to the estimator without a frame in between (its
+        ``read_arrays``), when it can read them so: a one-subject rating's read
+        costs microseconds, not the milliseconds of framing its ~60 columns twice."""
+        read_arrays = getattr(self.estimator, "read_arrays", None)
+        missing = [c for c in self.features if c not in frame]
+        if read_arrays is None or missing:
+            return self._read(self.model_input(frame))  # (which names what is missing)
+        arrays: dict[str, np.ndarray] = {}
+        floats = float_columns(frame)
+        for col in self.features:
+            values = floats[col] if col in floats else frame[col].to_numpy()
+            order = self.ordinal.get(col)
+            if order is not None:  # as encode_ordinal ranks it
+                rank = {c: float(i) for i, c in enumerate(order)}
+                raw = values.astype(object, copy=False)
+                values = np.fromiter(
+                    (rank.get(v, np.nan) for v in raw), dtype=np.float64, count=len(raw)
+                )
+            arrays[col] = values
+        read = read_arrays(arrays, frame.index)
+        return self._read(self.model_input(frame)) if read is None else read
+
     def _reference_input(self) -> pd.DataFrame | ReadRows | None:
         """The reference subject as the estimator reads it (encoded and read once per
         process)."""
@@ -210,7 +242,7 @@ class RatingPipeline:
             scorecard (summing to ``score``), log-odds for LightGBM (summing to the
             uncalibrated log-odds).
         """
-        x = self._read(self.model_input(frame))  # read once for the PD, score and contributions
+        x = self._input(frame)  # read once for the PD, score and contributions
         pd_ = self.predict_pd(frame, x)
         model_grade = self.scale.assign(pd_)
         final, applied = apply_overrides(model_grade, frame, self.scale.overrides, self.scale.keys)

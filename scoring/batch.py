@@ -193,6 +193,15 @@ def iter_ratings(
                 {**(row_extras[j] or {}), **keys[j]} if row_extras is not None else keys[j]
                 for j in range(len(ids))
             ]
+        if green is None and GREEN_FLAG in part:
+            flags = part[GREEN_FLAG].to_numpy(dtype=bool).astype(object)
+        elif green is None:
+            flags = None
+        else:
+            known = pd.Series(ids).map(green).astype("object")
+            flags = known.where(pd.Series(ids).isin(green.index), None).to_numpy(dtype=object)
+        # every column in one construction: adding two more to a built frame cost more
+        # than the rest of a one-subject frame
         out = pd.DataFrame(
             {
                 "subject_id": ids,
@@ -213,20 +222,10 @@ def iter_ratings(
                     if explain
                     else None
                 ),
+                "green_channel": flags,
+                "scored_at": scored_at,
             }
         )
-        if green is None and GREEN_FLAG in part:
-            out["green_channel"] = part[GREEN_FLAG].to_numpy(dtype=bool).astype(object)
-        else:
-            out["green_channel"] = (
-                None
-                if green is None
-                else out["subject_id"]
-                .map(green)
-                .astype("object")
-                .where(out["subject_id"].isin(green.index), None)
-            )
-        out["scored_at"] = scored_at
         if progress:
             progress(f"评分 scoring {pipe.scheme}", min(start + chunk_rows, n), n)
         yield out

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 
 from features.build import slice_attributes, slice_columns, slice_links
 from features.schemes import get_scheme
-from features.store.sliced import EVIDENCE, _together, fetch_slice, slice_store
+from features.store.sliced import EVIDENCE, _evidence, _together, fetch_slice, slice_store
 
 
 def _sorted(table: pa.Table) -> list[str]:
@@ -78,3 +78,23 @@ def test_a_slice_without_attributes_does_not_stand_for_one_with(tiny_city) -> No
     assert slice_store(bare, ids) is not bare
     full = slice_store(tiny_city, ids)
     assert slice_store(full, ids, attributes=False) is full
+
+
+def test_evidence_by_a_list_parameter_is_the_literal_lists_rows(tiny_city) -> None:
+    """The objections and repairs of a slice's records, looked up with their ids as one
+    list parameter, are the rows (in the order) of a literal ``IN`` list of the ids."""
+    rids = tiny_city.query(
+        "SELECT record_id FROM (SELECT record_id FROM objections LIMIT 40) "
+        "UNION SELECT record_id FROM (SELECT record_id FROM repairs LIMIT 40) "
+        "UNION SELECT record_id FROM (SELECT record_id FROM records LIMIT 300)"
+    )["record_id"].tolist()
+    for ids in (rids[:1], rids[:7], rids):
+        records = pa.table({"record_id": pa.array(ids, pa.string())})
+        got = _evidence(tiny_city, records)
+        assert sum(got[t].num_rows for t in EVIDENCE) or ids is not rids
+        for table in EVIDENCE:
+            listed = tiny_city.query_arrow(
+                f"SELECT * FROM {table} WHERE record_id IN ({_quoted(ids)})"
+            )
+            assert got[table].schema == listed.schema
+            assert got[table].to_pylist() == listed.to_pylist(), table

@@ -336,3 +336,25 @@ def test_c_auto_is_chosen_by_seeded_cross_validation(data) -> None:
     assert ScorecardClassifier(C=0.5, corrections="off").fit(X, y).C_ == 0.5
     with pytest.raises(ValueError, match="C must be 'auto' or a positive number"):
         ScorecardClassifier(C="big").fit(X, y)
+
+
+@pytest.mark.parametrize("corrections", ["off", "auto"])
+def test_explain_against_a_reference_is_points_minus_the_references(corrections, data) -> None:
+    """Against a reference row: each feature's points (with the two-feature shares taken
+    against it) minus the reference's own, base the reference's score — the frame the
+    column-by-column subtraction gave, value for value and dtype for dtype."""
+    X, y = data
+    est = ScorecardClassifier(min_iv=0.0, corrections=corrections).fit(X, y)
+    ref = X.iloc[[3]]
+    cols, ref_cols = est._read(X), est._read(ref)
+    expected = pd.DataFrame(est._points(cols, ref_cols), columns=list(cols.names))
+    expected["base"] = np.int64(est.base_points_)
+    at_ref = {name: int(v[0]) for name, v in est._points(ref_cols).items()}
+    for name, v in at_ref.items():
+        expected[name] -= v
+    expected["base"] = np.int64(est.base_points_ + sum(at_ref.values()))
+    expected.index = X.index
+    for rows in (X, X.iloc[[0]], X.iloc[[5]]):
+        pd.testing.assert_frame_equal(
+            est.explain(rows, reference=ref), expected.loc[rows.index], check_exact=True
+        )
