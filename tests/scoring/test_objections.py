@@ -71,7 +71,7 @@ def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
         oid = open_objection(tiny, rid, "名单依据的处罚已被撤销", "tester", OPENED)
         return oid, _cause("objection_open", oid, rid)
 
-    oid, changes, seconds = rerate_change(
+    oid, changes, _ = rerate_change(
         tiny, affected_subjects(tiny, sid), OPENED, {"enterprise": model}, change
     )
     assert objection_status(tiny).set_index("objection_id").at[oid, "status"] == "open"
@@ -88,7 +88,6 @@ def test_an_objection_suspends_the_record_at_once_and_rejection_restores_it(
     assert "serious_list_now" not in now["overrides"]
     reasons = json.loads(now["reasons"])
     assert reasons["cause"]["id"] == oid
-    assert seconds < 30  # sanity only; the speed is measured in bench/scoring.py
 
     later = OPENED + dt.timedelta(days=9)
     resolve_objection(tiny, oid, upheld=False, by="checker", on=later)
