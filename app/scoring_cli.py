@@ -146,6 +146,15 @@ def print_outcome(outcome) -> None:
 
     for message in outcome.skipped:
         err_console.print(f"跳过 / skipped: {message}", markup=False, highlight=False)
+    if not outcome.changes:
+        # in words, as the page says it (app.i18n "obj.no_rerate"), not an empty table
+        console.print(
+            "没有需要重新评价的主体（无冠军模型或不在评价范围内）/ no subject to re-rate "
+            "(no champion, or outside every population)",
+            markup=False,
+            highlight=False,
+        )
+        return
     table = Table(
         title=f"重新评价 re-rated in {outcome.seconds * 1000:.0f} ms · 变更前 = "
         "同日未变更 before = the same day without the change"

@@ -162,3 +162,13 @@ def test_a_scheme_rated_by_its_points_alone_shows_no_pd(capsys) -> None:
     out = capsys.readouterr().out
     assert "nan" not in out.lower()
     assert "— → —" in out and "— → 1.23%" in out
+
+
+def test_nothing_re_rated_is_said_in_words(capsys) -> None:
+    from app.scoring_cli import print_outcome
+    from scoring.casework import Outcome
+
+    print_outcome(Outcome("XF-2", (), 0.05))
+    out = capsys.readouterr().out
+    assert "没有需要重新评价的主体" in out and "no subject to re-rate" in out
+    assert "变更后 after" not in out  # no empty table
