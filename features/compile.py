@@ -77,6 +77,17 @@ class Dialect:
             return f"datediff({later}, {earlier})"
         return f"date_diff('day', {earlier}, {later})"
 
+    def count_distinct(self, expr: str) -> str:
+        """Aggregate: the number of distinct non-null values of ``expr`` (a BIGINT).
+
+        Spark plans several ``count(DISTINCT …)`` of one query as an ``Expand`` that copies
+        every row once per distinct aggregate and sorts the copies (the enterprise build
+        spent half its time there on the small city); ``collect_set`` drops nulls as
+        ``count(DISTINCT …)`` does and keeps one plain aggregation."""
+        if self.name == "spark":
+            return f"CAST(size(collect_set({expr})) AS BIGINT)"
+        return f"count(DISTINCT {expr})"
+
     def materialized(self) -> str:
         """``MATERIALIZED `` where a CTE can be asked to be computed once on its own (DuckDB;
         Spark has no such hint): the optimizer then cannot reorder joins across it."""
@@ -426,9 +437,9 @@ def record_agg_sql(
         case "days_since":
             return d.days_between(lit(as_of), f"max(CASE WHEN {cond} THEN {alias}.rdate END)")
         case "distinct_values":
-            return f"count(DISTINCT CASE WHEN {cond} THEN {alias}.value_text END)"
+            return d.count_distinct(f"CASE WHEN {cond} THEN {alias}.value_text END")
         case "distinct_kinds":
-            return f"count(DISTINCT CASE WHEN {cond} THEN {alias}.kind END)"
+            return d.count_distinct(f"CASE WHEN {cond} THEN {alias}.kind END")
         case "cv_amount" | "cv_value":
             column = "amount" if rec.agg == "cv_amount" else "value_num"
             col = f"CASE WHEN {cond} THEN {alias}.{column} END"
@@ -443,12 +454,11 @@ def record_agg_sql(
             # DuckDB gives NaN, Spark NULL, for a single date: both NULL here
             return f"CASE WHEN var_pop({x}) > 0 THEN regr_slope({y}, {x}) END"
         case "distinct_months":
-            return (
-                f"count(DISTINCT CASE WHEN {cond} THEN "
-                f"year({alias}.rdate) * 12 + month({alias}.rdate) END)"
+            return d.count_distinct(
+                f"CASE WHEN {cond} THEN year({alias}.rdate) * 12 + month({alias}.rdate) END"
             )
         case "distinct_years":
-            return f"count(DISTINCT CASE WHEN {cond} THEN year({alias}.rdate) END)"
+            return d.count_distinct(f"CASE WHEN {cond} THEN year({alias}.rdate) END")
     raise ValueError(f"unknown aggregation {rec.agg!r}")
 
 
@@ -747,7 +757,7 @@ def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -
         if src.inner.window is None:  # in force, as in record_agg_sql
             cond += f" AND (e.valid_until IS NULL OR e.valid_until > {lit(as_of)})"
         cond += _open_cond(d, src.inner, as_of, "e")
-        return f"count(DISTINCT CASE WHEN {cond} THEN e.subject_id END)"
+        return d.count_distinct(f"CASE WHEN {cond} THEN e.subject_id END")
     return record_agg_sql(d, src.inner, as_of, cfg)
 
 
