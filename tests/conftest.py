@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from city_stores import city_file, rate_city
+from built_once import built_once
+from city_stores import generate_file, rate_city
 
 from features.store.duckdb_store import DuckDBStore
 
@@ -28,7 +29,7 @@ FAMILY = {"enterprise": "gbm", "driver": "scorecard"}
 @pytest.fixture(scope="session")
 def scoring_city_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny city file the scoring tests copy before writing to it."""
-    return city_file(tmp_path_factory, "tiny", 5)
+    return built_once(tmp_path_factory, "tiny-city", lambda root: generate_file(root, "tiny", 5))
 
 
 @pytest.fixture(scope="session")
@@ -40,24 +41,26 @@ def mlflow_home(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Pat
     from training.run import train_scheme
     from training.spec import load_spec
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
-        home = tmp_path_factory.mktemp("mlruns")
-        with DuckDBStore(scoring_city_file, read_only=True) as store:
-            for scheme, family in FAMILY.items():
-                shipped = load_spec(scheme)
-                spec = shipped.model_copy(
-                    update={
-                        "family": family,
-                        "gbm": shipped.gbm.model_copy(update={"n_estimators": 60}),
-                    }
-                )
-                train_scheme(store, scheme, spec, home, code_version="test")
-                promote(store, scheme, spec, home, force=True, reason="tiny test city")
-        yield home
-        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
-        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+    def train(home: Path) -> Path:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+            mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+            with DuckDBStore(scoring_city_file, read_only=True) as store:
+                for scheme, family in FAMILY.items():
+                    shipped = load_spec(scheme)
+                    spec = shipped.model_copy(
+                        update={
+                            "family": family,
+                            "gbm": shipped.gbm.model_copy(update={"n_estimators": 60}),
+                        }
+                    )
+                    train_scheme(store, scheme, spec, home, code_version="test")
+                    promote(store, scheme, spec, home, force=True, reason="tiny test city")
+        return home
+
+    yield built_once(tmp_path_factory, "mlruns", train)
+    mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+    mlflow.set_registry_uri(None)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +68,7 @@ def small_rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The small city (the size ``make demo`` serves) with a champion of every modelled
     scheme and two month ends of ratings: trained once per run, for the browser journeys
     and the sweep of every reason (read-only: copy it before writing)."""
-    return rate_city(tmp_path_factory.mktemp("small-city"), "small")
+    return built_once(tmp_path_factory, "small-rated-city", lambda root: rate_city(root, "small"))
 
 
 @pytest.fixture(scope="session")

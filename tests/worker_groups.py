@@ -1,9 +1,11 @@
 """Which tests run together under ``pytest -n 2 --dist loadgroup`` (``make test``).
 
 Two cores run the suite in two pytest-xdist workers. A session fixture is built once per
-worker that uses it, so the tests of the costly ones (``BUILT_ONCE``: the Spark JVM; the
-small city with seven champions) are sent to one worker as one unit; every other test goes
-with its module, so module fixtures are built once too (xdist's ``loadscope``).
+worker that uses it, so the tests of the costly ones that cannot be shared between
+processes (``BUILT_ONCE``: the Spark JVM) are sent to one worker as one unit; the cities
+and champions are built once per run and copied to each worker (tests/built_once.py).
+Every other test goes with its module, so module fixtures are built once too (xdist's
+``loadscope``).
 
 xdist's own ``loadgroup`` reads ``xdist_group`` marks by appending the group to the test's
 node id, which pytest 9.2 no longer lets a plugin change (the id is ``Node._id``): the
@@ -28,7 +30,7 @@ from pathlib import Path
 import pytest
 
 #: Session fixtures that take long to build; a test using several goes with the first.
-BUILT_ONCE = ("spark", "small_rated_city")
+BUILT_ONCE = ("spark",)
 
 _KEY = "xinping_groups"
 _TERMINAL = ("COLUMNS", "LINES")

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from built_once import built_once
 from city_stores import rate_city
 
 from features.store.duckdb_store import DuckDBStore
@@ -24,7 +25,7 @@ from features.store.duckdb_store import DuckDBStore
 @pytest.fixture(scope="session")
 def rated_city(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A tiny city with champions and two dates of ratings (never opened by the app)."""
-    return rate_city(tmp_path_factory.mktemp("app-city"), "tiny")
+    return built_once(tmp_path_factory, "rated-tiny-city", lambda root: rate_city(root, "tiny"))
 
 
 def write_settings(folder: Path, home: Path) -> Path:

@@ -30,6 +30,10 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "browser"
+#: the walks' full-page screenshots, for a person to look at (``make test``); a CI clone
+#: throws them away and sets ``XINPING_TEST_SHOTS=0`` (.ci/run): each costs a re-layout
+#: at the page's height, a wait for its charts and the picture (~2-3 s a page)
+FULL_SHOTS = os.environ.get("XINPING_TEST_SHOTS", "1") != "0"
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -422,6 +426,8 @@ def read_page(page, where: str) -> tuple[list[Text], list[str]]:
 
 def _full_shot(page, name: str) -> None:
     """A screenshot of the whole page at 1440 px (the app scrolls inside its main block)."""
+    if not FULL_SHOTS:
+        return
     height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": 1440, "height": min(max(height + 80, 900), 12_000)})
     _idle(page)

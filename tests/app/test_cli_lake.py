@@ -60,41 +60,7 @@ def test_spark_options_are_checked(lake: Path) -> None:
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_score_on_spark_from_the_lake(
-    lake: Path, mlflow_home: Path, spark, tmp_path: Path, monkeypatch
-) -> None:
-    cfg = tmp_path / "settings.toml"
-    cfg.write_text(f'[mlflow]\nhome = "{mlflow_home}"\n', encoding="utf-8")
-    monkeypatch.setenv("XINPING_SETTINGS", str(cfg))
-    settings.cache_clear()
-    try:
-        out = tmp_path / "ratings"
-        result = runner.invoke(
-            cli,
-            [
-                "score",
-                "--subject",
-                "driver",
-                "--engine",
-                "spark",
-                "--lake",
-                str(lake),
-                "--as-of",
-                "2026-10-31",
-                "--out",
-                str(out),
-            ],
-        )
-    finally:
-        settings.cache_clear()
-    assert result.exit_code == 0, result.output
-    assert "driver 2026-10-31 scored" in result.output
-    assert any((out / "scheme=driver" / "as_of=2026-10-31").glob("*.parquet"))
-
-
-@pytest.mark.spark
-@pytest.mark.slow
-def test_monitor_on_spark_reads_the_ratings_spark_wrote(
+def test_score_on_spark_from_the_lake_then_monitor_what_it_wrote(
     lake: Path, mlflow_home: Path, spark, tmp_path: Path, monkeypatch
 ) -> None:
     import shutil
@@ -110,6 +76,8 @@ def test_monitor_on_spark_reads_the_ratings_spark_wrote(
     try:
         scored = runner.invoke(cli, ["score", *driver, "--as-of", "2025-06-30", "--out", ratings])
         assert scored.exit_code == 0, scored.output
+        assert "driver 2025-06-30 scored" in scored.output
+        assert any((Path(ratings) / "scheme=driver" / "as_of=2025-06-30").glob("*.parquet"))
         monitored = runner.invoke(
             cli,
             ["monitor", *driver, "--as-of", "2026-10-31", "--ratings", ratings, "--out", f"{out}"],

@@ -6,26 +6,24 @@ without it. Tests that use them are marked ``spark``.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from features.store.duckdb_store import DuckDBStore
 
-CITY_SEED = 5
-
 
 @pytest.fixture(scope="session")
-def tiny_city(tmp_path_factory: pytest.TempPathFactory):
-    """A generated tiny city (about 7k subjects, 230k records) in a DuckDB file.
+def tiny_city(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path):
+    """A generated tiny city (about 7k subjects, 230k records) in a DuckDB file: a copy of
+    tests/conftest.py's (the same scale and seed), opened once.
 
     Shared by several modules: treat it as read-only.
     """
-    from features.records.synthetic.city import generate_city
-
     path = tmp_path_factory.mktemp("city") / "tiny.duckdb"
+    shutil.copy(scoring_city_file, path)
     store = DuckDBStore(path, threads=2)
-    generate_city(store, scale="tiny", seed=CITY_SEED)
     yield store
     store.close()
 

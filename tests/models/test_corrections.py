@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
+from test_scorecard import assert_explained_against_a_reference
 
 from models.corrections import evaluate, tables_from_boosters
 from models.scorecard import ScorecardClassifier
@@ -175,3 +176,8 @@ def test_corrections_must_be_auto_or_off(data) -> None:
     X, y = data
     with pytest.raises(ValueError, match="corrections must be 'auto' or 'off'"):
         ScorecardClassifier(corrections="on").fit(X, y)
+
+
+def test_explain_against_a_reference_takes_the_tables_shares_against_it(fitted, data) -> None:
+    assert any(len(t.features) == 2 for t in fitted.corrections_)  # two-feature shares
+    assert_explained_against_a_reference(fitted, data[0])

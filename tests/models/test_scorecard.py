@@ -338,13 +338,17 @@ def test_c_auto_is_chosen_by_seeded_cross_validation(data) -> None:
         ScorecardClassifier(C="big").fit(X, y)
 
 
-@pytest.mark.parametrize("corrections", ["off", "auto"])
-def test_explain_against_a_reference_is_points_minus_the_references(corrections, data) -> None:
-    """Against a reference row: each feature's points (with the two-feature shares taken
-    against it) minus the reference's own, base the reference's score — the frame the
-    column-by-column subtraction gave, value for value and dtype for dtype."""
-    X, y = data
-    est = ScorecardClassifier(min_iv=0.0, corrections=corrections).fit(X, y)
+def test_explain_against_a_reference_is_points_minus_the_references(fitted, data) -> None:
+    """Against a reference row: each feature's points minus the reference's own, base the
+    reference's score (with correction tables: tests/models/test_corrections.py)."""
+    assert_explained_against_a_reference(fitted, data[0])
+
+
+def assert_explained_against_a_reference(est: ScorecardClassifier, X: pd.DataFrame) -> None:
+    """``est.explain(rows, reference=…)``: each feature's points (with the two-feature
+    shares taken against the reference) minus the reference's own, base the reference's
+    score — the frame the column-by-column subtraction gave, value for value and dtype
+    for dtype."""
     ref = X.iloc[[3]]
     cols, ref_cols = est._read(X), est._read(ref)
     expected = pd.DataFrame(est._points(cols, ref_cols), columns=list(cols.names))

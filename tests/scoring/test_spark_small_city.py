@@ -6,7 +6,8 @@ once, exported to a Parquet lake and read by local-mode Spark. Every scheme's
 indicator frame is built by both engines and compared (counts exactly, other
 numbers to 1e-9, NaN in the same places). The champions of tests/conftest.py
 (enterprise LightGBM, driver scorecard: both units of reasons) then rate every
-subject on both paths; the ratings must be the same row for row.
+subject on both paths; the ratings must be the same row for row, columns and types
+included (a scheme rated by its published rule alone: scoring/test_spark_batch.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from scoring.spark_batch import score_scheme_spark
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 AS_OF = dt.date(2026, 10, 31)
-SCORED_AT = dt.datetime(2026, 11, 2, 3, 4, 5)
+SCORED_AT = dt.datetime(2026, 11, 2, 3, 4, 5, 678901)  # microseconds kept
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,15 @@ def test_every_subject_gets_the_same_rating_on_both_engines(scheme, duck, lake, 
     ran = score_scheme(duck, model, AS_OF, scored_at=SCORED_AT)
     spark_run = score_scheme_spark(lake, model, AS_OF, scored_at=SCORED_AT)
     assert spark_run.rows == ran.rows == len(build_features(duck, scheme, AS_OF)) > 1000
+    assert spark_run.grades == ran.grades
     sql = "SELECT * FROM ratings WHERE scheme = ? AND as_of = ? ORDER BY subject_id"
     expected, got = duck.query(sql, [scheme, AS_OF]), lake.query(sql, [scheme, AS_OF])
+    assert list(got.columns) == list(expected.columns)
+    assert list(got.dtypes.astype(str)) == list(expected.dtypes.astype(str))
     assert rating_differences(expected, got) == []
+    # not vacuous: reasons are there and the grades vary
     assert got["final_grade"].nunique() > 1 and got["reasons"].str.contains('"raise"').all()
+    if scheme == "driver":
+        assert got["reasons"].str.contains("points_rule").all()
+        # the points rule capped some drivers on both engines (the overrides are compared)
+        assert got["overrides"].str.contains("points_rule").any()
