@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from features.records.lookup import records_by_id
 from features.records.windows import WindowPolicy
 from features.store.base import Store
 from features.subjects import current_subject
@@ -101,16 +102,17 @@ def _records_in_force(store: Store, subject_id: str, on: dt.date, cfg: CheckConf
     ).drop_duplicates("record_id")
 
 
-def _record_dates(store: Store, ids: list[str]) -> dict[str, tuple[str, str]]:
-    """Each record's decision (or event) date and valid-until date, as text."""
-    if not ids:
-        return {}
-    frame = store.query(
-        """SELECT record_id, coalesce(decided_on, event_date) AS rdate, valid_until AS until
-           FROM records WHERE record_id IN (SELECT record_id FROM _xp_ids)""",
-        frames={"_xp_ids": pd.DataFrame({"record_id": sorted(set(ids))}, dtype=object)},
-    )
-    return {r.record_id: (_text(r.rdate), _text(r.until)) for r in frame.itertuples()}
+def _record_dates(store: Store, subject_id: str, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Each record's decision (or event) date and valid-until date, as text (its latest
+    version; the subject's own records read first: :func:`records_by_id`)."""
+    frame = records_by_id(store, ids, ("event_date", "decided_on", "valid_until"), subject_id)
+    return {
+        r.record_id: (
+            _text(r.event_date if pd.isna(r.decided_on) else r.decided_on),
+            _text(r.valid_until),
+        )
+        for r in frame.itertuples()
+    }
 
 
 def subject_state(
@@ -129,7 +131,7 @@ def subject_state(
     applying = lists_applying(states)
     list_ids: dict[str, list[str]] = {}
     dates = _record_dates(
-        store, [r for k in applying for x in states[k].listings for r in x.evidence]
+        store, subject_id, [r for k in applying for x in states[k].listings for r in x.evidence]
     )
     for key in sorted(applying):
         found = [x for x in states[key].listings if x.active and x.suspended_by is None]

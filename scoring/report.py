@@ -406,7 +406,7 @@ def _section(
             unit=unit_text,
         )
     by_rule = unit == RULE_UNIT  # graded by a published rule alone: no model, no PD
-    ruled = rule_section(store, scheme, reasons, day, lang, rules) if by_rule else {}
+    ruled = rule_section(store, subject_id, scheme, reasons, day, lang, rules) if by_rule else {}
     na = L.pick(L.TEXT["not_applicable"], lang)
     section = {
         **_scheme_info(scheme, lang, unit),

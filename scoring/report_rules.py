@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from features import schemes as declared
-from features.compile import id_list
 from features.records.kinds import all_departments, all_kinds
+from features.records.lookup import records_by_id
 from features.records.personal import mask_text
 from features.records.windows import add_months
 from features.rules import PointsRule
@@ -46,17 +46,36 @@ def _day(value: Any) -> str:
     return "" if value is None or pd.isna(value) else str(value)[:10]
 
 
+#: what the report's records table shows of a record that scored
+SCORED_COLUMNS = (
+    "kind",
+    "severity",
+    "event_date",
+    "decided_on",
+    "published_on",
+    "valid_until",
+    "source_dept",
+    "detail",
+)
+
+
 def _scored_records(
-    store: Store, rule: PointsRule, detail: list[dict], as_of: dt.date, lang: str
+    store: Store,
+    subject_id: str,
+    rule: PointsRule,
+    detail: list[dict],
+    as_of: dt.date,
+    lang: str,
 ) -> list[dict[str, str]]:
-    """The records that scored, as the report's records table reads them."""
+    """The records that scored, as the report's records table reads them (the subject's
+    own records read first: :func:`~features.records.lookup.records_by_id`)."""
     if not detail:
         return []
-    ids = tuple(dict.fromkeys(str(d["record_id"]) for d in detail))
-    found = store.query(
-        "SELECT record_id, kind, severity, event_date, decided_on, published_on, "
-        "valid_until, source_dept, detail, recorded_at FROM records "
-        f"WHERE record_id IN {id_list(ids)} ORDER BY recorded_at"
+    found = records_by_id(
+        store,
+        (str(d["record_id"]) for d in detail),
+        SCORED_COLUMNS,
+        subject_id,
     )
     rows = {r["record_id"]: r for r in found.to_dict("records")}  # the latest version
     hi = pd.Timestamp(as_of).date()
@@ -94,6 +113,7 @@ def _scored_records(
 
 def rule_section(
     store: Store,
+    subject_id: str,
     scheme: str,
     reasons: dict,
     as_of: dt.date,
@@ -139,7 +159,9 @@ def rule_section(
             "bands": bands,
             "sources": [s.cite(lang) for s in rule.sources],
         },
-        "records": _scored_records(store, rule, list(result.get("detail") or []), as_of, lang),
+        "records": _scored_records(
+            store, subject_id, rule, list(result.get("detail") or []), as_of, lang
+        ),
         "reason_note": L.pick(L.TEXT["rule_note"], lang).format(
             base=f"{rule.start:g}", output=f"{float(points):g}"
         ),
