@@ -74,6 +74,25 @@ def _month_ends(end: dt.date) -> tuple[dt.date, dt.date]:
     return last.replace(day=1) - dt.timedelta(days=1), last
 
 
+def train_champions(
+    store: DuckDBStore, home: Path, families: dict[str, str], trees: int, reason: str
+) -> None:
+    """Train each scheme of ``families`` (the shipped spec, that family, ``trees`` trees for
+    LightGBM) on ``store`` into ``home`` and promote it with ``force`` (a test city is too
+    small for the gates)."""
+    from training.promote import promote
+    from training.run import train_scheme
+    from training.spec import load_spec
+
+    for scheme, family in families.items():
+        shipped = load_spec(scheme)
+        spec = shipped.model_copy(
+            update={"family": family, "gbm": shipped.gbm.model_copy(update={"n_estimators": trees})}
+        )
+        train_scheme(store, scheme, spec, home, code_version="test")
+        promote(store, scheme, spec, home, force=True, reason=reason)
+
+
 def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
     """Generate a city under ``root``, train and promote each scheme's champion (the family
     of ``FAMILY``, 40 trees) into ``root/mlruns`` and score every scheme at two month ends."""
@@ -85,9 +104,6 @@ def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
     from scoring.batch import score_scheme
     from scoring.list_rules import apply_rules
     from scoring.loader import load_model
-    from training.promote import promote
-    from training.run import train_scheme
-    from training.spec import load_spec
 
     path, home = root / "city.duckdb", root / "mlruns"
     with pytest.MonkeyPatch.context() as mp:
@@ -95,16 +111,7 @@ def rate_city(root: Path, scale: str, seed: int = CITY_SEED) -> dict:
         mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
         with DuckDBStore(path, threads=2) as store:
             generate_city(store, scale=scale, seed=seed)
-            for scheme, family in FAMILY.items():
-                shipped = load_spec(scheme)
-                spec = shipped.model_copy(
-                    update={
-                        "family": family,
-                        "gbm": shipped.gbm.model_copy(update={"n_estimators": 40}),
-                    }
-                )
-                train_scheme(store, scheme, spec, home, code_version="test")
-                promote(store, scheme, spec, home, force=True, reason=f"{scale} test city")
+            train_champions(store, home, FAMILY, 40, f"{scale} test city")
             previous, last = _month_ends(data_end(store))
             for scheme in FAMILY:
                 model = load_model(scheme, home)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from built_once import built_once
-from city_stores import generate_file, rate_city
+from city_stores import generate_file, rate_city, train_champions
 
 from features.store.duckdb_store import DuckDBStore
 
@@ -37,25 +37,12 @@ def mlflow_home(tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Pat
     """An MLflow home with a champion for each scheme of ``FAMILY``."""
     import mlflow
 
-    from training.promote import promote
-    from training.run import train_scheme
-    from training.spec import load_spec
-
     def train(home: Path) -> Path:
         with pytest.MonkeyPatch.context() as mp:
             mp.delenv("MLFLOW_TRACKING_URI", raising=False)
             mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
             with DuckDBStore(scoring_city_file, read_only=True) as store:
-                for scheme, family in FAMILY.items():
-                    shipped = load_spec(scheme)
-                    spec = shipped.model_copy(
-                        update={
-                            "family": family,
-                            "gbm": shipped.gbm.model_copy(update={"n_estimators": 60}),
-                        }
-                    )
-                    train_scheme(store, scheme, spec, home, code_version="test")
-                    promote(store, scheme, spec, home, force=True, reason="tiny test city")
+                train_champions(store, home, FAMILY, 60, "tiny test city")
         return home
 
     yield built_once(tmp_path_factory, "mlruns", train)
