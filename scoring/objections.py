@@ -138,13 +138,14 @@ def open_objection(
     by: str,
     on: dt.date,
     role: str = "cli",
+    subject_id: str | None = None,
     *,
     record: pd.Series | None = None,
 ) -> str:
     """Open an objection on a record; it stops counting against its subject from ``on``.
 
-    The record is ``record`` when the caller read it already (:func:`find_record`, among
-    its subject's records when the subject is known), else it is read here by its ID.
+    The record is ``record`` when the caller read it already (:func:`find_record`),
+    else it is read here, among ``subject_id``'s records when given.
 
     Returns
     -------
@@ -154,11 +155,11 @@ def open_objection(
     Raises
     ------
     ObjectionError
-        When the record is unknown, an objection on it is still open, or the reason
-        is empty.
+        When the record is unknown (or not ``subject_id``'s), an objection on it
+        is still open, or the reason is empty.
     """
     require_reason(reason)
-    rec = find_record(store, record_id) if record is None else record
+    rec = find_record(store, record_id, subject_id) if record is None else record
     mine = objection_status(store, record_id=record_id)
     if (mine["status"] == "open").any():
         oid = mine.loc[mine["status"] == "open", "objection_id"].iloc[0]
@@ -256,15 +257,16 @@ def approve_repair(
     on: dt.date,
     policy: WindowPolicy,
     role: str = "cli",
+    subject_id: str | None = None,
     *,
     record: pd.Series | None = None,
 ) -> RepairResult:
     """Approve a repair of a negative record (an application row is added first if
     none is pending); the record stops counting from :func:`repair_effective_on`.
 
-    The record is ``record`` when the caller read it already (:func:`find_record`, among
-    its subject's records when the subject is known), else it is read here by its ID."""
-    rec = find_record(store, record_id) if record is None else record
+    The record is ``record`` when the caller read it already (:func:`find_record`),
+    else it is read here, among ``subject_id``'s records when given."""
+    rec = find_record(store, record_id, subject_id) if record is None else record
     if rec["polarity"] != "negative":
         raise ObjectionError(
             f"record {record_id} is {rec['polarity']}: only negative records are repaired",
