@@ -44,6 +44,9 @@ class StoreSettings(_Strict):
     #: How long a command or a page waits for another process's write before it says so
     #: and stops (features/store/access.py).
     wait_seconds: float = Field(600.0, gt=0)
+    #: Seconds the app keeps its write connection open after a change, for the next
+    #: one (0: close at once); another process that wants the file is let in at once.
+    app_keep_writer_seconds: float = Field(30.0, ge=0)
 
 
 class SchemesSettings(_Strict):

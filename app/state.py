@@ -59,6 +59,7 @@ def _open_store(path: str, memory_limit: str) -> Store:
         wait_seconds=settings().store.wait_seconds,
         on_wait=_tell_waiting,
         command="xinping app",
+        keep_writer=settings().store.app_keep_writer_seconds,
     )
     cfg = settings().app
     if cfg.seed_demo_users:
@@ -112,7 +113,9 @@ def warm_models() -> threading.Thread:
     def load() -> None:
         # the page that needs a model says what is wrong, not a background thread
         with contextlib.suppress(Exception):
-            champions(mlflow_home(), rated())
+            models, _ = champions(mlflow_home(), rated())
+            for model in models.values():  # each model's explanation built once
+                model.pipeline.prepare()
         # the first message with an icon (a change's outcome) imports Streamlit's emoji
         # table and compiles its pattern: 0.65 s of the first objection resolved
         with contextlib.suppress(Exception):

@@ -43,6 +43,12 @@ RESULTS = ROOT / "bench" / "RESULTS-app_rerate.md"
 XINPING = pathlib.Path(sys.executable).with_name("xinping")
 _OUTCOME = re.compile(r"异议 (YY[A-Z0-9]+)：")
 _REPAIRED = re.compile(r"修复 (XF[A-Za-z0-9-]+) 已批准")
+_MODE_NOTE = {
+    "objection": "",
+    "repair": " · repairs approved",
+    "assessment": " · village assessments stored",
+}
+_ASSESSED = re.compile(r"已保存评议记录 (\S+?)（")
 _RERATE = re.compile(r"已重新评价 (\d+) 个主体，用时 ([\d,]+) 毫秒")
 
 
@@ -129,6 +135,10 @@ def stopwatch(
                 page.get_by_label("用户名").fill("admin")
                 page.get_by_label("口令").fill("xinping2026")
                 page.get_by_role("button", name="登录").click()
+                if mode == "assessment":
+                    out += _assessments(page, n)
+                    browser.close()
+                    return out
                 page.get_by_test_id("stSidebar").get_by_role("link", name="异议与修复").click()
                 if mode == "repair":
                     out += _repairs(page, repairable(store, n))
@@ -178,8 +188,7 @@ def _repairs(page, records: list[tuple[str, str]]) -> list[tuple[str, float, int
         subject.press("Enter")
         page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
         picker = form.get_by_label("信用记录")
-        picker.click()
-        picker.fill(record_id)
+        picker.click()  # a subject's few records, offered in words ending with the ID
         page.get_by_role("option").filter(has_text=record_id).first.click()
         page.wait_for_timeout(2000)  # the steward checks the record
         started = time.perf_counter()
@@ -199,6 +208,41 @@ def _repairs(page, records: list[tuple[str, str]]) -> list[tuple[str, float, int
     return out
 
 
+def _assessments(page, n: int) -> list[tuple[str, float, int, int]]:
+    """Store ``n`` village committee assessments on 农村信用 (the township, village and
+    household the page opens with; scores 60, 61, …: each a new record), each timed from
+    the click on 保存评议并重新评价 to the page showing that assessment stored and the
+    household re-rated, the run finished. The whole page is drawn again after a save:
+    the townships', villages' and households' tables with the new rating."""
+    out: list[tuple[str, float, int, int]] = []
+    page.get_by_test_id("stSidebar").get_by_role("link", name="农村信用").click()
+    save = page.get_by_role("button", name="保存评议并重新评价")
+    save.wait_for()
+    score = page.get_by_label("评议得分（0–100）")
+    prev = None
+    for i in range(n):
+        score.fill(str(60 + i))
+        score.press("Tab")
+        page.wait_for_timeout(2000)  # the officer checks what was typed
+        started = time.perf_counter()
+        save.click()
+        page.wait_for_function(
+            """(prev) => { const m = document.body.innerText.match(/已保存评议记录 (\\S+?)（/);
+                return m && m[1] !== prev; }""",
+            arg=prev,
+        )
+        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+        seconds = time.perf_counter() - started
+        text = page.inner_text("body")
+        prev = _ASSESSED.search(text).group(1)
+        found = _RERATE.search(text)
+        subjects = int(found.group(1)) if found else 0
+        ms = int(found.group(2).replace(",", "")) if found else 0
+        out.append((prev, seconds, subjects, ms))
+        print(f"{prev}: {seconds:.2f} s ({subjects} subjects, {ms} ms)", flush=True)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", default=str(ROOT / ".data" / "xinping.duckdb"))
@@ -207,9 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument(
         "--mode",
-        choices=["objection", "repair"],
+        choices=["objection", "repair", "assessment"],
         default="objection",
-        help="resolve open objections (default) or approve repairs of records in force",
+        help="resolve open objections (default), approve repairs of records in force, or "
+        "store village committee assessments on 农村信用",
     )
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
@@ -221,11 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     section = (
         f"## {dt.datetime.now():%Y-%m-%d %H:%M} · commit {_commit()} · load {load:.1f}"
-        f"{' · repairs approved' if args.mode == 'repair' else ''}"
+        f"{_MODE_NOTE[args.mode]}"
         f"{' · ' + args.label if args.label else ''}\n\n"
         f"Store: copy of `{args.store}`. Median {median:.2f} s, max {times[-1]:.2f} s "
         f"(aim ≤ 1 s).\n\n"
-        f"| # | {'repair' if args.mode == 'repair' else 'objection'} | end to end s "
+        f"| # | {args.mode} | end to end s "
         "| subjects re-rated | re-rating ms (page) |\n"
         f"|---|---|---|---|---|\n{rows}\n"
     )

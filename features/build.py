@@ -138,6 +138,22 @@ def slice_links(scheme: str | Scheme) -> frozenset[str]:
     return frozenset(keys)
 
 
+def slice_kinds(scheme: str | Scheme) -> frozenset[str] | None:
+    """The record kinds a rating of ``scheme`` reads of its related parties (those of
+    :func:`slice_links`): the kinds of its indicators over a related party and of its
+    flags' ``related_records``. ``None`` when one of them names no kind (any kind).
+
+    A co-operative's rating reads, of the households of its village, their village
+    assessments and overdue loans only: its slice need not hold their other records
+    (city agri_business: 6,000 records of 250 households for one co-operative)."""
+    sch = _scheme(scheme)
+    matches = [i.source.inner.match for i in sch.indicators if isinstance(i.source, Related)]
+    matches += [f.related_records for f in flags_of(sch) if f.related_records is not None]
+    if any(not m.kinds for m in matches):
+        return None
+    return frozenset(k for m in matches for k in m.kinds)
+
+
 def slice_attributes(scheme: str | Scheme) -> bool:
     """True when a rating of ``scheme`` (or of its members) reads a declared attribute:
     only then does its slice need the subjects' ``subject_attributes`` rows."""
@@ -243,7 +259,12 @@ def build_features(
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     if ids is not None:
         runner = slice_store(
-            runner, ids, slice_columns(sch), slice_links(sch), slice_attributes(sch)
+            runner,
+            ids,
+            slice_columns(sch),
+            slice_links(sch),
+            slice_attributes(sch),
+            related_kinds=slice_kinds(sch),
         )
         if len(ids) <= IN_PROCESS_MAX and supports(sch):
             day = _date(as_of)

@@ -32,6 +32,7 @@ from features.build import (
     iter_features,
     slice_attributes,
     slice_columns,
+    slice_kinds,
     slice_links,
 )
 from features.common_flags import flags_of
@@ -362,7 +363,12 @@ def _inputs(
         # same slice of the store instead of scanning it again
         subjects = list(dict.fromkeys(subjects))
         store = slice_store(
-            store, subjects, slice_columns(scheme), slice_links(scheme), slice_attributes(scheme)
+            store,
+            subjects,
+            slice_columns(scheme),
+            slice_links(scheme),
+            slice_attributes(scheme),
+            related_kinds=slice_kinds(scheme),
         )
     features = build_features(store, scheme, as_of, cfg=cfg, subjects=subjects, with_rules=True)
     if progress:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from features.build import slice_attributes, slice_columns, slice_links
+from features.build import slice_attributes, slice_columns, slice_kinds, slice_links
 from features.compile import BuildConfig, id_list
 from features.dsl import Related
 from features.link_lookup import links
@@ -178,7 +178,15 @@ def shared_slice(
     chosen = [rules.scheme(model.pipeline.scheme) for model in models.values()]
     columns = tuple(dict.fromkeys(c for sch in chosen for c in slice_columns(sch)))
     reads = frozenset().union(*(slice_links(sch) for sch in chosen))
-    return slice_store(store, ids, columns, reads, any(slice_attributes(s) for s in chosen))
+    kinds = [slice_kinds(sch) for sch in chosen]
+    return slice_store(
+        store,
+        ids,
+        columns,
+        reads,
+        any(slice_attributes(s) for s in chosen),
+        related_kinds=None if None in kinds else frozenset().union(*kinds),
+    )
 
 
 def baseline(

@@ -14,6 +14,10 @@ on who may open it through two lock files beside the database:
 ``<db>.lock``
     Held shared by every process that has the file open for reading, exclusively
     by the one writing.
+``<db>.want``
+    Held shared by every process while it waits to take the file, so that a writer
+    keeping an idle connection open (the app, between two changes) sees that it is
+    wanted and lets go (:meth:`FileAccess.others_waiting`).
 
 ``<db>.holders/`` keeps one small JSON file per process that holds or wants the
 file (process, host, user, command, mode, since), so that whoever waits can be
@@ -137,6 +141,7 @@ class FileAccess:
         self.command = command or "xinping"
         self._gate = os.open(self.path + ".gate", os.O_RDWR | os.O_CREAT, 0o644)
         self._data = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        self._want = os.open(self.path + ".want", os.O_RDWR | os.O_CREAT, 0o644)
         self._holders = Path(self.path + ".holders")
         self._holders.mkdir(exist_ok=True)
         self._me = self._holders / f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -149,6 +154,8 @@ class FileAccess:
             raise RuntimeError(f"already holding the store for {self.mode}")
         start = time.monotonic()
         notice = _Notice(self, start)
+        # while this process waits, a writer idling on the file sees it is wanted
+        fcntl.flock(self._want, fcntl.LOCK_SH)
         try:
             if mode == WRITE:
                 self._announce(WRITE, waiting=True)
@@ -175,6 +182,7 @@ class FileAccess:
             self._withdraw()
             raise
         finally:
+            fcntl.flock(self._want, fcntl.LOCK_UN)
             notice.done()
         self.mode = mode
         self._announce(mode, waiting=False)
@@ -200,10 +208,21 @@ class FileAccess:
         fcntl.flock(self._gate, fcntl.LOCK_UN)
         return False
 
+    def others_waiting(self) -> bool:
+        """True when another process (or another handle of this one) waits to take the
+        file: a writer keeping an idle connection should let go."""
+        try:
+            fcntl.flock(self._want, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._want, fcntl.LOCK_UN)
+        return False
+
     def close(self) -> None:
         """Release and close the lock files."""
         self.release()
-        fds, self._gate, self._data = (self._gate, self._data), -1, -1
+        fds = (self._gate, self._data, self._want)
+        self._gate, self._data, self._want = -1, -1, -1
         for fd in fds:
             if fd >= 0:
                 with contextlib.suppress(OSError):

@@ -30,6 +30,9 @@ from features.store.workflow import WorkflowStore
 
 DEFAULT_PATH = Path(".data/xinping.duckdb")
 
+#: How often an idle connection checks whether another process wants the file.
+WATCH_SECONDS = 0.05
+
 #: The tables kept in the DuckDB file; the workflow tables live beside it in SQLite.
 ANALYTICAL = frozenset(TABLES) - WORKFLOW_TABLES
 #: A table a statement names (``FROM x``, ``JOIN x``, ``INTO x`` …), to route it.
@@ -65,6 +68,13 @@ class DuckDBStore(Store):
         Told who holds the file while a call waits (e.g. to print a notice).
     user, command
         What this process tells the others that wait for it.
+    keep_writer
+        Seconds a write connection stays open once its writes are done, for the next
+        change and the reads between (0: let go at once, as a command does). The app
+        keeps it: a change resolved from a page is written, re-rated and drawn on a
+        warm connection instead of closing the file (a checkpoint), reopening it for
+        reading and reading the store cold again. Another process that wants the file
+        meanwhile is let in within :data:`WATCH_SECONDS` of asking.
     """
 
     def __init__(
@@ -78,8 +88,11 @@ class DuckDBStore(Store):
         on_wait: WaitHook | None = None,
         user: str | None = None,
         command: str | None = None,
+        keep_writer: float = 0.0,
     ) -> None:
         self.path = str(path)
+        self.keep_writer = 0.0 if read_only else float(keep_writer)
+        self._idle_since = 0.0  # when the kept write connection's last call ended
         self.read_only = read_only
         self._config: dict[str, str | int] = {}
         if threads:
@@ -151,8 +164,8 @@ class DuckDBStore(Store):
                     self._cond.wait()
                     continue
                 if self._con is not None and (mode == READ or self._mode == WRITE):
-                    if self._mode == READ and access.writer_waiting():
-                        # let the writer in: no new calls on this connection
+                    if (self._mode == READ and access.writer_waiting()) or self._yields():
+                        # let the other in: no new calls on this connection
                         if self._active == 0:
                             self._drop()
                         else:
@@ -184,14 +197,28 @@ class DuckDBStore(Store):
                 self._cond.notify_all()
         if self._con is None:  # pragma: no cover - acquire raised
             raise RuntimeError("store not opened")
-        if mode == READ:
+        if mode == READ or self.keep_writer:
             self._watch()
+
+    def _yields(self) -> bool:
+        """True when the write connection, kept open between changes, is wanted by
+        another process (no new call starts on it; the last one out lets go)."""
+        return (
+            self._mode == WRITE
+            and self._holding == 0
+            and self.keep_writer > 0
+            and self._access is not None
+            and self._access.others_waiting()
+        )
 
     def _leave(self) -> None:
         with self._cond:
             self._active -= 1
             idle = self._active == 0 and self._con is not None
             done_writing = self._mode == WRITE and self._holding == 0
+            if done_writing and self.keep_writer > 0 and not self._yields():
+                done_writing = False  # kept for the next change: the watcher lets go
+                self._idle_since = time.monotonic()
             wanted = self._mode == READ and self._access and self._access.writer_waiting()
             if idle and (done_writing or wanted):
                 self._drop()
@@ -554,25 +581,32 @@ def _check_header(path: Path) -> None:
 
 
 def _release_when_wanted(ref: weakref.ReferenceType[DuckDBStore]) -> None:
-    """Watch one store: close its idle read connection as soon as a writer waits.
+    """Watch one store: close its idle read connection as soon as a writer waits, and
+    its kept write connection (``keep_writer``) as soon as anyone else waits for the
+    file or it has been idle that long.
 
     Holds only a weak reference, so a store nobody uses any more is collected
     (and its locks released) as usual; stops when the store closes.
     """
     while True:
-        time.sleep(0.05)
+        time.sleep(WATCH_SECONDS)
         store = ref()
         if store is None or getattr(store, "_closed", False):
             return
         with store._cond:
             if store._con is None:
                 return  # reopened later for reading: that starts a new watcher
-            if (
-                store._mode == READ
-                and store._active == 0
-                and not store._switching
-                and store._access is not None
-                and store._access.writer_waiting()
+            idle = store._active == 0 and not store._switching and store._access is not None
+            kept = store._mode == WRITE and store._holding == 0
+            if idle and (
+                (store._mode == READ and store._access.writer_waiting())
+                or (
+                    kept
+                    and (
+                        time.monotonic() - store._idle_since > store.keep_writer
+                        or store._access.others_waiting()
+                    )
+                )
             ):
                 store._drop()
                 store._cond.notify_all()

@@ -106,6 +106,7 @@ def fetch_slice(
     columns: tuple[str, ...] = ("subject_id",),
     links: Collection[str] | None = None,
     attributes: bool = True,
+    related_kinds: Collection[str] | None = None,
 ) -> dict[str, pa.Table]:
     """The rows of :data:`SLICED_TABLES` that ratings of ``ids`` can read.
 
@@ -128,6 +129,10 @@ def fetch_slice(
     attributes
         False: ``subject_attributes`` is left empty (a scheme that reads no declared
         attribute: :func:`features.dsl.declared_attributes`).
+    related_kinds
+        The record kinds read of the related parties (a scheme's:
+        :func:`features.build.slice_kinds`); ``None``: every kind. The chosen subjects'
+        records are all fetched.
 
     Returns
     -------
@@ -156,11 +161,17 @@ def fetch_slice(
         parts.append(rows)
     links_rows = _link_rows(store, chosen, _reads(links, Table), _reads(links, ListPersons))
     related = _parties(store, parts, chosen, links_rows, links) - chosen
+    kinds = None if related_kinds is None else sorted(related_kinds)
+    party_records = None if kinds == [] else _rows_sql("records", "subject_id", related)
+    if party_records is not None and kinds is not None:
+        listed = ", ".join(_quote(k) for k in kinds)
+        party_records = f"SELECT * FROM ({party_records}) WHERE kind IN ({listed})"
     got = _together(
         store,
         {
             "related": ("subjects", _rows_sql("subjects", "subject_id", related)),
-            "records": ("records", _rows_sql("records", "subject_id", chosen | related)),
+            "records": ("records", _rows_sql("records", "subject_id", chosen)),
+            "party_records": ("records", party_records),
             # declared attributes are read of the subject itself only
             # (features.dsl.DeclaredAttribute)
             "subject_attributes": (
@@ -171,7 +182,7 @@ def fetch_slice(
     )
     if related:
         parts.append(got["related"])
-    records = got["records"]
+    records = pa.concat_tables([got["records"], got["party_records"]])
     out = {
         "subjects": pa.concat_tables(parts) if parts else _empty(store, "subjects"),
         "subject_attributes": got["subject_attributes"],
@@ -330,9 +341,9 @@ class SlicedStore(Store):
         The whole store.
     tables
         From :func:`fetch_slice`.
-    ids, columns, links, attributes
+    ids, columns, links, attributes, related_kinds
         What the slice was taken for (see :func:`fetch_slice`; ``links`` ``None``:
-        every declared link).
+        every declared link; ``related_kinds`` ``None``: every kind).
     """
 
     def __init__(
@@ -343,6 +354,7 @@ class SlicedStore(Store):
         columns: tuple[str, ...] = ("subject_id",),
         links: Collection[str] | None = None,
         attributes: bool = True,
+        related_kinds: Collection[str] | None = None,
     ) -> None:
         self._store = store
         self.tables = dict(tables)
@@ -350,6 +362,7 @@ class SlicedStore(Store):
         self.columns = columns
         self.links = None if links is None else frozenset(links)
         self.attributes = attributes
+        self.related_kinds = None if related_kinds is None else frozenset(related_kinds)
         self.dialect = store.dialect
         #: what readers derive from the slice's rows and keep while it lives
         #: (the records that count at a date: features.evaluate.slice_effective)
@@ -361,13 +374,19 @@ class SlicedStore(Store):
         columns: tuple[str, ...] = ("subject_id",),
         links: Collection[str] | None = None,
         attributes: bool = True,
+        related_kinds: Collection[str] | None = None,
     ) -> bool:
         """True when the slice was taken for every one of ``ids`` in these columns, with
-        the parties of every one of ``links`` (``None``: every declared link) and, when
+        the parties of every one of ``links`` (``None``: every declared link), their
+        records of every one of ``related_kinds`` (``None``: every kind) and, when
         ``attributes`` are asked for, with the subjects' attributes."""
         linked = self.links is None or (links is not None and set(links) <= self.links)
+        kinds = self.related_kinds is None or (
+            related_kinds is not None and set(related_kinds) <= self.related_kinds
+        )
         return (
             linked
+            and kinds
             and (self.attributes or not attributes)
             and set(columns) <= set(self.columns)
             and {str(i) for i in ids} <= self.ids
@@ -384,7 +403,15 @@ class SlicedStore(Store):
         extra = pd.DataFrame({c: rows.get(c) for c in have.schema.names}, index=rows.index)
         added = pa.Table.from_pandas(extra, schema=have.schema, preserve_index=False)
         tables = {**self.tables, table: pa.concat_tables([have, added])}
-        return SlicedStore(self._store, tables, self.ids, self.columns, self.links, self.attributes)
+        return SlicedStore(
+            self._store,
+            tables,
+            self.ids,
+            self.columns,
+            self.links,
+            self.attributes,
+            self.related_kinds,
+        )
 
     def _frames(self, frames: Frames) -> dict:
         # only the sliced tables shadow the store's: the list_events rows carried for
@@ -426,16 +453,17 @@ def slice_store(
     columns: tuple[str, ...] = ("subject_id",),
     links: Collection[str] | None = None,
     attributes: bool = True,
+    related_kinds: Collection[str] | None = None,
 ) -> SlicedStore:
     """``store`` narrowed to what ratings of ``ids`` read (see :func:`fetch_slice`).
 
-    A store that is already a slice covering ``ids`` (and ``links``, and the attributes
-    when asked for) is returned as it is.
+    A store that is already a slice covering ``ids`` (and ``links``, the related
+    parties' ``related_kinds``, and the attributes when asked for) is returned as it is.
     """
     wanted = list(dict.fromkeys(str(i) for i in ids))
     if isinstance(store, SlicedStore):
-        if store.covers(wanted, columns, links, attributes):
+        if store.covers(wanted, columns, links, attributes, related_kinds):
             return store
         store = store._store  # a slice is fetched from the whole store
-    tables = fetch_slice(store, wanted, columns, links, attributes)
-    return SlicedStore(store, tables, wanted, columns, links, attributes)
+    tables = fetch_slice(store, wanted, columns, links, attributes, related_kinds)
+    return SlicedStore(store, tables, wanted, columns, links, attributes, related_kinds)

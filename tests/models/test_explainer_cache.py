@@ -23,3 +23,19 @@ def test_the_explainer_is_not_pickled_and_a_stale_one_is_rebuilt() -> None:
     stale = object.__new__(type(explainer))  # no prepared arrays at all
     again._explainer_cache = (key[:2], stale)
     np.testing.assert_array_equal(again.explain(X, reference=ref), first)
+
+
+def test_a_prepared_pipeline_rates_as_before_with_its_explanation_built() -> None:
+    # the champion the golden ratings came from (tests/ratings_golden.py)
+    from ratings_golden import read_model
+
+    model = read_model("enterprise")
+    # as a registered model loads: the cache is not kept in a pickle
+    pipeline = pickle.loads(pickle.dumps(getattr(model, "pipeline", model)))
+    assert not hasattr(pipeline.estimator, "_explainer_cache")  # never pickled
+    pipeline.prepare()
+    assert hasattr(pipeline.estimator, "_explainer_cache")  # built once, ready
+    cached = pipeline.estimator._explainer_cache
+    rows = pipeline.rate(pipeline.reference)
+    assert pipeline.estimator._explainer_cache is cached  # the first rating reused it
+    assert len(rows) == 1

@@ -107,6 +107,68 @@ def test_an_idle_reader_lets_a_writer_in_and_then_sees_its_data(tmp_path: Path) 
     app.close()
 
 
+def _other_process(path: Path, code: str, wait_seconds: float = 20) -> str:
+    """Run ``code`` in another process on a store of ``path`` named ``st``; its stdout."""
+    script = textwrap.dedent(f"""
+        from features.store.duckdb_store import DuckDBStore
+        st = DuckDBStore({str(path)!r}, wait_seconds={wait_seconds}, command="xinping score")
+    """) + textwrap.dedent(code)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=90
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_kept_writer_serves_its_reads_and_lets_another_process_in(tmp_path: Path) -> None:
+    path = tmp_path / "xp.duckdb"
+    DuckDBStore(path).close()
+    # like the app: the write connection kept for a minute after a change
+    app = DuckDBStore(path, keep_writer=60)
+    app.execute("CREATE TABLE t_app (x INTEGER)")
+    app.execute("INSERT INTO t_app VALUES (1)")
+    assert app._mode == "write"  # kept open after the write…
+    assert app.scalar("SELECT count(*) FROM t_app") == 1  # …and reads run on it
+    assert app._mode == "write"
+    # another process waits far less than the minute kept (its limit is 20 s) and reads
+    # what the app wrote, then writes
+    out = _other_process(
+        path, "print(st.scalar('SELECT x FROM t_app'))\nst.execute('INSERT INTO t_app VALUES (2)')"
+    )
+    assert out.strip() == "1"
+    # the app takes the file again and sees the other process's row
+    assert app.scalar("SELECT sum(x) FROM t_app") == 3
+    app.close()
+
+
+def test_a_kept_writer_lets_go_when_idle_that_long(tmp_path: Path) -> None:
+    path = tmp_path / "xp.duckdb"
+    app = DuckDBStore(path, keep_writer=0.2)
+    app.execute("CREATE TABLE t_app (x INTEGER)")
+    assert app._mode == "write"
+    for _ in range(100):
+        if app._con is None:
+            break
+        time.sleep(0.05)
+    assert app._con is None  # closed after 0.2 s idle
+    # nothing holds the file: DuckDB itself (no xinping locks) opens it for writing
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO t_app VALUES (5)")
+    con.close()
+    assert app.scalar("SELECT x FROM t_app") == 5
+    app.close()
+
+
+def test_a_command_writes_and_lets_go_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "xp.duckdb"
+    st = DuckDBStore(path)  # keep_writer 0: every command
+    st.execute("CREATE TABLE t_cmd (x INTEGER)")
+    assert st._con is None
+    st.close()
+
+
 def test_waiting_longer_than_allowed_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "xp.duckdb"
     other = DuckDBStore(path, wait_seconds=0.6)
