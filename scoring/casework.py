@@ -69,6 +69,12 @@ class Outcome:
         A repair: the day its record stops counting (not before the tier minimum).
     skipped
         Why a rated scheme was not re-rated (no champion), one message each.
+    versions
+        The store's data version (:meth:`~features.store.base.Store.data_version`) just
+        before the change and just after its ratings were written, read while the change
+        held the store for writing: a page holding a result computed at the first may
+        bring it up to date for the second with the change alone (nothing else was
+        written between them).
     """
 
     ident: str
@@ -77,6 +83,7 @@ class Outcome:
     status: str | None = None
     effective_on: dt.date | None = None
     skipped: tuple[str, ...] = ()
+    versions: tuple[str, str] | None = None
 
 
 def _rerate(
@@ -87,9 +94,15 @@ def _rerate(
     build: BuildConfig,
     policies: RatingPolicies,
     change: Callable[[], tuple[Any, Mapping[str, Any]]],
-) -> tuple[Any, tuple[Change, ...], float]:
-    result, changes, seconds = rerate_change(store, subjects, on, models, change, build, policies)
-    return result, tuple(changes), seconds
+) -> tuple[Any, tuple[Change, ...], float, tuple[str, str]]:
+    # held for writing around the change: nobody else writes between the two versions
+    with store.writing():
+        before = store.data_version()
+        result, changes, seconds = rerate_change(
+            store, subjects, on, models, change, build, policies
+        )
+        after = store.data_version()
+    return result, tuple(changes), seconds, (before, after)
 
 
 def object_to(
@@ -125,8 +138,8 @@ def object_to(
         return oid, {"kind": "objection_open", "id": oid, "record_id": record_id, "on": str(on)}
 
     subjects = affected_subjects(store, str(rec["subject_id"]))
-    oid, changes, seconds = _rerate(store, subjects, on, models, build, policies, change)
-    return Outcome(oid, changes, seconds, status="open", skipped=skipped)
+    oid, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
+    return Outcome(oid, changes, seconds, status="open", skipped=skipped, versions=versions)
 
 
 def resolve(
@@ -164,8 +177,11 @@ def resolve(
             "on": str(on),
         }
 
-    row, changes, seconds = _rerate(store, subjects, on, models, build, policies, change)
-    return Outcome(objection_id, changes, seconds, status=str(row["status"]), skipped=skipped)
+    row, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
+    status = str(row["status"])
+    return Outcome(
+        objection_id, changes, seconds, status=status, skipped=skipped, versions=versions
+    )
 
 
 def repair(
@@ -205,7 +221,7 @@ def repair(
         }
 
     subjects = affected_subjects(store, str(rec["subject_id"]))
-    res, changes, seconds = _rerate(store, subjects, on, models, build, policies, change)
+    res, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
     return Outcome(
         res.repair_id,
         changes,
@@ -213,6 +229,7 @@ def repair(
         status="approved",
         effective_on=res.effective_on,
         skipped=skipped,
+        versions=versions,
     )
 
 
@@ -310,8 +327,10 @@ def assess_household(
         return rid, {"kind": ASSESSMENT_KIND, "id": rid, "record_id": rid, "on": str(on)}
 
     # rated just before the record is stored: before → after is the assessment alone
-    rid, changes, seconds = _rerate(store, [household], on, models, build, policies, change)
-    return Outcome(rid, changes, seconds)
+    rid, changes, seconds, versions = _rerate(
+        store, [household], on, models, build, policies, change
+    )
+    return Outcome(rid, changes, seconds, versions=versions)
 
 
 def _listing_subjects(store: Store, subject_id: str, persons: Iterable[str]) -> list[str]:
@@ -388,8 +407,8 @@ def list_by_decision(
         return lid, {"kind": "list_enter", "id": lid, "list": list_key, "on": str(on)}
 
     subjects = _listing_subjects(store, subject_id, (reached or "").split(","))
-    lid, changes, seconds = _rerate(store, subjects, on, models, build, policies, change)
-    return Outcome(lid, changes, seconds, status="entered", skipped=skipped)
+    lid, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
+    return Outcome(lid, changes, seconds, status="entered", skipped=skipped, versions=versions)
 
 
 def end_listing(
@@ -433,7 +452,8 @@ def end_listing(
     for _, e in events.iterrows():
         persons = e["persons"] if isinstance(e["persons"], str) else ""
         subjects += _listing_subjects(store, e["subject_id"], persons.split(","))
-    lid, changes, seconds = _rerate(
+    lid, changes, seconds, versions = _rerate(
         store, list(dict.fromkeys(subjects)), on, models, build, policies, change
     )
-    return Outcome(lid, changes, seconds, status="revoked" if revoke else "exited", skipped=skipped)
+    status = "revoked" if revoke else "exited"
+    return Outcome(lid, changes, seconds, status=status, skipped=skipped, versions=versions)

@@ -8,6 +8,7 @@ rules of :mod:`scoring.policies.rural`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -100,3 +101,88 @@ def rural_assessment(
     )
     villages = replace(villages, units=units)
     return RuralResult(on, frame, villages, townships, offers, businesses)
+
+
+def _replace_rows(old: pd.DataFrame, new: pd.DataFrame, key: str, keys: set) -> pd.DataFrame:
+    """``old`` with its rows whose ``key`` is in ``keys`` replaced by ``new``'s (in ``key``
+    order, as the whole assessment sorts them)."""
+    kept = old[~old[key].isin(keys)]
+    out = pd.concat([kept, new.reindex(columns=old.columns)], ignore_index=True)
+    return out.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _replace_criteria(old: pd.DataFrame, new: pd.DataFrame, units: set) -> pd.DataFrame:
+    kept = old[~old["unit_code"].isin(units)]
+    out = pd.concat([kept, new.reindex(columns=old.columns)], ignore_index=True)
+    # the whole assessment lists the units in code order, each unit's criteria in rule order
+    return out.sort_values("unit_code", kind="stable").reset_index(drop=True)
+
+
+def reassess(
+    result: RuralResult,
+    store: Store,
+    households: Iterable[str],
+    cfg: RuralConfig,
+    build: BuildConfig,
+) -> RuralResult:
+    """``result`` brought up to date after ``households`` were re-rated (an assessment
+    stored, an objection resolved): the same result :func:`rural_assessment` gives on
+    ``result.on`` now, without rating every village again.
+
+    The households' rows are read again (their rating in force, indicators and loan book
+    a year before); their villages and townships are judged again, and the offers of
+    every household of those townships (a village's or township's verdict moves their
+    discount). Every other unit depends only on its own households: it is kept. The
+    rated businesses are kept (a household's change moves no business's rating).
+    """
+    ids = sorted({str(h) for h in households})
+    if not ids:
+        return result
+    on = result.on
+    ratings = ratings_on(store, "household", on, ids, columns=("final_grade", "pd"))
+    features = build_features(store, "household", on, cfg=build, subjects=ids)
+    if cfg.village_max_npl_increment is not None:
+        before = build_features(
+            store, loan_book_scheme(), add_months(on, -12), cfg=build, subjects=ids
+        )
+        before = before.drop(columns="as_of").rename(
+            columns={c: f"{c}_prev" for c in PREVIOUS_COLUMNS}
+        )
+        features = features.merge(before, on="subject_id", how="left")
+    places = household_places(store, ids)
+    fresh = rural_frame(ratings, features, places)
+    frame = _replace_rows(result.households, fresh, "subject_id", set(ids))
+    # every village and township a changed household was or is in
+    touched = pd.concat([result.households[result.households["subject_id"].isin(ids)], fresh])
+    v_codes = set(touched["village_code"].dropna())
+    t_codes = set(touched["township_code"].dropna())
+    t_codes |= set(frame.loc[frame["village_code"].isin(v_codes), "township_code"].dropna())
+    t_codes |= set(
+        result.villages.units.loc[
+            result.villages.units["village_code"].isin(v_codes), "township_code"
+        ].dropna()
+    )
+    v_codes |= set(frame.loc[frame["township_code"].isin(t_codes), "village_code"].dropna())
+    in_villages = frame[frame["village_code"].isin(v_codes)]
+    v_new = assess_villages(in_villages, cfg)
+    counts = per_village(result.businesses)
+    v_units = v_new.units.merge(counts, on="village_code", how="left")
+    v_units[["businesses", "businesses_worst"]] = (
+        v_units[["businesses", "businesses_worst"]].fillna(0).astype(int)
+    )
+    villages = Assessment(
+        _replace_rows(result.villages.units, v_units, "village_code", v_codes),
+        _replace_criteria(result.villages.criteria, v_new.criteria, v_codes),
+    )
+    in_townships = frame[frame["township_code"].isin(t_codes)]
+    t_new = assess_townships(in_townships, villages, cfg)
+    townships = Assessment(
+        _replace_rows(result.townships.units, t_new.units, "township_code", t_codes),
+        _replace_criteria(result.townships.criteria, t_new.criteria, t_codes),
+    )
+    reached = set(in_townships["subject_id"]) | set(in_villages["subject_id"])
+    offers_new = household_offers(
+        frame[frame["subject_id"].isin(reached)], cfg, villages=villages, townships=townships
+    )
+    offers = _replace_rows(result.offers, offers_new, "subject_id", reached)
+    return RuralResult(on, frame, villages, townships, offers, result.businesses)

@@ -7,14 +7,58 @@ re-rating are :func:`scoring.casework.assess_household`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import threading
+from collections.abc import Iterable
 
 import pandas as pd
 
+from features.compile import BuildConfig
 from features.store.base import Store
 from features.subjects import current_subjects_sql
 from scoring.casework import ASSESSMENT_KIND
-from scoring.rural_rating import RuralResult
+from scoring.policies.rural import RuralConfig
+from scoring.rural_rating import RuralResult, reassess
+
+#: results brought up to date after a change made from the page, shared by every session:
+#: (store, day) → (the data version they are the result for, the result)
+_UPDATED: dict[tuple[str, dt.date], tuple[str, RuralResult]] = {}
+_UPDATED_LOCK = threading.Lock()
+
+
+def updated_result(key: tuple[str, str], day: dt.date) -> RuralResult | None:
+    """The result on ``day`` brought up to date by :func:`bring_up_to_date` for the
+    store's data as it is now (``key``: :func:`app.cache.store_key`), or ``None``."""
+    with _UPDATED_LOCK:
+        hit = _UPDATED.get((key[0], day))
+    return hit[1] if hit is not None and hit[0] == key[1] else None
+
+
+def bring_up_to_date(
+    store: Store,
+    result: RuralResult,
+    computed_for: tuple[str, str],
+    households: Iterable[str],
+    versions: tuple[str, str] | None,
+    cfg: RuralConfig,
+    build: BuildConfig,
+) -> None:
+    """After a change made from the page (an assessment stored, its household re-rated):
+    keep ``result`` updated with the change alone for the data version after it, so that
+    the page drawn next reads it instead of rating every village again (a city's
+    households: tens of seconds).
+
+    Only when nothing else was written between: ``result`` was computed for the data
+    version the store had just before the change (``computed_for``, its
+    :func:`app.cache.store_key`; ``versions``:
+    :attr:`scoring.casework.Outcome.versions`). Otherwise the next page rates them all.
+    """
+    if versions is None or versions[0] != computed_for[1]:
+        return
+    fresh = reassess(result, store, households, cfg, build)
+    with _UPDATED_LOCK:
+        _UPDATED[(computed_for[0], result.on)] = (versions[1], fresh)
 
 
 def names(store: Store, subject_type: str) -> dict[str, str]:

@@ -14,11 +14,13 @@ from app.components import formats, tables
 from app.components.changes import rerated
 from app.data.casework import changes_frame
 from app.data.rural import (
+    bring_up_to_date,
     businesses,
     criteria,
     households,
     last_assessment,
     townships,
+    updated_result,
     villages,
 )
 from app.i18n import lang, t
@@ -61,8 +63,11 @@ def assess(_store: Store, day: dt.date, key: tuple[str, str]) -> RuralResult:
     return rural_assessment(_store, day, cfg.rural.config(), cfg.build_config())
 
 
+# after an assessment stored from this page, the result brought up to date with it
+# (app.data.rural.bring_up_to_date) instead of every village rated again
+computed_for = store_key(s)
 try:
-    result = assess(s, on, store_key(s))
+    result = updated_result(computed_for, on) or assess(s, on, computed_for)
 except NoRuralRatingsError:
     st.info(t("rural.empty"))
     st.stop()
@@ -226,6 +231,16 @@ if save and not after_limit(day, t("rural.date")):
     except ValueError as exc:
         st.error(formats.plain(str(exc)))  # may quote what was typed
     else:
+        if day == on:  # the households' ratings of the day shown moved
+            bring_up_to_date(
+                s,
+                result,
+                computed_for,
+                [c.subject_id for c in out.changes if c.scheme == "household"],
+                out.versions,
+                cfg.rural.config(),
+                cfg.build_config(),
+            )
         audit(
             user,
             "village_assessment",

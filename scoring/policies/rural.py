@@ -44,11 +44,13 @@ from __future__ import annotations
 
 import json
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from features.compile import id_list
 from features.store.base import Store
 from features.subjects import current_subjects_sql
 
@@ -518,10 +520,14 @@ def household_offers(
     )
 
 
-def household_places(store: Store) -> pd.DataFrame:
-    """Village and township code of every household (latest subject version)."""
+def household_places(store: Store, ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """Village and township code of every household (latest subject version); of the
+    households ``ids`` only, when given."""
+    within = None if ids is None else id_list(tuple(sorted({str(i) for i in ids})))
     return store.query(
-        current_subjects_sql("household", ("subject_id", "village_code", "township_code"))
+        current_subjects_sql(
+            "household", ("subject_id", "village_code", "township_code"), within=within
+        )
     )
 
 

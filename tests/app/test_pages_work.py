@@ -310,6 +310,25 @@ def test_rural_assessment_is_a_new_record_and_re_rates_the_household(app_env: di
     assert len(log) == 1 and log["subject_id"].iloc[0].startswith("pid:")
     with DuckDBStore(app_env["store"]) as st:
         assert "village_assessment" in set(views_of(st, household)["action"])
+    # the page drawn next shows the villages with the new rating: the result brought up to
+    # date with the assessment alone is what rating every village again gives
+    from app.data import rural as rural_data
+    from app.settings import settings
+    from scoring.rural_rating import rural_assessment
+
+    ok(at.run())
+    (version, kept), *_ = rural_data._UPDATED.values()
+    with DuckDBStore(app_env["store"]) as st:
+        assert version == st.data_version()  # the entry the page just read
+        cfg = settings()
+        fresh = rural_assessment(st, kept.on, cfg.rural.config(), cfg.build_config())
+    pd.testing.assert_frame_equal(
+        kept.offers.sort_values("subject_id").reset_index(drop=True),
+        fresh.offers.sort_values("subject_id").reset_index(drop=True),
+    )
+    shown = next(m.value for m in at.metric if m.label == "信用户")
+    credit = int(fresh.offers["credit_household"].sum())
+    assert shown == f"{credit:,} / {len(fresh.offers):,}"
 
 
 # --- profile additions ---------------------------------------------------------

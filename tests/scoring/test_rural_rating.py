@@ -11,7 +11,7 @@ from little_city import rating, table_frame
 from features.build import build_features
 from features.compile import BuildConfig, add_months
 from scoring.policies.rural import RuralConfig
-from scoring.rural_rating import NoRuralRatingsError, rural_assessment
+from scoring.rural_rating import NoRuralRatingsError, reassess, rural_assessment
 
 T = dt.date(2026, 10, 31)
 
@@ -64,3 +64,63 @@ def test_the_yearly_npl_increment_reads_the_book_a_year_before(tiny) -> None:
     rise = crit[crit["criterion"] == "npl_increment"]
     assert len(rise) == len(units)
     assert (rise["passed"] == (rise["value"] <= 0.01 + 1e-12)).all()
+
+
+def _same(a, b, key: str) -> None:
+    import pandas as pd
+
+    a = a.sort_values(key, kind="stable").reset_index(drop=True)
+    b = b.sort_values(key, kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=False)
+
+
+@pytest.mark.parametrize("increment", [None, 1.0])
+def test_a_result_brought_up_to_date_is_the_one_rated_again(tiny, increment) -> None:
+    _rate_households(tiny)
+    # loans judged leniently: the verdicts turn on the 信用户 and 信用村 shares, so that
+    # the township's verdict (and so every household's discount in it) moves too
+    cfg = RuralConfig(
+        village_max_npl_increment=increment,
+        village_min_on_time_share=0.0,
+        village_min_credit_share=0.95,
+        village_max_npl=1.0,
+        township_max_npl=1.0,
+        township_min_credit_village_share=1.0,
+    )
+    before = rural_assessment(tiny, T, cfg, BuildConfig())
+    # a township's households re-rated (an assessment each): all of a failing township's
+    # households become AAA, and one household elsewhere NR
+    units = before.townships.units
+    township = units.loc[~units["is_credit_township"], "township_code"].iloc[0]
+    frame = before.households
+    village_ids = list(frame.loc[frame["township_code"] == township, "subject_id"])
+    failing = frame.loc[frame["township_code"] == township, "village_code"].iloc[0]
+    other = frame.loc[frame["township_code"] != township, "subject_id"].iloc[0]
+    rows = [rating(s, T, "AAA", "2026-11-03 09:00", scheme="household") for s in village_ids]
+    rows.append(rating(other, T, "NR", "2026-11-03 09:00", scheme="household", pd_=0.4))
+    tiny.append("ratings", table_frame(rows, "ratings"))
+    changed = [*village_ids, other]
+    now = reassess(before, tiny, changed, cfg, BuildConfig())
+    again = rural_assessment(tiny, T, cfg, BuildConfig())
+    _same(now.households, again.households, "subject_id")
+    _same(now.villages.units, again.villages.units, "village_code")
+    _same(now.townships.units, again.townships.units, "township_code")
+    _same(now.offers, again.offers, "subject_id")
+    for mine, theirs in ((now.villages, again.villages), (now.townships, again.townships)):
+        assert len(mine.criteria) == len(theirs.criteria)
+        key = ["unit_code", "criterion"]
+        a = mine.criteria.sort_values(key).reset_index(drop=True)
+        b = theirs.criteria.sort_values(key).reset_index(drop=True)
+        assert a.drop(columns="weighing").equals(b.drop(columns="weighing"))
+        assert list(a["weighing"]) == list(b["weighing"])
+    # and it did change: the township is now a 信用乡镇, its households' discount with it
+    assert now.townships.units.set_index("township_code").loc[township, "is_credit_township"]
+    mine = now.offers[now.offers["subject_id"].isin(village_ids)]
+    assert mine["in_credit_township"].all() and mine["in_credit_village"].all()
+    assert (
+        failing
+        in set(
+            before.villages.units.loc[~before.villages.units["is_credit_village"], "village_code"]
+        )
+        or not before.townships.units.set_index("township_code").loc[township, "is_credit_township"]
+    )
