@@ -307,7 +307,9 @@ def assess_household(
     policies: RatingPolicies,
     note: str = "",
 ) -> Outcome:
-    """Store the village committee's assessment and re-rate the household at once.
+    """Store the village committee's assessment and re-rate at once the household and
+    every subject that reads its records (:func:`~scoring.rerating.affected_subjects`:
+    the co-operatives of its village count the households with an assessment on record).
 
     Raises
     ------
@@ -317,19 +319,19 @@ def assess_household(
         When the household scheme has no champion (the record is stored first).
     """
     try:
-        models = {"household": load_model("household", home)}
+        load_model("household", home)
     except NoModelError:
         record_assessment(store, household, score, on, by, note)
         raise
+    models, _ = champions(home, rated())
 
     def change():
         rid = record_assessment(store, household, score, on, by, note)
         return rid, {"kind": ASSESSMENT_KIND, "id": rid, "record_id": rid, "on": str(on)}
 
     # rated just before the record is stored: before → after is the assessment alone
-    rid, changes, seconds, versions = _rerate(
-        store, [household], on, models, build, policies, change
-    )
+    subjects = affected_subjects(store, household)
+    rid, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
     return Outcome(rid, changes, seconds, versions=versions)
 
 
