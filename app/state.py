@@ -112,9 +112,11 @@ def warm_models() -> threading.Thread:
 
     def load() -> None:
         # the page that needs a model says what is wrong, not a background thread
+        models: dict = {}
         with contextlib.suppress(Exception):
             models, _ = champions(mlflow_home(), rated())
-            for model in models.values():  # each model's explanation built once
+        for model in models.values():  # each model's explanation built once
+            with contextlib.suppress(Exception):
                 model.pipeline.prepare()
         # the first message with an icon (a change's outcome) imports Streamlit's emoji
         # table and compiles its pattern: 0.65 s of the first objection resolved

@@ -79,6 +79,10 @@ class RulePipeline:
         """The rule whose band is the grade."""
         return next(r for r in self.rules if r.binding == "exact")
 
+    def prepare(self) -> None:
+        """Nothing to prepare: a rule has no explanation to build (the model pipeline's
+        :meth:`~models.pipeline.RatingPipeline.prepare` has one)."""
+
     def rate(self, frame: pd.DataFrame, contributions: bool = True) -> pd.DataFrame:
         """Rate every row of a feature frame (with the rule columns) by the rule.
 

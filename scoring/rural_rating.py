@@ -132,7 +132,9 @@ def reassess(
     The households' rows are read again (their rating in force, indicators and loan book
     a year before); their villages and townships are judged again, and the offers of
     every household of those townships (a village's or township's verdict moves their
-    discount). Every other unit depends only on its own households: it is kept. The
+    discount). Every other unit depends only on its own households (a township on its
+    villages' verdicts too, and only the changed households' villages are judged again):
+    it is kept. The
     rated businesses are kept (a household's change moves no business's rating).
     """
     ids = sorted({str(h) for h in households})
@@ -162,7 +164,6 @@ def reassess(
             result.villages.units["village_code"].isin(v_codes), "township_code"
         ].dropna()
     )
-    v_codes |= set(frame.loc[frame["township_code"].isin(t_codes), "village_code"].dropna())
     in_villages = frame[frame["village_code"].isin(v_codes)]
     v_new = assess_villages(in_villages, cfg)
     counts = per_village(result.businesses)
