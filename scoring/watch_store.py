@@ -211,9 +211,9 @@ def compute_alerts(
         [since, as_of, *tiers],
     )
     # an upheld objection revokes its record (seed 002): it raises no alert
-    status = objection_status(store)
+    status = objection_status(store, status="upheld")
     resolved = [not pd.isna(d) and pd.Timestamp(d).date() <= as_of for d in status["resolved_on"]]
-    upheld = status[(status["status"] == "upheld").to_numpy() & np.array(resolved, dtype=bool)]
+    upheld = status[np.array(resolved, dtype=bool)]
     serious = serious[~serious["record_id"].isin(set(upheld["record_id"]))]
     joined = {k: ",".join(v) for k, v in schemes_of.items()}
     frames.append(serious_record_alerts(serious, since, as_of, cfg, kinds, joined))

@@ -212,6 +212,6 @@ def records(store: Store, subject_id: str, lang: str = "zh") -> pd.DataFrame:
 
 def open_objections(store: Store, subject_id: str) -> pd.DataFrame:
     """The subject's objections that are still open."""
-    status = objection_status(store)
-    mine = status[(status["subject_id"] == subject_id) & (status["status"] == "open")]
+    status = objection_status(store, status="open")
+    mine = status[status["subject_id"] == subject_id]
     return mine[["objection_id", "record_id", "opened_on", "reason", "handled_by"]]

@@ -249,3 +249,12 @@ def test_one_objection_s_status_is_its_row_of_every_status(tiny) -> None:
         every[every["record_id"] == rids.iloc[0]].reset_index(drop=True),
     )
     assert objection_status(tiny, objection_id="YY-none").empty
+    # by current status: the latest row's, in the engine
+    for status in ("open", "upheld"):
+        only = objection_status(tiny, status=status).sort_values("objection_id")
+        pd.testing.assert_frame_equal(
+            only.reset_index(drop=True),
+            every[every["status"] == status].reset_index(drop=True),
+        )
+    # the first objection was upheld: not open any more, though its first row was
+    assert opened[0] not in set(objection_status(tiny, status="open")["objection_id"])
