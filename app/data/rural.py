@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pandas as pd
 
@@ -22,17 +23,25 @@ from scoring.policies.rural import RuralConfig
 from scoring.rural_rating import RuralResult, reassess
 
 #: results brought up to date after a change made from the page, shared by every session:
-#: (store, day) → (the data version they are the result for, the result)
-_UPDATED: dict[tuple[str, dt.date], tuple[str, RuralResult]] = {}
+#: (store, day) → (the data version they are the result for, the result being computed)
+_UPDATED: dict[tuple[str, dt.date], tuple[str, Future[RuralResult]]] = {}
 _UPDATED_LOCK = threading.Lock()
+#: one thread brings results up to date, after the change's outcome is shown
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xinping-rural")
 
 
 def updated_result(key: tuple[str, str], day: dt.date) -> RuralResult | None:
     """The result on ``day`` brought up to date by :func:`bring_up_to_date` for the
-    store's data as it is now (``key``: :func:`app.cache.store_key`), or ``None``."""
+    store's data as it is now (``key``: :func:`app.cache.store_key`), or ``None``; waits
+    for it when it is still being computed (a fraction of rating every village again)."""
     with _UPDATED_LOCK:
         hit = _UPDATED.get((key[0], day))
-    return hit[1] if hit is not None and hit[0] == key[1] else None
+    if hit is None or hit[0] != key[1]:
+        return None
+    try:
+        return hit[1].result()
+    except Exception:  # the next page rates every village again instead
+        return None
 
 
 def bring_up_to_date(
@@ -56,7 +65,9 @@ def bring_up_to_date(
     """
     if versions is None or versions[0] != computed_for[1]:
         return
-    fresh = reassess(result, store, households, cfg, build)
+    # computed beside the rest of the page run: the officer sees the change's outcome
+    # first, and the next page waits for the result only if it comes before it is ready
+    fresh = _WORKER.submit(reassess, result, store, list(households), cfg, build)
     with _UPDATED_LOCK:
         _UPDATED[(computed_for[0], result.on)] = (versions[1], fresh)
 
