@@ -156,17 +156,8 @@ def stopwatch(
                             /异议 (YY[A-Z0-9]+)：/); return m && m[1] !== prev; }""",
                         arg=prev,
                     )
-                    page.wait_for_function(
-                        "() => !document.querySelector('[data-testid=stStatusWidget]')"
-                    )
-                    seconds = time.perf_counter() - started
-                    text = page.inner_text("body")
-                    prev = _OUTCOME.search(text).group(1)
-                    found = _RERATE.search(text)
-                    subjects = int(found.group(1)) if found else 0
-                    ms = int(found.group(2).replace(",", "")) if found else 0
-                    out.append((prev, seconds, subjects, ms))
-                    print(f"{prev}: {seconds:.2f} s ({subjects} subjects, {ms} ms)", flush=True)
+                    out.append(_outcome(page, started, _OUTCOME))
+                    prev = out[-1][0]
                 browser.close()
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -196,15 +187,7 @@ def _repairs(page, records: list[tuple[str, str]]) -> list[tuple[str, float, int
         page.wait_for_function(
             "(rid) => document.body.innerText.includes('XF' + rid + '-')", arg=record_id
         )
-        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
-        seconds = time.perf_counter() - started
-        text = page.inner_text("body")
-        found = _RERATE.search(text)
-        subjects = int(found.group(1)) if found else 0
-        ms = int(found.group(2).replace(",", "")) if found else 0
-        rid = _REPAIRED.search(text).group(1)
-        out.append((rid, seconds, subjects, ms))
-        print(f"{rid}: {seconds:.2f} s ({subjects} subjects, {ms} ms)", flush=True)
+        out.append(_outcome(page, started, _REPAIRED))
     return out
 
 
@@ -231,16 +214,24 @@ def _assessments(page, n: int) -> list[tuple[str, float, int, int]]:
                 return m && m[1] !== prev; }""",
             arg=prev,
         )
-        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
-        seconds = time.perf_counter() - started
-        text = page.inner_text("body")
-        prev = _ASSESSED.search(text).group(1)
-        found = _RERATE.search(text)
-        subjects = int(found.group(1)) if found else 0
-        ms = int(found.group(2).replace(",", "")) if found else 0
-        out.append((prev, seconds, subjects, ms))
-        print(f"{prev}: {seconds:.2f} s ({subjects} subjects, {ms} ms)", flush=True)
+        out.append(_outcome(page, started, _ASSESSED))
+        prev = out[-1][0]
     return out
+
+
+def _outcome(page, started: float, ident: re.Pattern) -> tuple[str, float, int, int]:
+    """Once the run that shows a change's outcome has finished: the change's ID (the first
+    group of ``ident``), the seconds since ``started``, and the subjects re-rated and the
+    re-rating's milliseconds the page states."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    seconds = time.perf_counter() - started
+    text = page.inner_text("body")
+    ident_found = ident.search(text).group(1)
+    found = _RERATE.search(text)
+    subjects = int(found.group(1)) if found else 0
+    ms = int(found.group(2).replace(",", "")) if found else 0
+    print(f"{ident_found}: {seconds:.2f} s ({subjects} subjects, {ms} ms)", flush=True)
+    return ident_found, seconds, subjects, ms
 
 
 def main(argv: list[str] | None = None) -> int:

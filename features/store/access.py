@@ -199,24 +199,12 @@ class FileAccess:
 
     def writer_waiting(self) -> bool:
         """True when a writer holds or wants the file (readers should let go)."""
-        if self.mode == WRITE:
-            return False
-        try:
-            fcntl.flock(self._gate, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(self._gate, fcntl.LOCK_UN)
-        return False
+        return self.mode != WRITE and _taken(self._gate, fcntl.LOCK_SH)
 
     def others_waiting(self) -> bool:
         """True when another process (or another handle of this one) waits to take the
         file: a writer keeping an idle connection should let go."""
-        try:
-            fcntl.flock(self._want, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(self._want, fcntl.LOCK_UN)
-        return False
+        return _taken(self._want, fcntl.LOCK_EX)
 
     def close(self) -> None:
         """Release and close the lock files."""
@@ -296,6 +284,17 @@ class FileAccess:
     def _withdraw(self) -> None:
         with contextlib.suppress(OSError):
             self._me.with_suffix(".json").unlink(missing_ok=True)
+
+
+def _taken(fd: int, op: int) -> bool:
+    """True when another holder keeps ``op`` (a shared or exclusive lock) on ``fd`` from
+    being taken now; the lock is not kept."""
+    try:
+        fcntl.flock(fd, op | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
 
 
 class _Notice:
