@@ -41,6 +41,7 @@ from features.store.base import Frames, Store
 from training.backtest import GradeOutcome, Outcomes
 from training.monitor_counts import BatchCounts
 from training.monitor_store import Batch, batch_filter
+from training.reference import bin_edges
 
 #: buckets per unit of ln(PD) for the AUC's windows (any order-preserving map is exact)
 AUC_BUCKETS_PER_LN = 256
@@ -56,7 +57,7 @@ def _double(value: float) -> str:
 def bin_sql(spec: dict, column: str) -> tuple[str, list[Any]]:
     """The bin index of ``column`` in ``spec`` as SQL, and its parameters (categories)."""
     if spec["kind"] == "numeric":
-        cuts = list(spec["cuts"])
+        cuts = bin_edges(spec["cuts"])  # as training.reference.counts_in compares
         x = f"CAST({column} AS DOUBLE)"
         whens = [f"WHEN {x} IS NULL OR isnan({x}) THEN {len(cuts) + 1}"]
         whens += [f"WHEN {x} <= {_double(c)} THEN {i}" for i, c in enumerate(cuts)]

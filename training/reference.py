@@ -8,7 +8,10 @@ the training rows in each bin, plus the predicted PD level.
 
 * Numeric values: deciles of the training values (ties merged) as inner cut points,
   bins ``(-inf, c1], (c1, c2], …, (ck, inf)`` as :func:`models.metrics.psi` cuts
-  them, and one more bin for missing values.
+  them, and one more bin for missing values. A value compares with a cut widened by
+  :data:`CUT_SLACK` (:func:`bin_edges`): a cut is often a training value itself, and
+  the same indicator summed in another order (DuckDB's threads between two runs,
+  Spark against DuckDB) moves in its last digits; it must not change bins.
 * Categories: one bin per training category, one for a category the training
   population never had (``other``), one for missing.
 
@@ -34,6 +37,9 @@ FORMAT_VERSION = 1
 #: quantile bins of a numeric value
 BINS = 10
 OTHER, MISSING = "__other__", "__missing__"
+#: (relative, absolute) slack of a cut: values this close to it are the same value (the
+#: engines' indicators agree to 1e-9 relative; a zero may come out as ±1e-16)
+CUT_SLACK = (1e-9, 1e-12)
 
 
 def _numeric(values: pd.Series) -> bool:
@@ -77,13 +83,23 @@ def shares_of(counts: np.ndarray) -> np.ndarray:
     return counts / n if n else np.asarray(counts).astype(float)
 
 
+def bin_edges(cuts) -> np.ndarray:
+    """The upper edges numeric values are compared with (``x <= edge``, the first that
+    holds): each cut raised by its :data:`CUT_SLACK`, so that a value equal to a cut
+    but for its last digits falls in the cut's bin on every engine. Non-decreasing as
+    the cuts increase; two cuts within the slack of each other (-7e-17 and 0) put
+    their values in the lower one's bin."""
+    c = np.asarray(cuts, dtype=float)
+    return c + np.maximum(np.abs(c) * CUT_SLACK[0], CUT_SLACK[1])
+
+
 def counts_in(spec: dict, values: pd.Series, weight: np.ndarray | None = None) -> np.ndarray:
     """How many of ``values`` (or how much of ``weight``) fall in each bin of ``spec``.
 
     Monitoring on Spark counts the same bins in SQL (:mod:`training.monitor_sql`).
     """
     if spec["kind"] == "numeric":
-        cuts = np.asarray(spec["cuts"], dtype=float)
+        cuts = bin_edges(spec["cuts"])
         x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
         index = np.searchsorted(cuts, x, side="left")
         index[np.isnan(x)] = len(cuts) + 1

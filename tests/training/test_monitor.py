@@ -57,6 +57,43 @@ def test_numeric_bins_are_closed_on_the_right_as_models_metrics_psi_cuts_them() 
     assert _psi(train, batch) == pytest.approx(metrics.psi(train, batch, bins=cuts), rel=1e-9)
 
 
+def test_a_value_off_a_cut_by_its_last_digits_stays_in_the_cuts_bin() -> None:
+    """A cut is often a training value; the same indicator summed in another order (another
+    run's threads, the other engine) differs in its last digits and must count alike, in
+    pandas and in the engines' SQL (training.monitor_sql)."""
+    from features.store.duckdb_store import DuckDBStore
+    from training.monitor_sql import bin_sql
+
+    train = pd.Series([0.1, 0.2, 1 / 3, 0.5, 2.0, -7.2e-17, 0.0, 0.0, np.nan])
+    spec = {"kind": "numeric", "cuts": [-7.2e-17, 0.2, 1 / 3, 2.0]}  # cuts drawn at values
+    spec["shares"] = list(shares_in(spec, train))
+    off = [np.nextafter(c, np.inf) for c in spec["cuts"]] + [c * (1 + 1e-12) for c in spec["cuts"]]
+    drawn = list(spec["cuts"]) * 2
+    # a zero from the other engine counts with the -7.2e-17 that was drawn as a cut
+    off, drawn = [*off, 0.0, 1e-17], [*drawn, -7.2e-17, -7.2e-17]
+    got, want = counts_in_each(spec, off), counts_in_each(spec, drawn)
+    assert got == want
+    expr, params = bin_sql(spec, "x")
+    with DuckDBStore(":memory:") as store:
+        frame = pd.DataFrame({"x": off + drawn})
+        sql_bins = store.query(f"SELECT {expr} AS b FROM f", params, {"f": frame})["b"].tolist()
+    assert sql_bins == got + want
+    # the training values fall as (-inf, c1], (c1, c2], …: each cut's value in its bin
+    assert np.array(spec["shares"]) * 9 == pytest.approx([3, 2, 1, 2, 0, 1])
+    # and quantile cuts drawn from data keep its shares
+    data = pd.Series(np.random.default_rng(3).poisson(2, 1_000) / 3)
+    spec = bins_of(data)
+    x = data.to_numpy()
+    assert spec["shares"][0] == pytest.approx(np.mean(x <= spec["cuts"][0]))
+
+
+def counts_in_each(spec: dict, values: list[float]) -> list[int]:
+    """The bin of each value alone."""
+    from training.reference import counts_in
+
+    return [int(np.argmax(counts_in(spec, pd.Series([v])))) for v in values]
+
+
 def test_traffic_light_boundaries_follow_the_configuration() -> None:
     assert [light(v, CFG) for v in (0.0999, 0.10, 0.25, 0.2501)] == [GREEN, AMBER, AMBER, RED]
     strict = MonitorConfig(psi_amber=0.05, psi_red=0.10)
