@@ -63,6 +63,9 @@ def assess(_store: Store, day: dt.date, key: tuple[str, str]) -> RuralResult:
     return rural_assessment(_store, day, cfg.rural.config(), cfg.build_config())
 
 
+#: the outcome of an assessment saved on the previous run, shown after the page is redrawn
+_SAVED = "_rural_saved"
+
 # after an assessment stored from this page, the result brought up to date with it
 # (app.data.rural.bring_up_to_date) instead of every village rated again
 computed_for = store_key(s)
@@ -247,8 +250,12 @@ if save and not after_limit(day, t("rural.date")):
             household,
             {"record_id": out.ident, "score": score, "on": str(day)},
         )
-        rerated(
+        # drawn again so the tables above show the new verdicts; the outcome after them
+        st.session_state[_SAVED] = (
             t("rural.saved", id=out.ident),
             mask_frame(user, changes_frame(out.changes)),
             out.seconds,
         )
+        st.rerun()
+if _SAVED in st.session_state:
+    rerated(*st.session_state.pop(_SAVED))

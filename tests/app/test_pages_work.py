@@ -322,13 +322,14 @@ def test_rural_assessment_is_a_new_record_and_re_rates_the_household(app_env: di
     assert len(log) == 1 and log["subject_id"].iloc[0].startswith("pid:")
     with DuckDBStore(app_env["store"]) as st:
         assert "village_assessment" in set(views_of(st, household)["action"])
-    # the page drawn next shows the villages with the new rating: the result brought up to
-    # date with the assessment alone is what rating every village again gives
+    # the page is drawn again after the save: above the form, the new assessment and the
+    # villages with the new rating; the result brought up to date with the assessment
+    # alone is what rating every village again gives
     from app.data import rural as rural_data
     from app.settings import settings
     from scoring.rural_rating import rural_assessment
 
-    ok(at.run())
+    assert any(f"记录 {new['record_id']}" in c.value for c in at.caption)
     with DuckDBStore(app_env["store"]) as st:
         # the entry kept for this store's data now (other tests' stores have theirs)
         key = (str(Path(app_env["store"]).resolve()), st.data_version())
@@ -343,6 +344,8 @@ def test_rural_assessment_is_a_new_record_and_re_rates_the_household(app_env: di
     shown = next(m.value for m in at.metric if m.label == "信用户")
     credit = int(fresh.offers["credit_household"].sum())
     assert shown == f"{credit:,} / {len(fresh.offers):,}"
+    ok(at.run())  # the outcome is shown once, after the save
+    assert not any("已保存评议记录" in s.value for s in at.success)
 
 
 # --- profile additions ---------------------------------------------------------
