@@ -458,6 +458,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rural.date": ("评议日期", "Date of the assessment"),
     "rural.note": ("说明（如更正原因）", "Note (e.g. why it is corrected)"),
     "rural.save": ("保存评议并重新评价", "Store and re-rate"),
+    "rural.computing": (
+        "正在按当日农户评级评定全部信用村和信用乡镇（首次查看需较长时间）…",
+        "Judging every village and township from the day's household ratings (slow at first)…",
+    ),
     "rural.saving": ("正在保存并重新评价该农户…", "Storing and re-rating the household…"),
     "rural.saved": (
         "已保存评议记录 {id}（新增一条记录，原记录保留）。",

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from features.build import build_features
@@ -105,10 +106,41 @@ def rural_assessment(
 
 def _replace_rows(old: pd.DataFrame, new: pd.DataFrame, key: str, keys: set) -> pd.DataFrame:
     """``old`` with its rows whose ``key`` is in ``keys`` replaced by ``new``'s (in ``key``
-    order, as the whole assessment sorts them)."""
-    kept = old[~old[key].isin(keys)]
-    out = pd.concat([kept, new.reindex(columns=old.columns)], ignore_index=True)
+    order, as the whole assessment sorts them).
+
+    When ``new`` holds the same keys as the rows it replaces, each once, with the same
+    columns and types (a household re-rated), its values are put in those rows' places:
+    a city's million households are neither copied twice nor sorted again.
+    """
+    hit = old[key].isin(keys).to_numpy()
+    pos = np.flatnonzero(hit)
+    new = new.reindex(columns=old.columns)
+    at = old[key].iloc[pos]
+    if (
+        len(pos) == len(new)
+        and new[key].is_unique
+        and set(at) == set(new[key])
+        and new.dtypes.equals(old.dtypes)
+    ):
+        values = new.set_index(key).loc[at.to_numpy()]
+        columns = {col: _put(old[col], pos, values[col]) for col in values.columns}
+        # the columns that did not move are the old ones, not copies
+        return pd.DataFrame({key: old[key], **columns}, index=old.index, copy=False)[old.columns]
+    kept = old[~hit]
+    out = pd.concat([kept, new], ignore_index=True)
     return out.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _put(column: pd.Series, pos: np.ndarray, values: pd.Series) -> pd.Series:
+    """``column`` with ``values`` at positions ``pos``: the column itself when they are
+    the values it has there (most of a re-rated household's indicators)."""
+    now = column.iloc[pos]
+    both_missing = now.isna().to_numpy() & values.isna().to_numpy()
+    if ((now.to_numpy() == values.to_numpy()) | both_missing).all():
+        return column
+    out = column.copy()
+    out.iloc[pos] = values.to_numpy()
+    return out
 
 
 def _replace_criteria(old: pd.DataFrame, new: pd.DataFrame, units: set) -> pd.DataFrame:
@@ -153,19 +185,19 @@ def reassess(
         features = features.merge(before, on="subject_id", how="left")
     places = household_places(store, ids)
     fresh = rural_frame(ratings, features, places)
-    frame = _replace_rows(result.households, fresh, "subject_id", set(ids))
-    # every village and township a changed household was or is in
-    touched = pd.concat([result.households[result.households["subject_id"].isin(ids)], fresh])
-    v_codes = set(touched["village_code"].dropna())
-    t_codes = set(touched["township_code"].dropna())
-    t_codes |= set(frame.loc[frame["village_code"].isin(v_codes), "township_code"].dropna())
-    t_codes |= set(
-        result.villages.units.loc[
-            result.villages.units["village_code"].isin(v_codes), "township_code"
-        ].dropna()
-    )
-    in_villages = frame[frame["village_code"].isin(v_codes)]
+    old = result.households
+    was = old[old["subject_id"].isin(ids)]
+    frame = _replace_rows(old, fresh, "subject_id", set(ids))
+    # every village a changed household was or is in, and every township it was or is in
+    # (its households moved) or one of those villages is placed in (the villages moved)
+    v_codes = set(was["village_code"].dropna()) | set(fresh["village_code"].dropna())
+    in_v = frame["village_code"].isin(v_codes).to_numpy()
+    in_villages = frame[in_v]
     v_new = assess_villages(in_villages, cfg)
+    v_old = result.villages.units
+    t_codes = set(was["township_code"].dropna()) | set(fresh["township_code"].dropna())
+    t_codes |= set(v_old.loc[v_old["village_code"].isin(v_codes), "township_code"].dropna())
+    t_codes |= set(v_new.units["township_code"].dropna())
     counts = per_village(result.businesses)
     v_units = v_new.units.merge(counts, on="village_code", how="left")
     v_units[["businesses", "businesses_worst"]] = (
@@ -175,15 +207,13 @@ def reassess(
         _replace_rows(result.villages.units, v_units, "village_code", v_codes),
         _replace_criteria(result.villages.criteria, v_new.criteria, v_codes),
     )
-    in_townships = frame[frame["township_code"].isin(t_codes)]
-    t_new = assess_townships(in_townships, villages, cfg)
+    in_t = frame["township_code"].isin(t_codes).to_numpy()
+    t_new = assess_townships(frame[in_t], villages, cfg)
     townships = Assessment(
         _replace_rows(result.townships.units, t_new.units, "township_code", t_codes),
         _replace_criteria(result.townships.criteria, t_new.criteria, t_codes),
     )
-    reached = set(in_townships["subject_id"]) | set(in_villages["subject_id"])
-    offers_new = household_offers(
-        frame[frame["subject_id"].isin(reached)], cfg, villages=villages, townships=townships
-    )
-    offers = _replace_rows(result.offers, offers_new, "subject_id", reached)
+    reach = frame[in_v | in_t]
+    offers_new = household_offers(reach, cfg, villages=villages, townships=townships)
+    offers = _replace_rows(result.offers, offers_new, "subject_id", set(reach["subject_id"]))
     return RuralResult(on, frame, villages, townships, offers, result.businesses)

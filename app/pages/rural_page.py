@@ -70,7 +70,9 @@ _SAVED = "_rural_saved"
 # (app.data.rural.bring_up_to_date) instead of every village rated again
 computed_for = store_key(s)
 try:
-    result = updated_result(computed_for, on) or assess(s, on, computed_for)
+    # the first view of a day rates every village from every household (a city: ~40 s)
+    with st.spinner(t("rural.computing"), show_time=True):
+        result = updated_result(computed_for, on) or assess(s, on, computed_for)
 except NoRuralRatingsError:
     st.info(t("rural.empty"))
     st.stop()

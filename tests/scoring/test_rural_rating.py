@@ -16,9 +16,11 @@ from scoring.rural_rating import NoRuralRatingsError, reassess, rural_assessment
 T = dt.date(2026, 10, 31)
 
 
-def _rate_households(store) -> None:
-    """Household grades by hand (the scoring tests train no household champion)."""
+def _rate_households(store, leave_out: int = 0) -> list[str]:
+    """Household grades by hand (the scoring tests train no household champion); the
+    first ``leave_out`` households are left unrated, and returned."""
     ids = build_features(store, "household", T)["subject_id"]
+    left, ids = list(ids[:leave_out]), ids[leave_out:]
     grades = np.random.default_rng(3).choice(
         ["AAA", "AA", "A", "NR"], len(ids), p=[0.25, 0.35, 0.25, 0.15]
     )
@@ -32,6 +34,7 @@ def _rate_households(store) -> None:
             "ratings",
         ),
     )
+    return left
 
 
 def test_villages_read_the_loan_book_at_the_date(tiny) -> None:
@@ -67,16 +70,22 @@ def test_the_yearly_npl_increment_reads_the_book_a_year_before(tiny) -> None:
 
 
 def _same(a, b, key: str) -> None:
+    """The same rows in the same order (the whole assessment's: by ``key``)."""
     import pandas as pd
 
-    a = a.sort_values(key, kind="stable").reset_index(drop=True)
-    b = b.sort_values(key, kind="stable").reset_index(drop=True)
+    assert a[key].is_monotonic_increasing
     pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=False)
 
 
-@pytest.mark.parametrize("increment", [None, 1.0])
-def test_a_result_brought_up_to_date_is_the_one_rated_again(tiny, increment) -> None:
-    _rate_households(tiny)
+@pytest.mark.parametrize(
+    ("increment", "newly_rated"),
+    [(None, 0), (1.0, 0), (None, 1)],
+    ids=["households re-rated", "with the NPL increment", "a household rated first"],
+)
+def test_a_result_brought_up_to_date_is_the_one_rated_again(tiny, increment, newly_rated) -> None:
+    # re-rated households' values are put in their rows' places; a household rated for
+    # the first time is a new row (tests both ways of scoring.rural_rating._replace_rows)
+    new = _rate_households(tiny, leave_out=newly_rated)
     # loans judged leniently: the verdicts turn on the 信用户 and 信用村 shares, so that
     # the township's verdict (and so every household's discount in it) moves too
     cfg = RuralConfig(
@@ -98,9 +107,14 @@ def test_a_result_brought_up_to_date_is_the_one_rated_again(tiny, increment) -> 
     other = frame.loc[frame["township_code"] != township, "subject_id"].iloc[0]
     rows = [rating(s, T, "AAA", "2026-11-03 09:00", scheme="household") for s in village_ids]
     rows.append(rating(other, T, "NR", "2026-11-03 09:00", scheme="household", pd_=0.4))
+    rows += [rating(s, T, "A", "2026-11-03 09:00", scheme="household") for s in new]
     tiny.append("ratings", table_frame(rows, "ratings"))
-    changed = [*village_ids, other]
+    changed = [*village_ids, other, *new]
+    assert not set(new) & set(before.households["subject_id"])
     now = reassess(before, tiny, changed, cfg, BuildConfig())
+    if not new:  # the households' rows updated in place: an unmoved column is not copied
+        loans = (r.households["loans_outstanding"].to_numpy() for r in (now, before))
+        assert np.shares_memory(*loans)
     again = rural_assessment(tiny, T, cfg, BuildConfig())
     _same(now.households, again.households, "subject_id")
     _same(now.villages.units, again.villages.units, "village_code")
