@@ -412,14 +412,22 @@ def date_limit() -> DateLimit:
     return settings().dates.limit(store())
 
 
-def after_limit(day: dt.date, what: str) -> bool:
-    """Whether ``day`` is after :func:`date_limit`; if so the refusal is shown (one line,
-    the session's language) and the caller does nothing."""
+def limit_refusal(day: dt.date, what: str) -> str | None:
+    """The refusal of ``day`` when it is after :func:`date_limit` (one line, the session's
+    language), else ``None``."""
     from app.i18n import lang
 
     try:
         date_limit().check(day, what)
     except FutureDateError as exc:
-        st.error(exc.zh if lang() == "zh" else exc.en)
-        return True
-    return False
+        return exc.zh if lang() == "zh" else exc.en
+    return None
+
+
+def after_limit(day: dt.date, what: str) -> bool:
+    """Whether ``day`` is after :func:`date_limit`; if so the refusal is shown and the
+    caller does nothing."""
+    refusal = limit_refusal(day, what)
+    if refusal is not None:
+        st.error(refusal)
+    return refusal is not None

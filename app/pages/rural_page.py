@@ -30,6 +30,7 @@ from app.state import (
     audit,
     audit_lookup,
     date_limit,
+    limit_refusal,
     mask_frame,
     mlflow_home,
     require,
@@ -63,9 +64,6 @@ def assess(_store: Store, day: dt.date, key: tuple[str, str]) -> RuralResult:
     return rural_assessment(_store, day, cfg.rural.config(), cfg.build_config())
 
 
-#: the outcome of an assessment saved on the previous run, shown after the page is redrawn
-_SAVED = "_rural_saved"
-
 # after an assessment stored from this page, the result brought up to date with it
 # (app.data.rural.bring_up_to_date) instead of every village rated again
 computed_for = store_key(s)
@@ -76,6 +74,67 @@ try:
 except NoRuralRatingsError:
     st.info(t("rural.empty"))
     st.stop()
+
+
+def store_assessment(household: str, score: int, day: dt.date, note: str) -> tuple[str, object]:
+    """Store the assessment submitted with the form at the bottom and re-rate its household
+    (and the village's co-operatives); returns what to show under the form: ``("saved",
+    (title, changes, seconds))``, or ``("error" | "warning", message)``."""
+    refusal = limit_refusal(day, t("rural.date"))
+    if refusal is not None:
+        return "error", refusal
+    try:
+        with st.spinner(t("rural.saving")):
+            out = assess_household(
+                s,
+                household,
+                float(score),
+                day,
+                user.username,
+                mlflow_home(),
+                cfg.build_config(),
+                cfg.rating_policies(),
+                note,
+            )
+    except NoModelError:
+        return "warning", t("rural.no_model")
+    except ValueError as exc:
+        return "error", formats.plain(str(exc))  # may quote what was typed
+    if day == on:  # the households' ratings of the day shown moved
+        bring_up_to_date(
+            s,
+            result,
+            computed_for,
+            [c.subject_id for c in out.changes if c.scheme == "household"],
+            out.versions,
+            cfg.rural.config(),
+            cfg.build_config(),
+        )
+    audit(
+        user,
+        "village_assessment",
+        household,
+        {"record_id": out.ident, "score": score, "on": str(day)},
+    )
+    changes = mask_frame(user, changes_frame(out.changes))
+    return "saved", (t("rural.saved", id=out.ident), changes, out.seconds)
+
+
+# this run follows a click on the form's button (at the bottom): the assessment is stored
+# before anything is drawn, so the tables, the verdicts and the current assessment below
+# show it; its outcome is shown under the form
+outcome = None
+if st.session_state.get("save"):
+    outcome = store_assessment(
+        st.session_state["household"],
+        int(st.session_state["score"]),
+        st.session_state["assess_on"],
+        st.session_state.get("note", ""),
+    )
+    if outcome[0] == "saved":
+        computed_for = store_key(s)
+        with st.spinner(t("rural.computing"), show_time=True):
+            result = updated_result(computed_for, on) or assess(s, on, computed_for)
 
 
 def criteria_table(unit: str) -> None:
@@ -204,7 +263,7 @@ else:
     )
 with st.form("assessment"):
     f1, f2 = st.columns(2)
-    score = f1.number_input(
+    f1.number_input(
         t("rural.score"),
         min_value=0,
         max_value=100,
@@ -212,52 +271,14 @@ with st.form("assessment"):
         key="score",
         value=int(now["value_num"]) if now is not None else 80,
     )
-    day = f2.date_input(
+    f2.date_input(
         t("rural.date"), value=limit, max_value=limit, key="assess_on", format="YYYY-MM-DD"
     )
-    note = st.text_input(t("rural.note"), key="note")
-    save = st.form_submit_button(t("rural.save"), key="save", type="primary")
-if save and not after_limit(day, t("rural.date")):
-    try:
-        with st.spinner(t("rural.saving")):
-            out = assess_household(
-                s,
-                household,
-                float(score),
-                day,
-                user.username,
-                mlflow_home(),
-                cfg.build_config(),
-                cfg.rating_policies(),
-                note,
-            )
-    except NoModelError:
-        st.warning(t("rural.no_model"))
-    except ValueError as exc:
-        st.error(formats.plain(str(exc)))  # may quote what was typed
+    st.text_input(t("rural.note"), key="note")
+    st.form_submit_button(t("rural.save"), key="save", type="primary")
+if outcome is not None:
+    kind, shown = outcome
+    if kind == "saved":
+        rerated(*shown)
     else:
-        if day == on:  # the households' ratings of the day shown moved
-            bring_up_to_date(
-                s,
-                result,
-                computed_for,
-                [c.subject_id for c in out.changes if c.scheme == "household"],
-                out.versions,
-                cfg.rural.config(),
-                cfg.build_config(),
-            )
-        audit(
-            user,
-            "village_assessment",
-            household,
-            {"record_id": out.ident, "score": score, "on": str(day)},
-        )
-        # drawn again so the tables above show the new verdicts; the outcome after them
-        st.session_state[_SAVED] = (
-            t("rural.saved", id=out.ident),
-            mask_frame(user, changes_frame(out.changes)),
-            out.seconds,
-        )
-        st.rerun()
-if _SAVED in st.session_state:
-    rerated(*st.session_state.pop(_SAVED))
+        (st.warning if kind == "warning" else st.error)(shown)

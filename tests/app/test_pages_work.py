@@ -344,7 +344,7 @@ def test_rural_assessment_is_a_new_record_and_re_rates_the_household(app_env: di
     shown = next(m.value for m in at.metric if m.label == "信用户")
     credit = int(fresh.offers["credit_household"].sum())
     assert shown == f"{credit:,} / {len(fresh.offers):,}"
-    ok(at.run())  # the outcome is shown once, after the save
+    ok(at.run())  # the outcome is shown once, under the form, after the save
     assert not any("已保存评议记录" in s.value for s in at.success)
 
 
