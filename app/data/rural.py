@@ -17,7 +17,7 @@ import pandas as pd
 
 from features.compile import BuildConfig
 from features.store.base import Store
-from features.subjects import current_subjects_sql
+from features.subjects import current_subjects_sql, ever_sql
 from scoring.casework import ASSESSMENT_KIND
 from scoring.policies.rural import RuralConfig
 from scoring.rural_rating import RuralResult, reassess
@@ -74,7 +74,8 @@ def bring_up_to_date(
 
 def names(store: Store, subject_type: str) -> dict[str, str]:
     """Code → name of every village or township."""
-    frame = store.query(current_subjects_sql(subject_type, ("subject_id", "name")))
+    within = ever_sql("subject_type", subject_type)
+    frame = store.query(current_subjects_sql(subject_type, ("subject_id", "name"), within))
     return dict(zip(frame["subject_id"], frame["name"], strict=True))
 
 
@@ -113,14 +114,20 @@ def households(store: Store, result: RuralResult, village: str) -> pd.DataFrame:
     weighing most; rows are sorted by it, then by PD (riskiest first).
     """
     h = result.households
-    mine = h[h["village_code"] == village][["subject_id", "final_grade", "pd"]]
-    offers = result.offers[["subject_id", "credit_household", "credit_line", "rate_discount"]]
+    mine = h.loc[h["village_code"] == village, ["subject_id", "final_grade", "pd"]]
+    # the village's offers first: a merge with a city's million offers builds on all of them
+    offers = result.offers.loc[
+        result.offers["subject_id"].isin(mine["subject_id"]),
+        ["subject_id", "credit_household", "credit_line", "rate_discount"],
+    ]
     out = mine.merge(offers, on="subject_id", how="left")
     crit = result.villages.criteria
     failing = crit[(crit["unit_code"] == village) & ~crit["passed"]]
     heavy = [sid for ids in failing["weighing"] for sid in ids]
     out["weighs"] = out["subject_id"].map(lambda s: heavy.count(s))
-    current = current_subjects_sql("household", ("subject_id", "name", "village_code"))
+    current = current_subjects_sql(
+        "household", ("subject_id", "name", "village_code"), ever_sql("village_code", village)
+    )
     people = store.query(
         f"SELECT subject_id, name FROM ({current}) s WHERE village_code = ?", [village]
     )

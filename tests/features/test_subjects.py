@@ -14,6 +14,7 @@ from features.subjects import (
     current_rows,
     current_subject,
     current_subjects_sql,
+    ever_sql,
     is_open,
     open_on_sql,
 )
@@ -86,6 +87,44 @@ def test_one_current_version_per_subject_in_sql_and_in_process(store) -> None:
     assert current_subject(store, "nobody") is None
     # a type filter applies to the current version
     assert len(store.query(current_subjects_sql("household"))) == 0
+
+
+def test_narrowing_to_the_subjects_ever_of_a_value_keeps_the_current_versions(store) -> None:
+    """A subject moved out of a village (or of a type) by its current version is not in it,
+    one moved in is, whether the window reads every subject or only those ever there."""
+    store.append(
+        "subjects",
+        pd.DataFrame(
+            [
+                _row(A, "甲", "2026-11-03 09:00", 8, village_code="V2"),  # moved out of V1
+                _row(C, "丙", "2026-11-03 09:00", 9, village_code="V1"),  # moved in
+                _row(D, "丁", "2026-11-03 09:00", 10, subject_type="household"),
+            ]
+        ),
+    )
+    store.append(
+        "subjects", pd.DataFrame([_row(A, "甲", "2026-11-01 09:00", 11, village_code="V1")])
+    )
+    cols = ("subject_id", "name", "village_code")
+    for column, value, typ in (
+        ("village_code", "V1", None),
+        ("subject_type", "household", "household"),
+    ):
+        plain = store.query(
+            f"SELECT * FROM ({current_subjects_sql(typ, cols)}) s WHERE {column} = ?"
+            if typ is None
+            else current_subjects_sql(typ, cols),
+            [value] if typ is None else None,
+        )
+        narrowed_sql = current_subjects_sql(typ, cols, ever_sql(column, value))
+        narrowed = store.query(
+            f"SELECT * FROM ({narrowed_sql}) s WHERE {column} = ?" if typ is None else narrowed_sql,
+            [value] if typ is None else None,
+        )
+        assert plain.sort_values("subject_id").equals(narrowed.sort_values("subject_id"))
+        assert len(plain) == 1
+    with pytest.raises(ValueError, match="no column"):
+        ever_sql("village_code = 'x' OR 1", "x")
 
 
 @pytest.mark.parametrize(
