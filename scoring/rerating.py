@@ -241,12 +241,16 @@ def rerate(
     # ratings are not in a slice: the rows written for one scheme stay visible to the next
     view = shared_slice(store, ids, models, policies)
     for scheme, model in models.items():
-        in_force = ratings_on(store, scheme, on, ids).set_index("subject_id")
         # the rows score_scheme would write, kept in hand: they are the "after" (the
         # latest scored_at of the day), so the store is not read back for them
         after = rate_subjects(view, model, on, cfg, ids, cause=cause, policies=policies)
         if after.empty:
             continue
+        # the ratings in force of the subjects this scheme rated, before its rows are
+        # written: a list of other types' ids too spans the table's row groups (city,
+        # a household with its village's co-operatives: 150-320 ms against 10)
+        rated_ids = list(after["subject_id"])
+        in_force = ratings_on(store, scheme, on, rated_ids).set_index("subject_id")
         write_ratings(store, after, replace_batch=False)
         same_day = None if before is None else before.get(scheme)
         for _, row in after.iterrows():
