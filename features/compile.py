@@ -57,6 +57,16 @@ EPOCH = dt.date(2000, 1, 1)  # origin of the date axis of a growth slope (any fi
 
 #: decimals a sum of amounts (yuan: the cent) and of values is rounded to, on every engine
 SUM_DECIMALS = (2, 6)
+#: decimals an average, a coefficient of variation, a growth slope or a members' ratio is
+#: rounded to: the engines add in a thread-dependent order, so the same build moved these
+#: in their last bits from run to run (and two subjects with the same history apart), which
+#: could put a subject on the other side of a model's split or a monitoring cut
+RATIO_DECIMALS = 12
+
+
+def _fixed(expr: str) -> str:
+    """``expr`` rounded to :data:`RATIO_DECIMALS` (see there)."""
+    return f"round({expr}, {RATIO_DECIMALS})"
 
 
 @dataclass(frozen=True)
@@ -429,7 +439,7 @@ def record_agg_sql(
         case "max_value":
             return f"max(CASE WHEN {cond} THEN {alias}.value_num END)"
         case "avg_value":
-            return f"avg(CASE WHEN {cond} THEN {alias}.value_num END)"
+            return _fixed(f"avg(CASE WHEN {cond} THEN {alias}.value_num END)")
         case "latest_value":
             return _latest(cond, f"{alias}.value_num")
         case "latest_text":
@@ -443,7 +453,7 @@ def record_agg_sql(
         case "cv_amount" | "cv_value":
             column = "amount" if rec.agg == "cv_amount" else "value_num"
             col = f"CASE WHEN {cond} THEN {alias}.{column} END"
-            return f"stddev_pop({col}) / nullif(avg({col}), 0)"
+            return _fixed(f"stddev_pop({col}) / nullif(avg({col}), 0)")
         case "growth_amount" | "growth_value":
             # yearly growth rate: slope of the log (a zero or negative is left out) on the
             # date in years; null with fewer than two dated values (no slope to fit)
@@ -452,7 +462,7 @@ def record_agg_sql(
             x = f"{d.days_between(f'{alias}.rdate', lit(EPOCH))} / {_double(365.25)}"
             x = f"CASE WHEN {y} IS NOT NULL THEN {x} END"
             # DuckDB gives NaN, Spark NULL, for a single date: both NULL here
-            return f"CASE WHEN var_pop({x}) > 0 THEN regr_slope({y}, {x}) END"
+            return f"CASE WHEN var_pop({x}) > 0 THEN {_fixed(f'regr_slope({y}, {x})')} END"
         case "distinct_months":
             return d.count_distinct(
                 f"CASE WHEN {cond} THEN year({alias}.rdate) * 12 + month({alias}.rdate) END"
@@ -467,7 +477,7 @@ def _member_agg(m: Members) -> str:
         case "count":
             return "count(m.subject_id)"
         case "mean":
-            return f"avg(m.{m.of})"
+            return _fixed(f"avg(m.{m.of})")
         case "share":
             c: Condition = m.where  # type: ignore[assignment]
             among = "m.subject_id IS NOT NULL"
@@ -478,7 +488,7 @@ def _member_agg(m: Members) -> str:
                 f"THEN {_double(1)} WHEN {among} THEN {_double(0)} END)"
             )
         case "sum_ratio":
-            return f"sum(m.{m.of}) / nullif(sum(m.{m.over}), 0)"
+            return _fixed(f"sum(m.{m.of}) / nullif(sum(m.{m.over}), 0)")
     raise ValueError(f"unknown member aggregation {m.fn!r}")
 
 

@@ -27,7 +27,14 @@ import pandas as pd
 import pyarrow as pa
 
 from features.common_flags import flags_of
-from features.compile import EPOCH, SUM_DECIMALS, BuildConfig, add_months, anchor_names
+from features.compile import (
+    EPOCH,
+    RATIO_DECIMALS,
+    SUM_DECIMALS,
+    BuildConfig,
+    add_months,
+    anchor_names,
+)
 from features.declare import AttributeDecl
 from features.dsl import (
     ZERO_WHEN_NONE,
@@ -161,8 +168,8 @@ def _aggregate(
             return float(vals.max())
         mean = float(vals.mean())
         if agg == "avg_value":
-            return mean
-        return None if mean == 0 else float(vals.std()) / mean
+            return round(mean, RATIO_DECIMALS)
+        return None if mean == 0 else round(float(vals.std()) / mean, RATIO_DECIMALS)
     if agg in ("latest_value", "latest_text"):
         col = c["value_num"] if agg == "latest_value" else c["value_text"]
         best, key = None, None
@@ -205,7 +212,7 @@ def _growth(col: np.ndarray, rdate: np.ndarray, sel: np.ndarray) -> float | None
     var = float(((x - x.mean()) ** 2).mean())
     if var == 0:
         return None
-    return float(((x - x.mean()) * (y - y.mean())).mean()) / var
+    return round(float(((x - x.mean()) * (y - y.mean())).mean()) / var, RATIO_DECIMALS)
 
 
 # --- subjects -----------------------------------------------------------------------
