@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import pandas as pd
 
@@ -22,26 +22,20 @@ from scoring.casework import ASSESSMENT_KIND
 from scoring.policies.rural import RuralConfig
 from scoring.rural_rating import RuralResult, reassess
 
+log = logging.getLogger("xinping.app")
+
 #: results brought up to date after a change made from the page, shared by every session:
-#: (store, day) → (the data version they are the result for, the result being computed)
-_UPDATED: dict[tuple[str, dt.date], tuple[str, Future[RuralResult]]] = {}
+#: (store, day) → (the data version they are the result for, the result)
+_UPDATED: dict[tuple[str, dt.date], tuple[str, RuralResult]] = {}
 _UPDATED_LOCK = threading.Lock()
-#: one thread brings results up to date, after the change's outcome is shown
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xinping-rural")
 
 
 def updated_result(key: tuple[str, str], day: dt.date) -> RuralResult | None:
     """The result on ``day`` brought up to date by :func:`bring_up_to_date` for the
-    store's data as it is now (``key``: :func:`app.cache.store_key`), or ``None``; waits
-    for it when it is still being computed (a fraction of rating every village again)."""
+    store's data as it is now (``key``: :func:`app.cache.store_key`), or ``None``."""
     with _UPDATED_LOCK:
         hit = _UPDATED.get((key[0], day))
-    if hit is None or hit[0] != key[1]:
-        return None
-    try:
-        return hit[1].result()
-    except Exception:  # the next page rates every village again instead
-        return None
+    return hit[1] if hit is not None and hit[0] == key[1] else None
 
 
 def bring_up_to_date(
@@ -65,9 +59,12 @@ def bring_up_to_date(
     """
     if versions is None or versions[0] != computed_for[1]:
         return
-    # computed beside the rest of the page run: the officer sees the change's outcome
-    # first, and the next page waits for the result only if it comes before it is ready
-    fresh = _WORKER.submit(reassess, result, store, list(households), cfg, build)
+    try:
+        fresh = reassess(result, store, list(households), cfg, build)
+    except Exception as exc:  # the change is stored; the next page rates every village again
+        # the type only: a message may quote a household head's ID
+        log.error("bringing the rural result of %s up to date failed: %s", result.on, type(exc))
+        return
     with _UPDATED_LOCK:
         _UPDATED[(computed_for[0], result.on)] = (versions[1], fresh)
 
