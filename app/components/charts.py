@@ -4,7 +4,7 @@ Each function takes a prepared frame and the page's language and returns an
 ``alt.Chart``; pages hand it to ``st.altair_chart``. Everything a chart draws as
 text is in that language: axis and legend titles, tooltip titles, category
 labels (grades through :func:`app.components.formats.grade`, so ``NR`` reads
-未评) and dates, which are formatted here (``%Y-%m``, ``%Y-%m-%d``) because
+未评为信用户) and dates, which are formatted here (``%Y-%m``, ``%Y-%m-%d``) because
 Vega-Lite's default time format writes English month names.
 """
 

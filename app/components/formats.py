@@ -12,9 +12,10 @@ shown, in both languages.
   says 元); counts have separators too.
 - A missing value is ``—`` in both languages, never ``None``/``NaN``/``NaT``.
 - Grades keep their keys (``AAA``, ``A``, ``D``: the names the scales publish),
-  except the household scale's ``NR`` ("below A"), which reads ``未评`` /
-  ``Not rated``; the grade's label (``信用风险低``, ``优秀信用户``) goes beside it
-  or in its help text.
+  except the household scale's ``NR`` ("below A": rated, not a credit household),
+  which reads as its scale label, ``未评为信用户`` / ``Not a credit household`` (never
+  "not rated": the household has a PD and reasons); the grade's label (``信用风险低``,
+  ``优秀信用户``) goes beside it or in its help text.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ import pandas as pd
 
 MISSING = "—"
 
-#: grade keys that are not names a person reads (the household scale's "below A")
-GRADE_WORDS: dict[str, tuple[str, str]] = {"NR": ("未评", "Not rated")}
+#: grade keys that are not names a person reads (the household scale's "below A"), as
+#: their scale labels read (models/scales/household.toml; a test holds them together)
+GRADE_WORDS: dict[str, tuple[str, str]] = {"NR": ("未评为信用户", "Not a credit household")}
 
 #: yes / no
 YES_NO: dict[bool, tuple[str, str]] = {True: ("是", "Yes"), False: ("否", "No")}
@@ -126,7 +128,8 @@ def yes_no(value: Any, lang: str) -> str:
 
 
 def grade(value: Any, lang: str) -> str:
-    """A grade as a person reads it: its key, but ``NR`` as ``未评`` / ``Not rated``."""
+    """A grade as a person reads it: its key, but ``NR`` as ``未评为信用户`` /
+    ``Not a credit household`` (:data:`GRADE_WORDS`)."""
     if missing(value) or value == "":
         return MISSING
     pair = GRADE_WORDS.get(str(value))

@@ -3,7 +3,7 @@
 :func:`prepare` is pure: it turns a frame into what a person reads — every
 column by its kind (:data:`KINDS`): dates ``2026-09-30``, timestamps without
 seconds, PDs and shares as percentages, money and counts with separators,
-yes/no in words, ``NR`` as 未评 — plus Streamlit column settings (headers,
+yes/no in words, ``NR`` as 未评为信用户 — plus Streamlit column settings (headers,
 pixel widths). Numbers stay numbers where a person
 sorts by them (PD, money, counts); the grid formats them. Missing values show
 as ``—`` (``placeholder``), never ``None``.

@@ -53,7 +53,7 @@ def test_a_planted_defect_is_found(text: str, found: str) -> None:
         "请先运行 xinping score --subject enterprise。",
         "纳税信用级别 M级",
         "SHAP 贡献",
-        "未评",
+        "未评为信用户",
         "挑战者运行 38890aba",
         "抽查批次 INS-20261031-3b205c40：抽取 124 户企业",
         "已保存评议记录 VC-20261031-D37C4B1C24",
@@ -68,7 +68,9 @@ def test_what_a_chinese_page_may_show_passes(text: str) -> None:
 def test_an_english_page_may_show_names_but_not_chinese_words() -> None:
     names = "曲靖市麒麟区沾美科技有限公司\n老松街道"
     assert problems("Profile of 曲靖市麒麟区沾美科技有限公司", "en", names) == []
-    assert problems("Grade 未评", "en", names) == ["Chinese '未评' on an English page"]
+    assert problems("Grade 未评为信用户", "en", names) == [
+        "Chinese '未评为信用户' on an English page"
+    ]
 
 
 def test_a_code_column_may_hold_county_codes_and_free_text_any_words() -> None:
@@ -117,7 +119,7 @@ def test_the_app_components_render_a_table_and_a_chart_that_pass(planted: Path) 
     texts, faults = apptest_texts(at.run())
     assert not at.exception, at.exception
     shown = {t.text for t in texts}
-    assert {"未评", "3.24%", "2026-09-30", "是", "否", "—", "2026-12-03 16:10"} <= shown
+    assert {"未评为信用户", "3.24%", "2026-09-30", "是", "否", "—", "2026-12-03 16:10"} <= shown
     assert faults == [] and check(texts, "zh") == []
 
 
@@ -140,3 +142,22 @@ def test_the_walk_catches_a_raw_table_and_an_untitled_chart(planted: Path) -> No
         "a number without a format",
     ):
         assert expected in found, f"not caught: {expected}\n{found}"
+
+
+def test_a_grade_code_that_is_no_letter_reads_as_its_scale_label() -> None:
+    """``NR`` on the household scale is a rated household that is no credit household:
+    it reads as the scale says (未评为信用户), never as "not rated"."""
+    from app.components.formats import GRADE_WORDS, grade
+    from models.rating import load_scale
+
+    scales = [
+        load_scale(p.stem) for p in (Path(__file__).parents[2] / "models/scales").glob("*.toml")
+    ]
+    codes = {
+        g.key: (g.label_zh, g.label_en)
+        for s in scales
+        for g in s.grades
+        if not (g.key.isalpha() and set(g.key) <= set("ABCDE"))
+    }
+    assert codes and codes == GRADE_WORDS
+    assert grade("NR", "zh") == "未评为信用户" and grade("NR", "en") == "Not a credit household"
