@@ -716,14 +716,25 @@ def build_features_pandas(
 
 
 # -- comparison --------------------------------------------------------------
+#: absolute tolerance of the comparison: the engines round averages, coefficients of
+#: variation, growth slopes and members' ratios to 12 decimals (features/compile.py,
+#: ``RATIO_DECIMALS``) and this reading does not, so a small value (a growth of 3.6e-4 a
+#: year) differs by up to half a step, beyond ``rtol`` alone
+ATOL = 1e-12
+
+
 def compare_frames(
-    expected: pd.DataFrame, actual: pd.DataFrame, scheme: Scheme, rtol: float = 1e-9
+    expected: pd.DataFrame,
+    actual: pd.DataFrame,
+    scheme: Scheme,
+    rtol: float = 1e-9,
+    atol: float = ATOL,
 ) -> list[str]:
     """Differences between two feature frames of ``scheme`` (empty list: equal).
 
     Columns, dtypes and subject ids must match exactly; count-like indicators
-    exactly; other numbers to ``rtol`` with NaN in the same places; categorical
-    indicators value by value.
+    exactly; other numbers to ``rtol`` relative or ``atol`` absolute (:data:`ATOL`)
+    with NaN in the same places; categorical indicators value by value.
     """
     problems: list[str] = []
     if list(expected.columns) != list(actual.columns):
@@ -747,7 +758,7 @@ def compare_frames(
         else:
             x, y = a.to_numpy("float64"), b.to_numpy("float64")
             exact = _is_count(ind)
-            close = (x == y) if exact else np.isclose(x, y, rtol=rtol, atol=0.0)
+            close = (x == y) if exact else np.isclose(x, y, rtol=rtol, atol=atol)
             bad = ~(close | (np.isnan(x) & np.isnan(y)))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

@@ -18,6 +18,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
 from bench.pandas_baseline import (
+    ATOL,
     build_features_pandas,
     compare_frames,
     load_tables,
@@ -50,8 +51,9 @@ def test_baseline_equals_compiled_sql(city, key: str, as_of: str) -> None:
     actual = build_features_pandas(tables, scheme, as_of)
     assert len(expected) > 0
     assert compare_frames(expected, actual, scheme) == []
-    # the same check through pandas' own comparison (floats to 1e-9, NaN positions)
-    pd.testing.assert_frame_equal(expected, actual, check_exact=False, rtol=1e-9, atol=0.0)
+    # the same check through pandas' own comparison (floats to 1e-9 relative or the
+    # engines' rounding step absolute, NaN positions)
+    pd.testing.assert_frame_equal(expected, actual, check_exact=False, rtol=1e-9, atol=ATOL)
 
 
 @pytest.mark.slow
