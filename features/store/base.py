@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,24 @@ import pyarrow as pa
 
 Params = Sequence[Any] | dict[str, Any] | None
 Frames = Mapping[str, pd.DataFrame | pa.Table] | None
+
+
+@dataclass
+class Written:
+    """What a block wrote to a store's analytical tables (:meth:`Store.recording`).
+
+    Attributes
+    ----------
+    rows
+        ``(table, rows)`` of every :meth:`Store.append`, in order, as it was given.
+    complete
+        False when the block may have written rows that are not in ``rows`` (a statement
+        run by :meth:`Store.execute`, or a store that does not record): a reader must
+        then read the store again instead of adding ``rows`` to what it held.
+    """
+
+    rows: list[tuple[str, pd.DataFrame | pa.Table]] = field(default_factory=list)
+    complete: bool = True
 
 
 class Store(abc.ABC):
@@ -66,6 +85,18 @@ class Store(abc.ABC):
         its re-rating) holds it once instead. Stores that hold nothing do nothing.
         """
         return nullcontext(self)
+
+    @contextmanager
+    def recording(self) -> Iterator[Written]:
+        """Note what the block writes on this thread (:class:`Written`).
+
+        A change and its re-rating read the same few subjects before and after the
+        change; knowing the rows the change appended, the re-rating adds them to the rows
+        it read before instead of reading them all again
+        (:meth:`features.store.sliced.SlicedStore.after`). This default records nothing
+        and says so (``complete`` is False).
+        """
+        yield Written(complete=False)
 
     def cluster(self, table: str, by: str) -> None:
         """Store ``table``'s rows in ``by`` order (same rows, nothing lost).

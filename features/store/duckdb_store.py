@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from features.records.schema import TABLES, WORKFLOW_TABLES, create_index_sql, create_table_sql
 from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
-from features.store.base import Frames, Params, Store
+from features.store.base import Frames, Params, Store, Written
 from features.store.lake import LAKE_TABLES, manifest, partitions, write_manifest
 from features.store.spark_types import arrow_schema
 from features.store.workflow import WorkflowStore
@@ -103,6 +103,9 @@ class DuckDBStore(Store):
         self._pinned: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()  # guards cursor creation on the shared connection
         self._memory_version = 0  # the version of a ":memory:" store (no file to keep it in)
+        # what recording() blocks note, per thread (Streamlit serves sessions on threads;
+        # a transaction's bound copy shares it)
+        self._recorded = threading.local()
         self._access: FileAccess | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if self.path == ":memory:":
@@ -342,9 +345,33 @@ class DuckDBStore(Store):
         cols = ", ".join(names)
         with self._with_frames({"_xp_incoming": data}) as cur:
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _xp_incoming")
-        if table not in WORKFLOW_TABLES:
-            self._changed()
+        self._changed()
+        self._note(table, data)
         return n
+
+    @contextmanager
+    def recording(self) -> Iterator[Written]:
+        outer = getattr(self._recorded, "written", None)
+        written = Written()
+        self._recorded.written = written
+        try:
+            yield written
+        finally:
+            self._recorded.written = outer
+            if outer is not None:  # an enclosing block saw these writes too
+                outer.rows += written.rows
+                outer.complete = outer.complete and written.complete
+
+    def _note(self, table: str | None, data: pd.DataFrame | pa.Table | None = None) -> None:
+        """Tell the thread's :meth:`recording` block of an append (``table``) or of a
+        statement whose rows it cannot know (``None``)."""
+        written = getattr(self._recorded, "written", None)
+        if written is None:
+            return
+        if table is None:
+            written.complete = False
+        else:
+            written.rows.append((table, data))
 
     @contextmanager
     def _with_frames(
@@ -383,6 +410,7 @@ class DuckDBStore(Store):
         with self._with_frames(frames) as cur:
             cur.execute(sql, params)
         self._changed()
+        self._note(None)
 
     # -- data version ----------------------------------------------------------
     def _version_file(self) -> Path | None:
@@ -435,6 +463,7 @@ class DuckDBStore(Store):
                 yield bound
             except BaseException:
                 cur.rollback()
+                self._note(None)  # rows noted in the block were not kept
                 raise
             cur.commit()
         self._changed()

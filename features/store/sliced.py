@@ -28,7 +28,8 @@ import pyarrow.compute as pc
 
 from features.link_lookup import links as declared_links
 from features.links import Column, ListPersons, Reverse, SameColumn, Table
-from features.store.base import Frames, Params, Store
+from features.records.schema import TABLES
+from features.store.base import Frames, Params, Store, Written
 
 #: the tables a slice holds (the rest are read from the whole store)
 SLICED_TABLES = (
@@ -145,6 +146,18 @@ def fetch_slice(
         ``list_events`` of the subjects whose listings name a chosen subject
         (read by the in-process evaluator only).
     """
+    return _fetch(store, ids, columns, links, attributes, related_kinds)[0]
+
+
+def _fetch(
+    store: Store,
+    ids: Iterable[str],
+    columns: tuple[str, ...],
+    links: Collection[str] | None,
+    attributes: bool,
+    related_kinds: Collection[str] | None,
+) -> tuple[dict[str, pa.Table], frozenset[str]]:
+    """:func:`fetch_slice`'s tables and the related parties whose records it holds."""
     wanted = tuple(dict.fromkeys(str(i) for i in ids))
     parts: list[pa.Table] = []
     chosen: set[str] = set()
@@ -190,7 +203,7 @@ def fetch_slice(
         **links_rows,
     }
     out.update(_evidence(store, records))
-    return out
+    return out, frozenset(related)
 
 
 def _together(
@@ -233,6 +246,14 @@ def _agree(schemas: Iterable[pa.Schema]) -> bool:
 
 #: the tables whose rows follow a record (by ``record_id``)
 EVIDENCE = ("objections", "repairs")
+#: the tables whose appended rows a slice can take in (:meth:`SlicedStore.after`)
+_ADDABLE = frozenset({"records", *EVIDENCE})
+
+
+def _cast(rows: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """``rows`` with ``schema``'s columns and types (missing columns are null)."""
+    extra = pd.DataFrame({c: rows.get(c) for c in schema.names}, index=rows.index)
+    return pa.Table.from_pandas(extra, schema=schema, preserve_index=False)
 
 
 def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
@@ -344,6 +365,9 @@ class SlicedStore(Store):
     ids, columns, links, attributes, related_kinds
         What the slice was taken for (see :func:`fetch_slice`; ``links`` ``None``:
         every declared link; ``related_kinds`` ``None``: every kind).
+    parties
+        The related parties whose records the slice holds (:func:`slice_store` knows
+        them); ``None``: not known, and :meth:`after` takes no rows.
     """
 
     def __init__(
@@ -355,6 +379,7 @@ class SlicedStore(Store):
         links: Collection[str] | None = None,
         attributes: bool = True,
         related_kinds: Collection[str] | None = None,
+        parties: Collection[str] | None = None,
     ) -> None:
         self._store = store
         self.tables = dict(tables)
@@ -363,6 +388,7 @@ class SlicedStore(Store):
         self.links = None if links is None else frozenset(links)
         self.attributes = attributes
         self.related_kinds = None if related_kinds is None else frozenset(related_kinds)
+        self.parties = None if parties is None else frozenset(parties)
         self.dialect = store.dialect
         #: what readers derive from the slice's rows and keep while it lives
         #: (the records that count at a date: features.evaluate.slice_effective)
@@ -400,9 +426,65 @@ class SlicedStore(Store):
         if table not in SLICED_TABLES:
             raise ValueError(f"{table} is not a sliced table: {', '.join(SLICED_TABLES)}")
         have = self.tables[table]
-        extra = pd.DataFrame({c: rows.get(c) for c in have.schema.names}, index=rows.index)
-        added = pa.Table.from_pandas(extra, schema=have.schema, preserve_index=False)
-        tables = {**self.tables, table: pa.concat_tables([have, added])}
+        tables = {**self.tables, table: pa.concat_tables([have, _cast(rows, have.schema)])}
+        return self._with(tables)
+
+    def after(self, written: Written) -> SlicedStore | None:
+        """This slice as a new one taken now would be, after the writes of ``written``
+        (:meth:`~features.store.base.Store.recording`), or ``None`` when only a new slice
+        can tell.
+
+        A change from casework appends a record, an objection or a repair: who the
+        related parties are is unchanged, so a new slice holds the rows this one holds and
+        those of the appended rows that belong to it — a record of a chosen subject, of a
+        party (of a kind read of parties), the objections and repairs of the slice's
+        records. Any other write (a statement, a subject's version, a link, an attribute,
+        a listing, a column left to its declared default) gives ``None``.
+        """
+        if not written.complete or self.parties is None:
+            return None
+        added: dict[str, list[pa.Table]] = {}
+        for table, data in written.rows:
+            if table not in self.tables:  # not held: read from the store as it is now
+                continue
+            if table not in _ADDABLE:
+                return None
+            frame = data.to_pandas() if isinstance(data, pa.Table) else data
+            missing = set(self.tables[table].schema.names) - set(frame.columns)
+            if any(c.default_sql for c in TABLES[table].columns if c.name in missing):
+                return None  # the store gave it a value this slice does not know
+            added.setdefault(table, []).append(_cast(frame, self.tables[table].schema))
+        if not added:
+            return self
+        tables = dict(self.tables)
+        if "records" in added:
+            new = pa.concat_tables(added["records"])
+            keep = pc.is_in(new["subject_id"], pa.array(sorted(self._chosen()), pa.string()))
+            party = pc.is_in(new["subject_id"], pa.array(sorted(self.parties), pa.string()))
+            if self.related_kinds is not None:
+                kinds = pa.array(sorted(self.related_kinds), pa.string())
+                party = pc.and_(party, pc.is_in(new["kind"], kinds))
+            new = new.filter(pc.or_(keep, party))
+            tables["records"] = pa.concat_tables([tables["records"], new])
+        rids = tables["records"]["record_id"].combine_chunks()
+        for table in EVIDENCE:
+            if table in added:
+                new = pa.concat_tables(added[table])
+                new = new.filter(pc.is_in(new["record_id"], rids))
+                tables[table] = pa.concat_tables([tables[table], new])
+        return self._with(tables)
+
+    def _chosen(self) -> set[str]:
+        """The subjects the slice was taken for (found by ``ids`` in ``columns``)."""
+        subjects = self.tables["subjects"]
+        ids = pa.array(sorted(self.ids), pa.string())
+        out: set[str] = set()
+        for column in self.columns:
+            out |= _ids(subjects.filter(pc.is_in(subjects[column], ids)), "subject_id")
+        return out
+
+    def _with(self, tables: Mapping[str, pa.Table]) -> SlicedStore:
+        """A slice taken for the same subjects holding ``tables``."""
         return SlicedStore(
             self._store,
             tables,
@@ -411,6 +493,7 @@ class SlicedStore(Store):
             self.links,
             self.attributes,
             self.related_kinds,
+            self.parties,
         )
 
     def _frames(self, frames: Frames) -> dict:
@@ -465,5 +548,5 @@ def slice_store(
         if store.covers(wanted, columns, links, attributes, related_kinds):
             return store
         store = store._store  # a slice is fetched from the whole store
-    tables = fetch_slice(store, wanted, columns, links, attributes, related_kinds)
-    return SlicedStore(store, tables, wanted, columns, links, attributes, related_kinds)
+    tables, parties = _fetch(store, wanted, columns, links, attributes, related_kinds)
+    return SlicedStore(store, tables, wanted, columns, links, attributes, related_kinds, parties)
