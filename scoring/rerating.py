@@ -102,8 +102,11 @@ def affected_subjects(store: Store, subject_id: str) -> list[str]:
         f"\n        UNION SELECT r{i}.subject_id FROM ({x.reverse_sql(one, store.dialect)}) r{i}"
         for i, x, _ in used
     )
+    # read in place: DuckDB keeps a CTE named several times as a table of its own, here
+    # every subject's every column (a city: 130 of the query's 150 ms)
+    inline = " NOT MATERIALIZED" if store.dialect == "duckdb" else ""
     found = store.query(f"""
-        WITH latest AS (SELECT * FROM subjects)
+        WITH latest AS{inline} (SELECT * FROM subjects)
         SELECT {one[1:-1]} AS subject_id{every}""")
     within = id_list(tuple(sorted(set(found["subject_id"].dropna()))))
     # only subjects of a type whose scheme reads the link: a household's record reaches
