@@ -10,6 +10,7 @@ every worse grade.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -181,6 +182,33 @@ def scale_source(scheme: str, path: Path | None = None) -> Traversable:
     if path is not None:
         return path
     return resources.files("models").joinpath("scales", f"{scheme}.toml")
+
+
+def is_letter_grade(key: str) -> bool:
+    """True for a grade named by letters (``A``, ``AA``, ``BBB``…: read as it is), False
+    for a code (the household scale's ``NR``: read by its label)."""
+    return key.isalpha() and set(key) <= set("ABCDE")
+
+
+@functools.cache
+def code_grades() -> dict[str, tuple[str, str]]:
+    """Every shipped scale's grades that are codes, not letters, → (中文, English) label:
+    how a page names them (``NR`` → 未评为信用户 / Not a credit household).
+
+    Raises
+    ------
+    ValueError
+        When two scales label one code differently (a page could not tell which).
+    """
+    out: dict[str, tuple[str, str]] = {}
+    folder = resources.files("models").joinpath("scales")
+    for name in sorted(f.name for f in folder.iterdir() if f.name.endswith(".toml")):
+        for g in load_scale(name.removesuffix(".toml")).grades:
+            if is_letter_grade(g.key):
+                continue
+            if out.setdefault(g.key, (g.label_zh, g.label_en)) != (g.label_zh, g.label_en):
+                raise ValueError(f"grade {g.key} has two labels: {out[g.key]} and {name}")
+    return out
 
 
 def has_scale(scheme: str, path: Path | None = None) -> bool:

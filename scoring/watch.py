@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.rating import is_letter_grade
+
 #: alert types with their Chinese and English names (the order of the counts)
 ALERT_TYPES: dict[str, tuple[str, str]] = {
     "serious_record": ("新增严重失信记录", "New serious record"),
@@ -184,8 +186,7 @@ def grade_words(grades: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, s
     (``NR``) by its label alone, ``未评为信用户``."""
     out = {}
     for key, (zh, en) in grades.items():
-        letters = key.isalpha() and set(key) <= set("ABCDE")
-        out[key] = (f"{key}（{zh}）", f"{key} ({en})") if letters else (zh, en)
+        out[key] = (f"{key}（{zh}）", f"{key} ({en})") if is_letter_grade(key) else (zh, en)
     return out
 
 

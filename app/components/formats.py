@@ -27,11 +27,9 @@ from typing import Any
 
 import pandas as pd
 
-MISSING = "—"
+from models.rating import code_grades
 
-#: grade keys that are not names a person reads (the household scale's "below A"), as
-#: their scale labels read (models/scales/household.toml; a test holds them together)
-GRADE_WORDS: dict[str, tuple[str, str]] = {"NR": ("未评为信用户", "Not a credit household")}
+MISSING = "—"
 
 #: yes / no
 YES_NO: dict[bool, tuple[str, str]] = {True: ("是", "Yes"), False: ("否", "No")}
@@ -128,11 +126,11 @@ def yes_no(value: Any, lang: str) -> str:
 
 
 def grade(value: Any, lang: str) -> str:
-    """A grade as a person reads it: its key, but ``NR`` as ``未评为信用户`` /
-    ``Not a credit household`` (:data:`GRADE_WORDS`)."""
+    """A grade as a person reads it: its key, but a code as its scale names it (``NR``:
+    ``未评为信用户`` / ``Not a credit household``, :func:`models.rating.code_grades`)."""
     if missing(value) or value == "":
         return MISSING
-    pair = GRADE_WORDS.get(str(value))
+    pair = code_grades().get(str(value))
     return _pick(pair, lang) if pair else str(value)
 
 

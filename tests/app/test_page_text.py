@@ -146,18 +146,18 @@ def test_the_walk_catches_a_raw_table_and_an_untitled_chart(planted: Path) -> No
 
 def test_a_grade_code_that_is_no_letter_reads_as_its_scale_label() -> None:
     """``NR`` on the household scale is a rated household that is no credit household:
-    it reads as the scale says (未评为信用户), never as "not rated"."""
-    from app.components.formats import GRADE_WORDS, grade
-    from models.rating import load_scale
+    it reads as the scale says (未评为信用户), never as "not rated"; a letter grade reads
+    as it is."""
+    from app.components.formats import grade
+    from models.rating import is_letter_grade, load_scale
 
     scales = [
         load_scale(p.stem) for p in (Path(__file__).parents[2] / "models/scales").glob("*.toml")
     ]
-    codes = {
-        g.key: (g.label_zh, g.label_en)
-        for s in scales
-        for g in s.grades
-        if not (g.key.isalpha() and set(g.key) <= set("ABCDE"))
-    }
-    assert codes and codes == GRADE_WORDS
+    grades = [g for s in scales for g in s.grades]
+    codes = [g for g in grades if not is_letter_grade(g.key)]
+    assert {g.key for g in codes} == {"NR"}
+    for g in grades:
+        shown = (grade(g.key, "zh"), grade(g.key, "en"))
+        assert shown == ((g.label_zh, g.label_en) if g in codes else (g.key, g.key)), g.key
     assert grade("NR", "zh") == "未评为信用户" and grade("NR", "en") == "Not a credit household"
