@@ -58,9 +58,14 @@ if after_limit(on, t("rural.on")):
     st.stop()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def assess(_store: Store, day: dt.date, key: tuple[str, str]) -> RuralResult:
-    """The rural rules on ``day``, shared by every session (``key``: :func:`store_key`)."""
+    """The rural rules on ``day``, shared by every session (``key``: :func:`store_key`).
+
+    Shared as it is, not copied: a city's result is a million households (a copy for each
+    page run, as ``st.cache_data`` gives, unpickled 0.4 s of every click on this page). The
+    page only reads it; every view copies what it changes (tests/app/test_pages_work.py).
+    """
     return rural_assessment(_store, day, cfg.rural.config(), cfg.build_config())
 
 

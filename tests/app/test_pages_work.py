@@ -348,6 +348,44 @@ def test_rural_assessment_is_a_new_record_and_re_rates_the_household(app_env: di
     assert not any("已保存评议记录" in s.value for s in at.success)
 
 
+def test_rural_views_leave_the_shared_result_as_it_is(app_env: dict) -> None:
+    """农村信用 shares one result between sessions and page runs without copying it: every
+    view the page draws from it leaves it as it was."""
+    import copy
+
+    from app.data import rural as rural_data
+    from app.settings import settings
+    from scoring.history import latest_as_of
+    from scoring.rural_rating import rural_assessment
+
+    cfg = settings()
+    with DuckDBStore(app_env["store"], read_only=True) as st:
+        result = rural_assessment(
+            st, latest_as_of(st, "household"), cfg.rural.config(), cfg.build_config()
+        )
+        before = copy.deepcopy(result)
+        tw = rural_data.townships(result, rural_data.names(st, "township"))
+        township = tw["township_code"].iloc[0]
+        vs = rural_data.villages(result, township, rural_data.names(st, "village"))
+        village = vs["village_code"].iloc[0]
+        for unit, lang in ((village, "zh"), (township, "en")):
+            shown = rural_data.criteria(result, unit, lang)
+            shown["label"] = "x"  # what the page does to its copy
+        people = rural_data.households(st, result, village)
+        people["pd"] = 0.0
+        rural_data.businesses(result, village, "zh")["grade_label"] = "x"
+    assert len(people) > 0
+    for name in ("households", "offers", "businesses"):
+        pd.testing.assert_frame_equal(getattr(result, name), getattr(before, name), obj=name)
+    for unit in ("villages", "townships"):
+        for part in ("units", "criteria"):
+            pd.testing.assert_frame_equal(
+                getattr(getattr(result, unit), part),
+                getattr(getattr(before, unit), part),
+                obj=f"{unit}.{part}",
+            )
+
+
 # --- profile additions ---------------------------------------------------------
 
 
