@@ -20,7 +20,7 @@ Params = Sequence[Any] | dict[str, Any] | None
 Frames = Mapping[str, pd.DataFrame | pa.Table] | None
 
 
-@dataclass
+@dataclass(eq=False)  # each block's own: found by identity
 class Written:
     """What a block wrote to a store's analytical tables (:meth:`Store.recording`).
 
@@ -88,7 +88,8 @@ class Store(abc.ABC):
 
     @contextmanager
     def recording(self) -> Iterator[Written]:
-        """Note what the block writes on this thread (:class:`Written`).
+        """Note what is written to the store while the block runs, from any thread
+        (:class:`Written`).
 
         A change and its re-rating read the same few subjects before and after the
         change; knowing the rows the change appended, the re-rating adds them to the rows

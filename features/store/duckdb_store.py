@@ -103,9 +103,9 @@ class DuckDBStore(Store):
         self._pinned: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()  # guards cursor creation on the shared connection
         self._memory_version = 0  # the version of a ":memory:" store (no file to keep it in)
-        # what recording() blocks note, per thread (Streamlit serves sessions on threads;
-        # a transaction's bound copy shares it)
-        self._recorded = threading.local()
+        # the open recording() blocks: each notes every write on this store, from any thread
+        # (Streamlit serves sessions on threads; a transaction's bound copy shares the list)
+        self._recordings: list[Written] = []
         self._access: FileAccess | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if self.path == ":memory:":
@@ -351,27 +351,24 @@ class DuckDBStore(Store):
 
     @contextmanager
     def recording(self) -> Iterator[Written]:
-        outer = getattr(self._recorded, "written", None)
         written = Written()
-        self._recorded.written = written
+        with self._lock:
+            self._recordings.append(written)
         try:
             yield written
         finally:
-            self._recorded.written = outer
-            if outer is not None:  # an enclosing block saw these writes too
-                outer.rows += written.rows
-                outer.complete = outer.complete and written.complete
+            with self._lock:
+                self._recordings.remove(written)
 
     def _note(self, table: str | None, data: pd.DataFrame | pa.Table | None = None) -> None:
-        """Tell the thread's :meth:`recording` block of an append (``table``) or of a
+        """Tell every open :meth:`recording` block of an append (``table``) or of a
         statement whose rows it cannot know (``None``)."""
-        written = getattr(self._recorded, "written", None)
-        if written is None:
-            return
-        if table is None:
-            written.complete = False
-        else:
-            written.rows.append((table, data))
+        with self._lock:
+            for written in self._recordings:
+                if table is None:
+                    written.complete = False
+                else:
+                    written.rows.append((table, data))
 
     @contextmanager
     def _with_frames(

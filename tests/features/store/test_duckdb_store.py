@@ -322,3 +322,35 @@ def _audit_row() -> dict:
         "subject_id": None,
         "detail": "{}",
     }
+
+
+def test_recording_notes_every_append_and_knows_when_it_cannot(store: DuckDBStore) -> None:
+    """A change's re-rating adds what the change appended to what it read before
+    (:meth:`features.store.sliced.SlicedStore.after`): the store must note every append
+    while a block records — from any thread, inside a transaction — and say when rows
+    were written that it cannot know (a statement, a rolled-back transaction)."""
+    import threading
+
+    store.append("records", records_frame(1))  # before the block: not noted
+    with store.recording() as written:
+        store.append("records", records_frame(2, start=10))
+        with store.transaction() as tx:
+            tx.append("records", records_frame(1, start=20))
+        other = threading.Thread(target=store.append, args=("records", records_frame(1, 30)))
+        other.start()
+        other.join()
+        store.append("audit_log", pd.DataFrame())  # nothing appended: nothing noted
+    assert written.complete
+    assert [(t, len(rows)) for t, rows in written.rows] == [("records", n) for n in (2, 1, 1)]
+    noted = sorted(r for _, rows in written.rows for r in rows["record_id"])
+    assert noted == ["R000010", "R000011", "R000020", "R000030"]
+    store.append("records", records_frame(1, start=40))  # after the block: not noted
+    assert len(written.rows) == 3
+
+    with store.recording() as stated:
+        store.execute("INSERT INTO records SELECT * FROM records WHERE FALSE")
+    assert not stated.complete
+    with store.recording() as undone, pytest.raises(ValueError), store.transaction() as tx:
+        tx.append("records", records_frame(1, start=50))
+        raise ValueError("refused")
+    assert not undone.complete
