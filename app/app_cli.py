@@ -10,7 +10,6 @@ store file.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +18,7 @@ import typer
 
 from app.auth import DEMO_ACCOUNTS, ROLES
 from app.cli_root import cli, console
+from app.serve import serve
 from app.settings import settings
 
 SCRIPT = Path(__file__).with_name("streamlit_app.py")
@@ -89,4 +89,4 @@ def app_command(
         **os.environ,
         "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])]),
     }
-    raise typer.Exit(subprocess.call(streamlit_command(port, cfg.host), env=env))
+    raise typer.Exit(serve(streamlit_command(port, cfg.host), env))

@@ -245,8 +245,7 @@ def mlflow_ui(
     port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
 ) -> None:
     """Open the MLflow UI on 127.0.0.1. 打开 MLflow 界面。"""
-    import subprocess
-
+    from app.serve import serve
     from training.tracking import tracking_uri
 
     home = Path(settings().mlflow.home)
@@ -270,4 +269,4 @@ def mlflow_ui(
         "--workers",
         "1",
     ]
-    raise typer.Exit(subprocess.call(cmd))
+    raise typer.Exit(serve(cmd))
