@@ -104,11 +104,22 @@ def criteria(result: RuralResult, unit: str, lang: str) -> pd.DataFrame:
     return mine.reset_index(drop=True)
 
 
-def households(store: Store, result: RuralResult, village: str) -> pd.DataFrame:
+def village_people(store: Store, village: str) -> pd.DataFrame:
+    """The households of ``village`` as they stand now: ``subject_id`` and ``name``."""
+    current = current_subjects_sql(
+        "household", ("subject_id", "name", "village_code"), ever_sql("village_code", village)
+    )
+    return store.query(
+        f"SELECT subject_id, name FROM ({current}) s WHERE village_code = ?", [village]
+    )
+
+
+def households(result: RuralResult, village: str, people: pd.DataFrame) -> pd.DataFrame:
     """The village's rated households with grade, offer and whether they weigh on a failure.
 
-    ``weighs`` counts the failed criteria that list the household among those
-    weighing most; rows are sorted by it, then by PD (riskiest first).
+    ``people``: :func:`village_people` (their names). ``weighs`` counts the failed criteria
+    that list the household among those weighing most; rows are sorted by it, then by PD
+    (riskiest first).
     """
     h = result.households
     mine = h.loc[h["village_code"] == village, ["subject_id", "final_grade", "pd"]]
@@ -122,13 +133,7 @@ def households(store: Store, result: RuralResult, village: str) -> pd.DataFrame:
     failing = crit[(crit["unit_code"] == village) & ~crit["passed"]]
     heavy = [sid for ids in failing["weighing"] for sid in ids]
     out["weighs"] = out["subject_id"].map(lambda s: heavy.count(s))
-    current = current_subjects_sql(
-        "household", ("subject_id", "name", "village_code"), ever_sql("village_code", village)
-    )
-    people = store.query(
-        f"SELECT subject_id, name FROM ({current}) s WHERE village_code = ?", [village]
-    )
-    out = out.merge(people, on="subject_id", how="left")
+    out = out.merge(people[["subject_id", "name"]], on="subject_id", how="left")
     return out.sort_values(["weighs", "pd"], ascending=[False, False]).reset_index(drop=True)
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
-from app.cache import latest_as_of, names, store_key
+from app.cache import latest_as_of, names, store_key, village_people
 from app.components import formats, tables
 from app.components.changes import rerated
 from app.data.casework import changes_frame
@@ -216,7 +216,7 @@ good = bool(vs.loc[vs["village_code"] == village, "is_credit_village"].iloc[0])
 )
 criteria_table(village)
 
-people = households(s, result, village)
+people = households(result, village, village_people(s, village))
 st.markdown(f"**{t('rural.weighing')}**")
 heavy = people[people["weighs"] > 0]
 if heavy.empty:

@@ -159,3 +159,49 @@ def test_a_shared_frame_is_masked_per_user_not_per_cache(
     assert [v for v in full if personal(v)]
     assert [v for v in full if full_id.match(v)]
     st.cache_data.clear()
+
+
+def test_names_are_read_again_only_when_the_subjects_change(
+    app_env: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Village and township names are shared until a subject row is added (a correction is
+    a new version row), not read again after every record or rating written."""
+    import shutil
+
+    from app import cache
+    from app.data import rural as rural_data
+
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(app_env["store"], copy)
+    calls: list[str] = []
+    real, real_people = rural_data.names, rural_data.village_people
+    monkeypatch.setattr(rural_data, "names", lambda s, t: calls.append(t) or real(s, t))
+    monkeypatch.setattr(
+        rural_data,
+        "village_people",
+        lambda s, v: calls.append(f"people {v}") or real_people(s, v),
+    )
+    st.cache_data.clear()
+    store = DuckDBStore(copy)
+    try:
+        first = cache.names(store, "village")
+        record = store.query("SELECT * FROM records ORDER BY record_id LIMIT 1")
+        store.append("records", record.assign(record_id="CACHE-TEST-1"))
+        assert cache.names(store, "village") == first and calls == ["village"]
+        # a village's households (their names) likewise
+        code = next(iter(first))
+        people = cache.village_people(store, code)
+        store.append("records", record.assign(record_id="CACHE-TEST-2"))
+        assert cache.village_people(store, code).equals(people) and len(people) > 0
+        assert calls == ["village", f"people {code}"]
+        village = store.query(
+            "SELECT * FROM subjects WHERE subject_type = 'village' ORDER BY subject_id LIMIT 1"
+        )
+        renamed = village.assign(name="新名村委会", recorded_at=pd.Timestamp("2099-01-01"))
+        store.append("subjects", renamed)
+        now = cache.names(store, "village")
+        assert calls == ["village", f"people {code}", "village"]
+        assert now[village["subject_id"].iloc[0]] == "新名村委会"
+    finally:
+        store.close()
+        st.cache_data.clear()

@@ -371,7 +371,7 @@ def test_rural_views_leave_the_shared_result_as_it_is(app_env: dict) -> None:
         for unit, lang in ((village, "zh"), (township, "en")):
             shown = rural_data.criteria(result, unit, lang)
             shown["label"] = "x"  # what the page does to its copy
-        people = rural_data.households(st, result, village)
+        people = rural_data.households(result, village, rural_data.village_people(st, village))
         people["pd"] = 0.0
         rural_data.businesses(result, village, "zh")["grade_label"] = "x"
     assert len(people) > 0
