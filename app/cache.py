@@ -44,8 +44,12 @@ def store_key(store: Store) -> tuple[str, str]:
     Two stores (a test's copy, another city) never share entries; a write through any
     handle of the same file changes the version.
     """
-    where = getattr(store, "path", None) or f"object:{id(store)}"
-    return str(where), store.data_version()
+    return _where(store), store.data_version()
+
+
+def _where(store: Store) -> str:
+    """Where ``store`` is: its file, else the object (two stores never share entries)."""
+    return str(getattr(store, "path", None) or f"object:{id(store)}")
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
@@ -115,9 +119,8 @@ def subjects_key(store: Store) -> tuple[str, str]:
     written (:func:`store_key` does: names read again after each save on 农村信用 cost
     0.1 s at the city).
     """
-    where = getattr(store, "path", None) or f"object:{id(store)}"
     row = store.query("SELECT count(*) AS n, max(recorded_at) AS t FROM subjects").iloc[0]
-    return str(where), f"{row['n']}:{row['t']}"
+    return _where(store), f"{row['n']}:{row['t']}"
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)
