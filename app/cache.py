@@ -17,7 +17,10 @@ hands each caller its own copy, so a page may change what it gets.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +28,7 @@ import streamlit as st
 
 from app.data import overview as overview_data
 from app.data import supervision as supervision_data
+from features import date_limit
 from features.store.base import Store
 from scoring import history
 
@@ -50,6 +54,60 @@ def store_key(store: Store) -> tuple[str, str]:
 def _where(store: Store) -> str:
     """Where ``store`` is: its file, else the object (two stores never share entries)."""
     return str(getattr(store, "path", None) or f"object:{id(store)}")
+
+
+#: the data date per (where a store is, data version), newest last: read once per
+#: version, carried across a change this process made (:func:`carry_data_date`)
+_DATA_DATES: OrderedDict[tuple[str, str], dt.date | None] = OrderedDict()
+_DATA_DATES_LOCK = threading.Lock()
+
+
+def data_date(store: Store) -> dt.date | None:
+    """:func:`features.date_limit.data_date`, shared: read once per data version.
+
+    The pages' date limit asks for it up to three times a run. On a store this process
+    has just written to, DuckDB reads every record for it (city: 30-120 ms a read; on a
+    store as opened it answers from its statistics), so a change made from a page
+    carries it to the version after (:func:`carry_data_date`) instead.
+    """
+    key = store_key(store)
+    with _DATA_DATES_LOCK:
+        if key in _DATA_DATES:
+            _DATA_DATES.move_to_end(key)
+            return _DATA_DATES[key]
+    value = date_limit.data_date(store)
+    _keep_data_date(key, value)
+    return value
+
+
+def carry_data_date(
+    store: Store, versions: tuple[str, str] | None, published: Iterable[dt.date]
+) -> None:
+    """After a change made from a page: the data date of the version after it, from the
+    one before and the publication days of the records it appended (``published``;
+    none for an objection or a repair).
+
+    ``versions``: :attr:`scoring.casework.Outcome.versions`, read while the change held
+    the store for writing (nothing else was written between them). Nothing is carried
+    when the date before was not read; the next view then reads it.
+    """
+    if versions is None:
+        return
+    where = _where(store)
+    with _DATA_DATES_LOCK:
+        if (where, versions[0]) not in _DATA_DATES:
+            return
+        before = _DATA_DATES[(where, versions[0])]
+    days = [d for d in (before, *published) if d is not None]
+    _keep_data_date((where, versions[1]), max(days) if days else None)
+
+
+def _keep_data_date(key: tuple[str, str], value: dt.date | None) -> None:
+    with _DATA_DATES_LOCK:
+        _DATA_DATES[key] = value
+        _DATA_DATES.move_to_end(key)
+        while len(_DATA_DATES) > ENTRIES:
+            _DATA_DATES.popitem(last=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=ENTRIES)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from features.compile import BuildConfig
-from features.date_limit import DateLimit, LatestRule, date_limit
+from features.date_limit import DateLimit, LatestRule, date_limit, limit_on
 from features.records.windows import TierWindow, WindowPolicy
 from features.store.base import Store
 from scoring.data_quality_config import DEFAULT_WEIGHTS, DEFAULT_ZERO_AT
@@ -72,6 +72,11 @@ class DatesSettings(_Strict):
     def limit(self, store: Store, today: dt.date | None = None) -> DateLimit:
         """The limit on ``store`` today (or on ``today``)."""
         return date_limit(store, self.latest, today or dt.date.today())
+
+    def limit_on(self, data: dt.date | None, today: dt.date | None = None) -> DateLimit:
+        """The limit on a store whose data date is ``data`` (read already), today (or on
+        ``today``)."""
+        return limit_on(data, self.latest, today or dt.date.today())
 
 
 class IngestSettings(_Strict):

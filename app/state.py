@@ -46,6 +46,7 @@ from features.records.personal import mask_code, mask_text
 from features.schemes import rated
 from features.store.base import Store
 from scoring.batch import RatingPolicies
+from scoring.casework import Outcome
 from scoring.loader import champions
 
 
@@ -406,10 +407,23 @@ def audit_many(user: User, action: str, subject_ids: list[str], detail: dict[str
     append_audit(store(), user.username, user.role, action, subject_ids, detail)
 
 
+def note_change(outcome: Outcome) -> None:
+    """After a change made from a page (an objection, a repair, an assessment, a
+    listing): carry what the app keeps per data version across it where the change says
+    enough (the data date: :func:`app.cache.carry_data_date`), so the next view does not
+    read it again."""
+    from app.cache import carry_data_date
+
+    if outcome.published is not None:
+        carry_data_date(store(), outcome.versions, outcome.published)
+
+
 def date_limit() -> DateLimit:
     """The latest day a rating, change, assessment or draw may be dated on the store
     (settings ``[dates] latest``): the date pickers' maximum and default."""
-    return settings().dates.limit(store())
+    from app.cache import data_date
+
+    return settings().dates.limit_on(data_date(store()))
 
 
 def limit_refusal(day: dt.date, what: str) -> str | None:

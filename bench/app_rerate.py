@@ -104,6 +104,10 @@ def stopwatch(
         for side in store.parent.glob(store.name + ".*"):
             if side.is_file() and not side.name.endswith((".lock", ".gate")):
                 shutil.copyfile(side, copy.with_name(copy.name + side.name[len(store.name) :]))
+        # the copy on disk before the app starts: a store in use was not written seconds
+        # ago, and the kernel writing a city's 3 GB back meanwhile held a save's commit
+        # (its WAL fsync) for 1.5 s
+        os.sync()
         port = _free_port()
         env = {**os.environ, "XINPING_STORE": str(copy)}
         log = open(pathlib.Path(tmp) / "app.log", "w")  # noqa: SIM115 - closed below

@@ -31,7 +31,7 @@ import pandas as pd
 from features.compile import BuildConfig
 from features.records.kinds import kind as record_kind
 from features.schemes import rated
-from features.store.base import Store
+from features.store.base import Store, Written
 from features.subjects import current_subject
 from scoring.batch import RatingPolicies
 from scoring.list_decisions import enter_by_decision, exit_on_repair, revoke_listing
@@ -75,6 +75,10 @@ class Outcome:
         held the store for writing: a page holding a result computed at the first may
         bring it up to date for the second with the change alone (nothing else was
         written between them).
+    published
+        The publication days of the records the change appended (none for an objection
+        or a repair; an assessment's day), for a page carrying the store's data date
+        across the change; ``None`` when the store does not say what was written.
     """
 
     ident: str
@@ -84,6 +88,7 @@ class Outcome:
     effective_on: dt.date | None = None
     skipped: tuple[str, ...] = ()
     versions: tuple[str, str] | None = None
+    published: tuple[dt.date, ...] | None = None
 
 
 def _rerate(
@@ -94,15 +99,31 @@ def _rerate(
     build: BuildConfig,
     policies: RatingPolicies,
     change: Callable[[], tuple[Any, Mapping[str, Any]]],
-) -> tuple[Any, tuple[Change, ...], float, tuple[str, str]]:
+) -> tuple[Any, tuple[Change, ...], float, dict[str, Any]]:
+    """The change's result, the changes, the re-rating's seconds, and the
+    :class:`Outcome` fields that say what was written (``versions``, ``published``)."""
     # held for writing around the change: nobody else writes between the two versions
     with store.writing():
         before = store.data_version()
-        result, changes, seconds = rerate_change(
-            store, subjects, on, models, change, build, policies
-        )
+        with store.recording() as written:
+            result, changes, seconds = rerate_change(
+                store, subjects, on, models, change, build, policies
+            )
         after = store.data_version()
-    return result, tuple(changes), seconds, (before, after)
+    return result, tuple(changes), seconds, {"versions": (before, after), **_published(written)}
+
+
+def _published(written: Written) -> dict[str, tuple[dt.date, ...] | None]:
+    """``published``: the days of the ``records`` rows in ``written`` (None: not known)."""
+    if not written.complete:
+        return {"published": None}
+    days: set[dt.date] = set()
+    for table, rows in written.rows:
+        if table == "records":
+            column = rows["published_on"]
+            values = column.to_pylist() if hasattr(column, "to_pylist") else list(column)
+            days |= {pd.Timestamp(v).date() for v in values if v is not None and not pd.isna(v)}
+    return {"published": tuple(sorted(days))}
 
 
 def object_to(
@@ -138,8 +159,8 @@ def object_to(
         return oid, {"kind": "objection_open", "id": oid, "record_id": record_id, "on": str(on)}
 
     subjects = affected_subjects(store, str(rec["subject_id"]))
-    oid, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
-    return Outcome(oid, changes, seconds, status="open", skipped=skipped, versions=versions)
+    oid, changes, seconds, wrote = _rerate(store, subjects, on, models, build, policies, change)
+    return Outcome(oid, changes, seconds, status="open", skipped=skipped, **wrote)
 
 
 def resolve(
@@ -177,11 +198,9 @@ def resolve(
             "on": str(on),
         }
 
-    row, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
+    row, changes, seconds, wrote = _rerate(store, subjects, on, models, build, policies, change)
     status = str(row["status"])
-    return Outcome(
-        objection_id, changes, seconds, status=status, skipped=skipped, versions=versions
-    )
+    return Outcome(objection_id, changes, seconds, status=status, skipped=skipped, **wrote)
 
 
 def repair(
@@ -221,7 +240,7 @@ def repair(
         }
 
     subjects = affected_subjects(store, str(rec["subject_id"]))
-    res, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
+    res, changes, seconds, wrote = _rerate(store, subjects, on, models, build, policies, change)
     return Outcome(
         res.repair_id,
         changes,
@@ -229,7 +248,7 @@ def repair(
         status="approved",
         effective_on=res.effective_on,
         skipped=skipped,
-        versions=versions,
+        **wrote,
     )
 
 
@@ -331,8 +350,8 @@ def assess_household(
 
     # rated just before the record is stored: before → after is the assessment alone
     subjects = affected_subjects(store, household)
-    rid, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
-    return Outcome(rid, changes, seconds, versions=versions)
+    rid, changes, seconds, wrote = _rerate(store, subjects, on, models, build, policies, change)
+    return Outcome(rid, changes, seconds, **wrote)
 
 
 def _listing_subjects(store: Store, subject_id: str, persons: Iterable[str]) -> list[str]:
@@ -409,8 +428,8 @@ def list_by_decision(
         return lid, {"kind": "list_enter", "id": lid, "list": list_key, "on": str(on)}
 
     subjects = _listing_subjects(store, subject_id, (reached or "").split(","))
-    lid, changes, seconds, versions = _rerate(store, subjects, on, models, build, policies, change)
-    return Outcome(lid, changes, seconds, status="entered", skipped=skipped, versions=versions)
+    lid, changes, seconds, wrote = _rerate(store, subjects, on, models, build, policies, change)
+    return Outcome(lid, changes, seconds, status="entered", skipped=skipped, **wrote)
 
 
 def end_listing(
@@ -454,8 +473,8 @@ def end_listing(
     for _, e in events.iterrows():
         persons = e["persons"] if isinstance(e["persons"], str) else ""
         subjects += _listing_subjects(store, e["subject_id"], persons.split(","))
-    lid, changes, seconds, versions = _rerate(
+    lid, changes, seconds, wrote = _rerate(
         store, list(dict.fromkeys(subjects)), on, models, build, policies, change
     )
     status = "revoked" if revoke else "exited"
-    return Outcome(lid, changes, seconds, status=status, skipped=skipped, versions=versions)
+    return Outcome(lid, changes, seconds, status=status, skipped=skipped, **wrote)

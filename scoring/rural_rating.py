@@ -13,14 +13,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from features.build import build_features
 from features.compile import BuildConfig, add_months
 from features.dsl import Scheme
 from features.schemes import get_scheme
 from features.store.base import Store
+from features.text_match import isin
 from scoring.history import ratings_on
 from scoring.policies.rural import (
     PREVIOUS_COLUMNS,
@@ -114,14 +113,14 @@ def _replace_rows(old: pd.DataFrame, new: pd.DataFrame, key: str, keys: Iterable
     columns and types (a household re-rated), its values are put in those rows' places:
     a city's million households are neither copied twice nor sorted again.
     """
-    hit = _isin(old[key], keys)
+    hit = isin(old[key], keys)
     pos = np.flatnonzero(hit)
     new = new.reindex(columns=old.columns)
     at = old[key].iloc[pos]
     if (
         len(pos) == len(new)
         and new[key].is_unique
-        and _isin(new[key], at).all()  # n distinct keys among the n replaced: the same
+        and isin(new[key], at).all()  # n distinct keys among the n replaced: the same
         and new.dtypes.equals(old.dtypes)
     ):
         values = new.set_index(key).loc[at.to_numpy()]
@@ -131,18 +130,6 @@ def _replace_rows(old: pd.DataFrame, new: pd.DataFrame, key: str, keys: Iterable
     kept = old[~hit]
     out = pd.concat([kept, new], ignore_index=True)
     return out.sort_values(key, kind="stable").reset_index(drop=True)
-
-
-def _isin(column: pd.Series, values: Iterable) -> np.ndarray:
-    """``column.isin(values)`` as a boolean array; a text column is matched by Arrow
-    directly (pandas makes each value an Arrow scalar first: a township's 30,000
-    households cost 80 ms of a re-rating at the city)."""
-    listed = list(values) if isinstance(values, set | frozenset) else values
-    if not isinstance(column.dtype, pd.StringDtype):
-        return column.isin(listed).to_numpy()
-    wanted = pc.drop_null(pa.array(listed, pa.large_string(), from_pandas=True))
-    found = pc.is_in(pa.array(column, pa.large_string()), value_set=wanted)
-    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
 def _put(column: pd.Series, pos: np.ndarray, values: pd.Series) -> pd.Series:
@@ -158,10 +145,22 @@ def _put(column: pd.Series, pos: np.ndarray, values: pd.Series) -> pd.Series:
 
 
 def _replace_criteria(old: pd.DataFrame, new: pd.DataFrame, units: set) -> pd.DataFrame:
-    kept = old[~_isin(old["unit_code"], units)]
+    kept = old[~isin(old["unit_code"], units)]
     out = pd.concat([kept, new.reindex(columns=old.columns)], ignore_index=True)
     # the whole assessment lists the units in code order, each unit's criteria in rule order
     return out.sort_values("unit_code", kind="stable").reset_index(drop=True)
+
+
+def _turned(old: pd.DataFrame, new: pd.DataFrame, key: str, verdict: str, codes: set) -> set:
+    """The units among ``codes`` whose ``verdict`` is not the same in ``new`` as in
+    ``old`` (a unit in one of them only counts as turned)."""
+
+    def of(units: pd.DataFrame) -> dict:
+        mine = units[isin(units[key], codes)]
+        return dict(zip(mine[key], mine[verdict].astype(bool), strict=True))
+
+    before, after = of(old), of(new)
+    return {c for c in set(before) | set(after) if before.get(c) != after.get(c)}
 
 
 def reassess(
@@ -200,17 +199,17 @@ def reassess(
     places = household_places(store, ids)
     fresh = rural_frame(ratings, features, places)
     old = result.households
-    was = old[_isin(old["subject_id"], ids)]
+    was = old[isin(old["subject_id"], ids)]
     frame = _replace_rows(old, fresh, "subject_id", set(ids))
     # every village a changed household was or is in, and every township it was or is in
     # (its households moved) or one of those villages is placed in (the villages moved)
     v_codes = set(was["village_code"].dropna()) | set(fresh["village_code"].dropna())
-    in_v = _isin(frame["village_code"], v_codes)
+    in_v = isin(frame["village_code"], v_codes)
     in_villages = frame[in_v]
     v_new = assess_villages(in_villages, cfg)
     v_old = result.villages.units
     t_codes = set(was["township_code"].dropna()) | set(fresh["township_code"].dropna())
-    t_codes |= set(v_old.loc[_isin(v_old["village_code"], v_codes), "township_code"].dropna())
+    t_codes |= set(v_old.loc[isin(v_old["village_code"], v_codes), "township_code"].dropna())
     t_codes |= set(v_new.units["township_code"].dropna())
     counts = per_village(result.businesses)
     v_units = v_new.units.merge(counts, on="village_code", how="left")
@@ -221,14 +220,28 @@ def reassess(
         _replace_rows(result.villages.units, v_units, "village_code", v_codes),
         _replace_criteria(result.villages.criteria, v_new.criteria, v_codes),
     )
-    in_t = _isin(frame["township_code"], t_codes)
+    in_t = isin(frame["township_code"], t_codes)
     t_new = assess_townships(frame[in_t], villages, cfg)
     townships = Assessment(
         _replace_rows(result.townships.units, t_new.units, "township_code", t_codes),
         _replace_criteria(result.townships.criteria, t_new.criteria, t_codes),
     )
-    reach = frame[in_v | in_t]
+    # a household's offer reads its own row and whether its village and township are
+    # 信用村 / 信用乡镇: the changed households' offers are made again, and those of every
+    # household of a village or township whose verdict turned (not a township's 30,000
+    # households on every save)
+    flipped_v = _turned(v_old, villages.units, "village_code", "is_credit_village", v_codes)
+    flipped_t = _turned(
+        result.townships.units, townships.units, "township_code", "is_credit_township", t_codes
+    )
+    reach_mask = isin(frame["subject_id"], ids)
+    if flipped_v:
+        reach_mask |= in_v & isin(frame["village_code"], flipped_v)
+    if flipped_t:
+        reach_mask |= in_t & isin(frame["township_code"], flipped_t)
+    reach = frame[reach_mask]
     offers_new = household_offers(reach, cfg, villages=villages, townships=townships)
-    reached = reach["subject_id"].to_numpy()  # not a set: 30,000 Arrow values read one by one
+    # the changed households' own offers go even when they left the frame (no rating)
+    reached = [*reach["subject_id"].to_numpy(), *ids]
     offers = _replace_rows(result.offers, offers_new, "subject_id", reached)
     return RuralResult(on, frame, villages, townships, offers, result.businesses)

@@ -18,6 +18,7 @@ import pandas as pd
 from features.compile import BuildConfig
 from features.store.base import Store
 from features.subjects import current_subjects_sql, ever_sql
+from features.text_match import isin
 from scoring.casework import ASSESSMENT_KIND
 from scoring.policies.rural import RuralConfig
 from scoring.rural_rating import RuralResult, reassess
@@ -95,9 +96,11 @@ def villages(result: RuralResult, township: str, named: dict[str, str]) -> pd.Da
 def criteria(result: RuralResult, unit: str, lang: str) -> pd.DataFrame:
     """The criteria of a village or township: label, value, threshold, passed, message."""
     c = result.villages.criteria
-    if unit not in set(c["unit_code"]):
+    hit = (c["unit_code"] == unit).to_numpy()
+    if not hit.any():  # not a village: a township
         c = result.townships.criteria
-    mine = c[c["unit_code"] == unit].copy()
+        hit = (c["unit_code"] == unit).to_numpy()
+    mine = c[hit].copy()
     suffix = "zh" if lang == "zh" else "en"
     mine["label"] = mine[f"label_{suffix}"]
     mine["message"] = mine[f"message_{suffix}"]
@@ -125,7 +128,7 @@ def households(result: RuralResult, village: str, people: pd.DataFrame) -> pd.Da
     mine = h.loc[h["village_code"] == village, ["subject_id", "final_grade", "pd"]]
     # the village's offers first: a merge with a city's million offers builds on all of them
     offers = result.offers.loc[
-        result.offers["subject_id"].isin(mine["subject_id"]),
+        isin(result.offers["subject_id"], mine["subject_id"]),
         ["subject_id", "credit_household", "credit_line", "rate_discount"],
     ]
     out = mine.merge(offers, on="subject_id", how="left")

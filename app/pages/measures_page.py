@@ -26,6 +26,7 @@ from app.state import (
     casework_settings,
     date_limit,
     mask_frame,
+    note_change,
     require,
     sees_full_ids,
     show_id,
@@ -265,6 +266,7 @@ with tab_lists:
                         user.role,
                         *casework_settings(),
                     )
+                    note_change(out)
                     show_outcome(t("ms.entered", id=out.ident), out, user)
                 except ListError as exc:
                     refused(exc.zh if zh else str(exc))
@@ -296,6 +298,7 @@ with tab_lists:
                         *casework_settings(),
                         revoke=revoke,
                     )
+                    note_change(out)
                     show_outcome(t(done, id=lid), out, user)
                 except ListError as exc:
                     refused(exc.zh if zh else str(exc))

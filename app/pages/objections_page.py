@@ -20,6 +20,7 @@ from app.state import (
     casework_settings,
     date_limit,
     mask_frame,
+    note_change,
     require,
     store,
 )
@@ -119,6 +120,7 @@ with tab_open:
                     *casework_settings(),
                     subject_id=subject,
                 )
+            note_change(out)
             show_outcome(t("obj.opened", id=out.ident), out, user)
         except ObjectionError as exc:
             refused(exc)
@@ -150,6 +152,7 @@ def resolve_chosen() -> None:
             formats.plain(exc.zh if lang() == "zh" else str(exc)),
         )
     else:
+        note_change(out)
         done = t("obj.resolved", id=out.ident, status=t(f"obj.{out.status}"))
         st.session_state["obj_resolution"] = ("done", done, out)
 
@@ -241,6 +244,7 @@ with tab_repair:
                 out = repair(
                     s, rec, user.username, user.role, on, *casework_settings(), subject_id=plan_for
                 )
+            note_change(out)
             show_outcome(
                 t("obj.repaired", id=out.ident, effective=formats.day(out.effective_on)), out, user
             )

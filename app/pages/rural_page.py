@@ -33,6 +33,7 @@ from app.state import (
     limit_refusal,
     mask_frame,
     mlflow_home,
+    note_change,
     require,
     store,
 )
@@ -105,6 +106,7 @@ def store_assessment(household: str, score: int, day: dt.date, note: str) -> tup
         return "warning", t("rural.no_model")
     except ValueError as exc:
         return "error", formats.plain(str(exc))  # may quote what was typed
+    note_change(out)
     if day == on:  # the households' ratings of the day shown moved
         bring_up_to_date(
             s,

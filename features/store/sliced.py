@@ -56,15 +56,32 @@ def _quote(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _rows_sql(table: str, column: str, values: Iterable[str]) -> str | None:
-    """SQL for the rows of ``table`` whose ``column`` is one of ``values``."""
+def _rows_sql(
+    table: str, column: str, values: Iterable[str], where: str | None = None, by_row: bool = False
+) -> str | None:
+    """SQL for the rows of ``table`` whose ``column`` is one of ``values`` (and that meet
+    ``where``, an SQL condition on the table's own columns).
+
+    ``by_row`` (DuckDB): more ids than :data:`POINT_LOOKUPS` are matched on ``column``
+    alone and the matching rows then read whole by their ``rowid``. Scattered ids make
+    DuckDB read every row group between the smallest and the largest; reading only
+    ``column`` there and every other column of the matching rows alone is the late
+    materialization DuckDB does not do by itself (city, a village's 271 households'
+    records of 9 kinds: 126 ms read whole, 56 ms by rowid; the same rows).
+    """
     vals = sorted({str(v) for v in values if v is not None})
     if not vals:
         return None
+    also = f" AND ({where})" if where else ""
     if len(vals) > POINT_LOOKUPS:
         listed = ", ".join(_quote(v) for v in vals)
-        return f"SELECT * FROM {table} WHERE {column} IN ({listed})"
-    return " UNION ALL ".join(f"SELECT * FROM {table} WHERE {column} = {_quote(v)}" for v in vals)
+        match = f"{column} IN ({listed}){also}"
+        if by_row:
+            return f"SELECT * FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {match})"
+        return f"SELECT * FROM {table} WHERE {match}"
+    return " UNION ALL ".join(
+        f"SELECT * FROM {table} WHERE {column} = {_quote(v)}{also}" for v in vals
+    )
 
 
 def _ids(table: pa.Table, *columns: str) -> set[str]:
@@ -175,15 +192,16 @@ def _fetch(
     links_rows = _link_rows(store, chosen, _reads(links, Table), _reads(links, ListPersons))
     related = _parties(store, parts, chosen, links_rows, links) - chosen
     kinds = None if related_kinds is None else sorted(related_kinds)
-    party_records = None if kinds == [] else _rows_sql("records", "subject_id", related)
-    if party_records is not None and kinds is not None:
-        listed = ", ".join(_quote(k) for k in kinds)
-        party_records = f"SELECT * FROM ({party_records}) WHERE kind IN ({listed})"
+    of_kinds = None if not kinds else f"kind IN ({', '.join(_quote(k) for k in kinds)})"
+    by_row = store.dialect == "duckdb"
+    party_records = (
+        None if kinds == [] else _rows_sql("records", "subject_id", related, of_kinds, by_row)
+    )
     got = _together(
         store,
         {
-            "related": ("subjects", _rows_sql("subjects", "subject_id", related)),
-            "records": ("records", _rows_sql("records", "subject_id", chosen)),
+            "related": ("subjects", _rows_sql("subjects", "subject_id", related, by_row=by_row)),
+            "records": ("records", _rows_sql("records", "subject_id", chosen, by_row=by_row)),
             "party_records": ("records", party_records),
             # declared attributes are read of the subject itself only
             # (features.dsl.DeclaredAttribute)

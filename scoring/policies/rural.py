@@ -53,6 +53,7 @@ import pandas as pd
 from features.compile import id_list
 from features.store.base import Store
 from features.subjects import current_subjects_sql
+from features.text_match import isin
 
 HOUSEHOLD_COLUMNS = (
     "subject_id",
@@ -495,12 +496,12 @@ def household_offers(
     line = line.clip(upper=cfg.line_cap).where(credit, 0.0).round(0)
     in_village = pd.Series(False, index=households.index)
     if villages is not None:
-        good = set(villages.units.loc[villages.units["is_credit_village"], "village_code"])
-        in_village = households["village_code"].isin(good)
+        good = villages.units.loc[villages.units["is_credit_village"], "village_code"]
+        in_village = pd.Series(isin(households["village_code"], good), index=households.index)
     in_township = pd.Series(False, index=households.index)
     if townships is not None:
-        good = set(townships.units.loc[townships.units["is_credit_township"], "township_code"])
-        in_township = households["township_code"].isin(good)
+        good = townships.units.loc[townships.units["is_credit_township"], "township_code"]
+        in_township = pd.Series(isin(households["township_code"], good), index=households.index)
     discount = (
         grade.map(dict(cfg.discount)).astype("float64").fillna(0.0)
         + cfg.credit_village_discount * in_village

@@ -8,7 +8,15 @@ import pyarrow.compute as pc
 
 from features.build import slice_attributes, slice_columns, slice_links
 from features.schemes import get_scheme
-from features.store.sliced import EVIDENCE, _evidence, _together, fetch_slice, slice_store
+from features.store.sliced import (
+    EVIDENCE,
+    POINT_LOOKUPS,
+    _evidence,
+    _rows_sql,
+    _together,
+    fetch_slice,
+    slice_store,
+)
 
 
 def _sorted(table: pa.Table) -> list[str]:
@@ -98,3 +106,29 @@ def test_evidence_by_a_list_parameter_is_the_literal_lists_rows(tiny_city) -> No
             )
             assert got[table].schema == listed.schema
             assert got[table].to_pylist() == listed.to_pylist(), table
+
+
+def test_many_ids_read_by_rowid_give_the_rows_of_a_plain_list(tiny_city) -> None:
+    """More ids than the point look-ups are matched on their column first and the rows
+    then read whole by ``rowid`` (DuckDB's late materialization done by hand): the same
+    rows, of the chosen kinds only, as a plain ``IN`` list and as look-ups one by one."""
+    people = tiny_city.query(
+        "SELECT DISTINCT subject_id FROM records ORDER BY subject_id LIMIT ?",
+        [POINT_LOOKUPS * 3],
+    )["subject_id"].tolist()
+    assert len(people) > POINT_LOOKUPS
+    kinds = "kind IN ('loan_overdue', 'administrative_penalty', 'village_assessment')"
+    by_row = _rows_sql("records", "subject_id", people, kinds, by_row=True)
+    plain = _rows_sql("records", "subject_id", people, kinds)
+    assert "rowid" in by_row and "rowid" not in plain
+    rows = tiny_city.query_arrow(by_row)
+    assert rows.num_rows and set(rows["kind"].to_pylist()) <= {
+        "loan_overdue",
+        "administrative_penalty",
+        "village_assessment",
+    }
+    assert _sorted(rows) == _sorted(tiny_city.query_arrow(plain))
+    one_by_one = [
+        tiny_city.query_arrow(_rows_sql("records", "subject_id", [p], kinds)) for p in people
+    ]
+    assert _sorted(rows) == _sorted(pa.concat_tables(one_by_one))

@@ -19,7 +19,7 @@ from features.records.ids import mask_id
 from features.schemes import rated
 from features.store.duckdb_store import DuckDBStore
 from scoring.batch import RatingPolicies
-from scoring.casework import _new_record_id, object_to, repair
+from scoring.casework import _new_record_id, assess_household, object_to, repair
 from scoring.loader import champions
 from scoring.objections import ObjectionError, approve_repair, find_record, open_objection
 from scoring.rerating import affected_subjects, rerate_change
@@ -142,6 +142,9 @@ def test_a_change_by_subject_writes_and_re_rates_as_the_former_path(
     for table in old:
         assert len(new[table]) > 0, table
         pd.testing.assert_frame_equal(new[table], old[table], obj=table)
+    # an objection and a repair append no record: the data date stands (app.cache)
+    assert out.published == () and fixed.published == ()
+    assert out.versions[0] != out.versions[1]
 
 
 def test_a_change_reads_its_record_once_by_subject_or_once_by_id(
@@ -212,3 +215,16 @@ def test_new_assessment_ids_are_fresh_without_a_search() -> None:
     ids = {_new_record_id(ON) for _ in range(10_000)}
     assert len(ids) == 10_000
     assert all(re.fullmatch(r"VC-20261104-[0-9A-F]{32}", i) for i in ids)
+
+
+def test_an_assessment_says_the_day_its_record_is_published_on(tiny, household_home: Path) -> None:
+    """A page carries the store's data date across a change from what it appended
+    (:attr:`scoring.casework.Outcome.published`): an assessment's record, on its day."""
+    _, _, household = _negative(tiny)
+    day = ON - dt.timedelta(days=2)
+    out = assess_household(
+        tiny, household, 75.0, day, "tester", household_home, BuildConfig(), RatingPolicies()
+    )
+    assert out.published == (day,)
+    stored = tiny.scalar("SELECT published_on FROM records WHERE record_id = ?", [out.ident])
+    assert pd.Timestamp(stored).date() == day

@@ -138,3 +138,43 @@ def test_a_result_brought_up_to_date_is_the_one_rated_again(tiny, increment, new
         )
         or not before.townships.units.set_index("township_code").loc[township, "is_credit_township"]
     )
+
+
+def test_one_household_turning_its_village_moves_every_offer_there(tiny) -> None:
+    """A single household re-rated turns its village into a 信用村 (and may turn its
+    township): every household of that village (and township) gets the bonus, not only
+    the household re-rated; households elsewhere keep the very offer they had."""
+    _rate_households(tiny)
+    cfg = RuralConfig(
+        village_min_on_time_share=0.0,
+        village_min_credit_share=1.0,
+        village_max_npl=1.0,
+        township_max_npl=1.0,
+        township_min_credit_village_share=0.0,
+    )
+    frame = rural_assessment(tiny, T, cfg, BuildConfig()).households
+    village = frame["village_code"].dropna().iloc[0]
+    mine = frame.loc[frame["village_code"] == village, "subject_id"].tolist()
+    assert len(mine) > 1
+    # every household of the village a 信用户 but the last one
+    rows = [rating(s, T, "AAA", "2026-11-03 09:00", scheme="household") for s in mine[:-1]]
+    rows.append(rating(mine[-1], T, "NR", "2026-11-03 09:00", scheme="household", pd_=0.4))
+    tiny.append("ratings", table_frame(rows, "ratings"))
+    before = rural_assessment(tiny, T, cfg, BuildConfig())
+    units = before.villages.units.set_index("village_code")
+    assert not units.loc[village, "is_credit_village"]
+    # the last one re-rated: the village turns
+    tiny.append(
+        "ratings",
+        table_frame(
+            [rating(mine[-1], T, "AAA", "2026-11-03 10:00", scheme="household")], "ratings"
+        ),
+    )
+    now = reassess(before, tiny, [mine[-1]], cfg, BuildConfig())
+    again = rural_assessment(tiny, T, cfg, BuildConfig())
+    assert again.villages.units.set_index("village_code").loc[village, "is_credit_village"]
+    _same(now.offers, again.offers, "subject_id")
+    _same(now.villages.units, again.villages.units, "village_code")
+    _same(now.townships.units, again.townships.units, "township_code")
+    offers = now.offers.set_index("subject_id")
+    assert offers.loc[mine, "in_credit_village"].all()
