@@ -31,6 +31,7 @@ from scoring.policies.rural import (
     household_places,
     rural_frame,
 )
+from scoring.rural_rows import RowIndex
 from scoring.village_businesses import per_village, village_businesses
 
 
@@ -58,6 +59,22 @@ class RuralResult:
     # the rated businesses placed in villages (co-operatives, family farms) with their
     # rating in force: shown with the village, not one of its criteria
     businesses: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: where each household's, village's and township's rows are in ``households`` and,
+    #: row for row, in ``offers`` (:class:`scoring.rural_rows.RowIndex`)
+    rows: RowIndex = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.rows is None:
+            object.__setattr__(self, "rows", RowIndex(self.households))
+
+    def offers_aligned(self) -> bool:
+        """Whether ``offers`` holds the households' rows in the same order (as built)."""
+        ids, offered = self.households["subject_id"], self.offers["subject_id"]
+        if len(ids) != len(offered):
+            return False
+        # both sorted by subject, the same length: a few rows tell whether they differ
+        probe = np.unique(np.linspace(0, len(ids) - 1, num=min(len(ids), 64)).astype(int))
+        return bool((ids.iloc[probe].to_numpy() == offered.iloc[probe].to_numpy()).all())
 
 
 def rural_assessment(
@@ -105,31 +122,43 @@ def rural_assessment(
     return RuralResult(on, frame, villages, townships, offers, businesses)
 
 
-def _replace_rows(old: pd.DataFrame, new: pd.DataFrame, key: str, keys: Iterable) -> pd.DataFrame:
+def _replace_rows(
+    old: pd.DataFrame, new: pd.DataFrame, key: str, keys: Iterable, at: np.ndarray | None = None
+) -> pd.DataFrame:
     """``old`` with its rows whose ``key`` is in ``keys`` replaced by ``new``'s (in ``key``
-    order, as the whole assessment sorts them).
+    order, as the whole assessment sorts them); ``at``: those rows' positions, when
+    known (:class:`~scoring.rural_rows.RowIndex`)."""
+    return _replace(old, new, key, keys, at)[0]
+
+
+def _replace(
+    old: pd.DataFrame, new: pd.DataFrame, key: str, keys: Iterable, at: np.ndarray | None
+) -> tuple[pd.DataFrame, bool]:
+    """:func:`_replace_rows`, and whether the rows were replaced in their places.
 
     When ``new`` holds the same keys as the rows it replaces, each once, with the same
     columns and types (a household re-rated), its values are put in those rows' places:
     a city's million households are neither copied twice nor sorted again.
     """
-    hit = isin(old[key], keys)
-    pos = np.flatnonzero(hit)
+    pos = np.flatnonzero(isin(old[key], keys)) if at is None else at
     new = new.reindex(columns=old.columns)
-    at = old[key].iloc[pos]
+    there = old[key].iloc[pos]
     if (
         len(pos) == len(new)
         and new[key].is_unique
-        and isin(new[key], at).all()  # n distinct keys among the n replaced: the same
+        and isin(new[key], there).all()  # n distinct keys among the n replaced: the same
         and new.dtypes.equals(old.dtypes)
     ):
-        values = new.set_index(key).loc[at.to_numpy()]
+        values = new.set_index(key).loc[there.to_numpy()]
         columns = {col: _put(old[col], pos, values[col]) for col in values.columns}
         # the columns that did not move are the old ones, not copies
-        return pd.DataFrame({key: old[key], **columns}, index=old.index, copy=False)[old.columns]
+        out = pd.DataFrame({key: old[key], **columns}, index=old.index, copy=False)
+        return out[old.columns], True
+    hit = np.zeros(len(old), dtype=bool)
+    hit[pos] = True
     kept = old[~hit]
     out = pd.concat([kept, new], ignore_index=True)
-    return out.sort_values(key, kind="stable").reset_index(drop=True)
+    return out.sort_values(key, kind="stable").reset_index(drop=True), False
 
 
 def _put(column: pd.Series, pos: np.ndarray, values: pd.Series) -> pd.Series:
@@ -199,13 +228,17 @@ def reassess(
     places = household_places(store, ids)
     fresh = rural_frame(ratings, features, places)
     old = result.households
-    was = old[isin(old["subject_id"], ids)]
-    frame = _replace_rows(old, fresh, "subject_id", set(ids))
+    at = result.rows.of_subjects(ids)
+    was = old.take(at)
+    frame, in_place = _replace(old, fresh, "subject_id", ids, at)
+    # the index holds on while no household left, joined or moved to another place
+    rows = result.rows if in_place and result.rows.still_holds(frame, fresh, was) else None
+    index = rows or RowIndex(frame)
     # every village a changed household was or is in, and every township it was or is in
     # (its households moved) or one of those villages is placed in (the villages moved)
     v_codes = set(was["village_code"].dropna()) | set(fresh["village_code"].dropna())
-    in_v = isin(frame["village_code"], v_codes)
-    in_villages = frame[in_v]
+    in_v = index.of("village_code", v_codes)
+    in_villages = frame.take(in_v)
     v_new = assess_villages(in_villages, cfg)
     v_old = result.villages.units
     t_codes = set(was["township_code"].dropna()) | set(fresh["township_code"].dropna())
@@ -220,8 +253,8 @@ def reassess(
         _replace_rows(result.villages.units, v_units, "village_code", v_codes),
         _replace_criteria(result.villages.criteria, v_new.criteria, v_codes),
     )
-    in_t = isin(frame["township_code"], t_codes)
-    t_new = assess_townships(frame[in_t], villages, cfg)
+    in_t = index.of("township_code", t_codes)
+    t_new = assess_townships(frame.take(in_t), villages, cfg)
     townships = Assessment(
         _replace_rows(result.townships.units, t_new.units, "township_code", t_codes),
         _replace_criteria(result.townships.criteria, t_new.criteria, t_codes),
@@ -234,14 +267,19 @@ def reassess(
     flipped_t = _turned(
         result.townships.units, townships.units, "township_code", "is_credit_township", t_codes
     )
-    reach_mask = isin(frame["subject_id"], ids)
+    parts = [index.of_subjects(ids)]
     if flipped_v:
-        reach_mask |= in_v & isin(frame["village_code"], flipped_v)
+        parts.append(index.of("village_code", flipped_v))
     if flipped_t:
-        reach_mask |= in_t & isin(frame["township_code"], flipped_t)
-    reach = frame[reach_mask]
+        parts.append(index.of("township_code", flipped_t))
+    reach_at = np.unique(np.concatenate(parts))
+    reach = frame.take(reach_at)
     offers_new = household_offers(reach, cfg, villages=villages, townships=townships)
-    # the changed households' own offers go even when they left the frame (no rating)
+    # the changed households' own offers go even when they left the frame (no rating);
+    # the offers hold the households' rows in order: their positions are the same
+    aligned = rows is not None and result.offers_aligned()
     reached = [*reach["subject_id"].to_numpy(), *ids]
-    offers = _replace_rows(result.offers, offers_new, "subject_id", reached)
-    return RuralResult(on, frame, villages, townships, offers, result.businesses)
+    offers = _replace_rows(
+        result.offers, offers_new, "subject_id", reached, reach_at if aligned else None
+    )
+    return RuralResult(on, frame, villages, townships, offers, result.businesses, rows)

@@ -124,13 +124,14 @@ def households(result: RuralResult, village: str, people: pd.DataFrame) -> pd.Da
     that list the household among those weighing most; rows are sorted by it, then by PD
     (riskiest first).
     """
-    h = result.households
-    mine = h.loc[h["village_code"] == village, ["subject_id", "final_grade", "pd"]]
+    at = result.rows.of("village_code", [village])
+    mine = result.households[["subject_id", "final_grade", "pd"]].take(at)
     # the village's offers first: a merge with a city's million offers builds on all of them
-    offers = result.offers.loc[
-        isin(result.offers["subject_id"], mine["subject_id"]),
-        ["subject_id", "credit_household", "credit_line", "rate_discount"],
-    ]
+    offered = ["subject_id", "credit_household", "credit_line", "rate_discount"]
+    if result.offers_aligned():  # the offers hold the households' rows in order
+        offers = result.offers[offered].take(at)
+    else:
+        offers = result.offers.loc[isin(result.offers["subject_id"], mine["subject_id"]), offered]
     out = mine.merge(offers, on="subject_id", how="left")
     crit = result.villages.criteria
     failing = crit[(crit["unit_code"] == village) & ~crit["passed"]]

@@ -67,7 +67,9 @@ def assess(_store: Store, day: dt.date, key: tuple[str, str]) -> RuralResult:
     page run, as ``st.cache_data`` gives, unpickled 0.4 s of every click on this page). The
     page only reads it; every view copies what it changes (tests/app/test_pages_work.py).
     """
-    return rural_assessment(_store, day, cfg.rural.config(), cfg.build_config())
+    result = rural_assessment(_store, day, cfg.rural.config(), cfg.build_config())
+    result.rows.prime()  # where each village's rows are, for every save and view after
+    return result
 
 
 # after an assessment stored from this page, the result brought up to date with it
