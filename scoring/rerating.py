@@ -292,6 +292,71 @@ def rerate(
     return changes, time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class Before:
+    """What a change's re-rating reads before the change, taken ahead of it
+    (:func:`take_before`: while a user fills in the form of the change).
+
+    It stands for the reading the change would make itself only while nothing was
+    written to the store since (its data version), for the same subjects, day, models,
+    build and rules (:meth:`holds`); :func:`rerate_change` checks that while it holds
+    the store for writing.
+    """
+
+    version: str
+    subjects: tuple[str, ...]
+    on: dt.date
+    champions: tuple[tuple[str, str, str], ...]
+    cfg: BuildConfig | None
+    policies: RatingPolicies | None
+    models: Mapping[str, LoadedModel]
+    view: Store
+    ratings: Mapping[str, pd.DataFrame]
+
+    def holds(
+        self,
+        store: Store,
+        subject_ids: Iterable[str],
+        on: dt.date,
+        models: Mapping[str, LoadedModel],
+        cfg: BuildConfig | None,
+        policies: RatingPolicies | None,
+    ) -> bool:
+        """Whether this is what a change of ``subject_ids`` on ``on`` would read now."""
+        return (
+            self.version == store.data_version()
+            and self.subjects == tuple(dict.fromkeys(subject_ids))
+            and self.on == on
+            and self.champions == _champions(models)
+            and self.cfg == cfg
+            and self.policies == policies
+        )
+
+
+def _champions(models: Mapping[str, LoadedModel]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted((k, m.name, m.version) for k, m in models.items()))
+
+
+def take_before(
+    store: Store,
+    subject_ids: Iterable[str],
+    on: dt.date,
+    models: Mapping[str, LoadedModel],
+    cfg: BuildConfig | None = None,
+    policies: RatingPolicies | None = None,
+) -> Before:
+    """The subjects' slice and ratings as of ``on`` as the store stands now: a change of
+    them made before anything else is written re-rates from these instead of reading
+    them again (a city household with its village's co-operatives: ~0.3 s)."""
+    ids = tuple(dict.fromkeys(subject_ids))
+    # the version first: a write during the reading moves it, and the reading is not used
+    version = store.data_version()
+    mine = models_of_types(store, ids, models)
+    view = shared_slice(store, ids, mine, policies)
+    ratings = baseline(view, ids, on, mine, cfg, policies)
+    return Before(version, ids, on, _champions(models), cfg, policies, mine, view, ratings)
+
+
 def rerate_change(
     store: Store,
     subject_ids: Iterable[str],
@@ -300,21 +365,26 @@ def rerate_change(
     change: Callable[[], tuple[R, Mapping[str, Any]]],
     cfg: BuildConfig | None = None,
     policies: RatingPolicies | None = None,
+    ahead: Before | None = None,
 ) -> tuple[R, list[Change], float]:
     """Rate the subjects as of ``on``, record ``change``, re-rate them.
 
     ``change()`` writes the change (an objection, a resolution, a repair, an
     assessment) and returns its result and the cause to store on the new ratings.
     Returns that result, the changes (before = the same day without the change)
-    and the seconds of the re-rating.
+    and the seconds of the re-rating. ``ahead``: the reading before the change taken
+    ahead of it (:func:`take_before`), used when it still holds.
     """
     ids = list(dict.fromkeys(subject_ids))
     # the change and the ratings it causes are several writes with reads between them:
     # the store is taken for writing once (each write would otherwise reopen the file)
     with store.writing():
-        models = models_of_types(store, ids, models)
-        view = shared_slice(store, ids, models, policies)
-        before = baseline(view, ids, on, models, cfg, policies)
+        if ahead is not None and ahead.holds(store, ids, on, models, cfg, policies):
+            models, view, before = ahead.models, ahead.view, dict(ahead.ratings)
+        else:
+            models = models_of_types(store, ids, models)
+            view = shared_slice(store, ids, models, policies)
+            before = baseline(view, ids, on, models, cfg, policies)
         with store.recording() as written:
             result, cause = change()
         # the slice before the change with the rows it appended is the slice after it

@@ -12,6 +12,7 @@ import streamlit as st
 from app.cache import latest_as_of, names, store_key, village_people
 from app.components import formats, tables
 from app.components.changes import rerated
+from app.data import assess_ahead
 from app.data.casework import changes_frame
 from app.data.rural import (
     bring_up_to_date,
@@ -103,6 +104,7 @@ def store_assessment(household: str, score: int, day: dt.date, note: str) -> tup
                 cfg.build_config(),
                 cfg.rating_policies(),
                 note,
+                ahead=assess_ahead.take(s, household, day),
             )
     except NoModelError:
         return "warning", t("rural.no_model")
@@ -280,7 +282,7 @@ with st.form("assessment"):
         key="score",
         value=int(now["value_num"]) if now is not None else 80,
     )
-    f2.date_input(
+    assess_day = f2.date_input(
         t("rural.date"), value=limit, max_value=limit, key="assess_on", format="YYYY-MM-DD"
     )
     st.text_input(t("rural.note"), key="note")
@@ -291,3 +293,8 @@ if outcome is not None:
         rerated(*shown)
     else:
         (st.warning if kind == "warning" else st.error)(shown)
+# what saving an assessment of this household reads first, read while the officer types
+if household is not None and assess_day is not None and assess_day <= limit:
+    assess_ahead.start(
+        s, household, assess_day, mlflow_home(), cfg.build_config(), cfg.rating_policies()
+    )

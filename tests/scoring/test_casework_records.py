@@ -228,3 +228,40 @@ def test_an_assessment_says_the_day_its_record_is_published_on(tiny, household_h
     assert out.published == (day,)
     stored = tiny.scalar("SELECT published_on FROM records WHERE record_id = ?", [out.ident])
     assert pd.Timestamp(stored).date() == day
+
+
+def test_an_assessment_read_ahead_re_rates_as_one_read_at_the_save(
+    tiny, scoring_city_file: Path, household_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The "before" of an assessment read while it is filled in
+    (:func:`scoring.casework.prepare_assessment`) gives the save the same before → after
+    as reading it at the save, without reading the slice again; read before another
+    write, it is not used (the save reads itself and is as right)."""
+    import scoring.rerating as rerating
+    from scoring.casework import prepare_assessment
+
+    build, policies = BuildConfig(), RatingPolicies()
+    _, _, household = _negative(tiny)
+    copy = tmp_path / "plain.duckdb"
+    shutil.copy(scoring_city_file, copy)
+    with DuckDBStore(copy, threads=2) as plain:
+        alone = assess_household(
+            plain, household, 61.0, ON, "tester", household_home, build, policies
+        )
+    ahead = prepare_assessment(tiny, household, ON, household_home, build, policies)
+    slices: list[int] = []
+    real = rerating.shared_slice
+    monkeypatch.setattr(rerating, "shared_slice", lambda *a, **k: slices.append(1) or real(*a, **k))
+    read = assess_household(
+        tiny, household, 61.0, ON, "tester", household_home, build, policies, ahead=ahead
+    )
+    assert slices == [] and read.changes
+    assert _changes(read.changes) == _changes(alone.changes)
+    # read ahead, then something else written: the save reads the store again
+    stale = prepare_assessment(tiny, household, ON, household_home, build, policies)
+    tiny.append("ratings", tiny.query("SELECT * FROM ratings LIMIT 1"))
+    slices.clear()
+    again = assess_household(
+        tiny, household, 62.0, ON, "tester", household_home, build, policies, ahead=stale
+    )
+    assert slices and again.changes  # sliced again (baseline slices its slice once more)
