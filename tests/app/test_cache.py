@@ -207,78 +207,74 @@ def test_names_are_read_again_only_when_the_subjects_change(
         st.cache_data.clear()
 
 
-def test_the_data_date_is_read_once_per_data_version(
+@pytest.fixture()
+def dated(
     app_env: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The pages' date limit reads the data date once per data version (it asked for it up
-    to three times a run), and a record published later moves it at once."""
-    import datetime as dt
+) -> Iterator[tuple[DuckDBStore, list]]:
+    """A copy of the app's store, and every read of its data date made meanwhile."""
     import shutil
 
-    from app import cache
     from features import date_limit
 
     copy = tmp_path / "store.duckdb"
     shutil.copy(app_env["store"], copy)
-    reads: list[dt.date | None] = []
+    reads: list = []
     real = date_limit.data_date
     monkeypatch.setattr(date_limit, "data_date", lambda s: reads.append(real(s)) or reads[-1])
     st.cache_data.clear()
     store = DuckDBStore(copy)
     try:
-        first = cache.data_date(store)
-        assert first is not None and cache.data_date(store) == first and len(reads) == 1
-        record = store.query("SELECT * FROM records ORDER BY record_id LIMIT 1")
-        later = first + dt.timedelta(days=3)
-        store.append("records", record.assign(record_id="CACHE-TEST-3", published_on=later))
-        assert cache.data_date(store) == later and len(reads) == 2
-        assert cache.data_date(store) == later and len(reads) == 2
+        yield store, reads
     finally:
         store.close()
         st.cache_data.clear()
 
 
-def test_a_change_made_here_carries_the_data_date_without_a_read(
-    app_env: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_data_date_is_read_once_per_data_version(dated) -> None:
+    """The pages' date limit reads the data date once per data version (it asked for it up
+    to three times a run), and a record published later moves it at once."""
+    import datetime as dt
+
+    from app import cache
+
+    store, reads = dated
+    first = cache.data_date(store)
+    assert first is not None and cache.data_date(store) == first and len(reads) == 1
+    record = store.query("SELECT * FROM records ORDER BY record_id LIMIT 1")
+    later = first + dt.timedelta(days=3)
+    store.append("records", record.assign(record_id="CACHE-TEST-3", published_on=later))
+    assert cache.data_date(store) == later and len(reads) == 2
+    assert cache.data_date(store) == later and len(reads) == 2
+
+
+def test_a_change_made_here_carries_the_data_date_without_a_read(dated) -> None:
     """After a change made from a page, the data date of the version after it comes from
     the one before and the days of the records the change appended (on a store just
     written to, DuckDB reads every record for it); a date never read is not carried."""
     import datetime as dt
-    import shutil
 
     from app import cache
     from features import date_limit
 
-    copy = tmp_path / "store.duckdb"
-    shutil.copy(app_env["store"], copy)
-    reads: list[dt.date | None] = []
-    real = date_limit.data_date
-    monkeypatch.setattr(date_limit, "data_date", lambda s: reads.append(real(s)) or reads[-1])
-    st.cache_data.clear()
-    store = DuckDBStore(copy)
-    try:
-        first = cache.data_date(store)
-        assert first is not None and len(reads) == 1
-        record = store.query("SELECT * FROM records ORDER BY record_id LIMIT 1")
-        before = store.data_version()
-        later = first + dt.timedelta(days=2)
-        store.append("records", record.assign(record_id="CACHE-TEST-4", published_on=later))
-        after = store.data_version()
-        cache.carry_data_date(store, (before, after), [later])
-        assert cache.data_date(store) == later and len(reads) == 1
-        assert real(store) == later  # what a read gives
-        # an objection (nothing appended to the records) keeps the date
-        ratings = store.query("SELECT * FROM ratings LIMIT 1")
-        store.append("ratings", ratings)
-        cache.carry_data_date(store, (after, store.data_version()), [])
-        assert cache.data_date(store) == later and len(reads) == 1
-        # from a version whose date was never read, nothing is carried: the next view reads
-        store.append("ratings", ratings)
-        unknown = store.data_version()
-        store.append("ratings", ratings)
-        cache.carry_data_date(store, (unknown, store.data_version()), [])
-        assert cache.data_date(store) == later and len(reads) == 2
-    finally:
-        store.close()
-        st.cache_data.clear()
+    store, reads = dated
+    first = cache.data_date(store)
+    assert first is not None and len(reads) == 1
+    record = store.query("SELECT * FROM records ORDER BY record_id LIMIT 1")
+    before = store.data_version()
+    later = first + dt.timedelta(days=2)
+    store.append("records", record.assign(record_id="CACHE-TEST-4", published_on=later))
+    after = store.data_version()
+    cache.carry_data_date(store, (before, after), [later])
+    assert cache.data_date(store) == later and len(reads) == 1
+    assert date_limit.data_date(store) == later and len(reads) == 2  # what a read gives
+    # an objection (nothing appended to the records) keeps the date
+    ratings = store.query("SELECT * FROM ratings LIMIT 1")
+    store.append("ratings", ratings)
+    cache.carry_data_date(store, (after, store.data_version()), [])
+    assert cache.data_date(store) == later and len(reads) == 2
+    # from a version whose date was never read, nothing is carried: the next view reads
+    store.append("ratings", ratings)
+    unknown = store.data_version()
+    store.append("ratings", ratings)
+    cache.carry_data_date(store, (unknown, store.data_version()), [])
+    assert cache.data_date(store) == later and len(reads) == 3
