@@ -72,7 +72,8 @@ class RuralResult:
         ids, offered = self.households["subject_id"], self.offers["subject_id"]
         if len(ids) != len(offered):
             return False
-        # both sorted by subject, the same length: a few rows tell whether they differ
+        # built row for row and replaced alike (reassess), both sorted by subject: a guard
+        # of that, a few rows read, not a comparison of a million
         probe = np.unique(np.linspace(0, len(ids) - 1, num=min(len(ids), 64)).astype(int))
         return bool((ids.iloc[probe].to_numpy() == offered.iloc[probe].to_numpy()).all())
 
@@ -205,11 +206,11 @@ def reassess(
 
     The households' rows are read again (their rating in force, indicators and loan book
     a year before); their villages and townships are judged again, and the offers of
-    every household of those townships (a village's or township's verdict moves their
-    discount). Every other unit depends only on its own households (a township on its
-    villages' verdicts too, and only the changed households' villages are judged again):
-    it is kept. The
-    rated businesses are kept (a household's change moves no business's rating).
+    those households and of every household of a village or township whose verdict
+    turned (a verdict moves their discount). Every other unit depends only on its own
+    households (a township on its villages' verdicts too, and only the changed
+    households' villages are judged again): it is kept. The rated businesses are kept (a
+    household's change moves no business's rating).
     """
     ids = sorted({str(h) for h in households})
     if not ids:

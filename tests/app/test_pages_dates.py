@@ -107,6 +107,10 @@ class _Open:
         from features.store.duckdb_store import DuckDBStore
 
         self._st = DuckDBStore(path)
+        self.path = self._st.path  # the app keeps the data date per file and data version
+
+    def data_version(self) -> str:
+        return self._st.data_version()
 
     def scalar(self, sql, params=None):
         try:
