@@ -131,6 +131,38 @@ def ingest(
     console.print(result.summary(), markup=False, highlight=False)
 
 
+@cli.command()
+def cluster(store: StoreOption = None) -> None:
+    """Sort records and subjects by subject: one subject's rows together. 整理存储。
+
+    Ingest appends each department file as it comes, so one subject's records end
+    up spread over every block the files touched. Run this after large ingests (a
+    nightly job): rating or looking up one subject then reads its rows as one run,
+    records through a row directory (rows ingested later are read by subject until
+    the next run). The same rows, nothing lost; the store is held for writing while
+    it runs (city, 45 M records: about 35 s).
+    """
+    import time
+
+    started = time.perf_counter()
+    with open_store(store) as st:
+        for table in ("records", "subjects"):
+            with err_console.status(f"整理 sorting {table} by subject_id…"):
+                st.cluster(table, "subject_id")
+            console.print(
+                f"{table}: {st.count(table):,} 行 rows sorted by subject_id", highlight=False
+            )
+        directory = st.row_directory("records")
+    where = (
+        f"行目录 row directory: {len(directory.keys):,} subjects"
+        if directory is not None
+        else "无行目录 no row directory"
+    )
+    console.print(
+        f"整理完成 done in {time.perf_counter() - started:.1f} s; {where}", highlight=False
+    )
+
+
 features_cli = typer.Typer(
     help="指标：目录与计算 / indicators: catalogue and builds.", no_args_is_help=True
 )

@@ -11,10 +11,13 @@ import abc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from features.store.row_directory import RowDirectory
 
 Params = Sequence[Any] | dict[str, Any] | None
 Frames = Mapping[str, pd.DataFrame | pa.Table] | None
@@ -105,6 +108,11 @@ class Store(abc.ABC):
         Look-ups of one subject then read a few blocks instead of the whole
         table. Engines that keep no physical order do nothing.
         """
+        return None
+
+    def row_directory(self, table: str) -> RowDirectory | None:
+        """Where each key's rows lie in ``table`` since :meth:`cluster` sorted it
+        (:mod:`features.store.row_directory`); ``None``: look rows up by key."""
         return None
 
     @abc.abstractmethod

@@ -19,12 +19,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from features.records.schema import TABLES, WORKFLOW_TABLES, create_index_sql, create_table_sql
 from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
 from features.store.base import Frames, Params, Store, Written
 from features.store.lake import LAKE_TABLES, manifest, partitions, write_manifest
+from features.store.row_directory import LAYOUT_TABLE, RANGES_TABLE, RowDirectory
 from features.store.spark_types import arrow_schema
 from features.store.workflow import WorkflowStore
 
@@ -37,6 +39,10 @@ WATCH_SECONDS = 0.05
 ANALYTICAL = frozenset(TABLES) - WORKFLOW_TABLES
 #: A table a statement names (``FROM x``, ``JOIN x``, ``INTO x`` …), to route it.
 _TABLE_REF = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
+
+
+def _quote_sql(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 class DuckDBStore(Store):
@@ -106,6 +112,8 @@ class DuckDBStore(Store):
         # the open recording() blocks: each notes every write on this store, from any thread
         # (Streamlit serves sessions on threads; a transaction's bound copy shares the list)
         self._recordings: list[Written] = []
+        # table → (data version, its row directory or None), read by row_directory()
+        self._directories: dict[str, tuple[str, RowDirectory | None]] = {}
         self._access: FileAccess | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if self.path == ":memory:":
@@ -493,6 +501,99 @@ class DuckDBStore(Store):
             cur.execute(f"ALTER TABLE {tmp} RENAME TO {table}")
             for sql in create_index_sql(tbl):  # the old table's indexes went with it
                 cur.execute(sql)
+            # the old directory described the old rows
+            self._drop_directory(cur, table)
+        if by not in tbl.lookups:  # an indexed column is looked up in its index
+            # row ids of rows written in a transaction are only final once it commits
+            self._write_directory(table, by, before)
+
+    def _drop_directory(self, cur: duckdb.DuckDBPyConnection, table: str) -> None:
+        for name in (LAYOUT_TABLE, RANGES_TABLE):
+            if cur.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
+            ).fetchall()[0][0]:
+                cur.execute(f"DELETE FROM {name} WHERE tbl = ?", [table])
+
+    def _write_directory(self, table: str, by: str, rows: int) -> None:
+        """Write the row directory of ``table``'s first ``rows`` rows, sorted by ``by``
+        (:mod:`features.store.row_directory`); none when a key's rows are not together."""
+        with self.transaction() as tx, tx._cursor() as cur:  # type: ignore[attr-defined]
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS {LAYOUT_TABLE} "
+                "(tbl VARCHAR, by_col VARCHAR, row_count BIGINT, token VARCHAR)"
+            )
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS {RANGES_TABLE} "
+                "(tbl VARCHAR, key VARCHAR, first_row BIGINT, last_row BIGINT)"
+            )
+            self._drop_directory(cur, table)
+            spans = cur.sql(
+                f"SELECT CAST({by} AS VARCHAR) AS key, min(rowid) AS first_row, "
+                f"max(rowid) AS last_row, count(*) AS n FROM {table} "
+                f"WHERE rowid < $rows AND {by} IS NOT NULL GROUP BY {by} ORDER BY 1",
+                params={"rows": rows},
+            ).to_arrow_table()
+            # a key whose rows are as many as its span holds them all together
+            split = pc.sum(
+                pc.not_equal(
+                    pc.add(pc.subtract(spans["last_row"], spans["first_row"]), 1), spans["n"]
+                )
+            ).as_py()
+            if split:  # not sorted after all: readers look rows up by key
+                return
+            cur.register("_xp_spans", spans.select(["key", "first_row", "last_row"]))
+            try:
+                cur.execute(
+                    f"INSERT INTO {RANGES_TABLE} SELECT ?, key, first_row, last_row FROM _xp_spans",
+                    [table],
+                )
+            finally:
+                cur.unregister("_xp_spans")
+            cur.execute(
+                f"INSERT INTO {LAYOUT_TABLE} VALUES (?, ?, ?, CAST(uuid() AS VARCHAR))",
+                [table, by, rows],
+            )
+
+    def row_directory(self, table: str) -> RowDirectory | None:
+        """Where each key's rows lie in ``table`` (sorted by :meth:`cluster`), or ``None``.
+
+        Read once per data version (in a transaction, every time: its own appends
+        are the tail before they are counted): after a write, one small query checks
+        that the sort is the same and counts the rows appended since (the
+        directory's tail); after a new sort, the directory is read again.
+        """
+        version = self.data_version()
+        held = self._directories.get(table)
+        # inside a transaction the version moves only at commit: its own appends are
+        # counted every time (they are the tail), and not kept for other readers
+        pinned = self._pinned is not None
+        if held is not None and held[0] == version and not pinned:
+            return held[1]
+        try:
+            found = self.query_arrow(
+                f"SELECT by_col, row_count, token, (SELECT count(*) FROM {table}) AS now_rows "
+                f"FROM {LAYOUT_TABLE} WHERE tbl = {_quote_sql(table)}"
+            ).to_pylist()
+        except duckdb.CatalogException:  # never sorted
+            found = []
+        directory = None
+        if found:
+            by, clustered, token, now = (
+                found[0][k] for k in ("by_col", "row_count", "token", "now_rows")
+            )
+            if now >= clustered:  # fewer rows than the sort wrote: rows were deleted
+                old = held[1] if held is not None else None
+                if old is not None and old.token == token:
+                    directory = old.at(now)
+                else:
+                    ranges = self.query_arrow(
+                        f"SELECT key, first_row, last_row FROM {RANGES_TABLE} "
+                        f"WHERE tbl = {_quote_sql(table)}"
+                    )
+                    directory = RowDirectory.from_arrow(table, by, token, clustered, now, ranges)
+        if not pinned:
+            self._directories[table] = (version, directory)
+        return directory
 
     def close(self) -> None:
         if self._pinned is not None:

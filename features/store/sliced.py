@@ -30,6 +30,8 @@ from features.link_lookup import links as declared_links
 from features.links import Column, ListPersons, Reverse, SameColumn, Table
 from features.records.schema import TABLES
 from features.store.base import Frames, Params, Store, Written
+from features.store.row_directory import fits
+from features.store.row_directory import rows_sql as directory_rows_sql
 
 #: the tables a slice holds (the rest are read from the whole store)
 SLICED_TABLES = (
@@ -73,6 +75,10 @@ def _rows_sql(
     if not vals:
         return None
     also = f" AND ({where})" if where else ""
+    if column in TABLES[table].lookups:
+        # an indexed column: DuckDB looks a list up in the index (city subjects, 7 ids:
+        # 2.3 ms as a list, 5.5 ms as 7 look-ups)
+        return f"SELECT * FROM {table} WHERE {column} IN ({', '.join(map(_quote, vals))}){also}"
     if len(vals) > POINT_LOOKUPS:
         listed = ", ".join(_quote(v) for v in vals)
         match = f"{column} IN ({listed}){also}"
@@ -82,6 +88,20 @@ def _rows_sql(
     return " UNION ALL ".join(
         f"SELECT * FROM {table} WHERE {column} = {_quote(v)}{also}" for v in vals
     )
+
+
+def _keyed_sql(
+    store: Store, table: str, column: str, values: Collection[str], where: str | None = None
+) -> str | None:
+    """SQL for the rows of ``table`` whose ``column`` is one of ``values`` (and that meet
+    ``where``): by their row-id ranges where the store keeps ``table`` sorted by
+    ``column`` with a directory of them (:mod:`features.store.row_directory`), else by
+    key (:func:`_rows_sql`; on DuckDB many keys by row id)."""
+    if values and column not in TABLES[table].lookups:
+        directory = store.row_directory(table)
+        if directory is not None and directory.column == column and fits(directory, values):
+            return directory_rows_sql(directory, values, where)
+    return _rows_sql(table, column, values, where, by_row=store.dialect == "duckdb")
 
 
 def _ids(table: pa.Table, *columns: str) -> set[str]:
@@ -179,7 +199,7 @@ def _fetch(
     parts: list[pa.Table] = []
     chosen: set[str] = set()
     for column in columns:
-        sql = _rows_sql("subjects", column, wanted)
+        sql = _keyed_sql(store, "subjects", column, wanted)
         if sql is None:
             continue
         rows = store.query_arrow(sql)
@@ -193,15 +213,14 @@ def _fetch(
     related = _parties(store, parts, chosen, links_rows, links) - chosen
     kinds = None if related_kinds is None else sorted(related_kinds)
     of_kinds = None if not kinds else f"kind IN ({', '.join(_quote(k) for k in kinds)})"
-    by_row = store.dialect == "duckdb"
     party_records = (
-        None if kinds == [] else _rows_sql("records", "subject_id", related, of_kinds, by_row)
+        None if kinds == [] else _keyed_sql(store, "records", "subject_id", related, of_kinds)
     )
     got = _together(
         store,
         {
-            "related": ("subjects", _rows_sql("subjects", "subject_id", related, by_row=by_row)),
-            "records": ("records", _rows_sql("records", "subject_id", chosen, by_row=by_row)),
+            "related": ("subjects", _keyed_sql(store, "subjects", "subject_id", related)),
+            "records": ("records", _keyed_sql(store, "records", "subject_id", chosen)),
             "party_records": ("records", party_records),
             # declared attributes are read of the subject itself only
             # (features.dsl.DeclaredAttribute)

@@ -181,3 +181,28 @@ def test_a_repeated_column_is_refused_naming_both(tmp_path) -> None:
     )
     assert output.count("错误 / error") == 1 and "Traceback" not in output
     assert not db.exists() or counts(db) == {"records": 0, "quarantine": 0, "ingest_log": 0}
+
+
+def test_cluster_sorts_by_subject_and_writes_the_row_directory(tmp_path) -> None:
+    """After two department files, ``xinping cluster`` keeps every row and puts each
+    subject's records together, with their row ranges in the directory."""
+    db = tmp_path / "xp.duckdb"
+    for seed in (4, 5):
+        path = tmp_path / f"samr-{seed}.csv"
+        frame = department_file(seed=seed)
+        frame["记录编号"] = frame["记录编号"] + f"-{seed}"
+        frame.to_csv(path, index=False)
+        assert invoke(str(path), "--store", str(db), "--dept", "samr").exit_code == 0
+    with DuckDBStore(db) as st:
+        before = sorted(map(str, st.query("SELECT * FROM records").to_dict("records")))
+        people = st.scalar("SELECT count(DISTINCT subject_id) FROM records")
+    result = runner.invoke(cli, ["cluster", "--store", str(db)], env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "records: 114 行 rows sorted by subject_id" in result.output
+    assert f"行目录 row directory: {people} subjects" in result.output
+    with DuckDBStore(db) as st:
+        after = st.query("SELECT rowid AS r, * FROM records ORDER BY rowid")
+        assert sorted(map(str, after.drop(columns="r").to_dict("records"))) == before
+        assert after["subject_id"].is_monotonic_increasing
+        d = st.row_directory("records")
+        assert d is not None and d.rows == d.clustered == 114
