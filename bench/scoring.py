@@ -75,10 +75,11 @@ HOW = (
 
 def ensure_clustered(path: pathlib.Path, threads: int, memory_limit: str) -> float | None:
     """Cluster a city cached before clustering existed (once; a marker file remembers),
-    and give a city cached before the look-up indexes existed its indexes."""
+    and give a city cached before the look-up indexes or the records' row directory
+    existed its indexes and its directory (``xinping cluster`` does the same)."""
     from features.store.duckdb_store import DuckDBStore
 
-    marker = path.with_name(path.name + ".clustered")
+    marker = path.with_name(path.name + ".clustered-directory")
     if marker.exists():  # clustered already: the file is only read (others may read it too)
         return None
     started = time.perf_counter()
