@@ -96,6 +96,7 @@ def ingest(
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     from features.records.ingest import UnreadableFileError, ingest_file
+    from features.store.row_directory import should_sort, unsorted_rows
 
     checked(input_file, file, "FILE")
     with (
@@ -127,8 +128,18 @@ def ingest(
             progress.stop()
             err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
             raise typer.Exit(code=2) from None
+        directory, rows = st.row_directory("records"), st.count("records")
     # department values may look like rich markup ([abc], [/x]): print them literally
     console.print(result.summary(), markup=False, highlight=False)
+    if table.value == "records" and should_sort(directory, rows):
+        loose = unsorted_rows(directory, rows)
+        err_console.print(
+            f"[yellow]提示 / note:[/yellow] {loose:,} 条记录尚未按主体整理（共 {rows:,} 条），"
+            "查询单个主体会变慢；请在空闲时运行 `xinping cluster`。 "
+            f"{loose:,} of {rows:,} records are not sorted by subject: one-subject look-ups "
+            "slow down; run `xinping cluster` when the store is quiet.",
+            highlight=False,
+        )
 
 
 @cli.command()

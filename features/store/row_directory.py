@@ -108,6 +108,24 @@ class RowDirectory:
         return merged
 
 
+#: Rows not sorted by subject from which ``xinping ingest`` suggests ``xinping cluster``:
+#: at least this many, and at least :data:`ADVISE_SHARE` of the table.
+ADVISE_ROWS = 100_000
+ADVISE_SHARE = 0.1
+
+
+def unsorted_rows(directory: RowDirectory | None, rows: int) -> int:
+    """Rows of a table of ``rows`` rows that a look-up by key reads outside ``directory``
+    (all of them without one)."""
+    return rows if directory is None else max(rows - directory.clustered, 0)
+
+
+def should_sort(directory: RowDirectory | None, rows: int) -> bool:
+    """True when enough rows lie outside the sort that look-ups by key slow down."""
+    loose = unsorted_rows(directory, rows)
+    return loose >= ADVISE_ROWS and loose >= ADVISE_SHARE * rows
+
+
 def _quote(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 

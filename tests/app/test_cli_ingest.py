@@ -206,3 +206,26 @@ def test_cluster_sorts_by_subject_and_writes_the_row_directory(tmp_path) -> None
         assert after["subject_id"].is_monotonic_increasing
         d = st.row_directory("records")
         assert d is not None and d.rows == d.clustered == 114
+
+
+def test_ingest_suggests_cluster_once_enough_records_are_unsorted(tmp_path, monkeypatch) -> None:
+    import features.store.row_directory as row_directory
+
+    db = tmp_path / "xp.duckdb"
+    files = []
+    for seed in (6, 7, 8):
+        path = tmp_path / f"samr-{seed}.csv"
+        frame = department_file(seed=seed)
+        frame["记录编号"] = frame["记录编号"] + f"-{seed}"
+        frame.to_csv(path, index=False)
+        files.append(path)
+    # the shipped threshold: a small store is never told
+    first = invoke(str(files[0]), "--store", str(db), "--dept", "samr")
+    assert first.exit_code == 0 and "xinping cluster" not in first.output
+    monkeypatch.setattr(row_directory, "ADVISE_ROWS", 50)
+    second = invoke(str(files[1]), "--store", str(db), "--dept", "samr")
+    assert "114 条记录尚未按主体整理（共 114 条）" in second.output
+    assert "114 of 114 records are not sorted by subject" in second.output
+    assert runner.invoke(cli, ["cluster", "--store", str(db)], env=ENV).exit_code == 0
+    third = invoke(str(files[2]), "--store", str(db), "--dept", "samr")
+    assert "57 条记录尚未按主体整理（共 171 条）" in third.output  # the rows since the sort

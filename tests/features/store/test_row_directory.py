@@ -136,3 +136,14 @@ def test_an_indexed_column_is_read_through_its_index_not_a_directory(sorted_stor
     # subjects.subject_id has an index: a list there, whatever the store keeps
     sql = _keyed_sql(sorted_store, "subjects", "subject_id", ["a", "b"])
     assert sql == "SELECT * FROM subjects WHERE subject_id IN ('a', 'b')"
+
+
+def test_a_sort_is_suggested_once_enough_rows_lie_outside_it() -> None:
+    from features.store.row_directory import ADVISE_ROWS, should_sort, unsorted_rows
+
+    assert unsorted_rows(None, 500) == 500 and not should_sort(None, ADVISE_ROWS - 1)
+    assert should_sort(None, ADVISE_ROWS)
+    sorted_part = _directory(["a"], [(0, 0)], 10 * ADVISE_ROWS, 10 * ADVISE_ROWS)
+    assert unsorted_rows(sorted_part, 11 * ADVISE_ROWS) == ADVISE_ROWS
+    assert not should_sort(sorted_part, 11 * ADVISE_ROWS)  # 1 in 11: under a tenth
+    assert should_sort(sorted_part, 12 * ADVISE_ROWS)
