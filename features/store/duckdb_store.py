@@ -41,10 +41,6 @@ ANALYTICAL = frozenset(TABLES) - WORKFLOW_TABLES
 _TABLE_REF = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 
 
-def _quote_sql(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 class DuckDBStore(Store):
     """Store backed by a DuckDB database file.
 
@@ -572,7 +568,8 @@ class DuckDBStore(Store):
         try:
             found = self.query_arrow(
                 f"SELECT by_col, row_count, token, (SELECT count(*) FROM {table}) AS now_rows "
-                f"FROM {LAYOUT_TABLE} WHERE tbl = {_quote_sql(table)}"
+                f"FROM {LAYOUT_TABLE} WHERE tbl = $tbl",
+                {"tbl": table},
             ).to_pylist()
         except duckdb.CatalogException:  # never sorted
             found = []
@@ -581,14 +578,15 @@ class DuckDBStore(Store):
             by, clustered, token, now = (
                 found[0][k] for k in ("by_col", "row_count", "token", "now_rows")
             )
-            if now >= clustered:  # fewer rows than the sort wrote: rows were deleted
+            # fewer rows than the sort wrote: rows were deleted, the ranges may be wrong
+            if now >= clustered:
                 old = held[1] if held is not None else None
                 if old is not None and old.token == token:
                     directory = old.at(now)
                 else:
                     ranges = self.query_arrow(
-                        f"SELECT key, first_row, last_row FROM {RANGES_TABLE} "
-                        f"WHERE tbl = {_quote_sql(table)}"
+                        f"SELECT key, first_row, last_row FROM {RANGES_TABLE} WHERE tbl = $tbl",
+                        {"tbl": table},
                     )
                     directory = RowDirectory.from_arrow(table, by, token, clustered, now, ranges)
         if not pinned:

@@ -126,7 +126,8 @@ def should_sort(directory: RowDirectory | None, rows: int) -> bool:
     return loose >= ADVISE_ROWS and loose >= ADVISE_SHARE * rows
 
 
-def _quote(value: str) -> str:
+def quote(value: str) -> str:
+    """``value`` as an SQL string literal."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
@@ -149,7 +150,7 @@ def rows_sql(
         )
         parts.append(f"SELECT * FROM {t} WHERE ({cond}){also}")
     if directory.tail and vals:
-        listed = ", ".join(_quote(v) for v in vals)
+        listed = ", ".join(quote(v) for v in vals)
         parts.append(
             f"SELECT * FROM {t} WHERE rowid >= {directory.clustered} "
             f"AND {directory.column} IN ({listed}){also}"

@@ -30,7 +30,7 @@ from features.link_lookup import links as declared_links
 from features.links import Column, ListPersons, Reverse, SameColumn, Table
 from features.records.schema import TABLES
 from features.store.base import Frames, Params, Store, Written
-from features.store.row_directory import fits
+from features.store.row_directory import fits, quote
 from features.store.row_directory import rows_sql as directory_rows_sql
 
 #: the tables a slice holds (the rest are read from the whole store)
@@ -54,10 +54,6 @@ POINT_LOOKUPS = 32
 RECORD_LIST = 2_000
 
 
-def _quote(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _rows_sql(
     table: str, column: str, values: Iterable[str], where: str | None = None, by_row: bool = False
 ) -> str | None:
@@ -78,15 +74,15 @@ def _rows_sql(
     if column in TABLES[table].lookups:
         # an indexed column: DuckDB looks a list up in the index (city subjects, 7 ids:
         # 2.3 ms as a list, 5.5 ms as 7 look-ups)
-        return f"SELECT * FROM {table} WHERE {column} IN ({', '.join(map(_quote, vals))}){also}"
+        return f"SELECT * FROM {table} WHERE {column} IN ({', '.join(map(quote, vals))}){also}"
     if len(vals) > POINT_LOOKUPS:
-        listed = ", ".join(_quote(v) for v in vals)
+        listed = ", ".join(quote(v) for v in vals)
         match = f"{column} IN ({listed}){also}"
         if by_row:
             return f"SELECT * FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {match})"
         return f"SELECT * FROM {table} WHERE {match}"
     return " UNION ALL ".join(
-        f"SELECT * FROM {table} WHERE {column} = {_quote(v)}{also}" for v in vals
+        f"SELECT * FROM {table} WHERE {column} = {quote(v)}{also}" for v in vals
     )
 
 
@@ -212,7 +208,7 @@ def _fetch(
     links_rows = _link_rows(store, chosen, _reads(links, Table), _reads(links, ListPersons))
     related = _parties(store, parts, chosen, links_rows, links) - chosen
     kinds = None if related_kinds is None else sorted(related_kinds)
-    of_kinds = None if not kinds else f"kind IN ({', '.join(_quote(k) for k in kinds)})"
+    of_kinds = None if not kinds else f"kind IN ({', '.join(quote(k) for k in kinds)})"
     party_records = (
         None if kinds == [] else _keyed_sql(store, "records", "subject_id", related, of_kinds)
     )
@@ -261,7 +257,7 @@ def _together(
         return out
     rows = store.query_arrow(
         " UNION ALL BY NAME ".join(
-            f"SELECT {_quote(name)} AS _xp_part, * FROM ({sql})" for name, (_, sql) in todo.items()
+            f"SELECT {quote(name)} AS _xp_part, * FROM ({sql})" for name, (_, sql) in todo.items()
         ),
         params,
     )
@@ -316,7 +312,7 @@ def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
             {t: (t, f"SELECT * FROM {t} WHERE list_contains($rids, record_id)") for t in EVIDENCE},
             {"rids": rids},
         )
-    listed = ", ".join(_quote(r) for r in rids)
+    listed = ", ".join(quote(r) for r in rids)
     return _together(
         store, {t: (t, f"SELECT * FROM {t} WHERE record_id IN ({listed})") for t in EVIDENCE}
     )
@@ -336,7 +332,7 @@ def _link_rows(
         out["list_events"] = _empty(store, "list_events")
         return out
     # a LIKE pre-filter on the comma-joined IDs (scoring.list_reads.listings_naming)
-    named = " OR ".join(f"persons LIKE {_quote('%' + i.upper() + '%')}" for i in ids)
+    named = " OR ".join(f"persons LIKE {quote('%' + i.upper() + '%')}" for i in ids)
     out["list_events"] = store.query_arrow(
         "SELECT * FROM list_events WHERE subject_id IN "
         f"(SELECT subject_id FROM list_events WHERE {named})"
@@ -372,7 +368,7 @@ def _parties(
             out |= _ids(links["list_events"], "subject_id")
     for column, values in keys.items():
         if values:
-            listed = ", ".join(_quote(k) for k in sorted(values))
+            listed = ", ".join(quote(k) for k in sorted(values))
             sql = f"SELECT DISTINCT subject_id FROM subjects WHERE {column} IN ({listed})"
             out |= set(store.query_arrow(sql).column(0).to_pylist())
     return out
