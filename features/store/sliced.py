@@ -49,6 +49,12 @@ SLICED_TABLES = (
 POINT_LOOKUPS = 32
 
 
+#: Up to this many ids of an indexed column are looked up in its index as one list;
+#: more are read as any other column's (city subjects, 1,376 ids: 127 ms as a list, 110 ms
+#: by row id; 5,000: 217 and 163 ms).
+INDEX_LIST = 1_000
+
+
 #: Up to this many records, their objections and repairs are fetched by a literal
 #: list of record ids (an index look-up each); more are joined (one scan).
 RECORD_LIST = 2_000
@@ -71,9 +77,9 @@ def _rows_sql(
     if not vals:
         return None
     also = f" AND ({where})" if where else ""
-    if column in TABLES[table].lookups:
+    if column in TABLES[table].lookups and len(vals) <= INDEX_LIST:
         # an indexed column: DuckDB looks a list up in the index (city subjects, 7 ids:
-        # 2.3 ms as a list, 5.5 ms as 7 look-ups)
+        # 2.3 ms as a list, 5.5 ms as 7 look-ups; 100 ids: 15 ms, 46 ms by row id)
         return f"SELECT * FROM {table} WHERE {column} IN ({', '.join(map(quote, vals))}){also}"
     if len(vals) > POINT_LOOKUPS:
         listed = ", ".join(quote(v) for v in vals)

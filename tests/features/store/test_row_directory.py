@@ -11,7 +11,7 @@ import pytest
 
 from features.store.duckdb_store import DuckDBStore
 from features.store.row_directory import MAX_RANGES, RowDirectory, fits, rows_sql
-from features.store.sliced import _keyed_sql, _rows_sql
+from features.store.sliced import INDEX_LIST, _keyed_sql, _rows_sql
 from tests.features.store.test_duckdb_store import records_frame
 
 
@@ -136,6 +136,9 @@ def test_an_indexed_column_is_read_through_its_index_not_a_directory(sorted_stor
     # subjects.subject_id has an index: a list there, whatever the store keeps
     sql = _keyed_sql(sorted_store, "subjects", "subject_id", ["a", "b"])
     assert sql == "SELECT * FROM subjects WHERE subject_id IN ('a', 'b')"
+    # past INDEX_LIST ids, matched first and read by row id like any other column
+    many = [f"s{i:05d}" for i in range(INDEX_LIST + 1)]
+    assert "rowid IN (SELECT rowid" in _keyed_sql(sorted_store, "subjects", "subject_id", many)
 
 
 def test_a_sort_is_suggested_once_enough_rows_lie_outside_it() -> None:
