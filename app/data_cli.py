@@ -128,11 +128,12 @@ def ingest(
             progress.stop()
             err_console.print(f"[red]错误 / error:[/red] {escape(str(exc))}")
             raise typer.Exit(code=2) from None
-        directory, rows = st.row_directory("records"), st.count("records")
+        # the sort's row count is enough here: the directory itself is not read
+        layout, rows = st.row_layout("records"), st.count("records")
     # department values may look like rich markup ([abc], [/x]): print them literally
     console.print(result.summary(), markup=False, highlight=False)
-    if table.value == "records" and should_sort(directory, rows):
-        loose = unsorted_rows(directory, rows)
+    if table.value == "records" and should_sort(layout, rows):
+        loose = unsorted_rows(layout, rows)
         err_console.print(
             f"[yellow]提示 / note:[/yellow] {loose:,} 条记录尚未按主体整理（共 {rows:,} 条），"
             "查询单个主体会变慢；请在空闲时运行 `xinping cluster`。 "

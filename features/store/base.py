@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from features.store.row_directory import RowDirectory
+    from features.store.row_directory import RowDirectory, RowLayout
 
 Params = Sequence[Any] | dict[str, Any] | None
 Frames = Mapping[str, pd.DataFrame | pa.Table] | None
@@ -108,6 +108,11 @@ class Store(abc.ABC):
         Look-ups of one subject then read a few blocks instead of the whole
         table. Engines that keep no physical order do nothing.
         """
+        return None
+
+    def row_layout(self, table: str) -> RowLayout | None:
+        """How far ``table`` is sorted by :meth:`cluster` (:mod:`features.store.row_directory`);
+        ``None``: not sorted, or an engine that keeps no physical order."""
         return None
 
     def row_directory(self, table: str) -> RowDirectory | None:

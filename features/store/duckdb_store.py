@@ -26,7 +26,7 @@ from features.records.schema import TABLES, WORKFLOW_TABLES, create_index_sql, c
 from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
 from features.store.base import Frames, Params, Store, Written
 from features.store.lake import LAKE_TABLES, manifest, partitions, write_manifest
-from features.store.row_directory import LAYOUT_TABLE, RANGES_TABLE, RowDirectory
+from features.store.row_directory import LAYOUT_TABLE, RANGES_TABLE, RowDirectory, RowLayout
 from features.store.spark_types import arrow_schema
 from features.store.workflow import WorkflowStore
 
@@ -550,12 +550,29 @@ class DuckDBStore(Store):
                 [table, by, rows],
             )
 
+    def row_layout(self, table: str) -> RowLayout | None:
+        """How far ``table`` is sorted by :meth:`cluster` (one small query), or ``None``:
+        never sorted, or fewer rows now than the sort wrote (rows were deleted: its row
+        ids may be wrong)."""
+        try:
+            found = self.query_arrow(
+                f"SELECT by_col, row_count, token, (SELECT count(*) FROM {table}) AS now_rows "
+                f"FROM {LAYOUT_TABLE} WHERE tbl = $tbl",
+                {"tbl": table},
+            ).to_pylist()
+        except duckdb.CatalogException:  # never sorted
+            return None
+        if not found or found[0]["now_rows"] < found[0]["row_count"]:
+            return None
+        row = found[0]
+        return RowLayout(table, row["by_col"], row["token"], row["row_count"], row["now_rows"])
+
     def row_directory(self, table: str) -> RowDirectory | None:
         """Where each key's rows lie in ``table`` (sorted by :meth:`cluster`), or ``None``.
 
         Read once per data version (in a transaction, every time: its own appends
-        are the tail before they are counted): after a write, one small query checks
-        that the sort is the same and counts the rows appended since (the
+        are the tail before they are counted): after a write, :meth:`row_layout`
+        checks that the sort is the same and counts the rows appended since (the
         directory's tail); after a new sort, the directory is read again.
         """
         version = self.data_version()
@@ -565,30 +582,20 @@ class DuckDBStore(Store):
         pinned = self._pinned is not None
         if held is not None and held[0] == version and not pinned:
             return held[1]
-        try:
-            found = self.query_arrow(
-                f"SELECT by_col, row_count, token, (SELECT count(*) FROM {table}) AS now_rows "
-                f"FROM {LAYOUT_TABLE} WHERE tbl = $tbl",
-                {"tbl": table},
-            ).to_pylist()
-        except duckdb.CatalogException:  # never sorted
-            found = []
+        layout = self.row_layout(table)
         directory = None
-        if found:
-            by, clustered, token, now = (
-                found[0][k] for k in ("by_col", "row_count", "token", "now_rows")
-            )
-            # fewer rows than the sort wrote: rows were deleted, the ranges may be wrong
-            if now >= clustered:
-                old = held[1] if held is not None else None
-                if old is not None and old.token == token:
-                    directory = old.at(now)
-                else:
-                    ranges = self.query_arrow(
-                        f"SELECT key, first_row, last_row FROM {RANGES_TABLE} WHERE tbl = $tbl",
-                        {"tbl": table},
-                    )
-                    directory = RowDirectory.from_arrow(table, by, token, clustered, now, ranges)
+        if layout is not None:
+            old = held[1] if held is not None else None
+            if old is not None and old.token == layout.token:
+                directory = old.at(layout.rows)
+            else:
+                ranges = self.query_arrow(
+                    f"SELECT key, first_row, last_row FROM {RANGES_TABLE} WHERE tbl = $tbl",
+                    {"tbl": table},
+                )
+                directory = RowDirectory.from_arrow(
+                    table, layout.column, layout.token, layout.clustered, layout.rows, ranges
+                )
         if not pinned:
             self._directories[table] = (version, directory)
         return directory

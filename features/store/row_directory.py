@@ -34,6 +34,18 @@ MAX_RANGES = 48
 
 
 @dataclass(frozen=True)
+class RowLayout:
+    """How far ``table`` is sorted by ``column``: the sort wrote row ids
+    ``0 … clustered - 1`` (``token`` names that sort) and the table holds ``rows`` now."""
+
+    table: str
+    column: str
+    token: str
+    clustered: int
+    rows: int
+
+
+@dataclass(frozen=True)
 class RowDirectory:
     """The row-id range of every key of ``table`` among its first ``clustered`` rows.
 
@@ -114,15 +126,15 @@ ADVISE_ROWS = 100_000
 ADVISE_SHARE = 0.1
 
 
-def unsorted_rows(directory: RowDirectory | None, rows: int) -> int:
-    """Rows of a table of ``rows`` rows that a look-up by key reads outside ``directory``
+def unsorted_rows(sort: RowLayout | RowDirectory | None, rows: int) -> int:
+    """Rows of a table of ``rows`` rows that a look-up by key reads outside ``sort``
     (all of them without one)."""
-    return rows if directory is None else max(rows - directory.clustered, 0)
+    return rows if sort is None else max(rows - sort.clustered, 0)
 
 
-def should_sort(directory: RowDirectory | None, rows: int) -> bool:
+def should_sort(sort: RowLayout | RowDirectory | None, rows: int) -> bool:
     """True when enough rows lie outside the sort that look-ups by key slow down."""
-    loose = unsorted_rows(directory, rows)
+    loose = unsorted_rows(sort, rows)
     return loose >= ADVISE_ROWS and loose >= ADVISE_SHARE * rows
 
 
