@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 if TYPE_CHECKING:
+    from features.store.evidence_index import EvidenceIndex
     from features.store.row_directory import RowDirectory, RowLayout
 
 Params = Sequence[Any] | dict[str, Any] | None
@@ -118,6 +119,11 @@ class Store(abc.ABC):
     def row_directory(self, table: str) -> RowDirectory | None:
         """Where each key's rows lie in ``table`` since :meth:`cluster` sorted it
         (:mod:`features.store.row_directory`); ``None``: look rows up by key."""
+        return None
+
+    def evidence_index(self) -> EvidenceIndex | None:
+        """Every objection and repair row by record, kept in memory
+        (:mod:`features.store.evidence_index`); ``None``: look them up in the store."""
         return None
 
     @abc.abstractmethod

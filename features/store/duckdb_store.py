@@ -25,6 +25,9 @@ import pyarrow.parquet as pq
 from features.records.schema import TABLES, WORKFLOW_TABLES, create_index_sql, create_table_sql
 from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
 from features.store.base import Frames, Params, Store, Written
+from features.store.evidence_index import MAX_ROWS as EVIDENCE_MAX_ROWS
+from features.store.evidence_index import TABLES as EVIDENCE_TABLES
+from features.store.evidence_index import EvidenceIndex, TableRows, fingerprint_sql
 from features.store.lake import LAKE_TABLES, manifest, partitions, write_manifest
 from features.store.row_directory import LAYOUT_TABLE, RANGES_TABLE, RowDirectory, RowLayout
 from features.store.spark_types import arrow_schema
@@ -110,6 +113,10 @@ class DuckDBStore(Store):
         self._recordings: list[Written] = []
         # table → (data version, its row directory or None), read by row_directory()
         self._directories: dict[str, tuple[str, RowDirectory | None]] = {}
+        # (data version, the evidence index or None), read by evidence_index(); False once
+        # the tables outgrew the index (they only grow)
+        self._evidence: tuple[str, EvidenceIndex | None] | None = None
+        self._evidence_on = True
         self._access: FileAccess | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if self.path == ":memory:":
@@ -599,6 +606,48 @@ class DuckDBStore(Store):
         if not pinned:
             self._directories[table] = (version, directory)
         return directory
+
+    def evidence_index(self) -> EvidenceIndex | None:
+        """Every objection and repair row by record (:mod:`features.store.evidence_index`),
+        or ``None`` (in a transaction, or tables above its row limit): read once, then
+        after each write only the rows appended since (the earlier ones checked
+        unchanged by their fingerprint, else all read again)."""
+        if self._pinned is not None or not self._evidence_on:
+            return None
+        version = self.data_version()
+        held = self._evidence
+        if held is not None and held[0] == version:
+            return held[1]
+        index = self._read_evidence(held[1] if held is not None else None)
+        self._evidence = (version, index)
+        return index
+
+    def _read_evidence(self, old: EvidenceIndex | None) -> EvidenceIndex | None:
+        tables: dict[str, TableRows] = {}
+        counted: dict[str, dict] = {}
+        for name in EVIDENCE_TABLES:
+            before = old.tables[name] if old is not None else None
+            sql = fingerprint_sql(name, TABLES[name].column_names)
+            counted[name] = self.query_arrow(sql, {"upto": len(before or ())}).to_pylist()[0]
+        if sum(c["n"] for c in counted.values()) > EVIDENCE_MAX_ROWS:
+            self._evidence_on = False  # the tables only grow: not again in this process
+            return None
+        for name, c in counted.items():
+            before = old.tables[name] if old is not None else None
+            # the rows read before are still rows 0 … len - 1 (none deleted, none changed):
+            # add the ones appended after them, else read every row again
+            if before is not None and c["n"] == c["ids"] and c["upto"] == before.fingerprint:
+                tail = self.query_arrow(
+                    f"SELECT * FROM {name} WHERE rowid >= $a AND rowid < $b ORDER BY rowid",
+                    {"a": len(before), "b": c["ids"]},
+                )
+                tables[name] = before.extended(tail, c["all"])
+            else:
+                rows = self.query_arrow(
+                    f"SELECT * FROM {name} WHERE rowid < $b ORDER BY rowid", {"b": c["ids"]}
+                )
+                tables[name] = TableRows.of(rows, c["all"])
+        return EvidenceIndex(tables)
 
     def close(self) -> None:
         if self._pinned is not None:

@@ -30,6 +30,7 @@ from features.link_lookup import links as declared_links
 from features.links import Column, ListPersons, Reverse, SameColumn, Table
 from features.records.schema import TABLES
 from features.store.base import Frames, Params, Store, Written
+from features.store.evidence_index import TABLES as EVIDENCE
 from features.store.row_directory import fits, quote
 from features.store.row_directory import rows_sql as directory_rows_sql
 
@@ -283,8 +284,6 @@ def _agree(schemas: Iterable[pa.Schema]) -> bool:
     return True
 
 
-#: the tables whose rows follow a record (by ``record_id``)
-EVIDENCE = ("objections", "repairs")
 #: the tables whose appended rows a slice can take in (:meth:`SlicedStore.after`)
 _ADDABLE = frozenset({"records", *EVIDENCE})
 
@@ -301,6 +300,9 @@ def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
     rids = records["record_id"].to_pylist()
     if not rids:  # no records, none of their objections or repairs
         return {table: _empty(store, table) for table in EVIDENCE}
+    index = store.evidence_index()
+    if index is not None:  # kept in memory by the store: no statement
+        return index.of_records(rids)
     if len(rids) > RECORD_LIST:  # joined to the records (one scan each)
         return {
             table: store.query_arrow(

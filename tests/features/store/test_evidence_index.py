@@ -1,0 +1,129 @@
+"""The evidence index: the objections and repairs of records as the store gives them, kept
+in memory and brought up to date after writes (features/store/evidence_index.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import features.store.duckdb_store as duckdb_store
+from features.store.duckdb_store import DuckDBStore
+from features.store.evidence_index import TABLES
+from features.store.sliced import _evidence
+from tests.features.store.test_duckdb_store import records_frame
+
+
+def objections(ids: list[int], status: str = "open", start: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "objection_id": [f"O{start + k}" for k in range(len(ids))],
+            "record_id": [f"R{i:06d}" for i in ids],
+            "subject_id": [f"S{i % 7}" for i in ids],
+            "status": status,
+            "opened_on": dt.date(2024, 3, 1),
+            "resolved_on": None if status == "open" else dt.date(2024, 4, 1),
+        }
+    )
+
+
+def repairs(ids: list[int]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "repair_id": [f"X{i}" for i in ids],
+            "record_id": [f"R{i:06d}" for i in ids],
+            "subject_id": [f"S{i % 7}" for i in ids],
+            "status": "approved",
+            "applied_on": dt.date(2024, 3, 1),
+            "approved_on": dt.date(2024, 5, 1),
+        }
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    st = DuckDBStore(tmp_path / "xp.duckdb", threads=1)
+    st.append("records", records_frame(40))
+    st.append("objections", objections([1, 3, 3, 8]))
+    st.append("repairs", repairs([3, 9]))
+    yield st
+    st.close()
+
+
+def _queried(store: DuckDBStore, rids: list[str]) -> dict[str, list[dict]]:
+    """Each table's rows of ``rids`` by a statement, in a comparable order."""
+    listed = ", ".join(f"'{r}'" for r in rids)
+    return {
+        t: store.query_arrow(
+            f"SELECT * FROM {t} WHERE record_id IN ({listed}) ORDER BY rowid"
+        ).to_pylist()
+        for t in TABLES
+    }
+
+
+def _indexed(store: DuckDBStore, rids: list[str]) -> dict[str, list[dict]]:
+    index = store.evidence_index()
+    assert index is not None
+    return {t: rows.to_pylist() for t, rows in index.of_records(rids).items()}
+
+
+RIDS = ["R000003", "R000001", "R000009", "R000020", "R000008"]
+
+
+def test_the_index_gives_the_rows_a_statement_gives(store: DuckDBStore) -> None:
+    got = _indexed(store, RIDS)
+    assert got == _queried(store, RIDS)
+    assert len(got["objections"]) == 4 and len(got["repairs"]) == 2
+    assert _indexed(store, ["R000020"]) == {"objections": [], "repairs": []}
+    # the schema is the table's: a slice without evidence looks like one with
+    index = store.evidence_index()
+    assert (
+        index.of_records([])["objections"].schema
+        == store.query_arrow("SELECT * FROM objections LIMIT 0").schema
+    )
+    assert store.evidence_index() is index  # read once per data version
+
+
+def test_rows_appended_later_are_added_without_reading_the_rest(store: DuckDBStore) -> None:
+    first = store.evidence_index()
+    store.append("objections", objections([3, 20], status="rejected", start=10))
+    second = store.evidence_index()
+    assert second is not first
+    assert second.tables["repairs"] is first.tables["repairs"]  # unchanged table kept
+    rows = second.tables["objections"]
+    assert len(rows) == 6 and rows.rows.column("record_id")[4:].to_pylist() == [
+        "R000003",
+        "R000020",
+    ]
+    assert _indexed(store, RIDS) == _queried(store, RIDS)
+
+
+def test_a_changed_or_deleted_row_is_read_again(store: DuckDBStore) -> None:
+    store.evidence_index()
+    store.execute("UPDATE objections SET status = 'upheld' WHERE objection_id = 'O1'")
+    assert _indexed(store, RIDS) == _queried(store, RIDS)
+    assert {r["status"] for r in _indexed(store, ["R000003"])["objections"]} == {"open", "upheld"}
+    store.execute("DELETE FROM repairs WHERE record_id = 'R000003'")
+    store.append("repairs", repairs([1]))
+    assert _indexed(store, RIDS) == _queried(store, RIDS)
+    assert [r["record_id"] for r in _indexed(store, RIDS)["repairs"]] == ["R000009", "R000001"]
+
+
+def test_no_index_in_a_transaction_and_none_above_the_row_limit(
+    store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.transaction() as tx:
+        tx.append("objections", objections([5], start=20))
+        assert tx.evidence_index() is None
+        # a slice inside the transaction reads its own new objection from the store
+        got = _evidence(tx, pa.table({"record_id": ["R000005"]}))
+        assert got["objections"]["objection_id"].to_pylist() == ["O20"]
+    assert _indexed(store, ["R000005"])["objections"][0]["objection_id"] == "O20"
+    monkeypatch.setattr(duckdb_store, "EVIDENCE_MAX_ROWS", 6)
+    store.append("repairs", repairs([2]))
+    assert store.evidence_index() is None
+    got = _evidence(store, pa.table({"record_id": RIDS}))  # the statements instead
+    assert {t: rows.to_pylist() for t, rows in got.items()} == _queried(store, RIDS)
