@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from features.records.schema import TABLES, WORKFLOW_TABLES, create_index_sql, create_table_sql
 from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
 from features.store.base import Frames, Params, Store, Written
+from features.store.evidence_index import LOAD_AFTER as EVIDENCE_LOAD_AFTER
 from features.store.evidence_index import MAX_ROWS as EVIDENCE_MAX_ROWS
 from features.store.evidence_index import TABLES as EVIDENCE_TABLES
 from features.store.evidence_index import EvidenceIndex, TableRows, fingerprint_sql
@@ -117,6 +118,7 @@ class DuckDBStore(Store):
         # the tables outgrew the index (they only grow)
         self._evidence: tuple[str, EvidenceIndex | None] | None = None
         self._evidence_on = True
+        self._evidence_asks = 0  # look-ups before the index is read (EVIDENCE_LOAD_AFTER)
         self._access: FileAccess | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if self.path == ":memory:":
@@ -609,13 +611,17 @@ class DuckDBStore(Store):
 
     def evidence_index(self) -> EvidenceIndex | None:
         """Every objection and repair row by record (:mod:`features.store.evidence_index`),
-        or ``None`` (in a transaction, or tables above its row limit): read once, then
-        after each write only the rows appended since (the earlier ones checked
-        unchanged by their fingerprint, else all read again)."""
+        or ``None`` (in a transaction, before this process has made enough look-ups to
+        pay for reading it, or tables above its row limit): read once, then after each
+        write only the rows appended since (the earlier ones checked unchanged by their
+        fingerprint, else all read again)."""
         if self._pinned is not None or not self._evidence_on:
             return None
-        version = self.data_version()
         held = self._evidence
+        if held is None and self._evidence_asks < EVIDENCE_LOAD_AFTER:
+            self._evidence_asks += 1
+            return None
+        version = self.data_version()
         if held is not None and held[0] == version:
             return held[1]
         index = self._read_evidence(held[1] if held is not None else None)

@@ -44,7 +44,8 @@ def repairs(ids: list[int]) -> pd.DataFrame:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(duckdb_store, "EVIDENCE_LOAD_AFTER", 0)  # read at the first look-up
     st = DuckDBStore(tmp_path / "xp.duckdb", threads=1)
     st.append("records", records_frame(40))
     st.append("objections", objections([1, 3, 3, 8]))
@@ -127,3 +128,22 @@ def test_no_index_in_a_transaction_and_none_above_the_row_limit(
     assert store.evidence_index() is None
     got = _evidence(store, pa.table({"record_id": RIDS}))  # the statements instead
     assert {t: rows.to_pylist() for t, rows in got.items()} == _queried(store, RIDS)
+
+
+def test_a_process_reads_the_index_only_after_enough_look_ups(
+    store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duckdb_store, "EVIDENCE_LOAD_AFTER", 3)
+    fresh = DuckDBStore(store.path, threads=1)
+    try:
+        records = pa.table({"record_id": RIDS})
+        for _ in range(3):  # a command rating a subject or two: by statement
+            got = _evidence(fresh, records)
+            assert fresh._evidence is None
+            assert {t: rows.to_pylist() for t, rows in got.items()} == _queried(store, RIDS)
+        assert fresh.evidence_index() is not None  # then kept
+        assert {t: rows.to_pylist() for t, rows in _evidence(fresh, records).items()} == _queried(
+            store, RIDS
+        )
+    finally:
+        fresh.close()
