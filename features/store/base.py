@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from features.store.evidence_index import EvidenceIndex
+    from features.store.kept_rows import KeptRows
     from features.store.row_directory import RowDirectory, RowLayout
 
 Params = Sequence[Any] | dict[str, Any] | None
@@ -121,9 +121,9 @@ class Store(abc.ABC):
         (:mod:`features.store.row_directory`); ``None``: look rows up by key."""
         return None
 
-    def evidence_index(self) -> EvidenceIndex | None:
-        """Every objection and repair row by record, kept in memory
-        (:mod:`features.store.evidence_index`); ``None``: look them up in the store."""
+    def kept_rows(self) -> KeptRows | None:
+        """The objections, repairs and list events by key, kept in memory
+        (:mod:`features.store.kept_rows`); ``None``: look them up in the store."""
         return None
 
     @abc.abstractmethod

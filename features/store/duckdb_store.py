@@ -25,10 +25,10 @@ import pyarrow.parquet as pq
 from features.records.schema import TABLES, WORKFLOW_TABLES, create_index_sql, create_table_sql
 from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
 from features.store.base import Frames, Params, Store, Written
-from features.store.evidence_index import LOAD_AFTER as EVIDENCE_LOAD_AFTER
-from features.store.evidence_index import MAX_ROWS as EVIDENCE_MAX_ROWS
-from features.store.evidence_index import TABLES as EVIDENCE_TABLES
-from features.store.evidence_index import EvidenceIndex, TableRows, fingerprint_sql
+from features.store.kept_rows import LOAD_AFTER as KEEP_AFTER
+from features.store.kept_rows import MAX_ROWS as KEEP_MAX_ROWS
+from features.store.kept_rows import TABLES as KEPT_TABLES
+from features.store.kept_rows import KeptRows, TableRows, fingerprint_sql, name_persons
 from features.store.lake import LAKE_TABLES, manifest, partitions, write_manifest
 from features.store.row_directory import LAYOUT_TABLE, RANGES_TABLE, RowDirectory, RowLayout
 from features.store.spark_types import arrow_schema
@@ -114,11 +114,11 @@ class DuckDBStore(Store):
         self._recordings: list[Written] = []
         # table → (data version, its row directory or None), read by row_directory()
         self._directories: dict[str, tuple[str, RowDirectory | None]] = {}
-        # (data version, the evidence index or None), read by evidence_index(); False once
-        # the tables outgrew the index (they only grow)
-        self._evidence: tuple[str, EvidenceIndex | None] | None = None
-        self._evidence_on = True
-        self._evidence_asks = 0  # look-ups before the index is read (EVIDENCE_LOAD_AFTER)
+        # (data version, the kept rows or None), read by kept_rows(); off once the tables
+        # outgrew the limit (they only grow)
+        self._kept: tuple[str, KeptRows | None] | None = None
+        self._keep_on = True
+        self._keep_asks = 0  # look-ups before the rows are read (KEEP_AFTER)
         self._access: FileAccess | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if self.path == ":memory:":
@@ -609,51 +609,58 @@ class DuckDBStore(Store):
             self._directories[table] = (version, directory)
         return directory
 
-    def evidence_index(self) -> EvidenceIndex | None:
-        """Every objection and repair row by record (:mod:`features.store.evidence_index`),
-        or ``None`` (in a transaction, before this process has made enough look-ups to
-        pay for reading it, or tables above its row limit): read once, then after each
-        write only the rows appended since (the earlier ones checked unchanged by their
-        fingerprint, else all read again)."""
-        if self._pinned is not None or not self._evidence_on:
+    def kept_rows(self) -> KeptRows | None:
+        """The objections, repairs and list events by key, kept in memory
+        (:mod:`features.store.kept_rows`), or ``None``: in a transaction, before this
+        process has made enough look-ups to pay for reading them, or tables above the
+        row limit. Read once, then after each write only the rows appended since (the
+        earlier ones checked unchanged by their fingerprint, else all read again)."""
+        if self._pinned is not None or not self._keep_on:
             return None
-        held = self._evidence
-        if held is None and self._evidence_asks < EVIDENCE_LOAD_AFTER:
-            self._evidence_asks += 1
+        held = self._kept
+        if held is None and self._keep_asks < KEEP_AFTER:
+            self._keep_asks += 1
             return None
         version = self.data_version()
         if held is not None and held[0] == version:
             return held[1]
-        index = self._read_evidence(held[1] if held is not None else None)
-        self._evidence = (version, index)
-        return index
+        kept = self._read_kept(held[1] if held is not None else None)
+        self._kept = (version, kept)
+        return kept
 
-    def _read_evidence(self, old: EvidenceIndex | None) -> EvidenceIndex | None:
-        tables: dict[str, TableRows] = {}
+    def _read_kept(self, old: KeptRows | None) -> KeptRows | None:
         counted: dict[str, dict] = {}
-        for name in EVIDENCE_TABLES:
+        for name in KEPT_TABLES:
             before = old.tables[name] if old is not None else None
             sql = fingerprint_sql(name, TABLES[name].column_names)
             counted[name] = self.query_arrow(sql, {"upto": len(before or ())}).to_pylist()[0]
-        if sum(c["n"] for c in counted.values()) > EVIDENCE_MAX_ROWS:
-            self._evidence_on = False  # the tables only grow: not again in this process
+        if sum(c["n"] for c in counted.values()) > KEEP_MAX_ROWS:
+            self._keep_on = False  # the tables only grow: not again in this process
             return None
+        tables: dict[str, TableRows] = {}
+        tails: dict[str, pa.Table] = {}
         for name, c in counted.items():
             before = old.tables[name] if old is not None else None
             # the rows read before are still rows 0 … len - 1 (none deleted, none changed):
             # add the ones appended after them, else read every row again
             if before is not None and c["n"] == c["ids"] and c["upto"] == before.fingerprint:
-                tail = self.query_arrow(
+                tails[name] = self.query_arrow(
                     f"SELECT * FROM {name} WHERE rowid >= $a AND rowid < $b ORDER BY rowid",
                     {"a": len(before), "b": c["ids"]},
                 )
-                tables[name] = before.extended(tail, c["all"])
+                tables[name] = before.extended(tails[name], c["all"])
             else:
                 rows = self.query_arrow(
                     f"SELECT * FROM {name} WHERE rowid < $b ORDER BY rowid", {"b": c["ids"]}
                 )
-                tables[name] = TableRows.of(rows, c["all"])
-        return EvidenceIndex(tables)
+                tables[name] = TableRows.of(rows, KEPT_TABLES[name], c["all"])
+        if old is not None and "list_events" in tails:  # the same map, the new rows added
+            named = old.named
+            name_persons(tails["list_events"], named)
+        else:
+            named = {}
+            name_persons(tables["list_events"].rows, named)
+        return KeptRows(tables, named)
 
     def close(self) -> None:
         if self._pinned is not None:

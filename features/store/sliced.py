@@ -30,7 +30,7 @@ from features.link_lookup import links as declared_links
 from features.links import Column, ListPersons, Reverse, SameColumn, Table
 from features.records.schema import TABLES
 from features.store.base import Frames, Params, Store, Written
-from features.store.evidence_index import TABLES as EVIDENCE
+from features.store.kept_rows import EVIDENCE
 from features.store.row_directory import fits, quote
 from features.store.row_directory import rows_sql as directory_rows_sql
 
@@ -300,9 +300,9 @@ def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
     rids = records["record_id"].to_pylist()
     if not rids:  # no records, none of their objections or repairs
         return {table: _empty(store, table) for table in EVIDENCE}
-    index = store.evidence_index()
-    if index is not None:  # kept in memory by the store: no statement
-        return index.of_records(rids)
+    kept = store.kept_rows()
+    if kept is not None:  # kept in memory by the store: no statement
+        return kept.of_records(rids)
     if len(rids) > RECORD_LIST:  # joined to the records (one scan each)
         return {
             table: store.query_arrow(
@@ -338,6 +338,10 @@ def _link_rows(
     ids = sorted(chosen)
     if not ids or not listings:
         out["list_events"] = _empty(store, "list_events")
+        return out
+    kept = store.kept_rows()
+    if kept is not None:  # kept in memory by the store: no statement
+        out["list_events"] = kept.listings_naming(ids)
         return out
     # a LIKE pre-filter on the comma-joined IDs (scoring.list_reads.listings_naming)
     named = " OR ".join(f"persons LIKE {quote('%' + i.upper() + '%')}" for i in ids)

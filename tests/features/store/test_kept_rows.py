@@ -1,5 +1,5 @@
-"""The evidence index: the objections and repairs of records as the store gives them, kept
-in memory and brought up to date after writes (features/store/evidence_index.py)."""
+"""Kept rows: the objections, repairs and list events a look-up reads, as the store gives
+them, kept in memory and brought up to date after writes (features/store/kept_rows.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 
 import features.store.duckdb_store as duckdb_store
 from features.store.duckdb_store import DuckDBStore
-from features.store.evidence_index import TABLES
-from features.store.sliced import _evidence
+from features.store.kept_rows import EVIDENCE as TABLES
+from features.store.sliced import _evidence, _link_rows
 from tests.features.store.test_duckdb_store import records_frame
 
 
@@ -45,7 +45,7 @@ def repairs(ids: list[int]) -> pd.DataFrame:
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(duckdb_store, "EVIDENCE_LOAD_AFTER", 0)  # read at the first look-up
+    monkeypatch.setattr(duckdb_store, "KEEP_AFTER", 0)  # read at the first look-up
     st = DuckDBStore(tmp_path / "xp.duckdb", threads=1)
     st.append("records", records_frame(40))
     st.append("objections", objections([1, 3, 3, 8]))
@@ -66,7 +66,7 @@ def _queried(store: DuckDBStore, rids: list[str]) -> dict[str, list[dict]]:
 
 
 def _indexed(store: DuckDBStore, rids: list[str]) -> dict[str, list[dict]]:
-    index = store.evidence_index()
+    index = store.kept_rows()
     assert index is not None
     return {t: rows.to_pylist() for t, rows in index.of_records(rids).items()}
 
@@ -80,20 +80,20 @@ def test_the_index_gives_the_rows_a_statement_gives(store: DuckDBStore) -> None:
     assert len(got["objections"]) == 4 and len(got["repairs"]) == 2
     assert _indexed(store, ["R000020"]) == {"objections": [], "repairs": []}
     # the schema is the table's: a slice without evidence looks like one with
-    index = store.evidence_index()
+    index = store.kept_rows()
     assert (
         index.of_records([])["objections"].schema
         == store.query_arrow("SELECT * FROM objections LIMIT 0").schema
     )
-    assert store.evidence_index() is index  # read once per data version
+    assert store.kept_rows() is index  # read once per data version
 
 
 def test_rows_appended_later_are_added_without_reading_the_rest(store: DuckDBStore) -> None:
-    first = store.evidence_index()
+    first = store.kept_rows()
     store.append("objections", objections([3, 20], status="rejected", start=10))
-    second = store.evidence_index()
+    second = store.kept_rows()
     assert second is not first
-    assert second.tables["repairs"] is first.tables["repairs"]  # unchanged table kept
+    assert second.tables["repairs"].rows is first.tables["repairs"].rows  # not read again
     rows = second.tables["objections"]
     assert len(rows) == 6 and rows.rows.column("record_id")[4:].to_pylist() == [
         "R000003",
@@ -103,7 +103,7 @@ def test_rows_appended_later_are_added_without_reading_the_rest(store: DuckDBSto
 
 
 def test_a_changed_or_deleted_row_is_read_again(store: DuckDBStore) -> None:
-    store.evidence_index()
+    store.kept_rows()
     store.execute("UPDATE objections SET status = 'upheld' WHERE objection_id = 'O1'")
     assert _indexed(store, RIDS) == _queried(store, RIDS)
     assert {r["status"] for r in _indexed(store, ["R000003"])["objections"]} == {"open", "upheld"}
@@ -118,14 +118,14 @@ def test_no_index_in_a_transaction_and_none_above_the_row_limit(
 ) -> None:
     with store.transaction() as tx:
         tx.append("objections", objections([5], start=20))
-        assert tx.evidence_index() is None
+        assert tx.kept_rows() is None
         # a slice inside the transaction reads its own new objection from the store
         got = _evidence(tx, pa.table({"record_id": ["R000005"]}))
         assert got["objections"]["objection_id"].to_pylist() == ["O20"]
     assert _indexed(store, ["R000005"])["objections"][0]["objection_id"] == "O20"
-    monkeypatch.setattr(duckdb_store, "EVIDENCE_MAX_ROWS", 6)
+    monkeypatch.setattr(duckdb_store, "KEEP_MAX_ROWS", 6)
     store.append("repairs", repairs([2]))
-    assert store.evidence_index() is None
+    assert store.kept_rows() is None
     got = _evidence(store, pa.table({"record_id": RIDS}))  # the statements instead
     assert {t: rows.to_pylist() for t, rows in got.items()} == _queried(store, RIDS)
 
@@ -133,17 +133,65 @@ def test_no_index_in_a_transaction_and_none_above_the_row_limit(
 def test_a_process_reads_the_index_only_after_enough_look_ups(
     store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(duckdb_store, "EVIDENCE_LOAD_AFTER", 3)
+    monkeypatch.setattr(duckdb_store, "KEEP_AFTER", 3)
     fresh = DuckDBStore(store.path, threads=1)
     try:
         records = pa.table({"record_id": RIDS})
         for _ in range(3):  # a command rating a subject or two: by statement
             got = _evidence(fresh, records)
-            assert fresh._evidence is None
+            assert fresh._kept is None
             assert {t: rows.to_pylist() for t, rows in got.items()} == _queried(store, RIDS)
-        assert fresh.evidence_index() is not None  # then kept
+        assert fresh.kept_rows() is not None  # then kept
         assert {t: rows.to_pylist() for t, rows in _evidence(fresh, records).items()} == _queried(
             store, RIDS
         )
     finally:
         fresh.close()
+
+
+def events(rows: list[tuple[str, str, str, str | None]]) -> pd.DataFrame:
+    """List events ``(event_id, subject_id, event, persons)`` of one listing per subject."""
+    return pd.DataFrame(
+        {
+            "event_id": [r[0] for r in rows],
+            "listing_id": [f"L-{r[1]}" for r in rows],
+            "list_key": "black",
+            "subject_id": [r[1] for r in rows],
+            "event": [r[2] for r in rows],
+            "persons": [r[3] for r in rows],
+            "effective_on": dt.date(2024, 3, 1),
+        }
+    )
+
+
+def _listed(store: DuckDBStore, ids: list[str]) -> list[str]:
+    return sorted(_link_rows(store, set(ids), tables=False)["list_events"]["event_id"].to_pylist())
+
+
+def test_the_listings_naming_a_person_are_the_ones_the_statement_finds(
+    store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.append(
+        "list_events",
+        events(
+            [
+                ("E1", "F1", "enter", "P1,P2"),
+                ("E2", "F2", "enter", " P2 "),
+                ("E3", "F3", "enter", "P3"),
+                ("E4", "F1", "exit", None),
+            ]
+        ),
+    )
+    cases = [["P1"], ["P2"], ["P2", "P3"], ["P9"], []]
+    kept = [_listed(store, ids) for ids in cases]
+    assert store.kept_rows() is not None
+    assert kept == [["E1", "E4"], ["E1", "E2", "E4"], ["E1", "E2", "E3", "E4"], [], []]
+    monkeypatch.setattr(store, "_keep_on", False)  # the statements give the same events
+    assert [_listed(store, ids) for ids in cases] == kept
+    monkeypatch.setattr(store, "_keep_on", True)
+    before = store.kept_rows()
+    store.append("list_events", events([("E5", "F4", "enter", "P1"), ("E6", "F3", "resume", None)]))
+    assert store.kept_rows().named is before.named  # the new rows added to the same map
+    assert _listed(store, ["P1"]) == ["E1", "E4", "E5"]
+    assert _listed(store, ["P3"]) == ["E3", "E6"]
+    assert before.listings_naming(["P1"])["event_id"].to_pylist() == ["E1", "E4"]  # as it was
