@@ -135,7 +135,7 @@ def _run_spark(lake: str, scheme: str, as_of: str, master: str, out: str) -> Non
 
 
 def _run_scoring(db: str, scheme: str, as_of: str, home: str, n: int, out: str) -> None:
-    from bench.scoring import batch, latency
+    from bench.scoring import batch, latency_apart
     from features.store.duckdb_store import DuckDBStore
     from scoring.loader import load_model
 
@@ -143,8 +143,8 @@ def _run_scoring(db: str, scheme: str, as_of: str, home: str, n: int, out: str) 
     store = DuckDBStore(db, read_only=True)
     started = time.perf_counter()
     b = batch(store, model, dt.date.fromisoformat(as_of))
-    lat = latency(store, model, dt.date.fromisoformat(as_of), n, 7)
     store.close()
+    lat = latency_apart(db, scheme, home, dt.date.fromisoformat(as_of), n, 7)
     _dump(
         out,
         None,
