@@ -11,7 +11,7 @@ in memory once and finds a subject's rows by key (0.3 ms). After a write the row
 appended since are read and added; the rows read before are checked unchanged by one
 fingerprint of them, and read again if not.
 
-Reading them costs as much as a few dozen look-ups by statement (city: 0.26 s), so a
+Reading them costs as much as a few dozen look-ups by statement (city: 0.26–0.86 s), so a
 process reads them only after :data:`LOAD_AFTER` reads by statement (a server, the app,
 a batch of re-ratings), never for a command that rates one subject and ends. Above
 :data:`MAX_ROWS` rows (a province) they are not kept: the look-ups go to the store, as
@@ -31,7 +31,7 @@ TABLES = {"objections": "record_id", "repairs": "record_id", "list_events": "sub
 EVIDENCE = ("objections", "repairs")
 
 #: Reads of these tables by statement (a firm's look-up makes two, a household's one) a
-#: process makes before it keeps them: about what keeping them costs (city: 0.26 s to read
+#: process makes before it keeps them: about what keeping them costs (city: 0.26–0.86 s to read
 #: them, against 2–6 ms a read; a fingerprint check after a write about 12 ms).
 LOAD_AFTER = 40
 
