@@ -118,7 +118,7 @@ class DuckDBStore(Store):
         # outgrew the limit (they only grow)
         self._kept: tuple[str, KeptRows | None] | None = None
         self._keep_on = True
-        self._keep_asks = 0  # look-ups before the rows are read (KEEP_AFTER)
+        self._keep_asks = 0  # reads by statement so far, until KEEP_AFTER
         self._access: FileAccess | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if self.path == ":memory:":
@@ -612,9 +612,10 @@ class DuckDBStore(Store):
     def kept_rows(self) -> KeptRows | None:
         """The objections, repairs and list events by key, kept in memory
         (:mod:`features.store.kept_rows`), or ``None``: in a transaction, before this
-        process has made enough look-ups to pay for reading them, or tables above the
-        row limit. Read once, then after each write only the rows appended since (the
-        earlier ones checked unchanged by their fingerprint, else all read again)."""
+        process has read them by statement often enough to pay for keeping them
+        (``LOAD_AFTER``), or tables above the row limit. Read once, then after each
+        write only the rows appended since (the earlier ones checked unchanged by their
+        fingerprint, else all read again)."""
         if self._pinned is not None or not self._keep_on:
             return None
         held = self._kept
