@@ -126,6 +126,13 @@ class Store(abc.ABC):
         (:mod:`features.store.kept_rows`); ``None``: look them up in the store."""
         return None
 
+    @property
+    def parallel_reads(self) -> bool:
+        """True when :meth:`query_arrow` may run on several threads at once (each its own
+        cursor): a look-up then reads rows that do not depend on each other side by side.
+        False here: an engine that has not said so runs them one after another."""
+        return False
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release the store's resources."""

@@ -609,6 +609,12 @@ class DuckDBStore(Store):
             self._directories[table] = (version, directory)
         return directory
 
+    @property
+    def parallel_reads(self) -> bool:
+        """True outside a transaction: every read takes a cursor of its own; a
+        transaction's reads share its one cursor, which takes one statement at a time."""
+        return self._pinned is None
+
     def kept_rows(self) -> KeptRows | None:
         """The objections, repairs and list events by key, kept in memory
         (:mod:`features.store.kept_rows`), or ``None``: in a transaction, before this

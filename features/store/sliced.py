@@ -18,8 +18,11 @@ slice was taken for, it gives the rows the whole store gives
 
 from __future__ import annotations
 
+import os
+import threading
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pandas as pd
@@ -199,6 +202,24 @@ def _fetch(
 ) -> tuple[dict[str, pa.Table], frozenset[str]]:
     """:func:`fetch_slice`'s tables and the related parties whose records it holds."""
     wanted = tuple(dict.fromkeys(str(i) for i in ids))
+    tables = _reads(links, Table)
+    early: dict[str, Future[pa.Table]] = {}
+    if columns == ("subject_id",) and wanted and store.parallel_reads:
+        # the subjects are named: the rows keyed on their ids are read on other threads
+        # while the subjects, then their parties, are read on this one (city, rated one by
+        # one, paired: firm -3.5 ms, household -2.8 ms of 15-23 ms)
+        early = _submit(
+            store,
+            {
+                "records": _keyed_sql(store, "records", "subject_id", wanted),
+                "subject_attributes": (
+                    _rows_sql("subject_attributes", "subject_id", wanted) if attributes else None
+                ),
+                "subject_links": (
+                    _rows_sql("subject_links", "subject_id", wanted) if tables else None
+                ),
+            },
+        )
     parts: list[pa.Table] = []
     chosen: set[str] = set()
     for column in columns:
@@ -212,7 +233,14 @@ def _fetch(
             )
         chosen |= _ids(rows, "subject_id")
         parts.append(rows)
-    links_rows = _link_rows(store, chosen, _reads(links, Table), _reads(links, ListPersons))
+    own = {name: rows.result() for name, rows in early.items()}
+    if chosen != set(wanted):  # an id the store does not know has no rows either
+        own = {name: _of(rows, chosen) for name, rows in own.items()}
+    links_rows = _link_rows(
+        store, chosen, tables and "subject_links" not in own, _reads(links, ListPersons)
+    )
+    if "subject_links" in own:
+        links_rows["subject_links"] = own["subject_links"]
     related = _parties(store, parts, chosen, links_rows, links) - chosen
     kinds = None if related_kinds is None else sorted(related_kinds)
     of_kinds = None if not kinds else f"kind IN ({', '.join(quote(k) for k in kinds)})"
@@ -223,16 +251,22 @@ def _fetch(
         store,
         {
             "related": ("subjects", _keyed_sql(store, "subjects", "subject_id", related)),
-            "records": ("records", _keyed_sql(store, "records", "subject_id", chosen)),
+            "records": (
+                "records",
+                None if "records" in own else _keyed_sql(store, "records", "subject_id", chosen),
+            ),
             "party_records": ("records", party_records),
             # declared attributes are read of the subject itself only
             # (features.dsl.DeclaredAttribute)
             "subject_attributes": (
                 "subject_attributes",
-                _rows_sql("subject_attributes", "subject_id", chosen) if attributes else None,
+                _rows_sql("subject_attributes", "subject_id", chosen)
+                if attributes and "subject_attributes" not in own
+                else None,
             ),
         },
     )
+    got.update((name, rows) for name, rows in own.items() if name in got)
     if related:
         parts.append(got["related"])
     records = pa.concat_tables([got["records"], got["party_records"]])
@@ -251,37 +285,52 @@ def _together(
 ) -> dict[str, pa.Table]:
     """The rows of several look-ups, each ``name → (table, SELECT * of that table or None)``.
 
-    On DuckDB the look-ups run as one statement (``UNION ALL BY NAME``, each row tagged
-    with its look-up, then split and given back its table's columns): a round trip
-    costs about as much as a point look-up, so one statement instead of several is most
-    of the gain. Tables sharing a column name with another type run one by one.
-    ``params``: the statements' parameter values (the same for each)."""
+    On a store that reads on several threads at once (:attr:`Store.parallel_reads`) the
+    look-ups run side by side, each its own statement; else one after another.
+    (DuckDB 2.0, city: one statement of the look-ups ``UNION ALL BY NAME``, as this read
+    them before, cost a firm's look-up 1.2 ms more than the statements one by one,
+    paired, subject by subject.) ``params``: the statements' parameter values (the same
+    for each)."""
     out = {name: _empty(store, table) for name, (table, sql) in queries.items() if sql is None}
-    todo = {name: (table, sql) for name, (table, sql) in queries.items() if sql is not None}
-    schemas = {name: _empty(store, table).schema for name, (table, _) in todo.items()}
-    if len(todo) < 2 or store.dialect != "duckdb" or not _agree(schemas.values()):
-        out.update({name: store.query_arrow(str(sql), params) for name, (_, sql) in todo.items()})
-        return out
-    rows = store.query_arrow(
-        " UNION ALL BY NAME ".join(
-            f"SELECT {quote(name)} AS _xp_part, * FROM ({sql})" for name, (_, sql) in todo.items()
-        ),
-        params,
-    )
-    for name, schema in schemas.items():
-        mine = rows.filter(pc.equal(rows["_xp_part"], name))
-        out[name] = mine.select(schema.names).cast(schema)
+    todo = {name: sql for name, (_, sql) in queries.items() if sql is not None}
+    started = _submit(store, todo, params, here=True)
+    out.update((name, rows.result()) for name, rows in started.items())
     return out
 
 
-def _agree(schemas: Iterable[pa.Schema]) -> bool:
-    """True when no column name has two types among ``schemas``."""
-    seen: dict[str, pa.DataType] = {}
-    for schema in schemas:
-        for field in schema:
-            if seen.setdefault(field.name, field.type) != field.type:
-                return False
-    return True
+#: the threads a look-up's independent reads run on (made when first needed; a forked
+#: child, which has none of its parent's threads, makes its own)
+_READERS: list[ThreadPoolExecutor] = []
+_READERS_LOCK = threading.Lock()
+os.register_at_fork(after_in_child=_READERS.clear)
+
+
+def _submit(
+    store: Store, queries: Mapping[str, str | None], params: Params = None, here: bool = False
+) -> dict[str, Future[pa.Table]]:
+    """Each of ``queries`` (``name → SQL``; ``None``: nothing to read) started: on
+    :data:`_READERS`' threads when the store reads on several at once (with ``here``, the
+    first on this thread, which would only wait for it); else run here, one after another.
+    """
+    todo = [(name, sql) for name, sql in queries.items() if sql is not None]
+    out: dict[str, Future[pa.Table]] = {}
+    if store.parallel_reads and len(todo) > here:
+        with _READERS_LOCK:
+            if not _READERS:
+                _READERS.append(ThreadPoolExecutor(2, thread_name_prefix="xinping-slice"))
+        for name, sql in todo[here:]:
+            out[name] = _READERS[0].submit(store.query_arrow, sql, params)
+        todo = todo[:here]
+    for name, sql in todo:
+        done: Future[pa.Table] = Future()
+        done.set_result(store.query_arrow(sql, params))
+        out[name] = done
+    return out
+
+
+def _of(rows: pa.Table, ids: set[str]) -> pa.Table:
+    """The rows of ``rows`` whose ``subject_id`` is one of ``ids``."""
+    return rows.filter(pc.is_in(rows["subject_id"], pa.array(sorted(ids), pa.string())))
 
 
 #: the tables whose appended rows a slice can take in (:meth:`SlicedStore.after`)
@@ -296,7 +345,7 @@ def _cast(rows: pd.DataFrame, schema: pa.Schema) -> pa.Table:
 
 def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
     """The objections and repairs of ``records`` (up to :data:`RECORD_LIST` records: their
-    ids given to one statement, :func:`_together`)."""
+    ids given to a statement for each table, :func:`_together`)."""
     rids = records["record_id"].to_pylist()
     if not rids:  # no records, none of their objections or repairs
         return {table: _empty(store, table) for table in EVIDENCE}

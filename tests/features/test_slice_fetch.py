@@ -3,11 +3,17 @@ store's (features/store/sliced.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import multiprocessing as mp
+import threading
+
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.build import slice_attributes, slice_columns, slice_links
+from features.build import slice_attributes, slice_columns, slice_kinds, slice_links
 from features.schemes import get_scheme
+from features.store.duckdb_store import DuckDBStore
 from features.store.sliced import (
     EVIDENCE,
     POINT_LOOKUPS,
@@ -132,3 +138,111 @@ def test_many_ids_read_by_rowid_give_the_rows_of_a_plain_list(tiny_city) -> None
         tiny_city.query_arrow(_rows_sql("records", "subject_id", [p], kinds)) for p in people
     ]
     assert _sorted(rows) == _sorted(pa.concat_tables(one_by_one))
+
+
+def _tables_sorted(tables: dict[str, pa.Table]) -> dict[str, list[str]]:
+    return {name: _sorted(rows) for name, rows in tables.items()}
+
+
+def test_reads_side_by_side_give_the_rows_read_one_by_one(tiny_city, monkeypatch) -> None:
+    """A slice of named subjects reads their own rows on other threads while it reads the
+    subjects and their parties: the same tables (rows and columns) as read one after
+    another, for every scheme's links and kinds; an id the store does not know adds no
+    row."""
+    threads: set[str] = set()
+    query_arrow = tiny_city.query_arrow
+
+    def spy(sql, *args, **kwargs):
+        threads.add(threading.current_thread().name)
+        return query_arrow(sql, *args, **kwargs)
+
+    monkeypatch.setattr(tiny_city, "query_arrow", spy)
+    for scheme in ("enterprise", "household", "driver", "practitioner", "agri_business"):
+        sch = get_scheme(scheme)
+        ids = tiny_city.query(
+            "SELECT subject_id FROM subjects WHERE subject_type = ? ORDER BY subject_id LIMIT 3",
+            [sch.population.subject_type],
+        )["subject_id"].tolist()
+        args = (("subject_id",), slice_links(sch), slice_attributes(sch), slice_kinds(sch))
+        assert tiny_city.parallel_reads
+        side_by_side = fetch_slice(tiny_city, [*ids, "NOT-A-SUBJECT"], *args)
+        with monkeypatch.context() as one_by_one:
+            one_by_one.setattr(DuckDBStore, "parallel_reads", property(lambda self: False))
+            alone = fetch_slice(tiny_city, ids, *args)
+        assert side_by_side.keys() == alone.keys()
+        assert side_by_side["records"].num_rows, scheme
+        assert _tables_sorted(side_by_side) == _tables_sorted(alone), scheme
+        for table in alone:
+            assert side_by_side[table].schema == alone[table].schema, (scheme, table)
+    assert any(name.startswith("xinping-slice") for name in threads)
+    assert threading.current_thread().name in threads
+
+
+def test_a_transaction_reads_one_statement_at_a_time() -> None:
+    """A transaction's reads share its one cursor: its store does not read side by side."""
+    store = DuckDBStore(":memory:")
+    assert store.parallel_reads
+    with store.transaction() as tx:
+        assert not tx.parallel_reads
+    store.close()
+
+
+def test_records_of_an_id_with_no_subject_row_stay_out_of_the_slice() -> None:
+    """Records filed under an id the subjects table does not hold (yet) are read with the
+    named subject's own rows, then left out: the slice holds what it would hold read one
+    look-up after another."""
+    store = DuckDBStore(":memory:")
+    now = dt.datetime(2026, 1, 1)
+    store.append(
+        "subjects",
+        pd.DataFrame(
+            {
+                "subject_id": ["P1"],
+                "subject_type": ["household"],
+                "name": ["张三"],
+                "region_code": ["530302"],
+                "status": ["active"],
+                "recorded_at": [now],
+            }
+        ),
+    )
+    store.append(
+        "records",
+        pd.DataFrame(
+            {
+                "record_id": ["R1", "R2"],
+                "subject_id": ["P1", "P2"],
+                "kind": ["loan_overdue", "loan_overdue"],
+                "domain": ["finance", "finance"],
+                "polarity": ["negative", "negative"],
+                "event_date": [dt.date(2025, 1, 1)] * 2,
+                "published_on": [dt.date(2025, 1, 2)] * 2,
+                "source_dept": ["bank", "bank"],
+                "recorded_at": [now, now],
+            }
+        ),
+    )
+    assert store.parallel_reads
+    tables = fetch_slice(store, ["P1", "P2"])
+    assert tables["records"]["record_id"].to_pylist() == ["R1"]
+    assert tables["subjects"]["subject_id"].to_pylist() == ["P1"]
+    store.close()
+
+
+def _slice_in_child() -> None:
+    store = DuckDBStore(":memory:")
+    assert fetch_slice(store, ["P1", "P2"])["records"].num_rows == 0
+    store.close()
+
+
+def test_a_forked_child_reads_on_threads_of_its_own() -> None:
+    """The reading threads are made per process: a child forked after its parent read
+    side by side reads too, instead of waiting on threads it does not have."""
+    _slice_in_child()  # the parent's threads exist now
+    child = mp.get_context("fork").Process(target=_slice_in_child)
+    child.start()
+    child.join(60)
+    stuck = child.is_alive()
+    if stuck:
+        child.kill()
+    assert not stuck and child.exitcode == 0
