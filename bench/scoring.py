@@ -181,6 +181,7 @@ def batch(
     as_of: dt.date,
     scratch: pathlib.Path | None = None,
     rounds: int = 2,
+    apart: bool = True,
 ) -> dict:
     """The command on a copy of ``store`` (phases timed) against LightGBM on the same rows.
 
@@ -191,9 +192,12 @@ def batch(
     ``xinping score`` does. The baseline is ``Booster.predict(pred_contrib=True)`` on
     the same rows (the indicators built with the same settings), all at once, with the
     threads our explanation uses. Each side runs ``rounds`` times, alternating; each
-    keeps its best.
+    keeps its best. ``apart``: each run of the command in a process of its own, as
+    ``xinping score`` runs, not in this one, which holds the population's indicators for
+    the baseline and the heap of the runs before; False: in this process (the tests,
+    which watch the call). Every run starts after the pages written before it (the copy,
+    the run before) are flushed to disk.
     """
-    from app.cli_root import open_store
     from app.settings import settings
     from features.store.duckdb_store import DuckDBStore
     from scoring.batch import _inputs
@@ -211,21 +215,15 @@ def batch(
     with tempfile.TemporaryDirectory(prefix="xp-score-", dir=scratch) as folder:
         copy = scratch_copy(source, pathlib.Path(folder))
         for _ in range(rounds):
+            # the copy's (and the last run's) written pages go to disk before the
+            # command starts: the command's own writes are then not queued behind them
+            os.sync()
             base = _baseline(model, features, threads)
             if base is not None:
                 base_times.append(base)
-            marks: list[tuple[str, int, int, float]] = []
-            with open_store(copy) as target:
-                started = time.perf_counter()
-                (done,) = score_command(
-                    target, {model.scheme: model}, as_of, _progress_clock(marks)
-                )
-                ended = time.perf_counter()
-                chars = target.scalar(
-                    "SELECT sum(length(reasons)) FROM ratings WHERE scheme = ? AND as_of = ?",
-                    [model.scheme, as_of],
-                )
-            assert done.rows == n, (done.rows, n)
+            args = (copy, model, as_of)
+            rows, marks, started, ended, chars = _command_apart(*args) if apart else _command(*args)
+            assert rows == n, (rows, n)
             runs.append(_phases(marks, started, ended))
     del features
     best = min(runs, key=lambda r: r["command_s"])
@@ -252,6 +250,45 @@ def batch(
             command_ratio=base / best["command_s"],
         )
     return out
+
+
+def _command(
+    path: pathlib.Path, model, as_of: dt.date
+) -> tuple[int, list[tuple[str, int, int, float]], float, float, int]:
+    """:func:`score_command` for ``model``'s scheme on the store at ``path``, opened as
+    the command opens it: the rows rated, the progress marks, the start and end times and
+    the characters of the reasons written."""
+    from app.cli_root import open_store
+
+    marks: list[tuple[str, int, int, float]] = []
+    with open_store(path) as target:
+        started = time.perf_counter()
+        (done,) = score_command(target, {model.scheme: model}, as_of, _progress_clock(marks))
+        ended = time.perf_counter()
+        chars = target.scalar(
+            "SELECT sum(length(reasons)) FROM ratings WHERE scheme = ? AND as_of = ?",
+            [model.scheme, as_of],
+        )
+    return done.rows, marks, started, ended, int(chars or 0)
+
+
+def _command_child(path: pathlib.Path, model, as_of: dt.date, out: str) -> None:
+    pathlib.Path(out).write_bytes(pickle.dumps(_command(path, model, as_of)))
+
+
+def _command_apart(path: pathlib.Path, model, as_of: dt.date):
+    """:func:`_command` in a spawned process of its own (``perf_counter`` is the
+    machine's monotonic clock: its marks and times compare with this process's)."""
+    with tempfile.TemporaryDirectory(prefix="xp-score-run-") as folder:
+        out = os.path.join(folder, "run.pickle")
+        child = mp.get_context("spawn").Process(
+            target=_command_child, args=(path, model, as_of, out)
+        )
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"xinping score of {model.scheme} failed ({child.exitcode})")
+        return pickle.loads(pathlib.Path(out).read_bytes())
 
 
 def latency(store, model, as_of: dt.date, n: int, seed: int) -> dict:

@@ -96,7 +96,9 @@ def test_the_scoring_benchmark_calls_what_xinping_score_calls(env: Path, monkeyp
 
     model = load_model("enterprise", Path(settings().mlflow.home))
     with DuckDBStore(env, read_only=True) as source:
-        out = bench.batch(source, model, AS_OF, scratch=env.parent, rounds=1)
+        # in this process, where the spy sees the call (the benchmark's own runs are
+        # each in a process of their own, through the same function)
+        out = bench.batch(source, model, AS_OF, scratch=env.parent, rounds=1, apart=False)
     assert len(command) == 1 and len(timed) == 1
     assert _score_call(*timed[0]) == _score_call(*command[0])
     # the timed call rated and wrote every subject of the scheme; the phases add up
@@ -139,3 +141,22 @@ def test_the_repair_plan_benchmark_calls_what_the_command_calls(env: Path, monke
     assert cli_kw == bench_kw == {}
     assert cli_args[0].path == bench_args[0].path
     assert cli_args[1:] == bench_args[1:]
+
+
+def test_the_scoring_benchmark_runs_each_command_in_a_process_of_its_own(env: Path) -> None:
+    """The benchmark's own runs (``apart``, its default) rate and write every subject of
+    the scheme in a spawned process, phases adding up to the command's time, the city
+    itself never written."""
+    from bench import scoring as bench
+    from scoring.loader import load_model
+
+    model = load_model("driver", Path(settings().mlflow.home))
+    with DuckDBStore(env, read_only=True) as st:
+        n = len(st.query("SELECT subject_id FROM subjects WHERE subject_type = 'driver'"))
+    out = bench.batch(env, model, AS_OF, scratch=env.parent, rounds=1)
+    (run,) = out["runs"]
+    assert 0 < out["rows"] <= n and out["reasons_chars"] > 0
+    parts = run["indicators_s"] + run["rate_s"] + run["write_s"]
+    assert parts == pytest.approx(run["command_s"])
+    with DuckDBStore(env, read_only=True) as st:
+        assert st.count("ratings") == 0

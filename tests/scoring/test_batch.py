@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 
 import numpy as np
 import pandas as pd
@@ -323,3 +324,30 @@ def test_a_responsible_accident_makes_an_aaa_driver_b(tiny, champions) -> None:
         assert "T-ACC-1" in rule[0]["reason_zh"]
         # 6 licence points score 10: no better than A
         assert RANK[got.loc[violation, "final_grade"]] >= RANK["A"]
+
+
+def test_a_part_that_cannot_be_spilled_stops_the_run_and_leaves_the_previous_result(
+    tiny, champions, monkeypatch
+) -> None:
+    """Parts go to their spill files on another thread while the next is rated: a write
+    that fails there fails the run here, and nothing of the batch is written."""
+    import scoring.batch as batch
+
+    model = champions["driver"]
+    score_scheme(tiny, model, AS_OF, scored_at=dt.datetime(2026, 11, 1, 8))
+    before = tiny.query("SELECT * FROM ratings ORDER BY subject_id")
+    real_write, spilled = batch._write_arrow, []
+
+    def full_disk(table, path):
+        if len(spilled) == 2:
+            raise OSError(28, "No space left on device")
+        spilled.append(threading.current_thread().name)
+        return real_write(table, path)
+
+    monkeypatch.setattr(batch, "_write_arrow", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        score_scheme(tiny, model, AS_OF, chunk_rows=50)
+    monkeypatch.undo()
+    assert len(spilled) == 2 and all(n.startswith("xinping-spill") for n in spilled)
+    after = tiny.query("SELECT * FROM ratings ORDER BY subject_id")
+    pd.testing.assert_frame_equal(before, after)
