@@ -13,6 +13,7 @@ import datetime as dt
 import pathlib
 import shutil
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -143,12 +144,19 @@ def test_the_repair_plan_benchmark_calls_what_the_command_calls(env: Path, monke
     assert cli_args[1:] == bench_args[1:]
 
 
-def test_the_scoring_benchmark_runs_each_command_in_a_process_of_its_own(env: Path) -> None:
+def test_the_scoring_benchmark_runs_each_command_in_a_process_of_its_own(
+    env: Path, monkeypatch
+) -> None:
     """The benchmark's own runs (``apart``, its default) rate and write every subject of
     the scheme in a spawned process, phases adding up to the command's time, the city
     itself never written."""
     from bench import scoring as bench
     from scoring.loader import load_model
+
+    # a spawned child first runs its parent's main module: in this test process that may
+    # be a page another test ran (Streamlit's AppTest runs pages as __main__); the
+    # benchmark runs as a script, whose main module is its own
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
 
     model = load_model("driver", Path(settings().mlflow.home))
     with DuckDBStore(env, read_only=True) as st:
