@@ -272,23 +272,27 @@ def _command(
     return done.rows, marks, started, ended, int(chars or 0)
 
 
-def _command_child(path: pathlib.Path, model, as_of: dt.date, out: str) -> None:
-    pathlib.Path(out).write_bytes(pickle.dumps(_command(path, model, as_of)))
+def _child(function, args: tuple, out: str) -> None:
+    pathlib.Path(out).write_bytes(pickle.dumps(function(*args)))
+
+
+def _apart(function, args: tuple, what: str):
+    """``function(*args)`` (a module-level function, its result picklable) in a spawned
+    process of its own; ``what`` names it when the process fails."""
+    with tempfile.TemporaryDirectory(prefix="xp-apart-") as folder:
+        out = os.path.join(folder, "result.pickle")
+        child = mp.get_context("spawn").Process(target=_child, args=(function, args, out))
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"{what} failed (exit code {child.exitcode})")
+        return pickle.loads(pathlib.Path(out).read_bytes())
 
 
 def _command_apart(path: pathlib.Path, model, as_of: dt.date):
     """:func:`_command` in a spawned process of its own (``perf_counter`` is the
     machine's monotonic clock: its marks and times compare with this process's)."""
-    with tempfile.TemporaryDirectory(prefix="xp-score-run-") as folder:
-        out = os.path.join(folder, "run.pickle")
-        child = mp.get_context("spawn").Process(
-            target=_command_child, args=(path, model, as_of, out)
-        )
-        child.start()
-        child.join()
-        if child.exitcode != 0:
-            raise RuntimeError(f"xinping score of {model.scheme} failed ({child.exitcode})")
-        return pickle.loads(pathlib.Path(out).read_bytes())
+    return _apart(_command, (path, model, as_of), f"xinping score of {model.scheme}")
 
 
 def latency(store, model, as_of: dt.date, n: int, seed: int) -> dict:
@@ -330,24 +334,22 @@ def latency(store, model, as_of: dt.date, n: int, seed: int) -> dict:
     }
 
 
-def _latency_child(
+def _latency_of(
     path: str,
     scheme: str,
     home: str,
-    as_of: str,
+    as_of: dt.date,
     n: int,
     seed: int,
     threads: int | None,
     memory_limit: str | None,
-    out: str,
-) -> None:
+) -> dict:
     from features.store.duckdb_store import DuckDBStore
     from scoring.loader import champions
 
     model = champions(pathlib.Path(home), [scheme])[0][scheme]
     with DuckDBStore(path, read_only=True, threads=threads, memory_limit=memory_limit) as store:
-        result = latency(store, model, dt.date.fromisoformat(as_of), n, seed)
-    pathlib.Path(out).write_bytes(pickle.dumps(result))
+        return latency(store, model, as_of, n, seed)
 
 
 def latency_apart(
@@ -364,15 +366,8 @@ def latency_apart(
     own: a process that serves look-ups, as the app's or the API's, not one that has just
     rated a population (its heap and caches full of the batch: about +2 ms at p50 and
     +3–5 ms at p95 on the city's firms, measured)."""
-    with tempfile.TemporaryDirectory(prefix="xp-latency-") as folder:
-        out = os.path.join(folder, "latency.pickle")
-        args = (str(path), scheme, str(home), as_of.isoformat(), n, seed, threads, memory_limit)
-        child = mp.get_context("spawn").Process(target=_latency_child, args=(*args, out))
-        child.start()
-        child.join()
-        if child.exitcode != 0:
-            raise RuntimeError(f"latency of {scheme} failed (exit code {child.exitcode})")
-        return pickle.loads(pathlib.Path(out).read_bytes())
+    args = (str(path), scheme, str(home), as_of, n, seed, threads, memory_limit)
+    return _apart(_latency_of, args, f"latency of {scheme}")
 
 
 def main(argv: list[str] | None = None) -> int:

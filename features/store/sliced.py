@@ -18,8 +18,8 @@ slice was taken for, it gives the rows the whole store gives
 
 from __future__ import annotations
 
+import functools
 import os
-import threading
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -299,28 +299,28 @@ def _together(
     return out
 
 
-#: the threads a look-up's independent reads run on (made when first needed; a forked
-#: child, which has none of its parent's threads, makes its own)
-_READERS: list[ThreadPoolExecutor] = []
-_READERS_LOCK = threading.Lock()
-os.register_at_fork(after_in_child=_READERS.clear)
+@functools.cache
+def _readers() -> ThreadPoolExecutor:
+    """The threads a look-up's independent reads run on (made when first needed; a forked
+    child, which has none of its parent's threads, makes its own)."""
+    return ThreadPoolExecutor(2, thread_name_prefix="xinping-slice")
+
+
+os.register_at_fork(after_in_child=_readers.cache_clear)
 
 
 def _submit(
     store: Store, queries: Mapping[str, str | None], params: Params = None, here: bool = False
 ) -> dict[str, Future[pa.Table]]:
     """Each of ``queries`` (``name → SQL``; ``None``: nothing to read) started: on
-    :data:`_READERS`' threads when the store reads on several at once (with ``here``, the
+    :func:`_readers`' threads when the store reads on several at once (with ``here``, the
     first on this thread, which would only wait for it); else run here, one after another.
     """
     todo = [(name, sql) for name, sql in queries.items() if sql is not None]
     out: dict[str, Future[pa.Table]] = {}
     if store.parallel_reads and len(todo) > here:
-        with _READERS_LOCK:
-            if not _READERS:
-                _READERS.append(ThreadPoolExecutor(2, thread_name_prefix="xinping-slice"))
         for name, sql in todo[here:]:
-            out[name] = _READERS[0].submit(store.query_arrow, sql, params)
+            out[name] = _readers().submit(store.query_arrow, sql, params)
         todo = todo[:here]
     for name, sql in todo:
         done: Future[pa.Table] = Future()
