@@ -245,6 +245,48 @@ def _sides(
     return np.asarray(worse, dtype=bool), np.asarray(better, dtype=bool)
 
 
+def _directed_sides(
+    texts: Mapping[str, IndicatorText],
+    names: list[str],
+    floats: Mapping[str, np.ndarray],
+    reference: Mapping[str, Any],
+    has_reference: bool,
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """:func:`_sides` of every numeric indicator with a risk direction whose values are
+    ``float64`` (most of a scheme's), all at once: their positions in ``names`` and
+    ``(rows, those)`` matrices of worse and better. One comparison over the block
+    instead of ~60 calls, which cost a one-subject rating more than the comparisons."""
+    at: list[int] = []
+    refs: list[float] = []
+    for j, name in enumerate(names):
+        t = texts.get(name)
+        r = reference.get(name)
+        if t is None or t.categorical or not t.direction or name not in floats:
+            continue
+        if r is not None and not isinstance(r, int | float):
+            continue  # (a value _sides would convert or refuse: left to it)
+        at.append(j)
+        refs.append(math.nan if r is None else float(r))
+    if not at:
+        return at, np.zeros((0, 0), dtype=bool), np.zeros((0, 0), dtype=bool)
+    chosen = [texts[names[j]] for j in at]
+    v = np.column_stack([floats[names[j]] for j in at])
+    missing = np.isnan(v)
+    ref = np.asarray(refs, dtype=np.float64)
+    known = ~missing
+    if has_reference:
+        d = np.asarray([t.direction for t in chosen], dtype=np.float64) * (v - ref)
+        ref_missing = np.isnan(ref)
+        worse = np.where(ref_missing, known, d > 0)  # NaN compares False
+        better = np.where(ref_missing, known, d < 0)
+    else:
+        worse, better = known, known.copy()
+    says = np.asarray([bool(t.missing_zh) for t in chosen])
+    worse |= missing & (says & np.asarray([t.missing_rank != "best" for t in chosen]))
+    better |= missing & (says & np.asarray([t.missing_rank != "worst" for t in chosen]))
+    return at, worse, better
+
+
 def reasons_json(
     pipeline: RatingPipeline,
     features: pd.DataFrame,
@@ -301,7 +343,14 @@ def reasons_json(
     def column(name: str) -> np.ndarray:
         return floats[name] if name in floats else features[name].to_numpy()
 
+    at, worse, better = _directed_sides(pipeline.texts, names, floats, reference, has_reference)
+    if at:
+        ups[:, at] = worse & (risk[:, at] > 0)
+        downs[:, at] = better & (risk[:, at] < 0)
+    done = set(at)
     for j, name in enumerate(names):
+        if j in done:
+            continue
         worse, better = _sides(
             pipeline.texts.get(name),
             floats[name] if name in floats else features.get(name),

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models import reference_shap as reference_shap_module
 from models.gbm import GbmClassifier
 from models.reference_shap import TreePaths, reference_shap
 
@@ -80,6 +81,26 @@ def test_trees_are_routed_as_lightgbm_routes_them(missing: str) -> None:
     np.testing.assert_allclose(
         paths.predict(x), booster.predict(x, raw_score=True), rtol=0, atol=1e-12
     )
+
+
+@pytest.mark.parametrize("missing", ["NaN", "Zero", "None"])
+def test_a_few_rows_are_routed_as_many_rows_are(missing: str) -> None:
+    """A few rows (one subject's look-up) are compared with every box at once; many, one
+    feature at a time: the same booleans, for NaN, zero, negative and unseen codes."""
+    booster = _booster(missing)
+    paths = TreePaths.from_dump(booster.dump_model())
+    x, _ = _data(seed=4, n=200)
+    x[:7, 3] = [-1.0, 0.0, 5.0, 6.0, 99.0, np.nan, 2.0]  # negative, seen, unseen codes
+    x[7:10, 1] = [0.0, -0.0, 1e-36]  # zeros as LightGBM reads them
+    x[10, :] = np.nan
+    picked = np.flatnonzero(paths.feature != 2)[::3]  # a subset of pairs, as the explainer plans
+    for plan in (paths.plan(), paths.plan(picked)):
+        many = paths.follows(x, plan=plan)  # more rows than _FEW_ROWS: per feature
+        assert x.shape[0] > reference_shap_module._FEW_ROWS
+        few = np.concatenate([paths.follows(x[i : i + 3], plan=plan) for i in range(0, 200, 3)], 1)
+        assert plan.size == many.shape[0]
+        np.testing.assert_array_equal(few, many)
+        assert plan.cat_at.size  # the categorical feature is among the pairs compared
 
 
 @pytest.mark.parametrize("missing", ["NaN", "Zero", "None"])

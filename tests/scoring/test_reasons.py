@@ -281,3 +281,47 @@ def test_rate_frames_its_contributions_as_one_block_with_the_same_values(rated) 
             columns[CONTRIB_PREFIX + col] = values[:, j]
         pd.testing.assert_frame_equal(got, pd.DataFrame(columns, index=rows.index))
         assert got.index.equals(rows.index)
+
+
+@pytest.mark.parametrize("has_reference", [True, False])
+def test_numeric_sides_at_once_are_each_indicators_sides(has_reference: bool) -> None:
+    """The directed numeric indicators' sides, compared all at once, are what
+    ``_sides`` gives each one: missing values, a missing or integer reference, a
+    stated missing fact of every rank, both directions; other indicators are left to it."""
+    from models.pipeline import IndicatorText
+    from scoring.reasons import _directed_sides, _sides
+
+    rng = np.random.default_rng(5)
+    values = rng.normal(size=(40, 1)).round(1) * np.ones((1, 10))
+    values[rng.random(values.shape) < 0.25] = np.nan
+    values[:3, :] = 0.0  # equal to an integer reference
+    texts, reference, names = {}, {}, []
+    for j, (direction, ref, rank, says) in enumerate(
+        [
+            (UP, 0.3, "", ""),
+            (DOWN, 0.3, "", ""),
+            (UP, None, "", ""),
+            (DOWN, float("nan"), "", ""),
+            (UP, 0, "best", "近24个月无行政处罚"),
+            (UP, 0.0, "worst", "无记录"),
+            (DOWN, 1.5, "", "无记录"),
+            (NEUTRAL, 0.3, "", ""),  # context: never a reason, left to _sides
+            (UP, "3", "", ""),  # a reference _sides converts: left to it
+            (UP, 0.3, "", ""),  # no text: left to _sides
+        ]
+    ):
+        name = f"f{j}"
+        names.append(name)
+        reference[name] = ref
+        if j < 9:
+            texts[name] = IndicatorText(
+                name, name, direction, "", "", "", missing_zh=says, missing_rank=rank
+            )
+    floats = {n: values[:, j] for j, n in enumerate(names)}
+    at, worse, better = _directed_sides(texts, names, floats, reference, has_reference)
+    assert at == list(range(7))
+    for k, j in enumerate(at):
+        w, b = _sides(texts[names[j]], floats[names[j]], reference[names[j]], has_reference)
+        np.testing.assert_array_equal(worse[:, k], w)
+        np.testing.assert_array_equal(better[:, k], b)
+    assert worse.any() and better.any() and not worse.all()
