@@ -195,17 +195,20 @@ class RatingPipeline:
         read = getattr(self.estimator, "read", None)
         return x if read is None else read(x)
 
-    def _input(self, frame: pd.DataFrame) -> pd.DataFrame | ReadRows:
+    def _input(
+        self, frame: pd.DataFrame, floats: Mapping[str, np.ndarray] | None = None
+    ) -> pd.DataFrame | ReadRows:
         """:meth:`_read` of :meth:`model_input`, the features taken out of ``frame`` as
         arrays and handed to the estimator without a frame in between (its
         ``read_arrays``), when it can read them so: a one-subject rating's read
-        costs microseconds, not the milliseconds of framing its ~60 columns twice."""
+        costs microseconds, not the milliseconds of framing its ~60 columns twice.
+        ``floats``: :func:`float_columns` of ``frame``, when the caller has read them."""
         read_arrays = getattr(self.estimator, "read_arrays", None)
         missing = [c for c in self.features if c not in frame]
         if read_arrays is None or missing:
             return self._read(self.model_input(frame))  # (which names what is missing)
         arrays: dict[str, np.ndarray] = {}
-        floats = float_columns(frame)
+        floats = float_columns(frame) if floats is None else floats
         for col in self.features:
             values = floats[col] if col in floats else frame[col].to_numpy()
             order = self.ordinal.get(col)
@@ -239,8 +242,14 @@ class RatingPipeline:
         if self.reference is not None:
             self.rate(self.reference)
 
-    def rate(self, frame: pd.DataFrame, contributions: bool = True) -> pd.DataFrame:
-        """Rate every row of an indicator frame.
+    def rate(
+        self,
+        frame: pd.DataFrame,
+        contributions: bool = True,
+        floats: Mapping[str, np.ndarray] | None = None,
+    ) -> pd.DataFrame:
+        """Rate every row of an indicator frame (``floats``: :func:`float_columns` of
+        ``frame``, when the caller has read them for something else too).
 
         Returns
         -------
@@ -251,7 +260,7 @@ class RatingPipeline:
             scorecard (summing to ``score``), log-odds for LightGBM (summing to the
             uncalibrated log-odds).
         """
-        x = self._input(frame)  # read once for the PD, score and contributions
+        x = self._input(frame, floats)  # read once for the PD, score and contributions
         pd_ = self.predict_pd(frame, x)
         model_grade = self.scale.assign(pd_)
         final, applied = apply_overrides(model_grade, frame, self.scale.overrides, self.scale.keys)

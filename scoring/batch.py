@@ -45,6 +45,7 @@ from features.rules import Flag, PointsRule
 from features.schemes import get_scheme
 from features.store.base import Store
 from features.store.sliced import slice_store
+from models.pipeline import float_columns
 from scoring.loader import LoadedModel
 from scoring.reasons import reasons_json
 from scoring.rule_rating import is_rule_pipeline, rule_reasons_json
@@ -177,7 +178,9 @@ def iter_ratings(
     n = len(features)
     for start in range(0, n, chunk_rows):
         part = features.iloc[start : start + chunk_rows]
-        rated = pipe.rate(part, contributions=explain)
+        # the part's float columns read once, for the rating and its reasons
+        floats = float_columns(part)
+        rated = pipe.rate(part, contributions=explain, floats=floats)
         ids = part["subject_id"].to_numpy()
         final = rated["final_grade"].to_numpy(dtype=object)
         overrides = rated["overrides"].to_numpy(dtype=object)
@@ -220,7 +223,7 @@ def iter_ratings(
                 "reasons": (
                     rule_reasons_json(pipe, results, cause, row_extras)
                     if by_rule
-                    else reasons_json(pipe, part, rated, cause, row_extras)
+                    else reasons_json(pipe, part, rated, cause, row_extras, floats=floats)
                     if explain
                     else None
                 ),

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from features.display import format_value, is_missing, render
-from models.pipeline import CONTRIB_PREFIX, IndicatorText, RatingPipeline
+from models.pipeline import CONTRIB_PREFIX, IndicatorText, RatingPipeline, float_columns
 
 BASE = CONTRIB_PREFIX + "base"
 #: JSON string literal of a str (the C encoder json.dumps uses, without its overhead);
@@ -186,14 +186,6 @@ def _reference_values(ref_row: pd.DataFrame | None) -> dict[str, Any]:
     return hit[1]
 
 
-def _float_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The frame's float64 columns as arrays, read in one conversion: taking ~60
-    columns one by one out of a frame costs more than the reasons of one row."""
-    floats = frame.select_dtypes(include=["float64"])
-    block = floats.to_numpy(dtype=np.float64)
-    return {c: block[:, j] for j, c in enumerate(floats.columns)}
-
-
 def _sides(
     t: IndicatorText | None,
     values: pd.Series | np.ndarray | None,
@@ -295,6 +287,7 @@ def reasons_json(
     extras: list[Mapping[str, Any] | None] | None = None,
     n_raise: int = N_RAISE,
     n_lower: int = N_LOWER,
+    floats: Mapping[str, np.ndarray] | None = None,
 ) -> list[str]:
     """The ``ratings.reasons`` JSON of every row.
 
@@ -313,6 +306,9 @@ def reasons_json(
         Keys to add per row (e.g. the driver points rule), or ``None``.
     n_raise, n_lower
         How many factors that raise (lower) risk to list at most.
+    floats
+        :func:`models.pipeline.float_columns` of ``features``, when the caller has read
+        them (for the rating itself): a one-row frame's read costs more than its reasons.
 
     Returns
     -------
@@ -325,9 +321,12 @@ def reasons_json(
     """
     if BASE not in rated:
         raise ValueError("rated frame has no contributions: rate(..., contributions=True)")
-    cols = [c for c in rated.columns if c.startswith(CONTRIB_PREFIX) and c != BASE]
-    names = [c[len(CONTRIB_PREFIX) :] for c in cols]
-    contrib = rated[cols].to_numpy(dtype=np.float64)
+    at = [i for i, c in enumerate(rated.columns) if c.startswith(CONTRIB_PREFIX) and c != BASE]
+    names = [rated.columns[i][len(CONTRIB_PREFIX) :] for i in at]
+    # side by side (as RatingPipeline.rate puts them): a slice, not a take of ~60 columns
+    side_by_side = bool(at) and at[-1] - at[0] + 1 == len(at)
+    picked = rated.iloc[:, at[0] : at[-1] + 1] if side_by_side else rated.iloc[:, at]
+    contrib = picked.to_numpy(dtype=np.float64)
     base = rated[BASE].to_numpy(dtype=np.float64)
     output = base + contrib.sum(axis=1)
     unit = pipeline.contribution_unit
@@ -338,7 +337,7 @@ def reasons_json(
     reference = _reference_values(ref_row)
     ups = np.zeros_like(risk, dtype=bool)
     downs = np.zeros_like(risk, dtype=bool)
-    floats = _float_columns(features)
+    floats = float_columns(features) if floats is None else floats
 
     def column(name: str) -> np.ndarray:
         return floats[name] if name in floats else features[name].to_numpy()

@@ -83,8 +83,15 @@ class RulePipeline:
         """Nothing to prepare: a rule has no explanation to build (the model pipeline's
         :meth:`~models.pipeline.RatingPipeline.prepare` has one)."""
 
-    def rate(self, frame: pd.DataFrame, contributions: bool = True) -> pd.DataFrame:
-        """Rate every row of a feature frame (with the rule columns) by the rule.
+    def rate(
+        self,
+        frame: pd.DataFrame,
+        contributions: bool = True,
+        floats: Mapping[str, np.ndarray] | None = None,
+    ) -> pd.DataFrame:
+        """Rate every row of a feature frame (with the rule columns) by the rule
+        (``contributions`` and ``floats`` as a model's pipeline takes them: a rule has
+        no contributions and reads its one column itself).
 
         Returns ``pd`` and ``model_grade`` empty, ``score`` the exact rule's points,
         ``final_grade`` its band after the scale's hard overrides (a worse hard

@@ -283,6 +283,28 @@ def test_rate_frames_its_contributions_as_one_block_with_the_same_values(rated) 
         assert got.index.equals(rows.index)
 
 
+def test_reasons_read_the_contributions_wherever_the_columns_stand(rated) -> None:
+    """The reasons read the contributions as one slice where rate() puts them side by
+    side; a frame with other columns among them, or the float columns read by the
+    caller, give the same JSON."""
+    pipe, frame, _ = rated
+    from models.pipeline import float_columns
+
+    rows = frame.iloc[:60]
+    got = pipe.rate(rows)
+    expected = reasons_json(pipe, rows, got)
+    # the contributions in their order, the other columns among them
+    contrib = [c for c in got.columns if c.startswith(CONTRIB_PREFIX)]
+    other = [c for c in got.columns if c not in contrib]
+    mixed = got[
+        [c for pair in zip(other, contrib, strict=False) for c in pair] + contrib[len(other) :]
+    ]
+    at = [i for i, c in enumerate(mixed.columns) if c.startswith(CONTRIB_PREFIX)]
+    assert at[-1] - at[0] + 1 > len(at) and len(mixed.columns) == len(got.columns)
+    assert reasons_json(pipe, rows, mixed) == expected
+    assert reasons_json(pipe, rows, got, floats=float_columns(rows)) == expected
+
+
 @pytest.mark.parametrize("has_reference", [True, False])
 def test_numeric_sides_at_once_are_each_indicators_sides(has_reference: bool) -> None:
     """The directed numeric indicators' sides, compared all at once, are what
