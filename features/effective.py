@@ -63,6 +63,33 @@ def day64(value: dt.date) -> np.datetime64:
 _NO_ROWS = np.zeros(0, dtype=np.intp)
 
 
+class Columns(dict):
+    """The effective rows' arrays by column name, which also answer which rows hold one
+    of a few strings (:meth:`one_of`) from codes worked out once per column: a
+    one-subject build asks it some sixty times, and comparing an object array with each
+    string costs more than the codes."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._codes: dict[str, tuple[dict, np.ndarray]] = {}
+
+    def one_of(self, column: str, wanted: Iterable[str]) -> np.ndarray:
+        """Rows whose ``column`` equals one of ``wanted`` (a missing value never does):
+        ``values == w`` for each ``w``, or-ed."""
+        hit = self._codes.get(column)
+        if hit is None:
+            codes, uniques = pd.factorize(self[column])  # missing: -1
+            hit = ({v: i for i, v in enumerate(np.asarray(uniques, dtype=object).tolist())}, codes)
+            self._codes[column] = hit
+        index, codes = hit
+        flags = np.zeros(len(index) + 1, dtype=bool)  # the last: code -1, never wanted
+        for w in wanted:
+            at = index.get(w)
+            if at is not None:
+                flags[at] = True
+        return flags[codes]
+
+
 @dataclass(frozen=True)
 class Effective:
     """The records that count at ``as_of``: the rows of SQL's ``eff``, as arrays."""
@@ -167,18 +194,20 @@ def effective_records(
                 end = _min_end(kind[i], severity[i], text[i], rdate[i].item(), policy)
                 keep[i] = max(approved[rid], day64(end)) > t
     idx = np.flatnonzero(keep)
-    columns = {
-        "record_id": record_id[idx],
-        "subject_id": objects_of(rec["subject_id"])[idx],
-        "kind": kind[idx],
-        "severity": severity[idx],
-        "polarity": polarity[idx],
-        "value_num": _floats(rec["value_num"])[idx],
-        "value_text": text[idx],
-        "amount": _floats(rec["amount"])[idx],
-        "valid_until": valid_until[idx],
-        "rdate": rdate[idx],
-    }
+    columns = Columns(
+        {
+            "record_id": record_id[idx],
+            "subject_id": objects_of(rec["subject_id"])[idx],
+            "kind": kind[idx],
+            "severity": severity[idx],
+            "polarity": polarity[idx],
+            "value_num": _floats(rec["value_num"])[idx],
+            "value_text": text[idx],
+            "amount": _floats(rec["amount"])[idx],
+            "valid_until": valid_until[idx],
+            "rdate": rdate[idx],
+        }
+    )
     rows: dict[str, list[int]] = {}
     for pos, sid in enumerate(columns["subject_id"]):
         rows.setdefault(sid, []).append(pos)

@@ -50,6 +50,7 @@ from features.dsl import (
     declared_attributes,
 )
 from features.effective import (
+    Columns,
     Effective,
     dates_of,
     day64,
@@ -78,14 +79,22 @@ def _in(values: np.ndarray, wanted: tuple[str, ...]) -> np.ndarray:
     return out
 
 
+def _one_of(c: Mapping[str, np.ndarray], column: str, wanted: tuple[str, ...]) -> np.ndarray:
+    """Rows whose ``column`` is one of ``wanted``: by the columns' codes when they keep
+    them (:class:`features.effective.Columns`), else string by string."""
+    if isinstance(c, Columns):
+        return c.one_of(column, wanted)
+    return _in(c[column], wanted)
+
+
 def _match_mask(m: Match, c: Mapping[str, np.ndarray]) -> np.ndarray:
     """Rows matching ``m``: :func:`features.dsl.match_sql` (NaN/None never match; a
     Match naming no kind reads any kind)."""
-    mask = _in(c["kind"], m.kinds) if m.kinds else np.ones(len(c["kind"]), dtype=bool)
+    mask = _one_of(c, "kind", m.kinds) if m.kinds else np.ones(len(c["kind"]), dtype=bool)
     if m.severities:
-        mask &= _in(c["severity"], m.severities)
+        mask &= _one_of(c, "severity", m.severities)
     if m.values:
-        mask &= _in(c["value_text"], m.values)
+        mask &= _one_of(c, "value_text", m.values)
     if m.min_value is not None:
         mask &= c["value_num"] >= m.min_value
     if m.max_value is not None:
@@ -506,7 +515,7 @@ def rule_records(
 def flag_blocked(flag: Flag, eff: Effective) -> np.ndarray:
     """Rows that deny ``flag`` (:func:`features.compile.flag_blocked_sql`)."""
     c = eff.columns
-    listed = _in(c["kind"], flag.listing_kinds)
+    listed = _one_of(c, "kind", flag.listing_kinds)
     return _match_mask(flag.no_records, c) & (_dated(c, eff.as_of, 12 * flag.years) | listed)
 
 
@@ -516,7 +525,7 @@ def flag_party_blocked(flag: Flag, eff: Effective) -> np.ndarray | None:
     if flag.related_records is None:
         return None
     c = eff.columns
-    listed = _in(c["kind"], flag.listing_kinds)
+    listed = _one_of(c, "kind", flag.listing_kinds)
     return _match_mask(flag.related_records, c) & (_dated(c, eff.as_of, 12 * flag.years) | listed)
 
 

@@ -150,3 +150,26 @@ def test_small_and_large_subsets_agree(key: str, tiny_city) -> None:
         sub = build_features(tiny_city, key, as_of, subjects=ids)
         expected = full[full["subject_id"].isin(ids)].reset_index(drop=True)
         pd.testing.assert_frame_equal(sub, expected, check_exact=False, rtol=1e-9, atol=1e-12)
+
+
+def test_columns_answer_one_of_as_comparing_each_string() -> None:
+    """The effective columns' codes give the rows that comparing the object array with
+    each wanted string gives: missing values (None, NaN) never match, absent and repeated
+    strings, no string wanted, no rows."""
+    from features.effective import Columns
+    from features.evaluate import _in
+
+    rng = np.random.default_rng(11)
+    pool = np.array(["tax_arrears", "loan_overdue", "court_judgment", None, np.nan, "其他"], object)
+    values = pool[rng.integers(0, len(pool), 500)]
+    c = Columns({"kind": values, "empty": np.array([], dtype=object)})
+    for wanted in (
+        ("tax_arrears",),
+        ("loan_overdue", "court_judgment", "loan_overdue"),
+        ("absent", "其他"),
+        (),
+        ("None",),
+    ):
+        np.testing.assert_array_equal(c.one_of("kind", wanted), _in(values, wanted))
+        assert c.one_of("empty", wanted).shape == (0,)
+    assert c.one_of("kind", ("tax_arrears",)).sum() > 0
