@@ -234,6 +234,8 @@ def _fetch(
             )
         chosen |= _ids(rows, "subject_id")
         parts.append(rows)
+    # while the subjects' own rows are still being read
+    by_key = _key_parties(store, parts, chosen, links)
     own = {name: rows.result() for name, rows in early.items()}
     if chosen != set(wanted):  # an id the store does not know has no rows either
         own = {name: _of(rows, chosen) for name, rows in own.items()}
@@ -242,7 +244,7 @@ def _fetch(
     )
     if "subject_links" in own:
         links_rows["subject_links"] = own["subject_links"]
-    related = _parties(store, parts, chosen, links_rows, links) - chosen
+    related = _parties(store, parts, chosen, links_rows, links, by_key) - chosen
     kinds = None if related_kinds is None else sorted(related_kinds)
     of_kinds = None if not kinds else f"kind IN ({', '.join(quote(k) for k in kinds)})"
     party_records = (
@@ -408,26 +410,40 @@ def _parties(
     chosen: set[str],
     links: Mapping[str, pa.Table],
     wanted: Collection[str] | None = None,
+    by_key: set[str] | None = None,
 ) -> set[str]:
     """Every party a declared link (of ``wanted``; ``None``: all) gives the chosen
-    subjects, at any date."""
+    subjects, at any date (``by_key``: :func:`_key_parties`, when read already)."""
     out: set[str] = set()
-    keys: dict[str, set[str]] = {}  # column → values: one look-up per column
     for key, link in declared_links().items():
         if wanted is not None and key not in wanted:
             continue
         via = link.via
         if isinstance(via, Column):
             out |= _ids_of(parts, via.col)
-        elif isinstance(via, SameColumn | Reverse):
-            mine = _ids_of(parts, via.col) if isinstance(via, SameColumn) else chosen
-            keys.setdefault(via.col, set()).update(mine)
         elif isinstance(via, Table):
             rows = links["subject_links"]
             rows = rows.filter(pc.equal(rows["relation"], via.relation))
             out |= _ids(rows, "party_id")
-        else:  # the listed subjects naming a chosen person (the pairs are found later)
+        elif isinstance(via, ListPersons):  # the listed subjects naming a chosen person
             out |= _ids(links["list_events"], "subject_id")
+    return out | (_key_parties(store, parts, chosen, wanted) if by_key is None else by_key)
+
+
+def _key_parties(
+    store: Store, parts: list[pa.Table], chosen: set[str], wanted: Collection[str] | None
+) -> set[str]:
+    """The parties of the links that find them by a column of ``subjects`` (firms
+    sharing a legal representative, those a person represents, the village's
+    households): one look-up per column. They need only the chosen subjects' rows, so
+    they are read before the links' rows are."""
+    keys: dict[str, set[str]] = {}
+    for key, link in declared_links().items():
+        via = link.via
+        if (wanted is None or key in wanted) and isinstance(via, SameColumn | Reverse):
+            mine = _ids_of(parts, via.col) if isinstance(via, SameColumn) else chosen
+            keys.setdefault(via.col, set()).update(mine)
+    out: set[str] = set()
     for column, values in keys.items():
         if values:
             listed = ", ".join(quote(k) for k in sorted(values))
