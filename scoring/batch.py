@@ -176,6 +176,7 @@ def iter_ratings(
     if by_rule and not rules:
         raise ValueError(f"{pipe.scheme} is rated by its rule alone: pass its rules")
     n = len(features)
+    fragments: dict = {}  # the reasons' JSON fragments, kept from part to part
     for start in range(0, n, chunk_rows):
         part = features.iloc[start : start + chunk_rows]
         # the part's float columns read once, for the rating and its reasons
@@ -223,7 +224,9 @@ def iter_ratings(
                 "reasons": (
                     rule_reasons_json(pipe, results, cause, row_extras)
                     if by_rule
-                    else reasons_json(pipe, part, rated, cause, row_extras, floats=floats)
+                    else reasons_json(
+                        pipe, part, rated, cause, row_extras, floats=floats, fragments=fragments
+                    )
                     if explain
                     else None
                 ),

@@ -347,3 +347,26 @@ def test_numeric_sides_at_once_are_each_indicators_sides(has_reference: bool) ->
         np.testing.assert_array_equal(worse[:, k], w)
         np.testing.assert_array_equal(better[:, k], b)
     assert worse.any() and better.any() and not worse.all()
+
+
+def test_fragments_kept_from_part_to_part_give_the_same_reasons(rated, monkeypatch) -> None:
+    """A batch keeps the factors' JSON fragments from one part to the next (bounded):
+    the parts' reasons are those of the whole frame, also when the kept ones are
+    dropped on the way."""
+    import scoring.reasons as reasons_module
+
+    pipe, frame, _ = rated
+    rows = frame.iloc[:400]
+    got = pipe.rate(rows)
+    expected = reasons_json(pipe, rows, got)
+    sizes = {}
+    for bound in (10**6, 50):
+        monkeypatch.setattr(reasons_module, "KEPT_FRAGMENTS", bound)
+        kept: dict = {}
+        parts = [
+            reasons_json(pipe, rows.iloc[i : i + 100], got.iloc[i : i + 100], fragments=kept)
+            for i in range(0, 400, 100)
+        ]
+        assert [t for part in parts for t in part] == expected
+        sizes[bound] = len(kept)
+    assert 0 < sizes[50] < sizes[10**6]  # the bounded one was emptied on the way
