@@ -179,8 +179,9 @@ def iter_ratings(
     fragments: dict = {}  # the reasons' JSON fragments, kept from part to part
     for start in range(0, n, chunk_rows):
         part = features.iloc[start : start + chunk_rows]
-        # the part's float columns read once, for the rating and its reasons
-        floats = float_columns(part)
+        # the part's float columns read once, for the rating and its reasons (a rule
+        # reads its one column itself)
+        floats = None if by_rule else float_columns(part)
         rated = pipe.rate(part, contributions=explain, floats=floats)
         ids = part["subject_id"].to_numpy()
         final = rated["final_grade"].to_numpy(dtype=object)
