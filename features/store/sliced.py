@@ -244,7 +244,7 @@ def _fetch(
     )
     if "subject_links" in own:
         links_rows["subject_links"] = own["subject_links"]
-    related = _parties(store, parts, chosen, links_rows, links, by_key) - chosen
+    related = _parties(parts, links_rows, links, by_key) - chosen
     kinds = None if related_kinds is None else sorted(related_kinds)
     of_kinds = None if not kinds else f"kind IN ({', '.join(quote(k) for k in kinds)})"
     party_records = (
@@ -405,15 +405,14 @@ def _link_rows(
 
 
 def _parties(
-    store: Store,
     parts: list[pa.Table],
-    chosen: set[str],
     links: Mapping[str, pa.Table],
-    wanted: Collection[str] | None = None,
-    by_key: set[str] | None = None,
+    wanted: Collection[str] | None,
+    by_key: set[str],
 ) -> set[str]:
     """Every party a declared link (of ``wanted``; ``None``: all) gives the chosen
-    subjects, at any date (``by_key``: :func:`_key_parties`, when read already)."""
+    subjects, at any date: those of the links' rows and ``by_key``
+    (:func:`_key_parties`, read before the links' rows)."""
     out: set[str] = set()
     for key, link in declared_links().items():
         if wanted is not None and key not in wanted:
@@ -427,7 +426,7 @@ def _parties(
             out |= _ids(rows, "party_id")
         elif isinstance(via, ListPersons):  # the listed subjects naming a chosen person
             out |= _ids(links["list_events"], "subject_id")
-    return out | (_key_parties(store, parts, chosen, wanted) if by_key is None else by_key)
+    return out | by_key
 
 
 def _key_parties(
