@@ -402,6 +402,29 @@ def anchor_sql(since: Match, as_of: dt.date, name: str) -> str:
     )
 
 
+def record_cond_sql(
+    d: Dialect,
+    rec: Records,
+    as_of: dt.date,
+    alias: str = "e",
+    anchors: dict[Match, str] | None = None,
+) -> str:
+    """The condition an ``eff`` row ``alias`` meets to be read by the :class:`Records`
+    source (its kinds and values, its window or in force at ``as_of``, open reports, its
+    anchor; ``anchors`` as :func:`record_agg_sql`)."""
+    cond = match_sql(rec.match, alias) + _window_cond(rec, as_of, alias)
+    if rec.window is None:
+        # in force: a listing not lifted, a loan not yet due, a rating still valid
+        cond += f" AND ({alias}.valid_until IS NULL OR {alias}.valid_until > {lit(as_of)})"
+    cond += _open_cond(d, rec, as_of, alias)
+    if rec.since is not None:
+        if anchors is None or rec.since not in anchors:
+            raise ValueError("a Records source with `since` needs its anchor CTE")
+        # the anchor's date rides on the subject's row (``p``, see scheme_sql's ``own``)
+        cond += f" AND {alias}.rdate >= p.{anchors[rec.since]}"
+    return cond
+
+
 def record_agg_sql(
     d: Dialect,
     rec: Records,
@@ -413,16 +436,7 @@ def record_agg_sql(
     """Aggregate SQL of a :class:`Records` source over the ``eff`` rows ``alias``
     (``anchors``: the CTE of each :attr:`Records.since`, see :func:`anchor_names`; its
     date is read as the column of that name of the subject's row ``p``)."""
-    cond = match_sql(rec.match, alias) + _window_cond(rec, as_of, alias)
-    if rec.window is None:
-        # in force: a listing not lifted, a loan not yet due, a rating still valid
-        cond += f" AND ({alias}.valid_until IS NULL OR {alias}.valid_until > {lit(as_of)})"
-    cond += _open_cond(d, rec, as_of, alias)
-    if rec.since is not None:
-        if anchors is None or rec.since not in anchors:
-            raise ValueError("a Records source with `since` needs its anchor CTE")
-        # the anchor's date rides on the subject's row (``p``, see scheme_sql's ``own``)
-        cond += f" AND {alias}.rdate >= p.{anchors[rec.since]}"
+    cond = record_cond_sql(d, rec, as_of, alias, anchors)
     match rec.agg:
         case "count":
             return f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)"
@@ -677,10 +691,16 @@ def scheme_sql(
     anchors = anchor_names(scheme)
     if own:
         ctes += [anchor_sql(m, as_of, name) for m, name in anchors.items()]
-        aggs = ",\n    ".join(
-            f"{record_agg_sql(dialect, i.source, as_of, cfg, anchors=anchors)} AS {i.name}"  # type: ignore[arg-type]
+        aggs = [
+            Aggregate(
+                i.name,
+                record_agg_sql(dialect, i.source, as_of, cfg, anchors=anchors),  # type: ignore[arg-type]
+                record_cond_sql(dialect, i.source, as_of, anchors=anchors)  # type: ignore[arg-type]
+                if i.source.agg in DISTINCT_AGGS  # type: ignore[union-attr]
+                else None,
+            )
             for i in own
-        )
+        ]
         subjects = "pop"
         if anchors:
             # each subject's anchor dates joined to the subjects once (a small join), then
@@ -696,25 +716,25 @@ def scheme_sql(
                 f"  SELECT pop.subject_id, {dates} FROM pop{joined}\n)"
             )
             subjects = "pop_since"
-        ctes.append(
-            f"own AS (\n  SELECT e.subject_id,\n    {aggs}\n  FROM eff e "
-            f"JOIN {subjects} p ON e.subject_id = p.subject_id "
-            "GROUP BY e.subject_id\n)"
+        where = grouped_ctes(
+            "own", "e.subject_id", f"eff e JOIN {subjects} p ON e.subject_id = p.subject_id", aggs
         )
-        joins.append("LEFT JOIN own ON own.subject_id = p.subject_id")
+        ctes += where.ctes
+        joins += [f"LEFT JOIN {c} ON {c}.subject_id = p.subject_id" for c in where.names]
         for i in own:
-            exprs[i.name] = _zero(f"own.{i.name}", i.source.agg)  # type: ignore[union-attr]
+            exprs[i.name] = _zero(where.column[i.name], i.source.agg)  # type: ignore[union-attr]
     for relation, inds in related.items():
-        cte = f"rel_{relation}"
-        aggs = ",\n    ".join(f"{_related_agg(dialect, i, as_of, cfg)} AS {i.name}" for i in inds)
         # the parties' records that count, read as the subject's (p) through the pairs
-        ctes.append(
-            f"{cte} AS (\n  SELECT p.subject_id,\n    {aggs}\n  FROM pairs_{relation} p "
-            "JOIN eff e ON e.subject_id = p.party_id GROUP BY p.subject_id\n)"
+        where = grouped_ctes(
+            f"rel_{relation}",
+            "p.subject_id",
+            f"pairs_{relation} p JOIN eff e ON e.subject_id = p.party_id",
+            [_related_agg(dialect, i, as_of, cfg) for i in inds],
         )
-        joins.append(f"LEFT JOIN {cte} ON {cte}.subject_id = p.subject_id")
+        ctes += where.ctes
+        joins += [f"LEFT JOIN {c} ON {c}.subject_id = p.subject_id" for c in where.names]
         for i in inds:
-            exprs[i.name] = _zero(f"{cte}.{i.name}", i.source.inner.agg)  # type: ignore[union-attr]
+            exprs[i.name] = _zero(where.column[i.name], i.source.inner.agg)  # type: ignore[union-attr]
     members = [i for i in scheme.indicators if isinstance(i.source, Members)]
     if members:
         if member_sql is None or scheme.members is None:
@@ -760,15 +780,82 @@ def _zero(expr: str, agg: str) -> str:
     return f"coalesce({expr}, 0)" if agg in ZERO_WHEN_NONE else expr
 
 
-def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -> str:
+def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -> Aggregate:
     src: Related = ind.source  # type: ignore[assignment]
+    cond = record_cond_sql(d, src.inner, as_of)
     if link(src.relation).counts == "parties":  # parties with a matching record
-        cond = match_sql(src.inner.match, "e") + _window_cond(src.inner, as_of, "e")
-        if src.inner.window is None:  # in force, as in record_agg_sql
-            cond += f" AND (e.valid_until IS NULL OR e.valid_until > {lit(as_of)})"
-        cond += _open_cond(d, src.inner, as_of, "e")
-        return d.count_distinct(f"CASE WHEN {cond} THEN e.subject_id END")
-    return record_agg_sql(d, src.inner, as_of, cfg)
+        return Aggregate(
+            ind.name, d.count_distinct(f"CASE WHEN {cond} THEN e.subject_id END"), cond
+        )
+    sql = record_agg_sql(d, src.inner, as_of, cfg)
+    return Aggregate(ind.name, sql, cond if src.inner.agg in DISTINCT_AGGS else None)
+
+
+#: the aggregations that count distinct values (see :func:`grouped_ctes`)
+DISTINCT_AGGS = frozenset(
+    {"distinct_values", "distinct_kinds", "distinct_months", "distinct_years"}
+)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One aggregated column of a grouped CTE.
+
+    Attributes
+    ----------
+    name
+        The column.
+    sql
+        Its aggregate SQL.
+    distinct_of
+        For a count of distinct values: the condition a row meets to be counted (the
+        count is 0 for a group without such a row, as ``count(DISTINCT …)``); else None.
+    """
+
+    name: str
+    sql: str
+    distinct_of: str | None = None
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The CTEs :func:`grouped_ctes` writes: their SQL, their names, and the
+    ``<cte>.<column>`` each column is read as."""
+
+    ctes: list[str]
+    names: list[str]
+    column: dict[str, str]
+
+
+def grouped_ctes(name: str, key: str, source: str, aggs: Sequence[Aggregate]) -> Grouped:
+    """CTE ``name``: ``aggs`` of the rows of ``source`` grouped by ``key`` (its
+    ``subject_id``), the counts of distinct values in a second CTE ``<name>_d`` over only
+    the rows one of them counts.
+
+    DuckDB plans a ``count(DISTINCT …)`` beside other aggregates by materialising every
+    input row of the group (all the columns of every aggregate) and aggregating the copy
+    once per distinct count: 2.8 of the 13.7 CPU seconds of the city enterprise build, over
+    5.6 M rows of which 0.13 M are ever counted. Apart and filtered, the same counts take
+    0.3 s. A group without a counted row has no ``_d`` row: its count reads NULL, which
+    :data:`~features.dsl.ZERO_WHEN_NONE` turns into 0 as for a subject without records.
+    """
+    plain = [a for a in aggs if a.distinct_of is None]
+    distinct = [a for a in aggs if a.distinct_of is not None]
+    out = Grouped([], [], {})
+    for cte, part, where in (
+        (name, plain, ""),
+        (f"{name}_d", distinct, " OR ".join(f"({a.distinct_of})" for a in distinct)),
+    ):
+        if not part:
+            continue
+        cols = ",\n    ".join(f"{a.sql} AS {a.name}" for a in part)
+        filtered = f" WHERE {where}" if where else ""
+        out.ctes.append(
+            f"{cte} AS (\n  SELECT {key},\n    {cols}\n  FROM {source}{filtered} GROUP BY {key}\n)"
+        )
+        out.names.append(cte)
+        out.column.update({a.name: f"{cte}.{a.name}" for a in part})
+    return out
 
 
 # --- published points rules and flags (features/rules.py) ------------------------------
