@@ -115,6 +115,19 @@ def feature_sql(
     )
 
 
+def _sorted_rows(runner: Store, sql: str) -> pd.DataFrame:
+    """The rows of a feature query, sorted by ``subject_id`` by DuckDB (Spark: as they
+    come; :func:`typed_features` sorts them).
+
+    DuckDB sorts in memory it already holds; pandas' sort copies every column into newly
+    allocated memory, and the first touch of those pages is slow here (city enterprise,
+    261,250 rows × 65 columns, a fresh process: the sort 0.85 s, the whole
+    ``typed_features`` 1.8-2.2 s against 1.0-1.1 s on rows sorted by DuckDB)."""
+    if runner.dialect == "duckdb":
+        sql = f"{sql}\nORDER BY subject_id"
+    return runner.query(sql)
+
+
 def sample_sql(scheme: Scheme, as_of: dt.date, sample: NonDefaultSample) -> str:
     """The condition on ``subject_id`` of the training sample at ``as_of``: a default
     (the target event in the label window) or a non-default the sample keeps."""
@@ -170,7 +183,7 @@ def typed_features(frame: pd.DataFrame, scheme: str | Scheme) -> pd.DataFrame:
     missing. Engines (and batches of one result) then give identical frames.
     """
     sch = _scheme(scheme)
-    if len(frame) > 1:
+    if len(frame) > 1 and not frame["subject_id"].is_monotonic_increasing:
         frame = frame.sort_values("subject_id", kind="stable")
     # Built column by column into a dict and framed once: assigning ~60 columns
     # in place dominates the cost of a one-subject build.
@@ -277,7 +290,7 @@ def build_features(
                 slice_effective(runner, day, (cfg or BuildConfig()).windows),
                 with_rules=with_rules,
             )
-    frame = runner.query(feature_sql(sch, as_of, engine, cfg, ids, with_rules))
+    frame = _sorted_rows(runner, feature_sql(sch, as_of, engine, cfg, ids, with_rules))
     return typed_features(frame, sch)
 
 
@@ -323,7 +336,7 @@ def iter_features(
     for part in cut(ids, rows):
         whole = part.lo is None and part.hi is None  # one part: the whole build's query
         sql = feature_sql(sch, day, engine, cfg, None, with_rules, part=None if whole else part)
-        frame = typed_features(runner.query(sql), sch)
+        frame = typed_features(_sorted_rows(runner, sql), sch)
         built += len(frame)
         if progress:
             progress(stage, built, len(ids))
@@ -415,7 +428,7 @@ def build_training_frame(
         else:
             runner = _engine_store(store, engine)
             sql = feature_sql(sch, day, engine, cfg, sample=sample)
-            frame = typed_features(runner.query(sql), sch)
+            frame = typed_features(_sorted_rows(runner, sql), sch)
         frame["label"] = frame["subject_id"].isin(build_labels(store, sch, day)).astype("int8")
         if sample is not None:
             frame["weight"] = np.where(frame["label"] == 1, 1.0, sample.weight)

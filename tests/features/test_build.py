@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.build import build_features, quarter_ends
+from features.build import build_features, feature_sql, quarter_ends, typed_features
 from features.dsl import (
     Attribute,
     Derived,
@@ -301,3 +301,16 @@ def test_clustering_keeps_every_row(tmp_path) -> None:
     assert sorted(after["record_id"]) == ["r1", "r2", "r3"]
     with pytest.raises(KeyError):
         store.cluster("records", "nope")
+
+
+def test_typed_features_sorts_rows_that_come_unsorted(city: DuckDBStore) -> None:
+    """DuckDB hands the rows sorted (``ORDER BY subject_id``); rows in any other order
+    (Spark's) are sorted here, so every engine gives the same frame."""
+    rows = city.query(feature_sql("enterprise", AS_OF))
+    sorted_rows = typed_features(
+        city.query(feature_sql("enterprise", AS_OF) + " ORDER BY 1"), "enterprise"
+    )
+    shuffled = rows.sample(frac=1.0, random_state=3)
+    assert not shuffled["subject_id"].is_monotonic_increasing
+    pd.testing.assert_frame_equal(typed_features(shuffled, "enterprise"), sorted_rows)
+    pd.testing.assert_frame_equal(build_features(city, "enterprise", AS_OF), sorted_rows)
