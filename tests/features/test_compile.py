@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
+
 import duckdb
+import pandas as pd
 import pytest
 
-from features.compile import DISTINCT_AGGS, DUCKDB, Aggregate, grouped_ctes
+from features.build import build_features
+from features.compile import DISTINCT_AGGS, DUCKDB, Aggregate, grouped_ctes, shared_column
 from features.dsl import ZERO_WHEN_NONE
+from features.schemes import get_scheme
 
+AS_OF = dt.date(2026, 10, 31)
 ROWS = [
     # group, kind, value: a counts two kinds and one value; b only has rows neither
     # distinct count reads; c only rows the second count reads (one with a null value);
@@ -85,3 +92,36 @@ def test_a_missing_distinct_count_reads_zero_in_the_build() -> None:
     """A group without a counted row has no ``_d`` row; the build reads 0 only because
     every distinct aggregation is one it zeroes."""
     assert DISTINCT_AGGS <= ZERO_WHEN_NONE
+
+
+def test_a_shared_column_link_reads_a_group_once() -> None:
+    """agri_business's village households: the same for every business of the village,
+    and a business is never a household, so they are aggregated per village."""
+    assert shared_column(get_scheme("agri_business"), "village_households") == "village_code"
+    # a subject of a party type could be its own party: read through the pairs
+    assert (
+        shared_column(
+            replace(
+                get_scheme("agri_business"),
+                population=replace(
+                    get_scheme("agri_business").population, subject_type="household"
+                ),
+            ),
+            "village_households",
+        )
+        is None
+    )
+    # a link that is not a shared column
+    assert shared_column(get_scheme("agri_business"), "legal_rep") is None
+
+
+def test_per_group_equals_per_pair(tiny_city, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-village aggregation gives every business the frame the pairs give."""
+    from features import compile as compile_module
+
+    by_group = build_features(tiny_city, "agri_business", AS_OF, with_rules=True)
+    columns = ["village_households_on_record", "village_households_overdue_24m"]
+    assert (by_group[columns] > 0).any().all(), "the tiny city exercises both counts"
+    monkeypatch.setattr(compile_module, "shared_column", lambda scheme, relation: None)
+    by_pair = build_features(tiny_city, "agri_business", AS_OF, with_rules=True)
+    pd.testing.assert_frame_equal(by_group, by_pair)
