@@ -692,16 +692,7 @@ def scheme_sql(
     anchors = anchor_names(scheme)
     if own:
         ctes += [anchor_sql(m, as_of, name) for m, name in anchors.items()]
-        aggs = [
-            Aggregate(
-                i.name,
-                record_agg_sql(dialect, i.source, as_of, cfg, anchors=anchors),  # type: ignore[arg-type]
-                record_cond_sql(dialect, i.source, as_of, anchors=anchors)  # type: ignore[arg-type]
-                if i.source.agg in DISTINCT_AGGS  # type: ignore[union-attr]
-                else None,
-            )
-            for i in own
-        ]
+        aggs = [records_aggregate(dialect, i.name, i.source, as_of, cfg, anchors) for i in own]  # type: ignore[arg-type]
         subjects = "pop"
         if anchors:
             # each subject's anchor dates joined to the subjects once (a small join), then
@@ -797,13 +788,28 @@ def _zero(expr: str, agg: str) -> str:
 
 def _related_agg(d: Dialect, ind: Indicator, as_of: dt.date, cfg: BuildConfig) -> Aggregate:
     src: Related = ind.source  # type: ignore[assignment]
-    cond = record_cond_sql(d, src.inner, as_of)
     if link(src.relation).counts == "parties":  # parties with a matching record
+        cond = record_cond_sql(d, src.inner, as_of)
         return Aggregate(
             ind.name, d.count_distinct(f"CASE WHEN {cond} THEN e.subject_id END"), cond
         )
-    sql = record_agg_sql(d, src.inner, as_of, cfg)
-    return Aggregate(ind.name, sql, cond if src.inner.agg in DISTINCT_AGGS else None)
+    return records_aggregate(d, ind.name, src.inner, as_of, cfg)
+
+
+def records_aggregate(
+    d: Dialect,
+    name: str,
+    rec: Records,
+    as_of: dt.date,
+    cfg: BuildConfig,
+    anchors: dict[Match, str] | None = None,
+) -> Aggregate:
+    """Column ``name``: :func:`record_agg_sql` of ``rec`` over the ``eff`` rows ``e``, with
+    its condition when it counts distinct values (:func:`grouped_ctes`)."""
+    sql = record_agg_sql(d, rec, as_of, cfg, anchors=anchors)
+    if rec.agg not in DISTINCT_AGGS:
+        return Aggregate(name, sql)
+    return Aggregate(name, sql, record_cond_sql(d, rec, as_of, anchors=anchors))
 
 
 #: the aggregations that count distinct values (see :func:`grouped_ctes`)
@@ -856,9 +862,10 @@ def shared_column(scheme: Scheme, relation: str) -> str | None:
 
 
 def grouped_ctes(name: str, key: str, source: str, aggs: Sequence[Aggregate]) -> Grouped:
-    """CTE ``name``: ``aggs`` of the rows of ``source`` grouped by ``key`` (its
-    ``subject_id``), the counts of distinct values in a second CTE ``<name>_d`` over only
-    the rows one of them counts.
+    """CTE ``name``: ``aggs`` of the rows of ``source`` grouped by ``key`` (the subject's
+    ``e.subject_id`` or ``p.subject_id``, or a column it shares with its parties, ``f.<col>``:
+    the CTEs join the subject's row on that column, :attr:`Grouped.on`), the counts of
+    distinct values in a second CTE ``<name>_d`` over only the rows one of them counts.
 
     DuckDB plans a ``count(DISTINCT …)`` beside other aggregates by materialising every
     input row of the group (all the columns of every aggregate) and aggregating the copy
