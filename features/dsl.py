@@ -314,9 +314,12 @@ class Indicator:
         missing value means only that the data are not there, and it is never
         given as a reason.
     missing_rank
-        Where a missing value stands in the risk direction: ``best`` (no record of
-        a harm: it can only lower the risk in a reason), ``worst``, or empty
-        (either way).
+        Where a missing value stands in the risk direction, required with
+        ``missing_zh``: ``best`` (no record of a harm, ``近24个月无行政处罚``: it can
+        only lower the risk in a reason) or ``worst`` (no record of a good or required
+        thing, ``近18个月无村两委评议``, ``近24个月未纳税``: it can only raise it — a
+        credit officer never reads missing information as reassurance). Empty only
+        without ``missing_zh``.
     order
         For categories with a risk order: the categories from the safest to the
         riskiest (tax credit level A, B, M, C, D). Models read the rank, with
@@ -361,8 +364,11 @@ class Indicator:
                 f"indicator {self.name}: an order of categories needs a "
                 "categorical source and direction=UP (risk rises along it)"
             )
-        if self.missing_rank and not self.missing_zh:
-            raise ValueError(f"indicator {self.name}: missing_rank needs missing_zh/missing_en")
+        if bool(self.missing_rank) != bool(self.missing_zh):
+            raise ValueError(
+                f"indicator {self.name}: missing_zh/missing_en and missing_rank go together "
+                "(best: no record of a harm; worst: no record of a good or required thing)"
+            )
 
     @property
     def categorical(self) -> bool:

@@ -419,7 +419,7 @@ def cycle_count(
     what: tuple[str, str],
     unit: str,
     *,
-    harmful: bool,
+    none: tuple[str, str] | None = None,
 ) -> Indicator:
     """An indicator beside a sector's points rule: the count of ``match``'s records over
     the rule's cycle, so the catalogue and the report explain the record the rule scored.
@@ -438,18 +438,20 @@ def cycle_count(
         ``(Chinese, English)`` of the records in a reason: ``近24个月{what}{value}{unit}``.
     unit
         The Chinese counting word (起, 条, 件, 次).
-    harmful
-        Records that raise the risk (``UP``, and none on file states a fact: "近24个月
-        无…"); else records of good conduct (``DOWN``).
+    none
+        For records that raise the risk (``UP``): ``(Chinese, English)`` of what none on
+        file states, read after ``近24个月`` (``未发生工程质量安全事故``,
+        ``无拖欠工资记录``) — written out, since "无" before ``what`` reads wrong when
+        ``what`` starts with 有 or a verb. ``None``: records of good conduct (``DOWN``).
     """
     what_zh, what_en = what
     how = (
         {
-            "missing_zh": f"近{{window}}个月无{what_zh}",
-            "missing_en": f"no {what_en} in {{window}} months",
+            "missing_zh": f"近{{window}}个月{none[0]}",
+            "missing_en": f"{none[1]} in {{window}} months",
             "missing_rank": "best",
         }
-        if harmful
+        if none
         else {}
     )
     return Indicator(
@@ -458,7 +460,7 @@ def cycle_count(
         label[1],
         dimension,
         Records(match, "count", rule.cycle_months),
-        UP if harmful else DOWN,
+        UP if none else DOWN,
         unit,
         f"近{{window}}个月{what_zh}{{value}}{unit}",
         f"{{value}} {what_en} in {{window}} months",

@@ -74,7 +74,10 @@ class IndicatorText:
     ``missing_zh``/``missing_en`` is the fact a missing value states (empty: a
     missing value is no reason) and ``missing_rank`` where it stands (``best``,
     ``worst`` or empty), ``pair`` the current and earlier indicators a ``change``
-    compares, in ``pair_unit``.
+    compares, in ``pair_unit``. ``covered_by`` names the indicators whose missing value
+    states the fact this one states when it is missing (or 0, where
+    ``zero_without_records``): a reason lists only the stronger of the two
+    (:mod:`features.same_fact`).
     """
 
     label_zh: str
@@ -92,6 +95,8 @@ class IndicatorText:
     missing_rank: str = ""
     pair: tuple[str, str] | None = None
     pair_unit: str = ""
+    covered_by: tuple[str, ...] = ()
+    zero_without_records: bool = False
 
     def __setstate__(self, state: dict) -> None:
         # versions registered before a field existed unpickle with its default

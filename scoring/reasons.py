@@ -288,6 +288,52 @@ def _directed_sides(
     return at, worse, better
 
 
+def _missing(values: np.ndarray) -> np.ndarray:
+    return np.isnan(values) if values.dtype.kind == "f" else pd.isna(values)
+
+
+def _one_fact_once(
+    texts: Mapping[str, IndicatorText],
+    names: list[str],
+    column: Any,
+    risk: np.ndarray,
+    ups: np.ndarray,
+    downs: np.ndarray,
+) -> None:
+    """Where two factors of a row state one fact ("近24个月未纳税" and "近12个月纳税0元",
+    :mod:`features.same_fact`) and both may be listed on one side, keep only the one
+    that moves the risk more (the one stating the absence on a tie); the other's
+    contribution falls into ``rest``. Changes ``ups`` and ``downs`` in place.
+
+    Each pair is judged on the sides as they were before any was dropped: with
+    covering transitive (:func:`features.same_fact.covered_by`), every pair of a group
+    that states one fact is compared, and only the strongest of the group stays."""
+    at = {name: j for j, name in enumerate(names)}
+    before = {id(ups): ups.copy(), id(downs): downs.copy()}
+    for j, name in enumerate(names):
+        t = texts.get(name)
+        if t is None or not t.covered_by:
+            continue
+        b = None
+        for a_name in t.covered_by:
+            i = at.get(a_name)
+            if i is None:  # the covering indicator is not in this model
+                continue
+            if b is None:
+                vb = column(name)
+                b = _missing(vb)
+                if t.zero_without_records:
+                    b = b | (np.asarray(vb, dtype=np.float64) == 0)
+            same = b & _missing(column(a_name))
+            for side in (ups, downs):
+                was = before[id(side)]
+                both = same & was[:, i] & was[:, j]
+                if both.any():
+                    a_stronger = np.abs(risk[:, i]) >= np.abs(risk[:, j])
+                    side[both & a_stronger, j] = False
+                    side[both & ~a_stronger, i] = False
+
+
 def reasons_json(
     pipeline: RatingPipeline,
     features: pd.DataFrame,
@@ -374,6 +420,7 @@ def reasons_json(
         if len(worse):
             ups[:, j] = worse & (risk[:, j] > 0)
             downs[:, j] = better & (risk[:, j] < 0)
+    _one_fact_once(pipeline.texts, names, column, risk, ups, downs)
     k_up = min(n_raise, risk.shape[1])
     k_down = min(n_lower, risk.shape[1])
     up_order = np.argsort(-np.where(ups, risk, -np.inf), axis=1, kind="stable")[:, :k_up]

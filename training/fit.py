@@ -17,6 +17,7 @@ import pandas as pd
 
 from features import registry
 from features.dsl import DOWN, UP, Derived, Indicator, Scheme
+from features.same_fact import covered_by, reads_zero_without_records
 from models import metrics
 from models.calibration import PlattCalibrator, ScoreScale
 from models.explain import reference_profile
@@ -46,6 +47,7 @@ def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
     """Reason texts and how values read, copied from the declarations into the model
     version (so a version keeps the words it was validated with)."""
     out = {}
+    covers = covered_by(scheme.indicators)
     for i in scheme.indicators:
         src = i.source
         pair = (
@@ -69,6 +71,8 @@ def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
             missing_rank=i.missing_rank,
             pair=pair,
             pair_unit=i.unit,
+            covered_by=covers.get(i.name, ()),
+            zero_without_records=reads_zero_without_records(i),
         )
     return out
 

@@ -384,6 +384,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "the legal representative's household scored {value} by the village committee",
         missing_zh="法定代表人（经营者）近{window}个月无村两委评议",
         missing_en="no village committee assessment of the legal representative in {window} months",
+        missing_rank="worst",
         short_history=True,  # a state at the date: the latest yearly assessment
     ),
     *as_dimension(MEMBERS, "rep_dishonest_now", "rep_negative_24m"),

@@ -205,7 +205,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("quality_safety_accident",)),
         ("发生工程质量安全事故", "quality or safety accidents"),
         "起",
-        harmful=True,
+        none=("未发生工程质量安全事故", "no quality or safety accident"),
     ),
     cycle_count(
         CONSTRUCTION_CREDIT,
@@ -215,7 +215,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("construction_bad_conduct",)),
         ("有建筑市场不良行为记录", "construction bad-conduct records"),
         "条",
-        harmful=True,
+        none=("无建筑市场不良行为记录", "no construction bad-conduct record"),
     ),
     cycle_count(
         CONSTRUCTION_CREDIT,
@@ -225,7 +225,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("bidding_misconduct",)),
         ("有招投标违法违规", "bidding misconduct records"),
         "条",
-        harmful=True,
+        none=("无招投标违法违规记录", "no bidding misconduct record"),
     ),
     cycle_count(
         CONSTRUCTION_CREDIT,
@@ -235,7 +235,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("wage_arrears",)),
         ("有拖欠工资记录", "wage arrears records"),
         "条",
-        harmful=True,
+        none=("无拖欠工资记录", "no wage arrears record"),
     ),
     cycle_count(
         CONSTRUCTION_CREDIT,
@@ -245,7 +245,6 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("construction_good_conduct", "honour", "red_list")),
         ("有良好行为、表彰或红名单记录", "good-conduct, honour or red-list records"),
         "条",
-        harmful=False,
     ),
 )
 

@@ -196,6 +196,7 @@ INDICATORS: tuple[Indicator, ...] = (
         order=("A", "B", "M", "C", "D"),
         missing_zh="近{window}个月无纳税信用级别记录",
         missing_en="no tax credit level in {window} months",
+        missing_rank="worst",
         # a state at the date: the level is published once a year, the latest one is the
         # same whether one year or two are on record
         short_history=True,
@@ -259,6 +260,7 @@ INDICATORS: tuple[Indicator, ...] = (
         display="percent",
         missing_zh="近{window}个月未纳税",
         missing_en="no tax paid in {window} months",
+        missing_rank="worst",
     ),
     _i(
         "headcount",
@@ -272,6 +274,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "{value} insured staff",
         missing_zh="近{window}个月无社保参保记录",
         missing_en="no social-insurance headcount in {window} months",
+        missing_rank="worst",
     ),
     _i(
         "headcount_year_ago",
@@ -308,6 +311,7 @@ INDICATORS: tuple[Indicator, ...] = (
         display="percent",
         missing_zh="近{window}个月无社保参保记录",
         missing_en="no social-insurance headcount in {window} months",
+        missing_rank="worst",
     ),
     _i(
         "power_12m",
@@ -404,6 +408,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "{value} housing-fund contributors",
         missing_zh="近{window}个月无公积金缴存记录",
         missing_en="no housing-fund contributions in {window} months",
+        missing_rank="worst",
     ),
     # 监管信息 — supervision records
     _i(

@@ -316,6 +316,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "village committee score {value}",
             missing_zh="近{window}个月无村两委评议",
             missing_en="no village committee assessment in {window} months",
+            missing_rank="worst",
             short_history=True,  # a state at the date: the latest yearly assessment
         ),
         _i(
@@ -330,6 +331,7 @@ INDICATORS: tuple[Indicator, ...] = without_direction(
             "mean village committee score {value}",
             missing_zh="近{window}个月无村两委评议",
             missing_en="no village committee assessment in {window} months",
+            missing_rank="worst",
             # a mean of yearly scores: fewer years on record, same expectation
             short_history=True,
         ),

@@ -277,6 +277,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "{value} continuing-education hours in the latest year",
         missing_zh="近{window}个月无完成继续教育学时的记录",
         missing_en="no completed continuing education in {window} months",
+        missing_rank="worst",
         short_history=True,  # a state at the date: the latest yearly record
     ),
     _i(

@@ -248,6 +248,7 @@ INDICATORS: tuple[Indicator, ...] = (
         order=("qualified", "basically_qualified", "unqualified", "not_filed"),
         missing_zh="近{window}个月无年检记录",
         missing_en="no annual inspection in {window} months",
+        missing_rank="worst",
         # a state at the date, published once a year
         short_history=True,
     ),

@@ -204,7 +204,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("tourism_complaint",)),
         ("经查实的旅游投诉", "verified tourist complaints"),
         "件",
-        harmful=True,
+        none=("无经查实的旅游投诉", "no verified tourist complaint"),
     ),
     cycle_count(
         TRAVEL_AGENCY_CREDIT,
@@ -214,7 +214,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("tourism_bad_conduct",)),
         ("有旅游经营服务不良信息", "tourism bad-conduct records"),
         "条",
-        harmful=True,
+        none=("无旅游经营服务不良信息", "no tourism bad-conduct record"),
     ),
     cycle_count(
         TRAVEL_AGENCY_CREDIT,
@@ -224,7 +224,7 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("quality_deposit_shortfall",)),
         ("质量保证金未足额存缴", "quality deposit shortfalls"),
         "次",
-        harmful=True,
+        none=("无质量保证金未足额存缴记录", "no quality deposit shortfall"),
     ),
     cycle_count(
         TRAVEL_AGENCY_CREDIT,
@@ -234,7 +234,6 @@ INDICATORS: tuple[Indicator, ...] = (
         Match(("honour", "red_list")),
         ("获得表彰或列入红名单", "honours or red-list entries"),
         "次",
-        harmful=False,
     ),
 )
 

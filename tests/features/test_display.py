@@ -71,3 +71,28 @@ def test_no_declared_reason_shows_a_transform_or_a_code() -> None:
                 assert "kWh" not in text, (ind.name, text)
             if ind.categorical:
                 assert ind.value_labels, f"{scheme.key}.{ind.name}: categories without names"
+
+
+def test_a_missing_fact_reads_as_plain_chinese_and_says_where_it_stands() -> None:
+    # "无" before a phrase that starts with 有, 发生 or 未 reads wrong (近24个月无有…记录)
+    stacked = ("无有", "无发生", "无未", "未未", "未无")
+    for scheme in SCHEMES.values():
+        for ind in scheme.indicators:
+            if not ind.missing_zh:
+                assert not ind.missing_rank, f"{scheme.key}.{ind.name}"
+                continue
+            text = ind.missing_zh.format(window=24)
+            assert not any(s in text for s in stacked), f"{scheme.key}.{ind.name}: {text}"
+            # no record of a harm is good news; no record of an assessment, of tax paid or of
+            # insurance is missing information, which is never reassurance
+            assert ind.missing_rank in ("best", "worst"), f"{scheme.key}.{ind.name}"
+
+
+def test_a_missing_village_assessment_or_tax_is_never_reassurance() -> None:
+    assert get_scheme("agri_business").indicator("rep_village_score").missing_rank == "worst"
+    assert get_scheme("household").indicator("village_score").missing_rank == "worst"
+    assert get_scheme("enterprise").indicator("tax_paid_cv_24m").missing_rank == "worst"
+    assert get_scheme("enterprise").indicator("days_since_penalty").missing_rank == "best"
+    con = get_scheme("construction_credit")
+    assert con.indicator("accidents_24m").reason(None) == "近24个月未发生工程质量安全事故"
+    assert con.indicator("wage_arrears_24m").reason(None) == "近24个月无拖欠工资记录"

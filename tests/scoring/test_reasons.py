@@ -93,6 +93,7 @@ SCHEME = Scheme(
             order=ORDER,
             missing_zh="近{window}个月无纳税信用级别记录",
             missing_en="no tax level in {window} months",
+            missing_rank="worst",
         ),
         Indicator(
             "capital",
@@ -370,3 +371,78 @@ def test_fragments_kept_from_part_to_part_give_the_same_reasons(rated, monkeypat
         assert [t for part in parts for t in part] == expected
         sizes[bound] = len(kept)
     assert 0 < sizes[50] < sizes[10**6]  # the bounded one was emptied on the way
+
+
+def test_one_fact_stated_by_two_indicators_is_listed_once() -> None:
+    """No tax paid for 24 months (its volatility missing) and 0 yuan paid over 12 months
+    are one fact: a row lists the stronger of the two on a side, the other's contribution
+    goes into ``rest``; where the values are not the one fact, both stay."""
+    from types import SimpleNamespace
+
+    from models.pipeline import IndicatorText
+    from scoring.reasons import BASE
+
+    texts = {
+        "tax_cv": IndicatorText(
+            "纳税波动",
+            "tax cv",
+            UP,
+            "%",
+            "近{window}个月纳税额波动{value}",
+            "tax cv {value}",
+            24,
+            missing_zh="近{window}个月未纳税",
+            missing_en="no tax paid in {window} months",
+            missing_rank="worst",
+        ),
+        "tax_12m": IndicatorText(
+            "纳税额",
+            "tax paid",
+            DOWN,
+            "元",
+            "近{window}个月纳税{value}元",
+            "{value} yuan of tax in {window} months",
+            12,
+            covered_by=("tax_cv",),
+            zero_without_records=True,
+        ),
+        "other": IndicatorText("其他", "other", UP, "次", "其他{value}次", "other {value}"),
+    }
+    nan = float("nan")
+    features = pd.DataFrame(
+        {
+            "tax_cv": [nan, nan, 0.4, nan, nan],
+            "tax_12m": [0.0, 0.0, 0.0, 5000.0, nan],
+            "other": [2.0, 2.0, 2.0, 2.0, 2.0],
+        }
+    )
+    contrib = {
+        "tax_cv": [0.2, 0.6, 0.3, 0.4, 0.1],
+        "tax_12m": [0.5, 0.1, 0.2, -0.3, 0.2],
+        "other": [0.05, 0.05, 0.05, 0.05, 0.05],
+    }
+    rated = pd.DataFrame({CONTRIB_PREFIX + k: v for k, v in contrib.items()})
+    rated[BASE] = -3.0
+    pipe = SimpleNamespace(
+        contribution_unit="log_odds",
+        texts=texts,
+        reference=pd.DataFrame({"tax_cv": [0.2], "tax_12m": [3000.0], "other": [1.0]}),
+    )
+    got = [json.loads(t) for t in reasons_json(pipe, features, rated)]
+    raised = [[f["indicator"] for f in r["raise"]] for r in got]
+    lowered = [[f["indicator"] for f in r["lower"]] for r in got]
+    assert raised == [
+        ["tax_12m", "other"],  # the 0 yuan moves the risk more: the absence is not repeated
+        ["tax_cv", "other"],
+        ["tax_cv", "tax_12m", "other"],  # tax was paid: two facts
+        ["tax_cv", "other"],
+        ["tax_cv", "other"],  # a missing value that states nothing is never listed
+    ]
+    assert lowered == [[], [], [], ["tax_12m"], []]  # 5,000 yuan paid: a fact of its own
+    assert got[0]["raise"][0]["text_zh"] == "近12个月纳税0元"
+    assert got[1]["raise"][0]["text_zh"] == "近24个月未纳税"
+    for r, row in zip(got, range(5), strict=True):
+        total = sum(f["contribution"] for f in r["raise"] + r["lower"])
+        assert r["base"] + total + r["rest"] == pytest.approx(r["output"])
+        assert r["output"] == pytest.approx(-3.0 + sum(v[row] for v in contrib.values()))
+    assert got[0]["rest"] == pytest.approx(0.2)  # the dropped factor's contribution

@@ -29,6 +29,7 @@ import pytest
 
 from features.build import build_features
 from features.dsl import NEUTRAL
+from features.same_fact import covered_by, reads_zero_without_records
 from features.schemes import SCHEMES
 from features.store.duckdb_store import DuckDBStore
 
@@ -88,10 +89,17 @@ def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: 
                 # the value beyond which a subject is in the best tenth of the population
                 best_tenth[ind.name] = float(col.quantile(0.9 if ind.direction < 0 else 0.1))
     listed = 0
+    covers = covered_by(scheme.indicators)
     for sid, text in zip(ratings["subject_id"], ratings["reasons"], strict=True):
         reasons = json.loads(text)
         assert reasons["base_kind"] == "reference"
         for side in ("raise", "lower"):
+            values = {item["indicator"]: item["value"] for item in reasons[side]}
+            for name, value in values.items():
+                for a in covers.get(name, ()):
+                    zero = value == 0 and reads_zero_without_records(scheme.indicator(name))
+                    if a in values and values[a] is None and (value is None or zero):
+                        bad.append(f"{key} {sid} {side}: {name}={value!r} repeats {a} missing")
             for item in reasons[side]:
                 listed += 1
                 name, value, ref = item["indicator"], item["value"], item["reference"]
@@ -104,6 +112,9 @@ def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: 
                         bad.append(f"{where}: missing value listed without a declared meaning")
                     elif side == "raise" and ind.missing_rank == "best":
                         bad.append(f"{where}: 'none on record' listed as raising the risk")
+                    elif side == "lower" and ind.missing_rank != "best":
+                        # no record of a good or required thing (an assessment, tax paid)
+                        bad.append(f"{where}: missing information listed as reassurance")
                 elif ref is not None and _worse(ind, value, ref) not in (None, side == "raise"):
                     bad.append(f"{where}: contradicts the direction")
                 if side == "raise" and name in best_tenth and value is not None:

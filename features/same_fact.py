@@ -1,0 +1,75 @@
+"""Indicators that state one fact when a subject has no records.
+
+A firm that paid no tax for 24 months has its tax volatility over 24 months missing
+("近24个月未纳税") *and* its tax paid over 12 months at 0 ("近12个月纳税0元"); a household
+with no village assessment for 36 months has no latest assessment over 18 months either.
+Listed side by side, the two read as two facts to a credit officer. Which indicators can
+say the same thing is a property of their declarations, worked out here once per scheme
+and kept with the model version (:class:`models.pipeline.IndicatorText`); the reasons
+(:mod:`scoring.reasons`) list, row by row, only the stronger of two that do.
+
+Indicator A *covers* indicator B when A declares what its missing value states
+(``missing_zh``), both read the subject's own records over a window that ends at the as-of
+date, A reads every record of its kinds (no other filter), B's kinds are among A's and B's
+window lies within A's. A row states one fact through both when A is missing there and B is
+missing too, or 0 for an aggregation that reads 0 without records (a count, a sum).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from features.dsl import ZERO_WHEN_NONE, Indicator, Match, Records
+
+
+def _windowed(ind: Indicator) -> Records | None:
+    """The indicator's own-records source when it reads a window ending at the date."""
+    src = ind.source
+    if not isinstance(src, Records) or src.window is None or src.offset:
+        return None
+    if src.since is not None or src.open_below is not None:
+        return None
+    return src
+
+
+def _every_record(match: Match) -> bool:
+    """True when the match keeps every record of its kinds."""
+    return match == Match(match.kinds)
+
+
+def covered_by(indicators: Iterable[Indicator]) -> dict[str, tuple[str, ...]]:
+    """Per indicator B, the indicators A that cover it (see the module notes).
+
+    Parameters
+    ----------
+    indicators
+        One scheme's indicators.
+
+    Returns
+    -------
+    dict
+        ``{B: (A, …)}`` for every B covered by at least one other indicator, the A in
+        declaration order.
+    """
+    inds = list(indicators)
+    out: dict[str, tuple[str, ...]] = {}
+    for b in inds:
+        sb = _windowed(b)
+        if sb is None:
+            continue
+        covers = []
+        for a in inds:
+            sa = _windowed(a)
+            if a is b or sa is None or not a.missing_zh or not _every_record(sa.match):
+                continue
+            if set(sb.match.kinds) <= set(sa.match.kinds) and sb.window <= sa.window:
+                covers.append(a.name)
+        if covers:
+            out[b.name] = tuple(covers)
+    return out
+
+
+def reads_zero_without_records(ind: Indicator) -> bool:
+    """True when the indicator is 0 (not missing) for a subject with no matching record."""
+    src = ind.source
+    return isinstance(src, Records) and src.agg in ZERO_WHEN_NONE
