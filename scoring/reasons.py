@@ -162,13 +162,21 @@ class _Fragments:
             )
         return sentence(t, value, "zh", pair), sentence(t, value, "en", pair)
 
-    def __call__(self, name: str, value: Any, pair: tuple[Any, Any] | None) -> str:
-        key = (name, value, pair)
+    def __call__(
+        self, name: str, value: Any, pair: tuple[Any, Any] | None, absent: str = ""
+    ) -> str:
+        """The factor's JSON fragment; ``absent``: the covering indicator whose stated
+        absence the value is (:func:`_one_fact_once`), read over this one's window."""
+        key = (name, value, pair, absent)
         hit = self.cache.get(key)
         if hit is None:
             t = self.texts.get(name)
             if t is None:  # an input the pipeline has no declaration for
                 zh, en = f"{name}：{value}", f"{name}: {value}"
+            elif absent:
+                a = self.texts[absent]
+                zh = a.missing_zh.format(window=t.window or "", label=t.label_zh)
+                en = a.missing_en.format(window=t.window or "", label=t.label_en)
             else:
                 zh, en = self._sentences(name, t, value, pair)
             before, after = self._head(name, t)
@@ -299,39 +307,65 @@ def _one_fact_once(
     risk: np.ndarray,
     ups: np.ndarray,
     downs: np.ndarray,
-) -> None:
-    """Where two factors of a row state one fact ("近24个月未纳税" and "近12个月纳税0元",
-    :mod:`features.same_fact`) and both may be listed on one side, keep only the one
-    that moves the risk more (the one stating the absence on a tie); the other's
-    contribution falls into ``rest``. Changes ``ups`` and ``downs`` in place.
+) -> np.ndarray | None:
+    """Factors that state a covering indicator's absence (:mod:`features.same_fact`):
+    no tax paid for 24 months makes the tax paid over 12 months 0, and that 0 is the
+    same fact, not a second one. Where a row's value is such an absence:
 
-    Each pair is judged on the sides as they were before any was dropped: with
-    covering transitive (:func:`features.same_fact.covered_by`), every pair of a group
-    that states one fact is compared, and only the strongest of the group stays."""
+    * it stands where the absence stands (``missing_rank``): no record of tax paid is
+      never listed as lowering the risk, whatever the 0 yuan's contribution;
+    * of the factors stating it on one side, only the one that moves the risk most is
+      listed (of two, the covering one or the first declared on a tie); the others'
+      contributions fall into ``rest``. Each pair is judged on the sides as they were
+      before any was dropped, and every pair of a group is compared (the covering one
+      with each it covers, and two it covers): only the strongest stays.
+
+    Changes ``ups`` and ``downs`` in place. Returns per row and factor the index of the
+    covering indicator whose absence the value states (-1: none), or ``None`` when the
+    model has no covered indicator: the listed value reads as that absence over its own
+    window ("近12个月无交通违法", not "近12个月中有0个月有交通违法").
+    """
     at = {name: j for j, name in enumerate(names)}
-    before = {id(ups): ups.copy(), id(downs): downs.copy()}
+    pairs = []
     for j, name in enumerate(names):
         t = texts.get(name)
-        if t is None or not t.covered_by:
+        covering = [at[a] for a in (t.covered_by if t is not None else ()) if a in at]
+        if not covering:
             continue
-        b = None
-        for a_name in t.covered_by:
-            i = at.get(a_name)
-            if i is None:  # the covering indicator is not in this model
-                continue
-            if b is None:
-                vb = column(name)
-                b = _missing(vb)
-                if t.zero_without_records:
-                    b = b | (np.asarray(vb, dtype=np.float64) == 0)
-            same = b & _missing(column(a_name))
-            for side in (ups, downs):
-                was = before[id(side)]
-                both = same & was[:, i] & was[:, j]
-                if both.any():
-                    a_stronger = np.abs(risk[:, i]) >= np.abs(risk[:, j])
-                    side[both & a_stronger, j] = False
-                    side[both & ~a_stronger, i] = False
+        vb = column(name)
+        b = _missing(vb)
+        if t.zero_without_records:
+            b = b | (np.asarray(vb, dtype=np.float64) == 0)
+        for i in covering:
+            pairs.append((i, j, b & _missing(column(names[i]))))
+    if not pairs:
+        return None
+    said = np.full(risk.shape, -1, dtype=np.int32)
+    for i, j, same in pairs:
+        rank = texts[names[i]].missing_rank
+        if rank == "worst":
+            downs[same, j] = False
+        elif rank == "best":
+            ups[same, j] = False
+        said[same & (said[:, j] < 0), j] = i
+    # every two factors stating one absence: the covering one and each it covers, and
+    # two it covers (points and violations over 12 months, both 0 without violations)
+    group: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for i, j, same in pairs:
+        group.setdefault(i, []).append((j, same))
+    compared = [(i, j, same) for i, j, same in pairs]
+    for members in group.values():
+        for k, (j1, same1) in enumerate(members):
+            compared += [(j1, j2, same1 & same2) for j2, same2 in members[k + 1 :]]
+    was_up, was_down = ups.copy(), downs.copy()
+    for i, j, same in compared:
+        for side, was in ((ups, was_up), (downs, was_down)):
+            both = same & was[:, i] & was[:, j]
+            if both.any():
+                a_stronger = np.abs(risk[:, i]) >= np.abs(risk[:, j])
+                side[both & a_stronger, j] = False
+                side[both & ~a_stronger, i] = False
+    return said
 
 
 def reasons_json(
@@ -420,7 +454,7 @@ def reasons_json(
         if len(worse):
             ups[:, j] = worse & (risk[:, j] > 0)
             downs[:, j] = better & (risk[:, j] < 0)
-    _one_fact_once(pipeline.texts, names, column, risk, ups, downs)
+    said = _one_fact_once(pipeline.texts, names, column, risk, ups, downs)
     k_up = min(n_raise, risk.shape[1])
     k_down = min(n_lower, risk.shape[1])
     up_order = np.argsort(-np.where(ups, risk, -np.inf), axis=1, kind="stable")[:, :k_up]
@@ -462,6 +496,11 @@ def reasons_json(
             [fragment(name, _plain(v), None) for v in np.asarray(distinct).tolist()], dtype=object
         )
         frags[at] = texts[codes]
+    if said is not None:  # values that state a covering indicator's absence
+        for k in np.flatnonzero(said[rows, js] >= 0).tolist():
+            name, row = names[js[k]], rows[k]
+            absent = names[said[row, js[k]]]
+            frags[k] = fragment(name, _plain(column(name)[row]), None, absent)
     shown = list(map(repr, cs.tolist()))  # a float's repr is most of a factor's cost
     # log-odds: the risk is the contribution; points: its negation, whose repr is the
     # same digits with the other sign (exact for every non-NaN float)

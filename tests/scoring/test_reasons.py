@@ -373,10 +373,12 @@ def test_fragments_kept_from_part_to_part_give_the_same_reasons(rated, monkeypat
     assert 0 < sizes[50] < sizes[10**6]  # the bounded one was emptied on the way
 
 
-def test_one_fact_stated_by_two_indicators_is_listed_once() -> None:
+def test_one_fact_stated_by_two_indicators_is_listed_once_as_that_fact() -> None:
     """No tax paid for 24 months (its volatility missing) and 0 yuan paid over 12 months
-    are one fact: a row lists the stronger of the two on a side, the other's contribution
-    goes into ``rest``; where the values are not the one fact, both stay."""
+    are one fact: a row lists the stronger of the two on a side, worded as the absence
+    over its own window, the other's contribution going into ``rest``; the absence of tax
+    paid is never reassurance, whichever indicator states it (0 zero-tax quarters); where
+    the values are not the one fact, each stays as it is."""
     from types import SimpleNamespace
 
     from models.pipeline import IndicatorText
@@ -406,19 +408,32 @@ def test_one_fact_stated_by_two_indicators_is_listed_once() -> None:
             covered_by=("tax_cv",),
             zero_without_records=True,
         ),
+        "zero_q": IndicatorText(
+            "零申报季度",
+            "zero quarters",
+            UP,
+            "个",
+            "近{window}个月零申报{value}个季度",
+            "{value} zero quarters in {window} months",
+            12,
+            covered_by=("tax_cv",),
+            zero_without_records=True,
+        ),
         "other": IndicatorText("其他", "other", UP, "次", "其他{value}次", "other {value}"),
     }
     nan = float("nan")
     features = pd.DataFrame(
         {
-            "tax_cv": [nan, nan, 0.4, nan, nan],
+            "tax_cv": [nan, nan, 0.4, 0.1, nan],
             "tax_12m": [0.0, 0.0, 0.0, 5000.0, nan],
+            "zero_q": [0.0, 0.0, 0.0, 0.0, 0.0],
             "other": [2.0, 2.0, 2.0, 2.0, 2.0],
         }
     )
     contrib = {
-        "tax_cv": [0.2, 0.6, 0.3, 0.4, 0.1],
+        "tax_cv": [0.2, 0.6, 0.3, -0.1, 0.1],
         "tax_12m": [0.5, 0.1, 0.2, -0.3, 0.2],
+        "zero_q": [-0.2, -0.2, -0.2, -0.2, -0.2],
         "other": [0.05, 0.05, 0.05, 0.05, 0.05],
     }
     rated = pd.DataFrame({CONTRIB_PREFIX + k: v for k, v in contrib.items()})
@@ -426,7 +441,9 @@ def test_one_fact_stated_by_two_indicators_is_listed_once() -> None:
     pipe = SimpleNamespace(
         contribution_unit="log_odds",
         texts=texts,
-        reference=pd.DataFrame({"tax_cv": [0.2], "tax_12m": [3000.0], "other": [1.0]}),
+        reference=pd.DataFrame(
+            {"tax_cv": [0.2], "tax_12m": [3000.0], "zero_q": [1.0], "other": [1.0]}
+        ),
     )
     got = [json.loads(t) for t in reasons_json(pipe, features, rated)]
     raised = [[f["indicator"] for f in r["raise"]] for r in got]
@@ -435,14 +452,19 @@ def test_one_fact_stated_by_two_indicators_is_listed_once() -> None:
         ["tax_12m", "other"],  # the 0 yuan moves the risk more: the absence is not repeated
         ["tax_cv", "other"],
         ["tax_cv", "tax_12m", "other"],  # tax was paid: two facts
-        ["tax_cv", "other"],
+        ["other"],
         ["tax_cv", "other"],  # a missing value that states nothing is never listed
     ]
-    assert lowered == [[], [], [], ["tax_12m"], []]  # 5,000 yuan paid: a fact of its own
-    assert got[0]["raise"][0]["text_zh"] == "近12个月纳税0元"
+    # no tax on record: its 0 zero-tax quarters are no reassurance; tax paid: they are
+    assert lowered == [[], [], ["zero_q"], ["tax_12m", "zero_q", "tax_cv"], []]
+    assert got[0]["raise"][0]["text_zh"] == "近12个月未纳税"  # the 0 yuan read as the fact
+    assert got[0]["raise"][0]["text_en"] == "no tax paid in 12 months"
+    assert got[0]["raise"][0]["value"] == 0.0
     assert got[1]["raise"][0]["text_zh"] == "近24个月未纳税"
+    assert got[2]["raise"][1]["text_zh"] == "近12个月纳税0元"  # tax paid before: as it is
+    assert got[2]["lower"][0]["text_zh"] == "近12个月零申报0个季度"
     for r, row in zip(got, range(5), strict=True):
         total = sum(f["contribution"] for f in r["raise"] + r["lower"])
         assert r["base"] + total + r["rest"] == pytest.approx(r["output"])
         assert r["output"] == pytest.approx(-3.0 + sum(v[row] for v in contrib.values()))
-    assert got[0]["rest"] == pytest.approx(0.2)  # the dropped factor's contribution
+    assert got[0]["rest"] == pytest.approx(0.2 - 0.2)  # the dropped factors' contributions

@@ -94,12 +94,31 @@ def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: 
         reasons = json.loads(text)
         assert reasons["base_kind"] == "reference"
         for side in ("raise", "lower"):
-            values = {item["indicator"]: item["value"] for item in reasons[side]}
-            for name, value in values.items():
-                for a in covers.get(name, ()):
-                    zero = value == 0 and reads_zero_without_records(scheme.indicator(name))
-                    if a in values and values[a] is None and (value is None or zero):
-                        bad.append(f"{key} {sid} {side}: {name}={value!r} repeats {a} missing")
+            facts: dict[str, str] = {}  # a covering absence stated on this side, by whom
+            for item in reasons[side]:
+                name, value = item["indicator"], item["value"]
+                zero = value == 0 and reads_zero_without_records(scheme.indicator(name))
+                absent = [
+                    a
+                    for a in covers.get(name, ())
+                    if a in features.columns and pd.isna(features.at[sid, a])
+                ]
+                if not absent or not (value is None or zero):
+                    if value is None and scheme.indicator(name).missing_zh:
+                        facts.setdefault(name, name)  # an absence of its own
+                    continue
+                a = scheme.indicator(absent[0])
+                where = f"{key} {sid} {side} {name}={value!r} (no {a.name} on record)"
+                if item["text_zh"] != a.missing_zh.format(window=scheme.indicator(name).window):
+                    bad.append(f"{where}: reads {item['text_zh']!r}, not as the absence")
+                if a.missing_rank == ("worst" if side == "lower" else "best"):
+                    bad.append(f"{where}: the absence listed on the wrong side")
+                for other in absent:
+                    if other in facts or other in [i["indicator"] for i in reasons[side]]:
+                        bad.append(
+                            f"{where}: one fact listed twice (with {facts.get(other, other)})"
+                        )
+                    facts[other] = name
             for item in reasons[side]:
                 listed += 1
                 name, value, ref = item["indicator"], item["value"], item["reference"]
