@@ -180,7 +180,13 @@ class _Fragments:
             else:
                 zh, en = self._sentences(name, t, value, pair)
             before, after = self._head(name, t)
-            hit = f'{before}{_shown(value)}{after}"text_zh": {_quote(zh)}, "text_en": {_quote(en)}'
+            # a change keeps the two values it compares: "由0千瓦时增至9,952千瓦时" reads
+            # right where the relative change from 0 does not
+            compared = "" if pair is None else f', "pair": [{_shown(pair[0])}, {_shown(pair[1])}]'
+            hit = (
+                f"{before}{_shown(value)}{compared}{after}"
+                f'"text_zh": {_quote(zh)}, "text_en": {_quote(en)}'
+            )
             self.cache[key] = hit
         return hit
 

@@ -147,8 +147,11 @@ def _indicator_label(scheme: str, name: str, lang: str) -> str:
     return (ind.label_zh if lang == "zh" else ind.label_en) if ind else name
 
 
-def _value_text(scheme: str, name: str, value: Any, lang: str) -> str:
-    """An indicator's value as a person reads it (its declaration says how)."""
+def _value_text(
+    scheme: str, name: str, value: Any, lang: str, pair: list[Any] | None = None
+) -> str:
+    """An indicator's value as a person reads it (its declaration says how); ``pair``:
+    the current and earlier values a change compares (kept on the factor)."""
     sch = declared.schemes().get(scheme)
     try:
         ind = sch.indicator(name) if sch else None
@@ -162,7 +165,8 @@ def _value_text(scheme: str, name: str, value: Any, lang: str) -> str:
     if ind is None:
         return _fmt_num(value) if isinstance(value, int | float) else str(value)
     kind = ind.display_kind
-    text = format_value(value, kind, lang, labels=ind.value_labels, unit=ind.unit)
+    compared = tuple(pair) if pair is not None and len(pair) == 2 else None
+    text = format_value(value, kind, lang, labels=ind.value_labels, unit=ind.unit, pair=compared)
     if kind in ("number", "money", "ratio") and ind.unit:
         text += ind.unit if lang == "zh" else f" {UNITS_EN.get(ind.unit, ind.unit).strip()}"
     return text
@@ -180,7 +184,7 @@ def _reason_items(items: list[dict], lang: str, unit: str, scheme: str) -> list[
                 "label": r.get(f"label_{lang}") or name,
                 "value": f"{r.get('value')}{L.pick(L.TEXT['records_n'], lang)}"
                 if by_rule
-                else _value_text(scheme, name, r.get("value"), lang),
+                else _value_text(scheme, name, r.get("value"), lang, r.get("pair")),
                 "reference": _value_text(scheme, name, r.get("reference"), lang)
                 if "reference" in r
                 else "",

@@ -18,6 +18,9 @@ the green channel; every other column stays as it was. So a green flag may diffe
 only from True to False, and only for a firm with such a record
 (:func:`_sector_negatives`); those flags are checked and then set aside.
 
+A change factor now keeps the two values it compares (``pair``): checked against its
+value and set aside.
+
 A second intended change: a person's green channel now reads the serious records of
 the organisations it legally represents or that name it as responsible (seed 002 #12,
 ``Flag.related``), so a household head or driver behind such an organisation rightly
@@ -27,6 +30,7 @@ leaves it too (:func:`_behind_serious`), and only from True to False.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -103,7 +107,8 @@ def _green_set_aside(golden: pd.DataFrame, now: pd.DataFrame, sector: set[str]) 
 
 
 def _without_rules(frame: pd.DataFrame) -> pd.DataFrame:
-    """The ratings with ``reasons["rules"]`` checked against ``points_rule`` and removed."""
+    """The ratings with ``reasons["rules"]`` checked against ``points_rule`` and every
+    change factor's ``pair`` against its value, then removed."""
     reasons = []
     for text in frame["reasons"]:
         why = json.loads(text)
@@ -114,6 +119,13 @@ def _without_rules(frame: pd.DataFrame) -> pd.DataFrame:
             mine = dict(rules["driver_integrity"])
             assert mine.pop("binding") == "cap"
             assert mine == legacy
+        for factor in why.get("raise", []) + why.get("lower", []):
+            # a change factor keeps the two values it compares (added since): they are
+            # the values its log ratio was taken of
+            pair = factor.pop("pair", None)
+            if pair is not None and None not in pair and factor["value"] is not None:
+                now, before = pair
+                assert factor["value"] == pytest.approx(math.log1p(now) - math.log1p(before))
         reasons.append(json.dumps(why, ensure_ascii=False))
     return frame.assign(reasons=reasons)
 

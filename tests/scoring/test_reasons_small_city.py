@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 from features.build import build_features
-from features.dsl import NEUTRAL
+from features.dsl import NEUTRAL, Derived
 from features.same_fact import covered_by, reads_zero_without_records
 from features.schemes import SCHEMES
 from features.store.duckdb_store import DuckDBStore
@@ -140,6 +140,10 @@ def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: 
                     edge = best_tenth[name]
                     if (ind.direction < 0 and value > edge) or (ind.direction > 0 and value < edge):
                         bad.append(f"{where}: a value in the best tenth named as a risk")
+                if isinstance(ind.source, Derived) and ind.display_kind == "change":
+                    pair = item.get("pair")  # the report's value column reads the two values
+                    if pair is None or len(pair) != 2:
+                        bad.append(f"{where}: a change without the two values it compares")
                 zh = item["text_zh"]
                 words = _english_or_code(zh)
                 if words or any(b in zh for b in _BAD) or _EXPONENT.search(zh):

@@ -314,3 +314,25 @@ def test_related_parties_records_are_capped_per_indicator_with_a_count() -> None
     position = next(i for i, (_, more) in enumerate(out) if more is not None)
     assert out[position - 1][0]["indicator"] == "village_arrears"
     assert out[position + 1][0]["indicator"] == "own_arrears"
+
+
+def test_a_change_from_nothing_reads_as_its_two_values() -> None:
+    """A change keeps the two values it compares: tax paid up from 0 to 7,800 yuan reads
+    so in the value column, not as a growth of 780,000%."""
+    import math
+
+    from scoring.report import _reason_items
+
+    item = {
+        "indicator": "tax_paid_trend",
+        "value": math.log((1 + 7800.0) / (1 + 0.0)),
+        "pair": [7800.0, 0.0],
+        "reference": 0.0,
+        "contribution": -0.1,
+        "text_zh": "近12个月纳税额同比由0元增至7,800元",
+    }
+    (row,) = _reason_items([item], "zh", "log_odds", "enterprise")
+    assert row["value"] == "由0元增至7,800元"
+    assert row["reference"] == "持平"
+    (row,) = _reason_items([{**item, "pair": None}], "zh", "log_odds", "enterprise")
+    assert row["value"] == "增长780000%"  # what a factor kept before its pair reads
