@@ -81,16 +81,22 @@ TEXT: dict[str, tuple[str, str]] = {
         "理由按相对参照主体（训练样本中各指标取中位数、类别取最常见值的典型主体）的贡献列出："
         "参照主体的模型输出 {base} ＋ 所列因素的贡献 ＋ 其他因素合计 {rest} ＝ 本主体的模型输出 "
         "{output}（{unit}）。列为提高风险的因素，其取值在该指标的风险方向上劣于参照主体；"
-        "列为降低风险的因素则优于参照主体。没有风险方向的背景指标（如上年纳税额、在贷余额）和"
-        "缺失数据不作为理由，计入其他因素。",
+        "列为降低风险的因素则优于参照主体。没有记录本身说明的事实（如近24个月无行政处罚、"
+        "近24个月未纳税）按其含义列出：无不良记录只可能降低风险，无评议、纳税、参保等记录只可能"
+        "提高风险；同一事实只列一次（如近24个月未纳税与近12个月纳税0元）。没有风险方向的背景指标"
+        "（如上年纳税额、在贷余额）和含义不明的缺失数据不作为理由，计入其他因素。",
         "Reasons are contributions measured against the reference subject (the typical "
         "subject of the training data: each indicator at its median, each category at its "
         "most frequent value): the reference's output {base} + the listed contributions + "
         "all other factors {rest} = this subject's output {output} ({unit}). A factor listed "
         "as raising the risk has a value worse than the reference's in the indicator's risk "
-        "direction; one listed as lowering it, a better value. Context indicators without a "
-        "risk direction (such as last year's tax or loans outstanding) and missing data are "
-        "not reasons: they are in all other factors.",
+        "direction; one listed as lowering it, a better value. What having no record states "
+        "(no penalty in 24 months, no tax paid in 24 months) is listed for what it means: no "
+        "adverse record can only lower the risk, no assessment, tax or insurance record can "
+        "only raise it; one fact is listed once (no tax paid in 24 months, not also 0 yuan "
+        "paid in 12). Context indicators without a risk direction (such as last year's tax or "
+        "loans outstanding) and missing data that state nothing are not reasons: they are in "
+        "all other factors.",
     ),
     "reason": ("说明", "Explanation"),
     "no_reasons": ("无", "none"),

@@ -143,9 +143,9 @@ def migration(
 def waterfall(reasons: dict[str, Any], lang: str, titles: dict[str, str]) -> alt.Chart:
     """The model's output built up from its base, the listed factors and the rest.
 
-    For LightGBM the unit is log-odds (SHAP values: up = more risk); for the
-    scorecard it is points (up = a better score). Bars are coloured by what
-    they do to risk.
+    For LightGBM the unit is log-odds (SHAP values: up = more risk), drawn from 0 (even
+    odds); for the scorecard it is points (up = a better score), drawn over the span the
+    factors move the score in. Bars are coloured by what they do to risk.
     """
     label = "label_zh" if lang == "zh" else "label_en"
     steps = [(titles["base"], reasons.get("base", 0.0), "base")]
@@ -185,6 +185,17 @@ def waterfall(reasons: dict[str, Any], lang: str, titles: dict[str, str]) -> alt
         }
     )
     frame = pd.DataFrame(rows)
+    x_scale = alt.Undefined
+    if reasons.get("unit") == "points":
+        # a score has no natural zero: drawn from 0, a base of 569 points leaves factors of
+        # a few points invisible. The axis spans the levels the factors move between, and
+        # the base and the subject's score are bars from its left edge.
+        moved = frame.loc[frame["kind"] != "base", ["start", "end"]].to_numpy().ravel()
+        levels = [*moved.tolist(), *frame.loc[frame["kind"] == "base", "end"].tolist()]
+        lo, hi = min(levels), max(levels)
+        pad = max((hi - lo) * 0.15, 1.0)
+        frame.loc[frame["kind"] == "base", "start"] = lo - pad
+        x_scale = alt.Scale(domain=[lo - pad, hi + pad], zero=False, nice=False)
     colours = alt.Scale(
         domain=["raise", "lower", "base", "rest"], range=[RAISE, LOWER, "#1f77b4", NEUTRAL]
     )
@@ -198,7 +209,7 @@ def waterfall(reasons: dict[str, Any], lang: str, titles: dict[str, str]) -> alt
                 title=None,
                 axis=alt.Axis(labelExpr="substring(datum.label, 3)", labelLimit=260),
             ),
-            x=alt.X("start:Q", title=titles["unit"]),
+            x=alt.X("start:Q", title=titles["unit"], scale=x_scale),
             x2="end:Q",
             color=alt.Color("kind:N", scale=colours, legend=None),
             tooltip=[
