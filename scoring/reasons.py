@@ -306,6 +306,32 @@ def _missing(values: np.ndarray) -> np.ndarray:
     return np.isnan(values) if values.dtype.kind == "f" else pd.isna(values)
 
 
+#: per model's texts and contribution columns: the covered factors (index, zero without
+#: records, covering indices); a look-up rates one row, where working it out would cost
+#: more than the rest of this step
+_PLANS: dict[tuple[int, tuple[str, ...]], tuple[Any, list[tuple[int, bool, list[int]]]]] = {}
+
+
+def _covering_plan(
+    texts: Mapping[str, IndicatorText], names: list[str]
+) -> list[tuple[int, bool, list[int]]]:
+    key = (id(texts), tuple(names))
+    hit = _PLANS.get(key)
+    if hit is None or hit[0] is not texts:  # an id is reused only once its dict is gone
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        at = {name: j for j, name in enumerate(names)}
+        plan = []
+        for j, name in enumerate(names):
+            t = texts.get(name)
+            covering = [at[a] for a in (t.covered_by if t is not None else ()) if a in at]
+            if covering:
+                plan.append((j, t.zero_without_records, covering))
+        hit = (texts, plan)
+        _PLANS[key] = hit
+    return hit[1]
+
+
 def _one_fact_once(
     texts: Mapping[str, IndicatorText],
     names: list[str],
@@ -331,19 +357,21 @@ def _one_fact_once(
     model has no covered indicator: the listed value reads as that absence over its own
     window ("近12个月无交通违法", not "近12个月中有0个月有交通违法").
     """
-    at = {name: j for j, name in enumerate(names)}
+    plan = _covering_plan(texts, names)
+    if not plan:
+        return None
     pairs = []
-    for j, name in enumerate(names):
-        t = texts.get(name)
-        covering = [at[a] for a in (t.covered_by if t is not None else ()) if a in at]
-        if not covering:
-            continue
-        vb = column(name)
+    for j, zero, covering in plan:
+        vb = column(names[j])
         b = _missing(vb)
-        if t.zero_without_records:
+        if zero:
             b = b | (np.asarray(vb, dtype=np.float64) == 0)
+        if not b.any():
+            continue
         for i in covering:
-            pairs.append((i, j, b & _missing(column(names[i]))))
+            same = b & _missing(column(names[i]))
+            if same.any():
+                pairs.append((i, j, same))
     if not pairs:
         return None
     said = np.full(risk.shape, -1, dtype=np.int32)
