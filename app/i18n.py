@@ -145,14 +145,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "profile.rest": ("其他因素合计", "All other factors"),
     "profile.output": ("本主体", "This subject"),
     "profile.logodds_note": (
-        "理由与图中的贡献均相对参照主体（训练样本中各指标取中位数的典型"
-        "主体）计算，单位为违约对数几率：红色推高违约风险，绿色降低；参照主体加各因素贡献"
+        "理由与图中的贡献均相对参照主体（训练样本中各指标取中位数、多数主体没有的取缺失的"
+        "典型主体）计算，单位为违约对数几率：红色推高违约风险，绿色降低；参照主体加各因素贡献"
         "即为本主体的模型输出。没有风险方向的背景指标和含义不明的缺失数据不列为理由，"
         "计入“其他因素合计”；“近24个月未纳税”这类没有记录所说明的事实按其含义列出，"
         "同一事实只列一次。",
         "Reasons and contributions are measured against the reference "
         "subject (the typical subject of the training data, each indicator "
-        "at its median), in log-odds of default: red raises the risk, green "
+        "at its median, or missing where most subjects have none), in "
+        "log-odds of default: red raises the risk, green "
         "lowers it; the reference plus the contributions is this subject's "
         "output. Context indicators without a risk direction and missing "
         'data that state nothing are not reasons: they are in "all other '
@@ -160,14 +161,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "is listed for what it means, one fact once.",
     ),
     "profile.points_note": (
-        "理由与图中的分值均相对参照主体（训练样本中各指标取中位数的典型"
-        "主体）计算：绿色比参照主体多得分（风险更低），红色少得分；参照主体得分加各因素分值"
+        "理由与图中的分值均相对参照主体（训练样本中各指标取中位数、多数主体没有的取缺失的"
+        "典型主体）计算：绿色比参照主体多得分（风险更低），红色少得分；参照主体得分加各因素分值"
         "即为本主体的信用分。没有风险方向的背景指标和含义不明的缺失数据不列为理由，"
         "计入“其他因素合计”；“近24个月未纳税”这类没有记录所说明的事实按其含义列出，"
         "同一事实只列一次。",
         "Reasons and points are measured against the reference subject "
         "(the typical subject of the training data, each indicator at its "
-        "median): green earns more points than the reference (lower risk), "
+        "median, or missing where most subjects have none): green earns more "
+        "points than the reference (lower risk), "
         "red fewer; the reference's score plus the points is this subject's "
         "score. Context indicators without a risk direction and missing data "
         'that state nothing are not reasons: they are in "all other factors"; '

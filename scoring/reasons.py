@@ -2,9 +2,9 @@
 
 A rating's reasons come from the model's exact contributions, measured against
 the model version's **reference subject** — the typical subject of its training
-population, each indicator at its median (its most frequent category)
-(:func:`models.explain.reference_profile`). For LightGBM they are the exact
-Shapley values of the game "this subject's values against the reference's"
+population, each indicator at its median (its most frequent category; missing where
+most subjects have no value) (:func:`models.explain.reference_profile`). For LightGBM
+they are the exact Shapley values of the game "this subject's values against the reference's"
 (:mod:`models.reference_shap`); for the scorecard, each indicator's points minus
 the reference's points. Both add up exactly:
 
@@ -252,12 +252,24 @@ def _sides(
             worse, better = d > 0, d < 0
         else:
             worse = better = ~missing
+            if has_reference and t.missing_rank:  # the reference has no record
+                worse, better = _against_none(t.missing_rank, ~missing)
     else:  # context without a risk direction: never a reason
         return none, none
     if t.missing_zh:
         worse = worse | (missing & (t.missing_rank != "best"))
         better = better | (missing & (t.missing_rank != "worst"))
     return np.asarray(worse, dtype=bool), np.asarray(better, dtype=bool)
+
+
+def _against_none(rank: str, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Worse and better of known values against a reference subject with no record,
+    where no record stands at ``rank``: a firm with a penalty 30 days ago is worse than
+    the typical firm with none (``best``), never better, whatever the model learnt of
+    the few with a penalty long ago; one that pays a housing fund is better than the
+    typical one that pays none (``worst``)."""
+    none = np.zeros_like(known)
+    return (known, none) if rank == "best" else (none, known)
 
 
 def _directed_sides(
@@ -292,8 +304,11 @@ def _directed_sides(
     if has_reference:
         d = np.asarray([t.direction for t in chosen], dtype=np.float64) * (v - ref)
         ref_missing = np.isnan(ref)
-        worse = np.where(ref_missing, known, d > 0)  # NaN compares False
-        better = np.where(ref_missing, known, d < 0)
+        # against a reference with no record: a record of a harm is worse, of a good or
+        # required thing better (:func:`_against_none`); else either side
+        rank = np.asarray([t.missing_rank for t in chosen])
+        worse = np.where(ref_missing, known & (rank != "worst"), d > 0)  # NaN compares False
+        better = np.where(ref_missing, known & (rank != "best"), d < 0)
     else:
         worse, better = known, known.copy()
     says = np.asarray([bool(t.missing_zh) for t in chosen])

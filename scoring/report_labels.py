@@ -78,7 +78,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "records_n": ("条", " record(s)"),
     "unit_log-odds": ("对数几率", "log-odds"),
     "reason_note": (
-        "理由按相对参照主体（训练样本中各指标取中位数、类别取最常见值的典型主体）的贡献列出："
+        "理由按相对参照主体（训练样本中各指标取中位数、类别取最常见值、多数主体没有的取缺失的典型主体）的贡献列出："
         "参照主体的模型输出 {base} ＋ 所列因素的贡献 ＋ 其他因素合计 {rest} ＝ 本主体的模型输出 "
         "{output}（{unit}）。列为提高风险的因素，其取值在该指标的风险方向上劣于参照主体；"
         "列为降低风险的因素则优于参照主体。没有记录本身说明的事实（如近24个月无行政处罚、"
@@ -87,7 +87,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "（如上年纳税额、在贷余额）和含义不明的缺失数据不作为理由，计入其他因素。",
         "Reasons are contributions measured against the reference subject (the typical "
         "subject of the training data: each indicator at its median, each category at its "
-        "most frequent value): the reference's output {base} + the listed contributions + "
+        "most frequent value, missing where most subjects have none): the reference's "
+        "output {base} + the listed contributions + "
         "all other factors {rest} = this subject's output {output} ({unit}). A factor listed "
         "as raising the risk has a value worse than the reference's in the indicator's risk "
         "direction; one listed as lowering it, a better value. What having no record states "

@@ -82,13 +82,23 @@ def ordinal_features(scheme: Scheme) -> dict[str, tuple[str, ...]]:
     return {i.name: i.order for i in scheme.indicators if i.order}
 
 
+def missing_states(scheme: Scheme) -> frozenset[str]:
+    """Numeric indicators whose missing value states a fact (``missing_zh``: no record
+    of a penalty, no housing fund paid): where most subjects are in that state, so is
+    the reference subject (:func:`models.explain.reference_profile`)."""
+    return frozenset(i.name for i in scheme.indicators if i.missing_zh and not i.categorical)
+
+
 def reference_row(
-    x: pd.DataFrame, ordinal: dict[str, tuple[str, ...]], weight: np.ndarray | None = None
+    x: pd.DataFrame,
+    ordinal: dict[str, tuple[str, ...]],
+    weight: np.ndarray | None = None,
+    states: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """The reference subject of the reasons (:func:`models.explain.reference_profile`,
-    weighted for a sampled frame), ordered categories at their median rank, given back
-    as the category."""
-    ref = reference_profile(encode_ordinal(x, ordinal), weight)
+    weighted for a sampled frame, missing in ``states`` that most subjects are in),
+    ordered categories at their median rank, given back as the category."""
+    ref = reference_profile(encode_ordinal(x, ordinal), weight, states)
     for col, order in ordinal.items():
         if col in ref:
             rank = ref.at[0, col]
@@ -312,7 +322,7 @@ def fit_pipeline(
         score_scale=ScoreScale(sc.base_score, sc.base_odds, sc.pdo),
         scale=load_scale(scheme.key, path=registry.scale_file(scheme.key)),
         texts=indicator_texts(scheme),
-        reference=reference_row(both[cols], ordinal, w_all),
+        reference=reference_row(both[cols], ordinal, w_all, missing_states(scheme)),
         ordinal=ordinal,
     )
     pipeline.scale = pipeline.scale.fit_bands(pipeline.predict_pd(both), y_all, sample_weight=w_all)

@@ -26,14 +26,26 @@ def test_reference_profile_is_a_typical_row_of_real_values() -> None:
             "capital": [1.0, 2.0, 3.0, 4.0, np.nan, np.nan],
             "scale": ["small", "micro", "micro", None, "small", "micro"],
             "empty": [np.nan] * 6,
+            "days_since_penalty": [30.0, 400.0, np.nan, np.nan, np.nan, np.nan],
+            "rating": ["green", None, None, None, None, "blue"],
         }
     )
     ref = reference_profile(x)
     assert list(ref.columns) == list(x.columns) and len(ref) == 1
     assert ref.at[0, "penalties"] == 0.0  # a value subjects have, not 0.5
-    assert ref.at[0, "capital"] == 2.0  # the lower median of 1, 2, 3, 4
+    assert ref.at[0, "capital"] == 2.0  # the lower median of 1, 2, 3, 4 (missing: 2 of 6)
     assert ref.at[0, "scale"] == "micro"
     assert np.isnan(ref.at[0, "empty"])
+    assert ref.at[0, "days_since_penalty"] == 30.0 and ref.at[0, "rating"] == "blue"
+    # where a missing value states a fact (no penalty on record) that most subjects share,
+    # the typical subject shares it: no days since a penalty
+    states = reference_profile(x, missing_states=("days_since_penalty", "capital", "rating"))
+    assert np.isnan(states.at[0, "days_since_penalty"]) and states.at[0, "rating"] is None
+    assert states.at[0, "capital"] == 2.0  # missing in 2 of 6 rows only
+    # by weight: the two rows with a penalty standing for most subjects
+    w = np.array([5.0, 5.0, 1.0, 1.0, 1.0, 1.0])
+    weighted = reference_profile(x, w, missing_states=("days_since_penalty",))
+    assert weighted.at[0, "days_since_penalty"] == 30.0
 
 
 def test_scorecard_points_against_a_reference_add_up_to_the_score() -> None:

@@ -24,7 +24,7 @@ from models.pipeline import CONTRIB_PREFIX, RatingPipeline
 from models.rating import load_scale
 from models.scorecard import ScorecardClassifier
 from scoring.reasons import reasons_json
-from training.fit import indicator_texts, ordinal_features, reference_row
+from training.fit import indicator_texts, missing_states, ordinal_features, reference_row
 
 ORDER = ("A", "B", "M", "C", "D")
 SCHEME = Scheme(
@@ -178,7 +178,7 @@ def _pipeline(family: str, frame: pd.DataFrame, y: np.ndarray) -> RatingPipeline
         ScoreScale(600, 50, 20),
         dataclasses.replace(load_scale("enterprise"), overrides=()),
         indicator_texts(SCHEME),
-        reference_row(frame[list(NAMES)], ordinal),
+        reference_row(frame[list(NAMES)], ordinal, states=missing_states(SCHEME)),
         ordinal,
     )
     pipe.scale = pipe.scale.fit_bands(pipe.predict_pd(frame), y)
@@ -196,7 +196,7 @@ def rated(request) -> tuple[RatingPipeline, pd.DataFrame, list[dict]]:
 def _worse(name: str, value, ref) -> bool | None:
     """True when ``value`` is riskier than the reference (None: no order to compare)."""
     ind = SCHEME.indicator(name)
-    if value is None:
+    if value is None or ref is None:  # a missing reference: either side, by contribution
         return None
     if ind.order:
         return ORDER.index(value) > ORDER.index(ref)
@@ -231,11 +231,14 @@ def test_no_reason_contradicts_its_direction_against_the_reference(rated) -> Non
                 seen[side].add(name)
                 assert name != "size", "a context indicator without direction is no reason"
                 assert ref == pipe.reference.at[0, name] or (
-                    isinstance(ref, float) and np.isnan(pipe.reference.at[0, name])
+                    ref is None and pd.isna(pipe.reference.at[0, name])
                 )
                 assert (item["risk"] > 0) == (side == "raise")
                 if value is None:
                     assert name in ("days_since", "tax_level"), f"undeclared missing {name}"
+                    # an absence the typical subject shares (60% have no negative record)
+                    # contributes exactly 0: never a reason
+                    assert ref is not None, f"{name}: missing like the reference, yet listed"
                     assert not (name == "days_since" and side == "raise"), (
                         "no negative record at all cannot raise the risk"
                     )
@@ -243,9 +246,9 @@ def test_no_reason_contradicts_its_direction_against_the_reference(rated) -> Non
                 worse = _worse(name, value, ref)
                 if worse is not None:
                     assert worse == (side == "raise"), (side, name, value, ref)
-    # every kind of factor shows up somewhere
-    assert {"penalties", "tax_level"} <= seen["raise"]
-    assert {"days_since"} <= seen["lower"]
+    # every kind of factor shows up somewhere; a negative record, against a typical
+    # subject without one, raises the risk
+    assert {"penalties", "tax_level", "days_since"} <= seen["raise"]
     assert "industry" in seen["raise"] | seen["lower"]
 
 
@@ -315,7 +318,7 @@ def test_numeric_sides_at_once_are_each_indicators_sides(has_reference: bool) ->
     from scoring.reasons import _directed_sides, _sides
 
     rng = np.random.default_rng(5)
-    values = rng.normal(size=(40, 1)).round(1) * np.ones((1, 10))
+    values = rng.normal(size=(40, 1)).round(1) * np.ones((1, 12))
     values[rng.random(values.shape) < 0.25] = np.nan
     values[:3, :] = 0.0  # equal to an integer reference
     texts, reference, names = {}, {}, []
@@ -328,6 +331,8 @@ def test_numeric_sides_at_once_are_each_indicators_sides(has_reference: bool) ->
             (UP, 0, "best", "近24个月无行政处罚"),
             (UP, 0.0, "worst", "无记录"),
             (DOWN, 1.5, "", "无记录"),
+            (DOWN, float("nan"), "best", "无记录"),  # the reference has no record of a harm
+            (UP, None, "worst", "无记录"),  # nor of a good thing
             (NEUTRAL, 0.3, "", ""),  # context: never a reason, left to _sides
             (UP, "3", "", ""),  # a reference _sides converts: left to it
             (UP, 0.3, "", ""),  # no text: left to _sides
@@ -336,18 +341,22 @@ def test_numeric_sides_at_once_are_each_indicators_sides(has_reference: bool) ->
         name = f"f{j}"
         names.append(name)
         reference[name] = ref
-        if j < 9:
+        if j < 11:
             texts[name] = IndicatorText(
                 name, name, direction, "", "", "", missing_zh=says, missing_rank=rank
             )
     floats = {n: values[:, j] for j, n in enumerate(names)}
     at, worse, better = _directed_sides(texts, names, floats, reference, has_reference)
-    assert at == list(range(7))
+    assert at == list(range(9))
     for k, j in enumerate(at):
         w, b = _sides(texts[names[j]], floats[names[j]], reference[names[j]], has_reference)
         np.testing.assert_array_equal(worse[:, k], w)
         np.testing.assert_array_equal(better[:, k], b)
     assert worse.any() and better.any() and not worse.all()
+    if has_reference:  # against no record: a record of a harm is worse, of a good thing better
+        harm, good = ~np.isnan(values[:, 7]), ~np.isnan(values[:, 8])
+        assert harm.any() and (worse[:, 7] == harm).all() and not better[harm, 7].any()
+        assert good.any() and (better[:, 8] == good).all() and not worse[good, 8].any()
 
 
 def test_fragments_kept_from_part_to_part_give_the_same_reasons(rated, monkeypatch) -> None:

@@ -84,10 +84,19 @@ def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: 
     best_tenth: dict[str, float] = {}
     for ind in scheme.indicators:
         if ind.direction != NEUTRAL and not ind.categorical:
-            col = pd.to_numeric(features[ind.name], errors="coerce").dropna()
+            col = pd.to_numeric(features[ind.name], errors="coerce")
+            if ind.missing_rank:
+                # no record stands where the declaration puts it: a firm with a negative
+                # record 700 days ago is not among the best tenth when most have none
+                best = (ind.missing_rank == "best") == (ind.direction < 0)
+                col = col.fillna(np.inf if best else -np.inf)
+            col = col.dropna()
             if len(col):
                 # the value beyond which a subject is in the best tenth of the population
-                best_tenth[ind.name] = float(col.quantile(0.9 if ind.direction < 0 else 0.1))
+                # (nearest: no arithmetic on the infinities that stand for no record)
+                how = "nearest" if ind.missing_rank else "linear"
+                q = 0.9 if ind.direction < 0 else 0.1
+                best_tenth[ind.name] = float(col.quantile(q, interpolation=how))
     listed = 0
     covers = covered_by(scheme.indicators)
     for sid, text in zip(ratings["subject_id"], ratings["reasons"], strict=True):
@@ -136,6 +145,13 @@ def test_no_reason_contradicts_its_direction_or_reads_as_code(swept: dict, key: 
                         bad.append(f"{where}: missing information listed as reassurance")
                 elif ref is not None and _worse(ind, value, ref) not in (None, side == "raise"):
                     bad.append(f"{where}: contradicts the direction")
+                elif (
+                    ref is None
+                    and ind.missing_rank
+                    and not ind.categorical
+                    and (ind.missing_rank == "best") != (side == "raise")
+                ):  # against a reference with no record: a record of a harm only raises
+                    bad.append(f"{where}: a record against none on the wrong side")
                 if side == "raise" and name in best_tenth and value is not None:
                     edge = best_tenth[name]
                     if (ind.direction < 0 and value > edge) or (ind.direction > 0 and value < edge):
