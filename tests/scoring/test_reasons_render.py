@@ -4,8 +4,10 @@
 value and formats the numbers in bulk (issue 20: scoring with reasons at LightGBM's speed).
 The oracle below is the renderer before that change (at e18162a): every listed factor
 rendered on its own with :func:`scoring.reasons.sentence` and ``json``-style formatting,
-row by row. On the tiny city's champions (LightGBM in log-odds, the scorecard in points),
-with a cause and per-row extras, both must give the same strings.
+row by row — with, since, a change's two values (``pair``) and one fact listed once
+(:mod:`features.same_fact`), both written here row by row too. On the tiny city's
+champions (LightGBM in log-odds, the scorecard in points), with a cause and per-row
+extras, both must give the same strings.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def _oracle(pipeline, features, rated, cause=None, extras=None, n_raise=5, n_low
         if len(worse):
             ups[:, j] = worse & (risk[:, j] > 0)
             downs[:, j] = better & (risk[:, j] < 0)
+    said = _one_fact_once(pipeline, features, names, risk, ups, downs)
     first_seen: dict[tuple[Any, ...], Any] = {}  # equal values read as the first one seen
     out = []
     for i in range(len(features)):
@@ -66,11 +69,18 @@ def _oracle(pipeline, features, rated, cause=None, extras=None, n_raise=5, n_low
                 value = first_seen.setdefault((name, value, pair), value)
                 zh = sentence(t, value, "zh", pair) if t else f"{name}：{value}"
                 en = sentence(t, value, "en", pair) if t else f"{name}: {value}"
+                if (i, j) in said:  # the covering indicator's absence, over this window
+                    a = pipeline.texts[names[said[i, j]]]
+                    zh = a.missing_zh.format(window=t.window or "", label=t.label_zh)
+                    en = a.missing_en.format(window=t.window or "", label=t.label_en)
+                compared = (
+                    "" if pair is None else f', "pair": [{_shown(pair[0])}, {_shown(pair[1])}]'
+                )
                 lz, le = (t.label_zh, t.label_en) if t else (name, name)
                 c, r = float(contrib[i, j]), float(risk[i, j])
                 total += c
                 texts[side].append(
-                    f'{{"indicator": {_q(name)}, "value": {_shown(value)}, '
+                    f'{{"indicator": {_q(name)}, "value": {_shown(value)}{compared}, '
                     f'"reference": {_shown(reference.get(name))}, "label_zh": {_q(lz)}, '
                     f'"label_en": {_q(le)}, "text_zh": {_q(zh)}, "text_en": {_q(en)}, '
                     f'"contribution": {c!r}, "risk": {r!r}}}'
@@ -88,6 +98,48 @@ def _oracle(pipeline, features, rated, cause=None, extras=None, n_raise=5, n_low
             text += ", " + json.dumps(dict(extras[i]), ensure_ascii=False)[1:-1]
         out.append(text + "}")
     return out
+
+
+def _one_fact_once(pipeline, features, names, risk, ups, downs) -> dict[tuple[int, int], int]:
+    """Row by row: factors stating a covering indicator's absence take its side, and of
+    those stating one absence on a side only the strongest stays (the covering one, or the
+    first declared, on a tie); returns (row, factor) -> the covering factor it reads as."""
+    at = {name: j for j, name in enumerate(names)}
+    said: dict[tuple[int, int], int] = {}
+    for i in range(len(features)):
+        pairs = []
+        for j, name in enumerate(names):
+            t = pipeline.texts.get(name)
+            if t is None or not t.covered_by or name not in features:
+                continue
+            vb = _plain(features[name].iloc[i])
+            if not (vb is None or (t.zero_without_records and vb == 0)):
+                continue
+            for a in t.covered_by:
+                if a in at and _plain(features[a].iloc[i]) is None:
+                    pairs.append((at[a], j))
+        for a, j in pairs:
+            rank = pipeline.texts[names[a]].missing_rank
+            if rank == "worst":
+                downs[i, j] = False
+            elif rank == "best":
+                ups[i, j] = False
+            said.setdefault((i, j), a)
+        groups: dict[int, list[int]] = {}
+        for a, j in pairs:
+            groups.setdefault(a, []).append(j)
+        compared = list(pairs)
+        for members in groups.values():
+            compared += [(x, y) for k, x in enumerate(members) for y in members[k + 1 :]]
+        was_up, was_down = ups[i].copy(), downs[i].copy()
+        for x, y in compared:
+            for side, was in ((ups, was_up), (downs, was_down)):
+                if was[x] and was[y]:
+                    if abs(risk[i, x]) >= abs(risk[i, y]):
+                        side[i, y] = False
+                    else:
+                        side[i, x] = False
+    return said
 
 
 @pytest.mark.parametrize("scheme", ["enterprise", "driver"])
