@@ -20,11 +20,6 @@ from features.records.synthetic.city import generate_city
 from features.store.duckdb_store import DuckDBStore
 
 
-def city_file(factory: pytest.TempPathFactory, scale: str, seed: int) -> Path:
-    """A generated city in its own DuckDB file (read-only for the tests that share it)."""
-    return generate_file(factory.mktemp(f"{scale}-city"), scale, seed)
-
-
 def generate_file(folder: Path, scale: str, seed: int) -> Path:
     """The city of ``scale`` and ``seed`` generated into ``folder/<scale>.duckdb``."""
     path = folder / f"{scale}.duckdb"

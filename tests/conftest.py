@@ -18,6 +18,7 @@ import pytest
 from built_once import built_once
 from city_stores import generate_file, rate_city, train_champions
 
+from features.records.synthetic.city import generate_city
 from features.store.duckdb_store import DuckDBStore
 
 #: how ``make test`` spreads the tests over two workers (tests/worker_groups.py)
@@ -30,6 +31,20 @@ FAMILY = {"enterprise": "gbm", "driver": "scorecard"}
 def scoring_city_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny city file the scoring tests copy before writing to it."""
     return built_once(tmp_path_factory, "tiny-city", lambda root: generate_file(root, "tiny", 5))
+
+
+@pytest.fixture(scope="session")
+def small_city_7(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The small city of seed 7 (the one ``make demo`` generates), generated once per run:
+    its DuckDB file (read-only: copy it before writing) and what the generator returned."""
+
+    def generate(root: Path) -> dict:
+        path = root / "small.duckdb"
+        with DuckDBStore(path, threads=2) as store:
+            result = generate_city(store, scale="small", seed=7)
+        return {"path": path, "result": result}
+
+    return built_once(tmp_path_factory, "small-city-7", generate)
 
 
 @pytest.fixture(scope="session")

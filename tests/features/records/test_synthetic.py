@@ -34,11 +34,10 @@ AS_OF = "2025-09-30"  # the latest as-of whose 12 months are fully observed
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("city") / "small.duckdb"
-    store = DuckDBStore(path, threads=2)
-    result = generate_city(store, scale="small", seed=7)
-    yield store, result
+def city(small_city_7: dict):
+    """The small city of seed 7 (generated once per run, tests/conftest.py), read-only."""
+    store = DuckDBStore(small_city_7["path"], read_only=True)
+    yield store, small_city_7["result"]
     store.close()
 
 
@@ -50,9 +49,11 @@ def _table_rows(store: DuckDBStore, table: str, order: str) -> pd.DataFrame:
     )
 
 
-def test_same_seed_same_tables_other_seed_other_tables(tmp_path) -> None:
-    stores = [DuckDBStore(tmp_path / f"{k}.duckdb", threads=2) for k in ("a", "b", "c")]
-    for store, seed in zip(stores, (3, 3, 4), strict=True):
+def test_same_seed_same_tables_other_seed_other_tables(tmp_path, scoring_city_file) -> None:
+    # the run's tiny city (seed 5, tests/conftest.py) against the same seed and another
+    stores = [DuckDBStore(scoring_city_file, read_only=True)]
+    stores += [DuckDBStore(tmp_path / f"{k}.duckdb", threads=2) for k in ("b", "c")]
+    for store, seed in zip(stores[1:], (5, 4), strict=True):
         generate_city(store, scale="tiny", seed=seed)
     keys = {
         "subjects": "subject_id",
