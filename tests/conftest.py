@@ -113,13 +113,19 @@ def spark(tmp_path_factory: pytest.TempPathFactory):
     # Settings for a short run on tiny tables; results do not depend on them. The
     # JVM's optimising JIT compiler and parallel GC cost more CPU than they save
     # here (the parity queries took 165 JVM CPU-seconds with them, 85 without);
-    # adaptive re-planning and parallel shuffles cost another fifth.
+    # adaptive re-planning and parallel shuffles cost another fifth. On these tiny
+    # tables compiling each query's generated Java costs more than it saves: evaluated
+    # without it, three schemes' indicators built twice took 19.5 s against 22.4-24.8 s
+    # (2026-12-07). Spark's interpreted and generated evaluation give the same rows;
+    # the spark-submit test (app/test_spark_job.py) runs a job with Spark's defaults.
     session = local_session(
         "local[2]",
         app_name="xinping-tests",
         conf={
             "spark.sql.adaptive.enabled": "false",
             "spark.sql.shuffle.partitions": "1",
+            "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.codegen.factoryMode": "NO_CODEGEN",
             "spark.driver.memory": "2g",
             # The last -D wins: the file log above replaces the quiet console one.
             "spark.driver.extraJavaOptions": (

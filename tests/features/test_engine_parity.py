@@ -4,8 +4,8 @@ Every scheme is built on the tiny city at an earlier as-of date by both engines
 (local-mode Spark over the city exported to Parquet) and compared: same rows
 and columns, counts exactly equal, other numbers within 1e-9 relative, NaN in
 the same places, categories equal. The last month end is compared for every scheme
-on the small city, with the points rules and flags of the schemes that have them
-(scoring/test_spark_small_city.py). A hand-made table pins down the edge cases
+on the small city (scoring/test_spark_small_city.py) and, with the points rules and
+flags, for the schemes that have them below. A hand-made table pins down the edge cases
 where the engines' SQL differs (``max_by`` with ties and NULLs, logarithms,
 decimal literals).
 """
@@ -183,3 +183,27 @@ def test_spark_engine_on_a_duckdb_store_exports_it(tiny_city: DuckDBStore, spark
     spark_frame = build_features(tiny_city, scheme, AS_OF_DATES[0], engine="spark")
     assert_same_frame(duck, spark_frame, scheme)
     assert spark.sql("SELECT 1 AS one").collect()[0]["one"] == 1  # the session lives on
+
+
+# -- published points rules and flags (features/rules.py) ---------------------------------
+
+
+@pytest.mark.parametrize("key", ["driver", "enterprise", "household"])
+def test_rules_and_flags_are_identical_on_both_engines(
+    key: str, tiny_city: DuckDBStore, spark_city: SparkStore
+) -> None:
+    """The rule columns (points, events, the records that scored, in order) and the
+    flags are the same on Spark as on DuckDB, to the character."""
+    from features.common_flags import flags_of
+    from features.rules import rule_columns
+
+    scheme = SCHEMES[key]
+    duck = build_features(tiny_city, scheme, AS_OF_DATES[0], with_rules=True)
+    spark = build_features(spark_city, scheme, AS_OF_DATES[0], engine="spark", with_rules=True)
+    assert_same_frame(duck, spark, scheme)
+    columns = list(rule_columns(scheme.rules, flags_of(scheme)))
+    assert columns and set(columns) <= set(duck.columns)
+    pd.testing.assert_frame_equal(duck[columns], spark[columns])
+    for rule in scheme.rules:  # not vacuous: some subjects scored, with their records
+        assert duck[rule.detail_column].notna().sum() > 10
+    assert 0 < duck["flag__green_channel"].mean() < 1
