@@ -164,7 +164,9 @@ def test_the_department_checks_a_black_listed_firm_and_records_feedback(
     side.get_by_role("link", name="信用核查").click()
     page.get_by_role("heading", name="信用核查").wait_for()
     page.get_by_text("核查部门：市财政局").wait_for()
-    page.get_by_test_id("stSelectbox").filter(has_text="核查事项").first.click()
+    # the visible one: a CI run found a hidden box of that label first (the batch tab's or
+    # a stale element of the page switch) and waited on it for 120 s
+    page.locator("[data-testid='stSelectbox']:visible").filter(has_text="核查事项").first.click()
     page.get_by_role("option", name="政府采购").click()
     code = checks_city["listed"]["subject_id"]
     _type(page, "按名称或代码查询主体", code)
