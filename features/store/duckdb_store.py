@@ -27,8 +27,15 @@ from features.store.access import READ, WRITE, FileAccess, Holder, WaitHook
 from features.store.base import Frames, Params, Store, Written
 from features.store.kept_rows import LOAD_AFTER as KEEP_AFTER
 from features.store.kept_rows import MAX_ROWS as KEEP_MAX_ROWS
+from features.store.kept_rows import SUBJECT_MAX_ROWS as KEEP_MAX_SUBJECTS
 from features.store.kept_rows import TABLES as KEPT_TABLES
-from features.store.kept_rows import KeptRows, TableRows, fingerprint_sql, name_persons
+from features.store.kept_rows import (
+    KeptRows,
+    KeyedRows,
+    TableRows,
+    fingerprint_sql,
+    name_persons,
+)
 from features.store.lake import LAKE_TABLES, manifest, partitions, write_manifest
 from features.store.row_directory import LAYOUT_TABLE, RANGES_TABLE, RowDirectory, RowLayout
 from features.store.spark_types import arrow_schema
@@ -616,7 +623,7 @@ class DuckDBStore(Store):
         return self._pinned is None
 
     def kept_rows(self) -> KeptRows | None:
-        """The objections, repairs and list events by key, kept in memory
+        """The objections, repairs, list events and subjects by key, kept in memory
         (:mod:`features.store.kept_rows`), or ``None``: in a transaction, before this
         process has read them by statement often enough to pay for keeping them
         (``LOAD_AFTER``), or tables above the row limit. Read once, then after each
@@ -667,7 +674,28 @@ class DuckDBStore(Store):
         else:
             named = {}
             name_persons(tables["list_events"].rows, named)
-        return KeptRows(tables, named)
+        return KeptRows(tables, named, self._read_subjects(old.subjects if old else None))
+
+    def _read_subjects(self, before: KeyedRows | None) -> KeyedRows | None:
+        """Every version of every subject, found by any column (``None`` above
+        ``SUBJECT_MAX_ROWS``): ``before`` with the rows appended since when those it holds
+        are unchanged (by their fingerprint), else all of them read again."""
+        c = self.query_arrow(
+            fingerprint_sql("subjects", TABLES["subjects"].column_names),
+            {"upto": len(before or ())},
+        ).to_pylist()[0]
+        if c["n"] > KEEP_MAX_SUBJECTS:
+            return None
+        if before is not None and c["n"] == c["ids"] and c["upto"] == before.fingerprint:
+            tail = self.query_arrow(
+                "SELECT * FROM subjects WHERE rowid >= $a AND rowid < $b ORDER BY rowid",
+                {"a": len(before), "b": c["ids"]},
+            )
+            return before.extended(tail, c["all"])
+        rows = self.query_arrow(
+            "SELECT * FROM subjects WHERE rowid < $b ORDER BY rowid", {"b": c["ids"]}
+        )
+        return KeyedRows(rows.combine_chunks(), c["all"])
 
     def close(self) -> None:
         if self._pinned is not None:

@@ -33,7 +33,7 @@ from features.link_lookup import links as declared_links
 from features.links import Column, ListPersons, Reverse, SameColumn, Table
 from features.records.schema import TABLES
 from features.store.base import Frames, Params, Store, Written
-from features.store.kept_rows import EVIDENCE
+from features.store.kept_rows import EVIDENCE, KeyedRows
 from features.store.row_directory import fits, quote
 from features.store.row_directory import rows_sql as directory_rows_sql
 
@@ -203,6 +203,10 @@ def _fetch(
     """:func:`fetch_slice`'s tables and the related parties whose records it holds."""
     wanted = tuple(dict.fromkeys(str(i) for i in ids))
     tables = _reads(links, Table)
+    kept = store.kept_rows()
+    # every subject kept in memory by the store: no statement for the subjects' rows, their
+    # parties sharing a column with them, nor those parties' rows
+    subjects = None if kept is None else kept.subjects
     early: dict[str, Future[pa.Table]] = {}
     if columns == ("subject_id",) and wanted and store.parallel_reads:
         # the subjects are named: the rows keyed on their ids are read on other threads
@@ -224,10 +228,13 @@ def _fetch(
     parts: list[pa.Table] = []
     chosen: set[str] = set()
     for column in columns:
-        sql = _keyed_sql(store, "subjects", column, wanted)
-        if sql is None:
-            continue
-        rows = store.query_arrow(sql)
+        if subjects is not None:
+            rows = subjects.where(column, wanted)
+        else:
+            sql = _keyed_sql(store, "subjects", column, wanted)
+            if sql is None:
+                continue
+            rows = store.query_arrow(sql)
         if chosen:  # a subject found by two columns is kept once
             rows = rows.filter(
                 pc.invert(pc.is_in(rows["subject_id"], pa.array(sorted(chosen), pa.string())))
@@ -235,15 +242,15 @@ def _fetch(
         chosen |= _ids(rows, "subject_id")
         parts.append(rows)
     # while the subjects' own rows are still being read
-    by_key = _key_parties(store, parts, chosen, links)
-    own = {name: rows.result() for name, rows in early.items()}
-    if chosen != set(wanted):  # an id the store does not know has no rows either
-        own = {name: _of(rows, chosen) for name, rows in own.items()}
-    links_rows = _link_rows(
-        store, chosen, tables and "subject_links" not in own, _reads(links, ListPersons)
-    )
-    if "subject_links" in own:
-        links_rows["subject_links"] = own["subject_links"]
+    by_key = _key_parties(store, parts, chosen, links, subjects)
+    unknown = chosen != set(wanted)  # an id the store does not know has no rows either
+    # the parties depend on the links' rows, not on the subjects' own records: those are
+    # waited for only once the parties' rows are asked for
+    own_links = early.pop("subject_links", None)
+    links_rows = _link_rows(store, chosen, tables and own_links is None, _reads(links, ListPersons))
+    if own_links is not None:
+        rows = own_links.result()
+        links_rows["subject_links"] = _of(rows, chosen) if unknown else rows
     related = _parties(parts, links_rows, links, by_key) - chosen
     kinds = None if related_kinds is None else sorted(related_kinds)
     of_kinds = None if not kinds else f"kind IN ({', '.join(quote(k) for k in kinds)})"
@@ -253,10 +260,15 @@ def _fetch(
     got = _together(
         store,
         {
-            "related": ("subjects", _keyed_sql(store, "subjects", "subject_id", related)),
+            "related": (
+                "subjects",
+                None
+                if subjects is not None
+                else _keyed_sql(store, "subjects", "subject_id", related),
+            ),
             "records": (
                 "records",
-                None if "records" in own else _keyed_sql(store, "records", "subject_id", chosen),
+                None if "records" in early else _keyed_sql(store, "records", "subject_id", chosen),
             ),
             "party_records": ("records", party_records),
             # declared attributes are read of the subject itself only
@@ -264,14 +276,16 @@ def _fetch(
             "subject_attributes": (
                 "subject_attributes",
                 _rows_sql("subject_attributes", "subject_id", chosen)
-                if attributes and "subject_attributes" not in own
+                if attributes and "subject_attributes" not in early
                 else None,
             ),
         },
     )
-    got.update((name, rows) for name, rows in own.items() if name in got)
+    for name, pending in early.items():
+        rows = pending.result()
+        got[name] = _of(rows, chosen) if unknown else rows
     if related:
-        parts.append(got["related"])
+        parts.append(got["related"] if subjects is None else subjects.where("subject_id", related))
     records = pa.concat_tables([got["records"], got["party_records"]])
     out = {
         "subjects": pa.concat_tables(parts) if parts else _empty(store, "subjects"),
@@ -430,12 +444,17 @@ def _parties(
 
 
 def _key_parties(
-    store: Store, parts: list[pa.Table], chosen: set[str], wanted: Collection[str] | None
+    store: Store,
+    parts: list[pa.Table],
+    chosen: set[str],
+    wanted: Collection[str] | None,
+    subjects: KeyedRows | None = None,
 ) -> set[str]:
     """The parties of the links that find them by a column of ``subjects`` (firms
     sharing a legal representative, those a person represents, the village's
-    households): one look-up per column. They need only the chosen subjects' rows, so
-    they are read before the links' rows are."""
+    households): one look-up per column, in ``subjects`` when the store keeps them
+    (:class:`~features.store.kept_rows.KeyedRows`). They need only the chosen subjects'
+    rows, so they are read before the links' rows are."""
     keys: dict[str, set[str]] = {}
     for key, link in declared_links().items():
         via = link.via
@@ -444,7 +463,9 @@ def _key_parties(
             keys.setdefault(via.col, set()).update(mine)
     out: set[str] = set()
     for column, values in keys.items():
-        if values:
+        if values and subjects is not None:
+            out |= subjects.ids_where(column, values)
+        elif values:
             listed = ", ".join(quote(k) for k in sorted(values))
             sql = f"SELECT DISTINCT subject_id FROM subjects WHERE {column} IN ({listed})"
             out |= set(store.query_arrow(sql).column(0).to_pylist())

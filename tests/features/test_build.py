@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import features.store.duckdb_store as duckdb_store
 from features.build import build_features, feature_sql, quarter_ends, typed_features
 from features.dsl import (
     Attribute,
@@ -41,6 +44,24 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStore]:
 @pytest.fixture(scope="session")
 def frames(city: DuckDBStore) -> dict[str, pd.DataFrame]:
     return {key: build_features(city, key, AS_OF) for key in SCHEMES}
+
+
+@pytest.fixture(scope="module")
+def keeping_city(
+    tmp_path_factory: pytest.TempPathFactory, scoring_city_file: Path
+) -> Iterator[DuckDBStore]:
+    """The tiny city (seed 5) in a store that keeps its small tables and every subject in
+    memory from its first look-up, as a server does after ``LOAD_AFTER`` of them."""
+    path = tmp_path_factory.mktemp("keeping") / "tiny.duckdb"
+    shutil.copy(scoring_city_file, path)
+    store = DuckDBStore(path, read_only=True, threads=2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(duckdb_store, "KEEP_AFTER", 0)
+        kept = store.kept_rows()
+    assert kept is not None and kept.subjects is not None
+    assert len(kept.subjects) == store.scalar("SELECT count(*) FROM subjects")
+    yield store
+    store.close()
 
 
 def population_ids(store: DuckDBStore, pop: Population, as_of: dt.date) -> set[str]:
@@ -275,6 +296,24 @@ def test_a_subset_build_gives_the_full_build_rows(key: str, city: DuckDBStore, f
     ids = list(rng.choice(full["subject_id"].to_numpy(), size=min(12, len(full)), replace=False))
     ids.append("not-a-subject")
     sub = build_features(city, key, AS_OF, subjects=ids)
+    expected = full[full["subject_id"].isin(ids)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sub, expected)
+
+
+@pytest.mark.parametrize("key", list(SCHEMES))
+def test_a_subset_build_from_kept_subjects_gives_the_full_build_rows(
+    key: str, keeping_city: DuckDBStore
+) -> None:
+    """With every subject kept in memory, a few subjects' slice takes their rows, the
+    parties sharing a column with them (a legal representative's firms, a village's
+    households) and those parties' rows from memory, not by statement: each subject gets
+    exactly the row the full build gives it."""
+    full = build_features(keeping_city, key, AS_OF)
+    rng = np.random.default_rng(4)
+    ids = list(rng.choice(full["subject_id"].to_numpy(), size=min(12, len(full)), replace=False))
+    ids.append("not-a-subject")
+    sub = build_features(keeping_city, key, AS_OF, subjects=ids)
+    assert keeping_city.kept_rows().subjects is not None  # the path under test
     expected = full[full["subject_id"].isin(ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(sub, expected)
 

@@ -195,3 +195,82 @@ def test_the_listings_naming_a_person_are_the_ones_the_statement_finds(
     assert _listed(store, ["P1"]) == ["E1", "E4", "E5"]
     assert _listed(store, ["P3"]) == ["E3", "E6"]
     assert before.listings_naming(["P1"])["event_id"].to_pylist() == ["E1", "E4"]  # as it was
+
+
+def firms(rows: list[tuple[str, str | None, str | None]], stamp: int = 0) -> pd.DataFrame:
+    """Subjects ``(subject_id, legal_rep_id, village_code)``, one version each."""
+    return pd.DataFrame(
+        {
+            "subject_id": [r[0] for r in rows],
+            "subject_type": "enterprise",
+            "name": [f"{r[0]} 有限公司" for r in rows],
+            "region_code": "530302",
+            "village_code": [r[2] for r in rows],
+            "legal_rep_id": [r[1] for r in rows],
+            "status": "active",
+            "recorded_at": pd.Timestamp("2024-01-01") + pd.Timedelta(days=stamp),
+        }
+    )
+
+
+def _by_statement(store: DuckDBStore, column: str, values: list[str]) -> list[dict]:
+    if not values:
+        return []
+    listed = ", ".join(f"'{v}'" for v in values)
+    return store.query_arrow(
+        f"SELECT * FROM subjects WHERE {column} IN ({listed}) ORDER BY rowid"
+    ).to_pylist()
+
+
+SUBJECT_CASES = [
+    ("subject_id", ["F2", "F1", "F9"]),
+    ("subject_id", ["F3"]),  # two versions
+    ("legal_rep_id", ["P1"]),  # three firms of one representative
+    ("legal_rep_id", ["P1", "P2", "P8"]),
+    ("village_code", ["V1"]),
+    ("village_code", []),
+]
+
+
+def test_kept_subjects_are_the_rows_a_statement_finds_by_any_column(store: DuckDBStore) -> None:
+    store.append(
+        "subjects",
+        firms(
+            [
+                ("F1", "P1", "V1"),
+                ("F2", "P1", None),
+                ("F3", "P2", "V1"),
+                ("F4", None, "V2"),
+                ("F5", "P1", None),
+            ]
+        ),
+    )
+    store.append("subjects", firms([("F3", "P1", "V2")], stamp=30))  # a later version
+    kept = store.kept_rows()
+    assert kept is not None and kept.subjects is not None
+    for column, values in SUBJECT_CASES:
+        got = kept.subjects.where(column, values)
+        assert got.schema == store.query_arrow("SELECT * FROM subjects LIMIT 0").schema
+        assert got.to_pylist() == _by_statement(store, column, values), (column, values)
+    assert kept.subjects.ids_where("legal_rep_id", ["P1"]) == {"F1", "F2", "F3", "F5"}
+    # a new version appended: only it is read, and found by its new values
+    store.append("subjects", firms([("F4", "P2", "V1")], stamp=60))
+    again = store.kept_rows()
+    assert again.subjects is not kept.subjects and len(again.subjects) == 7
+    for column, values in SUBJECT_CASES:
+        got = again.subjects.where(column, values).to_pylist()
+        assert got == _by_statement(store, column, values), (column, values)
+    # a changed row: every subject read again
+    store.execute("UPDATE subjects SET village_code = 'V9' WHERE subject_id = 'F1'")
+    changed = store.kept_rows().subjects
+    assert changed.where("village_code", ["V9"]).column("subject_id").to_pylist() == ["F1"]
+
+
+def test_subjects_above_their_row_limit_are_looked_up_in_the_store(
+    store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(duckdb_store, "KEEP_MAX_SUBJECTS", 2)
+    store.append("subjects", firms([("F1", "P1", "V1"), ("F2", "P1", None), ("F3", None, None)]))
+    kept = store.kept_rows()
+    assert kept is not None and kept.subjects is None  # the small tables are still kept
+    assert kept.of_records(RIDS)["objections"].num_rows == 4
