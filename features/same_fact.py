@@ -13,13 +13,25 @@ Indicator A *covers* indicator B when A declares what its missing value states
 date, A reads every record of its kinds (no other filter), B's kinds are among A's and B's
 window lies within A's. A row states one fact through both when A is missing there and B is
 missing too, or 0 for an aggregation that reads 0 without records (a count, a sum).
+
+Two counts can also state one fact when the subject *has* records. A co-operative's one loan
+past due over 24 months is counted by 近24个月贷款逾期1次 and, being a negative record, by
+近24个月有失信记录1条: listed side by side they read as two problems. Count A *holds* count B
+(:func:`counted_within`) when every record B counts is one A counts: both over a window ending
+at the as-of date, B's within A's, B's kinds among A's, and A filtering on nothing but its kinds
+and a polarity that B asks for or that B's kinds are registered with. Where a row's A equals its
+B (and is not 0), the two count the same records: one fact. (A record pushed with another
+polarity than its kind's could make two different records' counts equal: then one of two true
+facts is left unlisted, its contribution in ``rest`` — never a wrong one listed.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from features.dsl import ZERO_WHEN_NONE, Indicator, Match, Records
+from features.records.kinds import all_kinds
 
 
 def _windowed(ind: Indicator) -> Records | None:
@@ -73,3 +85,51 @@ def reads_zero_without_records(ind: Indicator) -> bool:
     """True when the indicator is 0 (not missing) for a subject with no matching record."""
     src = ind.source
     return isinstance(src, Records) and src.agg in ZERO_WHEN_NONE
+
+
+def counted_within(indicators: Iterable[Indicator]) -> dict[str, tuple[str, ...]]:
+    """Per count indicator B, the count indicators A that count every record B counts
+    (see the module notes): where a row's A equals its B (not 0), they count the same records.
+
+    Parameters
+    ----------
+    indicators
+        One scheme's indicators.
+
+    Returns
+    -------
+    dict
+        ``{B: (A, …)}`` for every B held by at least one other count, the A in declaration
+        order.
+    """
+    inds = list(indicators)
+    out: dict[str, tuple[str, ...]] = {}
+    for b in inds:
+        sb = _windowed(b)
+        if sb is None or sb.agg != "count":
+            continue
+        holding = []
+        for a in inds:
+            sa = _windowed(a)
+            if a is b or sa is None or sa.agg != "count" or sb.window > sa.window:
+                continue
+            if _holds(sa.match, sb.match):
+                holding.append(a.name)
+        if holding:
+            out[b.name] = tuple(holding)
+    return out
+
+
+def _holds(a: Match, b: Match) -> bool:
+    """True when every record ``b`` matches is one ``a`` matches."""
+    if not set(b.kinds) <= set(a.kinds) or replace(a, polarity=None) != Match(a.kinds):
+        return False
+    if a.polarity is None:
+        return True
+    if b.polarity is not None:
+        return b.polarity == a.polarity
+    kinds = all_kinds()
+    return all(
+        k in kinds and kinds[k].polarity == a.polarity and not kinds[k].polarity_by_value
+        for k in b.kinds
+    )

@@ -77,7 +77,9 @@ class IndicatorText:
     compares, in ``pair_unit``. ``covered_by`` names the indicators whose missing value
     states the fact this one states when it is missing (or 0, where
     ``zero_without_records``): a reason lists only the stronger of the two
-    (:mod:`features.same_fact`).
+    (:mod:`features.same_fact`). ``counted_in`` names the counts that count every record
+    this count counts: where one equals it, the two count the same records, and a reason
+    lists only the stronger of the two.
     """
 
     label_zh: str
@@ -97,6 +99,7 @@ class IndicatorText:
     pair_unit: str = ""
     covered_by: tuple[str, ...] = ()
     zero_without_records: bool = False
+    counted_in: tuple[str, ...] = ()
 
     def __setstate__(self, state: dict) -> None:
         # versions registered before a field existed unpickle with its default

@@ -29,6 +29,10 @@ adverse-action practice (reasons are the largest shortfalls against a reference)
 * a missing value is a reason only where the indicator declares what it states
   (``近24个月无行政处罚``), and only on its side (a missing record of harm can only
   lower the risk);
+* one fact is listed once (:mod:`features.same_fact`): no record stated by two
+  indicators (近24个月未纳税, 近12个月纳税0元), or the same records counted by two (one loan
+  past due: 近24个月贷款逾期1次, 近24个月有失信记录1条) — of the two, the one that moves the
+  risk most;
 * values are worded as people read them (:mod:`features.display`).
 
 The JSON kept on the rating holds ``base`` (with ``"base_kind": "reference"``),
@@ -40,8 +44,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -194,22 +198,37 @@ class _Fragments:
         return hit
 
 
-#: the reference subject's values as JSON reads them, per reference frame (a model's
-#: reference is one frame for the life of the process; a look-up rates one row)
-_REFERENCES: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
+class _PerObject:
+    """Values worked out once per object of a model (its reference frame, its texts) for
+    the life of the process — a look-up rates one row, where working them out again would
+    cost more than the rest of its step. Keyed by the object's identity and the caller's
+    key; the object is held, so an identity is reused only once its object is gone. At most
+    64 are kept."""
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[int, Any], tuple[Any, Any]] = {}
+
+    def get(self, obj: Any, key: Any, make: Callable[[], Any]) -> Any:
+        hit = self._hits.get((id(obj), key))
+        if hit is None or hit[0] is not obj:
+            if len(self._hits) >= 64:
+                self._hits.clear()
+            hit = (obj, make())
+            self._hits[(id(obj), key)] = hit
+        return hit[1]
+
+
+#: the reference subject's values as JSON reads them, per reference frame
+_REFERENCES = _PerObject()
 
 
 def _reference_values(ref_row: pd.DataFrame | None) -> dict[str, Any]:
     """The reference row's values by indicator (:func:`_plain`), read once per frame."""
     if ref_row is None:
         return {}
-    hit = _REFERENCES.get(id(ref_row))
-    if hit is None or hit[0] is not ref_row:  # an id is reused only once its frame is gone
-        if len(_REFERENCES) >= 64:
-            _REFERENCES.clear()
-        hit = (ref_row, {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns})
-        _REFERENCES[id(ref_row)] = hit
-    return hit[1]
+    return _REFERENCES.get(
+        ref_row, None, lambda: {c: _plain(ref_row[c].iloc[0]) for c in ref_row.columns}
+    )
 
 
 def _sides(
@@ -324,30 +343,63 @@ def _missing(values: np.ndarray) -> np.ndarray:
     return np.isnan(values) if values.dtype.kind == "f" else pd.isna(values)
 
 
-#: per model's texts and contribution columns: the covered factors (index, zero without
-#: records, covering indices); a look-up rates one row, where working it out would cost
-#: more than the rest of this step
-_PLANS: dict[tuple[int, tuple[str, ...]], tuple[Any, list[tuple[int, bool, list[int]]]]] = {}
+class _Plan(NamedTuple):
+    """Where a model's factors can state one fact twice (:mod:`features.same_fact`), by
+    position among its contribution columns."""
+
+    #: (covered factor, it reads 0 without records, the factors covering it)
+    covering: list[tuple[int, bool, list[int]]]
+    #: (count, a count counting every record it counts)
+    nested: list[tuple[int, int]]
 
 
-def _covering_plan(
-    texts: Mapping[str, IndicatorText], names: list[str]
-) -> list[tuple[int, bool, list[int]]]:
-    key = (id(texts), tuple(names))
-    hit = _PLANS.get(key)
-    if hit is None or hit[0] is not texts:  # an id is reused only once its dict is gone
-        if len(_PLANS) >= 64:
-            _PLANS.clear()
+#: per model's texts and contribution columns
+_PLANS = _PerObject()
+
+
+def _plan(texts: Mapping[str, IndicatorText], names: list[str]) -> _Plan:
+    def make() -> _Plan:
         at = {name: j for j, name in enumerate(names)}
-        plan = []
+        covering, nested = [], []
         for j, name in enumerate(names):
             t = texts.get(name)
-            covering = [at[a] for a in (t.covered_by if t is not None else ()) if a in at]
-            if covering:
-                plan.append((j, t.zero_without_records, covering))
-        hit = (texts, plan)
-        _PLANS[key] = hit
-    return hit[1]
+            if t is None:
+                continue
+            over = [at[a] for a in t.covered_by if a in at]
+            if over:
+                covering.append((j, t.zero_without_records, over))
+            nested += [(j, at[a]) for a in getattr(t, "counted_in", ()) if a in at]
+        return _Plan(covering, nested)
+
+    return _PLANS.get(texts, tuple(names), make)
+
+
+def _one_record_once(
+    texts: Mapping[str, IndicatorText],
+    names: list[str],
+    column: Any,
+    risk: np.ndarray,
+    ups: np.ndarray,
+    downs: np.ndarray,
+) -> None:
+    """Two counts of the same records (:func:`features.same_fact.counted_within`): where a
+    row's count equals a count that counts every record it counts (and is not 0), both
+    count the same records — one loan past due is 近24个月贷款逾期1次 and 近24个月有失信记录1条.
+    Of the two on one side only the one that moves the risk most is listed (the narrower on
+    a tie: it names the kind); the other's contribution falls into ``rest``. Changes
+    ``ups`` and ``downs`` in place."""
+    for j, i in _plan(texts, names).nested:
+        narrow = np.asarray(column(names[j]), dtype=np.float64)
+        broad = np.asarray(column(names[i]), dtype=np.float64)
+        same = (narrow == broad) & (narrow > 0)
+        if not same.any():
+            continue
+        for side in (ups, downs):
+            both = same & side[:, i] & side[:, j]
+            if both.any():
+                broad_stronger = np.abs(risk[:, i]) > np.abs(risk[:, j])
+                side[both & broad_stronger, j] = False
+                side[both & ~broad_stronger, i] = False
 
 
 def _one_fact_once(
@@ -375,7 +427,7 @@ def _one_fact_once(
     model has no covered indicator: the listed value reads as that absence over its own
     window ("近12个月无交通违法", not "近12个月中有0个月有交通违法").
     """
-    plan = _covering_plan(texts, names)
+    plan = _plan(texts, names).covering
     if not plan:
         return None
     pairs = []
@@ -510,6 +562,7 @@ def reasons_json(
             ups[:, j] = worse & (risk[:, j] > 0)
             downs[:, j] = better & (risk[:, j] < 0)
     said = _one_fact_once(pipeline.texts, names, column, risk, ups, downs)
+    _one_record_once(pipeline.texts, names, column, risk, ups, downs)
     k_up = min(n_raise, risk.shape[1])
     k_down = min(n_lower, risk.shape[1])
     up_order = np.argsort(-np.where(ups, risk, -np.inf), axis=1, kind="stable")[:, :k_up]

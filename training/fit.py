@@ -17,7 +17,7 @@ import pandas as pd
 
 from features import registry
 from features.dsl import DOWN, UP, Derived, Indicator, Scheme
-from features.same_fact import covered_by, reads_zero_without_records
+from features.same_fact import counted_within, covered_by, reads_zero_without_records
 from models import metrics
 from models.calibration import PlattCalibrator, ScoreScale
 from models.explain import reference_profile
@@ -48,6 +48,7 @@ def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
     version (so a version keeps the words it was validated with)."""
     out = {}
     covers = covered_by(scheme.indicators)
+    within = counted_within(scheme.indicators)
     for i in scheme.indicators:
         src = i.source
         pair = (
@@ -73,6 +74,7 @@ def indicator_texts(scheme: Scheme) -> dict[str, IndicatorText]:
             pair_unit=i.unit,
             covered_by=covers.get(i.name, ()),
             zero_without_records=reads_zero_without_records(i),
+            counted_in=within.get(i.name, ()),
         )
     return out
 

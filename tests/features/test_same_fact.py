@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from features.dsl import UP, Indicator, Match, Records
-from features.same_fact import covered_by, reads_zero_without_records
+from features.same_fact import counted_within, covered_by, reads_zero_without_records
 from features.schemes import SCHEMES, get_scheme
 
 
@@ -55,3 +55,37 @@ def test_covering_is_transitive_so_a_group_keeps_only_its_strongest(key: str) ->
             for a in cov.get(b, ()):
                 if a != c:
                     assert a in bs, f"{key}: {c} covered by {b}, {b} by {a}, not {c} by {a}"
+
+
+def test_a_count_holds_another_when_it_counts_every_record_the_other_counts() -> None:
+    def count(name: str, match: Match, window: int = 24) -> Indicator:
+        return _ind(name, Records(match, "count", window))
+
+    kinds = ("loan_overdue", "administrative_penalty")
+    inds = [
+        count("negative", Match(kinds, polarity="negative")),
+        count("overdue", Match(("loan_overdue",))),  # registered as negative
+        count("recent", Match(("loan_overdue",), min_value=30.0), 12),
+        count("longer", Match(("loan_overdue",)), 36),
+        count("serious", Match(("administrative_penalty",), severities=("serious",))),
+        count("penalty", Match(("administrative_penalty",))),
+        count("positive", Match(("loan_overdue",), polarity="positive")),
+        _ind("days", Records(Match(("loan_overdue",)), "days_since", 24)),
+    ]
+    assert counted_within(inds) == {
+        "overdue": ("negative", "longer"),
+        "recent": ("negative", "overdue", "longer"),  # a narrower filter, a shorter window
+        "serious": ("negative", "penalty"),
+        # not held by "serious": a count filtered on severity misses the other penalties
+        "penalty": ("negative",),
+        # its own polarity: never the negative records, always the loans past due
+        "positive": ("overdue", "longer"),
+    }  # nothing holds "negative" (penalties too) nor "longer" (36 months); "days" is no count
+
+
+def test_the_declared_counts_of_one_record() -> None:
+    agri = counted_within(get_scheme("agri_business").indicators)
+    assert agri["loan_overdue_24m"] == ("negative_records_24m",)  # 贷款逾期1次 / 失信记录1条
+    ent = counted_within(get_scheme("enterprise").indicators)
+    assert "negative_records_24m" in ent["negative_records_12m"]
+    assert counted_within(get_scheme("village").indicators) == {}  # members, not records

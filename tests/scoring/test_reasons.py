@@ -477,3 +477,63 @@ def test_one_fact_stated_by_two_indicators_is_listed_once_as_that_fact() -> None
         assert r["base"] + total + r["rest"] == pytest.approx(r["output"])
         assert r["output"] == pytest.approx(-3.0 + sum(v[row] for v in contrib.values()))
     assert got[0]["rest"] == pytest.approx(0.2 - 0.2)  # the dropped factors' contributions
+
+
+def test_the_same_records_counted_by_two_indicators_are_listed_once() -> None:
+    """One loan past due is a loan delinquency and a negative record: where the broader
+    count equals the narrower one, a row lists the stronger of the two (the narrower on a
+    tie), the other's contribution going into ``rest``; where the broader counts more, or
+    the two are on different sides, both stay."""
+    from types import SimpleNamespace
+
+    from models.pipeline import IndicatorText
+    from scoring.reasons import BASE
+
+    texts = {
+        "negative_24m": IndicatorText(
+            "失信记录", "negative", UP, "条", "近{window}个月有失信记录{value}条", "{value}", 24
+        ),
+        "overdue_24m": IndicatorText(
+            "贷款逾期",
+            "overdue",
+            UP,
+            "次",
+            "近{window}个月贷款逾期{value}次",
+            "{value}",
+            24,
+            counted_in=("negative_24m",),
+        ),
+        "other": IndicatorText("其他", "other", UP, "次", "其他{value}次", "other {value}"),
+    }
+    features = pd.DataFrame(
+        {
+            "negative_24m": [1.0, 1.0, 2.0, 0.0, 1.0],
+            "overdue_24m": [1.0, 1.0, 1.0, 0.0, 1.0],
+            "other": [2.0, 2.0, 2.0, 2.0, 2.0],
+        }
+    )
+    contrib = {
+        "negative_24m": [0.3, 0.1, 0.3, 0.0, 0.2],
+        "overdue_24m": [0.2, 0.4, 0.2, 0.0, 0.2],
+        "other": [0.05, 0.05, 0.05, 0.05, 0.05],
+    }
+    rated = pd.DataFrame({CONTRIB_PREFIX + k: v for k, v in contrib.items()})
+    rated[BASE] = -3.0
+    pipe = SimpleNamespace(
+        contribution_unit="log_odds",
+        texts=texts,
+        reference=pd.DataFrame({"negative_24m": [0.0], "overdue_24m": [0.0], "other": [1.0]}),
+    )
+    got = [json.loads(t) for t in reasons_json(pipe, features, rated)]
+    assert [[f["indicator"] for f in r["raise"]] for r in got] == [
+        ["negative_24m", "other"],  # one record: the stronger of its two counts
+        ["overdue_24m", "other"],
+        ["negative_24m", "overdue_24m", "other"],  # a second negative record: two facts
+        ["other"],
+        ["overdue_24m", "other"],  # a tie: the narrower names the kind
+    ]
+    assert got[0]["rest"] == pytest.approx(0.2)
+    for r, row in zip(got, range(5), strict=True):
+        total = sum(f["contribution"] for f in r["raise"] + r["lower"])
+        assert r["base"] + total + r["rest"] == pytest.approx(r["output"])
+        assert r["output"] == pytest.approx(-3.0 + sum(v[row] for v in contrib.values()))

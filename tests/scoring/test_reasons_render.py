@@ -51,6 +51,7 @@ def _oracle(pipeline, features, rated, cause=None, extras=None, n_raise=5, n_low
             ups[:, j] = worse & (risk[:, j] > 0)
             downs[:, j] = better & (risk[:, j] < 0)
     said = _one_fact_once(pipeline, features, names, risk, ups, downs)
+    _one_record_once(pipeline, features, names, risk, ups, downs)
     first_seen: dict[tuple[Any, ...], Any] = {}  # equal values read as the first one seen
     out = []
     for i in range(len(features)):
@@ -140,6 +141,28 @@ def _one_fact_once(pipeline, features, names, risk, ups, downs) -> dict[tuple[in
                     else:
                         side[i, x] = False
     return said
+
+
+def _one_record_once(pipeline, features, names, risk, ups, downs) -> None:
+    """Row by row: of two counts of the same records (equal, not 0) on one side, only the
+    stronger stays (the narrower on a tie)."""
+    at = {name: j for j, name in enumerate(names)}
+    for i in range(len(features)):
+        for j, name in enumerate(names):
+            t = pipeline.texts.get(name)
+            for a in getattr(t, "counted_in", ()) if t is not None else ():
+                if a not in at or name not in features or a not in features:
+                    continue
+                narrow, broad = features[name].iloc[i], features[a].iloc[i]
+                if not (narrow == broad and narrow > 0):
+                    continue
+                k = at[a]
+                for side in (ups, downs):
+                    if side[i, k] and side[i, j]:
+                        if abs(risk[i, k]) > abs(risk[i, j]):
+                            side[i, j] = False
+                        else:
+                            side[i, k] = False
 
 
 @pytest.mark.parametrize("scheme", ["enterprise", "driver"])
