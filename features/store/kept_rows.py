@@ -21,8 +21,8 @@ on an engine without them.
 found by any column): it too only grows — a correction or a move is a new version. It is
 the largest of them (city: 318 MB of Arrow, 1.9 s to read with the rest, about 1 GB more
 resident memory in all), so it is what a serving process pays for a firm's look-up without
-its three statements on the subjects (city, 150 firms: p50 14.0 → 10.0 ms, p95 21.0 →
-14.5 ms).
+its three statements on the subjects (city, 200 firms, warm, paired against the code before:
+p50 15.1 → 11.8 ms, p95 23.7 → 16.4 ms; bench/RESULTS-scoring.md).
 """
 
 from __future__ import annotations
