@@ -27,7 +27,7 @@ facts is left unlisted, its contribution in ``rest`` — never a wrong one liste
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from features.dsl import ZERO_WHEN_NONE, Indicator, Match, Records
@@ -63,21 +63,33 @@ def covered_by(indicators: Iterable[Indicator]) -> dict[str, tuple[str, ...]]:
         ``{B: (A, …)}`` for every B covered by at least one other indicator, the A in
         declaration order.
     """
-    inds = list(indicators)
+
+    def covers(a: Indicator, sa: Records, sb: Records) -> bool:
+        return (
+            bool(a.missing_zh)
+            and _every_record(sa.match)
+            and set(sb.match.kinds) <= set(sa.match.kinds)
+            and sb.window <= sa.window
+        )
+
+    return _pairs(indicators, covers)
+
+
+def _pairs(
+    indicators: Iterable[Indicator], related: Callable[[Indicator, Records, Records], bool]
+) -> dict[str, tuple[str, ...]]:
+    """Per windowed indicator B, the other windowed indicators A (in declaration order) for
+    which ``related(A, A's source, B's source)`` holds; only the B with at least one."""
+    inds = [(i, _windowed(i)) for i in indicators]
     out: dict[str, tuple[str, ...]] = {}
-    for b in inds:
-        sb = _windowed(b)
+    for b, sb in inds:
         if sb is None:
             continue
-        covers = []
-        for a in inds:
-            sa = _windowed(a)
-            if a is b or sa is None or not a.missing_zh or not _every_record(sa.match):
-                continue
-            if set(sb.match.kinds) <= set(sa.match.kinds) and sb.window <= sa.window:
-                covers.append(a.name)
-        if covers:
-            out[b.name] = tuple(covers)
+        found = tuple(
+            a.name for a, sa in inds if a is not b and sa is not None and related(a, sa, sb)
+        )
+        if found:
+            out[b.name] = found
     return out
 
 
@@ -89,35 +101,18 @@ def reads_zero_without_records(ind: Indicator) -> bool:
 
 def counted_within(indicators: Iterable[Indicator]) -> dict[str, tuple[str, ...]]:
     """Per count indicator B, the count indicators A that count every record B counts
-    (see the module notes): where a row's A equals its B (not 0), they count the same records.
+    (see the module notes): where a row's A equals its B (not 0), they count the same
+    records. ``{B: (A, …)}`` of one scheme's indicators, as :func:`covered_by` gives it."""
 
-    Parameters
-    ----------
-    indicators
-        One scheme's indicators.
+    def holds(a: Indicator, sa: Records, sb: Records) -> bool:
+        return (
+            sa.agg == "count"
+            and sb.agg == "count"
+            and sb.window <= sa.window
+            and _holds(sa.match, sb.match)
+        )
 
-    Returns
-    -------
-    dict
-        ``{B: (A, …)}`` for every B held by at least one other count, the A in declaration
-        order.
-    """
-    inds = list(indicators)
-    out: dict[str, tuple[str, ...]] = {}
-    for b in inds:
-        sb = _windowed(b)
-        if sb is None or sb.agg != "count":
-            continue
-        holding = []
-        for a in inds:
-            sa = _windowed(a)
-            if a is b or sa is None or sa.agg != "count" or sb.window > sa.window:
-                continue
-            if _holds(sa.match, sb.match):
-                holding.append(a.name)
-        if holding:
-            out[b.name] = tuple(holding)
-    return out
+    return _pairs(indicators, holds)
 
 
 def _holds(a: Match, b: Match) -> bool:

@@ -16,16 +16,22 @@ from pathlib import Path
 
 import pytest
 
-from features.records.synthetic.city import generate_city
+from features.records.synthetic.city import CityResult, generate_city
 from features.store.duckdb_store import DuckDBStore
+
+
+def generated(folder: Path, scale: str, seed: int) -> tuple[Path, CityResult]:
+    """The city of ``scale`` and ``seed`` generated into ``folder/<scale>.duckdb``, and what
+    the generator returned."""
+    path = folder / f"{scale}.duckdb"
+    with DuckDBStore(path, threads=2) as store:
+        result = generate_city(store, scale=scale, seed=seed)
+    return path, result
 
 
 def generate_file(folder: Path, scale: str, seed: int) -> Path:
     """The city of ``scale`` and ``seed`` generated into ``folder/<scale>.duckdb``."""
-    path = folder / f"{scale}.duckdb"
-    with DuckDBStore(path, threads=2) as store:
-        generate_city(store, scale=scale, seed=seed)
-    return path
+    return generated(folder, scale, seed)[0]
 
 
 @contextmanager

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 from built_once import built_once
-from city_stores import generate_file, rate_city, train_champions
+from city_stores import generate_file, generated, rate_city, train_champions
 
-from features.records.synthetic.city import generate_city
 from features.store.duckdb_store import DuckDBStore
 
 #: how ``make test`` spreads the tests over two workers (tests/worker_groups.py)
@@ -39,9 +38,7 @@ def small_city_7(tmp_path_factory: pytest.TempPathFactory) -> dict:
     its DuckDB file (read-only: copy it before writing) and what the generator returned."""
 
     def generate(root: Path) -> dict:
-        path = root / "small.duckdb"
-        with DuckDBStore(path, threads=2) as store:
-            result = generate_city(store, scale="small", seed=7)
+        path, result = generated(root, "small", 7)
         return {"path": path, "result": result}
 
     return built_once(tmp_path_factory, "small-city-7", generate)

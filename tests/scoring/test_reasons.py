@@ -382,16 +382,29 @@ def test_fragments_kept_from_part_to_part_give_the_same_reasons(rated, monkeypat
     assert 0 < sizes[50] < sizes[10**6]  # the bounded one was emptied on the way
 
 
+def _log_odds(texts: dict, contrib: dict, reference: dict):
+    """A log-odds pipeline of ``texts`` against ``reference`` (a stand-in: what
+    ``reasons_json`` reads of one) and its rated frame of ``contrib``, base -3."""
+    from types import SimpleNamespace
+
+    from scoring.reasons import BASE
+
+    rated = pd.DataFrame({CONTRIB_PREFIX + k: v for k, v in contrib.items()})
+    rated[BASE] = -3.0
+    pipe = SimpleNamespace(
+        contribution_unit="log_odds", texts=texts, reference=pd.DataFrame(reference)
+    )
+    return pipe, rated
+
+
 def test_one_fact_stated_by_two_indicators_is_listed_once_as_that_fact() -> None:
     """No tax paid for 24 months (its volatility missing) and 0 yuan paid over 12 months
     are one fact: a row lists the stronger of the two on a side, worded as the absence
     over its own window, the other's contribution going into ``rest``; the absence of tax
     paid is never reassurance, whichever indicator states it (0 zero-tax quarters); where
     the values are not the one fact, each stays as it is."""
-    from types import SimpleNamespace
 
     from models.pipeline import IndicatorText
-    from scoring.reasons import BASE
 
     texts = {
         "tax_cv": IndicatorText(
@@ -445,14 +458,8 @@ def test_one_fact_stated_by_two_indicators_is_listed_once_as_that_fact() -> None
         "zero_q": [-0.2, -0.2, -0.2, -0.2, -0.2],
         "other": [0.05, 0.05, 0.05, 0.05, 0.05],
     }
-    rated = pd.DataFrame({CONTRIB_PREFIX + k: v for k, v in contrib.items()})
-    rated[BASE] = -3.0
-    pipe = SimpleNamespace(
-        contribution_unit="log_odds",
-        texts=texts,
-        reference=pd.DataFrame(
-            {"tax_cv": [0.2], "tax_12m": [3000.0], "zero_q": [1.0], "other": [1.0]}
-        ),
+    pipe, rated = _log_odds(
+        texts, contrib, {"tax_cv": [0.2], "tax_12m": [3000.0], "zero_q": [1.0], "other": [1.0]}
     )
     got = [json.loads(t) for t in reasons_json(pipe, features, rated)]
     raised = [[f["indicator"] for f in r["raise"]] for r in got]
@@ -484,10 +491,8 @@ def test_the_same_records_counted_by_two_indicators_are_listed_once() -> None:
     count equals the narrower one, a row lists the stronger of the two (the narrower on a
     tie), the other's contribution going into ``rest``; where the broader counts more, or
     the two are on different sides, both stay."""
-    from types import SimpleNamespace
 
     from models.pipeline import IndicatorText
-    from scoring.reasons import BASE
 
     texts = {
         "negative_24m": IndicatorText(
@@ -517,12 +522,8 @@ def test_the_same_records_counted_by_two_indicators_are_listed_once() -> None:
         "overdue_24m": [0.2, 0.4, 0.2, 0.0, 0.2],
         "other": [0.05, 0.05, 0.05, 0.05, 0.05],
     }
-    rated = pd.DataFrame({CONTRIB_PREFIX + k: v for k, v in contrib.items()})
-    rated[BASE] = -3.0
-    pipe = SimpleNamespace(
-        contribution_unit="log_odds",
-        texts=texts,
-        reference=pd.DataFrame({"negative_24m": [0.0], "overdue_24m": [0.0], "other": [1.0]}),
+    pipe, rated = _log_odds(
+        texts, contrib, {"negative_24m": [0.0], "overdue_24m": [0.0], "other": [1.0]}
     )
     got = [json.loads(t) for t in reasons_json(pipe, features, rated)]
     assert [[f["indicator"] for f in r["raise"]] for r in got] == [
