@@ -125,7 +125,7 @@ class DuckDBStore(Store):
         # outgrew the limit (they only grow)
         self._kept: tuple[str, KeptRows | None] | None = None
         self._keep_on = True
-        self._keep_asks = 0  # reads by statement so far, until KEEP_AFTER
+        self._keep_asks = 0  # look-ups that asked so far, until KEEP_AFTER
         self._access: FileAccess | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         if self.path == ":memory:":
@@ -625,7 +625,7 @@ class DuckDBStore(Store):
     def kept_rows(self) -> KeptRows | None:
         """The objections, repairs, list events and subjects by key, kept in memory
         (:mod:`features.store.kept_rows`), or ``None``: in a transaction, before this
-        process has read them by statement often enough to pay for keeping them
+        process has looked subjects up often enough to pay for keeping them
         (``LOAD_AFTER``), or tables above the row limit. Read once, then after each
         write only the rows appended since (the earlier ones checked unchanged by their
         fingerprint, else all read again)."""

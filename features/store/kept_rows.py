@@ -12,7 +12,7 @@ appended since are read and added; the rows read before are checked unchanged by
 fingerprint of them, and read again if not.
 
 Reading them costs as much as a few dozen look-ups by statement (city: 0.26–0.86 s), so a
-process reads them only after :data:`LOAD_AFTER` reads by statement (a server, the app,
+process reads them only after :data:`LOAD_AFTER` look-ups (a server, the app,
 a batch of re-ratings), never for a command that rates one subject and ends. Above
 :data:`MAX_ROWS` rows (a province) they are not kept: the look-ups go to the store, as
 on an engine without them.
@@ -39,10 +39,13 @@ TABLES = {"objections": "record_id", "repairs": "record_id", "list_events": "sub
 #: The tables whose rows follow a record (by ``record_id``).
 EVIDENCE = ("objections", "repairs")
 
-#: Reads of these tables by statement (a firm's look-up makes two, a household's one) a
-#: process makes before it keeps them: about what keeping them costs (city: 0.26–0.86 s to read
-#: them, against 2–6 ms a read; a fingerprint check after a write about 12 ms).
-LOAD_AFTER = 40
+#: Look-ups (a slice asks once, :func:`features.store.sliced.fetch_slice`) a process makes
+#: before it keeps the rows: a server, the app or a batch of re-ratings, never a command that
+#: rates a subject or two — as before for a firm, whose look-up asked twice of 40 reads. Keeping
+#: them costs a few hundred look-ups' worth of statements (city: 1.86 s to read them with the
+#: subjects, against 5-10 ms a look-up saves; a fingerprint check after a write about 12 ms,
+#: 80 ms with the subjects).
+LOAD_AFTER = 20
 
 #: Rows (the tables together) up to which they are kept in memory: on the city 310,392
 #: rows take 42 MB of Arrow and about 30 MB of look-up keys.

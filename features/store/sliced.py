@@ -247,7 +247,9 @@ def _fetch(
     # the parties depend on the links' rows, not on the subjects' own records: those are
     # waited for only once the parties' rows are asked for
     own_links = early.pop("subject_links", None)
-    links_rows = _link_rows(store, chosen, tables and own_links is None, _reads(links, ListPersons))
+    links_rows = _link_rows(
+        store, chosen, tables and own_links is None, _reads(links, ListPersons), kept
+    )
     if own_links is not None:
         rows = own_links.result()
         links_rows["subject_links"] = _of(rows, chosen) if unknown else rows
@@ -293,7 +295,7 @@ def _fetch(
         "records": records,
         **links_rows,
     }
-    out.update(_evidence(store, records))
+    out.update(_evidence(store, records, kept))
     return out, frozenset(related)
 
 
@@ -360,13 +362,18 @@ def _cast(rows: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(extra, schema=schema, preserve_index=False)
 
 
-def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
+#: ``kept`` not given: ask the store (:meth:`Store.kept_rows`)
+ASK = object()
+
+
+def _evidence(store: Store, records: pa.Table, kept: object = ASK) -> dict[str, pa.Table]:
     """The objections and repairs of ``records`` (up to :data:`RECORD_LIST` records: their
-    ids given to a statement for each table, :func:`_together`)."""
+    ids given to a statement for each table, :func:`_together`). ``kept``: the store's kept
+    rows when the caller has asked for them (a look-up asks once)."""
     rids = records["record_id"].to_pylist()
     if not rids:  # no records, none of their objections or repairs
         return {table: _empty(store, table) for table in EVIDENCE}
-    kept = store.kept_rows()
+    kept = store.kept_rows() if kept is ASK else kept
     if kept is not None:  # kept in memory by the store: no statement
         return kept.of_records(rids)
     if len(rids) > RECORD_LIST:  # joined to the records (one scan each)
@@ -393,7 +400,11 @@ def _evidence(store: Store, records: pa.Table) -> dict[str, pa.Table]:
 
 
 def _link_rows(
-    store: Store, chosen: set[str], tables: bool = True, listings: bool = True
+    store: Store,
+    chosen: set[str],
+    tables: bool = True,
+    listings: bool = True,
+    kept: object = ASK,
 ) -> dict[str, pa.Table]:
     """``subject_links`` rows of the chosen subjects (with ``tables``), and (with
     ``listings``) the ``list_events`` of the listings naming one of them among their
@@ -405,7 +416,7 @@ def _link_rows(
     if not ids or not listings:
         out["list_events"] = _empty(store, "list_events")
         return out
-    kept = store.kept_rows()
+    kept = store.kept_rows() if kept is ASK else kept
     if kept is not None:  # kept in memory by the store: no statement
         out["list_events"] = kept.listings_naming(ids)
         return out
