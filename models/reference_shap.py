@@ -43,8 +43,10 @@ import numpy as np
 from scipy import sparse
 
 _ZERO = 1e-35  # LightGBM's kZeroThreshold: |x| below it is zero for "Zero" missing type
-#: largest product of rows × (leaf, feature) pairs held in memory at once
-_CELLS = 4_000_000
+#: largest product of rows × (leaf, feature) pairs held in memory at once: a chunk's
+#: arrays then stay near the core's cache (city, 5,000 rows, two threads, 4 M → 2 M:
+#: enterprise 188 → 139 ms, sme 167 → 139, household 150 → 133, practitioner 156 → 131)
+_CELLS = 2_000_000
 #: up to this many rows, :meth:`TreePaths.follows` compares all pairs at once
 #: (:func:`_follows_flat`); more, one feature at a time
 _FEW_ROWS = 8
