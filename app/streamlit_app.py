@@ -24,6 +24,7 @@ from app.state import (
     resume_session,
     role_label,
     sign_out,
+    store,
     warm_models,
 )
 from features.store.access import StoreBusy
@@ -51,7 +52,7 @@ _schemes_problem = settings().schemes_problem()
 if _schemes_problem is not None:
     st.error(_schemes_problem)
     st.stop()
-warm_models()  # the champions load in the background while the first user signs in
+warm_models(store)  # the champions load in the background while the first user signs in
 resume_session()  # a refresh: the signed cookie brings the user back (app.sessions)
 check_session()  # signed out elsewhere, expired, or the account changed: end it here too
 user = current_user()
