@@ -9,6 +9,7 @@ model's grade was already that bad.
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,3 +114,33 @@ def apply_overrides(
             applied[i].append(rule)
     keys = np.asarray(grades, dtype=object)
     return keys[final], applied
+
+
+def overrides_json(applied: list[list[Override]]) -> list[str]:
+    """The ratings' ``overrides`` column: per row, the JSON list of the rules that held
+    (``applied`` of :func:`apply_overrides`), each with its grade, indicator and reasons.
+
+    Written once per distinct set of rules: most rows have none, and a 5,000-row part's
+    ``json.dumps`` per row cost ~25 ms (city firm, a tenth of its rating).
+    """
+    written: dict[tuple[int, ...], str] = {}  # by the rules' identity: they outlive the call
+    out = []
+    for rules in applied:
+        key = tuple(map(id, rules))
+        text = written.get(key)
+        if text is None:
+            text = json.dumps(
+                [
+                    {
+                        "grade": o.grade,
+                        "indicator": o.indicator,
+                        "reason_zh": o.reason_zh,
+                        "reason_en": o.reason_en,
+                    }
+                    for o in rules
+                ],
+                ensure_ascii=False,
+            )
+            written[key] = text
+        out.append(text)
+    return out

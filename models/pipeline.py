@@ -8,7 +8,6 @@ its reasons are written from.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from models.calibration import PlattCalibrator, ScoreScale
-from models.overrides import Override, apply_overrides
+from models.overrides import apply_overrides, overrides_json
 from models.rating import GradeScale
 from models.tabular import ReadRows
 
@@ -62,33 +61,6 @@ def float_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     floats = frame.select_dtypes(include=["float64"])
     block = floats.to_numpy(dtype=np.float64)
     return {c: block[:, j] for j, c in enumerate(floats.columns)}
-
-
-def _overrides_json(applied: list[list[Override]]) -> list[str]:
-    """The ``overrides`` JSON of every row, written once per distinct set of rules: most
-    rows have none, and a 5,000-row part's ``json.dumps`` per row cost ~25 ms (city firm,
-    a tenth of its rating)."""
-    written: dict[tuple[int, ...], str] = {}  # by the rules' identity: they outlive the call
-    out = []
-    for rules in applied:
-        key = tuple(map(id, rules))
-        text = written.get(key)
-        if text is None:
-            text = json.dumps(
-                [
-                    {
-                        "grade": o.grade,
-                        "indicator": o.indicator,
-                        "reason_zh": o.reason_zh,
-                        "reason_en": o.reason_en,
-                    }
-                    for o in rules
-                ],
-                ensure_ascii=False,
-            )
-            written[key] = text
-        out.append(text)
-    return out
 
 
 @dataclass(frozen=True)
@@ -304,7 +276,7 @@ class RatingPipeline:
             "score": self.score(frame, pd_, x),
             "model_grade": model_grade,
             "final_grade": final,
-            "overrides": _overrides_json(applied),
+            "overrides": overrides_json(applied),
         }
         head = pd.DataFrame(columns, index=frame.index)
         if not contributions:

@@ -35,7 +35,7 @@ import pandas as pd
 from features import registry
 from features.rules import PointsRule
 from features.schemes import get_scheme
-from models.overrides import apply_overrides
+from models.overrides import apply_overrides, overrides_json
 from models.rating import GradeScale, load_scale
 
 #: ``ratings.model_name`` prefix of a rule-only rating, and its alias.
@@ -108,21 +108,7 @@ class RulePipeline:
                 "score": points,
                 "model_grade": np.full(len(frame), None, dtype=object),
                 "final_grade": final,
-                "overrides": [
-                    json.dumps(
-                        [
-                            {
-                                "grade": o.grade,
-                                "indicator": o.indicator,
-                                "reason_zh": o.reason_zh,
-                                "reason_en": o.reason_en,
-                            }
-                            for o in hit
-                        ],
-                        ensure_ascii=False,
-                    )
-                    for hit in applied
-                ],
+                "overrides": overrides_json(applied),
             },
             index=frame.index,
         )

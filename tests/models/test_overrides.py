@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from models.overrides import Override, apply_overrides, parse_overrides
+from models.overrides import Override, apply_overrides, overrides_json, parse_overrides
 from models.rating import load_scale
 
 GRADES = ("A", "B", "C", "D")
@@ -152,3 +154,24 @@ def test_shipped_sme_overrides_apply_to_an_indicator_frame() -> None:
     assert final[1] == "C"
     assert final[2] == "CCC"
     assert [len(a) for a in applied] == [0, 1, 2, 0]
+
+
+def test_overrides_json_lists_each_rows_rules_in_order() -> None:
+    _, applied = apply_overrides(
+        np.array(["A", "A", "B", "A", "A", "B", "D"], dtype=object), _frame(), RULES, GRADES
+    )
+    texts = overrides_json(applied)
+    assert len(texts) == len(applied)
+    for text, rules in zip(texts, applied, strict=True):
+        assert json.loads(text) == [
+            {
+                "grade": r.grade,
+                "indicator": r.indicator,
+                "reason_zh": r.reason_zh,
+                "reason_en": r.reason_en,
+            }
+            for r in rules
+        ]
+    assert texts[0] == texts[4] == "[]"
+    assert "失信被执行人" in texts[1]  # Chinese as it is, not escaped
+    assert texts[1] == texts[6] != texts[3]  # one set of rules, one text
