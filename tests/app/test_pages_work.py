@@ -373,7 +373,8 @@ def test_rural_views_leave_the_shared_result_as_it_is(app_env: dict) -> None:
             shown["label"] = "x"  # what the page does to its copy
         people = rural_data.households(result, village, rural_data.village_people(st, village))
         people["pd"] = 0.0
-        rural_data.businesses(result, village, "zh")["grade_label"] = "x"
+        businesses = rural_data.businesses(result, village, "zh")
+        businesses["grade_label"] = "x"  # a frame handed out as it is would be changed too
     assert len(people) > 0
     for name in ("households", "offers", "businesses"):
         pd.testing.assert_frame_equal(getattr(result, name), getattr(before, name), obj=name)
