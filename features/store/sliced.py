@@ -33,7 +33,7 @@ from features.link_lookup import links as declared_links
 from features.links import Column, ListPersons, Reverse, SameColumn, Table
 from features.records.schema import TABLES
 from features.store.base import Frames, Params, Store, Written
-from features.store.kept_rows import EVIDENCE, KeyedRows
+from features.store.kept_rows import EVIDENCE, KeptRows, KeyedRows
 from features.store.row_directory import fits, quote
 from features.store.row_directory import rows_sql as directory_rows_sql
 
@@ -248,7 +248,7 @@ def _fetch(
     # waited for only once the parties' rows are asked for
     own_links = early.pop("subject_links", None)
     links_rows = _link_rows(
-        store, chosen, tables and own_links is None, _reads(links, ListPersons), kept
+        store, chosen, kept, tables and own_links is None, _reads(links, ListPersons)
     )
     if own_links is not None:
         rows = own_links.result()
@@ -362,18 +362,13 @@ def _cast(rows: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pandas(extra, schema=schema, preserve_index=False)
 
 
-#: ``kept`` not given: ask the store (:meth:`Store.kept_rows`)
-ASK = object()
-
-
-def _evidence(store: Store, records: pa.Table, kept: object = ASK) -> dict[str, pa.Table]:
+def _evidence(store: Store, records: pa.Table, kept: KeptRows | None) -> dict[str, pa.Table]:
     """The objections and repairs of ``records`` (up to :data:`RECORD_LIST` records: their
     ids given to a statement for each table, :func:`_together`). ``kept``: the store's kept
-    rows when the caller has asked for them (a look-up asks once)."""
+    rows (:meth:`Store.kept_rows`, which a look-up asks once)."""
     rids = records["record_id"].to_pylist()
     if not rids:  # no records, none of their objections or repairs
         return {table: _empty(store, table) for table in EVIDENCE}
-    kept = store.kept_rows() if kept is ASK else kept
     if kept is not None:  # kept in memory by the store: no statement
         return kept.of_records(rids)
     if len(rids) > RECORD_LIST:  # joined to the records (one scan each)
@@ -402,21 +397,21 @@ def _evidence(store: Store, records: pa.Table, kept: object = ASK) -> dict[str, 
 def _link_rows(
     store: Store,
     chosen: set[str],
+    kept: KeptRows | None,
     tables: bool = True,
     listings: bool = True,
-    kept: object = ASK,
 ) -> dict[str, pa.Table]:
     """``subject_links`` rows of the chosen subjects (with ``tables``), and (with
     ``listings``) the ``list_events`` of the listings naming one of them among their
     persons with every later event of those listings' subjects (what
-    :class:`features.links.ListPersons` reads); empty tables without."""
+    :class:`features.links.ListPersons` reads); empty tables without. ``kept``: as for
+    :func:`_evidence`."""
     sql = _rows_sql("subject_links", "subject_id", chosen) if tables else None
     out = {"subject_links": _rows(store, "subject_links", sql)}
     ids = sorted(chosen)
     if not ids or not listings:
         out["list_events"] = _empty(store, "list_events")
         return out
-    kept = store.kept_rows() if kept is ASK else kept
     if kept is not None:  # kept in memory by the store: no statement
         out["list_events"] = kept.listings_naming(ids)
         return out

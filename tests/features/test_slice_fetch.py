@@ -104,7 +104,7 @@ def test_evidence_by_a_list_parameter_is_the_literal_lists_rows(tiny_city) -> No
     )["record_id"].tolist()
     for ids in (rids[:1], rids[:7], rids):
         records = pa.table({"record_id": pa.array(ids, pa.string())})
-        got = _evidence(tiny_city, records)
+        got = _evidence(tiny_city, records, tiny_city.kept_rows())
         assert sum(got[t].num_rows for t in EVIDENCE) or ids is not rids
         for table in EVIDENCE:
             listed = tiny_city.query_arrow(

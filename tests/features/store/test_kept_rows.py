@@ -120,13 +120,14 @@ def test_no_index_in_a_transaction_and_none_above_the_row_limit(
         tx.append("objections", objections([5], start=20))
         assert tx.kept_rows() is None
         # a slice inside the transaction reads its own new objection from the store
-        got = _evidence(tx, pa.table({"record_id": ["R000005"]}))
+        got = _evidence(tx, pa.table({"record_id": ["R000005"]}), tx.kept_rows())
         assert got["objections"]["objection_id"].to_pylist() == ["O20"]
     assert _indexed(store, ["R000005"])["objections"][0]["objection_id"] == "O20"
     monkeypatch.setattr(duckdb_store, "KEEP_MAX_ROWS", 6)
     store.append("repairs", repairs([2]))
     assert store.kept_rows() is None
-    got = _evidence(store, pa.table({"record_id": RIDS}))  # the statements instead
+    # the statements instead
+    got = _evidence(store, pa.table({"record_id": RIDS}), store.kept_rows())
     assert {t: rows.to_pylist() for t, rows in got.items()} == _queried(store, RIDS)
 
 
@@ -138,13 +139,13 @@ def test_a_process_reads_the_index_only_after_enough_look_ups(
     try:
         records = pa.table({"record_id": RIDS})
         for _ in range(3):  # a command rating a subject or two: by statement
-            got = _evidence(fresh, records)
+            got = _evidence(fresh, records, fresh.kept_rows())
             assert fresh._kept is None
             assert {t: rows.to_pylist() for t, rows in got.items()} == _queried(store, RIDS)
         assert fresh.kept_rows() is not None  # then kept
-        assert {t: rows.to_pylist() for t, rows in _evidence(fresh, records).items()} == _queried(
-            store, RIDS
-        )
+        assert {
+            t: rows.to_pylist() for t, rows in _evidence(fresh, records, fresh.kept_rows()).items()
+        } == _queried(store, RIDS)
     finally:
         fresh.close()
 
@@ -165,7 +166,11 @@ def events(rows: list[tuple[str, str, str, str | None]]) -> pd.DataFrame:
 
 
 def _listed(store: DuckDBStore, ids: list[str]) -> list[str]:
-    return sorted(_link_rows(store, set(ids), tables=False)["list_events"]["event_id"].to_pylist())
+    return sorted(
+        _link_rows(store, set(ids), store.kept_rows(), tables=False)["list_events"][
+            "event_id"
+        ].to_pylist()
+    )
 
 
 def test_the_listings_naming_a_person_are_the_ones_the_statement_finds(
