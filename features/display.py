@@ -14,7 +14,7 @@ floating-point noise.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 #: How a value reads: ``number`` (counts, scores, days: up to two decimals),
@@ -60,6 +60,21 @@ def _share(value: float) -> str:
     if pct == 0 or abs(pct) >= 10:
         return f"{pct:.0f}%"
     return f"{pct:.1f}%"
+
+
+def _money(value: float) -> str:
+    return f"{_read(value):,.0f}"
+
+
+#: A finite number as the displays that read the same in both languages show it:
+#: :func:`format_value` of a float, called directly where one value after another is
+#: shown (a batch's reasons: the dispatch cost more than the formatting)
+SAME_IN_BOTH: dict[str, Callable[[float], str]] = {
+    "number": _number,
+    "money": _money,
+    "share": _share,
+    "percent": _share,
+}
 
 
 def _years(value: float, lang: str) -> str:
@@ -139,10 +154,9 @@ def format_value(
     v = float(value)
     if not math.isfinite(v):
         return "—"
-    if kind == "money":
-        return f"{_read(v):,.0f}"
-    if kind in ("share", "percent"):
-        return _share(v)
+    same = SAME_IN_BOTH.get(kind)
+    if same is not None:
+        return same(v)
     if kind == "years":
         return _years(v, lang)
     if kind == "delta":

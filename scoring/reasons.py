@@ -44,13 +44,14 @@ from __future__ import annotations
 
 import json
 import math
+import string
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from features.display import format_value, is_missing, render
+from features.display import SAME_IN_BOTH, format_value, is_missing, render
 from models.pipeline import CONTRIB_PREFIX, IndicatorText, RatingPipeline, float_columns
 
 BASE = CONTRIB_PREFIX + "base"
@@ -113,15 +114,35 @@ def sentence(t: IndicatorText, value: Any, lang: str, pair: tuple[Any, Any] | No
     )
 
 
-#: displays whose value reads the same in both languages (the sentence around it differs)
-_SAME_IN_BOTH = frozenset({"number", "money", "share", "percent"})
+#: stands for the value while a sentence template is split around it
+_MARK = "\x00"
+
+
+def _escaped(text: str) -> str:
+    """``text`` as it reads inside a JSON string literal (escaping is per character:
+    the literal of a joined text is the join of the parts' literals)."""
+    return _quote(text)[1:-1]
+
+
+def _around_value(template: str, window: int | None, label: str) -> tuple[str, str] | None:
+    """A sentence template's JSON text before and after its value, the window and label
+    filled in; None unless it takes ``{value}`` exactly once, as it stands."""
+    fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(template) if f]
+    if [f for f, _, _ in fields].count("value") != 1 or ("value", "", None) not in fields:
+        return None
+    filled = template.format(value=_MARK, window=window or "", label=label)
+    if filled.count(_MARK) != 1:
+        return None
+    before, after = filled.split(_MARK)
+    return _escaped(before), _escaped(after)
 
 
 class _Fragments:
     """The fixed part of a factor's JSON (indicator, value, reference, labels,
     sentences), built once per (indicator, value[, compared values]): a batch repeats
     the same few values many times. What does not depend on the value (the quoted
-    name, labels and reference, the category names) is prepared once per indicator."""
+    name, labels and reference, the category names, the sentences' words around the
+    value) is prepared once per indicator."""
 
     def __init__(
         self,
@@ -133,6 +154,8 @@ class _Fragments:
         self.reference = reference
         self.cache: dict[tuple[Any, ...], str] = {} if cache is None else cache
         self.heads: dict[str, tuple[str, str]] = {}
+        self.around: dict[str, tuple[str, str, str] | None] = {}
+        self.numbers: dict[str, Callable[[float], str] | None] = {}
         self.labels = {
             name: {code: (lz, le) for code, lz, le in t.labels}
             for name, t in texts.items()
@@ -153,21 +176,58 @@ class _Fragments:
             self.heads[name] = head
         return head
 
-    def _sentences(
-        self, name: str, t: IndicatorText, value: Any, pair: tuple[Any, Any] | None
-    ) -> tuple[str, str]:
-        """:func:`sentence` in both languages, the value formatted once where it reads
-        the same in both."""
-        if t.display in _SAME_IN_BOTH and not is_missing(value):
-            shown = format_value(
-                value, t.display, "zh", labels=self.labels.get(name), unit=t.pair_unit, pair=pair
+    def _around(self, name: str, t: IndicatorText) -> tuple[str, str, str] | None:
+        """The sentences' JSON around their values (``"text_zh": "…`` up to the Chinese
+        value, from it to the English one, from that to the end), or None where a
+        template does not take its value once as it stands."""
+        if name not in self.around:
+            zh = _around_value(t.reason_zh, t.window, t.label_zh)
+            en = _around_value(t.reason_en, t.window, t.label_en)
+            self.around[name] = (
+                None
+                if zh is None or en is None
+                else (f'"text_zh": "{zh[0]}', f'{zh[1]}", "text_en": "{en[0]}', f'{en[1]}"')
             )
-            window = t.window or ""
-            return (
-                t.reason_zh.format(value=shown, window=window, label=t.label_zh),
-                t.reason_en.format(value=shown, window=window, label=t.label_en),
-            )
-        return sentence(t, value, "zh", pair), sentence(t, value, "en", pair)
+        return self.around[name]
+
+    def _said(self, name: str, t: IndicatorText, value: Any, pair: tuple[Any, Any] | None) -> str:
+        """``"text_zh": …, "text_en": …``: :func:`sentence` in both languages as JSON,
+        the value put between the template's words (prepared once per indicator)."""
+        around = None if is_missing(value) else self._around(name, t)
+        if around is None:
+            zh, en = sentence(t, value, "zh", pair), sentence(t, value, "en", pair)
+            return f'"text_zh": {_quote(zh)}, "text_en": {_quote(en)}'
+        labels, unit = self.labels.get(name), t.pair_unit
+        zh = _escaped(format_value(value, t.display, "zh", labels=labels, unit=unit, pair=pair))
+        en = (
+            zh  # a value that reads the same in both languages is shown once
+            if t.display in SAME_IN_BOTH
+            else _escaped(format_value(value, t.display, "en", labels=labels, unit=unit, pair=pair))
+        )
+        return f"{around[0]}{zh}{around[1]}{en}{around[2]}"
+
+    def _number(self, name: str) -> Callable[[float], str] | None:
+        """The fragment of a finite float of an indicator shown the same in both
+        languages, with no compared values: the template's words and the head prepared,
+        the value formatted by its display's own function (None for other indicators).
+        What :meth:`__call__` builds, at a third of its cost: most of a batch's fragments
+        are such values (amounts, shares), each seen once."""
+        if name in self.numbers:
+            return self.numbers[name]
+        t = self.texts.get(name)
+        show = None if t is None else SAME_IN_BOTH.get(t.display)
+        around = None if show is None else self._around(name, t)
+        made = None
+        if show is not None and around is not None:
+            before, after = self._head(name, t)
+            a0, a1, a2 = around
+
+            def made(value: float) -> str:
+                s = _escaped(show(value))
+                return f"{before}{value!r}{after}{a0}{s}{a1}{s}{a2}"
+
+        self.numbers[name] = made
+        return made
 
     def __call__(
         self, name: str, value: Any, pair: tuple[Any, Any] | None, absent: str = ""
@@ -177,25 +237,47 @@ class _Fragments:
         key = (name, value, pair, absent)
         hit = self.cache.get(key)
         if hit is None:
+            number = (
+                self._number(name)
+                if pair is None and not absent and type(value) is float and math.isfinite(value)
+                else None
+            )
+            if number is not None:
+                self.cache[key] = hit = number(value)
+                return hit
             t = self.texts.get(name)
             if t is None:  # an input the pipeline has no declaration for
                 zh, en = f"{name}：{value}", f"{name}: {value}"
+                said = f'"text_zh": {_quote(zh)}, "text_en": {_quote(en)}'
             elif absent:
                 a = self.texts[absent]
                 zh = a.missing_zh.format(window=t.window or "", label=t.label_zh)
                 en = a.missing_en.format(window=t.window or "", label=t.label_en)
+                said = f'"text_zh": {_quote(zh)}, "text_en": {_quote(en)}'
             else:
-                zh, en = self._sentences(name, t, value, pair)
+                said = self._said(name, t, value, pair)
             before, after = self._head(name, t)
             # a change keeps the two values it compares: "由0千瓦时增至9,952千瓦时" reads
             # right where the relative change from 0 does not
             compared = "" if pair is None else f', "pair": [{_shown(pair[0])}, {_shown(pair[1])}]'
-            hit = (
-                f"{before}{_shown(value)}{compared}{after}"
-                f'"text_zh": {_quote(zh)}, "text_en": {_quote(en)}'
-            )
+            hit = f"{before}{_shown(value)}{compared}{after}{said}"
             self.cache[key] = hit
         return hit
+
+    def many(self, name: str, values: list[Any]) -> list[str]:
+        """:meth:`__call__` of each of one indicator's values (no compared values, no
+        absence), the fragments of numbers not seen before made in one pass."""
+        cache = self.cache
+        keys = [(name, v, None, "") for v in values]
+        out = list(map(cache.get, keys))
+        number = self._number(name)
+        for i, (hit, v) in enumerate(zip(out, values, strict=True)):
+            if hit is None:
+                if number is not None and type(v) is float and math.isfinite(v):
+                    cache[keys[i]] = out[i] = number(v)
+                else:
+                    out[i] = self(name, v, None)
+        return out
 
 
 class _PerObject:
@@ -604,7 +686,7 @@ def reasons_json(
             continue
         codes, distinct = pd.factorize(values, use_na_sentinel=False)
         texts = np.array(
-            [fragment(name, _plain(v), None) for v in np.asarray(distinct).tolist()], dtype=object
+            fragment.many(name, [_plain(v) for v in np.asarray(distinct).tolist()]), dtype=object
         )
         frags[at] = texts[codes]
     if said is not None:  # values that state a covering indicator's absence
