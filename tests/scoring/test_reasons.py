@@ -20,7 +20,7 @@ import pytest
 from features.dsl import DOWN, NEUTRAL, UP, Attribute, Indicator, Match, Population, Records, Scheme
 from models.calibration import PlattCalibrator, ScoreScale
 from models.gbm import GbmClassifier
-from models.pipeline import CONTRIB_PREFIX, RatingPipeline
+from models.pipeline import CONTRIB_PREFIX, IndicatorText, RatingPipeline
 from models.rating import load_scale
 from models.scorecard import ScorecardClassifier
 from scoring.reasons import reasons_json
@@ -283,7 +283,11 @@ def test_rate_frames_its_contributions_as_one_block_with_the_same_values(rated) 
         values = contrib.to_numpy(dtype=float)
         for j, col in enumerate(contrib.columns):
             columns[CONTRIB_PREFIX + col] = values[:, j]
-        pd.testing.assert_frame_equal(got, pd.DataFrame(columns, index=rows.index))
+        # exactly: the PD with the explanation is the PD without (LightGBM's log-odds
+        # come out of the explanation bit for bit)
+        pd.testing.assert_frame_equal(
+            got, pd.DataFrame(columns, index=rows.index), check_exact=True
+        )
         assert got.index.equals(rows.index)
 
 
@@ -538,3 +542,31 @@ def test_the_same_records_counted_by_two_indicators_are_listed_once() -> None:
         total = sum(f["contribution"] for f in r["raise"] + r["lower"])
         assert r["base"] + total + r["rest"] == pytest.approx(r["output"])
         assert r["output"] == pytest.approx(-3.0 + sum(v[row] for v in contrib.values()))
+
+
+@pytest.mark.parametrize(
+    ("zh", "en"),
+    [
+        ("近{window}个月纳税{value}元", "{value} yuan tax paid in {window} months"),
+        ("{label}由{value}变为{value}", "{value} then {value}"),  # the value twice
+        ("纳税{value:>8}元", "{value!r} yuan"),  # a format of its own
+        ('纳税"{value}"\\元', '{value} "yuan"'),  # words JSON escapes
+    ],
+)
+def test_a_fragment_reads_as_the_sentence_whatever_the_template(zh: str, en: str) -> None:
+    """The words around a value are prepared once per indicator where the template takes
+    the value once as it stands; otherwise the sentence is rendered whole. Either way the
+    fragment's texts are :func:`sentence` in both languages, for numbers and a missing
+    value of every display that reads the same in both languages."""
+    from scoring.reasons import _Fragments, sentence
+
+    for display in ("number", "money", "share", "percent", "years", "change", "ratio"):
+        t = IndicatorText("纳税额", "tax paid", 1, "元", zh, en, window=12, display=display)
+        made = _Fragments({"tax": t}, {"tax": 0.5})
+        values = [1234567.891, 0.0123, -0.5, 99.995, 0.0, None]
+        for got in (made.many("tax", values), [made("tax", v, None) for v in values]):
+            for value, fragment in zip(values, got, strict=True):
+                read = json.loads("{" + fragment + "}")
+                assert read["text_zh"] == sentence(t, value, "zh"), (display, zh, value)
+                assert read["text_en"] == sentence(t, value, "en"), (display, en, value)
+                assert read["value"] == value
