@@ -268,7 +268,16 @@ class RatingPipeline:
             uncalibrated log-odds).
         """
         x = self._input(frame, floats)  # read once for the PD, score and contributions
-        pd_ = self.predict_pd(frame, x)
+        contrib = None
+        if contributions:
+            # the log-odds and contributions together: LightGBM's come out of the
+            # explanation's pass through the trees, the same log-odds bit for bit
+            logit, contrib = self.estimator.decision_and_explain(  # type: ignore[attr-defined]
+                x, reference=self._reference_input()
+            )
+            pd_ = self.calibrator.pd(logit)
+        else:
+            pd_ = self.predict_pd(frame, x)
         model_grade = self.scale.assign(pd_)
         final, applied = apply_overrides(model_grade, frame, self.scale.overrides, self.scale.keys)
         columns: dict[str, object] = {
@@ -279,9 +288,8 @@ class RatingPipeline:
             "overrides": overrides_json(applied),
         }
         head = pd.DataFrame(columns, index=frame.index)
-        if not contributions:
+        if contrib is None:
             return head
-        contrib = self.estimator.explain(x, reference=self._reference_input())  # type: ignore[attr-defined]
         # one float block, not a column each: framing ~60 one-row columns costs more than
         # the contributions of one subject
         block = pd.DataFrame(

@@ -37,7 +37,7 @@ type (``None``: NaN is read as 0; ``Zero``: 0 and NaN take the default side;
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -149,6 +149,13 @@ class TreePaths:
     starts: np.ndarray
     value: np.ndarray  # per leaf with splits
     constant: float
+    # the trees in the ensemble's order, for its output summed as LightGBM sums it:
+    # where each tree with splits starts in ``value``, and each single-leaf tree's value
+    # with its position among all trees
+    tree_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    tree_sum: sparse.csr_matrix | None = None  # (trees with splits, leaves) ones
+    single_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    single_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def from_dump(cls, dump: dict, n_trees: int | None = None) -> TreePaths:
@@ -158,11 +165,17 @@ class TreePaths:
         boxes: list[list[_Box]] = []
         values: list[float] = []
         constant = 0.0
-        for tree in trees:
+        tree_starts: list[int] = []
+        single_at: list[int] = []
+        single_value: list[float] = []
+        for position, tree in enumerate(trees):
             root = tree["tree_structure"]
             if "leaf_value" in root:
                 constant += float(root["leaf_value"])
+                single_at.append(position)
+                single_value.append(float(root["leaf_value"]))
                 continue
+            tree_starts.append(len(values))
             stack: list[tuple[dict, dict[int, _Box]]] = [(root, {})]
             while stack:
                 node, path = stack.pop()
@@ -208,7 +221,31 @@ class TreePaths:
             starts=starts,
             value=np.array(values, dtype=np.float64),
             constant=constant,
+            tree_starts=np.array(tree_starts, dtype=np.int64),
+            tree_sum=_counter(np.array(tree_starts, dtype=np.int64), len(values), np.float64),
+            single_at=np.array(single_at, dtype=np.int64),
+            single_value=np.array(single_value, dtype=np.float64),
         )
+
+    def output_of(self, leaf_values: np.ndarray) -> np.ndarray:
+        """The ensemble's raw output from ``(leaves with splits, rows)`` holding each
+        row's reached leaf's value and zero elsewhere, added as LightGBM adds it.
+
+        ``Booster.predict(raw_score=True)`` starts at 0 and adds one tree after another in
+        double precision; so does this (a running sum over the trees in order: not a
+        pairwise sum), so the two agree bit for bit where the routing agrees. Each tree's
+        value is its one reached leaf's (the other leaves add exact zeros).
+        """
+        per_tree = self.tree_sum @ leaf_values  # a sparse product: cheaper than reduceat
+        if len(self.single_at):
+            n_trees = len(self.tree_starts) + len(self.single_at)
+            ordered = np.empty((n_trees, leaf_values.shape[1]))
+            multi = np.ones(n_trees, dtype=bool)
+            multi[self.single_at] = False
+            ordered[multi] = per_tree
+            ordered[self.single_at] = self.single_value[:, None]
+            per_tree = ordered
+        return np.add.accumulate(per_tree, axis=0)[-1]
 
     def plan(self, pairs: np.ndarray | None = None) -> _Plan:
         """How :meth:`follows` checks ``pairs`` (default: all); computed once per model
@@ -285,11 +322,12 @@ class TreePaths:
         return out
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """The ensemble's raw output for every row (a check on the routing)."""
+        """The ensemble's raw output for every row, as LightGBM computes it (a check on
+        the routing)."""
         if len(self.feature) == 0:
             return np.full(x.shape[0], self.constant)
         all_ok = np.logical_and.reduceat(self.follows(x), self.starts, axis=0)
-        return self.value @ all_ok + self.constant
+        return self.output_of(np.where(all_ok, self.value[:, None], 0.0))
 
 
 def _follows_flat(plan: _Plan, x: np.ndarray) -> np.ndarray:
@@ -331,16 +369,17 @@ def _segments(leaf: np.ndarray, n_leaves: int) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.flatnonzero(has)
 
 
-def _counter(starts: np.ndarray, n_pairs: int) -> sparse.csr_matrix:
+def _counter(starts: np.ndarray, n_pairs: int, dtype: type = np.uint8) -> sparse.csr_matrix:
     """``(runs, n_pairs)`` ones matrix: row ``i`` sums the pairs of the run starting at
     ``starts[i]`` (runs are contiguous and cover every pair). A run holds one pair per
-    feature of a leaf's path: its count fits the rows' ``uint8`` (the product keeps it)."""
+    feature of a leaf's path: its count fits the rows' ``uint8`` (the product keeps it).
+    The same with ``float64`` ones sums a tree's leaves (runs of leaves, any length)."""
     lengths = np.diff(np.r_[starts, n_pairs]).astype(np.int64)
-    if len(lengths) and lengths.max() > 255:
+    if dtype is np.uint8 and len(lengths) and lengths.max() > 255:
         raise ValueError("a leaf's path reads more than 255 features")
     runs = np.repeat(np.arange(len(starts)), lengths)
     return sparse.csr_matrix(
-        (np.ones(n_pairs, dtype=np.uint8), (runs, np.arange(n_pairs))),
+        (np.ones(n_pairs, dtype=dtype), (runs, np.arange(n_pairs))),
         shape=(len(starts), n_pairs),
     )
 
@@ -355,7 +394,7 @@ class ReferenceExplainer:
 
     #: version of the prepared arrays (models cache an explainer: one of another layout,
     #: e.g. unpickled with a model registered before, is rebuilt)
-    LAYOUT = 3
+    LAYOUT = 4
 
     def __init__(self, paths: TreePaths, reference: np.ndarray) -> None:
         self.paths = paths
@@ -398,7 +437,7 @@ class ReferenceExplainer:
             (np.ones(len(pr)), (paths.feature[pr], np.arange(len(pr)))), shape=(m, len(pr))
         )  # B pair → its feature
 
-    def _chunk(self, rows: np.ndarray) -> np.ndarray:
+    def _chunk(self, rows: np.ndarray, output: bool) -> tuple[np.ndarray, np.ndarray | None]:
         p, n = self.paths, len(rows)
         live = np.repeat(p.value[:, None], n, axis=1)
         if self.n_px:
@@ -417,7 +456,14 @@ class ReferenceExplainer:
             share = loss[self.leaf_r]
             np.putmask(share, kept, 0.0)  # a B pair the row keeps to costs nothing
             phi -= self.loss_onto @ share
-        return phi.T
+        raw = None
+        if output:
+            # a row reaches the leaf its own values lead to: every A pair kept (live) and
+            # no B pair left; ``live`` is not read again, so it takes the mask in place
+            if self.n_pr:
+                np.multiply(live, n_b == 0, out=live)
+            raw = p.output_of(live)
+        return phi.T, raw
 
     def __call__(self, x: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, float]:
         """The contributions of every row of ``x`` and the reference's output.
@@ -425,24 +471,46 @@ class ReferenceExplainer:
         ``n_jobs`` threads share the chunks of rows (numpy and scipy release the
         interpreter lock in the array work).
         """
+        phi, _ = self._run(x, n_jobs, output=False)
+        return phi, self.base
+
+    def with_output(self, x: np.ndarray, n_jobs: int = 1) -> tuple[np.ndarray, float, np.ndarray]:
+        """:meth:`__call__` and the model's raw output for every row, as
+        ``Booster.predict(raw_score=True)`` gives it bit for bit (:meth:`TreePaths.output_of`):
+        the leaves each row reaches are known from the explanation, so the prediction
+        costs one sum more instead of a second pass through the trees."""
+        phi, raw = self._run(x, n_jobs, output=True)
+        assert raw is not None
+        return phi, self.base, raw
+
+    def _run(
+        self, x: np.ndarray, n_jobs: int, output: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         x = np.asarray(x, dtype=np.float64)
         n, m = x.shape[0], self.paths.n_features
         if self.empty:
-            return np.zeros((n, m)), self.base
+            return np.zeros((n, m)), np.full(n, self.paths.constant) if output else None
         step = max(1, _CELLS // len(self.paths.feature))
         starts = range(0, n, step)
         out = np.empty((n, m))
+        raw = np.empty(n) if output else None
+
+        def put(lo: int, part: tuple[np.ndarray, np.ndarray | None]) -> None:
+            out[lo : lo + step] = part[0]
+            if raw is not None:
+                raw[lo : lo + step] = part[1]
+
         if n_jobs > 1 and len(starts) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                parts = pool.map(lambda lo: (lo, self._chunk(x[lo : lo + step])), starts)
+                parts = pool.map(lambda lo: (lo, self._chunk(x[lo : lo + step], output)), starts)
                 for lo, part in parts:
-                    out[lo : lo + step] = part
+                    put(lo, part)
         else:
             for lo in starts:
-                out[lo : lo + step] = self._chunk(x[lo : lo + step])
-        return out, self.base
+                put(lo, self._chunk(x[lo : lo + step], output))
+        return out, raw
 
 
 def reference_shap(

@@ -714,6 +714,11 @@ class ScorecardClassifier(ClassifierMixin, BaseEstimator):
             frame.index = index
         return frame
 
+    def decision_and_explain(self, X, reference=None) -> tuple[np.ndarray, pd.DataFrame]:
+        """:meth:`decision_function` and :meth:`explain` of the same rows (the interface
+        :class:`models.gbm.GbmClassifier` shares, where the two come from one pass)."""
+        return self.decision_function(X), self.explain(X, reference)
+
     def predict_score(self, X) -> np.ndarray:
         """Integer scores (higher = lower risk).
 

@@ -78,9 +78,58 @@ def test_trees_are_routed_as_lightgbm_routes_them(missing: str) -> None:
     booster = _booster(missing)
     x, _ = _data(seed=1)
     paths = TreePaths.from_dump(booster.dump_model())
-    np.testing.assert_allclose(
-        paths.predict(x), booster.predict(x, raw_score=True), rtol=0, atol=1e-12
+    # the same leaves, added in the same order: LightGBM's output bit for bit
+    np.testing.assert_array_equal(paths.predict(x), booster.predict(x, raw_score=True))
+
+
+@pytest.mark.parametrize("missing", ["NaN", "Zero", "None"])
+def test_the_explanation_gives_lightgbm_s_output_bit_for_bit(missing: str) -> None:
+    """The leaves each row reaches are known from the explanation: the log-odds it adds
+    up are LightGBM's own, for many rows and a few, and the contributions are unchanged."""
+    booster = _booster(missing)
+    explainer = reference_shap_module.ReferenceExplainer(
+        TreePaths.from_dump(booster.dump_model()), np.array([0.3, 0.0, -1.0, 2.0, np.nan])
     )
+    x, _ = _data(seed=7, n=700)
+    x[:3, 3] = [-1.0, 9.0, np.nan]
+    x[3:5, 1] = [0.0, 1e-36]
+    for rows in (x, x[:3], x[5:6]):
+        phi, base, raw = explainer.with_output(rows, n_jobs=2)
+        np.testing.assert_array_equal(raw, booster.predict(rows, raw_score=True))
+        alone, alone_base = explainer(rows, n_jobs=2)
+        np.testing.assert_array_equal(phi, alone)
+        assert base == alone_base
+
+
+def test_single_leaf_trees_are_added_in_their_place() -> None:
+    """A tree without a split adds its one value where it stands among the trees, as
+    LightGBM's running sum does (not all such values first): checked against adding the
+    trees one by one."""
+    booster = _booster("NaN")
+    dump = booster.dump_model()
+    trees = dump["tree_info"][:12]
+    single = [{"tree_structure": {"leaf_value": v}} for v in (0.1234567, -1e-9, 3.3)]
+    dump = {**dump, "tree_info": [single[0], *trees[:5], single[1], *trees[5:], single[2]]}
+    x, _ = _data(seed=8, n=300)
+    expected = np.zeros(len(x))
+    for tree in dump["tree_info"]:
+        expected = expected + TreePaths.from_dump({**dump, "tree_info": [tree]}).predict(x)
+    paths = TreePaths.from_dump(dump)
+    np.testing.assert_array_equal(paths.predict(x), expected)
+    _, _, raw = reference_shap_module.ReferenceExplainer(paths, x[0]).with_output(x)
+    np.testing.assert_array_equal(raw, expected)
+
+
+def test_a_model_of_one_leaf_gives_its_value() -> None:
+    """No split at all (too few rows for a leaf): every row's output is the one value."""
+    x, y = _data(seed=9, n=60)
+    params = {"objective": "binary", "verbosity": -1, "min_data_in_leaf": 50}
+    booster = lgb.train(params, lgb.Dataset(x, y), 5)
+    paths = TreePaths.from_dump(booster.dump_model())
+    assert len(paths.feature) == 0
+    phi, _, raw = reference_shap_module.ReferenceExplainer(paths, x[0]).with_output(x)
+    np.testing.assert_array_equal(raw, booster.predict(x, raw_score=True))
+    assert not phi.any()
 
 
 @pytest.mark.parametrize("missing", ["NaN", "Zero", "None"])
@@ -172,3 +221,9 @@ def test_gbm_classifier_explains_against_a_reference_frame() -> None:
     assert (out.loc[same_sector, "sector"] == 0).all()
     with pytest.raises(ValueError, match="one row"):
         est.explain(frame, reference=frame.iloc[:2])
+    # the log-odds with the explanation: decision_function's, bit for bit, with or
+    # without a reference
+    for reference in (ref, None):
+        raw, both = est.decision_and_explain(frame, reference=reference)
+        np.testing.assert_array_equal(raw, est.decision_function(frame))
+        pd.testing.assert_frame_equal(both, est.explain(frame, reference=reference))

@@ -56,6 +56,10 @@ def test_explain_sums_exactly_to_integer_scores(fitted, data) -> None:
     np.testing.assert_array_equal(parts.sum(axis=1).to_numpy(), score)
     assert (parts["base"] == fitted.base_points_).all()
     assert parts.index.equals(X.index)
+    # the pair the rating pipeline asks any estimator for: the log-odds and the points
+    raw, both = fitted.decision_and_explain(X, reference=X.iloc[[3]])
+    np.testing.assert_array_equal(raw, fitted.decision_function(X))
+    pd.testing.assert_frame_equal(both, fitted.explain(X, reference=X.iloc[[3]]))
 
 
 def test_probability_comes_from_the_integer_score_through_pdo_scaling(fitted, data) -> None:
