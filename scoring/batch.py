@@ -47,7 +47,7 @@ from features.store.base import Store
 from features.store.sliced import slice_store
 from models.pipeline import float_columns
 from scoring.loader import LoadedModel
-from scoring.reasons import reasons_json
+from scoring.reasons import reasons_utf8, utf8_strings
 from scoring.rule_rating import is_rule_pipeline, rule_reasons_json
 from scoring.rules import bind_rules, rule_results, rules_reasons
 
@@ -225,8 +225,10 @@ def iter_ratings(
                 "reasons": (
                     rule_reasons_json(pipe, results, cause, row_extras)
                     if by_rule
-                    else reasons_json(
-                        pipe, part, rated, cause, row_extras, floats=floats, fragments=fragments
+                    else utf8_strings(
+                        reasons_utf8(
+                            pipe, part, rated, cause, row_extras, floats=floats, fragments=fragments
+                        )
                     )
                     if explain
                     else None

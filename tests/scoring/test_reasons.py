@@ -313,6 +313,26 @@ def test_reasons_read_the_contributions_wherever_the_columns_stand(rated) -> Non
     assert reasons_json(pipe, rows, got, floats=float_columns(rows)) == expected
 
 
+def test_the_utf8_rows_are_the_json_a_column_of_str_holds(rated) -> None:
+    """The batch keeps the reasons as UTF-8 and hands them to Arrow undecoded: the column
+    is the one a list of the JSON strings gives, dtype and all, with a cause and extras."""
+    from scoring.reasons import reasons_utf8, utf8_strings
+
+    pipe, frame, _ = rated
+    rows = frame.iloc[:40]
+    got = pipe.rate(rows)
+    extras = [{"规则": "记分", "points": i} if i % 3 else None for i in range(len(rows))]
+    cause = {"kind": "objection", "id": 7, "说明": "异议"}
+    text = reasons_json(pipe, rows, got, cause, extras)
+    utf8 = reasons_utf8(pipe, rows, got, cause, extras)
+    assert [t.encode() for t in text] == utf8
+    column = utf8_strings(utf8)
+    expected = pd.array(text, dtype="str")
+    assert column.dtype == expected.dtype
+    assert column.tolist() == expected.tolist()
+    assert json.loads(column[1])["cause"]["说明"] == "异议"
+
+
 @pytest.mark.parametrize("has_reference", [True, False])
 def test_numeric_sides_at_once_are_each_indicators_sides(has_reference: bool) -> None:
     """The directed numeric indicators' sides, compared all at once, are what
@@ -566,7 +586,7 @@ def test_a_fragment_reads_as_the_sentence_whatever_the_template(zh: str, en: str
         values = [1234567.891, 0.0123, -0.5, 99.995, 0.0, None]
         for got in (made.many("tax", values), [made("tax", v, None) for v in values]):
             for value, fragment in zip(values, got, strict=True):
-                read = json.loads("{" + fragment + "}")
+                read = json.loads(b"{" + fragment + b"}")
                 assert read["text_zh"] == sentence(t, value, "zh"), (display, zh, value)
                 assert read["text_en"] == sentence(t, value, "en"), (display, en, value)
                 assert read["value"] == value
