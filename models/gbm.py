@@ -515,7 +515,8 @@ class GbmClassifier(ClassifierMixin, BaseEstimator):
         With a reference, the log-odds come from the explanation's own pass through the
         trees (the leaf each row reaches is known there), summed as LightGBM sums them:
         the same values as :meth:`decision_function`, bit for bit, without a second
-        prediction (city firms, 5,000 rows, two threads: 163 ms against 160 + 25 ms).
+        prediction (city firms, 5,000 rows, two threads, medians of 21 rounds: 207 ms
+        against 236 ms for explain and predict).
         """
         contrib, raw = self._explain(X, reference, output=True)
         if raw is None:

@@ -37,7 +37,7 @@ type (``None``: NaN is read as 0; ``Zero``: 0 and NaN take the default side;
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -149,13 +149,12 @@ class TreePaths:
     starts: np.ndarray
     value: np.ndarray  # per leaf with splits
     constant: float
-    # the trees in the ensemble's order, for its output summed as LightGBM sums it:
-    # where each tree with splits starts in ``value``, and each single-leaf tree's value
+    # the trees in the ensemble's order, for its output summed as LightGBM sums it: each
+    # tree with splits as a row of ones over its leaves, and each single-leaf tree's value
     # with its position among all trees
-    tree_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    tree_sum: sparse.csr_matrix | None = None  # (trees with splits, leaves) ones
-    single_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    single_value: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    tree_sum: sparse.csr_matrix  # (trees with splits, leaves)
+    single_at: np.ndarray
+    single_value: np.ndarray
 
     @classmethod
     def from_dump(cls, dump: dict, n_trees: int | None = None) -> TreePaths:
@@ -221,7 +220,6 @@ class TreePaths:
             starts=starts,
             value=np.array(values, dtype=np.float64),
             constant=constant,
-            tree_starts=np.array(tree_starts, dtype=np.int64),
             tree_sum=_counter(np.array(tree_starts, dtype=np.int64), len(values), np.float64),
             single_at=np.array(single_at, dtype=np.int64),
             single_value=np.array(single_value, dtype=np.float64),
@@ -238,7 +236,7 @@ class TreePaths:
         """
         per_tree = self.tree_sum @ leaf_values  # a sparse product: cheaper than reduceat
         if len(self.single_at):
-            n_trees = len(self.tree_starts) + len(self.single_at)
+            n_trees = self.tree_sum.shape[0] + len(self.single_at)
             ordered = np.empty((n_trees, leaf_values.shape[1]))
             multi = np.ones(n_trees, dtype=bool)
             multi[self.single_at] = False
