@@ -7,7 +7,7 @@ at the city), once per subject: rating a firm reads its own records and those of
 legal representative and his other firms, seven or eight look-ups. Knowing each
 key's first and last row id, a reader asks for all of them as row-id ranges in one
 scan that touches only the vectors holding them (city, 8 subjects' records: 12.3 ms as
-8 look-ups, 3.3 ms by their ranges; the same rows).
+8 look-ups, 3.3 ms by their ranges; the same rows), many ranges as a join on row ids.
 
 The directory covers the rows the sort wrote (``rowid < clustered``); rows appended
 after it (ingest, corrections) are read by their key among the later rows only.
@@ -26,11 +26,14 @@ import pyarrow as pa
 LAYOUT_TABLE = "_xp_layout"
 RANGES_TABLE = "_xp_row_ranges"
 
-#: Up to this many row-id ranges go into one statement; more are read by key. DuckDB
-#: tests every range on each row of the row groups they touch: on the city, 32
-#: subjects' records 16.8 ms by ranges and 46.1 ms by key, 48: 28.7 and 38.2 ms, 64: 53.3
-#: and 51.5 ms, a village's 275 households 140 and 44 ms.
-MAX_RANGES = 48
+#: Up to this many row-id ranges are tested one by one (``rowid BETWEEN … OR …``); more
+#: are joined as a list of row ids made from the ranges. DuckDB tests every range on each
+#: row of the row groups they touch, while the join's row ids filter the scan as it reads
+#: (city, records of random subjects, mean of four draws, ms by ranges / joined / by key:
+#: 8 subjects 4.7 / 6.4 / 12.8, 16: 8.4 / 8.2 / 16.2, 32: 18.2 / 12.4 / 30.4, 64: 46.7 /
+#: 20.0 / 48.4, 256: 355 / 49 / 136; a village's 650 subjects, 9 kinds: 70 ms by key,
+#: 32 joined).
+ORED_RANGES = 16
 
 
 @dataclass(frozen=True)
@@ -149,14 +152,21 @@ def rows_sql(
     """SQL for the rows of the directory's table whose key is one of ``values`` (and that
     meet ``where``): the sorted rows by their row-id ranges, the tail by key.
 
-    ``None`` when no row can match (no range and no tail). Check :func:`fits` first: past
-    :data:`MAX_RANGES` ranges the caller reads by key."""
+    ``None`` when no row can match (no range and no tail). Up to :data:`ORED_RANGES`
+    ranges are tested in the ``WHERE`` clause, more are joined as row ids (the ranges'
+    bounds as two list literals: as fast as bound parameters, city, to 1 ms)."""
     vals = sorted({str(v) for v in values if v is not None})
     spans = directory.ranges(vals)
     also = f" AND ({where})" if where else ""
     t = directory.table
     parts = []
-    if spans:
+    if len(spans) > ORED_RANGES:
+        firsts = ", ".join(str(a) for a, _ in spans)
+        ends = ", ".join(str(b + 1) for _, b in spans)
+        bounds = f"SELECT unnest([{firsts}]) AS a, unnest([{ends}]) AS b"
+        ids = f"SELECT unnest(range(a, b)) FROM ({bounds})"
+        parts.append(f"SELECT * FROM {t} WHERE rowid IN ({ids}){also}")
+    elif spans:
         cond = " OR ".join(
             f"rowid = {a}" if a == b else f"rowid BETWEEN {a} AND {b}" for a, b in spans
         )
@@ -168,10 +178,3 @@ def rows_sql(
             f"AND {directory.column} IN ({listed}){also}"
         )
     return " UNION ALL ".join(parts) or None
-
-
-def fits(directory: RowDirectory | None, values: Iterable[str]) -> bool:
-    """True when ``values`` can be read through ``directory`` in one statement."""
-    if directory is None:
-        return False
-    return len(directory.ranges(values)) <= MAX_RANGES

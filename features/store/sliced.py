@@ -34,7 +34,7 @@ from features.links import Column, ListPersons, Reverse, SameColumn, Table
 from features.records.schema import TABLES
 from features.store.base import Frames, Params, Store, Written
 from features.store.kept_rows import EVIDENCE, KeptRows, KeyedRows
-from features.store.row_directory import fits, quote
+from features.store.row_directory import quote
 from features.store.row_directory import rows_sql as directory_rows_sql
 
 #: the tables a slice holds (the rest are read from the whole store)
@@ -105,7 +105,7 @@ def _keyed_sql(
     key (:func:`_rows_sql`; on DuckDB many keys by row id)."""
     if values and column not in TABLES[table].lookups:
         directory = store.row_directory(table)
-        if directory is not None and directory.column == column and fits(directory, values):
+        if directory is not None and directory.column == column:
             return directory_rows_sql(directory, values, where)
     return _rows_sql(table, column, values, where, by_row=store.dialect == "duckdb")
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from features.store.duckdb_store import DuckDBStore
-from features.store.row_directory import MAX_RANGES, RowDirectory, fits, rows_sql
+from features.store.row_directory import ORED_RANGES, RowDirectory, rows_sql
 from features.store.sliced import INDEX_LIST, _keyed_sql, _rows_sql
 from tests.features.store.test_duckdb_store import records_frame
 
@@ -42,13 +42,17 @@ def test_the_sql_reads_the_ranges_and_the_tail_by_key() -> None:
     assert sql.count("kind = 'x'") == 2
     assert rows_sql(d.at(10), ["new"]) is None  # no range, no tail: no rows
     many = _directory(
-        [f"k{i:04d}" for i in range(MAX_RANGES + 1)],
-        [(2 * i, 2 * i) for i in range(MAX_RANGES + 1)],
+        [f"k{i:04d}" for i in range(ORED_RANGES + 1)],
+        [(2 * i, 2 * i) for i in range(ORED_RANGES + 1)],
         10**4,
-        10**4,
+        10**4 + 5,
     )
-    assert fits(many, many.keys[:MAX_RANGES].astype(str))
-    assert not fits(many, many.keys.astype(str)) and not fits(None, ["a"])
+    few = rows_sql(many, many.keys[:ORED_RANGES].astype(str))
+    assert "rowid = 0 OR rowid = 2" in few and "unnest" not in few
+    # past ORED_RANGES the ranges are joined as row ids (each range's end one past it)
+    joined = rows_sql(many, many.keys.astype(str), "kind = 'x'")
+    assert "unnest([0, 2, 4," in joined and "unnest([1, 3, 5," in joined
+    assert "rowid >= 10000 AND subject_id IN ('k0000'" in joined and joined.count("kind = 'x'") == 2
 
 
 @pytest.fixture
@@ -87,6 +91,21 @@ def test_a_sort_writes_the_directory_and_reads_by_it_give_the_rows_by_key(sorted
     for ids in (["S1"], ["S0", "S6", "S3"], ["S2", "nobody"]):
         sql, got = _keyed(sorted_store, ids, "amount >= 10")
         assert "rowid" in sql and got == _by_key(sorted_store, ids, "amount >= 10")
+
+
+def test_many_ranges_joined_as_row_ids_give_the_rows_by_key(tmp_path: Path, monkeypatch) -> None:
+    st = DuckDBStore(tmp_path / "many.duckdb", threads=1)
+    st.append("records", records_frame(70))
+    st.cluster("records", "subject_id")
+    st.append("records", records_frame(10, start=200))  # a tail, read by key
+    monkeypatch.setattr("features.store.row_directory.ORED_RANGES", 2)
+    for ids in (["S0", "S2", "S4"], ["S1", "S3", "S5", "S6", "nobody"], ["S0", "S1", "S2"]):
+        sql, got = _keyed(st, ids, "amount >= 10")
+        assert got == _by_key(st, ids, "amount >= 10")
+        # adjacent subjects' ranges merge: three of them are one range, read by it
+        assert ("unnest(range(a, b))" in sql) == (ids != ["S0", "S1", "S2"]), ids
+        assert "rowid >= 70" in sql
+    st.close()
 
 
 def test_rows_appended_after_the_sort_are_read_as_the_tail(sorted_store) -> None:
