@@ -716,10 +716,11 @@ def build_features_pandas(
 
 
 # -- comparison --------------------------------------------------------------
-#: absolute tolerance of the comparison: the engines round averages, coefficients of
-#: variation, growth slopes and members' ratios to 12 decimals (features/compile.py,
-#: ``RATIO_DECIMALS``) and this reading does not, so a small value (a growth of 3.6e-4 a
-#: year) differs by up to half a step, beyond ``rtol`` alone
+#: absolute tolerance of the comparison: the engines round members' ratios to 12 decimals
+#: (features/compile.py, ``RATIO_DECIMALS``) and sum averages, coefficients of variation
+#: and growth slopes in whole units (a logarithm in 1e-12: ``LOG_UNITS``), and this reading
+#: does neither, so a small value (a growth of 3.6e-4 a year) differs by up to a unit's
+#: step, beyond ``rtol`` alone
 ATOL = 1e-12
 
 

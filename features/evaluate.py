@@ -28,9 +28,11 @@ import pyarrow as pa
 
 from features.common_flags import flags_of
 from features.compile import (
-    EPOCH,
-    RATIO_DECIMALS,
+    AMOUNT_UNITS,
+    GROWTH_SCALE,
+    LOG_UNITS,
     SUM_DECIMALS,
+    VALUE_UNITS,
     BuildConfig,
     add_months,
     anchor_names,
@@ -175,10 +177,15 @@ def _aggregate(
             return round(float(vals.sum()), SUM_DECIMALS[0 if agg == "sum_amount" else 1])
         if agg == "max_value":
             return float(vals.max())
-        mean = float(vals.mean())
+        # in exact whole units, as the SQL engines sum them (features.compile.AMOUNT_UNITS)
+        units = AMOUNT_UNITS if agg == "cv_amount" else VALUE_UNITS
+        whole = [int(w) for w in np.floor(vals * float(units) + 0.5)]
+        n, a = len(whole), sum(whole)
         if agg == "avg_value":
-            return round(mean, RATIO_DECIMALS)
-        return None if mean == 0 else round(float(vals.std()) / mean, RATIO_DECIMALS)
+            return float(a) / float(n * units)
+        if a == 0:
+            return None
+        return math.sqrt(float(n * sum(w * w for w in whole) - a * a)) / float(a)
     if agg in ("latest_value", "latest_text"):
         col = c["value_num"] if agg == "latest_value" else c["value_text"]
         best, key = None, None
@@ -205,23 +212,28 @@ def _aggregate(
         days = days[~np.isnat(days)].astype(unit)
         return float(len(set(days.tolist())))
     if agg in ("growth_amount", "growth_value"):
-        return _growth(c["amount"] if agg == "growth_amount" else c["value_num"], c["rdate"], sel)
+        column = c["amount"] if agg == "growth_amount" else c["value_num"]
+        return _growth(column, c["rdate"], sel, eff.as_of)
     raise ValueError(f"unknown aggregation {agg!r}")
 
 
-def _growth(col: np.ndarray, rdate: np.ndarray, sel: np.ndarray) -> float | None:
-    """Least-squares slope of ln(value) on the date in years (SQL ``regr_slope``): a
-    non-positive or missing value is left out; null without two distinct dates."""
+def _growth(col: np.ndarray, rdate: np.ndarray, sel: np.ndarray, as_of: dt.date) -> float | None:
+    """Least-squares slope of ln(value) on the date in years, from exact sums of the
+    logarithm in whole :data:`~features.compile.LOG_UNITS` and of the days from ``as_of``,
+    as the SQL engines compute it: a non-positive or missing value is left out; null without
+    two distinct dates."""
     vals, days = col[sel], rdate[sel]
     keep = ~np.isnan(vals) & (vals > 0) & ~np.isnat(days)
     if keep.sum() < 2:
         return None
-    y = np.log(vals[keep])
-    x = (days[keep] - np.datetime64(EPOCH, "D")).astype("timedelta64[D]").astype("int64") / 365.25
-    var = float(((x - x.mean()) ** 2).mean())
-    if var == 0:
+    y = [int(v) for v in np.floor(np.log(vals[keep]) * LOG_UNITS)]
+    x = (days[keep] - day64(as_of)).astype("timedelta64[D]").astype("int64").tolist()
+    n, sx, sy = len(x), sum(x), sum(y)
+    var = n * sum(v * v for v in x) - sx * sx
+    if var <= 0:
         return None
-    return round(float(((x - x.mean()) * (y - y.mean())).mean()) / var, RATIO_DECIMALS)
+    cov = n * sum(a * b for a, b in zip(x, y, strict=True)) - sx * sy
+    return float(cov) / float(var) * GROWTH_SCALE
 
 
 # --- subjects -----------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Comparing indicator frames from two engines: counts exactly, other numbers to 1e-9.
+"""Comparing indicator frames from two engines: counts and the aggregates summed in exact
+whole units exactly, other numbers to 1e-9.
 
 Used by the engine parity tests on the tiny city (features/test_engine_parity.py)
 and on the small city (scoring/test_spark_small_city.py).
@@ -11,12 +12,26 @@ import pandas as pd
 
 from features.dsl import Indicator, Members, Records, Related, Scheme
 
-#: Aggregations whose values are whole numbers (or exact sums of decimal weights).
-EXACT_AGGS = frozenset({"count", "distinct_values", "days_since", "weighted"})
+#: Aggregations whose values are whole numbers (or exact sums of decimal weights), and those
+#: computed from exact sums of whole units (features.compile.AMOUNT_UNITS): the same bits on
+#: every engine.
+EXACT_AGGS = frozenset(
+    {
+        "count",
+        "distinct_values",
+        "days_since",
+        "weighted",
+        "avg_value",
+        "cv_amount",
+        "cv_value",
+        "growth_amount",
+        "growth_value",
+    }
+)
 
 
 def is_exact(ind: Indicator) -> bool:
-    """True when both engines must give exactly the same value (counts)."""
+    """True when both engines must give exactly the same value (counts, exact sums)."""
     src = ind.source
     if isinstance(src, Members):
         return src.fn == "count"

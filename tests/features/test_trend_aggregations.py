@@ -13,7 +13,12 @@ import pandas as pd
 import pytest
 from test_point_in_time import DAY, NEW, SUBJECTS, A, B, C, T, firm, frame, ind, make_store, rec
 
+from features.build import build_features, typed_features
 from features.dsl import Match, Population, Records, Scheme
+from features.evaluate import evaluate
+from features.records.schema import TABLES
+from features.store.duckdb_store import DuckDBStore
+from features.store.sliced import SLICED_TABLES
 
 D = dt.date
 HC = Match(("social_insurance_headcount",))
@@ -130,3 +135,72 @@ def test_nothing_after_as_of_changes_them() -> None:
     later = frame(make_store(RECORDS + FUTURE, SUBJECTS, slot=SLOT), T + DAY, TRENDS)
     assert _row(later, A)["pen_months_12m"] == 3  # June 2026 joins
     assert not math.isnan(_row(later, C)["hc_growth_12m"])
+
+
+UTIL = Match(("utility_consumption",), values=("electricity",))
+SPREADS = Scheme(
+    key="spreads",
+    label_zh="精确汇总测试",
+    label_en="Exact aggregate test",
+    population=Population("enterprise"),
+    indicators=(
+        ind("use_growth", Records(UTIL, "growth_value", 12)),
+        ind("tax_growth", Records(TAX, "growth_amount", 12)),
+        ind("tax_cv", Records(TAX, "cv_amount", 12)),
+        ind("use_cv", Records(UTIL, "cv_value", 12)),
+        ind("use_avg", Records(UTIL, "avg_value", 12)),
+    ),
+)
+
+
+def _random_series(n: int, seed: int) -> tuple[list[dict], list[dict]]:
+    """``n`` firms with six tax payments and six meter readings each in the year before T:
+    five- and six-figure amounts in cents, readings to two decimals, random days."""
+    rng = np.random.default_rng(seed)
+    firms, rows = [], []
+    for i in range(n):
+        sid = f"F{i:05d}"
+        firms.append(firm(sid, None))
+        for k in range(6):
+            day = T - int(rng.integers(1, 360)) * DAY
+            amount = round(float(rng.lognormal(10, 1)), 2)
+            rows.append(rec(f"t{i}-{k}", sid, "tax_paid", day, amount=amount))
+            use = round(float(rng.lognormal(8, 2)), 2)
+            rows.append(
+                rec(
+                    f"u{i}-{k}",
+                    sid,
+                    "utility_consumption",
+                    day,
+                    value_num=use,
+                    value_text="electricity",
+                )
+            )
+    return firms, rows
+
+
+def test_averages_spreads_and_growth_are_the_same_bits_in_any_order_and_engine(
+    tmp_path,
+) -> None:
+    """Averages, coefficients of variation and growth slopes are summed in exact whole
+    units (features.compile.AMOUNT_UNITS): the same records stored in another order and read
+    on two threads give the same bits, and the in-process evaluator (a look-up) gives them
+    too. Float aggregates rounded to 12 decimals did not: on these 3,000 firms DuckDB's
+    ``avg``, ``regr_slope`` and the evaluator's numpy disagreed in the last bits."""
+    firms, rows = _random_series(3_000, seed=11)
+    shuffled = [rows[i] for i in np.random.default_rng(12).permutation(len(rows))]
+    frames = []
+    for name, records in (("a", rows), ("b", shuffled)):
+        store = DuckDBStore(tmp_path / f"{name}.duckdb", threads=2)
+        store.append("subjects", pd.DataFrame(firms))
+        cols = [c for c in TABLES["records"].column_names if c in records[0]]
+        store.append("records", pd.DataFrame(records, columns=cols))
+        frames.append(build_features(store, SPREADS, T))
+        tables = {t: store.query_arrow(f"SELECT * FROM {t}") for t in SLICED_TABLES}
+        store.close()
+    in_process = evaluate(SPREADS, tables, T, [f["subject_id"] for f in firms])
+    in_process = typed_features(in_process, SPREADS)
+    assert len(frames[0]) == 3_000 and frames[0]["use_growth"].notna().all()
+    assert frames[0]["tax_cv"].gt(0).all() and frames[0]["use_avg"].gt(0).all()
+    pd.testing.assert_frame_equal(frames[1], frames[0], check_exact=True)
+    pd.testing.assert_frame_equal(in_process, frames[0], check_exact=True)
