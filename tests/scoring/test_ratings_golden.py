@@ -21,6 +21,13 @@ only from True to False, and only for a firm with such a record
 A change factor now keeps the two values it compares (``pair``): checked against its
 value and set aside.
 
+A third intended change (1bb35dd): an average, a coefficient of variation and a growth slope
+are computed from exact sums of whole units (features.compile.AMOUNT_UNITS), the same bits on
+every engine; the values move in their 12th decimal (a growth's logarithm is summed in
+1e-12), and a reason states its indicator's value: each such value is checked within
+:data:`EXACT_SUMS_MOVE` of the golden one and set aside (:func:`_exact_sums_set_aside`).
+Scores, PDs, contributions and grades are held to 1e-12 as before.
+
 A second intended change: a person's green channel now reads the serious records of
 the organisations it legally represents or that name it as responsible (seed 002 #12,
 ``Flag.related``), so a household head or driver behind such an organisation rightly
@@ -106,6 +113,48 @@ def _green_set_aside(golden: pd.DataFrame, now: pd.DataFrame, sector: set[str]) 
     return now.assign(green_channel=old.to_numpy()) if moved else now
 
 
+#: How far the exact sums (1bb35dd) move an average, a spread or a growth (tiny city: at most
+#: 3.3e-12, enterprise and SME; a growth's logarithm is summed in 1e-12 and divided by the
+#: span of its dates in years)
+EXACT_SUMS_MOVE = 1e-10
+
+
+def _exact_sums_set_aside(golden: pd.DataFrame, now: pd.DataFrame, scheme: str) -> pd.DataFrame:
+    """``now`` with the reasons' values of the indicators summed in whole units put back to
+    the golden ones, after checking each within :data:`EXACT_SUMS_MOVE`."""
+    from features.dsl import Records
+    from features.schemes import get_scheme
+
+    summed = {
+        i.name
+        for i in get_scheme(scheme).indicators
+        if isinstance(i.source, Records)
+        and i.source.agg in {"avg_value", "cv_amount", "cv_value", "growth_amount", "growth_value"}
+    }
+    if "reasons" not in now:
+        return now
+    before = dict(zip(golden["subject_id"], golden["reasons"], strict=True))
+    reasons = []
+    for sid, new_text in zip(now["subject_id"], now["reasons"], strict=True):
+        old_text = before.get(sid)
+        if old_text is None or new_text is None:
+            reasons.append(new_text)
+            continue
+        old, new = json.loads(old_text), json.loads(new_text)
+        for side in ("raise", "lower"):
+            for was, factor in zip(old.get(side, []), new.get(side, []), strict=False):
+                if (
+                    factor.get("indicator") in summed
+                    and was.get("indicator") == factor["indicator"]
+                ):
+                    a, b = was["value"], factor["value"]
+                    if isinstance(a, float) and isinstance(b, float):
+                        assert abs(a - b) <= EXACT_SUMS_MOVE, (factor["indicator"], a, b)
+                        factor["value"] = a
+        reasons.append(json.dumps(new, ensure_ascii=False))
+    return now.assign(reasons=reasons)
+
+
 def _without_rules(frame: pd.DataFrame) -> pd.DataFrame:
     """The ratings with ``reasons["rules"]`` checked against ``points_rule`` and every
     change factor's ``pair`` against its value, then removed."""
@@ -137,6 +186,7 @@ def test_ratings_are_the_golden_ones(rated, sector_negatives, behind_serious, sc
     golden = _without_rules(read_golden(scheme, path))
     allowed = sector_negatives | behind_serious
     now = _green_set_aside(golden, _without_rules(rated[scheme][path]), allowed)
+    now = _exact_sums_set_aside(golden, now, scheme)
     assert not set(RUN_COLUMNS) & set(now.columns)
     for col in RUN_COLUMNS:  # rating_differences compares them: the run's, not the rating's
         golden[col] = now[col] = None
