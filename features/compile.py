@@ -70,7 +70,8 @@ RATIO_DECIMALS = 12
 #: ``regr_slope`` moved 45 subjects' growth between two row orders and differed from the
 #: in-process evaluator on 31; ``avg`` of five-figure amounts on 5,985 — 12 decimals of
 #: 5 integer digits are more than a double holds).
-AMOUNT_UNITS, VALUE_UNITS, LOG_UNITS = 100, 1_000_000, 1e12
+AMOUNT_UNITS, VALUE_UNITS = (10**decimals for decimals in SUM_DECIMALS)
+LOG_UNITS = 1e12
 #: years per day of a growth slope's date axis, over the logarithm's units
 GROWTH_SCALE = 365.25 / LOG_UNITS
 
