@@ -62,6 +62,12 @@ def city_path(scale: str, seed: int) -> pathlib.Path:
     return CACHE / f"{scale}-{seed}.duckdb"
 
 
+#: The side file that says a cached city is sorted as :func:`features.layout.cluster_store`
+#: sorts now (a village's households side by side since 2026-12-07; a city cached before is
+#: sorted again once).
+CLUSTERED_MARKER = ".clustered-groups"
+
+
 def ensure_city(scale: str, seed: int, threads: int, memory_limit: str) -> pathlib.Path:
     """The cached city, generated first when missing (written aside, then renamed)."""
     path = city_path(scale, seed)
@@ -92,9 +98,10 @@ def ensure_city(scale: str, seed: int, threads: int, memory_limit: str) -> pathl
     finally:
         store.close()
     partial.rename(path)
-    # generate_city clusters by subject as its last step: bench.scoring.ensure_clustered
-    # need not sort 45 M records again; the store's side files of the partial name go
-    path.with_name(path.name + ".clustered").write_text(dt.datetime.now().isoformat())
+    # generate_city clusters as its last step (features.layout.cluster_store):
+    # bench.scoring.ensure_clustered need not sort 45 M records again; the store's side
+    # files of the partial name go
+    path.with_name(path.name + CLUSTERED_MARKER).write_text(dt.datetime.now().isoformat())
     for side in partial.parent.glob(partial.name + ".*"):
         shutil.rmtree(side) if side.is_dir() else side.unlink()
     print(f"generated in {time.perf_counter() - started:.0f} s: {result.tables}", flush=True)

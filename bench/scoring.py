@@ -59,7 +59,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if pathlib.Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.features import ensure_city, machine_facts  # noqa: E402
+from bench.features import CLUSTERED_MARKER, ensure_city, machine_facts  # noqa: E402
 from features.schemes import modelled  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-scoring.md"
@@ -76,19 +76,20 @@ HOW = (
 
 
 def ensure_clustered(path: pathlib.Path, threads: int, memory_limit: str) -> float | None:
-    """Cluster a city cached before clustering existed (once; a marker file remembers),
-    and give a city cached before the look-up indexes or the records' row directory
-    existed its indexes and its directory (``xinping cluster`` does the same)."""
+    """Cluster a city cached before clustering existed, or before a village's households'
+    records were put side by side (once; a marker file remembers), and give a city cached
+    before the look-up indexes or the records' row directory existed its indexes and its
+    directory (``xinping cluster`` does the same)."""
+    from features.layout import cluster_store
     from features.store.duckdb_store import DuckDBStore
 
-    marker = path.with_name(path.name + ".clustered-directory")
+    marker = path.with_name(path.name + CLUSTERED_MARKER)
     if marker.exists():  # clustered already: the file is only read (others may read it too)
         return None
     started = time.perf_counter()
     # a writable open creates any declared table or index the file lacks
     with DuckDBStore(path, threads=threads, memory_limit=memory_limit) as store:
-        for table in ("records", "subjects"):
-            store.cluster(table, "subject_id")
+        cluster_store(store)
     marker.write_text(dt.datetime.now().isoformat())
     return time.perf_counter() - started
 

@@ -11,7 +11,10 @@ part's frame.
 Ranges rather than a hash of the id: the store keeps ``records`` sorted by
 ``subject_id`` (``DuckDBStore.cluster``), so a part's own records sit in a few
 row groups, and the parts come out in the order of a whole build (sorted by
-``subject_id``), so putting them together needs no sort.
+``subject_id``), so putting them together needs no sort. Households' records are
+sorted by township and village first (:mod:`features.layout`: a village's look-up
+reads them as one run), so a household part also reads the row groups of the
+counties its range cuts through (city household build 18.0 s → 19.5 s, paired).
 """
 
 from __future__ import annotations

@@ -103,11 +103,14 @@ class Store(abc.ABC):
         """
         yield Written(complete=False)
 
-    def cluster(self, table: str, by: str) -> None:
+    def cluster(self, table: str, by: str, near: Sequence[str] = ()) -> None:
         """Store ``table``'s rows in ``by`` order (same rows, nothing lost).
 
         Look-ups of one subject then read a few blocks instead of the whole
-        table. Engines that keep no physical order do nothing.
+        table. ``near``: columns of ``subjects`` (``by`` names the subject) whose
+        values put subjects together, coarsest first (a township's, then a village's
+        households): each subject's rows stay together, and the subjects of one value
+        lie side by side. Engines that keep no physical order do nothing.
         """
         return None
 

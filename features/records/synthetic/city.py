@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.layout import cluster_store
 from features.records.schema import TABLES
 from features.records.synthetic import driver, enterprise, household
 from features.records.synthetic.batch import RecordBatch
@@ -376,11 +377,9 @@ def generate_city(
         context = city_context(div, ent, hh, drv, taken, windows, closure)
         _write_declared(out, declared, scale, seed, context, report)
 
-    # one subject's rows together: a look-up reads one row group, not the table
-    for i, name in enumerate(("records", "subjects")):
-        report("整理 clustering by subject", i, 2)
-        store.cluster(name, "subject_id")
-    report("整理 clustering by subject", 2, 2)
+    # one subject's rows together, a village's households side by side: a look-up reads
+    # one run of rows, not the table
+    cluster_store(store, report)
     _log(store, out, scale, seed, at_start)
     # after the city's own log entry: the departments' files take the next ingest IDs
     report("数据质量 department files", 0, 1)
