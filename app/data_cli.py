@@ -153,7 +153,7 @@ def cluster(store: StoreOption = None) -> None:
     records through a row directory (rows ingested later are read by subject until
     the next run), and a village's households' records lie side by side (a 信用村's
     or a co-operative's look-up reads them as one run). The same rows, nothing lost;
-    the store is held for writing while it runs (city, 45 M records: about 35 s).
+    the store is held for writing while it runs (city, 45 M records: 88 s, peak 4.4 GB).
     """
     import time
 
