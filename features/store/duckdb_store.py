@@ -517,17 +517,16 @@ class DuckDBStore(Store):
                 )
             )
             cols = ", ".join(tbl.column_names)
-            if near:
+            picked = ", ".join(f"_xp_t.{c}" for c in tbl.column_names)
+            source, order = f"{table} _xp_t", [f"_xp_t.{by}"]
+            if near:  # each row placed by its subject's current version's groups first
                 groups = current_subjects_sql(columns=("subject_id", *near))
-                picked = ", ".join(f"_xp_t.{c}" for c in tbl.column_names)
-                order = ", ".join(f"_xp_g.{c} NULLS FIRST" for c in near)
-                cur.execute(
-                    f"INSERT INTO {tmp} ({cols}) SELECT {picked} FROM {table} _xp_t "
-                    f"LEFT JOIN ({groups}) _xp_g ON _xp_g.subject_id = _xp_t.{by} "
-                    f"ORDER BY {order}, _xp_t.{by}"
-                )
-            else:
-                cur.execute(f"INSERT INTO {tmp} ({cols}) SELECT {cols} FROM {table} ORDER BY {by}")
+                source += f" LEFT JOIN ({groups}) _xp_g ON _xp_g.subject_id = _xp_t.{by}"
+                order = [f"_xp_g.{c} NULLS FIRST" for c in near] + order
+            cur.execute(
+                f"INSERT INTO {tmp} ({cols}) SELECT {picked} FROM {source} "
+                f"ORDER BY {', '.join(order)}"
+            )
             after = cur.execute(f"SELECT count(*) FROM {tmp}").fetchall()[0][0]
             if after != before:  # never lose a row
                 raise RuntimeError(f"clustering {table}: {before} rows became {after}")
